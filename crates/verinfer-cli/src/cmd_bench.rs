@@ -1,0 +1,67 @@
+//! `verinfer bench`: the integer executor against tract's f32 inference, same model, same run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use verinfer_exec::Plan;
+use verinfer_onnx::compile::{quantize_inputs, split_samples};
+use verinfer_onnx::data::read_data;
+use verinfer_onnx::tract_ref::TractModel;
+
+use crate::cmd_compile::{compile_model, options};
+
+/// Arguments of `bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// EZKL-style model folders (network.onnx, calibration.json, input.json).
+    #[arg(default_values = ["testdata/models/mnist_cnn", "testdata/models/transformer_block", "testdata/models/digits_mlp"])]
+    pub models: Vec<PathBuf>,
+    /// Seconds to spend timing each engine per model.
+    #[arg(long, default_value_t = 2.0)]
+    pub seconds: f64,
+}
+
+/// Median time of `f` over repeated calls for about `budget`.
+fn time(budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration, usize)> {
+    f()?;
+    let mut runs = vec![];
+    let start = Instant::now();
+    while start.elapsed() < budget || runs.len() < 5 {
+        let t = Instant::now();
+        f()?;
+        runs.push(t.elapsed());
+    }
+    runs.sort();
+    Ok((runs[runs.len() / 2], runs.len()))
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let budget = Duration::from_secs_f64(a.seconds);
+    println!("{:<20} {:>12} {:>14} {:>14} {:>10} {:>10}", "model", "tract f32", "int N-thread", "int 1-thread", "ratio N", "ratio 1");
+    for dir in &a.models {
+        let onnx = dir.join("network.onnx");
+        let (compiled, _) = compile_model(&onnx, Some(&dir.join("calibration.json")), &options(16, 12, &[])?).with_context(|| dir.display().to_string())?;
+        let data = read_data(&dir.join("input.json"))?;
+        let sample = split_samples(&compiled.fgraph, &data)?.into_iter().next().context("empty input.json")?;
+        let tract = TractModel::load(&onnx, &compiled.fgraph)?;
+        let plan = Plan::new(&compiled.graph)?;
+        let q = quantize_inputs(&compiled.graph, &sample)?;
+        let (tf, _) = time(budget, || tract.run(&sample).map(|_| ()).map_err(Into::into))?;
+        let (tn, _) = time(budget, || plan.run(&q).map(|_| ()).map_err(Into::into))?;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+        let (t1, _) = time(budget, || pool.install(|| plan.run(&q)).map(|_| ()).map_err(Into::into))?;
+        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |s| s.to_string_lossy().into_owned());
+        println!(
+            "{:<20} {:>12.3?} {:>14.3?} {:>14.3?} {:>9.2}x {:>9.2}x",
+            name,
+            tf,
+            tn,
+            t1,
+            tn.as_secs_f64() / tf.as_secs_f64(),
+            t1.as_secs_f64() / tf.as_secs_f64()
+        );
+    }
+    println!("ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)");
+    Ok(())
+}

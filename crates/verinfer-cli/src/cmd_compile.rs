@@ -1,0 +1,123 @@
+//! `verinfer compile`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use verinfer_exec::Plan;
+use verinfer_onnx::compile::{compile, evaluate, float_reference, CompileOptions, Compiled, Report};
+use verinfer_onnx::data::read_data;
+use verinfer_onnx::quantize::QuantOptions;
+use verinfer_onnx::ImportOptions;
+
+/// Arguments of `compile`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// ONNX model.
+    pub model: PathBuf,
+    /// Calibration data, EZKL input.json format (k whole samples per input list = k samples).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// Bit bound of activations and weights.
+    #[arg(long, default_value_t = 16)]
+    pub bits: u32,
+    /// Lookup tables have 2^table_bits entries.
+    #[arg(long, default_value_t = 12)]
+    pub table_bits: u32,
+    /// Static shape for an input, e.g. `--input-shape input=1,3,224,224` (repeatable).
+    #[arg(long = "input-shape", value_name = "NAME=D1,D2,..")]
+    pub input_shape: Vec<String>,
+    /// Output file (default: the model path with extension .vmodel).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Also write the accuracy report as JSON here.
+    #[arg(long)]
+    pub report_json: Option<PathBuf>,
+}
+
+/// Parse `NAME=D1,D2,..` flags.
+pub fn parse_shapes(flags: &[String]) -> Result<BTreeMap<String, Vec<usize>>> {
+    let mut m = BTreeMap::new();
+    for f in flags {
+        let Some((name, dims)) = f.split_once('=') else { bail!("--input-shape '{f}' is not NAME=D1,D2,..") };
+        let dims: Vec<usize> = dims
+            .split(',')
+            .map(|d| d.trim().parse::<usize>().ok().filter(|&v| v > 0))
+            .collect::<Option<_>>()
+            .with_context(|| format!("--input-shape '{f}': dimensions must be positive integers"))?;
+        m.insert(name.to_string(), dims);
+    }
+    Ok(m)
+}
+
+pub fn options(bits: u32, table_bits: u32, shapes: &[String]) -> Result<CompileOptions> {
+    Ok(CompileOptions { import: ImportOptions { input_shapes: parse_shapes(shapes)? }, quant: QuantOptions { bits, table_bits } })
+}
+
+/// Compile and report; shared with `demo` and `bench`.
+pub fn compile_model(model: &Path, calibration: Option<&Path>, opts: &CompileOptions) -> Result<(Compiled, Report)> {
+    let data = calibration.map(read_data).transpose()?;
+    let compiled = compile(model, data.as_ref(), opts)?;
+    let reference = float_reference(model, &compiled.fgraph, &compiled.samples)?;
+    let plan = Plan::new(&compiled.graph)?;
+    let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
+        let t = plan.run(q).map_err(|e| e.to_string())?;
+        Ok(plan.outputs(&t).map_err(|e| e.to_string())?.into_iter().map(<[i32]>::to_vec).collect())
+    };
+    let report = evaluate(&compiled.graph, &compiled.samples, reference, &run_q)?;
+    Ok((compiled, report))
+}
+
+pub fn print_report(c: &Compiled, r: &Report) {
+    if c.defaulted {
+        eprintln!(
+            "note: no --calibration given: scales come from {} synthetic samples uniform in [-1, 1]; pass real data for accurate scales",
+            c.samples.len()
+        );
+    }
+    eprintln!("accuracy on {} calibration samples vs {}:", r.samples, r.reference);
+    for o in &r.outputs {
+        let am = o.argmax.map_or(String::new(), |(a, n)| {
+            #[allow(clippy::cast_precision_loss)]
+            let pct = 100.0 * a as f64 / n.max(1) as f64;
+            format!(", argmax agreement {a}/{n} ({pct:.2}%)")
+        });
+        eprintln!(
+            "  {}: max abs error {:.3e}, mean {:.3e} (float max |y| {:.3e}, scale 2^-{}){am}",
+            o.name, o.max_abs_err, o.mean_abs_err, o.float_max_abs, o.scale
+        );
+    }
+}
+
+pub fn report_json(r: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "reference": r.reference,
+        "samples": r.samples,
+        "outputs": r.outputs.iter().map(|o| serde_json::json!({
+            "name": o.name, "scale": o.scale, "max_abs_err": o.max_abs_err, "mean_abs_err": o.mean_abs_err,
+            "float_max_abs": o.float_max_abs,
+            "argmax_agree": o.argmax.map(|a| a.0), "argmax_total": o.argmax.map(|a| a.1),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let opts = options(a.bits, a.table_bits, &a.input_shape)?;
+    let (compiled, report) = compile_model(&a.model, a.calibration.as_deref(), &opts)?;
+    let out = a.output.clone().unwrap_or_else(|| a.model.with_extension("vmodel"));
+    verinfer_ir::vmodel::save(&compiled.graph, &out)?;
+    let g = &compiled.graph;
+    eprintln!(
+        "compiled {} -> {}: {} nodes, {} parameter elements, {}-bit",
+        a.model.display(),
+        out.display(),
+        g.nodes.len(),
+        g.num_param_elements(),
+        a.bits
+    );
+    print_report(&compiled, &report);
+    if let Some(p) = &a.report_json {
+        std::fs::write(p, serde_json::to_string_pretty(&report_json(&report))?).with_context(|| p.display().to_string())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `verinfer run`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use verinfer_exec::Plan;
+use verinfer_onnx::compile::quantize_inputs;
+use verinfer_onnx::data::read_data;
+
+use crate::output::output_file;
+
+/// Arguments of `run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Input data (EZKL input.json, one sample).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output JSON (default: stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let data = read_data(&a.input)?;
+    let names: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
+    let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
+    let samples = data.samples(&names, &numels)?;
+    let [sample] = samples.as_slice() else {
+        bail!("{} holds {} samples; run takes exactly one (use `verinfer eval` for a data set)", a.input.display(), samples.len())
+    };
+    let q = quantize_inputs(&g, sample)?;
+    let plan = Plan::new(&g)?;
+    let trace = plan.run(&q)?;
+    let outs = plan.outputs(&trace)?;
+    let file = output_file(&g, &outs);
+    let text = serde_json::to_string(&file)?;
+    match &a.output {
+        Some(p) => std::fs::write(p, text).with_context(|| p.display().to_string())?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}

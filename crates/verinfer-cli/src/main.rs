@@ -1,0 +1,74 @@
+//! `verinfer`: compile ONNX models to verifiable fixed-point graphs and run them.
+#![allow(clippy::print_stdout)]
+
+mod bundled;
+mod cmd_bench;
+mod cmd_compile;
+mod cmd_demo;
+mod cmd_eval;
+mod cmd_inspect;
+mod cmd_run;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Verifiable ML inference: one model, one deterministic integer semantics.
+#[derive(Parser)]
+#[command(name = "verinfer", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Compile an ONNX model into a calibrated fixed-point model (.vmodel).
+    Compile(cmd_compile::Args),
+    /// Run a compiled model on an EZKL-style input.json.
+    Run(cmd_run::Args),
+    /// Show the nodes of a compiled model: op, shapes, scales, parameter counts.
+    Inspect {
+        /// The compiled model.
+        model: PathBuf,
+    },
+    /// Compare a compiled model with float inference on a data set (argmax agreement, error).
+    Eval(cmd_eval::Args),
+    /// Benchmark the integer executor against tract's f32 inference on the same models.
+    Bench(cmd_bench::Args),
+    /// Compile and run the bundled MNIST CNN end to end (no files needed).
+    Demo,
+    /// List the supported ONNX op types.
+    Ops,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Compile(a) => cmd_compile::run(&a),
+        Cmd::Run(a) => cmd_run::run(&a),
+        Cmd::Inspect { model } => cmd_inspect::run(&model),
+        Cmd::Eval(a) => cmd_eval::run(&a),
+        Cmd::Bench(a) => cmd_bench::run(&a),
+        Cmd::Demo => cmd_demo::run(),
+        Cmd::Ops => {
+            for op in verinfer_onnx::lower::supported_ops() {
+                println!("{op}");
+            }
+            Ok(())
+        }
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The `run` output file: `{"outputs": [{"name", "shape", "data", "quantized", "scale"}]}`.
+
+use serde::Serialize;
+use verinfer_ir::Graph;
+use verinfer_onnx::compile::dequantize;
+
+/// One output tensor.
+#[derive(Serialize)]
+pub struct OutputTensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub data: Vec<f64>,
+    pub quantized: Vec<i32>,
+    pub scale: i32,
+}
+
+/// The file.
+#[derive(Serialize)]
+pub struct OutputFile {
+    pub outputs: Vec<OutputTensor>,
+}
+
+/// Build the file from the graph outputs of a run.
+pub fn output_file(g: &Graph, outs: &[&[i32]]) -> OutputFile {
+    OutputFile {
+        outputs: g
+            .outputs
+            .iter()
+            .zip(outs)
+            .filter_map(|(spec, q)| {
+                let info = g.value_info(spec.value)?;
+                Some(OutputTensor {
+                    name: spec.name.clone(),
+                    shape: info.shape.dims().to_vec(),
+                    data: dequantize(q, info.scale),
+                    quantized: q.to_vec(),
+                    scale: info.scale.exponent(),
+                })
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,292 @@
+//! `Contract` (MatMul, Gemm, every Conv) as dot products of precomputed operand rows.
+//!
+//! Output element `o` reads the `x` row of its x-key (the out dims `x_map` uses) and the `w`
+//! row of its w-key, each `K = Π red` long with zeros where the reference skips a padding term,
+//! and computes `requant(bias·2^shift + Σ_s x_row[s]·w_row[s])`. Because the validator proved
+//! the accumulator below `2^62`, integer addition is exact in any order, so this equals the
+//! reference's row-major accumulation. Rows are contiguous in every case:
+//!
+//! * **direct** — the operand itself (`x` of a MatMul/Gemm, OIHW conv filters, `A·Bᵀ`),
+//! * **packed** — constant operands rearranged once at plan time (MatMul/Gemm `w`),
+//! * **packed per run** — an activation whose rows are reused by several outputs (im2col of a
+//!   conv input, with padding as zeros; `B` of `A·B` between activations),
+//! * **gathered** — on demand into per-task scratch, for rows used about once (depthwise conv
+//!   inputs) and any map the other paths do not cover; interior rows skip bounds checks.
+//!
+//! When both operands fit 16 bits and the plan proves every accumulator below `2^31`, rows are
+//! `i16` (multiply-add instructions, twice the lanes); otherwise `i32` rows with an `i32` or
+//! `i64` accumulator. Four consecutive outputs sharing a row are computed together.
+
+mod access;
+mod elem;
+mod rows;
+
+use verinfer_ir::shape::{numel, strides};
+use verinfer_ir::{AffineMap, Contract, Requant};
+
+use self::access::Access;
+use self::elem::Elem;
+use self::rows::{RowCache, Rows, Side};
+use super::NodeCtx;
+use crate::error::ExecError;
+use crate::odometer::Odometer;
+use crate::par;
+
+/// Shortest last out dim computed as lanes.
+const LANES_MIN: usize = 4;
+
+/// Plan of one contraction.
+pub(crate) struct ContractPlan {
+    out_iter: Vec<usize>,
+    k: usize,
+    /// Per out dim: `[x key stride, w key stride, bias flat stride]`.
+    weights: Vec<[i64; 3]>,
+    bias: Option<Bias>,
+    requant: Requant,
+    chunk: usize,
+    rows: RowKind,
+    /// Length of the last out dim when outputs along it can be computed as lanes (see
+    /// `fill_lanes`): `x` depends on it, `w` and the bias do not.
+    lane_len: Option<usize>,
+}
+
+/// Row element type and accumulator width.
+enum RowKind {
+    /// `i16` rows, `i32` accumulator.
+    Short(Side<i16>, Side<i16>),
+    /// `i32` rows; `true`: `i32` accumulator, `false`: `i64`.
+    Int(Side<i32>, Side<i32>, bool),
+}
+
+/// Where the bias of an output element is read.
+struct Bias {
+    /// Flat index at the output origin.
+    offset: i64,
+    /// Left shift (`< 62`, validated).
+    shift: u32,
+}
+
+impl ContractPlan {
+    /// Plan `c` for the operand shapes of `ctx`.
+    pub(crate) fn new(c: &Contract, ctx: &NodeCtx<'_>) -> Result<Self, ExecError> {
+        let nout = numel(&c.out_iter);
+        let k = numel(&c.red);
+        let too_big = || ctx.unsupported("index arithmetic beyond 2^62");
+        let (xs, ws) = (ctx.shape(0)?, ctx.shape(1)?);
+        let x = Access::new(&c.x_map, xs, &c.out_iter, &c.red).ok_or_else(too_big)?;
+        let w = Access::new(&c.w_map, ws, &c.out_iter, &c.red).ok_or_else(too_big)?;
+        let mut weights: Vec<[i64; 3]> = x
+            .key_weights
+            .iter()
+            .zip(&w.key_weights)
+            .map(|(&a, &b)| [a, b, 0])
+            .collect();
+        let bias = match &c.bias_map {
+            Some(bm) => {
+                if c.bias_shift >= 62 {
+                    return Err(ctx.unsupported("bias_shift of 62 or more"));
+                }
+                let offset = bias_weights(bm, ctx.shape(2)?, &mut weights).ok_or_else(too_big)?;
+                Some(Bias {
+                    offset,
+                    shift: c.bias_shift,
+                })
+            }
+            None => None,
+        };
+        let bound = (k as u128)
+            .saturating_mul(u128::from(ctx.max_abs(0)))
+            .saturating_mul(u128::from(ctx.max_abs(1)));
+        let narrow = bound < 1 << 31;
+        let (xp, wp) = (ctx.param(0), ctx.param(1));
+        let rows = if narrow && ctx.fits_i16(0) && ctx.fits_i16(1) {
+            RowKind::Short(
+                Side::new(x, xp, numel(xs), nout),
+                Side::new(w, wp, numel(ws), nout),
+            )
+        } else {
+            RowKind::Int(
+                Side::new(x, xp, numel(xs), nout),
+                Side::new(w, wp, numel(ws), nout),
+                narrow,
+            )
+        };
+        let lane_len = match (c.out_iter.last(), weights.last()) {
+            (Some(&n), Some(&[xk, 0, 0])) if xk != 0 && n >= LANES_MIN => Some(n),
+            _ => None,
+        };
+        Ok(Self {
+            out_iter: c.out_iter.clone(),
+            k,
+            weights,
+            bias,
+            requant: c.requant,
+            chunk: par::chunk_len(k + 1),
+            rows,
+            lane_len,
+        })
+    }
+
+    /// Compute the output from `[x, w]` or `[x, w, bias]`.
+    pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
+        let (Some(&x), Some(&w)) = (ins.first(), ins.get(1)) else {
+            return;
+        };
+        let bias = ins.get(2).copied();
+        match &self.rows {
+            RowKind::Short(xs, ws) => self.run_rows::<i16, true>(xs, ws, x, w, bias, out),
+            RowKind::Int(xs, ws, true) => self.run_rows::<i32, true>(xs, ws, x, w, bias, out),
+            RowKind::Int(xs, ws, false) => self.run_rows::<i32, false>(xs, ws, x, w, bias, out),
+        }
+    }
+
+    fn run_rows<T: Elem, const NARROW: bool>(
+        &self,
+        xs: &Side<T>,
+        ws: &Side<T>,
+        x: &[i32],
+        w: &[i32],
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let (xp, wp) = (xs.pack_for_run(x), ws.pack_for_run(w));
+        let (xr, wr) = (xs.rows(x, xp.as_deref()), ws.rows(w, wp.as_deref()));
+        debug_assert_eq!(xs.access().k, self.k);
+        match (self.lane_len, xr.gathered()) {
+            (Some(n), Some((x, xa))) if self.k > 0 => self.fill_lanes(n, x, xa, &wr, bias, out),
+            _ => self.fill::<T, NARROW>(&xr, &wr, bias, out),
+        }
+    }
+
+    fn fill<T: Elem, const NARROW: bool>(
+        &self,
+        xr: &Rows<'_, T>,
+        wr: &Rows<'_, T>,
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let k = self.k;
+        let grouped = k > 0 && xr.is_slice() && wr.is_slice();
+        let init = || (RowCache::<T>::new(k), RowCache::<T>::new(k));
+        par::fill(out, self.chunk, init, |(xc, wc), start, part| {
+            let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+            let mut quads = part.chunks_exact_mut(if grouped { 4 } else { usize::MAX });
+            for quad in &mut quads {
+                let mut keys = [[0i64; 3]; 4];
+                for key in &mut keys {
+                    *key = odo.pos;
+                    odo.step();
+                }
+                // Keys are in range: sums of in-range strides.
+                let (xs, ws) = (
+                    keys.map(|t| xr.slice(t[0] as usize)),
+                    keys.map(|t| wr.slice(t[1] as usize)),
+                );
+                let sums = if keys.iter().all(|t| t[0] == keys[0][0]) {
+                    T::shared4::<NARROW>(xs[0], ws)
+                } else if keys.iter().all(|t| t[1] == keys[0][1]) {
+                    T::shared4::<NARROW>(ws[0], xs)
+                } else {
+                    [0, 1, 2, 3].map(|t| T::dot::<NARROW>(xs[t], ws[t]))
+                };
+                for ((o, t), d) in quad.iter_mut().zip(keys).zip(sums) {
+                    *o = self
+                        .requant
+                        .apply(self.bias_term(bias, t[2]).wrapping_add(d));
+                }
+            }
+            for o in quads.into_remainder() {
+                let [xk, wk, bf] = odo.pos;
+                let mut acc = self.bias_term(bias, bf);
+                if k > 0 {
+                    acc = acc.wrapping_add(T::dot::<NARROW>(
+                        xr.row(xk as usize, xc),
+                        wr.row(wk as usize, wc),
+                    ));
+                }
+                *o = self.requant.apply(acc);
+                odo.step();
+            }
+        });
+    }
+
+    /// Outputs as lane segments along the last out dim (`n` long): for each reduction step,
+    /// `acc[lanes] += w[s] · x[in-bounds lanes]`, a strided (usually unit-stride) axpy instead of
+    /// one gathered row per output. Used when `x` rows would be gathered once per output
+    /// (depthwise convolution) and the `w` row and bias are shared by the whole segment.
+    fn fill_lanes<T: Elem>(
+        &self,
+        n: usize,
+        x: &[i32],
+        xa: &Access,
+        wr: &Rows<'_, T>,
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let step = xa.last_flat();
+        let init = || (RowCache::<T>::new(self.k), vec![0i64; n]);
+        par::fill(out, self.chunk.max(n), init, |(wc, acc), start, part| {
+            let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+            let mut p = 0;
+            while p < part.len() {
+                let len = (n - (start + p) % n).min(part.len() - p);
+                let [xk, wk, bf] = odo.pos;
+                let w = wr.row(wk as usize, wc);
+                let acc = &mut acc[..len];
+                acc.fill(self.bias_term(bias, bf));
+                // Keys are in range; run flat indices are in bounds by construction.
+                xa.lane_runs(xk as usize, len, |s, flat, lo, cnt| {
+                    let wv = w[s].to_i64();
+                    let lanes = &mut acc[lo..lo + cnt];
+                    if step == 1 {
+                        let xs = &x[flat as usize..flat as usize + cnt];
+                        for (a, &v) in lanes.iter_mut().zip(xs) {
+                            *a = a.wrapping_add(wv.wrapping_mul(i64::from(v)));
+                        }
+                    } else {
+                        for (i, a) in lanes.iter_mut().enumerate() {
+                            let v = x[(flat + i as i64 * step) as usize];
+                            *a = a.wrapping_add(wv.wrapping_mul(i64::from(v)));
+                        }
+                    }
+                });
+                for (o, &a) in part[p..p + len].iter_mut().zip(acc.iter()) {
+                    *o = self.requant.apply(a);
+                }
+                for _ in 0..len {
+                    odo.step();
+                }
+                p += len;
+            }
+        });
+    }
+
+    /// `bias[B(o)]·2^shift` for the output whose bias flat stride sum is `bf` (0 without bias).
+    #[inline]
+    fn bias_term(&self, bias: Option<&[i32]>, bf: i64) -> i64 {
+        match (&self.bias, bias) {
+            // Validated in bounds; `|bias·2^shift| < 2^62` by the validator's bound.
+            (Some(b), Some(data)) => {
+                i64::from(data[b.offset.wrapping_add(bf) as usize]).wrapping_mul(1i64 << b.shift)
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Store the bias map's flat strides in slot 2 of `weights`; returns the flat offset.
+///
+/// The validator proved the map in bounds with zero reduction coefficients, so the flat index
+/// is affine in the output index and always valid.
+fn bias_weights(bm: &AffineMap, shape: &[usize], weights: &mut [[i64; 3]]) -> Option<i64> {
+    let st = strides(shape);
+    let mut offset = 0i128;
+    for (row, &s) in bm.rows.iter().zip(&st) {
+        let s = i128::try_from(s).ok()?;
+        offset += i128::from(row.offset) * s;
+        for (wt, &co) in weights.iter_mut().zip(&row.out) {
+            wt[2] = i64::try_from(i128::from(wt[2]) + i128::from(co) * s).ok()?;
+        }
+    }
+    i64::try_from(offset).ok()
+}

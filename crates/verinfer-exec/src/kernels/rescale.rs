@@ -1,0 +1,30 @@
+//! `Rescale`: requantize every element.
+
+use rayon::prelude::*;
+use verinfer_ir::Requant;
+
+use crate::par;
+
+/// Plan of one rescale node.
+pub(crate) struct RescalePlan {
+    requant: Requant,
+}
+
+impl RescalePlan {
+    /// Plan `requant`.
+    pub(crate) fn new(requant: Requant) -> Self {
+        Self { requant }
+    }
+
+    /// Compute the output from `[x]`.
+    pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
+        let Some(&x) = ins.first() else { return };
+        out.par_chunks_mut(par::chunk_len(1))
+            .zip(x.par_chunks(par::chunk_len(1)))
+            .for_each(|(o, x)| {
+                for (o, &v) in o.iter_mut().zip(x) {
+                    *o = self.requant.apply(i64::from(v));
+                }
+            });
+    }
+}

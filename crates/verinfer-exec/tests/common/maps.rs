@@ -1,0 +1,233 @@
+//! Affine maps of the contractions the ONNX lowering produces: NCHW conv2d (grouped and
+//! depthwise included) and numpy matmul with broadcast batch axes.
+
+use verinfer_ir::shape::broadcast;
+use verinfer_ir::{AffineMap, AffineRow, Contract, Requant};
+
+/// One affine row over `n_out` output and `n_red` reduction axes: `(axis, coefficient)` terms.
+pub fn row(
+    n_out: usize,
+    n_red: usize,
+    out: &[(usize, i64)],
+    red: &[(usize, i64)],
+    offset: i64,
+) -> AffineRow {
+    let mut r = AffineRow {
+        out: vec![0; n_out],
+        red: vec![0; n_red],
+        offset,
+    };
+    for &(a, c) in out {
+        r.out[a] += c;
+    }
+    for &(a, c) in red {
+        r.red[a] += c;
+    }
+    r
+}
+
+/// A 2-D convolution over NCHW input with OIHW weights.
+#[derive(Clone, Debug)]
+pub struct Conv2d {
+    /// Batch.
+    pub n: usize,
+    /// Input channels.
+    pub c: usize,
+    /// Input height and width.
+    pub hw: [usize; 2],
+    /// Output channels.
+    pub cout: usize,
+    /// Groups (`c` and `cout` are multiples; `groups == c == cout` is depthwise).
+    pub groups: usize,
+    /// Kernel height and width.
+    pub kernel: [usize; 2],
+    /// Strides.
+    pub stride: [usize; 2],
+    /// Leading padding.
+    pub pad_begin: [usize; 2],
+    /// Trailing padding.
+    pub pad_end: [usize; 2],
+    /// Dilations.
+    pub dilation: [usize; 2],
+}
+
+impl Conv2d {
+    /// Output height and width (`None` when the kernel does not fit).
+    pub fn out_hw(&self) -> Option<[usize; 2]> {
+        let axis = |a: usize| {
+            let span = self.dilation[a] * (self.kernel[a] - 1) + 1;
+            let padded = self.hw[a] + self.pad_begin[a] + self.pad_end[a];
+            Some(padded.checked_sub(span)? / self.stride[a] + 1)
+        };
+        Some([axis(0)?, axis(1)?])
+    }
+
+    /// `[N, C, H, W]`.
+    pub fn x_shape(&self) -> Vec<usize> {
+        vec![self.n, self.c, self.hw[0], self.hw[1]]
+    }
+
+    /// `[Cout, C/groups, KH, KW]`.
+    pub fn w_shape(&self) -> Vec<usize> {
+        vec![
+            self.cout,
+            self.c / self.groups,
+            self.kernel[0],
+            self.kernel[1],
+        ]
+    }
+
+    /// `[N, Cout, OH, OW]`.
+    pub fn out_shape(&self) -> Vec<usize> {
+        let [oh, ow] = self.out_hw().expect("kernel fits");
+        vec![self.n, self.cout, oh, ow]
+    }
+
+    /// The contraction: iterate `[N, G, Cout/G, OH, OW]`, reduce `[C/G, KH, KW]`; with a bias
+    /// of shape `[Cout]` when `bias_shift` is given.
+    pub fn contract(&self, requant: Requant, bias_shift: Option<u32>) -> Contract {
+        let [oh, ow] = self.out_hw().expect("kernel fits");
+        let (g, cg, og) = (self.groups, self.c / self.groups, self.cout / self.groups);
+        let (no, nr) = (5, 3);
+        let (s, d, p) = (self.stride, self.dilation, self.pad_begin);
+        let x_map = AffineMap {
+            rows: vec![
+                row(no, nr, &[(0, 1)], &[], 0),
+                row(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
+                row(
+                    no,
+                    nr,
+                    &[(3, s[0] as i64)],
+                    &[(1, d[0] as i64)],
+                    -(p[0] as i64),
+                ),
+                row(
+                    no,
+                    nr,
+                    &[(4, s[1] as i64)],
+                    &[(2, d[1] as i64)],
+                    -(p[1] as i64),
+                ),
+            ],
+        };
+        let co = row(no, nr, &[(1, og as i64), (2, 1)], &[], 0);
+        let w_map = AffineMap {
+            rows: vec![
+                co.clone(),
+                row(no, nr, &[], &[(0, 1)], 0),
+                row(no, nr, &[], &[(1, 1)], 0),
+                row(no, nr, &[], &[(2, 1)], 0),
+            ],
+        };
+        Contract {
+            out_iter: vec![self.n, g, og, oh, ow],
+            red: vec![cg, self.kernel[0], self.kernel[1]],
+            x_map,
+            w_map,
+            bias_map: bias_shift.map(|_| AffineMap { rows: vec![co] }),
+            bias_shift: bias_shift.unwrap_or(0),
+            requant,
+        }
+    }
+}
+
+/// Numpy `matmul` of `x` (`batch_x ++ [M, K]`, or `[K, M]` when `trans_x`) and `w`
+/// (`batch_w ++ [K, N]`, or `[N, K]` when `trans_w`), batch axes broadcast.
+#[derive(Clone, Debug)]
+pub struct MatMul {
+    /// Batch axes of `x`.
+    pub batch_x: Vec<usize>,
+    /// Batch axes of `w`.
+    pub batch_w: Vec<usize>,
+    /// Rows of the result.
+    pub m: usize,
+    /// Reduced length.
+    pub k: usize,
+    /// Columns of the result.
+    pub n: usize,
+    /// `x` stored transposed.
+    pub trans_x: bool,
+    /// `w` stored transposed.
+    pub trans_w: bool,
+}
+
+impl MatMul {
+    /// Shape of `x`.
+    pub fn x_shape(&self) -> Vec<usize> {
+        let mut s = self.batch_x.clone();
+        s.extend(if self.trans_x {
+            [self.k, self.m]
+        } else {
+            [self.m, self.k]
+        });
+        s
+    }
+
+    /// Shape of `w`.
+    pub fn w_shape(&self) -> Vec<usize> {
+        let mut s = self.batch_w.clone();
+        s.extend(if self.trans_w {
+            [self.n, self.k]
+        } else {
+            [self.k, self.n]
+        });
+        s
+    }
+
+    /// Broadcast batch axes.
+    pub fn batch(&self) -> Vec<usize> {
+        broadcast(&self.batch_x, &self.batch_w).expect("batch axes broadcast")
+    }
+
+    /// Output shape `batch ++ [M, N]`.
+    pub fn out_shape(&self) -> Vec<usize> {
+        let mut s = self.batch();
+        s.extend([self.m, self.n]);
+        s
+    }
+
+    /// The contraction: iterate `batch ++ [M, N]`, reduce `[K]`; with a bias of shape `[N]`
+    /// when `bias_shift` is given.
+    pub fn contract(&self, requant: Requant, bias_shift: Option<u32>) -> Contract {
+        let batch = self.batch();
+        let nb = batch.len();
+        let no = nb + 2;
+        let batch_rows = |shape: &[usize]| -> Vec<AffineRow> {
+            let off = nb - shape.len();
+            let term = |i: usize, d: usize| if d == 1 { vec![] } else { vec![(i + off, 1)] };
+            shape
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| row(no, 1, &term(i, d), &[], 0))
+                .collect()
+        };
+        let (m, n, k) = (
+            row(no, 1, &[(nb, 1)], &[], 0),
+            row(no, 1, &[(nb + 1, 1)], &[], 0),
+            row(no, 1, &[], &[(0, 1)], 0),
+        );
+        let mut xr = batch_rows(&self.batch_x);
+        xr.extend(if self.trans_x {
+            [k.clone(), m]
+        } else {
+            [m, k.clone()]
+        });
+        let mut wr = batch_rows(&self.batch_w);
+        wr.extend(if self.trans_w {
+            [n.clone(), k]
+        } else {
+            [k, n.clone()]
+        });
+        let mut out_iter = batch;
+        out_iter.extend([self.m, self.n]);
+        Contract {
+            out_iter,
+            red: vec![self.k],
+            x_map: AffineMap { rows: xr },
+            w_map: AffineMap { rows: wr },
+            bias_map: bias_shift.map(|_| AffineMap { rows: vec![n] }),
+            bias_shift: bias_shift.unwrap_or(0),
+            requant,
+        }
+    }
+}

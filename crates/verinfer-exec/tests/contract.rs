@@ -1,0 +1,336 @@
+//! `Contract` on the fast path equals the reference: conv2d (stride, padding, dilation, groups,
+//! depthwise), batched/broadcast/transposed matmul between constants and activations, and
+//! arbitrary random affine maps (the generic path).
+
+mod common;
+
+use common::maps::{row, Conv2d, MatMul};
+use common::{assert_matches_reference, random_inputs, requant, Builder, Rng};
+use proptest::prelude::*;
+use verinfer_ir::shape::numel;
+use verinfer_ir::{AffineMap, Contract, Op};
+
+/// Epilogue and data widths shared by the strategies.
+#[derive(Clone, Debug)]
+struct Widths {
+    x_bits: u32,
+    w_bits: u32,
+    out_bits: u32,
+    mult: i64,
+    shift: u32,
+}
+
+fn widths() -> impl Strategy<Value = Widths> {
+    (2u32..=20, 2u32..=16, 4u32..=16, 1i64..=1 << 15, 0u32..=24).prop_map(
+        |(x_bits, w_bits, out_bits, mult, shift)| Widths {
+            x_bits,
+            w_bits,
+            out_bits,
+            mult,
+            shift,
+        },
+    )
+}
+
+fn conv() -> impl Strategy<Value = Conv2d> {
+    let kind = prop_oneof![Just(0usize), Just(1), Just(2)]; // regular, grouped, depthwise
+    (
+        kind,
+        1usize..=2,
+        1usize..=3,
+        1usize..=3,
+        1usize..=3,
+        [1usize..=7, 1usize..=7],
+        [1usize..=4, 1usize..=4],
+    )
+        .prop_flat_map(|(kind, n, groups, cg, og, hw, kernel)| {
+            let (groups, cg, og) = match kind {
+                0 => (1, cg, og),
+                1 => (groups + 1, cg, og),
+                _ => (groups + 1, 1, 1),
+            };
+            (
+                [1usize..=3, 1usize..=3],
+                [0usize..=2, 0usize..=2],
+                [0usize..=2, 0usize..=2],
+                [1usize..=2, 1usize..=2],
+            )
+                .prop_map(move |(stride, pad_begin, pad_end, dilation)| Conv2d {
+                    n,
+                    c: groups * cg,
+                    hw,
+                    cout: groups * og,
+                    groups,
+                    kernel,
+                    stride,
+                    pad_begin,
+                    pad_end,
+                    dilation,
+                })
+        })
+        .prop_filter("kernel must fit the padded input", |c| c.out_hw().is_some())
+}
+
+fn batch() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(prop_oneof![Just(1usize), 2usize..=3], 0..=2)
+}
+
+fn matmul() -> impl Strategy<Value = MatMul> {
+    (
+        batch(),
+        batch(),
+        1usize..=6,
+        1usize..=7,
+        1usize..=6,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_filter_map(
+            "batch axes must broadcast",
+            |(batch_x, batch_w, m, k, n, trans_x, trans_w)| {
+                verinfer_ir::shape::broadcast(&batch_x, &batch_w)?;
+                Some(MatMul {
+                    batch_x,
+                    batch_w,
+                    m,
+                    k,
+                    n,
+                    trans_x,
+                    trans_w,
+                })
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    #[test]
+    fn conv2d_matches_reference(c in conv(), wd in widths(), w_const in prop::bool::weighted(0.8), bias in prop::option::of(0u32..=6), seed in any::<u64>()) {
+        let mut rng = Rng::new(seed);
+        let mut b = Builder::new();
+        let x = b.input(&c.x_shape(), wd.x_bits);
+        let w = if w_const {
+            b.param(&c.w_shape(), wd.w_bits, rng.data(numel(&c.w_shape()), wd.w_bits))
+        } else {
+            b.input(&c.w_shape(), wd.w_bits)
+        };
+        let mut ins = vec![x, w];
+        if bias.is_some() {
+            ins.push(b.param(&[c.cout], 12, rng.data(c.cout, 12)));
+        }
+        let op = Op::Contract(c.contract(requant(wd.mult, wd.shift, wd.out_bits), bias));
+        b.node(op, ins, &c.out_shape(), wd.out_bits);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    #[test]
+    fn matmul_matches_reference(mm in matmul(), wd in widths(), consts in 0u8..4, bias in prop::option::of(0u32..=6), seed in any::<u64>()) {
+        // consts: 0 = w constant, 1 = both activations, 2 = x constant, 3 = both constant.
+        let mut rng = Rng::new(seed);
+        let mut b = Builder::new();
+        let x = if consts & 2 == 0 { Some(b.input(&mm.x_shape(), wd.x_bits)) } else { None };
+        let w = if consts == 1 { Some(b.input(&mm.w_shape(), wd.w_bits)) } else { None };
+        let x = x.unwrap_or_else(|| b.param(&mm.x_shape(), wd.x_bits, rng.data(numel(&mm.x_shape()), wd.x_bits)));
+        let w = w.unwrap_or_else(|| b.param(&mm.w_shape(), wd.w_bits, rng.data(numel(&mm.w_shape()), wd.w_bits)));
+        let mut ins = vec![x, w];
+        if bias.is_some() {
+            ins.push(b.param(&[mm.n], 10, rng.data(mm.n, 10)));
+        }
+        let op = Op::Contract(mm.contract(requant(wd.mult, wd.shift, wd.out_bits), bias));
+        b.node(op, ins, &mm.out_shape(), wd.out_bits);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    #[test]
+    fn random_affine_contract_matches_reference(seed in any::<u64>()) {
+        let g = random_contract(seed);
+        assert_matches_reference(&g, &random_inputs(&g, seed ^ 0x5eed));
+    }
+}
+
+/// Random sparse `(axis, coefficient)` terms over `n` axes, coefficients in `[-2, 2]`.
+fn terms(rng: &mut Rng, n: usize) -> Vec<(usize, i64)> {
+    let mut t = Vec::new();
+    for i in 0..n {
+        if rng.coin() {
+            t.push((i, rng.range(-2, 2)));
+        }
+    }
+    t
+}
+
+/// A contraction with random iteration box, operand shapes and affine maps (coefficients and
+/// offsets of either sign, so rows run backwards and leave the operands on both sides).
+fn random_contract(seed: u64) -> verinfer_ir::Graph {
+    let mut rng = Rng::new(seed);
+    let dims = |rng: &mut Rng, rank: i64, hi: i64| -> Vec<usize> {
+        let r = rng.range(if rank < 0 { 0 } else { 1 }, rank.abs());
+        (0..r).map(|_| rng.range(1, hi) as usize).collect()
+    };
+    let out_iter = dims(&mut rng, 3, 4);
+    let red = dims(&mut rng, -3, 4);
+    let (no, nr) = (out_iter.len(), red.len());
+    let map = |rng: &mut Rng, shape: &[usize]| AffineMap {
+        rows: shape
+            .iter()
+            .map(|_| {
+                let out = terms(rng, no);
+                let red = terms(rng, nr);
+                let offset = if rng.coin() { 0 } else { rng.range(-3, 3) };
+                row(no, nr, &out, &red, offset)
+            })
+            .collect(),
+    };
+    let x_shape = dims(&mut rng, 3, 5);
+    let w_shape = dims(&mut rng, 3, 5);
+    let x_map = map(&mut rng, &x_shape);
+    let w_map = map(&mut rng, &w_shape);
+    let (x_bits, w_bits, out_bits) = (
+        rng.range(2, 16) as u32,
+        rng.range(2, 16) as u32,
+        rng.range(4, 20) as u32,
+    );
+    let mut b = Builder::new();
+    let x = b.input(&x_shape, x_bits);
+    let w = if rng.coin() {
+        b.param(&w_shape, w_bits, rng.data(numel(&w_shape), w_bits))
+    } else {
+        b.input(&w_shape, w_bits)
+    };
+    let mut ins = vec![x, w];
+    // Bias: one axis per chosen out dim (read 1:1) or a size-1 axis.
+    let bias_map = (rng.coin()).then(|| {
+        let rows: Vec<_> = (0..no)
+            .filter(|_| rng.coin())
+            .map(|i| (out_iter[i], row(no, nr, &[(i, 1)], &[], 0)))
+            .chain(std::iter::once((1, row(no, nr, &[], &[], 0))))
+            .collect();
+        let shape: Vec<usize> = rows.iter().map(|r| r.0).collect();
+        ins.push(b.param(&shape, 12, rng.data(numel(&shape), 12)));
+        AffineMap {
+            rows: rows.into_iter().map(|r| r.1).collect(),
+        }
+    });
+    let c = Contract {
+        out_iter: out_iter.clone(),
+        red,
+        x_map,
+        w_map,
+        bias_shift: if bias_map.is_some() {
+            rng.range(0, 8) as u32
+        } else {
+            0
+        },
+        bias_map,
+        requant: requant(rng.range(1, 1 << 12), rng.range(0, 16) as u32, out_bits),
+    };
+    b.node(Op::Contract(c), ins, &out_iter, out_bits);
+    b.finish()
+}
+
+#[test]
+fn conv_3x3_pad1_stride1() {
+    let c = Conv2d {
+        n: 1,
+        c: 3,
+        hw: [8, 8],
+        cout: 4,
+        groups: 1,
+        kernel: [3, 3],
+        stride: [1, 1],
+        pad_begin: [1, 1],
+        pad_end: [1, 1],
+        dilation: [1, 1],
+    };
+    let mut rng = Rng::new(1);
+    let mut b = Builder::new();
+    let x = b.input(&c.x_shape(), 8);
+    let w = b.param(&c.w_shape(), 8, rng.data(numel(&c.w_shape()), 8));
+    let bias = b.param(&[4], 16, rng.data(4, 16));
+    b.node(
+        Op::Contract(c.contract(requant(3, 6, 8), Some(4))),
+        vec![x, w, bias],
+        &c.out_shape(),
+        8,
+    );
+    let g = b.finish();
+    assert_matches_reference(&g, &random_inputs(&g, 2));
+}
+
+#[test]
+fn empty_reduction_is_bias_only() {
+    let mm = MatMul {
+        batch_x: vec![],
+        batch_w: vec![],
+        m: 2,
+        k: 0,
+        n: 3,
+        trans_x: false,
+        trans_w: false,
+    };
+    let mut b = Builder::new();
+    let x = b.input(&mm.x_shape(), 8);
+    let w = b.input(&mm.w_shape(), 8);
+    let bias = b.param(&[3], 8, vec![5, -7, 100]);
+    b.node(
+        Op::Contract(mm.contract(requant(1, 1, 8), Some(2))),
+        vec![x, w, bias],
+        &mm.out_shape(),
+        8,
+    );
+    let g = b.finish();
+    assert_matches_reference(&g, &random_inputs(&g, 3));
+}
+
+#[test]
+fn empty_output() {
+    let mm = MatMul {
+        batch_x: vec![0],
+        batch_w: vec![],
+        m: 2,
+        k: 3,
+        n: 3,
+        trans_x: false,
+        trans_w: false,
+    };
+    let mut b = Builder::new();
+    let x = b.input(&mm.x_shape(), 8);
+    let w = b.param(&mm.w_shape(), 8, vec![1; 9]);
+    b.node(
+        Op::Contract(mm.contract(requant(1, 1, 8), None)),
+        vec![x, w],
+        &mm.out_shape(),
+        8,
+    );
+    let g = b.finish();
+    assert_matches_reference(&g, &random_inputs(&g, 3));
+}
+
+#[test]
+fn wide_accumulator_16_bit() {
+    // 16-bit by 16-bit over K = 64 needs more than 32 bits: the i64 dot path.
+    let mm = MatMul {
+        batch_x: vec![2],
+        batch_w: vec![],
+        m: 5,
+        k: 64,
+        n: 7,
+        trans_x: false,
+        trans_w: false,
+    };
+    let mut rng = Rng::new(9);
+    let mut b = Builder::new();
+    let x = b.input(&mm.x_shape(), 16);
+    let w = b.param(&mm.w_shape(), 16, rng.data(numel(&mm.w_shape()), 16));
+    b.node(
+        Op::Contract(mm.contract(requant(1, 20, 16), None)),
+        vec![x, w],
+        &mm.out_shape(),
+        16,
+    );
+    let g = b.finish();
+    assert_matches_reference(&g, &random_inputs(&g, 4));
+}

@@ -1,0 +1,95 @@
+//! `Binary`, `Div`, `Rescale` and `Lookup` on the fast path equal the reference, with random
+//! broadcasting shapes, multipliers of either sign and random epilogues.
+
+mod common;
+
+use common::{assert_matches_reference, random_inputs, requant, Builder, Rng};
+use proptest::prelude::*;
+use verinfer_ir::shape::{broadcast, numel};
+use verinfer_ir::{Binary, BinaryKind, Div, Lookup, Op, ParamKind};
+
+/// Two shapes that broadcast: `out` with some axes set to 1 or dropped from the front.
+fn broadcast_pair() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    prop::collection::vec(1usize..=4, 0..=4).prop_flat_map(|out| {
+        let r = out.len();
+        let side = move |out: Vec<usize>| {
+            (0..=r, prop::collection::vec(any::<bool>(), r)).prop_map(move |(drop, ones)| {
+                out.iter()
+                    .zip(&ones)
+                    .skip(drop)
+                    .map(|(&d, &one)| if one { 1 } else { d })
+                    .collect::<Vec<_>>()
+            })
+        };
+        (side(out.clone()), side(out))
+    })
+}
+
+fn kind() -> impl Strategy<Value = BinaryKind> {
+    prop_oneof![
+        Just(BinaryKind::Add),
+        Just(BinaryKind::Sub),
+        Just(BinaryKind::Mul),
+        Just(BinaryKind::Max),
+        Just(BinaryKind::Min)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    #[test]
+    fn binary_matches_reference(
+        (sa, sb) in broadcast_pair(), kind in kind(), a_mult in -300i64..=300, b_mult in -300i64..=300,
+        bits in (2u32..=16, 2u32..=16, 2u32..=20), mult in 1i64..=1 << 12, shift in 0u32..=30,
+        b_const in any::<bool>(), seed in any::<u64>(),
+    ) {
+        let out = broadcast(&sa, &sb).unwrap();
+        let mut b = Builder::new();
+        let x = b.input(&sa, bits.0);
+        let y = if b_const { b.param(&sb, bits.1, Rng::new(seed).data(numel(&sb), bits.1)) } else { b.input(&sb, bits.1) };
+        let op = Op::Binary(Binary { kind, a_mult, b_mult, requant: requant(mult, shift, bits.2) });
+        b.node(op, vec![x, y], &out, bits.2);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    #[test]
+    fn div_matches_reference(
+        (sa, sb) in broadcast_pair(), shift in 0u32..=20, bits in (2u32..=16, 2u32..=16, 2u32..=24),
+        mult in 1i64..=1 << 8, rshift in 0u32..=8, seed in any::<u64>(),
+    ) {
+        let out = broadcast(&sa, &sb).unwrap();
+        let mut b = Builder::new();
+        let x = b.input(&sa, bits.0);
+        let y = b.input(&sb, bits.1);
+        b.node(Op::Div(Div { shift, requant: requant(mult, rshift, bits.2) }), vec![x, y], &out, bits.2);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    #[test]
+    fn rescale_matches_reference(
+        shape in prop::collection::vec(0usize..=6, 0..=3), in_bits in 1u32..=32, out_bits in 1u32..=32,
+        mult in 1i64..=1 << 30, shift in 0u32..=62, seed in any::<u64>(),
+    ) {
+        let mut b = Builder::new();
+        let x = b.input(&shape, in_bits);
+        b.node(Op::Rescale(requant(mult, shift, out_bits)), vec![x], &shape, out_bits);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    #[test]
+    fn lookup_matches_reference(
+        shape in prop::collection::vec(1usize..=6, 0..=3), in_bits in 1u32..=12, len in 1usize..=300,
+        lo in -300i32..=300, seed in any::<u64>(),
+    ) {
+        let mut b = Builder::new();
+        let x = b.input(&shape, in_bits);
+        let table = b.param_id(&[len], 9, ParamKind::Table, Rng::new(seed).data(len, 9));
+        b.node(Op::Lookup(Lookup { table, lo }), vec![x], &shape, 10);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+}

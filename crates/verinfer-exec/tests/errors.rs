@@ -1,0 +1,179 @@
+//! Typed errors instead of panics: bad inputs, invalid graphs, foreign traces; and the graphs
+//! the reference cannot evaluate are rejected up front by the validator.
+
+mod common;
+
+use common::maps::MatMul;
+use common::{requant, Builder};
+use verinfer_exec::{ExecError, Plan};
+use verinfer_ir::{Binary, BinaryKind, Div, IrError, Op, Requant};
+
+fn rq(bits: u32) -> Requant {
+    requant(1, 0, bits)
+}
+
+fn add_graph() -> verinfer_ir::Graph {
+    let mut b = Builder::new();
+    let x = b.input(&[3], 8);
+    let y = b.input(&[3], 8);
+    b.node(
+        Op::Binary(Binary {
+            kind: BinaryKind::Add,
+            a_mult: 1,
+            b_mult: 1,
+            requant: rq(9),
+        }),
+        vec![x, y],
+        &[3],
+        9,
+    );
+    b.finish()
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let g = add_graph();
+    let plan = Plan::new(&g).unwrap();
+    let cases = [
+        vec![vec![1, 2, 3]],
+        vec![vec![1, 2, 3], vec![1, 2]],
+        vec![vec![1, 2, 3], vec![1, 2, 128]],
+    ];
+    for inputs in cases {
+        assert!(matches!(
+            plan.run(&inputs),
+            Err(ExecError::Ir(
+                IrError::BadInput { .. } | IrError::OutOfBound { .. }
+            ))
+        ));
+    }
+    let t = plan.run(&[vec![127, -128, 0], vec![127, -128, 5]]).unwrap();
+    assert_eq!(plan.outputs(&t).unwrap(), vec![&[254, -256, 5][..]]);
+}
+
+#[test]
+fn trace_of_another_graph_is_rejected() {
+    let g = add_graph();
+    let plan = Plan::new(&g).unwrap();
+    let mut b = Builder::new();
+    b.input(&[3], 8);
+    let other = b.finish();
+    let t = Plan::new(&other).unwrap().run(&[vec![0, 0, 0]]).unwrap();
+    assert!(matches!(
+        plan.outputs(&t),
+        Err(ExecError::TraceMismatch {
+            expected: 3,
+            got: 1
+        })
+    ));
+}
+
+#[test]
+fn invalid_graph_is_rejected_at_plan_time() {
+    let mut b = Builder::new();
+    let x = b.input(&[3], 8);
+    let y = b.input(&[4], 8);
+    b.node(
+        Op::Binary(Binary {
+            kind: BinaryKind::Add,
+            a_mult: 1,
+            b_mult: 1,
+            requant: rq(9),
+        }),
+        vec![x, y],
+        &[3],
+        9,
+    );
+    assert!(matches!(
+        Plan::new(&b.finish()),
+        Err(ExecError::Ir(IrError::BadAttribute { .. }))
+    ));
+}
+
+/// Graphs on which the reference fails with an overflow must not validate (the fast path
+/// relies on the validator's proof instead of checking every operation).
+#[test]
+fn graphs_the_reference_cannot_evaluate_do_not_validate() {
+    // An all-zero bias shifted by 62: the reference's initial accumulator overflows.
+    let mm = MatMul {
+        batch_x: vec![],
+        batch_w: vec![],
+        m: 1,
+        k: 1,
+        n: 1,
+        trans_x: false,
+        trans_w: false,
+    };
+    let mut b = Builder::new();
+    let x = b.input(&[1, 1], 8);
+    let w = b.param(&[1, 1], 8, vec![1]);
+    let bias = b.param(&[1], 8, vec![0]);
+    b.node(
+        Op::Contract(mm.contract(rq(8), Some(62))),
+        vec![x, w, bias],
+        &[1, 1],
+        8,
+    );
+    assert!(Plan::new(&b.finish()).is_err());
+
+    // `a · a_mult` overflows even though `b` is all zeros.
+    let mut b = Builder::new();
+    let x = b.input(&[1], 8);
+    let zero = b.param(&[1], 8, vec![0]);
+    let op = Binary {
+        kind: BinaryKind::Mul,
+        a_mult: i64::MAX,
+        b_mult: 1,
+        requant: rq(8),
+    };
+    b.node(Op::Binary(op), vec![x, zero], &[1], 8);
+    assert!(Plan::new(&b.finish()).is_err());
+
+    // An all-zero numerator shifted by 62.
+    let mut b = Builder::new();
+    let y = b.input(&[1], 8);
+    let zero = b.param(&[1], 8, vec![0]);
+    b.node(
+        Op::Div(Div {
+            shift: 62,
+            requant: rq(8),
+        }),
+        vec![zero, y],
+        &[1],
+        8,
+    );
+    assert!(Plan::new(&b.finish()).is_err());
+}
+
+#[test]
+fn extreme_map_coefficient_is_an_error_not_a_panic() {
+    let mm = MatMul {
+        batch_x: vec![],
+        batch_w: vec![],
+        m: 2,
+        k: 2,
+        n: 2,
+        trans_x: false,
+        trans_w: false,
+    };
+    let mut c = mm.contract(rq(8), None);
+    c.x_map.rows[0].out[0] = i64::MIN;
+    let mut b = Builder::new();
+    let x = b.input(&[2, 2], 8);
+    let w = b.param(&[2, 2], 8, vec![1; 4]);
+    b.node(Op::Contract(c), vec![x, w], &[2, 2], 8);
+    assert!(matches!(
+        Plan::new(&b.finish()),
+        Err(ExecError::Ir(IrError::BadAttribute { .. }))
+    ));
+}
+
+#[test]
+fn zero_threads_means_rayon_default() {
+    let g = add_graph();
+    let t = Plan::new(&g)
+        .unwrap()
+        .run_with_threads(&[vec![1, 2, 3], vec![4, 5, 6]], 0)
+        .unwrap();
+    assert_eq!(t.value(g.outputs[0].value).unwrap(), &[5, 7, 9]);
+}

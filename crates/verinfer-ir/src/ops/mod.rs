@@ -1,0 +1,66 @@
+//! Scalar reference semantics: "output element j = f(a few input elements, or a reduction)".
+//!
+//! Written once, here. The fast executor, the circuits and the Solidity arbiter are other
+//! interpretations of these functions and are tested against them.
+
+pub mod binary;
+pub mod contract;
+pub mod div;
+pub mod gather;
+pub mod lookup;
+pub mod movement;
+pub mod reduce;
+pub mod rescale;
+
+use crate::op::Op;
+
+/// A tensor as an op reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct TensorRef<'a> {
+    /// Shape.
+    pub shape: &'a [usize],
+    /// Row-major elements.
+    pub data: &'a [i32],
+}
+
+/// Output shape of `op` applied to inputs of shapes `ins`, plus the shapes of the params the
+/// op names in its attributes (`table` / `map` lengths), or a description of what is wrong.
+///
+/// # Errors
+/// A message naming the inconsistency; the validator wraps it with the node's identity.
+pub fn output_shape(op: &Op, ins: &[&[usize]], attr_param_len: Option<usize>) -> Result<Vec<usize>, String> {
+    match op {
+        Op::Contract(c) => contract::output_shape(c, ins),
+        Op::Rescale(_) => one(ins).map(<[usize]>::to_vec),
+        Op::Binary(_) | Op::Div(_) => binary::output_shape(ins),
+        Op::Lookup(_) => one(ins).map(<[usize]>::to_vec),
+        Op::Reduce(r) => reduce::output_shape(r, ins),
+        Op::Move(_) => Err(format!("Move output shape is declared, not inferred ({attr_param_len:?})")),
+        Op::Gather(g) => gather::output_shape(g, ins),
+    }
+}
+
+fn one<'a>(ins: &[&'a [usize]]) -> Result<&'a [usize], String> {
+    match ins {
+        [x] => Ok(x),
+        _ => Err(format!("expects 1 input, got {}", ins.len())),
+    }
+}
+
+/// Evaluate output element `j` of a node with the scalar reference.
+///
+/// `attr` is the parameter named by the op's attributes (lookup table or move map), if any.
+/// Returns `None` only on an `i64` overflow, which the validator rules out for valid graphs.
+#[must_use]
+pub fn element(op: &Op, ins: &[TensorRef<'_>], attr: Option<TensorRef<'_>>, out_shape: &[usize], j: usize) -> Option<i32> {
+    match op {
+        Op::Contract(c) => contract::element(c, ins, j),
+        Op::Rescale(r) => Some(rescale::element(r, ins.first()?, j)),
+        Op::Binary(b) => binary::element(b, ins.first()?, ins.get(1)?, out_shape, j),
+        Op::Lookup(l) => Some(lookup::element(l, ins.first()?, &attr?, j)),
+        Op::Reduce(r) => reduce::element(r, ins.first()?, j),
+        Op::Div(d) => div::element(d, ins.first()?, ins.get(1)?, out_shape, j),
+        Op::Move(m) => movement::element(m, ins, &attr?, j),
+        Op::Gather(g) => gather::element(g, ins.first()?, ins.get(1)?, out_shape, j),
+    }
+}

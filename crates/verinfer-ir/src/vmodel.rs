@@ -1,0 +1,97 @@
+//! The `.vmodel` file: a compiled graph, versioned and checksummed.
+//!
+//! Layout: magic `VINFMODL` (8 bytes) · format version (u32 LE) · payload length (u64 LE) ·
+//! keccak-256 of the payload (32 bytes) · payload (bincode of [`Graph`]). A file from another
+//! version, a truncated file or a flipped byte fails to load with an error saying which.
+
+use std::io::Write;
+use std::path::Path;
+
+use tiny_keccak::{Hasher, Keccak};
+
+use crate::error::IrError;
+use crate::graph::Graph;
+use crate::validate::validate;
+
+/// File magic.
+pub const MAGIC: &[u8; 8] = b"VINFMODL";
+/// Format version this build reads and writes. Bump on any change to the IR's encoding.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 32;
+
+fn keccak(data: &[u8]) -> [u8; 32] {
+    let mut k = Keccak::v256();
+    k.update(data);
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
+}
+
+/// Encode a graph to bytes.
+///
+/// # Errors
+/// Only if serialization fails (it does not for valid graphs).
+pub fn to_bytes(g: &Graph) -> Result<Vec<u8>, IrError> {
+    let payload = bincode::serialize(g).map_err(|e| IrError::BadFile(format!("cannot encode: {e}")))?;
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&keccak(&payload));
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Decode and validate a graph.
+///
+/// # Errors
+/// Bad magic, other version, truncation, checksum mismatch, undecodable or invalid graph.
+pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
+    if b.len() < 12 || &b[..8] != MAGIC {
+        return Err(IrError::BadFile("missing VINFMODL magic".into()));
+    }
+    let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+    if version != FORMAT_VERSION {
+        return Err(IrError::VersionMismatch { found: version, supported: FORMAT_VERSION });
+    }
+    if b.len() < HEADER {
+        return Err(IrError::BadFile("truncated header".into()));
+    }
+    let mut len8 = [0u8; 8];
+    len8.copy_from_slice(&b[12..20]);
+    let len = u64::from_le_bytes(len8);
+    let payload = &b[HEADER..];
+    if payload.len() as u64 != len {
+        return Err(IrError::BadFile(format!("payload is {} bytes, header says {len} (truncated or padded file)", payload.len())));
+    }
+    if keccak(payload) != b[20..52] {
+        return Err(IrError::BadFile("checksum mismatch: the file is corrupt".into()));
+    }
+    let g: Graph = bincode::deserialize(payload).map_err(|e| IrError::BadFile(format!("cannot decode graph: {e}")))?;
+    validate(&g)?;
+    Ok(g)
+}
+
+/// Write a graph to `path` atomically (temporary file, then rename), so a crash never leaves
+/// a half-written model behind.
+///
+/// # Errors
+/// I/O failures, naming the path.
+pub fn save(g: &Graph, path: &Path) -> Result<(), IrError> {
+    let bytes = to_bytes(g)?;
+    let io = |source| IrError::Io { path: path.display().to_string(), source };
+    let tmp = path.with_extension("vmodel.tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(&bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Read and validate a graph from `path`.
+///
+/// # Errors
+/// I/O failures and everything [`from_bytes`] rejects.
+pub fn load(path: &Path) -> Result<Graph, IrError> {
+    let bytes = std::fs::read(path).map_err(|source| IrError::Io { path: path.display().to_string(), source })?;
+    from_bytes(&bytes)
+}

@@ -1,0 +1,115 @@
+//! Calibration: the range of every tensor of the float lowered graph over sample inputs.
+
+use rayon::prelude::*;
+
+use crate::error::OnnxError;
+use crate::fgraph::{FGraph, FRef};
+use crate::frun::run_float;
+
+/// Observed range of one tensor (finite values only; padding fills of ±∞ are ignored).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    /// Smallest value seen.
+    pub min: f64,
+    /// Largest value seen.
+    pub max: f64,
+}
+
+impl Range {
+    const EMPTY: Range = Range { min: f64::INFINITY, max: f64::NEG_INFINITY };
+
+    fn add(&mut self, v: f64) {
+        if v.is_finite() {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+    }
+
+    fn merge(self, o: Range) -> Range {
+        Range { min: self.min.min(o.min), max: self.max.max(o.max) }
+    }
+
+    /// Largest magnitude (0 for a tensor never seen).
+    #[must_use]
+    pub fn max_abs(&self) -> f64 {
+        if self.min > self.max {
+            0.0
+        } else {
+            self.min.abs().max(self.max.abs())
+        }
+    }
+
+    /// Whether any finite value was seen.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.min > self.max
+    }
+}
+
+/// Ranges of every input and node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    /// Per graph input.
+    pub inputs: Vec<Range>,
+    /// Per node.
+    pub nodes: Vec<Range>,
+    /// Number of samples seen.
+    pub samples: usize,
+}
+
+impl Stats {
+    /// Range of a tensor; constants report their own values.
+    #[must_use]
+    pub fn range(&self, g: &FGraph, r: FRef) -> Range {
+        match r {
+            FRef::Input(i) => self.inputs[i],
+            FRef::Node(i) => self.nodes[i],
+            FRef::Const(i) => {
+                let mut rg = Range::EMPTY;
+                g.consts[i].data.iter().for_each(|&v| rg.add(v));
+                rg
+            }
+        }
+    }
+}
+
+/// Run every sample through the float graph (in parallel) and record ranges.
+///
+/// # Errors
+/// Inputs of the wrong count or length.
+pub fn calibrate(g: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<Stats, OnnxError> {
+    let per: Vec<Stats> = samples
+        .par_iter()
+        .map(|s| {
+            let vals = run_float(g, s)?;
+            let inputs = s
+                .iter()
+                .map(|d| {
+                    let mut r = Range::EMPTY;
+                    d.iter().for_each(|&v| r.add(v));
+                    r
+                })
+                .collect();
+            let nodes = vals
+                .iter()
+                .map(|d| {
+                    let mut r = Range::EMPTY;
+                    d.iter().for_each(|&v| r.add(v));
+                    r
+                })
+                .collect();
+            Ok(Stats { inputs, nodes, samples: 1 })
+        })
+        .collect::<Result<_, OnnxError>>()?;
+    let mut acc = Stats { inputs: vec![Range::EMPTY; g.inputs.len()], nodes: vec![Range::EMPTY; g.nodes.len()], samples: 0 };
+    for s in per {
+        for (a, b) in acc.inputs.iter_mut().zip(&s.inputs) {
+            *a = a.merge(*b);
+        }
+        for (a, b) in acc.nodes.iter_mut().zip(&s.nodes) {
+            *a = a.merge(*b);
+        }
+        acc.samples += 1;
+    }
+    Ok(acc)
+}

@@ -1,0 +1,112 @@
+//! EZKL-style data files: `{"input_data": [[flat floats], …]}`, one list per model input; a
+//! list holding k whole samples means k samples.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::OnnxError;
+
+#[derive(Deserialize)]
+struct DataFile {
+    input_data: Vec<Vec<serde_json::Value>>,
+}
+
+/// Parsed data: per model input, one flat list (possibly several samples long).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputData {
+    /// Per input, flat values.
+    pub per_input: Vec<Vec<f64>>,
+}
+
+/// Read and check a data file.
+///
+/// # Errors
+/// Unreadable file, invalid JSON (NaN/Infinity are named), non-numeric or non-finite entries.
+pub fn read_data(path: &Path) -> Result<InputData, OnnxError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OnnxError::Io { path: path.display().to_string(), source })?;
+    parse_data(&text).map_err(|e| OnnxError::BadData(format!("{}: {e}", path.display())))
+}
+
+/// Parse data from JSON text.
+///
+/// # Errors
+/// As [`read_data`].
+pub fn parse_data(text: &str) -> Result<InputData, String> {
+    let f: DataFile = serde_json::from_str(text).map_err(|e| {
+        let hint = ["NaN", "Infinity"].iter().find(|t| text.contains(*t));
+        match hint {
+            Some(t) => format!("contains {t}: every value must be a finite number ({e})"),
+            None => format!("not an EZKL input file ({{\"input_data\": [[...], ...]}}): {e}"),
+        }
+    })?;
+    let mut per_input = Vec::with_capacity(f.input_data.len());
+    for (i, list) in f.input_data.iter().enumerate() {
+        let mut flat = Vec::with_capacity(list.len());
+        for (j, v) in list.iter().enumerate() {
+            let x = v.as_f64().ok_or_else(|| format!("input_data[{i}][{j}] is {v}, not a number"))?;
+            if !x.is_finite() {
+                return Err(format!("input_data[{i}][{j}] is not finite"));
+            }
+            flat.push(x);
+        }
+        per_input.push(flat);
+    }
+    Ok(InputData { per_input })
+}
+
+impl InputData {
+    /// Split into samples for inputs of the given element counts.
+    ///
+    /// # Errors
+    /// Wrong number of inputs, a list that is not a whole number of samples, or inputs that
+    /// disagree on the number of samples.
+    pub fn samples(&self, names: &[String], numels: &[usize]) -> Result<Vec<Vec<Vec<f64>>>, OnnxError> {
+        if self.per_input.len() != numels.len() {
+            return Err(OnnxError::BadData(format!(
+                "input_data has {} lists but the model has {} inputs ({})",
+                self.per_input.len(),
+                numels.len(),
+                names.join(", ")
+            )));
+        }
+        let mut k = None;
+        for (i, (list, &n)) in self.per_input.iter().zip(numels).enumerate() {
+            if n == 0 || list.is_empty() || list.len() % n != 0 {
+                return Err(OnnxError::BadData(format!(
+                    "input '{}' needs a multiple of {n} values (one sample = {n}), got {}",
+                    names.get(i).map_or("?", String::as_str),
+                    list.len()
+                )));
+            }
+            let ki = list.len() / n;
+            if k.is_some_and(|k| k != ki) {
+                return Err(OnnxError::BadData(format!("inputs disagree on the number of samples ({} vs {ki})", k.unwrap_or(0))));
+            }
+            k = Some(ki);
+        }
+        let k = k.unwrap_or(0);
+        Ok((0..k).map(|s| self.per_input.iter().zip(numels).map(|(l, &n)| l[s * n..(s + 1) * n].to_vec()).collect()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_samples() {
+        let d = parse_data(r#"{"input_data": [[1,2,3,4,5,6]]}"#).unwrap();
+        let s = d.samples(&["x".into()], &[3]).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1][0], vec![4.0, 5.0, 6.0]);
+        assert!(d.samples(&["x".into()], &[4]).is_err());
+    }
+
+    #[test]
+    fn rejects_nan_and_text() {
+        assert!(parse_data(r#"{"input_data": [[1, NaN]]}"#).unwrap_err().contains("NaN"));
+        assert!(parse_data(r#"{"input_data": [[1, "a"]]}"#).is_err());
+        assert!(parse_data(r#"{"x": 1}"#).is_err());
+    }
+}

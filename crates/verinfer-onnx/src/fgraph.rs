@@ -1,0 +1,141 @@
+//! The float lowered graph: ONNX lowered to verinfer's primitives, with real-valued constants.
+//!
+//! It has exactly the structure of the compiled integer graph, so calibration runs it in
+//! `f64` to see every primitive's range, and quantization maps it node for node.
+
+use verinfer_ir::{AffineMap, BinaryKind, ReduceKind};
+
+use crate::func::Func;
+
+/// Where a primitive reads a tensor from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FRef {
+    /// Graph input `i`.
+    Input(usize),
+    /// Output of node `i`.
+    Node(usize),
+    /// Constant `i`.
+    Const(usize),
+}
+
+/// Geometry of a contraction (see [`verinfer_ir::Contract`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractSpec {
+    /// Output iteration dims.
+    pub out_iter: Vec<usize>,
+    /// Reduction dims.
+    pub red: Vec<usize>,
+    /// How `x` is read.
+    pub x_map: AffineMap,
+    /// How `w` is read.
+    pub w_map: AffineMap,
+    /// How the bias is read (when a bias operand is given).
+    pub bias_map: Option<AffineMap>,
+}
+
+/// A primitive with real-valued attributes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FOp {
+    /// `Σ x·w (+ bias)`; inputs `[x, w]` or `[x, w, bias]`.
+    Contract(ContractSpec),
+    /// `x · factor`; inputs `[x]`.
+    Scale(f64),
+    /// `f(a·a_factor, b·b_factor)` with broadcasting; inputs `[a, b]`.
+    Binary {
+        /// Function.
+        kind: BinaryKind,
+        /// Factor on `a`.
+        a_factor: f64,
+        /// Factor on `b`.
+        b_factor: f64,
+    },
+    /// `func(x)`; inputs `[x]`.
+    Lookup(Func),
+    /// Sum / max over axes (sorted, distinct); inputs `[x]`.
+    Reduce {
+        /// Function.
+        kind: ReduceKind,
+        /// Axes.
+        axes: Vec<usize>,
+        /// Keep reduced axes as 1.
+        keep_dims: bool,
+    },
+    /// `a / b` with broadcasting (0 where `b = 0`); inputs `[a, b]`.
+    Div,
+    /// `out[j] = cat(inputs)[map[j]]` or `fill` where `map[j] = -1`.
+    Move {
+        /// Index map.
+        map: Vec<i64>,
+        /// Fill value (real).
+        fill: f64,
+    },
+    /// Gather along `axis` with run-time indices; inputs `[data, indices]`.
+    Gather {
+        /// Axis of `data`.
+        axis: usize,
+    },
+}
+
+/// A float-graph input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FInput {
+    /// ONNX name.
+    pub name: String,
+    /// Static shape.
+    pub shape: Vec<usize>,
+    /// Integer-typed (indices): quantized at scale 0 without rounding loss.
+    pub integer: bool,
+}
+
+/// A real-valued constant (initializer, folded value or compiler-made).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FConst {
+    /// Name.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub data: Vec<f64>,
+}
+
+/// A primitive node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FNode {
+    /// Name (ONNX node name, suffixed when one ONNX node lowers to several primitives).
+    pub name: String,
+    /// ONNX op type it came from.
+    pub origin: String,
+    /// Primitive.
+    pub op: FOp,
+    /// Operands.
+    pub inputs: Vec<FRef>,
+    /// Output shape.
+    pub shape: Vec<usize>,
+}
+
+/// The whole float graph.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FGraph {
+    /// Model name.
+    pub name: String,
+    /// Inputs.
+    pub inputs: Vec<FInput>,
+    /// Constants.
+    pub consts: Vec<FConst>,
+    /// Nodes, topologically ordered.
+    pub nodes: Vec<FNode>,
+    /// Outputs: ONNX name and where the value is.
+    pub outputs: Vec<(String, FRef)>,
+}
+
+impl FGraph {
+    /// Shape of a tensor.
+    #[must_use]
+    pub fn shape(&self, r: FRef) -> &[usize] {
+        match r {
+            FRef::Input(i) => &self.inputs[i].shape,
+            FRef::Node(i) => &self.nodes[i].shape,
+            FRef::Const(i) => &self.consts[i].shape,
+        }
+    }
+}

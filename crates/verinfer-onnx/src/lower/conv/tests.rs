@@ -1,0 +1,1 @@
+//! Hand-made checks of the convolution and pooling lowerings against naive loops.

@@ -1,0 +1,210 @@
+//! Activations and other one-input elementwise ops.
+//!
+//! Piecewise-linear functions are exact combinations of `Max`/`Min` with factors (no table):
+//! `Relu = max(x, 0)`, `LeakyRelu = max(x, αx)` (α ≤ 1, else `min`), `Abs = max(x, −x)`,
+//! `Neg = −1·x`, `Clip`, `HardSigmoid = min(max(αx + β, 0), 1)`, `PRelu`, soft `Shrink`.
+//! Genuinely non-linear scalar functions are a `Lookup` of a [`Func`].
+
+use tract_onnx::pb::NodeProto;
+use verinfer_ir::BinaryKind;
+
+use super::{add, bshape, const_uniform, is_integer, mul, sub};
+use crate::attrs::{input, opt_input, Attrs};
+use crate::builder::Builder;
+use crate::error::OnnxError;
+use crate::fgraph::FRef;
+use crate::func::Func;
+
+/// Lower the one-input elementwise op `op`, `None` if it is not one of them.
+pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> Option<Result<Vec<FRef>, OnnxError>> {
+    let r = match op {
+        "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
+        "Abs" => unary(b, node, |b, x| b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)),
+        "Relu" => unary(b, node, |b, x| {
+            let z = b.scalar(0.0);
+            b.binary(BinaryKind::Max, x, z)
+        }),
+        "LeakyRelu" => {
+            let alpha = Attrs(node).float_or("alpha", 0.01);
+            unary(b, node, |b, x| leaky(b, x, alpha))
+        }
+        "PRelu" => prelu(b, node),
+        "Clip" => clip(b, node, opset),
+        "HardSigmoid" => {
+            let at = Attrs(node);
+            let (alpha, beta) = (at.float_or("alpha", 0.2), at.float_or("beta", 0.5));
+            unary(b, node, |b, x| hard_sigmoid(b, x, alpha, beta))
+        }
+        "Shrink" => {
+            let at = Attrs(node);
+            let (lambd, bias) = (at.float_or("lambd", 0.5), at.float_or("bias", 0.0));
+            unary(b, node, |b, x| shrink(b, x, lambd, bias))
+        }
+        "Gelu" => match Attrs(node).string("approximate").as_deref() {
+            None | Some("none") => table(b, node, Func::Gelu),
+            Some("tanh") => table(b, node, Func::GeluTanh),
+            Some(other) => Err(b.unsupported(format!("approximate = '{other}' (only 'none' and 'tanh')"))),
+        },
+        "Celu" => {
+            let alpha = Attrs(node).float_or("alpha", 1.0);
+            if alpha == 0.0 {
+                Err(b.err("alpha = 0"))
+            } else {
+                table(b, node, Func::Celu { alpha })
+            }
+        }
+        other => {
+            let f = table_func(node, other)?;
+            table(b, node, f)
+        }
+    };
+    Some(r.map(|y| vec![y]))
+}
+
+/// The table of a one-input op with no lowering but its table.
+fn table_func(node: &NodeProto, op: &str) -> Option<Func> {
+    let at = Attrs(node);
+    Some(match op {
+        "Sigmoid" => Func::Sigmoid,
+        "Tanh" => Func::Tanh,
+        "Exp" => Func::Exp,
+        "Log" => Func::Log,
+        "Erf" => Func::Erf,
+        "Sqrt" => Func::Sqrt,
+        "Reciprocal" => Func::Reciprocal,
+        "Softplus" => Func::Softplus,
+        "Softsign" => Func::Softsign,
+        "HardSwish" => Func::HardSwish,
+        "Mish" => Func::Mish,
+        "Elu" => Func::Elu { alpha: at.float_or("alpha", 1.0) },
+        "Selu" => Func::Selu { alpha: at.float_or("alpha", 1.673_263_192_176_818_8), gamma: at.float_or("gamma", 1.050_701_022_148_132_3) },
+        "ThresholdedRelu" => Func::ThresholdedRelu { alpha: at.float_or("alpha", 1.0) },
+        "Sin" => Func::Sin,
+        "Cos" => Func::Cos,
+        "Tan" => Func::Tan,
+        "Asin" => Func::Asin,
+        "Acos" => Func::Acos,
+        "Atan" => Func::Atan,
+        "Sinh" => Func::Sinh,
+        "Cosh" => Func::Cosh,
+        "Asinh" => Func::Asinh,
+        "Acosh" => Func::Acosh,
+        "Atanh" => Func::Atanh,
+        "Sign" => Func::Sign,
+        "Floor" => Func::Floor,
+        "Ceil" => Func::Ceil,
+        "Round" => Func::Round,
+        _ => return None,
+    })
+}
+
+fn unary(b: &mut Builder, node: &NodeProto, f: impl FnOnce(&mut Builder, FRef) -> Result<FRef, OnnxError>) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    f(b, x)
+}
+
+fn table(b: &mut Builder, node: &NodeProto, f: Func) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let integer_safe = matches!(f, Func::Sign | Func::Floor | Func::Ceil | Func::Round);
+    if is_integer(b, x) && !integer_safe {
+        return Err(b.unsupported(format!("{} of an integer tensor", f.name())));
+    }
+    Ok(b.func(x, f))
+}
+
+/// `max(x, αx)` for α ≤ 1, `min(x, αx)` for α > 1.
+fn leaky(b: &mut Builder, x: FRef, alpha: f64) -> Result<FRef, OnnxError> {
+    if alpha == 1.0 {
+        return Ok(x);
+    }
+    let kind = if alpha <= 1.0 { BinaryKind::Max } else { BinaryKind::Min };
+    b.binary_f(kind, x, 1.0, x, alpha)
+}
+
+/// `max(x, s·x)` when every constant slope is ≤ 1 (`min` when every one is ≥ 1), else
+/// `max(x, 0) + s·min(x, 0)`.
+fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let s = input(b, node, 1)?;
+    let out = bshape(b, x, s)?;
+    if out != b.shape(x) {
+        return Err(b.err(format!("slope of shape {:?} does not broadcast to X {:?}", b.shape(s), b.shape(x))));
+    }
+    if let Some(a) = const_uniform(b, s) {
+        return leaky(b, x, a);
+    }
+    if let Some(d) = b.const_data(s) {
+        let kind = if d.iter().all(|&v| v <= 1.0) {
+            Some(BinaryKind::Max)
+        } else if d.iter().all(|&v| v >= 1.0) {
+            Some(BinaryKind::Min)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            let xs = mul(b, x, s)?;
+            return b.binary(kind, x, xs);
+        }
+    }
+    let z = b.scalar(0.0);
+    let pos = b.binary(BinaryKind::Max, x, z)?;
+    let neg = b.binary(BinaryKind::Min, x, z)?;
+    let sn = mul(b, neg, s)?;
+    add(b, pos, sn)
+}
+
+/// `min(max(x, lo), hi)`; bounds from attributes before opset 11, from optional inputs after
+/// (run-time bounds are fine: `Max`/`Min` take two tensors).
+fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let (lo, hi) = if opset < 11 {
+        let at = Attrs(node);
+        let finite = |v: Option<f64>| v.filter(|v| v.abs() < f64::from(f32::MAX));
+        let lo = finite(at.float("min")).map(|v| b.scalar(v));
+        let hi = finite(at.float("max")).map(|v| b.scalar(v));
+        (lo, hi)
+    } else {
+        (opt_input(b, node, 1)?, opt_input(b, node, 2)?)
+    };
+    let mut y = x;
+    for (bound, kind) in [(lo, BinaryKind::Max), (hi, BinaryKind::Min)] {
+        if let Some(c) = bound {
+            if !b.shape(c).iter().all(|&d| d == 1) {
+                return Err(b.err(format!("Clip bound of shape {:?} is not a scalar", b.shape(c))));
+            }
+            y = b.binary(kind, y, c)?;
+        }
+    }
+    Ok(y)
+}
+
+/// `min(max(αx + β, 0), 1)`: exact, no table.
+fn hard_sigmoid(b: &mut Builder, x: FRef, alpha: f64, beta: f64) -> Result<FRef, OnnxError> {
+    let t = if beta == 0.0 {
+        b.scale(x, alpha)
+    } else {
+        let c = b.scalar(beta);
+        b.binary_f(BinaryKind::Add, x, alpha, c, 1.0)?
+    };
+    let (zero, one) = (b.scalar(0.0), b.scalar(1.0));
+    let t = b.binary(BinaryKind::Max, t, zero)?;
+    b.binary(BinaryKind::Min, t, one)
+}
+
+/// Soft shrink (`bias = lambd`) is `x − clip(x, −λ, λ)`, exact; any other `Shrink` jumps at
+/// ±λ and is a table.
+fn shrink(b: &mut Builder, x: FRef, lambd: f64, bias: f64) -> Result<FRef, OnnxError> {
+    if lambd < 0.0 {
+        return Err(b.err(format!("lambd = {lambd} < 0")));
+    }
+    if bias != lambd {
+        if is_integer(b, x) {
+            return Err(b.unsupported("Shrink of an integer tensor"));
+        }
+        return Ok(b.func(x, Func::Shrink { lambd, bias }));
+    }
+    let (lo, hi) = (b.scalar(-lambd), b.scalar(lambd));
+    let c = b.binary(BinaryKind::Max, x, lo)?;
+    let c = b.binary(BinaryKind::Min, c, hi)?;
+    sub(b, x, c)
+}

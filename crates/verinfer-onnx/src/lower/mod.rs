@@ -1,0 +1,41 @@
+//! Lowering of ONNX ops to primitives. Each file owns a family of ops, lists them in `OPS`,
+//! and answers `None` for op types it does not own.
+
+pub mod conv;
+pub mod elementwise;
+pub mod linear;
+pub mod movement;
+pub mod normalization;
+
+use tract_onnx::pb::NodeProto;
+
+use crate::builder::Builder;
+use crate::error::OnnxError;
+use crate::fgraph::FRef;
+
+/// Every supported ONNX op type (default domain).
+#[must_use]
+pub fn supported_ops() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = [linear::OPS, conv::OPS, elementwise::OPS, movement::OPS, normalization::OPS].concat();
+    v.sort_unstable();
+    v
+}
+
+/// Lower one node; returns its outputs in ONNX output order.
+///
+/// # Errors
+/// Unsupported op types and attributes, inconsistent shapes.
+pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<FRef>, OnnxError> {
+    if !(node.domain.is_empty() || node.domain == "ai.onnx") {
+        return Err(b.unsupported(format!("custom domain '{}'", node.domain)));
+    }
+    let lowered = linear::lower(b, node, opset)
+        .or_else(|| conv::lower(b, node, opset))
+        .or_else(|| elementwise::lower(b, node, opset))
+        .or_else(|| movement::lower(b, node, opset))
+        .or_else(|| normalization::lower(b, node, opset));
+    match lowered {
+        Some(r) => r,
+        None => Err(b.unsupported("")),
+    }
+}

@@ -1,0 +1,127 @@
+//! `Gather`, `GatherElements`, `Where` and the block rearrangements `DepthToSpace` /
+//! `SpaceToDepth`: reads at positions known when lowering, as index maps.
+
+use tract_onnx::pb::NodeProto;
+use verinfer_ir::shape::{broadcast, numel};
+
+use super::{broadcast_flat, flat, move_by, to_i64};
+use crate::attrs::{input, Attrs};
+use crate::builder::Builder;
+use crate::error::OnnxError;
+use crate::fgraph::FRef;
+
+/// Resolve constant indices against an axis of size `n` (negative counts from the end).
+fn resolve_indices(b: &Builder, values: &[f64], n: usize) -> Result<Vec<usize>, OnnxError> {
+    let ni = to_i64(n);
+    values
+        .iter()
+        .map(|&v| {
+            #[allow(clippy::cast_possible_truncation)]
+            let i = v.round() as i64;
+            let j = if i < 0 { i + ni } else { i };
+            usize::try_from(j).ok().filter(|&j| j < n).ok_or_else(|| b.err(format!("index {i} out of range for an axis of size {n}")))
+        })
+        .collect()
+}
+
+pub(super) fn gather(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let data = input(b, node, 0)?;
+    let idx = input(b, node, 1)?;
+    let (sd, si) = (b.shape(data), b.shape(idx));
+    if sd.is_empty() {
+        return Err(b.err("cannot gather from a scalar"));
+    }
+    let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
+    let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
+        return b.gather(data, idx, axis);
+    };
+    let rows = resolve_indices(b, &values, sd[axis])?;
+    let ri = si.len();
+    let out: Vec<usize> = sd[..axis].iter().chain(&si).chain(&sd[axis + 1..]).copied().collect();
+    let mut src = vec![0usize; sd.len()];
+    move_by(b, vec![data], out, 0.0, |o| {
+        src[..axis].copy_from_slice(&o[..axis]);
+        src[axis] = rows[flat(&si, &o[axis..axis + ri])];
+        src[axis + 1..].copy_from_slice(&o[axis + ri..]);
+        Some(flat(&sd, &src))
+    })
+}
+
+pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let data = input(b, node, 0)?;
+    let idx = input(b, node, 1)?;
+    let (sd, si) = (b.shape(data), b.shape(idx));
+    if sd.is_empty() || si.len() != sd.len() {
+        return Err(b.err(format!("data {sd:?} and indices {si:?} must have the same rank ≥ 1")));
+    }
+    let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
+    if si.iter().zip(&sd).enumerate().any(|(a, (i, d))| a != axis && i > d) {
+        return Err(b.err(format!("indices {si:?} exceed data {sd:?} off the gathered axis")));
+    }
+    let values = b.const_data(idx).map(<[f64]>::to_vec).ok_or_else(|| b.unsupported("run-time indices"))?;
+    let rows = resolve_indices(b, &values, sd[axis])?;
+    let mut src = vec![0usize; sd.len()];
+    move_by(b, vec![data], si.clone(), 0.0, |o| {
+        src.copy_from_slice(o);
+        src[axis] = rows[flat(&si, o)];
+        Some(flat(&sd, &src))
+    })
+}
+
+pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let cond = input(b, node, 0)?;
+    let x = input(b, node, 1)?;
+    let y = input(b, node, 2)?;
+    let (sc, sx, sy) = (b.shape(cond), b.shape(x), b.shape(y));
+    let c = b.const_data(cond).map(<[f64]>::to_vec).ok_or_else(|| b.unsupported("a condition computed at run time"))?;
+    let out = broadcast(&sc, &sx)
+        .and_then(|s| broadcast(&s, &sy))
+        .ok_or_else(|| b.err(format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast")))?;
+    let nx = numel(&sx);
+    move_by(b, vec![x, y], out, 0.0, |o| {
+        Some(if c[broadcast_flat(&sc, o)] != 0.0 { broadcast_flat(&sx, o) } else { nx + broadcast_flat(&sy, o) })
+    })
+}
+
+/// `[N, C, H, W]` input of a block rearrangement, its block size and whether the mode is CRD.
+fn block_args(b: &Builder, node: &NodeProto, x: FRef) -> Result<([usize; 4], usize, bool), OnnxError> {
+    let at = Attrs(node);
+    let s: [usize; 4] = b.shape(x).try_into().map_err(|s| b.err(format!("needs a rank-4 input, got {s:?}")))?;
+    let bs = at.int("blocksize").ok_or_else(|| b.err("missing blocksize"))?;
+    let bs = usize::try_from(bs).ok().filter(|&v| v >= 1 && v <= 1 << 16).ok_or_else(|| b.err(format!("blocksize {bs} is invalid")))?;
+    let crd = match at.string("mode").as_deref().unwrap_or("DCR") {
+        "DCR" => false,
+        "CRD" => true,
+        other => return Err(b.unsupported(format!("mode '{other}'"))),
+    };
+    Ok((s, bs, crd))
+}
+
+pub(super) fn depth_to_space(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
+    if c % (bs * bs) != 0 {
+        return Err(b.err(format!("{c} channels are not divisible by blocksize² = {}", bs * bs)));
+    }
+    let oc = c / (bs * bs);
+    let sx = [n, c, h, w];
+    move_by(b, vec![x], vec![n, oc, h * bs, w * bs], 0.0, |o| {
+        let (ch, y, xx) = (o[1], o[2], o[3]);
+        let (i, j) = (y % bs, xx % bs);
+        let ic = if crd { (ch * bs + i) * bs + j } else { (i * bs + j) * oc + ch };
+        Some(flat(&sx, &[o[0], ic, y / bs, xx / bs]))
+    })
+}
+
+pub(super) fn space_to_depth(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
+    if h % bs != 0 || w % bs != 0 {
+        return Err(b.err(format!("spatial dims {h}×{w} are not divisible by blocksize {bs}")));
+    }
+    let sx = [n, c, h, w];
+    move_by(b, vec![x], vec![n, c * bs * bs, h / bs, w / bs], 0.0, |o| {
+        let (ch, q) = if crd { (o[1] / (bs * bs), o[1] % (bs * bs)) } else { (o[1] % c, o[1] / c) };
+        Some(flat(&sx, &[o[0], ch, o[2] * bs + q / bs, o[3] * bs + q % bs]))
+    })
+}

@@ -1,0 +1,473 @@
+//! Float lowered graph + calibration ranges → the integer graph.
+//!
+//! Every tensor gets a power-of-two scale: the largest that keeps its calibrated range inside
+//! the bit bound. Each float primitive maps to one integer primitive whose requantization
+//! epilogue carries the scale change; a lookup gets a `Rescale` into its table's domain first,
+//! and a data movement whose inputs disagree on scale gets `Rescale`s onto a common one.
+//! See docs/quantization.md.
+
+use std::collections::HashMap;
+
+use verinfer_ir::validate::validate;
+use verinfer_ir::{
+    Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec, Lookup, Move, Node, Op, Operand, OutputSpec,
+    Param, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo,
+};
+
+use crate::calibrate::{Range, Stats};
+use crate::error::OnnxError;
+use crate::fgraph::{FGraph, FOp, FRef};
+use crate::func::Func;
+
+/// Quantization settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantOptions {
+    /// Bit bound of activations and weights (`B`).
+    pub bits: u32,
+    /// Lookup tables have `2^table_bits` entries.
+    pub table_bits: u32,
+}
+
+impl Default for QuantOptions {
+    fn default() -> Self {
+        Self { bits: 16, table_bits: 12 }
+    }
+}
+
+/// Scale exponents are kept in this window: enough for any range seen in practice, and
+/// products of two scales stay far below the 126-bit shift limit of `round_shift`.
+const MIN_SCALE: i32 = -24;
+const MAX_SCALE: i32 = 30;
+/// Multipliers for non-power-of-two factors get this many significant bits.
+const MULT_BITS: i32 = 15;
+
+/// Largest scale with `max_abs · 2^s` at most `2^(bits-1) - 1`.
+#[must_use]
+pub fn best_scale(max_abs: f64, bits: u32) -> i32 {
+    if !(max_abs > 0.0) || !max_abs.is_finite() {
+        return (i32::try_from(bits).unwrap_or(16) - 2).clamp(MIN_SCALE, MAX_SCALE);
+    }
+    let lim = f64::from((1u32 << (bits - 1)) - 1);
+    #[allow(clippy::cast_possible_truncation)]
+    let s = (lim / max_abs).log2().floor() as i32;
+    s.clamp(MIN_SCALE, MAX_SCALE)
+}
+
+/// `round(x · 2^s)`, half away from zero, saturated into `bits`.
+#[must_use]
+pub fn quantize_value(x: f64, scale: i32, bits: Bits) -> i32 {
+    if x.is_nan() {
+        return 0;
+    }
+    let v = (x * 2f64.powi(scale)).round();
+    #[allow(clippy::cast_possible_truncation)]
+    let c = v.clamp(bits.min_value() as f64, bits.max_value() as f64) as i32;
+    c
+}
+
+/// Real value of a quantized element.
+#[must_use]
+pub fn dequantize_value(q: i64, scale: Scale) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let v = q as f64 * 2f64.powi(-scale.exponent());
+    v
+}
+
+/// A real factor as `mult / 2^shift` with `MULT_BITS` significant bits (`shift >= 0`).
+fn factor(f: f64) -> (i64, u32) {
+    if f == 0.0 || !f.is_finite() {
+        return (0, 0);
+    }
+    if f.fract() == 0.0 && f.abs() < 2f64.powi(40) {
+        #[allow(clippy::cast_possible_truncation)]
+        return (f as i64, 0);
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let e = f.abs().log2().floor() as i32;
+    let shift = (MULT_BITS - 1 - e).clamp(0, 62);
+    #[allow(clippy::cast_possible_truncation)]
+    let m = (f * 2f64.powi(shift)).round() as i64;
+    (m, u32::try_from(shift).unwrap_or(0))
+}
+
+/// Requant from accumulator scale `s_acc` to `s_out` (times an optional real factor folded in).
+fn requant_to(s_acc: i32, s_out: i32, bits: Bits) -> Requant {
+    let d = s_acc - s_out;
+    if d >= 0 {
+        Requant { mult: 1, shift: u32::try_from(d).unwrap_or(0), bits }
+    } else {
+        Requant { mult: 1i64 << (-d).min(40), shift: 0, bits }
+    }
+}
+
+struct Q<'a> {
+    fg: &'a FGraph,
+    stats: &'a Stats,
+    opts: QuantOptions,
+    bits: Bits,
+    g: Graph,
+    /// FRef (input/node) → its value operand and info.
+    vals: HashMap<FRef, (Operand, TensorInfo)>,
+    /// (const id, scale, bits) → param.
+    consts: HashMap<(usize, i32, u32, u8), ParamId>,
+}
+
+/// Quantize a calibrated float graph.
+///
+/// # Errors
+/// Bad options, values that cannot be represented, and graphs the validator rejects (for
+/// instance an accumulator that could overflow).
+pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph, OnnxError> {
+    if !(4..=24).contains(&opts.bits) {
+        return Err(OnnxError::BadData(format!("--bits {} is out of range (4..=24)", opts.bits)));
+    }
+    if !(4..=20).contains(&opts.table_bits) {
+        return Err(OnnxError::BadData(format!("--table-bits {} is out of range (4..=20)", opts.table_bits)));
+    }
+    let bits = Bits::new(opts.bits)?;
+    let mut q = Q {
+        fg,
+        stats,
+        opts,
+        bits,
+        g: Graph { name: fg.name.clone(), inputs: vec![], params: vec![], nodes: vec![], outputs: vec![] },
+        vals: HashMap::new(),
+        consts: HashMap::new(),
+    };
+    for (i, inp) in fg.inputs.iter().enumerate() {
+        let info = if inp.integer {
+            TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(0)?, bits: Bits::new(32)? }
+        } else {
+            let s = best_scale(stats.inputs[i].max_abs(), opts.bits);
+            TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(s)?, bits }
+        };
+        q.g.inputs.push(InputSpec { name: inp.name.clone(), info: info.clone() });
+        let v = verinfer_ir::ValueId(u32::try_from(i).unwrap_or(u32::MAX));
+        q.vals.insert(FRef::Input(i), (Operand::Value(v), info));
+    }
+    let live = live_nodes(fg);
+    for (i, node) in fg.nodes.iter().enumerate() {
+        if live[i] {
+            q.node(i)?;
+        }
+        let _ = node;
+    }
+    for (name, r) in &fg.outputs {
+        let value = match q.vals.get(r) {
+            Some((Operand::Value(v), _)) if matches!(r, FRef::Node(_)) => *v,
+            _ => q.identity_output(name, *r)?,
+        };
+        q.g.outputs.push(OutputSpec { name: name.clone(), value });
+    }
+    validate(&q.g)?;
+    Ok(q.g)
+}
+
+fn live_nodes(fg: &FGraph) -> Vec<bool> {
+    let mut live = vec![false; fg.nodes.len()];
+    let mut stack: Vec<usize> = fg.outputs.iter().filter_map(|(_, r)| if let FRef::Node(i) = r { Some(*i) } else { None }).collect();
+    while let Some(i) = stack.pop() {
+        if live[i] {
+            continue;
+        }
+        live[i] = true;
+        for r in &fg.nodes[i].inputs {
+            if let FRef::Node(j) = r {
+                stack.push(*j);
+            }
+        }
+    }
+    live
+}
+
+impl Q<'_> {
+    fn range(&self, r: FRef) -> Range {
+        self.stats.range(self.fg, r)
+    }
+
+    fn stat_scale(&self, r: FRef) -> i32 {
+        best_scale(self.range(r).max_abs(), self.opts.bits)
+    }
+
+    fn err(&self, node: usize, what: impl Into<String>) -> OnnxError {
+        OnnxError::BadNode { node: self.fg.nodes[node].name.clone(), op_type: self.fg.nodes[node].origin.clone(), what: what.into() }
+    }
+
+    /// A constant as a parameter at `scale` (or its best scale under `bits` when `None`).
+    fn param(&mut self, c: usize, scale: Option<i32>, bits: u32, kind: ParamKind) -> Result<(Operand, TensorInfo), OnnxError> {
+        let fc = &self.fg.consts[c];
+        let max_abs = fc.data.iter().filter(|v| v.is_finite()).fold(0.0f64, |a, v| a.max(v.abs()));
+        let s = match scale {
+            Some(s) => s.min(best_scale(max_abs, 32)),
+            None => best_scale(max_abs, bits),
+        };
+        let key = (c, s, bits, kind as u8);
+        let need = (max_abs * 2f64.powi(s)).round();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let pbits = Bits::for_max_abs(need as u64 + 1)?.max(Bits::new(2)?);
+        let info = TensorInfo { shape: Shape(fc.shape.clone()), scale: Scale::new(s)?, bits: pbits };
+        if let Some(p) = self.consts.get(&key) {
+            return Ok((Operand::Param(*p), info));
+        }
+        let data = fc.data.iter().map(|&v| quantize_value(v, s, pbits)).collect();
+        let id = self.push_param(fc.name.clone(), kind, info.clone(), data);
+        self.consts.insert(key, id);
+        Ok((Operand::Param(id), info))
+    }
+
+    fn push_param(&mut self, name: String, kind: ParamKind, info: TensorInfo, data: Vec<i32>) -> ParamId {
+        self.g.params.push(Param { name, kind, info, data });
+        ParamId(u32::try_from(self.g.params.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// Operand for a float ref; constants at the requested scale (None = best for B bits).
+    fn operand(&mut self, r: FRef, const_scale: Option<i32>) -> Result<(Operand, TensorInfo), OnnxError> {
+        match r {
+            FRef::Const(c) => self.param(c, const_scale, self.opts.bits, ParamKind::Weight),
+            other => self.vals.get(&other).cloned().ok_or_else(|| OnnxError::BadData(format!("internal: {other:?} used before defined"))),
+        }
+    }
+
+    fn push_node(&mut self, name: String, origin: String, op: Op, inputs: Vec<Operand>, out: TensorInfo) -> (Operand, TensorInfo) {
+        self.g.nodes.push(Node { name, origin, op, inputs, out: out.clone() });
+        let v = self.g.node_value(self.g.nodes.len() - 1);
+        (Operand::Value(v), out)
+    }
+
+    /// Rescale a value to `scale` (and `bits`), unless it already is there.
+    fn rescale(&mut self, name: &str, origin: &str, x: (Operand, TensorInfo), scale: i32, bits: Bits) -> Result<(Operand, TensorInfo), OnnxError> {
+        if x.1.scale.exponent() == scale && x.1.bits <= bits {
+            return Ok(x);
+        }
+        let rq = requant_to(x.1.scale.exponent(), scale, bits);
+        let out = TensorInfo { shape: x.1.shape.clone(), scale: Scale::new(scale)?, bits };
+        Ok(self.push_node(format!("{name}/rescale"), origin.to_string(), Op::Rescale(rq), vec![x.0], out))
+    }
+
+    fn identity_output(&mut self, name: &str, r: FRef) -> Result<verinfer_ir::ValueId, OnnxError> {
+        let (op, info) = self.operand(r, None)?;
+        let n = info.shape.numel();
+        let map: Vec<i32> = (0..n).map(|i| i32::try_from(i).unwrap_or(-1)).collect();
+        let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(n)?, map);
+        let (o, _) = self.push_node(format!("{name}/identity"), "Identity".into(), Op::Move(Move { map: mid, fill: 0 }), vec![op], info);
+        match o {
+            Operand::Value(v) => Ok(v),
+            Operand::Param(_) => Err(OnnxError::BadData("internal: identity output".into())),
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn node(&mut self, i: usize) -> Result<(), OnnxError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin) = (fnode.name.clone(), fnode.origin.clone());
+        let shape = Shape(fnode.shape.clone());
+        let bits = self.bits;
+        let s_stat = self.stat_scale(FRef::Node(i));
+        let ins = fnode.inputs.clone();
+        let result = match fnode.op.clone() {
+            FOp::Contract(spec) => {
+                let x = self.operand(ins[0], None)?;
+                let w = self.operand(ins[1], None)?;
+                let s_acc = x.1.scale.exponent() + w.1.scale.exponent();
+                let mut inputs = vec![x.0, w.0];
+                let mut bias_shift = 0;
+                if let Some(&br) = ins.get(2) {
+                    let FRef::Const(c) = br else { return Err(self.err(i, "bias must be constant")) };
+                    let (b, binfo) = self.param(c, Some(s_acc), 31, ParamKind::Bias)?;
+                    bias_shift = u32::try_from(s_acc - binfo.scale.exponent()).unwrap_or(0);
+                    inputs.push(b);
+                }
+                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
+                let op = Op::Contract(Contract {
+                    out_iter: spec.out_iter,
+                    red: spec.red,
+                    x_map: spec.x_map,
+                    w_map: spec.w_map,
+                    bias_map: spec.bias_map,
+                    bias_shift,
+                    requant: requant_to(s_acc, s_stat, bits),
+                });
+                self.push_node(name, origin, op, inputs, out)
+            }
+            FOp::Scale(f) => {
+                let x = self.operand(ins[0], None)?;
+                let (m, k) = factor(f * 2f64.powi(s_stat - x.1.scale.exponent()));
+                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
+                self.push_node(name, origin, Op::Rescale(Requant { mult: m, shift: k, bits }), vec![x.0], out)
+            }
+            FOp::Binary { kind, a_factor, b_factor } => self.binary(i, kind, a_factor, b_factor, s_stat)?,
+            FOp::Lookup(func) => self.lookup(i, func)?,
+            FOp::Reduce { kind, axes, keep_dims } => {
+                let x = self.operand(ins[0], None)?;
+                let s_out = match kind {
+                    ReduceKind::Sum => s_stat,
+                    ReduceKind::Max => s_stat.min(x.1.scale.exponent()),
+                };
+                let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
+                let op = Op::Reduce(Reduce { kind, axes, keep_dims, requant: requant_to(x.1.scale.exponent(), s_out, bits) });
+                self.push_node(name, origin, op, vec![x.0], out)
+            }
+            FOp::Div => {
+                let a = self.operand(ins[0], None)?;
+                let b = self.operand(ins[1], None)?;
+                let want = s_stat + b.1.scale.exponent() - a.1.scale.exponent();
+                let headroom = 61 - i32::try_from(a.1.bits.get()).unwrap_or(32);
+                let shift = want.clamp(0, headroom);
+                let q_scale = a.1.scale.exponent() + shift - b.1.scale.exponent();
+                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
+                let op = Op::Div(Div { shift: u32::try_from(shift).unwrap_or(0), requant: requant_to(q_scale, s_stat, bits) });
+                self.push_node(name, origin, op, vec![a.0, b.0], out)
+            }
+            FOp::Move { map, fill } => {
+                let vals: Vec<(Operand, TensorInfo)> = ins.iter().filter(|r| !matches!(r, FRef::Const(_))).map(|&r| self.operand(r, None)).collect::<Result<_, _>>()?;
+                let s_out = vals.iter().map(|v| v.1.scale.exponent()).min().unwrap_or(s_stat);
+                let out_bits = vals.iter().map(|v| v.1.bits).max().unwrap_or(bits);
+                let mut inputs = Vec::with_capacity(ins.len());
+                for &r in &ins {
+                    let v = match r {
+                        FRef::Const(c) => {
+                            let p = self.param(c, Some(s_out), out_bits.get(), ParamKind::Weight)?;
+                            if p.1.scale.exponent() != s_out || p.1.bits > out_bits {
+                                return Err(self.err(i, "a constant operand of a data movement does not fit the moved tensor's scale"));
+                            }
+                            p
+                        }
+                        other => {
+                            let v = self.operand(other, None)?;
+                            self.rescale(&name, &origin, v, s_out, out_bits)?
+                        }
+                    };
+                    inputs.push(v.0);
+                }
+                let fill_q = if fill == f64::NEG_INFINITY {
+                    i32::try_from(out_bits.min_value()).unwrap_or(i32::MIN)
+                } else if fill == f64::INFINITY {
+                    i32::try_from(out_bits.max_value()).unwrap_or(i32::MAX)
+                } else {
+                    quantize_value(fill, s_out, out_bits)
+                };
+                let map: Vec<i32> = map.iter().map(|&m| i32::try_from(m)).collect::<Result<_, _>>().map_err(|_| self.err(i, "index map exceeds 2^31 elements"))?;
+                let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(map.len())?, map);
+                let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits: out_bits };
+                self.push_node(name, origin, Op::Move(Move { map: mid, fill: fill_q }), inputs, out)
+            }
+            FOp::Gather { axis } => {
+                let d = self.operand(ins[0], None)?;
+                let idx = self.operand(ins[1], Some(0))?;
+                let idx = if idx.1.scale.exponent() == 0 { idx } else { self.rescale(&name, &origin, idx, 0, Bits::new(32)?)? };
+                let out = TensorInfo { shape, scale: d.1.scale, bits: d.1.bits };
+                self.push_node(name, origin, Op::Gather(Gather { axis }), vec![d.0, idx.0], out)
+            }
+        };
+        self.vals.insert(FRef::Node(i), result);
+        Ok(())
+    }
+
+    fn binary(&mut self, i: usize, kind: BinaryKind, af: f64, bf: f64, s_stat: i32) -> Result<(Operand, TensorInfo), OnnxError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin, shape) = (fnode.name.clone(), fnode.origin.clone(), Shape(fnode.shape.clone()));
+        let (ra, rb) = (fnode.inputs[0], fnode.inputs[1]);
+        let bits = self.bits;
+        if kind == BinaryKind::Mul {
+            let a = self.operand(ra, None)?;
+            let b = self.operand(rb, None)?;
+            let (m, k) = factor(af * bf);
+            let s_exact = a.1.scale.exponent() + b.1.scale.exponent() + i32::try_from(k).unwrap_or(0);
+            let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
+            let op = Op::Binary(Binary { kind, a_mult: m, b_mult: 1, requant: requant_to(s_exact, s_stat, bits) });
+            return Ok(self.push_node(name, origin, op, vec![a.0, b.0], out));
+        }
+        // Add/Sub/Max/Min: a constant side takes the other side's scale.
+        let (a, b) = match (ra, rb) {
+            (FRef::Const(_), other) => {
+                let bo = self.operand(other, None)?;
+                (self.operand(ra, Some(bo.1.scale.exponent()))?, bo)
+            }
+            (other, FRef::Const(_)) => {
+                let ao = self.operand(other, None)?;
+                let bs = ao.1.scale.exponent();
+                (ao, self.operand(rb, Some(bs))?)
+            }
+            _ => (self.operand(ra, None)?, self.operand(rb, None)?),
+        };
+        let (sa, sb) = (a.1.scale.exponent(), b.1.scale.exponent());
+        let sc = sa.max(sb);
+        let am = af * 2f64.powi(sc - sa);
+        let bm = bf * 2f64.powi(sc - sb);
+        let integral = am.fract() == 0.0 && bm.fract() == 0.0 && am.abs() < 2f64.powi(31) && bm.abs() < 2f64.powi(31);
+        let extra = if integral {
+            0
+        } else {
+            #[allow(clippy::cast_possible_truncation)]
+            let e = am.abs().max(bm.abs()).log2().floor() as i32;
+            (MULT_BITS - 1 - e).clamp(0, 40)
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        let (am_q, bm_q) = ((am * 2f64.powi(extra)).round() as i64, (bm * 2f64.powi(extra)).round() as i64);
+        let s_out = match kind {
+            BinaryKind::Max | BinaryKind::Min => s_stat.min(sc),
+            _ => s_stat,
+        };
+        let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
+        let op = Op::Binary(Binary { kind, a_mult: am_q, b_mult: bm_q, requant: requant_to(sc + extra, s_out, bits) });
+        Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
+    }
+
+    fn lookup(&mut self, i: usize, func: Func) -> Result<(Operand, TensorInfo), OnnxError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin, shape) = (fnode.name.clone(), fnode.origin.clone(), Shape(fnode.shape.clone()));
+        let xr = fnode.inputs[0];
+        let x = self.operand(xr, None)?;
+        let r = self.range(xr);
+        let (mut lo, mut hi) = if r.is_empty() { (-1.0, 1.0) } else { (r.min, r.max) };
+        let w = (hi - lo).max(1e-6);
+        lo -= 0.05 * w;
+        hi += 0.05 * w;
+        let t = self.opts.table_bits;
+        let n = 1usize << t;
+        #[allow(clippy::cast_precision_loss)]
+        let s_t = best_scale((hi - lo) / 2.0, t).min(x.1.scale.exponent().max(MIN_SCALE));
+        let scale_t = 2f64.powi(s_t);
+        #[allow(clippy::cast_possible_truncation)]
+        let lo_q = ((lo + hi) / 2.0 * scale_t).round() as i64 - (1i64 << (t - 1));
+        let hi_q = lo_q + i64::try_from(n).unwrap_or(0) - 1;
+        let dom_bits = Bits::for_max_abs(lo_q.unsigned_abs().max(hi_q.unsigned_abs()))?;
+        let xt = self.rescale(&name, &origin, x, s_t, dom_bits)?;
+        #[allow(clippy::cast_precision_loss)]
+        let ys: Vec<f64> = (0..n).map(|k| func.eval((lo_q + k as i64) as f64 / scale_t)).collect();
+        let ymax = ys.iter().filter(|v| v.is_finite()).fold(0.0f64, |a, v| a.max(v.abs()));
+        let s_out = best_scale(ymax, self.opts.bits);
+        let bits = self.bits;
+        let table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
+        let tinfo = TensorInfo { shape: Shape(vec![n]), scale: Scale::new(s_out)?, bits };
+        let tid = self.push_param(format!("{name}/table:{}", func.name()), ParamKind::Table, tinfo, table);
+        let lo32 = i32::try_from(lo_q).map_err(|_| self.err(i, "table domain out of i32 range"))?;
+        let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
+        Ok(self.push_node(name, origin, Op::Lookup(Lookup { table: tid, lo: lo32 }), vec![xt.0], out))
+    }
+}
+
+fn index_info(n: usize) -> Result<TensorInfo, OnnxError> {
+    Ok(TensorInfo { shape: Shape(vec![n]), scale: Scale::new(0)?, bits: Bits::for_max_abs(u64::try_from(n).unwrap_or(u64::MAX))? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_scale_fills_the_bound() {
+        assert_eq!(best_scale(1.0, 16), 14);
+        assert_eq!(best_scale(0.9, 16), 15);
+        assert_eq!(best_scale(100.0, 16), 8);
+    }
+
+    #[test]
+    fn factor_keeps_precision() {
+        let (m, k) = factor(0.1);
+        assert!(((m as f64) / 2f64.powi(k as i32) - 0.1).abs() < 1e-5);
+        assert_eq!(factor(4.0), (4, 0));
+        let (m, k) = factor(-0.01);
+        assert!(m < 0 && ((m as f64) / 2f64.powi(k as i32) + 0.01).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,514 @@
+"""Run ONNX backend node test cases through the verinfer CLI and tabulate the results per op.
+
+Cases come from gen_node_tests.py (OUTDIR/node/<case>/model.onnx + test_data_set_0/*.pb).
+For each eligible case, test_data_set_0's inputs become an EZKL input.json
+({"input_data": [[flat], [flat], ...]}, one list per graph input, in graph order), then:
+
+    VERINFER compile CASE/model.onnx --calibration input.json -o WORK/model.vmodel
+    VERINFER run WORK/model.vmodel --input input.json -o WORK/out.json
+
+out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized": [int],
+"scale": int}, ...]} is compared with test_data_set_0's expected outputs (see tolerance()).
+
+Eligible: every graph input is a float32 tensor or an int64 tensor (indices, shapes, axes...),
+every graph output is a float32 tensor, and all data are finite. Others are SKIPPED
+(sequences, optionals, maps, other dtypes, NaN/Inf). Only test_data_set_0 is used.
+
+Outcomes:
+  PASS
+  FAIL(reason)       ran, but an output's shape or values are wrong
+  UNSUPPORTED(msg)   compile exited non-zero mentioning "unsupported" (msg: stderr's first line),
+                     or --ops-supported was given and the graph uses an op not in it
+  ERROR(msg)         any other non-zero exit, crash or timeout (msg: stderr's last line)
+  SKIPPED(reason)    not eligible (never run)
+
+Usage:
+  python scripts/conformance/run_node_tests.py --cases OUTDIR --verinfer target/release/verinfer \
+      [--ops-supported Add,Mul,... | --ops-supported @file] [--report docs-table.md] \
+      [--allowlist scripts/conformance/allowlist.txt] [--check | --write-allowlist] \
+      [--filter REGEX] [--jobs 2] [--timeout 60] [--keep-work DIR]
+
+--check: exit 1 if a case listed in the allowlist does not pass, or a passing case is not
+listed (both printed). --write-allowlist: rewrite the allowlist from the current passes.
+Exit status otherwise 0 (the report carries the results); 2 on usage errors.
+"""
+import argparse
+import concurrent.futures as cf
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+import onnx
+from onnx import TensorProto, numpy_helper
+
+JOBS = 2
+TIMEOUT_S = 60.0
+EXPANDED_RE = re.compile(r"_expanded(_ver\d+)?$")
+
+
+def tolerance(scale, expected):
+    """Absolute, elementwise tolerance for one output.
+
+    tol = max(8 * 2**-scale, 1e-2 * max(1, max|expected|))
+
+    8 * 2**-scale allows a few units in the last place of the fixed-point result (scale = number
+    of fractional bits of the output); the second term allows 1% of the output's magnitude
+    (at least 0.01) for the error that accumulates through approximated non-linearities.
+    A missing scale counts as an infinitely fine grid (only the relative term applies).
+    """
+    max_abs = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+    grid = 8.0 * 2.0 ** -scale if scale is not None else 0.0
+    return max(grid, 1e-2 * max(1.0, max_abs))
+
+
+# ------------------------------------------------------------------------------ cases
+
+class Case:
+    def __init__(self, name, path):
+        self.name = name
+        self.path = path
+        self.model_path = os.path.join(path, "model.onnx")
+        self.ops = []            # distinct op types in the graph (incl. subgraphs), sorted
+        self.top_ops = []        # distinct op types of the main graph's nodes, sorted
+        self.primary = None      # op the case is about, for grouping
+        self.inputs = []         # [(name, np.ndarray)]
+        self.outputs = []        # [(name, np.ndarray)]
+        self.skip = None         # reason, when not eligible
+
+
+def find_case_dirs(root):
+    """Accept OUTDIR, OUTDIR/node, or a single case folder."""
+    if os.path.isfile(os.path.join(root, "model.onnx")):
+        return [root]
+    if os.path.isdir(os.path.join(root, "node")):
+        root = os.path.join(root, "node")
+    return sorted(os.path.join(root, d) for d in os.listdir(root)
+                  if os.path.isfile(os.path.join(root, d, "model.onnx")))
+
+
+def graph_ops(graph, acc, recurse=True):
+    """Op types of graph's nodes (and of subgraphs' when recurse); non-default domains prefixed."""
+    for node in graph.node:
+        acc.add(node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}")
+        if not recurse:
+            continue
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                graph_ops(attr.g, acc)
+            elif attr.type == onnx.AttributeProto.GRAPHS:
+                for g in attr.graphs:
+                    graph_ops(g, acc)
+    return acc
+
+
+_SCHEMA_NAMES = None
+
+
+def known_op_names():
+    global _SCHEMA_NAMES
+    if _SCHEMA_NAMES is None:
+        _SCHEMA_NAMES = sorted({s.name for s in onnx.defs.get_all_schemas_with_history()
+                                if s.domain in ("", "ai.onnx")}, key=len, reverse=True)
+    return _SCHEMA_NAMES
+
+
+def op_from_name(case_name, candidates):
+    """Longest op name (case- and underscore-insensitive, domain ignored) that prefixes the case
+    name: test_reduce_sum_square_x -> ReduceSumSquare."""
+    key = case_name[len("test_"):].replace("_", "").lower()
+    for op in sorted(candidates, key=lambda o: len(o.split(".")[-1]), reverse=True):
+        if key.startswith(op.split(".")[-1].lower()):
+            return op
+    return None
+
+
+def assign_primary(cases):
+    """Primary op, for grouping: the single op of a one-op main graph; else the op named by the
+    case name's prefix (among the graph's ops first); an *_expanded case gets its unexpanded
+    sibling's primary op with " (expanded)" added."""
+    for c in cases:
+        if EXPANDED_RE.search(c.name):
+            continue
+        if len(c.top_ops) == 1:
+            c.primary = c.top_ops[0]
+        else:
+            c.primary = (op_from_name(c.name, c.top_ops) or op_from_name(c.name, known_op_names())
+                         or (c.top_ops[0] if c.top_ops else "(no nodes)"))
+    by_name = {c.name: c for c in cases}
+    for c in cases:
+        m = EXPANDED_RE.search(c.name)
+        if m:
+            sib = by_name.get(c.name[: m.start()])
+            op = sib.primary if sib else op_from_name(c.name, known_op_names())
+            c.primary = f"{op or c.name} (expanded)"
+
+
+def load_pb_tensor(path):
+    t = TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return t
+
+
+def tensor_kind(value_info):
+    t = value_info.type
+    if not t.HasField("tensor_type"):
+        return None, t.WhichOneof("value")
+    return t.tensor_type.elem_type, "tensor"
+
+
+def load_case(path):
+    c = Case(os.path.basename(path.rstrip("/")), path)
+    try:
+        model = onnx.load(c.model_path)
+    except Exception as e:  # noqa: BLE001
+        c.skip = f"model does not load in onnx: {e}"
+        return c
+    c.ops = sorted(graph_ops(model.graph, set()))
+    c.top_ops = sorted(graph_ops(model.graph, set(), recurse=False))
+    ds = os.path.join(path, "test_data_set_0")
+    if not os.path.isdir(ds):
+        c.skip = "no test_data_set_0"
+        return c
+    inits = {i.name for i in model.graph.initializer}
+    graph_inputs = [i for i in model.graph.input if i.name not in inits]
+    for kind, infos, allowed, dest in (
+        ("input", graph_inputs, (TensorProto.FLOAT, TensorProto.INT64), c.inputs),
+        ("output", list(model.graph.output), (TensorProto.FLOAT,), c.outputs),
+    ):
+        files = sorted((f for f in os.listdir(ds) if re.fullmatch(rf"{kind}_\d+\.pb", f)),
+                       key=lambda f: int(f[len(kind) + 1:-3]))
+        if len(files) != len(infos):
+            c.skip = f"{len(files)} {kind} files for {len(infos)} graph {kind}s"
+            return c
+        for info, fn in zip(infos, files):
+            elem, what = tensor_kind(info)
+            if what != "tensor":
+                c.skip = f"{kind} {info.name!r} is a {what}"
+                return c
+            if elem not in allowed:
+                c.skip = f"{kind} {info.name!r} has dtype {TensorProto.DataType.Name(elem)}"
+                return c
+            try:
+                arr = numpy_helper.to_array(load_pb_tensor(os.path.join(ds, fn)))
+            except Exception as e:  # noqa: BLE001
+                c.skip = f"{kind} {fn} does not parse as a tensor: {e}"
+                return c
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+                c.skip = f"{kind} {info.name!r} has NaN/Inf"
+                return c
+            dest.append((info.name, arr))
+    return c
+
+
+def ezkl_input_json(inputs):
+    """{"input_data": [[flat], ...]}: one flat list per graph input, in graph order."""
+    data = []
+    for _, arr in inputs:
+        flat = np.asarray(arr).ravel()
+        if flat.dtype.kind in "iu":
+            data.append([int(v) for v in flat])
+        else:
+            data.append([float(v) for v in flat.astype(np.float64)])
+    return {"input_data": data}
+
+
+# ------------------------------------------------------------------------------ running
+
+def first_line(text):
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def last_line(text):
+    for line in reversed(text.splitlines()):
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def run_cmd(cmd, deadline):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    # own process group, so a timeout kills the whole tree (a wrapper script's children too)
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, errors="replace",
+                          start_new_session=True) as p:
+        try:
+            out, err = p.communicate(timeout=left)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.communicate()
+            return None
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def exit_desc(p):
+    if p.returncode < 0:
+        return f"killed by signal {-p.returncode}"
+    return f"exit {p.returncode}"
+
+
+def compare(case, out):
+    """Returns (ok, reason, note). note: a passing remark, e.g. unit-dim shape difference."""
+    got = out.get("outputs") if isinstance(out, dict) else None
+    if not isinstance(got, list):
+        return False, "out.json has no 'outputs' list", None
+    if len(got) != len(case.outputs):
+        return False, f"{len(got)} outputs, expected {len(case.outputs)}", None
+    names = [g.get("name") for g in got]
+    if all(n is not None for n in names) and sorted(names) == sorted(n for n, _ in case.outputs):
+        got = [got[names.index(n)] for n, _ in case.outputs]
+    notes = []
+    for (name, exp), g in zip(case.outputs, got):
+        exp = np.asarray(exp, dtype=np.float64)
+        shape = [int(d) for d in g.get("shape", [])]
+        data = np.asarray(g.get("data", []), dtype=np.float64)
+        if data.size != math.prod(shape):
+            return False, f"{name}: {data.size} values for shape {shape}", None
+        if tuple(shape) != exp.shape:
+            if data.size == exp.size and [d for d in shape if d != 1] == \
+                    [d for d in exp.shape if d != 1]:
+                notes.append(f"{name}: shape {shape} vs expected {list(exp.shape)} (unit dims)")
+            else:
+                return False, f"{name}: shape {shape}, expected {list(exp.shape)}", None
+        if exp.size == 0:
+            continue
+        e = exp.ravel()
+        if not np.all(np.isfinite(data)):
+            return False, f"{name}: non-finite values in output", None
+        scale = g.get("scale")
+        tol = tolerance(scale, e)
+        err = np.abs(data - e)
+        worst = int(np.argmax(err))
+        if err[worst] > tol:
+            return False, (f"{name}: max abs err {err[worst]:.4g} > tol {tol:.3g} at flat index "
+                           f"{worst} (got {data[worst]:.6g}, expected {e[worst]:.6g}, "
+                           f"scale {scale})"), None
+    return True, None, "; ".join(notes) or None
+
+
+def run_case(case, binary, timeout, supported, keep_root):
+    """Returns (status, detail, note)."""
+    if case.skip:
+        return "SKIPPED", case.skip, None
+    if supported is not None:
+        missing = [op for op in case.ops if op not in supported]
+        if missing:
+            return "UNSUPPORTED", "not in --ops-supported: " + ", ".join(missing), None
+    work = tempfile.mkdtemp(prefix=f"vi-{case.name}-")
+    try:
+        inp = os.path.join(work, "input.json")
+        with open(inp, "w") as f:
+            json.dump(ezkl_input_json(case.inputs), f)
+        vmodel = os.path.join(work, "model.vmodel")
+        outp = os.path.join(work, "out.json")
+        deadline = time.monotonic() + timeout
+        p = run_cmd([binary, "compile", case.model_path, "--calibration", inp, "-o", vmodel],
+                    deadline)
+        if p is None:
+            return "ERROR", f"compile: timeout after {timeout:g}s", None
+        if p.returncode != 0:
+            if "unsupported" in (p.stderr + p.stdout).lower():
+                msg = first_line(p.stderr) or first_line(p.stdout)
+                return "UNSUPPORTED", msg, None
+            return "ERROR", f"compile {exit_desc(p)}: {last_line(p.stderr) or last_line(p.stdout)}", None
+        p = run_cmd([binary, "run", vmodel, "--input", inp, "-o", outp], deadline)
+        if p is None:
+            return "ERROR", f"run: timeout after {timeout:g}s", None
+        if p.returncode != 0:
+            return "ERROR", f"run {exit_desc(p)}: {last_line(p.stderr) or last_line(p.stdout)}", None
+        try:
+            with open(outp) as f:
+                out = json.load(f)
+        except (OSError, ValueError) as e:
+            return "ERROR", f"out.json unreadable: {e}", None
+        ok, reason, note = compare(case, out)
+        return ("PASS", None, note) if ok else ("FAIL", reason, None)
+    finally:
+        if keep_root:
+            dst = os.path.join(keep_root, case.name)
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(work, dst)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ report
+
+STATUSES = ("PASS", "FAIL", "UNSUPPORTED", "ERROR", "SKIPPED")
+
+
+def md_escape(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(path, cases, results, binary):
+    groups = defaultdict(Counter)
+    for c in cases:
+        groups[c.primary][results[c.name][0]] += 1
+    total = Counter(r[0] for r in results.values())
+    lines = [
+        "# ONNX node conformance",
+        "",
+        f"Generated by `scripts/conformance/run_node_tests.py` with onnx {onnx.__version__} "
+        f"node tests against `{os.path.basename(binary)}`. "
+        "Tolerance per output: `max(8 * 2^-scale, 0.01 * max(1, max|expected|))` (absolute).",
+        "",
+        f"Total: {len(cases)} cases, {total['PASS']} pass, {total['FAIL']} fail, "
+        f"{total['UNSUPPORTED']} unsupported, {total['ERROR']} error, "
+        f"{total['SKIPPED']} skipped (not float32/int64 tensors, or NaN/Inf data).",
+        "",
+        "| op | cases | pass | fail | unsupported | error | skipped |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for op in sorted(groups, key=str.lower):
+        g = groups[op]
+        lines.append(f"| {md_escape(op)} | {sum(g.values())} | {g['PASS']} | {g['FAIL']} | "
+                     f"{g['UNSUPPORTED']} | {g['ERROR']} | {g['SKIPPED']} |")
+    for status, title in (("FAIL", "Failing cases"), ("ERROR", "Errors"),
+                          ("UNSUPPORTED", "Unsupported")):
+        rows = [c for c in cases if results[c.name][0] == status]
+        lines += ["", f"## {title} ({len(rows)})", ""]
+        lines += [f"- `{c.name}` ({md_escape(c.primary)}): {md_escape(results[c.name][1])}"
+                  for c in rows] or ["none"]
+    notes = [c for c in cases if results[c.name][0] == "PASS" and results[c.name][2]]
+    if notes:
+        lines += ["", f"## Passing with remarks ({len(notes)})", ""]
+        lines += [f"- `{c.name}`: {md_escape(results[c.name][2])}" for c in notes]
+    skips = Counter(re.sub(r"'[^']*'", "X", results[c.name][1]) for c in cases
+                    if results[c.name][0] == "SKIPPED")
+    lines += ["", f"## Skipped, by reason ({sum(skips.values())})", ""]
+    lines += [f"- {n} x {md_escape(r)}" for r, n in skips.most_common()] or ["none"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def read_allowlist(path):
+    names = set()
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    names.add(line)
+    return names
+
+
+def write_allowlist(path, passing):
+    with open(path, "w") as f:
+        f.write("# ONNX node test cases that verinfer passes (one per line).\n"
+                "# Regenerate: scripts/conformance/run_node_tests.py ... --write-allowlist\n")
+        for n in sorted(passing):
+            f.write(n + "\n")
+
+
+# ------------------------------------------------------------------------------ main
+
+def parse_ops(spec):
+    if spec is None:
+        return None
+    if spec.startswith("@"):
+        with open(spec[1:]) as f:
+            spec = f.read()
+    return {s for s in re.split(r"[,\s]+", spec) if s}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", required=True, help="gen_node_tests.py OUTDIR (or OUTDIR/node)")
+    ap.add_argument("--verinfer", required=True, help="path to the verinfer binary")
+    ap.add_argument("--ops-supported", help="comma/space list of op types, or @file; cases "
+                    "using other ops are UNSUPPORTED without running")
+    ap.add_argument("--report", help="write the markdown table here")
+    ap.add_argument("--allowlist", default=os.path.join(os.path.dirname(__file__), "allowlist.txt"))
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 on any allowlist mismatch")
+    mode.add_argument("--write-allowlist", action="store_true")
+    ap.add_argument("--filter", help="only cases whose name matches this regex (re.search)")
+    ap.add_argument("--jobs", type=int, default=JOBS)
+    ap.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds per case")
+    ap.add_argument("--keep-work", help="copy each case's input.json/model.vmodel/out.json here")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every case's outcome")
+    a = ap.parse_args(argv)
+
+    binary = os.path.abspath(a.verinfer) if os.sep in a.verinfer else (shutil.which(a.verinfer) or a.verinfer)
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        print(f"error: verinfer binary not found or not executable: {a.verinfer}", file=sys.stderr)
+        return 2
+    dirs = find_case_dirs(a.cases)
+    if a.filter:
+        rx = re.compile(a.filter)
+        dirs = [d for d in dirs if rx.search(os.path.basename(d))]
+    if not dirs:
+        print(f"error: no cases under {a.cases}", file=sys.stderr)
+        return 2
+    cases = [load_case(d) for d in dirs]
+    assign_primary(cases)
+    supported = parse_ops(a.ops_supported)
+
+    t0 = time.monotonic()
+    results = {}
+    with cf.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        futs = {pool.submit(run_case, c, binary, a.timeout, supported, a.keep_work): c
+                for c in cases}
+        for i, fut in enumerate(cf.as_completed(futs), 1):
+            c = futs[fut]
+            try:
+                results[c.name] = fut.result()
+            except Exception as e:  # noqa: BLE001  (a harness bug must not hide other cases)
+                results[c.name] = ("ERROR", f"harness: {type(e).__name__}: {e}", None)
+            st, detail, _ = results[c.name]
+            if a.verbose:
+                print(f"[{i}/{len(cases)}] {st:11} {c.name}" + (f": {detail}" if detail else ""),
+                      flush=True)
+    total = Counter(r[0] for r in results.values())
+    print(f"summary: {len(cases)} cases: " + ", ".join(f"{total[s]} {s.lower()}" for s in STATUSES)
+          + f" ({time.monotonic() - t0:.0f}s)")
+
+    if a.report:
+        write_report(a.report, cases, results, binary)
+        print(f"report written to {a.report}")
+
+    passing = {n for n, r in results.items() if r[0] == "PASS"}
+    if a.write_allowlist:
+        write_allowlist(a.allowlist, passing)
+        print(f"allowlist written to {a.allowlist} ({len(passing)} cases)")
+        return 0
+    if a.check:
+        allowed = read_allowlist(a.allowlist)
+        considered = {c.name for c in cases}
+        # with --filter, only the selected cases are checked
+        regressed = sorted((allowed & considered) - passing)
+        unlisted = sorted(passing - allowed)
+        for n in regressed:
+            print(f"REGRESSION: {n} is in the allowlist but {results[n][0]}: {results[n][1]}")
+        for n in unlisted:
+            print(f"NEW PASS: {n} passes but is not in the allowlist (add it: --write-allowlist)")
+        missing = sorted(allowed - set(os.path.basename(d) for d in find_case_dirs(a.cases)))
+        for n in missing:
+            print(f"UNKNOWN: allowlisted case {n} does not exist under {a.cases}")
+        if regressed or unlisted or missing:
+            print(f"allowlist check failed: {len(regressed)} regressed, {len(unlisted)} new passes, "
+                  f"{len(missing)} unknown")
+            return 1
+        print(f"allowlist check ok ({len(passing)} passing cases match)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Bad-input fixtures for error-path tests, written to testdata/bad/.
+
+  malformed.onnx           512 random bytes (seed 0): not a protobuf ModelProto
+  truncated.onnx           testdata/models/digits_mlp/network.onnx cut to its first half
+  unsupported_op.onnx      valid model whose only node is TopK, named "my_topk"
+  symbolic_dims.onnx       input X ["batch_size", "seq", 8] -> MatMul with constant W [8, 4]
+  nan_input.json           digits_mlp-shaped EZKL input (64 floats) with a NaN (literal NaN token)
+  inf_input.json           same, with Infinity and -Infinity tokens
+  wrong_length_input.json  EZKL input with 63 floats (digits_mlp wants 64)
+
+Run digits_mlp.py first (truncated.onnx is cut from its model).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+BAD = os.path.join(common.REPO, "testdata", "bad")
+
+
+def main():
+    os.makedirs(BAD, exist_ok=True)
+    rng = np.random.default_rng(0)
+
+    with open(os.path.join(BAD, "malformed.onnx"), "wb") as f:
+        f.write(rng.integers(0, 256, 512, dtype=np.uint8).tobytes())
+
+    with open(os.path.join(common.MODELS_DIR, "digits_mlp", "network.onnx"), "rb") as f:
+        good = f.read()
+    with open(os.path.join(BAD, "truncated.onnx"), "wb") as f:
+        f.write(good[: len(good) // 2])
+
+    # TopK: X [1, 10] -> values [1, 3], indices [1, 3]
+    k = numpy_helper.from_array(np.array([3], dtype=np.int64), "k")
+    g = helper.make_graph(
+        [helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="my_topk", axis=-1)],
+        "unsupported_op",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 10])],
+        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 3]),
+         helper.make_tensor_value_info("indices", TensorProto.INT64, [1, 3])],
+        [k],
+    )
+    onnx.save(common.make_model(g), os.path.join(BAD, "unsupported_op.onnx"))
+
+    w = numpy_helper.from_array(rng.standard_normal((8, 4)).astype(np.float32), "w")
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="matmul")],
+        "symbolic_dims",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch_size", "seq", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch_size", "seq", 4])],
+        [w],
+    )
+    onnx.save(common.make_model(g), os.path.join(BAD, "symbolic_dims.onnx"))
+
+    base = [round(float(v), 4) for v in rng.random(64)]
+    nan = list(base)
+    nan[10] = float("nan")
+    inf = list(base)
+    inf[3], inf[40] = float("inf"), float("-inf")
+    for name, data in (("nan_input.json", nan), ("inf_input.json", inf),
+                       ("wrong_length_input.json", base[:63])):
+        with open(os.path.join(BAD, name), "w") as f:
+            json.dump({"input_data": [data]}, f)  # allow_nan=True: writes NaN / Infinity tokens
+            f.write("\n")
+
+    for fn in sorted(os.listdir(BAD)):
+        print(f"bad/{fn}: {os.path.getsize(os.path.join(BAD, fn))} bytes")
+
+
+if __name__ == "__main__":
+    main()
