@@ -103,7 +103,7 @@ fn matmul() -> impl Strategy<Value = MatMul> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn conv2d_matches_reference(c in conv(), wd in widths(), w_const in prop::bool::weighted(0.8), bias in prop::option::of(0u32..=6), seed in any::<u64>()) {

@@ -125,6 +125,72 @@ fn pipeline() -> Graph {
     b.finish()
 }
 
+/// Elementwise, reduction and gather kernels over a few hundred thousand elements (general
+/// broadcasting, strided reduction, multi-chunk gathers).
+fn elementwise() -> Graph {
+    let mut rng = Rng::new(43);
+    let mut b = Builder::new();
+    let x = b.input(&[4, 1, 100, 100], 12);
+    let y = b.input(&[1, 8, 1, 100], 12);
+    let idx = b.input(&[700], 12);
+    let out = [4, 8, 100, 100];
+    let add = Binary {
+        kind: BinaryKind::Sub,
+        a_mult: 3,
+        b_mult: -2,
+        requant: requant(5, 3, 14),
+    };
+    let s = b.node(Op::Binary(add), vec![x, y], &out, 14);
+    let d = b.node(
+        Op::Div(Div {
+            shift: 6,
+            requant: requant(1, 0, 16),
+        }),
+        vec![s, y],
+        &out,
+        16,
+    );
+    let r = b.node(Op::Rescale(requant(7, 5, 12)), vec![d], &out, 12);
+    let table = b.param_id(&[1000], 12, ParamKind::Table, rng.data(1000, 12));
+    let l = b.node(Op::Lookup(Lookup { table, lo: -500 }), vec![r], &out, 12);
+    let m = Reduce {
+        kind: ReduceKind::Max,
+        axes: vec![1, 3],
+        keep_dims: true,
+        requant: requant(1, 0, 12),
+    };
+    b.node(Op::Reduce(m), vec![l], &[4, 1, 100, 1], 12);
+    // Concat(l, fills, l): three long copy runs crossing the parallel chunk boundaries.
+    let n = numel(&out) as i32;
+    let map: Vec<i32> = (0..n)
+        .chain(std::iter::repeat_n(-1, 100))
+        .chain(0..n)
+        .collect();
+    let len = map.len();
+    let map = b.param_id(&[len], 32, ParamKind::IndexMap, map);
+    b.node(Op::Move(Move { map, fill: -3 }), vec![l], &[len], 12);
+    let sum = Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![1],
+        keep_dims: false,
+        requant: requant(1, 2, 16),
+    };
+    let t = b.node(Op::Reduce(sum), vec![l], &[4, 100, 100], 16);
+    b.node(
+        Op::Gather(Gather { axis: 1 }),
+        vec![t, idx],
+        &[4, 700, 100],
+        16,
+    );
+    b.finish()
+}
+
+#[test]
+fn elementwise_kernels_match_reference_for_any_thread_count() {
+    let g = elementwise();
+    assert_matches_reference(&g, &random_inputs(&g, 9));
+}
+
 #[test]
 fn pipeline_matches_reference_for_any_thread_count() {
     let g = pipeline();

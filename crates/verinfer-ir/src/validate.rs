@@ -195,3 +195,64 @@ fn same_bits(i: usize, n: &Node, b: crate::types::Bits) -> Result<(), IrError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::affine::{AffineMap, AffineRow};
+    use crate::graph::{InputSpec, Node, OutputSpec, Param, ParamKind, TensorInfo};
+    use crate::op::Contract;
+    use crate::requant::Requant;
+    use crate::shape::Shape;
+    use crate::types::{Bits, ParamId, Scale, ValueId};
+
+    /// A dot product of length `k` between a `bits`-bit input and a weight vector of `w`.
+    fn dot(k: usize, bits: u32, w: i32) -> Graph {
+        let b = Bits::new(bits).unwrap();
+        let info = |n: usize, b: Bits| TensorInfo { shape: Shape(vec![n]), scale: Scale::new(0).unwrap(), bits: b };
+        let row = AffineRow { out: vec![0], red: vec![1], offset: 0 };
+        Graph {
+            name: "dot".into(),
+            inputs: vec![InputSpec { name: "x".into(), info: info(k, b) }],
+            params: vec![Param { name: "w".into(), kind: ParamKind::Weight, info: info(k, Bits::new(32).unwrap()), data: vec![w; k] }],
+            nodes: vec![Node {
+                name: "dot".into(),
+                origin: "MatMul".into(),
+                op: Op::Contract(Contract {
+                    out_iter: vec![1],
+                    red: vec![k],
+                    x_map: AffineMap { rows: vec![row.clone()] },
+                    w_map: AffineMap { rows: vec![row] },
+                    bias_map: None,
+                    bias_shift: 0,
+                    requant: Requant::clamp_only(b),
+                }),
+                inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
+                out: info(1, b),
+            }],
+            outputs: vec![OutputSpec { name: "y".into(), value: ValueId(1) }],
+        }
+    }
+
+    #[test]
+    fn accepts_realistic_reductions() {
+        validate(&dot(4096, 16, 32767)).unwrap();
+    }
+
+    #[test]
+    fn rejects_a_possible_accumulator_overflow() {
+        // 2^23 · 2^31 · 2^16 terms = 2^70 > 2^62.
+        let e = validate(&dot(1 << 16, 24, i32::MAX)).unwrap_err();
+        assert!(matches!(e, IrError::AccumulatorOverflow { bound_bits, .. } if bound_bits > 62), "{e}");
+    }
+
+    #[test]
+    fn rejects_forward_references_and_bad_shapes() {
+        let mut g = dot(8, 16, 1);
+        g.nodes[0].inputs[0] = Operand::Value(ValueId(1));
+        assert!(matches!(validate(&g), Err(IrError::BadReference { .. })));
+        let mut g = dot(8, 16, 1);
+        g.nodes[0].out.shape = Shape(vec![2]);
+        assert!(matches!(validate(&g), Err(IrError::ShapeMismatch { .. })));
+    }
+}

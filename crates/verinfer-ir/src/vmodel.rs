@@ -95,3 +95,62 @@ pub fn load(path: &Path) -> Result<Graph, IrError> {
     let bytes = std::fs::read(path).map_err(|source| IrError::Io { path: path.display().to_string(), source })?;
     from_bytes(&bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{InputSpec, Node, Operand, OutputSpec, Param, ParamKind, TensorInfo};
+    use crate::op::Op;
+    use crate::requant::Requant;
+    use crate::shape::Shape;
+    use crate::types::{Bits, ParamId, Scale, ValueId};
+
+    fn tiny() -> Graph {
+        let info = |n: usize| TensorInfo { shape: Shape(vec![n]), scale: Scale::new(4).unwrap(), bits: Bits::new(16).unwrap() };
+        Graph {
+            name: "tiny".into(),
+            inputs: vec![InputSpec { name: "x".into(), info: info(3) }],
+            params: vec![Param { name: "c".into(), kind: ParamKind::Weight, info: info(3), data: vec![1, -2, 3] }],
+            nodes: vec![Node {
+                name: "add".into(),
+                origin: "Add".into(),
+                op: Op::Binary(crate::op::Binary {
+                    kind: crate::op::BinaryKind::Add,
+                    a_mult: 1,
+                    b_mult: 1,
+                    requant: Requant::clamp_only(Bits::new(16).unwrap()),
+                }),
+                inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
+                out: info(3),
+            }],
+            outputs: vec![OutputSpec { name: "y".into(), value: ValueId(1) }],
+        }
+    }
+
+    #[test]
+    fn roundtrip() {
+        let g = tiny();
+        assert_eq!(from_bytes(&to_bytes(&g).unwrap()).unwrap(), g);
+    }
+
+    #[test]
+    fn every_single_byte_flip_is_caught() {
+        let b = to_bytes(&tiny()).unwrap();
+        for i in 0..b.len() {
+            let mut c = b.clone();
+            c[i] ^= 0x40;
+            assert!(from_bytes(&c).is_err(), "flip at byte {i} accepted");
+        }
+        for n in 0..b.len() {
+            assert!(from_bytes(&b[..n]).is_err(), "truncation to {n} accepted");
+        }
+    }
+
+    #[test]
+    fn invalid_graph_with_valid_checksum_is_rejected() {
+        let mut g = tiny();
+        g.params[0].data[0] = 1 << 20; // outside its 16-bit bound
+        let b = to_bytes(&g).unwrap();
+        assert!(matches!(from_bytes(&b), Err(IrError::OutOfBound { .. })));
+    }
+}

@@ -89,17 +89,17 @@ pub fn import_proto(proto: &ModelProto, name: &str, dir: Option<&str>, opts: &Im
         let r = b.constant(&t.name, shape, data);
         b.bind(&t.name, r);
     }
+    for unknown in opts.input_shapes.keys() {
+        if !graph.input.iter().any(|vi| &vi.name == unknown) {
+            return Err(OnnxError::BadData(format!("--input-shape names '{unknown}', which is not an input of the model")));
+        }
+    }
     for vi in &graph.input {
         if graph.initializer.iter().any(|t| t.name == vi.name) {
             continue;
         }
         let (shape, integer) = input_shape(vi, opts)?;
         b.add_input(&vi.name, shape, integer);
-    }
-    for unknown in opts.input_shapes.keys() {
-        if !graph.input.iter().any(|vi| &vi.name == unknown) {
-            return Err(OnnxError::BadData(format!("--input-shape names '{unknown}', which is not an input of the model")));
-        }
     }
     for (k, node) in graph.node.iter().enumerate() {
         let node_name = if node.name.is_empty() { format!("{}_{k}", node.op_type) } else { node.name.clone() };

@@ -44,6 +44,11 @@ fn check_map(what: &str, m: &crate::affine::AffineMap, shape: &[usize], c: &Cont
             return Err(format!("{what} map coefficient exceeds 2^31"));
         }
     }
+    // Every partial sum of an index stays within the range's extremes, so bounding them by
+    // 2^62 proves `AffineMap::locate` never overflows.
+    if m.ranges(&c.out_iter, &c.red).iter().any(|&(lo, hi)| lo.unsigned_abs() >= 1 << 62 || hi.unsigned_abs() >= 1 << 62) {
+        return Err(format!("{what} map indices can exceed 2^62"));
+    }
     Ok(())
 }
 

@@ -1,0 +1,46 @@
+//! Helpers shared by the CLI integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A file under testdata/.
+pub fn testdata(p: &str) -> PathBuf {
+    root().join("testdata").join(p)
+}
+
+/// Run the `verinfer` binary.
+pub fn verinfer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verinfer")).args(args).output().expect("spawn verinfer")
+}
+
+/// A fresh temp dir for one test.
+pub fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("verinfer-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Compile a bundled model folder with its calibration data into `out`.
+pub fn compile_folder(model: &str, out: &Path) -> Output {
+    let dir = testdata(&format!("models/{model}"));
+    verinfer(&[
+        "compile",
+        dir.join("network.onnx").to_str().unwrap(),
+        "--calibration",
+        dir.join("calibration.json").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}

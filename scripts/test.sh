@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The test command: everything CI runs, on a fresh machine. Installs what it needs itself
+# (cargo fetches crates; Python peers go into .venv from PyPI).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
+
+step "python peers (onnx, onnxruntime) in .venv"
+bash scripts/venv.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --release --workspace --all-targets --locked -- -D warnings
+
+step "unit, property and integration tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --release --workspace --locked --no-fail-fast
+else
+    cargo test --release --workspace --locked --no-fail-fast
+fi
+
+step "ONNX backend node tests through compile + run (allowlist)"
+cargo build --release --locked -p verinfer-cli
+cases=target/onnx-node-tests
+.venv/bin/python scripts/conformance/gen_node_tests.py "$cases" >/dev/null
+.venv/bin/python scripts/conformance/run_node_tests.py --cases "$cases" \
+    --verinfer target/release/verinfer --allowlist scripts/conformance/allowlist.txt --check \
+    --report target/conformance.md
+
+step "all green"
