@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::{quantize_inputs, split_samples};
 use verinfer_onnx::data::read_data;
+use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
 
 use crate::cmd_compile::{compile_model, options};
@@ -41,7 +42,7 @@ pub fn run(a: &Args) -> Result<()> {
     println!("{:<20} {:>12} {:>14} {:>14} {:>10} {:>10}", "model", "tract f32", "int N-thread", "int 1-thread", "ratio N", "ratio 1");
     for dir in &a.models {
         let onnx = dir.join("network.onnx");
-        let (compiled, _) = compile_model(&onnx, Some(&dir.join("calibration.json")), &options(16, 12, &[])?).with_context(|| dir.display().to_string())?;
+        let (compiled, _) = compile_model(&onnx, Some(&dir.join("calibration.json")), &options(QuantOptions::default(), &[])?).with_context(|| dir.display().to_string())?;
         let data = read_data(&dir.join("input.json"))?;
         let sample = split_samples(&compiled.fgraph, &data)?.into_iter().next().context("empty input.json")?;
         let tract = TractModel::load(&onnx, &compiled.fgraph)?;

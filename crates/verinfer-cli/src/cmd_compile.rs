@@ -24,6 +24,9 @@ pub struct Args {
     /// Lookup tables have 2^table_bits entries.
     #[arg(long, default_value_t = 12)]
     pub table_bits: u32,
+    /// Extra bits of range above the calibrated maximum of every activation.
+    #[arg(long, default_value_t = 1)]
+    pub headroom_bits: u32,
     /// Static shape for an input, e.g. `--input-shape input=1,3,224,224` (repeatable).
     #[arg(long = "input-shape", value_name = "NAME=D1,D2,..")]
     pub input_shape: Vec<String>,
@@ -50,8 +53,8 @@ pub fn parse_shapes(flags: &[String]) -> Result<BTreeMap<String, Vec<usize>>> {
     Ok(m)
 }
 
-pub fn options(bits: u32, table_bits: u32, shapes: &[String]) -> Result<CompileOptions> {
-    Ok(CompileOptions { import: ImportOptions { input_shapes: parse_shapes(shapes)? }, quant: QuantOptions { bits, table_bits } })
+pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions> {
+    Ok(CompileOptions { import: ImportOptions { input_shapes: parse_shapes(shapes)? }, quant })
 }
 
 /// Compile and report; shared with `demo` and `bench`.
@@ -102,7 +105,7 @@ pub fn report_json(r: &Report) -> serde_json::Value {
 }
 
 pub fn run(a: &Args) -> Result<()> {
-    let opts = options(a.bits, a.table_bits, &a.input_shape)?;
+    let opts = options(QuantOptions { bits: a.bits, table_bits: a.table_bits, headroom_bits: a.headroom_bits }, &a.input_shape)?;
     let (compiled, report) = compile_model(&a.model, a.calibration.as_deref(), &opts)?;
     let out = a.output.clone().unwrap_or_else(|| a.model.with_extension("vmodel"));
     verinfer_ir::vmodel::save(&compiled.graph, &out)?;

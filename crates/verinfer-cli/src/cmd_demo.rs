@@ -7,6 +7,7 @@ use anyhow::Result;
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::{quantize_inputs, split_samples};
 use verinfer_onnx::data::read_data;
+use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
 
 use crate::bundled::mnist_cnn;
@@ -21,7 +22,7 @@ pub fn run() -> Result<()> {
     let b = mnist_cnn()?;
     println!("verinfer demo: bundled MNIST CNN (trained on real MNIST digits), files in {}", b.dir.display());
     let t = Instant::now();
-    let (compiled, report) = compile_model(&b.onnx, Some(&b.calibration), &options(16, 12, &[])?)?;
+    let (compiled, report) = compile_model(&b.onnx, Some(&b.calibration), &options(QuantOptions::default(), &[])?)?;
     println!("1. compiled to {} integer nodes, {} parameters, in {:.2?}", compiled.graph.nodes.len(), compiled.graph.num_param_elements(), t.elapsed());
     print_report(&compiled, &report);
     let path = b.dir.join("mnist_cnn.vmodel");

@@ -89,7 +89,8 @@ fn main() {
                     for (a, b) in o.iter().zip(e) {
                         let tol = 1e-4 * (1.0 + b.abs());
                         let err = (a - b).abs();
-                        if !(err <= tol) && !(a.is_nan() && b.is_nan()) && !(a == b) {
+                        let within = err <= tol || (a.is_nan() && b.is_nan()) || a == b;
+                        if !within {
                             worst = worst.max(err / tol);
                         }
                     }

@@ -48,6 +48,12 @@ impl Builder {
         OnnxError::UnsupportedOp { op_type: self.op_type.clone(), node: self.node.clone(), detail: detail.into() }
     }
 
+    /// Name of the ONNX node being lowered.
+    #[must_use]
+    pub fn node_name(&self) -> &str {
+        &self.node
+    }
+
     /// Bind an ONNX tensor name.
     pub fn bind(&mut self, name: &str, r: FRef) {
         self.env.insert(name.to_string(), r);
@@ -188,7 +194,7 @@ impl Builder {
     pub fn axis(&self, a: i64, rank: usize) -> Result<usize, OnnxError> {
         let r = i64::try_from(rank).unwrap_or(i64::MAX);
         let v = if a < 0 { a + r } else { a };
-        if v < 0 || v >= r.max(1) && !(r == 0 && v == 0) {
+        if v < 0 || v >= r {
             return Err(self.err(format!("axis {a} out of range for rank {rank}")));
         }
         usize::try_from(v).map_err(|_| self.err(format!("axis {a} out of range")))

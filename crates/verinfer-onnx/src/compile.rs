@@ -120,6 +120,15 @@ pub fn dequantize(q: &[i32], scale: Scale) -> Vec<f64> {
     q.iter().map(|&v| dequantize_value(i64::from(v), scale)).collect()
 }
 
+/// Float outputs, per sample, per graph output (flat).
+pub type FloatOutputs = Vec<Vec<Vec<f64>>>;
+
+/// A float reference: its description and its outputs.
+pub type FloatReference = (String, FloatOutputs);
+
+/// Runs the integer graph on quantized inputs and returns the graph outputs.
+pub type QuantizedRunner<'a> = dyn Fn(&[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> + Sync + 'a;
+
 /// Accuracy of one output over a sample set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputReport {
@@ -153,7 +162,7 @@ pub struct Report {
 ///
 /// # Errors
 /// When neither reference can run.
-pub fn float_reference(path: &Path, fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<(String, Vec<Vec<Vec<f64>>>), OnnxError> {
+pub fn float_reference(path: &Path, fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<FloatReference, OnnxError> {
     if let Ok(m) = TractModel::load(path, fg) {
         let outs: Result<Vec<_>, _> = samples.iter().map(|s| m.run(s)).collect();
         if let Ok(outs) = outs {
@@ -173,8 +182,8 @@ pub fn float_reference(path: &Path, fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> R
 pub fn evaluate(
     g: &Graph,
     samples: &[Vec<Vec<f64>>],
-    reference: (String, Vec<Vec<Vec<f64>>>),
-    run_q: &(dyn Fn(&[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> + Sync),
+    reference: FloatReference,
+    run_q: &QuantizedRunner<'_>,
 ) -> Result<Report, OnnxError> {
     use rayon::prelude::*;
     let quantized: Vec<Vec<Vec<i32>>> = samples

@@ -69,8 +69,9 @@ pub enum Func {
     /// `x / (1 + |x|)`
     Softsign,
     /// `1/√(scale·x + eps)`: a normalization's inverse standard deviation with the `1/N` of
-    /// the mean and the epsilon baked in, so neither becomes a tiny constant to quantize
-    /// (argument clamped to a tiny positive value like [`Func::Rsqrt`]).
+    /// the mean and the epsilon baked in, so neither becomes a tiny constant to quantize.
+    /// `x` is a sum of squares: negative `x` (only ever seen at the edge of a table's domain)
+    /// reads as 0, so the table stays bounded by `1/√eps` (and the root's argument by 1e-12).
     RsqrtEps {
         /// Factor on `x` (`1/N` when `x` is a sum of N squares).
         scale: f64,
@@ -213,7 +214,7 @@ impl Func {
             Func::Celu { alpha } => x.max(0.0) + (alpha * (x / alpha).exp_m1()).min(0.0),
             Func::Mish => x * Func::Softplus.eval(x).tanh(),
             Func::Softsign => x / (1.0 + x.abs()),
-            Func::RsqrtEps { scale, eps } => 1.0 / (scale * x + eps).max(1e-12).sqrt(),
+            Func::RsqrtEps { scale, eps } => 1.0 / (scale * x.max(0.0) + eps).max(1e-12).sqrt(),
             Func::Sign => {
                 if x > 0.0 {
                     1.0
@@ -280,8 +281,92 @@ mod tests {
 
     #[test]
     fn erf_matches_known_values() {
-        for (x, e) in [(0.0, 0.0), (0.5, 0.520_499_877_813_046_5), (1.0, 0.842_700_792_949_714_9), (2.0, 0.995_322_265_018_952_7), (3.0, 0.999_977_909_503_001_4), (-1.0, -0.842_700_792_949_714_9)] {
+        for (x, e) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_877_813_046_5),
+            (1.0, 0.842_700_792_949_714_9),
+            (2.0, 0.995_322_265_018_952_7),
+            (3.0, 0.999_977_909_503_001_4),
+            (-1.0, -0.842_700_792_949_714_9),
+        ] {
             assert!((erf(x) - e).abs() < 1e-12, "erf({x}) = {} vs {e}", erf(x));
         }
+    }
+
+    #[test]
+    fn added_functions_at_known_points() {
+        let cases = [
+            (Func::HardSwish, 1.0, 1.0 * (1.0 / 6.0 + 0.5)),
+            (Func::HardSwish, -4.0, 0.0),
+            (
+                Func::Selu {
+                    alpha: 2.0,
+                    gamma: 3.0,
+                },
+                -1.0,
+                3.0 * 2.0 * ((-1.0f64).exp() - 1.0),
+            ),
+            (
+                Func::Selu {
+                    alpha: 2.0,
+                    gamma: 3.0,
+                },
+                2.0,
+                6.0,
+            ),
+            (
+                Func::Celu { alpha: 2.0 },
+                -2.0,
+                2.0 * ((-1.0f64).exp() - 1.0),
+            ),
+            (Func::Mish, 1.0, 1.0 * (1.0 + 1.0f64.exp()).ln().tanh()),
+            (Func::Softsign, -3.0, -0.75),
+            (
+                Func::RsqrtEps {
+                    scale: 0.25,
+                    eps: 1.0,
+                },
+                12.0,
+                0.5,
+            ),
+            (
+                Func::RsqrtEps {
+                    scale: 0.25,
+                    eps: 1.0,
+                },
+                -5.0,
+                1.0,
+            ),
+            (Func::Sign, -0.1, -1.0),
+            (Func::ThresholdedRelu { alpha: 1.0 }, 1.0, 0.0),
+            (
+                Func::Shrink {
+                    lambd: 1.0,
+                    bias: 0.5,
+                },
+                -2.0,
+                -1.5,
+            ),
+            (Func::Round, 2.5, 2.0),
+            (Func::Round, -1.5, -2.0),
+            (Func::Asin, 2.0, std::f64::consts::FRAC_PI_2),
+        ];
+        for (f, x, e) in cases {
+            assert!(
+                (f.eval(x) - e).abs() < 1e-12,
+                "{}({x}) = {} vs {e}",
+                f.name(),
+                f.eval(x)
+            );
+        }
+        assert!(Func::Atanh.eval(1.0).is_finite() && Func::Atanh.eval(-3.0).is_finite());
+        assert_eq!(
+            Func::RsqrtEps {
+                scale: 0.5,
+                eps: 1e-5
+            }
+            .name(),
+            "RsqrtEps(0.5,0.00001)"
+        );
     }
 }

@@ -26,11 +26,14 @@ pub struct QuantOptions {
     pub bits: u32,
     /// Lookup tables have `2^table_bits` entries.
     pub table_bits: u32,
+    /// Activation ranges are taken as `2^headroom_bits` times the calibrated range, so inputs
+    /// somewhat outside the calibration set do not saturate.
+    pub headroom_bits: u32,
 }
 
 impl Default for QuantOptions {
     fn default() -> Self {
-        Self { bits: 16, table_bits: 12 }
+        Self { bits: 16, table_bits: 12, headroom_bits: 1 }
     }
 }
 
@@ -44,7 +47,7 @@ const MULT_BITS: i32 = 15;
 /// Largest scale with `max_abs · 2^s` at most `2^(bits-1) - 1`.
 #[must_use]
 pub fn best_scale(max_abs: f64, bits: u32) -> i32 {
-    if !(max_abs > 0.0) || !max_abs.is_finite() {
+    if max_abs.is_nan() || max_abs <= 0.0 || !max_abs.is_finite() {
         return (i32::try_from(bits).unwrap_or(16) - 2).clamp(MIN_SCALE, MAX_SCALE);
     }
     let lim = f64::from((1u32 << (bits - 1)) - 1);
@@ -121,6 +124,9 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
     if !(4..=24).contains(&opts.bits) {
         return Err(OnnxError::BadData(format!("--bits {} is out of range (4..=24)", opts.bits)));
     }
+    if opts.headroom_bits > 8 {
+        return Err(OnnxError::BadData(format!("--headroom-bits {} is out of range (0..=8)", opts.headroom_bits)));
+    }
     if !(4..=20).contains(&opts.table_bits) {
         return Err(OnnxError::BadData(format!("--table-bits {} is out of range (4..=20)", opts.table_bits)));
     }
@@ -138,7 +144,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         let info = if inp.integer {
             TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(0)?, bits: Bits::new(32)? }
         } else {
-            let s = best_scale(stats.inputs[i].max_abs(), opts.bits);
+            let s = best_scale(stats.inputs[i].max_abs() * 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0)), opts.bits);
             TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(s)?, bits }
         };
         q.g.inputs.push(InputSpec { name: inp.name.clone(), info: info.clone() });
@@ -186,7 +192,7 @@ impl Q<'_> {
     }
 
     fn stat_scale(&self, r: FRef) -> i32 {
-        best_scale(self.range(r).max_abs(), self.opts.bits)
+        best_scale(self.range(r).max_abs() * 2f64.powi(i32::try_from(self.opts.headroom_bits).unwrap_or(0)), self.opts.bits)
     }
 
     fn err(&self, node: usize, what: impl Into<String>) -> OnnxError {
@@ -248,7 +254,7 @@ impl Q<'_> {
         let (op, info) = self.operand(r, None)?;
         let n = info.shape.numel();
         let map: Vec<i32> = (0..n).map(|i| i32::try_from(i).unwrap_or(-1)).collect();
-        let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(n)?, map);
+        let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(&map)?, map);
         let (o, _) = self.push_node(format!("{name}/identity"), "Identity".into(), Op::Move(Move { map: mid, fill: 0 }), vec![op], info);
         match o {
             Operand::Value(v) => Ok(v),
@@ -347,7 +353,7 @@ impl Q<'_> {
                     quantize_value(fill, s_out, out_bits)
                 };
                 let map: Vec<i32> = map.iter().map(|&m| i32::try_from(m)).collect::<Result<_, _>>().map_err(|_| self.err(i, "index map exceeds 2^31 elements"))?;
-                let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(map.len())?, map);
+                let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(&map)?, map);
                 let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits: out_bits };
                 self.push_node(name, origin, Op::Move(Move { map: mid, fill: fill_q }), inputs, out)
             }
@@ -435,7 +441,20 @@ impl Q<'_> {
         let xt = self.rescale(&name, &origin, x, s_t, dom_bits)?;
         #[allow(clippy::cast_precision_loss)]
         let ys: Vec<f64> = (0..n).map(|k| func.eval((lo_q + k as i64) as f64 / scale_t)).collect();
-        let ymax = ys.iter().filter(|v| v.is_finite()).fold(0.0f64, |a, v| a.max(v.abs()));
+        // The output scale covers the function over the (widened) calibrated input range;
+        // table entries beyond it saturate, so a pole just outside the range (rsqrt, 1/x,
+        // log near 0) cannot collapse the scale.
+        #[allow(clippy::cast_precision_loss)]
+        let ymax = ys
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| {
+                let xv = (lo_q + *k as i64) as f64 / scale_t;
+                xv >= lo && xv <= hi
+            })
+            .map(|(_, y)| *y)
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |a, v| a.max(v.abs()));
         let s_out = best_scale(ymax, self.opts.bits);
         let bits = self.bits;
         let table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
@@ -447,8 +466,11 @@ impl Q<'_> {
     }
 }
 
-fn index_info(n: usize) -> Result<TensorInfo, OnnxError> {
-    Ok(TensorInfo { shape: Shape(vec![n]), scale: Scale::new(0)?, bits: Bits::for_max_abs(u64::try_from(n).unwrap_or(u64::MAX))? })
+/// Facts of an index map: its bound comes from its largest entry (entries index the
+/// concatenated inputs, which may be longer than the map itself).
+fn index_info(map: &[i32]) -> Result<TensorInfo, OnnxError> {
+    let max = map.iter().map(|v| v.unsigned_abs()).max().unwrap_or(1);
+    Ok(TensorInfo { shape: Shape(vec![map.len()]), scale: Scale::new(0)?, bits: Bits::for_max_abs(u64::from(max))? })
 }
 
 #[cfg(test)]

@@ -18,15 +18,26 @@ use crate::attrs::{input, opt_input, Attrs};
 use crate::builder::Builder;
 use crate::error::OnnxError;
 use crate::fgraph::{ContractSpec, FRef};
+use crate::lower::movement::divides;
 
 /// Op types lowered here.
-pub const OPS: &[&str] = &["AveragePool", "Conv", "GlobalAveragePool", "GlobalMaxPool", "MaxPool"];
+pub const OPS: &[&str] = &[
+    "AveragePool",
+    "Conv",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "MaxPool",
+];
 
 /// Largest window gather (elements of the index map) a pool may lower to.
 pub const MAX_WINDOW_ELEMS: usize = 1 << 28;
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    _opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match node.op_type.as_str() {
         "Conv" => conv(b, node),
         "MaxPool" => max_pool(b, node),
@@ -53,7 +64,8 @@ struct Window {
 impl Window {
     /// Input coordinate read by output position `o` and kernel tap `k` along spatial axis `a`.
     fn coord(&self, a: usize, o: usize, k: usize) -> i64 {
-        to_i64(o) * to_i64(self.strides[a]) + to_i64(k) * to_i64(self.dilations[a]) - to_i64(self.pad_begin[a])
+        to_i64(o) * to_i64(self.strides[a]) + to_i64(k) * to_i64(self.dilations[a])
+            - to_i64(self.pad_begin[a])
     }
 }
 
@@ -65,24 +77,39 @@ fn to_i64(v: usize) -> i64 {
 }
 
 /// Positive integers from an attribute (`default` when absent), one per spatial axis.
-fn spatial_attr(b: &Builder, at: &Attrs<'_>, name: &str, k: usize, default: usize, min: i64) -> Result<Vec<usize>, OnnxError> {
-    let Some(v) = at.ints(name) else { return Ok(vec![default; k]) };
+fn spatial_attr(
+    b: &Builder,
+    at: &Attrs<'_>,
+    name: &str,
+    k: usize,
+    default: usize,
+    min: i64,
+) -> Result<Vec<usize>, OnnxError> {
+    let Some(v) = at.ints(name) else {
+        return Ok(vec![default; k]);
+    };
     if v.len() != k {
-        return Err(b.err(format!("{name} has {} values for {k} spatial axes", v.len())));
+        return Err(b.err(format!("{name} has {} values, expected {k}", v.len())));
     }
     v.iter()
         .map(|&x| {
             usize::try_from(x)
                 .ok()
                 .filter(|&u| x >= min && u <= LIMIT)
-                .ok_or_else(|| b.err(format!("{name} value {x} is invalid (must be ≥ {min})")))
+                .ok_or_else(|| b.err(format!("{name} value {x} is outside [{min}, 2^31]")))
         })
         .collect()
 }
 
 /// Geometry from `auto_pad`, `pads`, `strides`, `dilations` (and `ceil_mode` for pools) for
 /// an input with spatial dims `spatial` and the given kernel.
-fn window(b: &Builder, at: &Attrs<'_>, spatial: &[usize], kernel: Vec<usize>, ceil_mode: bool) -> Result<Window, OnnxError> {
+fn window(
+    b: &Builder,
+    at: &Attrs<'_>,
+    spatial: &[usize],
+    kernel: Vec<usize>,
+    ceil_mode: bool,
+) -> Result<Window, OnnxError> {
     let k = spatial.len();
     let strides = spatial_attr(b, at, "strides", k, 1, 1)?;
     let dilations = spatial_attr(b, at, "dilations", k, 1, 1)?;
@@ -90,14 +117,23 @@ fn window(b: &Builder, at: &Attrs<'_>, spatial: &[usize], kernel: Vec<usize>, ce
     let mut pad_begin = vec![0usize; k];
     let mut pad_end = vec![0usize; k];
     let mut out = vec![0usize; k];
-    let explicit = if matches!(auto_pad.as_str(), "" | "NOTSET") { spatial_attr(b, at, "pads", 2 * k, 0, 0)? } else { vec![0; 2 * k] };
+    let explicit = if matches!(auto_pad.as_str(), "" | "NOTSET") {
+        spatial_attr(b, at, "pads", 2 * k, 0, 0)?
+    } else {
+        vec![0; 2 * k]
+    };
     if spatial.iter().chain(&kernel).any(|&d| d > LIMIT) {
-        return Err(b.err(format!("spatial dims {spatial:?} or kernel {kernel:?} too large")));
+        return Err(b.err(format!(
+            "spatial dims {spatial:?} or kernel {kernel:?} too large"
+        )));
     }
     for a in 0..k {
         let (d, s) = (to_i64(spatial[a]), to_i64(strides[a]));
         // Extent of one dilated window.
-        let ext = to_i64(kernel[a]).saturating_sub(1).saturating_mul(to_i64(dilations[a])).saturating_add(1);
+        let ext = to_i64(kernel[a])
+            .saturating_sub(1)
+            .saturating_mul(to_i64(dilations[a]))
+            .saturating_add(1);
         let o = match auto_pad.as_str() {
             "" | "NOTSET" => {
                 let (pb, pe) = (explicit[a], explicit[a + k]);
@@ -106,7 +142,11 @@ fn window(b: &Builder, at: &Attrs<'_>, spatial: &[usize], kernel: Vec<usize>, ce
                 if span < 0 {
                     return Err(b.err(format!("window of extent {ext} does not fit spatial axis {a} of size {d} padded by ({pb}, {pe})")));
                 }
-                let mut o = if ceil_mode { (span + s - 1) / s + 1 } else { span / s + 1 };
+                let mut o = if ceil_mode {
+                    (span + s - 1) / s + 1
+                } else {
+                    span / s + 1
+                };
                 // The last window must start inside the input or the leading padding.
                 if ceil_mode && (o - 1) * s >= d + to_i64(pb) {
                     o -= 1;
@@ -118,24 +158,46 @@ fn window(b: &Builder, at: &Attrs<'_>, spatial: &[usize], kernel: Vec<usize>, ce
                 let total = ((o - 1) * s + ext - d).max(0);
                 let small = usize::try_from(total / 2).unwrap_or(0);
                 let large = usize::try_from(total - total / 2).unwrap_or(0);
-                (pad_begin[a], pad_end[a]) = if auto_pad == "SAME_UPPER" { (small, large) } else { (large, small) };
+                (pad_begin[a], pad_end[a]) = if auto_pad == "SAME_UPPER" {
+                    (small, large)
+                } else {
+                    (large, small)
+                };
                 o
             }
             "VALID" => {
                 if d < ext {
-                    return Err(b.err(format!("window of extent {ext} does not fit spatial axis {a} of size {d}")));
+                    return Err(b.err(format!(
+                        "window of extent {ext} does not fit spatial axis {a} of size {d}"
+                    )));
                 }
                 (d - ext) / s + 1
             }
             other => return Err(b.unsupported(format!("auto_pad '{other}'"))),
         };
-        out[a] = usize::try_from(o).ok().filter(|&o| o > 0).ok_or_else(|| b.err(format!("empty output along spatial axis {a}")))?;
+        out[a] = usize::try_from(o)
+            .ok()
+            .filter(|&o| o > 0)
+            .ok_or_else(|| b.err(format!("empty output along spatial axis {a}")))?;
     }
-    Ok(Window { kernel, strides, dilations, pad_begin, pad_end, out })
+    Ok(Window {
+        kernel,
+        strides,
+        dilations,
+        pad_begin,
+        pad_end,
+        out,
+    })
 }
 
 /// An affine row with the given `(axis, coefficient)` terms.
-fn arow(n_out: usize, n_red: usize, out: &[(usize, i64)], red: &[(usize, i64)], offset: i64) -> AffineRow {
+fn arow(
+    n_out: usize,
+    n_red: usize,
+    out: &[(usize, i64)],
+    red: &[(usize, i64)],
+    offset: i64,
+) -> AffineRow {
     let mut o = vec![0i64; n_out];
     let mut r = vec![0i64; n_red];
     for &(i, c) in out {
@@ -144,7 +206,11 @@ fn arow(n_out: usize, n_red: usize, out: &[(usize, i64)], red: &[(usize, i64)], 
     for &(i, c) in red {
         r[i] += c;
     }
-    AffineRow { out: o, red: r, offset }
+    AffineRow {
+        out: o,
+        red: r,
+        offset,
+    }
 }
 
 fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -160,12 +226,22 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let (n, c, m, cg) = (sx[0], sx[1], sw[0], sw[1]);
     let kernel = sw[2..].to_vec();
     if let Some(ks) = at.ints("kernel_shape") {
-        if ks.len() != k || ks.iter().zip(&kernel).any(|(&a, &d)| usize::try_from(a).ok() != Some(d)) {
-            return Err(b.err(format!("kernel_shape {ks:?} disagrees with W of shape {sw:?}")));
+        if ks.len() != k
+            || ks
+                .iter()
+                .zip(&kernel)
+                .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
+        {
+            return Err(b.err(format!(
+                "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
+            )));
         }
     }
-    let g = usize::try_from(at.int_or("group", 1)).ok().filter(|&g| g >= 1).ok_or_else(|| b.err("group must be ≥ 1"))?;
-    if cg == 0 || c != cg * g || m % g != 0 || m == 0 {
+    let g = usize::try_from(at.int_or("group", 1))
+        .ok()
+        .filter(|&g| g >= 1)
+        .ok_or_else(|| b.err("group must be ≥ 1"))?;
+    if cg == 0 || c != cg * g || !divides(m, g) || m == 0 {
         return Err(b.err(format!("X has {c} channels and W is {sw:?} with group {g}: need C = W[1]·group and W[0] divisible by group")));
     }
     let win = window(b, &at, &sx[2..], kernel.clone(), false)?;
@@ -178,19 +254,39 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let (no, nr) = (out_iter.len(), 1 + k);
     let mut red = vec![cg];
     red.extend(&kernel);
-    let m_row = if grouped { arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0) } else { arow(no, nr, &[(1, 1)], &[], 0) };
+    let m_row = if grouped {
+        arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0)
+    } else {
+        arow(no, nr, &[(1, 1)], &[], 0)
+    };
     let mut x_rows = vec![arow(no, nr, &[(0, 1)], &[], 0)];
-    x_rows.push(if grouped { arow(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0) } else { arow(no, nr, &[], &[(0, 1)], 0) });
+    x_rows.push(if grouped {
+        arow(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0)
+    } else {
+        arow(no, nr, &[], &[(0, 1)], 0)
+    });
     let mut w_rows = vec![m_row.clone(), arow(no, nr, &[], &[(0, 1)], 0)];
     for a in 0..k {
-        let (s, d, p) = (to_i64(win.strides[a]), to_i64(win.dilations[a]), to_i64(win.pad_begin[a]));
+        let (s, d, p) = (
+            to_i64(win.strides[a]),
+            to_i64(win.dilations[a]),
+            to_i64(win.pad_begin[a]),
+        );
         x_rows.push(arow(no, nr, &[(so + a, s)], &[(1 + a, d)], -p));
         w_rows.push(arow(no, nr, &[], &[(1 + a, 1)], 0));
     }
     let mut out = vec![n, m];
     out.extend(&win.out);
-    let mut spec = ContractSpec { out_iter, red, x_map: AffineMap { rows: x_rows }, w_map: AffineMap { rows: w_rows }, bias_map: None };
-    let Some(bias) = bias else { return b.contract(x, w, None, spec, out) };
+    let mut spec = ContractSpec {
+        out_iter,
+        red,
+        x_map: AffineMap { rows: x_rows },
+        w_map: AffineMap { rows: w_rows },
+        bias_map: None,
+    };
+    let Some(bias) = bias else {
+        return b.contract(x, w, None, spec, out);
+    };
     let sb = b.shape(bias);
     if sb != [m] {
         return Err(b.err(format!("bias has shape {sb:?}, expected [{m}]")));
@@ -211,7 +307,9 @@ fn pool_window(b: &Builder, node: &NodeProto, x: FRef) -> Result<Window, OnnxErr
     let at = Attrs(node);
     let sx = b.shape(x);
     if sx.len() < 3 {
-        return Err(b.err(format!("pooling needs an input of shape [N, C, spatial...], got {sx:?}")));
+        return Err(b.err(format!(
+            "pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+        )));
     }
     let k = sx.len() - 2;
     if !at.has("kernel_shape") {
@@ -233,9 +331,11 @@ fn gather_windows(b: &mut Builder, x: FRef, win: &Window, fill: f64) -> Result<F
     shape.push(taps);
     let total = numel(&shape);
     if total > MAX_WINDOW_ELEMS {
-        return Err(b.unsupported(format!("window gather of {total} elements (limit {MAX_WINDOW_ELEMS})")));
+        return Err(b.unsupported(format!(
+            "window gather of {total} elements (limit {MAX_WINDOW_ELEMS})"
+        )));
     }
-    let planes = sx[0] * sx[1];
+    let planes = sx[0].saturating_mul(sx[1]);
     let plane = numel(spatial);
     let n_out = numel(&win.out);
     let mut o = vec![0usize; k];
@@ -251,9 +351,13 @@ fn gather_windows(b: &mut Builder, x: FRef, win: &Window, fill: f64) -> Result<F
                 for a in 0..k {
                     let i = win.coord(a, o[a], t[a]);
                     inside &= i >= 0 && i < to_i64(spatial[a]);
-                    flat = flat * to_i64(spatial[a]) + i;
+                    flat = flat.saturating_mul(to_i64(spatial[a])).saturating_add(i);
                 }
-                map.push(if inside { to_i64(p * plane) + flat } else { -1 });
+                map.push(if inside {
+                    to_i64(p.saturating_mul(plane)).saturating_add(flat)
+                } else {
+                    -1
+                });
             }
         }
     }
@@ -290,9 +394,20 @@ fn average_pool(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     // count_include_pad) inside the explicitly padded input.
     let counts: Vec<Vec<usize>> = (0..spatial.len())
         .map(|a| {
-            let (lo, hi) = if include_pad { (-to_i64(win.pad_begin[a]), to_i64(spatial[a]) + to_i64(win.pad_end[a])) } else { (0, to_i64(spatial[a])) };
+            let (lo, hi) = if include_pad {
+                (
+                    -to_i64(win.pad_begin[a]),
+                    to_i64(spatial[a]) + to_i64(win.pad_end[a]),
+                )
+            } else {
+                (0, to_i64(spatial[a]))
+            };
             (0..win.out[a])
-                .map(|o| (0..win.kernel[a]).filter(|&t| (lo..hi).contains(&win.coord(a, o, t))).count())
+                .map(|o| {
+                    (0..win.kernel[a])
+                        .filter(|&t| (lo..hi).contains(&win.coord(a, o, t)))
+                        .count()
+                })
                 .collect()
         })
         .collect();
@@ -312,8 +427,14 @@ fn average_pool(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         return Ok(b.scale(sum, f));
     }
     #[allow(clippy::cast_precision_loss)]
-    let recip: Vec<f64> = divisors.iter().map(|&d| if d == 0 { 0.0 } else { 1.0 / d as f64 }).collect();
-    let name = format!("{}/divisors", node.output.first().map_or("AveragePool", String::as_str));
+    let recip: Vec<f64> = divisors
+        .iter()
+        .map(|&d| if d == 0 { 0.0 } else { 1.0 / d as f64 })
+        .collect();
+    let name = format!(
+        "{}/divisors",
+        node.output.first().map_or("AveragePool", String::as_str)
+    );
     let r = b.constant(&name, win.out.clone(), recip);
     b.binary(BinaryKind::Mul, sum, r)
 }
@@ -322,7 +443,9 @@ fn global_pool(b: &mut Builder, node: &NodeProto, kind: ReduceKind) -> Result<FR
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
     if sx.len() < 2 {
-        return Err(b.err(format!("global pooling needs an input of shape [N, C, spatial...], got {sx:?}")));
+        return Err(b.err(format!(
+            "global pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+        )));
     }
     let axes: Vec<i64> = (2..sx.len()).map(to_i64).collect();
     let y = b.reduce(x, kind, &axes, true)?;

@@ -71,7 +71,11 @@ pub const OPS: &[&str] = &[
 ];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match node.op_type.as_str() {
         "Add" => arith(b, node, opset, BinaryKind::Add),
         "Sub" => arith(b, node, opset, BinaryKind::Sub),
@@ -111,7 +115,9 @@ pub fn const_scalar(b: &Builder, r: FRef) -> Option<f64> {
 pub fn const_uniform(b: &Builder, r: FRef) -> Option<f64> {
     let d = b.const_data(r)?;
     let first = *d.first()?;
-    d.iter().all(|&v| v.to_bits() == first.to_bits()).then_some(first)
+    d.iter()
+        .all(|&v| v.to_bits() == first.to_bits())
+        .then_some(first)
 }
 
 /// A new constant named after the node being lowered (as [`Builder::scalar`] names them).
@@ -139,7 +145,9 @@ pub fn bshape(b: &Builder, x: FRef, y: FRef) -> Result<Vec<usize>, OnnxError> {
 /// the shape of `x`: the product `x·c` is then a plain `Scale`.
 fn scalar_factor(b: &Builder, x: FRef, c: FRef) -> Option<f64> {
     let v = const_scalar(b, c)?;
-    (b.const_data(x).is_none() && broadcast(&b.shape(x), &b.shape(c)).as_deref() == Some(&b.shape(x)[..])).then_some(v)
+    (b.const_data(x).is_none()
+        && broadcast(&b.shape(x), &b.shape(c)).as_deref() == Some(&b.shape(x)[..]))
+    .then_some(v)
 }
 
 /// `x · y`: a `Scale` when one side is a one-element constant, nothing for a constant of ones
@@ -194,7 +202,9 @@ pub fn sub(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
 /// tensor divided by a constant holding 0 (±∞ is not representable).
 pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     if is_integer(b, x) || is_integer(b, y) {
-        return Err(b.unsupported("integer division (it truncates; only real division is supported)"));
+        return Err(
+            b.unsupported("integer division (it truncates; only real division is supported)")
+        );
     }
     if b.const_data(x).is_some() && b.const_data(y).is_some() {
         return b.div(x, y);
@@ -202,7 +212,7 @@ pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     let Some(d) = b.const_data(y).map(<[f64]>::to_vec) else {
         return b.div(x, y);
     };
-    if d.iter().any(|&v| v == 0.0) {
+    if d.contains(&0.0) {
         return Err(b.unsupported("division by a constant that contains 0"));
     }
     // Folds to a constant (named after the node) since `y` is constant.
@@ -212,7 +222,13 @@ pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
 
 /// Opset < 7 `broadcast=1, axis=k`: `y` aligns with `x` starting at axis `k`; reshaped here
 /// with trailing ones so numpy broadcasting gives the same result.
-fn legacy_broadcast(b: &mut Builder, node: &NodeProto, opset: i64, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
+fn legacy_broadcast(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+    x: FRef,
+    y: FRef,
+) -> Result<FRef, OnnxError> {
     let at = Attrs(node);
     if opset >= 7 || at.int_or("broadcast", 0) == 0 {
         return Ok(y);
@@ -222,13 +238,22 @@ fn legacy_broadcast(b: &mut Builder, node: &NodeProto, opset: i64, x: FRef, y: F
     };
     let (sx, sy) = (b.shape(x), b.shape(y));
     let axis = b.axis(axis, sx.len())?;
-    let trailing = sx.len().checked_sub(axis + sy.len()).ok_or_else(|| b.err(format!("legacy broadcast of {sy:?} at axis {axis} does not fit {sx:?}")))?;
+    let trailing = sx.len().checked_sub(axis + sy.len()).ok_or_else(|| {
+        b.err(format!(
+            "legacy broadcast of {sy:?} at axis {axis} does not fit {sx:?}"
+        ))
+    })?;
     let mut shape = sy;
     shape.extend(std::iter::repeat_n(1, trailing));
     b.reshape(y, shape)
 }
 
-fn arith(b: &mut Builder, node: &NodeProto, opset: i64, kind: BinaryKind) -> Result<FRef, OnnxError> {
+fn arith(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+    kind: BinaryKind,
+) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let y = input(b, node, 1)?;
     let y = legacy_broadcast(b, node, opset, x, y)?;
@@ -249,7 +274,12 @@ fn div_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxE
 
 /// `Sum`, `Mean`, `Max`, `Min` of any number of broadcasting inputs. Constants go first so they
 /// fold into one; `Mean`'s `1/n` rides on the binary ops' factors (no extra node).
-fn variadic(b: &mut Builder, node: &NodeProto, kind: BinaryKind, mean: bool) -> Result<FRef, OnnxError> {
+fn variadic(
+    b: &mut Builder,
+    node: &NodeProto,
+    kind: BinaryKind,
+    mean: bool,
+) -> Result<FRef, OnnxError> {
     let mut ins = Vec::with_capacity(node.input.len());
     for name in node.input.iter().filter(|n| !n.is_empty()) {
         ins.push(b.get(name)?);
@@ -262,9 +292,17 @@ fn variadic(b: &mut Builder, node: &NodeProto, kind: BinaryKind, mean: bool) -> 
     let Some(second) = it.next() else {
         return Ok(b.scale(first, f));
     };
-    let mut acc = if f == 1.0 && kind == BinaryKind::Add { add(b, first, second)? } else { b.binary_f(kind, first, f, second, f)? };
+    let mut acc = if f == 1.0 && kind == BinaryKind::Add {
+        add(b, first, second)?
+    } else {
+        b.binary_f(kind, first, f, second, f)?
+    };
     for x in it {
-        acc = if f == 1.0 && kind == BinaryKind::Add { add(b, acc, x)? } else { b.binary_f(kind, acc, 1.0, x, f)? };
+        acc = if f == 1.0 && kind == BinaryKind::Add {
+            add(b, acc, x)?
+        } else {
+            b.binary_f(kind, acc, 1.0, x, f)?
+        };
     }
     Ok(acc)
 }
@@ -278,11 +316,20 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let out = bshape(b, x, y)?;
     if b.const_data(x).is_some() && b.const_data(y).is_some() {
         let (sx, sy) = (b.shape(x), b.shape(y));
-        let (dx, dy) = (b.const_data(x).unwrap_or(&[]).to_vec(), b.const_data(y).unwrap_or(&[]).to_vec());
+        let (dx, dy) = (
+            b.const_data(x).unwrap_or(&[]).to_vec(),
+            b.const_data(y).unwrap_or(&[]).to_vec(),
+        );
         let data = (0..numel(&out))
             .map(|j| {
-                let xv = dx.get(verinfer_ir::ops::binary::broadcast_index(&sx, &out, j)).copied().unwrap_or(0.0);
-                let yv = dy.get(verinfer_ir::ops::binary::broadcast_index(&sy, &out, j)).copied().unwrap_or(0.0);
+                let xv = dx
+                    .get(verinfer_ir::ops::binary::broadcast_index(&sx, &out, j))
+                    .copied()
+                    .unwrap_or(0.0);
+                let yv = dy
+                    .get(verinfer_ir::ops::binary::broadcast_index(&sy, &out, j))
+                    .copied()
+                    .unwrap_or(0.0);
                 xv.powf(yv)
             })
             .collect();
@@ -294,12 +341,19 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
                 let t = b.scale(y, c.ln());
                 Ok(b.func(t, Func::Exp))
             }
-            _ => Err(b.unsupported("a run-time exponent (only constant exponents, or a constant positive scalar base)")),
+            _ => Err(b.unsupported(
+                "a run-time exponent (only constant exponents, or a constant positive scalar base)",
+            )),
         };
     }
-    let p = const_uniform(b, y).ok_or_else(|| b.unsupported("an exponent that differs between elements"))?;
+    let p = const_uniform(b, y)
+        .ok_or_else(|| b.unsupported("an exponent that differs between elements"))?;
     if out != b.shape(x) {
-        return Err(b.unsupported(format!("an exponent of shape {:?} that broadcasts the base {:?} to {out:?}", b.shape(y), b.shape(x))));
+        return Err(b.unsupported(format!(
+            "an exponent of shape {:?} that broadcasts the base {:?} to {out:?}",
+            b.shape(y),
+            b.shape(x)
+        )));
     }
     if is_integer(b, x) && (p.fract() != 0.0 || p < 0.0) {
         return Err(b.unsupported("a non-natural exponent of an integer base"));
@@ -327,215 +381,4 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use tract_onnx::pb::attribute_proto::AttributeType;
-    use tract_onnx::pb::{AttributeProto, NodeProto};
-
-    use crate::builder::Builder;
-    use crate::fgraph::{FOp, FRef};
-    use crate::frun::run_float;
-    use crate::lower::lower_node;
-
-    /// A node of `op` reading `inputs` and writing `outputs`.
-    pub(crate) fn node(op: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
-        NodeProto {
-            op_type: op.into(),
-            name: format!("{op}_test"),
-            input: inputs.iter().map(|s| (*s).to_string()).collect(),
-            output: outputs.iter().map(|s| (*s).to_string()).collect(),
-            attribute: attrs,
-            ..NodeProto::default()
-        }
-    }
-
-    pub(crate) fn af(name: &str, v: f32) -> AttributeProto {
-        AttributeProto { name: name.into(), f: v, r#type: AttributeType::Float as i32, ..AttributeProto::default() }
-    }
-
-    pub(crate) fn ai(name: &str, v: i64) -> AttributeProto {
-        AttributeProto { name: name.into(), i: v, r#type: AttributeType::Int as i32, ..AttributeProto::default() }
-    }
-
-    pub(crate) fn ais(name: &str, v: &[i64]) -> AttributeProto {
-        AttributeProto { name: name.into(), ints: v.to_vec(), r#type: AttributeType::Ints as i32, ..AttributeProto::default() }
-    }
-
-    pub(crate) fn astr(name: &str, v: &str) -> AttributeProto {
-        AttributeProto { name: name.into(), s: v.as_bytes().to_vec(), r#type: AttributeType::String as i32, ..AttributeProto::default() }
-    }
-
-    /// One run-time input `x` of `shape`, constants as given, then `n` lowered at `opset`;
-    /// returns the builder and output 0.
-    pub(crate) fn lower_one(n: &NodeProto, opset: i64, shape: &[usize], consts: &[(&str, Vec<usize>, Vec<f64>)]) -> (Builder, FRef) {
-        let mut b = Builder::new("t");
-        b.add_input("x", shape.to_vec(), false);
-        for (name, s, d) in consts {
-            let r = b.constant(name, s.clone(), d.clone());
-            b.bind(name, r);
-        }
-        b.begin_node(&n.name, &n.op_type);
-        let outs = lower_node(&mut b, n, opset).unwrap();
-        (b, outs[0])
-    }
-
-    /// Value of `r` after running the graph on `x`.
-    pub(crate) fn value(b: &Builder, r: FRef, x: &[f64]) -> Vec<f64> {
-        let inputs = vec![x.to_vec()];
-        let nodes = run_float(&b.g, &inputs).unwrap();
-        crate::frun::tensor(&b.g, &inputs, &nodes, r).data.to_vec()
-    }
-
-    pub(crate) fn close(a: &[f64], e: &[f64]) {
-        assert_eq!(a.len(), e.len(), "{a:?} vs {e:?}");
-        for (x, y) in a.iter().zip(e) {
-            assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()), "{a:?} vs {e:?}");
-        }
-    }
-
-    /// Lower `n` on `x` and compare with `f` elementwise.
-    fn check_unary(n: &NodeProto, opset: i64, f: impl Fn(f64) -> f64) -> Builder {
-        let xs = [-3.5, -1.0, -0.25, 0.0, 0.3, 1.0, 2.5, 7.0];
-        let (b, y) = lower_one(n, opset, &[8], &[]);
-        let e: Vec<f64> = xs.iter().map(|&v| f(v)).collect();
-        close(&value(&b, y, &xs), &e);
-        b
-    }
-
-    fn ops(b: &Builder) -> Vec<FOp> {
-        b.g.nodes.iter().map(|n| n.op.clone()).collect()
-    }
-
-    #[test]
-    fn div_by_constant_is_a_scale() {
-        let n = node("Div", &["x", "c"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[3], &[("c", vec![], vec![4.0])]);
-        assert_eq!(ops(&b), vec![FOp::Scale(0.25)]);
-        close(&value(&b, y, &[1.0, 2.0, -8.0]), &[0.25, 0.5, -2.0]);
-    }
-
-    #[test]
-    fn div_by_constant_vector_multiplies_by_reciprocals() {
-        let n = node("Div", &["x", "c"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[2, 2], &[("c", vec![2], vec![2.0, -0.5])]);
-        assert!(matches!(ops(&b)[..], [FOp::Binary { kind: verinfer_ir::BinaryKind::Mul, .. }]));
-        close(&value(&b, y, &[1.0, 2.0, 3.0, 4.0]), &[0.5, -4.0, 1.5, -8.0]);
-    }
-
-    #[test]
-    fn div_by_zero_constant_is_rejected() {
-        let n = node("Div", &["x", "c"], &["y"], vec![]);
-        let mut b = Builder::new("t");
-        b.add_input("x", vec![2], false);
-        let c = b.constant("c", vec![2], vec![1.0, 0.0]);
-        b.bind("c", c);
-        assert!(lower_node(&mut b, &n, 13).is_err());
-    }
-
-    #[test]
-    fn mean_uses_factors_only() {
-        let n = node("Mean", &["x", "x", "x", "x"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[2], &[]);
-        assert!(b.g.nodes.iter().all(|n| matches!(n.op, FOp::Binary { .. })));
-        close(&value(&b, y, &[4.0, -2.0]), &[4.0, -2.0]);
-    }
-
-    #[test]
-    fn sum_folds_constants_first() {
-        let n = node("Sum", &["a", "x", "c"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[2], &[("a", vec![2], vec![1.0, 2.0]), ("c", vec![], vec![10.0])]);
-        assert_eq!(b.g.nodes.len(), 1);
-        close(&value(&b, y, &[0.5, 0.25]), &[11.5, 12.25]);
-    }
-
-    #[test]
-    fn pow_by_constants() {
-        for (p, nodes, f) in [
-            (2.0, 1, (|v: f64| v * v) as fn(f64) -> f64),
-            (3.0, 2, |v: f64| v * v * v),
-            (1.0, 0, |v: f64| v),
-            (0.5, 1, |v: f64| v.max(0.0).sqrt()),
-            (1.5, 1, |v: f64| if v < 0.0 { 0.0 } else { v.powf(1.5) }),
-        ] {
-            let n = node("Pow", &["x", "p"], &["y"], vec![]);
-            let (b, y) = lower_one(&n, 15, &[3], &[("p", vec![], vec![p])]);
-            assert_eq!(b.g.nodes.len(), nodes, "p = {p}");
-            let xs = [-2.0, 0.5, 3.0];
-            close(&value(&b, y, &xs), &xs.map(f));
-        }
-    }
-
-    #[test]
-    fn pow_with_run_time_exponent_is_unsupported() {
-        let n = node("Pow", &["c", "x"], &["y"], vec![]);
-        let mut b = Builder::new("t");
-        b.add_input("x", vec![2], false);
-        let c = b.constant("c", vec![2], vec![1.0, 3.0]);
-        b.bind("c", c);
-        let e = lower_node(&mut b, &n, 15).unwrap_err().to_string();
-        assert!(e.contains("unsupported"), "{e}");
-        // A constant positive scalar base is exp(y·ln c).
-        let (b, y) = lower_one(&n, 15, &[2], &[("c", vec![], vec![2.0])]);
-        close(&value(&b, y, &[3.0, -1.0]), &[8.0, 0.5]);
-    }
-
-    #[test]
-    fn legacy_broadcast_aligns_at_axis() {
-        let n = node("Add", &["x", "c"], &["y"], vec![ai("broadcast", 1), ai("axis", 0)]);
-        let (b, y) = lower_one(&n, 6, &[2, 3], &[("c", vec![2], vec![10.0, 20.0])]);
-        close(&value(&b, y, &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]), &[10.0, 11.0, 12.0, 23.0, 24.0, 25.0]);
-    }
-
-    #[test]
-    fn piecewise_linear_activations_use_no_tables() {
-        for (n, opset, f) in [
-            (node("Relu", &["x"], &["y"], vec![]), 14, (|v: f64| v.max(0.0)) as fn(f64) -> f64),
-            (node("Abs", &["x"], &["y"], vec![]), 13, |v: f64| v.abs()),
-            (node("Neg", &["x"], &["y"], vec![]), 13, |v: f64| -v),
-            (node("LeakyRelu", &["x"], &["y"], vec![]), 16, |v: f64| if v < 0.0 { 0.01 * v } else { v }),
-            (node("LeakyRelu", &["x"], &["y"], vec![af("alpha", 2.0)]), 16, |v: f64| if v < 0.0 { 2.0 * v } else { v }),
-            (node("HardSigmoid", &["x"], &["y"], vec![]), 6, |v: f64| (0.2 * v + 0.5).clamp(0.0, 1.0)),
-            (node("Clip", &["x"], &["y"], vec![af("min", -1.0), af("max", 2.0)]), 6, |v: f64| v.clamp(-1.0, 2.0)),
-            (node("Shrink", &["x"], &["y"], vec![af("lambd", 1.0), af("bias", 1.0)]), 9, |v: f64| if v > 1.0 { v - 1.0 } else if v < -1.0 { v + 1.0 } else { 0.0 }),
-        ] {
-            let b = check_unary(&n, opset, f);
-            assert!(!ops(&b).iter().any(|o| matches!(o, FOp::Lookup(_))), "{}", n.op_type);
-        }
-    }
-
-    #[test]
-    fn clip_with_optional_inputs() {
-        let n = node("Clip", &["x", "", "hi"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[3], &[("hi", vec![], vec![1.0])]);
-        assert_eq!(b.g.nodes.len(), 1);
-        close(&value(&b, y, &[-5.0, 0.5, 3.0]), &[-5.0, 0.5, 1.0]);
-    }
-
-    #[test]
-    fn prelu_with_constant_slopes() {
-        let n = node("PRelu", &["x", "s"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 16, &[2, 2], &[("s", vec![2], vec![0.1, 0.5])]);
-        assert_eq!(b.g.nodes.len(), 2);
-        close(&value(&b, y, &[-1.0, -1.0, 2.0, 2.0]), &[-0.1, -0.5, 2.0, 2.0]);
-        let (b, y) = lower_one(&n, 16, &[2, 2], &[("s", vec![2], vec![0.1, 3.0])]);
-        close(&value(&b, y, &[-1.0, -1.0, 2.0, 2.0]), &[-0.1, -3.0, 2.0, 2.0]);
-    }
-
-    #[test]
-    fn tabled_activations() {
-        use crate::func::Func;
-        for (n, opset, f) in [
-            (node("Sigmoid", &["x"], &["y"], vec![]), 13, Func::Sigmoid),
-            (node("Gelu", &["x"], &["y"], vec![astr("approximate", "tanh")]), 20, Func::GeluTanh),
-            (node("Selu", &["x"], &["y"], vec![]), 6, Func::Selu { alpha: 1.673_263_192_176_818_8, gamma: 1.050_701_022_148_132_3 }),
-            (node("HardSwish", &["x"], &["y"], vec![]), 14, Func::HardSwish),
-            (node("Celu", &["x"], &["y"], vec![af("alpha", 2.0)]), 12, Func::Celu { alpha: 2.0 }),
-        ] {
-            let b = check_unary(&n, opset, |v| f.eval(v));
-            assert_eq!(b.g.nodes.len(), 1, "{}", n.op_type);
-        }
-        let n = node("Gelu", &["x"], &["y"], vec![astr("approximate", "fast")]);
-        let mut b = Builder::new("t");
-        b.add_input("x", vec![2], false);
-        assert!(lower_node(&mut b, &n, 20).is_err());
-    }
-}
+pub(crate) mod tests;

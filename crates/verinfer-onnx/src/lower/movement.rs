@@ -13,9 +13,9 @@ mod constants;
 mod gather;
 mod slice;
 #[cfg(test)]
-pub(crate) mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel, strides, unravel_into};
@@ -57,7 +57,11 @@ pub const OPS: &[&str] = &[
 pub const MAX_ELEMS: usize = 1 << 28;
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    _opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let one = |r: Result<FRef, OnnxError>| Some(r.map(|r| vec![r]));
     match node.op_type.as_str() {
         "Reshape" => one(reshape(b, node)),
@@ -69,7 +73,7 @@ pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Option<Result<Vec
         "Expand" => one(expand(b, node)),
         "Tile" => one(tile(b, node)),
         "Slice" => one(slice::slice(b, node)),
-        "Split" => Some(slice::split(b, node, opset)),
+        "Split" => Some(slice::split(b, node)),
         "Pad" => one(slice::pad(b, node)),
         "Gather" => one(gather::gather(b, node)),
         "GatherElements" => one(gather::gather_elements(b, node)),
@@ -93,7 +97,12 @@ pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Option<Result<Vec
 ///
 /// # Errors
 /// When the input is computed at run time.
-pub(crate) fn ints_attr_or_input(b: &Builder, node: &NodeProto, attr: &str, k: usize) -> Result<Option<Vec<i64>>, OnnxError> {
+pub(crate) fn ints_attr_or_input(
+    b: &Builder,
+    node: &NodeProto,
+    attr: &str,
+    k: usize,
+) -> Result<Option<Vec<i64>>, OnnxError> {
     if let Some(v) = Attrs(node).ints(attr) {
         return Ok(Some(v));
     }
@@ -113,7 +122,10 @@ pub(crate) fn to_i64(v: usize) -> i64 {
 /// # Errors
 /// Negative or absurd values.
 pub(crate) fn to_dim(b: &Builder, v: i64, what: &str) -> Result<usize, OnnxError> {
-    usize::try_from(v).ok().filter(|&d| d <= MAX_ELEMS).ok_or_else(|| b.err(format!("{what} {v} is not a valid dimension")))
+    usize::try_from(v)
+        .ok()
+        .filter(|&d| d <= MAX_ELEMS)
+        .ok_or_else(|| b.err(format!("{what} {v} is not a valid dimension")))
 }
 
 /// Check that a tensor of `shape` is small enough to build.
@@ -123,7 +135,9 @@ pub(crate) fn to_dim(b: &Builder, v: i64, what: &str) -> Result<usize, OnnxError
 pub(crate) fn check_size(b: &Builder, shape: &[usize]) -> Result<usize, OnnxError> {
     let n = numel(shape);
     if n > MAX_ELEMS || shape.iter().any(|&d| d > MAX_ELEMS) {
-        return Err(b.unsupported(format!("output of shape {shape:?} is too large (limit {MAX_ELEMS} elements)")));
+        return Err(b.unsupported(format!(
+            "output of shape {shape:?} is too large (limit {MAX_ELEMS} elements)"
+        )));
     }
     Ok(n)
 }
@@ -149,7 +163,8 @@ pub(crate) fn move_by(
         map.push(src(&idx).map_or(-1, to_i64));
     }
     if let [x] = inputs[..] {
-        let copies = numel(&b.shape(x)) == n && map.iter().enumerate().all(|(j, &m)| m == to_i64(j));
+        let copies =
+            numel(&b.shape(x)) == n && map.iter().enumerate().all(|(j, &m)| m == to_i64(j));
         if copies {
             return b.reshape(x, out);
         }
@@ -161,18 +176,48 @@ pub(crate) fn move_by(
 pub(crate) fn broadcast_flat(src: &[usize], o: &[usize]) -> usize {
     let off = o.len().saturating_sub(src.len());
     let st = strides(src);
-    src.iter().enumerate().map(|(i, &d)| if d == 1 { 0 } else { o.get(i + off).copied().unwrap_or(0) * st[i] }).sum()
+    src.iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            if d == 1 {
+                0
+            } else {
+                o.get(i + off).copied().unwrap_or(0) * st[i]
+            }
+        })
+        .sum()
+}
+
+/// Axes (possibly negative) of a rank-`rank` tensor, each in `0..rank`.
+///
+/// # Errors
+/// Axes out of range (every axis is, for a scalar).
+pub(crate) fn axes_of(b: &Builder, axes: &[i64], rank: usize) -> Result<Vec<usize>, OnnxError> {
+    let v = b.axes(axes, rank)?;
+    if v.iter().any(|&a| a >= rank) {
+        return Err(b.err(format!("axes {axes:?} out of range for rank {rank}")));
+    }
+    Ok(v)
+}
+
+/// Whether `d` is non-zero and divides `n`.
+pub(crate) fn divides(n: usize, d: usize) -> bool {
+    n.checked_rem(d) == Some(0)
 }
 
 /// Flat index of multi-index `o` in `shape`.
 pub(crate) fn flat(shape: &[usize], o: &[usize]) -> usize {
-    shape.iter().zip(o).fold(0usize, |acc, (&d, &i)| acc * d + i)
+    shape
+        .iter()
+        .zip(o)
+        .fold(0usize, |acc, (&d, &i)| acc * d + i)
 }
 
 fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
-    let spec = ints_attr_or_input(b, node, "shape", 1)?.ok_or_else(|| b.err("missing the target shape"))?;
+    let spec = ints_attr_or_input(b, node, "shape", 1)?
+        .ok_or_else(|| b.err("missing the target shape"))?;
     let allowzero = Attrs(node).int_or("allowzero", 0) != 0;
     if allowzero && spec.contains(&0) && spec.contains(&-1) {
         return Err(b.err(format!("shape {spec:?} has both 0 and -1 with allowzero")));
@@ -181,7 +226,12 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let mut infer = None;
     for (i, &v) in spec.iter().enumerate() {
         match v {
-            0 if !allowzero => out.push(*sx.get(i).ok_or_else(|| b.err(format!("shape {spec:?} copies dim {i} of a rank-{} input", sx.len())))?),
+            0 if !allowzero => out.push(*sx.get(i).ok_or_else(|| {
+                b.err(format!(
+                    "shape {spec:?} copies dim {i} of a rank-{} input",
+                    sx.len()
+                ))
+            })?),
             -1 if infer.is_none() => {
                 infer = Some(i);
                 out.push(1);
@@ -192,8 +242,10 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     if let Some(i) = infer {
         let rest = numel(&out);
         let total = numel(&sx);
-        if rest == 0 || total % rest != 0 {
-            return Err(b.err(format!("cannot infer the -1 in {spec:?} for an input of shape {sx:?}")));
+        if !divides(total, rest) {
+            return Err(b.err(format!(
+                "cannot infer the -1 in {spec:?} for an input of shape {sx:?}"
+            )));
         }
         out[i] = total / rest;
     }
@@ -206,7 +258,10 @@ fn flatten(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let r = to_i64(sx.len());
     let a = Attrs(node).int_or("axis", 1);
     let a = if a < 0 { a + r } else { a };
-    let a = usize::try_from(a).ok().filter(|&a| a <= sx.len()).ok_or_else(|| b.err(format!("axis {a} out of range for rank {r}")))?;
+    let a = usize::try_from(a)
+        .ok()
+        .filter(|&a| a <= sx.len())
+        .ok_or_else(|| b.err(format!("axis {a} out of range for rank {r}")))?;
     b.reshape(x, vec![numel(&sx[..a]), numel(&sx[a..])])
 }
 
@@ -229,11 +284,18 @@ fn squeeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let out: Vec<usize> = match ints_attr_or_input(b, node, "axes", 1)? {
         None => sx.iter().copied().filter(|&d| d != 1).collect(),
         Some(axes) => {
-            let axes = b.axes(&axes, sx.len())?;
+            let axes = axes_of(b, &axes, sx.len())?;
             if let Some(&a) = axes.iter().find(|&&a| sx[a] != 1) {
-                return Err(b.err(format!("cannot squeeze axis {a} of size {} (shape {sx:?})", sx[a])));
+                return Err(b.err(format!(
+                    "cannot squeeze axis {a} of size {} (shape {sx:?})",
+                    sx[a]
+                )));
             }
-            sx.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect()
+            sx.iter()
+                .enumerate()
+                .filter(|(i, _)| !axes.contains(i))
+                .map(|(_, &d)| d)
+                .collect()
         }
     };
     b.reshape(x, out)
@@ -244,18 +306,31 @@ fn unsqueeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let sx = b.shape(x);
     let axes = ints_attr_or_input(b, node, "axes", 1)?.ok_or_else(|| b.err("missing axes"))?;
     let rank = sx.len() + axes.len();
-    let mut axes = b.axes(&axes, rank)?;
+    let mut axes = axes_of(b, &axes, rank)?;
     axes.sort_unstable();
     if axes.windows(2).any(|w| w[0] == w[1]) {
         return Err(b.err("repeated axis"));
     }
     let mut dims = sx.iter();
-    let out: Vec<usize> = (0..rank).map(|i| if axes.contains(&i) { 1 } else { dims.next().copied().unwrap_or(1) }).collect();
+    let out: Vec<usize> = (0..rank)
+        .map(|i| {
+            if axes.contains(&i) {
+                1
+            } else {
+                dims.next().copied().unwrap_or(1)
+            }
+        })
+        .collect();
     b.reshape(x, out)
 }
 
 fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
-    let ins: Vec<FRef> = node.input.iter().filter(|n| !n.is_empty()).map(|n| b.get(n)).collect::<Result<_, _>>()?;
+    let ins: Vec<FRef> = node
+        .input
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| b.get(n))
+        .collect::<Result<_, _>>()?;
     let first = *ins.first().ok_or_else(|| b.err("no inputs"))?;
     if ins.len() == 1 {
         return Ok(first);
@@ -265,7 +340,10 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         return Err(b.err("cannot concatenate scalars"));
     }
     let at = Attrs(node);
-    let axis = b.axis(at.int("axis").ok_or_else(|| b.err("missing axis"))?, s0.len())?;
+    let axis = b.axis(
+        at.int("axis").ok_or_else(|| b.err("missing axis"))?,
+        s0.len(),
+    )?;
     let shapes: Vec<Vec<usize>> = ins.iter().map(|&r| b.shape(r)).collect();
     let mut out = s0.clone();
     out[axis] = 0;
@@ -273,9 +351,15 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let mut starts = Vec::with_capacity(ins.len());
     let mut offset = 0usize;
     for s in &shapes {
-        let compatible = s.len() == s0.len() && s.iter().zip(&s0).enumerate().all(|(i, (a, c))| i == axis || a == c);
+        let compatible = s.len() == s0.len()
+            && s.iter()
+                .zip(&s0)
+                .enumerate()
+                .all(|(i, (a, c))| i == axis || a == c);
         if !compatible {
-            return Err(b.err(format!("cannot concatenate shapes {shapes:?} along axis {axis}")));
+            return Err(b.err(format!(
+                "cannot concatenate shapes {shapes:?} along axis {axis}"
+            )));
         }
         starts.push((out[axis], offset));
         out[axis] += s[axis];
@@ -284,7 +368,9 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let mut local = vec![0usize; out.len()];
     move_by(b, ins, out, 0.0, |o| {
         // The last non-empty input starting at or before `o` along the axis holds it.
-        let k = (0..starts.len()).rev().find(|&k| shapes[k][axis] > 0 && o[axis] >= starts[k].0)?;
+        let k = (0..starts.len())
+            .rev()
+            .find(|&k| shapes[k][axis] > 0 && o[axis] >= starts[k].0)?;
         local.copy_from_slice(o);
         local[axis] -= starts[k].0;
         Some(starts[k].1 + flat(&shapes[k], &local))
@@ -295,21 +381,36 @@ fn expand(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
     let target = ints_attr_or_input(b, node, "shape", 1)?.ok_or_else(|| b.err("missing shape"))?;
-    let target: Vec<usize> = target.iter().map(|&v| to_dim(b, v, "shape entry")).collect::<Result<_, _>>()?;
-    let out = broadcast(&sx, &target).ok_or_else(|| b.err(format!("shape {sx:?} does not broadcast to {target:?}")))?;
+    let target: Vec<usize> = target
+        .iter()
+        .map(|&v| to_dim(b, v, "shape entry"))
+        .collect::<Result<_, _>>()?;
+    let out = broadcast(&sx, &target)
+        .ok_or_else(|| b.err(format!("shape {sx:?} does not broadcast to {target:?}")))?;
     move_by(b, vec![x], out, 0.0, |o| Some(broadcast_flat(&sx, o)))
 }
 
 fn tile(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
-    let reps = ints_attr_or_input(b, node, "repeats", 1)?.ok_or_else(|| b.err("missing repeats"))?;
+    let reps =
+        ints_attr_or_input(b, node, "repeats", 1)?.ok_or_else(|| b.err("missing repeats"))?;
     if reps.len() != sx.len() {
-        return Err(b.err(format!("{} repeats for a rank-{} input", reps.len(), sx.len())));
+        return Err(b.err(format!(
+            "{} repeats for a rank-{} input",
+            reps.len(),
+            sx.len()
+        )));
     }
     let mut out = Vec::with_capacity(sx.len());
     for (&d, &r) in sx.iter().zip(&reps) {
         out.push(d.saturating_mul(to_dim(b, r, "repeat")?));
     }
-    move_by(b, vec![x], out, 0.0, |o| Some(sx.iter().zip(o).fold(0usize, |acc, (&d, &i)| acc * d + i % d.max(1))))
+    move_by(b, vec![x], out, 0.0, |o| {
+        Some(
+            sx.iter()
+                .zip(o)
+                .fold(0usize, |acc, (&d, &i)| acc * d + i % d.max(1)),
+        )
+    })
 }

@@ -41,7 +41,11 @@ pub const OPS: &[&str] = &[
 ];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match node.op_type.as_str() {
         "Softmax" => softmax(b, node, opset, false),
         "LogSoftmax" => softmax(b, node, opset, true),
@@ -74,7 +78,10 @@ fn count(b: &Builder, x: FRef, axes: &[i64]) -> Result<usize, OnnxError> {
     let mut ax = ax;
     ax.sort_unstable();
     ax.dedup();
-    Ok(ax.iter().map(|&a| shape.get(a).copied().unwrap_or(1)).product())
+    Ok(ax
+        .iter()
+        .map(|&a| shape.get(a).copied().unwrap_or(1))
+        .product())
 }
 
 /// `Softmax`: `e = exp(x − max)`, `e / Σe`; `LogSoftmax`: `(x − max) − ln Σe`. Opset < 13
@@ -197,7 +204,13 @@ fn rms_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x2 = b.binary(BinaryKind::Mul, x, x)?;
     let ss = b.reduce(x2, ReduceKind::Sum, &axes, true)?;
     #[allow(clippy::cast_precision_loss)]
-    let r = b.func(ss, Func::RsqrtEps { scale: 1.0 / n as f64, eps });
+    let r = b.func(
+        ss,
+        Func::RsqrtEps {
+            scale: 1.0 / n as f64,
+            eps,
+        },
+    );
     let y = b.binary(BinaryKind::Mul, x, r)?;
     match opt_input(b, node, 1)? {
         Some(g) => mul(b, y, g),
@@ -231,11 +244,22 @@ fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let a = mul(b, scale, inv)?;
     let ma = mul(b, mean, a)?;
     let c = sub(b, bias, ma)?;
-    let (a, c) = if spatial { (per_channel(b, a, rank, "BatchNormalization")?, per_channel(b, c, rank, "BatchNormalization")?) } else { (a, c) };
+    let (a, c) = if spatial {
+        (
+            per_channel(b, a, rank, "BatchNormalization")?,
+            per_channel(b, c, rank, "BatchNormalization")?,
+        )
+    } else {
+        (a, c)
+    };
     let y = mul(b, x, a)?;
     let y = add(b, y, c)?;
     if b.shape(y) != b.shape(x) {
-        return Err(b.err(format!("statistics of shape {:?} do not match X {:?}", b.shape(scale), b.shape(x))));
+        return Err(b.err(format!(
+            "statistics of shape {:?} do not match X {:?}",
+            b.shape(scale),
+            b.shape(x)
+        )));
     }
     Ok(y)
 }
@@ -267,11 +291,19 @@ fn group_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let bias = input(b, node, 2)?;
     let at = Attrs(node);
     let eps = at.float_or("epsilon", 1e-5);
-    let g = at.int("num_groups").and_then(|g| usize::try_from(g).ok()).filter(|&g| g > 0).ok_or_else(|| b.err("num_groups must be a positive integer"))?;
+    let g = at
+        .int("num_groups")
+        .and_then(|g| usize::try_from(g).ok())
+        .filter(|&g| g > 0)
+        .ok_or_else(|| b.err("num_groups must be a positive integer"))?;
     let shape = b.shape(x);
     let (n, c) = match shape[..] {
         [n, c, ..] if c % g == 0 => (n, c),
-        _ => return Err(b.err(format!("X {shape:?} is not [N, C, ...] with C divisible by num_groups = {g}"))),
+        _ => {
+            return Err(b.err(format!(
+                "X {shape:?} is not [N, C, ...] with C divisible by num_groups = {g}"
+            )))
+        }
     };
     let rest = numel(shape.get(2..).unwrap_or(&[]));
     let xg = b.reshape(x, vec![n, g, c / g * rest])?;
@@ -291,7 +323,10 @@ fn group_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
         add(b, y, bc)?
     };
     if b.shape(y) != shape {
-        return Err(b.err(format!("scale/bias of shape {:?} do not match X {shape:?}", b.shape(scale))));
+        return Err(b.err(format!(
+            "scale/bias of shape {:?} do not match X {shape:?}",
+            b.shape(scale)
+        )));
     }
     Ok(y)
 }
@@ -304,8 +339,8 @@ fn mvn(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     Ok(normalize(b, x, &axes, 1e-18)?.y)
 }
 
-/// `LpNormalization`: `x / ‖x‖_p` along `axis` (default −1); p = 2 is `x · rsqrt(Σx²)`, p = 1
-/// is `Div(x, Σ|x|)`.
+/// `LpNormalization`: `x / ‖x‖_p` along `axis` (default −1): p = 2 is `Div(x, √Σx²)`, p = 1
+/// is `Div(x, Σ|x|)` (a zero norm gives 0).
 fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let at = Attrs(node);
@@ -317,8 +352,9 @@ fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         2 => {
             let x2 = b.binary(BinaryKind::Mul, x, x)?;
             let ss = b.reduce(x2, ReduceKind::Sum, &[axis], true)?;
-            let r = b.func(ss, Func::RsqrtEps { scale: 1.0, eps: 0.0 });
-            b.binary(BinaryKind::Mul, x, r)
+            // No epsilon: a rsqrt table would be unbounded near 0, √ is not.
+            let norm = b.func(ss, Func::Sqrt);
+            b.div(x, norm)
         }
         1 => {
             let a = b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?;
@@ -336,128 +372,4 @@ fn filled(b: &mut Builder, shape: Vec<usize>, v: f64) -> FRef {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::fgraph::FOp;
-    use crate::func::Func;
-    use crate::lower::elementwise::tests::{af, ai, close, lower_one, node, value};
-
-    fn softmax_ref(row: &[f64]) -> Vec<f64> {
-        let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let s: f64 = row.iter().map(|v| (v - m).exp()).sum();
-        row.iter().map(|v| (v - m).exp() / s).collect()
-    }
-
-    #[test]
-    fn softmax_opset13_single_axis() {
-        let xs = [1.0, 2.0, 3.0, 0.0, -1.0, 5.0];
-        let n = node("Softmax", &["x"], &["y"], vec![ai("axis", 0)]);
-        let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
-        let got = value(&b, y, &xs);
-        for c in 0..3 {
-            let col = softmax_ref(&[xs[c], xs[c + 3]]);
-            close(&[got[c], got[c + 3]], &col);
-        }
-        let kinds: Vec<&str> = b.g.nodes.iter().map(|n| match &n.op {
-            FOp::Reduce { .. } => "reduce",
-            FOp::Binary { .. } => "binary",
-            FOp::Lookup(_) => "lookup",
-            FOp::Div => "div",
-            _ => "other",
-        }).collect();
-        assert_eq!(kinds, ["reduce", "binary", "lookup", "reduce", "div"]);
-    }
-
-    #[test]
-    fn softmax_opset11_coerces_to_2d() {
-        let xs = [1.0, 2.0, 3.0, 0.0, -1.0, 5.0];
-        let n = node("Softmax", &["x"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
-        close(&value(&b, y, &xs), &softmax_ref(&xs));
-        let n = node("LogSoftmax", &["x"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
-        let e: Vec<f64> = softmax_ref(&xs).iter().map(|v| v.ln()).collect();
-        close(&value(&b, y, &xs), &e);
-    }
-
-    #[test]
-    fn layer_norm_with_scale_and_bias() {
-        let xs = [1.0, 2.0, 4.0, -1.0, 0.0, 7.0];
-        let n = node("LayerNormalization", &["x", "g", "beta"], &["y"], vec![af("epsilon", 0.5)]);
-        let (b, y) = lower_one(&n, 17, &[2, 3], &[("g", vec![3], vec![1.0, 2.0, 3.0]), ("beta", vec![3], vec![0.0, 0.0, 1.0])]);
-        let mut e = vec![];
-        for row in xs.chunks(3) {
-            let m = row.iter().sum::<f64>() / 3.0;
-            let v = row.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 3.0;
-            for (i, x) in row.iter().enumerate() {
-                e.push((x - m) / (v + 0.5).sqrt() * [1.0, 2.0, 3.0][i] + [0.0, 0.0, 1.0][i]);
-            }
-        }
-        close(&value(&b, y, &xs), &e);
-        assert!(b.g.nodes.iter().any(|n| matches!(n.op, FOp::Lookup(Func::RsqrtEps { eps, .. }) if eps == 0.5)));
-        assert!(!b.g.nodes.iter().any(|n| matches!(n.op, FOp::Scale(_))), "1/N rides on factors");
-    }
-
-    #[test]
-    fn batch_norm_folds_to_mul_add() {
-        let n = node("BatchNormalization", &["x", "s", "bb", "m", "v"], &["y"], vec![af("epsilon", 0.0)]);
-        let consts = [
-            ("s", vec![2], vec![4.0, 1.0]),
-            ("bb", vec![2], vec![1.0, 0.0]),
-            ("m", vec![2], vec![1.0, -1.0]),
-            ("v", vec![2], vec![4.0, 1.0]),
-        ];
-        let (b, y) = lower_one(&n, 15, &[1, 2, 2], &consts);
-        assert_eq!(b.g.nodes.len(), 2);
-        close(&value(&b, y, &[3.0, 5.0, -1.0, 0.0]), &[5.0, 9.0, 0.0, 1.0]);
-    }
-
-    #[test]
-    fn reduce_variants() {
-        let xs = [1.0, -2.0, 3.0, -4.0, 5.0, 6.0];
-        let cases: [(&str, fn(&[f64]) -> f64); 9] = [
-            ("ReduceSum", |r| r.iter().sum()),
-            ("ReduceMean", |r| r.iter().sum::<f64>() / 3.0),
-            ("ReduceMax", |r| r.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
-            ("ReduceMin", |r| r.iter().copied().fold(f64::INFINITY, f64::min)),
-            ("ReduceSumSquare", |r| r.iter().map(|v| v * v).sum()),
-            ("ReduceL1", |r| r.iter().map(|v| v.abs()).sum()),
-            ("ReduceL2", |r| r.iter().map(|v| v * v).sum::<f64>().sqrt()),
-            ("ReduceLogSumExp", |r| r.iter().map(|v| v.exp()).sum::<f64>().ln()),
-            ("ReduceLogSum", |r| r.iter().map(|v| v.abs()).sum::<f64>().ln()),
-        ];
-        for (op, f) in cases {
-            let input = if op == "ReduceLogSum" { xs.map(f64::abs) } else { xs };
-            let e: Vec<f64> = input.chunks(3).map(f).collect();
-            // Axes as an attribute (opset 11/13) and as an input (opset 18).
-            let n = node(op, &["x"], &["y"], vec![ai("keepdims", 0), crate::lower::elementwise::tests::ais("axes", &[-1])]);
-            let (b, y) = lower_one(&n, 11, &[2, 3], &[]);
-            assert_eq!(b.shape(y), vec![2], "{op}");
-            close(&value(&b, y, &input), &e);
-            let n = node(op, &["x", "axes"], &["y"], vec![]);
-            let (b, y) = lower_one(&n, 18, &[2, 3], &[("axes", vec![1], vec![1.0])]);
-            assert_eq!(b.shape(y), vec![2, 1], "{op}");
-            close(&value(&b, y, &input), &e);
-        }
-    }
-
-    #[test]
-    fn reduce_without_axes_reduces_all_or_nothing() {
-        let n = node("ReduceSum", &["x"], &["y"], vec![]);
-        let (b, y) = lower_one(&n, 13, &[2, 2], &[]);
-        assert_eq!(b.shape(y), vec![1, 1]);
-        close(&value(&b, y, &[1.0, 2.0, 3.0, 4.0]), &[10.0]);
-        let n = node("ReduceSumSquare", &["x"], &["y"], vec![ai("noop_with_empty_axes", 1)]);
-        let (b, y) = lower_one(&n, 18, &[2, 2], &[]);
-        assert_eq!(b.shape(y), vec![2, 2]);
-        close(&value(&b, y, &[1.0, 2.0, 3.0, 4.0]), &[1.0, 4.0, 9.0, 16.0]);
-    }
-
-    #[test]
-    fn run_time_axes_are_unsupported() {
-        let n = node("ReduceSum", &["x", "x"], &["y"], vec![]);
-        let mut b = crate::builder::Builder::new("t");
-        b.add_input("x", vec![1], false);
-        let e = crate::lower::lower_node(&mut b, &n, 13).unwrap_err().to_string();
-        assert!(e.contains("unsupported"), "{e}");
-    }
-}
+mod tests;

@@ -1,1 +1,422 @@
 //! Hand-made checks of the convolution and pooling lowerings against naive loops.
+
+use verinfer_ir::shape::{numel, strides, unravel_into};
+
+use crate::error::OnnxError;
+use crate::fgraph::FOp;
+use crate::lower::movement::testutil::{int, ints, iota, node, run, string, Arg};
+
+/// Deterministic pseudo-random values in [-1, 1).
+#[allow(clippy::cast_precision_loss)]
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// Geometry of a naive convolution.
+struct Geo<'a> {
+    strides: &'a [usize],
+    dil: &'a [usize],
+    pad: &'a [usize],
+    out: &'a [usize],
+    group: usize,
+}
+
+/// The definition of ONNX Conv, written as plainly as possible.
+fn naive_conv(
+    x: &[f64],
+    sx: &[usize],
+    w: &[f64],
+    sw: &[usize],
+    bias: Option<&[f64]>,
+    geo: &Geo<'_>,
+) -> Vec<f64> {
+    let k = sx.len() - 2;
+    let (n, c, m) = (sx[0], sx[1], sw[0]);
+    let (cg, mg) = (c / geo.group, m / geo.group);
+    let kernel = &sw[2..];
+    let (xst, wst) = (strides(sx), strides(sw));
+    let mut out = vec![];
+    let mut o = vec![0; k];
+    let mut t = vec![0; k];
+    for b in 0..n {
+        for oc in 0..m {
+            let g = oc / mg;
+            for oj in 0..numel(geo.out) {
+                unravel_into(oj, geo.out, &mut o);
+                let mut acc = bias.map_or(0.0, |bv| bv[oc]);
+                for ic in 0..cg {
+                    for tj in 0..numel(kernel) {
+                        unravel_into(tj, kernel, &mut t);
+                        let mut xi = b * xst[0] + (g * cg + ic) * xst[1];
+                        let mut inside = true;
+                        for a in 0..k {
+                            let p = (o[a] * geo.strides[a] + t[a] * geo.dil[a]) as i64
+                                - geo.pad[a] as i64;
+                            inside &= p >= 0 && (p as usize) < sx[2 + a];
+                            xi += p.max(0) as usize * xst[2 + a];
+                        }
+                        if inside {
+                            let wi = oc * wst[0]
+                                + ic * wst[1]
+                                + t.iter().zip(&wst[2..]).map(|(a, s)| a * s).sum::<usize>();
+                            acc += x[xi] * w[wi];
+                        }
+                    }
+                }
+                out.push(acc);
+            }
+        }
+    }
+    out
+}
+
+fn assert_close(a: &[f64], b: &[f64]) {
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() < 1e-9, "element {i}: {x} vs {y}");
+    }
+}
+
+#[test]
+fn conv_3x3_stride2_pad1() {
+    let (sx, sw) = (vec![2, 3, 7, 6], vec![4, 3, 3, 3]);
+    let (x, w, bias) = (values(numel(&sx), 1), values(numel(&sw), 2), values(4, 3));
+    let n = node(
+        "Conv",
+        &["x", "w", "b"],
+        &["y"],
+        vec![
+            ints("strides", &[2, 2]),
+            ints("pads", &[1, 1, 1, 1]),
+            ints("kernel_shape", &[3, 3]),
+        ],
+    );
+    let (o, g) = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", sx.clone(), x.clone()),
+            Arg::Const("w", sw.clone(), w.clone()),
+            Arg::Const("b", vec![4], bias.clone()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(o[0].0, vec![2, 4, 4, 3]);
+    let geo = Geo {
+        strides: &[2, 2],
+        dil: &[1, 1],
+        pad: &[1, 1],
+        out: &[4, 3],
+        group: 1,
+    };
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
+    // One contraction, the bias folded into it.
+    assert_eq!(g.nodes.len(), 1);
+    assert!(matches!(&g.nodes[0].op, FOp::Contract(c) if c.bias_map.is_some()));
+}
+
+#[test]
+fn conv_grouped_dilated_asymmetric_pads() {
+    let (sx, sw) = (vec![1, 4, 8, 9], vec![6, 2, 2, 3]);
+    let (x, w) = (values(numel(&sx), 4), values(numel(&sw), 5));
+    let attrs = vec![
+        int("group", 2),
+        ints("dilations", &[2, 1]),
+        ints("pads", &[0, 2, 1, 0]),
+        ints("strides", &[1, 2]),
+    ];
+    let n = node("Conv", &["x", "w"], &["y"], attrs);
+    let (o, _) = run(
+        &n,
+        11,
+        vec![
+            Arg::Input("x", sx.clone(), x.clone()),
+            Arg::Const("w", sw.clone(), w.clone()),
+        ],
+    )
+    .unwrap();
+    // H: (8 + 0 + 1 - 3) / 1 + 1 = 7; W: (9 + 2 + 0 - 3) / 2 + 1 = 5.
+    assert_eq!(o[0].0, vec![1, 6, 7, 5]);
+    let geo = Geo {
+        strides: &[1, 2],
+        dil: &[2, 1],
+        pad: &[0, 2],
+        out: &[7, 5],
+        group: 2,
+    };
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+}
+
+#[test]
+fn conv_depthwise_with_run_time_bias() {
+    let (sx, sw) = (vec![1, 3, 5, 5], vec![3, 1, 3, 3]);
+    let (x, w, bias) = (values(numel(&sx), 6), values(numel(&sw), 7), values(3, 8));
+    let n = node(
+        "Conv",
+        &["x", "w", "b"],
+        &["y"],
+        vec![int("group", 3), string("auto_pad", "SAME_UPPER")],
+    );
+    let args = vec![
+        Arg::Input("x", sx.clone(), x.clone()),
+        Arg::Const("w", sw.clone(), w.clone()),
+        Arg::Input("b", vec![3], bias.clone()),
+    ];
+    let (o, g) = run(&n, 13, args).unwrap();
+    assert_eq!(o[0].0, vec![1, 3, 5, 5]);
+    let geo = Geo {
+        strides: &[1, 1],
+        dil: &[1, 1],
+        pad: &[1, 1],
+        out: &[5, 5],
+        group: 3,
+    };
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
+    assert!(g.nodes.iter().any(|n| matches!(n.op, FOp::Binary { .. })));
+}
+
+#[test]
+fn conv_1d_and_3d() {
+    let (sx, sw) = (vec![2, 2, 10], vec![3, 2, 4]);
+    let (x, w) = (values(numel(&sx), 9), values(numel(&sw), 10));
+    let n = node(
+        "Conv",
+        &["x", "w"],
+        &["y"],
+        vec![ints("strides", &[3]), string("auto_pad", "SAME_LOWER")],
+    );
+    let (o, _) = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", sx.clone(), x.clone()),
+            Arg::Input("w", sw.clone(), w.clone()),
+        ],
+    )
+    .unwrap();
+    // out = ceil(10 / 3) = 4; total pad = 3·3 + 4 − 10 = 3, SAME_LOWER puts 2 first.
+    assert_eq!(o[0].0, vec![2, 3, 4]);
+    let geo = Geo {
+        strides: &[3],
+        dil: &[1],
+        pad: &[2],
+        out: &[4],
+        group: 1,
+    };
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+
+    let (sx, sw) = (vec![1, 2, 4, 5, 3], vec![2, 2, 2, 3, 2]);
+    let (x, w) = (values(numel(&sx), 11), values(numel(&sw), 12));
+    let n = node(
+        "Conv",
+        &["x", "w"],
+        &["y"],
+        vec![string("auto_pad", "VALID")],
+    );
+    let (o, _) = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", sx.clone(), x.clone()),
+            Arg::Const("w", sw.clone(), w.clone()),
+        ],
+    )
+    .unwrap();
+    assert_eq!(o[0].0, vec![1, 2, 3, 3, 2]);
+    let geo = Geo {
+        strides: &[1, 1, 1],
+        dil: &[1, 1, 1],
+        pad: &[0, 0, 0],
+        out: &[3, 3, 2],
+        group: 1,
+    };
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+}
+
+#[test]
+fn conv_rejects_inconsistent_inputs() {
+    let n = node("Conv", &["x", "w"], &["y"], vec![]);
+    let r = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", vec![1, 3, 4, 4], iota(&[1, 3, 4, 4])),
+            Arg::Const("w", vec![2, 2, 3, 3], iota(&[2, 2, 3, 3])),
+        ],
+    );
+    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    let n = node(
+        "Conv",
+        &["x", "w"],
+        &["y"],
+        vec![string("auto_pad", "SOMETIMES")],
+    );
+    let r = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", vec![1, 1, 4, 4], iota(&[1, 1, 4, 4])),
+            Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
+        ],
+    );
+    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    let n = node("Conv", &["x", "w"], &["y"], vec![]);
+    let r = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", vec![1, 1, 2, 2], iota(&[1, 1, 2, 2])),
+            Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
+        ],
+    );
+    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+}
+
+#[test]
+fn maxpool_with_padding() {
+    // 0 1 2
+    // 3 4 5   kernel 2, stride 2, pads 1 → windows {0}, {1,2}, {3,6}, {4,5,7,8}
+    // 6 7 8
+    let n = node(
+        "MaxPool",
+        &["x"],
+        &["y"],
+        vec![
+            ints("kernel_shape", &[2, 2]),
+            ints("strides", &[2, 2]),
+            ints("pads", &[1, 1, 1, 1]),
+        ],
+    );
+    let x: Vec<f64> = iota(&[9]).iter().map(|v| -v).collect();
+    let (o, g) = run(&n, 12, vec![Arg::Input("x", vec![1, 1, 3, 3], x)]).unwrap();
+    assert_eq!(o[0], (vec![1, 1, 2, 2], vec![0.0, -1.0, -3.0, -4.0]));
+    assert!(matches!(&g.nodes[0].op, FOp::Move { fill, .. } if *fill == f64::NEG_INFINITY));
+    assert!(matches!(
+        &g.nodes[1].op,
+        FOp::Reduce {
+            kind: verinfer_ir::ReduceKind::Max,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn maxpool_ceil_mode_and_dilation() {
+    // Length 5, kernel 2, stride 2, ceil: windows {0,1}, {2,3}, {4}.
+    let n = node(
+        "MaxPool",
+        &["x"],
+        &["y"],
+        vec![
+            ints("kernel_shape", &[2]),
+            ints("strides", &[2]),
+            int("ceil_mode", 1),
+        ],
+    );
+    let (o, _) = run(
+        &n,
+        12,
+        vec![Arg::Input(
+            "x",
+            vec![1, 1, 5],
+            vec![1.0, 5.0, 2.0, 0.0, -7.0],
+        )],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 1, 3], vec![5.0, 2.0, -7.0]));
+    // Dilation 2: windows {0,2}, {1,3}, {2,4}.
+    let n = node(
+        "MaxPool",
+        &["x"],
+        &["y"],
+        vec![ints("kernel_shape", &[2]), ints("dilations", &[2])],
+    );
+    let (o, _) = run(
+        &n,
+        12,
+        vec![Arg::Input(
+            "x",
+            vec![1, 1, 5],
+            vec![1.0, 5.0, 2.0, 0.0, -7.0],
+        )],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 1, 3], vec![2.0, 5.0, 2.0]));
+}
+
+#[test]
+fn maxpool_indices_output_is_unsupported() {
+    let n = node(
+        "MaxPool",
+        &["x"],
+        &["y", "i"],
+        vec![ints("kernel_shape", &[2, 2])],
+    );
+    let r = run(
+        &n,
+        12,
+        vec![Arg::Input("x", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3]))],
+    );
+    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+}
+
+#[test]
+fn averagepool_count_include_pad() {
+    // 1-D, length 3, kernel 2, stride 1, pads 1: windows {pad,0}, {0,1}, {1,2}, {2,pad}.
+    let x = vec![2.0, 4.0, 8.0];
+    let attrs = |c: i64| {
+        vec![
+            ints("kernel_shape", &[2]),
+            ints("pads", &[1, 1]),
+            int("count_include_pad", c),
+        ]
+    };
+    let (o, _) = run(
+        &node("AveragePool", &["x"], &["y"], attrs(0)),
+        19,
+        vec![Arg::Input("x", vec![1, 1, 3], x.clone())],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 1, 4], vec![2.0, 3.0, 6.0, 8.0]));
+    let (o, g) = run(
+        &node("AveragePool", &["x"], &["y"], attrs(1)),
+        19,
+        vec![Arg::Input("x", vec![1, 1, 3], x)],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 1, 4], vec![1.0, 3.0, 6.0, 4.0]));
+    // A constant divisor is a Scale.
+    assert!(g
+        .nodes
+        .iter()
+        .any(|n| matches!(n.op, FOp::Scale(f) if f == 0.5)));
+}
+
+#[test]
+fn global_pools() {
+    let x = iota(&[1, 2, 2, 2]);
+    let (o, _) = run(
+        &node("GlobalAveragePool", &["x"], &["y"], vec![]),
+        13,
+        vec![Arg::Input("x", vec![1, 2, 2, 2], x.clone())],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 2, 1, 1], vec![1.5, 5.5]));
+    let (o, _) = run(
+        &node("GlobalMaxPool", &["x"], &["y"], vec![]),
+        13,
+        vec![Arg::Input("x", vec![1, 2, 2, 2], x)],
+    )
+    .unwrap();
+    assert_eq!(o[0], (vec![1, 2, 1, 1], vec![3.0, 7.0]));
+}

@@ -15,8 +15,18 @@ use crate::error::OnnxError;
 use crate::fgraph::FRef;
 use crate::func::Func;
 
+/// ONNX's default `Selu` α (an `f32` value, exact in `f64`).
+const SELU_ALPHA: f64 = 1.673_263_192_176_818_8;
+/// ONNX's default `Selu` γ (an `f32` value, exact in `f64`).
+const SELU_GAMMA: f64 = 1.050_701_022_148_132_3;
+
 /// Lower the one-input elementwise op `op`, `None` if it is not one of them.
-pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub(super) fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+    op: &str,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match op {
         "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
         "Abs" => unary(b, node, |b, x| b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)),
@@ -43,7 +53,9 @@ pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> 
         "Gelu" => match Attrs(node).string("approximate").as_deref() {
             None | Some("none") => table(b, node, Func::Gelu),
             Some("tanh") => table(b, node, Func::GeluTanh),
-            Some(other) => Err(b.unsupported(format!("approximate = '{other}' (only 'none' and 'tanh')"))),
+            Some(other) => {
+                Err(b.unsupported(format!("approximate = '{other}' (only 'none' and 'tanh')")))
+            }
         },
         "Celu" => {
             let alpha = Attrs(node).float_or("alpha", 1.0);
@@ -76,9 +88,16 @@ fn table_func(node: &NodeProto, op: &str) -> Option<Func> {
         "Softsign" => Func::Softsign,
         "HardSwish" => Func::HardSwish,
         "Mish" => Func::Mish,
-        "Elu" => Func::Elu { alpha: at.float_or("alpha", 1.0) },
-        "Selu" => Func::Selu { alpha: at.float_or("alpha", 1.673_263_192_176_818_8), gamma: at.float_or("gamma", 1.050_701_022_148_132_3) },
-        "ThresholdedRelu" => Func::ThresholdedRelu { alpha: at.float_or("alpha", 1.0) },
+        "Elu" => Func::Elu {
+            alpha: at.float_or("alpha", 1.0),
+        },
+        "Selu" => Func::Selu {
+            alpha: at.float_or("alpha", SELU_ALPHA),
+            gamma: at.float_or("gamma", SELU_GAMMA),
+        },
+        "ThresholdedRelu" => Func::ThresholdedRelu {
+            alpha: at.float_or("alpha", 1.0),
+        },
         "Sin" => Func::Sin,
         "Cos" => Func::Cos,
         "Tan" => Func::Tan,
@@ -98,16 +117,23 @@ fn table_func(node: &NodeProto, op: &str) -> Option<Func> {
     })
 }
 
-fn unary(b: &mut Builder, node: &NodeProto, f: impl FnOnce(&mut Builder, FRef) -> Result<FRef, OnnxError>) -> Result<FRef, OnnxError> {
+fn unary(
+    b: &mut Builder,
+    node: &NodeProto,
+    f: impl FnOnce(&mut Builder, FRef) -> Result<FRef, OnnxError>,
+) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     f(b, x)
 }
 
 fn table(b: &mut Builder, node: &NodeProto, f: Func) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
-    let integer_safe = matches!(f, Func::Sign | Func::Floor | Func::Ceil | Func::Round);
-    if is_integer(b, x) && !integer_safe {
-        return Err(b.unsupported(format!("{} of an integer tensor", f.name())));
+    if is_integer(b, x) {
+        return match f {
+            Func::Floor | Func::Ceil | Func::Round => Ok(x),
+            Func::Sign => Ok(b.func(x, f)),
+            _ => Err(b.unsupported(format!("{} of an integer tensor", f.name()))),
+        };
     }
     Ok(b.func(x, f))
 }
@@ -117,7 +143,11 @@ fn leaky(b: &mut Builder, x: FRef, alpha: f64) -> Result<FRef, OnnxError> {
     if alpha == 1.0 {
         return Ok(x);
     }
-    let kind = if alpha <= 1.0 { BinaryKind::Max } else { BinaryKind::Min };
+    let kind = if alpha <= 1.0 {
+        BinaryKind::Max
+    } else {
+        BinaryKind::Min
+    };
     b.binary_f(kind, x, 1.0, x, alpha)
 }
 
@@ -128,7 +158,11 @@ fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let s = input(b, node, 1)?;
     let out = bshape(b, x, s)?;
     if out != b.shape(x) {
-        return Err(b.err(format!("slope of shape {:?} does not broadcast to X {:?}", b.shape(s), b.shape(x))));
+        return Err(b.err(format!(
+            "slope of shape {:?} does not broadcast to X {:?}",
+            b.shape(s),
+            b.shape(x)
+        )));
     }
     if let Some(a) = const_uniform(b, s) {
         return leaky(b, x, a);
@@ -170,7 +204,10 @@ fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError
     for (bound, kind) in [(lo, BinaryKind::Max), (hi, BinaryKind::Min)] {
         if let Some(c) = bound {
             if !b.shape(c).iter().all(|&d| d == 1) {
-                return Err(b.err(format!("Clip bound of shape {:?} is not a scalar", b.shape(c))));
+                return Err(b.err(format!(
+                    "Clip bound of shape {:?} is not a scalar",
+                    b.shape(c)
+                )));
             }
             y = b.binary(kind, y, c)?;
         }

@@ -15,7 +15,10 @@ use crate::import::tensor_values;
 
 /// Name for a constant produced by `node`: its first output's name.
 fn out_name(node: &NodeProto) -> String {
-    node.output.first().cloned().unwrap_or_else(|| format!("{}/const", node.op_type))
+    node.output
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("{}/const", node.op_type))
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -31,7 +34,12 @@ pub(super) fn shape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let norm = |v: i64| usize::try_from(if v < 0 { v + r } else { v }.clamp(0, r)).unwrap_or(0);
     let start = norm(at.int_or("start", 0));
     let end = norm(at.int_or("end", r));
-    let dims: Vec<f64> = s.get(start..end.max(start)).unwrap_or(&[]).iter().map(|&d| real(d)).collect();
+    let dims: Vec<f64> = s
+        .get(start..end.max(start))
+        .unwrap_or(&[])
+        .iter()
+        .map(|&d| real(d))
+        .collect();
     Ok(b.constant(&out_name(node), vec![dims.len()], dims))
 }
 
@@ -43,7 +51,10 @@ pub(super) fn size(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
 
 pub(super) fn constant_of_shape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let s = input(b, node, 0)?;
-    let dims: Vec<usize> = const_ints(b, s, "shape")?.iter().map(|&d| to_dim(b, d, "shape entry")).collect::<Result<_, _>>()?;
+    let dims: Vec<usize> = const_ints(b, s, "shape")?
+        .iter()
+        .map(|&d| to_dim(b, d, "shape entry"))
+        .collect::<Result<_, _>>()?;
     let n = check_size(b, &dims)?;
     let v = match Attrs(node).tensor("value") {
         Some(t) => match tensor_values(t, None)?.1[..] {
@@ -70,7 +81,9 @@ pub(super) fn range(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let delta = const_scalar(b, node, 2, "delta")?;
     let n = ((limit - start) / delta).ceil().max(0.0);
     if delta == 0.0 || !n.is_finite() || n > real(super::MAX_ELEMS) {
-        return Err(b.err(format!("range({start}, {limit}, {delta}) is empty-stepped or too long")));
+        return Err(b.err(format!(
+            "range({start}, {limit}, {delta}) is empty-stepped or too long"
+        )));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let n = n as usize;
@@ -98,9 +111,41 @@ pub(super) fn constant(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
         return Err(b.err("no value attribute"));
     };
     if numel(&shape) != data.len() {
-        return Err(b.err(format!("value of shape {shape:?} holds {} elements", data.len())));
+        return Err(b.err(format!(
+            "value of shape {shape:?} holds {} elements",
+            data.len()
+        )));
     }
     Ok(b.constant(&out_name(node), shape, data))
+}
+
+/// `v` rounded to the nearest IEEE half-precision value (ties to even; ±∞ beyond the range).
+fn round_f16(v: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
+    }
+    let a = v.abs();
+    if a >= 65520.0 {
+        return f64::INFINITY.copysign(v);
+    }
+    // Unbiased binary exponent of `a` (a normal f64 here), floored at half's smallest normal.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    let e = (((a.to_bits() >> 52) & 0x7ff) as i32 - 1023).max(-14);
+    let q = 2f64.powi(e - 10);
+    ((a / q).round_ties_even() * q).copysign(v)
+}
+
+/// `v` rounded to the nearest bfloat16 value (through f32, ties to even).
+fn round_bf16(v: f64) -> f64 {
+    #[allow(clippy::cast_possible_truncation)]
+    let f = v as f32;
+    if !f.is_finite() {
+        return f64::from(f);
+    }
+    let bits = f.to_bits();
+    let lsb = (bits >> 16) & 1;
+    let r = bits.wrapping_add(0x7fff + lsb) & 0xffff_0000;
+    f64::from(f32::from_bits(r))
 }
 
 /// Whether every value `r` can take is an integer: integer graph inputs, integral constants,
@@ -114,14 +159,18 @@ fn is_integer(b: &Builder, r: FRef) -> bool {
         }
         let ok = match r {
             FRef::Input(i) => b.g.inputs.get(i).is_some_and(|s| s.integer),
-            FRef::Const(_) => b.const_data(r).is_some_and(|d| d.iter().all(|v| v.fract() == 0.0)),
+            FRef::Const(_) => b
+                .const_data(r)
+                .is_some_and(|d| d.iter().all(|v| v.fract() == 0.0)),
             FRef::Node(i) => match b.g.nodes.get(i) {
                 Some(n) => {
                     let inputs = match &n.op {
                         FOp::Move { fill, .. } if fill.fract() == 0.0 => &n.inputs[..],
                         FOp::Gather { .. } => n.inputs.get(..1).unwrap_or(&[]),
                         FOp::Reduce { .. } => &n.inputs[..],
-                        FOp::Binary { a_factor, b_factor, .. } if a_factor.fract() == 0.0 && b_factor.fract() == 0.0 => &n.inputs[..],
+                        FOp::Binary {
+                            a_factor, b_factor, ..
+                        } if a_factor.fract() == 0.0 && b_factor.fract() == 0.0 => &n.inputs[..],
                         _ => return false,
                     };
                     stack.extend(inputs);
@@ -139,14 +188,18 @@ fn is_integer(b: &Builder, r: FRef) -> bool {
 
 pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
-    let to = Attrs(node).int("to").ok_or_else(|| b.err("missing attribute 'to'"))?;
+    let to = Attrs(node)
+        .int("to")
+        .ok_or_else(|| b.err("missing attribute 'to'"))?;
     let data = b.const_data(x).map(<[f64]>::to_vec);
     // FLOAT=1, UINT8=2, INT8=3, UINT16=4, INT16=5, INT32=6, INT64=7, BOOL=9, FLOAT16=10,
     // DOUBLE=11, UINT32=12, UINT64=13, BFLOAT16=16.
     let conv: fn(f64) -> f64 = match to {
         #[allow(clippy::cast_possible_truncation)]
         1 => |v| f64::from(v as f32),
-        10 | 11 | 16 => |v| v,
+        10 => round_f16,
+        16 => round_bf16,
+        11 => |v| v,
         2..=7 | 12 | 13 => |v| if v.is_finite() { v.trunc() } else { 0.0 },
         9 => |v| if v != 0.0 { 1.0 } else { 0.0 },
         other => return Err(b.unsupported(format!("cast to element type {other}"))),
@@ -155,7 +208,9 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
         return match to {
             1 | 10 | 11 | 16 => Ok(x),
             _ if is_integer(b, x) && to != 9 => Ok(x),
-            _ => Err(b.unsupported("casting a run-time tensor that may hold non-integers to an integer or bool type")),
+            _ => Err(b.unsupported(
+                "casting a run-time tensor that may hold non-integers to an integer or bool type",
+            )),
         };
     };
     let s = b.shape(x);
@@ -167,8 +222,13 @@ pub(super) fn dropout(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErr
         return Err(b.unsupported("the mask output"));
     }
     let x = input(b, node, 0)?;
-    let Some(tm) = opt_input(b, node, 2)? else { return Ok(x) };
-    let training = b.require_const(tm, "training_mode")?.iter().any(|&v| v != 0.0);
+    let Some(tm) = opt_input(b, node, 2)? else {
+        return Ok(x);
+    };
+    let training = b
+        .require_const(tm, "training_mode")?
+        .iter()
+        .any(|&v| v != 0.0);
     if !training {
         return Ok(x);
     }

@@ -4,7 +4,7 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
 
-use super::{broadcast_flat, flat, move_by, to_i64};
+use super::{broadcast_flat, check_size, divides, flat, move_by, to_i64};
 use crate::attrs::{input, Attrs};
 use crate::builder::Builder;
 use crate::error::OnnxError;
@@ -19,7 +19,10 @@ fn resolve_indices(b: &Builder, values: &[f64], n: usize) -> Result<Vec<usize>, 
             #[allow(clippy::cast_possible_truncation)]
             let i = v.round() as i64;
             let j = if i < 0 { i + ni } else { i };
-            usize::try_from(j).ok().filter(|&j| j < n).ok_or_else(|| b.err(format!("index {i} out of range for an axis of size {n}")))
+            usize::try_from(j)
+                .ok()
+                .filter(|&j| j < n)
+                .ok_or_else(|| b.err(format!("index {i} out of range for an axis of size {n}")))
         })
         .collect()
 }
@@ -37,7 +40,12 @@ pub(super) fn gather(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErro
     };
     let rows = resolve_indices(b, &values, sd[axis])?;
     let ri = si.len();
-    let out: Vec<usize> = sd[..axis].iter().chain(&si).chain(&sd[axis + 1..]).copied().collect();
+    let out: Vec<usize> = sd[..axis]
+        .iter()
+        .chain(&si)
+        .chain(&sd[axis + 1..])
+        .copied()
+        .collect();
     let mut src = vec![0usize; sd.len()];
     move_by(b, vec![data], out, 0.0, |o| {
         src[..axis].copy_from_slice(&o[..axis]);
@@ -52,13 +60,24 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
     let idx = input(b, node, 1)?;
     let (sd, si) = (b.shape(data), b.shape(idx));
     if sd.is_empty() || si.len() != sd.len() {
-        return Err(b.err(format!("data {sd:?} and indices {si:?} must have the same rank ≥ 1")));
+        return Err(b.err(format!(
+            "data {sd:?} and indices {si:?} must have the same rank ≥ 1"
+        )));
     }
     let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
-    if si.iter().zip(&sd).enumerate().any(|(a, (i, d))| a != axis && i > d) {
-        return Err(b.err(format!("indices {si:?} exceed data {sd:?} off the gathered axis")));
+    if si
+        .iter()
+        .zip(&sd)
+        .enumerate()
+        .any(|(a, (i, d))| a != axis && i > d)
+    {
+        return Err(b.err(format!(
+            "indices {si:?} exceed data {sd:?} off the gathered axis"
+        )));
     }
-    let values = b.const_data(idx).map(<[f64]>::to_vec).ok_or_else(|| b.unsupported("run-time indices"))?;
+    let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
+        return gather_elements_dynamic(b, data, idx, axis);
+    };
     let rows = resolve_indices(b, &values, sd[axis])?;
     let mut src = vec![0usize; sd.len()];
     move_by(b, vec![data], si.clone(), 0.0, |o| {
@@ -68,27 +87,73 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
     })
 }
 
+/// `GatherElements` with run-time indices: a `Gather` of whole rows at every index (flattened),
+/// then a `Move` keeping, for each index, the row element at the index's own position.
+fn gather_elements_dynamic(
+    b: &mut Builder,
+    data: FRef,
+    idx: FRef,
+    axis: usize,
+) -> Result<FRef, OnnxError> {
+    let (sd, si) = (b.shape(data), b.shape(idx));
+    let m = numel(&si);
+    let rows_shape: Vec<usize> = sd[..axis]
+        .iter()
+        .chain(&[m])
+        .chain(&sd[axis + 1..])
+        .copied()
+        .collect();
+    check_size(b, &rows_shape)?;
+    let flat_idx = b.reshape(idx, vec![m])?;
+    let rows = b.gather(data, flat_idx, axis)?;
+    let mut src = vec![0usize; sd.len()];
+    move_by(b, vec![rows], si.clone(), 0.0, |o| {
+        src.copy_from_slice(o);
+        src[axis] = flat(&si, o);
+        Some(flat(&rows_shape, &src))
+    })
+}
+
 pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let cond = input(b, node, 0)?;
     let x = input(b, node, 1)?;
     let y = input(b, node, 2)?;
     let (sc, sx, sy) = (b.shape(cond), b.shape(x), b.shape(y));
-    let c = b.const_data(cond).map(<[f64]>::to_vec).ok_or_else(|| b.unsupported("a condition computed at run time"))?;
+    let c = b
+        .const_data(cond)
+        .map(<[f64]>::to_vec)
+        .ok_or_else(|| b.unsupported("a condition computed at run time"))?;
     let out = broadcast(&sc, &sx)
         .and_then(|s| broadcast(&s, &sy))
         .ok_or_else(|| b.err(format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast")))?;
     let nx = numel(&sx);
     move_by(b, vec![x, y], out, 0.0, |o| {
-        Some(if c[broadcast_flat(&sc, o)] != 0.0 { broadcast_flat(&sx, o) } else { nx + broadcast_flat(&sy, o) })
+        Some(if c[broadcast_flat(&sc, o)] != 0.0 {
+            broadcast_flat(&sx, o)
+        } else {
+            nx + broadcast_flat(&sy, o)
+        })
     })
 }
 
 /// `[N, C, H, W]` input of a block rearrangement, its block size and whether the mode is CRD.
-fn block_args(b: &Builder, node: &NodeProto, x: FRef) -> Result<([usize; 4], usize, bool), OnnxError> {
+fn block_args(
+    b: &Builder,
+    node: &NodeProto,
+    x: FRef,
+) -> Result<([usize; 4], usize, bool), OnnxError> {
     let at = Attrs(node);
-    let s: [usize; 4] = b.shape(x).try_into().map_err(|s| b.err(format!("needs a rank-4 input, got {s:?}")))?;
-    let bs = at.int("blocksize").ok_or_else(|| b.err("missing blocksize"))?;
-    let bs = usize::try_from(bs).ok().filter(|&v| v >= 1 && v <= 1 << 16).ok_or_else(|| b.err(format!("blocksize {bs} is invalid")))?;
+    let s: [usize; 4] = b
+        .shape(x)
+        .try_into()
+        .map_err(|s| b.err(format!("needs a rank-4 input, got {s:?}")))?;
+    let bs = at
+        .int("blocksize")
+        .ok_or_else(|| b.err("missing blocksize"))?;
+    let bs = usize::try_from(bs)
+        .ok()
+        .filter(|v| (1..=1 << 16).contains(v))
+        .ok_or_else(|| b.err(format!("blocksize {bs} is invalid")))?;
     let crd = match at.string("mode").as_deref().unwrap_or("DCR") {
         "DCR" => false,
         "CRD" => true,
@@ -100,15 +165,22 @@ fn block_args(b: &Builder, node: &NodeProto, x: FRef) -> Result<([usize; 4], usi
 pub(super) fn depth_to_space(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
-    if c % (bs * bs) != 0 {
-        return Err(b.err(format!("{c} channels are not divisible by blocksize² = {}", bs * bs)));
+    if !divides(c, bs * bs) {
+        return Err(b.err(format!(
+            "{c} channels are not divisible by blocksize² = {}",
+            bs * bs
+        )));
     }
     let oc = c / (bs * bs);
     let sx = [n, c, h, w];
     move_by(b, vec![x], vec![n, oc, h * bs, w * bs], 0.0, |o| {
         let (ch, y, xx) = (o[1], o[2], o[3]);
         let (i, j) = (y % bs, xx % bs);
-        let ic = if crd { (ch * bs + i) * bs + j } else { (i * bs + j) * oc + ch };
+        let ic = if crd {
+            (ch * bs + i) * bs + j
+        } else {
+            (i * bs + j) * oc + ch
+        };
         Some(flat(&sx, &[o[0], ic, y / bs, xx / bs]))
     })
 }
@@ -116,12 +188,21 @@ pub(super) fn depth_to_space(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
 pub(super) fn space_to_depth(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
-    if h % bs != 0 || w % bs != 0 {
-        return Err(b.err(format!("spatial dims {h}×{w} are not divisible by blocksize {bs}")));
+    if !divides(h, bs) || !divides(w, bs) {
+        return Err(b.err(format!(
+            "spatial dims {h}×{w} are not divisible by blocksize {bs}"
+        )));
     }
     let sx = [n, c, h, w];
     move_by(b, vec![x], vec![n, c * bs * bs, h / bs, w / bs], 0.0, |o| {
-        let (ch, q) = if crd { (o[1] / (bs * bs), o[1] % (bs * bs)) } else { (o[1] % c, o[1] / c) };
-        Some(flat(&sx, &[o[0], ch, o[2] * bs + q / bs, o[3] * bs + q % bs]))
+        let (ch, q) = if crd {
+            (o[1] / (bs * bs), o[1] % (bs * bs))
+        } else {
+            (o[1] % c, o[1] / c)
+        };
+        Some(flat(
+            &sx,
+            &[o[0], ch, o[2] * bs + q / bs, o[3] * bs + q % bs],
+        ))
     })
 }

@@ -3,7 +3,7 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::strides;
 
-use super::{ints_attr_or_input, move_by, to_dim, to_i64};
+use super::{axes_of, divides, ints_attr_or_input, move_by, to_dim, to_i64};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::builder::Builder;
 use crate::error::OnnxError;
@@ -26,13 +26,26 @@ fn slice_axis(start: i64, end: i64, step: i64, dim: usize) -> (i64, i64, usize) 
         (s, if e > s { (e - s + step - 1) / step } else { 0 })
     } else {
         let (s, e) = (start.clamp(0, d - 1), end.clamp(-1, d - 1));
-        (s, if s > e { (s - e - step - 1) / (-step) } else { 0 })
+        (
+            s,
+            if s > e {
+                (s - e - step - 1) / (-step)
+            } else {
+                0
+            },
+        )
     };
     (start, step, usize::try_from(len).unwrap_or(0))
 }
 
 /// Read `x` at `start[a] + o[a]·step[a]` along every axis.
-fn strided(b: &mut Builder, x: FRef, start: &[i64], step: &[i64], out: Vec<usize>) -> Result<FRef, OnnxError> {
+fn strided(
+    b: &mut Builder,
+    x: FRef,
+    start: &[i64],
+    step: &[i64],
+    out: Vec<usize>,
+) -> Result<FRef, OnnxError> {
     let st = strides(&b.shape(x));
     move_by(b, vec![x], out, 0.0, |o| {
         let mut f = 0i64;
@@ -46,14 +59,18 @@ fn strided(b: &mut Builder, x: FRef, start: &[i64], step: &[i64], out: Vec<usize
 pub(super) fn slice(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
-    let starts = ints_attr_or_input(b, node, "starts", 1)?.ok_or_else(|| b.err("missing starts"))?;
+    let starts =
+        ints_attr_or_input(b, node, "starts", 1)?.ok_or_else(|| b.err("missing starts"))?;
     let ends = ints_attr_or_input(b, node, "ends", 2)?.ok_or_else(|| b.err("missing ends"))?;
-    let axes = ints_attr_or_input(b, node, "axes", 3)?.unwrap_or_else(|| (0..to_i64(starts.len())).collect());
+    let axes = ints_attr_or_input(b, node, "axes", 3)?
+        .unwrap_or_else(|| (0..to_i64(starts.len())).collect());
     let steps = ints_attr_or_input(b, node, "steps", 4)?.unwrap_or_else(|| vec![1; starts.len()]);
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
-        return Err(b.err(format!("starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length")));
+        return Err(b.err(format!(
+            "starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length"
+        )));
     }
-    let axes = b.axes(&axes, sx.len())?;
+    let axes = axes_of(b, &axes, sx.len())?;
     let mut start = vec![0i64; sx.len()];
     let mut step = vec![1i64; sx.len()];
     let mut out = sx.clone();
@@ -71,7 +88,7 @@ pub(super) fn slice(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     strided(b, x, &start, &step, out)
 }
 
-pub(super) fn split(b: &mut Builder, node: &NodeProto, _opset: i64) -> Result<Vec<FRef>, OnnxError> {
+pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
     let at = Attrs(node);
@@ -82,24 +99,32 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto, _opset: i64) -> Result<Ve
         return Err(b.err("no outputs"));
     }
     let sizes: Vec<usize> = if let Some(v) = ints_attr_or_input(b, node, "split", 1)? {
-        v.iter().map(|&s| to_dim(b, s, "split size")).collect::<Result<_, _>>()?
+        v.iter()
+            .map(|&s| to_dim(b, s, "split size"))
+            .collect::<Result<_, _>>()?
     } else if let Some(k) = at.int("num_outputs") {
         if usize::try_from(k).ok() != Some(n) {
             return Err(b.err(format!("num_outputs {k} but the node has {n} outputs")));
         }
         let chunk = d.div_ceil(n);
-        let last = d.checked_sub(chunk * (n - 1)).ok_or_else(|| b.err(format!("cannot split {d} into {n} chunks of {chunk}")))?;
+        let last = d
+            .checked_sub(chunk * (n - 1))
+            .ok_or_else(|| b.err(format!("cannot split {d} into {n} chunks of {chunk}")))?;
         let mut v = vec![chunk; n - 1];
         v.push(last);
         v
     } else {
-        if d % n != 0 {
-            return Err(b.err(format!("axis of size {d} does not split into {n} equal parts")));
+        if !divides(d, n) {
+            return Err(b.err(format!(
+                "axis of size {d} does not split into {n} equal parts"
+            )));
         }
         vec![d / n; n]
     };
     if sizes.len() != n || sizes.iter().sum::<usize>() != d {
-        return Err(b.err(format!("split sizes {sizes:?} for {n} outputs and an axis of size {d}")));
+        return Err(b.err(format!(
+            "split sizes {sizes:?} for {n} outputs and an axis of size {d}"
+        )));
     }
     let mut outs = Vec::with_capacity(n);
     let mut offset = 0i64;
@@ -172,7 +197,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         }
     };
     let axes = match opt_input(b, node, 3)? {
-        Some(r) => b.axes(&const_ints(b, r, "axes")?, sx.len())?,
+        Some(r) => axes_of(b, &const_ints(b, r, "axes")?, sx.len())?,
         None => (0..sx.len()).collect(),
     };
     if pads.len() != 2 * axes.len() {
@@ -186,8 +211,11 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         if std::mem::replace(&mut seen[a], true) {
             return Err(b.err(format!("axis {a} padded twice")));
         }
-        let (pb, pe) = (pads[i].clamp(-CLAMP, CLAMP), pads[i + axes.len()].clamp(-CLAMP, CLAMP));
-        let n = to_i64(sx[a]) + pb + pe;
+        let (pb, pe) = (
+            pads[i].clamp(-CLAMP, CLAMP),
+            pads[i + axes.len()].clamp(-CLAMP, CLAMP),
+        );
+        let n = to_i64(sx[a]).saturating_add(pb).saturating_add(pe);
         out[a] = to_dim(b, n, "padded dimension")?;
         if mode != PadMode::Constant && sx[a] == 0 && n > 0 {
             return Err(b.err(format!("cannot pad an empty axis {a} in this mode")));

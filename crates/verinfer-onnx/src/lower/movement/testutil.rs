@@ -17,7 +17,12 @@ pub(crate) enum Arg<'a> {
 }
 
 /// A node of type `op` with the given input and output names and attributes.
-pub(crate) fn node(op: &str, inputs: &[&str], outputs: &[&str], attribute: Vec<AttributeProto>) -> NodeProto {
+pub(crate) fn node(
+    op: &str,
+    inputs: &[&str],
+    outputs: &[&str],
+    attribute: Vec<AttributeProto>,
+) -> NodeProto {
     NodeProto {
         op_type: op.into(),
         name: format!("{op}_test"),
@@ -30,27 +35,50 @@ pub(crate) fn node(op: &str, inputs: &[&str], outputs: &[&str], attribute: Vec<A
 
 /// Integer attribute.
 pub(crate) fn int(name: &str, i: i64) -> AttributeProto {
-    AttributeProto { name: name.into(), i, ..AttributeProto::default() }
+    AttributeProto {
+        name: name.into(),
+        i,
+        ..AttributeProto::default()
+    }
 }
 
 /// Integer-list attribute.
 pub(crate) fn ints(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto { name: name.into(), ints: v.to_vec(), ..AttributeProto::default() }
+    AttributeProto {
+        name: name.into(),
+        ints: v.to_vec(),
+        ..AttributeProto::default()
+    }
 }
 
 /// Float attribute.
 pub(crate) fn float(name: &str, f: f32) -> AttributeProto {
-    AttributeProto { name: name.into(), f, ..AttributeProto::default() }
+    AttributeProto {
+        name: name.into(),
+        f,
+        ..AttributeProto::default()
+    }
 }
 
 /// String attribute.
 pub(crate) fn string(name: &str, s: &str) -> AttributeProto {
-    AttributeProto { name: name.into(), s: s.as_bytes().to_vec(), ..AttributeProto::default() }
+    AttributeProto {
+        name: name.into(),
+        s: s.as_bytes().to_vec(),
+        ..AttributeProto::default()
+    }
 }
+
+/// Shape and values of one output.
+pub(crate) type Out = (Vec<usize>, Vec<f64>);
 
 /// Lower `node` at `opset` over `args`, run it in `f64`: every output's shape and values, and
 /// the lowered graph.
-pub(crate) fn run(node: &NodeProto, opset: i64, args: Vec<Arg<'_>>) -> Result<(Vec<(Vec<usize>, Vec<f64>)>, FGraph), OnnxError> {
+pub(crate) fn run(
+    node: &NodeProto,
+    opset: i64,
+    args: Vec<Arg<'_>>,
+) -> Result<(Vec<Out>, FGraph), OnnxError> {
     let mut b = Builder::new("test");
     let mut data = vec![];
     for a in args {
@@ -68,12 +96,22 @@ pub(crate) fn run(node: &NodeProto, opset: i64, args: Vec<Arg<'_>>) -> Result<(V
     b.begin_node(&node.name, &node.op_type);
     let outs = lower_node(&mut b, node, opset)?;
     let values = run_float(&b.g, &data)?;
-    let res = outs.iter().map(|&r| (b.g.shape(r).to_vec(), tensor(&b.g, &data, &values, r).data.to_vec())).collect();
+    let res = outs
+        .iter()
+        .map(|&r| {
+            (
+                b.g.shape(r).to_vec(),
+                tensor(&b.g, &data, &values, r).data.to_vec(),
+            )
+        })
+        .collect();
     Ok((res, b.g))
 }
 
 /// Values `0, 1, 2, …` of a tensor of `shape`.
 #[allow(clippy::cast_precision_loss)]
 pub(crate) fn iota(shape: &[usize]) -> Vec<f64> {
-    (0..shape.iter().product::<usize>()).map(|i| i as f64).collect()
+    (0..shape.iter().product::<usize>())
+        .map(|i| i as f64)
+        .collect()
 }

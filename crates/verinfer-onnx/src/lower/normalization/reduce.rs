@@ -7,6 +7,7 @@
 //! applied (a reduction over no axis).
 
 use tract_onnx::pb::NodeProto;
+use verinfer_ir::shape::numel;
 use verinfer_ir::{BinaryKind, ReduceKind};
 
 use super::filled;
@@ -30,7 +31,12 @@ enum Kind {
 }
 
 /// Lower the reduction `op`, `None` if it is not one.
-pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub(super) fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+    op: &str,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     let kind = match op {
         "ReduceSum" => Kind::Sum,
         "ReduceMean" => Kind::Mean,
@@ -47,12 +53,24 @@ pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> 
 }
 
 /// The reduced axes (sorted, distinct; empty: reduce nothing).
-fn reduced_axes(b: &Builder, node: &NodeProto, opset: i64, kind: Kind, rank: usize) -> Result<Vec<usize>, OnnxError> {
+fn reduced_axes(
+    b: &Builder,
+    node: &NodeProto,
+    opset: i64,
+    kind: Kind,
+    rank: usize,
+) -> Result<Vec<usize>, OnnxError> {
     let at = Attrs(node);
     let input_since = if kind == Kind::Sum { 13 } else { 18 };
     let axes = match opt_input(b, node, 1)? {
+        // An empty axes tensor needs no values, even when it is a run-time input.
+        Some(r) if opset >= input_since && numel(&b.shape(r)) == 0 => None,
         Some(r) if opset >= input_since => Some(const_ints(b, r, "axes")?),
-        Some(_) => return Err(b.err(format!("axes as an input needs opset ≥ {input_since}, the model has {opset}"))),
+        Some(_) => {
+            return Err(b.err(format!(
+                "axes as an input needs opset ≥ {input_since}, the model has {opset}"
+            )))
+        }
         None => at.ints("axes"),
     };
     let mut axes = match axes.filter(|a| !a.is_empty()) {
@@ -65,17 +83,36 @@ fn reduced_axes(b: &Builder, node: &NodeProto, opset: i64, kind: Kind, rank: usi
     Ok(axes)
 }
 
-fn reduce_node(b: &mut Builder, node: &NodeProto, opset: i64, kind: Kind) -> Result<FRef, OnnxError> {
+fn reduce_node(
+    b: &mut Builder,
+    node: &NodeProto,
+    opset: i64,
+    kind: Kind,
+) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let keep = Attrs(node).int_or("keepdims", 1) != 0;
     let shape = b.shape(x);
     let axes = reduced_axes(b, node, opset, kind, shape.len())?;
-    if axes.is_empty() {
+    // A scalar has no axis to reduce: only the elementwise part applies.
+    if axes.is_empty() || shape.is_empty() {
         return elementwise_part(b, x, kind);
     }
-    let n: usize = axes.iter().map(|&a| shape.get(a).copied().unwrap_or(1)).product();
+    let n: usize = axes
+        .iter()
+        .map(|&a| shape.get(a).copied().unwrap_or(1))
+        .product();
     if n == 0 {
-        let out: Vec<usize> = shape.iter().enumerate().filter_map(|(i, &d)| if axes.contains(&i) { keep.then_some(1) } else { Some(d) }).collect();
+        let out: Vec<usize> = shape
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &d)| {
+                if axes.contains(&i) {
+                    keep.then_some(1)
+                } else {
+                    Some(d)
+                }
+            })
+            .collect();
         let v = match kind {
             Kind::Sum | Kind::SumSquare | Kind::L1 | Kind::L2 => 0.0,
             Kind::Mean => f64::NAN,

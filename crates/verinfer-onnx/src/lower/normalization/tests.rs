@@ -1,0 +1,277 @@
+//! Unit tests of the normalization lowerings.
+
+use crate::fgraph::FOp;
+use crate::func::Func;
+use crate::lower::elementwise::tests::{af, ai, close, lower_one, node, value};
+
+fn softmax_ref(row: &[f64]) -> Vec<f64> {
+    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let s: f64 = row.iter().map(|v| (v - m).exp()).sum();
+    row.iter().map(|v| (v - m).exp() / s).collect()
+}
+
+#[test]
+fn softmax_opset13_single_axis() {
+    let xs = [1.0, 2.0, 3.0, 0.0, -1.0, 5.0];
+    let n = node("Softmax", &["x"], &["y"], vec![ai("axis", 0)]);
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    let got = value(&b, y, &xs);
+    for c in 0..3 {
+        let col = softmax_ref(&[xs[c], xs[c + 3]]);
+        close(&[got[c], got[c + 3]], &col);
+    }
+    let kinds: Vec<&str> =
+        b.g.nodes
+            .iter()
+            .map(|n| match &n.op {
+                FOp::Reduce { .. } => "reduce",
+                FOp::Binary { .. } => "binary",
+                FOp::Lookup(_) => "lookup",
+                FOp::Div => "div",
+                _ => "other",
+            })
+            .collect();
+    assert_eq!(kinds, ["reduce", "binary", "lookup", "reduce", "div"]);
+}
+
+#[test]
+fn softmax_opset11_coerces_to_2d() {
+    let xs = [1.0, 2.0, 3.0, 0.0, -1.0, 5.0];
+    let n = node("Softmax", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
+    close(&value(&b, y, &xs), &softmax_ref(&xs));
+    let n = node("LogSoftmax", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
+    let e: Vec<f64> = softmax_ref(&xs).iter().map(|v| v.ln()).collect();
+    close(&value(&b, y, &xs), &e);
+}
+
+#[test]
+fn layer_norm_with_scale_and_bias() {
+    let xs = [1.0, 2.0, 4.0, -1.0, 0.0, 7.0];
+    let n = node(
+        "LayerNormalization",
+        &["x", "g", "beta"],
+        &["y"],
+        vec![af("epsilon", 0.5)],
+    );
+    let (b, y) = lower_one(
+        &n,
+        17,
+        &[2, 3],
+        &[
+            ("g", vec![3], vec![1.0, 2.0, 3.0]),
+            ("beta", vec![3], vec![0.0, 0.0, 1.0]),
+        ],
+    );
+    let mut e = vec![];
+    for row in xs.chunks(3) {
+        let m = row.iter().sum::<f64>() / 3.0;
+        let v = row.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 3.0;
+        for (i, x) in row.iter().enumerate() {
+            e.push((x - m) / (v + 0.5).sqrt() * [1.0, 2.0, 3.0][i] + [0.0, 0.0, 1.0][i]);
+        }
+    }
+    close(&value(&b, y, &xs), &e);
+    assert!(b
+        .g
+        .nodes
+        .iter()
+        .any(|n| matches!(n.op, FOp::Lookup(Func::RsqrtEps { eps, .. }) if eps == 0.5)));
+    assert!(
+        !b.g.nodes.iter().any(|n| matches!(n.op, FOp::Scale(_))),
+        "1/N rides on factors"
+    );
+}
+
+/// `(x − mean)/√(var + eps)` of one group.
+fn norm_ref(v: &[f64], eps: f64) -> Vec<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    v.iter().map(|x| (x - m) / (var + eps).sqrt()).collect()
+}
+
+#[test]
+fn layer_norm_extra_outputs() {
+    let xs = [1.0, 2.0, 4.0, -1.0, 0.0, 7.0];
+    let n = node(
+        "LayerNormalization",
+        &["x"],
+        &["y", "", "inv"],
+        vec![ai("axis", 0)],
+    );
+    let mut b = crate::builder::Builder::new("t");
+    b.add_input("x", vec![2, 3], false);
+    b.begin_node("ln", "LayerNormalization");
+    let outs = crate::lower::lower_node(&mut b, &n, 17).unwrap();
+    assert_eq!(outs.len(), 3);
+    close(&value(&b, outs[0], &xs), &norm_ref(&xs, 1e-5));
+    assert_eq!(b.shape(outs[2]), vec![1, 1]);
+    let m = xs.iter().sum::<f64>() / 6.0;
+    let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 6.0;
+    close(&value(&b, outs[2], &xs), &[1.0 / (var + 1e-5).sqrt()]);
+}
+
+#[test]
+fn instance_and_group_norm() {
+    let xs: Vec<f64> = (0..16).map(|i| f64::from(i * i % 7) - 2.0).collect();
+    let consts = [
+        ("s", vec![4], vec![1.0, 2.0, 3.0, 4.0]),
+        ("bb", vec![4], vec![0.5, 0.0, -0.5, 1.0]),
+    ];
+    let affine = |y: Vec<f64>, per: usize| -> Vec<f64> {
+        y.iter()
+            .enumerate()
+            .map(|(i, v)| v * consts[0].2[i / per] + consts[1].2[i / per])
+            .collect()
+    };
+    // x: [1, 4, 2, 2]; instance norm normalizes each channel's 4 values.
+    let n = node(
+        "InstanceNormalization",
+        &["x", "s", "bb"],
+        &["y"],
+        vec![af("epsilon", 0.01)],
+    );
+    let (b, y) = lower_one(&n, 6, &[1, 4, 2, 2], &consts);
+    let e: Vec<f64> = xs.chunks(4).flat_map(|c| norm_ref(c, 0.01)).collect();
+    close(&value(&b, y, &xs), &affine(e, 4));
+    // Two groups of two channels (8 values each), per-channel scale and bias (opset 21).
+    let n = node(
+        "GroupNormalization",
+        &["x", "s", "bb"],
+        &["y"],
+        vec![af("epsilon", 0.01), ai("num_groups", 2)],
+    );
+    let (b, y) = lower_one(&n, 21, &[1, 4, 2, 2], &consts);
+    let e: Vec<f64> = xs.chunks(8).flat_map(|c| norm_ref(c, 0.01)).collect();
+    close(&value(&b, y, &xs), &affine(e, 4));
+}
+
+#[test]
+fn reduce_over_an_empty_axis_is_its_identity() {
+    let n = node(
+        "ReduceMax",
+        &["x"],
+        &["y"],
+        vec![crate::lower::elementwise::tests::ais("axes", &[1])],
+    );
+    let (b, y) = lower_one(&n, 13, &[2, 0], &[]);
+    assert_eq!(b.shape(y), vec![2, 1]);
+    assert_eq!(value(&b, y, &[]), vec![f64::NEG_INFINITY; 2]);
+}
+
+#[test]
+fn batch_norm_folds_to_mul_add() {
+    let n = node(
+        "BatchNormalization",
+        &["x", "s", "bb", "m", "v"],
+        &["y"],
+        vec![af("epsilon", 0.0)],
+    );
+    let consts = [
+        ("s", vec![2], vec![4.0, 1.0]),
+        ("bb", vec![2], vec![1.0, 0.0]),
+        ("m", vec![2], vec![1.0, -1.0]),
+        ("v", vec![2], vec![4.0, 1.0]),
+    ];
+    let (b, y) = lower_one(&n, 15, &[1, 2, 2], &consts);
+    assert_eq!(b.g.nodes.len(), 2);
+    close(&value(&b, y, &[3.0, 5.0, -1.0, 0.0]), &[5.0, 9.0, 0.0, 1.0]);
+}
+
+#[test]
+fn reduce_variants() {
+    let xs = [1.0, -2.0, 3.0, -4.0, 5.0, 6.0];
+    type Reference = fn(&[f64]) -> f64;
+    let cases: [(&str, Reference); 9] = [
+        ("ReduceSum", |r| r.iter().sum()),
+        ("ReduceMean", |r| r.iter().sum::<f64>() / 3.0),
+        ("ReduceMax", |r| {
+            r.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        }),
+        ("ReduceMin", |r| {
+            r.iter().copied().fold(f64::INFINITY, f64::min)
+        }),
+        ("ReduceSumSquare", |r| r.iter().map(|v| v * v).sum()),
+        ("ReduceL1", |r| r.iter().map(|v| v.abs()).sum()),
+        ("ReduceL2", |r| r.iter().map(|v| v * v).sum::<f64>().sqrt()),
+        ("ReduceLogSumExp", |r| {
+            r.iter().map(|v| v.exp()).sum::<f64>().ln()
+        }),
+        ("ReduceLogSum", |r| {
+            r.iter().map(|v| v.abs()).sum::<f64>().ln()
+        }),
+    ];
+    for (op, f) in cases {
+        let input = if op == "ReduceLogSum" {
+            xs.map(f64::abs)
+        } else {
+            xs
+        };
+        let e: Vec<f64> = input.chunks(3).map(f).collect();
+        // Axes as an attribute (opset 11/13) and as an input (opset 18).
+        let n = node(
+            op,
+            &["x"],
+            &["y"],
+            vec![
+                ai("keepdims", 0),
+                crate::lower::elementwise::tests::ais("axes", &[-1]),
+            ],
+        );
+        let (b, y) = lower_one(&n, 11, &[2, 3], &[]);
+        assert_eq!(b.shape(y), vec![2], "{op}");
+        close(&value(&b, y, &input), &e);
+        let n = node(op, &["x", "axes"], &["y"], vec![]);
+        let (b, y) = lower_one(&n, 18, &[2, 3], &[("axes", vec![1], vec![1.0])]);
+        assert_eq!(b.shape(y), vec![2, 1], "{op}");
+        close(&value(&b, y, &input), &e);
+    }
+}
+
+#[test]
+fn reduce_without_axes_reduces_all_or_nothing() {
+    let n = node("ReduceSum", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[2, 2], &[]);
+    assert_eq!(b.shape(y), vec![1, 1]);
+    close(&value(&b, y, &[1.0, 2.0, 3.0, 4.0]), &[10.0]);
+    let n = node(
+        "ReduceSumSquare",
+        &["x"],
+        &["y"],
+        vec![ai("noop_with_empty_axes", 1)],
+    );
+    let (b, y) = lower_one(&n, 18, &[2, 2], &[]);
+    assert_eq!(b.shape(y), vec![2, 2]);
+    close(&value(&b, y, &[1.0, 2.0, 3.0, 4.0]), &[1.0, 4.0, 9.0, 16.0]);
+}
+
+#[test]
+fn run_time_axes_are_unsupported() {
+    let n = node("ReduceSum", &["x", "x"], &["y"], vec![]);
+    let mut b = crate::builder::Builder::new("t");
+    b.add_input("x", vec![1], false);
+    let e = crate::lower::lower_node(&mut b, &n, 13)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unsupported"), "{e}");
+}
+
+#[test]
+fn reducing_a_scalar_is_the_elementwise_part() {
+    let n = node("ReduceL1", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[], &[]);
+    assert_eq!(b.shape(y), Vec::<usize>::new());
+    close(&value(&b, y, &[-2.0]), &[2.0]);
+    let n = node(
+        "ReduceL1",
+        &["x"],
+        &["y"],
+        vec![crate::lower::elementwise::tests::ais("axes", &[0])],
+    );
+    let mut b = crate::builder::Builder::new("t");
+    b.add_input("x", vec![], false);
+    assert!(crate::lower::lower_node(&mut b, &n, 13).is_err());
+}
