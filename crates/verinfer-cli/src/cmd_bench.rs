@@ -39,20 +39,40 @@ fn time(budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration
 
 pub fn run(a: &Args) -> Result<()> {
     let budget = Duration::from_secs_f64(a.seconds);
-    println!("{:<20} {:>12} {:>14} {:>14} {:>10} {:>10}", "model", "tract f32", "int N-thread", "int 1-thread", "ratio N", "ratio 1");
+    println!(
+        "{:<20} {:>12} {:>14} {:>14} {:>10} {:>10}",
+        "model", "tract f32", "int N-thread", "int 1-thread", "ratio N", "ratio 1"
+    );
     for dir in &a.models {
         let onnx = dir.join("network.onnx");
-        let (compiled, _) = compile_model(&onnx, Some(&dir.join("calibration.json")), &options(QuantOptions::default(), &[])?).with_context(|| dir.display().to_string())?;
+        let (compiled, _) = compile_model(
+            &onnx,
+            Some(&dir.join("calibration.json")),
+            &options(QuantOptions::default(), &[])?,
+        )
+        .with_context(|| dir.display().to_string())?;
         let data = read_data(&dir.join("input.json"))?;
-        let sample = split_samples(&compiled.fgraph, &data)?.into_iter().next().context("empty input.json")?;
+        let sample = split_samples(&compiled.fgraph, &data)?
+            .into_iter()
+            .next()
+            .context("empty input.json")?;
         let tract = TractModel::load(&onnx, &compiled.fgraph)?;
         let plan = Plan::new(&compiled.graph)?;
         let q = quantize_inputs(&compiled.graph, &sample)?;
-        let (tf, _) = time(budget, || tract.run(&sample).map(|_| ()).map_err(Into::into))?;
+        let (tf, _) = time(budget, || {
+            tract.run(&sample).map(|_| ()).map_err(Into::into)
+        })?;
         let (tn, _) = time(budget, || plan.run(&q).map(|_| ()).map_err(Into::into))?;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-        let (t1, _) = time(budget, || pool.install(|| plan.run(&q)).map(|_| ()).map_err(Into::into))?;
-        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |s| s.to_string_lossy().into_owned());
+        let (t1, _) = time(budget, || {
+            pool.install(|| plan.run(&q))
+                .map(|_| ())
+                .map_err(Into::into)
+        })?;
+        let name = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
         println!(
             "{:<20} {:>12.3?} {:>14.3?} {:>14.3?} {:>9.2}x {:>9.2}x",
             name,
@@ -63,6 +83,8 @@ pub fn run(a: &Args) -> Result<()> {
             t1.as_secs_f64() / tf.as_secs_f64()
         );
     }
-    println!("ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)");
+    println!(
+        "ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)"
+    );
     Ok(())
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use verinfer_exec::Plan;
-use verinfer_onnx::compile::{compile, evaluate, float_reference, CompileOptions, Compiled, Report};
+use verinfer_onnx::compile::{
+    compile, evaluate, float_reference, CompileOptions, Compiled, Report,
+};
 use verinfer_onnx::data::read_data;
 use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::ImportOptions;
@@ -42,30 +44,48 @@ pub struct Args {
 pub fn parse_shapes(flags: &[String]) -> Result<BTreeMap<String, Vec<usize>>> {
     let mut m = BTreeMap::new();
     for f in flags {
-        let Some((name, dims)) = f.split_once('=') else { bail!("--input-shape '{f}' is not NAME=D1,D2,..") };
+        let Some((name, dims)) = f.split_once('=') else {
+            bail!("--input-shape '{f}' is not NAME=D1,D2,..")
+        };
         let dims: Vec<usize> = dims
             .split(',')
             .map(|d| d.trim().parse::<usize>().ok().filter(|&v| v > 0))
             .collect::<Option<_>>()
-            .with_context(|| format!("--input-shape '{f}': dimensions must be positive integers"))?;
+            .with_context(|| {
+                format!("--input-shape '{f}': dimensions must be positive integers")
+            })?;
         m.insert(name.to_string(), dims);
     }
     Ok(m)
 }
 
 pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions> {
-    Ok(CompileOptions { import: ImportOptions { input_shapes: parse_shapes(shapes)? }, quant })
+    Ok(CompileOptions {
+        import: ImportOptions {
+            input_shapes: parse_shapes(shapes)?,
+        },
+        quant,
+    })
 }
 
 /// Compile and report; shared with `demo` and `bench`.
-pub fn compile_model(model: &Path, calibration: Option<&Path>, opts: &CompileOptions) -> Result<(Compiled, Report)> {
+pub fn compile_model(
+    model: &Path,
+    calibration: Option<&Path>,
+    opts: &CompileOptions,
+) -> Result<(Compiled, Report)> {
     let data = calibration.map(read_data).transpose()?;
     let compiled = compile(model, data.as_ref(), opts)?;
     let reference = float_reference(model, &compiled.fgraph, &compiled.samples)?;
     let plan = Plan::new(&compiled.graph)?;
     let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
         let t = plan.run(q).map_err(|e| e.to_string())?;
-        Ok(plan.outputs(&t).map_err(|e| e.to_string())?.into_iter().map(<[i32]>::to_vec).collect())
+        Ok(plan
+            .outputs(&t)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(<[i32]>::to_vec)
+            .collect())
     };
     let report = evaluate(&compiled.graph, &compiled.samples, reference, &run_q)?;
     Ok((compiled, report))
@@ -78,7 +98,10 @@ pub fn print_report(c: &Compiled, r: &Report) {
             c.samples.len()
         );
     }
-    eprintln!("accuracy on {} calibration samples vs {}:", r.samples, r.reference);
+    eprintln!(
+        "accuracy on {} calibration samples vs {}:",
+        r.samples, r.reference
+    );
     for o in &r.outputs {
         let am = o.argmax.map_or(String::new(), |(a, n)| {
             #[allow(clippy::cast_precision_loss)]
@@ -105,9 +128,19 @@ pub fn report_json(r: &Report) -> serde_json::Value {
 }
 
 pub fn run(a: &Args) -> Result<()> {
-    let opts = options(QuantOptions { bits: a.bits, table_bits: a.table_bits, headroom_bits: a.headroom_bits }, &a.input_shape)?;
+    let opts = options(
+        QuantOptions {
+            bits: a.bits,
+            table_bits: a.table_bits,
+            headroom_bits: a.headroom_bits,
+        },
+        &a.input_shape,
+    )?;
     let (compiled, report) = compile_model(&a.model, a.calibration.as_deref(), &opts)?;
-    let out = a.output.clone().unwrap_or_else(|| a.model.with_extension("vmodel"));
+    let out = a
+        .output
+        .clone()
+        .unwrap_or_else(|| a.model.with_extension("vmodel"));
     verinfer_ir::vmodel::save(&compiled.graph, &out)?;
     let g = &compiled.graph;
     eprintln!(
@@ -120,7 +153,8 @@ pub fn run(a: &Args) -> Result<()> {
     );
     print_report(&compiled, &report);
     if let Some(p) = &a.report_json {
-        std::fs::write(p, serde_json::to_string_pretty(&report_json(&report))?).with_context(|| p.display().to_string())?;
+        std::fs::write(p, serde_json::to_string_pretty(&report_json(&report))?)
+            .with_context(|| p.display().to_string())?;
     }
     Ok(())
 }

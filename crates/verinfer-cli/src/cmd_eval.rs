@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use verinfer_exec::Plan;
-use verinfer_onnx::compile::{dequantize, evaluate, float_reference, quantize_inputs, split_samples};
+use verinfer_onnx::compile::{
+    dequantize, evaluate, float_reference, quantize_inputs, split_samples,
+};
 use verinfer_onnx::data::read_data;
 use verinfer_onnx::import::{import, ImportOptions};
 
@@ -32,15 +34,29 @@ fn argmax(v: &[f64]) -> usize {
 
 pub fn run(a: &Args) -> Result<()> {
     let g = verinfer_ir::vmodel::load(&a.model)?;
-    let shapes = g.inputs.iter().map(|i| (i.name.clone(), i.info.shape.dims().to_vec())).collect();
-    let fg = import(&a.onnx, &ImportOptions { input_shapes: shapes })?;
+    let shapes = g
+        .inputs
+        .iter()
+        .map(|i| (i.name.clone(), i.info.shape.dims().to_vec()))
+        .collect();
+    let fg = import(
+        &a.onnx,
+        &ImportOptions {
+            input_shapes: shapes,
+        },
+    )?;
     let samples = split_samples(&fg, &read_data(&a.data)?)?;
     let reference = float_reference(&a.onnx, &fg, &samples)?;
     let floats = reference.1.clone();
     let plan = Plan::new(&g)?;
     let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
         let t = plan.run(q).map_err(|e| e.to_string())?;
-        Ok(plan.outputs(&t).map_err(|e| e.to_string())?.into_iter().map(<[i32]>::to_vec).collect())
+        Ok(plan
+            .outputs(&t)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(<[i32]>::to_vec)
+            .collect())
     };
     let report = evaluate(&g, &samples, reference, &run_q)?;
     let mut json = report_json(&report);
@@ -58,10 +74,21 @@ pub fn run(a: &Args) -> Result<()> {
             fa += usize::from(argmax(&f[0]) == l);
         }
         json["accuracy"] = serde_json::json!({"quantized": qa, "float": fa, "total": labels.len()});
-        eprintln!("accuracy vs labels: quantized {qa}/{n}, float {fa}/{n}", n = labels.len());
+        eprintln!(
+            "accuracy vs labels: quantized {qa}/{n}, float {fa}/{n}",
+            n = labels.len()
+        );
     }
     for o in &report.outputs {
-        eprintln!("{}: max abs error {:.3e}, mean {:.3e}{}", o.name, o.max_abs_err, o.mean_abs_err, o.argmax.map_or(String::new(), |(x, n)| format!(", argmax agreement {x}/{n}")));
+        eprintln!(
+            "{}: max abs error {:.3e}, mean {:.3e}{}",
+            o.name,
+            o.max_abs_err,
+            o.mean_abs_err,
+            o.argmax.map_or(String::new(), |(x, n)| format!(
+                ", argmax agreement {x}/{n}"
+            ))
+        );
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&json)?);

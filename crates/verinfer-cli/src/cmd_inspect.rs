@@ -19,22 +19,53 @@ fn params_of(g: &Graph, op: &Op, ins: &[Operand]) -> usize {
     let attr = match op {
         Op::Lookup(l) => Some(l.table),
         Op::Move(m) => Some(m.map),
-        Op::Contract(_) | Op::Rescale(_) | Op::Binary(_) | Op::Reduce(_) | Op::Div(_) | Op::Gather(_) => None,
+        Op::Contract(_)
+        | Op::Rescale(_)
+        | Op::Binary(_)
+        | Op::Reduce(_)
+        | Op::Div(_)
+        | Op::Gather(_) => None,
     };
     let direct: usize = ins
         .iter()
-        .filter_map(|o| if let Operand::Param(p) = o { g.params.get(p.index()).map(|p| p.data.len()) } else { None })
+        .filter_map(|o| {
+            if let Operand::Param(p) = o {
+                g.params.get(p.index()).map(|p| p.data.len())
+            } else {
+                None
+            }
+        })
         .sum();
-    direct + attr.and_then(|p| g.params.get(p.index())).map_or(0, |p| p.data.len())
+    direct
+        + attr
+            .and_then(|p| g.params.get(p.index()))
+            .map_or(0, |p| p.data.len())
 }
 
 pub fn run(path: &Path) -> Result<()> {
     let g = verinfer_ir::vmodel::load(path)?;
-    println!("model {}: {} inputs, {} nodes, {} params ({} elements), {} outputs", g.name, g.inputs.len(), g.nodes.len(), g.params.len(), g.num_param_elements(), g.outputs.len());
+    println!(
+        "model {}: {} inputs, {} nodes, {} params ({} elements), {} outputs",
+        g.name,
+        g.inputs.len(),
+        g.nodes.len(),
+        g.params.len(),
+        g.num_param_elements(),
+        g.outputs.len()
+    );
     for (i, inp) in g.inputs.iter().enumerate() {
-        println!("  input v{i} {}: shape {:?}, scale 2^-{}, {} bits", inp.name, inp.info.shape.dims(), inp.info.scale.exponent(), inp.info.bits.get());
+        println!(
+            "  input v{i} {}: shape {:?}, scale 2^-{}, {} bits",
+            inp.name,
+            inp.info.shape.dims(),
+            inp.info.scale.exponent(),
+            inp.info.bits.get()
+        );
     }
-    println!("{:>5} {:<10} {:<22} {:<28} {:<18} {:>6} {:>5} {:>9}", "value", "op", "from", "name", "shape", "scale", "bits", "params");
+    println!(
+        "{:>5} {:<10} {:<22} {:<28} {:<18} {:>6} {:>5} {:>9}",
+        "value", "op", "from", "name", "shape", "scale", "bits", "params"
+    );
     for (i, n) in g.nodes.iter().enumerate() {
         let v = g.node_value(i);
         let shape = format!("{:?}", n.out.shape.dims());

@@ -29,7 +29,11 @@ pub fn run(a: &Args) -> Result<()> {
     let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
     let samples = data.samples(&names, &numels)?;
     let [sample] = samples.as_slice() else {
-        bail!("{} holds {} samples; run takes exactly one (use `verinfer eval` for a data set)", a.input.display(), samples.len())
+        bail!(
+            "{} holds {} samples; run takes exactly one (use `verinfer eval` for a data set)",
+            a.input.display(),
+            samples.len()
+        )
     };
     let q = quantize_inputs(&g, sample)?;
     let plan = Plan::new(&g)?;

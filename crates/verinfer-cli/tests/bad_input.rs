@@ -1,5 +1,7 @@
 //! Bad input gets a clear error and a non-zero exit, never a panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
@@ -8,9 +10,16 @@ fn assert_fails_with(args: &[&str], needle: &str) {
     let o = verinfer(args);
     let err = stderr(&o);
     assert!(!o.status.success(), "expected failure for {args:?}");
-    assert_eq!(o.status.code(), Some(1), "clean exit code, not a panic: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "clean exit code, not a panic: {err}"
+    );
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(err.contains(needle), "error for {args:?} should mention '{needle}', got: {err}");
+    assert!(
+        err.contains(needle),
+        "error for {args:?} should mention '{needle}', got: {err}"
+    );
 }
 
 #[test]
@@ -24,7 +33,10 @@ fn malformed_onnx_is_rejected() {
 #[test]
 fn unsupported_op_names_op_and_node() {
     let p = testdata("bad/unsupported_op.onnx");
-    assert_fails_with(&["compile", p.to_str().unwrap()], "unsupported op TopK at node 'my_topk'");
+    assert_fails_with(
+        &["compile", p.to_str().unwrap()],
+        "unsupported op TopK at node 'my_topk'",
+    );
 }
 
 #[test]
@@ -34,32 +46,59 @@ fn unknown_symbolic_dims_need_input_shape() {
     // ...and the flag resolves them.
     let d = tmpdir("symdims");
     let out = d.join("m.vmodel");
-    let o = verinfer(&["compile", p.to_str().unwrap(), "--input-shape", "x=2,3,8", "-o", out.to_str().unwrap()]);
+    let o = verinfer(&[
+        "compile",
+        p.to_str().unwrap(),
+        "--input-shape",
+        "x=2,3,8",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_fails_with(&["compile", p.to_str().unwrap(), "--input-shape", "x=2,3,7"], "fixes it to 8");
-    assert_fails_with(&["compile", p.to_str().unwrap(), "--input-shape", "nosuch=1"], "not an input of the model");
+    assert_fails_with(
+        &["compile", p.to_str().unwrap(), "--input-shape", "x=2,3,7"],
+        "fixes it to 8",
+    );
+    assert_fails_with(
+        &["compile", p.to_str().unwrap(), "--input-shape", "nosuch=1"],
+        "not an input of the model",
+    );
 }
 
 #[test]
 fn bad_calibration_and_input_data() {
     let onnx = testdata("models/digits_mlp/network.onnx");
     let onnx = onnx.to_str().unwrap();
-    for (f, needle) in [("bad/nan_input.json", "NaN"), ("bad/inf_input.json", "Infinity"), ("bad/wrong_length_input.json", "multiple of 64")] {
+    for (f, needle) in [
+        ("bad/nan_input.json", "NaN"),
+        ("bad/inf_input.json", "Infinity"),
+        ("bad/wrong_length_input.json", "multiple of 64"),
+    ] {
         let p = testdata(f);
-        assert_fails_with(&["compile", onnx, "--calibration", p.to_str().unwrap()], needle);
+        assert_fails_with(
+            &["compile", onnx, "--calibration", p.to_str().unwrap()],
+            needle,
+        );
     }
     let d = tmpdir("baddata");
     let m = d.join("digits.vmodel");
     assert!(compile_folder("digits_mlp", &m).status.success());
     let m = m.to_str().unwrap();
-    for (f, needle) in [("bad/nan_input.json", "NaN"), ("bad/inf_input.json", "Infinity"), ("bad/wrong_length_input.json", "multiple of 64")] {
+    for (f, needle) in [
+        ("bad/nan_input.json", "NaN"),
+        ("bad/inf_input.json", "Infinity"),
+        ("bad/wrong_length_input.json", "multiple of 64"),
+    ] {
         let p = testdata(f);
         assert_fails_with(&["run", m, "--input", p.to_str().unwrap()], needle);
     }
     let two = d.join("two.json");
     let cal = testdata("models/digits_mlp/calibration.json");
     std::fs::copy(cal, &two).unwrap();
-    assert_fails_with(&["run", m, "--input", two.to_str().unwrap()], "run takes exactly one");
+    assert_fails_with(
+        &["run", m, "--input", two.to_str().unwrap()],
+        "run takes exactly one",
+    );
 }
 
 #[test]
@@ -71,10 +110,35 @@ fn corrupt_vmodel_is_rejected() {
     let input = testdata("models/digits_mlp/input.json");
     let input = input.to_str().unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("flipped", { let mut b = good.clone(); let n = b.len() - 10; b[n] ^= 1; b }, "checksum mismatch"),
+        (
+            "flipped",
+            {
+                let mut b = good.clone();
+                let n = b.len() - 10;
+                b[n] ^= 1;
+                b
+            },
+            "checksum mismatch",
+        ),
         ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
-        ("magic", { let mut b = good.clone(); b[0] = b'X'; b }, "magic"),
-        ("version", { let mut b = good.clone(); b[8] = 99; b }, "format version 99"),
+        (
+            "magic",
+            {
+                let mut b = good.clone();
+                b[0] = b'X';
+                b
+            },
+            "magic",
+        ),
+        (
+            "version",
+            {
+                let mut b = good.clone();
+                b[8] = 99;
+                b
+            },
+            "format version 99",
+        ),
         ("empty", vec![], "magic"),
     ];
     for (name, bytes, needle) in cases {
@@ -83,5 +147,13 @@ fn corrupt_vmodel_is_rejected() {
         assert_fails_with(&["run", p.to_str().unwrap(), "--input", input], needle);
         assert_fails_with(&["inspect", p.to_str().unwrap()], needle);
     }
-    assert_fails_with(&["run", d.join("missing.vmodel").to_str().unwrap(), "--input", input], "No such file");
+    assert_fails_with(
+        &[
+            "run",
+            d.join("missing.vmodel").to_str().unwrap(),
+            "--input",
+            input,
+        ],
+        "No such file",
+    );
 }

@@ -2,6 +2,8 @@
 //! `.vmodel` compatibility fixture. A change to quantization or to any op's semantics shows up
 //! here; regenerate on purpose with `cargo test -p verinfer-cli --test golden -- --ignored`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::path::PathBuf;
@@ -26,7 +28,12 @@ fn fresh_output(model: &str, vmodel: Option<PathBuf>) -> serde_json::Value {
         }
     };
     let input = testdata(&format!("models/{model}/input.json"));
-    let o = verinfer(&["run", m.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    let o = verinfer(&[
+        "run",
+        m.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -34,17 +41,25 @@ fn fresh_output(model: &str, vmodel: Option<PathBuf>) -> serde_json::Value {
 #[test]
 fn compiled_outputs_match_golden_vectors() {
     for model in MODELS {
-        let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(golden(model)).unwrap()).unwrap();
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(golden(model)).unwrap()).unwrap();
         let got = fresh_output(model, None);
-        assert_eq!(got["outputs"][0]["quantized"], want["outputs"][0]["quantized"], "{model}");
-        assert_eq!(got["outputs"][0]["scale"], want["outputs"][0]["scale"], "{model}");
+        assert_eq!(
+            got["outputs"][0]["quantized"], want["outputs"][0]["quantized"],
+            "{model}"
+        );
+        assert_eq!(
+            got["outputs"][0]["scale"], want["outputs"][0]["scale"],
+            "{model}"
+        );
     }
 }
 
 #[test]
 fn committed_vmodel_v1_still_loads_and_runs() {
     let m = testdata("golden/v1/digits_mlp.vmodel");
-    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(golden("digits_mlp")).unwrap()).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(golden("digits_mlp")).unwrap()).unwrap();
     let got = fresh_output("digits_mlp", Some(m));
     assert_eq!(got["outputs"], want["outputs"]);
 }

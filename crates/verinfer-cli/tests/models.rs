@@ -1,6 +1,8 @@
 //! Real trained models on real data: quantized vs float agreement on held-out splits, and the
 //! `run` output format. Golden outputs pin the integer semantics across versions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
@@ -23,7 +25,11 @@ fn eval_agreement(model: &str) -> (u64, u64, serde_json::Value) {
     assert!(o.status.success(), "{}", stderr(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let out = &j["outputs"][0];
-    (out["argmax_agree"].as_u64().unwrap_or(0), out["argmax_total"].as_u64().unwrap_or(0), j)
+    (
+        out["argmax_agree"].as_u64().unwrap_or(0),
+        out["argmax_total"].as_u64().unwrap_or(0),
+        j,
+    )
 }
 
 #[test]
@@ -47,9 +53,17 @@ fn run_writes_the_documented_output_format() {
     assert!(compile_folder("mnist_cnn", &m).status.success());
     let out = d.join("out.json");
     let input = testdata("models/mnist_cnn/input.json");
-    let o = verinfer(&["run", m.to_str().unwrap(), "--input", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = verinfer(&[
+        "run",
+        m.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let t = &j["outputs"][0];
     assert_eq!(t["name"], "output");
     assert_eq!(t["shape"], serde_json::json!([1, 10]));
@@ -60,8 +74,15 @@ fn run_writes_the_documented_output_format() {
         assert!((*a as f64 / 2f64.powi(scale as i32) - b).abs() < 1e-9);
     }
     // Close to onnxruntime's float output for the same input.
-    let exp: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(testdata("models/mnist_cnn/expected.json")).unwrap()).unwrap();
+    let exp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("models/mnist_cnn/expected.json")).unwrap(),
+    )
+    .unwrap();
     let e: Vec<f64> = serde_json::from_value(exp["outputs"][0].clone()).unwrap();
-    let err = f.iter().zip(&e).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let err = f
+        .iter()
+        .zip(&e)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(err < 0.05, "max error vs onnxruntime {err}");
 }

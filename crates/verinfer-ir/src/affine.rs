@@ -50,9 +50,18 @@ impl AffineMap {
             .map(|row| {
                 let mut lo = row.offset;
                 let mut hi = row.offset;
-                let terms = row.out.iter().zip(out_dims).chain(row.red.iter().zip(red_dims));
+                let terms = row
+                    .out
+                    .iter()
+                    .zip(out_dims)
+                    .chain(row.red.iter().zip(red_dims));
                 for (&c, &d) in terms {
-                    let span = c.saturating_mul(i64::try_from(d).unwrap_or(i64::MAX).saturating_sub(1).max(0));
+                    let span = c.saturating_mul(
+                        i64::try_from(d)
+                            .unwrap_or(i64::MAX)
+                            .saturating_sub(1)
+                            .max(0),
+                    );
                     if span >= 0 {
                         hi = hi.saturating_add(span);
                     } else {

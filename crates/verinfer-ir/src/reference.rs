@@ -17,7 +17,11 @@ pub fn check_inputs(g: &Graph, inputs: &[Vec<i32>]) -> Result<(), IrError> {
         return Err(IrError::BadInput {
             index: inputs.len(),
             name: String::new(),
-            what: format!("the model takes {} inputs, got {}", g.inputs.len(), inputs.len()),
+            what: format!(
+                "the model takes {} inputs, got {}",
+                g.inputs.len(),
+                inputs.len()
+            ),
         });
     }
     for (k, (spec, data)) in g.inputs.iter().zip(inputs).enumerate() {
@@ -25,24 +29,45 @@ pub fn check_inputs(g: &Graph, inputs: &[Vec<i32>]) -> Result<(), IrError> {
             return Err(IrError::BadInput {
                 index: k,
                 name: spec.name.clone(),
-                what: format!("expected {} elements (shape {:?}), got {}", spec.info.shape.numel(), spec.info.shape.dims(), data.len()),
+                what: format!(
+                    "expected {} elements (shape {:?}), got {}",
+                    spec.info.shape.numel(),
+                    spec.info.shape.dims(),
+                    data.len()
+                ),
             });
         }
-        if let Some((i, &v)) = data.iter().enumerate().find(|(_, &v)| !spec.info.bits.contains(i64::from(v))) {
-            return Err(IrError::OutOfBound { what: format!("input {}", spec.name), index: i, value: i64::from(v), bits: spec.info.bits.get() });
+        if let Some((i, &v)) = data
+            .iter()
+            .enumerate()
+            .find(|(_, &v)| !spec.info.bits.contains(i64::from(v)))
+        {
+            return Err(IrError::OutOfBound {
+                what: format!("input {}", spec.name),
+                index: i,
+                value: i64::from(v),
+                bits: spec.info.bits.get(),
+            });
         }
     }
     Ok(())
 }
 
 /// Resolve a node's operands against the values computed so far.
-pub(crate) fn operand<'a>(g: &'a Graph, values: &'a [Vec<i32>], o: Operand) -> Option<TensorRef<'a>> {
+pub(crate) fn operand<'a>(
+    g: &'a Graph,
+    values: &'a [Vec<i32>],
+    o: Operand,
+) -> Option<TensorRef<'a>> {
     let info = g.operand_info(o)?;
     let data = match o {
         Operand::Value(v) => values.get(v.index())?.as_slice(),
         Operand::Param(p) => g.params.get(p.index())?.data.as_slice(),
     };
-    Some(TensorRef { shape: info.shape.dims(), data })
+    Some(TensorRef {
+        shape: info.shape.dims(),
+        data,
+    })
 }
 
 /// Run the graph; returns every value (inputs, then each node's output): the trace.
@@ -54,16 +79,34 @@ pub fn run(g: &Graph, inputs: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, IrError> {
     let mut values: Vec<Vec<i32>> = inputs.to_vec();
     for (i, node) in g.nodes.iter().enumerate() {
         let out = {
-            let ins: Option<Vec<TensorRef<'_>>> = node.inputs.iter().map(|&o| operand(g, &values, o)).collect();
-            let ins = ins.ok_or_else(|| IrError::BadReference { node: i, name: node.name.clone(), what: "missing operand".into() })?;
+            let ins: Option<Vec<TensorRef<'_>>> = node
+                .inputs
+                .iter()
+                .map(|&o| operand(g, &values, o))
+                .collect();
+            let ins = ins.ok_or_else(|| IrError::BadReference {
+                node: i,
+                name: node.name.clone(),
+                what: "missing operand".into(),
+            })?;
             let attr = match &node.op {
                 Op::Lookup(l) => operand(g, &values, Operand::Param(l.table)),
                 Op::Move(m) => operand(g, &values, Operand::Param(m.map)),
-                Op::Contract(_) | Op::Rescale(_) | Op::Binary(_) | Op::Reduce(_) | Op::Div(_) | Op::Gather(_) => None,
+                Op::Contract(_)
+                | Op::Rescale(_)
+                | Op::Binary(_)
+                | Op::Reduce(_)
+                | Op::Div(_)
+                | Op::Gather(_) => None,
             };
             let dims = node.out.shape.dims();
             (0..node.out.shape.numel())
-                .map(|j| ops::element(&node.op, &ins, attr, dims, j).ok_or(IrError::Overflow { node: i, element: j }))
+                .map(|j| {
+                    ops::element(&node.op, &ins, attr, dims, j).ok_or(IrError::Overflow {
+                        node: i,
+                        element: j,
+                    })
+                })
                 .collect::<Result<Vec<i32>, IrError>>()?
         };
         values.push(out);

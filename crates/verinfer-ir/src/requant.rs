@@ -35,7 +35,11 @@ pub struct Requant {
 impl Requant {
     /// Identity rescale that only saturates to `bits`.
     pub fn clamp_only(bits: Bits) -> Self {
-        Self { mult: 1, shift: 0, bits }
+        Self {
+            mult: 1,
+            shift: 0,
+            bits,
+        }
     }
 
     /// Apply to an accumulator.
@@ -61,7 +65,11 @@ mod tests {
 
     #[test]
     fn requant_saturates() {
-        let r = Requant { mult: 3, shift: 2, bits: Bits::new(8).unwrap() };
+        let r = Requant {
+            mult: 3,
+            shift: 2,
+            bits: Bits::new(8).unwrap(),
+        };
         assert_eq!(r.apply(4), 3);
         assert_eq!(r.apply(1000), 127);
         assert_eq!(r.apply(-1000), -128);

@@ -30,7 +30,12 @@ pub fn validate(g: &Graph) -> Result<(), IrError> {
                 p.info.shape.dims()
             )));
         }
-        if let Some((k, &v)) = p.data.iter().enumerate().find(|(_, &v)| !p.info.bits.contains(i64::from(v))) {
+        if let Some((k, &v)) = p
+            .data
+            .iter()
+            .enumerate()
+            .find(|(_, &v)| !p.info.bits.contains(i64::from(v)))
+        {
             return Err(IrError::OutOfBound {
                 what: format!("parameter {}", p.name),
                 index: k,
@@ -44,14 +49,21 @@ pub fn validate(g: &Graph) -> Result<(), IrError> {
     }
     for o in &g.outputs {
         if o.value.index() >= g.num_values() {
-            return Err(IrError::BadFile(format!("output {} refers to a missing value", o.name)));
+            return Err(IrError::BadFile(format!(
+                "output {} refers to a missing value",
+                o.name
+            )));
         }
     }
     Ok(())
 }
 
 fn bad(i: usize, n: &Node, what: impl Into<String>) -> IrError {
-    IrError::BadAttribute { node: i, name: n.name.clone(), what: what.into() }
+    IrError::BadAttribute {
+        node: i,
+        name: n.name.clone(),
+        what: what.into(),
+    }
 }
 
 /// Largest magnitude an operand can hold: its bound for values, its actual maximum for params.
@@ -59,14 +71,22 @@ fn max_abs(g: &Graph, o: Operand) -> u64 {
     match o {
         Operand::Value(v) => g.value_info(v).map_or(u64::MAX, |t| t.bits.max_abs()),
         Operand::Param(p) => g.params.get(p.index()).map_or(u64::MAX, |p| {
-            p.data.iter().map(|v| i64::from(*v).unsigned_abs()).max().unwrap_or(0)
+            p.data
+                .iter()
+                .map(|v| i64::from(*v).unsigned_abs())
+                .max()
+                .unwrap_or(0)
         }),
     }
 }
 
 fn check_acc(i: usize, n: &Node, bound: u128) -> Result<(), IrError> {
     if bound >= ACC_LIMIT {
-        return Err(IrError::AccumulatorOverflow { node: i, name: n.name.clone(), bound_bits: 128 - bound.leading_zeros() });
+        return Err(IrError::AccumulatorOverflow {
+            node: i,
+            name: n.name.clone(),
+            bound_bits: 128 - bound.leading_zeros(),
+        });
     }
     Ok(())
 }
@@ -97,7 +117,11 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
         _ => None,
     };
     let attr = match attr_param {
-        Some(p) => Some(g.params.get(p.index()).ok_or_else(|| bad(i, n, format!("parameter {} does not exist", p.0)))?),
+        Some(p) => Some(
+            g.params
+                .get(p.index())
+                .ok_or_else(|| bad(i, n, format!("parameter {} does not exist", p.0)))?,
+        ),
         None => None,
     };
     let out_dims = n.out.shape.dims();
@@ -106,9 +130,21 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
             let attr = attr.ok_or_else(|| bad(i, n, "missing map"))?;
             let total: usize = shapes.iter().map(|s| numel(s)).sum();
             if attr.data.len() != numel(out_dims) {
-                return Err(bad(i, n, format!("map has {} entries for {} outputs", attr.data.len(), numel(out_dims))));
+                return Err(bad(
+                    i,
+                    n,
+                    format!(
+                        "map has {} entries for {} outputs",
+                        attr.data.len(),
+                        numel(out_dims)
+                    ),
+                ));
             }
-            if attr.data.iter().any(|&v| v < -1 || (v >= 0 && v as usize >= total)) {
+            if attr
+                .data
+                .iter()
+                .any(|&v| v < -1 || (v >= 0 && v as usize >= total))
+            {
                 return Err(bad(i, n, "map entry outside the inputs"));
             }
             if !n.out.bits.contains(i64::from(m.fill)) {
@@ -127,7 +163,12 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
                 _ => got == out_dims,
             };
             if !ok {
-                return Err(IrError::ShapeMismatch { node: i, name: n.name.clone(), expected: got, got: out_dims.to_vec() });
+                return Err(IrError::ShapeMismatch {
+                    node: i,
+                    name: n.name.clone(),
+                    expected: got,
+                    got: out_dims.to_vec(),
+                });
             }
         }
     }
@@ -136,10 +177,13 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
     match &n.op {
         Op::Contract(c) => {
             same_bits(i, n, c.requant.bits)?;
-            let terms = (numel(&c.red) as u128).saturating_mul(m(0)).saturating_mul(m(1));
+            let terms = (numel(&c.red) as u128)
+                .saturating_mul(m(0))
+                .saturating_mul(m(1));
             let bias = if c.bias_map.is_some() {
                 // `max(1)`: the reference rejects `bias_shift >= 62` even for an all-zero bias.
-                m(2).max(1).saturating_mul(1u128.checked_shl(c.bias_shift).unwrap_or(u128::MAX))
+                m(2).max(1)
+                    .saturating_mul(1u128.checked_shl(c.bias_shift).unwrap_or(u128::MAX))
             } else {
                 0
             };
@@ -177,10 +221,17 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
         Op::Div(d) => {
             same_bits(i, n, d.requant.bits)?;
             // `max(1)`: the reference rejects `shift >= 62` even for an all-zero numerator.
-            check_acc(i, n, m(0).max(1).saturating_mul(1u128.checked_shl(d.shift).unwrap_or(u128::MAX)))?;
+            check_acc(
+                i,
+                n,
+                m(0).max(1)
+                    .saturating_mul(1u128.checked_shl(d.shift).unwrap_or(u128::MAX)),
+            )?;
         }
         Op::Gather(_) => {
-            if g.operand_info(n.inputs[0]).is_some_and(|t| t.bits > n.out.bits) {
+            if g.operand_info(n.inputs[0])
+                .is_some_and(|t| t.bits > n.out.bits)
+            {
                 return Err(bad(i, n, "data bound wider than output bound"));
             }
         }
@@ -191,7 +242,15 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
 
 fn same_bits(i: usize, n: &Node, b: crate::types::Bits) -> Result<(), IrError> {
     if b != n.out.bits {
-        return Err(bad(i, n, format!("epilogue saturates to {} bits but the output is declared {} bits", b.get(), n.out.bits.get())));
+        return Err(bad(
+            i,
+            n,
+            format!(
+                "epilogue saturates to {} bits but the output is declared {} bits",
+                b.get(),
+                n.out.bits.get()
+            ),
+        ));
     }
     Ok(())
 }
@@ -209,19 +268,37 @@ mod tests {
     /// A dot product of length `k` between a `bits`-bit input and a weight vector of `w`.
     fn dot(k: usize, bits: u32, w: i32) -> Graph {
         let b = Bits::new(bits).unwrap();
-        let info = |n: usize, b: Bits| TensorInfo { shape: Shape(vec![n]), scale: Scale::new(0).unwrap(), bits: b };
-        let row = AffineRow { out: vec![0], red: vec![1], offset: 0 };
+        let info = |n: usize, b: Bits| TensorInfo {
+            shape: Shape(vec![n]),
+            scale: Scale::new(0).unwrap(),
+            bits: b,
+        };
+        let row = AffineRow {
+            out: vec![0],
+            red: vec![1],
+            offset: 0,
+        };
         Graph {
             name: "dot".into(),
-            inputs: vec![InputSpec { name: "x".into(), info: info(k, b) }],
-            params: vec![Param { name: "w".into(), kind: ParamKind::Weight, info: info(k, Bits::new(32).unwrap()), data: vec![w; k] }],
+            inputs: vec![InputSpec {
+                name: "x".into(),
+                info: info(k, b),
+            }],
+            params: vec![Param {
+                name: "w".into(),
+                kind: ParamKind::Weight,
+                info: info(k, Bits::new(32).unwrap()),
+                data: vec![w; k],
+            }],
             nodes: vec![Node {
                 name: "dot".into(),
                 origin: "MatMul".into(),
                 op: Op::Contract(Contract {
                     out_iter: vec![1],
                     red: vec![k],
-                    x_map: AffineMap { rows: vec![row.clone()] },
+                    x_map: AffineMap {
+                        rows: vec![row.clone()],
+                    },
                     w_map: AffineMap { rows: vec![row] },
                     bias_map: None,
                     bias_shift: 0,
@@ -230,7 +307,10 @@ mod tests {
                 inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
                 out: info(1, b),
             }],
-            outputs: vec![OutputSpec { name: "y".into(), value: ValueId(1) }],
+            outputs: vec![OutputSpec {
+                name: "y".into(),
+                value: ValueId(1),
+            }],
         }
     }
 
@@ -243,7 +323,10 @@ mod tests {
     fn rejects_a_possible_accumulator_overflow() {
         // 2^23 · 2^31 · 2^16 terms = 2^70 > 2^62.
         let e = validate(&dot(1 << 16, 24, i32::MAX)).unwrap_err();
-        assert!(matches!(e, IrError::AccumulatorOverflow { bound_bits, .. } if bound_bits > 62), "{e}");
+        assert!(
+            matches!(e, IrError::AccumulatorOverflow { bound_bits, .. } if bound_bits > 62),
+            "{e}"
+        );
     }
 
     #[test]

@@ -32,7 +32,8 @@ fn keccak(data: &[u8]) -> [u8; 32] {
 /// # Errors
 /// Only if serialization fails (it does not for valid graphs).
 pub fn to_bytes(g: &Graph) -> Result<Vec<u8>, IrError> {
-    let payload = bincode::serialize(g).map_err(|e| IrError::BadFile(format!("cannot encode: {e}")))?;
+    let payload =
+        bincode::serialize(g).map_err(|e| IrError::BadFile(format!("cannot encode: {e}")))?;
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -52,7 +53,10 @@ pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
     }
     let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
     if version != FORMAT_VERSION {
-        return Err(IrError::VersionMismatch { found: version, supported: FORMAT_VERSION });
+        return Err(IrError::VersionMismatch {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
     }
     if b.len() < HEADER {
         return Err(IrError::BadFile("truncated header".into()));
@@ -62,12 +66,18 @@ pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
     let len = u64::from_le_bytes(len8);
     let payload = &b[HEADER..];
     if payload.len() as u64 != len {
-        return Err(IrError::BadFile(format!("payload is {} bytes, header says {len} (truncated or padded file)", payload.len())));
+        return Err(IrError::BadFile(format!(
+            "payload is {} bytes, header says {len} (truncated or padded file)",
+            payload.len()
+        )));
     }
     if keccak(payload) != b[20..52] {
-        return Err(IrError::BadFile("checksum mismatch: the file is corrupt".into()));
+        return Err(IrError::BadFile(
+            "checksum mismatch: the file is corrupt".into(),
+        ));
     }
-    let g: Graph = bincode::deserialize(payload).map_err(|e| IrError::BadFile(format!("cannot decode graph: {e}")))?;
+    let g: Graph = bincode::deserialize(payload)
+        .map_err(|e| IrError::BadFile(format!("cannot decode graph: {e}")))?;
     validate(&g)?;
     Ok(g)
 }
@@ -79,7 +89,10 @@ pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
 /// I/O failures, naming the path.
 pub fn save(g: &Graph, path: &Path) -> Result<(), IrError> {
     let bytes = to_bytes(g)?;
-    let io = |source| IrError::Io { path: path.display().to_string(), source };
+    let io = |source| IrError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let tmp = path.with_extension("vmodel.tmp");
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(&bytes).map_err(io)?;
@@ -92,7 +105,10 @@ pub fn save(g: &Graph, path: &Path) -> Result<(), IrError> {
 /// # Errors
 /// I/O failures and everything [`from_bytes`] rejects.
 pub fn load(path: &Path) -> Result<Graph, IrError> {
-    let bytes = std::fs::read(path).map_err(|source| IrError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| IrError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     from_bytes(&bytes)
 }
 
@@ -106,11 +122,23 @@ mod tests {
     use crate::types::{Bits, ParamId, Scale, ValueId};
 
     fn tiny() -> Graph {
-        let info = |n: usize| TensorInfo { shape: Shape(vec![n]), scale: Scale::new(4).unwrap(), bits: Bits::new(16).unwrap() };
+        let info = |n: usize| TensorInfo {
+            shape: Shape(vec![n]),
+            scale: Scale::new(4).unwrap(),
+            bits: Bits::new(16).unwrap(),
+        };
         Graph {
             name: "tiny".into(),
-            inputs: vec![InputSpec { name: "x".into(), info: info(3) }],
-            params: vec![Param { name: "c".into(), kind: ParamKind::Weight, info: info(3), data: vec![1, -2, 3] }],
+            inputs: vec![InputSpec {
+                name: "x".into(),
+                info: info(3),
+            }],
+            params: vec![Param {
+                name: "c".into(),
+                kind: ParamKind::Weight,
+                info: info(3),
+                data: vec![1, -2, 3],
+            }],
             nodes: vec![Node {
                 name: "add".into(),
                 origin: "Add".into(),
@@ -123,7 +151,10 @@ mod tests {
                 inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
                 out: info(3),
             }],
-            outputs: vec![OutputSpec { name: "y".into(), value: ValueId(1) }],
+            outputs: vec![OutputSpec {
+                name: "y".into(),
+                value: ValueId(1),
+            }],
         }
     }
 

@@ -25,11 +25,16 @@ fn main() {
         return;
     };
     let filter = args.get(2).cloned().unwrap_or_default();
-    let mut cases: Vec<_> = std::fs::read_dir(dir).map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    let mut cases: Vec<_> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
     cases.sort();
     let (mut pass, mut fail, mut unsup) = (0, 0, 0);
     for case in cases {
-        let name = case.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = case
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !name.contains(&filter) {
             continue;
         }
@@ -40,10 +45,18 @@ fn main() {
             Ok(p) => p,
             Err(_) => continue,
         };
-        let graph_inputs: Vec<String> = proto.graph.as_ref().map(|g| {
-            let inits: Vec<&String> = g.initializer.iter().map(|t| &t.name).collect();
-            g.input.iter().filter(|i| !inits.contains(&&i.name)).map(|i| i.name.clone()).collect()
-        }).unwrap_or_default();
+        let graph_inputs: Vec<String> = proto
+            .graph
+            .as_ref()
+            .map(|g| {
+                let inits: Vec<&String> = g.initializer.iter().map(|t| &t.name).collect();
+                g.input
+                    .iter()
+                    .filter(|i| !inits.contains(&&i.name))
+                    .map(|i| i.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut k = 0;
         while let Some((s, d)) = load_pb(&ds.join(format!("input_{k}.pb"))) {
             if let Some(n) = graph_inputs.get(k) {
@@ -58,7 +71,9 @@ fn main() {
             expected.push(o);
             k += 1;
         }
-        let opts = ImportOptions { input_shapes: shapes };
+        let opts = ImportOptions {
+            input_shapes: shapes,
+        };
         let g = match import(&case.join("model.onnx"), &opts) {
             Ok(g) => g,
             Err(e) => {
@@ -77,8 +92,14 @@ fn main() {
                 let mut worst = 0.0f64;
                 let mut msg = String::new();
                 for (i, (o, (es, e))) in outs.iter().zip(&expected).enumerate() {
-                    let gs = g.outputs.get(i).map(|(_, r)| g.shape(*r).to_vec()).unwrap_or_default();
-                    if gs.iter().product::<usize>() != es.iter().product::<usize>() || o.len() != e.len() {
+                    let gs = g
+                        .outputs
+                        .get(i)
+                        .map(|(_, r)| g.shape(*r).to_vec())
+                        .unwrap_or_default();
+                    if gs.iter().product::<usize>() != es.iter().product::<usize>()
+                        || o.len() != e.len()
+                    {
                         msg = format!("output {i} shape {gs:?} vs expected {es:?}");
                         worst = f64::INFINITY;
                         break;

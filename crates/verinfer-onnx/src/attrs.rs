@@ -54,13 +54,15 @@ impl<'a> Attrs<'a> {
     /// Float-list attribute.
     #[must_use]
     pub fn floats(&self, name: &str) -> Option<Vec<f64>> {
-        self.find(name).map(|a| a.floats.iter().map(|&f| f64::from(f)).collect())
+        self.find(name)
+            .map(|a| a.floats.iter().map(|&f| f64::from(f)).collect())
     }
 
     /// String attribute.
     #[must_use]
     pub fn string(&self, name: &str) -> Option<String> {
-        self.find(name).map(|a| String::from_utf8_lossy(&a.s).into_owned())
+        self.find(name)
+            .map(|a| String::from_utf8_lossy(&a.s).into_owned())
     }
 
     /// Tensor attribute.
@@ -98,6 +100,10 @@ pub fn opt_input(b: &Builder, node: &NodeProto, k: usize) -> Result<Option<FRef>
 /// When the input is computed at run time.
 pub fn const_ints(b: &Builder, r: FRef, what: &str) -> Result<Vec<i64>, OnnxError> {
     #[allow(clippy::cast_possible_truncation)]
-    let v = b.require_const(r, what)?.iter().map(|&x| x.round() as i64).collect();
+    let v = b
+        .require_const(r, what)?
+        .iter()
+        .map(|&x| x.round() as i64)
+        .collect();
     Ok(v)
 }

@@ -26,7 +26,13 @@ impl Builder {
     /// Empty builder for a model called `name`.
     #[must_use]
     pub fn new(name: &str) -> Self {
-        Self { g: FGraph { name: name.to_string(), ..FGraph::default() }, ..Self::default() }
+        Self {
+            g: FGraph {
+                name: name.to_string(),
+                ..FGraph::default()
+            },
+            ..Self::default()
+        }
     }
 
     /// Start lowering ONNX node `name` of type `op_type` (names emitted primitives, errors).
@@ -39,13 +45,21 @@ impl Builder {
     /// Error for the node being lowered.
     #[must_use]
     pub fn err(&self, what: impl Into<String>) -> OnnxError {
-        OnnxError::BadNode { node: self.node.clone(), op_type: self.op_type.clone(), what: what.into() }
+        OnnxError::BadNode {
+            node: self.node.clone(),
+            op_type: self.op_type.clone(),
+            what: what.into(),
+        }
     }
 
     /// "Unsupported" error for the node being lowered.
     #[must_use]
     pub fn unsupported(&self, detail: impl Into<String>) -> OnnxError {
-        OnnxError::UnsupportedOp { op_type: self.op_type.clone(), node: self.node.clone(), detail: detail.into() }
+        OnnxError::UnsupportedOp {
+            op_type: self.op_type.clone(),
+            node: self.node.clone(),
+            detail: detail.into(),
+        }
     }
 
     /// Name of the ONNX node being lowered.
@@ -69,7 +83,11 @@ impl Builder {
 
     /// Add a graph input.
     pub fn add_input(&mut self, name: &str, shape: Vec<usize>, integer: bool) -> FRef {
-        self.g.inputs.push(FInput { name: name.to_string(), shape, integer });
+        self.g.inputs.push(FInput {
+            name: name.to_string(),
+            shape,
+            integer,
+        });
         let r = FRef::Input(self.g.inputs.len() - 1);
         self.bind(name, r);
         r
@@ -95,12 +113,20 @@ impl Builder {
     /// # Errors
     /// When `r` is computed at run time.
     pub fn require_const(&self, r: FRef, what: &str) -> Result<Vec<f64>, OnnxError> {
-        self.const_data(r).map(<[f64]>::to_vec).ok_or_else(|| self.unsupported(format!("{what} must be a constant (it is computed at run time)")))
+        self.const_data(r).map(<[f64]>::to_vec).ok_or_else(|| {
+            self.unsupported(format!(
+                "{what} must be a constant (it is computed at run time)"
+            ))
+        })
     }
 
     /// Add a constant.
     pub fn constant(&mut self, name: &str, shape: Vec<usize>, data: Vec<f64>) -> FRef {
-        self.g.consts.push(FConst { name: name.to_string(), shape, data });
+        self.g.consts.push(FConst {
+            name: name.to_string(),
+            shape,
+            data,
+        });
         FRef::Const(self.g.consts.len() - 1)
     }
 
@@ -112,17 +138,30 @@ impl Builder {
 
     /// Emit a primitive, or fold it when every input is constant.
     pub fn emit(&mut self, op: FOp, inputs: Vec<FRef>, shape: Vec<usize>) -> FRef {
-        let name = if self.emitted == 0 { self.node.clone() } else { format!("{}/{}", self.node, self.emitted) };
+        let name = if self.emitted == 0 {
+            self.node.clone()
+        } else {
+            format!("{}/{}", self.node, self.emitted)
+        };
         self.emitted += 1;
         if inputs.iter().all(|r| matches!(r, FRef::Const(_))) {
             let ins: Vec<FTensor<'_>> = inputs
                 .iter()
-                .map(|&r| FTensor { shape: self.g.shape(r), data: self.const_data(r).unwrap_or(&[]) })
+                .map(|&r| FTensor {
+                    shape: self.g.shape(r),
+                    data: self.const_data(r).unwrap_or(&[]),
+                })
                 .collect();
             let data = feval::eval(&op, &ins, &shape);
             return self.constant(&name, shape, data);
         }
-        self.g.nodes.push(FNode { name, origin: self.op_type.clone(), op, inputs, shape });
+        self.g.nodes.push(FNode {
+            name,
+            origin: self.op_type.clone(),
+            op,
+            inputs,
+            shape,
+        });
         FRef::Node(self.g.nodes.len() - 1)
     }
 
@@ -138,10 +177,30 @@ impl Builder {
     ///
     /// # Errors
     /// When shapes do not broadcast.
-    pub fn binary_f(&mut self, kind: BinaryKind, a: FRef, af: f64, b: FRef, bf: f64) -> Result<FRef, OnnxError> {
-        let shape = broadcast(self.g.shape(a), self.g.shape(b))
-            .ok_or_else(|| self.err(format!("shapes {:?} and {:?} do not broadcast", self.g.shape(a), self.g.shape(b))))?;
-        Ok(self.emit(FOp::Binary { kind, a_factor: af, b_factor: bf }, vec![a, b], shape))
+    pub fn binary_f(
+        &mut self,
+        kind: BinaryKind,
+        a: FRef,
+        af: f64,
+        b: FRef,
+        bf: f64,
+    ) -> Result<FRef, OnnxError> {
+        let shape = broadcast(self.g.shape(a), self.g.shape(b)).ok_or_else(|| {
+            self.err(format!(
+                "shapes {:?} and {:?} do not broadcast",
+                self.g.shape(a),
+                self.g.shape(b)
+            ))
+        })?;
+        Ok(self.emit(
+            FOp::Binary {
+                kind,
+                a_factor: af,
+                b_factor: bf,
+            },
+            vec![a, b],
+            shape,
+        ))
     }
 
     /// `x · factor`.
@@ -163,7 +222,13 @@ impl Builder {
     ///
     /// # Errors
     /// Axes out of range.
-    pub fn reduce(&mut self, x: FRef, kind: ReduceKind, axes: &[i64], keep_dims: bool) -> Result<FRef, OnnxError> {
+    pub fn reduce(
+        &mut self,
+        x: FRef,
+        kind: ReduceKind,
+        axes: &[i64],
+        keep_dims: bool,
+    ) -> Result<FRef, OnnxError> {
         let shape = self.shape(x);
         let mut ax = self.axes(axes, shape.len())?;
         ax.sort_unstable();
@@ -174,9 +239,23 @@ impl Builder {
         let out: Vec<usize> = shape
             .iter()
             .enumerate()
-            .filter_map(|(i, &d)| if ax.contains(&i) { keep_dims.then_some(1) } else { Some(d) })
+            .filter_map(|(i, &d)| {
+                if ax.contains(&i) {
+                    keep_dims.then_some(1)
+                } else {
+                    Some(d)
+                }
+            })
             .collect();
-        Ok(self.emit(FOp::Reduce { kind, axes: ax, keep_dims }, vec![x], out))
+        Ok(self.emit(
+            FOp::Reduce {
+                kind,
+                axes: ax,
+                keep_dims,
+            },
+            vec![x],
+            out,
+        ))
     }
 
     /// Normalize possibly negative axes against `rank`.
@@ -205,13 +284,24 @@ impl Builder {
     /// # Errors
     /// When shapes do not broadcast.
     pub fn div(&mut self, a: FRef, b: FRef) -> Result<FRef, OnnxError> {
-        let shape = broadcast(self.g.shape(a), self.g.shape(b))
-            .ok_or_else(|| self.err(format!("shapes {:?} and {:?} do not broadcast", self.g.shape(a), self.g.shape(b))))?;
+        let shape = broadcast(self.g.shape(a), self.g.shape(b)).ok_or_else(|| {
+            self.err(format!(
+                "shapes {:?} and {:?} do not broadcast",
+                self.g.shape(a),
+                self.g.shape(b)
+            ))
+        })?;
         Ok(self.emit(FOp::Div, vec![a, b], shape))
     }
 
     /// Data movement by explicit index map over the concatenated inputs.
-    pub fn move_map(&mut self, inputs: Vec<FRef>, out_shape: Vec<usize>, map: Vec<i64>, fill: f64) -> FRef {
+    pub fn move_map(
+        &mut self,
+        inputs: Vec<FRef>,
+        out_shape: Vec<usize>,
+        map: Vec<i64>,
+        fill: f64,
+    ) -> FRef {
         self.emit(FOp::Move { map, fill }, inputs, out_shape)
     }
 
@@ -224,7 +314,12 @@ impl Builder {
         if axis >= d.len() || d[axis] == 0 {
             return Err(self.err(format!("gather axis {axis} invalid for shape {d:?}")));
         }
-        let out: Vec<usize> = d[..axis].iter().chain(self.g.shape(idx)).chain(&d[axis + 1..]).copied().collect();
+        let out: Vec<usize> = d[..axis]
+            .iter()
+            .chain(self.g.shape(idx))
+            .chain(&d[axis + 1..])
+            .copied()
+            .collect();
         Ok(self.emit(FOp::Gather { axis }, vec![data, idx], out))
     }
 
@@ -232,9 +327,19 @@ impl Builder {
     ///
     /// # Errors
     /// When the element counts disagree.
-    pub fn contract(&mut self, x: FRef, w: FRef, bias: Option<FRef>, spec: ContractSpec, out_shape: Vec<usize>) -> Result<FRef, OnnxError> {
+    pub fn contract(
+        &mut self,
+        x: FRef,
+        w: FRef,
+        bias: Option<FRef>,
+        spec: ContractSpec,
+        out_shape: Vec<usize>,
+    ) -> Result<FRef, OnnxError> {
         if numel(&spec.out_iter) != numel(&out_shape) {
-            return Err(self.err(format!("contraction iterates {:?} but the output is {:?}", spec.out_iter, out_shape)));
+            return Err(self.err(format!(
+                "contraction iterates {:?} but the output is {:?}",
+                spec.out_iter, out_shape
+            )));
         }
         let mut inputs = vec![x, w];
         inputs.extend(bias);
@@ -258,7 +363,9 @@ impl Builder {
             let name = format!("{}/reshaped{}", self.node, self.g.consts.len());
             return Ok(self.constant(&name, shape, d));
         }
-        let map = (0..numel(&shape)).map(|i| i64::try_from(i).unwrap_or(-1)).collect();
+        let map = (0..numel(&shape))
+            .map(|i| i64::try_from(i).unwrap_or(-1))
+            .collect();
         Ok(self.move_map(vec![x], shape, map, 0.0))
     }
 
@@ -271,7 +378,10 @@ impl Builder {
         let mut sorted = perm.to_vec();
         sorted.sort_unstable();
         if sorted != (0..s.len()).collect::<Vec<_>>() {
-            return Err(self.err(format!("perm {perm:?} is not a permutation of {} axes", s.len())));
+            return Err(self.err(format!(
+                "perm {perm:?} is not a permutation of {} axes",
+                s.len()
+            )));
         }
         if perm.iter().enumerate().all(|(i, &p)| i == p) {
             return Ok(x);

@@ -16,7 +16,10 @@ pub struct Range {
 }
 
 impl Range {
-    const EMPTY: Range = Range { min: f64::INFINITY, max: f64::NEG_INFINITY };
+    const EMPTY: Range = Range {
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+    };
 
     fn add(&mut self, v: f64) {
         if v.is_finite() {
@@ -26,7 +29,10 @@ impl Range {
     }
 
     fn merge(self, o: Range) -> Range {
-        Range { min: self.min.min(o.min), max: self.max.max(o.max) }
+        Range {
+            min: self.min.min(o.min),
+            max: self.max.max(o.max),
+        }
     }
 
     /// Largest magnitude (0 for a tensor never seen).
@@ -98,10 +104,18 @@ pub fn calibrate(g: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<Stats, OnnxErr
                     r
                 })
                 .collect();
-            Ok(Stats { inputs, nodes, samples: 1 })
+            Ok(Stats {
+                inputs,
+                nodes,
+                samples: 1,
+            })
         })
         .collect::<Result<_, OnnxError>>()?;
-    let mut acc = Stats { inputs: vec![Range::EMPTY; g.inputs.len()], nodes: vec![Range::EMPTY; g.nodes.len()], samples: 0 };
+    let mut acc = Stats {
+        inputs: vec![Range::EMPTY; g.inputs.len()],
+        nodes: vec![Range::EMPTY; g.nodes.len()],
+        samples: 0,
+    };
     for s in per {
         for (a, b) in acc.inputs.iter_mut().zip(&s.inputs) {
             *a = a.merge(*b);

@@ -43,7 +43,11 @@ pub struct Compiled {
 ///
 /// # Errors
 /// Import errors, bad data, unrepresentable graphs.
-pub fn compile(path: &Path, data: Option<&InputData>, opts: &CompileOptions) -> Result<Compiled, OnnxError> {
+pub fn compile(
+    path: &Path,
+    data: Option<&InputData>,
+    opts: &CompileOptions,
+) -> Result<Compiled, OnnxError> {
     let fgraph = import(path, &opts.import)?;
     let (samples, defaulted) = match data {
         Some(d) => (split_samples(&fgraph, d)?, false),
@@ -51,7 +55,12 @@ pub fn compile(path: &Path, data: Option<&InputData>, opts: &CompileOptions) -> 
     };
     let stats = calibrate(&fgraph, &samples)?;
     let graph = quantize(&fgraph, &stats, opts.quant)?;
-    Ok(Compiled { graph, fgraph, samples, defaulted })
+    Ok(Compiled {
+        graph,
+        fgraph,
+        samples,
+        defaulted,
+    })
 }
 
 /// Split data into samples for the graph's inputs.
@@ -81,7 +90,15 @@ fn default_samples(fg: &FGraph) -> Vec<Vec<Vec<f64>>> {
                 .iter()
                 .map(|inp| {
                     let n: usize = inp.shape.iter().product();
-                    (0..n).map(|_| if inp.integer { (next() * 8.0).floor() } else { next() * 2.0 - 1.0 }).collect()
+                    (0..n)
+                        .map(|_| {
+                            if inp.integer {
+                                (next() * 8.0).floor()
+                            } else {
+                                next() * 2.0 - 1.0
+                            }
+                        })
+                        .collect()
                 })
                 .collect()
         })
@@ -94,7 +111,11 @@ fn default_samples(fg: &FGraph) -> Vec<Vec<Vec<f64>>> {
 /// Count or length mismatches.
 pub fn quantize_inputs(g: &Graph, sample: &[Vec<f64>]) -> Result<Vec<Vec<i32>>, OnnxError> {
     if sample.len() != g.inputs.len() {
-        return Err(OnnxError::BadData(format!("the model takes {} inputs, got {}", g.inputs.len(), sample.len())));
+        return Err(OnnxError::BadData(format!(
+            "the model takes {} inputs, got {}",
+            g.inputs.len(),
+            sample.len()
+        )));
     }
     g.inputs
         .iter()
@@ -109,7 +130,10 @@ pub fn quantize_inputs(g: &Graph, sample: &[Vec<f64>]) -> Result<Vec<Vec<i32>>, 
                     data.len()
                 )));
             }
-            Ok(data.iter().map(|&x| quantize_value(x, spec.info.scale.exponent(), spec.info.bits)).collect())
+            Ok(data
+                .iter()
+                .map(|&x| quantize_value(x, spec.info.scale.exponent(), spec.info.bits))
+                .collect())
         })
         .collect()
 }
@@ -117,7 +141,9 @@ pub fn quantize_inputs(g: &Graph, sample: &[Vec<f64>]) -> Result<Vec<Vec<i32>>, 
 /// Dequantize a tensor.
 #[must_use]
 pub fn dequantize(q: &[i32], scale: Scale) -> Vec<f64> {
-    q.iter().map(|&v| dequantize_value(i64::from(v), scale)).collect()
+    q.iter()
+        .map(|&v| dequantize_value(i64::from(v), scale))
+        .collect()
 }
 
 /// Float outputs, per sample, per graph output (flat).
@@ -162,15 +188,25 @@ pub struct Report {
 ///
 /// # Errors
 /// When neither reference can run.
-pub fn float_reference(path: &Path, fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<FloatReference, OnnxError> {
+pub fn float_reference(
+    path: &Path,
+    fg: &FGraph,
+    samples: &[Vec<Vec<f64>>],
+) -> Result<FloatReference, OnnxError> {
     if let Ok(m) = TractModel::load(path, fg) {
         let outs: Result<Vec<_>, _> = samples.iter().map(|s| m.run(s)).collect();
         if let Ok(outs) = outs {
             return Ok(("tract f32 inference of the ONNX model".into(), outs));
         }
     }
-    let outs = samples.iter().map(|s| run_outputs(fg, s)).collect::<Result<Vec<_>, _>>()?;
-    Ok(("verinfer f64 lowering (tract could not run this model)".into(), outs))
+    let outs = samples
+        .iter()
+        .map(|s| run_outputs(fg, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        "verinfer f64 lowering (tract could not run this model)".into(),
+        outs,
+    ))
 }
 
 /// Compare quantized outputs with float ones.
@@ -195,15 +231,25 @@ pub fn evaluate(
         .collect::<Result<_, _>>()?;
     let mut outputs = vec![];
     for (k, spec) in g.outputs.iter().enumerate() {
-        let info = g.value_info(spec.value).ok_or_else(|| OnnxError::BadData("output without info".into()))?;
+        let info = g
+            .value_info(spec.value)
+            .ok_or_else(|| OnnxError::BadData("output without info".into()))?;
         let dims = info.shape.dims();
         let classes = dims.last().copied().unwrap_or(1);
         let is_classifier = classes >= 2 && info.shape.numel() == classes;
-        let (mut max_err, mut sum_err, mut n, mut fmax, mut agree) = (0.0f64, 0.0f64, 0usize, 0.0f64, 0usize);
+        let (mut max_err, mut sum_err, mut n, mut fmax, mut agree) =
+            (0.0f64, 0.0f64, 0usize, 0.0f64, 0usize);
         for (qs, fs) in quantized.iter().zip(&reference.1) {
-            let (Some(q), Some(f)) = (qs.get(k), fs.get(k)) else { continue };
+            let (Some(q), Some(f)) = (qs.get(k), fs.get(k)) else {
+                continue;
+            };
             if q.len() != f.len() {
-                return Err(OnnxError::BadData(format!("output '{}': {} values vs {} in the float reference", spec.name, q.len(), f.len())));
+                return Err(OnnxError::BadData(format!(
+                    "output '{}': {} values vs {} in the float reference",
+                    spec.name,
+                    q.len(),
+                    f.len()
+                )));
             }
             let dq = dequantize(q, info.scale);
             for (a, b) in dq.iter().zip(f) {
@@ -228,7 +274,11 @@ pub fn evaluate(
             argmax: is_classifier.then_some((agree, quantized.len())),
         });
     }
-    Ok(Report { reference: reference.0, samples: samples.len(), outputs })
+    Ok(Report {
+        reference: reference.0,
+        samples: samples.len(),
+        outputs,
+    })
 }
 
 fn argmax(v: &[f64]) -> usize {

@@ -24,7 +24,10 @@ pub struct InputData {
 /// # Errors
 /// Unreadable file, invalid JSON (NaN/Infinity are named), non-numeric or non-finite entries.
 pub fn read_data(path: &Path) -> Result<InputData, OnnxError> {
-    let text = std::fs::read_to_string(path).map_err(|source| OnnxError::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| OnnxError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     parse_data(&text).map_err(|e| OnnxError::BadData(format!("{}: {e}", path.display())))
 }
 
@@ -44,7 +47,9 @@ pub fn parse_data(text: &str) -> Result<InputData, String> {
     for (i, list) in f.input_data.iter().enumerate() {
         let mut flat = Vec::with_capacity(list.len());
         for (j, v) in list.iter().enumerate() {
-            let x = v.as_f64().ok_or_else(|| format!("input_data[{i}][{j}] is {v}, not a number"))?;
+            let x = v
+                .as_f64()
+                .ok_or_else(|| format!("input_data[{i}][{j}] is {v}, not a number"))?;
             if !x.is_finite() {
                 return Err(format!("input_data[{i}][{j}] is not finite"));
             }
@@ -61,7 +66,11 @@ impl InputData {
     /// # Errors
     /// Wrong number of inputs, a list that is not a whole number of samples, or inputs that
     /// disagree on the number of samples.
-    pub fn samples(&self, names: &[String], numels: &[usize]) -> Result<Vec<Vec<Vec<f64>>>, OnnxError> {
+    pub fn samples(
+        &self,
+        names: &[String],
+        numels: &[usize],
+    ) -> Result<Vec<Vec<Vec<f64>>>, OnnxError> {
         if self.per_input.len() != numels.len() {
             return Err(OnnxError::BadData(format!(
                 "input_data has {} lists but the model has {} inputs ({})",
@@ -81,12 +90,23 @@ impl InputData {
             }
             let ki = list.len() / n;
             if k.is_some_and(|k| k != ki) {
-                return Err(OnnxError::BadData(format!("inputs disagree on the number of samples ({} vs {ki})", k.unwrap_or(0))));
+                return Err(OnnxError::BadData(format!(
+                    "inputs disagree on the number of samples ({} vs {ki})",
+                    k.unwrap_or(0)
+                )));
             }
             k = Some(ki);
         }
         let k = k.unwrap_or(0);
-        Ok((0..k).map(|s| self.per_input.iter().zip(numels).map(|(l, &n)| l[s * n..(s + 1) * n].to_vec()).collect()).collect())
+        Ok((0..k)
+            .map(|s| {
+                self.per_input
+                    .iter()
+                    .zip(numels)
+                    .map(|(l, &n)| l[s * n..(s + 1) * n].to_vec())
+                    .collect()
+            })
+            .collect())
     }
 }
 
@@ -105,7 +125,9 @@ mod tests {
 
     #[test]
     fn rejects_nan_and_text() {
-        assert!(parse_data(r#"{"input_data": [[1, NaN]]}"#).unwrap_err().contains("NaN"));
+        assert!(parse_data(r#"{"input_data": [[1, NaN]]}"#)
+            .unwrap_err()
+            .contains("NaN"));
         assert!(parse_data(r#"{"input_data": [[1, "a"]]}"#).is_err());
         assert!(parse_data(r#"{"x": 1}"#).is_err());
     }

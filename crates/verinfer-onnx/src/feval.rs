@@ -29,12 +29,17 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                 .map(|j| {
                     unravel_into(j, &c.out_iter, &mut o);
                     let mut acc = match (&c.bias_map, ins.get(2)) {
-                        (Some(bm), Some(b)) => bm.locate(&o, &[], b.shape).map_or(0.0, |i| b.data[i]),
+                        (Some(bm), Some(b)) => {
+                            bm.locate(&o, &[], b.shape).map_or(0.0, |i| b.data[i])
+                        }
                         _ => 0.0,
                     };
                     for k in 0..red_n {
                         unravel_into(k, &c.red, &mut r);
-                        if let (Some(xi), Some(wi)) = (c.x_map.locate(&o, &r, x.shape), c.w_map.locate(&o, &r, w.shape)) {
+                        if let (Some(xi), Some(wi)) = (
+                            c.x_map.locate(&o, &r, x.shape),
+                            c.w_map.locate(&o, &r, w.shape),
+                        ) {
                             acc += x.data[xi] * w.data[wi];
                         }
                     }
@@ -43,7 +48,11 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                 .collect()
         }
         FOp::Scale(f) => ins[0].data.iter().map(|v| v * f).collect(),
-        FOp::Binary { kind, a_factor, b_factor } => {
+        FOp::Binary {
+            kind,
+            a_factor,
+            b_factor,
+        } => {
             let (a, b) = (ins[0], ins[1]);
             (0..n)
                 .map(|j| {
@@ -60,17 +69,18 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                 .collect()
         }
         FOp::Lookup(f) => ins[0].data.iter().map(|&v| f.eval(v)).collect(),
-        FOp::Reduce { kind, axes, .. } => {
-            (0..n)
-                .map(|j| {
-                    let pos = verinfer_ir::ops::reduce::positions_for_axes(axes, ins[0].shape, j);
-                    match kind {
-                        ReduceKind::Sum => pos.iter().map(|&p| ins[0].data[p]).sum(),
-                        ReduceKind::Max => pos.iter().map(|&p| ins[0].data[p]).fold(f64::NEG_INFINITY, f64::max),
-                    }
-                })
-                .collect()
-        }
+        FOp::Reduce { kind, axes, .. } => (0..n)
+            .map(|j| {
+                let pos = verinfer_ir::ops::reduce::positions_for_axes(axes, ins[0].shape, j);
+                match kind {
+                    ReduceKind::Sum => pos.iter().map(|&p| ins[0].data[p]).sum(),
+                    ReduceKind::Max => pos
+                        .iter()
+                        .map(|&p| ins[0].data[p])
+                        .fold(f64::NEG_INFINITY, f64::max),
+                }
+            })
+            .collect(),
         FOp::Div => {
             let (a, b) = (ins[0], ins[1]);
             (0..n)
@@ -111,7 +121,11 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
             (0..n)
                 .map(|j| {
                     unravel_into(j, out_shape, &mut o);
-                    let iflat: usize = o[*axis..*axis + ir].iter().zip(&ist).map(|(a, b)| a * b).sum();
+                    let iflat: usize = o[*axis..*axis + ir]
+                        .iter()
+                        .zip(&ist)
+                        .map(|(a, b)| a * b)
+                        .sum();
                     #[allow(clippy::cast_possible_truncation)]
                     let v = idx.data[iflat].round() as i32;
                     let row = verinfer_ir::ops::gather::resolve(v, d.shape[*axis]);

@@ -10,18 +10,31 @@ use crate::fgraph::{FGraph, FRef};
 /// Wrong number or length of inputs.
 pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxError> {
     if inputs.len() != g.inputs.len() {
-        return Err(OnnxError::BadData(format!("the model takes {} inputs, got {}", g.inputs.len(), inputs.len())));
+        return Err(OnnxError::BadData(format!(
+            "the model takes {} inputs, got {}",
+            g.inputs.len(),
+            inputs.len()
+        )));
     }
     for (i, (spec, data)) in g.inputs.iter().zip(inputs).enumerate() {
         let n: usize = spec.shape.iter().product();
         if data.len() != n {
-            return Err(OnnxError::BadData(format!("input {i} ('{}') needs {n} values (shape {:?}), got {}", spec.name, spec.shape, data.len())));
+            return Err(OnnxError::BadData(format!(
+                "input {i} ('{}') needs {n} values (shape {:?}), got {}",
+                spec.name,
+                spec.shape,
+                data.len()
+            )));
         }
     }
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(g.nodes.len());
     for node in &g.nodes {
         let out = {
-            let ins: Vec<FTensor<'_>> = node.inputs.iter().map(|&r| tensor(g, inputs, &values, r)).collect();
+            let ins: Vec<FTensor<'_>> = node
+                .inputs
+                .iter()
+                .map(|&r| tensor(g, inputs, &values, r))
+                .collect();
             feval::eval(&node.op, &ins, &node.shape)
         };
         values.push(out);
@@ -31,13 +44,21 @@ pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxE
 
 /// A tensor of the graph given the inputs and the node values computed so far.
 #[must_use]
-pub fn tensor<'a>(g: &'a FGraph, inputs: &'a [Vec<f64>], nodes: &'a [Vec<f64>], r: FRef) -> FTensor<'a> {
+pub fn tensor<'a>(
+    g: &'a FGraph,
+    inputs: &'a [Vec<f64>],
+    nodes: &'a [Vec<f64>],
+    r: FRef,
+) -> FTensor<'a> {
     let data: &[f64] = match r {
         FRef::Input(i) => &inputs[i],
         FRef::Node(i) => &nodes[i],
         FRef::Const(i) => &g.consts[i].data,
     };
-    FTensor { shape: g.shape(r), data }
+    FTensor {
+        shape: g.shape(r),
+        data,
+    }
 }
 
 /// The graph outputs of one float run.
@@ -46,5 +67,8 @@ pub fn tensor<'a>(g: &'a FGraph, inputs: &'a [Vec<f64>], nodes: &'a [Vec<f64>], 
 /// As [`run_float`].
 pub fn run_outputs(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxError> {
     let nodes = run_float(g, inputs)?;
-    Ok(g.outputs.iter().map(|(_, r)| tensor(g, inputs, &nodes, *r).data.to_vec()).collect())
+    Ok(g.outputs
+        .iter()
+        .map(|(_, r)| tensor(g, inputs, &nodes, *r).data.to_vec())
+        .collect())
 }

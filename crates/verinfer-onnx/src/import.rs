@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tract_onnx::data_resolver::MmapDataResolver;
-use tract_onnx::pb::type_proto::Value as TypeValue;
 use tract_onnx::pb::tensor_shape_proto::dimension::Value as DimValue;
+use tract_onnx::pb::type_proto::Value as TypeValue;
 use tract_onnx::pb::{ModelProto, TensorProto};
 use tract_onnx::prelude::{DatumType, Framework};
 
@@ -33,12 +33,25 @@ pub struct ImportOptions {
 /// # Errors
 /// [`OnnxError::Malformed`] when the bytes are not an ONNX model.
 pub fn read_proto(path: &Path) -> Result<ModelProto, OnnxError> {
-    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io { path: path.display().to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     let proto = tract_onnx::onnx()
         .proto_model_for_read(&mut bytes.as_slice())
-        .map_err(|e| OnnxError::Malformed { path: path.display().to_string(), reason: format!("{e:#}") })?;
-    if proto.graph.as_ref().is_none_or(|g| g.node.is_empty() && g.output.is_empty()) {
-        return Err(OnnxError::Malformed { path: path.display().to_string(), reason: "no graph (empty or not an ONNX ModelProto)".into() });
+        .map_err(|e| OnnxError::Malformed {
+            path: path.display().to_string(),
+            reason: format!("{e:#}"),
+        })?;
+    if proto
+        .graph
+        .as_ref()
+        .is_none_or(|g| g.node.is_empty() && g.output.is_empty())
+    {
+        return Err(OnnxError::Malformed {
+            path: path.display().to_string(),
+            reason: "no graph (empty or not an ONNX ModelProto)".into(),
+        });
     }
     Ok(proto)
 }
@@ -47,12 +60,26 @@ pub fn read_proto(path: &Path) -> Result<ModelProto, OnnxError> {
 ///
 /// # Errors
 /// Unknown data types, external data that cannot be read.
-pub fn tensor_values(t: &TensorProto, dir: Option<&str>) -> Result<(Vec<usize>, Vec<f64>, bool), OnnxError> {
-    let bad = |e: String| OnnxError::Malformed { path: t.name.clone(), reason: e };
-    let tensor = tract_onnx::tensor::load_tensor(&MmapDataResolver, t, dir).map_err(|e| bad(format!("tensor '{}': {e:#}", t.name)))?;
+pub fn tensor_values(
+    t: &TensorProto,
+    dir: Option<&str>,
+) -> Result<(Vec<usize>, Vec<f64>, bool), OnnxError> {
+    let bad = |e: String| OnnxError::Malformed {
+        path: t.name.clone(),
+        reason: e,
+    };
+    let tensor = tract_onnx::tensor::load_tensor(&MmapDataResolver, t, dir)
+        .map_err(|e| bad(format!("tensor '{}': {e:#}", t.name)))?;
     let integer = tensor.datum_type().is_integer() || tensor.datum_type() == DatumType::Bool;
-    let cast = tensor.cast_to::<f64>().map_err(|e| bad(format!("tensor '{}' is not numeric: {e:#}", t.name)))?;
-    let data = cast.to_plain_array_view::<f64>().map_err(|e| bad(format!("{e:#}")))?.iter().copied().collect();
+    let cast = tensor
+        .cast_to::<f64>()
+        .map_err(|e| bad(format!("tensor '{}' is not numeric: {e:#}", t.name)))?;
+    let data = cast
+        .to_plain_array_view::<f64>()
+        .map_err(|e| bad(format!("{e:#}")))?
+        .iter()
+        .copied()
+        .collect();
     Ok((tensor.shape().to_vec(), data, integer))
 }
 
@@ -68,7 +95,9 @@ pub fn import(path: &Path, opts: &ImportOptions) -> Result<FGraph, OnnxError> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".into());
     let name = if name == "network" || name == "model" {
-        path.parent().and_then(|p| p.file_name()).map_or(name, |s| s.to_string_lossy().into_owned())
+        path.parent()
+            .and_then(|p| p.file_name())
+            .map_or(name, |s| s.to_string_lossy().into_owned())
     } else {
         name
     };
@@ -80,9 +109,21 @@ pub fn import(path: &Path, opts: &ImportOptions) -> Result<FGraph, OnnxError> {
 ///
 /// # Errors
 /// As [`import`].
-pub fn import_proto(proto: &ModelProto, name: &str, dir: Option<&str>, opts: &ImportOptions) -> Result<FGraph, OnnxError> {
-    let graph = proto.graph.as_ref().ok_or_else(|| OnnxError::Malformed { path: name.into(), reason: "no graph".into() })?;
-    let opset = proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map_or(13, |o| o.version);
+pub fn import_proto(
+    proto: &ModelProto,
+    name: &str,
+    dir: Option<&str>,
+    opts: &ImportOptions,
+) -> Result<FGraph, OnnxError> {
+    let graph = proto.graph.as_ref().ok_or_else(|| OnnxError::Malformed {
+        path: name.into(),
+        reason: "no graph".into(),
+    })?;
+    let opset = proto
+        .opset_import
+        .iter()
+        .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map_or(13, |o| o.version);
     let mut b = Builder::new(name);
     for t in &graph.initializer {
         let (shape, data, _) = tensor_values(t, dir)?;
@@ -91,7 +132,9 @@ pub fn import_proto(proto: &ModelProto, name: &str, dir: Option<&str>, opts: &Im
     }
     for unknown in opts.input_shapes.keys() {
         if !graph.input.iter().any(|vi| &vi.name == unknown) {
-            return Err(OnnxError::BadData(format!("--input-shape names '{unknown}', which is not an input of the model")));
+            return Err(OnnxError::BadData(format!(
+                "--input-shape names '{unknown}', which is not an input of the model"
+            )));
         }
     }
     for vi in &graph.input {
@@ -102,7 +145,11 @@ pub fn import_proto(proto: &ModelProto, name: &str, dir: Option<&str>, opts: &Im
         b.add_input(&vi.name, shape, integer);
     }
     for (k, node) in graph.node.iter().enumerate() {
-        let node_name = if node.name.is_empty() { format!("{}_{k}", node.op_type) } else { node.name.clone() };
+        let node_name = if node.name.is_empty() {
+            format!("{}_{k}", node.op_type)
+        } else {
+            node.name.clone()
+        };
         b.begin_node(&node_name, &node.op_type);
         let outs = lower_node(&mut b, node, opset)?;
         for (oname, r) in node.output.iter().zip(outs) {
@@ -118,38 +165,68 @@ pub fn import_proto(proto: &ModelProto, name: &str, dir: Option<&str>, opts: &Im
         g.outputs.push((vi.name.clone(), r));
     }
     if g.inputs.is_empty() {
-        return Err(OnnxError::BadData("the model has no run-time inputs (everything is constant)".into()));
+        return Err(OnnxError::BadData(
+            "the model has no run-time inputs (everything is constant)".into(),
+        ));
     }
     Ok(g)
 }
 
-fn input_shape(vi: &tract_onnx::pb::ValueInfoProto, opts: &ImportOptions) -> Result<(Vec<usize>, bool), OnnxError> {
+fn input_shape(
+    vi: &tract_onnx::pb::ValueInfoProto,
+    opts: &ImportOptions,
+) -> Result<(Vec<usize>, bool), OnnxError> {
     let tt = match vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
         Some(TypeValue::TensorType(tt)) => tt,
-        _ => return Err(OnnxError::BadData(format!("input '{}' is not a tensor", vi.name))),
+        _ => {
+            return Err(OnnxError::BadData(format!(
+                "input '{}' is not a tensor",
+                vi.name
+            )))
+        }
     };
     // FLOAT=1, UINT8=2, INT8=3, UINT16=4, INT16=5, INT32=6, INT64=7, BOOL=9, FLOAT16=10, DOUBLE=11, UINT32=12, UINT64=13, BFLOAT16=16
     let integer = match tt.elem_type {
         1 | 10 | 11 | 16 => false,
         2..=7 | 9 | 12 | 13 => true,
-        other => return Err(OnnxError::BadData(format!("input '{}' has unsupported element type {other}", vi.name))),
+        other => {
+            return Err(OnnxError::BadData(format!(
+                "input '{}' has unsupported element type {other}",
+                vi.name
+            )))
+        }
     };
-    let declared: Vec<Option<DimValue>> = tt.shape.as_ref().map(|s| s.dim.iter().map(|d| d.value.clone()).collect()).unwrap_or_default();
+    let declared: Vec<Option<DimValue>> = tt
+        .shape
+        .as_ref()
+        .map(|s| s.dim.iter().map(|d| d.value.clone()).collect())
+        .unwrap_or_default();
     if let Some(given) = opts.input_shapes.get(&vi.name) {
         if tt.shape.is_some() && given.len() != declared.len() {
-            return Err(OnnxError::BadData(format!("--input-shape for '{}' has rank {}, the model declares rank {}", vi.name, given.len(), declared.len())));
+            return Err(OnnxError::BadData(format!(
+                "--input-shape for '{}' has rank {}, the model declares rank {}",
+                vi.name,
+                given.len(),
+                declared.len()
+            )));
         }
         for (i, (g, d)) in given.iter().zip(&declared).enumerate() {
             if let Some(DimValue::DimValue(v)) = d {
                 if *v > 0 && usize::try_from(*v).ok() != Some(*g) {
-                    return Err(OnnxError::BadData(format!("--input-shape for '{}' sets dim {i} to {g}, the model fixes it to {v}", vi.name)));
+                    return Err(OnnxError::BadData(format!(
+                        "--input-shape for '{}' sets dim {i} to {g}, the model fixes it to {v}",
+                        vi.name
+                    )));
                 }
             }
         }
         return Ok((given.clone(), integer));
     }
     if tt.shape.is_none() {
-        return Err(OnnxError::SymbolicDim { input: vi.name.clone(), dim: "<unknown rank>".into() });
+        return Err(OnnxError::SymbolicDim {
+            input: vi.name.clone(),
+            dim: "<unknown rank>".into(),
+        });
     }
     let mut shape = Vec::with_capacity(declared.len());
     for d in &declared {
@@ -157,9 +234,19 @@ fn input_shape(vi: &tract_onnx::pb::ValueInfoProto, opts: &ImportOptions) -> Res
             Some(DimValue::DimValue(v)) if *v > 0 => usize::try_from(*v).unwrap_or(0),
             Some(DimValue::DimParam(p)) => match DEFAULT_SYMBOLS.iter().find(|(s, _)| s == p) {
                 Some((_, v)) => *v,
-                None => return Err(OnnxError::SymbolicDim { input: vi.name.clone(), dim: p.clone() }),
+                None => {
+                    return Err(OnnxError::SymbolicDim {
+                        input: vi.name.clone(),
+                        dim: p.clone(),
+                    })
+                }
             },
-            _ => return Err(OnnxError::SymbolicDim { input: vi.name.clone(), dim: "?".into() }),
+            _ => {
+                return Err(OnnxError::SymbolicDim {
+                    input: vi.name.clone(),
+                    dim: "?".into(),
+                })
+            }
         };
         shape.push(v);
     }

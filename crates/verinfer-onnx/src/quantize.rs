@@ -10,8 +10,9 @@ use std::collections::HashMap;
 
 use verinfer_ir::validate::validate;
 use verinfer_ir::{
-    Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec, Lookup, Move, Node, Op, Operand, OutputSpec,
-    Param, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo,
+    Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec, Lookup, Move, Node, Op,
+    Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape,
+    TensorInfo,
 };
 
 use crate::calibrate::{Range, Stats};
@@ -33,7 +34,11 @@ pub struct QuantOptions {
 
 impl Default for QuantOptions {
     fn default() -> Self {
-        Self { bits: 16, table_bits: 12, headroom_bits: 1 }
+        Self {
+            bits: 16,
+            table_bits: 12,
+            headroom_bits: 1,
+        }
     }
 }
 
@@ -97,9 +102,17 @@ fn factor(f: f64) -> (i64, u32) {
 fn requant_to(s_acc: i32, s_out: i32, bits: Bits) -> Requant {
     let d = s_acc - s_out;
     if d >= 0 {
-        Requant { mult: 1, shift: u32::try_from(d).unwrap_or(0), bits }
+        Requant {
+            mult: 1,
+            shift: u32::try_from(d).unwrap_or(0),
+            bits,
+        }
     } else {
-        Requant { mult: 1i64 << (-d).min(40), shift: 0, bits }
+        Requant {
+            mult: 1i64 << (-d).min(40),
+            shift: 0,
+            bits,
+        }
     }
 }
 
@@ -122,13 +135,22 @@ struct Q<'a> {
 /// instance an accumulator that could overflow).
 pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph, OnnxError> {
     if !(4..=24).contains(&opts.bits) {
-        return Err(OnnxError::BadData(format!("--bits {} is out of range (4..=24)", opts.bits)));
+        return Err(OnnxError::BadData(format!(
+            "--bits {} is out of range (4..=24)",
+            opts.bits
+        )));
     }
     if opts.headroom_bits > 8 {
-        return Err(OnnxError::BadData(format!("--headroom-bits {} is out of range (0..=8)", opts.headroom_bits)));
+        return Err(OnnxError::BadData(format!(
+            "--headroom-bits {} is out of range (0..=8)",
+            opts.headroom_bits
+        )));
     }
     if !(4..=20).contains(&opts.table_bits) {
-        return Err(OnnxError::BadData(format!("--table-bits {} is out of range (4..=20)", opts.table_bits)));
+        return Err(OnnxError::BadData(format!(
+            "--table-bits {} is out of range (4..=20)",
+            opts.table_bits
+        )));
     }
     let bits = Bits::new(opts.bits)?;
     let mut q = Q {
@@ -136,18 +158,39 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         stats,
         opts,
         bits,
-        g: Graph { name: fg.name.clone(), inputs: vec![], params: vec![], nodes: vec![], outputs: vec![] },
+        g: Graph {
+            name: fg.name.clone(),
+            inputs: vec![],
+            params: vec![],
+            nodes: vec![],
+            outputs: vec![],
+        },
         vals: HashMap::new(),
         consts: HashMap::new(),
     };
     for (i, inp) in fg.inputs.iter().enumerate() {
         let info = if inp.integer {
-            TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(0)?, bits: Bits::new(32)? }
+            TensorInfo {
+                shape: Shape(inp.shape.clone()),
+                scale: Scale::new(0)?,
+                bits: Bits::new(32)?,
+            }
         } else {
-            let s = best_scale(stats.inputs[i].max_abs() * 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0)), opts.bits);
-            TensorInfo { shape: Shape(inp.shape.clone()), scale: Scale::new(s)?, bits }
+            let s = best_scale(
+                stats.inputs[i].max_abs()
+                    * 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0)),
+                opts.bits,
+            );
+            TensorInfo {
+                shape: Shape(inp.shape.clone()),
+                scale: Scale::new(s)?,
+                bits,
+            }
         };
-        q.g.inputs.push(InputSpec { name: inp.name.clone(), info: info.clone() });
+        q.g.inputs.push(InputSpec {
+            name: inp.name.clone(),
+            info: info.clone(),
+        });
         let v = verinfer_ir::ValueId(u32::try_from(i).unwrap_or(u32::MAX));
         q.vals.insert(FRef::Input(i), (Operand::Value(v), info));
     }
@@ -163,7 +206,10 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
             Some((Operand::Value(v), _)) if matches!(r, FRef::Node(_)) => *v,
             _ => q.identity_output(name, *r)?,
         };
-        q.g.outputs.push(OutputSpec { name: name.clone(), value });
+        q.g.outputs.push(OutputSpec {
+            name: name.clone(),
+            value,
+        });
     }
     validate(&q.g)?;
     Ok(q.g)
@@ -171,7 +217,17 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
 
 fn live_nodes(fg: &FGraph) -> Vec<bool> {
     let mut live = vec![false; fg.nodes.len()];
-    let mut stack: Vec<usize> = fg.outputs.iter().filter_map(|(_, r)| if let FRef::Node(i) = r { Some(*i) } else { None }).collect();
+    let mut stack: Vec<usize> = fg
+        .outputs
+        .iter()
+        .filter_map(|(_, r)| {
+            if let FRef::Node(i) = r {
+                Some(*i)
+            } else {
+                None
+            }
+        })
+        .collect();
     while let Some(i) = stack.pop() {
         if live[i] {
             continue;
@@ -192,17 +248,35 @@ impl Q<'_> {
     }
 
     fn stat_scale(&self, r: FRef) -> i32 {
-        best_scale(self.range(r).max_abs() * 2f64.powi(i32::try_from(self.opts.headroom_bits).unwrap_or(0)), self.opts.bits)
+        best_scale(
+            self.range(r).max_abs()
+                * 2f64.powi(i32::try_from(self.opts.headroom_bits).unwrap_or(0)),
+            self.opts.bits,
+        )
     }
 
     fn err(&self, node: usize, what: impl Into<String>) -> OnnxError {
-        OnnxError::BadNode { node: self.fg.nodes[node].name.clone(), op_type: self.fg.nodes[node].origin.clone(), what: what.into() }
+        OnnxError::BadNode {
+            node: self.fg.nodes[node].name.clone(),
+            op_type: self.fg.nodes[node].origin.clone(),
+            what: what.into(),
+        }
     }
 
     /// A constant as a parameter at `scale` (or its best scale under `bits` when `None`).
-    fn param(&mut self, c: usize, scale: Option<i32>, bits: u32, kind: ParamKind) -> Result<(Operand, TensorInfo), OnnxError> {
+    fn param(
+        &mut self,
+        c: usize,
+        scale: Option<i32>,
+        bits: u32,
+        kind: ParamKind,
+    ) -> Result<(Operand, TensorInfo), OnnxError> {
         let fc = &self.fg.consts[c];
-        let max_abs = fc.data.iter().filter(|v| v.is_finite()).fold(0.0f64, |a, v| a.max(v.abs()));
+        let max_abs = fc
+            .data
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |a, v| a.max(v.abs()));
         let s = match scale {
             Some(s) => s.min(best_scale(max_abs, 32)),
             None => best_scale(max_abs, bits),
@@ -211,51 +285,117 @@ impl Q<'_> {
         let need = (max_abs * 2f64.powi(s)).round();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let pbits = Bits::for_max_abs(need as u64 + 1)?.max(Bits::new(2)?);
-        let info = TensorInfo { shape: Shape(fc.shape.clone()), scale: Scale::new(s)?, bits: pbits };
+        let info = TensorInfo {
+            shape: Shape(fc.shape.clone()),
+            scale: Scale::new(s)?,
+            bits: pbits,
+        };
         if let Some(p) = self.consts.get(&key) {
             return Ok((Operand::Param(*p), info));
         }
-        let data = fc.data.iter().map(|&v| quantize_value(v, s, pbits)).collect();
+        let data = fc
+            .data
+            .iter()
+            .map(|&v| quantize_value(v, s, pbits))
+            .collect();
         let id = self.push_param(fc.name.clone(), kind, info.clone(), data);
         self.consts.insert(key, id);
         Ok((Operand::Param(id), info))
     }
 
-    fn push_param(&mut self, name: String, kind: ParamKind, info: TensorInfo, data: Vec<i32>) -> ParamId {
-        self.g.params.push(Param { name, kind, info, data });
+    fn push_param(
+        &mut self,
+        name: String,
+        kind: ParamKind,
+        info: TensorInfo,
+        data: Vec<i32>,
+    ) -> ParamId {
+        self.g.params.push(Param {
+            name,
+            kind,
+            info,
+            data,
+        });
         ParamId(u32::try_from(self.g.params.len() - 1).unwrap_or(u32::MAX))
     }
 
     /// Operand for a float ref; constants at the requested scale (None = best for B bits).
-    fn operand(&mut self, r: FRef, const_scale: Option<i32>) -> Result<(Operand, TensorInfo), OnnxError> {
+    fn operand(
+        &mut self,
+        r: FRef,
+        const_scale: Option<i32>,
+    ) -> Result<(Operand, TensorInfo), OnnxError> {
         match r {
             FRef::Const(c) => self.param(c, const_scale, self.opts.bits, ParamKind::Weight),
-            other => self.vals.get(&other).cloned().ok_or_else(|| OnnxError::BadData(format!("internal: {other:?} used before defined"))),
+            other => self.vals.get(&other).cloned().ok_or_else(|| {
+                OnnxError::BadData(format!("internal: {other:?} used before defined"))
+            }),
         }
     }
 
-    fn push_node(&mut self, name: String, origin: String, op: Op, inputs: Vec<Operand>, out: TensorInfo) -> (Operand, TensorInfo) {
-        self.g.nodes.push(Node { name, origin, op, inputs, out: out.clone() });
+    fn push_node(
+        &mut self,
+        name: String,
+        origin: String,
+        op: Op,
+        inputs: Vec<Operand>,
+        out: TensorInfo,
+    ) -> (Operand, TensorInfo) {
+        self.g.nodes.push(Node {
+            name,
+            origin,
+            op,
+            inputs,
+            out: out.clone(),
+        });
         let v = self.g.node_value(self.g.nodes.len() - 1);
         (Operand::Value(v), out)
     }
 
     /// Rescale a value to `scale` (and `bits`), unless it already is there.
-    fn rescale(&mut self, name: &str, origin: &str, x: (Operand, TensorInfo), scale: i32, bits: Bits) -> Result<(Operand, TensorInfo), OnnxError> {
+    fn rescale(
+        &mut self,
+        name: &str,
+        origin: &str,
+        x: (Operand, TensorInfo),
+        scale: i32,
+        bits: Bits,
+    ) -> Result<(Operand, TensorInfo), OnnxError> {
         if x.1.scale.exponent() == scale && x.1.bits <= bits {
             return Ok(x);
         }
         let rq = requant_to(x.1.scale.exponent(), scale, bits);
-        let out = TensorInfo { shape: x.1.shape.clone(), scale: Scale::new(scale)?, bits };
-        Ok(self.push_node(format!("{name}/rescale"), origin.to_string(), Op::Rescale(rq), vec![x.0], out))
+        let out = TensorInfo {
+            shape: x.1.shape.clone(),
+            scale: Scale::new(scale)?,
+            bits,
+        };
+        Ok(self.push_node(
+            format!("{name}/rescale"),
+            origin.to_string(),
+            Op::Rescale(rq),
+            vec![x.0],
+            out,
+        ))
     }
 
     fn identity_output(&mut self, name: &str, r: FRef) -> Result<verinfer_ir::ValueId, OnnxError> {
         let (op, info) = self.operand(r, None)?;
         let n = info.shape.numel();
         let map: Vec<i32> = (0..n).map(|i| i32::try_from(i).unwrap_or(-1)).collect();
-        let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(&map)?, map);
-        let (o, _) = self.push_node(format!("{name}/identity"), "Identity".into(), Op::Move(Move { map: mid, fill: 0 }), vec![op], info);
+        let mid = self.push_param(
+            format!("{name}/map"),
+            ParamKind::IndexMap,
+            index_info(&map)?,
+            map,
+        );
+        let (o, _) = self.push_node(
+            format!("{name}/identity"),
+            "Identity".into(),
+            Op::Move(Move { map: mid, fill: 0 }),
+            vec![op],
+            info,
+        );
         match o {
             Operand::Value(v) => Ok(v),
             Operand::Param(_) => Err(OnnxError::BadData("internal: identity output".into())),
@@ -278,12 +418,18 @@ impl Q<'_> {
                 let mut inputs = vec![x.0, w.0];
                 let mut bias_shift = 0;
                 if let Some(&br) = ins.get(2) {
-                    let FRef::Const(c) = br else { return Err(self.err(i, "bias must be constant")) };
+                    let FRef::Const(c) = br else {
+                        return Err(self.err(i, "bias must be constant"));
+                    };
                     let (b, binfo) = self.param(c, Some(s_acc), 31, ParamKind::Bias)?;
                     bias_shift = u32::try_from(s_acc - binfo.scale.exponent()).unwrap_or(0);
                     inputs.push(b);
                 }
-                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(s_stat)?,
+                    bits,
+                };
                 let op = Op::Contract(Contract {
                     out_iter: spec.out_iter,
                     red: spec.red,
@@ -298,19 +444,50 @@ impl Q<'_> {
             FOp::Scale(f) => {
                 let x = self.operand(ins[0], None)?;
                 let (m, k) = factor(f * 2f64.powi(s_stat - x.1.scale.exponent()));
-                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
-                self.push_node(name, origin, Op::Rescale(Requant { mult: m, shift: k, bits }), vec![x.0], out)
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(s_stat)?,
+                    bits,
+                };
+                self.push_node(
+                    name,
+                    origin,
+                    Op::Rescale(Requant {
+                        mult: m,
+                        shift: k,
+                        bits,
+                    }),
+                    vec![x.0],
+                    out,
+                )
             }
-            FOp::Binary { kind, a_factor, b_factor } => self.binary(i, kind, a_factor, b_factor, s_stat)?,
+            FOp::Binary {
+                kind,
+                a_factor,
+                b_factor,
+            } => self.binary(i, kind, a_factor, b_factor, s_stat)?,
             FOp::Lookup(func) => self.lookup(i, func)?,
-            FOp::Reduce { kind, axes, keep_dims } => {
+            FOp::Reduce {
+                kind,
+                axes,
+                keep_dims,
+            } => {
                 let x = self.operand(ins[0], None)?;
                 let s_out = match kind {
                     ReduceKind::Sum => s_stat,
                     ReduceKind::Max => s_stat.min(x.1.scale.exponent()),
                 };
-                let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
-                let op = Op::Reduce(Reduce { kind, axes, keep_dims, requant: requant_to(x.1.scale.exponent(), s_out, bits) });
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(s_out)?,
+                    bits,
+                };
+                let op = Op::Reduce(Reduce {
+                    kind,
+                    axes,
+                    keep_dims,
+                    requant: requant_to(x.1.scale.exponent(), s_out, bits),
+                });
                 self.push_node(name, origin, op, vec![x.0], out)
             }
             FOp::Div => {
@@ -320,19 +497,35 @@ impl Q<'_> {
                 let headroom = 61 - i32::try_from(a.1.bits.get()).unwrap_or(32);
                 let shift = want.clamp(0, headroom);
                 let q_scale = a.1.scale.exponent() + shift - b.1.scale.exponent();
-                let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
-                let op = Op::Div(Div { shift: u32::try_from(shift).unwrap_or(0), requant: requant_to(q_scale, s_stat, bits) });
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(s_stat)?,
+                    bits,
+                };
+                let op = Op::Div(Div {
+                    shift: u32::try_from(shift).unwrap_or(0),
+                    requant: requant_to(q_scale, s_stat, bits),
+                });
                 self.push_node(name, origin, op, vec![a.0, b.0], out)
             }
             FOp::Move { map, fill } => {
-                let vals: Vec<(Operand, TensorInfo)> = ins.iter().filter(|r| !matches!(r, FRef::Const(_))).map(|&r| self.operand(r, None)).collect::<Result<_, _>>()?;
-                let s_out = vals.iter().map(|v| v.1.scale.exponent()).min().unwrap_or(s_stat);
+                let vals: Vec<(Operand, TensorInfo)> = ins
+                    .iter()
+                    .filter(|r| !matches!(r, FRef::Const(_)))
+                    .map(|&r| self.operand(r, None))
+                    .collect::<Result<_, _>>()?;
+                let s_out = vals
+                    .iter()
+                    .map(|v| v.1.scale.exponent())
+                    .min()
+                    .unwrap_or(s_stat);
                 let out_bits = vals.iter().map(|v| v.1.bits).max().unwrap_or(bits);
                 let mut inputs = Vec::with_capacity(ins.len());
                 for &r in &ins {
                     let v = match r {
                         FRef::Const(c) => {
-                            let p = self.param(c, Some(s_out), out_bits.get(), ParamKind::Weight)?;
+                            let p =
+                                self.param(c, Some(s_out), out_bits.get(), ParamKind::Weight)?;
                             if p.1.scale.exponent() != s_out || p.1.bits > out_bits {
                                 return Err(self.err(i, "a constant operand of a data movement does not fit the moved tensor's scale"));
                             }
@@ -352,35 +545,92 @@ impl Q<'_> {
                 } else {
                     quantize_value(fill, s_out, out_bits)
                 };
-                let map: Vec<i32> = map.iter().map(|&m| i32::try_from(m)).collect::<Result<_, _>>().map_err(|_| self.err(i, "index map exceeds 2^31 elements"))?;
-                let mid = self.push_param(format!("{name}/map"), ParamKind::IndexMap, index_info(&map)?, map);
-                let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits: out_bits };
-                self.push_node(name, origin, Op::Move(Move { map: mid, fill: fill_q }), inputs, out)
+                let map: Vec<i32> = map
+                    .iter()
+                    .map(|&m| i32::try_from(m))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| self.err(i, "index map exceeds 2^31 elements"))?;
+                let mid = self.push_param(
+                    format!("{name}/map"),
+                    ParamKind::IndexMap,
+                    index_info(&map)?,
+                    map,
+                );
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(s_out)?,
+                    bits: out_bits,
+                };
+                self.push_node(
+                    name,
+                    origin,
+                    Op::Move(Move {
+                        map: mid,
+                        fill: fill_q,
+                    }),
+                    inputs,
+                    out,
+                )
             }
             FOp::Gather { axis } => {
                 let d = self.operand(ins[0], None)?;
                 let idx = self.operand(ins[1], Some(0))?;
-                let idx = if idx.1.scale.exponent() == 0 { idx } else { self.rescale(&name, &origin, idx, 0, Bits::new(32)?)? };
-                let out = TensorInfo { shape, scale: d.1.scale, bits: d.1.bits };
-                self.push_node(name, origin, Op::Gather(Gather { axis }), vec![d.0, idx.0], out)
+                let idx = if idx.1.scale.exponent() == 0 {
+                    idx
+                } else {
+                    self.rescale(&name, &origin, idx, 0, Bits::new(32)?)?
+                };
+                let out = TensorInfo {
+                    shape,
+                    scale: d.1.scale,
+                    bits: d.1.bits,
+                };
+                self.push_node(
+                    name,
+                    origin,
+                    Op::Gather(Gather { axis }),
+                    vec![d.0, idx.0],
+                    out,
+                )
             }
         };
         self.vals.insert(FRef::Node(i), result);
         Ok(())
     }
 
-    fn binary(&mut self, i: usize, kind: BinaryKind, af: f64, bf: f64, s_stat: i32) -> Result<(Operand, TensorInfo), OnnxError> {
+    fn binary(
+        &mut self,
+        i: usize,
+        kind: BinaryKind,
+        af: f64,
+        bf: f64,
+        s_stat: i32,
+    ) -> Result<(Operand, TensorInfo), OnnxError> {
         let fnode = &self.fg.nodes[i];
-        let (name, origin, shape) = (fnode.name.clone(), fnode.origin.clone(), Shape(fnode.shape.clone()));
+        let (name, origin, shape) = (
+            fnode.name.clone(),
+            fnode.origin.clone(),
+            Shape(fnode.shape.clone()),
+        );
         let (ra, rb) = (fnode.inputs[0], fnode.inputs[1]);
         let bits = self.bits;
         if kind == BinaryKind::Mul {
             let a = self.operand(ra, None)?;
             let b = self.operand(rb, None)?;
             let (m, k) = factor(af * bf);
-            let s_exact = a.1.scale.exponent() + b.1.scale.exponent() + i32::try_from(k).unwrap_or(0);
-            let out = TensorInfo { shape, scale: Scale::new(s_stat)?, bits };
-            let op = Op::Binary(Binary { kind, a_mult: m, b_mult: 1, requant: requant_to(s_exact, s_stat, bits) });
+            let s_exact =
+                a.1.scale.exponent() + b.1.scale.exponent() + i32::try_from(k).unwrap_or(0);
+            let out = TensorInfo {
+                shape,
+                scale: Scale::new(s_stat)?,
+                bits,
+            };
+            let op = Op::Binary(Binary {
+                kind,
+                a_mult: m,
+                b_mult: 1,
+                requant: requant_to(s_exact, s_stat, bits),
+            });
             return Ok(self.push_node(name, origin, op, vec![a.0, b.0], out));
         }
         // Add/Sub/Max/Min: a constant side takes the other side's scale.
@@ -400,7 +650,10 @@ impl Q<'_> {
         let sc = sa.max(sb);
         let am = af * 2f64.powi(sc - sa);
         let bm = bf * 2f64.powi(sc - sb);
-        let integral = am.fract() == 0.0 && bm.fract() == 0.0 && am.abs() < 2f64.powi(31) && bm.abs() < 2f64.powi(31);
+        let integral = am.fract() == 0.0
+            && bm.fract() == 0.0
+            && am.abs() < 2f64.powi(31)
+            && bm.abs() < 2f64.powi(31);
         let extra = if integral {
             0
         } else {
@@ -409,23 +662,43 @@ impl Q<'_> {
             (MULT_BITS - 1 - e).clamp(0, 40)
         };
         #[allow(clippy::cast_possible_truncation)]
-        let (am_q, bm_q) = ((am * 2f64.powi(extra)).round() as i64, (bm * 2f64.powi(extra)).round() as i64);
+        let (am_q, bm_q) = (
+            (am * 2f64.powi(extra)).round() as i64,
+            (bm * 2f64.powi(extra)).round() as i64,
+        );
         let s_out = match kind {
             BinaryKind::Max | BinaryKind::Min => s_stat.min(sc),
             _ => s_stat,
         };
-        let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
-        let op = Op::Binary(Binary { kind, a_mult: am_q, b_mult: bm_q, requant: requant_to(sc + extra, s_out, bits) });
+        let out = TensorInfo {
+            shape,
+            scale: Scale::new(s_out)?,
+            bits,
+        };
+        let op = Op::Binary(Binary {
+            kind,
+            a_mult: am_q,
+            b_mult: bm_q,
+            requant: requant_to(sc + extra, s_out, bits),
+        });
         Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
     }
 
     fn lookup(&mut self, i: usize, func: Func) -> Result<(Operand, TensorInfo), OnnxError> {
         let fnode = &self.fg.nodes[i];
-        let (name, origin, shape) = (fnode.name.clone(), fnode.origin.clone(), Shape(fnode.shape.clone()));
+        let (name, origin, shape) = (
+            fnode.name.clone(),
+            fnode.origin.clone(),
+            Shape(fnode.shape.clone()),
+        );
         let xr = fnode.inputs[0];
         let x = self.operand(xr, None)?;
         let r = self.range(xr);
-        let (mut lo, mut hi) = if r.is_empty() { (-1.0, 1.0) } else { (r.min, r.max) };
+        let (mut lo, mut hi) = if r.is_empty() {
+            (-1.0, 1.0)
+        } else {
+            (r.min, r.max)
+        };
         let w = (hi - lo).max(1e-6);
         lo -= 0.05 * w;
         hi += 0.05 * w;
@@ -440,7 +713,9 @@ impl Q<'_> {
         let dom_bits = Bits::for_max_abs(lo_q.unsigned_abs().max(hi_q.unsigned_abs()))?;
         let xt = self.rescale(&name, &origin, x, s_t, dom_bits)?;
         #[allow(clippy::cast_precision_loss)]
-        let ys: Vec<f64> = (0..n).map(|k| func.eval((lo_q + k as i64) as f64 / scale_t)).collect();
+        let ys: Vec<f64> = (0..n)
+            .map(|k| func.eval((lo_q + k as i64) as f64 / scale_t))
+            .collect();
         // The output scale covers the function over the (widened) calibrated input range;
         // table entries beyond it saturate, so a pole just outside the range (rsqrt, 1/x,
         // log near 0) cannot collapse the scale.
@@ -458,11 +733,33 @@ impl Q<'_> {
         let s_out = best_scale(ymax, self.opts.bits);
         let bits = self.bits;
         let table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
-        let tinfo = TensorInfo { shape: Shape(vec![n]), scale: Scale::new(s_out)?, bits };
-        let tid = self.push_param(format!("{name}/table:{}", func.name()), ParamKind::Table, tinfo, table);
+        let tinfo = TensorInfo {
+            shape: Shape(vec![n]),
+            scale: Scale::new(s_out)?,
+            bits,
+        };
+        let tid = self.push_param(
+            format!("{name}/table:{}", func.name()),
+            ParamKind::Table,
+            tinfo,
+            table,
+        );
         let lo32 = i32::try_from(lo_q).map_err(|_| self.err(i, "table domain out of i32 range"))?;
-        let out = TensorInfo { shape, scale: Scale::new(s_out)?, bits };
-        Ok(self.push_node(name, origin, Op::Lookup(Lookup { table: tid, lo: lo32 }), vec![xt.0], out))
+        let out = TensorInfo {
+            shape,
+            scale: Scale::new(s_out)?,
+            bits,
+        };
+        Ok(self.push_node(
+            name,
+            origin,
+            Op::Lookup(Lookup {
+                table: tid,
+                lo: lo32,
+            }),
+            vec![xt.0],
+            out,
+        ))
     }
 }
 
@@ -470,7 +767,11 @@ impl Q<'_> {
 /// concatenated inputs, which may be longer than the map itself).
 fn index_info(map: &[i32]) -> Result<TensorInfo, OnnxError> {
     let max = map.iter().map(|v| v.unsigned_abs()).max().unwrap_or(1);
-    Ok(TensorInfo { shape: Shape(vec![map.len()]), scale: Scale::new(0)?, bits: Bits::for_max_abs(u64::from(max))? })
+    Ok(TensorInfo {
+        shape: Shape(vec![map.len()]),
+        scale: Scale::new(0)?,
+        bits: Bits::for_max_abs(u64::from(max))?,
+    })
 }
 
 #[cfg(test)]

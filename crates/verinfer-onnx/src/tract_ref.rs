@@ -16,7 +16,9 @@ pub struct TractModel {
 
 impl std::fmt::Debug for TractModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TractModel").field("inputs", &self.inputs).finish()
+        f.debug_struct("TractModel")
+            .field("inputs", &self.inputs)
+            .finish()
     }
 }
 
@@ -26,7 +28,11 @@ impl TractModel {
     /// # Errors
     /// Whatever tract cannot load or optimize.
     pub fn load(path: &Path, fg: &FGraph) -> Result<Self, OnnxError> {
-        let inputs: Vec<(Vec<usize>, bool)> = fg.inputs.iter().map(|i| (i.shape.clone(), i.integer)).collect();
+        let inputs: Vec<(Vec<usize>, bool)> = fg
+            .inputs
+            .iter()
+            .map(|i| (i.shape.clone(), i.integer))
+            .collect();
         Self::load_with_inputs(path, &inputs)
     }
 
@@ -38,11 +44,24 @@ impl TractModel {
         let e = |x: TractError| OnnxError::Tract(format!("{x:#}"));
         let mut model = tract_onnx::onnx().model_for_path(path).map_err(e)?;
         for (i, (shape, integer)) in inputs.iter().enumerate() {
-            let dt = if *integer { i64::datum_type() } else { f32::datum_type() };
-            model = model.with_input_fact(i, InferenceFact::dt_shape(dt, shape.clone())).map_err(e)?;
+            let dt = if *integer {
+                i64::datum_type()
+            } else {
+                f32::datum_type()
+            };
+            model = model
+                .with_input_fact(i, InferenceFact::dt_shape(dt, shape.clone()))
+                .map_err(e)?;
         }
-        let plan = model.into_optimized().map_err(e)?.into_runnable().map_err(e)?;
-        Ok(Self { plan, inputs: inputs.to_vec() })
+        let plan = model
+            .into_optimized()
+            .map_err(e)?
+            .into_runnable()
+            .map_err(e)?;
+        Ok(Self {
+            plan,
+            inputs: inputs.to_vec(),
+        })
     }
 
     /// Run one sample; outputs flattened to `f64`.
@@ -68,7 +87,12 @@ impl TractModel {
         outs.iter()
             .map(|o| {
                 let c = o.cast_to::<f64>().map_err(e)?;
-                let v = c.to_plain_array_view::<f64>().map_err(e)?.iter().copied().collect();
+                let v = c
+                    .to_plain_array_view::<f64>()
+                    .map_err(e)?
+                    .iter()
+                    .copied()
+                    .collect();
                 Ok(v)
             })
             .collect()

@@ -1,5 +1,6 @@
 //! Helpers shared by the CLI integration tests.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,7 +17,10 @@ pub fn testdata(p: &str) -> PathBuf {
 
 /// Run the `verinfer` binary.
 pub fn verinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verinfer")).args(args).output().expect("spawn verinfer")
+    Command::new(env!("CARGO_BIN_EXE_verinfer"))
+        .args(args)
+        .output()
+        .expect("spawn verinfer")
 }
 
 /// A fresh temp dir for one test.

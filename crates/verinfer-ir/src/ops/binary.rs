@@ -43,7 +43,13 @@ pub fn exact(kind: BinaryKind, a: i64, am: i64, b: i64, bm: i64) -> Option<i64> 
 
 /// `out[j] = requant(f(a[..]·a_mult, b[..]·b_mult))`.
 #[must_use]
-pub fn element(op: &Binary, a: &TensorRef<'_>, b: &TensorRef<'_>, out: &[usize], j: usize) -> Option<i32> {
+pub fn element(
+    op: &Binary,
+    a: &TensorRef<'_>,
+    b: &TensorRef<'_>,
+    out: &[usize],
+    j: usize,
+) -> Option<i32> {
     let av = i64::from(a.data[broadcast_index(a.shape, out, j)]);
     let bv = i64::from(b.data[broadcast_index(b.shape, out, j)]);
     exact(op.kind, av, op.a_mult, bv, op.b_mult).map(|v| op.requant.apply(v))

@@ -31,22 +31,41 @@ pub fn output_shape(c: &Contract, ins: &[&[usize]]) -> Result<Vec<usize>, String
     Ok(vec![numel(&c.out_iter)])
 }
 
-fn check_map(what: &str, m: &crate::affine::AffineMap, shape: &[usize], c: &Contract) -> Result<(), String> {
+fn check_map(
+    what: &str,
+    m: &crate::affine::AffineMap,
+    shape: &[usize],
+    c: &Contract,
+) -> Result<(), String> {
     if m.rows.len() != shape.len() {
-        return Err(format!("{what} map has {} rows for a rank-{} operand", m.rows.len(), shape.len()));
+        return Err(format!(
+            "{what} map has {} rows for a rank-{} operand",
+            m.rows.len(),
+            shape.len()
+        ));
     }
     for row in &m.rows {
         if row.out.len() != c.out_iter.len() || row.red.len() != c.red.len() {
-            return Err(format!("{what} map row has the wrong number of coefficients"));
+            return Err(format!(
+                "{what} map row has the wrong number of coefficients"
+            ));
         }
-        let big = row.out.iter().chain(&row.red).chain(std::iter::once(&row.offset)).any(|v| v.unsigned_abs() > 1 << 31);
+        let big = row
+            .out
+            .iter()
+            .chain(&row.red)
+            .chain(std::iter::once(&row.offset))
+            .any(|v| v.unsigned_abs() > 1 << 31);
         if big {
             return Err(format!("{what} map coefficient exceeds 2^31"));
         }
     }
     // Every partial sum of an index stays within the range's extremes, so bounding them by
     // 2^62 proves `AffineMap::locate` never overflows.
-    if m.ranges(&c.out_iter, &c.red).iter().any(|&(lo, hi)| lo.unsigned_abs() >= 1 << 62 || hi.unsigned_abs() >= 1 << 62) {
+    if m.ranges(&c.out_iter, &c.red)
+        .iter()
+        .any(|&(lo, hi)| lo.unsigned_abs() >= 1 << 62 || hi.unsigned_abs() >= 1 << 62)
+    {
         return Err(format!("{what} map indices can exceed 2^62"));
     }
     Ok(())
@@ -63,8 +82,13 @@ pub fn steps(c: &Contract) -> usize {
 pub fn initial(c: &Contract, bias: Option<&TensorRef<'_>>, o: &[usize]) -> Option<i64> {
     match (&c.bias_map, bias) {
         (Some(bm), Some(b)) => {
-            let i = bm.locate(o, &[], b.shape).or_else(|| bm.locate(o, &vec![0; c.red.len()], b.shape))?;
-            i64::from(b.data[i]).checked_mul(1i64.checked_shl(c.bias_shift).filter(|_| c.bias_shift < 62)?)
+            let i = bm
+                .locate(o, &[], b.shape)
+                .or_else(|| bm.locate(o, &vec![0; c.red.len()], b.shape))?;
+            i64::from(b.data[i]).checked_mul(
+                1i64.checked_shl(c.bias_shift)
+                    .filter(|_| c.bias_shift < 62)?,
+            )
         }
         _ => Some(0),
     }
@@ -81,7 +105,10 @@ pub fn accumulate(c: &Contract, ins: &[TensorRef<'_>], j: usize, upto: usize) ->
     let mut r = vec![0usize; c.red.len()];
     for step in 0..upto.min(steps(c)) {
         unravel_into(step, &c.red, &mut r);
-        if let (Some(xi), Some(wi)) = (c.x_map.locate(&o, &r, x.shape), c.w_map.locate(&o, &r, w.shape)) {
+        if let (Some(xi), Some(wi)) = (
+            c.x_map.locate(&o, &r, x.shape),
+            c.w_map.locate(&o, &r, w.shape),
+        ) {
             acc = acc.checked_add(i64::from(x.data[xi]).checked_mul(i64::from(w.data[wi]))?)?;
         }
     }

@@ -14,7 +14,11 @@ pub fn round_div(n: i64, d: i64) -> i64 {
     let (n, d) = (i128::from(n), i128::from(d));
     let q = n / d;
     let r = n % d;
-    let q = if 2 * r.abs() >= d.abs() { q + (n.signum() * d.signum()) } else { q };
+    let q = if 2 * r.abs() >= d.abs() {
+        q + (n.signum() * d.signum())
+    } else {
+        q
+    };
     // |q| <= |n| fits i64 except for i64::MIN / -1, which saturates.
     #[allow(clippy::cast_possible_truncation)]
     let q = q.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
@@ -33,7 +37,13 @@ pub fn exact(shift: u32, a: i64, b: i64) -> Option<i64> {
 
 /// `out[j] = requant(round_div(a · 2^shift, b))`.
 #[must_use]
-pub fn element(op: &Div, a: &TensorRef<'_>, b: &TensorRef<'_>, out: &[usize], j: usize) -> Option<i32> {
+pub fn element(
+    op: &Div,
+    a: &TensorRef<'_>,
+    b: &TensorRef<'_>,
+    out: &[usize],
+    j: usize,
+) -> Option<i32> {
     let av = i64::from(a.data[broadcast_index(a.shape, out, j)]);
     let bv = i64::from(b.data[broadcast_index(b.shape, out, j)]);
     exact(op.shift, av, bv).map(|v| op.requant.apply(v))

@@ -28,14 +28,20 @@ pub struct TensorRef<'a> {
 ///
 /// # Errors
 /// A message naming the inconsistency; the validator wraps it with the node's identity.
-pub fn output_shape(op: &Op, ins: &[&[usize]], attr_param_len: Option<usize>) -> Result<Vec<usize>, String> {
+pub fn output_shape(
+    op: &Op,
+    ins: &[&[usize]],
+    attr_param_len: Option<usize>,
+) -> Result<Vec<usize>, String> {
     match op {
         Op::Contract(c) => contract::output_shape(c, ins),
         Op::Rescale(_) => one(ins).map(<[usize]>::to_vec),
         Op::Binary(_) | Op::Div(_) => binary::output_shape(ins),
         Op::Lookup(_) => one(ins).map(<[usize]>::to_vec),
         Op::Reduce(r) => reduce::output_shape(r, ins),
-        Op::Move(_) => Err(format!("Move output shape is declared, not inferred ({attr_param_len:?})")),
+        Op::Move(_) => Err(format!(
+            "Move output shape is declared, not inferred ({attr_param_len:?})"
+        )),
         Op::Gather(g) => gather::output_shape(g, ins),
     }
 }
@@ -52,7 +58,13 @@ fn one<'a>(ins: &[&'a [usize]]) -> Result<&'a [usize], String> {
 /// `attr` is the parameter named by the op's attributes (lookup table or move map), if any.
 /// Returns `None` only on an `i64` overflow, which the validator rules out for valid graphs.
 #[must_use]
-pub fn element(op: &Op, ins: &[TensorRef<'_>], attr: Option<TensorRef<'_>>, out_shape: &[usize], j: usize) -> Option<i32> {
+pub fn element(
+    op: &Op,
+    ins: &[TensorRef<'_>],
+    attr: Option<TensorRef<'_>>,
+    out_shape: &[usize],
+    j: usize,
+) -> Option<i32> {
     match op {
         Op::Contract(c) => contract::element(c, ins, j),
         Op::Rescale(r) => Some(rescale::element(r, ins.first()?, j)),

@@ -9,7 +9,9 @@ use crate::shape::{numel, strides, unravel_into};
 /// # Errors
 /// When axes are unsorted, repeated or out of range, or the arity is not 1.
 pub fn output_shape(r: &Reduce, ins: &[&[usize]]) -> Result<Vec<usize>, String> {
-    let [x] = ins else { return Err(format!("expects 1 input, got {}", ins.len())) };
+    let [x] = ins else {
+        return Err(format!("expects 1 input, got {}", ins.len()));
+    };
     if r.axes.windows(2).any(|w| w[0] >= w[1]) || r.axes.iter().any(|&a| a >= x.len()) {
         return Err(format!("axes {:?} invalid for rank {}", r.axes, x.len()));
     }
@@ -48,7 +50,11 @@ pub fn positions_for_axes(axes: &[usize], x_shape: &[usize], j: usize) -> Vec<us
     (0..numel(&red_dims))
         .map(|k| {
             unravel_into(k, &red_dims, &mut ri);
-            base + axes.iter().zip(&ri).map(|(&a, &i)| i * st[a]).sum::<usize>()
+            base + axes
+                .iter()
+                .zip(&ri)
+                .map(|(&a, &i)| i * st[a])
+                .sum::<usize>()
         })
         .collect()
 }

@@ -13,7 +13,11 @@ use crate::fgraph::{ContractSpec, FRef};
 pub const OPS: &[&str] = &["Gemm", "MatMul"];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    _opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
     match node.op_type.as_str() {
         "Gemm" => Some(gemm(b, node).map(|r| vec![r])),
         "MatMul" => Some(matmul_node(b, node).map(|r| vec![r])),
@@ -32,7 +36,11 @@ pub fn row(n_out: usize, n_red: usize, o: Option<usize>, r: Option<usize>) -> Af
     if let Some(r) = r {
         red[r] = 1;
     }
-    AffineRow { out, red, offset: 0 }
+    AffineRow {
+        out,
+        red,
+        offset: 0,
+    }
 }
 
 /// Map reading a tensor of shape `shape` broadcast against the output `out` (right-aligned),
@@ -63,7 +71,9 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let (m, k) = if ta { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
     let (k2, n) = if tb { (sw[1], sw[0]) } else { (sw[0], sw[1]) };
     if k != k2 {
-        return Err(b.err(format!("inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})")));
+        return Err(b.err(format!(
+            "inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})"
+        )));
     }
     // alpha folds into B when B is constant, else into A when A is, else a Scale node.
     let (a, w) = if alpha == 1.0 {
@@ -74,10 +84,18 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         (b.scale(a, alpha), w)
     };
     let x_map = AffineMap {
-        rows: if ta { vec![row(2, 1, None, Some(0)), row(2, 1, Some(0), None)] } else { vec![row(2, 1, Some(0), None), row(2, 1, None, Some(0))] },
+        rows: if ta {
+            vec![row(2, 1, None, Some(0)), row(2, 1, Some(0), None)]
+        } else {
+            vec![row(2, 1, Some(0), None), row(2, 1, None, Some(0))]
+        },
     };
     let w_map = AffineMap {
-        rows: if tb { vec![row(2, 1, Some(1), None), row(2, 1, None, Some(0))] } else { vec![row(2, 1, None, Some(0)), row(2, 1, Some(1), None)] },
+        rows: if tb {
+            vec![row(2, 1, Some(1), None), row(2, 1, None, Some(0))]
+        } else {
+            vec![row(2, 1, None, Some(0)), row(2, 1, Some(1), None)]
+        },
     };
     let out = vec![m, n];
     let mut bias = None;
@@ -134,14 +152,19 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
     }
     let ba = &a2[..a2.len() - 2];
     let bw = &w2[..w2.len() - 2];
-    let batch = broadcast(ba, bw).ok_or_else(|| b.err(format!("batch axes of {sa:?} and {sw:?} do not broadcast")))?;
+    let batch = broadcast(ba, bw)
+        .ok_or_else(|| b.err(format!("batch axes of {sa:?} and {sw:?} do not broadcast")))?;
     let nb = batch.len();
     let no = nb + 2;
     let mut out_iter = batch.clone();
     out_iter.extend([m, n]);
     let batch_rows = |shape: &[usize]| -> Vec<verinfer_ir::AffineRow> {
         let off = nb - shape.len();
-        shape.iter().enumerate().map(|(i, &d)| row(no, 1, (d != 1).then_some(i + off), None)).collect()
+        shape
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| row(no, 1, (d != 1).then_some(i + off), None))
+            .collect()
     };
     let mut xr = batch_rows(ba);
     if !a_vec {
@@ -160,6 +183,12 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
     if !w_vec {
         out.push(n);
     }
-    let spec = ContractSpec { out_iter, red: vec![k], x_map: AffineMap { rows: xr }, w_map: AffineMap { rows: wr }, bias_map: None };
+    let spec = ContractSpec {
+        out_iter,
+        red: vec![k],
+        x_map: AffineMap { rows: xr },
+        w_map: AffineMap { rows: wr },
+        bias_map: None,
+    };
     b.contract(a, w, None, spec, out)
 }

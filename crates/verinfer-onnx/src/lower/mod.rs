@@ -16,7 +16,14 @@ use crate::fgraph::FRef;
 /// Every supported ONNX op type (default domain).
 #[must_use]
 pub fn supported_ops() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = [linear::OPS, conv::OPS, elementwise::OPS, movement::OPS, normalization::OPS].concat();
+    let mut v: Vec<&'static str> = [
+        linear::OPS,
+        conv::OPS,
+        elementwise::OPS,
+        movement::OPS,
+        normalization::OPS,
+    ]
+    .concat();
     v.sort_unstable();
     v
 }
