@@ -65,6 +65,7 @@ pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions>
             input_shapes: parse_shapes(shapes)?,
         },
         quant,
+        progress: None,
     })
 }
 
@@ -75,7 +76,16 @@ pub fn compile_model(
     opts: &CompileOptions,
 ) -> Result<(Compiled, Report)> {
     let data = calibration.map(read_data).transpose()?;
-    let compiled = compile(model, data.as_ref(), opts)?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} calibrating: {pos} samples ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let mut opts = opts.clone();
+    let ticker = bar.clone();
+    opts.progress = Some(std::sync::Arc::new(move || ticker.inc(1)));
+    let compiled = compile(model, data.as_ref(), &opts)?;
+    bar.finish_and_clear();
     let reference = float_reference(model, &compiled.fgraph, &compiled.samples)?;
     let plan = Plan::new(&compiled.graph)?;
     let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {

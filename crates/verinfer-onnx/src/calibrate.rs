@@ -79,15 +79,21 @@ impl Stats {
     }
 }
 
-/// Run every sample through the float graph (in parallel) and record ranges.
+/// Run every sample through the float graph (in parallel) and record ranges; `progress` is
+/// called once per finished sample.
 ///
 /// # Errors
 /// Inputs of the wrong count or length.
-pub fn calibrate(g: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<Stats, OnnxError> {
+pub fn calibrate(
+    g: &FGraph,
+    samples: &[Vec<Vec<f64>>],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Stats, OnnxError> {
     let per: Vec<Stats> = samples
         .par_iter()
         .map(|s| {
             let vals = run_float(g, s)?;
+            progress();
             let inputs = s
                 .iter()
                 .map(|d| {

@@ -14,12 +14,23 @@ use crate::quantize::{dequantize_value, quantize, quantize_value, QuantOptions};
 use crate::tract_ref::TractModel;
 
 /// Everything `compile` needs besides the model.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CompileOptions {
     /// Import settings.
     pub import: ImportOptions,
     /// Quantization settings.
     pub quant: QuantOptions,
+    /// Called once per calibration sample run (for progress display).
+    pub progress: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for CompileOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompileOptions")
+            .field("import", &self.import)
+            .field("quant", &self.quant)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Samples used when no calibration data is given: inputs uniform in [-1, 1] (indices in
@@ -53,7 +64,12 @@ pub fn compile(
         Some(d) => (split_samples(&fgraph, d)?, false),
         None => (default_samples(&fgraph), true),
     };
-    let stats = calibrate(&fgraph, &samples)?;
+    let tick = || {
+        if let Some(p) = &opts.progress {
+            p();
+        }
+    };
+    let stats = calibrate(&fgraph, &samples, &tick)?;
     let graph = quantize(&fgraph, &stats, opts.quant)?;
     Ok(Compiled {
         graph,

@@ -46,18 +46,35 @@ pub fn parse_data(text: &str) -> Result<InputData, String> {
     let mut per_input = Vec::with_capacity(f.input_data.len());
     for (i, list) in f.input_data.iter().enumerate() {
         let mut flat = Vec::with_capacity(list.len());
-        for (j, v) in list.iter().enumerate() {
-            let x = v
-                .as_f64()
-                .ok_or_else(|| format!("input_data[{i}][{j}] is {v}, not a number"))?;
-            if !x.is_finite() {
-                return Err(format!("input_data[{i}][{j}] is not finite"));
-            }
-            flat.push(x);
+        for v in list {
+            flatten(v, i, &mut flat)?;
         }
         per_input.push(flat);
     }
     Ok(InputData { per_input })
+}
+
+/// Append the numbers of `v` (a number, or nested lists of numbers, row-major) to `out`.
+fn flatten(v: &serde_json::Value, input: usize, out: &mut Vec<f64>) -> Result<(), String> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().try_for_each(|x| flatten(x, input, out)),
+        _ => {
+            let x = v.as_f64().ok_or_else(|| {
+                format!(
+                    "input_data[{input}] element {} is {v}, not a number",
+                    out.len()
+                )
+            })?;
+            if !x.is_finite() {
+                return Err(format!(
+                    "input_data[{input}] element {} is not finite",
+                    out.len()
+                ));
+            }
+            out.push(x);
+            Ok(())
+        }
+    }
 }
 
 impl InputData {
@@ -121,6 +138,12 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[1][0], vec![4.0, 5.0, 6.0]);
         assert!(d.samples(&["x".into()], &[4]).is_err());
+    }
+
+    #[test]
+    fn flattens_nested_lists() {
+        let d = parse_data(r#"{"input_data": [[[1, 2], [3, 4]]], "output_data": [[0]]}"#).unwrap();
+        assert_eq!(d.per_input, vec![vec![1.0, 2.0, 3.0, 4.0]]);
     }
 
     #[test]
