@@ -44,7 +44,25 @@ impl Requant {
 
     /// Apply to an accumulator.
     #[must_use]
+    #[inline]
     pub fn apply(&self, acc: i64) -> i32 {
+        // Fast path in i64 when nothing can overflow; identical to the i128 definition.
+        if let Some(v) = acc.checked_mul(self.mult) {
+            if self.shift == 0 {
+                return self.bits.clamp(i128::from(v));
+            }
+            if self.shift < 63 {
+                if let Some(r) = v.checked_add(1i64 << (self.shift - 1)) {
+                    return self.bits.clamp(i128::from(r >> self.shift));
+                }
+            }
+        }
+        self.apply_wide(acc)
+    }
+
+    /// The definition, in `i128`.
+    #[must_use]
+    pub fn apply_wide(&self, acc: i64) -> i32 {
         let v = i128::from(acc) * i128::from(self.mult);
         self.bits.clamp(round_shift(v, self.shift))
     }
@@ -61,6 +79,14 @@ mod tests {
         assert_eq!(round_shift(-6, 2), -1); // -1.5 -> -1
         assert_eq!(round_shift(-7, 2), -2); // -1.75 -> -2
         assert_eq!(round_shift(7, 0), 7);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_equals_definition(acc in proptest::num::i64::ANY, mult in -(1i64 << 40)..(1i64 << 40), shift in 0u32..80, bits in 1u32..=32) {
+            let r = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            proptest::prop_assert_eq!(r.apply(acc), r.apply_wide(acc));
+        }
     }
 
     #[test]

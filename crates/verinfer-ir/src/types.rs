@@ -86,6 +86,7 @@ impl Bits {
 
     /// Saturate `v` into the bound.
     #[must_use]
+    #[inline]
     pub fn clamp(self, v: i128) -> i32 {
         let lo = i128::from(self.min_value());
         let hi = i128::from(self.max_value());
