@@ -60,6 +60,12 @@ pub fn compile(
     opts: &CompileOptions,
 ) -> Result<Compiled, OnnxError> {
     let fgraph = import(path, &opts.import)?;
+    tracing::info!(
+        model = %fgraph.name,
+        nodes = fgraph.nodes.len(),
+        constants = fgraph.consts.len(),
+        "lowered ONNX to float primitives"
+    );
     let (samples, defaulted) = match data {
         Some(d) => (split_samples(&fgraph, d)?, false),
         None => (default_samples(&fgraph), true),
@@ -70,7 +76,13 @@ pub fn compile(
         }
     };
     let stats = calibrate(&fgraph, &samples, &tick)?;
+    tracing::info!(samples = stats.samples, defaulted, "calibrated");
     let graph = quantize(&fgraph, &stats, opts.quant)?;
+    tracing::info!(
+        nodes = graph.nodes.len(),
+        params = graph.num_param_elements(),
+        "quantized"
+    );
     Ok(Compiled {
         graph,
         fgraph,
