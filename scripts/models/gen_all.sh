@@ -14,4 +14,5 @@ py=.venv/bin/python
 $py scripts/models/digits_mlp.py
 $py scripts/models/mnist_cnn.py
 $py scripts/models/transformer_block.py
+$py scripts/models/ezkl_style.py
 $py scripts/models/bad_inputs.py
