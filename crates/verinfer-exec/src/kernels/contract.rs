@@ -13,12 +13,15 @@
 //! * **gathered** — on demand into per-task scratch, for rows used about once (depthwise conv
 //!   inputs) and any map the other paths do not cover; interior rows skip bounds checks.
 //!
-//! When both operands fit 16 bits and the plan proves every accumulator below `2^31`, rows are
-//! `i16` (multiply-add instructions, twice the lanes); otherwise `i32` rows with an `i32` or
-//! `i64` accumulator. Four consecutive outputs sharing a row are computed together.
+//! When both operands fit 16 bits, rows are `i16` (multiply-add instructions, twice the lanes):
+//! with an `i32` accumulator when the plan proves every accumulator below `2^31`, otherwise
+//! (for reductions of at least [`PAIRS_MIN_K`] steps) with exact `i32` pair sums added into
+//! 64 bits (see `pairs`). Otherwise rows are `i32` with an `i32` or `i64` accumulator. Four
+//! consecutive outputs sharing a row are computed together.
 
 mod access;
 mod elem;
+mod pairs;
 mod rows;
 
 use verinfer_ir::shape::{numel, strides};
@@ -31,6 +34,11 @@ use super::NodeCtx;
 use crate::error::ExecError;
 use crate::odometer::Odometer;
 use crate::par;
+
+/// Shortest reduction for which 16-bit operands needing a 64-bit accumulator use `i16` rows
+/// with pair sums (see `pairs`): below it, per-output overhead dominates and the `i32` rows
+/// (often the operand itself, unpacked) are faster.
+const PAIRS_MIN_K: usize = 32;
 
 /// Shortest last out dim computed as lanes.
 const LANES_MIN: usize = 4;
@@ -52,8 +60,8 @@ pub(crate) struct ContractPlan {
 
 /// Row element type and accumulator width.
 enum RowKind {
-    /// `i16` rows, `i32` accumulator.
-    Short(Side<i16>, Side<i16>),
+    /// `i16` rows; `true`: `i32` accumulator, `false`: `i32` pair sums into `i64`.
+    Short(Side<i16>, Side<i16>, bool),
     /// `i32` rows; `true`: `i32` accumulator, `false`: `i64`.
     Int(Side<i32>, Side<i32>, bool),
 }
@@ -99,10 +107,11 @@ impl ContractPlan {
             .saturating_mul(u128::from(ctx.max_abs(1)));
         let narrow = bound < 1 << 31;
         let (xp, wp) = (ctx.param(0), ctx.param(1));
-        let rows = if narrow && ctx.fits_i16(0) && ctx.fits_i16(1) {
+        let rows = if ctx.fits_i16(0) && ctx.fits_i16(1) && (narrow || k >= PAIRS_MIN_K) {
             RowKind::Short(
                 Side::new(x, xp, numel(xs), nout),
                 Side::new(w, wp, numel(ws), nout),
+                narrow,
             )
         } else {
             RowKind::Int(
@@ -134,7 +143,8 @@ impl ContractPlan {
         };
         let bias = ins.get(2).copied();
         match &self.rows {
-            RowKind::Short(xs, ws) => self.run_rows::<i16, true>(xs, ws, x, w, bias, out),
+            RowKind::Short(xs, ws, true) => self.run_rows::<i16, true>(xs, ws, x, w, bias, out),
+            RowKind::Short(xs, ws, false) => self.run_rows::<i16, false>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, true) => self.run_rows::<i32, true>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, false) => self.run_rows::<i32, false>(xs, ws, x, w, bias, out),
         }

@@ -5,7 +5,8 @@
 //! chosen when the plan proved the same sum below `2^31`, and `i16` rows only when every
 //! operand value fits `i16`. The `wrapping_*` operations therefore never wrap: they only tell
 //! the compiler that the order of the additions is free, so it can vectorize (with `i16` rows
-//! into multiply-add instructions that exist even on baseline x86-64).
+//! into multiply-add instructions that exist even on baseline x86-64). Wide `i16` dot products
+//! go through exact `i32` pair sums (see [`super::pairs`]), which bound their own partial sums.
 
 /// An element type of packed contraction rows.
 pub(crate) trait Elem: Copy + Default + Send + Sync + 'static {
@@ -97,9 +98,13 @@ impl Elem for i16 {
         i64::from(self)
     }
 
-    /// Always accumulates in `i32` (i16 rows are only planned together with the narrow bound).
+    /// `NARROW`: `i32` accumulator; otherwise exact `i32` pair sums added in `i64` (see
+    /// [`super::pairs`]).
     #[inline]
     fn dot<const NARROW: bool>(a: &[i16], b: &[i16]) -> i64 {
+        if !NARROW {
+            return super::pairs::dot(a, b);
+        }
         i64::from(a.iter().zip(b).fold(0i32, |acc, (&x, &y)| {
             acc.wrapping_add(i32::from(x).wrapping_mul(i32::from(y)))
         }))
@@ -107,6 +112,9 @@ impl Elem for i16 {
 
     #[inline]
     fn shared4<const NARROW: bool>(a: &[i16], b: [&[i16]; 4]) -> [i64; 4] {
+        if !NARROW {
+            return super::pairs::shared4(a, b);
+        }
         let k = a.len();
         let (b0, b1, b2, b3) = (&b[0][..k], &b[1][..k], &b[2][..k], &b[3][..k]);
         let mut s = [0i32; 4];
