@@ -303,6 +303,27 @@ def compare(case, out):
     return True, None, "; ".join(notes) or None
 
 
+# verinfer compiles a static graph: integer graph inputs that carry structure (axes, shapes,
+# pads, starts/ends, repeats, indices) must be constants, as exporters emit them. Node tests
+# feed them as run-time inputs, so by default the harness freezes every integer graph input
+# into an initializer holding the test's value. The op's lowering is exercised all the same.
+FREEZE_INT_INPUTS = True
+
+
+def freeze_int_inputs(case, work):
+    """Rewrite the case's model with its integer inputs as initializers; returns (path, inputs)."""
+    model = onnx.load(case.model_path)
+    frozen = {n: a for n, a in case.inputs if np.asarray(a).dtype.kind in "iu"}
+    kept = [i for i in model.graph.input if i.name not in frozen]
+    del model.graph.input[:]
+    model.graph.input.extend(kept)
+    for name, arr in frozen.items():
+        model.graph.initializer.append(numpy_helper.from_array(np.asarray(arr), name))
+    path = os.path.join(work, "model.onnx")
+    onnx.save(model, path)
+    return path, [(n, a) for n, a in case.inputs if n not in frozen]
+
+
 def run_case(case, binary, timeout, supported, keep_root):
     """Returns (status, detail, note)."""
     if case.skip:
@@ -313,13 +334,22 @@ def run_case(case, binary, timeout, supported, keep_root):
             return "UNSUPPORTED", "not in --ops-supported: " + ", ".join(missing), None
     work = tempfile.mkdtemp(prefix=f"vi-{case.name}-")
     try:
+        model_path, inputs = case.model_path, case.inputs
+        if FREEZE_INT_INPUTS and any(np.asarray(a).dtype.kind in "iu" for _, a in inputs):
+            model_path, inputs = freeze_int_inputs(case, work)
         inp = os.path.join(work, "input.json")
         with open(inp, "w") as f:
-            json.dump(ezkl_input_json(case.inputs), f)
+            json.dump(ezkl_input_json(inputs), f)
         vmodel = os.path.join(work, "model.vmodel")
         outp = os.path.join(work, "out.json")
         deadline = time.monotonic() + timeout
-        p = run_cmd([binary, "compile", case.model_path, "--calibration", inp, "-o", vmodel],
+        # The test data fixes every input's shape (node tests often leave dims unnamed).
+        shapes = []
+        for name, arr in inputs:
+            dims = np.shape(arr)
+            if len(dims) > 0 and all(d > 0 for d in dims):
+                shapes += ["--input-shape", f"{name}=" + ",".join(str(d) for d in dims)]
+        p = run_cmd([binary, "compile", model_path, "--calibration", inp, "-o", vmodel] + shapes,
                     deadline)
         if p is None:
             return "ERROR", f"compile: timeout after {timeout:g}s", None
@@ -442,9 +472,13 @@ def main(argv=None):
     ap.add_argument("--filter", help="only cases whose name matches this regex (re.search)")
     ap.add_argument("--jobs", type=int, default=JOBS)
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds per case")
+    ap.add_argument("--no-freeze", action="store_true",
+                    help="feed integer graph inputs at run time instead of freezing them")
     ap.add_argument("--keep-work", help="copy each case's input.json/model.vmodel/out.json here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every case's outcome")
     a = ap.parse_args(argv)
+    global FREEZE_INT_INPUTS
+    FREEZE_INT_INPUTS = not a.no_freeze
 
     binary = os.path.abspath(a.verinfer) if os.sep in a.verinfer else (shutil.which(a.verinfer) or a.verinfer)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):

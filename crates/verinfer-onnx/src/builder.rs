@@ -126,8 +126,30 @@ impl Builder {
             name: name.to_string(),
             shape,
             data,
+            integer: false,
         });
         FRef::Const(self.g.consts.len() - 1)
+    }
+
+    /// Add a constant of ONNX integer type when `integer` (values are whole numbers).
+    pub fn typed_constant(
+        &mut self,
+        name: &str,
+        shape: Vec<usize>,
+        data: Vec<f64>,
+        integer: bool,
+    ) -> FRef {
+        let r = self.constant(name, shape, data);
+        if let FRef::Const(i) = r {
+            self.g.consts[i].integer = integer;
+        }
+        r
+    }
+
+    /// Whether `r` is an integer-typed constant.
+    #[must_use]
+    pub fn is_integer_const(&self, r: FRef) -> bool {
+        matches!(r, FRef::Const(i) if self.g.consts.get(i).is_some_and(|c| c.integer))
     }
 
     /// A scalar constant.
@@ -152,8 +174,21 @@ impl Builder {
                     data: self.const_data(r).unwrap_or(&[]),
                 })
                 .collect();
-            let data = feval::eval(&op, &ins, &shape);
-            return self.constant(&name, shape, data);
+            let mut data = feval::eval(&op, &ins, &shape);
+            // Integer tensors (shape arithmetic) keep ONNX's integer semantics when folded.
+            let integer = inputs.iter().all(|&r| self.is_integer_const(r))
+                && match &op {
+                    FOp::Binary {
+                        a_factor, b_factor, ..
+                    } => a_factor.fract() == 0.0 && b_factor.fract() == 0.0,
+                    FOp::Div => {
+                        data.iter_mut().for_each(|v| *v = v.trunc());
+                        true
+                    }
+                    FOp::Move { .. } | FOp::Gather { .. } | FOp::Reduce { .. } => true,
+                    FOp::Contract(_) | FOp::Scale(_) | FOp::Lookup(_) => false,
+                };
+            return self.typed_constant(&name, shape, data, integer);
         }
         self.g.nodes.push(FNode {
             name,

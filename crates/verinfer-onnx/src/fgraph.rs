@@ -96,6 +96,9 @@ pub struct FConst {
     pub shape: Vec<usize>,
     /// Row-major values.
     pub data: Vec<f64>,
+    /// Integer-typed in ONNX (shapes, axes, indices): arithmetic on it folds with integer
+    /// semantics (division truncates).
+    pub integer: bool,
 }
 
 /// A primitive node.

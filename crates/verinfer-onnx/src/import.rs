@@ -126,8 +126,8 @@ pub fn import_proto(
         .map_or(13, |o| o.version);
     let mut b = Builder::new(name);
     for t in &graph.initializer {
-        let (shape, data, _) = tensor_values(t, dir)?;
-        let r = b.constant(&t.name, shape, data);
+        let (shape, data, integer) = tensor_values(t, dir)?;
+        let r = b.typed_constant(&t.name, shape, data, integer);
         b.bind(&t.name, r);
     }
     for unknown in opts.input_shapes.keys() {

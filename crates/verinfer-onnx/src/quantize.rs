@@ -720,14 +720,18 @@ impl Q<'_> {
         // table entries beyond it saturate, so a pole just outside the range (rsqrt, 1/x,
         // log near 0) cannot collapse the scale.
         #[allow(clippy::cast_precision_loss)]
-        let ymax = ys
+        let in_range = ys
             .iter()
             .enumerate()
             .filter(|(k, _)| {
                 let xv = (lo_q + *k as i64) as f64 / scale_t;
                 xv >= lo && xv <= hi
             })
-            .map(|(_, y)| *y)
+            .map(|(_, y)| *y);
+        // The range's end points themselves count even when no grid point falls inside a
+        // very narrow range.
+        let ymax = in_range
+            .chain([func.eval(lo), func.eval(hi)])
             .filter(|v| v.is_finite())
             .fold(0.0f64, |a, v| a.max(v.abs()));
         let s_out = best_scale(ymax, self.opts.bits);

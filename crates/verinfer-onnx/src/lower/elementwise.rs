@@ -201,6 +201,10 @@ pub fn sub(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
 /// Shapes that do not broadcast; an integer division (truncating, not representable); a run-time
 /// tensor divided by a constant holding 0 (±∞ is not representable).
 pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
+    if b.is_integer_const(x) && b.is_integer_const(y) {
+        // Shape arithmetic: folds with ONNX integer division (truncation).
+        return b.div(x, y);
+    }
     if is_integer(b, x) || is_integer(b, y) {
         return Err(
             b.unsupported("integer division (it truncates; only real division is supported)")

@@ -40,13 +40,13 @@ pub(super) fn shape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
         .iter()
         .map(|&d| real(d))
         .collect();
-    Ok(b.constant(&out_name(node), vec![dims.len()], dims))
+    Ok(b.typed_constant(&out_name(node), vec![dims.len()], dims, true))
 }
 
 pub(super) fn size(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let n = numel(&b.shape(x));
-    Ok(b.constant(&out_name(node), vec![], vec![real(n)]))
+    Ok(b.typed_constant(&out_name(node), vec![], vec![real(n)], true))
 }
 
 pub(super) fn constant_of_shape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -56,14 +56,17 @@ pub(super) fn constant_of_shape(b: &mut Builder, node: &NodeProto) -> Result<FRe
         .map(|&d| to_dim(b, d, "shape entry"))
         .collect::<Result<_, _>>()?;
     let n = check_size(b, &dims)?;
-    let v = match Attrs(node).tensor("value") {
-        Some(t) => match tensor_values(t, None)?.1[..] {
-            [v] => v,
-            _ => return Err(b.err("value must hold exactly one element")),
-        },
-        None => 0.0,
+    let (v, integer) = match Attrs(node).tensor("value") {
+        Some(t) => {
+            let (_, d, integer) = tensor_values(t, None)?;
+            match d[..] {
+                [v] => (v, integer),
+                _ => return Err(b.err("value must hold exactly one element")),
+            }
+        }
+        None => (0.0, false),
     };
-    Ok(b.constant(&out_name(node), dims, vec![v; n]))
+    Ok(b.typed_constant(&out_name(node), dims, vec![v; n], integer))
 }
 
 /// One value from a constant single-element input.
@@ -88,23 +91,25 @@ pub(super) fn range(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let n = n as usize;
     let data: Vec<f64> = (0..n).map(|i| start + real(i) * delta).collect();
-    Ok(b.constant(&out_name(node), vec![n], data))
+    let integer = [0, 1, 2]
+        .iter()
+        .all(|&k| input(b, node, k).is_ok_and(|r| b.is_integer_const(r)));
+    Ok(b.typed_constant(&out_name(node), vec![n], data, integer))
 }
 
 pub(super) fn constant(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let at = Attrs(node);
     #[allow(clippy::cast_precision_loss)]
-    let (shape, data) = if let Some(t) = at.tensor("value") {
-        let (s, d, _) = tensor_values(t, None)?;
-        (s, d)
+    let (shape, data, integer) = if let Some(t) = at.tensor("value") {
+        tensor_values(t, None)?
     } else if let Some(f) = at.floats("value_floats") {
-        (vec![f.len()], f)
+        (vec![f.len()], f, false)
     } else if let Some(v) = at.ints("value_ints") {
-        (vec![v.len()], v.iter().map(|&i| i as f64).collect())
+        (vec![v.len()], v.iter().map(|&i| i as f64).collect(), true)
     } else if at.has("value_float") {
-        (vec![], vec![at.float_or("value_float", 0.0)])
+        (vec![], vec![at.float_or("value_float", 0.0)], false)
     } else if let Some(i) = at.int("value_int") {
-        (vec![], vec![i as f64])
+        (vec![], vec![i as f64], true)
     } else if let Some(a) = node.attribute.first() {
         return Err(b.unsupported(format!("attribute '{}'", a.name)));
     } else {
@@ -116,7 +121,7 @@ pub(super) fn constant(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
             data.len()
         )));
     }
-    Ok(b.constant(&out_name(node), shape, data))
+    Ok(b.typed_constant(&out_name(node), shape, data, integer))
 }
 
 /// `v` rounded to the nearest IEEE half-precision value (ties to even; ±∞ beyond the range).
@@ -214,7 +219,13 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
         };
     };
     let s = b.shape(x);
-    Ok(b.constant(&out_name(node), s, d.into_iter().map(conv).collect()))
+    let integer = matches!(to, 2..=7 | 9 | 12 | 13);
+    Ok(b.typed_constant(
+        &out_name(node),
+        s,
+        d.into_iter().map(conv).collect(),
+        integer,
+    ))
 }
 
 pub(super) fn dropout(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
