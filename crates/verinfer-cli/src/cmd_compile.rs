@@ -69,6 +69,13 @@ pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions>
     })
 }
 
+/// The graph outputs of one run, for `evaluate`.
+pub fn graph_outputs(plan: &Plan<'_>, q: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> {
+    let t = plan.run(q).map_err(|e| e.to_string())?;
+    let outs = plan.outputs(&t).map_err(|e| e.to_string())?;
+    Ok(outs.into_iter().map(<[i32]>::to_vec).collect())
+}
+
 /// Compile and report; shared with `demo` and `bench`.
 pub fn compile_model(
     model: &Path,
@@ -88,15 +95,7 @@ pub fn compile_model(
     bar.finish_and_clear();
     let reference = float_reference(model, &compiled.fgraph, &compiled.samples)?;
     let plan = Plan::new(&compiled.graph)?;
-    let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
-        let t = plan.run(q).map_err(|e| e.to_string())?;
-        Ok(plan
-            .outputs(&t)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(<[i32]>::to_vec)
-            .collect())
-    };
+    let run_q = |q: &[Vec<i32>]| graph_outputs(&plan, q);
     let report = evaluate(&compiled.graph, &compiled.samples, reference, &run_q)?;
     Ok((compiled, report))
 }

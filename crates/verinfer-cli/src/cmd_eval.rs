@@ -10,7 +10,7 @@ use verinfer_onnx::compile::{
 use verinfer_onnx::data::read_data;
 use verinfer_onnx::import::{import, ImportOptions};
 
-use crate::cmd_compile::report_json;
+use crate::cmd_compile::{graph_outputs, report_json};
 
 /// Arguments of `eval`.
 #[derive(clap::Args)]
@@ -49,15 +49,7 @@ pub fn run(a: &Args) -> Result<()> {
     let reference = float_reference(&a.onnx, &fg, &samples)?;
     let floats = reference.1.clone();
     let plan = Plan::new(&g)?;
-    let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
-        let t = plan.run(q).map_err(|e| e.to_string())?;
-        Ok(plan
-            .outputs(&t)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(<[i32]>::to_vec)
-            .collect())
-    };
+    let run_q = |q: &[Vec<i32>]| graph_outputs(&plan, q);
     let report = evaluate(&g, &samples, reference, &run_q)?;
     let mut json = report_json(&report);
     let text = std::fs::read_to_string(&a.data).with_context(|| a.data.display().to_string())?;

@@ -16,16 +16,7 @@ fn operands(ops: &[Operand]) -> String {
 }
 
 fn params_of(g: &Graph, op: &Op, ins: &[Operand]) -> usize {
-    let attr = match op {
-        Op::Lookup(l) => Some(l.table),
-        Op::Move(m) => Some(m.map),
-        Op::Contract(_)
-        | Op::Rescale(_)
-        | Op::Binary(_)
-        | Op::Reduce(_)
-        | Op::Div(_)
-        | Op::Gather(_) => None,
-    };
+    let attr = op.attr_param();
     let direct: usize = ins
         .iter()
         .filter_map(|o| {

@@ -31,6 +31,21 @@ pub enum Op {
 }
 
 impl Op {
+    /// The parameter an op names in its attributes (a lookup's table, a move's index map).
+    #[must_use]
+    pub fn attr_param(&self) -> Option<ParamId> {
+        match self {
+            Op::Lookup(l) => Some(l.table),
+            Op::Move(m) => Some(m.map),
+            Op::Contract(_)
+            | Op::Rescale(_)
+            | Op::Binary(_)
+            | Op::Reduce(_)
+            | Op::Div(_)
+            | Op::Gather(_) => None,
+        }
+    }
+
     /// Short name of the primitive.
     #[must_use]
     pub fn name(&self) -> &'static str {

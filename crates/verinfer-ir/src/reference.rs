@@ -5,7 +5,6 @@
 
 use crate::error::IrError;
 use crate::graph::{Graph, Operand};
-use crate::op::Op;
 use crate::ops::{self, TensorRef};
 
 /// Check run-time inputs against the graph's input specs (count, length, bounds).
@@ -89,16 +88,10 @@ pub fn run(g: &Graph, inputs: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, IrError> {
                 name: node.name.clone(),
                 what: "missing operand".into(),
             })?;
-            let attr = match &node.op {
-                Op::Lookup(l) => operand(g, &values, Operand::Param(l.table)),
-                Op::Move(m) => operand(g, &values, Operand::Param(m.map)),
-                Op::Contract(_)
-                | Op::Rescale(_)
-                | Op::Binary(_)
-                | Op::Reduce(_)
-                | Op::Div(_)
-                | Op::Gather(_) => None,
-            };
+            let attr = node
+                .op
+                .attr_param()
+                .and_then(|p| operand(g, &values, Operand::Param(p)));
             let dims = node.out.shape.dims();
             (0..node.out.shape.numel())
                 .map(|j| {

@@ -111,11 +111,7 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
         })?;
         shapes.push(info.shape.dims());
     }
-    let attr_param = match &n.op {
-        Op::Lookup(l) => Some(l.table),
-        Op::Move(m) => Some(m.map),
-        _ => None,
-    };
+    let attr_param = n.op.attr_param();
     let attr = match attr_param {
         Some(p) => Some(
             g.params
