@@ -220,13 +220,7 @@ impl Builder {
         b: FRef,
         bf: f64,
     ) -> Result<FRef, OnnxError> {
-        let shape = broadcast(self.g.shape(a), self.g.shape(b)).ok_or_else(|| {
-            self.err(format!(
-                "shapes {:?} and {:?} do not broadcast",
-                self.g.shape(a),
-                self.g.shape(b)
-            ))
-        })?;
+        let shape = self.broadcast_shape(a, b)?;
         Ok(self.emit(
             FOp::Binary {
                 kind,
@@ -314,18 +308,22 @@ impl Builder {
         usize::try_from(v).map_err(|_| self.err(format!("axis {a} out of range")))
     }
 
+    /// Numpy broadcast of two operands' shapes.
+    ///
+    /// # Errors
+    /// When they do not broadcast.
+    pub fn broadcast_shape(&self, a: FRef, b: FRef) -> Result<Vec<usize>, OnnxError> {
+        let (sa, sb) = (self.g.shape(a), self.g.shape(b));
+        broadcast(sa, sb)
+            .ok_or_else(|| self.err(format!("shapes {sa:?} and {sb:?} do not broadcast")))
+    }
+
     /// `a / b` with broadcasting.
     ///
     /// # Errors
     /// When shapes do not broadcast.
     pub fn div(&mut self, a: FRef, b: FRef) -> Result<FRef, OnnxError> {
-        let shape = broadcast(self.g.shape(a), self.g.shape(b)).ok_or_else(|| {
-            self.err(format!(
-                "shapes {:?} and {:?} do not broadcast",
-                self.g.shape(a),
-                self.g.shape(b)
-            ))
-        })?;
+        let shape = self.broadcast_shape(a, b)?;
         Ok(self.emit(FOp::Div, vec![a, b], shape))
     }
 

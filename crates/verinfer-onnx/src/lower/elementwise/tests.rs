@@ -7,23 +7,7 @@ use crate::builder::Builder;
 use crate::fgraph::{FOp, FRef};
 use crate::frun::run_float;
 use crate::lower::lower_node;
-
-/// A node of `op` reading `inputs` and writing `outputs`.
-pub(crate) fn node(
-    op: &str,
-    inputs: &[&str],
-    outputs: &[&str],
-    attrs: Vec<AttributeProto>,
-) -> NodeProto {
-    NodeProto {
-        op_type: op.into(),
-        name: format!("{op}_test"),
-        input: inputs.iter().map(|s| (*s).to_string()).collect(),
-        output: outputs.iter().map(|s| (*s).to_string()).collect(),
-        attribute: attrs,
-        ..NodeProto::default()
-    }
-}
+pub(crate) use crate::lower::movement::testutil::node;
 
 pub(crate) fn af(name: &str, v: f32) -> AttributeProto {
     AttributeProto {
