@@ -146,6 +146,15 @@ impl Builder {
         r
     }
 
+    /// Mark a constant as integer-typed (a no-op for run-time tensors).
+    pub fn mark_integer(&mut self, r: FRef) {
+        if let FRef::Const(i) = r {
+            if let Some(c) = self.g.consts.get_mut(i) {
+                c.integer = true;
+            }
+        }
+    }
+
     /// Whether `r` is an integer-typed constant.
     #[must_use]
     pub fn is_integer_const(&self, r: FRef) -> bool {

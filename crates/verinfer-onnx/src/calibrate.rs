@@ -13,18 +13,23 @@ pub struct Range {
     pub min: f64,
     /// Largest value seen.
     pub max: f64,
+    /// Whether −∞ was seen (a mask or padding fill), tracked apart from the finite range.
+    pub neg_inf: bool,
 }
 
 impl Range {
     const EMPTY: Range = Range {
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
+        neg_inf: false,
     };
 
     fn add(&mut self, v: f64) {
         if v.is_finite() {
             self.min = self.min.min(v);
             self.max = self.max.max(v);
+        } else if v == f64::NEG_INFINITY {
+            self.neg_inf = true;
         }
     }
 
@@ -32,6 +37,7 @@ impl Range {
         Range {
             min: self.min.min(o.min),
             max: self.max.max(o.max),
+            neg_inf: self.neg_inf || o.neg_inf,
         }
     }
 

@@ -80,6 +80,10 @@ pub enum Func {
     },
     /// `-1`, `0` or `1`.
     Sign,
+    /// `1` for x > 0, else `0` (comparisons: `a < b` is `Step(b - a)`).
+    Step,
+    /// `1` for x = 0, else `0` (equality: `a = b` is `IsZero(a - b)`).
+    IsZero,
     /// `x` for x > α, 0 otherwise.
     ThresholdedRelu {
         /// α
@@ -215,6 +219,20 @@ impl Func {
             Func::Mish => x * Func::Softplus.eval(x).tanh(),
             Func::Softsign => x / (1.0 + x.abs()),
             Func::RsqrtEps { scale, eps } => 1.0 / (scale * x.max(0.0) + eps).max(1e-12).sqrt(),
+            Func::Step => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Func::IsZero => {
+                if x == 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
             Func::Sign => {
                 if x > 0.0 {
                     1.0

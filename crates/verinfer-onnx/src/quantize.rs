@@ -736,7 +736,14 @@ impl Q<'_> {
             .fold(0.0f64, |a, v| a.max(v.abs()));
         let s_out = best_scale(ymax, self.opts.bits);
         let bits = self.bits;
-        let table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
+        let mut table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
+        if r.neg_inf {
+            // −∞ (a mask) saturates to the domain's low end: give that entry f(−∞), so that
+            // e.g. a masked softmax weight is exactly 0 rather than exp(lowest finite input).
+            if let Some(t0) = table.first_mut() {
+                *t0 = quantize_value(func.eval(f64::NEG_INFINITY), s_out, bits);
+            }
+        }
         let tinfo = TensorInfo {
             shape: Shape(vec![n]),
             scale: Scale::new(s_out)?,

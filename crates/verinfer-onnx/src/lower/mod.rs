@@ -1,6 +1,7 @@
 //! Lowering of ONNX ops to primitives. Each file owns a family of ops, lists them in `OPS`,
 //! and answers `None` for op types it does not own.
 
+pub mod compare;
 pub mod conv;
 pub mod elementwise;
 pub mod linear;
@@ -18,6 +19,7 @@ use crate::fgraph::FRef;
 pub fn supported_ops() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = [
         linear::OPS,
+        compare::OPS,
         conv::OPS,
         elementwise::OPS,
         movement::OPS,
@@ -37,6 +39,7 @@ pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<F
         return Err(b.unsupported(format!("custom domain '{}'", node.domain)));
     }
     let lowered = linear::lower(b, node, opset)
+        .or_else(|| compare::lower(b, node, opset))
         .or_else(|| conv::lower(b, node, opset))
         .or_else(|| elementwise::lower(b, node, opset))
         .or_else(|| movement::lower(b, node, opset))

@@ -3,6 +3,7 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
+use verinfer_ir::BinaryKind;
 
 use super::{broadcast_flat, check_size, divides, flat, move_by, to_i64};
 use crate::attrs::{input, Attrs};
@@ -119,10 +120,12 @@ pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
     let x = input(b, node, 1)?;
     let y = input(b, node, 2)?;
     let (sc, sx, sy) = (b.shape(cond), b.shape(x), b.shape(y));
-    let c = b
-        .const_data(cond)
-        .map(<[f64]>::to_vec)
-        .ok_or_else(|| b.unsupported("a condition computed at run time"))?;
+    let Some(c) = b.const_data(cond).map(<[f64]>::to_vec) else {
+        // A run-time condition (0 or 1) selects arithmetically: y + c·(x − y).
+        let diff = b.binary(BinaryKind::Sub, x, y)?;
+        let pick = b.binary(BinaryKind::Mul, cond, diff)?;
+        return b.binary(BinaryKind::Add, y, pick);
+    };
     let out = broadcast(&sc, &sx)
         .and_then(|s| broadcast(&s, &sy))
         .ok_or_else(|| b.err(format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast")))?;

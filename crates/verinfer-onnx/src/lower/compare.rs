@@ -1,0 +1,135 @@
+//! Comparisons (`Equal`, `Less`, `Greater`, `LessOrEqual`, `GreaterOrEqual`), `Not` and
+//! `CastLike`.
+//!
+//! A comparison is a difference followed by a step table: `a < b` is `Step(b − a)`, `a = b` is
+//! `IsZero(a − b)`. On constants (masks, shape arithmetic) this folds exactly. On run-time
+//! tensors the difference is quantized first, so two values closer than the difference's
+//! quantization step compare as equal — the documented price of a fixed-point comparison.
+
+use tract_onnx::pb::NodeProto;
+use verinfer_ir::BinaryKind;
+
+use crate::attrs::input;
+use crate::builder::Builder;
+use crate::error::OnnxError;
+use crate::fgraph::FRef;
+use crate::func::Func;
+
+/// Op types lowered here.
+pub const OPS: &[&str] = &[
+    "CastLike",
+    "Equal",
+    "Greater",
+    "GreaterOrEqual",
+    "Less",
+    "LessOrEqual",
+    "Not",
+];
+
+/// Lower `node` if this file owns its op type.
+pub fn lower(
+    b: &mut Builder,
+    node: &NodeProto,
+    _opset: i64,
+) -> Option<Result<Vec<FRef>, OnnxError>> {
+    let r = match node.op_type.as_str() {
+        "Equal" => compare(b, node, false, Func::IsZero, false),
+        "Less" => compare(b, node, true, Func::Step, false),
+        "Greater" => compare(b, node, false, Func::Step, false),
+        "LessOrEqual" => compare(b, node, false, Func::Step, true),
+        "GreaterOrEqual" => compare(b, node, true, Func::Step, true),
+        "Not" => not(b, node),
+        "CastLike" => cast_like(b, node),
+        _ => return None,
+    };
+    Some(r.map(|r| vec![r]))
+}
+
+/// `f(x − y)` (or `f(y − x)` when `swap`), negated as `1 − f` when `negate`.
+fn compare(
+    b: &mut Builder,
+    node: &NodeProto,
+    swap: bool,
+    f: Func,
+    negate: bool,
+) -> Result<FRef, OnnxError> {
+    let (x, y) = (input(b, node, 0)?, input(b, node, 1)?);
+    let (x, y) = if swap { (y, x) } else { (x, y) };
+    let d = b.binary(BinaryKind::Sub, x, y)?;
+    let mut r = b.func(d, f);
+    if negate {
+        let one = b.scalar(1.0);
+        r = b.binary(BinaryKind::Sub, one, r)?;
+    }
+    b.mark_integer(r);
+    Ok(r)
+}
+
+/// `1 − x` on a boolean tensor.
+fn not(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let one = b.scalar(1.0);
+    let r = b.binary(BinaryKind::Sub, one, x)?;
+    b.mark_integer(r);
+    Ok(r)
+}
+
+/// Cast `x` to the element type of `like`: truncation when `like` is an integer constant and
+/// `x` is constant; the identity when both are real-valued.
+fn cast_like(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let like = input(b, node, 1)?;
+    if !b.is_integer_const(like) || b.is_integer_const(x) {
+        return Ok(x);
+    }
+    match b.const_data(x).map(<[f64]>::to_vec) {
+        Some(d) => {
+            let name = format!("{}/cast", b.node_name());
+            let s = b.shape(x);
+            Ok(b.typed_constant(&name, s, d.iter().map(|v| v.trunc()).collect(), true))
+        }
+        None => Err(b.unsupported("casting a run-time tensor to an integer type")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frun::run_outputs;
+
+    fn run(op: &str, a: Vec<f64>, bv: Vec<f64>) -> Vec<f64> {
+        let mut b = Builder::new("t");
+        let x = b.add_input("a", vec![a.len()], false);
+        let _ = x;
+        b.add_input("b", vec![bv.len()], false);
+        let node = NodeProto {
+            op_type: op.into(),
+            name: "n".into(),
+            input: vec!["a".into(), "b".into()],
+            output: vec!["y".into()],
+            ..NodeProto::default()
+        };
+        b.begin_node("n", op);
+        let r = crate::lower::lower_node(&mut b, &node, 17).unwrap();
+        let mut g = b.g.clone();
+        g.outputs.push(("y".into(), r[0]));
+        run_outputs(&g, &[a, bv]).unwrap().remove(0)
+    }
+
+    #[test]
+    fn comparisons_match_numpy() {
+        let a = vec![1.0, 2.0, 3.0];
+        let c = vec![2.0, 2.0, 2.0];
+        assert_eq!(run("Less", a.clone(), c.clone()), vec![1.0, 0.0, 0.0]);
+        assert_eq!(run("Greater", a.clone(), c.clone()), vec![0.0, 0.0, 1.0]);
+        assert_eq!(
+            run("LessOrEqual", a.clone(), c.clone()),
+            vec![1.0, 1.0, 0.0]
+        );
+        assert_eq!(
+            run("GreaterOrEqual", a.clone(), c.clone()),
+            vec![0.0, 1.0, 1.0]
+        );
+        assert_eq!(run("Equal", a, c), vec![0.0, 1.0, 0.0]);
+    }
+}
