@@ -10,9 +10,21 @@ For each eligible case, test_data_set_0's inputs become an EZKL input.json
 out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized": [int],
 "scale": int}, ...]} is compared with test_data_set_0's expected outputs (see tolerance()).
 
-Eligible: every graph input is a float32 tensor or an int64 tensor (indices, shapes, axes...),
-every graph output is a float32 tensor, and all data are finite. Others are SKIPPED
-(sequences, optionals, maps, other dtypes, NaN/Inf). Only test_data_set_0 is used.
+Integer inputs are frozen (--freeze-int-inputs, the default): every int64/int32 graph input
+(axes, shapes, pads, starts/ends, repeats, indices...) becomes an initializer holding the test's
+value, and is left out of input.json. verinfer compiles a static graph, so structural integer
+inputs must be constants, as exporters emit them; node tests feed them at run time only because
+ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
+the integer operand is known at compile time, as it is in an exported model.
+--no-freeze-int-inputs feeds them at run time instead (those cases then fail to compile with
+"must be a constant").
+
+Eligible: every graph input is a float32 tensor or an int64/int32 tensor, every graph output is
+a float32 tensor, and all data are finite. With freezing, at least one float32 input must remain
+to be fed at run time (verinfer rejects a model that is constant as a whole: nothing to prove),
+and every fed input must be non-empty (verinfer requires positive dimensions; frozen integer
+inputs may be empty, e.g. an empty axes list). Others are SKIPPED (sequences, optionals, maps,
+other dtypes, NaN/Inf, zero-size or no run-time input). Only test_data_set_0 is used.
 
 Outcomes:
   PASS
@@ -26,7 +38,8 @@ Usage:
   python scripts/conformance/run_node_tests.py --cases OUTDIR --verinfer target/release/verinfer \
       [--ops-supported Add,Mul,... | --ops-supported @file] [--report docs-table.md] \
       [--allowlist scripts/conformance/allowlist.txt] [--check | --write-allowlist] \
-      [--filter REGEX] [--jobs 2] [--timeout 60] [--keep-work DIR]
+      [--filter REGEX] [--jobs 2] [--timeout 60] [--keep-work DIR] \
+      [--freeze-int-inputs (default) | --no-freeze-int-inputs]
 
 --check: exit 1 if a case listed in the allowlist does not pass, or a passing case is not
 listed (both printed). --write-allowlist: rewrite the allowlist from the current passes.
@@ -166,7 +179,14 @@ def tensor_kind(value_info):
     return t.tensor_type.elem_type, "tensor"
 
 
-def load_case(path):
+INT_INPUT_DTYPES = (TensorProto.INT64, TensorProto.INT32)
+
+
+def is_int(arr):
+    return np.asarray(arr).dtype.kind in "iu"
+
+
+def load_case(path, freeze=True):
     c = Case(os.path.basename(path.rstrip("/")), path)
     try:
         model = onnx.load(c.model_path)
@@ -182,7 +202,7 @@ def load_case(path):
     inits = {i.name for i in model.graph.initializer}
     graph_inputs = [i for i in model.graph.input if i.name not in inits]
     for kind, infos, allowed, dest in (
-        ("input", graph_inputs, (TensorProto.FLOAT, TensorProto.INT64), c.inputs),
+        ("input", graph_inputs, (TensorProto.FLOAT,) + INT_INPUT_DTYPES, c.inputs),
         ("output", list(model.graph.output), (TensorProto.FLOAT,), c.outputs),
     ):
         files = sorted((f for f in os.listdir(ds) if re.fullmatch(rf"{kind}_\d+\.pb", f)),
@@ -207,6 +227,15 @@ def load_case(path):
                 c.skip = f"{kind} {info.name!r} has NaN/Inf"
                 return c
             dest.append((info.name, arr))
+    fed = [(n, a) for n, a in c.inputs if not (freeze and is_int(a))]
+    if not fed:
+        c.skip = ("no graph inputs" if not c.inputs else
+                  "no run-time input once integer inputs are frozen")
+        return c
+    for name, arr in fed:
+        if np.size(arr) == 0:
+            c.skip = f"input {name!r} is empty (zero-size dimension)"
+            return c
     return c
 
 
@@ -305,20 +334,24 @@ def compare(case, out):
 
 # verinfer compiles a static graph: integer graph inputs that carry structure (axes, shapes,
 # pads, starts/ends, repeats, indices) must be constants, as exporters emit them. Node tests
-# feed them as run-time inputs, so by default the harness freezes every integer graph input
-# into an initializer holding the test's value. The op's lowering is exercised all the same.
+# feed them as run-time inputs, so by default (--freeze-int-inputs) the harness freezes every
+# int64/int32 graph input into an initializer holding the test's value. The op's lowering is
+# exercised all the same. See the module docstring.
 FREEZE_INT_INPUTS = True
 
 
 def freeze_int_inputs(case, work):
     """Rewrite the case's model with its integer inputs as initializers; returns (path, inputs)."""
     model = onnx.load(case.model_path)
-    frozen = {n: a for n, a in case.inputs if np.asarray(a).dtype.kind in "iu"}
+    frozen = {n: a for n, a in case.inputs if is_int(a)}
     kept = [i for i in model.graph.input if i.name not in frozen]
     del model.graph.input[:]
     model.graph.input.extend(kept)
     for name, arr in frozen.items():
         model.graph.initializer.append(numpy_helper.from_array(np.asarray(arr), name))
+    # IR < 4 requires every initializer to be listed as a graph input too; from IR 4 on an
+    # initializer that is not an input is a constant, which is what freezing means.
+    model.ir_version = max(model.ir_version, 4)
     path = os.path.join(work, "model.onnx")
     onnx.save(model, path)
     return path, [(n, a) for n, a in case.inputs if n not in frozen]
@@ -335,7 +368,7 @@ def run_case(case, binary, timeout, supported, keep_root):
     work = tempfile.mkdtemp(prefix=f"vi-{case.name}-")
     try:
         model_path, inputs = case.model_path, case.inputs
-        if FREEZE_INT_INPUTS and any(np.asarray(a).dtype.kind in "iu" for _, a in inputs):
+        if FREEZE_INT_INPUTS and any(is_int(a) for _, a in inputs):
             model_path, inputs = freeze_int_inputs(case, work)
         inp = os.path.join(work, "input.json")
         with open(inp, "w") as f:
@@ -472,13 +505,16 @@ def main(argv=None):
     ap.add_argument("--filter", help="only cases whose name matches this regex (re.search)")
     ap.add_argument("--jobs", type=int, default=JOBS)
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds per case")
-    ap.add_argument("--no-freeze", action="store_true",
-                    help="feed integer graph inputs at run time instead of freezing them")
+    ap.add_argument("--freeze-int-inputs", action=argparse.BooleanOptionalAction, default=True,
+                    help="make every int64/int32 graph input an initializer holding the test's "
+                    "value (default); --no-freeze-int-inputs feeds them at run time")
+    ap.add_argument("--no-freeze", dest="freeze_int_inputs", action="store_false",
+                    help=argparse.SUPPRESS)  # older spelling of --no-freeze-int-inputs
     ap.add_argument("--keep-work", help="copy each case's input.json/model.vmodel/out.json here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every case's outcome")
     a = ap.parse_args(argv)
     global FREEZE_INT_INPUTS
-    FREEZE_INT_INPUTS = not a.no_freeze
+    FREEZE_INT_INPUTS = a.freeze_int_inputs
 
     binary = os.path.abspath(a.verinfer) if os.sep in a.verinfer else (shutil.which(a.verinfer) or a.verinfer)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -491,7 +527,7 @@ def main(argv=None):
     if not dirs:
         print(f"error: no cases under {a.cases}", file=sys.stderr)
         return 2
-    cases = [load_case(d) for d in dirs]
+    cases = [load_case(d, FREEZE_INT_INPUTS) for d in dirs]
     assign_primary(cases)
     supported = parse_ops(a.ops_supported)
 
