@@ -23,11 +23,14 @@ else
 fi
 
 step "ONNX backend node tests through compile + run (allowlist)"
-cargo build --release --locked -p verinfer-cli
+# The integration tests above already built target/release/verinfer (same features as the
+# test build); building `-p verinfer-cli` alone would resolve features anew and rebuild tract.
+[ -x target/release/verinfer ] || cargo build --release --locked -p verinfer-cli
 cases=target/onnx-node-tests
 .venv/bin/python scripts/conformance/gen_node_tests.py "$cases" >/dev/null
 .venv/bin/python scripts/conformance/run_node_tests.py --cases "$cases" \
-    --verinfer target/release/verinfer --allowlist scripts/conformance/allowlist.txt --check \
+    --verinfer target/release/verinfer --jobs 2 --freeze-int-inputs \
+    --allowlist scripts/conformance/allowlist.txt --check \
     --report target/conformance.md
 
 step "all green"

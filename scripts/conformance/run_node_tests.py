@@ -15,35 +15,45 @@ Integer inputs are frozen (--freeze-int-inputs, the default): every int64/int32 
 value, and is left out of input.json. verinfer compiles a static graph, so structural integer
 inputs must be constants, as exporters emit them; node tests feed them at run time only because
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
-the integer operand is known at compile time, as it is in an exported model.
---no-freeze-int-inputs feeds them at run time instead (those cases then fail to compile with
-"must be a constant").
+the integer operand is known at compile time, as it is in an exported model. One exception: a
+case whose inputs are all integers (Max of two int64 tensors, Equal on int32) would have nothing
+left to run; its integers are data, so they are fed at run time (verinfer: scale 0, 32 bits).
+--no-freeze-int-inputs feeds every integer input at run time (structural ones then fail to
+compile with "must be a constant").
 
-Eligible: every graph input is a float32 tensor or an int64/int32 tensor, every graph output is
-a float32 tensor, and all data are finite. With freezing, at least one float32 input must remain
-to be fed at run time (verinfer rejects a model that is constant as a whole: nothing to prove),
-and every fed input must be non-empty (verinfer requires positive dimensions; frozen integer
-inputs may be empty, e.g. an empty axes list). Others are SKIPPED (sequences, optionals, maps,
-other dtypes, NaN/Inf, zero-size or no run-time input). Only test_data_set_0 is used.
+Eligible: every graph input is a float32, int64/int32 or bool tensor, every graph output is a
+float32, int64/int32 or bool tensor, and all float data are finite. Bool inputs (Where's
+condition, masks) are data: they are fed at run time as 0/1, never frozen. Integer and bool
+outputs must match exactly (see tolerance()). The graph needs at least one input (verinfer
+rejects a model that is constant as a whole: there is nothing to prove), and every fed input
+must be non-empty (verinfer requires positive dimensions; a frozen integer input may be empty,
+e.g. an empty axes list). Others are SKIPPED (sequences, optionals, maps, other dtypes,
+NaN/Inf, zero-size inputs, no inputs). Only test_data_set_0 is used.
 
 Outcomes:
   PASS
   FAIL(reason)       ran, but an output's shape or values are wrong
-  UNSUPPORTED(msg)   compile exited non-zero mentioning "unsupported" (msg: stderr's first line),
-                     or --ops-supported was given and the graph uses an op not in it
-  ERROR(msg)         any other non-zero exit, crash or timeout (msg: stderr's last line)
+  UNSUPPORTED(msg)   compile exited non-zero (no panic, no signal) mentioning "unsupported"
+                     (msg: stderr's first line), or --ops-supported was given and the graph
+                     uses an op not in it
+  ERROR(msg)         any other non-zero exit, panic, crash or timeout (msg: stderr's last line)
   SKIPPED(reason)    not eligible (never run)
 
 Usage:
   python scripts/conformance/run_node_tests.py --cases OUTDIR --verinfer target/release/verinfer \
-      [--ops-supported Add,Mul,... | --ops-supported @file] [--report docs-table.md] \
+      [--ops-supported Add,Mul,... | --ops-supported @file] [--report target/conformance.md] \
+      [--update-doc docs/conformance.md] \
       [--allowlist scripts/conformance/allowlist.txt] [--check | --write-allowlist] \
       [--filter REGEX] [--jobs 2] [--timeout 60] [--keep-work DIR] \
       [--freeze-int-inputs (default) | --no-freeze-int-inputs]
 
 --check: exit 1 if a case listed in the allowlist does not pass, or a passing case is not
-listed (both printed). --write-allowlist: rewrite the allowlist from the current passes.
+listed (both printed). --write-allowlist: rewrite the allowlist from the current passes
+(refused with --filter, as is --update-doc: both describe the whole sweep).
 Exit status otherwise 0 (the report carries the results); 2 on usage errors.
+--report: a markdown report (totals, per-op table, every non-passing case with its reason).
+--update-doc: the same, compact (unsupported grouped by message), spliced between the generated
+markers of docs/conformance.md; deterministic, so it changes only when results do.
 """
 import argparse
 import concurrent.futures as cf
@@ -69,18 +79,25 @@ EXPANDED_RE = re.compile(r"_expanded(_ver\d+)?$")
 
 
 def tolerance(scale, expected):
-    """Absolute, elementwise tolerance for one output.
+    """Absolute, elementwise tolerance for one float output. With M = max(1, max|expected|):
 
-    tol = max(8 * 2**-scale, 1e-2 * max(1, max|expected|))
+    tol = max(min(8 * 2**-scale, 0.1 * M), 0.01 * M)
 
     8 * 2**-scale allows a few units in the last place of the fixed-point result (scale = number
     of fractional bits of the output); the second term allows 1% of the output's magnitude
     (at least 0.01) for the error that accumulates through approximated non-linearities.
-    A missing scale counts as an infinitely fine grid (only the relative term applies).
+    The grid term is capped at 10% of M because the scale is verinfer's own choice: uncapped,
+    a wrongly coarse output scale would excuse any error (an all-zero output at scale -3 would
+    pass for values in [-1, 1], tol 64). A missing scale counts as an infinitely fine grid
+    (only the relative term applies).
+
+    Integer and bool outputs (comparisons, Where on integers, shapes) have no rounding to
+    forgive: they must match exactly (tolerance 0), see compare().
     """
     max_abs = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+    m = max(1.0, max_abs)
     grid = 8.0 * 2.0 ** -scale if scale is not None else 0.0
-    return max(grid, 1e-2 * max(1.0, max_abs))
+    return max(min(grid, 0.1 * m), 1e-2 * m)
 
 
 # ------------------------------------------------------------------------------ cases
@@ -96,6 +113,7 @@ class Case:
         self.inputs = []         # [(name, np.ndarray)]
         self.outputs = []        # [(name, np.ndarray)]
         self.skip = None         # reason, when not eligible
+        self.frozen = set()      # names of the integer inputs frozen into initializers
 
 
 def find_case_dirs(root):
@@ -180,6 +198,8 @@ def tensor_kind(value_info):
 
 
 INT_INPUT_DTYPES = (TensorProto.INT64, TensorProto.INT32)
+INPUT_DTYPES = (TensorProto.FLOAT, TensorProto.BOOL) + INT_INPUT_DTYPES
+OUTPUT_DTYPES = (TensorProto.FLOAT, TensorProto.BOOL, TensorProto.INT64, TensorProto.INT32)
 
 
 def is_int(arr):
@@ -202,8 +222,8 @@ def load_case(path, freeze=True):
     inits = {i.name for i in model.graph.initializer}
     graph_inputs = [i for i in model.graph.input if i.name not in inits]
     for kind, infos, allowed, dest in (
-        ("input", graph_inputs, (TensorProto.FLOAT,) + INT_INPUT_DTYPES, c.inputs),
-        ("output", list(model.graph.output), (TensorProto.FLOAT,), c.outputs),
+        ("input", graph_inputs, INPUT_DTYPES, c.inputs),
+        ("output", list(model.graph.output), OUTPUT_DTYPES, c.outputs),
     ):
         files = sorted((f for f in os.listdir(ds) if re.fullmatch(rf"{kind}_\d+\.pb", f)),
                        key=lambda f: int(f[len(kind) + 1:-3]))
@@ -227,11 +247,14 @@ def load_case(path, freeze=True):
                 c.skip = f"{kind} {info.name!r} has NaN/Inf"
                 return c
             dest.append((info.name, arr))
-    fed = [(n, a) for n, a in c.inputs if not (freeze and is_int(a))]
-    if not fed:
-        c.skip = ("no graph inputs" if not c.inputs else
-                  "no run-time input once integer inputs are frozen")
+    if not c.inputs:
+        c.skip = "no graph inputs"
         return c
+    # An all-integer case (Max of two int64 tensors, Equal on int32) would have nothing left to
+    # feed once frozen: its integer inputs are data, so they are fed at run time (s = 0).
+    if freeze and any(not is_int(a) for _, a in c.inputs):
+        c.frozen = {n for n, a in c.inputs if is_int(a)}
+    fed = [(n, a) for n, a in c.inputs if n not in c.frozen]
     for name, arr in fed:
         if np.size(arr) == 0:
             c.skip = f"input {name!r} is empty (zero-size dimension)"
@@ -244,7 +267,7 @@ def ezkl_input_json(inputs):
     data = []
     for _, arr in inputs:
         flat = np.asarray(arr).ravel()
-        if flat.dtype.kind in "iu":
+        if flat.dtype.kind in "iub":  # integers, and bools as 0/1
             data.append([int(v) for v in flat])
         else:
             data.append([float(v) for v in flat.astype(np.float64)])
@@ -305,6 +328,7 @@ def compare(case, out):
         got = [got[names.index(n)] for n, _ in case.outputs]
     notes = []
     for (name, exp), g in zip(case.outputs, got):
+        exact = np.asarray(exp).dtype.kind in "iub"
         exp = np.asarray(exp, dtype=np.float64)
         shape = [int(d) for d in g.get("shape", [])]
         data = np.asarray(g.get("data", []), dtype=np.float64)
@@ -322,11 +346,12 @@ def compare(case, out):
         if not np.all(np.isfinite(data)):
             return False, f"{name}: non-finite values in output", None
         scale = g.get("scale")
-        tol = tolerance(scale, e)
+        tol = 0.0 if exact else tolerance(scale, e)
         err = np.abs(data - e)
         worst = int(np.argmax(err))
         if err[worst] > tol:
-            return False, (f"{name}: max abs err {err[worst]:.4g} > tol {tol:.3g} at flat index "
+            what = "not exact (integer/bool output)" if exact else f"> tol {tol:.3g}"
+            return False, (f"{name}: max abs err {err[worst]:.4g} {what} at flat index "
                            f"{worst} (got {data[worst]:.6g}, expected {e[worst]:.6g}, "
                            f"scale {scale})"), None
     return True, None, "; ".join(notes) or None
@@ -343,7 +368,7 @@ FREEZE_INT_INPUTS = True
 def freeze_int_inputs(case, work):
     """Rewrite the case's model with its integer inputs as initializers; returns (path, inputs)."""
     model = onnx.load(case.model_path)
-    frozen = {n: a for n, a in case.inputs if is_int(a)}
+    frozen = {n: a for n, a in case.inputs if n in case.frozen}
     kept = [i for i in model.graph.input if i.name not in frozen]
     del model.graph.input[:]
     model.graph.input.extend(kept)
@@ -368,7 +393,7 @@ def run_case(case, binary, timeout, supported, keep_root):
     work = tempfile.mkdtemp(prefix=f"vi-{case.name}-")
     try:
         model_path, inputs = case.model_path, case.inputs
-        if FREEZE_INT_INPUTS and any(is_int(a) for _, a in inputs):
+        if case.frozen:
             model_path, inputs = freeze_int_inputs(case, work)
         inp = os.path.join(work, "input.json")
         with open(inp, "w") as f:
@@ -387,7 +412,10 @@ def run_case(case, binary, timeout, supported, keep_root):
         if p is None:
             return "ERROR", f"compile: timeout after {timeout:g}s", None
         if p.returncode != 0:
-            if "unsupported" in (p.stderr + p.stdout).lower():
+            text = p.stderr + p.stdout
+            # a crash is an ERROR even if its message happens to mention "unsupported"
+            crashed = p.returncode < 0 or "panicked at" in text
+            if not crashed and "unsupported" in text.lower():
                 msg = first_line(p.stderr) or first_line(p.stdout)
                 return "UNSUPPORTED", msg, None
             return "ERROR", f"compile {exit_desc(p)}: {last_line(p.stderr) or last_line(p.stdout)}", None
@@ -420,21 +448,42 @@ def md_escape(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
-def write_report(path, cases, results, binary):
+def binary_version(binary):
+    try:
+        p = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+        return first_line(p.stdout) or os.path.basename(binary)
+    except (OSError, subprocess.SubprocessError):
+        return os.path.basename(binary)
+
+
+UNSUPPORTED_NODE_RE = re.compile(r" at node '[^']*'")
+
+
+def report_lines(cases, results, version, level=1, per_case_unsupported=True):
+    """Markdown lines: totals, the per-op table, every FAIL/ERROR, unsupported and skipped cases.
+    Deterministic for given results (no timings), so a regenerated document only changes when
+    the results do. level: the heading level of the title; sections are one level below."""
+    h = "#" * level
     groups = defaultdict(Counter)
     for c in cases:
         groups[c.primary][results[c.name][0]] += 1
     total = Counter(r[0] for r in results.values())
     lines = [
-        "# ONNX node conformance",
+        f"{h} ONNX node conformance",
         "",
         f"Generated by `scripts/conformance/run_node_tests.py` with onnx {onnx.__version__} "
-        f"node tests against `{os.path.basename(binary)}`. "
-        "Tolerance per output: `max(8 * 2^-scale, 0.01 * max(1, max|expected|))` (absolute).",
+        f"node tests against `{version}`. "
+        "Tolerance per float output, with M = max(1, max|expected|): "
+        "`max(min(8 * 2^-scale, 0.1 * M), 0.01 * M)` (absolute); integer and bool outputs "
+        "must match exactly. Integer graph inputs "
+        + ("frozen into initializers (`--freeze-int-inputs`; fed at run time in all-integer "
+           "cases)." if FREEZE_INT_INPUTS
+           else "fed at run time (`--no-freeze-int-inputs`)."),
         "",
-        f"Total: {len(cases)} cases, {total['PASS']} pass, {total['FAIL']} fail, "
+        f"**Total: {len(cases)} cases, {total['PASS']} pass, {total['FAIL']} fail, "
         f"{total['UNSUPPORTED']} unsupported, {total['ERROR']} error, "
-        f"{total['SKIPPED']} skipped (not float32/int64 tensors, or NaN/Inf data).",
+        f"{total['SKIPPED']} skipped** ({len(cases) - total['SKIPPED']} eligible; skipped = not "
+        "eligible, by reason below).",
         "",
         "| op | cases | pass | fail | unsupported | error | skipped |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -443,22 +492,56 @@ def write_report(path, cases, results, binary):
         g = groups[op]
         lines.append(f"| {md_escape(op)} | {sum(g.values())} | {g['PASS']} | {g['FAIL']} | "
                      f"{g['UNSUPPORTED']} | {g['ERROR']} | {g['SKIPPED']} |")
-    for status, title in (("FAIL", "Failing cases"), ("ERROR", "Errors"),
-                          ("UNSUPPORTED", "Unsupported")):
+    for status, title in (("FAIL", "Failing cases"), ("ERROR", "Errors")):
         rows = [c for c in cases if results[c.name][0] == status]
-        lines += ["", f"## {title} ({len(rows)})", ""]
+        lines += ["", f"{h}# {title} ({len(rows)})", ""]
         lines += [f"- `{c.name}` ({md_escape(c.primary)}): {md_escape(results[c.name][1])}"
                   for c in rows] or ["none"]
+    rows = [c for c in cases if results[c.name][0] == "UNSUPPORTED"]
+    if per_case_unsupported:
+        lines += ["", f"{h}# Unsupported ({len(rows)})", ""]
+        lines += [f"- `{c.name}` ({md_escape(c.primary)}): {md_escape(results[c.name][1])}"
+                  for c in rows] or ["none"]
+    else:
+        msgs = Counter(UNSUPPORTED_NODE_RE.sub("", results[c.name][1]).removeprefix("error: ")
+                       for c in rows)
+        lines += ["", f"{h}# Unsupported, by message ({len(rows)})", ""]
+        lines += [f"- {n} x {md_escape(m)}" for m, n in
+                  sorted(msgs.items(), key=lambda kv: (-kv[1], kv[0]))] or ["none"]
     notes = [c for c in cases if results[c.name][0] == "PASS" and results[c.name][2]]
     if notes:
-        lines += ["", f"## Passing with remarks ({len(notes)})", ""]
+        lines += ["", f"{h}# Passing with remarks ({len(notes)})", ""]
         lines += [f"- `{c.name}`: {md_escape(results[c.name][2])}" for c in notes]
     skips = Counter(re.sub(r"'[^']*'", "X", results[c.name][1]) for c in cases
                     if results[c.name][0] == "SKIPPED")
-    lines += ["", f"## Skipped, by reason ({sum(skips.values())})", ""]
-    lines += [f"- {n} x {md_escape(r)}" for r, n in skips.most_common()] or ["none"]
+    lines += ["", f"{h}# Skipped, by reason ({sum(skips.values())})", ""]
+    lines += [f"- {n} x {md_escape(r)}" for r, n in
+              sorted(skips.items(), key=lambda kv: (-kv[1], kv[0]))] or ["none"]
+    return lines
+
+
+def write_report(path, cases, results, version):
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(report_lines(cases, results, version)) + "\n")
+
+
+DOC_BEGIN = "<!-- BEGIN generated by run_node_tests.py --update-doc: do not edit by hand -->"
+DOC_END = "<!-- END generated -->"
+
+
+def update_doc(path, cases, results, version):
+    """Replace the text between DOC_BEGIN and DOC_END in path with a compact report (per-op
+    table, failures and errors per case, unsupported grouped by message)."""
+    with open(path) as f:
+        text = f.read()
+    b, e = text.find(DOC_BEGIN), text.find(DOC_END)
+    if b < 0 or e < b:
+        raise ValueError(f"{path}: markers not found ({DOC_BEGIN!r} ... {DOC_END!r})")
+    body = report_lines(cases, results, version, level=2, per_case_unsupported=False)
+    body[0] = "## Results"  # the document's own title stays; this is its results section
+    text = text[: b + len(DOC_BEGIN)] + "\n" + "\n".join(body) + "\n" + text[e:]
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def read_allowlist(path):
@@ -498,6 +581,8 @@ def main(argv=None):
     ap.add_argument("--ops-supported", help="comma/space list of op types, or @file; cases "
                     "using other ops are UNSUPPORTED without running")
     ap.add_argument("--report", help="write the markdown table here")
+    ap.add_argument("--update-doc", metavar="MD", help="regenerate the results section of this "
+                    "document (docs/conformance.md), between its BEGIN/END generated markers")
     ap.add_argument("--allowlist", default=os.path.join(os.path.dirname(__file__), "allowlist.txt"))
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="exit 1 on any allowlist mismatch")
@@ -515,6 +600,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     global FREEZE_INT_INPUTS
     FREEZE_INT_INPUTS = a.freeze_int_inputs
+    if a.filter and (a.write_allowlist or a.update_doc):
+        # both describe the whole sweep: a filtered run would drop every other case
+        print("error: --write-allowlist and --update-doc need the full sweep (no --filter)",
+              file=sys.stderr)
+        return 2
 
     binary = os.path.abspath(a.verinfer) if os.sep in a.verinfer else (shutil.which(a.verinfer) or a.verinfer)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -550,9 +640,17 @@ def main(argv=None):
     print(f"summary: {len(cases)} cases: " + ", ".join(f"{total[s]} {s.lower()}" for s in STATUSES)
           + f" ({time.monotonic() - t0:.0f}s)")
 
+    version = binary_version(binary)
     if a.report:
-        write_report(a.report, cases, results, binary)
+        write_report(a.report, cases, results, version)
         print(f"report written to {a.report}")
+    if a.update_doc:
+        try:
+            update_doc(a.update_doc, cases, results, version)
+        except (OSError, ValueError) as e:
+            print(f"error: --update-doc: {e}", file=sys.stderr)
+            return 2
+        print(f"results section of {a.update_doc} regenerated")
 
     passing = {n for n, r in results.items() if r[0] == "PASS"}
     if a.write_allowlist:
