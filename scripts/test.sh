@@ -9,6 +9,10 @@ step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 step "python peers (onnx, onnxruntime) in .venv"
 bash scripts/venv.sh
 
+step "contracts: npm toolchain (solc-js, anvil) and artifact freshness"
+npm ci --prefix contracts --no-audit --no-fund
+node contracts/scripts/compile.js --check
+
 step "format"
 cargo fmt --all -- --check
 

@@ -1,0 +1,139 @@
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
+
+use crate::error::Result;
+
+/// One transaction to send. `to = None` deploys `data` as init code.
+#[derive(Clone, Debug)]
+pub struct Tx {
+    /// The sending account; the chain must hold its key (or, in-process, know the account).
+    pub from: Address,
+    /// The contract called, or `None` to create one.
+    pub to: Option<Address>,
+    /// Calldata, or init code with constructor arguments for a deployment.
+    pub data: Bytes,
+    /// Wei sent along (bonds, fees).
+    pub value: U256,
+    /// Gas limit; `None` lets the chain choose (estimate on RPC, the per-tx cap in-process).
+    pub gas_limit: Option<u64>,
+    /// What this is, for gas reports and error messages ("ModelRegistry.register").
+    pub label: String,
+}
+
+impl Tx {
+    /// A call of `to` with `data` and no value.
+    pub fn call(from: Address, to: Address, data: impl Into<Bytes>, label: &str) -> Self {
+        Self {
+            from,
+            to: Some(to),
+            data: data.into(),
+            value: U256::ZERO,
+            gas_limit: None,
+            label: label.to_string(),
+        }
+    }
+
+    /// A deployment of `init_code`.
+    pub fn deploy(from: Address, init_code: impl Into<Bytes>, label: &str) -> Self {
+        Self {
+            from,
+            to: None,
+            data: init_code.into(),
+            value: U256::ZERO,
+            gas_limit: None,
+            label: label.to_string(),
+        }
+    }
+
+    /// The same transaction carrying `value` wei.
+    #[must_use]
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+}
+
+/// What a mined transaction left behind. Gas is always reported: every figure a user sees
+/// about cost comes from here.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    /// The label of the transaction this answers.
+    pub label: String,
+    /// Transaction hash (in-process: a hash of sender and nonce, unique within the chain).
+    pub tx_hash: B256,
+    /// Gas the transaction used, as the receipt states it.
+    pub gas_used: u64,
+    /// The block it was included in.
+    pub block_number: u64,
+    /// The created contract, for deployments.
+    pub contract_address: Option<Address>,
+    /// Logs emitted, in order.
+    pub logs: Vec<Log>,
+}
+
+/// The head of the chain as far as the contracts can see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// Block number.
+    pub number: u64,
+    /// Block timestamp (seconds).
+    pub timestamp: u64,
+}
+
+/// A chain the contracts run on. Two implementations: [`crate::RevmChain`], in process (the
+/// embedded default, nothing to start), and [`crate::RpcChain`], a JSON-RPC node through
+/// alloy. Everything above this layer (registry, game, oracle) is written once against it.
+///
+/// The interface is synchronous: the engines drive one move at a time and wait for it to be
+/// mined; the RPC implementation owns its own runtime.
+pub trait Chain {
+    /// Chain id (EIP-155).
+    fn chain_id(&self) -> u64;
+    /// Accounts this chain can send from, the default one first.
+    fn accounts(&self) -> Vec<Address>;
+    /// A human-readable name of the backend ("in-process revm", "RPC http://…").
+    fn describe(&self) -> String;
+    /// Sends a transaction and waits until it is mined.
+    ///
+    /// # Errors
+    /// [`crate::ChainError::Reverted`] (decoded reason) or `Halted` when the EVM refuses the
+    /// state change, transport errors for RPC problems. Nothing is changed on any error.
+    fn send(&mut self, tx: Tx) -> Result<Receipt>;
+    /// Executes a read-only call against the latest state.
+    ///
+    /// # Errors
+    /// As [`Chain::send`].
+    fn call(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes>;
+    /// The code deployed at `address` (empty for none).
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn code_at(&mut self, address: Address) -> Result<Bytes>;
+    /// The balance of `address` in wei.
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn balance(&mut self, address: Address) -> Result<U256>;
+    /// The latest block.
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn block(&mut self) -> Result<BlockInfo>;
+    /// Moves time forward by `secs` and mines a block: dev chains only (challenge windows and
+    /// clocks in tests and simulations).
+    ///
+    /// # Errors
+    /// [`crate::ChainError::Unsupported`] on a node without the dev methods.
+    fn advance_time(&mut self, secs: u64) -> Result<()>;
+}
+
+/// The default sender of a chain.
+///
+/// # Errors
+/// [`crate::ChainError::Unsupported`] when the chain holds no account.
+pub fn default_account(chain: &dyn Chain) -> Result<Address> {
+    chain
+        .accounts()
+        .first()
+        .copied()
+        .ok_or_else(|| crate::ChainError::Unsupported("the chain holds no account".into()))
+}

@@ -1,0 +1,34 @@
+//! The chain layer of verinfer: the contracts in `contracts/` running either in process on
+//! revm (the embedded default: nothing to install or start) or on a real node over JSON-RPC
+//! through alloy, behind one synchronous [`Chain`] trait. Typed clients (the model registry,
+//! later the dispute game and the oracle) are written once against that trait, so a scenario
+//! that passes in process runs unchanged against anvil or a public chain.
+//!
+//! Every transaction returns a [`Receipt`] with its gas, so cost figures are always measured,
+//! never estimated. A revert is an error whose message decodes our contracts' custom errors.
+#![deny(missing_docs)]
+
+mod abi;
+mod anvil;
+pub mod bindings;
+mod chain;
+mod deployments;
+mod dev_keys;
+mod error;
+mod registry;
+mod revert;
+mod revm_chain;
+mod rpc_chain;
+
+pub use abi::{send_call, view};
+pub use anvil::Anvil;
+pub use chain::{default_account, BlockInfo, Chain, Receipt, Tx};
+pub use deployments::{ensure_deployed, Deployments};
+pub use dev_keys::{dev_accounts, dev_signers, parse_key, DEV_PRIVATE_KEYS};
+pub use error::{ChainError, Result};
+pub use registry::{ModelRecord, Registry};
+pub use revert::revert_reason;
+pub use revm_chain::{RevmChain, REVM_CHAIN_ID};
+pub use rpc_chain::RpcChain;
+
+pub use alloy_primitives::{Address, Bytes, B256, U256};

@@ -1,0 +1,186 @@
+use alloy_primitives::{Address, B256};
+use alloy_sol_types::SolEvent;
+
+use crate::abi::{send_call, view};
+use crate::bindings::ModelRegistry;
+use crate::chain::{Chain, Receipt, Tx};
+use crate::error::{ChainError, Result};
+
+/// A client of a deployed `ModelRegistry`: where models are registered by their root (the
+/// `modelId`) before anyone may claim an inference of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registry {
+    /// The contract.
+    pub address: Address,
+}
+
+/// A registered model as the registry records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelRecord {
+    /// The model root.
+    pub model_id: B256,
+    /// Who registered it (or received ownership since).
+    pub owner: Address,
+    /// Block timestamp of registration.
+    pub registered_at: u64,
+    /// Where the model file can be fetched (free-form; not verified on chain).
+    pub uri: String,
+}
+
+impl Registry {
+    /// The contract's name in artifacts and deployment records.
+    pub const NAME: &'static str = "ModelRegistry";
+
+    /// Deploys a new registry from `from`.
+    ///
+    /// # Errors
+    /// As [`Chain::send`].
+    pub fn deploy(chain: &mut dyn Chain, from: Address) -> Result<(Self, Receipt)> {
+        let receipt = chain.send(Tx::deploy(
+            from,
+            ModelRegistry::BYTECODE.clone(),
+            "deploy ModelRegistry",
+        ))?;
+        let address = receipt
+            .contract_address
+            .ok_or_else(|| ChainError::NoContract {
+                contract: Self::NAME.into(),
+            })?;
+        Ok((Self { address }, receipt))
+    }
+
+    /// A registry at `address`, after checking that the code there is this build's registry.
+    ///
+    /// # Errors
+    /// [`ChainError::NotDeployed`] or [`ChainError::CodeMismatch`].
+    pub fn at(chain: &mut dyn Chain, address: Address) -> Result<Self> {
+        let code = chain.code_at(address)?;
+        if code.is_empty() {
+            return Err(ChainError::NotDeployed {
+                contract: Self::NAME.into(),
+                address,
+            });
+        }
+        if code != ModelRegistry::DEPLOYED_BYTECODE {
+            return Err(ChainError::CodeMismatch {
+                contract: Self::NAME.into(),
+                address,
+            });
+        }
+        Ok(Self { address })
+    }
+
+    /// Registers `model_id` with `uri`, owned by `from`.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] with `AlreadyRegistered` or `ZeroModelId`; transport errors.
+    pub fn register(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        uri: &str,
+    ) -> Result<Receipt> {
+        let receipt = send_call(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::registerCall {
+                modelId: model_id,
+                uri: uri.to_string(),
+            },
+            "ModelRegistry.register",
+        )?;
+        // The event is the registry's public record: check it says what we asked.
+        let logged = receipt
+            .logs
+            .iter()
+            .filter(|l| l.address == self.address)
+            .find_map(|l| ModelRegistry::ModelRegistered::decode_log(l).ok());
+        match logged {
+            Some(ev) if ev.modelId == model_id && ev.owner == from => Ok(receipt),
+            _ => Err(ChainError::Decode {
+                what: "ModelRegistry.register".into(),
+                message: "the receipt carries no matching ModelRegistered event".into(),
+            }),
+        }
+    }
+
+    /// Whether `model_id` is registered.
+    ///
+    /// # Errors
+    /// Transport or decoding errors.
+    pub fn is_registered(&self, chain: &mut dyn Chain, model_id: B256) -> Result<bool> {
+        let from = crate::chain::default_account(chain)?;
+        view(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::isRegisteredCall { modelId: model_id },
+            "ModelRegistry.isRegistered",
+        )
+    }
+
+    /// The record of `model_id`.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] with `UnknownModel` for an unregistered id.
+    pub fn model(&self, chain: &mut dyn Chain, model_id: B256) -> Result<ModelRecord> {
+        let from = crate::chain::default_account(chain)?;
+        let info = view(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::modelInfoCall { modelId: model_id },
+            "ModelRegistry.modelInfo",
+        )?;
+        Ok(ModelRecord {
+            model_id,
+            owner: info.owner,
+            registered_at: info.registeredAt,
+            uri: info.uri,
+        })
+    }
+
+    /// Number of registered models.
+    ///
+    /// # Errors
+    /// Transport or decoding errors.
+    pub fn count(&self, chain: &mut dyn Chain) -> Result<u64> {
+        let from = crate::chain::default_account(chain)?;
+        let n = view(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::modelCountCall {},
+            "ModelRegistry.modelCount",
+        )?;
+        u64::try_from(n).map_err(|_| ChainError::Decode {
+            what: "ModelRegistry.modelCount".into(),
+            message: format!("count {n} does not fit in 64 bits"),
+        })
+    }
+
+    /// Hands `model_id` over to `new_owner`; only its current owner may.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] with `NotModelOwner`, `ZeroAddress` or `UnknownModel`.
+    pub fn transfer(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        new_owner: Address,
+    ) -> Result<Receipt> {
+        send_call(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::transferModelOwnershipCall {
+                modelId: model_id,
+                newOwner: new_owner,
+            },
+            "ModelRegistry.transferModelOwnership",
+        )
+    }
+}

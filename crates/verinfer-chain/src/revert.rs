@@ -1,0 +1,21 @@
+use alloy_sol_types::{RevertReason, SolInterface};
+
+use crate::bindings::{MerkleHarness, ModelRegistry};
+
+/// A readable revert reason: a custom error of one of our contracts (with its arguments),
+/// `Error(string)`, `Panic(uint256)`, or the raw data in hex when nothing matches.
+pub fn revert_reason(data: &[u8]) -> String {
+    if data.is_empty() {
+        return "no revert data".into();
+    }
+    if let Ok(e) = ModelRegistry::ModelRegistryErrors::abi_decode(data) {
+        return format!("ModelRegistry.{e:?}");
+    }
+    if let Ok(e) = MerkleHarness::MerkleHarnessErrors::abi_decode(data) {
+        return format!("MerkleLib.{e:?}");
+    }
+    if let Some(r) = RevertReason::decode(data) {
+        return r.to_string();
+    }
+    format!("0x{}", alloy_primitives::hex::encode(data))
+}

@@ -1,0 +1,353 @@
+use std::future::Future;
+use std::time::Duration;
+
+use alloy::eips::BlockNumberOrTag;
+use alloy::network::{EthereumWallet, ReceiptResponse, TransactionBuilder};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::TransportError;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use tokio::runtime::Runtime;
+
+use crate::chain::{BlockInfo, Chain, Receipt, Tx};
+use crate::error::{ChainError, Result};
+use crate::revert::revert_reason;
+
+/// How long one RPC request may take before we give up and say so.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait for a sent transaction to be mined.
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A real node over JSON-RPC (HTTP), signing locally with the given keys. Waits for every
+/// transaction's receipt by polling quickly (a dev node mines at once; a dispute game makes
+/// dozens of moves, so a slow poll would dominate its wall time).
+pub struct RpcChain {
+    url: String,
+    provider: DynProvider,
+    runtime: Runtime,
+    accounts: Vec<Address>,
+    chain_id: u64,
+}
+
+impl std::fmt::Debug for RpcChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcChain")
+            .field("url", &self.url)
+            .field("accounts", &self.accounts)
+            .field("chain_id", &self.chain_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RpcChain {
+    /// Connects to `url` with `signers` (the first is the default sender) and checks that the
+    /// endpoint answers as an Ethereum node (its chain id).
+    ///
+    /// # Errors
+    /// [`ChainError::Rpc`] for a bad URL, an unreachable endpoint or one that answers garbage;
+    /// [`ChainError::Timeout`] when it does not answer.
+    pub fn connect(url: &str, signers: Vec<PrivateKeySigner>) -> Result<Self> {
+        let parsed: alloy::transports::http::reqwest::Url =
+            url.parse().map_err(|e| ChainError::Rpc {
+                url: url.to_string(),
+                message: format!("not a valid URL: {e}"),
+            })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ChainError::Rpc {
+                url: url.to_string(),
+                message: format!(
+                    "unsupported scheme {:?} (use http:// or https://)",
+                    parsed.scheme()
+                ),
+            });
+        }
+        let Some((first, rest)) = signers.split_first() else {
+            return Err(ChainError::BadKey("no signing key given".into()));
+        };
+        let accounts: Vec<Address> = signers.iter().map(PrivateKeySigner::address).collect();
+        let mut wallet = EthereumWallet::from(first.clone());
+        for s in rest {
+            wallet.register_signer(s.clone());
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ChainError::Rpc {
+                url: url.to_string(),
+                message: format!("cannot start the I/O runtime: {e}"),
+            })?;
+        let provider = runtime.block_on(async {
+            ProviderBuilder::new()
+                .wallet(wallet)
+                .connect_http(parsed)
+                .erased()
+        });
+        let mut chain = Self {
+            url: url.to_string(),
+            provider,
+            runtime,
+            accounts,
+            chain_id: 0,
+        };
+        let provider = chain.provider.clone();
+        chain.chain_id = chain.rpc("eth_chainId", async move { provider.get_chain_id().await })?;
+        Ok(chain)
+    }
+
+    /// The endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs one request with a timeout, mapping transport errors to [`ChainError`].
+    fn rpc<T>(
+        &self,
+        method: &str,
+        fut: impl Future<Output = std::result::Result<T, TransportError>>,
+    ) -> Result<T> {
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(REQUEST_TIMEOUT, fut).await })
+        {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.transport_error(method, &e)),
+            Err(_) => Err(ChainError::Timeout {
+                url: self.url.clone(),
+                method: method.to_string(),
+                secs: REQUEST_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    fn transport_error(&self, method: &str, e: &TransportError) -> ChainError {
+        ChainError::Rpc {
+            url: self.url.clone(),
+            message: format!("{method}: {e}"),
+        }
+    }
+
+    /// A failure of a call or of gas estimation: a revert when the node returned revert data.
+    fn execution_error(&self, what: &str, e: &TransportError) -> ChainError {
+        if let Some(payload) = e.as_error_resp() {
+            if let Some(data) = payload.as_revert_data() {
+                return ChainError::Reverted {
+                    what: what.to_string(),
+                    reason: revert_reason(&data),
+                    data,
+                    gas_used: 0,
+                };
+            }
+            if payload.message.contains("revert") {
+                return ChainError::Reverted {
+                    what: what.to_string(),
+                    reason: payload.message.to_string(),
+                    data: Bytes::new(),
+                    gas_used: 0,
+                };
+            }
+        }
+        self.transport_error(what, e)
+    }
+
+    fn request(&self, tx: &Tx) -> TransactionRequest {
+        let mut req = TransactionRequest::default()
+            .with_from(tx.from)
+            .with_value(tx.value);
+        req = match tx.to {
+            Some(to) => req.with_to(to).with_input(tx.data.clone()),
+            None => req.with_deploy_code(tx.data.clone()),
+        };
+        if let Some(limit) = tx.gas_limit {
+            req = req.with_gas_limit(limit);
+        }
+        req
+    }
+
+    fn wait_receipt(&self, tx: &Tx, hash: B256) -> Result<alloy::rpc::types::TransactionReceipt> {
+        let provider = self.provider.clone();
+        let url = self.url.clone();
+        let label = tx.label.clone();
+        self.runtime.block_on(async move {
+            let start = tokio::time::Instant::now();
+            let mut pause = Duration::from_millis(2);
+            loop {
+                let got =
+                    tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_receipt(hash))
+                        .await;
+                match got {
+                    Ok(Ok(Some(r))) => return Ok(r),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        return Err(ChainError::Rpc {
+                            url,
+                            message: format!("eth_getTransactionReceipt for {label}: {e}"),
+                        })
+                    }
+                    Err(_) => {
+                        return Err(ChainError::Timeout {
+                            url,
+                            method: "eth_getTransactionReceipt".into(),
+                            secs: REQUEST_TIMEOUT.as_secs(),
+                        })
+                    }
+                }
+                if start.elapsed() > RECEIPT_TIMEOUT {
+                    return Err(ChainError::Timeout {
+                        url,
+                        method: format!("mining of {label} ({hash})"),
+                        secs: RECEIPT_TIMEOUT.as_secs(),
+                    });
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+        })
+    }
+}
+
+impl Chain for RpcChain {
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    fn accounts(&self) -> Vec<Address> {
+        self.accounts.clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("RPC {} (chain id {})", self.url, self.chain_id)
+    }
+
+    fn send(&mut self, tx: Tx) -> Result<Receipt> {
+        if !self.accounts.contains(&tx.from) {
+            return Err(ChainError::NoSigner(tx.from));
+        }
+        let req = self.request(&tx);
+        let provider = self.provider.clone();
+        let sent = self.runtime.block_on(async move {
+            tokio::time::timeout(REQUEST_TIMEOUT, async move {
+                provider
+                    .send_transaction(req)
+                    .await
+                    .map(|pending| *pending.tx_hash())
+            })
+            .await
+        });
+        let hash = match sent {
+            Ok(Ok(h)) => h,
+            Ok(Err(e)) => return Err(self.execution_error(&tx.label, &e)),
+            Err(_) => {
+                return Err(ChainError::Timeout {
+                    url: self.url.clone(),
+                    method: format!("eth_sendRawTransaction ({})", tx.label),
+                    secs: REQUEST_TIMEOUT.as_secs(),
+                })
+            }
+        };
+        let receipt = self.wait_receipt(&tx, hash)?;
+        let gas_used = receipt.gas_used();
+        if !receipt.status() {
+            return Err(ChainError::FailedOnChain {
+                what: tx.label,
+                tx_hash: hash,
+                gas_used,
+            });
+        }
+        let contract_address = match tx.to {
+            Some(_) => None,
+            None => Some(
+                receipt
+                    .contract_address()
+                    .ok_or_else(|| ChainError::NoContract {
+                        contract: tx.label.clone(),
+                    })?,
+            ),
+        };
+        Ok(Receipt {
+            label: tx.label,
+            tx_hash: hash,
+            gas_used,
+            block_number: receipt.block_number().unwrap_or_default(),
+            contract_address,
+            logs: receipt
+                .inner
+                .logs()
+                .iter()
+                .map(|l| l.inner.clone())
+                .collect(),
+        })
+    }
+
+    fn call(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes> {
+        let req = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_input(data);
+        let provider = self.provider.clone();
+        let got = self.runtime.block_on(async move {
+            tokio::time::timeout(REQUEST_TIMEOUT, async move { provider.call(req).await }).await
+        });
+        match got {
+            Ok(Ok(b)) => Ok(b),
+            Ok(Err(e)) => Err(self.execution_error("eth_call", &e)),
+            Err(_) => Err(ChainError::Timeout {
+                url: self.url.clone(),
+                method: "eth_call".into(),
+                secs: REQUEST_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    fn code_at(&mut self, address: Address) -> Result<Bytes> {
+        let provider = self.provider.clone();
+        self.rpc(
+            "eth_getCode",
+            async move { provider.get_code_at(address).await },
+        )
+    }
+
+    fn balance(&mut self, address: Address) -> Result<U256> {
+        let provider = self.provider.clone();
+        self.rpc("eth_getBalance", async move {
+            provider.get_balance(address).await
+        })
+    }
+
+    fn block(&mut self) -> Result<BlockInfo> {
+        let provider = self.provider.clone();
+        let block = self.rpc("eth_getBlockByNumber", async move {
+            provider.get_block_by_number(BlockNumberOrTag::Latest).await
+        })?;
+        let block = block.ok_or_else(|| ChainError::Rpc {
+            url: self.url.clone(),
+            message: "eth_getBlockByNumber(latest) returned null".into(),
+        })?;
+        Ok(BlockInfo {
+            number: block.header.number,
+            timestamp: block.header.timestamp,
+        })
+    }
+
+    fn advance_time(&mut self, secs: u64) -> Result<()> {
+        let provider = self.provider.clone();
+        let moved: Result<serde_json::Value> = self.rpc("evm_increaseTime", async move {
+            provider
+                .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (secs,))
+                .await
+        });
+        moved.map_err(|e| {
+            ChainError::Unsupported(format!(
+                "{} cannot move time (a dev node such as anvil can): {e}",
+                self.url
+            ))
+        })?;
+        let provider = self.provider.clone();
+        let _: serde_json::Value = self.rpc("evm_mine", async move {
+            provider
+                .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+                .await
+        })?;
+        Ok(())
+    }
+}
