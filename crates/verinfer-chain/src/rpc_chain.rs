@@ -123,7 +123,7 @@ impl RpcChain {
     fn transport_error(&self, method: &str, e: &TransportError) -> ChainError {
         ChainError::Rpc {
             url: self.url.clone(),
-            message: format!("{method}: {e}"),
+            message: format!("{method}: {}", with_causes(e)),
         }
     }
 
@@ -181,7 +181,10 @@ impl RpcChain {
                     Ok(Err(e)) => {
                         return Err(ChainError::Rpc {
                             url,
-                            message: format!("eth_getTransactionReceipt for {label}: {e}"),
+                            message: format!(
+                                "eth_getTransactionReceipt for {label}: {}",
+                                with_causes(&e)
+                            ),
                         })
                     }
                     Err(_) => {
@@ -350,4 +353,20 @@ impl Chain for RpcChain {
         })?;
         Ok(())
     }
+}
+
+/// An error with its chain of causes ("error sending request: connection refused"): the
+/// transport's top-level message alone rarely says what went wrong.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !msg.contains(&s) {
+            msg.push_str(": ");
+            msg.push_str(&s);
+        }
+        cause = c.source();
+    }
+    msg
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use verinfer_commit::{trace_file, trace_root_of, ModelCommitment};
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::quantize_inputs;
 use verinfer_onnx::data::read_data;
@@ -20,6 +21,10 @@ pub struct Args {
     /// Output JSON (default: stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Also save the execution trace (every value of the run) to this file and print the
+    /// trace root; `verinfer open` answers openings from it later.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
 }
 
 pub fn run(a: &Args) -> Result<()> {
@@ -39,7 +44,23 @@ pub fn run(a: &Args) -> Result<()> {
     let plan = Plan::new(&g)?;
     let trace = plan.run(&q)?;
     let outs = plan.outputs(&trace)?;
-    let file = output_file(&g, &outs);
+    let mut file = output_file(&g, &outs);
+    if let Some(path) = &a.trace {
+        let model_id = ModelCommitment::new(&g).model_id;
+        let (saved, root) = rayon::join(
+            || trace_file::save(path, model_id, trace.values()),
+            || trace_root_of(trace.values()),
+        );
+        saved?;
+        let line = format!("trace root: {root}");
+        if a.output.is_some() {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+        file.model_id = Some(model_id.to_string());
+        file.trace_root = Some(root.to_string());
+    }
     let text = serde_json::to_string(&file)?;
     match &a.output {
         Some(p) => std::fs::write(p, text).with_context(|| p.display().to_string())?,

@@ -2,13 +2,19 @@
 #![allow(clippy::print_stdout)]
 
 mod bundled;
+mod chain_args;
 mod cmd_bench;
+mod cmd_bench_commit;
+mod cmd_commit;
 mod cmd_compile;
 mod cmd_demo;
 mod cmd_eval;
 mod cmd_inspect;
+mod cmd_open;
+mod cmd_register;
 mod cmd_run;
 mod output;
+mod synthetic;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,8 +42,16 @@ enum Cmd {
     },
     /// Compare a compiled model with float inference on a data set (argmax agreement, error).
     Eval(cmd_eval::Args),
+    /// Print the model id (Merkle commitment to graph and parameters) of a compiled model.
+    Commit(cmd_commit::Args),
+    /// Open one element of a saved trace (`run --trace`) with its Merkle paths.
+    Open(cmd_open::Args),
+    /// Register a compiled model's id on chain (deploying the ModelRegistry if needed).
+    Register(cmd_register::Args),
     /// Benchmark the integer executor against tract's f32 inference on the same models.
     Bench(cmd_bench::Args),
+    /// Benchmark trace and model commitments against inference (MNIST CNN, ~100M-param model).
+    BenchCommit(cmd_bench_commit::Args),
     /// Compile and run the bundled MNIST CNN end to end (no files needed).
     Demo,
     /// List the supported ONNX op types.
@@ -58,7 +72,11 @@ fn main() -> ExitCode {
         Cmd::Run(a) => cmd_run::run(&a),
         Cmd::Inspect { model } => cmd_inspect::run(&model),
         Cmd::Eval(a) => cmd_eval::run(&a),
+        Cmd::Commit(a) => cmd_commit::run(&a),
+        Cmd::Open(a) => cmd_open::run(&a),
+        Cmd::Register(a) => cmd_register::run(&a),
         Cmd::Bench(a) => cmd_bench::run(&a),
+        Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
         Cmd::Demo => cmd_demo::run(),
         Cmd::Ops => {
             for op in verinfer_onnx::lower::supported_ops() {

@@ -18,6 +18,12 @@ pub struct OutputTensor {
 #[derive(Serialize)]
 pub struct OutputFile {
     pub outputs: Vec<OutputTensor>,
+    /// The model id, when the run was committed (`run --trace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    /// The trace root, when the run was committed (`run --trace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_root: Option<String>,
 }
 
 /// Build the file from the graph outputs of a run.
@@ -38,5 +44,7 @@ pub fn output_file(g: &Graph, outs: &[&[i32]]) -> OutputFile {
                 })
             })
             .collect(),
+        model_id: None,
+        trace_root: None,
     }
 }

@@ -1,0 +1,150 @@
+//! Choosing the chain a command talks to: the in-process revm chain (default; optionally
+//! persisted in a state file) or a JSON-RPC node.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use verinfer_chain::{dev_signers, parse_key, Address, Chain, Deployments, RevmChain, RpcChain};
+
+/// Flags shared by every command that touches a chain.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ChainArgs {
+    /// JSON-RPC endpoint of a node (e.g. http://127.0.0.1:8545); without it, an in-process
+    /// EVM (revm) runs the contracts, with nothing to install or start.
+    #[arg(long)]
+    pub rpc_url: Option<String>,
+    /// Hex private key to sign with; default: anvil's first dev key (dev chains only).
+    #[arg(long, env = "VERINFER_PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: Option<String>,
+    /// In-process chain only: load the chain from this file if it exists and save it back
+    /// afterwards, so that separate commands see one chain.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Where contract addresses are recorded per chain id (RPC chains).
+    #[arg(long, default_value = ".verinfer/deployments.json")]
+    pub deployments: PathBuf,
+}
+
+/// An opened chain plus what must happen to it when the command ends.
+pub struct OpenChain {
+    kind: Kind,
+    deployments: Deployments,
+    deployments_path: Option<PathBuf>,
+}
+
+enum Kind {
+    Revm {
+        chain: RevmChain,
+        state: Option<PathBuf>,
+    },
+    Rpc(RpcChain),
+}
+
+impl ChainArgs {
+    /// Opens the chain these flags name.
+    pub fn open(&self) -> Result<OpenChain> {
+        if self.rpc_url.is_some() && self.state.is_some() {
+            bail!("--state is for the in-process chain; a node keeps its own state (drop --rpc-url or --state)");
+        }
+        if self.rpc_url.is_none() && self.private_key.is_some() {
+            bail!(
+                "--private-key needs --rpc-url: the in-process chain uses its funded dev accounts"
+            );
+        }
+        let signers = match &self.private_key {
+            Some(k) => vec![parse_key(k)?],
+            None => dev_signers()?,
+        };
+        let (kind, deployments_path) = match &self.rpc_url {
+            Some(url) => {
+                let chain = RpcChain::connect(url, signers)?;
+                (Kind::Rpc(chain), Some(self.deployments.clone()))
+            }
+            None => {
+                let chain = match &self.state {
+                    Some(p) => RevmChain::open(p)?,
+                    None => RevmChain::new()?,
+                };
+                // An in-process chain records its deployments next to its state; an
+                // ephemeral one has nothing worth recording.
+                let path = self.state.as_ref().map(|p| sibling(p, "deployments.json"));
+                (
+                    Kind::Revm {
+                        chain,
+                        state: self.state.clone(),
+                    },
+                    path,
+                )
+            }
+        };
+        let deployments = match &deployments_path {
+            Some(p) => Deployments::load(p)?,
+            None => Deployments::default(),
+        };
+        Ok(OpenChain {
+            kind,
+            deployments,
+            deployments_path,
+        })
+    }
+}
+
+fn sibling(p: &Path, suffix: &str) -> PathBuf {
+    let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".");
+    name.push(suffix);
+    p.with_file_name(name)
+}
+
+impl OpenChain {
+    /// The chain.
+    pub fn chain(&mut self) -> &mut dyn Chain {
+        match &mut self.kind {
+            Kind::Revm { chain, .. } => chain,
+            Kind::Rpc(chain) => chain,
+        }
+    }
+
+    /// The chain and the deployment record together.
+    pub fn parts(&mut self) -> (&mut dyn Chain, &mut Deployments) {
+        let chain: &mut dyn Chain = match &mut self.kind {
+            Kind::Revm { chain, .. } => chain,
+            Kind::Rpc(chain) => chain,
+        };
+        (chain, &mut self.deployments)
+    }
+
+    /// The account transactions are sent from.
+    pub fn sender(&mut self) -> Result<Address> {
+        Ok(verinfer_chain::default_account(self.chain())?)
+    }
+
+    /// Records fresh deployments at once on a real chain, where they exist whatever happens
+    /// next (a later failure must not make us forget a contract we paid for). The in-process
+    /// chain saves nothing until the command succeeds, as its deployments vanish with it.
+    pub fn record_deployments(&self) -> Result<()> {
+        if let (Kind::Rpc(_), Some(path)) = (&self.kind, &self.deployments_path) {
+            self.deployments.save(path)?;
+        }
+        Ok(())
+    }
+
+    /// Saves what must outlive the command: the in-process state (if a file was named) and
+    /// the deployment record. Called only after the command succeeded, so a failed command
+    /// leaves the previous files as they were.
+    pub fn persist(&self) -> Result<()> {
+        if let Kind::Revm {
+            chain,
+            state: Some(path),
+        } = &self.kind
+        {
+            chain
+                .save(path)
+                .with_context(|| format!("saving the chain state to {}", path.display()))?;
+        }
+        if let Some(path) = &self.deployments_path {
+            self.deployments.save(path)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,329 @@
+//! The canonical word encoding of a graph, and the graph digest.
+//!
+//! Every leaf of the graph-digest tree is `keccak256` of a list of 32-byte big-endian two's
+//! complement words, i.e. Solidity's `keccak256(abi.encodePacked(int256[] words))`. Leaf 0 is
+//! the header (inputs, parameters, outputs, node count); leaf `1 + i` is node `i` (op tag,
+//! every attribute, operands, output facts). Every list is length-prefixed and every variant
+//! tagged, so the words decode back to exactly one graph (see [`crate::decode`]); names and ONNX
+//! origins are not semantics and are left out. The full layout is tabled in
+//! `docs/commitments.md`, which the Solidity arbiter's decoder follows.
+//!
+//! Every match below is exhaustive and every struct is destructured without `..`, so adding an
+//! op, an attribute or a kind fails to compile here until its encoding is decided.
+
+use rayon::prelude::*;
+use verinfer_ir::{
+    AffineMap, AffineRow, Binary, BinaryKind, Contract, Div, Gather, Graph, InputSpec, Lookup,
+    Move, Node, Op, Operand, OutputSpec, Param, ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
+};
+
+use crate::hash::{keccak256, Hash32};
+use crate::tree::{root_of, MerkleTree};
+
+/// One word: an `int256` whose value always fits `i128` here.
+pub type Word = i128;
+
+/// First header word: ASCII `verinfer.graph` as a big-endian integer (domain separation).
+pub const GRAPH_DOMAIN: Word = 0x7665_7269_6e66_6572_2e67_7261_7068;
+/// Second header word: version of this encoding. Bump on any layout change.
+pub const ENCODING_VERSION: Word = 1;
+
+/// Op tags (first word of a node leaf).
+pub mod tag {
+    use super::Word;
+    /// [`verinfer_ir::Op::Contract`].
+    pub const CONTRACT: Word = 1;
+    /// [`verinfer_ir::Op::Rescale`].
+    pub const RESCALE: Word = 2;
+    /// [`verinfer_ir::Op::Binary`].
+    pub const BINARY: Word = 3;
+    /// [`verinfer_ir::Op::Lookup`].
+    pub const LOOKUP: Word = 4;
+    /// [`verinfer_ir::Op::Reduce`].
+    pub const REDUCE: Word = 5;
+    /// [`verinfer_ir::Op::Div`].
+    pub const DIV: Word = 6;
+    /// [`verinfer_ir::Op::Move`].
+    pub const MOVE: Word = 7;
+    /// [`verinfer_ir::Op::Gather`].
+    pub const GATHER: Word = 8;
+    /// Operand tag of a value (graph input or node output).
+    pub const OPERAND_VALUE: Word = 0;
+    /// Operand tag of a parameter.
+    pub const OPERAND_PARAM: Word = 1;
+}
+
+/// Word of a [`BinaryKind`].
+#[must_use]
+pub fn binary_kind_word(k: BinaryKind) -> Word {
+    match k {
+        BinaryKind::Add => 0,
+        BinaryKind::Sub => 1,
+        BinaryKind::Mul => 2,
+        BinaryKind::Max => 3,
+        BinaryKind::Min => 4,
+    }
+}
+
+/// Word of a [`ReduceKind`].
+#[must_use]
+pub fn reduce_kind_word(k: ReduceKind) -> Word {
+    match k {
+        ReduceKind::Sum => 0,
+        ReduceKind::Max => 1,
+    }
+}
+
+/// Word of a [`ParamKind`].
+#[must_use]
+pub fn param_kind_word(k: ParamKind) -> Word {
+    match k {
+        ParamKind::Weight => 0,
+        ParamKind::Bias => 1,
+        ParamKind::Table => 2,
+        ParamKind::IndexMap => 3,
+    }
+}
+
+/// Appends words; one method per IR building block.
+#[derive(Default)]
+struct Enc(Vec<Word>);
+
+impl Enc {
+    fn w(&mut self, v: impl Into<Word>) {
+        self.0.push(v.into());
+    }
+
+    /// `usize` always fits `i128`.
+    #[allow(clippy::cast_possible_wrap)]
+    fn n(&mut self, v: usize) {
+        self.0.push(v as Word);
+    }
+
+    fn usizes(&mut self, v: &[usize]) {
+        self.n(v.len());
+        v.iter().for_each(|&x| self.n(x));
+    }
+
+    fn i64s(&mut self, v: &[i64]) {
+        self.n(v.len());
+        v.iter().for_each(|&x| self.w(x));
+    }
+
+    fn info(&mut self, t: &TensorInfo) {
+        let TensorInfo { shape, scale, bits } = t;
+        self.usizes(shape.dims());
+        self.w(scale.exponent());
+        self.w(bits.get());
+    }
+
+    fn requant(&mut self, r: &Requant) {
+        let Requant { mult, shift, bits } = r;
+        self.w(*mult);
+        self.w(*shift);
+        self.w(bits.get());
+    }
+
+    fn map(&mut self, m: &AffineMap) {
+        let AffineMap { rows } = m;
+        self.n(rows.len());
+        for row in rows {
+            let AffineRow { out, red, offset } = row;
+            self.i64s(out);
+            self.i64s(red);
+            self.w(*offset);
+        }
+    }
+
+    fn op(&mut self, op: &Op) {
+        match op {
+            Op::Contract(c) => {
+                let Contract {
+                    out_iter,
+                    red,
+                    x_map,
+                    w_map,
+                    bias_map,
+                    bias_shift,
+                    requant,
+                } = c;
+                self.w(tag::CONTRACT);
+                self.usizes(out_iter);
+                self.usizes(red);
+                self.map(x_map);
+                self.map(w_map);
+                match bias_map {
+                    None => self.w(0),
+                    Some(m) => {
+                        self.w(1);
+                        self.map(m);
+                    }
+                }
+                self.w(*bias_shift);
+                self.requant(requant);
+            }
+            Op::Rescale(r) => {
+                self.w(tag::RESCALE);
+                self.requant(r);
+            }
+            Op::Binary(b) => {
+                let Binary {
+                    kind,
+                    a_mult,
+                    b_mult,
+                    requant,
+                } = b;
+                self.w(tag::BINARY);
+                self.w(binary_kind_word(*kind));
+                self.w(*a_mult);
+                self.w(*b_mult);
+                self.requant(requant);
+            }
+            Op::Lookup(l) => {
+                let Lookup { table, lo } = l;
+                self.w(tag::LOOKUP);
+                self.w(table.0);
+                self.w(*lo);
+            }
+            Op::Reduce(r) => {
+                let Reduce {
+                    kind,
+                    axes,
+                    keep_dims,
+                    requant,
+                } = r;
+                self.w(tag::REDUCE);
+                self.w(reduce_kind_word(*kind));
+                self.usizes(axes);
+                self.w(i8::from(*keep_dims));
+                self.requant(requant);
+            }
+            Op::Div(d) => {
+                let Div { shift, requant } = d;
+                self.w(tag::DIV);
+                self.w(*shift);
+                self.requant(requant);
+            }
+            Op::Move(m) => {
+                let Move { map, fill } = m;
+                self.w(tag::MOVE);
+                self.w(map.0);
+                self.w(*fill);
+            }
+            Op::Gather(g) => {
+                let Gather { axis } = g;
+                self.w(tag::GATHER);
+                self.n(*axis);
+            }
+        }
+    }
+
+    fn operand(&mut self, o: Operand) {
+        match o {
+            Operand::Value(v) => {
+                self.w(tag::OPERAND_VALUE);
+                self.w(v.0);
+            }
+            Operand::Param(p) => {
+                self.w(tag::OPERAND_PARAM);
+                self.w(p.0);
+            }
+        }
+    }
+}
+
+/// Words of the header leaf: `[GRAPH_DOMAIN, ENCODING_VERSION, inputs, params, outputs,
+/// node count]`, each list length-prefixed.
+#[must_use]
+pub fn header_words(g: &Graph) -> Vec<Word> {
+    let Graph {
+        name: _,
+        inputs,
+        params,
+        nodes,
+        outputs,
+    } = g;
+    let mut e = Enc::default();
+    e.w(GRAPH_DOMAIN);
+    e.w(ENCODING_VERSION);
+    e.n(inputs.len());
+    for i in inputs {
+        let InputSpec { name: _, info } = i;
+        e.info(info);
+    }
+    e.n(params.len());
+    for p in params {
+        let Param {
+            name: _,
+            kind,
+            info,
+            data,
+        } = p;
+        e.w(param_kind_word(*kind));
+        e.info(info);
+        e.n(data.len());
+    }
+    e.n(outputs.len());
+    for o in outputs {
+        let OutputSpec { name: _, value } = o;
+        e.w(value.0);
+    }
+    e.n(nodes.len());
+    e.0
+}
+
+/// Words of a node leaf: `[op tag, attributes…, operand count, (operand tag, id)…, output
+/// info]`.
+#[must_use]
+pub fn node_words(n: &Node) -> Vec<Word> {
+    let Node {
+        name: _,
+        origin: _,
+        op,
+        inputs,
+        out,
+    } = n;
+    let mut e = Enc::default();
+    e.op(op);
+    e.n(inputs.len());
+    inputs.iter().for_each(|&o| e.operand(o));
+    e.info(out);
+    e.0
+}
+
+/// `abi.encodePacked(int256[] words)`: each word as 32 bytes, big-endian two's complement.
+#[must_use]
+pub fn words_bytes(words: &[Word]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * words.len());
+    for &w in words {
+        let fill = if w < 0 { 0xff } else { 0 };
+        out.extend_from_slice(&[fill; 16]);
+        out.extend_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// `keccak256(abi.encodePacked(int256[] words))`.
+pub fn words_hash(words: &[Word]) -> Hash32 {
+    keccak256(&words_bytes(words))
+}
+
+/// Leaves of the graph-digest tree: the header leaf, then one leaf per node.
+#[must_use]
+pub fn graph_leaves(g: &Graph) -> Vec<Hash32> {
+    let mut leaves = Vec::with_capacity(1 + g.nodes.len());
+    leaves.push(words_hash(&header_words(g)));
+    leaves.par_extend(g.nodes.par_iter().map(|n| words_hash(&node_words(n))));
+    leaves
+}
+
+/// The graph-digest tree (node `i`'s leaf is at index `1 + i`), for opening one node's op
+/// against the model id.
+pub fn graph_tree(g: &Graph) -> MerkleTree {
+    MerkleTree::from_leaves(graph_leaves(g))
+}
+
+/// The graph digest: root of [`graph_leaves`].
+pub fn graph_digest(g: &Graph) -> Hash32 {
+    root_of(&graph_leaves(g))
+}
