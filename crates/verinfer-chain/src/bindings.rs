@@ -14,3 +14,21 @@ alloy_sol_types::sol!(
     MerkleHarness,
     "../../contracts/artifacts/MerkleHarness.json"
 );
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    InferenceGame,
+    "../../contracts/artifacts/InferenceGame.json"
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    ArbiterHarness,
+    "../../contracts/artifacts/ArbiterHarness.json"
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    OneStepVerifier,
+    "../../contracts/artifacts/OneStepVerifier.json"
+);

@@ -70,6 +70,15 @@ pub struct Receipt {
     pub logs: Vec<Log>,
 }
 
+/// A log with the block that holds it.
+#[derive(Clone, Debug)]
+pub struct ChainLog {
+    /// The block.
+    pub block_number: u64,
+    /// The log.
+    pub log: Log,
+}
+
 /// The head of the chain as far as the contracts can see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockInfo {
@@ -118,6 +127,12 @@ pub trait Chain {
     /// # Errors
     /// Transport errors.
     fn block(&mut self) -> Result<BlockInfo>;
+    /// Logs emitted by `address` in blocks `from_block` and later, in chain order: how a party
+    /// learns the other side's moves (reveals, checkpoints) without trusting anyone.
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>>;
     /// Moves time forward by `secs` and mines a block: dev chains only (challenge windows and
     /// clocks in tests and simulations).
     ///

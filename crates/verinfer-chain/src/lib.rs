@@ -22,7 +22,7 @@ mod rpc_chain;
 
 pub use abi::{send_call, view};
 pub use anvil::Anvil;
-pub use chain::{default_account, BlockInfo, Chain, Receipt, Tx};
+pub use chain::{default_account, BlockInfo, Chain, ChainLog, Receipt, Tx};
 pub use deployments::{ensure_deployed, Deployments};
 pub use dev_keys::{dev_accounts, dev_signers, parse_key, DEV_PRIVATE_KEYS};
 pub use error::{ChainError, Result};

@@ -1,6 +1,8 @@
 use alloy_sol_types::{RevertReason, SolInterface};
 
-use crate::bindings::{MerkleHarness, ModelRegistry};
+use crate::bindings::{
+    ArbiterHarness, InferenceGame, MerkleHarness, ModelRegistry, OneStepVerifier,
+};
 
 /// A readable revert reason: a custom error of one of our contracts (with its arguments),
 /// `Error(string)`, `Panic(uint256)`, or the raw data in hex when nothing matches.
@@ -11,8 +13,17 @@ pub fn revert_reason(data: &[u8]) -> String {
     if let Ok(e) = ModelRegistry::ModelRegistryErrors::abi_decode(data) {
         return format!("ModelRegistry.{e:?}");
     }
+    if let Ok(e) = InferenceGame::InferenceGameErrors::abi_decode(data) {
+        return format!("InferenceGame.{e:?}");
+    }
+    if let Ok(e) = OneStepVerifier::OneStepVerifierErrors::abi_decode(data) {
+        return format!("OneStepVerifier.{e:?}");
+    }
     if let Ok(e) = MerkleHarness::MerkleHarnessErrors::abi_decode(data) {
         return format!("MerkleLib.{e:?}");
+    }
+    if let Ok(e) = ArbiterHarness::ArbiterHarnessErrors::abi_decode(data) {
+        return format!("Arbiter.{e:?}");
     }
     if let Some(r) = RevertReason::decode(data) {
         return r.to_string();

@@ -9,7 +9,7 @@ use revm::state::AccountInfo;
 use revm::{Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{BlockInfo, Chain, Receipt, Tx};
+use crate::chain::{BlockInfo, Chain, ChainLog, Receipt, Tx};
 use crate::dev_keys::dev_accounts;
 use crate::error::{ChainError, Result};
 use crate::revert::revert_reason;
@@ -40,6 +40,8 @@ struct RevmState {
     timestamp: u64,
     tx_count: u64,
     db: CacheDB<EmptyDB>,
+    #[serde(default)]
+    logs: Vec<(u64, alloy_primitives::Log)>,
 }
 
 const STATE_FORMAT: &str = "verinfer-revm-state/1";
@@ -63,6 +65,7 @@ impl RevmChain {
                 timestamp: GENESIS_TIME,
                 tx_count: 0,
                 db,
+                logs: Vec::new(),
             },
             accounts,
         })
@@ -221,6 +224,9 @@ impl Chain for RevmChain {
         hash_input.extend_from_slice(&nonce.to_be_bytes());
         let tx_hash = keccak256(&hash_input);
         let (gas_used, logs, output) = outcome(&tx.label, result)?;
+        self.state
+            .logs
+            .extend(logs.iter().map(|l| (block_number, l.clone())));
         let contract_address = match output {
             Output::Create(_, addr) => Some(addr.ok_or_else(|| ChainError::NoContract {
                 contract: tx.label.clone(),
@@ -285,6 +291,19 @@ impl Chain for RevmChain {
             number: self.state.block_number,
             timestamp: self.state.timestamp,
         })
+    }
+
+    fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>> {
+        Ok(self
+            .state
+            .logs
+            .iter()
+            .filter(|(b, l)| *b >= from_block && l.address == address)
+            .map(|(b, l)| ChainLog {
+                block_number: *b,
+                log: l.clone(),
+            })
+            .collect())
     }
 
     fn advance_time(&mut self, secs: u64) -> Result<()> {

@@ -1,7 +1,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use alloy::eips::BlockNumberOrTag;
+use alloy::eips::{BlockId, BlockNumberOrTag};
 use alloy::network::{EthereumWallet, ReceiptResponse, TransactionBuilder};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
@@ -10,7 +10,7 @@ use alloy::transports::TransportError;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use tokio::runtime::Runtime;
 
-use crate::chain::{BlockInfo, Chain, Receipt, Tx};
+use crate::chain::{BlockInfo, Chain, ChainLog, Receipt, Tx};
 use crate::error::{ChainError, Result};
 use crate::revert::revert_reason;
 
@@ -226,7 +226,35 @@ impl Chain for RpcChain {
         if !self.accounts.contains(&tx.from) {
             return Err(ChainError::NoSigner(tx.from));
         }
-        let req = self.request(&tx);
+        let mut req = self.request(&tx);
+        if tx.gas_limit.is_none() {
+            // Estimate against the latest block, then leave headroom: the transaction runs in a
+            // later block, where time has moved (a chess clock that was written unchanged at
+            // estimation becomes a real storage write) — an exact estimate would run out of gas.
+            let provider = self.provider.clone();
+            let est_req = req.clone();
+            let estimate = self.runtime.block_on(async move {
+                tokio::time::timeout(REQUEST_TIMEOUT, async move {
+                    provider
+                        .estimate_gas(est_req)
+                        .block(BlockId::latest())
+                        .await
+                })
+                .await
+            });
+            let gas = match estimate {
+                Ok(Ok(g)) => g,
+                Ok(Err(e)) => return Err(self.execution_error(&tx.label, &e)),
+                Err(_) => {
+                    return Err(ChainError::Timeout {
+                        url: self.url.clone(),
+                        method: format!("eth_estimateGas ({})", tx.label),
+                        secs: REQUEST_TIMEOUT.as_secs(),
+                    })
+                }
+            };
+            req = req.with_gas_limit(gas.saturating_mul(5) / 4 + 30_000);
+        }
         let provider = self.provider.clone();
         let sent = self.runtime.block_on(async move {
             tokio::time::timeout(REQUEST_TIMEOUT, async move {
@@ -289,7 +317,10 @@ impl Chain for RpcChain {
             .with_input(data);
         let provider = self.provider.clone();
         let got = self.runtime.block_on(async move {
-            tokio::time::timeout(REQUEST_TIMEOUT, async move { provider.call(req).await }).await
+            tokio::time::timeout(REQUEST_TIMEOUT, async move {
+                provider.call(req).block(BlockId::latest()).await
+            })
+            .await
         });
         match got {
             Ok(Ok(b)) => Ok(b),
@@ -330,6 +361,29 @@ impl Chain for RpcChain {
             number: block.header.number,
             timestamp: block.header.timestamp,
         })
+    }
+
+    fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>> {
+        let provider = self.provider.clone();
+        let filter = alloy::rpc::types::Filter::new()
+            .address(address)
+            .from_block(from_block);
+        let logs = self.rpc(
+            "eth_getLogs",
+            async move { provider.get_logs(&filter).await },
+        )?;
+        logs.into_iter()
+            .map(|l| {
+                let block_number = l.block_number.ok_or_else(|| ChainError::Decode {
+                    what: "eth_getLogs".into(),
+                    message: "a log without a block number (pending?)".into(),
+                })?;
+                Ok(ChainLog {
+                    block_number,
+                    log: l.inner,
+                })
+            })
+            .collect()
     }
 
     fn advance_time(&mut self, secs: u64) -> Result<()> {

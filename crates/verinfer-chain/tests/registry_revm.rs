@@ -31,6 +31,13 @@ fn register_and_read_back() {
     assert_eq!(rec.uri, "file:///m.vmodel");
     assert_eq!(rec.registered_at, before.timestamp);
     assert_eq!(registry.count(&mut chain).unwrap(), 1);
+    let logs = chain.logs(registry.address, 0).unwrap();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].block_number, r.block_number);
+    assert!(chain
+        .logs(registry.address, r.block_number + 1)
+        .unwrap()
+        .is_empty());
 
     // Re-registration, even by someone else, is rejected with the contract's own error.
     let err = registry

@@ -27,20 +27,25 @@ pub struct Args {
     pub trace: Option<PathBuf>,
 }
 
-pub fn run(a: &Args) -> Result<()> {
-    let g = verinfer_ir::vmodel::load(&a.model)?;
-    let data = read_data(&a.input)?;
+/// The quantized inputs of `g` from an EZKL input.json holding exactly one sample.
+pub fn load_input(g: &verinfer_ir::Graph, path: &std::path::Path) -> Result<Vec<Vec<i32>>> {
+    let data = read_data(path)?;
     let names: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
     let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
     let samples = data.samples(&names, &numels)?;
     let [sample] = samples.as_slice() else {
         bail!(
-            "{} holds {} samples; run takes exactly one (use `verinfer eval` for a data set)",
-            a.input.display(),
+            "{} holds {} samples; this command takes exactly one (use `verinfer eval` for a data set)",
+            path.display(),
             samples.len()
         )
     };
-    let q = quantize_inputs(&g, sample)?;
+    Ok(quantize_inputs(g, sample)?)
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let q = load_input(&g, &a.input)?;
     let plan = Plan::new(&g)?;
     let trace = plan.run(&q)?;
     let outs = plan.outputs(&trace)?;

@@ -5,10 +5,12 @@ mod bundled;
 mod chain_args;
 mod cmd_bench;
 mod cmd_bench_commit;
+mod cmd_bench_game;
 mod cmd_commit;
 mod cmd_compile;
 mod cmd_demo;
 mod cmd_eval;
+mod cmd_game;
 mod cmd_inspect;
 mod cmd_open;
 mod cmd_register;
@@ -48,10 +50,19 @@ enum Cmd {
     Open(cmd_open::Args),
     /// Register a compiled model's id on chain (deploying the ModelRegistry if needed).
     Register(cmd_register::Args),
+    /// Post an optimistic claim of an inference (bond, trace root); --defend answers games.
+    Claim(cmd_game::ClaimArgs),
+    /// Challenge a claim: re-execute, and play the dispute game to its end.
+    Challenge(cmd_game::ChallengeArgs),
+    /// Dispute games: status of a claim, or a whole simulated dispute.
+    #[command(subcommand)]
+    Game(cmd_game::GameCmd),
     /// Benchmark the integer executor against tract's f32 inference on the same models.
     Bench(cmd_bench::Args),
     /// Benchmark trace and model commitments against inference (MNIST CNN, ~100M-param model).
     BenchCommit(cmd_bench_commit::Args),
+    /// Benchmark disputes: moves, rounds, gas per op, wall time (MNIST CNN, ~100M-param model).
+    BenchGame(cmd_bench_game::Args),
     /// Compile and run the bundled MNIST CNN end to end (no files needed).
     Demo,
     /// List the supported ONNX op types.
@@ -75,8 +86,13 @@ fn main() -> ExitCode {
         Cmd::Commit(a) => cmd_commit::run(&a),
         Cmd::Open(a) => cmd_open::run(&a),
         Cmd::Register(a) => cmd_register::run(&a),
+        Cmd::Claim(a) => cmd_game::claim(&a),
+        Cmd::Challenge(a) => cmd_game::challenge(&a),
+        Cmd::Game(cmd_game::GameCmd::Status(a)) => cmd_game::status(&a),
+        Cmd::Game(cmd_game::GameCmd::Simulate(a)) => cmd_game::simulate_cmd(&a),
         Cmd::Bench(a) => cmd_bench::run(&a),
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
+        Cmd::BenchGame(a) => cmd_bench_game::run(&a),
         Cmd::Demo => cmd_demo::run(),
         Cmd::Ops => {
             for op in verinfer_onnx::lower::supported_ops() {

@@ -97,7 +97,7 @@ fn bad_calibration_and_input_data() {
     std::fs::copy(cal, &two).unwrap();
     assert_fails_with(
         &["run", m, "--input", two.to_str().unwrap()],
-        "run takes exactly one",
+        "this command takes exactly one",
     );
 }
 

@@ -339,7 +339,7 @@ fn fresh_golden() -> Value {
         "path": hashes(&gt.path(0).unwrap()),
     })];
     for (i, n) in g.nodes.iter().enumerate() {
-        let w = node_words(n);
+        let w = node_words(&g, n);
         graph_leaves.push(json!({
             "leaf_index": i + 1,
             "kind": n.op.name(),

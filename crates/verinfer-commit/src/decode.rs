@@ -46,6 +46,11 @@ pub struct NodeSemantics {
     pub op: Op,
     /// Operands.
     pub inputs: Vec<Operand>,
+    /// Facts of each operand, in operand order.
+    pub input_infos: Vec<TensorInfo>,
+    /// Facts of the parameter the op names in its attributes (a `Lookup`'s table, a `Move`'s
+    /// index map); `None` for the other ops.
+    pub attr_info: Option<TensorInfo>,
     /// Output facts.
     pub out: TensorInfo,
 }
@@ -170,9 +175,11 @@ impl Dec<'_> {
         }
     }
 
-    fn op(&mut self) -> Result<Op, DecodeError> {
+    /// The op, and the facts of the parameter it names (read right after that parameter's id).
+    fn op(&mut self) -> Result<(Op, Option<TensorInfo>), DecodeError> {
         let t = self.next("op tag")?;
-        Ok(match t {
+        let mut attr_info = None;
+        let op = match t {
             tag::CONTRACT => Op::Contract(Contract {
                 out_iter: self.usizes("out_iter")?,
                 red: self.usizes("red")?,
@@ -200,10 +207,14 @@ impl Dec<'_> {
                 b_mult: self.int("b_mult")?,
                 requant: self.requant()?,
             }),
-            tag::LOOKUP => Op::Lookup(Lookup {
-                table: ParamId(self.int("table")?),
-                lo: self.int("lo")?,
-            }),
+            tag::LOOKUP => {
+                let table = ParamId(self.int("table")?);
+                attr_info = Some(self.info()?);
+                Op::Lookup(Lookup {
+                    table,
+                    lo: self.int("lo")?,
+                })
+            }
             tag::REDUCE => Op::Reduce(Reduce {
                 kind: match self.next("reduce kind")? {
                     0 => ReduceKind::Sum,
@@ -218,23 +229,30 @@ impl Dec<'_> {
                 shift: self.int("div shift")?,
                 requant: self.requant()?,
             }),
-            tag::MOVE => Op::Move(Move {
-                map: ParamId(self.int("index map")?),
-                fill: self.int("fill")?,
-            }),
+            tag::MOVE => {
+                let map = ParamId(self.int("index map")?);
+                attr_info = Some(self.info()?);
+                Op::Move(Move {
+                    map,
+                    fill: self.int("fill")?,
+                })
+            }
             tag::GATHER => Op::Gather(Gather {
                 axis: self.int("axis")?,
             }),
             w => return Err(self.invalid(w, "op tag")),
-        })
+        };
+        Ok((op, attr_info))
     }
 
-    fn operand(&mut self) -> Result<Operand, DecodeError> {
-        match self.next("operand tag")? {
-            tag::OPERAND_VALUE => Ok(Operand::Value(ValueId(self.int("value id")?))),
-            tag::OPERAND_PARAM => Ok(Operand::Param(ParamId(self.int("param id")?))),
-            w => Err(self.invalid(w, "operand tag")),
-        }
+    /// An operand and its facts.
+    fn operand(&mut self) -> Result<(Operand, TensorInfo), DecodeError> {
+        let o = match self.next("operand tag")? {
+            tag::OPERAND_VALUE => Operand::Value(ValueId(self.int("value id")?)),
+            tag::OPERAND_PARAM => Operand::Param(ParamId(self.int("param id")?)),
+            w => return Err(self.invalid(w, "operand tag")),
+        };
+        Ok((o, self.info()?))
     }
 
     fn end(&self) -> Result<(), DecodeError> {
@@ -251,12 +269,22 @@ impl Dec<'_> {
 /// Truncated words, an unknown tag, a field out of range, or trailing words.
 pub fn decode_node(words: &[Word]) -> Result<NodeSemantics, DecodeError> {
     let mut d = Dec { w: words, at: 0 };
-    let op = d.op()?;
+    let (op, attr_info) = d.op()?;
     let n = d.len("operand count")?;
-    let inputs = (0..n).map(|_| d.operand()).collect::<Result<_, _>>()?;
+    let (inputs, input_infos) = (0..n)
+        .map(|_| d.operand())
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
     let out = d.info()?;
     d.end()?;
-    Ok(NodeSemantics { op, inputs, out })
+    Ok(NodeSemantics {
+        op,
+        inputs,
+        input_infos,
+        attr_info,
+        out,
+    })
 }
 
 /// Decode the header leaf's words.

@@ -3,7 +3,9 @@
 //! Every leaf of the graph-digest tree is `keccak256` of a list of 32-byte big-endian two's
 //! complement words, i.e. Solidity's `keccak256(abi.encodePacked(int256[] words))`. Leaf 0 is
 //! the header (inputs, parameters, outputs, node count); leaf `1 + i` is node `i` (op tag,
-//! every attribute, operands, output facts). Every list is length-prefixed and every variant
+//! every attribute, operands, output facts). A node leaf is self-contained: next to every
+//! operand id (and the id of the parameter a `Lookup` or `Move` names) it repeats that tensor's
+//! facts, so the arbiter's one-step knows every shape it needs from this one leaf. Every list is length-prefixed and every variant
 //! tagged, so the words decode back to exactly one graph (see [`crate::decode`]); names and ONNX
 //! origins are not semantics and are left out. The full layout is tabled in
 //! `docs/commitments.md`, which the Solidity arbiter's decoder follows.
@@ -26,7 +28,9 @@ pub type Word = i128;
 /// First header word: ASCII `verinfer.graph` as a big-endian integer (domain separation).
 pub const GRAPH_DOMAIN: Word = 0x7665_7269_6e66_6572_2e67_7261_7068;
 /// Second header word: version of this encoding. Bump on any layout change.
-pub const ENCODING_VERSION: Word = 1;
+///
+/// Version 2: node leaves carry the facts of every operand and of the attribute parameter.
+pub const ENCODING_VERSION: Word = 2;
 
 /// Op tags (first word of a node leaf).
 pub mod tag {
@@ -117,6 +121,19 @@ impl Enc {
         self.w(bits.get());
     }
 
+    /// The facts of a tensor the node refers to. A dangling reference (only in a graph the
+    /// validator rejects) is written `0, 0, 0`: bits 0, which no decoder accepts.
+    fn info_of(&mut self, t: Option<&TensorInfo>) {
+        match t {
+            Some(t) => self.info(t),
+            None => {
+                self.n(0);
+                self.w(0);
+                self.w(0);
+            }
+        }
+    }
+
     fn requant(&mut self, r: &Requant) {
         let Requant { mult, shift, bits } = r;
         self.w(*mult);
@@ -135,7 +152,7 @@ impl Enc {
         }
     }
 
-    fn op(&mut self, op: &Op) {
+    fn op(&mut self, g: &Graph, op: &Op) {
         match op {
             Op::Contract(c) => {
                 let Contract {
@@ -183,6 +200,7 @@ impl Enc {
                 let Lookup { table, lo } = l;
                 self.w(tag::LOOKUP);
                 self.w(table.0);
+                self.info_of(g.operand_info(Operand::Param(*table)));
                 self.w(*lo);
             }
             Op::Reduce(r) => {
@@ -208,6 +226,7 @@ impl Enc {
                 let Move { map, fill } = m;
                 self.w(tag::MOVE);
                 self.w(map.0);
+                self.info_of(g.operand_info(Operand::Param(*map)));
                 self.w(*fill);
             }
             Op::Gather(g) => {
@@ -218,7 +237,7 @@ impl Enc {
         }
     }
 
-    fn operand(&mut self, o: Operand) {
+    fn operand(&mut self, g: &Graph, o: Operand) {
         match o {
             Operand::Value(v) => {
                 self.w(tag::OPERAND_VALUE);
@@ -229,6 +248,7 @@ impl Enc {
                 self.w(p.0);
             }
         }
+        self.info_of(g.operand_info(o));
     }
 }
 
@@ -272,10 +292,15 @@ pub fn header_words(g: &Graph) -> Vec<Word> {
     e.0
 }
 
-/// Words of a node leaf: `[op tag, attributes…, operand count, (operand tag, id)…, output
-/// info]`.
+/// Words of a node leaf of graph `g`: `[op tag, attributes…, operand count, (operand tag, id,
+/// operand info)…, output info]`; a `Lookup`'s table and a `Move`'s index map are followed by
+/// their info too.
+///
+/// The operands' facts are looked up in `g` (`n` is normally one of `g.nodes`). A graph the
+/// validator accepts has them all; a dangling reference is written as the info `0, 0, 0`, which
+/// [`crate::decode::decode_node`] rejects, so such a leaf never decodes.
 #[must_use]
-pub fn node_words(n: &Node) -> Vec<Word> {
+pub fn node_words(g: &Graph, n: &Node) -> Vec<Word> {
     let Node {
         name: _,
         origin: _,
@@ -284,9 +309,9 @@ pub fn node_words(n: &Node) -> Vec<Word> {
         out,
     } = n;
     let mut e = Enc::default();
-    e.op(op);
+    e.op(g, op);
     e.n(inputs.len());
-    inputs.iter().for_each(|&o| e.operand(o));
+    inputs.iter().for_each(|&o| e.operand(g, o));
     e.info(out);
     e.0
 }
@@ -313,7 +338,7 @@ pub fn words_hash(words: &[Word]) -> Hash32 {
 pub fn graph_leaves(g: &Graph) -> Vec<Hash32> {
     let mut leaves = Vec::with_capacity(1 + g.nodes.len());
     leaves.push(words_hash(&header_words(g)));
-    leaves.par_extend(g.nodes.par_iter().map(|n| words_hash(&node_words(n))));
+    leaves.par_extend(g.nodes.par_iter().map(|n| words_hash(&node_words(g, n))));
     leaves
 }
 

@@ -43,9 +43,51 @@ fn node(op: Op, inputs: Vec<Operand>, out: TensorInfo) -> Node {
 const V: fn(u32) -> Operand = |v| Operand::Value(ValueId(v));
 const P: fn(u32) -> Operand = |p| Operand::Param(ParamId(p));
 
-/// Encode, compare with the expected words, decode back, and check names do not matter.
+/// The graph the per-op tests' nodes live in: values `0..6` are graph inputs, value `k` of
+/// shape `[k + 1]`, scale `k`, 16 bits; parameters `0..10`, parameter `p` of shape `[p + 2]`,
+/// scale 0, 8 bits.
+fn ctx() -> Graph {
+    Graph {
+        name: "ctx".into(),
+        inputs: (0..6)
+            .map(|k| InputSpec {
+                name: format!("x{k}"),
+                info: info(&[k + 1], k as i32, 16),
+            })
+            .collect(),
+        params: (0..10)
+            .map(|p| Param {
+                name: format!("p{p}"),
+                kind: ParamKind::Weight,
+                info: info(&[p + 2], 0, 8),
+                data: vec![0; p + 2],
+            })
+            .collect(),
+        nodes: vec![],
+        outputs: vec![],
+    }
+}
+
+/// Words of value `k`'s info in [`ctx`].
+fn vi(k: Word) -> [Word; 4] {
+    [1, k + 1, k, 16]
+}
+
+/// Words of parameter `p`'s info in [`ctx`].
+fn pi(p: Word) -> [Word; 4] {
+    [1, p + 2, 0, 8]
+}
+
+/// Concatenate word groups.
+fn cat(parts: &[&[Word]]) -> Vec<Word> {
+    parts.concat()
+}
+
+/// Encode in [`ctx`], compare with the expected words, decode back, and check names do not
+/// matter.
 fn check(n: &Node, want: &[Word]) {
-    let words = node_words(n);
+    let g = ctx();
+    let words = node_words(&g, n);
     assert_eq!(words, want, "{:?}", n.op);
     let back = decode_node(&words).unwrap();
     assert_eq!(
@@ -53,13 +95,19 @@ fn check(n: &Node, want: &[Word]) {
         NodeSemantics {
             op: n.op.clone(),
             inputs: n.inputs.clone(),
+            input_infos: n
+                .inputs
+                .iter()
+                .map(|&o| g.operand_info(o).unwrap().clone())
+                .collect(),
+            attr_info: n.op.attr_param().map(|p| g.params[p.index()].info.clone()),
             out: n.out.clone(),
         }
     );
     let mut renamed = n.clone();
     renamed.name = "other".into();
     renamed.origin = "Other".into();
-    assert_eq!(node_words(&renamed), words);
+    assert_eq!(node_words(&g, &renamed), words);
     // Every strict prefix is rejected, and so is a trailing word.
     for k in 0..words.len() {
         assert!(decode_node(&words[..k]).is_err(), "prefix {k} decoded");
@@ -102,7 +150,10 @@ fn encode_contract() {
         1, 1, 2, 0, 1, 1, 0, 0, // bias present, map
         7,                      // bias_shift
         3, 9, 16,               // requant
-        3, 0, 0, 1, 1, 1, 2,    // operands
+        3,                      // operands: value 0, param 1, param 2, each with its info
+        0, 0, 1, 1, 0, 16,
+        1, 1, 1, 3, 0, 8,
+        1, 2, 1, 4, 0, 8,
         2, 2, 3, 5, 16,         // out info
     ];
     check(&n, &want);
@@ -116,7 +167,7 @@ fn encode_contract() {
         1, 2, 0, 5, 1, -2, 0,
         0,                      // no bias
         7, 3, 9, 16,
-        2, 0, 0, 1, 1,
+        2, 0, 0, 1, 1, 0, 16, 1, 1, 1, 3, 0, 8,
         1, 6, -3, 8,
     ];
     check(&n, &want);
@@ -125,7 +176,7 @@ fn encode_contract() {
 #[test]
 fn encode_rescale() {
     let n = node(Op::Rescale(rq(5, 3, 12)), vec![V(4)], info(&[], 0, 12));
-    check(&n, &[2, 5, 3, 12, 1, 0, 4, 0, 0, 12]);
+    check(&n, &[2, 5, 3, 12, 1, 0, 4, 1, 5, 4, 16, 0, 0, 12]);
 }
 
 #[test]
@@ -149,7 +200,13 @@ fn encode_binary_every_kind() {
         );
         check(
             &n,
-            &[3, k, -2, 1 << 40, 1, 0, 16, 2, 0, 1, 1, 0, 2, 4, 1, 8, 16],
+            &cat(&[
+                &[3, k, -2, 1 << 40, 1, 0, 16, 2, 0, 1],
+                &vi(1),
+                &[1, 0],
+                &pi(0),
+                &[2, 4, 1, 8, 16],
+            ]),
         );
     }
 }
@@ -164,7 +221,10 @@ fn encode_lookup() {
         vec![V(2)],
         info(&[10], 12, 16),
     );
-    check(&n, &[4, 3, -2048, 1, 0, 2, 1, 10, 12, 16]);
+    check(
+        &n,
+        &[4, 3, 1, 5, 0, 8, -2048, 1, 0, 2, 1, 3, 2, 16, 1, 10, 12, 16],
+    );
 }
 
 #[test]
@@ -182,6 +242,7 @@ fn encode_reduce_both_kinds() {
             info(&out, 4, 16),
         );
         let mut want = vec![5, k, 2, 1, 2, Word::from(keep), 1, 2, 16, 1, 0, 0];
+        want.extend(vi(0));
         want.push(out.len() as Word);
         want.extend(out.iter().map(|&d| d as Word));
         want.extend([4, 16]);
@@ -199,7 +260,16 @@ fn encode_div() {
         vec![V(0), V(1)],
         info(&[3], 12, 16),
     );
-    check(&n, &[6, 12, 1, 0, 16, 2, 0, 0, 0, 1, 1, 3, 12, 16]);
+    check(
+        &n,
+        &cat(&[
+            &[6, 12, 1, 0, 16, 2, 0, 0],
+            &vi(0),
+            &[0, 1],
+            &vi(1),
+            &[1, 3, 12, 16],
+        ]),
+    );
 }
 
 #[test]
@@ -212,7 +282,20 @@ fn encode_move() {
         vec![V(0), P(2), V(5)],
         info(&[2, 2], 6, 8),
     );
-    check(&n, &[7, 9, -1, 3, 0, 0, 1, 2, 0, 5, 2, 2, 2, 6, 8]);
+    check(
+        &n,
+        &cat(&[
+            &[7, 9],
+            &pi(9),
+            &[-1, 3, 0, 0],
+            &vi(0),
+            &[1, 2],
+            &pi(2),
+            &[0, 5],
+            &vi(5),
+            &[2, 2, 2, 6, 8],
+        ]),
+    );
 }
 
 #[test]
@@ -222,7 +305,10 @@ fn encode_gather() {
         vec![P(0), V(0)],
         info(&[5, 3], 7, 16),
     );
-    check(&n, &[8, 1, 2, 1, 0, 0, 0, 2, 5, 3, 7, 16]);
+    check(
+        &n,
+        &[8, 1, 2, 1, 0, 1, 2, 0, 8, 0, 0, 1, 1, 0, 16, 2, 5, 3, 7, 16],
+    );
 }
 
 #[test]
@@ -239,8 +325,64 @@ fn bad_tags_are_rejected() {
         decode_node(&[8, 0, 1, 2, 0, 0, 0, 16]),
         Err(DecodeError::Invalid { at: 3, .. })
     ));
+    // An operand's info is checked like the output's: bits 0 is not a bound.
+    assert!(matches!(
+        decode_node(&[8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 16]),
+        Err(DecodeError::Invalid { at: 7, .. })
+    ));
     // An absurd length prefix fails without allocating.
     assert!(decode_node(&[8, 0, Word::from(u32::MAX), 0]).is_err());
+}
+
+#[test]
+fn operand_facts_are_part_of_the_node() {
+    let g = ctx();
+    let n = node(Op::Rescale(rq(1, 0, 16)), vec![V(2)], info(&[3], 2, 16));
+    let words = node_words(&g, &n);
+    // The same node over an input of another shape, scale or bound has other words.
+    for change in 0..3 {
+        let mut h = g.clone();
+        let i = &mut h.inputs[2].info;
+        match change {
+            0 => i.shape = Shape(vec![3, 1]),
+            1 => i.scale = Scale::new(-2).unwrap(),
+            _ => i.bits = Bits::new(15).unwrap(),
+        }
+        assert_ne!(node_words(&h, &n), words, "change {change}");
+    }
+    // So does a lookup over a table of another length.
+    let l = node(
+        Op::Lookup(Lookup {
+            table: ParamId(3),
+            lo: 0,
+        }),
+        vec![V(2)],
+        info(&[3], 2, 16),
+    );
+    let mut h = g.clone();
+    h.params[3].info.shape = Shape(vec![6]);
+    assert_ne!(node_words(&h, &l), node_words(&g, &l));
+}
+
+#[test]
+fn a_dangling_operand_is_written_but_never_decodes() {
+    let g = ctx();
+    let n = node(Op::Rescale(rq(1, 0, 16)), vec![V(17)], info(&[3], 2, 16));
+    let words = node_words(&g, &n);
+    assert_eq!(words, [2, 1, 0, 16, 1, 0, 17, 0, 0, 0, 1, 3, 2, 16]);
+    assert!(matches!(
+        decode_node(&words),
+        Err(DecodeError::Invalid { at: 9, .. })
+    ));
+    let l = node(
+        Op::Lookup(Lookup {
+            table: ParamId(99),
+            lo: 0,
+        }),
+        vec![V(2)],
+        info(&[3], 2, 16),
+    );
+    assert!(decode_node(&node_words(&g, &l)).is_err());
 }
 
 fn tiny_graph() -> Graph {
@@ -309,9 +451,12 @@ fn header_layout_and_decoding() {
     assert_eq!(h.params[1].kind, ParamKind::Table);
     assert_eq!(h.params[1].len, 4);
     assert_eq!(h.outputs, vec![ValueId(2)]);
-    let mut other = w.clone();
-    other[1] = 2;
-    assert!(decode_header(&other).is_err());
+    // Another version (the previous one included) is rejected.
+    for v in [1, ENCODING_VERSION + 1] {
+        let mut other = w.clone();
+        other[1] = v;
+        assert!(decode_header(&other).is_err());
+    }
 }
 
 #[test]
@@ -378,7 +523,7 @@ fn one_node_opens_against_the_model_id() {
     assert_eq!(gt.root(), m.graph_digest);
     // The arbiter's check for node 1: its words hash to leaf 2 of the digest tree, and the
     // digest is leaf 0 of the model tree.
-    let words = node_words(&g.nodes[1]);
+    let words = node_words(&g, &g.nodes[1]);
     let leaf = words_hash(&words);
     verify_path(m.graph_digest, leaf, 2, &gt.path(2).unwrap()).unwrap();
     verify_path(m.model_id.hash(), m.graph_digest, 0, &m.graph_digest_path()).unwrap();

@@ -114,7 +114,7 @@ fn graph_leaves_model_id_and_trace_root_of_digits_mlp() {
         let mine = if i == 0 {
             header_words(&graph)
         } else {
-            node_words(&graph.nodes[i - 1])
+            node_words(&graph, &graph.nodes[i - 1])
         };
         assert_eq!(words, mine, "leaf {i}");
         let hash = words_hash(&words);

@@ -22,7 +22,9 @@ impl Scale {
     /// # Errors
     /// [`IrError::ScaleOutOfRange`] when `|s| > 60`.
     pub fn new(s: i32) -> Result<Self, IrError> {
-        if s.abs() > Self::LIMIT {
+        // Not `s.abs()`: it overflows for i32::MIN (and wraps to a negative in release builds,
+        // which would let that scale through).
+        if !(-Self::LIMIT..=Self::LIMIT).contains(&s) {
             return Err(IrError::ScaleOutOfRange(s));
         }
         Ok(Self(s))
@@ -138,6 +140,16 @@ impl ParamId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scale_bounds() {
+        assert!(Scale::new(60).is_ok());
+        assert!(Scale::new(-60).is_ok());
+        assert!(Scale::new(61).is_err());
+        assert!(Scale::new(-61).is_err());
+        assert!(Scale::new(i32::MIN).is_err());
+        assert!(Scale::new(i32::MAX).is_err());
+    }
 
     #[test]
     fn bits_bounds() {

@@ -76,3 +76,51 @@ pub fn element(
         Op::Gather(g) => gather::element(g, ins.first()?, ins.get(1)?, out_shape, j),
     }
 }
+
+/// Length `K` of the accumulation sequence behind each output element of `op` (0 for ops that
+/// compute an element in one step). The dispute game bisects sequences longer than its
+/// one-step bound.
+#[must_use]
+pub fn steps(op: &Op, in_shapes: &[&[usize]]) -> usize {
+    match op {
+        Op::Contract(c) => contract::steps(c),
+        Op::Reduce(r) => in_shapes.first().map_or(0, |x| reduce::steps(r, x)),
+        Op::Rescale(_)
+        | Op::Binary(_)
+        | Op::Lookup(_)
+        | Op::Div(_)
+        | Op::Move(_)
+        | Op::Gather(_) => 0,
+    }
+}
+
+/// The accumulator `acc_upto` behind output element `j` (before the epilogue), for ops with an
+/// accumulation sequence; `None` for the others or on overflow.
+#[must_use]
+pub fn accumulate(op: &Op, ins: &[TensorRef<'_>], j: usize, upto: usize) -> Option<i64> {
+    match op {
+        Op::Contract(c) => contract::accumulate(c, ins, j, upto),
+        Op::Reduce(r) => reduce::accumulate(r, ins.first()?, j, upto),
+        Op::Rescale(_)
+        | Op::Binary(_)
+        | Op::Lookup(_)
+        | Op::Div(_)
+        | Op::Move(_)
+        | Op::Gather(_) => None,
+    }
+}
+
+/// The epilogue of an accumulating op: what element a final accumulator produces.
+#[must_use]
+pub fn finish(op: &Op, acc: i64) -> Option<i32> {
+    match op {
+        Op::Contract(c) => Some(c.requant.apply(acc)),
+        Op::Reduce(r) => Some(r.requant.apply(acc)),
+        Op::Rescale(_)
+        | Op::Binary(_)
+        | Op::Lookup(_)
+        | Op::Div(_)
+        | Op::Move(_)
+        | Op::Gather(_) => None,
+    }
+}

@@ -77,6 +77,23 @@ pub fn seed(kind: ReduceKind) -> i64 {
     }
 }
 
+/// Number of fold steps `K` behind each output element: the product of the reduced dims.
+#[must_use]
+pub fn steps(r: &Reduce, x_shape: &[usize]) -> usize {
+    r.axes.iter().filter_map(|&a| x_shape.get(a)).product()
+}
+
+/// Accumulator after folding the first `upto` reduced elements of output element `j`
+/// (`acc_0` is [`seed`]): the sequence the dispute game bisects. `None` on overflow.
+#[must_use]
+pub fn accumulate(r: &Reduce, x: &TensorRef<'_>, j: usize, upto: usize) -> Option<i64> {
+    let mut acc = seed(r.kind);
+    for p in positions(r, x.shape, j).into_iter().take(upto) {
+        acc = fold(r.kind, acc, i64::from(*x.data.get(p)?))?;
+    }
+    Some(acc)
+}
+
 /// `out[j] = requant(fold over the reduced elements)`.
 #[must_use]
 pub fn element(r: &Reduce, x: &TensorRef<'_>, j: usize) -> Option<i32> {

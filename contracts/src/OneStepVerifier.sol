@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {Arbiter} from "./Arbiter.sol";
+import {MerkleLib} from "./MerkleLib.sol";
+import {IStepVerifier} from "./IStepVerifier.sol";
+
+/// @title OneStepVerifier — re-executes the disputed step with the Arbiter's scalar semantics
+/// @notice The game hands over what it has established (node, operand roots, element,
+///         segment, the submitter's statement); the challenger's proof supplies every element
+///         the step reads, each opened against its root: value operands against the roots the
+///         submitter opened from its trace, parameters (weights, bias, table, index map)
+///         against their roots, which are opened against the model id. The read set itself —
+///         which indices are read — comes from the Arbiter, never from the proof.
+/// @dev Proof layout: `abi.encode(StepProof)`. Read slots are the node's operands in order,
+///      then the attribute parameter of Lookup (table) and Move (index map). For each slot the
+///      openings are consumed in read order: Contract — the bias first when the segment starts
+///      at step 0, then x and w of each in-bounds step; Reduce — one per step; Rescale — x[j];
+///      Binary/Div — a then b; Lookup — x[j], then the table entry; Move — the map entry, then
+///      the source element unless it is the fill; Gather — the index, then the data element.
+///      Every opening must be consumed exactly once.
+contract OneStepVerifier is IStepVerifier {
+    /// @notice A parameter's root and its path in the model tree (leaf 1 + param).
+    struct ParamRoot {
+        uint256 param;
+        bytes32 root;
+        bytes32[] path;
+    }
+
+    /// @notice One element opening; the element is slot `index % 8` of `leaf`.
+    struct Opening {
+        uint256 index;
+        bytes32 leaf;
+        bytes32[] siblings;
+    }
+
+    /// @notice Everything a one-step reads.
+    struct StepProof {
+        ParamRoot[] params;
+        Opening[][] reads;
+    }
+
+    /// @notice The proof does not fit the step (wrong root, index, count, or opening).
+    error BadProof(string what, uint256 slot);
+
+    /// @dev Roots, lengths and read cursors of the slots of one step.
+    struct Slots {
+        bytes32[] roots;
+        uint256[] lens;
+        uint256[] cursor;
+    }
+
+    /// @inheritdoc IStepVerifier
+    function describe(int256[] calldata words)
+        external
+        pure
+        returns (uint256 outLen, uint256 steps, uint256[] memory valueOperands)
+    {
+        Arbiter.Node memory n = Arbiter.decodeNode(words);
+        outLen = Arbiter.outLen(n);
+        steps = Arbiter.steps(n);
+        uint256 count;
+        for (uint256 i = 0; i < n.operands.length; ++i) {
+            if (n.operands[i].kind == Arbiter.OPERAND_VALUE) ++count;
+        }
+        valueOperands = new uint256[](count);
+        count = 0;
+        for (uint256 i = 0; i < n.operands.length; ++i) {
+            if (n.operands[i].kind == Arbiter.OPERAND_VALUE) valueOperands[count++] = n.operands[i].id;
+        }
+    }
+
+    /// @inheritdoc IStepVerifier
+    function finalize(int256[] calldata words, int256 acc) external pure returns (int256) {
+        return Arbiter.finish(Arbiter.decodeNode(words), acc);
+    }
+
+    /// @inheritdoc IStepVerifier
+    function verifyStep(StepFacts calldata f, int256[] calldata words, bytes calldata proof)
+        external
+        pure
+        returns (bool submitterRight)
+    {
+        if (keccak256(abi.encodePacked(words)) != f.nodeHash) revert BadProof("node words", 0);
+        Arbiter.Node memory n = Arbiter.decodeNode(words);
+        StepProof memory p = abi.decode(proof, (StepProof));
+        Slots memory s = _slots(f, n, p);
+        int256 result;
+        if (n.tag == Arbiter.OP_CONTRACT) {
+            result = _contract(n, f, p, s);
+        } else if (n.tag == Arbiter.OP_REDUCE) {
+            result = _reduce(n, f, p, s);
+        } else {
+            result = _elementwise(n, f.element, p, s);
+        }
+        for (uint256 k = 0; k < p.reads.length; ++k) {
+            if (s.cursor[k] != p.reads[k].length) revert BadProof("unused openings", k);
+        }
+        return result == f.claimed;
+    }
+
+    /// @dev Roots and lengths of every read slot; parameter roots checked against the model.
+    function _slots(StepFacts calldata f, Arbiter.Node memory n, StepProof memory p)
+        private
+        pure
+        returns (Slots memory s)
+    {
+        bool attr = n.tag == Arbiter.OP_LOOKUP || n.tag == Arbiter.OP_MOVE;
+        uint256 count = n.operands.length + (attr ? 1 : 0);
+        if (p.reads.length != count) revert BadProof("slot count", p.reads.length);
+        s.roots = new bytes32[](count);
+        s.lens = new uint256[](count);
+        s.cursor = new uint256[](count);
+        uint256 modelDepth = _treeDepth(1 + f.numParams);
+        uint256 v;
+        for (uint256 k = 0; k < count; ++k) {
+            bool isParam;
+            uint256 id;
+            if (k < n.operands.length) {
+                s.lens[k] = Arbiter.numel(n.operands[k].info.shape);
+                isParam = n.operands[k].kind == Arbiter.OPERAND_PARAM;
+                id = n.operands[k].id;
+            } else {
+                s.lens[k] = Arbiter.numel(n.paramInfo.shape);
+                isParam = true;
+                id = n.param;
+            }
+            if (!isParam) {
+                if (v >= f.operandRoots.length) revert BadProof("operand roots", k);
+                s.roots[k] = f.operandRoots[v++];
+                continue;
+            }
+            s.roots[k] = _paramRoot(f.modelId, modelDepth, id, p.params, k);
+        }
+        if (v != f.operandRoots.length) revert BadProof("operand roots", v);
+    }
+
+    /// @dev The root of parameter `id` from the proof, verified at leaf 1 + id of the model tree.
+    function _paramRoot(bytes32 modelId, uint256 depth, uint256 id, ParamRoot[] memory params, uint256 slot)
+        private
+        pure
+        returns (bytes32)
+    {
+        for (uint256 i = 0; i < params.length; ++i) {
+            if (params[i].param != id) continue;
+            if (params[i].path.length != depth || !MerkleLib.verifyLeaf(modelId, params[i].root, 1 + id, params[i].path))
+            {
+                revert BadProof("parameter root", slot);
+            }
+            return params[i].root;
+        }
+        revert BadProof("missing parameter root", slot);
+    }
+
+    function _treeDepth(uint256 n) private pure returns (uint256 d) {
+        while ((uint256(1) << d) < n) ++d;
+    }
+
+    /// @dev The next opening of `slot`, which must be of element `index`; returns the element.
+    function _read(Slots memory s, StepProof memory p, uint256 slot, uint256 index) private pure returns (int32) {
+        uint256 c = s.cursor[slot];
+        if (c >= p.reads[slot].length) revert BadProof("missing opening", slot);
+        Opening memory o = p.reads[slot][c];
+        s.cursor[slot] = c + 1;
+        if (o.index != index) revert BadProof("opening of another element", slot);
+        int32 value = MerkleLib.element(o.leaf, index % MerkleLib.ELEMENTS_PER_LEAF);
+        if (!MerkleLib.verifyElement(s.roots[slot], s.lens[slot], index, value, o.leaf, o.siblings)) {
+            revert BadProof("opening does not verify", slot);
+        }
+        return value;
+    }
+
+    /// @dev Contract: accumulate [stepA, stepB) from accA (or the seed), then the epilogue if
+    ///      the statement is the element itself.
+    function _contract(Arbiter.Node memory n, StepFacts calldata f, StepProof memory p, Slots memory s)
+        private
+        pure
+        returns (int256 acc)
+    {
+        uint256 j = f.element;
+        if (f.stepA == 0) {
+            int32 bias = n.c.hasBias ? _read(s, p, 2, Arbiter.contractBiasIndex(n, j)) : int32(0);
+            acc = Arbiter.contractSeed(n, bias);
+        } else {
+            acc = f.accA;
+        }
+        (bool[] memory inB, uint256[] memory xi, uint256[] memory wi) =
+            Arbiter.contractSegmentReads(n, j, f.stepA, f.stepB);
+        int32[] memory xs = new int32[](inB.length);
+        int32[] memory ws = new int32[](inB.length);
+        for (uint256 i = 0; i < inB.length; ++i) {
+            if (!inB[i]) continue;
+            xs[i] = _read(s, p, 0, xi[i]);
+            ws[i] = _read(s, p, 1, wi[i]);
+        }
+        acc = Arbiter.contractSegment(acc, xs, ws);
+        if (f.isFinal) acc = Arbiter.finish(n, acc);
+    }
+
+    /// @dev Reduce: fold [stepA, stepB) from accA (or the seed), then the epilogue if final.
+    function _reduce(Arbiter.Node memory n, StepFacts calldata f, StepProof memory p, Slots memory s)
+        private
+        pure
+        returns (int256 acc)
+    {
+        acc = f.stepA == 0 ? Arbiter.reduceSeed(n) : f.accA;
+        uint256[] memory pos = Arbiter.reduceSegmentReads(n, f.element, f.stepA, f.stepB);
+        int32[] memory vs = new int32[](pos.length);
+        for (uint256 i = 0; i < pos.length; ++i) {
+            vs[i] = _read(s, p, 0, pos[i]);
+        }
+        acc = Arbiter.reduceSegment(n, acc, vs);
+        if (f.isFinal) acc = Arbiter.finish(n, acc);
+    }
+
+    /// @dev Ops computed in one step: the output element itself.
+    function _elementwise(Arbiter.Node memory n, uint256 j, StepProof memory p, Slots memory s)
+        private
+        pure
+        returns (int256)
+    {
+        uint256 tag = n.tag;
+        uint256 len = Arbiter.outLen(n);
+        if (j >= len) revert BadProof("element", j);
+        if (tag == Arbiter.OP_RESCALE) {
+            return Arbiter.rescaleElement(n, _read(s, p, 0, j));
+        }
+        if (tag == Arbiter.OP_BINARY || tag == Arbiter.OP_DIV) {
+            (uint256 ai, uint256 bi) = Arbiter.binaryReads(n, j);
+            int32 a = _read(s, p, 0, ai);
+            int32 b = _read(s, p, 1, bi);
+            return tag == Arbiter.OP_BINARY ? Arbiter.binaryElement(n, a, b) : Arbiter.divElement(n, a, b);
+        }
+        if (tag == Arbiter.OP_LOOKUP) {
+            int32 x = _read(s, p, 0, j);
+            return _read(s, p, n.operands.length, Arbiter.lookupIndex(n, x));
+        }
+        if (tag == Arbiter.OP_MOVE) {
+            int32 entry = _read(s, p, n.operands.length, j);
+            (bool isFill, uint256 input, uint256 index) = Arbiter.moveSource(entry, Arbiter.moveInputLens(n));
+            return isFill ? n.fill : int256(_read(s, p, input, index));
+        }
+        // Gather
+        int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
+        return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+    }
+}

@@ -1,0 +1,384 @@
+//! The opML commands: `claim`, `challenge`, `game status`, `game simulate`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use verinfer_chain::{Chain, Receipt, RevmChain, U256};
+use verinfer_opml::driver::{defend, games_of, play};
+use verinfer_opml::{
+    ensure_opml, find_opml, lying_execution, simulate, Challenger, ChallengerStrategy, Execution,
+    GameParams, Phase, Submitter, SubmitterStrategy, TraceLie,
+};
+
+use crate::chain_args::ChainArgs;
+use crate::cmd_run::load_input;
+
+/// Game parameters used when this command deploys the game (ignored when a recorded game with
+/// the same parameters exists).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ParamArgs {
+    /// Challenge window, seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub window: u64,
+    /// Chess clock of each party per game, seconds.
+    #[arg(long, default_value_t = 600)]
+    pub clock: u64,
+    /// Submitter and challenger bond, in milli-ether.
+    #[arg(long, default_value_t = 1000)]
+    pub bond_milli_eth: u64,
+    /// Burned share of a forfeited bond, basis points.
+    #[arg(long, default_value_t = 2000)]
+    pub burn_bps: u16,
+    /// d: each reveal shows 2^d nodes.
+    #[arg(long, default_value_t = 4)]
+    pub reveal_depth: u8,
+    /// Longest accumulation segment re-executed in the one-step.
+    #[arg(long, default_value_t = 8)]
+    pub max_segment: u64,
+}
+
+impl ParamArgs {
+    fn params(&self) -> GameParams {
+        let bond = U256::from(self.bond_milli_eth) * U256::from(10u64).pow(U256::from(15u64));
+        GameParams {
+            submitter_bond: bond,
+            challenger_bond: bond,
+            window: self.window,
+            clock: self.clock,
+            burn_bps: self.burn_bps,
+            reveal_depth: self.reveal_depth,
+            max_segment: self.max_segment,
+        }
+    }
+}
+
+fn print_tx(r: &Receipt) {
+    eprintln!(
+        "tx: {:<28} gas {:>9}  block {}",
+        r.label, r.gas_used, r.block_number
+    );
+}
+
+/// Arguments of `claim`.
+#[derive(clap::Args)]
+pub struct ClaimArgs {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Input (EZKL input.json, one sample).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Keep running: answer every game against the claim until it is final or rejected.
+    #[arg(long)]
+    pub defend: bool,
+    /// Poll interval while defending, milliseconds.
+    #[arg(long, default_value_t = 200)]
+    pub poll_ms: u64,
+    #[command(flatten)]
+    pub params: ParamArgs,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn claim(a: &ClaimArgs) -> Result<()> {
+    let graph =
+        verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
+    let inputs = load_input(&graph, &a.input)?;
+    let exec = Execution::run(graph, &inputs)?;
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let (c, receipts) = ensure_opml(chain, deployments, from, &a.params.params())?;
+    receipts.iter().for_each(print_tx);
+    open.record_deployments()?;
+    let chain = open.chain();
+    let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
+    for r in verinfer_opml::simulate::prepare_model(chain, &c.registry, &c.game, &submitter)? {
+        print_tx(&r);
+    }
+    let cfg = c.game.config(chain)?;
+    let (claim, r) = submitter.claim(chain, &c.game, &cfg)?;
+    print_tx(&r);
+    println!(
+        "claim {claim} on game {} (trace root {})",
+        c.game.address,
+        submitter.exec.trace().root()
+    );
+    open.persist()?;
+    if a.defend {
+        let chain = open.chain();
+        let poll = a
+            .chain
+            .rpc_url
+            .as_ref()
+            .map(|_| Duration::from_millis(a.poll_ms));
+        let status = defend(chain, &c.game, &mut submitter, claim, poll, &mut print_tx)?;
+        println!("claim {claim}: {status:?}");
+        open.persist()?;
+    }
+    Ok(())
+}
+
+/// Arguments of `challenge`.
+#[derive(clap::Args)]
+pub struct ChallengeArgs {
+    /// The claim to challenge.
+    pub claim: u64,
+    /// The compiled model the claim is about.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The claim's input (EZKL input.json), to re-execute.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Challenge even if the trace root is the honest one (for testing a submitter).
+    #[arg(long)]
+    pub force: bool,
+    /// Poll interval, milliseconds.
+    #[arg(long, default_value_t = 200)]
+    pub poll_ms: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn challenge(a: &ChallengeArgs) -> Result<()> {
+    let graph =
+        verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
+    let inputs = load_input(&graph, &a.input)?;
+    let exec = Execution::run(graph, &inputs)?;
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let c = find_opml(chain, deployments)?;
+    let chain = open.chain();
+    let mut challenger = Challenger::new(exec, from, ChallengerStrategy::Honest);
+    if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
+        println!(
+            "claim {} matches the honest execution: nothing to challenge",
+            a.claim
+        );
+        return Ok(());
+    }
+    let cfg = c.game.config(chain)?;
+    let (game_id, r) = c
+        .game
+        .challenge(chain, from, cfg.challenger_bond, a.claim)?;
+    print_tx(&r);
+    let poll = a
+        .chain
+        .rpc_url
+        .as_ref()
+        .map(|_| Duration::from_millis(a.poll_ms));
+    let end = play(
+        chain,
+        &c.game,
+        &mut challenger,
+        game_id,
+        poll,
+        &mut print_tx,
+    )?;
+    println!("game {game_id}: {end:?}");
+    open.persist()?;
+    Ok(())
+}
+
+/// `game` subcommands.
+#[derive(clap::Subcommand)]
+pub enum GameCmd {
+    /// Show a claim and its games.
+    Status(StatusArgs),
+    /// Run a whole claim and dispute on the in-process chain and print JSON figures.
+    Simulate(SimulateArgs),
+}
+
+/// Arguments of `game status`.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// The claim.
+    pub claim: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+#[derive(Serialize)]
+struct GameOut {
+    game: u64,
+    challenger: String,
+    phase: String,
+    moves: u32,
+    submitter_time_left: u64,
+    challenger_time_left: u64,
+}
+
+#[derive(Serialize)]
+struct StatusOut {
+    claim: u64,
+    model_id: String,
+    submitter: String,
+    status: String,
+    trace_root: String,
+    window_end: u64,
+    open_games: u32,
+    games: Vec<GameOut>,
+}
+
+pub fn status(a: &StatusArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let (chain, deployments) = open.parts();
+    let c = find_opml(chain, deployments)?;
+    let chain: &mut dyn Chain = open.chain();
+    let info = c.game.claim_info(chain, a.claim)?;
+    let mut games = Vec::new();
+    for id in games_of(chain, &c.game, a.claim)? {
+        let g = c.game.game(chain, id)?;
+        games.push(GameOut {
+            game: id,
+            challenger: g.challenger.to_string(),
+            phase: format!("{:?}", Phase::from_u8(g.phase)?),
+            moves: g.moves,
+            submitter_time_left: g.submitterTime,
+            challenger_time_left: g.challengerTime,
+        });
+    }
+    let out = StatusOut {
+        claim: a.claim,
+        model_id: info.modelId.to_string(),
+        submitter: info.submitter.to_string(),
+        status: format!("{:?}", c.game.status(chain, a.claim)?),
+        trace_root: info.traceRoot.to_string(),
+        window_end: info.windowEnd,
+        open_games: info.openGames,
+        games,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Who lies in a simulation.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Liar {
+    /// The submitter (the challenger is honest).
+    Submitter,
+    /// The challenger (the submitter is honest).
+    Challenger,
+    /// Nobody (an honest claim, no challenge unless forced).
+    None,
+}
+
+/// Arguments of `game simulate`.
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Input (EZKL input.json, one sample).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Which side lies.
+    #[arg(long, value_enum, default_value = "submitter")]
+    pub liar: Liar,
+    /// The liar's strategy. Submitter: wrong-output, wrong-node, wrong-element,
+    /// wrong-checkpoint, interpolated-checkpoints, wrong-rescale, silent, late.
+    /// Challenger: random, silent, garbage-openings, late.
+    #[arg(long, default_value = "wrong-output")]
+    pub strategy: String,
+    /// Node whose output the lying submitter changes (default: a middle node for wrong-node,
+    /// the last node otherwise).
+    #[arg(long)]
+    pub node: Option<usize>,
+    #[command(flatten)]
+    pub params: ParamArgs,
+}
+
+pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
+    let graph =
+        verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
+    let inputs = load_input(&graph, &a.input)?;
+    let mut chain = RevmChain::new()?;
+    let accounts = chain.accounts();
+    let (sub_acct, cha_acct) = (accounts[0], accounts[1]);
+    let mut deployments = verinfer_chain::Deployments::default();
+    let (c, _) = ensure_opml(&mut chain, &mut deployments, sub_acct, &a.params.params())?;
+    let honest = Execution::run(graph.clone(), &inputs)?;
+    let last = graph.nodes.len().saturating_sub(1);
+    let lie = |node: usize, propagate: bool| TraceLie {
+        node,
+        element: 0,
+        delta: 1,
+        propagate,
+    };
+    let (mut submitter, mut challenger, force) = match a.liar {
+        Liar::None => (
+            Submitter::new(
+                Execution::run(graph.clone(), &inputs)?,
+                sub_acct,
+                SubmitterStrategy::Honest,
+            ),
+            Challenger::new(honest, cha_acct, ChallengerStrategy::Honest),
+            false,
+        ),
+        Liar::Submitter => {
+            let (node, propagate, strategy) = match a.strategy.as_str() {
+                "wrong-output" | "wrong-element" => {
+                    (a.node.unwrap_or(last), false, SubmitterStrategy::Honest)
+                }
+                "wrong-node" => (a.node.unwrap_or(last / 2), true, SubmitterStrategy::Honest),
+                "wrong-checkpoint" => (
+                    a.node.unwrap_or(last),
+                    false,
+                    SubmitterStrategy::ShiftedCheckpoints,
+                ),
+                "interpolated-checkpoints" => (
+                    a.node.unwrap_or(last),
+                    false,
+                    SubmitterStrategy::InterpolatedCheckpoints,
+                ),
+                "wrong-rescale" => (
+                    a.node.unwrap_or(last),
+                    false,
+                    SubmitterStrategy::HonestAccumulator,
+                ),
+                "silent" => (a.node.unwrap_or(last), false, SubmitterStrategy::Silent),
+                "late" => (
+                    a.node.unwrap_or(last),
+                    false,
+                    SubmitterStrategy::SilentAfter(2),
+                ),
+                s => bail!("unknown submitter strategy {s:?}"),
+            };
+            let exec = lying_execution(graph.clone(), &inputs, lie(node, propagate))?;
+            (
+                Submitter::new(exec, sub_acct, strategy),
+                Challenger::new(honest, cha_acct, ChallengerStrategy::Honest),
+                false,
+            )
+        }
+        Liar::Challenger => {
+            let strategy = match a.strategy.as_str() {
+                "random" => ChallengerStrategy::Random(0x5eed),
+                "silent" => ChallengerStrategy::Silent,
+                "garbage-openings" => ChallengerStrategy::GarbageOneStep,
+                "late" => ChallengerStrategy::SilentAfter(2),
+                s => bail!("unknown challenger strategy {s:?}"),
+            };
+            (
+                Submitter::new(
+                    Execution::run(graph.clone(), &inputs)?,
+                    sub_acct,
+                    SubmitterStrategy::Honest,
+                ),
+                Challenger::new(honest, cha_acct, strategy),
+                true,
+            )
+        }
+    };
+    let report = simulate(
+        &mut chain,
+        &c.registry,
+        &c.game,
+        &mut submitter,
+        &mut challenger,
+        force,
+    )?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}

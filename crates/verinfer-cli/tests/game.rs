@@ -1,0 +1,196 @@
+//! The opML commands: `game simulate` on the in-process chain (both liars lose), bad strategy
+//! names, and `claim --defend` + `challenge` as two processes against a real anvil node.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{stderr, testdata, tmpdir, verinfer};
+
+fn model() -> String {
+    testdata("golden/v1/digits_mlp.vmodel")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn input() -> String {
+    testdata("models/digits_mlp/input.json")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn simulate(liar: &str, strategy: &str) -> serde_json::Value {
+    let o = verinfer(&[
+        "game",
+        "simulate",
+        &model(),
+        "--input",
+        &input(),
+        "--liar",
+        liar,
+        "--strategy",
+        strategy,
+    ]);
+    assert!(o.status.success(), "{liar} {strategy}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn simulate_lying_submitter_loses() {
+    for strategy in [
+        "wrong-output",
+        "wrong-node",
+        "wrong-checkpoint",
+        "wrong-rescale",
+        "silent",
+    ] {
+        let r = simulate("submitter", strategy);
+        assert_eq!(r["winner"], "challenger", "{strategy}: {r}");
+        assert_eq!(r["claim_status"], "rejected", "{strategy}: {r}");
+        assert!(r["total_gas"].as_u64().unwrap() > 100_000, "{r}");
+    }
+}
+
+#[test]
+fn simulate_lying_challenger_loses() {
+    for strategy in ["random", "garbage-openings", "silent"] {
+        let r = simulate("challenger", strategy);
+        assert_eq!(r["winner"], "submitter", "{strategy}: {r}");
+        assert_eq!(r["claim_status"], "finalized", "{strategy}: {r}");
+    }
+}
+
+#[test]
+fn unknown_strategy_is_named() {
+    let o = verinfer(&[
+        "game",
+        "simulate",
+        &model(),
+        "--input",
+        &input(),
+        "--strategy",
+        "bribe",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bribe"), "{}", stderr(&o));
+}
+
+#[test]
+fn claim_and_challenge_processes_on_anvil() {
+    let contracts = common::root().join("contracts");
+    // A block every second, like a real chain: the challenge window ends by block time.
+    let anvil = verinfer_chain::Anvil::spawn(&contracts, &["--block-time", "1"]).expect("anvil");
+    let dir = tmpdir("game-anvil");
+    let deployments = dir.join("deployments.json");
+    let d = deployments.to_str().unwrap();
+    // The honest submitter posts and defends (a 10 s window: anvil mines a block a second).
+    let defender = Command::new(env!("CARGO_BIN_EXE_verinfer"))
+        .args([
+            "claim",
+            &model(),
+            "--input",
+            &input(),
+            "--defend",
+            "--window",
+            "10",
+            "--clock",
+            "60",
+        ])
+        .args([
+            "--rpc-url",
+            anvil.url(),
+            "--deployments",
+            d,
+            "--poll-ms",
+            "50",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut defender = Reaper(Some(defender));
+    // Wait for the claim to exist (the deployment record appears first).
+    let mut claimed = false;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let o = verinfer(&[
+            "game",
+            "status",
+            "0",
+            "--rpc-url",
+            anvil.url(),
+            "--deployments",
+            d,
+        ]);
+        if o.status.success() {
+            claimed = true;
+            break;
+        }
+    }
+    assert!(claimed, "no claim appeared");
+    // An honest challenger sees nothing to dispute; a forced one (with another key) loses.
+    let o = verinfer(&[
+        "challenge",
+        "0",
+        "--model",
+        &model(),
+        "--input",
+        &input(),
+        "--rpc-url",
+        anvil.url(),
+        "--deployments",
+        d,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to challenge"));
+    let key = verinfer_chain::DEV_PRIVATE_KEYS[1];
+    let o = verinfer(&[
+        "challenge",
+        "0",
+        "--model",
+        &model(),
+        "--input",
+        &input(),
+        "--force",
+        "--rpc-url",
+        anvil.url(),
+        "--deployments",
+        d,
+        "--private-key",
+        key,
+        "--poll-ms",
+        "50",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("SubmitterWon"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let out = defender.0.take().unwrap().wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Finalized"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Kills the background process if the test fails before collecting it.
+struct Reaper(Option<std::process::Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -1,0 +1,636 @@
+//! A typed client of a deployed `InferenceGame`: one method per move, plus the views and the
+//! events a party reads to learn the other side's moves.
+
+use alloy_primitives::{Address, B256, I256, U256};
+use alloy_sol_types::SolEvent;
+use verinfer_chain::bindings::InferenceGame::{self, Game, ModelOpening};
+use verinfer_chain::{send_call, view, Chain, Receipt, Tx};
+
+use crate::error::{OpmlError, Result};
+
+/// The game's phases, as `InferenceGame.Phase` numbers them.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    None,
+    NodeReveal,
+    NodePick,
+    NodeWords,
+    OpenInputs,
+    ElementReveal,
+    ElementPick,
+    ElementName,
+    StateAcc,
+    StepReveal,
+    StepPick,
+    OneStep,
+    SubmitterWon,
+    ChallengerWon,
+    Moot,
+}
+
+impl Phase {
+    /// From the contract's `uint8`.
+    ///
+    /// # Errors
+    /// A number the contract does not define.
+    pub fn from_u8(p: u8) -> Result<Self> {
+        use Phase::*;
+        Ok(match p {
+            0 => None,
+            1 => NodeReveal,
+            2 => NodePick,
+            3 => NodeWords,
+            4 => OpenInputs,
+            5 => ElementReveal,
+            6 => ElementPick,
+            7 => ElementName,
+            8 => StateAcc,
+            9 => StepReveal,
+            10 => StepPick,
+            11 => OneStep,
+            12 => SubmitterWon,
+            13 => ChallengerWon,
+            14 => Moot,
+            _ => return Err(OpmlError::Protocol(format!("unknown phase {p}"))),
+        })
+    }
+
+    /// Whether the submitter must move (else the challenger, or nobody once over).
+    pub fn submitter_moves(self) -> bool {
+        matches!(
+            self,
+            Phase::NodeReveal
+                | Phase::OpenInputs
+                | Phase::ElementReveal
+                | Phase::StateAcc
+                | Phase::StepReveal
+        )
+    }
+
+    /// Whether the game is over.
+    pub fn is_over(self) -> bool {
+        matches!(
+            self,
+            Phase::SubmitterWon | Phase::ChallengerWon | Phase::Moot | Phase::None
+        )
+    }
+}
+
+/// Claim status as the contract numbers it.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimStatus {
+    None,
+    Pending,
+    Finalized,
+    Rejected,
+}
+
+/// A deployed `InferenceGame`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GameClient {
+    /// The contract.
+    pub address: Address,
+}
+
+fn u(x: u64) -> U256 {
+    U256::from(x)
+}
+
+impl GameClient {
+    fn send<C: alloy_sol_types::SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        call: &C,
+        label: &str,
+    ) -> Result<Receipt> {
+        Ok(send_call(chain, from, self.address, call, label)?)
+    }
+
+    fn view<C: alloy_sol_types::SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        call: &C,
+        label: &str,
+    ) -> Result<C::Return> {
+        let from = verinfer_chain::default_account(chain)?;
+        Ok(view(chain, from, self.address, call, label)?)
+    }
+
+    /// `learnModel`.
+    ///
+    /// # Errors
+    /// A revert (unregistered model, bad opening) or transport error.
+    pub fn learn_model(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        o: ModelOpening,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::learnModelCall {
+                modelId: model_id,
+                o,
+            },
+            "InferenceGame.learnModel",
+        )
+    }
+
+    /// Whether the game knows `model_id`.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn knows_model(&self, chain: &mut dyn Chain, model_id: B256) -> Result<bool> {
+        Ok(self
+            .view(
+                chain,
+                &InferenceGame::modelsCall(model_id),
+                "InferenceGame.models",
+            )?
+            .known)
+    }
+
+    /// Posts a claim with the submitter bond; returns its id.
+    ///
+    /// # Errors
+    /// A revert (unknown model, wrong bond, bad opening) or transport error.
+    pub fn claim(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        request: InferenceGame::ClaimRequest,
+    ) -> Result<(u64, Receipt)> {
+        let call = InferenceGame::claimCall { r: request };
+        let tx = Tx::call(
+            from,
+            self.address,
+            alloy_sol_types::SolCall::abi_encode(&call),
+            "InferenceGame.claim",
+        )
+        .with_value(bond);
+        let r = chain.send(tx)?;
+        let id = r
+            .logs
+            .iter()
+            .find_map(|l| InferenceGame::ClaimSubmitted::decode_log(l).ok())
+            .map(|e| e.claimId)
+            .ok_or_else(|| OpmlError::Protocol("claim receipt without ClaimSubmitted".into()))?;
+        Ok((crate::convert::usize_of(id, "claim id")? as u64, r))
+    }
+
+    /// Opens a game against `claim` with the challenger bond; returns its id.
+    ///
+    /// # Errors
+    /// A revert (window closed, wrong bond) or transport error.
+    pub fn challenge(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        claim: u64,
+    ) -> Result<(u64, Receipt)> {
+        let call = InferenceGame::challengeCall { claimId: u(claim) };
+        let tx = Tx::call(
+            from,
+            self.address,
+            alloy_sol_types::SolCall::abi_encode(&call),
+            "InferenceGame.challenge",
+        )
+        .with_value(bond);
+        let r = chain.send(tx)?;
+        let id = r
+            .logs
+            .iter()
+            .find_map(|l| InferenceGame::GameOpened::decode_log(l).ok())
+            .map(|e| e.gameId)
+            .ok_or_else(|| OpmlError::Protocol("challenge receipt without GameOpened".into()))?;
+        Ok((crate::convert::usize_of(id, "game id")? as u64, r))
+    }
+
+    /// `reveal` (submitter).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn reveal(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        children: Vec<B256>,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::revealCall {
+                gameId: u(game),
+                children,
+            },
+            "InferenceGame.reveal",
+        )
+    }
+
+    /// `pick` (challenger).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn pick(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        children: Vec<B256>,
+        index: usize,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::pickCall {
+                gameId: u(game),
+                children,
+                index: U256::from(index),
+            },
+            "InferenceGame.pick",
+        )
+    }
+
+    /// `nameNode` (challenger).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn name_node(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        words: Vec<I256>,
+        path: Vec<B256>,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::nameNodeCall {
+                gameId: u(game),
+                words,
+                digestPath: path,
+            },
+            "InferenceGame.nameNode",
+        )
+    }
+
+    /// `openInputs` (submitter).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn open_inputs(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        ids: Vec<U256>,
+        roots: Vec<B256>,
+        paths: Vec<Vec<B256>>,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::openInputsCall {
+                gameId: u(game),
+                operandIds: ids,
+                roots,
+                paths,
+            },
+            "InferenceGame.openInputs",
+        )
+    }
+
+    /// `nameElement` (challenger).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn name_element(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        slot: usize,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::nameElementCall {
+                gameId: u(game),
+                slot: U256::from(slot),
+            },
+            "InferenceGame.nameElement",
+        )
+    }
+
+    /// `stateAcc` (submitter).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn state_acc(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        words: Vec<I256>,
+        acc: i64,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::stateAccCall {
+                gameId: u(game),
+                words,
+                acc: I256::try_from(acc).unwrap_or(I256::ZERO),
+            },
+            "InferenceGame.stateAcc",
+        )
+    }
+
+    /// `revealSteps` (submitter).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn reveal_steps(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        checkpoints: Vec<I256>,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::revealStepsCall {
+                gameId: u(game),
+                checkpoints,
+            },
+            "InferenceGame.revealSteps",
+        )
+    }
+
+    /// `pickStep` (challenger).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn pick_step(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        checkpoints: Vec<I256>,
+        index: usize,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::pickStepCall {
+                gameId: u(game),
+                checkpoints,
+                index: U256::from(index),
+            },
+            "InferenceGame.pickStep",
+        )
+    }
+
+    /// `oneStep` (challenger).
+    ///
+    /// # Errors
+    /// A revert (e.g. an opening the verifier rejects) or transport error.
+    pub fn one_step(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        game: u64,
+        words: Vec<I256>,
+        operand_roots: Vec<B256>,
+        proof: Vec<u8>,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::oneStepCall {
+                gameId: u(game),
+                words,
+                operandRoots: operand_roots,
+                proof: proof.into(),
+            },
+            "InferenceGame.oneStep",
+        )
+    }
+
+    /// `timeout` (anyone).
+    ///
+    /// # Errors
+    /// A revert (clock still running) or transport error.
+    pub fn timeout(&self, chain: &mut dyn Chain, from: Address, game: u64) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::timeoutCall { gameId: u(game) },
+            "InferenceGame.timeout",
+        )
+    }
+
+    /// `closeMoot` (anyone): refunds the challenger of a game whose claim was rejected.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn close_moot(&self, chain: &mut dyn Chain, from: Address, game: u64) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::closeMootCall { gameId: u(game) },
+            "InferenceGame.closeMoot",
+        )
+    }
+
+    /// `finalize` (anyone).
+    ///
+    /// # Errors
+    /// A revert (window open, games open) or transport error.
+    pub fn finalize(&self, chain: &mut dyn Chain, from: Address, claim: u64) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::finalizeCall { claimId: u(claim) },
+            "InferenceGame.finalize",
+        )
+    }
+
+    /// `withdraw`.
+    ///
+    /// # Errors
+    /// A revert (nothing owed) or transport error.
+    pub fn withdraw(&self, chain: &mut dyn Chain, from: Address) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceGame::withdrawCall {},
+            "InferenceGame.withdraw",
+        )
+    }
+
+    /// The game's state.
+    ///
+    /// # Errors
+    /// Unknown game or transport error.
+    pub fn game(&self, chain: &mut dyn Chain, game: u64) -> Result<Game> {
+        self.view(
+            chain,
+            &InferenceGame::getGameCall { gameId: u(game) },
+            "InferenceGame.getGame",
+        )
+    }
+
+    /// The claim.
+    ///
+    /// # Errors
+    /// Unknown claim or transport error.
+    pub fn claim_info(&self, chain: &mut dyn Chain, claim: u64) -> Result<InferenceGame::Claim> {
+        self.view(
+            chain,
+            &InferenceGame::getClaimCall { claimId: u(claim) },
+            "InferenceGame.getClaim",
+        )
+    }
+
+    /// The claim's status.
+    ///
+    /// # Errors
+    /// Unknown claim or transport error.
+    pub fn status(&self, chain: &mut dyn Chain, claim: u64) -> Result<ClaimStatus> {
+        let s = self.view(
+            chain,
+            &InferenceGame::claimStatusCall { claimId: u(claim) },
+            "InferenceGame.claimStatus",
+        )?;
+        Ok(match s {
+            0 => ClaimStatus::None,
+            1 => ClaimStatus::Pending,
+            2 => ClaimStatus::Finalized,
+            3 => ClaimStatus::Rejected,
+            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
+        })
+    }
+
+    /// Wei owed to `who` (withdrawable).
+    ///
+    /// # Errors
+    /// Transport error.
+    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
+        self.view(chain, &InferenceGame::owedCall(who), "InferenceGame.owed")
+    }
+
+    /// The children of the last `Revealed` event of `game` (what the challenger picks from).
+    ///
+    /// # Errors
+    /// No reveal on chain, or transport error.
+    pub fn last_reveal(&self, chain: &mut dyn Chain, game: u64) -> Result<Vec<B256>> {
+        let logs = chain.logs(self.address, 0)?;
+        logs.iter()
+            .rev()
+            .filter_map(|l| InferenceGame::Revealed::decode_log(&l.log).ok())
+            .find(|e| e.gameId == U256::from(game))
+            .map(|e| e.children.clone())
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
+    }
+
+    /// The checkpoints of the last `CheckpointsRevealed` event of `game`.
+    ///
+    /// # Errors
+    /// None on chain, or transport error.
+    pub fn last_checkpoints(&self, chain: &mut dyn Chain, game: u64) -> Result<Vec<I256>> {
+        let logs = chain.logs(self.address, 0)?;
+        logs.iter()
+            .rev()
+            .filter_map(|l| InferenceGame::CheckpointsRevealed::decode_log(&l.log).ok())
+            .find(|e| e.gameId == U256::from(game))
+            .map(|e| e.checkpoints.clone())
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no checkpoints on chain")))
+    }
+
+    /// The operand ids and roots the submitter opened in `game`.
+    ///
+    /// # Errors
+    /// None on chain, or transport error.
+    pub fn opened_inputs(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+    ) -> Result<(Vec<U256>, Vec<B256>)> {
+        let logs = chain.logs(self.address, 0)?;
+        let ids = logs
+            .iter()
+            .rev()
+            .filter_map(|l| InferenceGame::NodeNamed::decode_log(&l.log).ok())
+            .find(|e| e.gameId == U256::from(game))
+            .map(|e| e.operandIds.clone())
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no node named")))?;
+        let roots = logs
+            .iter()
+            .rev()
+            .filter_map(|l| InferenceGame::InputsOpened::decode_log(&l.log).ok())
+            .find(|e| e.gameId == U256::from(game))
+            .map(|e| e.operandRoots.clone())
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: inputs not opened")))?;
+        Ok((ids, roots))
+    }
+}
+
+/// The immutable parameters of a deployed game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GameConfig {
+    /// Submitter bond (wei).
+    pub submitter_bond: U256,
+    /// Challenger bond (wei).
+    pub challenger_bond: U256,
+    /// Challenge window (s).
+    pub window: u64,
+    /// Chess clock per party per game (s).
+    pub clock: u64,
+    /// Burned share of a forfeited bond (basis points).
+    pub burn_bps: u16,
+    /// d of the k-ary reveals.
+    pub reveal_depth: u8,
+    /// Longest accumulation segment the one-step recomputes.
+    pub max_segment: u64,
+}
+
+impl GameClient {
+    /// Reads the game's parameters.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn config(&self, chain: &mut dyn Chain) -> Result<GameConfig> {
+        Ok(GameConfig {
+            submitter_bond: self.view(
+                chain,
+                &InferenceGame::submitterBondCall {},
+                "submitterBond",
+            )?,
+            challenger_bond: self.view(
+                chain,
+                &InferenceGame::challengerBondCall {},
+                "challengerBond",
+            )?,
+            window: self.view(
+                chain,
+                &InferenceGame::challengeWindowCall {},
+                "challengeWindow",
+            )?,
+            clock: self.view(chain, &InferenceGame::clockCall {}, "clock")?,
+            burn_bps: self.view(chain, &InferenceGame::burnBpsCall {}, "burnBps")?,
+            reveal_depth: self.view(chain, &InferenceGame::revealDepthCall {}, "revealDepth")?,
+            max_segment: self.view(chain, &InferenceGame::maxSegmentCall {}, "maxSegment")?,
+        })
+    }
+}

@@ -1,0 +1,145 @@
+//! A run of a model as a party of the game holds it.
+//! One party's view of a run: the model, every value of the trace, and the trees that answer
+//! every question of the game by lookup.
+
+use verinfer_commit::{ModelCommitment, TraceCommitment};
+use verinfer_exec::Plan;
+use verinfer_ir::ops::{self, TensorRef};
+use verinfer_ir::{Graph, Operand};
+
+use crate::error::{OpmlError, Result};
+
+/// A run of a model with its commitments. The honest party builds it by executing; a lying
+/// submitter (in tests and simulations) builds it from altered values.
+#[derive(Debug)]
+pub struct Execution {
+    graph: Graph,
+    model: ModelCommitment,
+    values: Vec<Vec<i32>>,
+    trace: TraceCommitment,
+}
+
+impl Execution {
+    /// Runs `graph` on `inputs` with the fast executor and commits the trace.
+    ///
+    /// # Errors
+    /// [`OpmlError::Exec`] for inputs the model rejects.
+    pub fn run(graph: Graph, inputs: &[Vec<i32>]) -> Result<Self> {
+        let plan = Plan::new(&graph).map_err(|e| OpmlError::Exec(e.to_string()))?;
+        let trace = plan
+            .run(inputs)
+            .map_err(|e| OpmlError::Exec(e.to_string()))?;
+        let values = trace.into_values();
+        Self::from_values(graph, values)
+    }
+
+    /// Commits given values as the trace of `graph` (they need not be the honest ones).
+    ///
+    /// # Errors
+    /// [`OpmlError::Mismatch`] when the count or a length does not fit the graph.
+    pub fn from_values(graph: Graph, values: Vec<Vec<i32>>) -> Result<Self> {
+        if values.len() != graph.num_values() {
+            return Err(OpmlError::Mismatch(format!(
+                "{} values for a graph with {}",
+                values.len(),
+                graph.num_values()
+            )));
+        }
+        for (v, data) in values.iter().enumerate() {
+            let want = graph
+                .value_info(verinfer_ir::ValueId(v as u32))
+                .map(|i| i.shape.numel())
+                .unwrap_or(0);
+            if data.len() != want {
+                return Err(OpmlError::Mismatch(format!(
+                    "value {v} has {} elements, the graph says {want}",
+                    data.len()
+                )));
+            }
+        }
+        let model = ModelCommitment::new(&graph);
+        let trace = TraceCommitment::new(&values);
+        Ok(Self {
+            graph,
+            model,
+            values,
+            trace,
+        })
+    }
+
+    /// The model.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The model's commitment.
+    pub fn model(&self) -> &ModelCommitment {
+        &self.model
+    }
+
+    /// The trace's commitment.
+    pub fn trace(&self) -> &TraceCommitment {
+        &self.trace
+    }
+
+    /// Every value.
+    pub fn values(&self) -> &[Vec<i32>] {
+        &self.values
+    }
+
+    /// The tensors node `n` reads, operands in order (values from this trace, params from the
+    /// model), and the attribute parameter (table or map) if any.
+    ///
+    /// # Errors
+    /// A node index or operand past the graph.
+    pub fn node_operands(&self, n: usize) -> Result<(Vec<TensorRef<'_>>, Option<TensorRef<'_>>)> {
+        let g = &self.graph;
+        let node = g
+            .nodes
+            .get(n)
+            .ok_or_else(|| OpmlError::Protocol(format!("no node {n}")))?;
+        let mut ins = Vec::with_capacity(node.inputs.len());
+        for &o in &node.inputs {
+            let info = g
+                .operand_info(o)
+                .ok_or_else(|| OpmlError::Protocol(format!("node {n}: dangling operand")))?;
+            let data: &[i32] = match o {
+                Operand::Value(v) => &self.values[v.index()],
+                Operand::Param(p) => &g.params[p.index()].data,
+            };
+            ins.push(TensorRef {
+                shape: &info.shape.0,
+                data,
+            });
+        }
+        let attr = node.op.attr_param().and_then(|p| {
+            g.params.get(p.index()).map(|param| TensorRef {
+                shape: &param.info.shape.0,
+                data: &param.data,
+            })
+        });
+        Ok((ins, attr))
+    }
+
+    /// Accumulation length `K` of node `n` (0 for ops without one).
+    ///
+    /// # Errors
+    /// A node index past the graph.
+    pub fn steps(&self, n: usize) -> Result<usize> {
+        let (ins, _) = self.node_operands(n)?;
+        let shapes: Vec<&[usize]> = ins.iter().map(|t| t.shape).collect();
+        Ok(ops::steps(&self.graph.nodes[n].op, &shapes))
+    }
+
+    /// The accumulator after `upto` steps behind element `j` of node `n`, computed from this
+    /// trace's operands with the scalar reference.
+    ///
+    /// # Errors
+    /// A node without accumulation, or an overflow (impossible for validated graphs).
+    pub fn accumulator(&self, n: usize, j: usize, upto: usize) -> Result<i64> {
+        let (ins, _) = self.node_operands(n)?;
+        ops::accumulate(&self.graph.nodes[n].op, &ins, j, upto).ok_or_else(|| {
+            OpmlError::Protocol(format!("node {n} has no accumulator at {j}/{upto}"))
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! The submitter: posts a claim from its execution and answers every game against it from the
+//! same execution (by lookup, recomputing only accumulator checkpoints).
+
+use alloy_primitives::{Address, B256, I256};
+use verinfer_chain::bindings::InferenceGame;
+use verinfer_chain::{Chain, Receipt};
+use verinfer_ir::ops;
+
+use crate::client::{GameClient, GameConfig, Phase};
+use crate::convert::{b256, b256s, hash32, i64_of, usize_of};
+use crate::error::{OpmlError, Result};
+use crate::execution::Execution;
+
+/// How the submitter behaves. `Honest` is what `verinfer claim` runs; the others exist so the
+/// tests and `game simulate` can show that every deviation loses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmitterStrategy {
+    /// Answer every move from the execution.
+    Honest,
+    /// Never move (loses on time).
+    Silent,
+    /// Make `n` moves, then stop.
+    SilentAfter(usize),
+    /// In the step phase, state the accumulator the operands really give (whose epilogue is
+    /// not the committed element: the contract refuses it, and the submitter runs out of time).
+    HonestAccumulator,
+    /// In the step phase, reveal checkpoints on the straight line from the first to the stated
+    /// final accumulator instead of the execution's own.
+    InterpolatedCheckpoints,
+    /// In the step phase, reveal the execution's checkpoints shifted by the lie at the end.
+    ShiftedCheckpoints,
+}
+
+/// A submitter with its execution (the trace it commits) and account.
+#[derive(Debug)]
+pub struct Submitter {
+    /// What it claims and answers from.
+    pub exec: Execution,
+    /// Its account.
+    pub account: Address,
+    /// Its behaviour.
+    pub strategy: SubmitterStrategy,
+    /// Post the input data with the claim (not only its roots), so anyone can re-execute
+    /// from the chain alone; costs ~1.1k gas per element.
+    pub publish_inputs: bool,
+    /// Post the output data with the claim when it has at most this many elements (consumers
+    /// read it on chain); larger outputs are committed by root only.
+    pub publish_outputs_up_to: usize,
+    moves: usize,
+    /// The final accumulator stated in each game's step phase, once stated.
+    stated: Vec<(u64, i64)>,
+}
+
+impl Submitter {
+    /// A submitter of `exec` playing from `account`.
+    pub fn new(exec: Execution, account: Address, strategy: SubmitterStrategy) -> Self {
+        Self {
+            exec,
+            account,
+            strategy,
+            publish_inputs: false,
+            publish_outputs_up_to: 4096,
+            moves: 0,
+            stated: Vec::new(),
+        }
+    }
+
+    /// Posts the claim: input roots and outputs bound to the trace root. Returns the claim id.
+    ///
+    /// # Errors
+    /// A revert (unknown model, wrong bond) or transport error.
+    pub fn claim(
+        &self,
+        chain: &mut dyn Chain,
+        game: &GameClient,
+        cfg: &GameConfig,
+    ) -> Result<(u64, Receipt)> {
+        let g = self.exec.graph();
+        let trace = self.exec.trace();
+        let roots = trace.value_roots();
+        let path = |v: usize| -> Result<Vec<B256>> {
+            Ok(b256s(
+                &trace
+                    .value_path(v as u64)
+                    .map_err(|e| OpmlError::Protocol(e.to_string()))?,
+            ))
+        };
+        let inputs = g.inputs.len();
+        let values = self.exec.values();
+        let outs: Vec<usize> = g.outputs.iter().map(|o| o.value.index()).collect();
+        let out_elems: usize = outs.iter().map(|&v| values[v].len()).sum();
+        let request = InferenceGame::ClaimRequest {
+            modelId: b256(self.exec.model().model_id.hash()),
+            inputRoots: (0..inputs).map(|i| b256(roots[i])).collect(),
+            inputPaths: (0..inputs).map(path).collect::<Result<Vec<_>>>()?,
+            inputs: if self.publish_inputs {
+                values[..inputs].to_vec()
+            } else {
+                Vec::new()
+            },
+            outputRoots: outs.iter().map(|&v| b256(roots[v])).collect(),
+            outputPaths: outs.iter().map(|&v| path(v)).collect::<Result<Vec<_>>>()?,
+            outputs: if out_elems <= self.publish_outputs_up_to {
+                outs.iter().map(|&v| values[v].clone()).collect()
+            } else {
+                Vec::new()
+            },
+            traceRoot: b256(trace.root().hash()),
+        };
+        game.claim(chain, self.account, cfg.submitter_bond, request)
+    }
+
+    fn silent(&self) -> bool {
+        match self.strategy {
+            SubmitterStrategy::Silent => true,
+            SubmitterStrategy::SilentAfter(n) => self.moves >= n,
+            _ => false,
+        }
+    }
+
+    /// Makes the submitter's move in `game_id` if it is its turn; `None` otherwise.
+    ///
+    /// # Errors
+    /// A revert of its own move (a lying strategy the contract refuses) or transport error.
+    pub fn act(
+        &mut self,
+        chain: &mut dyn Chain,
+        game: &GameClient,
+        cfg: &GameConfig,
+        game_id: u64,
+    ) -> Result<Option<Receipt>> {
+        let g = game.game(chain, game_id)?;
+        let phase = Phase::from_u8(g.phase)?;
+        if !phase.submitter_moves() || self.silent() {
+            return Ok(None);
+        }
+        let d = cfg.reveal_depth;
+        let pos = usize_of(g.pos, "pos")?;
+        let receipt = match phase {
+            Phase::NodeReveal => {
+                let children = self.exec.trace_reveal(g.level, pos, d)?;
+                game.reveal(chain, self.account, game_id, children)?
+            }
+            Phase::ElementReveal => {
+                let v = usize_of(g.valueId, "value id")?;
+                let children = self.exec.value_reveal(v, g.level, pos, d)?;
+                game.reveal(chain, self.account, game_id, children)?
+            }
+            Phase::OpenInputs => {
+                let n = self.node(&g)?;
+                let (ids, roots, paths) = self.exec.operand_openings(n)?;
+                game.open_inputs(chain, self.account, game_id, ids, roots, paths)?
+            }
+            Phase::StateAcc => {
+                let n = self.node(&g)?;
+                let (words, _) = self.exec.node_words_opening(n)?;
+                let acc = self.final_accumulator(n, &g)?;
+                let r = game.state_acc(chain, self.account, game_id, words, acc)?;
+                self.stated.push((game_id, acc));
+                r
+            }
+            Phase::StepReveal => {
+                let n = self.node(&g)?;
+                let cps = self.checkpoints(n, &g, d, game_id)?;
+                game.reveal_steps(chain, self.account, game_id, cps)?
+            }
+            _ => return Ok(None),
+        };
+        self.moves += 1;
+        Ok(Some(receipt))
+    }
+
+    fn node(&self, g: &verinfer_chain::bindings::InferenceGame::Game) -> Result<usize> {
+        let v = usize_of(g.valueId, "value id")?;
+        self.exec
+            .node_of_value(v)
+            .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node output")))
+    }
+
+    /// The final accumulator to state: one whose epilogue is the committed element.
+    fn final_accumulator(
+        &self,
+        n: usize,
+        g: &verinfer_chain::bindings::InferenceGame::Game,
+    ) -> Result<i64> {
+        let j = usize_of(g.element, "element")?;
+        let k = self.exec.steps(n)?;
+        let own = self.exec.accumulator(n, j, k)?;
+        if self.strategy == SubmitterStrategy::HonestAccumulator {
+            return Ok(own);
+        }
+        let op = &self.exec.graph().nodes[n].op;
+        let claimed = i64_of(g.claimed, "claimed element")?;
+        if ops::finish(op, own).map(i64::from) == Some(claimed) {
+            return Ok(own);
+        }
+        // The committed element is not what the operands give (a lie made earlier): find an
+        // accumulator that produces it, so the lie survives to the bisection.
+        invert_epilogue(op, claimed).ok_or_else(|| {
+            OpmlError::Protocol(format!(
+                "no accumulator of node {n} produces element {claimed}"
+            ))
+        })
+    }
+
+    fn checkpoints(
+        &self,
+        n: usize,
+        g: &verinfer_chain::bindings::InferenceGame::Game,
+        d: u8,
+        game_id: u64,
+    ) -> Result<Vec<I256>> {
+        let j = usize_of(g.element, "element")?;
+        let (a, b) = (usize_of(g.stepA, "stepA")?, usize_of(g.stepB, "stepB")?);
+        let own = self.exec.checkpoints(n, j, a, b, d)?;
+        let k = self.exec.steps(n)?;
+        let honest_end = self.exec.accumulator(n, j, k)?;
+        let stated = self
+            .stated
+            .iter()
+            .find(|(id, _)| *id == game_id)
+            .map_or(honest_end, |(_, acc)| *acc);
+        let lie = stated - honest_end;
+        let segs = crate::answers::segments(a, b, d);
+        let cps: Vec<i64> = match self.strategy {
+            SubmitterStrategy::ShiftedCheckpoints => own.iter().map(|c| c + lie).collect(),
+            SubmitterStrategy::InterpolatedCheckpoints => {
+                let start = self.exec.accumulator(n, j, 0)?;
+                (1..segs)
+                    .map(|i| {
+                        let at = crate::answers::boundary(a, b, i, segs);
+                        let frac = |x: i64| x.saturating_mul(at as i64) / (k as i64).max(1);
+                        start + frac(stated - start)
+                    })
+                    .collect()
+            }
+            _ => own,
+        };
+        Ok(cps
+            .into_iter()
+            .map(|c| I256::try_from(c).unwrap_or(I256::ZERO))
+            .collect())
+    }
+}
+
+/// An accumulator whose epilogue is `target`, by bisection (the epilogue is monotone).
+pub fn invert_epilogue(op: &verinfer_ir::Op, target: i64) -> Option<i64> {
+    let (mut lo, mut hi) = (-(1i64 << 61), 1i64 << 61);
+    let f = |acc: i64| ops::finish(op, acc).map(i64::from);
+    if f(lo)? > target || f(hi)? < target {
+        return None;
+    }
+    // Smallest acc with f(acc) >= target.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f(mid)? >= target {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    (f(lo)? == target).then_some(lo)
+}
+
+/// The trace root a claim on chain commits to, as the commitment crate's type.
+pub fn claim_trace_root(
+    claim: &verinfer_chain::bindings::InferenceGame::Claim,
+) -> verinfer_commit::Hash32 {
+    hash32(claim.traceRoot)
+}

@@ -1,0 +1,255 @@
+//! The any-trust matrix on the in-process chain: against every lying strategy we can
+//! enumerate, on either side, the honest party wins and the bonds end where they should.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use verinfer_chain::{Chain, U256};
+use verinfer_ir::Graph;
+use verinfer_opml::{
+    lying_execution, simulate, Challenger, ChallengerStrategy, Execution, SimReport, Submitter,
+    SubmitterStrategy, TraceLie,
+};
+
+fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
+    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
+    M.get_or_init(|| common::model("digits_mlp"))
+}
+
+fn cnn() -> &'static (Graph, Vec<Vec<i32>>) {
+    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
+    M.get_or_init(|| common::model("mnist_cnn"))
+}
+
+/// Index of the first node that accumulates more than `min_steps` steps.
+fn long_reduction(g: &Graph, inputs: &[Vec<i32>], min_steps: usize) -> usize {
+    let e = Execution::run(g.clone(), inputs).unwrap();
+    (0..g.nodes.len())
+        .find(|&n| e.steps(n).unwrap() > min_steps)
+        .expect("a node with a long accumulation")
+}
+
+fn run(
+    model: &(Graph, Vec<Vec<i32>>),
+    lie: Option<TraceLie>,
+    sub: SubmitterStrategy,
+    cha: ChallengerStrategy,
+    force: bool,
+) -> (SimReport, U256, U256) {
+    let (g, inputs) = model;
+    let (mut chain, c) = common::deployed();
+    let a = chain.accounts();
+    let exec = match lie {
+        Some(l) => lying_execution(g.clone(), inputs, l).unwrap(),
+        None => Execution::run(g.clone(), inputs).unwrap(),
+    };
+    let mut submitter = Submitter::new(exec, a[0], sub);
+    let mut challenger = Challenger::new(Execution::run(g.clone(), inputs).unwrap(), a[1], cha);
+    let report = simulate(
+        &mut chain,
+        &c.registry,
+        &c.game,
+        &mut submitter,
+        &mut challenger,
+        force,
+    )
+    .unwrap();
+    let owed_sub = c.game.owed(&mut chain, a[0]).unwrap();
+    let owed_cha = c.game.owed(&mut chain, a[1]).unwrap();
+    (report, owed_sub, owed_cha)
+}
+
+fn eth(milli: u64) -> U256 {
+    U256::from(milli) * U256::from(10u64).pow(U256::from(15u64))
+}
+
+fn challenger_wins(r: &SimReport, sub: U256, cha: U256) {
+    assert_eq!(r.winner, "challenger", "{r:#?}");
+    assert_eq!(r.claim_status, "rejected", "{r:#?}");
+    // Challenger: its bond back + the submitter's bond less 20% burned; submitter: nothing.
+    assert_eq!(cha, eth(1000) + eth(800), "{r:#?}");
+    assert_eq!(sub, U256::ZERO, "{r:#?}");
+}
+
+fn submitter_wins(r: &SimReport, sub: U256, cha: U256) {
+    assert_eq!(r.winner, "submitter", "{r:#?}");
+    assert_eq!(r.claim_status, "finalized", "{r:#?}");
+    // Submitter: its bond back at finality + the challenger's bond less 20% burned.
+    assert_eq!(sub, eth(1000) + eth(800), "{r:#?}");
+    assert_eq!(cha, U256::ZERO, "{r:#?}");
+}
+
+fn last(m: &(Graph, Vec<Vec<i32>>)) -> usize {
+    m.0.nodes.len() - 1
+}
+
+fn lie(node: usize, element: usize, propagate: bool) -> Option<TraceLie> {
+    Some(TraceLie {
+        node,
+        element,
+        delta: 1,
+        propagate,
+    })
+}
+
+#[test]
+fn honest_claim_unchallenged_finalizes() {
+    let (r, sub, cha) = run(
+        mlp(),
+        None,
+        SubmitterStrategy::Honest,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    assert_eq!(r.winner, "none");
+    assert_eq!(r.claim_status, "finalized");
+    assert_eq!((sub, cha), (eth(1000), U256::ZERO));
+}
+
+#[test]
+fn wrong_output_loses() {
+    let m = mlp();
+    let (r, s, c) = run(
+        m,
+        lie(last(m), 3, false),
+        SubmitterStrategy::Honest,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+    assert_eq!(r.reason, "one-step re-execution");
+}
+
+#[test]
+fn wrong_middle_node_consistent_afterwards_loses() {
+    let m = cnn();
+    let n = m.0.nodes.len() / 2;
+    let (r, s, c) = run(
+        m,
+        lie(n, 0, true),
+        SubmitterStrategy::Honest,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+}
+
+#[test]
+fn wrong_element_of_a_long_reduction_loses_in_the_step_phase() {
+    let m = mlp();
+    let n = long_reduction(&m.0, &m.1, 16);
+    let (r, s, c) = run(
+        m,
+        lie(n, 5, true),
+        SubmitterStrategy::Honest,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+    assert!(
+        r.transactions
+            .iter()
+            .any(|(l, _)| l.contains("revealSteps")),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn shifted_checkpoints_lose() {
+    let m = mlp();
+    let n = long_reduction(&m.0, &m.1, 16);
+    let (r, s, c) = run(
+        m,
+        lie(n, 5, true),
+        SubmitterStrategy::ShiftedCheckpoints,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+}
+
+#[test]
+fn interpolated_checkpoints_lose() {
+    let m = mlp();
+    let n = long_reduction(&m.0, &m.1, 16);
+    let (r, s, c) = run(
+        m,
+        lie(n, 5, true),
+        SubmitterStrategy::InterpolatedCheckpoints,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+}
+
+#[test]
+fn honest_accumulator_behind_a_wrong_element_is_refused_then_times_out() {
+    let m = mlp();
+    let n = long_reduction(&m.0, &m.1, 16);
+    let (r, s, c) = run(
+        m,
+        lie(n, 5, true),
+        SubmitterStrategy::HonestAccumulator,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+    assert_eq!(r.reason, "timeout");
+}
+
+#[test]
+fn silent_or_late_submitter_loses_on_time() {
+    for strategy in [SubmitterStrategy::Silent, SubmitterStrategy::SilentAfter(2)] {
+        let m = mlp();
+        let (r, s, c) = run(
+            m,
+            lie(last(m), 0, false),
+            strategy,
+            ChallengerStrategy::Honest,
+            false,
+        );
+        challenger_wins(&r, s, c);
+        assert_eq!(r.reason, "timeout", "{strategy:?}");
+    }
+}
+
+#[test]
+fn challenging_a_correct_claim_loses() {
+    let (r, s, c) = run(
+        mlp(),
+        None,
+        SubmitterStrategy::Honest,
+        ChallengerStrategy::Honest,
+        true,
+    );
+    submitter_wins(&r, s, c);
+}
+
+#[test]
+fn random_challenger_loses() {
+    for seed in [1u64, 7, 42, 1234] {
+        let m = if seed % 2 == 0 { mlp() } else { cnn() };
+        let (r, s, c) = run(
+            m,
+            None,
+            SubmitterStrategy::Honest,
+            ChallengerStrategy::Random(seed),
+            true,
+        );
+        submitter_wins(&r, s, c);
+    }
+}
+
+#[test]
+fn garbage_openings_and_stalling_challenger_lose() {
+    for strategy in [
+        ChallengerStrategy::GarbageOneStep,
+        ChallengerStrategy::Silent,
+        ChallengerStrategy::SilentAfter(2),
+    ] {
+        let (r, s, c) = run(mlp(), None, SubmitterStrategy::Honest, strategy, true);
+        submitter_wins(&r, s, c);
+    }
+}
