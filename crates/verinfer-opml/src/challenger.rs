@@ -118,6 +118,11 @@ impl Challenger {
         if phase.is_over() || phase.submitter_moves() || self.silent() {
             return Ok(None);
         }
+        // A claim rejected by another game ends every game on it: nothing left to play.
+        let claim = crate::convert::usize_of(g.claimId, "claim id")? as u64;
+        if game.status(chain, claim)? != crate::client::ClaimStatus::Pending {
+            return Ok(None);
+        }
         let d = cfg.reveal_depth;
         let pos = usize_of(g.pos, "pos")?;
         let receipt = match phase {

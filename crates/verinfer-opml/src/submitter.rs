@@ -29,6 +29,9 @@ pub enum SubmitterStrategy {
     InterpolatedCheckpoints,
     /// In the step phase, reveal the execution's checkpoints shifted by the lie at the end.
     ShiftedCheckpoints,
+    /// Reveal children that do not hash to the node (the contract refuses them, and the
+    /// submitter runs out of time).
+    InconsistentReveal,
 }
 
 /// A submitter with its execution (the trace it commits) and account.
@@ -134,11 +137,20 @@ impl Submitter {
         if !phase.submitter_moves() || self.silent() {
             return Ok(None);
         }
+        // A claim rejected by another game ends every game on it: nothing left to play.
+        let claim = crate::convert::usize_of(g.claimId, "claim id")? as u64;
+        if game.status(chain, claim)? != crate::client::ClaimStatus::Pending {
+            return Ok(None);
+        }
         let d = cfg.reveal_depth;
         let pos = usize_of(g.pos, "pos")?;
         let receipt = match phase {
             Phase::NodeReveal => {
-                let children = self.exec.trace_reveal(g.level, pos, d)?;
+                let mut children = self.exec.trace_reveal(g.level, pos, d)?;
+                if self.strategy == SubmitterStrategy::InconsistentReveal {
+                    children.reverse();
+                    children[0] = B256::repeat_byte(0x5a);
+                }
                 game.reveal(chain, self.account, game_id, children)?
             }
             Phase::ElementReveal => {

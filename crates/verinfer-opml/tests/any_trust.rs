@@ -253,3 +253,153 @@ fn garbage_openings_and_stalling_challenger_lose() {
         submitter_wins(&r, s, c);
     }
 }
+
+#[test]
+fn inconsistent_reveals_are_refused_and_lose_on_time() {
+    let m = mlp();
+    let (r, s, c) = run(
+        m,
+        lie(last(m), 1, false),
+        SubmitterStrategy::InconsistentReveal,
+        ChallengerStrategy::Honest,
+        false,
+    );
+    challenger_wins(&r, s, c);
+    assert_eq!(r.reason, "timeout");
+}
+
+#[test]
+fn a_move_after_the_clock_ran_out_is_refused() {
+    use verinfer_opml::Phase;
+    let (g, inputs) = mlp();
+    let (mut chain, c) = common::deployed();
+    let a = chain.accounts();
+    let cfg = c.game.config(&mut chain).unwrap();
+    let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
+    let mut submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
+    verinfer_opml::simulate::prepare_model(&mut chain, &c.registry, &c.game, &submitter).unwrap();
+    let (claim, _) = submitter.claim(&mut chain, &c.game, &cfg).unwrap();
+    let (game, _) = c
+        .game
+        .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
+        .unwrap();
+    // The clock is still running: no timeout yet.
+    let err = c.game.timeout(&mut chain, a[1], game).unwrap_err();
+    assert!(err.to_string().contains("ClockRunning"), "{err}");
+    chain.advance_time(cfg.clock + 1).unwrap();
+    let err = submitter.act(&mut chain, &c.game, &cfg, game).unwrap_err();
+    assert!(err.to_string().contains("ClockExpired"), "{err}");
+    c.game.timeout(&mut chain, a[1], game).unwrap();
+    let phase = Phase::from_u8(c.game.game(&mut chain, game).unwrap().phase).unwrap();
+    assert_eq!(phase, Phase::ChallengerWon);
+    // Nothing more can happen in a finished game.
+    assert!(c.game.timeout(&mut chain, a[0], game).is_err());
+}
+
+#[test]
+fn several_challengers_play_independent_games() {
+    use verinfer_opml::driver::play;
+    use verinfer_opml::{ClaimStatus, Phase};
+    let (g, inputs) = mlp();
+    let (mut chain, c) = common::deployed();
+    let a = chain.accounts();
+    let cfg = c.game.config(&mut chain).unwrap();
+
+    // A wrong claim, two honest challengers: the first to finish rejects the claim and takes
+    // the submitter's bond; the other game becomes moot and its bond comes back.
+    let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
+    let mut submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
+    verinfer_opml::simulate::prepare_model(&mut chain, &c.registry, &c.game, &submitter).unwrap();
+    let (claim, _) = submitter.claim(&mut chain, &c.game, &cfg).unwrap();
+    let mut ch1 = Challenger::new(
+        Execution::run(g.clone(), inputs).unwrap(),
+        a[1],
+        ChallengerStrategy::Honest,
+    );
+    let mut ch2 = Challenger::new(
+        Execution::run(g.clone(), inputs).unwrap(),
+        a[2],
+        ChallengerStrategy::Honest,
+    );
+    let (g1, _) = c
+        .game
+        .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
+        .unwrap();
+    let (g2, _) = c
+        .game
+        .challenge(&mut chain, a[2], cfg.challenger_bond, claim)
+        .unwrap();
+    // Interleave both games until the first ends.
+    for _ in 0..200 {
+        let p1 = Phase::from_u8(c.game.game(&mut chain, g1).unwrap().phase).unwrap();
+        if p1.is_over() {
+            break;
+        }
+        for id in [g1, g2] {
+            submitter.act(&mut chain, &c.game, &cfg, id).unwrap();
+        }
+        ch1.act(&mut chain, &c.game, &cfg, g1).unwrap();
+        ch2.act(&mut chain, &c.game, &cfg, g2).unwrap();
+    }
+    assert_eq!(
+        c.game.status(&mut chain, claim).unwrap(),
+        ClaimStatus::Rejected
+    );
+    let end = play(&mut chain, &c.game, &mut ch2, g2, None, &mut |_| {}).unwrap();
+    assert!(matches!(end, Phase::Moot | Phase::ChallengerWon), "{end:?}");
+    let owed1 = c.game.owed(&mut chain, a[1]).unwrap();
+    let owed2 = c.game.owed(&mut chain, a[2]).unwrap();
+    // One challenger got bond + 80% of the submitter's; the other its bond back.
+    let mut got = [owed1, owed2];
+    got.sort();
+    assert_eq!(got, [eth(1000), eth(1800)]);
+    assert_eq!(c.game.owed(&mut chain, a[0]).unwrap(), U256::ZERO);
+
+    // A correct claim, spammed by three challengers: each loses its bond to the submitter,
+    // and the claim finalizes once the window has passed and the games are over.
+    let mut honest = Submitter::new(
+        Execution::run(g.clone(), inputs).unwrap(),
+        a[0],
+        SubmitterStrategy::Honest,
+    );
+    let (claim, _) = honest.claim(&mut chain, &c.game, &cfg).unwrap();
+    let mut rogues: Vec<(u64, Challenger)> = Vec::new();
+    for (k, acct) in a[1..4].iter().enumerate() {
+        let (id, _) = c
+            .game
+            .challenge(&mut chain, *acct, cfg.challenger_bond, claim)
+            .unwrap();
+        let ch = Challenger::new(
+            Execution::run(g.clone(), inputs).unwrap(),
+            *acct,
+            ChallengerStrategy::Random(k as u64 + 3),
+        );
+        rogues.push((id, ch));
+    }
+    let before = c.game.owed(&mut chain, a[0]).unwrap();
+    for _ in 0..200 {
+        let mut open = false;
+        for (id, ch) in rogues.iter_mut() {
+            if Phase::from_u8(c.game.game(&mut chain, *id).unwrap().phase)
+                .unwrap()
+                .is_over()
+            {
+                continue;
+            }
+            open = true;
+            honest.act(&mut chain, &c.game, &cfg, *id).unwrap();
+            ch.act(&mut chain, &c.game, &cfg, *id).unwrap();
+        }
+        if !open {
+            break;
+        }
+    }
+    chain.advance_time(cfg.window + 1).unwrap();
+    c.game.finalize(&mut chain, a[0], claim).unwrap();
+    assert_eq!(
+        c.game.status(&mut chain, claim).unwrap(),
+        ClaimStatus::Finalized
+    );
+    let after = c.game.owed(&mut chain, a[0]).unwrap();
+    assert_eq!(after - before, eth(1000) + eth(800) * U256::from(3u64));
+}
