@@ -143,6 +143,7 @@ contract InferenceGame {
         bytes32 indexed modelId,
         address indexed submitter,
         bytes32[] inputRoots,
+        int32[][] inputs,
         bytes32[] outputRoots,
         int32[][] outputs,
         bytes32 traceRoot
@@ -395,7 +396,7 @@ contract InferenceGame {
                 outputsHash: keccak256(abi.encode(r.outputRoots))
             })
         );
-        emit ClaimSubmitted(claimId, r.modelId, msg.sender, r.inputRoots, r.outputRoots, r.outputs, r.traceRoot);
+        emit ClaimSubmitted(claimId, r.modelId, msg.sender, r.inputRoots, r.inputs, r.outputRoots, r.outputs, r.traceRoot);
     }
 
     /// @dev Root `root` is value `v` of the trace tree.

@@ -72,6 +72,10 @@ pub struct ClaimArgs {
     /// Keep running: answer every game against the claim until it is final or rejected.
     #[arg(long)]
     pub defend: bool,
+    /// Post the (quantized) input data with the claim, so that anyone can re-execute from
+    /// the chain alone (~1.1k gas per element); otherwise only its root is posted.
+    #[arg(long)]
+    pub publish_input: bool,
     /// Poll interval while defending, milliseconds.
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
@@ -94,6 +98,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     open.record_deployments()?;
     let chain = open.chain();
     let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
+    submitter.publish_inputs = a.publish_input;
     for r in verinfer_opml::simulate::prepare_model(chain, &c.registry, &c.game, &submitter)? {
         print_tx(&r);
     }
@@ -128,9 +133,10 @@ pub struct ChallengeArgs {
     /// The compiled model the claim is about.
     #[arg(long)]
     pub model: PathBuf,
-    /// The claim's input (EZKL input.json), to re-execute.
+    /// The claim's input (EZKL input.json), to re-execute; not needed when the claim posted
+    /// its input data.
     #[arg(long)]
-    pub input: PathBuf,
+    pub input: Option<PathBuf>,
     /// Challenge even if the trace root is the honest one (for testing a submitter).
     #[arg(long)]
     pub force: bool,
@@ -144,13 +150,31 @@ pub struct ChallengeArgs {
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let inputs = load_input(&graph, &a.input)?;
-    let exec = Execution::run(graph, &inputs)?;
     let mut open = a.chain.open()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
     let chain = open.chain();
+    let event = c.game.claim_event(chain, a.claim)?;
+    let inputs = match &a.input {
+        Some(p) => load_input(&graph, p)?,
+        None if !event.inputs.is_empty() => event.inputs.clone(),
+        None => bail!(
+            "claim {} posted only its input roots: pass the input with --input",
+            a.claim
+        ),
+    };
+    let exec = Execution::run(graph, &inputs)?;
+    // The input must be the one claimed: otherwise re-execution proves nothing about it.
+    for (i, root) in event.inputRoots.iter().enumerate() {
+        let ours = exec.trace().value_roots()[i];
+        if root.0 != ours.to_bytes() {
+            bail!(
+                "input {i} does not match claim {}: its root is {root}, this input's is {ours}",
+                a.claim
+            );
+        }
+    }
     let mut challenger = Challenger::new(exec, from, ChallengerStrategy::Honest);
     if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
         println!(

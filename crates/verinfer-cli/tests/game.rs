@@ -94,6 +94,7 @@ fn claim_and_challenge_processes_on_anvil() {
             "--input",
             &input(),
             "--defend",
+            "--publish-input",
             "--window",
             "10",
             "--clock",
@@ -146,14 +147,38 @@ fn claim_and_challenge_processes_on_anvil() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to challenge"));
-    let key = verinfer_chain::DEV_PRIVATE_KEYS[1];
+    // Another input is not the claimed one: refused before anything is sent.
+    let other = dir.join("other.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(input()).unwrap()).unwrap();
+    let x = v["input_data"][0][5].as_f64().unwrap();
+    v["input_data"][0][5] = serde_json::json!(x + 0.5);
+    std::fs::write(&other, v.to_string()).unwrap();
     let o = verinfer(&[
         "challenge",
         "0",
         "--model",
         &model(),
         "--input",
-        &input(),
+        other.to_str().unwrap(),
+        "--rpc-url",
+        anvil.url(),
+        "--deployments",
+        d,
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("does not match claim 0"),
+        "{}",
+        stderr(&o)
+    );
+    // A forced challenger, reading the posted input from the chain, loses.
+    let key = verinfer_chain::DEV_PRIVATE_KEYS[1];
+    let o = verinfer(&[
+        "challenge",
+        "0",
+        "--model",
+        &model(),
         "--force",
         "--rpc-url",
         anvil.url(),

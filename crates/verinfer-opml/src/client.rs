@@ -558,6 +558,24 @@ impl GameClient {
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no checkpoints on chain")))
     }
 
+    /// The `ClaimSubmitted` event of `claim`: the input roots and any posted input and output
+    /// data.
+    ///
+    /// # Errors
+    /// No such claim on chain, or transport error.
+    pub fn claim_event(
+        &self,
+        chain: &mut dyn Chain,
+        claim: u64,
+    ) -> Result<InferenceGame::ClaimSubmitted> {
+        let logs = chain.logs(self.address, 0)?;
+        logs.iter()
+            .filter_map(|l| InferenceGame::ClaimSubmitted::decode_log(&l.log).ok())
+            .find(|e| e.claimId == U256::from(claim))
+            .map(|e| e.data)
+            .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no ClaimSubmitted event")))
+    }
+
     /// The operand ids and roots the submitter opened in `game`.
     ///
     /// # Errors
