@@ -32,3 +32,28 @@ pub fn mnist_cnn() -> Result<Bundled> {
         dir,
     })
 }
+
+/// The bundled MNIST CNN compiled with its calibration data (16-bit defaults), and its bundled
+/// input quantized: what the benchmarks run.
+pub fn mnist_cnn_compiled() -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
+    use verinfer_onnx::compile::{quantize_inputs, split_samples};
+    use verinfer_onnx::data::read_data;
+    use verinfer_onnx::quantize::QuantOptions;
+
+    use crate::cmd_compile::{compile_model, options};
+
+    let b = mnist_cnn()?;
+    let (compiled, _) = compile_model(
+        &b.onnx,
+        Some(&b.calibration),
+        &options(QuantOptions::default(), &[])?,
+    )?;
+    let data = read_data(&b.input)?;
+    let sample = split_samples(&compiled.fgraph, &data)?
+        .into_iter()
+        .next()
+        .context("empty bundled input")?;
+    let q = quantize_inputs(&compiled.graph, &sample)?;
+    let _ = std::fs::remove_dir_all(&b.dir);
+    Ok((compiled.graph, q))
+}

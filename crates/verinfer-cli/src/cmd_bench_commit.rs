@@ -7,16 +7,12 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use verinfer_commit::{trace_root_of, ModelCommitment, TraceCommitment};
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
-use verinfer_onnx::compile::{quantize_inputs, split_samples};
-use verinfer_onnx::data::read_data;
-use verinfer_onnx::quantize::QuantOptions;
 
-use crate::bundled::mnist_cnn;
-use crate::cmd_compile::{compile_model, options};
+use crate::bundled::mnist_cnn_compiled;
 use crate::synthetic;
 
 /// Arguments of `bench-commit`.
@@ -111,20 +107,8 @@ pub fn run(a: &Args) -> Result<()> {
         "model",
         ""
     );
-    let b = mnist_cnn()?;
-    let (compiled, _) = compile_model(
-        &b.onnx,
-        Some(&b.calibration),
-        &options(QuantOptions::default(), &[])?,
-    )?;
-    let data = read_data(&b.input)?;
-    let sample = split_samples(&compiled.fgraph, &data)?
-        .into_iter()
-        .next()
-        .context("empty bundled input")?;
-    let q = quantize_inputs(&compiled.graph, &sample)?;
-    let _ = std::fs::remove_dir_all(&b.dir);
-    bench("mnist_cnn", &compiled.graph, &q, a.runs.max(25))?;
+    let (mnist, q) = mnist_cnn_compiled()?;
+    bench("mnist_cnn", &mnist, &q, a.runs.max(25))?;
     if a.blocks > 0 {
         let dims = synthetic::Dims {
             blocks: a.blocks,

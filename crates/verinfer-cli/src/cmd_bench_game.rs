@@ -10,16 +10,12 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RevmChain, RpcChain};
 use verinfer_ir::Graph;
-use verinfer_onnx::compile::{quantize_inputs, split_samples};
-use verinfer_onnx::data::read_data;
-use verinfer_onnx::quantize::QuantOptions;
 use verinfer_opml::{
     ensure_opml, lying_execution, simulate, Challenger, ChallengerStrategy, Execution, GameParams,
     Submitter, SubmitterStrategy, TraceLie,
 };
 
-use crate::bundled::mnist_cnn;
-use crate::cmd_compile::{compile_model, options};
+use crate::bundled::mnist_cnn_compiled;
 use crate::synthetic;
 
 /// Arguments of `bench-game`.
@@ -157,20 +153,8 @@ fn bench_model(
 
 pub fn run(a: &Args) -> Result<()> {
     let mut results = Vec::new();
-    let b = mnist_cnn()?;
-    let (compiled, _) = compile_model(
-        &b.onnx,
-        Some(&b.calibration),
-        &options(QuantOptions::default(), &[])?,
-    )?;
-    let data = read_data(&b.input)?;
-    let sample = split_samples(&compiled.fgraph, &data)?
-        .into_iter()
-        .next()
-        .context("empty bundled input")?;
-    let q = quantize_inputs(&compiled.graph, &sample)?;
-    let _ = std::fs::remove_dir_all(&b.dir);
-    results.push(bench_model(a, "mnist_cnn", &compiled.graph, &q, true)?);
+    let (mnist, q) = mnist_cnn_compiled()?;
+    results.push(bench_model(a, "mnist_cnn", &mnist, &q, true)?);
     if a.blocks > 0 {
         let dims = synthetic::Dims {
             blocks: a.blocks,

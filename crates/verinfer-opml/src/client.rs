@@ -604,24 +604,8 @@ impl GameClient {
     }
 }
 
-/// The immutable parameters of a deployed game.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GameConfig {
-    /// Submitter bond (wei).
-    pub submitter_bond: U256,
-    /// Challenger bond (wei).
-    pub challenger_bond: U256,
-    /// Challenge window (s).
-    pub window: u64,
-    /// Chess clock per party per game (s).
-    pub clock: u64,
-    /// Burned share of a forfeited bond (basis points).
-    pub burn_bps: u16,
-    /// d of the k-ary reveals.
-    pub reveal_depth: u8,
-    /// Longest accumulation segment the one-step recomputes.
-    pub max_segment: u64,
-}
+/// The immutable parameters of a deployed game: the same fields it was deployed with.
+pub type GameConfig = crate::deploy::GameParams;
 
 impl GameClient {
     /// Reads the game's parameters.

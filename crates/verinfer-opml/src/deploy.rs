@@ -89,9 +89,7 @@ pub fn ensure_opml(
         Some(addr)
             if !chain.code_at(addr)?.is_empty() && {
                 let g = GameClient { address: addr };
-                g.config(chain)
-                    .map(|c| matches_params(&c, params))
-                    .unwrap_or(false)
+                g.config(chain).map(|c| c == *params).unwrap_or(false)
             } =>
         {
             GameClient { address: addr }
@@ -111,16 +109,6 @@ pub fn ensure_opml(
         },
         receipts,
     ))
-}
-
-fn matches_params(c: &crate::client::GameConfig, p: &GameParams) -> bool {
-    c.submitter_bond == p.submitter_bond
-        && c.challenger_bond == p.challenger_bond
-        && c.window == p.window
-        && c.clock == p.clock
-        && c.burn_bps == p.burn_bps
-        && c.reveal_depth == p.reveal_depth
-        && c.max_segment == p.max_segment
 }
 
 /// Deploys a game over `registry` and `verifier`.

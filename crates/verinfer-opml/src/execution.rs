@@ -93,32 +93,7 @@ impl Execution {
     /// # Errors
     /// A node index or operand past the graph.
     pub fn node_operands(&self, n: usize) -> Result<(Vec<TensorRef<'_>>, Option<TensorRef<'_>>)> {
-        let g = &self.graph;
-        let node = g
-            .nodes
-            .get(n)
-            .ok_or_else(|| OpmlError::Protocol(format!("no node {n}")))?;
-        let mut ins = Vec::with_capacity(node.inputs.len());
-        for &o in &node.inputs {
-            let info = g
-                .operand_info(o)
-                .ok_or_else(|| OpmlError::Protocol(format!("node {n}: dangling operand")))?;
-            let data: &[i32] = match o {
-                Operand::Value(v) => &self.values[v.index()],
-                Operand::Param(p) => &g.params[p.index()].data,
-            };
-            ins.push(TensorRef {
-                shape: &info.shape.0,
-                data,
-            });
-        }
-        let attr = node.op.attr_param().and_then(|p| {
-            g.params.get(p.index()).map(|param| TensorRef {
-                shape: &param.info.shape.0,
-                data: &param.data,
-            })
-        });
-        Ok((ins, attr))
+        node_operands(&self.graph, &self.values, n)
     }
 
     /// Accumulation length `K` of node `n` (0 for ops without one).
@@ -142,4 +117,43 @@ impl Execution {
             OpmlError::Protocol(format!("node {n} has no accumulator at {j}/{upto}"))
         })
     }
+}
+
+/// The tensors node `n` of `g` reads from `values` (operands in order; params from the model)
+/// and its attribute parameter (table or map), if any.
+///
+/// # Errors
+/// A node index or operand past the graph.
+pub fn node_operands<'a>(
+    g: &'a Graph,
+    values: &'a [Vec<i32>],
+    n: usize,
+) -> Result<(Vec<TensorRef<'a>>, Option<TensorRef<'a>>)> {
+    let node = g
+        .nodes
+        .get(n)
+        .ok_or_else(|| OpmlError::Protocol(format!("no node {n}")))?;
+    let mut ins = Vec::with_capacity(node.inputs.len());
+    for &o in &node.inputs {
+        let info = g
+            .operand_info(o)
+            .ok_or_else(|| OpmlError::Protocol(format!("node {n}: dangling operand")))?;
+        let data: &[i32] = match o {
+            Operand::Value(v) => values
+                .get(v.index())
+                .ok_or_else(|| OpmlError::Protocol(format!("node {n}: no value {}", v.index())))?,
+            Operand::Param(p) => &g.params[p.index()].data,
+        };
+        ins.push(TensorRef {
+            shape: &info.shape.0,
+            data,
+        });
+    }
+    let attr = node.op.attr_param().and_then(|p| {
+        g.params.get(p.index()).map(|param| TensorRef {
+            shape: &param.info.shape.0,
+            data: &param.data,
+        })
+    });
+    Ok((ins, attr))
 }

@@ -2,11 +2,11 @@
 //! element changed, either left inconsistent downstream (a sloppy liar) or with every later
 //! node recomputed from the lie (a consistent liar, whose only inconsistency is that node).
 
-use verinfer_ir::ops::{self, TensorRef};
-use verinfer_ir::{Graph, Operand};
+use verinfer_ir::ops;
+use verinfer_ir::Graph;
 
 use crate::error::{OpmlError, Result};
-use crate::execution::Execution;
+use crate::execution::{node_operands, Execution};
 
 /// A change to the honest trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,26 +48,7 @@ pub fn lying_execution(graph: Graph, inputs: &[Vec<i32>], lie: TraceLie) -> Resu
 /// Node `n`'s output from `values` with the scalar reference.
 fn recompute(g: &Graph, values: &[Vec<i32>], n: usize) -> Result<Vec<i32>> {
     let node = &g.nodes[n];
-    let mut ins = Vec::with_capacity(node.inputs.len());
-    for &o in &node.inputs {
-        let info = g
-            .operand_info(o)
-            .ok_or_else(|| OpmlError::Protocol(format!("node {n}: dangling operand")))?;
-        let data: &[i32] = match o {
-            Operand::Value(v) => &values[v.index()],
-            Operand::Param(p) => &g.params[p.index()].data,
-        };
-        ins.push(TensorRef {
-            shape: &info.shape.0,
-            data,
-        });
-    }
-    let attr = node.op.attr_param().and_then(|p| {
-        g.params.get(p.index()).map(|param| TensorRef {
-            shape: &param.info.shape.0,
-            data: &param.data,
-        })
-    });
+    let (ins, attr) = node_operands(g, values, n)?;
     let shape = &node.out.shape.0;
     (0..node.out.shape.numel())
         .map(|j| {
