@@ -14,6 +14,7 @@ use verinfer_opml::{
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_run::load_input;
+use verinfer_commit::trace_file;
 
 /// Game parameters used when this command deploys the game (ignored when a recorded game with
 /// the same parameters exists).
@@ -79,6 +80,10 @@ pub struct ClaimArgs {
     /// Poll interval while defending, milliseconds.
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
+    /// Where the claim's trace is kept (`claim-<id>.trace`), so that `verinfer defend` can
+    /// answer games later, after this process is gone.
+    #[arg(long, default_value = ".verinfer/traces")]
+    pub trace_dir: PathBuf,
     #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
@@ -105,6 +110,14 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     let cfg = c.game.config(chain)?;
     let (claim, r) = submitter.claim(chain, &c.game, &cfg)?;
     print_tx(&r);
+    std::fs::create_dir_all(&a.trace_dir).with_context(|| a.trace_dir.display().to_string())?;
+    let trace_path = a.trace_dir.join(format!("claim-{claim}.trace"));
+    trace_file::save(
+        &trace_path,
+        submitter.exec.model().model_id,
+        submitter.exec.values(),
+    )?;
+    eprintln!("trace kept in {}", trace_path.display());
     println!(
         "claim {claim} on game {} (trace root {})",
         c.game.address,
@@ -125,6 +138,71 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     Ok(())
 }
 
+/// Arguments of `defend`.
+#[derive(clap::Args)]
+pub struct DefendArgs {
+    /// The claim to defend.
+    pub claim: u64,
+    /// The compiled model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The claim's trace (written by `verinfer claim`; default .verinfer/traces/claim-<id>.trace).
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Poll interval, milliseconds (on a node; the in-process chain answers and returns).
+    #[arg(long, default_value_t = 200)]
+    pub poll_ms: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Answers every game against a claim from its saved trace, until the claim is final or
+/// rejected (on a node) or nothing is left to answer now (in process).
+pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
+    let graph =
+        verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
+    let model_id = verinfer_commit::ModelCommitment::new(&graph).model_id;
+    let path = a
+        .trace
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!(".verinfer/traces/claim-{}.trace", a.claim)));
+    let trace = trace_file::load_for(&path, &graph, model_id)
+        .with_context(|| format!("loading the trace {}", path.display()))?;
+    let exec = Execution::from_values(graph, trace.values)?;
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let c = find_opml(chain, deployments)?;
+    let chain = open.chain();
+    let info = c.game.claim_info(chain, a.claim)?;
+    if info.traceRoot.0 != exec.trace().root().hash().to_bytes() {
+        bail!(
+            "{} is not the trace of claim {}: its root is {}, the claim's {}",
+            path.display(),
+            a.claim,
+            exec.trace().root(),
+            info.traceRoot
+        );
+    }
+    if info.submitter != from {
+        bail!(
+            "claim {} was posted by {}, not by this key ({from})",
+            a.claim,
+            info.submitter
+        );
+    }
+    let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
+    let poll = a
+        .chain
+        .rpc_url
+        .as_ref()
+        .map(|_| Duration::from_millis(a.poll_ms));
+    let status = defend(chain, &c.game, &mut submitter, a.claim, poll, &mut print_tx)?;
+    println!("claim {}: {status:?}", a.claim);
+    open.persist()?;
+    Ok(())
+}
+
 /// Arguments of `challenge`.
 #[derive(clap::Args)]
 pub struct ChallengeArgs {
@@ -140,6 +218,9 @@ pub struct ChallengeArgs {
     /// Challenge even if the trace root is the honest one (for testing a submitter).
     #[arg(long)]
     pub force: bool,
+    /// Continue this game (opened earlier by this key) instead of opening a new one.
+    #[arg(long)]
+    pub game: Option<u64>,
     /// Poll interval, milliseconds.
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
@@ -176,18 +257,31 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         }
     }
     let mut challenger = Challenger::new(exec, from, ChallengerStrategy::Honest);
-    if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
-        println!(
-            "claim {} matches the honest execution: nothing to challenge",
-            a.claim
-        );
-        return Ok(());
-    }
-    let cfg = c.game.config(chain)?;
-    let (game_id, r) = c
-        .game
-        .challenge(chain, from, cfg.challenger_bond, a.claim)?;
-    print_tx(&r);
+    let game_id = match a.game {
+        Some(id) => {
+            let g = c.game.game(chain, id)?;
+            if g.challenger != from || g.claimId != verinfer_chain::U256::from(a.claim) {
+                bail!("game {id} is not this key's game on claim {}", a.claim);
+            }
+            id
+        }
+        None => {
+            if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
+                println!(
+                    "claim {} matches the honest execution: nothing to challenge",
+                    a.claim
+                );
+                return Ok(());
+            }
+            let cfg = c.game.config(chain)?;
+            let (id, r) = c
+                .game
+                .challenge(chain, from, cfg.challenger_bond, a.claim)?;
+            print_tx(&r);
+            println!("game {id} opened");
+            id
+        }
+    };
     let poll = a
         .chain
         .rpc_url
@@ -213,6 +307,28 @@ pub enum GameCmd {
     Status(StatusArgs),
     /// Run a whole claim and dispute on the in-process chain and print JSON figures.
     Simulate(SimulateArgs),
+    /// Move a dev chain's clock forward (the in-process chain with --state, or anvil): lets
+    /// a challenge window or a chess clock run out.
+    Advance(AdvanceArgs),
+}
+
+/// Arguments of `game advance`.
+#[derive(clap::Args)]
+pub struct AdvanceArgs {
+    /// Seconds to move forward.
+    pub seconds: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn advance(a: &AdvanceArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let chain = open.chain();
+    chain.advance_time(a.seconds)?;
+    let b = chain.block()?;
+    println!("block {} at time {}", b.number, b.timestamp);
+    open.persist()?;
+    Ok(())
 }
 
 /// Arguments of `game status`.

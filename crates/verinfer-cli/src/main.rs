@@ -52,6 +52,8 @@ enum Cmd {
     Register(cmd_register::Args),
     /// Post an optimistic claim of an inference (bond, trace root); --defend answers games.
     Claim(cmd_game::ClaimArgs),
+    /// Answer every game against a claim from its saved trace.
+    Defend(cmd_game::DefendArgs),
     /// Challenge a claim: re-execute, and play the dispute game to its end.
     Challenge(cmd_game::ChallengeArgs),
     /// Dispute games: status of a claim, or a whole simulated dispute.
@@ -87,9 +89,11 @@ fn main() -> ExitCode {
         Cmd::Open(a) => cmd_open::run(&a),
         Cmd::Register(a) => cmd_register::run(&a),
         Cmd::Claim(a) => cmd_game::claim(&a),
+        Cmd::Defend(a) => cmd_game::defend_cmd(&a),
         Cmd::Challenge(a) => cmd_game::challenge(&a),
         Cmd::Game(cmd_game::GameCmd::Status(a)) => cmd_game::status(&a),
         Cmd::Game(cmd_game::GameCmd::Simulate(a)) => cmd_game::simulate_cmd(&a),
+        Cmd::Game(cmd_game::GameCmd::Advance(a)) => cmd_game::advance(&a),
         Cmd::Bench(a) => cmd_bench::run(&a),
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),

@@ -219,3 +219,126 @@ impl Drop for Reaper {
         }
     }
 }
+
+#[test]
+fn in_process_claim_challenge_defend_with_a_state_file() {
+    let dir = tmpdir("game-state");
+    let state = dir.join("chain.json");
+    let traces = dir.join("traces");
+    let (s, t) = (state.to_str().unwrap(), traces.to_str().unwrap());
+    let run = |args: &[&str]| {
+        let o = verinfer(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    run(&[
+        "claim",
+        &model(),
+        "--input",
+        &input(),
+        "--state",
+        s,
+        "--trace-dir",
+        t,
+    ]);
+    let trace = traces.join("claim-0.trace");
+    assert!(trace.exists());
+    // Each command makes the moves of its role and returns; the chain persists in between.
+    let out = run(&[
+        "challenge",
+        "0",
+        "--model",
+        &model(),
+        "--input",
+        &input(),
+        "--force",
+        "--state",
+        s,
+    ]);
+    assert!(out.contains("game 0 opened"), "{out}");
+    let tr = trace.to_str().unwrap();
+    let mut ended = false;
+    for _ in 0..20 {
+        run(&[
+            "defend",
+            "0",
+            "--model",
+            &model(),
+            "--trace",
+            tr,
+            "--state",
+            s,
+        ]);
+        let out = run(&[
+            "challenge",
+            "0",
+            "--game",
+            "0",
+            "--model",
+            &model(),
+            "--input",
+            &input(),
+            "--state",
+            s,
+        ]);
+        if out.contains("SubmitterWon") {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the forced challenge of a correct claim did not end");
+    run(&["game", "advance", "4000", "--state", s]);
+    let out = run(&[
+        "defend",
+        "0",
+        "--model",
+        &model(),
+        "--trace",
+        tr,
+        "--state",
+        s,
+    ]);
+    assert!(out.contains("Finalized"), "{out}");
+
+    // A trace that is not the claim's, or a model that is not the trace's, is refused.
+    let other = dir.join("other.trace");
+    let bad = verinfer(&[
+        "run",
+        &model(),
+        "--input",
+        &input(),
+        "--trace",
+        other.to_str().unwrap(),
+    ]);
+    assert!(bad.status.success());
+    let mut bytes = std::fs::read(&trace).unwrap();
+    let n = bytes.len();
+    bytes[n - 40] ^= 1;
+    std::fs::write(&other, &bytes).unwrap();
+    let o = verinfer(&[
+        "defend",
+        "0",
+        "--model",
+        &model(),
+        "--trace",
+        other.to_str().unwrap(),
+        "--state",
+        s,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("other.trace"), "{}", stderr(&o));
+    let cnn = dir.join("cnn.vmodel");
+    assert!(common::compile_folder("mnist_cnn", &cnn).status.success());
+    let o = verinfer(&[
+        "defend",
+        "0",
+        "--model",
+        cnn.to_str().unwrap(),
+        "--trace",
+        tr,
+        "--state",
+        s,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("model"), "{}", stderr(&o));
+}
