@@ -14,11 +14,9 @@ import {IStepVerifier} from "./IStepVerifier.sol";
 ///         which indices are read — comes from the Arbiter, never from the proof.
 /// @dev Proof layout: `abi.encode(StepProof)`. Read slots are the node's operands in order,
 ///      then the attribute parameter of Lookup (table) and Move (index map). For each slot the
-///      openings are consumed in read order: Contract — the bias first when the segment starts
-///      at step 0, then x and w of each in-bounds step; Reduce — one per step; Rescale — x[j];
-///      Binary/Div — a then b; Lookup — x[j], then the table entry; Move — the map entry, then
-///      the source element unless it is the fill; Gather — the index, then the data element.
-///      Every opening must be consumed exactly once.
+///      proof opens the leaves the step reads — each once, in increasing leaf order — and every
+///      element read is taken from its leaf: neighbouring elements (a contraction's row, a
+///      pooling window) share one opening. Each opened leaf must be read at least once.
 contract OneStepVerifier is IStepVerifier {
     /// @notice A parameter's root and its path in the model tree (leaf 1 + param).
     struct ParamRoot {
@@ -27,27 +25,27 @@ contract OneStepVerifier is IStepVerifier {
         bytes32[] path;
     }
 
-    /// @notice One element opening; the element is slot `index % 8` of `leaf`.
-    struct Opening {
-        uint256 index;
+    /// @notice One opened leaf (8 elements) of a tensor, with its Merkle path.
+    struct LeafOpening {
+        uint256 leafIndex;
         bytes32 leaf;
         bytes32[] siblings;
     }
 
-    /// @notice Everything a one-step reads.
+    /// @notice Everything a one-step reads: parameter roots, and per read slot the leaves.
     struct StepProof {
         ParamRoot[] params;
-        Opening[][] reads;
+        LeafOpening[][] leaves;
     }
 
     /// @notice The proof does not fit the step (wrong root, index, count, or opening).
     error BadProof(string what, uint256 slot);
 
-    /// @dev Roots, lengths and read cursors of the slots of one step.
+    /// @dev Roots and lengths of the slots of one step, and which opened leaves were read.
     struct Slots {
         bytes32[] roots;
         uint256[] lens;
-        uint256[] cursor;
+        bool[][] used;
     }
 
     /// @inheritdoc IStepVerifier
@@ -93,8 +91,10 @@ contract OneStepVerifier is IStepVerifier {
         } else {
             result = _elementwise(n, f.element, p, s);
         }
-        for (uint256 k = 0; k < p.reads.length; ++k) {
-            if (s.cursor[k] != p.reads[k].length) revert BadProof("unused openings", k);
+        for (uint256 k = 0; k < p.leaves.length; ++k) {
+            for (uint256 i = 0; i < s.used[k].length; ++i) {
+                if (!s.used[k][i]) revert BadProof("unused leaf", k);
+            }
         }
         return result == f.claimed;
     }
@@ -107,10 +107,10 @@ contract OneStepVerifier is IStepVerifier {
     {
         bool attr = n.tag == Arbiter.OP_LOOKUP || n.tag == Arbiter.OP_MOVE;
         uint256 count = n.operands.length + (attr ? 1 : 0);
-        if (p.reads.length != count) revert BadProof("slot count", p.reads.length);
+        if (p.leaves.length != count) revert BadProof("slot count", p.leaves.length);
         s.roots = new bytes32[](count);
         s.lens = new uint256[](count);
-        s.cursor = new uint256[](count);
+        s.used = new bool[][](count);
         uint256 modelDepth = _treeDepth(1 + f.numParams);
         uint256 v;
         for (uint256 k = 0; k < count; ++k) {
@@ -133,6 +133,26 @@ contract OneStepVerifier is IStepVerifier {
             s.roots[k] = _paramRoot(f.modelId, modelDepth, id, p.params, k);
         }
         if (v != f.operandRoots.length) revert BadProof("operand roots", v);
+        for (uint256 k = 0; k < count; ++k) {
+            _checkLeaves(s.roots[k], s.lens[k], p.leaves[k], k);
+            s.used[k] = new bool[](p.leaves[k].length);
+        }
+    }
+
+    /// @dev Every opened leaf of a slot verifies against the slot's root at the depth its
+    ///      length fixes; leaf indices strictly increase (each leaf once, found by search).
+    function _checkLeaves(bytes32 root, uint256 len, LeafOpening[] memory ls, uint256 slot) private pure {
+        uint256 depth = MerkleLib.depthOf(len);
+        uint256 count = MerkleLib.leafCount(len);
+        for (uint256 i = 0; i < ls.length; ++i) {
+            LeafOpening memory o = ls[i];
+            if (o.leafIndex >= count || (i > 0 && o.leafIndex <= ls[i - 1].leafIndex)) {
+                revert BadProof("leaf order", slot);
+            }
+            if (o.siblings.length != depth || !MerkleLib.verifyLeaf(root, o.leaf, o.leafIndex, o.siblings)) {
+                revert BadProof("leaf does not verify", slot);
+            }
+        }
     }
 
     /// @dev The root of parameter `id` from the proof, verified at leaf 1 + id of the model tree.
@@ -156,18 +176,25 @@ contract OneStepVerifier is IStepVerifier {
         while ((uint256(1) << d) < n) ++d;
     }
 
-    /// @dev The next opening of `slot`, which must be of element `index`; returns the element.
+    /// @dev Element `index` of `slot`, from its opened (already verified) leaf.
     function _read(Slots memory s, StepProof memory p, uint256 slot, uint256 index) private pure returns (int32) {
-        uint256 c = s.cursor[slot];
-        if (c >= p.reads[slot].length) revert BadProof("missing opening", slot);
-        Opening memory o = p.reads[slot][c];
-        s.cursor[slot] = c + 1;
-        if (o.index != index) revert BadProof("opening of another element", slot);
-        int32 value = MerkleLib.element(o.leaf, index % MerkleLib.ELEMENTS_PER_LEAF);
-        if (!MerkleLib.verifyElement(s.roots[slot], s.lens[slot], index, value, o.leaf, o.siblings)) {
-            revert BadProof("opening does not verify", slot);
+        if (index >= s.lens[slot]) revert BadProof("element outside the tensor", slot);
+        uint256 want = index / MerkleLib.ELEMENTS_PER_LEAF;
+        LeafOpening[] memory ls = p.leaves[slot];
+        // Binary search: leaf indices strictly increase.
+        uint256 lo = 0;
+        uint256 hi = ls.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            uint256 found = ls[mid].leafIndex;
+            if (found == want) {
+                s.used[slot][mid] = true;
+                return MerkleLib.element(ls[mid].leaf, index % MerkleLib.ELEMENTS_PER_LEAF);
+            }
+            if (found < want) lo = mid + 1;
+            else hi = mid;
         }
-        return value;
+        revert BadProof("leaf not opened", slot);
     }
 
     /// @dev Contract: accumulate [stepA, stepB) from accA (or the seed), then the epilogue if

@@ -1,12 +1,10 @@
-//! The one-step proof: openings of every element the disputed step reads, in the order the
-//! on-chain `OneStepVerifier` consumes them, plus the roots of the parameters it reads.
-//!
-//! Read slots are the node's operands in order, then the attribute parameter (lookup table or
-//! move map) if the op has one. For each slot the verifier consumes openings in the order it
-//! reads: for a contraction step by step (x then w; the bias first, when the segment starts
-//! at step 0), for a reduction step by step, for elementwise ops operand by operand.
+//! The one-step proof: the leaves holding every element the disputed step reads (each leaf
+//! once per slot, in increasing order, with its path), plus the roots of the parameters it
+//! reads. Read slots are the node's operands in order, then the attribute parameter (lookup
+//! table or move map). Which elements are read is decided on chain by the Arbiter; this
+//! module computes the same read set to know which leaves to open.
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::U256;
 use alloy_sol_types::SolValue;
 use verinfer_chain::bindings::InferenceGame::Game;
 use verinfer_commit::TensorTree;
@@ -21,10 +19,11 @@ use crate::execution::Execution;
 alloy_sol_types::sol! {
     /// A parameter's root with its path in the model tree (leaf 1 + param).
     struct ParamRoot { uint256 param; bytes32 root; bytes32[] path; }
-    /// One element opening: the element is slot index % 8 of `leaf`.
-    struct Opening { uint256 index; bytes32 leaf; bytes32[] siblings; }
-    /// Everything a one-step reads.
-    struct StepProof { ParamRoot[] params; Opening[][] reads; }
+    /// One opened leaf (8 elements) with its path.
+    struct LeafOpening { uint256 leafIndex; bytes32 leaf; bytes32[] siblings; }
+    /// Everything a one-step reads: parameter roots and, per read slot, the leaves it reads
+    /// (each once, in increasing order).
+    struct StepProof { ParamRoot[] params; LeafOpening[][] leaves; }
 }
 
 /// Element reads of the step, as (slot, flat index) in consumption order.
@@ -180,16 +179,26 @@ pub fn one_step_proof(exec: &Execution, n: usize, g: &Game) -> Result<Vec<u8>> {
         .iter()
         .map(|(d, _)| TensorTree::new(d))
         .collect();
-    let mut per_slot: Vec<Vec<Opening>> = vec![Vec::new(); slot_tensors.len()];
+    // Each leaf once per slot, in increasing order: neighbouring reads share an opening.
+    let mut wanted: Vec<std::collections::BTreeSet<usize>> =
+        vec![std::collections::BTreeSet::new(); slot_tensors.len()];
     for (slot, index) in reads {
-        let o = trees[slot]
-            .open(index as u64)
-            .map_err(|e| OpmlError::Protocol(format!("opening slot {slot} index {index}: {e}")))?;
-        per_slot[slot].push(Opening {
-            index: U256::from(index),
-            leaf: b256(o.leaf),
-            siblings: b256s(&o.siblings),
-        });
+        wanted[slot].insert(index / 8);
+    }
+    let mut per_slot: Vec<Vec<LeafOpening>> = Vec::with_capacity(wanted.len());
+    for (slot, leaves) in wanted.iter().enumerate() {
+        let mut opened = Vec::with_capacity(leaves.len());
+        for &leaf in leaves {
+            let o = trees[slot].open((leaf * 8) as u64).map_err(|e| {
+                OpmlError::Protocol(format!("opening slot {slot} leaf {leaf}: {e}"))
+            })?;
+            opened.push(LeafOpening {
+                leafIndex: U256::from(leaf),
+                leaf: b256(o.leaf),
+                siblings: b256s(&o.siblings),
+            });
+        }
+        per_slot.push(opened);
     }
     let model = exec.model();
     let mut params = Vec::new();
@@ -205,10 +214,9 @@ pub fn one_step_proof(exec: &Execution, n: usize, g: &Game) -> Result<Vec<u8>> {
             });
         }
     }
-    let _: Vec<B256> = Vec::new();
     Ok(StepProof {
         params,
-        reads: per_slot,
+        leaves: per_slot,
     }
     .abi_encode())
 }
