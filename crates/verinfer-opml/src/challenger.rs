@@ -113,16 +113,12 @@ impl Challenger {
         cfg: &GameConfig,
         game_id: u64,
     ) -> Result<Option<Receipt>> {
-        let g = game.game(chain, game_id)?;
-        let phase = Phase::from_u8(g.phase)?;
-        if phase.is_over() || phase.submitter_moves() || self.silent() {
+        if self.silent() {
             return Ok(None);
         }
-        // A claim rejected by another game ends every game on it: nothing left to play.
-        let claim = crate::convert::usize_of(g.claimId, "claim id")? as u64;
-        if game.status(chain, claim)? != crate::client::ClaimStatus::Pending {
+        let Some((g, phase)) = game.turn_of(chain, game_id, false)? else {
             return Ok(None);
-        }
+        };
         let d = cfg.reveal_depth;
         let pos = usize_of(g.pos, "pos")?;
         let receipt = match phase {

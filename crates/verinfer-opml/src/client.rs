@@ -491,6 +491,30 @@ impl GameClient {
         )
     }
 
+    /// The game and its phase if `submitter` (true) or the challenger (false) must move now:
+    /// `None` when it is the other side's turn, the game is over, or its claim was settled by
+    /// another game.
+    ///
+    /// # Errors
+    /// Unknown game or transport error.
+    pub fn turn_of(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+        submitter: bool,
+    ) -> Result<Option<(Game, Phase)>> {
+        let g = self.game(chain, game)?;
+        let phase = Phase::from_u8(g.phase)?;
+        if phase.is_over() || phase.submitter_moves() != submitter {
+            return Ok(None);
+        }
+        let claim = crate::convert::usize_of(g.claimId, "claim id")? as u64;
+        if self.status(chain, claim)? != ClaimStatus::Pending {
+            return Ok(None);
+        }
+        Ok(Some((g, phase)))
+    }
+
     /// The claim.
     ///
     /// # Errors
