@@ -1,0 +1,68 @@
+//! Errors of circuit construction, proving and verification.
+
+use ark_relations::gr1cs::SynthesisError;
+
+/// Why a graph could not be set up or proven.
+#[derive(Debug, thiserror::Error)]
+pub enum ZkError {
+    /// The node's primitive has no circuit yet.
+    #[error("node {node} ({name}): op {op} has no circuit yet")]
+    UnsupportedOp {
+        /// Node index.
+        node: usize,
+        /// Node name.
+        name: String,
+        /// Primitive name ([`verinfer_ir::Op::name`]).
+        op: &'static str,
+    },
+    /// A bound of the node's values is too wide for the field arithmetic to stay exact.
+    #[error(
+        "node {node} ({name}): value bound exceeds {bits} bits, too wide for an exact circuit"
+    )]
+    TooWide {
+        /// Node index.
+        node: usize,
+        /// Node name.
+        name: String,
+        /// The limit that was exceeded.
+        bits: u32,
+    },
+    /// The witness does not match the graph (wrong number of values or elements).
+    #[error("witness does not fit the graph: {0}")]
+    BadWitness(String),
+    /// The witness does not satisfy the circuit (it deviates from the executor's semantics).
+    #[error("witness does not satisfy the circuit: {0}")]
+    Unsatisfied(String),
+    /// A node output of the trace differs from what the circuit computes from the node's inputs
+    /// (an element the circuit does not read from the trace, e.g. a wiring or unclamped output).
+    #[error("node {node} ({name}) element {element}: the trace says {trace}, the semantics give {computed}")]
+    TraceMismatch {
+        /// Node index.
+        node: usize,
+        /// Node name.
+        name: String,
+        /// Element index.
+        element: usize,
+        /// Value in the trace.
+        trace: i64,
+        /// Value the circuit computes.
+        computed: i64,
+    },
+    /// The constraint system or the proof system failed.
+    #[error("constraint synthesis failed")]
+    Synthesis(#[from] SynthesisError),
+}
+
+/// Why a proof was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The proof does not verify against these public values and key.
+    #[error("proof rejected")]
+    Rejected,
+    /// The public values do not have the shape the key expects.
+    #[error("public values do not fit the key: {0}")]
+    BadPublicValues(String),
+    /// The verifier itself failed (malformed key).
+    #[error("verifier failed")]
+    Synthesis(#[from] SynthesisError),
+}

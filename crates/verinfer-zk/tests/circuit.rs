@@ -1,0 +1,131 @@
+//! The circuit accepts exactly the executor's trace: satisfied on honest traces, unsatisfied
+//! when one element deviates.
+
+mod common;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::ConstraintSystem;
+use verinfer_ir::{Lookup, Op, ParamId};
+use verinfer_zk::{check_supported, check_witness, constraint_counts, GraphCircuit, ZkError};
+
+#[test]
+fn digits_mlp_trace_satisfies() {
+    let (g, trace) = common::digits_mlp();
+    let c = GraphCircuit::new(&g, trace).unwrap();
+    check_witness(&c).unwrap();
+}
+
+#[test]
+fn digits_mlp_deviating_element_refused() {
+    let (g, trace) = common::digits_mlp();
+    for value in 1..g.num_values() {
+        for j in [0usize, 7, 9] {
+            let mut bad = trace.clone();
+            bad[value][j] += 1;
+            let r = check_witness(&GraphCircuit::new(&g, bad).unwrap());
+            assert!(
+                matches!(
+                    r,
+                    Err(ZkError::Unsatisfied(_) | ZkError::TraceMismatch { .. })
+                ),
+                "v{value}[{j}]: {r:?}"
+            );
+        }
+    }
+}
+
+/// A clamped output (fc0) and a public output are witnesses: deviating in one element leaves
+/// the constraint system itself unsatisfied.
+#[test]
+fn digits_mlp_deviating_witness_unsatisfies_constraints() {
+    let (g, trace) = common::digits_mlp();
+    let out = g.outputs[0].value.index();
+    for (value, j) in [(1usize, 3usize), (1, 63), (out, 0), (out, 9)] {
+        for delta in [-1, 1] {
+            let mut bad = trace.clone();
+            bad[value][j] += delta;
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            GraphCircuit::new(&g, bad).unwrap().synthesize(&cs).unwrap();
+            assert!(!cs.is_satisfied().unwrap(), "v{value}[{j}] {delta:+}");
+        }
+    }
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    GraphCircuit::new(&g, trace)
+        .unwrap()
+        .synthesize(&cs)
+        .unwrap();
+    assert!(cs.is_satisfied().unwrap());
+}
+
+#[test]
+fn mixed_ops_match_reference() {
+    let g = common::mixed();
+    verinfer_ir::validate::validate(&g).unwrap();
+    for seed in 0..40 {
+        let inputs = common::mixed_inputs(seed);
+        let trace = verinfer_ir::reference::run(&g, &inputs).unwrap();
+        check_witness(&GraphCircuit::new(&g, trace.clone()).unwrap())
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // A deviating public output is refused.
+        for o in &g.outputs {
+            for j in 0..trace[o.value.index()].len() {
+                let mut bad = trace.clone();
+                bad[o.value.index()][j] -= 1;
+                let r = check_witness(&GraphCircuit::new(&g, bad).unwrap());
+                assert!(
+                    matches!(r, Err(ZkError::Unsatisfied(_))),
+                    "seed {seed} {}[{j}]",
+                    o.name
+                );
+            }
+        }
+        // A deviating clamped node output is refused.
+        for v in [5usize, 8] {
+            let mut bad = trace.clone();
+            bad[v][1] += 1;
+            let r = check_witness(&GraphCircuit::new(&g, bad).unwrap());
+            assert!(
+                matches!(r, Err(ZkError::Unsatisfied(_))),
+                "seed {seed} v{v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unsupported_op_names_node() {
+    let (mut g, _) = common::digits_mlp();
+    g.nodes[1].op = Op::Lookup(Lookup {
+        table: ParamId(2),
+        lo: 0,
+    });
+    let name = g.nodes[1].name.clone();
+    match check_supported(&g) {
+        Err(ZkError::UnsupportedOp {
+            node: 1,
+            name: n,
+            op: "Lookup",
+        }) => assert_eq!(n, name),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        constraint_counts(&g),
+        Err(ZkError::UnsupportedOp { node: 1, .. })
+    ));
+}
+
+#[test]
+fn digits_mlp_constraint_counts() {
+    let (g, _) = common::digits_mlp();
+    let counts = constraint_counts(&g).unwrap();
+    for (op, c) in &counts {
+        eprintln!(
+            "{op:>10}: {:>3} nodes {:>7} constraints",
+            c.nodes, c.constraints
+        );
+    }
+    // Public weights: the contractions cost only their epilogues.
+    assert!(counts["Contract"].constraints > 0);
+    assert_eq!(counts["input"].constraints, 64 * 17);
+    assert_eq!(counts["output"].constraints, 10);
+}

@@ -1,0 +1,99 @@
+//! Groth16 end to end on the digits MLP: honest proofs verify, tampered ones do not.
+
+mod common;
+
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use verinfer_zk::{Groth16, ProofSystem, VerifyError, ZkError};
+
+#[test]
+fn digits_mlp_prove_verify() {
+    let (g, trace) = common::digits_mlp();
+    let mut rng = StdRng::seed_from_u64(5);
+    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
+    let (proof, public) = Groth16::prove(&pk, &g, trace.clone(), &mut rng).unwrap();
+    // The attested outputs are the executor's.
+    assert_eq!(
+        public.outputs,
+        vec![trace[g.outputs[0].value.index()].clone()]
+    );
+    assert_eq!(public.inputs, vec![trace[0].clone()]);
+    Groth16::verify(&vk, &public, &proof).unwrap();
+
+    let mut flipped = public.clone();
+    flipped.outputs[0][3] += 1;
+    assert!(matches!(
+        Groth16::verify(&vk, &flipped, &proof),
+        Err(VerifyError::Rejected)
+    ));
+    let mut flipped = public.clone();
+    flipped.inputs[0][20] ^= 1;
+    assert!(matches!(
+        Groth16::verify(&vk, &flipped, &proof),
+        Err(VerifyError::Rejected)
+    ));
+    let mut short = public.clone();
+    short.outputs[0].pop();
+    assert!(matches!(
+        Groth16::verify(&vk, &short, &proof),
+        Err(VerifyError::BadPublicValues(_))
+    ));
+
+    // A deviating witness cannot produce a proof.
+    let mut bad = trace;
+    bad[1][5] += 1;
+    assert!(matches!(
+        Groth16::prove(&pk, &g, bad, &mut rng),
+        Err(ZkError::Unsatisfied(_))
+    ));
+}
+
+#[test]
+fn mixed_ops_prove_verify() {
+    let g = common::mixed();
+    let mut rng = StdRng::seed_from_u64(9);
+    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
+    for seed in 0..3 {
+        let trace = verinfer_ir::reference::run(&g, &common::mixed_inputs(seed)).unwrap();
+        let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+        Groth16::verify(&vk, &public, &proof).unwrap();
+    }
+}
+
+/// Timing of the digits MLP (run with `--ignored --nocapture`).
+#[test]
+#[ignore = "timing report, not a check"]
+fn digits_mlp_timing() {
+    use std::time::Instant;
+    let (g, trace) = common::digits_mlp();
+    let mut rng = StdRng::seed_from_u64(5);
+    let t = Instant::now();
+    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
+    let setup = t.elapsed();
+    let t = Instant::now();
+    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+    let prove = t.elapsed();
+    let t = Instant::now();
+    Groth16::verify(&vk, &public, &proof).unwrap();
+    let verify = t.elapsed();
+    let counts = verinfer_zk::constraint_counts(&g).unwrap();
+    let total: usize = counts.values().map(|c| c.constraints).sum();
+    eprintln!(
+        "digits_mlp: {total} constraints; setup {setup:?}, prove {prove:?}, verify {verify:?}"
+    );
+}
+
+/// Weights are circuit constants: keys of a model with one weight changed reject the proof.
+#[test]
+fn other_models_keys_reject() {
+    let (g, trace) = common::digits_mlp();
+    let mut other = g.clone();
+    other.params[0].data[0] += 1;
+    let mut rng = StdRng::seed_from_u64(7);
+    let (pk, _) = Groth16::setup(&g, &mut rng).unwrap();
+    let (_, other_vk) = Groth16::setup(&other, &mut rng).unwrap();
+    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+    assert!(matches!(
+        Groth16::verify(&other_vk, &public, &proof),
+        Err(VerifyError::Rejected)
+    ));
+}
