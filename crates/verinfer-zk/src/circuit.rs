@@ -122,8 +122,13 @@ fn check_trace(g: &Graph, trace: &[Vec<i32>]) -> Result<(), ZkError> {
 pub fn check_supported(g: &Graph) -> Result<(), ZkError> {
     for (i, n) in g.nodes.iter().enumerate() {
         let ok = match &n.op {
-            Op::Contract(_) | Op::Rescale(_) | Op::Binary(_) | Op::Move(_) => true,
-            Op::Lookup(_) | Op::Reduce(_) | Op::Div(_) | Op::Gather(_) => false,
+            Op::Contract(_)
+            | Op::Rescale(_)
+            | Op::Binary(_)
+            | Op::Move(_)
+            | Op::Reduce(_)
+            | Op::Div(_) => true,
+            Op::Lookup(_) | Op::Gather(_) => false,
         };
         if !ok {
             return Err(ZkError::UnsupportedOp {
@@ -270,7 +275,15 @@ impl<'g> GraphCircuit<'g> {
                         gadgets::movement::element(m, &srcs, map, j)
                             .ok_or(GadgetError::Malformed("Move map points past its inputs"))
                     }
-                    Op::Lookup(_) | Op::Reduce(_) | Op::Div(_) | Op::Gather(_) => {
+                    Op::Reduce(r) => match srcs.first() {
+                        Some(x) => gadgets::reduce::element(&b, r, x, j, y),
+                        None => Err(GadgetError::Malformed("Reduce needs one input")),
+                    },
+                    Op::Div(d) => match (srcs.first(), srcs.get(1)) {
+                        (Some(x), Some(z)) => gadgets::div::element(&b, d, x, z, dims, j, y),
+                        _ => Err(GadgetError::Malformed("Div needs two inputs")),
+                    },
+                    Op::Lookup(_) | Op::Gather(_) => {
                         return Err(ZkError::UnsupportedOp {
                             node: i,
                             name: node.name.clone(),

@@ -97,3 +97,19 @@ fn other_models_keys_reject() {
         Err(VerifyError::Rejected)
     ));
 }
+
+#[test]
+fn reduce_div_prove_verify() {
+    let g = common::reduce_div();
+    let mut rng = StdRng::seed_from_u64(11);
+    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
+    let trace = verinfer_ir::reference::run(&g, &common::reduce_div_inputs(0)).unwrap();
+    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+    Groth16::verify(&vk, &public, &proof).unwrap();
+    let mut flipped = public.clone();
+    flipped.outputs[5][0] += 1;
+    assert!(matches!(
+        Groth16::verify(&vk, &flipped, &proof),
+        Err(VerifyError::Rejected)
+    ));
+}

@@ -56,7 +56,7 @@ pub(crate) fn element(
 }
 
 /// `max(a − c, 0)`: `D + 3` constraints.
-fn positive_part(b: &Builder, a: &Wire, c: &Wire) -> GResult<Wire> {
+pub(crate) fn positive_part(b: &Builder, a: &Wire, c: &Wire) -> GResult<Wire> {
     let d = a.plus(c, -1)?;
     let width = d.signed_width();
     let mut u = d.clone();

@@ -3,7 +3,9 @@
 
 pub(crate) mod binary;
 pub(crate) mod contract;
+pub(crate) mod div;
 pub(crate) mod movement;
+pub(crate) mod reduce;
 pub(crate) mod rescale;
 
 use ark_bn254::Fr;

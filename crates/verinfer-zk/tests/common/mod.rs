@@ -164,3 +164,127 @@ pub fn mixed_inputs(seed: u64) -> Vec<Vec<i32>> {
         (0..3).map(|_| next()).collect(),
     ]
 }
+
+/// `x` [2, 3, 4] and `d` [4] (8-bit inputs), parameter `k` = [2, −3, 0, 7]; Reduce Sum/Max over
+/// several axes (keep_dims both ways, clamping and non-clamping epilogues) and Div by a value
+/// (with a zero), by a constant (with a zero) and with a broadcast numerator. Every node is an
+/// output.
+pub fn reduce_div() -> Graph {
+    use verinfer_ir::{Div, Reduce, ReduceKind};
+    let v = |i: u32| Operand::Value(ValueId(i));
+    let red = |kind, axes: &[usize], keep_dims, r: Requant, out: &[usize], name: &str| Node {
+        name: name.into(),
+        origin: "test".into(),
+        op: Op::Reduce(Reduce {
+            kind,
+            axes: axes.to_vec(),
+            keep_dims,
+            requant: r,
+        }),
+        inputs: vec![v(0)],
+        out: info(out, r.bits.get()),
+    };
+    let div = |shift, r: Requant, a, b, out: &[usize], name: &str| Node {
+        name: name.into(),
+        origin: "test".into(),
+        op: Op::Div(Div { shift, requant: r }),
+        inputs: vec![a, b],
+        out: info(out, r.bits.get()),
+    };
+    let nodes = vec![
+        red(ReduceKind::Sum, &[1], false, rq(1, 1, 8), &[2, 4], "sum_1"), // v2
+        red(
+            ReduceKind::Sum,
+            &[0, 2],
+            true,
+            rq(3, 2, 6),
+            &[1, 3, 1],
+            "sum_02",
+        ), // v3
+        red(ReduceKind::Max, &[2], false, rq(1, 0, 8), &[2, 3], "max_2"), // v4
+        red(
+            ReduceKind::Max,
+            &[0, 1, 2],
+            true,
+            rq(1, 0, 4),
+            &[1, 1, 1],
+            "max_all",
+        ), // v5
+        red(
+            ReduceKind::Max,
+            &[0],
+            true,
+            rq(5, 3, 8),
+            &[1, 3, 4],
+            "max_0",
+        ), // v6
+        div(3, rq(1, 0, 8), v(0), v(1), &[2, 3, 4], "div_xd"),            // v7
+        div(
+            1,
+            rq(1, 1, 8),
+            v(2),
+            Operand::Param(ParamId(0)),
+            &[2, 4],
+            "div_k",
+        ), // v8
+        div(0, rq(1, 0, 8), v(1), v(0), &[2, 3, 4], "div_dx"),            // v9
+    ];
+    Graph {
+        name: "reduce_div".into(),
+        inputs: vec![
+            InputSpec {
+                name: "x".into(),
+                info: info(&[2, 3, 4], 8),
+            },
+            InputSpec {
+                name: "d".into(),
+                info: info(&[4], 8),
+            },
+        ],
+        params: vec![Param {
+            name: "k".into(),
+            kind: ParamKind::Weight,
+            info: info(&[4], 8),
+            data: vec![2, -3, 0, 7],
+        }],
+        nodes,
+        outputs: (2..10)
+            .map(|i| OutputSpec {
+                name: format!("o{i}"),
+                value: ValueId(i),
+            })
+            .collect(),
+    }
+}
+
+/// Inputs for `reduce_div`: hand-made cases first (exact .5 ties of both signs, zero divisors,
+/// the extremes), then pseudo-random ones with a zero divisor mixed in.
+pub fn reduce_div_inputs(seed: u64) -> Vec<Vec<i32>> {
+    match seed {
+        // x·8 / ±16 = ±0.5 ties; d / x = ±16 / ±1.
+        0 => vec![
+            (0..24).map(|i| if i % 2 == 0 { 1 } else { -1 }).collect(),
+            vec![16, -16, 0, -1],
+        ],
+        1 => vec![vec![-128; 24], vec![-128, 127, 0, 1]],
+        2 => vec![vec![127; 24], vec![-128, -1, 1, 0]],
+        // d / x ties: 3 / ±2, −5 / ±2, ±(2k+1)/2.
+        3 => vec![
+            (0..24).map(|i| [2, -2, 6, -6, 0, 10][i % 6]).collect(),
+            vec![3, -5, 0, 15],
+        ],
+        _ => {
+            let mut m = mixed_inputs(seed);
+            let mut x = m.remove(0);
+            x.extend(m.remove(0));
+            x.extend(mixed_inputs(seed + 1000).remove(0));
+            x.extend(mixed_inputs(seed + 2000).remove(0));
+            let mut d = mixed_inputs(seed + 3000).remove(1);
+            d.truncate(4);
+            if seed.is_multiple_of(3) {
+                d[(seed % 4) as usize] = 0;
+            }
+            vec![x, d]
+        }
+    }
+}
