@@ -33,8 +33,11 @@ fn params_of(g: &Graph, op: &Op, ins: &[Operand]) -> usize {
             .map_or(0, |p| p.data.len())
 }
 
-pub fn run(path: &Path) -> Result<()> {
+pub fn run(path: &Path, zk: bool) -> Result<()> {
     let g = verinfer_ir::vmodel::load(path)?;
+    if zk {
+        print_zk(&g);
+    }
     println!(
         "model {}: {} inputs, {} nodes, {} params ({} elements), {} outputs",
         g.name,
@@ -78,4 +81,21 @@ pub fn run(path: &Path) -> Result<()> {
         println!("  output {} = v{}", o.name, o.value.0);
     }
     Ok(())
+}
+
+/// Constraints of the Groth16 circuit per op type (docs/zk.md), or why there is no circuit yet.
+fn print_zk(g: &verinfer_ir::Graph) {
+    match verinfer_zk::constraint_counts(g) {
+        Ok(counts) => {
+            let total: usize = counts.values().map(|c| c.constraints).sum();
+            println!("zk circuit (Groth16, BN254): {total} constraints");
+            for (op, c) in &counts {
+                println!(
+                    "  {op:<12} {:>6} × {:>10} constraints",
+                    c.nodes, c.constraints
+                );
+            }
+        }
+        Err(e) => println!("zk circuit: not available yet: {e}"),
+    }
 }

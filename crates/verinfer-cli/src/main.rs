@@ -41,6 +41,9 @@ enum Cmd {
     Inspect {
         /// The compiled model.
         model: PathBuf,
+        /// Also print the zk circuit's constraints per op (or which op is not supported yet).
+        #[arg(long)]
+        zk: bool,
     },
     /// Compare a compiled model with float inference on a data set (argmax agreement, error).
     Eval(cmd_eval::Args),
@@ -83,7 +86,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Compile(a) => cmd_compile::run(&a),
         Cmd::Run(a) => cmd_run::run(&a),
-        Cmd::Inspect { model } => cmd_inspect::run(&model),
+        Cmd::Inspect { model, zk } => cmd_inspect::run(&model, zk),
         Cmd::Eval(a) => cmd_eval::run(&a),
         Cmd::Commit(a) => cmd_commit::run(&a),
         Cmd::Open(a) => cmd_open::run(&a),
