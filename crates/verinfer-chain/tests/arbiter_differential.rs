@@ -18,6 +18,9 @@
     clippy::print_stdout
 )]
 
+mod common;
+
+use common::Harness;
 use std::cell::RefCell;
 
 use alloy_primitives::I256;
@@ -25,7 +28,7 @@ use alloy_sol_types::SolCall;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use verinfer_chain::bindings::{Arbiter, ArbiterHarness};
-use verinfer_chain::{Address, Chain, ChainError, RevmChain, Tx, U256};
+use verinfer_chain::{Chain, ChainError, U256};
 use verinfer_commit::decode::{decode_node, NodeSemantics};
 use verinfer_commit::encode::{node_words, Word};
 use verinfer_ir::ops::{self, reduce, TensorRef};
@@ -40,28 +43,9 @@ use verinfer_ir::{
 // The harness on revm
 // ------------------------------------------------------------------------------------------
 
-struct Harness {
-    chain: RevmChain,
-    from: Address,
-    at: Address,
-}
-
 impl Harness {
     fn new() -> Self {
-        let mut chain = RevmChain::new().unwrap();
-        let from = chain.accounts()[0];
-        let r = chain
-            .send(Tx::deploy(
-                from,
-                ArbiterHarness::BYTECODE.clone(),
-                "deploy ArbiterHarness",
-            ))
-            .unwrap();
-        Self {
-            chain,
-            from,
-            at: r.contract_address.unwrap(),
-        }
+        Harness::deploy(&ArbiterHarness::BYTECODE, "deploy ArbiterHarness")
     }
 
     /// The call's result, or the decoded revert reason.

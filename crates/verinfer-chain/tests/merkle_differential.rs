@@ -5,38 +5,22 @@
 //! the tensor (an index moved to another slot holding the same value).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::Harness;
 use std::cell::RefCell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use verinfer_chain::bindings::MerkleHarness;
-use verinfer_chain::{view, Address, Chain, RevmChain, Tx, B256, U256};
+use verinfer_chain::{view, B256, U256};
 use verinfer_commit::{
     tree::MerkleTree, verify_element, verify_reveal, zero_hash, ElementOpening, Hash32, TensorTree,
 };
 
-struct Harness {
-    chain: RevmChain,
-    from: Address,
-    at: Address,
-}
-
 impl Harness {
     fn new() -> Self {
-        let mut chain = RevmChain::new().unwrap();
-        let from = chain.accounts()[0];
-        let r = chain
-            .send(Tx::deploy(
-                from,
-                MerkleHarness::BYTECODE.clone(),
-                "deploy MerkleHarness",
-            ))
-            .unwrap();
-        Self {
-            chain,
-            from,
-            at: r.contract_address.unwrap(),
-        }
+        Harness::deploy(&MerkleHarness::BYTECODE, "deploy MerkleHarness")
     }
 
     fn view<C: alloy_sol_types::SolCall>(&mut self, call: &C) -> C::Return {
