@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: everything CI runs, on a fresh machine. Installs what it needs itself
-# (cargo fetches crates; Python peers go into .venv from PyPI).
+# (cargo fetches crates; Python peers go into .venv from PyPI; `npm ci` installs solc-js and anvil).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
