@@ -173,4 +173,7 @@ function main() {
   console.log(`${expected.size} contracts compiled with solc ${loadSolc().version()}`);
 }
 
-main();
+// `compile-one.js` reuses the settings and the loader; running this file compiles everything.
+module.exports = { SETTINGS, loadSolc };
+
+if (require.main === module) main();

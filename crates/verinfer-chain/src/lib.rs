@@ -11,6 +11,8 @@
 mod abi;
 mod anvil;
 pub mod bindings;
+pub mod bindings_oracle;
+pub mod bindings_zk;
 mod chain;
 mod deployments;
 mod dev_keys;

@@ -3,6 +3,7 @@ use alloy_sol_types::{RevertReason, SolInterface};
 use crate::bindings::{
     ArbiterHarness, InferenceGame, MerkleHarness, ModelRegistry, OneStepVerifier,
 };
+use crate::bindings_oracle::{InferenceOracle, AIGC};
 
 /// A readable revert reason: a custom error of one of our contracts (with its arguments),
 /// `Error(string)`, `Panic(uint256)`, or the raw data in hex when nothing matches.
@@ -15,6 +16,12 @@ pub fn revert_reason(data: &[u8]) -> String {
     }
     if let Ok(e) = InferenceGame::InferenceGameErrors::abi_decode(data) {
         return format!("InferenceGame.{e:?}");
+    }
+    if let Ok(e) = InferenceOracle::InferenceOracleErrors::abi_decode(data) {
+        return format!("InferenceOracle.{e:?}");
+    }
+    if let Ok(e) = AIGC::AIGCErrors::abi_decode(data) {
+        return format!("AIGC.{e:?}");
     }
     if let Ok(e) = OneStepVerifier::OneStepVerifierErrors::abi_decode(data) {
         return format!("OneStepVerifier.{e:?}");

@@ -41,7 +41,7 @@ pub struct ParamArgs {
 }
 
 impl ParamArgs {
-    fn params(&self) -> GameParams {
+    pub(crate) fn params(&self) -> GameParams {
         let bond = U256::from(self.bond_milli_eth) * U256::from(10u64).pow(U256::from(15u64));
         GameParams {
             submitter_bond: bond,

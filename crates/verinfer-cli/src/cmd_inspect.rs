@@ -33,10 +33,14 @@ fn params_of(g: &Graph, op: &Op, ins: &[Operand]) -> usize {
             .map_or(0, |p| p.data.len())
 }
 
-pub fn run(path: &Path, zk: bool) -> Result<()> {
+/// `zk`: the visibility to count the zk circuit for, when asked.
+pub fn run(path: &Path, zk: Option<&str>) -> Result<()> {
     let g = verinfer_ir::vmodel::load(path)?;
-    if zk {
-        print_zk(&g);
+    if let Some(vis) = zk {
+        let vis: verinfer_zk::Visibility = vis
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
+        print_zk(&g, vis);
     }
     println!(
         "model {}: {} inputs, {} nodes, {} params ({} elements), {} outputs",
@@ -84,11 +88,11 @@ pub fn run(path: &Path, zk: bool) -> Result<()> {
 }
 
 /// Constraints of the Groth16 circuit per op type (docs/zk.md), or why there is no circuit yet.
-fn print_zk(g: &verinfer_ir::Graph) {
-    match verinfer_zk::constraint_counts(g) {
+fn print_zk(g: &verinfer_ir::Graph, vis: verinfer_zk::Visibility) {
+    match verinfer_zk::constraint_counts_with(g, vis) {
         Ok(counts) => {
             let total: usize = counts.values().map(|c| c.constraints).sum();
-            println!("zk circuit (Groth16, BN254): {total} constraints");
+            println!("zk circuit (Groth16, BN254, {vis}): {total} constraints");
             for (op, c) in &counts {
                 println!(
                     "  {op:<12} {:>6} × {:>10} constraints",

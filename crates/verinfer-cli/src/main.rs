@@ -13,8 +13,10 @@ mod cmd_eval;
 mod cmd_game;
 mod cmd_inspect;
 mod cmd_open;
+mod cmd_oracle;
 mod cmd_register;
 mod cmd_run;
+mod cmd_zk;
 mod output;
 mod synthetic;
 
@@ -44,6 +46,13 @@ enum Cmd {
         /// Also print the zk circuit's constraints per op (or which op is not supported yet).
         #[arg(long)]
         zk: bool,
+        /// With --zk: the visibility to count for (see `verinfer setup --help`).
+        #[arg(
+            long,
+            requires = "zk",
+            default_value = "input=public,params=public,output=public"
+        )]
+        visibility: String,
     },
     /// Compare a compiled model with float inference on a data set (argmax agreement, error).
     Eval(cmd_eval::Args),
@@ -62,6 +71,20 @@ enum Cmd {
     /// Dispute games: status of a claim, or a whole simulated dispute.
     #[command(subcommand)]
     Game(cmd_game::GameCmd),
+    /// Generate Groth16 keys for a compiled model (local dev setup; see docs/zk.md).
+    Setup(cmd_zk::SetupArgs),
+    /// Prove an inference with Groth16: the proof file carries the public values it attests.
+    Prove(cmd_zk::ProveArgs),
+    /// Verify a proof file natively, and with --evm on the in-process EVM or a node.
+    Verify(cmd_zk::VerifyArgs),
+    /// Write a standalone Solidity verifier for a key directory.
+    ExportVerifier(cmd_zk::ExportArgs),
+    /// The inference oracle: deploy, request, status, zk verifier registration.
+    #[command(subcommand)]
+    Oracle(cmd_oracle::OracleCmd),
+    /// Mint an ERC-7007 AI-generated-content token whose output is proven (--zk) or claimed
+    /// optimistically (--op).
+    Mint(cmd_oracle::MintArgs),
     /// Benchmark the integer executor against tract's f32 inference on the same models.
     Bench(cmd_bench::Args),
     /// Benchmark trace and model commitments against inference (MNIST CNN, ~100M-param model).
@@ -86,7 +109,20 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Compile(a) => cmd_compile::run(&a),
         Cmd::Run(a) => cmd_run::run(&a),
-        Cmd::Inspect { model, zk } => cmd_inspect::run(&model, zk),
+        Cmd::Inspect {
+            model,
+            zk,
+            visibility,
+        } => cmd_inspect::run(&model, zk.then_some(visibility.as_str())),
+        Cmd::Oracle(cmd_oracle::OracleCmd::Deploy(a)) => cmd_oracle::deploy(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::Request(a)) => cmd_oracle::request(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::Status(a)) => cmd_oracle::status(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::SetZk(a)) => cmd_oracle::set_zk(&a),
+        Cmd::Mint(a) => cmd_oracle::mint(&a),
+        Cmd::Setup(a) => cmd_zk::setup(&a),
+        Cmd::Prove(a) => cmd_zk::prove(&a),
+        Cmd::Verify(a) => cmd_zk::verify(&a),
+        Cmd::ExportVerifier(a) => cmd_zk::export_verifier(&a),
         Cmd::Eval(a) => cmd_eval::run(&a),
         Cmd::Commit(a) => cmd_commit::run(&a),
         Cmd::Open(a) => cmd_open::run(&a),

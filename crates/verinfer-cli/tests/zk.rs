@@ -1,32 +1,168 @@
-//! `verinfer inspect --zk`: constraint counts per op, or a clear word on what is not supported.
+//! `verinfer inspect --zk`, `setup`, `prove`, `verify [--evm]`, `export-verifier`: the whole
+//! zk flow through the binary, and clear errors for keys, proofs and inputs that do not fit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::path::Path;
+
 use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
 
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
-fn inspect_zk_counts_constraints_or_names_the_missing_op() {
+fn inspect_zk_counts_constraints_per_op() {
+    let m = testdata("golden/v1/digits_mlp.vmodel");
+    let o = verinfer(&["inspect", s(&m), "--zk"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("zk circuit (Groth16, BN254, input=public,params=public,output=public)")
+            && out.contains("Contract"),
+        "{out}"
+    );
+    let o = verinfer(&["inspect", s(&m), "--zk", "--visibility", "params=hashed"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("params"), "{}", stdout(&o));
+    let o = verinfer(&["inspect", s(&m), "--zk", "--visibility", "params=secret"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown visibility"), "{}", stderr(&o));
+}
+
+#[test]
+fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
+    let d = tmpdir("zk-flow");
+    let m = testdata("golden/v1/digits_mlp.vmodel");
+    let input = testdata("models/digits_mlp/input.json");
+    let keys = d.join("keys");
+    let proof = d.join("proof.json");
+    let o = verinfer(&["setup", s(&m), "-o", s(&keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("public inputs: 6"), "{}", stdout(&o));
     let o = verinfer(&[
-        "inspect",
-        testdata("golden/v1/digits_mlp.vmodel").to_str().unwrap(),
-        "--zk",
+        "prove",
+        s(&m),
+        "--input",
+        s(&input),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&proof),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains("zk circuit (Groth16, BN254):") && out.contains("Contract"),
-        "{out}"
-    );
-
-    let d = tmpdir("zk-inspect");
-    let m = d.join("t.vmodel");
-    assert!(compile_folder("transformer_block", &m).status.success());
-    let o = verinfer(&["inspect", m.to_str().unwrap(), "--zk"]);
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains("not available yet") && out.contains("Lookup"),
-        "{out}"
-    );
+    let out = stdout(&o);
+    assert!(out.contains("native: proof valid"), "{out}");
+    assert!(out.contains("evm: proof valid, verifyProof gas"), "{out}");
+
+    // A tampered output: the proof no longer verifies.
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let y = j["public"]["outputs"][0][0].as_i64().unwrap();
+    j["public"]["outputs"][0][0] = (y + 1).into();
+    let bad = d.join("tampered.json");
+    std::fs::write(&bad, j.to_string()).unwrap();
+    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("proof rejected"), "{}", stderr(&o));
+
+    // A flipped proof byte: rejected or not a curve point — never accepted.
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let p = j["proof"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}", &p[..10], if &p[10..11] == "0" { "1" } else { "0" }) + &p[11..];
+    j["proof"] = flipped.into();
+    std::fs::write(&bad, j.to_string()).unwrap();
+    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(!o.status.success());
+
+    // Malformed JSON.
+    std::fs::write(&bad, "{\"format\": 3").unwrap();
+    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("tampered.json"), "{}", stderr(&o));
+
+    // Keys of another visibility (hence another statement) refuse the proof before pairing.
+    let keys2 = d.join("keys-hashed");
+    let o = verinfer(&[
+        "setup",
+        s(&m),
+        "--visibility",
+        "params=hashed",
+        "-o",
+        s(&keys2),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys2)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("visibility"), "{}", stderr(&o));
+
+    // Keys of another model: `prove` refuses them by model id.
+    let other = d.join("cnn.vmodel");
+    assert!(compile_folder("mnist_cnn", &other).status.success());
+    let o = verinfer(&[
+        "prove",
+        s(&other),
+        "--input",
+        s(&testdata("models/mnist_cnn/input.json")),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&d.join("x.json")),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("are for model"), "{}", stderr(&o));
+
+    // export-verifier writes a Solidity contract.
+    let sol = d.join("Verifier.sol");
+    let o = verinfer(&["export-verifier", "--keys", s(&keys), "-o", s(&sol)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&sol).unwrap();
+    assert!(text.contains("contract Verifier"), "{text}");
+}
+
+#[test]
+fn hashed_weights_prove_and_the_hash_is_checked() {
+    let d = tmpdir("zk-hashed");
+    let m = testdata("golden/v1/digits_mlp.vmodel");
+    let keys = d.join("keys");
+    let proof = d.join("proof.json");
+    let o = verinfer(&[
+        "setup",
+        s(&m),
+        "--visibility",
+        "input=public,params=hashed,output=public",
+        "-o",
+        s(&keys),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("param hash:"), "{}", stdout(&o));
+    let o = verinfer(&[
+        "prove",
+        s(&m),
+        "--input",
+        s(&testdata("models/digits_mlp/input.json")),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A proof stating other weights is refused by the keys' recorded hash.
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    j["public"]["param_hash"] =
+        "0x0000000000000000000000000000000000000000000000000000000000000007".into();
+    std::fs::write(&proof, j.to_string()).unwrap();
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("weights with hash"), "{}", stderr(&o));
 }

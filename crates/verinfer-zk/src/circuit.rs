@@ -1,8 +1,8 @@
-//! The circuit of a whole graph: public inputs and outputs, one gadget per node element.
+//! The circuit of a whole graph: the statement's sections (inputs, weights, outputs under their
+//! [`Visibility`], see [`crate::statement`]) and one gadget per node element.
 //!
-//! Public values, in this order: every element of every graph input, then every element of
-//! every graph output (each `i32` as a field element, negative `x` as `p − |x|`). Parameters are
-//! constants of the circuit (they fix the keys), so the keys attest the model.
+//! Public parameters are constants of the circuit (they fix the keys), so the keys attest the
+//! model; private or hashed ones are range-checked witnesses.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -16,7 +16,9 @@ use verinfer_ir::{Graph, Op, Operand};
 
 use crate::error::ZkError;
 use crate::gadgets::{self, Builder, GadgetError};
-use crate::wire::{fr, Wire};
+use crate::statement::{self, PublicValues, Widths};
+use crate::visibility::{model_params, Visibility};
+use crate::wire::Wire;
 
 /// Where a node reads a tensor: circuit wires or constants.
 pub(crate) struct Src<'a> {
@@ -55,45 +57,8 @@ impl Src<'_> {
     }
 }
 
-/// The public values a proof attests: the graph's inputs and outputs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicValues {
-    /// One list per graph input, row-major.
-    pub inputs: Vec<Vec<i32>>,
-    /// One list per graph output, row-major.
-    pub outputs: Vec<Vec<i32>>,
-}
-
-impl PublicValues {
-    /// Take the inputs and outputs of a trace (every value of the graph, inputs first).
-    ///
-    /// # Errors
-    /// [`ZkError::BadWitness`] when the trace does not fit the graph.
-    pub fn from_trace(g: &Graph, trace: &[Vec<i32>]) -> Result<Self, ZkError> {
-        check_trace(g, trace)?;
-        let inputs = trace[..g.inputs.len()].to_vec();
-        let outputs = g
-            .outputs
-            .iter()
-            .map(|o| trace[o.value.index()].clone())
-            .collect();
-        Ok(Self { inputs, outputs })
-    }
-
-    /// The field elements in the circuit's public-input order.
-    #[must_use]
-    pub fn to_field_elements(&self) -> Vec<Fr> {
-        self.inputs
-            .iter()
-            .chain(&self.outputs)
-            .flatten()
-            .map(|&v| fr(i128::from(v)))
-            .collect()
-    }
-}
-
 /// Check the trace's value count and element counts against the graph.
-fn check_trace(g: &Graph, trace: &[Vec<i32>]) -> Result<(), ZkError> {
+pub(crate) fn check_trace(g: &Graph, trace: &[Vec<i32>]) -> Result<(), ZkError> {
     if trace.len() != g.num_values() {
         return Err(ZkError::BadWitness(format!(
             "{} values for a graph of {}",
@@ -127,8 +92,9 @@ pub fn check_supported(g: &Graph) -> Result<(), ZkError> {
             | Op::Binary(_)
             | Op::Move(_)
             | Op::Reduce(_)
-            | Op::Div(_) => true,
-            Op::Lookup(_) | Op::Gather(_) => false,
+            | Op::Div(_)
+            | Op::Lookup(_)
+            | Op::Gather(_) => true,
         };
         if !ok {
             return Err(ZkError::UnsupportedOp {
@@ -148,6 +114,7 @@ pub fn check_supported(g: &Graph) -> Result<(), ZkError> {
 #[derive(Clone)]
 pub struct GraphCircuit<'g> {
     graph: &'g Graph,
+    vis: Visibility,
     trace: Vec<Vec<i32>>,
     error: Rc<RefCell<Option<ZkError>>>,
 }
@@ -158,10 +125,23 @@ impl<'g> GraphCircuit<'g> {
     /// # Errors
     /// [`ZkError::UnsupportedOp`] or [`ZkError::BadWitness`].
     pub fn new(graph: &'g Graph, trace: Vec<Vec<i32>>) -> Result<Self, ZkError> {
+        Self::with_visibility(graph, Visibility::default(), trace)
+    }
+
+    /// [`GraphCircuit::new`] with the tensor classes' visibility.
+    ///
+    /// # Errors
+    /// [`ZkError::UnsupportedOp`] or [`ZkError::BadWitness`].
+    pub fn with_visibility(
+        graph: &'g Graph,
+        vis: Visibility,
+        trace: Vec<Vec<i32>>,
+    ) -> Result<Self, ZkError> {
         check_supported(graph)?;
         check_trace(graph, &trace)?;
         Ok(Self {
             graph,
+            vis,
             trace,
             error: Rc::new(RefCell::new(None)),
         })
@@ -172,6 +152,14 @@ impl<'g> GraphCircuit<'g> {
     /// # Errors
     /// [`ZkError::UnsupportedOp`].
     pub fn blank(graph: &'g Graph) -> Result<Self, ZkError> {
+        Self::blank_with_visibility(graph, Visibility::default())
+    }
+
+    /// [`GraphCircuit::blank`] with the tensor classes' visibility.
+    ///
+    /// # Errors
+    /// [`ZkError::UnsupportedOp`].
+    pub fn blank_with_visibility(graph: &'g Graph, vis: Visibility) -> Result<Self, ZkError> {
         #[allow(clippy::cast_possible_truncation)]
         let trace = (0..graph.num_values())
             .map(|i| {
@@ -181,7 +169,7 @@ impl<'g> GraphCircuit<'g> {
                 vec![0; n]
             })
             .collect();
-        Self::new(graph, trace)
+        Self::with_visibility(graph, vis, trace)
     }
 
     /// The public values this circuit's witness attests.
@@ -189,7 +177,7 @@ impl<'g> GraphCircuit<'g> {
     /// # Errors
     /// Never for a circuit built by [`GraphCircuit::new`].
     pub fn public_values(&self) -> Result<PublicValues, ZkError> {
-        PublicValues::from_trace(self.graph, &self.trace)
+        PublicValues::from_trace(self.graph, self.vis, &self.trace)
     }
 
     /// The error a failed synthesis stashed (a structured [`ZkError`] instead of the proof
@@ -222,41 +210,62 @@ impl<'g> GraphCircuit<'g> {
         let mut counts: BTreeMap<&'static str, OpCount> = BTreeMap::new();
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(g.num_values());
         let before = cs.num_constraints();
-        // Inputs: public, range-checked to their bit bound (B + 1 constraints each).
+        let widths = Widths::of(g);
+        // Inputs: witnesses range-checked to their bit bound (B constraints each), bound to
+        // the public inputs by their packing or hash.
         for (k, spec) in g.inputs.iter().enumerate() {
-            let bits = spec.info.bits;
-            let (lo, hi) = (i128::from(bits.min_value()), i128::from(bits.max_value()));
-            let mut ws = Vec::with_capacity(self.trace[k].len());
-            for &x in &self.trace[k] {
-                let x = i128::from(x);
-                let v = b
-                    .instance(fr(x))
-                    .map_err(|e| at(e, usize::MAX, &spec.name))?;
-                let w = Wire::var(v, x, lo, hi);
-                let mut u = w.clone();
-                u.add_const(-lo)
-                    .map_err(|e| at(e.into(), usize::MAX, &spec.name))?;
-                b.bits(&u.lc, u.val, bits.get())
-                    .map_err(|e| at(e, usize::MAX, &spec.name))?;
-                ws.push(w);
-            }
+            let ws = self.trace[k]
+                .iter()
+                .map(|&x| statement::ranged(&b, i128::from(x), spec.info.bits))
+                .collect::<Result<Vec<Wire>, _>>()
+                .map_err(|e| at(e, usize::MAX, &spec.name))?;
             wires.push(ws);
         }
+        let input_wires: Vec<&Wire> = wires.iter().flatten().collect();
+        let input_vals: Vec<i32> = self.trace[..g.inputs.len()]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        statement::bind_class(&b, self.vis.input, &input_wires, &input_vals, widths.input)
+            .map_err(|e| at(e, usize::MAX, "inputs"))?;
         counts
             .entry("input")
             .or_default()
             .add(cs.num_constraints() - before);
+        // Weights and biases: constants when public, else range-checked witnesses (B
+        // constraints each), hashed when asked.
+        let start = cs.num_constraints();
+        let params = self.param_wires(&b)?;
+        if self.vis.params != Visibility::default().params {
+            counts
+                .entry("params")
+                .or_default()
+                .add(cs.num_constraints() - start);
+        }
         for (i, node) in g.nodes.iter().enumerate() {
             let start = cs.num_constraints();
             let claims = &self.trace[g.inputs.len() + i];
             let srcs: Vec<Src<'_>> = node
                 .inputs
                 .iter()
-                .map(|&o| src(g, &wires, o))
+                .map(|&o| src(g, &wires, &params, o))
                 .collect::<Option<_>>()
                 .ok_or_else(|| ZkError::BadWitness(format!("node {i}: missing operand")))?;
             let dims = node.out.shape.dims();
             let n = node.out.shape.numel();
+            // Lookup and Gather build per-node state (table layouts, one-hot rows shared by
+            // the elements that select them), so their gadgets give every element at once.
+            let mut whole = match &node.op {
+                Op::Lookup(l) => {
+                    let table = g.params.get(l.table.index()).map_or(&[][..], |p| &p.data);
+                    Some(gadgets::lookup::node(&b, l, table, &srcs, n))
+                }
+                Op::Gather(gt) => Some(gadgets::gather::node(&b, gt, &srcs, dims)),
+                _ => None,
+            }
+            .transpose()
+            .map_err(|e| at(e, i, &node.name))?;
             let mut out = Vec::with_capacity(n);
             for j in 0..n {
                 let y = i128::from(claims.get(j).copied().unwrap_or(0));
@@ -283,13 +292,11 @@ impl<'g> GraphCircuit<'g> {
                         (Some(x), Some(z)) => gadgets::div::element(&b, d, x, z, dims, j, y),
                         _ => Err(GadgetError::Malformed("Div needs two inputs")),
                     },
-                    Op::Lookup(_) | Op::Gather(_) => {
-                        return Err(ZkError::UnsupportedOp {
-                            node: i,
-                            name: node.name.clone(),
-                            op: node.op.name(),
-                        })
-                    }
+                    Op::Lookup(_) | Op::Gather(_) => whole
+                        .as_mut()
+                        .and_then(|ws| ws.get_mut(j))
+                        .map(|w| std::mem::replace(w, Wire::zero()))
+                        .ok_or(GadgetError::Malformed("node gadget gave too few elements")),
                 };
                 let w = w.map_err(|e| at(e, i, &node.name))?;
                 if mismatch.is_none() && w.val != y {
@@ -309,26 +316,63 @@ impl<'g> GraphCircuit<'g> {
                 .or_default()
                 .add(cs.num_constraints() - start);
         }
-        // Outputs: public, bound to the computed wires (1 constraint each).
+        // Outputs: the computed wires (range-checked when their bounds exceed the packing
+        // width), bound to the public inputs by their packing or hash; the public values are
+        // the trace's claims, so a deviating claim leaves the system unsatisfied.
         let start = cs.num_constraints();
+        let mut out_wires = Vec::new();
+        let mut out_vals = Vec::new();
         for o in &g.outputs {
-            let claimed = &self.trace[o.value.index()];
             let computed = wires
                 .get(o.value.index())
                 .ok_or_else(|| ZkError::BadWitness(format!("output {} missing", o.name)))?;
-            for (w, &y) in computed.iter().zip(claimed) {
-                let v = b
-                    .instance(fr(i128::from(y)))
-                    .map_err(|e| at(e, usize::MAX, &o.name))?;
-                b.enforce_eq(gadgets::var(v), w.lc.clone())
-                    .map_err(|e| at(e, usize::MAX, &o.name))?;
+            for w in computed {
+                out_wires.push(
+                    statement::fit(&b, w, widths.output).map_err(|e| at(e, usize::MAX, &o.name))?,
+                );
             }
+            out_vals.extend(self.trace[o.value.index()].iter().copied());
         }
+        let refs: Vec<&Wire> = out_wires.iter().collect();
+        statement::bind_class(&b, self.vis.output, &refs, &out_vals, widths.output)
+            .map_err(|e| at(e, usize::MAX, "outputs"))?;
         counts
             .entry("output")
             .or_default()
             .add(cs.num_constraints() - start);
         Ok((counts, mismatch))
+    }
+}
+
+impl GraphCircuit<'_> {
+    /// Witness wires of the weights and biases when they are not public (`None` for a
+    /// constant parameter), bound to the parameter hash when hashed.
+    fn param_wires(&self, b: &Builder) -> Result<Vec<Option<Vec<Wire>>>, ZkError> {
+        let g = self.graph;
+        let mut out: Vec<Option<Vec<Wire>>> = vec![None; g.params.len()];
+        if self.vis.params == crate::visibility::Vis::Public {
+            return Ok(out);
+        }
+        let (mut lcs, mut packed) = (Vec::new(), Vec::new());
+        for i in model_params(g) {
+            let Some(p) = g.params.get(i) else { continue };
+            let ws = p
+                .data
+                .iter()
+                .map(|&x| statement::ranged(b, i128::from(x), p.info.bits))
+                .collect::<Result<Vec<Wire>, _>>()
+                .map_err(|e| at(e, usize::MAX, &p.name))?;
+            // Each tensor packs at its own width (see `statement::param_hash`).
+            let refs: Vec<&Wire> = ws.iter().collect();
+            let (l, v) = statement::pack_class(&refs, &p.data, p.info.bits.get())
+                .map_err(|e| at(e, usize::MAX, &p.name))?;
+            lcs.extend(l);
+            packed.extend(v);
+            out[i] = Some(ws);
+        }
+        statement::bind(b, self.vis.params, lcs, packed)
+            .map_err(|e| at(e, usize::MAX, "params"))?;
+        Ok(out)
     }
 }
 
@@ -347,11 +391,19 @@ fn at(e: GadgetError, node: usize, name: &str) -> ZkError {
     }
 }
 
-fn src<'a>(g: &'a Graph, wires: &'a [Vec<Wire>], o: Operand) -> Option<Src<'a>> {
+fn src<'a>(
+    g: &'a Graph,
+    wires: &'a [Vec<Wire>],
+    params: &'a [Option<Vec<Wire>>],
+    o: Operand,
+) -> Option<Src<'a>> {
     let shape = g.operand_info(o)?.shape.dims();
     let kind = match o {
         Operand::Value(v) => SrcKind::Wires(wires.get(v.index())?),
-        Operand::Param(p) => SrcKind::Const(&g.params.get(p.index())?.data),
+        Operand::Param(p) => match params.get(p.index()) {
+            Some(Some(w)) => SrcKind::Wires(w),
+            _ => SrcKind::Const(&g.params.get(p.index())?.data),
+        },
     };
     Some(Src { shape, kind })
 }
@@ -389,7 +441,18 @@ impl ConstraintSynthesizer<Fr> for GraphCircuit<'_> {
 /// # Errors
 /// [`ZkError::UnsupportedOp`], [`ZkError::TooWide`].
 pub fn constraint_counts(graph: &Graph) -> Result<BTreeMap<&'static str, OpCount>, ZkError> {
-    let circuit = GraphCircuit::blank(graph)?;
+    constraint_counts_with(graph, Visibility::default())
+}
+
+/// [`constraint_counts`] under a visibility (`params` counts the weight range checks and hash).
+///
+/// # Errors
+/// [`ZkError::UnsupportedOp`], [`ZkError::TooWide`].
+pub fn constraint_counts_with(
+    graph: &Graph,
+    vis: Visibility,
+) -> Result<BTreeMap<&'static str, OpCount>, ZkError> {
+    let circuit = GraphCircuit::blank_with_visibility(graph, vis)?;
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Setup);
     circuit.synthesize(&cs)

@@ -66,3 +66,31 @@ pub enum VerifyError {
     #[error("verifier failed")]
     Synthesis(#[from] SynthesisError),
 }
+
+/// Why an EVM verification step (encoding, deployment, an on-chain check, the Solidity export)
+/// failed. A proof the verifier *rejects* is not an error: it is
+/// [`crate::evm::EvmVerdict::accepted`] `== false`.
+#[derive(Debug, thiserror::Error)]
+pub enum EvmError {
+    /// The verifying key cannot be encoded for this verifier (too many public inputs for one
+    /// data contract, no public input, a point at infinity the exported verifier cannot hold).
+    #[error("verifying key: {0}")]
+    BadKey(String),
+    /// Proof words that do not decode to valid curve points (natively).
+    #[error("proof: {0}")]
+    BadProof(String),
+    /// The generic `Groth16Verifier` reverted with one of its custom errors: a malformed call
+    /// (input count, an input ≥ r, a coordinate ≥ q) or a malformed key at deployment.
+    #[error("Groth16Verifier reverted: {0:?}")]
+    VerifierReverted(verinfer_chain::bindings_zk::Groth16Verifier::Groth16VerifierErrors),
+    /// The exported standalone verifier reverted with something other than `ProofInvalid()`
+    /// (e.g. `PublicInputNotInField()`).
+    #[error("exported verifier reverted: {0}")]
+    ExportedReverted(String),
+    /// Rendering the Solidity verifier failed.
+    #[error("rendering the Solidity verifier: {0}")]
+    Render(String),
+    /// The chain failed (transport, an unexpected revert, undecodable answer).
+    #[error(transparent)]
+    Chain(#[from] verinfer_chain::ChainError),
+}

@@ -9,9 +9,11 @@ use ark_snark::SNARK;
 use ark_std::rand::{CryptoRng, RngCore};
 use verinfer_ir::Graph;
 
-use crate::circuit::{check_witness, GraphCircuit, PublicValues};
+use crate::circuit::{check_witness, GraphCircuit};
 use crate::error::{VerifyError, ZkError};
 use crate::proof_system::ProofSystem;
+use crate::statement::PublicValues;
+use crate::visibility::Visibility;
 
 /// Groth16 over BN254.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,6 +25,13 @@ pub type ProvingKey = ark_groth16::ProvingKey<Bn254>;
 pub type VerifyingKey = ark_groth16::VerifyingKey<Bn254>;
 /// Proof (2 G1 + 1 G2 points).
 pub type Proof = ark_groth16::Proof<Bn254>;
+
+/// A generator seeded from the operating system, for key generation and proof blinding.
+#[must_use]
+pub fn os_rng() -> ark_std::rand::rngs::StdRng {
+    use ark_std::rand::SeedableRng;
+    ark_std::rand::rngs::StdRng::from_entropy()
+}
 
 /// Prefer the structured error a failed synthesis stashed in the circuit.
 fn stashed(
@@ -37,22 +46,24 @@ impl ProofSystem for Groth16 {
     type VerifyingKey = VerifyingKey;
     type Proof = Proof;
 
-    fn setup<R: RngCore + CryptoRng>(
+    fn setup_with<R: RngCore + CryptoRng>(
         graph: &Graph,
+        vis: Visibility,
         rng: &mut R,
     ) -> Result<(ProvingKey, VerifyingKey), ZkError> {
-        let circuit = GraphCircuit::blank(graph)?;
+        let circuit = GraphCircuit::blank_with_visibility(graph, vis)?;
         let slot = circuit.error_slot();
         ArkGroth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| stashed(&slot, e))
     }
 
-    fn prove<R: RngCore + CryptoRng>(
+    fn prove_with<R: RngCore + CryptoRng>(
         pk: &ProvingKey,
         graph: &Graph,
+        vis: Visibility,
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Proof, PublicValues), ZkError> {
-        let circuit = GraphCircuit::new(graph, trace)?;
+        let circuit = GraphCircuit::with_visibility(graph, vis, trace)?;
         // Groth16's prover does not check satisfaction; refuse a deviating witness here.
         check_witness(&circuit)?;
         let public = circuit.public_values()?;
@@ -62,7 +73,7 @@ impl ProofSystem for Groth16 {
     }
 
     fn verify(vk: &VerifyingKey, public: &PublicValues, proof: &Proof) -> Result<(), VerifyError> {
-        let x = public.to_field_elements();
+        let x = public.to_field_elements()?;
         if x.len() + 1 != vk.gamma_abc_g1.len() {
             return Err(VerifyError::BadPublicValues(format!(
                 "{} public values, the key expects {}",

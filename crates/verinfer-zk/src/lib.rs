@@ -6,9 +6,14 @@
 //! `verinfer_ir::ops/<op>.rs`): public weights make `Contract` free linear combinations, the
 //! requant epilogue proves its quotient with a range-checked remainder and clamps with a
 //! bit-window comparison, `Max`/`Min` use a sign-bit comparison, `Move` is pure wiring.
-//! Graph inputs and outputs are the public values ([`PublicValues`]); parameters are circuit
-//! constants, so the keys attest the model. Ops without a circuit yet (`Lookup`, `Reduce`,
-//! `Div`, `Gather`) are rejected with [`ZkError::UnsupportedOp`] naming the node.
+//! Each tensor class — inputs, weights, outputs — is public, private or hashed
+//! ([`Visibility`]): public values are packed several per field element ([`packing`]), hashed
+//! ones are public only through their circomlib-compatible Poseidon hash ([`poseidon`]).
+//! Public weights are circuit constants, so the keys attest the model; hashed weights are
+//! witnesses bound to a public hash (EZKL's "private model" scenario).
+//! Every primitive has a circuit: `Lookup` selects its (constant) table entry with two one-hot
+//! vectors over the table's rows and columns, `Gather` its row with one one-hot vector per
+//! index element; both compute the clamped index exactly first.
 //!
 //! Setup is a local dev setup (the party running it could forge proofs); production keys need
 //! a ceremony. See `docs/zk.md` for the gadgets and their constraint counts.
@@ -16,14 +21,23 @@
 
 pub mod circuit;
 pub mod error;
+pub mod evm;
+pub mod files;
 mod gadgets;
 pub mod groth16;
+pub mod packing;
+pub mod poseidon;
 pub mod proof_system;
+pub mod statement;
+pub mod visibility;
 mod wire;
 
 pub use circuit::{
-    check_supported, check_witness, constraint_counts, GraphCircuit, OpCount, PublicValues,
+    check_supported, check_witness, constraint_counts, constraint_counts_with, GraphCircuit,
+    OpCount,
 };
 pub use error::{VerifyError, ZkError};
 pub use groth16::Groth16;
 pub use proof_system::ProofSystem;
+pub use statement::{param_hash, PublicValues, Widths};
+pub use visibility::{Vis, Visibility};

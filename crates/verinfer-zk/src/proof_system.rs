@@ -3,8 +3,9 @@
 use ark_std::rand::{CryptoRng, RngCore};
 use verinfer_ir::Graph;
 
-use crate::circuit::PublicValues;
 use crate::error::{VerifyError, ZkError};
+use crate::statement::PublicValues;
+use crate::visibility::Visibility;
 
 /// A proof system for "this graph, on these inputs, gives these outputs".
 pub trait ProofSystem {
@@ -22,6 +23,19 @@ pub trait ProofSystem {
     fn setup<R: RngCore + CryptoRng>(
         graph: &Graph,
         rng: &mut R,
+    ) -> Result<(Self::ProvingKey, Self::VerifyingKey), ZkError> {
+        Self::setup_with(graph, Visibility::default(), rng)
+    }
+
+    /// [`ProofSystem::setup`] under a visibility of inputs, weights and outputs (the keys are
+    /// specific to it). With hidden weights the keys do not depend on the weight values.
+    ///
+    /// # Errors
+    /// As [`ProofSystem::setup`].
+    fn setup_with<R: RngCore + CryptoRng>(
+        graph: &Graph,
+        vis: Visibility,
+        rng: &mut R,
     ) -> Result<(Self::ProvingKey, Self::VerifyingKey), ZkError>;
 
     /// Prove the execution `trace` (every value, inputs first, as `verinfer_exec::Plan::run`
@@ -33,6 +47,20 @@ pub trait ProofSystem {
     fn prove<R: RngCore + CryptoRng>(
         pk: &Self::ProvingKey,
         graph: &Graph,
+        trace: Vec<Vec<i32>>,
+        rng: &mut R,
+    ) -> Result<(Self::Proof, PublicValues), ZkError> {
+        Self::prove_with(pk, graph, Visibility::default(), trace, rng)
+    }
+
+    /// [`ProofSystem::prove`] under the visibility the keys were made for.
+    ///
+    /// # Errors
+    /// As [`ProofSystem::prove`].
+    fn prove_with<R: RngCore + CryptoRng>(
+        pk: &Self::ProvingKey,
+        graph: &Graph,
+        vis: Visibility,
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Self::Proof, PublicValues), ZkError>;

@@ -31,10 +31,25 @@ fn digits_mlp_prove_verify() {
         Groth16::verify(&vk, &flipped, &proof),
         Err(VerifyError::Rejected)
     ));
+    // One output fewer still packs into one element, which the proof does not open to.
     let mut short = public.clone();
     short.outputs[0].pop();
     assert!(matches!(
         Groth16::verify(&vk, &short, &proof),
+        Err(VerifyError::Rejected)
+    ));
+    // A value outside its packing width is refused before the pairing.
+    let mut wide = public.clone();
+    wide.outputs[0][0] = 1 << 20;
+    assert!(matches!(
+        Groth16::verify(&vk, &wide, &proof),
+        Err(VerifyError::BadPublicValues(_))
+    ));
+    // Sixteen extra inputs need another packed element: the key does not expect it.
+    let mut long = public.clone();
+    long.inputs[0].extend([0; 16]);
+    assert!(matches!(
+        Groth16::verify(&vk, &long, &proof),
         Err(VerifyError::BadPublicValues(_))
     ));
 

@@ -110,7 +110,7 @@ fn bit_width(v: i128) -> u32 {
 }
 
 /// `[w ≥ 0]` as a 0/1 wire: constant when the bounds fix it, else `D + 2` constraints.
-fn sign(b: &Builder, w: &Wire) -> GResult<Wire> {
+pub(crate) fn sign(b: &Builder, w: &Wire) -> GResult<Wire> {
     if w.lo >= 0 {
         return Ok(Wire::constant(1));
     }
@@ -154,7 +154,7 @@ fn abs(b: &Builder, w: &Wire) -> GResult<Wire> {
 
 /// `[w = 0]` as a 0/1 wire: constant for a constant `w`, else 2 constraints
 /// (`w·inv = 1 − z`, `w·z = 0`).
-fn is_zero(b: &Builder, w: &Wire) -> GResult<Wire> {
+pub(crate) fn is_zero(b: &Builder, w: &Wire) -> GResult<Wire> {
     if w.is_const() {
         return Ok(Wire::constant(i128::from(w.val == 0)));
     }

@@ -4,7 +4,10 @@
 pub(crate) mod binary;
 pub(crate) mod contract;
 pub(crate) mod div;
+pub(crate) mod gather;
+pub(crate) mod lookup;
 pub(crate) mod movement;
+pub(crate) mod poseidon;
 pub(crate) mod reduce;
 pub(crate) mod rescale;
 

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {MerkleLib} from "./MerkleLib.sol";
+import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+import {InferenceOracle, IOracleGame, IOracleRegistry} from "./InferenceOracle.sol";
+import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Updatable} from "./IERC7007.sol";
+
+/// @title AIGC — ERC-7007 tokens of one model's verified outputs
+/// @notice A token is the output (`aigcData`) of the model bound at deployment on an input
+///         (`prompt`); both are the tensors encoded as `abi.encode(int32[][])` (canonical
+///         encoding only), and the token id is `uint256(keccak256(prompt))`, so a prompt is
+///         minted at most once. `proof` is tagged by its first ABI word:
+///         - zk:   `abi.encode(uint8(1), uint256[8] groth16Proof)` — verified against the
+///                 verifier the model's owner registered in the oracle (`zkConfig`), over the
+///                 public inputs packed as in docs/oracle.md §4; final at once.
+///         - opML: `abi.encode(uint8(2), uint256 claimId)` — a claim in the game for this model,
+///                 whose input roots are the prompt's and output roots the aigcData's. Mint is
+///                 allowed while the claim is Pending or Finalized; `verify` is true only once
+///                 it is Finalized.
+///         Update rule (docs/oracle.md §5): when a token's claim is Rejected, anyone may call
+///         `update(prompt, aigcData, uri, proof)` with a replacement proof that would be
+///         accepted by `mint` (a Pending/Finalized matching claim on the same input, or a zk
+///         proof); the token keeps its owner and id, and takes the new aigcData and evidence.
+///         The EIP's `update(prompt, aigcData, uri)` changes only the uri (owner or approved,
+///         same aigcData, evidence not defeated). A non-empty uri different from the current
+///         one is applied only for the owner or an approved address.
+/// @dev ERC-721 is written out here (ERC-6093 error names). No admin; everything is fixed at
+///      deployment.
+contract AIGC is IERC7007Updatable, IERC721Metadata {
+    // ------------------------------------------------------------------ configuration
+    /// @notice The model every token of this collection is an output of.
+    bytes32 public immutable modelId;
+    InferenceOracle public immutable oracle;
+    IOracleGame public immutable game;
+    IOracleRegistry public immutable registry;
+
+    /// @notice Element counts of the model's input tensors (the prompt's shape).
+    uint256[] internal inputLens;
+    /// @notice Element counts of the model's output tensors (the aigcData's shape).
+    uint256[] internal outputLens;
+
+    string public name;
+    string public symbol;
+
+    /// @notice The ERC-165 id the EIP publishes for IERC7007 (see `supportsInterface`).
+    bytes4 public constant IERC7007_PUBLISHED_ID = 0x7e52e423;
+
+    uint8 public constant PROOF_ZK = 1;
+    uint8 public constant PROOF_OPML = 2;
+
+    // ------------------------------------------------------------------ tokens
+    mapping(uint256 tokenId => address) internal owners;
+    mapping(address owner => uint256) internal balances;
+    mapping(uint256 tokenId => address) internal approvals;
+    mapping(address owner => mapping(address operator => bool)) internal operators;
+    mapping(uint256 tokenId => string) internal uris;
+
+    /// @notice Why a token's aigcData is believed: a zk proof (final) or a claim (final once
+    ///         the game finalizes it).
+    struct Evidence {
+        uint8 kind;
+        uint256 claimId;
+        bytes32 aigcDataHash;
+    }
+
+    mapping(uint256 tokenId => Evidence) internal evidence;
+
+    // ------------------------------------------------------------------ errors
+    error ERC721InvalidOwner(address owner);
+    error ERC721NonexistentToken(uint256 tokenId);
+    error ERC721IncorrectOwner(address sender, uint256 tokenId, address owner);
+    error ERC721InvalidReceiver(address receiver);
+    error ERC721InsufficientApproval(address operator, uint256 tokenId);
+    error ERC721InvalidApprover(address approver);
+    error ERC721InvalidOperator(address operator);
+    error UnknownModel(bytes32 modelId);
+    error BadShape(string what);
+    error TokenAlreadyMinted(uint256 tokenId);
+    error NonCanonicalEncoding(string what);
+    error WrongTensorCount(string what, uint256 expected, uint256 got);
+    error WrongTensorLength(string what, uint256 index, uint256 expected, uint256 got);
+    error UnknownProofKind(uint256 kind);
+    error MalformedProof(uint256 kind, uint256 length);
+    error ZkInputCountMismatch(uint256 expected, uint256 got);
+    error InvalidZkProof();
+    error NoSuchClaim(uint256 claimId);
+    error ClaimNotUsable(uint256 claimId, uint8 status);
+    error ClaimDoesNotMatch(uint256 claimId, string what);
+    error NothingToReplace(uint256 tokenId);
+    error EvidenceDefeated(uint256 tokenId);
+    error DataMismatch(uint256 tokenId);
+    error NotAuthorized(address caller, uint256 tokenId);
+
+    /// @param name_ collection name
+    /// @param symbol_ collection symbol
+    /// @param modelId_ the model (registered in the oracle's registry)
+    /// @param oracle_ the oracle whose zk configuration and game this collection uses
+    /// @param inputLens_ element count of each input tensor (checked against the game's model
+    ///        facts when the game knows the model)
+    /// @param outputLens_ element count of each output tensor (likewise)
+    constructor(
+        string memory name_,
+        string memory symbol_,
+        bytes32 modelId_,
+        address oracle_,
+        uint256[] memory inputLens_,
+        uint256[] memory outputLens_
+    ) {
+        InferenceOracle o = InferenceOracle(oracle_);
+        IOracleGame g = o.game();
+        IOracleRegistry reg = o.registry();
+        if (!reg.isRegistered(modelId_)) revert UnknownModel(modelId_);
+        if (inputLens_.length == 0) revert BadShape("no input tensor");
+        if (outputLens_.length == 0) revert BadShape("no output tensor");
+        (bool known,, uint64 numInputs,,) = g.models(modelId_);
+        if (known) {
+            if (numInputs != inputLens_.length) revert BadShape("input count differs from the model's");
+            (, uint256[] memory lens) = g.modelOutputs(modelId_);
+            if (keccak256(abi.encode(lens)) != keccak256(abi.encode(outputLens_))) {
+                revert BadShape("output lengths differ from the model's");
+            }
+        }
+        name = name_;
+        symbol = symbol_;
+        modelId = modelId_;
+        oracle = o;
+        game = g;
+        registry = reg;
+        inputLens = inputLens_;
+        outputLens = outputLens_;
+    }
+
+    // ================================================================== ERC-7007
+
+    /// @inheritdoc IERC7007
+    function mint(address to, bytes calldata prompt, bytes calldata aigcData, string calldata uri, bytes calldata proof)
+        external
+        returns (uint256 tokenId)
+    {
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        tokenId = uint256(keccak256(prompt));
+        if (owners[tokenId] != address(0)) revert TokenAlreadyMinted(tokenId);
+        (uint8 kind, uint256 claimId) = _prove(prompt, aigcData, proof);
+
+        owners[tokenId] = to;
+        balances[to] += 1;
+        evidence[tokenId] = Evidence({kind: kind, claimId: claimId, aigcDataHash: keccak256(aigcData)});
+        uris[tokenId] = uri;
+        emit Transfer(address(0), to, tokenId);
+        emit Mint(to, tokenId, prompt, aigcData, uri, proof);
+        _checkReceiver(address(0), to, tokenId, "");
+    }
+
+    /// @inheritdoc IERC7007
+    /// @dev False for a wrong shape, a non-canonical encoding, a proof that does not verify, a
+    ///      claim that does not match or is not Finalized. Reverts only for bytes that do not
+    ///      decode at all (prompt, aigcData) or an unknown proof tag.
+    function verify(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
+        public
+        view
+        returns (bool success)
+    {
+        (int32[][] memory input, bool okIn) = _decodeSoft(prompt, inputLens);
+        (int32[][] memory output, bool okOut) = _decodeSoft(aigcData, outputLens);
+        if (!okIn || !okOut) return false;
+        uint256 kind = _kind(proof);
+        if (kind == PROOF_ZK) {
+            return _zkVerifies(input, output, _zkProof(proof));
+        }
+        uint256 claimId = _claimId(proof);
+        if (claimId >= game.claimCount()) return false;
+        IOracleGame.GameClaim memory c = game.getClaim(claimId);
+        return c.status == 2 && bytes(_mismatch(c, input, output)).length == 0;
+    }
+
+    /// @inheritdoc IERC7007Updatable
+    /// @dev Changes the uri only: the caller must own the token or be approved for it,
+    ///      `aigcData` must be the token's current data, and its evidence must stand (a token
+    ///      whose claim was rejected takes a replacement through the four-argument `update`).
+    function update(bytes calldata prompt, bytes calldata aigcData, string calldata uri) external {
+        uint256 tokenId = uint256(keccak256(prompt));
+        address owner = _requireOwned(tokenId);
+        if (!_isAuthorized(owner, msg.sender, tokenId)) revert NotAuthorized(msg.sender, tokenId);
+        Evidence storage e = evidence[tokenId];
+        if (_defeated(e)) revert EvidenceDefeated(tokenId);
+        if (keccak256(aigcData) != e.aigcDataHash) revert DataMismatch(tokenId);
+        uris[tokenId] = uri;
+        emit Update(tokenId, prompt, aigcData, uri);
+    }
+
+    /// @notice Replaces the aigcData and evidence of a token whose claim was Rejected, with a
+    ///         `proof` that `mint` would accept for (`prompt`, `aigcData`). Anyone may call.
+    ///         `uri`: empty keeps the current one; another value needs the owner or an
+    ///         approved address.
+    function update(bytes calldata prompt, bytes calldata aigcData, string calldata uri, bytes calldata proof)
+        external
+    {
+        uint256 tokenId = uint256(keccak256(prompt));
+        address owner = _requireOwned(tokenId);
+        Evidence storage e = evidence[tokenId];
+        if (!_defeated(e)) revert NothingToReplace(tokenId);
+        (uint8 kind, uint256 claimId) = _prove(prompt, aigcData, proof);
+        if (bytes(uri).length != 0 && keccak256(bytes(uri)) != keccak256(bytes(uris[tokenId]))) {
+            if (!_isAuthorized(owner, msg.sender, tokenId)) revert NotAuthorized(msg.sender, tokenId);
+            uris[tokenId] = uri;
+        }
+        e.kind = kind;
+        e.claimId = claimId;
+        e.aigcDataHash = keccak256(aigcData);
+        emit Update(tokenId, prompt, aigcData, uris[tokenId]);
+    }
+
+    /// @notice The evidence behind a token: kind (1 zk, 2 opML), claim id (opML), and
+    ///         keccak256 of its aigcData.
+    function evidenceOf(uint256 tokenId) external view returns (Evidence memory) {
+        _requireOwned(tokenId);
+        return evidence[tokenId];
+    }
+
+    /// @notice Whether a token's aigcData is final: zk, or a Finalized claim.
+    function isVerified(uint256 tokenId) external view returns (bool) {
+        _requireOwned(tokenId);
+        Evidence storage e = evidence[tokenId];
+        return e.kind == PROOF_ZK || game.getClaim(e.claimId).status == 2;
+    }
+
+    /// @notice The prompt and aigcData shapes (element counts per tensor).
+    function shapes() external view returns (uint256[] memory inputs, uint256[] memory outputs) {
+        return (inputLens, outputLens);
+    }
+
+    // ================================================================== ERC-165 / 721
+
+    /// @notice IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable. IERC7007 answers
+    ///         to two ids: `type(IERC7007).interfaceId` = mint ^ verify = 0x2a8ab591 for the
+    ///         interface as specified (mint with `address to`), and 0x7e52e423, the id the EIP
+    ///         publishes — which is mint(bytes,bytes,string,bytes) ^ verify, i.e. computed before
+    ///         `to` was added to `mint` — so that detectors using the published constant work.
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC721).interfaceId
+            || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC7007).interfaceId
+            || interfaceId == IERC7007_PUBLISHED_ID || interfaceId == type(IERC7007Updatable).interfaceId;
+    }
+
+    function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return balances[owner];
+    }
+
+    function ownerOf(uint256 tokenId) external view returns (address) {
+        return _requireOwned(tokenId);
+    }
+
+    function tokenURI(uint256 tokenId) external view returns (string memory) {
+        _requireOwned(tokenId);
+        return uris[tokenId];
+    }
+
+    function approve(address to, uint256 tokenId) external {
+        address owner = _requireOwned(tokenId);
+        if (msg.sender != owner && !operators[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
+        approvals[tokenId] = to;
+        emit Approval(owner, to, tokenId);
+    }
+
+    function getApproved(uint256 tokenId) external view returns (address) {
+        _requireOwned(tokenId);
+        return approvals[tokenId];
+    }
+
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == address(0)) revert ERC721InvalidOperator(address(0));
+        operators[msg.sender][operator] = approved;
+        emit ApprovalForAll(msg.sender, operator, approved);
+    }
+
+    function isApprovedForAll(address owner, address operator) external view returns (bool) {
+        return operators[owner][operator];
+    }
+
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        address owner = _requireOwned(tokenId);
+        if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
+        if (!_isAuthorized(owner, msg.sender, tokenId)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+        delete approvals[tokenId];
+        // from owns tokenId, so its balance is at least 1; balances never exceed the supply.
+        unchecked {
+            balances[from] -= 1;
+            balances[to] += 1;
+        }
+        owners[tokenId] = to;
+        emit Transfer(from, to, tokenId);
+    }
+
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        transferFrom(from, to, tokenId);
+        _checkReceiver(from, to, tokenId, data);
+    }
+
+    // ================================================================== internals
+
+    function _requireOwned(uint256 tokenId) internal view returns (address owner) {
+        owner = owners[tokenId];
+        if (owner == address(0)) revert ERC721NonexistentToken(tokenId);
+    }
+
+    function _isAuthorized(address owner, address spender, uint256 tokenId) internal view returns (bool) {
+        return spender == owner || operators[owner][spender] || approvals[tokenId] == spender;
+    }
+
+    /// @dev A contract recipient must answer `onERC721Received` with its selector.
+    function _checkReceiver(address from, address to, uint256 tokenId, bytes memory data) internal {
+        if (to.code.length == 0) return;
+        try IERC721Receiver(to).onERC721Received(msg.sender, from, tokenId, data) returns (bytes4 answer) {
+            if (answer != IERC721Receiver.onERC721Received.selector) revert ERC721InvalidReceiver(to);
+        } catch (bytes memory reason) {
+            if (reason.length == 0) revert ERC721InvalidReceiver(to);
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+    }
+
+    /// @dev An opML token whose claim the game rejected.
+    function _defeated(Evidence storage e) internal view returns (bool) {
+        return e.kind == PROOF_OPML && game.getClaim(e.claimId).status == 3;
+    }
+
+    /// @dev What `mint` and the replacing `update` accept; reverts with the reason otherwise.
+    function _prove(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
+        internal
+        view
+        returns (uint8 kind, uint256 claimId)
+    {
+        int32[][] memory input = _decodeStrict(prompt, inputLens, "prompt");
+        int32[][] memory output = _decodeStrict(aigcData, outputLens, "aigcData");
+        if (_kind(proof) == PROOF_ZK) {
+            uint256[8] memory p = _zkProof(proof);
+            // Reverts NoZkVerifier, or PublicInputs.ValueOutOfRange for a value too wide.
+            uint256[] memory pub = oracle.zkPublicInputs(modelId, input, output);
+            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfig(modelId).verifier);
+            uint256 expected = v.publicInputCount();
+            if (pub.length != expected) revert ZkInputCountMismatch(expected, pub.length);
+            if (!v.verifyProof(p, pub)) revert InvalidZkProof();
+            return (PROOF_ZK, 0);
+        }
+        claimId = _claimId(proof);
+        if (claimId >= game.claimCount()) revert NoSuchClaim(claimId);
+        IOracleGame.GameClaim memory c = game.getClaim(claimId);
+        if (c.status != 1 && c.status != 2) revert ClaimNotUsable(claimId, c.status);
+        string memory why = _mismatch(c, input, output);
+        if (bytes(why).length != 0) revert ClaimDoesNotMatch(claimId, why);
+        return (PROOF_OPML, claimId);
+    }
+
+    /// @dev "" when the claim is about this model, this input and this output; else what differs.
+    function _mismatch(IOracleGame.GameClaim memory c, int32[][] memory input, int32[][] memory output)
+        internal
+        view
+        returns (string memory)
+    {
+        if (c.modelId != modelId) return "model";
+        if (c.inputsHash != _rootsHash(input)) return "input roots";
+        if (c.outputsHash != _rootsHash(output)) return "output roots";
+        return "";
+    }
+
+    /// @dev Never reverts on a failing proof: false instead.
+    function _zkVerifies(int32[][] memory input, int32[][] memory output, uint256[8] memory p)
+        internal
+        view
+        returns (bool)
+    {
+        try oracle.zkPublicInputs(modelId, input, output) returns (uint256[] memory pub) {
+            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfig(modelId).verifier);
+            if (pub.length != v.publicInputCount()) return false;
+            try v.verifyProof(p, pub) returns (bool ok) {
+                return ok;
+            } catch {
+                return false;
+            }
+        } catch {
+            return false;
+        }
+    }
+
+    function _rootsHash(int32[][] memory tensors) internal pure returns (bytes32) {
+        bytes32[] memory roots = new bytes32[](tensors.length);
+        for (uint256 i = 0; i < tensors.length; ++i) {
+            roots[i] = MerkleLib.tensorRoot(tensors[i]);
+        }
+        return keccak256(abi.encode(roots));
+    }
+
+    /// @dev The proof's tag: its first ABI word.
+    function _kind(bytes calldata proof) internal pure returns (uint256 kind) {
+        if (proof.length < 32) revert MalformedProof(0, proof.length);
+        kind = uint256(bytes32(proof[0:32]));
+        if (kind != PROOF_ZK && kind != PROOF_OPML) revert UnknownProofKind(kind);
+    }
+
+    function _zkProof(bytes calldata proof) internal pure returns (uint256[8] memory p) {
+        if (proof.length != 32 * 9) revert MalformedProof(PROOF_ZK, proof.length);
+        (, p) = abi.decode(proof, (uint8, uint256[8]));
+    }
+
+    function _claimId(bytes calldata proof) internal pure returns (uint256 claimId) {
+        if (proof.length != 64) revert MalformedProof(PROOF_OPML, proof.length);
+        (, claimId) = abi.decode(proof, (uint8, uint256));
+    }
+
+    /// @dev Decodes `abi.encode(int32[][])`; false unless canonical and of the given shape.
+    function _decodeSoft(bytes calldata data, uint256[] storage lens)
+        internal
+        view
+        returns (int32[][] memory tensors, bool ok)
+    {
+        tensors = abi.decode(data, (int32[][]));
+        if (keccak256(abi.encode(tensors)) != keccak256(data)) return (tensors, false);
+        if (tensors.length != lens.length) return (tensors, false);
+        for (uint256 i = 0; i < lens.length; ++i) {
+            if (tensors[i].length != lens[i]) return (tensors, false);
+        }
+        return (tensors, true);
+    }
+
+    /// @dev As `_decodeSoft`, reverting with the reason.
+    function _decodeStrict(bytes calldata data, uint256[] storage lens, string memory what)
+        internal
+        view
+        returns (int32[][] memory tensors)
+    {
+        tensors = abi.decode(data, (int32[][]));
+        if (keccak256(abi.encode(tensors)) != keccak256(data)) revert NonCanonicalEncoding(what);
+        if (tensors.length != lens.length) revert WrongTensorCount(what, lens.length, tensors.length);
+        for (uint256 i = 0; i < lens.length; ++i) {
+            if (tensors[i].length != lens[i]) revert WrongTensorLength(what, i, lens[i], tensors[i].length);
+        }
+    }
+}

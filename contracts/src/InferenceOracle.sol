@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {MerkleLib} from "./MerkleLib.sol";
+import {PublicInputs} from "./PublicInputs.sol";
+import {IInferenceConsumer} from "./IInferenceConsumer.sol";
+import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+
+/// @notice What the oracle reads from the model registry (ModelRegistry.sol).
+interface IOracleRegistry {
+    function isRegistered(bytes32 modelId) external view returns (bool);
+    function ownerOf(bytes32 modelId) external view returns (address);
+}
+
+/// @notice What the oracle reads from the dispute game (InferenceGame.sol). The struct mirrors
+///         `InferenceGame.Claim` field for field (the enum `status` is its uint8:
+///         0 None, 1 Pending, 2 Finalized, 3 Rejected).
+interface IOracleGame {
+    struct GameClaim {
+        bytes32 modelId;
+        address submitter;
+        uint64 windowEnd;
+        uint32 openGames;
+        uint8 status;
+        bool bondPaid;
+        bytes32 traceRoot;
+        bytes32 inputsHash;
+        bytes32 outputsHash;
+    }
+
+    function getClaim(uint256 claimId) external view returns (GameClaim memory);
+    function claimCount() external view returns (uint256);
+    function models(bytes32 modelId)
+        external
+        view
+        returns (bool known, bytes32 graphDigest, uint64 numInputs, uint64 numNodes, uint64 numParams);
+    function modelOutputs(bytes32 modelId) external view returns (uint256[] memory ids, uint256[] memory lens);
+}
+
+/// @title InferenceOracle — paid inference requests answered optimistically or by a zk proof
+/// @notice Lifecycle of a request (docs/oracle.md):
+///
+///           request ──▶ Open ──answerWithClaim──▶ Claimed ──settle (claim Finalized)──▶ Fulfilled
+///                        │  ▲                        │
+///                        │  └──reopen (claim Rejected)┘
+///                        ├──answerWithProof (valid Groth16 proof)──────────────────────▶ Fulfilled
+///                        └──cancel (requester, after cancelDelay)──────────────────────▶ Cancelled
+///
+///         - Optimistic: a node posts a claim in InferenceGame for the request's input (with
+///           its bond), then `answerWithClaim`; the request settles once the game finalizes the
+///           claim. If the claim is rejected, anyone reopens the request for another node.
+///         - zk: `answerWithProof` with a Groth16 proof against the verifier the model's owner
+///           configured (`setZkVerifier`); final at once. Public inputs: docs/oracle.md §4,
+///           `PublicInputs.sol`.
+///         On fulfilment the fee is split (`ownerShareBps` to the model's owner, the rest to the
+///         answering node) as pull payments, and the requester's callback runs with exactly
+///         the gas it asked for; its failure never blocks settlement.
+/// @dev No owner, no admin: every parameter is fixed at deployment. Model owners only choose
+///      their model's zk verifier, and a request binds the zk configuration that was current
+///      when it was made (an owner cannot swap the verifier under an open request).
+contract InferenceOracle {
+    // ------------------------------------------------------------------ configuration
+    IOracleRegistry public immutable registry;
+    IOracleGame public immutable game;
+    /// @notice Minimum fee of a request (wei); the whole `msg.value` is the request's fee.
+    uint256 public immutable fee;
+    /// @notice Share of a fee paid to the model's owner (basis points); the rest goes to the
+    ///         node that answered.
+    uint16 public immutable ownerShareBps;
+    /// @notice Seconds after a request before its requester may cancel it (if still Open).
+    uint64 public immutable cancelDelay;
+    /// @notice Largest callback gas limit a request may ask for (settling pays for it).
+    uint64 public immutable maxCallbackGas;
+
+    /// @notice Gas kept back beyond the callback's own limit before calling it: the CALL
+    ///         itself (cold account, memory) and the event after it.
+    uint256 internal constant CALLBACK_RESERVE = 20_000;
+
+    // ------------------------------------------------------------------ requests
+    enum Status {
+        None,
+        Open,
+        Claimed,
+        Fulfilled,
+        Cancelled
+    }
+
+    struct Request {
+        bytes32 modelId;
+        address requester;
+        uint64 createdAt;
+        Status status;
+        address callback;
+        uint64 callbackGasLimit;
+        /// The zk configuration version of the model when the request was made (0: none).
+        uint32 zkVersion;
+        /// Who answered (Claimed: the claim's submitter; Fulfilled: the node paid).
+        address answerer;
+        /// Fulfilled through a zk proof (false: through a claim).
+        bool viaProof;
+        uint256 fee;
+        /// keccak256(abi.encode(inputRoots)): what a claim's `inputsHash` must equal.
+        bytes32 inputsHash;
+        /// The claim answering the request while Claimed (and after, when fulfilled by it).
+        uint256 claimId;
+    }
+
+    Request[] internal requests;
+    mapping(uint256 requestId => int32[][]) internal inputData;
+    mapping(uint256 requestId => int32[][]) internal outputData;
+    mapping(uint256 requestId => uint256[]) internal claimHistory;
+
+    // ------------------------------------------------------------------ zk configuration
+    struct ZkConfig {
+        address verifier;
+        uint8 inputBits;
+        uint8 outputBits;
+        bool hasParamHash;
+        /// Incremented by every `setZkVerifier` of the model (first configuration: 1).
+        uint32 version;
+        uint256 paramHash;
+    }
+
+    mapping(bytes32 modelId => ZkConfig) internal zk;
+
+    /// @notice Pull payments owed to each address.
+    mapping(address => uint256) public owed;
+
+    // ------------------------------------------------------------------ events
+    event Requested(
+        uint256 indexed requestId,
+        bytes32 indexed modelId,
+        address indexed requester,
+        uint256 fee,
+        address callback,
+        uint64 callbackGasLimit,
+        bytes32[] inputRoots,
+        int32[][] input
+    );
+    event AnsweredWithClaim(uint256 indexed requestId, uint256 indexed claimId, address indexed answerer, int32[][] outputs);
+    event AnsweredWithProof(uint256 indexed requestId, address indexed answerer, int32[][] outputs);
+    event Reopened(uint256 indexed requestId, uint256 indexed claimId);
+    event Fulfilled(
+        uint256 indexed requestId, address indexed answerer, address indexed modelOwner, uint256 ownerShare, uint256 answererShare
+    );
+    event CallbackDelivered(uint256 indexed requestId, address indexed callback);
+    event CallbackFailed(uint256 indexed requestId, address indexed callback);
+    event Cancelled(uint256 indexed requestId, uint256 refund);
+    event ZkVerifierSet(
+        bytes32 indexed modelId,
+        address indexed verifier,
+        uint8 inputBits,
+        uint8 outputBits,
+        bool hasParamHash,
+        uint256 paramHash,
+        uint32 version
+    );
+    event Withdrawn(address indexed account, uint256 amount);
+
+    // ------------------------------------------------------------------ errors
+    error InvalidParameter(string what);
+    error FeeTooLow(uint256 required, uint256 paid);
+    error UnknownModel(bytes32 modelId);
+    error ModelNotLearned(bytes32 modelId);
+    error EmptyInput();
+    error WrongInputCount(uint256 expected, uint256 got);
+    error WrongOutputCount(uint256 expected, uint256 got);
+    error WrongOutputLength(uint256 index, uint256 expected, uint256 got);
+    error CallbackGasTooHigh(uint256 max, uint256 got);
+    error NoSuchRequest(uint256 requestId);
+    error NotOpen(uint256 requestId, Status status);
+    error NotClaimed(uint256 requestId, Status status);
+    error NoSuchClaim(uint256 claimId);
+    error NotClaimSubmitter(uint256 claimId, address submitter, address caller);
+    error ClaimNotPending(uint256 claimId, uint8 status);
+    error ClaimNotFinalized(uint256 claimId, uint8 status);
+    error ClaimNotRejected(uint256 claimId, uint8 status);
+    error ModelMismatch(bytes32 requestModel, bytes32 claimModel);
+    error InputMismatch(uint256 requestId, uint256 claimId);
+    error OutputMismatch(uint256 claimId);
+    error NotRequester(uint256 requestId, address caller);
+    error CancelTooEarly(uint256 requestId, uint256 availableAt);
+    error NotModelOwner(bytes32 modelId, address caller);
+    error NotAContract(address account);
+    error ParamHashWithoutFlag();
+    error NoZkVerifier(bytes32 modelId);
+    error ZkConfigChanged(uint256 requestId, uint32 requestVersion, uint32 currentVersion);
+    error ZkInputCountMismatch(uint256 expected, uint256 got);
+    error InvalidProof(uint256 requestId);
+    error InsufficientGasForCallback(uint256 left, uint256 needed);
+    error NothingOwed();
+    error TransferFailed();
+
+    constructor(
+        address registry_,
+        address game_,
+        uint256 fee_,
+        uint16 ownerShareBps_,
+        uint64 cancelDelay_,
+        uint64 maxCallbackGas_
+    ) {
+        if (registry_.code.length == 0) revert InvalidParameter("registry");
+        if (game_.code.length == 0) revert InvalidParameter("game");
+        if (ownerShareBps_ > 10_000) revert InvalidParameter("ownerShareBps > 100%");
+        registry = IOracleRegistry(registry_);
+        game = IOracleGame(game_);
+        fee = fee_;
+        ownerShareBps = ownerShareBps_;
+        cancelDelay = cancelDelay_;
+        maxCallbackGas = maxCallbackGas_;
+    }
+
+    // ================================================================== requests
+
+    /// @notice Asks for `modelId` run on `input` (its tensors in the model's input order,
+    ///         row-major), paying at least `fee`. `callback` (zero for none) is called with
+    ///         exactly `callbackGasLimit` gas when the request is fulfilled.
+    function request(bytes32 modelId, int32[][] calldata input, address callback, uint64 callbackGasLimit)
+        external
+        payable
+        returns (uint256 requestId)
+    {
+        if (msg.value < fee) revert FeeTooLow(fee, msg.value);
+        if (!registry.isRegistered(modelId)) revert UnknownModel(modelId);
+        if (callbackGasLimit > maxCallbackGas) revert CallbackGasTooHigh(maxCallbackGas, callbackGasLimit);
+        if (input.length == 0) revert EmptyInput();
+        (bool known,, uint64 numInputs,,) = game.models(modelId);
+        if (known && input.length != numInputs) revert WrongInputCount(numInputs, input.length);
+
+        bytes32[] memory roots = _roots(input);
+        requestId = requests.length;
+        requests.push(
+            Request({
+                modelId: modelId,
+                requester: msg.sender,
+                createdAt: uint64(block.timestamp),
+                status: Status.Open,
+                callback: callback,
+                callbackGasLimit: callbackGasLimit,
+                zkVersion: zk[modelId].version,
+                answerer: address(0),
+                viaProof: false,
+                fee: msg.value,
+                inputsHash: keccak256(abi.encode(roots)),
+                claimId: 0
+            })
+        );
+        _store(inputData[requestId], input);
+        emit Requested(requestId, modelId, msg.sender, msg.value, callback, callbackGasLimit, roots, input);
+    }
+
+    /// @notice Answers an Open request with the caller's pending claim in the game: same model,
+    ///         same input roots, and `outputs` (the model's output lengths) hashing to the
+    ///         claim's output roots. The request settles when the claim is final.
+    function answerWithClaim(uint256 requestId, uint256 claimId, int32[][] calldata outputs) external {
+        Request storage r = _request(requestId);
+        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
+        if (claimId >= game.claimCount()) revert NoSuchClaim(claimId);
+        IOracleGame.GameClaim memory c = game.getClaim(claimId);
+        if (c.submitter != msg.sender) revert NotClaimSubmitter(claimId, c.submitter, msg.sender);
+        if (c.status != 1) revert ClaimNotPending(claimId, c.status);
+        if (c.modelId != r.modelId) revert ModelMismatch(r.modelId, c.modelId);
+        if (c.inputsHash != r.inputsHash) revert InputMismatch(requestId, claimId);
+        _checkOutputShape(r.modelId, outputs);
+        if (keccak256(abi.encode(_roots(outputs))) != c.outputsHash) revert OutputMismatch(claimId);
+
+        r.status = Status.Claimed;
+        r.claimId = claimId;
+        r.answerer = msg.sender;
+        _store(outputData[requestId], outputs);
+        claimHistory[requestId].push(claimId);
+        emit AnsweredWithClaim(requestId, claimId, msg.sender, outputs);
+    }
+
+    /// @notice Fulfils a Claimed request whose claim the game has finalized (anyone may call):
+    ///         pays, then calls back.
+    function settle(uint256 requestId) external {
+        Request storage r = _request(requestId);
+        if (r.status != Status.Claimed) revert NotClaimed(requestId, r.status);
+        uint8 s = game.getClaim(r.claimId).status;
+        if (s != 2) revert ClaimNotFinalized(r.claimId, s);
+        _fulfil(requestId, r);
+    }
+
+    /// @notice Puts a Claimed request whose claim was rejected back to Open (anyone may call),
+    ///         so that another node can answer it.
+    function reopen(uint256 requestId) external {
+        Request storage r = _request(requestId);
+        if (r.status != Status.Claimed) revert NotClaimed(requestId, r.status);
+        uint256 claimId = r.claimId;
+        uint8 s = game.getClaim(claimId).status;
+        if (s != 3) revert ClaimNotRejected(claimId, s);
+        r.status = Status.Open;
+        r.answerer = address(0);
+        delete outputData[requestId];
+        emit Reopened(requestId, claimId);
+    }
+
+    /// @notice Answers an Open request with a Groth16 proof of `outputs`, final at once. The
+    ///         model's zk configuration must be the one in force when the request was made, and
+    ///         the game must know the model (its output lengths are checked).
+    function answerWithProof(uint256 requestId, int32[][] calldata outputs, uint256[8] calldata proof) external {
+        Request storage r = _request(requestId);
+        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
+        bytes32 modelId = r.modelId;
+        ZkConfig storage cfg = zk[modelId];
+        if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
+        if (r.zkVersion != cfg.version) revert ZkConfigChanged(requestId, r.zkVersion, cfg.version);
+        (bool known,, uint64 numInputs,,) = game.models(modelId);
+        if (!known) revert ModelNotLearned(modelId);
+        if (inputData[requestId].length != numInputs) {
+            revert WrongInputCount(numInputs, inputData[requestId].length);
+        }
+        _checkOutputShape(modelId, outputs);
+        uint256[] memory pub = _publicInputs(cfg, inputData[requestId], outputs);
+        IGroth16Verifier v = IGroth16Verifier(cfg.verifier);
+        uint256 expected = v.publicInputCount();
+        if (pub.length != expected) revert ZkInputCountMismatch(expected, pub.length);
+        if (!v.verifyProof(proof, pub)) revert InvalidProof(requestId);
+
+        r.answerer = msg.sender;
+        r.viaProof = true;
+        _store(outputData[requestId], outputs);
+        emit AnsweredWithProof(requestId, msg.sender, outputs);
+        _fulfil(requestId, r);
+    }
+
+    /// @notice The requester takes the fee back (as a pull payment) from a request still Open
+    ///         `cancelDelay` seconds after it was made.
+    function cancel(uint256 requestId) external {
+        Request storage r = _request(requestId);
+        if (msg.sender != r.requester) revert NotRequester(requestId, msg.sender);
+        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
+        uint256 availableAt = uint256(r.createdAt) + cancelDelay;
+        if (block.timestamp < availableAt) revert CancelTooEarly(requestId, availableAt);
+        r.status = Status.Cancelled;
+        owed[msg.sender] += r.fee;
+        emit Cancelled(requestId, r.fee);
+    }
+
+    /// @notice Withdraws everything owed to the caller.
+    function withdraw() external {
+        uint256 amount = owed[msg.sender];
+        if (amount == 0) revert NothingOwed();
+        owed[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    // ================================================================== zk configuration
+
+    /// @notice The model's owner (per the registry) sets the verifier of its circuit and the
+    ///         public-input layout parameters. Requests made before this call keep the
+    ///         configuration they were made under (see `ZkConfigChanged`).
+    function setZkVerifier(
+        bytes32 modelId,
+        address verifier,
+        uint8 inputBits,
+        uint8 outputBits,
+        bool hasParamHash,
+        uint256 paramHash
+    ) external {
+        if (registry.ownerOf(modelId) != msg.sender) revert NotModelOwner(modelId, msg.sender);
+        if (verifier.code.length == 0) revert NotAContract(verifier);
+        // perElement reverts BadBitWidth outside 1..=32.
+        PublicInputs.perElement(inputBits);
+        PublicInputs.perElement(outputBits);
+        if (!hasParamHash && paramHash != 0) revert ParamHashWithoutFlag();
+        ZkConfig storage cfg = zk[modelId];
+        uint32 version = cfg.version + 1;
+        zk[modelId] = ZkConfig({
+            verifier: verifier,
+            inputBits: inputBits,
+            outputBits: outputBits,
+            hasParamHash: hasParamHash,
+            version: version,
+            paramHash: paramHash
+        });
+        emit ZkVerifierSet(modelId, verifier, inputBits, outputBits, hasParamHash, paramHash, version);
+    }
+
+    /// @notice The current zk configuration of `modelId` (verifier zero: none).
+    function zkConfig(bytes32 modelId) external view returns (ZkConfig memory) {
+        return zk[modelId];
+    }
+
+    /// @notice The public-input vector a proof of `modelId` on (`inputs`, `outputs`) must be
+    ///         verified against, under the model's current configuration. Reverts
+    ///         `NoZkVerifier`, or `PublicInputs.ValueOutOfRange` for a value outside its width.
+    function zkPublicInputs(bytes32 modelId, int32[][] calldata inputs, int32[][] calldata outputs)
+        external
+        view
+        returns (uint256[] memory)
+    {
+        ZkConfig storage cfg = zk[modelId];
+        if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
+        return _publicInputs(cfg, inputs, outputs);
+    }
+
+    // ================================================================== views
+
+    function requestCount() external view returns (uint256) {
+        return requests.length;
+    }
+
+    function getRequest(uint256 requestId) external view returns (Request memory) {
+        return _request(requestId);
+    }
+
+    /// @notice The input of a request, as requested.
+    function inputOf(uint256 requestId) external view returns (int32[][] memory) {
+        _request(requestId);
+        return inputData[requestId];
+    }
+
+    /// @notice The tensor roots of a request's input (recomputed from the stored input: storing
+    ///         them too would cost ~22k gas per tensor for data the input already determines;
+    ///         their hash is stored as `inputsHash`, and the `Requested` event lists them).
+    function inputRoots(uint256 requestId) external view returns (bytes32[] memory roots) {
+        _request(requestId);
+        int32[][] storage input = inputData[requestId];
+        roots = new bytes32[](input.length);
+        for (uint256 i = 0; i < input.length; ++i) {
+            roots[i] = MerkleLib.tensorRoot(input[i]);
+        }
+    }
+
+    /// @notice The answer of a Claimed or Fulfilled request (empty otherwise); readable
+    ///         whatever the callback did.
+    function outputsOf(uint256 requestId) external view returns (int32[][] memory) {
+        _request(requestId);
+        return outputData[requestId];
+    }
+
+    /// @notice Every claim that answered the request, oldest first (rejected ones included).
+    function claimsOf(uint256 requestId) external view returns (uint256[] memory) {
+        _request(requestId);
+        return claimHistory[requestId];
+    }
+
+    // ================================================================== internals
+
+    function _request(uint256 requestId) internal view returns (Request storage) {
+        if (requestId >= requests.length) revert NoSuchRequest(requestId);
+        return requests[requestId];
+    }
+
+    /// @dev Appends each tensor of `src` to the (empty) `dst` (the legacy code generator cannot
+    ///      copy nested calldata arrays to storage in one assignment).
+    function _store(int32[][] storage dst, int32[][] calldata src) internal {
+        for (uint256 i = 0; i < src.length; ++i) {
+            dst.push(src[i]);
+        }
+    }
+
+    /// @dev MerkleLib tensor roots of each tensor.
+    function _roots(int32[][] calldata tensors) internal pure returns (bytes32[] memory roots) {
+        roots = new bytes32[](tensors.length);
+        for (uint256 i = 0; i < tensors.length; ++i) {
+            roots[i] = MerkleLib.tensorRoot(tensors[i]);
+        }
+    }
+
+    /// @dev `outputs` has the model's output count and lengths (known to the game), so that no
+    ///      truncated or re-split tensor can pass for the real one (zero padding hashes alike).
+    function _checkOutputShape(bytes32 modelId, int32[][] calldata outputs) internal view {
+        (, uint256[] memory lens) = game.modelOutputs(modelId);
+        if (outputs.length != lens.length) revert WrongOutputCount(lens.length, outputs.length);
+        for (uint256 i = 0; i < lens.length; ++i) {
+            if (outputs[i].length != lens[i]) revert WrongOutputLength(i, lens[i], outputs[i].length);
+        }
+    }
+
+    function _publicInputs(ZkConfig storage cfg, int32[][] memory inputs, int32[][] memory outputs)
+        internal
+        view
+        returns (uint256[] memory)
+    {
+        return PublicInputs.build(inputs, cfg.inputBits, cfg.hasParamHash, cfg.paramHash, outputs, cfg.outputBits);
+    }
+
+    /// @dev Marks the request fulfilled, credits the fee split, then calls back. Everything
+    ///      the callback could observe or re-enter is final before the call.
+    function _fulfil(uint256 requestId, Request storage r) internal {
+        r.status = Status.Fulfilled;
+        address modelOwner = registry.ownerOf(r.modelId);
+        uint256 ownerShare = (r.fee * ownerShareBps) / 10_000;
+        uint256 answererShare = r.fee - ownerShare;
+        owed[modelOwner] += ownerShare;
+        owed[r.answerer] += answererShare;
+        emit Fulfilled(requestId, r.answerer, modelOwner, ownerShare, answererShare);
+
+        address cb = r.callback;
+        if (cb == address(0)) return;
+        int32[][] memory outputs = outputData[requestId];
+        bytes memory data = abi.encodeCall(IInferenceConsumer.onInference, (requestId, r.modelId, outputs));
+        if (_callWithExactGas(r.callbackGasLimit, cb, data)) {
+            emit CallbackDelivered(requestId, cb);
+        } else {
+            emit CallbackFailed(requestId, cb);
+        }
+    }
+
+    /// @dev Calls `target` with exactly `gasAmount` gas, ignoring its return data (no copy, so
+    ///      no return-data bomb). Reverts if less than that can be forwarded (EIP-150 keeps
+    ///      1/64 back): the settler must supply the callback's gas, the callback cannot be
+    ///      starved. A target without code counts as a failed callback.
+    function _callWithExactGas(uint256 gasAmount, address target, bytes memory data) internal returns (bool success) {
+        if (target.code.length == 0) return false;
+        uint256 needed = gasAmount + gasAmount / 63 + CALLBACK_RESERVE;
+        uint256 left = gasleft();
+        if (left < needed) revert InsufficientGasForCallback(left, needed);
+        assembly ("memory-safe") {
+            success := call(gasAmount, target, 0, add(data, 0x20), mload(data), 0, 0)
+        }
+    }
+}

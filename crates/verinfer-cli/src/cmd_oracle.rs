@@ -1,0 +1,426 @@
+//! `verinfer oracle …` (deploy, request, status, set-zk) and `verinfer mint` (ERC-7007).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
+use verinfer_commit::ModelCommitment;
+use verinfer_ir::Graph;
+use verinfer_opml::{
+    ensure_opml, find_opml, Execution, OpmlContracts, Submitter, SubmitterStrategy,
+};
+use verinfer_oracle::{
+    AigcClient, AigcProof, OracleClient, OracleParams, RequestStatus, ZkSettings,
+};
+use verinfer_zk::files::{self, KeyManifest};
+use verinfer_zk::groth16::os_rng;
+use verinfer_zk::{evm, Groth16, ProofSystem};
+
+use crate::chain_args::ChainArgs;
+use crate::cmd_game::ParamArgs;
+use crate::cmd_run::load_input;
+
+fn print_tx(r: &Receipt) {
+    eprintln!(
+        "tx: {:<30} gas {:>9}  block {}",
+        r.label, r.gas_used, r.block_number
+    );
+}
+
+/// The model id of `g` as the contracts spell it.
+pub fn model_b256(g: &Graph) -> B256 {
+    B256::from(ModelCommitment::new(g).model_id.hash().to_bytes())
+}
+
+fn load_model(p: &Path) -> Result<Graph> {
+    verinfer_ir::vmodel::load(p).with_context(|| p.display().to_string())
+}
+
+/// The recorded oracle on this chain (its code checked).
+pub fn find_oracle(chain: &mut dyn Chain, d: &Deployments) -> Result<OracleClient> {
+    let id = chain.chain_id();
+    let addr = d.get(id, OracleClient::NAME).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no InferenceOracle recorded for chain {id}: run `verinfer oracle deploy` first \
+             (or point --deployments at the record)"
+        )
+    })?;
+    Ok(OracleClient::at(chain, addr)?)
+}
+
+/// `oracle` subcommands.
+#[derive(clap::Subcommand)]
+pub enum OracleCmd {
+    /// Deploy the registry, game and oracle (reusing recorded ones with the same code).
+    Deploy(DeployArgs),
+    /// Request an inference of a registered model (pays the fee).
+    Request(RequestArgs),
+    /// Show a request: status, claims, outputs.
+    Status(StatusArgs),
+    /// Model owner: deploy a Groth16 verifier for a key directory and register it for the
+    /// model, so nodes may answer with proofs (final at once).
+    SetZk(SetZkArgs),
+}
+
+/// Arguments of `oracle deploy`.
+#[derive(clap::Args)]
+pub struct DeployArgs {
+    /// Minimum request fee, wei.
+    #[arg(long, default_value_t = 10_000_000_000_000_000)]
+    pub fee_wei: u128,
+    /// Share of each fee paid to the model owner, basis points.
+    #[arg(long, default_value_t = 1000)]
+    pub owner_share_bps: u16,
+    /// Seconds before an unanswered request may be cancelled.
+    #[arg(long, default_value_t = 86_400)]
+    pub cancel_delay: u64,
+    /// Largest callback gas a request may ask for.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_callback_gas: u64,
+    #[command(flatten)]
+    pub params: ParamArgs,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Deploys (or finds) the oPML contracts and the oracle; returns them.
+pub fn ensure_oracle(
+    chain: &mut dyn Chain,
+    d: &mut Deployments,
+    from: Address,
+    game: &verinfer_opml::GameParams,
+    p: &OracleParams,
+) -> Result<(OpmlContracts, OracleClient, Vec<Receipt>)> {
+    let (c, mut receipts) = ensure_opml(chain, d, from, game)?;
+    let id = chain.chain_id();
+    let recorded = d
+        .get(id, OracleClient::NAME)
+        .and_then(|a| OracleClient::at(chain, a).ok());
+    // A recorded oracle is reused only over this game (its immutables).
+    let reuse = match recorded {
+        Some(o) => {
+            let g = verinfer_chain::view(
+                chain,
+                from,
+                o.address,
+                &verinfer_chain::bindings_oracle::InferenceOracle::gameCall {},
+                "InferenceOracle.game",
+            )?;
+            (g == c.game.address).then_some(o)
+        }
+        None => None,
+    };
+    let oracle = match reuse {
+        Some(o) => o,
+        None => {
+            let (o, r) = OracleClient::deploy(chain, from, c.registry.address, c.game.address, p)?;
+            receipts.push(r);
+            d.set(id, OracleClient::NAME, o.address);
+            o
+        }
+    };
+    Ok((c, oracle, receipts))
+}
+
+pub fn deploy(a: &DeployArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let p = OracleParams {
+        fee: U256::from(a.fee_wei),
+        owner_share_bps: a.owner_share_bps,
+        cancel_delay: a.cancel_delay,
+        max_callback_gas: a.max_callback_gas,
+    };
+    let (c, o, receipts) = ensure_oracle(chain, d, from, &a.params.params(), &p)?;
+    receipts.iter().for_each(print_tx);
+    println!("registry: {}", c.registry.address);
+    println!("game:     {}", c.game.address);
+    println!("oracle:   {}", o.address);
+    open.record_deployments()?;
+    open.persist()?;
+    Ok(())
+}
+
+/// Arguments of `oracle request`.
+#[derive(clap::Args)]
+pub struct RequestArgs {
+    /// The compiled model (its id is requested; it must be registered).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Input data (EZKL input.json, one sample).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Contract to call back with the output (IInferenceConsumer); none by default.
+    #[arg(long)]
+    pub callback: Option<String>,
+    /// Gas for the callback.
+    #[arg(long, default_value_t = 500_000)]
+    pub callback_gas: u64,
+    /// Fee to pay, wei (default: the oracle's minimum).
+    #[arg(long)]
+    pub fee_wei: Option<u128>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn request(a: &RequestArgs) -> Result<()> {
+    let g = load_model(&a.model)?;
+    let input = load_input(&g, &a.input)?;
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let oracle = find_oracle(chain, d)?;
+    let fee = match a.fee_wei {
+        Some(f) => U256::from(f),
+        None => oracle.params(chain)?.fee,
+    };
+    let callback = match &a.callback {
+        Some(s) => s
+            .parse::<Address>()
+            .with_context(|| format!("--callback {s:?} is not an address"))?,
+        None => Address::ZERO,
+    };
+    let (id, r) = oracle.request(
+        chain,
+        from,
+        model_b256(&g),
+        &input,
+        callback,
+        a.callback_gas,
+        fee,
+    )?;
+    print_tx(&r);
+    println!("request {id} (model {}, fee {fee} wei)", model_b256(&g));
+    open.persist()?;
+    Ok(())
+}
+
+/// Arguments of `oracle status`.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// Request id.
+    pub request: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn status(a: &StatusArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let (chain, d) = open.parts();
+    let oracle = find_oracle(chain, d)?;
+    let st = oracle.status(chain, a.request)?;
+    if st == RequestStatus::None {
+        bail!("no request {} on oracle {}", a.request, oracle.address);
+    }
+    let r = oracle.get_request(chain, a.request)?;
+    println!("request {}: {st:?}", a.request);
+    println!("  model:     {}", r.modelId);
+    println!("  requester: {}", r.requester);
+    println!("  answerer:  {}", r.answerer);
+    println!("  via proof: {}", r.viaProof);
+    println!("  claims:    {:?}", oracle.claims_of(chain, a.request)?);
+    if st == RequestStatus::Fulfilled {
+        println!("  outputs:   {:?}", oracle.outputs_of(chain, a.request)?);
+    }
+    Ok(())
+}
+
+/// Arguments of `oracle set-zk`.
+#[derive(clap::Args)]
+pub struct SetZkArgs {
+    /// The compiled model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Its key directory (`verinfer setup`; inputs and outputs must be public).
+    #[arg(long)]
+    pub keys: PathBuf,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// The oracle's zk settings for a key directory (after deploying its verifier).
+fn zk_settings(
+    chain: &mut dyn Chain,
+    from: Address,
+    m: &KeyManifest,
+    vk: &verinfer_zk::groth16::VerifyingKey,
+) -> Result<(ZkSettings, Receipt)> {
+    let vis = m.visibility().map_err(|e| anyhow::anyhow!(e))?;
+    if vis.input != verinfer_zk::Vis::Public || vis.output != verinfer_zk::Vis::Public {
+        bail!("the oracle needs public inputs and outputs; these keys are for {vis}");
+    }
+    let (verifier, r) = evm::deploy_verifier(chain, from, vk)?;
+    let param_hash = match &m.param_hash {
+        Some(h) => Some(U256::from_be_slice(
+            &files::parse_hex(h).map_err(|e| anyhow::anyhow!("param hash: {e}"))?,
+        )),
+        None => None,
+    };
+    let bits = |w: u32| u8::try_from(w).context("packing width");
+    Ok((
+        ZkSettings {
+            verifier,
+            input_bits: bits(m.input_width)?,
+            output_bits: bits(m.output_width)?,
+            param_hash,
+        },
+        r,
+    ))
+}
+
+pub fn set_zk(a: &SetZkArgs) -> Result<()> {
+    let g = load_model(&a.model)?;
+    let m = files::load_manifest(&a.keys)?;
+    let id = ModelCommitment::new(&g).model_id.to_string();
+    if m.model_id != id {
+        bail!("the keys are for model {}, not {id}", m.model_id);
+    }
+    let vk = files::load_verifying_key(&a.keys)?;
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let oracle = find_oracle(chain, d)?;
+    let (s, r) = zk_settings(chain, from, &m, &vk)?;
+    print_tx(&r);
+    let r = oracle.set_zk_verifier(chain, from, model_b256(&g), &s)?;
+    print_tx(&r);
+    println!("model {id}: zk answers verified by {}", s.verifier);
+    open.persist()?;
+    Ok(())
+}
+
+/// Arguments of `mint`.
+#[derive(clap::Args)]
+pub struct MintArgs {
+    /// The prompt: model input (EZKL input.json, one sample).
+    #[arg(long)]
+    pub prompt: PathBuf,
+    /// The compiled model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Prove the output with Groth16 (needs --keys; the oracle must know the model's
+    /// verifier: `verinfer oracle set-zk`).
+    #[arg(long, conflicts_with = "op", requires = "keys")]
+    pub zk: bool,
+    /// Mint on an optimistic claim: verify() turns true once the claim is final.
+    #[arg(long)]
+    pub op: bool,
+    /// Key directory for --zk.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// With --op: an existing claim on this prompt (default: post one now).
+    #[arg(long, requires = "op")]
+    pub claim: Option<u64>,
+    /// Owner of the token (default: the sender).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Token URI.
+    #[arg(long, default_value = "")]
+    pub uri: String,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// The model's AIGC collection (recorded as `AIGC:<model id>`), deployed if missing.
+pub fn ensure_collection(
+    chain: &mut dyn Chain,
+    d: &mut Deployments,
+    from: Address,
+    oracle: &OracleClient,
+    g: &Graph,
+) -> Result<(AigcClient, Option<Receipt>)> {
+    let key = format!("AIGC:{}", model_b256(g));
+    let id = chain.chain_id();
+    if let Some(addr) = d.get(id, &key) {
+        if !chain.code_at(addr)?.is_empty() {
+            return Ok((AigcClient { address: addr }, None));
+        }
+    }
+    let ins: Vec<usize> = g.inputs.iter().map(|s| s.info.shape.numel()).collect();
+    let outs: Vec<usize> = g
+        .outputs
+        .iter()
+        .map(|o| g.value_info(o.value).map_or(0, |i| i.shape.numel()))
+        .collect();
+    let (c, r) = AigcClient::deploy(
+        chain,
+        from,
+        &format!("verinfer {}", g.name),
+        "VAIGC",
+        model_b256(g),
+        oracle.address,
+        &ins,
+        &outs,
+    )?;
+    d.set(id, &key, c.address);
+    Ok((c, Some(r)))
+}
+
+pub fn mint(a: &MintArgs) -> Result<()> {
+    if !a.zk && !a.op {
+        bail!("choose how the output is verified: --zk (with --keys) or --op");
+    }
+    let g = load_model(&a.model)?;
+    let input = load_input(&g, &a.prompt)?;
+    let exec = Execution::run(g.clone(), &input)?;
+    let outputs: Vec<Vec<i32>> = g
+        .outputs
+        .iter()
+        .map(|o| exec.values()[o.value.index()].clone())
+        .collect();
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let to = match &a.to {
+        Some(s) => s
+            .parse::<Address>()
+            .with_context(|| format!("--to {s:?} is not an address"))?,
+        None => from,
+    };
+    let (chain, d) = open.parts();
+    let oracle = find_oracle(chain, d)?;
+    let (collection, r) = ensure_collection(chain, d, from, &oracle, &g)?;
+    r.iter().for_each(print_tx);
+    let proof = if a.zk {
+        let keys = a.keys.as_deref().context("--zk needs --keys")?;
+        let m = files::load_manifest(keys)?;
+        let vis = m.visibility().map_err(|e| anyhow::anyhow!(e))?;
+        let pk = files::load_proving_key(keys)?;
+        let (proof, _) = Groth16::prove_with(&pk, &g, vis, exec.values().to_vec(), &mut os_rng())?;
+        AigcProof::Zk(evm::proof_words(&proof))
+    } else {
+        let claim = match a.claim {
+            Some(c) => c,
+            None => {
+                let c = find_opml(chain, d)?;
+                let mut s = Submitter::new(exec, from, SubmitterStrategy::Honest);
+                s.publish_inputs = true;
+                for r in verinfer_opml::simulate::prepare_model(chain, &c.registry, &c.game, &s)? {
+                    print_tx(&r);
+                }
+                let cfg = c.game.config(chain)?;
+                let (claim, r) = s.claim(chain, &c.game, &cfg)?;
+                print_tx(&r);
+                // Keep the trace: without it the claim could not be defended.
+                let dir = Path::new(".verinfer/traces");
+                std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+                let path = dir.join(format!("claim-{claim}.trace"));
+                verinfer_commit::trace_file::save(&path, s.exec.model().model_id, s.exec.values())?;
+                println!(
+                    "claim {claim} posted; trace kept in {} (`verinfer defend --claim {claim}` answers games)",
+                    path.display()
+                );
+                claim
+            }
+        };
+        AigcProof::Opml(claim)
+    };
+    let (token, r) = collection.mint(chain, from, to, &input, &outputs, &a.uri, &proof)?;
+    print_tx(&r);
+    let verified = collection.is_verified(chain, token)?;
+    println!("collection {}", collection.address);
+    println!("token {token:#x} minted to {to}; verify() = {verified}");
+    open.record_deployments()?;
+    open.persist()?;
+    Ok(())
+}

@@ -1,0 +1,369 @@
+//! `verinfer setup`, `prove`, `verify`, `export-verifier`: Groth16 proofs of a compiled model.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use verinfer_commit::{keccak256, ModelCommitment};
+use verinfer_exec::Plan;
+use verinfer_ir::Graph;
+use verinfer_zk::files::{self, KeyManifest, ProofFile, KEYS_FORMAT};
+use verinfer_zk::groth16::os_rng;
+use verinfer_zk::{
+    constraint_counts_with, evm, param_hash, Groth16, ProofSystem, PublicValues, Visibility, Widths,
+};
+
+use crate::chain_args::ChainArgs;
+use crate::cmd_run::load_input;
+
+/// Arguments of `setup`.
+#[derive(clap::Args)]
+pub struct SetupArgs {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Who sees what: `input=public|private|hashed,params=…,output=…` (classes left out are
+    /// public). `params=hashed` hides the weights behind a public Poseidon hash.
+    #[arg(long, default_value = "input=public,params=public,output=public")]
+    pub visibility: String,
+    /// Directory for proving.key, verifying.key and keys.json.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `prove`.
+#[derive(clap::Args)]
+pub struct ProveArgs {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Input data (EZKL input.json, one sample).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Key directory written by `verinfer setup`.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Proof file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Proof file written by `verinfer prove`.
+    pub proof: PathBuf,
+    /// Key directory written by `verinfer setup`.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Also verify on an EVM with the generic Groth16Verifier contract (deployed for these
+    /// keys unless --verifier names one), and report the gas.
+    #[arg(long)]
+    pub evm: bool,
+    /// With --evm: an already deployed Groth16Verifier (its key is checked against --keys).
+    #[arg(long, requires = "evm")]
+    pub verifier: Option<String>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Arguments of `export-verifier`.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// Key directory written by `verinfer setup`.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Solidity file to write (contract `Verifier`).
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// A spinner on stderr for one long step (drawn only on a terminal).
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// Run `f` under a spinner; returns its result and wall time.
+fn step<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
+    let pb = spinner(msg);
+    let t = Instant::now();
+    let out = f();
+    let took = t.elapsed();
+    pb.finish_and_clear();
+    (out, took)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), for the summary lines.
+pub fn peak_rss() -> String {
+    let kb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .and_then(|v| v.parse::<u64>().ok());
+    match kb {
+        Some(kb) => format!("{:.1} MiB", kb as f64 / 1024.0),
+        None => "unknown".to_string(),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn model_id(g: &Graph) -> String {
+    ModelCommitment::new(g).model_id.to_string()
+}
+
+/// Keys and manifest of `dir`, checked against the model they are used with.
+fn manifest_for(dir: &Path, g: Option<&Graph>) -> Result<KeyManifest> {
+    let m = files::load_manifest(dir)?;
+    if let Some(g) = g {
+        let id = model_id(g);
+        if m.model_id != id {
+            bail!(
+                "the keys in {} are for model {}, not this model ({id})",
+                dir.display(),
+                m.model_id
+            );
+        }
+    }
+    Ok(m)
+}
+
+pub fn setup(a: &SetupArgs) -> Result<()> {
+    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let vis: Visibility = a
+        .visibility
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
+    let (counts, count_time) = step("synthesizing the circuit", || {
+        constraint_counts_with(&g, vis)
+    });
+    let counts = counts?;
+    let constraints: usize = counts.values().map(|c| c.constraints).sum();
+    eprintln!(
+        "circuit: {constraints} constraints ({} to synthesize)",
+        secs(count_time)
+    );
+    let mut rng = os_rng();
+    let (keys, setup_time) = step(
+        &format!("generating Groth16 keys for {constraints} constraints"),
+        || Groth16::setup_with(&g, vis, &mut rng),
+    );
+    let (pk, vk) = keys?;
+    let widths = Widths::of(&g);
+    let manifest = KeyManifest {
+        format: KEYS_FORMAT.to_string(),
+        model_id: model_id(&g),
+        visibility: vis.to_string(),
+        input_width: widths.input,
+        output_width: widths.output,
+        param_hash: match vis.params {
+            verinfer_zk::Vis::Hashed => Some(files::fr_hex(&param_hash(&g)?)),
+            _ => None,
+        },
+        public_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
+        constraints,
+    };
+    files::save_keys(&a.out, &pk, &vk, &manifest)?;
+    println!("model id:      {}", manifest.model_id);
+    println!("visibility:    {vis}");
+    println!("constraints:   {constraints}");
+    println!("public inputs: {}", manifest.public_inputs);
+    if let Some(h) = &manifest.param_hash {
+        println!("param hash:    {h}");
+    }
+    println!("setup time:    {}", secs(setup_time));
+    println!("peak memory:   {}", peak_rss());
+    println!("keys:          {}", a.out.display());
+    eprintln!(
+        "note: this is a local single-party dev setup — whoever ran it can forge proofs; \
+         production keys need a multi-party ceremony (docs/zk.md)"
+    );
+    Ok(())
+}
+
+/// How many quantized inputs sit on their bit bound (the float was clamped, or sits exactly
+/// there): the proof states the clamped value.
+fn clamped_inputs(g: &Graph, q: &[Vec<i32>]) -> usize {
+    g.inputs
+        .iter()
+        .zip(q)
+        .map(|(s, v)| {
+            let (lo, hi) = (s.info.bits.min_value(), s.info.bits.max_value());
+            v.iter()
+                .filter(|&&x| i64::from(x) == lo || i64::from(x) == hi)
+                .count()
+        })
+        .sum()
+}
+
+pub fn prove(a: &ProveArgs) -> Result<()> {
+    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let manifest = manifest_for(&a.keys, Some(&g))?;
+    let vis = manifest
+        .visibility()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.keys.display()))?;
+    let q = load_input(&g, &a.input)?;
+    let clamped = clamped_inputs(&g, &q);
+    if clamped > 0 {
+        eprintln!(
+            "warning: {clamped} input values lie on their {}-bit bound (outside the calibrated \
+             range they are clamped); the proof states the clamped values",
+            g.inputs.first().map_or(0, |s| s.info.bits.get())
+        );
+    }
+    let (pk, load_time) = step("loading the proving key", || {
+        files::load_proving_key(&a.keys)
+    });
+    let pk = pk?;
+    let (trace, witness_time) = step("computing the witness (integer executor)", || {
+        Plan::new(&g).and_then(|p| p.run(&q))
+    });
+    let trace = trace?.into_values();
+    let mut rng = os_rng();
+    let (proved, prove_time) = step("proving", || {
+        Groth16::prove_with(&pk, &g, vis, trace, &mut rng)
+    });
+    let (proof, public) = proved?;
+    let file = ProofFile::new(manifest.model_id.clone(), &proof, &public)
+        .map_err(|e| anyhow::anyhow!("proof file: {e}"))?;
+    file.save(&a.out)?;
+    println!("model id:      {}", manifest.model_id);
+    println!("visibility:    {vis}");
+    if !public.outputs.is_empty() {
+        println!("outputs:       {:?}", public.outputs);
+    }
+    println!("proof:         {} bytes", file.proof_bytes);
+    println!("load key:      {}", secs(load_time));
+    println!("witness:       {}", secs(witness_time));
+    println!("prove:         {}", secs(prove_time));
+    println!("peak memory:   {}", peak_rss());
+    println!("written:       {}", a.out.display());
+    Ok(())
+}
+
+pub fn verify(a: &VerifyArgs) -> Result<()> {
+    let manifest = manifest_for(&a.keys, None)?;
+    let file = ProofFile::load(&a.proof)?;
+    if file.model_id != manifest.model_id {
+        bail!(
+            "the proof is about model {}, the keys in {} are for model {}",
+            file.model_id,
+            a.keys.display(),
+            manifest.model_id
+        );
+    }
+    let public: PublicValues = file.public_values(&a.proof, &manifest)?;
+    if manifest.param_hash.is_some() && file.public.param_hash != manifest.param_hash {
+        bail!(
+            "the proof states weights with hash {}, the model's keys record {}",
+            file.public.param_hash.as_deref().unwrap_or("none"),
+            manifest.param_hash.as_deref().unwrap_or("none")
+        );
+    }
+    let proof = file.proof(&a.proof)?;
+    let vk = files::load_verifying_key(&a.keys)?;
+    let t = Instant::now();
+    let verdict = Groth16::verify(&vk, &public, &proof);
+    let took = t.elapsed();
+    match verdict {
+        Ok(()) => println!("native: proof valid ({})", secs(took)),
+        Err(e) => bail!("native: {e}"),
+    }
+    if a.evm {
+        verify_evm(a, &vk, &proof, &public)?;
+    }
+    Ok(())
+}
+
+fn verify_evm(
+    a: &VerifyArgs,
+    vk: &verinfer_zk::groth16::VerifyingKey,
+    proof: &verinfer_zk::groth16::Proof,
+    public: &PublicValues,
+) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let key = evm::vk_bytes(vk);
+    let label = format!("Groth16Verifier@{}", &keccak256(&key).to_string()[..18]);
+    let (chain, deployments) = open.parts();
+    let chain_id = chain.chain_id();
+    let recorded = match &a.verifier {
+        Some(s) => Some(
+            s.parse::<verinfer_chain::Address>()
+                .with_context(|| format!("--verifier {s:?} is not an address"))?,
+        ),
+        None => deployments.get(chain_id, &label),
+    };
+    let reusable = match recorded {
+        Some(addr) => match evm::deployed_key(chain, from, addr) {
+            Ok(k) if k == key => Some(addr),
+            Ok(_) if a.verifier.is_some() => {
+                bail!("the verifier at {addr} holds another verifying key than --keys")
+            }
+            Err(e) if a.verifier.is_some() => {
+                bail!("--verifier {addr}: not a Groth16Verifier ({e})")
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    let verifier = match reusable {
+        Some(addr) => addr,
+        None => {
+            let (addr, receipt) = evm::deploy_verifier(chain, from, vk)?;
+            println!(
+                "evm: deployed Groth16Verifier at {addr} ({} gas)",
+                receipt.gas_used
+            );
+            deployments.set(chain_id, &label, addr);
+            addr
+        }
+    };
+    let elements = public.to_field_elements()?;
+    let verdict = evm::verify_on_chain(chain, from, verifier, proof, &elements)?;
+    open.record_deployments()?;
+    open.persist()?;
+    if verdict.accepted {
+        println!(
+            "evm: proof valid, verifyProof gas {} ({} public inputs)",
+            verdict.gas_used,
+            elements.len()
+        );
+        Ok(())
+    } else {
+        bail!(
+            "evm: the verifier rejected the proof ({} gas)",
+            verdict.gas_used
+        )
+    }
+}
+
+pub fn export_verifier(a: &ExportArgs) -> Result<()> {
+    let manifest = manifest_for(&a.keys, None)?;
+    let vk = files::load_verifying_key(&a.keys)?;
+    let sol = evm::export_solidity(&vk)?;
+    std::fs::write(&a.out, sol).with_context(|| a.out.display().to_string())?;
+    println!(
+        "wrote {} (contract Verifier, {} public inputs, model {})",
+        a.out.display(),
+        manifest.public_inputs,
+        manifest.model_id
+    );
+    println!(
+        "compile it with solc >= 0.8.0 (e.g. node contracts/scripts/compile-one.js {}); \
+         verifyProof reverts ProofInvalid() on a wrong proof",
+        a.out.display()
+    );
+    Ok(())
+}

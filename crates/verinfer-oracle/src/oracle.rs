@@ -1,0 +1,648 @@
+//! A typed client of a deployed `InferenceOracle` (contracts/src/InferenceOracle.sol): one
+//! method per entry point, the views, and the decoding of its events from receipts and logs.
+
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface};
+use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
+use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+
+use crate::error::{OracleError, Result};
+
+/// The oracle's constructor parameters (all immutable once deployed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OracleParams {
+    /// Minimum fee of a request (wei).
+    pub fee: U256,
+    /// Share of a fee paid to the model's owner (basis points); the rest goes to the node.
+    pub owner_share_bps: u16,
+    /// Seconds after a request before its requester may cancel it if still open.
+    pub cancel_delay: u64,
+    /// Largest callback gas limit a request may ask for.
+    pub max_callback_gas: u64,
+}
+
+impl Default for OracleParams {
+    /// 0.01 ETH, 10% to the model owner, cancel after a day, callbacks up to 2M gas.
+    fn default() -> Self {
+        Self {
+            fee: U256::from(10u64).pow(U256::from(16u64)),
+            owner_share_bps: 1_000,
+            cancel_delay: 86_400,
+            max_callback_gas: 2_000_000,
+        }
+    }
+}
+
+/// A request's state, as `InferenceOracle.Status` numbers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestStatus {
+    /// No such request.
+    None,
+    /// Waiting for an answer.
+    Open,
+    /// Answered by a claim that is not final yet.
+    Claimed,
+    /// Paid and called back.
+    Fulfilled,
+    /// Refunded to the requester.
+    Cancelled,
+}
+
+impl RequestStatus {
+    /// From the contract's `uint8`.
+    ///
+    /// # Errors
+    /// [`OracleError::Protocol`] for a number the contract does not define.
+    pub fn from_u8(s: u8) -> Result<Self> {
+        Ok(match s {
+            0 => Self::None,
+            1 => Self::Open,
+            2 => Self::Claimed,
+            3 => Self::Fulfilled,
+            4 => Self::Cancelled,
+            _ => {
+                return Err(OracleError::protocol(
+                    "InferenceOracle.Status",
+                    format!("unknown status {s}"),
+                ))
+            }
+        })
+    }
+}
+
+/// A model's zk configuration: the verifier of its circuit and the public-input layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZkSettings {
+    /// The Groth16 verifier contract (`IGroth16Verifier`).
+    pub verifier: Address,
+    /// Packing width of the input values.
+    pub input_bits: u8,
+    /// Packing width of the output values.
+    pub output_bits: u8,
+    /// The parameter hash public input, if the circuit has one.
+    pub param_hash: Option<U256>,
+}
+
+/// What the callback did when a request was fulfilled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// The request has no callback.
+    NoCallback,
+    /// The callback returned normally.
+    Delivered,
+    /// The callback reverted, ran out of gas, or has no code (the fulfilment stands).
+    Failed,
+}
+
+/// A fulfilment: the receipt, the fee split and the callback's outcome.
+#[derive(Clone, Debug)]
+pub struct Settlement {
+    /// The transaction (`settle` or `answerWithProof`).
+    pub receipt: Receipt,
+    /// The node paid.
+    pub answerer: Address,
+    /// The model's owner paid.
+    pub model_owner: Address,
+    /// The owner's share (wei).
+    pub owner_share: U256,
+    /// The node's share (wei).
+    pub answerer_share: U256,
+    /// What the callback did.
+    pub callback: CallbackOutcome,
+}
+
+/// A deployed `InferenceOracle`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OracleClient {
+    /// The contract.
+    pub address: Address,
+}
+
+fn u(x: u64) -> U256 {
+    U256::from(x)
+}
+
+fn u64_of(v: U256, what: &str) -> Result<u64> {
+    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
+}
+
+impl OracleClient {
+    /// The contract's name in artifacts and deployment records.
+    pub const NAME: &'static str = "InferenceOracle";
+
+    /// Deploys an oracle over `registry` and `game`.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (no code at an address, a share above 100%) or transport errors.
+    pub fn deploy(
+        chain: &mut dyn Chain,
+        from: Address,
+        registry: Address,
+        game: Address,
+        p: &OracleParams,
+    ) -> Result<(Self, Receipt)> {
+        let args = InferenceOracle::constructorCall {
+            registry_: registry,
+            game_: game,
+            fee_: p.fee,
+            ownerShareBps_: p.owner_share_bps,
+            cancelDelay_: p.cancel_delay,
+            maxCallbackGas_: p.max_callback_gas,
+        }
+        .abi_encode();
+        let mut code = InferenceOracle::BYTECODE.to_vec();
+        code.extend_from_slice(&args);
+        let r = chain.send(Tx::deploy(
+            from,
+            Bytes::from(code),
+            "deploy InferenceOracle",
+        ))?;
+        let address = r
+            .contract_address
+            .ok_or_else(|| OracleError::protocol("deploy InferenceOracle", "no address"))?;
+        Ok((Self { address }, r))
+    }
+
+    /// An oracle at `address`, after checking that the code there is this build's oracle
+    /// (immutables aside: they are patched into the runtime code, so only the length and the
+    /// presence of code are checked).
+    ///
+    /// # Errors
+    /// [`OracleError::Protocol`] when there is no code or code of another length.
+    pub fn at(chain: &mut dyn Chain, address: Address) -> Result<Self> {
+        let code = chain.code_at(address)?;
+        if code.is_empty() || code.len() != InferenceOracle::DEPLOYED_BYTECODE.len() {
+            return Err(OracleError::protocol(
+                Self::NAME,
+                format!("the code at {address} is not this build's oracle"),
+            ));
+        }
+        Ok(Self { address })
+    }
+
+    fn send<C: SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        call: &C,
+        label: &str,
+    ) -> Result<Receipt> {
+        Ok(send_call(chain, from, self.address, call, label)?)
+    }
+
+    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
+        let from = default_account(chain)?;
+        Ok(view(chain, from, self.address, call, label)?)
+    }
+
+    // ------------------------------------------------------------------ entry points
+
+    /// Requests `model_id` on `input`, paying `fee` wei; returns the request id.
+    ///
+    /// # Errors
+    /// `FeeTooLow`, `UnknownModel`, `EmptyInput`, `WrongInputCount`, `CallbackGasTooHigh`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        input: &[Vec<i32>],
+        callback: Address,
+        callback_gas_limit: u64,
+        fee: U256,
+    ) -> Result<(u64, Receipt)> {
+        let call = InferenceOracle::requestCall {
+            modelId: model_id,
+            input: input.to_vec(),
+            callback,
+            callbackGasLimit: callback_gas_limit,
+        };
+        let tx = Tx::call(
+            from,
+            self.address,
+            call.abi_encode(),
+            "InferenceOracle.request",
+        )
+        .with_value(fee);
+        let r = chain.send(tx)?;
+        let id = self
+            .receipt_events(&r)
+            .into_iter()
+            .find_map(|e| match e {
+                InferenceOracleEvents::Requested(ev) => Some(ev.requestId),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                OracleError::protocol("InferenceOracle.request", "no Requested event")
+            })?;
+        Ok((u64_of(id, "request id")?, r))
+    }
+
+    /// Answers `request` with the caller's pending claim `claim` and its `outputs`.
+    ///
+    /// # Errors
+    /// `NotOpen`, `NoSuchClaim`, `NotClaimSubmitter`, `ClaimNotPending`, `ModelMismatch`,
+    /// `InputMismatch`, `WrongOutputCount`, `WrongOutputLength`, `OutputMismatch`.
+    pub fn answer_with_claim(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: u64,
+        claim: u64,
+        outputs: &[Vec<i32>],
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceOracle::answerWithClaimCall {
+                requestId: u(request),
+                claimId: u(claim),
+                outputs: outputs.to_vec(),
+            },
+            "InferenceOracle.answerWithClaim",
+        )
+    }
+
+    /// Settles a claimed request whose claim is final: pays and calls back.
+    ///
+    /// # Errors
+    /// `NotClaimed`, `ClaimNotFinalized`, `InsufficientGasForCallback`.
+    pub fn settle(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Settlement> {
+        let r = self.send(
+            chain,
+            from,
+            &InferenceOracle::settleCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.settle",
+        )?;
+        self.settlement(r)
+    }
+
+    /// Reopens a claimed request whose claim was rejected.
+    ///
+    /// # Errors
+    /// `NotClaimed`, `ClaimNotRejected`.
+    pub fn reopen(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceOracle::reopenCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.reopen",
+        )
+    }
+
+    /// Answers `request` with a Groth16 proof of `outputs` (EIP-197 word order); final at once.
+    ///
+    /// # Errors
+    /// `NotOpen`, `NoZkVerifier`, `ZkConfigChanged`, `ModelNotLearned`, `WrongInputCount`,
+    /// output shape errors, `ValueOutOfRange`, `ZkInputCountMismatch`, `InvalidProof`.
+    pub fn answer_with_proof(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: u64,
+        outputs: &[Vec<i32>],
+        proof: [U256; 8],
+    ) -> Result<Settlement> {
+        let r = self.send(
+            chain,
+            from,
+            &InferenceOracle::answerWithProofCall {
+                requestId: u(request),
+                outputs: outputs.to_vec(),
+                proof,
+            },
+            "InferenceOracle.answerWithProof",
+        )?;
+        self.settlement(r)
+    }
+
+    /// Cancels an open request after the cancel delay (the requester only); the fee becomes
+    /// withdrawable.
+    ///
+    /// # Errors
+    /// `NotRequester`, `NotOpen`, `CancelTooEarly`.
+    pub fn cancel(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceOracle::cancelCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.cancel",
+        )
+    }
+
+    /// Withdraws everything owed to `from`.
+    ///
+    /// # Errors
+    /// `NothingOwed`, `TransferFailed`.
+    pub fn withdraw(&self, chain: &mut dyn Chain, from: Address) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceOracle::withdrawCall {},
+            "InferenceOracle.withdraw",
+        )
+    }
+
+    /// Sets the zk verifier of `model_id` (its owner only).
+    ///
+    /// # Errors
+    /// `NotModelOwner`, `NotAContract`, `BadBitWidth`.
+    pub fn set_zk_verifier(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        s: &ZkSettings,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &InferenceOracle::setZkVerifierCall {
+                modelId: model_id,
+                verifier: s.verifier,
+                inputBits: s.input_bits,
+                outputBits: s.output_bits,
+                hasParamHash: s.param_hash.is_some(),
+                paramHash: s.param_hash.unwrap_or(U256::ZERO),
+            },
+            "InferenceOracle.setZkVerifier",
+        )
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// The parameters the oracle was deployed with.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn params(&self, chain: &mut dyn Chain) -> Result<OracleParams> {
+        Ok(OracleParams {
+            fee: self.view(chain, &InferenceOracle::feeCall {}, "fee")?,
+            owner_share_bps: self.view(
+                chain,
+                &InferenceOracle::ownerShareBpsCall {},
+                "ownerShareBps",
+            )?,
+            cancel_delay: self.view(chain, &InferenceOracle::cancelDelayCall {}, "cancelDelay")?,
+            max_callback_gas: self.view(
+                chain,
+                &InferenceOracle::maxCallbackGasCall {},
+                "maxCallbackGas",
+            )?,
+        })
+    }
+
+    /// The request record.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn get_request(
+        &self,
+        chain: &mut dyn Chain,
+        request: u64,
+    ) -> Result<InferenceOracle::Request> {
+        self.view(
+            chain,
+            &InferenceOracle::getRequestCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.getRequest",
+        )
+    }
+
+    /// The request's status.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn status(&self, chain: &mut dyn Chain, request: u64) -> Result<RequestStatus> {
+        RequestStatus::from_u8(self.get_request(chain, request)?.status)
+    }
+
+    /// Number of requests made.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn request_count(&self, chain: &mut dyn Chain) -> Result<u64> {
+        let n = self.view(
+            chain,
+            &InferenceOracle::requestCountCall {},
+            "InferenceOracle.requestCount",
+        )?;
+        u64_of(n, "request count")
+    }
+
+    /// The request's input.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn input_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<Vec<i32>>> {
+        self.view(
+            chain,
+            &InferenceOracle::inputOfCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.inputOf",
+        )
+    }
+
+    /// The tensor roots of the request's input.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn input_roots(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<B256>> {
+        self.view(
+            chain,
+            &InferenceOracle::inputRootsCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.inputRoots",
+        )
+    }
+
+    /// The answer of a claimed or fulfilled request (empty otherwise).
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn outputs_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<Vec<i32>>> {
+        self.view(
+            chain,
+            &InferenceOracle::outputsOfCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.outputsOf",
+        )
+    }
+
+    /// Every claim that answered the request, oldest first.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn claims_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<u64>> {
+        let ids = self.view(
+            chain,
+            &InferenceOracle::claimsOfCall {
+                requestId: u(request),
+            },
+            "InferenceOracle.claimsOf",
+        )?;
+        ids.into_iter().map(|c| u64_of(c, "claim id")).collect()
+    }
+
+    /// Wei withdrawable by `who`.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
+        self.view(
+            chain,
+            &InferenceOracle::owedCall(who),
+            "InferenceOracle.owed",
+        )
+    }
+
+    /// The zk configuration of `model_id` and its version (`None` when none is set).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn zk_config(
+        &self,
+        chain: &mut dyn Chain,
+        model_id: B256,
+    ) -> Result<Option<(ZkSettings, u32)>> {
+        let c = self.view(
+            chain,
+            &InferenceOracle::zkConfigCall { modelId: model_id },
+            "InferenceOracle.zkConfig",
+        )?;
+        if c.verifier == Address::ZERO {
+            return Ok(None);
+        }
+        Ok(Some((
+            ZkSettings {
+                verifier: c.verifier,
+                input_bits: c.inputBits,
+                output_bits: c.outputBits,
+                param_hash: c.hasParamHash.then_some(c.paramHash),
+            },
+            c.version,
+        )))
+    }
+
+    /// The public inputs the contract builds for a proof of `model_id` on (`inputs`,
+    /// `outputs`) — to compare with the prover's.
+    ///
+    /// # Errors
+    /// `NoZkVerifier`, `ValueOutOfRange`.
+    pub fn zk_public_inputs(
+        &self,
+        chain: &mut dyn Chain,
+        model_id: B256,
+        inputs: &[Vec<i32>],
+        outputs: &[Vec<i32>],
+    ) -> Result<Vec<U256>> {
+        self.view(
+            chain,
+            &InferenceOracle::zkPublicInputsCall {
+                modelId: model_id,
+                inputs: inputs.to_vec(),
+                outputs: outputs.to_vec(),
+            },
+            "InferenceOracle.zkPublicInputs",
+        )
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// The oracle's events among `logs` (other contracts' logs are skipped).
+    pub fn decode_events(&self, logs: &[Log]) -> Vec<InferenceOracleEvents> {
+        logs.iter()
+            .filter(|l| l.address == self.address)
+            .filter_map(|l| InferenceOracleEvents::decode_log(l).ok())
+            .map(|l| l.data)
+            .collect()
+    }
+
+    /// The oracle's events in a receipt.
+    pub fn receipt_events(&self, r: &Receipt) -> Vec<InferenceOracleEvents> {
+        self.decode_events(&r.logs)
+    }
+
+    /// Every event of the oracle from block `from_block` on, in chain order.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn events(
+        &self,
+        chain: &mut dyn Chain,
+        from_block: u64,
+    ) -> Result<Vec<InferenceOracleEvents>> {
+        let logs: Vec<Log> = chain
+            .logs(self.address, from_block)?
+            .into_iter()
+            .map(|l| l.log)
+            .collect();
+        Ok(self.decode_events(&logs))
+    }
+
+    /// The `Requested` event of `request`: its input as posted.
+    ///
+    /// # Errors
+    /// [`OracleError::Protocol`] when there is none on chain.
+    pub fn requested_event(
+        &self,
+        chain: &mut dyn Chain,
+        request: u64,
+    ) -> Result<InferenceOracle::Requested> {
+        self.events(chain, 0)?
+            .into_iter()
+            .find_map(|e| match e {
+                InferenceOracleEvents::Requested(ev) if ev.requestId == u(request) => Some(ev),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                OracleError::protocol(
+                    "InferenceOracle.Requested",
+                    format!("no event for request {request}"),
+                )
+            })
+    }
+
+    fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
+        let events = self.receipt_events(&receipt);
+        let f = events
+            .iter()
+            .find_map(|e| match e {
+                InferenceOracleEvents::Fulfilled(f) => Some(f.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| OracleError::protocol(&receipt.label, "no Fulfilled event"))?;
+        let callback = events
+            .iter()
+            .find_map(|e| match e {
+                InferenceOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
+                InferenceOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
+                _ => None,
+            })
+            .unwrap_or(CallbackOutcome::NoCallback);
+        Ok(Settlement {
+            answerer: f.answerer,
+            model_owner: f.modelOwner,
+            owner_share: f.ownerShare,
+            answerer_share: f.answererShare,
+            callback,
+            receipt,
+        })
+    }
+}
+
+/// The signature hash of `Requested`, for log filters.
+pub fn requested_topic() -> B256 {
+    InferenceOracle::Requested::SIGNATURE_HASH
+}

@@ -1,0 +1,154 @@
+//! The public-input packing of `contracts/src/PublicInputs.sol`, in Rust.
+//!
+//! This is the on-chain packing's Rust mirror, used to differential-test the contract
+//! (`tests/pack_differential.rs` runs both on random values and widths). The zk crate's own
+//! packing (`verinfer_zk::packing`, over its field type) must produce the same integers: the
+//! oracle checks a proof against the vector the contract builds, so any difference between
+//! the prover's public inputs and these makes every honest proof fail.
+//!
+//! Spec (docs/oracle.md §4): a class of values (all input tensors concatenated in order,
+//! row-major; likewise outputs) at width `W` in `1..=32`: `v` with `−2^(W−1) ≤ v < 2^(W−1)`
+//! becomes `u = v + 2^(W−1)` in `[0, 2^W)`; `k = ⌊253 / W⌋` values per field element, element
+//! `e = Σ_{i<k} u_{e·k+i} · 2^(W·i)` (little-endian inside the element), the last holding the
+//! remainder. The whole vector is `[packed inputs…, paramHash (if any), packed outputs…]`.
+
+use alloy_primitives::U256;
+use thiserror::Error;
+
+/// Bits of a field element the packing uses (`2^253` is below the BN254 scalar modulus).
+pub const PACK_BITS: u32 = 253;
+
+/// Largest width (values are `i32`).
+pub const MAX_WIDTH: u32 = 32;
+
+/// Why a class cannot be packed (the contract reverts `BadBitWidth` / `ValueOutOfRange`).
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum PackError {
+    /// Width outside `1..=32`.
+    #[error("packing width {0} is outside 1..=32")]
+    Width(u32),
+    /// A value outside the signed `width`-bit range.
+    #[error("value {value} at position {index} does not fit {width} signed bits")]
+    OutOfRange {
+        /// Position in the class (concatenated order).
+        index: usize,
+        /// The value.
+        value: i32,
+        /// The width.
+        width: u32,
+    },
+}
+
+/// Values per field element at `width` (`⌊253 / W⌋`).
+///
+/// # Errors
+/// [`PackError::Width`] outside `1..=32`.
+pub fn per_element(width: u32) -> Result<usize, PackError> {
+    if !(1..=MAX_WIDTH).contains(&width) {
+        return Err(PackError::Width(width));
+    }
+    Ok((PACK_BITS / width) as usize)
+}
+
+/// Field elements needed for `n` values at `width`.
+///
+/// # Errors
+/// [`PackError::Width`] outside `1..=32`.
+pub fn packed_len(n: usize, width: u32) -> Result<usize, PackError> {
+    Ok(n.div_ceil(per_element(width)?))
+}
+
+/// Packs `values` (one class, already concatenated) at `width`.
+///
+/// # Errors
+/// [`PackError`] for a width outside `1..=32` or a value outside the signed range.
+pub fn pack_public(values: &[i32], width: u32) -> Result<Vec<U256>, PackError> {
+    let k = per_element(width)?;
+    let half = 1i64 << (width - 1);
+    let mut out = Vec::with_capacity(values.len().div_ceil(k));
+    for (c, chunk) in values.chunks(k).enumerate() {
+        let mut acc = U256::ZERO;
+        for (i, &v) in chunk.iter().enumerate() {
+            let wide = i64::from(v);
+            if wide < -half || wide >= half {
+                return Err(PackError::OutOfRange {
+                    index: c * k + i,
+                    value: v,
+                    width,
+                });
+            }
+            // In [0, 2^width) by the check above, so the conversion cannot fail.
+            let u = u64::try_from(wide + half).map_err(|_| PackError::OutOfRange {
+                index: c * k + i,
+                value: v,
+                width,
+            })?;
+            acc |= U256::from(u) << (i * width as usize);
+        }
+        out.push(acc);
+    }
+    Ok(out)
+}
+
+/// Packs a list of tensors as one class (concatenated in order).
+///
+/// # Errors
+/// As [`pack_public`].
+pub fn pack_tensors(tensors: &[Vec<i32>], width: u32) -> Result<Vec<U256>, PackError> {
+    let flat: Vec<i32> = tensors.iter().flatten().copied().collect();
+    pack_public(&flat, width)
+}
+
+/// The whole public-input vector: packed inputs, the parameter hash if any, packed outputs —
+/// what `InferenceOracle` verifies a proof against.
+///
+/// # Errors
+/// As [`pack_public`].
+pub fn public_inputs(
+    inputs: &[Vec<i32>],
+    input_bits: u32,
+    param_hash: Option<U256>,
+    outputs: &[Vec<i32>],
+    output_bits: u32,
+) -> Result<Vec<U256>, PackError> {
+    let mut v = pack_tensors(inputs, input_bits)?;
+    v.extend(param_hash);
+    v.extend(pack_tensors(outputs, output_bits)?);
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout() {
+        // (-128 + 128) + (5 + 128)·2^8
+        assert_eq!(
+            pack_public(&[-128, 5], 8).unwrap(),
+            vec![U256::from(133u64 * 256)]
+        );
+        assert_eq!(per_element(8).unwrap(), 31);
+        assert_eq!(packed_len(64, 8).unwrap(), 3);
+        assert_eq!(pack_public(&[], 16).unwrap(), Vec::<U256>::new());
+        let full = pack_public(&[i32::MAX; 7], 32).unwrap();
+        assert_eq!(full.len(), 1);
+        assert!(full[0].bit_len() <= 224);
+        assert_eq!(
+            pack_public(&[128], 8),
+            Err(PackError::OutOfRange {
+                index: 0,
+                value: 128,
+                width: 8
+            })
+        );
+        assert_eq!(pack_public(&[0], 0), Err(PackError::Width(0)));
+        assert_eq!(pack_public(&[0], 33), Err(PackError::Width(33)));
+        // Width 1: only -1 and 0.
+        assert_eq!(pack_public(&[-1, 0], 1).unwrap(), vec![U256::from(2u8)]);
+        assert_eq!(
+            public_inputs(&[vec![1]], 8, Some(U256::from(7u8)), &[vec![-1]], 4).unwrap(),
+            vec![U256::from(129u8), U256::from(7u8), U256::from(7u8)]
+        );
+    }
+}

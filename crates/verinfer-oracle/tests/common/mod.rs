@@ -1,0 +1,337 @@
+//! The bundled digits MLP, a deployed game + oracle on the in-process chain, and the moves the
+//! oracle tests repeat (claims, disputes played out, finalization).
+#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use verinfer_chain::bindings_oracle::ConsumerHarness;
+use verinfer_chain::{Address, Bytes, Chain, ChainError, Deployments, RevmChain, Tx, B256, U256};
+use verinfer_ir::Graph;
+use verinfer_opml::facts::model_opening;
+use verinfer_opml::{
+    ensure_opml, Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, GameParams,
+    OpmlContracts, OpmlError, Phase, Submitter, SubmitterStrategy,
+};
+use verinfer_oracle::{OracleClient, OracleError, OracleParams};
+
+pub fn testdata(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(p)
+}
+
+/// The compiled digits MLP (the golden `.vmodel`, the same compile of the bundled ONNX model
+/// the commitment goldens pin) and its quantized sample input.
+pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
+    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
+    M.get_or_init(|| {
+        let g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
+        let text = std::fs::read_to_string(testdata("golden/v1/commitments.json")).unwrap();
+        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let input: Vec<i32> = j["traces"]["digits_mlp"]["quantized_input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap() as i32)
+            .collect();
+        (g, vec![input])
+    })
+}
+
+/// The same MLP with one weight changed: another model (another id) of the same shapes.
+pub fn other_mlp() -> Graph {
+    let mut g = mlp().0.clone();
+    let p = g
+        .params
+        .iter_mut()
+        .find(|p| p.data.len() > 1)
+        .expect("a weight tensor");
+    p.data[0] = if p.data[0] > 0 {
+        p.data[0] - 1
+    } else {
+        p.data[0] + 1
+    };
+    g
+}
+
+/// The sample input with one element changed.
+pub fn other_input() -> Vec<Vec<i32>> {
+    let mut x = mlp().1.clone();
+    x[0][0] += 1;
+    x
+}
+
+pub fn exec(g: &Graph, input: &[Vec<i32>]) -> Execution {
+    Execution::run(g.clone(), input).unwrap()
+}
+
+/// The model's outputs in `e`, in output order.
+pub fn outputs(e: &Execution) -> Vec<Vec<i32>> {
+    e.graph()
+        .outputs
+        .iter()
+        .map(|o| e.values()[o.value.index()].clone())
+        .collect()
+}
+
+pub fn model_id(g: &Graph) -> B256 {
+    B256::from(
+        verinfer_commit::ModelCommitment::new(g)
+            .model_id
+            .hash()
+            .to_bytes(),
+    )
+}
+
+pub fn eth_milli(m: u64) -> U256 {
+    U256::from(m) * U256::from(10u64).pow(U256::from(15u64))
+}
+
+/// Accounts: the deployer and model owner, the requester, an honest node, a lying node.
+pub struct Who {
+    pub owner: Address,
+    pub requester: Address,
+    pub node: Address,
+    pub liar: Address,
+}
+
+pub struct Env {
+    pub chain: RevmChain,
+    pub c: OpmlContracts,
+    pub cfg: GameConfig,
+    pub oracle: OracleClient,
+    pub params: OracleParams,
+    pub who: Who,
+    pub consumer: Address,
+    pub model: B256,
+}
+
+pub const CALLBACK_GAS: u64 = 500_000;
+
+pub fn oracle_params() -> OracleParams {
+    OracleParams {
+        fee: eth_milli(10),
+        owner_share_bps: 1_000,
+        cancel_delay: 3_600,
+        max_callback_gas: 2_000_000,
+    }
+}
+
+pub fn deploy_contract(chain: &mut RevmChain, from: Address, code: &Bytes, label: &str) -> Address {
+    chain
+        .send(Tx::deploy(from, code.clone(), label))
+        .unwrap()
+        .contract_address
+        .unwrap()
+}
+
+/// Registers `g` (owned by `owner`) and teaches it to the game.
+pub fn register_and_learn(env: &mut Env, g: &Graph) -> B256 {
+    let id = model_id(g);
+    let owner = env.who.owner;
+    env.c
+        .registry
+        .register(&mut env.chain, owner, id, "test://digits_mlp")
+        .unwrap();
+    let m = verinfer_commit::ModelCommitment::new(g);
+    let o = model_opening(g, &m).unwrap();
+    env.c
+        .game
+        .learn_model(&mut env.chain, owner, id, o)
+        .unwrap();
+    id
+}
+
+/// A fresh chain: registry, step verifier, game (window 600 s, clock 300 s), oracle, a
+/// consumer; the digits MLP registered by `owner` and learned by the game.
+pub fn env() -> Env {
+    let mut chain = RevmChain::new().unwrap();
+    let a = chain.accounts();
+    let who = Who {
+        owner: a[0],
+        requester: a[1],
+        node: a[2],
+        liar: a[3],
+    };
+    let gp = GameParams {
+        window: 600,
+        clock: 300,
+        ..GameParams::default()
+    };
+    let (c, _) = ensure_opml(&mut chain, &mut Deployments::default(), who.owner, &gp).unwrap();
+    let cfg = c.game.config(&mut chain).unwrap();
+    let params = oracle_params();
+    let (oracle, _) = OracleClient::deploy(
+        &mut chain,
+        who.owner,
+        c.registry.address,
+        c.game.address,
+        &params,
+    )
+    .unwrap();
+    let consumer = deploy_contract(
+        &mut chain,
+        who.owner,
+        &ConsumerHarness::BYTECODE,
+        "deploy ConsumerHarness",
+    );
+    let mut env = Env {
+        chain,
+        c,
+        cfg,
+        oracle,
+        params,
+        who,
+        consumer,
+        model: B256::ZERO,
+    };
+    let g = mlp().0.clone();
+    env.model = register_and_learn(&mut env, &g);
+    env
+}
+
+impl Env {
+    /// A request of the sample input by the requester, with the consumer as callback.
+    pub fn request(&mut self, input: &[Vec<i32>]) -> u64 {
+        self.request_with(input, self.consumer, CALLBACK_GAS)
+    }
+
+    pub fn request_with(&mut self, input: &[Vec<i32>], callback: Address, gas: u64) -> u64 {
+        let (model, fee, requester) = (self.model, self.params.fee, self.who.requester);
+        self.oracle
+            .request(&mut self.chain, requester, model, input, callback, gas, fee)
+            .unwrap()
+            .0
+    }
+
+    /// `account` posts a claim of `e` (outputs posted); returns the claim id.
+    pub fn claim(&mut self, e: Execution, account: Address) -> (u64, Submitter) {
+        let s = Submitter::new(e, account, SubmitterStrategy::Honest);
+        let (id, _) = s.claim(&mut self.chain, &self.c.game, &self.cfg).unwrap();
+        (id, s)
+    }
+
+    /// Lets the claim's window pass and finalizes it.
+    pub fn finalize(&mut self, claim: u64) {
+        self.chain.advance_time(self.cfg.window + 1).unwrap();
+        let who = self.who.owner;
+        self.c.game.finalize(&mut self.chain, who, claim).unwrap();
+    }
+
+    pub fn claim_status(&mut self, claim: u64) -> ClaimStatus {
+        self.c.game.status(&mut self.chain, claim).unwrap()
+    }
+
+    /// An honest challenger (`account`) disputes `claim` and the game is played to its end
+    /// against `submitter`; a party whose move the contract refuses stalls and loses on time.
+    pub fn dispute(&mut self, claim: u64, submitter: &mut Submitter, account: Address) {
+        // The claim's inputs (a lie is in a node, never in the inputs).
+        let g = submitter.exec.graph().clone();
+        let input = submitter.exec.values()[..g.inputs.len()].to_vec();
+        let mut challenger = Challenger::new(exec(&g, &input), account, ChallengerStrategy::Honest);
+        assert!(challenger
+            .disputes(&mut self.chain, &self.c.game, claim)
+            .unwrap());
+        let (game_id, _) = self
+            .c
+            .game
+            .challenge(&mut self.chain, account, self.cfg.challenger_bond, claim)
+            .unwrap();
+        let refused = |e: &OpmlError| matches!(e, OpmlError::Chain(ChainError::Reverted { .. }));
+        let (mut stalled_sub, mut stalled_cha) = (false, false);
+        for _ in 0..10_000 {
+            let gm = self.c.game.game(&mut self.chain, game_id).unwrap();
+            let phase = Phase::from_u8(gm.phase).unwrap();
+            if phase.is_over() {
+                return;
+            }
+            let sub = phase.submitter_moves();
+            let moved = if sub && !stalled_sub {
+                match submitter.act(&mut self.chain, &self.c.game, &self.cfg, game_id) {
+                    Ok(r) => r.is_some(),
+                    Err(e) if refused(&e) => {
+                        stalled_sub = true;
+                        false
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            } else if !sub && !stalled_cha {
+                match challenger.act(&mut self.chain, &self.c.game, &self.cfg, game_id) {
+                    Ok(r) => r.is_some(),
+                    Err(e) if refused(&e) => {
+                        stalled_cha = true;
+                        false
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            } else {
+                false
+            };
+            if !moved {
+                self.chain.advance_time(self.cfg.clock + 1).unwrap();
+                let caller = if sub { account } else { submitter.account };
+                self.c
+                    .game
+                    .timeout(&mut self.chain, caller, game_id)
+                    .unwrap();
+            }
+        }
+        panic!("the game did not end");
+    }
+
+    pub fn consumer_outputs(&mut self) -> Vec<Vec<i32>> {
+        let from = self.who.owner;
+        verinfer_chain::view(
+            &mut self.chain,
+            from,
+            self.consumer,
+            &ConsumerHarness::receivedCall {},
+            "ConsumerHarness.received",
+        )
+        .unwrap()
+    }
+
+    pub fn consumer_calls(&mut self) -> U256 {
+        let from = self.who.owner;
+        verinfer_chain::view(
+            &mut self.chain,
+            from,
+            self.consumer,
+            &ConsumerHarness::callsCall {},
+            "ConsumerHarness.calls",
+        )
+        .unwrap()
+    }
+}
+
+/// The oracle's custom error of a failed call (panics on success or another error).
+pub fn oracle_err<T: std::fmt::Debug>(
+    r: Result<T, OracleError>,
+) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
+    match r {
+        Err(OracleError::Oracle { error, .. }) => *error,
+        other => panic!("expected an InferenceOracle revert, got {other:?}"),
+    }
+}
+
+/// The AIGC's custom error of a failed call.
+pub fn aigc_err<T: std::fmt::Debug>(
+    r: Result<T, OracleError>,
+) -> verinfer_chain::bindings_oracle::AIGC::AIGCErrors {
+    match r {
+        Err(OracleError::Aigc { error, .. }) => *error,
+        other => panic!("expected an AIGC revert, got {other:?}"),
+    }
+}
+
+/// Prints one gas figure in a greppable form (`GAS <label> <gas>`), for docs/oracle.md.
+pub fn gas(label: &str, g: u64) {
+    println!("GAS {label} {g}");
+}

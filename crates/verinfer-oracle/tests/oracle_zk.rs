@@ -1,0 +1,472 @@
+//! The zk path end to end with REAL Groth16 proofs of the digits MLP (verinfer-zk: local dev
+//! setup, prove) against the generic `Groth16Verifier`: the oracle's public inputs equal the
+//! prover's (and the Rust mirror's), `answerWithProof` settles at once, every way a zk answer
+//! can be wrong is refused; `AIGC` mints and verifies in zk mode, and a token whose claim was
+//! rejected is repaired with a zk proof.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::*;
+use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
+use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
+use verinfer_chain::{Address, U256};
+use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
+use verinfer_oracle::{
+    model_shapes, public_inputs, AigcClient, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
+};
+use verinfer_zk::evm::{deploy_verifier, proof_words, public_words};
+use verinfer_zk::groth16::{os_rng, ProvingKey, VerifyingKey};
+use verinfer_zk::{param_hash, Groth16, ProofSystem, Visibility};
+
+/// Keys of the digits MLP under `vis` (set up once per process).
+fn keys(hashed_params: bool) -> &'static (ProvingKey, VerifyingKey) {
+    static PUBLIC: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    static HASHED: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
+    let cell = if hashed_params { &HASHED } else { &PUBLIC };
+    cell.get_or_init(|| Groth16::setup_with(&mlp().0, vis(hashed_params), &mut os_rng()).unwrap())
+}
+
+fn vis(hashed_params: bool) -> Visibility {
+    if hashed_params {
+        Visibility::hashed_params()
+    } else {
+        Visibility::default()
+    }
+}
+
+/// A proof of the sample input: the 8 words, the outputs, the widths and the public words.
+struct Proven {
+    words: [U256; 8],
+    outputs: Vec<Vec<i32>>,
+    input_bits: u8,
+    output_bits: u8,
+    param_hash: Option<U256>,
+    public: Vec<U256>,
+}
+
+fn prove(hashed_params: bool) -> Proven {
+    let (g, input) = mlp();
+    let e = exec(g, input);
+    let (pk, _) = keys(hashed_params);
+    let (proof, pv) = Groth16::prove_with(
+        pk,
+        g,
+        vis(hashed_params),
+        e.values().to_vec(),
+        &mut os_rng(),
+    )
+    .unwrap();
+    let public = public_words(&pv.to_field_elements().unwrap());
+    Proven {
+        words: proof_words(&proof),
+        outputs: outputs(&e),
+        input_bits: pv.input_width as u8,
+        output_bits: pv.output_width as u8,
+        param_hash: hashed_params.then(|| public_words(&[param_hash(g).unwrap()])[0]),
+        public,
+    }
+}
+
+/// Deploys the verifier of the keys and configures the model with it.
+fn configure(env: &mut Env, hashed_params: bool, p: &Proven) -> Address {
+    let owner = env.who.owner;
+    let (verifier, r) = deploy_verifier(&mut env.chain, owner, &keys(hashed_params).1).unwrap();
+    gas("deploy Groth16Verifier (digits MLP key)", r.gas_used);
+    let model = env.model;
+    let s = ZkSettings {
+        verifier,
+        input_bits: p.input_bits,
+        output_bits: p.output_bits,
+        param_hash: p.param_hash,
+    };
+    let r = env
+        .oracle
+        .set_zk_verifier(&mut env.chain, owner, model, &s)
+        .unwrap();
+    gas("setZkVerifier", r.gas_used);
+    assert_eq!(
+        env.oracle.zk_config(&mut env.chain, model).unwrap(),
+        Some((s, 1))
+    );
+    verifier
+}
+
+fn zk_answer_settles(hashed_params: bool) {
+    let mut env = env();
+    let p = prove(hashed_params);
+    let input = mlp().1.clone();
+    configure(&mut env, hashed_params, &p);
+
+    // The contract's public inputs are the prover's and the Rust mirror's, word for word.
+    let model = env.model;
+    let on_chain = env
+        .oracle
+        .zk_public_inputs(&mut env.chain, model, &input, &p.outputs)
+        .unwrap();
+    assert_eq!(on_chain, p.public);
+    assert_eq!(
+        public_inputs(
+            &input,
+            u32::from(p.input_bits),
+            p.param_hash,
+            &p.outputs,
+            u32::from(p.output_bits)
+        )
+        .unwrap(),
+        p.public
+    );
+
+    let req = env.request(&input);
+    let node = env.who.node;
+    let s = env
+        .oracle
+        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .unwrap();
+    gas(
+        &format!(
+            "answerWithProof ({} public inputs, callback storing 10 outputs)",
+            p.public.len()
+        ),
+        s.receipt.gas_used,
+    );
+    assert_eq!(s.callback, CallbackOutcome::Delivered);
+    assert_eq!(s.answerer, node);
+    assert_eq!(s.owner_share, env.params.fee / U256::from(10));
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Fulfilled
+    );
+    let info = env.oracle.get_request(&mut env.chain, req).unwrap();
+    assert!(info.viaProof);
+    assert_eq!(env.consumer_outputs(), p.outputs);
+    assert_eq!(
+        env.oracle.outputs_of(&mut env.chain, req).unwrap(),
+        p.outputs
+    );
+    // Without a callback, for the gas table.
+    if !hashed_params {
+        let req = env.request_with(&input, Address::ZERO, 0);
+        let s = env
+            .oracle
+            .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+            .unwrap();
+        assert_eq!(s.callback, CallbackOutcome::NoCallback);
+        gas(
+            &format!(
+                "answerWithProof ({} public inputs, no callback)",
+                p.public.len()
+            ),
+            s.receipt.gas_used,
+        );
+    }
+    // Answered once.
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        ),
+        E::NotOpen(_)
+    ));
+}
+
+#[test]
+fn zk_answer_settles_at_once_public_weights() {
+    zk_answer_settles(false);
+}
+
+#[test]
+fn zk_answer_settles_at_once_hashed_weights() {
+    zk_answer_settles(true);
+}
+
+#[test]
+fn wrong_zk_answers_are_refused() {
+    let mut env = env();
+    let p = prove(false);
+    let input = mlp().1.clone();
+    let model = env.model;
+    let node = env.who.node;
+
+    // No verifier yet.
+    let early = env.request(&input);
+    assert_eq!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
+        ),
+        E::NoZkVerifier(InferenceOracle::NoZkVerifier { modelId: model })
+    );
+    // Only the model's owner configures it, with a contract and widths in 1..=32.
+    let (verifier, _) = deploy_verifier(&mut env.chain, node, &keys(false).1).unwrap();
+    let s = ZkSettings {
+        verifier,
+        input_bits: p.input_bits,
+        output_bits: p.output_bits,
+        param_hash: None,
+    };
+    assert_eq!(
+        oracle_err(env.oracle.set_zk_verifier(&mut env.chain, node, model, &s)),
+        E::NotModelOwner(InferenceOracle::NotModelOwner {
+            modelId: model,
+            caller: node
+        })
+    );
+    let owner = env.who.owner;
+    let no_code = ZkSettings {
+        verifier: Address::repeat_byte(5),
+        ..s
+    };
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .set_zk_verifier(&mut env.chain, owner, model, &no_code)
+        ),
+        E::NotAContract(_)
+    ));
+    let wide = ZkSettings {
+        output_bits: 33,
+        ..s
+    };
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .set_zk_verifier(&mut env.chain, owner, model, &wide)
+        ),
+        E::BadBitWidth(_)
+    ));
+    env.oracle
+        .set_zk_verifier(&mut env.chain, owner, model, &s)
+        .unwrap();
+
+    // A request made before the configuration keeps the configuration it was made under.
+    assert_eq!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
+        ),
+        E::ZkConfigChanged(InferenceOracle::ZkConfigChanged {
+            requestId: U256::from(early),
+            requestVersion: 0,
+            currentVersion: 1
+        })
+    );
+
+    let req = env.request(&input);
+    // Other outputs: the proof does not verify.
+    let mut wrong = p.outputs.clone();
+    wrong[0][0] += 1;
+    assert_eq!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, &wrong, p.words)
+        ),
+        E::InvalidProof(InferenceOracle::InvalidProof {
+            requestId: U256::from(req)
+        })
+    );
+    // A tampered proof (A replaced by another curve point, the generator (1, 2)).
+    let mut tampered = p.words;
+    tampered[0] = U256::from(1);
+    tampered[1] = U256::from(2);
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, &p.outputs, tampered)
+        ),
+        E::InvalidProof(_)
+    ));
+    // Values outside the configured width are refused before any verification.
+    let mut too_wide = p.outputs.clone();
+    too_wide[0][0] = 1 << (p.output_bits - 1);
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, &too_wide, p.words)
+        ),
+        E::ValueOutOfRange(_)
+    ));
+    // The model's output shape.
+    let mut short = p.outputs.clone();
+    short[0].pop();
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, &short, p.words)
+        ),
+        E::WrongOutputLength(_)
+    ));
+    // A configuration whose layout does not fit the key (a parameter hash the circuit does not
+    // take): the count is checked before the verifier is asked.
+    env.oracle
+        .set_zk_verifier(
+            &mut env.chain,
+            owner,
+            model,
+            &ZkSettings {
+                param_hash: Some(U256::from(7)),
+                ..s
+            },
+        )
+        .unwrap();
+    let req2 = env.request(&input);
+    let err =
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req2, &p.outputs, p.words),
+        );
+    assert_eq!(
+        err,
+        E::ZkInputCountMismatch(InferenceOracle::ZkInputCountMismatch {
+            expected: U256::from(p.public.len()),
+            got: U256::from(p.public.len() + 1)
+        })
+    );
+    // Nothing was fulfilled by all this; the request is still open.
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Open
+    );
+}
+
+#[test]
+fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
+    let mut env = env();
+    let p = prove(false);
+    configure(&mut env, false, &p);
+    let (g, input) = mlp().clone();
+    let (ins, outs) = model_shapes(&g).unwrap();
+    let owner = env.who.owner;
+    let (model, oracle) = (env.model, env.oracle.address);
+    let (c, _) = AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "Digits",
+        "DGT",
+        model,
+        oracle,
+        &ins,
+        &outs,
+    )
+    .unwrap();
+    let zk = AigcProof::Zk(p.words);
+
+    // verify: true for the proven pair, false for anything else.
+    assert!(c.verify(&mut env.chain, &input, &p.outputs, &zk).unwrap());
+    let holder = env.who.requester;
+    let r = verinfer_chain::send_call(
+        &mut env.chain,
+        holder,
+        c.address,
+        &verinfer_chain::bindings_oracle::AIGC::verifyCall {
+            prompt: verinfer_oracle::encode_tensors(&input),
+            aigcData: verinfer_oracle::encode_tensors(&p.outputs),
+            proof: zk.encode(),
+        },
+        "AIGC.verify",
+    )
+    .unwrap();
+    gas("AIGC.verify (zk, as a transaction)", r.gas_used);
+    let mut wrong = p.outputs.clone();
+    wrong[0][1] -= 1;
+    assert!(!c.verify(&mut env.chain, &input, &wrong, &zk).unwrap());
+    assert!(!c
+        .verify(&mut env.chain, &other_input(), &p.outputs, &zk)
+        .unwrap());
+    let mut bad_words = p.words;
+    bad_words[6] = U256::MAX; // a coordinate ≥ q: the verifier reverts, verify says false
+    assert!(!c
+        .verify(
+            &mut env.chain,
+            &input,
+            &p.outputs,
+            &AigcProof::Zk(bad_words)
+        )
+        .unwrap());
+
+    // mint in zk mode: final at once.
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &zk)),
+        A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
+    );
+    let (id, r) = c
+        .mint(
+            &mut env.chain,
+            holder,
+            holder,
+            &input,
+            &p.outputs,
+            "ipfs://zk",
+            &zk,
+        )
+        .unwrap();
+    gas("AIGC.mint (zk, Groth16)", r.gas_used);
+    assert!(c.is_verified(&mut env.chain, id).unwrap());
+    assert_eq!(
+        c.evidence_of(&mut env.chain, id).unwrap().kind,
+        AigcProof::ZK
+    );
+    // A zk token stands for ever: nothing to replace.
+    let node = env.who.node;
+    assert!(matches!(
+        aigc_err(c.replace(&mut env.chain, node, &input, &p.outputs, "", &zk)),
+        A::NothingToReplace(_)
+    ));
+
+    // Another prompt minted on a lying claim, rejected, repaired with a zk proof of the truth.
+    let x2 = other_input();
+    let e2 = exec(&g, &x2);
+    let lie = lying_execution(
+        g.clone(),
+        &x2,
+        TraceLie {
+            node: g.nodes.len() - 1,
+            element: 0,
+            delta: 1,
+            propagate: false,
+        },
+    )
+    .unwrap();
+    let lying_outs = outputs(&lie);
+    let liar = env.who.liar;
+    let (bad, mut liar_sub) = env.claim(lie, liar);
+    let (id2, _) = c
+        .mint(
+            &mut env.chain,
+            holder,
+            holder,
+            &x2,
+            &lying_outs,
+            "",
+            &AigcProof::Opml(bad),
+        )
+        .unwrap();
+    env.dispute(bad, &mut liar_sub, owner);
+    assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
+
+    let (pk, _) = keys(false);
+    let (proof2, pv2) =
+        Groth16::prove_with(pk, &g, vis(false), e2.values().to_vec(), &mut os_rng()).unwrap();
+    let honest2 = outputs(&e2);
+    assert_eq!(pv2.outputs, honest2);
+    let r = c
+        .replace(
+            &mut env.chain,
+            node,
+            &x2,
+            &honest2,
+            "",
+            &AigcProof::Zk(proof_words(&proof2)),
+        )
+        .unwrap();
+    gas(
+        "AIGC.update(prompt, aigcData, uri, proof) (zk replacement)",
+        r.gas_used,
+    );
+    let ev = c.evidence_of(&mut env.chain, id2).unwrap();
+    assert_eq!(ev.kind, AigcProof::ZK);
+    assert!(c.is_verified(&mut env.chain, id2).unwrap());
+    assert_eq!(c.owner_of(&mut env.chain, id2).unwrap(), holder);
+}

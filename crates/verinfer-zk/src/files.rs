@@ -1,0 +1,418 @@
+//! Key directories and proof files: what `verinfer setup` writes and `prove` / `verify` read.
+//!
+//! A key directory holds `proving.key` and `verifying.key` (arkworks canonical serialization,
+//! uncompressed: loading skips square roots) and `keys.json`, the manifest naming the model id
+//! and the statement's shape (visibility, packing widths, parameter hash). A proof file is JSON
+//! carrying the proof and the public values it attests, so it can be checked with the
+//! verifying key alone; the field elements are recomputed from those values at verification,
+//! never read from the file.
+
+use std::fs;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use serde::{Deserialize, Serialize};
+
+use crate::groth16::{Proof, ProvingKey, VerifyingKey};
+use crate::statement::{PublicValues, Widths};
+use crate::visibility::Visibility;
+
+/// Format tag of `keys.json`.
+pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/1";
+/// Format tag of a proof file.
+pub const PROOF_FORMAT: &str = "verinfer-groth16-bn254-proof/1";
+
+/// Why a key directory or proof file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The JSON is malformed or of another format.
+    #[error("{path}: {what}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// A key or proof does not deserialize to valid curve points.
+    #[error("{path}: not a valid {what}: {source}")]
+    Point {
+        /// The file.
+        path: PathBuf,
+        /// Which object.
+        what: &'static str,
+        /// The cause.
+        source: ark_serialize::SerializationError,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
+    move |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn format_err(path: &Path, what: impl Into<String>) -> FileError {
+    FileError::Format {
+        path: path.to_path_buf(),
+        what: what.into(),
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename (no torn files).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.flush().map_err(io(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// A field element as `0x` + 64 hex digits (big-endian).
+#[must_use]
+pub fn fr_hex(x: &Fr) -> String {
+    let bytes = x.into_bigint().to_bytes_be();
+    let mut s = String::with_capacity(66);
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Parse [`fr_hex`]'s output; values at or above the modulus are refused.
+///
+/// # Errors
+/// A message naming what is wrong.
+pub fn parse_fr(s: &str) -> Result<Fr, String> {
+    let bytes = parse_hex(s)?;
+    if bytes.len() != 32 {
+        return Err(format!("{s:?} is not 32 bytes"));
+    }
+    let x = Fr::from_be_bytes_mod_order(&bytes);
+    if fr_hex(&x) != s.to_ascii_lowercase() {
+        return Err(format!("{s} is not below the BN254 scalar modulus"));
+    }
+    Ok(x)
+}
+
+/// `0x`-prefixed hex to bytes.
+///
+/// # Errors
+/// A message naming what is wrong.
+pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let h = s
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{s:?} does not start with 0x"))?;
+    if h.len() % 2 != 0 {
+        return Err(format!("{s:?} has an odd number of hex digits"));
+    }
+    (0..h.len())
+        .step_by(2)
+        .map(|i| {
+            h.get(i..i + 2)
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or_else(|| format!("{s:?} is not hex"))
+        })
+        .collect()
+}
+
+/// Bytes as `0x`-prefixed hex.
+#[must_use]
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// `keys.json`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KeyManifest {
+    /// [`KEYS_FORMAT`].
+    pub format: String,
+    /// The model id (Keccak Merkle commitment of graph and parameters) the keys were made for.
+    pub model_id: String,
+    /// `input=…,params=…,output=…`.
+    pub visibility: String,
+    /// Packing width of the inputs.
+    pub input_width: u32,
+    /// Packing width of the outputs.
+    pub output_width: u32,
+    /// The weights' Poseidon hash, when hashed (the model as the proofs state it).
+    pub param_hash: Option<String>,
+    /// Public field elements of every proof.
+    pub public_inputs: usize,
+    /// R1CS constraints of the circuit.
+    pub constraints: usize,
+}
+
+impl KeyManifest {
+    /// The visibility the keys were made for.
+    ///
+    /// # Errors
+    /// A message when the manifest's visibility does not parse.
+    pub fn visibility(&self) -> Result<Visibility, String> {
+        self.visibility.parse()
+    }
+
+    /// The packing widths.
+    #[must_use]
+    pub fn widths(&self) -> Widths {
+        Widths {
+            input: self.input_width,
+            output: self.output_width,
+        }
+    }
+}
+
+/// Save keys and their manifest into `dir` (created if missing).
+///
+/// # Errors
+/// [`FileError`] when writing fails.
+pub fn save_keys(
+    dir: &Path,
+    pk: &ProvingKey,
+    vk: &VerifyingKey,
+    manifest: &KeyManifest,
+) -> Result<(), FileError> {
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    for (name, obj) in [
+        ("proving.key", pk as &dyn CanonicalSerializeDyn),
+        ("verifying.key", vk as &dyn CanonicalSerializeDyn),
+    ] {
+        let path = dir.join(name);
+        let mut bytes = Vec::new();
+        obj.write(&mut bytes).map_err(|source| FileError::Point {
+            path: path.clone(),
+            what: "key",
+            source,
+        })?;
+        write_atomic(&path, &bytes)?;
+    }
+    let path = dir.join("keys.json");
+    let text = serde_json::to_vec_pretty(manifest).map_err(|e| format_err(&path, e.to_string()))?;
+    write_atomic(&path, &text)
+}
+
+/// Object-safe uncompressed serialization (keys of two types in one loop).
+trait CanonicalSerializeDyn {
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), ark_serialize::SerializationError>;
+}
+
+impl<T: CanonicalSerialize> CanonicalSerializeDyn for T {
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), ark_serialize::SerializationError> {
+        self.serialize_uncompressed(out)
+    }
+}
+
+/// Read `keys.json` of `dir`.
+///
+/// # Errors
+/// [`FileError`] for a missing, malformed or foreign manifest.
+pub fn load_manifest(dir: &Path) -> Result<KeyManifest, FileError> {
+    let path = dir.join("keys.json");
+    let text = fs::read(&path).map_err(io(&path))?;
+    let m: KeyManifest =
+        serde_json::from_slice(&text).map_err(|e| format_err(&path, e.to_string()))?;
+    if m.format != KEYS_FORMAT {
+        return Err(format_err(
+            &path,
+            format!("format {:?}, expected {KEYS_FORMAT:?}", m.format),
+        ));
+    }
+    m.visibility().map_err(|e| format_err(&path, e))?;
+    Ok(m)
+}
+
+/// Read the verifying key of `dir` (points checked on the curve and in the subgroup).
+///
+/// # Errors
+/// [`FileError`] for a missing or invalid key.
+pub fn load_verifying_key(dir: &Path) -> Result<VerifyingKey, FileError> {
+    let path = dir.join("verifying.key");
+    let f = fs::File::open(&path).map_err(io(&path))?;
+    VerifyingKey::deserialize_uncompressed(BufReader::new(f)).map_err(|source| FileError::Point {
+        path,
+        what: "verifying key",
+        source,
+    })
+}
+
+/// Read the proving key of `dir`. Its points are not subgroup-checked (that would dominate
+/// loading): a corrupted proving key can only produce proofs that fail verification.
+///
+/// # Errors
+/// [`FileError`] for a missing or malformed key.
+pub fn load_proving_key(dir: &Path) -> Result<ProvingKey, FileError> {
+    let path = dir.join("proving.key");
+    let f = fs::File::open(&path).map_err(io(&path))?;
+    ProvingKey::deserialize_uncompressed_unchecked(BufReader::new(f)).map_err(|source| {
+        FileError::Point {
+            path,
+            what: "proving key",
+            source,
+        }
+    })
+}
+
+/// The public values as a proof file states them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct PublicJson {
+    /// Quantized graph inputs (public inputs only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<Vec<i32>>,
+    /// Poseidon hash of the inputs (hashed inputs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_hash: Option<String>,
+    /// Poseidon hash of the weights (hashed weights only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_hash: Option<String>,
+    /// Quantized graph outputs (public outputs only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<Vec<i32>>,
+    /// Poseidon hash of the outputs (hashed outputs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_hash: Option<String>,
+}
+
+/// A proof file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProofFile {
+    /// [`PROOF_FORMAT`].
+    pub format: String,
+    /// The model id the proof is about.
+    pub model_id: String,
+    /// `input=…,params=…,output=…`.
+    pub visibility: String,
+    /// What the proof attests.
+    pub public: PublicJson,
+    /// The public field elements, for reading (verification recomputes them).
+    pub public_inputs: Vec<String>,
+    /// The proof: arkworks compressed serialization (A, B, C), hex.
+    pub proof: String,
+    /// Proof size in bytes.
+    pub proof_bytes: usize,
+}
+
+impl ProofFile {
+    /// A proof file of `proof` attesting `public` about `model_id`.
+    ///
+    /// # Errors
+    /// A message when the public values do not pack (never for a proof `prove` returned).
+    pub fn new(model_id: String, proof: &Proof, public: &PublicValues) -> Result<Self, String> {
+        let mut bytes = Vec::new();
+        proof
+            .serialize_compressed(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        let elements = public.to_field_elements().map_err(|e| e.to_string())?;
+        Ok(Self {
+            format: PROOF_FORMAT.to_string(),
+            model_id,
+            visibility: public.visibility.to_string(),
+            public: PublicJson {
+                inputs: public.inputs.clone(),
+                input_hash: public.input_hash.as_ref().map(fr_hex),
+                param_hash: public.param_hash.as_ref().map(fr_hex),
+                outputs: public.outputs.clone(),
+                output_hash: public.output_hash.as_ref().map(fr_hex),
+            },
+            public_inputs: elements.iter().map(fr_hex).collect(),
+            proof_bytes: bytes.len(),
+            proof: to_hex(&bytes),
+        })
+    }
+
+    /// Read a proof file.
+    ///
+    /// # Errors
+    /// [`FileError`] for a missing, malformed or foreign file.
+    pub fn load(path: &Path) -> Result<Self, FileError> {
+        let text = fs::read(path).map_err(io(path))?;
+        let f: ProofFile =
+            serde_json::from_slice(&text).map_err(|e| format_err(path, e.to_string()))?;
+        if f.format != PROOF_FORMAT {
+            return Err(format_err(
+                path,
+                format!("format {:?}, expected {PROOF_FORMAT:?}", f.format),
+            ));
+        }
+        Ok(f)
+    }
+
+    /// Write the file atomically.
+    ///
+    /// # Errors
+    /// [`FileError`] when writing fails.
+    pub fn save(&self, path: &Path) -> Result<(), FileError> {
+        let text = serde_json::to_vec_pretty(self).map_err(|e| format_err(path, e.to_string()))?;
+        write_atomic(path, &text)
+    }
+
+    /// The proof (points checked on the curve and in the subgroup).
+    ///
+    /// # Errors
+    /// [`FileError`] for bad hex or invalid points.
+    pub fn proof(&self, path: &Path) -> Result<Proof, FileError> {
+        let bytes = parse_hex(&self.proof).map_err(|e| format_err(path, format!("proof: {e}")))?;
+        Proof::deserialize_compressed(bytes.as_slice()).map_err(|source| FileError::Point {
+            path: path.to_path_buf(),
+            what: "proof",
+            source,
+        })
+    }
+
+    /// The public values under the statement shape of `manifest` (the keys decide the
+    /// visibility and widths, not the file).
+    ///
+    /// # Errors
+    /// [`FileError`] when the file's visibility differs from the keys' or a hash is malformed.
+    pub fn public_values(
+        &self,
+        path: &Path,
+        manifest: &KeyManifest,
+    ) -> Result<PublicValues, FileError> {
+        let vis = manifest.visibility().map_err(|e| format_err(path, e))?;
+        let own: Visibility = self
+            .visibility
+            .parse()
+            .map_err(|e: String| format_err(path, e))?;
+        if own != vis {
+            return Err(format_err(
+                path,
+                format!("the proof is for visibility {own}, the keys for {vis}"),
+            ));
+        }
+        let hash = |h: &Option<String>, what: &str| -> Result<Option<Fr>, FileError> {
+            h.as_deref()
+                .map(parse_fr)
+                .transpose()
+                .map_err(|e| format_err(path, format!("{what}: {e}")))
+        };
+        Ok(PublicValues {
+            visibility: vis,
+            input_width: manifest.input_width,
+            output_width: manifest.output_width,
+            inputs: self.public.inputs.clone(),
+            input_hash: hash(&self.public.input_hash, "input_hash")?,
+            param_hash: hash(&self.public.param_hash, "param_hash")?,
+            outputs: self.public.outputs.clone(),
+            output_hash: hash(&self.public.output_hash, "output_hash")?,
+        })
+    }
+}

@@ -1,0 +1,279 @@
+//! What a proof states: the public values of each tensor class under its [`Visibility`], and
+//! the circuit sections that bind them (inputs, weight parameters, outputs).
+//!
+//! Public field elements, in this order: the input class (its packed values, or its Poseidon
+//! hash, or nothing), then the parameter class (its hash, or nothing: public parameters are
+//! circuit constants), then the output class (packed values, hash, or nothing). Packing and
+//! hashing: [`crate::packing`], [`crate::poseidon`].
+
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, Field};
+use ark_relations::gr1cs::{LinearCombination, Variable};
+use verinfer_ir::Graph;
+
+use crate::error::{VerifyError, ZkError};
+use crate::gadgets::{self, var, weighted, Builder, GResult, GadgetError};
+use crate::packing::{self, PackError};
+use crate::poseidon;
+use crate::visibility::{model_params, Vis, Visibility};
+use crate::wire::{fr, Lc, Wire};
+
+/// The public values a proof attests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicValues {
+    /// Which classes are public, private or hashed.
+    pub visibility: Visibility,
+    /// Packing width of the input class (the widest input bound).
+    pub input_width: u32,
+    /// Packing width of the output class (the widest output bound).
+    pub output_width: u32,
+    /// One list per graph input, row-major (empty unless the inputs are public).
+    pub inputs: Vec<Vec<i32>>,
+    /// Poseidon hash of the packed inputs (hashed inputs only).
+    pub input_hash: Option<Fr>,
+    /// Poseidon hash of the packed weights and biases (hashed parameters only).
+    pub param_hash: Option<Fr>,
+    /// One list per graph output, row-major (empty unless the outputs are public).
+    pub outputs: Vec<Vec<i32>>,
+    /// Poseidon hash of the packed outputs (hashed outputs only).
+    pub output_hash: Option<Fr>,
+}
+
+/// Packing widths of a graph's public classes (weights pack per tensor, see [`param_hash`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Widths {
+    /// Widest input bound.
+    pub input: u32,
+    /// Widest output bound.
+    pub output: u32,
+}
+
+impl Widths {
+    /// The widths of `g` (1 for an empty class).
+    #[must_use]
+    pub fn of(g: &Graph) -> Self {
+        let input = g.inputs.iter().map(|s| s.info.bits.get()).max();
+        let output = g
+            .outputs
+            .iter()
+            .filter_map(|o| g.value_info(o.value))
+            .map(|i| i.bits.get())
+            .max();
+        Self {
+            input: input.unwrap_or(1),
+            output: output.unwrap_or(1),
+        }
+    }
+}
+
+/// The packed field elements of a class, or its hash.
+fn class_elements(
+    vis: Vis,
+    values: &[Vec<i32>],
+    hash: Option<Fr>,
+    w: u32,
+) -> Result<Vec<Fr>, VerifyError> {
+    match vis {
+        Vis::Public => {
+            let flat: Vec<i32> = values.iter().flatten().copied().collect();
+            packing::pack(&flat, w).map_err(|e| VerifyError::BadPublicValues(e.to_string()))
+        }
+        Vis::Hashed => hash
+            .map(|h| vec![h])
+            .ok_or_else(|| VerifyError::BadPublicValues("a hashed class has no hash".into())),
+        Vis::Private => Ok(Vec::new()),
+    }
+}
+
+/// The Poseidon hash of `values` packed at width `w`.
+pub(crate) fn class_hash(values: &[i32], w: u32) -> Result<Fr, ZkError> {
+    let packed = packing::pack(values, w).map_err(|e| ZkError::BadWitness(e.to_string()))?;
+    poseidon::hash(&packed).map_err(|e| ZkError::BadWitness(format!("Poseidon: {e}")))
+}
+
+impl PublicValues {
+    /// The public values of a trace (every value of the graph, inputs first) under `vis`.
+    ///
+    /// # Errors
+    /// [`ZkError::BadWitness`] when the trace does not fit the graph or a value leaves its
+    /// class's packing width.
+    pub fn from_trace(g: &Graph, vis: Visibility, trace: &[Vec<i32>]) -> Result<Self, ZkError> {
+        crate::circuit::check_trace(g, trace)?;
+        let w = Widths::of(g);
+        let inputs: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
+        let outputs: Vec<Vec<i32>> = g
+            .outputs
+            .iter()
+            .map(|o| trace[o.value.index()].clone())
+            .collect();
+        let flat = |v: &[Vec<i32>]| v.iter().flatten().copied().collect::<Vec<i32>>();
+        let input_hash = match vis.input {
+            Vis::Hashed => Some(class_hash(&flat(&inputs), w.input)?),
+            _ => None,
+        };
+        let output_hash = match vis.output {
+            Vis::Hashed => Some(class_hash(&flat(&outputs), w.output)?),
+            _ => None,
+        };
+        let param_hash = match vis.params {
+            Vis::Hashed => Some(param_hash(g)?),
+            _ => None,
+        };
+        Ok(Self {
+            visibility: vis,
+            input_width: w.input,
+            output_width: w.output,
+            inputs: if vis.input == Vis::Public {
+                inputs
+            } else {
+                Vec::new()
+            },
+            input_hash,
+            param_hash,
+            outputs: if vis.output == Vis::Public {
+                outputs
+            } else {
+                Vec::new()
+            },
+            output_hash,
+        })
+    }
+
+    /// The field elements in the circuit's public-input order.
+    ///
+    /// # Errors
+    /// [`VerifyError::BadPublicValues`] for a value outside its packing width or a missing
+    /// hash.
+    pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
+        let mut out = class_elements(
+            self.visibility.input,
+            &self.inputs,
+            self.input_hash,
+            self.input_width,
+        )?;
+        if self.visibility.params == Vis::Hashed {
+            out.push(self.param_hash.ok_or_else(|| {
+                VerifyError::BadPublicValues("hashed parameters without a hash".into())
+            })?);
+        }
+        out.extend(class_elements(
+            self.visibility.output,
+            &self.outputs,
+            self.output_hash,
+            self.output_width,
+        )?);
+        Ok(out)
+    }
+}
+
+/// The Poseidon hash of `g`'s weights and biases (the hashed-parameters commitment): each
+/// weight or bias tensor packed at its own bit width (a tensor starts a new element), the
+/// elements of all tensors chained in parameter order.
+///
+/// # Errors
+/// [`ZkError::BadWitness`] when a parameter leaves its bit width.
+pub fn param_hash(g: &Graph) -> Result<Fr, ZkError> {
+    let mut elements = Vec::new();
+    for p in model_params(g).into_iter().filter_map(|i| g.params.get(i)) {
+        let packed = packing::pack(&p.data, p.info.bits.get())
+            .map_err(|e| ZkError::BadWitness(format!("parameter {}: {e}", p.name)))?;
+        elements.extend(packed);
+    }
+    poseidon::hash(&elements).map_err(|e| ZkError::BadWitness(format!("Poseidon: {e}")))
+}
+
+/// A witness integer of `bits` signed bits, range-checked by its bit decomposition
+/// (`bits` constraints); the wire is the decomposition itself.
+pub(crate) fn ranged(b: &Builder, x: i128, bits: verinfer_ir::Bits) -> GResult<Wire> {
+    let (lo, hi) = (i128::from(bits.min_value()), i128::from(bits.max_value()));
+    let bs = b.bits_free(x - lo, bits.get())?;
+    let mut lc = weighted(&bs);
+    lc.0.push((fr(lo), Variable::One));
+    Ok(Wire { lc, val: x, lo, hi })
+}
+
+/// Packed linear combinations of `wires` at width `w` (each wire's bounds must lie inside the
+/// signed `w`-bit range).
+fn pack_lcs(wires: &[&Wire], w: u32) -> GResult<Vec<Lc>> {
+    let half = 1i128 << (w - 1);
+    let step = Fr::from(2u8).pow([u64::from(w)]);
+    let k = packing::per_element(w);
+    let mut out = Vec::new();
+    for chunk in wires.chunks(k) {
+        let mut lc = LinearCombination(Vec::new());
+        let mut pow = Fr::ONE;
+        for wire in chunk {
+            if wire.lo < -half || wire.hi >= half {
+                return Err(GadgetError::Malformed("a packed value exceeds its width"));
+            }
+            lc.0.extend(wire.lc.0.iter().map(|&(c, v)| (c * pow, v)));
+            lc.0.push((fr(half) * pow, Variable::One));
+            pow *= step;
+        }
+        lc.compactify();
+        out.push(lc);
+    }
+    Ok(out)
+}
+
+/// Packed linear combinations of `wires` and the packed witness `values` at width `w`.
+pub(crate) fn pack_class(wires: &[&Wire], values: &[i32], w: u32) -> GResult<(Vec<Lc>, Vec<Fr>)> {
+    let lcs = pack_lcs(wires, w)?;
+    let packed = packing::pack(values, w).or_else(|e| match e {
+        // A dishonest witness: allocate zeros and let the constraints fail.
+        PackError::OutOfRange { .. } => Ok(vec![Fr::ZERO; lcs.len()]),
+        PackError::Width(_) => Err(GadgetError::Malformed("packing width")),
+    })?;
+    Ok((lcs, packed))
+}
+
+/// Bind packed elements to the public inputs: themselves, or their hash, or nothing.
+pub(crate) fn bind(b: &Builder, vis: Vis, lcs: Vec<Lc>, packed: Vec<Fr>) -> GResult<()> {
+    match vis {
+        Vis::Public => {
+            for (lc, v) in lcs.into_iter().zip(packed) {
+                let x = b.instance(v)?;
+                b.enforce_eq(var(x), lc)?;
+            }
+        }
+        Vis::Hashed => {
+            let (h, hv) = gadgets::poseidon::hash(b, &lcs, &packed)?;
+            let x = b.instance(hv)?;
+            b.enforce_eq(var(x), h)?;
+        }
+        Vis::Private => {}
+    }
+    Ok(())
+}
+
+/// Bind one class packed at width `w` (see [`pack_class`], [`bind`]).
+pub(crate) fn bind_class(
+    b: &Builder,
+    vis: Vis,
+    wires: &[&Wire],
+    values: &[i32],
+    w: u32,
+) -> GResult<()> {
+    if vis == Vis::Private {
+        return Ok(());
+    }
+    let (lcs, packed) = pack_class(wires, values, w)?;
+    bind(b, vis, lcs, packed)
+}
+
+/// A wire clamped into the signed `w`-bit range by a range check when its static bounds do not
+/// already guarantee it (`w + 1` constraints then).
+pub(crate) fn fit(b: &Builder, wire: &Wire, w: u32) -> GResult<Wire> {
+    let half = 1i128 << (w - 1);
+    if wire.lo >= -half && wire.hi < half {
+        return Ok(wire.clone());
+    }
+    let mut u = wire.clone();
+    u.add_const(half)?;
+    b.bits(&u.lc, u.val, w)?;
+    Ok(Wire {
+        lo: -half,
+        hi: half - 1,
+        ..wire.clone()
+    })
+}

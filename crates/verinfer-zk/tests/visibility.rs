@@ -1,0 +1,135 @@
+//! Visibility of inputs, weights and outputs: each combination proves and verifies, the public
+//! values are exactly what the class's visibility says, and hidden weights are bound by their
+//! Poseidon hash.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use ark_bn254::Fr;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use verinfer_exec::Plan;
+use verinfer_zk::{
+    check_witness, constraint_counts_with, param_hash, GraphCircuit, Groth16, ProofSystem,
+    VerifyError, Vis, Visibility, ZkError,
+};
+
+fn vis(s: &str) -> Visibility {
+    s.parse().unwrap()
+}
+
+#[test]
+fn every_visibility_proves_and_verifies() {
+    let (g, trace) = common::digits_mlp();
+    let out = trace[g.outputs[0].value.index()].clone();
+    let mut rng = StdRng::seed_from_u64(11);
+    for v in [
+        "input=public,params=hashed,output=public",
+        "input=private,params=public,output=public",
+        "input=hashed,params=private,output=hashed",
+        "input=public,params=public,output=private",
+    ] {
+        let v = vis(v);
+        let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
+        let (proof, public) = Groth16::prove_with(&pk, &g, v, trace.clone(), &mut rng).unwrap();
+        assert_eq!(public.visibility, v);
+        assert_eq!(public.inputs.is_empty(), v.input != Vis::Public, "{v}");
+        assert_eq!(public.input_hash.is_some(), v.input == Vis::Hashed, "{v}");
+        assert_eq!(public.param_hash.is_some(), v.params == Vis::Hashed, "{v}");
+        assert_eq!(public.output_hash.is_some(), v.output == Vis::Hashed, "{v}");
+        if v.output == Vis::Public {
+            assert_eq!(public.outputs, vec![out.clone()]);
+        }
+        Groth16::verify(&vk, &public, &proof).unwrap();
+        // Every public element matters: change each in turn.
+        let elements = public.to_field_elements().unwrap();
+        for i in 0..elements.len() {
+            let mut bad = public.clone();
+            match (i, v.params == Vis::Hashed) {
+                _ if !bad.outputs.is_empty() && i + 1 == elements.len() => {
+                    bad.outputs[0][i % 10] ^= 1
+                }
+                _ if bad.output_hash.is_some() && i + 1 == elements.len() => {
+                    bad.output_hash = Some(Fr::from(7u8));
+                }
+                _ if bad.input_hash.is_some() && i == 0 => bad.input_hash = Some(Fr::from(7u8)),
+                _ if !bad.inputs.is_empty() && i < 5 => bad.inputs[0][i * 15] ^= 1,
+                _ => bad.param_hash = Some(Fr::from(7u8)),
+            }
+            assert!(
+                matches!(
+                    Groth16::verify(&vk, &bad, &proof),
+                    Err(VerifyError::Rejected)
+                ),
+                "{v}: element {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hashed_params_bind_the_weights() {
+    let (g, trace) = common::digits_mlp();
+    let v = Visibility::hashed_params();
+    let mut rng = StdRng::seed_from_u64(12);
+    let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
+    let (proof, public) = Groth16::prove_with(&pk, &g, v, trace.clone(), &mut rng).unwrap();
+    assert_eq!(public.param_hash, Some(param_hash(&g).unwrap()));
+
+    // Other weights, same architecture: the same keys prove them, under another hash — so a
+    // verifier must compare the stated hash with the model's registered one.
+    let mut g2 = g.clone();
+    let w = g2
+        .params
+        .iter_mut()
+        .find(|p| p.kind == verinfer_ir::ParamKind::Weight)
+        .unwrap();
+    w.data[0] = if w.data[0] == 1 { 2 } else { 1 };
+    let q: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
+    let trace2 = Plan::new(&g2).unwrap().run(&q).unwrap().into_values();
+    let (proof2, public2) = Groth16::prove_with(&pk, &g2, v, trace2, &mut rng).unwrap();
+    Groth16::verify(&vk, &public2, &proof2).unwrap();
+    assert_ne!(public2.param_hash, public.param_hash);
+    // The first proof does not verify under the second model's hash.
+    let mut swapped = public.clone();
+    swapped.param_hash = public2.param_hash;
+    assert!(matches!(
+        Groth16::verify(&vk, &swapped, &proof),
+        Err(VerifyError::Rejected)
+    ));
+
+    // A trace of the second model cannot be proven as the first (hidden weights still
+    // constrain every product).
+    let mut bad = trace;
+    let last = bad.len() - 1;
+    bad[last][0] += 1;
+    let c = GraphCircuit::with_visibility(&g, v, bad).unwrap();
+    assert!(matches!(
+        check_witness(&c),
+        Err(ZkError::Unsatisfied(_) | ZkError::TraceMismatch { .. })
+    ));
+}
+
+#[test]
+fn hidden_weights_cost_their_products() {
+    let (g, _) = common::digits_mlp();
+    let public = constraint_counts_with(&g, Visibility::default()).unwrap();
+    let hashed = constraint_counts_with(&g, Visibility::hashed_params()).unwrap();
+    let total = |c: &std::collections::BTreeMap<&str, verinfer_zk::OpCount>| {
+        c.values().map(|x| x.constraints).sum::<usize>()
+    };
+    for (op, c) in &hashed {
+        eprintln!(
+            "{op:>10}: {:>3} nodes {:>7} constraints",
+            c.nodes, c.constraints
+        );
+    }
+    eprintln!(
+        "public weights {} constraints, hashed {}",
+        total(&public),
+        total(&hashed)
+    );
+    // 64·64 + 64·32 + 32·10 multiply-accumulates appear with hidden weights.
+    assert!(hashed["Contract"].constraints >= public["Contract"].constraints + 6464);
+    assert!(hashed["params"].constraints > 0);
+    assert!(!public.contains_key("params"));
+}
