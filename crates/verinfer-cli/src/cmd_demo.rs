@@ -1,28 +1,70 @@
-//! `verinfer demo`: the main job on embedded defaults (for now: compile and run the bundled
-//! MNIST CNN, and check the integer result against float inference).
+//! `verinfer demo`: the whole system on embedded defaults — the bundled MNIST CNN, an
+//! in-process EVM (revm) — with every step's gas and time: compile and run, deploy and
+//! register, an oracle request answered optimistically where a lying node's claim is challenged
+//! and loses, a zk-proven answer final at once, and ERC-7007 mints verified both ways.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
+use verinfer_chain::bindings_oracle::ConsumerHarness;
+use verinfer_chain::{Chain, Deployments, Receipt, RevmChain, Tx, U256};
 use verinfer_exec::Plan;
+use verinfer_ir::Graph;
 use verinfer_onnx::compile::{quantize_inputs, split_samples};
 use verinfer_onnx::data::read_data;
 use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
+use verinfer_opml::{
+    lying_execution, play_out, simulate::prepare_model, Challenger, ChallengerStrategy, Execution,
+    GameParams, Submitter, SubmitterStrategy, TraceLie,
+};
+use verinfer_oracle::{AigcClient, AigcProof, OracleParams, ZkSettings};
+use verinfer_zk::groth16::os_rng;
+use verinfer_zk::{constraint_counts, evm, Groth16, ProofSystem, Widths};
 
 use crate::bundled::mnist_cnn;
 use crate::cmd_compile::{compile_model, options, print_report};
+use crate::cmd_oracle::{ensure_oracle, model_b256};
 use crate::output::output_file;
 
-fn argmax(v: &[f64]) -> usize {
+fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
     (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
 }
 
+fn tx(r: &Receipt) {
+    println!("     tx {:<34} gas {:>9}", r.label, r.gas_used);
+}
+
+fn took(t: Instant) -> String {
+    let d: Duration = t.elapsed();
+    format!("{:.2?}", d)
+}
+
+fn outputs_of(e: &Execution) -> Vec<Vec<i32>> {
+    e.graph()
+        .outputs
+        .iter()
+        .map(|o| e.values()[o.value.index()].clone())
+        .collect()
+}
+
+/// A second prompt: the bundled digit, shifted one pixel to the right.
+fn shifted(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
+    input
+        .iter()
+        .map(|t| {
+            let mut v = vec![0; t.len()];
+            v[1..].copy_from_slice(&t[..t.len() - 1]);
+            v
+        })
+        .collect()
+}
+
 pub fn run() -> Result<()> {
+    let t_all = Instant::now();
     let b = mnist_cnn()?;
     println!(
-        "verinfer demo: bundled MNIST CNN (trained on real MNIST digits), files in {}",
-        b.dir.display()
+        "verinfer demo: the bundled MNIST CNN on an in-process EVM (revm); nothing to install"
     );
     let t = Instant::now();
     let (compiled, report) = compile_model(
@@ -31,29 +73,21 @@ pub fn run() -> Result<()> {
         &options(QuantOptions::default(), &[])?,
     )?;
     println!(
-        "1. compiled to {} integer nodes, {} parameters, in {:.2?}",
+        "1. compiled to {} integer nodes, {} parameters ({})",
         compiled.graph.nodes.len(),
         compiled.graph.num_param_elements(),
-        t.elapsed()
+        took(t)
     );
     print_report(&compiled, &report);
-    let path = b.dir.join("mnist_cnn.vmodel");
-    verinfer_ir::vmodel::save(&compiled.graph, &path)?;
-    let g = verinfer_ir::vmodel::load(&path)?;
-    println!(
-        "2. saved and reloaded {} ({} bytes)",
-        path.display(),
-        std::fs::metadata(&path)?.len()
-    );
+    let g: Graph = compiled.graph.clone();
     let data = read_data(&b.input)?;
     let samples = split_samples(&compiled.fgraph, &data)?;
-    let sample = samples
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("bundled input is empty"))?;
+    let sample = samples.first().context("bundled input is empty")?;
+    let input = quantize_inputs(&g, sample)?;
     let plan = Plan::new(&g)?;
     let t = Instant::now();
-    let trace = plan.run(&quantize_inputs(&g, sample)?)?;
-    let el = t.elapsed();
+    let trace = plan.run(&input)?;
+    let el = took(t);
     let outs = plan.outputs(&trace)?;
     let file = output_file(&g, &outs);
     let float = TractModel::load(&b.onnx, &compiled.fgraph)?.run(sample)?;
@@ -63,14 +97,262 @@ pub fn run() -> Result<()> {
         .zip(f)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
-    println!("3. integer inference in {el:.2?}: trace of {} tensors; predicted digit {} (float: {}), max |int - float| = {err:.2e}", trace.len(), argmax(q), argmax(f));
     println!(
-        "   logits: {}",
-        q.iter()
-            .map(|v| format!("{v:.3}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        "2. integer inference in {el}: predicted digit {} (float: {}), max |int - float| = {err:.2e}",
+        argmax(q),
+        argmax(f)
     );
     let _ = std::fs::remove_dir_all(&b.dir);
+
+    // ---------------------------------------------------------------- chain
+    let mut chain = RevmChain::new()?;
+    let acc = chain.accounts();
+    let (owner, requester, honest, liar) = (acc[0], acc[1], acc[2], acc[3]);
+    let game_params = GameParams {
+        window: 3600,
+        clock: 600,
+        ..GameParams::default()
+    };
+    let oracle_params = OracleParams::default();
+    let t = Instant::now();
+    let (c, oracle, receipts) = ensure_oracle(
+        &mut chain,
+        &mut Deployments::default(),
+        owner,
+        &game_params,
+        &oracle_params,
+    )?;
+    println!(
+        "3. deployed registry, one-step verifier, dispute game, oracle ({})",
+        took(t)
+    );
+    receipts.iter().for_each(tx);
+    let owner_sub = Submitter::new(
+        Execution::run(g.clone(), &input)?,
+        owner,
+        SubmitterStrategy::Honest,
+    );
+    let t = Instant::now();
+    for r in prepare_model(&mut chain, &c.registry, &c.game, &owner_sub)? {
+        tx(&r);
+    }
+    let model = model_b256(&g);
+    println!(
+        "4. model {model} registered by its owner and learned by the game ({})",
+        took(t)
+    );
+    let consumer = chain
+        .send(Tx::deploy(
+            requester,
+            ConsumerHarness::BYTECODE.clone(),
+            "deploy requester contract",
+        ))?
+        .contract_address
+        .context("no consumer address")?;
+    let cfg = c.game.config(&mut chain)?;
+
+    // ---------------------------------------------------------------- optimistic
+    let (req, r) = oracle.request(
+        &mut chain,
+        requester,
+        model,
+        &input,
+        consumer,
+        500_000,
+        oracle_params.fee,
+    )?;
+    println!(
+        "5. a contract requests an inference (request {req}, fee {} wei)",
+        oracle_params.fee
+    );
+    tx(&r);
+    // The lie: another digit's logit raised just above the true one, in the output node.
+    let honest_exec = Execution::run(g.clone(), &input)?;
+    let honest_outs = outputs_of(&honest_exec);
+    let logits = &honest_outs[0];
+    let (truth, wrong) = (argmax(logits), (argmax(logits) + 1) % logits.len());
+    let out_node = g.outputs[0]
+        .value
+        .index()
+        .checked_sub(g.inputs.len())
+        .context("the output is a graph input")?;
+    let lie = TraceLie {
+        node: out_node,
+        element: wrong,
+        delta: logits[truth] - logits[wrong] + 1,
+        propagate: true,
+    };
+    let t = Instant::now();
+    let lying = lying_execution(g.clone(), &input, lie)?;
+    let lying_outs = outputs_of(&lying);
+    let mut liar_sub = Submitter::new(lying, liar, SubmitterStrategy::Honest);
+    let (bad_claim, r) = liar_sub.claim(&mut chain, &c.game, &cfg)?;
+    tx(&r);
+    let r = oracle.answer_with_claim(&mut chain, liar, req, bad_claim, &lying_outs)?;
+    tx(&r);
+    println!(
+        "6. a lying node answers first: claim {bad_claim} says digit {} ({})",
+        argmax(&lying_outs[0]),
+        took(t)
+    );
+    let t = Instant::now();
+    let mut challenger = Challenger::new(
+        Execution::run(g.clone(), &input)?,
+        honest,
+        ChallengerStrategy::Honest,
+    );
+    if !challenger.disputes(&mut chain, &c.game, bad_claim)? {
+        bail!("the honest node found nothing wrong with the lie");
+    }
+    let rep = play_out(
+        &mut chain,
+        &c.game,
+        &mut liar_sub,
+        &mut challenger,
+        bad_claim,
+        r.gas_used,
+        false,
+    )?;
+    println!(
+        "7. an honest node re-executes, challenges and wins: {} moves in {} rounds, {} gas in \
+         all, largest move {} gas; winner {}, claim {} ({}: {})",
+        rep.moves,
+        rep.rounds,
+        rep.total_gas,
+        rep.max_step_gas,
+        rep.winner,
+        rep.claim_status,
+        took(t),
+        rep.reason
+    );
+    if rep.winner != "challenger" {
+        bail!("the lie survived the dispute: {rep:?}");
+    }
+    let r = oracle.reopen(&mut chain, honest, req)?;
+    tx(&r);
+    let t = Instant::now();
+    let honest_sub = Submitter::new(honest_exec, honest, SubmitterStrategy::Honest);
+    let (good_claim, r) = honest_sub.claim(&mut chain, &c.game, &cfg)?;
+    tx(&r);
+    let r = oracle.answer_with_claim(&mut chain, honest, req, good_claim, &honest_outs)?;
+    tx(&r);
+    chain.advance_time(cfg.window + 1)?;
+    let r = c.game.finalize(&mut chain, honest, good_claim)?;
+    tx(&r);
+    let s = oracle.settle(&mut chain, honest, req)?;
+    tx(&s.receipt);
+    let received: Vec<Vec<i32>> = verinfer_chain::view(
+        &mut chain,
+        requester,
+        consumer,
+        &ConsumerHarness::receivedCall {},
+        "ConsumerHarness.received",
+    )?;
+    if received != honest_outs {
+        bail!("the requester did not receive the honest output");
+    }
+    println!(
+        "8. request reopened; the honest node's claim {good_claim} passes its window, settles, and \
+         the requester contract receives digit {} ({}); fee: {} wei to the node, {} to the model \
+         owner",
+        argmax(&received[0]),
+        took(t),
+        s.answerer_share,
+        s.owner_share
+    );
+
+    // ---------------------------------------------------------------- zk
+    let counts = constraint_counts(&g)?;
+    let constraints: usize = counts.values().map(|x| x.constraints).sum();
+    let t = Instant::now();
+    let mut rng = os_rng();
+    let (pk, vk) = Groth16::setup(&g, &mut rng)?;
+    let setup = took(t);
+    let (verifier, r) = evm::deploy_verifier(&mut chain, owner, &vk)?;
+    tx(&r);
+    let w = Widths::of(&g);
+    let settings = ZkSettings {
+        verifier,
+        input_bits: u8::try_from(w.input)?,
+        output_bits: u8::try_from(w.output)?,
+        param_hash: None,
+    };
+    let r = oracle.set_zk_verifier(&mut chain, owner, model, &settings)?;
+    tx(&r);
+    println!(
+        "9. zk: Groth16 keys for {constraints} constraints ({setup}, local dev setup); the owner \
+         registers the model's verifier"
+    );
+    let second = shifted(&input);
+    let (req2, r) = oracle.request(
+        &mut chain,
+        requester,
+        model,
+        &second,
+        consumer,
+        500_000,
+        oracle_params.fee,
+    )?;
+    tx(&r);
+    let exec2 = Execution::run(g.clone(), &second)?;
+    let outs2 = outputs_of(&exec2);
+    let t = Instant::now();
+    let (proof, _) = Groth16::prove(&pk, &g, exec2.values().to_vec(), &mut rng)?;
+    let prove = took(t);
+    let s = oracle.answer_with_proof(&mut chain, honest, req2, &outs2, evm::proof_words(&proof))?;
+    tx(&s.receipt);
+    println!(
+        "10. request {req2} (the digit shifted by a pixel) answered with a proof ({prove} to \
+         prove): final at once, digit {}",
+        argmax(&outs2[0])
+    );
+
+    // ---------------------------------------------------------------- ERC-7007
+    let lens = |ts: &[Vec<i32>]| ts.iter().map(Vec::len).collect::<Vec<_>>();
+    let (aigc, r) = AigcClient::deploy(
+        &mut chain,
+        owner,
+        "verinfer MNIST",
+        "VMNIST",
+        model,
+        oracle.address,
+        &lens(&input),
+        &lens(&honest_outs),
+    )?;
+    tx(&r);
+    let (tok, r) = aigc.mint(
+        &mut chain,
+        requester,
+        requester,
+        &second,
+        &outs2,
+        "demo://zk",
+        &AigcProof::Zk(evm::proof_words(&proof)),
+    )?;
+    tx(&r);
+    let zk_ok = aigc.is_verified(&mut chain, tok)?;
+    println!("11. ERC-7007 mint with the zk proof: token {tok:#x}, verify() = {zk_ok}");
+    let (tok2, r) = aigc.mint(
+        &mut chain,
+        requester,
+        requester,
+        &input,
+        &honest_outs,
+        "demo://opml",
+        &AigcProof::Opml(good_claim),
+    )?;
+    tx(&r);
+    let op_ok = aigc.is_verified(&mut chain, tok2)?;
+    println!(
+        "12. ERC-7007 mint on the finalized optimistic claim {good_claim}: verify() = {op_ok}"
+    );
+    if !zk_ok || !op_ok {
+        bail!("an ERC-7007 token did not verify");
+    }
+    let bal = aigc.balance_of(&mut chain, requester)?;
+    if bal != U256::from(2) {
+        bail!("the requester holds {bal} tokens, expected 2");
+    }
+    println!("done in {}", took(t_all));
     Ok(())
 }

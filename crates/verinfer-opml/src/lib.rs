@@ -31,5 +31,5 @@ pub use deploy::{ensure_opml, find_opml, GameParams, OpmlContracts};
 pub use error::{OpmlError, Result};
 pub use execution::Execution;
 pub use lies::{lying_execution, TraceLie};
-pub use simulate::{simulate, SimReport};
+pub use simulate::{play_out, simulate, SimReport};
 pub use submitter::{Submitter, SubmitterStrategy};

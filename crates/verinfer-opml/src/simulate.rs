@@ -83,10 +83,37 @@ pub fn simulate(
     challenger: &mut Challenger,
     force_challenge: bool,
 ) -> Result<SimReport> {
-    let start = Instant::now();
     let cfg = game.config(chain)?;
     prepare_model(chain, registry, game, submitter)?;
     let (claim, claim_receipt) = submitter.claim(chain, game, &cfg)?;
+    play_out(
+        chain,
+        game,
+        submitter,
+        challenger,
+        claim,
+        claim_receipt.gas_used,
+        force_challenge,
+    )
+}
+
+/// Plays out an already posted `claim` of `submitter`: if `force_challenge` or the challenger
+/// disputes it, a game to its end (a party whose move the contract refuses stalls and loses on
+/// time); then finalizes the claim if it survived. `claim_gas` is reported as the claim's gas.
+///
+/// # Errors
+/// Transport errors, or a move refused for a reason other than a lie.
+pub fn play_out(
+    chain: &mut dyn Chain,
+    game: &GameClient,
+    submitter: &mut Submitter,
+    challenger: &mut Challenger,
+    claim: u64,
+    claim_gas: u64,
+    force_challenge: bool,
+) -> Result<SimReport> {
+    let start = Instant::now();
+    let cfg = game.config(chain)?;
     let mut txs: Vec<(String, u64)> = Vec::new();
     let mut report = SimReport {
         winner: "none".into(),
@@ -96,7 +123,7 @@ pub fn simulate(
         rounds: 0,
         total_gas: 0,
         max_step_gas: 0,
-        claim_gas: claim_receipt.gas_used,
+        claim_gas,
         transactions: Vec::new(),
         wall_ms: 0,
     };
