@@ -10,8 +10,10 @@ fn demo_runs_every_stage() {
     let o = verinfer(&["demo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
+    // The accuracy report goes to stderr with the compile report.
+    assert!(stderr(&o).contains("argmax agreement"), "{}", stderr(&o));
     for needle in [
-        "argmax agreement",
+        "integer inference",
         "a lying node answers first",
         "winner challenger, claim rejected",
         "the requester contract receives digit",
