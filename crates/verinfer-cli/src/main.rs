@@ -12,6 +12,7 @@ mod cmd_demo;
 mod cmd_eval;
 mod cmd_game;
 mod cmd_inspect;
+mod cmd_node;
 mod cmd_open;
 mod cmd_oracle;
 mod cmd_register;
@@ -85,6 +86,9 @@ enum Cmd {
     /// Mint an ERC-7007 AI-generated-content token whose output is proven (--zk) or claimed
     /// optimistically (--op).
     Mint(cmd_oracle::MintArgs),
+    /// Run a node: answer oracle requests on the models held, challenge wrong claims, defend
+    /// and settle its own (docs/node.md).
+    Node(cmd_node::NodeArgs),
     /// Benchmark the integer executor against tract's f32 inference on the same models.
     Bench(cmd_bench::Args),
     /// Benchmark trace and model commitments against inference (MNIST CNN, ~100M-param model).
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         Cmd::Game(cmd_game::GameCmd::Status(a)) => cmd_game::status(&a),
         Cmd::Game(cmd_game::GameCmd::Simulate(a)) => cmd_game::simulate_cmd(&a),
         Cmd::Game(cmd_game::GameCmd::Advance(a)) => cmd_game::advance(&a),
+        Cmd::Node(a) => cmd_node::run_node(&a),
         Cmd::Bench(a) => cmd_bench::run(&a),
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),

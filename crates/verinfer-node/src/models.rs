@@ -1,0 +1,228 @@
+//! The models a node holds: every `*.vmodel` of a directory, indexed by model id, with the
+//! Groth16 key directory `<name>.keys/` beside it when `verinfer setup` wrote one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::B256;
+use verinfer_ir::Graph;
+use verinfer_zk::files::{self, KeyManifest};
+use verinfer_zk::groth16::ProvingKey;
+use verinfer_zk::{Vis, Visibility};
+
+use crate::error::{NodeError, Result};
+
+/// Groth16 keys of one model (the proving key is loaded on first use).
+#[derive(Debug)]
+pub struct ZkKeys {
+    /// The key directory.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: KeyManifest,
+    /// The visibility the keys were made for.
+    pub visibility: Visibility,
+    pk: Option<ProvingKey>,
+}
+
+impl ZkKeys {
+    /// The proving key, loaded once.
+    ///
+    /// # Errors
+    /// [`NodeError::Models`] for a missing or malformed key file.
+    pub fn proving_key(&mut self) -> Result<&ProvingKey> {
+        if self.pk.is_none() {
+            let pk = files::load_proving_key(&self.dir).map_err(|e| NodeError::Models {
+                path: self.dir.clone(),
+                message: e.to_string(),
+            })?;
+            self.pk = Some(pk);
+        }
+        self.pk.as_ref().ok_or_else(|| NodeError::Models {
+            path: self.dir.clone(),
+            message: "proving key not loaded".into(),
+        })
+    }
+
+    /// Whether the oracle can take proofs made with these keys: its public-input layout packs
+    /// the input and output values themselves, so both classes must be public.
+    pub fn oracle_compatible(&self) -> bool {
+        self.visibility.input == Vis::Public && self.visibility.output == Vis::Public
+    }
+}
+
+/// One model the node holds.
+#[derive(Debug)]
+pub struct HeldModel {
+    /// Its id (Keccak Merkle commitment of graph and parameters), as the contracts see it.
+    pub id: B256,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// The compiled graph.
+    pub graph: Graph,
+    /// Its Groth16 keys, if a `<name>.keys/` directory made for this model sits beside it.
+    pub keys: Option<ZkKeys>,
+    /// Why a key directory beside it was not used (logged at load).
+    pub keys_note: Option<String>,
+}
+
+impl HeldModel {
+    /// The file stem, for logs and the status page.
+    pub fn name(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Every model of a directory, by id.
+#[derive(Debug, Default)]
+pub struct ModelStore {
+    models: BTreeMap<B256, HeldModel>,
+}
+
+/// The model id of `graph` as a `bytes32`.
+pub fn model_id_of(graph: &Graph) -> B256 {
+    B256::from(
+        verinfer_commit::ModelCommitment::new(graph)
+            .model_id
+            .hash()
+            .to_bytes(),
+    )
+}
+
+impl ModelStore {
+    /// Loads every `*.vmodel` in `dir` (a file that does not load is logged and skipped) and
+    /// the key directory `<stem>.keys/` of each, if present and made for that model.
+    ///
+    /// # Errors
+    /// [`NodeError::Models`] when `dir` cannot be read or holds no model that loads.
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let err = |message: String| NodeError::Models {
+            path: dir.to_path_buf(),
+            message,
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| err(e.to_string()))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "vmodel") && p.is_file())
+            .collect();
+        paths.sort();
+        let mut store = Self::default();
+        for path in paths {
+            match verinfer_ir::vmodel::load(&path) {
+                Ok(graph) => {
+                    store.insert(path, graph);
+                }
+                Err(e) => tracing::warn!(path = %path.display(), error = %e, "model skipped"),
+            }
+        }
+        if store.models.is_empty() {
+            return Err(err("no loadable *.vmodel file in this directory".into()));
+        }
+        Ok(store)
+    }
+
+    /// Adds `graph` (loaded from `path`; its keys are looked for beside it). Returns its id.
+    pub fn insert(&mut self, path: PathBuf, graph: Graph) -> B256 {
+        let id = model_id_of(&graph);
+        let (keys, keys_note) = Self::keys_for(&path, &graph);
+        tracing::info!(
+            model = %id,
+            path = %path.display(),
+            zk_keys = keys.is_some(),
+            "model loaded"
+        );
+        if let Some(n) = &keys_note {
+            tracing::warn!(model = %id, "{n}");
+        }
+        self.models.insert(
+            id,
+            HeldModel {
+                id,
+                path,
+                graph,
+                keys,
+                keys_note,
+            },
+        );
+        id
+    }
+
+    fn keys_for(path: &Path, graph: &Graph) -> (Option<ZkKeys>, Option<String>) {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = path.with_file_name(format!("{stem}.keys"));
+        if !dir.is_dir() {
+            return (None, None);
+        }
+        let manifest = match files::load_manifest(&dir) {
+            Ok(m) => m,
+            Err(e) => return (None, Some(format!("key directory not used: {e}"))),
+        };
+        let id = verinfer_commit::ModelCommitment::new(graph)
+            .model_id
+            .to_string();
+        if manifest.model_id != id {
+            return (
+                None,
+                Some(format!(
+                    "key directory {} is for model {}, not {id}: not used",
+                    dir.display(),
+                    manifest.model_id
+                )),
+            );
+        }
+        let visibility = match manifest.visibility() {
+            Ok(v) => v,
+            Err(e) => return (None, Some(format!("{}: {e}", dir.display()))),
+        };
+        let keys = ZkKeys {
+            dir,
+            manifest,
+            visibility,
+            pk: None,
+        };
+        let note = (!keys.oracle_compatible()).then(|| {
+            format!(
+                "keys in {} hide inputs or outputs ({}); the oracle needs both public: \
+                 requests are answered optimistically",
+                keys.dir.display(),
+                keys.visibility
+            )
+        });
+        (Some(keys), note)
+    }
+
+    /// The model with id `id`.
+    pub fn get(&self, id: &B256) -> Option<&HeldModel> {
+        self.models.get(id)
+    }
+
+    /// The model with id `id`, mutably (its proving key loads lazily).
+    pub fn get_mut(&mut self, id: &B256) -> Option<&mut HeldModel> {
+        self.models.get_mut(id)
+    }
+
+    /// Whether the node holds `id`.
+    pub fn holds(&self, id: &B256) -> bool {
+        self.models.contains_key(id)
+    }
+
+    /// Every model, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &HeldModel> {
+        self.models.values()
+    }
+
+    /// Number of models.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+}

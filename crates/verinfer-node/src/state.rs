@@ -1,0 +1,344 @@
+//! What a node remembers across restarts: `<state-dir>/state.json`, written atomically
+//! (temporary file, fsync, rename) after every change that a crash must not lose, and the
+//! traces of its claims in `<state-dir>/traces/<trace root>.trace`.
+//!
+//! The chain is the source of truth; the state is what the node cannot read back from it
+//! cheaply (which claims are ours and where their traces are, which games we play, what we
+//! concluded about other people's claims) plus the block up to which the contracts' logs
+//! have been read. Every record is keyed by an on-chain id, and every handler that fills it
+//! from a log is idempotent, so replaying logs after a crash changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::{Address, B256};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NodeError, Result};
+
+/// Format tag of `state.json`.
+pub const STATE_FORMAT: &str = "verinfer-node-state/1";
+
+/// Most recent problems kept for the status page.
+const MAX_PROBLEMS: usize = 50;
+
+/// Where a request stands, as far as this node is concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum RequestState {
+    /// Open (or reopened): to answer.
+    Todo,
+    /// Answered by a claim (ours or someone else's) that is not final yet.
+    Claimed {
+        /// The claim.
+        claim: u64,
+        /// Whether the claim is ours.
+        ours: bool,
+    },
+    /// Fulfilled (paid and called back).
+    Fulfilled {
+        /// Through a zk proof (else through a claim).
+        via_proof: bool,
+        /// Whether we answered it.
+        ours: bool,
+    },
+    /// Cancelled by its requester.
+    Cancelled,
+    /// Not answerable by this node (malformed input, …): see `note`.
+    Skipped,
+}
+
+/// A request on a model this node holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRec {
+    /// The model.
+    pub model: B256,
+    /// `keccak256(abi.encode(inputRoots))`: how a claim without posted inputs is matched to
+    /// the request whose input it is about.
+    pub inputs_hash: B256,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub state: RequestState,
+    /// Every claim that answered it (from `AnsweredWithClaim`), oldest first.
+    #[serde(default)]
+    pub claims: Vec<u64>,
+    /// Whether this node (with `--lie`) already answered it once with a lie: a lying node lies
+    /// once per request, so the honest answer after a reopen is not raced forever.
+    #[serde(default)]
+    pub lied: bool,
+    /// Why it was skipped, or the last problem answering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Status of one of our claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnClaimStatus {
+    /// In its window or under dispute.
+    Pending,
+    /// Final: its requests can be settled.
+    Finalized,
+    /// Lost a game.
+    Rejected,
+}
+
+/// A claim this node posted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnClaim {
+    /// The model.
+    pub model: B256,
+    /// Its trace root.
+    pub trace_root: B256,
+    /// Where its trace is kept (what it is defended from after a restart).
+    pub trace_file: PathBuf,
+    /// The requests it answered.
+    #[serde(default)]
+    pub requests: BTreeSet<u64>,
+    /// Requests settled (fulfilled) through it.
+    #[serde(default)]
+    pub settled: BTreeSet<u64>,
+    /// Where it stands.
+    pub status: OwnClaimStatus,
+    /// Whether it was posted as a lie (`--lie`).
+    #[serde(default)]
+    pub lie: bool,
+}
+
+/// A claim about to be posted: recorded (with its trace saved) before the transaction is sent,
+/// so that a crash between sending and recording the claim id cannot lose the claim: on the
+/// next start the `ClaimSubmitted` log from our address with this trace root is adopted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimIntent {
+    /// The model.
+    pub model: B256,
+    /// The trace root the claim will commit to.
+    pub trace_root: B256,
+    /// The saved trace.
+    pub trace_file: PathBuf,
+    /// The request it is meant to answer.
+    pub request: u64,
+    /// Whether it is a lie.
+    pub lie: bool,
+}
+
+/// Our verdict on someone else's claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Not looked at yet.
+    Unchecked,
+    /// No input to re-execute from yet (none posted, no request with its input roots).
+    AwaitingInput,
+    /// Its trace root is the honest one.
+    Correct,
+    /// Its trace root is not the honest one.
+    Wrong,
+    /// Could not be checked (its input does not run, the claim is gone, …): see `note`.
+    Skipped,
+}
+
+/// Someone else's claim on a model we hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedClaim {
+    /// The model.
+    pub model: B256,
+    /// Its submitter.
+    pub submitter: Address,
+    /// The block of its `ClaimSubmitted` log (read back from there, never from block 0).
+    pub block: u64,
+    /// `keccak256(abi.encode(inputRoots))`.
+    pub inputs_hash: B256,
+    /// Whether it posted its input data.
+    pub posted_inputs: bool,
+    /// The request whose input it was checked against (when it posted none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_request: Option<u64>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The game we opened against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub game: Option<u64>,
+    /// Set (and saved) right before the challenge is sent; the `GameOpened` log clears it.
+    #[serde(default)]
+    pub challenging: bool,
+    /// Why it was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A game this node plays as challenger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnGame {
+    /// The claim challenged.
+    pub claim: u64,
+    /// The phase last seen (`NodeReveal`, …, `ChallengerWon`).
+    pub phase: String,
+    /// Whether it is over.
+    pub over: bool,
+}
+
+/// Something that went wrong, for the status page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The block head when it happened.
+    pub block: u64,
+    /// What was being done.
+    pub what: String,
+    /// The error.
+    pub error: String,
+}
+
+/// Everything in `state.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeState {
+    /// [`STATE_FORMAT`].
+    pub format: String,
+    /// The chain the state belongs to.
+    pub chain_id: u64,
+    /// Our account.
+    pub account: Address,
+    /// The oracle.
+    pub oracle: Address,
+    /// The game (the oracle's).
+    pub game: Address,
+    /// The first block whose logs are (re)read next tick.
+    pub next_block: u64,
+    /// The highest block number seen: a lower one later means the chain was restarted.
+    pub last_head: u64,
+    /// Set when the chain is found not to be the one this state was made on; the node then
+    /// refuses to act (the state is kept as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halted: Option<String>,
+    /// Requests on models we hold, by id.
+    #[serde(default)]
+    pub requests: BTreeMap<u64, RequestRec>,
+    /// Our claims, by claim id.
+    #[serde(default)]
+    pub claims: BTreeMap<u64, OwnClaim>,
+    /// Claims being posted.
+    #[serde(default)]
+    pub intents: Vec<ClaimIntent>,
+    /// Other people's claims on models we hold, by claim id.
+    #[serde(default)]
+    pub checked: BTreeMap<u64, CheckedClaim>,
+    /// Our games as challenger, by game id.
+    #[serde(default)]
+    pub games: BTreeMap<u64, OwnGame>,
+    /// Requests answered by each claim we watch (from `AnsweredWithClaim`): reopened when the
+    /// claim is rejected.
+    #[serde(default)]
+    pub claim_requests: BTreeMap<u64, BTreeSet<u64>>,
+    /// Requests whose claim was rejected and that are still to reopen.
+    #[serde(default)]
+    pub reopen: BTreeSet<u64>,
+    /// Gas of every transaction this node sent.
+    #[serde(default)]
+    pub gas_used: u64,
+    /// Transactions sent.
+    #[serde(default)]
+    pub transactions: u64,
+    /// The most recent problems.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+}
+
+impl NodeState {
+    /// A fresh state for `account` on `chain_id`, reading logs from `from_block`.
+    pub fn new(chain_id: u64, account: Address, oracle: Address, game: Address) -> Self {
+        Self {
+            format: STATE_FORMAT.into(),
+            chain_id,
+            account,
+            oracle,
+            game,
+            next_block: 0,
+            last_head: 0,
+            halted: None,
+            requests: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            intents: Vec::new(),
+            checked: BTreeMap::new(),
+            games: BTreeMap::new(),
+            claim_requests: BTreeMap::new(),
+            reopen: BTreeSet::new(),
+            gas_used: 0,
+            transactions: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Path of the state file in `dir`.
+    pub fn path_in(dir: &Path) -> PathBuf {
+        dir.join("state.json")
+    }
+
+    /// Loads `dir/state.json`, or `None` when there is none.
+    ///
+    /// # Errors
+    /// [`NodeError::State`] for an unreadable, malformed or other-format file (never
+    /// overwritten: the node refuses to start rather than forget its claims).
+    pub fn load(dir: &Path) -> Result<Option<Self>> {
+        let path = Self::path_in(dir);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let err = |message: String| NodeError::State {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
+        let s: Self =
+            serde_json::from_str(&text).map_err(|e| err(format!("not a node state file: {e}")))?;
+        if s.format != STATE_FORMAT {
+            return Err(err(format!(
+                "state format {:?}, this build reads {STATE_FORMAT:?}",
+                s.format
+            )));
+        }
+        Ok(Some(s))
+    }
+
+    /// Writes `dir/state.json` atomically: a temporary file in the same directory, synced,
+    /// then renamed over the old one (and the directory synced), so a crash leaves either the
+    /// old or the new state, never a torn one.
+    ///
+    /// # Errors
+    /// [`NodeError::State`] on I/O failure.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let path = Self::path_in(dir);
+        let err = |message: String| NodeError::State {
+            path: path.clone(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        let mut text = serde_json::to_vec_pretty(self).map_err(|e| err(e.to_string()))?;
+        text.push(b'\n');
+        let tmp = dir.join("state.json.tmp");
+        {
+            let mut f = std::fs::File::create(&tmp).map_err(|e| err(e.to_string()))?;
+            f.write_all(&text).map_err(|e| err(e.to_string()))?;
+            f.sync_all().map_err(|e| err(e.to_string()))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| err(e.to_string()))?;
+        // Persist the rename itself (best effort: not every platform opens directories).
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Records a problem (keeping the most recent ones).
+    pub fn problem(&mut self, block: u64, what: &str, error: &str) {
+        self.problems.push(Problem {
+            block,
+            what: what.to_string(),
+            error: error.to_string(),
+        });
+        if self.problems.len() > MAX_PROBLEMS {
+            let cut = self.problems.len() - MAX_PROBLEMS;
+            self.problems.drain(..cut);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! A deployed registry + game + oracle + consumer on the in-process chain, the digits MLP in a
+//! models directory, and nodes built over them (driven tick by tick, no threads).
+#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use verinfer_chain::bindings_oracle::ConsumerHarness;
+use verinfer_chain::{Address, Chain, Deployments, RevmChain, Tx, B256, U256};
+use verinfer_ir::Graph;
+use verinfer_node::{Contracts, Mode, ModelStore, Node, NodeConfig, NodeState, TickReport};
+use verinfer_opml::facts::model_opening;
+use verinfer_opml::{ensure_opml, Execution, GameConfig, GameParams, OpmlContracts};
+use verinfer_oracle::{OracleClient, OracleParams};
+
+pub fn testdata(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(p)
+}
+
+/// The compiled digits MLP and its quantized sample input.
+pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
+    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
+    M.get_or_init(|| {
+        let g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
+        let text = std::fs::read_to_string(testdata("golden/v1/commitments.json")).unwrap();
+        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let input: Vec<i32> = j["traces"]["digits_mlp"]["quantized_input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| i32::try_from(v.as_i64().unwrap()).unwrap())
+            .collect();
+        (g, vec![input])
+    })
+}
+
+/// The honest outputs of the MLP on `input`.
+pub fn honest_outputs(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
+    let e = Execution::run(mlp().0.clone(), input).unwrap();
+    e.graph()
+        .outputs
+        .iter()
+        .map(|o| e.values()[o.value.index()].clone())
+        .collect()
+}
+
+/// A fresh temporary directory.
+pub fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("verinfer-node-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A models directory holding the digits MLP.
+pub fn models_dir(root: &Path) -> PathBuf {
+    let d = root.join("models");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::copy(
+        testdata("golden/v1/digits_mlp.vmodel"),
+        d.join("digits_mlp.vmodel"),
+    )
+    .unwrap();
+    d
+}
+
+pub const CALLBACK_GAS: u64 = 500_000;
+
+pub struct Env {
+    pub chain: RevmChain,
+    pub c: OpmlContracts,
+    pub cfg: GameConfig,
+    pub oracle: OracleClient,
+    pub params: OracleParams,
+    pub owner: Address,
+    pub requester: Address,
+    pub honest: Address,
+    pub liar: Address,
+    pub consumer: Address,
+    pub model: B256,
+    pub dir: PathBuf,
+    pub models: PathBuf,
+}
+
+/// Registry, verifier, game (window 600 s, clock 300 s), oracle (fee 0.01 ETH), a consumer;
+/// the MLP registered and learned.
+pub fn env(name: &str) -> Env {
+    // `VERINFER_LOG=info cargo nextest run … --no-capture` shows every transaction with gas.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
+                .unwrap_or_else(|_| "off".into()),
+        )
+        .with_test_writer()
+        .try_init();
+    let mut chain = RevmChain::new().unwrap();
+    let a = chain.accounts();
+    let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
+    let gp = GameParams {
+        window: 600,
+        clock: 300,
+        ..GameParams::default()
+    };
+    let (c, _) = ensure_opml(&mut chain, &mut Deployments::default(), owner, &gp).unwrap();
+    let cfg = c.game.config(&mut chain).unwrap();
+    let params = OracleParams {
+        fee: U256::from(10u64).pow(U256::from(16u64)),
+        owner_share_bps: 1_000,
+        cancel_delay: 3_600,
+        max_callback_gas: 2_000_000,
+    };
+    let (oracle, _) = OracleClient::deploy(
+        &mut chain,
+        owner,
+        c.registry.address,
+        c.game.address,
+        &params,
+    )
+    .unwrap();
+    let consumer = chain
+        .send(Tx::deploy(
+            owner,
+            ConsumerHarness::BYTECODE.clone(),
+            "deploy ConsumerHarness",
+        ))
+        .unwrap()
+        .contract_address
+        .unwrap();
+    let g = &mlp().0;
+    let model = verinfer_node::model_id_of(g);
+    c.registry
+        .register(&mut chain, owner, model, "test://digits_mlp")
+        .unwrap();
+    let m = verinfer_commit::ModelCommitment::new(g);
+    c.game
+        .learn_model(&mut chain, owner, model, model_opening(g, &m).unwrap())
+        .unwrap();
+    let dir = tmpdir(name);
+    let models = models_dir(&dir);
+    Env {
+        chain,
+        c,
+        cfg,
+        oracle,
+        params,
+        owner,
+        requester,
+        honest,
+        liar,
+        consumer,
+        model,
+        dir,
+        models,
+    }
+}
+
+impl Env {
+    /// A request of `input` by the requester, the consumer as callback.
+    pub fn request(&mut self, input: &[Vec<i32>]) -> u64 {
+        let (model, fee, requester, consumer) =
+            (self.model, self.params.fee, self.requester, self.consumer);
+        self.oracle
+            .request(
+                &mut self.chain,
+                requester,
+                model,
+                input,
+                consumer,
+                CALLBACK_GAS,
+                fee,
+            )
+            .unwrap()
+            .0
+    }
+
+    /// A node of `account` with its state in `<dir>/<name>`.
+    pub fn node(&mut self, account: Address, name: &str, f: impl FnOnce(&mut NodeConfig)) -> Node {
+        let mut cfg = NodeConfig::new(account, self.dir.join(name));
+        f(&mut cfg);
+        let models = ModelStore::load_dir(&self.models).unwrap();
+        let contracts = Contracts::at(&mut self.chain, self.oracle.address).unwrap();
+        Node::open(&mut self.chain, cfg, models, contracts).unwrap()
+    }
+
+    /// One tick of `node`; the state file on disk is checked to be valid and equal to the
+    /// node's state after it.
+    pub fn tick(&mut self, node: &mut Node) -> TickReport {
+        let r = node.tick(&mut self.chain).unwrap();
+        let on_disk = NodeState::load(&node.config().state_dir)
+            .unwrap()
+            .expect("a state file");
+        assert_eq!(&on_disk, node.state(), "the state file is the node's state");
+        r
+    }
+
+    /// Ticks every node in turn until a whole round sends nothing; when nobody can move but a
+    /// game is still open (a party stalled), time moves past a clock. Returns the rounds.
+    pub fn quiesce(&mut self, nodes: &mut [&mut Node]) -> usize {
+        for round in 0..500 {
+            let mut sent = 0;
+            for n in nodes.iter_mut() {
+                sent += self.tick(n).transactions;
+            }
+            if sent == 0 {
+                let open_game = nodes
+                    .iter()
+                    .any(|n| n.state().games.values().any(|g| !g.over));
+                if !open_game {
+                    return round;
+                }
+                let clock = self.cfg.clock;
+                self.chain.advance_time(clock + 1).unwrap();
+            }
+        }
+        panic!("the nodes never went quiet");
+    }
+
+    pub fn consumer_outputs(&mut self) -> Vec<Vec<i32>> {
+        let from = self.owner;
+        verinfer_chain::view(
+            &mut self.chain,
+            from,
+            self.consumer,
+            &ConsumerHarness::receivedCall {},
+            "ConsumerHarness.received",
+        )
+        .unwrap()
+    }
+
+    pub fn consumer_calls(&mut self) -> U256 {
+        let from = self.owner;
+        verinfer_chain::view(
+            &mut self.chain,
+            from,
+            self.consumer,
+            &ConsumerHarness::callsCall {},
+            "ConsumerHarness.calls",
+        )
+        .unwrap()
+    }
+}
+
+/// Sets optimistic/zk mode.
+pub fn mode(m: Mode) -> impl FnOnce(&mut NodeConfig) {
+    move |c| c.mode = m
+}
+
+/// Makes the node lie.
+pub fn lying(c: &mut NodeConfig) {
+    c.lie = true;
+}
+
+pub fn honest(_: &mut NodeConfig) {}
