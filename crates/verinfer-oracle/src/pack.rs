@@ -1,10 +1,9 @@
 //! The public-input packing of `contracts/src/PublicInputs.sol`, in Rust.
 //!
-//! This is the on-chain packing's Rust mirror, used to differential-test the contract
-//! (`tests/pack_differential.rs` runs both on random values and widths). The zk crate's own
-//! packing (`verinfer_zk::packing`, over its field type) must produce the same integers: the
-//! oracle checks a proof against the vector the contract builds, so any difference between
-//! the prover's public inputs and these makes every honest proof fail.
+//! The words are the prover's own packing (`verinfer_zk::packing`, the single definition),
+//! converted to EVM words, so `tests/pack_differential.rs` differential-tests the contract
+//! against the prover itself on random values and widths: the oracle checks a proof against
+//! the vector the contract builds, so any difference would make every honest proof fail.
 //!
 //! Spec (docs/oracle.md §4): a class of values (all input tensors concatenated in order,
 //! row-major; likewise outputs) at width `W` in `1..=32`: `v` with `−2^(W−1) ≤ v < 2^(W−1)`
@@ -15,11 +14,7 @@
 use alloy_primitives::U256;
 use thiserror::Error;
 
-/// Bits of a field element the packing uses (`2^253` is below the BN254 scalar modulus).
-pub const PACK_BITS: u32 = 253;
-
-/// Largest width (values are `i32`).
-pub const MAX_WIDTH: u32 = 32;
+pub use verinfer_zk::packing::{MAX_WIDTH, PACK_BITS};
 
 /// Why a class cannot be packed (the contract reverts `BadBitWidth` / `ValueOutOfRange`).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -47,7 +42,7 @@ pub fn per_element(width: u32) -> Result<usize, PackError> {
     if !(1..=MAX_WIDTH).contains(&width) {
         return Err(PackError::Width(width));
     }
-    Ok((PACK_BITS / width) as usize)
+    Ok(verinfer_zk::packing::per_element(width))
 }
 
 /// Field elements needed for `n` values at `width`.
@@ -55,39 +50,25 @@ pub fn per_element(width: u32) -> Result<usize, PackError> {
 /// # Errors
 /// [`PackError::Width`] outside `1..=32`.
 pub fn packed_len(n: usize, width: u32) -> Result<usize, PackError> {
-    Ok(n.div_ceil(per_element(width)?))
+    per_element(width)?;
+    Ok(verinfer_zk::packing::element_count(n, width))
 }
 
-/// Packs `values` (one class, already concatenated) at `width`.
+/// Packs `values` (one class, already concatenated) at `width`: the prover's own packing
+/// (`verinfer_zk::packing::pack`, the one definition) as EVM words.
 ///
 /// # Errors
 /// [`PackError`] for a width outside `1..=32` or a value outside the signed range.
 pub fn pack_public(values: &[i32], width: u32) -> Result<Vec<U256>, PackError> {
-    let k = per_element(width)?;
-    let half = 1i64 << (width - 1);
-    let mut out = Vec::with_capacity(values.len().div_ceil(k));
-    for (c, chunk) in values.chunks(k).enumerate() {
-        let mut acc = U256::ZERO;
-        for (i, &v) in chunk.iter().enumerate() {
-            let wide = i64::from(v);
-            if wide < -half || wide >= half {
-                return Err(PackError::OutOfRange {
-                    index: c * k + i,
-                    value: v,
-                    width,
-                });
-            }
-            // In [0, 2^width) by the check above, so the conversion cannot fail.
-            let u = u64::try_from(wide + half).map_err(|_| PackError::OutOfRange {
-                index: c * k + i,
-                value: v,
-                width,
-            })?;
-            acc |= U256::from(u) << (i * width as usize);
-        }
-        out.push(acc);
-    }
-    Ok(out)
+    let packed = verinfer_zk::packing::pack(values, width).map_err(|e| match e {
+        verinfer_zk::packing::PackError::Width(w) => PackError::Width(w),
+        verinfer_zk::packing::PackError::OutOfRange { index, width, .. } => PackError::OutOfRange {
+            index,
+            value: values.get(index).copied().unwrap_or_default(),
+            width,
+        },
+    })?;
+    Ok(verinfer_zk::evm::public_words(&packed))
 }
 
 /// Packs a list of tensors as one class (concatenated in order).
