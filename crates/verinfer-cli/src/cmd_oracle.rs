@@ -29,23 +29,16 @@ fn print_tx(r: &Receipt) {
 
 /// The model id of `g` as the contracts spell it.
 pub fn model_b256(g: &Graph) -> B256 {
-    B256::from(ModelCommitment::new(g).model_id.hash().to_bytes())
+    verinfer_node::model_id_of(g)
 }
 
 fn load_model(p: &Path) -> Result<Graph> {
     verinfer_ir::vmodel::load(p).with_context(|| p.display().to_string())
 }
 
-/// The recorded oracle on this chain (its code checked).
+/// The recorded oracle on this chain (its code, and its game's, checked): the node's lookup.
 pub fn find_oracle(chain: &mut dyn Chain, d: &Deployments) -> Result<OracleClient> {
-    let id = chain.chain_id();
-    let addr = d.get(id, OracleClient::NAME).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no InferenceOracle recorded for chain {id}: run `verinfer oracle deploy` first \
-             (or point --deployments at the record)"
-        )
-    })?;
-    Ok(OracleClient::at(chain, addr)?)
+    Ok(verinfer_node::Contracts::find(chain, d)?.oracle)
 }
 
 /// `oracle` subcommands.

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use verinfer_chain::bindings::ModelRegistry;
 use verinfer_chain::{ensure_deployed, Address, Receipt, Registry, B256};
-use verinfer_commit::ModelCommitment;
 
 use crate::chain_args::ChainArgs;
 
@@ -63,7 +62,7 @@ struct Out {
 pub fn run(a: &Args) -> Result<()> {
     let graph = verinfer_ir::vmodel::load(&a.model)
         .with_context(|| format!("loading {}", a.model.display()))?;
-    let model_id = B256::from(ModelCommitment::new(&graph).model_id.hash().to_bytes());
+    let model_id = verinfer_node::model_id_of(&graph);
     let uri = match &a.uri {
         Some(u) => u.clone(),
         None => {

@@ -83,12 +83,7 @@ pub struct ModelStore {
 
 /// The model id of `graph` as a `bytes32`.
 pub fn model_id_of(graph: &Graph) -> B256 {
-    B256::from(
-        verinfer_commit::ModelCommitment::new(graph)
-            .model_id
-            .hash()
-            .to_bytes(),
-    )
+    verinfer_opml::convert::b256(verinfer_commit::ModelCommitment::new(graph).model_id.hash())
 }
 
 impl ModelStore {

@@ -13,6 +13,7 @@ use verinfer_chain::bindings::InferenceGame::{self, InferenceGameEvents};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
 use verinfer_chain::{BlockInfo, Chain, ChainError, Receipt};
 use verinfer_commit::trace_file;
+use verinfer_opml::convert::b256;
 use verinfer_opml::driver::{defend, play};
 use verinfer_opml::facts::model_opening;
 use verinfer_opml::{
@@ -140,10 +141,6 @@ fn u64_of(v: U256, what: &str) -> Result<u64> {
             message: format!("{v} does not fit 64 bits"),
         })
     })
-}
-
-fn b256(h: verinfer_commit::Hash32) -> B256 {
-    B256::from(h.to_bytes())
 }
 
 fn roots_hash(roots: &[B256]) -> B256 {

@@ -237,7 +237,7 @@ impl<'g> GraphCircuit<'g> {
         // constraints each), hashed when asked.
         let start = cs.num_constraints();
         let params = self.param_wires(&b)?;
-        if self.vis.params != Visibility::default().params {
+        if self.vis.params != crate::visibility::Vis::Public {
             counts
                 .entry("params")
                 .or_default()

@@ -84,13 +84,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 /// A field element as `0x` + 64 hex digits (big-endian).
 #[must_use]
 pub fn fr_hex(x: &Fr) -> String {
-    let bytes = x.into_bigint().to_bytes_be();
-    let mut s = String::with_capacity(66);
-    s.push_str("0x");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    to_hex(&x.into_bigint().to_bytes_be())
 }
 
 /// Parse [`fr_hex`]'s output; values at or above the modulus are refused.

@@ -25,6 +25,12 @@ pub fn parameters() -> Result<PoseidonParameters<Fr>, PoseidonError> {
     get_poseidon_parameters::<Fr>((ARITY + 1) as u8)
 }
 
+/// [`parameters`], built once (the gadget needs them for every permutation).
+pub(crate) fn shared_parameters() -> Option<&'static PoseidonParameters<Fr>> {
+    static P: std::sync::OnceLock<Option<PoseidonParameters<Fr>>> = std::sync::OnceLock::new();
+    P.get_or_init(|| parameters().ok()).as_ref()
+}
+
 /// The chunks hashed in order: the count first, then zero-padded chunks of [`RATE`].
 pub(crate) fn chunks(elements: &[Fr]) -> Vec<Vec<Fr>> {
     let mut out: Vec<Vec<Fr>> = elements.chunks(RATE).map(<[Fr]>::to_vec).collect();

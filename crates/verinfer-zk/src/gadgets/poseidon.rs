@@ -9,7 +9,7 @@ use ark_ff::{AdditiveGroup, Field};
 use ark_relations::gr1cs::{LinearCombination, Variable};
 
 use super::{var, Builder, GResult, GadgetError};
-use crate::poseidon::{chunks, parameters, ARITY};
+use crate::poseidon::{chunks, shared_parameters, ARITY};
 use crate::wire::Lc;
 
 /// One state element: its linear combination and the witness value.
@@ -38,7 +38,7 @@ fn sbox(b: &Builder, x: &Cell) -> GResult<Cell> {
 
 /// The permutation's first output on `inputs` (zero domain tag in slot 0).
 fn permute(b: &Builder, inputs: Vec<Cell>) -> GResult<Cell> {
-    let p = parameters().map_err(|_| GadgetError::Malformed("Poseidon parameters unavailable"))?;
+    let p = shared_parameters().ok_or(GadgetError::Malformed("Poseidon parameters unavailable"))?;
     let width = p.width;
     let mut state = Vec::with_capacity(width);
     state.push(Cell {
