@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 pragma solidity ^0.8.24;
 
+import {GraphHeader} from "./GraphHeader.sol";
 import {Arbiter} from "./Arbiter.sol";
 import {MerkleLib} from "./MerkleLib.sol";
 import {IStepVerifier} from "./IStepVerifier.sol";
@@ -66,6 +67,21 @@ contract OneStepVerifier is IStepVerifier {
         for (uint256 i = 0; i < n.operands.length; ++i) {
             if (n.operands[i].kind == Arbiter.OPERAND_VALUE) valueOperands[count++] = n.operands[i].id;
         }
+    }
+
+    /// @inheritdoc IStepVerifier
+    function describeHeader(int256[] calldata words)
+        external
+        pure
+        returns (
+            uint256[] memory inputLens,
+            uint8[] memory inputBits,
+            uint256 numParams,
+            uint256[] memory outputIds,
+            uint256 numNodes
+        )
+    {
+        return GraphHeader.decode(words);
     }
 
     /// @inheritdoc IStepVerifier
@@ -267,8 +283,10 @@ contract OneStepVerifier is IStepVerifier {
             (bool isFill, uint256 input, uint256 index) = Arbiter.moveSource(entry, Arbiter.moveInputLens(n));
             return isFill ? n.fill : int256(_read(s, p, input, index));
         }
-        // Gather
-        int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
-        return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+        if (tag == Arbiter.OP_GATHER) {
+            int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
+            return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+        }
+        revert Arbiter.WrongOp(tag);
     }
 }

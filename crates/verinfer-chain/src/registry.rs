@@ -27,6 +27,13 @@ pub struct ModelRecord {
     pub uri: String,
 }
 
+/// The registry's commitment to registering `model_id` by `publisher` with `salt`
+/// (`ModelRegistry.commitmentOf`).
+pub fn commitment_of(model_id: B256, publisher: Address, salt: B256) -> B256 {
+    use alloy_sol_types::SolValue;
+    alloy_primitives::keccak256((model_id, publisher, salt).abi_encode())
+}
+
 impl Registry {
     /// The contract's name in artifacts and deployment records.
     pub const NAME: &'static str = "ModelRegistry";
@@ -70,16 +77,49 @@ impl Registry {
         Ok(Self { address })
     }
 
-    /// Registers `model_id` with `uri`, owned by `from`.
+    /// Registers `model_id` with `uri`, owned by `from`: commits to (model, `from`, a fresh
+    /// random salt) in one transaction, then reveals it in the next (the registry's
+    /// commit–reveal keeps the id from being front-run). Returns the `register` receipt.
     ///
     /// # Errors
-    /// [`ChainError::Reverted`] with `AlreadyRegistered` or `ZeroModelId`; transport errors.
+    /// [`ChainError::Reverted`] with `AlreadyRegistered`, `ZeroModelId`, `NoCommitment` (the
+    /// chain put both transactions in one block); transport errors.
     pub fn register(
         &self,
         chain: &mut dyn Chain,
         from: Address,
         model_id: B256,
         uri: &str,
+    ) -> Result<Receipt> {
+        let mut salt = [0u8; 32];
+        getrandom::fill(&mut salt).map_err(|e| ChainError::Decode {
+            what: "registration salt".into(),
+            message: format!("no randomness from the operating system: {e}"),
+        })?;
+        let salt = B256::from(salt);
+        let commitment = commitment_of(model_id, from, salt);
+        send_call(
+            chain,
+            from,
+            self.address,
+            &ModelRegistry::commitCall { commitment },
+            "ModelRegistry.commit",
+        )?;
+        self.reveal(chain, from, model_id, uri, salt)
+    }
+
+    /// The second step of [`Registry::register`]: registers `model_id` revealing `salt`,
+    /// committed by `from` in an earlier block.
+    ///
+    /// # Errors
+    /// As [`Registry::register`].
+    pub fn reveal(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        uri: &str,
+        salt: B256,
     ) -> Result<Receipt> {
         let receipt = send_call(
             chain,
@@ -88,6 +128,7 @@ impl Registry {
             &ModelRegistry::registerCall {
                 modelId: model_id,
                 uri: uri.to_string(),
+                salt,
             },
             "ModelRegistry.register",
         )?;

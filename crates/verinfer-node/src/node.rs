@@ -666,14 +666,6 @@ impl Node {
                     };
                 }
             }
-            InferenceOracleEvents::Reopened(e) => {
-                let Some(req) = id(e.requestId) else { return };
-                self.state.reopen.remove(&req);
-                if let Some(rec) = self.state.requests.get_mut(&req) {
-                    tracing::info!(request = req, "request reopened");
-                    rec.state = RequestState::Todo;
-                }
-            }
             InferenceOracleEvents::Fulfilled(e) => {
                 let Some(req) = id(e.requestId) else { return };
                 let ours = e.answerer == me;
@@ -736,15 +728,13 @@ impl Node {
         match RequestStatus::from_u8(r.status)? {
             RequestStatus::Open => {}
             RequestStatus::Claimed => {
+                // Answers stand side by side: answer again only once the latest was rejected.
                 let claim = u64_of(r.claimId, "claim id")?;
-                self.set_request(
-                    id,
-                    RequestState::Claimed {
-                        claim,
-                        ours: r.answerer == me,
-                    },
-                );
-                return Ok(());
+                if self.contracts.game.status(chain, claim)? != ClaimStatus::Rejected {
+                    let ours = self.state.claims.contains_key(&claim);
+                    self.set_request(id, RequestState::Claimed { claim, ours });
+                    return Ok(());
+                }
             }
             RequestStatus::Fulfilled => {
                 self.set_request(
@@ -813,10 +803,7 @@ impl Node {
             }
             self.save()?;
         }
-        let outputs = outputs_of(&exec);
         let claim = self.claim_for(chain, exec, id)?;
-        let receipt = oracle.answer_with_claim(chain, me, id, claim, &outputs)?;
-        record_tx(&mut self.state, &mut self.sent, &receipt);
         tracing::info!(
             request = id,
             claim,
@@ -881,19 +868,14 @@ impl Node {
         if !keys.oracle_compatible() {
             return Ok(false);
         }
-        let Some((settings, version)) = oracle.zk_config(chain, model)? else {
-            tracing::info!(request = id, %model, "no zk verifier registered in the oracle: answering optimistically");
-            return Ok(false);
-        };
-        if r.zkVersion != version {
-            tracing::info!(
-                request = id,
-                request_version = r.zkVersion,
-                version,
-                "the request predates the model's zk configuration: answering optimistically"
-            );
+        if r.zkVersion == 0 {
+            tracing::info!(request = id, "the request accepts no zk answer: answering optimistically");
             return Ok(false);
         }
+        let Some((settings, version)) = oracle.zk_config_at(chain, model, r.zkVersion)? else {
+            tracing::info!(request = id, %model, "the request's zk configuration is unknown: answering optimistically");
+            return Ok(false);
+        };
         let vis = keys.visibility;
         let started = std::time::Instant::now();
         let pk = keys.proving_key()?;
@@ -906,7 +888,7 @@ impl Node {
             ));
         }
         let words = proof_words(&proof);
-        let inputs = oracle.zk_public_inputs(chain, model, input, &outputs)?;
+        let inputs = oracle.zk_public_inputs(chain, model, version, input, &outputs)?;
         if !check_on_chain(chain, me, settings.verifier, &words, &inputs)? {
             return Err(NodeError::Zk(format!(
                 "the registered verifier {} rejects our proof (keys from another setup?)",
@@ -940,21 +922,6 @@ impl Node {
         let game = self.contracts.game;
         let root = b256(exec.trace().root().hash());
         let model = b256(exec.model().model_id.hash());
-        let reusable: Vec<u64> = self
-            .state
-            .claims
-            .iter()
-            .filter(|(_, c)| c.trace_root == root && c.status == OwnClaimStatus::Pending)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in reusable {
-            if game.status(chain, id)? == ClaimStatus::Pending {
-                self.submitters
-                    .entry(id)
-                    .or_insert_with(|| Submitter::new(exec, me, SubmitterStrategy::Honest));
-                return Ok(id);
-            }
-        }
         if !game.knows_model(chain, model)? {
             let opening = model_opening(exec.graph(), exec.model())?;
             let r = game.learn_model(chain, me, model, opening)?;
@@ -982,7 +949,15 @@ impl Node {
         });
         self.save()?;
         let submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
-        let (id, receipt) = match submitter.claim(chain, &game, &self.game_cfg) {
+        // The claim answers the request in the same call (`claimAndCall`), bound to us.
+        let listener = self.contracts.oracle.address;
+        let (id, receipt) = match submitter.claim_and_call(
+            chain,
+            &game,
+            &self.game_cfg,
+            listener,
+            request,
+        ) {
             Ok(x) => x,
             Err(e) => {
                 let e = NodeError::from(e);
@@ -1404,10 +1379,11 @@ impl Node {
         for req in c.requests.difference(&c.settled) {
             let r = oracle.get_request(chain, *req)?;
             let status = RequestStatus::from_u8(r.status)?;
-            let answers = r.claimId == U256::from(id);
+            let answers = oracle.claims_of(chain, *req)?.contains(&id);
             match status {
                 RequestStatus::Claimed if answers => {
-                    let s = oracle.settle(chain, me, *req)?;
+                    let outputs = self.contracts.game.claim_event(chain, id)?.outputs;
+                    let s = oracle.settle(chain, me, *req, &outputs)?;
                     record_tx(&mut self.state, &mut self.sent, &s.receipt);
                     tracing::info!(
                         request = req,
@@ -1429,7 +1405,7 @@ impl Node {
                     self.withdraw_due = true;
                     self.save()?;
                 }
-                RequestStatus::Fulfilled if answers => {
+                RequestStatus::Fulfilled if answers && r.claimId == U256::from(id) => {
                     if let Some(cc) = self.state.claims.get_mut(&id) {
                         cc.settled.insert(*req);
                     }
@@ -1446,8 +1422,9 @@ impl Node {
         Ok(())
     }
 
+    /// Requests whose answering claim was rejected go back to the answer queue (the oracle
+    /// takes further answers while an answer stands; nothing to send to reopen them).
     fn reopen_requests(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let me = self.cfg.account;
         let oracle = self.contracts.oracle;
         let game = self.contracts.game;
         let due: Vec<u64> = self.state.reopen.iter().copied().collect();
@@ -1461,20 +1438,15 @@ impl Node {
                 Ok(game.status(chain, claim)? == ClaimStatus::Rejected)
             })();
             match go {
-                Ok(true) => match oracle.reopen(chain, me, req) {
-                    Ok(r) => {
-                        record_tx(&mut self.state, &mut self.sent, &r);
-                        tracing::info!(request = req, "request reopened (its claim was rejected)");
-                        self.state.reopen.remove(&req);
-                        self.set_request(req, RequestState::Todo);
-                        self.save()?;
-                    }
-                    Err(e) => self.soft(head, &format!("reopening request {req}"), e.into())?,
-                },
-                Ok(false) => {
+                Ok(again) => {
                     self.state.reopen.remove(&req);
+                    if again {
+                        tracing::info!(request = req, "its answer was rejected: answering again");
+                        self.set_request(req, RequestState::Todo);
+                    }
+                    self.save()?;
                 }
-                Err(e) => self.soft(head, &format!("reopening request {req}"), e)?,
+                Err(e) => self.soft(head, &format!("re-answering request {req}"), e)?,
             }
         }
         Ok(())
