@@ -197,6 +197,7 @@ contract InferenceOracle {
     error NotGame(address caller);
     error InvalidInput(bytes reason);
     error AnswerStanding(uint256 requestId, uint256 claimId);
+    error DuplicateAnswer(uint256 requestId, uint256 standingClaimId);
     error ZkInputCountMismatch(uint256 expected, uint256 got);
     error InvalidProof(uint256 requestId);
     error InsufficientGasForCallback(uint256 left, uint256 needed);
@@ -281,10 +282,19 @@ contract InferenceOracle {
         IOracleGame.GameClaim memory c = game.getClaim(claimId);
         if (c.modelId != r.modelId) revert ModelMismatch(r.modelId, c.modelId);
         if (c.inputsHash != r.inputsHash) revert InputMismatch(requestId, claimId);
+        // A further answer must disagree with every standing one: a copy of a standing
+        // answer's data (outputs and trace root are public once it is posted) cannot share
+        // its fee, and an honest answer only needs to be posted again once the one with its
+        // outputs is rejected.
+        uint256[] storage history = claimHistory[requestId];
+        for (uint256 i = 0; i < history.length; ++i) {
+            IOracleGame.GameClaim memory o = game.getClaim(history[i]);
+            if (o.outputsHash == c.outputsHash && o.status != 3) revert DuplicateAnswer(requestId, history[i]);
+        }
 
         r.status = Status.Claimed;
         r.claimId = claimId;
-        claimHistory[requestId].push(claimId);
+        history.push(claimId);
         emit AnsweredWithClaim(requestId, claimId, submitter);
     }
 
