@@ -298,7 +298,24 @@ fn attack_zk_verifier_swap() {
             proof_words(&proof),
         )
         .unwrap();
+    gas(
+        "answerWithProof, 6 public inputs, callback storing 10 outputs",
+        s.receipt.gas_used,
+    );
     assert_eq!(s.answerer, node);
+    let r = verinfer_chain::send_call(
+        &mut env.chain,
+        owner,
+        aigc.address,
+        &verinfer_chain::bindings_oracle::AIGC::verifyCall {
+            prompt: verinfer_oracle::encode_tensors(&input),
+            aigcData: verinfer_oracle::encode_tensors(&outputs(&e)),
+            proof: AigcProof::Zk(proof_words(&proof)).encode(),
+        },
+        "AIGC.verify",
+    )
+    .unwrap();
+    gas("AIGC.verify sent as a transaction, zk", r.gas_used);
     assert_eq!(env.consumer_outputs(), outputs(&e));
     assert!(aigc
         .verify(
@@ -518,13 +535,40 @@ fn attack_aigc_hidden_prompt_and_stolen_evidence() {
         .unwrap());
 
     // The requester pays for an answer; a thief cannot mint with the request or the claim.
-    let req = env.request(&input);
+    let (model, fee, requester, consumer) =
+        (env.model, env.params.fee, env.who.requester, env.consumer);
+    let (req, r) = env
+        .oracle
+        .request(
+            &mut env.chain,
+            requester,
+            model,
+            &input,
+            consumer,
+            CALLBACK_GAS,
+            fee,
+            0,
+        )
+        .unwrap();
+    gas("request (64-element input, callback)", r.gas_used);
     let node = env.who.node;
     let mut s = submitter(exec(&g, &input), node);
     s.publish_inputs = true;
-    let good = answer(&mut env, &s, req).unwrap();
+    let (game, cfg) = (env.c.game, env.cfg);
+    let (good, r) = env
+        .oracle
+        .answer(&mut env.chain, &game, &cfg, &s, req)
+        .unwrap();
+    gas(
+        "answer: claimAndCall posting the input (64) and outputs (10)",
+        r.gas_used,
+    );
     env.finalize(good);
-    settle_ok(&mut env, req, &outputs(&honest()));
+    let st = settle_ok(&mut env, req, &outputs(&honest()));
+    gas(
+        "settle, callback storing the 10 outputs",
+        st.receipt.gas_used,
+    );
     let thief = liar;
     for proof in [AigcProof::Request(req), AigcProof::Opml(good)] {
         let err = aigc_err(aigc.mint(
@@ -538,8 +582,7 @@ fn attack_aigc_hidden_prompt_and_stolen_evidence() {
         ));
         assert!(matches!(err, A::NotEvidenceHolder(_)), "{err:?}");
     }
-    let requester = env.who.requester;
-    let (tok, _) = aigc
+    let (tok, r) = aigc
         .mint(
             &mut env.chain,
             requester,
@@ -550,6 +593,7 @@ fn attack_aigc_hidden_prompt_and_stolen_evidence() {
             &AigcProof::Request(req),
         )
         .unwrap();
+    gas("AIGC.mint, oracle request", r.gas_used);
     assert!(aigc.is_verified(&mut env.chain, tok).unwrap());
     assert_eq!(aigc.owner_of(&mut env.chain, tok).unwrap(), requester);
 }
