@@ -146,6 +146,10 @@ contract OneStepVerifier is IStepVerifier {
                 s.roots[k] = f.operandRoots[v++];
                 continue;
             }
+            // A parameter the step reads nothing of needs no root (and its slot no leaves):
+            // the proof does not grow with operands the step never reads. A read of such a
+            // slot finds no leaf and reverts.
+            if (p.leaves[k].length == 0) continue;
             s.roots[k] = _paramRoot(f.modelId, modelDepth, id, p.params, k);
         }
         if (v != f.operandRoots.length) revert BadProof("operand roots", v);

@@ -121,17 +121,24 @@ impl Registry {
         uri: &str,
         salt: B256,
     ) -> Result<Receipt> {
-        let receipt = send_call(
-            chain,
+        let call = ModelRegistry::registerCall {
+            modelId: model_id,
+            uri: uri.to_string(),
+            salt,
+        };
+        // A fixed gas limit, not an estimate: a node estimates against its latest block, in
+        // which the commitment is not yet "from an earlier block", so the estimate reverts
+        // although the transaction, mined in the next block, succeeds. The limit covers the
+        // record (~140k) and the URI's storage (~22.1k per 32 bytes) with a margin.
+        let uri_words = uri.len().div_ceil(32) as u64;
+        let mut tx = Tx::call(
             from,
             self.address,
-            &ModelRegistry::registerCall {
-                modelId: model_id,
-                uri: uri.to_string(),
-                salt,
-            },
+            alloy_sol_types::SolCall::abi_encode(&call),
             "ModelRegistry.register",
-        )?;
+        );
+        tx.gas_limit = Some(200_000 + 25_000 * uri_words);
+        let receipt = chain.send(tx)?;
         // The event is the registry's public record: check it says what we asked.
         let logged = receipt
             .logs

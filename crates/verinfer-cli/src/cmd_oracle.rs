@@ -12,8 +12,8 @@ use verinfer_opml::{
 use verinfer_oracle::{
     AigcClient, AigcProof, OracleClient, OracleParams, RequestStatus, ZkSettings,
 };
-use verinfer_zk::files::{self, KeyManifest};
 use verinfer_zk::evm;
+use verinfer_zk::files::{self, KeyManifest};
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_game::ParamArgs;

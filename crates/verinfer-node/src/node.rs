@@ -869,7 +869,10 @@ impl Node {
             return Ok(false);
         }
         if r.zkVersion == 0 {
-            tracing::info!(request = id, "the request accepts no zk answer: answering optimistically");
+            tracing::info!(
+                request = id,
+                "the request accepts no zk answer: answering optimistically"
+            );
             return Ok(false);
         }
         let Some((settings, version)) = oracle.zk_config_at(chain, model, r.zkVersion)? else {
@@ -951,23 +954,18 @@ impl Node {
         let submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
         // The claim answers the request in the same call (`claimAndCall`), bound to us.
         let listener = self.contracts.oracle.address;
-        let (id, receipt) = match submitter.claim_and_call(
-            chain,
-            &game,
-            &self.game_cfg,
-            listener,
-            request,
-        ) {
-            Ok(x) => x,
-            Err(e) => {
-                let e = NodeError::from(e);
-                if e.is_refusal() {
-                    // Nothing was posted: forget the intent.
-                    self.state.intents.retain(|i| i.trace_root != root);
+        let (id, receipt) =
+            match submitter.claim_and_call(chain, &game, &self.game_cfg, listener, request) {
+                Ok(x) => x,
+                Err(e) => {
+                    let e = NodeError::from(e);
+                    if e.is_refusal() {
+                        // Nothing was posted: forget the intent.
+                        self.state.intents.retain(|i| i.trace_root != root);
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         record_tx(&mut self.state, &mut self.sent, &receipt);
         self.adopt_claim(id, model, root);
         self.save()?;

@@ -78,7 +78,12 @@ impl Submitter {
         game: &GameClient,
         cfg: &GameConfig,
     ) -> Result<(u64, Receipt)> {
-        game.claim(chain, self.account, cfg.submitter_bond, self.claim_request()?)
+        game.claim(
+            chain,
+            self.account,
+            cfg.submitter_bond,
+            self.claim_request()?,
+        )
     }
 
     /// Posts the claim and tells `listener` of it in the same call
