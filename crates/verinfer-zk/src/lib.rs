@@ -39,5 +39,5 @@ pub use circuit::{
 pub use error::{VerifyError, ZkError};
 pub use groth16::Groth16;
 pub use proof_system::ProofSystem;
-pub use statement::{param_hash, PublicValues, Widths};
+pub use statement::{param_hash, Lengths, PublicValues, TensorLen, Widths};
 pub use visibility::{Vis, Visibility};
