@@ -158,6 +158,10 @@ pub struct KeyManifest {
     /// Count and length of the graph's input and output tensors: a proof file must state
     /// exactly these (packing alone does not tell `[a, b]` from `[a], [b]` or `[a, b, min]`).
     pub lengths: Lengths,
+    /// The final transcript hash of the phase-2 ceremony the keys come from
+    /// ([`crate::ceremony`]); absent for a local single-party `setup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<String>,
 }
 
 impl KeyManifest {
@@ -186,6 +190,7 @@ impl KeyManifest {
             public_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
             constraints,
             lengths: Lengths::of(g),
+            ceremony: None,
         })
     }
 

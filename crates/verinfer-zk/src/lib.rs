@@ -15,10 +15,12 @@
 //! vectors over the table's rows and columns, `Gather` its row with one one-hot vector per
 //! index element; both compute the clamped index exactly first.
 //!
-//! Setup is a local dev setup (the party running it could forge proofs); production keys need
-//! a ceremony. See `docs/zk.md` for the gadgets and their constraint counts.
+//! `Groth16::setup` is a local dev setup (the party running it could forge proofs); production
+//! keys come from a multi-party phase-2 [`ceremony`]. See `docs/zk.md` for the gadgets, their
+//! constraint counts and what the ceremony trusts.
 #![deny(missing_docs)]
 
+pub mod ceremony;
 pub mod circuit;
 pub mod error;
 pub mod evm;
