@@ -135,14 +135,23 @@ pub fn verify(files: &[Params]) -> Result<Verified, CeremonyError> {
         }
         delta_is_last(next, k + 2)?;
         if !queries_follow(prev, next, &mut rng) {
-            let index = next.contributions.len().max(1);
-            return Err(bad(
-                index,
-                &format!(
-                    "its H or L query is not the previous file's divided by δ′ (file {})",
-                    k + 2
-                ),
-            ));
+            let m = next.contributions.len();
+            if m == n + 1 {
+                return Err(bad(
+                    m,
+                    &format!(
+                        "its H or L query is not the previous file's divided by δ′ (file {})",
+                        k + 2
+                    ),
+                ));
+            }
+            return Err(CeremonyError::Invalid(format!(
+                "file {}: the H or L query is not file {}'s divided by the δ′ of contributions \
+                 {}..={m} (give the intermediate files to find which one)",
+                k + 2,
+                k + 1,
+                n + 1
+            )));
         }
     }
     if files.len() == 1 {
