@@ -172,7 +172,7 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
     println!("keys:          {}", a.out.display());
     eprintln!(
         "note: this is a local single-party dev setup — whoever ran it can forge proofs; \
-         production keys need a multi-party ceremony (docs/zk.md)"
+         production keys come from `verinfer ceremony` (docs/zk.md, \"Trusted setup\")"
     );
     Ok(())
 }
@@ -262,7 +262,16 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
     let verdict = Groth16::verify(&vk, &public, &proof);
     let took = t.elapsed();
     match verdict {
-        Ok(()) => println!("native: proof valid ({})", secs(took)),
+        Ok(()) => {
+            println!("native: proof valid ({})", secs(took));
+            match &manifest.ceremony {
+                Some(h) => println!("keys:   from ceremony {h}"),
+                None => eprintln!(
+                    "note: these keys come from a single-party `verinfer setup`: whoever ran it \
+                     can forge proofs"
+                ),
+            }
+        }
         Err(e) => bail!("native: {e}"),
     }
     if a.evm {

@@ -93,6 +93,8 @@ fn ceremony_keys_prove_and_verify() {
     let out = ok(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
     assert!(out.contains("native: proof valid"), "{out}");
     assert!(out.contains("evm: proof valid"), "{out}");
+    let ceremony_hash = field(&out, "keys:   from ceremony");
+    assert!(manifest.contains(&ceremony_hash), "{manifest}");
     ok(&[
         "export-verifier",
         "--keys",
