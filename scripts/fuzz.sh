@@ -26,8 +26,11 @@ fi
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
-cargo build --release --locked --manifest-path fuzz/Cargo.toml
-bin=fuzz/target/release/verinfer-fuzz
+# An explicit --target keeps RUSTFLAGS off build scripts and proc macros (they run on the host
+# without libFuzzer's coverage callbacks).
+host=$(rustc -vV | sed -n 's/^host: //p')
+cargo build --release --locked --manifest-path fuzz/Cargo.toml --target "$host"
+bin=fuzz/target/$host/release/verinfer-fuzz
 
 if [ $# -eq 0 ]; then
     set -- $(ls testdata/fuzz)

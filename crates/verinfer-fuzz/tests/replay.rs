@@ -2,6 +2,7 @@
 //! `testdata/fuzz/<target>/` (seeds plus what coverage-guided runs found) and a fixed number of
 //! deterministic mutations of them go through each target's body. A panic fails the test and
 //! names the input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

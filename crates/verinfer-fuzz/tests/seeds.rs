@@ -1,6 +1,7 @@
 //! Writes the seed corpora `testdata/fuzz/<target>/seed-*`: one or a few small valid inputs
 //! per target, made by the product's own encoders, so every fuzz run starts past the format
 //! checks. Run with `--ignored` to regenerate (the seeds are deterministic).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
