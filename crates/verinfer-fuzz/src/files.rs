@@ -43,6 +43,16 @@ pub fn zk_proof_file(data: &[u8]) {
         return;
     };
     let _ = f.proof(&path);
+    // Lengths taken from the file itself, so that decoding goes past the length check.
+    let lens = |ts: &[Vec<i32>], what: &str| -> Vec<verinfer_zk::statement::TensorLen> {
+        ts.iter()
+            .enumerate()
+            .map(|(i, t)| verinfer_zk::statement::TensorLen {
+                name: format!("{what}{i}"),
+                len: t.len(),
+            })
+            .collect()
+    };
     let manifest = KeyManifest {
         format: KEYS_FORMAT.to_string(),
         model_id: f.model_id.clone(),
@@ -52,6 +62,11 @@ pub fn zk_proof_file(data: &[u8]) {
         param_hash: None,
         public_inputs: f.public_inputs.len(),
         constraints: 0,
+        lengths: verinfer_zk::statement::Lengths {
+            inputs: lens(&f.public.inputs, "input"),
+            outputs: lens(&f.public.outputs, "output"),
+        },
+        ceremony: None,
     };
     if let Ok(p) = f.public_values(&path, &manifest) {
         let _ = p.to_field_elements();

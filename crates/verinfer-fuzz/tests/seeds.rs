@@ -15,8 +15,8 @@ use verinfer_ir::{
     Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId,
     ParamKind, Requant, Scale, Shape, TensorInfo, ValueId,
 };
-use verinfer_zk::files::{save_keys, KeyManifest, ProofFile, KEYS_FORMAT};
-use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
+use verinfer_zk::files::{save_keys, KeyManifest, ProofFile};
+use verinfer_zk::{Groth16, ProofSystem, Visibility};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -171,17 +171,7 @@ fn write_seeds() {
     let mut rng = StdRng::seed_from_u64(1);
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
     let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
-    let w = Widths::of(&g);
-    let manifest = KeyManifest {
-        format: KEYS_FORMAT.into(),
-        model_id: format!("{id}"),
-        visibility: Visibility::default().to_string(),
-        input_width: w.input,
-        output_width: w.output,
-        param_hash: None,
-        public_inputs: public.to_field_elements().unwrap().len(),
-        constraints: 0,
-    };
+    let manifest = KeyManifest::new(&g, format!("{id}"), Visibility::default(), &vk, 0).unwrap();
     let keys = std::env::temp_dir().join(format!("verinfer-fuzz-seeds-{}", std::process::id()));
     save_keys(&keys, &pk, &vk, &manifest).unwrap();
     copy_abs("zk_proving_key", "tiny", &keys.join("proving.key"));
