@@ -59,6 +59,25 @@ fn answer(env: &mut Env, s: &Submitter, req: u64) -> Result<u64, OracleError> {
         .map(|(c, _)| c)
 }
 
+/// An ERC-7007 collection of the digits MLP trusting zk configuration `zk_version` (0: none).
+fn collection(env: &mut Env, zk_version: u32) -> AigcClient {
+    let (owner, model, oracle) = (env.who.owner, env.model, env.oracle.address);
+    let input_len = mlp().1[0].len();
+    AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "digits",
+        "D",
+        model,
+        oracle,
+        &[input_len],
+        &[10],
+        zk_version,
+    )
+    .unwrap()
+    .0
+}
+
 fn settle_ok(env: &mut Env, req: u64, outs: &[Vec<i32>]) -> verinfer_oracle::Settlement {
     let who = env.who.owner;
     env.oracle.settle(&mut env.chain, who, req, outs).unwrap()
@@ -218,19 +237,7 @@ fn attack_zk_verifier_swap() {
             0,
         )
         .unwrap();
-    let aigc = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "digits",
-        "D",
-        model,
-        env.oracle.address,
-        &[input[0].len()],
-        &[outputs(&e)[0].len()],
-        1,
-    )
-    .unwrap()
-    .0;
+    let aigc = collection(&mut env, 1);
 
     // The owner turns hostile: version 2 accepts anything.
     let n = env
@@ -436,19 +443,7 @@ fn attack_out_of_range_input() {
 
     // An ERC-7007 prompt out of range.
     let owner = env.who.owner;
-    let aigc = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "digits",
-        "D",
-        env.model,
-        env.oracle.address,
-        &[input[0].len()],
-        &[10],
-        0,
-    )
-    .unwrap()
-    .0;
+    let aigc = collection(&mut env, 0);
     let err = aigc_err(aigc.mint(
         &mut env.chain,
         owner,
@@ -500,20 +495,7 @@ fn attack_sock_puppet_challenge() {
 fn attack_aigc_hidden_prompt_and_stolen_evidence() {
     let mut env = env();
     let (g, input) = mlp().clone();
-    let owner = env.who.owner;
-    let aigc = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "digits",
-        "D",
-        env.model,
-        env.oracle.address,
-        &[input[0].len()],
-        &[10],
-        0,
-    )
-    .unwrap()
-    .0;
+    let aigc = collection(&mut env, 0);
 
     // The liar finalizes a lie on an unpublished prompt, unwatched, then mints.
     let liar = env.who.liar;
