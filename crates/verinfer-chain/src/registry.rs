@@ -91,6 +91,23 @@ impl Registry {
         model_id: B256,
         uri: &str,
     ) -> Result<Receipt> {
+        // Refuse a taken or zero id before paying for a commitment: a call of `register`
+        // reverts `AlreadyRegistered` / `ZeroModelId` before it looks for a commitment, so any
+        // other revert here (`NoCommitment`) is the expected one.
+        let probe = ModelRegistry::registerCall {
+            modelId: model_id,
+            uri: uri.to_string(),
+            salt: B256::ZERO,
+        };
+        match chain.call(
+            from,
+            self.address,
+            alloy_sol_types::SolCall::abi_encode(&probe).into(),
+        ) {
+            Err(ChainError::Reverted { reason, .. }) if reason.contains("NoCommitment") => {}
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
         let mut salt = [0u8; 32];
         getrandom::fill(&mut salt).map_err(|e| ChainError::Decode {
             what: "registration salt".into(),

@@ -1,8 +1,14 @@
-//! The model registry on the in-process chain: register, read back, reject re-registration
-//! and foreign ownership transfers, survive a save/load of the chain state.
+//! The model registry on the in-process chain: register (commit, then reveal in a later
+//! block), read back, reject re-registration, registration without an earlier commitment and
+//! with someone else's, and foreign ownership transfers, survive a save/load of the chain
+//! state.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use verinfer_chain::{Chain, ChainError, Registry, RevmChain, B256};
+use alloy_sol_types::SolInterface;
+use verinfer_chain::bindings::ModelRegistry::{self, ModelRegistryErrors as R};
+use verinfer_chain::{
+    commitment_of, send_call, Address, Chain, ChainError, Registry, RevmChain, B256, U256,
+};
 
 fn id(byte: u8) -> B256 {
     B256::repeat_byte(byte)
@@ -25,15 +31,21 @@ fn register_and_read_back() {
     let r = registry
         .register(&mut chain, alice, id(7), "file:///m.vmodel")
         .unwrap();
+    let after = chain.block().unwrap();
     assert!(r.gas_used > 21_000);
     let rec = registry.model(&mut chain, id(7)).unwrap();
     assert_eq!(rec.owner, alice);
     assert_eq!(rec.uri, "file:///m.vmodel");
-    assert_eq!(rec.registered_at, before.timestamp);
+    assert!(
+        (before.timestamp..=after.timestamp).contains(&rec.registered_at),
+        "{before:?} {rec:?} {after:?}"
+    );
     assert_eq!(registry.count(&mut chain).unwrap(), 1);
+    // Two events: the commitment (an earlier block), then the registration.
     let logs = chain.logs(registry.address, 0).unwrap();
-    assert_eq!(logs.len(), 1);
-    assert_eq!(logs[0].block_number, r.block_number);
+    assert_eq!(logs.len(), 2);
+    assert!(logs[0].block_number < r.block_number);
+    assert_eq!(logs[1].block_number, r.block_number);
     assert!(chain
         .logs(registry.address, r.block_number + 1)
         .unwrap()
@@ -121,4 +133,122 @@ fn time_moves_only_forward() {
     let b1 = chain.block().unwrap();
     assert_eq!(b1.timestamp, b0.timestamp + 3600);
     assert!(b1.number > b0.number);
+}
+
+fn registry_err(e: ChainError) -> R {
+    match e {
+        ChainError::Reverted { data, .. } => R::abi_decode(&data).unwrap(),
+        e => panic!("expected a revert, got {e}"),
+    }
+}
+
+fn commit(chain: &mut RevmChain, registry: &Registry, from: Address, c: B256) {
+    send_call(
+        chain,
+        from,
+        registry.address,
+        &ModelRegistry::commitCall { commitment: c },
+        "ModelRegistry.commit",
+    )
+    .unwrap();
+}
+
+#[test]
+fn register_needs_an_earlier_commitment_of_its_own() {
+    let mut chain = RevmChain::new().unwrap();
+    let a = chain.accounts();
+    let (alice, mallory) = (a[0], a[1]);
+    let (registry, _) = Registry::deploy(&mut chain, alice).unwrap();
+    let salt = B256::repeat_byte(0x5a);
+    let c = commitment_of(id(4), alice, salt);
+    // The Rust commitment is the contract's.
+    let on_chain = verinfer_chain::view(
+        &mut chain,
+        alice,
+        registry.address,
+        &ModelRegistry::commitmentOfCall {
+            modelId: id(4),
+            publisher: alice,
+            salt,
+        },
+        "ModelRegistry.commitmentOf",
+    )
+    .unwrap();
+    assert_eq!(on_chain, c);
+
+    // No commitment at all.
+    let err = registry
+        .reveal(&mut chain, alice, id(4), "u", salt)
+        .unwrap_err();
+    assert_eq!(
+        registry_err(err),
+        R::NoCommitment(ModelRegistry::NoCommitment { commitment: c })
+    );
+    assert!(!registry.is_registered(&mut chain, id(4)).unwrap());
+
+    // Alice commits; the commitment records its block, and cannot be made twice.
+    commit(&mut chain, &registry, alice, c);
+    let at: U256 = verinfer_chain::view(
+        &mut chain,
+        alice,
+        registry.address,
+        &ModelRegistry::commitmentsCall { commitment: c },
+        "ModelRegistry.commitments",
+    )
+    .unwrap();
+    assert!(at > U256::ZERO);
+    let err = send_call(
+        &mut chain,
+        mallory,
+        registry.address,
+        &ModelRegistry::commitCall { commitment: c },
+        "ModelRegistry.commit",
+    )
+    .unwrap_err();
+    assert_eq!(
+        registry_err(err),
+        R::AlreadyCommitted(ModelRegistry::AlreadyCommitted { commitment: c })
+    );
+
+    // A front-runner who saw alice's salt cannot use her commitment: it binds her address.
+    let err = registry
+        .reveal(&mut chain, mallory, id(4), "stolen", salt)
+        .unwrap_err();
+    assert_eq!(
+        registry_err(err),
+        R::NoCommitment(ModelRegistry::NoCommitment {
+            commitment: commitment_of(id(4), mallory, salt)
+        })
+    );
+    // Nor another model with it, nor another salt.
+    let err = registry
+        .reveal(&mut chain, alice, id(5), "u", salt)
+        .unwrap_err();
+    assert!(matches!(registry_err(err), R::NoCommitment(_)));
+    let err = registry
+        .reveal(&mut chain, alice, id(4), "u", B256::repeat_byte(1))
+        .unwrap_err();
+    assert!(matches!(registry_err(err), R::NoCommitment(_)));
+    assert!(!registry.is_registered(&mut chain, id(4)).unwrap());
+
+    // Alice reveals in a later block: registered, hers.
+    registry
+        .reveal(&mut chain, alice, id(4), "file:///mine", salt)
+        .unwrap();
+    let rec = registry.model(&mut chain, id(4)).unwrap();
+    assert_eq!((rec.owner, rec.uri.as_str()), (alice, "file:///mine"));
+
+    // Mallory's own commitment, made in time, still loses to the registration.
+    let m_salt = B256::repeat_byte(0x77);
+    commit(
+        &mut chain,
+        &registry,
+        mallory,
+        commitment_of(id(4), mallory, m_salt),
+    );
+    let err = registry
+        .reveal(&mut chain, mallory, id(4), "late", m_salt)
+        .unwrap_err();
+    assert!(matches!(registry_err(err), R::AlreadyRegistered(_)));
+    assert_eq!(registry.model(&mut chain, id(4)).unwrap().owner, alice);
 }

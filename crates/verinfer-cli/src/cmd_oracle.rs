@@ -167,6 +167,17 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
+    // The oracle checks inputs against what the game learned of the model: teach it first
+    // (permissionless, once per model).
+    let c = find_opml(chain, d)?;
+    let id = model_b256(&g);
+    if c.registry.is_registered(chain, id)? && !c.game.knows_model(chain, id)? {
+        let m = verinfer_commit::ModelCommitment::new(&g);
+        let opening = verinfer_opml::facts::model_opening(&g, &m)?;
+        let r = c.game.learn_model(chain, from, id, opening)?;
+        println!("the game learned model {id}");
+        print_tx(&r);
+    }
     let fee = match a.fee_wei {
         Some(f) => U256::from(f),
         None => oracle.required_fee(chain, a.callback_gas)?,

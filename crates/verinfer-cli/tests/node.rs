@@ -1,7 +1,7 @@
 //! `verinfer node` end to end on a real anvil (a block every second): an honest node and a
 //! lying node run as two processes; a request is answered first by the liar; the honest node
 //! challenges; the honest node is KILLED mid-game and restarted from its state directory; it
-//! still wins, the request is reopened and answered honestly, and the requester's callback
+//! still wins, the request (still Claimed) is answered honestly, and the requester's callback
 //! contract receives the honest output. Also: the flags a node refuses.
 #![allow(
     clippy::unwrap_used,
@@ -262,9 +262,10 @@ fn two_node_processes_on_anvil_liar_loses_to_a_restarted_honest_node() {
     wait_for(30, "the honest node's /status", || status(port));
 
     // The request, with the consumer harness as callback.
+    let fee = oracle.required_fee(&mut chain, 500_000).unwrap();
     let (req, _) = oracle
         .request(
-            &mut chain, requester, model, &input, consumer, 500_000, params.fee,
+            &mut chain, requester, model, &input, consumer, 500_000, fee, 0,
         )
         .unwrap();
     println!("request {req} at {:?}", started.elapsed());
@@ -295,8 +296,8 @@ fn two_node_processes_on_anvil_liar_loses_to_a_restarted_honest_node() {
     let port = free_port();
     let mut honest_node = start_node(&honest_args(port), &honest_log);
 
-    // The restarted node finishes the game, the request is reopened and answered honestly,
-    // and the consumer gets the honest output once the honest claim's window has passed.
+    // The restarted node finishes the game, answers the request honestly (a further answer
+    // while it is Claimed), and the consumer gets the honest output once the honest claim's window has passed.
     wait_for(90, "the consumer's callback", || {
         assert!(liar.exited().is_none(), "the liar exited");
         assert!(honest_node.exited().is_none(), "the honest node exited");

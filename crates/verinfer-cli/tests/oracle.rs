@@ -1,5 +1,6 @@
-//! `verinfer oracle deploy|request|status|set-zk` and `verinfer mint --zk|--op` on the
-//! in-process chain kept in a state file; refused requests name their reason.
+//! `verinfer oracle deploy|request|status|set-zk` and `verinfer mint --request|--op` on the
+//! in-process chain kept in a state file (a zk-mode node answers the zk request); refused
+//! requests name their reason; `mint --zk` is refused with the way to do it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -34,6 +35,19 @@ fn request_set_zk_and_mint_both_ways() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("UnknownModel"), "{}", stderr(&o));
     ok(&verinfer(&["register", m, "--state", s]));
+    // Registered: a claim of the sample input (the request below teaches the game the model
+    // itself when nobody has).
+    let traces = d.join("traces");
+    ok(&verinfer(&[
+        "claim",
+        m,
+        "--input",
+        i,
+        "--state",
+        s,
+        "--trace-dir",
+        traces.to_str().unwrap(),
+    ]));
     // Underpaid.
     let o = verinfer(&[
         "oracle",
@@ -58,9 +72,27 @@ fn request_set_zk_and_mint_both_ways() {
     let o = verinfer(&["oracle", "status", "7", "--state", s]);
     assert!(!o.status.success());
 
-    // zk: keys, verifier registration, a proven mint verifies at once.
-    let keys = d.join("keys");
+    // zk: keys (beside the model, where a node finds them), verifier registration.
+    let models = d.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(&model, models.join("digits_mlp.vmodel")).unwrap();
+    let keys = models.join("digits_mlp.keys");
     ok(&verinfer(&["setup", m, "-o", keys.to_str().unwrap()]));
+    // No configuration published yet: a request cannot pin one.
+    let o = verinfer(&[
+        "oracle",
+        "request",
+        "--model",
+        m,
+        "--input",
+        i,
+        "--zk-version",
+        "1",
+        "--state",
+        s,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("NoSuchZkVersion"), "{}", stderr(&o));
     let out = ok(&verinfer(&[
         "oracle",
         "set-zk",
@@ -72,15 +104,57 @@ fn request_set_zk_and_mint_both_ways() {
         s,
     ]));
     assert!(out.contains("zk answers verified by"), "{out}");
+    // A bare proof names no minter: `mint --zk` is refused, and says what to do instead.
+    let o = verinfer(&["mint", "--prompt", i, "--model", m, "--zk", "--state", s]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--request") && stderr(&o).contains("--zk-version"),
+        "{}",
+        stderr(&o)
+    );
+    // A request accepting configuration 1, answered with a proof by a zk node; its requester
+    // mints on it: verified at once.
+    let out = ok(&verinfer(&[
+        "oracle",
+        "request",
+        "--model",
+        m,
+        "--input",
+        i,
+        "--zk-version",
+        "1",
+        "--state",
+        s,
+    ]));
+    assert!(out.contains("request 1"), "{out}");
+    let node_dir = d.join("node");
+    ok(&verinfer(&[
+        "node",
+        "--in-process",
+        "--models",
+        models.to_str().unwrap(),
+        "--mode",
+        "zk",
+        "--ticks",
+        "1",
+        "--poll-ms",
+        "1",
+        "--state-dir",
+        node_dir.to_str().unwrap(),
+        "--state",
+        s,
+    ]));
+    let out = ok(&verinfer(&["oracle", "status", "1", "--state", s]));
+    assert!(out.contains("request 1: Fulfilled"), "{out}");
+    assert!(out.contains("via proof: true"), "{out}");
     let out = ok(&verinfer(&[
         "mint",
         "--prompt",
         i,
         "--model",
         m,
-        "--zk",
-        "--keys",
-        keys.to_str().unwrap(),
+        "--request",
+        "1",
         "--state",
         s,
     ]));
@@ -110,5 +184,5 @@ fn request_set_zk_and_mint_both_ways() {
     // Neither mode chosen.
     let o = verinfer(&["mint", "--prompt", i, "--model", m, "--state", s]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("--zk"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--request"), "{}", stderr(&o));
 }

@@ -1,6 +1,6 @@
 //! The node on the in-process chain, tick by tick: an honest optimistic answer settles after
-//! its window; a lying node is challenged by an honest one, loses, and the reopened request
-//! is answered honestly; zk answers settle at once; a node dropped mid-game and rebuilt from
+//! its window; a lying node is challenged by an honest one, loses, and the request (still
+//! Claimed) is answered honestly; zk answers settle at once; a node dropped mid-game and rebuilt from
 //! its state directory finishes and wins; malformed requests are skipped; a chain that went
 //! backwards halts the node; a flaky endpoint does not stop it; the HTTP API serves the status.
 #![allow(
@@ -35,7 +35,10 @@ fn honest_node_answers_and_settles_after_the_window() {
     let mut node = env.node(env.honest, "node", honest);
     let req = env.request(&input);
     let r = env.tick(&mut node);
-    assert_eq!(r.transactions, 2, "a claim and its answer");
+    assert_eq!(
+        r.transactions, 1,
+        "one claim answering the request (claimAndCall)"
+    );
     assert_eq!(
         env.oracle.status(&mut env.chain, req).unwrap(),
         RequestStatus::Claimed
@@ -87,8 +90,8 @@ fn liar_against_honest(name: &str, restart: bool) {
     let mut node = env.node(env.honest, "honest", honest);
     let req = env.request(&input);
 
-    // The liar answers first.
-    assert_eq!(env.tick(&mut liar).transactions, 2);
+    // The liar answers first (one claimAndCall).
+    assert_eq!(env.tick(&mut liar).transactions, 1);
     let (&bad_claim, c) = liar.state().claims.iter().next().unwrap();
     assert!(c.lie);
     // The honest node finds the claim wrong (its input is the request's: none was posted)
@@ -125,7 +128,8 @@ fn liar_against_honest(name: &str, restart: bool) {
         liar.state().claims[&bad_claim].status,
         OwnClaimStatus::Rejected
     );
-    // The request was reopened and answered honestly (the liar lies once per request).
+    // The request was answered honestly too, as a further answer while Claimed (the liar lies
+    // once per request).
     let good_claim = node
         .state()
         .claims
@@ -202,7 +206,7 @@ fn a_crash_between_claim_and_record_is_reconciled_from_the_logs() {
 
 #[test]
 fn zk_node_answers_with_a_proof_at_once() {
-    use verinfer_zk::files::{save_keys, KeyManifest, KEYS_FORMAT};
+    use verinfer_zk::files::{save_keys, KeyManifest};
     use verinfer_zk::groth16::os_rng;
     use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
 
@@ -210,18 +214,16 @@ fn zk_node_answers_with_a_proof_at_once() {
     let g = &mlp().0;
     let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
     let w = Widths::of(g);
-    let manifest = KeyManifest {
-        format: KEYS_FORMAT.into(),
-        model_id: verinfer_commit::ModelCommitment::new(g)
+    let manifest = KeyManifest::new(
+        g,
+        verinfer_commit::ModelCommitment::new(g)
             .model_id
             .to_string(),
-        visibility: Visibility::default().to_string(),
-        input_width: w.input,
-        output_width: w.output,
-        param_hash: None,
-        public_inputs: vk.gamma_abc_g1.len() - 1,
-        constraints: 0,
-    };
+        Visibility::default(),
+        &vk,
+        0,
+    )
+    .unwrap();
     save_keys(&env.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
     let input = mlp().1.clone();
     // A request before any verifier is registered: answered optimistically.
@@ -242,7 +244,10 @@ fn zk_node_answers_with_a_proof_at_once() {
             },
         )
         .unwrap();
-    let req = env.request(&input);
+    // A request pinning the configuration: answered with a proof.
+    let req = env.request_zk(&input, 1);
+    // A request made after it that does not accept zk answers: a claim.
+    let opt_in_only = env.request(&input);
     let mut node = env.node(env.honest, "node", mode(Mode::Zk));
     assert!(node.status(None).models[0].zk);
     env.tick(&mut node);
@@ -269,6 +274,11 @@ fn zk_node_answers_with_a_proof_at_once() {
         RequestStatus::Claimed,
         "the early request predates the verifier: a claim"
     );
+    assert_eq!(
+        env.oracle.status(&mut env.chain, opt_in_only).unwrap(),
+        RequestStatus::Claimed,
+        "a request pinning no zk configuration: a claim"
+    );
     let s = node.status(Some(&mut env.chain));
     println!(
         "GAS zk node: {} transactions (proof + claim + answer), {} gas",
@@ -281,18 +291,61 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
     let mut env = env("malformed");
     let input = mlp().1.clone();
     let mut node = env.node(env.honest, "node", honest);
-    // One element short: the oracle only checks the tensor count, the model refuses it.
+    // One element short: the oracle itself refuses it now (the game's input rule), so no
+    // node ever sees it.
     let mut short = input.clone();
     short[0].pop();
-    let bad = env.request(&short);
-    // A model nobody here holds (registered, so the oracle takes the request).
-    let other = verinfer_chain::B256::repeat_byte(0x42);
+    let (fee, requester, consumer, model) =
+        (env.params.fee, env.requester, env.consumer, env.model);
+    let err = env
+        .oracle
+        .request(
+            &mut env.chain,
+            requester,
+            model,
+            &short,
+            consumer,
+            CALLBACK_GAS,
+            fee,
+            0,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.oracle_error(),
+            Some(verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors::InvalidInput(_))
+        ),
+        "{err:?}"
+    );
+    // A model nobody here holds (registered and learned, so the oracle takes the request):
+    // the digits MLP with one weight changed.
+    let mut g2 = mlp().0.clone();
+    let p = g2
+        .params
+        .iter_mut()
+        .find(|p| p.data.len() > 1)
+        .expect("a weight tensor");
+    p.data[0] = if p.data[0] > 0 {
+        p.data[0] - 1
+    } else {
+        p.data[0] + 1
+    };
+    let other = verinfer_node::model_id_of(&g2);
     let owner = env.owner;
     env.c
         .registry
         .register(&mut env.chain, owner, other, "test://other")
         .unwrap();
-    let (fee, requester) = (env.params.fee, env.requester);
+    let m2 = verinfer_commit::ModelCommitment::new(&g2);
+    env.c
+        .game
+        .learn_model(
+            &mut env.chain,
+            owner,
+            other,
+            verinfer_opml::facts::model_opening(&g2, &m2).unwrap(),
+        )
+        .unwrap();
     env.oracle
         .request(
             &mut env.chain,
@@ -302,35 +355,25 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
             Address::ZERO,
             0,
             fee,
+            0,
         )
         .unwrap();
     let good = env.request(&input);
     env.tick(&mut node);
-    let rec = &node.state().requests[&bad];
-    assert_eq!(rec.state, RequestState::Skipped);
-    assert!(
-        rec.note.as_deref().unwrap_or("").contains("does not run"),
-        "{rec:?}"
-    );
     assert_eq!(
         node.state().requests.len(),
-        2,
+        1,
         "the foreign request is not ours"
     );
     assert!(matches!(
         node.state().requests[&good].state,
         RequestState::Claimed { ours: true, .. }
     ));
-    assert!(!node.state().problems.is_empty());
     // A claim on a model nobody here holds is not checked either.
     assert!(node.state().checked.is_empty());
     env.chain.advance_time(env.cfg.window + 1).unwrap();
     env.tick(&mut node);
     assert!(fulfilled(&mut env, good));
-    assert_eq!(
-        env.oracle.status(&mut env.chain, bad).unwrap(),
-        RequestStatus::Open
-    );
 }
 
 #[test]

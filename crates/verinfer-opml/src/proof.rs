@@ -192,9 +192,9 @@ pub fn one_step_proof(exec: &Execution, n: usize, g: &Game) -> Result<Vec<u8>> {
     for (slot, leaves) in wanted.iter().enumerate() {
         let mut opened = Vec::with_capacity(leaves.len());
         for (&leaf, tree) in leaves.iter().zip(std::iter::repeat(&trees[slot])) {
-            let tree = tree.as_ref().ok_or_else(|| {
-                OpmlError::Protocol(format!("slot {slot} has reads but no tree"))
-            })?;
+            let tree = tree
+                .as_ref()
+                .ok_or_else(|| OpmlError::Protocol(format!("slot {slot} has reads but no tree")))?;
             let o = tree.open((leaf * 8) as u64).map_err(|e| {
                 OpmlError::Protocol(format!("opening slot {slot} leaf {leaf}: {e}"))
             })?;

@@ -305,8 +305,9 @@ fn several_challengers_play_independent_games() {
     let a = chain.accounts();
     let cfg = c.game.config(&mut chain).unwrap();
 
-    // A wrong claim, two honest challengers: the first to finish rejects the claim and takes
-    // the submitter's bond; the other game becomes moot and its bond comes back.
+    // A wrong claim, two honest challengers: the first to finish rejects the claim; the
+    // submitter's bond (less the burn) is shared by the two games open at the rejection, the
+    // other one collecting its share (and its bond) when it becomes moot.
     let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
     let mut submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
     verinfer_opml::simulate::prepare_model(&mut chain, &c.registry, &c.game, &submitter).unwrap();
@@ -349,10 +350,19 @@ fn several_challengers_play_independent_games() {
     assert!(matches!(end, Phase::Moot | Phase::ChallengerWon), "{end:?}");
     let owed1 = c.game.owed(&mut chain, a[1]).unwrap();
     let owed2 = c.game.owed(&mut chain, a[2]).unwrap();
-    // One challenger got bond + 80% of the submitter's; the other its bond back.
-    let mut got = [owed1, owed2];
-    got.sort();
-    assert_eq!(got, [eth(1000), eth(1800)]);
+    // Each challenger: its bond back + half of the submitter's bond less 20% burned.
+    let share: U256 = verinfer_chain::view(
+        &mut chain,
+        a[0],
+        c.game.address,
+        &verinfer_chain::bindings::InferenceGame::forfeitShareCall {
+            claimId: U256::from(claim),
+        },
+        "InferenceGame.forfeitShare",
+    )
+    .unwrap();
+    assert_eq!(share, eth(400));
+    assert_eq!([owed1, owed2], [eth(1400), eth(1400)]);
     assert_eq!(c.game.owed(&mut chain, a[0]).unwrap(), U256::ZERO);
 
     // A correct claim, spammed by three challengers: each loses its bond to the submitter,

@@ -275,7 +275,13 @@ impl OracleClient {
         submitter: &Submitter,
         request: u64,
     ) -> Result<(u64, Receipt)> {
-        Ok(submitter.claim_and_call(chain, game, cfg, self.address, request)?)
+        submitter
+            .claim_and_call(chain, game, cfg, self.address, request)
+            .map_err(|e| match e {
+                // The oracle's refusal reverts the claim: decode it as the oracle's error.
+                verinfer_opml::OpmlError::Chain(c) => OracleError::from(c),
+                other => OracleError::from(other),
+            })
     }
 
     /// Settles a claimed request with `outputs`, those of one of its answering claims that

@@ -1,7 +1,8 @@
 //! ERC-7007 conformance of `AIGC` on the in-process chain, opML mode, with real claims of the
 //! digits MLP: interface ids (computed by the Solidity compiler) and `supportsInterface`;
-//! Mint/Transfer events; mint while the claim is pending, `verify` false until it is final;
-//! duplicate prompts; the Update extension after a rejected claim; ERC-721 transfers,
+//! Mint/Transfer events; mint (by the claim's submitter, of a claim that posted its input)
+//! while the claim is pending, `verify` false until it is final; mint through a fulfilled
+//! oracle request by its requester; duplicate prompts; the Update extension after a rejected claim; ERC-721 transfers,
 //! approvals, operators and `safeTransferFrom` to contracts that do or do not accept tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,9 +15,7 @@ use verinfer_chain::bindings_oracle::AIGC::{self, AIGCErrors as A};
 use verinfer_chain::bindings_oracle::{PackHarness, ReceiverHarness};
 use verinfer_chain::{view, Address, Bytes, U256};
 use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
-use verinfer_oracle::{
-    encode_tensors, model_shapes, token_id, AIGCEvents, AigcClient, AigcProof, OracleError,
-};
+use verinfer_oracle::{encode_tensors, model_shapes, token_id, AIGCEvents, AigcClient, AigcProof};
 
 fn collection(env: &mut Env) -> AigcClient {
     let (ins, outs) = model_shapes(&mlp().0).unwrap();
@@ -31,6 +30,7 @@ fn collection(env: &mut Env) -> AigcClient {
         oracle,
         &ins,
         &outs,
+        0,
     )
     .unwrap();
     gas("deploy AIGC", r.gas_used);
@@ -108,15 +108,23 @@ fn opml_mint_then_verify_after_finalization() {
     let e = exec(&g, &input);
     let outs = outputs(&e);
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
+    let (claim, _) = env.claim_posting_input(e, node);
     let holder = env.who.requester;
     let proof = AigcProof::Opml(claim);
 
+    // Only the claim's submitter mints with it (to whom it likes).
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, holder, holder, &input, &outs, "", &proof)),
+        A::NotEvidenceHolder(AIGC::NotEvidenceHolder {
+            caller: holder,
+            holder: node
+        })
+    );
     // Mint while the claim is pending: allowed; verify is false until it is final.
     let (id, r) = c
         .mint(
             &mut env.chain,
-            holder,
+            node,
             holder,
             &input,
             &outs,
@@ -215,11 +223,11 @@ fn mint_refuses_what_it_cannot_verify() {
     let e = exec(&g, &input);
     let outs = outputs(&e);
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
+    let (claim, _) = env.claim_posting_input(e, node);
     let to = env.who.requester;
     let p = AigcProof::Opml(claim);
     let mint = |env: &mut Env, input: &[Vec<i32>], outs: &[Vec<i32>], proof: &AigcProof| {
-        c.mint(&mut env.chain, to, to, input, outs, "", proof)
+        c.mint(&mut env.chain, node, to, input, outs, "", proof)
     };
 
     let mut wrong = outs.clone();
@@ -254,28 +262,87 @@ fn mint_refuses_what_it_cannot_verify() {
             claimId: U256::from(77)
         })
     );
-    // No zk verifier configured for the model: the oracle's error comes through.
-    let err = mint(&mut env, &input, &outs, &AigcProof::Zk([U256::ZERO; 8]));
-    assert!(
-        matches!(
-            err.as_ref().err().and_then(OracleError::oracle_error),
-            Some(verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors::NoZkVerifier(_))
-        ),
-        "{err:?}"
+    // A bare zk proof names no minter: zk answers are minted through their oracle request.
+    assert_eq!(
+        aigc_err(mint(
+            &mut env,
+            &input,
+            &outs,
+            &AigcProof::Zk([U256::ZERO; 8])
+        )),
+        A::ZkMintNeedsRequest(AIGC::ZkMintNeedsRequest {})
+    );
+    // A claim that did not post its input (only its roots) is no evidence: nobody could
+    // re-execute it from the chain.
+    let (rootless, _) = env.claim(exec(&g, &input), node);
+    assert_eq!(
+        aigc_err(mint(&mut env, &input, &outs, &AigcProof::Opml(rootless))),
+        A::InputNotPosted(AIGC::InputNotPosted {
+            claimId: U256::from(rootless)
+        })
+    );
+    // Someone else than the claim's submitter.
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, to, to, &input, &outs, "", &p)),
+        A::NotEvidenceHolder(AIGC::NotEvidenceHolder {
+            caller: to,
+            holder: node
+        })
+    );
+    // A prompt the model's executor does not run (a value beyond the input's bit width): the
+    // game's reason comes through.
+    let mut wide = input.clone();
+    wide[0][0] = i32::MAX;
+    let err = aigc_err(mint(&mut env, &wide, &outs, &p));
+    match err {
+        A::InvalidPrompt(ip) => {
+            use alloy_sol_types::SolInterface;
+            let why = verinfer_chain::bindings::InferenceGame::InferenceGameErrors::abi_decode(
+                &ip.reason,
+            )
+            .unwrap();
+            assert!(
+                matches!(
+                    why,
+                    verinfer_chain::bindings::InferenceGame::InferenceGameErrors::InputOutOfRange(
+                        _
+                    )
+                ),
+                "{why:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!c.verify(&mut env.chain, &wide, &outs, &p).unwrap());
+    // Requests that are not usable evidence.
+    assert_eq!(
+        aigc_err(mint(&mut env, &input, &outs, &AigcProof::Request(5))),
+        A::RequestNotUsable(AIGC::RequestNotUsable {
+            requestId: U256::from(5),
+            why: "no such request".into()
+        })
+    );
+    let req = env.request(&input);
+    assert_eq!(
+        aigc_err(mint(&mut env, &input, &outs, &AigcProof::Request(req))),
+        A::RequestNotUsable(AIGC::RequestNotUsable {
+            requestId: U256::from(req),
+            why: "not fulfilled".into()
+        })
     );
 
     // Raw bytes: unknown tag, wrong proof length, non-canonical prompt encoding.
     let to2 = to;
     let raw = |env: &mut Env, prompt: Bytes, data: Bytes, proof: Bytes| {
-        c.mint_raw(&mut env.chain, to2, to2, prompt, data, "", proof)
+        c.mint_raw(&mut env.chain, node, to2, prompt, data, "", proof)
     };
     let (pi, po) = (encode_tensors(&input), encode_tensors(&outs));
-    let mut tag3 = p.encode().to_vec();
-    tag3[31] = 3;
+    let mut tag4 = p.encode().to_vec();
+    tag4[31] = 4;
     assert_eq!(
-        aigc_err(raw(&mut env, pi.clone(), po.clone(), tag3.into())),
+        aigc_err(raw(&mut env, pi.clone(), po.clone(), tag4.into())),
         A::UnknownProofKind(AIGC::UnknownProofKind {
-            kind: U256::from(3)
+            kind: U256::from(4)
         })
     );
     let mut long = p.encode().to_vec();
@@ -299,17 +366,17 @@ fn mint_refuses_what_it_cannot_verify() {
     );
     // A rejected or unknown-status claim is not usable; neither is the zero address.
     assert!(matches!(
-        aigc_err(c.mint(&mut env.chain, to, Address::ZERO, &input, &outs, "", &p)),
+        aigc_err(c.mint(&mut env.chain, node, Address::ZERO, &input, &outs, "", &p)),
         A::ERC721InvalidReceiver(_)
     ));
     // Minting to a contract that does not accept ERC-721 tokens reverts.
     let consumer = env.consumer;
     assert_eq!(
-        aigc_err(c.mint(&mut env.chain, to, consumer, &input, &outs, "", &p)),
+        aigc_err(c.mint(&mut env.chain, node, consumer, &input, &outs, "", &p)),
         A::ERC721InvalidReceiver(AIGC::ERC721InvalidReceiver { receiver: consumer })
     );
     // After all that, the honest mint works.
-    c.mint(&mut env.chain, to, to, &input, &outs, "", &p)
+    c.mint(&mut env.chain, node, to, &input, &outs, "", &p)
         .unwrap();
 }
 
@@ -331,13 +398,14 @@ fn update_after_a_rejected_claim() {
     .unwrap();
     let lying_outs = outputs(&lie);
     let liar = env.who.liar;
-    let (bad, mut liar_sub) = env.claim(lie, liar);
+    let (bad, mut liar_sub) = env.claim_posting_input(lie, liar);
     let holder = env.who.requester;
-    // Minted on the lying claim while it is pending (the EIP allows minting before finality).
+    // Minted on the lying claim while it is pending (the EIP allows minting before finality),
+    // by its submitter, to the holder.
     let (id, _) = c
         .mint(
             &mut env.chain,
-            holder,
+            liar,
             holder,
             &input,
             &lying_outs,
@@ -349,7 +417,7 @@ fn update_after_a_rejected_claim() {
     // While the claim stands, the replacing update has nothing to replace.
     let node = env.who.node;
     let honest_outs = outputs(&exec(&g, &input));
-    let (good, _) = env.claim(exec(&g, &input), node);
+    let (good, _) = env.claim_posting_input(exec(&g, &input), node);
     assert_eq!(
         aigc_err(c.replace(
             &mut env.chain,
@@ -534,12 +602,12 @@ fn erc721_transfers_approvals_and_receivers() {
     let e = exec(&g, &input);
     let outs = outputs(&e);
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
+    let (claim, _) = env.claim_posting_input(e, node);
     let (alice, bob, carol) = (env.who.requester, env.who.node, env.who.liar);
     let (id, _) = c
         .mint(
             &mut env.chain,
-            alice,
+            node,
             alice,
             &input,
             &outs,
@@ -692,8 +760,23 @@ fn deployment_checks_the_shape_against_the_game() {
     let (ins, outs) = model_shapes(&mlp().0).unwrap();
     assert_eq!((ins.clone(), outs.clone()), (vec![64], vec![10]));
     let deploy = |env: &mut Env, model, ins: &[usize], outs: &[usize]| {
-        AigcClient::deploy(&mut env.chain, owner, "n", "s", model, oracle, ins, outs)
+        AigcClient::deploy(&mut env.chain, owner, "n", "s", model, oracle, ins, outs, 0)
     };
+    // A zk configuration that was never published.
+    assert_eq!(
+        aigc_err(AigcClient::deploy(
+            &mut env.chain,
+            owner,
+            "n",
+            "s",
+            model,
+            oracle,
+            &ins,
+            &outs,
+            1
+        )),
+        A::NoSuchZkVersion(AIGC::NoSuchZkVersion { version: 1 })
+    );
     assert!(matches!(
         aigc_err(deploy(&mut env, model, &ins, &[9])),
         A::BadShape(_)
@@ -716,4 +799,97 @@ fn deployment_checks_the_shape_against_the_game() {
         A::UnknownModel(_)
     ));
     deploy(&mut env, model, &ins, &outs).unwrap();
+}
+
+#[test]
+fn request_mint_by_the_requester() {
+    let mut env = env();
+    let c = collection(&mut env);
+    let (g, input) = mlp().clone();
+    let outs = outputs(&exec(&g, &input));
+    let req = env.request(&input);
+    let node = env.who.node;
+    let (claim, _) = env.answer(node, req);
+    let holder = env.who.requester;
+    let proof = AigcProof::Request(req);
+    // Not usable until the request is fulfilled.
+    assert!(!c.verify(&mut env.chain, &input, &outs, &proof).unwrap());
+    env.finalize(claim);
+    env.oracle.settle(&mut env.chain, node, req, &outs).unwrap();
+    assert!(c.verify(&mut env.chain, &input, &outs, &proof).unwrap());
+    // Only the request's outputs and its own input.
+    let mut wrong = outs.clone();
+    wrong[0][0] += 1;
+    assert!(!c.verify(&mut env.chain, &input, &wrong, &proof).unwrap());
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &proof)),
+        A::RequestNotUsable(AIGC::RequestNotUsable {
+            requestId: U256::from(req),
+            why: "aigcData".into()
+        })
+    );
+    assert_eq!(
+        aigc_err(c.mint(
+            &mut env.chain,
+            holder,
+            holder,
+            &other_input(),
+            &outs,
+            "",
+            &proof
+        )),
+        A::RequestNotUsable(AIGC::RequestNotUsable {
+            requestId: U256::from(req),
+            why: "prompt".into()
+        })
+    );
+    // The node answered, but the request is the requester's.
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, node, node, &input, &outs, "", &proof)),
+        A::NotEvidenceHolder(AIGC::NotEvidenceHolder {
+            caller: node,
+            holder
+        })
+    );
+    let (id, r) = c
+        .mint(
+            &mut env.chain,
+            holder,
+            holder,
+            &input,
+            &outs,
+            "ipfs://req",
+            &proof,
+        )
+        .unwrap();
+    gas("AIGC.mint (oracle request, 64-in/10-out)", r.gas_used);
+    let ev = c.evidence_of(&mut env.chain, id).unwrap();
+    assert_eq!((ev.kind, ev.claim_id), (AigcProof::REQUEST, req));
+    assert_eq!(ev.aigc_data_hash, keccak256(encode_tensors(&outs)));
+    assert!(c.is_verified(&mut env.chain, id).unwrap());
+    assert_eq!(c.owner_of(&mut env.chain, id).unwrap(), holder);
+    // A request of another model's collection is not evidence here.
+    let g2 = other_mlp();
+    let m2 = register_and_learn(&mut env, &g2);
+    let (ins, outs2) = model_shapes(&g2).unwrap();
+    let (owner, oracle) = (env.who.owner, env.oracle.address);
+    let (c2, _) = AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "Other",
+        "OTH",
+        m2,
+        oracle,
+        &ins,
+        &outs2,
+        0,
+    )
+    .unwrap();
+    assert_eq!(
+        aigc_err(c2.mint(&mut env.chain, holder, holder, &input, &outs, "", &proof)),
+        A::RequestNotUsable(AIGC::RequestNotUsable {
+            requestId: U256::from(req),
+            why: "model".into()
+        })
+    );
 }

@@ -1,31 +1,37 @@
 //! InferenceOracle, optimistic path, on the in-process chain with the real InferenceGame and
-//! real claims of the digits MLP: request → claim → answer → finalize → settle → callback;
-//! a lying answer challenged, rejected, reopened and answered honestly; every malformed
-//! request and mismatching answer reverted with its custom error; callbacks that revert or
-//! burn their gas; cancellation.
+//! real claims of the digits MLP: request → answer (claimAndCall) → finalize → settle →
+//! callback; a lying answer challenged and rejected while an honest answer to the same
+//! request settles it; every malformed request and mismatching answer reverted with its
+//! custom error; callbacks that revert or burn their gas; cancellation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::*;
+use verinfer_chain::bindings::InferenceGame::InferenceGameErrors as G;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
 use verinfer_chain::bindings_oracle::{GasBurningConsumer, RevertingConsumer};
 use verinfer_chain::{Address, Chain, Tx, B256, U256};
-use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
+use verinfer_opml::{lying_execution, ClaimStatus, Submitter, SubmitterStrategy, TraceLie};
 use verinfer_oracle::{
     roots_hash, tensor_roots, CallbackOutcome, InferenceOracleEvents, OracleClient, OracleError,
     RequestStatus,
 };
 
 fn lie_at_output(env: &Env) -> verinfer_opml::Execution {
-    let (g, input) = mlp();
     let _ = env;
+    lie_at_element(3)
+}
+
+/// The sample input's execution with output element `element` off by one.
+fn lie_at_element(element: usize) -> verinfer_opml::Execution {
+    let (g, input) = mlp();
     lying_execution(
         g.clone(),
         input,
         TraceLie {
             node: g.nodes.len() - 1,
-            element: 3,
+            element,
             delta: 1,
             propagate: false,
         },
@@ -38,6 +44,13 @@ fn optimistic_request_settles_pays_and_calls_back() {
     let mut env = env();
     let (g, input) = mlp().clone();
     let fee = env.params.fee;
+    assert_eq!(
+        env.oracle
+            .required_fee(&mut env.chain, CALLBACK_GAS)
+            .unwrap(),
+        fee,
+        "no base fee in process: the required fee is the fee"
+    );
     let (req, r) = env
         .oracle
         .request(
@@ -48,6 +61,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
             env.consumer,
             CALLBACK_GAS,
             fee,
+            0,
         )
         .unwrap();
     gas("request (64-element input, callback)", r.gas_used);
@@ -65,51 +79,67 @@ fn optimistic_request_settles_pays_and_calls_back() {
     let info = env.oracle.get_request(&mut env.chain, req).unwrap();
     assert_eq!(info.inputsHash, roots_hash(&input));
     assert_eq!(info.requester, env.who.requester);
+    assert_eq!(info.zkVersion, 0);
     assert_eq!(
         env.oracle.status(&mut env.chain, req).unwrap(),
         RequestStatus::Open
     );
 
-    // An honest node claims in the game (outputs posted) and answers with the claim.
+    // An honest node answers: its claim (outputs posted) goes through the game's claimAndCall.
     let e = exec(&g, &input);
     let outs = outputs(&e);
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
-    let r = env
+    let sub = Submitter::new(e, node, SubmitterStrategy::Honest);
+    let (claim, r) = env
         .oracle
-        .answer_with_claim(&mut env.chain, node, req, claim, &outs)
+        .answer(&mut env.chain, &env.c.game, &env.cfg, &sub, req)
         .unwrap();
-    gas("answerWithClaim (10 outputs)", r.gas_used);
+    gas("answer (claimAndCall, 10 outputs)", r.gas_used);
     let evs = env.oracle.receipt_events(&r);
     assert!(
         matches!(&evs[..], [InferenceOracleEvents::AnsweredWithClaim(a)]
-        if a.requestId == U256::from(req) && a.claimId == U256::from(claim) && a.answerer == node && a.outputs == outs)
+        if a.requestId == U256::from(req) && a.claimId == U256::from(claim) && a.answerer == node),
+        "{evs:?}"
     );
     assert_eq!(
         env.oracle.status(&mut env.chain, req).unwrap(),
         RequestStatus::Claimed
     );
-    assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
+    // Outputs are the request's only once fulfilled.
+    assert!(env
+        .oracle
+        .outputs_of(&mut env.chain, req)
+        .unwrap()
+        .is_empty());
 
-    // Not final yet: settle refuses (status 1 = Pending).
-    let err = oracle_err(env.oracle.settle(&mut env.chain, env.who.requester, req));
+    // Not final yet: settle refuses.
+    let err = oracle_err(
+        env.oracle
+            .settle(&mut env.chain, env.who.requester, req, &outs),
+    );
     assert_eq!(
         err,
-        E::ClaimNotFinalized(InferenceOracle::ClaimNotFinalized {
-            claimId: U256::from(claim),
-            status: 1
+        E::NotFinal(InferenceOracle::NotFinal {
+            requestId: U256::from(req)
         })
     );
-    // A pending claim cannot be "reopened" either.
-    let err = oracle_err(env.oracle.reopen(&mut env.chain, env.who.requester, req));
-    assert!(matches!(err, E::ClaimNotRejected(_)));
+    // A standing answer keeps the requester from cancelling, even after the delay.
+    env.chain.advance_time(env.params.cancel_delay).unwrap();
+    let err = oracle_err(env.oracle.cancel(&mut env.chain, env.who.requester, req));
+    assert_eq!(
+        err,
+        E::AnswerStanding(InferenceOracle::AnswerStanding {
+            requestId: U256::from(req),
+            claimId: U256::from(claim)
+        })
+    );
 
     env.finalize(claim);
     let oracle_balance = env.chain.balance(env.oracle.address).unwrap();
     assert_eq!(oracle_balance, fee);
     let s = env
         .oracle
-        .settle(&mut env.chain, env.who.liar, req)
+        .settle(&mut env.chain, env.who.liar, req, &outs)
         .unwrap();
     gas("settle (callback storing 10 outputs)", s.receipt.gas_used);
     assert_eq!(s.callback, CallbackOutcome::Delivered);
@@ -122,6 +152,11 @@ fn optimistic_request_settles_pays_and_calls_back() {
         env.oracle.status(&mut env.chain, req).unwrap(),
         RequestStatus::Fulfilled
     );
+    assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
+    let info = env.oracle.get_request(&mut env.chain, req).unwrap();
+    assert_eq!(info.claimId, U256::from(claim));
+    assert_eq!(info.answerer, node);
+    assert!(!info.viaProof);
 
     // The consumer got exactly the outputs, from the oracle, once.
     assert_eq!(env.consumer_outputs(), outs);
@@ -167,15 +202,19 @@ fn optimistic_request_settles_pays_and_calls_back() {
 
     // Settled once: settle, answer and cancel all refuse now.
     assert!(matches!(
-        oracle_err(env.oracle.settle(&mut env.chain, node, req)),
+        oracle_err(env.oracle.settle(&mut env.chain, node, req, &outs)),
         E::NotClaimed(_)
     ));
-    let (claim2, _) = env.claim(exec(&g, &input), node);
+    let sub2 = Submitter::new(exec(&g, &input), node, SubmitterStrategy::Honest);
     assert!(matches!(
-        oracle_err(
+        answer_err(
             env.oracle
-                .answer_with_claim(&mut env.chain, node, req, claim2, &outs)
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &sub2, req)
         ),
+        E::NotOpen(_)
+    ));
+    assert!(matches!(
+        oracle_err(env.oracle.cancel(&mut env.chain, env.who.requester, req)),
         E::NotOpen(_)
     ));
     assert_eq!(
@@ -185,49 +224,36 @@ fn optimistic_request_settles_pays_and_calls_back() {
 }
 
 #[test]
-fn lying_answer_is_rejected_reopened_and_answered_honestly() {
+fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
     let mut env = env();
     let (g, input) = mlp().clone();
     let req = env.request(&input);
 
-    // The liar's claim has a wrong output element; its posted outputs match its own claim, so
-    // the oracle accepts the answer (it cannot know better) — the game will not.
+    // The liar's claim has a wrong output element; it is for the request's model and input,
+    // so the oracle accepts it as an answer (it cannot know better) — the game will not.
     let lie = lie_at_output(&env);
     let lying_outs = outputs(&lie);
     let honest_outs = outputs(&exec(&g, &input));
     assert_ne!(lying_outs, honest_outs);
     let liar = env.who.liar;
-    let (bad_claim, mut liar_sub) = env.claim(lie, liar);
-    env.oracle
-        .answer_with_claim(&mut env.chain, liar, req, bad_claim, &lying_outs)
-        .unwrap();
+    let (bad_claim, mut liar_sub) = env.answer_with(lie, liar, req);
 
     // The requester challenges and wins the game: the claim is rejected.
     let requester = env.who.requester;
     env.dispute(bad_claim, &mut liar_sub, requester);
     assert_eq!(env.claim_status(bad_claim), ClaimStatus::Rejected);
-    let err = oracle_err(env.oracle.settle(&mut env.chain, requester, req));
-    assert_eq!(
-        err,
-        E::ClaimNotFinalized(InferenceOracle::ClaimNotFinalized {
-            claimId: U256::from(bad_claim),
-            status: 3
-        })
-    );
-
-    // Anyone reopens it.
-    let r = env
-        .oracle
-        .reopen(&mut env.chain, env.who.owner, req)
-        .unwrap();
-    gas("reopen", r.gas_used);
-    assert!(
-        matches!(&env.oracle.receipt_events(&r)[..], [InferenceOracleEvents::Reopened(e)]
-        if e.requestId == U256::from(req) && e.claimId == U256::from(bad_claim))
-    );
+    for outs in [&lying_outs, &honest_outs] {
+        assert_eq!(
+            oracle_err(env.oracle.settle(&mut env.chain, requester, req, outs)),
+            E::NotFinal(InferenceOracle::NotFinal {
+                requestId: U256::from(req)
+            })
+        );
+    }
+    // No reopening needed: the request stays answerable while Claimed, with no outputs.
     assert_eq!(
         env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Open
+        RequestStatus::Claimed
     );
     assert!(env
         .oracle
@@ -237,15 +263,25 @@ fn lying_answer_is_rejected_reopened_and_answered_honestly() {
 
     // An honest node answers and settles; the consumer sees the honest outputs only.
     let node = env.who.node;
-    let (good_claim, _) = env.claim(exec(&g, &input), node);
-    env.oracle
-        .answer_with_claim(&mut env.chain, node, req, good_claim, &honest_outs)
-        .unwrap();
+    let (good_claim, _) = env.answer(node, req);
     env.finalize(good_claim);
-    let s = env.oracle.settle(&mut env.chain, node, req).unwrap();
+    // The liar's outputs still cannot settle it (their claim is rejected).
+    assert!(matches!(
+        oracle_err(env.oracle.settle(&mut env.chain, liar, req, &lying_outs)),
+        E::NotFinal(_)
+    ));
+    let s = env
+        .oracle
+        .settle(&mut env.chain, node, req, &honest_outs)
+        .unwrap();
     assert_eq!(s.callback, CallbackOutcome::Delivered);
+    assert_eq!(s.answerer, node);
     assert_eq!(env.consumer_outputs(), honest_outs);
     assert_eq!(env.consumer_calls(), U256::from(1));
+    assert_eq!(
+        env.oracle.outputs_of(&mut env.chain, req).unwrap(),
+        honest_outs
+    );
     assert_eq!(
         env.oracle.claims_of(&mut env.chain, req).unwrap(),
         vec![bad_claim, good_claim]
@@ -258,44 +294,195 @@ fn lying_answer_is_rejected_reopened_and_answered_honestly() {
 }
 
 #[test]
+fn an_honest_answer_standing_beside_a_lie_settles_first() {
+    let mut env = env();
+    let (g, input) = mlp().clone();
+    let req = env.request(&input);
+    let honest_outs = outputs(&exec(&g, &input));
+    // The liar answers first; the honest node answers while the lie stands (Claimed).
+    let liar = env.who.liar;
+    let (bad, _liar_sub) = env.answer_with(lie_at_output(&env), liar, req);
+    let node = env.who.node;
+    let (good, _) = env.answer(node, req);
+    assert_eq!(
+        env.oracle.claims_of(&mut env.chain, req).unwrap(),
+        vec![bad, good]
+    );
+    // Nobody challenged the lie in time, but the honest claim finalizes too: the settler
+    // names the outputs, and the honest node is paid for them.
+    env.finalize(good);
+    let s = env
+        .oracle
+        .settle(&mut env.chain, node, req, &honest_outs)
+        .unwrap();
+    assert_eq!(s.answerer, node);
+    assert_eq!(env.consumer_outputs(), honest_outs);
+    assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
+}
+
+#[test]
+fn at_most_max_answers_stand() {
+    let mut env = env();
+    let req = env.request(&mlp().1);
+    let max = 8;
+    let mut claims = Vec::new();
+    // Every further answer must disagree with the standing ones: eight different lies.
+    for k in 0..max {
+        let liar = env.who.liar;
+        claims.push(env.answer_with(lie_at_element(k), liar, req).0);
+    }
+    let s = Submitter::new(lie_at_element(max), env.who.liar, SubmitterStrategy::Honest);
+    assert_eq!(
+        answer_err(
+            env.oracle
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
+        ),
+        E::TooManyAnswers(InferenceOracle::TooManyAnswers {
+            requestId: U256::from(req)
+        })
+    );
+    assert_eq!(env.oracle.claims_of(&mut env.chain, req).unwrap(), claims);
+}
+
+#[test]
+fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected() {
+    let mut env = env();
+    let (g, input) = mlp().clone();
+    let req = env.request(&input);
+    let honest_outs = outputs(&exec(&g, &input));
+    let node = env.who.node;
+    let (first, _) = env.answer(node, req);
+    // Another honest answer (another node, same outputs): a copy of a standing answer cannot
+    // share its fee.
+    let liar = env.who.liar;
+    let s = Submitter::new(exec(&g, &input), liar, SubmitterStrategy::Honest);
+    assert_eq!(
+        answer_err(
+            env.oracle
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
+        ),
+        E::DuplicateAnswer(InferenceOracle::DuplicateAnswer {
+            requestId: U256::from(req),
+            standingClaimId: U256::from(first)
+        })
+    );
+    // The same lie twice: refused too; once it is rejected, the same outputs may be posted
+    // again (here: the lie, which will be rejected again).
+    let req2 = env.request(&input);
+    let (bad, mut bad_sub) = env.answer_with(lie_at_output(&env), liar, req2);
+    let s2 = Submitter::new(lie_at_output(&env), liar, SubmitterStrategy::Honest);
+    assert!(matches!(
+        answer_err(
+            env.oracle
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s2, req2)
+        ),
+        E::DuplicateAnswer(_)
+    ));
+    let requester = env.who.requester;
+    env.dispute(bad, &mut bad_sub, requester);
+    assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
+    let (again, _) = env.answer_with(lie_at_output(&env), liar, req2);
+    assert_eq!(
+        env.oracle.claims_of(&mut env.chain, req2).unwrap(),
+        vec![bad, again]
+    );
+    // The first request settles with its one honest answer.
+    env.finalize(first);
+    let s = env
+        .oracle
+        .settle(&mut env.chain, node, req, &honest_outs)
+        .unwrap();
+    assert_eq!(s.answerer, node);
+}
+
+#[test]
 fn malformed_requests_revert_with_custom_errors() {
     let mut env = env();
     let input = mlp().1.clone();
     let (req, model, fee, consumer) = (env.who.requester, env.model, env.params.fee, env.consumer);
+    let (_, bits) = verinfer_chain::view(
+        &mut env.chain,
+        req,
+        env.c.game.address,
+        &verinfer_chain::bindings::InferenceGame::modelInputsCall { modelId: model },
+        "InferenceGame.modelInputs",
+    )
+    .map(|r| (r.lens, r.bits))
+    .unwrap();
     let o = env.oracle;
-    let mut call = |model: B256, input: &[Vec<i32>], gas: u64, fee: U256| {
-        oracle_err(o.request(&mut env.chain, req, model, input, consumer, gas, fee))
+    let mut call = |model: B256, input: &[Vec<i32>], gas: u64, fee: U256, zk: u32| {
+        oracle_err(o.request(&mut env.chain, req, model, input, consumer, gas, fee, zk))
     };
     let unknown = B256::repeat_byte(7);
     assert_eq!(
-        call(unknown, &input, 0, fee),
+        call(unknown, &input, 0, fee, 0),
         E::UnknownModel(InferenceOracle::UnknownModel { modelId: unknown })
     );
     assert_eq!(
-        call(model, &input, 0, fee - U256::from(1)),
+        call(model, &input, 0, fee - U256::from(1), 0),
         E::FeeTooLow(InferenceOracle::FeeTooLow {
             required: fee,
             paid: fee - U256::from(1)
         })
     );
+    // The input must be one the game's executor runs: the game says why not.
+    let invalid = |e: E| -> G {
+        use alloy_sol_types::SolInterface;
+        match e {
+            E::InvalidInput(i) => G::abi_decode(&i.reason).unwrap(),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    };
     let two = vec![input[0].clone(), input[0].clone()];
-    assert_eq!(
-        call(model, &two, 0, fee),
-        E::WrongInputCount(InferenceOracle::WrongInputCount {
-            expected: U256::from(1),
-            got: U256::from(2)
-        })
+    assert!(
+        matches!(invalid(call(model, &two, 0, fee, 0)), G::WrongCount(w)
+        if w.what == "input tensors" && w.expected == U256::from(1) && w.got == U256::from(2))
+    );
+    let mut short = input.clone();
+    short[0].pop();
+    let len = input[0].len();
+    assert!(
+        matches!(invalid(call(model, &short, 0, fee, 0)), G::InputLength(l)
+        if l.tensor == U256::ZERO && l.expected == U256::from(len) && l.got == U256::from(len - 1))
+    );
+    let b = bits[0];
+    assert!(b < 32, "the MLP's input is narrower than int32 ({b} bits)");
+    let mut wide = input.clone();
+    wide[0][5] = 1 << (b - 1);
+    assert!(
+        matches!(invalid(call(model, &wide, 0, fee, 0)), G::InputOutOfRange(r)
+        if r.tensor == U256::ZERO && r.index == U256::from(5) && r.bits == U256::from(b))
     );
     assert_eq!(
-        call(model, &[], 0, fee),
+        call(model, &[], 0, fee, 0),
         E::EmptyInput(InferenceOracle::EmptyInput {})
     );
     assert_eq!(
-        call(model, &input, 2_000_001, fee),
+        call(model, &input, 2_000_001, fee, 0),
         E::CallbackGasTooHigh(InferenceOracle::CallbackGasTooHigh {
             max: U256::from(2_000_000),
             got: U256::from(2_000_001)
         })
+    );
+    // No zk configuration published: version 1 does not exist.
+    assert_eq!(
+        call(model, &input, 0, fee, 1),
+        E::NoSuchZkVersion(InferenceOracle::NoSuchZkVersion {
+            modelId: model,
+            version: 1
+        })
+    );
+    // A registered model the game has not learned.
+    let g2 = other_mlp();
+    let m2 = model_id(&g2);
+    let owner = env.who.owner;
+    env.c
+        .registry
+        .register(&mut env.chain, owner, m2, "test://unlearned")
+        .unwrap();
+    assert_eq!(
+        oracle_err(o.request(&mut env.chain, req, m2, &input, consumer, 0, fee, 0)),
+        E::ModelNotLearned(InferenceOracle::ModelNotLearned { modelId: m2 })
     );
     // Overpaying is fine: the whole value is the fee.
     let (id, _) = o
@@ -307,6 +494,7 @@ fn malformed_requests_revert_with_custom_errors() {
             consumer,
             0,
             fee * U256::from(2),
+            0,
         )
         .unwrap();
     assert_eq!(
@@ -319,7 +507,7 @@ fn malformed_requests_revert_with_custom_errors() {
         E::NoSuchRequest(_)
     ));
     assert!(matches!(
-        oracle_err(o.settle(&mut env.chain, req, 99)),
+        oracle_err(o.settle(&mut env.chain, req, 99, &input)),
         E::NoSuchRequest(_)
     ));
     assert_eq!(o.request_count(&mut env.chain).unwrap(), 1);
@@ -332,111 +520,68 @@ fn answers_that_do_not_match_the_request_revert() {
     let req = env.request(&input);
     let node = env.who.node;
     let outs = outputs(&exec(&g, &input));
+    let sub = |e| Submitter::new(e, node, SubmitterStrategy::Honest);
+    let claims_before = env.claim_count();
 
     // A claim on another input.
-    let x2 = other_input();
-    let e2 = exec(&g, &x2);
-    let outs2 = outputs(&e2);
-    let (c_other_input, _) = env.claim(e2, node);
+    let s_other_input = sub(exec(&g, &other_input()));
     assert_eq!(
-        oracle_err(
+        answer_err(
             env.oracle
-                .answer_with_claim(&mut env.chain, node, req, c_other_input, &outs2)
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_other_input, req)
         ),
         E::InputMismatch(InferenceOracle::InputMismatch {
             requestId: U256::from(req),
-            claimId: U256::from(c_other_input)
+            claimId: U256::from(claims_before)
         })
     );
 
     // A claim of another model on the same input.
     let g2 = other_mlp();
     let m2 = register_and_learn(&mut env, &g2);
-    let e3 = exec(&g2, &input);
-    let outs3 = outputs(&e3);
-    let (c_other_model, _) = env.claim(e3, node);
+    let s_other_model = sub(exec(&g2, &input));
     assert_eq!(
-        oracle_err(
+        answer_err(
             env.oracle
-                .answer_with_claim(&mut env.chain, node, req, c_other_model, &outs3)
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_other_model, req)
         ),
         E::ModelMismatch(InferenceOracle::ModelMismatch {
             requestModel: env.model,
             claimModel: m2
         })
     );
-
-    // The right claim, answered by someone else than its submitter.
-    let (good, _) = env.claim(exec(&g, &input), node);
-    let liar = env.who.liar;
-    assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_claim(&mut env.chain, liar, req, good, &outs)
-        ),
-        E::NotClaimSubmitter(InferenceOracle::NotClaimSubmitter {
-            claimId: U256::from(good),
-            submitter: node,
-            caller: liar
-        })
-    );
-    // Outputs that are not the claim's.
-    let mut wrong = outs.clone();
-    wrong[0][0] += 1;
-    assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_claim(&mut env.chain, node, req, good, &wrong)
-        ),
-        E::OutputMismatch(InferenceOracle::OutputMismatch {
-            claimId: U256::from(good)
-        })
-    );
-    // A truncated output (trailing zero removed would hash alike: lengths are checked first).
-    let mut short = outs.clone();
-    short[0].pop();
-    assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_claim(&mut env.chain, node, req, good, &short)
-        ),
-        E::WrongOutputLength(InferenceOracle::WrongOutputLength {
-            index: U256::ZERO,
-            expected: U256::from(10),
-            got: U256::from(9)
-        })
-    );
-    let extra = vec![outs[0].clone(), outs[0].clone()];
+    // A request that does not exist.
+    let s_good = sub(exec(&g, &input));
     assert!(matches!(
-        oracle_err(
+        answer_err(
             env.oracle
-                .answer_with_claim(&mut env.chain, node, req, good, &extra)
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_good, 1_000)
         ),
-        E::WrongOutputCount(_)
+        E::NoSuchRequest(_)
     ));
-    // A claim that does not exist.
-    assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_claim(&mut env.chain, node, req, 1_000, &outs)
-        ),
-        E::NoSuchClaim(InferenceOracle::NoSuchClaim {
-            claimId: U256::from(1_000)
-        })
+    // Nobody but the game tells the oracle of a claim: an answer is always bound to the
+    // submitter that posted it (someone else's claim cannot be passed off as one's answer).
+    let (someone_elses, _) = env.claim(exec(&g, &input), node);
+    let liar = env.who.liar;
+    let call = InferenceOracle::onClaimCall {
+        claimId: U256::from(someone_elses),
+        submitter: liar,
+        requestId: U256::from(req),
+    };
+    let tx = Tx::call(
+        liar,
+        env.oracle.address,
+        alloy_sol_types::SolCall::abi_encode(&call),
+        "InferenceOracle.onClaim",
     );
-    // A claim already final is not "pending".
-    let (done, _) = env.claim(exec(&g, &input), node);
-    env.finalize(done);
+    let err: OracleError = env.chain.send(tx).unwrap_err().into();
     assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_claim(&mut env.chain, node, req, done, &outs)
-        ),
-        E::ClaimNotPending(InferenceOracle::ClaimNotPending {
-            claimId: U256::from(done),
-            status: 2
-        })
+        err.oracle_error(),
+        Some(&E::NotGame(InferenceOracle::NotGame { caller: liar }))
     );
+    // Nothing of this reached the game either: the refused answers' claims were reverted.
+    assert_eq!(env.claim_count(), claims_before + 1);
+
     // The request is untouched by all this and still answerable.
     assert_eq!(
         env.oracle.status(&mut env.chain, req).unwrap(),
@@ -447,18 +592,55 @@ fn answers_that_do_not_match_the_request_revert() {
         .claims_of(&mut env.chain, req)
         .unwrap()
         .is_empty());
+
+    // Settling checks the outputs it is given against the model's shape and the final
+    // answering claim's outputs.
+    let (good, _) = env.answer(node, req);
+    env.finalize(good);
+    let mut wrong = outs.clone();
+    wrong[0][0] += 1;
+    assert_eq!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, req, &wrong)),
+        E::NotFinal(InferenceOracle::NotFinal {
+            requestId: U256::from(req)
+        })
+    );
+    // A truncated output (trailing zero removed would hash alike: lengths are checked first).
+    let mut short = outs.clone();
+    short[0].pop();
+    assert_eq!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, req, &short)),
+        E::WrongOutputLength(InferenceOracle::WrongOutputLength {
+            index: U256::ZERO,
+            expected: U256::from(10),
+            got: U256::from(9)
+        })
+    );
+    let extra = vec![outs[0].clone(), outs[0].clone()];
+    assert!(matches!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, req, &extra)),
+        E::WrongOutputCount(_)
+    ));
+    // The claim finalized outside the request (`someone_elses`, same model, input and
+    // outputs) answers nothing; the request's own final answer settles it.
+    env.c
+        .game
+        .finalize(&mut env.chain, node, someone_elses)
+        .unwrap();
+    let s = env.oracle.settle(&mut env.chain, node, req, &outs).unwrap();
+    assert_eq!(s.answerer, node);
+    assert_eq!(
+        env.oracle.get_request(&mut env.chain, req).unwrap().claimId,
+        U256::from(good)
+    );
 }
 
-/// Answers `req` honestly and lets the claim finalize; returns the claim.
+/// Answers `req` honestly and lets the claim finalize; returns the claim and its outputs.
 fn answer_and_finalize(env: &mut Env, req: u64) -> (u64, Vec<Vec<i32>>) {
     let (g, input) = mlp().clone();
-    let e = exec(&g, &input);
-    let outs = outputs(&e);
+    let outs = outputs(&exec(&g, &input));
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
-    env.oracle
-        .answer_with_claim(&mut env.chain, node, req, claim, &outs)
-        .unwrap();
+    let (claim, _) = env.answer(node, req);
     env.finalize(claim);
     (claim, outs)
 }
@@ -505,7 +687,10 @@ fn failing_callbacks_do_not_block_settlement() {
     ] {
         let req = env.request_with(&input, target, gas_limit);
         let (_, outs) = answer_and_finalize(&mut env, req);
-        let s = env.oracle.settle(&mut env.chain, owner, req).unwrap();
+        let s = env
+            .oracle
+            .settle(&mut env.chain, owner, req, &outs)
+            .unwrap();
         gas(&format!("settle, {label}"), s.receipt.gas_used);
         assert_eq!(s.callback, want, "{label}");
         assert_eq!(
@@ -539,11 +724,12 @@ fn settling_with_too_little_gas_for_the_callback_reverts() {
         "deploy GasBurningConsumer",
     );
     let req = env.request_with(&input, burning, 1_000_000);
-    answer_and_finalize(&mut env, req);
+    let (_, outs) = answer_and_finalize(&mut env, req);
     // A settler that sends less gas than the callback's limit cannot starve it: the whole
     // settlement reverts instead of running the callback short.
     let call = InferenceOracle::settleCall {
         requestId: U256::from(req),
+        outputs: outs.clone(),
     };
     let mut tx = Tx::call(
         owner,
@@ -562,7 +748,10 @@ fn settling_with_too_little_gas_for_the_callback_reverts() {
         RequestStatus::Claimed
     );
     // With enough gas it settles (the callback fails, the request is fulfilled).
-    let s = env.oracle.settle(&mut env.chain, owner, req).unwrap();
+    let s = env
+        .oracle
+        .settle(&mut env.chain, owner, req, &outs)
+        .unwrap();
     assert_eq!(s.callback, CallbackOutcome::Failed);
 }
 
@@ -602,13 +791,12 @@ fn cancel_rules() {
     ));
     // A cancelled request cannot be answered.
     let (g, x) = mlp().clone();
-    let e = exec(&g, &x);
-    let outs = outputs(&e);
-    let (claim, _) = env.claim(e, node);
+    let outs = outputs(&exec(&g, &x));
+    let s = Submitter::new(exec(&g, &x), node, SubmitterStrategy::Honest);
     assert!(matches!(
-        oracle_err(
+        answer_err(
             env.oracle
-                .answer_with_claim(&mut env.chain, node, req, claim, &outs)
+                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
         ),
         E::NotOpen(_)
     ));
@@ -616,48 +804,84 @@ fn cancel_rules() {
     env.oracle.withdraw(&mut env.chain, requester).unwrap();
     assert_eq!(env.chain.balance(requester).unwrap() - before, fee);
 
-    // A claimed request cannot be cancelled, even after the delay.
+    // A request with a standing answer cannot be cancelled.
     let req2 = env.request(&input);
-    env.oracle
-        .answer_with_claim(&mut env.chain, node, req2, claim, &outs)
-        .unwrap();
-    env.chain.advance_time(env.params.cancel_delay).unwrap();
+    let liar = env.who.liar;
+    let (bad, mut liar_sub) = env.answer_with(lie_at_output(&env), liar, req2);
+    assert_eq!(
+        oracle_err(env.oracle.cancel(&mut env.chain, requester, req2)),
+        E::AnswerStanding(InferenceOracle::AnswerStanding {
+            requestId: U256::from(req2),
+            claimId: U256::from(bad)
+        })
+    );
+    // Once every answer is rejected, the Claimed request can be cancelled (after the delay).
+    env.dispute(bad, &mut liar_sub, requester);
+    assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req2).unwrap(),
+        RequestStatus::Claimed
+    );
     assert!(matches!(
         oracle_err(env.oracle.cancel(&mut env.chain, requester, req2)),
-        E::NotOpen(_)
+        E::CancelTooEarly(_)
     ));
-    // reopen / settle of an Open request.
-    let req3 = env.request(&input);
+    env.chain.advance_time(env.params.cancel_delay).unwrap();
+    env.oracle.cancel(&mut env.chain, requester, req2).unwrap();
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req2).unwrap(),
+        RequestStatus::Cancelled
+    );
+    assert_eq!(env.oracle.owed(&mut env.chain, requester).unwrap(), fee);
     assert!(matches!(
-        oracle_err(env.oracle.reopen(&mut env.chain, node, req3)),
+        oracle_err(env.oracle.settle(&mut env.chain, node, req2, &outs)),
         E::NotClaimed(_)
     ));
+
+    // A final answer stands too (it can still settle the request), even after the delay.
+    let req3 = env.request(&input);
+    answer_and_finalize(&mut env, req3);
+    env.chain.advance_time(env.params.cancel_delay).unwrap();
     assert!(matches!(
-        oracle_err(env.oracle.settle(&mut env.chain, node, req3)),
+        oracle_err(env.oracle.cancel(&mut env.chain, requester, req3)),
+        E::AnswerStanding(_)
+    ));
+    // settle of an Open request.
+    let req4 = env.request(&input);
+    assert!(matches!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, req4, &outs)),
         E::NotClaimed(_)
     ));
 }
 
 #[test]
-fn one_claim_may_answer_several_requests_of_the_same_input() {
+fn each_answer_is_bound_to_one_request() {
     let mut env = env();
     let (g, input) = mlp().clone();
     let a = env.request(&input);
     let b = env.request(&input);
-    let e = exec(&g, &input);
-    let outs = outputs(&e);
+    let outs = outputs(&exec(&g, &input));
     let node = env.who.node;
-    let (claim, _) = env.claim(e, node);
-    for req in [a, b] {
-        env.oracle
-            .answer_with_claim(&mut env.chain, node, req, claim, &outs)
-            .unwrap();
-    }
-    env.finalize(claim);
-    for req in [a, b] {
-        env.oracle.settle(&mut env.chain, node, req).unwrap();
-    }
+    // Two requests of the same input: each needs an answer (a claim) of its own.
+    let (ca, _) = env.answer(node, a);
+    let (cb, _) = env.answer(node, b);
+    assert_ne!(ca, cb);
+    assert_eq!(env.oracle.claims_of(&mut env.chain, a).unwrap(), vec![ca]);
+    assert_eq!(env.oracle.claims_of(&mut env.chain, b).unwrap(), vec![cb]);
+    // Request a's claim final does not settle b.
+    env.finalize(ca);
+    assert!(matches!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, b, &outs)),
+        E::NotFinal(_)
+    ));
+    env.oracle.settle(&mut env.chain, node, a, &outs).unwrap();
+    env.finalize(cb);
+    env.oracle.settle(&mut env.chain, node, b, &outs).unwrap();
     assert_eq!(env.consumer_calls(), U256::from(2));
+    assert_eq!(
+        env.oracle.owed(&mut env.chain, node).unwrap(),
+        (env.params.fee - env.params.fee / U256::from(10)) * U256::from(2)
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The zk path end to end with REAL Groth16 proofs of the digits MLP (verinfer-zk: local dev
 //! setup, prove) against the generic `Groth16Verifier`: the oracle's public inputs equal the
 //! prover's (and the Rust mirror's), `answerWithProof` settles at once, every way a zk answer
-//! can be wrong is refused; `AIGC` mints and verifies in zk mode, and a token whose claim was
-//! rejected is repaired with a zk proof.
+//! can be wrong is refused; requests pin the zk configuration they accept; `AIGC` verifies
+//! zk proofs against the configuration it pinned and mints zk answers through their oracle
+//! request, and a token whose claim was rejected is repaired with a zk-answered request.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -104,7 +105,7 @@ fn zk_answer_settles(hashed_params: bool) {
     let model = env.model;
     let on_chain = env
         .oracle
-        .zk_public_inputs(&mut env.chain, model, &input, &p.outputs)
+        .zk_public_inputs(&mut env.chain, model, 1, &input, &p.outputs)
         .unwrap();
     assert_eq!(on_chain, p.public);
     assert_eq!(
@@ -119,7 +120,7 @@ fn zk_answer_settles(hashed_params: bool) {
         p.public
     );
 
-    let req = env.request(&input);
+    let req = env.request_zk(&input, 1);
     let node = env.who.node;
     let s = env
         .oracle
@@ -148,7 +149,7 @@ fn zk_answer_settles(hashed_params: bool) {
     );
     // Without a callback, for the gas table.
     if !hashed_params {
-        let req = env.request_with(&input, Address::ZERO, 0);
+        let req = env.request_full(&input, Address::ZERO, 0, 1);
         let s = env
             .oracle
             .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
@@ -190,14 +191,41 @@ fn wrong_zk_answers_are_refused() {
     let model = env.model;
     let node = env.who.node;
 
-    // No verifier yet.
+    // No configuration yet: a request cannot pin one, and a request pinning none refuses
+    // zk answers.
+    let (requester, consumer, fee) = (env.who.requester, env.consumer, env.params.fee);
+    assert_eq!(
+        oracle_err(env.oracle.request(
+            &mut env.chain,
+            requester,
+            model,
+            &input,
+            consumer,
+            CALLBACK_GAS,
+            fee,
+            1
+        )),
+        E::NoSuchZkVersion(InferenceOracle::NoSuchZkVersion {
+            modelId: model,
+            version: 1
+        })
+    );
+    assert!(matches!(
+        oracle_err(
+            env.oracle
+                .zk_public_inputs(&mut env.chain, model, 1, &input, &p.outputs)
+        ),
+        E::NoZkVerifier(_)
+    ));
     let early = env.request(&input);
     assert_eq!(
         oracle_err(
             env.oracle
                 .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
         ),
-        E::NoZkVerifier(InferenceOracle::NoZkVerifier { modelId: model })
+        E::ZkRefused(InferenceOracle::ZkRefused {
+            requestId: U256::from(early)
+        })
     );
     // Only the model's owner configures it, with a contract and widths in 1..=32.
     let (verifier, _) = deploy_verifier(&mut env.chain, node, &keys(false).1).unwrap();
@@ -241,20 +269,19 @@ fn wrong_zk_answers_are_refused() {
         .set_zk_verifier(&mut env.chain, owner, model, &s)
         .unwrap();
 
-    // A request made before the configuration keeps the configuration it was made under.
+    // A request made before the configuration keeps the configuration it was made under
+    // (none: it still refuses zk answers).
     assert_eq!(
         oracle_err(
             env.oracle
                 .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
         ),
-        E::ZkConfigChanged(InferenceOracle::ZkConfigChanged {
-            requestId: U256::from(early),
-            requestVersion: 0,
-            currentVersion: 1
+        E::ZkRefused(InferenceOracle::ZkRefused {
+            requestId: U256::from(early)
         })
     );
 
-    let req = env.request(&input);
+    let req = env.request_zk(&input, 1);
     // Other outputs: the proof does not verify.
     let mut wrong = p.outputs.clone();
     wrong[0][0] += 1;
@@ -299,7 +326,12 @@ fn wrong_zk_answers_are_refused() {
         E::WrongOutputLength(_)
     ));
     // A configuration whose layout does not fit the key (a parameter hash the circuit does not
-    // take): the count is checked before the verifier is asked.
+    // take): the count is checked before the verifier is asked. It is version 2; version 1
+    // stays as it was.
+    let s2 = ZkSettings {
+        param_hash: Some(U256::from(7)),
+        ..s
+    };
     env.oracle
         .set_zk_verifier(
             &mut env.chain,
@@ -311,7 +343,19 @@ fn wrong_zk_answers_are_refused() {
             },
         )
         .unwrap();
-    let req2 = env.request(&input);
+    assert_eq!(
+        env.oracle.zk_config(&mut env.chain, model).unwrap(),
+        Some((s2, 2))
+    );
+    assert_eq!(
+        env.oracle.zk_config_at(&mut env.chain, model, 1).unwrap(),
+        Some((s, 1))
+    );
+    assert_eq!(
+        env.oracle.zk_config_at(&mut env.chain, model, 3).unwrap(),
+        None
+    );
+    let req2 = env.request_zk(&input, 2);
     let err =
         oracle_err(
             env.oracle
@@ -329,6 +373,29 @@ fn wrong_zk_answers_are_refused() {
         env.oracle.status(&mut env.chain, req).unwrap(),
         RequestStatus::Open
     );
+    // A claim answers it meanwhile (Claimed); the proof under the request's own version 1 —
+    // not the latest, 2 — still answers it, final at once.
+    let (claim, _) = env.answer(node, req);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Claimed
+    );
+    let settled = env
+        .oracle
+        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .unwrap();
+    assert_eq!(settled.answerer, node);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Fulfilled
+    );
+    assert_eq!(env.consumer_outputs(), p.outputs);
+    // The standing claim has nothing left to settle.
+    env.finalize(claim);
+    assert!(matches!(
+        oracle_err(env.oracle.settle(&mut env.chain, node, req, &p.outputs)),
+        E::NotClaimed(_)
+    ));
 }
 
 #[test]
@@ -349,6 +416,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         oracle,
         &ins,
         &outs,
+        1,
     )
     .unwrap();
     let zk = AigcProof::Zk(p.words);
@@ -385,12 +453,42 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &AigcProof::Zk(bad_words)
         )
         .unwrap());
+    // A collection that pinned no zk configuration verifies no zk proof.
+    let (c0, _) = AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "Digits0",
+        "DG0",
+        model,
+        oracle,
+        &ins,
+        &outs,
+        0,
+    )
+    .unwrap();
+    assert!(!c0.verify(&mut env.chain, &input, &p.outputs, &zk).unwrap());
 
-    // mint in zk mode: final at once.
-    assert_eq!(
-        aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &zk)),
-        A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
-    );
+    // A bare proof names no minter: mint refuses it, right or wrong.
+    for data in [&wrong, &p.outputs] {
+        assert_eq!(
+            aigc_err(c.mint(&mut env.chain, holder, holder, &input, data, "", &zk)),
+            A::ZkMintNeedsRequest(verinfer_chain::bindings_oracle::AIGC::ZkMintNeedsRequest {})
+        );
+    }
+    // zk answers are minted through their oracle request, by its requester: final at once.
+    let req = env.request_zk(&input, 1);
+    let node = env.who.node;
+    env.oracle
+        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .unwrap();
+    let by_request = AigcProof::Request(req);
+    assert!(c
+        .verify(&mut env.chain, &input, &p.outputs, &by_request)
+        .unwrap());
+    assert!(matches!(
+        aigc_err(c.mint(&mut env.chain, node, node, &input, &p.outputs, "", &by_request)),
+        A::NotEvidenceHolder(h) if h.caller == node && h.holder == holder
+    ));
     let (id, r) = c
         .mint(
             &mut env.chain,
@@ -399,23 +497,22 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &input,
             &p.outputs,
             "ipfs://zk",
-            &zk,
+            &by_request,
         )
         .unwrap();
-    gas("AIGC.mint (zk, Groth16)", r.gas_used);
+    gas("AIGC.mint (oracle request answered by zk)", r.gas_used);
     assert!(c.is_verified(&mut env.chain, id).unwrap());
-    assert_eq!(
-        c.evidence_of(&mut env.chain, id).unwrap().kind,
-        AigcProof::ZK
-    );
-    // A zk token stands for ever: nothing to replace.
-    let node = env.who.node;
+    let ev = c.evidence_of(&mut env.chain, id).unwrap();
+    assert_eq!(ev.kind, AigcProof::REQUEST);
+    assert_eq!(ev.claim_id, req);
+    // A request-backed token stands for ever: nothing to replace.
     assert!(matches!(
-        aigc_err(c.replace(&mut env.chain, node, &input, &p.outputs, "", &zk)),
+        aigc_err(c.replace(&mut env.chain, node, &input, &p.outputs, "", &by_request)),
         A::NothingToReplace(_)
     ));
 
-    // Another prompt minted on a lying claim, rejected, repaired with a zk proof of the truth.
+    // Another prompt minted on a lying claim (by its submitter), rejected, repaired with a
+    // zk-answered request of the truth.
     let x2 = other_input();
     let e2 = exec(&g, &x2);
     let lie = lying_execution(
@@ -431,11 +528,11 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     .unwrap();
     let lying_outs = outputs(&lie);
     let liar = env.who.liar;
-    let (bad, mut liar_sub) = env.claim(lie, liar);
+    let (bad, mut liar_sub) = env.claim_posting_input(lie, liar);
     let (id2, _) = c
         .mint(
             &mut env.chain,
-            holder,
+            liar,
             holder,
             &x2,
             &lying_outs,
@@ -445,12 +542,29 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         .unwrap();
     env.dispute(bad, &mut liar_sub, owner);
     assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
+    assert!(!c.is_verified(&mut env.chain, id2).unwrap());
 
     let (pk, _) = keys(false);
     let (proof2, pv2) =
         Groth16::prove_with(pk, &g, vis(false), e2.values().to_vec(), &mut os_rng()).unwrap();
     let honest2 = outputs(&e2);
     assert_eq!(pv2.outputs, honest2);
+    // A bare proof cannot replace either.
+    assert_eq!(
+        aigc_err(c.replace(
+            &mut env.chain,
+            node,
+            &x2,
+            &honest2,
+            "",
+            &AigcProof::Zk(proof_words(&proof2)),
+        )),
+        A::ZkMintNeedsRequest(verinfer_chain::bindings_oracle::AIGC::ZkMintNeedsRequest {})
+    );
+    let req2 = env.request_zk(&x2, 1);
+    env.oracle
+        .answer_with_proof(&mut env.chain, node, req2, &honest2, proof_words(&proof2))
+        .unwrap();
     let r = c
         .replace(
             &mut env.chain,
@@ -458,15 +572,16 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &x2,
             &honest2,
             "",
-            &AigcProof::Zk(proof_words(&proof2)),
+            &AigcProof::Request(req2),
         )
         .unwrap();
     gas(
-        "AIGC.update(prompt, aigcData, uri, proof) (zk replacement)",
+        "AIGC.update(prompt, aigcData, uri, proof) (zk-answered request replacement)",
         r.gas_used,
     );
     let ev = c.evidence_of(&mut env.chain, id2).unwrap();
-    assert_eq!(ev.kind, AigcProof::ZK);
+    assert_eq!(ev.kind, AigcProof::REQUEST);
+    assert_eq!(ev.claim_id, req2);
     assert!(c.is_verified(&mut env.chain, id2).unwrap());
     assert_eq!(c.owner_of(&mut env.chain, id2).unwrap(), holder);
 }

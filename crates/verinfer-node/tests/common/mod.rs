@@ -165,8 +165,17 @@ pub fn env(name: &str) -> Env {
 impl Env {
     /// A request of `input` by the requester, the consumer as callback.
     pub fn request(&mut self, input: &[Vec<i32>]) -> u64 {
-        let (model, fee, requester, consumer) =
-            (self.model, self.params.fee, self.requester, self.consumer);
+        self.request_zk(input, 0)
+    }
+
+    /// A request of `input` by the requester, the consumer as callback, accepting zk answers
+    /// under the model's zk configuration `zk_version` (0: none).
+    pub fn request_zk(&mut self, input: &[Vec<i32>], zk_version: u32) -> u64 {
+        let (model, requester, consumer) = (self.model, self.requester, self.consumer);
+        let fee = self
+            .oracle
+            .required_fee(&mut self.chain, CALLBACK_GAS)
+            .unwrap();
         self.oracle
             .request(
                 &mut self.chain,
@@ -176,6 +185,7 @@ impl Env {
                 consumer,
                 CALLBACK_GAS,
                 fee,
+                zk_version,
             )
             .unwrap()
             .0

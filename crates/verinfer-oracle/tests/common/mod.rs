@@ -204,16 +204,70 @@ impl Env {
     }
 
     pub fn request_with(&mut self, input: &[Vec<i32>], callback: Address, gas: u64) -> u64 {
-        let (model, fee, requester) = (self.model, self.params.fee, self.who.requester);
+        self.request_full(input, callback, gas, 0)
+    }
+
+    /// A request of `input` by the requester, with the consumer as callback, accepting zk
+    /// answers under the model's zk configuration `zk_version`.
+    pub fn request_zk(&mut self, input: &[Vec<i32>], zk_version: u32) -> u64 {
+        self.request_full(input, self.consumer, CALLBACK_GAS, zk_version)
+    }
+
+    /// A request paying exactly `requiredFee(gas)`.
+    pub fn request_full(
+        &mut self,
+        input: &[Vec<i32>],
+        callback: Address,
+        gas: u64,
+        zk_version: u32,
+    ) -> u64 {
+        let (model, requester) = (self.model, self.who.requester);
+        let fee = self.oracle.required_fee(&mut self.chain, gas).unwrap();
         self.oracle
-            .request(&mut self.chain, requester, model, input, callback, gas, fee)
+            .request(
+                &mut self.chain,
+                requester,
+                model,
+                input,
+                callback,
+                gas,
+                fee,
+                zk_version,
+            )
             .unwrap()
             .0
+    }
+
+    /// `account` answers request `req` with an honest claim of `e` (posted through the game's
+    /// `claimAndCall`); returns the claim id and its submitter.
+    pub fn answer_with(&mut self, e: Execution, account: Address, req: u64) -> (u64, Submitter) {
+        let s = Submitter::new(e, account, SubmitterStrategy::Honest);
+        let (id, _) = self
+            .oracle
+            .answer(&mut self.chain, &self.c.game, &self.cfg, &s, req)
+            .unwrap();
+        (id, s)
+    }
+
+    /// `account` answers request `req` honestly (the request's own input run on the MLP).
+    pub fn answer(&mut self, account: Address, req: u64) -> (u64, Submitter) {
+        let input = self.oracle.input_of(&mut self.chain, req).unwrap();
+        let e = exec(&mlp().0, &input);
+        self.answer_with(e, account, req)
     }
 
     /// `account` posts a claim of `e` (outputs posted); returns the claim id.
     pub fn claim(&mut self, e: Execution, account: Address) -> (u64, Submitter) {
         let s = Submitter::new(e, account, SubmitterStrategy::Honest);
+        let (id, _) = s.claim(&mut self.chain, &self.c.game, &self.cfg).unwrap();
+        (id, s)
+    }
+
+    /// `account` posts a claim of `e` with its input data too (what AIGC evidence needs);
+    /// returns the claim id.
+    pub fn claim_posting_input(&mut self, e: Execution, account: Address) -> (u64, Submitter) {
+        let mut s = Submitter::new(e, account, SubmitterStrategy::Honest);
+        s.publish_inputs = true;
         let (id, _) = s.claim(&mut self.chain, &self.c.game, &self.cfg).unwrap();
         (id, s)
     }
@@ -334,4 +388,57 @@ pub fn aigc_err<T: std::fmt::Debug>(
 /// Prints one gas figure in a greppable form (`GAS <label> <gas>`), for docs/oracle.md.
 pub fn gas(label: &str, g: u64) {
     println!("GAS {label} {g}");
+}
+
+/// The revert data of a failed call, whichever client error carries it.
+pub fn revert_data<T: std::fmt::Debug>(r: Result<T, OracleError>) -> Bytes {
+    match r {
+        Err(OracleError::Chain(ChainError::Reverted { data, .. }))
+        | Err(OracleError::Opml(OpmlError::Chain(ChainError::Reverted { data, .. }))) => data,
+        other => panic!("expected a revert with data, got {other:?}"),
+    }
+}
+
+/// The oracle's custom error of a failed answer (`OracleClient::answer`: the game's
+/// `claimAndCall` bubbles `onClaim`'s revert up, so it may arrive as an opML chain error).
+pub fn answer_err<T: std::fmt::Debug>(
+    r: Result<T, OracleError>,
+) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
+    use alloy_sol_types::SolInterface;
+    match r {
+        Err(OracleError::Oracle { error, .. }) => *error,
+        other => {
+            let data = revert_data(other);
+            verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors::abi_decode(
+                &data,
+            )
+            .unwrap_or_else(|e| panic!("not an InferenceOracle error ({e}): {data}"))
+        }
+    }
+}
+
+/// The game's custom error of a failed call.
+pub fn game_err<T: std::fmt::Debug>(
+    r: Result<T, OracleError>,
+) -> verinfer_chain::bindings::InferenceGame::InferenceGameErrors {
+    use alloy_sol_types::SolInterface;
+    let data = revert_data(r);
+    verinfer_chain::bindings::InferenceGame::InferenceGameErrors::abi_decode(&data)
+        .unwrap_or_else(|e| panic!("not an InferenceGame error ({e}): {data}"))
+}
+
+impl Env {
+    /// How many claims the game holds (the next claim's id).
+    pub fn claim_count(&mut self) -> u64 {
+        let from = self.who.owner;
+        let n: U256 = verinfer_chain::view(
+            &mut self.chain,
+            from,
+            self.c.game.address,
+            &verinfer_chain::bindings::InferenceGame::claimCountCall {},
+            "InferenceGame.claimCount",
+        )
+        .unwrap();
+        n.to::<u64>()
+    }
 }
