@@ -107,8 +107,8 @@ pub fn ensure_oracle(
         Some(o) => o,
         None => {
             let (o, r) = OracleClient::deploy(chain, from, c.registry.address, c.game.address, p)?;
+            d.set_deployed(id, OracleClient::NAME, o.address, r.block_number);
             receipts.push(r);
-            d.set(id, OracleClient::NAME, o.address);
             o
         }
     };
