@@ -286,3 +286,47 @@ fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
     );
     assert!(node.state().claims.is_empty(), "no claim was posted");
 }
+
+/// With `confirmations = 3` a wrong claim is not challenged while it sits in the last three
+/// blocks (a reorganisation could still remove it), and is once it is buried deep enough.
+#[test]
+fn claims_are_acted_on_only_after_their_confirmations() {
+    use verinfer_opml::{lying_execution, Submitter, SubmitterStrategy, TraceLie};
+
+    let mut env = env("confirmations");
+    let (g, input) = mlp().clone();
+    let mut node = node_with(&mut env, "node", |c| c.confirmations = 3);
+    let lie = TraceLie {
+        node: 1,
+        element: 2,
+        delta: 3,
+        propagate: true,
+    };
+    let mut s = Submitter::new(
+        lying_execution(g, &input, lie).unwrap(),
+        env.liar,
+        SubmitterStrategy::Silent,
+    );
+    s.publish_inputs = true;
+    let (claim, r) = s.claim(&mut env.chain, &env.c.game, &env.cfg).unwrap();
+    let mut waited = 0;
+    while env.chain.block().unwrap().number < r.block_number + 3 {
+        let head = env.chain.block().unwrap().number;
+        assert_eq!(
+            env.tick(&mut node).transactions,
+            0,
+            "not confirmed yet: claim at {}, head {head}",
+            r.block_number
+        );
+        assert!(!node.state().checked.contains_key(&claim));
+        env.chain.advance_time(1).unwrap();
+        waited += 1;
+    }
+    assert!(waited >= 2, "{waited}");
+    assert_eq!(
+        env.tick(&mut node).transactions,
+        1,
+        "challenged once confirmed"
+    );
+    assert!(node.state().checked[&claim].game.is_some());
+}
