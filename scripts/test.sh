@@ -26,6 +26,18 @@ else
     cargo test --release --workspace --locked --no-fail-fast
 fi
 
+step "fuzz corpus replay under a 4 GiB address-space limit (docs/fuzzing.md)"
+# Already run above; again here so that an input making a parser reserve gigabytes aborts
+# instead of passing on an overcommitting machine.
+(
+    ulimit -v 4194304
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run --release --workspace --locked -E 'package(verinfer-fuzz)'
+    else
+        cargo test --release --workspace --locked --test replay
+    fi
+)
+
 step "ONNX backend node tests through compile + run (allowlist)"
 # The integration tests above already built target/release/verinfer (same features as the
 # test build); building `-p verinfer-cli` alone would resolve features anew and rebuild tract.

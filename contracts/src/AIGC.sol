@@ -10,14 +10,20 @@ import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Up
 /// @notice A token is the output (`aigcData`) of the model bound at deployment on an input
 ///         (`prompt`); both are the tensors encoded as `abi.encode(int32[][])` (canonical
 ///         encoding only), and the token id is `uint256(keccak256(prompt))`, so a prompt is
-///         minted at most once. `proof` is tagged by its first ABI word:
-///         - zk:   `abi.encode(uint8(1), uint256[8] groth16Proof)` — verified against the
-///                 verifier the model's owner registered in the oracle (`zkConfig`), over the
-///                 public inputs packed as in docs/oracle.md §4; final at once.
+///         minted at most once. `proof` is tagged by its first ABI word (v2):
+///         - zk:   `abi.encode(uint8(1), uint256[8] groth16Proof)` — verified against the zk
+///                 configuration this collection pinned at deployment (`zkVersion`), over the
+///                 public inputs packed as in docs/oracle.md §4. `verify` accepts it; `mint`
+///                 does not (a proof names no minter, so anyone who saw it could mint with it):
+///                 zk answers enter through an oracle request (kind 3).
 ///         - opML: `abi.encode(uint8(2), uint256 claimId)` — a claim in the game for this model,
-///                 whose input roots are the prompt's and output roots the aigcData's. Mint is
-///                 allowed while the claim is Pending or Finalized; `verify` is true only once
-///                 it is Finalized.
+///                 whose input roots are the prompt's and output roots the aigcData's, that
+///                 posted its input (so every watcher could check it during its whole window),
+///                 minted by the claim's submitter. Mint is allowed while the claim is Pending
+///                 or Finalized; `verify` is true only once it is Finalized.
+///         - request: `abi.encode(uint8(3), uint256 requestId)` — an oracle request for this
+///                 model and prompt, Fulfilled (by a final claim or a zk proof) with aigcData,
+///                 minted by its requester (who paid for it). Final at once.
 ///         Update rule (docs/oracle.md §5): when a token's claim is Rejected, anyone may call
 ///         `update(prompt, aigcData, uri, proof)` with a replacement proof that would be
 ///         accepted by `mint` (a Pending/Finalized matching claim on the same input, or a zk
@@ -48,6 +54,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
 
     uint8 public constant PROOF_ZK = 1;
     uint8 public constant PROOF_OPML = 2;
+    uint8 public constant PROOF_REQUEST = 3;
+    /// @notice The oracle zk configuration of the model this collection trusts (0: none).
+    uint32 public immutable zkVersion;
 
     // ------------------------------------------------------------------ tokens
     mapping(uint256 tokenId => address) internal owners;
@@ -91,6 +100,12 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     error EvidenceDefeated(uint256 tokenId);
     error DataMismatch(uint256 tokenId);
     error NotAuthorized(address caller, uint256 tokenId);
+    error InputNotPosted(uint256 claimId);
+    error NotEvidenceHolder(address caller, address holder);
+    error ZkMintNeedsRequest();
+    error NoSuchZkVersion(uint32 version);
+    error InvalidPrompt(bytes reason);
+    error RequestNotUsable(uint256 requestId, string why);
 
     /// @param name_ collection name
     /// @param symbol_ collection symbol
@@ -99,13 +114,16 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     /// @param inputLens_ element count of each input tensor (checked against the game's model
     ///        facts when the game knows the model)
     /// @param outputLens_ element count of each output tensor (likewise)
+    /// @param zkVersion_ the oracle's zk configuration of the model that `verify` trusts for
+    ///        zk proofs (0: none); configurations published later never apply
     constructor(
         string memory name_,
         string memory symbol_,
         bytes32 modelId_,
         address oracle_,
         uint256[] memory inputLens_,
-        uint256[] memory outputLens_
+        uint256[] memory outputLens_,
+        uint32 zkVersion_
     ) {
         InferenceOracle o = InferenceOracle(oracle_);
         IOracleGame g = o.game();
@@ -127,6 +145,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         oracle = o;
         game = g;
         registry = reg;
+        if (zkVersion_ != 0 && o.zkConfigAt(modelId_, zkVersion_).version == 0) revert NoSuchZkVersion(zkVersion_);
+        zkVersion = zkVersion_;
         inputLens = inputLens_;
         outputLens = outputLens_;
     }
@@ -141,7 +161,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         tokenId = uint256(keccak256(prompt));
         if (owners[tokenId] != address(0)) revert TokenAlreadyMinted(tokenId);
-        (uint8 kind, uint256 claimId) = _prove(prompt, aigcData, proof);
+        (uint8 kind, uint256 claimId, address holder) = _prove(prompt, aigcData, proof);
+        if (holder != msg.sender) revert NotEvidenceHolder(msg.sender, holder);
 
         owners[tokenId] = to;
         balances[to] += 1;
@@ -164,14 +185,21 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         (int32[][] memory input, bool okIn) = _decodeSoft(prompt, inputLens);
         (int32[][] memory output, bool okOut) = _decodeSoft(aigcData, outputLens);
         if (!okIn || !okOut) return false;
+        try game.validateInput(modelId, input) {}
+        catch {
+            return false;
+        }
         uint256 kind = _kind(proof);
         if (kind == PROOF_ZK) {
             return _zkVerifies(input, output, _zkProof(proof));
         }
+        if (kind == PROOF_REQUEST) {
+            return bytes(_requestMismatch(_claimId(proof), prompt, aigcData)).length == 0;
+        }
         uint256 claimId = _claimId(proof);
         if (claimId >= game.claimCount()) return false;
         IOracleGame.GameClaim memory c = game.getClaim(claimId);
-        return c.status == 2 && bytes(_mismatch(c, input, output)).length == 0;
+        return c.status == 2 && game.inputPosted(claimId) && bytes(_mismatch(c, input, output)).length == 0;
     }
 
     /// @inheritdoc IERC7007Updatable
@@ -200,7 +228,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         address owner = _requireOwned(tokenId);
         Evidence storage e = evidence[tokenId];
         if (!_defeated(e)) revert NothingToReplace(tokenId);
-        (uint8 kind, uint256 claimId) = _prove(prompt, aigcData, proof);
+        (uint8 kind, uint256 claimId,) = _prove(prompt, aigcData, proof);
         if (bytes(uri).length != 0 && keccak256(bytes(uri)) != keccak256(bytes(uris[tokenId]))) {
             if (!_isAuthorized(owner, msg.sender, tokenId)) revert NotAuthorized(msg.sender, tokenId);
             uris[tokenId] = uri;
@@ -211,8 +239,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         emit Update(tokenId, prompt, aigcData, uris[tokenId]);
     }
 
-    /// @notice The evidence behind a token: kind (1 zk, 2 opML), claim id (opML), and
-    ///         keccak256 of its aigcData.
+    /// @notice The evidence behind a token: kind (2 opML, 3 oracle request), claim or request
+    ///         id, and keccak256 of its aigcData.
     function evidenceOf(uint256 tokenId) external view returns (Evidence memory) {
         _requireOwned(tokenId);
         return evidence[tokenId];
@@ -222,7 +250,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     function isVerified(uint256 tokenId) external view returns (bool) {
         _requireOwned(tokenId);
         Evidence storage e = evidence[tokenId];
-        return e.kind == PROOF_ZK || game.getClaim(e.claimId).status == 2;
+        return e.kind == PROOF_REQUEST || game.getClaim(e.claimId).status == 2;
     }
 
     /// @notice The prompt and aigcData shapes (element counts per tensor).
@@ -332,31 +360,50 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         return e.kind == PROOF_OPML && game.getClaim(e.claimId).status == 3;
     }
 
-    /// @dev What `mint` and the replacing `update` accept; reverts with the reason otherwise.
+    /// @dev What `mint` and the replacing `update` accept, and who holds the evidence (the
+    ///      only account that may mint with it); reverts with the reason otherwise.
     function _prove(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
         internal
         view
-        returns (uint8 kind, uint256 claimId)
+        returns (uint8 kind, uint256 id, address holder)
     {
         int32[][] memory input = _decodeStrict(prompt, inputLens, "prompt");
         int32[][] memory output = _decodeStrict(aigcData, outputLens, "aigcData");
-        if (_kind(proof) == PROOF_ZK) {
-            uint256[8] memory p = _zkProof(proof);
-            // Reverts NoZkVerifier, or PublicInputs.ValueOutOfRange for a value too wide.
-            uint256[] memory pub = oracle.zkPublicInputs(modelId, input, output);
-            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfig(modelId).verifier);
-            uint256 expected = v.publicInputCount();
-            if (pub.length != expected) revert ZkInputCountMismatch(expected, pub.length);
-            if (!v.verifyProof(p, pub)) revert InvalidZkProof();
-            return (PROOF_ZK, 0);
+        try game.validateInput(modelId, input) {}
+        catch (bytes memory reason) {
+            revert InvalidPrompt(reason);
         }
-        claimId = _claimId(proof);
-        if (claimId >= game.claimCount()) revert NoSuchClaim(claimId);
-        IOracleGame.GameClaim memory c = game.getClaim(claimId);
-        if (c.status != 1 && c.status != 2) revert ClaimNotUsable(claimId, c.status);
+        uint256 k = _kind(proof);
+        if (k == PROOF_ZK) revert ZkMintNeedsRequest();
+        id = _claimId(proof);
+        if (k == PROOF_REQUEST) {
+            string memory whyNot = _requestMismatch(id, prompt, aigcData);
+            if (bytes(whyNot).length != 0) revert RequestNotUsable(id, whyNot);
+            return (PROOF_REQUEST, id, oracle.getRequest(id).requester);
+        }
+        if (id >= game.claimCount()) revert NoSuchClaim(id);
+        IOracleGame.GameClaim memory c = game.getClaim(id);
+        if (c.status != 1 && c.status != 2) revert ClaimNotUsable(id, c.status);
+        if (!game.inputPosted(id)) revert InputNotPosted(id);
         string memory why = _mismatch(c, input, output);
-        if (bytes(why).length != 0) revert ClaimDoesNotMatch(claimId, why);
-        return (PROOF_OPML, claimId);
+        if (bytes(why).length != 0) revert ClaimDoesNotMatch(id, why);
+        return (PROOF_OPML, id, c.submitter);
+    }
+
+    /// @dev "" when oracle request `requestId` is Fulfilled for this model on `prompt` with
+    ///      `aigcData`; else what differs.
+    function _requestMismatch(uint256 requestId, bytes calldata prompt, bytes calldata aigcData)
+        internal
+        view
+        returns (string memory)
+    {
+        if (requestId >= oracle.requestCount()) return "no such request";
+        InferenceOracle.Request memory r = oracle.getRequest(requestId);
+        if (r.modelId != modelId) return "model";
+        if (r.status != InferenceOracle.Status.Fulfilled) return "not fulfilled";
+        if (keccak256(abi.encode(oracle.inputOf(requestId))) != keccak256(prompt)) return "prompt";
+        if (keccak256(abi.encode(oracle.outputsOf(requestId))) != keccak256(aigcData)) return "aigcData";
+        return "";
     }
 
     /// @dev "" when the claim is about this model, this input and this output; else what differs.
@@ -377,8 +424,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         view
         returns (bool)
     {
-        try oracle.zkPublicInputs(modelId, input, output) returns (uint256[] memory pub) {
-            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfig(modelId).verifier);
+        if (zkVersion == 0) return false;
+        try oracle.zkPublicInputs(modelId, zkVersion, input, output) returns (uint256[] memory pub) {
+            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfigAt(modelId, zkVersion).verifier);
             if (pub.length != v.publicInputCount()) return false;
             try v.verifyProof(p, pub) returns (bool ok) {
                 return ok;
@@ -402,7 +450,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     function _kind(bytes calldata proof) internal pure returns (uint256 kind) {
         if (proof.length < 32) revert MalformedProof(0, proof.length);
         kind = uint256(bytes32(proof[0:32]));
-        if (kind != PROOF_ZK && kind != PROOF_OPML) revert UnknownProofKind(kind);
+        if (kind != PROOF_ZK && kind != PROOF_OPML && kind != PROOF_REQUEST) revert UnknownProofKind(kind);
     }
 
     function _zkProof(bytes calldata proof) internal pure returns (uint256[8] memory p) {
@@ -410,8 +458,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         (, p) = abi.decode(proof, (uint8, uint256[8]));
     }
 
+    /// @dev The id (claim or request) of an opML or request proof.
     function _claimId(bytes calldata proof) internal pure returns (uint256 claimId) {
-        if (proof.length != 64) revert MalformedProof(PROOF_OPML, proof.length);
+        if (proof.length != 64) revert MalformedProof(uint256(bytes32(proof[0:32])), proof.length);
         (, claimId) = abi.decode(proof, (uint8, uint256));
     }
 

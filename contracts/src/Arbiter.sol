@@ -204,8 +204,12 @@ library Arbiter {
             (n.param, pos) = _uint(w, pos, U32_MAX);
             (n.paramInfo, pos) = _info(w, pos);
             (n.fill, pos) = _int(w, pos, I32_MIN, I32_MAX);
-        } else {
+        } else if (t == OP_GATHER) {
             (n.axis, pos) = _uint(w, pos, USIZE_MAX);
+        } else {
+            // Unreachable while `_uint` bounds the tag by OP_GATHER; an op added later must
+            // get its own branch rather than be read as a Gather.
+            revert MalformedNode(0);
         }
         uint256 count;
         (count, pos) = _len(w, pos);

@@ -31,7 +31,9 @@ contract Groth16Verifier is IGroth16Verifier {
     uint256 internal constant HEADER = 448;
     /// @notice Largest key one data contract holds (EIP-170 limit minus the leading STOP).
     uint256 public constant MAX_KEY_BYTES = 24575;
-    /// @notice Pairing precompile price for 4 pairs (EIP-1108: 45 000 + 34 000 per pair).
+    /// @notice Pairing precompile price for 4 pairs (EIP-1108: 45 000 + 34 000 per pair): the
+    ///         least gas a verification needs. The call itself forwards all remaining gas, so
+    ///         that a chain pricing the precompile higher still verifies.
     uint256 internal constant PAIRING4_GAS = 181000;
     /// @notice Pairing precompile price for 3 pairs (the constructor's G2 check).
     uint256 internal constant PAIRING3_GAS = 147000;
@@ -178,7 +180,7 @@ contract Groth16Verifier is IGroth16Verifier {
                 revert(p, 0x44)
             }
             // (Yul evaluates arguments right to left: the call gets its own statement.)
-            let success := staticcall(PAIRING4_GAS, 0x08, p, 0x300, p, 0x20)
+            let success := staticcall(gas(), 0x08, p, 0x300, p, 0x20)
             ok := and(success, eq(mload(p), 1))
         }
     }
@@ -213,7 +215,7 @@ contract Groth16Verifier is IGroth16Verifier {
                 mstore(add(pair, 0x20), 0)
                 mcopy(add(pair, 0x40), add(src, mul(j, 0x80)), 0x80)
             }
-            let success := staticcall(PAIRING3_GAS, 0x08, p, 0x240, p, 0x20)
+            let success := staticcall(gas(), 0x08, p, 0x240, p, 0x20)
             ok := and(success, eq(mload(p), 1))
         }
         if (!ok) revert VerifyingKeyG2Invalid();

@@ -44,6 +44,24 @@ interface IStepVerifier {
         view
         returns (uint256 outLen, uint256 steps, uint256[] memory valueOperands);
 
+    /// @notice Shape facts of a model, read from the header leaf of its graph digest
+    ///         (`GraphHeader.decode`; reverts `GraphHeader.MalformedHeader`).
+    /// @return inputLens element count of each input tensor
+    /// @return inputBits bit width of each input tensor (1..=32)
+    /// @return numParams parameter tensors
+    /// @return outputIds value id of each graph output
+    /// @return numNodes nodes of the graph
+    function describeHeader(int256[] calldata words)
+        external
+        pure
+        returns (
+            uint256[] memory inputLens,
+            uint8[] memory inputBits,
+            uint256 numParams,
+            uint256[] memory outputIds,
+            uint256 numNodes
+        );
+
     /// @notice The node's epilogue applied to a final accumulator: what element the
     ///         accumulator `acc` produces.
     function finalize(int256[] calldata words, int256 acc) external view returns (int256);

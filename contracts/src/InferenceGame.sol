@@ -9,6 +9,13 @@ interface IModelRegistry {
     function isRegistered(bytes32 modelId) external view returns (bool);
 }
 
+/// @notice A contract told of a claim in the same call that posts it (`claimAndCall`): the
+///         oracle binds an answer to its answerer and request this way, so that no one can
+///         copy a claim's public data into a claim of their own before it answers.
+interface IClaimListener {
+    function onClaim(uint256 claimId, address submitter, uint256 tag) external;
+}
+
 /// @title InferenceGame — optimistic inference claims and their dispute games
 /// @notice A submitter posts (model, inputs, outputs, trace root) with a bond. During the
 ///         challenge window anyone may open a game against the claim with a bond of their own.
@@ -57,6 +64,10 @@ contract InferenceGame {
     mapping(bytes32 => ModelFacts) public models;
     mapping(bytes32 => uint256[]) internal modelOutputIds;
     mapping(bytes32 => uint256[]) internal modelOutputLens;
+    /// Element count and bit width of each input tensor: what the executor accepts, so what
+    /// the chain accepts (`validateInput`).
+    mapping(bytes32 => uint256[]) internal modelInputLens;
+    mapping(bytes32 => uint8[]) internal modelInputBits;
 
     // ------------------------------------------------------------------ claims
     enum ClaimStatus {
@@ -79,6 +90,13 @@ contract InferenceGame {
     }
 
     Claim[] internal claims;
+    /// Whether a claim posted its input data (in its `ClaimSubmitted` event), so that every
+    /// watcher could re-execute it during its whole window.
+    mapping(uint256 claimId => bool) public inputPosted;
+    /// Each challenger's share of a rejected claim's forfeited bond (the bond less the burn,
+    /// split equally among the games open when the claim was rejected), so that a liar's own
+    /// challenger cannot take it all and leave the honest ones with nothing.
+    mapping(uint256 claimId => uint256) public forfeitShare;
 
     // ------------------------------------------------------------------ games
     enum Phase {
@@ -164,7 +182,6 @@ contract InferenceGame {
     error UnknownModel(bytes32 modelId);
     error ModelNotRegistered(bytes32 modelId);
     error BadOpening(string what);
-    error MalformedHeader(uint256 cursor);
     error WrongBond(uint256 expected, uint256 got);
     error WrongCount(string what, uint256 expected, uint256 got);
     error NoSuchClaim(uint256 claimId);
@@ -177,6 +194,8 @@ contract InferenceGame {
     error ClockExpired(uint256 gameId);
     error ClockRunning(uint256 gameId, uint256 remaining);
     error BadMove(string why);
+    error InputLength(uint256 tensor, uint256 expected, uint256 got);
+    error InputOutOfRange(uint256 tensor, uint256 index, int256 value, uint256 bits);
     error NothingOwed();
     error TransferFailed();
 
@@ -230,8 +249,8 @@ contract InferenceGame {
     ///         the model id; anyone may call it (again, harmlessly: the facts are the same).
     function learnModel(bytes32 modelId, ModelOpening calldata o) external {
         if (!registry.isRegistered(modelId)) revert ModelNotRegistered(modelId);
-        (uint256[] memory inputLens, uint256 numParams, uint256[] memory outputIds, uint256 numNodes) =
-            _decodeHeader(o.headerWords);
+        (uint256[] memory inputLens, uint8[] memory inputBits, uint256 numParams, uint256[] memory outputIds, uint256 numNodes)
+        = verifier.describeHeader(o.headerWords);
         if (o.digestPath.length != treeDepth(1 + numParams)) revert BadOpening("graph digest path length");
         if (!MerkleLib.verifyLeaf(modelId, o.graphDigest, 0, _mem(o.digestPath))) revert BadOpening("graph digest");
         if (o.headerPath.length != treeDepth(1 + numNodes)) revert BadOpening("header path length");
@@ -240,6 +259,8 @@ contract InferenceGame {
         }
         modelOutputLens[modelId] = _outputLens(o, inputLens, outputIds, numNodes);
         modelOutputIds[modelId] = outputIds;
+        modelInputLens[modelId] = inputLens;
+        modelInputBits[modelId] = inputBits;
         models[modelId] = ModelFacts({
             known: true,
             graphDigest: o.graphDigest,
@@ -284,60 +305,32 @@ contract InferenceGame {
         return (modelOutputIds[modelId], modelOutputLens[modelId]);
     }
 
-    /// @dev Reads the header words (docs/commitments.md §3): domain, version, inputs,
-    ///      params, outputs, node count. Only what the game needs is kept.
-    function _decodeHeader(int256[] calldata w)
-        internal
-        pure
-        returns (uint256[] memory inputLens, uint256 numParams, uint256[] memory outputIds, uint256 numNodes)
-    {
-        uint256 cursor = 0;
-        if (w.length < 2 || w[0] != 0x766572696e6665722e6772617068 || w[1] != 2) revert MalformedHeader(0);
-        cursor = 2;
-        uint256 n;
-        (n, cursor) = _u(w, cursor);
-        inputLens = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            (inputLens[i], cursor) = _tensorInfo(w, cursor);
-        }
-        (numParams, cursor) = _u(w, cursor);
-        for (uint256 i = 0; i < numParams; ++i) {
-            cursor += 1; // kind
-            uint256 len;
-            uint256 declared;
-            (len, cursor) = _tensorInfo(w, cursor);
-            (declared, cursor) = _u(w, cursor);
-            if (len != declared) revert MalformedHeader(cursor);
-        }
-        (n, cursor) = _u(w, cursor);
-        outputIds = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            (outputIds[i], cursor) = _u(w, cursor);
-        }
-        (numNodes, cursor) = _u(w, cursor);
-        if (cursor != w.length) revert MalformedHeader(cursor);
-        for (uint256 i = 0; i < outputIds.length; ++i) {
-            if (outputIds[i] >= inputLens.length + numNodes) revert MalformedHeader(cursor);
-        }
+    /// @notice Element count and bit width of each input tensor of a learned model.
+    function modelInputs(bytes32 modelId) external view returns (uint256[] memory lens, uint8[] memory bits) {
+        return (modelInputLens[modelId], modelInputBits[modelId]);
     }
 
-    /// @dev A non-negative word below 2^64 at `cursor`.
-    function _u(int256[] calldata w, uint256 cursor) private pure returns (uint256, uint256) {
-        if (cursor >= w.length || w[cursor] < 0 || w[cursor] >= int256(1 << 64)) revert MalformedHeader(cursor);
-        return (uint256(w[cursor]), cursor + 1);
-    }
-
-    /// @dev A TensorInfo (list(shape), scale, bits); returns its element count.
-    function _tensorInfo(int256[] calldata w, uint256 cursor) private pure returns (uint256 len, uint256) {
-        uint256 rank;
-        (rank, cursor) = _u(w, cursor);
-        len = 1;
-        for (uint256 i = 0; i < rank; ++i) {
-            uint256 d;
-            (d, cursor) = _u(w, cursor);
-            len *= d;
+    /// @notice Reverts unless `input` is one the executor runs for `modelId`: the model's
+    ///         tensor count, each tensor's element count, every value within its tensor's
+    ///         signed bit width. One rule for claims, oracle requests and ERC-7007 prompts, so
+    ///         that everything the chain accepts an honest node can execute and police, and no
+    ///         zero-padded or re-split tensor list means a second input.
+    function validateInput(bytes32 modelId, int32[][] calldata input) public view {
+        if (!models[modelId].known) revert UnknownModel(modelId);
+        uint256[] storage lens = modelInputLens[modelId];
+        uint8[] storage bits = modelInputBits[modelId];
+        if (input.length != lens.length) revert WrongCount("input tensors", lens.length, input.length);
+        for (uint256 t = 0; t < input.length; ++t) {
+            int32[] calldata x = input[t];
+            if (x.length != lens[t]) revert InputLength(t, lens[t], x.length);
+            uint256 b = bits[t];
+            if (b >= 32) continue;
+            int256 hi = int256(1 << (b - 1));
+            for (uint256 i = 0; i < x.length; ++i) {
+                int256 v = x[i];
+                if (v >= hi || v < -hi) revert InputOutOfRange(t, i, v, b);
+            }
         }
-        return (len, cursor + 2); // scale, bits
     }
 
     function _mem(bytes32[] calldata a) private pure returns (bytes32[] memory m) {
@@ -365,6 +358,22 @@ contract InferenceGame {
 
     /// @notice Posts a claim with the submitter bond.
     function claim(ClaimRequest calldata r) external payable returns (uint256 claimId) {
+        return _post(r);
+    }
+
+    /// @notice Posts a claim with the submitter bond, then tells `listener` of it in the same
+    ///         call (`IClaimListener.onClaim(claimId, msg.sender, tag)`); a revert
+    ///         there reverts the claim. The oracle's answers go this way (docs/oracle.md).
+    function claimAndCall(ClaimRequest calldata r, address listener, uint256 tag)
+        external
+        payable
+        returns (uint256 claimId)
+    {
+        claimId = _post(r);
+        IClaimListener(listener).onClaim(claimId, msg.sender, tag);
+    }
+
+    function _post(ClaimRequest calldata r) internal returns (uint256 claimId) {
         ModelFacts storage m = models[r.modelId];
         if (!m.known) revert UnknownModel(r.modelId);
         if (msg.value != submitterBond) revert WrongBond(submitterBond, msg.value);
@@ -376,13 +385,14 @@ contract InferenceGame {
             _bind(r.traceRoot, depth, r.inputRoots[i], i, r.inputPaths[i]);
         }
         if (r.inputs.length != 0) {
-            if (r.inputs.length != m.numInputs) revert WrongCount("input data", m.numInputs, r.inputs.length);
+            validateInput(r.modelId, r.inputs);
             for (uint256 i = 0; i < r.inputs.length; ++i) {
                 if (MerkleLib.tensorRoot(r.inputs[i]) != r.inputRoots[i]) revert BadOpening("input data");
             }
         }
         _checkOutputs(r, depth);
         claimId = claims.length;
+        if (r.inputs.length != 0) inputPosted[claimId] = true;
         claims.push(
             Claim({
                 modelId: r.modelId,
@@ -584,6 +594,11 @@ contract InferenceGame {
             revert BadOpening("node words");
         }
         (uint256 outLen, uint256 steps, uint256[] memory operandIds) = verifier.describe(words);
+        // A node reads only values computed before it (defence in depth: the model's own
+        // decoder refuses such graphs, and a forward read would make the trace circular).
+        for (uint256 i = 0; i < operandIds.length; ++i) {
+            if (operandIds[i] >= g.valueId) revert BadOpening("operand id not below the node's value id");
+        }
         g.nodeHash = h;
         g.outLen = outLen;
         g.steps = steps;
@@ -737,7 +752,7 @@ contract InferenceGame {
     }
 
     /// @notice Closes a game left open after its claim was rejected by another game: the
-    ///         challenger gets its bond back (it was right).
+    ///         challenger gets its bond back and its share of the forfeited bond (it was right).
     function closeMoot(uint256 gameId) external {
         Game storage g = _game(gameId);
         Claim storage c = claims[g.claimId];
@@ -745,7 +760,7 @@ contract InferenceGame {
         if (uint8(g.phase) >= uint8(Phase.SubmitterWon)) revert BadMove("game over");
         g.phase = Phase.Moot;
         c.openGames -= 1;
-        owed[g.challenger] += challengerBond;
+        owed[g.challenger] += challengerBond + forfeitShare[g.claimId];
         emit GameResolved(gameId, false, "moot: claim rejected by another game");
     }
 
@@ -763,9 +778,14 @@ contract InferenceGame {
         } else {
             g.phase = Phase.ChallengerWon;
             c.status = ClaimStatus.Rejected;
-            uint256 burn = (submitterBond * burnBps) / 10_000;
-            burned += burn;
-            owed[g.challenger] += challengerBond + submitterBond - burn;
+            // Every game open at this moment (this one and `c.openGames` others) was right:
+            // each challenger gets an equal share of the forfeited bond less the burn (the
+            // others through `closeMoot`); the rounding remainder is burned too.
+            uint256 pool = submitterBond - (submitterBond * burnBps) / 10_000;
+            uint256 share = pool / (uint256(c.openGames) + 1);
+            forfeitShare[g.claimId] = share;
+            burned += submitterBond - share * (uint256(c.openGames) + 1);
+            owed[g.challenger] += challengerBond + share;
             c.bondPaid = true;
             emit ClaimRejected(g.claimId, gameId);
         }

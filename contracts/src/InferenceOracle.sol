@@ -30,6 +30,8 @@ interface IOracleGame {
 
     function getClaim(uint256 claimId) external view returns (GameClaim memory);
     function claimCount() external view returns (uint256);
+    function inputPosted(uint256 claimId) external view returns (bool);
+    function validateInput(bytes32 modelId, int32[][] calldata input) external view;
     function models(bytes32 modelId)
         external
         view
@@ -38,26 +40,28 @@ interface IOracleGame {
 }
 
 /// @title InferenceOracle — paid inference requests answered optimistically or by a zk proof
-/// @notice Lifecycle of a request (docs/oracle.md):
+/// @notice Lifecycle of a request (docs/oracle.md; ABI v2):
 ///
-///           request ──▶ Open ──answerWithClaim──▶ Claimed ──settle (claim Finalized)──▶ Fulfilled
-///                        │  ▲                        │
-///                        │  └──reopen (claim Rejected)┘
-///                        ├──answerWithProof (valid Groth16 proof)──────────────────────▶ Fulfilled
-///                        └──cancel (requester, after cancelDelay)──────────────────────▶ Cancelled
+///           request ──▶ Open ──answer (claimAndCall)──▶ Claimed ──settle (a claim Finalized)──▶ Fulfilled
+///                        │                              │ ▲ more answers while no claim is final
+///                        ├──answerWithProof─────────────┴─┴────────────────────────────────▶ Fulfilled
+///                        └──cancel (requester, after cancelDelay, no answer standing)───────▶ Cancelled
 ///
-///         - Optimistic: a node posts a claim in InferenceGame for the request's input (with
-///           its bond), then `answerWithClaim`; the request settles once the game finalizes the
-///           claim. If the claim is rejected, anyone reopens the request for another node.
-///         - zk: `answerWithProof` with a Groth16 proof against the verifier the model's owner
-///           configured (`setZkVerifier`); final at once. Public inputs: docs/oracle.md §4,
-///           `PublicInputs.sol`.
+///         - Optimistic: a node posts its claim through `InferenceGame.claimAndCall` with this
+///           oracle as listener and the request id as tag: the claim and the answer are one
+///           call, so the claim is made after the request (its input was public for the whole
+///           window) and nobody can copy its data into an answer of their own first. Several
+///           answers may stand at once (at most MAX_ANSWERS), so a lying claim cannot lock the
+///           request; the first claim the game finalizes settles it.
+///         - zk: `answerWithProof` with a Groth16 proof against the zk configuration the
+///           requester pinned (`request`'s `zkVersion`; 0 refuses zk answers); final at once,
+///           also while optimistic answers stand. Public inputs: docs/oracle.md §4.
 ///         On fulfilment the fee is split (`ownerShareBps` to the model's owner, the rest to the
 ///         answering node) as pull payments, and the requester's callback runs with exactly
 ///         the gas it asked for; its failure never blocks settlement.
-/// @dev No owner, no admin: every parameter is fixed at deployment. Model owners only choose
-///      their model's zk verifier, and a request binds the zk configuration that was current
-///      when it was made (an owner cannot swap the verifier under an open request).
+/// @dev No owner, no admin: every parameter is fixed at deployment. Model owners only publish
+///      zk configurations (immutable once published, numbered); a request names the one it
+///      accepts, so no configuration published later applies to it.
 contract InferenceOracle {
     // ------------------------------------------------------------------ configuration
     IOracleRegistry public immutable registry;
@@ -75,6 +79,8 @@ contract InferenceOracle {
     /// @notice Gas kept back beyond the callback's own limit before calling it: the CALL
     ///         itself (cold account, memory) and the event after it.
     uint256 internal constant CALLBACK_RESERVE = 20_000;
+    /// @notice Optimistic answers a request may hold (each with its bond in the game).
+    uint256 public constant MAX_ANSWERS = 8;
 
     // ------------------------------------------------------------------ requests
     enum Status {
@@ -92,7 +98,7 @@ contract InferenceOracle {
         Status status;
         address callback;
         uint64 callbackGasLimit;
-        /// The zk configuration version of the model when the request was made (0: none).
+        /// The zk configuration the requester accepts (0: no zk answers).
         uint32 zkVersion;
         /// Who answered (Claimed: the claim's submitter; Fulfilled: the node paid).
         address answerer;
@@ -101,12 +107,13 @@ contract InferenceOracle {
         uint256 fee;
         /// keccak256(abi.encode(inputRoots)): what a claim's `inputsHash` must equal.
         bytes32 inputsHash;
-        /// The claim answering the request while Claimed (and after, when fulfilled by it).
+        /// The latest claim answering the request while Claimed; the claim that fulfilled it.
         uint256 claimId;
     }
 
     Request[] internal requests;
     mapping(uint256 requestId => int32[][]) internal inputData;
+    /// Outputs of a Fulfilled request.
     mapping(uint256 requestId => int32[][]) internal outputData;
     mapping(uint256 requestId => uint256[]) internal claimHistory;
 
@@ -116,12 +123,14 @@ contract InferenceOracle {
         uint8 inputBits;
         uint8 outputBits;
         bool hasParamHash;
-        /// Incremented by every `setZkVerifier` of the model (first configuration: 1).
+        /// The configuration's number (the model's first: 1).
         uint32 version;
         uint256 paramHash;
     }
 
-    mapping(bytes32 modelId => ZkConfig) internal zk;
+    /// Every zk configuration a model's owner published, by version; never changed after.
+    mapping(bytes32 modelId => mapping(uint32 version => ZkConfig)) internal zkConfigs;
+    mapping(bytes32 modelId => uint32) public zkLatest;
 
     /// @notice Pull payments owed to each address.
     mapping(address => uint256) public owed;
@@ -137,9 +146,8 @@ contract InferenceOracle {
         bytes32[] inputRoots,
         int32[][] input
     );
-    event AnsweredWithClaim(uint256 indexed requestId, uint256 indexed claimId, address indexed answerer, int32[][] outputs);
+    event AnsweredWithClaim(uint256 indexed requestId, uint256 indexed claimId, address indexed answerer);
     event AnsweredWithProof(uint256 indexed requestId, address indexed answerer, int32[][] outputs);
-    event Reopened(uint256 indexed requestId, uint256 indexed claimId);
     event Fulfilled(
         uint256 indexed requestId, address indexed answerer, address indexed modelOwner, uint256 ownerShare, uint256 answererShare
     );
@@ -170,11 +178,10 @@ contract InferenceOracle {
     error NoSuchRequest(uint256 requestId);
     error NotOpen(uint256 requestId, Status status);
     error NotClaimed(uint256 requestId, Status status);
+    error NotFinal(uint256 requestId);
     error NoSuchClaim(uint256 claimId);
-    error NotClaimSubmitter(uint256 claimId, address submitter, address caller);
     error ClaimNotPending(uint256 claimId, uint8 status);
     error ClaimNotFinalized(uint256 claimId, uint8 status);
-    error ClaimNotRejected(uint256 claimId, uint8 status);
     error ModelMismatch(bytes32 requestModel, bytes32 claimModel);
     error InputMismatch(uint256 requestId, uint256 claimId);
     error OutputMismatch(uint256 claimId);
@@ -184,7 +191,13 @@ contract InferenceOracle {
     error NotAContract(address account);
     error ParamHashWithoutFlag();
     error NoZkVerifier(bytes32 modelId);
-    error ZkConfigChanged(uint256 requestId, uint32 requestVersion, uint32 currentVersion);
+    error NoSuchZkVersion(bytes32 modelId, uint32 version);
+    error ZkRefused(uint256 requestId);
+    error TooManyAnswers(uint256 requestId);
+    error NotGame(address caller);
+    error InvalidInput(bytes reason);
+    error AnswerStanding(uint256 requestId, uint256 claimId);
+    error DuplicateAnswer(uint256 requestId, uint256 standingClaimId);
     error ZkInputCountMismatch(uint256 expected, uint256 got);
     error InvalidProof(uint256 requestId);
     error InsufficientGasForCallback(uint256 left, uint256 needed);
@@ -212,20 +225,27 @@ contract InferenceOracle {
 
     // ================================================================== requests
 
+    /// @notice The least a request with `callbackGasLimit` pays: the fee, plus its callback's
+    ///         gas at this block's base fee (whoever settles pays for the callback).
+    function requiredFee(uint64 callbackGasLimit) public view returns (uint256) {
+        return fee + uint256(callbackGasLimit) * block.basefee;
+    }
+
     /// @notice Asks for `modelId` run on `input` (its tensors in the model's input order,
-    ///         row-major), paying at least `fee`. `callback` (zero for none) is called with
-    ///         exactly `callbackGasLimit` gas when the request is fulfilled.
-    function request(bytes32 modelId, int32[][] calldata input, address callback, uint64 callbackGasLimit)
-        external
-        payable
-        returns (uint256 requestId)
-    {
-        if (msg.value < fee) revert FeeTooLow(fee, msg.value);
-        if (!registry.isRegistered(modelId)) revert UnknownModel(modelId);
-        if (callbackGasLimit > maxCallbackGas) revert CallbackGasTooHigh(maxCallbackGas, callbackGasLimit);
-        if (input.length == 0) revert EmptyInput();
-        (bool known,, uint64 numInputs,,) = game.models(modelId);
-        if (known && input.length != numInputs) revert WrongInputCount(numInputs, input.length);
+    ///         row-major), paying at least `requiredFee`. `callback` (zero for none) is called
+    ///         with exactly `callbackGasLimit` gas when the request is fulfilled. `zkVersion`
+    ///         is the model's zk configuration the requester trusts (0: answers by claim only);
+    ///         it must be published, and no later configuration ever applies to this request.
+    ///         The model must be learned by the game; the input must be one its executor runs
+    ///         (`InferenceGame.validateInput`: tensor count, lengths, bit widths).
+    function request(
+        bytes32 modelId,
+        int32[][] calldata input,
+        address callback,
+        uint64 callbackGasLimit,
+        uint32 zkVersion
+    ) external payable returns (uint256 requestId) {
+        _checkRequest(modelId, input, callbackGasLimit, zkVersion);
 
         bytes32[] memory roots = _roots(input);
         requestId = requests.length;
@@ -237,7 +257,7 @@ contract InferenceOracle {
                 status: Status.Open,
                 callback: callback,
                 callbackGasLimit: callbackGasLimit,
-                zkVersion: zk[modelId].version,
+                zkVersion: zkVersion,
                 answerer: address(0),
                 viaProof: false,
                 fee: msg.value,
@@ -249,68 +269,84 @@ contract InferenceOracle {
         emit Requested(requestId, modelId, msg.sender, msg.value, callback, callbackGasLimit, roots, input);
     }
 
-    /// @notice Answers an Open request with the caller's pending claim in the game: same model,
-    ///         same input roots, and `outputs` (the model's output lengths) hashing to the
-    ///         claim's output roots. The request settles when the claim is final.
-    function answerWithClaim(uint256 requestId, uint256 claimId, int32[][] calldata outputs) external {
+    /// @notice The game tells of a claim posted by `submitter` through
+    ///         `InferenceGame.claimAndCall(claim, address(this), requestId)`: the claim answers
+    ///         request `requestId` if it is for the request's model and input (a revert here
+    ///         reverts the claim). Its outputs are in the game's `ClaimSubmitted` event when
+    ///         posted; the request settles with them once the claim is final.
+    function onClaim(uint256 claimId, address submitter, uint256 requestId) external {
+        if (msg.sender != address(game)) revert NotGame(msg.sender);
         Request storage r = _request(requestId);
-        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
-        if (claimId >= game.claimCount()) revert NoSuchClaim(claimId);
+        if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
+        if (claimHistory[requestId].length >= MAX_ANSWERS) revert TooManyAnswers(requestId);
         IOracleGame.GameClaim memory c = game.getClaim(claimId);
-        if (c.submitter != msg.sender) revert NotClaimSubmitter(claimId, c.submitter, msg.sender);
-        if (c.status != 1) revert ClaimNotPending(claimId, c.status);
         if (c.modelId != r.modelId) revert ModelMismatch(r.modelId, c.modelId);
         if (c.inputsHash != r.inputsHash) revert InputMismatch(requestId, claimId);
-        _checkOutputShape(r.modelId, outputs);
-        if (keccak256(abi.encode(_roots(outputs))) != c.outputsHash) revert OutputMismatch(claimId);
+        // A further answer must disagree with every standing one: a copy of a standing
+        // answer's data (outputs and trace root are public once it is posted) cannot share
+        // its fee, and an honest answer only needs to be posted again once the one with its
+        // outputs is rejected.
+        uint256[] storage history = claimHistory[requestId];
+        for (uint256 i = 0; i < history.length; ++i) {
+            IOracleGame.GameClaim memory o = game.getClaim(history[i]);
+            if (o.outputsHash == c.outputsHash && o.status != 3) revert DuplicateAnswer(requestId, history[i]);
+        }
 
         r.status = Status.Claimed;
         r.claimId = claimId;
-        r.answerer = msg.sender;
-        _store(outputData[requestId], outputs);
-        claimHistory[requestId].push(claimId);
-        emit AnsweredWithClaim(requestId, claimId, msg.sender, outputs);
+        history.push(claimId);
+        emit AnsweredWithClaim(requestId, claimId, submitter);
     }
 
-    /// @notice Fulfils a Claimed request whose claim the game has finalized (anyone may call):
-    ///         pays, then calls back.
-    function settle(uint256 requestId) external {
+    /// @dev Every check of `request` (split out of it for the stack).
+    function _checkRequest(bytes32 modelId, int32[][] calldata input, uint64 callbackGasLimit, uint32 zkVersion)
+        internal
+        view
+    {
+        if (callbackGasLimit > maxCallbackGas) revert CallbackGasTooHigh(maxCallbackGas, callbackGasLimit);
+        uint256 required = requiredFee(callbackGasLimit);
+        if (msg.value < required) revert FeeTooLow(required, msg.value);
+        if (!registry.isRegistered(modelId)) revert UnknownModel(modelId);
+        if (input.length == 0) revert EmptyInput();
+        (bool known,,,,) = game.models(modelId);
+        if (!known) revert ModelNotLearned(modelId);
+        try game.validateInput(modelId, input) {}
+        catch (bytes memory reason) {
+            revert InvalidInput(reason);
+        }
+        if (zkVersion != 0 && zkConfigs[modelId][zkVersion].version == 0) revert NoSuchZkVersion(modelId, zkVersion);
+    }
+
+    /// @notice Fulfils a Claimed request with `outputs`, the outputs of one of its answering
+    ///         claims that the game has finalized (anyone may call; shape and roots checked):
+    ///         pays that claim's submitter, then calls back.
+    function settle(uint256 requestId, int32[][] calldata outputs) external {
         Request storage r = _request(requestId);
         if (r.status != Status.Claimed) revert NotClaimed(requestId, r.status);
-        uint8 s = game.getClaim(r.claimId).status;
-        if (s != 2) revert ClaimNotFinalized(r.claimId, s);
-        _fulfil(requestId, r);
+        _checkOutputShape(r.modelId, outputs);
+        bytes32 outputsHash = keccak256(abi.encode(_roots(outputs)));
+        uint256[] storage history = claimHistory[requestId];
+        for (uint256 i = 0; i < history.length; ++i) {
+            IOracleGame.GameClaim memory c = game.getClaim(history[i]);
+            if (c.status == 2 && c.outputsHash == outputsHash) {
+                r.claimId = history[i];
+                r.answerer = c.submitter;
+                _store(outputData[requestId], outputs);
+                _fulfil(requestId, r);
+                return;
+            }
+        }
+        revert NotFinal(requestId);
     }
 
-    /// @notice Puts a Claimed request whose claim was rejected back to Open (anyone may call),
-    ///         so that another node can answer it.
-    function reopen(uint256 requestId) external {
-        Request storage r = _request(requestId);
-        if (r.status != Status.Claimed) revert NotClaimed(requestId, r.status);
-        uint256 claimId = r.claimId;
-        uint8 s = game.getClaim(claimId).status;
-        if (s != 3) revert ClaimNotRejected(claimId, s);
-        r.status = Status.Open;
-        r.answerer = address(0);
-        delete outputData[requestId];
-        emit Reopened(requestId, claimId);
-    }
-
-    /// @notice Answers an Open request with a Groth16 proof of `outputs`, final at once. The
-    ///         model's zk configuration must be the one in force when the request was made, and
-    ///         the game must know the model (its output lengths are checked).
+    /// @notice Answers an Open or Claimed request with a Groth16 proof of `outputs`, final at
+    ///         once, against the zk configuration the request pinned (`ZkRefused` when none).
     function answerWithProof(uint256 requestId, int32[][] calldata outputs, uint256[8] calldata proof) external {
         Request storage r = _request(requestId);
-        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
+        if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
+        if (r.zkVersion == 0) revert ZkRefused(requestId);
         bytes32 modelId = r.modelId;
-        ZkConfig storage cfg = zk[modelId];
-        if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
-        if (r.zkVersion != cfg.version) revert ZkConfigChanged(requestId, r.zkVersion, cfg.version);
-        (bool known,, uint64 numInputs,,) = game.models(modelId);
-        if (!known) revert ModelNotLearned(modelId);
-        if (inputData[requestId].length != numInputs) {
-            revert WrongInputCount(numInputs, inputData[requestId].length);
-        }
+        ZkConfig storage cfg = zkConfigs[modelId][r.zkVersion];
         _checkOutputShape(modelId, outputs);
         uint256[] memory pub = _publicInputs(cfg, inputData[requestId], outputs);
         IGroth16Verifier v = IGroth16Verifier(cfg.verifier);
@@ -325,12 +361,17 @@ contract InferenceOracle {
         _fulfil(requestId, r);
     }
 
-    /// @notice The requester takes the fee back (as a pull payment) from a request still Open
-    ///         `cancelDelay` seconds after it was made.
+    /// @notice The requester takes the fee back (as a pull payment) from a request not
+    ///         fulfilled `cancelDelay` seconds after it was made, once none of its answers can
+    ///         still settle it (every answering claim Rejected).
     function cancel(uint256 requestId) external {
         Request storage r = _request(requestId);
         if (msg.sender != r.requester) revert NotRequester(requestId, msg.sender);
-        if (r.status != Status.Open) revert NotOpen(requestId, r.status);
+        if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
+        uint256[] storage history = claimHistory[requestId];
+        for (uint256 i = 0; i < history.length; ++i) {
+            if (game.getClaim(history[i]).status != 3) revert AnswerStanding(requestId, history[i]);
+        }
         uint256 availableAt = uint256(r.createdAt) + cancelDelay;
         if (block.timestamp < availableAt) revert CancelTooEarly(requestId, availableAt);
         r.status = Status.Cancelled;
@@ -350,9 +391,9 @@ contract InferenceOracle {
 
     // ================================================================== zk configuration
 
-    /// @notice The model's owner (per the registry) sets the verifier of its circuit and the
-    ///         public-input layout parameters. Requests made before this call keep the
-    ///         configuration they were made under (see `ZkConfigChanged`).
+    /// @notice The model's owner (per the registry) publishes a zk configuration: the verifier
+    ///         of its circuit and the public-input layout. It gets the next version number and
+    ///         never changes; requests and ERC-7007 collections name the version they trust.
     function setZkVerifier(
         bytes32 modelId,
         address verifier,
@@ -367,9 +408,9 @@ contract InferenceOracle {
         PublicInputs.perElement(inputBits);
         PublicInputs.perElement(outputBits);
         if (!hasParamHash && paramHash != 0) revert ParamHashWithoutFlag();
-        ZkConfig storage cfg = zk[modelId];
-        uint32 version = cfg.version + 1;
-        zk[modelId] = ZkConfig({
+        uint32 version = zkLatest[modelId] + 1;
+        zkLatest[modelId] = version;
+        zkConfigs[modelId][version] = ZkConfig({
             verifier: verifier,
             inputBits: inputBits,
             outputBits: outputBits,
@@ -380,20 +421,25 @@ contract InferenceOracle {
         emit ZkVerifierSet(modelId, verifier, inputBits, outputBits, hasParamHash, paramHash, version);
     }
 
-    /// @notice The current zk configuration of `modelId` (verifier zero: none).
+    /// @notice The latest zk configuration of `modelId` (verifier zero: none).
     function zkConfig(bytes32 modelId) external view returns (ZkConfig memory) {
-        return zk[modelId];
+        return zkConfigs[modelId][zkLatest[modelId]];
+    }
+
+    /// @notice zk configuration `version` of `modelId` (verifier zero: none).
+    function zkConfigAt(bytes32 modelId, uint32 version) external view returns (ZkConfig memory) {
+        return zkConfigs[modelId][version];
     }
 
     /// @notice The public-input vector a proof of `modelId` on (`inputs`, `outputs`) must be
-    ///         verified against, under the model's current configuration. Reverts
-    ///         `NoZkVerifier`, or `PublicInputs.ValueOutOfRange` for a value outside its width.
-    function zkPublicInputs(bytes32 modelId, int32[][] calldata inputs, int32[][] calldata outputs)
+    ///         verified against, under configuration `version`. Reverts `NoZkVerifier`, or
+    ///         `PublicInputs.ValueOutOfRange` for a value outside its width.
+    function zkPublicInputs(bytes32 modelId, uint32 version, int32[][] calldata inputs, int32[][] calldata outputs)
         external
         view
         returns (uint256[] memory)
     {
-        ZkConfig storage cfg = zk[modelId];
+        ZkConfig storage cfg = zkConfigs[modelId][version];
         if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
         return _publicInputs(cfg, inputs, outputs);
     }
@@ -426,8 +472,8 @@ contract InferenceOracle {
         }
     }
 
-    /// @notice The answer of a Claimed or Fulfilled request (empty otherwise); readable
-    ///         whatever the callback did.
+    /// @notice The answer of a Fulfilled request (empty otherwise: a standing claim's outputs
+    ///         are in its `ClaimSubmitted` event); readable whatever the callback did.
     function outputsOf(uint256 requestId) external view returns (int32[][] memory) {
         _request(requestId);
         return outputData[requestId];
@@ -480,8 +526,9 @@ contract InferenceOracle {
         return PublicInputs.build(inputs, cfg.inputBits, cfg.hasParamHash, cfg.paramHash, outputs, cfg.outputBits);
     }
 
-    /// @dev Marks the request fulfilled, credits the fee split, then calls back. Everything
-    ///      the callback could observe or re-enter is final before the call.
+    /// @dev Marks the request fulfilled, credits the fee split, then calls back with the
+    ///      stored outputs. Everything the callback could observe or re-enter is final before
+    ///      the call.
     function _fulfil(uint256 requestId, Request storage r) internal {
         r.status = Status.Fulfilled;
         address modelOwner = registry.ownerOf(r.modelId);

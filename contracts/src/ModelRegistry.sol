@@ -6,10 +6,14 @@ pragma solidity ^0.8.24;
 ///         root over its graph digest and every parameter and table root (DESIGN.md §3). Claims,
 ///         games and oracle requests refer to models by that id, so the id alone pins down the
 ///         exact weights and graph that an inference is judged against.
-/// @dev Permissionless by design: there is no global admin and no `onlyOwner`. Anyone may
-///      register any id that is still free, and the id is content-derived, so there is nothing
-///      to curate; a wrong URI cannot change what the id commits to. Each model's owner may only
-///      hand that model's ownership on (owners are the party the metadata is attributed to).
+/// @dev Permissionless by design: there is no global admin and no `onlyOwner`. The id is
+///      content-derived, so there is nothing to curate; a wrong URI cannot change what the id
+///      commits to. Registration is commit–reveal (v2): the publisher first commits
+///      `keccak256(abi.encode(modelId, publisher, salt))`, then registers in a later block with
+///      the salt. A front-runner who sees the `register` transaction cannot register the id
+///      first (it holds no commitment from an earlier block), and a commitment reveals nothing
+///      of a model not yet published. Each model's owner may only hand that model's ownership
+///      on (owners are paid the oracle's owner share and set the recommended zk verifier).
 ///      Registrations are never removed, so `modelIdAt` enumeration is stable and append-only.
 contract ModelRegistry {
     /// @notice What is recorded per model.
@@ -24,6 +28,11 @@ contract ModelRegistry {
 
     mapping(bytes32 modelId => Model) private _models;
     bytes32[] private _modelIds;
+    /// @notice Block number of each registration commitment (0: none).
+    mapping(bytes32 commitment => uint256) public commitments;
+
+    /// @notice A registration commitment was made (its preimage stays private until `register`).
+    event RegistrationCommitted(bytes32 indexed commitment, address indexed by);
 
     /// @notice A model was registered.
     event ModelRegistered(bytes32 indexed modelId, address indexed owner, string uri);
@@ -44,14 +53,35 @@ contract ModelRegistry {
     error ZeroAddress();
     /// @notice `index` is past the end of the enumeration.
     error IndexOutOfRange(uint256 index);
+    /// @notice No commitment to this (model, publisher, salt) from an earlier block.
+    error NoCommitment(bytes32 commitment);
+    /// @notice The commitment exists already.
+    error AlreadyCommitted(bytes32 commitment);
 
-    /// @notice Registers `modelId` with `msg.sender` as owner.
+    /// @notice The commitment `register(modelId, uri, salt)` by `publisher` needs.
+    function commitmentOf(bytes32 modelId, address publisher, bytes32 salt) public pure returns (bytes32) {
+        return keccak256(abi.encode(modelId, publisher, salt));
+    }
+
+    /// @notice First step of a registration: records `commitment` (`commitmentOf`) at this block.
+    function commit(bytes32 commitment) external {
+        if (commitments[commitment] != 0) revert AlreadyCommitted(commitment);
+        commitments[commitment] = block.number;
+        emit RegistrationCommitted(commitment, msg.sender);
+    }
+
+    /// @notice Registers `modelId` with `msg.sender` as owner, revealing a commitment made in
+    ///         an earlier block.
     /// @param modelId the model's commitment root (non-zero)
     /// @param uri where to fetch the model; not checked, may be empty
-    function register(bytes32 modelId, string calldata uri) external {
+    /// @param salt the salt of the commitment
+    function register(bytes32 modelId, string calldata uri, bytes32 salt) external {
         if (modelId == bytes32(0)) revert ZeroModelId();
         Model storage m = _models[modelId];
         if (m.owner != address(0)) revert AlreadyRegistered(modelId);
+        bytes32 c = commitmentOf(modelId, msg.sender, salt);
+        uint256 at = commitments[c];
+        if (at == 0 || at >= block.number) revert NoCommitment(c);
         m.owner = msg.sender;
         // block.timestamp fits in 64 bits for the next ~5e11 years.
         m.registeredAt = uint64(block.timestamp);

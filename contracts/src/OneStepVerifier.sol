@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 pragma solidity ^0.8.24;
 
+import {GraphHeader} from "./GraphHeader.sol";
 import {Arbiter} from "./Arbiter.sol";
 import {MerkleLib} from "./MerkleLib.sol";
 import {IStepVerifier} from "./IStepVerifier.sol";
@@ -69,6 +70,21 @@ contract OneStepVerifier is IStepVerifier {
     }
 
     /// @inheritdoc IStepVerifier
+    function describeHeader(int256[] calldata words)
+        external
+        pure
+        returns (
+            uint256[] memory inputLens,
+            uint8[] memory inputBits,
+            uint256 numParams,
+            uint256[] memory outputIds,
+            uint256 numNodes
+        )
+    {
+        return GraphHeader.decode(words);
+    }
+
+    /// @inheritdoc IStepVerifier
     function finalize(int256[] calldata words, int256 acc) external pure returns (int256) {
         return Arbiter.finish(Arbiter.decodeNode(words), acc);
     }
@@ -130,6 +146,10 @@ contract OneStepVerifier is IStepVerifier {
                 s.roots[k] = f.operandRoots[v++];
                 continue;
             }
+            // A parameter the step reads nothing of needs no root (and its slot no leaves):
+            // the proof does not grow with operands the step never reads. A read of such a
+            // slot finds no leaf and reverts.
+            if (p.leaves[k].length == 0) continue;
             s.roots[k] = _paramRoot(f.modelId, modelDepth, id, p.params, k);
         }
         if (v != f.operandRoots.length) revert BadProof("operand roots", v);
@@ -267,8 +287,10 @@ contract OneStepVerifier is IStepVerifier {
             (bool isFill, uint256 input, uint256 index) = Arbiter.moveSource(entry, Arbiter.moveInputLens(n));
             return isFill ? n.fill : int256(_read(s, p, input, index));
         }
-        // Gather
-        int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
-        return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+        if (tag == Arbiter.OP_GATHER) {
+            int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
+            return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+        }
+        revert Arbiter.WrongOp(tag);
     }
 }

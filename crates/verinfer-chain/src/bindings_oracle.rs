@@ -46,3 +46,9 @@ alloy_sol_types::sol!(
     ReceiverHarness,
     "../../contracts/artifacts/ReceiverHarness.json"
 );
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    AlwaysTrueVerifier,
+    "../../contracts/artifacts/AlwaysTrueVerifier.json"
+);

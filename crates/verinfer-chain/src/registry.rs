@@ -27,6 +27,13 @@ pub struct ModelRecord {
     pub uri: String,
 }
 
+/// The registry's commitment to registering `model_id` by `publisher` with `salt`
+/// (`ModelRegistry.commitmentOf`).
+pub fn commitment_of(model_id: B256, publisher: Address, salt: B256) -> B256 {
+    use alloy_sol_types::SolValue;
+    alloy_primitives::keccak256((model_id, publisher, salt).abi_encode())
+}
+
 impl Registry {
     /// The contract's name in artifacts and deployment records.
     pub const NAME: &'static str = "ModelRegistry";
@@ -70,10 +77,13 @@ impl Registry {
         Ok(Self { address })
     }
 
-    /// Registers `model_id` with `uri`, owned by `from`.
+    /// Registers `model_id` with `uri`, owned by `from`: commits to (model, `from`, a fresh
+    /// random salt) in one transaction, then reveals it in the next (the registry's
+    /// commit–reveal keeps the id from being front-run). Returns the `register` receipt.
     ///
     /// # Errors
-    /// [`ChainError::Reverted`] with `AlreadyRegistered` or `ZeroModelId`; transport errors.
+    /// [`ChainError::Reverted`] with `AlreadyRegistered`, `ZeroModelId`, `NoCommitment` (the
+    /// chain put both transactions in one block); transport errors.
     pub fn register(
         &self,
         chain: &mut dyn Chain,
@@ -81,16 +91,54 @@ impl Registry {
         model_id: B256,
         uri: &str,
     ) -> Result<Receipt> {
-        let receipt = send_call(
+        let mut salt = [0u8; 32];
+        getrandom::fill(&mut salt).map_err(|e| ChainError::Decode {
+            what: "registration salt".into(),
+            message: format!("no randomness from the operating system: {e}"),
+        })?;
+        let salt = B256::from(salt);
+        let commitment = commitment_of(model_id, from, salt);
+        send_call(
             chain,
             from,
             self.address,
-            &ModelRegistry::registerCall {
-                modelId: model_id,
-                uri: uri.to_string(),
-            },
-            "ModelRegistry.register",
+            &ModelRegistry::commitCall { commitment },
+            "ModelRegistry.commit",
         )?;
+        self.reveal(chain, from, model_id, uri, salt)
+    }
+
+    /// The second step of [`Registry::register`]: registers `model_id` revealing `salt`,
+    /// committed by `from` in an earlier block.
+    ///
+    /// # Errors
+    /// As [`Registry::register`].
+    pub fn reveal(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+        uri: &str,
+        salt: B256,
+    ) -> Result<Receipt> {
+        let call = ModelRegistry::registerCall {
+            modelId: model_id,
+            uri: uri.to_string(),
+            salt,
+        };
+        // A fixed gas limit, not an estimate: a node estimates against its latest block, in
+        // which the commitment is not yet "from an earlier block", so the estimate reverts
+        // although the transaction, mined in the next block, succeeds. The limit covers the
+        // record (~140k) and the URI's storage (~22.1k per 32 bytes) with a margin.
+        let uri_words = uri.len().div_ceil(32) as u64;
+        let mut tx = Tx::call(
+            from,
+            self.address,
+            alloy_sol_types::SolCall::abi_encode(&call),
+            "ModelRegistry.register",
+        );
+        tx.gas_limit = Some(200_000 + 25_000 * uri_words);
+        let receipt = chain.send(tx)?;
         // The event is the registry's public record: check it says what we asked.
         let logged = receipt
             .logs

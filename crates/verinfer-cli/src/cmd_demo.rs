@@ -160,6 +160,7 @@ pub fn run() -> Result<()> {
         consumer,
         500_000,
         oracle_params.fee,
+        0,
     )?;
     println!(
         "5. a contract requests an inference (request {req}, fee {} wei)",
@@ -186,9 +187,7 @@ pub fn run() -> Result<()> {
     let lying = lying_execution(g.clone(), &input, lie)?;
     let lying_outs = outputs_of(&lying);
     let mut liar_sub = Submitter::new(lying, liar, SubmitterStrategy::Honest);
-    let (bad_claim, r) = liar_sub.claim(&mut chain, &c.game, &cfg)?;
-    tx(&r);
-    let r = oracle.answer_with_claim(&mut chain, liar, req, bad_claim, &lying_outs)?;
+    let (bad_claim, r) = oracle.answer(&mut chain, &c.game, &cfg, &liar_sub, req)?;
     tx(&r);
     println!(
         "6. a lying node answers first: claim {bad_claim} says digit {} ({})",
@@ -228,18 +227,14 @@ pub fn run() -> Result<()> {
     if rep.winner != "challenger" {
         bail!("the lie survived the dispute: {rep:?}");
     }
-    let r = oracle.reopen(&mut chain, honest, req)?;
-    tx(&r);
     let t = Instant::now();
     let honest_sub = Submitter::new(honest_exec, honest, SubmitterStrategy::Honest);
-    let (good_claim, r) = honest_sub.claim(&mut chain, &c.game, &cfg)?;
-    tx(&r);
-    let r = oracle.answer_with_claim(&mut chain, honest, req, good_claim, &honest_outs)?;
+    let (good_claim, r) = oracle.answer(&mut chain, &c.game, &cfg, &honest_sub, req)?;
     tx(&r);
     chain.advance_time(cfg.window + 1)?;
     let r = c.game.finalize(&mut chain, honest, good_claim)?;
     tx(&r);
-    let s = oracle.settle(&mut chain, honest, req)?;
+    let s = oracle.settle(&mut chain, honest, req, &honest_outs)?;
     tx(&s.receipt);
     let received: Vec<Vec<i32>> = verinfer_chain::view(
         &mut chain,
@@ -252,7 +247,7 @@ pub fn run() -> Result<()> {
         bail!("the requester did not receive the honest output");
     }
     println!(
-        "8. request reopened; the honest node's claim {good_claim} passes its window, settles, and \
+        "8. the honest node answers too: its claim {good_claim} passes its window, settles, and \
          the requester contract receives digit {} ({}); fee: {} wei to the node, {} to the model \
          owner",
         argmax(&received[0]),
@@ -279,6 +274,10 @@ pub fn run() -> Result<()> {
     };
     let r = oracle.set_zk_verifier(&mut chain, owner, model, &settings)?;
     tx(&r);
+    let zk_version = oracle
+        .zk_config(&mut chain, model)?
+        .map(|(_, v)| v)
+        .context("the zk configuration was not published")?;
     println!(
         "9. zk: Groth16 keys for {constraints} constraints ({setup}, local dev setup); the owner \
          registers the model's verifier"
@@ -292,6 +291,7 @@ pub fn run() -> Result<()> {
         consumer,
         500_000,
         oracle_params.fee,
+        zk_version,
     )?;
     tx(&r);
     let exec2 = Execution::run(g.clone(), &second)?;
@@ -318,6 +318,7 @@ pub fn run() -> Result<()> {
         oracle.address,
         &lens(&input),
         &lens(&honest_outs),
+        zk_version,
     )?;
     tx(&r);
     let (tok, r) = aigc.mint(
@@ -327,11 +328,20 @@ pub fn run() -> Result<()> {
         &second,
         &outs2,
         "demo://zk",
-        &AigcProof::Zk(evm::proof_words(&proof)),
+        &AigcProof::Request(req2),
     )?;
     tx(&r);
-    let zk_ok = aigc.is_verified(&mut chain, tok)?;
-    println!("11. ERC-7007 mint with the zk proof: token {tok:#x}, verify() = {zk_ok}");
+    let zk_ok = aigc.is_verified(&mut chain, tok)?
+        && aigc.verify(
+            &mut chain,
+            &second,
+            &outs2,
+            &AigcProof::Zk(evm::proof_words(&proof)),
+        )?;
+    println!(
+        "11. ERC-7007 mint by the requester of the zk-answered request {req2}: token {tok:#x}, \
+         verified = {zk_ok} (the proof itself verifies too)"
+    );
     let (tok2, r) = aigc.mint(
         &mut chain,
         requester,
@@ -339,12 +349,13 @@ pub fn run() -> Result<()> {
         &input,
         &honest_outs,
         "demo://opml",
-        &AigcProof::Opml(good_claim),
+        &AigcProof::Request(req),
     )?;
     tx(&r);
     let op_ok = aigc.is_verified(&mut chain, tok2)?;
     println!(
-        "12. ERC-7007 mint on the finalized optimistic claim {good_claim}: verify() = {op_ok}"
+        "12. ERC-7007 mint by the requester of request {req}, settled by the finalized \
+         optimistic claim {good_claim}: verified = {op_ok}"
     );
     if !zk_ok || !op_ok {
         bail!("an ERC-7007 token did not verify");

@@ -12,9 +12,8 @@ use verinfer_opml::{
 use verinfer_oracle::{
     AigcClient, AigcProof, OracleClient, OracleParams, RequestStatus, ZkSettings,
 };
+use verinfer_zk::evm;
 use verinfer_zk::files::{self, KeyManifest};
-use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{evm, Groth16, ProofSystem};
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_game::ParamArgs;
@@ -153,6 +152,10 @@ pub struct RequestArgs {
     /// Fee to pay, wei (default: the oracle's minimum).
     #[arg(long)]
     pub fee_wei: Option<u128>,
+    /// The model's zk configuration (`oracle set-zk` prints its version) whose proofs may
+    /// answer this request; 0 (the default): answers by optimistic claims only.
+    #[arg(long, default_value_t = 0)]
+    pub zk_version: u32,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -166,7 +169,7 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     let oracle = find_oracle(chain, d)?;
     let fee = match a.fee_wei {
         Some(f) => U256::from(f),
-        None => oracle.params(chain)?.fee,
+        None => oracle.required_fee(chain, a.callback_gas)?,
     };
     let callback = match &a.callback {
         Some(s) => s
@@ -182,6 +185,7 @@ pub fn request(a: &RequestArgs) -> Result<()> {
         callback,
         a.callback_gas,
         fee,
+        a.zk_version,
     )?;
     print_tx(&r);
     println!("request {id} (model {}, fee {fee} wei)", model_b256(&g));
@@ -292,16 +296,18 @@ pub struct MintArgs {
     /// The compiled model.
     #[arg(long)]
     pub model: PathBuf,
-    /// Prove the output with Groth16 (needs --keys; the oracle must know the model's
-    /// verifier: `verinfer oracle set-zk`).
-    #[arg(long, conflicts_with = "op", requires = "keys")]
+    /// Mint on an oracle request the sender made, fulfilled (by a final claim or a zk proof)
+    /// with the model's output on the prompt: verified at once.
+    #[arg(long, conflicts_with = "op")]
+    pub request: Option<u64>,
+    /// Refused with an explanation: a zk proof names no minter (anyone who saw it could mint
+    /// with it), so zk answers are minted through their oracle request (`--request`).
+    #[arg(long, conflicts_with_all = ["op", "request"])]
     pub zk: bool,
-    /// Mint on an optimistic claim: verify() turns true once the claim is final.
+    /// Mint on an optimistic claim of the sender's that posted the prompt: verify() turns
+    /// true once the claim is final.
     #[arg(long)]
     pub op: bool,
-    /// Key directory for --zk.
-    #[arg(long)]
-    pub keys: Option<PathBuf>,
     /// With --op: an existing claim on this prompt (default: post one now).
     #[arg(long, requires = "op")]
     pub claim: Option<u64>,
@@ -330,6 +336,10 @@ pub fn ensure_collection(
             return Ok((AigcClient { address: addr }, None));
         }
     }
+    // The collection trusts the model's zk configuration published now (none: 0).
+    let zk_version = oracle
+        .zk_config(chain, model_b256(g))?
+        .map_or(0, |(_, v)| v);
     let ins: Vec<usize> = g.inputs.iter().map(|s| s.info.shape.numel()).collect();
     let outs: Vec<usize> = g
         .outputs
@@ -345,14 +355,31 @@ pub fn ensure_collection(
         oracle.address,
         &ins,
         &outs,
+        zk_version,
     )?;
+    println!(
+        "collection {} deployed (zk configuration trusted by verify(): {})",
+        c.address,
+        if zk_version == 0 {
+            "none".to_string()
+        } else {
+            format!("version {zk_version}")
+        }
+    );
     d.set(id, &key, c.address);
     Ok((c, Some(r)))
 }
 
 pub fn mint(a: &MintArgs) -> Result<()> {
-    if !a.zk && !a.op {
-        bail!("choose how the output is verified: --zk (with --keys) or --op");
+    if a.zk {
+        bail!(
+            "a zk proof names no minter, so anyone who saw it could mint with it: request the \
+             inference through the oracle (`verinfer oracle request --zk-version N`) and mint \
+             with `--request ID` once it is fulfilled"
+        );
+    }
+    if a.request.is_none() && !a.op {
+        bail!("choose how the output is verified: --request ID or --op");
     }
     let g = load_model(&a.model)?;
     let input = load_input(&g, &a.prompt)?;
@@ -374,13 +401,8 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     let oracle = find_oracle(chain, d)?;
     let (collection, r) = ensure_collection(chain, d, from, &oracle, &g)?;
     r.iter().for_each(print_tx);
-    let proof = if a.zk {
-        let keys = a.keys.as_deref().context("--zk needs --keys")?;
-        let m = files::load_manifest(keys)?;
-        let vis = m.visibility().map_err(|e| anyhow::anyhow!(e))?;
-        let pk = files::load_proving_key(keys)?;
-        let (proof, _) = Groth16::prove_with(&pk, &g, vis, exec.values().to_vec(), &mut os_rng())?;
-        AigcProof::Zk(evm::proof_words(&proof))
+    let proof = if let Some(req) = a.request {
+        AigcProof::Request(req)
     } else {
         let claim = match a.claim {
             Some(c) => c,

@@ -8,11 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use verinfer_commit::{keccak256, ModelCommitment};
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
-use verinfer_zk::files::{self, KeyManifest, ProofFile, KEYS_FORMAT};
+use verinfer_zk::files::{self, KeyManifest, ProofFile};
 use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{
-    constraint_counts_with, evm, param_hash, Groth16, ProofSystem, PublicValues, Visibility, Widths,
-};
+use verinfer_zk::{constraint_counts_with, evm, Groth16, ProofSystem, PublicValues, Visibility};
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_run::load_input;
@@ -160,20 +158,7 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
         || Groth16::setup_with(&g, vis, &mut rng),
     );
     let (pk, vk) = keys?;
-    let widths = Widths::of(&g);
-    let manifest = KeyManifest {
-        format: KEYS_FORMAT.to_string(),
-        model_id: model_id(&g),
-        visibility: vis.to_string(),
-        input_width: widths.input,
-        output_width: widths.output,
-        param_hash: match vis.params {
-            verinfer_zk::Vis::Hashed => Some(files::fr_hex(&param_hash(&g)?)),
-            _ => None,
-        },
-        public_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
-        constraints,
-    };
+    let manifest = KeyManifest::new(&g, model_id(&g), vis, &vk, constraints)?;
     files::save_keys(&a.out, &pk, &vk, &manifest)?;
     println!("model id:      {}", manifest.model_id);
     println!("visibility:    {vis}");
@@ -187,7 +172,7 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
     println!("keys:          {}", a.out.display());
     eprintln!(
         "note: this is a local single-party dev setup — whoever ran it can forge proofs; \
-         production keys need a multi-party ceremony (docs/zk.md)"
+         production keys come from `verinfer ceremony` (docs/zk.md, \"Trusted setup\")"
     );
     Ok(())
 }
@@ -277,7 +262,16 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
     let verdict = Groth16::verify(&vk, &public, &proof);
     let took = t.elapsed();
     match verdict {
-        Ok(()) => println!("native: proof valid ({})", secs(took)),
+        Ok(()) => {
+            println!("native: proof valid ({})", secs(took));
+            match &manifest.ceremony {
+                Some(h) => println!("keys:   from ceremony {h}"),
+                None => eprintln!(
+                    "note: these keys come from a single-party `verinfer setup`: whoever ran it \
+                     can forge proofs"
+                ),
+            }
+        }
         Err(e) => bail!("native: {e}"),
     }
     if a.evm {

@@ -6,6 +6,7 @@ mod chain_args;
 mod cmd_bench;
 mod cmd_bench_commit;
 mod cmd_bench_game;
+mod cmd_ceremony;
 mod cmd_commit;
 mod cmd_compile;
 mod cmd_demo;
@@ -74,6 +75,9 @@ enum Cmd {
     Game(cmd_game::GameCmd),
     /// Generate Groth16 keys for a compiled model (local dev setup; see docs/zk.md).
     Setup(cmd_zk::SetupArgs),
+    /// Multi-party phase-2 trusted setup: new, contribute, beacon, verify (docs/zk.md).
+    #[command(subcommand)]
+    Ceremony(cmd_ceremony::CeremonyCmd),
     /// Prove an inference with Groth16: the proof file carries the public values it attests.
     Prove(cmd_zk::ProveArgs),
     /// Verify a proof file natively, and with --evm on the in-process EVM or a node.
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Cmd::Oracle(cmd_oracle::OracleCmd::SetZk(a)) => cmd_oracle::set_zk(&a),
         Cmd::Mint(a) => cmd_oracle::mint(&a),
         Cmd::Setup(a) => cmd_zk::setup(&a),
+        Cmd::Ceremony(c) => cmd_ceremony::run(&c),
         Cmd::Prove(a) => cmd_zk::prove(&a),
         Cmd::Verify(a) => cmd_zk::verify(&a),
         Cmd::ExportVerifier(a) => cmd_zk::export_verifier(&a),

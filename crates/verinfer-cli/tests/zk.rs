@@ -166,3 +166,64 @@ fn hashed_weights_prove_and_the_hash_is_checked() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("weights with hash"), "{}", stderr(&o));
 }
+
+/// Edits that keep the packed public inputs (an appended lowest output, a split output, inputs
+/// re-split with a lowest-value pad) must not verify: the keys record the tensor lengths.
+#[test]
+fn attack_proof_file_with_other_tensor_lengths() {
+    let d = tmpdir("zk-lengths");
+    let m = testdata("golden/v1/digits_mlp.vmodel");
+    let keys = d.join("keys");
+    let proof = d.join("proof.json");
+    let o = verinfer(&["setup", s(&m), "-o", s(&keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&[
+        "prove",
+        s(&m),
+        "--input",
+        s(&testdata("models/digits_mlp/input.json")),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let outputs: Vec<i64> = serde_json::from_value(j["public"]["outputs"][0].clone()).unwrap();
+    let inputs: Vec<i64> = serde_json::from_value(j["public"]["inputs"][0].clone()).unwrap();
+    let k: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(keys.join("keys.json")).unwrap()).unwrap();
+    let lowest = |w: &str| -(1i64 << (k[w].as_i64().unwrap() - 1));
+    let (oh, ih) = (outputs.len() / 2, inputs.len() / 2);
+    let mut padded = inputs[ih..].to_vec();
+    padded.push(lowest("input_width"));
+    let mut appended = outputs.clone();
+    appended.push(lowest("output_width"));
+    let edits = [
+        ("outputs", serde_json::json!([appended]), "output tensor 0"),
+        (
+            "outputs",
+            serde_json::json!([outputs[..oh], outputs[oh..]]),
+            "2 output tensors stated",
+        ),
+        (
+            "inputs",
+            serde_json::json!([inputs[..ih], padded]),
+            "2 input tensors stated",
+        ),
+    ];
+    let bad = d.join("edited.json");
+    for (class, value, msg) in edits {
+        let mut e = j.clone();
+        e["public"][class] = value;
+        std::fs::write(&bad, e.to_string()).unwrap();
+        let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
+        assert!(
+            !o.status.success(),
+            "edited {class} verified: {}",
+            stdout(&o)
+        );
+        assert!(stderr(&o).contains(msg), "{}", stderr(&o));
+    }
+}

@@ -11,7 +11,16 @@ use crate::error::IrError;
 #[repr(transparent)]
 #[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i32")]
 pub struct Scale(i32);
+
+/// Decoding goes through the checked constructor: a file cannot carry an out-of-range scale.
+impl TryFrom<i32> for Scale {
+    type Error = IrError;
+    fn try_from(s: i32) -> Result<Self, IrError> {
+        Self::new(s)
+    }
+}
 
 impl Scale {
     /// Largest magnitude accepted; beyond it `2^s` leaves the range of `f64` mantissas we rely on.
@@ -41,7 +50,16 @@ impl Scale {
 #[repr(transparent)]
 #[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8")]
 pub struct Bits(u8);
+
+/// Decoding goes through the checked constructor: a file cannot carry a bound outside 1..=32.
+impl TryFrom<u8> for Bits {
+    type Error = IrError;
+    fn try_from(b: u8) -> Result<Self, IrError> {
+        Self::new(u32::from(b))
+    }
+}
 
 impl Bits {
     /// Checked constructor.
@@ -163,5 +181,29 @@ mod tests {
         assert_eq!(Bits::for_max_abs(32768).unwrap().get(), 17);
         assert_eq!(Bits::for_max_abs(32767).unwrap().get(), 16);
         assert_eq!(Bits::for_max_abs(0).unwrap().get(), 1);
+    }
+    /// A `.vmodel` is bincode of the graph: a bound or scale outside its range must not decode
+    /// (Bits(0) made `validate` accept any parameter value in release builds and panic in
+    /// debug ones; found by the `vmodel` fuzz target).
+    #[test]
+    fn attack_bits_and_scale_out_of_range_do_not_deserialize() {
+        for b in [0u8, 33, 64, 255] {
+            let bytes = bincode::serialize(&b).unwrap();
+            assert!(
+                bincode::deserialize::<Bits>(&bytes).is_err(),
+                "Bits({b}) decoded"
+            );
+        }
+        for s in [61i32, -61, i32::MIN, i32::MAX] {
+            let bytes = bincode::serialize(&s).unwrap();
+            assert!(
+                bincode::deserialize::<Scale>(&bytes).is_err(),
+                "Scale({s}) decoded"
+            );
+        }
+        let ok = bincode::serialize(&Bits::new(16).unwrap()).unwrap();
+        assert_eq!(bincode::deserialize::<Bits>(&ok).unwrap().get(), 16);
+        let ok = bincode::serialize(&Scale::new(-60).unwrap()).unwrap();
+        assert_eq!(bincode::deserialize::<Scale>(&ok).unwrap().exponent(), -60);
     }
 }

@@ -730,14 +730,6 @@ impl Node {
                     };
                 }
             }
-            InferenceOracleEvents::Reopened(e) => {
-                let Some(req) = id(e.requestId) else { return };
-                self.state.reopen.remove(&req);
-                if let Some(rec) = self.state.requests.get_mut(&req) {
-                    tracing::info!(request = req, "request reopened");
-                    rec.state = RequestState::Todo;
-                }
-            }
             InferenceOracleEvents::Fulfilled(e) => {
                 let Some(req) = id(e.requestId) else { return };
                 let ours = e.answerer == me;
@@ -800,15 +792,13 @@ impl Node {
         match RequestStatus::from_u8(r.status)? {
             RequestStatus::Open => {}
             RequestStatus::Claimed => {
+                // Answers stand side by side: answer again only once the latest was rejected.
                 let claim = u64_of(r.claimId, "claim id")?;
-                self.set_request(
-                    id,
-                    RequestState::Claimed {
-                        claim,
-                        ours: r.answerer == me,
-                    },
-                );
-                return Ok(());
+                if self.contracts.game.status(chain, claim)? != ClaimStatus::Rejected {
+                    let ours = self.state.claims.contains_key(&claim);
+                    self.set_request(id, RequestState::Claimed { claim, ours });
+                    return Ok(());
+                }
             }
             RequestStatus::Fulfilled => {
                 self.set_request(
@@ -901,10 +891,7 @@ impl Node {
             }
             self.save()?;
         }
-        let outputs = outputs_of(&exec);
         let claim = self.claim_for(chain, exec, id)?;
-        let receipt = oracle.answer_with_claim(chain, me, id, claim, &outputs)?;
-        record_tx(&mut self.state, &mut self.sent, &receipt);
         tracing::info!(
             request = id,
             claim,
@@ -996,19 +983,17 @@ impl Node {
         if !keys.oracle_compatible() {
             return Ok(false);
         }
-        let Some((settings, version)) = oracle.zk_config(chain, model)? else {
-            tracing::info!(request = id, %model, "no zk verifier registered in the oracle: answering optimistically");
-            return Ok(false);
-        };
-        if r.zkVersion != version {
+        if r.zkVersion == 0 {
             tracing::info!(
                 request = id,
-                request_version = r.zkVersion,
-                version,
-                "the request predates the model's zk configuration: answering optimistically"
+                "the request accepts no zk answer: answering optimistically"
             );
             return Ok(false);
         }
+        let Some((settings, version)) = oracle.zk_config_at(chain, model, r.zkVersion)? else {
+            tracing::info!(request = id, %model, "the request's zk configuration is unknown: answering optimistically");
+            return Ok(false);
+        };
         let vis = keys.visibility;
         let started = std::time::Instant::now();
         let pk = keys.proving_key()?;
@@ -1021,7 +1006,7 @@ impl Node {
             ));
         }
         let words = proof_words(&proof);
-        let inputs = oracle.zk_public_inputs(chain, model, input, &outputs)?;
+        let inputs = oracle.zk_public_inputs(chain, model, version, input, &outputs)?;
         if !check_on_chain(chain, me, settings.verifier, &words, &inputs)? {
             return Err(NodeError::Zk(format!(
                 "the registered verifier {} rejects our proof (keys from another setup?)",
@@ -1055,24 +1040,6 @@ impl Node {
         let game = self.contracts.game;
         let root = b256(exec.trace().root().hash());
         let model = b256(exec.model().model_id.hash());
-        let reusable: Vec<u64> = self
-            .state
-            .claims
-            .iter()
-            .filter(|(_, c)| c.trace_root == root && c.status == OwnClaimStatus::Pending)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in reusable {
-            if game.status(chain, id)? == ClaimStatus::Pending {
-                let block = self.state.claims.get(&id).map_or(0, |c| c.block);
-                self.submitters.entry(id).or_insert_with(|| {
-                    let mut sub = Submitter::new(exec, me, SubmitterStrategy::Honest);
-                    sub.logs_from = block;
-                    sub
-                });
-                return Ok(id);
-            }
-        }
         if !game.knows_model(chain, model)? {
             let opening = model_opening(exec.graph(), exec.model())?;
             let r = game.learn_model(chain, me, model, opening)?;
@@ -1100,17 +1067,20 @@ impl Node {
         });
         self.save()?;
         let mut submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
-        let (id, receipt) = match submitter.claim(chain, &game, &self.game_cfg) {
-            Ok(x) => x,
-            Err(e) => {
-                let e = NodeError::from(e);
-                if e.is_refusal() {
-                    // Nothing was posted: forget the intent.
-                    self.state.intents.retain(|i| i.trace_root != root);
+        // The claim answers the request in the same call (`claimAndCall`), bound to us.
+        let listener = self.contracts.oracle.address;
+        let (id, receipt) =
+            match submitter.claim_and_call(chain, &game, &self.game_cfg, listener, request) {
+                Ok(x) => x,
+                Err(e) => {
+                    let e = NodeError::from(e);
+                    if e.is_refusal() {
+                        // Nothing was posted: forget the intent.
+                        self.state.intents.retain(|i| i.trace_root != root);
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         record_tx(&mut self.state, &mut self.sent, &receipt);
         self.adopt_claim(id, model, root, receipt.block_number);
         self.save()?;
@@ -1541,10 +1511,11 @@ impl Node {
         for req in c.requests.difference(&c.settled) {
             let r = oracle.get_request(chain, *req)?;
             let status = RequestStatus::from_u8(r.status)?;
-            let answers = r.claimId == U256::from(id);
+            let answers = oracle.claims_of(chain, *req)?.contains(&id);
             match status {
                 RequestStatus::Claimed if answers => {
-                    let s = oracle.settle(chain, me, *req)?;
+                    let outputs = self.contracts.game.claim_event(chain, id, c.block)?.outputs;
+                    let s = oracle.settle(chain, me, *req, &outputs)?;
                     record_tx(&mut self.state, &mut self.sent, &s.receipt);
                     tracing::info!(
                         request = req,
@@ -1566,7 +1537,7 @@ impl Node {
                     self.withdraw_due = true;
                     self.save()?;
                 }
-                RequestStatus::Fulfilled if answers => {
+                RequestStatus::Fulfilled if answers && r.claimId == U256::from(id) => {
                     if let Some(cc) = self.state.claims.get_mut(&id) {
                         cc.settled.insert(*req);
                     }
@@ -1583,8 +1554,9 @@ impl Node {
         Ok(())
     }
 
+    /// Requests whose answering claim was rejected go back to the answer queue (the oracle
+    /// takes further answers while an answer stands; nothing to send to reopen them).
     fn reopen_requests(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let me = self.cfg.account;
         let oracle = self.contracts.oracle;
         let game = self.contracts.game;
         let due: Vec<u64> = self.state.reopen.iter().copied().collect();
@@ -1598,20 +1570,15 @@ impl Node {
                 Ok(game.status(chain, claim)? == ClaimStatus::Rejected)
             })();
             match go {
-                Ok(true) => match oracle.reopen(chain, me, req) {
-                    Ok(r) => {
-                        record_tx(&mut self.state, &mut self.sent, &r);
-                        tracing::info!(request = req, "request reopened (its claim was rejected)");
-                        self.state.reopen.remove(&req);
-                        self.set_request(req, RequestState::Todo);
-                        self.save()?;
-                    }
-                    Err(e) => self.soft(head, &format!("reopening request {req}"), e.into())?,
-                },
-                Ok(false) => {
+                Ok(again) => {
                     self.state.reopen.remove(&req);
+                    if again {
+                        tracing::info!(request = req, "its answer was rejected: answering again");
+                        self.set_request(req, RequestState::Todo);
+                    }
+                    self.save()?;
                 }
-                Err(e) => self.soft(head, &format!("reopening request {req}"), e)?,
+                Err(e) => self.soft(head, &format!("re-answering request {req}"), e)?,
             }
         }
         Ok(())

@@ -68,6 +68,15 @@ pub fn tensor_values(
         path: t.name.clone(),
         reason: e,
     };
+    // Numeric types only, checked before tract's loader: it reaches `unimplemented!` for some
+    // others (a STRING tensor with raw data), and we could not use them anyway.
+    // FLOAT=1, UINT8..INT64=2..=7, BOOL=9, FLOAT16=10, DOUBLE=11, UINT32=12, UINT64=13.
+    if !matches!(t.data_type, 1..=7 | 9..=13) {
+        return Err(bad(format!(
+            "tensor '{}' has unsupported data type {}",
+            t.name, t.data_type
+        )));
+    }
     let tensor = tract_onnx::tensor::load_tensor(&MmapDataResolver, t, dir)
         .map_err(|e| bad(format!("tensor '{}': {e:#}", t.name)))?;
     let integer = tensor.datum_type().is_integer() || tensor.datum_type() == DatumType::Bool;

@@ -167,13 +167,40 @@ impl GameClient {
         request: InferenceGame::ClaimRequest,
     ) -> Result<(u64, Receipt)> {
         let call = InferenceGame::claimCall { r: request };
-        let tx = Tx::call(
-            from,
-            self.address,
-            alloy_sol_types::SolCall::abi_encode(&call),
-            "InferenceGame.claim",
-        )
-        .with_value(bond);
+        self.post_claim(chain, from, bond, &call, "InferenceGame.claim")
+    }
+
+    /// Posts a claim with the submitter bond and tells `listener` of it in the same call
+    /// (`claimAndCall`; the oracle's answers); returns its id.
+    ///
+    /// # Errors
+    /// A revert (the game's or the listener's) or transport error.
+    pub fn claim_and_call(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        request: InferenceGame::ClaimRequest,
+        listener: Address,
+        tag: u64,
+    ) -> Result<(u64, Receipt)> {
+        let call = InferenceGame::claimAndCallCall {
+            r: request,
+            listener,
+            tag: u(tag),
+        };
+        self.post_claim(chain, from, bond, &call, "InferenceGame.claimAndCall")
+    }
+
+    fn post_claim<C: alloy_sol_types::SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        call: &C,
+        label: &str,
+    ) -> Result<(u64, Receipt)> {
+        let tx = Tx::call(from, self.address, call.abi_encode(), label).with_value(bond);
         let r = chain.send(tx)?;
         let id = r
             .logs

@@ -175,21 +175,27 @@ pub fn one_step_proof(exec: &Execution, n: usize, g: &Game) -> Result<Vec<u8>> {
     if let (Some(p), Some(t)) = (node.op.attr_param(), attr) {
         slot_tensors.push((t.data, Some(p.index())));
     }
-    let trees: Vec<TensorTree> = slot_tensors
-        .iter()
-        .map(|(d, _)| TensorTree::new(d))
-        .collect();
     // Each leaf once per slot, in increasing order: neighbouring reads share an opening.
     let mut wanted: Vec<std::collections::BTreeSet<usize>> =
         vec![std::collections::BTreeSet::new(); slot_tensors.len()];
     for (slot, index) in reads {
         wanted[slot].insert(index / 8);
     }
+    // Trees only of the slots the step reads: an operand it never reads costs nothing, here
+    // or on chain (no leaves, no parameter root).
+    let trees: Vec<Option<TensorTree>> = slot_tensors
+        .iter()
+        .zip(&wanted)
+        .map(|((d, _), w)| (!w.is_empty()).then(|| TensorTree::new(d)))
+        .collect();
     let mut per_slot: Vec<Vec<LeafOpening>> = Vec::with_capacity(wanted.len());
     for (slot, leaves) in wanted.iter().enumerate() {
         let mut opened = Vec::with_capacity(leaves.len());
-        for &leaf in leaves {
-            let o = trees[slot].open((leaf * 8) as u64).map_err(|e| {
+        for (&leaf, tree) in leaves.iter().zip(std::iter::repeat(&trees[slot])) {
+            let tree = tree
+                .as_ref()
+                .ok_or_else(|| OpmlError::Protocol(format!("slot {slot} has reads but no tree")))?;
+            let o = tree.open((leaf * 8) as u64).map_err(|e| {
                 OpmlError::Protocol(format!("opening slot {slot} leaf {leaf}: {e}"))
             })?;
             opened.push(LeafOpening {
@@ -203,13 +209,16 @@ pub fn one_step_proof(exec: &Execution, n: usize, g: &Game) -> Result<Vec<u8>> {
     let model = exec.model();
     let mut params = Vec::new();
     for (slot, (_, p)) in slot_tensors.iter().enumerate() {
-        if let Some(p) = p {
+        if let (Some(p), Some(tree)) = (p, &trees[slot]) {
+            if params.iter().any(|r: &ParamRoot| r.param == U256::from(*p)) {
+                continue;
+            }
             let path = model
                 .param_path(*p)
                 .map_err(|e| OpmlError::Protocol(format!("param {p}: {e}")))?;
             params.push(ParamRoot {
                 param: U256::from(*p),
-                root: b256(trees[slot].root()),
+                root: b256(tree.root()),
                 path: b256s(&path),
             });
         }

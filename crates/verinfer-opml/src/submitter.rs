@@ -82,6 +82,44 @@ impl Submitter {
         game: &GameClient,
         cfg: &GameConfig,
     ) -> Result<(u64, Receipt)> {
+        game.claim(
+            chain,
+            self.account,
+            cfg.submitter_bond,
+            self.claim_request()?,
+        )
+    }
+
+    /// Posts the claim and tells `listener` of it in the same call
+    /// (`InferenceGame.claimAndCall`): how an answer to oracle request `tag` is made, bound to
+    /// this submitter and that request at once. Returns the claim id.
+    ///
+    /// # Errors
+    /// A revert (the listener's included) or transport error.
+    pub fn claim_and_call(
+        &self,
+        chain: &mut dyn Chain,
+        game: &GameClient,
+        cfg: &GameConfig,
+        listener: Address,
+        tag: u64,
+    ) -> Result<(u64, Receipt)> {
+        game.claim_and_call(
+            chain,
+            self.account,
+            cfg.submitter_bond,
+            self.claim_request()?,
+            listener,
+            tag,
+        )
+    }
+
+    /// What the claim states: input roots and outputs bound to the trace root, with the
+    /// input and output data this submitter publishes.
+    ///
+    /// # Errors
+    /// A trace path that cannot be built.
+    pub fn claim_request(&self) -> Result<InferenceGame::ClaimRequest> {
         let g = self.exec.graph();
         let trace = self.exec.trace();
         let roots = trace.value_roots();
@@ -114,7 +152,7 @@ impl Submitter {
             },
             traceRoot: b256(trace.root().hash()),
         };
-        game.claim(chain, self.account, cfg.submitter_bond, request)
+        Ok(request)
     }
 
     fn silent(&self) -> bool {

@@ -14,11 +14,16 @@ use crate::tensors::encode_tensors;
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AigcProof {
-    /// A Groth16 proof (EIP-197 word order) against the model's verifier in the oracle:
-    /// `abi.encode(uint8(1), uint256[8])`.
+    /// A Groth16 proof (EIP-197 word order) against the zk configuration the collection
+    /// pinned: `abi.encode(uint8(1), uint256[8])`. `verify` accepts it; `mint` does not (a
+    /// proof names no minter): zk answers are minted through their oracle request.
     Zk([U256; 8]),
-    /// A claim in the game: `abi.encode(uint8(2), uint256 claimId)`.
+    /// A claim in the game that posted its input, minted by its submitter:
+    /// `abi.encode(uint8(2), uint256 claimId)`.
     Opml(u64),
+    /// A Fulfilled oracle request, minted by its requester:
+    /// `abi.encode(uint8(3), uint256 requestId)`.
+    Request(u64),
 }
 
 impl AigcProof {
@@ -26,6 +31,8 @@ impl AigcProof {
     pub const ZK: u8 = 1;
     /// Tag of opML proofs.
     pub const OPML: u8 = 2;
+    /// Tag of oracle-request proofs.
+    pub const REQUEST: u8 = 3;
 
     /// The `proof` bytes.
     pub fn encode(&self) -> Bytes {
@@ -34,12 +41,19 @@ impl AigcProof {
                 sol_data::Uint<8>,
                 sol_data::FixedArray<sol_data::Uint<256>, 8>,
             )>::abi_encode_params(&(Self::ZK, *p))),
-            AigcProof::Opml(c) => Bytes::from(
-                <(sol_data::Uint<8>, sol_data::Uint<256>)>::abi_encode_params(&(
-                    Self::OPML,
-                    U256::from(*c),
-                )),
-            ),
+            AigcProof::Opml(id) | AigcProof::Request(id) => {
+                let tag = if matches!(self, AigcProof::Opml(_)) {
+                    Self::OPML
+                } else {
+                    Self::REQUEST
+                };
+                Bytes::from(
+                    <(sol_data::Uint<8>, sol_data::Uint<256>)>::abi_encode_params(&(
+                        tag,
+                        U256::from(*id),
+                    )),
+                )
+            }
         }
     }
 }
@@ -47,9 +61,9 @@ impl AigcProof {
 /// Evidence behind a token, as the contract records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenEvidence {
-    /// 1 zk, 2 opML.
+    /// 2 opML, 3 oracle request.
     pub kind: u8,
-    /// The claim (opML).
+    /// The claim (opML) or the request (oracle request).
     pub claim_id: u64,
     /// keccak256 of the token's aigcData bytes.
     pub aigc_data_hash: B256,
@@ -68,10 +82,12 @@ fn u64_of(v: U256, what: &str) -> Result<u64> {
 
 impl AigcClient {
     /// Deploys a collection of `model_id`'s outputs over `oracle` (whose game and registry it
-    /// uses), for prompts of `input_lens` and outputs of `output_lens` elements per tensor.
+    /// uses), for prompts of `input_lens` and outputs of `output_lens` elements per tensor,
+    /// trusting the oracle's zk configuration `zk_version` of the model for zk proofs (0:
+    /// none).
     ///
     /// # Errors
-    /// `UnknownModel`, `BadShape`, or transport errors.
+    /// `UnknownModel`, `BadShape`, `NoSuchZkVersion`, or transport errors.
     #[allow(clippy::too_many_arguments)]
     pub fn deploy(
         chain: &mut dyn Chain,
@@ -82,6 +98,7 @@ impl AigcClient {
         oracle: Address,
         input_lens: &[usize],
         output_lens: &[usize],
+        zk_version: u32,
     ) -> Result<(Self, Receipt)> {
         let args = AIGC::constructorCall {
             name_: name.to_string(),
@@ -90,6 +107,7 @@ impl AigcClient {
             oracle_: oracle,
             inputLens_: input_lens.iter().map(|&n| U256::from(n)).collect(),
             outputLens_: output_lens.iter().map(|&n| U256::from(n)).collect(),
+            zkVersion_: zk_version,
         }
         .abi_encode();
         let mut code = AIGC::BYTECODE.to_vec();

@@ -1,10 +1,12 @@
 //! Clients of verinfer's request/answer contracts (docs/oracle.md):
 //!
 //! - [`OracleClient`] — `InferenceOracle`: paid inference requests answered optimistically (a
-//!   claim in the dispute game, settled once final, reopened if rejected) or by a Groth16
-//!   proof (final at once); fee split to the model owner and the node; callbacks.
-//! - [`AigcClient`] — `AIGC`: ERC-7007 tokens of one model's verified outputs (zk or opML
-//!   evidence, Updatable after a rejected claim), with full ERC-721.
+//!   claim posted through the game's `claimAndCall`, settled once final; several may stand)
+//!   or by a Groth16 proof against the configuration the request pinned (final at once); fee
+//!   split to the model owner and the node; callbacks.
+//! - [`AigcClient`] — `AIGC`: ERC-7007 tokens of one model's verified outputs (evidence: a
+//!   claim that posted its input, minted by its submitter, or a fulfilled oracle request,
+//!   minted by its requester; Updatable after a rejected claim), with full ERC-721.
 //! - [`pack`] — the Rust mirror of the contracts' public-input packing.
 //! - [`tensors`] — roots, `abi.encode(int32[][])` prompts and token ids.
 //!

@@ -5,6 +5,7 @@ use alloy_primitives::{Address, Bytes, Log, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
 use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+use verinfer_opml::{GameClient, GameConfig, Submitter};
 
 use crate::error::{OracleError, Result};
 
@@ -197,10 +198,13 @@ impl OracleClient {
 
     // ------------------------------------------------------------------ entry points
 
-    /// Requests `model_id` on `input`, paying `fee` wei; returns the request id.
+    /// Requests `model_id` on `input`, paying `fee` wei; returns the request id. `zk_version`
+    /// is the model's zk configuration the requester trusts (0: answers by claim only).
     ///
     /// # Errors
-    /// `FeeTooLow`, `UnknownModel`, `EmptyInput`, `WrongInputCount`, `CallbackGasTooHigh`.
+    /// `FeeTooLow`, `UnknownModel`, `ModelNotLearned`, `EmptyInput`, `InvalidInput` (the
+    /// game's reason: tensor count, length or bit range), `CallbackGasTooHigh`,
+    /// `NoSuchZkVersion`.
     #[allow(clippy::too_many_arguments)]
     pub fn request(
         &self,
@@ -211,12 +215,14 @@ impl OracleClient {
         callback: Address,
         callback_gas_limit: u64,
         fee: U256,
+        zk_version: u32,
     ) -> Result<(u64, Receipt)> {
         let call = InferenceOracle::requestCall {
             modelId: model_id,
             input: input.to_vec(),
             callback,
             callbackGasLimit: callback_gas_limit,
+            zkVersion: zk_version,
         };
         let tx = Tx::call(
             from,
@@ -239,67 +245,69 @@ impl OracleClient {
         Ok((u64_of(id, "request id")?, r))
     }
 
-    /// Answers `request` with the caller's pending claim `claim` and its `outputs`.
+    /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee plus the
+    /// callback's gas at the current base fee).
     ///
     /// # Errors
-    /// `NotOpen`, `NoSuchClaim`, `NotClaimSubmitter`, `ClaimNotPending`, `ModelMismatch`,
-    /// `InputMismatch`, `WrongOutputCount`, `WrongOutputLength`, `OutputMismatch`.
-    pub fn answer_with_claim(
+    /// Transport errors.
+    pub fn required_fee(&self, chain: &mut dyn Chain, callback_gas_limit: u64) -> Result<U256> {
+        self.view(
+            chain,
+            &InferenceOracle::requiredFeeCall {
+                callbackGasLimit: callback_gas_limit,
+            },
+            "InferenceOracle.requiredFee",
+        )
+    }
+
+    /// Answers `request` with `submitter`'s claim, posted through the game's `claimAndCall`
+    /// with this oracle as listener: the claim and the answer are one transaction, bound to
+    /// the submitter and the request. Returns the claim id.
+    ///
+    /// # Errors
+    /// The game's reverts (bond, openings, input data) and the oracle's (`NotOpen`,
+    /// `TooManyAnswers`, `ModelMismatch`, `InputMismatch`), or transport errors.
+    pub fn answer(
+        &self,
+        chain: &mut dyn Chain,
+        game: &GameClient,
+        cfg: &GameConfig,
+        submitter: &Submitter,
+        request: u64,
+    ) -> Result<(u64, Receipt)> {
+        Ok(submitter.claim_and_call(chain, game, cfg, self.address, request)?)
+    }
+
+    /// Settles a claimed request with `outputs`, those of one of its answering claims that
+    /// is final: pays and calls back.
+    ///
+    /// # Errors
+    /// `NotClaimed`, output shape errors, `NotFinal` (no final answering claim has these
+    /// outputs), `InsufficientGasForCallback`.
+    pub fn settle(
         &self,
         chain: &mut dyn Chain,
         from: Address,
         request: u64,
-        claim: u64,
         outputs: &[Vec<i32>],
-    ) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &InferenceOracle::answerWithClaimCall {
-                requestId: u(request),
-                claimId: u(claim),
-                outputs: outputs.to_vec(),
-            },
-            "InferenceOracle.answerWithClaim",
-        )
-    }
-
-    /// Settles a claimed request whose claim is final: pays and calls back.
-    ///
-    /// # Errors
-    /// `NotClaimed`, `ClaimNotFinalized`, `InsufficientGasForCallback`.
-    pub fn settle(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Settlement> {
+    ) -> Result<Settlement> {
         let r = self.send(
             chain,
             from,
             &InferenceOracle::settleCall {
                 requestId: u(request),
+                outputs: outputs.to_vec(),
             },
             "InferenceOracle.settle",
         )?;
         self.settlement(r)
     }
 
-    /// Reopens a claimed request whose claim was rejected.
-    ///
-    /// # Errors
-    /// `NotClaimed`, `ClaimNotRejected`.
-    pub fn reopen(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &InferenceOracle::reopenCall {
-                requestId: u(request),
-            },
-            "InferenceOracle.reopen",
-        )
-    }
-
     /// Answers `request` with a Groth16 proof of `outputs` (EIP-197 word order); final at once.
     ///
     /// # Errors
-    /// `NotOpen`, `NoZkVerifier`, `ZkConfigChanged`, `ModelNotLearned`, `WrongInputCount`,
-    /// output shape errors, `ValueOutOfRange`, `ZkInputCountMismatch`, `InvalidProof`.
+    /// `NotOpen`, `ZkRefused` (the request pinned no zk configuration), output shape errors,
+    /// `ValueOutOfRange`, `ZkInputCountMismatch`, `InvalidProof`.
     pub fn answer_with_proof(
         &self,
         chain: &mut dyn Chain,
@@ -507,7 +515,7 @@ impl OracleClient {
         )
     }
 
-    /// The zk configuration of `model_id` and its version (`None` when none is set).
+    /// The latest zk configuration of `model_id` and its version (`None` when none is set).
     ///
     /// # Errors
     /// Transport errors.
@@ -521,10 +529,35 @@ impl OracleClient {
             &InferenceOracle::zkConfigCall { modelId: model_id },
             "InferenceOracle.zkConfig",
         )?;
+        Ok(Self::settings(c))
+    }
+
+    /// zk configuration `version` of `model_id` (`None` when there is no such version).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn zk_config_at(
+        &self,
+        chain: &mut dyn Chain,
+        model_id: B256,
+        version: u32,
+    ) -> Result<Option<(ZkSettings, u32)>> {
+        let c = self.view(
+            chain,
+            &InferenceOracle::zkConfigAtCall {
+                modelId: model_id,
+                version,
+            },
+            "InferenceOracle.zkConfigAt",
+        )?;
+        Ok(Self::settings(c))
+    }
+
+    fn settings(c: InferenceOracle::ZkConfig) -> Option<(ZkSettings, u32)> {
         if c.verifier == Address::ZERO {
-            return Ok(None);
+            return None;
         }
-        Ok(Some((
+        Some((
             ZkSettings {
                 verifier: c.verifier,
                 input_bits: c.inputBits,
@@ -532,11 +565,11 @@ impl OracleClient {
                 param_hash: c.hasParamHash.then_some(c.paramHash),
             },
             c.version,
-        )))
+        ))
     }
 
     /// The public inputs the contract builds for a proof of `model_id` on (`inputs`,
-    /// `outputs`) — to compare with the prover's.
+    /// `outputs`) under zk configuration `version` — to compare with the prover's.
     ///
     /// # Errors
     /// `NoZkVerifier`, `ValueOutOfRange`.
@@ -544,6 +577,7 @@ impl OracleClient {
         &self,
         chain: &mut dyn Chain,
         model_id: B256,
+        version: u32,
         inputs: &[Vec<i32>],
         outputs: &[Vec<i32>],
     ) -> Result<Vec<U256>> {
@@ -551,6 +585,7 @@ impl OracleClient {
             chain,
             &InferenceOracle::zkPublicInputsCall {
                 modelId: model_id,
+                version,
                 inputs: inputs.to_vec(),
                 outputs: outputs.to_vec(),
             },

@@ -62,6 +62,34 @@ pub enum VerifyError {
     /// The public values do not have the shape the key expects.
     #[error("public values do not fit the key: {0}")]
     BadPublicValues(String),
+    /// A class states another number of tensors than the model has (none unless public).
+    #[error(
+        "{found} {class} tensors stated, the model's statement has {expected} ({class}s are {vis})"
+    )]
+    TensorCount {
+        /// `input` or `output`.
+        class: &'static str,
+        /// The class's visibility.
+        vis: crate::visibility::Vis,
+        /// Tensors stated.
+        found: usize,
+        /// Tensors of the model (0 for a private or hashed class).
+        expected: usize,
+    },
+    /// A stated tensor has another length than the model's.
+    #[error("{class} tensor {index} ({name:?}) has {found} values, the model's has {expected}")]
+    TensorLength {
+        /// `input` or `output`.
+        class: &'static str,
+        /// Position among the class's tensors.
+        index: usize,
+        /// The model's name for it.
+        name: String,
+        /// Values stated.
+        found: usize,
+        /// Values in the model.
+        expected: usize,
+    },
     /// The verifier itself failed (malformed key).
     #[error("verifier failed")]
     Synthesis(#[from] SynthesisError),

@@ -16,12 +16,13 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 
+use crate::error::ZkError;
 use crate::groth16::{Proof, ProvingKey, VerifyingKey};
-use crate::statement::{PublicValues, Widths};
+use crate::statement::{param_hash, Lengths, PublicValues, Widths};
 use crate::visibility::Visibility;
 
-/// Format tag of `keys.json`.
-pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/1";
+/// Format tag of `keys.json` (`/2` records the tensor lengths; `/1` manifests are refused).
+pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/2";
 /// Format tag of a proof file.
 pub const PROOF_FORMAT: &str = "verinfer-groth16-bn254-proof/1";
 
@@ -150,9 +151,45 @@ pub struct KeyManifest {
     pub public_inputs: usize,
     /// R1CS constraints of the circuit.
     pub constraints: usize,
+    /// Count and length of the graph's input and output tensors: a proof file must state
+    /// exactly these (packing alone does not tell `[a, b]` from `[a], [b]` or `[a, b, min]`).
+    pub lengths: Lengths,
+    /// The final transcript hash of the phase-2 ceremony the keys come from
+    /// ([`crate::ceremony`]); absent for a local single-party `setup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<String>,
 }
 
 impl KeyManifest {
+    /// The manifest of keys for `g` under `vis` (`vk` gives the public-input count).
+    ///
+    /// # Errors
+    /// [`ZkError::BadWitness`] when a hashed weight leaves its bit width.
+    pub fn new(
+        g: &verinfer_ir::Graph,
+        model_id: String,
+        vis: Visibility,
+        vk: &VerifyingKey,
+        constraints: usize,
+    ) -> Result<Self, ZkError> {
+        let w = Widths::of(g);
+        Ok(Self {
+            format: KEYS_FORMAT.to_string(),
+            model_id,
+            visibility: vis.to_string(),
+            input_width: w.input,
+            output_width: w.output,
+            param_hash: match vis.params {
+                crate::Vis::Hashed => Some(fr_hex(&param_hash(g)?)),
+                _ => None,
+            },
+            public_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
+            constraints,
+            lengths: Lengths::of(g),
+            ceremony: None,
+        })
+    }
+
     /// The visibility the keys were made for.
     ///
     /// # Errors
@@ -218,6 +255,16 @@ impl<T: CanonicalSerialize> CanonicalSerializeDyn for T {
 pub fn load_manifest(dir: &Path) -> Result<KeyManifest, FileError> {
     let path = dir.join("keys.json");
     let text = fs::read(&path).map_err(io(&path))?;
+    let format = serde_json::from_slice::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+    if format.as_deref() == Some("verinfer-groth16-bn254-keys/1") {
+        return Err(format_err(
+            &path,
+            "keys of format /1 do not record the tensor lengths a proof must state; \
+             run `verinfer setup` again",
+        ));
+    }
     let m: KeyManifest =
         serde_json::from_slice(&text).map_err(|e| format_err(&path, e.to_string()))?;
     if m.format != KEYS_FORMAT {
@@ -368,10 +415,11 @@ impl ProofFile {
     }
 
     /// The public values under the statement shape of `manifest` (the keys decide the
-    /// visibility and widths, not the file).
+    /// visibility, widths and tensor lengths, not the file).
     ///
     /// # Errors
-    /// [`FileError`] when the file's visibility differs from the keys' or a hash is malformed.
+    /// [`FileError`] when the file's visibility differs from the keys', its tensors are not
+    /// the model's (count or length; the message names the tensor) or a hash is malformed.
     pub fn public_values(
         &self,
         path: &Path,
@@ -388,6 +436,10 @@ impl ProofFile {
                 format!("the proof is for visibility {own}, the keys for {vis}"),
             ));
         }
+        manifest
+            .lengths
+            .check(vis, &self.public.inputs, &self.public.outputs)
+            .map_err(|e| format_err(path, e.to_string()))?;
         let hash = |h: &Option<String>, what: &str| -> Result<Option<Fr>, FileError> {
             h.as_deref()
                 .map(parse_fr)
@@ -403,6 +455,7 @@ impl ProofFile {
             param_hash: hash(&self.public.param_hash, "param_hash")?,
             outputs: self.public.outputs.clone(),
             output_hash: hash(&self.public.output_hash, "output_hash")?,
+            lengths: manifest.lengths.clone(),
         })
     }
 }

@@ -34,7 +34,7 @@ pub fn os_rng() -> ark_std::rand::rngs::StdRng {
 }
 
 /// Prefer the structured error a failed synthesis stashed in the circuit.
-fn stashed(
+pub(crate) fn stashed(
     slot: &std::cell::RefCell<Option<ZkError>>,
     e: ark_relations::gr1cs::SynthesisError,
 ) -> ZkError {

@@ -15,10 +15,12 @@
 //! vectors over the table's rows and columns, `Gather` its row with one one-hot vector per
 //! index element; both compute the clamped index exactly first.
 //!
-//! Setup is a local dev setup (the party running it could forge proofs); production keys need
-//! a ceremony. See `docs/zk.md` for the gadgets and their constraint counts.
+//! `Groth16::setup` is a local dev setup (the party running it could forge proofs); production
+//! keys come from a multi-party phase-2 [`ceremony`]. See `docs/zk.md` for the gadgets, their
+//! constraint counts and what the ceremony trusts.
 #![deny(missing_docs)]
 
+pub mod ceremony;
 pub mod circuit;
 pub mod error;
 pub mod evm;
@@ -39,5 +41,5 @@ pub use circuit::{
 pub use error::{VerifyError, ZkError};
 pub use groth16::Groth16;
 pub use proof_system::ProofSystem;
-pub use statement::{param_hash, PublicValues, Widths};
+pub use statement::{param_hash, Lengths, PublicValues, TensorLen, Widths};
 pub use visibility::{Vis, Visibility};

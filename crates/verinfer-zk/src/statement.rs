@@ -37,6 +37,96 @@ pub struct PublicValues {
     pub outputs: Vec<Vec<i32>>,
     /// Poseidon hash of the packed outputs (hashed outputs only).
     pub output_hash: Option<Fr>,
+    /// The model's tensor count and per-tensor lengths: packing and hashing flatten a class,
+    /// so only these make a list of tensors unambiguous (see [`Lengths::check`]).
+    pub lengths: Lengths,
+}
+
+/// One graph input or output as the statement fixes it: its name and element count.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TensorLen {
+    /// ONNX name.
+    pub name: String,
+    /// Elements (row-major).
+    pub len: usize,
+}
+
+/// The tensor count and per-tensor lengths of a graph's inputs and outputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lengths {
+    /// Graph inputs, in order.
+    pub inputs: Vec<TensorLen>,
+    /// Graph outputs, in order.
+    pub outputs: Vec<TensorLen>,
+}
+
+impl Lengths {
+    /// The lengths of `g`'s inputs and outputs.
+    #[must_use]
+    pub fn of(g: &Graph) -> Self {
+        Self {
+            inputs: g
+                .inputs
+                .iter()
+                .map(|s| TensorLen {
+                    name: s.name.clone(),
+                    len: s.info.shape.numel(),
+                })
+                .collect(),
+            outputs: g
+                .outputs
+                .iter()
+                .map(|o| TensorLen {
+                    name: o.name.clone(),
+                    len: g.value_info(o.value).map_or(0, |i| i.shape.numel()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Check that stated tensors have exactly these counts and lengths: a public class must
+    /// list every tensor with its length, a private or hashed one must list none.
+    ///
+    /// # Errors
+    /// [`VerifyError::TensorCount`] or [`VerifyError::TensorLength`] naming the tensor.
+    pub fn check(
+        &self,
+        vis: Visibility,
+        inputs: &[Vec<i32>],
+        outputs: &[Vec<i32>],
+    ) -> Result<(), VerifyError> {
+        check_class("input", vis.input, &self.inputs, inputs)?;
+        check_class("output", vis.output, &self.outputs, outputs)
+    }
+}
+
+fn check_class(
+    class: &'static str,
+    vis: Vis,
+    model: &[TensorLen],
+    stated: &[Vec<i32>],
+) -> Result<(), VerifyError> {
+    let expected = if vis == Vis::Public { model.len() } else { 0 };
+    if stated.len() != expected {
+        return Err(VerifyError::TensorCount {
+            class,
+            vis,
+            found: stated.len(),
+            expected,
+        });
+    }
+    for (index, (m, v)) in model.iter().zip(stated).enumerate() {
+        if v.len() != m.len {
+            return Err(VerifyError::TensorLength {
+                class,
+                index,
+                name: m.name.clone(),
+                found: v.len(),
+                expected: m.len,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Packing widths of a graph's public classes (weights pack per tensor, see [`param_hash`]).
@@ -120,6 +210,7 @@ impl PublicValues {
             _ => None,
         };
         Ok(Self {
+            lengths: Lengths::of(g),
             visibility: vis,
             input_width: w.input,
             output_width: w.output,
@@ -143,8 +234,11 @@ impl PublicValues {
     ///
     /// # Errors
     /// [`VerifyError::BadPublicValues`] for a value outside its packing width or a missing
-    /// hash.
+    /// hash; [`VerifyError::TensorCount`] / [`VerifyError::TensorLength`] for tensors that
+    /// are not the model's (packing alone would accept a re-split or zero-padded list).
     pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
+        self.lengths
+            .check(self.visibility, &self.inputs, &self.outputs)?;
         let mut out = class_elements(
             self.visibility.input,
             &self.inputs,

@@ -31,12 +31,18 @@ fn digits_mlp_prove_verify() {
         Groth16::verify(&vk, &flipped, &proof),
         Err(VerifyError::Rejected)
     ));
-    // One output fewer still packs into one element, which the proof does not open to.
+    // One output fewer is not the model's output tensor: refused before packing.
     let mut short = public.clone();
     short.outputs[0].pop();
     assert!(matches!(
         Groth16::verify(&vk, &short, &proof),
-        Err(VerifyError::Rejected)
+        Err(VerifyError::TensorLength {
+            class: "output",
+            index: 0,
+            found: 9,
+            expected: 10,
+            ..
+        })
     ));
     // A value outside its packing width is refused before the pairing.
     let mut wide = public.clone();
@@ -45,12 +51,12 @@ fn digits_mlp_prove_verify() {
         Groth16::verify(&vk, &wide, &proof),
         Err(VerifyError::BadPublicValues(_))
     ));
-    // Sixteen extra inputs need another packed element: the key does not expect it.
+    // Sixteen extra inputs: not the model's input tensor.
     let mut long = public.clone();
     long.inputs[0].extend([0; 16]);
     assert!(matches!(
         Groth16::verify(&vk, &long, &proof),
-        Err(VerifyError::BadPublicValues(_))
+        Err(VerifyError::TensorLength { class: "input", .. })
     ));
 
     // A deviating witness cannot produce a proof.

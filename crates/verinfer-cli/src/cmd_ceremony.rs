@@ -1,0 +1,177 @@
+//! `verinfer ceremony new|contribute|beacon|verify`: a multi-party phase-2 trusted setup whose
+//! final key `prove`, `verify` and `export-verifier` use (docs/zk.md, "Trusted setup ceremony").
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use verinfer_commit::ModelCommitment;
+use verinfer_zk::ceremony::{self, Beacon, Params};
+use verinfer_zk::files::{self, parse_hex, to_hex};
+use verinfer_zk::groth16::os_rng;
+use verinfer_zk::Visibility;
+
+/// `verinfer ceremony …`.
+#[derive(clap::Subcommand)]
+pub enum CeremonyCmd {
+    /// Start a ceremony: the initial parameters (local phase 1, δ = 1) for a model.
+    New(NewArgs),
+    /// Add a contribution (fresh OS randomness, discarded afterwards).
+    Contribute(ContributeArgs),
+    /// Add a contribution derived from a public random value (anyone can recompute it).
+    Beacon(BeaconArgs),
+    /// Verify a ceremony from its initial file to its last, and optionally write the keys.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `ceremony new`.
+#[derive(clap::Args)]
+pub struct NewArgs {
+    /// Compiled model.
+    pub model: PathBuf,
+    /// Who sees what (as for `verinfer setup`).
+    #[arg(long, default_value = "input=public,params=public,output=public")]
+    pub visibility: String,
+    /// Ceremony file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `ceremony contribute`.
+#[derive(clap::Args)]
+pub struct ContributeArgs {
+    /// The latest ceremony file.
+    pub input: PathBuf,
+    /// Ceremony file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Your name in the transcript (not authenticated: publish your contribution hash).
+    #[arg(long)]
+    pub name: String,
+}
+
+/// Arguments of `ceremony beacon`.
+#[derive(clap::Args)]
+pub struct BeaconArgs {
+    /// The latest ceremony file.
+    pub input: PathBuf,
+    /// Ceremony file to write.
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// The public random value, 0x-hex (e.g. a block hash announced in advance).
+    #[arg(long)]
+    pub value: String,
+    /// δ′ comes after 2^N Keccak iterations of the value.
+    #[arg(long, default_value_t = 10)]
+    pub iterations_exp: u32,
+}
+
+/// Arguments of `ceremony verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The initial file, then any intermediate files, then the final one.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// Also check the ceremony is for this compiled model.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Write the final keys (proving.key, verifying.key, keys.json) into this directory.
+    #[arg(long)]
+    pub keys_out: Option<PathBuf>,
+}
+
+pub fn run(cmd: &CeremonyCmd) -> Result<()> {
+    match cmd {
+        CeremonyCmd::New(a) => new(a),
+        CeremonyCmd::Contribute(a) => contribute(a),
+        CeremonyCmd::Beacon(a) => beacon(a),
+        CeremonyCmd::Verify(a) => verify(a),
+    }
+}
+
+fn new(a: &NewArgs) -> Result<()> {
+    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let vis: Visibility = a
+        .visibility
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
+    let id = ModelCommitment::new(&g).model_id.to_string();
+    let p = Params::new(&g, id, vis, &mut os_rng())?;
+    p.save(&a.out)?;
+    println!("model id:      {}", p.manifest.model_id);
+    println!("visibility:    {vis}");
+    println!("constraints:   {}", p.manifest.constraints);
+    println!("circuit hash:  {}", to_hex(&p.transcript()));
+    println!("written:       {}", a.out.display());
+    eprintln!(
+        "note: phase 1 (τ, α, β, γ) was sampled on this machine; whoever ran this must be \
+         trusted to have discarded it (docs/zk.md)"
+    );
+    Ok(())
+}
+
+fn contribute(a: &ContributeArgs) -> Result<()> {
+    let p = Params::load(&a.input)?;
+    let next = p.contribute(&a.name, &mut os_rng())?;
+    next.save(&a.out)?;
+    println!(
+        "contribution {} ({})",
+        next.contributions.len(),
+        a.name.trim()
+    );
+    println!("contribution hash: {}", to_hex(&next.transcript()));
+    println!("written: {}", a.out.display());
+    eprintln!("publish the contribution hash; check it appears in `verinfer ceremony verify`");
+    Ok(())
+}
+
+fn beacon(a: &BeaconArgs) -> Result<()> {
+    let value = parse_hex(&a.value).map_err(|e| anyhow::anyhow!("--value: {e}"))?;
+    let p = Params::load(&a.input)?;
+    let next = p.beacon(Beacon {
+        value,
+        iterations_exp: a.iterations_exp,
+    })?;
+    next.save(&a.out)?;
+    println!("beacon contribution {}", next.contributions.len());
+    println!("contribution hash: {}", to_hex(&next.transcript()));
+    println!("written: {}", a.out.display());
+    Ok(())
+}
+
+fn verify(a: &VerifyArgs) -> Result<()> {
+    let files: Vec<Params> = a
+        .files
+        .iter()
+        .map(|f| Params::load(f))
+        .collect::<Result<_, _>>()?;
+    let v = ceremony::verify(&files)?;
+    let last = files.last().context("no ceremony file")?;
+    if let Some(m) = &a.model {
+        let g = verinfer_ir::vmodel::load(m)?;
+        let id = ModelCommitment::new(&g).model_id.to_string();
+        if last.manifest.model_id != id {
+            bail!(
+                "the ceremony is for model {}, not {} ({id})",
+                last.manifest.model_id,
+                m.display()
+            );
+        }
+    }
+    println!("circuit hash: {}", to_hex(&v.circuit));
+    println!("model id:     {}", last.manifest.model_id);
+    println!("visibility:   {}", last.manifest.visibility);
+    for (i, (name, h, is_beacon)) in v.contributions.iter().enumerate() {
+        let kind = if *is_beacon { " [beacon]" } else { "" };
+        println!("contribution {}: {name}{kind} {}", i + 1, to_hex(h));
+    }
+    println!("ceremony valid: {} contributions", v.contributions.len());
+    if v.contributions.is_empty() {
+        eprintln!("warning: no contribution yet: δ = 1, anyone can forge proofs with these keys");
+    }
+    if let Some(dir) = &a.keys_out {
+        let (pk, vk, manifest) = last.keys();
+        files::save_keys(dir, &pk, &vk, &manifest)?;
+        println!("keys:         {}", dir.display());
+    }
+    Ok(())
+}

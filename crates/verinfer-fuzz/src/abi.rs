@@ -1,0 +1,153 @@
+//! What comes back from a chain: calldata, revert data, `int32[][]` tensors, event logs and
+//! proof words, decoded with the bindings of our contracts.
+//!
+//! Selectors are 4 (calls, errors) or 32 (events) bytes that a fuzzer seldom guesses, so the
+//! first input byte may pick one: with its top bit set, its low bits index the known
+//! selectors and the rest of the input follows the selector; without, the input is used raw.
+
+use alloy_primitives::{Bytes, B256, U256};
+use alloy_sol_types::{SolEventInterface, SolInterface};
+use verinfer_chain::bindings::{
+    ArbiterHarness, InferenceGame, MerkleHarness, ModelRegistry, OneStepVerifier,
+};
+use verinfer_chain::bindings_oracle::{InferenceOracle, AIGC};
+use verinfer_chain::bindings_zk::Groth16Verifier;
+use verinfer_chain::ChainError;
+use verinfer_oracle::OracleError;
+
+/// Splits off the mode byte: `Some(index)` when it asks for a known selector.
+fn mode(data: &[u8]) -> Option<(Option<usize>, &[u8])> {
+    let (&m, rest) = data.split_first()?;
+    Some(((m & 0x80 != 0).then_some(usize::from(m & 0x7f)), rest))
+}
+
+/// The selectors of an interface.
+fn selectors<I: SolInterface>() -> impl Iterator<Item = [u8; 4]> {
+    (0..I::COUNT).filter_map(I::selector_at)
+}
+
+/// Decodes with `I` (lenient and validating); a value that decodes must re-encode to bytes
+/// that decode to it again.
+fn decode<I: SolInterface + PartialEq + std::fmt::Debug>(data: &[u8]) {
+    if let Ok(v) = I::abi_decode(data) {
+        let again = I::abi_decode(&v.abi_encode());
+        assert_eq!(again.ok().as_ref(), Some(&v), "{} must round-trip", I::NAME);
+    }
+    let _ = I::abi_decode_validate(data);
+}
+
+/// Calldata of every contract's functions.
+pub fn abi_calldata(data: &[u8]) {
+    let Some((pick, rest)) = mode(data) else {
+        return;
+    };
+    let all: Vec<[u8; 4]> = selectors::<InferenceGame::InferenceGameCalls>()
+        .chain(selectors::<InferenceOracle::InferenceOracleCalls>())
+        .chain(selectors::<AIGC::AIGCCalls>())
+        .chain(selectors::<ModelRegistry::ModelRegistryCalls>())
+        .chain(selectors::<OneStepVerifier::OneStepVerifierCalls>())
+        .chain(selectors::<Groth16Verifier::Groth16VerifierCalls>())
+        .collect();
+    let bytes = with_selector(pick, &all, rest);
+    decode::<InferenceGame::InferenceGameCalls>(&bytes);
+    decode::<InferenceOracle::InferenceOracleCalls>(&bytes);
+    decode::<AIGC::AIGCCalls>(&bytes);
+    decode::<ModelRegistry::ModelRegistryCalls>(&bytes);
+    decode::<OneStepVerifier::OneStepVerifierCalls>(&bytes);
+    decode::<Groth16Verifier::Groth16VerifierCalls>(&bytes);
+}
+
+fn with_selector(pick: Option<usize>, all: &[[u8; 4]], rest: &[u8]) -> Vec<u8> {
+    match pick {
+        Some(i) if !all.is_empty() => {
+            let mut b = all[i % all.len()].to_vec();
+            b.extend_from_slice(rest);
+            b
+        }
+        _ => rest.to_vec(),
+    }
+}
+
+/// Revert data through `revert_reason` and the oracle's error classification.
+pub fn abi_revert(data: &[u8]) {
+    let Some((pick, rest)) = mode(data) else {
+        return;
+    };
+    let all: Vec<[u8; 4]> = selectors::<InferenceGame::InferenceGameErrors>()
+        .chain(selectors::<InferenceOracle::InferenceOracleErrors>())
+        .chain(selectors::<AIGC::AIGCErrors>())
+        .chain(selectors::<ModelRegistry::ModelRegistryErrors>())
+        .chain(selectors::<OneStepVerifier::OneStepVerifierErrors>())
+        .chain(selectors::<MerkleHarness::MerkleHarnessErrors>())
+        .chain(selectors::<ArbiterHarness::ArbiterHarnessErrors>())
+        .chain(selectors::<Groth16Verifier::Groth16VerifierErrors>())
+        .chain([[0x08, 0xc3, 0x79, 0xa0], [0x4e, 0x48, 0x7b, 0x71]]) // Error(string), Panic(uint256)
+        .collect();
+    let bytes = with_selector(pick, &all, rest);
+    let reason = verinfer_chain::revert_reason(&bytes);
+    for what in ["request", "AIGC mint"] {
+        let e = ChainError::Reverted {
+            what: what.into(),
+            reason: reason.clone(),
+            data: Bytes::copy_from_slice(&bytes),
+            gas_used: 0,
+        };
+        let _ = OracleError::from(e).to_string();
+    }
+}
+
+/// `abi.encode(int32[][])` (an ERC-7007 prompt or output) through `decode_tensors`.
+pub fn abi_tensors(data: &[u8]) {
+    if let Ok(t) = verinfer_oracle::decode_tensors(data) {
+        assert_eq!(
+            verinfer_oracle::encode_tensors(&t).as_ref(),
+            data,
+            "decode_tensors accepts only canonical encodings"
+        );
+    }
+}
+
+/// An event log through every contract's event decoder: after the mode byte, a topic count
+/// byte (0–4), the topics (32 bytes each; the first may be a picked event signature) and the
+/// data.
+pub fn event_log(data: &[u8]) {
+    let Some((pick, rest)) = mode(data) else {
+        return;
+    };
+    let Some((&n, mut rest)) = rest.split_first() else {
+        return;
+    };
+    let sigs: Vec<B256> = InferenceGame::InferenceGameEvents::SELECTORS
+        .iter()
+        .chain(InferenceOracle::InferenceOracleEvents::SELECTORS)
+        .chain(AIGC::AIGCEvents::SELECTORS)
+        .chain(ModelRegistry::ModelRegistryEvents::SELECTORS)
+        .map(|s| B256::from(*s))
+        .collect();
+    let mut topics = Vec::new();
+    if let Some(i) = pick {
+        topics.push(sigs[i % sigs.len()]);
+    }
+    for _ in 0..usize::from(n % 5).saturating_sub(topics.len()) {
+        let (t, r) = rest.split_at(rest.len().min(32));
+        let mut w = [0u8; 32];
+        w[..t.len()].copy_from_slice(t);
+        topics.push(B256::from(w));
+        rest = r;
+    }
+    let _ = InferenceGame::InferenceGameEvents::decode_raw_log(&topics, rest);
+    let _ = InferenceOracle::InferenceOracleEvents::decode_raw_log(&topics, rest);
+    let _ = AIGC::AIGCEvents::decode_raw_log(&topics, rest);
+    let _ = ModelRegistry::ModelRegistryEvents::decode_raw_log(&topics, rest);
+}
+
+/// Eight proof words (as the zk verifier contract takes them) through `proof_from_words`.
+pub fn zk_proof_words(data: &[u8]) {
+    let mut words = [U256::ZERO; 8];
+    for (w, c) in words.iter_mut().zip(data.chunks(32)) {
+        let mut a = [0u8; 32];
+        a[..c.len()].copy_from_slice(c);
+        *w = U256::from_be_bytes(a);
+    }
+    let _ = verinfer_zk::evm::proof_from_words(&words);
+}
