@@ -133,6 +133,42 @@ pub trait Chain {
     /// # Errors
     /// Transport errors.
     fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>>;
+    /// Logs emitted by `address` in blocks `from_block..=to_block`, in chain order: one bounded
+    /// query (providers cap the block range of `eth_getLogs`; [`crate::LogPager`] pages a long
+    /// span through this). The default filters [`Chain::logs`], for chains without a cap.
+    ///
+    /// # Errors
+    /// [`crate::ChainError::LogRange`] when the endpoint refuses the range as too wide (or its
+    /// result as too large); transport errors.
+    fn logs_in(
+        &mut self,
+        address: Address,
+        from_block: u64,
+        to_block: u64,
+    ) -> Result<Vec<ChainLog>> {
+        let mut logs = self.logs(address, from_block)?;
+        logs.retain(|l| l.block_number <= to_block);
+        Ok(logs)
+    }
+    /// The hash of block `number` on the chain as it is now (`None`: no such block yet). What
+    /// a reader compares with the hash it saw to notice that a block it acted on was replaced
+    /// by a reorganisation. The default is `None`: a chain that cannot reorganise (the
+    /// in-process one) has nothing to compare.
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn block_hash(&mut self, number: u64) -> Result<Option<B256>> {
+        let _ = number;
+        Ok(None)
+    }
+    /// The gas price a transaction sent now pays, in wei (what a node prices its work at).
+    /// The default, 0, is right for a chain that charges nothing (the in-process one).
+    ///
+    /// # Errors
+    /// Transport errors.
+    fn gas_price(&mut self) -> Result<u128> {
+        Ok(0)
+    }
     /// Moves time forward by `secs` and mines a block: dev chains only (challenge windows and
     /// clocks in tests and simulations).
     ///

@@ -13,6 +13,9 @@ use crate::error::{ChainError, Result};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployments {
     chains: BTreeMap<String, BTreeMap<String, Address>>,
+    /// The block each contract was deployed in, where known: where reading its logs starts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    blocks: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Deployments {
@@ -32,7 +35,9 @@ impl Deployments {
         serde_json::from_str(&text).map_err(|e| file_err(format!("not a deployments file: {e}")))
     }
 
-    /// Writes the record atomically (temporary file, then rename).
+    /// Writes the record atomically ([`verinfer_ir::atomic`]): a uniquely named temporary
+    /// file, so concurrent commands saving the same record never collide; nothing is written
+    /// when the record on disk is already this one.
     ///
     /// # Errors
     /// [`ChainError::File`] on I/O failure.
@@ -41,14 +46,11 @@ impl Deployments {
             path: path.display().to_string(),
             message,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| file_err(e.to_string()))?;
-        }
         let mut text = serde_json::to_string_pretty(self).map_err(|e| file_err(e.to_string()))?;
         text.push('\n');
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(|e| file_err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| file_err(e.to_string()))
+        verinfer_ir::atomic::write_atomic(path, text.as_bytes())
+            .map_err(|e| file_err(e.to_string()))?;
+        Ok(())
     }
 
     /// The recorded address of `contract` on `chain_id`.
@@ -59,12 +61,37 @@ impl Deployments {
             .copied()
     }
 
-    /// Records `contract` at `address` on `chain_id`.
+    /// Records `contract` at `address` on `chain_id` (its deployment block unknown).
     pub fn set(&mut self, chain_id: u64, contract: &str, address: Address) {
+        let chain = chain_id.to_string();
+        let moved = self.chains.get(&chain).and_then(|m| m.get(contract)) != Some(&address);
+        if moved {
+            if let Some(b) = self.blocks.get_mut(&chain) {
+                b.remove(contract);
+            }
+        }
         self.chains
-            .entry(chain_id.to_string())
+            .entry(chain)
             .or_default()
             .insert(contract.to_string(), address);
+    }
+
+    /// Records `contract` at `address` on `chain_id`, deployed in block `block`.
+    pub fn set_deployed(&mut self, chain_id: u64, contract: &str, address: Address, block: u64) {
+        self.set(chain_id, contract, address);
+        self.blocks
+            .entry(chain_id.to_string())
+            .or_default()
+            .insert(contract.to_string(), block);
+    }
+
+    /// The block `contract` was deployed in on `chain_id`, if recorded: no log of it is older,
+    /// so a log reader starts there rather than at block 0.
+    pub fn deployed_block(&self, chain_id: u64, contract: &str) -> Option<u64> {
+        self.blocks
+            .get(&chain_id.to_string())
+            .and_then(|m| m.get(contract))
+            .copied()
     }
 }
 
@@ -98,6 +125,53 @@ pub fn ensure_deployed(
         .ok_or_else(|| ChainError::NoContract {
             contract: contract.to_string(),
         })?;
-    deployments.set(chain.chain_id(), contract, address);
+    deployments.set_deployed(chain.chain_id(), contract, address, receipt.block_number);
     Ok((address, Some(receipt)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// Concurrent `verinfer oracle request` processes each save the deployments file after
+    /// their paid transaction: with one fixed temporary name, one's rename found the other's
+    /// temporary file gone and the command failed after it had paid. Every save must succeed
+    /// and leave a whole file.
+    #[test]
+    fn attack_concurrent_deployment_saves() {
+        let dir = std::env::temp_dir().join(format!("verinfer-deploy-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("deployments.json");
+        std::thread::scope(|s| {
+            for t in 0..8u8 {
+                let path = &path;
+                s.spawn(move || {
+                    let mut d = Deployments::default();
+                    d.set(31337, "InferenceOracle", Address::repeat_byte(t));
+                    for _ in 0..50 {
+                        d.save(path).unwrap();
+                        Deployments::load(path).unwrap();
+                    }
+                });
+            }
+        });
+        let d = Deployments::load(&path).unwrap();
+        assert!(d.get(31337, "InferenceOracle").is_some());
+    }
+
+    #[test]
+    fn an_unchanged_save_keeps_the_file_time() {
+        let dir = std::env::temp_dir().join(format!("verinfer-deploy-same-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("deployments.json");
+        let mut d = Deployments::default();
+        d.set(1, "ModelRegistry", Address::repeat_byte(1));
+        d.save(&path).unwrap();
+        let t = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        d.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), t);
+    }
 }

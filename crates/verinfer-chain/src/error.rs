@@ -66,6 +66,19 @@ pub enum ChainError {
         /// What failed, with the transport's own words.
         message: String,
     },
+    /// The endpoint refused a log query as too wide a block range or too large a result (a
+    /// provider's cap): the reader asks again for a narrower range.
+    #[error("RPC {url}: eth_getLogs over blocks {from}..={to} refused as too wide: {message}")]
+    LogRange {
+        /// The endpoint.
+        url: String,
+        /// First block asked for.
+        from: u64,
+        /// Last block asked for.
+        to: u64,
+        /// The endpoint's words.
+        message: String,
+    },
     /// The RPC endpoint did not answer in time.
     #[error("RPC {url}: no answer to {method} within {secs} s")]
     Timeout {

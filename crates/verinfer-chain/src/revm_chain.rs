@@ -118,9 +118,9 @@ impl RevmChain {
             message,
         };
         let text = serde_json::to_string(&self.state).map_err(|e| file_err(e.to_string()))?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(|e| file_err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| file_err(e.to_string()))
+        verinfer_ir::atomic::write_atomic(path, text.as_bytes())
+            .map_err(|e| file_err(e.to_string()))?;
+        Ok(())
     }
 
     fn nonce(&self, address: Address) -> u64 {
@@ -299,6 +299,24 @@ impl Chain for RevmChain {
             .logs
             .iter()
             .filter(|(b, l)| *b >= from_block && l.address == address)
+            .map(|(b, l)| ChainLog {
+                block_number: *b,
+                log: l.clone(),
+            })
+            .collect())
+    }
+
+    fn logs_in(
+        &mut self,
+        address: Address,
+        from_block: u64,
+        to_block: u64,
+    ) -> Result<Vec<ChainLog>> {
+        Ok(self
+            .state
+            .logs
+            .iter()
+            .filter(|(b, l)| (from_block..=to_block).contains(b) && l.address == address)
             .map(|(b, l)| ChainLog {
                 block_number: *b,
                 log: l.clone(),

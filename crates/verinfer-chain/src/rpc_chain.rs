@@ -12,6 +12,7 @@ use tokio::runtime::Runtime;
 
 use crate::chain::{BlockInfo, Chain, ChainLog, Receipt, Tx};
 use crate::error::{ChainError, Result};
+use crate::log_pages::LogPager;
 use crate::revert::revert_reason;
 
 /// How long one RPC request may take before we give up and say so.
@@ -28,6 +29,7 @@ pub struct RpcChain {
     runtime: Runtime,
     accounts: Vec<Address>,
     chain_id: u64,
+    pager: LogPager,
 }
 
 impl std::fmt::Debug for RpcChain {
@@ -89,6 +91,7 @@ impl RpcChain {
             runtime,
             accounts,
             chain_id: 0,
+            pager: LogPager::default(),
         };
         let provider = chain.provider.clone();
         chain.chain_id = chain.rpc("eth_chainId", async move { provider.get_chain_id().await })?;
@@ -98,6 +101,42 @@ impl RpcChain {
     /// The endpoint.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Reads logs in pages of at most `blocks` blocks (the provider's cap, when known; a page
+    /// the endpoint refuses is halved anyway).
+    pub fn set_log_range(&mut self, blocks: u64) {
+        self.pager = LogPager::new(blocks);
+    }
+
+    /// The page size log reads use now (narrowed after a refusal).
+    pub fn log_range(&self) -> u64 {
+        self.pager.range()
+    }
+
+    /// Sends a raw JSON-RPC request (dev methods such as `anvil_reorg` or `evm_snapshot`).
+    ///
+    /// # Errors
+    /// Transport errors, the endpoint's error answer.
+    pub fn raw_request(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let provider = self.provider.clone();
+        let name = method.to_string();
+        self.rpc(method, async move {
+            provider
+                .raw_request::<_, serde_json::Value>(name.into(), params)
+                .await
+        })
+    }
+
+    fn head_number(&self) -> Result<u64> {
+        let provider = self.provider.clone();
+        self.rpc("eth_blockNumber", async move {
+            provider.get_block_number().await
+        })
     }
 
     /// Runs one request with a timeout, mapping transport errors to [`ChainError`].
@@ -364,14 +403,50 @@ impl Chain for RpcChain {
     }
 
     fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>> {
+        let head = self.head_number()?;
+        let mut pager = self.pager;
+        let got = pager.read(self, address, from_block, head);
+        self.pager = pager;
+        got
+    }
+
+    fn logs_in(
+        &mut self,
+        address: Address,
+        from_block: u64,
+        to_block: u64,
+    ) -> Result<Vec<ChainLog>> {
         let provider = self.provider.clone();
         let filter = alloy::rpc::types::Filter::new()
             .address(address)
-            .from_block(from_block);
-        let logs = self.rpc(
-            "eth_getLogs",
-            async move { provider.get_logs(&filter).await },
-        )?;
+            .from_block(from_block)
+            .to_block(to_block);
+        let got = self.runtime.block_on(async move {
+            tokio::time::timeout(
+                REQUEST_TIMEOUT,
+                async move { provider.get_logs(&filter).await },
+            )
+            .await
+        });
+        let logs = match got {
+            Ok(Ok(logs)) => logs,
+            Ok(Err(e)) if is_range_refusal(&e) => {
+                return Err(ChainError::LogRange {
+                    url: self.url.clone(),
+                    from: from_block,
+                    to: to_block,
+                    message: with_causes(&e),
+                })
+            }
+            Ok(Err(e)) => return Err(self.transport_error("eth_getLogs", &e)),
+            Err(_) => {
+                return Err(ChainError::Timeout {
+                    url: self.url.clone(),
+                    method: "eth_getLogs".into(),
+                    secs: REQUEST_TIMEOUT.as_secs(),
+                })
+            }
+        };
         logs.into_iter()
             .map(|l| {
                 let block_number = l.block_number.ok_or_else(|| ChainError::Decode {
@@ -384,6 +459,24 @@ impl Chain for RpcChain {
                 })
             })
             .collect()
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<Option<B256>> {
+        let provider = self.provider.clone();
+        let block = self.rpc("eth_getBlockByNumber", async move {
+            provider
+                .get_block_by_number(BlockNumberOrTag::Number(number))
+                .await
+        })?;
+        Ok(block.map(|b| b.header.hash))
+    }
+
+    fn gas_price(&mut self) -> Result<u128> {
+        let provider = self.provider.clone();
+        self.rpc(
+            "eth_gasPrice",
+            async move { provider.get_gas_price().await },
+        )
     }
 
     fn advance_time(&mut self, secs: u64) -> Result<()> {
@@ -407,6 +500,28 @@ impl Chain for RpcChain {
         })?;
         Ok(())
     }
+}
+
+/// Whether the endpoint answered a log query with a refusal of its size (a block-range or
+/// result-count cap) rather than failing to answer: providers word it differently ("block
+/// range is too wide", "query returned more than 10000 results", "exceed maximum block
+/// range", "Log response size exceeded"), always as a JSON-RPC error response.
+fn is_range_refusal(e: &TransportError) -> bool {
+    let Some(payload) = e.as_error_resp() else {
+        return false;
+    };
+    let m = payload.message.to_lowercase();
+    [
+        "range",
+        "more than",
+        "too many",
+        "too large",
+        "limit",
+        "exceed",
+        "size",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 /// An error with its chain of causes ("error sending request: connection refused"): the

@@ -23,6 +23,10 @@ pub struct ChainArgs {
     /// Where contract addresses are recorded per chain id (RPC chains).
     #[arg(long, default_value = ".verinfer/deployments.json")]
     pub deployments: PathBuf,
+    /// Blocks per eth_getLogs query (RPC chains): the provider's cap; a query the endpoint
+    /// refuses as too wide is split further anyway.
+    #[arg(long, default_value_t = verinfer_chain::DEFAULT_LOG_RANGE)]
+    pub log_range: u64,
 }
 
 /// An opened chain plus what must happen to it when the command ends.
@@ -57,7 +61,8 @@ impl ChainArgs {
         };
         let (kind, deployments_path) = match &self.rpc_url {
             Some(url) => {
-                let chain = RpcChain::connect(url, signers)?;
+                let mut chain = RpcChain::connect(url, signers)?;
+                chain.set_log_range(self.log_range);
                 (Kind::Rpc(chain), Some(self.deployments.clone()))
             }
             None => {
@@ -124,7 +129,9 @@ impl OpenChain {
     /// chain saves nothing until the command succeeds, as its deployments vanish with it.
     pub fn record_deployments(&self) -> Result<()> {
         if let (Kind::Rpc(_), Some(path)) = (&self.kind, &self.deployments_path) {
-            self.deployments.save(path)?;
+            self.deployments.save(path).with_context(|| {
+                "the deployments above are mined; their addresses are printed above"
+            })?;
         }
         Ok(())
     }
@@ -143,7 +150,17 @@ impl OpenChain {
                 .with_context(|| format!("saving the chain state to {}", path.display()))?;
         }
         if let Some(path) = &self.deployments_path {
-            self.deployments.save(path)?;
+            if let (Kind::Rpc(_), Err(e)) = (&self.kind, self.deployments.save(path)) {
+                // The transactions above are mined and paid whatever happens to this file: a
+                // failing exit would tell a caller to retry, and pay again.
+                eprintln!(
+                    "warning: the transactions above succeeded, but the deployment record {}                      could not be written: {e}",
+                    path.display()
+                );
+            }
+            if matches!(self.kind, Kind::Revm { .. }) {
+                self.deployments.save(path)?;
+            }
         }
         Ok(())
     }

@@ -109,20 +109,23 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     }
     let cfg = c.game.config(chain)?;
     let (claim, r) = submitter.claim(chain, &c.game, &cfg)?;
+    submitter.logs_from = r.block_number;
     print_tx(&r);
-    std::fs::create_dir_all(&a.trace_dir).with_context(|| a.trace_dir.display().to_string())?;
-    let trace_path = a.trace_dir.join(format!("claim-{claim}.trace"));
-    trace_file::save(
-        &trace_path,
-        submitter.exec.model().model_id,
-        submitter.exec.values(),
-    )?;
-    eprintln!("trace kept in {}", trace_path.display());
+    // The claim is posted (and its bond paid) whatever happens to the trace file: say so
+    // first, so a failure below cannot read as a failed claim.
     println!(
         "claim {claim} on game {} (trace root {})",
         c.game.address,
         submitter.exec.trace().root()
     );
+    let trace_path = a.trace_dir.join(format!("claim-{claim}.trace"));
+    trace_file::save(
+        &trace_path,
+        submitter.exec.model().model_id,
+        submitter.exec.values(),
+    )
+    .with_context(|| format!("claim {claim} is posted, but keeping its trace failed"))?;
+    eprintln!("trace kept in {}", trace_path.display());
     open.persist()?;
     if a.defend {
         let chain = open.chain();
@@ -235,8 +238,12 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
+    // No log of the game is older than its deployment (0 when the record predates blocks).
+    let since = deployments
+        .deployed_block(chain.chain_id(), "InferenceGame")
+        .unwrap_or(0);
     let chain = open.chain();
-    let event = c.game.claim_event(chain, a.claim)?;
+    let event = c.game.claim_event(chain, a.claim, since)?;
     let inputs = match &a.input {
         Some(p) => load_input(&graph, p)?,
         None if !event.inputs.is_empty() => event.inputs.clone(),
@@ -256,7 +263,8 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             );
         }
     }
-    let mut challenger = Challenger::new(exec, from, ChallengerStrategy::Honest);
+    let mut challenger =
+        Challenger::new(exec, from, ChallengerStrategy::Honest).with_logs_from(since);
     let game_id = match a.game {
         Some(id) => {
             let g = c.game.game(chain, id)?;
@@ -278,6 +286,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
                 .game
                 .challenge(chain, from, cfg.challenger_bond, a.claim)?;
             print_tx(&r);
+            challenger.logs_from = r.block_number;
             println!("game {id} opened");
             id
         }
@@ -366,10 +375,13 @@ pub fn status(a: &StatusArgs) -> Result<()> {
     let mut open = a.chain.open()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
+    let since = deployments
+        .deployed_block(chain.chain_id(), "InferenceGame")
+        .unwrap_or(0);
     let chain: &mut dyn Chain = open.chain();
     let info = c.game.claim_info(chain, a.claim)?;
     let mut games = Vec::new();
-    for id in games_of(chain, &c.game, a.claim)? {
+    for id in games_of(chain, &c.game, a.claim, since)? {
         let g = c.game.game(chain, id)?;
         games.push(GameOut {
             game: id,
@@ -418,9 +430,10 @@ pub struct SimulateArgs {
     pub liar: Liar,
     /// The liar's strategy. Submitter: wrong-output, wrong-node, wrong-element,
     /// wrong-checkpoint, interpolated-checkpoints, wrong-rescale, silent, late.
-    /// Challenger: random, silent, garbage-openings, late.
-    #[arg(long, default_value = "wrong-output")]
-    pub strategy: String,
+    /// Challenger: random, silent, garbage-openings, late. Default: wrong-output for a lying
+    /// submitter, random for a lying challenger (each role has its own strategies).
+    #[arg(long)]
+    pub strategy: Option<String>,
     /// Node whose output the lying submitter changes (default: a middle node for wrong-node,
     /// the last node otherwise).
     #[arg(long)]
@@ -446,6 +459,11 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
         delta: 1,
         propagate,
     };
+    if matches!(a.liar, Liar::None) {
+        if let Some(s) = &a.strategy {
+            bail!("--strategy {s:?} names a liar's strategy, but --liar none has no liar");
+        }
+    }
     let (mut submitter, mut challenger, force) = match a.liar {
         Liar::None => (
             Submitter::new(
@@ -457,7 +475,8 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
             false,
         ),
         Liar::Submitter => {
-            let (node, propagate, strategy) = match a.strategy.as_str() {
+            let (node, propagate, strategy) = match a.strategy.as_deref().unwrap_or("wrong-output")
+            {
                 "wrong-output" | "wrong-element" => {
                     (a.node.unwrap_or(last), false, SubmitterStrategy::Honest)
                 }
@@ -493,7 +512,7 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
             )
         }
         Liar::Challenger => {
-            let strategy = match a.strategy.as_str() {
+            let strategy = match a.strategy.as_deref().unwrap_or("random") {
                 "random" => ChallengerStrategy::Random(0x5eed),
                 "silent" => ChallengerStrategy::Silent,
                 "garbage-openings" => ChallengerStrategy::GarbageOneStep,

@@ -53,6 +53,28 @@ pub struct NodeArgs {
     /// Check owed funds and withdraw every this many ticks (and after every settlement).
     #[arg(long, default_value_t = 20)]
     pub withdraw_every: u64,
+    /// Act only on logs this many blocks below the head (a reorganisation deeper than this
+    /// is noticed and undone, at the cost of re-checking; 0 on dev chains).
+    #[arg(long, default_value_t = 0)]
+    pub confirmations: u64,
+    /// First block to read the contracts' logs from on a fresh state (default: the oracle's
+    /// deployment block from the deployments file, else 0).
+    #[arg(long)]
+    pub from_block: Option<u64>,
+    /// Smallest request fee answered, wei.
+    #[arg(long, default_value_t = 0)]
+    pub min_fee_wei: u128,
+    /// Margin the answerer's share of the fee must leave over the gas of answering (the
+    /// answer's own and the callback's, at the current gas price), basis points of the cost.
+    #[arg(long, default_value_t = 2_000)]
+    pub margin_bps: u32,
+    /// Gas of an optimistic answer (claim, answer, settlement) without its callback, as
+    /// priced by the policy.
+    #[arg(long, default_value_t = verinfer_node::policy::DEFAULT_CLAIM_ANSWER_GAS)]
+    pub answer_gas: u64,
+    /// Gas of a zk answer without its callback, as priced by the policy.
+    #[arg(long, default_value_t = verinfer_node::policy::DEFAULT_ZK_ANSWER_GAS)]
+    pub zk_answer_gas: u64,
     /// Stop after this many ticks (default: run until killed).
     #[arg(long)]
     pub ticks: Option<u64>,
@@ -119,6 +141,23 @@ pub fn run_node(a: &NodeArgs) -> Result<()> {
     cfg.lie = a.lie;
     cfg.answer_delay_secs = a.answer_delay_secs;
     cfg.withdraw_every = a.withdraw_every;
+    cfg.confirmations = a.confirmations;
+    cfg.log_range = a.chain.log_range;
+    cfg.start_block = match a.from_block {
+        Some(b) => b,
+        None => {
+            let (chain, deployments) = open.parts();
+            deployments
+                .deployed_block(chain.chain_id(), verinfer_oracle::OracleClient::NAME)
+                .unwrap_or(0)
+        }
+    };
+    cfg.policy = verinfer_node::Policy {
+        min_fee: verinfer_chain::U256::from(a.min_fee_wei),
+        margin_bps: a.margin_bps,
+        claim_answer_gas: a.answer_gas,
+        zk_answer_gas: a.zk_answer_gas,
+    };
     if cfg.mode == Mode::Zk {
         for m in models.iter() {
             match &m.keys {

@@ -106,8 +106,8 @@ pub fn ensure_oracle(
         Some(o) => o,
         None => {
             let (o, r) = OracleClient::deploy(chain, from, c.registry.address, c.game.address, p)?;
+            d.set_deployed(id, OracleClient::NAME, o.address, r.block_number);
             receipts.push(r);
-            d.set(id, OracleClient::NAME, o.address);
             o
         }
     };
@@ -427,13 +427,16 @@ pub fn mint(a: &MintArgs) -> Result<()> {
                 let cfg = c.game.config(chain)?;
                 let (claim, r) = s.claim(chain, &c.game, &cfg)?;
                 print_tx(&r);
-                // Keep the trace: without it the claim could not be defended.
-                let dir = Path::new(".verinfer/traces");
-                std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-                let path = dir.join(format!("claim-{claim}.trace"));
-                verinfer_commit::trace_file::save(&path, s.exec.model().model_id, s.exec.values())?;
+                println!("claim {claim} posted");
+                // Keep the trace: without it the claim could not be defended. The claim is
+                // posted (and its bond paid) whatever happens to the file.
+                let path = Path::new(".verinfer/traces").join(format!("claim-{claim}.trace"));
+                verinfer_commit::trace_file::save(&path, s.exec.model().model_id, s.exec.values())
+                    .with_context(|| {
+                        format!("claim {claim} is posted, but keeping its trace failed")
+                    })?;
                 println!(
-                    "claim {claim} posted; trace kept in {} (`verinfer defend --claim {claim}` answers games)",
+                    "trace kept in {} (`verinfer defend --claim {claim}` answers games)",
                     path.display()
                 );
                 claim

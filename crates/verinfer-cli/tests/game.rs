@@ -63,6 +63,39 @@ fn simulate_lying_challenger_loses() {
     }
 }
 
+/// Each lying role has its own default strategy: `--liar challenger` alone used to fail on
+/// the submitter's default ("unknown challenger strategy \"wrong-output\"").
+#[test]
+fn each_liar_role_has_a_default_strategy() {
+    for (liar, winner) in [("challenger", "submitter"), ("submitter", "challenger")] {
+        let o = verinfer(&[
+            "game",
+            "simulate",
+            &model(),
+            "--input",
+            &input(),
+            "--liar",
+            liar,
+        ]);
+        assert!(o.status.success(), "--liar {liar}: {}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["winner"], winner, "--liar {liar}: {r}");
+    }
+    let o = verinfer(&[
+        "game",
+        "simulate",
+        &model(),
+        "--input",
+        &input(),
+        "--liar",
+        "none",
+        "--strategy",
+        "random",
+    ]);
+    assert!(!o.status.success(), "a strategy without a liar is refused");
+    assert!(stderr(&o).contains("--liar none"), "{}", stderr(&o));
+}
+
 #[test]
 fn unknown_strategy_is_named() {
     let o = verinfer(&[

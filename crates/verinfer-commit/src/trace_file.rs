@@ -16,8 +16,8 @@
 //! leaves half a trace behind. Loading checks magic, version, structure and checksum, and
 //! [`TraceFile::check_model`] checks the model id and every value's length against a graph.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use keccak_asm::{Digest, Keccak256};
 use verinfer_ir::Graph;
@@ -100,35 +100,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> TraceFileError + '_ {
     }
 }
 
-/// Save a trace atomically: write a temporary file next to `path`, sync it, rename it.
+/// Save a trace atomically ([`verinfer_ir::atomic`]): a crash leaves the old file or the new.
 ///
 /// # Errors
 /// I/O failures, naming the path.
 pub fn save(path: &Path, model_id: ModelId, values: &[Vec<i32>]) -> Result<(), TraceFileError> {
-    let name = path.file_name().ok_or_else(|| {
-        io(path)(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a file path",
-        ))
-    })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp: PathBuf = path.with_file_name(tmp_name);
-    let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        write_to(&mut w, model_id, values)?;
-        let f = w
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io(path))
+    verinfer_ir::atomic::write_atomic_with(path, |w| write_to(w, model_id, values))
+        .map_err(io(path))
 }
 
 /// Load a trace file (structure and checksum checked; see [`TraceFile::check_model`] for the

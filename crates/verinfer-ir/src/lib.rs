@@ -7,6 +7,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod affine;
+pub mod atomic;
 pub mod error;
 pub mod graph;
 pub mod op;

@@ -4,7 +4,6 @@
 //! keccak-256 of the payload (32 bytes) · payload (bincode of [`Graph`]). A file from another
 //! version, a truncated file or a flipped byte fails to load with an error saying which.
 
-use std::io::Write;
 use std::path::Path;
 
 use tiny_keccak::{Hasher, Keccak};
@@ -93,11 +92,8 @@ pub fn save(g: &Graph, path: &Path) -> Result<(), IrError> {
         path: path.display().to_string(),
         source,
     };
-    let tmp = path.with_extension("vmodel.tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::atomic::write_atomic(path, &bytes).map_err(io)?;
+    Ok(())
 }
 
 /// Read and validate a graph from `path`.

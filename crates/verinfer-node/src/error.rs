@@ -23,7 +23,9 @@ pub enum NodeError {
     /// The opML engines failed (a refused move, an execution, a chain failure below).
     #[error(transparent)]
     Opml(#[from] OpmlError),
-    /// Proving failed.
+    /// A zk answer failed for good: the prover failed, or the registered verifier rejects
+    /// our proof. Never a chain failure (those stay [`NodeError::Chain`], retried when
+    /// transient): only this downgrades a zk answer to an optimistic one.
     #[error("zk: {0}")]
     Zk(String),
     /// A model directory, model file or key directory could not be used.
@@ -68,6 +70,11 @@ impl NodeError {
         )
     }
 
+    /// Whether this is a permanent failure of a zk answer (see [`NodeError::Zk`]).
+    pub fn is_permanent_zk(&self) -> bool {
+        matches!(self, NodeError::Zk(_))
+    }
+
     /// Whether the chain refused a transaction (a revert): the move or answer was not valid
     /// now, which is an outcome to log, not a reason to stop.
     pub fn is_refusal(&self) -> bool {
@@ -93,8 +100,16 @@ impl From<verinfer_zk::ZkError> for NodeError {
 }
 
 impl From<verinfer_zk::evm::EvmError> for NodeError {
+    /// A transport failure under the verifier call stays a chain failure (a timeout is not a
+    /// rejected proof, and is retried); the rest, a revert included, is the proof's or the
+    /// key's.
     fn from(e: verinfer_zk::evm::EvmError) -> Self {
-        NodeError::Zk(e.to_string())
+        match e {
+            verinfer_zk::evm::EvmError::Chain(
+                c @ (ChainError::Rpc { .. } | ChainError::Timeout { .. }),
+            ) => NodeError::Chain(c),
+            other => NodeError::Zk(other.to_string()),
+        }
     }
 }
 

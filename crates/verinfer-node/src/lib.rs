@@ -26,6 +26,7 @@ pub mod error;
 pub mod http;
 pub mod models;
 pub mod node;
+pub mod policy;
 pub mod state;
 pub mod status;
 
@@ -34,5 +35,6 @@ pub use error::{NodeError, Result};
 pub use http::{serve, SharedStatus};
 pub use models::{model_id_of, HeldModel, ModelStore};
 pub use node::{run, Mode, Node, NodeConfig, RunOptions, TickReport};
+pub use policy::Policy;
 pub use state::NodeState;
 pub use status::NodeStatus;

@@ -11,7 +11,7 @@ use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::{SolEventInterface, SolValue};
 use verinfer_chain::bindings::InferenceGame::{self, InferenceGameEvents};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
-use verinfer_chain::{BlockInfo, Chain, ChainError, Receipt};
+use verinfer_chain::{BlockInfo, Chain, ChainError, ChainLog, LogPager, Receipt};
 use verinfer_commit::trace_file;
 use verinfer_opml::convert::b256;
 use verinfer_opml::driver::{defend, play};
@@ -29,6 +29,7 @@ use crate::contracts::Contracts;
 use crate::error::{NodeError, Result};
 use crate::http::SharedStatus;
 use crate::models::ModelStore;
+use crate::policy::{Offer, Policy};
 use crate::state::{
     CheckedClaim, ClaimIntent, NodeState, OwnClaim, OwnClaimStatus, OwnGame, RequestRec,
     RequestState, Verdict,
@@ -36,6 +37,8 @@ use crate::state::{
 use crate::status::{
     CheckView, ClaimView, GameView, ModelView, NodeStatus, ProblemView, RequestView,
 };
+
+mod reorg;
 
 /// The deepest reorganisation the node rides out (re-reading the logs of the replaced
 /// blocks); a block number that goes back further means a restarted chain, and the node halts.
@@ -80,6 +83,17 @@ pub struct NodeConfig {
     /// Check owed funds and withdraw them every this many ticks (and after every settlement
     /// or game end).
     pub withdraw_every: u64,
+    /// Act only on logs at least this many blocks below the head (0: at once, for dev chains
+    /// and the in-process one). A log in a block that a reorganisation may still replace is
+    /// not yet something to spend gas on.
+    pub confirmations: u64,
+    /// The first block a fresh state reads logs from (the oracle's deployment block when
+    /// known): no log of the contracts is older.
+    pub start_block: u64,
+    /// Blocks per log query (a provider's cap; narrowed further when a query is refused).
+    pub log_range: u64,
+    /// Which requests are worth answering.
+    pub policy: Policy,
 }
 
 impl NodeConfig {
@@ -92,6 +106,10 @@ impl NodeConfig {
             lie: false,
             answer_delay_secs: 0,
             withdraw_every: 20,
+            confirmations: 0,
+            start_block: 0,
+            log_range: verinfer_chain::DEFAULT_LOG_RANGE,
+            policy: Policy::default(),
         }
     }
 }
@@ -122,6 +140,9 @@ pub struct Node {
     last_error: Option<String>,
     last_balance: U256,
     last_owed: (U256, U256),
+    pager: LogPager,
+    /// The oracle owner's cut of each fee (immutable in the oracle), for the policy.
+    owner_share_bps: u16,
 }
 
 impl std::fmt::Debug for Node {
@@ -236,14 +257,20 @@ impl Node {
                 }
                 s
             }
-            None => NodeState::new(
-                chain_id,
-                cfg.account,
-                contracts.oracle.address,
-                contracts.game.address,
-            ),
+            None => {
+                let mut s = NodeState::new(
+                    chain_id,
+                    cfg.account,
+                    contracts.oracle.address,
+                    contracts.game.address,
+                );
+                s.next_block = cfg.start_block;
+                s
+            }
         };
         let game_cfg = contracts.game.config(chain)?;
+        let owner_share_bps = contracts.oracle.params(chain)?.owner_share_bps;
+        let pager = LogPager::new(cfg.log_range);
         let mut node = Self {
             cfg,
             models,
@@ -259,6 +286,8 @@ impl Node {
             last_error: None,
             last_balance: U256::ZERO,
             last_owed: (U256::ZERO, U256::ZERO),
+            pager,
+            owner_share_bps,
         };
         node.verify_claims(chain)?;
         node.save()?;
@@ -458,6 +487,7 @@ impl Node {
             )));
         }
         self.state.last_head = head.number;
+        self.detect_reorg(chain)?;
         self.sync(chain, head)?;
         self.save()?;
         self.answer_requests(chain, head)?;
@@ -482,12 +512,28 @@ impl Node {
 
     // ------------------------------------------------------------------ logs
 
-    /// Reads the logs of the game and the oracle from `next_block` (the head block is read
-    /// again next tick: every handler is idempotent) and records what they say.
+    /// Reads the logs of the game and the oracle from `next_block` up to the last confirmed
+    /// block, in bounded pages, and records what they say (every handler is idempotent: a
+    /// block read twice changes nothing). The hash of the last block read is kept to notice
+    /// a reorganisation; a block replaced while its logs were being read is read again.
     fn sync(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
         let from = self.state.next_block;
-        let game_logs = chain.logs(self.contracts.game.address, from)?;
-        let oracle_logs = chain.logs(self.contracts.oracle.address, from)?;
+        let Some(to) = head.number.checked_sub(self.cfg.confirmations) else {
+            return Ok(());
+        };
+        if from > to {
+            return Ok(());
+        }
+        let before = chain.block_hash(to)?;
+        let game_logs = self.read_logs(chain, self.contracts.game.address, from, to)?;
+        let oracle_logs = self.read_logs(chain, self.contracts.oracle.address, from, to)?;
+        if chain.block_hash(to)? != before {
+            tracing::warn!(
+                block = to,
+                "block replaced while its logs were read: reading again"
+            );
+            return Ok(());
+        }
         // Game first: an answer names a claim that must already be known.
         for l in &game_logs {
             if let Ok(ev) = InferenceGameEvents::decode_log(&l.log) {
@@ -499,8 +545,20 @@ impl Node {
                 self.on_oracle_event(ev.data);
             }
         }
-        self.state.next_block = self.state.next_block.max(head.number);
-        Ok(())
+        // Block `to` is read again next tick: on the in-process chain the head block still
+        // takes transactions (every handler is idempotent, so twice changes nothing).
+        self.state.next_block = self.state.next_block.max(to);
+        self.remember_synced(chain, to)
+    }
+
+    fn read_logs(
+        &mut self,
+        chain: &mut dyn Chain,
+        address: alloy_primitives::Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ChainLog>> {
+        Ok(self.pager.read(chain, address, from, to)?)
     }
 
     fn on_game_event(&mut self, ev: InferenceGameEvents, block: u64) {
@@ -511,7 +569,7 @@ impl Node {
                     return;
                 };
                 if e.submitter == me {
-                    self.adopt_claim(id, e.modelId, e.traceRoot);
+                    self.adopt_claim(id, e.modelId, e.traceRoot, block);
                 } else if self.models.holds(&e.modelId) && !self.state.checked.contains_key(&id) {
                     tracing::info!(claim = id, submitter = %e.submitter, model = %e.modelId, "claim to check");
                     self.state.checked.insert(
@@ -575,8 +633,13 @@ impl Node {
 
     /// Records a claim posted from our address (idempotent): its trace is the one the intent
     /// saved, or the file named by its trace root.
-    fn adopt_claim(&mut self, id: u64, model: B256, trace_root: B256) {
-        if self.state.claims.contains_key(&id) {
+    fn adopt_claim(&mut self, id: u64, model: B256, trace_root: B256, block: u64) {
+        if self
+            .state
+            .claims
+            .get(&id)
+            .is_some_and(|c| c.status != OwnClaimStatus::Vanished)
+        {
             return;
         }
         let intent = self
@@ -605,6 +668,7 @@ impl Node {
                 model,
                 trace_root,
                 trace_file,
+                block,
                 requests: BTreeSet::new(),
                 settled: BTreeSet::new(),
                 status: OwnClaimStatus::Pending,
@@ -755,10 +819,30 @@ impl Node {
                 return Ok(());
             }
         }
+        if r.modelId != rec.model || r.inputsHash != rec.inputs_hash {
+            // The request of this id is not the one its log described: the log was replaced
+            // by a reorganisation. Forget the record; the logs read again bring the new one.
+            tracing::warn!(
+                request = id,
+                "the oracle's request is not the one its log said (a reorganisation?): \
+                 forgetting it"
+            );
+            self.state.requests.remove(&id);
+            return Ok(());
+        }
         if self.cfg.lie && rec.lied {
             return Ok(());
         }
         if head.timestamp < r.createdAt.saturating_add(self.cfg.answer_delay_secs) {
+            return Ok(());
+        }
+        if let Err(why) = self.worth_answering(chain, &r)? {
+            if rec.note.as_deref() != Some(why.as_str()) {
+                tracing::info!(request = id, fee_wei = %r.fee, "request not answered: {why}");
+                if let Some(rec) = self.state.requests.get_mut(&id) {
+                    rec.note = Some(why);
+                }
+            }
             return Ok(());
         }
         let input = oracle.input_of(chain, id)?;
@@ -786,7 +870,11 @@ impl Node {
             match self.try_zk(chain, id, &r, &input, &exec) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
-                Err(e) if e.is_transient() => return Err(e),
+                // Only a failure of the proof itself (the prover, or a verifier that rejects
+                // it) is a reason to answer optimistically; a chain that did not answer is
+                // retried (the tick aborts and backs off), anything else is this request's
+                // problem for now.
+                Err(e) if !e.is_permanent_zk() => return Err(e),
                 Err(e) => {
                     tracing::warn!(request = id, error = %e, "zk answer failed: answering optimistically");
                     self.state.problem(
@@ -826,6 +914,33 @@ impl Node {
             rec.note = None;
         }
         self.save()
+    }
+
+    /// Whether answering `r` pays (the policy); `Ok(Err(why))` when it does not.
+    fn worth_answering(
+        &mut self,
+        chain: &mut dyn Chain,
+        r: &InferenceOracle::Request,
+    ) -> Result<std::result::Result<(), String>> {
+        let zk = self.cfg.mode == Mode::Zk
+            && !self.cfg.lie
+            && self
+                .models
+                .get(&r.modelId)
+                .and_then(|m| m.keys.as_ref())
+                .is_some_and(|k| k.oracle_compatible());
+        let offer = Offer {
+            fee: r.fee,
+            owner_share_bps: self.owner_share_bps,
+            callback_gas: if r.callback.is_zero() {
+                0
+            } else {
+                r.callbackGasLimit
+            },
+            gas_price: chain.gas_price()?,
+            zk,
+        };
+        Ok(self.cfg.policy.judge(&offer))
     }
 
     fn set_request(&mut self, id: u64, s: RequestState) {
@@ -951,7 +1066,7 @@ impl Node {
             lie: self.cfg.lie,
         });
         self.save()?;
-        let submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
+        let mut submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
         // The claim answers the request in the same call (`claimAndCall`), bound to us.
         let listener = self.contracts.oracle.address;
         let (id, receipt) =
@@ -967,8 +1082,9 @@ impl Node {
                 }
             };
         record_tx(&mut self.state, &mut self.sent, &receipt);
-        self.adopt_claim(id, model, root);
+        self.adopt_claim(id, model, root, receipt.block_number);
         self.save()?;
+        submitter.logs_from = receipt.block_number;
         self.submitters.insert(id, submitter);
         Ok(id)
     }
@@ -1113,6 +1229,22 @@ impl Node {
             return Ok(());
         }
         let info = game.claim_info(chain, id)?;
+        let as_logged = info.submitter == ev.submitter
+            && info.modelId == ev.modelId
+            && info.traceRoot == ev.traceRoot
+            && c.submitter == ev.submitter
+            && c.model == ev.modelId
+            && c.inputs_hash == info.inputsHash;
+        if !as_logged {
+            // The claim of this id is not the one we recorded (its log was replaced by a
+            // reorganisation): challenging it would put our bond on someone else's claim.
+            tracing::warn!(
+                claim = id,
+                "the game's claim is not the one its log said (a reorganisation?): forgetting it"
+            );
+            self.state.checked.remove(&id);
+            return Ok(());
+        }
         if head.timestamp > info.windowEnd {
             tracing::warn!(claim = id, "claim is wrong but its window has closed");
             set(
@@ -1159,7 +1291,8 @@ impl Node {
         self.save()?;
         self.challengers.insert(
             game_id,
-            Challenger::new(exec, me, ChallengerStrategy::Honest),
+            Challenger::new(exec, me, ChallengerStrategy::Honest)
+                .with_logs_from(receipt.block_number),
         );
         Ok(())
     }
@@ -1192,9 +1325,11 @@ impl Node {
         };
         let exec = Execution::run(held.graph.clone(), &input)?;
         tracing::info!(game = game_id, claim = g.claim, "challenger rebuilt");
+        // The game was opened after the claim: its logs start at the claim's block or later.
         self.challengers.insert(
             game_id,
-            Challenger::new(exec, self.cfg.account, ChallengerStrategy::Honest),
+            Challenger::new(exec, self.cfg.account, ChallengerStrategy::Honest)
+                .with_logs_from(c.block),
         );
         Ok(true)
     }
@@ -1286,10 +1421,9 @@ impl Node {
         match load() {
             Ok(exec) => {
                 tracing::info!(claim = id, trace = %c.trace_file.display(), "submitter rebuilt from the trace file");
-                self.submitters.insert(
-                    id,
-                    Submitter::new(exec, self.cfg.account, SubmitterStrategy::Honest),
-                );
+                let mut sub = Submitter::new(exec, self.cfg.account, SubmitterStrategy::Honest);
+                sub.logs_from = c.block;
+                self.submitters.insert(id, sub);
                 Ok(true)
             }
             Err(e) => {
@@ -1380,7 +1514,7 @@ impl Node {
             let answers = oracle.claims_of(chain, *req)?.contains(&id);
             match status {
                 RequestStatus::Claimed if answers => {
-                    let outputs = self.contracts.game.claim_event(chain, id)?.outputs;
+                    let outputs = self.contracts.game.claim_event(chain, id, c.block)?.outputs;
                     let s = oracle.settle(chain, me, *req, &outputs)?;
                     record_tx(&mut self.state, &mut self.sent, &s.receipt);
                     tracing::info!(

@@ -9,7 +9,6 @@
 //! from a log is idempotent, so replaying logs after a crash changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256};
@@ -82,6 +81,9 @@ pub enum OwnClaimStatus {
     Finalized,
     /// Lost a game.
     Rejected,
+    /// Gone in a reorganisation (the chain's claim of that id is not ours any more): kept for
+    /// the record, never defended; its requests are answered again.
+    Vanished,
 }
 
 /// A claim this node posted.
@@ -93,6 +95,9 @@ pub struct OwnClaim {
     pub trace_root: B256,
     /// Where its trace is kept (what it is defended from after a restart).
     pub trace_file: PathBuf,
+    /// The block of its `ClaimSubmitted` log: games on it are looked for from there.
+    #[serde(default)]
+    pub block: u64,
     /// The requests it answered.
     #[serde(default)]
     pub requests: BTreeSet<u64>,
@@ -190,6 +195,16 @@ pub struct Problem {
     pub error: String,
 }
 
+/// A block the node read logs up to, with its hash: seeing another hash at that number later
+/// means the logs read were (partly) replaced by a reorganisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedBlock {
+    /// Block number.
+    pub number: u64,
+    /// Its hash when read.
+    pub hash: B256,
+}
+
 /// Everything in `state.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeState {
@@ -207,6 +222,9 @@ pub struct NodeState {
     pub next_block: u64,
     /// The highest block number seen: a lower one later means the chain was restarted.
     pub last_head: u64,
+    /// The last block whose logs were read, with its hash (chains that report hashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced: Option<SyncedBlock>,
     /// Set when the chain is found not to be the one this state was made on; the node then
     /// refuses to act (the state is kept as it was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,6 +273,7 @@ impl NodeState {
             game,
             next_block: 0,
             last_head: 0,
+            synced: None,
             halted: None,
             requests: BTreeMap::new(),
             claims: BTreeMap::new(),
@@ -300,9 +319,9 @@ impl NodeState {
         Ok(Some(s))
     }
 
-    /// Writes `dir/state.json` atomically: a temporary file in the same directory, synced,
-    /// then renamed over the old one (and the directory synced), so a crash leaves either the
-    /// old or the new state, never a torn one.
+    /// Writes `dir/state.json` atomically ([`verinfer_ir::atomic`]): a crash leaves either the
+    /// old or the new state, never a torn one; an unchanged state is not rewritten (the node
+    /// saves after every step).
     ///
     /// # Errors
     /// [`NodeError::State`] on I/O failure.
@@ -312,20 +331,9 @@ impl NodeState {
             path: path.clone(),
             message,
         };
-        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         let mut text = serde_json::to_vec_pretty(self).map_err(|e| err(e.to_string()))?;
         text.push(b'\n');
-        let tmp = dir.join("state.json.tmp");
-        {
-            let mut f = std::fs::File::create(&tmp).map_err(|e| err(e.to_string()))?;
-            f.write_all(&text).map_err(|e| err(e.to_string()))?;
-            f.sync_all().map_err(|e| err(e.to_string()))?;
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| err(e.to_string()))?;
-        // Persist the rename itself (best effort: not every platform opens directories).
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+        verinfer_ir::atomic::write_atomic(&path, &text).map_err(|e| err(e.to_string()))?;
         Ok(())
     }
 

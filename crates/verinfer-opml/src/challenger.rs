@@ -46,6 +46,9 @@ pub struct Challenger {
     pub account: Address,
     /// Its behaviour.
     pub strategy: ChallengerStrategy,
+    /// The first block whose logs can belong to its game (the game's opening block, or any
+    /// earlier one such as the claim's): where it reads the other side's reveals from.
+    pub logs_from: u64,
     moves: usize,
     rng: u64,
 }
@@ -61,9 +64,17 @@ impl Challenger {
             exec,
             account,
             strategy,
+            logs_from: 0,
             moves: 0,
             rng,
         }
+    }
+
+    /// The same challenger reading its game's logs from block `block` on.
+    #[must_use]
+    pub fn with_logs_from(mut self, block: u64) -> Self {
+        self.logs_from = block;
+        self
     }
 
     /// Whether the claim's trace root differs from the honest one (worth a challenge).
@@ -123,7 +134,7 @@ impl Challenger {
         let pos = usize_of(g.pos, "pos")?;
         let receipt = match phase {
             Phase::NodePick => {
-                let children = game.last_reveal(chain, game_id)?;
+                let children = game.last_reveal(chain, game_id, self.logs_from)?;
                 let honest = self.exec.trace_reveal(g.level, pos, d)?;
                 // Leftmost difference: everything left of it agrees, so the leaf reached is the
                 // first wrong value and its node's inputs are honest.
@@ -162,7 +173,7 @@ impl Challenger {
                 game.pick(chain, self.account, game_id, children, i)?
             }
             Phase::ElementPick => {
-                let children = game.last_reveal(chain, game_id)?;
+                let children = game.last_reveal(chain, game_id, self.logs_from)?;
                 let v = usize_of(g.valueId, "value id")?;
                 let honest = self.exec.value_reveal(v, g.level, pos, d)?;
                 let mut i = self.choose(&children, &honest);
@@ -199,7 +210,7 @@ impl Challenger {
                 game.name_element(chain, self.account, game_id, slot)?
             }
             Phase::StepPick => {
-                let cps = game.last_checkpoints(chain, game_id)?;
+                let cps = game.last_checkpoints(chain, game_id, self.logs_from)?;
                 let i = self.step_segment(&g, &cps, d)?;
                 game.pick_step(chain, self.account, game_id, cps, i)?
             }
@@ -210,7 +221,7 @@ impl Challenger {
                     .node_of_value(v)
                     .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node")))?;
                 let (words, _) = self.exec.node_words_opening(n)?;
-                let (_, roots) = game.opened_inputs(chain, game_id)?;
+                let (_, roots) = game.opened_inputs(chain, game_id, self.logs_from)?;
                 let proof = if self.strategy == ChallengerStrategy::GarbageOneStep {
                     self.moves = usize::MAX / 2;
                     self.strategy = ChallengerStrategy::Silent;

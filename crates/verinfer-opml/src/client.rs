@@ -581,12 +581,19 @@ impl GameClient {
         self.view(chain, &InferenceGame::owedCall(who), "InferenceGame.owed")
     }
 
-    /// The children of the last `Revealed` event of `game` (what the challenger picks from).
+    /// The children of the last `Revealed` event of `game` (what the challenger picks from),
+    /// read from block `from_block` on (the game's opening block: a reader never scans the
+    /// contract's whole history, which anyone can pad with cheap events).
     ///
     /// # Errors
     /// No reveal on chain, or transport error.
-    pub fn last_reveal(&self, chain: &mut dyn Chain, game: u64) -> Result<Vec<B256>> {
-        let logs = chain.logs(self.address, 0)?;
+    pub fn last_reveal(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+        from_block: u64,
+    ) -> Result<Vec<B256>> {
+        let logs = chain.logs(self.address, from_block)?;
         logs.iter()
             .rev()
             .filter_map(|l| InferenceGame::Revealed::decode_log(&l.log).ok())
@@ -595,12 +602,18 @@ impl GameClient {
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
     }
 
-    /// The checkpoints of the last `CheckpointsRevealed` event of `game`.
+    /// The checkpoints of the last `CheckpointsRevealed` event of `game`, read from block
+    /// `from_block` on (the game's opening block).
     ///
     /// # Errors
     /// None on chain, or transport error.
-    pub fn last_checkpoints(&self, chain: &mut dyn Chain, game: u64) -> Result<Vec<I256>> {
-        let logs = chain.logs(self.address, 0)?;
+    pub fn last_checkpoints(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+        from_block: u64,
+    ) -> Result<Vec<I256>> {
+        let logs = chain.logs(self.address, from_block)?;
         logs.iter()
             .rev()
             .filter_map(|l| InferenceGame::CheckpointsRevealed::decode_log(&l.log).ok())
@@ -610,7 +623,8 @@ impl GameClient {
     }
 
     /// The `ClaimSubmitted` event of `claim`: the input roots and any posted input and output
-    /// data.
+    /// data. Read from block `from_block` on (the claim's block when known, else the game's
+    /// deployment block).
     ///
     /// # Errors
     /// No such claim on chain, or transport error.
@@ -618,8 +632,9 @@ impl GameClient {
         &self,
         chain: &mut dyn Chain,
         claim: u64,
+        from_block: u64,
     ) -> Result<InferenceGame::ClaimSubmitted> {
-        let logs = chain.logs(self.address, 0)?;
+        let logs = chain.logs(self.address, from_block)?;
         logs.iter()
             .filter_map(|l| InferenceGame::ClaimSubmitted::decode_log(&l.log).ok())
             .find(|e| e.claimId == U256::from(claim))
@@ -627,7 +642,8 @@ impl GameClient {
             .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no ClaimSubmitted event")))
     }
 
-    /// The operand ids and roots the submitter opened in `game`.
+    /// The operand ids and roots the submitter opened in `game`, read from block `from_block`
+    /// on (the game's opening block).
     ///
     /// # Errors
     /// None on chain, or transport error.
@@ -635,8 +651,9 @@ impl GameClient {
         &self,
         chain: &mut dyn Chain,
         game: u64,
+        from_block: u64,
     ) -> Result<(Vec<U256>, Vec<B256>)> {
-        let logs = chain.logs(self.address, 0)?;
+        let logs = chain.logs(self.address, from_block)?;
         let ids = logs
             .iter()
             .rev()

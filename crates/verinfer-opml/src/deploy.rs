@@ -96,7 +96,7 @@ pub fn ensure_opml(
         }
         _ => {
             let (g, r) = deploy_game(chain, from, registry, verifier, params)?;
-            deployments.set(chain.chain_id(), "InferenceGame", g.address);
+            deployments.set_deployed(chain.chain_id(), "InferenceGame", g.address, r.block_number);
             receipts.push(r);
             g
         }

@@ -15,12 +15,18 @@ use crate::client::{ClaimStatus, GameClient, Phase};
 use crate::error::Result;
 use crate::submitter::Submitter;
 
-/// Ids of the games opened against `claim`.
+/// Ids of the games opened against `claim` in blocks `from_block` and later (the claim's
+/// block: no game on it is older).
 ///
 /// # Errors
 /// Transport errors.
-pub fn games_of(chain: &mut dyn Chain, game: &GameClient, claim: u64) -> Result<Vec<u64>> {
-    let logs = chain.logs(game.address, 0)?;
+pub fn games_of(
+    chain: &mut dyn Chain,
+    game: &GameClient,
+    claim: u64,
+    from_block: u64,
+) -> Result<Vec<u64>> {
+    let logs = chain.logs(game.address, from_block)?;
     Ok(logs
         .iter()
         .filter_map(|l| InferenceGame::GameOpened::decode_log(&l.log).ok())
@@ -69,13 +75,22 @@ pub fn defend(
     on_tx: &mut dyn FnMut(&Receipt),
 ) -> Result<ClaimStatus> {
     let cfg = game.config(chain)?;
+    // Games are found incrementally: each pass reads only the blocks after the last one read
+    // (from the claim's block at first), never the contract's whole log again.
+    let mut games = std::collections::BTreeSet::new();
+    let mut next = submitter.logs_from;
     loop {
         let status = game.status(chain, claim)?;
         if status != ClaimStatus::Pending {
             return Ok(status);
         }
+        let head = chain.block()?.number;
+        if next <= head {
+            games.extend(games_of(chain, game, claim, next)?);
+            next = head.saturating_add(1);
+        }
         let mut acted = false;
-        for id in games_of(chain, game, claim)? {
+        for &id in &games {
             if let Some(r) = submitter.act(chain, game, &cfg, id)? {
                 on_tx(&r);
                 acted = true;

@@ -129,6 +129,8 @@ pub fn play_out(
     };
     if force_challenge || challenger.disputes(chain, game, claim)? {
         let (game_id, r) = game.challenge(chain, challenger.account, cfg.challenger_bond, claim)?;
+        challenger.logs_from = r.block_number;
+        let opened = r.block_number;
         txs.push((r.label, r.gas_used));
         let mut stalled_submitter = false;
         let mut stalled_challenger = false;
@@ -146,7 +148,7 @@ pub fn play_out(
                     _ => "none",
                 }
                 .into();
-                report.reason = game_reason(chain, game, game_id)?;
+                report.reason = game_reason(chain, game, game_id, opened)?;
                 break;
             }
             let sub = phase.submitter_moves();
@@ -203,10 +205,16 @@ pub fn play_out(
     Ok(report)
 }
 
-fn game_reason(chain: &mut dyn Chain, game: &GameClient, game_id: u64) -> Result<String> {
+/// Why `game_id` ended, from its `GameResolved` log (read from the game's opening block).
+fn game_reason(
+    chain: &mut dyn Chain,
+    game: &GameClient,
+    game_id: u64,
+    opened: u64,
+) -> Result<String> {
     use alloy_sol_types::SolEvent;
     use verinfer_chain::bindings::InferenceGame;
-    let logs = chain.logs(game.address, 0)?;
+    let logs = chain.logs(game.address, opened)?;
     Ok(logs
         .iter()
         .rev()

@@ -49,6 +49,9 @@ pub struct Submitter {
     /// Post the output data with the claim when it has at most this many elements (consumers
     /// read it on chain); larger outputs are committed by root only.
     pub publish_outputs_up_to: usize,
+    /// The first block whose logs can concern its claim (set it to the claim's block once
+    /// posted): where [`crate::driver::defend`] looks for games from.
+    pub logs_from: u64,
     moves: usize,
     /// The final accumulator stated in each game's step phase, once stated.
     stated: Vec<(u64, i64)>,
@@ -63,6 +66,7 @@ impl Submitter {
             strategy,
             publish_inputs: false,
             publish_outputs_up_to: 4096,
+            logs_from: 0,
             moves: 0,
             stated: Vec::new(),
         }

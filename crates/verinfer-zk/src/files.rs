@@ -8,7 +8,7 @@
 //! never read from the file.
 
 use std::fs;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use ark_bn254::Fr;
@@ -71,15 +71,11 @@ fn format_err(path: &Path, what: impl Into<String>) -> FileError {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename (no torn files).
+/// Write `bytes` to `path` through [`verinfer_ir::atomic`] (no torn files, no collisions
+/// between concurrent writers, no rewrite of unchanged bytes).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = BufWriter::new(fs::File::create(&tmp).map_err(io(&tmp))?);
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.flush().map_err(io(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(io(path))
+    verinfer_ir::atomic::write_atomic(path, bytes).map_err(io(path))?;
+    Ok(())
 }
 
 /// A field element as `0x` + 64 hex digits (big-endian).

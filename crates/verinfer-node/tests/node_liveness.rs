@@ -1,0 +1,332 @@
+//! The node's liveness and robustness against the chain it reads: a provider that caps log
+//! queries and a contract padded with spam logs, the answering policy (fee and gas price), a
+//! transport failure in the middle of a zk answer. Driven tick by tick on the in-process chain
+//! through [`Edge`], a chain in front of it that behaves like a capped, priced, flaky RPC
+//! endpoint.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+mod common;
+
+use common::*;
+use verinfer_chain::{
+    Address, BlockInfo, Bytes, Chain, ChainError, ChainLog, LogPager, Receipt, RevmChain, Tx, B256,
+    U256,
+};
+use verinfer_node::state::RequestState;
+use verinfer_node::{Mode, Node, NodeError, Policy};
+use verinfer_oracle::{RequestStatus, ZkSettings};
+
+/// The in-process chain behind an RPC-like edge: `eth_getLogs` refused over more than
+/// `max_range` blocks (and unbounded log reads paged through the same cap, as `RpcChain` does),
+/// a gas price, and `eth_call`s to `fail_calls_to` failing like a dropped connection while
+/// `fail_calls` lasts. Records every log query.
+struct Edge<'a> {
+    inner: &'a mut RevmChain,
+    max_range: u64,
+    gas_price: u128,
+    fail_calls_to: Option<Address>,
+    fail_calls: usize,
+    queries: Vec<(u64, u64)>,
+    pager: LogPager,
+}
+
+impl<'a> Edge<'a> {
+    fn new(inner: &'a mut RevmChain) -> Self {
+        Self {
+            inner,
+            max_range: u64::MAX,
+            gas_price: 0,
+            fail_calls_to: None,
+            fail_calls: 0,
+            queries: Vec::new(),
+            pager: LogPager::new(1_000),
+        }
+    }
+}
+
+impl Chain for Edge<'_> {
+    fn chain_id(&self) -> u64 {
+        self.inner.chain_id()
+    }
+    fn accounts(&self) -> Vec<Address> {
+        self.inner.accounts()
+    }
+    fn describe(&self) -> String {
+        "edge".into()
+    }
+    fn send(&mut self, tx: Tx) -> verinfer_chain::Result<Receipt> {
+        self.inner.send(tx)
+    }
+    fn call(&mut self, from: Address, to: Address, data: Bytes) -> verinfer_chain::Result<Bytes> {
+        if self.fail_calls_to == Some(to) && self.fail_calls > 0 {
+            self.fail_calls -= 1;
+            return Err(ChainError::Rpc {
+                url: "http://edge".into(),
+                message: "eth_call: error sending request: connection reset".into(),
+            });
+        }
+        self.inner.call(from, to, data)
+    }
+    fn code_at(&mut self, a: Address) -> verinfer_chain::Result<Bytes> {
+        self.inner.code_at(a)
+    }
+    fn balance(&mut self, a: Address) -> verinfer_chain::Result<U256> {
+        self.inner.balance(a)
+    }
+    fn block(&mut self) -> verinfer_chain::Result<BlockInfo> {
+        self.inner.block()
+    }
+    fn logs(&mut self, a: Address, from: u64) -> verinfer_chain::Result<Vec<ChainLog>> {
+        let head = self.inner.block()?.number;
+        let mut pager = self.pager;
+        let got = pager.read(self, a, from, head);
+        self.pager = pager;
+        got
+    }
+    fn logs_in(&mut self, a: Address, from: u64, to: u64) -> verinfer_chain::Result<Vec<ChainLog>> {
+        self.queries.push((from, to));
+        if to - from + 1 > self.max_range {
+            return Err(ChainError::LogRange {
+                url: "http://edge".into(),
+                from,
+                to,
+                message: format!("block range is too wide (max {})", self.max_range),
+            });
+        }
+        self.inner.logs_in(a, from, to)
+    }
+    fn block_hash(&mut self, n: u64) -> verinfer_chain::Result<Option<B256>> {
+        self.inner.block_hash(n)
+    }
+    fn gas_price(&mut self) -> verinfer_chain::Result<u128> {
+        Ok(self.gas_price)
+    }
+    fn advance_time(&mut self, secs: u64) -> verinfer_chain::Result<()> {
+        self.inner.advance_time(secs)
+    }
+}
+
+fn node_with(env: &mut Env, name: &str, f: impl FnOnce(&mut verinfer_node::NodeConfig)) -> Node {
+    env.node(env.honest, name, f)
+}
+
+/// A contract log padded with hundreds of `ModelLearned` events (anyone may call `learnModel`
+/// again for a registered model) behind a provider that refuses more than 4 blocks per query:
+/// the node still answers, narrows its queries after a few refusals (never an unbounded
+/// one), and later ticks read from the recent blocks, not from block 0.
+#[test]
+fn attack_log_spam_behind_a_capped_provider() {
+    let mut env = env("spam");
+    let g = &mlp().0;
+    let m = verinfer_commit::ModelCommitment::new(g);
+    let opening = verinfer_opml::facts::model_opening(g, &m).unwrap();
+    let (model, owner) = (env.model, env.owner);
+    for _ in 0..20 {
+        env.c
+            .game
+            .learn_model(&mut env.chain, owner, model, opening.clone())
+            .unwrap();
+        env.chain.advance_time(1).unwrap();
+    }
+    let mut node = node_with(&mut env, "node", |c| c.log_range = 1_000);
+    for _ in 0..100 {
+        env.c
+            .game
+            .learn_model(&mut env.chain, owner, model, opening.clone())
+            .unwrap();
+    }
+    env.chain.advance_time(1).unwrap();
+    let req = env.request(&mlp().1);
+    let mut edge = Edge::new(&mut env.chain);
+    edge.max_range = 4;
+    let r = node.tick(&mut edge).unwrap();
+    assert_eq!(r.transactions, 2, "claimed and answered despite the cap");
+    let after_first = edge.queries.len();
+    assert!(
+        edge.queries.iter().all(|(f, t)| t - f < 1_000),
+        "{:?}",
+        edge.queries
+    );
+    let refused = edge.queries.iter().filter(|(f, t)| t - f + 1 > 4).count();
+    assert!(refused <= 20, "{refused} refusals: {:?}", edge.queries);
+    let claim_block = node.state().claims.values().next().unwrap().block;
+    assert!(claim_block > 100, "the claim is after the spam");
+    // The next tick reads only recent blocks: none from before the claim.
+    edge.advance_time(1).unwrap();
+    node.tick(&mut edge).unwrap();
+    assert!(
+        edge.queries[after_first..]
+            .iter()
+            .all(|(f, _)| *f >= claim_block),
+        "re-read old blocks: {:?} (claim at {claim_block})",
+        &edge.queries[after_first..]
+    );
+    println!(
+        "log queries: first tick {after_first}, second tick {}",
+        edge.queries.len() - after_first
+    );
+    drop(edge);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Claimed
+    );
+}
+
+/// The policy: a fee under the minimum is not answered; a fee whose share does not cover the
+/// answer's and the callback's gas at the current price is not answered, and is once the
+/// price falls. The reason is kept on the request.
+#[test]
+fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
+    let mut env = env("policy");
+    let input = mlp().1.clone();
+    let req = env.request(&input);
+    // The fee is 0.01 ETH, 10 % to the owner: 9e15 wei to the answerer.
+    let mut strict = node_with(&mut env, "strict", |c| {
+        c.policy = Policy {
+            min_fee: U256::from(2u64) * U256::from(10u64).pow(U256::from(16u64)),
+            ..Policy::default()
+        };
+    });
+    assert_eq!(env.tick(&mut strict).transactions, 0);
+    let note = strict.state().requests[&req].note.clone().unwrap();
+    assert!(note.contains("minimum"), "{note}");
+    assert_eq!(strict.state().requests[&req].state, RequestState::Todo);
+    drop(strict);
+
+    let mut node = node_with(&mut env, "node", |_| {});
+    let gwei = 1_000_000_000u128;
+    let mut edge = Edge::new(&mut env.chain);
+    // (900k + 500k callback) gas × 10 gwei × 1.2 = 1.68e16 > 9e15: a loss.
+    edge.gas_price = 10 * gwei;
+    assert_eq!(node.tick(&mut edge).unwrap().transactions, 0);
+    let note = node.state().requests[&req].note.clone().unwrap();
+    assert!(
+        note.contains("unprofitable") && note.contains("callback"),
+        "{note}"
+    );
+    // At 1 gwei it pays.
+    edge.gas_price = gwei;
+    assert_eq!(node.tick(&mut edge).unwrap().transactions, 2);
+    drop(edge);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Claimed
+    );
+}
+
+/// A connection dropped during a zk answer (the free verifier call before sending the proof)
+/// is a transport failure: the tick fails and is retried, and the request is then answered
+/// with a proof — not downgraded at once to an optimistic claim.
+#[test]
+fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
+    use verinfer_zk::files::{save_keys, KeyManifest, KEYS_FORMAT};
+    use verinfer_zk::groth16::os_rng;
+    use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
+
+    let mut env = env("zk-flaky");
+    let g = &mlp().0;
+    let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
+    let w = Widths::of(g);
+    let manifest = KeyManifest {
+        format: KEYS_FORMAT.into(),
+        model_id: verinfer_commit::ModelCommitment::new(g)
+            .model_id
+            .to_string(),
+        visibility: Visibility::default().to_string(),
+        input_width: w.input,
+        output_width: w.output,
+        param_hash: None,
+        public_inputs: vk.gamma_abc_g1.len() - 1,
+        constraints: 0,
+    };
+    save_keys(&env.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
+    let owner = env.owner;
+    let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, &vk).unwrap();
+    let model = env.model;
+    env.oracle
+        .set_zk_verifier(
+            &mut env.chain,
+            owner,
+            model,
+            &ZkSettings {
+                verifier,
+                input_bits: u8::try_from(w.input).unwrap(),
+                output_bits: u8::try_from(w.output).unwrap(),
+                param_hash: None,
+            },
+        )
+        .unwrap();
+    let req = env.request(&mlp().1);
+    let mut node = node_with(&mut env, "node", mode(Mode::Zk));
+    let mut edge = Edge::new(&mut env.chain);
+    edge.fail_calls_to = Some(verifier);
+    edge.fail_calls = 1;
+    let e = node.tick(&mut edge).unwrap_err();
+    assert!(
+        matches!(e, NodeError::Chain(ChainError::Rpc { .. })),
+        "a transport failure, retried: {e}"
+    );
+    node.tick(&mut edge).unwrap();
+    drop(edge);
+    assert_eq!(
+        env.oracle.status(&mut env.chain, req).unwrap(),
+        RequestStatus::Fulfilled
+    );
+    assert!(
+        env.oracle
+            .get_request(&mut env.chain, req)
+            .unwrap()
+            .viaProof,
+        "answered with a proof, not downgraded"
+    );
+    assert!(node.state().claims.is_empty(), "no claim was posted");
+}
+
+/// With `confirmations = 3` a wrong claim is not challenged while it sits in the last three
+/// blocks (a reorganisation could still remove it), and is once it is buried deep enough.
+#[test]
+fn claims_are_acted_on_only_after_their_confirmations() {
+    use verinfer_opml::{lying_execution, Submitter, SubmitterStrategy, TraceLie};
+
+    let mut env = env("confirmations");
+    let (g, input) = mlp().clone();
+    let mut node = node_with(&mut env, "node", |c| c.confirmations = 3);
+    let lie = TraceLie {
+        node: 1,
+        element: 2,
+        delta: 3,
+        propagate: true,
+    };
+    let mut s = Submitter::new(
+        lying_execution(g, &input, lie).unwrap(),
+        env.liar,
+        SubmitterStrategy::Silent,
+    );
+    s.publish_inputs = true;
+    let (claim, r) = s.claim(&mut env.chain, &env.c.game, &env.cfg).unwrap();
+    let mut waited = 0;
+    while env.chain.block().unwrap().number < r.block_number + 3 {
+        let head = env.chain.block().unwrap().number;
+        assert_eq!(
+            env.tick(&mut node).transactions,
+            0,
+            "not confirmed yet: claim at {}, head {head}",
+            r.block_number
+        );
+        assert!(!node.state().checked.contains_key(&claim));
+        env.chain.advance_time(1).unwrap();
+        waited += 1;
+    }
+    assert!(waited >= 2, "{waited}");
+    assert_eq!(
+        env.tick(&mut node).transactions,
+        1,
+        "challenged once confirmed"
+    );
+    assert!(node.state().checked[&claim].game.is_some());
+}
