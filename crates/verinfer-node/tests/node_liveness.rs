@@ -224,7 +224,7 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
 /// with a proof — not downgraded at once to an optimistic claim.
 #[test]
 fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
-    use verinfer_zk::files::{save_keys, KeyManifest, KEYS_FORMAT};
+    use verinfer_zk::files::{save_keys, KeyManifest};
     use verinfer_zk::groth16::os_rng;
     use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
 
@@ -232,18 +232,16 @@ fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
     let g = &mlp().0;
     let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
     let w = Widths::of(g);
-    let manifest = KeyManifest {
-        format: KEYS_FORMAT.into(),
-        model_id: verinfer_commit::ModelCommitment::new(g)
+    let manifest = KeyManifest::new(
+        g,
+        verinfer_commit::ModelCommitment::new(g)
             .model_id
             .to_string(),
-        visibility: Visibility::default().to_string(),
-        input_width: w.input,
-        output_width: w.output,
-        param_hash: None,
-        public_inputs: vk.gamma_abc_g1.len() - 1,
-        constraints: 0,
-    };
+        Visibility::default(),
+        &vk,
+        0,
+    )
+    .unwrap();
     save_keys(&env.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
     let owner = env.owner;
     let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, &vk).unwrap();
@@ -261,7 +259,7 @@ fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
             },
         )
         .unwrap();
-    let req = env.request(&mlp().1);
+    let req = env.request_zk(&mlp().1, 1);
     let mut node = node_with(&mut env, "node", mode(Mode::Zk));
     let mut edge = Edge::new(&mut env.chain);
     edge.fail_calls_to = Some(verifier);
