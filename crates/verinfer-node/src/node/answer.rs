@@ -1,0 +1,338 @@
+//! Answering requests: the profitability policy, a zk proof when the request pinned a
+//! configuration and the node holds keys, otherwise a claim posted through `claimAndCall`
+//! (crash-safe: trace saved and intent recorded before it is sent).
+
+use super::*;
+
+impl Node {
+    pub(super) fn answer_requests(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
+        let todo: Vec<u64> = self
+            .state
+            .requests
+            .iter()
+            .filter(|(_, r)| r.state == RequestState::Todo)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in todo {
+            if let Err(e) = self.answer(chain, head, id) {
+                if let Some(rec) = self.state.requests.get_mut(&id) {
+                    rec.note = Some(e.to_string());
+                }
+                self.soft(head, &format!("answering request {id}"), e)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn answer(&mut self, chain: &mut dyn Chain, head: BlockInfo, id: u64) -> Result<()> {
+        let me = self.cfg.account;
+        let oracle = self.contracts.oracle;
+        let r = oracle.get_request(chain, id)?;
+        let Some(rec) = self.state.requests.get(&id).cloned() else {
+            return Ok(());
+        };
+        match RequestStatus::from_u8(r.status)? {
+            RequestStatus::Open => {}
+            RequestStatus::Claimed => {
+                // Answers stand side by side: answer again only once the latest was rejected.
+                let claim = u64_of(r.claimId, "claim id")?;
+                if self.contracts.game.status(chain, claim)? != ClaimStatus::Rejected {
+                    let ours = self.state.claims.contains_key(&claim);
+                    self.set_request(id, RequestState::Claimed { claim, ours });
+                    return Ok(());
+                }
+            }
+            RequestStatus::Fulfilled => {
+                self.set_request(
+                    id,
+                    RequestState::Fulfilled {
+                        via_proof: r.viaProof,
+                        ours: r.answerer == me,
+                    },
+                );
+                return Ok(());
+            }
+            RequestStatus::Cancelled => {
+                self.set_request(id, RequestState::Cancelled);
+                return Ok(());
+            }
+            RequestStatus::None => {
+                self.skip_request(head, id, "the oracle has no such request".into());
+                return Ok(());
+            }
+        }
+        if r.modelId != rec.model || r.inputsHash != rec.inputs_hash {
+            // The request of this id is not the one its log described: the log was replaced
+            // by a reorganisation. Forget the record; the logs read again bring the new one.
+            tracing::warn!(
+                request = id,
+                "the oracle's request is not the one its log said (a reorganisation?): \
+                 forgetting it"
+            );
+            self.state.requests.remove(&id);
+            return Ok(());
+        }
+        if self.cfg.lie && rec.lied {
+            return Ok(());
+        }
+        if head.timestamp < r.createdAt.saturating_add(self.cfg.answer_delay_secs) {
+            return Ok(());
+        }
+        if let Err(why) = self.worth_answering(chain, &r)? {
+            if rec.note.as_deref() != Some(why.as_str()) {
+                tracing::info!(request = id, fee_wei = %r.fee, "request not answered: {why}");
+                if let Some(rec) = self.state.requests.get_mut(&id) {
+                    rec.note = Some(why);
+                }
+            }
+            return Ok(());
+        }
+        let input = oracle.input_of(chain, id)?;
+        let Some(held) = self.models.get(&rec.model) else {
+            return Ok(());
+        };
+        let graph = held.graph.clone();
+        let exec = if self.cfg.lie {
+            lying_execution(graph.clone(), &input, the_lie(&graph))
+        } else {
+            Execution::run(graph, &input)
+        };
+        let exec = match exec {
+            Ok(e) => e,
+            Err(e) => {
+                self.skip_request(
+                    head,
+                    id,
+                    format!("its input does not run on model {}: {e}", rec.model),
+                );
+                return Ok(());
+            }
+        };
+        if self.cfg.mode == Mode::Zk && !self.cfg.lie {
+            match self.try_zk(chain, id, &r, &input, &exec) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // Only a failure of the proof itself (the prover, or a verifier that rejects
+                // it) is a reason to answer optimistically; a chain that did not answer is
+                // retried (the tick aborts and backs off), anything else is this request's
+                // problem for now.
+                Err(e) if !e.is_permanent_zk() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(request = id, error = %e, "zk answer failed: answering optimistically");
+                    self.state.problem(
+                        head.number,
+                        &format!("zk answer of request {id}"),
+                        &e.to_string(),
+                    );
+                }
+            }
+        }
+        if self.cfg.lie {
+            if let Some(rec) = self.state.requests.get_mut(&id) {
+                rec.lied = true;
+            }
+            self.save()?;
+        }
+        let claim = self.claim_for(chain, exec, id)?;
+        tracing::info!(
+            request = id,
+            claim,
+            lie = self.cfg.lie,
+            "answered with a claim"
+        );
+        if let Some(c) = self.state.claims.get_mut(&claim) {
+            c.requests.insert(id);
+        }
+        self.state
+            .claim_requests
+            .entry(claim)
+            .or_default()
+            .insert(id);
+        if let Some(rec) = self.state.requests.get_mut(&id) {
+            if !rec.claims.contains(&claim) {
+                rec.claims.push(claim);
+            }
+            rec.state = RequestState::Claimed { claim, ours: true };
+            rec.note = None;
+        }
+        self.save()
+    }
+
+    /// Whether answering `r` pays (the policy); `Ok(Err(why))` when it does not.
+    pub(super) fn worth_answering(
+        &mut self,
+        chain: &mut dyn Chain,
+        r: &InferenceOracle::Request,
+    ) -> Result<std::result::Result<(), String>> {
+        let zk = self.cfg.mode == Mode::Zk
+            && !self.cfg.lie
+            && self
+                .models
+                .get(&r.modelId)
+                .and_then(|m| m.keys.as_ref())
+                .is_some_and(|k| k.oracle_compatible());
+        let offer = Offer {
+            fee: r.fee,
+            owner_share_bps: self.owner_share_bps,
+            callback_gas: if r.callback.is_zero() {
+                0
+            } else {
+                r.callbackGasLimit
+            },
+            gas_price: chain.gas_price()?,
+            zk,
+        };
+        Ok(self.cfg.policy.judge(&offer))
+    }
+
+    pub(super) fn set_request(&mut self, id: u64, s: RequestState) {
+        if let Some(rec) = self.state.requests.get_mut(&id) {
+            rec.state = s;
+        }
+    }
+
+    pub(super) fn skip_request(&mut self, head: BlockInfo, id: u64, why: String) {
+        tracing::warn!(request = id, "request skipped: {why}");
+        self.state
+            .problem(head.number, &format!("request {id}"), &why);
+        if let Some(rec) = self.state.requests.get_mut(&id) {
+            rec.state = RequestState::Skipped;
+            rec.note = Some(why);
+        }
+    }
+
+    /// Answers `id` with a Groth16 proof if this model can be (keys, a verifier registered at
+    /// the request's configuration version, a proof the verifier accepts in a free call).
+    /// `Ok(false)`: not possible, answer optimistically.
+    pub(super) fn try_zk(
+        &mut self,
+        chain: &mut dyn Chain,
+        id: u64,
+        r: &InferenceOracle::Request,
+        input: &[Vec<i32>],
+        exec: &Execution,
+    ) -> Result<bool> {
+        let me = self.cfg.account;
+        let oracle = self.contracts.oracle;
+        let model = r.modelId;
+        let Some(held) = self.models.get_mut(&model) else {
+            return Ok(false);
+        };
+        let Some(keys) = held.keys.as_mut() else {
+            tracing::info!(request = id, %model, "no zk keys for this model: answering optimistically");
+            return Ok(false);
+        };
+        if !keys.oracle_compatible() {
+            return Ok(false);
+        }
+        if r.zkVersion == 0 {
+            tracing::info!(
+                request = id,
+                "the request accepts no zk answer: answering optimistically"
+            );
+            return Ok(false);
+        }
+        let Some((settings, version)) = oracle.zk_config_at(chain, model, r.zkVersion)? else {
+            tracing::info!(request = id, %model, "the request's zk configuration is unknown: answering optimistically");
+            return Ok(false);
+        };
+        let vis = keys.visibility;
+        let started = std::time::Instant::now();
+        let pk = keys.proving_key()?;
+        let (proof, public) =
+            Groth16::prove_with(pk, &held.graph, vis, exec.values().to_vec(), &mut os_rng())?;
+        let outputs = outputs_of(exec);
+        if public.outputs != outputs {
+            return Err(NodeError::Zk(
+                "the proof states other outputs than the execution".into(),
+            ));
+        }
+        let words = proof_words(&proof);
+        let inputs = oracle.zk_public_inputs(chain, model, version, input, &outputs)?;
+        if !check_on_chain(chain, me, settings.verifier, &words, &inputs)? {
+            return Err(NodeError::Zk(format!(
+                "the registered verifier {} rejects our proof (keys from another setup?)",
+                settings.verifier
+            )));
+        }
+        let s = oracle.answer_with_proof(chain, me, id, &outputs, words)?;
+        record_tx(&mut self.state, &mut self.sent, &s.receipt);
+        tracing::info!(
+            request = id,
+            prove_ms = started.elapsed().as_millis() as u64,
+            callback = ?s.callback,
+            "answered with a proof (fulfilled)"
+        );
+        self.set_request(
+            id,
+            RequestState::Fulfilled {
+                via_proof: true,
+                ours: true,
+            },
+        );
+        self.withdraw_due = true;
+        Ok(true)
+    }
+
+    /// A pending claim of ours on this trace, or a new one. A new claim is posted in the order
+    /// that survives a crash anywhere: trace saved, intent recorded (saved), claim sent, claim
+    /// recorded (saved).
+    pub(super) fn claim_for(
+        &mut self,
+        chain: &mut dyn Chain,
+        exec: Execution,
+        request: u64,
+    ) -> Result<u64> {
+        let me = self.cfg.account;
+        let game = self.contracts.game;
+        let root = b256(exec.trace().root().hash());
+        let model = b256(exec.model().model_id.hash());
+        if !game.knows_model(chain, model)? {
+            let opening = model_opening(exec.graph(), exec.model())?;
+            let r = game.learn_model(chain, me, model, opening)?;
+            record_tx(&mut self.state, &mut self.sent, &r);
+        }
+        let dir = self.traces_dir();
+        let trace_path = dir.join(format!("{root}.trace"));
+        std::fs::create_dir_all(&dir).map_err(|e| NodeError::State {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+        trace_file::save(&trace_path, exec.model().model_id, exec.values()).map_err(|e| {
+            NodeError::State {
+                path: trace_path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        self.state.intents.retain(|i| i.trace_root != root);
+        self.state.intents.push(ClaimIntent {
+            model,
+            trace_root: root,
+            trace_file: trace_path.clone(),
+            request,
+            lie: self.cfg.lie,
+        });
+        self.save()?;
+        let mut submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);
+        // The claim answers the request in the same call (`claimAndCall`), bound to us.
+        let listener = self.contracts.oracle.address;
+        let (id, receipt) =
+            match submitter.claim_and_call(chain, &game, &self.game_cfg, listener, request) {
+                Ok(x) => x,
+                Err(e) => {
+                    let e = NodeError::from(e);
+                    if e.is_refusal() {
+                        // Nothing was posted: forget the intent.
+                        self.state.intents.retain(|i| i.trace_root != root);
+                    }
+                    return Err(e);
+                }
+            };
+        record_tx(&mut self.state, &mut self.sent, &receipt);
+        self.adopt_claim(id, model, root, receipt.block_number);
+        self.save()?;
+        submitter.logs_from = receipt.block_number;
+        self.submitters.insert(id, submitter);
+        Ok(id)
+    }
+}
