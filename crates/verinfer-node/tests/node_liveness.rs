@@ -19,7 +19,7 @@ use verinfer_chain::{
 };
 use verinfer_node::state::RequestState;
 use verinfer_node::{Mode, Node, NodeError, Policy};
-use verinfer_oracle::{RequestStatus, ZkSettings};
+use verinfer_oracle::RequestStatus;
 
 /// The in-process chain behind an RPC-like edge: `eth_getLogs` refused over more than
 /// `max_range` blocks (and unbounded log reads paged through the same cap, as `RpcChain` does),
@@ -228,41 +228,8 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
 /// with a proof — not downgraded at once to an optimistic claim.
 #[test]
 fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
-    use verinfer_zk::files::{save_keys, KeyManifest};
-    use verinfer_zk::groth16::os_rng;
-    use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
-
     let mut env = env("zk-flaky");
-    let g = &mlp().0;
-    let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
-    let w = Widths::of(g);
-    let manifest = KeyManifest::new(
-        g,
-        verinfer_commit::ModelCommitment::new(g)
-            .model_id
-            .to_string(),
-        Visibility::default(),
-        &vk,
-        0,
-    )
-    .unwrap();
-    save_keys(&env.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
-    let owner = env.owner;
-    let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, &vk).unwrap();
-    let model = env.model;
-    env.oracle
-        .set_zk_verifier(
-            &mut env.chain,
-            owner,
-            model,
-            &ZkSettings {
-                verifier,
-                input_bits: u8::try_from(w.input).unwrap(),
-                output_bits: u8::try_from(w.output).unwrap(),
-                param_hash: None,
-            },
-        )
-        .unwrap();
+    let verifier = env.publish_dev_zk();
     let req = env.request_zk(&mlp().1, 1);
     let mut node = node_with(&mut env, "node", mode(Mode::Zk));
     let mut edge = Edge::new(&mut env.chain);

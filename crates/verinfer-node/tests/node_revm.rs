@@ -22,7 +22,7 @@ use verinfer_chain::{
 use verinfer_node::state::{OwnClaimStatus, RequestState, Verdict};
 use verinfer_node::{run, Mode, NodeError, RunOptions, SharedStatus};
 use verinfer_opml::ClaimStatus;
-use verinfer_oracle::{RequestStatus, ZkSettings};
+use verinfer_oracle::RequestStatus;
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
     env.oracle.status(&mut env.chain, req).unwrap() == RequestStatus::Fulfilled
@@ -206,44 +206,11 @@ fn a_crash_between_claim_and_record_is_reconciled_from_the_logs() {
 
 #[test]
 fn zk_node_answers_with_a_proof_at_once() {
-    use verinfer_zk::files::{save_keys, KeyManifest};
-    use verinfer_zk::groth16::os_rng;
-    use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
-
     let mut env = env("zk");
-    let g = &mlp().0;
-    let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
-    let w = Widths::of(g);
-    let manifest = KeyManifest::new(
-        g,
-        verinfer_commit::ModelCommitment::new(g)
-            .model_id
-            .to_string(),
-        Visibility::default(),
-        &vk,
-        0,
-    )
-    .unwrap();
-    save_keys(&env.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
     let input = mlp().1.clone();
-    // A request before any verifier is registered: answered optimistically.
+    // A request that pins no zk configuration: answered optimistically.
     let early = env.request(&input);
-    let owner = env.owner;
-    let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, &vk).unwrap();
-    let model = env.model;
-    env.oracle
-        .set_zk_verifier(
-            &mut env.chain,
-            owner,
-            model,
-            &ZkSettings {
-                verifier,
-                input_bits: u8::try_from(w.input).unwrap(),
-                output_bits: u8::try_from(w.output).unwrap(),
-                param_hash: None,
-            },
-        )
-        .unwrap();
+    env.publish_dev_zk();
     // A request pinning the configuration: answered with a proof.
     let req = env.request_zk(&input, 1);
     // A request made after it that does not accept zk answers: a claim.

@@ -163,6 +163,36 @@ pub fn env(name: &str) -> Env {
 }
 
 impl Env {
+    /// Dev Groth16 keys of the digits MLP saved where the node looks for them
+    /// (`<models>/digits_mlp.keys`), their verifier deployed and published by the owner as the
+    /// model's zk configuration 1. Returns the verifier's address.
+    pub fn publish_dev_zk(&mut self) -> Address {
+        use verinfer_zk::files::{save_keys, KeyManifest};
+        use verinfer_zk::groth16::os_rng;
+        use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
+
+        let g = &mlp().0;
+        let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
+        let id = verinfer_commit::ModelCommitment::new(g)
+            .model_id
+            .to_string();
+        let manifest = KeyManifest::new(g, id, Visibility::default(), &vk, 0).unwrap();
+        save_keys(&self.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
+        let (owner, model) = (self.owner, self.model);
+        let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut self.chain, owner, &vk).unwrap();
+        let w = Widths::of(g);
+        let settings = verinfer_oracle::ZkSettings {
+            verifier,
+            input_bits: u8::try_from(w.input).unwrap(),
+            output_bits: u8::try_from(w.output).unwrap(),
+            param_hash: None,
+        };
+        self.oracle
+            .set_zk_verifier(&mut self.chain, owner, model, &settings)
+            .unwrap();
+        verifier
+    }
+
     /// A request of `input` by the requester, the consumer as callback.
     pub fn request(&mut self, input: &[Vec<i32>]) -> u64 {
         self.request_zk(input, 0)
