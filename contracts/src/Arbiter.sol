@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title Arbiter — the scalar semantics of every verinfer primitive, on-chain side
-/// @notice The one-step of the dispute game (DESIGN.md §4) ends at one output element `j` of one
+/// @notice The one-step of the dispute game (docs/protocol.md) ends at one output element `j` of one
 ///         node (and, for a reduction, one short segment of its accumulation). This library
 ///         (1) decodes the node's canonical words (docs/commitments.md, the exact inverse of
 ///         `verinfer_commit::encode::node_words`), (2) says which operand elements element `j`

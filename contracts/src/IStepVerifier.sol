@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice The game narrows a dispute down to one node, one output element and (for long
 ///         reductions) one short segment of its accumulation; a step verifier then decides it by
 ///         re-execution. It sits behind this interface so that a zk proof of a whole node can
-///         later replace the element and step phases without touching the game (DESIGN §4).
+///         later replace the element and step phases without touching the game (docs/protocol.md).
 interface IStepVerifier {
     /// @notice What the game has established when it asks for a verdict. Nothing here is
     ///         taken from either party on trust: every field was checked on chain.

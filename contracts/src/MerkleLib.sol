@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title MerkleLib — the tensor commitment of verinfer, on-chain side
-/// @notice Verifies openings of the Keccak-256 tensor commitment (DESIGN.md §3). Every function
+/// @notice Verifies openings of the Keccak-256 tensor commitment (docs/commitments.md). Every function
 ///         here must agree bit for bit with the Rust implementation, which computes the
 ///         commitments off-chain; the two are differential-tested through `MerkleHarness`.
 /// @dev The scheme:

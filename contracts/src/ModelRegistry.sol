@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title ModelRegistry — on-chain anchor for committed models
 /// @notice A model is registered once, before any claim about it, under its `modelId`: the Merkle
-///         root over its graph digest and every parameter and table root (DESIGN.md §3). Claims,
+///         root over its graph digest and every parameter and table root (docs/commitments.md). Claims,
 ///         games and oracle requests refer to models by that id, so the id alone pins down the
 ///         exact weights and graph that an inference is judged against.
 /// @dev Permissionless by design: there is no global admin and no `onlyOwner`. The id is

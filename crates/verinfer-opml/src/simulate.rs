@@ -25,7 +25,7 @@ pub struct SimReport {
     /// Transactions sent by both parties in the game (moves, including timeout calls).
     pub moves: usize,
     /// Interactive rounds: reveals of the trace tree, of the tensor tree and of checkpoints
-    /// (each answered by one pick) — DESIGN §4's `1 + log(tensor) + log(K)` in practice.
+    /// (each answered by one pick) — docs/protocol.md's `1 + log(tensor) + log(K)` in practice.
     pub rounds: u32,
     /// Gas of every game transaction.
     pub total_gas: u64,

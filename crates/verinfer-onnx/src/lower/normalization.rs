@@ -1,9 +1,9 @@
 //! Softmax, the normalizations and the reductions (in [`reduce`]).
 //!
-//! As DESIGN §2: `Softmax = ReduceMax, Sub, Exp table, ReduceSum, Div`; a normalization is
-//! `ReduceSum, Sub (with the 1/N as the operand's factor), Mul, ReduceSum, rsqrt table, Mul`, the
-//! table's function carrying `1/N` and epsilon ([`Func::RsqrtEps`]) so that neither becomes a
-//! tiny constant to quantize. `BatchNormalization` folds to one per-channel `Mul` and `Add`.
+//! As docs/quantization.md lays out: `Softmax = ReduceMax, Sub, Exp table, ReduceSum, Div`;
+//! a normalization is `ReduceSum, Sub (with the 1/N as the operand's factor), Mul, ReduceSum,
+//! rsqrt table, Mul`, the table's function carrying `1/N` and epsilon ([`Func::RsqrtEps`]) so
+//! that neither becomes a tiny constant to quantize. `BatchNormalization` folds to one per-channel `Mul` and `Add`.
 
 mod reduce;
 
