@@ -194,9 +194,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
             return _zkVerifies(input, output, _zkProof(proof));
         }
         if (kind == PROOF_REQUEST) {
-            return bytes(_requestMismatch(_claimId(proof), prompt, aigcData)).length == 0;
+            return bytes(_requestMismatch(_evidenceId(proof), prompt, aigcData)).length == 0;
         }
-        uint256 claimId = _claimId(proof);
+        uint256 claimId = _evidenceId(proof);
         if (claimId >= game.claimCount()) return false;
         IOracleGame.GameClaim memory c = game.getClaim(claimId);
         return c.status == 2 && game.inputPosted(claimId) && bytes(_mismatch(c, input, output)).length == 0;
@@ -375,7 +375,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         }
         uint256 k = _kind(proof);
         if (k == PROOF_ZK) revert ZkMintNeedsRequest();
-        id = _claimId(proof);
+        id = _evidenceId(proof);
         if (k == PROOF_REQUEST) {
             string memory whyNot = _requestMismatch(id, prompt, aigcData);
             if (bytes(whyNot).length != 0) revert RequestNotUsable(id, whyNot);
@@ -459,7 +459,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     }
 
     /// @dev The id (claim or request) of an opML or request proof.
-    function _claimId(bytes calldata proof) internal pure returns (uint256 claimId) {
+    function _evidenceId(bytes calldata proof) internal pure returns (uint256 claimId) {
         if (proof.length != 64) revert MalformedProof(uint256(bytes32(proof[0:32])), proof.length);
         (, claimId) = abi.decode(proof, (uint8, uint256));
     }

@@ -171,12 +171,12 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     // (permissionless, once per model).
     let c = find_opml(chain, d)?;
     let id = model_b256(&g);
-    if c.registry.is_registered(chain, id)? && !c.game.knows_model(chain, id)? {
+    if c.registry.is_registered(chain, id)? {
         let m = verinfer_commit::ModelCommitment::new(&g);
-        let opening = verinfer_opml::facts::model_opening(&g, &m)?;
-        let r = c.game.learn_model(chain, from, id, opening)?;
-        println!("the game learned model {id}");
-        print_tx(&r);
+        if let Some(r) = c.game.ensure_learned(chain, from, &g, &m)? {
+            println!("the game learned model {id}");
+            print_tx(&r);
+        }
     }
     let fee = match a.fee_wei {
         Some(f) => U256::from(f),

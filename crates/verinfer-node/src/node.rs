@@ -18,7 +18,6 @@ use verinfer_chain::{BlockInfo, Chain, ChainError, ChainLog, LogPager, Receipt};
 use verinfer_commit::trace_file;
 use verinfer_opml::convert::b256;
 use verinfer_opml::driver::{defend, play};
-use verinfer_opml::facts::model_opening;
 use verinfer_opml::{
     lying_execution, Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, Phase,
     Submitter, SubmitterStrategy, TraceLie,

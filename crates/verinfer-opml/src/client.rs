@@ -141,6 +141,26 @@ impl GameClient {
         )
     }
 
+    /// Teaches the game the model of `graph` (committed as `model`) unless it knows it already;
+    /// the receipt of `learnModel` when one was sent.
+    ///
+    /// # Errors
+    /// A revert (unregistered model) or transport error.
+    pub fn ensure_learned(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        graph: &verinfer_ir::Graph,
+        model: &verinfer_commit::ModelCommitment,
+    ) -> Result<Option<Receipt>> {
+        let id = crate::convert::b256(model.model_id.hash());
+        if self.knows_model(chain, id)? {
+            return Ok(None);
+        }
+        let opening = crate::facts::model_opening(graph, model)?;
+        Ok(Some(self.learn_model(chain, from, id, opening)?))
+    }
+
     /// Whether the game knows `model_id`.
     ///
     /// # Errors

@@ -10,7 +10,6 @@ use crate::challenger::Challenger;
 use crate::client::{ClaimStatus, GameClient, Phase};
 use crate::convert::b256;
 use crate::error::{OpmlError, Result};
-use crate::facts::model_opening;
 use crate::submitter::Submitter;
 
 /// What happened, with every cost measured.
@@ -54,10 +53,8 @@ pub fn prepare_model(
     if !registry.is_registered(chain, model_id)? {
         out.push(registry.register(chain, submitter.account, model_id, "simulation")?);
     }
-    if !game.knows_model(chain, model_id)? {
-        let o = model_opening(submitter.exec.graph(), submitter.exec.model())?;
-        out.push(game.learn_model(chain, submitter.account, model_id, o)?);
-    }
+    let (g, m) = (submitter.exec.graph(), submitter.exec.model());
+    out.extend(game.ensure_learned(chain, submitter.account, g, m)?);
     Ok(out)
 }
 

@@ -83,6 +83,16 @@ fn settle_ok(env: &mut Env, req: u64, outs: &[Vec<i32>]) -> verinfer_oracle::Set
     env.oracle.settle(&mut env.chain, who, req, outs).unwrap()
 }
 
+/// The honest answer `good` passes its window and settles `req`: the honest node is paid, the
+/// consumer receives the honest output, and `attacker` is owed nothing by the oracle.
+fn honest_answer_settles(env: &mut Env, req: u64, good: u64, attacker: Address) {
+    env.finalize(good);
+    let s = settle_ok(env, req, &outputs(&honest()));
+    assert_eq!(s.answerer, env.who.node);
+    assert_eq!(env.consumer_outputs(), outputs(&honest()));
+    assert_eq!(owed(env, attacker), U256::ZERO);
+}
+
 fn owed(env: &mut Env, who: Address) -> U256 {
     env.oracle.owed(&mut env.chain, who).unwrap()
 }
@@ -115,11 +125,7 @@ fn attack_stale_hidden_input_claim() {
     let good = answer(&mut env, &submitter(honest(), node), req).unwrap();
     env.dispute(bad, &mut liar_sub, node);
     assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
-    env.finalize(good);
-    let s = settle_ok(&mut env, req, &outputs(&honest()));
-    assert_eq!(s.answerer, node);
-    assert_eq!(env.consumer_outputs(), outputs(&honest()));
-    assert_eq!(owed(&mut env, liar), U256::ZERO);
+    honest_answer_settles(&mut env, req, good, liar);
 }
 
 /// Item 5: copying an honest answer's public data (its trace root, roots, paths and outputs)
@@ -174,11 +180,7 @@ fn attack_lying_answer_locks_request() {
     );
     assert!(matches!(err, E::NotFinal(_)), "{err:?}");
     env.dispute(bad, &mut liar_sub, node);
-    env.finalize(good);
-    let s = settle_ok(&mut env, req, &outputs(&honest()));
-    assert_eq!(s.answerer, node);
-    assert_eq!(env.consumer_outputs(), outputs(&honest()));
-    assert_eq!(owed(&mut env, liar), U256::ZERO);
+    honest_answer_settles(&mut env, req, good, liar);
 }
 
 /// Item 3: a model owner (or whoever registered the id first) who publishes an always-true

@@ -287,9 +287,7 @@ impl Node {
         let game = self.contracts.game;
         let root = b256(exec.trace().root().hash());
         let model = b256(exec.model().model_id.hash());
-        if !game.knows_model(chain, model)? {
-            let opening = model_opening(exec.graph(), exec.model())?;
-            let r = game.learn_model(chain, me, model, opening)?;
+        if let Some(r) = game.ensure_learned(chain, me, exec.graph(), exec.model())? {
             record_tx(&mut self.state, &mut self.sent, &r);
         }
         let dir = self.traces_dir();
