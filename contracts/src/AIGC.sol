@@ -11,11 +11,11 @@ import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Up
 ///         (`prompt`); both are the tensors encoded as `abi.encode(int32[][])` (canonical
 ///         encoding only), and the token id is `uint256(keccak256(prompt))`, so a prompt is
 ///         minted at most once. `proof` is tagged by its first ABI word (v2):
-///         - zk:   `abi.encode(uint8(1), uint256[8] groth16Proof)` — verified against the zk
-///                 configuration this collection pinned at deployment (`zkVersion`), over the
-///                 public inputs packed as in docs/oracle.md §4. `verify` accepts it; `mint`
-///                 does not (a proof names no minter, so anyone who saw it could mint with it):
-///                 zk answers enter through an oracle request (kind 3).
+///         - zk:   `abi.encode(uint8(1), address prover, uint256[8] groth16Proof)` — verified
+///                 against the zk configuration this collection pinned at deployment
+///                 (`zkVersion`); its statement (`ZkStatement`) is bound to this chain, this
+///                 collection, the token id and `prover` (docs/oracle.md §4), so only
+///                 `prover` may mint with it: a copy seen in the mempool is useless.
 ///         - opML: `abi.encode(uint8(2), uint256 claimId)` — a claim in the game for this model,
 ///                 whose input roots are the prompt's and output roots the aigcData's, that
 ///                 posted its input (so every watcher could check it during its whole window),
@@ -91,7 +91,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     error WrongTensorLength(string what, uint256 index, uint256 expected, uint256 got);
     error UnknownProofKind(uint256 kind);
     error MalformedProof(uint256 kind, uint256 length);
-    error ZkInputCountMismatch(uint256 expected, uint256 got);
     error InvalidZkProof();
     error NoSuchClaim(uint256 claimId);
     error ClaimNotUsable(uint256 claimId, uint8 status);
@@ -102,7 +101,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     error NotAuthorized(address caller, uint256 tokenId);
     error InputNotPosted(uint256 claimId);
     error NotEvidenceHolder(address caller, address holder);
-    error ZkMintNeedsRequest();
     error NoSuchZkVersion(uint32 version);
     error InvalidPrompt(bytes reason);
     error RequestNotUsable(uint256 requestId, string why);
@@ -191,7 +189,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         }
         uint256 kind = _kind(proof);
         if (kind == PROOF_ZK) {
-            return _zkVerifies(input, output, _zkProof(proof));
+            (address prover, uint256[8] memory p) = _zkProof(proof);
+            return _zkVerifies(prompt, input, output, prover, p);
         }
         if (kind == PROOF_REQUEST) {
             return bytes(_requestMismatch(_evidenceId(proof), prompt, aigcData)).length == 0;
@@ -239,8 +238,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         emit Update(tokenId, prompt, aigcData, uris[tokenId]);
     }
 
-    /// @notice The evidence behind a token: kind (2 opML, 3 oracle request), claim or request
-    ///         id, and keccak256 of its aigcData.
+    /// @notice The evidence behind a token: kind (1 zk, 2 opML, 3 oracle request), claim or
+    ///         request id (0 for zk), and keccak256 of its aigcData.
     function evidenceOf(uint256 tokenId) external view returns (Evidence memory) {
         _requireOwned(tokenId);
         return evidence[tokenId];
@@ -250,7 +249,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     function isVerified(uint256 tokenId) external view returns (bool) {
         _requireOwned(tokenId);
         Evidence storage e = evidence[tokenId];
-        return e.kind == PROOF_REQUEST || game.getClaim(e.claimId).status == 2;
+        return e.kind == PROOF_ZK || e.kind == PROOF_REQUEST || game.getClaim(e.claimId).status == 2;
     }
 
     /// @notice The prompt and aigcData shapes (element counts per tensor).
@@ -374,7 +373,11 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
             revert InvalidPrompt(reason);
         }
         uint256 k = _kind(proof);
-        if (k == PROOF_ZK) revert ZkMintNeedsRequest();
+        if (k == PROOF_ZK) {
+            (address prover, uint256[8] memory p) = _zkProof(proof);
+            if (!_zkVerifies(prompt, input, output, prover, p)) revert InvalidZkProof();
+            return (PROOF_ZK, 0, prover);
+        }
         id = _evidenceId(proof);
         if (k == PROOF_REQUEST) {
             string memory whyNot = _requestMismatch(id, prompt, aigcData);
@@ -401,7 +404,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         InferenceOracle.Request memory r = oracle.getRequest(requestId);
         if (r.modelId != modelId) return "model";
         if (r.status != InferenceOracle.Status.Fulfilled) return "not fulfilled";
-        if (keccak256(abi.encode(oracle.inputOf(requestId))) != keccak256(prompt)) return "prompt";
+        if (r.inputsHash != _rootsHash(abi.decode(prompt, (int32[][])))) return "prompt";
         if (keccak256(abi.encode(oracle.outputsOf(requestId))) != keccak256(aigcData)) return "aigcData";
         return "";
     }
@@ -418,14 +421,20 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         return "";
     }
 
-    /// @dev Never reverts on a failing proof: false instead.
-    function _zkVerifies(int32[][] memory input, int32[][] memory output, uint256[8] memory p)
-        internal
-        view
-        returns (bool)
-    {
+    /// @dev Never reverts on a failing proof: false instead. The statement is bound to this
+    ///      chain, this collection, the prompt's token id and `prover`.
+    function _zkVerifies(
+        bytes calldata prompt,
+        int32[][] memory input,
+        int32[][] memory output,
+        address prover,
+        uint256[8] memory p
+    ) internal view returns (bool) {
         if (zkVersion == 0) return false;
-        try oracle.zkPublicInputs(modelId, zkVersion, input, output) returns (uint256[] memory pub) {
+        uint256 tokenId = uint256(keccak256(prompt));
+        try oracle.zkPublicInputs(modelId, zkVersion, address(this), tokenId, prover, input, output) returns (
+            uint256[] memory pub
+        ) {
             IGroth16Verifier v = IGroth16Verifier(oracle.zkConfigAt(modelId, zkVersion).verifier);
             if (pub.length != v.publicInputCount()) return false;
             try v.verifyProof(p, pub) returns (bool ok) {
@@ -453,9 +462,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         if (kind != PROOF_ZK && kind != PROOF_OPML && kind != PROOF_REQUEST) revert UnknownProofKind(kind);
     }
 
-    function _zkProof(bytes calldata proof) internal pure returns (uint256[8] memory p) {
-        if (proof.length != 32 * 9) revert MalformedProof(PROOF_ZK, proof.length);
-        (, p) = abi.decode(proof, (uint8, uint256[8]));
+    function _zkProof(bytes calldata proof) internal pure returns (address prover, uint256[8] memory p) {
+        if (proof.length != 32 * 10) revert MalformedProof(PROOF_ZK, proof.length);
+        (, prover, p) = abi.decode(proof, (uint8, address, uint256[8]));
     }
 
     /// @dev The id (claim or request) of an opML or request proof.

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {MerkleLib} from "./MerkleLib.sol";
 import {PublicInputs} from "./PublicInputs.sol";
+import {ZkStatement} from "./ZkStatement.sol";
 import {IInferenceConsumer} from "./IInferenceConsumer.sol";
 import {IGroth16Verifier} from "./IGroth16Verifier.sol";
 
@@ -55,7 +56,10 @@ interface IOracleGame {
 ///           request; the first claim the game finalizes settles it.
 ///         - zk: `answerWithProof` with a Groth16 proof against the zk configuration the
 ///           requester pinned (`request`'s `zkVersion`; 0 refuses zk answers); final at once,
-///           also while optimistic answers stand. Public inputs: docs/oracle.md §4.
+///           also while optimistic answers stand. The proof's one public input is the
+///           `ZkStatement` digest bound to this oracle, the request and the answerer
+///           (docs/oracle.md §4). A request stores hashes of its input, never the input: the
+///           `Requested` event carries it.
 ///         On fulfilment the fee is split (`ownerShareBps` to the model's owner, the rest to the
 ///         answering node) as pull payments, and the requester's callback runs with exactly
 ///         the gas it asked for; its failure never blocks settlement.
@@ -105,14 +109,19 @@ contract InferenceOracle {
         /// Fulfilled through a zk proof (false: through a claim).
         bool viaProof;
         uint256 fee;
+        /// The block the request was made in (its `Requested` event holds the input).
+        uint64 createdBlock;
         /// keccak256(abi.encode(inputRoots)): what a claim's `inputsHash` must equal.
         bytes32 inputsHash;
+        /// ZkStatement class digest of the input packed at the pinned zk configuration's
+        /// width (zero when the request refuses zk): all a zk answer needs of the input, so
+        /// the input itself is not stored (it is in the `Requested` event).
+        bytes32 zkInputDigest;
         /// The latest claim answering the request while Claimed; the claim that fulfilled it.
         uint256 claimId;
     }
 
     Request[] internal requests;
-    mapping(uint256 requestId => int32[][]) internal inputData;
     /// Outputs of a Fulfilled request.
     mapping(uint256 requestId => int32[][]) internal outputData;
     mapping(uint256 requestId => uint256[]) internal claimHistory;
@@ -125,6 +134,8 @@ contract InferenceOracle {
         bool hasParamHash;
         /// The configuration's number (the model's first: 1).
         uint32 version;
+        /// The keys' statement kind: one digest public input (true) or packed elements.
+        bool digest;
         uint256 paramHash;
     }
 
@@ -161,7 +172,8 @@ contract InferenceOracle {
         uint8 outputBits,
         bool hasParamHash,
         uint256 paramHash,
-        uint32 version
+        uint32 version,
+        bool digest
     );
     event Withdrawn(address indexed account, uint256 amount);
 
@@ -199,6 +211,7 @@ contract InferenceOracle {
     error AnswerStanding(uint256 requestId, uint256 claimId);
     error DuplicateAnswer(uint256 requestId, uint256 standingClaimId);
     error ZkInputCountMismatch(uint256 expected, uint256 got);
+    error ZkInputMismatch(uint256 requestId);
     error InvalidProof(uint256 requestId);
     error InsufficientGasForCallback(uint256 left, uint256 needed);
     error NothingOwed();
@@ -248,6 +261,11 @@ contract InferenceOracle {
         _checkRequest(modelId, input, callbackGasLimit, zkVersion);
 
         bytes32[] memory roots = _roots(input);
+        bytes32 zkInputDigest;
+        if (zkVersion != 0) {
+            zkInputDigest =
+                ZkStatement.classDigest(PublicInputs.pack(input, zkConfigs[modelId][zkVersion].inputBits));
+        }
         requestId = requests.length;
         requests.push(
             Request({
@@ -260,12 +278,13 @@ contract InferenceOracle {
                 zkVersion: zkVersion,
                 answerer: address(0),
                 viaProof: false,
+                createdBlock: uint64(block.number),
                 fee: msg.value,
                 inputsHash: keccak256(abi.encode(roots)),
+                zkInputDigest: zkInputDigest,
                 claimId: 0
             })
         );
-        _store(inputData[requestId], input);
         emit Requested(requestId, modelId, msg.sender, msg.value, callback, callbackGasLimit, roots, input);
     }
 
@@ -341,14 +360,24 @@ contract InferenceOracle {
 
     /// @notice Answers an Open or Claimed request with a Groth16 proof of `outputs`, final at
     ///         once, against the zk configuration the request pinned (`ZkRefused` when none).
-    function answerWithProof(uint256 requestId, int32[][] calldata outputs, uint256[8] calldata proof) external {
+    ///         The proof is bound to this chain, this oracle, the request and the caller
+    ///         (`ZkStatement`): a proof seen in the mempool is of no use to anyone else.
+    ///         `inputElements`: the request's input packed at the configuration's width, for
+    ///         packed-statement keys (checked against the digest stored with the request);
+    ///         empty for digest-statement keys, which need only that digest.
+    function answerWithProof(
+        uint256 requestId,
+        uint256[] calldata inputElements,
+        int32[][] calldata outputs,
+        uint256[8] calldata proof
+    ) external {
         Request storage r = _request(requestId);
         if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
         if (r.zkVersion == 0) revert ZkRefused(requestId);
         bytes32 modelId = r.modelId;
         ZkConfig storage cfg = zkConfigs[modelId][r.zkVersion];
         _checkOutputShape(modelId, outputs);
-        uint256[] memory pub = _publicInputs(cfg, inputData[requestId], outputs);
+        uint256[] memory pub = _answerInputs(requestId, r.zkInputDigest, cfg, inputElements, outputs);
         IGroth16Verifier v = IGroth16Verifier(cfg.verifier);
         uint256 expected = v.publicInputCount();
         if (pub.length != expected) revert ZkInputCountMismatch(expected, pub.length);
@@ -359,6 +388,28 @@ contract InferenceOracle {
         _store(outputData[requestId], outputs);
         emit AnsweredWithProof(requestId, msg.sender, outputs);
         _fulfil(requestId, r);
+    }
+
+    /// @dev The public inputs `answerWithProof` verifies against (split out for the stack).
+    function _answerInputs(
+        uint256 requestId,
+        bytes32 zkInputDigest,
+        ZkConfig storage cfg,
+        uint256[] calldata inputElements,
+        int32[][] calldata outputs
+    ) internal view returns (uint256[] memory) {
+        bytes32 ctx = ZkStatement.contextWord(
+            requests[requestId].modelId, block.chainid, address(this), requestId, msg.sender
+        );
+        uint256[] memory outs = PublicInputs.pack(outputs, cfg.outputBits);
+        if (cfg.digest) {
+            if (inputElements.length != 0) revert ZkInputMismatch(requestId);
+            return ZkStatement.digest(
+                ctx, zkInputDigest, cfg.hasParamHash ? cfg.paramHash : 0, ZkStatement.classDigest(outs)
+            );
+        }
+        if (ZkStatement.classDigest(inputElements) != zkInputDigest) revert ZkInputMismatch(requestId);
+        return ZkStatement.packed(ctx, inputElements, cfg.hasParamHash, cfg.paramHash, outs);
     }
 
     /// @notice The requester takes the fee back (as a pull payment) from a request not
@@ -392,7 +443,7 @@ contract InferenceOracle {
     // ================================================================== zk configuration
 
     /// @notice The model's owner (per the registry) publishes a zk configuration: the verifier
-    ///         of its circuit and the public-input layout. It gets the next version number and
+    ///         of its circuit and the public-input layout (widths, weight hash, statement kind). It gets the next version number and
     ///         never changes; requests and ERC-7007 collections name the version they trust.
     function setZkVerifier(
         bytes32 modelId,
@@ -400,7 +451,8 @@ contract InferenceOracle {
         uint8 inputBits,
         uint8 outputBits,
         bool hasParamHash,
-        uint256 paramHash
+        uint256 paramHash,
+        bool digest
     ) external {
         if (registry.ownerOf(modelId) != msg.sender) revert NotModelOwner(modelId, msg.sender);
         if (verifier.code.length == 0) revert NotAContract(verifier);
@@ -416,9 +468,10 @@ contract InferenceOracle {
             outputBits: outputBits,
             hasParamHash: hasParamHash,
             version: version,
+            digest: digest,
             paramHash: paramHash
         });
-        emit ZkVerifierSet(modelId, verifier, inputBits, outputBits, hasParamHash, paramHash, version);
+        emit ZkVerifierSet(modelId, verifier, inputBits, outputBits, hasParamHash, paramHash, version, digest);
     }
 
     /// @notice The latest zk configuration of `modelId` (verifier zero: none).
@@ -431,17 +484,34 @@ contract InferenceOracle {
         return zkConfigs[modelId][version];
     }
 
-    /// @notice The public-input vector a proof of `modelId` on (`inputs`, `outputs`) must be
-    ///         verified against, under configuration `version`. Reverts `NoZkVerifier`, or
-    ///         `PublicInputs.ValueOutOfRange` for a value outside its width.
-    function zkPublicInputs(bytes32 modelId, uint32 version, int32[][] calldata inputs, int32[][] calldata outputs)
-        external
-        view
-        returns (uint256[] memory)
-    {
+    /// @notice The public inputs of a proof of `modelId` on (`inputs`, `outputs`) under
+    ///         configuration `version`, bound to this chain, `contract_`, `tag` and `answerer`
+    ///         (this oracle checks `answerWithProof` with itself, the request id and the
+    ///         caller). Reverts `NoZkVerifier`, or `PublicInputs.ValueOutOfRange` for a value
+    ///         outside its width.
+    function zkPublicInputs(
+        bytes32 modelId,
+        uint32 version,
+        address contract_,
+        uint256 tag,
+        address answerer,
+        int32[][] calldata inputs,
+        int32[][] calldata outputs
+    ) external view returns (uint256[] memory) {
         ZkConfig storage cfg = zkConfigs[modelId][version];
         if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
-        return _publicInputs(cfg, inputs, outputs);
+        bytes32 ctx = ZkStatement.contextWord(modelId, block.chainid, contract_, tag, answerer);
+        uint256[] memory ins = PublicInputs.pack(inputs, cfg.inputBits);
+        uint256[] memory outs = PublicInputs.pack(outputs, cfg.outputBits);
+        if (cfg.digest) {
+            return ZkStatement.digest(
+                ctx,
+                ZkStatement.classDigest(ins),
+                cfg.hasParamHash ? cfg.paramHash : 0,
+                ZkStatement.classDigest(outs)
+            );
+        }
+        return ZkStatement.packed(ctx, ins, cfg.hasParamHash, cfg.paramHash, outs);
     }
 
     // ================================================================== views
@@ -452,24 +522,6 @@ contract InferenceOracle {
 
     function getRequest(uint256 requestId) external view returns (Request memory) {
         return _request(requestId);
-    }
-
-    /// @notice The input of a request, as requested.
-    function inputOf(uint256 requestId) external view returns (int32[][] memory) {
-        _request(requestId);
-        return inputData[requestId];
-    }
-
-    /// @notice The tensor roots of a request's input (recomputed from the stored input: storing
-    ///         them too would cost ~22k gas per tensor for data the input already determines;
-    ///         their hash is stored as `inputsHash`, and the `Requested` event lists them).
-    function inputRoots(uint256 requestId) external view returns (bytes32[] memory roots) {
-        _request(requestId);
-        int32[][] storage input = inputData[requestId];
-        roots = new bytes32[](input.length);
-        for (uint256 i = 0; i < input.length; ++i) {
-            roots[i] = MerkleLib.tensorRoot(input[i]);
-        }
     }
 
     /// @notice The answer of a Fulfilled request (empty otherwise: a standing claim's outputs
@@ -516,14 +568,6 @@ contract InferenceOracle {
         for (uint256 i = 0; i < lens.length; ++i) {
             if (outputs[i].length != lens[i]) revert WrongOutputLength(i, lens[i], outputs[i].length);
         }
-    }
-
-    function _publicInputs(ZkConfig storage cfg, int32[][] memory inputs, int32[][] memory outputs)
-        internal
-        view
-        returns (uint256[] memory)
-    {
-        return PublicInputs.build(inputs, cfg.inputBits, cfg.hasParamHash, cfg.paramHash, outputs, cfg.outputBits);
     }
 
     /// @dev Marks the request fulfilled, credits the fee split, then calls back with the

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 OR MIT
 pragma solidity ^0.8.24;
 
-/// @title PublicInputs — the public-input vector of a zk inference proof
-/// @notice The layout is a fixed spec shared with the Rust prover (docs/oracle.md §4):
-///
-///         [packed input values…, paramHash (only if hasParamHash), packed output values…]
+/// @title PublicInputs — the packing of a zk statement's tensor classes
+/// @notice A fixed spec shared with the Rust prover (docs/oracle.md §4); `ZkStatement` hashes
+///         the packed elements into the proof's one public input.
 ///
 ///         A class (all input tensors concatenated in order, row-major; likewise all output
 ///         tensors) is packed with a bit width W (1..=32): each value v, which must lie in the
@@ -73,22 +72,5 @@ library PublicInputs {
     function pack(int32[][] memory tensors, uint256 bits) internal pure returns (uint256[] memory out) {
         out = new uint256[](packedLength(count(tensors), bits));
         packInto(tensors, bits, out, 0);
-    }
-
-    /// @notice The whole public-input vector: inputs, the parameter hash if any, outputs.
-    function build(
-        int32[][] memory inputs,
-        uint256 inputBits,
-        bool hasParamHash,
-        uint256 paramHash,
-        int32[][] memory outputs,
-        uint256 outputBits
-    ) internal pure returns (uint256[] memory out) {
-        uint256 nIn = packedLength(count(inputs), inputBits);
-        uint256 nOut = packedLength(count(outputs), outputBits);
-        out = new uint256[](nIn + (hasParamHash ? 1 : 0) + nOut);
-        uint256 pos = packInto(inputs, inputBits, out, 0);
-        if (hasParamHash) out[pos++] = paramHash;
-        packInto(outputs, outputBits, out, pos);
     }
 }

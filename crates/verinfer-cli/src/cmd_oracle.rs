@@ -272,6 +272,7 @@ fn zk_settings(
             input_bits: bits(m.input_width)?,
             output_bits: bits(m.output_width)?,
             param_hash,
+            digest: vis.statement == verinfer_zk::Statement::Digest,
         },
         r,
     ))

@@ -43,6 +43,19 @@ pub struct ProveArgs {
     /// Proof file to write.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Bind the proof to this EIP-155 chain id (0: none). A contract accepts only proofs bound
+    /// to its own chain, address, request and caller (docs/zk.md, "Statement").
+    #[arg(long, default_value_t = 0)]
+    pub chain_id: u64,
+    /// Bind the proof to the contract that will accept it.
+    #[arg(long, default_value_t = verinfer_chain::Address::ZERO)]
+    pub contract: verinfer_chain::Address,
+    /// Bind the proof to a request or token id there.
+    #[arg(long, default_value_t = verinfer_chain::U256::ZERO)]
+    pub tag: verinfer_chain::U256,
+    /// Bind the proof to the account that will submit it.
+    #[arg(long, default_value_t = verinfer_chain::Address::ZERO)]
+    pub answerer: verinfer_chain::Address,
 }
 
 /// Arguments of `verify`.
@@ -215,9 +228,19 @@ pub fn prove(a: &ProveArgs) -> Result<()> {
         Plan::new(&g).and_then(|p| p.run(&q))
     });
     let trace = trace?.into_values();
+    let ctx = verinfer_zk::Context {
+        model_id: manifest
+            .model_id
+            .parse()
+            .with_context(|| format!("model id {:?} in the keys", manifest.model_id))?,
+        chain_id: verinfer_chain::U256::from(a.chain_id),
+        contract: a.contract,
+        tag: a.tag,
+        answerer: a.answerer,
+    };
     let mut rng = os_rng();
     let (proved, prove_time) = step("proving", || {
-        Groth16::prove_with(&pk, &g, vis, trace, &mut rng)
+        Groth16::prove_with(&pk, &g, vis, &ctx, trace, &mut rng)
     });
     let (proof, public) = proved?;
     let file = ProofFile::new(manifest.model_id.clone(), &proof, &public)

@@ -15,9 +15,14 @@ use crate::tensors::encode_tensors;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AigcProof {
     /// A Groth16 proof (EIP-197 word order) against the zk configuration the collection
-    /// pinned: `abi.encode(uint8(1), uint256[8])`. `verify` accepts it; `mint` does not (a
-    /// proof names no minter): zk answers are minted through their oracle request.
-    Zk([U256; 8]),
+    /// pinned, bound to this chain, the collection, the prompt's token id and `prover` (the
+    /// only account that may mint with it): `abi.encode(uint8(1), address, uint256[8])`.
+    Zk {
+        /// The account the proof is bound to.
+        prover: Address,
+        /// The proof words.
+        proof: [U256; 8],
+    },
     /// A claim in the game that posted its input, minted by its submitter:
     /// `abi.encode(uint8(2), uint256 claimId)`.
     Opml(u64),
@@ -37,10 +42,15 @@ impl AigcProof {
     /// The `proof` bytes.
     pub fn encode(&self) -> Bytes {
         match self {
-            AigcProof::Zk(p) => Bytes::from(<(
+            AigcProof::Zk { prover, proof } => Bytes::from(<(
                 sol_data::Uint<8>,
+                sol_data::Address,
                 sol_data::FixedArray<sol_data::Uint<256>, 8>,
-            )>::abi_encode_params(&(Self::ZK, *p))),
+            )>::abi_encode_params(&(
+                Self::ZK,
+                *prover,
+                *proof,
+            ))),
             AigcProof::Opml(id) | AigcProof::Request(id) => {
                 let tag = if matches!(self, AigcProof::Opml(_)) {
                     Self::OPML
@@ -61,9 +71,9 @@ impl AigcProof {
 /// Evidence behind a token, as the contract records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenEvidence {
-    /// 2 opML, 3 oracle request.
+    /// 1 zk, 2 opML, 3 oracle request.
     pub kind: u8,
-    /// The claim (opML) or the request (oracle request).
+    /// The claim (opML) or the request (oracle request); 0 for zk.
     pub claim_id: u64,
     /// keccak256 of the token's aigcData bytes.
     pub aigc_data_hash: B256,

@@ -82,6 +82,25 @@ pub struct ZkSettings {
     pub output_bits: u8,
     /// The parameter hash public input, if the circuit has one.
     pub param_hash: Option<U256>,
+    /// The keys' statement kind: one digest public input (true) or packed elements.
+    pub digest: bool,
+}
+
+impl ZkSettings {
+    /// The input elements `answerWithProof` takes for a request's `input`: the input packed at
+    /// the configuration's width (packed statement), none (digest statement).
+    ///
+    /// # Errors
+    /// [`crate::PackError`] for a value outside the width.
+    pub fn input_elements(
+        &self,
+        input: &[Vec<i32>],
+    ) -> std::result::Result<Vec<U256>, crate::PackError> {
+        if self.digest {
+            return Ok(Vec::new());
+        }
+        crate::pack::pack_tensors(input, u32::from(self.input_bits))
+    }
 }
 
 /// What the callback did when a request was fulfilled.
@@ -319,6 +338,7 @@ impl OracleClient {
         chain: &mut dyn Chain,
         from: Address,
         request: u64,
+        input_elements: Vec<U256>,
         outputs: &[Vec<i32>],
         proof: [U256; 8],
     ) -> Result<Settlement> {
@@ -327,6 +347,7 @@ impl OracleClient {
             from,
             &InferenceOracle::answerWithProofCall {
                 requestId: u(request),
+                inputElements: input_elements,
                 outputs: outputs.to_vec(),
                 proof,
             },
@@ -385,6 +406,7 @@ impl OracleClient {
                 outputBits: s.output_bits,
                 hasParamHash: s.param_hash.is_some(),
                 paramHash: s.param_hash.unwrap_or(U256::ZERO),
+                digest: s.digest,
             },
             "InferenceOracle.setZkVerifier",
         )
@@ -452,32 +474,22 @@ impl OracleClient {
         u64_of(n, "request count")
     }
 
-    /// The request's input.
+    /// The input of a request, from its `Requested` event (the contract keeps only hashes of
+    /// it), checked against the stored `inputsHash`: a lying endpoint cannot swap it.
     ///
     /// # Errors
-    /// `NoSuchRequest`.
+    /// `NoSuchRequest`; [`OracleError::Protocol`] when the event is missing or does not match
+    /// the stored hash.
     pub fn input_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<Vec<i32>>> {
-        self.view(
-            chain,
-            &InferenceOracle::inputOfCall {
-                requestId: u(request),
-            },
-            "InferenceOracle.inputOf",
-        )
+        Ok(self.requested_event(chain, request)?.input)
     }
 
-    /// The tensor roots of the request's input.
+    /// The tensor roots of the request's input (from its checked `Requested` event).
     ///
     /// # Errors
-    /// `NoSuchRequest`.
+    /// As [`OracleClient::input_of`].
     pub fn input_roots(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<B256>> {
-        self.view(
-            chain,
-            &InferenceOracle::inputRootsCall {
-                requestId: u(request),
-            },
-            "InferenceOracle.inputRoots",
-        )
+        Ok(self.requested_event(chain, request)?.inputRoots)
     }
 
     /// The answer of a claimed or fulfilled request (empty otherwise).
@@ -569,21 +581,28 @@ impl OracleClient {
                 input_bits: c.inputBits,
                 output_bits: c.outputBits,
                 param_hash: c.hasParamHash.then_some(c.paramHash),
+                digest: c.digest,
             },
             c.version,
         ))
     }
 
-    /// The public inputs the contract builds for a proof of `model_id` on (`inputs`,
-    /// `outputs`) under zk configuration `version` — to compare with the prover's.
+    /// The public inputs the contract computes for a proof of `model_id` on (`inputs`,
+    /// `outputs`) under zk configuration `version`, bound to `contract` (the oracle itself
+    /// for `answerWithProof`), `tag` (the request id) and `answerer` — to compare with the
+    /// prover's.
     ///
     /// # Errors
     /// `NoZkVerifier`, `ValueOutOfRange`.
+    #[allow(clippy::too_many_arguments)]
     pub fn zk_public_inputs(
         &self,
         chain: &mut dyn Chain,
         model_id: B256,
         version: u32,
+        contract: Address,
+        tag: U256,
+        answerer: Address,
         inputs: &[Vec<i32>],
         outputs: &[Vec<i32>],
     ) -> Result<Vec<U256>> {
@@ -592,6 +611,9 @@ impl OracleClient {
             &InferenceOracle::zkPublicInputsCall {
                 modelId: model_id,
                 version,
+                contract_: contract,
+                tag,
+                answerer,
                 inputs: inputs.to_vec(),
                 outputs: outputs.to_vec(),
             },
@@ -632,16 +654,25 @@ impl OracleClient {
         Ok(self.decode_events(&logs))
     }
 
-    /// The `Requested` event of `request`: its input as posted.
+    /// The `Requested` event of `request`: its input as posted, read from the request's own
+    /// block and checked against the contract's `inputsHash` (roots recomputed from the input).
     ///
     /// # Errors
-    /// [`OracleError::Protocol`] when there is none on chain.
+    /// `NoSuchRequest`; [`OracleError::Protocol`] when there is no such event or it does not
+    /// match the stored hash.
     pub fn requested_event(
         &self,
         chain: &mut dyn Chain,
         request: u64,
     ) -> Result<InferenceOracle::Requested> {
-        self.events(chain, 0)?
+        let r = self.get_request(chain, request)?;
+        let logs: Vec<Log> = chain
+            .logs_in(self.address, r.createdBlock, r.createdBlock)?
+            .into_iter()
+            .map(|l| l.log)
+            .collect();
+        let ev = self
+            .decode_events(&logs)
             .into_iter()
             .find_map(|e| match e {
                 InferenceOracleEvents::Requested(ev) if ev.requestId == u(request) => Some(ev),
@@ -650,9 +681,21 @@ impl OracleClient {
             .ok_or_else(|| {
                 OracleError::protocol(
                     "InferenceOracle.Requested",
-                    format!("no event for request {request}"),
+                    format!(
+                        "no event for request {request} in its block {}",
+                        r.createdBlock
+                    ),
                 )
-            })
+            })?;
+        if crate::tensors::roots_hash(&ev.input) != r.inputsHash
+            || crate::tensors::tensor_roots(&ev.input) != ev.inputRoots
+        {
+            return Err(OracleError::protocol(
+                "InferenceOracle.Requested",
+                format!("the event of request {request} does not match its stored input hash"),
+            ));
+        }
+        Ok(ev)
     }
 
     fn settlement(&self, receipt: Receipt) -> Result<Settlement> {

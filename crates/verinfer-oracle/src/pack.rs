@@ -9,7 +9,7 @@
 //! row-major; likewise outputs) at width `W` in `1..=32`: `v` with `−2^(W−1) ≤ v < 2^(W−1)`
 //! becomes `u = v + 2^(W−1)` in `[0, 2^W)`; `k = ⌊253 / W⌋` values per field element, element
 //! `e = Σ_{i<k} u_{e·k+i} · 2^(W·i)` (little-endian inside the element), the last holding the
-//! remainder. The whole vector is `[packed inputs…, paramHash (if any), packed outputs…]`.
+//! remainder. [`public_inputs`] puts them after the context word, or hashes them all.
 
 use alloy_primitives::U256;
 use thiserror::Error;
@@ -80,21 +80,43 @@ pub fn pack_tensors(tensors: &[Vec<i32>], width: u32) -> Result<Vec<U256>, PackE
     pack_public(&flat, width)
 }
 
-/// The whole public-input vector: packed inputs, the parameter hash if any, packed outputs —
-/// what `InferenceOracle` verifies a proof against.
+/// The public inputs `InferenceOracle` verifies a proof against (`ZkStatement`): the context
+/// word and the packed classes, or (`digest`) their one SHA-256 digest — from
+/// `verinfer_zk::binding`, the one definition, as EVM words.
 ///
 /// # Errors
 /// As [`pack_public`].
 pub fn public_inputs(
+    ctx: &verinfer_zk::Context,
     inputs: &[Vec<i32>],
     input_bits: u32,
     param_hash: Option<U256>,
     outputs: &[Vec<i32>],
     output_bits: u32,
+    digest: bool,
 ) -> Result<Vec<U256>, PackError> {
-    let mut v = pack_tensors(inputs, input_bits)?;
+    use ark_ff::PrimeField;
+    let fr = |w: &U256| ark_bn254::Fr::from_be_bytes_mod_order(&w.to_be_bytes::<32>());
+    let word = |x: &ark_bn254::Fr| U256::from_be_bytes(verinfer_zk::binding::fr_word(x));
+    let ins = pack_tensors(inputs, input_bits)?;
+    let outs = pack_tensors(outputs, output_bits)?;
+    if digest {
+        let class = |w: &[U256]| {
+            let elements: Vec<ark_bn254::Fr> = w.iter().map(fr).collect();
+            verinfer_zk::binding::class_digest(&elements)
+        };
+        let d = verinfer_zk::binding::statement_digest(
+            ctx,
+            &class(&ins),
+            param_hash.map(|h| fr(&h)).as_ref(),
+            &class(&outs),
+        );
+        return Ok(vec![word(&d)]);
+    }
+    let mut v = vec![word(&verinfer_zk::binding::context_input(ctx))];
+    v.extend(ins);
     v.extend(param_hash);
-    v.extend(pack_tensors(outputs, output_bits)?);
+    v.extend(outs);
     Ok(v)
 }
 
@@ -127,9 +149,33 @@ mod tests {
         assert_eq!(pack_public(&[0], 33), Err(PackError::Width(33)));
         // Width 1: only -1 and 0.
         assert_eq!(pack_public(&[-1, 0], 1).unwrap(), vec![U256::from(2u8)]);
+        let ctx = verinfer_zk::Context::default();
+        let v = public_inputs(
+            &ctx,
+            &[vec![1]],
+            8,
+            Some(U256::from(7u8)),
+            &[vec![-1]],
+            4,
+            false,
+        )
+        .unwrap();
+        assert_eq!(v.len(), 4);
         assert_eq!(
-            public_inputs(&[vec![1]], 8, Some(U256::from(7u8)), &[vec![-1]], 4).unwrap(),
-            vec![U256::from(129u8), U256::from(7u8), U256::from(7u8)]
+            v[1..],
+            [U256::from(129u8), U256::from(7u8), U256::from(7u8)]
         );
+        assert!(v[0].bit_len() <= 253);
+        let d = public_inputs(
+            &ctx,
+            &[vec![1]],
+            8,
+            Some(U256::from(7u8)),
+            &[vec![-1]],
+            4,
+            true,
+        )
+        .unwrap();
+        assert_eq!(d.len(), 1);
     }
 }

@@ -262,15 +262,20 @@ fn mint_refuses_what_it_cannot_verify() {
             claimId: U256::from(77)
         })
     );
-    // A bare zk proof names no minter: zk answers are minted through their oracle request.
+    // A zk proof that does not verify (this collection pinned no zk configuration) mints
+    // nothing.
+    let prover = env.who.requester;
     assert_eq!(
         aigc_err(mint(
             &mut env,
             &input,
             &outs,
-            &AigcProof::Zk([U256::ZERO; 8])
+            &AigcProof::Zk {
+                prover,
+                proof: [U256::ZERO; 8]
+            }
         )),
-        A::ZkMintNeedsRequest(AIGC::ZkMintNeedsRequest {})
+        A::InvalidZkProof(AIGC::InvalidZkProof {})
     );
     // A claim that did not post its input (only its roots) is no evidence: nobody could
     // re-execute it from the chain.

@@ -17,7 +17,7 @@ use verinfer_opml::{
     lying_execution, ClaimStatus, Execution, OpmlError, Submitter, SubmitterStrategy, TraceLie,
 };
 use verinfer_oracle::{AigcClient, AigcProof, OracleError, RequestStatus, ZkSettings};
-use verinfer_zk::evm::{deploy_verifier, proof_words};
+use verinfer_zk::evm::deploy_verifier;
 use verinfer_zk::groth16::os_rng;
 use verinfer_zk::{Groth16, ProofSystem, Visibility};
 
@@ -194,20 +194,14 @@ fn attack_zk_verifier_swap() {
     let model = env.model;
     let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
     let e = exec(&g, &input);
-    let (proof, pv) = Groth16::prove_with(
-        &pk,
-        &g,
-        Visibility::default(),
-        e.values().to_vec(),
-        &mut os_rng(),
-    )
-    .unwrap();
     let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
+    let w = verinfer_zk::Widths::of(&g);
     let honest_cfg = ZkSettings {
         verifier,
-        input_bits: pv.input_width as u8,
-        output_bits: pv.output_width as u8,
+        input_bits: w.input as u8,
+        output_bits: w.output as u8,
         param_hash: None,
+        digest: false,
     };
     env.oracle
         .set_zk_verifier(&mut env.chain, owner, model, &honest_cfg)
@@ -240,11 +234,33 @@ fn attack_zk_verifier_swap() {
         )
         .unwrap();
     let aigc = collection(&mut env, 1);
+    let node = env.who.node;
+    let oracle = env.oracle.address;
+    let (proof, _) = zk_prove(
+        &env,
+        &pk,
+        &g,
+        Visibility::default(),
+        &input,
+        oracle,
+        U256::from(pinned),
+        node,
+    );
+    let input_elements = honest_cfg.input_elements(&input).unwrap();
 
     // The owner turns hostile: version 2 accepts anything.
     let n = env
         .oracle
-        .zk_public_inputs(&mut env.chain, model, 1, &input, &outputs(&e))
+        .zk_public_inputs(
+            &mut env.chain,
+            model,
+            1,
+            oracle,
+            U256::from(pinned),
+            node,
+            &input,
+            &outputs(&e),
+        )
         .unwrap()
         .len();
     let args = alloy_sol_types::SolConstructor::abi_encode(&AlwaysTrueVerifier::constructorCall {
@@ -277,41 +293,68 @@ fn attack_zk_verifier_swap() {
     let mut lie_outs = outputs(&e);
     lie_outs[0][0] += 1;
     let garbage = [U256::from(1); 8];
-    let err =
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, owner, pinned, &lie_outs, garbage),
-        );
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        owner,
+        pinned,
+        input_elements.clone(),
+        &lie_outs,
+        garbage,
+    ));
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     let err = oracle_err(env.oracle.answer_with_proof(
         &mut env.chain,
         owner,
         refusing,
+        input_elements.clone(),
         &lie_outs,
         garbage,
     ));
     assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
     assert!(!aigc
-        .verify(&mut env.chain, &input, &lie_outs, &AigcProof::Zk(garbage))
+        .verify(
+            &mut env.chain,
+            &input,
+            &lie_outs,
+            &AigcProof::Zk {
+                prover: owner,
+                proof: garbage
+            }
+        )
         .unwrap());
 
     // The honest proof still answers the pinned request; the consumer gets the truth.
-    let node = env.who.node;
     let s = env
         .oracle
         .answer_with_proof(
             &mut env.chain,
             node,
             pinned,
+            input_elements,
             &outputs(&e),
-            proof_words(&proof),
+            proof,
         )
         .unwrap();
     gas(
-        "answerWithProof, 6 public inputs, callback storing 10 outputs",
+        "answerWithProof, 7 public inputs (packed statement), callback storing 10 outputs",
         s.receipt.gas_used,
     );
     assert_eq!(s.answerer, node);
+    // For the collection, a proof bound to it, the prompt's token and its prover.
+    let (proof, _) = zk_prove(
+        &env,
+        &pk,
+        &g,
+        Visibility::default(),
+        &input,
+        aigc.address,
+        verinfer_oracle::token_id(&input),
+        node,
+    );
+    let zk = AigcProof::Zk {
+        prover: node,
+        proof,
+    };
     let r = verinfer_chain::send_call(
         &mut env.chain,
         owner,
@@ -319,7 +362,7 @@ fn attack_zk_verifier_swap() {
         &verinfer_chain::bindings_oracle::AIGC::verifyCall {
             prompt: verinfer_oracle::encode_tensors(&input),
             aigcData: verinfer_oracle::encode_tensors(&outputs(&e)),
-            proof: AigcProof::Zk(proof_words(&proof)).encode(),
+            proof: zk.encode(),
         },
         "AIGC.verify",
     )
@@ -327,14 +370,16 @@ fn attack_zk_verifier_swap() {
     gas("AIGC.verify sent as a transaction, zk", r.gas_used);
     assert_eq!(env.consumer_outputs(), outputs(&e));
     assert!(aigc
-        .verify(
-            &mut env.chain,
-            &input,
-            &outputs(&e),
-            &AigcProof::Zk(proof_words(&proof))
-        )
+        .verify(&mut env.chain, &input, &outputs(&e), &zk)
         .unwrap());
-    // A zk proof names no minter: it cannot mint (it would be anyone's to copy).
+    // The proof names its prover: the owner can neither mint with it as it stands nor claim
+    // it as its own.
+    let err = aigc_err(aigc.mint(&mut env.chain, owner, owner, &input, &outputs(&e), "", &zk));
+    assert!(matches!(err, A::NotEvidenceHolder(_)), "{err:?}");
+    let stolen = AigcProof::Zk {
+        prover: owner,
+        proof,
+    };
     let err = aigc_err(aigc.mint(
         &mut env.chain,
         owner,
@@ -342,9 +387,110 @@ fn attack_zk_verifier_swap() {
         &input,
         &outputs(&e),
         "",
-        &AigcProof::Zk(proof_words(&proof)),
+        &stolen,
     ));
-    assert!(matches!(err, A::ZkMintNeedsRequest(_)), "{err:?}");
+    assert!(matches!(err, A::InvalidZkProof(_)), "{err:?}");
+}
+
+/// Item 6: a zk answer seen in the mempool cannot be taken over, nor replayed for another
+/// request: the proof is bound to the oracle, the request and its answerer. (Before, the
+/// public inputs were the data alone: the copy paid the copier, the replay answered any
+/// request on the same input.)
+#[test]
+fn attack_zk_proof_front_run_and_replay() {
+    let mut env = env();
+    let (g, input) = mlp().clone();
+    let (owner, node, thief) = (env.who.owner, env.who.node, env.who.liar);
+    let model = env.model;
+    let oracle = env.oracle.address;
+    let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
+    let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
+    let w = verinfer_zk::Widths::of(&g);
+    let cfg = ZkSettings {
+        verifier,
+        input_bits: w.input as u8,
+        output_bits: w.output as u8,
+        param_hash: None,
+        digest: false,
+    };
+    env.oracle
+        .set_zk_verifier(&mut env.chain, owner, model, &cfg)
+        .unwrap();
+    let first = env.request_zk(&input, 1);
+    let second = env.request_zk(&input, 1);
+    let outs = outputs(&exec(&g, &input));
+    let elements = cfg.input_elements(&input).unwrap();
+    let (proof, _) = zk_prove(
+        &env,
+        &pk,
+        &g,
+        Visibility::default(),
+        &input,
+        oracle,
+        U256::from(first),
+        node,
+    );
+    // The thief copies the pending transaction's proof and outputs.
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        thief,
+        first,
+        elements.clone(),
+        &outs,
+        proof,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    // The same proof for another request on the same input.
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        second,
+        elements.clone(),
+        &outs,
+        proof,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    // A proof bound to nothing (the zero context).
+    let (unbound, _) = zk_prove(
+        &env,
+        &pk,
+        &g,
+        Visibility::default(),
+        &input,
+        Address::ZERO,
+        U256::ZERO,
+        Address::ZERO,
+    );
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        second,
+        elements.clone(),
+        &outs,
+        unbound,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    // Input elements that are not the request's.
+    let mut other = elements.clone();
+    other[0] += U256::from(1);
+    let err =
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, first, other, &outs, proof),
+        );
+    assert!(matches!(err, E::ZkInputMismatch(_)), "{err:?}");
+    // Neither request was touched; the prover's own answer pays the prover.
+    assert_eq!(
+        env.oracle.status(&mut env.chain, second).unwrap(),
+        RequestStatus::Open
+    );
+    let s = env
+        .oracle
+        .answer_with_proof(&mut env.chain, node, first, elements, &outs, proof)
+        .unwrap();
+    assert_eq!(s.answerer, node);
+    assert_eq!(env.oracle.owed(&mut env.chain, thief).unwrap(), U256::ZERO);
+    assert_eq!(env.consumer_outputs(), outs);
 }
 
 /// Item 3: registration cannot be front-run. A squatter who sees the publisher's `register`

@@ -16,11 +16,12 @@ use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
 use verinfer_chain::{Address, U256};
 use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
 use verinfer_oracle::{
-    model_shapes, public_inputs, AigcClient, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
+    model_shapes, public_inputs, token_id, AigcClient, AigcProof, CallbackOutcome, RequestStatus,
+    ZkSettings,
 };
-use verinfer_zk::evm::{deploy_verifier, proof_words, public_words};
+use verinfer_zk::evm::{deploy_verifier, public_words};
 use verinfer_zk::groth16::{os_rng, ProvingKey, VerifyingKey};
-use verinfer_zk::{param_hash, Groth16, ProofSystem, Visibility};
+use verinfer_zk::{param_hash, Groth16, ProofSystem, Visibility, Widths};
 
 /// Keys of the digits MLP under `vis` (set up once per process).
 fn keys(hashed_params: bool) -> &'static (ProvingKey, VerifyingKey) {
@@ -38,7 +39,8 @@ fn vis(hashed_params: bool) -> Visibility {
     }
 }
 
-/// A proof of the sample input: the 8 words, the outputs, the widths and the public words.
+/// A proof of `input`, bound to the oracle, `tag` and `answerer`: the 8 words, the outputs,
+/// the widths and the public words.
 struct Proven {
     words: [U256; 8],
     outputs: Vec<Vec<i32>>,
@@ -48,41 +50,74 @@ struct Proven {
     public: Vec<U256>,
 }
 
-fn prove(hashed_params: bool) -> Proven {
-    let (g, input) = mlp();
-    let e = exec(g, input);
+fn prove_at(
+    env: &Env,
+    hashed_params: bool,
+    input: &[Vec<i32>],
+    contract: Address,
+    tag: U256,
+    answerer: Address,
+) -> Proven {
+    let g = &mlp().0;
     let (pk, _) = keys(hashed_params);
-    let (proof, pv) = Groth16::prove_with(
+    let (words, pv) = zk_prove(
+        env,
         pk,
         g,
         vis(hashed_params),
-        e.values().to_vec(),
-        &mut os_rng(),
-    )
-    .unwrap();
-    let public = public_words(&pv.to_field_elements().unwrap());
+        input,
+        contract,
+        tag,
+        answerer,
+    );
     Proven {
-        words: proof_words(&proof),
-        outputs: outputs(&e),
+        words,
+        outputs: pv.outputs.clone(),
         input_bits: pv.input_width as u8,
         output_bits: pv.output_width as u8,
         param_hash: hashed_params.then(|| public_words(&[param_hash(g).unwrap()])[0]),
-        public,
+        public: public_words(&pv.to_field_elements().unwrap()),
+    }
+}
+
+/// A proof answering oracle request `req`, sent by `answerer`.
+fn prove(
+    env: &Env,
+    hashed_params: bool,
+    input: &[Vec<i32>],
+    req: u64,
+    answerer: Address,
+) -> Proven {
+    prove_at(
+        env,
+        hashed_params,
+        input,
+        env.oracle.address,
+        U256::from(req),
+        answerer,
+    )
+}
+
+/// The zk settings of the keys' verifier at `verifier`.
+fn settings(hashed_params: bool, verifier: Address) -> ZkSettings {
+    let g = &mlp().0;
+    let w = Widths::of(g);
+    ZkSettings {
+        verifier,
+        input_bits: w.input as u8,
+        output_bits: w.output as u8,
+        param_hash: hashed_params.then(|| public_words(&[param_hash(g).unwrap()])[0]),
+        digest: false,
     }
 }
 
 /// Deploys the verifier of the keys and configures the model with it.
-fn configure(env: &mut Env, hashed_params: bool, p: &Proven) -> Address {
+fn configure(env: &mut Env, hashed_params: bool) -> ZkSettings {
     let owner = env.who.owner;
     let (verifier, r) = deploy_verifier(&mut env.chain, owner, &keys(hashed_params).1).unwrap();
     gas("deploy Groth16Verifier (digits MLP key)", r.gas_used);
     let model = env.model;
-    let s = ZkSettings {
-        verifier,
-        input_bits: p.input_bits,
-        output_bits: p.output_bits,
-        param_hash: p.param_hash,
-    };
+    let s = settings(hashed_params, verifier);
     let r = env
         .oracle
         .set_zk_verifier(&mut env.chain, owner, model, &s)
@@ -92,39 +127,66 @@ fn configure(env: &mut Env, hashed_params: bool, p: &Proven) -> Address {
         env.oracle.zk_config(&mut env.chain, model).unwrap(),
         Some((s, 1))
     );
-    verifier
+    s
 }
 
 fn zk_answer_settles(hashed_params: bool) {
     let mut env = env();
-    let p = prove(hashed_params);
     let input = mlp().1.clone();
-    configure(&mut env, hashed_params, &p);
+    let cfg = configure(&mut env, hashed_params);
+    let req = env.request_zk(&input, 1);
+    let node = env.who.node;
+    let p = prove(&env, hashed_params, &input, req, node);
 
     // The contract's public inputs are the prover's and the Rust mirror's, word for word.
     let model = env.model;
+    let oracle = env.oracle.address;
     let on_chain = env
         .oracle
-        .zk_public_inputs(&mut env.chain, model, 1, &input, &p.outputs)
+        .zk_public_inputs(
+            &mut env.chain,
+            model,
+            1,
+            oracle,
+            U256::from(req),
+            node,
+            &input,
+            &p.outputs,
+        )
         .unwrap();
     assert_eq!(on_chain, p.public);
+    let ctx = verinfer_zk::Context {
+        model_id: model,
+        chain_id: U256::from(verinfer_chain::Chain::chain_id(&env.chain)),
+        contract: oracle,
+        tag: U256::from(req),
+        answerer: node,
+    };
     assert_eq!(
         public_inputs(
+            &ctx,
             &input,
             u32::from(p.input_bits),
             p.param_hash,
             &p.outputs,
-            u32::from(p.output_bits)
+            u32::from(p.output_bits),
+            false
         )
         .unwrap(),
         p.public
     );
 
-    let req = env.request_zk(&input, 1);
-    let node = env.who.node;
+    let elements = cfg.input_elements(&input).unwrap();
     let s = env
         .oracle
-        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &p.outputs,
+            p.words,
+        )
         .unwrap();
     gas(
         &format!(
@@ -150,9 +212,17 @@ fn zk_answer_settles(hashed_params: bool) {
     // Without a callback, for the gas table.
     if !hashed_params {
         let req = env.request_full(&input, Address::ZERO, 0, 1);
+        let p = prove(&env, hashed_params, &input, req, node);
         let s = env
             .oracle
-            .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+            .answer_with_proof(
+                &mut env.chain,
+                node,
+                req,
+                elements.clone(),
+                &p.outputs,
+                p.words,
+            )
             .unwrap();
         assert_eq!(s.callback, CallbackOutcome::NoCallback);
         gas(
@@ -165,10 +235,14 @@ fn zk_answer_settles(hashed_params: bool) {
     }
     // Answered once.
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements,
+            &p.outputs,
+            p.words
+        )),
         E::NotOpen(_)
     ));
 }
@@ -186,10 +260,15 @@ fn zk_answer_settles_at_once_hashed_weights() {
 #[test]
 fn wrong_zk_answers_are_refused() {
     let mut env = env();
-    let p = prove(false);
     let input = mlp().1.clone();
     let model = env.model;
     let node = env.who.node;
+    let oracle = env.oracle.address;
+    // Bound to no request yet: what is refused before any verification needs no more.
+    let p = prove(&env, false, &input, 0, node);
+    let elements = settings(false, Address::ZERO)
+        .input_elements(&input)
+        .unwrap();
 
     // No configuration yet: a request cannot pin one, and a request pinning none refuses
     // zk answers.
@@ -211,30 +290,35 @@ fn wrong_zk_answers_are_refused() {
         })
     );
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .zk_public_inputs(&mut env.chain, model, 1, &input, &p.outputs)
-        ),
+        oracle_err(env.oracle.zk_public_inputs(
+            &mut env.chain,
+            model,
+            1,
+            oracle,
+            U256::ZERO,
+            node,
+            &input,
+            &p.outputs
+        )),
         E::NoZkVerifier(_)
     ));
     let early = env.request(&input);
     assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            early,
+            elements.clone(),
+            &p.outputs,
+            p.words
+        )),
         E::ZkRefused(InferenceOracle::ZkRefused {
             requestId: U256::from(early)
         })
     );
     // Only the model's owner configures it, with a contract and widths in 1..=32.
     let (verifier, _) = deploy_verifier(&mut env.chain, node, &keys(false).1).unwrap();
-    let s = ZkSettings {
-        verifier,
-        input_bits: p.input_bits,
-        output_bits: p.output_bits,
-        param_hash: None,
-    };
+    let s = settings(false, verifier);
     assert_eq!(
         oracle_err(env.oracle.set_zk_verifier(&mut env.chain, node, model, &s)),
         E::NotModelOwner(InferenceOracle::NotModelOwner {
@@ -272,24 +356,33 @@ fn wrong_zk_answers_are_refused() {
     // A request made before the configuration keeps the configuration it was made under
     // (none: it still refuses zk answers).
     assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, early, &p.outputs, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            early,
+            elements.clone(),
+            &p.outputs,
+            p.words
+        )),
         E::ZkRefused(InferenceOracle::ZkRefused {
             requestId: U256::from(early)
         })
     );
 
     let req = env.request_zk(&input, 1);
+    let p = prove(&env, false, &input, req, node);
     // Other outputs: the proof does not verify.
     let mut wrong = p.outputs.clone();
     wrong[0][0] += 1;
     assert_eq!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, &wrong, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &wrong,
+            p.words
+        )),
         E::InvalidProof(InferenceOracle::InvalidProof {
             requestId: U256::from(req)
         })
@@ -299,30 +392,42 @@ fn wrong_zk_answers_are_refused() {
     tampered[0] = U256::from(1);
     tampered[1] = U256::from(2);
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, &p.outputs, tampered)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &p.outputs,
+            tampered
+        )),
         E::InvalidProof(_)
     ));
     // Values outside the configured width are refused before any verification.
     let mut too_wide = p.outputs.clone();
     too_wide[0][0] = 1 << (p.output_bits - 1);
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, &too_wide, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &too_wide,
+            p.words
+        )),
         E::ValueOutOfRange(_)
     ));
     // The model's output shape.
     let mut short = p.outputs.clone();
     short[0].pop();
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, &short, p.words)
-        ),
+        oracle_err(env.oracle.answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &short,
+            p.words
+        )),
         E::WrongOutputLength(_)
     ));
     // A configuration whose layout does not fit the key (a parameter hash the circuit does not
@@ -356,11 +461,14 @@ fn wrong_zk_answers_are_refused() {
         None
     );
     let req2 = env.request_zk(&input, 2);
-    let err =
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req2, &p.outputs, p.words),
-        );
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        req2,
+        elements.clone(),
+        &p.outputs,
+        p.words,
+    ));
     assert_eq!(
         err,
         E::ZkInputCountMismatch(InferenceOracle::ZkInputCountMismatch {
@@ -382,7 +490,14 @@ fn wrong_zk_answers_are_refused() {
     );
     let settled = env
         .oracle
-        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .answer_with_proof(
+            &mut env.chain,
+            node,
+            req,
+            elements.clone(),
+            &p.outputs,
+            p.words,
+        )
         .unwrap();
     assert_eq!(settled.answerer, node);
     assert_eq!(
@@ -401,8 +516,7 @@ fn wrong_zk_answers_are_refused() {
 #[test]
 fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     let mut env = env();
-    let p = prove(false);
-    configure(&mut env, false, &p);
+    let cfg = configure(&mut env, false);
     let (g, input) = mlp().clone();
     let (ins, outs) = model_shapes(&g).unwrap();
     let owner = env.who.owner;
@@ -419,11 +533,16 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         1,
     )
     .unwrap();
-    let zk = AigcProof::Zk(p.words);
+    // A proof for this collection is bound to it, the prompt's token id and its prover.
+    let holder = env.who.requester;
+    let p = prove_at(&env, false, &input, c.address, token_id(&input), holder);
+    let zk = AigcProof::Zk {
+        prover: holder,
+        proof: p.words,
+    };
 
     // verify: true for the proven pair, false for anything else.
     assert!(c.verify(&mut env.chain, &input, &p.outputs, &zk).unwrap());
-    let holder = env.who.requester;
     let r = verinfer_chain::send_call(
         &mut env.chain,
         holder,
@@ -450,7 +569,33 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &mut env.chain,
             &input,
             &p.outputs,
-            &AigcProof::Zk(bad_words)
+            &AigcProof::Zk {
+                prover: holder,
+                proof: bad_words
+            }
+        )
+        .unwrap());
+    // Another prover's name on the proof: false.
+    let node = env.who.node;
+    let renamed = AigcProof::Zk {
+        prover: node,
+        proof: p.words,
+    };
+    assert!(!c
+        .verify(&mut env.chain, &input, &p.outputs, &renamed)
+        .unwrap());
+    // A proof answering an oracle request is bound to the oracle: no evidence here.
+    let req0 = env.request_zk(&input, 1);
+    let for_oracle = prove(&env, false, &input, req0, holder);
+    assert!(!c
+        .verify(
+            &mut env.chain,
+            &input,
+            &p.outputs,
+            &AigcProof::Zk {
+                prover: holder,
+                proof: for_oracle.words
+            }
         )
         .unwrap());
     // A collection that pinned no zk configuration verifies no zk proof.
@@ -468,18 +613,55 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     .unwrap();
     assert!(!c0.verify(&mut env.chain, &input, &p.outputs, &zk).unwrap());
 
-    // A bare proof names no minter: mint refuses it, right or wrong.
-    for data in [&wrong, &p.outputs] {
-        assert_eq!(
-            aigc_err(c.mint(&mut env.chain, holder, holder, &input, data, "", &zk)),
-            A::ZkMintNeedsRequest(verinfer_chain::bindings_oracle::AIGC::ZkMintNeedsRequest {})
-        );
-    }
-    // zk answers are minted through their oracle request, by its requester: final at once.
+    // Only the prover mints with it: a copy seen in the mempool is useless, a renamed one does
+    // not verify. The wrong data mints nothing.
+    assert!(matches!(
+        aigc_err(c.mint(&mut env.chain, node, node, &input, &p.outputs, "", &zk)),
+        A::NotEvidenceHolder(h) if h.caller == node && h.holder == holder
+    ));
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, node, node, &input, &p.outputs, "", &renamed)),
+        A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
+    );
+    assert_eq!(
+        aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &zk)),
+        A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
+    );
+    let (zk_token, r) = c
+        .mint(
+            &mut env.chain,
+            holder,
+            holder,
+            &input,
+            &p.outputs,
+            "ipfs://zk",
+            &zk,
+        )
+        .unwrap();
+    gas("AIGC.mint (zk proof bound to the minter)", r.gas_used);
+    assert!(c.is_verified(&mut env.chain, zk_token).unwrap());
+    let ev = c.evidence_of(&mut env.chain, zk_token).unwrap();
+    assert_eq!(ev.kind, AigcProof::ZK);
+
+    // zk-answered oracle requests mint through the request, by its requester: final at once.
+    // (A collection minting the same prompt by request: a second collection.)
+    let (c, _) = AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "Digits2",
+        "DG2",
+        model,
+        oracle,
+        &ins,
+        &outs,
+        1,
+    )
+    .unwrap();
+    let elements = cfg.input_elements(&input).unwrap();
     let req = env.request_zk(&input, 1);
-    let node = env.who.node;
+    let pr = prove(&env, false, &input, req, node);
     env.oracle
-        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.words)
+        .answer_with_proof(&mut env.chain, node, req, elements, &pr.outputs, pr.words)
         .unwrap();
     let by_request = AigcProof::Request(req);
     assert!(c
@@ -544,12 +726,11 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
     assert!(!c.is_verified(&mut env.chain, id2).unwrap());
 
-    let (pk, _) = keys(false);
-    let (proof2, pv2) =
-        Groth16::prove_with(pk, &g, vis(false), e2.values().to_vec(), &mut os_rng()).unwrap();
     let honest2 = outputs(&e2);
-    assert_eq!(pv2.outputs, honest2);
-    // A bare proof cannot replace either.
+    // A proof answering another request cannot replace it.
+    let req2 = env.request_zk(&x2, 1);
+    let p2 = prove(&env, false, &x2, req2, node);
+    assert_eq!(p2.outputs, honest2);
     assert_eq!(
         aigc_err(c.replace(
             &mut env.chain,
@@ -557,13 +738,16 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &x2,
             &honest2,
             "",
-            &AigcProof::Zk(proof_words(&proof2)),
+            &AigcProof::Zk {
+                prover: node,
+                proof: p2.words
+            },
         )),
-        A::ZkMintNeedsRequest(verinfer_chain::bindings_oracle::AIGC::ZkMintNeedsRequest {})
+        A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
     );
-    let req2 = env.request_zk(&x2, 1);
+    let elements2 = cfg.input_elements(&x2).unwrap();
     env.oracle
-        .answer_with_proof(&mut env.chain, node, req2, &honest2, proof_words(&proof2))
+        .answer_with_proof(&mut env.chain, node, req2, elements2, &honest2, p2.words)
         .unwrap();
     let r = c
         .replace(

@@ -10,7 +10,7 @@ use alloy_sol_types::SolInterface;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use verinfer_chain::bindings_oracle::PackHarness::{self, PackHarnessErrors};
-use verinfer_chain::{view, Address, Chain, ChainError, RevmChain, Tx, U256};
+use verinfer_chain::{view, Address, Chain, ChainError, RevmChain, Tx, B256, U256};
 use verinfer_oracle::pack::{pack_public, pack_tensors, public_inputs, PackError};
 
 struct Harness {
@@ -143,11 +143,20 @@ fn tensors_pack_as_one_concatenated_class_and_the_layout_matches() {
             0..4,
         )
     };
-    let strat = (1u32..=32, 1u32..=32, any::<bool>(), any::<[u8; 31]>())
-        .prop_flat_map(move |(wi, wo, has, ph)| (Just((wi, wo, has, ph)), t(wi), t(wo)));
+    let strat = (
+        1u32..=32,
+        1u32..=32,
+        any::<bool>(),
+        any::<[u8; 31]>(),
+        any::<bool>(),
+        any::<([u8; 32], u64, [u8; 20], u64, [u8; 20])>(),
+    )
+        .prop_flat_map(move |(wi, wo, has, ph, digest, ctx)| {
+            (Just((wi, wo, has, ph, digest, ctx)), t(wi), t(wo))
+        });
     let h2 = RefCell::new(&mut h);
     runner
-        .run(&strat, |((wi, wo, has, ph), ins, outs)| {
+        .run(&strat, |((wi, wo, has, ph, digest, ctx), ins, outs)| {
             let mut hh = h2.borrow_mut();
             let sol_ins = hh
                 .call(&PackHarness::packTensorsCall {
@@ -157,17 +166,39 @@ fn tensors_pack_as_one_concatenated_class_and_the_layout_matches() {
                 .unwrap();
             assert_eq!(sol_ins, pack_tensors(&ins, wi).unwrap());
             let param_hash = has.then(|| U256::from_be_slice(&ph));
+            let context = verinfer_zk::Context {
+                model_id: B256::from(ctx.0),
+                chain_id: U256::from(ctx.1),
+                contract: Address::from(ctx.2),
+                tag: U256::from(ctx.3),
+                answerer: Address::from(ctx.4),
+            };
             let sol = hh
-                .call(&PackHarness::buildCall {
+                .call(&PackHarness::statementCall {
+                    modelId: context.model_id,
+                    chainId: context.chain_id,
+                    contract_: context.contract,
+                    tag: context.tag,
+                    answerer: context.answerer,
                     inputs: ins.clone(),
                     inputBits: wi as u8,
                     hasParamHash: has,
                     paramHash: param_hash.unwrap_or(U256::ZERO),
                     outputs: outs.clone(),
                     outputBits: wo as u8,
+                    digest,
                 })
                 .unwrap();
-            assert_eq!(sol, public_inputs(&ins, wi, param_hash, &outs, wo).unwrap());
+            let rust = public_inputs(&context, &ins, wi, param_hash, &outs, wo, digest).unwrap();
+            assert_eq!(sol, rust);
+            if digest {
+                assert_eq!(rust.len(), 1);
+            } else {
+                assert_eq!(
+                    rust.len(),
+                    1 + sol_ins.len() + usize::from(has) + pack_tensors(&outs, wo).unwrap().len()
+                );
+            }
             Ok(())
         })
         .unwrap();

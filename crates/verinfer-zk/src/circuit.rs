@@ -14,6 +14,7 @@ use ark_relations::gr1cs::{
 };
 use verinfer_ir::{Graph, Op, Operand};
 
+use crate::binding::Context;
 use crate::error::ZkError;
 use crate::gadgets::{self, Builder, GadgetError};
 use crate::statement::{self, PublicValues, Widths};
@@ -115,6 +116,7 @@ pub fn check_supported(g: &Graph) -> Result<(), ZkError> {
 pub struct GraphCircuit<'g> {
     graph: &'g Graph,
     vis: Visibility,
+    ctx: Context,
     trace: Vec<Vec<i32>>,
     error: Rc<RefCell<Option<ZkError>>>,
 }
@@ -126,6 +128,14 @@ impl<'g> GraphCircuit<'g> {
     /// [`ZkError::UnsupportedOp`] or [`ZkError::BadWitness`].
     pub fn new(graph: &'g Graph, trace: Vec<Vec<i32>>) -> Result<Self, ZkError> {
         Self::with_visibility(graph, Visibility::default(), trace)
+    }
+
+    /// The same circuit bound to `ctx` (the statement digest's model, chain, contract, tag and
+    /// answerer; the zero context by default). The keys do not depend on it.
+    #[must_use]
+    pub fn bound_to(mut self, ctx: Context) -> Self {
+        self.ctx = ctx;
+        self
     }
 
     /// [`GraphCircuit::new`] with the tensor classes' visibility.
@@ -142,6 +152,7 @@ impl<'g> GraphCircuit<'g> {
         Ok(Self {
             graph,
             vis,
+            ctx: Context::default(),
             trace,
             error: Rc::new(RefCell::new(None)),
         })
@@ -177,7 +188,7 @@ impl<'g> GraphCircuit<'g> {
     /// # Errors
     /// Never for a circuit built by [`GraphCircuit::new`].
     pub fn public_values(&self) -> Result<PublicValues, ZkError> {
-        PublicValues::from_trace(self.graph, self.vis, &self.trace)
+        PublicValues::from_trace(self.graph, self.vis, self.ctx, &self.trace)
     }
 
     /// The error a failed synthesis stashed (a structured [`ZkError`] instead of the proof
@@ -211,8 +222,8 @@ impl<'g> GraphCircuit<'g> {
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(g.num_values());
         let before = cs.num_constraints();
         let widths = Widths::of(g);
-        // Inputs: witnesses range-checked to their bit bound (B constraints each), bound to
-        // the public inputs by their packing or hash.
+        // Inputs: witnesses range-checked to their bit bound (B constraints each), stated by
+        // their packing or hash.
         for (k, spec) in g.inputs.iter().enumerate() {
             let ws = self.trace[k]
                 .iter()
@@ -227,8 +238,9 @@ impl<'g> GraphCircuit<'g> {
             .flatten()
             .copied()
             .collect();
-        statement::bind_class(&b, self.vis.input, &input_wires, &input_vals, widths.input)
-            .map_err(|e| at(e, usize::MAX, "inputs"))?;
+        let input_elements =
+            statement::class_statement(&b, self.vis.input, &input_wires, &input_vals, widths.input)
+                .map_err(|e| at(e, usize::MAX, "inputs"))?;
         counts
             .entry("input")
             .or_default()
@@ -236,7 +248,7 @@ impl<'g> GraphCircuit<'g> {
         // Weights and biases: constants when public, else range-checked witnesses (B
         // constraints each), hashed when asked.
         let start = cs.num_constraints();
-        let params = self.param_wires(&b)?;
+        let (params, param_element) = self.param_wires(&b)?;
         if self.vis.params != crate::visibility::Vis::Public {
             counts
                 .entry("params")
@@ -317,8 +329,8 @@ impl<'g> GraphCircuit<'g> {
                 .add(cs.num_constraints() - start);
         }
         // Outputs: the computed wires (range-checked when their bounds exceed the packing
-        // width), bound to the public inputs by their packing or hash; the public values are
-        // the trace's claims, so a deviating claim leaves the system unsatisfied.
+        // width), stated by their packing or hash; the public values are the trace's claims,
+        // so a deviating claim leaves the system unsatisfied.
         let start = cs.num_constraints();
         let mut out_wires = Vec::new();
         let mut out_vals = Vec::new();
@@ -334,10 +346,26 @@ impl<'g> GraphCircuit<'g> {
             out_vals.extend(self.trace[o.value.index()].iter().copied());
         }
         let refs: Vec<&Wire> = out_wires.iter().collect();
-        statement::bind_class(&b, self.vis.output, &refs, &out_vals, widths.output)
-            .map_err(|e| at(e, usize::MAX, "outputs"))?;
+        let output_elements =
+            statement::class_statement(&b, self.vis.output, &refs, &out_vals, widths.output)
+                .map_err(|e| at(e, usize::MAX, "outputs"))?;
         counts
             .entry("output")
+            .or_default()
+            .add(cs.num_constraints() - start);
+        // The statement: the context and the classes as public inputs, or their digest.
+        let start = cs.num_constraints();
+        statement::bind_statement(
+            &b,
+            self.vis.statement,
+            &self.ctx,
+            &input_elements,
+            param_element.as_ref(),
+            &output_elements,
+        )
+        .map_err(|e| at(e, usize::MAX, "statement"))?;
+        counts
+            .entry("statement")
             .or_default()
             .add(cs.num_constraints() - start);
         Ok((counts, mismatch))
@@ -346,12 +374,12 @@ impl<'g> GraphCircuit<'g> {
 
 impl GraphCircuit<'_> {
     /// Witness wires of the weights and biases when they are not public (`None` for a
-    /// constant parameter), bound to the parameter hash when hashed.
-    fn param_wires(&self, b: &Builder) -> Result<Vec<Option<Vec<Wire>>>, ZkError> {
+    /// constant parameter), and the parameter hash's statement element when hashed.
+    fn param_wires(&self, b: &Builder) -> Result<ParamWires, ZkError> {
         let g = self.graph;
         let mut out: Vec<Option<Vec<Wire>>> = vec![None; g.params.len()];
         if self.vis.params == crate::visibility::Vis::Public {
-            return Ok(out);
+            return Ok((out, None));
         }
         let (mut lcs, mut packed) = (Vec::new(), Vec::new());
         for i in model_params(g) {
@@ -370,11 +398,19 @@ impl GraphCircuit<'_> {
             packed.extend(v);
             out[i] = Some(ws);
         }
-        statement::bind(b, self.vis.params, lcs, packed)
-            .map_err(|e| at(e, usize::MAX, "params"))?;
-        Ok(out)
+        let element = statement::elements(b, self.vis.params, lcs, packed)
+            .map_err(|e| at(e, usize::MAX, "params"))?
+            .pop();
+        Ok((out, element))
     }
 }
+
+/// Per parameter its witness wires (`None`: a circuit constant), and the hashed parameters'
+/// statement element.
+type ParamWires = (
+    Vec<Option<Vec<Wire>>>,
+    Option<crate::gadgets::sha256::Element>,
+);
 
 /// Attach the node to a gadget failure.
 fn at(e: GadgetError, node: usize, name: &str) -> ZkError {

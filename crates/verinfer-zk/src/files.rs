@@ -16,15 +16,17 @@ use ark_ff::{BigInteger, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 
+use crate::binding::Context;
 use crate::error::ZkError;
 use crate::groth16::{Proof, ProvingKey, VerifyingKey};
 use crate::statement::{param_hash, Lengths, PublicValues, Widths};
 use crate::visibility::Visibility;
 
-/// Format tag of `keys.json` (`/2` records the tensor lengths; `/1` manifests are refused).
-pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/2";
-/// Format tag of a proof file.
-pub const PROOF_FORMAT: &str = "verinfer-groth16-bn254-proof/1";
+/// Format tag of `keys.json` (`/3`: keys of the one-input digest statement; `/2` recorded the
+/// tensor lengths of the packed statement; older manifests are refused).
+pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/3";
+/// Format tag of a proof file (`/2`: the proof states its context).
+pub const PROOF_FORMAT: &str = "verinfer-groth16-bn254-proof/2";
 
 /// Why a key directory or proof file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -258,12 +260,22 @@ pub fn load_manifest(dir: &Path) -> Result<KeyManifest, FileError> {
     let format = serde_json::from_slice::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
-    if format.as_deref() == Some("verinfer-groth16-bn254-keys/1") {
-        return Err(format_err(
-            &path,
-            "keys of format /1 do not record the tensor lengths a proof must state; \
-             run `verinfer setup` again",
-        ));
+    match format.as_deref() {
+        Some("verinfer-groth16-bn254-keys/1") => {
+            return Err(format_err(
+                &path,
+                "keys of format /1 do not record the tensor lengths a proof must state; \
+                 run `verinfer setup` again",
+            ))
+        }
+        Some("verinfer-groth16-bn254-keys/2") => {
+            return Err(format_err(
+                &path,
+                "keys of format /2 are for the packed statement (one public input per packed \
+                 element, no context binding); run `verinfer setup` again",
+            ))
+        }
+        _ => {}
     }
     let m: KeyManifest =
         serde_json::from_slice(&text).map_err(|e| format_err(&path, e.to_string()))?;
@@ -326,6 +338,62 @@ pub struct PublicJson {
     /// Poseidon hash of the outputs (hashed outputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_hash: Option<String>,
+    /// Where and for whom the proof holds (the model id is the file's `model_id`).
+    pub context: ContextJson,
+}
+
+/// A proof's [`Context`] as a file states it (hex; the zero context by default).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContextJson {
+    /// EIP-155 chain id, `0x` hex.
+    pub chain_id: String,
+    /// The accepting contract, `0x` + 40 hex digits.
+    pub contract: String,
+    /// The request or token id, `0x` hex.
+    pub tag: String,
+    /// Who may use the proof, `0x` + 40 hex digits.
+    pub answerer: String,
+}
+
+impl Default for ContextJson {
+    fn default() -> Self {
+        Self::of(&Context::default())
+    }
+}
+
+impl ContextJson {
+    /// The file form of `ctx`.
+    #[must_use]
+    pub fn of(ctx: &Context) -> Self {
+        Self {
+            chain_id: format!("{:#x}", ctx.chain_id),
+            contract: format!("{:#x}", ctx.contract),
+            tag: format!("{:#x}", ctx.tag),
+            answerer: format!("{:#x}", ctx.answerer),
+        }
+    }
+
+    /// The context of `model_id` these fields state.
+    ///
+    /// # Errors
+    /// A message naming the malformed field.
+    pub fn context(&self, model_id: &str) -> Result<Context, String> {
+        use std::str::FromStr;
+        let num = |s: &str, what: &str| {
+            alloy_primitives::U256::from_str(s).map_err(|e| format!("context {what} {s:?}: {e}"))
+        };
+        let addr = |s: &str, what: &str| {
+            alloy_primitives::Address::from_str(s).map_err(|e| format!("context {what} {s:?}: {e}"))
+        };
+        Ok(Context {
+            model_id: alloy_primitives::B256::from_str(model_id)
+                .map_err(|e| format!("model id {model_id:?}: {e}"))?,
+            chain_id: num(&self.chain_id, "chain_id")?,
+            contract: addr(&self.contract, "contract")?,
+            tag: num(&self.tag, "tag")?,
+            answerer: addr(&self.answerer, "answerer")?,
+        })
+    }
 }
 
 /// A proof file.
@@ -339,7 +407,8 @@ pub struct ProofFile {
     pub visibility: String,
     /// What the proof attests.
     pub public: PublicJson,
-    /// The public field elements, for reading (verification recomputes them).
+    /// The public field elements (the statement digest), for reading (verification
+    /// recomputes them).
     pub public_inputs: Vec<String>,
     /// The proof: arkworks compressed serialization (A, B, C), hex.
     pub proof: String,
@@ -348,11 +417,20 @@ pub struct ProofFile {
 }
 
 impl ProofFile {
-    /// A proof file of `proof` attesting `public` about `model_id`.
+    /// A proof file of `proof` attesting `public` about `model_id` (`0x` + 64 hex digits, the
+    /// model id the proof's context is bound to).
     ///
     /// # Errors
-    /// A message when the public values do not pack (never for a proof `prove` returned).
+    /// A message when `model_id` is not the context's, or the public values do not pack
+    /// (never for a proof `prove` returned).
     pub fn new(model_id: String, proof: &Proof, public: &PublicValues) -> Result<Self, String> {
+        let bound = ContextJson::of(&public.context).context(&model_id)?;
+        if bound.model_id != public.context.model_id {
+            return Err(format!(
+                "the proof is bound to model {}, not {model_id}",
+                public.context.model_id
+            ));
+        }
         let mut bytes = Vec::new();
         proof
             .serialize_compressed(&mut bytes)
@@ -368,6 +446,7 @@ impl ProofFile {
                 param_hash: public.param_hash.as_ref().map(fr_hex),
                 outputs: public.outputs.clone(),
                 output_hash: public.output_hash.as_ref().map(fr_hex),
+                context: ContextJson::of(&public.context),
             },
             public_inputs: elements.iter().map(fr_hex).collect(),
             proof_bytes: bytes.len(),
@@ -456,6 +535,11 @@ impl ProofFile {
             outputs: self.public.outputs.clone(),
             output_hash: hash(&self.public.output_hash, "output_hash")?,
             lengths: manifest.lengths.clone(),
+            context: self
+                .public
+                .context
+                .context(&self.model_id)
+                .map_err(|e| format_err(path, e))?,
         })
     }
 }

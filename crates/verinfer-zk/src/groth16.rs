@@ -9,6 +9,7 @@ use ark_snark::SNARK;
 use ark_std::rand::{CryptoRng, RngCore};
 use verinfer_ir::Graph;
 
+use crate::binding::Context;
 use crate::circuit::{check_witness, GraphCircuit};
 use crate::error::{VerifyError, ZkError};
 use crate::proof_system::ProofSystem;
@@ -60,10 +61,11 @@ impl ProofSystem for Groth16 {
         pk: &ProvingKey,
         graph: &Graph,
         vis: Visibility,
+        ctx: &Context,
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Proof, PublicValues), ZkError> {
-        let circuit = GraphCircuit::with_visibility(graph, vis, trace)?;
+        let circuit = GraphCircuit::with_visibility(graph, vis, trace)?.bound_to(*ctx);
         // Groth16's prover does not check satisfaction; refuse a deviating witness here.
         check_witness(&circuit)?;
         let public = circuit.public_values()?;

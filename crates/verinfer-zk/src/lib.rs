@@ -9,6 +9,10 @@
 //! Each tensor class — inputs, weights, outputs — is public, private or hashed
 //! ([`Visibility`]): public values are packed several per field element ([`packing`]), hashed
 //! ones are public only through their circomlib-compatible Poseidon hash ([`poseidon`]).
+//! Every proof is bound to its [`Context`] (model, chain, contract, request, answerer), so it
+//! cannot be replayed or taken over ([`binding`]); its public inputs are the context word and
+//! the packed classes, or — the digest [`Statement`] — one SHA-256 digest of them all, which
+//! makes EVM verification cost the same for every model.
 //! Public weights are circuit constants, so the keys attest the model; hashed weights are
 //! witnesses bound to a public hash (EZKL's "private model" scenario).
 //! Every primitive has a circuit: `Lookup` selects its (constant) table entry with two one-hot
@@ -20,6 +24,7 @@
 //! constraint counts and what the ceremony trusts.
 #![deny(missing_docs)]
 
+pub mod binding;
 pub mod ceremony;
 pub mod circuit;
 pub mod error;
@@ -34,6 +39,7 @@ pub mod statement;
 pub mod visibility;
 mod wire;
 
+pub use binding::Context;
 pub use circuit::{
     check_supported, check_witness, constraint_counts, constraint_counts_with, GraphCircuit,
     OpCount,
@@ -41,5 +47,5 @@ pub use circuit::{
 pub use error::{VerifyError, ZkError};
 pub use groth16::Groth16;
 pub use proof_system::ProofSystem;
-pub use statement::{param_hash, Lengths, PublicValues, TensorLen, Widths};
-pub use visibility::{Vis, Visibility};
+pub use statement::{param_hash, ClassElements, Lengths, PublicValues, TensorLen, Widths};
+pub use visibility::{Statement, Vis, Visibility};

@@ -3,6 +3,7 @@
 use ark_std::rand::{CryptoRng, RngCore};
 use verinfer_ir::Graph;
 
+use crate::binding::Context;
 use crate::error::{VerifyError, ZkError};
 use crate::statement::PublicValues;
 use crate::visibility::Visibility;
@@ -50,10 +51,18 @@ pub trait ProofSystem {
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Self::Proof, PublicValues), ZkError> {
-        Self::prove_with(pk, graph, Visibility::default(), trace, rng)
+        Self::prove_with(
+            pk,
+            graph,
+            Visibility::default(),
+            &Context::default(),
+            trace,
+            rng,
+        )
     }
 
-    /// [`ProofSystem::prove`] under the visibility the keys were made for.
+    /// [`ProofSystem::prove`] under the visibility the keys were made for, bound to `ctx`
+    /// (who may use the proof, where; see [`crate::binding`]).
     ///
     /// # Errors
     /// As [`ProofSystem::prove`].
@@ -61,6 +70,7 @@ pub trait ProofSystem {
         pk: &Self::ProvingKey,
         graph: &Graph,
         vis: Visibility,
+        ctx: &Context,
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Self::Proof, PublicValues), ZkError>;

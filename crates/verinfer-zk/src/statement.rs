@@ -1,21 +1,25 @@
-//! What a proof states: the public values of each tensor class under its [`Visibility`], and
-//! the circuit sections that bind them (inputs, weight parameters, outputs).
+//! What a proof states: the public values of each tensor class under its [`Visibility`], the
+//! [`Context`] it is bound to, and the circuit sections that bind them (inputs, weight
+//! parameters, outputs).
 //!
-//! Public field elements, in this order: the input class (its packed values, or its Poseidon
-//! hash, or nothing), then the parameter class (its hash, or nothing: public parameters are
-//! circuit constants), then the output class (packed values, hash, or nothing). Packing and
-//! hashing: [`crate::packing`], [`crate::poseidon`].
+//! The class elements, in this order: the input class (its packed values, or its Poseidon
+//! hash, or nothing), the parameter class (its hash, or nothing: public parameters are circuit
+//! constants), the output class (packed values, hash, or nothing). Packing and hashing:
+//! [`crate::packing`], [`crate::poseidon`]. The public inputs are the context word and these
+//! elements (packed statement), or one SHA-256 digest of them all ([`crate::binding`]).
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_relations::gr1cs::{LinearCombination, Variable};
 use verinfer_ir::Graph;
 
+use crate::binding::{self, Context};
 use crate::error::{VerifyError, ZkError};
+use crate::gadgets::sha256::Element;
 use crate::gadgets::{self, var, weighted, Builder, GResult, GadgetError};
 use crate::packing::{self, PackError};
 use crate::poseidon;
-use crate::visibility::{model_params, Vis, Visibility};
+use crate::visibility::{model_params, Statement, Vis, Visibility};
 use crate::wire::{fr, Lc, Wire};
 
 /// The public values a proof attests.
@@ -40,6 +44,8 @@ pub struct PublicValues {
     /// The model's tensor count and per-tensor lengths: packing and hashing flatten a class,
     /// so only these make a list of tensors unambiguous (see [`Lengths::check`]).
     pub lengths: Lengths,
+    /// The model, chain, contract, tag and answerer the proof is bound to.
+    pub context: Context,
 }
 
 /// One graph input or output as the statement fixes it: its name and element count.
@@ -187,7 +193,12 @@ impl PublicValues {
     /// # Errors
     /// [`ZkError::BadWitness`] when the trace does not fit the graph or a value leaves its
     /// class's packing width.
-    pub fn from_trace(g: &Graph, vis: Visibility, trace: &[Vec<i32>]) -> Result<Self, ZkError> {
+    pub fn from_trace(
+        g: &Graph,
+        vis: Visibility,
+        ctx: Context,
+        trace: &[Vec<i32>],
+    ) -> Result<Self, ZkError> {
         crate::circuit::check_trace(g, trace)?;
         let w = Widths::of(g);
         let inputs: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
@@ -210,6 +221,7 @@ impl PublicValues {
             _ => None,
         };
         Ok(Self {
+            context: ctx,
             lengths: Lengths::of(g),
             visibility: vis,
             input_width: w.input,
@@ -230,34 +242,85 @@ impl PublicValues {
         })
     }
 
-    /// The field elements in the circuit's public-input order.
+    /// The class elements in statement order: input class, hashed weights (if any), output
+    /// class.
     ///
     /// # Errors
     /// [`VerifyError::BadPublicValues`] for a value outside its packing width or a missing
     /// hash; [`VerifyError::TensorCount`] / [`VerifyError::TensorLength`] for tensors that
     /// are not the model's (packing alone would accept a re-split or zero-padded list).
-    pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
+    pub fn class_elements(&self) -> Result<ClassElements, VerifyError> {
         self.lengths
             .check(self.visibility, &self.inputs, &self.outputs)?;
-        let mut out = class_elements(
+        let inputs = class_elements(
             self.visibility.input,
             &self.inputs,
             self.input_hash,
             self.input_width,
         )?;
-        if self.visibility.params == Vis::Hashed {
-            out.push(self.param_hash.ok_or_else(|| {
+        let params = if self.visibility.params == Vis::Hashed {
+            Some(self.param_hash.ok_or_else(|| {
                 VerifyError::BadPublicValues("hashed parameters without a hash".into())
-            })?);
-        }
-        out.extend(class_elements(
+            })?)
+        } else {
+            None
+        };
+        let outputs = class_elements(
             self.visibility.output,
             &self.outputs,
             self.output_hash,
             self.output_width,
-        )?);
-        Ok(out)
+        )?;
+        Ok(ClassElements {
+            inputs,
+            params,
+            outputs,
+        })
     }
+
+    /// The digest statement's one public input (whatever statement the keys use).
+    ///
+    /// # Errors
+    /// As [`PublicValues::class_elements`].
+    pub fn digest(&self) -> Result<Fr, VerifyError> {
+        let c = self.class_elements()?;
+        Ok(binding::statement_digest(
+            &self.context,
+            &binding::class_digest(&c.inputs),
+            c.params.as_ref(),
+            &binding::class_digest(&c.outputs),
+        ))
+    }
+
+    /// The field elements in the circuit's public-input order: the context word and the class
+    /// elements (packed statement), or the digest alone.
+    ///
+    /// # Errors
+    /// As [`PublicValues::class_elements`].
+    pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
+        match self.visibility.statement {
+            Statement::Digest => Ok(vec![self.digest()?]),
+            Statement::Packed => {
+                let c = self.class_elements()?;
+                let mut out = vec![binding::context_input(&self.context)];
+                out.extend(c.inputs);
+                out.extend(c.params);
+                out.extend(c.outputs);
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// The class elements a statement digest hashes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassElements {
+    /// Packed inputs, or their hash, or none.
+    pub inputs: Vec<Fr>,
+    /// The weights' hash when hashed.
+    pub params: Option<Fr>,
+    /// Packed outputs, or their hash, or none.
+    pub outputs: Vec<Fr>,
 }
 
 /// The Poseidon hash of `g`'s weights and biases (the hashed-parameters commitment): each
@@ -321,38 +384,76 @@ pub(crate) fn pack_class(wires: &[&Wire], values: &[i32], w: u32) -> GResult<(Ve
     Ok((lcs, packed))
 }
 
-/// Bind packed elements to the public inputs: themselves, or their hash, or nothing.
-pub(crate) fn bind(b: &Builder, vis: Vis, lcs: Vec<Lc>, packed: Vec<Fr>) -> GResult<()> {
-    match vis {
-        Vis::Public => {
-            for (lc, v) in lcs.into_iter().zip(packed) {
-                let x = b.instance(v)?;
-                b.enforce_eq(var(x), lc)?;
-            }
-        }
+/// The statement elements of packed elements under `vis`: themselves, their hash, or none.
+pub(crate) fn elements(
+    b: &Builder,
+    vis: Vis,
+    lcs: Vec<Lc>,
+    packed: Vec<Fr>,
+) -> GResult<Vec<Element>> {
+    Ok(match vis {
+        Vis::Public => lcs
+            .into_iter()
+            .zip(packed)
+            .map(|(lc, val)| Element {
+                lc,
+                val,
+                packed: true,
+            })
+            .collect(),
         Vis::Hashed => {
-            let (h, hv) = gadgets::poseidon::hash(b, &lcs, &packed)?;
-            let x = b.instance(hv)?;
-            b.enforce_eq(var(x), h)?;
+            let (lc, val) = gadgets::poseidon::hash(b, &lcs, &packed)?;
+            vec![Element {
+                lc,
+                val,
+                packed: false,
+            }]
         }
-        Vis::Private => {}
-    }
-    Ok(())
+        Vis::Private => Vec::new(),
+    })
 }
 
-/// Bind one class packed at width `w` (see [`pack_class`], [`bind`]).
-pub(crate) fn bind_class(
+/// The statement elements of one class packed at width `w` (see [`pack_class`], [`elements`]).
+pub(crate) fn class_statement(
     b: &Builder,
     vis: Vis,
     wires: &[&Wire],
     values: &[i32],
     w: u32,
-) -> GResult<()> {
+) -> GResult<Vec<Element>> {
     if vis == Vis::Private {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let (lcs, packed) = pack_class(wires, values, w)?;
-    bind(b, vis, lcs, packed)
+    elements(b, vis, lcs, packed)
+}
+
+/// Bind the context and the class elements to the public inputs: the context word and every
+/// element (packed statement, the context unconstrained: the reduction's input constraint
+/// binds it), or their digest (digest statement).
+pub(crate) fn bind_statement(
+    b: &Builder,
+    statement: Statement,
+    ctx: &Context,
+    inputs: &[Element],
+    params: Option<&Element>,
+    outputs: &[Element],
+) -> GResult<()> {
+    match statement {
+        Statement::Packed => {
+            let _context = b.instance(binding::context_input(ctx))?;
+            for e in inputs.iter().chain(params).chain(outputs) {
+                let x = b.instance(e.val)?;
+                b.enforce_eq(var(x), e.lc.clone())?;
+            }
+        }
+        Statement::Digest => {
+            let (lc, val) = gadgets::sha256::statement(b, ctx, inputs, params, outputs)?;
+            let x = b.instance(val)?;
+            b.enforce_eq(var(x), lc)?;
+        }
+    }
+    Ok(())
 }
 
 /// A wire clamped into the signed `w`-bit range by a range check when its static bounds do not

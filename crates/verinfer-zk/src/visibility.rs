@@ -56,7 +56,44 @@ impl fmt::Display for Vis {
     }
 }
 
-/// Visibility of the three tensor classes of a proof.
+/// How a proof states its classes to the verifier ([`crate::binding`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Statement {
+    /// Public inputs: the context word, then every class element. Nothing is hashed in the
+    /// circuit; EVM verification costs ~6k gas per element.
+    #[default]
+    Packed,
+    /// One public input: the SHA-256 digest of the context and the classes. Verification
+    /// costs the same for every model; the circuit pays ~40k constraints per 64 bytes hashed.
+    Digest,
+}
+
+impl Statement {
+    /// The spelling used by the CLI and in key files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Statement::Packed => "packed",
+            Statement::Digest => "digest",
+        }
+    }
+}
+
+impl FromStr for Statement {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "packed" => Ok(Statement::Packed),
+            "digest" => Ok(Statement::Digest),
+            other => Err(format!(
+                "unknown statement {other:?} (expected packed or digest)"
+            )),
+        }
+    }
+}
+
+/// Visibility of the three tensor classes of a proof, and how the statement carries them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Visibility {
     /// Graph inputs.
@@ -65,6 +102,8 @@ pub struct Visibility {
     pub params: Vis,
     /// Graph outputs.
     pub output: Vis,
+    /// Packed public inputs or one digest.
+    pub statement: Statement,
 }
 
 impl Visibility {
@@ -81,13 +120,18 @@ impl Visibility {
 impl FromStr for Visibility {
     type Err = String;
 
-    /// `input=public,params=hashed,output=public`; classes left out stay public.
+    /// `input=public,params=hashed,output=public[,statement=digest]`; classes left out stay
+    /// public, the statement packed.
     fn from_str(s: &str) -> Result<Self, String> {
         let mut v = Visibility::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (class, vis) = part
                 .split_once('=')
                 .ok_or_else(|| format!("visibility {part:?} is not CLASS=VIS"))?;
+            if class.trim() == "statement" {
+                v.statement = vis.trim().parse()?;
+                continue;
+            }
             let vis: Vis = vis.trim().parse()?;
             match class.trim() {
                 "input" | "inputs" => v.input = vis,
@@ -110,7 +154,11 @@ impl fmt::Display for Visibility {
             f,
             "input={},params={},output={}",
             self.input, self.params, self.output
-        )
+        )?;
+        if self.statement == Statement::Digest {
+            f.write_str(",statement=digest")?;
+        }
+        Ok(())
     }
 }
 
@@ -146,5 +194,13 @@ mod tests {
         assert!("input=secret".parse::<Visibility>().is_err());
         assert!("weights".parse::<Visibility>().is_err());
         assert!("model=public".parse::<Visibility>().is_err());
+        let d: Visibility = "statement=digest,params=hashed".parse().unwrap();
+        assert_eq!(d.statement, Statement::Digest);
+        assert_eq!(
+            d.to_string(),
+            "input=public,params=hashed,output=public,statement=digest"
+        );
+        assert_eq!(d.to_string().parse::<Visibility>().unwrap(), d);
+        assert!("statement=hashed".parse::<Visibility>().is_err());
     }
 }

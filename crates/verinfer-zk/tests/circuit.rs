@@ -6,7 +6,10 @@ mod common;
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use verinfer_ir::{Lookup, Op, ParamId};
-use verinfer_zk::{check_supported, check_witness, constraint_counts, GraphCircuit, ZkError};
+use verinfer_zk::{
+    check_supported, check_witness, constraint_counts, constraint_counts_with, GraphCircuit,
+    ZkError,
+};
 
 #[test]
 fn digits_mlp_trace_satisfies() {
@@ -124,8 +127,21 @@ fn digits_mlp_constraint_counts() {
     }
     // Public weights: the contractions cost only their epilogues.
     assert!(counts["Contract"].constraints > 0);
-    // 64 16-bit inputs: 16 range bits each, packed 15 per public element (5 elements).
-    assert_eq!(counts["input"].constraints, 64 * 16 + 5);
-    // Ten 16-bit outputs fit one packed element; their bounds need no range check.
-    assert_eq!(counts["output"].constraints, 1);
+    // 64 16-bit inputs: 16 range bits each.
+    assert_eq!(counts["input"].constraints, 64 * 16);
+    // Ten 16-bit outputs: their bounds need no range check.
+    assert_eq!(counts["output"].constraints, 0);
+    // The packed statement: inputs packed 15 per public element (5 elements), the ten outputs
+    // in one; the context word is a public input no constraint reads.
+    assert_eq!(counts["statement"].constraints, 5 + 1);
+
+    // The digest statement hashes those six elements and the context instead: what one
+    // public input costs the prover.
+    let digest = constraint_counts_with(&g, "statement=digest".parse().unwrap()).unwrap();
+    eprintln!(
+        "digest statement: {} constraints",
+        digest["statement"].constraints
+    );
+    assert!(digest["statement"].constraints > 100_000);
+    assert_eq!(digest["input"], counts["input"]);
 }

@@ -359,20 +359,21 @@ fn synthetic(n: usize, rng: &mut StdRng) -> (VerifyingKey, Proof, Vec<Fr>) {
     (vk, proof, x)
 }
 
-/// Gas of both verifiers against the public-input count: the real 2-input circuit, the digits
-/// MLP, and synthetic keys for the slope.
+/// Gas of both verifiers against the public-input count: the real 3-input circuit (context
+/// word, one input element, one output element), the digits MLP, and synthetic keys for the
+/// slope.
 #[test]
 fn gas_per_public_input() {
     let mut rng = StdRng::seed_from_u64(3);
     let mut evm = Evm::new();
     let (vk, proof, x) = tiny_keys(&mut rng);
-    assert_eq!(x.len(), 2);
+    assert_eq!(x.len(), 3);
     assert!(native(&vk, &x, &proof));
     let (at, deploy_gas) = evm.deploy(&vk);
     let v = evm::verify_on_chain(&mut evm.chain, evm.from, at, &proof, &x).unwrap();
     assert!(v.accepted);
     eprintln!(
-        "GAS: Groth16Verifier deploy, 2 public inputs: {deploy_gas}; verifyProof (tiny circuit, \
+        "GAS: Groth16Verifier deploy, 3 public inputs: {deploy_gas}; verifyProof (tiny circuit, \
          accepted): {}",
         v.gas_used
     );

@@ -22,13 +22,22 @@ fn fixture(name: &str) -> Fixture {
     let (g, trace) = common::digits_mlp();
     let mut rng = StdRng::seed_from_u64(17);
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
-    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+    let model_id = alloy_primitives::B256::repeat_byte(0x42);
+    let (proof, public) = Groth16::prove_with(
+        &pk,
+        &g,
+        Visibility::default(),
+        &verinfer_zk::Context::of_model(model_id),
+        trace,
+        &mut rng,
+    )
+    .unwrap();
     let w = Widths::of(&g);
     let len = |n: usize| g.value_info(g.outputs[n].value).unwrap().shape.numel();
     // Built from JSON so that this test reads the same before and after lengths were added.
     let manifest: KeyManifest = serde_json::from_value(serde_json::json!({
         "format": KEYS_FORMAT,
-        "model_id": "m",
+        "model_id": format!("{model_id:#x}"),
         "visibility": Visibility::default().to_string(),
         "input_width": w.input,
         "output_width": w.output,
@@ -45,7 +54,7 @@ fn fixture(name: &str) -> Fixture {
         },
     }))
     .unwrap();
-    let file = ProofFile::new("m".into(), &proof, &public).unwrap();
+    let file = ProofFile::new(format!("{model_id:#x}"), &proof, &public).unwrap();
     let dir = std::env::temp_dir().join(format!("verinfer-zk-files-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     Fixture {

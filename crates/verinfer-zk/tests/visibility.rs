@@ -9,12 +9,66 @@ use ark_bn254::Fr;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_exec::Plan;
 use verinfer_zk::{
-    check_witness, constraint_counts_with, param_hash, GraphCircuit, Groth16, ProofSystem,
+    check_witness, constraint_counts_with, param_hash, Context, GraphCircuit, Groth16, ProofSystem,
     VerifyError, Vis, Visibility, ZkError,
 };
 
 fn vis(s: &str) -> Visibility {
     s.parse().unwrap()
+}
+
+/// `public` with the named hash replaced.
+fn public_with(public: &verinfer_zk::PublicValues, what: &str) -> verinfer_zk::PublicValues {
+    let mut b = public.clone();
+    let seven = Some(Fr::from(7u8));
+    match what {
+        "input hash" => b.input_hash = seven,
+        "param hash" => b.param_hash = seven,
+        _ => b.output_hash = seven,
+    }
+    b
+}
+
+/// `ctx` with each of its five words changed in turn.
+fn context_variants(ctx: &Context) -> Vec<(&'static str, Context)> {
+    use alloy_primitives::{Address, B256, U256};
+    vec![
+        (
+            "model id",
+            Context {
+                model_id: B256::repeat_byte(1),
+                ..*ctx
+            },
+        ),
+        (
+            "chain id",
+            Context {
+                chain_id: U256::from(1),
+                ..*ctx
+            },
+        ),
+        (
+            "contract",
+            Context {
+                contract: Address::repeat_byte(2),
+                ..*ctx
+            },
+        ),
+        (
+            "tag",
+            Context {
+                tag: U256::from(3),
+                ..*ctx
+            },
+        ),
+        (
+            "answerer",
+            Context {
+                answerer: Address::repeat_byte(4),
+                ..*ctx
+            },
+        ),
+    ]
 }
 
 #[test]
@@ -30,7 +84,8 @@ fn every_visibility_proves_and_verifies() {
     ] {
         let v = vis(v);
         let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
-        let (proof, public) = Groth16::prove_with(&pk, &g, v, trace.clone(), &mut rng).unwrap();
+        let (proof, public) =
+            Groth16::prove_with(&pk, &g, v, &Context::default(), trace.clone(), &mut rng).unwrap();
         assert_eq!(public.visibility, v);
         assert_eq!(public.inputs.is_empty(), v.input != Vis::Public, "{v}");
         assert_eq!(public.input_hash.is_some(), v.input == Vis::Hashed, "{v}");
@@ -40,27 +95,40 @@ fn every_visibility_proves_and_verifies() {
             assert_eq!(public.outputs, vec![out.clone()]);
         }
         Groth16::verify(&vk, &public, &proof).unwrap();
-        // Every public element matters: change each in turn.
-        let elements = public.to_field_elements().unwrap();
-        for i in 0..elements.len() {
-            let mut bad = public.clone();
-            match (i, v.params == Vis::Hashed) {
-                _ if !bad.outputs.is_empty() && i + 1 == elements.len() => {
-                    bad.outputs[0][i % 10] ^= 1
-                }
-                _ if bad.output_hash.is_some() && i + 1 == elements.len() => {
-                    bad.output_hash = Some(Fr::from(7u8));
-                }
-                _ if bad.input_hash.is_some() && i == 0 => bad.input_hash = Some(Fr::from(7u8)),
-                _ if !bad.inputs.is_empty() && i < 5 => bad.inputs[0][i * 15] ^= 1,
-                _ => bad.param_hash = Some(Fr::from(7u8)),
+        // Every stated value and every context word matters: change each in turn.
+        let mut variants: Vec<(&str, verinfer_zk::PublicValues)> = Vec::new();
+        let mut bad = public.clone();
+        if !bad.outputs.is_empty() {
+            bad.outputs[0][3] ^= 1;
+            variants.push(("an output", bad.clone()));
+        }
+        bad = public.clone();
+        if !bad.inputs.is_empty() {
+            bad.inputs[0][17] ^= 1;
+            variants.push(("an input", bad.clone()));
+        }
+        for (what, present) in [
+            ("input hash", public.input_hash.is_some()),
+            ("param hash", public.param_hash.is_some()),
+            ("output hash", public.output_hash.is_some()),
+        ] {
+            if present {
+                variants.push((what, public_with(&public, what)));
             }
+        }
+        for (what, ctx) in context_variants(&public.context) {
+            let mut b = public.clone();
+            b.context = ctx;
+            variants.push((what, b));
+        }
+        assert!(variants.len() >= 6, "{v}");
+        for (what, bad) in variants {
             assert!(
                 matches!(
                     Groth16::verify(&vk, &bad, &proof),
                     Err(VerifyError::Rejected)
                 ),
-                "{v}: element {i}"
+                "{v}: {what}"
             );
         }
     }
@@ -72,7 +140,8 @@ fn hashed_params_bind_the_weights() {
     let v = Visibility::hashed_params();
     let mut rng = StdRng::seed_from_u64(12);
     let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
-    let (proof, public) = Groth16::prove_with(&pk, &g, v, trace.clone(), &mut rng).unwrap();
+    let (proof, public) =
+        Groth16::prove_with(&pk, &g, v, &Context::default(), trace.clone(), &mut rng).unwrap();
     assert_eq!(public.param_hash, Some(param_hash(&g).unwrap()));
 
     // Other weights, same architecture: the same keys prove them, under another hash — so a
@@ -86,7 +155,8 @@ fn hashed_params_bind_the_weights() {
     w.data[0] = if w.data[0] == 1 { 2 } else { 1 };
     let q: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
     let trace2 = Plan::new(&g2).unwrap().run(&q).unwrap().into_values();
-    let (proof2, public2) = Groth16::prove_with(&pk, &g2, v, trace2, &mut rng).unwrap();
+    let (proof2, public2) =
+        Groth16::prove_with(&pk, &g2, v, &Context::default(), trace2, &mut rng).unwrap();
     Groth16::verify(&vk, &public2, &proof2).unwrap();
     assert_ne!(public2.param_hash, public.param_hash);
     // The first proof does not verify under the second model's hash.
@@ -132,4 +202,50 @@ fn hidden_weights_cost_their_products() {
     assert!(hashed["Contract"].constraints >= public["Contract"].constraints + 6464);
     assert!(hashed["params"].constraints > 0);
     assert!(!public.contains_key("params"));
+}
+
+#[test]
+fn digest_statement_is_one_public_input_binding_data_and_context() {
+    use alloy_primitives::{Address, B256, U256};
+    let (g, trace) = common::digits_mlp();
+    let v = vis("input=public,params=hashed,output=public,statement=digest");
+    let mut rng = StdRng::seed_from_u64(13);
+    let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
+    assert_eq!(vk.gamma_abc_g1.len(), 2, "one public input");
+    let ctx = Context {
+        model_id: B256::repeat_byte(0x11),
+        chain_id: U256::from(31337),
+        contract: Address::repeat_byte(0x22),
+        tag: U256::from(9),
+        answerer: Address::repeat_byte(0x33),
+    };
+    let (proof, public) = Groth16::prove_with(&pk, &g, v, &ctx, trace, &mut rng).unwrap();
+    assert_eq!(public.context, ctx);
+    assert_eq!(
+        public.to_field_elements().unwrap(),
+        vec![public.digest().unwrap()]
+    );
+    Groth16::verify(&vk, &public, &proof).unwrap();
+    let mut variants: Vec<(&str, verinfer_zk::PublicValues)> = Vec::new();
+    let mut bad = public.clone();
+    bad.outputs[0][9] ^= 1;
+    variants.push(("an output", bad));
+    let mut bad = public.clone();
+    bad.inputs[0][63] ^= 1;
+    variants.push(("an input", bad));
+    variants.push(("param hash", public_with(&public, "param hash")));
+    for (what, c) in context_variants(&ctx) {
+        let mut b = public.clone();
+        b.context = c;
+        variants.push((what, b));
+    }
+    for (what, bad) in variants {
+        assert!(
+            matches!(
+                Groth16::verify(&vk, &bad, &proof),
+                Err(VerifyError::Rejected)
+            ),
+            "{what}"
+        );
+    }
 }

@@ -239,8 +239,22 @@ impl Node {
         let vis = keys.visibility;
         let started = std::time::Instant::now();
         let pk = keys.proving_key()?;
-        let (proof, public) =
-            Groth16::prove_with(pk, &held.graph, vis, exec.values().to_vec(), &mut os_rng())?;
+        // Bound to this oracle, this request and us: nobody else can use the proof.
+        let ctx = verinfer_zk::Context {
+            model_id: model,
+            chain_id: U256::from(chain.chain_id()),
+            contract: oracle.address,
+            tag: U256::from(id),
+            answerer: me,
+        };
+        let (proof, public) = Groth16::prove_with(
+            pk,
+            &held.graph,
+            vis,
+            &ctx,
+            exec.values().to_vec(),
+            &mut os_rng(),
+        )?;
         let outputs = outputs_of(exec);
         if public.outputs != outputs {
             return Err(NodeError::Zk(
@@ -248,14 +262,36 @@ impl Node {
             ));
         }
         let words = proof_words(&proof);
-        let inputs = oracle.zk_public_inputs(chain, model, version, input, &outputs)?;
+        let inputs = oracle.zk_public_inputs(
+            chain,
+            model,
+            version,
+            oracle.address,
+            U256::from(id),
+            me,
+            input,
+            &outputs,
+        )?;
+        let ours = public
+            .to_field_elements()
+            .map_err(|e| NodeError::Zk(format!("the proof's statement: {e}")))?;
+        if verinfer_zk::evm::public_words(&ours) != inputs {
+            return Err(NodeError::Zk(
+                "the oracle computes other public inputs than our proof's (zk configuration \
+                 widths or statement kind differ from the keys?)"
+                    .into(),
+            ));
+        }
         if !check_on_chain(chain, me, settings.verifier, &words, &inputs)? {
             return Err(NodeError::Zk(format!(
                 "the registered verifier {} rejects our proof (keys from another setup?)",
                 settings.verifier
             )));
         }
-        let s = oracle.answer_with_proof(chain, me, id, &outputs, words)?;
+        let elements = settings
+            .input_elements(input)
+            .map_err(|e| NodeError::Zk(format!("packing the request's input: {e}")))?;
+        let s = oracle.answer_with_proof(chain, me, id, elements, &outputs, words)?;
         record_tx(&mut self.state, &mut self.sent, &s.receipt);
         tracing::info!(
             request = id,

@@ -186,6 +186,7 @@ impl Env {
             input_bits: u8::try_from(w.input).unwrap(),
             output_bits: u8::try_from(w.output).unwrap(),
             param_hash: None,
+            digest: false,
         };
         self.oracle
             .set_zk_verifier(&mut self.chain, owner, model, &settings)

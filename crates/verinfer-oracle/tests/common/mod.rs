@@ -442,3 +442,37 @@ impl Env {
         n.to::<u64>()
     }
 }
+
+/// A Groth16 proof of `g` on `input` under `vis`, bound to `contract`, `tag` and `answerer` on
+/// `env`'s chain (the context `InferenceOracle` and `AIGC` check): its words and public values.
+#[allow(dead_code, clippy::too_many_arguments)]
+pub fn zk_prove(
+    env: &Env,
+    pk: &verinfer_zk::groth16::ProvingKey,
+    g: &Graph,
+    vis: verinfer_zk::Visibility,
+    input: &[Vec<i32>],
+    contract: Address,
+    tag: U256,
+    answerer: Address,
+) -> ([U256; 8], verinfer_zk::PublicValues) {
+    use verinfer_zk::ProofSystem;
+    let ctx = verinfer_zk::Context {
+        model_id: env.model,
+        chain_id: U256::from(env.chain.chain_id()),
+        contract,
+        tag,
+        answerer,
+    };
+    let e = exec(g, input);
+    let (proof, pv) = verinfer_zk::Groth16::prove_with(
+        pk,
+        g,
+        vis,
+        &ctx,
+        e.values().to_vec(),
+        &mut verinfer_zk::groth16::os_rng(),
+    )
+    .unwrap();
+    (verinfer_zk::evm::proof_words(&proof), pv)
+}

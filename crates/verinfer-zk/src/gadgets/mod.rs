@@ -10,6 +10,7 @@ pub(crate) mod movement;
 pub(crate) mod poseidon;
 pub(crate) mod reduce;
 pub(crate) mod rescale;
+pub(crate) mod sha256;
 
 use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;

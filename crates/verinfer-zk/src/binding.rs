@@ -1,0 +1,213 @@
+//! What binds a proof to its use: the context word (model, chain, contract, tag, answerer) and,
+//! for the one-input statement, the SHA-256 digest of the context and the tensor classes.
+//!
+//! A proof that states only data can be replayed for another request, or copied by whoever
+//! sees it in the mempool. Every statement therefore carries the context word
+//!
+//! ```text
+//! contextWord = sha256(DOMAIN ‖ modelId ‖ chainId ‖ contract ‖ tag ‖ answerer)
+//! ```
+//!
+//! every item a 32-byte big-endian word (addresses left-padded with zeros). Under the packed
+//! statement it is the first public input (`uint256(contextWord) >> 3`), followed by the class
+//! elements; the circuit does not touch it (arkworks' reduction adds one constraint per public
+//! input, so the proof binds it all the same). Under the digest statement the one public input
+//! is
+//!
+//! ```text
+//! digest = uint256(sha256(contextWord ‖ inputDigest ‖ paramsWord ‖ outputDigest)) >> 3
+//! classDigest = sha256(element₀ ‖ element₁ ‖ …)
+//! ```
+//!
+//! A class's elements are its packed values when public, its Poseidon hash when hashed, none
+//! when private ([`crate::statement`]); `paramsWord` is the weights' Poseidon hash when hashed,
+//! else zero. The shift keeps a word below 2^253 < r, a canonical field element. SHA-256 is the
+//! EVM's precompile (a few hundred gas here), and hashing the classes apart lets a contract
+//! hash a request's input once, when it is made, and store 32 bytes instead of the input.
+//! `ZkStatement.sol` computes the same words.
+
+use alloy_primitives::{Address, B256, U256};
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use sha2::{Digest, Sha256};
+
+/// The statement's domain separator: the ASCII of `verinfer.zk.statement.v1`, right-padded with
+/// zeros to 32 bytes (Solidity's `bytes32("verinfer.zk.statement.v1")`).
+pub const STATEMENT_DOMAIN: [u8; 32] = *b"verinfer.zk.statement.v1\0\0\0\0\0\0\0\0";
+
+/// Who and where a statement speaks for. A contract accepts a proof only under its own
+/// context (its chain, its address, the request it answers, the caller), so a proof cannot be
+/// replayed for another request or taken over by someone else. The zero context is a proof
+/// "for anyone, anywhere" (what `verinfer prove` makes unless told otherwise).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Context {
+    /// The model id (its registry commitment).
+    pub model_id: B256,
+    /// EIP-155 chain id (0: none).
+    pub chain_id: U256,
+    /// The contract that accepts the proof (zero: none).
+    pub contract: Address,
+    /// What the proof answers there: a request id, a token id (0: none).
+    pub tag: U256,
+    /// Who may use the proof (zero: anyone).
+    pub answerer: Address,
+}
+
+impl Context {
+    /// The zero context of `model_id`.
+    #[must_use]
+    pub fn of_model(model_id: B256) -> Self {
+        Self {
+            model_id,
+            ..Self::default()
+        }
+    }
+
+    /// The five context words, in statement order.
+    #[must_use]
+    pub fn words(&self) -> [[u8; 32]; 5] {
+        [
+            self.model_id.0,
+            self.chain_id.to_be_bytes::<32>(),
+            address_word(self.contract),
+            self.tag.to_be_bytes::<32>(),
+            address_word(self.answerer),
+        ]
+    }
+}
+
+/// An address as a 32-byte word (12 zero bytes, then the address).
+#[must_use]
+pub fn address_word(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
+/// A field element as a 32-byte big-endian word.
+#[must_use]
+pub fn fr_word(x: &Fr) -> [u8; 32] {
+    let bytes = x.into_bigint().to_bytes_be();
+    let mut w = [0u8; 32];
+    w[32 - bytes.len()..].copy_from_slice(&bytes);
+    w
+}
+
+/// `sha256(element₀ ‖ element₁ ‖ …)`, each element a 32-byte big-endian word.
+#[must_use]
+pub fn class_digest(elements: &[Fr]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for e in elements {
+        h.update(fr_word(e));
+    }
+    h.finalize().into()
+}
+
+/// `sha256(DOMAIN ‖ modelId ‖ chainId ‖ contract ‖ tag ‖ answerer)`.
+#[must_use]
+pub fn context_word(ctx: &Context) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(STATEMENT_DOMAIN);
+    for w in ctx.words() {
+        h.update(w);
+    }
+    h.finalize().into()
+}
+
+/// The packed statement's first public input: `uint256(contextWord) >> 3`.
+#[must_use]
+pub fn context_input(ctx: &Context) -> Fr {
+    digest_to_fr(&context_word(ctx))
+}
+
+/// The digest statement's one public input (see the module docs) from the context, the two
+/// class digests and the hashed weights (`None`: public or private weights, a zero word).
+#[must_use]
+pub fn statement_digest(
+    ctx: &Context,
+    input_digest: &[u8; 32],
+    params: Option<&Fr>,
+    output_digest: &[u8; 32],
+) -> Fr {
+    let mut h = Sha256::new();
+    h.update(context_word(ctx));
+    h.update(input_digest);
+    h.update(params.map_or([0u8; 32], fr_word));
+    h.update(output_digest);
+    let d: [u8; 32] = h.finalize().into();
+    digest_to_fr(&d)
+}
+
+/// A SHA-256 output as the field element `uint256(d) >> 3`.
+#[must_use]
+pub fn digest_to_fr(d: &[u8; 32]) -> Fr {
+    let shifted: U256 = U256::from_be_bytes(*d) >> 3usize;
+    Fr::from_be_bytes_mod_order(&shifted.to_be_bytes::<32>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_class_digest_is_sha256_of_nothing() {
+        // sha256("") = e3b0c442…b855
+        assert_eq!(
+            alloy_primitives::hex::encode(class_digest(&[])),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn digest_is_below_2_pow_253_and_moves_with_every_context_word() {
+        let base = Context::of_model(B256::repeat_byte(7));
+        let d = [1u8; 32];
+        let x = statement_digest(&base, &d, None, &d);
+        assert!(x.into_bigint().num_bits() <= 253);
+        let variants = [
+            Context {
+                chain_id: U256::from(1),
+                ..base
+            },
+            Context {
+                contract: Address::repeat_byte(1),
+                ..base
+            },
+            Context {
+                tag: U256::from(1),
+                ..base
+            },
+            Context {
+                answerer: Address::repeat_byte(1),
+                ..base
+            },
+            Context::of_model(B256::repeat_byte(8)),
+        ];
+        for v in variants {
+            assert_ne!(statement_digest(&v, &d, None, &d), x, "{v:?}");
+            assert_ne!(context_input(&v), context_input(&base), "{v:?}");
+        }
+        assert_ne!(statement_digest(&base, &d, Some(&Fr::from(1u8)), &d), x);
+        assert_ne!(statement_digest(&base, &[2u8; 32], None, &d), x);
+        assert_ne!(statement_digest(&base, &d, None, &[2u8; 32]), x);
+        // Zero weights hash and no hash share the zero word: the keys tell them apart.
+        assert_eq!(statement_digest(&base, &d, Some(&Fr::from(0u8)), &d), x);
+        assert_eq!(
+            statement_digest(&base, &d, None, &d),
+            statement_digest(&base, &d, None, &d)
+        );
+    }
+
+    #[test]
+    fn word_encodings() {
+        assert_eq!(fr_word(&Fr::from(258u32))[30..], [1, 2]);
+        let a = Address::repeat_byte(0xab);
+        let w = address_word(a);
+        assert_eq!(w[..12], [0u8; 12]);
+        assert_eq!(&w[12..], a.as_slice());
+        let mut top = [0xffu8; 32];
+        top[31] = 0xf8;
+        let x = digest_to_fr(&top);
+        assert_eq!(fr_word(&x)[0], 0x1f);
+    }
+}
