@@ -67,6 +67,7 @@ pub fn zk_proof_file(data: &[u8]) {
             outputs: lens(&f.public.outputs, "output"),
         },
         ceremony: None,
+        phase1: None,
     };
     if let Ok(p) = f.public_values(&path, &manifest) {
         let _ = p.to_field_elements();
