@@ -219,7 +219,15 @@ fn ceremony_from_a_snarkjs_ptau() {
               55e80e5511d411fae7baad11d7861d8dfe99181fa967740d";
     assert_eq!(field(&out, "ptau blake2b:"), b2, "{out}");
     assert!(!stderr(&o).contains("INSECURE"), "{}", stderr(&o));
-    ok(&["ceremony", "contribute", s(&f[0]), "--name", "alice", "-o", s(&f[1])]);
+    ok(&[
+        "ceremony",
+        "contribute",
+        s(&f[0]),
+        "--name",
+        "alice",
+        "-o",
+        s(&f[1]),
+    ]);
     ok(&[
         "ceremony",
         "beacon",
@@ -270,7 +278,11 @@ fn ceremony_from_a_snarkjs_ptau() {
     let local = d.join("local.ceremony");
     let o = verinfer(&["ceremony", "new", s(&m), "-o", s(&local)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("INSECURE FOR PRODUCTION"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("INSECURE FOR PRODUCTION"),
+        "{}",
+        stderr(&o)
+    );
     let o = verinfer(&[
         "ceremony",
         "verify",
@@ -296,9 +308,20 @@ fn ceremony_from_a_snarkjs_ptau() {
     ]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains("this .ptau has power 8") && e.contains("domain of 2^"), "{e}");
+    assert!(
+        e.contains("this .ptau has power 8") && e.contains("domain of 2^"),
+        "{e}"
+    );
     // Not a ptau at all.
-    let o = verinfer(&["ceremony", "new", s(&m), "--ptau", s(&m), "-o", s(&d.join("y"))]);
+    let o = verinfer(&[
+        "ceremony",
+        "new",
+        s(&m),
+        "--ptau",
+        s(&m),
+        "-o",
+        s(&d.join("y")),
+    ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("not a .ptau file"), "{}", stderr(&o));
 }
