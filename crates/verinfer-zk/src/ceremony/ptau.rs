@@ -562,8 +562,8 @@ impl<R: Read + Seek> Ptau<R> {
     /// The Lagrange-basis block of section `s` for the domain of size 2^`log_n`.
     ///
     /// # Errors
-    /// As [`Ptau::points`]; [`PtauError::TooSmall`]-like range errors for a domain the file
-    /// does not cover.
+    /// As [`Ptau::points`]; [`PtauError::OutOfRange`] for a domain the file does not cover or
+    /// a section that is not a Lagrange one.
     pub fn lagrange<P: PtauPoint>(&mut self, s: Section, log_n: u32) -> Result<Vec<P>, PtauError> {
         if !s.is_lagrange() || log_n > MAX_POWER + 1 {
             return Err(PtauError::OutOfRange {
