@@ -13,7 +13,8 @@ use verinfer_zk::Visibility;
 /// `verinfer ceremony …`.
 #[derive(clap::Subcommand)]
 pub enum CeremonyCmd {
-    /// Start a ceremony: the initial parameters (local phase 1, δ = 1) for a model.
+    /// Start a ceremony: the initial parameters (δ = 1) for a model, phase 1 from a public
+    /// powers-of-tau file (`--ptau`) or, for tests only, sampled locally.
     New(NewArgs),
     /// Add a contribution (fresh OS randomness, discarded afterwards).
     Contribute(ContributeArgs),
@@ -34,6 +35,11 @@ pub struct NewArgs {
     /// Ceremony file to write.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Phase 1 from this prepared snarkjs / powers-of-tau `.ptau` file (power ≥ log2 of the
+    /// circuit's domain). Without it phase 1 is sampled on this machine: insecure for
+    /// production.
+    #[arg(long)]
+    pub ptau: Option<PathBuf>,
 }
 
 /// Arguments of `ceremony contribute`.
@@ -77,6 +83,10 @@ pub struct VerifyArgs {
     /// Write the final keys (proving.key, verifying.key, keys.json) into this directory.
     #[arg(long)]
     pub keys_out: Option<PathBuf>,
+    /// Also check that the initial file was built from this `.ptau` (rebuilds it; needs
+    /// `--model`).
+    #[arg(long, requires = "model")]
+    pub ptau: Option<PathBuf>,
 }
 
 pub fn run(cmd: &CeremonyCmd) -> Result<()> {
@@ -95,18 +105,55 @@ fn new(a: &NewArgs) -> Result<()> {
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
     let id = ModelCommitment::new(&g).model_id.to_string();
-    let p = Params::new(&g, id, vis, &mut os_rng())?;
+    let p = match &a.ptau {
+        Some(f) => from_ptau(&g, id, vis, f)?,
+        None => Params::new(&g, id, vis, &mut os_rng())?,
+    };
     p.save(&a.out)?;
     println!("model id:      {}", p.manifest.model_id);
     println!("visibility:    {vis}");
     println!("constraints:   {}", p.manifest.constraints);
+    print_phase1(&p);
     println!("circuit hash:  {}", to_hex(&p.transcript()));
     println!("written:       {}", a.out.display());
-    eprintln!(
-        "note: phase 1 (τ, α, β, γ) was sampled on this machine; whoever ran this must be \
-         trusted to have discarded it (docs/zk.md)"
-    );
+    if p.manifest.phase1.is_none() {
+        eprintln!(
+            "WARNING: INSECURE FOR PRODUCTION. Phase 1 (τ, α, β, γ) was sampled on this \
+             machine: whoever ran this can forge proofs for these keys unless they discarded \
+             it, whatever the phase-2 contributions. Use --ptau with a prepared file of a \
+             public powers-of-tau ceremony (docs/zk.md, \"Trusted setup ceremony\")."
+        );
+    } else {
+        eprintln!(
+            "check the ptau blake2b above against the hash its ceremony published; anyone can \
+             rebuild this file with `verinfer ceremony verify … --model … --ptau …`"
+        );
+    }
     Ok(())
+}
+
+/// Initial parameters from a `.ptau`, errors naming the file.
+fn from_ptau(
+    g: &verinfer_ir::Graph,
+    id: String,
+    vis: Visibility,
+    f: &std::path::Path,
+) -> Result<Params> {
+    let mut ptau = ceremony::Ptau::open(f).with_context(|| format!("{}", f.display()))?;
+    Params::from_ptau(g, id, vis, &mut ptau).with_context(|| format!("{}", f.display()))
+}
+
+fn print_phase1(p: &Params) {
+    match &p.manifest.phase1 {
+        Some(r) => {
+            println!(
+                "phase 1:      ptau power {} (ceremony power {})",
+                r.power, r.ceremony_power
+            );
+            println!("ptau blake2b: {}", r.ptau_blake2b);
+        }
+        None => println!("phase 1:      local (insecure for production)"),
+    }
 }
 
 fn contribute(a: &ContributeArgs) -> Result<()> {
@@ -157,9 +204,30 @@ fn verify(a: &VerifyArgs) -> Result<()> {
             );
         }
     }
+    if let (Some(f), Some(m)) = (&a.ptau, &a.model) {
+        let g = verinfer_ir::vmodel::load(m)?;
+        let first = files.first().context("no ceremony file")?;
+        let vis = first
+            .manifest
+            .visibility()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let rebuilt = from_ptau(&g, first.manifest.model_id.clone(), vis, f)?;
+        if &rebuilt != first {
+            bail!(
+                "the initial file was not built from {} for this model (rebuilding it gives \
+                 other parameters)",
+                f.display()
+            );
+        }
+        println!(
+            "phase 1 check: the initial file is {}'s, rebuilt",
+            f.display()
+        );
+    }
     println!("circuit hash: {}", to_hex(&v.circuit));
     println!("model id:     {}", last.manifest.model_id);
     println!("visibility:   {}", last.manifest.visibility);
+    print_phase1(last);
     for (i, (name, h, is_beacon)) in v.contributions.iter().enumerate() {
         let kind = if *is_beacon { " [beacon]" } else { "" };
         println!("contribution {}: {name}{kind} {}", i + 1, to_hex(h));

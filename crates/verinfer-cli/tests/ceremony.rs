@@ -1,6 +1,8 @@
 //! `verinfer ceremony new|contribute|beacon|verify` through the binary: three contributions
 //! and a beacon give keys that `prove`, `verify` and `export-verifier` use; a file out of
-//! order is refused naming the contribution.
+//! order is refused naming the contribution. Phase 1 from a snarkjs `.ptau` (`--ptau`): the
+//! file's hash is recorded and reported, `verify --ptau` rebuilds the initial file, and a
+//! file too small for the model is refused naming both sizes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -8,6 +10,10 @@ mod common;
 use std::path::Path;
 
 use common::{stderr, testdata, tmpdir, verinfer};
+use verinfer_ir::{
+    Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Requant, Scale,
+    Shape, TensorInfo, ValueId,
+};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -141,4 +147,181 @@ fn ceremony_keys_prove_and_verify() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `y = rescale((a + 2b)·a)` over three 8-bit elements: a circuit within the power-8 test
+/// `.ptau` (domain 256).
+fn small_model(path: &Path) {
+    let info = |bits| TensorInfo {
+        shape: Shape(vec![3]),
+        scale: Scale::new(0).unwrap(),
+        bits: Bits::new(bits).unwrap(),
+    };
+    let rq = |mult, shift| Requant {
+        mult,
+        shift,
+        bits: Bits::new(8).unwrap(),
+    };
+    let v = |i| Operand::Value(ValueId(i));
+    let bin = |kind, r, a, b, name: &str| Node {
+        name: name.into(),
+        origin: "test".into(),
+        op: Op::Binary(Binary {
+            kind,
+            a_mult: 1,
+            b_mult: 2,
+            requant: r,
+        }),
+        inputs: vec![a, b],
+        out: info(8),
+    };
+    let input = |name: &str| InputSpec {
+        name: name.into(),
+        info: info(8),
+    };
+    let g = Graph {
+        name: "small".into(),
+        inputs: vec![input("a"), input("b")],
+        params: vec![],
+        nodes: vec![
+            bin(BinaryKind::Add, rq(1, 1), v(0), v(1), "add"),
+            bin(BinaryKind::Mul, rq(1, 5), v(2), v(0), "mul"),
+            Node {
+                name: "rescale".into(),
+                origin: "test".into(),
+                op: Op::Rescale(rq(3, 2)),
+                inputs: vec![v(3)],
+                out: info(8),
+            },
+        ],
+        outputs: vec![OutputSpec {
+            name: "y".into(),
+            value: ValueId(4),
+        }],
+    };
+    verinfer_ir::vmodel::save(&g, path).unwrap();
+}
+
+#[test]
+fn ceremony_from_a_snarkjs_ptau() {
+    let d = tmpdir("ceremony-ptau");
+    let m = d.join("small.vmodel");
+    small_model(&m);
+    let ptau = testdata("ptau/pot8_beacon_final.ptau");
+    let f: Vec<_> = (0..3).map(|i| d.join(format!("c{i}.ceremony"))).collect();
+    let t = std::time::Instant::now();
+    let o = verinfer(&["ceremony", "new", s(&m), "--ptau", s(&ptau), "-o", s(&f[0])]);
+    eprintln!("TIMING: ceremony new --ptau (power 8): {:?}", t.elapsed());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    // The hash `b2sum` prints for the file (testdata/ptau/README.md).
+    let b2 = "0xdf62a2587bfbc1342dfe8b9e416ac24cd8906e4dde602c77744ebd1f711948f183d339a4cae7e04d\
+              55e80e5511d411fae7baad11d7861d8dfe99181fa967740d";
+    assert_eq!(field(&out, "ptau blake2b:"), b2, "{out}");
+    assert!(!stderr(&o).contains("INSECURE"), "{}", stderr(&o));
+    ok(&[
+        "ceremony",
+        "contribute",
+        s(&f[0]),
+        "--name",
+        "alice",
+        "-o",
+        s(&f[1]),
+    ]);
+    ok(&[
+        "ceremony",
+        "beacon",
+        s(&f[1]),
+        "--value",
+        "0x01",
+        "--iterations-exp",
+        "2",
+        "-o",
+        s(&f[2]),
+    ]);
+    let keys = d.join("keys");
+    let out = ok(&[
+        "ceremony",
+        "verify",
+        s(&f[0]),
+        s(&f[2]),
+        "--model",
+        s(&m),
+        "--ptau",
+        s(&ptau),
+        "--keys-out",
+        s(&keys),
+    ]);
+    assert!(out.contains("phase 1 check: the initial file is"), "{out}");
+    assert!(out.contains("ptau power 8"), "{out}");
+    assert_eq!(field(&out, "ptau blake2b:"), b2, "{out}");
+    assert!(out.contains("ceremony valid: 2 contributions"), "{out}");
+
+    let input = d.join("input.json");
+    std::fs::write(&input, r#"{"input_data": [[-128, 77, 127], [3, 127, -1]]}"#).unwrap();
+    let proof = d.join("proof.json");
+    ok(&[
+        "prove",
+        s(&m),
+        "--input",
+        s(&input),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&proof),
+    ]);
+    let out = ok(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
+    assert!(out.contains("native: proof valid"), "{out}");
+    assert!(out.contains("evm: proof valid"), "{out}");
+
+    // A locally sampled initial file does not pass as built from the ptau, and says so loudly.
+    let local = d.join("local.ceremony");
+    let o = verinfer(&["ceremony", "new", s(&m), "-o", s(&local)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("INSECURE FOR PRODUCTION"),
+        "{}",
+        stderr(&o)
+    );
+    let o = verinfer(&[
+        "ceremony",
+        "verify",
+        s(&local),
+        "--model",
+        s(&m),
+        "--ptau",
+        s(&ptau),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("was not built from"), "{}", stderr(&o));
+
+    // Too small: the digits MLP needs a larger domain than 2^8.
+    let big = testdata("golden/v1/digits_mlp.vmodel");
+    let o = verinfer(&[
+        "ceremony",
+        "new",
+        s(&big),
+        "--ptau",
+        s(&ptau),
+        "-o",
+        s(&d.join("x.ceremony")),
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains("this .ptau has power 8") && e.contains("domain of 2^"),
+        "{e}"
+    );
+    // Not a ptau at all.
+    let o = verinfer(&[
+        "ceremony",
+        "new",
+        s(&m),
+        "--ptau",
+        s(&m),
+        "-o",
+        s(&d.join("y")),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a .ptau file"), "{}", stderr(&o));
 }

@@ -67,6 +67,7 @@ pub fn zk_proof_file(data: &[u8]) {
             outputs: lens(&f.public.outputs, "output"),
         },
         ceremony: None,
+        phase1: None,
     };
     if let Ok(p) = f.public_values(&path, &manifest) {
         let _ = p.to_field_elements();
@@ -94,4 +95,25 @@ pub fn node_state(data: &[u8]) {
     if let Some(dir) = with_files(&[("state.json", data)]) {
         let _ = verinfer_node::NodeState::load(&dir);
     }
+}
+
+/// A powers-of-tau `.ptau` through `Ptau::from_reader` (section table, header, sizes), then
+/// the points of the small domains it claims and, for a domain of 2, the consistency checks
+/// `ceremony new --ptau` runs.
+pub fn zk_ptau(data: &[u8]) {
+    use ark_bn254::{G1Affine, G2Affine};
+    use verinfer_zk::ceremony::ptau::Section;
+    let Ok(mut p) = verinfer_zk::ceremony::Ptau::from_reader(std::io::Cursor::new(data)) else {
+        return;
+    };
+    for s in Section::ALL {
+        let _ = p.points::<G1Affine>(s, 0, 4);
+        let _ = p.points::<G2Affine>(s, 1, 2);
+    }
+    for log_n in 0..=p.power().min(2) {
+        let _ = p.lagrange::<G1Affine>(Section::LTauG1, log_n);
+        let _ = p.lagrange::<G2Affine>(Section::LTauG2, log_n);
+    }
+    let _ = p.check_domain(1);
+    let _ = p.blake2b();
 }

@@ -1,6 +1,6 @@
 //! Fuzz target bodies for every parser of verinfer that reads bytes someone else wrote: ONNX
 //! models and input data, `.vmodel` files, trace files, graph-digest words, zk key and proof
-//! files, ABI calldata, revert data and event logs, and the JSON state files of the chain,
+//! files, powers-of-tau (`.ptau`) files, ABI calldata, revert data and event logs, and the JSON state files of the chain,
 //! the deployments record and the node.
 //!
 //! Each body feeds bytes to a parser through the same entry point the product uses and
@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("chain_state", files::chain_state),
     ("deployments", files::deployments),
     ("node_state", files::node_state),
+    ("zk_ptau", files::zk_ptau),
 ];
 
 /// The body of target `name`.
@@ -57,7 +58,7 @@ pub fn target(name: &str) -> Option<Target> {
 pub mod targets {
     pub use crate::abi::{abi_calldata, abi_revert, abi_tensors, event_log, zk_proof_words};
     pub use crate::files::{
-        chain_state, deployments, node_state, zk_manifest, zk_proof_file, zk_proving_key,
+        chain_state, deployments, node_state, zk_manifest, zk_proof_file, zk_proving_key, zk_ptau,
         zk_verifying_key,
     };
     pub use crate::formats::{graph_words, onnx_data, onnx_import, trace_file, vmodel};

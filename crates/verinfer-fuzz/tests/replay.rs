@@ -87,6 +87,7 @@ replay_tests!(
     chain_state,
     deployments,
     node_state,
+    zk_ptau,
 );
 
 /// Corpus files stay small: the whole corpus is committed (the largest, 45 KB, is the smallest

@@ -188,6 +188,14 @@ fn write_seeds() {
         .flat_map(|w| w.to_be_bytes::<32>())
         .collect();
     put("zk_proof_words", "tiny", &words);
+    // A prepared power-2 `.ptau` snarkjs wrote (scripts/gen_ptau.sh 2), and it cut short.
+    copy(
+        "zk_ptau",
+        "pot2.ptau",
+        "testdata/ptau/pot2_beacon_final.ptau",
+    );
+    let ptau = std::fs::read(root().join("testdata/ptau/pot2_beacon_final.ptau")).unwrap();
+    put("zk_ptau", "pot2-truncated.ptau", &ptau[..ptau.len() / 2]);
     std::fs::remove_dir_all(&keys).unwrap();
 
     // ABI: every selector index with zeroed arguments, and canonical tensors.

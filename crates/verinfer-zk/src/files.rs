@@ -160,6 +160,24 @@ pub struct KeyManifest {
     /// ([`crate::ceremony`]); absent for a local single-party `setup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceremony: Option<String>,
+    /// The public powers-of-tau file phase 1 came from, for a ceremony started with
+    /// `--ptau`; absent when phase 1 was sampled locally (one party must then be trusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase1: Option<Phase1>,
+}
+
+/// Which public phase-1 (powers of tau) file a ceremony's initial parameters were built from:
+/// compare the hash with the one the ceremony published, and rebuild the initial parameters
+/// from the file (`verinfer ceremony verify --ptau`) to check they really came from it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Phase1 {
+    /// BLAKE2b-512 of the whole `.ptau` file (`b2sum`), `0x`-hex: the hash public ceremonies
+    /// publish.
+    pub ptau_blake2b: String,
+    /// The file's power (domains up to 2^power).
+    pub power: u32,
+    /// The power of the ceremony it was cut from.
+    pub ceremony_power: u32,
 }
 
 impl KeyManifest {
@@ -189,6 +207,7 @@ impl KeyManifest {
             constraints,
             lengths: Lengths::of(g),
             ceremony: None,
+            phase1: None,
         })
     }
 

@@ -13,10 +13,15 @@
 //! [`verify`]'s report. A beacon contribution derives δ′ from a public random value by
 //! iterated Keccak, so anyone recomputes it.
 //!
-//! Phase 1 (τ, α, β, γ) is sampled locally by whoever runs [`Params::new`] (arkworks'
-//! generator): that party must be trusted to discard it — knowing τ alone forges proofs,
-//! whatever δ is. See docs/zk.md ("Trusted setup ceremony").
+//! Phase 1 (τ, α, β) comes either from a public powers-of-tau ceremony ([`Params::from_ptau`]
+//! reads a prepared snarkjs `.ptau` file, [`ptau`]; γ = 1 as in snarkjs) — then nobody needs
+//! to be trusted beyond one honest participant of each phase — or is sampled locally by
+//! whoever runs [`Params::new`] (arkworks' generator): that party must be trusted to discard
+//! it, since knowing τ alone forges proofs, whatever δ is. See docs/zk.md ("Trusted setup
+//! ceremony").
 
+mod from_ptau;
+pub mod ptau;
 mod verify;
 
 use std::path::Path;
@@ -36,6 +41,7 @@ use crate::files::KeyManifest;
 use crate::groth16::{ProvingKey, VerifyingKey};
 use crate::visibility::Visibility;
 
+pub use ptau::{Ptau, PtauError};
 pub use verify::{verify, Verified};
 
 /// First bytes of a ceremony file.
@@ -82,6 +88,9 @@ pub enum CeremonyError {
     /// A bad argument (beacon iterations, an empty name).
     #[error("{0}")]
     Argument(String),
+    /// The phase-1 `.ptau` file is malformed, inconsistent or too small for the circuit.
+    #[error("powers of tau: {0}")]
+    Ptau(#[from] ptau::PtauError),
 }
 
 /// A public random value a beacon contribution derives δ′ from.
@@ -224,7 +233,8 @@ fn scale(points: &[G1Affine], k: Fr) -> Vec<G1Affine> {
 
 impl Params {
     /// Initial parameters for `g` under `vis`: a fresh local phase 1 and δ = 1 (standard
-    /// generators, so that δ's chain starts at a known point).
+    /// generators, so that δ's chain starts at a known point). Whoever runs this knows τ and
+    /// can forge proofs unless they discard it; [`Params::from_ptau`] avoids that.
     ///
     /// # Errors
     /// [`CeremonyError::Setup`] for a graph without a circuit.

@@ -16,6 +16,10 @@ pub struct Verified {
     pub circuit: Hash,
     /// Each contribution's name, transcript hash after it, and whether it is a beacon.
     pub contributions: Vec<(String, Hash, bool)>,
+    /// The public powers-of-tau file phase 1 came from, as the initial parameters record it
+    /// (`None`: a local phase 1). Recorded, not checked here: rebuild the initial parameters
+    /// from the file ([`Params::from_ptau`]) and compare to check it.
+    pub phase1: Option<crate::files::Phase1>,
 }
 
 impl Verified {
@@ -190,6 +194,7 @@ pub fn verify(files: &[Params]) -> Result<Verified, CeremonyError> {
     Ok(Verified {
         circuit,
         contributions: out,
+        phase1: last.manifest.phase1.clone(),
     })
 }
 
