@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleEvents;
 use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
 use verinfer_commit::ModelCommitment;
 use verinfer_ir::Graph;
@@ -294,7 +295,19 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
     print_tx(&r);
     let r = oracle.set_zk_verifier(chain, from, model_b256(&g), &s)?;
     print_tx(&r);
-    println!("model {id}: zk answers verified by {}", s.verifier);
+    // The version requests pin (`oracle request --zk-version N`), as the receipt's event says.
+    let version = oracle
+        .receipt_events(&r)
+        .into_iter()
+        .find_map(|e| match e {
+            InferenceOracleEvents::ZkVerifierSet(ev) => Some(ev.version),
+            _ => None,
+        })
+        .context("the InferenceOracle.setZkVerifier receipt carries no ZkVerifierSet event")?;
+    println!(
+        "model {id}: zk configuration version {version}: zk answers verified by {}",
+        s.verifier
+    );
     open.persist()?;
     Ok(())
 }

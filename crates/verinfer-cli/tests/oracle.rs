@@ -103,7 +103,10 @@ fn request_set_zk_and_mint_both_ways() {
         "--state",
         s,
     ]));
-    assert!(out.contains("zk answers verified by"), "{out}");
+    assert!(
+        out.contains("zk configuration version 1: zk answers verified by"),
+        "{out}"
+    );
     // A bare proof names no minter: `mint --zk` is refused, and says what to do instead.
     let o = verinfer(&["mint", "--prompt", i, "--model", m, "--zk", "--state", s]);
     assert!(!o.status.success());

@@ -616,7 +616,7 @@ impl Node {
                 .map(|(id, c)| CheckView {
                     claim: *id,
                     submitter: c.submitter.to_string(),
-                    verdict: format!("{:?}", c.verdict).to_lowercase(),
+                    verdict: c.verdict.as_str().into(),
                     game: c.game,
                     note: c.note.clone(),
                 })

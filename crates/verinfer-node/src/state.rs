@@ -144,6 +144,20 @@ pub enum Verdict {
     Skipped,
 }
 
+impl Verdict {
+    /// The name `GET /status` shows (the state file's spelling): `unchecked`,
+    /// `awaiting_input`, `correct`, `wrong`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Unchecked => "unchecked",
+            Verdict::AwaitingInput => "awaiting_input",
+            Verdict::Correct => "correct",
+            Verdict::Wrong => "wrong",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
 /// Someone else's claim on a model we hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckedClaim {
