@@ -216,7 +216,16 @@ fn deploy_always_true(env: &mut AnvilEnv, from: Address, input: &[Vec<i32>]) -> 
     let (oracle, model) = (env.oracle, env.model);
     let outs = env.honest_outputs(input);
     let n = oracle
-        .zk_public_inputs(&mut env.chain, model, 1, input, &outs)
+        .zk_public_inputs(
+            &mut env.chain,
+            model,
+            1,
+            oracle.address,
+            U256::ZERO,
+            from,
+            input,
+            &outs,
+        )
         .unwrap()
         .len();
     let mut code = AlwaysTrueVerifier::BYTECODE.to_vec();
@@ -404,10 +413,12 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let mut lie_outs = honest_outs.clone();
     lie_outs[0][0] += 1;
     let garbage = [U256::from(1); 8];
+    let elements = honest_cfg.input_elements(&req_input).unwrap();
     let err = oracle_err(oracle.answer_with_proof(
         &mut env.chain,
         who.publisher,
         pinned,
+        elements.clone(),
         &lie_outs,
         garbage,
     ));
@@ -416,6 +427,7 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
         &mut env.chain,
         who.publisher,
         refusing,
+        elements,
         &lie_outs,
         garbage,
     ));
