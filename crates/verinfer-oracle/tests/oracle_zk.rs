@@ -769,3 +769,85 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     assert!(c.is_verified(&mut env.chain, id2).unwrap());
     assert_eq!(c.owner_of(&mut env.chain, id2).unwrap(), holder);
 }
+
+/// Digest-statement keys: one public input, whatever the model. The oracle recomputes it from
+/// the input digest it stored at request time and the outputs; the answer settles, a copy by
+/// another account and wrong outputs are refused, and input elements are not taken.
+#[test]
+fn zk_answer_settles_digest_statement() {
+    let mut env = env();
+    let (g, input) = mlp().clone();
+    let v: Visibility = "statement=digest".parse().unwrap();
+    let (pk, vk) = Groth16::setup_with(&g, v, &mut os_rng()).unwrap();
+    assert_eq!(vk.gamma_abc_g1.len(), 2);
+    let owner = env.who.owner;
+    let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
+    let cfg = ZkSettings {
+        digest: true,
+        ..settings(false, verifier)
+    };
+    let model = env.model;
+    env.oracle
+        .set_zk_verifier(&mut env.chain, owner, model, &cfg)
+        .unwrap();
+    let req = env.request_zk(&input, 1);
+    let (node, thief, oracle) = (env.who.node, env.who.liar, env.oracle.address);
+    let (words, pv) = zk_prove(&env, &pk, &g, v, &input, oracle, U256::from(req), node);
+    let public = public_words(&pv.to_field_elements().unwrap());
+    assert_eq!(public.len(), 1);
+    assert_eq!(
+        env.oracle
+            .zk_public_inputs(
+                &mut env.chain,
+                model,
+                1,
+                oracle,
+                U256::from(req),
+                node,
+                &input,
+                &pv.outputs
+            )
+            .unwrap(),
+        public
+    );
+    assert!(cfg.input_elements(&input).unwrap().is_empty());
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        req,
+        settings(false, verifier).input_elements(&input).unwrap(),
+        &pv.outputs,
+        words,
+    ));
+    assert!(matches!(err, E::ZkInputMismatch(_)), "{err:?}");
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        thief,
+        req,
+        Vec::new(),
+        &pv.outputs,
+        words,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    let mut wrong = pv.outputs.clone();
+    wrong[0][2] += 1;
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        req,
+        Vec::new(),
+        &wrong,
+        words,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    let s = env
+        .oracle
+        .answer_with_proof(&mut env.chain, node, req, Vec::new(), &pv.outputs, words)
+        .unwrap();
+    gas(
+        "answerWithProof (digest statement: 1 public input, callback storing 10 outputs)",
+        s.receipt.gas_used,
+    );
+    assert_eq!(s.answerer, node);
+    assert_eq!(env.consumer_outputs(), pv.outputs);
+}

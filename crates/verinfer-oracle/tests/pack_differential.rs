@@ -1,7 +1,8 @@
 //! The Solidity public-input packing (`PublicInputs.sol`, through `PackHarness` on the
 //! in-process EVM) against its Rust mirror `verinfer_oracle::pack`, on random widths (1..=32)
 //! and random values — in range, at the range's edges, and out of range (both sides must
-//! refuse the same first offending value).
+//! refuse the same first offending value); the statement words (context, packed or digest) on
+//! random contexts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::RefCell;
@@ -202,4 +203,52 @@ fn tensors_pack_as_one_concatenated_class_and_the_layout_matches() {
             Ok(())
         })
         .unwrap();
+}
+
+/// What computing the statement from the raw tensors costs on chain (sent as a transaction, so
+/// calldata included), at the shapes of the bundled MNIST CNN (784 inputs, 10 outputs) and the
+/// transformer block (1 024 and 1 024), 16-bit: the digest statement's one word against the
+/// packed statement's vector. Measured for docs/zk.md; the verifier's own cost is
+/// `verinfer-zk`'s `gas_per_public_input`.
+#[test]
+fn statement_gas_at_model_scale() {
+    let mut h = Harness::new();
+    let ctx = verinfer_zk::Context::default();
+    for (name, n_in, n_out) in [
+        ("MNIST CNN", 784usize, 10usize),
+        ("transformer block", 1024, 1024),
+    ] {
+        let ins = vec![(0..n_in)
+            .map(|i| (i as i32 * 37) % 20_000 - 10_000)
+            .collect::<Vec<i32>>()];
+        let outs = vec![(0..n_out)
+            .map(|i| (i as i32 * 11) % 30_000 - 15_000)
+            .collect::<Vec<i32>>()];
+        for digest in [false, true] {
+            let call = PackHarness::statementCall {
+                modelId: ctx.model_id,
+                chainId: ctx.chain_id,
+                contract_: ctx.contract,
+                tag: ctx.tag,
+                answerer: ctx.answerer,
+                inputs: ins.clone(),
+                inputBits: 16,
+                hasParamHash: false,
+                paramHash: U256::ZERO,
+                outputs: outs.clone(),
+                outputBits: 16,
+                digest,
+            };
+            let want = public_inputs(&ctx, &ins, 16, None, &outs, 16, digest).unwrap();
+            assert_eq!(h.call(&call).unwrap(), want);
+            let r =
+                verinfer_chain::send_call(&mut h.chain, h.from, h.at, &call, "statement").unwrap();
+            println!(
+                "GAS statement from raw tensors, {name}, {}: {} public inputs, {} gas",
+                if digest { "digest" } else { "packed" },
+                want.len(),
+                r.gas_used
+            );
+        }
+    }
 }
