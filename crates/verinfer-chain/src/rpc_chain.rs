@@ -79,8 +79,16 @@ impl RpcChain {
                 url: url.to_string(),
                 message: format!("cannot start the I/O runtime: {e}"),
             })?;
+        // The nonce is read from the node for every transaction (alloy's default caches it
+        // after the first read): another process sending from the same key, or a send that
+        // failed after its nonce was assigned, would otherwise stall every later transaction
+        // with "nonce too low" or a gap until a restart. One extra RPC call per transaction.
         let provider = runtime.block_on(async {
             ProviderBuilder::new()
+                .disable_recommended_fillers()
+                .with_gas_estimation()
+                .with_simple_nonce_management()
+                .fetch_chain_id()
                 .wallet(wallet)
                 .connect_http(parsed)
                 .erased()

@@ -44,7 +44,8 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     let proof = d.join("proof.json");
     let o = verinfer(&["setup", s(&m), "-o", s(&keys)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("public inputs: 6"), "{}", stdout(&o));
+    // The context word, 5 packed input elements, 1 output element.
+    assert!(stdout(&o).contains("public inputs: 7"), "{}", stdout(&o));
     let o = verinfer(&[
         "prove",
         s(&m),
@@ -81,6 +82,40 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     std::fs::write(&bad, j.to_string()).unwrap();
     let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
     assert!(!o.status.success());
+
+    // A proof bound to a chain, contract, request and answerer: it states them, verifies,
+    // and another answerer's name on it does not verify.
+    let bound = d.join("bound.json");
+    let o = verinfer(&[
+        "prove",
+        s(&m),
+        "--input",
+        s(&input),
+        "--keys",
+        s(&keys),
+        "--chain-id",
+        "31337",
+        "--contract",
+        "0x00000000000000000000000000000000000000aa",
+        "--tag",
+        "7",
+        "--answerer",
+        "0x00000000000000000000000000000000000000bb",
+        "-o",
+        s(&bound),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&["verify", s(&bound), "--keys", s(&keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&bound).unwrap();
+    let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(j["public"]["context"]["chain_id"], "0x7a69");
+    assert_eq!(j["public"]["context"]["tag"], "0x7");
+    j["public"]["context"]["answerer"] = "0x00000000000000000000000000000000000000cc".into();
+    std::fs::write(&bad, j.to_string()).unwrap();
+    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("proof rejected"), "{}", stderr(&o));
 
     // Malformed JSON.
     std::fs::write(&bad, "{\"format\": 3").unwrap();
