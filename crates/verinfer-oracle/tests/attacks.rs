@@ -16,8 +16,7 @@ use verinfer_chain::{Address, Bytes, Chain, ChainError, Tx, B256, U256};
 use verinfer_opml::{
     lying_execution, ClaimStatus, Execution, OpmlError, Submitter, SubmitterStrategy, TraceLie,
 };
-use verinfer_oracle::{AigcClient, AigcProof, OracleError, RequestStatus, ZkSettings};
-use verinfer_zk::evm::deploy_verifier;
+use verinfer_oracle::{AigcProof, OracleError, RequestStatus, ZkSettings};
 use verinfer_zk::groth16::os_rng;
 use verinfer_zk::{Groth16, ProofSystem, Visibility};
 
@@ -57,25 +56,6 @@ fn answer(env: &mut Env, s: &Submitter, req: u64) -> Result<u64, OracleError> {
     env.oracle
         .answer(&mut env.chain, &game, &cfg, s, req)
         .map(|(c, _)| c)
-}
-
-/// An ERC-7007 collection of the digits MLP trusting zk configuration `zk_version` (0: none).
-fn collection(env: &mut Env, zk_version: u32) -> AigcClient {
-    let (owner, model, oracle) = (env.who.owner, env.model, env.oracle.address);
-    let input_len = mlp().1[0].len();
-    AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "digits",
-        "D",
-        model,
-        oracle,
-        &[input_len],
-        &[10],
-        zk_version,
-    )
-    .unwrap()
-    .0
 }
 
 fn settle_ok(env: &mut Env, req: u64, outs: &[Vec<i32>]) -> verinfer_oracle::Settlement {
@@ -194,18 +174,7 @@ fn attack_zk_verifier_swap() {
     let model = env.model;
     let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
     let e = exec(&g, &input);
-    let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
-    let w = verinfer_zk::Widths::of(&g);
-    let honest_cfg = ZkSettings {
-        verifier,
-        input_bits: w.input as u8,
-        output_bits: w.output as u8,
-        param_hash: None,
-        digest: false,
-    };
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &honest_cfg)
-        .unwrap();
+    let honest_cfg = publish_zk(&mut env, &g, &vk, false);
     let (requester, consumer, fee) = (env.who.requester, env.consumer, env.params.fee);
     let (pinned, _) = env
         .oracle
@@ -400,22 +369,10 @@ fn attack_zk_verifier_swap() {
 fn attack_zk_proof_front_run_and_replay() {
     let mut env = env();
     let (g, input) = mlp().clone();
-    let (owner, node, thief) = (env.who.owner, env.who.node, env.who.liar);
-    let model = env.model;
+    let (node, thief) = (env.who.node, env.who.liar);
     let oracle = env.oracle.address;
     let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
-    let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
-    let w = verinfer_zk::Widths::of(&g);
-    let cfg = ZkSettings {
-        verifier,
-        input_bits: w.input as u8,
-        output_bits: w.output as u8,
-        param_hash: None,
-        digest: false,
-    };
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &cfg)
-        .unwrap();
+    let cfg = publish_zk(&mut env, &g, &vk, false);
     let first = env.request_zk(&input, 1);
     let second = env.request_zk(&input, 1);
     let outs = outputs(&exec(&g, &input));

@@ -16,8 +16,7 @@ use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
 use verinfer_chain::{Address, U256};
 use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
 use verinfer_oracle::{
-    model_shapes, public_inputs, token_id, AigcClient, AigcProof, CallbackOutcome, RequestStatus,
-    ZkSettings,
+    public_inputs, token_id, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
 };
 use verinfer_zk::evm::{deploy_verifier, public_words};
 use verinfer_zk::groth16::{os_rng, ProvingKey, VerifyingKey};
@@ -518,21 +517,8 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     let mut env = env();
     let cfg = configure(&mut env, false);
     let (g, input) = mlp().clone();
-    let (ins, outs) = model_shapes(&g).unwrap();
     let owner = env.who.owner;
-    let (model, oracle) = (env.model, env.oracle.address);
-    let (c, _) = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "Digits",
-        "DGT",
-        model,
-        oracle,
-        &ins,
-        &outs,
-        1,
-    )
-    .unwrap();
+    let c = collection(&mut env, 1);
     // A proof for this collection is bound to it, the prompt's token id and its prover.
     let holder = env.who.requester;
     let p = prove_at(&env, false, &input, c.address, token_id(&input), holder);
@@ -599,18 +585,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         )
         .unwrap());
     // A collection that pinned no zk configuration verifies no zk proof.
-    let (c0, _) = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "Digits0",
-        "DG0",
-        model,
-        oracle,
-        &ins,
-        &outs,
-        0,
-    )
-    .unwrap();
+    let c0 = collection(&mut env, 0);
     assert!(!c0.verify(&mut env.chain, &input, &p.outputs, &zk).unwrap());
 
     // Only the prover mints with it: a copy seen in the mempool is useless, a renamed one does
@@ -645,18 +620,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
 
     // zk-answered oracle requests mint through the request, by its requester: final at once.
     // (A collection minting the same prompt by request: a second collection.)
-    let (c, _) = AigcClient::deploy(
-        &mut env.chain,
-        owner,
-        "Digits2",
-        "DG2",
-        model,
-        oracle,
-        &ins,
-        &outs,
-        1,
-    )
-    .unwrap();
+    let c = collection(&mut env, 1);
     let elements = cfg.input_elements(&input).unwrap();
     let req = env.request_zk(&input, 1);
     let pr = prove(&env, false, &input, req, node);
@@ -780,16 +744,8 @@ fn zk_answer_settles_digest_statement() {
     let v: Visibility = "statement=digest".parse().unwrap();
     let (pk, vk) = Groth16::setup_with(&g, v, &mut os_rng()).unwrap();
     assert_eq!(vk.gamma_abc_g1.len(), 2);
-    let owner = env.who.owner;
-    let (verifier, _) = deploy_verifier(&mut env.chain, owner, &vk).unwrap();
-    let cfg = ZkSettings {
-        digest: true,
-        ..settings(false, verifier)
-    };
-    let model = env.model;
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &cfg)
-        .unwrap();
+    let cfg = publish_zk(&mut env, &g, &vk, true);
+    let (model, verifier) = (env.model, cfg.verifier);
     let req = env.request_zk(&input, 1);
     let (node, thief, oracle) = (env.who.node, env.who.liar, env.oracle.address);
     let (words, pv) = zk_prove(&env, &pk, &g, v, &input, oracle, U256::from(req), node);

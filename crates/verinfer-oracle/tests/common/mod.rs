@@ -476,3 +476,49 @@ pub fn zk_prove(
     .unwrap();
     (verinfer_zk::evm::proof_words(&proof), pv)
 }
+
+/// Deploys the verifier of `vk` and publishes it as `g`'s next zk configuration (public
+/// weights; `digest`: the keys' statement kind), by the model's owner.
+#[allow(dead_code)]
+pub fn publish_zk(
+    env: &mut Env,
+    g: &Graph,
+    vk: &verinfer_zk::groth16::VerifyingKey,
+    digest: bool,
+) -> verinfer_oracle::ZkSettings {
+    let owner = env.who.owner;
+    let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, vk).unwrap();
+    let w = verinfer_zk::Widths::of(g);
+    let cfg = verinfer_oracle::ZkSettings {
+        verifier,
+        input_bits: u8::try_from(w.input).unwrap(),
+        output_bits: u8::try_from(w.output).unwrap(),
+        param_hash: None,
+        digest,
+    };
+    let model = env.model;
+    env.oracle
+        .set_zk_verifier(&mut env.chain, owner, model, &cfg)
+        .unwrap();
+    cfg
+}
+
+/// An ERC-7007 collection of the digits MLP trusting zk configuration `zk_version` (0: none).
+#[allow(dead_code)]
+pub fn collection(env: &mut Env, zk_version: u32) -> verinfer_oracle::AigcClient {
+    let (owner, model, oracle) = (env.who.owner, env.model, env.oracle.address);
+    let input_len = mlp().1[0].len();
+    verinfer_oracle::AigcClient::deploy(
+        &mut env.chain,
+        owner,
+        "digits",
+        "D",
+        model,
+        oracle,
+        &[input_len],
+        &[10],
+        zk_version,
+    )
+    .unwrap()
+    .0
+}
