@@ -193,7 +193,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
             return _zkVerifies(prompt, input, output, prover, p);
         }
         if (kind == PROOF_REQUEST) {
-            return bytes(_requestMismatch(_evidenceId(proof), prompt, aigcData)).length == 0;
+            return bytes(_requestMismatch(_evidenceId(proof), input, aigcData)).length == 0;
         }
         uint256 claimId = _evidenceId(proof);
         if (claimId >= game.claimCount()) return false;
@@ -380,7 +380,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         }
         id = _evidenceId(proof);
         if (k == PROOF_REQUEST) {
-            string memory whyNot = _requestMismatch(id, prompt, aigcData);
+            string memory whyNot = _requestMismatch(id, input, aigcData);
             if (bytes(whyNot).length != 0) revert RequestNotUsable(id, whyNot);
             return (PROOF_REQUEST, id, oracle.getRequest(id).requester);
         }
@@ -393,9 +393,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         return (PROOF_OPML, id, c.submitter);
     }
 
-    /// @dev "" when oracle request `requestId` is Fulfilled for this model on `prompt` with
-    ///      `aigcData`; else what differs.
-    function _requestMismatch(uint256 requestId, bytes calldata prompt, bytes calldata aigcData)
+    /// @dev "" when oracle request `requestId` is Fulfilled for this model on `input` (the
+    ///      decoded prompt) with `aigcData`; else what differs.
+    function _requestMismatch(uint256 requestId, int32[][] memory input, bytes calldata aigcData)
         internal
         view
         returns (string memory)
@@ -404,7 +404,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         InferenceOracle.Request memory r = oracle.getRequest(requestId);
         if (r.modelId != modelId) return "model";
         if (r.status != InferenceOracle.Status.Fulfilled) return "not fulfilled";
-        if (r.inputsHash != _rootsHash(abi.decode(prompt, (int32[][])))) return "prompt";
+        if (r.inputsHash != _rootsHash(input)) return "prompt";
         if (keccak256(abi.encode(oracle.outputsOf(requestId))) != keccak256(aigcData)) return "aigcData";
         return "";
     }

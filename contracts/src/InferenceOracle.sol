@@ -401,14 +401,28 @@ contract InferenceOracle {
         bytes32 ctx = ZkStatement.contextWord(
             requests[requestId].modelId, block.chainid, address(this), requestId, msg.sender
         );
-        uint256[] memory outs = PublicInputs.pack(outputs, cfg.outputBits);
         if (cfg.digest) {
             if (inputElements.length != 0) revert ZkInputMismatch(requestId);
+        } else if (ZkStatement.classDigest(inputElements) != zkInputDigest) {
+            revert ZkInputMismatch(requestId);
+        }
+        return _statement(cfg, ctx, inputElements, zkInputDigest, PublicInputs.pack(outputs, cfg.outputBits));
+    }
+
+    /// @dev The public inputs under `cfg`'s statement kind: the packed vector from the input
+    ///      elements, or the digest from the input's class digest.
+    function _statement(
+        ZkConfig storage cfg,
+        bytes32 ctx,
+        uint256[] memory inputElements,
+        bytes32 inputDigest,
+        uint256[] memory outs
+    ) internal view returns (uint256[] memory) {
+        if (cfg.digest) {
             return ZkStatement.digest(
-                ctx, zkInputDigest, cfg.hasParamHash ? cfg.paramHash : 0, ZkStatement.classDigest(outs)
+                ctx, inputDigest, cfg.hasParamHash ? cfg.paramHash : 0, ZkStatement.classDigest(outs)
             );
         }
-        if (ZkStatement.classDigest(inputElements) != zkInputDigest) revert ZkInputMismatch(requestId);
         return ZkStatement.packed(ctx, inputElements, cfg.hasParamHash, cfg.paramHash, outs);
     }
 
@@ -502,16 +516,9 @@ contract InferenceOracle {
         if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
         bytes32 ctx = ZkStatement.contextWord(modelId, block.chainid, contract_, tag, answerer);
         uint256[] memory ins = PublicInputs.pack(inputs, cfg.inputBits);
-        uint256[] memory outs = PublicInputs.pack(outputs, cfg.outputBits);
-        if (cfg.digest) {
-            return ZkStatement.digest(
-                ctx,
-                ZkStatement.classDigest(ins),
-                cfg.hasParamHash ? cfg.paramHash : 0,
-                ZkStatement.classDigest(outs)
-            );
-        }
-        return ZkStatement.packed(ctx, ins, cfg.hasParamHash, cfg.paramHash, outs);
+        return _statement(
+            cfg, ctx, ins, ZkStatement.classDigest(ins), PublicInputs.pack(outputs, cfg.outputBits)
+        );
     }
 
     // ================================================================== views

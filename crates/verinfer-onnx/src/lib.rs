@@ -13,6 +13,7 @@ pub mod data;
 pub mod error;
 pub mod feval;
 pub mod fgraph;
+mod fixed_point;
 pub mod frun;
 pub mod func;
 pub mod import;

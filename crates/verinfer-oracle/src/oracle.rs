@@ -1,8 +1,8 @@
 //! A typed client of a deployed `InferenceOracle` (contracts/src/InferenceOracle.sol): one
 //! method per entry point, the views, and the decoding of its events from receipts and logs.
 
-use alloy_primitives::{Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface};
+use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface, SolValue};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
 use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
@@ -687,9 +687,8 @@ impl OracleClient {
                     ),
                 )
             })?;
-        if crate::tensors::roots_hash(&ev.input) != r.inputsHash
-            || crate::tensors::tensor_roots(&ev.input) != ev.inputRoots
-        {
+        let roots = crate::tensors::tensor_roots(&ev.input);
+        if roots != ev.inputRoots || keccak256(roots.abi_encode()) != r.inputsHash {
             return Err(OracleError::protocol(
                 "InferenceOracle.Requested",
                 format!("the event of request {request} does not match its stored input hash"),

@@ -97,27 +97,22 @@ pub fn public_inputs(
 ) -> Result<Vec<U256>, PackError> {
     use ark_ff::PrimeField;
     let fr = |w: &U256| ark_bn254::Fr::from_be_bytes_mod_order(&w.to_be_bytes::<32>());
-    let word = |x: &ark_bn254::Fr| U256::from_be_bytes(verinfer_zk::binding::fr_word(x));
-    let ins = pack_tensors(inputs, input_bits)?;
-    let outs = pack_tensors(outputs, output_bits)?;
-    if digest {
-        let class = |w: &[U256]| {
-            let elements: Vec<ark_bn254::Fr> = w.iter().map(fr).collect();
-            verinfer_zk::binding::class_digest(&elements)
-        };
-        let d = verinfer_zk::binding::statement_digest(
-            ctx,
-            &class(&ins),
-            param_hash.map(|h| fr(&h)).as_ref(),
-            &class(&outs),
-        );
-        return Ok(vec![word(&d)]);
-    }
-    let mut v = vec![word(&verinfer_zk::binding::context_input(ctx))];
-    v.extend(ins);
-    v.extend(param_hash);
-    v.extend(outs);
-    Ok(v)
+    let elements = |t: &[Vec<i32>], w: u32| -> Result<Vec<ark_bn254::Fr>, PackError> {
+        Ok(pack_tensors(t, w)?.iter().map(fr).collect())
+    };
+    let statement = if digest {
+        verinfer_zk::Statement::Digest
+    } else {
+        verinfer_zk::Statement::Packed
+    };
+    let public = verinfer_zk::binding::public_inputs(
+        statement,
+        ctx,
+        &elements(inputs, input_bits)?,
+        param_hash.map(|h| fr(&h)).as_ref(),
+        &elements(outputs, output_bits)?,
+    );
+    Ok(verinfer_zk::evm::public_words(&public))
 }
 
 #[cfg(test)]

@@ -138,6 +138,34 @@ pub fn statement_digest(
     digest_to_fr(&d)
 }
 
+/// The public inputs of a statement of kind `statement` over `ctx` and the class elements:
+/// `[contextWord >> 3, inputs…, params?, outputs…]` (packed) or the one digest.
+#[must_use]
+pub fn public_inputs(
+    statement: crate::visibility::Statement,
+    ctx: &Context,
+    inputs: &[Fr],
+    params: Option<&Fr>,
+    outputs: &[Fr],
+) -> Vec<Fr> {
+    match statement {
+        crate::visibility::Statement::Digest => vec![statement_digest(
+            ctx,
+            &class_digest(inputs),
+            params,
+            &class_digest(outputs),
+        )],
+        crate::visibility::Statement::Packed => {
+            let mut out = Vec::with_capacity(1 + inputs.len() + 1 + outputs.len());
+            out.push(context_input(ctx));
+            out.extend_from_slice(inputs);
+            out.extend(params.copied());
+            out.extend_from_slice(outputs);
+            out
+        }
+    }
+}
+
 /// A SHA-256 output as the field element `uint256(d) >> 3`.
 #[must_use]
 pub fn digest_to_fr(d: &[u8; 32]) -> Fr {

@@ -443,8 +443,10 @@ impl ProofFile {
     /// A message when `model_id` is not the context's, or the public values do not pack
     /// (never for a proof `prove` returned).
     pub fn new(model_id: String, proof: &Proof, public: &PublicValues) -> Result<Self, String> {
-        let bound = ContextJson::of(&public.context).context(&model_id)?;
-        if bound.model_id != public.context.model_id {
+        let id: alloy_primitives::B256 = model_id
+            .parse()
+            .map_err(|e| format!("model id {model_id:?}: {e}"))?;
+        if id != public.context.model_id {
             return Err(format!(
                 "the proof is bound to model {}, not {model_id}",
                 public.context.model_id

@@ -298,17 +298,14 @@ impl PublicValues {
     /// # Errors
     /// As [`PublicValues::class_elements`].
     pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
-        match self.visibility.statement {
-            Statement::Digest => Ok(vec![self.digest()?]),
-            Statement::Packed => {
-                let c = self.class_elements()?;
-                let mut out = vec![binding::context_input(&self.context)];
-                out.extend(c.inputs);
-                out.extend(c.params);
-                out.extend(c.outputs);
-                Ok(out)
-            }
-        }
+        let c = self.class_elements()?;
+        Ok(binding::public_inputs(
+            self.visibility.statement,
+            &self.context,
+            &c.inputs,
+            c.params.as_ref(),
+            &c.outputs,
+        ))
     }
 }
 

@@ -126,7 +126,7 @@ fn native_class(elements: &[Element]) -> [u8; 32] {
 mod tests {
     use super::*;
     use alloy_primitives::{Address, B256, U256};
-    use ark_relations::gr1cs::{ConstraintSystem, Variable};
+    use ark_relations::gr1cs::ConstraintSystem;
 
     fn packed(b: &Builder, v: u64) -> Element {
         let x = b.witness(Fr::from(v)).unwrap();
@@ -182,6 +182,5 @@ mod tests {
         let x2 = b2.instance(val2 + Fr::ONE).unwrap();
         b2.enforce_eq(super::super::var(x2), lc2).unwrap();
         assert!(!cs2.is_satisfied().unwrap());
-        let _ = Variable::One;
     }
 }
