@@ -19,6 +19,9 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --release --workspace --all-targets --locked -- -D warnings
 
+step "fuzz project's lock file matches the workspace (scripts/fuzz.sh builds it --locked)"
+cargo metadata --manifest-path fuzz/Cargo.toml --locked --format-version 1 >/dev/null
+
 step "unit, property and integration tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --release --workspace --locked --no-fail-fast

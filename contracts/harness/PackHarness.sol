@@ -18,6 +18,10 @@ contract PackHarness {
         return PublicInputs.pack(tensors, bits);
     }
 
+    function packTensorsCalldata(int32[][] calldata tensors, uint8 bits) external pure returns (uint256[] memory) {
+        return PublicInputs.packCalldata(tensors, bits);
+    }
+
     /// @notice The public inputs of a proof (`digest`: the one-input statement).
     function statement(
         bytes32 modelId,

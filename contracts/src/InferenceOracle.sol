@@ -264,7 +264,7 @@ contract InferenceOracle {
         bytes32 zkInputDigest;
         if (zkVersion != 0) {
             zkInputDigest =
-                ZkStatement.classDigest(PublicInputs.pack(input, zkConfigs[modelId][zkVersion].inputBits));
+                ZkStatement.classDigest(PublicInputs.packCalldata(input, zkConfigs[modelId][zkVersion].inputBits));
         }
         requestId = requests.length;
         requests.push(

@@ -41,31 +41,77 @@ library PublicInputs {
 
     /// @notice Packs the concatenation of `tensors` at width `bits` into `out[pos…]`; returns the
     ///         index after the last element written. `out` must have room (see packedLength).
+    /// @dev The loop is unchecked: `v + half` lies in [0, 2^bits) once the range check passed,
+    ///      `shift` stays below k·bits ≤ 253, and `i`, `slot`, `pos` are bounded by lengths.
     function packInto(int32[][] memory tensors, uint256 bits, uint256[] memory out, uint256 pos)
         internal
         pure
         returns (uint256)
     {
-        uint256 k = perElement(bits);
+        uint256 top = perElement(bits) * bits;
         int256 half = int256(uint256(1) << (bits - 1));
         uint256 acc;
-        uint256 slot;
+        uint256 shift;
         for (uint256 t = 0; t < tensors.length; ++t) {
             int32[] memory values = tensors[t];
-            for (uint256 i = 0; i < values.length; ++i) {
+            uint256 len = values.length;
+            for (uint256 i = 0; i < len;) {
                 int256 v = values[i];
                 if (v < -half || v >= half) revert ValueOutOfRange(v, bits);
-                // v + half is in [0, 2^bits); slot·bits ≤ (k − 1)·bits < 253, so no overflow.
-                acc |= uint256(v + half) << (slot * bits);
-                if (++slot == k) {
-                    out[pos++] = acc;
+                unchecked {
+                    acc |= uint256(v + half) << shift;
+                    shift += bits;
+                    ++i;
+                }
+                if (shift == top) {
+                    out[pos] = acc;
+                    unchecked {
+                        ++pos;
+                    }
                     acc = 0;
-                    slot = 0;
+                    shift = 0;
                 }
             }
         }
-        if (slot != 0) out[pos++] = acc;
+        if (shift != 0) out[pos++] = acc;
         return pos;
+    }
+
+    /// @notice `pack` of tensors still in calldata (a request's input), without copying them
+    ///         to memory first; the same loop as `packInto`.
+    function packCalldata(int32[][] calldata tensors, uint256 bits) internal pure returns (uint256[] memory out) {
+        uint256 n;
+        for (uint256 t = 0; t < tensors.length; ++t) {
+            n += tensors[t].length;
+        }
+        out = new uint256[](packedLength(n, bits));
+        uint256 top = perElement(bits) * bits;
+        int256 half = int256(uint256(1) << (bits - 1));
+        uint256 acc;
+        uint256 shift;
+        uint256 pos;
+        for (uint256 t = 0; t < tensors.length; ++t) {
+            int32[] calldata values = tensors[t];
+            uint256 len = values.length;
+            for (uint256 i = 0; i < len;) {
+                int256 v = values[i];
+                if (v < -half || v >= half) revert ValueOutOfRange(v, bits);
+                unchecked {
+                    acc |= uint256(v + half) << shift;
+                    shift += bits;
+                    ++i;
+                }
+                if (shift == top) {
+                    out[pos] = acc;
+                    unchecked {
+                        ++pos;
+                    }
+                    acc = 0;
+                    shift = 0;
+                }
+            }
+        }
+        if (shift != 0) out[pos] = acc;
     }
 
     /// @notice One class packed on its own (what the differential test compares).

@@ -166,6 +166,13 @@ fn tensors_pack_as_one_concatenated_class_and_the_layout_matches() {
                 })
                 .unwrap();
             assert_eq!(sol_ins, pack_tensors(&ins, wi).unwrap());
+            let sol_cd = hh
+                .call(&PackHarness::packTensorsCalldataCall {
+                    tensors: ins.clone(),
+                    bits: wi as u8,
+                })
+                .unwrap();
+            assert_eq!(sol_cd, sol_ins);
             let param_hash = has.then(|| U256::from_be_slice(&ph));
             let context = verinfer_zk::Context {
                 model_id: B256::from(ctx.0),
