@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use verinfer_exec::Plan;
+use verinfer_ir::Model;
 use verinfer_onnx::compile::{quantize_inputs, split_samples};
 use verinfer_onnx::data::read_data;
 use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
+use verinfer_opml::{Execution, ServedModel};
 
 use crate::cmd_compile::{compile_model, options};
 
@@ -21,6 +23,11 @@ pub struct Args {
     /// Seconds to spend timing each engine per model.
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
+    /// Also time what a node does per request: from the graph each time (validate, plan,
+    /// commit the model, run, commit the trace) against a model served once (run, commit the
+    /// trace), as `verinfer node` does.
+    #[arg(long)]
+    pub per_request: bool,
 }
 
 /// Median time of `f` over repeated calls for about `budget`.
@@ -57,7 +64,7 @@ pub fn run(a: &Args) -> Result<()> {
             .next()
             .context("empty input.json")?;
         let tract = TractModel::load(&onnx, &compiled.fgraph)?;
-        let plan = Plan::new(&compiled.graph)?;
+        let plan = Plan::for_graph(compiled.graph.clone())?;
         let q = quantize_inputs(&compiled.graph, &sample)?;
         let (tf, _) = time(budget, || {
             tract.run(&sample).map(|_| ()).map_err(Into::into)
@@ -84,5 +91,47 @@ pub fn run(a: &Args) -> Result<()> {
     println!(
         "ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)"
     );
+    if a.per_request {
+        per_request(a, budget)?;
+    }
+    Ok(())
+}
+
+/// A node's work per request, before and after models were served once.
+fn per_request(a: &Args, budget: Duration) -> Result<()> {
+    println!(
+        "\n{:<20} {:>16} {:>16} {:>9}",
+        "per request", "from the graph", "served model", "ratio"
+    );
+    for dir in &a.models {
+        let (compiled, _) = compile_model(
+            &dir.join("network.onnx"),
+            Some(&dir.join("calibration.json")),
+            &options(QuantOptions::default(), &[])?,
+        )
+        .with_context(|| dir.display().to_string())?;
+        let data = read_data(&dir.join("input.json"))?;
+        let sample = split_samples(&compiled.fgraph, &data)?
+            .into_iter()
+            .next()
+            .context("empty input.json")?;
+        let q = quantize_inputs(&compiled.graph, &sample)?;
+        let g = &compiled.graph;
+        let (cold, _) = time(budget, || {
+            Execution::run(g.clone(), &q)
+                .map(|_| ())
+                .map_err(Into::into)
+        })?;
+        let served = ServedModel::new(Model::new(g.clone())?)?;
+        let (warm, _) = time(budget, || served.run(&q).map(|_| ()).map_err(Into::into))?;
+        println!(
+            "{:<20} {:>16.3?} {:>16.3?} {:>8.2}x",
+            g.name,
+            cold,
+            warm,
+            cold.as_secs_f64() / warm.as_secs_f64()
+        );
+    }
+    println!("ratio = from the graph / served (higher: more saved per request)");
     Ok(())
 }

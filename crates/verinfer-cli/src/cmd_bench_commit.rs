@@ -55,7 +55,7 @@ fn mb_per_s(bytes: usize, t: Duration) -> f64 {
 
 #[allow(clippy::cast_precision_loss)]
 fn bench(name: &str, g: &Graph, input: &[Vec<i32>], runs: usize) -> Result<()> {
-    let plan = Plan::new(g)?;
+    let plan = Plan::for_graph(g.clone())?;
     let (t_inf, trace) = median(runs, || Ok(plan.run(input)?))?;
     let trace_bytes: usize = trace.values().iter().map(|v| 4 * v.len()).sum();
     let (t_trace, c) = median(runs, || Ok(TraceCommitment::new(trace.values())))?;

@@ -70,7 +70,7 @@ pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions>
 }
 
 /// The graph outputs of one run, for `evaluate`.
-pub fn graph_outputs(plan: &Plan<'_>, q: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> {
+pub fn graph_outputs(plan: &Plan, q: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> {
     let t = plan.run(q).map_err(|e| e.to_string())?;
     let outs = plan.outputs(&t).map_err(|e| e.to_string())?;
     Ok(outs.into_iter().map(<[i32]>::to_vec).collect())
@@ -94,7 +94,7 @@ pub fn compile_model(
     let compiled = compile(model, data.as_ref(), &opts)?;
     bar.finish_and_clear();
     let reference = float_reference(model, &compiled.fgraph, &compiled.samples)?;
-    let plan = Plan::new(&compiled.graph)?;
+    let plan = Plan::for_graph(compiled.graph.clone())?;
     let run_q = |q: &[Vec<i32>]| graph_outputs(&plan, q);
     let report = evaluate(&compiled.graph, &compiled.samples, reference, &run_q)?;
     Ok((compiled, report))

@@ -84,7 +84,7 @@ pub fn run() -> Result<()> {
     let samples = split_samples(&compiled.fgraph, &data)?;
     let sample = samples.first().context("bundled input is empty")?;
     let input = quantize_inputs(&g, sample)?;
-    let plan = Plan::new(&g)?;
+    let plan = Plan::for_graph(g.clone())?;
     let t = Instant::now();
     let trace = plan.run(&input)?;
     let el = took(t);

@@ -48,7 +48,7 @@ pub fn run(a: &Args) -> Result<()> {
     let samples = split_samples(&fg, &read_data(&a.data)?)?;
     let reference = float_reference(&a.onnx, &fg, &samples)?;
     let floats = reference.1.clone();
-    let plan = Plan::new(&g)?;
+    let plan = Plan::for_graph(g.clone())?;
     let run_q = |q: &[Vec<i32>]| graph_outputs(&plan, q);
     let report = evaluate(&g, &samples, reference, &run_q)?;
     let mut json = report_json(&report);

@@ -46,7 +46,7 @@ pub fn load_input(g: &verinfer_ir::Graph, path: &std::path::Path) -> Result<Vec<
 pub fn run(a: &Args) -> Result<()> {
     let g = verinfer_ir::vmodel::load(&a.model)?;
     let q = load_input(&g, &a.input)?;
-    let plan = Plan::new(&g)?;
+    let plan = Plan::for_graph(g.clone())?;
     let trace = plan.run(&q)?;
     let outs = plan.outputs(&trace)?;
     let mut file = output_file(&g, &outs);

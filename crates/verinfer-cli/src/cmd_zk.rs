@@ -225,7 +225,7 @@ pub fn prove(a: &ProveArgs) -> Result<()> {
     });
     let pk = pk?;
     let (trace, witness_time) = step("computing the witness (integer executor)", || {
-        Plan::new(&g).and_then(|p| p.run(&q))
+        Plan::for_graph(g.clone()).and_then(|p| p.run(&q))
     });
     let trace = trace?.into_values();
     let ctx = verinfer_zk::Context {

@@ -125,7 +125,7 @@ fn graph_leaves_model_id_and_trace_root_of_digits_mlp() {
     }
 
     let input = ints(&g["traces"]["digits_mlp"]["quantized_input"]);
-    let plan = verinfer_exec::Plan::new(&graph).unwrap();
+    let plan = verinfer_exec::Plan::for_graph(graph.clone()).unwrap();
     let trace = plan.run(&[input]).unwrap();
     let root = h(&g["traces"]["digits_mlp"]["trace_root"]);
     assert_eq!(trace_root_of(trace.values()).hash(), root);

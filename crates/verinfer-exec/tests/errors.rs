@@ -33,7 +33,7 @@ fn add_graph() -> verinfer_ir::Graph {
 #[test]
 fn bad_inputs_are_typed_errors() {
     let g = add_graph();
-    let plan = Plan::new(&g).unwrap();
+    let plan = Plan::for_graph(g.clone()).unwrap();
     let cases = [
         vec![vec![1, 2, 3]],
         vec![vec![1, 2, 3], vec![1, 2]],
@@ -54,11 +54,14 @@ fn bad_inputs_are_typed_errors() {
 #[test]
 fn trace_of_another_graph_is_rejected() {
     let g = add_graph();
-    let plan = Plan::new(&g).unwrap();
+    let plan = Plan::for_graph(g.clone()).unwrap();
     let mut b = Builder::new();
     b.input(&[3], 8);
     let other = b.finish();
-    let t = Plan::new(&other).unwrap().run(&[vec![0, 0, 0]]).unwrap();
+    let t = Plan::for_graph(other.clone())
+        .unwrap()
+        .run(&[vec![0, 0, 0]])
+        .unwrap();
     assert!(matches!(
         plan.outputs(&t),
         Err(ExecError::TraceMismatch {
@@ -85,7 +88,7 @@ fn invalid_graph_is_rejected_at_plan_time() {
         9,
     );
     assert!(matches!(
-        Plan::new(&b.finish()),
+        Plan::for_graph(b.finish()),
         Err(ExecError::Ir(IrError::BadAttribute { .. }))
     ));
 }
@@ -114,7 +117,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
         &[1, 1],
         8,
     );
-    assert!(Plan::new(&b.finish()).is_err());
+    assert!(Plan::for_graph(b.finish()).is_err());
 
     // `a · a_mult` overflows even though `b` is all zeros.
     let mut b = Builder::new();
@@ -127,7 +130,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
         requant: rq(8),
     };
     b.node(Op::Binary(op), vec![x, zero], &[1], 8);
-    assert!(Plan::new(&b.finish()).is_err());
+    assert!(Plan::for_graph(b.finish()).is_err());
 
     // An all-zero numerator shifted by 62.
     let mut b = Builder::new();
@@ -142,7 +145,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
         &[1],
         8,
     );
-    assert!(Plan::new(&b.finish()).is_err());
+    assert!(Plan::for_graph(b.finish()).is_err());
 }
 
 #[test]
@@ -163,7 +166,7 @@ fn extreme_map_coefficient_is_an_error_not_a_panic() {
     let w = b.param(&[2, 2], 8, vec![1; 4]);
     b.node(Op::Contract(c), vec![x, w], &[2, 2], 8);
     assert!(matches!(
-        Plan::new(&b.finish()),
+        Plan::for_graph(b.finish()),
         Err(ExecError::Ir(IrError::BadAttribute { .. }))
     ));
 }
@@ -171,7 +174,7 @@ fn extreme_map_coefficient_is_an_error_not_a_panic() {
 #[test]
 fn zero_threads_means_rayon_default() {
     let g = add_graph();
-    let t = Plan::new(&g)
+    let t = Plan::for_graph(g.clone())
         .unwrap()
         .run_with_threads(&[vec![1, 2, 3], vec![4, 5, 6]], 0)
         .unwrap();

@@ -200,7 +200,7 @@ fn pipeline_matches_reference_for_any_thread_count() {
 #[test]
 fn repeated_runs_are_identical() {
     let g = pipeline();
-    let plan = Plan::new(&g).unwrap();
+    let plan = Plan::for_graph(g.clone()).unwrap();
     let inputs = random_inputs(&g, 8);
     let first = plan.run_with_threads(&inputs, 3).unwrap();
     for threads in [1, 2, 8, 0] {

@@ -157,7 +157,7 @@ fn write_seeds() {
     }
 
     // Trace files: whole, and without the checksum (the target appends a valid one).
-    let trace = Plan::new(&g)
+    let trace = Plan::for_graph(g.clone())
         .unwrap()
         .run(&[vec![5, -7, 100]])
         .unwrap()

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::B256;
 use verinfer_ir::Graph;
+use verinfer_opml::ServedModel;
 use verinfer_zk::files::{self, KeyManifest};
 use verinfer_zk::groth16::ProvingKey;
 use verinfer_zk::{Vis, Visibility};
@@ -57,8 +58,9 @@ pub struct HeldModel {
     pub id: B256,
     /// The file it was loaded from.
     pub path: PathBuf,
-    /// The compiled graph.
-    pub graph: Graph,
+    /// The model, planned and committed once: every request runs on this (no copy of the
+    /// weights, no re-validation, no re-hashing per request).
+    pub served: ServedModel,
     /// Its Groth16 keys, if a `<name>.keys/` directory made for this model sits beside it.
     pub keys: Option<ZkKeys>,
     /// Why a key directory beside it was not used (logged at load).
@@ -66,6 +68,11 @@ pub struct HeldModel {
 }
 
 impl HeldModel {
+    /// The compiled graph.
+    pub fn graph(&self) -> &Graph {
+        self.served.graph()
+    }
+
     /// The file stem, for logs and the status page.
     pub fn name(&self) -> String {
         self.path
@@ -105,11 +112,11 @@ impl ModelStore {
         paths.sort();
         let mut store = Self::default();
         for path in paths {
-            match verinfer_ir::vmodel::load(&path) {
-                Ok(graph) => {
-                    store.insert(path, graph);
-                }
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "model skipped"),
+            let loaded = verinfer_ir::vmodel::load(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|graph| store.insert(path.clone(), graph).map_err(|e| e.to_string()));
+            if let Err(e) = loaded {
+                tracing::warn!(path = %path.display(), error = %e, "model skipped");
             }
         }
         if store.models.is_empty() {
@@ -118,10 +125,22 @@ impl ModelStore {
         Ok(store)
     }
 
-    /// Adds `graph` (loaded from `path`; its keys are looked for beside it). Returns its id.
-    pub fn insert(&mut self, path: PathBuf, graph: Graph) -> B256 {
-        let id = model_id_of(&graph);
-        let (keys, keys_note) = Self::keys_for(&path, &graph);
+    /// Adds `graph` (loaded from `path`; its keys are looked for beside it), planned and
+    /// committed once. Returns its id.
+    ///
+    /// # Errors
+    /// [`NodeError::Models`] for a graph that does not validate or that the executor cannot
+    /// plan.
+    pub fn insert(&mut self, path: PathBuf, graph: Graph) -> Result<B256> {
+        let served = verinfer_ir::Model::new(graph)
+            .map_err(|e| e.to_string())
+            .and_then(|m| ServedModel::new(m).map_err(|e| e.to_string()))
+            .map_err(|message| NodeError::Models {
+                path: path.clone(),
+                message,
+            })?;
+        let id = verinfer_opml::convert::b256(served.commitment().model_id.hash());
+        let (keys, keys_note) = Self::keys_for(&path, &served);
         tracing::info!(
             model = %id,
             path = %path.display(),
@@ -136,15 +155,15 @@ impl ModelStore {
             HeldModel {
                 id,
                 path,
-                graph,
+                served,
                 keys,
                 keys_note,
             },
         );
-        id
+        Ok(id)
     }
 
-    fn keys_for(path: &Path, graph: &Graph) -> (Option<ZkKeys>, Option<String>) {
+    fn keys_for(path: &Path, served: &ServedModel) -> (Option<ZkKeys>, Option<String>) {
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -157,9 +176,7 @@ impl ModelStore {
             Ok(m) => m,
             Err(e) => return (None, Some(format!("key directory not used: {e}"))),
         };
-        let id = verinfer_commit::ModelCommitment::new(graph)
-            .model_id
-            .to_string();
+        let id = served.commitment().model_id.to_string();
         if manifest.model_id != id {
             return (
                 None,

@@ -1,6 +1,7 @@
-//! A run of a model as a party of the game holds it.
 //! One party's view of a run: the model, every value of the trace, and the trees that answer
 //! every question of the game by lookup.
+
+use std::sync::Arc;
 
 use verinfer_commit::{ModelCommitment, TraceCommitment};
 use verinfer_exec::Plan;
@@ -11,12 +12,74 @@ use crate::error::{OpmlError, Result};
 
 /// A run of a model with its commitments. The honest party builds it by executing; a lying
 /// submitter (in tests and simulations) builds it from altered values.
+///
+/// The graph and the model commitment are shared, not owned: a node keeps one of each per
+/// model it serves ([`ServedModel`]) and every execution of that model points at them.
 #[derive(Debug)]
 pub struct Execution {
-    graph: Graph,
-    model: ModelCommitment,
+    graph: Arc<Graph>,
+    model: Arc<ModelCommitment>,
     values: Vec<Vec<i32>>,
     trace: TraceCommitment,
+}
+
+/// A model as a party serves it: planned once, committed once, run on every input it is asked
+/// about without copying its weights or hashing them again.
+#[derive(Debug)]
+pub struct ServedModel {
+    plan: Plan,
+    commitment: Arc<ModelCommitment>,
+}
+
+impl ServedModel {
+    /// Plans and commits `model`.
+    ///
+    /// # Errors
+    /// [`OpmlError::Exec`] for a model the fast executor cannot plan.
+    pub fn new(model: verinfer_ir::Model) -> Result<Self> {
+        let commitment = Arc::new(ModelCommitment::new(&model));
+        let plan = Plan::new(model).map_err(|e| OpmlError::Exec(e.to_string()))?;
+        Ok(Self { plan, commitment })
+    }
+
+    /// The graph.
+    pub fn graph(&self) -> &Graph {
+        self.plan.graph()
+    }
+
+    /// The model's commitment (its id is what the contracts know it by).
+    pub fn commitment(&self) -> &ModelCommitment {
+        &self.commitment
+    }
+
+    /// Runs `inputs` and commits the trace.
+    ///
+    /// # Errors
+    /// [`OpmlError::Exec`] for inputs the model rejects.
+    pub fn run(&self, inputs: &[Vec<i32>]) -> Result<Execution> {
+        let trace = self
+            .plan
+            .run(inputs)
+            .map_err(|e| OpmlError::Exec(e.to_string()))?;
+        Execution::committed(
+            self.plan.model().shared(),
+            Arc::clone(&self.commitment),
+            trace.into_values(),
+        )
+    }
+
+    /// Commits given values as a trace of this model (they need not be the honest ones: a
+    /// claim reloaded from disk, or a lie in a simulation).
+    ///
+    /// # Errors
+    /// As [`Execution::from_values`].
+    pub fn execution_of(&self, values: Vec<Vec<i32>>) -> Result<Execution> {
+        Execution::committed(
+            self.plan.model().shared(),
+            Arc::clone(&self.commitment),
+            values,
+        )
+    }
 }
 
 impl Execution {
@@ -25,12 +88,8 @@ impl Execution {
     /// # Errors
     /// [`OpmlError::Exec`] for inputs the model rejects.
     pub fn run(graph: Graph, inputs: &[Vec<i32>]) -> Result<Self> {
-        let plan = Plan::new(&graph).map_err(|e| OpmlError::Exec(e.to_string()))?;
-        let trace = plan
-            .run(inputs)
-            .map_err(|e| OpmlError::Exec(e.to_string()))?;
-        let values = trace.into_values();
-        Self::from_values(graph, values)
+        let model = verinfer_ir::Model::new(graph).map_err(|e| OpmlError::Exec(e.to_string()))?;
+        ServedModel::new(model)?.run(inputs)
     }
 
     /// Commits given values as the trace of `graph` (they need not be the honest ones).
@@ -38,6 +97,16 @@ impl Execution {
     /// # Errors
     /// [`OpmlError::Mismatch`] when the count or a length does not fit the graph.
     pub fn from_values(graph: Graph, values: Vec<Vec<i32>>) -> Result<Self> {
+        let model = Arc::new(ModelCommitment::new(&graph));
+        Self::committed(Arc::new(graph), model, values)
+    }
+
+    /// [`Self::from_values`] with the model's commitment already made (it must be `graph`'s).
+    fn committed(
+        graph: Arc<Graph>,
+        model: Arc<ModelCommitment>,
+        values: Vec<Vec<i32>>,
+    ) -> Result<Self> {
         if values.len() != graph.num_values() {
             return Err(OpmlError::Mismatch(format!(
                 "{} values for a graph with {}",
@@ -57,7 +126,6 @@ impl Execution {
                 )));
             }
         }
-        let model = ModelCommitment::new(&graph);
         let trace = TraceCommitment::new(&values);
         Ok(Self {
             graph,

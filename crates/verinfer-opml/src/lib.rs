@@ -29,7 +29,7 @@ pub use challenger::{Challenger, ChallengerStrategy};
 pub use client::{ClaimStatus, GameClient, GameConfig, Phase};
 pub use deploy::{ensure_opml, find_opml, GameParams, OpmlContracts};
 pub use error::{OpmlError, Result};
-pub use execution::Execution;
+pub use execution::{Execution, ServedModel};
 pub use lies::{lying_execution, TraceLie};
 pub use simulate::{play_out, simulate, SimReport};
 pub use submitter::{Submitter, SubmitterStrategy};

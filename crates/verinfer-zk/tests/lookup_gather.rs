@@ -167,7 +167,11 @@ fn lookup_inputs(seed: u64) -> Vec<Vec<i32>> {
 /// The executor and the reference agree; the circuit accepts the trace.
 fn honest(g: &Graph, inputs: &[Vec<i32>]) -> Vec<Vec<i32>> {
     let trace = verinfer_ir::reference::run(g, inputs).unwrap();
-    let fast = Plan::new(g).unwrap().run(inputs).unwrap().into_values();
+    let fast = Plan::for_graph(g.clone())
+        .unwrap()
+        .run(inputs)
+        .unwrap()
+        .into_values();
     assert_eq!(trace, fast, "reference and executor disagree");
     trace
 }
@@ -509,7 +513,11 @@ fn transformer_block() -> (Graph, Vec<Vec<i32>>) {
     let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
     let samples = data.samples(&names, &numels).unwrap();
     let q = quantize_inputs(&g, &samples[0]).unwrap();
-    let trace = Plan::new(&g).unwrap().run(&q).unwrap().into_values();
+    let trace = Plan::for_graph(g.clone())
+        .unwrap()
+        .run(&q)
+        .unwrap()
+        .into_values();
     (g, trace)
 }
 

@@ -154,7 +154,11 @@ fn hashed_params_bind_the_weights() {
         .unwrap();
     w.data[0] = if w.data[0] == 1 { 2 } else { 1 };
     let q: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
-    let trace2 = Plan::new(&g2).unwrap().run(&q).unwrap().into_values();
+    let trace2 = Plan::for_graph(g2.clone())
+        .unwrap()
+        .run(&q)
+        .unwrap()
+        .into_values();
     let (proof2, public2) =
         Groth16::prove_with(&pk, &g2, v, &Context::default(), trace2, &mut rng).unwrap();
     Groth16::verify(&vk, &public2, &proof2).unwrap();

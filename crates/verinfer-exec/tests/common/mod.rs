@@ -168,7 +168,7 @@ pub fn random_inputs(g: &Graph, seed: u64) -> Vec<Vec<i32>> {
 pub fn assert_matches_reference(g: &Graph, inputs: &[Vec<i32>]) {
     verinfer_ir::validate::validate(g).expect("test graph must validate");
     let want = verinfer_ir::reference::run(g, inputs).expect("reference run");
-    let plan = Plan::new(g).expect("plan");
+    let plan = Plan::for_graph(g.clone()).expect("plan");
     for threads in [1, 2, 8] {
         let got = plan.run_with_threads(inputs, threads).expect("fast run");
         for (v, (a, b)) in got.values().iter().zip(&want).enumerate() {

@@ -91,11 +91,10 @@ impl Node {
         let Some(held) = self.models.get(&rec.model) else {
             return Ok(());
         };
-        let graph = held.graph.clone();
         let exec = if self.cfg.lie {
-            lying_execution(graph.clone(), &input, the_lie(&graph))
+            lying_execution(held.graph().clone(), &input, the_lie(held.graph()))
         } else {
-            Execution::run(graph, &input)
+            held.served.run(&input)
         };
         let exec = match exec {
             Ok(e) => e,
@@ -249,7 +248,7 @@ impl Node {
         };
         let (proof, public) = Groth16::prove_with(
             pk,
-            &held.graph,
+            exec.graph(),
             vis,
             &ctx,
             exec.values().to_vec(),

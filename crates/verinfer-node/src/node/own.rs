@@ -18,14 +18,14 @@ impl Node {
             let held = self.models.get(&c.model).ok_or_else(|| {
                 NodeError::Missing(format!("model {} is not held any more", c.model))
             })?;
-            let model_id = verinfer_commit::ModelCommitment::new(&held.graph).model_id;
-            let t = trace_file::load_for(&c.trace_file, &held.graph, model_id).map_err(|e| {
+            let model_id = held.served.commitment().model_id;
+            let t = trace_file::load_for(&c.trace_file, held.graph(), model_id).map_err(|e| {
                 NodeError::State {
                     path: c.trace_file.clone(),
                     message: e.to_string(),
                 }
             })?;
-            let exec = Execution::from_values(held.graph.clone(), t.values)?;
+            let exec = held.served.execution_of(t.values)?;
             if b256(exec.trace().root().hash()) != c.trace_root {
                 return Err(NodeError::Missing(format!(
                     "{} is not the trace of claim {id}",

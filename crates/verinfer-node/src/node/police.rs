@@ -114,7 +114,7 @@ impl Node {
         let Some(held) = self.models.get(&c.model) else {
             return Ok(());
         };
-        let exec = match Execution::run(held.graph.clone(), &input) {
+        let exec = match held.served.run(&input) {
             Ok(e) => e,
             Err(e) => {
                 let why = format!("its input does not run on the model: {e}");
@@ -240,7 +240,7 @@ impl Node {
                 c.model, g.claim
             )));
         };
-        let exec = Execution::run(held.graph.clone(), &input)?;
+        let exec = held.served.run(&input)?;
         tracing::info!(game = game_id, claim = g.claim, "challenger rebuilt");
         // The game was opened after the claim: its logs start at the claim's block or later.
         self.challengers.insert(

@@ -26,7 +26,11 @@ pub fn digits_mlp() -> (Graph, Vec<Vec<i32>>) {
     let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
     let samples = data.samples(&names, &numels).unwrap();
     let q = verinfer_onnx::compile::quantize_inputs(&g, &samples[0]).unwrap();
-    let trace = Plan::new(&g).unwrap().run(&q).unwrap().into_values();
+    let trace = Plan::for_graph(g.clone())
+        .unwrap()
+        .run(&q)
+        .unwrap()
+        .into_values();
     (g, trace)
 }
 
