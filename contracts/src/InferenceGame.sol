@@ -3,18 +3,8 @@ pragma solidity ^0.8.24;
 
 import {MerkleLib} from "./MerkleLib.sol";
 import {IStepVerifier} from "./IStepVerifier.sol";
-
-/// @notice The registry view the game needs (the full contract is ModelRegistry.sol).
-interface IModelRegistry {
-    function isRegistered(bytes32 modelId) external view returns (bool);
-}
-
-/// @notice A contract told of a claim in the same call that posts it (`claimAndCall`): the
-///         oracle binds an answer to its answerer and request this way, so that no one can
-///         copy a claim's public data into a claim of their own before it answers.
-interface IClaimListener {
-    function onClaim(uint256 claimId, address submitter, uint256 tag) external;
-}
+import {IClaimListener} from "./IClaimListener.sol";
+import {GameModels, IModelRegistry} from "./GameModels.sol";
 
 /// @title InferenceGame — optimistic inference claims and their dispute games
 /// @notice A submitter posts (model, inputs, outputs, trace root) with a bond. During the
@@ -29,8 +19,9 @@ interface IClaimListener {
 ///         when it runs out. The claim is rejected as soon as the submitter loses one game and
 ///         final once its window has passed with no game open.
 /// @dev Everything is permissionless: there is no owner and no admin switch. Parameters are
-///      fixed at deployment and public. Payouts are pulled (`withdraw`), never pushed.
-contract InferenceGame {
+///      fixed at deployment and public. Payouts are pulled (`withdraw`), never pushed. The
+///      model facts the game checks claims against, and their storage, are in `GameModels`.
+contract InferenceGame is GameModels {
     // ------------------------------------------------------------------ configuration
     IModelRegistry public immutable registry;
     IStepVerifier public immutable verifier;
@@ -49,25 +40,6 @@ contract InferenceGame {
     uint8 public immutable revealDepth;
     /// @notice The one-step recomputes at most this many accumulation steps.
     uint64 public immutable maxSegment;
-
-    // ------------------------------------------------------------------ model facts
-    /// @notice What the game must know about a model before claims on it: learned once from
-    ///         the header leaf of its graph digest (opened against the model id).
-    struct ModelFacts {
-        bool known;
-        bytes32 graphDigest;
-        uint64 numInputs;
-        uint64 numNodes;
-        uint64 numParams;
-    }
-
-    mapping(bytes32 => ModelFacts) public models;
-    mapping(bytes32 => uint256[]) internal modelOutputIds;
-    mapping(bytes32 => uint256[]) internal modelOutputLens;
-    /// Element count and bit width of each input tensor: what the executor accepts, so what
-    /// the chain accepts (`validateInput`).
-    mapping(bytes32 => uint256[]) internal modelInputLens;
-    mapping(bytes32 => uint8[]) internal modelInputBits;
 
     // ------------------------------------------------------------------ claims
     enum ClaimStatus {
@@ -155,7 +127,6 @@ contract InferenceGame {
     uint256 public burned;
 
     // ------------------------------------------------------------------ events
-    event ModelLearned(bytes32 indexed modelId, bytes32 graphDigest, uint256 numInputs, uint256 numNodes);
     event ClaimSubmitted(
         uint256 indexed claimId,
         bytes32 indexed modelId,
@@ -179,11 +150,7 @@ contract InferenceGame {
     event GameResolved(uint256 indexed gameId, bool submitterWon, string reason);
 
     // ------------------------------------------------------------------ errors
-    error UnknownModel(bytes32 modelId);
-    error ModelNotRegistered(bytes32 modelId);
-    error BadOpening(string what);
     error WrongBond(uint256 expected, uint256 got);
-    error WrongCount(string what, uint256 expected, uint256 got);
     error NoSuchClaim(uint256 claimId);
     error NoSuchGame(uint256 gameId);
     error ClaimNotPending(uint256 claimId);
@@ -194,8 +161,6 @@ contract InferenceGame {
     error ClockExpired(uint256 gameId);
     error ClockRunning(uint256 gameId, uint256 remaining);
     error BadMove(string why);
-    error InputLength(uint256 tensor, uint256 expected, uint256 got);
-    error InputOutOfRange(uint256 tensor, uint256 index, int256 value, uint256 bits);
     error NothingOwed();
     error TransferFailed();
 
@@ -225,11 +190,7 @@ contract InferenceGame {
     }
 
     // ================================================================== model facts
-
-    /// @notice ceil(log2(max(n, 1))): the depth of a tree over n 32-byte leaves.
-    function treeDepth(uint256 n) public pure returns (uint256 d) {
-        while ((uint256(1) << d) < n) ++d;
-    }
+    // (what is learned, the views and `validateInput`: GameModels.sol)
 
     /// @notice The openings `learnModel` needs.
     struct ModelOpening {
@@ -298,43 +259,6 @@ contract InferenceGame {
             ++k;
         }
         if (k != o.outputNodeWords.length) revert WrongCount("output node words", k, o.outputNodeWords.length);
-    }
-
-    /// @notice Output value ids and lengths of a learned model.
-    function modelOutputs(bytes32 modelId) external view returns (uint256[] memory ids, uint256[] memory lens) {
-        return (modelOutputIds[modelId], modelOutputLens[modelId]);
-    }
-
-    /// @notice Element count and bit width of each input tensor of a learned model.
-    function modelInputs(bytes32 modelId) external view returns (uint256[] memory lens, uint8[] memory bits) {
-        return (modelInputLens[modelId], modelInputBits[modelId]);
-    }
-
-    /// @notice Reverts unless `input` is one the executor runs for `modelId`: the model's
-    ///         tensor count, each tensor's element count, every value within its tensor's
-    ///         signed bit width. One rule for claims, oracle requests and ERC-7007 prompts, so
-    ///         that everything the chain accepts an honest node can execute and police, and no
-    ///         zero-padded or re-split tensor list means a second input.
-    function validateInput(bytes32 modelId, int32[][] calldata input) public view {
-        if (!models[modelId].known) revert UnknownModel(modelId);
-        uint256[] storage lens = modelInputLens[modelId];
-        uint8[] storage bits = modelInputBits[modelId];
-        if (input.length != lens.length) revert WrongCount("input tensors", lens.length, input.length);
-        for (uint256 t = 0; t < input.length; ++t) {
-            int32[] calldata x = input[t];
-            if (x.length != lens[t]) revert InputLength(t, lens[t], x.length);
-            uint256 b = bits[t];
-            if (b >= 32) continue;
-            int256 hi = int256(1 << (b - 1));
-            for (uint256 i = 0; i < x.length; ++i) {
-                int256 v = x[i];
-                if (v >= hi || v < -hi) revert InputOutOfRange(t, i, v, b);
-            }
-        }
-    }
-
-    function _mem(bytes32[] calldata a) private pure returns (bytes32[] memory m) {
-        m = a;
     }
 
     // ================================================================== claims

@@ -3,8 +3,20 @@ pragma solidity ^0.8.24;
 
 import {GraphHeader} from "./GraphHeader.sol";
 import {Arbiter} from "./Arbiter.sol";
+import {Encoding} from "./Encoding.sol";
+import {NodeDecoder} from "./NodeDecoder.sol";
 import {MerkleLib} from "./MerkleLib.sol";
 import {IStepVerifier} from "./IStepVerifier.sol";
+import {Ops} from "./ops/Ops.sol";
+import {Common} from "./ops/Common.sol";
+import {Binary} from "./ops/Binary.sol";
+import {Contract} from "./ops/Contract.sol";
+import {Div} from "./ops/Div.sol";
+import {Gather} from "./ops/Gather.sol";
+import {Lookup} from "./ops/Lookup.sol";
+import {Movement} from "./ops/Movement.sol";
+import {Reduce} from "./ops/Reduce.sol";
+import {Rescale} from "./ops/Rescale.sol";
 
 /// @title OneStepVerifier — re-executes the disputed step with the Arbiter's scalar semantics
 /// @notice The game hands over what it has established (node, operand roots, element,
@@ -12,7 +24,8 @@ import {IStepVerifier} from "./IStepVerifier.sol";
 ///         the step reads, each opened against its root: value operands against the roots the
 ///         submitter opened from its trace, parameters (weights, bias, table, index map)
 ///         against their roots, which are opened against the model id. The read set itself —
-///         which indices are read — comes from the Arbiter, never from the proof.
+///         which indices are read — comes from the Arbiter (the op's library under `ops/`),
+///         never from the proof.
 /// @dev Proof layout: `abi.encode(StepProof)`. Read slots are the node's operands in order,
 ///      then the attribute parameter of Lookup (table) and Move (index map). For each slot the
 ///      proof opens the leaves the step reads — each once, in increasing leaf order — and every
@@ -55,17 +68,17 @@ contract OneStepVerifier is IStepVerifier {
         pure
         returns (uint256 outLen, uint256 steps, uint256[] memory valueOperands)
     {
-        Arbiter.Node memory n = Arbiter.decodeNode(words);
-        outLen = Arbiter.outLen(n);
-        steps = Arbiter.steps(n);
+        Arbiter.Node memory n = NodeDecoder.decodeNode(words);
+        outLen = Ops.outLen(n);
+        steps = Ops.steps(n);
         uint256 count;
         for (uint256 i = 0; i < n.operands.length; ++i) {
-            if (n.operands[i].kind == Arbiter.OPERAND_VALUE) ++count;
+            if (n.operands[i].kind == Encoding.OPERAND_VALUE) ++count;
         }
         valueOperands = new uint256[](count);
         count = 0;
         for (uint256 i = 0; i < n.operands.length; ++i) {
-            if (n.operands[i].kind == Arbiter.OPERAND_VALUE) valueOperands[count++] = n.operands[i].id;
+            if (n.operands[i].kind == Encoding.OPERAND_VALUE) valueOperands[count++] = n.operands[i].id;
         }
     }
 
@@ -86,7 +99,7 @@ contract OneStepVerifier is IStepVerifier {
 
     /// @inheritdoc IStepVerifier
     function finalize(int256[] calldata words, int256 acc) external pure returns (int256) {
-        return Arbiter.finish(Arbiter.decodeNode(words), acc);
+        return Ops.finish(NodeDecoder.decodeNode(words), acc);
     }
 
     /// @inheritdoc IStepVerifier
@@ -96,13 +109,13 @@ contract OneStepVerifier is IStepVerifier {
         returns (bool submitterRight)
     {
         if (keccak256(abi.encodePacked(words)) != f.nodeHash) revert BadProof("node words", 0);
-        Arbiter.Node memory n = Arbiter.decodeNode(words);
+        Arbiter.Node memory n = NodeDecoder.decodeNode(words);
         StepProof memory p = abi.decode(proof, (StepProof));
         Slots memory s = _slots(f, n, p);
         int256 result;
-        if (n.tag == Arbiter.OP_CONTRACT) {
+        if (n.tag == Encoding.OP_CONTRACT) {
             result = _contract(n, f, p, s);
-        } else if (n.tag == Arbiter.OP_REDUCE) {
+        } else if (n.tag == Encoding.OP_REDUCE) {
             result = _reduce(n, f, p, s);
         } else {
             result = _elementwise(n, f.element, p, s);
@@ -121,7 +134,7 @@ contract OneStepVerifier is IStepVerifier {
         pure
         returns (Slots memory s)
     {
-        bool attr = n.tag == Arbiter.OP_LOOKUP || n.tag == Arbiter.OP_MOVE;
+        bool attr = n.tag == Encoding.OP_LOOKUP || n.tag == Encoding.OP_MOVE;
         uint256 count = n.operands.length + (attr ? 1 : 0);
         if (p.leaves.length != count) revert BadProof("slot count", p.leaves.length);
         s.roots = new bytes32[](count);
@@ -133,11 +146,11 @@ contract OneStepVerifier is IStepVerifier {
             bool isParam;
             uint256 id;
             if (k < n.operands.length) {
-                s.lens[k] = Arbiter.numel(n.operands[k].info.shape);
-                isParam = n.operands[k].kind == Arbiter.OPERAND_PARAM;
+                s.lens[k] = Common.numel(n.operands[k].info.shape);
+                isParam = n.operands[k].kind == Encoding.OPERAND_PARAM;
                 id = n.operands[k].id;
             } else {
-                s.lens[k] = Arbiter.numel(n.paramInfo.shape);
+                s.lens[k] = Common.numel(n.paramInfo.shape);
                 isParam = true;
                 id = n.param;
             }
@@ -226,13 +239,13 @@ contract OneStepVerifier is IStepVerifier {
     {
         uint256 j = f.element;
         if (f.stepA == 0) {
-            int32 bias = n.c.hasBias ? _read(s, p, 2, Arbiter.contractBiasIndex(n, j)) : int32(0);
-            acc = Arbiter.contractSeed(n, bias);
+            int32 bias = n.c.hasBias ? _read(s, p, 2, Contract.biasIndex(n, j)) : int32(0);
+            acc = Contract.seed(n, bias);
         } else {
             acc = f.accA;
         }
         (bool[] memory inB, uint256[] memory xi, uint256[] memory wi) =
-            Arbiter.contractSegmentReads(n, j, f.stepA, f.stepB);
+            Contract.segmentReads(n, j, f.stepA, f.stepB);
         int32[] memory xs = new int32[](inB.length);
         int32[] memory ws = new int32[](inB.length);
         for (uint256 i = 0; i < inB.length; ++i) {
@@ -240,8 +253,8 @@ contract OneStepVerifier is IStepVerifier {
             xs[i] = _read(s, p, 0, xi[i]);
             ws[i] = _read(s, p, 1, wi[i]);
         }
-        acc = Arbiter.contractSegment(acc, xs, ws);
-        if (f.isFinal) acc = Arbiter.finish(n, acc);
+        acc = Contract.segment(acc, xs, ws);
+        if (f.isFinal) acc = Ops.finish(n, acc);
     }
 
     /// @dev Reduce: fold [stepA, stepB) from accA (or the seed), then the epilogue if final.
@@ -250,14 +263,14 @@ contract OneStepVerifier is IStepVerifier {
         pure
         returns (int256 acc)
     {
-        acc = f.stepA == 0 ? Arbiter.reduceSeed(n) : f.accA;
-        uint256[] memory pos = Arbiter.reduceSegmentReads(n, f.element, f.stepA, f.stepB);
+        acc = f.stepA == 0 ? Reduce.seed(n) : f.accA;
+        uint256[] memory pos = Reduce.segmentReads(n, f.element, f.stepA, f.stepB);
         int32[] memory vs = new int32[](pos.length);
         for (uint256 i = 0; i < pos.length; ++i) {
             vs[i] = _read(s, p, 0, pos[i]);
         }
-        acc = Arbiter.reduceSegment(n, acc, vs);
-        if (f.isFinal) acc = Arbiter.finish(n, acc);
+        acc = Reduce.segment(n, acc, vs);
+        if (f.isFinal) acc = Ops.finish(n, acc);
     }
 
     /// @dev Ops computed in one step: the output element itself.
@@ -267,29 +280,29 @@ contract OneStepVerifier is IStepVerifier {
         returns (int256)
     {
         uint256 tag = n.tag;
-        uint256 len = Arbiter.outLen(n);
+        uint256 len = Ops.outLen(n);
         if (j >= len) revert BadProof("element", j);
-        if (tag == Arbiter.OP_RESCALE) {
-            return Arbiter.rescaleElement(n, _read(s, p, 0, j));
+        if (tag == Encoding.OP_RESCALE) {
+            return Rescale.element(n, _read(s, p, 0, j));
         }
-        if (tag == Arbiter.OP_BINARY || tag == Arbiter.OP_DIV) {
-            (uint256 ai, uint256 bi) = Arbiter.binaryReads(n, j);
+        if (tag == Encoding.OP_BINARY || tag == Encoding.OP_DIV) {
+            (uint256 ai, uint256 bi) = Binary.reads(n, j);
             int32 a = _read(s, p, 0, ai);
             int32 b = _read(s, p, 1, bi);
-            return tag == Arbiter.OP_BINARY ? Arbiter.binaryElement(n, a, b) : Arbiter.divElement(n, a, b);
+            return tag == Encoding.OP_BINARY ? Binary.element(n, a, b) : Div.element(n, a, b);
         }
-        if (tag == Arbiter.OP_LOOKUP) {
+        if (tag == Encoding.OP_LOOKUP) {
             int32 x = _read(s, p, 0, j);
-            return _read(s, p, n.operands.length, Arbiter.lookupIndex(n, x));
+            return _read(s, p, n.operands.length, Lookup.index(n, x));
         }
-        if (tag == Arbiter.OP_MOVE) {
+        if (tag == Encoding.OP_MOVE) {
             int32 entry = _read(s, p, n.operands.length, j);
-            (bool isFill, uint256 input, uint256 index) = Arbiter.moveSource(entry, Arbiter.moveInputLens(n));
+            (bool isFill, uint256 input, uint256 index) = Movement.source(entry, Movement.inputLens(n));
             return isFill ? n.fill : int256(_read(s, p, input, index));
         }
-        if (tag == Arbiter.OP_GATHER) {
-            int32 iv = _read(s, p, 1, Arbiter.gatherIndexPos(n, j));
-            return _read(s, p, 0, Arbiter.gatherSource(n, j, iv));
+        if (tag == Encoding.OP_GATHER) {
+            int32 iv = _read(s, p, 1, Gather.indexPos(n, j));
+            return _read(s, p, 0, Gather.source(n, j, iv));
         }
         revert Arbiter.WrongOp(tag);
     }

@@ -32,3 +32,9 @@ alloy_sol_types::sol!(
     OneStepVerifier,
     "../../contracts/artifacts/OneStepVerifier.json"
 );
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    EncodingHarness,
+    "../../contracts/artifacts/EncodingHarness.json"
+);
