@@ -36,9 +36,9 @@ pub fn mnist_cnn() -> Result<Bundled> {
 /// The bundled MNIST CNN compiled with its calibration data (16-bit defaults), and its bundled
 /// input quantized: what the benchmarks run.
 pub fn mnist_cnn_compiled() -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
-    use verinfer_onnx::compile::{quantize_inputs, split_samples};
-    use verinfer_onnx::data::read_data;
-    use verinfer_onnx::quantize::QuantOptions;
+    use verinfer_quant::data::read_data;
+    use verinfer_quant::pipeline::{quantize_inputs, split_samples};
+    use verinfer_quant::quantize::QuantOptions;
 
     use crate::cmd_compile::{compile_model, options};
 

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use verinfer_exec::Plan;
 use verinfer_ir::Model;
-use verinfer_onnx::compile::{quantize_inputs, split_samples};
-use verinfer_onnx::data::read_data;
-use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
 use verinfer_opml::{Execution, ServedModel};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::{quantize_inputs, split_samples};
+use verinfer_quant::quantize::QuantOptions;
 
 use crate::cmd_compile::{compile_model, options};
 

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use verinfer_exec::Plan;
-use verinfer_onnx::compile::{
-    compile, evaluate, float_reference, CompileOptions, Compiled, Report,
-};
-use verinfer_onnx::data::read_data;
-use verinfer_onnx::quantize::QuantOptions;
+use verinfer_onnx::compile::{compile, float_reference, CompileOptions};
 use verinfer_onnx::ImportOptions;
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::Compiled;
+use verinfer_quant::quantize::QuantOptions;
+use verinfer_quant::report::{evaluate, Report};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]

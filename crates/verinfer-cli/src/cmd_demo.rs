@@ -10,15 +10,15 @@ use verinfer_chain::bindings_oracle::ConsumerHarness;
 use verinfer_chain::{Chain, Deployments, Receipt, RevmChain, Tx, U256};
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
-use verinfer_onnx::compile::{quantize_inputs, split_samples};
-use verinfer_onnx::data::read_data;
-use verinfer_onnx::quantize::QuantOptions;
 use verinfer_onnx::tract_ref::TractModel;
 use verinfer_opml::{
     lying_execution, play_out, simulate::prepare_model, Challenger, ChallengerStrategy, Execution,
     GameParams, Submitter, SubmitterStrategy, TraceLie,
 };
 use verinfer_oracle::{AigcClient, AigcProof, OracleParams, ZkSettings};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::{quantize_inputs, split_samples};
+use verinfer_quant::quantize::QuantOptions;
 use verinfer_zk::groth16::os_rng;
 use verinfer_zk::{constraint_counts, evm, Groth16, ProofSystem, Widths};
 

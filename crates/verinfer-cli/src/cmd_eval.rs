@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use verinfer_exec::Plan;
-use verinfer_onnx::compile::{
-    dequantize, evaluate, float_reference, quantize_inputs, split_samples,
-};
-use verinfer_onnx::data::read_data;
+use verinfer_onnx::compile::float_reference;
 use verinfer_onnx::import::{import, ImportOptions};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples};
+use verinfer_quant::report::evaluate;
 
 use crate::cmd_compile::{graph_outputs, report_json};
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use verinfer_commit::{trace_file, trace_root_of, ModelCommitment};
 use verinfer_exec::Plan;
-use verinfer_onnx::compile::quantize_inputs;
-use verinfer_onnx::data::read_data;
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::quantize_inputs;
 
 use crate::output::output_file;
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use verinfer_ir::Graph;
-use verinfer_onnx::compile::dequantize;
+use verinfer_quant::pipeline::dequantize;
 
 /// One output tensor.
 #[derive(Serialize)]

@@ -22,7 +22,7 @@ pub fn onnx_data(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(d) = verinfer_onnx::data::parse_data(text) {
+    if let Ok(d) = verinfer_quant::data::parse_data(text) {
         let names = ["x".to_string(), "y".to_string()];
         let _ = d.samples(&names[..1], &[3]);
         let _ = d.samples(&names, &[1, 2]);

@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use verinfer_onnx::frun::run_outputs;
 use verinfer_onnx::import::{import, tensor_values, ImportOptions};
+use verinfer_quant::frun::run_outputs;
 
 fn load_pb(p: &Path) -> Option<(Vec<usize>, Vec<f64>)> {
     let f = std::fs::File::open(p).ok()?;

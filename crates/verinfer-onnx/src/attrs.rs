@@ -1,10 +1,10 @@
 //! Typed access to an ONNX node's attributes and inputs.
 
 use tract_onnx::pb::{AttributeProto, NodeProto};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
 
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
 
 /// Attributes of one node.
 #[derive(Clone, Copy, Debug)]
@@ -78,8 +78,8 @@ impl<'a> Attrs<'a> {
 /// When absent or unknown.
 pub fn input(b: &Builder, node: &NodeProto, k: usize) -> Result<FRef, OnnxError> {
     match node.input.get(k) {
-        Some(name) if !name.is_empty() => b.get(name),
-        _ => Err(b.err(format!("missing required input #{k}"))),
+        Some(name) if !name.is_empty() => Ok(b.get(name)?),
+        _ => Err(b.err(format!("missing required input #{k}")).into()),
     }
 }
 
@@ -89,7 +89,7 @@ pub fn input(b: &Builder, node: &NodeProto, k: usize) -> Result<FRef, OnnxError>
 /// When named but unknown.
 pub fn opt_input(b: &Builder, node: &NodeProto, k: usize) -> Result<Option<FRef>, OnnxError> {
     match node.input.get(k) {
-        Some(name) if !name.is_empty() => b.get(name).map(Some),
+        Some(name) if !name.is_empty() => Ok(Some(b.get(name)?)),
         _ => Ok(None),
     }
 }

@@ -1,7 +1,8 @@
-//! Errors of import, calibration and quantization.
+//! Errors of ONNX import (lowering, calibration and quantization errors come wrapped from
+//! `verinfer-quant`).
 
 use thiserror::Error;
-use verinfer_ir::IrError;
+use verinfer_quant::QuantError;
 
 /// What can go wrong between an ONNX file and a compiled model.
 #[derive(Debug, Error)]
@@ -15,26 +16,6 @@ pub enum OnnxError {
         /// Decoder's complaint.
         reason: String,
     },
-    /// An op type verinfer cannot lower.
-    #[error("unsupported op {op_type} at node '{node}'{}", if .detail.is_empty() { String::new() } else { format!(": {}", .detail) })]
-    UnsupportedOp {
-        /// ONNX op type.
-        op_type: String,
-        /// Node name.
-        node: String,
-        /// Which attribute or case is unsupported, if the op itself is.
-        detail: String,
-    },
-    /// A node whose inputs or attributes are inconsistent.
-    #[error("node '{node}' ({op_type}): {what}")]
-    BadNode {
-        /// Node name.
-        node: String,
-        /// ONNX op type.
-        op_type: String,
-        /// What is wrong.
-        what: String,
-    },
     /// An input with a symbolic dimension nobody resolved.
     #[error("input '{input}' has symbolic dimension '{dim}': pass --input-shape to fix it (e.g. --input-shape {input}=1,3,224,224)")]
     SymbolicDim {
@@ -43,15 +24,18 @@ pub enum OnnxError {
         /// Symbol.
         dim: String,
     },
-    /// Calibration or input data that cannot be used.
+    /// A model input or import option that cannot be used (e.g. an `--input-shape` that does
+    /// not fit the model).
     #[error("{0}")]
     BadData(String),
     /// The float reference runtime failed.
     #[error("float reference (tract): {0}")]
     Tract(String),
-    /// An IR invariant failed (e.g. possible accumulator overflow).
+    /// Lowering (the float-graph builder), calibration or quantization failed: unsupported ops
+    /// and inconsistent nodes ([`QuantError::UnsupportedOp`], [`QuantError::BadNode`]), bad
+    /// calibration data, graphs the IR validator rejects.
     #[error(transparent)]
-    Ir(#[from] IrError),
+    Quant(#[from] QuantError),
     /// I/O.
     #[error("{path}: {source}")]
     Io {

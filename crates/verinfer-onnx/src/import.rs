@@ -12,10 +12,10 @@ use tract_onnx::pb::tensor_shape_proto::dimension::Value as DimValue;
 use tract_onnx::pb::type_proto::Value as TypeValue;
 use tract_onnx::pb::{ModelProto, TensorProto};
 use tract_onnx::prelude::{DatumType, Framework};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FGraph;
 
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FGraph;
 use crate::lower::lower_node;
 
 /// Symbolic dimension resolved without being asked, as EZKL does.

@@ -1,26 +1,16 @@
-//! ONNX import, float lowering, calibration and quantization.
+//! ONNX import: decode an ONNX model and lower it, node by node, into `verinfer-quant`'s float
+//! graph; plus the ONNX compile pipeline and tract's float reference.
 //!
-//! The only crate of verinfer that sees tract or floating point: it turns an ONNX model and
-//! calibration data into a [`verinfer_ir::Graph`] whose integer semantics everything else
-//! shares.
+//! The only crate of verinfer that sees tract. Calibration and quantization are format-neutral
+//! and live in `verinfer-quant`, which this crate feeds (docs/adding-a-format.md).
 #![deny(missing_docs)]
 
 pub mod attrs;
-pub mod builder;
-pub mod calibrate;
 pub mod compile;
-pub mod data;
 pub mod error;
-pub mod feval;
-pub mod fgraph;
-mod fixed_point;
-pub mod frun;
-pub mod func;
 pub mod import;
 pub mod lower;
-pub mod quantize;
 pub mod tract_ref;
 
 pub use error::OnnxError;
-pub use fgraph::{FGraph, FOp, FRef};
 pub use import::{import, ImportOptions};

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tract_onnx::prelude::*;
+use verinfer_quant::fgraph::FGraph;
 
 use crate::error::OnnxError;
-use crate::fgraph::FGraph;
 
 /// A runnable tract model with fixed input shapes.
 pub struct TractModel {

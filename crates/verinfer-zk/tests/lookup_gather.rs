@@ -497,8 +497,9 @@ fn gather_constraint_counts() {
 /// The transformer block compiled from ONNX with its calibration data, and its `input.json`
 /// quantized: the honest trace satisfies the circuit, and the model's Lookups now have one.
 fn transformer_block() -> (Graph, Vec<Vec<i32>>) {
-    use verinfer_onnx::compile::{compile, quantize_inputs, CompileOptions};
-    use verinfer_onnx::data::read_data;
+    use verinfer_onnx::compile::{compile, CompileOptions};
+    use verinfer_quant::data::read_data;
+    use verinfer_quant::pipeline::quantize_inputs;
     let dir = common::repo().join("testdata/models/transformer_block");
     let cal = read_data(&dir.join("calibration.json")).unwrap();
     let g = compile(

@@ -8,12 +8,12 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::BinaryKind;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
+use verinfer_quant::func::Func;
 
 use crate::attrs::input;
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
-use crate::func::Func;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -88,14 +88,16 @@ fn cast_like(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let s = b.shape(x);
             Ok(b.typed_constant(&name, s, d.iter().map(|v| v.trunc()).collect(), true))
         }
-        None => Err(b.unsupported("casting a run-time tensor to an integer type")),
+        None => Err(b
+            .unsupported("casting a run-time tensor to an integer type")
+            .into()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frun::run_outputs;
+    use verinfer_quant::frun::run_outputs;
 
     fn run(op: &str, a: Vec<f64>, bv: Vec<f64>) -> Vec<f64> {
         let mut b = Builder::new("t");

@@ -13,11 +13,11 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{numel, unravel_into};
 use verinfer_ir::{AffineMap, AffineRow, BinaryKind, ReduceKind};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::{ContractSpec, FRef};
 
 use crate::attrs::{input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::{ContractSpec, FRef};
 use crate::lower::movement::divides;
 
 /// Op types lowered here.
@@ -89,14 +89,19 @@ fn spatial_attr(
         return Ok(vec![default; k]);
     };
     if v.len() != k {
-        return Err(b.err(format!("{name} has {} values, expected {k}", v.len())));
+        return Err(b
+            .err(format!("{name} has {} values, expected {k}", v.len()))
+            .into());
     }
     v.iter()
         .map(|&x| {
             usize::try_from(x)
                 .ok()
                 .filter(|&u| x >= min && u <= LIMIT)
-                .ok_or_else(|| b.err(format!("{name} value {x} is outside [{min}, 2^31]")))
+                .ok_or_else(|| {
+                    b.err(format!("{name} value {x} is outside [{min}, 2^31]"))
+                        .into()
+                })
         })
         .collect()
 }
@@ -123,9 +128,11 @@ fn window(
         vec![0; 2 * k]
     };
     if spatial.iter().chain(&kernel).any(|&d| d > LIMIT) {
-        return Err(b.err(format!(
-            "spatial dims {spatial:?} or kernel {kernel:?} too large"
-        )));
+        return Err(b
+            .err(format!(
+                "spatial dims {spatial:?} or kernel {kernel:?} too large"
+            ))
+            .into());
     }
     for a in 0..k {
         let (d, s) = (to_i64(spatial[a]), to_i64(strides[a]));
@@ -140,7 +147,7 @@ fn window(
                 (pad_begin[a], pad_end[a]) = (pb, pe);
                 let span = d + to_i64(pb) + to_i64(pe) - ext;
                 if span < 0 {
-                    return Err(b.err(format!("window of extent {ext} does not fit spatial axis {a} of size {d} padded by ({pb}, {pe})")));
+                    return Err(b.err(format!("window of extent {ext} does not fit spatial axis {a} of size {d} padded by ({pb}, {pe})")).into());
                 }
                 let mut o = if ceil_mode {
                     (span + s - 1) / s + 1
@@ -167,13 +174,15 @@ fn window(
             }
             "VALID" => {
                 if d < ext {
-                    return Err(b.err(format!(
-                        "window of extent {ext} does not fit spatial axis {a} of size {d}"
-                    )));
+                    return Err(b
+                        .err(format!(
+                            "window of extent {ext} does not fit spatial axis {a} of size {d}"
+                        ))
+                        .into());
                 }
                 (d - ext) / s + 1
             }
-            other => return Err(b.unsupported(format!("auto_pad '{other}'"))),
+            other => return Err(b.unsupported(format!("auto_pad '{other}'")).into()),
         };
         out[a] = usize::try_from(o)
             .ok()
@@ -220,7 +229,7 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let bias = opt_input(b, node, 2)?;
     let (sx, sw) = (b.shape(x), b.shape(w));
     if sx.len() < 3 || sw.len() != sx.len() {
-        return Err(b.err(format!("Conv needs X of shape [N, C, spatial...] (rank ≥ 3) and W of the same rank, got {sx:?} and {sw:?}")));
+        return Err(b.err(format!("Conv needs X of shape [N, C, spatial...] (rank ≥ 3) and W of the same rank, got {sx:?} and {sw:?}")).into());
     }
     let k = sx.len() - 2;
     let (n, c, m, cg) = (sx[0], sx[1], sw[0], sw[1]);
@@ -232,9 +241,11 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
                 .zip(&kernel)
                 .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
         {
-            return Err(b.err(format!(
-                "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
-            )));
+            return Err(b
+                .err(format!(
+                    "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
+                ))
+                .into());
         }
     }
     let g = usize::try_from(at.int_or("group", 1))
@@ -242,7 +253,7 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         .filter(|&g| g >= 1)
         .ok_or_else(|| b.err("group must be ≥ 1"))?;
     if cg == 0 || c != cg * g || !divides(m, g) || m == 0 {
-        return Err(b.err(format!("X has {c} channels and W is {sw:?} with group {g}: need C = W[1]·group and W[0] divisible by group")));
+        return Err(b.err(format!("X has {c} channels and W is {sw:?} with group {g}: need C = W[1]·group and W[0] divisible by group")).into());
     }
     let win = window(b, &at, &sx[2..], kernel.clone(), false)?;
     let mg = m / g;
@@ -285,21 +296,23 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         bias_map: None,
     };
     let Some(bias) = bias else {
-        return b.contract(x, w, None, spec, out);
+        return Ok(b.contract(x, w, None, spec, out)?);
     };
     let sb = b.shape(bias);
     if sb != [m] {
-        return Err(b.err(format!("bias has shape {sb:?}, expected [{m}]")));
+        return Err(b
+            .err(format!("bias has shape {sb:?}, expected [{m}]"))
+            .into());
     }
     if b.const_data(bias).is_some() {
         spec.bias_map = Some(AffineMap { rows: vec![m_row] });
-        return b.contract(x, w, Some(bias), spec, out);
+        return Ok(b.contract(x, w, Some(bias), spec, out)?);
     }
     let y = b.contract(x, w, None, spec, out)?;
     let mut bshape = vec![m];
     bshape.extend(std::iter::repeat_n(1, k));
     let bias = b.reshape(bias, bshape)?;
-    b.binary(BinaryKind::Add, y, bias)
+    Ok(b.binary(BinaryKind::Add, y, bias)?)
 }
 
 /// Input of a pool: `[N, C, spatial...]` with the window geometry from the attributes.
@@ -307,13 +320,15 @@ fn pool_window(b: &Builder, node: &NodeProto, x: FRef) -> Result<Window, OnnxErr
     let at = Attrs(node);
     let sx = b.shape(x);
     if sx.len() < 3 {
-        return Err(b.err(format!(
-            "pooling needs an input of shape [N, C, spatial...], got {sx:?}"
-        )));
+        return Err(b
+            .err(format!(
+                "pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+            ))
+            .into());
     }
     let k = sx.len() - 2;
     if !at.has("kernel_shape") {
-        return Err(b.err("missing required attribute kernel_shape"));
+        return Err(b.err("missing required attribute kernel_shape").into());
     }
     let kernel = spatial_attr(b, &at, "kernel_shape", k, 1, 1)?;
     window(b, &at, &sx[2..], kernel, at.int_or("ceil_mode", 0) != 0)
@@ -331,9 +346,11 @@ fn gather_windows(b: &mut Builder, x: FRef, win: &Window, fill: f64) -> Result<F
     shape.push(taps);
     let total = numel(&shape);
     if total > MAX_WINDOW_ELEMS {
-        return Err(b.unsupported(format!(
-            "window gather of {total} elements (limit {MAX_WINDOW_ELEMS})"
-        )));
+        return Err(b
+            .unsupported(format!(
+                "window gather of {total} elements (limit {MAX_WINDOW_ELEMS})"
+            ))
+            .into());
     }
     let planes = sx[0].saturating_mul(sx[1]);
     let plane = numel(spatial);
@@ -369,14 +386,14 @@ fn reduce_windows(b: &mut Builder, g: FRef, kind: ReduceKind) -> Result<FRef, On
     let mut s = b.shape(g);
     if s.last() == Some(&1) {
         s.pop();
-        return b.reshape(g, s);
+        return Ok(b.reshape(g, s)?);
     }
-    b.reduce(g, kind, &[-1], false)
+    Ok(b.reduce(g, kind, &[-1], false)?)
 }
 
 fn max_pool(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     if node.output.get(1).is_some_and(|s| !s.is_empty()) {
-        return Err(b.unsupported("the Indices output"));
+        return Err(b.unsupported("the Indices output").into());
     }
     let x = input(b, node, 0)?;
     let win = pool_window(b, node, x)?;
@@ -436,16 +453,18 @@ fn average_pool(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         node.output.first().map_or("AveragePool", String::as_str)
     );
     let r = b.constant(&name, win.out.clone(), recip);
-    b.binary(BinaryKind::Mul, sum, r)
+    Ok(b.binary(BinaryKind::Mul, sum, r)?)
 }
 
 fn global_pool(b: &mut Builder, node: &NodeProto, kind: ReduceKind) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
     if sx.len() < 2 {
-        return Err(b.err(format!(
-            "global pooling needs an input of shape [N, C, spatial...], got {sx:?}"
-        )));
+        return Err(b
+            .err(format!(
+                "global pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+            ))
+            .into());
     }
     let axes: Vec<i64> = (2..sx.len()).map(to_i64).collect();
     let y = b.reduce(x, kind, &axes, true)?;
@@ -454,7 +473,7 @@ fn global_pool(b: &mut Builder, node: &NodeProto, kind: ReduceKind) -> Result<FR
         ReduceKind::Sum => {
             let count = numel(&sx[2..]);
             if count == 0 {
-                return Err(b.err("global pooling over an empty spatial extent"));
+                return Err(b.err("global pooling over an empty spatial extent").into());
             }
             #[allow(clippy::cast_precision_loss)]
             let f = 1.0 / count as f64;

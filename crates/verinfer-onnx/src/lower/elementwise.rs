@@ -11,12 +11,12 @@ mod activation;
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
 use verinfer_ir::BinaryKind;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
+use verinfer_quant::func::Func;
 
 use crate::attrs::{input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
-use crate::func::Func;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -138,7 +138,8 @@ pub fn new_const(b: &mut Builder, shape: Vec<usize>, data: Vec<f64>) -> FRef {
 /// When the shapes do not broadcast.
 pub fn bshape(b: &Builder, x: FRef, y: FRef) -> Result<Vec<usize>, OnnxError> {
     let (sx, sy) = (b.shape(x), b.shape(y));
-    broadcast(&sx, &sy).ok_or_else(|| b.err(format!("shapes {sx:?} and {sy:?} do not broadcast")))
+    Ok(broadcast(&sx, &sy)
+        .ok_or_else(|| b.err(format!("shapes {sx:?} and {sy:?} do not broadcast")))?)
 }
 
 /// `Some(c)` when `c` is a one-element constant that broadcasting against `x` does not change
@@ -165,7 +166,7 @@ pub fn mul(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
             return Ok(b.scale(v, f));
         }
     }
-    b.binary(BinaryKind::Mul, x, y)
+    Ok(b.binary(BinaryKind::Mul, x, y)?)
 }
 
 /// `x + y`, skipping a constant of zeros that changes no shape.
@@ -179,7 +180,7 @@ pub fn add(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
             return Ok(v);
         }
     }
-    b.binary(BinaryKind::Add, x, y)
+    Ok(b.binary(BinaryKind::Add, x, y)?)
 }
 
 /// `x − y`, skipping a constant `y` of zeros that changes no shape.
@@ -191,7 +192,7 @@ pub fn sub(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     if b.shape(x) == out && const_uniform(b, y) == Some(0.0) {
         return Ok(x);
     }
-    b.binary(BinaryKind::Sub, x, y)
+    Ok(b.binary(BinaryKind::Sub, x, y)?)
 }
 
 /// `x / y`: by a constant it is a product with the reciprocal constant (a `Scale` for a
@@ -203,21 +204,23 @@ pub fn sub(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
 pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     if b.is_integer_const(x) && b.is_integer_const(y) {
         // Shape arithmetic: folds with ONNX integer division (truncation).
-        return b.div(x, y);
+        return Ok(b.div(x, y)?);
     }
     if is_integer(b, x) || is_integer(b, y) {
-        return Err(
-            b.unsupported("integer division (it truncates; only real division is supported)")
-        );
+        return Err(b
+            .unsupported("integer division (it truncates; only real division is supported)")
+            .into());
     }
     if b.const_data(x).is_some() && b.const_data(y).is_some() {
-        return b.div(x, y);
+        return Ok(b.div(x, y)?);
     }
     let Some(d) = b.const_data(y).map(<[f64]>::to_vec) else {
-        return b.div(x, y);
+        return Ok(b.div(x, y)?);
     };
     if d.contains(&0.0) {
-        return Err(b.unsupported("division by a constant that contains 0"));
+        return Err(b
+            .unsupported("division by a constant that contains 0")
+            .into());
     }
     // Folds to a constant (named after the node) since `y` is constant.
     let r = b.func(y, Func::Reciprocal);
@@ -249,7 +252,7 @@ fn legacy_broadcast(
     })?;
     let mut shape = sy;
     shape.extend(std::iter::repeat_n(1, trailing));
-    b.reshape(y, shape)
+    Ok(b.reshape(y, shape)?)
 }
 
 fn arith(
@@ -265,7 +268,7 @@ fn arith(
         BinaryKind::Add => add(b, x, y),
         BinaryKind::Sub => sub(b, x, y),
         BinaryKind::Mul => mul(b, x, y),
-        BinaryKind::Max | BinaryKind::Min => b.binary(kind, x, y),
+        BinaryKind::Max | BinaryKind::Min => Ok(b.binary(kind, x, y)?),
     }
 }
 
@@ -347,20 +350,24 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             }
             _ => Err(b.unsupported(
                 "a run-time exponent (only constant exponents, or a constant positive scalar base)",
-            )),
+            ).into()),
         };
     }
     let p = const_uniform(b, y)
         .ok_or_else(|| b.unsupported("an exponent that differs between elements"))?;
     if out != b.shape(x) {
-        return Err(b.unsupported(format!(
-            "an exponent of shape {:?} that broadcasts the base {:?} to {out:?}",
-            b.shape(y),
-            b.shape(x)
-        )));
+        return Err(b
+            .unsupported(format!(
+                "an exponent of shape {:?} that broadcasts the base {:?} to {out:?}",
+                b.shape(y),
+                b.shape(x)
+            ))
+            .into());
     }
     if is_integer(b, x) && (p.fract() != 0.0 || p < 0.0) {
-        return Err(b.unsupported("a non-natural exponent of an integer base"));
+        return Err(b
+            .unsupported("a non-natural exponent of an integer base")
+            .into());
     }
     Ok(match p {
         1.0 => x,

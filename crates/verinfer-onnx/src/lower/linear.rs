@@ -3,11 +3,11 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::broadcast;
 use verinfer_ir::{AffineMap, AffineRow, BinaryKind};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::{ContractSpec, FRef};
 
 use crate::attrs::{input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::{ContractSpec, FRef};
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &["Gemm", "MatMul"];
@@ -66,14 +66,18 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let c = opt_input(b, node, 2)?;
     let (sa, sw) = (b.shape(a), b.shape(w));
     if sa.len() != 2 || sw.len() != 2 {
-        return Err(b.err(format!("Gemm needs rank-2 A and B, got {sa:?} and {sw:?}")));
+        return Err(b
+            .err(format!("Gemm needs rank-2 A and B, got {sa:?} and {sw:?}"))
+            .into());
     }
     let (m, k) = if ta { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
     let (k2, n) = if tb { (sw[1], sw[0]) } else { (sw[0], sw[1]) };
     if k != k2 {
-        return Err(b.err(format!(
-            "inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})"
-        )));
+        return Err(b
+            .err(format!(
+                "inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})"
+            ))
+            .into());
     }
     // alpha folds into B when B is constant, else into A when A is, else a Scale node.
     let (a, w) = if alpha == 1.0 {
@@ -103,7 +107,9 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     if let Some(c) = c {
         let sc = b.shape(c);
         if broadcast(&sc, &out).as_deref() != Some(&out[..]) {
-            return Err(b.err(format!("C of shape {sc:?} does not broadcast to {out:?}")));
+            return Err(b
+                .err(format!("C of shape {sc:?} does not broadcast to {out:?}"))
+                .into());
         }
         let c = b.scale(c, beta);
         if b.const_data(c).is_some() {
@@ -121,7 +127,7 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     };
     let y = b.contract(a, w, bias.map(|(c, _)| c), spec, out)?;
     match late_add {
-        Some(c) => b.binary(BinaryKind::Add, y, c),
+        Some(c) => Ok(b.binary(BinaryKind::Add, y, c)?),
         None => Ok(y),
     }
 }
@@ -139,7 +145,7 @@ fn matmul_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
 pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
     let (sa, sw) = (b.shape(a), b.shape(w));
     if sa.is_empty() || sw.is_empty() {
-        return Err(b.err("MatMul of a scalar"));
+        return Err(b.err("MatMul of a scalar").into());
     }
     let a_vec = sa.len() == 1;
     let w_vec = sw.len() == 1;
@@ -148,7 +154,9 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
     let (m, k) = (a2[a2.len() - 2], a2[a2.len() - 1]);
     let (k2, n) = (w2[w2.len() - 2], w2[w2.len() - 1]);
     if k != k2 {
-        return Err(b.err(format!("inner dimensions differ: {sa:?} x {sw:?}")));
+        return Err(b
+            .err(format!("inner dimensions differ: {sa:?} x {sw:?}"))
+            .into());
     }
     let ba = &a2[..a2.len() - 2];
     let bw = &w2[..w2.len() - 2];
@@ -190,5 +198,5 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
         w_map: AffineMap { rows: wr },
         bias_map: None,
     };
-    b.contract(a, w, None, spec, out)
+    Ok(b.contract(a, w, None, spec, out)?)
 }

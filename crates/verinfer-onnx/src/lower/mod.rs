@@ -9,10 +9,10 @@ pub mod movement;
 pub mod normalization;
 
 use tract_onnx::pb::NodeProto;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
 
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
 
 /// Every supported ONNX op type (default domain).
 #[must_use]
@@ -36,7 +36,9 @@ pub fn supported_ops() -> Vec<&'static str> {
 /// Unsupported op types and attributes, inconsistent shapes.
 pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<FRef>, OnnxError> {
     if !(node.domain.is_empty() || node.domain == "ai.onnx") {
-        return Err(b.unsupported(format!("custom domain '{}'", node.domain)));
+        return Err(b
+            .unsupported(format!("custom domain '{}'", node.domain))
+            .into());
     }
     let lowered = linear::lower(b, node, opset)
         .or_else(|| compare::lower(b, node, opset))
@@ -46,6 +48,6 @@ pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<F
         .or_else(|| normalization::lower(b, node, opset));
     match lowered {
         Some(r) => r,
-        None => Err(b.unsupported("")),
+        None => Err(b.unsupported("").into()),
     }
 }

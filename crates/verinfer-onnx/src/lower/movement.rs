@@ -19,11 +19,11 @@ pub(crate) mod testutil;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel, strides, unravel_into};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
 
 use crate::attrs::{const_ints, input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -122,10 +122,10 @@ pub(crate) fn to_i64(v: usize) -> i64 {
 /// # Errors
 /// Negative or absurd values.
 pub(crate) fn to_dim(b: &Builder, v: i64, what: &str) -> Result<usize, OnnxError> {
-    usize::try_from(v)
+    Ok(usize::try_from(v)
         .ok()
         .filter(|&d| d <= MAX_ELEMS)
-        .ok_or_else(|| b.err(format!("{what} {v} is not a valid dimension")))
+        .ok_or_else(|| b.err(format!("{what} {v} is not a valid dimension")))?)
 }
 
 /// Check that a tensor of `shape` is small enough to build.
@@ -135,9 +135,11 @@ pub(crate) fn to_dim(b: &Builder, v: i64, what: &str) -> Result<usize, OnnxError
 pub(crate) fn check_size(b: &Builder, shape: &[usize]) -> Result<usize, OnnxError> {
     let n = numel(shape);
     if n > MAX_ELEMS || shape.iter().any(|&d| d > MAX_ELEMS) {
-        return Err(b.unsupported(format!(
-            "output of shape {shape:?} is too large (limit {MAX_ELEMS} elements)"
-        )));
+        return Err(b
+            .unsupported(format!(
+                "output of shape {shape:?} is too large (limit {MAX_ELEMS} elements)"
+            ))
+            .into());
     }
     Ok(n)
 }
@@ -166,7 +168,7 @@ pub(crate) fn move_by(
         let copies =
             numel(&b.shape(x)) == n && map.iter().enumerate().all(|(j, &m)| m == to_i64(j));
         if copies {
-            return b.reshape(x, out);
+            return Ok(b.reshape(x, out)?);
         }
     }
     Ok(b.move_map(inputs, out, map, fill))
@@ -195,7 +197,9 @@ pub(crate) fn broadcast_flat(src: &[usize], o: &[usize]) -> usize {
 pub(crate) fn axes_of(b: &Builder, axes: &[i64], rank: usize) -> Result<Vec<usize>, OnnxError> {
     let v = b.axes(axes, rank)?;
     if v.iter().any(|&a| a >= rank) {
-        return Err(b.err(format!("axes {axes:?} out of range for rank {rank}")));
+        return Err(b
+            .err(format!("axes {axes:?} out of range for rank {rank}"))
+            .into());
     }
     Ok(v)
 }
@@ -220,7 +224,9 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         .ok_or_else(|| b.err("missing the target shape"))?;
     let allowzero = Attrs(node).int_or("allowzero", 0) != 0;
     if allowzero && spec.contains(&0) && spec.contains(&-1) {
-        return Err(b.err(format!("shape {spec:?} has both 0 and -1 with allowzero")));
+        return Err(b
+            .err(format!("shape {spec:?} has both 0 and -1 with allowzero"))
+            .into());
     }
     let mut out = Vec::with_capacity(spec.len());
     let mut infer = None;
@@ -243,13 +249,15 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         let rest = numel(&out);
         let total = numel(&sx);
         if !divides(total, rest) {
-            return Err(b.err(format!(
-                "cannot infer the -1 in {spec:?} for an input of shape {sx:?}"
-            )));
+            return Err(b
+                .err(format!(
+                    "cannot infer the -1 in {spec:?} for an input of shape {sx:?}"
+                ))
+                .into());
         }
         out[i] = total / rest;
     }
-    b.reshape(x, out)
+    Ok(b.reshape(x, out)?)
 }
 
 fn flatten(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -262,7 +270,7 @@ fn flatten(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         .ok()
         .filter(|&a| a <= sx.len())
         .ok_or_else(|| b.err(format!("axis {a} out of range for rank {r}")))?;
-    b.reshape(x, vec![numel(&sx[..a]), numel(&sx[a..])])
+    Ok(b.reshape(x, vec![numel(&sx[..a]), numel(&sx[a..])])?)
 }
 
 fn transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -275,7 +283,7 @@ fn transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             .collect::<Result<Vec<_>, _>>()?,
         None => (0..r).rev().collect(),
     };
-    b.transpose(x, &perm)
+    Ok(b.transpose(x, &perm)?)
 }
 
 fn squeeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -286,10 +294,12 @@ fn squeeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         Some(axes) => {
             let axes = axes_of(b, &axes, sx.len())?;
             if let Some(&a) = axes.iter().find(|&&a| sx[a] != 1) {
-                return Err(b.err(format!(
-                    "cannot squeeze axis {a} of size {} (shape {sx:?})",
-                    sx[a]
-                )));
+                return Err(b
+                    .err(format!(
+                        "cannot squeeze axis {a} of size {} (shape {sx:?})",
+                        sx[a]
+                    ))
+                    .into());
             }
             sx.iter()
                 .enumerate()
@@ -298,7 +308,7 @@ fn squeeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
                 .collect()
         }
     };
-    b.reshape(x, out)
+    Ok(b.reshape(x, out)?)
 }
 
 fn unsqueeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -309,7 +319,7 @@ fn unsqueeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let mut axes = axes_of(b, &axes, rank)?;
     axes.sort_unstable();
     if axes.windows(2).any(|w| w[0] == w[1]) {
-        return Err(b.err("repeated axis"));
+        return Err(b.err("repeated axis").into());
     }
     let mut dims = sx.iter();
     let out: Vec<usize> = (0..rank)
@@ -321,7 +331,7 @@ fn unsqueeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             }
         })
         .collect();
-    b.reshape(x, out)
+    Ok(b.reshape(x, out)?)
 }
 
 fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -337,7 +347,7 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     }
     let s0 = b.shape(first);
     if s0.is_empty() {
-        return Err(b.err("cannot concatenate scalars"));
+        return Err(b.err("cannot concatenate scalars").into());
     }
     let at = Attrs(node);
     let axis = b.axis(
@@ -357,9 +367,11 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
                 .enumerate()
                 .all(|(i, (a, c))| i == axis || a == c);
         if !compatible {
-            return Err(b.err(format!(
-                "cannot concatenate shapes {shapes:?} along axis {axis}"
-            )));
+            return Err(b
+                .err(format!(
+                    "cannot concatenate shapes {shapes:?} along axis {axis}"
+                ))
+                .into());
         }
         starts.push((out[axis], offset));
         out[axis] += s[axis];
@@ -396,11 +408,13 @@ fn tile(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let reps =
         ints_attr_or_input(b, node, "repeats", 1)?.ok_or_else(|| b.err("missing repeats"))?;
     if reps.len() != sx.len() {
-        return Err(b.err(format!(
-            "{} repeats for a rank-{} input",
-            reps.len(),
-            sx.len()
-        )));
+        return Err(b
+            .err(format!(
+                "{} repeats for a rank-{} input",
+                reps.len(),
+                sx.len()
+            ))
+            .into());
     }
     let mut out = Vec::with_capacity(sx.len());
     for (&d, &r) in sx.iter().zip(&reps) {

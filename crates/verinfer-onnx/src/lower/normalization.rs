@@ -10,12 +10,12 @@ mod reduce;
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{BinaryKind, ReduceKind};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
+use verinfer_quant::func::Func;
 
 use crate::attrs::{input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
-use crate::func::Func;
 use crate::lower::elementwise::{add, mul, new_const, sub};
 
 /// Op types lowered here.
@@ -65,7 +65,7 @@ pub fn lower(
 fn axes_from(b: &Builder, x: FRef, axis: i64) -> Result<Vec<i64>, OnnxError> {
     let rank = b.shape(x).len();
     if rank == 0 {
-        return Err(b.err("needs a tensor of rank ≥ 1, got a scalar"));
+        return Err(b.err("needs a tensor of rank ≥ 1, got a scalar").into());
     }
     let a = b.axis(axis, rank)?;
     Ok((a..rank).filter_map(|i| i64::try_from(i).ok()).collect())
@@ -94,7 +94,7 @@ fn softmax(b: &mut Builder, node: &NodeProto, opset: i64, log: bool) -> Result<F
     } else {
         let rank = b.shape(x).len();
         if rank == 0 {
-            return Err(b.err("needs a tensor of rank ≥ 1, got a scalar"));
+            return Err(b.err("needs a tensor of rank ≥ 1, got a scalar").into());
         }
         let a = b.axis(at.int_or("axis", -1), rank)?;
         vec![i64::try_from(a).map_err(|_| b.err("axis out of range"))?]
@@ -108,9 +108,9 @@ fn softmax(b: &mut Builder, node: &NodeProto, opset: i64, log: bool) -> Result<F
     let s = b.reduce(e, ReduceKind::Sum, &axes, true)?;
     if log {
         let ls = b.func(s, Func::Log);
-        b.binary(BinaryKind::Sub, d, ls)
+        Ok(b.binary(BinaryKind::Sub, d, ls)?)
     } else {
-        b.div(e, s)
+        Ok(b.div(e, s)?)
     }
 }
 
@@ -131,7 +131,7 @@ struct Normalized {
 fn normalize(b: &mut Builder, x: FRef, axes: &[i64], eps: f64) -> Result<Normalized, OnnxError> {
     let n = count(b, x, axes)?;
     if n == 0 {
-        return Err(b.err("normalizes over an empty set of elements"));
+        return Err(b.err("normalizes over an empty set of elements").into());
     }
     #[allow(clippy::cast_precision_loss)]
     let inv_n = 1.0 / n as f64;
@@ -151,11 +151,11 @@ fn per_channel(b: &mut Builder, t: FRef, rank: usize, what: &str) -> Result<FRef
         return Ok(t);
     }
     if rank < 2 {
-        return Err(b.err(format!("{what} needs an input of rank ≥ 2")));
+        return Err(b.err(format!("{what} needs an input of rank ≥ 2")).into());
     }
     let mut shape = s;
     shape.extend(std::iter::repeat_n(1, rank - 2));
-    b.reshape(t, shape)
+    Ok(b.reshape(t, shape)?)
 }
 
 /// Whether the node asks for output `k` (present and named).
@@ -199,7 +199,7 @@ fn rms_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let eps = at.float_or("epsilon", 1e-5);
     let n = count(b, x, &axes)?;
     if n == 0 {
-        return Err(b.err("normalizes over an empty set of elements"));
+        return Err(b.err("normalizes over an empty set of elements").into());
     }
     let x2 = b.binary(BinaryKind::Mul, x, x)?;
     let ss = b.reduce(x2, ReduceKind::Sum, &axes, true)?;
@@ -224,10 +224,12 @@ fn rms_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
 fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError> {
     let at = Attrs(node);
     if at.int_or("training_mode", 0) != 0 {
-        return Err(b.unsupported("training_mode = 1"));
+        return Err(b.unsupported("training_mode = 1").into());
     }
     if (1..5).any(|k| wants_output(node, k)) {
-        return Err(b.unsupported("outputs other than Y (running or saved statistics)"));
+        return Err(b
+            .unsupported("outputs other than Y (running or saved statistics)")
+            .into());
     }
     let x = input(b, node, 0)?;
     let scale = input(b, node, 1)?;
@@ -237,7 +239,9 @@ fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let eps = at.float_or("epsilon", 1e-5);
     let rank = b.shape(x).len();
     if rank < 2 {
-        return Err(b.err(format!("X must be [N, C, ...], got {:?}", b.shape(x))));
+        return Err(b
+            .err(format!("X must be [N, C, ...], got {:?}", b.shape(x)))
+            .into());
     }
     let spatial = opset >= 9 || at.int_or("spatial", 1) != 0;
     let inv = b.func(var, Func::RsqrtEps { scale: 1.0, eps });
@@ -255,11 +259,13 @@ fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let y = mul(b, x, a)?;
     let y = add(b, y, c)?;
     if b.shape(y) != b.shape(x) {
-        return Err(b.err(format!(
-            "statistics of shape {:?} do not match X {:?}",
-            b.shape(scale),
-            b.shape(x)
-        )));
+        return Err(b
+            .err(format!(
+                "statistics of shape {:?} do not match X {:?}",
+                b.shape(scale),
+                b.shape(x)
+            ))
+            .into());
     }
     Ok(y)
 }
@@ -273,7 +279,9 @@ fn instance_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let eps = Attrs(node).float_or("epsilon", 1e-5);
     let rank = b.shape(x).len();
     if rank < 3 {
-        return Err(b.err(format!("X must be [N, C, D1, ...], got {:?}", b.shape(x))));
+        return Err(b
+            .err(format!("X must be [N, C, D1, ...], got {:?}", b.shape(x)))
+            .into());
     }
     let axes: Vec<i64> = (2..rank).filter_map(|i| i64::try_from(i).ok()).collect();
     let nm = normalize(b, x, &axes, eps)?;
@@ -300,9 +308,11 @@ fn group_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let (n, c) = match shape[..] {
         [n, c, ..] if c % g == 0 => (n, c),
         _ => {
-            return Err(b.err(format!(
-                "X {shape:?} is not [N, C, ...] with C divisible by num_groups = {g}"
-            )))
+            return Err(b
+                .err(format!(
+                    "X {shape:?} is not [N, C, ...] with C divisible by num_groups = {g}"
+                ))
+                .into())
         }
     };
     let rest = numel(shape.get(2..).unwrap_or(&[]));
@@ -323,10 +333,12 @@ fn group_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
         add(b, y, bc)?
     };
     if b.shape(y) != shape {
-        return Err(b.err(format!(
-            "scale/bias of shape {:?} do not match X {shape:?}",
-            b.shape(scale)
-        )));
+        return Err(b
+            .err(format!(
+                "scale/bias of shape {:?} do not match X {shape:?}",
+                b.shape(scale)
+            ))
+            .into());
     }
     Ok(y)
 }
@@ -346,7 +358,7 @@ fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let at = Attrs(node);
     let axis = at.int_or("axis", -1);
     if b.shape(x).is_empty() {
-        return Err(b.err("needs a tensor of rank ≥ 1, got a scalar"));
+        return Err(b.err("needs a tensor of rank ≥ 1, got a scalar").into());
     }
     match at.int_or("p", 2) {
         2 => {
@@ -354,14 +366,14 @@ fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let ss = b.reduce(x2, ReduceKind::Sum, &[axis], true)?;
             // No epsilon: a rsqrt table would be unbounded near 0, √ is not.
             let norm = b.func(ss, Func::Sqrt);
-            b.div(x, norm)
+            Ok(b.div(x, norm)?)
         }
         1 => {
             let a = b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?;
             let s = b.reduce(a, ReduceKind::Sum, &[axis], true)?;
-            b.div(x, s)
+            Ok(b.div(x, s)?)
         }
-        p => Err(b.unsupported(format!("p = {p} (only 1 and 2)"))),
+        p => Err(b.unsupported(format!("p = {p} (only 1 and 2)")).into()),
     }
 }
 

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use verinfer_chain::{Chain, Deployments, RevmChain};
 use verinfer_ir::Graph;
-use verinfer_onnx::compile::{compile, quantize_inputs, CompileOptions};
-use verinfer_onnx::data::read_data;
+use verinfer_onnx::compile::{compile, CompileOptions};
 use verinfer_opml::{ensure_opml, GameParams, OpmlContracts};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::quantize_inputs;
 
 pub fn testdata(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

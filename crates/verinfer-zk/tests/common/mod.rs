@@ -20,12 +20,12 @@ pub fn digits_mlp() -> (Graph, Vec<Vec<i32>>) {
     let g =
         verinfer_ir::vmodel::load(&repo().join("testdata/golden/v1/digits_mlp.vmodel")).unwrap();
     let data =
-        verinfer_onnx::data::read_data(&repo().join("testdata/models/digits_mlp/input.json"))
+        verinfer_quant::data::read_data(&repo().join("testdata/models/digits_mlp/input.json"))
             .unwrap();
     let names: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
     let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
     let samples = data.samples(&names, &numels).unwrap();
-    let q = verinfer_onnx::compile::quantize_inputs(&g, &samples[0]).unwrap();
+    let q = verinfer_quant::pipeline::quantize_inputs(&g, &samples[0]).unwrap();
     let trace = Plan::for_graph(g.clone())
         .unwrap()
         .run(&q)

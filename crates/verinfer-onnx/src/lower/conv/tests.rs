@@ -1,9 +1,10 @@
 //! Hand-made checks of the convolution and pooling lowerings against naive loops.
 
 use verinfer_ir::shape::{numel, strides, unravel_into};
+use verinfer_quant::fgraph::FOp;
+use verinfer_quant::QuantError;
 
 use crate::error::OnnxError;
-use crate::fgraph::FOp;
 use crate::lower::movement::testutil::{int, ints, iota, node, run, string, Arg};
 
 /// Deterministic pseudo-random values in [-1, 1).
@@ -254,7 +255,10 @@ fn conv_rejects_inconsistent_inputs() {
             Arg::Const("w", vec![2, 2, 3, 3], iota(&[2, 2, 3, 3])),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
     let n = node(
         "Conv",
         &["x", "w"],
@@ -269,7 +273,10 @@ fn conv_rejects_inconsistent_inputs() {
             Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
+    ));
     let n = node("Conv", &["x", "w"], &["y"], vec![]);
     let r = run(
         &n,
@@ -279,7 +286,10 @@ fn conv_rejects_inconsistent_inputs() {
             Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
 }
 
 #[test]
@@ -367,7 +377,10 @@ fn maxpool_indices_output_is_unsupported() {
         12,
         vec![Arg::Input("x", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3]))],
     );
-    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
+    ));
 }
 
 #[test]

@@ -7,13 +7,13 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::BinaryKind;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
+use verinfer_quant::func::Func;
 
 use super::{add, bshape, const_uniform, is_integer, mul, sub};
 use crate::attrs::{input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
-use crate::func::Func;
 
 /// ONNX's default `Selu` α (an `f32` value, exact in `f64`).
 const SELU_ALPHA: f64 = 1.673_263_192_176_818_8;
@@ -29,10 +29,12 @@ pub(super) fn lower(
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match op {
         "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
-        "Abs" => unary(b, node, |b, x| b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)),
+        "Abs" => unary(b, node, |b, x| {
+            Ok(b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?)
+        }),
         "Relu" => unary(b, node, |b, x| {
             let z = b.scalar(0.0);
-            b.binary(BinaryKind::Max, x, z)
+            Ok(b.binary(BinaryKind::Max, x, z)?)
         }),
         "LeakyRelu" => {
             let alpha = Attrs(node).float_or("alpha", 0.01);
@@ -53,14 +55,14 @@ pub(super) fn lower(
         "Gelu" => match Attrs(node).string("approximate").as_deref() {
             None | Some("none") => table(b, node, Func::Gelu),
             Some("tanh") => table(b, node, Func::GeluTanh),
-            Some(other) => {
-                Err(b.unsupported(format!("approximate = '{other}' (only 'none' and 'tanh')")))
-            }
+            Some(other) => Err(b
+                .unsupported(format!("approximate = '{other}' (only 'none' and 'tanh')"))
+                .into()),
         },
         "Celu" => {
             let alpha = Attrs(node).float_or("alpha", 1.0);
             if alpha == 0.0 {
-                Err(b.err("alpha = 0"))
+                Err(b.err("alpha = 0").into())
             } else {
                 table(b, node, Func::Celu { alpha })
             }
@@ -132,7 +134,9 @@ fn table(b: &mut Builder, node: &NodeProto, f: Func) -> Result<FRef, OnnxError> 
         return match f {
             Func::Floor | Func::Ceil | Func::Round => Ok(x),
             Func::Sign => Ok(b.func(x, f)),
-            _ => Err(b.unsupported(format!("{} of an integer tensor", f.name()))),
+            _ => Err(b
+                .unsupported(format!("{} of an integer tensor", f.name()))
+                .into()),
         };
     }
     Ok(b.func(x, f))
@@ -148,7 +152,7 @@ fn leaky(b: &mut Builder, x: FRef, alpha: f64) -> Result<FRef, OnnxError> {
     } else {
         BinaryKind::Min
     };
-    b.binary_f(kind, x, 1.0, x, alpha)
+    Ok(b.binary_f(kind, x, 1.0, x, alpha)?)
 }
 
 /// `max(x, s·x)` when every constant slope is ≤ 1 (`min` when every one is ≥ 1), else
@@ -158,11 +162,13 @@ fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let s = input(b, node, 1)?;
     let out = bshape(b, x, s)?;
     if out != b.shape(x) {
-        return Err(b.err(format!(
-            "slope of shape {:?} does not broadcast to X {:?}",
-            b.shape(s),
-            b.shape(x)
-        )));
+        return Err(b
+            .err(format!(
+                "slope of shape {:?} does not broadcast to X {:?}",
+                b.shape(s),
+                b.shape(x)
+            ))
+            .into());
     }
     if let Some(a) = const_uniform(b, s) {
         return leaky(b, x, a);
@@ -177,7 +183,7 @@ fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         };
         if let Some(kind) = kind {
             let xs = mul(b, x, s)?;
-            return b.binary(kind, x, xs);
+            return Ok(b.binary(kind, x, xs)?);
         }
     }
     let z = b.scalar(0.0);
@@ -204,10 +210,12 @@ fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError
     for (bound, kind) in [(lo, BinaryKind::Max), (hi, BinaryKind::Min)] {
         if let Some(c) = bound {
             if !b.shape(c).iter().all(|&d| d == 1) {
-                return Err(b.err(format!(
-                    "Clip bound of shape {:?} is not a scalar",
-                    b.shape(c)
-                )));
+                return Err(b
+                    .err(format!(
+                        "Clip bound of shape {:?} is not a scalar",
+                        b.shape(c)
+                    ))
+                    .into());
             }
             y = b.binary(kind, y, c)?;
         }
@@ -225,18 +233,18 @@ fn hard_sigmoid(b: &mut Builder, x: FRef, alpha: f64, beta: f64) -> Result<FRef,
     };
     let (zero, one) = (b.scalar(0.0), b.scalar(1.0));
     let t = b.binary(BinaryKind::Max, t, zero)?;
-    b.binary(BinaryKind::Min, t, one)
+    Ok(b.binary(BinaryKind::Min, t, one)?)
 }
 
 /// Soft shrink (`bias = lambd`) is `x − clip(x, −λ, λ)`, exact; any other `Shrink` jumps at
 /// ±λ and is a table.
 fn shrink(b: &mut Builder, x: FRef, lambd: f64, bias: f64) -> Result<FRef, OnnxError> {
     if lambd < 0.0 {
-        return Err(b.err(format!("lambd = {lambd} < 0")));
+        return Err(b.err(format!("lambd = {lambd} < 0")).into());
     }
     if bias != lambd {
         if is_integer(b, x) {
-            return Err(b.unsupported("Shrink of an integer tensor"));
+            return Err(b.unsupported("Shrink of an integer tensor").into());
         }
         return Ok(b.func(x, Func::Shrink { lambd, bias }));
     }

@@ -2,10 +2,10 @@
 
 use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::{AttributeProto, NodeProto};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::{FOp, FRef};
+use verinfer_quant::frun::run_float;
 
-use crate::builder::Builder;
-use crate::fgraph::{FOp, FRef};
-use crate::frun::run_float;
 use crate::lower::lower_node;
 pub(crate) use crate::lower::movement::testutil::node;
 
@@ -68,7 +68,9 @@ pub(crate) fn lower_one(
 pub(crate) fn value(b: &Builder, r: FRef, x: &[f64]) -> Vec<f64> {
     let inputs = vec![x.to_vec()];
     let nodes = run_float(&b.g, &inputs).unwrap();
-    crate::frun::tensor(&b.g, &inputs, &nodes, r).data.to_vec()
+    verinfer_quant::frun::tensor(&b.g, &inputs, &nodes, r)
+        .data
+        .to_vec()
 }
 
 pub(crate) fn close(a: &[f64], e: &[f64]) {
@@ -282,7 +284,7 @@ fn prelu_with_constant_slopes() {
 
 #[test]
 fn tabled_activations() {
-    use crate::func::Func;
+    use verinfer_quant::func::Func;
     for (n, opset, f) in [
         (node("Sigmoid", &["x"], &["y"], vec![]), 13, Func::Sigmoid),
         (

@@ -5,12 +5,12 @@ use std::collections::HashSet;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::{FOp, FRef};
 
 use super::{check_size, to_dim, to_i64};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::{FOp, FRef};
 use crate::import::tensor_values;
 
 /// Name for a constant produced by `node`: its first output's name.
@@ -61,7 +61,7 @@ pub(super) fn constant_of_shape(b: &mut Builder, node: &NodeProto) -> Result<FRe
             let (_, d, integer) = tensor_values(t, None)?;
             match d[..] {
                 [v] => (v, integer),
-                _ => return Err(b.err("value must hold exactly one element")),
+                _ => return Err(b.err("value must hold exactly one element").into()),
             }
         }
         None => (0.0, false),
@@ -74,7 +74,7 @@ fn const_scalar(b: &Builder, node: &NodeProto, k: usize, what: &str) -> Result<f
     let r = input(b, node, k)?;
     match b.require_const(r, what)?[..] {
         [v] => Ok(v),
-        _ => Err(b.err(format!("{what} must hold one value"))),
+        _ => Err(b.err(format!("{what} must hold one value")).into()),
     }
 }
 
@@ -84,9 +84,11 @@ pub(super) fn range(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let delta = const_scalar(b, node, 2, "delta")?;
     let n = ((limit - start) / delta).ceil().max(0.0);
     if delta == 0.0 || !n.is_finite() || n > real(super::MAX_ELEMS) {
-        return Err(b.err(format!(
-            "range({start}, {limit}, {delta}) is empty-stepped or too long"
-        )));
+        return Err(b
+            .err(format!(
+                "range({start}, {limit}, {delta}) is empty-stepped or too long"
+            ))
+            .into());
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let n = n as usize;
@@ -111,15 +113,17 @@ pub(super) fn constant(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
     } else if let Some(i) = at.int("value_int") {
         (vec![], vec![i as f64], true)
     } else if let Some(a) = node.attribute.first() {
-        return Err(b.unsupported(format!("attribute '{}'", a.name)));
+        return Err(b.unsupported(format!("attribute '{}'", a.name)).into());
     } else {
-        return Err(b.err("no value attribute"));
+        return Err(b.err("no value attribute").into());
     };
     if numel(&shape) != data.len() {
-        return Err(b.err(format!(
-            "value of shape {shape:?} holds {} elements",
-            data.len()
-        )));
+        return Err(b
+            .err(format!(
+                "value of shape {shape:?} holds {} elements",
+                data.len()
+            ))
+            .into());
     }
     Ok(b.typed_constant(&out_name(node), shape, data, integer))
 }
@@ -207,7 +211,11 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
         11 => |v| v,
         2..=7 | 12 | 13 => |v| if v.is_finite() { v.trunc() } else { 0.0 },
         9 => |v| if v != 0.0 { 1.0 } else { 0.0 },
-        other => return Err(b.unsupported(format!("cast to element type {other}"))),
+        other => {
+            return Err(b
+                .unsupported(format!("cast to element type {other}"))
+                .into())
+        }
     };
     let Some(d) = data else {
         return match to {
@@ -215,7 +223,7 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
             _ if is_integer(b, x) && to != 9 => Ok(x),
             _ => Err(b.unsupported(
                 "casting a run-time tensor that may hold non-integers to an integer or bool type",
-            )),
+            ).into()),
         };
     };
     let s = b.shape(x);
@@ -230,7 +238,7 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
 
 pub(super) fn dropout(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     if node.output.get(1).is_some_and(|s| !s.is_empty()) {
-        return Err(b.unsupported("the mask output"));
+        return Err(b.unsupported("the mask output").into());
     }
     let x = input(b, node, 0)?;
     let Some(tm) = opt_input(b, node, 2)? else {
@@ -250,6 +258,8 @@ pub(super) fn dropout(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErr
     if ratio == 0.0 {
         Ok(x)
     } else {
-        Err(b.unsupported("training_mode with a non-zero ratio (random)"))
+        Err(b
+            .unsupported("training_mode with a non-zero ratio (random)")
+            .into())
     }
 }

@@ -4,12 +4,12 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
 use verinfer_ir::BinaryKind;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
 
 use super::{broadcast_flat, check_size, divides, flat, move_by, to_i64};
 use crate::attrs::{input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
 
 /// Resolve constant indices against an axis of size `n` (negative counts from the end).
 fn resolve_indices(b: &Builder, values: &[f64], n: usize) -> Result<Vec<usize>, OnnxError> {
@@ -20,10 +20,10 @@ fn resolve_indices(b: &Builder, values: &[f64], n: usize) -> Result<Vec<usize>, 
             #[allow(clippy::cast_possible_truncation)]
             let i = v.round() as i64;
             let j = if i < 0 { i + ni } else { i };
-            usize::try_from(j)
-                .ok()
-                .filter(|&j| j < n)
-                .ok_or_else(|| b.err(format!("index {i} out of range for an axis of size {n}")))
+            usize::try_from(j).ok().filter(|&j| j < n).ok_or_else(|| {
+                b.err(format!("index {i} out of range for an axis of size {n}"))
+                    .into()
+            })
         })
         .collect()
 }
@@ -33,11 +33,11 @@ pub(super) fn gather(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErro
     let idx = input(b, node, 1)?;
     let (sd, si) = (b.shape(data), b.shape(idx));
     if sd.is_empty() {
-        return Err(b.err("cannot gather from a scalar"));
+        return Err(b.err("cannot gather from a scalar").into());
     }
     let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
     let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
-        return b.gather(data, idx, axis);
+        return Ok(b.gather(data, idx, axis)?);
     };
     let rows = resolve_indices(b, &values, sd[axis])?;
     let ri = si.len();
@@ -61,9 +61,11 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
     let idx = input(b, node, 1)?;
     let (sd, si) = (b.shape(data), b.shape(idx));
     if sd.is_empty() || si.len() != sd.len() {
-        return Err(b.err(format!(
-            "data {sd:?} and indices {si:?} must have the same rank ≥ 1"
-        )));
+        return Err(b
+            .err(format!(
+                "data {sd:?} and indices {si:?} must have the same rank ≥ 1"
+            ))
+            .into());
     }
     let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
     if si
@@ -72,9 +74,11 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
         .enumerate()
         .any(|(a, (i, d))| a != axis && i > d)
     {
-        return Err(b.err(format!(
-            "indices {si:?} exceed data {sd:?} off the gathered axis"
-        )));
+        return Err(b
+            .err(format!(
+                "indices {si:?} exceed data {sd:?} off the gathered axis"
+            ))
+            .into());
     }
     let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
         return gather_elements_dynamic(b, data, idx, axis);
@@ -124,7 +128,7 @@ pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
         // A run-time condition (0 or 1) selects arithmetically: y + c·(x − y).
         let diff = b.binary(BinaryKind::Sub, x, y)?;
         let pick = b.binary(BinaryKind::Mul, cond, diff)?;
-        return b.binary(BinaryKind::Add, y, pick);
+        return Ok(b.binary(BinaryKind::Add, y, pick)?);
     };
     let out = broadcast(&sc, &sx)
         .and_then(|s| broadcast(&s, &sy))
@@ -160,7 +164,7 @@ fn block_args(
     let crd = match at.string("mode").as_deref().unwrap_or("DCR") {
         "DCR" => false,
         "CRD" => true,
-        other => return Err(b.unsupported(format!("mode '{other}'"))),
+        other => return Err(b.unsupported(format!("mode '{other}'")).into()),
     };
     Ok((s, bs, crd))
 }
@@ -169,10 +173,12 @@ pub(super) fn depth_to_space(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
     if !divides(c, bs * bs) {
-        return Err(b.err(format!(
-            "{c} channels are not divisible by blocksize² = {}",
-            bs * bs
-        )));
+        return Err(b
+            .err(format!(
+                "{c} channels are not divisible by blocksize² = {}",
+                bs * bs
+            ))
+            .into());
     }
     let oc = c / (bs * bs);
     let sx = [n, c, h, w];
@@ -192,9 +198,11 @@ pub(super) fn space_to_depth(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
     if !divides(h, bs) || !divides(w, bs) {
-        return Err(b.err(format!(
-            "spatial dims {h}×{w} are not divisible by blocksize {bs}"
-        )));
+        return Err(b
+            .err(format!(
+                "spatial dims {h}×{w} are not divisible by blocksize {bs}"
+            ))
+            .into());
     }
     let sx = [n, c, h, w];
     move_by(b, vec![x], vec![n, c * bs * bs, h / bs, w / bs], 0.0, |o| {

@@ -2,12 +2,12 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::strides;
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
 
 use super::{axes_of, divides, ints_attr_or_input, move_by, to_dim, to_i64};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
 
 /// Largest magnitude kept from a start/end/step (ONNX uses ±2^63−1 for "to the end").
 const CLAMP: i64 = 1 << 62;
@@ -66,9 +66,11 @@ pub(super) fn slice(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
         .unwrap_or_else(|| (0..to_i64(starts.len())).collect());
     let steps = ints_attr_or_input(b, node, "steps", 4)?.unwrap_or_else(|| vec![1; starts.len()]);
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
-        return Err(b.err(format!(
-            "starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length"
-        )));
+        return Err(b
+            .err(format!(
+                "starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length"
+            ))
+            .into());
     }
     let axes = axes_of(b, &axes, sx.len())?;
     let mut start = vec![0i64; sx.len()];
@@ -77,10 +79,10 @@ pub(super) fn slice(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let mut seen = vec![false; sx.len()];
     for (i, &a) in axes.iter().enumerate() {
         if std::mem::replace(&mut seen[a], true) {
-            return Err(b.err(format!("axis {a} sliced twice")));
+            return Err(b.err(format!("axis {a} sliced twice")).into());
         }
         if steps[i] == 0 {
-            return Err(b.err("step 0"));
+            return Err(b.err("step 0").into());
         }
         let (s, t, n) = slice_axis(starts[i], ends[i], steps[i].clamp(-CLAMP, CLAMP), sx[a]);
         (start[a], step[a], out[a]) = (s, t, n);
@@ -96,7 +98,7 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onnx
     let d = *sx.get(axis).ok_or_else(|| b.err("cannot split a scalar"))?;
     let n = node.output.len();
     if n == 0 {
-        return Err(b.err("no outputs"));
+        return Err(b.err("no outputs").into());
     }
     let sizes: Vec<usize> = if let Some(v) = ints_attr_or_input(b, node, "split", 1)? {
         v.iter()
@@ -104,7 +106,9 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onnx
             .collect::<Result<_, _>>()?
     } else if let Some(k) = at.int("num_outputs") {
         if usize::try_from(k).ok() != Some(n) {
-            return Err(b.err(format!("num_outputs {k} but the node has {n} outputs")));
+            return Err(b
+                .err(format!("num_outputs {k} but the node has {n} outputs"))
+                .into());
         }
         let chunk = d.div_ceil(n);
         let last = d
@@ -115,16 +119,20 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onnx
         v
     } else {
         if !divides(d, n) {
-            return Err(b.err(format!(
-                "axis of size {d} does not split into {n} equal parts"
-            )));
+            return Err(b
+                .err(format!(
+                    "axis of size {d} does not split into {n} equal parts"
+                ))
+                .into());
         }
         vec![d / n; n]
     };
     if sizes.len() != n || sizes.iter().sum::<usize>() != d {
-        return Err(b.err(format!(
-            "split sizes {sizes:?} for {n} outputs and an axis of size {d}"
-        )));
+        return Err(b
+            .err(format!(
+                "split sizes {sizes:?} for {n} outputs and an axis of size {d}"
+            ))
+            .into());
     }
     let mut outs = Vec::with_capacity(n);
     let mut offset = 0i64;
@@ -179,7 +187,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         "reflect" => PadMode::Reflect,
         "edge" => PadMode::Edge,
         "wrap" => PadMode::Wrap,
-        other => return Err(b.unsupported(format!("mode '{other}'"))),
+        other => return Err(b.unsupported(format!("mode '{other}'")).into()),
     };
     let pads = match at.ints("paddings") {
         Some(p) => p,
@@ -191,7 +199,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         match opt_input(b, node, 2)? {
             Some(r) => match b.require_const(r, "constant_value")?[..] {
                 [v] => v,
-                _ => return Err(b.err("constant_value must hold one value")),
+                _ => return Err(b.err("constant_value must hold one value").into()),
             },
             None => 0.0,
         }
@@ -201,7 +209,9 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         None => (0..sx.len()).collect(),
     };
     if pads.len() != 2 * axes.len() {
-        return Err(b.err(format!("{} pads for {} axes", pads.len(), axes.len())));
+        return Err(b
+            .err(format!("{} pads for {} axes", pads.len(), axes.len()))
+            .into());
     }
     let rank = sx.len();
     let mut begin = vec![0i64; rank];
@@ -209,7 +219,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
     let mut seen = vec![false; rank];
     for (i, &a) in axes.iter().enumerate() {
         if std::mem::replace(&mut seen[a], true) {
-            return Err(b.err(format!("axis {a} padded twice")));
+            return Err(b.err(format!("axis {a} padded twice")).into());
         }
         let (pb, pe) = (
             pads[i].clamp(-CLAMP, CLAMP),
@@ -218,7 +228,9 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         let n = to_i64(sx[a]).saturating_add(pb).saturating_add(pe);
         out[a] = to_dim(b, n, "padded dimension")?;
         if mode != PadMode::Constant && sx[a] == 0 && n > 0 {
-            return Err(b.err(format!("cannot pad an empty axis {a} in this mode")));
+            return Err(b
+                .err(format!("cannot pad an empty axis {a} in this mode"))
+                .into());
         }
         begin[a] = pb;
     }

@@ -1,12 +1,13 @@
 //! Hand-made checks of the movement lowerings.
 
 use tract_onnx::pb::{AttributeProto, TensorProto};
+use verinfer_quant::fgraph::{FOp, FRef};
+use verinfer_quant::QuantError;
 
 use super::testutil::{float, int, ints, iota, node, run, string, Arg};
 use crate::error::OnnxError;
-use crate::fgraph::{FOp, FRef};
 
-fn moves(g: &crate::fgraph::FGraph) -> usize {
+fn moves(g: &verinfer_quant::fgraph::FGraph) -> usize {
     g.nodes
         .iter()
         .filter(|n| matches!(n.op, FOp::Move { .. }))
@@ -51,7 +52,10 @@ fn reshape_allowzero_and_bad_shapes() {
             Arg::Const("s", vec![1], vec![4.0]),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
     let r = run(
         &n,
         13,
@@ -60,7 +64,10 @@ fn reshape_allowzero_and_bad_shapes() {
             Arg::Input("s", vec![1], vec![6.0]),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
+    ));
 }
 
 #[test]
@@ -96,7 +103,10 @@ fn flatten_transpose_squeeze_unsqueeze() {
         13,
         vec![x(), Arg::Const("a", vec![1], vec![0.0])],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
     let (o, _) = run(
         &node("Unsqueeze", &["x", "a"], &["y"], vec![]),
         13,
@@ -133,7 +143,10 @@ fn concat_mixed_inputs_is_one_move() {
             Arg::Const("c", vec![2, 1], vec![0.0; 2]),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
 }
 
 #[test]
@@ -201,7 +214,10 @@ fn slice_negative_steps_and_clamping() {
             c("t", vec![0.0]),
         ],
     );
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
 }
 
 #[test]
@@ -223,7 +239,10 @@ fn gather_constant_and_run_time_indices() {
     );
     assert_eq!(moves(&g), 1);
     let r = run(&n, 13, vec![data(), Arg::Const("i", vec![1], vec![3.0])]);
-    assert!(matches!(r, Err(OnnxError::BadNode { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
+    ));
     // Embedding lookup: constant table, run-time ids.
     let n = node("Gather", &["d", "i"], &["y"], vec![int("axis", 0)]);
     let (o, g) = run(
@@ -337,7 +356,7 @@ fn pad_modes() {
     let n = node("Pad", &["x", "p"], &["y"], vec![string("mode", "mirror")]);
     assert!(matches!(
         run(&n, 13, vec![x(), pads()]),
-        Err(OnnxError::UnsupportedOp { .. })
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
     ));
 }
 
@@ -423,7 +442,7 @@ fn split_sizes() {
     let n = node("Split", &["x"], &["a", "b"], vec![]);
     assert!(matches!(
         run(&n, 13, vec![x()]),
-        Err(OnnxError::BadNode { .. })
+        Err(OnnxError::Quant(QuantError::BadNode { .. }))
     ));
 }
 
@@ -522,7 +541,10 @@ fn cast_identity_dropout() {
         13,
         vec![Arg::Input("x", vec![2], vec![0.5, 1.0])],
     );
-    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
+    ));
     let (o, g) = run(
         &node("Cast", &["x"], &["y"], vec![int("to", 1)]),
         13,
@@ -550,12 +572,15 @@ fn cast_identity_dropout() {
         13,
         vec![Arg::Input("x", vec![2], vec![0.5, 1.0])],
     );
-    assert!(matches!(r, Err(OnnxError::UnsupportedOp { .. })));
+    assert!(matches!(
+        r,
+        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
+    ));
 }
 
 #[test]
 fn cast_of_integer_input_to_integer_is_identity() {
-    let mut b = crate::builder::Builder::new("t");
+    let mut b = verinfer_quant::builder::Builder::new("t");
     let x = b.add_input("x", vec![3], true);
     let n = node("Cast", &["x"], &["y"], vec![int("to", 7)]);
     b.begin_node("c", "Cast");
@@ -670,7 +695,8 @@ fn scalars_and_bad_axes_are_errors_not_panics() {
         assert!(
             matches!(
                 r,
-                Err(OnnxError::BadNode { .. } | OnnxError::UnsupportedOp { .. })
+                Err(OnnxError::Quant(QuantError::BadNode { .. })
+                    | OnnxError::Quant(QuantError::UnsupportedOp { .. }))
             ),
             "{}: {r:?}",
             n.op_type

@@ -1,11 +1,11 @@
 //! Helpers for lowering tests: hand-built ONNX nodes, lowered and run in `f64`.
 
 use tract_onnx::pb::{AttributeProto, NodeProto};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FGraph;
+use verinfer_quant::frun::{run_float, tensor};
 
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FGraph;
-use crate::frun::{run_float, tensor};
 use crate::lower::lower_node;
 
 /// An operand of the node under test.

@@ -9,13 +9,13 @@
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{BinaryKind, ReduceKind};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::fgraph::FRef;
+use verinfer_quant::func::Func;
 
 use super::filled;
 use crate::attrs::{const_ints, input, opt_input, Attrs};
-use crate::builder::Builder;
 use crate::error::OnnxError;
-use crate::fgraph::FRef;
-use crate::func::Func;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -67,9 +67,11 @@ fn reduced_axes(
         Some(r) if opset >= input_since && numel(&b.shape(r)) == 0 => None,
         Some(r) if opset >= input_since => Some(const_ints(b, r, "axes")?),
         Some(_) => {
-            return Err(b.err(format!(
-                "axes as an input needs opset ≥ {input_since}, the model has {opset}"
-            )))
+            return Err(b
+                .err(format!(
+                    "axes as an input needs opset ≥ {input_since}, the model has {opset}"
+                ))
+                .into())
         }
         None => at.ints("axes"),
     };

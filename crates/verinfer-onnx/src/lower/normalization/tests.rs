@@ -1,7 +1,8 @@
 //! Unit tests of the normalization lowerings.
 
-use crate::fgraph::FOp;
-use crate::func::Func;
+use verinfer_quant::fgraph::FOp;
+use verinfer_quant::func::Func;
+
 use crate::lower::elementwise::tests::{af, ai, close, lower_one, node, value};
 
 fn softmax_ref(row: &[f64]) -> Vec<f64> {
@@ -102,7 +103,7 @@ fn layer_norm_extra_outputs() {
         &["y", "", "inv"],
         vec![ai("axis", 0)],
     );
-    let mut b = crate::builder::Builder::new("t");
+    let mut b = verinfer_quant::builder::Builder::new("t");
     b.add_input("x", vec![2, 3], false);
     b.begin_node("ln", "LayerNormalization");
     let outs = crate::lower::lower_node(&mut b, &n, 17).unwrap();
@@ -251,7 +252,7 @@ fn reduce_without_axes_reduces_all_or_nothing() {
 #[test]
 fn run_time_axes_are_unsupported() {
     let n = node("ReduceSum", &["x", "x"], &["y"], vec![]);
-    let mut b = crate::builder::Builder::new("t");
+    let mut b = verinfer_quant::builder::Builder::new("t");
     b.add_input("x", vec![1], false);
     let e = crate::lower::lower_node(&mut b, &n, 13)
         .unwrap_err()
@@ -271,7 +272,7 @@ fn reducing_a_scalar_is_the_elementwise_part() {
         &["y"],
         vec![crate::lower::elementwise::tests::ais("axes", &[0])],
     );
-    let mut b = crate::builder::Builder::new("t");
+    let mut b = verinfer_quant::builder::Builder::new("t");
     b.add_input("x", vec![], false);
     assert!(crate::lower::lower_node(&mut b, &n, 13).is_err());
 }

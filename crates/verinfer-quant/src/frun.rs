@@ -1,6 +1,6 @@
 //! Run the float lowered graph in `f64`: calibration statistics and lowering tests.
 
-use crate::error::OnnxError;
+use crate::error::QuantError;
 use crate::feval::{self, FTensor};
 use crate::fgraph::{FGraph, FRef};
 
@@ -8,9 +8,9 @@ use crate::fgraph::{FGraph, FRef};
 ///
 /// # Errors
 /// Wrong number or length of inputs.
-pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxError> {
+pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, QuantError> {
     if inputs.len() != g.inputs.len() {
-        return Err(OnnxError::BadData(format!(
+        return Err(QuantError::BadData(format!(
             "the model takes {} inputs, got {}",
             g.inputs.len(),
             inputs.len()
@@ -19,7 +19,7 @@ pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxE
     for (i, (spec, data)) in g.inputs.iter().zip(inputs).enumerate() {
         let n: usize = spec.shape.iter().product();
         if data.len() != n {
-            return Err(OnnxError::BadData(format!(
+            return Err(QuantError::BadData(format!(
                 "input {i} ('{}') needs {n} values (shape {:?}), got {}",
                 spec.name,
                 spec.shape,
@@ -65,7 +65,7 @@ pub fn tensor<'a>(
 ///
 /// # Errors
 /// As [`run_float`].
-pub fn run_outputs(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxError> {
+pub fn run_outputs(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, QuantError> {
     let nodes = run_float(g, inputs)?;
     Ok(g.outputs
         .iter()

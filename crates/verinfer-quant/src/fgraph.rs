@@ -1,4 +1,5 @@
-//! The float lowered graph: ONNX lowered to verinfer's primitives, with real-valued constants.
+//! The float lowered graph: a model (ONNX, GGUF, …) lowered to verinfer's primitives, with
+//! real-valued constants.
 //!
 //! It has exactly the structure of the compiled integer graph, so calibration runs it in
 //! `f64` to see every primitive's range, and quantization maps it node for node.
@@ -79,7 +80,7 @@ pub enum FOp {
 /// A float-graph input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FInput {
-    /// ONNX name.
+    /// Name in the source model.
     pub name: String,
     /// Static shape.
     pub shape: Vec<usize>,
@@ -96,17 +97,18 @@ pub struct FConst {
     pub shape: Vec<usize>,
     /// Row-major values.
     pub data: Vec<f64>,
-    /// Integer-typed in ONNX (shapes, axes, indices): arithmetic on it folds with integer
-    /// semantics (division truncates).
+    /// Integer-typed in the source model (shapes, axes, indices): arithmetic on it folds with
+    /// integer semantics (division truncates).
     pub integer: bool,
 }
 
 /// A primitive node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FNode {
-    /// Name (ONNX node name, suffixed when one ONNX node lowers to several primitives).
+    /// Name (the source node's name, suffixed when one source node lowers to several
+    /// primitives).
     pub name: String,
-    /// ONNX op type it came from.
+    /// Op type of the source node it came from (e.g. ONNX `Conv`).
     pub origin: String,
     /// Primitive.
     pub op: FOp,
@@ -127,7 +129,7 @@ pub struct FGraph {
     pub consts: Vec<FConst>,
     /// Nodes, topologically ordered.
     pub nodes: Vec<FNode>,
-    /// Outputs: ONNX name and where the value is.
+    /// Outputs: name in the source model and where the value is.
     pub outputs: Vec<(String, FRef)>,
 }
 

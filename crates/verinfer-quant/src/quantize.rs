@@ -16,7 +16,7 @@ use verinfer_ir::{
 };
 
 use crate::calibrate::{Range, Stats};
-use crate::error::OnnxError;
+use crate::error::QuantError;
 use crate::fgraph::{FGraph, FOp, FRef};
 pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
 use crate::fixed_point::{factor, requant_to, MIN_SCALE, MULT_BITS};
@@ -61,21 +61,21 @@ struct Q<'a> {
 /// # Errors
 /// Bad options, values that cannot be represented, and graphs the validator rejects (for
 /// instance an accumulator that could overflow).
-pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph, OnnxError> {
+pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph, QuantError> {
     if !(4..=24).contains(&opts.bits) {
-        return Err(OnnxError::BadData(format!(
+        return Err(QuantError::BadData(format!(
             "--bits {} is out of range (4..=24)",
             opts.bits
         )));
     }
     if opts.headroom_bits > 8 {
-        return Err(OnnxError::BadData(format!(
+        return Err(QuantError::BadData(format!(
             "--headroom-bits {} is out of range (0..=8)",
             opts.headroom_bits
         )));
     }
     if !(4..=20).contains(&opts.table_bits) {
-        return Err(OnnxError::BadData(format!(
+        return Err(QuantError::BadData(format!(
             "--table-bits {} is out of range (4..=20)",
             opts.table_bits
         )));
@@ -183,8 +183,8 @@ impl Q<'_> {
         )
     }
 
-    fn err(&self, node: usize, what: impl Into<String>) -> OnnxError {
-        OnnxError::BadNode {
+    fn err(&self, node: usize, what: impl Into<String>) -> QuantError {
+        QuantError::BadNode {
             node: self.fg.nodes[node].name.clone(),
             op_type: self.fg.nodes[node].origin.clone(),
             what: what.into(),
@@ -198,7 +198,7 @@ impl Q<'_> {
         scale: Option<i32>,
         bits: u32,
         kind: ParamKind,
-    ) -> Result<(Operand, TensorInfo), OnnxError> {
+    ) -> Result<(Operand, TensorInfo), QuantError> {
         let fc = &self.fg.consts[c];
         let max_abs = fc
             .data
@@ -252,11 +252,11 @@ impl Q<'_> {
         &mut self,
         r: FRef,
         const_scale: Option<i32>,
-    ) -> Result<(Operand, TensorInfo), OnnxError> {
+    ) -> Result<(Operand, TensorInfo), QuantError> {
         match r {
             FRef::Const(c) => self.param(c, const_scale, self.opts.bits, ParamKind::Weight),
             other => self.vals.get(&other).cloned().ok_or_else(|| {
-                OnnxError::BadData(format!("internal: {other:?} used before defined"))
+                QuantError::BadData(format!("internal: {other:?} used before defined"))
             }),
         }
     }
@@ -288,7 +288,7 @@ impl Q<'_> {
         x: (Operand, TensorInfo),
         scale: i32,
         bits: Bits,
-    ) -> Result<(Operand, TensorInfo), OnnxError> {
+    ) -> Result<(Operand, TensorInfo), QuantError> {
         if x.1.scale.exponent() == scale && x.1.bits <= bits {
             return Ok(x);
         }
@@ -307,7 +307,7 @@ impl Q<'_> {
         ))
     }
 
-    fn identity_output(&mut self, name: &str, r: FRef) -> Result<verinfer_ir::ValueId, OnnxError> {
+    fn identity_output(&mut self, name: &str, r: FRef) -> Result<verinfer_ir::ValueId, QuantError> {
         let (op, info) = self.operand(r, None)?;
         let n = info.shape.numel();
         let map: Vec<i32> = (0..n).map(|i| i32::try_from(i).unwrap_or(-1)).collect();
@@ -326,12 +326,12 @@ impl Q<'_> {
         );
         match o {
             Operand::Value(v) => Ok(v),
-            Operand::Param(_) => Err(OnnxError::BadData("internal: identity output".into())),
+            Operand::Param(_) => Err(QuantError::BadData("internal: identity output".into())),
         }
     }
 
     #[allow(clippy::too_many_lines)]
-    fn node(&mut self, i: usize) -> Result<(), OnnxError> {
+    fn node(&mut self, i: usize) -> Result<(), QuantError> {
         let fnode = &self.fg.nodes[i];
         let (name, origin) = (fnode.name.clone(), fnode.origin.clone());
         let shape = Shape(fnode.shape.clone());
@@ -533,7 +533,7 @@ impl Q<'_> {
         af: f64,
         bf: f64,
         s_stat: i32,
-    ) -> Result<(Operand, TensorInfo), OnnxError> {
+    ) -> Result<(Operand, TensorInfo), QuantError> {
         let fnode = &self.fg.nodes[i];
         let (name, origin, shape) = (
             fnode.name.clone(),
@@ -612,7 +612,7 @@ impl Q<'_> {
         Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
     }
 
-    fn lookup(&mut self, i: usize, func: Func) -> Result<(Operand, TensorInfo), OnnxError> {
+    fn lookup(&mut self, i: usize, func: Func) -> Result<(Operand, TensorInfo), QuantError> {
         let fnode = &self.fg.nodes[i];
         let (name, origin, shape) = (
             fnode.name.clone(),
@@ -704,7 +704,7 @@ impl Q<'_> {
 
 /// Facts of an index map: its bound comes from its largest entry (entries index the
 /// concatenated inputs, which may be longer than the map itself).
-fn index_info(map: &[i32]) -> Result<TensorInfo, OnnxError> {
+fn index_info(map: &[i32]) -> Result<TensorInfo, QuantError> {
     let max = map.iter().map(|v| v.unsigned_abs()).max().unwrap_or(1);
     Ok(TensorInfo {
         shape: Shape(vec![map.len()]),

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::error::OnnxError;
+use crate::error::QuantError;
 
 #[derive(Deserialize)]
 struct DataFile {
@@ -23,12 +23,12 @@ pub struct InputData {
 ///
 /// # Errors
 /// Unreadable file, invalid JSON (NaN/Infinity are named), non-numeric or non-finite entries.
-pub fn read_data(path: &Path) -> Result<InputData, OnnxError> {
-    let text = std::fs::read_to_string(path).map_err(|source| OnnxError::Io {
+pub fn read_data(path: &Path) -> Result<InputData, QuantError> {
+    let text = std::fs::read_to_string(path).map_err(|source| QuantError::Io {
         path: path.display().to_string(),
         source,
     })?;
-    parse_data(&text).map_err(|e| OnnxError::BadData(format!("{}: {e}", path.display())))
+    parse_data(&text).map_err(|e| QuantError::BadData(format!("{}: {e}", path.display())))
 }
 
 /// Parse data from JSON text.
@@ -87,9 +87,9 @@ impl InputData {
         &self,
         names: &[String],
         numels: &[usize],
-    ) -> Result<Vec<Vec<Vec<f64>>>, OnnxError> {
+    ) -> Result<Vec<Vec<Vec<f64>>>, QuantError> {
         if self.per_input.len() != numels.len() {
-            return Err(OnnxError::BadData(format!(
+            return Err(QuantError::BadData(format!(
                 "input_data has {} lists but the model has {} inputs ({})",
                 self.per_input.len(),
                 numels.len(),
@@ -99,7 +99,7 @@ impl InputData {
         let mut k = None;
         for (i, (list, &n)) in self.per_input.iter().zip(numels).enumerate() {
             if n == 0 || list.is_empty() || list.len() % n != 0 {
-                return Err(OnnxError::BadData(format!(
+                return Err(QuantError::BadData(format!(
                     "input '{}' needs a multiple of {n} values (one sample = {n}), got {}",
                     names.get(i).map_or("?", String::as_str),
                     list.len()
@@ -107,7 +107,7 @@ impl InputData {
             }
             let ki = list.len() / n;
             if k.is_some_and(|k| k != ki) {
-                return Err(OnnxError::BadData(format!(
+                return Err(QuantError::BadData(format!(
                     "inputs disagree on the number of samples ({} vs {ki})",
                     k.unwrap_or(0)
                 )));

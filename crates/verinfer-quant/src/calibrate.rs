@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::OnnxError;
+use crate::error::QuantError;
 use crate::fgraph::{FGraph, FRef};
 use crate::frun::run_float;
 
@@ -94,7 +94,7 @@ pub fn calibrate(
     g: &FGraph,
     samples: &[Vec<Vec<f64>>],
     progress: &(dyn Fn() + Sync),
-) -> Result<Stats, OnnxError> {
+) -> Result<Stats, QuantError> {
     let per: Vec<Stats> = samples
         .par_iter()
         .map(|s| {
@@ -122,7 +122,7 @@ pub fn calibrate(
                 samples: 1,
             })
         })
-        .collect::<Result<_, OnnxError>>()?;
+        .collect::<Result<_, QuantError>>()?;
     let mut acc = Stats {
         inputs: vec![Range::EMPTY; g.inputs.len()],
         nodes: vec![Range::EMPTY; g.nodes.len()],

@@ -1,17 +1,23 @@
-//! Builds the float graph while lowering ONNX nodes, folding every primitive whose inputs are
-//! all constants (so shape arithmetic such as `Shape → Gather → Concat → Reshape` disappears).
+//! Builds the float graph while a model format lowers its nodes, folding every primitive whose
+//! inputs are all constants (so shape arithmetic such as ONNX's `Shape → Gather → Concat →
+//! Reshape` disappears).
+//!
+//! A format's lowering drives it node by node: [`Builder::begin_node`] names the source node,
+//! [`Builder::bind`]/[`Builder::get`] map the format's tensor names to [`FRef`]s, and the
+//! primitive methods (`contract`, `binary`, `func`, `reduce`, `move_map`, …) emit nodes.
 
 use std::collections::HashMap;
 
 use verinfer_ir::shape::{broadcast, numel, strides, unravel_into};
 use verinfer_ir::{BinaryKind, ReduceKind};
 
-use crate::error::OnnxError;
+use crate::error::QuantError;
 use crate::feval::{self, FTensor};
 use crate::fgraph::{ContractSpec, FConst, FGraph, FInput, FNode, FOp, FRef};
 use crate::func::Func;
 
-/// Lowering state: the graph so far, ONNX names in scope, and the node being lowered.
+/// Lowering state: the graph so far, the source format's tensor names in scope, and the node
+/// being lowered.
 #[derive(Debug, Default)]
 pub struct Builder {
     /// The graph built so far.
@@ -35,7 +41,7 @@ impl Builder {
         }
     }
 
-    /// Start lowering ONNX node `name` of type `op_type` (names emitted primitives, errors).
+    /// Start lowering source node `name` of type `op_type` (names emitted primitives, errors).
     pub fn begin_node(&mut self, name: &str, op_type: &str) {
         self.node = name.to_string();
         self.op_type = op_type.to_string();
@@ -44,8 +50,8 @@ impl Builder {
 
     /// Error for the node being lowered.
     #[must_use]
-    pub fn err(&self, what: impl Into<String>) -> OnnxError {
-        OnnxError::BadNode {
+    pub fn err(&self, what: impl Into<String>) -> QuantError {
+        QuantError::BadNode {
             node: self.node.clone(),
             op_type: self.op_type.clone(),
             what: what.into(),
@@ -54,30 +60,30 @@ impl Builder {
 
     /// "Unsupported" error for the node being lowered.
     #[must_use]
-    pub fn unsupported(&self, detail: impl Into<String>) -> OnnxError {
-        OnnxError::UnsupportedOp {
+    pub fn unsupported(&self, detail: impl Into<String>) -> QuantError {
+        QuantError::UnsupportedOp {
             op_type: self.op_type.clone(),
             node: self.node.clone(),
             detail: detail.into(),
         }
     }
 
-    /// Name of the ONNX node being lowered.
+    /// Name of the source node being lowered.
     #[must_use]
     pub fn node_name(&self) -> &str {
         &self.node
     }
 
-    /// Bind an ONNX tensor name.
+    /// Bind a tensor name of the source model.
     pub fn bind(&mut self, name: &str, r: FRef) {
         self.env.insert(name.to_string(), r);
     }
 
-    /// Resolve an ONNX tensor name.
+    /// Resolve a tensor name of the source model.
     ///
     /// # Errors
     /// When nothing produced it.
-    pub fn get(&self, name: &str) -> Result<FRef, OnnxError> {
+    pub fn get(&self, name: &str) -> Result<FRef, QuantError> {
         self.env.get(name).copied().ok_or_else(|| self.err(format!("input tensor '{name}' is not produced by any earlier node, initializer or graph input")))
     }
 
@@ -112,7 +118,7 @@ impl Builder {
     ///
     /// # Errors
     /// When `r` is computed at run time.
-    pub fn require_const(&self, r: FRef, what: &str) -> Result<Vec<f64>, OnnxError> {
+    pub fn require_const(&self, r: FRef, what: &str) -> Result<Vec<f64>, QuantError> {
         self.const_data(r).map(<[f64]>::to_vec).ok_or_else(|| {
             self.unsupported(format!(
                 "{what} must be a constant (it is computed at run time)"
@@ -131,7 +137,7 @@ impl Builder {
         FRef::Const(self.g.consts.len() - 1)
     }
 
-    /// Add a constant of ONNX integer type when `integer` (values are whole numbers).
+    /// Add a constant of integer type when `integer` (values are whole numbers).
     pub fn typed_constant(
         &mut self,
         name: &str,
@@ -184,7 +190,8 @@ impl Builder {
                 })
                 .collect();
             let mut data = feval::eval(&op, &ins, &shape);
-            // Integer tensors (shape arithmetic) keep ONNX's integer semantics when folded.
+            // Integer tensors (shape arithmetic) keep integer semantics when folded (ONNX's:
+            // division truncates).
             let integer = inputs.iter().all(|&r| self.is_integer_const(r))
                 && match &op {
                     FOp::Binary {
@@ -213,7 +220,7 @@ impl Builder {
     ///
     /// # Errors
     /// When shapes do not broadcast.
-    pub fn binary(&mut self, kind: BinaryKind, a: FRef, b: FRef) -> Result<FRef, OnnxError> {
+    pub fn binary(&mut self, kind: BinaryKind, a: FRef, b: FRef) -> Result<FRef, QuantError> {
         self.binary_f(kind, a, 1.0, b, 1.0)
     }
 
@@ -228,7 +235,7 @@ impl Builder {
         af: f64,
         b: FRef,
         bf: f64,
-    ) -> Result<FRef, OnnxError> {
+    ) -> Result<FRef, QuantError> {
         let shape = self.broadcast_shape(a, b)?;
         Ok(self.emit(
             FOp::Binary {
@@ -266,7 +273,7 @@ impl Builder {
         kind: ReduceKind,
         axes: &[i64],
         keep_dims: bool,
-    ) -> Result<FRef, OnnxError> {
+    ) -> Result<FRef, QuantError> {
         let shape = self.shape(x);
         let mut ax = self.axes(axes, shape.len())?;
         ax.sort_unstable();
@@ -300,7 +307,7 @@ impl Builder {
     ///
     /// # Errors
     /// Axes out of range.
-    pub fn axes(&self, axes: &[i64], rank: usize) -> Result<Vec<usize>, OnnxError> {
+    pub fn axes(&self, axes: &[i64], rank: usize) -> Result<Vec<usize>, QuantError> {
         axes.iter().map(|&a| self.axis(a, rank)).collect()
     }
 
@@ -308,7 +315,7 @@ impl Builder {
     ///
     /// # Errors
     /// Axis out of range.
-    pub fn axis(&self, a: i64, rank: usize) -> Result<usize, OnnxError> {
+    pub fn axis(&self, a: i64, rank: usize) -> Result<usize, QuantError> {
         let r = i64::try_from(rank).unwrap_or(i64::MAX);
         let v = if a < 0 { a + r } else { a };
         if v < 0 || v >= r {
@@ -321,7 +328,7 @@ impl Builder {
     ///
     /// # Errors
     /// When they do not broadcast.
-    pub fn broadcast_shape(&self, a: FRef, b: FRef) -> Result<Vec<usize>, OnnxError> {
+    pub fn broadcast_shape(&self, a: FRef, b: FRef) -> Result<Vec<usize>, QuantError> {
         let (sa, sb) = (self.g.shape(a), self.g.shape(b));
         broadcast(sa, sb)
             .ok_or_else(|| self.err(format!("shapes {sa:?} and {sb:?} do not broadcast")))
@@ -331,7 +338,7 @@ impl Builder {
     ///
     /// # Errors
     /// When shapes do not broadcast.
-    pub fn div(&mut self, a: FRef, b: FRef) -> Result<FRef, OnnxError> {
+    pub fn div(&mut self, a: FRef, b: FRef) -> Result<FRef, QuantError> {
         let shape = self.broadcast_shape(a, b)?;
         Ok(self.emit(FOp::Div, vec![a, b], shape))
     }
@@ -351,7 +358,7 @@ impl Builder {
     ///
     /// # Errors
     /// Axis out of range.
-    pub fn gather(&mut self, data: FRef, idx: FRef, axis: usize) -> Result<FRef, OnnxError> {
+    pub fn gather(&mut self, data: FRef, idx: FRef, axis: usize) -> Result<FRef, QuantError> {
         let d = self.shape(data);
         if axis >= d.len() || d[axis] == 0 {
             return Err(self.err(format!("gather axis {axis} invalid for shape {d:?}")));
@@ -376,7 +383,7 @@ impl Builder {
         bias: Option<FRef>,
         spec: ContractSpec,
         out_shape: Vec<usize>,
-    ) -> Result<FRef, OnnxError> {
+    ) -> Result<FRef, QuantError> {
         if numel(&spec.out_iter) != numel(&out_shape) {
             return Err(self.err(format!(
                 "contraction iterates {:?} but the output is {:?}",
@@ -392,7 +399,7 @@ impl Builder {
     ///
     /// # Errors
     /// When element counts differ.
-    pub fn reshape(&mut self, x: FRef, shape: Vec<usize>) -> Result<FRef, OnnxError> {
+    pub fn reshape(&mut self, x: FRef, shape: Vec<usize>) -> Result<FRef, QuantError> {
         let s = self.shape(x);
         if numel(&s) != numel(&shape) {
             return Err(self.err(format!("cannot reshape {s:?} into {shape:?}")));
@@ -415,7 +422,7 @@ impl Builder {
     ///
     /// # Errors
     /// When `perm` is not a permutation of the axes.
-    pub fn transpose(&mut self, x: FRef, perm: &[usize]) -> Result<FRef, OnnxError> {
+    pub fn transpose(&mut self, x: FRef, perm: &[usize]) -> Result<FRef, QuantError> {
         let s = self.shape(x);
         let mut sorted = perm.to_vec();
         sorted.sort_unstable();

@@ -1,0 +1,180 @@
+//! The seam a model format uses, exercised without any format: build a float graph with the
+//! `Builder`, calibrate and quantize it, run the integer graph with the reference interpreter
+//! and compare with the float graph's own outputs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use verinfer_ir::{AffineMap, AffineRow, BinaryKind, Graph};
+use verinfer_quant::builder::Builder;
+use verinfer_quant::data::parse_data;
+use verinfer_quant::fgraph::{ContractSpec, FGraph, FRef};
+use verinfer_quant::func::Func;
+use verinfer_quant::pipeline::{calibrate_and_quantize, quantize_inputs, DEFAULT_SAMPLES};
+use verinfer_quant::quantize::QuantOptions;
+use verinfer_quant::report::{evaluate, lowered_outputs};
+use verinfer_quant::QuantError;
+
+/// Row of an affine map reading output axis `o` and/or reduction axis `r`.
+fn row(n_out: usize, o: Option<usize>, r: Option<usize>) -> AffineRow {
+    let mut out = vec![0; n_out];
+    let mut red = vec![0; 1];
+    if let Some(o) = o {
+        out[o] = 1;
+    }
+    if let Some(r) = r {
+        red[r] = 1;
+    }
+    AffineRow {
+        out,
+        red,
+        offset: 0,
+    }
+}
+
+/// `sigmoid(max(x·W + b, 0))` and `x·W + b`, for `x` of shape `[2, 4]` and `W` of `[4, 3]`,
+/// the way an importer would lower two named source nodes.
+fn dense_relu_sigmoid() -> FGraph {
+    let mut b = Builder::new("dense");
+    b.add_input("x", vec![2, 4], false);
+    let w: Vec<f64> = (0..12).map(|i| f64::from(i - 6) / 8.0).collect();
+    let w = b.typed_constant("W", vec![4, 3], w, false);
+    let bias = b.typed_constant("B", vec![3], vec![0.25, -0.5, 0.125], false);
+    b.bind("W", w);
+    b.bind("B", bias);
+
+    b.begin_node("fc", "Linear");
+    let spec = ContractSpec {
+        out_iter: vec![2, 3],
+        red: vec![4],
+        x_map: AffineMap {
+            rows: vec![row(2, Some(0), None), row(2, None, Some(0))],
+        },
+        w_map: AffineMap {
+            rows: vec![row(2, None, Some(0)), row(2, Some(1), None)],
+        },
+        bias_map: Some(AffineMap {
+            rows: vec![row(2, Some(1), None)],
+        }),
+    };
+    let (x, w, bias) = (
+        b.get("x").unwrap(),
+        b.get("W").unwrap(),
+        b.get("B").unwrap(),
+    );
+    let y = b.contract(x, w, Some(bias), spec, vec![2, 3]).unwrap();
+    b.bind("y", y);
+
+    b.begin_node("act", "ReluSigmoid");
+    let zero = b.scalar(0.0);
+    let r = b.binary(BinaryKind::Max, y, zero).unwrap();
+    let s = b.func(r, Func::Sigmoid);
+    b.bind("out", s);
+
+    let mut g = b.g.clone();
+    g.outputs.push(("out".into(), b.get("out").unwrap()));
+    g.outputs.push(("y".into(), b.get("y").unwrap()));
+    g
+}
+
+fn graph_outputs(g: &Graph, q: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, String> {
+    let values = verinfer_ir::reference::run(g, q).map_err(|e| e.to_string())?;
+    Ok(g.outputs
+        .iter()
+        .map(|o| values[o.value.index()].clone())
+        .collect())
+}
+
+#[test]
+fn builds_calibrates_quantizes_and_agrees_with_the_float_graph() {
+    let fg = dense_relu_sigmoid();
+    assert_eq!(fg.nodes.len(), 3, "contract, max, sigmoid lookup");
+    assert_eq!(fg.nodes[0].name, "fc");
+    assert_eq!(fg.nodes[2].origin, "ReluSigmoid");
+
+    // Three samples of `x`, EZKL style: one flat list per input, k samples long.
+    let values: Vec<String> = (0..24)
+        .map(|i| format!("{}", f64::from((i * 7) % 11 - 5) / 4.0))
+        .collect();
+    let data = parse_data(&format!("{{\"input_data\": [[{}]]}}", values.join(","))).unwrap();
+    let progress = std::sync::atomic::AtomicUsize::new(0);
+    let tick = || {
+        progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let c = calibrate_and_quantize(fg, Some(&data), QuantOptions::default(), &tick).unwrap();
+    assert!(!c.defaulted);
+    assert_eq!(c.samples.len(), 3);
+    assert_eq!(progress.into_inner(), 3);
+    assert_eq!(c.graph.inputs.len(), 1);
+    assert_eq!(c.graph.outputs.len(), 2);
+
+    let reference = (
+        "f64".to_string(),
+        lowered_outputs(&c.fgraph, &c.samples).unwrap(),
+    );
+    let report = evaluate(&c.graph, &c.samples, reference, &|q| {
+        graph_outputs(&c.graph, q)
+    })
+    .unwrap();
+    assert_eq!(report.samples, 3);
+    for o in &report.outputs {
+        assert!(o.float_max_abs > 0.1, "{o:?}");
+        assert!(o.max_abs_err < 0.01, "{o:?}");
+    }
+
+    // Inputs quantized for the integer graph run through the reference interpreter.
+    let q = quantize_inputs(&c.graph, &c.samples[0]).unwrap();
+    assert_eq!(graph_outputs(&c.graph, &q).unwrap()[0].len(), 6);
+}
+
+#[test]
+fn without_data_calibrates_on_synthetic_samples() {
+    let c = calibrate_and_quantize(dense_relu_sigmoid(), None, QuantOptions::default(), &|| ())
+        .unwrap();
+    assert!(c.defaulted);
+    assert_eq!(c.samples.len(), DEFAULT_SAMPLES);
+    assert!(c.samples.iter().flatten().flatten().all(|v| v.abs() <= 1.0));
+}
+
+#[test]
+fn data_that_does_not_fit_the_graph_is_a_typed_error() {
+    let data = parse_data(r#"{"input_data": [[1, 2, 3]]}"#).unwrap();
+    let e = calibrate_and_quantize(
+        dense_relu_sigmoid(),
+        Some(&data),
+        QuantOptions::default(),
+        &|| (),
+    )
+    .unwrap_err();
+    assert!(matches!(e, QuantError::BadData(_)), "{e}");
+    let bits = QuantOptions {
+        bits: 40,
+        ..QuantOptions::default()
+    };
+    let e = calibrate_and_quantize(dense_relu_sigmoid(), None, bits, &|| ()).unwrap_err();
+    assert!(
+        matches!(e, QuantError::BadData(ref m) if m.contains("--bits")),
+        "{e}"
+    );
+}
+
+#[test]
+fn builder_errors_name_the_source_node() {
+    let mut b = Builder::new("m");
+    let x = b.add_input("x", vec![2, 3], false);
+    b.begin_node("blk.0.attn_q", "MUL_MAT");
+    match b.reshape(x, vec![4]) {
+        Err(QuantError::BadNode { node, op_type, .. }) => {
+            assert_eq!(
+                (node.as_str(), op_type.as_str()),
+                ("blk.0.attn_q", "MUL_MAT")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        b.require_const(x, "the rotary base"),
+        Err(QuantError::UnsupportedOp { .. })
+    ));
+    let e = b.get("missing").unwrap_err();
+    assert!(e.to_string().contains("'missing'"), "{e}");
+    assert!(matches!(b.get("x"), Ok(FRef::Input(0))));
+}
