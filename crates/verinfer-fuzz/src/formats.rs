@@ -29,6 +29,18 @@ pub fn onnx_data(data: &[u8]) {
     }
 }
 
+/// A GGUF file (llama.cpp's model format): its directory, then every tensor it lists decoded
+/// (as exact blocks and as `f32`) where the type is one the reader decodes.
+pub fn gguf(data: &[u8]) {
+    if let Ok(f) = verinfer_gguf::GgufFile::from_bytes(data.to_vec()) {
+        for t in &f.directory().tensors {
+            let _ = f.to_f32(t);
+            let _ = f.blocks(t);
+        }
+        let _ = f.architecture();
+    }
+}
+
 /// `.vmodel` header for `payload` with the right length and checksum.
 #[must_use]
 pub fn vmodel_with_header(payload: &[u8]) -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! Fuzz target bodies for every parser of verinfer that reads bytes someone else wrote: ONNX
 //! models and input data, `.vmodel` files, trace files, graph-digest words, zk key and proof
-//! files, powers-of-tau (`.ptau`) files, ABI calldata, revert data and event logs, and the JSON state files of the chain,
+//! files, powers-of-tau (`.ptau`) files, GGUF model files, ABI calldata, revert data and event logs, and the JSON state files of the chain,
 //! the deployments record and the node.
 //!
 //! Each body feeds bytes to a parser through the same entry point the product uses and
@@ -45,6 +45,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("deployments", files::deployments),
     ("node_state", files::node_state),
     ("zk_ptau", files::zk_ptau),
+    ("gguf", formats::gguf),
 ];
 
 /// The body of target `name`.
@@ -61,5 +62,5 @@ pub mod targets {
         chain_state, deployments, node_state, zk_manifest, zk_proof_file, zk_proving_key, zk_ptau,
         zk_verifying_key,
     };
-    pub use crate::formats::{graph_words, onnx_data, onnx_import, trace_file, vmodel};
+    pub use crate::formats::{gguf, graph_words, onnx_data, onnx_import, trace_file, vmodel};
 }

@@ -88,6 +88,7 @@ replay_tests!(
     deployments,
     node_state,
     zk_ptau,
+    gguf,
 );
 
 /// Corpus files stay small: the whole corpus is committed (the largest, 45 KB, is the smallest

@@ -196,6 +196,10 @@ fn write_seeds() {
     );
     let ptau = std::fs::read(root().join("testdata/ptau/pot2_beacon_final.ptau")).unwrap();
     put("zk_ptau", "pot2-truncated.ptau", &ptau[..ptau.len() / 2]);
+    // A GGUF file gguf-py wrote (scripts/models/gguf_tiny.py), and it cut inside its data.
+    copy("gguf", "tiny.gguf", "testdata/gguf/tiny.gguf");
+    let gguf = std::fs::read(root().join("testdata/gguf/tiny.gguf")).unwrap();
+    put("gguf", "tiny-truncated.gguf", &gguf[..gguf.len() * 3 / 4]);
     std::fs::remove_dir_all(&keys).unwrap();
 
     // ABI: every selector index with zeroed arguments, and canonical tensors.
