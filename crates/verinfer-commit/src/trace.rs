@@ -63,6 +63,37 @@ pub fn trace_root_of(values: &[Vec<i32>]) -> TraceRoot {
     TraceRoot(root_of(&roots))
 }
 
+/// The trace root of values handed over one at a time, in value order, each dropped once
+/// hashed: what a streaming run (`verinfer_exec::Plan::run_streaming`) commits with, keeping
+/// one 32-byte root per value instead of the values.
+#[derive(Clone, Debug, Default)]
+pub struct TraceRootBuilder {
+    roots: Vec<Hash32>,
+}
+
+impl TraceRootBuilder {
+    /// An empty trace.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Commits the next value.
+    pub fn push(&mut self, data: &[i32]) {
+        self.roots.push(tensor_root(data));
+    }
+
+    /// Each value's root so far, in value order.
+    pub fn value_roots(&self) -> &[Hash32] {
+        &self.roots
+    }
+
+    /// The trace root of every value pushed ([`trace_root_of`] of the same values).
+    pub fn finish(&self) -> TraceRoot {
+        TraceRoot(root_of(&self.roots))
+    }
+}
+
 /// Every value's tree and the tree of value roots.
 #[derive(Clone, Debug)]
 pub struct TraceCommitment {

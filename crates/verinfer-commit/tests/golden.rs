@@ -12,7 +12,7 @@ use verinfer_commit::encode::{graph_tree, header_words, node_words, words_hash, 
 use verinfer_commit::tensor::tensor_depth;
 use verinfer_commit::{
     tensor_root, trace_root_of, verify_element, verify_path, verify_reveal, zero_hash,
-    ElementOpening, Hash32, ModelCommitment, TensorTree, TraceCommitment,
+    ElementOpening, Hash32, ModelCommitment, TensorTree, TraceCommitment, TraceRootBuilder,
 };
 
 fn testdata(p: &str) -> PathBuf {
@@ -130,4 +130,31 @@ fn graph_leaves_model_id_and_trace_root_of_digits_mlp() {
     let root = h(&g["traces"]["digits_mlp"]["trace_root"]);
     assert_eq!(trace_root_of(trace.values()).hash(), root);
     assert_eq!(TraceCommitment::new(trace.values()).root().hash(), root);
+
+    // Streaming: each value hashed as it is computed and dropped after its last reader gives
+    // the same root, the same values in the same order, and the same outputs.
+    let mut b = TraceRootBuilder::new();
+    let mut seen = 0usize;
+    let outs = plan
+        .run_streaming(
+            &[ints(&g["traces"]["digits_mlp"]["quantized_input"])],
+            |v, d| {
+                assert_eq!(v.index(), seen);
+                assert_eq!(d, &trace.values()[seen][..]);
+                seen += 1;
+                b.push(d);
+            },
+        )
+        .unwrap();
+    assert_eq!(seen, trace.len());
+    assert_eq!(b.finish().hash(), root);
+    let want: Vec<Vec<i32>> = plan
+        .outputs(&trace)
+        .unwrap()
+        .into_iter()
+        .map(<[i32]>::to_vec)
+        .collect();
+    assert_eq!(outs, want);
+    let total: usize = trace.values().iter().map(Vec::len).sum();
+    assert!(plan.peak_live_elements() < total);
 }

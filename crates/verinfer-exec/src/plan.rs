@@ -1,7 +1,7 @@
 //! The execution plan of a graph and running it.
 
 use verinfer_ir::reference::check_inputs;
-use verinfer_ir::{Graph, Model, Operand};
+use verinfer_ir::{Graph, Model, Operand, ValueId};
 
 use crate::error::ExecError;
 use crate::kernels::{NodeCtx, NodePlan};
@@ -15,6 +15,8 @@ use crate::trace::Trace;
 pub struct Plan {
     model: Model,
     nodes: Vec<NodePlan>,
+    /// For each value, the index of the last node that reads it (`None`: no node does).
+    last_use: Vec<Option<usize>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -41,7 +43,21 @@ impl Plan {
             .enumerate()
             .map(|(index, node)| NodePlan::new(&NodeCtx { index, graph, node }))
             .collect::<Result<_, _>>()?;
-        Ok(Self { model, nodes })
+        let mut last_use = vec![None; graph.num_values()];
+        for (i, node) in graph.nodes.iter().enumerate() {
+            for o in &node.inputs {
+                if let Operand::Value(v) = o {
+                    if let Some(slot) = last_use.get_mut(v.index()) {
+                        *slot = Some(i);
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            model,
+            nodes,
+            last_use,
+        })
     }
 
     /// Validate `graph`, take it and plan it.
@@ -97,6 +113,127 @@ impl Plan {
             values.push(out);
         }
         Ok(Trace::new(values))
+    }
+
+    /// Runs on `inputs` handing every value to `sink` as soon as it exists (inputs first, then
+    /// each node's output, in value order: the trace's order), and keeps a value only while a
+    /// later node still reads it. Returns the graph outputs, in the order of `graph.outputs`.
+    ///
+    /// This is how a trace is committed without being held: a sink that hashes each value
+    /// (e.g. `verinfer_commit::TraceRootBuilder`) gives the trace root with the live values as
+    /// the only memory, which is what an LLM session running one step graph per token needs.
+    /// The values are those of [`Self::run`], bit for bit.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub fn run_streaming(
+        &self,
+        inputs: &[Vec<i32>],
+        mut sink: impl FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<i32>>, ExecError> {
+        let g = self.graph();
+        check_inputs(g, inputs)?;
+        let outputs: Vec<usize> = g.outputs.iter().map(|o| o.value.index()).collect();
+        let keep = |v: usize| outputs.contains(&v);
+        let mut values: Vec<Option<Vec<i32>>> = Vec::with_capacity(g.num_values());
+        for (v, x) in inputs.iter().enumerate() {
+            sink(ValueId(v as u32), x);
+            let live = self.last_use.get(v).copied().flatten().is_some() || keep(v);
+            values.push(live.then(|| x.clone()));
+        }
+        for (i, (node, plan)) in g.nodes.iter().zip(&self.nodes).enumerate() {
+            let out = {
+                let ins = node
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &o)| {
+                        let missing = ExecError::MissingOperand {
+                            node: i,
+                            operand: k,
+                        };
+                        match o {
+                            Operand::Value(v) => values
+                                .get(v.index())
+                                .and_then(Option::as_deref)
+                                .ok_or(missing),
+                            Operand::Param(p) => g
+                                .params
+                                .get(p.index())
+                                .map(|p| p.data.as_slice())
+                                .ok_or(missing),
+                        }
+                    })
+                    .collect::<Result<Vec<&[i32]>, _>>()?;
+                let mut out = vec![0i32; node.out.shape.numel()];
+                plan.run(&ins, &mut out);
+                out
+            };
+            let v = g.inputs.len() + i;
+            sink(ValueId(v as u32), &out);
+            // Free what no later node reads (graph outputs stay to be returned).
+            for o in &node.inputs {
+                if let Operand::Value(u) = o {
+                    let u = u.index();
+                    if self.last_use.get(u).copied().flatten() == Some(i) && !keep(u) {
+                        if let Some(slot) = values.get_mut(u) {
+                            *slot = None;
+                        }
+                    }
+                }
+            }
+            let live = self.last_use.get(v).copied().flatten().is_some() || keep(v);
+            values.push(live.then_some(out));
+        }
+        outputs
+            .iter()
+            .map(|&v| {
+                values
+                    .get_mut(v)
+                    .and_then(|x| x.clone())
+                    .ok_or(ExecError::TraceMismatch {
+                        expected: g.num_values(),
+                        got: values.len(),
+                    })
+            })
+            .collect()
+    }
+
+    /// The most elements [`Self::run_streaming`] holds at once (inputs and values still to be
+    /// read, graph outputs), against [`Self::run`]'s whole trace.
+    #[must_use]
+    pub fn peak_live_elements(&self) -> usize {
+        let g = self.graph();
+        let len = |v: usize| {
+            g.value_info(ValueId(v as u32))
+                .map_or(0, |i| i.shape.numel())
+        };
+        let keep = |v: usize| g.outputs.iter().any(|o| o.value.index() == v);
+        let n_in = g.inputs.len();
+        let mut live: usize = (0..n_in)
+            .filter(|&v| self.last_use[v].is_some() || keep(v))
+            .map(len)
+            .sum();
+        let mut peak = live;
+        for (i, node) in g.nodes.iter().enumerate() {
+            let v = n_in + i;
+            live += len(v);
+            peak = peak.max(live);
+            if self.last_use[v].is_none() && !keep(v) {
+                live -= len(v);
+            }
+            let mut freed = Vec::new();
+            for o in &node.inputs {
+                if let Operand::Value(u) = o {
+                    let u = u.index();
+                    if self.last_use[u] == Some(i) && !keep(u) && !freed.contains(&u) {
+                        freed.push(u);
+                        live -= len(u);
+                    }
+                }
+            }
+        }
+        peak
     }
 
     /// [`Self::run`] in a dedicated pool of `threads` threads (0 lets rayon choose).

@@ -292,9 +292,11 @@ pub fn directory(b: &[u8]) -> Result<Directory> {
                 start: s as usize,
                 len: bytes as usize,
             }),
-            _ => return Err(bad(format!(
+            _ => {
+                return Err(bad(format!(
                 "data at {data_start} + {offset}, {bytes} bytes, runs past the file's {file_len}"
-            ))),
+            )))
+            }
         }
     }
     Ok(Directory {

@@ -68,6 +68,25 @@ impl ServedModel {
         )
     }
 
+    /// The trace's value roots and root for `inputs`, computed while streaming: each value is
+    /// hashed as it is computed and dropped after its last reader, and no tree is kept. What a
+    /// watcher needs to check a claim; [`Self::run`] (every value and tree) only once it
+    /// disputes one.
+    ///
+    /// # Errors
+    /// [`OpmlError::Exec`] for inputs the model rejects.
+    pub fn trace_root(
+        &self,
+        inputs: &[Vec<i32>],
+    ) -> Result<(Vec<verinfer_commit::Hash32>, verinfer_commit::TraceRoot)> {
+        let mut b = verinfer_commit::TraceRootBuilder::new();
+        self.plan
+            .run_streaming(inputs, |_, d| b.push(d))
+            .map_err(|e| OpmlError::Exec(e.to_string()))?;
+        let root = b.finish();
+        Ok((b.value_roots().to_vec(), root))
+    }
+
     /// Commits given values as a trace of this model (they need not be the honest ones: a
     /// claim reloaded from disk, or a lie in a simulation).
     ///

@@ -181,4 +181,19 @@ pub fn assert_matches_reference(g: &Graph, inputs: &[Vec<i32>]) {
     }
     let again = plan.run(inputs).expect("fast run");
     assert_eq!(again.into_values(), want, "global pool run");
+    // Streaming: the same values in value order, and the graph outputs.
+    let mut streamed = Vec::new();
+    let outs = plan
+        .run_streaming(inputs, |v, d| {
+            assert_eq!(v.index(), streamed.len(), "values out of order");
+            streamed.push(d.to_vec());
+        })
+        .expect("streaming run");
+    assert_eq!(streamed, want, "streaming run");
+    let want_outs: Vec<Vec<i32>> = g
+        .outputs
+        .iter()
+        .map(|o| want[o.value.index()].clone())
+        .collect();
+    assert_eq!(outs, want_outs, "streaming outputs");
 }

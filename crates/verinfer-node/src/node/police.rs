@@ -114,8 +114,10 @@ impl Node {
         let Some(held) = self.models.get(&c.model) else {
             return Ok(());
         };
-        let exec = match held.served.run(&input) {
-            Ok(e) => e,
+        // Checking needs only the trace root (streamed: no value or tree kept); the whole
+        // execution is built once the claim is found wrong.
+        let (ours, our_root) = match held.served.trace_root(&input) {
+            Ok(r) => r,
             Err(e) => {
                 let why = format!("its input does not run on the model: {e}");
                 tracing::warn!(claim = id, "claim not checked: {why}");
@@ -123,7 +125,6 @@ impl Node {
                 return Ok(());
             }
         };
-        let ours = exec.trace().value_roots();
         let inputs_match = ev.inputRoots.len() <= ours.len()
             && ev
                 .inputRoots
@@ -136,7 +137,7 @@ impl Node {
             set(&mut self.state, Verdict::Skipped, Some(why));
             return Ok(());
         }
-        if ev.traceRoot == b256(exec.trace().root().hash()) {
+        if ev.traceRoot == b256(our_root.hash()) {
             tracing::info!(claim = id, submitter = %c.submitter, "claim checked: correct");
             set(&mut self.state, Verdict::Correct, None);
             return Ok(());
@@ -202,6 +203,12 @@ impl Node {
             cc.challenging = false;
         }
         self.save()?;
+        let exec = self
+            .models
+            .get(&c.model)
+            .ok_or_else(|| NodeError::Missing(format!("model {} is not held any more", c.model)))?
+            .served
+            .run(&input)?;
         self.challengers.insert(
             game_id,
             Challenger::new(exec, me, ChallengerStrategy::Honest)
