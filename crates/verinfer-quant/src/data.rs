@@ -54,10 +54,15 @@ pub fn parse_data(text: &str) -> Result<InputData, String> {
     Ok(InputData { per_input })
 }
 
-/// Append the numbers of `v` (a number, or nested lists of numbers, row-major) to `out`.
+/// Append the numbers of `v` (a number, a boolean — `true` is 1, `false` 0, as ONNX casts
+/// them — or nested lists of those, row-major) to `out`.
 fn flatten(v: &serde_json::Value, input: usize, out: &mut Vec<f64>) -> Result<(), String> {
     match v {
         serde_json::Value::Array(items) => items.iter().try_for_each(|x| flatten(x, input, out)),
+        serde_json::Value::Bool(b) => {
+            out.push(if *b { 1.0 } else { 0.0 });
+            Ok(())
+        }
         _ => {
             let x = v.as_f64().ok_or_else(|| {
                 format!(
@@ -144,6 +149,14 @@ mod tests {
     fn flattens_nested_lists() {
         let d = parse_data(r#"{"input_data": [[[1, 2], [3, 4]]], "output_data": [[0]]}"#).unwrap();
         assert_eq!(d.per_input, vec![vec![1.0, 2.0, 3.0, 4.0]]);
+    }
+
+    #[test]
+    fn accepts_booleans_and_integers() {
+        let d = parse_data(r#"{"input_data": [[true, false, 3, -2, 0.5]]}"#).unwrap();
+        assert_eq!(d.per_input, vec![vec![1.0, 0.0, 3.0, -2.0, 0.5]]);
+        let e = parse_data(r#"{"input_data": [[1, null]]}"#).unwrap_err();
+        assert!(e.contains("element 1 is null"), "{e}");
     }
 
     #[test]
