@@ -30,7 +30,8 @@ pub fn onnx_data(data: &[u8]) {
 }
 
 /// A GGUF file (llama.cpp's model format): its directory, then every tensor it lists decoded
-/// (as exact blocks and as `f32`) where the type is one the reader decodes.
+/// (as exact blocks and as `f32`) where the type is one the reader decodes, and its
+/// tokenizer, if it has one, encoding and decoding a fixed text.
 pub fn gguf(data: &[u8]) {
     if let Ok(f) = verinfer_gguf::GgufFile::from_bytes(data.to_vec()) {
         for t in &f.directory().tensors {
@@ -38,6 +39,11 @@ pub fn gguf(data: &[u8]) {
             let _ = f.blocks(t);
         }
         let _ = f.architecture();
+        if let Ok(t) = verinfer_gguf::Tokenizer::from_gguf(&f) {
+            if let Ok(ids) = t.encode("The quick brown fox, 1606 — ▁é🙂") {
+                let _ = t.decode(&ids);
+            }
+        }
     }
 }
 

@@ -198,6 +198,7 @@ fn write_seeds() {
     put("zk_ptau", "pot2-truncated.ptau", &ptau[..ptau.len() / 2]);
     // A GGUF file gguf-py wrote (scripts/models/gguf_tiny.py), and it cut inside its data.
     copy("gguf", "tiny.gguf", "testdata/gguf/tiny.gguf");
+    copy("gguf", "spm.gguf", "testdata/gguf/spm.gguf");
     let gguf = std::fs::read(root().join("testdata/gguf/tiny.gguf")).unwrap();
     put("gguf", "tiny-truncated.gguf", &gguf[..gguf.len() * 3 / 4]);
     std::fs::remove_dir_all(&keys).unwrap();

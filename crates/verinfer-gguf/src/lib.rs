@@ -12,6 +12,7 @@ pub mod decode;
 pub mod error;
 mod mmap;
 pub mod parse;
+pub mod tokenizer;
 pub mod types;
 pub mod value;
 
@@ -20,6 +21,7 @@ use std::path::Path;
 pub use decode::Block;
 pub use error::GgufError;
 pub use parse::{Directory, TensorInfo};
+pub use tokenizer::Tokenizer;
 pub use types::GgmlType;
 pub use value::Value;
 
