@@ -12,6 +12,7 @@ mod cmd_compile;
 mod cmd_demo;
 mod cmd_eval;
 mod cmd_game;
+mod cmd_gguf;
 mod cmd_inspect;
 mod cmd_node;
 mod cmd_open;
@@ -103,6 +104,10 @@ enum Cmd {
     Demo,
     /// List the supported ONNX op types.
     Ops,
+    /// llama.cpp model files: header, metadata, hyper-parameters and tensors (`info`), and the
+    /// file's tokenizer (`tokenize`, `detokenize`).
+    #[command(subcommand)]
+    Gguf(cmd_gguf::GgufCmd),
 }
 
 fn main() -> ExitCode {
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),
         Cmd::Demo => cmd_demo::run(),
+        Cmd::Gguf(c) => cmd_gguf::run(&c),
         Cmd::Ops => {
             for op in verinfer_onnx::lower::supported_ops() {
                 println!("{op}");

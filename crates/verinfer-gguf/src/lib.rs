@@ -10,6 +10,7 @@
 
 pub mod decode;
 pub mod error;
+pub mod llama;
 mod mmap;
 pub mod parse;
 pub mod tokenizer;
@@ -20,6 +21,7 @@ use std::path::Path;
 
 pub use decode::Block;
 pub use error::GgufError;
+pub use llama::LlamaConfig;
 pub use parse::{Directory, TensorInfo};
 pub use tokenizer::Tokenizer;
 pub use types::GgmlType;
