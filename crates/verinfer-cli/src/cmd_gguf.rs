@@ -1,7 +1,7 @@
 //! `verinfer gguf`: what a llama.cpp model file holds (`info`) and its tokenizer
 //! (`tokenize`, `detokenize`), read by verinfer's own GGUF reader.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use verinfer_gguf::{GgufFile, LlamaConfig, Tokenizer, Value};
@@ -38,7 +38,7 @@ pub enum GgufCmd {
     },
 }
 
-fn open(p: &PathBuf) -> Result<GgufFile> {
+fn open(p: &Path) -> Result<GgufFile> {
     GgufFile::open(p).with_context(|| format!("reading {}", p.display()))
 }
 
