@@ -1,5 +1,5 @@
-//! Comparisons (`Equal`, `Less`, `Greater`, `LessOrEqual`, `GreaterOrEqual`), `Not` and
-//! `CastLike`.
+//! Comparisons (`Equal`, `Less`, `Greater`, `LessOrEqual`, `GreaterOrEqual`), the boolean
+//! connectives (`Not`, `And`, `Or`, `Xor`) and `CastLike`.
 //!
 //! A comparison is a difference followed by a step table: `a < b` is `Step(b − a)`, `a = b` is
 //! `IsZero(a − b)`. On constants (masks, shape arithmetic) this folds exactly. On run-time
@@ -17,6 +17,7 @@ use crate::error::OnnxError;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
+    "And",
     "CastLike",
     "Equal",
     "Greater",
@@ -24,6 +25,8 @@ pub const OPS: &[&str] = &[
     "Less",
     "LessOrEqual",
     "Not",
+    "Or",
+    "Xor",
 ];
 
 /// Lower `node` if this file owns its op type.
@@ -39,6 +42,9 @@ pub fn lower(
         "LessOrEqual" => compare(b, node, false, Func::Step, true),
         "GreaterOrEqual" => compare(b, node, true, Func::Step, true),
         "Not" => not(b, node),
+        "And" => connective(b, node, BinaryKind::Min),
+        "Or" => connective(b, node, BinaryKind::Max),
+        "Xor" => xor(b, node),
         "CastLike" => cast_like(b, node),
         _ => return None,
     };
@@ -70,6 +76,25 @@ fn not(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let one = b.scalar(1.0);
     let r = b.binary(BinaryKind::Sub, one, x)?;
+    b.mark_integer(r);
+    Ok(r)
+}
+
+/// `And` / `Or` on boolean tensors (broadcasting): the minimum / maximum of 0s and 1s.
+fn connective(b: &mut Builder, node: &NodeProto, kind: BinaryKind) -> Result<FRef, OnnxError> {
+    let (x, y) = (input(b, node, 0)?, input(b, node, 1)?);
+    let r = b.binary(kind, x, y)?;
+    b.mark_integer(r);
+    Ok(r)
+}
+
+/// `Xor` on boolean tensors (broadcasting): `max(a − b, b − a)`, which is 1 exactly when they
+/// differ.
+fn xor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let (x, y) = (input(b, node, 0)?, input(b, node, 1)?);
+    let d1 = b.binary(BinaryKind::Sub, x, y)?;
+    let d2 = b.binary(BinaryKind::Sub, y, x)?;
+    let r = b.binary(BinaryKind::Max, d1, d2)?;
     b.mark_integer(r);
     Ok(r)
 }
@@ -133,5 +158,14 @@ mod tests {
             vec![0.0, 1.0, 1.0]
         );
         assert_eq!(run("Equal", a, c), vec![0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn connectives_match_their_truth_tables() {
+        let a = vec![0.0, 0.0, 1.0, 1.0];
+        let c = vec![0.0, 1.0, 0.0, 1.0];
+        assert_eq!(run("And", a.clone(), c.clone()), vec![0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(run("Or", a.clone(), c.clone()), vec![0.0, 1.0, 1.0, 1.0]);
+        assert_eq!(run("Xor", a, c), vec![0.0, 1.0, 1.0, 0.0]);
     }
 }
