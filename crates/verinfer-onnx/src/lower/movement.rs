@@ -49,6 +49,7 @@ pub const OPS: &[&str] = &[
     "Squeeze",
     "Tile",
     "Transpose",
+    "Trilu",
     "Unsqueeze",
     "Where",
 ];
@@ -75,6 +76,7 @@ pub fn lower(
         "Slice" => one(slice::slice(b, node)),
         "Split" => Some(slice::split(b, node)),
         "Pad" => one(slice::pad(b, node)),
+        "Trilu" => one(slice::trilu(b, node)),
         "Gather" => one(gather::gather(b, node)),
         "GatherElements" => one(gather::gather_elements(b, node)),
         "Where" => one(gather::where_op(b, node)),

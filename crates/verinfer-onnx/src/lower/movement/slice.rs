@@ -1,7 +1,7 @@
 //! `Slice`, `Split` and `Pad`: windows of one tensor, as index maps.
 
 use tract_onnx::pb::NodeProto;
-use verinfer_ir::shape::strides;
+use verinfer_ir::shape::{numel, strides};
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FRef;
 
@@ -242,4 +242,43 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         }
         usize::try_from(f).ok()
     })
+}
+
+/// `Trilu`: keep the upper (`upper = 1`, default) or lower triangle of the last two axes,
+/// from diagonal `k` (a constant input, default 0), zero elsewhere — a `Move` whose map drops
+/// the other elements to the fill 0, exact for any input and free in every interpretation.
+pub(super) fn trilu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let shape = b.shape(x);
+    if shape.len() < 2 {
+        return Err(b
+            .err(format!("Trilu needs at least 2 dimensions, not {shape:?}"))
+            .into());
+    }
+    let k = match opt_input(b, node, 1)? {
+        Some(r) => match const_ints(b, r, "k")?.as_slice() {
+            [k] => *k,
+            other => {
+                return Err(b
+                    .err(format!("k must be one integer, not {other:?}"))
+                    .into())
+            }
+        },
+        None => 0,
+    };
+    let upper = Attrs(node).int("upper").unwrap_or(1) != 0;
+    let (n, m) = (shape[shape.len() - 2], shape[shape.len() - 1]);
+    let total = numel(&shape);
+    let map: Vec<i64> = (0..total)
+        .map(|f| {
+            let (i, j) = (((f / m) % n) as i64, (f % m) as i64);
+            let keep = if upper { j - i >= k } else { j - i <= k };
+            if keep {
+                f as i64
+            } else {
+                -1
+            }
+        })
+        .collect();
+    Ok(b.move_map(vec![x], shape, map, 0.0))
 }

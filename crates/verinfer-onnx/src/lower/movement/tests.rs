@@ -749,3 +749,32 @@ proptest::proptest! {
 fn prop_step() -> impl proptest::strategy::Strategy<Value = i64> {
     proptest::prop_oneof![-3i64..0, 1i64..4]
 }
+
+#[test]
+fn trilu_keeps_a_triangle_from_diagonal_k() {
+    let x = || Arg::Input("x", vec![2, 3, 3], (1..=18).map(f64::from).collect());
+    let k = |v: f64| Arg::Const("k", vec![1], vec![v]);
+    let tri = |upper: i64| node("Trilu", &["x", "k"], &["y"], vec![int("upper", upper)]);
+    // Upper triangle from the diagonal above the main one, in both matrices of the batch.
+    let (o, _) = run(&tri(1), 14, vec![x(), k(1.0)]).unwrap();
+    assert_eq!(
+        o[0].1,
+        [0., 2., 3., 0., 0., 6., 0., 0., 0., 0., 11., 12., 0., 0., 15., 0., 0., 0.]
+    );
+    // Lower triangle down to the diagonal below the main one.
+    let (o, _) = run(&tri(0), 14, vec![x(), k(-1.0)]).unwrap();
+    assert_eq!(
+        o[0].1,
+        [0., 0., 0., 4., 0., 0., 7., 8., 0., 0., 0., 0., 13., 0., 0., 16., 17., 0.]
+    );
+    // No k: the main diagonal; a vector is refused by name.
+    let (o, _) = run(&node("Trilu", &["x"], &["y"], vec![]), 14, vec![x()]).unwrap();
+    assert_eq!(&o[0].1[..9], [1., 2., 3., 0., 5., 6., 0., 0., 9.]);
+    let e = run(
+        &node("Trilu", &["x"], &["y"], vec![]),
+        14,
+        vec![Arg::Input("x", vec![3], vec![1., 2., 3.])],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("at least 2 dimensions"), "{e}");
+}
