@@ -1,6 +1,6 @@
 //! `verinfer bench`: the integer executor against tract's f32 inference, same model, same run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -9,7 +9,7 @@ use verinfer_ir::Model;
 use verinfer_onnx::tract_ref::TractModel;
 use verinfer_opml::{Execution, ServedModel};
 use verinfer_quant::data::read_data;
-use verinfer_quant::pipeline::{quantize_inputs, split_samples};
+use verinfer_quant::pipeline::{quantize_inputs, split_samples, Compiled};
 use verinfer_quant::quantize::QuantOptions;
 
 use crate::cmd_compile::{compile_model, options};
@@ -44,6 +44,26 @@ fn time(budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration
     Ok((runs[runs.len() / 2], runs.len()))
 }
 
+/// A model folder compiled with its calibration data, its first input sample (float, one
+/// flat tensor per input) and that sample quantized.
+type Loaded = (Compiled, Vec<Vec<f64>>, Vec<Vec<i32>>);
+
+fn load(dir: &Path) -> Result<Loaded> {
+    let (compiled, _) = compile_model(
+        &dir.join("network.onnx"),
+        Some(&dir.join("calibration.json")),
+        &options(QuantOptions::default(), &[])?,
+    )
+    .with_context(|| dir.display().to_string())?;
+    let data = read_data(&dir.join("input.json"))?;
+    let sample = split_samples(&compiled.fgraph, &data)?
+        .into_iter()
+        .next()
+        .context("empty input.json")?;
+    let q = quantize_inputs(&compiled.graph, &sample)?;
+    Ok((compiled, sample, q))
+}
+
 pub fn run(a: &Args) -> Result<()> {
     let budget = Duration::from_secs_f64(a.seconds);
     println!(
@@ -52,20 +72,9 @@ pub fn run(a: &Args) -> Result<()> {
     );
     for dir in &a.models {
         let onnx = dir.join("network.onnx");
-        let (compiled, _) = compile_model(
-            &onnx,
-            Some(&dir.join("calibration.json")),
-            &options(QuantOptions::default(), &[])?,
-        )
-        .with_context(|| dir.display().to_string())?;
-        let data = read_data(&dir.join("input.json"))?;
-        let sample = split_samples(&compiled.fgraph, &data)?
-            .into_iter()
-            .next()
-            .context("empty input.json")?;
+        let (compiled, sample, q) = load(dir)?;
         let tract = TractModel::load(&onnx, &compiled.fgraph)?;
         let plan = Plan::for_graph(compiled.graph.clone())?;
-        let q = quantize_inputs(&compiled.graph, &sample)?;
         let (tf, _) = time(budget, || {
             tract.run(&sample).map(|_| ()).map_err(Into::into)
         })?;
@@ -104,18 +113,7 @@ fn per_request(a: &Args, budget: Duration) -> Result<()> {
         "per request", "from the graph", "served model", "ratio", "check (streamed)"
     );
     for dir in &a.models {
-        let (compiled, _) = compile_model(
-            &dir.join("network.onnx"),
-            Some(&dir.join("calibration.json")),
-            &options(QuantOptions::default(), &[])?,
-        )
-        .with_context(|| dir.display().to_string())?;
-        let data = read_data(&dir.join("input.json"))?;
-        let sample = split_samples(&compiled.fgraph, &data)?
-            .into_iter()
-            .next()
-            .context("empty input.json")?;
-        let q = quantize_inputs(&compiled.graph, &sample)?;
+        let (compiled, _, q) = load(dir)?;
         let g = &compiled.graph;
         let (cold, _) = time(budget, || {
             Execution::run(g.clone(), &q)

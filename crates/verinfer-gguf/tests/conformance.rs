@@ -4,16 +4,11 @@
 //! dequantization bit for bit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::testdata;
 use proptest::prelude::*;
 use verinfer_gguf::{GgmlType, GgufError, GgufFile, Value};
-
-fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/gguf")
-        .join(p)
-}
 
 fn type_code(v: &Value) -> Vec<u64> {
     let top = match v {

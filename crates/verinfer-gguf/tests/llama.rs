@@ -3,15 +3,10 @@
 //! tensors and shapes, and the errors for files that do not fit.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::testdata;
 use verinfer_gguf::{GgmlType, GgufError, GgufFile, LlamaConfig, Tokenizer};
-
-fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/gguf")
-        .join(p)
-}
 
 #[test]
 fn reads_the_tiny_llama() {
@@ -56,27 +51,13 @@ fn other_architectures_and_wrong_shapes_are_named() {
     );
     // A head count that does not divide the width: change the stored uint32 of head_count.
     let mut b = std::fs::read(testdata("llama_tiny.gguf")).unwrap();
-    let key = b"llama.attention.head_count";
-    let at = b
-        .windows(key.len() + 4)
-        .position(|w| &w[..key.len()] == key && w[key.len()..] == 4u32.to_le_bytes())
-        .unwrap()
-        + key.len()
-        + 4;
-    assert_eq!(b[at..at + 4], 4u32.to_le_bytes());
+    let at = common::u32_value_at(&b, "llama.attention.head_count", 4);
     b[at..at + 4].copy_from_slice(&3u32.to_le_bytes());
     let e = LlamaConfig::from_gguf(&GgufFile::from_bytes(b.clone()).unwrap()).unwrap_err();
     assert!(e.to_string().contains("do not divide"), "{e}");
     // Four key/value heads instead of two: the key and value projections are then too narrow.
     b[at..at + 4].copy_from_slice(&4u32.to_le_bytes());
-    let key = b"llama.attention.head_count_kv";
-    let at = b
-        .windows(key.len() + 4)
-        .position(|w| &w[..key.len()] == key && w[key.len()..] == 4u32.to_le_bytes())
-        .unwrap()
-        + key.len()
-        + 4;
-    assert_eq!(b[at..at + 4], 2u32.to_le_bytes());
+    let at = common::u32_value_at(&b, "llama.attention.head_count_kv", 2);
     b[at..at + 4].copy_from_slice(&4u32.to_le_bytes());
     let e = LlamaConfig::from_gguf(&GgufFile::from_bytes(b).unwrap()).unwrap_err();
     assert!(

@@ -4,15 +4,10 @@
 //! edge cases (spaces, digits, accents, CJK and emoji through byte fallback, tabs, newlines).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::testdata;
 use verinfer_gguf::{GgufFile, Tokenizer};
-
-fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/gguf")
-        .join(p)
-}
 
 #[test]
 fn encodes_like_sentencepiece() {
