@@ -93,23 +93,8 @@ impl Plan {
         check_inputs(self.graph(), inputs)?;
         let mut values: Vec<Vec<i32>> = Vec::with_capacity(self.graph().num_values());
         values.extend(inputs.iter().cloned());
-        for (i, (node, plan)) in self.graph().nodes.iter().zip(&self.nodes).enumerate() {
-            let out = {
-                let ins = node
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &o)| {
-                        self.operand(&values, o).ok_or(ExecError::MissingOperand {
-                            node: i,
-                            operand: k,
-                        })
-                    })
-                    .collect::<Result<Vec<&[i32]>, _>>()?;
-                let mut out = vec![0i32; node.out.shape.numel()];
-                plan.run(&ins, &mut out);
-                out
-            };
+        for i in 0..self.nodes.len() {
+            let out = self.compute(i, |v| values.get(v).map(Vec::as_slice))?;
             values.push(out);
         }
         Ok(Trace::new(values))
@@ -141,34 +126,8 @@ impl Plan {
             let live = self.last_use.get(v).copied().flatten().is_some() || keep(v);
             values.push(live.then(|| x.clone()));
         }
-        for (i, (node, plan)) in g.nodes.iter().zip(&self.nodes).enumerate() {
-            let out = {
-                let ins = node
-                    .inputs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &o)| {
-                        let missing = ExecError::MissingOperand {
-                            node: i,
-                            operand: k,
-                        };
-                        match o {
-                            Operand::Value(v) => values
-                                .get(v.index())
-                                .and_then(Option::as_deref)
-                                .ok_or(missing),
-                            Operand::Param(p) => g
-                                .params
-                                .get(p.index())
-                                .map(|p| p.data.as_slice())
-                                .ok_or(missing),
-                        }
-                    })
-                    .collect::<Result<Vec<&[i32]>, _>>()?;
-                let mut out = vec![0i32; node.out.shape.numel()];
-                plan.run(&ins, &mut out);
-                out
-            };
+        for (i, node) in g.nodes.iter().enumerate() {
+            let out = self.compute(i, |v| values.get(v).and_then(Option::as_deref))?;
             let v = g.inputs.len() + i;
             sink(ValueId(v as u32), &out);
             // Free what no later node reads (graph outputs stay to be returned).
@@ -271,14 +230,37 @@ impl Plan {
             .collect()
     }
 
-    fn operand<'a>(&'a self, values: &'a [Vec<i32>], o: Operand) -> Option<&'a [i32]> {
-        match o {
-            Operand::Value(v) => values.get(v.index()).map(Vec::as_slice),
-            Operand::Param(p) => self
-                .graph()
-                .params
-                .get(p.index())
-                .map(|p| p.data.as_slice()),
-        }
+    /// Node `i`'s output, its value operands read through `value` (by value index) and its
+    /// parameters from the model.
+    fn compute<'a>(
+        &'a self,
+        i: usize,
+        value: impl Fn(usize) -> Option<&'a [i32]>,
+    ) -> Result<Vec<i32>, ExecError> {
+        let g = self.graph();
+        let (Some(node), Some(plan)) = (g.nodes.get(i), self.nodes.get(i)) else {
+            return Err(ExecError::MissingOperand {
+                node: i,
+                operand: 0,
+            });
+        };
+        let ins = node
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(k, &o)| {
+                let x = match o {
+                    Operand::Value(v) => value(v.index()),
+                    Operand::Param(p) => g.params.get(p.index()).map(|p| p.data.as_slice()),
+                };
+                x.ok_or(ExecError::MissingOperand {
+                    node: i,
+                    operand: k,
+                })
+            })
+            .collect::<Result<Vec<&[i32]>, _>>()?;
+        let mut out = vec![0i32; node.out.shape.numel()];
+        plan.run(&ins, &mut out);
+        Ok(out)
     }
 }
