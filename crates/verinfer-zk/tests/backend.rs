@@ -164,6 +164,27 @@ fn the_proof_verifier_adapter_checks_the_digest_statement() {
         evm::check_statement_on_chain(chain, from, adapter, proof, st)
     };
     assert!(check(&mut chain, &calldata, statement).unwrap());
+    // What the adapter costs over the generic verifier (one call, the bytes decoding).
+    let words: [U256; 8] =
+        std::array::from_fn(|i| U256::from_be_slice(&calldata[32 * i..32 * (i + 1)]));
+    let direct = evm::verify_words_on_chain(
+        &mut chain,
+        from,
+        groth16,
+        &words,
+        &[U256::from_be_bytes(statement.0)],
+    )
+    .unwrap();
+    assert!(direct.accepted);
+    let call = verinfer_chain::bindings_zk::Groth16ProofVerifier::verifyCall {
+        proof: calldata.clone().into(),
+        statement,
+    };
+    let via = verinfer_chain::send_call(&mut chain, from, adapter, &call, "verify").unwrap();
+    eprintln!(
+        "GAS: digest proof, Groth16Verifier.verifyProof {} / IProofVerifier.verify {} (tx gas)",
+        direct.gas_used, via.gas_used
+    );
     // Another statement (another request, another output) is refused.
     let mut other = proved.public.clone();
     other.context.tag = U256::from(1u8);
