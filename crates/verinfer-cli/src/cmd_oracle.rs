@@ -286,6 +286,12 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
     if m.model_id != id {
         bail!("the keys are for model {}, not {id}", m.model_id);
     }
+    if m.backend != verinfer_zk::groth16::NAME {
+        bail!(
+            "the oracle (ABI v3) verifies Groth16 proofs; these are {} keys",
+            m.backend
+        );
+    }
     let vk = files::load_verifying_key(&a.keys)?;
     let mut open = a.chain.open()?;
     let from = open.sender()?;

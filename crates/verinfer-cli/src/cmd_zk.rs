@@ -1,4 +1,7 @@
-//! `verinfer setup`, `prove`, `verify`, `export-verifier`: Groth16 proofs of a compiled model.
+//! `verinfer setup`, `prove`, `verify`, `export-verifier`: proofs of a compiled model, by the
+//! backend `keys.json` names (`verinfer_node::backends`; Groth16 by default), through
+//! `verinfer_prove::DynBackend`. Only `verify --evm` is Groth16's own (the generic
+//! `Groth16Verifier` contract).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -7,10 +10,11 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use verinfer_commit::{keccak256, ModelCommitment};
 use verinfer_exec::Plan;
-use verinfer_ir::Graph;
+use verinfer_ir::{Graph, Model};
+use verinfer_node::backends;
+use verinfer_prove::{os_rng, DynBackend, Vis, Visibility};
 use verinfer_zk::files::{self, KeyManifest, ProofFile};
-use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{constraint_counts_with, evm, Groth16, ProofSystem, PublicValues, Visibility};
+use verinfer_zk::{evm, PublicValues};
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_run::load_input;
@@ -27,6 +31,10 @@ pub struct SetupArgs {
     /// Directory for proving.key, verifying.key and keys.json.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Proof backend (`groth16`); keys.json records it, and `prove`, `verify` and the node
+    /// use the backend the keys name.
+    #[arg(long, default_value = backends::DEFAULT_BACKEND)]
+    pub backend: String,
 }
 
 /// Arguments of `prove`.
@@ -150,29 +158,54 @@ fn manifest_for(dir: &Path, g: Option<&Graph>) -> Result<KeyManifest> {
     Ok(m)
 }
 
+/// The backend that keys of `manifest` belong to.
+fn backend_of(manifest: &KeyManifest) -> Result<Box<dyn DynBackend>> {
+    Ok(backends::backend(&manifest.backend)?)
+}
+
 pub fn setup(a: &SetupArgs) -> Result<()> {
-    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let model = Model::new(verinfer_ir::vmodel::load(&a.model)?)?;
     let vis: Visibility = a
         .visibility
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
-    let (counts, count_time) = step("synthesizing the circuit", || {
-        constraint_counts_with(&g, vis)
-    });
-    let counts = counts?;
-    let constraints: usize = counts.values().map(|c| c.constraints).sum();
+    let backend = backends::backend(&a.backend)?;
+    backend.supports(&model, vis)?;
+    let (size, count_time) = step("synthesizing the circuit", || backend.size(&model, vis));
+    let constraints = size?;
     eprintln!(
         "circuit: {constraints} constraints ({} to synthesize)",
         secs(count_time)
     );
     let mut rng = os_rng();
     let (keys, setup_time) = step(
-        &format!("generating Groth16 keys for {constraints} constraints"),
-        || Groth16::setup_with(&g, vis, &mut rng),
+        &format!(
+            "generating {} keys for {constraints} constraints",
+            backend.name()
+        ),
+        || backend.setup(&model, vis, &mut rng),
     );
-    let (pk, vk) = keys?;
-    let manifest = KeyManifest::new(&g, model_id(&g), vis, &vk, constraints)?;
-    files::save_keys(&a.out, &pk, &vk, &manifest)?;
+    let keys = keys?;
+    let param_hash = match vis.params {
+        Vis::Hashed => Some(backend.param_hash(&model)?),
+        _ => None,
+    };
+    let manifest = KeyManifest::for_backend(
+        backend.name(),
+        &model,
+        model_id(&model),
+        vis,
+        backend.public_inputs(&keys.verifying)?,
+        constraints,
+        param_hash,
+    );
+    files::save_key_bytes(
+        &a.out,
+        &backend.write_proving_key(&keys.proving)?,
+        &backend.write_verifying_key(&keys.verifying)?,
+        &manifest,
+    )?;
+    println!("backend:       {}", backend.name());
     println!("model id:      {}", manifest.model_id);
     println!("visibility:    {vis}");
     println!("constraints:   {constraints}");
@@ -206,8 +239,9 @@ fn clamped_inputs(g: &Graph, q: &[Vec<i32>]) -> usize {
 }
 
 pub fn prove(a: &ProveArgs) -> Result<()> {
-    let g = verinfer_ir::vmodel::load(&a.model)?;
+    let g = Model::new(verinfer_ir::vmodel::load(&a.model)?)?;
     let manifest = manifest_for(&a.keys, Some(&g))?;
+    let backend = backend_of(&manifest)?;
     let vis = manifest
         .visibility()
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.keys.display()))?;
@@ -220,15 +254,16 @@ pub fn prove(a: &ProveArgs) -> Result<()> {
             g.inputs.first().map_or(0, |s| s.info.bits.get())
         );
     }
-    let (pk, load_time) = step("loading the proving key", || {
-        files::load_proving_key(&a.keys)
+    let (pk, load_time) = step("loading the proving key", || -> Result<_> {
+        let bytes = files::read_proving_key_bytes(&a.keys)?;
+        Ok(backend.read_proving_key(&bytes)?)
     });
     let pk = pk?;
     let (trace, witness_time) = step("computing the witness (integer executor)", || {
-        Plan::for_graph(g.clone()).and_then(|p| p.run(&q))
+        Plan::new(g.clone()).and_then(|p| p.run(&q))
     });
     let trace = trace?.into_values();
-    let ctx = verinfer_zk::Context {
+    let ctx = verinfer_prove::Context {
         model_id: manifest
             .model_id
             .parse()
@@ -240,11 +275,17 @@ pub fn prove(a: &ProveArgs) -> Result<()> {
     };
     let mut rng = os_rng();
     let (proved, prove_time) = step("proving", || {
-        Groth16::prove_with(&pk, &g, vis, &ctx, trace, &mut rng)
+        backend.prove(&pk, &g, vis, &ctx, trace, &mut rng)
     });
-    let (proof, public) = proved?;
-    let file = ProofFile::new(manifest.model_id.clone(), &proof, &public)
-        .map_err(|e| anyhow::anyhow!("proof file: {e}"))?;
+    let proved = proved?;
+    let public = proved.public;
+    let file = ProofFile::from_bytes(
+        manifest.model_id.clone(),
+        backend.name(),
+        &proved.proof,
+        &public,
+    )
+    .map_err(|e| anyhow::anyhow!("proof file: {e}"))?;
     file.save(&a.out)?;
     println!("model id:      {}", manifest.model_id);
     println!("visibility:    {vis}");
@@ -271,7 +312,8 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
             manifest.model_id
         );
     }
-    let public: PublicValues = file.public_values(&a.proof, &manifest)?;
+    let backend = backend_of(&manifest)?;
+    let public = file.neutral_public_values(&a.proof, &manifest)?;
     if manifest.param_hash.is_some() && file.public.param_hash != manifest.param_hash {
         bail!(
             "the proof states weights with hash {}, the model's keys record {}",
@@ -279,10 +321,10 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
             manifest.param_hash.as_deref().unwrap_or("none")
         );
     }
-    let proof = file.proof(&a.proof)?;
-    let vk = files::load_verifying_key(&a.keys)?;
+    let proof = file.proof_bytes(&a.proof)?;
+    let vk = backend.read_verifying_key(&files::read_verifying_key_bytes(&a.keys)?)?;
     let t = Instant::now();
-    let verdict = Groth16::verify(&vk, &public, &proof);
+    let verdict = backend.verify(&vk, &public, &proof);
     let took = t.elapsed();
     match verdict {
         Ok(()) => {
@@ -298,6 +340,16 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
         Err(e) => bail!("native: {e}"),
     }
     if a.evm {
+        if backend.name() != verinfer_zk::groth16::NAME {
+            bail!(
+                "--evm checks with the generic Groth16Verifier; these are {} keys (export their \
+                 verifier with `verinfer export-verifier`)",
+                backend.name()
+            );
+        }
+        let vk = files::load_verifying_key(&a.keys)?;
+        let proof = file.proof(&a.proof)?;
+        let public = file.public_values(&a.proof, &manifest)?;
         verify_evm(a, &vk, &proof, &public)?;
     }
     Ok(())
@@ -368,8 +420,9 @@ fn verify_evm(
 
 pub fn export_verifier(a: &ExportArgs) -> Result<()> {
     let manifest = manifest_for(&a.keys, None)?;
-    let vk = files::load_verifying_key(&a.keys)?;
-    let sol = evm::export_solidity(&vk)?;
+    let backend = backend_of(&manifest)?;
+    let vk = backend.read_verifying_key(&files::read_verifying_key_bytes(&a.keys)?)?;
+    let sol = backend.solidity_verifier(&vk)?;
     std::fs::write(&a.out, sol).with_context(|| a.out.display().to_string())?;
     println!(
         "wrote {} (contract Verifier, {} public inputs, model {})",

@@ -74,12 +74,14 @@ enum Cmd {
     /// Dispute games: status of a claim, or a whole simulated dispute.
     #[command(subcommand)]
     Game(cmd_game::GameCmd),
-    /// Generate Groth16 keys for a compiled model (local dev setup; see docs/zk.md).
+    /// Generate proof keys for a compiled model (Groth16 by default, --backend; local dev
+    /// setup; see docs/zk.md).
     Setup(cmd_zk::SetupArgs),
     /// Multi-party phase-2 trusted setup: new, contribute, beacon, verify (docs/zk.md).
     #[command(subcommand)]
     Ceremony(cmd_ceremony::CeremonyCmd),
-    /// Prove an inference with Groth16: the proof file carries the public values it attests.
+    /// Prove an inference with the backend of the keys: the proof file carries the public
+    /// values it attests.
     Prove(cmd_zk::ProveArgs),
     /// Verify a proof file natively, and with --evm on the in-process EVM or a node.
     Verify(cmd_zk::VerifyArgs),

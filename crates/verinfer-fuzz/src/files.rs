@@ -55,6 +55,7 @@ pub fn zk_proof_file(data: &[u8]) {
     };
     let manifest = KeyManifest {
         format: KEYS_FORMAT.to_string(),
+        backend: f.backend.clone(),
         model_id: f.model_id.clone(),
         visibility: f.visibility.clone(),
         input_width: 16,

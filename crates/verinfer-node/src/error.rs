@@ -99,6 +99,14 @@ impl From<verinfer_zk::ZkError> for NodeError {
     }
 }
 
+impl From<verinfer_prove::ProveError> for NodeError {
+    /// Every prover failure downgrades the zk answer to an optimistic one (a transient one,
+    /// reading a key, included: answering optimistically is always safe).
+    fn from(e: verinfer_prove::ProveError) -> Self {
+        NodeError::Zk(e.to_string())
+    }
+}
+
 impl From<verinfer_zk::evm::EvmError> for NodeError {
     /// A transport failure under the verifier call stays a chain failure (a timeout is not a
     /// rejected proof, and is retried); the rest, a revert included, is the proof's or the

@@ -21,6 +21,7 @@
 //! chain; the CLI loops ([`run`]) against a JSON-RPC node and serves [`http`] status pages.
 #![deny(missing_docs)]
 
+pub mod backends;
 pub mod contracts;
 pub mod error;
 pub mod http;

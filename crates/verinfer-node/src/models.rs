@@ -1,5 +1,6 @@
 //! The models a node holds: every `*.vmodel` of a directory, indexed by model id, with the
-//! Groth16 key directory `<name>.keys/` beside it when `verinfer setup` wrote one.
+//! key directory `<name>.keys/` beside it when `verinfer setup` wrote one (of any registered
+//! proof backend, [`crate::backends`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,14 +8,13 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::B256;
 use verinfer_ir::Graph;
 use verinfer_opml::ServedModel;
+use verinfer_prove::{AnyKey, DynBackend, Vis, Visibility};
 use verinfer_zk::files::{self, KeyManifest};
-use verinfer_zk::groth16::ProvingKey;
-use verinfer_zk::{Vis, Visibility};
 
 use crate::error::{NodeError, Result};
 
-/// Groth16 keys of one model (the proving key is loaded on first use).
-#[derive(Debug)]
+/// Proof keys of one model and the backend they belong to (the proving key is loaded on
+/// first use).
 pub struct ZkKeys {
     /// The key directory.
     pub dir: PathBuf,
@@ -22,26 +22,44 @@ pub struct ZkKeys {
     pub manifest: KeyManifest,
     /// The visibility the keys were made for.
     pub visibility: Visibility,
-    pk: Option<ProvingKey>,
+    /// The backend the manifest names.
+    pub backend: Box<dyn DynBackend>,
+    pk: Option<AnyKey>,
+}
+
+impl std::fmt::Debug for ZkKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZkKeys")
+            .field("dir", &self.dir)
+            .field("backend", &self.backend.name())
+            .field("visibility", &self.visibility)
+            .field("loaded", &self.pk.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ZkKeys {
-    /// The proving key, loaded once.
+    /// The backend and the proving key, loaded once.
     ///
     /// # Errors
     /// [`NodeError::Models`] for a missing or malformed key file.
-    pub fn proving_key(&mut self) -> Result<&ProvingKey> {
+    pub fn proving_key(&mut self) -> Result<(&dyn DynBackend, &AnyKey)> {
+        let err = |message: String| NodeError::Models {
+            path: self.dir.clone(),
+            message,
+        };
         if self.pk.is_none() {
-            let pk = files::load_proving_key(&self.dir).map_err(|e| NodeError::Models {
-                path: self.dir.clone(),
-                message: e.to_string(),
-            })?;
+            let bytes = files::read_proving_key_bytes(&self.dir).map_err(|e| err(e.to_string()))?;
+            let pk = self
+                .backend
+                .read_proving_key(&bytes)
+                .map_err(|e| err(format!("proving.key: {e}")))?;
             self.pk = Some(pk);
         }
-        self.pk.as_ref().ok_or_else(|| NodeError::Models {
-            path: self.dir.clone(),
-            message: "proving key not loaded".into(),
-        })
+        match &self.pk {
+            Some(pk) => Ok((self.backend.as_ref(), pk)),
+            None => Err(err("proving key not loaded".into())),
+        }
     }
 
     /// Whether the oracle can take proofs made with these keys: its public-input layout packs
@@ -61,7 +79,7 @@ pub struct HeldModel {
     /// The model, planned and committed once: every request runs on this (no copy of the
     /// weights, no re-validation, no re-hashing per request).
     pub served: ServedModel,
-    /// Its Groth16 keys, if a `<name>.keys/` directory made for this model sits beside it.
+    /// Its proof keys, if a `<name>.keys/` directory made for this model sits beside it.
     pub keys: Option<ZkKeys>,
     /// Why a key directory beside it was not used (logged at load).
     pub keys_note: Option<String>,
@@ -191,10 +209,18 @@ impl ModelStore {
             Ok(v) => v,
             Err(e) => return (None, Some(format!("{}: {e}", dir.display()))),
         };
+        let backend = match crate::backends::backend(&manifest.backend) {
+            Ok(b) => b,
+            Err(e) => return (None, Some(format!("{}: {e}", dir.display()))),
+        };
+        if let Err(e) = backend.supports(served.model(), visibility) {
+            return (None, Some(format!("{}: {e}", dir.display())));
+        }
         let keys = ZkKeys {
             dir,
             manifest,
             visibility,
+            backend,
             pk: None,
         };
         let note = (!keys.oracle_compatible()).then(|| {

@@ -23,9 +23,7 @@ use verinfer_opml::{
     Submitter, SubmitterStrategy, TraceLie,
 };
 use verinfer_oracle::RequestStatus;
-use verinfer_zk::evm::{check_on_chain, proof_words};
-use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{Groth16, ProofSystem};
+use verinfer_zk::evm::check_on_chain;
 
 use crate::contracts::Contracts;
 use crate::error::{NodeError, Result};

@@ -47,6 +47,11 @@ impl ServedModel {
         self.plan.graph()
     }
 
+    /// The validated model (what a proof backend proves).
+    pub fn model(&self) -> &verinfer_ir::Model {
+        self.plan.model()
+    }
+
     /// The model's commitment (its id is what the contracts know it by).
     pub fn commitment(&self) -> &ModelCommitment {
         &self.commitment

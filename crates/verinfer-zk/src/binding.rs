@@ -26,63 +26,12 @@
 //! hash a request's input once, when it is made, and store 32 bytes instead of the input.
 //! `ZkStatement.sol` computes the same words.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{B256, U256};
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use sha2::{Digest, Sha256};
 
-/// The statement's domain separator: the ASCII of `verinfer.zk.statement.v1`, right-padded with
-/// zeros to 32 bytes (Solidity's `bytes32("verinfer.zk.statement.v1")`).
-pub const STATEMENT_DOMAIN: [u8; 32] = *b"verinfer.zk.statement.v1\0\0\0\0\0\0\0\0";
-
-/// Who and where a statement speaks for. A contract accepts a proof only under its own
-/// context (its chain, its address, the request it answers, the caller), so a proof cannot be
-/// replayed for another request or taken over by someone else. The zero context is a proof
-/// "for anyone, anywhere" (what `verinfer prove` makes unless told otherwise).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Context {
-    /// The model id (its registry commitment).
-    pub model_id: B256,
-    /// EIP-155 chain id (0: none).
-    pub chain_id: U256,
-    /// The contract that accepts the proof (zero: none).
-    pub contract: Address,
-    /// What the proof answers there: a request id, a token id (0: none).
-    pub tag: U256,
-    /// Who may use the proof (zero: anyone).
-    pub answerer: Address,
-}
-
-impl Context {
-    /// The zero context of `model_id`.
-    #[must_use]
-    pub fn of_model(model_id: B256) -> Self {
-        Self {
-            model_id,
-            ..Self::default()
-        }
-    }
-
-    /// The five context words, in statement order.
-    #[must_use]
-    pub fn words(&self) -> [[u8; 32]; 5] {
-        [
-            self.model_id.0,
-            self.chain_id.to_be_bytes::<32>(),
-            address_word(self.contract),
-            self.tag.to_be_bytes::<32>(),
-            address_word(self.answerer),
-        ]
-    }
-}
-
-/// An address as a 32-byte word (12 zero bytes, then the address).
-#[must_use]
-pub fn address_word(a: Address) -> [u8; 32] {
-    let mut w = [0u8; 32];
-    w[12..].copy_from_slice(a.as_slice());
-    w
-}
+pub use verinfer_prove::context::{address_word, context_word, Context, STATEMENT_DOMAIN};
 
 /// A field element as a 32-byte big-endian word.
 #[must_use]
@@ -99,17 +48,6 @@ pub fn class_digest(elements: &[Fr]) -> [u8; 32] {
     let mut h = Sha256::new();
     for e in elements {
         h.update(fr_word(e));
-    }
-    h.finalize().into()
-}
-
-/// `sha256(DOMAIN ‖ modelId ‖ chainId ‖ contract ‖ tag ‖ answerer)`.
-#[must_use]
-pub fn context_word(ctx: &Context) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(STATEMENT_DOMAIN);
-    for w in ctx.words() {
-        h.update(w);
     }
     h.finalize().into()
 }
@@ -136,6 +74,13 @@ pub fn statement_digest(
     h.update(output_digest);
     let d: [u8; 32] = h.finalize().into();
     digest_to_fr(&d)
+}
+
+/// A backend-neutral word as a field element (`None` at or above the modulus).
+#[must_use]
+pub fn word_to_fr(w: &B256) -> Option<Fr> {
+    let x = Fr::from_be_bytes_mod_order(w.as_slice());
+    (fr_word(&x) == w.0).then_some(x)
 }
 
 /// The public inputs of a statement of kind `statement` over `ctx` and the class elements:
@@ -176,6 +121,7 @@ pub fn digest_to_fr(d: &[u8; 32]) -> Fr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::Address;
 
     #[test]
     fn empty_class_digest_is_sha256_of_nothing() {

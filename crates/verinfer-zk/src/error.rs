@@ -95,6 +95,39 @@ pub enum VerifyError {
     Synthesis(#[from] SynthesisError),
 }
 
+impl From<verinfer_prove::StatementError> for VerifyError {
+    fn from(e: verinfer_prove::StatementError) -> Self {
+        use verinfer_prove::StatementError as S;
+        match e {
+            S::TensorCount {
+                class,
+                vis,
+                found,
+                expected,
+            } => VerifyError::TensorCount {
+                class,
+                vis,
+                found,
+                expected,
+            },
+            S::TensorLength {
+                class,
+                index,
+                name,
+                found,
+                expected,
+            } => VerifyError::TensorLength {
+                class,
+                index,
+                name,
+                found,
+                expected,
+            },
+            other => VerifyError::BadPublicValues(other.to_string()),
+        }
+    }
+}
+
 /// Why an EVM verification step (encoding, deployment, an on-chain check, the Solidity export)
 /// failed. A proof the verifier *rejects* is not an error: it is
 /// [`crate::evm::EvmVerdict::accepted`] `== false`.
@@ -111,6 +144,10 @@ pub enum EvmError {
     /// (input count, an input ≥ r, a coordinate ≥ q) or a malformed key at deployment.
     #[error("Groth16Verifier reverted: {0:?}")]
     VerifierReverted(verinfer_chain::bindings_zk::Groth16Verifier::Groth16VerifierErrors),
+    /// The `Groth16ProofVerifier` adapter reverted with one of its own errors (a key that is
+    /// not of the digest statement, a proof that is not eight words).
+    #[error("Groth16ProofVerifier reverted: {0:?}")]
+    AdapterReverted(verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierErrors),
     /// The exported standalone verifier reverted with something other than `ProofInvalid()`
     /// (e.g. `PublicInputNotInField()`).
     #[error("exported verifier reverted: {0}")]

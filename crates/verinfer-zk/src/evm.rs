@@ -25,7 +25,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField};
 use taceo_groth16_sol::askama::Template;
 use taceo_groth16_sol::{SolidityVerifierConfig, SolidityVerifierContext};
-use verinfer_chain::bindings_zk::Groth16Verifier;
+use verinfer_chain::bindings_zk::{Groth16ProofVerifier, Groth16Verifier};
 use verinfer_chain::{send_call, view, Chain, ChainError, Receipt, Tx};
 
 pub use crate::error::EvmError;
@@ -286,6 +286,64 @@ pub fn verify_on_chain(
         &proof_words(proof),
         &public_words(public),
     )
+}
+
+fn adapter_error(e: ChainError) -> EvmError {
+    match &e {
+        ChainError::Reverted { data, .. } => {
+            match Groth16ProofVerifier::Groth16ProofVerifierErrors::abi_decode(data) {
+                Ok(err) => EvmError::AdapterReverted(err),
+                Err(_) => verifier_error(e),
+            }
+        }
+        _ => verifier_error(e),
+    }
+}
+
+/// Deploys the `Groth16ProofVerifier` adapter (`IProofVerifier` of the Groth16 backend) over
+/// the generic verifier at `groth16`, whose key must be of the digest statement.
+///
+/// # Errors
+/// [`EvmError::AdapterReverted`] (`NotADigestKey`) for a key with another public-input count,
+/// or a chain error.
+pub fn deploy_proof_verifier(
+    chain: &mut dyn Chain,
+    from: Address,
+    groth16: Address,
+) -> Result<(Address, Receipt), EvmError> {
+    let args = Groth16ProofVerifier::constructorCall { verifier: groth16 }.abi_encode();
+    let mut init = Groth16ProofVerifier::BYTECODE.to_vec();
+    init.extend_from_slice(&args);
+    let receipt = chain
+        .send(Tx::deploy(from, init, "deploy Groth16ProofVerifier"))
+        .map_err(adapter_error)?;
+    let address = receipt
+        .contract_address
+        .ok_or_else(|| ChainError::NoContract {
+            contract: "Groth16ProofVerifier".into(),
+        })?;
+    Ok((address, receipt))
+}
+
+/// `IProofVerifier(verifier).verify(proof, statement)` by a call (free, nothing mined):
+/// `proof` as `verinfer_prove::EvmVerifiable::proof_calldata` encodes it, `statement` the
+/// digest word (`verinfer_prove::PublicValues::digest`).
+///
+/// # Errors
+/// [`EvmError::AdapterReverted`] (`MalformedProof`), [`EvmError::VerifierReverted`] (a
+/// coordinate ≥ q, a statement ≥ r), or a chain error.
+pub fn check_statement_on_chain(
+    chain: &mut dyn Chain,
+    from: Address,
+    verifier: Address,
+    proof: &[u8],
+    statement: alloy_primitives::B256,
+) -> Result<bool, EvmError> {
+    let call = Groth16ProofVerifier::verifyCall {
+        proof: Bytes::copy_from_slice(proof),
+        statement,
+    };
+    view(chain, from, verifier, &call, "IProofVerifier.verify").map_err(adapter_error)
 }
 
 /// Renders a standalone Solidity verifier for `vk` (contract `Verifier`, pragma

@@ -11,6 +11,7 @@ use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use alloy_primitives::B256;
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -22,11 +23,13 @@ use crate::groth16::{Proof, ProvingKey, VerifyingKey};
 use crate::statement::{param_hash, Lengths, PublicValues, Widths};
 use crate::visibility::Visibility;
 
-/// Format tag of `keys.json` (`/3`: keys of the one-input digest statement; `/2` recorded the
+/// Format tag of `keys.json` (`/4`: the manifest names its proof backend; `/3` was Groth16's
+/// `verinfer-groth16-bn254-keys/3`, keys of the one-input digest statement; `/2` recorded the
 /// tensor lengths of the packed statement; older manifests are refused).
-pub const KEYS_FORMAT: &str = "verinfer-groth16-bn254-keys/3";
-/// Format tag of a proof file (`/2`: the proof states its context).
-pub const PROOF_FORMAT: &str = "verinfer-groth16-bn254-proof/2";
+pub const KEYS_FORMAT: &str = "verinfer-keys/4";
+/// Format tag of a proof file (`/3`: the file names its proof backend; `/2` was Groth16's
+/// `verinfer-groth16-bn254-proof/2`, where the proof states its context).
+pub const PROOF_FORMAT: &str = "verinfer-proof/3";
 
 /// Why a key directory or proof file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +142,8 @@ pub fn to_hex(bytes: &[u8]) -> String {
 pub struct KeyManifest {
     /// [`KEYS_FORMAT`].
     pub format: String,
+    /// The proof backend the keys belong to (`groth16`; `verinfer_prove::ProofBackend::name`).
+    pub backend: String,
     /// The model id (Keccak Merkle commitment of graph and parameters) the keys were made for.
     pub model_id: String,
     /// `input=…,params=…,output=…`.
@@ -192,23 +197,48 @@ impl KeyManifest {
         vk: &VerifyingKey,
         constraints: usize,
     ) -> Result<Self, ZkError> {
+        let hash = match vis.params {
+            crate::Vis::Hashed => Some(B256::from(crate::binding::fr_word(&param_hash(g)?))),
+            _ => None,
+        };
+        Ok(Self::for_backend(
+            crate::groth16::NAME,
+            g,
+            model_id,
+            vis,
+            vk.gamma_abc_g1.len().saturating_sub(1),
+            constraints,
+            hash,
+        ))
+    }
+
+    /// The manifest of keys of `backend` for `g` under `vis`: `public_inputs` as the
+    /// verifying key takes them, `size` in the backend's unit, the weights' hash when hashed.
+    #[must_use]
+    pub fn for_backend(
+        backend: &str,
+        g: &verinfer_ir::Graph,
+        model_id: String,
+        vis: Visibility,
+        public_inputs: usize,
+        size: usize,
+        param_hash: Option<B256>,
+    ) -> Self {
         let w = Widths::of(g);
-        Ok(Self {
+        Self {
             format: KEYS_FORMAT.to_string(),
+            backend: backend.to_string(),
             model_id,
             visibility: vis.to_string(),
             input_width: w.input,
             output_width: w.output,
-            param_hash: match vis.params {
-                crate::Vis::Hashed => Some(fr_hex(&param_hash(g)?)),
-                _ => None,
-            },
-            public_inputs: vk.gamma_abc_g1.len().saturating_sub(1),
-            constraints,
+            param_hash: param_hash.map(|h| to_hex(h.as_slice())),
+            public_inputs,
+            constraints: size,
             lengths: Lengths::of(g),
             ceremony: None,
             phase1: None,
-        })
+        }
     }
 
     /// The visibility the keys were made for.
@@ -239,20 +269,38 @@ pub fn save_keys(
     vk: &VerifyingKey,
     manifest: &KeyManifest,
 ) -> Result<(), FileError> {
-    fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut keys = Vec::with_capacity(2);
     for (name, obj) in [
         ("proving.key", pk as &dyn CanonicalSerializeDyn),
         ("verifying.key", vk as &dyn CanonicalSerializeDyn),
     ] {
-        let path = dir.join(name);
         let mut bytes = Vec::new();
         obj.write(&mut bytes).map_err(|source| FileError::Point {
-            path: path.clone(),
+            path: dir.join(name),
             what: "key",
             source,
         })?;
-        write_atomic(&path, &bytes)?;
+        keys.push(bytes);
     }
+    let [pk, vk] =
+        <[Vec<u8>; 2]>::try_from(keys).map_err(|_| format_err(dir, "two keys expected"))?;
+    save_key_bytes(dir, &pk, &vk, manifest)
+}
+
+/// Save keys as their backend wrote them (`verinfer_prove::DynBackend::write_proving_key`,
+/// `write_verifying_key`) and their manifest into `dir` (created if missing).
+///
+/// # Errors
+/// [`FileError`] when writing fails.
+pub fn save_key_bytes(
+    dir: &Path,
+    pk: &[u8],
+    vk: &[u8],
+    manifest: &KeyManifest,
+) -> Result<(), FileError> {
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    write_atomic(&dir.join("proving.key"), pk)?;
+    write_atomic(&dir.join("verifying.key"), vk)?;
     let path = dir.join("keys.json");
     let text = serde_json::to_vec_pretty(manifest).map_err(|e| format_err(&path, e.to_string()))?;
     write_atomic(&path, &text)
@@ -294,6 +342,16 @@ pub fn load_manifest(dir: &Path) -> Result<KeyManifest, FileError> {
                  element, no context binding); run `verinfer setup` again",
             ))
         }
+        Some("verinfer-groth16-bn254-keys/3") => {
+            return Err(format_err(
+                &path,
+                format!(
+                    "keys of format verinfer-groth16-bn254-keys/3 do not name their proof \
+                     backend; they are Groth16 keys: set \"format\": \"{KEYS_FORMAT}\" and \
+                     add \"backend\": \"groth16\" to keys.json, or run `verinfer setup` again"
+                ),
+            ))
+        }
         _ => {}
     }
     let m: KeyManifest =
@@ -306,6 +364,25 @@ pub fn load_manifest(dir: &Path) -> Result<KeyManifest, FileError> {
     }
     m.visibility().map_err(|e| format_err(&path, e))?;
     Ok(m)
+}
+
+/// The bytes of `proving.key` of `dir`, for `verinfer_prove::DynBackend::read_proving_key`.
+///
+/// # Errors
+/// [`FileError::Io`] for a missing or unreadable file.
+pub fn read_proving_key_bytes(dir: &Path) -> Result<Vec<u8>, FileError> {
+    let path = dir.join("proving.key");
+    fs::read(&path).map_err(io(&path))
+}
+
+/// The bytes of `verifying.key` of `dir`, for
+/// `verinfer_prove::DynBackend::read_verifying_key`.
+///
+/// # Errors
+/// [`FileError::Io`] for a missing or unreadable file.
+pub fn read_verifying_key_bytes(dir: &Path) -> Result<Vec<u8>, FileError> {
+    let path = dir.join("verifying.key");
+    fs::read(&path).map_err(io(&path))
 }
 
 /// Read the verifying key of `dir` (points checked on the curve and in the subgroup).
@@ -420,6 +497,8 @@ impl ContextJson {
 pub struct ProofFile {
     /// [`PROOF_FORMAT`].
     pub format: String,
+    /// The proof backend that made it (`groth16`).
+    pub backend: String,
     /// The model id the proof is about.
     pub model_id: String,
     /// `input=…,params=…,output=…`.
@@ -443,6 +522,24 @@ impl ProofFile {
     /// A message when `model_id` is not the context's, or the public values do not pack
     /// (never for a proof `prove` returned).
     pub fn new(model_id: String, proof: &Proof, public: &PublicValues) -> Result<Self, String> {
+        let mut bytes = Vec::new();
+        proof
+            .serialize_compressed(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        Self::from_bytes(model_id, crate::groth16::NAME, &bytes, &public.to_neutral())
+    }
+
+    /// A proof file of a proof as its backend wrote it
+    /// (`verinfer_prove::DynBackend::prove`), attesting `public` about `model_id`.
+    ///
+    /// # Errors
+    /// As [`ProofFile::new`].
+    pub fn from_bytes(
+        model_id: String,
+        backend: &str,
+        proof: &[u8],
+        public: &verinfer_prove::PublicValues,
+    ) -> Result<Self, String> {
         let id: alloy_primitives::B256 = model_id
             .parse()
             .map_err(|e| format!("model id {model_id:?}: {e}"))?;
@@ -452,26 +549,24 @@ impl ProofFile {
                 public.context.model_id
             ));
         }
-        let mut bytes = Vec::new();
-        proof
-            .serialize_compressed(&mut bytes)
-            .map_err(|e| e.to_string())?;
-        let elements = public.to_field_elements().map_err(|e| e.to_string())?;
+        let words = public.words().map_err(|e| e.to_string())?;
+        let hex = |w: &B256| to_hex(w.as_slice());
         Ok(Self {
             format: PROOF_FORMAT.to_string(),
+            backend: backend.to_string(),
             model_id,
             visibility: public.visibility.to_string(),
             public: PublicJson {
                 inputs: public.inputs.clone(),
-                input_hash: public.input_hash.as_ref().map(fr_hex),
-                param_hash: public.param_hash.as_ref().map(fr_hex),
+                input_hash: public.input_hash.as_ref().map(hex),
+                param_hash: public.param_hash.as_ref().map(hex),
                 outputs: public.outputs.clone(),
-                output_hash: public.output_hash.as_ref().map(fr_hex),
+                output_hash: public.output_hash.as_ref().map(hex),
                 context: ContextJson::of(&public.context),
             },
-            public_inputs: elements.iter().map(fr_hex).collect(),
-            proof_bytes: bytes.len(),
-            proof: to_hex(&bytes),
+            public_inputs: words.iter().map(hex).collect(),
+            proof_bytes: proof.len(),
+            proof: to_hex(proof),
         })
     }
 
@@ -481,6 +576,19 @@ impl ProofFile {
     /// [`FileError`] for a missing, malformed or foreign file.
     pub fn load(path: &Path) -> Result<Self, FileError> {
         let text = fs::read(path).map_err(io(path))?;
+        let format = serde_json::from_slice::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+        if format.as_deref() == Some("verinfer-groth16-bn254-proof/2") {
+            return Err(format_err(
+                path,
+                format!(
+                    "proof files of format verinfer-groth16-bn254-proof/2 do not name their \
+                     backend; they are Groth16 proofs: set \"format\": \"{PROOF_FORMAT}\" and add \
+                     \"backend\": \"groth16\", or prove again"
+                ),
+            ));
+        }
         let f: ProofFile =
             serde_json::from_slice(&text).map_err(|e| format_err(path, e.to_string()))?;
         if f.format != PROOF_FORMAT {
@@ -499,6 +607,35 @@ impl ProofFile {
     pub fn save(&self, path: &Path) -> Result<(), FileError> {
         let text = serde_json::to_vec_pretty(self).map_err(|e| format_err(path, e.to_string()))?;
         write_atomic(path, &text)
+    }
+
+    /// The proof as its backend wrote it (for `verinfer_prove::DynBackend::verify`).
+    ///
+    /// # Errors
+    /// [`FileError`] for bad hex.
+    pub fn proof_bytes(&self, path: &Path) -> Result<Vec<u8>, FileError> {
+        parse_hex(&self.proof).map_err(|e| format_err(path, format!("proof: {e}")))
+    }
+
+    /// [`ProofFile::public_values`] in the backend-neutral form.
+    ///
+    /// # Errors
+    /// As there.
+    pub fn neutral_public_values(
+        &self,
+        path: &Path,
+        manifest: &KeyManifest,
+    ) -> Result<verinfer_prove::PublicValues, FileError> {
+        if self.backend != manifest.backend {
+            return Err(format_err(
+                path,
+                format!(
+                    "the proof was made by backend {:?}, the keys are for {:?}",
+                    self.backend, manifest.backend
+                ),
+            ));
+        }
+        self.public_values(path, manifest).map(|p| p.to_neutral())
     }
 
     /// The proof (points checked on the curve and in the subgroup).

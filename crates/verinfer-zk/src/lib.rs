@@ -1,7 +1,13 @@
-//! Zero-knowledge proofs that a compiled verinfer [`Graph`](verinfer_ir::Graph), on public
-//! inputs, gives public outputs — with exactly the executor's integer semantics.
+//! The Groth16 backend of verinfer: zero-knowledge proofs that a compiled verinfer
+//! [`Graph`](verinfer_ir::Graph), on public inputs, gives public outputs — with exactly the
+//! executor's integer semantics.
 //!
-//! The first backend is [`Groth16`] over BN254 (arkworks 0.6). A [`GraphCircuit`] turns every
+//! [`Groth16`] over BN254 (arkworks 0.6) implements `verinfer_prove`'s
+//! [`ProofBackend`](verinfer_prove::ProofBackend) and
+//! [`EvmVerifiable`](verinfer_prove::EvmVerifiable) under the name `groth16`; the node and the
+//! CLI reach it through `verinfer_prove::DynBackend` (docs/adding-a-backend.md). The
+//! statement types that are not Groth16's ([`Context`], [`Visibility`], [`Lengths`],
+//! [`Widths`]) live in `verinfer_prove` and are re-exported here. A [`GraphCircuit`] turns every
 //! element of every node into R1CS gadgets (`gadgets/<op>.rs`, named after
 //! `verinfer_ir::ops/<op>.rs`): public weights make `Contract` free linear combinations, the
 //! requant epilogue proves its quotient with a range-checked remainder and clamps with a
@@ -45,7 +51,7 @@ pub use circuit::{
     OpCount,
 };
 pub use error::{VerifyError, ZkError};
-pub use groth16::Groth16;
+pub use groth16::{Groth16, Groth16Error};
 pub use proof_system::ProofSystem;
 pub use statement::{param_hash, ClassElements, Lengths, PublicValues, TensorLen, Widths};
 pub use visibility::{Statement, Vis, Visibility};

@@ -48,119 +48,7 @@ pub struct PublicValues {
     pub context: Context,
 }
 
-/// One graph input or output as the statement fixes it: its name and element count.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TensorLen {
-    /// ONNX name.
-    pub name: String,
-    /// Elements (row-major).
-    pub len: usize,
-}
-
-/// The tensor count and per-tensor lengths of a graph's inputs and outputs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Lengths {
-    /// Graph inputs, in order.
-    pub inputs: Vec<TensorLen>,
-    /// Graph outputs, in order.
-    pub outputs: Vec<TensorLen>,
-}
-
-impl Lengths {
-    /// The lengths of `g`'s inputs and outputs.
-    #[must_use]
-    pub fn of(g: &Graph) -> Self {
-        Self {
-            inputs: g
-                .inputs
-                .iter()
-                .map(|s| TensorLen {
-                    name: s.name.clone(),
-                    len: s.info.shape.numel(),
-                })
-                .collect(),
-            outputs: g
-                .outputs
-                .iter()
-                .map(|o| TensorLen {
-                    name: o.name.clone(),
-                    len: g.value_info(o.value).map_or(0, |i| i.shape.numel()),
-                })
-                .collect(),
-        }
-    }
-
-    /// Check that stated tensors have exactly these counts and lengths: a public class must
-    /// list every tensor with its length, a private or hashed one must list none.
-    ///
-    /// # Errors
-    /// [`VerifyError::TensorCount`] or [`VerifyError::TensorLength`] naming the tensor.
-    pub fn check(
-        &self,
-        vis: Visibility,
-        inputs: &[Vec<i32>],
-        outputs: &[Vec<i32>],
-    ) -> Result<(), VerifyError> {
-        check_class("input", vis.input, &self.inputs, inputs)?;
-        check_class("output", vis.output, &self.outputs, outputs)
-    }
-}
-
-fn check_class(
-    class: &'static str,
-    vis: Vis,
-    model: &[TensorLen],
-    stated: &[Vec<i32>],
-) -> Result<(), VerifyError> {
-    let expected = if vis == Vis::Public { model.len() } else { 0 };
-    if stated.len() != expected {
-        return Err(VerifyError::TensorCount {
-            class,
-            vis,
-            found: stated.len(),
-            expected,
-        });
-    }
-    for (index, (m, v)) in model.iter().zip(stated).enumerate() {
-        if v.len() != m.len {
-            return Err(VerifyError::TensorLength {
-                class,
-                index,
-                name: m.name.clone(),
-                found: v.len(),
-                expected: m.len,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Packing widths of a graph's public classes (weights pack per tensor, see [`param_hash`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Widths {
-    /// Widest input bound.
-    pub input: u32,
-    /// Widest output bound.
-    pub output: u32,
-}
-
-impl Widths {
-    /// The widths of `g` (1 for an empty class).
-    #[must_use]
-    pub fn of(g: &Graph) -> Self {
-        let input = g.inputs.iter().map(|s| s.info.bits.get()).max();
-        let output = g
-            .outputs
-            .iter()
-            .filter_map(|o| g.value_info(o.value))
-            .map(|i| i.bits.get())
-            .max();
-        Self {
-            input: input.unwrap_or(1),
-            output: output.unwrap_or(1),
-        }
-    }
-}
+pub use verinfer_prove::statement::{Lengths, TensorLen, Widths};
 
 /// The packed field elements of a class, or its hash.
 fn class_elements(
@@ -188,6 +76,55 @@ pub(crate) fn class_hash(values: &[i32], w: u32) -> Result<Fr, ZkError> {
 }
 
 impl PublicValues {
+    /// The backend-neutral form (hashes as 32-byte words): what [`verinfer_prove`] callers
+    /// see. [`PublicValues::from_neutral`] inverts it.
+    #[must_use]
+    pub fn to_neutral(&self) -> verinfer_prove::PublicValues {
+        let w = |x: &Fr| alloy_primitives::B256::from(binding::fr_word(x));
+        verinfer_prove::PublicValues {
+            visibility: self.visibility,
+            input_width: self.input_width,
+            output_width: self.output_width,
+            inputs: self.inputs.clone(),
+            input_hash: self.input_hash.as_ref().map(w),
+            param_hash: self.param_hash.as_ref().map(w),
+            outputs: self.outputs.clone(),
+            output_hash: self.output_hash.as_ref().map(w),
+            lengths: self.lengths.clone(),
+            context: self.context,
+        }
+    }
+
+    /// The BN254 form of backend-neutral public values.
+    ///
+    /// # Errors
+    /// [`VerifyError::BadPublicValues`] for a hash at or above the BN254 scalar modulus.
+    pub fn from_neutral(p: &verinfer_prove::PublicValues) -> Result<Self, VerifyError> {
+        let f = |h: &Option<alloy_primitives::B256>, what: &str| {
+            h.as_ref()
+                .map(|w| {
+                    binding::word_to_fr(w).ok_or_else(|| {
+                        VerifyError::BadPublicValues(format!(
+                            "{what} {w} is not below the BN254 scalar modulus"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        Ok(Self {
+            visibility: p.visibility,
+            input_width: p.input_width,
+            output_width: p.output_width,
+            inputs: p.inputs.clone(),
+            input_hash: f(&p.input_hash, "input hash")?,
+            param_hash: f(&p.param_hash, "param hash")?,
+            outputs: p.outputs.clone(),
+            output_hash: f(&p.output_hash, "output hash")?,
+            lengths: p.lengths.clone(),
+            context: p.context,
+        })
+    }
+
     /// The public values of a trace (every value of the graph, inputs first) under `vis`.
     ///
     /// # Errors

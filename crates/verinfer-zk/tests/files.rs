@@ -37,6 +37,7 @@ fn fixture(name: &str) -> Fixture {
     // Built from JSON so that this test reads the same before and after lengths were added.
     let manifest: KeyManifest = serde_json::from_value(serde_json::json!({
         "format": KEYS_FORMAT,
+        "backend": "groth16",
         "model_id": format!("{model_id:#x}"),
         "visibility": Visibility::default().to_string(),
         "input_width": w.input,

@@ -200,8 +200,11 @@ impl Node {
         }
     }
 
-    /// Answers `id` with a Groth16 proof if this model can be (keys, a verifier registered at
-    /// the request's configuration version, a proof the verifier accepts in a free call).
+    /// Answers `id` with a proof if this model can be (keys of a registered backend, a
+    /// verifier registered at the request's configuration version, a proof the verifier
+    /// accepts in a free call). The prover is the keys' backend, through
+    /// `verinfer_prove::DynBackend`; the oracle's ABI v3 takes Groth16's `uint256[8]`, so the
+    /// backend's proof calldata must be that (docs/zk.md, "Proof backends").
     /// `Ok(false)`: not possible, answer optimistically.
     pub(super) fn try_zk(
         &mut self,
@@ -217,6 +220,7 @@ impl Node {
         let Some(held) = self.models.get_mut(&model) else {
             return Ok(false);
         };
+        let served = &held.served;
         let Some(keys) = held.keys.as_mut() else {
             tracing::info!(request = id, %model, "no zk keys for this model: answering optimistically");
             return Ok(false);
@@ -237,30 +241,37 @@ impl Node {
         };
         let vis = keys.visibility;
         let started = std::time::Instant::now();
-        let pk = keys.proving_key()?;
+        let (backend, pk) = keys.proving_key()?;
         // Bound to this oracle, this request and us: nobody else can use the proof.
-        let ctx = verinfer_zk::Context {
+        let ctx = verinfer_prove::Context {
             model_id: model,
             chain_id: U256::from(chain.chain_id()),
             contract: oracle.address,
             tag: U256::from(id),
             answerer: me,
         };
-        let (proof, public) = Groth16::prove_with(
+        let proved = backend.prove(
             pk,
-            exec.graph(),
+            served.model(),
             vis,
             &ctx,
             exec.values().to_vec(),
-            &mut os_rng(),
+            &mut verinfer_prove::os_rng(),
         )?;
+        let calldata = backend.proof_calldata(&proved.proof)?;
+        let public = proved.public;
         let outputs = outputs_of(exec);
         if public.outputs != outputs {
             return Err(NodeError::Zk(
                 "the proof states other outputs than the execution".into(),
             ));
         }
-        let words = proof_words(&proof);
+        let words = groth16_words(&calldata).ok_or_else(|| {
+            NodeError::Zk(format!(
+                "the oracle (ABI v3) takes Groth16 proofs (uint256[8]); backend {} is not",
+                backend.name()
+            ))
+        })?;
         let inputs = oracle.zk_public_inputs(
             chain,
             model,
@@ -271,10 +282,13 @@ impl Node {
             input,
             &outputs,
         )?;
-        let ours = public
-            .to_field_elements()
-            .map_err(|e| NodeError::Zk(format!("the proof's statement: {e}")))?;
-        if verinfer_zk::evm::public_words(&ours) != inputs {
+        let ours: Vec<U256> = public
+            .words()
+            .map_err(|e| NodeError::Zk(format!("the proof's statement: {e}")))?
+            .iter()
+            .map(|w| U256::from_be_bytes(w.0))
+            .collect();
+        if ours != inputs {
             return Err(NodeError::Zk(
                 "the oracle computes other public inputs than our proof's (zk configuration \
                  widths or statement kind differ from the keys?)"
@@ -368,4 +382,17 @@ impl Node {
         self.submitters.insert(id, submitter);
         Ok(id)
     }
+}
+
+/// The eight words of Groth16 proof calldata (`abi.encode(uint256[8])`), what the oracle's
+/// `answerWithProof` takes; `None` for calldata of another shape (another backend).
+fn groth16_words(calldata: &[u8]) -> Option<[U256; 8]> {
+    if calldata.len() != 256 {
+        return None;
+    }
+    let mut words = [U256::ZERO; 8];
+    for (w, chunk) in words.iter_mut().zip(calldata.chunks_exact(32)) {
+        *w = U256::from_be_slice(chunk);
+    }
+    Some(words)
 }

@@ -1,0 +1,210 @@
+//! Who sees what: each tensor class of a proof (graph inputs, weight parameters, graph outputs)
+//! is public, private, or hashed (only its Poseidon hash is public).
+//!
+//! Parameters here are the model's weights and biases ([`ParamKind::Weight`] /
+//! [`ParamKind::Bias`]). Lookup tables and index maps are the op semantics themselves and stay
+//! circuit constants whatever the visibility: hiding them would hide the function being proven.
+
+use std::fmt;
+use std::str::FromStr;
+
+use verinfer_ir::{Graph, ParamKind};
+
+/// Visibility of one tensor class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Vis {
+    /// The values are public: packed into public inputs (parameters: baked into the keys as
+    /// circuit constants, so the keys attest the model).
+    #[default]
+    Public,
+    /// The values are a witness only; the proof says nothing about them.
+    Private,
+    /// The values are a witness; their hash (the backend's: Poseidon over BN254 for Groth16)
+    /// is public.
+    Hashed,
+}
+
+impl Vis {
+    /// The spelling used by the CLI and in key and proof files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vis::Public => "public",
+            Vis::Private => "private",
+            Vis::Hashed => "hashed",
+        }
+    }
+}
+
+impl FromStr for Vis {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "public" => Ok(Vis::Public),
+            "private" => Ok(Vis::Private),
+            "hashed" => Ok(Vis::Hashed),
+            other => Err(format!(
+                "unknown visibility {other:?} (expected public, private or hashed)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Vis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a proof states its classes to the verifier ([`crate::context`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Statement {
+    /// Public inputs: the context word, then every class element. Nothing is hashed in the
+    /// circuit; EVM verification (Groth16) costs ~6k gas per element.
+    #[default]
+    Packed,
+    /// One public input: the SHA-256 digest of the context and the classes
+    /// ([`crate::context::statement_digest`]). Verification costs the same for every model;
+    /// a Groth16 circuit pays ~40k constraints per 64 bytes hashed.
+    Digest,
+}
+
+impl Statement {
+    /// The spelling used by the CLI and in key files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Statement::Packed => "packed",
+            Statement::Digest => "digest",
+        }
+    }
+}
+
+impl FromStr for Statement {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "packed" => Ok(Statement::Packed),
+            "digest" => Ok(Statement::Digest),
+            other => Err(format!(
+                "unknown statement {other:?} (expected packed or digest)"
+            )),
+        }
+    }
+}
+
+/// Visibility of the three tensor classes of a proof, and how the statement carries them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Visibility {
+    /// Graph inputs.
+    pub input: Vis,
+    /// Weights and biases.
+    pub params: Vis,
+    /// Graph outputs.
+    pub output: Vis,
+    /// Packed public inputs or one digest.
+    pub statement: Statement,
+}
+
+impl Visibility {
+    /// EZKL's "public input, private model" scenario: weights hidden behind a public hash.
+    #[must_use]
+    pub fn hashed_params() -> Self {
+        Self {
+            params: Vis::Hashed,
+            ..Self::default()
+        }
+    }
+}
+
+impl FromStr for Visibility {
+    type Err = String;
+
+    /// `input=public,params=hashed,output=public[,statement=digest]`; classes left out stay
+    /// public, the statement packed.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut v = Visibility::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (class, vis) = part
+                .split_once('=')
+                .ok_or_else(|| format!("visibility {part:?} is not CLASS=VIS"))?;
+            if class.trim() == "statement" {
+                v.statement = vis.trim().parse()?;
+                continue;
+            }
+            let vis: Vis = vis.trim().parse()?;
+            match class.trim() {
+                "input" | "inputs" => v.input = vis,
+                "params" | "param" | "weights" => v.params = vis,
+                "output" | "outputs" => v.output = vis,
+                other => {
+                    return Err(format!(
+                        "unknown tensor class {other:?} (expected input, params or output)"
+                    ))
+                }
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input={},params={},output={}",
+            self.input, self.params, self.output
+        )?;
+        if self.statement == Statement::Digest {
+            f.write_str(",statement=digest")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether parameter `kind` follows the `params` visibility (weights and biases do; tables and
+/// index maps are always constants).
+#[must_use]
+pub fn is_model_param(kind: ParamKind) -> bool {
+    matches!(kind, ParamKind::Weight | ParamKind::Bias)
+}
+
+/// Indices of the parameters that follow the `params` visibility, in parameter order.
+#[must_use]
+pub fn model_params(g: &Graph) -> Vec<usize> {
+    g.params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| is_model_param(p.kind))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn parses_and_prints() {
+        let v: Visibility = "input=private, params=hashed".parse().unwrap();
+        assert_eq!(v.input, Vis::Private);
+        assert_eq!(v.params, Vis::Hashed);
+        assert_eq!(v.output, Vis::Public);
+        assert_eq!(v.to_string().parse::<Visibility>().unwrap(), v);
+        assert!("input=secret".parse::<Visibility>().is_err());
+        assert!("weights".parse::<Visibility>().is_err());
+        assert!("model=public".parse::<Visibility>().is_err());
+        let d: Visibility = "statement=digest,params=hashed".parse().unwrap();
+        assert_eq!(d.statement, Statement::Digest);
+        assert_eq!(
+            d.to_string(),
+            "input=public,params=hashed,output=public,statement=digest"
+        );
+        assert_eq!(d.to_string().parse::<Visibility>().unwrap(), d);
+        assert!("statement=hashed".parse::<Visibility>().is_err());
+    }
+}
