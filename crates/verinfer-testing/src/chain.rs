@@ -4,7 +4,7 @@
 use verinfer_chain::{Address, Bytes, Chain, RevmChain, Tx};
 
 /// Deploys `code` (creation code) from `from`; its address.
-pub fn deploy_contract(chain: &mut RevmChain, from: Address, code: &Bytes, label: &str) -> Address {
+pub fn deploy_contract(chain: &mut dyn Chain, from: Address, code: &Bytes, label: &str) -> Address {
     chain
         .send(Tx::deploy(from, code.clone(), label))
         .unwrap()
@@ -33,15 +33,24 @@ pub fn deployed_opml() -> (RevmChain, verinfer_opml::OpmlContracts) {
 
 /// The opML contracts deployed on `chain` by `from` (game window 600 s, clock 300 s).
 #[cfg(feature = "opml")]
-pub fn deploy_opml(chain: &mut RevmChain, from: Address) -> verinfer_opml::OpmlContracts {
-    use verinfer_chain::Deployments;
-    use verinfer_opml::{ensure_opml, GameParams};
-    let params = GameParams {
-        window: 600,
-        clock: 300,
-        ..GameParams::default()
-    };
-    ensure_opml(chain, &mut Deployments::default(), from, &params)
-        .unwrap()
-        .0
+pub fn deploy_opml(chain: &mut dyn Chain, from: Address) -> verinfer_opml::OpmlContracts {
+    let params = game_params(600, 300);
+    verinfer_opml::ensure_opml(
+        chain,
+        &mut verinfer_chain::Deployments::default(),
+        from,
+        &params,
+    )
+    .unwrap()
+    .0
+}
+
+/// The default game parameters but for the challenge window and the clock (seconds).
+#[cfg(feature = "opml")]
+pub fn game_params(window: u64, clock: u64) -> verinfer_opml::GameParams {
+    verinfer_opml::GameParams {
+        window,
+        clock,
+        ..verinfer_opml::GameParams::default()
+    }
 }

@@ -9,7 +9,8 @@
 //! - [`models`]: the bundled models of `testdata/models` compiled and their inputs quantized,
 //!   the golden digits MLP, temporary directories;
 //! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
-//!   the game deployed.
+//!   the game deployed;
+//! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered.
 //!
 //! See docs/testing.md.
 // Test support: failing loudly at the first surprise is the point (as in tests themselves).
@@ -22,6 +23,8 @@ pub mod graph;
 pub mod maps;
 pub mod models;
 pub mod ops;
+#[cfg(feature = "oracle")]
+pub mod oracle;
 pub mod rng;
 
 pub use check::assert_matches_reference;

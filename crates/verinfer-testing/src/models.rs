@@ -90,3 +90,20 @@ pub fn tmpdir(prefix: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The golden digits MLP with one weight changed: another model (another id) of the same
+/// shapes.
+pub fn other_mlp() -> Graph {
+    let mut g = golden_mlp().0.clone();
+    let p = g
+        .params
+        .iter_mut()
+        .find(|p| p.data.len() > 1)
+        .expect("a weight tensor");
+    p.data[0] = if p.data[0] > 0 {
+        p.data[0] - 1
+    } else {
+        p.data[0] + 1
+    };
+    g
+}
