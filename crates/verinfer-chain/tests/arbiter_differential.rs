@@ -22,6 +22,10 @@ mod common;
 
 use common::Harness;
 use std::cell::RefCell;
+use verinfer_testing::graph::Case;
+use verinfer_testing::maps::{Conv2d, MatMul};
+use verinfer_testing::ops as gen;
+use verinfer_testing::{requant, Rng};
 
 use alloy_primitives::I256;
 use alloy_sol_types::SolCall;
@@ -32,11 +36,10 @@ use verinfer_chain::{Chain, ChainError, U256};
 use verinfer_commit::decode::{decode_node, NodeSemantics};
 use verinfer_commit::encode::{node_words, Word};
 use verinfer_ir::ops::{self, reduce, TensorRef};
-use verinfer_ir::shape::{broadcast, numel, unravel_into};
+use verinfer_ir::shape::unravel_into;
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec,
-    Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind,
-    Requant, Scale, Shape, TensorInfo, ValueId,
+    AffineMap, Binary, BinaryKind, Bits, Div, Gather, Graph, Lookup, Move, Node, Op, Operand,
+    ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -114,158 +117,6 @@ fn runner(cases: u32) -> TestRunner {
         failure_persistence: None,
         ..Config::default()
     })
-}
-
-// ------------------------------------------------------------------------------------------
-// Random data and a one-node graph builder
-// ------------------------------------------------------------------------------------------
-
-/// splitmix64: the structure of a case derives from one proptest seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn coin(&mut self) -> bool {
-        self.next() & 1 == 0
-    }
-
-    /// Uniform in `[lo, hi]`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-
-    fn size(&mut self, lo: usize, hi: usize) -> usize {
-        self.range(lo as i64, hi as i64) as usize
-    }
-
-    /// `n` values within a `bits`-bit bound, extremes and zero over-represented.
-    fn data(&mut self, n: usize, bits: u32) -> Vec<i32> {
-        let b = Bits::new(bits).unwrap();
-        (0..n)
-            .map(|_| match self.next() % 8 {
-                0 => b.min_value() as i32,
-                1 => b.max_value() as i32,
-                2 => 0,
-                _ => self.range(b.min_value(), b.max_value()) as i32,
-            })
-            .collect()
-    }
-
-    fn dims(&mut self, rank_lo: usize, rank_hi: usize, hi: usize) -> Vec<usize> {
-        let r = self.size(rank_lo, rank_hi);
-        (0..r).map(|_| self.size(1, hi)).collect()
-    }
-
-    /// A requant epilogue saturating to `bits`: multipliers and shifts of every size (the shift
-    /// sometimes past Rust's cap of 126).
-    fn requant(&mut self, bits: u32) -> Requant {
-        if self.next().is_multiple_of(4) {
-            // Only the clamp: every difference below it shows.
-            return Requant::clamp_only(Bits::new(bits).unwrap());
-        }
-        let mult = match self.next() % 6 {
-            0 => 1,
-            1 => self.range(1, 1 << 40),
-            2 => -self.range(1, 1 << 20),
-            _ => self.range(1, 1 << 12),
-        };
-        let shift = match self.next() % 8 {
-            0 => 0,
-            1 => self.range(60, 200) as u32,
-            _ => self.range(1, 24) as u32,
-        };
-        Requant {
-            mult,
-            shift,
-            bits: Bits::new(bits).unwrap(),
-        }
-    }
-}
-
-fn info(shape: &[usize], bits: u32) -> TensorInfo {
-    TensorInfo {
-        shape: Shape(shape.to_vec()),
-        scale: Scale::new(3).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    }
-}
-
-/// A graph of one node over graph inputs and parameters, with the inputs' data.
-struct Case {
-    g: Graph,
-    inputs: Vec<Vec<i32>>,
-}
-
-impl Case {
-    fn new() -> Self {
-        Self {
-            g: Graph {
-                name: "case".into(),
-                inputs: vec![],
-                params: vec![],
-                nodes: vec![],
-                outputs: vec![],
-            },
-            inputs: vec![],
-        }
-    }
-
-    fn input(&mut self, shape: &[usize], bits: u32, data: Vec<i32>) -> Operand {
-        assert_eq!(data.len(), numel(shape));
-        self.g.inputs.push(InputSpec {
-            name: format!("x{}", self.g.inputs.len()),
-            info: info(shape, bits),
-        });
-        self.inputs.push(data);
-        Operand::Value(ValueId(self.g.inputs.len() as u32 - 1))
-    }
-
-    fn param_id(&mut self, shape: &[usize], bits: u32, kind: ParamKind, data: Vec<i32>) -> ParamId {
-        assert_eq!(data.len(), numel(shape));
-        self.g.params.push(Param {
-            name: format!("p{}", self.g.params.len()),
-            kind,
-            info: info(shape, bits),
-            data,
-        });
-        ParamId(self.g.params.len() as u32 - 1)
-    }
-
-    fn param(&mut self, shape: &[usize], bits: u32, data: Vec<i32>) -> Operand {
-        Operand::Param(self.param_id(shape, bits, ParamKind::Weight, data))
-    }
-
-    /// A tensor operand: a graph input or (sometimes) a parameter.
-    fn tensor(&mut self, rng: &mut Rng, shape: &[usize], bits: u32) -> Operand {
-        let data = rng.data(numel(shape), bits);
-        if rng.next().is_multiple_of(3) {
-            self.param(shape, bits, data)
-        } else {
-            self.input(shape, bits, data)
-        }
-    }
-
-    fn node(mut self, op: Op, inputs: Vec<Operand>, shape: &[usize], bits: u32) -> Self {
-        self.g.nodes.push(Node {
-            name: "tested".into(),
-            origin: "test".into(),
-            op,
-            inputs,
-            out: info(shape, bits),
-        });
-        self.g.outputs.push(OutputSpec {
-            name: "y".into(),
-            value: self.g.node_value(self.g.nodes.len() - 1),
-        });
-        self
-    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -614,534 +465,57 @@ fn differential(cases: u32, segments: bool, gen: fn(&mut Rng) -> Case) {
 }
 
 // ------------------------------------------------------------------------------------------
-// Generators, one per primitive
-// ------------------------------------------------------------------------------------------
-
-/// One affine row over `no` output and `nr` reduction axes from `(axis, coefficient)` terms.
-fn row(no: usize, nr: usize, out: &[(usize, i64)], red: &[(usize, i64)], offset: i64) -> AffineRow {
-    let mut r = AffineRow {
-        out: vec![0; no],
-        red: vec![0; nr],
-        offset,
-    };
-    for &(a, c) in out {
-        r.out[a] += c;
-    }
-    for &(a, c) in red {
-        r.red[a] += c;
-    }
-    r
-}
-
-/// A bias of shape `[Cout]`-like read 1:1 by the output axis `axis` (or a size-1 bias).
-fn bias_param(
-    c: &mut Case,
-    rng: &mut Rng,
-    no: usize,
-    nr: usize,
-    axis: Option<(usize, usize)>,
-) -> (Operand, AffineMap) {
-    let (shape, r) = match axis {
-        Some((a, d)) => (vec![d], row(no, nr, &[(a, 1)], &[], 0)),
-        None => (vec![1], row(no, nr, &[], &[], 0)),
-    };
-    let bits = rng.range(2, 14) as u32;
-    let o = Operand::Param(c.param_id(&shape, bits, ParamKind::Bias, rng.data(shape[0], bits)));
-    (o, AffineMap { rows: vec![r] })
-}
-
-/// NCHW conv2d with OIHW weights: stride, padding (both sides), dilation, groups (depthwise
-/// included); with a bias sometimes.
-fn gen_conv(rng: &mut Rng) -> Case {
-    loop {
-        let kind = rng.size(0, 2);
-        let groups = if kind == 0 { 1 } else { rng.size(2, 3) };
-        let (cg, og) = if kind == 2 {
-            (1, 1)
-        } else {
-            (rng.size(1, 2), rng.size(1, 2))
-        };
-        let n = rng.size(1, 2);
-        let hw = [rng.size(1, 6), rng.size(1, 6)];
-        let kernel = [rng.size(1, 3), rng.size(1, 3)];
-        let stride = [rng.size(1, 3), rng.size(1, 3)];
-        let pad_b = [rng.size(0, 2), rng.size(0, 2)];
-        let pad_e = [rng.size(0, 2), rng.size(0, 2)];
-        let dil = [rng.size(1, 2), rng.size(1, 2)];
-        let out_hw: Option<Vec<usize>> = (0..2)
-            .map(|a| {
-                let span = dil[a] * (kernel[a] - 1) + 1;
-                let padded = hw[a] + pad_b[a] + pad_e[a];
-                Some(padded.checked_sub(span)? / stride[a] + 1)
-            })
-            .collect();
-        let Some(out_hw) = out_hw else { continue };
-        let (c_in, c_out) = (groups * cg, groups * og);
-        let (no, nr) = (5, 3);
-        let x_map = AffineMap {
-            rows: vec![
-                row(no, nr, &[(0, 1)], &[], 0),
-                row(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
-                row(
-                    no,
-                    nr,
-                    &[(3, stride[0] as i64)],
-                    &[(1, dil[0] as i64)],
-                    -(pad_b[0] as i64),
-                ),
-                row(
-                    no,
-                    nr,
-                    &[(4, stride[1] as i64)],
-                    &[(2, dil[1] as i64)],
-                    -(pad_b[1] as i64),
-                ),
-            ],
-        };
-        let co = row(no, nr, &[(1, og as i64), (2, 1)], &[], 0);
-        let w_map = AffineMap {
-            rows: vec![
-                co.clone(),
-                row(no, nr, &[], &[(0, 1)], 0),
-                row(no, nr, &[], &[(1, 1)], 0),
-                row(no, nr, &[], &[(2, 1)], 0),
-            ],
-        };
-        let mut c = Case::new();
-        let (xb, wb, ob) = (
-            rng.range(2, 16) as u32,
-            rng.range(2, 12) as u32,
-            rng.range(4, 20) as u32,
-        );
-        let x = c.tensor(rng, &[n, c_in, hw[0], hw[1]], xb);
-        let w = c.tensor(rng, &[c_out, cg, kernel[0], kernel[1]], wb);
-        let mut ins = vec![x, w];
-        let bias_map = rng.coin().then(|| {
-            let bits = rng.range(2, 14) as u32;
-            let b =
-                Operand::Param(c.param_id(&[c_out], bits, ParamKind::Bias, rng.data(c_out, bits)));
-            ins.push(b);
-            AffineMap { rows: vec![co] }
-        });
-        let out_iter = vec![n, groups, og, out_hw[0], out_hw[1]];
-        let op = Contract {
-            out_iter,
-            red: vec![cg, kernel[0], kernel[1]],
-            x_map,
-            w_map,
-            bias_shift: if bias_map.is_some() {
-                rng.range(0, 10) as u32
-            } else {
-                0
-            },
-            bias_map,
-            requant: rng.requant(ob),
-        };
-        return c.node(Op::Contract(op), ins, &[n, c_out, out_hw[0], out_hw[1]], ob);
-    }
-}
-
-/// numpy matmul / Gemm: broadcast batch axes, either operand transposed, a bias along N.
-fn gen_matmul(rng: &mut Rng) -> Case {
-    loop {
-        let batch = |rng: &mut Rng| -> Vec<usize> {
-            (0..rng.size(0, 2))
-                .map(|_| if rng.coin() { 1 } else { rng.size(2, 3) })
-                .collect()
-        };
-        let (bx, bw) = (batch(rng), batch(rng));
-        let Some(bo) = broadcast(&bx, &bw) else {
-            continue;
-        };
-        let (m, k, n) = (rng.size(1, 5), rng.size(1, 9), rng.size(1, 5));
-        let (tx, tw) = (rng.coin(), rng.coin());
-        let nb = bo.len();
-        let no = nb + 2;
-        let batch_rows = |shape: &[usize]| -> Vec<AffineRow> {
-            let off = nb - shape.len();
-            shape
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| {
-                    let t = if d == 1 { vec![] } else { vec![(i + off, 1)] };
-                    row(no, 1, &t, &[], 0)
-                })
-                .collect()
-        };
-        let (rm, rn, rk) = (
-            row(no, 1, &[(nb, 1)], &[], 0),
-            row(no, 1, &[(nb + 1, 1)], &[], 0),
-            row(no, 1, &[], &[(0, 1)], 0),
-        );
-        let mut xr = batch_rows(&bx);
-        let mut xs = bx.clone();
-        if tx {
-            xr.extend([rk.clone(), rm]);
-            xs.extend([k, m]);
-        } else {
-            xr.extend([rm, rk.clone()]);
-            xs.extend([m, k]);
-        }
-        let mut wr = batch_rows(&bw);
-        let mut ws = bw.clone();
-        if tw {
-            wr.extend([rn.clone(), rk]);
-            ws.extend([n, k]);
-        } else {
-            wr.extend([rk, rn.clone()]);
-            ws.extend([k, n]);
-        }
-        let mut c = Case::new();
-        let (xb, wb, ob) = (
-            rng.range(2, 16) as u32,
-            rng.range(2, 12) as u32,
-            rng.range(4, 20) as u32,
-        );
-        let x = c.tensor(rng, &xs, xb);
-        let w = c.tensor(rng, &ws, wb);
-        let mut ins = vec![x, w];
-        let mut out_iter = bo.clone();
-        out_iter.extend([m, n]);
-        let bias_map = rng.coin().then(|| {
-            let (b, map) = bias_param(&mut c, rng, no, 1, Some((nb + 1, n)));
-            ins.push(b);
-            map
-        });
-        let op = Contract {
-            out_iter: out_iter.clone(),
-            red: vec![k],
-            x_map: AffineMap { rows: xr },
-            w_map: AffineMap { rows: wr },
-            bias_shift: if bias_map.is_some() {
-                rng.range(0, 12) as u32
-            } else {
-                0
-            },
-            bias_map,
-            requant: rng.requant(ob),
-        };
-        // Gemm-like outputs are sometimes declared flat (the validator only checks the count).
-        let out = if rng.coin() {
-            out_iter
-        } else {
-            vec![numel(&out_iter)]
-        };
-        return c.node(Op::Contract(op), ins, &out, ob);
-    }
-}
-
-/// Random affine maps: coefficients and offsets of either sign, rows that leave the operand
-/// on both sides, zero or more reduction axes, a bias of either kind.
-fn gen_affine(rng: &mut Rng) -> Case {
-    let out_iter = rng.dims(1, 3, 4);
-    let red = rng.dims(0, 3, 4);
-    let (no, nr) = (out_iter.len(), red.len());
-    let terms = |rng: &mut Rng, n: usize| -> Vec<(usize, i64)> {
-        let mut t = vec![];
-        for a in 0..n {
-            if rng.coin() {
-                t.push((a, rng.range(-2, 2)));
-            }
-        }
-        t
-    };
-    let map = |rng: &mut Rng, rank: usize| AffineMap {
-        rows: (0..rank)
-            .map(|_| {
-                let o = terms(rng, no);
-                let r = terms(rng, nr);
-                let off = if rng.coin() { 0 } else { rng.range(-3, 3) };
-                row(no, nr, &o, &r, off)
-            })
-            .collect(),
-    };
-    let xs = rng.dims(0, 3, 5);
-    let ws = rng.dims(0, 3, 5);
-    let x_map = map(rng, xs.len());
-    let w_map = map(rng, ws.len());
-    let mut c = Case::new();
-    let (xb, wb, ob) = (
-        rng.range(2, 16) as u32,
-        rng.range(2, 16) as u32,
-        rng.range(4, 20) as u32,
-    );
-    let x = c.tensor(rng, &xs, xb);
-    let w = c.tensor(rng, &ws, wb);
-    let mut ins = vec![x, w];
-    let bias_map = rng.coin().then(|| {
-        let axis = rng.size(0, no - 1);
-        let along = rng.coin().then_some((axis, out_iter[axis]));
-        let (b, m) = bias_param(&mut c, rng, no, nr, along);
-        ins.push(b);
-        m
-    });
-    let op = Contract {
-        out_iter: out_iter.clone(),
-        red,
-        x_map,
-        w_map,
-        bias_shift: if bias_map.is_some() {
-            rng.range(0, 8) as u32
-        } else {
-            0
-        },
-        bias_map,
-        requant: rng.requant(ob),
-    };
-    c.node(Op::Contract(op), ins, &out_iter, ob)
-}
-
-fn gen_rescale(rng: &mut Rng) -> Case {
-    let shape = rng.dims(0, 3, 4);
-    let (xb, ob) = (rng.range(1, 32) as u32, rng.range(1, 32) as u32);
-    let mut c = Case::new();
-    let x = c.tensor(rng, &shape, xb);
-    let r = rng.requant(ob);
-    c.node(Op::Rescale(r), vec![x], &shape, ob)
-}
-
-/// Two shapes broadcasting to a random output shape (leading axes dropped, axes set to 1).
-fn broadcast_pair(rng: &mut Rng) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-    let out = rng.dims(0, 3, 3);
-    let side = |rng: &mut Rng| -> Vec<usize> {
-        let drop = rng.size(0, out.len());
-        out[drop..]
-            .iter()
-            .map(|&d| if rng.next().is_multiple_of(3) { 1 } else { d })
-            .collect()
-    };
-    let a = side(rng);
-    let b = side(rng);
-    let o = broadcast(&a, &b).unwrap();
-    (a, b, o)
-}
-
-fn gen_binary(rng: &mut Rng) -> Case {
-    let (sa, sb, so) = broadcast_pair(rng);
-    let kind = [
-        BinaryKind::Add,
-        BinaryKind::Sub,
-        BinaryKind::Mul,
-        BinaryKind::Max,
-        BinaryKind::Min,
-    ][rng.size(0, 4)];
-    let mult = |rng: &mut Rng| match rng.next() % 4 {
-        0 => 1,
-        1 => -1,
-        2 => rng.range(-(1 << 12), 1 << 12),
-        _ => rng.range(-4, 4),
-    };
-    let (ab, bb, ob) = (
-        rng.range(1, 16) as u32,
-        rng.range(1, 16) as u32,
-        rng.range(2, 24) as u32,
-    );
-    let mut c = Case::new();
-    let a = c.tensor(rng, &sa, ab);
-    let b = c.tensor(rng, &sb, bb);
-    let op = Binary {
-        kind,
-        a_mult: mult(rng),
-        b_mult: mult(rng),
-        requant: rng.requant(ob),
-    };
-    c.node(Op::Binary(op), vec![a, b], &so, ob)
-}
-
-fn gen_div(rng: &mut Rng) -> Case {
-    let (sa, sb, so) = broadcast_pair(rng);
-    let (ab, bb, ob) = (
-        rng.range(1, 16) as u32,
-        if rng.coin() {
-            rng.range(1, 3) as u32
-        } else {
-            rng.range(1, 8) as u32
-        },
-        rng.range(2, 24) as u32,
-    );
-    let mut c = Case::new();
-    let a = c.tensor(rng, &sa, ab);
-    // Small divisors of both signs, zero often.
-    let bd: Vec<i32> = (0..numel(&sb))
-        .map(|_| {
-            let lim = 1i64 << (bb - 1);
-            if rng.next().is_multiple_of(4) {
-                0
-            } else {
-                rng.range(-lim, lim - 1) as i32
-            }
-        })
-        .collect();
-    let b = if rng.coin() {
-        c.input(&sb, bb, bd)
-    } else {
-        c.param(&sb, bb, bd)
-    };
-    let op = Div {
-        // Shift 0 often: ties (|remainder| = |divisor| / 2) need an odd numerator.
-        shift: if rng.coin() {
-            0
-        } else {
-            rng.range(1, 20) as u32
-        },
-        requant: rng.requant(ob),
-    };
-    c.node(Op::Div(op), vec![a, b], &so, ob)
-}
-
-fn gen_lookup(rng: &mut Rng) -> Case {
-    let shape = rng.dims(0, 3, 4);
-    let xb = rng.range(2, 8) as u32;
-    let ob = rng.range(4, 16) as u32;
-    let len = rng.size(1, 40);
-    let tb = rng.range(1, i64::from(ob)) as u32;
-    let mut c = Case::new();
-    let x = c.tensor(rng, &shape, xb);
-    let table = c.param_id(&[len], tb, ParamKind::Table, rng.data(len, tb));
-    // lo around the input range so that clamping happens at both ends.
-    let half = 1i64 << (xb - 1);
-    let lo = rng.range(-half - 4, half) as i32;
-    c.node(Op::Lookup(Lookup { table, lo }), vec![x], &shape, ob)
-}
-
-fn gen_reduce(rng: &mut Rng) -> Case {
-    let shape = rng.dims(1, 4, 3);
-    let axes: Vec<usize> = (0..shape.len()).filter(|_| rng.coin()).collect();
-    let keep = rng.coin();
-    let kind = if rng.coin() {
-        ReduceKind::Sum
-    } else {
-        ReduceKind::Max
-    };
-    let (xb, ob) = (rng.range(1, 24) as u32, rng.range(2, 24) as u32);
-    let out: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .filter_map(|(a, &d)| {
-            if axes.contains(&a) {
-                keep.then_some(1)
-            } else {
-                Some(d)
-            }
-        })
-        .collect();
-    let mut c = Case::new();
-    let x = c.tensor(rng, &shape, xb);
-    let op = Reduce {
-        kind,
-        axes,
-        keep_dims: keep,
-        requant: rng.requant(ob),
-    };
-    c.node(Op::Reduce(op), vec![x], &out, ob)
-}
-
-fn gen_move(rng: &mut Rng) -> Case {
-    let ob = rng.range(2, 20) as u32;
-    let mut c = Case::new();
-    let k = rng.size(1, 3);
-    let mut ins = vec![];
-    let mut total = 0usize;
-    for _ in 0..k {
-        let shape = rng.dims(0, 3, 3);
-        total += numel(&shape);
-        let bits = rng.range(1, i64::from(ob)) as u32;
-        ins.push(c.tensor(rng, &shape, bits));
-    }
-    let out = rng.dims(0, 3, 4);
-    let map: Vec<i32> = (0..numel(&out))
-        .map(|_| {
-            if rng.next().is_multiple_of(5) {
-                -1
-            } else {
-                rng.range(0, total as i64 - 1) as i32
-            }
-        })
-        .collect();
-    let map = c.param_id(&[numel(&out)], 16, ParamKind::IndexMap, map);
-    let fill = rng.data(1, ob)[0];
-    c.node(Op::Move(Move { map, fill }), ins, &out, ob)
-}
-
-fn gen_gather(rng: &mut Rng) -> Case {
-    let data_shape = rng.dims(1, 3, 4);
-    let axis = rng.size(0, data_shape.len() - 1);
-    let idx_shape = rng.dims(0, 2, 3);
-    let (db, ob) = (rng.range(1, 16) as u32, rng.range(16, 24) as u32);
-    let n = data_shape[axis] as i64;
-    let mut c = Case::new();
-    let data = c.tensor(rng, &data_shape, db);
-    // Indices in [-n-2, n+2]: negatives count from the end, the rest clamp.
-    let idx: Vec<i32> = (0..numel(&idx_shape))
-        .map(|_| rng.range(-n - 2, n + 2) as i32)
-        .collect();
-    let ib = 8;
-    let indices = if rng.coin() {
-        c.input(&idx_shape, ib, idx)
-    } else {
-        c.param(&idx_shape, ib, idx)
-    };
-    let out: Vec<usize> = data_shape[..axis]
-        .iter()
-        .chain(&idx_shape)
-        .chain(&data_shape[axis + 1..])
-        .copied()
-        .collect();
-    c.node(Op::Gather(Gather { axis }), vec![data, indices], &out, ob)
-}
-
-// ------------------------------------------------------------------------------------------
 // Tests
 // ------------------------------------------------------------------------------------------
 
 #[test]
 fn contract_conv2d_matches_reference() {
-    differential(256, true, gen_conv);
+    differential(256, true, gen::conv);
 }
 
 #[test]
 fn contract_matmul_gemm_matches_reference() {
-    differential(256, true, gen_matmul);
+    differential(256, true, gen::matmul);
 }
 
 #[test]
 fn contract_random_affine_maps_match_reference() {
-    differential(384, true, gen_affine);
+    differential(384, true, gen::affine);
 }
 
 #[test]
 fn rescale_matches_reference() {
-    differential(256, false, gen_rescale);
+    differential(256, false, gen::rescale);
 }
 
 #[test]
 fn binary_every_kind_with_broadcasting_matches_reference() {
-    differential(512, false, gen_binary);
+    differential(512, false, gen::binary);
 }
 
 #[test]
 fn div_matches_reference() {
-    differential(384, false, gen_div);
+    differential(384, false, gen::div);
 }
 
 #[test]
 fn lookup_clamps_like_the_reference() {
-    differential(256, false, gen_lookup);
+    differential(256, false, gen::lookup);
 }
 
 #[test]
 fn reduce_sum_and_max_match_reference() {
-    differential(512, true, gen_reduce);
+    differential(512, true, gen::reduce);
 }
 
 #[test]
 fn move_matches_reference() {
-    differential(256, false, gen_move);
+    differential(256, false, gen::move_);
 }
 
 #[test]
 fn gather_matches_reference() {
-    differential(256, false, gen_gather);
+    differential(256, false, gen::gather);
 }
 
 /// The scalar building blocks on their own, over their whole input ranges.
@@ -1278,18 +652,7 @@ const EDGES: [Word; 24] = [
 /// accepted by both or refused by both (and decoded alike when accepted).
 #[test]
 fn decoder_accepts_exactly_what_rust_accepts() {
-    let gens: [fn(&mut Rng) -> Case; 10] = [
-        gen_conv,
-        gen_matmul,
-        gen_affine,
-        gen_rescale,
-        gen_binary,
-        gen_div,
-        gen_lookup,
-        gen_reduce,
-        gen_move,
-        gen_gather,
-    ];
+    let gens = gen::ALL.map(|(_, g)| g);
     let h = RefCell::new(Harness::new());
     runner(1024)
         .run(&any::<u64>(), |seed| {
@@ -1349,7 +712,7 @@ fn decoder_accepts_exactly_what_rust_accepts() {
 #[test]
 fn one_op_functions_refuse_other_ops() {
     let mut rng = Rng(7);
-    let t = Tested::new(gen_rescale(&mut rng));
+    let t = Tested::new(gen::rescale(&mut rng));
     let mut h = Harness::new();
     let e = h
         .call(&ArbiterHarness::contractReadsCall {
@@ -1441,99 +804,63 @@ fn digits_mlp_golden_nodes_decode_and_compute_on_chain() {
 fn gas_cases() -> Vec<(&'static str, Case)> {
     let mut rng = Rng(42);
     let mut v = vec![];
+    let rq = |mult, shift| requant(mult, shift, 16);
     // Conv 3x3, 8 input channels, padding 1, with bias: K = 72.
     {
-        let mut c = Case::new();
-        let x = c.input(&[1, 8, 6, 6], 8, rng.data(288, 8));
+        let mut c = gen::case();
+        let x = c.input_with(&[1, 8, 6, 6], 8, rng.data(288, 8));
         let w = c.param(&[4, 8, 3, 3], 8, rng.data(288, 8));
         let b = Operand::Param(c.param_id(&[4], 12, ParamKind::Bias, rng.data(4, 12)));
-        let (no, nr) = (5, 3);
-        let co = row(no, nr, &[(1, 4), (2, 1)], &[], 0);
-        let op = Contract {
-            out_iter: vec![1, 1, 4, 6, 6],
-            red: vec![8, 3, 3],
-            x_map: AffineMap {
-                rows: vec![
-                    row(no, nr, &[(0, 1)], &[], 0),
-                    row(no, nr, &[(1, 8)], &[(0, 1)], 0),
-                    row(no, nr, &[(3, 1)], &[(1, 1)], -1),
-                    row(no, nr, &[(4, 1)], &[(2, 1)], -1),
-                ],
-            },
-            w_map: AffineMap {
-                rows: vec![
-                    co.clone(),
-                    row(no, nr, &[], &[(0, 1)], 0),
-                    row(no, nr, &[], &[(1, 1)], 0),
-                    row(no, nr, &[], &[(2, 1)], 0),
-                ],
-            },
-            bias_map: Some(AffineMap { rows: vec![co] }),
-            bias_shift: 4,
-            requant: Requant {
-                mult: 1,
-                shift: 8,
-                bits: Bits::new(16).unwrap(),
-            },
+        let conv = Conv2d {
+            n: 1,
+            c: 8,
+            hw: [6, 6],
+            cout: 4,
+            groups: 1,
+            kernel: [3, 3],
+            stride: [1, 1],
+            pad_begin: [1, 1],
+            pad_end: [1, 1],
+            dilation: [1, 1],
         };
+        let op = conv.contract(rq(1, 8), Some(4));
         v.push((
             "Contract: conv 3×3, 8→4 channels, pad 1, bias (K = 72)",
-            c.node(Op::Contract(op), vec![x, w, b], &[1, 4, 6, 6], 16),
+            c.node_case(Op::Contract(op), vec![x, w, b], &[1, 4, 6, 6], 16),
         ));
     }
     // Gemm 1×64 · 64×10 with bias: K = 64.
     {
-        let mut c = Case::new();
-        let x = c.input(&[1, 64], 8, rng.data(64, 8));
+        let mut c = gen::case();
+        let x = c.input_with(&[1, 64], 8, rng.data(64, 8));
         let w = c.param(&[64, 10], 8, rng.data(640, 8));
         let b = Operand::Param(c.param_id(&[10], 12, ParamKind::Bias, rng.data(10, 12)));
-        let (no, nr) = (2, 1);
-        let op = Contract {
-            out_iter: vec![1, 10],
-            red: vec![64],
-            x_map: AffineMap {
-                rows: vec![
-                    row(no, nr, &[(0, 1)], &[], 0),
-                    row(no, nr, &[], &[(0, 1)], 0),
-                ],
-            },
-            w_map: AffineMap {
-                rows: vec![
-                    row(no, nr, &[], &[(0, 1)], 0),
-                    row(no, nr, &[(1, 1)], &[], 0),
-                ],
-            },
-            bias_map: Some(AffineMap {
-                rows: vec![row(no, nr, &[(1, 1)], &[], 0)],
-            }),
-            bias_shift: 4,
-            requant: Requant {
-                mult: 1,
-                shift: 8,
-                bits: Bits::new(16).unwrap(),
-            },
+        let mm = MatMul {
+            batch_x: vec![],
+            batch_w: vec![],
+            m: 1,
+            k: 64,
+            n: 10,
+            trans_x: false,
+            trans_w: false,
         };
+        let op = mm.contract(rq(1, 8), Some(4));
         v.push((
             "Contract: Gemm 1×64 · 64×10, bias (K = 64)",
-            c.node(Op::Contract(op), vec![x, w, b], &[1, 10], 16),
+            c.node_case(Op::Contract(op), vec![x, w, b], &[1, 10], 16),
         ));
     }
-    let rq = |mult, shift| Requant {
-        mult,
-        shift,
-        bits: Bits::new(16).unwrap(),
-    };
     {
-        let mut c = Case::new();
-        let x = c.input(&[4, 16], 24, rng.data(64, 24));
+        let mut c = gen::case();
+        let x = c.input_with(&[4, 16], 24, rng.data(64, 24));
         v.push((
             "Rescale [4, 16]",
-            c.node(Op::Rescale(rq(3, 9)), vec![x], &[4, 16], 16),
+            c.node_case(Op::Rescale(rq(3, 9)), vec![x], &[4, 16], 16),
         ));
     }
     {
-        let mut c = Case::new();
-        let a = c.input(&[2, 4, 8], 16, rng.data(64, 16));
+        let mut c = gen::case();
+        let a = c.input_with(&[2, 4, 8], 16, rng.data(64, 16));
         let b = c.param(&[8], 16, rng.data(8, 16));
         let op = Binary {
             kind: BinaryKind::Add,
@@ -1543,16 +870,16 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
         };
         v.push((
             "Binary Add, [2, 4, 8] + [8] (broadcast)",
-            c.node(Op::Binary(op), vec![a, b], &[2, 4, 8], 16),
+            c.node_case(Op::Binary(op), vec![a, b], &[2, 4, 8], 16),
         ));
     }
     {
-        let mut c = Case::new();
-        let x = c.input(&[4, 16], 12, rng.data(64, 12));
+        let mut c = gen::case();
+        let x = c.input_with(&[4, 16], 12, rng.data(64, 12));
         let t = c.param_id(&[4096], 16, ParamKind::Table, rng.data(4096, 16));
         v.push((
             "Lookup, table of 4,096",
-            c.node(
+            c.node_case(
                 Op::Lookup(Lookup {
                     table: t,
                     lo: -2048,
@@ -1573,39 +900,39 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
             ReduceKind::Max,
         ),
     ] {
-        let mut c = Case::new();
-        let x = c.input(&[4, 64], 16, rng.data(256, 16));
+        let mut c = gen::case();
+        let x = c.input_with(&[4, 64], 16, rng.data(256, 16));
         let op = Reduce {
             kind,
             axes: vec![1],
             keep_dims: true,
             requant: rq(1, 0),
         };
-        v.push((name, c.node(Op::Reduce(op), vec![x], &[4, 1], 16)));
+        v.push((name, c.node_case(Op::Reduce(op), vec![x], &[4, 1], 16)));
     }
     {
-        let mut c = Case::new();
-        let a = c.input(&[4, 16], 16, rng.data(64, 16));
-        let b = c.input(&[4, 1], 16, rng.data(4, 16));
+        let mut c = gen::case();
+        let a = c.input_with(&[4, 16], 16, rng.data(64, 16));
+        let b = c.input_with(&[4, 1], 16, rng.data(4, 16));
         let op = Div {
             shift: 12,
             requant: rq(1, 0),
         };
         v.push((
             "Div, [4, 16] / [4, 1] (broadcast)",
-            c.node(Op::Div(op), vec![a, b], &[4, 16], 16),
+            c.node_case(Op::Div(op), vec![a, b], &[4, 16], 16),
         ));
     }
     {
-        let mut c = Case::new();
-        let a = c.input(&[2, 8], 16, rng.data(16, 16));
-        let b = c.input(&[3, 8], 16, rng.data(24, 16));
-        let d = c.input(&[8], 16, rng.data(8, 16));
+        let mut c = gen::case();
+        let a = c.input_with(&[2, 8], 16, rng.data(16, 16));
+        let b = c.input_with(&[3, 8], 16, rng.data(24, 16));
+        let d = c.input_with(&[8], 16, rng.data(8, 16));
         let map: Vec<i32> = (0..48).map(|k| (k * 7 % 49) - 1).collect();
         let m = c.param_id(&[48], 16, ParamKind::IndexMap, map);
         v.push((
             "Move (concat of 3 inputs, 48 outputs)",
-            c.node(
+            c.node_case(
                 Op::Move(Move { map: m, fill: 0 }),
                 vec![a, b, d],
                 &[6, 8],
@@ -1614,12 +941,12 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
         ));
     }
     {
-        let mut c = Case::new();
+        let mut c = gen::case();
         let data = c.param(&[100, 16], 16, rng.data(1600, 16));
-        let idx = c.input(&[1, 4], 8, vec![3, -1, 99, 7]);
+        let idx = c.input_with(&[1, 4], 8, vec![3, -1, 99, 7]);
         v.push((
             "Gather (embedding [100, 16], indices [1, 4])",
-            c.node(
+            c.node_case(
                 Op::Gather(Gather { axis: 0 }),
                 vec![data, idx],
                 &[1, 4, 16],

@@ -11,24 +11,9 @@ use verinfer_commit::{verify_path, ModelCommitment};
 use verinfer_ir::{
     AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec,
     Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind,
-    Requant, Scale, Shape, TensorInfo, ValueId,
+    Scale, Shape, TensorInfo, ValueId,
 };
-
-fn info(dims: &[usize], scale: i32, bits: u32) -> TensorInfo {
-    TensorInfo {
-        shape: Shape(dims.to_vec()),
-        scale: Scale::new(scale).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    }
-}
-
-fn rq(mult: i64, shift: u32, bits: u32) -> Requant {
-    Requant {
-        mult,
-        shift,
-        bits: Bits::new(bits).unwrap(),
-    }
-}
+use verinfer_testing::{info_at as info, requant as rq};
 
 fn node(op: Op, inputs: Vec<Operand>, out: TensorInfo) -> Node {
     Node {

@@ -5,8 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use verinfer_commit::encode::{graph_tree, header_words, node_words, words_hash, Word};
 use verinfer_commit::tensor::tensor_depth;
@@ -14,12 +12,7 @@ use verinfer_commit::{
     tensor_root, trace_root_of, verify_element, verify_path, verify_reveal, zero_hash,
     ElementOpening, Hash32, ModelCommitment, TensorTree, TraceCommitment, TraceRootBuilder,
 };
-
-fn testdata(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(p)
-}
+use verinfer_testing::models::testdata;
 
 fn golden() -> Value {
     let p = testdata("golden/v1/commitments.json");

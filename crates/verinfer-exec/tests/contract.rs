@@ -2,13 +2,11 @@
 //! depthwise), batched/broadcast/transposed matmul between constants and activations, and
 //! arbitrary random affine maps (the generic path).
 
-mod common;
-
-use common::maps::{row, Conv2d, MatMul};
-use common::{assert_matches_reference, random_inputs, requant, Builder, Rng};
 use proptest::prelude::*;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{AffineMap, Contract, Op};
+use verinfer_testing::maps::{row, Conv2d, MatMul};
+use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
 
 /// Epilogue and data widths shared by the strategies.
 #[derive(Clone, Debug)]
@@ -108,7 +106,7 @@ proptest! {
     #[test]
     fn conv2d_matches_reference(c in conv(), wd in widths(), w_const in prop::bool::weighted(0.8), bias in prop::option::of(0u32..=6), seed in any::<u64>()) {
         let mut rng = Rng::new(seed);
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&c.x_shape(), wd.x_bits);
         let w = if w_const {
             b.param(&c.w_shape(), wd.w_bits, rng.data(numel(&c.w_shape()), wd.w_bits))
@@ -129,7 +127,7 @@ proptest! {
     fn matmul_matches_reference(mm in matmul(), wd in widths(), consts in 0u8..4, bias in prop::option::of(0u32..=6), seed in any::<u64>()) {
         // consts: 0 = w constant, 1 = both activations, 2 = x constant, 3 = both constant.
         let mut rng = Rng::new(seed);
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = if consts & 2 == 0 { Some(b.input(&mm.x_shape(), wd.x_bits)) } else { None };
         let w = if consts == 1 { Some(b.input(&mm.w_shape(), wd.w_bits)) } else { None };
         let x = x.unwrap_or_else(|| b.param(&mm.x_shape(), wd.x_bits, rng.data(numel(&mm.x_shape()), wd.x_bits)));
@@ -193,7 +191,7 @@ fn random_contract(seed: u64) -> verinfer_ir::Graph {
         rng.range(2, 16) as u32,
         rng.range(4, 20) as u32,
     );
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&x_shape, x_bits);
     let w = if rng.coin() {
         b.param(&w_shape, w_bits, rng.data(numel(&w_shape), w_bits))
@@ -246,7 +244,7 @@ fn conv_3x3_pad1_stride1() {
         dilation: [1, 1],
     };
     let mut rng = Rng::new(1);
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&c.x_shape(), 8);
     let w = b.param(&c.w_shape(), 8, rng.data(numel(&c.w_shape()), 8));
     let bias = b.param(&[4], 16, rng.data(4, 16));
@@ -271,7 +269,7 @@ fn empty_reduction_is_bias_only() {
         trans_x: false,
         trans_w: false,
     };
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 8);
     let w = b.input(&mm.w_shape(), 8);
     let bias = b.param(&[3], 8, vec![5, -7, 100]);
@@ -296,7 +294,7 @@ fn empty_output() {
         trans_x: false,
         trans_w: false,
     };
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 8);
     let w = b.param(&mm.w_shape(), 8, vec![1; 9]);
     b.node(
@@ -322,7 +320,7 @@ fn wide_accumulator_16_bit() {
         trans_w: false,
     };
     let mut rng = Rng::new(9);
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 16);
     let w = b.param(&mm.w_shape(), 16, rng.data(numel(&mm.w_shape()), 16));
     b.node(

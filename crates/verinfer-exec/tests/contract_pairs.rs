@@ -2,12 +2,10 @@
 //! equal the reference at the bit bounds: operands at `±2^15`, pair sums of exactly `2^31`
 //! (the one value whose `i32` computation wraps), odd and long reductions, several blocks.
 
-mod common;
-
-use common::maps::{Conv2d, MatMul};
-use common::{assert_matches_reference, requant, Builder, Rng};
 use verinfer_ir::shape::numel;
 use verinfer_ir::{Graph, Op, Operand};
+use verinfer_testing::maps::{Conv2d, MatMul};
+use verinfer_testing::{assert_matches_reference, requant, GraphBuilder, Rng};
 
 const MIN: i32 = i16::MIN as i32;
 const MAX: i32 = i16::MAX as i32;
@@ -27,7 +25,7 @@ fn matmul(m: usize, k: usize, n: usize) -> MatMul {
 /// `x·w` with 16-bit operands (`w` a parameter holding `w_data`, or a second input when `None`),
 /// repeated with requant shifts 0 (low bits exact, 32-bit output), 16 and 40.
 fn graph(mm: &MatMul, w_data: Option<Vec<i32>>) -> Graph {
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 16);
     let w = match w_data {
         Some(d) => b.param(&mm.w_shape(), 16, d),
@@ -121,7 +119,7 @@ fn random_extreme_matmuls_and_convolutions() {
             pad_end: [1, 1],
             dilation: [1, 1],
         };
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&c.x_shape(), 16);
         let w = b.param(&c.w_shape(), 16, rng.data(numel(&c.w_shape()), 16));
         let bias: Operand = b.param(&[c.cout], 16, rng.data(c.cout, 16));

@@ -1,12 +1,10 @@
 //! `Binary`, `Div`, `Rescale` and `Lookup` on the fast path equal the reference, with random
 //! broadcasting shapes, multipliers of either sign and random epilogues.
 
-mod common;
-
-use common::{assert_matches_reference, random_inputs, requant, Builder, Rng};
 use proptest::prelude::*;
 use verinfer_ir::shape::{broadcast, numel};
 use verinfer_ir::{Binary, BinaryKind, Div, Lookup, Op, ParamKind};
+use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
 
 /// Two shapes that broadcast: `out` with some axes set to 1 or dropped from the front.
 fn broadcast_pair() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
@@ -45,7 +43,7 @@ proptest! {
         b_const in any::<bool>(), seed in any::<u64>(),
     ) {
         let out = broadcast(&sa, &sb).unwrap();
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&sa, bits.0);
         let y = if b_const { b.param(&sb, bits.1, Rng::new(seed).data(numel(&sb), bits.1)) } else { b.input(&sb, bits.1) };
         let op = Op::Binary(Binary { kind, a_mult, b_mult, requant: requant(mult, shift, bits.2) });
@@ -60,7 +58,7 @@ proptest! {
         mult in 1i64..=1 << 8, rshift in 0u32..=8, seed in any::<u64>(),
     ) {
         let out = broadcast(&sa, &sb).unwrap();
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&sa, bits.0);
         let y = b.input(&sb, bits.1);
         b.node(Op::Div(Div { shift, requant: requant(mult, rshift, bits.2) }), vec![x, y], &out, bits.2);
@@ -73,7 +71,7 @@ proptest! {
         shape in prop::collection::vec(0usize..=6, 0..=3), in_bits in 1u32..=32, out_bits in 1u32..=32,
         mult in 1i64..=1 << 30, shift in 0u32..=62, seed in any::<u64>(),
     ) {
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&shape, in_bits);
         b.node(Op::Rescale(requant(mult, shift, out_bits)), vec![x], &shape, out_bits);
         let g = b.finish();
@@ -85,7 +83,7 @@ proptest! {
         shape in prop::collection::vec(1usize..=6, 0..=3), in_bits in 1u32..=12, len in 1usize..=300,
         lo in -300i32..=300, seed in any::<u64>(),
     ) {
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&shape, in_bits);
         let table = b.param_id(&[len], 9, ParamKind::Table, Rng::new(seed).data(len, 9));
         b.node(Op::Lookup(Lookup { table, lo }), vec![x], &shape, 10);

@@ -1,21 +1,20 @@
 //! Typed errors instead of panics: bad inputs, invalid graphs, foreign traces; and the graphs
 //! the reference cannot evaluate are rejected up front by the validator.
 
-mod common;
-
-use common::maps::MatMul;
-use common::{requant, Builder};
 use verinfer_exec::{ExecError, Plan};
 use verinfer_ir::{Binary, BinaryKind, Div, IrError, Op, Requant};
+use verinfer_testing::maps::MatMul;
+use verinfer_testing::{requant, GraphBuilder};
 
 fn rq(bits: u32) -> Requant {
     requant(1, 0, bits)
 }
 
-fn add_graph() -> verinfer_ir::Graph {
-    let mut b = Builder::new();
+/// `x + y` of an `x` of 3 and a `y` of `y_len` 8-bit values.
+fn add_graph(y_len: usize) -> verinfer_ir::Graph {
+    let mut b = GraphBuilder::new();
     let x = b.input(&[3], 8);
-    let y = b.input(&[3], 8);
+    let y = b.input(&[y_len], 8);
     b.node(
         Op::Binary(Binary {
             kind: BinaryKind::Add,
@@ -32,7 +31,7 @@ fn add_graph() -> verinfer_ir::Graph {
 
 #[test]
 fn bad_inputs_are_typed_errors() {
-    let g = add_graph();
+    let g = add_graph(3);
     let plan = Plan::for_graph(g.clone()).unwrap();
     let cases = [
         vec![vec![1, 2, 3]],
@@ -53,9 +52,9 @@ fn bad_inputs_are_typed_errors() {
 
 #[test]
 fn trace_of_another_graph_is_rejected() {
-    let g = add_graph();
+    let g = add_graph(3);
     let plan = Plan::for_graph(g.clone()).unwrap();
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     b.input(&[3], 8);
     let other = b.finish();
     let t = Plan::for_graph(other.clone())
@@ -73,22 +72,8 @@ fn trace_of_another_graph_is_rejected() {
 
 #[test]
 fn invalid_graph_is_rejected_at_plan_time() {
-    let mut b = Builder::new();
-    let x = b.input(&[3], 8);
-    let y = b.input(&[4], 8);
-    b.node(
-        Op::Binary(Binary {
-            kind: BinaryKind::Add,
-            a_mult: 1,
-            b_mult: 1,
-            requant: rq(9),
-        }),
-        vec![x, y],
-        &[3],
-        9,
-    );
     assert!(matches!(
-        Plan::for_graph(b.finish()),
+        Plan::for_graph(add_graph(4)),
         Err(ExecError::Ir(IrError::BadAttribute { .. }))
     ));
 }
@@ -107,7 +92,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
         trans_x: false,
         trans_w: false,
     };
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&[1, 1], 8);
     let w = b.param(&[1, 1], 8, vec![1]);
     let bias = b.param(&[1], 8, vec![0]);
@@ -120,7 +105,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
     assert!(Plan::for_graph(b.finish()).is_err());
 
     // `a · a_mult` overflows even though `b` is all zeros.
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&[1], 8);
     let zero = b.param(&[1], 8, vec![0]);
     let op = Binary {
@@ -133,7 +118,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
     assert!(Plan::for_graph(b.finish()).is_err());
 
     // An all-zero numerator shifted by 62.
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let y = b.input(&[1], 8);
     let zero = b.param(&[1], 8, vec![0]);
     b.node(
@@ -161,19 +146,19 @@ fn extreme_map_coefficient_is_an_error_not_a_panic() {
     };
     let mut c = mm.contract(rq(8), None);
     c.x_map.rows[0].out[0] = i64::MIN;
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&[2, 2], 8);
     let w = b.param(&[2, 2], 8, vec![1; 4]);
     b.node(Op::Contract(c), vec![x, w], &[2, 2], 8);
     assert!(matches!(
-        Plan::for_graph(b.finish()),
+        Plan::for_graph(add_graph(4)),
         Err(ExecError::Ir(IrError::BadAttribute { .. }))
     ));
 }
 
 #[test]
 fn zero_threads_means_rayon_default() {
-    let g = add_graph();
+    let g = add_graph(3);
     let t = Plan::for_graph(g.clone())
         .unwrap()
         .run_with_threads(&[vec![1, 2, 3], vec![4, 5, 6]], 0)

@@ -1,12 +1,10 @@
 //! `Move` (random maps with fills over several inputs, plus transpose/concat/pad-like maps) and
 //! `Gather` (indices negative and out of range) on the fast path equal the reference.
 
-mod common;
-
-use common::{assert_matches_reference, random_inputs, Builder, Rng};
 use proptest::prelude::*;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{Gather, Move, Op, ParamKind};
+use verinfer_testing::{assert_matches_reference, random_inputs, GraphBuilder, Rng};
 
 /// A map over `total` concatenated elements: runs of consecutive sources, single random
 /// entries and fills (-1), mixed.
@@ -38,7 +36,7 @@ proptest! {
     ) {
         let mut rng = Rng::new(seed);
         let total: usize = shapes.iter().map(|s| numel(s)).sum();
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let mut ins = Vec::new();
         for s in &shapes {
             ins.push(if params { b.param(s, 4, rng.data(numel(s), 4)) } else { b.input(s, 4) });
@@ -53,7 +51,7 @@ proptest! {
     fn transpose_matches_reference(d in [1usize..=5, 1usize..=5, 1usize..=5], seed in any::<u64>()) {
         let [a, bb, c] = d;
         let map: Vec<i32> = (0..c).flat_map(|k| (0..a).flat_map(move |i| (0..bb).map(move |j| (i * bb * c + j * c + k) as i32))).collect();
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&[a, bb, c], 12);
         let map = b.param_id(&[map.len()], 32, ParamKind::IndexMap, map);
         b.node(Op::Move(Move { map, fill: 0 }), vec![x], &[c, a, bb], 12);
@@ -70,7 +68,7 @@ proptest! {
         let n = data[axis] as i64;
         let mut rng = Rng::new(seed);
         let out: Vec<usize> = data[..axis].iter().chain(&idx).chain(&data[axis + 1..]).copied().collect();
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&data, 10);
         let indices: Vec<i32> = (0..numel(&idx)).map(|_| rng.range(-n - 3, n + 3) as i32).collect();
         let i = if idx_const { b.param(&idx, 16, indices) } else { b.input(&idx, 5) };

@@ -1,10 +1,8 @@
 //! `ReduceSum` / `ReduceMax` on the fast path equal the reference for random axes and keep_dims.
 
-mod common;
-
-use common::{assert_matches_reference, random_inputs, requant, Builder};
 use proptest::prelude::*;
 use verinfer_ir::{Op, Reduce, ReduceKind};
+use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
@@ -23,7 +21,7 @@ proptest! {
             .collect();
         let kind = if max { ReduceKind::Max } else { ReduceKind::Sum };
         let requant = requant(mult, shift, out_bits);
-        let mut b = Builder::new();
+        let mut b = GraphBuilder::new();
         let x = b.input(&shape, in_bits);
         b.node(Op::Reduce(Reduce { kind, axes, keep_dims, requant }), vec![x], &out, out_bits);
         let g = b.finish();

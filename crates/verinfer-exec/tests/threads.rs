@@ -2,15 +2,13 @@
 //! chunks: the trace equals the reference and is identical for 1, 2 and 8 threads and across
 //! repeated runs.
 
-mod common;
-
-use common::maps::{Conv2d, MatMul};
-use common::{assert_matches_reference, random_inputs, requant, Builder, Rng};
 use verinfer_exec::Plan;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{
     Binary, BinaryKind, Div, Gather, Graph, Lookup, Move, Op, ParamKind, Reduce, ReduceKind,
 };
+use verinfer_testing::maps::{Conv2d, MatMul};
+use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
 
 fn conv(c: usize, cout: usize, groups: usize, hw: usize, stride: usize) -> Conv2d {
     Conv2d {
@@ -31,7 +29,7 @@ fn conv(c: usize, cout: usize, groups: usize, hw: usize, stride: usize) -> Conv2
 /// gather, all of them past the parallel chunk sizes.
 fn pipeline() -> Graph {
     let mut rng = Rng::new(42);
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&[2, 3, 48, 48], 8);
     let idx = b.input(&[5], 4);
 
@@ -129,7 +127,7 @@ fn pipeline() -> Graph {
 /// broadcasting, strided reduction, multi-chunk gathers).
 fn elementwise() -> Graph {
     let mut rng = Rng::new(43);
-    let mut b = Builder::new();
+    let mut b = GraphBuilder::new();
     let x = b.input(&[4, 1, 100, 100], 12);
     let y = b.input(&[1, 8, 1, 100], 12);
     let idx = b.input(&[700], 12);

@@ -13,14 +13,12 @@
 mod common;
 
 use common::*;
-use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain, U256};
+use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain};
 use verinfer_node::state::Verdict;
 use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
-use verinfer_opml::facts::model_opening;
-use verinfer_opml::{
-    ensure_opml, lying_execution, Execution, GameParams, Submitter, SubmitterStrategy, TraceLie,
-};
-use verinfer_oracle::{OracleClient, OracleParams};
+use verinfer_opml::{lying_execution, Execution, Submitter, SubmitterStrategy, TraceLie};
+use verinfer_testing::chain::game_params;
+use verinfer_testing::oracle::{deploy_stack, register_and_learn, Stack};
 
 /// Replaces the last `depth` blocks with empty ones.
 fn reorg(chain: &mut RpcChain, depth: u64) {
@@ -39,36 +37,14 @@ fn attack_reorg_replaces_a_seen_claim_under_the_same_id() {
     let mut chain = RpcChain::connect(anvil.url(), dev_signers().unwrap()).unwrap();
     let a = chain.accounts();
     let (owner, someone, honest, liar) = (a[0], a[1], a[2], a[3]);
-    let gp = GameParams {
-        window: 600,
-        clock: 300,
-        ..GameParams::default()
-    };
-    let (c, _) = ensure_opml(&mut chain, &mut Deployments::default(), owner, &gp).unwrap();
-    let cfg = c.game.config(&mut chain).unwrap();
-    let params = OracleParams {
-        fee: U256::from(10u64).pow(U256::from(16u64)),
-        owner_share_bps: 1_000,
-        cancel_delay: 3_600,
-        max_callback_gas: 2_000_000,
-    };
-    let (oracle, _) = OracleClient::deploy(
+    let Stack { c, cfg, oracle, .. } = deploy_stack(
         &mut chain,
+        &mut Deployments::default(),
         owner,
-        c.registry.address,
-        c.game.address,
-        &params,
-    )
-    .unwrap();
+        &game_params(600, 300),
+    );
     let (g, input) = mlp().clone();
-    let model = verinfer_node::model_id_of(&g);
-    c.registry
-        .register(&mut chain, owner, model, "test://digits_mlp")
-        .unwrap();
-    let m = verinfer_commit::ModelCommitment::new(&g);
-    c.game
-        .learn_model(&mut chain, owner, model, model_opening(&g, &m).unwrap())
-        .unwrap();
+    register_and_learn(&mut chain, &c, owner, &g);
     let dir = tmpdir("anvil-reorg");
     let models = models_dir(&dir);
     let state_dir = dir.join("node");

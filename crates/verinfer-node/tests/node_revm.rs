@@ -286,17 +286,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
     );
     // A model nobody here holds (registered and learned, so the oracle takes the request):
     // the digits MLP with one weight changed.
-    let mut g2 = mlp().0.clone();
-    let p = g2
-        .params
-        .iter_mut()
-        .find(|p| p.data.len() > 1)
-        .expect("a weight tensor");
-    p.data[0] = if p.data[0] > 0 {
-        p.data[0] - 1
-    } else {
-        p.data[0] + 1
-    };
+    let g2 = verinfer_testing::models::other_mlp();
     let other = verinfer_node::model_id_of(&g2);
     let owner = env.owner;
     env.c

@@ -2,8 +2,6 @@
 //! challenged and rejected; a correct claim survives a malicious challenger and finalizes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::path::PathBuf;
 
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain};
@@ -18,7 +16,7 @@ fn contracts_dir() -> PathBuf {
 
 #[test]
 fn mnist_disputes_on_anvil() {
-    let (g, inputs) = common::model("mnist_cnn");
+    let (g, inputs) = verinfer_testing::models::bundled("mnist_cnn");
     let anvil = Anvil::spawn(&contracts_dir(), &[]).expect("anvil (npm ci --prefix contracts)");
     let mut chain = RpcChain::connect(anvil.url(), dev_signers().unwrap()).unwrap();
     let a = chain.accounts();

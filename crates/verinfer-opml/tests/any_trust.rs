@@ -2,8 +2,6 @@
 //! enumerate, on either side, the honest party wins and the bonds end where they should.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::sync::OnceLock;
 
 use verinfer_chain::{Chain, U256};
@@ -15,12 +13,12 @@ use verinfer_opml::{
 
 fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
     static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
-    M.get_or_init(|| common::model("digits_mlp"))
+    M.get_or_init(|| verinfer_testing::models::bundled("digits_mlp"))
 }
 
 fn cnn() -> &'static (Graph, Vec<Vec<i32>>) {
     static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
-    M.get_or_init(|| common::model("mnist_cnn"))
+    M.get_or_init(|| verinfer_testing::models::bundled("mnist_cnn"))
 }
 
 /// Index of the first node that accumulates more than `min_steps` steps.
@@ -39,7 +37,7 @@ fn run(
     force: bool,
 ) -> (SimReport, U256, U256) {
     let (g, inputs) = model;
-    let (mut chain, c) = common::deployed();
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let exec = match lie {
         Some(l) => lying_execution(g.clone(), inputs, l).unwrap(),
@@ -272,7 +270,7 @@ fn inconsistent_reveals_are_refused_and_lose_on_time() {
 fn a_move_after_the_clock_ran_out_is_refused() {
     use verinfer_opml::Phase;
     let (g, inputs) = mlp();
-    let (mut chain, c) = common::deployed();
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let cfg = c.game.config(&mut chain).unwrap();
     let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
@@ -301,7 +299,7 @@ fn several_challengers_play_independent_games() {
     use verinfer_opml::driver::play;
     use verinfer_opml::{ClaimStatus, Phase};
     let (g, inputs) = mlp();
-    let (mut chain, c) = common::deployed();
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let cfg = c.game.config(&mut chain).unwrap();
 

@@ -4,8 +4,6 @@
 //! can still register their commitment, so the contracts must not rely on that.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use alloy_primitives::I256;
 use verinfer_chain::bindings::OneStepVerifier;
 use verinfer_chain::{view, Chain};
@@ -22,7 +20,7 @@ use verinfer_opml::{
 /// start a dispute over a node whose operands are not in the trace before it.
 #[test]
 fn attack_forward_operand_node() {
-    let (g, inputs) = common::model("digits_mlp");
+    let (g, inputs) = verinfer_testing::models::bundled("digits_mlp");
     let honest = Execution::run(g.clone(), &inputs).unwrap();
     let mut values = honest.values().to_vec();
     let mut bad = g.clone();
@@ -39,7 +37,7 @@ fn attack_forward_operand_node() {
         "our own decoder refuses the graph; only the contract is under test here"
     );
 
-    let (mut chain, c) = common::deployed();
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let submitter_exec = Execution::from_values(bad.clone(), values.clone()).unwrap();
     let target = bad.inputs.len() + k;
@@ -87,8 +85,8 @@ fn attack_forward_operand_node() {
 /// one-step verifier's decoder (it used to be read as a Gather when above the last tag).
 #[test]
 fn attack_unknown_op_tag() {
-    let (g, _) = common::model("digits_mlp");
-    let (mut chain, c) = common::deployed();
+    let (g, _) = verinfer_testing::models::bundled("digits_mlp");
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let from = chain.accounts()[0];
     let words = node_words(&g, &g.nodes[0]);
     let mut check = |w: &[i128], ok: bool| {

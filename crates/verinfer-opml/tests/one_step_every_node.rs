@@ -4,8 +4,6 @@
 //! Rescale, Binary, Lookup, Reduce, Div, Move — or the honest submitter would lose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use verinfer_chain::Chain;
@@ -14,8 +12,8 @@ use verinfer_opml::{
 };
 
 fn every_node(name: &str) -> BTreeMap<&'static str, usize> {
-    let (g, inputs) = common::model(name);
-    let (mut chain, c) = common::deployed();
+    let (g, inputs) = verinfer_testing::models::bundled(name);
+    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let mut covered = BTreeMap::new();
     let mut max_gas = 0;

@@ -3,14 +3,12 @@
 //! every request).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use verinfer_ir::Model;
 use verinfer_opml::{Execution, ServedModel};
 
 #[test]
 fn a_hundred_runs_share_one_graph_and_one_commitment() {
-    let (g, input) = common::model("digits_mlp");
+    let (g, input) = verinfer_testing::models::bundled("digits_mlp");
     let served = ServedModel::new(Model::new(g.clone()).unwrap()).unwrap();
     let reference = Execution::run(g, &input).unwrap();
     let mut runs = Vec::new();

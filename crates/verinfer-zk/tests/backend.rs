@@ -5,8 +5,6 @@
 //! checks against the digest statement on chain.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use alloy_primitives::{B256, U256};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierErrors;
@@ -28,7 +26,7 @@ fn words_of(p: &PublicValues) -> Vec<B256> {
 
 #[test]
 fn groth16_through_the_dyn_form() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let model = Model::new(g).unwrap();
     let backend: Box<dyn DynBackend> = Box::new(Groth16);
     assert_eq!(backend.name(), "groth16");
@@ -134,7 +132,7 @@ fn groth16_through_the_dyn_form() {
 
 #[test]
 fn the_proof_verifier_adapter_checks_the_digest_statement() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let model = Model::new(g).unwrap();
     let backend: Box<dyn DynBackend> = Box::new(Groth16);
     let digest = Visibility {

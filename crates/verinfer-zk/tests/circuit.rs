@@ -13,14 +13,14 @@ use verinfer_zk::{
 
 #[test]
 fn digits_mlp_trace_satisfies() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let c = GraphCircuit::new(&g, trace).unwrap();
     check_witness(&c).unwrap();
 }
 
 #[test]
 fn digits_mlp_deviating_element_refused() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     for value in 1..g.num_values() {
         for j in [0usize, 7, 9] {
             let mut bad = trace.clone();
@@ -41,7 +41,7 @@ fn digits_mlp_deviating_element_refused() {
 /// the constraint system itself unsatisfied.
 #[test]
 fn digits_mlp_deviating_witness_unsatisfies_constraints() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let out = g.outputs[0].value.index();
     for (value, j) in [(1usize, 3usize), (1, 63), (out, 0), (out, 9)] {
         for delta in [-1, 1] {
@@ -99,7 +99,7 @@ fn mixed_ops_match_reference() {
 /// error naming the node, never a panic.
 #[test]
 fn every_op_supported_malformed_node_named() {
-    let (mut g, _) = common::digits_mlp();
+    let (mut g, _) = verinfer_testing::models::golden_mlp_trace();
     check_supported(&g).unwrap();
     g.nodes[1].op = Op::Lookup(Lookup {
         table: ParamId(999),
@@ -117,7 +117,7 @@ fn every_op_supported_malformed_node_named() {
 
 #[test]
 fn digits_mlp_constraint_counts() {
-    let (g, _) = common::digits_mlp();
+    let (g, _) = verinfer_testing::models::golden_mlp_trace();
     let counts = constraint_counts(&g).unwrap();
     for (op, c) in &counts {
         eprintln!(

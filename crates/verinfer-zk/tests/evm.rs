@@ -9,8 +9,6 @@
 //! lines, `--no-capture`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -63,7 +61,7 @@ struct Fixture {
 }
 
 fn digits_fixture() -> Fixture {
-    let (graph, trace) = common::digits_mlp();
+    let (graph, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut rng = StdRng::seed_from_u64(21);
     let (pk, vk) = Groth16::setup(&graph, &mut rng).unwrap();
     let (proof, public) = Groth16::prove(&pk, &graph, trace.clone(), &mut rng).unwrap();
@@ -424,7 +422,7 @@ fn uncompressed(proof: &Proof) -> ExportedProof {
 
 /// Where solc-js can be run, or `None` (with a note; a failure under `CI`).
 fn solc_available() -> Option<PathBuf> {
-    let contracts = common::repo().join("contracts");
+    let contracts = verinfer_testing::models::repo().join("contracts");
     let solc = contracts.join("node_modules/solc");
     let node = Command::new("node").arg("--version").output();
     let problem = match node {

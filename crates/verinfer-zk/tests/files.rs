@@ -4,8 +4,6 @@
 //! elements. Verification through files.rs must refuse them by the keys' tensor lengths.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_zk::files::{KeyManifest, ProofFile, KEYS_FORMAT};
 use verinfer_zk::{packing, Groth16, ProofSystem, Visibility, Widths};
@@ -19,7 +17,7 @@ struct Fixture {
 }
 
 fn fixture(name: &str) -> Fixture {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut rng = StdRng::seed_from_u64(17);
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
     let model_id = alloy_primitives::B256::repeat_byte(0x42);

@@ -7,7 +7,7 @@ use verinfer_zk::{Groth16, ProofSystem, VerifyError, ZkError};
 
 #[test]
 fn digits_mlp_prove_verify() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut rng = StdRng::seed_from_u64(5);
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
     let (proof, public) = Groth16::prove(&pk, &g, trace.clone(), &mut rng).unwrap();
@@ -85,7 +85,7 @@ fn mixed_ops_prove_verify() {
 #[ignore = "timing report, not a check"]
 fn digits_mlp_timing() {
     use std::time::Instant;
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut rng = StdRng::seed_from_u64(5);
     let t = Instant::now();
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
@@ -106,7 +106,7 @@ fn digits_mlp_timing() {
 /// Weights are circuit constants: keys of a model with one weight changed reject the proof.
 #[test]
 fn other_models_keys_reject() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut other = g.clone();
     other.params[0].data[0] += 1;
     let mut rng = StdRng::seed_from_u64(7);

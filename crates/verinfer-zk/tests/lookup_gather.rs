@@ -3,57 +3,21 @@
 //! out-of-range indices, constant and run-time data; and the bundled transformer block.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use verinfer_exec::Plan;
 use verinfer_ir::{
     Binary, BinaryKind, Bits, Gather, Graph, InputSpec, Lookup, Node, Op, Operand, OutputSpec,
-    Param, ParamId, ParamKind, Requant, Scale, Shape, TensorInfo, ValueId,
+    Param, ParamId, ParamKind, Requant, ValueId,
 };
+use verinfer_testing::models::{bundled, trace};
+use verinfer_testing::{info, value as v, Lcg};
 use verinfer_zk::{check_witness, constraint_counts, GraphCircuit, ZkError};
-
-fn info(dims: &[usize], bits: u32) -> TensorInfo {
-    TensorInfo {
-        shape: Shape(dims.to_vec()),
-        scale: Scale::new(0).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    }
-}
-
-fn v(i: u32) -> Operand {
-    Operand::Value(ValueId(i))
-}
-
-/// Deterministic generator (an LCG, as in `common`).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-
-    /// Uniform in `[lo, hi]`, with the extremes mixed in.
-    fn int(&mut self, lo: i64, hi: i64) -> i32 {
-        let r = self.next();
-        let x = match r % 11 {
-            0 => lo,
-            1 => hi,
-            _ => lo + (r / 11) as i64 % (hi - lo + 1),
-        };
-        i32::try_from(x).unwrap()
-    }
-}
 
 /// A table of `len` 16-bit entries: pseudo-random with saturated stretches (equal entries) at
 /// both ends, like a sigmoid's.
 fn table(len: usize, seed: u64) -> Vec<i32> {
-    let mut r = Rng(seed);
+    let mut r = Lcg::new(seed);
     let flat = len / 5;
     (0..len)
         .map(|k| {
@@ -157,7 +121,7 @@ fn lookup_graph() -> Graph {
 }
 
 fn lookup_inputs(seed: u64) -> Vec<Vec<i32>> {
-    let mut r = Rng(seed * 7 + 3);
+    let mut r = Lcg(seed * 7 + 3);
     vec![
         (0..24).map(|_| r.int(-128, 127)).collect(),
         (0..24).map(|_| r.int(-8192, 8191)).collect(),
@@ -326,7 +290,7 @@ fn gather_graph() -> Graph {
         inputs: vec![v(0), Operand::Param(ParamId(k))],
         out: info(&[2, 3], 8),
     };
-    let mut r = Rng(99);
+    let mut r = Lcg(99);
     let mut data = |n: usize| (0..n).map(|_| r.int(-128, 127)).collect::<Vec<_>>();
     let p = |name: &str, dims: &[usize], data: Vec<i32>| Param {
         name: name.into(),
@@ -402,7 +366,7 @@ fn gather_graph() -> Graph {
 
 /// Index values around the rows (negatives, past the end) and extremes.
 fn gather_inputs(seed: u64) -> Vec<Vec<i32>> {
-    let mut r = Rng(seed * 13 + 5);
+    let mut r = Lcg(seed * 13 + 5);
     let ids8 = (0..6)
         .map(|_| {
             if r.next().is_multiple_of(2) {
@@ -497,28 +461,8 @@ fn gather_constraint_counts() {
 /// The transformer block compiled from ONNX with its calibration data, and its `input.json`
 /// quantized: the honest trace satisfies the circuit, and the model's Lookups now have one.
 fn transformer_block() -> (Graph, Vec<Vec<i32>>) {
-    use verinfer_onnx::compile::{compile, CompileOptions};
-    use verinfer_quant::data::read_data;
-    use verinfer_quant::pipeline::quantize_inputs;
-    let dir = common::repo().join("testdata/models/transformer_block");
-    let cal = read_data(&dir.join("calibration.json")).unwrap();
-    let g = compile(
-        &dir.join("network.onnx"),
-        Some(&cal),
-        &CompileOptions::default(),
-    )
-    .unwrap()
-    .graph;
-    let data = read_data(&dir.join("input.json")).unwrap();
-    let names: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
-    let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
-    let samples = data.samples(&names, &numels).unwrap();
-    let q = quantize_inputs(&g, &samples[0]).unwrap();
-    let trace = Plan::for_graph(g.clone())
-        .unwrap()
-        .run(&q)
-        .unwrap()
-        .into_values();
+    let (g, q) = bundled("transformer_block");
+    let trace = trace(&g, &q);
     (g, trace)
 }
 

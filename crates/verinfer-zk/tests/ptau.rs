@@ -88,7 +88,7 @@ fn small_inputs() -> Vec<Vec<i32>> {
 const SNARKJS_FILE: &str = "testdata/ptau/pot8_beacon_final.ptau";
 
 fn snarkjs_bytes() -> Vec<u8> {
-    std::fs::read(common::repo().join(SNARKJS_FILE)).unwrap()
+    std::fs::read(verinfer_testing::models::repo().join(SNARKJS_FILE)).unwrap()
 }
 
 fn open(b: Vec<u8>) -> Result<Ptau<Cursor<Vec<u8>>>, PtauError> {
@@ -473,7 +473,7 @@ fn hostile_points_are_refused_by_index() {
 
 #[test]
 fn a_ptau_too_small_for_the_circuit_names_both_sizes() {
-    let (g, _) = common::digits_mlp();
+    let (g, _) = verinfer_testing::models::golden_mlp_trace();
     let mut p = open(snarkjs_bytes()).unwrap();
     match Params::from_ptau(&g, "d".into(), Visibility::default(), &mut p) {
         Err(CeremonyError::Ptau(

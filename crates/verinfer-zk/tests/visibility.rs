@@ -3,8 +3,6 @@
 //! Poseidon hash.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use ark_bn254::Fr;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_exec::Plan;
@@ -73,7 +71,7 @@ fn context_variants(ctx: &Context) -> Vec<(&'static str, Context)> {
 
 #[test]
 fn every_visibility_proves_and_verifies() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let out = trace[g.outputs[0].value.index()].clone();
     let mut rng = StdRng::seed_from_u64(11);
     for v in [
@@ -136,7 +134,7 @@ fn every_visibility_proves_and_verifies() {
 
 #[test]
 fn hashed_params_bind_the_weights() {
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let v = Visibility::hashed_params();
     let mut rng = StdRng::seed_from_u64(12);
     let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
@@ -185,7 +183,7 @@ fn hashed_params_bind_the_weights() {
 
 #[test]
 fn hidden_weights_cost_their_products() {
-    let (g, _) = common::digits_mlp();
+    let (g, _) = verinfer_testing::models::golden_mlp_trace();
     let public = constraint_counts_with(&g, Visibility::default()).unwrap();
     let hashed = constraint_counts_with(&g, Visibility::hashed_params()).unwrap();
     let total = |c: &std::collections::BTreeMap<&str, verinfer_zk::OpCount>| {
@@ -211,7 +209,7 @@ fn hidden_weights_cost_their_products() {
 #[test]
 fn digest_statement_is_one_public_input_binding_data_and_context() {
     use alloy_primitives::{Address, B256, U256};
-    let (g, trace) = common::digits_mlp();
+    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let v = vis("input=public,params=hashed,output=public,statement=digest");
     let mut rng = StdRng::seed_from_u64(13);
     let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();

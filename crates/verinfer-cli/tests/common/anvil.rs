@@ -9,15 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use verinfer_chain::bindings_oracle::ConsumerHarness;
 use verinfer_chain::{
     dev_signers, parse_key, Address, Anvil, Chain, Deployments, RpcChain, Tx, B256,
     DEV_PRIVATE_KEYS, U256,
 };
 use verinfer_ir::Graph;
-use verinfer_opml::facts::model_opening;
-use verinfer_opml::{ensure_opml, Execution, GameConfig, GameParams, OpmlContracts};
+use verinfer_opml::{Execution, GameConfig, OpmlContracts};
 use verinfer_oracle::{OracleClient, OracleParams};
+use verinfer_testing::chain::game_params;
+use verinfer_testing::oracle::{
+    consumer_calls, consumer_outputs, deploy_consumer, deploy_stack, learn, model_id,
+    register_and_learn, request, Stack,
+};
 
 use super::{root, testdata};
 
@@ -36,29 +39,17 @@ pub const WATCHER_KEY: &str = EXTRA_KEYS[1];
 
 /// The compiled digits MLP (the golden `.vmodel`).
 pub fn model_path() -> PathBuf {
-    testdata("golden/v1/digits_mlp.vmodel")
+    testdata(verinfer_testing::models::GOLDEN_MLP)
 }
 
 /// The MLP's quantized sample input (the commitment goldens' trace input).
 pub fn sample_input() -> Vec<Vec<i32>> {
-    let text = std::fs::read_to_string(testdata("golden/v1/commitments.json")).unwrap();
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let input = j["traces"]["digits_mlp"]["quantized_input"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| i32::try_from(v.as_i64().unwrap()).unwrap())
-        .collect();
-    vec![input]
+    verinfer_testing::models::golden_mlp().1.clone()
 }
 
 /// The outputs of an execution, in the graph's output order.
 pub fn outputs_of(e: &Execution) -> Vec<Vec<i32>> {
-    e.graph()
-        .outputs
-        .iter()
-        .map(|o| e.values()[o.value.index()].clone())
-        .collect()
+    verinfer_testing::oracle::outputs(e)
 }
 
 /// A node process; killed when dropped.
@@ -251,32 +242,21 @@ impl AnvilEnv {
                 .unwrap();
         }
         let mut deployments = Deployments::default();
-        let gp = GameParams {
-            window: 15,
-            clock: 60,
-            ..GameParams::default()
-        };
-        let (c, _) = ensure_opml(&mut chain, &mut deployments, who.publisher, &gp).unwrap();
-        let cfg = c.game.config(&mut chain).unwrap();
-        let params = OracleParams {
-            fee: U256::from(10u64).pow(U256::from(16u64)),
-            owner_share_bps: 1_000,
-            cancel_delay: 3_600,
-            max_callback_gas: 2_000_000,
-        };
-        let (oracle, _) = OracleClient::deploy(
+        let Stack {
+            c,
+            cfg,
+            oracle,
+            params,
+        } = deploy_stack(
             &mut chain,
+            &mut deployments,
             who.publisher,
-            c.registry.address,
-            c.game.address,
-            &params,
-        )
-        .unwrap();
+            &game_params(15, 60),
+        );
         deployments.set(chain.chain_id(), OracleClient::NAME, oracle.address);
         deployments.save(&deployments_path).unwrap();
         let graph = verinfer_ir::vmodel::load(&model_path()).unwrap();
-        let mc = verinfer_commit::ModelCommitment::new(&graph);
-        let model = B256::from(mc.model_id.hash().to_bytes());
+        let model = model_id(&graph);
         let mut env = Self {
             anvil,
             chain,
@@ -300,36 +280,18 @@ impl AnvilEnv {
 
     /// A fresh `ConsumerHarness`.
     pub fn deploy_consumer(&mut self) -> Address {
-        self.chain
-            .send(Tx::deploy(
-                self.who.publisher,
-                ConsumerHarness::BYTECODE.clone(),
-                "deploy ConsumerHarness",
-            ))
-            .unwrap()
-            .contract_address
-            .unwrap()
+        deploy_consumer(&mut self.chain, self.who.publisher)
     }
 
     /// The publisher registers the MLP (commit–reveal) and teaches it to the game.
     pub fn register_and_learn(&mut self) {
-        let (publisher, model) = (self.who.publisher, self.model);
-        self.c
-            .registry
-            .register(&mut self.chain, publisher, model, "test://digits_mlp")
-            .unwrap();
-        self.learn();
+        register_and_learn(&mut self.chain, &self.c, self.who.publisher, &self.graph);
     }
 
     /// The publisher teaches the registered MLP to the game.
     pub fn learn(&mut self) {
-        let mc = verinfer_commit::ModelCommitment::new(&self.graph);
-        let opening = model_opening(&self.graph, &mc).unwrap();
         let (publisher, model) = (self.who.publisher, self.model);
-        self.c
-            .game
-            .learn_model(&mut self.chain, publisher, model, opening)
-            .unwrap();
+        learn(&mut self.chain, &self.c, publisher, model, &self.graph);
     }
 
     /// The honest outputs of the MLP on `input`.
@@ -340,49 +302,27 @@ impl AnvilEnv {
     /// A request of `input` by the requester paying `requiredFee`, with `callback`, trusting
     /// zk configuration `zk_version` (0: none). Returns its id.
     pub fn request(&mut self, input: &[Vec<i32>], callback: Address, zk_version: u32) -> u64 {
-        let gas = 500_000;
-        let fee = self.oracle.required_fee(&mut self.chain, gas).unwrap();
         let (model, requester) = (self.model, self.who.requester);
-        let (id, _) = self
-            .oracle
-            .request(
-                &mut self.chain,
-                requester,
-                model,
-                input,
-                callback,
-                gas,
-                fee,
-                zk_version,
-            )
-            .unwrap();
-        id
+        request(
+            &mut self.chain,
+            &self.oracle,
+            requester,
+            model,
+            input,
+            callback,
+            500_000,
+            zk_version,
+        )
     }
 
     /// How many callbacks `consumer` received.
     pub fn consumer_calls(&mut self, consumer: Address) -> U256 {
-        let from = self.who.publisher;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            consumer,
-            &ConsumerHarness::callsCall {},
-            "ConsumerHarness.calls",
-        )
-        .unwrap()
+        consumer_calls(&mut self.chain, self.who.publisher, consumer)
     }
 
     /// The outputs of `consumer`'s last callback.
     pub fn consumer_received(&mut self, consumer: Address) -> Vec<Vec<i32>> {
-        let from = self.who.publisher;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            consumer,
-            &ConsumerHarness::receivedCall {},
-            "ConsumerHarness.received",
-        )
-        .unwrap()
+        consumer_outputs(&mut self.chain, self.who.publisher, consumer)
     }
 
     /// Balance plus what the game and the oracle owe `who`: everything it could walk away with.

@@ -9,12 +9,12 @@ pub mod anvil;
 
 /// Repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    verinfer_testing::models::repo()
 }
 
 /// A file under testdata/.
 pub fn testdata(p: &str) -> PathBuf {
-    root().join("testdata").join(p)
+    verinfer_testing::models::testdata(p)
 }
 
 /// Run the `verinfer` binary.
@@ -27,10 +27,7 @@ pub fn verinfer(args: &[&str]) -> Output {
 
 /// A fresh temp dir for one test.
 pub fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("verinfer-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    verinfer_testing::models::tmpdir("verinfer-test", name)
 }
 
 /// stderr as text.

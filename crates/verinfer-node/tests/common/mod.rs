@@ -9,55 +9,30 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use verinfer_chain::bindings_oracle::ConsumerHarness;
-use verinfer_chain::{Address, Chain, Deployments, RevmChain, Tx, B256, U256};
+use verinfer_chain::{Address, Chain, Deployments, RevmChain, B256, U256};
 use verinfer_ir::Graph;
 use verinfer_node::{Contracts, Mode, ModelStore, Node, NodeConfig, NodeState, TickReport};
-use verinfer_opml::facts::model_opening;
-use verinfer_opml::{ensure_opml, Execution, GameConfig, GameParams, OpmlContracts};
+use verinfer_opml::{Execution, GameConfig, OpmlContracts};
 use verinfer_oracle::{OracleClient, OracleParams};
+use verinfer_testing::chain::game_params;
+use verinfer_testing::oracle::{
+    consumer_calls, consumer_outputs, deploy_consumer, deploy_stack, register_and_learn, Stack,
+};
 
-pub fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(p)
-}
-
-/// The compiled digits MLP and its quantized sample input.
+/// The golden digits MLP and its quantized sample input.
 pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
-    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
-    M.get_or_init(|| {
-        let g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
-        let text = std::fs::read_to_string(testdata("golden/v1/commitments.json")).unwrap();
-        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let input: Vec<i32> = j["traces"]["digits_mlp"]["quantized_input"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| i32::try_from(v.as_i64().unwrap()).unwrap())
-            .collect();
-        (g, vec![input])
-    })
+    verinfer_testing::models::golden_mlp()
 }
 
 /// The honest outputs of the MLP on `input`.
 pub fn honest_outputs(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
-    let e = Execution::run(mlp().0.clone(), input).unwrap();
-    e.graph()
-        .outputs
-        .iter()
-        .map(|o| e.values()[o.value.index()].clone())
-        .collect()
+    verinfer_testing::oracle::outputs(&Execution::run(mlp().0.clone(), input).unwrap())
 }
 
 /// A fresh temporary directory.
 pub fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("verinfer-node-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    verinfer_testing::models::tmpdir("verinfer-node-test", name)
 }
 
 /// A models directory holding the digits MLP.
@@ -65,7 +40,7 @@ pub fn models_dir(root: &Path) -> PathBuf {
     let d = root.join("models");
     std::fs::create_dir_all(&d).unwrap();
     std::fs::copy(
-        testdata("golden/v1/digits_mlp.vmodel"),
+        verinfer_testing::models::testdata(verinfer_testing::models::GOLDEN_MLP),
         d.join("digits_mlp.vmodel"),
     )
     .unwrap();
@@ -104,45 +79,19 @@ pub fn env(name: &str) -> Env {
     let mut chain = RevmChain::new().unwrap();
     let a = chain.accounts();
     let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
-    let gp = GameParams {
-        window: 600,
-        clock: 300,
-        ..GameParams::default()
-    };
-    let (c, _) = ensure_opml(&mut chain, &mut Deployments::default(), owner, &gp).unwrap();
-    let cfg = c.game.config(&mut chain).unwrap();
-    let params = OracleParams {
-        fee: U256::from(10u64).pow(U256::from(16u64)),
-        owner_share_bps: 1_000,
-        cancel_delay: 3_600,
-        max_callback_gas: 2_000_000,
-    };
-    let (oracle, _) = OracleClient::deploy(
+    let Stack {
+        c,
+        cfg,
+        oracle,
+        params,
+    } = deploy_stack(
         &mut chain,
+        &mut Deployments::default(),
         owner,
-        c.registry.address,
-        c.game.address,
-        &params,
-    )
-    .unwrap();
-    let consumer = chain
-        .send(Tx::deploy(
-            owner,
-            ConsumerHarness::BYTECODE.clone(),
-            "deploy ConsumerHarness",
-        ))
-        .unwrap()
-        .contract_address
-        .unwrap();
-    let g = &mlp().0;
-    let model = verinfer_node::model_id_of(g);
-    c.registry
-        .register(&mut chain, owner, model, "test://digits_mlp")
-        .unwrap();
-    let m = verinfer_commit::ModelCommitment::new(g);
-    c.game
-        .learn_model(&mut chain, owner, model, model_opening(g, &m).unwrap())
-        .unwrap();
+        &game_params(600, 300),
+    );
+    let consumer = deploy_consumer(&mut chain, owner);
+    let model = register_and_learn(&mut chain, &c, owner, &mlp().0);
     let dir = tmpdir(name);
     let models = models_dir(&dir);
     Env {
@@ -265,27 +214,11 @@ impl Env {
     }
 
     pub fn consumer_outputs(&mut self) -> Vec<Vec<i32>> {
-        let from = self.owner;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            self.consumer,
-            &ConsumerHarness::receivedCall {},
-            "ConsumerHarness.received",
-        )
-        .unwrap()
+        consumer_outputs(&mut self.chain, self.owner, self.consumer)
     }
 
     pub fn consumer_calls(&mut self) -> U256 {
-        let from = self.owner;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            self.consumer,
-            &ConsumerHarness::callsCall {},
-            "ConsumerHarness.calls",
-        )
-        .unwrap()
+        consumer_calls(&mut self.chain, self.owner, self.consumer)
     }
 }
 

@@ -8,57 +8,21 @@
     clippy::print_stdout
 )]
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use verinfer_chain::bindings_oracle::ConsumerHarness;
-use verinfer_chain::{Address, Bytes, Chain, ChainError, Deployments, RevmChain, Tx, B256, U256};
+use verinfer_chain::{Address, Bytes, Chain, ChainError, Deployments, RevmChain, B256, U256};
 use verinfer_ir::Graph;
-use verinfer_opml::facts::model_opening;
 use verinfer_opml::{
-    ensure_opml, Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, GameParams,
-    OpmlContracts, OpmlError, Phase, Submitter, SubmitterStrategy,
+    Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, OpmlContracts, OpmlError,
+    Phase, Submitter, SubmitterStrategy,
 };
 use verinfer_oracle::{OracleClient, OracleError, OracleParams};
+use verinfer_testing::chain::game_params;
+use verinfer_testing::oracle::{
+    consumer_calls, consumer_outputs, deploy_consumer, deploy_stack, Stack,
+};
 
-pub fn testdata(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(p)
-}
-
-/// The compiled digits MLP (the golden `.vmodel`, the same compile of the bundled ONNX model
-/// the commitment goldens pin) and its quantized sample input.
+/// The golden digits MLP and its quantized sample input.
 pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
-    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
-    M.get_or_init(|| {
-        let g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
-        let text = std::fs::read_to_string(testdata("golden/v1/commitments.json")).unwrap();
-        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let input: Vec<i32> = j["traces"]["digits_mlp"]["quantized_input"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_i64().unwrap() as i32)
-            .collect();
-        (g, vec![input])
-    })
-}
-
-/// The same MLP with one weight changed: another model (another id) of the same shapes.
-pub fn other_mlp() -> Graph {
-    let mut g = mlp().0.clone();
-    let p = g
-        .params
-        .iter_mut()
-        .find(|p| p.data.len() > 1)
-        .expect("a weight tensor");
-    p.data[0] = if p.data[0] > 0 {
-        p.data[0] - 1
-    } else {
-        p.data[0] + 1
-    };
-    g
+    verinfer_testing::models::golden_mlp()
 }
 
 /// The sample input with one element changed.
@@ -70,24 +34,6 @@ pub fn other_input() -> Vec<Vec<i32>> {
 
 pub fn exec(g: &Graph, input: &[Vec<i32>]) -> Execution {
     Execution::run(g.clone(), input).unwrap()
-}
-
-/// The model's outputs in `e`, in output order.
-pub fn outputs(e: &Execution) -> Vec<Vec<i32>> {
-    e.graph()
-        .outputs
-        .iter()
-        .map(|o| e.values()[o.value.index()].clone())
-        .collect()
-}
-
-pub fn model_id(g: &Graph) -> B256 {
-    B256::from(
-        verinfer_commit::ModelCommitment::new(g)
-            .model_id
-            .hash()
-            .to_bytes(),
-    )
 }
 
 pub fn eth_milli(m: u64) -> U256 {
@@ -115,38 +61,17 @@ pub struct Env {
 
 pub const CALLBACK_GAS: u64 = 500_000;
 
-pub fn oracle_params() -> OracleParams {
-    OracleParams {
-        fee: eth_milli(10),
-        owner_share_bps: 1_000,
-        cancel_delay: 3_600,
-        max_callback_gas: 2_000_000,
-    }
-}
-
-pub fn deploy_contract(chain: &mut RevmChain, from: Address, code: &Bytes, label: &str) -> Address {
-    chain
-        .send(Tx::deploy(from, code.clone(), label))
-        .unwrap()
-        .contract_address
-        .unwrap()
-}
+// Not every test binary uses every helper.
+#[allow(unused_imports)]
+pub use verinfer_testing::{
+    chain::deploy_contract,
+    models::other_mlp,
+    oracle::{model_id, oracle_params, outputs},
+};
 
 /// Registers `g` (owned by `owner`) and teaches it to the game.
 pub fn register_and_learn(env: &mut Env, g: &Graph) -> B256 {
-    let id = model_id(g);
-    let owner = env.who.owner;
-    env.c
-        .registry
-        .register(&mut env.chain, owner, id, "test://digits_mlp")
-        .unwrap();
-    let m = verinfer_commit::ModelCommitment::new(g);
-    let o = model_opening(g, &m).unwrap();
-    env.c
-        .game
-        .learn_model(&mut env.chain, owner, id, o)
-        .unwrap();
-    id
+    verinfer_testing::oracle::register_and_learn(&mut env.chain, &env.c, env.who.owner, g)
 }
 
 /// A fresh chain: registry, step verifier, game (window 600 s, clock 300 s), oracle, a
@@ -160,28 +85,18 @@ pub fn env() -> Env {
         node: a[2],
         liar: a[3],
     };
-    let gp = GameParams {
-        window: 600,
-        clock: 300,
-        ..GameParams::default()
-    };
-    let (c, _) = ensure_opml(&mut chain, &mut Deployments::default(), who.owner, &gp).unwrap();
-    let cfg = c.game.config(&mut chain).unwrap();
-    let params = oracle_params();
-    let (oracle, _) = OracleClient::deploy(
+    let Stack {
+        c,
+        cfg,
+        oracle,
+        params,
+    } = deploy_stack(
         &mut chain,
+        &mut Deployments::default(),
         who.owner,
-        c.registry.address,
-        c.game.address,
-        &params,
-    )
-    .unwrap();
-    let consumer = deploy_contract(
-        &mut chain,
-        who.owner,
-        &ConsumerHarness::BYTECODE,
-        "deploy ConsumerHarness",
+        &game_params(600, 300),
     );
+    let consumer = deploy_consumer(&mut chain, who.owner);
     let mut env = Env {
         chain,
         c,
@@ -341,27 +256,11 @@ impl Env {
     }
 
     pub fn consumer_outputs(&mut self) -> Vec<Vec<i32>> {
-        let from = self.who.owner;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            self.consumer,
-            &ConsumerHarness::receivedCall {},
-            "ConsumerHarness.received",
-        )
-        .unwrap()
+        consumer_outputs(&mut self.chain, self.who.owner, self.consumer)
     }
 
     pub fn consumer_calls(&mut self) -> U256 {
-        let from = self.who.owner;
-        verinfer_chain::view(
-            &mut self.chain,
-            from,
-            self.consumer,
-            &ConsumerHarness::callsCall {},
-            "ConsumerHarness.calls",
-        )
-        .unwrap()
+        consumer_calls(&mut self.chain, self.who.owner, self.consumer)
     }
 }
 

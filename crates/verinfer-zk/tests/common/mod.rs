@@ -2,53 +2,11 @@
 //! supported primitive.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-
-use verinfer_exec::Plan;
 use verinfer_ir::{
-    Binary, BinaryKind, Bits, Graph, InputSpec, Move, Node, Op, Operand, OutputSpec, Param,
-    ParamId, ParamKind, Requant, Scale, Shape, TensorInfo, ValueId,
+    Binary, BinaryKind, Graph, InputSpec, Move, Node, Op, Operand, OutputSpec, Param, ParamId,
+    ParamKind, Requant, ValueId,
 };
-
-/// The repository root.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The digits MLP and its full execution trace on testdata's input.
-pub fn digits_mlp() -> (Graph, Vec<Vec<i32>>) {
-    let g =
-        verinfer_ir::vmodel::load(&repo().join("testdata/golden/v1/digits_mlp.vmodel")).unwrap();
-    let data =
-        verinfer_quant::data::read_data(&repo().join("testdata/models/digits_mlp/input.json"))
-            .unwrap();
-    let names: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
-    let numels: Vec<usize> = g.inputs.iter().map(|i| i.info.shape.numel()).collect();
-    let samples = data.samples(&names, &numels).unwrap();
-    let q = verinfer_quant::pipeline::quantize_inputs(&g, &samples[0]).unwrap();
-    let trace = Plan::for_graph(g.clone())
-        .unwrap()
-        .run(&q)
-        .unwrap()
-        .into_values();
-    (g, trace)
-}
-
-fn info(dims: &[usize], bits: u32) -> TensorInfo {
-    TensorInfo {
-        shape: Shape(dims.to_vec()),
-        scale: Scale::new(0).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    }
-}
-
-fn rq(mult: i64, shift: u32, bits: u32) -> Requant {
-    Requant {
-        mult,
-        shift,
-        bits: Bits::new(bits).unwrap(),
-    }
-}
+use verinfer_testing::{info, requant as rq, Lcg};
 
 /// Two 8-bit inputs `a`, `b` of shape [2, 3] and `c` of shape [3] (broadcast); one node per
 /// Binary kind with saturating epilogues, a Rescale with a multiplier, and a Move.
@@ -144,14 +102,10 @@ pub fn mixed() -> Graph {
 
 /// Deterministic pseudo-random 8-bit inputs for `mixed`, with the extremes mixed in.
 pub fn mixed_inputs(seed: u64) -> Vec<Vec<i32>> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut r = Lcg::new(seed);
+    r.next();
     let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let v = ((s >> 33) % 256) as i32 - 128;
+        let v = (r.next() % 256) as i32 - 128;
         if v % 7 == 0 {
             if v > 0 {
                 127

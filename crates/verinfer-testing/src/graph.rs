@@ -1,0 +1,217 @@
+//! Building test graphs node by node, and one-node cases with their input data.
+
+use verinfer_ir::shape::numel;
+use verinfer_ir::{
+    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Requant,
+    Scale, Shape, TensorInfo, ValueId,
+};
+
+use crate::rng::Rng;
+
+/// A tensor of `shape` with `bits`-bit values at scale exponent 0.
+pub fn info(shape: &[usize], bits: u32) -> TensorInfo {
+    info_at(shape, 0, bits)
+}
+
+/// A tensor of `shape` with `bits`-bit values at scale exponent `scale`.
+pub fn info_at(shape: &[usize], scale: i32, bits: u32) -> TensorInfo {
+    TensorInfo {
+        shape: Shape(shape.to_vec()),
+        scale: Scale::new(scale).unwrap(),
+        bits: Bits::new(bits).unwrap(),
+    }
+}
+
+/// `clamp(round_shift(acc·mult, shift), bits)`.
+pub fn requant(mult: i64, shift: u32, bits: u32) -> Requant {
+    Requant {
+        mult,
+        shift,
+        bits: Bits::new(bits).unwrap(),
+    }
+}
+
+/// The value `i` as an operand (graph inputs first, then one value per node).
+pub fn value(i: u32) -> Operand {
+    Operand::Value(ValueId(i))
+}
+
+/// A node named `name` (origin "test").
+pub fn node(name: &str, op: Op, inputs: Vec<Operand>, out: TensorInfo) -> Node {
+    Node {
+        name: name.into(),
+        origin: "test".into(),
+        op,
+        inputs,
+        out,
+    }
+}
+
+/// A graph and the data of each of its inputs.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// The graph.
+    pub g: Graph,
+    /// One row-major tensor per graph input.
+    pub inputs: Vec<Vec<i32>>,
+}
+
+/// Builds a graph node by node: inputs (with or without their data) first, then parameters
+/// and nodes; the last node is the output unless outputs are named.
+#[derive(Clone, Debug)]
+pub struct GraphBuilder {
+    g: Graph,
+    scale: i32,
+    data: Vec<Vec<i32>>,
+}
+
+impl Default for GraphBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GraphBuilder {
+    /// An empty graph named "test"; tensors at scale exponent 0.
+    pub fn new() -> Self {
+        Self::named("test")
+    }
+
+    /// An empty graph named `name`; tensors at scale exponent 0.
+    pub fn named(name: &str) -> Self {
+        Self {
+            g: Graph {
+                name: name.into(),
+                inputs: vec![],
+                params: vec![],
+                nodes: vec![],
+                outputs: vec![],
+            },
+            scale: 0,
+            data: vec![],
+        }
+    }
+
+    /// Tensors added from now on have scale exponent `scale`.
+    pub fn with_scale(mut self, scale: i32) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// The graph so far.
+    pub fn graph(&self) -> &Graph {
+        &self.g
+    }
+
+    fn info(&self, shape: &[usize], bits: u32) -> TensorInfo {
+        info_at(shape, self.scale, bits)
+    }
+
+    /// Add a graph input (call before any node).
+    pub fn input(&mut self, shape: &[usize], bits: u32) -> Operand {
+        assert!(self.g.nodes.is_empty(), "inputs first");
+        self.g.inputs.push(InputSpec {
+            name: format!("in{}", self.g.inputs.len()),
+            info: self.info(shape, bits),
+        });
+        value(self.g.inputs.len() as u32 - 1)
+    }
+
+    /// Add a graph input with its data (see [`GraphBuilder::case`]).
+    pub fn input_with(&mut self, shape: &[usize], bits: u32, data: Vec<i32>) -> Operand {
+        assert_eq!(data.len(), numel(shape));
+        assert_eq!(
+            self.data.len(),
+            self.g.inputs.len(),
+            "every input with data"
+        );
+        self.data.push(data);
+        self.input(shape, bits)
+    }
+
+    /// Add a parameter; returns its id.
+    pub fn param_id(
+        &mut self,
+        shape: &[usize],
+        bits: u32,
+        kind: ParamKind,
+        data: Vec<i32>,
+    ) -> ParamId {
+        assert_eq!(numel(shape), data.len());
+        self.g.params.push(Param {
+            name: format!("p{}", self.g.params.len()),
+            kind,
+            info: self.info(shape, bits),
+            data,
+        });
+        ParamId(self.g.params.len() as u32 - 1)
+    }
+
+    /// Add a weight parameter as an operand.
+    pub fn param(&mut self, shape: &[usize], bits: u32, data: Vec<i32>) -> Operand {
+        Operand::Param(self.param_id(shape, bits, ParamKind::Weight, data))
+    }
+
+    /// A random tensor operand: a graph input with its data or (a third of the time) a weight.
+    pub fn tensor(&mut self, rng: &mut Rng, shape: &[usize], bits: u32) -> Operand {
+        let data = rng.data(numel(shape), bits);
+        if rng.next().is_multiple_of(3) {
+            self.param(shape, bits, data)
+        } else {
+            self.input_with(shape, bits, data)
+        }
+    }
+
+    /// Add a node; returns its value.
+    pub fn node(&mut self, op: Op, inputs: Vec<Operand>, shape: &[usize], bits: u32) -> Operand {
+        let name = format!("n{}", self.g.nodes.len());
+        let out = self.info(shape, bits);
+        self.g.nodes.push(node(&name, op, inputs, out));
+        Operand::Value(self.g.node_value(self.g.nodes.len() - 1))
+    }
+
+    /// Name `v` an output.
+    pub fn output(&mut self, name: &str, v: Operand) {
+        let Operand::Value(value) = v else {
+            panic!("outputs are values")
+        };
+        self.g.outputs.push(OutputSpec {
+            name: name.into(),
+            value,
+        });
+    }
+
+    /// The graph; the last node is its output when none was named.
+    pub fn finish(mut self) -> Graph {
+        if self.g.outputs.is_empty() {
+            if let Some(i) = self.g.nodes.len().checked_sub(1) {
+                let last = Operand::Value(self.g.node_value(i));
+                self.output("out", last);
+            }
+        }
+        self.g
+    }
+
+    /// The graph (as [`GraphBuilder::finish`]) and the data its inputs were added with.
+    pub fn case(mut self) -> Case {
+        let inputs = std::mem::take(&mut self.data);
+        let g = self.finish();
+        assert_eq!(inputs.len(), g.inputs.len(), "every input with data");
+        Case { g, inputs }
+    }
+
+    /// Add a last node and return the case.
+    pub fn node_case(mut self, op: Op, inputs: Vec<Operand>, shape: &[usize], bits: u32) -> Case {
+        self.node(op, inputs, shape, bits);
+        self.case()
+    }
+}
+
+/// Random inputs for every graph input, within their bounds (one [`Rng`] from `seed`).
+pub fn random_inputs(g: &Graph, seed: u64) -> Vec<Vec<i32>> {
+    let mut rng = Rng::new(seed);
+    g.inputs
+        .iter()
+        .map(|i| rng.data(i.info.shape.numel(), i.info.bits.get()))
+        .collect()
+}

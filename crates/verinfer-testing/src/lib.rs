@@ -1,0 +1,32 @@
+//! Dev-only test support shared by the verinfer crates' tests (never a normal dependency):
+//!
+//! - [`rng`]: the deterministic random streams test data and structures are drawn from;
+//! - [`check`]: the executor against the scalar reference;
+//! - [`graph`]: a graph builder (inputs, parameters, nodes) and one-node [`graph::Case`]s;
+//! - [`maps`]: the affine maps of NCHW conv2d and numpy matmul as `Contract`s;
+//! - [`ops`]: one random one-node case generator per primitive (the convolution with stride,
+//!   padding, dilation and groups included);
+//! - [`models`]: the bundled models of `testdata/models` compiled and their inputs quantized,
+//!   the golden digits MLP, temporary directories;
+//! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
+//!   the game deployed;
+//! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered.
+//!
+//! See docs/testing.md.
+// Test support: failing loudly at the first surprise is the point (as in tests themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[cfg(feature = "chain")]
+pub mod chain;
+pub mod check;
+pub mod graph;
+pub mod maps;
+pub mod models;
+pub mod ops;
+#[cfg(feature = "oracle")]
+pub mod oracle;
+pub mod rng;
+
+pub use check::assert_matches_reference;
+pub use graph::{info, info_at, random_inputs, requant, value, Case, GraphBuilder};
+pub use rng::{Lcg, Rng};
