@@ -170,7 +170,13 @@ fn write_seeds() {
     // zk keys, manifest, proof file and proof words of the tiny graph.
     let mut rng = StdRng::seed_from_u64(1);
     let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
-    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
+    // Bound to the model id the proof file names (a proof file's context must be its model's).
+    let ctx = verinfer_zk::Context {
+        model_id: alloy_primitives::B256::from(id.hash().to_bytes()),
+        ..verinfer_zk::Context::default()
+    };
+    let (proof, public) =
+        Groth16::prove_with(&pk, &g, Visibility::default(), &ctx, trace, &mut rng).unwrap();
     let manifest = KeyManifest::new(&g, format!("{id}"), Visibility::default(), &vk, 0).unwrap();
     let keys = std::env::temp_dir().join(format!("verinfer-fuzz-seeds-{}", std::process::id()));
     save_keys(&keys, &pk, &vk, &manifest).unwrap();
