@@ -26,10 +26,9 @@
 //! hash a request's input once, when it is made, and store 32 bytes instead of the input.
 //! `ZkStatement.sol` computes the same words.
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::B256;
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
-use sha2::{Digest, Sha256};
 
 pub use verinfer_prove::context::{address_word, context_word, Context, STATEMENT_DOMAIN};
 
@@ -45,11 +44,8 @@ pub fn fr_word(x: &Fr) -> [u8; 32] {
 /// `sha256(element₀ ‖ element₁ ‖ …)`, each element a 32-byte big-endian word.
 #[must_use]
 pub fn class_digest(elements: &[Fr]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for e in elements {
-        h.update(fr_word(e));
-    }
-    h.finalize().into()
+    let words: Vec<B256> = elements.iter().map(|e| B256::from(fr_word(e))).collect();
+    verinfer_prove::context::class_digest(&words)
 }
 
 /// The packed statement's first public input: `uint256(contextWord) >> 3`.
@@ -67,13 +63,14 @@ pub fn statement_digest(
     params: Option<&Fr>,
     output_digest: &[u8; 32],
 ) -> Fr {
-    let mut h = Sha256::new();
-    h.update(context_word(ctx));
-    h.update(input_digest);
-    h.update(params.map_or([0u8; 32], fr_word));
-    h.update(output_digest);
-    let d: [u8; 32] = h.finalize().into();
-    digest_to_fr(&d)
+    let params = params.map(|p| B256::from(fr_word(p)));
+    let w = verinfer_prove::context::statement_digest(
+        ctx,
+        input_digest,
+        params.as_ref(),
+        output_digest,
+    );
+    Fr::from_be_bytes_mod_order(w.as_slice())
 }
 
 /// A backend-neutral word as a field element (`None` at or above the modulus).
@@ -114,14 +111,13 @@ pub fn public_inputs(
 /// A SHA-256 output as the field element `uint256(d) >> 3`.
 #[must_use]
 pub fn digest_to_fr(d: &[u8; 32]) -> Fr {
-    let shifted: U256 = U256::from_be_bytes(*d) >> 3usize;
-    Fr::from_be_bytes_mod_order(&shifted.to_be_bytes::<32>())
+    Fr::from_be_bytes_mod_order(verinfer_prove::context::shifted(d).as_slice())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::Address;
+    use alloy_primitives::{Address, U256};
 
     #[test]
     fn empty_class_digest_is_sha256_of_nothing() {
