@@ -331,6 +331,11 @@ fn expected_node(ns: &NodeSemantics) -> Arbiter::Node {
             n.tag = u(8);
             n.axis = u(g.axis);
         }
+        Op::ISqrt(s) => {
+            n.tag = u(9);
+            n.shift = u(s.shift as usize);
+            n.requant = rq(&s.requant);
+        }
     }
     n
 }

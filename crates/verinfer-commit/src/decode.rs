@@ -7,7 +7,7 @@
 
 use thiserror::Error;
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, Lookup, Move, Op,
+    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, ISqrt, Lookup, Move, Op,
     Operand, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
 };
 
@@ -219,6 +219,7 @@ impl Dec<'_> {
                 kind: match self.next("reduce kind")? {
                     0 => ReduceKind::Sum,
                     1 => ReduceKind::Max,
+                    2 => ReduceKind::ArgMax,
                     w => return Err(self.invalid(w, "reduce kind")),
                 },
                 axes: self.usizes("axes")?,
@@ -239,6 +240,10 @@ impl Dec<'_> {
             }
             tag::GATHER => Op::Gather(Gather {
                 axis: self.int("axis")?,
+            }),
+            tag::ISQRT => Op::ISqrt(ISqrt {
+                shift: self.int("isqrt shift")?,
+                requant: self.requant()?,
             }),
             w => return Err(self.invalid(w, "op tag")),
         };

@@ -15,8 +15,9 @@
 
 use rayon::prelude::*;
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Contract, Div, Gather, Graph, InputSpec, Lookup,
-    Move, Node, Op, Operand, OutputSpec, Param, ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
+    AffineMap, AffineRow, Binary, BinaryKind, Contract, Div, Gather, Graph, ISqrt, InputSpec,
+    Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamKind, Reduce, ReduceKind, Requant,
+    TensorInfo,
 };
 
 use crate::hash::{keccak256, Hash32};
@@ -51,6 +52,8 @@ pub mod tag {
     pub const MOVE: Word = 7;
     /// [`verinfer_ir::Op::Gather`].
     pub const GATHER: Word = 8;
+    /// [`verinfer_ir::Op::ISqrt`].
+    pub const ISQRT: Word = 9;
     /// Operand tag of a value (graph input or node output).
     pub const OPERAND_VALUE: Word = 0;
     /// Operand tag of a parameter.
@@ -75,6 +78,7 @@ pub fn reduce_kind_word(k: ReduceKind) -> Word {
     match k {
         ReduceKind::Sum => 0,
         ReduceKind::Max => 1,
+        ReduceKind::ArgMax => 2,
     }
 }
 
@@ -233,6 +237,12 @@ impl Enc {
                 let Gather { axis } = g;
                 self.w(tag::GATHER);
                 self.n(*axis);
+            }
+            Op::ISqrt(s) => {
+                let ISqrt { shift, requant } = s;
+                self.w(tag::ISQRT);
+                self.w(*shift);
+                self.requant(requant);
             }
         }
     }

@@ -9,7 +9,7 @@ use verinfer_commit::encode::{
 };
 use verinfer_commit::{verify_path, ModelCommitment};
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec,
+    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, ISqrt, InputSpec,
     Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind,
     Scale, Shape, TensorInfo, ValueId,
 };
@@ -213,8 +213,12 @@ fn encode_lookup() {
 }
 
 #[test]
-fn encode_reduce_both_kinds() {
-    for (kind, k, keep) in [(ReduceKind::Sum, 0, true), (ReduceKind::Max, 1, false)] {
+fn encode_reduce_every_kind() {
+    for (kind, k, keep) in [
+        (ReduceKind::Sum, 0, true),
+        (ReduceKind::Max, 1, false),
+        (ReduceKind::ArgMax, 2, true),
+    ] {
         let out = if keep { vec![2, 1, 1] } else { vec![2] };
         let n = node(
             Op::Reduce(Reduce {
@@ -254,6 +258,22 @@ fn encode_div() {
             &vi(1),
             &[1, 3, 12, 16],
         ]),
+    );
+}
+
+#[test]
+fn encode_isqrt() {
+    let n = node(
+        Op::ISqrt(ISqrt {
+            shift: 14,
+            requant: rq(1, 1, 16),
+        }),
+        vec![V(0)],
+        info(&[3], 11, 16),
+    );
+    check(
+        &n,
+        &cat(&[&[9, 14, 1, 1, 16, 1, 0, 0], &vi(0), &[1, 3, 11, 16]]),
     );
 }
 
@@ -299,7 +319,7 @@ fn encode_gather() {
 #[test]
 fn bad_tags_are_rejected() {
     assert!(matches!(
-        decode_node(&[9, 0, 0, 0, 16]),
+        decode_node(&[10, 0, 0, 0, 16]),
         Err(DecodeError::Invalid { at: 0, .. })
     ));
     assert!(matches!(

@@ -15,4 +15,6 @@ verinfer_testing::op_conformance! {
     reduce => ops::reduce, 128;
     move_ => ops::move_, 128;
     gather => ops::gather, 128;
+    isqrt => ops::isqrt, 256;
+    argmax_first_maximum => ops::argmax, 256;
 }

@@ -24,7 +24,10 @@ pub use affine::{AffineMap, AffineRow};
 pub use error::IrError;
 pub use graph::{Graph, InputSpec, Node, Operand, OutputSpec, Param, ParamKind, TensorInfo};
 pub use model::Model;
-pub use op::{Binary, BinaryKind, Contract, Div, Gather, Lookup, Move, Op, Reduce, ReduceKind};
+pub use op::{
+    Binary, BinaryKind, Contract, Div, Gather, ISqrt, Lookup, Move, Op, Reduce, ReduceKind,
+    ISQRT_MAX_SHIFT,
+};
 pub use requant::{round_shift, Requant};
 pub use shape::Shape;
 pub use types::{Bits, ParamId, Scale, ValueId};

@@ -28,6 +28,8 @@ pub enum Op {
     Move(Move),
     /// Gather along an axis with run-time indices (embedding lookup); inputs `[data, indices]`.
     Gather(Gather),
+    /// Exact integer square root (RMSNorm's denominator); inputs `[x]`.
+    ISqrt(ISqrt),
 }
 
 impl Op {
@@ -42,7 +44,8 @@ impl Op {
             | Op::Binary(_)
             | Op::Reduce(_)
             | Op::Div(_)
-            | Op::Gather(_) => None,
+            | Op::Gather(_)
+            | Op::ISqrt(_) => None,
         }
     }
 
@@ -63,10 +66,12 @@ impl Op {
             Op::Reduce(r) => match r.kind {
                 ReduceKind::Sum => "ReduceSum",
                 ReduceKind::Max => "ReduceMax",
+                ReduceKind::ArgMax => "ArgMax",
             },
             Op::Div(_) => "Div",
             Op::Move(_) => "Move",
             Op::Gather(_) => "Gather",
+            Op::ISqrt(_) => "ISqrt",
         }
     }
 }
@@ -141,6 +146,10 @@ pub enum ReduceKind {
     Sum,
     /// Maximum (accumulates from the first element).
     Max,
+    /// Index of the first maximum, 0-based in the reduction's row-major order (greedy
+    /// decoding). One `i64` accumulator keeps value and index together, so the sequence stays
+    /// bisectable: see `ops::reduce::fold`.
+    ArgMax,
 }
 
 /// Reduce `axes` (sorted, distinct) of the input in row-major order, then requantize.
@@ -183,4 +192,19 @@ pub struct Move {
 pub struct Gather {
     /// Gathered axis of `data`.
     pub axis: usize,
+}
+
+/// Largest `ISqrt::shift`: the radicand `x · 2^shift` of an `i32` stays below `2^63`.
+pub const ISQRT_MAX_SHIFT: u32 = 32;
+
+/// `out[j] = requant(⌊√(max(x[j], 0) · 2^shift)⌋)`: the exact integer square root (RMSNorm).
+///
+/// `shift` sets the root's scale: an input of scale `s` gives a root of scale `(s + shift) / 2`.
+/// Negative inputs count as 0 (a mean of squares never is negative; the op stays total).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ISqrt {
+    /// Left shift of the radicand, at most [`ISQRT_MAX_SHIFT`].
+    pub shift: u32,
+    /// Epilogue.
+    pub requant: Requant,
 }

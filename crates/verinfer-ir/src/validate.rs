@@ -209,9 +209,52 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
         }
         Op::Reduce(r) => {
             same_bits(i, n, r.requant.bits)?;
-            if r.kind == ReduceKind::Sum {
-                let len: usize = r.axes.iter().map(|&a| shapes[0][a]).product();
-                check_acc(i, n, (len as u128).saturating_mul(m(0)))?;
+            let len: usize = r.axes.iter().map(|&a| shapes[0][a]).product();
+            // ArgMax keeps the step index in 32 bits; the bound holds for every kind so that
+            // the game's step indices have one width.
+            if len as u128 >= u128::from(ops::reduce::MAX_STEPS) {
+                return Err(bad(
+                    i,
+                    n,
+                    format!("reduces {len} elements per output; at most 2^32 - 1 are allowed"),
+                ));
+            }
+            match r.kind {
+                ReduceKind::Sum => check_acc(i, n, (len as u128).saturating_mul(m(0)))?,
+                ReduceKind::Max => {}
+                ReduceKind::ArgMax => {
+                    // The largest index must come out unsaturated, or two indices would merge.
+                    let last = i64::try_from(len.saturating_sub(1)).unwrap_or(i64::MAX);
+                    let exact = crate::requant::round_shift(
+                        i128::from(last) * i128::from(r.requant.mult),
+                        r.requant.shift,
+                    );
+                    if !i64::try_from(exact).is_ok_and(|v| r.requant.bits.contains(v)) {
+                        return Err(bad(
+                            i,
+                            n,
+                            format!(
+                                "ArgMax over {len} elements: its largest index {last} requantizes \
+                                 to {exact}, outside the {}-bit output",
+                                r.requant.bits.get()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Op::ISqrt(s) => {
+            same_bits(i, n, s.requant.bits)?;
+            if s.shift > crate::op::ISQRT_MAX_SHIFT {
+                return Err(bad(
+                    i,
+                    n,
+                    format!(
+                        "ISqrt shift {} exceeds {} (the radicand must stay below 2^63)",
+                        s.shift,
+                        crate::op::ISQRT_MAX_SHIFT
+                    ),
+                ));
             }
         }
         Op::Div(d) => {
@@ -333,5 +376,82 @@ mod tests {
         let mut g = dot(8, 16, 1);
         g.nodes[0].out.shape = Shape(vec![2]);
         assert!(matches!(validate(&g), Err(IrError::ShapeMismatch { .. })));
+    }
+
+    /// One node `op` over an input of `shape` (`bits`-bit) with an output of `out`/`out_bits`.
+    fn one(op: Op, shape: &[usize], bits: u32, out: &[usize], out_bits: u32) -> Graph {
+        let info = |s: &[usize], b: u32| TensorInfo {
+            shape: Shape(s.to_vec()),
+            scale: Scale::new(0).unwrap(),
+            bits: Bits::new(b).unwrap(),
+        };
+        Graph {
+            name: "one".into(),
+            inputs: vec![InputSpec {
+                name: "x".into(),
+                info: info(shape, bits),
+            }],
+            params: vec![],
+            nodes: vec![Node {
+                name: "n".into(),
+                origin: "test".into(),
+                op,
+                inputs: vec![Operand::Value(ValueId(0))],
+                out: info(out, out_bits),
+            }],
+            outputs: vec![OutputSpec {
+                name: "y".into(),
+                value: ValueId(1),
+            }],
+        }
+    }
+
+    fn isqrt(shift: u32) -> Op {
+        Op::ISqrt(crate::op::ISqrt {
+            shift,
+            requant: Requant::clamp_only(Bits::new(32).unwrap()),
+        })
+    }
+
+    #[test]
+    fn isqrt_shift_is_bounded() {
+        validate(&one(isqrt(32), &[3], 32, &[3], 32)).unwrap();
+        let e = validate(&one(isqrt(33), &[3], 32, &[3], 32)).unwrap_err();
+        assert!(e.to_string().contains("ISqrt shift 33 exceeds 32"), "{e}");
+    }
+
+    fn argmax(n: usize, bits: u32, mult: i64) -> Graph {
+        let op = Op::Reduce(crate::op::Reduce {
+            kind: ReduceKind::ArgMax,
+            axes: vec![0],
+            keep_dims: false,
+            requant: Requant {
+                mult,
+                shift: 0,
+                bits: Bits::new(bits).unwrap(),
+            },
+        });
+        one(op, &[n], 8, &[], bits)
+    }
+
+    #[test]
+    fn argmax_output_must_hold_the_largest_index() {
+        // 128 elements: index 127 fits 8 bits, 128 elements doubled do not.
+        validate(&argmax(128, 8, 1)).unwrap();
+        let e = validate(&argmax(129, 8, 1)).unwrap_err();
+        assert!(e.to_string().contains("largest index 128"), "{e}");
+        assert!(validate(&argmax(128, 8, 2)).is_err());
+    }
+
+    #[test]
+    fn reductions_are_shorter_than_2_pow_32() {
+        let op = Op::Reduce(crate::op::Reduce {
+            kind: ReduceKind::Max,
+            axes: vec![0, 1],
+            keep_dims: false,
+            requant: Requant::clamp_only(Bits::new(8).unwrap()),
+        });
+        let e = validate(&one(op, &[1 << 16, 1 << 16], 8, &[], 8)).unwrap_err();
+        assert!(e.to_string().contains("at most 2^32 - 1"), "{e}");
     }
 }

@@ -76,7 +76,7 @@ pub fn step_reads(
                     .map(|&p| (0, p)),
             );
         }
-        Op::Rescale(_) => reads.push((0, j)),
+        Op::Rescale(_) | Op::ISqrt(_) => reads.push((0, j)),
         Op::Binary(_) | Op::Div(_) => {
             reads.push((0, binary::broadcast_index(ins[0].shape, out, j)));
             reads.push((1, binary::broadcast_index(ins[1].shape, out, j)));

@@ -202,7 +202,7 @@ impl Builder {
                         true
                     }
                     FOp::Move { .. } | FOp::Gather { .. } | FOp::Reduce { .. } => true,
-                    FOp::Contract(_) | FOp::Scale(_) | FOp::Lookup(_) => false,
+                    FOp::Contract(_) | FOp::Scale(_) | FOp::Lookup(_) | FOp::Sqrt => false,
                 };
             return self.typed_constant(&name, shape, data, integer);
         }
@@ -261,6 +261,12 @@ impl Builder {
     pub fn func(&mut self, x: FRef, func: Func) -> FRef {
         let s = self.shape(x);
         self.emit(FOp::Lookup(func), vec![x], s)
+    }
+
+    /// `sqrt(max(x, 0))` elementwise, quantized to the exact integer root (RMSNorm).
+    pub fn sqrt(&mut self, x: FRef) -> FRef {
+        let s = self.shape(x);
+        self.emit(FOp::Sqrt, vec![x], s)
     }
 
     /// Reduction over `axes` (any order, may be negative; normalized here).

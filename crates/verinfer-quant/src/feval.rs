@@ -69,6 +69,7 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                 .collect()
         }
         FOp::Lookup(f) => ins[0].data.iter().map(|&v| f.eval(v)).collect(),
+        FOp::Sqrt => ins[0].data.iter().map(|&v| v.max(0.0).sqrt()).collect(),
         FOp::Reduce { kind, axes, .. } => (0..n)
             .map(|j| {
                 let pos = verinfer_ir::ops::reduce::positions_for_axes(axes, ins[0].shape, j);
@@ -78,6 +79,7 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                         .iter()
                         .map(|&p| ins[0].data[p])
                         .fold(f64::NEG_INFINITY, f64::max),
+                    ReduceKind::ArgMax => first_argmax(pos.iter().map(|&p| ins[0].data[p])),
                 }
             })
             .collect(),
@@ -141,6 +143,19 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
                 .collect()
         }
     }
+}
+
+/// Index of the first maximum (strictly greater replaces), as a real number; NaNs never win.
+fn first_argmax(vals: impl Iterator<Item = f64>) -> f64 {
+    let mut best: Option<(usize, f64)> = None;
+    for (k, v) in vals.enumerate() {
+        if best.is_none_or(|(_, b)| v > b) && !v.is_nan() {
+            best = Some((k, v));
+        }
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let k = best.map_or(0, |(k, _)| k) as f64;
+    k
 }
 
 /// Flat index into a broadcast operand.

@@ -52,7 +52,7 @@ pub enum FOp {
     },
     /// `func(x)`; inputs `[x]`.
     Lookup(Func),
-    /// Sum / max over axes (sorted, distinct); inputs `[x]`.
+    /// Sum / max / first-argmax over axes (sorted, distinct); inputs `[x]`.
     Reduce {
         /// Function.
         kind: ReduceKind,
@@ -75,6 +75,9 @@ pub enum FOp {
         /// Axis of `data`.
         axis: usize,
     },
+    /// `sqrt(max(x, 0))` elementwise; inputs `[x]`. Quantized to the exact integer root
+    /// ([`verinfer_ir::ISqrt`]), not a table, so it holds over any input range.
+    Sqrt,
 }
 
 /// A float-graph input.

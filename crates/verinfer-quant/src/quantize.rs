@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use verinfer_ir::validate::validate;
 use verinfer_ir::{
-    Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, InputSpec, Lookup, Move, Node, Op,
-    Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape,
-    TensorInfo,
+    Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, ISqrt, InputSpec, Lookup, Move, Node,
+    Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape,
+    TensorInfo, ISQRT_MAX_SHIFT,
 };
 
 use crate::calibrate::{Range, Stats};
@@ -399,11 +399,37 @@ impl Q<'_> {
                 kind,
                 axes,
                 keep_dims,
+            } if kind == ReduceKind::ArgMax => {
+                // An index: scale 0, as many bits as the largest index needs.
+                let x = self.operand(ins[0], None)?;
+                let len: usize = axes
+                    .iter()
+                    .filter_map(|&a| x.1.shape.dims().get(a))
+                    .product();
+                let last = u64::try_from(len.saturating_sub(1)).unwrap_or(u64::MAX);
+                let idx_bits = Bits::for_max_abs(last)?.max(Bits::new(2)?);
+                let out = TensorInfo {
+                    shape,
+                    scale: Scale::new(0)?,
+                    bits: idx_bits,
+                };
+                let op = Op::Reduce(Reduce {
+                    kind,
+                    axes,
+                    keep_dims,
+                    requant: Requant::clamp_only(idx_bits),
+                });
+                self.push_node(name, origin, op, vec![x.0], out)
+            }
+            FOp::Reduce {
+                kind,
+                axes,
+                keep_dims,
             } => {
                 let x = self.operand(ins[0], None)?;
                 let s_out = match kind {
                     ReduceKind::Sum => s_stat,
-                    ReduceKind::Max => s_stat.min(x.1.scale.exponent()),
+                    ReduceKind::Max | ReduceKind::ArgMax => s_stat.min(x.1.scale.exponent()),
                 };
                 let out = TensorInfo {
                     shape,
@@ -418,6 +444,7 @@ impl Q<'_> {
                 });
                 self.push_node(name, origin, op, vec![x.0], out)
             }
+            FOp::Sqrt => self.sqrt(i, s_stat)?,
             FOp::Div => {
                 let a = self.operand(ins[0], None)?;
                 let b = self.operand(ins[1], None)?;
@@ -610,6 +637,41 @@ impl Q<'_> {
             requant: requant_to(sc + extra, s_out, bits),
         });
         Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
+    }
+
+    /// `sqrt` as the exact integer root. An input `X` of scale `s_x` shifted left by `shift`
+    /// has the root `⌊√(X · 2^shift)⌋` of scale `s_r = (s_x + shift) / 2`; `shift` is chosen
+    /// (of the parity of `s_x`, in `0..=32`) to make `s_r` the calibrated output scale, so the
+    /// root has the output's full precision and the requant is an identity (a shift when the
+    /// bound on `shift` forces `s_r` away from it). Error: below one unit of `2^-s_r` from the
+    /// floor, plus half the input's relative quantization error (docs/quantization.md).
+    fn sqrt(&mut self, i: usize, s_stat: i32) -> Result<(Operand, TensorInfo), QuantError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin, shape) = (
+            fnode.name.clone(),
+            fnode.origin.clone(),
+            Shape(fnode.shape.clone()),
+        );
+        let x = self.operand(fnode.inputs[0], None)?;
+        let s_x = x.1.scale.exponent();
+        let max_shift = i32::try_from(ISQRT_MAX_SHIFT).unwrap_or(32);
+        let mut shift = (2 * s_stat - s_x).clamp(0, max_shift);
+        if (s_x + shift).rem_euclid(2) != 0 {
+            // Keep `s_x + shift` even; step towards the admissible range.
+            shift += if shift < max_shift { 1 } else { -1 };
+        }
+        let s_r = (s_x + shift) / 2;
+        let bits = self.bits;
+        let out = TensorInfo {
+            shape,
+            scale: Scale::new(s_stat)?,
+            bits,
+        };
+        let op = Op::ISqrt(ISqrt {
+            shift: u32::try_from(shift).unwrap_or(0),
+            requant: requant_to(s_r, s_stat, bits),
+        });
+        Ok(self.push_node(name, origin, op, vec![x.0], out))
     }
 
     fn lookup(&mut self, i: usize, func: Func) -> Result<(Operand, TensorInfo), QuantError> {

@@ -178,3 +178,89 @@ fn builder_errors_name_the_source_node() {
     assert!(e.to_string().contains("'missing'"), "{e}");
     assert!(matches!(b.get("x"), Ok(FRef::Input(0))));
 }
+
+/// `sqrt(mean(x²))` per row (RMSNorm's denominator) and the row's first argmax, for `x` of
+/// shape `[2, 8]`.
+fn rms_and_argmax() -> FGraph {
+    let mut b = Builder::new("llm_prims");
+    let x = b.add_input("x", vec![2, 8], false);
+    b.begin_node("rms", "RMSNorm");
+    let sq = b.binary(BinaryKind::Mul, x, x).unwrap();
+    let sum = b
+        .reduce(sq, verinfer_ir::ReduceKind::Sum, &[1], true)
+        .unwrap();
+    let mean = b.scale(sum, 1.0 / 8.0);
+    let rms = b.sqrt(mean);
+    b.begin_node("argmax", "ArgMax");
+    let idx = b
+        .reduce(x, verinfer_ir::ReduceKind::ArgMax, &[1], false)
+        .unwrap();
+    let mut g = b.g.clone();
+    g.outputs.push(("rms".into(), rms));
+    g.outputs.push(("argmax".into(), idx));
+    g
+}
+
+#[test]
+fn sqrt_and_argmax_quantize_to_the_exact_primitives_and_agree_with_the_float_graph() {
+    // Values on a 1/4 grid: ties within a row are exact in both graphs (first maximum wins).
+    let values: Vec<String> = (0..48)
+        .map(|i| format!("{}", f64::from((i * 7) % 11 - 5) / 4.0))
+        .collect();
+    let data = parse_data(&format!("{{\"input_data\": [[{}]]}}", values.join(","))).unwrap();
+    let c = calibrate_and_quantize(
+        rms_and_argmax(),
+        Some(&data),
+        QuantOptions::default(),
+        &|| (),
+    )
+    .unwrap();
+    let isqrt = c
+        .graph
+        .nodes
+        .iter()
+        .find_map(|n| match &n.op {
+            verinfer_ir::Op::ISqrt(s) => Some((s, n.out.scale.exponent())),
+            _ => None,
+        })
+        .expect("an ISqrt node");
+    assert!(isqrt.0.shift <= verinfer_ir::ISQRT_MAX_SHIFT);
+    let argmax = c
+        .graph
+        .nodes
+        .iter()
+        .find(|n| matches!(&n.op, verinfer_ir::Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::ArgMax))
+        .expect("an ArgMax node");
+    assert_eq!(argmax.out.scale.exponent(), 0);
+    assert!(argmax.out.bits.contains(7), "holds the largest index");
+
+    let floats = lowered_outputs(&c.fgraph, &c.samples).unwrap();
+    let report = evaluate(
+        &c.graph,
+        &c.samples,
+        ("f64".to_string(), floats.clone()),
+        &|q| graph_outputs(&c.graph, q),
+    )
+    .unwrap();
+    let rms = &report.outputs[0];
+    assert!(rms.float_max_abs > 0.5, "{rms:?}");
+    assert!(rms.max_abs_err < 2e-3, "{rms:?}");
+    // The argmax is exact: the same index on every sample.
+    assert_eq!(
+        report.outputs[1].max_abs_err, 0.0,
+        "{:?}",
+        report.outputs[1]
+    );
+    for (s, sample) in c.samples.iter().enumerate() {
+        let q = quantize_inputs(&c.graph, sample).unwrap();
+        let got = &graph_outputs(&c.graph, &q).unwrap()[1];
+        let want: Vec<i32> = sample[0]
+            .chunks(8)
+            .map(|row| {
+                let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                i32::try_from(row.iter().position(|&v| v == m).unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(got, &want, "sample {s}");
+    }
+}

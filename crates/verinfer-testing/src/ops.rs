@@ -4,8 +4,8 @@
 
 use verinfer_ir::shape::{broadcast, numel};
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Contract, Div, Gather, Lookup, Move, Op, Operand,
-    ParamKind, Reduce, ReduceKind,
+    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, ISqrt, Lookup, Move, Op,
+    Operand, ParamKind, Reduce, ReduceKind, Requant, ISQRT_MAX_SHIFT,
 };
 
 use crate::graph::{Case, GraphBuilder};
@@ -17,7 +17,7 @@ pub type Gen = fn(&mut Rng) -> Case;
 
 /// Every generator, by name: each primitive once, `Contract` three times (convolution, matmul
 /// and arbitrary affine maps).
-pub const ALL: [(&str, Gen); 10] = [
+pub const ALL: [(&str, Gen); 12] = [
     ("conv", conv),
     ("matmul", matmul),
     ("affine", affine),
@@ -28,6 +28,8 @@ pub const ALL: [(&str, Gen); 10] = [
     ("reduce", reduce),
     ("move", move_),
     ("gather", gather),
+    ("isqrt", isqrt),
+    ("argmax", argmax),
 ];
 
 /// The builder of a case: tensors at scale exponent 3.
@@ -419,4 +421,72 @@ pub fn gather(rng: &mut Rng) -> Case {
         .copied()
         .collect();
     c.node_case(Op::Gather(Gather { axis }), vec![data, indices], &out, ob)
+}
+
+/// An exact square root: every input width (negatives included), shifts from 0 to the limit
+/// (the extremes over-represented), any epilogue.
+pub fn isqrt(rng: &mut Rng) -> Case {
+    let shape = rng.dims(0, 3, 4);
+    let (xb, ob) = (rng.range(1, 32) as u32, rng.range(1, 32) as u32);
+    let shift = match rng.next() % 4 {
+        0 => 0,
+        1 => ISQRT_MAX_SHIFT,
+        _ => rng.range(0, i64::from(ISQRT_MAX_SHIFT)) as u32,
+    };
+    let mut c = case();
+    let x = c.tensor(rng, &shape, xb);
+    let op = ISqrt {
+        shift,
+        requant: rng.requant(ob),
+    };
+    c.node_case(Op::ISqrt(op), vec![x], &shape, ob)
+}
+
+/// An ArgMax over random axes: narrow inputs half the time (many ties, all-equal rows), an
+/// epilogue that always holds the largest index (the validator's rule).
+pub fn argmax(rng: &mut Rng) -> Case {
+    let shape = rng.dims(1, 4, 4);
+    let axes: Vec<usize> = (0..shape.len()).filter(|_| rng.coin()).collect();
+    let keep = rng.coin();
+    let len: usize = axes.iter().map(|&a| shape[a]).product();
+    let xb = if rng.coin() {
+        rng.range(1, 3) as u32
+    } else {
+        rng.range(1, 32) as u32
+    };
+    let need = Bits::for_max_abs(len as u64 - 1).unwrap().get().max(2);
+    let ob = rng.range(i64::from(need), 32) as u32;
+    let bits = Bits::new(ob).unwrap();
+    let mut requant = Requant {
+        mult: rng.range(1, 3),
+        shift: rng.range(0, 2) as u32,
+        bits,
+    };
+    let last = verinfer_ir::round_shift(
+        i128::from(len as i64 - 1) * i128::from(requant.mult),
+        requant.shift,
+    );
+    if rng.coin() || !bits.contains(last as i64) {
+        requant = Requant::clamp_only(bits);
+    }
+    let out: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .filter_map(|(a, &d)| {
+            if axes.contains(&a) {
+                keep.then_some(1)
+            } else {
+                Some(d)
+            }
+        })
+        .collect();
+    let mut c = case();
+    let x = c.tensor(rng, &shape, xb);
+    let op = Reduce {
+        kind: ReduceKind::ArgMax,
+        axes,
+        keep_dims: keep,
+        requant,
+    };
+    c.node_case(Op::Reduce(op), vec![x], &out, ob)
 }

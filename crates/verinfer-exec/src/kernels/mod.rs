@@ -5,6 +5,7 @@ mod broadcast;
 mod contract;
 mod div;
 mod gather;
+mod isqrt;
 mod lookup;
 mod movement;
 mod reduce;
@@ -32,6 +33,8 @@ pub(crate) enum NodePlan {
     Move(movement::MovePlan),
     /// See [`gather`].
     Gather(gather::GatherPlan),
+    /// See [`isqrt`].
+    ISqrt(isqrt::ISqrtPlan),
 }
 
 impl NodePlan {
@@ -46,6 +49,7 @@ impl NodePlan {
             Op::Div(d) => Self::Div(div::DivPlan::new(d, ctx)?),
             Op::Move(m) => Self::Move(movement::MovePlan::new(m, ctx)?),
             Op::Gather(g) => Self::Gather(gather::GatherPlan::new(g, ctx)?),
+            Op::ISqrt(s) => Self::ISqrt(isqrt::ISqrtPlan::new(s, ctx)?),
         })
     }
 
@@ -60,6 +64,7 @@ impl NodePlan {
             Self::Div(p) => p.run(ins, out),
             Self::Move(p) => p.run(ins, out),
             Self::Gather(p) => p.run(ins, out),
+            Self::ISqrt(p) => p.run(ins, out),
         }
     }
 }

@@ -1,8 +1,12 @@
-//! `ReduceSum` / `ReduceMax`: base offsets per output plus one table of reduction offsets.
+//! `ReduceSum` / `ReduceMax` / `ArgMax`: base offsets per output plus one table of reduction
+//! offsets.
 //!
 //! The validator bounds a sum's accumulator below `2^62`, so `wrapping_add` never wraps and
-//! the order of additions does not matter; the maximum is order-free anyway.
+//! the order of additions does not matter; the maximum is order-free anyway. ArgMax folds the
+//! reference's packed keys `v · 2^32 + (2^32 − 1 − k)` (the validator keeps `k < 2^32`, and
+//! `v` is an `i32`, so a key never overflows).
 
+use verinfer_ir::ops::reduce::argmax_index;
 use verinfer_ir::shape::{numel, strides, unravel_into};
 use verinfer_ir::{Reduce, ReduceKind, Requant};
 
@@ -61,14 +65,23 @@ impl ReducePlan {
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
         match self.kind {
-            ReduceKind::Sum => self.fill(x, out, 0, |acc, v| acc.wrapping_add(v)),
-            ReduceKind::Max => self.fill(x, out, i64::MIN, i64::max),
+            ReduceKind::Sum => self.fill(x, out, 0, |acc, v, _| acc.wrapping_add(v), |a| a),
+            ReduceKind::Max => self.fill(x, out, i64::MIN, |acc, v, _| acc.max(v), |a| a),
+            ReduceKind::ArgMax => self.fill(
+                x,
+                out,
+                i64::MIN,
+                // `k < 2^32` (validator): the low word is `2^32 − 1 − k` without wrapping.
+                |acc, v, k| acc.max((v << 32) | (0xFFFF_FFFF ^ k as i64)),
+                argmax_index,
+            ),
         }
     }
 
-    fn fill<F>(&self, x: &[i32], out: &mut [i32], seed: i64, fold: F)
+    fn fill<F, E>(&self, x: &[i32], out: &mut [i32], seed: i64, fold: F, epilogue: E)
     where
-        F: Fn(i64, i64) -> i64 + Sync + Send,
+        F: Fn(i64, i64, usize) -> i64 + Sync + Send,
+        E: Fn(i64) -> i64 + Sync + Send,
     {
         let n = self.offsets.len();
         par::fill(
@@ -83,13 +96,15 @@ impl ReducePlan {
                     let acc = if self.contiguous {
                         x[base..base + n]
                             .iter()
-                            .fold(seed, |acc, &v| fold(acc, i64::from(v)))
+                            .enumerate()
+                            .fold(seed, |acc, (k, &v)| fold(acc, i64::from(v), k))
                     } else {
                         self.offsets
                             .iter()
-                            .fold(seed, |acc, &d| fold(acc, i64::from(x[base + d])))
+                            .enumerate()
+                            .fold(seed, |acc, (k, &d)| fold(acc, i64::from(x[base + d]), k))
                     };
-                    *o = self.requant.apply(acc);
+                    *o = self.requant.apply(epilogue(acc));
                     odo.step();
                 }
             },

@@ -7,6 +7,7 @@ pub mod binary;
 pub mod contract;
 pub mod div;
 pub mod gather;
+pub mod isqrt;
 pub mod lookup;
 pub mod movement;
 pub mod reduce;
@@ -35,7 +36,7 @@ pub fn output_shape(
 ) -> Result<Vec<usize>, String> {
     match op {
         Op::Contract(c) => contract::output_shape(c, ins),
-        Op::Rescale(_) => one(ins).map(<[usize]>::to_vec),
+        Op::Rescale(_) | Op::ISqrt(_) => one(ins).map(<[usize]>::to_vec),
         Op::Binary(_) | Op::Div(_) => binary::output_shape(ins),
         Op::Lookup(_) => one(ins).map(<[usize]>::to_vec),
         Op::Reduce(r) => reduce::output_shape(r, ins),
@@ -74,6 +75,7 @@ pub fn element(
         Op::Div(d) => div::element(d, ins.first()?, ins.get(1)?, out_shape, j),
         Op::Move(m) => movement::element(m, ins, &attr?, j),
         Op::Gather(g) => gather::element(g, ins.first()?, ins.get(1)?, out_shape, j),
+        Op::ISqrt(s) => isqrt::element(s, ins.first()?, j),
     }
 }
 
@@ -90,7 +92,8 @@ pub fn steps(op: &Op, in_shapes: &[&[usize]]) -> usize {
         | Op::Lookup(_)
         | Op::Div(_)
         | Op::Move(_)
-        | Op::Gather(_) => 0,
+        | Op::Gather(_)
+        | Op::ISqrt(_) => 0,
     }
 }
 
@@ -106,7 +109,8 @@ pub fn accumulate(op: &Op, ins: &[TensorRef<'_>], j: usize, upto: usize) -> Opti
         | Op::Lookup(_)
         | Op::Div(_)
         | Op::Move(_)
-        | Op::Gather(_) => None,
+        | Op::Gather(_)
+        | Op::ISqrt(_) => None,
     }
 }
 
@@ -115,12 +119,13 @@ pub fn accumulate(op: &Op, ins: &[TensorRef<'_>], j: usize, upto: usize) -> Opti
 pub fn finish(op: &Op, acc: i64) -> Option<i32> {
     match op {
         Op::Contract(c) => Some(c.requant.apply(acc)),
-        Op::Reduce(r) => Some(r.requant.apply(acc)),
+        Op::Reduce(r) => Some(reduce::finish(r, acc)),
         Op::Rescale(_)
         | Op::Binary(_)
         | Op::Lookup(_)
         | Op::Div(_)
         | Op::Move(_)
-        | Op::Gather(_) => None,
+        | Op::Gather(_)
+        | Op::ISqrt(_) => None,
     }
 }

@@ -479,6 +479,8 @@ fn global_pool(b: &mut Builder, node: &NodeProto, kind: ReduceKind) -> Result<FR
             let f = 1.0 / count as f64;
             Ok(b.scale(y, f))
         }
+        // Callers pass only Sum (average pool) and Max; an index is no pooling.
+        ReduceKind::ArgMax => Err(b.unsupported("ArgMax global pooling").into()),
     }
 }
 

@@ -48,6 +48,7 @@ pub(crate) fn element(
             }
             acc
         }
+        ReduceKind::ArgMax => return Err(GadgetError::Malformed("ArgMax has no circuit yet")),
     };
     requant(b, &acc, &r.requant, y_claim)
 }
