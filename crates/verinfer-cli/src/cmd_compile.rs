@@ -15,7 +15,8 @@ use verinfer_quant::report::{evaluate, Report};
 /// Arguments of `compile`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// ONNX model.
+    /// ONNX model, or a language model: a GGUF file (architecture `llama`) or a Hugging Face
+    /// LLaMA checkpoint directory (`config.json` + `*.safetensors`).
     pub model: PathBuf,
     /// Calibration data, EZKL input.json format (k whole samples per input list = k samples).
     #[arg(long)]
@@ -38,6 +39,20 @@ pub struct Args {
     /// Also write the accuracy report as JSON here.
     #[arg(long)]
     pub report_json: Option<PathBuf>,
+    /// GGUF models: context (positions) of the step graph (default: the model's, at most 256).
+    #[arg(long)]
+    pub ctx: Option<usize>,
+    /// GGUF models: calibrate on this text (tokenized with the model's tokenizer) instead of
+    /// text sampled from the model itself.
+    #[arg(long)]
+    pub calibration_text: Option<PathBuf>,
+    /// Language models: tokenizer for `--calibration-text` with a Hugging Face checkpoint (a
+    /// GGUF file holding the same vocabulary), also stored beside the compiled model.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// GGUF models: number of calibration sequences.
+    #[arg(long, default_value_t = 8)]
+    pub calibration_samples: usize,
 }
 
 /// Parse `NAME=D1,D2,..` flags.
@@ -137,14 +152,37 @@ pub fn report_json(r: &Report) -> serde_json::Value {
 }
 
 pub fn run(a: &Args) -> Result<()> {
-    let opts = options(
-        QuantOptions {
-            bits: a.bits,
-            table_bits: a.table_bits,
-            headroom_bits: a.headroom_bits,
-        },
-        &a.input_shape,
-    )?;
+    let quant = QuantOptions {
+        bits: a.bits,
+        table_bits: a.table_bits,
+        headroom_bits: a.headroom_bits,
+    };
+    if crate::cmd_llm::is_gguf(&a.model) || crate::cmd_llm::is_hf_dir(&a.model) {
+        if a.calibration.is_some() || !a.input_shape.is_empty() {
+            bail!("a GGUF model takes --calibration-text (or no calibration: text sampled from the model), not --calibration or --input-shape");
+        }
+        let out = a.output.clone().unwrap_or_else(|| {
+            if a.model.is_dir() {
+                a.model.join("model.vmodel")
+            } else {
+                a.model.with_extension("vmodel")
+            }
+        });
+        return crate::cmd_llm::compile_llm(&crate::cmd_llm::GgufCompile {
+            model: &a.model,
+            output: &out,
+            quant,
+            ctx: a.ctx,
+            text: a.calibration_text.as_deref(),
+            samples: a.calibration_samples,
+            report_json: a.report_json.as_deref(),
+            tokenizer: a.tokenizer.as_deref(),
+        });
+    }
+    if a.ctx.is_some() || a.calibration_text.is_some() || a.tokenizer.is_some() {
+        bail!("--ctx, --calibration-text and --tokenizer apply to language models (GGUF, Hugging Face checkpoints) only");
+    }
+    let opts = options(quant, &a.input_shape)?;
     let (compiled, report) = compile_model(&a.model, a.calibration.as_deref(), &opts)?;
     let out = a
         .output

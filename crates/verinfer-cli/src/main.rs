@@ -14,6 +14,7 @@ mod cmd_eval;
 mod cmd_game;
 mod cmd_gguf;
 mod cmd_inspect;
+mod cmd_llm;
 mod cmd_node;
 mod cmd_open;
 mod cmd_oracle;
@@ -38,7 +39,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Compile an ONNX model into a calibrated fixed-point model (.vmodel).
+    /// Compile an ONNX model, or a GGUF language model, into a calibrated fixed-point model (.vmodel).
     Compile(cmd_compile::Args),
     /// Run a compiled model on an EZKL-style input.json.
     Run(cmd_run::Args),
@@ -110,6 +111,9 @@ enum Cmd {
     /// file's tokenizer (`tokenize`, `detokenize`).
     #[command(subcommand)]
     Gguf(cmd_gguf::GgufCmd),
+    /// Generate text with a compiled language model (or, given a GGUF file, with the exact
+    /// float model of its weights): the prompt, then one step per new token.
+    Generate(cmd_llm::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -155,6 +159,7 @@ fn main() -> ExitCode {
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),
         Cmd::Demo => cmd_demo::run(),
         Cmd::Gguf(c) => cmd_gguf::run(&c),
+        Cmd::Generate(a) => cmd_llm::generate_cmd(&a),
         Cmd::Ops => {
             for op in verinfer_onnx::lower::supported_ops() {
                 println!("{op}");

@@ -11,7 +11,7 @@
 pub mod decode;
 pub mod error;
 pub mod llama;
-mod mmap;
+pub mod mmap;
 pub mod parse;
 pub mod tokenizer;
 pub mod types;
@@ -23,7 +23,7 @@ pub use decode::Block;
 pub use error::GgufError;
 pub use llama::LlamaConfig;
 pub use parse::{Directory, TensorInfo};
-pub use tokenizer::Tokenizer;
+pub use tokenizer::{Tokenizer, TokenizerSpec};
 pub use types::GgmlType;
 pub use value::Value;
 

@@ -14,8 +14,9 @@ use std::fs::File;
 
 use memmap2::Mmap;
 
-/// Maps `file` read-only.
-pub(crate) fn map(file: &File) -> std::io::Result<Mmap> {
+/// Maps `file` read-only. The caller keeps the file unmodified while the map lives (see the
+/// module comment); the Hugging Face importer maps `.safetensors` files through this too.
+pub fn map(file: &File) -> std::io::Result<Mmap> {
     // SAFETY: see the module comment — the file is not modified while the map lives.
     unsafe { Mmap::map(file) }
 }

@@ -21,11 +21,31 @@ const TYPE_BYTE: u64 = 6;
 const TYPE_NORMAL: u64 = 1;
 const TYPE_USER_DEFINED: u64 = 4;
 
+/// What a SentencePiece vocabulary is made of: the `tokenizer.ggml.*` keys of a GGUF file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TokenizerSpec {
+    /// Token strings (`▁` for a space).
+    pub tokens: Vec<String>,
+    /// Merge scores (higher merges first).
+    pub scores: Vec<f32>,
+    /// Token types (1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte).
+    pub token_types: Vec<u64>,
+    /// Beginning-of-sequence token.
+    pub bos: Option<u32>,
+    /// End-of-sequence token.
+    pub eos: Option<u32>,
+    /// Unknown token.
+    pub unk: Option<u32>,
+    /// Whether a prompt starts with BOS.
+    pub add_bos: bool,
+}
+
 /// A SentencePiece vocabulary.
 #[derive(Clone, Debug)]
 pub struct Tokenizer {
     tokens: Vec<String>,
     scores: Vec<f32>,
+    types: Vec<u64>,
     ids: HashMap<String, u32>,
     bytes: [Option<u32>; 256],
     bos: Option<u32>,
@@ -122,6 +142,54 @@ impl Tokenizer {
                 .collect::<Option<_>>()
                 .ok_or_else(|| bad("tokenizer.ggml.token_type", "not all integers".into()))?,
         };
+        let id = |key: &str| -> Result<Option<u32>, GgufError> {
+            match f.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|x| u32::try_from(x).ok())
+                    .map(Some)
+                    .ok_or_else(|| bad(key, format!("{v:?} is not a token id"))),
+            }
+        };
+        let add_bos = match f.get("tokenizer.ggml.add_bos_token") {
+            Some(Value::Bool(b)) => *b,
+            _ => true,
+        };
+        Self::from_spec(TokenizerSpec {
+            bos: id("tokenizer.ggml.bos_token_id")?,
+            eos: id("tokenizer.ggml.eos_token_id")?,
+            unk: id("tokenizer.ggml.unknown_token_id")?,
+            tokens,
+            scores,
+            token_types: types,
+            add_bos,
+        })
+    }
+
+    /// A tokenizer from its vocabulary (what a GGUF file's `tokenizer.ggml.*` keys hold).
+    ///
+    /// # Errors
+    /// [`GgufError::Metadata`] for an empty vocabulary, lists of different lengths or special
+    /// token ids outside the vocabulary.
+    pub fn from_spec(spec: TokenizerSpec) -> Result<Self, GgufError> {
+        let bad = |key: &str, why: String| GgufError::Metadata {
+            key: key.to_string(),
+            why,
+        };
+        let TokenizerSpec {
+            tokens,
+            scores,
+            token_types: types,
+            bos,
+            eos,
+            unk,
+            add_bos,
+        } = spec;
+        let n = tokens.len();
+        if n == 0 || u32::try_from(n).is_err() {
+            return Err(bad("tokenizer.ggml.tokens", format!("{n} tokens")));
+        }
         if scores.len() != n || types.len() != n {
             return Err(bad(
                 "tokenizer.ggml.scores",
@@ -131,6 +199,15 @@ impl Tokenizer {
                     types.len()
                 ),
             ));
+        }
+        for (key, v) in [
+            ("tokenizer.ggml.bos_token_id", bos),
+            ("tokenizer.ggml.eos_token_id", eos),
+            ("tokenizer.ggml.unknown_token_id", unk),
+        ] {
+            if let Some(v) = v.filter(|&v| v as usize >= n) {
+                return Err(bad(key, format!("{v} is not a token id of {n}")));
+            }
         }
         let mut ids = HashMap::with_capacity(n);
         let mut bytes = [None; 256];
@@ -144,31 +221,31 @@ impl Tokenizer {
                 ids.entry(t.clone()).or_insert(id);
             }
         }
-        let id = |key: &str| -> Result<Option<u32>, GgufError> {
-            match f.get(key) {
-                None => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|x| u32::try_from(x).ok())
-                    .filter(|&x| (x as usize) < n)
-                    .map(Some)
-                    .ok_or_else(|| bad(key, format!("{v:?} is not a token id"))),
-            }
-        };
-        let add_bos = match f.get("tokenizer.ggml.add_bos_token") {
-            Some(Value::Bool(b)) => *b,
-            _ => true,
-        };
         Ok(Self {
-            bos: id("tokenizer.ggml.bos_token_id")?,
-            eos: id("tokenizer.ggml.eos_token_id")?,
-            unk: id("tokenizer.ggml.unknown_token_id")?,
+            bos,
+            eos,
+            unk,
             tokens,
             scores,
+            types,
             ids,
             bytes,
             add_bos,
         })
+    }
+
+    /// The vocabulary this tokenizer was made from (to store it beside a compiled model).
+    #[must_use]
+    pub fn spec(&self) -> TokenizerSpec {
+        TokenizerSpec {
+            tokens: self.tokens.clone(),
+            scores: self.scores.clone(),
+            token_types: self.types.clone(),
+            bos: self.bos,
+            eos: self.eos,
+            unk: self.unk,
+            add_bos: self.add_bos,
+        }
     }
 
     /// Number of tokens.

@@ -22,6 +22,9 @@ pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
 use crate::fixed_point::{factor, requant_to, MIN_SCALE, MULT_BITS};
 use crate::func::Func;
 
+/// What a parameter's ±∞ entries become (see `Q::param`).
+const INFINITE_PARAM: i32 = 1 << 30;
+
 /// Quantization settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantOptions {
@@ -211,8 +214,16 @@ impl Q<'_> {
         };
         let key = (c, s, bits, kind as u8);
         let need = (max_abs * 2f64.powi(s)).round();
+        // An infinite entry (an attention mask's −∞) must stay beyond anything it is added to,
+        // not saturate to the few bits its finite entries need: it becomes ±2^30 of a 32-bit
+        // parameter, which saturates any sum with a value of the working width.
+        let infinite = fc.data.iter().any(|v| v.is_infinite());
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let pbits = Bits::for_max_abs(need as u64 + 1)?.max(Bits::new(2)?);
+        let pbits = if infinite {
+            Bits::new(32)?
+        } else {
+            Bits::for_max_abs(need as u64 + 1)?.max(Bits::new(2)?)
+        };
         let info = TensorInfo {
             shape: Shape(fc.shape.clone()),
             scale: Scale::new(s)?,
@@ -224,7 +235,17 @@ impl Q<'_> {
         let data = fc
             .data
             .iter()
-            .map(|&v| quantize_value(v, s, pbits))
+            .map(|&v| {
+                if v.is_infinite() {
+                    if v > 0.0 {
+                        INFINITE_PARAM
+                    } else {
+                        -INFINITE_PARAM
+                    }
+                } else {
+                    quantize_value(v, s, pbits)
+                }
+            })
             .collect();
         let id = self.push_param(fc.name.clone(), kind, info.clone(), data);
         self.consts.insert(key, id);

@@ -1,0 +1,394 @@
+//! Language models: `verinfer compile M.gguf` (the step graph, calibrated and quantized, with
+//! the tokenizer beside it) and `verinfer generate` (a prompt, then one step per new token).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use verinfer_commit::TraceRootBuilder;
+use verinfer_exec::Plan;
+use verinfer_gguf::{GgufFile, Tokenizer, TokenizerSpec};
+use verinfer_llm::compile::sample_sequences;
+use verinfer_llm::eval::compare;
+use verinfer_llm::session::check_request;
+use verinfer_llm::{
+    compile, CompileOptions, FloatEngine, GgufWeights, HfWeights, IntEngine, Session, StepEngine,
+    WeightSource,
+};
+use verinfer_quant::quantize::QuantOptions;
+
+/// Whether `p` starts with GGUF's magic.
+#[must_use]
+pub fn is_gguf(p: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(p)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"GGUF"
+}
+
+/// Where the tokenizer of a compiled model is kept: `M.vmodel` → `M.tokenizer.json`.
+#[must_use]
+pub fn tokenizer_path(vmodel: &Path) -> PathBuf {
+    vmodel.with_extension("tokenizer.json")
+}
+
+/// Options of `compile` that apply to a GGUF model.
+pub struct GgufCompile<'a> {
+    /// Model file.
+    pub model: &'a Path,
+    /// Output file.
+    pub output: &'a Path,
+    /// Quantization.
+    pub quant: QuantOptions,
+    /// Context of the step graph.
+    pub ctx: Option<usize>,
+    /// Calibration text (tokenized with the model's tokenizer).
+    pub text: Option<&'a Path>,
+    /// Number of calibration sequences.
+    pub samples: usize,
+    /// Accuracy report as JSON.
+    pub report_json: Option<&'a Path>,
+    /// Tokenizer (required with a Hugging Face checkpoint for `--calibration-text`).
+    pub tokenizer: Option<&'a Path>,
+}
+
+fn text_sequences(tok: &Tokenizer, text: &str, n: usize, len: usize) -> Result<Vec<Vec<u32>>> {
+    let ids = tok.encode(text)?;
+    let body = len.saturating_sub(1).max(1);
+    let bos = tok.bos().filter(|_| tok.adds_bos());
+    let seqs: Vec<Vec<u32>> = ids
+        .chunks(body)
+        .filter(|c| c.len() == body)
+        .take(n)
+        .map(|c| bos.into_iter().chain(c.iter().copied()).collect())
+        .collect();
+    if seqs.is_empty() {
+        bail!(
+            "the calibration text has {} tokens, fewer than one sequence of {body}",
+            ids.len()
+        );
+    }
+    Ok(seqs)
+}
+
+/// Whether `p` is a Hugging Face checkpoint directory.
+#[must_use]
+pub fn is_hf_dir(p: &Path) -> bool {
+    p.is_dir() && p.join("config.json").exists()
+}
+
+/// The weights of a GGUF file or a Hugging Face checkpoint directory, and a tokenizer: the
+/// GGUF file's own, or (for a checkpoint) the one `tokenizer` names.
+fn open_weights(
+    model: &Path,
+    tokenizer: Option<&Path>,
+) -> Result<(Box<dyn WeightSource>, Option<Tokenizer>)> {
+    let tok = tokenizer.map(read_tokenizer).transpose()?;
+    if is_hf_dir(model) {
+        let w = HfWeights::open(model)?;
+        return Ok((Box::new(w), tok));
+    }
+    let w = GgufWeights::open(model).with_context(|| format!("reading {}", model.display()))?;
+    let tok = match tok {
+        Some(t) => t,
+        None => Tokenizer::from_gguf(w.file())?,
+    };
+    Ok((Box::new(w), Some(tok)))
+}
+
+/// `verinfer compile M.gguf` or `verinfer compile CHECKPOINT_DIR`.
+pub fn compile_llm(a: &GgufCompile<'_>) -> Result<()> {
+    let (w, tok) = open_weights(a.model, a.tokenizer)?;
+    let w = w.as_ref();
+    let n_ctx = usize::try_from(w.config().n_ctx).unwrap_or(usize::MAX);
+    let ctx = a.ctx.unwrap_or_else(|| n_ctx.min(256));
+    let bos = tok.as_ref().and_then(Tokenizer::bos).unwrap_or(1);
+    let sample_len = ctx.min(64);
+    let sequences = match (a.text, &tok) {
+        (Some(p), Some(tok)) => {
+            let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;
+            text_sequences(tok, &text, a.samples, sample_len)?
+        }
+        (Some(_), None) => bail!("--calibration-text needs a tokenizer: pass --tokenizer M.gguf"),
+        (None, _) => Vec::new(),
+    };
+    let opts = CompileOptions {
+        ctx,
+        quant: a.quant,
+        sequences,
+        samples: a.samples,
+        sample_len,
+        bos,
+        seed: 7,
+    };
+    let name = a
+        .model
+        .file_stem()
+        .map_or_else(|| "llm".into(), |s| s.to_string_lossy().to_string());
+    let t0 = Instant::now();
+    let c = compile(w, &name, &opts, &|| {})?;
+    let secs = t0.elapsed().as_secs_f64();
+    verinfer_ir::vmodel::save(&c.graph, a.output)?;
+    let tp = tokenizer_path(a.output);
+    let tp_note = match &tok {
+        Some(t) => {
+            std::fs::write(&tp, serde_json::to_vec(&t.spec())?)
+                .with_context(|| tp.display().to_string())?;
+            format!(" (+ {})", tp.display())
+        }
+        None => String::new(),
+    };
+    let g = &c.graph;
+    eprintln!(
+        "compiled {} -> {}{}: step graph of {} nodes, context {ctx}, {} parameter elements, {}-bit, calibrated on {} steps{} in {secs:.1} s",
+        a.model.display(),
+        a.output.display(),
+        tp_note,
+        g.nodes.len(),
+        g.num_param_elements(),
+        a.quant.bits,
+        c.calibration_steps,
+        if a.text.is_some() { " of the given text" } else { " of text sampled from the model" },
+    );
+    let int = IntEngine::new(Plan::for_graph(c.graph.clone())?)?;
+    let float = FloatEngine::new(c.fgraph)?;
+    let held_out = sample_sequences(&float, 4, sample_len, bos, 1009)?;
+    let f = compare(&int, &float, &held_out)?;
+    eprintln!(
+        "accuracy vs the float model of the same weights, teacher-forced on {} steps of sampled text: greedy agreement {}/{} ({:.2}%), max logit error {:.3e} (float max |logit| {:.3}), perplexity {:.3} vs {:.3}",
+        f.steps,
+        f.top1_agree,
+        f.steps,
+        100.0 * f.top1_rate(),
+        f.max_logit_err,
+        f.max_abs_logit,
+        f.int_nll.exp(),
+        f.float_nll.exp()
+    );
+    if let Some(p) = a.report_json {
+        std::fs::write(p, serde_json::to_string_pretty(&f)?)
+            .with_context(|| p.display().to_string())?;
+    }
+    Ok(())
+}
+
+/// Arguments of `generate`.
+#[derive(clap::Args)]
+pub struct GenerateArgs {
+    /// A compiled language model (.vmodel from `verinfer compile M.gguf`), or a GGUF file or
+    /// Hugging Face checkpoint directory to run the exact float model of its weights (no
+    /// quantization; the reference).
+    pub model: PathBuf,
+    /// Prompt text, tokenized with the model's tokenizer (BOS first when the model asks).
+    #[arg(long, conflicts_with = "prompt_ids")]
+    pub prompt: Option<String>,
+    /// Prompt token ids, comma-separated, used as given.
+    #[arg(long, value_delimiter = ',')]
+    pub prompt_ids: Option<Vec<u32>>,
+    /// Number of tokens to generate.
+    #[arg(long, default_value_t = 32)]
+    pub max_new_tokens: usize,
+    /// Keep going after the end-of-sequence token.
+    #[arg(long)]
+    pub ignore_eos: bool,
+    /// Print `{"prompt_ids", "tokens", "text"}` as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Tokenizer (a GGUF file or a `.tokenizer.json`); default: the one beside the model.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// Context of the step graph when running a GGUF file directly.
+    #[arg(long)]
+    pub ctx: Option<usize>,
+    /// Keep what a dispute needs here: per-step trace roots and the final KV cache.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+}
+
+fn load_tokenizer(a: &GenerateArgs) -> Result<Option<Tokenizer>> {
+    let p = match &a.tokenizer {
+        Some(p) => p.clone(),
+        None if is_gguf(&a.model) => a.model.clone(),
+        None => tokenizer_path(&a.model),
+    };
+    if !p.exists() || p.is_dir() {
+        return Ok(None);
+    }
+    read_tokenizer(&p).map(Some)
+}
+
+/// A tokenizer from a GGUF file or a `.tokenizer.json` written by `compile`.
+fn read_tokenizer(p: &Path) -> Result<Tokenizer> {
+    if is_gguf(p) {
+        let f = GgufFile::open(p).with_context(|| format!("reading {}", p.display()))?;
+        return Ok(Tokenizer::from_gguf(&f)?);
+    }
+    let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
+    let spec: TokenizerSpec = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a tokenizer file", p.display()))?;
+    Ok(Tokenizer::from_spec(spec)?)
+}
+
+struct Run {
+    tokens: Vec<u32>,
+    prefill_s: f64,
+    decode_s: f64,
+    roots: Vec<String>,
+    caches: Vec<Vec<i32>>,
+}
+
+fn run_session<E: StepEngine>(
+    engine: &E,
+    prompt: &[u32],
+    max_new: usize,
+    stop: Option<u32>,
+    trace: bool,
+    caches: impl Fn(&Session<'_, E>) -> Vec<Vec<i32>>,
+) -> Result<Run> {
+    check_request(engine.layout(), prompt, max_new)?;
+    let mut s = Session::new(engine);
+    let mut roots = Vec::new();
+    let mut step = |s: &mut Session<'_, E>, t: u32| -> Result<u32> {
+        if trace {
+            let mut b = TraceRootBuilder::new();
+            let out = s.step_with(t, &mut |_, v| b.push(v))?;
+            roots.push(b.finish().to_string());
+            Ok(out.next)
+        } else {
+            Ok(s.step(t)?.next)
+        }
+    };
+    let t0 = Instant::now();
+    let mut next = 0;
+    for &t in prompt {
+        next = step(&mut s, t)?;
+    }
+    let prefill_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let mut tokens = Vec::with_capacity(max_new);
+    while tokens.len() < max_new {
+        tokens.push(next);
+        if Some(next) == stop || tokens.len() == max_new {
+            break;
+        }
+        next = step(&mut s, next)?;
+    }
+    let decode_s = t1.elapsed().as_secs_f64();
+    let caches = caches(&s);
+    Ok(Run {
+        tokens,
+        prefill_s,
+        decode_s,
+        roots,
+        caches,
+    })
+}
+
+/// `verinfer generate`.
+pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
+    let tok = load_tokenizer(a)?;
+    let prompt: Vec<u32> = match (&a.prompt, &a.prompt_ids) {
+        (_, Some(ids)) => ids.clone(),
+        (Some(text), None) => {
+            let Some(t) = &tok else {
+                bail!(
+                    "--prompt needs the model's tokenizer: none at {} (pass --tokenizer M.gguf, or --prompt-ids)",
+                    tokenizer_path(&a.model).display()
+                )
+            };
+            let mut ids: Vec<u32> = t.bos().filter(|_| t.adds_bos()).into_iter().collect();
+            ids.extend(t.encode(text)?);
+            ids
+        }
+        (None, None) => bail!("give --prompt TEXT or --prompt-ids 1,2,3"),
+    };
+    let stop = if a.ignore_eos {
+        None
+    } else {
+        tok.as_ref().and_then(Tokenizer::eos)
+    };
+    let trace = a.trace.is_some();
+    let (run, what) = if is_gguf(&a.model) || is_hf_dir(&a.model) {
+        if trace {
+            bail!("--trace needs a compiled model: the float reference has no integer trace");
+        }
+        let (w, _) = open_weights(&a.model, None)?;
+        let n_ctx = usize::try_from(w.config().n_ctx).unwrap_or(usize::MAX);
+        let ctx = a
+            .ctx
+            .unwrap_or_else(|| n_ctx.min(prompt.len() + a.max_new_tokens));
+        let g = verinfer_llm::step::build(w.as_ref(), ctx, "reference")?;
+        let e = FloatEngine::new(g)?;
+        (
+            run_session(&e, &prompt, a.max_new_tokens, stop, false, |_| Vec::new())?,
+            "exact float model",
+        )
+    } else {
+        let g = verinfer_ir::vmodel::load(&a.model)
+            .with_context(|| format!("reading {}", a.model.display()))?;
+        let e = IntEngine::new(Plan::for_graph(g)?)?;
+        let layout = e.layout().clone();
+        let r = run_session(&e, &prompt, a.max_new_tokens, stop, trace, |s| {
+            layout
+                .caches
+                .iter()
+                .flat_map(|&(k, v)| [k, v])
+                .map(|i| s.cache(i).to_vec())
+                .collect()
+        })?;
+        (r, "integer step graph")
+    };
+    let text = tok.as_ref().map(|t| t.decode(&run.tokens));
+    #[allow(clippy::cast_precision_loss)]
+    {
+        eprintln!(
+            "{what}: prompt {} tokens in {:.3} s ({:.2} tokens/s), generated {} tokens in {:.3} s ({:.2} tokens/s)",
+            prompt.len(),
+            run.prefill_s,
+            prompt.len() as f64 / run.prefill_s.max(1e-9),
+            run.tokens.len(),
+            run.decode_s,
+            run.tokens.len().saturating_sub(1) as f64 / run.decode_s.max(1e-9),
+        );
+    }
+    if let Some(dir) = &a.trace {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        let j = serde_json::json!({
+            "format": "verinfer-generation/1",
+            "prompt_ids": prompt,
+            "tokens": run.tokens,
+            "step_trace_roots": run.roots,
+        });
+        std::fs::write(
+            dir.join("generation.json"),
+            serde_json::to_string_pretty(&j)?,
+        )?;
+        let mut kv = Vec::new();
+        for c in &run.caches {
+            for v in c {
+                kv.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        std::fs::write(dir.join("kv_cache.bin"), kv)?;
+        eprintln!(
+            "trace: {} step roots in {}, KV cache ({} layers × K,V, i32 LE) in {}",
+            run.roots.len(),
+            dir.join("generation.json").display(),
+            run.caches.len() / 2,
+            dir.join("kv_cache.bin").display()
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let j = serde_json::json!({ "prompt_ids": prompt, "tokens": run.tokens, "text": text });
+        writeln!(out, "{j}").ok();
+    } else if let Some(t) = text {
+        writeln!(out, "{t}").ok();
+    } else {
+        let ids: Vec<String> = run.tokens.iter().map(u32::to_string).collect();
+        writeln!(out, "{}", ids.join(",")).ok();
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! `verinfer compile M.gguf` and `verinfer generate`: a llama.cpp-layout model compiles to a
+//! step graph with its tokenizer beside it, generates the same tokens as the exact float model
+//! of the file, keeps per-step trace roots and the cache with `--trace`, and refuses what it
+//! cannot serve by name.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn testdata(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(p)
+}
+
+fn verinfer(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_verinfer"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn compile_generate_trace_and_refusals() {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("verinfer-generate-{}", std::process::id())));
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let gguf = testdata("gguf/llama_tiny.gguf");
+    let gguf = gguf.to_str().unwrap();
+    let vm = dir.path().join("tiny.vmodel");
+    let vm_s = vm.to_str().unwrap();
+    let (ok, _, err) = verinfer(&["compile", gguf, "-o", vm_s, "--ctx", "48"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("greedy agreement"), "{err}");
+    assert!(dir.path().join("tiny.tokenizer.json").exists());
+
+    let prompt = "Be not afeard";
+    let run = |model: &str, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            model,
+            "--prompt",
+            prompt,
+            "--max-new-tokens",
+            "12",
+            "--json",
+            "--ignore-eos",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = verinfer(&args);
+        assert!(ok, "{err}");
+        assert!(err.contains("tokens/s"), "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        v
+    };
+    let trace = dir.path().join("trace");
+    let int = run(vm_s, &["--trace", trace.to_str().unwrap()]);
+    let float = run(gguf, &[]);
+    assert_eq!(int["prompt_ids"], float["prompt_ids"]);
+    assert_eq!(int["prompt_ids"][0], 1, "BOS first");
+    assert_eq!(int["tokens"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        int["tokens"], float["tokens"],
+        "integer vs exact float greedy"
+    );
+    assert_eq!(int["text"], float["text"]);
+
+    let g: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(trace.join("generation.json")).unwrap()).unwrap();
+    let n_prompt = int["prompt_ids"].as_array().unwrap().len();
+    let roots = g["step_trace_roots"].as_array().unwrap();
+    assert_eq!(roots.len(), n_prompt + 11, "one root per step run");
+    assert_ne!(roots[0], roots[1]);
+    // 2 layers × (K, V) × 48 rows × 2 KV heads × 8 dims, i32.
+    let kv = std::fs::read(trace.join("kv_cache.bin")).unwrap();
+    assert_eq!(kv.len(), 2 * 2 * 48 * 16 * 4);
+
+    // Prompt ids as given; the same run twice gives the same trace roots.
+    let ids = [
+        "generate",
+        vm_s,
+        "--prompt-ids",
+        "1,5,9",
+        "--max-new-tokens",
+        "4",
+        "--json",
+    ];
+    let (ok, a, err) = verinfer(&ids);
+    assert!(ok, "{err}");
+    let (_, b, _) = verinfer(&ids);
+    assert_eq!(a, b);
+
+    for (args, want) in [
+        (
+            vec![
+                "generate",
+                vm_s,
+                "--prompt-ids",
+                "1,2",
+                "--max-new-tokens",
+                "60",
+            ],
+            "compiled for a context of 48",
+        ),
+        (
+            vec![
+                "generate",
+                vm_s,
+                "--prompt-ids",
+                "1,70000",
+                "--max-new-tokens",
+                "2",
+            ],
+            "outside the vocabulary",
+        ),
+        (vec!["generate", vm_s, "--max-new-tokens", "2"], "--prompt"),
+        (vec!["compile", gguf, "--ctx", "4096"], "outside 1..=128"),
+    ] {
+        let (ok, _, err) = verinfer(&args);
+        assert!(!ok && err.contains(want), "{args:?}: {err}");
+    }
+    // A classifier is not a language model.
+    let onnx = testdata("models/digits_mlp/network.onnx");
+    let mlp = dir.path().join("mlp.vmodel");
+    let (ok, _, err) = verinfer(&[
+        "compile",
+        onnx.to_str().unwrap(),
+        "-o",
+        mlp.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = verinfer(&["generate", mlp.to_str().unwrap(), "--prompt-ids", "1"]);
+    assert!(
+        !ok && err.contains("not a language-model step graph"),
+        "{err}"
+    );
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}

@@ -1,0 +1,187 @@
+//! Compiling a language model: build the float step graph, calibrate it on text the model
+//! itself generates (or on given token sequences), and quantize it.
+//!
+//! Calibration runs whole float sessions, so every step sees the cache contents and positions
+//! it will see in use. A cache input and the output row written into it are then given one
+//! range, hence one scale and width: the session copies the integers of a new row into the
+//! cache unchanged, which is also what the dispute over a generation checks.
+
+use verinfer_ir::Graph;
+use verinfer_quant::calibrate::{calibrate, Range};
+use verinfer_quant::quantize::{quantize, QuantOptions};
+use verinfer_quant::{FGraph, FRef};
+
+use crate::error::LlmError;
+use crate::session::{FloatEngine, Session, StepEngine};
+use crate::step::build;
+use crate::weights::WeightSource;
+
+/// How to compile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompileOptions {
+    /// Context length of the step graph.
+    pub ctx: usize,
+    /// Quantization settings.
+    pub quant: QuantOptions,
+    /// Calibration token sequences; when empty, `samples` sequences are sampled from the
+    /// float model itself.
+    pub sequences: Vec<Vec<u32>>,
+    /// Number of self-generated sequences (when `sequences` is empty).
+    pub samples: usize,
+    /// Length of each self-generated sequence.
+    pub sample_len: usize,
+    /// First token of each self-generated sequence (BOS).
+    pub bos: u32,
+    /// Seed of the sampler.
+    pub seed: u64,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        Self {
+            ctx: 128,
+            quant: QuantOptions::default(),
+            sequences: Vec::new(),
+            samples: 8,
+            sample_len: 48,
+            bos: 1,
+            seed: 7,
+        }
+    }
+}
+
+/// A compiled model and the float graph it came from.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The integer step graph.
+    pub graph: Graph,
+    /// The float step graph (the exact model of the same weights).
+    pub fgraph: FGraph,
+    /// Number of calibration steps.
+    pub calibration_steps: usize,
+}
+
+/// xorshift64*: a deterministic sampler that needs no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        #[allow(clippy::cast_precision_loss)]
+        let u = (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+        u
+    }
+}
+
+/// Index drawn from `softmax(logits)`.
+fn sample(logits: &[f64], rng: &mut Rng) -> u32 {
+    let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = logits.iter().map(|&z| (z - m).exp()).collect();
+    let total: f64 = w.iter().sum();
+    let mut u = rng.unit() * total;
+    for (i, &wi) in w.iter().enumerate() {
+        u -= wi;
+        if u <= 0.0 {
+            return u32::try_from(i).unwrap_or(0);
+        }
+    }
+    u32::try_from(w.len().saturating_sub(1)).unwrap_or(0)
+}
+
+/// `n` sequences of `len` tokens sampled from the float model (temperature 1), each starting
+/// with `first`: text in the model's own distribution, for calibration and evaluation.
+///
+/// # Errors
+/// A first token outside the vocabulary; executor errors.
+pub fn sample_sequences(
+    engine: &FloatEngine,
+    n: usize,
+    len: usize,
+    first: u32,
+    seed: u64,
+) -> Result<Vec<Vec<u32>>, LlmError> {
+    let len = len.min(engine.layout().ctx);
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = Session::new(engine);
+        let mut seq = vec![first];
+        while seq.len() < len {
+            let last = seq[seq.len() - 1];
+            let o = s.step(last)?;
+            seq.push(sample(&o.logits, &mut rng));
+        }
+        seq.truncate(len);
+        out.push(seq);
+    }
+    Ok(out)
+}
+
+/// The step inputs of float sessions teacher-forced over `sequences` (each cut to the
+/// context).
+///
+/// # Errors
+/// Tokens outside the vocabulary; executor errors.
+pub fn calibration_samples(
+    engine: &FloatEngine,
+    sequences: &[Vec<u32>],
+) -> Result<Vec<Vec<Vec<f64>>>, LlmError> {
+    let ctx = engine.layout().ctx;
+    let mut samples = Vec::new();
+    for seq in sequences {
+        let mut s = Session::new(engine);
+        for &tok in seq.iter().take(ctx) {
+            samples.push(s.inputs_for(tok));
+            s.step(tok)?;
+        }
+    }
+    Ok(samples)
+}
+
+/// Build, calibrate and quantize.
+///
+/// # Errors
+/// Bad options, a model the step builder or the quantizer cannot express.
+pub fn compile(
+    w: &dyn WeightSource,
+    name: &str,
+    opts: &CompileOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Compiled, LlmError> {
+    let fgraph = build(w, opts.ctx, name)?;
+    let engine = FloatEngine::new(fgraph)?;
+    let sequences = if opts.sequences.is_empty() {
+        sample_sequences(&engine, opts.samples, opts.sample_len, opts.bos, opts.seed)?
+    } else {
+        opts.sequences.clone()
+    };
+    let samples = calibration_samples(&engine, &sequences)?;
+    let fgraph = engine.graph();
+    let mut stats = calibrate(fgraph, &samples, progress)?;
+    let layout = engine.layout();
+    for (&(kc, vc), &(kr, vr)) in layout.caches.iter().zip(&layout.rows) {
+        for (ci, ri) in [(kc, kr), (vc, vr)] {
+            let FRef::Node(n) = fgraph.outputs[ri].1 else {
+                return Err(LlmError::NotAStepGraph(
+                    "a cache row is not computed by a node".into(),
+                ));
+            };
+            let (a, b) = (stats.inputs[ci], stats.nodes[n]);
+            let merged = Range {
+                min: a.min.min(b.min),
+                max: a.max.max(b.max),
+                neg_inf: a.neg_inf || b.neg_inf,
+            };
+            stats.inputs[ci] = merged;
+            stats.nodes[n] = merged;
+        }
+    }
+    let graph = quantize(fgraph, &stats, opts.quant)?;
+    Ok(Compiled {
+        graph,
+        fgraph: fgraph.clone(),
+        calibration_steps: samples.len(),
+    })
+}

@@ -1,0 +1,311 @@
+//! Sessions: a prompt and then one step per new token over the same step graph, the KV cache
+//! held as explicit state between steps.
+//!
+//! The same driver runs the integer graph (what a claim is about) and the float graph it was
+//! quantized from (the exact reference of the same weights), so the two are compared step by
+//! step on identical inputs.
+
+use verinfer_exec::Plan;
+use verinfer_ir::ValueId;
+use verinfer_quant::frun::run_outputs;
+use verinfer_quant::FGraph;
+
+use crate::error::LlmError;
+use crate::layout::Layout;
+
+/// Something that runs one step: inputs in the graph's order, outputs in the graph's order.
+pub trait StepEngine {
+    /// Element type (`i32` for the integer graph, `f64` for the float one).
+    type Elem: Copy + Default;
+    /// The roles of its inputs and outputs.
+    fn layout(&self) -> &Layout;
+    /// Runs one step; `sink` sees every value of the trace in order (integer engines only).
+    ///
+    /// # Errors
+    /// Whatever the executor reports.
+    fn run(
+        &self,
+        inputs: &[Vec<Self::Elem>],
+        sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<Self::Elem>>, LlmError>;
+    /// An element holding a token id or position.
+    fn index(v: u32) -> Self::Elem;
+    /// The token id an output element holds.
+    fn token(v: Self::Elem) -> Option<u32>;
+}
+
+/// The integer step graph, run by the fast executor.
+pub struct IntEngine {
+    plan: Plan,
+    layout: Layout,
+}
+
+impl IntEngine {
+    /// Checks that `plan`'s graph is a step graph.
+    ///
+    /// # Errors
+    /// [`LlmError::NotAStepGraph`].
+    pub fn new(plan: Plan) -> Result<Self, LlmError> {
+        let layout = Layout::of_graph(plan.graph())?;
+        let g = plan.graph();
+        for (l, (&(kc, vc), &(kr, vr))) in layout.caches.iter().zip(&layout.rows).enumerate() {
+            for (ci, ri) in [(kc, kr), (vc, vr)] {
+                let cin = &g.inputs[ci].info;
+                let rout = g.value_info(g.outputs[ri].value);
+                if rout.is_none_or(|r| r.scale != cin.scale || r.bits > cin.bits) {
+                    return Err(LlmError::NotAStepGraph(format!(
+                        "layer {l}: a new cache row is not at its cache's scale and width"
+                    )));
+                }
+            }
+        }
+        Ok(Self { plan, layout })
+    }
+
+    /// The plan.
+    #[must_use]
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+impl StepEngine for IntEngine {
+    type Elem = i32;
+    fn layout(&self) -> &Layout {
+        &self.layout
+    }
+    fn run(
+        &self,
+        inputs: &[Vec<i32>],
+        sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<i32>>, LlmError> {
+        Ok(self.plan.run_streaming(inputs, sink)?)
+    }
+    fn index(v: u32) -> i32 {
+        i32::try_from(v).unwrap_or(i32::MAX)
+    }
+    fn token(v: i32) -> Option<u32> {
+        u32::try_from(v).ok()
+    }
+}
+
+/// The float step graph, run in `f64`: the exact model of the same weights.
+pub struct FloatEngine {
+    graph: FGraph,
+    layout: Layout,
+}
+
+impl FloatEngine {
+    /// Checks that `graph` is a step graph.
+    ///
+    /// # Errors
+    /// [`LlmError::NotAStepGraph`].
+    pub fn new(graph: FGraph) -> Result<Self, LlmError> {
+        let layout = Layout::of_fgraph(&graph)?;
+        Ok(Self { graph, layout })
+    }
+
+    /// The float graph.
+    #[must_use]
+    pub fn graph(&self) -> &FGraph {
+        &self.graph
+    }
+}
+
+impl StepEngine for FloatEngine {
+    type Elem = f64;
+    fn layout(&self) -> &Layout {
+        &self.layout
+    }
+    fn run(
+        &self,
+        inputs: &[Vec<f64>],
+        _sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<f64>>, LlmError> {
+        Ok(run_outputs(&self.graph, inputs)?)
+    }
+    fn index(v: u32) -> f64 {
+        f64::from(v)
+    }
+    fn token(v: f64) -> Option<u32> {
+        (v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX)).then(|| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let t = v as u32;
+            t
+        })
+    }
+}
+
+/// What one step produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepOut<E> {
+    /// Greedy next token.
+    pub next: u32,
+    /// Logits.
+    pub logits: Vec<E>,
+}
+
+/// A generation in progress: the engine, the KV cache and the next position.
+pub struct Session<'e, E: StepEngine> {
+    engine: &'e E,
+    /// Inputs of the next step; the caches are kept in place between steps.
+    inputs: Vec<Vec<E::Elem>>,
+    pos: usize,
+}
+
+impl<'e, E: StepEngine> Session<'e, E> {
+    /// A session at position 0 with an empty cache.
+    #[must_use]
+    pub fn new(engine: &'e E) -> Self {
+        let l = engine.layout();
+        let n_inputs = 2 + 2 * l.layers();
+        let mut inputs = vec![Vec::new(); n_inputs];
+        inputs[l.token] = vec![E::index(0)];
+        inputs[l.pos] = vec![E::index(0)];
+        for &(kc, vc) in &l.caches {
+            inputs[kc] = vec![E::Elem::default(); l.ctx * l.row];
+            inputs[vc] = vec![E::Elem::default(); l.ctx * l.row];
+        }
+        Self {
+            engine,
+            inputs,
+            pos: 0,
+        }
+    }
+
+    /// Position the next step runs at (number of tokens consumed so far).
+    #[must_use]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Input `i` as the next step would read it (a cache, by its input index).
+    #[must_use]
+    pub fn cache(&self, i: usize) -> &[E::Elem] {
+        self.inputs.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The inputs the next step would run on for `token` (what calibration samples).
+    #[must_use]
+    pub fn inputs_for(&self, token: u32) -> Vec<Vec<E::Elem>> {
+        let mut ins = self.inputs.clone();
+        let l = self.engine.layout();
+        ins[l.token] = vec![E::index(token)];
+        ins[l.pos] = vec![E::index(u32::try_from(self.pos).unwrap_or(u32::MAX))];
+        ins
+    }
+
+    /// Consumes `token` at the current position; returns the greedy next token and logits.
+    ///
+    /// # Errors
+    /// A full context, a token outside the vocabulary, or an executor error.
+    pub fn step(&mut self, token: u32) -> Result<StepOut<E::Elem>, LlmError> {
+        self.step_with(token, &mut |_, _| {})
+    }
+
+    /// [`Self::step`], handing every value of the step's trace to `sink`.
+    ///
+    /// # Errors
+    /// As [`Self::step`].
+    pub fn step_with(
+        &mut self,
+        token: u32,
+        sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<StepOut<E::Elem>, LlmError> {
+        let l = self.engine.layout();
+        if self.pos >= l.ctx {
+            return Err(LlmError::BadRequest(format!(
+                "the context of {} positions is full",
+                l.ctx
+            )));
+        }
+        if token as usize >= l.vocab {
+            return Err(LlmError::BadRequest(format!(
+                "token {token} is outside the vocabulary of {}",
+                l.vocab
+            )));
+        }
+        let p = u32::try_from(self.pos).unwrap_or(u32::MAX);
+        self.inputs[l.token] = vec![E::index(token)];
+        self.inputs[l.pos] = vec![E::index(p)];
+        let mut outs = self.engine.run(&self.inputs, sink)?;
+        let at = self.pos * l.row;
+        for (&(kc, vc), &(kr, vr)) in l.caches.iter().zip(&l.rows) {
+            for (ci, ri) in [(kc, kr), (vc, vr)] {
+                let src = &outs[ri];
+                if src.len() != l.row {
+                    return Err(LlmError::NotAStepGraph(
+                        "cache row of the wrong length".into(),
+                    ));
+                }
+                self.inputs[ci][at..at + l.row].copy_from_slice(src);
+            }
+        }
+        self.pos += 1;
+        let next = outs
+            .get(l.next)
+            .and_then(|v| v.first().copied())
+            .and_then(E::token)
+            .ok_or_else(|| {
+                LlmError::NotAStepGraph("the next-token output is not a token".into())
+            })?;
+        let logits = std::mem::take(&mut outs[l.logits]);
+        Ok(StepOut { next, logits })
+    }
+}
+
+/// Checks a request against the context before any step runs.
+///
+/// # Errors
+/// [`LlmError::BadRequest`] for an empty prompt or one that, with the new tokens, does not fit.
+pub fn check_request(layout: &Layout, prompt: &[u32], max_new: usize) -> Result<(), LlmError> {
+    if prompt.is_empty() {
+        return Err(LlmError::BadRequest("the prompt is empty".into()));
+    }
+    if let Some(t) = prompt.iter().find(|&&t| t as usize >= layout.vocab) {
+        return Err(LlmError::BadRequest(format!(
+            "prompt token {t} is outside the vocabulary of {}",
+            layout.vocab
+        )));
+    }
+    // The last new token is produced by the step at position prompt + max_new − 2.
+    let need = prompt.len() + max_new.saturating_sub(1);
+    if need > layout.ctx {
+        return Err(LlmError::BadRequest(format!(
+            "a prompt of {} tokens and {max_new} new tokens needs {need} positions; the model was compiled for a context of {}",
+            prompt.len(),
+            layout.ctx
+        )));
+    }
+    Ok(())
+}
+
+/// Greedy generation: runs the prompt, then appends `max_new` tokens (stopping early after
+/// `stop` when given). Returns the new tokens.
+///
+/// # Errors
+/// As [`check_request`] and [`Session::step`].
+pub fn generate<E: StepEngine>(
+    engine: &E,
+    prompt: &[u32],
+    max_new: usize,
+    stop: Option<u32>,
+    on_token: &mut dyn FnMut(u32),
+) -> Result<Vec<u32>, LlmError> {
+    check_request(engine.layout(), prompt, max_new)?;
+    let mut s = Session::new(engine);
+    let mut next = 0;
+    for &t in prompt {
+        next = s.step(t)?.next;
+    }
+    let mut out = Vec::with_capacity(max_new);
+    while out.len() < max_new {
+        out.push(next);
+        on_token(next);
+        if Some(next) == stop || out.len() == max_new {
+            break;
+        }
+        next = s.step(next)?.next;
+    }
+    Ok(out)
+}
