@@ -14,6 +14,7 @@ import {Lookup} from "../src/ops/Lookup.sol";
 import {Movement} from "../src/ops/Movement.sol";
 import {Reduce} from "../src/ops/Reduce.sol";
 import {Rescale} from "../src/ops/Rescale.sol";
+import {ISqrt} from "../src/ops/ISqrt.sol";
 
 /// @title ArbiterHarness — the Arbiter libraries behind an ABI, for differential tests only
 /// @notice The arbiter (`Arbiter`, `NodeDecoder`, `ops/*.sol`) is all `internal`, so it has no
@@ -165,6 +166,10 @@ contract ArbiterHarness {
             if (j >= Ops.outLen(n)) revert Arbiter.ElementOutOfRange(j, Ops.outLen(n));
             return Rescale.element(n, operands[0][j]);
         }
+        if (t == Encoding.OP_ISQRT) {
+            if (j >= Ops.outLen(n)) revert Arbiter.ElementOutOfRange(j, Ops.outLen(n));
+            return ISqrt.element(n, operands[0][j]);
+        }
         if (t == Encoding.OP_BINARY || t == Encoding.OP_DIV) {
             (uint256 ai, uint256 bi) = Binary.reads(n, j);
             return t == Encoding.OP_BINARY
@@ -226,7 +231,7 @@ contract ArbiterHarness {
         acc = a == 0 ? Reduce.seed(n) : accA;
         if (stepwise) {
             for (uint256 r = a; r < b; ++r) {
-                acc = Reduce.fold(n, acc, operands[0][Reduce.reads(n, j, r)]);
+                acc = Reduce.fold(n, acc, operands[0][Reduce.reads(n, j, r)], r);
             }
             return acc;
         }
@@ -235,6 +240,6 @@ contract ArbiterHarness {
         for (uint256 i = 0; i < pos.length; ++i) {
             vs[i] = operands[0][pos[i]];
         }
-        return Reduce.segment(n, acc, vs);
+        return Reduce.segment(n, acc, vs, a);
     }
 }

@@ -15,8 +15,8 @@ contract EncodingHarness {
     }
 
     /// @notice Op tags in `Op` order (Contract, Rescale, Binary, Lookup, Reduce, Div, Move,
-    ///         Gather), and the largest tag the decoder accepts.
-    function opTags() external pure returns (uint256[8] memory tags, uint256 last) {
+    ///         Gather, ISqrt), and the largest tag the decoder accepts.
+    function opTags() external pure returns (uint256[9] memory tags, uint256 last) {
         tags = [
             Encoding.OP_CONTRACT,
             Encoding.OP_RESCALE,
@@ -25,7 +25,8 @@ contract EncodingHarness {
             Encoding.OP_REDUCE,
             Encoding.OP_DIV,
             Encoding.OP_MOVE,
-            Encoding.OP_GATHER
+            Encoding.OP_GATHER,
+            Encoding.OP_ISQRT
         ];
         last = Encoding.OP_LAST;
     }
@@ -44,10 +45,10 @@ contract EncodingHarness {
         last = Encoding.BINARY_LAST;
     }
 
-    /// @notice Reduce kind words in `ReduceKind` order (Sum, Max), and the largest the decoder
-    ///         accepts.
-    function reduceKinds() external pure returns (uint256[2] memory kinds, uint256 last) {
-        kinds = [Encoding.REDUCE_SUM, Encoding.REDUCE_MAX];
+    /// @notice Reduce kind words in `ReduceKind` order (Sum, Max, ArgMax), and the largest the
+    ///         decoder accepts.
+    function reduceKinds() external pure returns (uint256[3] memory kinds, uint256 last) {
+        kinds = [Encoding.REDUCE_SUM, Encoding.REDUCE_MAX, Encoding.REDUCE_ARGMAX];
         last = Encoding.REDUCE_LAST;
     }
 
@@ -56,6 +57,12 @@ contract EncodingHarness {
     function paramKinds() external pure returns (uint256[4] memory kinds, uint256 last) {
         kinds = [Encoding.PARAM_WEIGHT, Encoding.PARAM_BIAS, Encoding.PARAM_TABLE, Encoding.PARAM_INDEX_MAP];
         last = Encoding.PARAM_LAST;
+    }
+
+    /// @notice The op limits the arbiter enforces at recompute time (`verinfer_ir`'s
+    ///         `ISQRT_MAX_SHIFT` and `ops::reduce::MAX_STEPS`).
+    function opLimits() external pure returns (uint256 isqrtMaxShift, uint256 reduceMaxSteps) {
+        return (Encoding.ISQRT_MAX_SHIFT, Encoding.REDUCE_MAX_STEPS);
     }
 
     /// @notice The ranges the decoders enforce.

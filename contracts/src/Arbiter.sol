@@ -103,18 +103,18 @@ library Arbiter {
 
     /// @notice A decoded node leaf. Fields an op does not have stay zero / empty.
     struct Node {
-        /// Op tag, 1..8.
+        /// Op tag, 1..9.
         uint256 tag;
         /// Contract's attributes (tag 1).
         ContractAttrs c;
-        /// Epilogue of Contract, Rescale, Binary, Reduce, Div.
+        /// Epilogue of Contract, Rescale, Binary, Reduce, Div, ISqrt.
         Requant requant;
-        /// Binary kind (Add 0 … Min 4) or Reduce kind (Sum 0, Max 1).
+        /// Binary kind (Add 0 … Min 4) or Reduce kind (Sum 0, Max 1, ArgMax 2).
         uint256 kind;
         /// Binary multipliers.
         int256 aMult;
         int256 bMult;
-        /// Div: left shift of the numerator.
+        /// Div: left shift of the numerator; ISqrt: left shift of the radicand.
         uint256 shift;
         /// Lookup's table / Move's index map: parameter id and facts.
         uint256 param;

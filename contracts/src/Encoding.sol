@@ -27,8 +27,9 @@ library Encoding {
     uint256 internal constant OP_DIV = 6;
     uint256 internal constant OP_MOVE = 7;
     uint256 internal constant OP_GATHER = 8;
+    uint256 internal constant OP_ISQRT = 9;
     /// @notice The largest tag the decoder accepts (tags are 1 … OP_LAST).
-    uint256 internal constant OP_LAST = OP_GATHER;
+    uint256 internal constant OP_LAST = OP_ISQRT;
 
     // ------------------------------------------------------------------ operand tags
     uint256 internal constant OPERAND_VALUE = 0;
@@ -47,7 +48,8 @@ library Encoding {
     /// @notice `encode::reduce_kind_word`.
     uint256 internal constant REDUCE_SUM = 0;
     uint256 internal constant REDUCE_MAX = 1;
-    uint256 internal constant REDUCE_LAST = REDUCE_MAX;
+    uint256 internal constant REDUCE_ARGMAX = 2;
+    uint256 internal constant REDUCE_LAST = REDUCE_ARGMAX;
 
     /// @notice `encode::param_kind_word`: the role word of each header parameter entry. The
     ///         header decoder skips it (the game needs no parameter role); listed so that the
@@ -70,4 +72,9 @@ library Encoding {
     int256 internal constant SCALE_LIMIT = 60;
     /// @notice `Bits`: a bit bound lies in 1 … BITS_MAX.
     uint256 internal constant BITS_MAX = 32;
+    /// @notice `verinfer_ir::ISQRT_MAX_SHIFT`: the largest radicand shift of an ISqrt.
+    uint256 internal constant ISQRT_MAX_SHIFT = 32;
+    /// @notice `reduce::MAX_STEPS`: ArgMax keeps the step index in the low 32 bits of its
+    ///         accumulator, so a step index is below 2^32.
+    uint256 internal constant REDUCE_MAX_STEPS = 1 << 32;
 }

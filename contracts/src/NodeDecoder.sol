@@ -54,9 +54,12 @@ library NodeDecoder {
             (n.fill, pos) = _int(w, pos, Encoding.I32_MIN, Encoding.I32_MAX);
         } else if (t == Encoding.OP_GATHER) {
             (n.axis, pos) = _uint(w, pos, Encoding.USIZE_MAX);
+        } else if (t == Encoding.OP_ISQRT) {
+            (n.shift, pos) = _uint(w, pos, Encoding.U32_MAX);
+            (n.requant, pos) = _requant(w, pos);
         } else {
-            // Unreachable while OP_LAST is OP_GATHER; an op added later must get its own
-            // branch rather than be read as a Gather.
+            // Unreachable while OP_LAST is OP_ISQRT; an op added later must get its own
+            // branch rather than be read as another.
             revert Arbiter.MalformedNode(0);
         }
         uint256 count;

@@ -17,6 +17,7 @@ import {Lookup} from "./ops/Lookup.sol";
 import {Movement} from "./ops/Movement.sol";
 import {Reduce} from "./ops/Reduce.sol";
 import {Rescale} from "./ops/Rescale.sol";
+import {ISqrt} from "./ops/ISqrt.sol";
 
 /// @title OneStepVerifier — re-executes the disputed step with the Arbiter's scalar semantics
 /// @notice The game hands over what it has established (node, operand roots, element,
@@ -269,7 +270,7 @@ contract OneStepVerifier is IStepVerifier {
         for (uint256 i = 0; i < pos.length; ++i) {
             vs[i] = _read(s, p, 0, pos[i]);
         }
-        acc = Reduce.segment(n, acc, vs);
+        acc = Reduce.segment(n, acc, vs, f.stepA);
         if (f.isFinal) acc = Ops.finish(n, acc);
     }
 
@@ -284,6 +285,9 @@ contract OneStepVerifier is IStepVerifier {
         if (j >= len) revert BadProof("element", j);
         if (tag == Encoding.OP_RESCALE) {
             return Rescale.element(n, _read(s, p, 0, j));
+        }
+        if (tag == Encoding.OP_ISQRT) {
+            return ISqrt.element(n, _read(s, p, 0, j));
         }
         if (tag == Encoding.OP_BINARY || tag == Encoding.OP_DIV) {
             (uint256 ai, uint256 bi) = Binary.reads(n, j);

@@ -29,7 +29,8 @@ library Ops {
     /// @notice The epilogue of an accumulating op (Contract, Reduce) applied to its final
     ///         accumulator (`ops::finish`).
     function finish(Arbiter.Node memory n, int256 acc) internal pure returns (int32) {
-        if (n.tag != Encoding.OP_CONTRACT && n.tag != Encoding.OP_REDUCE) revert Arbiter.WrongOp(n.tag);
+        if (n.tag == Encoding.OP_REDUCE) return Reduce.finish(n, acc);
+        if (n.tag != Encoding.OP_CONTRACT) revert Arbiter.WrongOp(n.tag);
         return Common.requant(acc, n.requant);
     }
 }

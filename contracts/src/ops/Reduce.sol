@@ -7,9 +7,12 @@ import {Common} from "./Common.sol";
 
 /// @title Reduce — `verinfer_ir::ops::reduce`: fold over the reduced axes in row-major order,
 ///        then requant
-/// @notice Sum or Max. An accumulating op: K = Π reduced dims steps per output element, each
-///         folding one input element (`reads` / `segmentReads`: `reduce::positions`) into the
-///         accumulator (`seed`, `fold`, `segment`); `Ops.finish` applies the epilogue.
+/// @notice Sum, Max or ArgMax. An accumulating op: K = Π reduced dims steps per output element,
+///         each folding one input element (`reads` / `segmentReads`: `reduce::positions`) into
+///         the accumulator (`seed`, `fold`, `segment`); `Ops.finish` applies the epilogue
+///         (`finish`). ArgMax folds the packed key `v · 2^32 + (2^32 − 1 − k)` of the element
+///         read at step `k`, so one accumulator carries the first maximum's value and index and
+///         a one-step needs the step index, which the game's step facts carry (`stepA`).
 /// @dev One library per op, named like the Rust file. `internal pure`, inlined into its callers.
 library Reduce {
     /// @dev The input's shape, after checking that `n` is a Reduce node with one operand and
@@ -105,33 +108,57 @@ library Reduce {
         }
     }
 
-    /// @notice `acc_0`: 0 for Sum; i64::MIN for Max (`reduce::seed`: the first fold then yields
-    ///         the first element).
+    /// @notice `acc_0`: 0 for Sum; i64::MIN for Max and ArgMax (`reduce::seed`: below every
+    ///         element and every key, so the first fold yields the first one).
     function seed(Arbiter.Node memory n) internal pure returns (int256) {
         _expectReduce(n);
         return n.kind == Encoding.REDUCE_SUM ? int256(0) : Encoding.I64_MIN;
     }
 
-    /// @notice One fold step (`reduce::fold`): acc + v (checked in i64) or max(acc, v).
-    function fold(Arbiter.Node memory n, int256 acc, int32 v) internal pure returns (int256) {
+    /// @notice ArgMax's key of `v` read at step `k` (`reduce::argmax_key`):
+    ///         `v · 2^32 + (2^32 − 1 − k)`; reverts for k ≥ 2^32, where Rust returns `None`.
+    function argmaxKey(int256 v, uint256 k) internal pure returns (int256) {
+        if (k >= Encoding.REDUCE_MAX_STEPS) revert Arbiter.Overflow();
+        return v * int256(Encoding.REDUCE_MAX_STEPS) + int256(Encoding.REDUCE_MAX_STEPS - 1 - k);
+    }
+
+    /// @notice One fold step (`reduce::fold`) of the element `v` read at step `k`: acc + v
+    ///         (checked in i64), max(acc, v), or max(acc, argmaxKey(v, k)).
+    function fold(Arbiter.Node memory n, int256 acc, int32 v, uint256 k) internal pure returns (int256) {
         Common.expectOp(n, Encoding.OP_REDUCE);
         if (n.kind == Encoding.REDUCE_SUM) return Common.i64(acc + v);
-        return acc > v ? acc : int256(v);
+        int256 e = n.kind == Encoding.REDUCE_ARGMAX ? argmaxKey(v, k) : int256(v);
+        return acc > e ? acc : e;
     }
 
     /// @notice `acc_b` from `acc_a = accStart`, folding the elements `vs` of steps a..b-1.
-    function segment(Arbiter.Node memory n, int256 accStart, int32[] memory vs)
+    function segment(Arbiter.Node memory n, int256 accStart, int32[] memory vs, uint256 a)
         internal
         pure
         returns (int256 acc)
     {
         Common.expectOp(n, Encoding.OP_REDUCE);
         acc = Common.i64(accStart);
-        bool sum = n.kind == Encoding.REDUCE_SUM;
+        uint256 kind = n.kind;
         for (uint256 i = 0; i < vs.length; ++i) {
             int256 v = vs[i];
-            if (sum) acc = Common.i64(acc + v);
-            else if (v > acc) acc = v;
+            if (kind == Encoding.REDUCE_SUM) {
+                acc = Common.i64(acc + v);
+            } else {
+                if (kind == Encoding.REDUCE_ARGMAX) v = argmaxKey(v, a + i);
+                if (v > acc) acc = v;
+            }
         }
+    }
+
+    /// @notice The epilogue (`reduce::finish`): requant(acc) for Sum and Max; for ArgMax
+    ///         requant of the index the accumulator holds, `(2^32 − 1) − (acc mod 2^32)`.
+    function finish(Arbiter.Node memory n, int256 acc) internal pure returns (int32) {
+        Common.expectOp(n, Encoding.OP_REDUCE);
+        if (n.kind != Encoding.REDUCE_ARGMAX) return Common.requant(acc, n.requant);
+        int256 m = int256(Encoding.REDUCE_MAX_STEPS);
+        int256 low = acc % m;
+        if (low < 0) low += m; // Euclidean, like Rust's rem_euclid
+        return Common.requant(m - 1 - low, n.requant);
     }
 }

@@ -38,8 +38,8 @@ use verinfer_commit::encode::{node_words, Word};
 use verinfer_ir::ops::{self, reduce, TensorRef};
 use verinfer_ir::shape::unravel_into;
 use verinfer_ir::{
-    AffineMap, Binary, BinaryKind, Bits, Div, Gather, Graph, Lookup, Move, Node, Op, Operand,
-    ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
+    AffineMap, Binary, BinaryKind, Bits, Div, Gather, Graph, ISqrt, Lookup, Move, Node, Op,
+    Operand, ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -523,6 +523,16 @@ fn gather_matches_reference() {
     differential(256, false, gen::gather);
 }
 
+#[test]
+fn isqrt_matches_reference() {
+    differential(384, false, gen::isqrt);
+}
+
+#[test]
+fn argmax_first_maximum_matches_reference_in_every_segment() {
+    differential(384, true, gen::argmax);
+}
+
 /// The scalar building blocks on their own, over their whole input ranges.
 #[test]
 fn requant_round_shift_round_div_and_segments_match() {
@@ -957,6 +967,33 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
                 &[1, 4, 16],
                 16,
             ),
+        ));
+    }
+    // Drawn after the others so that their data stays what the table was measured on.
+    {
+        let mut c = gen::case();
+        let x = c.input_with(&[4, 16], 24, rng.data(64, 24));
+        let op = ISqrt {
+            shift: 16,
+            requant: rq(1, 4),
+        };
+        v.push((
+            "ISqrt [4, 16], shift 16",
+            c.node_case(Op::ISqrt(op), vec![x], &[4, 16], 16),
+        ));
+    }
+    {
+        let mut c = gen::case();
+        let x = c.input_with(&[4, 64], 16, rng.data(256, 16));
+        let op = Reduce {
+            kind: ReduceKind::ArgMax,
+            axes: vec![1],
+            keep_dims: true,
+            requant: rq(1, 0),
+        };
+        v.push((
+            "ArgMax over the last axis of [4, 64] (K = 64)",
+            c.node_case(Op::Reduce(op), vec![x], &[4, 1], 16),
         ));
     }
     v

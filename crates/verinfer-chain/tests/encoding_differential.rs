@@ -23,8 +23,8 @@ use verinfer_commit::encode::{
     ENCODING_VERSION, GRAPH_DOMAIN,
 };
 use verinfer_ir::{
-    AffineMap, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, Lookup, Move, Node, Op,
-    ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo,
+    AffineMap, Binary, BinaryKind, Bits, Contract, Div, Gather, Graph, ISqrt, Lookup, Move, Node,
+    Op, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo, ISQRT_MAX_SHIFT,
 };
 
 fn deploy() -> Harness {
@@ -53,7 +53,7 @@ fn sword(x: I256) -> Word {
 // The Rust enums, matched exhaustively onto the harness's arrays (which follow their order)
 // ------------------------------------------------------------------------------------------
 
-fn sol_tag(op: &Op, tags: &[U256; 8]) -> U256 {
+fn sol_tag(op: &Op, tags: &[U256; 9]) -> U256 {
     tags[match op {
         Op::Contract(_) => 0,
         Op::Rescale(_) => 1,
@@ -63,6 +63,7 @@ fn sol_tag(op: &Op, tags: &[U256; 8]) -> U256 {
         Op::Div(_) => 5,
         Op::Move(_) => 6,
         Op::Gather(_) => 7,
+        Op::ISqrt(_) => 8,
     }]
 }
 
@@ -76,10 +77,11 @@ fn sol_binary(k: BinaryKind, kinds: &[U256; 5]) -> U256 {
     }]
 }
 
-fn sol_reduce(k: ReduceKind, kinds: &[U256; 2]) -> U256 {
+fn sol_reduce(k: ReduceKind, kinds: &[U256; 3]) -> U256 {
     kinds[match k {
         ReduceKind::Sum => 0,
         ReduceKind::Max => 1,
+        ReduceKind::ArgMax => 2,
     }]
 }
 
@@ -99,7 +101,7 @@ const BINARY_KINDS: [BinaryKind; 5] = [
     BinaryKind::Max,
     BinaryKind::Min,
 ];
-const REDUCE_KINDS: [ReduceKind; 2] = [ReduceKind::Sum, ReduceKind::Max];
+const REDUCE_KINDS: [ReduceKind; 3] = [ReduceKind::Sum, ReduceKind::Max, ReduceKind::ArgMax];
 const PARAM_KINDS: [ParamKind; 4] = [
     ParamKind::Weight,
     ParamKind::Bias,
@@ -157,6 +159,10 @@ fn one_op_each() -> Vec<Op> {
             fill: 0,
         }),
         Op::Gather(Gather { axis: 0 }),
+        Op::ISqrt(ISqrt {
+            shift: 0,
+            requant: rq,
+        }),
     ]
 }
 
@@ -220,6 +226,7 @@ fn op_tags_match() {
         tag::DIV,
         tag::MOVE,
         tag::GATHER,
+        tag::ISQRT,
     ];
     assert_eq!(ops.iter().map(rust_tag).collect::<Vec<_>>(), named);
     // Tags 1 ..= last, and nothing else, are ops on both sides.
@@ -275,6 +282,17 @@ fn kind_words_match() {
     assert_eq!(
         Some(word(r.last)),
         PARAM_KINDS.map(param_kind_word).into_iter().max()
+    );
+}
+
+#[test]
+fn op_limits_match() {
+    let mut h = deploy();
+    let r = call(&mut h, &EncodingHarness::opLimitsCall {});
+    assert_eq!(word(r.isqrtMaxShift), Word::from(ISQRT_MAX_SHIFT));
+    assert_eq!(
+        word(r.reduceMaxSteps),
+        Word::from(verinfer_ir::ops::reduce::MAX_STEPS)
     );
 }
 

@@ -246,7 +246,15 @@ impl Submitter {
         }
         // The committed element is not what the operands give (a lie made earlier): find an
         // accumulator that produces it, so the lie survives to the bisection.
-        invert_epilogue(op, claimed).ok_or_else(|| {
+        let found = match op {
+            // ArgMax's epilogue reads only the low word: keep the honest maximum's value and
+            // put the claimed index there.
+            verinfer_ir::Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::ArgMax => {
+                invert_argmax(r, own, claimed)
+            }
+            _ => invert_epilogue(op, claimed),
+        };
+        found.ok_or_else(|| {
             OpmlError::Protocol(format!(
                 "no accumulator of node {n} produces element {claimed}"
             ))
@@ -310,6 +318,31 @@ pub fn invert_epilogue(op: &verinfer_ir::Op, target: i64) -> Option<i64> {
         }
     }
     (f(lo)? == target).then_some(lo)
+}
+
+/// An ArgMax accumulator whose epilogue is `target` and whose value word is `own`'s: the
+/// smallest index the (monotone) requant maps to `target`, packed as `reduce::argmax_key`.
+fn invert_argmax(r: &verinfer_ir::Reduce, own: i64, target: i64) -> Option<i64> {
+    let f = |idx: i64| i64::from(r.requant.apply(idx));
+    let (mut lo, mut hi) = (0i64, (1i64 << 32) - 1);
+    if f(lo) > target || f(hi) < target {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f(mid) >= target {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    if f(lo) != target {
+        return None;
+    }
+    let value = own >> 32;
+    value
+        .checked_mul(1 << 32)?
+        .checked_add((1i64 << 32) - 1 - lo)
 }
 
 /// The trace root a claim on chain commits to, as the commitment crate's type.

@@ -95,10 +95,9 @@ pub fn check_supported(g: &Graph) -> Result<(), ZkError> {
             | Op::Reduce(_)
             | Op::Div(_)
             | Op::Lookup(_)
-            | Op::Gather(_) => true,
-            // Not yet given a circuit: refused here, by name, before any synthesis.
-            Op::ISqrt(_) => false,
-        } && !matches!(&n.op, Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::ArgMax);
+            | Op::Gather(_)
+            | Op::ISqrt(_) => true,
+        };
         if !ok {
             return Err(ZkError::UnsupportedOp {
                 node: i,
@@ -306,7 +305,10 @@ impl<'g> GraphCircuit<'g> {
                         (Some(x), Some(z)) => gadgets::div::element(&b, d, x, z, dims, j, y),
                         _ => Err(GadgetError::Malformed("Div needs two inputs")),
                     },
-                    Op::ISqrt(_) => Err(GadgetError::Malformed("ISqrt has no circuit yet")),
+                    Op::ISqrt(op) => match srcs.first() {
+                        Some(x) => gadgets::isqrt::element(&b, op, x, j, y),
+                        None => Err(GadgetError::Malformed("ISqrt needs one input")),
+                    },
                     Op::Lookup(_) | Op::Gather(_) => whole
                         .as_mut()
                         .and_then(|ws| ws.get_mut(j))

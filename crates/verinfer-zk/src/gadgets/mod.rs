@@ -5,6 +5,7 @@ pub(crate) mod binary;
 pub(crate) mod contract;
 pub(crate) mod div;
 pub(crate) mod gather;
+pub(crate) mod isqrt;
 pub(crate) mod lookup;
 pub(crate) mod movement;
 pub(crate) mod poseidon;
