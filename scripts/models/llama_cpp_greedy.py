@@ -2,7 +2,8 @@
 the 50 golden prompts of testdata/llm/shakespeare_golden.json on shakespeare_q8.gguf, its
 teacher-forced top-1 on the same held-out windows, and its logits for prompt 0's first steps,
 into testdata/llm/shakespeare_llamacpp.json, and reports its agreement with the exact float64
-reference (scripts/models/llama_ref.py).
+reference (scripts/models/llama_ref.py); also checks llama.cpp's tokenizer on the file against
+SentencePiece's ids in testdata/gguf/spm_cases.json.
 
 llama.cpp's CPU path rounds activations to Q8_0 blocks before each Q8_0 matrix product (and
 keeps f32 elsewhere, f16 in places), so it approximates the exact model of the file; where a
@@ -94,6 +95,9 @@ def main(llm_dir: Path) -> None:
                                 "ref_token": b[k], "llamacpp_token": a[k]})
         k = next((j for j in range(64) if a[j] != b[j]), 64)
         tok_agree += k  # tokens agreeing before the first divergence (after it, contexts differ)
+    # llama.cpp's tokenizer on the file's vocabulary vs SentencePiece itself (spm_vocab.py's cases)
+    cases = json.loads((REPO / "testdata" / "gguf" / "spm_cases.json").read_text())
+    tok_ok = sum(m.tokenize(c["text"].encode(), add_bos=False, special=False) == c["ids"] for c in cases)
     ref_first = np.array(gold["logits_first_steps"])
     dlog = float(np.abs(np.array(first_logits) - ref_first).max())
     report = {
@@ -107,6 +111,7 @@ def main(llm_dir: Path) -> None:
         "greedy_tokens_before_first_divergence": [tok_agree, 64 * len(greedy)],
         "divergences": divergences,
         "logits_first_steps_max_abs_diff_vs_ref": dlog,
+        "tokenizer_agree_spm_cases": [tok_ok, len(cases)],
     }
     lines = [f" {json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}" for k, v in report.items()]
     (llm_dir / "shakespeare_llamacpp.json").write_text("{\n" + ",\n".join(lines) + "\n}\n")
