@@ -21,12 +21,12 @@ pub struct Args {
     /// Calibration data, EZKL input.json format (k whole samples per input list = k samples).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
-    /// Bit bound of activations and weights.
-    #[arg(long, default_value_t = 16)]
-    pub bits: u32,
-    /// Lookup tables have 2^table_bits entries.
-    #[arg(long, default_value_t = 12)]
-    pub table_bits: u32,
+    /// Bit bound of activations and weights (default 16; 20 for language models).
+    #[arg(long)]
+    pub bits: Option<u32>,
+    /// Lookup tables have 2^table_bits entries (default 12; 16 for language models).
+    #[arg(long)]
+    pub table_bits: Option<u32>,
     /// Extra bits of range above the calibrated maximum of every activation.
     #[arg(long, default_value_t = 1)]
     pub headroom_bits: u32,
@@ -152,12 +152,13 @@ pub fn report_json(r: &Report) -> serde_json::Value {
 }
 
 pub fn run(a: &Args) -> Result<()> {
-    let quant = QuantOptions {
-        bits: a.bits,
-        table_bits: a.table_bits,
-        headroom_bits: a.headroom_bits,
-    };
     if crate::cmd_llm::is_gguf(&a.model) || crate::cmd_llm::is_hf_dir(&a.model) {
+        let d = verinfer_llm::compile::LLM_QUANT;
+        let quant = QuantOptions {
+            bits: a.bits.unwrap_or(d.bits),
+            table_bits: a.table_bits.unwrap_or(d.table_bits),
+            headroom_bits: a.headroom_bits,
+        };
         if a.calibration.is_some() || !a.input_shape.is_empty() {
             bail!("a GGUF model takes --calibration-text (or no calibration: text sampled from the model), not --calibration or --input-shape");
         }
@@ -179,6 +180,11 @@ pub fn run(a: &Args) -> Result<()> {
             tokenizer: a.tokenizer.as_deref(),
         });
     }
+    let quant = QuantOptions {
+        bits: a.bits.unwrap_or(16),
+        table_bits: a.table_bits.unwrap_or(12),
+        headroom_bits: a.headroom_bits,
+    };
     if a.ctx.is_some() || a.calibration_text.is_some() || a.tokenizer.is_some() {
         bail!("--ctx, --calibration-text and --tokenizer apply to language models (GGUF, Hugging Face checkpoints) only");
     }
@@ -196,7 +202,7 @@ pub fn run(a: &Args) -> Result<()> {
         out.display(),
         g.nodes.len(),
         g.num_param_elements(),
-        a.bits
+        quant.bits
     );
     print_report(&compiled, &report);
     if let Some(p) = &a.report_json {
