@@ -1,10 +1,11 @@
 //! Float (`f64`) semantics of the primitives: used for constant folding during lowering and
 //! for calibration runs. Mirrors `verinfer_ir::ops` with real arithmetic and no rounding.
 
+use rayon::prelude::*;
 use verinfer_ir::shape::{numel, unravel_into};
-use verinfer_ir::{BinaryKind, ReduceKind};
+use verinfer_ir::{AffineMap, BinaryKind, ReduceKind};
 
-use crate::fgraph::FOp;
+use crate::fgraph::{ContractSpec, FOp};
 
 /// A float tensor operand.
 #[derive(Clone, Copy, Debug)]
@@ -15,38 +16,119 @@ pub struct FTensor<'a> {
     pub data: &'a [f64],
 }
 
+/// Flat offsets of an always-in-bounds affine map: `flat(o, r) = base(o) + red[k]`, with
+/// `base` affine in the output index and `red` listed per reduction step (row-major).
+struct Flat {
+    out_coef: Vec<i64>,
+    offset: i64,
+    red: Vec<usize>,
+}
+
+fn flat(map: &AffineMap, out_dims: &[usize], red_dims: &[usize], dims: &[usize]) -> Option<Flat> {
+    if !map.always_in_bounds(out_dims, red_dims, dims) || map.rows.len() != dims.len() {
+        return None;
+    }
+    let mut stride = 1i64;
+    let mut out_coef = vec![0i64; out_dims.len()];
+    let mut red_coef = vec![0i64; red_dims.len()];
+    let mut offset = 0i64;
+    for (row, &d) in map.rows.iter().zip(dims).rev() {
+        for (c, &v) in out_coef.iter_mut().zip(&row.out) {
+            *c += v * stride;
+        }
+        for (c, &v) in red_coef.iter_mut().zip(&row.red) {
+            *c += v * stride;
+        }
+        offset += row.offset * stride;
+        stride = stride.checked_mul(i64::try_from(d).ok()?)?;
+    }
+    let mut r = vec![0usize; red_dims.len()];
+    let red = (0..numel(red_dims))
+        .map(|k| {
+            unravel_into(k, red_dims, &mut r);
+            let v: i64 = r
+                .iter()
+                .zip(&red_coef)
+                .map(|(&i, &c)| i64::try_from(i).unwrap_or(0) * c)
+                .sum();
+            usize::try_from(v).ok()
+        })
+        .collect::<Option<Vec<usize>>>()?;
+    Some(Flat {
+        out_coef,
+        offset,
+        red,
+    })
+}
+
+impl Flat {
+    fn base(&self, o: &[usize]) -> usize {
+        let v: i64 = self.offset
+            + o.iter()
+                .zip(&self.out_coef)
+                .map(|(&i, &c)| i64::try_from(i).unwrap_or(0) * c)
+                .sum::<i64>();
+        usize::try_from(v).unwrap_or(0)
+    }
+}
+
+/// `Σ_r x[X(o,r)]·w[W(o,r)] (+ bias)`: when both maps stay in bounds (no padding), as
+/// strided dot products over precomputed offsets, in parallel over outputs; otherwise term
+/// by term through the maps. Both sum in the same order, so they give the same values.
+fn contract(c: &ContractSpec, ins: &[FTensor<'_>], n: usize) -> Vec<f64> {
+    let (x, w) = (ins[0], ins[1]);
+    let bias = |o: &[usize]| match (&c.bias_map, ins.get(2)) {
+        (Some(bm), Some(b)) => bm.locate(o, &[], b.shape).map_or(0.0, |i| b.data[i]),
+        _ => 0.0,
+    };
+    if let (Some(fx), Some(fw)) = (
+        flat(&c.x_map, &c.out_iter, &c.red, x.shape),
+        flat(&c.w_map, &c.out_iter, &c.red, w.shape),
+    ) {
+        return (0..n)
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(
+                || vec![0usize; c.out_iter.len()],
+                |o, j| {
+                    unravel_into(j, &c.out_iter, o);
+                    let (bx, bw) = (fx.base(o), fw.base(o));
+                    let mut acc = bias(o);
+                    for (&rx, &rw) in fx.red.iter().zip(&fw.red) {
+                        acc += x.data[bx + rx] * w.data[bw + rw];
+                    }
+                    acc
+                },
+            )
+            .collect();
+    }
+    let mut o = vec![0usize; c.out_iter.len()];
+    let mut r = vec![0usize; c.red.len()];
+    let red_n = numel(&c.red);
+    (0..n)
+        .map(|j| {
+            unravel_into(j, &c.out_iter, &mut o);
+            let mut acc = bias(&o);
+            for k in 0..red_n {
+                unravel_into(k, &c.red, &mut r);
+                if let (Some(xi), Some(wi)) = (
+                    c.x_map.locate(&o, &r, x.shape),
+                    c.w_map.locate(&o, &r, w.shape),
+                ) {
+                    acc += x.data[xi] * w.data[wi];
+                }
+            }
+            acc
+        })
+        .collect()
+}
+
 /// Evaluate one primitive on float inputs; `out_shape` is the node's declared output shape.
 #[must_use]
 pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
     let n = numel(out_shape);
     match op {
-        FOp::Contract(c) => {
-            let (x, w) = (ins[0], ins[1]);
-            let mut o = vec![0usize; c.out_iter.len()];
-            let mut r = vec![0usize; c.red.len()];
-            let red_n = numel(&c.red);
-            (0..n)
-                .map(|j| {
-                    unravel_into(j, &c.out_iter, &mut o);
-                    let mut acc = match (&c.bias_map, ins.get(2)) {
-                        (Some(bm), Some(b)) => {
-                            bm.locate(&o, &[], b.shape).map_or(0.0, |i| b.data[i])
-                        }
-                        _ => 0.0,
-                    };
-                    for k in 0..red_n {
-                        unravel_into(k, &c.red, &mut r);
-                        if let (Some(xi), Some(wi)) = (
-                            c.x_map.locate(&o, &r, x.shape),
-                            c.w_map.locate(&o, &r, w.shape),
-                        ) {
-                            acc += x.data[xi] * w.data[wi];
-                        }
-                    }
-                    acc
-                })
-                .collect()
-        }
+        FOp::Contract(c) => contract(c, ins, n),
         FOp::Scale(f) => ins[0].data.iter().map(|v| v * f).collect(),
         FOp::Binary {
             kind,
@@ -54,10 +136,12 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
             b_factor,
         } => {
             let (a, b) = (ins[0], ins[1]);
+            let (ia, ib) = (Bidx::new(a.shape, out_shape), Bidx::new(b.shape, out_shape));
+            let mut idx = vec![0usize; out_shape.len()];
             (0..n)
                 .map(|j| {
-                    let av = a.data[bidx(a.shape, out_shape, j)] * a_factor;
-                    let bv = b.data[bidx(b.shape, out_shape, j)] * b_factor;
+                    let av = a.data[ia.at(j, out_shape, &mut idx)] * a_factor;
+                    let bv = b.data[ib.at(j, out_shape, &mut idx)] * b_factor;
                     match kind {
                         BinaryKind::Add => av + bv,
                         BinaryKind::Sub => av - bv,
@@ -85,13 +169,15 @@ pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
             .collect(),
         FOp::Div => {
             let (a, b) = (ins[0], ins[1]);
+            let (ia, ib) = (Bidx::new(a.shape, out_shape), Bidx::new(b.shape, out_shape));
+            let mut idx = vec![0usize; out_shape.len()];
             (0..n)
                 .map(|j| {
-                    let d = b.data[bidx(b.shape, out_shape, j)];
+                    let d = b.data[ib.at(j, out_shape, &mut idx)];
                     if d == 0.0 {
                         0.0
                     } else {
-                        a.data[bidx(a.shape, out_shape, j)] / d
+                        a.data[ia.at(j, out_shape, &mut idx)] / d
                     }
                 })
                 .collect()
@@ -159,6 +245,27 @@ fn first_argmax(vals: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Flat index into a broadcast operand.
-fn bidx(src: &[usize], out: &[usize], j: usize) -> usize {
-    verinfer_ir::ops::binary::broadcast_index(src, out, j)
+/// Where output element `j` of a broadcast reads an operand of shape `src` (the rule of
+/// `verinfer_ir::ops::binary::broadcast_index`), with the strides computed once per op.
+struct Bidx {
+    /// `None` when the operand has the output's shape (read at `j`).
+    strides: Option<Vec<usize>>,
+}
+
+impl Bidx {
+    fn new(src: &[usize], out: &[usize]) -> Self {
+        Self {
+            strides: (src != out).then(|| verinfer_ir::shape::broadcast_strides(src, out)),
+        }
+    }
+
+    fn at(&self, j: usize, out: &[usize], idx: &mut [usize]) -> usize {
+        match &self.strides {
+            None => j,
+            Some(st) => {
+                unravel_into(j, out, idx);
+                idx.iter().zip(st).map(|(i, s)| i * s).sum()
+            }
+        }
+    }
 }
