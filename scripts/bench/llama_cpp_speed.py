@@ -3,11 +3,14 @@ token per `eval` for the prompt, then greedy decoding of N tokens (argmax of the
 repeated 5 times; prints prefill and decode tokens/s as JSON.
 
 Usage:
-  /work/venv-llama/bin/python scripts/bench/llama_cpp_speed.py [THREADS] [MODEL] [N]
-(default: 1 thread, testdata/llm/shakespeare_q8.gguf, 64 tokens, prompt 0 of
-testdata/llm/shakespeare_golden.json; needs llama-cpp-python as described in
-scripts/models/llama_cpp_greedy.py, whose AMX workaround it reuses.)
+  PY scripts/bench/llama_cpp_speed.py [--threads T] [--model M.gguf] [--tokens N] [--ctx C]
+                                      [--prompt-ids 1,2,3]
+(default: 1 thread, testdata/llm/shakespeare_q8.gguf, 64 tokens, context 128, prompt 0 of
+testdata/llm/shakespeare_golden.json; PY is a Python with llama-cpp-python, installed as
+scripts/models/llama_cpp_greedy.py describes, whose AMX workaround it reuses. `verinfer
+bench-llm --llama-cpp-python PY` runs it on the same file it benchmarks.)
 """
+import argparse
 import json
 import sys
 import time
@@ -21,12 +24,20 @@ from llama_cpp import Llama  # noqa: E402
 
 
 def main() -> None:
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-    model = sys.argv[2] if len(sys.argv) > 2 else str(REPO / "testdata/llm/shakespeare_q8.gguf")
-    n = int(sys.argv[3]) if len(sys.argv) > 3 else 64
-    gold = json.loads((REPO / "testdata/llm/shakespeare_golden.json").read_text())
-    prompt = gold["prompts"][0]
-    m = Llama(model, n_ctx=128, n_batch=128, n_threads=threads, logits_all=True, verbose=False)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--model", default=str(REPO / "testdata/llm/shakespeare_q8.gguf"))
+    ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--ctx", type=int, default=128)
+    ap.add_argument("--prompt-ids", default=None)
+    a = ap.parse_args()
+    threads, model, n = a.threads, a.model, a.tokens
+    if a.prompt_ids:
+        prompt = [int(t) for t in a.prompt_ids.split(",")]
+    else:
+        gold = json.loads((REPO / "testdata/llm/shakespeare_golden.json").read_text())
+        prompt = gold["prompts"][0]
+    m = Llama(model, n_ctx=a.ctx, n_batch=a.ctx, n_threads=threads, logits_all=True, verbose=False)
     t_pre = t_dec = 0.0
     reps = 5
     for _ in range(reps):

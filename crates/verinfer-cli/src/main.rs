@@ -6,6 +6,7 @@ mod chain_args;
 mod cmd_bench;
 mod cmd_bench_commit;
 mod cmd_bench_game;
+mod cmd_bench_llm;
 mod cmd_ceremony;
 mod cmd_commit;
 mod cmd_compile;
@@ -103,6 +104,9 @@ enum Cmd {
     BenchCommit(cmd_bench_commit::Args),
     /// Benchmark disputes: moves, rounds, gas per op, wall time (MNIST CNN, ~100M-param model).
     BenchGame(cmd_bench_game::Args),
+    /// Benchmark a synthetic LLaMA-shaped model (seeded Q8_0 weights written to a GGUF file):
+    /// decode/prefill tokens/s, peak RSS, trace and model commitment, llama.cpp on the same file.
+    BenchLlm(cmd_bench_llm::Args),
     /// Compile and run the bundled MNIST CNN end to end (no files needed).
     Demo,
     /// List the supported ONNX op types.
@@ -157,6 +161,7 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => cmd_bench::run(&a),
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),
+        Cmd::BenchLlm(a) => cmd_bench_llm::run_bench(&a),
         Cmd::Demo => cmd_demo::run(),
         Cmd::Gguf(c) => cmd_gguf::run(&c),
         Cmd::Generate(a) => cmd_llm::generate_cmd(&a),

@@ -154,3 +154,36 @@ impl Drop for TempDir {
         std::fs::remove_dir_all(&self.0).ok();
     }
 }
+
+#[test]
+fn bench_llm_reports_every_figure_and_refuses_what_cannot_fit() {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("verinfer-bench-llm-{}", std::process::id())));
+    let d = dir.path().to_str().unwrap();
+    let (ok, out, err) = verinfer(&[
+        "bench-llm",
+        "--shape",
+        "tiny",
+        "--ctx",
+        "32",
+        "--tokens",
+        "8",
+        "--dir",
+        d,
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for k in [
+        "decode_tokens_per_s",
+        "prefill_tokens_per_s",
+        "trace_commitment_share",
+        "model_commitment_s",
+        "peak_rss_mib",
+    ] {
+        assert!(j[k].as_f64().is_some_and(|v| v > 0.0), "{k}: {j}");
+    }
+    assert!(dir.path().join("tiny-q8_0.gguf").exists());
+    let (ok, _, err) = verinfer(&["bench-llm", "--shape", "gpt5", "--dir", d]);
+    assert!(!ok && err.contains("unknown shape"), "{err}");
+}

@@ -16,6 +16,7 @@ pub mod parse;
 pub mod tokenizer;
 pub mod types;
 pub mod value;
+pub mod write;
 
 use std::path::Path;
 

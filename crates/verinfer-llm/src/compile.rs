@@ -190,9 +190,11 @@ pub fn compile(
         }
     }
     let graph = quantize(fgraph, &stats, opts.quant)?;
+    let calibration_steps = samples.len();
+    drop(samples);
     Ok(Compiled {
         graph,
-        fgraph: fgraph.clone(),
-        calibration_steps: samples.len(),
+        fgraph: engine.into_graph(),
+        calibration_steps,
     })
 }

@@ -110,6 +110,12 @@ impl FloatEngine {
     pub fn graph(&self) -> &FGraph {
         &self.graph
     }
+
+    /// Gives the float graph back.
+    #[must_use]
+    pub fn into_graph(self) -> FGraph {
+        self.graph
+    }
 }
 
 impl StepEngine for FloatEngine {

@@ -1,0 +1,315 @@
+//! `verinfer bench-llm`: a synthetic LLaMA-shaped model with seeded Q8_0 weights, written once
+//! to a GGUF file, compiled and run by verinfer — and by llama.cpp on the very same file when
+//! its Python binding is installed — reporting, in one run: decode and prefill tokens/s, peak
+//! RSS, trace commitment time as a share of inference, and model commitment time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use verinfer_commit::{ModelCommitment, TraceRootBuilder};
+use verinfer_exec::Plan;
+use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
+use verinfer_gguf::{GgmlType, Value};
+use verinfer_llm::{compile, CompileOptions, GgufWeights, IntEngine, Session};
+
+/// Arguments of `bench-llm`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Model shape: tiny, small (the trained Shakespeare model's), llama-30m, tinyllama,
+    /// llama2-7b.
+    #[arg(long, default_value = "small")]
+    pub shape: String,
+    /// Context of the step graph.
+    #[arg(long, default_value_t = 128)]
+    pub ctx: usize,
+    /// Tokens to generate.
+    #[arg(long, default_value_t = 32)]
+    pub tokens: usize,
+    /// Where the GGUF file is written (kept, so llama.cpp reads the same file).
+    #[arg(long, default_value = "target/bench-llm")]
+    pub dir: PathBuf,
+    /// A Python with PyPI `llama-cpp-python` installed: also time llama.cpp on the same file.
+    #[arg(long)]
+    pub llama_cpp_python: Option<PathBuf>,
+    /// Threads for both engines (llama.cpp's `n_threads`, verinfer's pool).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Print the figures as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// (vocab, width, layers, feed-forward, heads, kv heads, trained context).
+fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
+    Ok(match name {
+        "tiny" => (600, 32, 2, 64, 4, 2, 128),
+        "small" => (600, 128, 4, 320, 4, 2, 128),
+        "llama-30m" => (8000, 512, 8, 1376, 8, 4, 512),
+        "tinyllama" => (32000, 2048, 22, 5632, 32, 4, 2048),
+        "llama2-7b" => (32000, 4096, 32, 11008, 32, 32, 4096),
+        other => bail!("unknown shape {other:?} (tiny, small, llama-30m, tinyllama, llama2-7b)"),
+    })
+}
+
+/// xorshift64*: seeded weights without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn normalish(&mut self) -> f32 {
+        // Sum of 4 uniforms, centred and scaled to unit variance.
+        let mut s = 0.0f64;
+        for _ in 0..4 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            #[allow(clippy::cast_precision_loss)]
+            let u = (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64;
+            s += u;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let v = ((s - 2.0) * 3f64.sqrt()) as f32;
+        v
+    }
+}
+
+fn write_model(path: &Path, name: &str) -> Result<u64> {
+    let (v, e, l, ff, h, hkv, ctx) = shape(name)?;
+    let kv = e / h * hkv;
+    let params = v * e * 2 + l * (e * e * 2 + e * kv * 2 + 3 * e * ff);
+    let mut w = GgufWriter::new();
+    w.kv("general.architecture", Value::String("llama".into()))
+        .kv(
+            "general.name",
+            Value::String(format!("verinfer synthetic {name}")),
+        )
+        .kv("llama.context_length", Value::U32(u32::try_from(ctx)?))
+        .kv("llama.embedding_length", Value::U32(u32::try_from(e)?))
+        .kv("llama.block_count", Value::U32(u32::try_from(l)?))
+        .kv("llama.feed_forward_length", Value::U32(u32::try_from(ff)?))
+        .kv("llama.attention.head_count", Value::U32(u32::try_from(h)?))
+        .kv(
+            "llama.attention.head_count_kv",
+            Value::U32(u32::try_from(hkv)?),
+        )
+        .kv("llama.attention.layer_norm_rms_epsilon", Value::F32(1e-5))
+        .kv("llama.rope.freq_base", Value::F32(10_000.0))
+        .kv(
+            "llama.rope.dimension_count",
+            Value::U32(u32::try_from(e / h)?),
+        )
+        .kv("tokenizer.ggml.model", Value::String("llama".into()))
+        .kv(
+            "tokenizer.ggml.tokens",
+            Value::Array((0..v).map(|i| Value::String(format!("<t{i}>"))).collect()),
+        )
+        .kv(
+            "tokenizer.ggml.scores",
+            Value::Array((0..v).map(|_| Value::F32(0.0)).collect()),
+        )
+        .kv(
+            "tokenizer.ggml.token_type",
+            Value::Array((0..v).map(|_| Value::I32(1)).collect()),
+        )
+        .kv("tokenizer.ggml.bos_token_id", Value::U32(1))
+        .kv("tokenizer.ggml.eos_token_id", Value::U32(2));
+    let mut rng = Rng(0x5EED_0000_0000_0001);
+    let mut mat = |w: &mut GgufWriter, n: &str, rows: u64, cols: u64| -> Result<()> {
+        #[allow(clippy::cast_precision_loss)]
+        let s = 1.0 / (cols as f32).sqrt();
+        let x: Vec<f32> = (0..rows * cols).map(|_| rng.normalish() * s).collect();
+        w.tensor(n, &[cols, rows], GgmlType::Q8_0, quantize_q8_0(&x));
+        Ok(())
+    };
+    let norm = |w: &mut GgufWriter, n: &str| {
+        let x = vec![1.0f32; usize::try_from(e).unwrap_or(0)];
+        w.f32_tensor(n, &[e], &x);
+    };
+    mat(&mut w, "token_embd.weight", v, e)?;
+    for i in 0..l {
+        let b = |s: &str| format!("blk.{i}.{s}.weight");
+        norm(&mut w, &b("attn_norm"));
+        mat(&mut w, &b("attn_q"), e, e)?;
+        mat(&mut w, &b("attn_k"), kv, e)?;
+        mat(&mut w, &b("attn_v"), kv, e)?;
+        mat(&mut w, &b("attn_output"), e, e)?;
+        norm(&mut w, &b("ffn_norm"));
+        mat(&mut w, &b("ffn_gate"), ff, e)?;
+        mat(&mut w, &b("ffn_up"), ff, e)?;
+        mat(&mut w, &b("ffn_down"), e, ff)?;
+    }
+    norm(&mut w, "output_norm.weight");
+    mat(&mut w, "output.weight", v, e)?;
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| path.display().to_string())?,
+    );
+    w.write(&mut f)?;
+    Ok(params)
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn mem_available_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Runs `prompt` then `n` greedy tokens; returns (prefill s, decode s).
+fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool) -> Result<(f64, f64)> {
+    let mut s = Session::new(e);
+    let step = |s: &mut Session<'_, IntEngine>, t: u32| -> Result<u32> {
+        if commit {
+            let mut b = TraceRootBuilder::new();
+            let o = s.step_with(t, &mut |_, v| b.push(v))?;
+            let _ = std::hint::black_box(b.finish());
+            Ok(o.next)
+        } else {
+            Ok(s.step(t)?.next)
+        }
+    };
+    let t0 = Instant::now();
+    let mut next = 0;
+    for &t in prompt {
+        next = step(&mut s, t)?;
+    }
+    let t1 = Instant::now();
+    for _ in 1..n {
+        next = step(&mut s, next)?;
+    }
+    Ok(((t1 - t0).as_secs_f64(), t1.elapsed().as_secs_f64()))
+}
+
+/// `verinfer bench-llm`.
+pub fn run_bench(a: &Args) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.max(1))
+        .build()
+        .context("thread pool")?
+        .install(|| bench(a))
+}
+
+fn bench(a: &Args) -> Result<()> {
+    let (v, e, l, ff, h, hkv, n_ctx) = shape(&a.shape)?;
+    let kv = e / h * hkv;
+    let params = v * e * 2 + l * (e * e * 2 + e * kv * 2 + 3 * e * ff);
+    // Today's compile holds every weight as f32 (decoded) and f64 (float graph), then as i32
+    // (integer graph) beside the f64 copy, plus the mapped file: refuse shapes that cannot fit
+    // instead of running out of memory.
+    #[allow(clippy::cast_precision_loss)]
+    let need_mib = params as f64 * 22.0 / (1024.0 * 1024.0);
+    if let Some(avail) = mem_available_mib() {
+        if need_mib > 0.6 * avail {
+            bail!(
+                "shape {} has {:.2}B parameters; compiling it today needs ~{:.1} GiB (weights as f64 in the float graph beside i32 in the integer graph) and {:.1} GiB are available. Narrow (i8) weights and a float reference that reads Q8_0 blocks directly are the next step of issue 12; until then use tiny, small or llama-30m.",
+                a.shape,
+                params as f64 / 1e9,
+                need_mib / 1024.0,
+                avail / 1024.0
+            );
+        }
+    }
+    let ctx = a.ctx.min(usize::try_from(n_ctx)?);
+    let prompt: Vec<u32> = vec![1, 5, 9, 13, 17, 21, 25, 29];
+    if prompt.len() + a.tokens > ctx {
+        bail!(
+            "a prompt of {} and {} tokens do not fit a context of {ctx}",
+            prompt.len(),
+            a.tokens
+        );
+    }
+    std::fs::create_dir_all(&a.dir).with_context(|| a.dir.display().to_string())?;
+    let path = a.dir.join(format!("{}-q8_0.gguf", a.shape));
+    let t = Instant::now();
+    write_model(&path, &a.shape)?;
+    let write_s = t.elapsed().as_secs_f64();
+    let w = GgufWeights::open(&path)?;
+    let opts = CompileOptions {
+        ctx,
+        samples: 2,
+        sample_len: ctx.min(32),
+        ..CompileOptions::default()
+    };
+    let t = Instant::now();
+    let c = compile(&w, &a.shape, &opts, &|| {})?;
+    let compile_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let m = ModelCommitment::new(&c.graph);
+    let commit_s = t.elapsed().as_secs_f64();
+    let _ = std::hint::black_box(m.model_id);
+    let eng = IntEngine::new(Plan::for_graph(c.graph)?)?;
+    drop(c.fgraph);
+    run(&eng, &prompt, 2, false)?;
+    let (pre, dec) = run(&eng, &prompt, a.tokens, false)?;
+    let (pre_c, dec_c) = run(&eng, &prompt, a.tokens, true)?;
+    #[allow(clippy::cast_precision_loss)]
+    let (pre_tps, dec_tps) = (prompt.len() as f64 / pre, (a.tokens - 1) as f64 / dec);
+    let trace_share = ((pre_c + dec_c) - (pre + dec)) / (pre + dec);
+    let rss = peak_rss_mib();
+    let peer = match &a.llama_cpp_python {
+        None => None,
+        Some(py) => {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../scripts/bench/llama_cpp_speed.py");
+            let ids: Vec<String> = prompt.iter().map(u32::to_string).collect();
+            let o = Command::new(py)
+                .arg(&script)
+                .args(["--threads", &a.threads.max(1).to_string()])
+                .args(["--model", &path.to_string_lossy()])
+                .args(["--tokens", &a.tokens.to_string()])
+                .args(["--ctx", &ctx.to_string()])
+                .args(["--prompt-ids", &ids.join(",")])
+                .output()
+                .with_context(|| format!("running {}", py.display()))?;
+            if !o.status.success() {
+                bail!(
+                    "llama.cpp run failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+            let j: serde_json::Value = serde_json::from_slice(
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .as_bytes(),
+            )
+            .context("llama.cpp run printed no JSON")?;
+            Some(j)
+        }
+    };
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let j = serde_json::json!({
+        "shape": a.shape, "parameters": params, "ctx": ctx, "file": path,
+        "threads": rayon::current_num_threads(),
+        "write_s": write_s, "compile_s": compile_s, "model_commitment_s": commit_s,
+        "prefill_tokens_per_s": pre_tps, "decode_tokens_per_s": dec_tps,
+        "trace_commitment_share": trace_share, "peak_rss_mib": rss,
+        "llama_cpp": peer,
+        "decode_ratio_vs_llama_cpp": peer.as_ref().and_then(|p| p["decode_tokens_per_s"].as_f64()).map(|p| dec_tps / p),
+        "loadavg": load.trim(),
+    });
+    if a.json {
+        println!("{j}");
+    } else {
+        eprintln!("{}", serde_json::to_string_pretty(&j)?);
+    }
+    Ok(())
+}

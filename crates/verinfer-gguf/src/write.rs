@@ -1,0 +1,198 @@
+//! Writing GGUF files: what `verinfer bench-llm` uses to put a synthetic model of a real
+//! shape on disk (so that verinfer and llama.cpp read the very same file), and what tests use
+//! to make files this reader must accept or refuse.
+//!
+//! Version 3, little-endian, tensors in the order added, each tensor's data at a multiple of
+//! the alignment (32) from the start of the data section — the layout `parse` reads.
+//! Quantizing to `Q8_0` follows ggml's reference (`d = max|x| / 127` stored as f16,
+//! `q = round(x / d)`), so a block written here is what llama.cpp would write.
+
+use std::io::Write;
+
+use crate::parse::DEFAULT_ALIGNMENT;
+use crate::types::GgmlType;
+use crate::value::Value;
+
+/// A GGUF file being assembled in memory (metadata and directory) with its tensor data.
+#[derive(Default)]
+pub struct GgufWriter {
+    metadata: Vec<(String, Value)>,
+    tensors: Vec<(String, Vec<u64>, GgmlType, Vec<u8>)>,
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn type_id(v: &Value) -> u32 {
+    match v {
+        Value::U8(_) => 0,
+        Value::I8(_) => 1,
+        Value::U16(_) => 2,
+        Value::I16(_) => 3,
+        Value::U32(_) => 4,
+        Value::I32(_) => 5,
+        Value::F32(_) => 6,
+        Value::Bool(_) => 7,
+        Value::String(_) => 8,
+        Value::Array(_) => 9,
+        Value::U64(_) => 10,
+        Value::I64(_) => 11,
+        Value::F64(_) => 12,
+    }
+}
+
+fn put_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::U8(x) => out.push(*x),
+        Value::I8(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::U16(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::I16(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::U32(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::I32(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::F32(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::Bool(x) => out.push(u8::from(*x)),
+        Value::String(s) => put_str(out, s),
+        Value::Array(items) => {
+            let elem = items.first().map_or(4, type_id);
+            out.extend_from_slice(&elem.to_le_bytes());
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for i in items {
+                put_value(out, i);
+            }
+        }
+        Value::U64(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::I64(x) => out.extend_from_slice(&x.to_le_bytes()),
+        Value::F64(x) => out.extend_from_slice(&x.to_le_bytes()),
+    }
+}
+
+/// `x` (a multiple of 32 values) as `Q8_0` blocks.
+#[must_use]
+pub fn quantize_q8_0(x: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(x.len() / 32 * 34);
+    for block in x.chunks(32) {
+        let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let d = amax / 127.0;
+        let id = if d == 0.0 { 0.0 } else { 1.0 / d };
+        out.extend_from_slice(&half::f16::from_f32(d).to_le_bytes());
+        for &v in block {
+            #[allow(clippy::cast_possible_truncation)]
+            let q = (v * id).round().clamp(-127.0, 127.0) as i8;
+            out.extend_from_slice(&q.to_le_bytes());
+        }
+    }
+    out
+}
+
+impl GgufWriter {
+    /// An empty file.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a metadata entry.
+    pub fn kv(&mut self, key: &str, v: Value) -> &mut Self {
+        self.metadata.push((key.to_string(), v));
+        self
+    }
+
+    /// Adds a tensor of `ty` whose encoded bytes are `data`; `dims` innermost first.
+    pub fn tensor(&mut self, name: &str, dims: &[u64], ty: GgmlType, data: Vec<u8>) -> &mut Self {
+        self.tensors
+            .push((name.to_string(), dims.to_vec(), ty, data));
+        self
+    }
+
+    /// Adds an `F32` tensor.
+    pub fn f32_tensor(&mut self, name: &str, dims: &[u64], x: &[f32]) -> &mut Self {
+        let data = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.tensor(name, dims, GgmlType::F32, data)
+    }
+
+    /// Writes the file.
+    ///
+    /// # Errors
+    /// I/O errors of `out`.
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut head = Vec::new();
+        head.extend_from_slice(b"GGUF");
+        head.extend_from_slice(&3u32.to_le_bytes());
+        head.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
+        head.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
+        for (k, v) in &self.metadata {
+            put_str(&mut head, k);
+            head.extend_from_slice(&type_id(v).to_le_bytes());
+            put_value(&mut head, v);
+        }
+        let a = usize::try_from(DEFAULT_ALIGNMENT).unwrap_or(32);
+        let mut offset = 0usize;
+        for (name, dims, ty, data) in &self.tensors {
+            put_str(&mut head, name);
+            head.extend_from_slice(&(dims.len() as u32).to_le_bytes());
+            for d in dims {
+                head.extend_from_slice(&d.to_le_bytes());
+            }
+            head.extend_from_slice(&ty.to_u32().to_le_bytes());
+            head.extend_from_slice(&(offset as u64).to_le_bytes());
+            offset += data.len().div_ceil(a) * a;
+        }
+        head.resize(head.len().div_ceil(a) * a, 0);
+        out.write_all(&head)?;
+        for (_, _, _, data) in &self.tensors {
+            out.write_all(data)?;
+            let pad = data.len().div_ceil(a) * a - data.len();
+            out.write_all(&vec![0u8; pad])?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::decode::to_f32;
+    use crate::parse::directory;
+
+    /// What is written reads back: metadata, dims, types, offsets and Q8_0 values within a
+    /// half step of the block scale.
+    #[test]
+    fn written_files_read_back() {
+        let x: Vec<f32> = (0..96).map(|i| (i as f32 - 40.0) / 7.0).collect();
+        let mut w = GgufWriter::new();
+        w.kv("general.architecture", Value::String("llama".into()))
+            .kv("llama.block_count", Value::U32(2))
+            .kv(
+                "tokenizer.ggml.scores",
+                Value::Array(vec![Value::F32(0.5), Value::F32(-1.0)]),
+            )
+            .f32_tensor("a", &[3], &[1.0, 2.0, 3.0])
+            .tensor("q", &[32, 3], GgmlType::Q8_0, quantize_q8_0(&x));
+        let mut bytes = Vec::new();
+        w.write(&mut bytes).unwrap();
+        let d = directory(&bytes).unwrap();
+        assert_eq!(d.version, 3);
+        assert_eq!(d.metadata.len(), 3);
+        assert_eq!(d.tensors[1].dims, vec![32, 3]);
+        let t = &d.tensors[1];
+        let back = to_f32(t, &bytes[t.start..t.start + t.len]).unwrap();
+        for (blk, (a, b)) in x.chunks(32).zip(back.chunks(32)).enumerate() {
+            let amax = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            for (u, v) in a.iter().zip(b) {
+                assert!(
+                    (u - v).abs() <= amax / 127.0 * 0.51 + 1e-3,
+                    "block {blk}: {u} vs {v}"
+                );
+            }
+        }
+        let t = &d.tensors[0];
+        assert_eq!(
+            to_f32(t, &bytes[t.start..t.start + t.len]).unwrap(),
+            vec![1.0, 2.0, 3.0]
+        );
+    }
+}
