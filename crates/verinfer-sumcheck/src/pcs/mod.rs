@@ -1,0 +1,1 @@
+//! Multilinear polynomial commitments (placeholder while HyperKZG lands).
