@@ -1,12 +1,14 @@
-//! The sumcheck protocol (Lund–Fortnow–Karloff–Nisan) for a product of multilinear
+//! The sumcheck protocol (Lund–Fortnow–Karloff–Nisan) for sums of products of multilinear
 //! polynomials: the prover convinces the verifier that
 //!
 //! ```text
-//! claim = Σ_{x ∈ {0,1}^n} f_1(x)·…·f_d(x)        (1 ≤ d ≤ MAX_DEGREE = 3)
+//! claim = Σ_{x ∈ {0,1}^n} f_1(x)·…·f_d(x)        (1 ≤ d ≤ MAX_DEGREE = 3)       [prove]
+//! claim = Σ_{x ∈ {0,1}^n} Σ_t c_t·Π_{i ∈ t} f_i(x)  (each term ≤ 3 factors)     [prove_terms]
 //! ```
 //!
 //! and the verifier ends holding a random point `ρ` and claimed values `f_i(ρ)`, which the
-//! caller must check some other way (a commitment opening, or the next layer's sumcheck).
+//! caller must check some other way (a commitment opening, or the next layer's sumcheck). The
+//! second form batches several claims over one hypercube (random `c_t`) into one sumcheck.
 //!
 //! # Protocol (non-interactive through [`Transcript`])
 //!
@@ -17,8 +19,8 @@
 //!    `p_k(0) + p_k(1) = e_(k−1)`, which saves a scalar per round and the check with it). Both
 //!    absorb the message; `ρ_k = challenge()`; the verifier sets `e_k = p_k(ρ_k)` by Lagrange
 //!    interpolation over the nodes `0..=d` (`e_0 = claim`).
-//! 3. The prover sends `f_i(ρ)` for every factor; both absorb them; the verifier accepts iff
-//!    `Π_i f_i(ρ) = e_n`.
+//! 3. The prover sends `f_i(ρ)` for every polynomial; both absorb them; the verifier accepts
+//!    iff `Π_i f_i(ρ) = e_n` (`Σ_t c_t·Π_{i ∈ t} f_i(ρ) = e_n`). `d` is the longest term.
 //!
 //! **Soundness:** if `claim` is false, a cheating prover passes with probability at most
 //! `d·n/r` (Schwartz–Zippel per round, union bound), times the challenge bias 1.14 of the
@@ -37,7 +39,7 @@ use crate::error::SumcheckError;
 use crate::mle::DenseMle;
 use crate::transcript::Transcript;
 
-/// Most factors a product may have (round polynomials of degree ≤ 3).
+/// Most factors a product term may have (round polynomials of degree ≤ 3).
 pub const MAX_DEGREE: usize = 3;
 
 /// Below this many pairs per round the serial loop beats rayon's overhead.
@@ -47,23 +49,204 @@ const PAR_THRESHOLD: usize = 1 << 11;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoundMessage(pub Vec<Fr>);
 
-/// A sumcheck proof: one message per variable, then every factor's value at the final point.
+/// A sumcheck proof: one message per variable, then every polynomial's value at the final
+/// point.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SumcheckProof {
     /// Round messages, first variable first.
     pub rounds: Vec<RoundMessage>,
-    /// `f_i(ρ)` for every factor, in the order of the factors.
+    /// `f_i(ρ)` for every multilinear polynomial of the statement, in its order.
     pub final_evals: Vec<Fr>,
 }
 
-/// What a sumcheck reduces its claim to: `f_i(point) = evals[i]` for every factor. The caller
-/// must check these (that is what makes the claim proven).
+/// What a sumcheck reduces its claim to: `f_i(point) = evals[i]` for every polynomial. The
+/// caller must check these (that is what makes the claim proven).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReducedClaim {
     /// The random point `ρ`, first variable first.
     pub point: Vec<Fr>,
-    /// The claimed value of each factor there.
+    /// The claimed value of each polynomial there.
     pub evals: Vec<Fr>,
+}
+
+/// One product term `coeff·Π f_i` of a [`Terms`] statement, by indices of the polynomials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// Its coefficient (often a challenge, for batching claims).
+    pub coeff: Fr,
+    /// Indices of its factors (1 to [`MAX_DEGREE`], repeats allowed).
+    pub factors: Vec<usize>,
+}
+
+/// The shape of a sum-of-products statement `claim = Σ_x Σ_t c_t·Π_{i ∈ t} f_i(x)` over
+/// `num_mles` multilinear polynomials in `num_vars` variables: what the verifier must know.
+/// Several claims over the same hypercube batch into one with random coefficients (the
+/// logUp argument does this).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    num_vars: usize,
+    num_mles: usize,
+    terms: Vec<Term>,
+    degree: usize,
+}
+
+impl Terms {
+    /// A checked statement shape.
+    ///
+    /// # Errors
+    /// [`SumcheckError::Degree`] for no terms, an empty term or one with more than
+    /// [`MAX_DEGREE`] factors; [`SumcheckError::Malformed`] for a factor index out of range.
+    pub fn new(num_vars: usize, num_mles: usize, terms: Vec<Term>) -> Result<Self, SumcheckError> {
+        let mut degree = 0;
+        for t in &terms {
+            if t.factors.is_empty() || t.factors.len() > MAX_DEGREE {
+                return Err(SumcheckError::Degree {
+                    factors: t.factors.len(),
+                    max: MAX_DEGREE,
+                });
+            }
+            if t.factors.iter().any(|&i| i >= num_mles) {
+                return Err(SumcheckError::Malformed(
+                    "a term names a polynomial that is not there",
+                ));
+            }
+            degree = degree.max(t.factors.len());
+        }
+        if degree == 0 {
+            return Err(SumcheckError::Degree {
+                factors: 0,
+                max: MAX_DEGREE,
+            });
+        }
+        Ok(Self {
+            num_vars,
+            num_mles,
+            terms,
+            degree,
+        })
+    }
+
+    /// The single product `Π_{i<d} f_i` (`d` polynomials).
+    ///
+    /// # Errors
+    /// [`SumcheckError::Degree`] unless `1 ≤ d ≤ MAX_DEGREE`.
+    pub fn product(num_vars: usize, d: usize) -> Result<Self, SumcheckError> {
+        if d > MAX_DEGREE {
+            return Err(SumcheckError::Degree {
+                factors: d,
+                max: MAX_DEGREE,
+            });
+        }
+        Self::new(
+            num_vars,
+            d,
+            vec![Term {
+                coeff: Fr::one(),
+                factors: (0..d).collect(),
+            }],
+        )
+    }
+
+    /// Variables.
+    #[must_use]
+    pub fn num_vars(&self) -> usize {
+        self.num_vars
+    }
+
+    /// Degree of the round polynomials (the longest term).
+    #[must_use]
+    pub fn degree(&self) -> usize {
+        self.degree
+    }
+
+    /// `Σ_t c_t·Π_{i ∈ t} v_i` for values `v` of the polynomials.
+    fn combine(&self, v: &[Fr]) -> Fr {
+        self.terms
+            .iter()
+            .map(|t| t.coeff * t.factors.iter().map(|&i| v[i]).product::<Fr>())
+            .sum()
+    }
+
+    fn check_mles(&self, mles: &[DenseMle]) -> Result<(), SumcheckError> {
+        if mles.len() != self.num_mles {
+            return Err(SumcheckError::Malformed(
+                "polynomial count differs from the statement",
+            ));
+        }
+        for (index, f) in mles.iter().enumerate() {
+            if f.num_vars() != self.num_vars {
+                return Err(SumcheckError::FactorShape {
+                    index,
+                    expected: self.num_vars,
+                    got: f.num_vars(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The claim `Σ_x Σ_t c_t·Π f_i(x)` for these polynomials.
+    ///
+    /// # Errors
+    /// As [`prove_terms`] for the shapes.
+    pub fn sum(&self, mles: &[DenseMle]) -> Result<Fr, SumcheckError> {
+        self.check_mles(mles)?;
+        let len = 1usize << self.num_vars;
+        let at = |scratch: &mut Vec<Fr>, j: usize| {
+            scratch.clear();
+            scratch.extend(mles.iter().map(|f| f.evals()[j]));
+            self.combine(scratch)
+        };
+        Ok(if len >= PAR_THRESHOLD {
+            (0..len).into_par_iter().map_init(Vec::new, at).sum()
+        } else {
+            let mut scratch = Vec::new();
+            (0..len).map(|j| at(&mut scratch, j)).sum()
+        })
+    }
+
+    /// The round polynomial's values at `t = 0, 2, …, d` for the current tables.
+    fn round_message(&self, mles: &[DenseMle]) -> Vec<Fr> {
+        let d = self.degree;
+        let half = mles.first().map_or(0, |f| f.evals().len() / 2);
+        // scratch[slot·m + i] = f_i(t_slot, x) for t = 0, 2, 3; returns Σ_t c_t·Π at each t.
+        let at = |scratch: &mut Vec<Fr>, j: usize| -> [Fr; MAX_DEGREE] {
+            let m = mles.len();
+            scratch.clear();
+            scratch.resize(d * m, Fr::zero());
+            for (i, f) in mles.iter().enumerate() {
+                let e = f.evals();
+                let (lo, hi) = (e[j], e[j + half]);
+                let delta = hi - lo;
+                scratch[i] = lo;
+                let mut v = hi;
+                for slot in 1..d {
+                    v += delta;
+                    scratch[slot * m + i] = v;
+                }
+            }
+            let mut out = [Fr::zero(); MAX_DEGREE];
+            for (slot, o) in out.iter_mut().enumerate().take(d) {
+                *o = self.combine(&scratch[slot * m..(slot + 1) * m]);
+            }
+            out
+        };
+        let add = |mut a: [Fr; MAX_DEGREE], b: [Fr; MAX_DEGREE]| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        };
+        let zero = [Fr::zero(); MAX_DEGREE];
+        let sums = if half >= PAR_THRESHOLD {
+            (0..half)
+                .into_par_iter()
+                .map_init(Vec::new, at)
+                .reduce(|| zero, add)
+        } else {
+            let mut scratch = Vec::new();
+            (0..half).map(|j| at(&mut scratch, j)).fold(zero, add)
+        };
+        sums[..d].to_vec()
+    }
 }
 
 /// `Σ_x Π_i f_i(x)`, the claim a sumcheck over these factors proves.
@@ -71,74 +254,12 @@ pub struct ReducedClaim {
 /// # Errors
 /// As [`prove`] for the shapes.
 pub fn sum_of_products(factors: &[DenseMle]) -> Result<Fr, SumcheckError> {
-    check_factors(factors)?;
-    let len = factors.first().map_or(0, |f| f.evals().len());
-    let term = |j: usize| -> Fr { factors.iter().map(|f| f.evals()[j]).product() };
-    Ok(if len >= PAR_THRESHOLD {
-        (0..len).into_par_iter().map(term).sum()
-    } else {
-        (0..len).map(term).sum()
-    })
+    product_terms(factors)?.sum(factors)
 }
 
-fn check_factors(factors: &[DenseMle]) -> Result<usize, SumcheckError> {
-    let Some(first) = factors.first() else {
-        return Err(SumcheckError::Degree {
-            factors: 0,
-            max: MAX_DEGREE,
-        });
-    };
-    if factors.len() > MAX_DEGREE {
-        return Err(SumcheckError::Degree {
-            factors: factors.len(),
-            max: MAX_DEGREE,
-        });
-    }
-    let n = first.num_vars();
-    for (index, f) in factors.iter().enumerate() {
-        if f.num_vars() != n {
-            return Err(SumcheckError::FactorShape {
-                index,
-                expected: n,
-                got: f.num_vars(),
-            });
-        }
-    }
-    Ok(n)
-}
-
-/// The round polynomial's values at `t = 0, 2, …, d` for the current tables.
-fn round_message(factors: &[DenseMle]) -> Vec<Fr> {
-    let d = factors.len();
-    let half = factors.first().map_or(0, |f| f.evals().len() / 2);
-    // Values of Π_i f_i(t, x) at t = 0, 2, 3 for one x; unused slots stay zero.
-    let at = |j: usize| -> [Fr; MAX_DEGREE] {
-        let mut acc = [Fr::one(); MAX_DEGREE];
-        for f in factors {
-            let e = f.evals();
-            let (lo, hi) = (e[j], e[j + half]);
-            let delta = hi - lo;
-            acc[0] *= lo;
-            // f(t) = lo + t·delta, stepping t = 1, 2, 3.
-            let mut v = hi;
-            for a in acc.iter_mut().take(d).skip(1) {
-                v += delta;
-                *a *= v;
-            }
-        }
-        acc
-    };
-    let add = |mut a: [Fr; MAX_DEGREE], b: [Fr; MAX_DEGREE]| {
-        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        a
-    };
-    let zero = [Fr::zero(); MAX_DEGREE];
-    let sums = if half >= PAR_THRESHOLD {
-        (0..half).into_par_iter().map(at).reduce(|| zero, add)
-    } else {
-        (0..half).map(at).fold(zero, add)
-    };
-    sums[..d].to_vec()
+fn product_terms(factors: &[DenseMle]) -> Result<Terms, SumcheckError> {
+    let n = factors.first().map_or(0, DenseMle::num_vars);
+    Terms::product(n, factors.len())
 }
 
 /// The prover's side: the proof, the claim it proves (absorbed first) and the reduced claim.
@@ -146,9 +267,9 @@ fn round_message(factors: &[DenseMle]) -> Vec<Fr> {
 pub struct Proved {
     /// The proof to send.
     pub proof: SumcheckProof,
-    /// `Σ_x Π_i f_i(x)`, as absorbed.
+    /// The sum, as absorbed.
     pub claim: Fr,
-    /// The point and the factors' values there (what the verifier will hold).
+    /// The point and the polynomials' values there (what the verifier will hold).
     pub reduced: ReducedClaim,
 }
 
@@ -157,25 +278,36 @@ pub struct Proved {
 /// # Errors
 /// [`SumcheckError::Degree`] for no factors or more than [`MAX_DEGREE`];
 /// [`SumcheckError::FactorShape`] if their variable counts differ.
-pub fn prove(
-    mut factors: Vec<DenseMle>,
+pub fn prove(factors: Vec<DenseMle>, transcript: &mut Transcript) -> Result<Proved, SumcheckError> {
+    let terms = product_terms(&factors)?;
+    prove_terms(&terms, factors, transcript)
+}
+
+/// Prove `claim = Σ_x Σ_t c_t·Π_{i ∈ t} f_i(x)` (the polynomials are consumed: bound in
+/// place).
+///
+/// # Errors
+/// [`SumcheckError::Malformed`] for a polynomial count other than the statement's,
+/// [`SumcheckError::FactorShape`] for one with another number of variables.
+pub fn prove_terms(
+    terms: &Terms,
+    mut mles: Vec<DenseMle>,
     transcript: &mut Transcript,
 ) -> Result<Proved, SumcheckError> {
-    let n = check_factors(&factors)?;
-    let claim = sum_of_products(&factors)?;
-    let d = factors.len();
-    absorb_statement(transcript, n, d, &claim);
+    let claim = terms.sum(&mles)?;
+    let n = terms.num_vars;
+    absorb_statement(transcript, n, terms.degree, &claim);
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for _ in 0..n {
-        let msg = round_message(&factors);
+        let msg = terms.round_message(&mles);
         transcript.absorb_frs(&msg);
         let r = transcript.challenge();
-        factors.iter_mut().for_each(|f| f.bind_first(r));
+        mles.iter_mut().for_each(|f| f.bind_first(r));
         rounds.push(RoundMessage(msg));
         point.push(r);
     }
-    let evals: Vec<Fr> = factors
+    let evals: Vec<Fr> = mles
         .iter()
         .map(|f| f.evals().first().copied().unwrap_or_else(Fr::zero))
         .collect();
@@ -208,20 +340,29 @@ pub fn verify(
     proof: &SumcheckProof,
     transcript: &mut Transcript,
 ) -> Result<ReducedClaim, SumcheckError> {
-    if degree == 0 || degree > MAX_DEGREE {
-        return Err(SumcheckError::Degree {
-            factors: degree,
-            max: MAX_DEGREE,
-        });
-    }
+    verify_terms(&Terms::product(num_vars, degree)?, claim, proof, transcript)
+}
+
+/// Verify a proof of `claim = Σ_x Σ_t c_t·Π_{i ∈ t} f_i(x)` for the statement `terms`.
+///
+/// # Errors
+/// [`SumcheckError::Malformed`] for a proof of the wrong shape, [`SumcheckError::Rejected`]
+/// for a false proof.
+pub fn verify_terms(
+    terms: &Terms,
+    claim: Fr,
+    proof: &SumcheckProof,
+    transcript: &mut Transcript,
+) -> Result<ReducedClaim, SumcheckError> {
+    let (num_vars, degree) = (terms.num_vars, terms.degree);
     if proof.rounds.len() != num_vars {
         return Err(SumcheckError::Malformed(
             "round count differs from num_vars",
         ));
     }
-    if proof.final_evals.len() != degree {
+    if proof.final_evals.len() != terms.num_mles {
         return Err(SumcheckError::Malformed(
-            "final evaluation count differs from the degree",
+            "final evaluation count differs from the polynomial count",
         ));
     }
     absorb_statement(transcript, num_vars, degree, &claim);
@@ -243,8 +384,7 @@ pub fn verify(
         point.push(r);
     }
     transcript.absorb_frs(&proof.final_evals);
-    let product: Fr = proof.final_evals.iter().product();
-    if product != e {
+    if terms.combine(&proof.final_evals) != e {
         return Err(SumcheckError::Rejected);
     }
     Ok(ReducedClaim {
@@ -394,6 +534,93 @@ mod tests {
         assert_eq!(p.claim, sum_of_products(&fs).unwrap());
         let r = verify(13, 2, p.claim, &p.proof, &mut Transcript::new(b"t")).unwrap();
         assert_eq!(fs[1].evaluate(&r.point).unwrap(), r.evals[1]);
+    }
+
+    #[test]
+    fn sums_of_terms_prove_verify_and_reject_tampering() {
+        let mut rng = StdRng::seed_from_u64(12);
+        for n in [0, 1, 3, 12] {
+            let mles = factors(&mut rng, n, 4);
+            let c = |rng: &mut StdRng| Fr::rand(rng);
+            let terms = Terms::new(
+                n,
+                4,
+                vec![
+                    Term {
+                        coeff: c(&mut rng),
+                        factors: vec![0],
+                    },
+                    Term {
+                        coeff: c(&mut rng),
+                        factors: vec![1, 2],
+                    },
+                    Term {
+                        coeff: c(&mut rng),
+                        factors: vec![3, 3, 0],
+                    },
+                    Term {
+                        coeff: -Fr::one(),
+                        factors: vec![2],
+                    },
+                ],
+            )
+            .unwrap();
+            assert_eq!(terms.degree(), 3);
+            let p = prove_terms(&terms, mles.clone(), &mut Transcript::new(b"s")).unwrap();
+            // The claim is the definition's sum, term by term.
+            let direct: Fr = (0..1usize << n)
+                .map(|j| {
+                    let v: Vec<Fr> = mles.iter().map(|f| f.evals()[j]).collect();
+                    terms.combine(&v)
+                })
+                .sum();
+            assert_eq!(p.claim, direct);
+            let r = verify_terms(&terms, p.claim, &p.proof, &mut Transcript::new(b"s")).unwrap();
+            for (f, e) in mles.iter().zip(&r.evals) {
+                assert_eq!(f.evaluate(&r.point).unwrap(), *e);
+            }
+            assert_eq!(
+                verify_terms(
+                    &terms,
+                    p.claim + Fr::one(),
+                    &p.proof,
+                    &mut Transcript::new(b"s")
+                ),
+                Err(SumcheckError::Rejected)
+            );
+            let mut bad = p.proof.clone();
+            bad.final_evals[3] += Fr::one();
+            assert_eq!(
+                verify_terms(&terms, p.claim, &bad, &mut Transcript::new(b"s")),
+                Err(SumcheckError::Rejected)
+            );
+        }
+        assert!(matches!(
+            Terms::new(
+                2,
+                2,
+                vec![Term {
+                    coeff: Fr::one(),
+                    factors: vec![2]
+                }]
+            ),
+            Err(SumcheckError::Malformed(_))
+        ));
+        assert!(matches!(
+            Terms::new(
+                2,
+                2,
+                vec![Term {
+                    coeff: Fr::one(),
+                    factors: vec![]
+                }]
+            ),
+            Err(SumcheckError::Degree { factors: 0, .. })
+        ));
+        assert!(matches!(
+            Terms::new(2, 2, vec![]),
+            Err(SumcheckError::Degree { .. })
+        ));
     }
 
     mod props {
