@@ -134,3 +134,40 @@ pub enum PcsError {
     #[error(transparent)]
     Mle(#[from] MleError),
 }
+
+/// Why a range check (logUp) could not be proven or did not verify.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogupError {
+    /// A value to prove in range is not: no proof exists (a witness error, not a bug).
+    #[error("value {index} is not in [0, 2^{bits})")]
+    OutOfRange {
+        /// Its index in the (padded) vector.
+        index: usize,
+        /// The range's bits.
+        bits: u32,
+    },
+    /// A range wider than supported.
+    #[error("a range of 2^{bits} values; at most 2^{max} are supported")]
+    TooWide {
+        /// The range's bits.
+        bits: u32,
+        /// The most supported.
+        max: u32,
+    },
+    /// A Fiat–Shamir challenge hit a pole `β = −v` (probability `2^bits/r`).
+    #[error("degenerate Fiat-Shamir challenge (β is minus a table value)")]
+    DegenerateChallenge,
+    /// A claimed value the verifier computes itself (`eq`, the table) differs.
+    #[error("range check rejected: {0}")]
+    Rejected(&'static str),
+    /// A sumcheck failed.
+    #[error(transparent)]
+    Sumcheck(#[from] SumcheckError),
+    /// A commitment or opening failed.
+    #[error(transparent)]
+    Pcs(#[from] PcsError),
+    /// A multilinear-polynomial misuse.
+    #[error(transparent)]
+    Mle(#[from] MleError),
+}

@@ -7,7 +7,8 @@
 //! - [`mle`]: dense multilinear polynomials (evaluation form), `eq` tables;
 //! - [`sumcheck`]: the sumcheck protocol for products of up to three multilinear polynomials;
 //! - [`matmul`]: the matrix-product layer `Y = X·W` by one sumcheck (Thaler);
-//! - [`pcs`]: HyperKZG, commitments to multilinear polynomials from the `.ptau` SRS.
+//! - [`pcs`]: HyperKZG, commitments to multilinear polynomials from the `.ptau` SRS;
+//! - [`logup`]: range checks `a_i ∈ [0, 2^k)` by the logUp identity and two sumchecks.
 //!
 //! The protocols, their transcript layout, soundness and what comes next (GKR over a whole
 //! graph, lookups, the Solidity verifier, the `ProofBackend` implementation) are in
@@ -16,12 +17,13 @@
 
 pub mod error;
 pub mod field;
+pub mod logup;
 pub mod matmul;
 pub mod mle;
 pub mod pcs;
 pub mod sumcheck;
 pub mod transcript;
 
-pub use error::{MatmulError, MleError, PcsError, SumcheckError};
+pub use error::{LogupError, MatmulError, MleError, PcsError, SumcheckError};
 pub use mle::DenseMle;
 pub use transcript::Transcript;
