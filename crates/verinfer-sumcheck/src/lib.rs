@@ -8,13 +8,16 @@
 //! - [`sumcheck`]: the sumcheck protocol for products of up to three multilinear polynomials;
 //! - [`matmul`]: the matrix-product layer `Y = X·W` by one sumcheck (Thaler);
 //! - [`pcs`]: HyperKZG, commitments to multilinear polynomials from the `.ptau` SRS;
-//! - [`logup`]: range checks `a_i ∈ [0, 2^k)` by the logUp identity and two sumchecks.
+//! - [`logup`]: range checks `a_i ∈ [0, 2^k)` by the logUp identity and two sumchecks;
+//! - [`contract`]: the first end-to-end node proof, a matrix-product `Contract` with its
+//!   requantization (matmul sumcheck + logUp on the remainders + HyperKZG openings).
 //!
 //! The protocols, their transcript layout, soundness and what comes next (GKR over a whole
 //! graph, lookups, the Solidity verifier, the `ProofBackend` implementation) are in
 //! docs/sumcheck.md.
 #![deny(missing_docs)]
 
+pub mod contract;
 pub mod error;
 pub mod field;
 pub mod logup;

@@ -1,0 +1,653 @@
+//! The first end-to-end proof of a graph op: one `Contract` node in matrix-product form with
+//! its requantization epilogue, `Y = requant(X·W)` with the semantics of
+//! `verinfer_ir::ops::contract` (`y = clamp(round_shift(acc·mult, shift), bits)`).
+//!
+//! Statement: `X` (`m×k`) and `Y` (`m×n`) public, `W` (`k×n`) committed (HyperKZG, the
+//! commitment registered with the model), the requantization public.
+//!
+//! # Relation
+//!
+//! For each element, with the remainder `rem` the prover commits:
+//!
+//! ```text
+//! mult·acc + 2^(s−1) = 2^s·y + rem,   0 ≤ rem < 2^s           (s = shift ≥ 1)
+//! mult·acc           = y                                         (s = 0, rem = 0)
+//! ```
+//!
+//! Every term is an integer below `2^200` in magnitude (`|acc| < K·2^62`, `|mult| < 2^63`), far
+//! under `r/2`, so the field identity is the integer one; with `rem` in range it says
+//! `y = ⌊(mult·acc + 2^(s−1))/2^s⌋ = round_shift(mult·acc, s)`, and the verifier checks every
+//! public `y` lies in the bit bound, so the clamp did nothing. **Clamped outputs are not
+//! supported yet** (the prover refuses them with [`ContractError::Clamped`]; a clamp needs a
+//! selector and two more range checks — docs/sumcheck.md). Padded entries (to `2^a × 2^b`)
+//! have `acc = y = 0`, so their `rem` is `2^(s−1)`, in range — the identity then holds on the
+//! whole hypercube without a mask.
+//!
+//! # Protocol (label `verinfer.contract.v1`)
+//!
+//! 1. Absorb `m, k, n, mult, s, bits`, `X`, `Y` (words), `C_W`; the prover commits `rem`;
+//!    absorb `C_rem`; `ρ = challenges(a + b)`.
+//! 2. The prover sends `R̃em(ρ)`; absorb it. The verifier derives
+//!    `Ãcc(ρ) = (2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1))/mult` (`Ỹ` from the public `Y`).
+//! 3. The matmul sumcheck ([`crate::matmul`]) reduces `Ãcc(ρ)` to `X̃(ρ_i‖σ)` (the verifier
+//!    evaluates the public `X`) and `W̃(σ‖ρ_j)`.
+//! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)`, leaving `R̃em(ρ')`.
+//! 5. HyperKZG openings: `W` at `σ‖ρ_j`, `rem` at `ρ` and at `ρ'`.
+//!
+//! Soundness: the sum of the parts' (matmul `2c/r`, logUp, three openings) plus `(a+b)/r`
+//! for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times the
+//! transcript bias.
+
+use ark_bn254::Fr;
+use ark_ff::{Field, Zero};
+use rayon::prelude::*;
+use verinfer_ir::{AffineMap, Contract, Requant};
+
+use crate::error::{LogupError, MatmulError, MleError, PcsError};
+use crate::field::{fr_from_i128, fr_from_i64};
+use crate::logup::{self, RangeProof, MAX_RANGE_BITS};
+use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
+use crate::mle::DenseMle;
+use crate::pcs::{self, CommitKey, Commitment, OpeningProof, VerifierKey};
+use crate::transcript::Transcript;
+
+/// Why a `Contract` node could not be proven or its proof did not verify.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContractError {
+    /// The node is not a plain 2-D matrix product this module proves yet.
+    #[error("unsupported Contract: {0}")]
+    Unsupported(&'static str),
+    /// An output element saturated (clamping is not proven yet).
+    #[error(
+        "output {index} saturates its {bits}-bit bound; clamped outputs are not supported yet"
+    )]
+    Clamped {
+        /// Flat output index.
+        index: usize,
+        /// The bound's bits.
+        bits: u32,
+    },
+    /// The stated output differs from the node's semantics (a witness error: no proof exists).
+    #[error("output {index} is {got}, the node computes {expected}")]
+    TraceMismatch {
+        /// Flat output index.
+        index: usize,
+        /// What the semantics give.
+        expected: i64,
+        /// What was stated.
+        got: i64,
+    },
+    /// Operand or output data of the wrong length.
+    #[error("{what} has {got} elements, the shape needs {expected}")]
+    Length {
+        /// Which tensor.
+        what: &'static str,
+        /// Elements needed.
+        expected: usize,
+        /// Elements given.
+        got: usize,
+    },
+    /// A public output outside the node's bit bound.
+    #[error("output {index} = {value} lies outside the {bits}-bit bound")]
+    OutputOutOfBound {
+        /// Flat output index.
+        index: usize,
+        /// The value.
+        value: i32,
+        /// The bound's bits.
+        bits: u32,
+    },
+    /// The matrix-product sumcheck failed.
+    #[error(transparent)]
+    Matmul(#[from] MatmulError),
+    /// The range check failed.
+    #[error(transparent)]
+    Logup(#[from] LogupError),
+    /// A commitment or an opening failed.
+    #[error(transparent)]
+    Pcs(#[from] PcsError),
+    /// A multilinear-polynomial misuse.
+    #[error(transparent)]
+    Mle(#[from] MleError),
+}
+
+/// A `Contract` node recognised as `Y[m×n] = requant(X[m×k]·W[k×n])`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatmulNode {
+    shape: MatmulShape,
+    requant: Requant,
+}
+
+/// Whether `map`'s rows are exactly `rows` (each `(out coefficients, red coefficients)`,
+/// offset 0).
+fn map_is(map: &AffineMap, rows: &[(&[i64], &[i64])]) -> bool {
+    map.rows.len() == rows.len()
+        && map
+            .rows
+            .iter()
+            .zip(rows)
+            .all(|(r, (o, k))| r.offset == 0 && r.out == *o && r.red == *k)
+}
+
+impl MatmulNode {
+    /// Recognise a plain matrix product: `out_iter = [m, n]`, `red = [k]`,
+    /// `x[i, l]`, `w[l, j]`, no bias.
+    ///
+    /// # Errors
+    /// [`ContractError::Unsupported`] naming what differs (batch axes, transposes,
+    /// convolutions and biases are the next increments).
+    pub fn from_contract(c: &Contract) -> Result<Self, ContractError> {
+        let ([m, n], [k]) = (&c.out_iter[..], &c.red[..]) else {
+            return Err(ContractError::Unsupported(
+                "only [m, n] outputs over one reduced axis",
+            ));
+        };
+        if c.bias_map.is_some() {
+            return Err(ContractError::Unsupported("a bias"));
+        }
+        let x_ok = map_is(&c.x_map, &[(&[1, 0], &[0]), (&[0, 0], &[1])]);
+        let w_ok = map_is(&c.w_map, &[(&[0, 0], &[1]), (&[0, 1], &[0])]);
+        if !(x_ok && w_ok) {
+            return Err(ContractError::Unsupported(
+                "operand maps other than x[i, l]·w[l, j]",
+            ));
+        }
+        if c.requant.mult == 0 {
+            return Err(ContractError::Unsupported("a zero multiplier"));
+        }
+        if c.requant.shift > MAX_RANGE_BITS {
+            return Err(ContractError::Unsupported(
+                "a shift wider than the range check supports",
+            ));
+        }
+        Ok(Self {
+            shape: MatmulShape::new(*m, *k, *n)?,
+            requant: c.requant,
+        })
+    }
+
+    /// `(m, k, n)`.
+    #[must_use]
+    pub fn dims(&self) -> (usize, usize, usize) {
+        self.shape.dims()
+    }
+
+    /// Variables of `W̃` (the SRS must cover them, and the output's and the shift's).
+    #[must_use]
+    pub fn w_vars(&self) -> usize {
+        let (_, c, b) = self.shape.log_dims();
+        c + b
+    }
+
+    fn check_lengths(&self, x: &[i32], y: &[i32]) -> Result<(), ContractError> {
+        let (m, k, n) = self.shape.dims();
+        for (what, expected, got) in [("x", m * k, x.len()), ("y", m * n, y.len())] {
+            if expected != got {
+                return Err(ContractError::Length {
+                    what,
+                    expected,
+                    got,
+                });
+            }
+        }
+        let bits = self.requant.bits;
+        if let Some((index, &value)) = y
+            .iter()
+            .enumerate()
+            .find(|(_, &v)| i64::from(v) < bits.min_value() || i64::from(v) > bits.max_value())
+        {
+            return Err(ContractError::OutputOutOfBound {
+                index,
+                value,
+                bits: bits.get(),
+            });
+        }
+        Ok(())
+    }
+
+    fn absorb(&self, t: &mut Transcript, x: &[i32], y: &[i32], cw: &Commitment) {
+        let (m, k, n) = self.shape.dims();
+        for d in [m, k, n] {
+            t.absorb_u64(d as u64);
+        }
+        t.absorb_fr(&fr_from_i64(self.requant.mult));
+        t.absorb_u64(u64::from(self.requant.shift));
+        t.absorb_u64(u64::from(self.requant.bits.get()));
+        for v in x.iter().chain(y) {
+            t.absorb_fr(&fr_from_i64(i64::from(*v)));
+        }
+        t.absorb_g1(&cw.0);
+    }
+
+    /// `2^(s−1)` (0 for `s = 0`), the rounding offset and the padding's remainder.
+    fn half(&self) -> Fr {
+        match self.requant.shift {
+            0 => Fr::zero(),
+            s => Fr::from(2u64).pow([u64::from(s - 1)]),
+        }
+    }
+
+    /// `Ãcc(ρ)` from `Ỹ(ρ)` and `R̃em(ρ)` by the relation (module docs).
+    fn acc_eval(&self, y_eval: Fr, rem_eval: Fr) -> Result<Fr, ContractError> {
+        let two_s = Fr::from(2u64).pow([u64::from(self.requant.shift)]);
+        let inv = fr_from_i64(self.requant.mult)
+            .inverse()
+            .ok_or(ContractError::Unsupported("a multiplier divisible by r"))?;
+        Ok((two_s * y_eval + rem_eval - self.half()) * inv)
+    }
+}
+
+/// A proof of one `Contract` node (module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractProof {
+    /// Commitment to the remainders.
+    pub rem: Commitment,
+    /// `R̃em(ρ)`.
+    pub rem_eval: Fr,
+    /// The matmul sumcheck.
+    pub matmul: MatmulProof,
+    /// The range check of the remainders.
+    pub range: RangeProof,
+    /// `W` at `σ‖ρ_j`.
+    pub w_opening: OpeningProof,
+    /// `rem` at `ρ`.
+    pub rem_opening: OpeningProof,
+    /// `rem` at the range check's point.
+    pub rem_range_opening: OpeningProof,
+}
+
+const LABEL: &[u8] = b"verinfer.contract.v1";
+
+/// The remainders (padded as the module docs say), or the first output that clamps or
+/// differs from the semantics.
+fn remainders(
+    node: &MatmulNode,
+    x: &[i32],
+    w: &[i32],
+    y: &[i32],
+) -> Result<DenseMle, ContractError> {
+    let (m, k, n) = node.shape.dims();
+    let (a, _, b) = node.shape.log_dims();
+    let Requant { mult, shift, bits } = node.requant;
+    let half = if shift == 0 { 0 } else { 1i128 << (shift - 1) };
+    let width = 1usize << b;
+    let rows: Vec<Vec<Fr>> = (0..1usize << a)
+        .into_par_iter()
+        .map(|i| {
+            let mut row = vec![fr_from_i128(half); width];
+            if i >= m {
+                return Ok(row);
+            }
+            for (j, slot) in row.iter_mut().enumerate().take(n) {
+                let index = i * n + j;
+                let acc: i128 = (0..k)
+                    .map(|l| i128::from(x[i * k + l]) * i128::from(w[l * n + j]))
+                    .sum();
+                let v = acc * i128::from(mult);
+                let q = verinfer_ir::round_shift(v, shift);
+                if q < i128::from(bits.min_value()) || q > i128::from(bits.max_value()) {
+                    return Err(ContractError::Clamped {
+                        index,
+                        bits: bits.get(),
+                    });
+                }
+                if q != i128::from(y[index]) {
+                    return Err(ContractError::TraceMismatch {
+                        index,
+                        expected: i64::try_from(q).unwrap_or(i64::MAX),
+                        got: i64::from(y[index]),
+                    });
+                }
+                *slot = fr_from_i128(v + half - (q << shift));
+            }
+            Ok(row)
+        })
+        .collect::<Result<_, ContractError>>()?;
+    Ok(DenseMle::new(rows.concat())?)
+}
+
+/// Prove `y = requant(x·w)` for `node`, with `w` committed as `cw` (the model's commitment).
+///
+/// # Errors
+/// [`ContractError::Length`] for data of the wrong size, [`ContractError::Clamped`] for an
+/// output that saturates, [`ContractError::TraceMismatch`] for an output that is not the
+/// node's, [`ContractError::Pcs`] for an SRS too small.
+pub fn prove_contract(
+    ck: &CommitKey,
+    node: &MatmulNode,
+    x: &[i32],
+    w: &[i32],
+    cw: &Commitment,
+    y: &[i32],
+) -> Result<ContractProof, ContractError> {
+    node.check_lengths(x, y)?;
+    let (_, k, n) = node.shape.dims();
+    if w.len() != k * n {
+        return Err(ContractError::Length {
+            what: "w",
+            expected: k * n,
+            got: w.len(),
+        });
+    }
+    let rem = remainders(node, x, w, y)?;
+    prove_with_remainders(ck, node, x, w, cw, y, &rem)
+}
+
+/// The protocol from step 1 for given remainders (honest ones from [`prove_contract`]; the
+/// tests pass others to play a cheating prover).
+fn prove_with_remainders(
+    ck: &CommitKey,
+    node: &MatmulNode,
+    x: &[i32],
+    w: &[i32],
+    cw: &Commitment,
+    y: &[i32],
+    rem: &DenseMle,
+) -> Result<ContractProof, ContractError> {
+    let (m, k, n) = node.shape.dims();
+    let xm = FieldMatrix::from_i32(m, k, x)?;
+    let wm = FieldMatrix::from_i32(k, n, w)?;
+    let t = &mut Transcript::new(LABEL);
+    node.absorb(t, x, y, cw);
+    let c_rem = pcs::commit(ck, rem)?;
+    t.absorb_g1(&c_rem.0);
+    let rho = t.challenges(node.shape.y_vars());
+    let rem_eval = rem.evaluate(&rho)?;
+    t.absorb_fr(&rem_eval);
+    let mm = matmul::prove(&xm, &wm, &rho, t)?;
+    let (range, range_claim) = logup::prove_range(ck, node.requant.shift, rem, t)?;
+    let w_mle = wm.to_mle();
+    let (w_opening, _) = pcs::open(ck, &w_mle, cw, &mm.claims.w_point, t)?;
+    let (rem_opening, _) = pcs::open(ck, rem, &c_rem, &rho, t)?;
+    let (rem_range_opening, _) = pcs::open(ck, rem, &c_rem, &range_claim.point, t)?;
+    Ok(ContractProof {
+        rem: c_rem,
+        rem_eval,
+        matmul: mm.proof,
+        range,
+        w_opening,
+        rem_opening,
+        rem_range_opening,
+    })
+}
+
+/// Verify a proof that `y = requant(x·w)` for `node`, `w` being the matrix committed as `cw`.
+///
+/// # Errors
+/// [`ContractError::Length`] / [`ContractError::OutputOutOfBound`] for a malformed statement;
+/// the parts' rejections ([`ContractError::Matmul`], [`ContractError::Logup`],
+/// [`ContractError::Pcs`]) for a false proof.
+pub fn verify_contract(
+    vk: &VerifierKey,
+    node: &MatmulNode,
+    x: &[i32],
+    cw: &Commitment,
+    y: &[i32],
+    proof: &ContractProof,
+) -> Result<(), ContractError> {
+    node.check_lengths(x, y)?;
+    let (m, k, n) = node.shape.dims();
+    let t = &mut Transcript::new(LABEL);
+    node.absorb(t, x, y, cw);
+    t.absorb_g1(&proof.rem.0);
+    let rho = t.challenges(node.shape.y_vars());
+    t.absorb_fr(&proof.rem_eval);
+    let y_mle = FieldMatrix::from_i32(m, n, y)?.to_mle();
+    let acc = node.acc_eval(y_mle.evaluate(&rho)?, proof.rem_eval)?;
+    let claims = matmul::verify(node.shape, &rho, acc, &proof.matmul, t)?;
+    let range_claim = logup::verify_range(vk, node.requant.shift, rho.len(), &proof.range, t)?;
+    let x_mle = FieldMatrix::from_i32(m, k, x)?.to_mle();
+    if x_mle.evaluate(&claims.x_point)? != claims.x_eval {
+        return Err(MatmulError::Sumcheck(crate::SumcheckError::Rejected).into());
+    }
+    pcs::verify(vk, cw, &claims.w_point, claims.w_eval, &proof.w_opening, t)?;
+    pcs::verify(vk, &proof.rem, &rho, proof.rem_eval, &proof.rem_opening, t)?;
+    pcs::verify(
+        vk,
+        &proof.rem,
+        &range_claim.point,
+        range_claim.eval,
+        &proof.rem_range_opening,
+        t,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pcs::Srs;
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::One;
+    use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+    use verinfer_ir::ops::{contract as reference, TensorRef};
+    use verinfer_ir::{AffineRow, Bits};
+
+    fn row(out: [i64; 2], red: i64) -> AffineRow {
+        AffineRow {
+            out: out.to_vec(),
+            red: vec![red],
+            offset: 0,
+        }
+    }
+
+    /// The Contract the ONNX lowering makes for `MatMul([m,k], [k,n])`.
+    fn matmul_contract(m: usize, k: usize, n: usize, requant: Requant) -> Contract {
+        Contract {
+            out_iter: vec![m, n],
+            red: vec![k],
+            x_map: AffineMap {
+                rows: vec![row([1, 0], 0), row([0, 0], 1)],
+            },
+            w_map: AffineMap {
+                rows: vec![row([0, 0], 1), row([0, 1], 0)],
+            },
+            bias_map: None,
+            bias_shift: 0,
+            requant,
+        }
+    }
+
+    struct Case {
+        node: MatmulNode,
+        x: Vec<i32>,
+        w: Vec<i32>,
+        y: Vec<i32>,
+    }
+
+    /// 8-bit activations and weights, an output requantized into 8 bits without clamping
+    /// (the shift brings `|acc·mult|` well inside the bound). `y` from verinfer-ir's reference.
+    fn case(rng: &mut StdRng, m: usize, k: usize, n: usize, mult: i64, shift: u32) -> Case {
+        let requant = Requant {
+            mult,
+            shift,
+            bits: Bits::new(16).unwrap(),
+        };
+        let c = matmul_contract(m, k, n, requant);
+        let x: Vec<i32> = (0..m * k).map(|_| rng.gen_range(-128..128)).collect();
+        let w: Vec<i32> = (0..k * n).map(|_| rng.gen_range(-128..128)).collect();
+        let (xs, ws) = ([m, k], [k, n]);
+        let ins = [
+            TensorRef {
+                shape: &xs,
+                data: &x,
+            },
+            TensorRef {
+                shape: &ws,
+                data: &w,
+            },
+        ];
+        let y: Vec<i32> = (0..m * n)
+            .map(|j| reference::element(&c, &ins, j).unwrap())
+            .collect();
+        Case {
+            node: MatmulNode::from_contract(&c).unwrap(),
+            x,
+            w,
+            y,
+        }
+    }
+
+    fn setup() -> (Srs, StdRng) {
+        let mut rng = StdRng::seed_from_u64(31);
+        (Srs::insecure_local_setup_for_tests(8, &mut rng), rng)
+    }
+
+    fn commit_w(srs: &Srs, c: &Case) -> Commitment {
+        let (_, k, n) = c.node.dims();
+        let mle = FieldMatrix::from_i32(k, n, &c.w).unwrap().to_mle();
+        pcs::commit(&srs.commit_key, &mle).unwrap()
+    }
+
+    #[test]
+    fn requantized_matmuls_prove_and_verify() {
+        let (srs, mut rng) = setup();
+        for (m, k, n, mult, shift) in [
+            (4, 4, 4, 1, 6),
+            (3, 5, 7, 3, 8),
+            (1, 9, 2, 1, 0),
+            (6, 3, 5, 5, 7),
+            (2, 16, 8, 1, 1),
+        ] {
+            let c = case(&mut rng, m, k, n, mult, shift);
+            let cw = commit_w(&srs, &c);
+            let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y)
+                .unwrap_or_else(|e| panic!("{m}x{k}x{n}: {e}"));
+            verify_contract(&srs.verifier_key, &c.node, &c.x, &cw, &c.y, &p)
+                .unwrap_or_else(|e| panic!("{m}x{k}x{n}: {e}"));
+        }
+    }
+
+    #[test]
+    fn wrong_outputs_weights_and_tampered_proofs_are_rejected() {
+        let (srs, mut rng) = setup();
+        let c = case(&mut rng, 3, 5, 4, 3, 6);
+        let cw = commit_w(&srs, &c);
+        let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y).unwrap();
+        let vk = &srs.verifier_key;
+        let v = |x: &[i32], cw: &Commitment, y: &[i32], p: &ContractProof| {
+            verify_contract(vk, &c.node, x, cw, y, p)
+        };
+        assert!(v(&c.x, &cw, &c.y, &p).is_ok());
+        // Another output (by one), another input, other weights.
+        let mut y = c.y.clone();
+        y[5] += 1;
+        assert!(v(&c.x, &cw, &y, &p).is_err());
+        let mut x = c.x.clone();
+        x[2] -= 1;
+        assert!(v(&x, &cw, &c.y, &p).is_err());
+        let mut w = c.w.clone();
+        w[0] += 1;
+        let other = commit_w(
+            &srs,
+            &Case {
+                w,
+                ..case(&mut rng, 3, 5, 4, 3, 6)
+            },
+        );
+        assert!(v(&c.x, &other, &c.y, &p).is_err());
+        // Every part of the proof.
+        let g = ark_bn254::G1Affine::generator();
+        let mut bad = p.clone();
+        bad.rem = Commitment((bad.rem.0 + g).into_affine());
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        let mut bad = p.clone();
+        bad.rem_eval += Fr::one();
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        let mut bad = p.clone();
+        bad.matmul.sumcheck.final_evals[1] += Fr::one();
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        let mut bad = p.clone();
+        bad.range.sum += Fr::one();
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        let mut bad = p.clone();
+        bad.w_opening.witnesses[0] = (bad.w_opening.witnesses[0] + g).into_affine();
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        let mut bad = p.clone();
+        bad.rem_range_opening.evals[0][0] += Fr::one();
+        assert!(v(&c.x, &cw, &c.y, &bad).is_err());
+        // An output outside the bound is a malformed statement.
+        let mut y = c.y.clone();
+        y[0] = 1 << 20;
+        assert!(matches!(
+            v(&c.x, &cw, &y, &p),
+            Err(ContractError::OutputOutOfBound { index: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn an_output_off_by_one_needs_a_remainder_out_of_range() {
+        // y[0] + 1 with rem[0] − 2^s satisfies the identity and the matmul; only the range
+        // check stands in the way, and the (honest) logUp prover has no proof for it.
+        let (srs, mut rng) = setup();
+        let c = case(&mut rng, 2, 4, 2, 1, 5);
+        let cw = commit_w(&srs, &c);
+        let mut rem = remainders(&c.node, &c.x, &c.w, &c.y).unwrap().into_evals();
+        rem[0] -= Fr::from(32u64);
+        let mut y = c.y.clone();
+        y[0] += 1;
+        let rem = DenseMle::new(rem).unwrap();
+        assert!(matches!(
+            prove_with_remainders(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &y, &rem),
+            Err(ContractError::Logup(LogupError::OutOfRange {
+                index: 0,
+                bits: 5
+            }))
+        ));
+    }
+
+    #[test]
+    fn the_prover_refuses_wrong_traces_clamps_and_other_contracts() {
+        let (srs, mut rng) = setup();
+        let c = case(&mut rng, 2, 3, 2, 1, 4);
+        let cw = commit_w(&srs, &c);
+        let mut y = c.y.clone();
+        y[3] += 1;
+        assert!(matches!(
+            prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &y),
+            Err(ContractError::TraceMismatch { index: 3, .. })
+        ));
+        // No shift: |acc| reaches 3·2^14 > 2^15, so some output clamps into 16 bits.
+        let x = vec![-128; 6];
+        let w = vec![-128; 6];
+        let node = MatmulNode::from_contract(&matmul_contract(
+            2,
+            3,
+            2,
+            Requant {
+                mult: 1,
+                shift: 0,
+                bits: Bits::new(16).unwrap(),
+            },
+        ))
+        .unwrap();
+        assert!(matches!(
+            prove_contract(&srs.commit_key, &node, &x, &w, &cw, &[i16::MAX.into(); 4]),
+            Err(ContractError::Clamped { index: 0, bits: 16 })
+        ));
+        let rq = Requant {
+            mult: 1,
+            shift: 2,
+            bits: Bits::new(8).unwrap(),
+        };
+        let mut with_bias = matmul_contract(2, 3, 2, rq);
+        with_bias.bias_map = Some(AffineMap {
+            rows: vec![row([0, 1], 0)],
+        });
+        assert!(matches!(
+            MatmulNode::from_contract(&with_bias),
+            Err(ContractError::Unsupported("a bias"))
+        ));
+        let mut transposed = matmul_contract(2, 3, 2, rq);
+        transposed.w_map.rows.swap(0, 1);
+        assert!(matches!(
+            MatmulNode::from_contract(&transposed),
+            Err(ContractError::Unsupported(_))
+        ));
+        assert!(matches!(
+            prove_contract(&srs.commit_key, &c.node, &c.x[1..], &c.w, &cw, &c.y),
+            Err(ContractError::Length { what: "x", .. })
+        ));
+    }
+}
