@@ -25,24 +25,30 @@
 //!    (`r = 0` is refused);
 //! 3. the prover sends `f_i(r), f_i(−r), f_i(r²)` for `i = 0..ℓ−1` (`3ℓ` scalars); absorb
 //!    them; `q = challenge()`;
-//! 4. the prover opens `B = Σ_i q^i·f_i` at `a ∈ {r, −r, r²}` with KZG witnesses
-//!    `W_a = [(B(τ) − B(a))/(τ − a)]_1`; absorb the three; `d = challenge()`.
+//! 4. the prover opens `B = Σ_i q^i·f_i` at the three points `a_k ∈ {r, −r, r²}` at once
+//!    (the multi-point KZG of Boneh–Drake–Fisch–Gabizon 2020, "Shplonk"): with
+//!    `Z(X) = Π_k (X − a_k)` it sends `W = [(B(τ) − I(τ))/Z(τ)]_1` (`I` the quadratic through the
+//!    `(a_k, B(a_k))`: the quotient of `B` by `Z`); absorb `W`; `z = challenge()`; it sends
+//!    `W' = [L(τ)/(τ − z)]_1` for `L(X) = B(X) − I(z) − Z(z)·W(X)` (which vanishes at `z`);
+//!    absorb `W'`.
 //!
 //! The verifier checks, for `i = 0..ℓ−1` with `u = u_(ℓ−i)`:
 //! `2r·f_(i+1)(r²) = r(1 − u)(f_i(r) + f_i(−r)) + u(f_i(r) − f_i(−r))`, where `f_ℓ(r²)` is `v`;
-//! and the three KZG openings of `C_B = Σ q^i·C_i` (`C_0 = C`) to `B(a) = Σ q^i·f_i(a)` in one
-//! pairing equation:
+//! and, with `C_B = Σ q^i·C_i` (`C_0 = C`) and `B(a_k) = Σ q^i·f_i(a_k)`, one pairing equation:
 //!
 //! ```text
-//! e( Σ_a d^k·(C_B − B(a)·G1 + a·W_a), G2 ) = e( Σ_a d^k·W_a, τ·G2 )
+//! e( C_B − I(z)·G1 − Z(z)·W + z·W', G2 ) = e( W', τ·G2 )
 //! ```
+//!
+//! `r ∈ {0, 1, −1}` (coinciding points) is refused as a degenerate challenge.
 //!
 //! A polynomial in zero variables is committed as `f[0]·G1`; its opening is empty and the
 //! verifier checks `C = v·G1`.
 //!
-//! **Proof:** `ℓ − 1 + 3` G1 points and `3ℓ` scalars. **Verifier:** `O(ℓ)` field operations,
-//! an MSM of `ℓ + 4` points (on the EVM: `ecMul`/`ecAdd` per point) and one pairing check with
-//! two pairs. **Prover:** `O(N)` field operations and MSMs of total size about `4N`.
+//! **Proof:** `ℓ + 1` G1 points and `3ℓ` scalars. **Verifier:** `O(ℓ)` field operations,
+//! an MSM of `ℓ + 3` points (on the EVM: `ecMul`/`ecAdd` per point) and one pairing check with
+//! two pairs. **Prover:** `O(N)` field operations and MSMs of total size about `3N` (the
+//! folds, about `N`, and the two witnesses).
 //!
 //! **Soundness** (Kohrita–Towa's analysis of HyperKZG/Gemini): binding and evaluation
 //! soundness of KZG under the `N`-strong Diffie–Hellman assumption in the algebraic group
@@ -74,7 +80,7 @@ pub struct OpeningProof {
     pub folds: Vec<G1Affine>,
     /// `[f_i(r), f_i(−r), f_i(r²)]` for `i = 0..ℓ−1`.
     pub evals: Vec<[Fr; 3]>,
-    /// The KZG witnesses of `B` at `r`, `−r`, `r²` (none for `ℓ = 0`).
+    /// The multi-point KZG witnesses `W`, `W'` of `B` at `r`, `−r`, `r²` (none for `ℓ = 0`).
     pub witnesses: Vec<G1Affine>,
 }
 
@@ -106,6 +112,44 @@ fn kzg_quotient(b: &[Fr], a: Fr) -> Vec<Fr> {
         q[k - 1] = carry;
     }
     q
+}
+
+/// The quotient of `b` by the monic cubic `X³ + z[2]X² + z[1]X + z[0]` (remainder dropped).
+fn div_by_cubic(b: &[Fr], z: [Fr; 3]) -> Vec<Fr> {
+    let mut rem = b.to_vec();
+    let mut q = vec![Fr::zero(); b.len().saturating_sub(3)];
+    for deg in (3..rem.len()).rev() {
+        let c = rem[deg];
+        q[deg - 3] = c;
+        rem[deg - 1] -= z[2] * c;
+        rem[deg - 2] -= z[1] * c;
+        rem[deg - 3] -= z[0] * c;
+    }
+    q
+}
+
+/// The three opening points `r, −r, r²`, `Z`'s low coefficients (`Z = X³ − r²X² − r²X + r⁴`),
+/// or `None` when two points coincide (`r ∈ {0, 1, −1}`).
+fn points(r: Fr) -> Option<([Fr; 3], [Fr; 3])> {
+    let r2 = r * r;
+    if r.is_zero() || r2 == r || r2 == -r {
+        return None;
+    }
+    Some(([r, -r, r2], [r2 * r2, -r2, -r2]))
+}
+
+/// `I(z)` for the quadratic through `(a_k, y_k)`, and `Z(z) = Π (z − a_k)`.
+fn interpolant_and_vanishing(a: &[Fr; 3], y: &[Fr; 3], z: Fr) -> Option<(Fr, Fr)> {
+    let mut i_z = Fr::zero();
+    for k in 0..3 {
+        let (mut num, mut den) = (Fr::one(), Fr::one());
+        for j in (0..3).filter(|&j| j != k) {
+            num *= z - a[j];
+            den *= a[k] - a[j];
+        }
+        i_z += y[k] * num * den.inverse()?;
+    }
+    Some((i_z, a.iter().map(|ak| z - ak).product()))
 }
 
 fn absorb_statement(t: &mut Transcript, c: &Commitment, point: &[Fr], eval: &Fr) {
@@ -162,17 +206,14 @@ pub fn open(
     let folds: Vec<G1Affine> = polys[1..].iter().map(|p| msm(bases, p)).collect();
     folds.iter().for_each(|p| transcript.absorb_g1(p));
     let r = transcript.challenge();
-    if r.is_zero() {
-        return Err(PcsError::DegenerateChallenge);
-    }
-    let pts = [r, -r, r * r];
+    let (pts, z_low) = points(r).ok_or(PcsError::DegenerateChallenge)?;
     let evals: Vec<[Fr; 3]> = polys
         .par_iter()
         .map(|p| pts.map(|a| eval_univariate(p, a)))
         .collect();
     evals.iter().for_each(|e| transcript.absorb_frs(e));
     let q = transcript.challenge();
-    // B = Σ q^i·f_i.
+    // B = Σ q^i·f_i and its values at the three points.
     let mut b = vec![Fr::zero(); 1 << ell];
     let mut qi = Fr::one();
     for p in &polys {
@@ -181,13 +222,24 @@ pub fn open(
             .for_each(|(x, y)| *x += qi * y);
         qi *= q;
     }
-    let witnesses: Vec<G1Affine> = pts
-        .par_iter()
-        .map(|&a| msm(bases, &kzg_quotient(&b, a)))
-        .collect();
-    witnesses.iter().for_each(|p| transcript.absorb_g1(p));
-    // The verifier's last challenge, drawn so both transcripts end in the same state.
-    let _d = transcript.challenge();
+    let b_at = pts.map(|a| eval_univariate(&b, a));
+    let w_poly = div_by_cubic(&b, z_low);
+    let w = msm(bases, &w_poly);
+    transcript.absorb_g1(&w);
+    let z = transcript.challenge();
+    let (i_z, z_z) =
+        interpolant_and_vanishing(&pts, &b_at, z).ok_or(PcsError::DegenerateChallenge)?;
+    // L = B − I(z) − Z(z)·W, then W' = L/(X − z).
+    let mut l = b;
+    l.par_iter_mut()
+        .zip(w_poly.par_iter())
+        .for_each(|(x, y)| *x -= z_z * y);
+    if let Some(c0) = l.first_mut() {
+        *c0 -= i_z;
+    }
+    let w2 = msm(bases, &kzg_quotient(&l, z));
+    transcript.absorb_g1(&w2);
+    let witnesses = vec![w, w2];
     Ok((
         OpeningProof {
             folds,
@@ -224,18 +276,23 @@ pub fn verify(
         }
         return Ok(());
     }
-    if proof.folds.len() != ell - 1 || proof.evals.len() != ell || proof.witnesses.len() != 3 {
+    let (&[w, w2], true) = (
+        &proof.witnesses[..],
+        proof.folds.len() == ell - 1 && proof.evals.len() == ell,
+    ) else {
         return Err(PcsError::Malformed(
-            "expected ℓ−1 fold commitments, ℓ evaluation triples, 3 witnesses",
+            "expected ℓ−1 fold commitments, ℓ evaluation triples, 2 witnesses",
         ));
-    }
+    };
     proof.folds.iter().for_each(|p| transcript.absorb_g1(p));
     let r = transcript.challenge();
+    let (pts, _) = points(r).ok_or(PcsError::DegenerateChallenge)?;
     let two_r_inv = (r + r).inverse().ok_or(PcsError::DegenerateChallenge)?;
     proof.evals.iter().for_each(|e| transcript.absorb_frs(e));
     let q = transcript.challenge();
-    proof.witnesses.iter().for_each(|p| transcript.absorb_g1(p));
-    let d = transcript.challenge();
+    transcript.absorb_g1(&w);
+    let z = transcript.challenge();
+    transcript.absorb_g1(&w2);
 
     // Folding consistency: f_(i+1)(r²) from f_i(±r).
     for (i, [pos, neg, _]) in proof.evals.iter().enumerate() {
@@ -247,36 +304,28 @@ pub fn verify(
         }
     }
 
-    // Batched KZG: L = Σ_k d^k·(C_B − B(a_k)·G1 + a_k·W_k), R = Σ_k d^k·W_k; e(L, G2) = e(R, τG2).
+    // e(C_B − I(z)·G1 − Z(z)·W + z·W', G2) = e(W', τG2), C_B = Σ q^i·C_i.
     let q_pows: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * q))
         .take(ell)
         .collect();
-    let pts = [r, -r, r * r];
-    let d_pows = [Fr::one(), d, d * d];
-    let b_at: Vec<Fr> = (0..3)
-        .map(|k| {
-            proof
-                .evals
-                .iter()
-                .zip(&q_pows)
-                .map(|(e, qi)| e[k] * qi)
-                .sum()
-        })
-        .collect();
-    let d_sum: Fr = d_pows.iter().sum();
-    // Bases: C, C_1..C_(ℓ−1), G1, W_0..W_2.
-    let mut bases: Vec<G1Affine> = Vec::with_capacity(ell + 4);
-    let mut scalars: Vec<Fr> = Vec::with_capacity(ell + 4);
+    let b_at: [Fr; 3] = std::array::from_fn(|k| {
+        proof
+            .evals
+            .iter()
+            .zip(&q_pows)
+            .map(|(e, qi)| e[k] * qi)
+            .sum()
+    });
+    let (i_z, z_z) =
+        interpolant_and_vanishing(&pts, &b_at, z).ok_or(PcsError::DegenerateChallenge)?;
+    let mut bases: Vec<G1Affine> = Vec::with_capacity(ell + 3);
     bases.push(c.0);
     bases.extend_from_slice(&proof.folds);
-    scalars.extend(q_pows.iter().map(|qi| *qi * d_sum));
-    bases.push(vk.g1);
-    scalars.push(-(0..3).map(|k| d_pows[k] * b_at[k]).sum::<Fr>());
-    bases.extend_from_slice(&proof.witnesses);
-    scalars.extend((0..3).map(|k| d_pows[k] * pts[k]));
+    bases.extend([vk.g1, w, w2]);
+    let mut scalars = q_pows;
+    scalars.extend([-i_z, -z_z, z]);
     let lhs = G1Projective::msm_unchecked(&bases, &scalars).into_affine();
-    let rhs = G1Projective::msm_unchecked(&proof.witnesses, &d_pows).into_affine();
-    if !Bn254::multi_pairing([lhs, -rhs], [vk.g2, vk.tau_g2]).is_zero() {
+    if !Bn254::multi_pairing([lhs, -w2], [vk.g2, vk.tau_g2]).is_zero() {
         return Err(PcsError::Rejected("the KZG openings do not verify"));
     }
     Ok(())
@@ -309,6 +358,29 @@ mod tests {
             eval_univariate(&q, x) * (x - a),
             eval_univariate(&b, x) - eval_univariate(&b, a)
         );
+    }
+
+    #[test]
+    fn cubic_division_is_exact_on_multiples() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let r = Fr::rand(&mut rng);
+        let (pts, z_low) = points(r).unwrap();
+        let q: Vec<Fr> = (0..7).map(|_| Fr::rand(&mut rng)).collect();
+        let x = Fr::rand(&mut rng);
+        // b = q·Z + (c0 + c1 X + c2 X²): the quotient is q.
+        let zx: Fr = pts.iter().map(|a| x - a).product();
+        let mut b = vec![Fr::zero(); q.len() + 3];
+        for (i, qi) in q.iter().enumerate() {
+            b[i + 3] += qi;
+            b[i + 2] += *qi * z_low[2];
+            b[i + 1] += *qi * z_low[1];
+            b[i] += *qi * z_low[0];
+        }
+        assert_eq!(eval_univariate(&b, x), eval_univariate(&q, x) * zx);
+        b[0] += Fr::from(5u64);
+        b[2] += Fr::from(9u64);
+        assert_eq!(div_by_cubic(&b, z_low), q);
+        assert!(points(Fr::one()).is_none() && points(-Fr::one()).is_none());
     }
 
     #[test]
@@ -381,7 +453,7 @@ mod tests {
                 );
             }
         }
-        for k in 0..3 {
+        for k in 0..2 {
             let mut bad = proof.clone();
             bad.witnesses[k] = (bad.witnesses[k] + g).into_affine();
             assert!(matches!(
