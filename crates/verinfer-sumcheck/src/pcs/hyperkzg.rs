@@ -517,4 +517,34 @@ mod tests {
             })
         ));
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(16))]
+            #[test]
+            fn random_sizes_open_and_any_changed_scalar_is_rejected(
+                n in 1usize..7, seed: u64, which in 0usize..64
+            ) {
+                let (srs, _) = setup(6);
+                let mut rng = StdRng::seed_from_u64(seed);
+                let f = random_mle(&mut rng, n);
+                let c = commit(&srs.commit_key, &f).unwrap();
+                let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+                let (proof, eval) =
+                    open(&srs.commit_key, &f, &c, &point, &mut Transcript::new(b"p")).unwrap();
+                let vk = &srs.verifier_key;
+                prop_assert!(verify(vk, &c, &point, eval, &proof, &mut Transcript::new(b"p")).is_ok());
+                let mut bad = proof.clone();
+                let (i, k) = ((which / 3) % n, which % 3);
+                bad.evals[i][k] += Fr::one();
+                prop_assert!(verify(vk, &c, &point, eval, &bad, &mut Transcript::new(b"p")).is_err());
+                let mut p2 = point.clone();
+                p2[which % n] += Fr::one();
+                prop_assert!(verify(vk, &c, &p2, eval, &proof, &mut Transcript::new(b"p")).is_err());
+            }
+        }
+    }
 }
