@@ -31,8 +31,9 @@
 //!    `Ãcc(ρ) = (2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1))/mult` (`Ỹ` from the public `Y`).
 //! 3. The matmul sumcheck ([`crate::matmul`]) reduces `Ãcc(ρ)` to `X̃(ρ_i‖σ)` (the verifier
 //!    evaluates the public `X`) and `W̃(σ‖ρ_j)`.
-//! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)`, leaving `R̃em(ρ')`.
-//! 5. HyperKZG openings: `W` at `σ‖ρ_j`, `rem` at `ρ` and at `ρ'`.
+//! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)` with `C_rem` given, so
+//!    its claim `R̃em(ρ')` is opened inside it together with the inverse column.
+//! 5. HyperKZG openings: `W` at `σ‖ρ_j`, `rem` at `ρ`.
 //!
 //! Soundness: the sum of the parts' (matmul `2c/r`, logUp, three openings) plus `(a+b)/r`
 //! for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times the
@@ -251,10 +252,9 @@ pub struct ContractProof {
     pub range: RangeProof,
     /// `W` at `σ‖ρ_j`.
     pub w_opening: OpeningProof,
-    /// `rem` at `ρ`.
+    /// `rem` at `ρ` (its value at the range check's point is opened inside the range proof,
+    /// together with the inverse column).
     pub rem_opening: OpeningProof,
-    /// `rem` at the range check's point.
-    pub rem_range_opening: OpeningProof,
 }
 
 const LABEL: &[u8] = b"verinfer.contract.v1";
@@ -356,11 +356,10 @@ fn prove_with_remainders(
     let rem_eval = rem.evaluate(&rho)?;
     t.absorb_fr(&rem_eval);
     let mm = matmul::prove(&xm, &wm, &rho, t)?;
-    let (range, range_claim) = logup::prove_range(ck, node.requant.shift, rem, t)?;
+    let (range, _) = logup::prove_range(ck, node.requant.shift, rem, Some(&c_rem), t)?;
     let w_mle = wm.to_mle();
     let (w_opening, _) = pcs::open(ck, &w_mle, cw, &mm.claims.w_point, t)?;
     let (rem_opening, _) = pcs::open(ck, rem, &c_rem, &rho, t)?;
-    let (rem_range_opening, _) = pcs::open(ck, rem, &c_rem, &range_claim.point, t)?;
     Ok(ContractProof {
         rem: c_rem,
         rem_eval,
@@ -368,7 +367,6 @@ fn prove_with_remainders(
         range,
         w_opening,
         rem_opening,
-        rem_range_opening,
     })
 }
 
@@ -396,21 +394,21 @@ pub fn verify_contract(
     let y_mle = FieldMatrix::from_i32(m, n, y)?.to_mle();
     let acc = node.acc_eval(y_mle.evaluate(&rho)?, proof.rem_eval)?;
     let claims = matmul::verify(node.shape, &rho, acc, &proof.matmul, t)?;
-    let range_claim = logup::verify_range(vk, node.requant.shift, rho.len(), &proof.range, t)?;
+    // The remainders' claim at the range check's point is opened inside (with `h`).
+    logup::verify_range(
+        vk,
+        node.requant.shift,
+        rho.len(),
+        Some(&proof.rem),
+        &proof.range,
+        t,
+    )?;
     let x_mle = FieldMatrix::from_i32(m, k, x)?.to_mle();
     if x_mle.evaluate(&claims.x_point)? != claims.x_eval {
         return Err(MatmulError::Sumcheck(crate::SumcheckError::Rejected).into());
     }
     pcs::verify(vk, cw, &claims.w_point, claims.w_eval, &proof.w_opening, t)?;
     pcs::verify(vk, &proof.rem, &rho, proof.rem_eval, &proof.rem_opening, t)?;
-    pcs::verify(
-        vk,
-        &proof.rem,
-        &range_claim.point,
-        range_claim.eval,
-        &proof.rem_range_opening,
-        t,
-    )?;
     Ok(())
 }
 
@@ -565,7 +563,7 @@ mod tests {
         bad.w_opening.witnesses[0] = (bad.w_opening.witnesses[0] + g).into_affine();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         let mut bad = p.clone();
-        bad.rem_range_opening.evals[0][0] += Fr::one();
+        bad.range.h_opening.evals[0][0] += Fr::one();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         // An output outside the bound is a malformed statement.
         let mut y = c.y.clone();

@@ -25,8 +25,10 @@
 //!    itself and compares; `ν = challenge()`; the prover opens `h` at `ρ_a` and `g + ν·μ` at
 //!    `ρ_t` (one opening for two polynomials, by linearity of the commitment).
 //!
-//! What remains is the claim `ã(ρ_a) = v` ([`RangeClaim`]), which the caller checks (an opening
-//! of `a`'s commitment, or a claim into the layer that produced `a`).
+//! What remains is the claim `ã(ρ_a) = v` ([`RangeClaim`]). If the caller gives `a`'s
+//! commitment `C_a`, it is discharged in the same opening: after `ν`, `η = challenge()` and the
+//! opening at `ρ_a` is of `h + η·a` against `C_h + η·C_a`. Otherwise the caller checks it (a
+//! claim into the layer that produced `a`).
 //!
 //! **Soundness:** `(2^m + 2^k)/r` (the identity) + `2·(m + k)·… /r`-size terms from the two
 //! zero checks and batchings + `3(m + k)/r` (the sumchecks), all times the transcript bias
@@ -123,7 +125,10 @@ fn absorb_commitments(t: &mut Transcript, cs: &[&Commitment]) {
     }
 }
 
-/// Prove every entry of `values` lies in `[0, 2^bits)`.
+/// Prove every entry of `values` lies in `[0, 2^bits)`. With `values_commitment` (the
+/// commitment of `values`, already absorbed by the caller) the claim `ã(ρ_a)` is discharged
+/// here, in the same opening as `h` (`h + η·a`, `η` one more challenge); without it the claim
+/// is the caller's.
 ///
 /// # Errors
 /// [`LogupError::OutOfRange`] naming the first entry that is not; [`LogupError::TooWide`] past
@@ -132,6 +137,7 @@ pub fn prove_range(
     ck: &CommitKey,
     bits: u32,
     values: &DenseMle,
+    values_commitment: Option<&Commitment>,
     transcript: &mut Transcript,
 ) -> Result<(RangeProof, RangeClaim), LogupError> {
     check_bits(bits)?;
@@ -153,7 +159,15 @@ pub fn prove_range(
     }
     let mult = DenseMle::new(counts.iter().map(|&c| Fr::from(c)).collect())?;
     let table = DenseMle::new((0..table_len as u64).map(Fr::from).collect())?;
-    prove_with(ck, bits, values, &mult, table, transcript)
+    prove_with(
+        ck,
+        bits,
+        values,
+        values_commitment,
+        &mult,
+        table,
+        transcript,
+    )
 }
 
 /// The protocol from step 1, for given multiplicities and table (honest ones from
@@ -162,6 +176,7 @@ fn prove_with(
     ck: &CommitKey,
     bits: u32,
     values: &DenseMle,
+    values_commitment: Option<&Commitment>,
     mult: &DenseMle,
     table: DenseMle,
     transcript: &mut Transcript,
@@ -205,7 +220,21 @@ fn prove_with(
     )?;
 
     let nu = transcript.challenge();
-    let (h_opening, _) = pcs::open(ck, &h, &c_h, &pv.reduced.point, transcript)?;
+    let (h_opening, _) = match values_commitment {
+        None => pcs::open(ck, &h, &c_h, &pv.reduced.point, transcript)?,
+        Some(c_a) => {
+            let eta = transcript.challenge();
+            let comb = DenseMle::new(
+                h.evals()
+                    .par_iter()
+                    .zip(values.evals().par_iter())
+                    .map(|(x, a)| *x + eta * a)
+                    .collect(),
+            )?;
+            let c = Commitment((c_h.0 + c_a.0 * eta).into_affine());
+            pcs::open(ck, &comb, &c, &pv.reduced.point, transcript)?
+        }
+    };
     let combined = DenseMle::new(
         g.evals()
             .par_iter()
@@ -236,7 +265,8 @@ fn prove_with(
 }
 
 /// Verify a range proof for a vector of `2^num_vars` entries and the range `[0, 2^bits)`,
-/// returning the claim about the vector that remains for the caller.
+/// returning the claim about the vector — already checked against `values_commitment` when
+/// one is given, the caller's to check otherwise.
 ///
 /// # Errors
 /// [`LogupError::Sumcheck`] / [`LogupError::Pcs`] with their `Rejected` variants, or
@@ -245,6 +275,7 @@ pub fn verify_range(
     vk: &VerifierKey,
     bits: u32,
     num_vars: usize,
+    values_commitment: Option<&Commitment>,
     proof: &RangeProof,
     transcript: &mut Transcript,
 ) -> Result<RangeClaim, LogupError> {
@@ -282,7 +313,15 @@ pub fn verify_range(
         return Err(LogupError::Rejected("the table value differs from T̃(ρ)"));
     }
     let nu = transcript.challenge();
-    pcs::verify(vk, &proof.h, &rv.point, *h_a, &proof.h_opening, transcript)?;
+    match values_commitment {
+        None => pcs::verify(vk, &proof.h, &rv.point, *h_a, &proof.h_opening, transcript)?,
+        Some(c_a) => {
+            let eta = transcript.challenge();
+            let c = Commitment((proof.h.0 + c_a.0 * eta).into_affine());
+            let e = *h_a + eta * a_a;
+            pcs::verify(vk, &c, &rv.point, e, &proof.h_opening, transcript)?;
+        }
+    }
     let c_comb = Commitment((proof.g.0 + proof.mult.0 * nu).into_affine());
     let comb_eval = *g_t + nu * mult_t;
     pcs::verify(
@@ -321,11 +360,13 @@ mod tests {
     }
 
     fn run(srs: &Srs, bits: u32, a: &DenseMle) -> Result<(), LogupError> {
-        let (proof, claim) = prove_range(&srs.commit_key, bits, a, &mut Transcript::new(b"r"))?;
+        let (proof, claim) =
+            prove_range(&srs.commit_key, bits, a, None, &mut Transcript::new(b"r"))?;
         let got = verify_range(
             &srs.verifier_key,
             bits,
             a.num_vars(),
+            None,
             &proof,
             &mut Transcript::new(b"r"),
         )?;
@@ -363,23 +404,47 @@ mod tests {
     }
 
     #[test]
+    fn a_committed_vector_is_opened_with_h_and_another_commitment_is_rejected() {
+        let (srs, mut rng) = setup();
+        let (m, bits) = (5, 4);
+        let a = vector(&mut rng, m, bits);
+        let ca = pcs::commit(&srs.commit_key, &a).unwrap();
+        let (proof, claim) = prove_range(
+            &srs.commit_key,
+            bits,
+            &a,
+            Some(&ca),
+            &mut Transcript::new(b"r"),
+        )
+        .unwrap();
+        let vk = &srs.verifier_key;
+        let v =
+            |c: &Commitment| verify_range(vk, bits, m, Some(c), &proof, &mut Transcript::new(b"r"));
+        assert_eq!(v(&ca).unwrap(), claim);
+        let other = pcs::commit(&srs.commit_key, &vector(&mut rng, m, bits)).unwrap();
+        assert!(matches!(v(&other), Err(LogupError::Pcs(_))));
+        // The proof is for the committed mode: verifying it as the plain one fails.
+        assert!(verify_range(vk, bits, m, None, &proof, &mut Transcript::new(b"r")).is_err());
+    }
+
+    #[test]
     fn a_value_out_of_range_has_no_proof() {
         let (srs, mut rng) = setup();
         let mut v = vector(&mut rng, 4, 6).into_evals();
         v[9] = Fr::from(64u64);
         let a = DenseMle::new(v.clone()).unwrap();
         assert!(matches!(
-            prove_range(&srs.commit_key, 6, &a, &mut Transcript::new(b"r")),
+            prove_range(&srs.commit_key, 6, &a, None, &mut Transcript::new(b"r")),
             Err(LogupError::OutOfRange { index: 9, bits: 6 })
         ));
         v[9] = -Fr::one();
         let a = DenseMle::new(v).unwrap();
         assert!(matches!(
-            prove_range(&srs.commit_key, 6, &a, &mut Transcript::new(b"r")),
+            prove_range(&srs.commit_key, 6, &a, None, &mut Transcript::new(b"r")),
             Err(LogupError::OutOfRange { index: 9, .. })
         ));
         assert!(matches!(
-            prove_range(&srs.commit_key, 25, &a, &mut Transcript::new(b"r")),
+            prove_range(&srs.commit_key, 25, &a, None, &mut Transcript::new(b"r")),
             Err(LogupError::TooWide { .. })
         ));
     }
@@ -390,9 +455,9 @@ mod tests {
         let (m, bits) = (5, 4);
         let a = vector(&mut rng, m, bits);
         let (proof, claim) =
-            prove_range(&srs.commit_key, bits, &a, &mut Transcript::new(b"r")).unwrap();
+            prove_range(&srs.commit_key, bits, &a, None, &mut Transcript::new(b"r")).unwrap();
         let vk = &srs.verifier_key;
-        let v = |p: &RangeProof| verify_range(vk, bits, m, p, &mut Transcript::new(b"r"));
+        let v = |p: &RangeProof| verify_range(vk, bits, m, None, p, &mut Transcript::new(b"r"));
         assert_eq!(v(&proof).unwrap(), claim);
         // The proof is about `a`: the claim it leaves is false for another vector.
         let b = vector(&mut rng, m, bits);
@@ -421,8 +486,8 @@ mod tests {
         bad.h_opening.evals[0][1] += Fr::one();
         assert!(v(&bad).is_err());
         // Another range, another size.
-        assert!(verify_range(vk, bits + 1, m, &proof, &mut Transcript::new(b"r")).is_err());
-        assert!(verify_range(vk, bits, m + 1, &proof, &mut Transcript::new(b"r")).is_err());
+        assert!(verify_range(vk, bits + 1, m, None, &proof, &mut Transcript::new(b"r")).is_err());
+        assert!(verify_range(vk, bits, m + 1, None, &proof, &mut Transcript::new(b"r")).is_err());
     }
 
     #[test]
@@ -450,13 +515,22 @@ mod tests {
                 &srs.commit_key,
                 3,
                 &a,
+                None,
                 &mult,
                 table,
                 &mut Transcript::new(b"r"),
             )
             .unwrap();
             assert!(
-                verify_range(&srs.verifier_key, 3, 4, &proof, &mut Transcript::new(b"r")).is_err(),
+                verify_range(
+                    &srs.verifier_key,
+                    3,
+                    4,
+                    None,
+                    &proof,
+                    &mut Transcript::new(b"r")
+                )
+                .is_err(),
                 "{fake:?}"
             );
         }
@@ -480,13 +554,21 @@ mod tests {
             &srs.commit_key,
             3,
             &a,
+            None,
             &mult,
             table,
             &mut Transcript::new(b"r"),
         )
         .unwrap();
         assert!(matches!(
-            verify_range(&srs.verifier_key, 3, 4, &proof, &mut Transcript::new(b"r")),
+            verify_range(
+                &srs.verifier_key,
+                3,
+                4,
+                None,
+                &proof,
+                &mut Transcript::new(b"r")
+            ),
             Err(LogupError::Rejected(_))
         ));
     }
@@ -588,6 +670,7 @@ mod tests {
                 &srs.verifier_key,
                 bits,
                 m,
+                None,
                 &proof,
                 &mut Transcript::new(b"r")
             ),
