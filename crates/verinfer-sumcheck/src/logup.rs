@@ -30,9 +30,9 @@
 //! opening at `ρ_a` is of `h + η·a` against `C_h + η·C_a`. Otherwise the caller checks it (a
 //! claim into the layer that produced `a`).
 //!
-//! **Soundness:** `(2^m + 2^k)/r` (the identity) + `2·(m + k)·… /r`-size terms from the two
-//! zero checks and batchings + `3(m + k)/r` (the sumchecks), all times the transcript bias
-//! 1.14, plus HyperKZG's. **Cost:** the prover commits three vectors (`μ` has small entries,
+//! **Soundness:** `(2^m + 2^k)/r` (the identity at `β`) + `(m + k + 2)/r` (the two `eq`-zero
+//! checks at `z_a`, `z_t` and the batching by `λ`) + `3(m + k)/r` (the sumchecks) + `2/r` (`ν`,
+//! `η`), all times the transcript bias 1.14, plus HyperKZG's. **Cost:** the prover commits three vectors (`μ` has small entries,
 //! `h` and `g` do not: two MSMs of `2^m` and `2^k` random scalars) — logUp-GKR removes those
 //! two commitments and is the planned replacement (docs/sumcheck.md).
 
