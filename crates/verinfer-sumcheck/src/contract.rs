@@ -41,6 +41,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 use verinfer_ir::{AffineMap, Contract, Requant};
 
@@ -240,7 +241,7 @@ impl MatmulNode {
 }
 
 /// A proof of one `Contract` node (module docs).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct ContractProof {
     /// Commitment to the remainders.
     pub rem: Commitment,
@@ -647,5 +648,33 @@ mod tests {
             prove_contract(&srs.commit_key, &c.node, &c.x[1..], &c.w, &cw, &c.y),
             Err(ContractError::Length { what: "x", .. })
         ));
+    }
+
+    /// The proof as bytes (arkworks compressed): every byte flipped
+    /// (its lowest bit) either fails to decode or fails to verify.
+    #[test]
+    fn every_proof_byte_matters() {
+        use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+        let (srs, mut rng) = setup();
+        let c = case(&mut rng, 2, 3, 2, 1, 3);
+        let cw = commit_w(&srs, &c);
+        let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y).unwrap();
+        let mut bytes = Vec::new();
+        p.serialize_compressed(&mut bytes).unwrap();
+        let back = ContractProof::deserialize_compressed(&bytes[..]).unwrap();
+        assert_eq!(back, p);
+        let vk = &srs.verifier_key;
+        for at in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[at] ^= 0x01;
+            let verdict = ContractProof::deserialize_compressed(&bad[..])
+                .map(|q| verify_contract(vk, &c.node, &c.x, &cw, &c.y, &q));
+            assert!(
+                !matches!(verdict, Ok(Ok(()))),
+                "byte {at} of {}",
+                bytes.len()
+            );
+        }
+        assert!(ContractProof::deserialize_compressed(&bytes[..bytes.len() - 1]).is_err());
     }
 }

@@ -39,6 +39,7 @@
 use ark_bn254::Fr;
 use ark_ec::CurveGroup;
 use ark_ff::{batch_inversion, BigInteger, One, PrimeField, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
 use crate::error::LogupError;
@@ -51,7 +52,7 @@ use crate::transcript::Transcript;
 pub const MAX_RANGE_BITS: u32 = 24;
 
 /// A proof that every entry of a vector lies in `[0, 2^k)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct RangeProof {
     /// Commitment to the multiplicities `μ`.
     pub mult: Commitment,

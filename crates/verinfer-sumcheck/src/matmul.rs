@@ -32,6 +32,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::Zero;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
 use crate::error::MatmulError;
@@ -236,7 +237,7 @@ impl MatmulShape {
 }
 
 /// A proof of one claim `Ỹ(ρ) = v` about `Y = X·W`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct MatmulProof {
     /// The degree-2 sumcheck over the inner dimension.
     pub sumcheck: SumcheckProof,

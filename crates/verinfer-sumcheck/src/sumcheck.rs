@@ -33,6 +33,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
 use crate::error::SumcheckError;
@@ -46,12 +47,12 @@ pub const MAX_DEGREE: usize = 3;
 const PAR_THRESHOLD: usize = 1 << 11;
 
 /// One round's message: `p(0), p(2), …, p(d)` (`d` scalars; `p(1)` is implied).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct RoundMessage(pub Vec<Fr>);
 
 /// A sumcheck proof: one message per variable, then every polynomial's value at the final
 /// point.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct SumcheckProof {
     /// Round messages, first variable first.
     pub rounds: Vec<RoundMessage>,

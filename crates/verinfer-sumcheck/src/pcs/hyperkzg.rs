@@ -61,6 +61,7 @@ use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, One, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
 use crate::error::PcsError;
@@ -69,12 +70,12 @@ use crate::pcs::srs::{CommitKey, VerifierKey};
 use crate::transcript::Transcript;
 
 /// A commitment to a multilinear polynomial: one G1 point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 #[repr(transparent)]
 pub struct Commitment(pub G1Affine);
 
 /// An opening proof (shapes fixed by the number of variables `ℓ`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct OpeningProof {
     /// `[f_i(τ)]_1` for `i = 1..ℓ−1` (`ℓ − 1` points; none for `ℓ ≤ 1`).
     pub folds: Vec<G1Affine>,
