@@ -102,6 +102,42 @@ fn main() {
     pcs::verify(vk, &cw, &claims.w_point, claims.w_eval, &pw, &mut tv).unwrap();
     let t_verify = t0.elapsed();
     println!("verify: {t_verify:?} (of which evaluating the public Ỹ at ρ: {t_y:?})");
+    // The same two claims with one batched opening (when X̃ and W̃ have as many variables).
+    if x_mle.num_vars() == w_mle.num_vars() {
+        let t0 = Instant::now();
+        let mut tb = Transcript::new(b"verinfer.example.batch");
+        let (bp, evals) = pcs::open_batch(
+            &srs.commit_key,
+            &[(&x_mle, &cx, &c.x_point[..]), (&w_mle, &cw, &c.w_point[..])],
+            &mut tb,
+        )
+        .unwrap();
+        let t_open = t0.elapsed();
+        let t0 = Instant::now();
+        let claims = [
+            pcs::Claim {
+                commitment: &cx,
+                point: &c.x_point,
+                eval: evals[0],
+            },
+            pcs::Claim {
+                commitment: &cw,
+                point: &c.w_point,
+                eval: evals[1],
+            },
+        ];
+        pcs::verify_batch(
+            &srs.verifier_key,
+            &claims,
+            &bp,
+            &mut Transcript::new(b"verinfer.example.batch"),
+        )
+        .unwrap();
+        println!(
+            "the two openings batched into one: open {t_open:?}, verify {:?}",
+            t0.elapsed()
+        );
+    }
     let fr = 32usize;
     let g1 = 64usize;
     let size = proved.proof.sumcheck.rounds.len() * 2 * fr

@@ -13,10 +13,12 @@
 //!   (`ℓ + 2` G1 points, `3ℓ` scalars) is calldata-cheap. Jolt and Nova use it in production.
 //!
 //! Files: [`srs`] (keys from a `.ptau`, or an insecure local one for tests), [`hyperkzg`]
-//! (commit, open, verify).
+//! (commit, open, verify), [`batch`] (many claims, one opening).
 
+pub mod batch;
 pub mod hyperkzg;
 pub mod srs;
 
+pub use batch::{open_batch, verify_batch, BatchOpeningProof, Claim};
 pub use hyperkzg::{commit, open, verify, Commitment, OpeningProof};
 pub use srs::{CommitKey, Srs, VerifierKey};
