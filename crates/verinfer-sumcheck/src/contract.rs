@@ -33,7 +33,8 @@
 //!    evaluates the public `X`) and `W̃(σ‖ρ_j)`.
 //! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)` with `C_rem` given, so
 //!    its claim `R̃em(ρ')` is opened inside it together with the inverse column.
-//! 5. HyperKZG openings: `W` at `σ‖ρ_j`, `rem` at `ρ`.
+//! 5. One batched HyperKZG opening ([`crate::pcs::batch`]) of `W` at `σ‖ρ_j` and `rem` at
+//!    `ρ`.
 //!
 //! Soundness: the sum of the parts' (matmul `2c/r`, logUp, three openings) plus `(a+b)/r`
 //! for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times the
@@ -50,7 +51,7 @@ use crate::field::{fr_from_i128, fr_from_i64};
 use crate::logup::{self, RangeProof, MAX_RANGE_BITS};
 use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
 use crate::mle::DenseMle;
-use crate::pcs::{self, CommitKey, Commitment, OpeningProof, VerifierKey};
+use crate::pcs::{self, BatchOpeningProof, Claim, CommitKey, Commitment, VerifierKey};
 use crate::transcript::Transcript;
 
 /// Why a `Contract` node could not be proven or its proof did not verify.
@@ -251,11 +252,9 @@ pub struct ContractProof {
     pub matmul: MatmulProof,
     /// The range check of the remainders.
     pub range: RangeProof,
-    /// `W` at `σ‖ρ_j`.
-    pub w_opening: OpeningProof,
-    /// `rem` at `ρ` (its value at the range check's point is opened inside the range proof,
-    /// together with the inverse column).
-    pub rem_opening: OpeningProof,
+    /// `W̃(σ‖ρ_j)` and `R̃em(ρ)` in one batched opening (the remainders' value at the range
+    /// check's point is opened inside the range proof, with the inverse column).
+    pub openings: BatchOpeningProof,
 }
 
 const LABEL: &[u8] = b"verinfer.contract.v1";
@@ -359,15 +358,17 @@ fn prove_with_remainders(
     let mm = matmul::prove(&xm, &wm, &rho, t)?;
     let (range, _) = logup::prove_range(ck, node.requant.shift, rem, Some(&c_rem), t)?;
     let w_mle = wm.to_mle();
-    let (w_opening, _) = pcs::open(ck, &w_mle, cw, &mm.claims.w_point, t)?;
-    let (rem_opening, _) = pcs::open(ck, rem, &c_rem, &rho, t)?;
+    let (openings, _) = pcs::open_batch(
+        ck,
+        &[(&w_mle, cw, &mm.claims.w_point), (rem, &c_rem, &rho)],
+        t,
+    )?;
     Ok(ContractProof {
         rem: c_rem,
         rem_eval,
         matmul: mm.proof,
         range,
-        w_opening,
-        rem_opening,
+        openings,
     })
 }
 
@@ -408,8 +409,19 @@ pub fn verify_contract(
     if x_mle.evaluate(&claims.x_point)? != claims.x_eval {
         return Err(MatmulError::Sumcheck(crate::SumcheckError::Rejected).into());
     }
-    pcs::verify(vk, cw, &claims.w_point, claims.w_eval, &proof.w_opening, t)?;
-    pcs::verify(vk, &proof.rem, &rho, proof.rem_eval, &proof.rem_opening, t)?;
+    let opened = [
+        Claim {
+            commitment: cw,
+            point: &claims.w_point,
+            eval: claims.w_eval,
+        },
+        Claim {
+            commitment: &proof.rem,
+            point: &rho,
+            eval: proof.rem_eval,
+        },
+    ];
+    pcs::verify_batch(vk, &opened, &proof.openings, t)?;
     Ok(())
 }
 
@@ -561,7 +573,7 @@ mod tests {
         bad.range.sum += Fr::one();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         let mut bad = p.clone();
-        bad.w_opening.witnesses[0] = (bad.w_opening.witnesses[0] + g).into_affine();
+        bad.openings.opening.witnesses[0] = (bad.openings.opening.witnesses[0] + g).into_affine();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         let mut bad = p.clone();
         bad.range.h_opening.evals[0][0] += Fr::one();

@@ -1,6 +1,6 @@
 //! Many evaluation claims, one HyperKZG opening: claims `f_j(p_j) = v_j` about committed
-//! polynomials in the same number of variables (each at its own point) reduce by one sumcheck
-//! to claims at a single point, which one opening of a random combination settles. The prover
+//! polynomials (each at its own point; fewer variables are lifted, see `shape`) reduce by one
+//! sumcheck to claims at a single point, which one opening of a random combination settles. The prover
 //! pays one sumcheck (`O(k·N)` field operations) and one opening (≈ `3N` MSM) instead of `k`
 //! openings; the verifier one pairing check instead of `k`.
 //!
@@ -55,17 +55,23 @@ fn powers(x: Fr, k: usize) -> Vec<Fr> {
         .collect()
 }
 
+/// The number of variables of the batch: the most any claim has. A polynomial in fewer
+/// variables `n'` is read as the `n`-variable one whose table is its own followed by zeros
+/// (the same commitment: zero coefficients add nothing), i.e. `f̂(y ‖ x) = [y = 0]·f(x)`, so a
+/// claim `f(p) = v` is the claim `f̂(0…0 ‖ p) = v`.
 fn shape(claims: &[Claim<'_>]) -> Result<usize, PcsError> {
-    let n = claims
-        .first()
+    claims
+        .iter()
         .map(|c| c.point.len())
-        .ok_or(PcsError::Malformed("no claims to batch"))?;
-    if claims.iter().any(|c| c.point.len() != n) {
-        return Err(PcsError::Malformed(
-            "batched claims must have the same number of variables",
-        ));
-    }
-    Ok(n)
+        .max()
+        .ok_or(PcsError::Malformed("no claims to batch"))
+}
+
+/// `0…0 ‖ p` with `n` coordinates.
+fn lift(p: &[Fr], n: usize) -> Vec<Fr> {
+    let mut v = vec![Fr::zero(); n.saturating_sub(p.len())];
+    v.extend_from_slice(p);
+    v
 }
 
 fn absorb(t: &mut Transcript, n: usize, claims: &[Claim<'_>]) {
@@ -73,7 +79,7 @@ fn absorb(t: &mut Transcript, n: usize, claims: &[Claim<'_>]) {
     t.absorb_u64(n as u64);
     for c in claims {
         t.absorb_g1(&c.commitment.0);
-        t.absorb_frs(c.point);
+        t.absorb_frs(&lift(c.point, n));
         t.absorb_fr(&c.eval);
     }
 }
@@ -99,8 +105,8 @@ fn combine(c: &[Commitment], beta: Fr) -> Commitment {
 /// values `f_j(p_j)`.
 ///
 /// # Errors
-/// [`PcsError::Malformed`] for no claims or claims in different numbers of variables,
-/// [`PcsError::PointLength`] for a point that does not fit its polynomial, and what
+/// [`PcsError::Malformed`] for no claims, [`PcsError::PointLength`] (as an
+/// [`crate::MleError`]) for a point that does not fit its polynomial, and what
 /// [`hyperkzg::open`] returns.
 pub fn open_batch(
     ck: &CommitKey,
@@ -111,9 +117,10 @@ pub fn open_batch(
         .iter()
         .map(|(f, _, p)| f.evaluate(p))
         .collect::<Result<_, _>>()?;
+    let n = polys.iter().map(|(_, _, p)| p.len()).max().unwrap_or(0);
     let eqs: Vec<DenseMle> = polys
         .iter()
-        .map(|(_, _, p)| DenseMle::new(eq_table(p)))
+        .map(|(_, _, p)| DenseMle::new(eq_table(&lift(p, n))))
         .collect::<Result<_, _>>()?;
     let proof = open_batch_with(ck, polys, &evals, eqs, transcript)?;
     Ok((proof, evals))
@@ -142,7 +149,9 @@ fn open_batch_with(
     let alpha = transcript.challenge();
     let mut mles = Vec::with_capacity(2 * polys.len());
     for ((f, _, _), eq) in polys.iter().zip(eqs) {
-        mles.push((*f).clone());
+        let mut table = f.evals().to_vec();
+        table.resize(1 << n, Fr::zero());
+        mles.push(DenseMle::new(table)?);
         mles.push(eq);
     }
     let st = terms(n, alpha, polys.len())?;
@@ -197,7 +206,7 @@ pub fn verify_batch(
                 _ => PcsError::Malformed("the batching sumcheck"),
             })?;
     for (j, c) in claims.iter().enumerate() {
-        if reduced.evals.get(2 * j + 1) != Some(&eq_eval(c.point, &reduced.point)?) {
+        if reduced.evals.get(2 * j + 1) != Some(&eq_eval(&lift(c.point, n), &reduced.point)?) {
             return Err(PcsError::Rejected("an eq value differs from eq(p, ρ)"));
         }
     }
@@ -331,5 +340,46 @@ mod tests {
             ),
             Err(PcsError::Rejected(_))
         ));
+    }
+
+    #[test]
+    fn claims_in_different_numbers_of_variables_batch() {
+        let mut rng = StdRng::seed_from_u64(43);
+        let srs = Srs::insecure_local_setup_for_tests(6, &mut rng);
+        let fs: Vec<DenseMle> = [6usize, 3, 0, 5]
+            .iter()
+            .map(|&n| DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
+            .collect();
+        let cs: Vec<Commitment> = fs
+            .iter()
+            .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
+            .collect();
+        let ps: Vec<Vec<Fr>> = fs
+            .iter()
+            .map(|f| (0..f.num_vars()).map(|_| Fr::rand(&mut rng)).collect())
+            .collect();
+        let polys: Vec<(&DenseMle, &Commitment, &[Fr])> =
+            (0..4).map(|j| (&fs[j], &cs[j], &ps[j][..])).collect();
+        let (proof, evals) =
+            open_batch(&srs.commit_key, &polys, &mut Transcript::new(b"b")).unwrap();
+        for j in 0..4 {
+            assert_eq!(evals[j], fs[j].evaluate(&ps[j]).unwrap());
+        }
+        let claims = |evals: &[Fr]| -> Vec<Claim<'_>> {
+            (0..4)
+                .map(|j| Claim {
+                    commitment: &cs[j],
+                    point: &ps[j],
+                    eval: evals[j],
+                })
+                .collect()
+        };
+        let vk = &srs.verifier_key;
+        verify_batch(vk, &claims(&evals), &proof, &mut Transcript::new(b"b")).unwrap();
+        for j in 0..4 {
+            let mut bad = evals.clone();
+            bad[j] += Fr::one();
+            assert!(verify_batch(vk, &claims(&bad), &proof, &mut Transcript::new(b"b")).is_err());
+        }
     }
 }
