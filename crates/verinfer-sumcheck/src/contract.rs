@@ -31,10 +31,10 @@
 //!    `Ãcc(ρ) = (2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1))/mult` (`Ỹ` from the public `Y`).
 //! 3. The matmul sumcheck ([`crate::matmul`]) reduces `Ãcc(ρ)` to `X̃(ρ_i‖σ)` (the verifier
 //!    evaluates the public `X`) and `W̃(σ‖ρ_j)`.
-//! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)` with `C_rem` given, so
-//!    its claim `R̃em(ρ')` is opened inside it together with the inverse column.
-//! 5. One batched HyperKZG opening ([`crate::pcs::batch`]) of `W` at `σ‖ρ_j` and `rem` at
-//!    `ρ`.
+//! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)`, its openings
+//!    deferred: it leaves `R̃em(ρ')`, `h̃(ρ')`, `g̃(ρ_t)`, `μ̃(ρ_t)`.
+//! 5. One batched HyperKZG opening ([`crate::pcs::batch`]) of all six claims: `W̃(σ‖ρ_j)`,
+//!    `R̃em(ρ)` and the four above — one pairing check for the whole node.
 //!
 //! Soundness: the sum of the parts' (matmul `2c/r`, logUp, three openings) plus `(a+b)/r`
 //! for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times the
@@ -48,7 +48,7 @@ use verinfer_ir::{AffineMap, Contract, Requant};
 
 use crate::error::{LogupError, MatmulError, MleError, PcsError};
 use crate::field::{fr_from_i128, fr_from_i64};
-use crate::logup::{self, RangeProof, MAX_RANGE_BITS};
+use crate::logup::{self, RangeArgument, MAX_RANGE_BITS};
 use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
 use crate::mle::DenseMle;
 use crate::pcs::{self, BatchOpeningProof, Claim, CommitKey, Commitment, VerifierKey};
@@ -250,10 +250,10 @@ pub struct ContractProof {
     pub rem_eval: Fr,
     /// The matmul sumcheck.
     pub matmul: MatmulProof,
-    /// The range check of the remainders.
-    pub range: RangeProof,
-    /// `W̃(σ‖ρ_j)` and `R̃em(ρ)` in one batched opening (the remainders' value at the range
-    /// check's point is opened inside the range proof, with the inverse column).
+    /// The range check of the remainders, its openings deferred to `openings`.
+    pub range: RangeArgument,
+    /// One batched opening of every claim: `W̃(σ‖ρ_j)`, `R̃em(ρ)`, `R̃em(ρ')` and the range
+    /// check's `h̃(ρ')`, `g̃(ρ_t)`, `μ̃(ρ_t)`.
     pub openings: BatchOpeningProof,
 }
 
@@ -356,11 +356,19 @@ fn prove_with_remainders(
     let rem_eval = rem.evaluate(&rho)?;
     t.absorb_fr(&rem_eval);
     let mm = matmul::prove(&xm, &wm, &rho, t)?;
-    let (range, _) = logup::prove_range(ck, node.requant.shift, rem, Some(&c_rem), t)?;
+    let (range, [oh, og, om], range_claim) =
+        logup::prove_range_deferred(ck, node.requant.shift, rem, t)?;
     let w_mle = wm.to_mle();
     let (openings, _) = pcs::open_batch(
         ck,
-        &[(&w_mle, cw, &mm.claims.w_point), (rem, &c_rem, &rho)],
+        &[
+            (&w_mle, cw, &mm.claims.w_point[..]),
+            (rem, &c_rem, &rho[..]),
+            (rem, &c_rem, &range_claim.point[..]),
+            (&oh.poly, &oh.claim.commitment, &oh.claim.point[..]),
+            (&og.poly, &og.claim.commitment, &og.claim.point[..]),
+            (&om.poly, &om.claim.commitment, &om.claim.point[..]),
+        ],
         t,
     )?;
     Ok(ContractProof {
@@ -396,30 +404,24 @@ pub fn verify_contract(
     let y_mle = FieldMatrix::from_i32(m, n, y)?.to_mle();
     let acc = node.acc_eval(y_mle.evaluate(&rho)?, proof.rem_eval)?;
     let claims = matmul::verify(node.shape, &rho, acc, &proof.matmul, t)?;
-    // The remainders' claim at the range check's point is opened inside (with `h`).
-    logup::verify_range(
-        vk,
-        node.requant.shift,
-        rho.len(),
-        Some(&proof.rem),
-        &proof.range,
-        t,
-    )?;
+    let ([h, g, mu], range_claim) =
+        logup::verify_range_deferred(node.requant.shift, rho.len(), &proof.range, t)?;
     let x_mle = FieldMatrix::from_i32(m, k, x)?.to_mle();
     if x_mle.evaluate(&claims.x_point)? != claims.x_eval {
         return Err(MatmulError::Sumcheck(crate::SumcheckError::Rejected).into());
     }
+    let claim = |commitment, point, eval| Claim {
+        commitment,
+        point,
+        eval,
+    };
     let opened = [
-        Claim {
-            commitment: cw,
-            point: &claims.w_point,
-            eval: claims.w_eval,
-        },
-        Claim {
-            commitment: &proof.rem,
-            point: &rho,
-            eval: proof.rem_eval,
-        },
+        claim(cw, &claims.w_point[..], claims.w_eval),
+        claim(&proof.rem, &rho[..], proof.rem_eval),
+        claim(&proof.rem, &range_claim.point[..], range_claim.eval),
+        claim(&h.commitment, &h.point[..], h.eval),
+        claim(&g.commitment, &g.point[..], g.eval),
+        claim(&mu.commitment, &mu.point[..], mu.eval),
     ];
     pcs::verify_batch(vk, &opened, &proof.openings, t)?;
     Ok(())
@@ -576,7 +578,7 @@ mod tests {
         bad.openings.opening.witnesses[0] = (bad.openings.opening.witnesses[0] + g).into_affine();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         let mut bad = p.clone();
-        bad.range.h_opening.evals[0][0] += Fr::one();
+        bad.range.table.final_evals[1] += Fr::one();
         assert!(v(&c.x, &cw, &c.y, &bad).is_err());
         // An output outside the bound is a malformed statement.
         let mut y = c.y.clone();

@@ -51,9 +51,10 @@ use crate::transcript::Transcript;
 /// Widest range supported: the table and its multiplicities are `2^k` long.
 pub const MAX_RANGE_BITS: u32 = 24;
 
-/// A proof that every entry of a vector lies in `[0, 2^k)`.
+/// The argument of a range check up to its openings: the commitments and the two sumchecks.
+/// [`RangeProof`] adds the openings; [`prove_range_deferred`] leaves them to a batch.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
-pub struct RangeProof {
+pub struct RangeArgument {
     /// Commitment to the multiplicities `μ`.
     pub mult: Commitment,
     /// Commitment to `h_i = 1/(β + a_i)`.
@@ -66,10 +67,38 @@ pub struct RangeProof {
     pub values: SumcheckProof,
     /// The sumcheck over the table.
     pub table: SumcheckProof,
-    /// `h` at the values' point.
+}
+
+/// A proof that every entry of a vector lies in `[0, 2^k)`, openings included.
+#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct RangeProof {
+    /// Commitments and sumchecks.
+    pub argument: RangeArgument,
+    /// `h` (or `h + η·a`) at the values' point.
     pub h_opening: OpeningProof,
     /// `g + ν·μ` at the table's point.
     pub table_opening: OpeningProof,
+}
+
+/// An evaluation claim a deferred range check leaves for a batched opening
+/// ([`crate::pcs::batch`]): `commitment` opens to `eval` at `point`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenClaim {
+    /// The commitment (`C_h`, `C_g` or `C_μ`).
+    pub commitment: Commitment,
+    /// The point.
+    pub point: Vec<Fr>,
+    /// The claimed value.
+    pub eval: Fr,
+}
+
+/// The prover's side of an [`OpenClaim`]: the polynomial to open.
+#[derive(Clone, Debug)]
+pub struct OpenWitness {
+    /// The polynomial (`h`, `g` or `μ`).
+    pub poly: DenseMle,
+    /// Its claim.
+    pub claim: OpenClaim,
 }
 
 /// The claim a range proof leaves to its caller: `ã(point) = eval`.
@@ -126,6 +155,31 @@ fn absorb_commitments(t: &mut Transcript, cs: &[&Commitment]) {
     }
 }
 
+/// How often each `t < 2^bits` occurs in `values`, or the first entry out of range.
+fn multiplicities(bits: u32, values: &DenseMle) -> Result<DenseMle, LogupError> {
+    let ints: Vec<usize> = values
+        .evals()
+        .par_iter()
+        .enumerate()
+        .map(|(index, v)| {
+            let b = v.into_bigint();
+            (b.num_bits() <= bits)
+                .then(|| b.as_ref().first().copied().unwrap_or(0) as usize)
+                .ok_or(LogupError::OutOfRange { index, bits })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut counts = vec![0u64; 1usize << bits];
+    for &v in &ints {
+        counts[v] += 1;
+    }
+    Ok(DenseMle::new(counts.into_iter().map(Fr::from).collect())?)
+}
+
+/// `T_t = t` for `t < 2^bits`.
+fn identity_table(bits: u32) -> Result<DenseMle, LogupError> {
+    Ok(DenseMle::new((0..1u64 << bits).map(Fr::from).collect())?)
+}
+
 /// Prove every entry of `values` lies in `[0, 2^bits)`. With `values_commitment` (the
 /// commitment of `values`, already absorbed by the caller) the claim `ã(ρ_a)` is discharged
 /// here, in the same opening as `h` (`h + η·a`, `η` one more challenge); without it the claim
@@ -142,24 +196,8 @@ pub fn prove_range(
     transcript: &mut Transcript,
 ) -> Result<(RangeProof, RangeClaim), LogupError> {
     check_bits(bits)?;
-    let table_len = 1usize << bits;
-    let ints: Vec<usize> = values
-        .evals()
-        .par_iter()
-        .enumerate()
-        .map(|(index, v)| {
-            let b = v.into_bigint();
-            (b.num_bits() <= bits)
-                .then(|| b.as_ref().first().copied().unwrap_or(0) as usize)
-                .ok_or(LogupError::OutOfRange { index, bits })
-        })
-        .collect::<Result<_, _>>()?;
-    let mut counts = vec![0u64; table_len];
-    for &v in &ints {
-        counts[v] += 1;
-    }
-    let mult = DenseMle::new(counts.iter().map(|&c| Fr::from(c)).collect())?;
-    let table = DenseMle::new((0..table_len as u64).map(Fr::from).collect())?;
+    let mult = multiplicities(bits, values)?;
+    let table = identity_table(bits)?;
     prove_with(
         ck,
         bits,
@@ -171,17 +209,16 @@ pub fn prove_range(
     )
 }
 
-/// The protocol from step 1, for given multiplicities and table (honest ones from
-/// [`prove_range`]; the tests pass false ones to play a cheating prover).
-fn prove_with(
+/// Everything up to the openings (steps 1–4), for given multiplicities and table (honest
+/// ones from [`prove_range`]; the tests pass false ones to play a cheating prover).
+fn argue(
     ck: &CommitKey,
     bits: u32,
     values: &DenseMle,
-    values_commitment: Option<&Commitment>,
     mult: &DenseMle,
     table: DenseMle,
     transcript: &mut Transcript,
-) -> Result<(RangeProof, RangeClaim), LogupError> {
+) -> Result<(RangeArgument, [OpenWitness; 3], RangeClaim), LogupError> {
     let m = values.num_vars();
     let k = bits as usize;
     transcript.absorb_u64(m as u64);
@@ -219,49 +256,159 @@ fn prove_with(
         vec![eq_t, g.clone(), table, mult.clone()],
         transcript,
     )?;
+    let ev = |e: &[Fr], i: usize| e.get(i).copied().unwrap_or_else(Fr::zero);
+    let open = |poly: DenseMle, commitment: Commitment, point: &[Fr], eval: Fr| OpenWitness {
+        poly,
+        claim: OpenClaim {
+            commitment,
+            point: point.to_vec(),
+            eval,
+        },
+    };
+    let (ra, rt) = (&pv.reduced, &pt.reduced);
+    let opens = [
+        open(h, c_h, &ra.point, ev(&ra.evals, 1)),
+        open(g, c_g, &rt.point, ev(&rt.evals, 1)),
+        open(mult.clone(), c_mult, &rt.point, ev(&rt.evals, 3)),
+    ];
+    let claim = RangeClaim {
+        eval: ev(&ra.evals, 2),
+        point: ra.point.clone(),
+    };
+    let argument = RangeArgument {
+        mult: c_mult,
+        h: c_h,
+        g: c_g,
+        sum,
+        values: pv.proof,
+        table: pt.proof,
+    };
+    Ok((argument, opens, claim))
+}
 
+/// The whole protocol, openings included (step 5).
+fn prove_with(
+    ck: &CommitKey,
+    bits: u32,
+    values: &DenseMle,
+    values_commitment: Option<&Commitment>,
+    mult: &DenseMle,
+    table: DenseMle,
+    transcript: &mut Transcript,
+) -> Result<(RangeProof, RangeClaim), LogupError> {
+    let (argument, [h, g, mu], claim) = argue(ck, bits, values, mult, table, transcript)?;
     let nu = transcript.challenge();
     let (h_opening, _) = match values_commitment {
-        None => pcs::open(ck, &h, &c_h, &pv.reduced.point, transcript)?,
+        None => pcs::open(ck, &h.poly, &h.claim.commitment, &h.claim.point, transcript)?,
         Some(c_a) => {
             let eta = transcript.challenge();
             let comb = DenseMle::new(
-                h.evals()
+                h.poly
+                    .evals()
                     .par_iter()
                     .zip(values.evals().par_iter())
                     .map(|(x, a)| *x + eta * a)
                     .collect(),
             )?;
-            let c = Commitment((c_h.0 + c_a.0 * eta).into_affine());
-            pcs::open(ck, &comb, &c, &pv.reduced.point, transcript)?
+            let c = Commitment((h.claim.commitment.0 + c_a.0 * eta).into_affine());
+            pcs::open(ck, &comb, &c, &h.claim.point, transcript)?
         }
     };
     let combined = DenseMle::new(
-        g.evals()
+        g.poly
+            .evals()
             .par_iter()
-            .zip(mult.evals().par_iter())
+            .zip(mu.poly.evals().par_iter())
             .map(|(x, c)| *x + nu * c)
             .collect(),
     )?;
-    let c_comb = Commitment((c_g.0 + c_mult.0 * nu).into_affine());
-    let (table_opening, _) = pcs::open(ck, &combined, &c_comb, &pt.reduced.point, transcript)?;
-
-    let claim = RangeClaim {
-        eval: pv.reduced.evals.get(2).copied().unwrap_or_else(Fr::zero),
-        point: pv.reduced.point,
-    };
+    let c_comb = Commitment((g.claim.commitment.0 + mu.claim.commitment.0 * nu).into_affine());
+    let (table_opening, _) = pcs::open(ck, &combined, &c_comb, &g.claim.point, transcript)?;
     Ok((
         RangeProof {
-            mult: c_mult,
-            h: c_h,
-            g: c_g,
-            sum,
-            values: pv.proof,
-            table: pt.proof,
+            argument,
             h_opening,
             table_opening,
         },
         claim,
+    ))
+}
+
+/// The range check without its openings: the argument, the three claims (`h` at `ρ_a`, `g`
+/// and `μ` at `ρ_t`) with their polynomials for the caller's batched opening, and the claim
+/// on the values. The caller must open all of them ([`crate::pcs::open_batch`]) — the range
+/// check proves nothing until it does.
+///
+/// # Errors
+/// As [`prove_range`].
+pub fn prove_range_deferred(
+    ck: &CommitKey,
+    bits: u32,
+    values: &DenseMle,
+    transcript: &mut Transcript,
+) -> Result<(RangeArgument, [OpenWitness; 3], RangeClaim), LogupError> {
+    check_bits(bits)?;
+    let mult = multiplicities(bits, values)?;
+    let table = identity_table(bits)?;
+    argue(ck, bits, values, &mult, table, transcript)
+}
+
+/// The verifier's steps 1–4: the sumchecks and the values it computes itself; returns the
+/// claims on `h`, `g`, `μ` that remain to be opened and the claim on the values.
+fn check_argument(
+    bits: u32,
+    num_vars: usize,
+    arg: &RangeArgument,
+    transcript: &mut Transcript,
+) -> Result<([OpenClaim; 3], RangeClaim), LogupError> {
+    check_bits(bits)?;
+    let (m, k) = (num_vars, bits as usize);
+    transcript.absorb_u64(m as u64);
+    transcript.absorb_u64(u64::from(bits));
+    absorb_commitments(transcript, &[&arg.mult]);
+    let beta = transcript.challenge();
+    absorb_commitments(transcript, &[&arg.h, &arg.g]);
+    transcript.absorb_fr(&arg.sum);
+    let z_a = transcript.challenges(m);
+    let z_t = transcript.challenges(k);
+    let lambda = transcript.challenge();
+
+    let rv = sumcheck::verify_terms(
+        &terms(m, beta, lambda, false)?,
+        arg.sum,
+        &arg.values,
+        transcript,
+    )?;
+    let rt = sumcheck::verify_terms(
+        &terms(k, beta, lambda, true)?,
+        arg.sum,
+        &arg.table,
+        transcript,
+    )?;
+    let ([eq_a, h_a, a_a], [eq_t, g_t, tab_t, mult_t]) = (&rv.evals[..], &rt.evals[..]) else {
+        return Err(LogupError::Rejected("final evaluation counts"));
+    };
+    if *eq_a != eq_eval(&z_a, &rv.point)? || *eq_t != eq_eval(&z_t, &rt.point)? {
+        return Err(LogupError::Rejected("the eq value differs from eq(z, ρ)"));
+    }
+    if *tab_t != identity_table_eval(&rt.point) {
+        return Err(LogupError::Rejected("the table value differs from T̃(ρ)"));
+    }
+    let claim = |commitment: Commitment, point: &[Fr], eval: Fr| OpenClaim {
+        commitment,
+        point: point.to_vec(),
+        eval,
+    };
+    Ok((
+        [
+            claim(arg.h, &rv.point, *h_a),
+            claim(arg.g, &rt.point, *g_t),
+            claim(arg.mult, &rt.point, *mult_t),
+        ],
+        RangeClaim {
+            eval: *a_a,
+            point: rv.point,
+        },
     ))
 }
 
@@ -280,63 +427,50 @@ pub fn verify_range(
     proof: &RangeProof,
     transcript: &mut Transcript,
 ) -> Result<RangeClaim, LogupError> {
-    check_bits(bits)?;
-    let (m, k) = (num_vars, bits as usize);
-    transcript.absorb_u64(m as u64);
-    transcript.absorb_u64(u64::from(bits));
-    absorb_commitments(transcript, &[&proof.mult]);
-    let beta = transcript.challenge();
-    absorb_commitments(transcript, &[&proof.h, &proof.g]);
-    transcript.absorb_fr(&proof.sum);
-    let z_a = transcript.challenges(m);
-    let z_t = transcript.challenges(k);
-    let lambda = transcript.challenge();
-
-    let rv = sumcheck::verify_terms(
-        &terms(m, beta, lambda, false)?,
-        proof.sum,
-        &proof.values,
-        transcript,
-    )?;
-    let rt = sumcheck::verify_terms(
-        &terms(k, beta, lambda, true)?,
-        proof.sum,
-        &proof.table,
-        transcript,
-    )?;
-    let ([eq_a, h_a, a_a], [eq_t, g_t, tab_t, mult_t]) = (&rv.evals[..], &rt.evals[..]) else {
-        return Err(LogupError::Rejected("final evaluation counts"));
-    };
-    if *eq_a != eq_eval(&z_a, &rv.point)? || *eq_t != eq_eval(&z_t, &rt.point)? {
-        return Err(LogupError::Rejected("the eq value differs from eq(z, ρ)"));
-    }
-    if *tab_t != identity_table_eval(&rt.point) {
-        return Err(LogupError::Rejected("the table value differs from T̃(ρ)"));
-    }
+    let ([h, g, mu], claim) = check_argument(bits, num_vars, &proof.argument, transcript)?;
     let nu = transcript.challenge();
     match values_commitment {
-        None => pcs::verify(vk, &proof.h, &rv.point, *h_a, &proof.h_opening, transcript)?,
+        None => pcs::verify(
+            vk,
+            &h.commitment,
+            &h.point,
+            h.eval,
+            &proof.h_opening,
+            transcript,
+        )?,
         Some(c_a) => {
             let eta = transcript.challenge();
-            let c = Commitment((proof.h.0 + c_a.0 * eta).into_affine());
-            let e = *h_a + eta * a_a;
-            pcs::verify(vk, &c, &rv.point, e, &proof.h_opening, transcript)?;
+            let c = Commitment((h.commitment.0 + c_a.0 * eta).into_affine());
+            let e = h.eval + eta * claim.eval;
+            pcs::verify(vk, &c, &h.point, e, &proof.h_opening, transcript)?;
         }
     }
-    let c_comb = Commitment((proof.g.0 + proof.mult.0 * nu).into_affine());
-    let comb_eval = *g_t + nu * mult_t;
+    let c_comb = Commitment((g.commitment.0 + mu.commitment.0 * nu).into_affine());
+    let comb_eval = g.eval + nu * mu.eval;
     pcs::verify(
         vk,
         &c_comb,
-        &rt.point,
+        &g.point,
         comb_eval,
         &proof.table_opening,
         transcript,
     )?;
-    Ok(RangeClaim {
-        point: rv.point,
-        eval: *a_a,
-    })
+    Ok(claim)
+}
+
+/// Verify a range argument without its openings ([`prove_range_deferred`]): returns the
+/// claims on `h`, `g`, `μ` and on the values, **all of which the caller must check** (one
+/// [`crate::pcs::verify_batch`] for the first three).
+///
+/// # Errors
+/// As [`verify_range`], for the sumchecks and the verifier's own values.
+pub fn verify_range_deferred(
+    bits: u32,
+    num_vars: usize,
+    argument: &RangeArgument,
+    transcript: &mut Transcript,
+) -> Result<([OpenClaim; 3], RangeClaim), LogupError> {
+    check_argument(bits, num_vars, argument, transcript)
 }
 
 #[cfg(test)]
@@ -429,6 +563,47 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_range_check_settles_in_one_batched_opening() {
+        let (srs, mut rng) = setup();
+        let (m, bits) = (6, 5);
+        let a = vector(&mut rng, m, bits);
+        let ca = pcs::commit(&srs.commit_key, &a).unwrap();
+        let t = &mut Transcript::new(b"d");
+        let (arg, opens, claim) = prove_range_deferred(&srs.commit_key, bits, &a, t).unwrap();
+        let mut polys: Vec<(&DenseMle, &Commitment, &[Fr])> = opens
+            .iter()
+            .map(|o| (&o.poly, &o.claim.commitment, &o.claim.point[..]))
+            .collect();
+        polys.push((&a, &ca, &claim.point[..]));
+        let (batch, _) = pcs::open_batch(&srs.commit_key, &polys, t).unwrap();
+        let check = |arg: &RangeArgument| -> Result<(), LogupError> {
+            let t = &mut Transcript::new(b"d");
+            let (claims, values) = verify_range_deferred(bits, m, arg, t)?;
+            let mut all: Vec<pcs::Claim<'_>> = claims
+                .iter()
+                .map(|c| pcs::Claim {
+                    commitment: &c.commitment,
+                    point: &c.point,
+                    eval: c.eval,
+                })
+                .collect();
+            all.push(pcs::Claim {
+                commitment: &ca,
+                point: &values.point,
+                eval: values.eval,
+            });
+            Ok(pcs::verify_batch(&srs.verifier_key, &all, &batch, t)?)
+        };
+        check(&arg).unwrap();
+        let mut bad = arg.clone();
+        bad.sum += Fr::one();
+        assert!(check(&bad).is_err());
+        let mut bad = arg.clone();
+        bad.values.final_evals[1] += Fr::one();
+        assert!(check(&bad).is_err());
+    }
+
+    #[test]
     fn a_value_out_of_range_has_no_proof() {
         let (srs, mut rng) = setup();
         let mut v = vector(&mut rng, 4, 6).into_evals();
@@ -466,22 +641,22 @@ mod tests {
         let g = ark_bn254::G1Affine::generator();
         let bump = |c: &Commitment| Commitment((c.0 + g).into_affine());
         let mut bad = proof.clone();
-        bad.sum += Fr::one();
+        bad.argument.sum += Fr::one();
         assert!(v(&bad).is_err());
         for which in 0..3 {
             let mut bad = proof.clone();
             match which {
-                0 => bad.mult = bump(&bad.mult),
-                1 => bad.h = bump(&bad.h),
-                _ => bad.g = bump(&bad.g),
+                0 => bad.argument.mult = bump(&bad.argument.mult),
+                1 => bad.argument.h = bump(&bad.argument.h),
+                _ => bad.argument.g = bump(&bad.argument.g),
             }
             assert!(v(&bad).is_err(), "commitment {which}");
         }
         let mut bad = proof.clone();
-        bad.values.rounds[1].0[0] += Fr::one();
+        bad.argument.values.rounds[1].0[0] += Fr::one();
         assert!(v(&bad).is_err());
         let mut bad = proof.clone();
-        bad.table.final_evals[2] += Fr::one();
+        bad.argument.table.final_evals[2] += Fr::one();
         assert!(v(&bad).is_err());
         let mut bad = proof.clone();
         bad.h_opening.evals[0][1] += Fr::one();
@@ -657,12 +832,14 @@ mod tests {
         )
         .unwrap();
         let proof = RangeProof {
-            mult: c_mult,
-            h: c_h,
-            g: c_g,
-            sum,
-            values: pv.proof,
-            table: pt.proof,
+            argument: RangeArgument {
+                mult: c_mult,
+                h: c_h,
+                g: c_g,
+                sum,
+                values: pv.proof,
+                table: pt.proof,
+            },
             h_opening,
             table_opening,
         };
