@@ -28,7 +28,9 @@
 //! What remains is the claim `ã(ρ_a) = v` ([`RangeClaim`]). If the caller gives `a`'s
 //! commitment `C_a`, it is discharged in the same opening: after `ν`, `η = challenge()` and the
 //! opening at `ρ_a` is of `h + η·a` against `C_h + η·C_a`. Otherwise the caller checks it (a
-//! claim into the layer that produced `a`).
+//! claim into the layer that produced `a`). [`prove_range_deferred`] / [`verify_range_deferred`]
+//! stop after step 4 and hand the claims on `h`, `g`, `μ` to the caller, who settles them (with
+//! its own) in one batched opening ([`crate::pcs::batch`]).
 //!
 //! **Soundness:** `(2^m + 2^k)/r` (the identity at `β`) + `(m + k + 2)/r` (the two `eq`-zero
 //! checks at `z_a`, `z_t` and the batching by `λ`) + `3(m + k)/r` (the sumchecks) + `2/r` (`ν`,
