@@ -17,7 +17,9 @@ use std::time::Instant;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use verinfer_ir::ops::{contract as reference, TensorRef};
 use verinfer_ir::{AffineMap, AffineRow, Bits, Contract, Requant};
-use verinfer_sumcheck::contract::{prove_contract, verify_contract, MatmulNode};
+use verinfer_sumcheck::contract::{
+    prove_contract, verify_contract, MatmulNode, WeightCommitments, Weights,
+};
 use verinfer_sumcheck::field::fr_from_i128;
 use verinfer_sumcheck::matmul::{self, FieldMatrix, MatmulShape};
 use verinfer_sumcheck::pcs::{self, Srs};
@@ -188,10 +190,10 @@ fn main() {
         .map(|j| reference::element(&c, &ins, j).unwrap())
         .collect();
     let node = MatmulNode::from_contract(&c).unwrap();
-    let w_mle = FieldMatrix::from_i32(k, n, &ws).unwrap().to_mle();
-    let cw = pcs::commit(&srs.commit_key, &w_mle).unwrap();
+    let weights = Weights { w: &ws, bias: None };
+    let cw = WeightCommitments::commit(&srs.commit_key, &node, weights).unwrap();
     let t0 = Instant::now();
-    let proof = prove_contract(&srs.commit_key, &node, &xs, &ws, &cw, &ys).unwrap();
+    let proof = prove_contract(&srs.commit_key, &node, &xs, weights, &cw, &ys).unwrap();
     let t_prove = t0.elapsed();
     let t0 = Instant::now();
     verify_contract(&srs.verifier_key, &node, &xs, &cw, &ys, &proof).unwrap();

@@ -1,9 +1,10 @@
-//! The first end-to-end proof of a graph op: one `Contract` node in matrix-product form with
-//! its requantization epilogue, `Y = requant(X·W)` with the semantics of
-//! `verinfer_ir::ops::contract` (`y = clamp(round_shift(acc·mult, shift), bits)`).
+//! The first end-to-end proof of a graph op: one `Contract` node in matrix-product (Gemm)
+//! form with its requantization epilogue, `Y = requant(X·W + bias·2^t)` with the semantics of
+//! `verinfer_ir::ops::contract` (`acc = bias[j]·2^t + Σ_l x[i,l]·w[l,j]`,
+//! `y = clamp(round_shift(acc·mult, shift), bits)`; the bias is optional).
 //!
-//! Statement: `X` (`m×k`) and `Y` (`m×n`) public, `W` (`k×n`) committed (HyperKZG, the
-//! commitment registered with the model), the requantization public.
+//! Statement: `X` (`m×k`) and `Y` (`m×n`) public, `W` (`k×n`) and the bias (`n`) committed
+//! (HyperKZG, [`WeightCommitments`]: registered with the model), the requantization public.
 //!
 //! # Relation
 //!
@@ -25,20 +26,24 @@
 //!
 //! # Protocol (label `verinfer.contract.v1`)
 //!
-//! 1. Absorb `m, k, n, mult, s, bits`, `X`, `Y` (words), `C_W`; the prover commits `rem`;
-//!    absorb `C_rem`; `ρ = challenges(a + b)`.
-//! 2. The prover sends `R̃em(ρ)`; absorb it. The verifier derives
-//!    `Ãcc(ρ) = (2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1))/mult` (`Ỹ` from the public `Y`).
-//! 3. The matmul sumcheck ([`crate::matmul`]) reduces `Ãcc(ρ)` to `X̃(ρ_i‖σ)` (the verifier
+//! 1. Absorb `m, k, n, mult, s, bits`, `X`, `Y` (words), `C_W`, `t` (`2^64 − 1` without a
+//!    bias), `C_bias` (with one); the prover commits `rem`; absorb `C_rem`;
+//!    `ρ = ρ_i ‖ ρ_j = challenges(a + b)`.
+//! 2. The prover sends `R̃em(ρ)` and, with a bias, `b̃ias(ρ_j)`; absorb them. The verifier
+//!    derives `Ãcc(ρ) = (2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1))/mult` (`Ỹ` from the public `Y`) and
+//!    `(X·W)~(ρ) = Ãcc(ρ) − 2^t·(Σ_{i<m} eq(ρ_i, i))·b̃ias(ρ_j)` (the bias broadcast over the
+//!    `m` real rows; padded rows have `acc = 0`).
+//! 3. The matmul sumcheck ([`crate::matmul`]) reduces `(X·W)~(ρ)` to `X̃(ρ_i‖σ)` (the verifier
 //!    evaluates the public `X`) and `W̃(σ‖ρ_j)`.
 //! 4. The logUp range check ([`crate::logup`]) of `rem` in `[0, 2^s)`, its openings
 //!    deferred: it leaves `R̃em(ρ')`, `h̃(ρ')`, `g̃(ρ_t)`, `μ̃(ρ_t)`.
-//! 5. One batched HyperKZG opening ([`crate::pcs::batch`]) of all six claims: `W̃(σ‖ρ_j)`,
-//!    `R̃em(ρ)` and the four above — one pairing check for the whole node.
+//! 5. One batched HyperKZG opening ([`crate::pcs::batch`]) of every claim: `W̃(σ‖ρ_j)`,
+//!    `R̃em(ρ)`, the four above and `b̃ias(ρ_j)` — one pairing check for the whole node.
 //!
-//! Soundness: the sum of the parts' (matmul `2c/r`, logUp, three openings) plus `(a+b)/r`
-//! for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times the
-//! transcript bias.
+//! Soundness: the sum of the parts' (matmul `2c/r`, logUp, the batched opening) plus
+//! `(a+b)/r` for the identity at `ρ` (Schwartz–Zippel on the multilinear difference), times
+//! the transcript bias. The bias term stays below `2^93` (`|bias| < 2^31`, `t < 62`), inside
+//! the `2^200` bound.
 
 use ark_bn254::Fr;
 use ark_ff::{Field, Zero};
@@ -50,7 +55,7 @@ use crate::error::{LogupError, MatmulError, MleError, PcsError};
 use crate::field::{fr_from_i128, fr_from_i64};
 use crate::logup::{self, RangeArgument, MAX_RANGE_BITS};
 use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
-use crate::mle::DenseMle;
+use crate::mle::{eq_table, DenseMle};
 use crate::pcs::{self, BatchOpeningProof, Claim, CommitKey, Commitment, VerifierKey};
 use crate::transcript::Transcript;
 
@@ -113,6 +118,55 @@ pub enum ContractError {
     /// A multilinear-polynomial misuse.
     #[error(transparent)]
     Mle(#[from] MleError),
+    /// The proof or the weights do not have the node's shape (a bias where the node has none,
+    /// or none where it has one).
+    #[error("malformed: {0}")]
+    Malformed(&'static str),
+}
+
+/// The weights of a node as the prover holds them.
+#[derive(Clone, Copy, Debug)]
+pub struct Weights<'a> {
+    /// `W`, row-major `k×n`.
+    pub w: &'a [i32],
+    /// The bias (`n` values), iff the node has one.
+    pub bias: Option<&'a [i32]>,
+}
+
+/// The commitments to a node's weights (registered with the model; the verifier's view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightCommitments {
+    /// `C_W`.
+    pub w: Commitment,
+    /// `C_bias`, iff the node has a bias.
+    pub bias: Option<Commitment>,
+}
+
+impl WeightCommitments {
+    /// Commit a node's weights (what registering the model does).
+    ///
+    /// # Errors
+    /// [`ContractError::Length`] / [`ContractError::Malformed`] for weights that do not fit the
+    /// node, [`ContractError::Pcs`] for an SRS too small.
+    pub fn commit(
+        ck: &CommitKey,
+        node: &MatmulNode,
+        weights: Weights<'_>,
+    ) -> Result<Self, ContractError> {
+        node.check_weights(weights)?;
+        let (_, k, n) = node.dims();
+        let w = pcs::commit(ck, &FieldMatrix::from_i32(k, n, weights.w)?.to_mle())?;
+        let bias = match weights.bias {
+            Some(b) => Some(pcs::commit(ck, &bias_mle(b))?),
+            None => None,
+        };
+        Ok(Self { w, bias })
+    }
+}
+
+/// The bias as a polynomial over the column bits (zero-padded).
+fn bias_mle(b: &[i32]) -> DenseMle {
+    DenseMle::from_padded(b.iter().map(|&v| fr_from_i64(i64::from(v))).collect())
 }
 
 /// A `Contract` node recognised as `Y[m×n] = requant(X[m×k]·W[k×n])`.
@@ -120,6 +174,8 @@ pub enum ContractError {
 pub struct MatmulNode {
     shape: MatmulShape,
     requant: Requant,
+    /// `Some(s)`: the accumulator starts at `bias[j]·2^s`.
+    bias_shift: Option<u32>,
 }
 
 /// Whether `map`'s rows are exactly `rows` (each `(out coefficients, red coefficients)`,
@@ -135,20 +191,26 @@ fn map_is(map: &AffineMap, rows: &[(&[i64], &[i64])]) -> bool {
 
 impl MatmulNode {
     /// Recognise a plain matrix product: `out_iter = [m, n]`, `red = [k]`,
-    /// `x[i, l]`, `w[l, j]`, no bias.
+    /// `x[i, l]`, `w[l, j]`, optionally a bias `bias[j]` (shape `[n]`).
     ///
     /// # Errors
-    /// [`ContractError::Unsupported`] naming what differs (batch axes, transposes,
-    /// convolutions and biases are the next increments).
+    /// [`ContractError::Unsupported`] naming what differs (batch axes, transposes and
+    /// convolutions are the next increments).
     pub fn from_contract(c: &Contract) -> Result<Self, ContractError> {
         let ([m, n], [k]) = (&c.out_iter[..], &c.red[..]) else {
             return Err(ContractError::Unsupported(
                 "only [m, n] outputs over one reduced axis",
             ));
         };
-        if c.bias_map.is_some() {
-            return Err(ContractError::Unsupported("a bias"));
-        }
+        let bias_shift = match &c.bias_map {
+            None => None,
+            Some(bm) if map_is(bm, &[(&[0, 1], &[0])]) && c.bias_shift < 62 => Some(c.bias_shift),
+            Some(_) => {
+                return Err(ContractError::Unsupported(
+                    "a bias other than bias[j] with a shift below 62",
+                ))
+            }
+        };
         let x_ok = map_is(&c.x_map, &[(&[1, 0], &[0]), (&[0, 0], &[1])]);
         let w_ok = map_is(&c.w_map, &[(&[0, 0], &[1]), (&[0, 1], &[0])]);
         if !(x_ok && w_ok) {
@@ -167,7 +229,56 @@ impl MatmulNode {
         Ok(Self {
             shape: MatmulShape::new(*m, *k, *n)?,
             requant: c.requant,
+            bias_shift,
         })
+    }
+
+    /// Whether the node adds a bias.
+    #[must_use]
+    pub fn has_bias(&self) -> bool {
+        self.bias_shift.is_some()
+    }
+
+    fn check_weights(&self, weights: Weights<'_>) -> Result<(), ContractError> {
+        let (_, k, n) = self.shape.dims();
+        if weights.w.len() != k * n {
+            return Err(ContractError::Length {
+                what: "w",
+                expected: k * n,
+                got: weights.w.len(),
+            });
+        }
+        match (self.has_bias(), weights.bias) {
+            (true, Some(b)) if b.len() != n => Err(ContractError::Length {
+                what: "bias",
+                expected: n,
+                got: b.len(),
+            }),
+            (true, Some(_)) | (false, None) => Ok(()),
+            _ => Err(ContractError::Malformed(
+                "bias presence differs from the node's",
+            )),
+        }
+    }
+
+    fn check_commitments(&self, c: &WeightCommitments) -> Result<(), ContractError> {
+        if self.has_bias() != c.bias.is_some() {
+            return Err(ContractError::Malformed(
+                "bias commitment presence differs from the node's",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `B̃(ρ_i, ρ_j) = 2^s·(Σ_{i<m} eq(ρ_i, i))·b̃ias(ρ_j)`: the bias broadcast over the
+    /// `m` real rows (zero on padded rows, like the accumulator there).
+    fn bias_term(&self, rho_i: &[Fr], bias_eval: Fr) -> Fr {
+        let Some(s) = self.bias_shift else {
+            return Fr::zero();
+        };
+        let (m, _, _) = self.shape.dims();
+        let rows: Fr = eq_table(rho_i).iter().take(m).sum();
+        Fr::from(2u64).pow([u64::from(s)]) * rows * bias_eval
     }
 
     /// `(m, k, n)`.
@@ -209,7 +320,7 @@ impl MatmulNode {
         Ok(())
     }
 
-    fn absorb(&self, t: &mut Transcript, x: &[i32], y: &[i32], cw: &Commitment) {
+    fn absorb(&self, t: &mut Transcript, x: &[i32], y: &[i32], c: &WeightCommitments) {
         let (m, k, n) = self.shape.dims();
         for d in [m, k, n] {
             t.absorb_u64(d as u64);
@@ -220,7 +331,11 @@ impl MatmulNode {
         for v in x.iter().chain(y) {
             t.absorb_fr(&fr_from_i64(i64::from(*v)));
         }
-        t.absorb_g1(&cw.0);
+        t.absorb_g1(&c.w.0);
+        t.absorb_u64(self.bias_shift.map_or(u64::MAX, u64::from));
+        if let Some(cb) = &c.bias {
+            t.absorb_g1(&cb.0);
+        }
     }
 
     /// `2^(s−1)` (0 for `s = 0`), the rounding offset and the padding's remainder.
@@ -248,6 +363,8 @@ pub struct ContractProof {
     pub rem: Commitment,
     /// `R̃em(ρ)`.
     pub rem_eval: Fr,
+    /// `b̃ias(ρ_j)`, iff the node has a bias.
+    pub bias_eval: Option<Fr>,
     /// The matmul sumcheck.
     pub matmul: MatmulProof,
     /// The range check of the remainders, its openings deferred to `openings`.
@@ -264,9 +381,16 @@ const LABEL: &[u8] = b"verinfer.contract.v1";
 fn remainders(
     node: &MatmulNode,
     x: &[i32],
-    w: &[i32],
+    weights: Weights<'_>,
     y: &[i32],
 ) -> Result<DenseMle, ContractError> {
+    let w = weights.w;
+    let bias = |j: usize| -> i128 {
+        match (weights.bias, node.bias_shift) {
+            (Some(b), Some(s)) => i128::from(b[j]) << s,
+            _ => 0,
+        }
+    };
     let (m, k, n) = node.shape.dims();
     let (a, _, b) = node.shape.log_dims();
     let Requant { mult, shift, bits } = node.requant;
@@ -281,9 +405,10 @@ fn remainders(
             }
             for (j, slot) in row.iter_mut().enumerate().take(n) {
                 let index = i * n + j;
-                let acc: i128 = (0..k)
-                    .map(|l| i128::from(x[i * k + l]) * i128::from(w[l * n + j]))
-                    .sum();
+                let acc: i128 = bias(j)
+                    + (0..k)
+                        .map(|l| i128::from(x[i * k + l]) * i128::from(w[l * n + j]))
+                        .sum::<i128>();
                 let v = acc * i128::from(mult);
                 let q = verinfer_ir::round_shift(v, shift);
                 if q < i128::from(bits.min_value()) || q > i128::from(bits.max_value()) {
@@ -307,31 +432,27 @@ fn remainders(
     Ok(DenseMle::new(rows.concat())?)
 }
 
-/// Prove `y = requant(x·w)` for `node`, with `w` committed as `cw` (the model's commitment).
+/// Prove `y = requant(x·w (+ bias))` for `node`, with the weights committed as `commitments`
+/// (the model's commitments).
 ///
 /// # Errors
-/// [`ContractError::Length`] for data of the wrong size, [`ContractError::Clamped`] for an
-/// output that saturates, [`ContractError::TraceMismatch`] for an output that is not the
-/// node's, [`ContractError::Pcs`] for an SRS too small.
+/// [`ContractError::Length`] / [`ContractError::Malformed`] for data of the wrong size or a
+/// bias the node does not have, [`ContractError::Clamped`] for an output that saturates,
+/// [`ContractError::TraceMismatch`] for an output that is not the node's,
+/// [`ContractError::Pcs`] for an SRS too small.
 pub fn prove_contract(
     ck: &CommitKey,
     node: &MatmulNode,
     x: &[i32],
-    w: &[i32],
-    cw: &Commitment,
+    weights: Weights<'_>,
+    commitments: &WeightCommitments,
     y: &[i32],
 ) -> Result<ContractProof, ContractError> {
     node.check_lengths(x, y)?;
-    let (_, k, n) = node.shape.dims();
-    if w.len() != k * n {
-        return Err(ContractError::Length {
-            what: "w",
-            expected: k * n,
-            got: w.len(),
-        });
-    }
-    let rem = remainders(node, x, w, y)?;
-    prove_with_remainders(ck, node, x, w, cw, y, &rem)
+    node.check_weights(weights)?;
+    node.check_commitments(commitments)?;
+    let rem = remainders(node, x, weights, y)?;
+    prove_with_remainders(ck, node, x, weights, commitments, y, &rem)
 }
 
 /// The protocol from step 1 for given remainders (honest ones from [`prove_contract`]; the
@@ -340,69 +461,89 @@ fn prove_with_remainders(
     ck: &CommitKey,
     node: &MatmulNode,
     x: &[i32],
-    w: &[i32],
-    cw: &Commitment,
+    weights: Weights<'_>,
+    commitments: &WeightCommitments,
     y: &[i32],
     rem: &DenseMle,
 ) -> Result<ContractProof, ContractError> {
     let (m, k, n) = node.shape.dims();
     let xm = FieldMatrix::from_i32(m, k, x)?;
-    let wm = FieldMatrix::from_i32(k, n, w)?;
+    let wm = FieldMatrix::from_i32(k, n, weights.w)?;
     let t = &mut Transcript::new(LABEL);
-    node.absorb(t, x, y, cw);
+    node.absorb(t, x, y, commitments);
     let c_rem = pcs::commit(ck, rem)?;
     t.absorb_g1(&c_rem.0);
     let rho = t.challenges(node.shape.y_vars());
     let rem_eval = rem.evaluate(&rho)?;
     t.absorb_fr(&rem_eval);
+    let rho_j = &rho[node.shape.log_dims().0..];
+    let bias = weights.bias.map(bias_mle);
+    let bias_eval = bias.as_ref().map(|b| b.evaluate(rho_j)).transpose()?;
+    if let Some(e) = &bias_eval {
+        t.absorb_fr(e);
+    }
     let mm = matmul::prove(&xm, &wm, &rho, t)?;
     let (range, [oh, og, om], range_claim) =
         logup::prove_range_deferred(ck, node.requant.shift, rem, t)?;
     let w_mle = wm.to_mle();
-    let (openings, _) = pcs::open_batch(
-        ck,
-        &[
-            (&w_mle, cw, &mm.claims.w_point[..]),
-            (rem, &c_rem, &rho[..]),
-            (rem, &c_rem, &range_claim.point[..]),
-            (&oh.poly, &oh.claim.commitment, &oh.claim.point[..]),
-            (&og.poly, &og.claim.commitment, &og.claim.point[..]),
-            (&om.poly, &om.claim.commitment, &om.claim.point[..]),
-        ],
-        t,
-    )?;
+    let mut polys: Vec<(&DenseMle, &Commitment, &[Fr])> = vec![
+        (&w_mle, &commitments.w, &mm.claims.w_point[..]),
+        (rem, &c_rem, &rho[..]),
+        (rem, &c_rem, &range_claim.point[..]),
+        (&oh.poly, &oh.claim.commitment, &oh.claim.point[..]),
+        (&og.poly, &og.claim.commitment, &og.claim.point[..]),
+        (&om.poly, &om.claim.commitment, &om.claim.point[..]),
+    ];
+    if let (Some(b), Some(cb)) = (&bias, &commitments.bias) {
+        polys.push((b, cb, rho_j));
+    }
+    let (openings, _) = pcs::open_batch(ck, &polys, t)?;
     Ok(ContractProof {
         rem: c_rem,
         rem_eval,
+        bias_eval,
         matmul: mm.proof,
         range,
         openings,
     })
 }
 
-/// Verify a proof that `y = requant(x·w)` for `node`, `w` being the matrix committed as `cw`.
+/// Verify a proof that `y = requant(x·w (+ bias))` for `node`, the weights being those
+/// committed as `commitments`.
 ///
 /// # Errors
-/// [`ContractError::Length`] / [`ContractError::OutputOutOfBound`] for a malformed statement;
-/// the parts' rejections ([`ContractError::Matmul`], [`ContractError::Logup`],
-/// [`ContractError::Pcs`]) for a false proof.
+/// [`ContractError::Length`] / [`ContractError::OutputOutOfBound`] /
+/// [`ContractError::Malformed`] for a malformed statement or proof; the parts' rejections
+/// ([`ContractError::Matmul`], [`ContractError::Logup`], [`ContractError::Pcs`]) for a false
+/// proof.
 pub fn verify_contract(
     vk: &VerifierKey,
     node: &MatmulNode,
     x: &[i32],
-    cw: &Commitment,
+    commitments: &WeightCommitments,
     y: &[i32],
     proof: &ContractProof,
 ) -> Result<(), ContractError> {
     node.check_lengths(x, y)?;
+    node.check_commitments(commitments)?;
+    if node.has_bias() != proof.bias_eval.is_some() {
+        return Err(ContractError::Malformed(
+            "the proof's bias value does not match the node",
+        ));
+    }
     let (m, k, n) = node.shape.dims();
     let t = &mut Transcript::new(LABEL);
-    node.absorb(t, x, y, cw);
+    node.absorb(t, x, y, commitments);
     t.absorb_g1(&proof.rem.0);
     let rho = t.challenges(node.shape.y_vars());
     t.absorb_fr(&proof.rem_eval);
+    let (rho_i, rho_j) = rho.split_at(node.shape.log_dims().0);
+    if let Some(e) = &proof.bias_eval {
+        t.absorb_fr(e);
+    }
     let y_mle = FieldMatrix::from_i32(m, n, y)?.to_mle();
-    let acc = node.acc_eval(y_mle.evaluate(&rho)?, proof.rem_eval)?;
+    let acc = node.acc_eval(y_mle.evaluate(&rho)?, proof.rem_eval)?
+        - node.bias_term(rho_i, proof.bias_eval.unwrap_or_default());
     let claims = matmul::verify(node.shape, &rho, acc, &proof.matmul, t)?;
     let ([h, g, mu], range_claim) =
         logup::verify_range_deferred(node.requant.shift, rho.len(), &proof.range, t)?;
@@ -415,14 +556,17 @@ pub fn verify_contract(
         point,
         eval,
     };
-    let opened = [
-        claim(cw, &claims.w_point[..], claims.w_eval),
+    let mut opened = vec![
+        claim(&commitments.w, &claims.w_point[..], claims.w_eval),
         claim(&proof.rem, &rho[..], proof.rem_eval),
         claim(&proof.rem, &range_claim.point[..], range_claim.eval),
         claim(&h.commitment, &h.point[..], h.eval),
         claim(&g.commitment, &g.point[..], g.eval),
         claim(&mu.commitment, &mu.point[..], mu.eval),
     ];
+    if let (Some(cb), Some(e)) = (&commitments.bias, proof.bias_eval) {
+        opened.push(claim(cb, rho_j, e));
+    }
     pcs::verify_batch(vk, &opened, &proof.openings, t)?;
     Ok(())
 }
@@ -466,22 +610,49 @@ mod tests {
         node: MatmulNode,
         x: Vec<i32>,
         w: Vec<i32>,
+        bias: Option<Vec<i32>>,
         y: Vec<i32>,
+    }
+
+    fn weights(c: &Case) -> Weights<'_> {
+        Weights {
+            w: &c.w,
+            bias: c.bias.as_deref(),
+        }
     }
 
     /// 8-bit activations and weights, an output requantized into 8 bits without clamping
     /// (the shift brings `|acc·mult|` well inside the bound). `y` from verinfer-ir's reference.
     fn case(rng: &mut StdRng, m: usize, k: usize, n: usize, mult: i64, shift: u32) -> Case {
+        case_with_bias(rng, (m, k, n), mult, shift, None)
+    }
+
+    /// As [`case`], with a bias `bias[j]·2^bias_shift` (8-bit bias values) when asked.
+    fn case_with_bias(
+        rng: &mut StdRng,
+        (m, k, n): (usize, usize, usize),
+        mult: i64,
+        shift: u32,
+        bias_shift: Option<u32>,
+    ) -> Case {
         let requant = Requant {
             mult,
             shift,
             bits: Bits::new(16).unwrap(),
         };
-        let c = matmul_contract(m, k, n, requant);
+        let mut c = matmul_contract(m, k, n, requant);
+        if let Some(s) = bias_shift {
+            c.bias_map = Some(AffineMap {
+                rows: vec![row([0, 1], 0)],
+            });
+            c.bias_shift = s;
+        }
         let x: Vec<i32> = (0..m * k).map(|_| rng.gen_range(-128..128)).collect();
         let w: Vec<i32> = (0..k * n).map(|_| rng.gen_range(-128..128)).collect();
-        let (xs, ws) = ([m, k], [k, n]);
-        let ins = [
+        let bias: Option<Vec<i32>> =
+            bias_shift.map(|_| (0..n).map(|_| rng.gen_range(-128..128)).collect());
+        let (xs, ws, bs) = ([m, k], [k, n], [n]);
+        let mut ins = vec![
             TensorRef {
                 shape: &xs,
                 data: &x,
@@ -491,6 +662,12 @@ mod tests {
                 data: &w,
             },
         ];
+        if let Some(b) = &bias {
+            ins.push(TensorRef {
+                shape: &bs,
+                data: b,
+            });
+        }
         let y: Vec<i32> = (0..m * n)
             .map(|j| reference::element(&c, &ins, j).unwrap())
             .collect();
@@ -498,6 +675,7 @@ mod tests {
             node: MatmulNode::from_contract(&c).unwrap(),
             x,
             w,
+            bias,
             y,
         }
     }
@@ -507,10 +685,8 @@ mod tests {
         (Srs::insecure_local_setup_for_tests(8, &mut rng), rng)
     }
 
-    fn commit_w(srs: &Srs, c: &Case) -> Commitment {
-        let (_, k, n) = c.node.dims();
-        let mle = FieldMatrix::from_i32(k, n, &c.w).unwrap().to_mle();
-        pcs::commit(&srs.commit_key, &mle).unwrap()
+    fn commit_w(srs: &Srs, c: &Case) -> WeightCommitments {
+        WeightCommitments::commit(&srs.commit_key, &c.node, weights(c)).unwrap()
     }
 
     #[test]
@@ -525,10 +701,65 @@ mod tests {
         ] {
             let c = case(&mut rng, m, k, n, mult, shift);
             let cw = commit_w(&srs, &c);
-            let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y)
+            let p = prove_contract(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &c.y)
                 .unwrap_or_else(|e| panic!("{m}x{k}x{n}: {e}"));
             verify_contract(&srs.verifier_key, &c.node, &c.x, &cw, &c.y, &p)
                 .unwrap_or_else(|e| panic!("{m}x{k}x{n}: {e}"));
+        }
+    }
+
+    #[test]
+    fn gemm_with_a_bias_proves_and_verifies_and_the_bias_is_bound() {
+        let (srs, mut rng) = setup();
+        for (dims, shift, bias_shift) in [
+            ((3, 5, 7), 8, 4),
+            ((4, 4, 4), 6, 0),
+            ((1, 9, 2), 7, 2),
+            ((2, 3, 5), 4, 0),
+        ] {
+            let c = case_with_bias(&mut rng, dims, 3, shift, Some(bias_shift));
+            let cw = commit_w(&srs, &c);
+            let p = prove_contract(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &c.y)
+                .unwrap_or_else(|e| panic!("{dims:?}: {e}"));
+            let vk = &srs.verifier_key;
+            verify_contract(vk, &c.node, &c.x, &cw, &c.y, &p).unwrap();
+            // Another bias (committed), a tampered bias value, a proof without it.
+            let mut b = c.bias.clone().unwrap();
+            b[0] += 1;
+            let other = WeightCommitments::commit(
+                &srs.commit_key,
+                &c.node,
+                Weights {
+                    w: &c.w,
+                    bias: Some(&b),
+                },
+            )
+            .unwrap();
+            assert!(verify_contract(vk, &c.node, &c.x, &other, &c.y, &p).is_err());
+            let mut bad = p.clone();
+            bad.bias_eval = bad.bias_eval.map(|e| e + Fr::one());
+            assert!(verify_contract(vk, &c.node, &c.x, &cw, &c.y, &bad).is_err());
+            let mut bad = p.clone();
+            bad.bias_eval = None;
+            assert!(matches!(
+                verify_contract(vk, &c.node, &c.x, &cw, &c.y, &bad),
+                Err(ContractError::Malformed(_))
+            ));
+            // Weights without the bias the node has.
+            assert!(matches!(
+                prove_contract(
+                    &srs.commit_key,
+                    &c.node,
+                    &c.x,
+                    Weights {
+                        w: &c.w,
+                        bias: None
+                    },
+                    &cw,
+                    &c.y
+                ),
+                Err(ContractError::Malformed(_))
+            ));
         }
     }
 
@@ -537,9 +768,9 @@ mod tests {
         let (srs, mut rng) = setup();
         let c = case(&mut rng, 3, 5, 4, 3, 6);
         let cw = commit_w(&srs, &c);
-        let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y).unwrap();
+        let p = prove_contract(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &c.y).unwrap();
         let vk = &srs.verifier_key;
-        let v = |x: &[i32], cw: &Commitment, y: &[i32], p: &ContractProof| {
+        let v = |x: &[i32], cw: &WeightCommitments, y: &[i32], p: &ContractProof| {
             verify_contract(vk, &c.node, x, cw, y, p)
         };
         assert!(v(&c.x, &cw, &c.y, &p).is_ok());
@@ -596,13 +827,15 @@ mod tests {
         let (srs, mut rng) = setup();
         let c = case(&mut rng, 2, 4, 2, 1, 5);
         let cw = commit_w(&srs, &c);
-        let mut rem = remainders(&c.node, &c.x, &c.w, &c.y).unwrap().into_evals();
+        let mut rem = remainders(&c.node, &c.x, weights(&c), &c.y)
+            .unwrap()
+            .into_evals();
         rem[0] -= Fr::from(32u64);
         let mut y = c.y.clone();
         y[0] += 1;
         let rem = DenseMle::new(rem).unwrap();
         assert!(matches!(
-            prove_with_remainders(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &y, &rem),
+            prove_with_remainders(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &y, &rem),
             Err(ContractError::Logup(LogupError::OutOfRange {
                 index: 0,
                 bits: 5
@@ -618,7 +851,7 @@ mod tests {
         let mut y = c.y.clone();
         y[3] += 1;
         assert!(matches!(
-            prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &y),
+            prove_contract(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &y),
             Err(ContractError::TraceMismatch { index: 3, .. })
         ));
         // No shift: |acc| reaches 3·2^14 > 2^15, so some output clamps into 16 bits.
@@ -636,7 +869,14 @@ mod tests {
         ))
         .unwrap();
         assert!(matches!(
-            prove_contract(&srs.commit_key, &node, &x, &w, &cw, &[i16::MAX.into(); 4]),
+            prove_contract(
+                &srs.commit_key,
+                &node,
+                &x,
+                Weights { w: &w, bias: None },
+                &cw,
+                &[i16::MAX.into(); 4]
+            ),
             Err(ContractError::Clamped { index: 0, bits: 16 })
         ));
         let rq = Requant {
@@ -645,12 +885,13 @@ mod tests {
             bits: Bits::new(8).unwrap(),
         };
         let mut with_bias = matmul_contract(2, 3, 2, rq);
+        // A bias along the rows (bias[i]) is not the Gemm form.
         with_bias.bias_map = Some(AffineMap {
-            rows: vec![row([0, 1], 0)],
+            rows: vec![row([1, 0], 0)],
         });
         assert!(matches!(
             MatmulNode::from_contract(&with_bias),
-            Err(ContractError::Unsupported("a bias"))
+            Err(ContractError::Unsupported(_))
         ));
         let mut transposed = matmul_contract(2, 3, 2, rq);
         transposed.w_map.rows.swap(0, 1);
@@ -659,7 +900,7 @@ mod tests {
             Err(ContractError::Unsupported(_))
         ));
         assert!(matches!(
-            prove_contract(&srs.commit_key, &c.node, &c.x[1..], &c.w, &cw, &c.y),
+            prove_contract(&srs.commit_key, &c.node, &c.x[1..], weights(&c), &cw, &c.y),
             Err(ContractError::Length { what: "x", .. })
         ));
     }
@@ -672,7 +913,7 @@ mod tests {
         let (srs, mut rng) = setup();
         let c = case(&mut rng, 2, 3, 2, 1, 3);
         let cw = commit_w(&srs, &c);
-        let p = prove_contract(&srs.commit_key, &c.node, &c.x, &c.w, &cw, &c.y).unwrap();
+        let p = prove_contract(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &c.y).unwrap();
         let mut bytes = Vec::new();
         p.serialize_compressed(&mut bytes).unwrap();
         let back = ContractProof::deserialize_compressed(&bytes[..]).unwrap();
