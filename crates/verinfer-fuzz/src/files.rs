@@ -104,6 +104,7 @@ pub fn node_state(data: &[u8]) {
 pub fn zk_ptau(data: &[u8]) {
     use ark_bn254::{G1Affine, G2Affine};
     use verinfer_zk::ceremony::ptau::Section;
+    use verinfer_zk::ceremony::CheckDomain;
     let Ok(mut p) = verinfer_zk::ceremony::Ptau::from_reader(std::io::Cursor::new(data)) else {
         return;
     };

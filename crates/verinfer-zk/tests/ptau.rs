@@ -20,7 +20,7 @@ use verinfer_ir::{
     Shape, TensorInfo, ValueId,
 };
 use verinfer_zk::ceremony::ptau::{Section, MAX_POWER};
-use verinfer_zk::ceremony::{self, Beacon, CeremonyError, Params, Ptau, PtauError};
+use verinfer_zk::ceremony::{self, Beacon, CeremonyError, CheckDomain, Params, Ptau, PtauError};
 use verinfer_zk::circuit::GraphCircuit;
 use verinfer_zk::{evm, Groth16, ProofSystem, VerifyError, Visibility};
 

@@ -239,13 +239,19 @@ pub(crate) fn check_phase1(
     Ok(())
 }
 
-impl<R: Read + Seek> Ptau<R> {
+/// Groth16's phase-1 check on a `.ptau` (an extension of the shared reader, which knows
+/// nothing of Groth16).
+pub trait CheckDomain {
     /// Read and check every point a domain of size 2^`log_n` uses ([`check_phase1`]): what
     /// [`Params::from_ptau`] does before building a key, on its own.
     ///
     /// # Errors
     /// [`PtauError::TooSmall`] past the file's power, or what reading or checking finds.
-    pub fn check_domain(&mut self, log_n: u32) -> Result<(), PtauError> {
+    fn check_domain(&mut self, log_n: u32) -> Result<(), PtauError>;
+}
+
+impl<R: Read + Seek> CheckDomain for Ptau<R> {
+    fn check_domain(&mut self, log_n: u32) -> Result<(), PtauError> {
         let d = (log_n <= self.power())
             .then(|| GeneralEvaluationDomain::<Fr>::new(1 << log_n))
             .flatten()

@@ -21,8 +21,10 @@
 //! ceremony").
 
 mod from_ptau;
-pub mod ptau;
 mod verify;
+
+/// The `.ptau` reader (the `verinfer-ptau` crate, shared with the sumcheck backend).
+pub use verinfer_ptau as ptau;
 
 use std::path::Path;
 
@@ -41,6 +43,7 @@ use crate::files::KeyManifest;
 use crate::groth16::{ProvingKey, VerifyingKey};
 use crate::visibility::Visibility;
 
+pub use from_ptau::CheckDomain;
 pub use ptau::{Ptau, PtauError};
 pub use verify::{verify, Verified};
 

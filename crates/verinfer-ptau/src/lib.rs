@@ -1,6 +1,8 @@
 //! A reader for snarkjs `.ptau` files (powers of tau over BN254: the Hermez / perpetual
-//! powers-of-tau ceremony files and anything `snarkjs powersoftau` writes), so that phase 1 of
-//! the Groth16 setup comes from a public multi-party ceremony instead of local randomness.
+//! powers-of-tau ceremony files and anything `snarkjs powersoftau` writes), so that a setup
+//! comes from a public multi-party ceremony instead of local randomness: phase 1 of the Groth16
+//! keys (`verinfer-zk`'s ceremony) and the universal SRS of the HyperKZG commitment
+//! (`verinfer-sumcheck`'s `pcs`). One reader for both, in its own crate below either backend.
 //!
 //! We parse the format ourselves: it is small (a section table and arrays of affine points),
 //! every byte of it decides what the keys are, and there is no maintained Rust crate for it.
