@@ -8,11 +8,11 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use verinfer_commit::{ModelCommitment, TraceRootBuilder};
+use verinfer_commit::ModelCommitment;
 use verinfer_exec::Plan;
 use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
 use verinfer_gguf::{GgmlType, Value};
-use verinfer_llm::{compile, CompileOptions, GgufWeights, IntEngine, Session};
+use verinfer_llm::{compile, CompileOptions, GgufWeights, IntEngine};
 
 /// Arguments of `bench-llm`.
 #[derive(clap::Args)]
@@ -148,53 +148,33 @@ fn write_model(path: &Path, name: &str) -> Result<u64> {
     Ok(params)
 }
 
-fn peak_rss_mib() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A `KEY: N kB` line of a `/proc` file, in MiB.
+fn proc_mib(file: &str, key: &str) -> Option<f64> {
+    let s = std::fs::read_to_string(file).ok()?;
     let kb: f64 = s
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
+        .find(|l| l.starts_with(key))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()?;
     Some(kb / 1024.0)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`).
+pub fn peak_rss_mib() -> Option<f64> {
+    proc_mib("/proc/self/status", "VmHWM:")
 }
 
 fn mem_available_mib() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kb: f64 = s
-        .lines()
-        .find(|l| l.starts_with("MemAvailable:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    proc_mib("/proc/meminfo", "MemAvailable:")
 }
 
-/// Runs `prompt` then `n` greedy tokens; returns (prefill s, decode s).
+/// Runs `prompt` then `n` greedy tokens (`commit`: each step's trace streamed into a trace
+/// root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool) -> Result<(f64, f64)> {
-    let mut s = Session::new(e);
-    let step = |s: &mut Session<'_, IntEngine>, t: u32| -> Result<u32> {
-        if commit {
-            let mut b = TraceRootBuilder::new();
-            let o = s.step_with(t, &mut |_, v| b.push(v))?;
-            let _ = std::hint::black_box(b.finish());
-            Ok(o.next)
-        } else {
-            Ok(s.step(t)?.next)
-        }
-    };
-    let t0 = Instant::now();
-    let mut next = 0;
-    for &t in prompt {
-        next = step(&mut s, t)?;
-    }
-    let t1 = Instant::now();
-    for _ in 1..n {
-        next = step(&mut s, next)?;
-    }
-    Ok(((t1 - t0).as_secs_f64(), t1.elapsed().as_secs_f64()))
+    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, |_| Vec::new())?;
+    Ok((r.prefill_s, r.decode_s))
 }
 
 /// `verinfer bench-llm`.

@@ -231,15 +231,18 @@ fn read_tokenizer(p: &Path) -> Result<Tokenizer> {
     Ok(Tokenizer::from_spec(spec)?)
 }
 
-struct Run {
-    tokens: Vec<u32>,
-    prefill_s: f64,
-    decode_s: f64,
-    roots: Vec<String>,
-    caches: Vec<Vec<i32>>,
+/// What a session run produced, and how long its parts took.
+pub struct Run {
+    pub tokens: Vec<u32>,
+    pub prefill_s: f64,
+    pub decode_s: f64,
+    pub roots: Vec<String>,
+    pub caches: Vec<Vec<i32>>,
 }
 
-fn run_session<E: StepEngine>(
+/// Runs `prompt` then up to `max_new` greedy tokens (stopping after `stop`), each step's trace
+/// root kept when `trace`; `caches` reads the final caches.
+pub fn run_session<E: StepEngine>(
     engine: &E,
     prompt: &[u32],
     max_new: usize,

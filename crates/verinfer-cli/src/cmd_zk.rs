@@ -120,16 +120,8 @@ fn step<T>(msg: &str, f: impl FnOnce() -> T) -> (T, Duration) {
 
 /// Peak resident memory of this process (Linux `VmHWM`), for the summary lines.
 pub fn peak_rss() -> String {
-    let kb = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
-        })
-        .and_then(|v| v.parse::<u64>().ok());
-    match kb {
-        Some(kb) => format!("{:.1} MiB", kb as f64 / 1024.0),
+    match crate::cmd_bench_llm::peak_rss_mib() {
+        Some(m) => format!("{m:.1} MiB"),
         None => "unknown".to_string(),
     }
 }

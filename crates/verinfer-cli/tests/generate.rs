@@ -4,32 +4,13 @@
 //! cannot serve by name.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn testdata(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(p)
-}
-
-fn verinfer(args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_verinfer"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
+use common::{outcome as verinfer, testdata, tmpdir};
 
 #[test]
 fn compile_generate_trace_and_refusals() {
-    let dir =
-        TempDir(std::env::temp_dir().join(format!("verinfer-generate-{}", std::process::id())));
-    std::fs::create_dir_all(dir.path()).unwrap();
+    let dir = TempDir(tmpdir("generate"));
     let gguf = testdata("gguf/llama_tiny.gguf");
     let gguf = gguf.to_str().unwrap();
     let vm = dir.path().join("tiny.vmodel");
@@ -141,7 +122,7 @@ fn compile_generate_trace_and_refusals() {
     );
 }
 
-struct TempDir(PathBuf);
+struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     fn path(&self) -> &std::path::Path {
@@ -157,8 +138,7 @@ impl Drop for TempDir {
 
 #[test]
 fn bench_llm_reports_every_figure_and_refuses_what_cannot_fit() {
-    let dir =
-        TempDir(std::env::temp_dir().join(format!("verinfer-bench-llm-{}", std::process::id())));
+    let dir = TempDir(tmpdir("bench-llm"));
     let d = dir.path().to_str().unwrap();
     let (ok, out, err) = verinfer(&[
         "bench-llm",

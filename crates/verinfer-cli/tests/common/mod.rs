@@ -25,6 +25,16 @@ pub fn verinfer(args: &[&str]) -> Output {
         .expect("spawn verinfer")
 }
 
+/// Run the `verinfer` binary: (success, stdout, stderr).
+pub fn outcome(args: &[&str]) -> (bool, String, String) {
+    let o = verinfer(args);
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// A fresh temp dir for one test.
 pub fn tmpdir(name: &str) -> PathBuf {
     verinfer_testing::models::tmpdir("verinfer-test", name)
