@@ -21,7 +21,8 @@ pub enum Source {
 }
 
 /// Reads `obj`: a `str`/`os.PathLike` (an `input.json`), a dict in that file's shape, one
-/// array (a single-input model), or a list/tuple with one array-like per model input.
+/// array or a flat list of numbers (a single-input model), or a list/tuple with one array-like
+/// per model input.
 ///
 /// # Errors
 /// Values that are not numbers or booleans, or that are not finite.
@@ -37,12 +38,24 @@ pub fn source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
         return Ok(Source::Data(parse_data(&text).map_err(Error::Invalid)?));
     }
     let np = py.import("numpy")?;
-    let items: Vec<Bound<'_, PyAny>> =
+    let mut items: Vec<Bound<'_, PyAny>> =
         if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
             obj.try_iter()?.collect::<PyResult<_>>()?
         } else {
             vec![obj.clone()]
         };
+    // A flat list of numbers is one input's values, not one input per number.
+    let ndim = np.getattr("ndim")?;
+    if items.len() > 1
+        && items
+            .iter()
+            .map(|x| ndim.call1((x,))?.extract::<usize>())
+            .collect::<PyResult<Vec<_>>>()?
+            .iter()
+            .all(|&d| d == 0)
+    {
+        items = vec![obj.clone()];
+    }
     let mut per_input = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let arr = np
