@@ -3,6 +3,7 @@
 //!
 //! Every function calls the library functions the CLI calls for the same job, releases the GIL
 //! around the Rust work, and raises `verinfer.VerinferError` carrying the CLI's message.
+#![deny(missing_docs)]
 
 mod error;
 mod inputs;
