@@ -242,3 +242,27 @@ def test_llm_compile_matches_the_cli(llama, tmp_path):
 def test_generation_past_the_context_raises(llama):
     with pytest.raises(verinfer.VerinferError, match="context of 32"):
         llama.generate([1] * 30, 8)
+
+
+def test_long_work_releases_the_gil(digits):
+    import threading
+    import time
+
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=tick)
+    t0 = time.perf_counter()
+    t.start()
+    verinfer.setup(digits)
+    t1 = time.perf_counter()
+    stop.set()
+    t.join()
+    during = [x for x in ticks if t0 < x < t1]
+    # Holding the GIL, the ticker would not run until setup returned.
+    assert len(during) >= min(20, (t1 - t0) / 0.01), (len(during), t1 - t0)
