@@ -52,4 +52,8 @@ cases=target/onnx-node-tests
     --allowlist scripts/conformance/allowlist.txt --check \
     --report target/conformance.md
 
+step "Python API: abi3 wheel (maturin), installed into a fresh venv, pytest against it"
+# After the conformance step: the tests compare with target/release/verinfer, built above.
+VERINFER_CLI="$PWD/target/release/verinfer" bash scripts/python_api.sh
+
 step "all green"

@@ -1,0 +1,40 @@
+"""verinfer: verifiable ML inference.
+
+Compile an ONNX model (or a GGUF / Hugging Face language model) into a calibrated fixed-point
+integer graph, run it, prove an inference with Groth16 and verify the proof — the jobs of the
+``verinfer`` CLI, from Python. See docs/python.md for the API and its EZKL equivalents.
+
+Every failure raises :class:`VerinferError` with the message the CLI prints.
+"""
+
+from ._native import (
+    Keys,
+    Model,
+    Proof,
+    VerinferError,
+    __version__,
+    compile,
+    export_verifier,
+    load,
+    load_keys,
+    load_proof,
+    prove,
+    setup,
+    verify,
+)
+
+__all__ = [
+    "Keys",
+    "Model",
+    "Proof",
+    "VerinferError",
+    "__version__",
+    "compile",
+    "export_verifier",
+    "load",
+    "load_keys",
+    "load_proof",
+    "prove",
+    "setup",
+    "verify",
+]

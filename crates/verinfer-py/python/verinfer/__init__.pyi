@@ -1,0 +1,169 @@
+"""Type stubs of the verinfer Python API (docs/python.md)."""
+
+import os
+from typing import Any, Dict, List, Optional, Sequence, TypedDict, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+PathLike = Union[str, "os.PathLike[str]"]
+ArrayLike = Union[npt.ArrayLike, Sequence[float], Sequence[int], Sequence[bool]]
+Inputs = Union[PathLike, Dict[str, Any], npt.NDArray[Any], Sequence[ArrayLike]]
+"""A list with one array-like per model input (floats, integers or booleans), one array for a
+one-input model, an EZKL ``input.json`` path, or that file's dict."""
+
+class TensorSpec(TypedDict):
+    name: str
+    shape: List[int]
+    scale: int
+    """Values are ``quantized / 2**scale``."""
+    bits: int
+    """Bit bound of the quantized values."""
+
+class Generation(TypedDict):
+    prompt_ids: List[int]
+    tokens: List[int]
+    text: Optional[str]
+
+class VerinferError(Exception):
+    """A verinfer operation failed; the message is the one the ``verinfer`` CLI prints."""
+
+class Model:
+    """A compiled fixed-point model (``.vmodel``), with its tokenizer for a language model."""
+
+    def save(self, path: PathLike) -> None:
+        """Write the ``.vmodel`` (and ``M.tokenizer.json`` beside it for a language model)."""
+    def run(self, inputs: Inputs, *, quantized: bool = False) -> List[npt.NDArray[Any]]:
+        """Run one sample; outputs as arrays of the output shapes, dequantized float64 (or the
+        int32 values with ``quantized=True``)."""
+    @property
+    def inputs(self) -> List[TensorSpec]:
+        """Model inputs: name, shape, scale, bits."""
+    @property
+    def outputs(self) -> List[TensorSpec]:
+        """Model outputs: name, shape, scale, bits."""
+    @property
+    def node_count(self) -> int:
+        """Nodes of the integer graph."""
+    @property
+    def param_count(self) -> int:
+        """Parameter elements (weights, biases, tables)."""
+    @property
+    def model_id(self) -> str:
+        """The model id (Keccak-Merkle root; what ``verinfer commit`` prints), 0x-hex."""
+    @property
+    def is_language_model(self) -> bool:
+        """Whether the model has a tokenizer and ``generate`` works."""
+    @property
+    def report(self) -> Optional[Dict[str, Any]]:
+        """Accuracy of the compile against float inference (ONNX models compiled in this
+        process), as ``verinfer compile --report-json`` writes it."""
+    def inspect(self) -> Dict[str, Any]:
+        """Name, nodes, parameter elements, inputs, outputs, model id, nodes per op."""
+    def generate(
+        self,
+        prompt: Union[str, Sequence[int]],
+        max_new_tokens: int = 32,
+        *,
+        ignore_eos: bool = False,
+    ) -> Generation:
+        """Greedy generation with a compiled language model (``verinfer generate --json``)."""
+
+class Keys:
+    """Proving and verifying keys of one model with their manifest (a key directory)."""
+
+    def save(self, path: PathLike) -> None:
+        """Write ``proving.key``, ``verifying.key`` and ``keys.json`` into directory ``path``."""
+    @property
+    def backend(self) -> str:
+        """The proof backend (``"groth16"``)."""
+    @property
+    def model_id(self) -> str:
+        """The model id the keys are for."""
+    @property
+    def visibility(self) -> str:
+        """The visibility in verinfer's words (``input=public,params=public,output=public``)."""
+    @property
+    def constraints(self) -> int:
+        """Constraints of the circuit."""
+    @property
+    def public_inputs(self) -> int:
+        """Number of public inputs of the verifying key."""
+    def manifest(self) -> Dict[str, Any]:
+        """``keys.json`` as a dict."""
+
+class Proof:
+    """A proof and the public values it attests (a proof file)."""
+
+    def save(self, path: PathLike) -> None:
+        """Write the proof file (JSON), readable by ``verinfer verify``."""
+    @property
+    def model_id(self) -> str:
+        """The model id the proof is about."""
+    @property
+    def outputs(self) -> List[List[int]]:
+        """The quantized outputs the proof attests (empty when not public)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The proof file's JSON as a dict."""
+    @staticmethod
+    def from_dict(d: Dict[str, Any]) -> "Proof":
+        """A proof from ``to_dict``'s dict or a parsed proof file."""
+
+def compile(
+    model_path: PathLike,
+    calibration: Optional[PathLike] = None,
+    bits: Optional[int] = None,
+    table_bits: Optional[int] = None,
+    ctx: Optional[int] = None,
+    *,
+    headroom_bits: int = 1,
+    input_shapes: Optional[Dict[str, Sequence[int]]] = None,
+    calibration_samples: int = 8,
+    tokenizer: Optional[PathLike] = None,
+) -> Model:
+    """Compile an ONNX model (with EZKL ``input.json`` calibration data), a GGUF file or a
+    Hugging Face LLaMA checkpoint into a calibrated fixed-point model (``verinfer compile``)."""
+
+def load(path: PathLike) -> Model:
+    """Load a ``.vmodel`` (and the tokenizer beside it, if any)."""
+
+def setup(
+    model: Model,
+    backend: str = "groth16",
+    visibility: Optional[Union[str, Dict[str, str]]] = None,
+    *,
+    input_visibility: Optional[str] = None,
+    param_visibility: Optional[str] = None,
+    output_visibility: Optional[str] = None,
+) -> Keys:
+    """Generate proof keys (a local single-party dev setup; ``verinfer setup``). Visibility
+    words: ``public``, ``private``, ``hashed``, and EZKL's ``fixed`` (params) and
+    ``hashed/public``."""
+
+def prove(
+    model: Model,
+    keys: Keys,
+    inputs: Inputs,
+    *,
+    chain_id: int = 0,
+    contract: Optional[str] = None,
+    tag: Optional[Union[int, str]] = None,
+    answerer: Optional[str] = None,
+) -> Proof:
+    """Prove one inference (``verinfer prove``), optionally bound to a chain, contract, request
+    tag and answering account."""
+
+def verify(proof: Proof, keys: Keys, *, raise_on_invalid: bool = False) -> bool:
+    """Verify natively (``verinfer verify``): ``True`` if valid, ``False`` otherwise (or raise
+    ``VerinferError`` with the reason when ``raise_on_invalid``)."""
+
+def export_verifier(keys: Keys, path: PathLike) -> None:
+    """Write a standalone Solidity verifier (``verinfer export-verifier``)."""
+
+def load_keys(path: PathLike) -> Keys:
+    """Load a key directory written by ``Keys.save`` or ``verinfer setup``."""
+
+def load_proof(path: PathLike) -> Proof:
+    """Load a proof file written by ``Proof.save`` or ``verinfer prove``."""

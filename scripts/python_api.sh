@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The Python API as a user gets it: build the abi3 wheel with maturin, install it into a fresh
+# virtualenv, and run python/tests against the installed package from outside the source tree
+# (so `import verinfer` cannot pick up the sources). The tests compare with the CLI at
+# $VERINFER_CLI (default target/release/verinfer; build it first).
+# Usage: bash scripts/python_api.sh
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/target/pyapi-tools"
+req="$root/scripts/requirements-pyapi.txt"
+wheels="$root/target/wheels"
+venv="$root/target/pyapi-venv"
+
+t0=$SECONDS
+if [ ! -x "$tools/bin/python" ]; then
+    python3 -m venv "$tools"
+fi
+if [ ! -f "$tools/.stamp" ] || ! cmp -s "$req" "$tools/.stamp"; then
+    "$tools/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+    cp "$req" "$tools/.stamp"
+fi
+
+rm -rf "$wheels"
+"$tools/bin/maturin" build --release --locked -m "$root/crates/verinfer-py/Cargo.toml" \
+    -o "$wheels" --quiet
+wheel="$(ls "$wheels"/verinfer-*.whl)"
+echo "wheel: $wheel ($(du -h "$wheel" | cut -f1)), built in $((SECONDS - t0)) s"
+
+t1=$SECONDS
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" \
+    "$(grep '^pytest' "$req")"
+echo "installed into a fresh venv in $((SECONDS - t1)) s"
+
+t2=$SECONDS
+export VERINFER_CLI="${VERINFER_CLI:-$root/target/release/verinfer}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests")
+echo "pytest against the installed wheel: $((SECONDS - t2)) s"
