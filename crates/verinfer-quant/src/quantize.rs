@@ -202,6 +202,20 @@ impl Q<'_> {
         bits: u32,
         kind: ParamKind,
     ) -> Result<(Operand, TensorInfo), QuantError> {
+        self.param_with(c, scale, bits, kind, false)
+    }
+
+    /// [`Self::param`]; `moved`: the constant is an operand of a data movement, whose ±∞
+    /// entries become the extremes of the moved tensor's `bits` (as a movement's fill does)
+    /// rather than ±2^30.
+    fn param_with(
+        &mut self,
+        c: usize,
+        scale: Option<i32>,
+        bits: u32,
+        kind: ParamKind,
+        moved: bool,
+    ) -> Result<(Operand, TensorInfo), QuantError> {
         let fc = &self.fg.consts[c];
         let max_abs = fc
             .data
@@ -212,14 +226,16 @@ impl Q<'_> {
             Some(s) => s.min(best_scale(max_abs, 32)),
             None => best_scale(max_abs, bits),
         };
-        let key = (c, s, bits, kind as u8);
+        let key = (c, s, bits, kind as u8 | if moved { 0x80 } else { 0 });
         let need = (max_abs * 2f64.powi(s)).round();
         // An infinite entry (an attention mask's −∞) must stay beyond anything it is added to,
         // not saturate to the few bits its finite entries need: it becomes ±2^30 of a 32-bit
         // parameter, which saturates any sum with a value of the working width.
         let infinite = fc.data.iter().any(|v| v.is_infinite());
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let pbits = if infinite {
+        let pbits = if infinite && moved {
+            Bits::new(bits)?
+        } else if infinite {
             Bits::new(32)?
         } else {
             Bits::for_max_abs(need as u64 + 1)?.max(Bits::new(2)?)
@@ -236,7 +252,14 @@ impl Q<'_> {
             .data
             .iter()
             .map(|&v| {
-                if v.is_infinite() {
+                if v.is_infinite() && moved {
+                    let e = if v > 0.0 {
+                        pbits.max_value()
+                    } else {
+                        pbits.min_value()
+                    };
+                    i32::try_from(e).unwrap_or(0)
+                } else if v.is_infinite() {
                     if v > 0.0 {
                         INFINITE_PARAM
                     } else {
@@ -500,8 +523,13 @@ impl Q<'_> {
                 for &r in &ins {
                     let v = match r {
                         FRef::Const(c) => {
-                            let p =
-                                self.param(c, Some(s_out), out_bits.get(), ParamKind::Weight)?;
+                            let p = self.param_with(
+                                c,
+                                Some(s_out),
+                                out_bits.get(),
+                                ParamKind::Weight,
+                                true,
+                            )?;
                             if p.1.scale.exponent() != s_out || p.1.bits > out_bits {
                                 return Err(self.err(i, "a constant operand of a data movement does not fit the moved tensor's scale"));
                             }
