@@ -1,10 +1,12 @@
-//! Softmax, the normalizations and the reductions (in [`reduce`]).
+//! Softmax, the normalizations, the reductions (in [`reduce`]) and `ArgMax`/`ArgMin` (in
+//! [`argmax`]).
 //!
 //! As docs/quantization.md lays out: `Softmax = ReduceMax, Sub, Exp table, ReduceSum, Div`;
 //! a normalization is `ReduceSum, Sub (with the 1/N as the operand's factor), Mul, ReduceSum,
 //! rsqrt table, Mul`, the table's function carrying `1/N` and epsilon ([`Func::RsqrtEps`]) so
 //! that neither becomes a tiny constant to quantize. `BatchNormalization` folds to one per-channel `Mul` and `Add`.
 
+mod argmax;
 mod reduce;
 
 use tract_onnx::pb::NodeProto;
@@ -20,6 +22,8 @@ use crate::lower::elementwise::{add, mul, new_const, sub};
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
+    "ArgMax",
+    "ArgMin",
     "BatchNormalization",
     "GroupNormalization",
     "InstanceNormalization",
@@ -56,6 +60,8 @@ pub fn lower(
         "GroupNormalization" => group_norm(b, node, opset),
         "MeanVarianceNormalization" => mvn(b, node),
         "LpNormalization" => lp_norm(b, node),
+        "ArgMax" => argmax::arg_extremum(b, node, false),
+        "ArgMin" => argmax::arg_extremum(b, node, true),
         other => return reduce::lower(b, node, opset, other),
     };
     Some(r.map(|y| vec![y]))
