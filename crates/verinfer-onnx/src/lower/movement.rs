@@ -5,12 +5,16 @@
 //! constant). Ops that compute shapes (`Shape`, `Size`, `ConstantOfShape`, `Range`) produce
 //! constants, so the shape arithmetic of exported models folds away during lowering.
 //!
+//! `Resize`/`Upsample` (in [`resize`]) are a `Move` (nearest) or one constant `Contract` per
+//! axis (linear, cubic).
+//!
 //! Attributes that later opsets moved to inputs (Reshape's shape, Slice's starts/ends,
 //! Squeeze's axes, Pad's pads, Split's sizes…) are read from the attribute when present and
 //! from the (constant) input otherwise, so both forms work at every opset.
 
 mod constants;
 mod gather;
+mod resize;
 mod slice;
 #[cfg(test)]
 mod tests;
@@ -41,6 +45,7 @@ pub const OPS: &[&str] = &[
     "Pad",
     "Range",
     "Reshape",
+    "Resize",
     "Shape",
     "Size",
     "Slice",
@@ -51,6 +56,7 @@ pub const OPS: &[&str] = &[
     "Transpose",
     "Trilu",
     "Unsqueeze",
+    "Upsample",
     "Where",
 ];
 
@@ -61,7 +67,7 @@ pub const MAX_ELEMS: usize = 1 << 28;
 pub fn lower(
     b: &mut Builder,
     node: &NodeProto,
-    _opset: i64,
+    opset: i64,
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let one = |r: Result<FRef, OnnxError>| Some(r.map(|r| vec![r]));
     match node.op_type.as_str() {
@@ -90,6 +96,8 @@ pub fn lower(
         "Cast" => one(constants::cast(b, node)),
         "Identity" => one(input(b, node, 0)),
         "Dropout" => one(constants::dropout(b, node)),
+        "Resize" => one(resize::resize(b, node, opset)),
+        "Upsample" => one(resize::upsample(b, node)),
         _ => None,
     }
 }

@@ -778,3 +778,61 @@ fn trilu_keeps_a_triangle_from_diagonal_k() {
     .unwrap_err();
     assert!(e.to_string().contains("at least 2 dimensions"), "{e}");
 }
+
+/// Unsupported Resize settings and run-time scales are typed errors naming what is missing.
+#[test]
+fn resize_rejects_what_it_cannot_lower() {
+    let x = || Arg::Input("x", vec![1, 1, 2, 2], iota(&[1, 1, 2, 2]));
+    let scales = || Arg::Const("s", vec![4], vec![1.0, 1.0, 2.0, 2.0]);
+    for (attrs, what) in [
+        (vec![string("mode", "area")], "mode 'area'"),
+        (vec![int("antialias", 1)], "antialias"),
+        (
+            vec![string("coordinate_transformation_mode", "bogus")],
+            "coordinate_transformation_mode",
+        ),
+    ] {
+        let n = node("Resize", &["x", "", "s"], &["y"], attrs);
+        let e = run(&n, 13, vec![x(), scales()]).unwrap_err().to_string();
+        assert!(e.contains("unsupported") && e.contains(what), "{e}");
+    }
+    let n = node("Resize", &["x", "", "s"], &["y"], vec![]);
+    let e = run(
+        &n,
+        13,
+        vec![x(), Arg::Input("s", vec![4], vec![1.0, 1.0, 2.0, 2.0])],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("scales must be a constant"), "{e}");
+    let n = node("Resize", &["x", "", "", "z"], &["y"], vec![]);
+    let e = run(&n, 13, vec![x(), Arg::Const("z", vec![2], vec![4.0, 4.0])])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sizes has 2 values for 4 axes"), "{e}");
+}
+
+/// Nearest is one `Move`; `Upsample` (opset 9) repeats each element `scale` times.
+#[test]
+fn upsample_nearest_repeats_elements() {
+    let n = node("Upsample", &["x", "s"], &["y"], vec![]);
+    let (outs, g) = run(
+        &n,
+        9,
+        vec![
+            Arg::Input("x", vec![1, 1, 2, 2], iota(&[1, 1, 2, 2])),
+            Arg::Const("s", vec![4], vec![1.0, 1.0, 2.0, 3.0]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(g.nodes.len(), 1);
+    assert!(matches!(g.nodes[0].op, FOp::Move { .. }));
+    assert_eq!(outs[0].0, vec![1, 1, 4, 6]);
+    assert_eq!(
+        outs[0].1,
+        [
+            0., 0., 0., 1., 1., 1., 0., 0., 0., 1., 1., 1., 2., 2., 2., 3., 3., 3., 2., 2., 2., 3.,
+            3., 3.
+        ]
+    );
+}
