@@ -384,7 +384,7 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let x2 = b.binary(BinaryKind::Mul, x, x)?;
             b.binary(BinaryKind::Mul, x2, x2)?
         }
-        0.5 => b.func(x, Func::Sqrt),
+        0.5 => b.sqrt(x),
         -0.5 => b.func(x, Func::Rsqrt),
         -1.0 => b.func(x, Func::Reciprocal),
         p => b.func(x, Func::Pow { p }),

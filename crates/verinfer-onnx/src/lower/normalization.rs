@@ -371,7 +371,7 @@ fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let x2 = b.binary(BinaryKind::Mul, x, x)?;
             let ss = b.reduce(x2, ReduceKind::Sum, &[axis], true)?;
             // No epsilon: a rsqrt table would be unbounded near 0, √ is not.
-            let norm = b.func(ss, Func::Sqrt);
+            let norm = b.sqrt(ss);
             Ok(b.div(x, norm)?)
         }
         1 => {

@@ -29,6 +29,8 @@ pub(super) fn lower(
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match op {
         "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
+        // The exact integer root (`ISqrt`), not a table: no table error, any input range.
+        "Sqrt" => unary(b, node, |b, x| Ok(b.sqrt(x))),
         "Abs" => unary(b, node, |b, x| {
             Ok(b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?)
         }),
@@ -84,7 +86,6 @@ fn table_func(node: &NodeProto, op: &str) -> Option<Func> {
         "Exp" => Func::Exp,
         "Log" => Func::Log,
         "Erf" => Func::Erf,
-        "Sqrt" => Func::Sqrt,
         "Reciprocal" => Func::Reciprocal,
         "Softplus" => Func::Softplus,
         "Softsign" => Func::Softsign,

@@ -319,3 +319,16 @@ fn tabled_activations() {
     b.add_input("x", vec![2], false);
     assert!(lower_node(&mut b, &n, 20).is_err());
 }
+
+/// `Sqrt` and `Pow(x, 0.5)` are the exact integer root, not a table.
+#[test]
+fn sqrt_and_pow_half_are_isqrt() {
+    let b = check_unary(&node("Sqrt", &["x"], &["y"], vec![]), 13, |v| {
+        v.max(0.0).sqrt()
+    });
+    assert_eq!(ops(&b), vec![FOp::Sqrt]);
+    let n = node("Pow", &["x", "p"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[3], &[("p", vec![], vec![0.5])]);
+    assert_eq!(ops(&b), vec![FOp::Sqrt]);
+    close(&value(&b, y, &[4.0, 0.25, 9.0]), &[2.0, 0.5, 3.0]);
+}
