@@ -132,12 +132,31 @@ def resize_cases(rng):
         write(f"resize_{i}", node, {"x": x}, inits)
 
 
+def gathernd_onehot_cases(rng):
+    for i, (ds, idx, bd) in enumerate([
+        ([3, 4, 5], [[0, 1], [2, -1], [1, 3]], 0),
+        ([2, 3, 4], [[[1], [0]], [[2], [2]]], 1),
+        ([2, 3, 4], [[1, 2], [0, 3]], 1),
+        ([4, 2], [[[3, 1]], [[-4, 0]]], 0),
+    ]):
+        x = rng.standard_normal(ds).astype(np.float32)
+        node = helper.make_node("GatherND", ["x", "i"], ["y"], batch_dims=bd)
+        write(f"gathernd_{i}", node, {"x": x}, {"i": np.array(idx, dtype=np.int64)})
+    for i, (shape, depth, axis) in enumerate([([2, 3], 4, -1), ([3], 5, 0), ([2, 2], 3, 1)]):
+        # Run-time real indices, including negative and out-of-range ones.
+        x = rng.integers(-depth - 1, depth + 1, size=shape).astype(np.float32)
+        node = helper.make_node("OneHot", ["x", "d", "v"], ["y"], axis=axis)
+        inits = {"d": np.array(depth, dtype=np.float32), "v": np.array([-0.5, 2.0], dtype=np.float32)}
+        write(f"onehot_{i}", node, {"x": x}, inits)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(16)
     argmax_cases(rng)
     conv_transpose_cases(rng)
     resize_cases(rng)
+    gathernd_onehot_cases(rng)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized
 Integer inputs are frozen (--freeze-int-inputs, the default): every int64/int32 graph input
 (axes, shapes, pads, starts/ends, repeats, indices...) becomes an initializer holding the test's
 value, and is left out of input.json; so do the float inputs that are structure rather than data
-(Resize's roi and scales, Upsample's scales: STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
+(Resize's roi and scales, Upsample's scales, OneHot's depth: STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
 inputs must be constants, as exporters emit them; node tests feed them at run time only because
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
 the integer operand is known at compile time, as it is in an exported model. One exception: a
@@ -208,8 +208,8 @@ def is_int(arr):
 
 
 # (op type, input slots) whose float operands are structure, not data (opset >= 11 Resize:
-# roi, scales; opset-10 Resize and Upsample: scales).
-STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,)}
+# roi, scales; opset-10 Resize and Upsample: scales; OneHot: depth).
+STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,)}
 
 
 def structural_float_inputs(model):
@@ -268,13 +268,15 @@ def load_case(path, freeze=True):
         return c
     # An all-integer case (Max of two int64 tensors, Equal on int32) would have nothing left to
     # feed once frozen: its integer inputs are data, so they are fed at run time (s = 0).
-    if freeze and any(not is_int(a) for _, a in c.inputs):
-        c.frozen = {n for n, a in c.inputs if is_int(a)}
-    # Float inputs that carry structure (Resize's roi and scales, Upsample's scales) are frozen
-    # too: exporters emit them as constants, as they do the integer ones.
+    # Float inputs that carry structure (Resize's roi and scales, Upsample's scales, OneHot's
+    # depth) are frozen too: exporters emit them as constants, as they do the integer ones.
     if freeze:
         structural = structural_float_inputs(model)
-        c.frozen |= {n for n, a in c.inputs if n in structural and not is_int(a)}
+        frozen = {n for n, a in c.inputs if n in structural and not is_int(a)}
+        ints = {n for n, a in c.inputs if is_int(a)}
+        if any(n not in frozen | ints for n, _ in c.inputs):
+            frozen |= ints
+        c.frozen = frozen
     fed = [(n, a) for n, a in c.inputs if n not in c.frozen]
     for name, arr in fed:
         if np.size(arr) == 0:
@@ -498,7 +500,7 @@ def report_lines(cases, results, version, level=1, per_case_unsupported=True):
         "`max(min(8 * 2^-scale, 0.1 * M), 0.01 * M)` (absolute); integer and bool outputs "
         "must match exactly. Integer graph inputs "
         + ("frozen into initializers (`--freeze-int-inputs`; fed at run time in all-integer "
-           "cases), with Resize's roi/scales and Upsample's scales." if FREEZE_INT_INPUTS
+           "cases), with Resize's roi/scales, Upsample's scales and OneHot's depth." if FREEZE_INT_INPUTS
            else "fed at run time (`--no-freeze-int-inputs`)."),
         "",
         f"**Total: {len(cases)} cases, {total['PASS']} pass, {total['FAIL']} fail, "

@@ -80,3 +80,9 @@ fn conv_transpose_random_geometries_match_onnxruntime() {
 fn resize_nearest_linear_cubic_match_onnxruntime() {
     assert_eq!(check("resize_"), 12);
 }
+
+#[test]
+fn gathernd_constant_indices_and_onehot_match_onnxruntime() {
+    assert_eq!(check("gathernd_"), 4);
+    assert_eq!(check("onehot_"), 3);
+}

@@ -14,6 +14,7 @@
 
 mod constants;
 mod gather;
+mod onehot;
 mod resize;
 mod slice;
 #[cfg(test)]
@@ -41,7 +42,9 @@ pub const OPS: &[&str] = &[
     "Flatten",
     "Gather",
     "GatherElements",
+    "GatherND",
     "Identity",
+    "OneHot",
     "Pad",
     "Range",
     "Reshape",
@@ -85,6 +88,8 @@ pub fn lower(
         "Trilu" => one(slice::trilu(b, node)),
         "Gather" => one(gather::gather(b, node)),
         "GatherElements" => one(gather::gather_elements(b, node)),
+        "GatherND" => one(gather::gather_nd(b, node)),
+        "OneHot" => one(onehot::one_hot(b, node)),
         "Where" => one(gather::where_op(b, node)),
         "DepthToSpace" => one(gather::depth_to_space(b, node)),
         "SpaceToDepth" => one(gather::space_to_depth(b, node)),

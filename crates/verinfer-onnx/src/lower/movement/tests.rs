@@ -836,3 +836,50 @@ fn upsample_nearest_repeats_elements() {
         ]
     );
 }
+
+/// GatherND needs constant indices and OneHot a constant depth: typed "unsupported" errors.
+#[test]
+fn gathernd_and_onehot_reject_run_time_structure() {
+    let n = node("GatherND", &["x", "i"], &["y"], vec![]);
+    let e = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", vec![2, 2], iota(&[2, 2])),
+            Arg::Input("i", vec![1, 2], vec![0.0, 1.0]),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("unsupported") && e.contains("run time"), "{e}");
+    let n = node("OneHot", &["x", "d", "v"], &["y"], vec![]);
+    let e = run(
+        &n,
+        11,
+        vec![
+            Arg::Input("x", vec![2], vec![0.0, 1.0]),
+            Arg::Input("d", vec![], vec![3.0]),
+            Arg::Const("v", vec![2], vec![0.0, 1.0]),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("depth must be a constant"), "{e}");
+}
+
+/// GatherND with batch_dims = 1 picks one row per batch element.
+#[test]
+fn gathernd_batch_dims_one() {
+    let n = node("GatherND", &["x", "i"], &["y"], vec![int("batch_dims", 1)]);
+    let (outs, _) = run(
+        &n,
+        13,
+        vec![
+            Arg::Input("x", vec![2, 2, 2], iota(&[2, 2, 2])),
+            Arg::Const("i", vec![2, 1], vec![1.0, 0.0]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(outs[0].0, vec![2, 2]);
+    assert_eq!(outs[0].1, vec![2.0, 3.0, 4.0, 5.0]);
+}
