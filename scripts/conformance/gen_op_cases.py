@@ -2,7 +2,7 @@
 each with onnxruntime's output, replayed by crates/verinfer-onnx/tests/ops_vs_onnxruntime.rs
 through verinfer's float lowering.
 
-Each case NAME writes NAME.onnx (opset 17, weights as initializers) and NAME.json:
+Each case NAME writes NAME.onnx (opset 17, 18 where an attribute needs it; weights as initializers) and NAME.json:
   {"inputs": [[flat floats]], "shapes": [[dims]], "outputs": [[flat floats]]}
 Inputs are rounded to float32 and the expected outputs computed from exactly those values.
 
@@ -21,7 +21,7 @@ OUT = os.path.join(REPO, "testdata", "onnx_ops")
 OPSET = 17
 
 
-def write(name, node, inputs, inits, out_dtype=TensorProto.FLOAT):
+def write(name, node, inputs, inits, out_dtype=TensorProto.FLOAT, opset=OPSET):
     """One-node graph: `inputs` are run-time float inputs (name -> array), `inits` initializers."""
     g = helper.make_graph(
         [node],
@@ -30,7 +30,7 @@ def write(name, node, inputs, inits, out_dtype=TensorProto.FLOAT):
         [onnx.ValueInfoProto(name=node.output[0], type=helper.make_tensor_type_proto(out_dtype, None))],
         [numpy_helper.from_array(v, k) for k, v in inits.items()],
     )
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     m = onnx.shape_inference.infer_shapes(m, strict_mode=True)
     path = os.path.join(OUT, name + ".onnx")
@@ -114,6 +114,9 @@ def resize_cases(rng):
         ([1, 2, 4, 4], "cubic", "half_pixel", "floor", [1, 1, 1.5, 0.75], None, {}),
         ([1, 1, 4, 5], "cubic", "align_corners", "floor", None, [1, 1, 6, 3], {"exclude_outside": 1, "cubic_coeff_a": -0.5}),
         ([3, 5], "linear", "half_pixel", "floor", [2, 0.5], None, {}),
+        ([1, 1, 8, 7], "linear", "half_pixel", "floor", [1, 1, 0.4, 0.6], None, {"antialias": 1}),
+        ([1, 2, 9, 6], "cubic", "pytorch_half_pixel", "floor", None, [1, 2, 4, 5], {"antialias": 1}),
+        ([1, 1, 6, 6], "cubic", "asymmetric", "floor", [1, 1, 0.5, 1.5], None, {"exclude_outside": 1}),
     ]
     for i, (shape, mode, coord, nm, scales, sizes, extra) in enumerate(cases):
         x = rng.standard_normal(shape).astype(np.float32)
@@ -129,7 +132,9 @@ def resize_cases(rng):
             "Resize", ins, ["y"], mode=mode, coordinate_transformation_mode=coord,
             nearest_mode=nm, **extra
         )
-        write(f"resize_{i}", node, {"x": x}, inits)
+        # antialias is an opset-18 attribute.
+        opset = 18 if "antialias" in extra else OPSET
+        write(f"resize_{i}", node, {"x": x}, inits, opset=opset)
 
 
 def gathernd_onehot_cases(rng):

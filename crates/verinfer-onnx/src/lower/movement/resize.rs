@@ -2,8 +2,9 @@
 //! weights, known at compile time from the (constant) scales or sizes.
 //!
 //! `nearest` is one constant `Move` over all axes. `linear` and `cubic` are separable: one
-//! constant `Contract` per resized axis with an `[out, in]` interpolation matrix, applied from
-//! the last axis to the first (ONNX's reference interpolates the innermost axis first).
+//! constant `Contract` per resized axis with an `[out, in]` interpolation matrix (each acts on
+//! one axis, so the order does not matter). The matrix rows follow ONNX's reference, including
+//! `antialias` (a kernel widened by the downscale factor) and `cubic_coeff_a`.
 //! Neighbours past the edge are clamped to it (`exclude_outside` drops them and renormalizes);
 //! `tf_crop_and_resize` positions outside the input read `extrapolation_value` (the `Move`'s
 //! fill, or the `Contract`'s bias over an all-zero weight row).
@@ -56,6 +57,7 @@ struct Spec {
     nearest: Nearest,
     cubic_a: f64,
     exclude_outside: bool,
+    antialias: bool,
     extrapolation: f64,
 }
 
@@ -123,59 +125,57 @@ impl Spec {
             }
         };
         let r = xo - fl;
-        if r == 0.0 {
-            return Some(vec![(clamp(xo), 1.0)]);
-        }
-        Some(match self.mode {
-            Mode::Nearest => {
-                let up = match self.nearest {
+        if self.mode == Mode::Nearest {
+            let up = r != 0.0
+                && match self.nearest {
                     Nearest::RoundPreferFloor => r > 0.5,
                     Nearest::RoundPreferCeil => r >= 0.5,
                     Nearest::Floor => false,
                     Nearest::Ceil => true,
                 };
-                vec![(clamp(if up { fl + 1.0 } else { fl }), 1.0)]
-            }
-            Mode::Linear => vec![(clamp(fl), 1.0 - r), (clamp(fl + 1.0), r)],
-            Mode::Cubic => {
-                let a = self.cubic_a;
-                let c = |t: f64| -> f64 {
-                    // Keys' kernel at distance t ∈ [0, 2).
-                    if t <= 1.0 {
-                        ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
-                    } else {
-                        ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a
-                    }
-                };
-                let taps = [
-                    (fl - 1.0, c(r + 1.0)),
-                    (fl, c(r)),
-                    (fl + 1.0, c(1.0 - r)),
-                    (fl + 2.0, c(2.0 - r)),
-                ];
-                let inside = |k: f64| k >= 0.0 && k <= f(last);
-                let kept: Vec<(f64, f64)> = taps
-                    .iter()
-                    .map(|&(k, w)| {
-                        (
-                            k,
-                            if self.exclude_outside && !inside(k) {
-                                0.0
-                            } else {
-                                w
-                            },
-                        )
-                    })
-                    .collect();
-                let total: f64 = kept.iter().map(|t| t.1).sum();
-                let norm = if self.exclude_outside && total != 0.0 {
-                    total
+            return Some(vec![(clamp(if up { fl + 1.0 } else { fl }), 1.0)]);
+        }
+        // As ONNX's reference: the taps sit at `base + j`, `j ∈ [start, 2 − start)`, with
+        // weight `kernel((j − ratio)·s)`, where `ratio ∈ (0, 1]` (1 on a grid point) and `s`
+        // is 1, or the downscale factor under `antialias` (which widens the kernel).
+        let (base, ratio) = if r == 0.0 { (xo - 1.0, 1.0) } else { (fl, r) };
+        let s = if self.antialias {
+            ax.scale.min(1.0)
+        } else {
+            1.0
+        };
+        let a = self.cubic_a;
+        let (support, kernel): (f64, &dyn Fn(f64) -> f64) = match self.mode {
+            Mode::Linear => (1.0, &|t: f64| (1.0 - t.abs()).max(0.0)),
+            _ => (2.0, &|t: f64| {
+                // Keys' cubic kernel.
+                let t = t.abs();
+                if t <= 1.0 {
+                    ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
+                } else if t < 2.0 {
+                    ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a
                 } else {
-                    1.0
-                };
-                kept.iter().map(|&(k, w)| (clamp(k), w / norm)).collect()
-            }
-        })
+                    0.0
+                }
+            }),
+        };
+        let start = (-support / s).floor() + 1.0;
+        let inside = |k: f64| k >= 0.0 && k <= f(last);
+        let mut taps = vec![];
+        let mut j = start;
+        while j < 2.0 - start {
+            let k = base + j;
+            let w = if self.exclude_outside && !inside(k) {
+                0.0
+            } else {
+                kernel((j - ratio) * s)
+            };
+            taps.push((k, w));
+            j += 1.0;
+        }
+        let total: f64 = taps.iter().map(|t| t.1).sum();
+        let norm = if total == 0.0 { 1.0 } else { total };
+        Some(taps.iter().map(|&(k, w)| (clamp(k), w / norm)).collect())
     }
 }
 
@@ -225,15 +225,13 @@ fn spec(
         "ceil" => Nearest::Ceil,
         other => return Err(b.unsupported(format!("nearest_mode '{other}'")).into()),
     };
-    if at.int_or("antialias", 0) != 0 {
-        return Err(b.unsupported("antialias = 1").into());
-    }
     Ok(Spec {
         mode,
         coord,
         nearest,
         cubic_a: at.float_or("cubic_coeff_a", -0.75),
         exclude_outside: at.int_or("exclude_outside", 0) != 0,
+        antialias: at.int_or("antialias", 0) != 0,
         extrapolation: at.float_or("extrapolation_value", 0.0),
     })
 }

@@ -786,7 +786,6 @@ fn resize_rejects_what_it_cannot_lower() {
     let scales = || Arg::Const("s", vec![4], vec![1.0, 1.0, 2.0, 2.0]);
     for (attrs, what) in [
         (vec![string("mode", "area")], "mode 'area'"),
-        (vec![int("antialias", 1)], "antialias"),
         (
             vec![string("coordinate_transformation_mode", "bogus")],
             "coordinate_transformation_mode",
