@@ -26,6 +26,7 @@ pub const OPS: &[&str] = &[
     "ArgMin",
     "BatchNormalization",
     "GroupNormalization",
+    "Hardmax",
     "InstanceNormalization",
     "LayerNormalization",
     "LogSoftmax",
@@ -62,6 +63,7 @@ pub fn lower(
         "LpNormalization" => lp_norm(b, node),
         "ArgMax" => argmax::arg_extremum(b, node, false),
         "ArgMin" => argmax::arg_extremum(b, node, true),
+        "Hardmax" => argmax::hardmax(b, node, opset),
         other => return reduce::lower(b, node, opset, other),
     };
     Some(r.map(|y| vec![y]))

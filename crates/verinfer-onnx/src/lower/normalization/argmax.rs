@@ -1,4 +1,5 @@
-//! `ArgMax` / `ArgMin` onto the `ArgMax` reduction (index of the first maximum along one axis).
+//! `ArgMax` / `ArgMin` / `Hardmax` onto the `ArgMax` reduction (index of the first maximum along
+//! one axis).
 //!
 //! `ArgMin(x) = ArgMax(−x)`: negation is exact in fixed point, so ties stay ties.
 //! `select_last_index = 1` reverses the axis with a constant `Move`, takes the first maximum
@@ -78,4 +79,43 @@ fn reverse(b: &mut Builder, x: FRef, axis: usize) -> FRef {
         })
         .collect();
     b.move_map(vec![x], shape, map, 0.0)
+}
+
+/// `Hardmax`: 1 at the first maximum along `axis`, 0 elsewhere — `IsZero(ArgMax − k)` against
+/// the constant positions `k` of the axis. Before opset 13 the input is coerced to 2-D at
+/// `axis` (default 1) and the maximum taken over the flattened trailing axes.
+pub(super) fn hardmax(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let shape = b.shape(x);
+    if shape.is_empty() || shape.contains(&0) {
+        return Err(b
+            .err(format!(
+                "needs a non-empty tensor of rank ≥ 1, got {shape:?}"
+            ))
+            .into());
+    }
+    let default = if opset >= 13 { -1 } else { 1 };
+    let axis = b.axis(Attrs(node).int_or("axis", default), shape.len())?;
+    let (xr, along) = if opset >= 13 {
+        (x, axis)
+    } else {
+        let flat = vec![
+            shape[..axis].iter().product(),
+            shape[axis..].iter().product(),
+        ];
+        (b.reshape(x, flat)?, 1)
+    };
+    let rs = b.shape(xr);
+    let n = rs[along];
+    let ax = i64::try_from(along).map_err(|_| b.err("axis out of range"))?;
+    let idx = b.reduce(xr, ReduceKind::ArgMax, &[ax], true)?;
+    let mut ks = vec![1usize; rs.len()];
+    ks[along] = n;
+    #[allow(clippy::cast_precision_loss)]
+    let positions: Vec<f64> = (0..n).map(|k| k as f64).collect();
+    let name = format!("{}/positions", b.node_name());
+    let k = b.typed_constant(&name, ks, positions, true);
+    let d = b.binary(BinaryKind::Sub, idx, k)?;
+    let mask = b.func(d, verinfer_quant::func::Func::IsZero);
+    Ok(b.reshape(mask, shape)?)
 }

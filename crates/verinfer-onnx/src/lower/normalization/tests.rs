@@ -331,3 +331,13 @@ fn argmax_rejects_bad_attributes() {
     let e = crate::lower::lower_node(&mut bld, &n, 13).unwrap_err();
     assert!(e.to_string().contains("out of range"), "{e}");
 }
+
+#[test]
+fn hardmax_marks_the_first_maximum() {
+    let n = node("Hardmax", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    close(&value(&b, y, &TIES), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    // Opset 11: coerced to 2-D at axis 1, one maximum over the flattened row.
+    let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
+    close(&value(&b, y, &TIES), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+}
