@@ -67,6 +67,7 @@ pub const OPS: &[&str] = &[
     "Softsign",
     "Sqrt",
     "Sub",
+    "Swish",
     "Sum",
     "Tan",
     "Tanh",

@@ -354,3 +354,9 @@ fn mod_of_constants_folds_with_onnx_signs() {
     let e = lower_node(&mut b, &n, 13).unwrap_err().to_string();
     assert!(e.contains("unsupported") && e.contains("run time"), "{e}");
 }
+
+#[test]
+fn swish_with_alpha_is_a_scaled_silu() {
+    let n = node("Swish", &["x"], &["y"], vec![af("alpha", 2.0)]);
+    check_unary(&n, 24, |v| v / (1.0 + (-2.0 * v).exp()));
+}
