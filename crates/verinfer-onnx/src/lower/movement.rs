@@ -16,6 +16,8 @@ mod constants;
 mod gather;
 mod onehot;
 mod resize;
+#[cfg(test)]
+mod resize_tests;
 mod slice;
 #[cfg(test)]
 mod tests;
