@@ -12,7 +12,8 @@ out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized
 
 Integer inputs are frozen (--freeze-int-inputs, the default): every int64/int32 graph input
 (axes, shapes, pads, starts/ends, repeats, indices...) becomes an initializer holding the test's
-value, and is left out of input.json. verinfer compiles a static graph, so structural integer
+value, and is left out of input.json; so do the float inputs that are structure rather than data
+(Resize's roi and scales, Upsample's scales, OneHot's depth: STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
 inputs must be constants, as exporters emit them; node tests feed them at run time only because
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
 the integer operand is known at compile time, as it is in an exported model. One exception: a
@@ -113,7 +114,7 @@ class Case:
         self.inputs = []         # [(name, np.ndarray)]
         self.outputs = []        # [(name, np.ndarray)]
         self.skip = None         # reason, when not eligible
-        self.frozen = set()      # names of the integer inputs frozen into initializers
+        self.frozen = set()      # names of the inputs frozen into initializers
 
 
 def find_case_dirs(root):
@@ -206,6 +207,21 @@ def is_int(arr):
     return np.asarray(arr).dtype.kind in "iu"
 
 
+# (op type, input slots) whose float operands are structure, not data (opset >= 11 Resize:
+# roi, scales; opset-10 Resize and Upsample: scales; OneHot: depth).
+STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,)}
+
+
+def structural_float_inputs(model):
+    """Names of graph inputs that feed a structural float slot of some node."""
+    names = set()
+    for node in model.graph.node:
+        for k in STRUCTURAL_FLOAT_SLOTS.get(node.op_type, ()):
+            if k < len(node.input) and node.input[k]:
+                names.add(node.input[k])
+    return names
+
+
 def load_case(path, freeze=True):
     c = Case(os.path.basename(path.rstrip("/")), path)
     try:
@@ -252,8 +268,15 @@ def load_case(path, freeze=True):
         return c
     # An all-integer case (Max of two int64 tensors, Equal on int32) would have nothing left to
     # feed once frozen: its integer inputs are data, so they are fed at run time (s = 0).
-    if freeze and any(not is_int(a) for _, a in c.inputs):
-        c.frozen = {n for n, a in c.inputs if is_int(a)}
+    # Float inputs that carry structure (Resize's roi and scales, Upsample's scales, OneHot's
+    # depth) are frozen too: exporters emit them as constants, as they do the integer ones.
+    if freeze:
+        structural = structural_float_inputs(model)
+        frozen = {n for n, a in c.inputs if n in structural and not is_int(a)}
+        ints = {n for n, a in c.inputs if is_int(a)}
+        if any(n not in frozen | ints for n, _ in c.inputs):
+            frozen |= ints
+        c.frozen = frozen
     fed = [(n, a) for n, a in c.inputs if n not in c.frozen]
     for name, arr in fed:
         if np.size(arr) == 0:
@@ -477,7 +500,7 @@ def report_lines(cases, results, version, level=1, per_case_unsupported=True):
         "`max(min(8 * 2^-scale, 0.1 * M), 0.01 * M)` (absolute); integer and bool outputs "
         "must match exactly. Integer graph inputs "
         + ("frozen into initializers (`--freeze-int-inputs`; fed at run time in all-integer "
-           "cases)." if FREEZE_INT_INPUTS
+           "cases), with Resize's roi/scales, Upsample's scales and OneHot's depth." if FREEZE_INT_INPUTS
            else "fed at run time (`--no-freeze-int-inputs`)."),
         "",
         f"**Total: {len(cases)} cases, {total['PASS']} pass, {total['FAIL']} fail, "

@@ -7,6 +7,8 @@
 //! `[group, channels per group]` in the contraction's iteration dims, which keeps the input
 //! channel `group·(C/G) + c` affine.
 //!
+//! `ConvTranspose` (in [`transpose`]) spreads its input with zeros, then convolves.
+//!
 //! Pools gather every window into a trailing axis (padding is the fill value: −∞ for max,
 //! 0 for average) and reduce that axis.
 
@@ -20,10 +22,13 @@ use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::movement::divides;
 
+mod transpose;
+
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
     "AveragePool",
     "Conv",
+    "ConvTranspose",
     "GlobalAveragePool",
     "GlobalMaxPool",
     "MaxPool",
@@ -40,6 +45,7 @@ pub fn lower(
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match node.op_type.as_str() {
         "Conv" => conv(b, node),
+        "ConvTranspose" => transpose::conv_transpose(b, node),
         "MaxPool" => max_pool(b, node),
         "AveragePool" => average_pool(b, node),
         "GlobalAveragePool" => global_pool(b, node, ReduceKind::Sum),

@@ -1,5 +1,6 @@
 //! Elementwise ONNX ops: arithmetic (`Add`, `Sub`, `Mul`, `Div`, `Pow`), variadic `Sum`,
-//! `Mean`, `Max`, `Min`, and the activations (in [`activation`]).
+//! `Mean`, `Max`, `Min`, `Mod` of constants (in [`modulo`]), and the activations (in
+//! [`activation`]).
 //!
 //! Lowering is quantization-friendly: constant factors fold into constants or into a binary
 //! op's factors (a division by a constant is a multiplication by its reciprocal, a scalar
@@ -7,6 +8,7 @@
 //! functions. Every run-time `Div` stays the `Div` primitive (exact rounded division).
 
 mod activation;
+mod modulo;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
@@ -47,6 +49,7 @@ pub const OPS: &[&str] = &[
     "Mean",
     "Min",
     "Mish",
+    "Mod",
     "Mul",
     "Neg",
     "PRelu",
@@ -64,6 +67,7 @@ pub const OPS: &[&str] = &[
     "Softsign",
     "Sqrt",
     "Sub",
+    "Swish",
     "Sum",
     "Tan",
     "Tanh",
@@ -82,6 +86,7 @@ pub fn lower(
         "Mul" => arith(b, node, opset, BinaryKind::Mul),
         "Div" => div_node(b, node, opset),
         "Pow" => pow_node(b, node),
+        "Mod" => modulo::modulo(b, node),
         "Sum" => variadic(b, node, BinaryKind::Add, false),
         "Mean" => variadic(b, node, BinaryKind::Add, true),
         "Max" => variadic(b, node, BinaryKind::Max, false),
@@ -384,7 +389,7 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let x2 = b.binary(BinaryKind::Mul, x, x)?;
             b.binary(BinaryKind::Mul, x2, x2)?
         }
-        0.5 => b.func(x, Func::Sqrt),
+        0.5 => b.sqrt(x),
         -0.5 => b.func(x, Func::Rsqrt),
         -1.0 => b.func(x, Func::Reciprocal),
         p => b.func(x, Func::Pow { p }),

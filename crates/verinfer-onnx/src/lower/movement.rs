@@ -5,12 +5,19 @@
 //! constant). Ops that compute shapes (`Shape`, `Size`, `ConstantOfShape`, `Range`) produce
 //! constants, so the shape arithmetic of exported models folds away during lowering.
 //!
+//! `Resize`/`Upsample` (in [`resize`]) are a `Move` (nearest) or one constant `Contract` per
+//! axis (linear, cubic).
+//!
 //! Attributes that later opsets moved to inputs (Reshape's shape, Slice's starts/ends,
 //! Squeeze's axes, Pad's pads, Split's sizes…) are read from the attribute when present and
 //! from the (constant) input otherwise, so both forms work at every opset.
 
 mod constants;
 mod gather;
+mod onehot;
+mod resize;
+#[cfg(test)]
+mod resize_tests;
 mod slice;
 #[cfg(test)]
 mod tests;
@@ -37,10 +44,13 @@ pub const OPS: &[&str] = &[
     "Flatten",
     "Gather",
     "GatherElements",
+    "GatherND",
     "Identity",
+    "OneHot",
     "Pad",
     "Range",
     "Reshape",
+    "Resize",
     "Shape",
     "Size",
     "Slice",
@@ -51,6 +61,7 @@ pub const OPS: &[&str] = &[
     "Transpose",
     "Trilu",
     "Unsqueeze",
+    "Upsample",
     "Where",
 ];
 
@@ -61,7 +72,7 @@ pub const MAX_ELEMS: usize = 1 << 28;
 pub fn lower(
     b: &mut Builder,
     node: &NodeProto,
-    _opset: i64,
+    opset: i64,
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let one = |r: Result<FRef, OnnxError>| Some(r.map(|r| vec![r]));
     match node.op_type.as_str() {
@@ -79,6 +90,8 @@ pub fn lower(
         "Trilu" => one(slice::trilu(b, node)),
         "Gather" => one(gather::gather(b, node)),
         "GatherElements" => one(gather::gather_elements(b, node)),
+        "GatherND" => one(gather::gather_nd(b, node)),
+        "OneHot" => one(onehot::one_hot(b, node)),
         "Where" => one(gather::where_op(b, node)),
         "DepthToSpace" => one(gather::depth_to_space(b, node)),
         "SpaceToDepth" => one(gather::space_to_depth(b, node)),
@@ -90,6 +103,8 @@ pub fn lower(
         "Cast" => one(constants::cast(b, node)),
         "Identity" => one(input(b, node, 0)),
         "Dropout" => one(constants::dropout(b, node)),
+        "Resize" => one(resize::resize(b, node, opset)),
+        "Upsample" => one(resize::upsample(b, node)),
         _ => None,
     }
 }

@@ -1,10 +1,12 @@
-//! Softmax, the normalizations and the reductions (in [`reduce`]).
+//! Softmax, the normalizations, the reductions (in [`reduce`]) and `ArgMax`/`ArgMin` (in
+//! [`argmax`]).
 //!
 //! As docs/quantization.md lays out: `Softmax = ReduceMax, Sub, Exp table, ReduceSum, Div`;
 //! a normalization is `ReduceSum, Sub (with the 1/N as the operand's factor), Mul, ReduceSum,
 //! rsqrt table, Mul`, the table's function carrying `1/N` and epsilon ([`Func::RsqrtEps`]) so
 //! that neither becomes a tiny constant to quantize. `BatchNormalization` folds to one per-channel `Mul` and `Add`.
 
+mod argmax;
 mod reduce;
 
 use tract_onnx::pb::NodeProto;
@@ -20,8 +22,11 @@ use crate::lower::elementwise::{add, mul, new_const, sub};
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
+    "ArgMax",
+    "ArgMin",
     "BatchNormalization",
     "GroupNormalization",
+    "Hardmax",
     "InstanceNormalization",
     "LayerNormalization",
     "LogSoftmax",
@@ -56,6 +61,9 @@ pub fn lower(
         "GroupNormalization" => group_norm(b, node, opset),
         "MeanVarianceNormalization" => mvn(b, node),
         "LpNormalization" => lp_norm(b, node),
+        "ArgMax" => argmax::arg_extremum(b, node, false),
+        "ArgMin" => argmax::arg_extremum(b, node, true),
+        "Hardmax" => argmax::hardmax(b, node, opset),
         other => return reduce::lower(b, node, opset, other),
     };
     Some(r.map(|y| vec![y]))
@@ -365,7 +373,7 @@ fn lp_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             let x2 = b.binary(BinaryKind::Mul, x, x)?;
             let ss = b.reduce(x2, ReduceKind::Sum, &[axis], true)?;
             // No epsilon: a rsqrt table would be unbounded near 0, √ is not.
-            let norm = b.func(ss, Func::Sqrt);
+            let norm = b.sqrt(ss);
             Ok(b.div(x, norm)?)
         }
         1 => {

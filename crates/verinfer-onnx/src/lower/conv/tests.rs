@@ -433,3 +433,59 @@ fn global_pools() {
     .unwrap();
     assert_eq!(o[0], (vec![1, 2, 1, 1], vec![3.0, 7.0]));
 }
+
+/// ConvTranspose with inconsistent channels or an unknown auto_pad is a typed error.
+#[test]
+fn conv_transpose_rejects_bad_geometry() {
+    let x = || Arg::Input("x", vec![1, 3, 4, 4], iota(&[1, 3, 4, 4]));
+    let n = node("ConvTranspose", &["x", "w"], &["y"], vec![int("group", 2)]);
+    let r = run(
+        &n,
+        17,
+        vec![x(), Arg::Const("w", vec![3, 1, 2, 2], vec![1.0; 12])],
+    );
+    assert!(
+        matches!(r, Err(OnnxError::Quant(QuantError::BadNode { .. }))),
+        "{r:?}"
+    );
+    let n = node(
+        "ConvTranspose",
+        &["x", "w"],
+        &["y"],
+        vec![string("auto_pad", "FULL")],
+    );
+    let r = run(
+        &n,
+        17,
+        vec![x(), Arg::Const("w", vec![3, 1, 2, 2], vec![1.0; 12])],
+    );
+    assert!(
+        matches!(r, Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))),
+        "{r:?}"
+    );
+}
+
+/// Stride 2 spreads the input with zeros (one `Move`) and convolves (one `Contract`); a
+/// 1×1 kernel of weight 1 then places `x[i]` at `2i` and zeros between.
+#[test]
+fn conv_transpose_stride2_places_inputs_on_the_stride_grid() {
+    let n = node(
+        "ConvTranspose",
+        &["x", "w"],
+        &["y"],
+        vec![ints("strides", &[2]), ints("output_padding", &[1])],
+    );
+    let (outs, g) = run(
+        &n,
+        17,
+        vec![
+            Arg::Input("x", vec![1, 1, 3], vec![1.0, 2.0, 3.0]),
+            Arg::Const("w", vec![1, 1, 1], vec![1.0]),
+        ],
+    )
+    .unwrap();
+    assert!(matches!(g.nodes[0].op, FOp::Move { .. }));
+    assert!(matches!(g.nodes[1].op, FOp::Contract(_)));
+    assert_eq!(outs[0].0, vec![1, 1, 6]);
+    assert_eq!(outs[0].1, vec![1.0, 0.0, 2.0, 0.0, 3.0, 0.0]);
+}

@@ -29,6 +29,21 @@ pub(super) fn lower(
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
     let r = match op {
         "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
+        // The exact integer root (`ISqrt`), not a table: no table error, any input range.
+        "Sqrt" => unary(b, node, |b, x| Ok(b.sqrt(x))),
+        // x·σ(αx) = silu(αx)/α: one table whatever α.
+        "Swish" => {
+            let alpha = Attrs(node).float_or("alpha", 1.0);
+            if alpha == 0.0 {
+                Err(b.err("alpha = 0").into())
+            } else {
+                unary(b, node, |b, x| {
+                    let ax = b.scale(x, alpha);
+                    let s = b.func(ax, Func::Silu);
+                    Ok(b.scale(s, 1.0 / alpha))
+                })
+            }
+        }
         "Abs" => unary(b, node, |b, x| {
             Ok(b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?)
         }),
@@ -84,7 +99,6 @@ fn table_func(node: &NodeProto, op: &str) -> Option<Func> {
         "Exp" => Func::Exp,
         "Log" => Func::Log,
         "Erf" => Func::Erf,
-        "Sqrt" => Func::Sqrt,
         "Reciprocal" => Func::Reciprocal,
         "Softplus" => Func::Softplus,
         "Softsign" => Func::Softsign,

@@ -319,3 +319,44 @@ fn tabled_activations() {
     b.add_input("x", vec![2], false);
     assert!(lower_node(&mut b, &n, 20).is_err());
 }
+
+/// `Sqrt` and `Pow(x, 0.5)` are the exact integer root, not a table.
+#[test]
+fn sqrt_and_pow_half_are_isqrt() {
+    let b = check_unary(&node("Sqrt", &["x"], &["y"], vec![]), 13, |v| {
+        v.max(0.0).sqrt()
+    });
+    assert_eq!(ops(&b), vec![FOp::Sqrt]);
+    let n = node("Pow", &["x", "p"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[3], &[("p", vec![], vec![0.5])]);
+    assert_eq!(ops(&b), vec![FOp::Sqrt]);
+    close(&value(&b, y, &[4.0, 0.25, 9.0]), &[2.0, 0.5, 3.0]);
+}
+
+/// `Mod` folds constant operands (integer: divisor's sign; `fmod`: dividend's) and rejects a
+/// run-time one.
+#[test]
+fn mod_of_constants_folds_with_onnx_signs() {
+    let mut b = Builder::new("t");
+    let a = b.constant("a", vec![4], vec![7.0, -7.0, 7.0, -7.0]);
+    b.bind("a", a);
+    let m = b.constant("m", vec![4], vec![3.0, 3.0, -3.0, -3.0]);
+    b.bind("m", m);
+    for (fmod, want) in [(0, [1.0, 2.0, -2.0, -1.0]), (1, [1.0, -1.0, 1.0, -1.0])] {
+        let n = node("Mod", &["a", "m"], &["y"], vec![ai("fmod", fmod)]);
+        b.begin_node(&n.name, &n.op_type);
+        let y = lower_node(&mut b, &n, 13).unwrap()[0];
+        assert_eq!(b.const_data(y).unwrap(), want);
+    }
+    b.add_input("x", vec![4], false);
+    let n = node("Mod", &["x", "m"], &["y"], vec![]);
+    b.begin_node(&n.name, &n.op_type);
+    let e = lower_node(&mut b, &n, 13).unwrap_err().to_string();
+    assert!(e.contains("unsupported") && e.contains("run time"), "{e}");
+}
+
+#[test]
+fn swish_with_alpha_is_a_scaled_silu() {
+    let n = node("Swish", &["x"], &["y"], vec![af("alpha", 2.0)]);
+    check_unary(&n, 24, |v| v / (1.0 + (-2.0 * v).exp()));
+}

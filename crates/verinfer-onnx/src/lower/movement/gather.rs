@@ -217,3 +217,51 @@ pub(super) fn space_to_depth(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
         ))
     })
 }
+
+/// `GatherND` with constant indices (as exporters emit them): one index map. Output
+/// `[indices[..q−1], data[batch_dims + k..]]` reads `data[batch, indices[.., 0..k], rest]`.
+pub(super) fn gather_nd(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let data = input(b, node, 0)?;
+    let idx = input(b, node, 1)?;
+    let (sd, si) = (b.shape(data), b.shape(idx));
+    let bd = usize::try_from(Attrs(node).int_or("batch_dims", 0))
+        .map_err(|_| b.err("batch_dims must be ≥ 0"))?;
+    let Some(&k) = si.last() else {
+        return Err(b.err("indices must have rank ≥ 1").into());
+    };
+    let q = si.len();
+    if sd.is_empty() || bd >= q || bd + k > sd.len() || si[..bd] != sd[..bd] {
+        return Err(b
+            .err(format!(
+                "data {sd:?} and indices {si:?} do not fit batch_dims {bd}"
+            ))
+            .into());
+    }
+    let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
+        return Err(b
+            .unsupported("indices computed at run time (only constant indices are lowered)")
+            .into());
+    };
+    // Resolve each index column against its data axis.
+    let tuples = values.len() / k.max(1);
+    let mut resolved = vec![0usize; values.len()];
+    for j in 0..k {
+        let col: Vec<f64> = (0..tuples).map(|t| values[t * k + j]).collect();
+        for (t, r) in resolve_indices(b, &col, sd[bd + j])?
+            .into_iter()
+            .enumerate()
+        {
+            resolved[t * k + j] = r;
+        }
+    }
+    let out: Vec<usize> = si[..q - 1].iter().chain(&sd[bd + k..]).copied().collect();
+    check_size(b, &out)?;
+    let mut src = vec![0usize; sd.len()];
+    move_by(b, vec![data], out, 0.0, |o| {
+        let t = flat(&si[..q - 1], &o[..q - 1]);
+        src[..bd].copy_from_slice(&o[..bd]);
+        src[bd..bd + k].copy_from_slice(&resolved[t * k..t * k + k]);
+        src[bd + k..].copy_from_slice(&o[q - 1..]);
+        Some(flat(&sd, &src))
+    })
+}

@@ -147,7 +147,7 @@ fn reduce_node(
             };
             let s = sum(b, e)?;
             match kind {
-                Kind::L2 => b.func(s, Func::Sqrt),
+                Kind::L2 => b.sqrt(s),
                 Kind::LogSum => b.func(s, Func::Log),
                 _ => s,
             }

@@ -276,3 +276,68 @@ fn reducing_a_scalar_is_the_elementwise_part() {
     b.add_input("x", vec![], false);
     assert!(crate::lower::lower_node(&mut b, &n, 13).is_err());
 }
+
+/// `[[1, 3, 3], [2, 0, 2]]`: ties on both rows, so first and last index differ.
+const TIES: [f64; 6] = [1.0, 3.0, 3.0, 2.0, 0.0, 2.0];
+
+#[test]
+fn argmax_first_and_last_index_with_ties() {
+    let n = node(
+        "ArgMax",
+        &["x"],
+        &["y"],
+        vec![ai("axis", 1), ai("keepdims", 0)],
+    );
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    assert_eq!(b.shape(y), vec![2]);
+    close(&value(&b, y, &TIES), &[1.0, 0.0]);
+    let n = node(
+        "ArgMax",
+        &["x"],
+        &["y"],
+        vec![ai("axis", -1), ai("select_last_index", 1)],
+    );
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    assert_eq!(b.shape(y), vec![2, 1]);
+    close(&value(&b, y, &TIES), &[2.0, 2.0]);
+}
+
+#[test]
+fn argmin_default_axis_and_last_index() {
+    let n = node("ArgMin", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    assert_eq!(b.shape(y), vec![1, 3]);
+    close(&value(&b, y, &TIES), &[0.0, 1.0, 1.0]);
+    let n = node(
+        "ArgMin",
+        &["x"],
+        &["y"],
+        vec![ai("axis", 1), ai("keepdims", 0), ai("select_last_index", 1)],
+    );
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    close(&value(&b, y, &[1.0, 1.0, 3.0, 2.0, 0.0, 0.0]), &[1.0, 2.0]);
+}
+
+#[test]
+fn argmax_rejects_bad_attributes() {
+    let mut bld = verinfer_quant::builder::Builder::new("t");
+    bld.add_input("x", vec![2, 3], false);
+    let n = node("ArgMax", &["x"], &["y"], vec![ai("select_last_index", 2)]);
+    bld.begin_node(&n.name, &n.op_type);
+    let e = crate::lower::lower_node(&mut bld, &n, 13).unwrap_err();
+    assert!(e.to_string().contains("select_last_index"), "{e}");
+    let n = node("ArgMax", &["x"], &["y"], vec![ai("axis", 2)]);
+    bld.begin_node(&n.name, &n.op_type);
+    let e = crate::lower::lower_node(&mut bld, &n, 13).unwrap_err();
+    assert!(e.to_string().contains("out of range"), "{e}");
+}
+
+#[test]
+fn hardmax_marks_the_first_maximum() {
+    let n = node("Hardmax", &["x"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 13, &[2, 3], &[]);
+    close(&value(&b, y, &TIES), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    // Opset 11: coerced to 2-D at axis 1, one maximum over the flattened row.
+    let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
+    close(&value(&b, y, &TIES), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+}
