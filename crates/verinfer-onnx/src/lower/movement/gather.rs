@@ -125,7 +125,20 @@ pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
     let y = input(b, node, 2)?;
     let (sc, sx, sy) = (b.shape(cond), b.shape(x), b.shape(y));
     let Some(c) = b.const_data(cond).map(<[f64]>::to_vec) else {
-        // A run-time condition (0 or 1) selects arithmetically: y + c·(x − y).
+        // A run-time condition (0 or 1) selects arithmetically: y + c·(x − y). That is wrong
+        // for an infinite branch (an attention mask built at run time: 0·∞ and ∞ − ∞), and
+        // fixed point has no ∞ to carry through it: refuse rather than compute wrong values.
+        for (r, which) in [(x, "X"), (y, "Y")] {
+            if b.const_data(r)
+                .is_some_and(|d| d.iter().any(|v| !v.is_finite()))
+            {
+                return Err(b
+                    .unsupported(format!(
+                        "a run-time condition selecting an infinite {which} (an attention mask built at run time)"
+                    ))
+                    .into());
+            }
+        }
         let diff = b.binary(BinaryKind::Sub, x, y)?;
         let pick = b.binary(BinaryKind::Mul, cond, diff)?;
         return Ok(b.binary(BinaryKind::Add, y, pick)?);
