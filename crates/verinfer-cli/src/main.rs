@@ -166,8 +166,12 @@ fn main() -> ExitCode {
         Cmd::Gguf(c) => cmd_gguf::run(&c),
         Cmd::Generate(a) => cmd_llm::generate_cmd(&a),
         Cmd::Ops => {
+            // A closed pipe (`verinfer ops | head`) ends the listing quietly, not in a panic.
+            let mut out = std::io::stdout().lock();
             for op in verinfer_onnx::lower::supported_ops() {
-                println!("{op}");
+                if std::io::Write::write_all(&mut out, format!("{op}\n").as_bytes()).is_err() {
+                    break;
+                }
             }
             Ok(())
         }

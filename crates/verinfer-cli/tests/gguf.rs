@@ -41,3 +41,22 @@ fn a_file_that_is_not_gguf_is_named() {
     assert!(!ok);
     assert!(err.contains("not a GGUF file"), "{err}");
 }
+
+/// `verinfer ops | head -1`: a reader that has closed the pipe ends the listing quietly (it
+/// panicked on the broken pipe before). The read end is closed before the process starts, so
+/// its first write fails whatever the pipe's buffer size.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_verinfer"))
+        .arg("ops")
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}
