@@ -53,6 +53,13 @@ fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
     })
 }
 
+/// Parameter count of a shape (embedding, output, and per block attention and feed-forward).
+fn params(name: &str) -> Result<u64> {
+    let (v, e, l, ff, h, hkv, _) = shape(name)?;
+    let kv = e / h * hkv;
+    Ok(v * e * 2 + l * (e * e * 2 + e * kv * 2 + 3 * e * ff))
+}
+
 /// xorshift64*: seeded weights without a dependency.
 struct Rng(u64);
 
@@ -74,10 +81,9 @@ impl Rng {
     }
 }
 
-fn write_model(path: &Path, name: &str) -> Result<u64> {
+fn write_model(path: &Path, name: &str) -> Result<()> {
     let (v, e, l, ff, h, hkv, ctx) = shape(name)?;
     let kv = e / h * hkv;
-    let params = v * e * 2 + l * (e * e * 2 + e * kv * 2 + 3 * e * ff);
     let mut w = GgufWriter::new();
     w.kv("general.architecture", Value::String("llama".into()))
         .kv(
@@ -145,7 +151,7 @@ fn write_model(path: &Path, name: &str) -> Result<u64> {
         std::fs::File::create(path).with_context(|| path.display().to_string())?,
     );
     w.write(&mut f)?;
-    Ok(params)
+    Ok(())
 }
 
 /// A `KEY: N kB` line of a `/proc` file, in MiB.
@@ -187,9 +193,8 @@ pub fn run_bench(a: &Args) -> Result<()> {
 }
 
 fn bench(a: &Args) -> Result<()> {
-    let (v, e, l, ff, h, hkv, n_ctx) = shape(&a.shape)?;
-    let kv = e / h * hkv;
-    let params = v * e * 2 + l * (e * e * 2 + e * kv * 2 + 3 * e * ff);
+    let n_ctx = shape(&a.shape)?.6;
+    let params = params(&a.shape)?;
     // Today's compile holds every weight as f32 (decoded) and f64 (float graph), then as i32
     // (integer graph) beside the f64 copy, plus the mapped file: refuse shapes that cannot fit
     // instead of running out of memory.

@@ -294,13 +294,31 @@ fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     }
     let mut out = vec![n, m];
     out.extend(&win.out);
-    let mut spec = ContractSpec {
+    let spec = ContractSpec {
         out_iter,
         red,
         x_map: AffineMap { rows: x_rows },
         w_map: AffineMap { rows: w_rows },
         bias_map: None,
     };
+    contract_with_bias(b, x, w, bias, spec, out, m_row, k)
+}
+
+/// The convolution `spec` of `x` and `w` into `out` (`[N, M, spatial × k]`), plus the bias of
+/// length `M` when given: folded into the contraction (read by `m_row`) when constant,
+/// otherwise added after it. Shared by `Conv` and `ConvTranspose`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn contract_with_bias(
+    b: &mut Builder,
+    x: FRef,
+    w: FRef,
+    bias: Option<FRef>,
+    mut spec: ContractSpec,
+    out: Vec<usize>,
+    m_row: AffineRow,
+    k: usize,
+) -> Result<FRef, OnnxError> {
+    let m = out[1];
     let Some(bias) = bias else {
         return Ok(b.contract(x, w, None, spec, out)?);
     };

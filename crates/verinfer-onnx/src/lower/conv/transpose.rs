@@ -11,11 +11,11 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{numel, unravel_into};
-use verinfer_ir::{AffineMap, BinaryKind};
+use verinfer_ir::AffineMap;
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::{ContractSpec, FRef};
 
-use super::{arow, spatial_attr, to_i64, LIMIT};
+use super::{arow, contract_with_bias, spatial_attr, to_i64, LIMIT};
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::movement::divides;
@@ -216,29 +216,12 @@ pub(super) fn conv_transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     }
     let mut out = vec![n, m];
     out.extend(&geo.out);
-    let mut spec = ContractSpec {
+    let spec = ContractSpec {
         out_iter,
         red,
         x_map: AffineMap { rows: x_rows },
         w_map: AffineMap { rows: w_rows },
         bias_map: None,
     };
-    let Some(bias) = bias else {
-        return Ok(b.contract(z, w, None, spec, out)?);
-    };
-    let sb = b.shape(bias);
-    if sb != [m] {
-        return Err(b
-            .err(format!("bias has shape {sb:?}, expected [{m}]"))
-            .into());
-    }
-    if b.const_data(bias).is_some() {
-        spec.bias_map = Some(AffineMap { rows: vec![m_row] });
-        return Ok(b.contract(z, w, Some(bias), spec, out)?);
-    }
-    let y = b.contract(z, w, None, spec, out)?;
-    let mut bshape = vec![m];
-    bshape.extend(std::iter::repeat_n(1, k));
-    let bias = b.reshape(bias, bshape)?;
-    Ok(b.binary(BinaryKind::Add, y, bias)?)
+    contract_with_bias(b, z, w, bias, spec, out, m_row, k)
 }
