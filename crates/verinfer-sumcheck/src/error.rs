@@ -171,3 +171,29 @@ pub enum LogupError {
     #[error(transparent)]
     Mle(#[from] MleError),
 }
+
+/// Why a word list is not a proof of the expected shape (the inverse of [`crate::evm`]).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EvmDecodeError {
+    /// Fewer or more words than the statement's shape needs.
+    #[error("the proof has {got} words, the statement's shape needs {expected}")]
+    Length {
+        /// Words needed.
+        expected: usize,
+        /// Words given.
+        got: usize,
+    },
+    /// A scalar word at or above `r`.
+    #[error("word {index} is not a canonical scalar")]
+    NonCanonical {
+        /// Word index.
+        index: usize,
+    },
+    /// Two words that are not a point of `G1` (nor `0 ‖ 0`).
+    #[error("words {index} and {} are not a G1 point", index + 1)]
+    NotOnCurve {
+        /// Index of the `x` word.
+        index: usize,
+    },
+}

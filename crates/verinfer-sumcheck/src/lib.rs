@@ -9,6 +9,7 @@
 //! - [`matmul`]: the matrix-product layer `Y = X·W` by one sumcheck (Thaler);
 //! - [`pcs`]: HyperKZG, commitments to multilinear polynomials from the `.ptau` SRS;
 //! - [`logup`]: range checks `a_i ∈ [0, 2^k)` by the logUp identity and two sumchecks;
+//! - [`evm`]: proofs as flat 32-byte words, the calldata of the Solidity verifier;
 //! - [`contract`]: the first end-to-end node proof, a matrix-product `Contract` with its
 //!   requantization (matmul sumcheck + logUp on the remainders + HyperKZG openings).
 //!
@@ -19,6 +20,7 @@
 
 pub mod contract;
 pub mod error;
+pub mod evm;
 pub mod field;
 pub mod logup;
 pub mod matmul;
@@ -27,6 +29,6 @@ pub mod pcs;
 pub mod sumcheck;
 pub mod transcript;
 
-pub use error::{LogupError, MatmulError, MleError, PcsError, SumcheckError};
+pub use error::{EvmDecodeError, LogupError, MatmulError, MleError, PcsError, SumcheckError};
 pub use mle::DenseMle;
 pub use transcript::Transcript;

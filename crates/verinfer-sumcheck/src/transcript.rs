@@ -75,6 +75,21 @@ pub fn g1_words(p: &G1Affine) -> [[u8; 32]; 2] {
     }
 }
 
+/// `keccak256` of `values` packed as 4-byte big-endian two's-complement integers — how a
+/// public `i32` tensor enters a transcript: one word, which an EVM verifier computes with one
+/// hash over the calldata it receives (Solidity's `keccak256(abi.encodePacked(int32[]...))`
+/// over the raw bytes), instead of absorbing one word per element.
+#[must_use]
+pub fn packed_i32_digest(values: &[i32]) -> [u8; 32] {
+    let mut k = Keccak::v256();
+    for v in values {
+        k.update(&v.to_be_bytes());
+    }
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
+}
+
 /// A Keccak-256 Fiat–Shamir transcript (layout in the module docs).
 ///
 /// The prover and the verifier must absorb exactly the same words in the same order; any

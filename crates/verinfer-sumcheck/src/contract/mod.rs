@@ -26,7 +26,9 @@
 //!
 //! # Protocol (label `verinfer.contract.v1`)
 //!
-//! 1. Absorb `m, k, n, mult, s, bits`, `X`, `Y` (words), `C_W`, `t` (`2^64 − 1` without a
+//! 1. Absorb `m, k, n, mult, s, bits`, the digests `keccak256` of `X` and of `Y` packed as
+//!    4-byte big-endian integers ([`packed_i32_digest`]: what an EVM verifier hashes from
+//!    calldata, instead of absorbing `mk + mn` words), `C_W`, `t` (`2^64 − 1` without a
 //!    bias), `C_bias` (with one); the prover commits `rem`; absorb `C_rem`;
 //!    `ρ = ρ_i ‖ ρ_j = challenges(a + b)`.
 //! 2. The prover sends `R̃em(ρ)` and, with a bias, `b̃ias(ρ_j)`; absorb them. The verifier
@@ -57,7 +59,7 @@ use crate::logup::{self, RangeArgument, MAX_RANGE_BITS};
 use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
 use crate::mle::{eq_table, DenseMle};
 use crate::pcs::{self, BatchOpeningProof, Claim, CommitKey, Commitment, VerifierKey};
-use crate::transcript::Transcript;
+use crate::transcript::{packed_i32_digest, Transcript};
 
 /// Why a `Contract` node could not be proven or its proof did not verify.
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +235,23 @@ impl MatmulNode {
         })
     }
 
+    /// The requantization epilogue.
+    pub fn requant(&self) -> Requant {
+        self.requant
+    }
+
+    /// The bias shift `t` (the accumulator starts at `bias[j]·2^t`), iff the node has a bias.
+    #[must_use]
+    pub fn bias_shift(&self) -> Option<u32> {
+        self.bias_shift
+    }
+
+    /// `(a, c, b)`: the variables of the padded `m`, `k`, `n`.
+    #[must_use]
+    pub fn log_dims(&self) -> (usize, usize, usize) {
+        self.shape.log_dims()
+    }
+
     /// Whether the node adds a bias.
     #[must_use]
     pub fn has_bias(&self) -> bool {
@@ -328,9 +347,8 @@ impl MatmulNode {
         t.absorb_fr(&fr_from_i64(self.requant.mult));
         t.absorb_u64(u64::from(self.requant.shift));
         t.absorb_u64(u64::from(self.requant.bits.get()));
-        for v in x.iter().chain(y) {
-            t.absorb_fr(&fr_from_i64(i64::from(*v)));
-        }
+        t.absorb_word(&packed_i32_digest(x));
+        t.absorb_word(&packed_i32_digest(y));
         t.absorb_g1(&c.w.0);
         t.absorb_u64(self.bias_shift.map_or(u64::MAX, u64::from));
         if let Some(cb) = &c.bias {

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+/// @title SumcheckFr — BN254 scalars, G1 points and the proof cursor of the sumcheck verifier
+/// @notice Arithmetic mod r (the scalar field), the `eq` polynomial, G1 operations on the
+///         ecAdd (0x06) / ecMul (0x07) precompiles, and the cursor that reads a proof as the
+///         flat word list of Rust's `verinfer_sumcheck::evm` (scalars must be canonical, as
+///         the arkworks decoder demands; a point off the curve makes a precompile fail).
+library SumcheckFr {
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    struct G1 {
+        uint256 x;
+        uint256 y;
+    }
+
+    /// @notice A proof being read: words and the next index.
+    struct Cursor {
+        uint256[] w;
+        uint256 i;
+    }
+
+    /// @notice A verifier check failed; `what` names it (see docs/sumcheck.md's table).
+    error SumcheckRejected(uint256 what);
+
+    uint256 internal constant NON_CANONICAL = 1;
+    uint256 internal constant PRECOMPILE = 2;
+
+    function next(Cursor memory c) internal pure returns (uint256 v) {
+        v = c.w[c.i];
+        c.i += 1;
+    }
+
+    function nextFr(Cursor memory c) internal pure returns (uint256 v) {
+        v = next(c);
+        if (v >= R) revert SumcheckRejected(NON_CANONICAL);
+    }
+
+    function nextG1(Cursor memory c) internal pure returns (G1 memory p) {
+        p.x = next(c);
+        p.y = next(c);
+    }
+
+    function sub(uint256 a, uint256 b) internal pure returns (uint256) {
+        return addmod(a, R - b, R);
+    }
+
+    /// @notice `x^(r−2)` by the modexp precompile (0 for 0).
+    function inv(uint256 x) internal view returns (uint256 y) {
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, 0x20)
+            mstore(add(p, 0x20), 0x20)
+            mstore(add(p, 0x40), 0x20)
+            mstore(add(p, 0x60), x)
+            mstore(add(p, 0x80), sub(R, 2))
+            mstore(add(p, 0xa0), R)
+            ok := staticcall(gas(), 0x05, p, 0xc0, p, 0x20)
+            y := mload(p)
+        }
+        if (!ok) revert SumcheckRejected(PRECOMPILE);
+    }
+
+    /// @notice `eq(a, b) = Π (a_k·b_k + (1 − a_k)(1 − b_k))`, `a` lifted to `b`'s length by
+    ///         leading zeros (a polynomial in fewer variables read as its table followed by
+    ///         zeros, as `pcs::batch` does).
+    function eqLifted(uint256[] memory a, uint256[] memory b) internal pure returns (uint256 acc) {
+        uint256 pad = b.length - a.length;
+        acc = 1;
+        for (uint256 k = 0; k < b.length; k++) {
+            uint256 bk = b[k];
+            uint256 ak = k < pad ? 0 : a[k - pad];
+            // 1 − a − b + 2ab
+            uint256 t = addmod(1, mulmod(2, mulmod(ak, bk, R), R), R);
+            t = sub(t, addmod(ak, bk, R));
+            acc = mulmod(acc, t, R);
+        }
+    }
+
+    /// @notice The table `eq(r, x)` over `x ∈ {0,1}^len` for `r = point[from..from+len]`,
+    ///         `r_1` the most significant bit (Rust's `mle::eq_table`).
+    function eqTable(uint256[] memory point, uint256 from, uint256 len)
+        internal
+        pure
+        returns (uint256[] memory t)
+    {
+        t = new uint256[](1 << len);
+        t[0] = 1;
+        uint256 size = 1;
+        for (uint256 k = 0; k < len; k++) {
+            uint256 rk = point[from + k];
+            for (uint256 i = size; i > 0; i--) {
+                uint256 e = t[i - 1];
+                uint256 hi = mulmod(e, rk, R);
+                t[2 * i - 1] = hi;
+                t[2 * i - 2] = sub(e, hi);
+            }
+            size <<= 1;
+        }
+    }
+
+    function ecAdd(G1 memory a, G1 memory b) internal view returns (G1 memory c) {
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, mload(a))
+            mstore(add(p, 0x20), mload(add(a, 0x20)))
+            mstore(add(p, 0x40), mload(b))
+            mstore(add(p, 0x60), mload(add(b, 0x20)))
+            ok := staticcall(gas(), 0x06, p, 0x80, p, 0x40)
+            mstore(c, mload(p))
+            mstore(add(c, 0x20), mload(add(p, 0x20)))
+        }
+        if (!ok) revert SumcheckRejected(PRECOMPILE);
+    }
+
+    function ecMul(G1 memory a, uint256 s) internal view returns (G1 memory c) {
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, mload(a))
+            mstore(add(p, 0x20), mload(add(a, 0x20)))
+            mstore(add(p, 0x40), s)
+            ok := staticcall(gas(), 0x07, p, 0x60, p, 0x40)
+            mstore(c, mload(p))
+            mstore(add(c, 0x20), mload(add(p, 0x20)))
+        }
+        if (!ok) revert SumcheckRejected(PRECOMPILE);
+    }
+
+    function neg(G1 memory a) internal pure returns (G1 memory) {
+        if (a.x == 0 && a.y == 0) return a;
+        return G1(a.x, (P - (a.y % P)) % P);
+    }
+}

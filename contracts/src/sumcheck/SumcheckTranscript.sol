@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {SumcheckFr} from "./SumcheckFr.sol";
+
+/// @title SumcheckTranscript — the Keccak-256 Fiat–Shamir transcript of the sumcheck backend
+/// @notice The twin of Rust's `verinfer_sumcheck::Transcript`, byte for byte (docs/sumcheck.md):
+///         every item is a 32-byte word; `new(label)`: state = keccak256(label); `absorb(w)`:
+///         buffer ‖= w; `challenge()`: state = keccak256(state ‖ buffer), buffer = "",
+///         c = uint256(state) mod r. The state sits in the word before the buffer, so a
+///         challenge is one `keccak256` over one memory slice.
+library SumcheckTranscript {
+    /// @dev `buf[0]` is the state, `buf[1..len]` the words absorbed since the last challenge.
+    struct Transcript {
+        uint256[] buf;
+        uint256 len;
+    }
+
+    /// @notice A transcript for `label` holding at most `capacity` words between challenges
+    ///         (absorbing more reverts: the caller sizes it from its statement).
+    function init(bytes memory label, uint256 capacity) internal pure returns (Transcript memory t) {
+        t.buf = new uint256[](capacity + 1);
+        t.buf[0] = uint256(keccak256(label));
+    }
+
+    function absorb(Transcript memory t, uint256 w) internal pure {
+        uint256 n = t.len + 1;
+        t.buf[n] = w;
+        t.len = n;
+    }
+
+    /// @notice Absorb a G1 point `x ‖ y` (infinity is `0 ‖ 0`, the precompiles' encoding).
+    function absorbG1(Transcript memory t, SumcheckFr.G1 memory p) internal pure {
+        absorb(t, p.x);
+        absorb(t, p.y);
+    }
+
+    function absorbAll(Transcript memory t, uint256[] memory ws) internal pure {
+        for (uint256 i = 0; i < ws.length; i++) {
+            absorb(t, ws[i]);
+        }
+    }
+
+    function challenge(Transcript memory t) internal pure returns (uint256) {
+        uint256[] memory b = t.buf;
+        uint256 n = t.len;
+        bytes32 s;
+        assembly ("memory-safe") {
+            s := keccak256(add(b, 0x20), shl(5, add(n, 1)))
+        }
+        b[0] = uint256(s);
+        t.len = 0;
+        return uint256(s) % SumcheckFr.R;
+    }
+
+    function challenges(Transcript memory t, uint256 n) internal pure returns (uint256[] memory cs) {
+        cs = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            cs[i] = challenge(t);
+        }
+    }
+
+    function state(Transcript memory t) internal pure returns (bytes32) {
+        return bytes32(t.buf[0]);
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {SumcheckFr} from "./SumcheckFr.sol";
+import {SumcheckTranscript} from "./SumcheckTranscript.sol";
+
+/// @title SumcheckVerifier — the rounds of a sumcheck of degree ≤ 3 (Rust: `sumcheck::verify_terms`)
+/// @notice Transcript: absorb `n`, `d`, the claim; per round absorb `p(0), p(2), …, p(d)`
+///         (`p(1) = e − p(0)` implied), `ρ_k = challenge()`, `e = p(ρ_k)` by Lagrange over
+///         `0..d`; then the final evaluations `f_i(ρ)` are absorbed. `rounds` returns `ρ` and
+///         `e`; `finals` reads the evaluations; the caller checks its own combination of
+///         them equals `e` (each protocol has its own terms) and the claims they leave.
+library SumcheckVerifier {
+    using SumcheckTranscript for SumcheckTranscript.Transcript;
+    using SumcheckFr for SumcheckFr.Cursor;
+
+    uint256 internal constant R = SumcheckFr.R;
+    uint256 internal constant INV2 = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
+    uint256 internal constant INV6 = 18240202393199396018538671454381062573790303667013361953081836822146507079681;
+
+    /// @notice The sumcheck's final value differs from the statement at `ρ`.
+    uint256 internal constant FINAL = 10;
+
+    function rounds(
+        SumcheckTranscript.Transcript memory t,
+        SumcheckFr.Cursor memory c,
+        uint256 n,
+        uint256 d,
+        uint256 claim
+    ) internal pure returns (uint256[] memory point, uint256 e) {
+        t.absorb(n);
+        t.absorb(d);
+        t.absorb(claim);
+        point = new uint256[](n);
+        e = claim;
+        for (uint256 k = 0; k < n; k++) {
+            uint256[4] memory v;
+            v[0] = c.nextFr();
+            t.absorb(v[0]);
+            v[1] = SumcheckFr.sub(e, v[0]);
+            for (uint256 j = 2; j <= d; j++) {
+                v[j] = c.nextFr();
+                t.absorb(v[j]);
+            }
+            uint256 r = t.challenge();
+            e = interpolate(d, v, r);
+            point[k] = r;
+        }
+    }
+
+    /// @notice Read and absorb `count` final evaluations.
+    function finals(SumcheckTranscript.Transcript memory t, SumcheckFr.Cursor memory c, uint256 count)
+        internal
+        pure
+        returns (uint256[] memory evals)
+    {
+        evals = new uint256[](count);
+        for (uint256 i = 0; i < count; i++) {
+            evals[i] = c.nextFr();
+            t.absorb(evals[i]);
+        }
+    }
+
+    /// @notice Reject unless `got == want` (the final check of a sumcheck).
+    function expect(uint256 got, uint256 want) internal pure {
+        if (got != want) revert SumcheckFr.SumcheckRejected(FINAL);
+    }
+
+    /// @notice The polynomial of degree `d ≤ 3` through `(j, v[j])`, `j = 0..d`, at `r`.
+    function interpolate(uint256 d, uint256[4] memory v, uint256 r) internal pure returns (uint256) {
+        uint256 r1 = SumcheckFr.sub(r, 1);
+        if (d == 1) {
+            return addmod(v[0], mulmod(r, SumcheckFr.sub(v[1], v[0]), R), R);
+        }
+        uint256 r2 = SumcheckFr.sub(r, 2);
+        if (d == 2) {
+            // L0 = (r−1)(r−2)/2, L1 = −r(r−2), L2 = r(r−1)/2
+            uint256 a = mulmod(mulmod(r1, r2, R), v[0], R);
+            uint256 b = mulmod(mulmod(r, r1, R), v[2], R);
+            uint256 half = mulmod(addmod(a, b, R), INV2, R);
+            return SumcheckFr.sub(half, mulmod(mulmod(r, r2, R), v[1], R));
+        }
+        uint256 r3 = SumcheckFr.sub(r, 3);
+        // L0 = −(r−1)(r−2)(r−3)/6, L1 = r(r−2)(r−3)/2, L2 = −r(r−1)(r−3)/2, L3 = r(r−1)(r−2)/6
+        uint256 sixth = SumcheckFr.sub(
+            mulmod(mulmod(mulmod(r, r1, R), r2, R), v[3], R), mulmod(mulmod(mulmod(r1, r2, R), r3, R), v[0], R)
+        );
+        uint256 halves = SumcheckFr.sub(
+            mulmod(mulmod(mulmod(r, r2, R), r3, R), v[1], R), mulmod(mulmod(mulmod(r, r1, R), r3, R), v[2], R)
+        );
+        return addmod(mulmod(sixth, INV6, R), mulmod(halves, INV2, R), R);
+    }
+}

@@ -1,0 +1,149 @@
+//! The `Contract` node proof on the EVM: prove one `Y = requant(X·W)` (8-bit operands, shift 8,
+//! 16-bit output), verify it natively and on the in-process EVM (revm), and print the proof
+//! size, prove and verify times, the verifier's bytecode size and the gas of the whole
+//! verification and of each piece (standalone sumcheck, HyperKZG opening and batched opening
+//! through `SumcheckHarness`, at the node's sizes).
+//!
+//! ```text
+//! cargo run --release -p verinfer-sumcheck --example evm_gas [-- M K N]   (default 256 256 256)
+//! ```
+//!
+//! Gas is a transaction's (21 000 and calldata included). The SRS is the INSECURE local one.
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/evm.rs"]
+mod evm;
+
+use std::time::Instant;
+
+use ark_bn254::Fr;
+use ark_ff::UniformRand;
+use ark_serialize::CanonicalSerialize;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use evm::*;
+use verinfer_chain::U256;
+use verinfer_sumcheck::contract::{prove_contract, verify_contract, WeightCommitments};
+use verinfer_sumcheck::evm::{batch_words, contract_words, opening_words, sumcheck_words};
+use verinfer_sumcheck::pcs::{self, Srs};
+use verinfer_sumcheck::{sumcheck, DenseMle, Transcript};
+
+fn random_mle(rng: &mut StdRng, n: usize) -> DenseMle {
+    DenseMle::new((0..1 << n).map(|_| Fr::rand(rng)).collect()).unwrap()
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("dimensions are integers"))
+        .collect();
+    let (m, k, n) = match args[..] {
+        [m, k, n] => (m, k, n),
+        _ => (256, 256, 256),
+    };
+    let mut rng = StdRng::seed_from_u64(1);
+    let c = Case::random(&mut rng, (m, k, n), 1, 8, None);
+    let (a, lk, b) = c.node.log_dims();
+    let vars = (a + b).max(lk + b).max(8);
+    let srs = Srs::insecure_local_setup_for_tests(vars, &mut rng);
+    let (ck, vk) = (&srs.commit_key, &srs.verifier_key);
+    let cw = WeightCommitments::commit(ck, &c.node, c.weights()).unwrap();
+
+    let t = Instant::now();
+    let proof = prove_contract(ck, &c.node, &c.x, c.weights(), &cw, &c.y).unwrap();
+    let prove = t.elapsed();
+    let t = Instant::now();
+    verify_contract(vk, &c.node, &c.x, &cw, &c.y, &proof).unwrap();
+    let verify = t.elapsed();
+    let words = contract_words(&proof);
+
+    let mut chain = Evm::new();
+    let (at, size) = deploy_node(&mut chain, &c.node, &cw, vk).unwrap();
+    assert!(node_verdict(&mut chain, at, &c.x, &c.y, &words).unwrap());
+    let gas = node_gas(&mut chain, at, &c.x, &c.y, &words);
+    println!(
+        "Contract node {m}×{k}×{n} (shift 8, 8-bit operands), {} threads",
+        rayon::current_num_threads()
+    );
+    println!(
+        "  proof: {} bytes (arkworks, compressed), {} words = {} bytes of EVM calldata",
+        proof.compressed_size(),
+        words.len(),
+        32 * words.len()
+    );
+    println!(
+        "  prove {:.3} s, verify natively {:.1} ms",
+        prove.as_secs_f64(),
+        verify.as_secs_f64() * 1e3
+    );
+    println!("  ContractNodeVerifier: {size} bytes deployed; verify tx {gas} gas (x, y: {} bytes of calldata)", 4 * (m * k + m * n));
+
+    // The pieces, standalone at the node's sizes.
+    let harness = chain.harness();
+    let label = b"verinfer.evm.gas".to_vec();
+    for (nv, d) in [(lk, 2), (a + b, 3), (vars, 2)] {
+        let factors: Vec<DenseMle> = (0..d).map(|_| random_mle(&mut rng, nv)).collect();
+        let p = sumcheck::prove(factors, &mut Transcript::new(&label)).unwrap();
+        let mut w = Vec::new();
+        sumcheck_words(&p.proof, &mut w);
+        let g = chain.gas(
+            harness,
+            &SumcheckHarness::sumcheckProductCall {
+                label: label.clone().into(),
+                numVars: U256::from(nv),
+                degree: U256::from(d),
+                claim: fr_u(&p.claim),
+                proof: us(&w),
+            },
+        );
+        println!("  sumcheck, {nv} variables, degree {d}: {g} gas");
+    }
+    let f = random_mle(&mut rng, vars);
+    let cf = pcs::commit(ck, &f).unwrap();
+    let point: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
+    let (op, eval) = pcs::open(ck, &f, &cf, &point, &mut Transcript::new(&label)).unwrap();
+    let mut w = Vec::new();
+    opening_words(&op, &mut w);
+    let g = chain.gas(
+        harness,
+        &SumcheckHarness::hyperkzgCall {
+            label: label.clone().into(),
+            vk: vk_u(vk),
+            commitment: g1_u(&cf.0),
+            point: frs_u(&point),
+            eval: fr_u(&eval),
+            proof: us(&w),
+        },
+    );
+    println!("  HyperKZG opening, {vars} variables: {g} gas");
+    let polys: Vec<DenseMle> = (0..6).map(|_| random_mle(&mut rng, vars)).collect();
+    let cs: Vec<_> = polys.iter().map(|f| pcs::commit(ck, f).unwrap()).collect();
+    let points: Vec<Vec<Fr>> = (0..6)
+        .map(|_| (0..vars).map(|_| Fr::rand(&mut rng)).collect())
+        .collect();
+    let opened: Vec<_> = polys
+        .iter()
+        .zip(&cs)
+        .zip(&points)
+        .map(|((f, c), p)| (f, c, &p[..]))
+        .collect();
+    let (bp, evals) = pcs::open_batch(ck, &opened, &mut Transcript::new(&label)).unwrap();
+    let mut flat = Vec::new();
+    for ((c, p), e) in cs.iter().zip(&points).zip(&evals) {
+        flat.extend(g1_u(&c.0));
+        flat.push(U256::from(p.len()));
+        flat.extend(frs_u(p));
+        flat.push(fr_u(e));
+    }
+    let mut w = Vec::new();
+    batch_words(&bp, &mut w);
+    let g = chain.gas(
+        harness,
+        &SumcheckHarness::batchCall {
+            label: label.into(),
+            vk: vk_u(vk),
+            claims: flat,
+            proof: us(&w),
+        },
+    );
+    println!("  batched opening, 6 claims of {vars} variables: {g} gas");
+}
