@@ -16,12 +16,13 @@ mod evm;
 
 use std::time::Instant;
 
+use alloy_sol_types::SolCall;
 use ark_bn254::Fr;
 use ark_ff::UniformRand;
 use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use evm::*;
-use verinfer_chain::U256;
+use verinfer_chain::{Chain, ChainError, Tx, U256};
 use verinfer_sumcheck::contract::{prove_contract, verify_contract, WeightCommitments};
 use verinfer_sumcheck::evm::{batch_words, contract_words, opening_words, sumcheck_words};
 use verinfer_sumcheck::pcs::{self, Srs};
@@ -58,8 +59,26 @@ fn main() {
 
     let mut chain = Evm::new();
     let (at, size) = deploy_node(&mut chain, &c.node, &cw, vk).unwrap();
-    assert!(node_verdict(&mut chain, at, &c.x, &c.y, &words).unwrap());
-    let gas = node_gas(&mut chain, at, &c.x, &c.y, &words);
+    // Past the per-transaction cap (2^24 gas) the call halts: say so instead of a figure.
+    let gas = match node_verdict(&mut chain, at, &c.x, &c.y, &words) {
+        Ok(true) => node_gas(&mut chain, at, &c.x, &c.y, &words).to_string(),
+        Ok(false) => panic!("the verifier returned false"),
+        Err(e) => format!("none: {e}"),
+    };
+    // The same transaction with `y` one element short: it stops at the length check, so its
+    // gas is the transaction's base and calldata cost alone.
+    let short = ContractNodeVerifier::verifyCall {
+        x: packed(&c.x),
+        y: packed(&c.y[1..]),
+        proof: us(&words),
+    };
+    let mut tx = Tx::call(chain.from, at, short.abi_encode(), "calldata only");
+    tx.gas_limit = Some(TX_GAS_CAP);
+    let base = match chain.chain.send(tx) {
+        Err(ChainError::Reverted { gas_used, .. }) => gas_used.to_string(),
+        Err(ChainError::Halted { reason, .. }) => format!("none ({reason})"),
+        other => panic!("expected the length check to revert: {other:?}"),
+    };
     println!(
         "Contract node {m}×{k}×{n} (shift 8, 8-bit operands), {} threads",
         rayon::current_num_threads()
@@ -75,7 +94,7 @@ fn main() {
         prove.as_secs_f64(),
         verify.as_secs_f64() * 1e3
     );
-    println!("  ContractNodeVerifier: {size} bytes deployed; verify tx {gas} gas (x, y: {} bytes of calldata)", 4 * (m * k + m * n));
+    println!("  ContractNodeVerifier: {size} bytes deployed; verify tx {gas} gas, a transaction carrying the same calldata and stopping at once: {base} (x, y: {} bytes)", 4 * (m * k + m * n));
 
     // The pieces, standalone at the node's sizes.
     let harness = chain.harness();
