@@ -9,7 +9,12 @@
 //! ```
 //!
 //! Gas is a transaction's (21 000 and calldata included). The SRS is the INSECURE local one.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 #[path = "../tests/common/evm.rs"]
 mod evm;
