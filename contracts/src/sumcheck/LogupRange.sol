@@ -66,8 +66,12 @@ library LogupRange {
         ch.zA = t.challenges(m);
         ch.zT = t.challenges(bits);
         ch.lambda = t.challenge();
-        valuesSide(t, c, ch, m, out);
-        tableSide(t, c, ch, bits, out);
+        uint256[] memory f;
+        (out.rhoA, f) = side(t, c, ch, ch.zA, 3);
+        (out.hA, out.aA) = (f[1], f[2]);
+        (out.rhoT, f) = side(t, c, ch, ch.zT, 4);
+        checkTable(out.rhoT, f[2]);
+        (out.gT, out.muT) = (f[1], f[3]);
     }
 
     /// @dev `x + λβ·eq·x + λ·eq·x·y − λ·eq·w` (`w` = 1 for the values, `μ` for the table).
@@ -77,40 +81,29 @@ library LogupRange {
         return addmod(x, SumcheckFr.sub(mulmod(le, inner, R), mulmod(le, w, R)), R);
     }
 
-    function valuesSide(
+    /// @dev One side's sumcheck to `S` over `vars` variables with `count` final values
+    ///      (`eq` first, then the factor, the table or values, `μ` on the table side), its
+    ///      final check and the verifier's own `eq(z, ρ)`.
+    function side(
         SumcheckTranscript.Transcript memory t,
         SumcheckFr.Cursor memory c,
         Ch memory ch,
-        uint256 m,
-        Claims memory out
-    ) private pure {
+        uint256[] memory z,
+        uint256 count
+    ) private pure returns (uint256[] memory rho, uint256[] memory f) {
         uint256 e;
-        (out.rhoA, e) = SumcheckVerifier.rounds(t, c, m, 3, ch.sum);
-        uint256[] memory f = SumcheckVerifier.finals(t, c, 3);
-        SumcheckVerifier.expect(statement(ch, f[0], f[1], f[2], 1), e);
-        if (f[0] != SumcheckFr.eqLifted(ch.zA, out.rhoA)) revert SumcheckFr.SumcheckRejected(EQ);
-        out.hA = f[1];
-        out.aA = f[2];
+        (rho, e) = SumcheckVerifier.rounds(t, c, z.length, 3, ch.sum);
+        f = SumcheckVerifier.finals(t, c, count);
+        SumcheckVerifier.expect(statement(ch, f[0], f[1], f[2], count == 4 ? f[3] : 1), e);
+        if (f[0] != SumcheckFr.eqLifted(z, rho)) revert SumcheckFr.SumcheckRejected(EQ);
     }
 
-    function tableSide(
-        SumcheckTranscript.Transcript memory t,
-        SumcheckFr.Cursor memory c,
-        Ch memory ch,
-        uint256 bits,
-        Claims memory out
-    ) private pure {
-        uint256 e;
-        (out.rhoT, e) = SumcheckVerifier.rounds(t, c, bits, 3, ch.sum);
-        uint256[] memory f = SumcheckVerifier.finals(t, c, 4);
-        SumcheckVerifier.expect(statement(ch, f[0], f[1], f[2], f[3]), e);
-        if (f[0] != SumcheckFr.eqLifted(ch.zT, out.rhoT)) revert SumcheckFr.SumcheckRejected(EQ);
+    /// @dev `T̃(ρ_t) = Σ ρ_j·2^(k−1−j)`, the identity table's value.
+    function checkTable(uint256[] memory rho, uint256 claimed) private pure {
         uint256 tab = 0;
-        for (uint256 j = 0; j < bits; j++) {
-            tab = addmod(addmod(tab, tab, R), out.rhoT[j], R);
+        for (uint256 j = 0; j < rho.length; j++) {
+            tab = addmod(addmod(tab, tab, R), rho[j], R);
         }
-        if (f[2] != tab) revert SumcheckFr.SumcheckRejected(TABLE);
-        out.gT = f[1];
-        out.muT = f[3];
+        if (claimed != tab) revert SumcheckFr.SumcheckRejected(TABLE);
     }
 }

@@ -16,6 +16,8 @@
     clippy::panic
 )]
 
+#[path = "support/dims.rs"]
+mod dims;
 #[path = "../tests/common/evm.rs"]
 mod evm;
 
@@ -29,23 +31,12 @@ use ark_std::rand::{rngs::StdRng, SeedableRng};
 use evm::*;
 use verinfer_chain::{Chain, ChainError, Tx, U256};
 use verinfer_sumcheck::contract::{prove_contract, verify_contract, WeightCommitments};
-use verinfer_sumcheck::evm::{batch_words, contract_words, opening_words, sumcheck_words};
+use verinfer_sumcheck::evm::{contract_words, opening_words, sumcheck_words};
 use verinfer_sumcheck::pcs::{self, Srs};
 use verinfer_sumcheck::{sumcheck, DenseMle, Transcript};
 
-fn random_mle(rng: &mut StdRng, n: usize) -> DenseMle {
-    DenseMle::new((0..1 << n).map(|_| Fr::rand(rng)).collect()).unwrap()
-}
-
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("dimensions are integers"))
-        .collect();
-    let (m, k, n) = match args[..] {
-        [m, k, n] => (m, k, n),
-        _ => (256, 256, 256),
-    };
+    let (m, k, n) = dims::from_args();
     let mut rng = StdRng::seed_from_u64(1);
     let c = Case::random(&mut rng, (m, k, n), 1, 8, None);
     let (a, lk, b) = c.node.log_dims();
@@ -139,35 +130,8 @@ fn main() {
         },
     );
     println!("  HyperKZG opening, {vars} variables: {g} gas");
-    let polys: Vec<DenseMle> = (0..6).map(|_| random_mle(&mut rng, vars)).collect();
-    let cs: Vec<_> = polys.iter().map(|f| pcs::commit(ck, f).unwrap()).collect();
-    let points: Vec<Vec<Fr>> = (0..6)
-        .map(|_| (0..vars).map(|_| Fr::rand(&mut rng)).collect())
-        .collect();
-    let opened: Vec<_> = polys
-        .iter()
-        .zip(&cs)
-        .zip(&points)
-        .map(|((f, c), p)| (f, c, &p[..]))
-        .collect();
-    let (bp, evals) = pcs::open_batch(ck, &opened, &mut Transcript::new(&label)).unwrap();
-    let mut flat = Vec::new();
-    for ((c, p), e) in cs.iter().zip(&points).zip(&evals) {
-        flat.extend(g1_u(&c.0));
-        flat.push(U256::from(p.len()));
-        flat.extend(frs_u(p));
-        flat.push(fr_u(e));
-    }
-    let mut w = Vec::new();
-    batch_words(&bp, &mut w);
-    let g = chain.gas(
-        harness,
-        &SumcheckHarness::batchCall {
-            label: label.into(),
-            vk: vk_u(vk),
-            claims: flat,
-            proof: us(&w),
-        },
-    );
+    let batch = RandomBatch::new(&mut rng, ck, &[vars; 6], &label);
+    let claims = batch.claims(&batch.evals);
+    let g = chain.gas(harness, &batch_call(&label, vk, &claims, &batch.proof));
     println!("  batched opening, 6 claims of {vars} variables: {g} gas");
 }

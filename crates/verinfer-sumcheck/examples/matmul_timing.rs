@@ -12,13 +12,16 @@
 //! layer's commitment; both are printed apart from the proof.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/dims.rs"]
+mod dims;
+
 use std::time::Instant;
 
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
-use verinfer_ir::ops::{contract as reference, TensorRef};
-use verinfer_ir::{AffineMap, AffineRow, Bits, Contract, Requant};
+use verinfer_ir::{Bits, Requant};
 use verinfer_sumcheck::contract::{
-    prove_contract, verify_contract, MatmulNode, WeightCommitments, Weights,
+    matmul_contract, prove_contract, reference_outputs, verify_contract, MatmulNode,
+    WeightCommitments, Weights,
 };
 use verinfer_sumcheck::field::fr_from_i128;
 use verinfer_sumcheck::matmul::{self, FieldMatrix, MatmulShape};
@@ -26,14 +29,7 @@ use verinfer_sumcheck::pcs::{self, Srs};
 use verinfer_sumcheck::Transcript;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("dimensions are integers"))
-        .collect();
-    let (m, k, n) = match args[..] {
-        [m, k, n] => (m, k, n),
-        _ => (256, 256, 256),
-    };
+    let (m, k, n) = dims::from_args();
     let mut rng = StdRng::seed_from_u64(1);
     let xs: Vec<i32> = (0..m * k)
         .map(|_| rng.gen_range(-(1 << 15)..1 << 15))
@@ -153,44 +149,18 @@ fn main() {
     // The Contract node: 8-bit X and W, 16-bit output, shift 8 (no output clamps).
     let xs: Vec<i32> = (0..m * k).map(|_| rng.gen_range(-128..128)).collect();
     let ws: Vec<i32> = (0..k * n).map(|_| rng.gen_range(-128..128)).collect();
-    let row = |out: [i64; 2], red: i64| AffineRow {
-        out: out.to_vec(),
-        red: vec![red],
-        offset: 0,
-    };
-    let c = Contract {
-        out_iter: vec![m, n],
-        red: vec![k],
-        x_map: AffineMap {
-            rows: vec![row([1, 0], 0), row([0, 0], 1)],
-        },
-        w_map: AffineMap {
-            rows: vec![row([0, 0], 1), row([0, 1], 0)],
-        },
-        bias_map: None,
-        bias_shift: 0,
-        requant: Requant {
+    let c = matmul_contract(
+        (m, k, n),
+        Requant {
             mult: 1,
             shift: 8,
             bits: Bits::new(16).unwrap(),
         },
-    };
-    let (xshape, wshape) = ([m, k], [k, n]);
-    let ins = [
-        TensorRef {
-            shape: &xshape,
-            data: &xs,
-        },
-        TensorRef {
-            shape: &wshape,
-            data: &ws,
-        },
-    ];
-    let ys: Vec<i32> = (0..m * n)
-        .map(|j| reference::element(&c, &ins, j).unwrap())
-        .collect();
+        None,
+    );
     let node = MatmulNode::from_contract(&c).unwrap();
     let weights = Weights { w: &ws, bias: None };
+    let ys = reference_outputs(&c, &node, &xs, weights).unwrap();
     let cw = WeightCommitments::commit(&srs.commit_key, &node, weights).unwrap();
     let t0 = Instant::now();
     let proof = prove_contract(&srs.commit_key, &node, &xs, weights, &cw, &ys).unwrap();

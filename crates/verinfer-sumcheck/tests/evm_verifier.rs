@@ -17,7 +17,7 @@ use serde_json::Value;
 use verinfer_chain::U256;
 use verinfer_sumcheck::contract::{prove_contract, verify_contract, WeightCommitments};
 use verinfer_sumcheck::evm::{contract_from_words, contract_words, opening_words, sumcheck_words};
-use verinfer_sumcheck::pcs::{self, Claim, Commitment, OpeningProof, Srs};
+use verinfer_sumcheck::pcs::{self, Commitment, OpeningProof, Srs};
 use verinfer_sumcheck::sumcheck;
 use verinfer_sumcheck::{DenseMle, Transcript};
 
@@ -107,10 +107,6 @@ fn transcript_matches_rust_byte_for_byte() {
         )
         .unwrap();
     assert_eq!(got.cs, expected, "golden transcript");
-}
-
-fn random_mle(rng: &mut StdRng, n: usize) -> DenseMle {
-    DenseMle::new((0..1 << n).map(|_| Fr::rand(rng)).collect()).unwrap()
 }
 
 /// `w + 1` (wrapping): a tamper that keeps every other word.
@@ -306,58 +302,17 @@ fn batched_openings_verify_on_chain_and_false_claims_are_rejected_alike() {
     let srs = Srs::insecure_local_setup_for_tests(5, &mut rng);
     let vk = &srs.verifier_key;
     let label = b"verinfer.evm.batch".to_vec();
-    let polys: Vec<DenseMle> = [5, 3, 5, 0, 2]
-        .iter()
-        .map(|&n| random_mle(&mut rng, n))
-        .collect();
-    let cs: Vec<Commitment> = polys
-        .iter()
-        .map(|f| pcs::commit(&srs.commit_key, f).unwrap())
-        .collect();
-    let points: Vec<Vec<Fr>> = polys
-        .iter()
-        .map(|f| (0..f.num_vars()).map(|_| Fr::rand(&mut rng)).collect())
-        .collect();
-    let opened: Vec<_> = polys
-        .iter()
-        .zip(&cs)
-        .zip(&points)
-        .map(|((f, c), p)| (f, c, &p[..]))
-        .collect();
-    let (proof, evals) =
-        pcs::open_batch(&srs.commit_key, &opened, &mut Transcript::new(&label)).unwrap();
+    let batch = RandomBatch::new(&mut rng, &srs.commit_key, &[5, 3, 5, 0, 2], &label);
     let verdicts = |evm: &mut Evm, evals: &[Fr]| {
-        let claims: Vec<Claim<'_>> = cs
-            .iter()
-            .zip(&points)
-            .zip(evals)
-            .map(|((c, p), e)| Claim {
-                commitment: c,
-                point: p,
-                eval: *e,
-            })
-            .collect();
-        let rust = pcs::verify_batch(vk, &claims, &proof, &mut Transcript::new(&label)).is_ok();
-        let mut flat = Vec::new();
-        for c in &claims {
-            flat.extend(g1_u(&c.commitment.0));
-            flat.push(U256::from(c.point.len()));
-            flat.extend(frs_u(c.point));
-            flat.push(fr_u(&c.eval));
-        }
-        let mut words = Vec::new();
-        verinfer_sumcheck::evm::batch_words(&proof, &mut words);
-        let call = SumcheckHarness::batchCall {
-            label: label.clone().into(),
-            vk: vk_u(vk),
-            claims: flat,
-            proof: us(&words),
-        };
+        let claims = batch.claims(evals);
+        let rust =
+            pcs::verify_batch(vk, &claims, &batch.proof, &mut Transcript::new(&label)).is_ok();
+        let call = batch_call(&label, vk, &claims, &batch.proof);
         (rust, evm.view(at, &call).unwrap_or(false))
     };
-    assert_eq!(verdicts(&mut evm, &evals), (true, true));
-    for j in 0..evals.len() {
-        let mut bad = evals.clone();
+    assert_eq!(verdicts(&mut evm, &batch.evals), (true, true));
+    for j in 0..batch.evals.len() {
+        let mut bad = batch.evals.clone();
         bad[j] += Fr::one();
         assert_eq!(verdicts(&mut evm, &bad), (false, false), "claim {j}");
     }

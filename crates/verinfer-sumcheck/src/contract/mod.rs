@@ -171,6 +171,85 @@ fn bias_mle(b: &[i32]) -> DenseMle {
     DenseMle::from_padded(b.iter().map(|&v| fr_from_i64(i64::from(v))).collect())
 }
 
+/// The `Contract` that the ONNX lowering makes for `MatMul([m, k], [k, n])` — with
+/// `bias_shift`, `Gemm`'s bias `bias[j]·2^bias_shift` — the form
+/// [`MatmulNode::from_contract`] recognises.
+#[must_use]
+pub fn matmul_contract(
+    (m, k, n): (usize, usize, usize),
+    requant: Requant,
+    bias_shift: Option<u32>,
+) -> Contract {
+    let row = |out: [i64; 2], red: i64| verinfer_ir::AffineRow {
+        out: out.to_vec(),
+        red: vec![red],
+        offset: 0,
+    };
+    Contract {
+        out_iter: vec![m, n],
+        red: vec![k],
+        x_map: AffineMap {
+            rows: vec![row([1, 0], 0), row([0, 0], 1)],
+        },
+        w_map: AffineMap {
+            rows: vec![row([0, 0], 1), row([0, 1], 0)],
+        },
+        bias_map: bias_shift.map(|_| AffineMap {
+            rows: vec![row([0, 1], 0)],
+        }),
+        bias_shift: bias_shift.unwrap_or(0),
+        requant,
+    }
+}
+
+/// The node's outputs by verinfer-ir's reference semantics
+/// (`verinfer_ir::ops::contract::element`): the `y` an honest prover states.
+///
+/// # Errors
+/// [`ContractError::Length`] / [`ContractError::Malformed`] for operands that do not fit the
+/// node.
+pub fn reference_outputs(
+    contract: &Contract,
+    node: &MatmulNode,
+    x: &[i32],
+    weights: Weights<'_>,
+) -> Result<Vec<i32>, ContractError> {
+    use verinfer_ir::ops::TensorRef;
+    node.check_weights(weights)?;
+    let (m, k, n) = node.dims();
+    if x.len() != m * k {
+        return Err(ContractError::Length {
+            what: "x",
+            expected: m * k,
+            got: x.len(),
+        });
+    }
+    let (xs, ws, bs) = ([m, k], [k, n], [n]);
+    let mut ins = vec![
+        TensorRef {
+            shape: &xs,
+            data: x,
+        },
+        TensorRef {
+            shape: &ws,
+            data: weights.w,
+        },
+    ];
+    if let Some(b) = weights.bias {
+        ins.push(TensorRef {
+            shape: &bs,
+            data: b,
+        });
+    }
+    (0..m * n)
+        .map(|j| {
+            verinfer_ir::ops::contract::element(contract, &ins, j).ok_or(ContractError::Malformed(
+                "the reference semantics read outside an operand",
+            ))
+        })
+        .collect()
+}
+
 /// A `Contract` node recognised as `Y[m×n] = requant(X[m×k]·W[k×n])`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MatmulNode {

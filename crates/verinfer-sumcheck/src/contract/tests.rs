@@ -6,32 +6,11 @@ use crate::pcs::Srs;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::One;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
-use verinfer_ir::ops::{contract as reference, TensorRef};
-use verinfer_ir::{AffineRow, Bits};
-
-fn row(out: [i64; 2], red: i64) -> AffineRow {
-    AffineRow {
-        out: out.to_vec(),
-        red: vec![red],
-        offset: 0,
-    }
-}
+use verinfer_ir::Bits;
 
 /// The Contract the ONNX lowering makes for `MatMul([m,k], [k,n])`.
 fn matmul_contract(m: usize, k: usize, n: usize, requant: Requant) -> Contract {
-    Contract {
-        out_iter: vec![m, n],
-        red: vec![k],
-        x_map: AffineMap {
-            rows: vec![row([1, 0], 0), row([0, 0], 1)],
-        },
-        w_map: AffineMap {
-            rows: vec![row([0, 0], 1), row([0, 1], 0)],
-        },
-        bias_map: None,
-        bias_shift: 0,
-        requant,
-    }
+    super::matmul_contract((m, k, n), requant, None)
 }
 
 struct Case {
@@ -68,39 +47,24 @@ fn case_with_bias(
         shift,
         bits: Bits::new(16).unwrap(),
     };
-    let mut c = matmul_contract(m, k, n, requant);
-    if let Some(s) = bias_shift {
-        c.bias_map = Some(AffineMap {
-            rows: vec![row([0, 1], 0)],
-        });
-        c.bias_shift = s;
-    }
+    let c = super::matmul_contract((m, k, n), requant, bias_shift);
     let x: Vec<i32> = (0..m * k).map(|_| rng.gen_range(-128..128)).collect();
     let w: Vec<i32> = (0..k * n).map(|_| rng.gen_range(-128..128)).collect();
     let bias: Option<Vec<i32>> =
         bias_shift.map(|_| (0..n).map(|_| rng.gen_range(-128..128)).collect());
-    let (xs, ws, bs) = ([m, k], [k, n], [n]);
-    let mut ins = vec![
-        TensorRef {
-            shape: &xs,
-            data: &x,
+    let node = MatmulNode::from_contract(&c).unwrap();
+    let y = reference_outputs(
+        &c,
+        &node,
+        &x,
+        Weights {
+            w: &w,
+            bias: bias.as_deref(),
         },
-        TensorRef {
-            shape: &ws,
-            data: &w,
-        },
-    ];
-    if let Some(b) = &bias {
-        ins.push(TensorRef {
-            shape: &bs,
-            data: b,
-        });
-    }
-    let y: Vec<i32> = (0..m * n)
-        .map(|j| reference::element(&c, &ins, j).unwrap())
-        .collect();
+    )
+    .unwrap();
     Case {
-        node: MatmulNode::from_contract(&c).unwrap(),
+        node,
         x,
         w,
         bias,
@@ -312,11 +276,11 @@ fn the_prover_refuses_wrong_traces_clamps_and_other_contracts() {
         shift: 2,
         bits: Bits::new(8).unwrap(),
     };
-    let mut with_bias = matmul_contract(2, 3, 2, rq);
+    let mut with_bias = super::matmul_contract((2, 3, 2), rq, Some(0));
     // A bias along the rows (bias[i]) is not the Gemm form.
-    with_bias.bias_map = Some(AffineMap {
-        rows: vec![row([1, 0], 0)],
-    });
+    if let Some(bm) = with_bias.bias_map.as_mut() {
+        bm.rows[0].out = vec![1, 0];
+    }
     assert!(matches!(
         MatmulNode::from_contract(&with_bias),
         Err(ContractError::Unsupported(_))

@@ -6,12 +6,14 @@ use alloy_sol_types::{sol, SolCall, SolConstructor};
 use ark_bn254::{Fr, G1Affine};
 use ark_std::rand::{rngs::StdRng, Rng};
 use verinfer_chain::{Address, Bytes, Chain, ChainError, RevmChain, Tx, U256};
-use verinfer_ir::ops::{contract as reference, TensorRef};
-use verinfer_ir::{AffineMap, AffineRow, Bits, Contract, Requant};
-use verinfer_sumcheck::contract::{MatmulNode, WeightCommitments, Weights};
-use verinfer_sumcheck::evm::{verifier_key_words, Word};
-use verinfer_sumcheck::pcs::VerifierKey;
+use verinfer_ir::{Bits, Contract, Requant};
+use verinfer_sumcheck::contract::{
+    matmul_contract, reference_outputs, MatmulNode, WeightCommitments, Weights,
+};
+use verinfer_sumcheck::evm::{batch_words, verifier_key_words, Word};
+use verinfer_sumcheck::pcs::{self, BatchOpeningProof, Claim, CommitKey, Commitment, VerifierKey};
 use verinfer_sumcheck::transcript::{fr_word, g1_words};
+use verinfer_sumcheck::{DenseMle, Transcript};
 
 sol!(
     #[sol(all_derives)]
@@ -120,55 +122,25 @@ impl Case {
         shift: u32,
         bias_shift: Option<u32>,
     ) -> Self {
-        let row = |out: [i64; 2], red: i64| AffineRow {
-            out: out.to_vec(),
-            red: vec![red],
-            offset: 0,
-        };
-        let contract = Contract {
-            out_iter: vec![m, n],
-            red: vec![k],
-            x_map: AffineMap {
-                rows: vec![row([1, 0], 0), row([0, 0], 1)],
-            },
-            w_map: AffineMap {
-                rows: vec![row([0, 0], 1), row([0, 1], 0)],
-            },
-            bias_map: bias_shift.map(|_| AffineMap {
-                rows: vec![row([0, 1], 0)],
-            }),
-            bias_shift: bias_shift.unwrap_or(0),
-            requant: Requant {
+        let contract = matmul_contract(
+            (m, k, n),
+            Requant {
                 mult,
                 shift,
                 bits: Bits::new(16).unwrap(),
             },
-        };
+            bias_shift,
+        );
         let x: Vec<i32> = (0..m * k).map(|_| rng.gen_range(-128..128)).collect();
         let w: Vec<i32> = (0..k * n).map(|_| rng.gen_range(-128..128)).collect();
         let bias: Option<Vec<i32>> =
             bias_shift.map(|_| (0..n).map(|_| rng.gen_range(-128..128)).collect());
-        let (xs, ws, bs) = ([m, k], [k, n], [n]);
-        let mut ins = vec![
-            TensorRef {
-                shape: &xs,
-                data: &x,
-            },
-            TensorRef {
-                shape: &ws,
-                data: &w,
-            },
-        ];
-        if let Some(b) = &bias {
-            ins.push(TensorRef {
-                shape: &bs,
-                data: b,
-            });
-        }
-        let y = (0..m * n)
-            .map(|j| reference::element(&contract, &ins, j).unwrap())
-            .collect();
         let node = MatmulNode::from_contract(&contract).unwrap();
+        let weights = Weights {
+            w: &w,
+            bias: bias.as_deref(),
+        };
+        let y = reference_outputs(&contract, &node, &x, weights).unwrap();
         Self {
             contract,
             node,
@@ -253,4 +225,82 @@ pub fn node_gas(evm: &mut Evm, at: Address, x: &[i32], y: &[i32], words: &[Word]
 /// A random word list of `n` 32-byte words.
 pub fn random_words(rng: &mut StdRng, n: usize) -> Vec<Word> {
     (0..n).map(|_| rng.gen()).collect()
+}
+
+/// A random multilinear polynomial in `n` variables.
+pub fn random_mle(rng: &mut StdRng, n: usize) -> DenseMle {
+    use ark_ff::UniformRand;
+    DenseMle::new((0..1 << n).map(|_| Fr::rand(rng)).collect()).unwrap()
+}
+
+/// The harness's batched-opening call: claims flat (`C.x, C.y, len, point, eval` each).
+pub fn batch_call(
+    label: &[u8],
+    vk: &VerifierKey,
+    claims: &[Claim<'_>],
+    proof: &BatchOpeningProof,
+) -> SumcheckHarness::batchCall {
+    let mut flat = Vec::new();
+    for c in claims {
+        flat.extend(g1_u(&c.commitment.0));
+        flat.push(U256::from(c.point.len()));
+        flat.extend(frs_u(c.point));
+        flat.push(fr_u(&c.eval));
+    }
+    let mut words = Vec::new();
+    batch_words(proof, &mut words);
+    SumcheckHarness::batchCall {
+        label: label.to_vec().into(),
+        vk: vk_u(vk),
+        claims: flat,
+        proof: us(&words),
+    }
+}
+
+/// Random polynomials of the given numbers of variables, committed, each claimed at a random
+/// point, and the batched opening of all the claims (transcript `label`).
+pub struct RandomBatch {
+    pub cs: Vec<Commitment>,
+    pub points: Vec<Vec<Fr>>,
+    pub evals: Vec<Fr>,
+    pub proof: BatchOpeningProof,
+}
+
+impl RandomBatch {
+    pub fn new(rng: &mut StdRng, ck: &CommitKey, sizes: &[usize], label: &[u8]) -> Self {
+        use ark_ff::UniformRand;
+        let polys: Vec<DenseMle> = sizes.iter().map(|&n| random_mle(rng, n)).collect();
+        let cs: Vec<Commitment> = polys.iter().map(|f| pcs::commit(ck, f).unwrap()).collect();
+        let points: Vec<Vec<Fr>> = sizes
+            .iter()
+            .map(|&n| (0..n).map(|_| Fr::rand(rng)).collect())
+            .collect();
+        let opened: Vec<_> = polys
+            .iter()
+            .zip(&cs)
+            .zip(&points)
+            .map(|((f, c), p)| (f, c, &p[..]))
+            .collect();
+        let (proof, evals) = pcs::open_batch(ck, &opened, &mut Transcript::new(label)).unwrap();
+        Self {
+            cs,
+            points,
+            evals,
+            proof,
+        }
+    }
+
+    /// The claims with the values `evals` (the true ones, or tampered).
+    pub fn claims<'a>(&'a self, evals: &[Fr]) -> Vec<Claim<'a>> {
+        self.cs
+            .iter()
+            .zip(&self.points)
+            .zip(evals)
+            .map(|((c, p), e)| Claim {
+                commitment: c,
+                point: p,
+                eval: *e,
+            })
+            .collect()
+    }
 }
