@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /// @title SumcheckFr — BN254 scalars, G1 points and the proof cursor of the sumcheck verifier
 /// @notice Arithmetic mod r (the scalar field), the `eq` polynomial, G1 operations on the
 ///         ecAdd (0x06) / ecMul (0x07) precompiles, and the cursor that reads a proof as the
-///         flat word list of Rust's `verinfer_sumcheck::evm` (scalars must be canonical, as
-///         the arkworks decoder demands; a point off the curve makes a precompile fail).
+///         flat word list of Rust's `verinfer_sumcheck::evm` (scalars must be canonical and
+///         points on the curve, as the arkworks decoder demands).
 library SumcheckFr {
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
@@ -26,6 +26,7 @@ library SumcheckFr {
 
     uint256 internal constant NON_CANONICAL = 1;
     uint256 internal constant PRECOMPILE = 2;
+    uint256 internal constant NOT_ON_CURVE = 3;
 
     function next(Cursor memory c) internal pure returns (uint256 v) {
         v = c.w[c.i];
@@ -37,9 +38,16 @@ library SumcheckFr {
         if (v >= R) revert SumcheckRejected(NON_CANONICAL);
     }
 
+    /// @notice A G1 point `x ‖ y` with canonical coordinates on `y² = x³ + 3`, or `0 ‖ 0`
+    ///         (BN254's G1 has cofactor 1: on the curve is in the group) — refused as it is
+    ///         read, as Rust's `evm::contract_from_words` refuses it.
     function nextG1(Cursor memory c) internal pure returns (G1 memory p) {
         p.x = next(c);
         p.y = next(c);
+        if (p.x == 0 && p.y == 0) return p;
+        if (p.x >= P || p.y >= P || mulmod(p.y, p.y, P) != addmod(mulmod(mulmod(p.x, p.x, P), p.x, P), 3, P)) {
+            revert SumcheckRejected(NOT_ON_CURVE);
+        }
     }
 
     function sub(uint256 a, uint256 b) internal pure returns (uint256) {

@@ -15,11 +15,14 @@ use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use evm::*;
 use serde_json::Value;
 use verinfer_chain::U256;
-use verinfer_sumcheck::contract::{prove_contract, verify_contract, WeightCommitments};
+use verinfer_sumcheck::contract::{
+    prove_contract, verify_contract, ContractError, WeightCommitments,
+};
 use verinfer_sumcheck::evm::{contract_from_words, contract_words, opening_words, sumcheck_words};
 use verinfer_sumcheck::pcs::{self, Commitment, OpeningProof, Srs};
 use verinfer_sumcheck::sumcheck;
 use verinfer_sumcheck::{DenseMle, Transcript};
+use verinfer_sumcheck::{EvmDecodeError, LogupError, MatmulError, PcsError, SumcheckError};
 
 fn golden() -> Value {
     let path = concat!(
@@ -318,6 +321,32 @@ fn batched_openings_verify_on_chain_and_false_claims_are_rejected_alike() {
     }
 }
 
+/// The Solidity verifier's code for what the Rust decoder refuses.
+fn decode_code(e: &EvmDecodeError) -> u64 {
+    match e {
+        EvmDecodeError::NonCanonical { .. } => 1,
+        EvmDecodeError::NotOnCurve { .. } => 3,
+        other => panic!("a tamper changed the proof's length: {other}"),
+    }
+}
+
+/// The Solidity verifier's code (`SumcheckRejected`) for each rejection of the Rust verifier.
+fn rust_code(e: &ContractError) -> u64 {
+    match e {
+        ContractError::Matmul(MatmulError::Sumcheck(SumcheckError::Rejected))
+        | ContractError::Logup(LogupError::Sumcheck(SumcheckError::Rejected))
+        | ContractError::Pcs(PcsError::Rejected("the batching sumcheck")) => 10,
+        ContractError::Pcs(PcsError::Rejected("the constant differs from the commitment")) => 20,
+        ContractError::Pcs(PcsError::DegenerateChallenge) => 21,
+        ContractError::Pcs(PcsError::Rejected("a fold is inconsistent with the next")) => 22,
+        ContractError::Pcs(PcsError::Rejected("the KZG openings do not verify")) => 23,
+        ContractError::Pcs(PcsError::Rejected("an eq value differs from eq(p, ρ)")) => 31,
+        ContractError::Logup(LogupError::Rejected("the eq value differs from eq(z, ρ)")) => 40,
+        ContractError::Logup(LogupError::Rejected("the table value differs from T̃(ρ)")) => 41,
+        other => panic!("no Solidity code for {other}"),
+    }
+}
+
 #[test]
 fn contract_node_proofs_verify_on_chain_and_every_tamper_is_rejected_alike() {
     let mut evm = Evm::new();
@@ -348,18 +377,19 @@ fn contract_node_proofs_verify_on_chain_and_every_tamper_is_rejected_alike() {
         );
 
         // Every word of the proof tampered: Rust (decoding the words as the chain reads
-        // them, then verifying) and Solidity both reject.
+        // them, then verifying) and Solidity reject it for the same reason.
         for i in 0..words.len() {
             let mut bad = words.clone();
             bump(&mut bad[i]);
             let rust = contract_from_words(&c.node, &bad)
-                .map(|p| verify_contract(vk, &c.node, &c.x, &cw, &c.y, &p).is_ok())
-                .unwrap_or(false);
-            assert!(!rust, "{dims:?}: Rust accepts word {i} tampered");
-            assert!(
-                node_verdict(&mut evm, at, &c.x, &c.y, &bad).is_err(),
-                "{dims:?}: word {i}"
-            );
+                .map_err(|e| decode_code(&e))
+                .and_then(|p| {
+                    verify_contract(vk, &c.node, &c.x, &cw, &c.y, &p).map_err(|e| rust_code(&e))
+                });
+            let sol = node_verdict(&mut evm, at, &c.x, &c.y, &bad);
+            let sol_code = sol.as_ref().err().and_then(rejection_code);
+            assert!(rust.is_err(), "{dims:?}: Rust accepts word {i} tampered");
+            assert_eq!(rust.err(), sol_code, "{dims:?}: word {i}: {sol:?}");
         }
         let mut short = words.clone();
         short.pop();

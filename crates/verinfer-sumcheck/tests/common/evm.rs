@@ -304,3 +304,13 @@ impl RandomBatch {
             .collect()
     }
 }
+
+/// The code of a `SumcheckRejected(code)` revert (`None` for any other failure).
+pub fn rejection_code(e: &ChainError) -> Option<u64> {
+    let ChainError::Reverted { data, .. } = e else {
+        return None;
+    };
+    let selector = &verinfer_sumcheck::transcript::keccak256(b"SumcheckRejected(uint256)")[..4];
+    (data.len() == 36 && &data[..4] == selector)
+        .then(|| U256::from_be_slice(&data[4..]).to::<u64>())
+}
