@@ -155,20 +155,18 @@ fn sumcheck_proofs_verify_on_chain_and_tampers_are_rejected_alike() {
                 None => proof.final_evals[i - n * d] += Fr::one(),
             }
             let rust = sumcheck::verify(n, d, proved.claim, &proof, &mut Transcript::new(&label));
-            assert!(rust.is_err(), "{n}/{d}: Rust accepts word {i} tampered");
             assert!(
-                evm.view(at, &call(proved.claim, &bad)).is_err(),
+                matches!(rust, Err(SumcheckError::Rejected)),
                 "{n}/{d}: word {i}"
             );
+            let sol = evm.view(at, &call(proved.claim, &bad));
+            assert_eq!(sol.err().as_ref().and_then(rejection_code), Some(10));
         }
         let wrong = proved.claim + Fr::one();
-        assert!(
-            sumcheck::verify(n, d, wrong, &proved.proof, &mut Transcript::new(&label)).is_err()
-        );
-        assert!(
-            evm.view(at, &call(wrong, &words)).is_err(),
-            "{n}/{d}: claim"
-        );
+        let rust = sumcheck::verify(n, d, wrong, &proved.proof, &mut Transcript::new(&label));
+        assert!(matches!(rust, Err(SumcheckError::Rejected)));
+        let sol = evm.view(at, &call(wrong, &words));
+        assert_eq!(sol.err().as_ref().and_then(rejection_code), Some(10));
     }
 
     // The golden proof reduces to the golden point.
@@ -250,25 +248,24 @@ fn hyperkzg_openings_verify_on_chain_and_tampers_are_rejected_alike() {
                 proof: us(&words),
             }
         };
-        let rust = |c: &Commitment, eval: Fr, proof: &OpeningProof| {
-            pcs::verify(vk, c, &point, eval, proof, &mut Transcript::new(&label)).is_ok()
+        // Both verdicts as codes: 0 accepted, else Solidity's code for Rust's rejection.
+        let mut verdicts = |c: &Commitment, eval: Fr, proof: &OpeningProof| {
+            let rust = pcs::verify(vk, c, &point, eval, proof, &mut Transcript::new(&label))
+                .map_or_else(|e| pcs_code(&e), |()| 0);
+            let sol = verdict_code(evm.view(at, &call(c, eval, proof)));
+            (rust, sol)
         };
-        assert!(rust(&c, eval, &proof));
-        assert!(evm.view(at, &call(&c, eval, &proof)).unwrap(), "ℓ = {ell}");
+        assert_eq!(verdicts(&c, eval, &proof), (0, 0), "ℓ = {ell}");
         for (i, bad) in opening_tampers(&proof).iter().enumerate() {
-            assert!(!rust(&c, eval, bad), "ℓ = {ell}: Rust accepts tamper {i}");
-            assert!(
-                evm.view(at, &call(&c, eval, bad)).is_err(),
-                "ℓ = {ell}: tamper {i}"
-            );
+            let (rust, sol) = verdicts(&c, eval, bad);
+            assert_ne!(rust, 0, "ℓ = {ell}: Rust accepts tamper {i}");
+            assert_eq!(rust, sol, "ℓ = {ell}: tamper {i}");
         }
         let wrong_c = Commitment((c.0 + G1Affine::generator()).into_affine());
         for (cc, e) in [(&c, eval + Fr::one()), (&wrong_c, eval)] {
-            assert!(!rust(cc, e, &proof));
-            assert!(
-                evm.view(at, &call(cc, e, &proof)).is_err(),
-                "ℓ = {ell}: statement"
-            );
+            let (rust, sol) = verdicts(cc, e, &proof);
+            assert_ne!(rust, 0, "ℓ = {ell}: Rust accepts a false statement");
+            assert_eq!(rust, sol, "ℓ = {ell}: statement");
         }
     }
 
@@ -308,16 +305,18 @@ fn batched_openings_verify_on_chain_and_false_claims_are_rejected_alike() {
     let batch = RandomBatch::new(&mut rng, &srs.commit_key, &[5, 3, 5, 0, 2], &label);
     let verdicts = |evm: &mut Evm, evals: &[Fr]| {
         let claims = batch.claims(evals);
-        let rust =
-            pcs::verify_batch(vk, &claims, &batch.proof, &mut Transcript::new(&label)).is_ok();
-        let call = batch_call(&label, vk, &claims, &batch.proof);
-        (rust, evm.view(at, &call).unwrap_or(false))
+        let rust = pcs::verify_batch(vk, &claims, &batch.proof, &mut Transcript::new(&label))
+            .map_or_else(|e| pcs_code(&e), |()| 0);
+        let sol = verdict_code(evm.view(at, &batch_call(&label, vk, &claims, &batch.proof)));
+        (rust, sol)
     };
-    assert_eq!(verdicts(&mut evm, &batch.evals), (true, true));
+    assert_eq!(verdicts(&mut evm, &batch.evals), (0, 0));
     for j in 0..batch.evals.len() {
         let mut bad = batch.evals.clone();
         bad[j] += Fr::one();
-        assert_eq!(verdicts(&mut evm, &bad), (false, false), "claim {j}");
+        let (rust, sol) = verdicts(&mut evm, &bad);
+        assert_ne!(rust, 0, "claim {j}: Rust accepts a false claim");
+        assert_eq!(rust, sol, "claim {j}");
     }
 }
 
@@ -330,17 +329,25 @@ fn decode_code(e: &EvmDecodeError) -> u64 {
     }
 }
 
+/// The Solidity verifier's code (`SumcheckRejected`) for a rejected opening.
+fn pcs_code(e: &PcsError) -> u64 {
+    match e {
+        PcsError::Rejected("the batching sumcheck") => 10,
+        PcsError::Rejected("the constant differs from the commitment") => 20,
+        PcsError::DegenerateChallenge => 21,
+        PcsError::Rejected("a fold is inconsistent with the next") => 22,
+        PcsError::Rejected("the KZG openings do not verify") => 23,
+        PcsError::Rejected("an eq value differs from eq(p, ρ)") => 31,
+        other => panic!("no Solidity code for {other}"),
+    }
+}
+
 /// The Solidity verifier's code (`SumcheckRejected`) for each rejection of the Rust verifier.
 fn rust_code(e: &ContractError) -> u64 {
     match e {
         ContractError::Matmul(MatmulError::Sumcheck(SumcheckError::Rejected))
-        | ContractError::Logup(LogupError::Sumcheck(SumcheckError::Rejected))
-        | ContractError::Pcs(PcsError::Rejected("the batching sumcheck")) => 10,
-        ContractError::Pcs(PcsError::Rejected("the constant differs from the commitment")) => 20,
-        ContractError::Pcs(PcsError::DegenerateChallenge) => 21,
-        ContractError::Pcs(PcsError::Rejected("a fold is inconsistent with the next")) => 22,
-        ContractError::Pcs(PcsError::Rejected("the KZG openings do not verify")) => 23,
-        ContractError::Pcs(PcsError::Rejected("an eq value differs from eq(p, ρ)")) => 31,
+        | ContractError::Logup(LogupError::Sumcheck(SumcheckError::Rejected)) => 10,
+        ContractError::Pcs(e) => pcs_code(e),
         ContractError::Logup(LogupError::Rejected("the eq value differs from eq(z, ρ)")) => 40,
         ContractError::Logup(LogupError::Rejected("the table value differs from T̃(ρ)")) => 41,
         other => panic!("no Solidity code for {other}"),

@@ -314,3 +314,12 @@ pub fn rejection_code(e: &ChainError) -> Option<u64> {
     (data.len() == 36 && &data[..4] == selector)
         .then(|| U256::from_be_slice(&data[4..]).to::<u64>())
 }
+
+/// A verifier call's verdict as a code: 0 accepted, 1 answered false, else the
+/// `SumcheckRejected` code (`u64::MAX` for any other failure).
+pub fn verdict_code(r: Result<bool, ChainError>) -> u64 {
+    match r {
+        Ok(accepted) => u64::from(!accepted),
+        Err(e) => rejection_code(&e).unwrap_or(u64::MAX),
+    }
+}
