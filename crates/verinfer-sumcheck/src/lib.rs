@@ -9,13 +9,14 @@
 //! - [`matmul`]: the matrix-product layer `Y = X·W` by one sumcheck (Thaler);
 //! - [`pcs`]: HyperKZG, commitments to multilinear polynomials from the `.ptau` SRS;
 //! - [`logup`]: range checks `a_i ∈ [0, 2^k)` by the logUp identity and two sumchecks;
-//! - [`evm`]: proofs as flat 32-byte words, the calldata of the Solidity verifier;
+//! - [`evm`]: proofs as flat 32-byte words, the calldata of the Solidity verifier
+//!   (`contracts/src/sumcheck/`, differential-tested against this crate on revm), and back;
 //! - [`contract`]: the first end-to-end node proof, a matrix-product `Contract` with its
 //!   requantization (matmul sumcheck + logUp on the remainders + HyperKZG openings).
 //!
-//! The protocols, their transcript layout, soundness and what comes next (GKR over a whole
-//! graph, lookups, the Solidity verifier, the `ProofBackend` implementation) are in
-//! docs/sumcheck.md.
+//! The protocols, their transcript layout, soundness, the Solidity verifier with its gas
+//! figures, and what comes next (the `ProofBackend` implementation, GKR over a whole graph,
+//! lookups) are in docs/sumcheck.md.
 #![deny(missing_docs)]
 
 pub mod contract;
