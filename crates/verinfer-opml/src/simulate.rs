@@ -60,7 +60,7 @@ pub fn prepare_model(
 
 /// A move that the contract refused: for a lying party that is how its strategy ends (it has
 /// nothing valid to say); for anyone else it is an error.
-fn refused(e: &OpmlError) -> bool {
+pub(crate) fn refused(e: &OpmlError) -> bool {
     matches!(
         e,
         OpmlError::Chain(ChainError::Reverted { .. } | ChainError::FailedOnChain { .. })
