@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {MerkleLib} from "./MerkleLib.sol";
 import {InferenceGame} from "./InferenceGame.sol";
+import {GameBonds} from "./GameBonds.sol";
 
 /// @title GenerationGame — optimistic claims of whole LLM generations and their dispute games
 /// @notice A claim states: model (a step graph learned by `InferenceGame`), prompt p[0..P),
@@ -21,15 +22,9 @@ import {InferenceGame} from "./InferenceGame.sol";
 ///           next_{P−1+i} against G and it must equal t[i].
 /// @dev Step-graph convention (what `verinfer-llm` compiles): inputs token, pos, then
 ///      (k_cache.l, v_cache.l) per layer; outputs next, logits, then (k_row.l, v_row.l).
-///      Permissionless, no owner; payouts are pulled.
-contract GenerationGame {
+///      Permissionless, no owner; payouts are pulled. Parameters, clocks and payouts: `GameBonds`.
+contract GenerationGame is GameBonds {
     InferenceGame public immutable steps;
-    uint256 public immutable submitterBond;
-    uint256 public immutable challengerBond;
-    uint64 public immutable challengeWindow;
-    uint64 public immutable clock;
-    uint16 public immutable burnBps;
-    uint8 public immutable revealDepth;
 
     /// @notice What the game knows of a step graph (learned from `steps`' model facts).
     struct GenModel {
@@ -65,7 +60,6 @@ contract GenerationGame {
     }
 
     Claim[] internal claims;
-    mapping(uint256 claimId => uint256) public forfeitShare;
 
     enum Phase {
         None,
@@ -108,8 +102,6 @@ contract GenerationGame {
     }
 
     Game[] internal games;
-    mapping(address => uint256) public owed;
-    uint256 public burned;
 
     /// @notice One element of one value of one step, opened against G.
     struct StepOpening {
@@ -141,7 +133,6 @@ contract GenerationGame {
     event ElementNamed(uint256 indexed gameId, uint256 element, int256 claimed);
     event GameResolved(uint256 indexed gameId, bool submitterWon, string reason);
 
-    error WrongBond(uint256 expected, uint256 got);
     error NoSuchClaim(uint256 claimId);
     error NoSuchGame(uint256 gameId);
     error ClaimNotPending(uint256 claimId);
@@ -149,14 +140,10 @@ contract GenerationGame {
     error WindowOpen(uint256 claimId);
     error GamesOpen(uint256 claimId, uint256 open);
     error NotYourTurn(Phase phase, address caller);
-    error ClockExpired(uint256 gameId);
-    error ClockRunning(uint256 gameId, uint256 remaining);
     error BadMove(string why);
     error BadOpening(string what);
     error NotAStepGraph(string why);
     error UnknownModel(bytes32 modelId);
-    error NothingOwed();
-    error TransferFailed();
 
     constructor(
         address steps_,
@@ -166,16 +153,8 @@ contract GenerationGame {
         uint64 clock_,
         uint16 burnBps_,
         uint8 revealDepth_
-    ) {
-        require(burnBps_ <= 10_000, "burnBps > 100%");
-        require(revealDepth_ >= 1 && revealDepth_ <= 8, "revealDepth outside 1..8");
+    ) GameBonds(submitterBond_, challengerBond_, challengeWindow_, clock_, burnBps_, revealDepth_) {
         steps = InferenceGame(steps_);
-        submitterBond = submitterBond_;
-        challengerBond = challengerBond_;
-        challengeWindow = challengeWindow_;
-        clock = clock_;
-        burnBps = burnBps_;
-        revealDepth = revealDepth_;
     }
 
     // ================================================================== models
@@ -341,14 +320,8 @@ contract GenerationGame {
         if (c.status != ClaimStatus.Pending) revert ClaimNotPending(g.claimId);
         bool sub = submitterMoves(expected);
         if (msg.sender != (sub ? c.submitter : g.challenger)) revert NotYourTurn(expected, msg.sender);
-        uint64 elapsed = uint64(block.timestamp) - g.lastMove;
-        if (sub) {
-            if (elapsed > g.submitterTime) revert ClockExpired(gameId);
-            g.submitterTime -= elapsed;
-        } else {
-            if (elapsed > g.challengerTime) revert ClockExpired(gameId);
-            g.challengerTime -= elapsed;
-        }
+        if (sub) g.submitterTime = _charge(gameId, g.lastMove, g.submitterTime);
+        else g.challengerTime = _charge(gameId, g.lastMove, g.challengerTime);
         g.lastMove = uint64(block.timestamp);
         g.moves += 1;
     }
@@ -538,9 +511,7 @@ contract GenerationGame {
         }
         if (c.status != ClaimStatus.Pending) revert ClaimNotPending(g.claimId);
         bool sub = submitterMoves(g.phase);
-        uint64 left = sub ? g.submitterTime : g.challengerTime;
-        uint256 elapsed = block.timestamp - g.lastMove;
-        if (elapsed <= left) revert ClockRunning(gameId, left - elapsed);
+        _requireExpired(gameId, g.lastMove, sub ? g.submitterTime : g.challengerTime);
         _resolve(gameId, g, c, !sub, "timeout");
     }
 
@@ -552,40 +523,26 @@ contract GenerationGame {
         if (uint8(g.phase) >= uint8(Phase.SubmitterWon)) revert BadMove("game over");
         g.phase = Phase.Moot;
         c.openGames -= 1;
-        owed[g.challenger] += challengerBond + forfeitShare[g.claimId];
+        _payMoot(g.claimId, g.challenger);
         emit GameResolved(gameId, false, "moot: claim rejected by another game");
     }
 
-    /// @dev As `InferenceGame._resolve`: the loser's bond to the winner less the burn; a lost
-    ///      game rejects the claim and shares the bond among the games open at that moment.
+    /// @dev Ends a game: the loser's bond to the winner less the burn (`GameBonds`); a lost
+    ///      game rejects the claim at once.
     function _resolve(uint256 gameId, Game storage g, Claim storage c, bool submitterWon, string memory reason) internal {
         c.openGames -= 1;
         if (submitterWon) {
             g.phase = Phase.SubmitterWon;
-            uint256 burn = (challengerBond * burnBps) / 10_000;
-            burned += burn;
-            owed[c.submitter] += challengerBond - burn;
+            _payChallengeLost(c.submitter);
         } else {
             g.phase = Phase.ChallengerWon;
             c.status = ClaimStatus.Rejected;
-            uint256 pool = submitterBond - (submitterBond * burnBps) / 10_000;
-            uint256 share = pool / (uint256(c.openGames) + 1);
-            forfeitShare[g.claimId] = share;
-            burned += submitterBond - share * (uint256(c.openGames) + 1);
-            owed[g.challenger] += challengerBond + share;
+            _payClaimRejected(g.claimId, g.challenger, c.openGames);
             emit ClaimRejected(g.claimId, gameId);
         }
         emit GameResolved(gameId, submitterWon, reason);
     }
 
-    /// @notice Withdraws everything owed to the caller.
-    function withdraw() external {
-        uint256 amount = owed[msg.sender];
-        if (amount == 0) revert NothingOwed();
-        owed[msg.sender] = 0;
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed();
-    }
 
     /// @notice ceil(log2(max(n, 1))).
     function _depth(uint256 n) internal pure returns (uint256 d) {
