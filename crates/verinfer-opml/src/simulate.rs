@@ -209,14 +209,11 @@ fn game_reason(
     game_id: u64,
     opened: u64,
 ) -> Result<String> {
-    use alloy_sol_types::SolEvent;
     use verinfer_chain::bindings::InferenceGame;
-    let logs = chain.logs(game.address, opened)?;
-    Ok(logs
-        .iter()
-        .rev()
-        .filter_map(|l| InferenceGame::GameResolved::decode_log(&l.log).ok())
-        .find(|e| e.gameId == alloy_primitives::U256::from(game_id))
-        .map(|e| e.reason.clone())
-        .unwrap_or_default())
+    let at = |e: &InferenceGame::GameResolved| e.gameId == alloy_primitives::U256::from(game_id);
+    Ok(
+        crate::client::newest_event(chain, game.address, opened, at)?
+            .map(|e| e.reason)
+            .unwrap_or_default(),
+    )
 }

@@ -4,12 +4,11 @@
 //! the single-step claim, with the ordinary [`Challenger`].
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEvent;
 use verinfer_chain::{Chain, Receipt};
 use verinfer_commit::tensor::leaf_element;
 use verinfer_commit::TensorTree;
 
-use super::bindings::GenerationGame::{self, Game};
+use super::bindings::GenerationGame::{self as G, Game};
 use super::client::{GenClient, GenPhase};
 use super::execution::GenExecution;
 use super::submitter::token_words;
@@ -51,7 +50,7 @@ pub enum Mode {
     /// Descend G.
     Bisect,
     /// Dispute posted token `index` (its value and opening against the token root).
-    Bind(GenerationGame::challengeTokenCall),
+    Bind(G::challengeTokenCall),
 }
 
 /// A challenger holding its own run of the claimed generation.
@@ -92,13 +91,9 @@ impl GenChallenger {
         claim: u64,
     ) -> Result<Option<Mode>> {
         let c = game.claim_info(chain, claim)?;
-        let e = chain
-            .logs(game.address, 0)?
-            .iter()
-            .filter_map(|l| GenerationGame::GenerationClaimed::decode_log(&l.log).ok())
-            .find(|e| e.claimId == U256::from(claim))
-            .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no event")))?
-            .data;
+        let at = |e: &G::GenerationClaimed| e.claimId == U256::from(claim);
+        let e = crate::client::newest_event(chain, game.address, 0, at)?
+            .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no event")))?;
         if e.prompt != token_words(self.gen.prompt()) || e.tokens.len() != self.gen.tokens().len() {
             return Err(OpmlError::Mismatch(format!(
                 "claim {claim} is not of this challenger's prompt and length"
@@ -108,7 +103,7 @@ impl GenChallenger {
             let o = TensorTree::new(&e.tokens)
                 .open(index as u64)
                 .map_err(|x| OpmlError::Protocol(format!("token opening: {x}")))?;
-            Ok(Mode::Bind(GenerationGame::challengeTokenCall {
+            Ok(Mode::Bind(G::challengeTokenCall {
                 claimId: U256::from(claim),
                 i: U256::from(index),
                 value: o.value,
@@ -156,6 +151,7 @@ impl GenChallenger {
         let phase = GenPhase::from_u8(g.phase)?;
         let pos = usize_of(g.pos, "pos")?;
         let a = self.account;
+        let id = U256::from(game_id);
         let aim = |target: usize, g: &Game| {
             let k = crate::answers::reveal_levels(g.level, d);
             let below = g.level as usize - k;
@@ -169,7 +165,15 @@ impl GenChallenger {
                     Some(t) => aim(t, &g),
                     None => leftmost(&children, &honest),
                 };
-                game.pick(chain, a, game_id, children, i)?
+                game.send(
+                    chain,
+                    a,
+                    &G::pickCall {
+                        gameId: id,
+                        children,
+                        index: U256::from(i),
+                    },
+                )?
             }
             GenPhase::Choose => self.choose(chain, game, steps, &g, game_id)?,
             GenPhase::InputPick => {
@@ -181,7 +185,15 @@ impl GenChallenger {
                     GenChallengerStrategy::DisputeInput { element, .. } => aim(element / 8, &g),
                     _ => leftmost(&children, &honest),
                 };
-                game.pick(chain, a, game_id, children, i)?
+                game.send(
+                    chain,
+                    a,
+                    &G::pickCall {
+                        gameId: id,
+                        children,
+                        index: U256::from(i),
+                    },
+                )?
             }
             GenPhase::InputName => {
                 let slot = match self.strategy {
@@ -196,7 +208,14 @@ impl GenChallenger {
                             .unwrap_or(0)
                     }
                 };
-                game.name_element(chain, a, game_id, slot)?
+                game.send(
+                    chain,
+                    a,
+                    &G::nameElementCall {
+                        gameId: id,
+                        slot: U256::from(slot),
+                    },
+                )?
             }
             _ => return Ok(None),
         }))
@@ -224,7 +243,12 @@ impl GenChallenger {
             _ => differing,
         };
         if let Some(i) = input {
-            return game.dispute_input(chain, self.account, game_id, roots, i);
+            let call = G::disputeInputCall {
+                gameId: U256::from(game_id),
+                roots,
+                input: U256::from(i),
+            };
+            return game.send(chain, self.account, &call);
         }
         let strategy = match self.strategy {
             GenChallengerStrategy::Honest => ChallengerStrategy::Honest,
@@ -235,7 +259,10 @@ impl GenChallenger {
             self.account,
             strategy,
         ));
-        game.dispute_step(chain, self.account, game_id)
+        let call = G::disputeStepCall {
+            gameId: U256::from(game_id),
+        };
+        game.send(chain, self.account, &call)
     }
 }
 

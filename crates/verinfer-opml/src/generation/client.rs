@@ -1,11 +1,12 @@
 //! A typed client of a deployed `GenerationGame`: deployment, one method per move, and the
 //! views and events a party reads.
 
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use verinfer_chain::{send_call, view, Chain, Receipt, Tx};
 
-use super::bindings::GenerationGame::{self, Game, StepOpening};
+use super::bindings::GenerationGame::{self, Game};
+use crate::client::newest_event;
 use crate::convert::usize_of;
 use crate::deploy::GameParams;
 use crate::error::{OpmlError, Result};
@@ -147,23 +148,26 @@ impl GenClient {
             revealDepth_: p.reveal_depth,
         }
         .abi_encode();
-        let mut code = GenerationGame::BYTECODE.to_vec();
-        code.extend_from_slice(&args);
-        let r = chain.send(Tx::deploy(from, Bytes::from(code), "deploy GenerationGame"))?;
-        let address = r
-            .contract_address
-            .ok_or_else(|| OpmlError::Protocol("deployment without address".into()))?;
+        let code = &GenerationGame::BYTECODE;
+        let (address, r) = crate::deploy::deploy_code(chain, from, code, &args, "GenerationGame")?;
         Ok((Self { address }, r))
     }
 
-    fn send<C: SolCall>(
+    /// Sends a move (any call of the contract; the parties build them in
+    /// `generation::submitter` and `generation::challenger`), labelled
+    /// `GenerationGame.<function>`.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn send<C: SolCall>(
         &self,
         chain: &mut dyn Chain,
         from: Address,
         call: &C,
-        label: &str,
     ) -> Result<Receipt> {
-        Ok(send_call(chain, from, self.address, call, label)?)
+        let name = C::SIGNATURE.split('(').next().unwrap_or(C::SIGNATURE);
+        let label = format!("GenerationGame.{name}");
+        Ok(send_call(chain, from, self.address, call, &label)?)
     }
 
     fn send_value<C: SolCall>(
@@ -202,12 +206,7 @@ impl GenClient {
             return Ok(None);
         }
         let call = GenerationGame::learnGenerationCall { modelId: model_id };
-        Ok(Some(self.send(
-            chain,
-            from,
-            &call,
-            "GenerationGame.learnGeneration",
-        )?))
+        Ok(Some(self.send(chain, from, &call)?))
     }
 
     /// Posts a generation claim with the bond; returns its id.
@@ -249,166 +248,6 @@ impl GenClient {
         };
         let e: GenerationGame::GameOpened = first_event(&r, "GameOpened")?;
         Ok((usize_of(e.gameId, "game id")? as u64, r))
-    }
-
-    /// `reveal` (submitter).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn reveal(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        children: Vec<B256>,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::revealCall {
-            gameId: u(game),
-            children,
-        };
-        self.send(chain, from, &call, "GenerationGame.reveal")
-    }
-
-    /// `pick` (challenger).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn pick(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        children: Vec<B256>,
-        index: usize,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::pickCall {
-            gameId: u(game),
-            children,
-            index: U256::from(index),
-        };
-        self.send(chain, from, &call, "GenerationGame.pick")
-    }
-
-    /// `handoff` (submitter): step `game`'s disputed root is single-step claim `sub_claim`.
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn handoff(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        sub_claim: u64,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::handoffCall {
-            gameId: u(game),
-            subClaim: u(sub_claim),
-        };
-        self.send(chain, from, &call, "GenerationGame.handoff")
-    }
-
-    /// `disputeStep` (challenger).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn dispute_step(&self, chain: &mut dyn Chain, from: Address, game: u64) -> Result<Receipt> {
-        let call = GenerationGame::disputeStepCall { gameId: u(game) };
-        self.send(chain, from, &call, "GenerationGame.disputeStep")
-    }
-
-    /// `disputeInput` (challenger): `roots` are the sub-claim's input roots.
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn dispute_input(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        roots: Vec<B256>,
-        input: usize,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::disputeInputCall {
-            gameId: u(game),
-            roots,
-            input: U256::from(input),
-        };
-        self.send(chain, from, &call, "GenerationGame.disputeInput")
-    }
-
-    /// `nameElement` (challenger).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn name_element(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        slot: usize,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::nameElementCall {
-            gameId: u(game),
-            slot: U256::from(slot),
-        };
-        self.send(chain, from, &call, "GenerationGame.nameElement")
-    }
-
-    /// `derive` (submitter).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn derive(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        o: StepOpening,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::deriveCall { gameId: u(game), o };
-        self.send(chain, from, &call, "GenerationGame.derive")
-    }
-
-    /// `openToken` (submitter, binding mode).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn open_token(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        game: u64,
-        o: StepOpening,
-    ) -> Result<Receipt> {
-        let call = GenerationGame::openTokenCall { gameId: u(game), o };
-        self.send(chain, from, &call, "GenerationGame.openToken")
-    }
-
-    /// `settle` (anyone, once the sub-claim is decided).
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn settle(&self, chain: &mut dyn Chain, from: Address, game: u64) -> Result<Receipt> {
-        let call = GenerationGame::settleCall { gameId: u(game) };
-        self.send(chain, from, &call, "GenerationGame.settle")
-    }
-
-    /// `timeout`.
-    ///
-    /// # Errors
-    /// A revert (clock still running) or transport error.
-    pub fn timeout(&self, chain: &mut dyn Chain, from: Address, game: u64) -> Result<Receipt> {
-        let call = GenerationGame::timeoutCall { gameId: u(game) };
-        self.send(chain, from, &call, "GenerationGame.timeout")
-    }
-
-    /// `finalize`.
-    ///
-    /// # Errors
-    /// A revert (window open, games open) or transport error.
-    pub fn finalize(&self, chain: &mut dyn Chain, from: Address, claim: u64) -> Result<Receipt> {
-        let call = GenerationGame::finalizeCall { claimId: u(claim) };
-        self.send(chain, from, &call, "GenerationGame.finalize")
     }
 
     /// The game.
@@ -462,12 +301,9 @@ impl GenClient {
         game: u64,
         from_block: u64,
     ) -> Result<Vec<B256>> {
-        let logs = chain.logs(self.address, from_block)?;
-        logs.iter()
-            .rev()
-            .filter_map(|l| GenerationGame::Revealed::decode_log(&l.log).ok())
-            .find(|e| e.gameId == u(game))
-            .map(|e| e.children.clone())
+        let at = |e: &GenerationGame::Revealed| e.gameId == u(game);
+        newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.children)
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
     }
 
@@ -476,13 +312,9 @@ impl GenClient {
     /// # Errors
     /// Transport error.
     pub fn reason(&self, chain: &mut dyn Chain, game: u64, from_block: u64) -> Result<String> {
-        let logs = chain.logs(self.address, from_block)?;
-        Ok(logs
-            .iter()
-            .rev()
-            .filter_map(|l| GenerationGame::GameResolved::decode_log(&l.log).ok())
-            .find(|e| e.gameId == u(game))
-            .map(|e| e.reason.clone())
+        let at = |e: &GenerationGame::GameResolved| e.gameId == u(game);
+        Ok(newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.reason)
             .unwrap_or_default())
     }
 }

@@ -6,6 +6,9 @@ use std::time::Instant;
 use serde::Serialize;
 use verinfer_chain::{Chain, Registry};
 
+use alloy_primitives::U256;
+
+use super::bindings::GenerationGame as G;
 use super::challenger::{GenChallenger, Mode};
 use super::client::{GenClient, GenConfig, GenPhase};
 use super::submitter::GenSubmitter;
@@ -137,7 +140,13 @@ pub fn simulate_generation(
     }
     if c.game.status(chain, claim)? == ClaimStatus::Pending {
         chain.advance_time(cfg.window + 1)?;
-        c.game.finalize(chain, a, claim)?;
+        c.game.send(
+            chain,
+            a,
+            &G::finalizeCall {
+                claimId: U256::from(claim),
+            },
+        )?;
     }
     report.claim_status = format!("{:?}", c.game.status(chain, claim)?).to_lowercase();
     let txs = &report.transactions;
@@ -182,7 +191,10 @@ fn play(
             let force = cha.strategy != crate::ChallengerStrategy::Honest;
             let r = play_out(chain, c.steps, sub, cha, sub_claim, 0, force)?;
             report.sub = Some(r);
-            let r = c.game.settle(chain, challenger.account, game_id)?;
+            let call = G::settleCall {
+                gameId: U256::from(game_id),
+            };
+            let r = c.game.send(chain, challenger.account, &call)?;
             report.transactions.push((r.label, r.gas_used));
             continue;
         }
@@ -217,7 +229,10 @@ fn play(
             } else {
                 submitter.account
             };
-            let r = c.game.timeout(chain, caller, game_id)?;
+            let call = G::timeoutCall {
+                gameId: U256::from(game_id),
+            };
+            let r = c.game.send(chain, caller, &call)?;
             report.transactions.push((r.label, r.gas_used));
         }
         report

@@ -2,11 +2,11 @@
 //! `GenerationGame` from its [`GenExecution`], handing a disputed step to the single-step game
 //! as an ordinary claim it then defends with the ordinary [`Submitter`].
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use verinfer_chain::{Chain, Receipt};
 use verinfer_commit::TensorTree;
 
-use super::bindings::GenerationGame::{self, Game, StepOpening};
+use super::bindings::GenerationGame::{self as G, Game, StepOpening};
 use super::client::{GenClient, GenPhase};
 use super::execution::GenExecution;
 use crate::client::GameClient;
@@ -47,8 +47,8 @@ impl GenSubmitter {
     }
 
     /// What the claim states.
-    pub fn claim_call(&self) -> GenerationGame::claimCall {
-        GenerationGame::claimCall {
+    pub fn claim_call(&self) -> G::claimCall {
+        G::claimCall {
             modelId: b256(self.gen.model().served().commitment().model_id.hash()),
             prompt: token_words(self.gen.prompt()),
             tokens: token_words(self.gen.tokens()),
@@ -77,10 +77,18 @@ impl GenSubmitter {
         let pos = usize_of(g.pos, "pos")?;
         let s = usize_of(g.step, "step")?;
         let a = self.account;
+        let id = U256::from(game_id);
         Ok(match phase {
             GenPhase::StepReveal => {
                 let children = self.gen.reveal(g.level, pos, d)?;
-                vec![game.reveal(chain, a, game_id, children)?]
+                vec![game.send(
+                    chain,
+                    a,
+                    &G::revealCall {
+                        gameId: id,
+                        children,
+                    },
+                )?]
             }
             GenPhase::PostStep => {
                 let exec = self.gen.step_owned(s)?;
@@ -88,23 +96,34 @@ impl GenSubmitter {
                 // Only the roots matter to the game: posting the step's outputs (the logits)
                 // would cost ~1.1k gas per element for nothing.
                 sub.publish_outputs_up_to = 0;
-                let (id, r) = sub.claim(chain, steps.0, steps.1)?;
-                self.sub = Some((id, sub));
-                vec![r, game.handoff(chain, a, game_id, id)?]
+                let (sub_claim, r) = sub.claim(chain, steps.0, steps.1)?;
+                self.sub = Some((sub_claim, sub));
+                let call = G::handoffCall {
+                    gameId: id,
+                    subClaim: U256::from(sub_claim),
+                };
+                vec![r, game.send(chain, a, &call)?]
             }
             GenPhase::InputReveal => {
                 let v = usize_of(g.input, "input")?;
                 let children = self.gen.step(s)?.value_reveal(v, g.level, pos, d)?;
-                vec![game.reveal(chain, a, game_id, children)?]
+                vec![game.send(
+                    chain,
+                    a,
+                    &G::revealCall {
+                        gameId: id,
+                        children,
+                    },
+                )?]
             }
             GenPhase::Derive => {
                 let o = self.derivation(&g, s)?;
-                vec![game.derive(chain, a, game_id, o)?]
+                vec![game.send(chain, a, &G::deriveCall { gameId: id, o })?]
             }
             GenPhase::OpenToken => {
                 let next = self.gen.model().output_value(0);
                 let o = self.step_opening(s, next, 0)?;
-                vec![game.open_token(chain, a, game_id, o)?]
+                vec![game.send(chain, a, &G::openTokenCall { gameId: id, o })?]
             }
             _ => Vec::new(),
         })
