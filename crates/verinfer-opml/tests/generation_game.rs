@@ -252,6 +252,19 @@ fn every_lying_challenger_loses_to_the_honest_submitter_in_both_modes() {
 fn a_64_token_generation_dispute() {
     let n = 64;
     let t = PROMPT + n - 1;
+    // The honest challenger's off-chain work: its own run (every step root streamed), then the
+    // disputed step rebuilt in full.
+    let m = model();
+    let start = Instant::now();
+    let mut own = GenExecution::run(Arc::clone(&m), &prompt(&m), n, None).unwrap();
+    let run_ms = start.elapsed().as_millis();
+    let start = Instant::now();
+    own.step(t / 2).unwrap();
+    eprintln!(
+        "64 tokens: re-execution of {t} steps {run_ms} ms, step {} rebuilt in {} ms",
+        t / 2,
+        start.elapsed().as_millis()
+    );
     for lie in [
         GenLie::WrongToken { step: t / 2 },
         GenLie::WrongNode { step: t / 2 },
@@ -269,6 +282,13 @@ fn a_64_token_generation_dispute() {
             r.wall_ms,
             start.elapsed().as_millis()
         );
+        for (label, gas) in r
+            .transactions
+            .iter()
+            .chain(r.sub.iter().flat_map(|s| &s.transactions))
+        {
+            eprintln!("    {label:<32} {gas:>9} gas");
+        }
         assert_eq!(r.winner, "challenger", "{r:#?}");
         assert!(r.rounds <= 12, "{r:#?}");
         assert!(r.max_step_gas <= 500_000, "{r:#?}");

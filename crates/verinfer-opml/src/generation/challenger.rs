@@ -158,40 +158,31 @@ impl GenChallenger {
             (target >> below) - (pos << k)
         };
         Ok(Some(match phase {
-            GenPhase::StepPick => {
-                let children = game.last_reveal(chain, game_id, self.logs_from)?;
-                let honest = self.gen.reveal(g.level, pos, d)?;
-                let i = match self.target_step() {
-                    Some(t) => aim(t, &g),
-                    None => leftmost(&children, &honest),
-                };
-                game.send(
-                    chain,
-                    a,
-                    &G::pickCall {
-                        gameId: id,
-                        children,
-                        index: U256::from(i),
-                    },
-                )?
-            }
             GenPhase::Choose => self.choose(chain, game, steps, &g, game_id)?,
-            GenPhase::InputPick => {
+            GenPhase::StepPick | GenPhase::InputPick => {
                 let children = game.last_reveal(chain, game_id, self.logs_from)?;
-                let s = usize_of(g.step, "step")?;
-                let v = usize_of(g.input, "input")?;
-                let honest = self.gen.step(s)?.value_reveal(v, g.level, pos, d)?;
-                let i = match self.strategy {
-                    GenChallengerStrategy::DisputeInput { element, .. } => aim(element / 8, &g),
-                    _ => leftmost(&children, &honest),
+                // The step descent heads for the leftmost differing step root, the input
+                // descent for a differing leaf; the lying strategies head for their target.
+                let (honest, target) = if phase == GenPhase::StepPick {
+                    (self.gen.reveal(g.level, pos, d)?, self.target_step())
+                } else {
+                    let s = usize_of(g.step, "step")?;
+                    let v = usize_of(g.input, "input")?;
+                    let target = match self.strategy {
+                        GenChallengerStrategy::DisputeInput { element, .. } => Some(element / 8),
+                        _ => None,
+                    };
+                    (self.gen.step(s)?.value_reveal(v, g.level, pos, d)?, target)
                 };
+                let i = target.map_or_else(|| leftmost(&children, &honest), |t| aim(t, &g));
+                let index = U256::from(i);
                 game.send(
                     chain,
                     a,
                     &G::pickCall {
                         gameId: id,
                         children,
-                        index: U256::from(i),
+                        index,
                     },
                 )?
             }

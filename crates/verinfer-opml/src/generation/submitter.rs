@@ -79,16 +79,18 @@ impl GenSubmitter {
         let a = self.account;
         let id = U256::from(game_id);
         Ok(match phase {
-            GenPhase::StepReveal => {
-                let children = self.gen.reveal(g.level, pos, d)?;
-                vec![game.send(
-                    chain,
-                    a,
-                    &G::revealCall {
-                        gameId: id,
-                        children,
-                    },
-                )?]
+            GenPhase::StepReveal | GenPhase::InputReveal => {
+                let children = if phase == GenPhase::StepReveal {
+                    self.gen.reveal(g.level, pos, d)?
+                } else {
+                    let v = usize_of(g.input, "input")?;
+                    self.gen.step(s)?.value_reveal(v, g.level, pos, d)?
+                };
+                let call = G::revealCall {
+                    gameId: id,
+                    children,
+                };
+                vec![game.send(chain, a, &call)?]
             }
             GenPhase::PostStep => {
                 let exec = self.gen.step_owned(s)?;
@@ -103,18 +105,6 @@ impl GenSubmitter {
                     subClaim: U256::from(sub_claim),
                 };
                 vec![r, game.send(chain, a, &call)?]
-            }
-            GenPhase::InputReveal => {
-                let v = usize_of(g.input, "input")?;
-                let children = self.gen.step(s)?.value_reveal(v, g.level, pos, d)?;
-                vec![game.send(
-                    chain,
-                    a,
-                    &G::revealCall {
-                        gameId: id,
-                        children,
-                    },
-                )?]
             }
             GenPhase::Derive => {
                 let o = self.derivation(&g, s)?;
