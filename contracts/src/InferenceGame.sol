@@ -5,6 +5,7 @@ import {MerkleLib} from "./MerkleLib.sol";
 import {IStepVerifier} from "./IStepVerifier.sol";
 import {IClaimListener} from "./IClaimListener.sol";
 import {GameModels, IModelRegistry} from "./GameModels.sol";
+import {GameBonds} from "./GameBonds.sol";
 
 /// @title InferenceGame — optimistic inference claims and their dispute games
 /// @notice A submitter posts (model, inputs, outputs, trace root) with a bond. During the
@@ -20,24 +21,12 @@ import {GameModels, IModelRegistry} from "./GameModels.sol";
 ///         final once its window has passed with no game open.
 /// @dev Everything is permissionless: there is no owner and no admin switch. Parameters are
 ///      fixed at deployment and public. Payouts are pulled (`withdraw`), never pushed. The
-///      model facts the game checks claims against, and their storage, are in `GameModels`.
-contract InferenceGame is GameModels {
+///      model facts the game checks claims against, and their storage, are in `GameModels`;
+///      the parameters, clocks and payouts it shares with `GenerationGame` in `GameBonds`.
+contract InferenceGame is GameModels, GameBonds {
     // ------------------------------------------------------------------ configuration
     IModelRegistry public immutable registry;
     IStepVerifier public immutable verifier;
-    /// @notice Bond of a claim; pays the winning challenger (less the burn).
-    uint256 public immutable submitterBond;
-    /// @notice Bond of a challenge; pays the submitter when the challenge fails (less the burn).
-    uint256 public immutable challengerBond;
-    /// @notice Seconds after a claim during which games may be opened.
-    uint64 public immutable challengeWindow;
-    /// @notice Chess-clock budget of each party in each game (seconds).
-    uint64 public immutable clock;
-    /// @notice Share of a forfeited bond that is burned (basis points), so that a colluding
-    ///         submitter/challenger pair cannot recycle bonds for free.
-    uint16 public immutable burnBps;
-    /// @notice d: a reveal shows the 2^d nodes d levels below the current one.
-    uint8 public immutable revealDepth;
     /// @notice The one-step recomputes at most this many accumulation steps.
     uint64 public immutable maxSegment;
 
@@ -65,10 +54,6 @@ contract InferenceGame is GameModels {
     /// Whether a claim posted its input data (in its `ClaimSubmitted` event), so that every
     /// watcher could re-execute it during its whole window.
     mapping(uint256 claimId => bool) public inputPosted;
-    /// Each challenger's share of a rejected claim's forfeited bond (the bond less the burn,
-    /// split equally among the games open when the claim was rejected), so that a liar's own
-    /// challenger cannot take it all and leave the honest ones with nothing.
-    mapping(uint256 claimId => uint256) public forfeitShare;
 
     // ------------------------------------------------------------------ games
     enum Phase {
@@ -121,11 +106,6 @@ contract InferenceGame is GameModels {
 
     Game[] internal games;
 
-    /// @notice Pull payments owed to each address.
-    mapping(address => uint256) public owed;
-    /// @notice Total wei burned (held here forever: no function can move it).
-    uint256 public burned;
-
     // ------------------------------------------------------------------ events
     event ClaimSubmitted(
         uint256 indexed claimId,
@@ -150,7 +130,6 @@ contract InferenceGame is GameModels {
     event GameResolved(uint256 indexed gameId, bool submitterWon, string reason);
 
     // ------------------------------------------------------------------ errors
-    error WrongBond(uint256 expected, uint256 got);
     error NoSuchClaim(uint256 claimId);
     error NoSuchGame(uint256 gameId);
     error ClaimNotPending(uint256 claimId);
@@ -158,11 +137,7 @@ contract InferenceGame is GameModels {
     error WindowOpen(uint256 claimId);
     error GamesOpen(uint256 claimId, uint256 open);
     error NotYourTurn(Phase phase, address caller);
-    error ClockExpired(uint256 gameId);
-    error ClockRunning(uint256 gameId, uint256 remaining);
     error BadMove(string why);
-    error NothingOwed();
-    error TransferFailed();
 
     constructor(
         address registry_,
@@ -174,18 +149,10 @@ contract InferenceGame is GameModels {
         uint16 burnBps_,
         uint8 revealDepth_,
         uint64 maxSegment_
-    ) {
-        require(burnBps_ <= 10_000, "burnBps > 100%");
-        require(revealDepth_ >= 1 && revealDepth_ <= 8, "revealDepth outside 1..8");
+    ) GameBonds(submitterBond_, challengerBond_, challengeWindow_, clock_, burnBps_, revealDepth_) {
         require(maxSegment_ >= 1, "maxSegment 0");
         registry = IModelRegistry(registry_);
         verifier = IStepVerifier(verifier_);
-        submitterBond = submitterBond_;
-        challengerBond = challengerBond_;
-        challengeWindow = challengeWindow_;
-        clock = clock_;
-        burnBps = burnBps_;
-        revealDepth = revealDepth_;
         maxSegment = maxSegment_;
     }
 
@@ -436,14 +403,8 @@ contract InferenceGame is GameModels {
         if (c.status != ClaimStatus.Pending) revert ClaimNotPending(g.claimId);
         bool sub = submitterMoves(expected);
         if (msg.sender != (sub ? c.submitter : g.challenger)) revert NotYourTurn(expected, msg.sender);
-        uint64 elapsed = uint64(block.timestamp) - g.lastMove;
-        if (sub) {
-            if (elapsed > g.submitterTime) revert ClockExpired(gameId);
-            g.submitterTime -= elapsed;
-        } else {
-            if (elapsed > g.challengerTime) revert ClockExpired(gameId);
-            g.challengerTime -= elapsed;
-        }
+        if (sub) g.submitterTime = _charge(gameId, g.lastMove, g.submitterTime);
+        else g.challengerTime = _charge(gameId, g.lastMove, g.challengerTime);
         g.lastMove = uint64(block.timestamp);
         g.moves += 1;
     }
@@ -669,9 +630,7 @@ contract InferenceGame is GameModels {
         if (uint8(g.phase) == 0 || uint8(g.phase) >= uint8(Phase.SubmitterWon)) revert BadMove("game over");
         if (c.status != ClaimStatus.Pending) revert ClaimNotPending(g.claimId);
         bool sub = submitterMoves(g.phase);
-        uint64 left = sub ? g.submitterTime : g.challengerTime;
-        uint256 elapsed = block.timestamp - g.lastMove;
-        if (elapsed <= left) revert ClockRunning(gameId, left - elapsed);
+        _requireExpired(gameId, g.lastMove, sub ? g.submitterTime : g.challengerTime);
         _resolve(gameId, g, c, !sub, "timeout");
     }
 
@@ -684,7 +643,7 @@ contract InferenceGame is GameModels {
         if (uint8(g.phase) >= uint8(Phase.SubmitterWon)) revert BadMove("game over");
         g.phase = Phase.Moot;
         c.openGames -= 1;
-        owed[g.challenger] += challengerBond + forfeitShare[g.claimId];
+        _payMoot(g.claimId, g.challenger);
         emit GameResolved(gameId, false, "moot: claim rejected by another game");
     }
 
@@ -696,32 +655,16 @@ contract InferenceGame is GameModels {
         c.openGames -= 1;
         if (submitterWon) {
             g.phase = Phase.SubmitterWon;
-            uint256 burn = (challengerBond * burnBps) / 10_000;
-            burned += burn;
-            owed[c.submitter] += challengerBond - burn;
+            _payChallengeLost(c.submitter);
         } else {
             g.phase = Phase.ChallengerWon;
             c.status = ClaimStatus.Rejected;
-            // Every game open at this moment (this one and `c.openGames` others) was right:
-            // each challenger gets an equal share of the forfeited bond less the burn (the
-            // others through `closeMoot`); the rounding remainder is burned too.
-            uint256 pool = submitterBond - (submitterBond * burnBps) / 10_000;
-            uint256 share = pool / (uint256(c.openGames) + 1);
-            forfeitShare[g.claimId] = share;
-            burned += submitterBond - share * (uint256(c.openGames) + 1);
-            owed[g.challenger] += challengerBond + share;
+            // Every game open at this moment (this one and `c.openGames` others) was right.
+            _payClaimRejected(g.claimId, g.challenger, c.openGames);
             c.bondPaid = true;
             emit ClaimRejected(g.claimId, gameId);
         }
         emit GameResolved(gameId, submitterWon, reason);
     }
 
-    /// @notice Withdraws everything owed to the caller.
-    function withdraw() external {
-        uint256 amount = owed[msg.sender];
-        if (amount == 0) revert NothingOwed();
-        owed[msg.sender] = 0;
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed();
-    }
 }

@@ -191,6 +191,12 @@ impl<'e, E: StepEngine> Session<'e, E> {
         self.inputs.get(i).map_or(&[], Vec::as_slice)
     }
 
+    /// Input `i` of the next step, writable: how a lying party in the dispute-game tests
+    /// alters a cache row it will be caught on (`verinfer-opml`'s generation liars).
+    pub fn cache_mut(&mut self, i: usize) -> Option<&mut [E::Elem]> {
+        self.inputs.get_mut(i).map(Vec::as_mut_slice)
+    }
+
     /// The inputs the next step would run on for `token` (what calibration samples).
     #[must_use]
     pub fn inputs_for(&self, token: u32) -> Vec<Vec<E::Elem>> {

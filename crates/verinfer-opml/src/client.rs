@@ -87,6 +87,26 @@ pub enum ClaimStatus {
     Rejected,
 }
 
+/// The newest event `E` emitted by `address` from block `from_block` on that `pred` accepts:
+/// how a party reads the other side's moves (reveals, checkpoints, openings) and a game's end.
+///
+/// # Errors
+/// Transport errors.
+pub fn newest_event<E: SolEvent>(
+    chain: &mut dyn Chain,
+    address: Address,
+    from_block: u64,
+    pred: impl Fn(&E) -> bool,
+) -> Result<Option<E>> {
+    let logs = chain.logs(address, from_block)?;
+    Ok(logs
+        .iter()
+        .rev()
+        .filter_map(|l| E::decode_log(&l.log).ok())
+        .map(|e| e.data)
+        .find(|e| pred(e)))
+}
+
 /// A deployed `InferenceGame`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameClient {
@@ -613,12 +633,9 @@ impl GameClient {
         game: u64,
         from_block: u64,
     ) -> Result<Vec<B256>> {
-        let logs = chain.logs(self.address, from_block)?;
-        logs.iter()
-            .rev()
-            .filter_map(|l| InferenceGame::Revealed::decode_log(&l.log).ok())
-            .find(|e| e.gameId == U256::from(game))
-            .map(|e| e.children.clone())
+        let at = |e: &InferenceGame::Revealed| e.gameId == U256::from(game);
+        newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.children)
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
     }
 
@@ -633,12 +650,9 @@ impl GameClient {
         game: u64,
         from_block: u64,
     ) -> Result<Vec<I256>> {
-        let logs = chain.logs(self.address, from_block)?;
-        logs.iter()
-            .rev()
-            .filter_map(|l| InferenceGame::CheckpointsRevealed::decode_log(&l.log).ok())
-            .find(|e| e.gameId == U256::from(game))
-            .map(|e| e.checkpoints.clone())
+        let at = |e: &InferenceGame::CheckpointsRevealed| e.gameId == U256::from(game);
+        newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.checkpoints)
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no checkpoints on chain")))
     }
 
@@ -654,11 +668,8 @@ impl GameClient {
         claim: u64,
         from_block: u64,
     ) -> Result<InferenceGame::ClaimSubmitted> {
-        let logs = chain.logs(self.address, from_block)?;
-        logs.iter()
-            .filter_map(|l| InferenceGame::ClaimSubmitted::decode_log(&l.log).ok())
-            .find(|e| e.claimId == U256::from(claim))
-            .map(|e| e.data)
+        let at = |e: &InferenceGame::ClaimSubmitted| e.claimId == U256::from(claim);
+        newest_event(chain, self.address, from_block, at)?
             .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no ClaimSubmitted event")))
     }
 
@@ -673,20 +684,13 @@ impl GameClient {
         game: u64,
         from_block: u64,
     ) -> Result<(Vec<U256>, Vec<B256>)> {
-        let logs = chain.logs(self.address, from_block)?;
-        let ids = logs
-            .iter()
-            .rev()
-            .filter_map(|l| InferenceGame::NodeNamed::decode_log(&l.log).ok())
-            .find(|e| e.gameId == U256::from(game))
-            .map(|e| e.operandIds.clone())
+        let named = |e: &InferenceGame::NodeNamed| e.gameId == U256::from(game);
+        let ids = newest_event(chain, self.address, from_block, named)?
+            .map(|e| e.operandIds)
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no node named")))?;
-        let roots = logs
-            .iter()
-            .rev()
-            .filter_map(|l| InferenceGame::InputsOpened::decode_log(&l.log).ok())
-            .find(|e| e.gameId == U256::from(game))
-            .map(|e| e.operandRoots.clone())
+        let opened = |e: &InferenceGame::InputsOpened| e.gameId == U256::from(game);
+        let roots = newest_event(chain, self.address, from_block, opened)?
+            .map(|e| e.operandRoots)
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: inputs not opened")))?;
         Ok((ids, roots))
     }

@@ -134,13 +134,36 @@ pub fn deploy_game(
         maxSegment_: p.max_segment,
     }
     .abi_encode();
-    let mut code = InferenceGame::BYTECODE.to_vec();
-    code.extend_from_slice(&args);
-    let r = chain.send(Tx::deploy(from, Bytes::from(code), "deploy InferenceGame"))?;
+    let (address, r) = deploy_code(
+        chain,
+        from,
+        &InferenceGame::BYTECODE,
+        &args,
+        "InferenceGame",
+    )?;
+    Ok((GameClient { address }, r))
+}
+
+/// Deploys creation code `code` with its ABI-encoded constructor arguments `args`; the new
+/// contract's address.
+///
+/// # Errors
+/// Reverts (e.g. parameters out of range) or transport errors.
+pub fn deploy_code(
+    chain: &mut dyn Chain,
+    from: Address,
+    code: &[u8],
+    args: &[u8],
+    name: &str,
+) -> Result<(Address, Receipt)> {
+    let mut bytes = code.to_vec();
+    bytes.extend_from_slice(args);
+    let label = format!("deploy {name}");
+    let r = chain.send(Tx::deploy(from, Bytes::from(bytes), &label))?;
     let address = r
         .contract_address
-        .ok_or_else(|| OpmlError::Protocol("game deployment without address".into()))?;
-    Ok((GameClient { address }, r))
+        .ok_or_else(|| OpmlError::Protocol(format!("{name} deployment without address")))?;
+    Ok((address, r))
 }
 
 /// Finds the recorded game (and the registry and verifier it was built with) without deploying

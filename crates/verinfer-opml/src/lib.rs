@@ -7,6 +7,7 @@
 //! - [`Challenger`] re-executes, opens a game when the trace root is not the honest one, and
 //!   drives the descent: the leftmost differing value, a differing element, the first
 //!   differing checkpoint, then the one-step proof ([`proof`]).
+//! - [`generation`] extends the game to whole LLM generations (`GenerationGame.sol`).
 //! - [`simulate`] plays a whole claim and game between the two on one chain, moving time on
 //!   when a party stalls; strategies and [`lies`] make the dishonest variants the tests need.
 #![deny(missing_docs)]
@@ -20,6 +21,7 @@ pub mod driver;
 pub mod error;
 pub mod execution;
 pub mod facts;
+pub mod generation;
 pub mod lies;
 pub mod proof;
 pub mod simulate;

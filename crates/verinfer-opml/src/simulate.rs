@@ -60,7 +60,7 @@ pub fn prepare_model(
 
 /// A move that the contract refused: for a lying party that is how its strategy ends (it has
 /// nothing valid to say); for anyone else it is an error.
-fn refused(e: &OpmlError) -> bool {
+pub(crate) fn refused(e: &OpmlError) -> bool {
     matches!(
         e,
         OpmlError::Chain(ChainError::Reverted { .. } | ChainError::FailedOnChain { .. })
@@ -209,14 +209,11 @@ fn game_reason(
     game_id: u64,
     opened: u64,
 ) -> Result<String> {
-    use alloy_sol_types::SolEvent;
     use verinfer_chain::bindings::InferenceGame;
-    let logs = chain.logs(game.address, opened)?;
-    Ok(logs
-        .iter()
-        .rev()
-        .filter_map(|l| InferenceGame::GameResolved::decode_log(&l.log).ok())
-        .find(|e| e.gameId == alloy_primitives::U256::from(game_id))
-        .map(|e| e.reason.clone())
-        .unwrap_or_default())
+    let at = |e: &InferenceGame::GameResolved| e.gameId == alloy_primitives::U256::from(game_id);
+    Ok(
+        crate::client::newest_event(chain, game.address, opened, at)?
+            .map(|e| e.reason)
+            .unwrap_or_default(),
+    )
 }

@@ -1,0 +1,320 @@
+//! A typed client of a deployed `GenerationGame`: deployment, one method per move, and the
+//! views and events a party reads.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+use verinfer_chain::{send_call, view, Chain, Receipt, Tx};
+
+use super::bindings::GenerationGame::{self, Game};
+use crate::client::newest_event;
+use crate::convert::usize_of;
+use crate::deploy::GameParams;
+use crate::error::{OpmlError, Result};
+
+/// The game's phases, as `GenerationGame.Phase` numbers them.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenPhase {
+    None,
+    StepReveal,
+    StepPick,
+    PostStep,
+    Choose,
+    InputReveal,
+    InputPick,
+    InputName,
+    Derive,
+    AwaitStep,
+    OpenToken,
+    SubmitterWon,
+    ChallengerWon,
+    Moot,
+}
+
+impl GenPhase {
+    /// From the contract's `uint8`.
+    ///
+    /// # Errors
+    /// A number the contract does not define.
+    pub fn from_u8(p: u8) -> Result<Self> {
+        use GenPhase::*;
+        const ALL: [GenPhase; 14] = [
+            None,
+            StepReveal,
+            StepPick,
+            PostStep,
+            Choose,
+            InputReveal,
+            InputPick,
+            InputName,
+            Derive,
+            AwaitStep,
+            OpenToken,
+            SubmitterWon,
+            ChallengerWon,
+            Moot,
+        ];
+        ALL.get(usize::from(p))
+            .copied()
+            .ok_or_else(|| OpmlError::Protocol(format!("unknown generation phase {p}")))
+    }
+
+    /// Whether the submitter must move (else the challenger, or nobody in `AwaitStep`).
+    pub fn submitter_moves(self) -> bool {
+        use GenPhase::*;
+        matches!(
+            self,
+            StepReveal | PostStep | InputReveal | Derive | OpenToken
+        )
+    }
+
+    /// Whether the game is over.
+    pub fn is_over(self) -> bool {
+        matches!(
+            self,
+            GenPhase::SubmitterWon | GenPhase::ChallengerWon | GenPhase::Moot | GenPhase::None
+        )
+    }
+}
+
+/// A deployed `GenerationGame`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenClient {
+    /// The contract.
+    pub address: Address,
+}
+
+fn u(x: u64) -> U256 {
+    U256::from(x)
+}
+
+fn first_event<E: SolEvent>(r: &Receipt, what: &str) -> Result<E> {
+    r.logs
+        .iter()
+        .find_map(|l| E::decode_log(l).ok())
+        .map(|e| e.data)
+        .ok_or_else(|| OpmlError::Protocol(format!("receipt without {what}")))
+}
+
+/// The immutable parameters of a deployed generation game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenConfig {
+    /// Submitter bond (wei).
+    pub submitter_bond: U256,
+    /// Challenger bond (wei).
+    pub challenger_bond: U256,
+    /// Challenge window (s).
+    pub window: u64,
+    /// Chess clock per party per game (s).
+    pub clock: u64,
+    /// d of the k-ary reveals.
+    pub reveal_depth: u8,
+}
+
+impl GenClient {
+    /// Reads the game's parameters.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn config(&self, chain: &mut dyn Chain) -> Result<GenConfig> {
+        use GenerationGame as G;
+        Ok(GenConfig {
+            submitter_bond: self.view(chain, &G::submitterBondCall {}, "submitterBond")?,
+            challenger_bond: self.view(chain, &G::challengerBondCall {}, "challengerBond")?,
+            window: self.view(chain, &G::challengeWindowCall {}, "challengeWindow")?,
+            clock: self.view(chain, &G::clockCall {}, "clock")?,
+            reveal_depth: self.view(chain, &G::revealDepthCall {}, "revealDepth")?,
+        })
+    }
+
+    /// Deploys a generation game over the single-step game `steps` (whose models it reads and
+    /// to which disputed steps are handed), with `p`'s bonds, window, clock, burn and d.
+    ///
+    /// # Errors
+    /// Reverts or transport errors.
+    pub fn deploy(
+        chain: &mut dyn Chain,
+        from: Address,
+        steps: Address,
+        p: &GameParams,
+    ) -> Result<(Self, Receipt)> {
+        let args = GenerationGame::constructorCall {
+            steps_: steps,
+            submitterBond_: p.submitter_bond,
+            challengerBond_: p.challenger_bond,
+            challengeWindow_: p.window,
+            clock_: p.clock,
+            burnBps_: p.burn_bps,
+            revealDepth_: p.reveal_depth,
+        }
+        .abi_encode();
+        let code = &GenerationGame::BYTECODE;
+        let (address, r) = crate::deploy::deploy_code(chain, from, code, &args, "GenerationGame")?;
+        Ok((Self { address }, r))
+    }
+
+    /// Sends a move (any call of the contract; the parties build them in
+    /// `generation::submitter` and `generation::challenger`), labelled
+    /// `GenerationGame.<function>`.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn send<C: SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        call: &C,
+    ) -> Result<Receipt> {
+        let name = C::SIGNATURE.split('(').next().unwrap_or(C::SIGNATURE);
+        let label = format!("GenerationGame.{name}");
+        Ok(send_call(chain, from, self.address, call, &label)?)
+    }
+
+    fn send_value<C: SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        value: U256,
+        call: &C,
+        label: &str,
+    ) -> Result<Receipt> {
+        let tx = Tx::call(from, self.address, call.abi_encode(), label).with_value(value);
+        Ok(chain.send(tx)?)
+    }
+
+    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
+        let from = verinfer_chain::default_account(chain)?;
+        Ok(view(chain, from, self.address, call, label)?)
+    }
+
+    /// `learnGeneration` unless the game knows the model already.
+    ///
+    /// # Errors
+    /// A revert (model unknown to the single-step game, not a step graph) or transport error.
+    pub fn ensure_learned(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        model_id: B256,
+    ) -> Result<Option<Receipt>> {
+        let m = self.view(
+            chain,
+            &GenerationGame::genModelsCall(model_id),
+            "GenerationGame.genModels",
+        )?;
+        if m.known {
+            return Ok(None);
+        }
+        let call = GenerationGame::learnGenerationCall { modelId: model_id };
+        Ok(Some(self.send(chain, from, &call)?))
+    }
+
+    /// Posts a generation claim with the bond; returns its id.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn claim(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        call: GenerationGame::claimCall,
+    ) -> Result<(u64, Receipt)> {
+        let r = self.send_value(chain, from, bond, &call, "GenerationGame.claim")?;
+        let e: GenerationGame::GenerationClaimed = first_event(&r, "GenerationClaimed")?;
+        Ok((usize_of(e.claimId, "claim id")? as u64, r))
+    }
+
+    /// Opens a game: bisection (`token` None) or binding of posted token `i` (`token` Some).
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn challenge(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        claim: u64,
+        token: Option<GenerationGame::challengeTokenCall>,
+    ) -> Result<(u64, Receipt)> {
+        let r = match token {
+            None => {
+                let call = GenerationGame::challengeCall { claimId: u(claim) };
+                self.send_value(chain, from, bond, &call, "GenerationGame.challenge")?
+            }
+            Some(call) => {
+                self.send_value(chain, from, bond, &call, "GenerationGame.challengeToken")?
+            }
+        };
+        let e: GenerationGame::GameOpened = first_event(&r, "GameOpened")?;
+        Ok((usize_of(e.gameId, "game id")? as u64, r))
+    }
+
+    /// The game.
+    ///
+    /// # Errors
+    /// Unknown game or transport error.
+    pub fn game(&self, chain: &mut dyn Chain, game: u64) -> Result<Game> {
+        let call = GenerationGame::getGameCall { gameId: u(game) };
+        self.view(chain, &call, "GenerationGame.getGame")
+    }
+
+    /// The claim.
+    ///
+    /// # Errors
+    /// Unknown claim or transport error.
+    pub fn claim_info(&self, chain: &mut dyn Chain, claim: u64) -> Result<GenerationGame::Claim> {
+        let call = GenerationGame::getClaimCall { claimId: u(claim) };
+        self.view(chain, &call, "GenerationGame.getClaim")
+    }
+
+    /// The claim's status (`crate::ClaimStatus` numbering).
+    ///
+    /// # Errors
+    /// Unknown claim or transport error.
+    pub fn status(&self, chain: &mut dyn Chain, claim: u64) -> Result<crate::ClaimStatus> {
+        use crate::ClaimStatus::*;
+        Ok(match self.claim_info(chain, claim)?.status {
+            0 => None,
+            1 => Pending,
+            2 => Finalized,
+            3 => Rejected,
+            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
+        })
+    }
+
+    /// Wei owed to `who`.
+    ///
+    /// # Errors
+    /// Transport error.
+    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
+        self.view(chain, &GenerationGame::owedCall(who), "GenerationGame.owed")
+    }
+
+    /// The children of `game`'s last reveal, read from block `from_block` on.
+    ///
+    /// # Errors
+    /// No reveal on chain, or transport error.
+    pub fn last_reveal(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+        from_block: u64,
+    ) -> Result<Vec<B256>> {
+        let at = |e: &GenerationGame::Revealed| e.gameId == u(game);
+        newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.children)
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
+    }
+
+    /// Why `game` ended (its `GameResolved` reason), read from block `from_block` on.
+    ///
+    /// # Errors
+    /// Transport error.
+    pub fn reason(&self, chain: &mut dyn Chain, game: u64, from_block: u64) -> Result<String> {
+        let at = |e: &GenerationGame::GameResolved| e.gameId == u(game);
+        Ok(newest_event(chain, self.address, from_block, at)?
+            .map(|e| e.reason)
+            .unwrap_or_default())
+    }
+}
