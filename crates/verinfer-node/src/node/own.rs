@@ -51,14 +51,7 @@ impl Node {
     }
 
     pub(super) fn defend_claims(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let pending: Vec<u64> = self
-            .state
-            .claims
-            .iter()
-            .filter(|(_, c)| c.status == OwnClaimStatus::Pending)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in pending {
+        for (id, _) in self.state.pending_claims() {
             if let Err(e) = self.defend_one(chain, id) {
                 self.soft(head, &format!("defending claim {id}"), e)?;
             }
