@@ -133,21 +133,16 @@ pub trait Chain {
     /// # Errors
     /// Transport errors.
     fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>>;
-    /// Logs emitted by `address` in blocks `from_block..=to_block`, in chain order: one bounded
+    /// Logs emitted by `address` in blocks `from..=to`, in chain order: one bounded
     /// query (providers cap the block range of `eth_getLogs`; [`crate::LogPager`] pages a long
     /// span through this). The default filters [`Chain::logs`], for chains without a cap.
     ///
     /// # Errors
     /// [`crate::ChainError::LogRange`] when the endpoint refuses the range as too wide (or its
     /// result as too large); transport errors.
-    fn logs_in(
-        &mut self,
-        address: Address,
-        from_block: u64,
-        to_block: u64,
-    ) -> Result<Vec<ChainLog>> {
-        let mut logs = self.logs(address, from_block)?;
-        logs.retain(|l| l.block_number <= to_block);
+    fn logs_in(&mut self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>> {
+        let mut logs = self.logs(address, from)?;
+        logs.retain(|l| l.block_number <= to);
         Ok(logs)
     }
     /// The hash of block `number` on the chain as it is now (`None`: no such block yet). What

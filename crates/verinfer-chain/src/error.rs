@@ -126,5 +126,23 @@ pub enum ChainError {
     },
 }
 
+impl ChainError {
+    /// Whether the chain did not answer rather than said no: the endpoint was unreachable,
+    /// slow or answered garbage ([`ChainError::Rpc`], [`ChainError::Timeout`]; a nonce race
+    /// against another sender of the same account comes back from an endpoint as `Rpc`), a
+    /// log query refused as too wide ([`ChainError::LogRange`]: asked again narrower), or the
+    /// in-process EVM refused a transaction for its nonce. The same call may succeed later;
+    /// everything else (a revert, undecodable data, a missing key or contract) will not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ChainError::Rpc { .. } | ChainError::Timeout { .. } | ChainError::LogRange { .. } => {
+                true
+            }
+            ChainError::Rejected { reason, .. } => reason.to_lowercase().contains("nonce"),
+            _ => false,
+        }
+    }
+}
+
 /// Result with [`ChainError`].
 pub type Result<T> = std::result::Result<T, ChainError>;

@@ -7,6 +7,13 @@
 //! Every transaction returns a [`Receipt`] with its gas, so cost figures are always measured,
 //! never estimated. A revert is an error whose message decodes our contracts' custom errors.
 #![deny(missing_docs)]
+// Lossy casts are errors waiting for a large enough input: each remaining `as` says why it
+// cannot truncate, wrap or lose a sign (docs/architecture.md, "Lossy casts"; tests exempt).
+#![cfg_attr(
+    not(test),
+    warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)
+)]
+#![cfg_attr(not(test), warn(clippy::cast_possible_wrap, clippy::cast_lossless))]
 
 mod abi;
 mod anvil;

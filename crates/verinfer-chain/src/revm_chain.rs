@@ -294,29 +294,15 @@ impl Chain for RevmChain {
     }
 
     fn logs(&mut self, address: Address, from_block: u64) -> Result<Vec<ChainLog>> {
-        Ok(self
-            .state
-            .logs
-            .iter()
-            .filter(|(b, l)| *b >= from_block && l.address == address)
-            .map(|(b, l)| ChainLog {
-                block_number: *b,
-                log: l.clone(),
-            })
-            .collect())
+        self.logs_in(address, from_block, u64::MAX)
     }
 
-    fn logs_in(
-        &mut self,
-        address: Address,
-        from_block: u64,
-        to_block: u64,
-    ) -> Result<Vec<ChainLog>> {
+    fn logs_in(&mut self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>> {
         Ok(self
             .state
             .logs
             .iter()
-            .filter(|(b, l)| (from_block..=to_block).contains(b) && l.address == address)
+            .filter(|(b, l)| (from..=to).contains(b) && l.address == address)
             .map(|(b, l)| ChainLog {
                 block_number: *b,
                 log: l.clone(),

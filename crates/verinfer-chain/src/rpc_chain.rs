@@ -153,18 +153,25 @@ impl RpcChain {
         method: &str,
         fut: impl Future<Output = std::result::Result<T, TransportError>>,
     ) -> Result<T> {
-        match self
-            .runtime
+        self.timed(method, fut)?
+            .map_err(|e| self.transport_error(method, &e))
+    }
+
+    /// Runs one request with a timeout: [`ChainError::Timeout`] naming `method` when it has
+    /// no answer in time, else the transport's own result, for the caller to map (a revert,
+    /// a refused log range and a transport failure are told apart by the caller).
+    fn timed<T>(
+        &self,
+        method: &str,
+        fut: impl Future<Output = std::result::Result<T, TransportError>>,
+    ) -> Result<std::result::Result<T, TransportError>> {
+        self.runtime
             .block_on(async { tokio::time::timeout(REQUEST_TIMEOUT, fut).await })
-        {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(self.transport_error(method, &e)),
-            Err(_) => Err(ChainError::Timeout {
+            .map_err(|_| ChainError::Timeout {
                 url: self.url.clone(),
                 method: method.to_string(),
                 secs: REQUEST_TIMEOUT.as_secs(),
-            }),
-        }
+            })
     }
 
     fn transport_error(&self, method: &str, e: &TransportError) -> ChainError {
@@ -280,49 +287,28 @@ impl Chain for RpcChain {
             // estimation becomes a real storage write) — an exact estimate would run out of gas.
             let provider = self.provider.clone();
             let est_req = req.clone();
-            let estimate = self.runtime.block_on(async move {
-                tokio::time::timeout(REQUEST_TIMEOUT, async move {
+            let gas = self
+                .timed(&format!("eth_estimateGas ({})", tx.label), async move {
                     provider
                         .estimate_gas(est_req)
                         .block(BlockId::latest())
                         .await
-                })
-                .await
-            });
-            let gas = match estimate {
-                Ok(Ok(g)) => g,
-                Ok(Err(e)) => return Err(self.execution_error(&tx.label, &e)),
-                Err(_) => {
-                    return Err(ChainError::Timeout {
-                        url: self.url.clone(),
-                        method: format!("eth_estimateGas ({})", tx.label),
-                        secs: REQUEST_TIMEOUT.as_secs(),
-                    })
-                }
-            };
+                })?
+                .map_err(|e| self.execution_error(&tx.label, &e))?;
             req = req.with_gas_limit(gas.saturating_mul(5) / 4 + 30_000);
         }
         let provider = self.provider.clone();
-        let sent = self.runtime.block_on(async move {
-            tokio::time::timeout(REQUEST_TIMEOUT, async move {
-                provider
-                    .send_transaction(req)
-                    .await
-                    .map(|pending| *pending.tx_hash())
-            })
-            .await
-        });
-        let hash = match sent {
-            Ok(Ok(h)) => h,
-            Ok(Err(e)) => return Err(self.execution_error(&tx.label, &e)),
-            Err(_) => {
-                return Err(ChainError::Timeout {
-                    url: self.url.clone(),
-                    method: format!("eth_sendRawTransaction ({})", tx.label),
-                    secs: REQUEST_TIMEOUT.as_secs(),
-                })
-            }
-        };
+        let hash = self
+            .timed(
+                &format!("eth_sendRawTransaction ({})", tx.label),
+                async move {
+                    provider
+                        .send_transaction(req)
+                        .await
+                        .map(|pending| *pending.tx_hash())
+                },
+            )?
+            .map_err(|e| self.execution_error(&tx.label, &e))?;
         let receipt = self.wait_receipt(&tx, hash)?;
         let gas_used = receipt.gas_used();
         if !receipt.status() {
@@ -363,21 +349,10 @@ impl Chain for RpcChain {
             .with_to(to)
             .with_input(data);
         let provider = self.provider.clone();
-        let got = self.runtime.block_on(async move {
-            tokio::time::timeout(REQUEST_TIMEOUT, async move {
-                provider.call(req).block(BlockId::latest()).await
-            })
-            .await
-        });
-        match got {
-            Ok(Ok(b)) => Ok(b),
-            Ok(Err(e)) => Err(self.execution_error("eth_call", &e)),
-            Err(_) => Err(ChainError::Timeout {
-                url: self.url.clone(),
-                method: "eth_call".into(),
-                secs: REQUEST_TIMEOUT.as_secs(),
-            }),
-        }
+        self.timed("eth_call", async move {
+            provider.call(req).block(BlockId::latest()).await
+        })?
+        .map_err(|e| self.execution_error("eth_call", &e))
     }
 
     fn code_at(&mut self, address: Address) -> Result<Bytes> {
@@ -418,42 +393,26 @@ impl Chain for RpcChain {
         got
     }
 
-    fn logs_in(
-        &mut self,
-        address: Address,
-        from_block: u64,
-        to_block: u64,
-    ) -> Result<Vec<ChainLog>> {
+    fn logs_in(&mut self, address: Address, from: u64, to: u64) -> Result<Vec<ChainLog>> {
         let provider = self.provider.clone();
         let filter = alloy::rpc::types::Filter::new()
             .address(address)
-            .from_block(from_block)
-            .to_block(to_block);
-        let got = self.runtime.block_on(async move {
-            tokio::time::timeout(
-                REQUEST_TIMEOUT,
-                async move { provider.get_logs(&filter).await },
-            )
-            .await
-        });
-        let logs = match got {
-            Ok(Ok(logs)) => logs,
-            Ok(Err(e)) if is_range_refusal(&e) => {
+            .from_block(from)
+            .to_block(to);
+        let logs = match self.timed(
+            "eth_getLogs",
+            async move { provider.get_logs(&filter).await },
+        )? {
+            Ok(logs) => logs,
+            Err(e) if is_range_refusal(&e) => {
                 return Err(ChainError::LogRange {
                     url: self.url.clone(),
-                    from: from_block,
-                    to: to_block,
+                    from,
+                    to,
                     message: with_causes(&e),
                 })
             }
-            Ok(Err(e)) => return Err(self.transport_error("eth_getLogs", &e)),
-            Err(_) => {
-                return Err(ChainError::Timeout {
-                    url: self.url.clone(),
-                    method: "eth_getLogs".into(),
-                    secs: REQUEST_TIMEOUT.as_secs(),
-                })
-            }
+            Err(e) => return Err(self.transport_error("eth_getLogs", &e)),
         };
         logs.into_iter()
             .map(|l| {

@@ -4,13 +4,16 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use verinfer_chain::ChainError;
 use verinfer_node::{
-    run, serve, Contracts, Mode, ModelStore, Node, NodeConfig, NodeError, RunOptions, SharedStatus,
+    run, serve, Behaviour, Contracts, HeldModel, Mode, ModelStore, Node, NodeConfig, NodeError,
+    RunOptions, SharedStatus,
 };
+use verinfer_opml::{lying_execution, Execution, OpmlError, TraceLie};
 
 use crate::chain_args::ChainArgs;
 
@@ -22,6 +25,35 @@ pub enum ModeArg {
     /// A Groth16 proof (models with a `<name>.keys/` directory and a verifier registered in
     /// the oracle; the others are answered optimistically).
     Zk,
+}
+
+/// The dishonest node of `--lie` (tests and demos; the node crate itself only answers
+/// honestly): element 0 of the first output raised by one, left inconsistent with the rest of
+/// the trace (the node then defends it from its own trace, as `game simulate`'s wrong-output).
+#[derive(Debug)]
+struct WrongOutput;
+
+impl Behaviour for WrongOutput {
+    fn execution(&self, model: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
+        let graph = model.graph();
+        let node = graph
+            .outputs
+            .first()
+            .map(|o| o.value.index())
+            .and_then(|v| v.checked_sub(graph.inputs.len()))
+            .unwrap_or_else(|| graph.nodes.len().saturating_sub(1));
+        let lie = TraceLie {
+            node,
+            element: 0,
+            delta: 1,
+            propagate: false,
+        };
+        lying_execution(graph.clone(), input, lie)
+    }
+
+    fn is_honest(&self) -> bool {
+        false
+    }
 }
 
 /// Arguments of `node`.
@@ -138,7 +170,9 @@ pub fn run_node(a: &NodeArgs) -> Result<()> {
         ModeArg::Optimistic => Mode::Optimistic,
         ModeArg::Zk => Mode::Zk,
     };
-    cfg.lie = a.lie;
+    if a.lie {
+        cfg.behaviour = Arc::new(WrongOutput);
+    }
     cfg.answer_delay_secs = a.answer_delay_secs;
     cfg.withdraw_every = a.withdraw_every;
     cfg.confirmations = a.confirmations;

@@ -17,6 +17,13 @@
 //! node could pass for a leaf; every `verify_*` here takes lengths from the model for that
 //! reason. The layout is specified in `docs/commitments.md`.
 #![deny(missing_docs)]
+// Lossy casts are errors waiting for a large enough input: each remaining `as` says why it
+// cannot truncate, wrap or lose a sign (docs/architecture.md, "Lossy casts"; tests exempt).
+#![cfg_attr(
+    not(test),
+    warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)
+)]
+#![cfg_attr(not(test), warn(clippy::cast_possible_wrap, clippy::cast_lossless))]
 
 pub mod decode;
 pub mod encode;

@@ -23,6 +23,14 @@ pub fn leaf_count(len: u64) -> u64 {
     len.div_ceil(PER_LEAF as u64).max(1)
 }
 
+/// Where element `index` sits in its leaf.
+fn slot_in_leaf(index: u64) -> usize {
+    // `as`: the remainder is below 8, which fits every usize.
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (index % PER_LEAF as u64) as usize;
+    slot
+}
+
 /// Merkle depth of a tensor of `len` elements.
 #[must_use]
 pub fn tensor_depth(len: u64) -> usize {
@@ -116,7 +124,7 @@ impl TensorTree {
             return None;
         }
         let leaf = self.tree.leaves().get(usize::try_from(index / 8).ok()?)?;
-        Some(leaf_element(leaf, (index % 8) as usize))
+        Some(leaf_element(leaf, slot_in_leaf(index)))
     }
 
     /// Open element `index`: its value, its leaf and the leaf's path.
@@ -180,7 +188,7 @@ pub fn verify_element(root: Hash32, len: u64, o: &ElementOpening) -> Result<(), 
             got: o.siblings.len(),
         });
     }
-    let in_leaf = leaf_element(&o.leaf, (o.index % 8) as usize);
+    let in_leaf = leaf_element(&o.leaf, slot_in_leaf(o.index));
     if in_leaf != o.value {
         return Err(OpeningError::ValueMismatch {
             index: o.index,

@@ -20,8 +20,16 @@
 //! [`state`]). The core is generic over `&mut dyn Chain`: tests drive ticks on the in-process
 //! chain; the CLI loops ([`run`]) against a JSON-RPC node and serves [`http`] status pages.
 #![deny(missing_docs)]
+// Lossy casts are errors waiting for a large enough input: each remaining `as` says why it
+// cannot truncate, wrap or lose a sign (docs/architecture.md, "Lossy casts"; tests exempt).
+#![cfg_attr(
+    not(test),
+    warn(clippy::cast_possible_truncation, clippy::cast_sign_loss)
+)]
+#![cfg_attr(not(test), warn(clippy::cast_possible_wrap, clippy::cast_lossless))]
 
 pub mod backends;
+pub mod behaviour;
 pub mod contracts;
 pub mod error;
 pub mod http;
@@ -31,6 +39,7 @@ pub mod policy;
 pub mod state;
 pub mod status;
 
+pub use behaviour::{Behaviour, Honest};
 pub use contracts::Contracts;
 pub use error::{NodeError, Result};
 pub use http::{serve, SharedStatus};

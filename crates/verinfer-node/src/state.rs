@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
+use verinfer_opml::Phase;
 
 use crate::error::{NodeError, Result};
 
@@ -188,14 +189,105 @@ pub struct CheckedClaim {
 }
 
 /// A game this node plays as challenger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "OwnGameRecord", into = "OwnGameRecord")]
 pub struct OwnGame {
     /// The claim challenged.
     pub claim: u64,
-    /// The phase last seen (`NodeReveal`, …, `ChallengerWon`).
-    pub phase: String,
-    /// Whether it is over.
-    pub over: bool,
+    /// Where it stands.
+    pub standing: GameStanding,
+}
+
+impl OwnGame {
+    /// A game just opened on `claim`.
+    pub fn opened(claim: u64) -> Self {
+        Self {
+            claim,
+            standing: GameStanding::Playing(Phase::NodeReveal),
+        }
+    }
+
+    /// Whether it is over (ended, or vanished in a reorganisation): never played again.
+    pub fn is_over(&self) -> bool {
+        !matches!(self.standing, GameStanding::Playing(_))
+    }
+}
+
+/// Where one of our games stands: the game's own [`Phase`] while it is played and once it
+/// ended, or gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GameStanding {
+    /// In play; the phase last seen.
+    Playing(Phase),
+    /// Ended; the final phase names the winner (`SubmitterWon`, `ChallengerWon`, `Moot`).
+    Over(Phase),
+    /// Gone in a reorganisation (the chain's game of that id is not ours any more): kept for
+    /// the record, never played.
+    Vanished,
+}
+
+impl GameStanding {
+    /// The standing after the game was seen at `phase`.
+    pub fn at(phase: Phase) -> Self {
+        if phase.is_over() {
+            GameStanding::Over(phase)
+        } else {
+            GameStanding::Playing(phase)
+        }
+    }
+
+    /// The phase's name (`NodeReveal`, …, `ChallengerWon`), or `Vanished`: what `state.json`
+    /// and the status page show.
+    pub fn name(&self) -> String {
+        match self {
+            GameStanding::Playing(p) | GameStanding::Over(p) => format!("{p:?}"),
+            GameStanding::Vanished => VANISHED.into(),
+        }
+    }
+}
+
+const VANISHED: &str = "Vanished";
+
+/// `OwnGame` as `state.json` has always written it: the phase by name and whether it is over.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct OwnGameRecord {
+    claim: u64,
+    phase: String,
+    over: bool,
+}
+
+impl From<OwnGame> for OwnGameRecord {
+    fn from(g: OwnGame) -> Self {
+        Self {
+            claim: g.claim,
+            phase: g.standing.name(),
+            over: g.is_over(),
+        }
+    }
+}
+
+impl TryFrom<OwnGameRecord> for OwnGame {
+    type Error = String;
+
+    fn try_from(r: OwnGameRecord) -> std::result::Result<Self, String> {
+        let standing = if r.phase == VANISHED {
+            GameStanding::Vanished
+        } else {
+            let phase = (0..=u8::MAX)
+                .map_while(|n| Phase::from_u8(n).ok())
+                .find(|p| format!("{p:?}") == r.phase)
+                .ok_or_else(|| format!("game on claim {}: unknown phase {:?}", r.claim, r.phase))?;
+            if r.over {
+                GameStanding::Over(phase)
+            } else {
+                GameStanding::Playing(phase)
+            }
+        };
+        Ok(Self {
+            claim: r.claim,
+            standing,
+        })
+    }
 }
 
 /// Something that went wrong, for the status page.
@@ -277,6 +369,24 @@ pub struct NodeState {
 }
 
 impl NodeState {
+    /// Our pending claims (in their window or under dispute): id and trace root.
+    pub fn pending_claims(&self) -> Vec<(u64, B256)> {
+        self.claims
+            .iter()
+            .filter(|(_, c)| c.status == OwnClaimStatus::Pending)
+            .map(|(id, c)| (*id, c.trace_root))
+            .collect()
+    }
+
+    /// Our games still in play: game id and the claim challenged.
+    pub fn open_games(&self) -> Vec<(u64, u64)> {
+        self.games
+            .iter()
+            .filter(|(_, g)| !g.is_over())
+            .map(|(id, g)| (*id, g.claim))
+            .collect()
+    }
+
     /// A fresh state for `account` on `chain_id`, reading logs from `from_block`.
     pub fn new(chain_id: u64, account: Address, oracle: Address, game: Address) -> Self {
         Self {
@@ -362,5 +472,50 @@ impl NodeState {
             let cut = self.problems.len() - MAX_PROBLEMS;
             self.problems.drain(..cut);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_game_reads_and_writes_as_state_json_always_had_it() {
+        for (json, standing) in [
+            (
+                r#"{"claim":3,"phase":"StepPick","over":false}"#,
+                GameStanding::Playing(Phase::StepPick),
+            ),
+            (
+                r#"{"claim":3,"phase":"ChallengerWon","over":true}"#,
+                GameStanding::Over(Phase::ChallengerWon),
+            ),
+            (
+                r#"{"claim":3,"phase":"Vanished","over":true}"#,
+                GameStanding::Vanished,
+            ),
+        ] {
+            let g: OwnGame = serde_json::from_str(json).unwrap();
+            assert_eq!(g, OwnGame { claim: 3, standing });
+            assert_eq!(serde_json::to_string(&g).unwrap(), json);
+        }
+        let e = serde_json::from_str::<OwnGame>(r#"{"claim":3,"phase":"Won","over":true}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown phase \"Won\""), "{e}");
+    }
+
+    #[test]
+    fn the_game_standing_follows_the_phase() {
+        assert_eq!(
+            GameStanding::at(Phase::NodeReveal),
+            GameStanding::Playing(Phase::NodeReveal)
+        );
+        assert_eq!(
+            GameStanding::at(Phase::SubmitterWon),
+            GameStanding::Over(Phase::SubmitterWon)
+        );
+        assert!(!OwnGame::opened(1).is_over());
     }
 }

@@ -14,7 +14,7 @@ mod common;
 
 use common::*;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain};
-use verinfer_node::state::Verdict;
+use verinfer_node::state::{GameStanding, Verdict};
 use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
 use verinfer_opml::{lying_execution, Execution, Submitter, SubmitterStrategy, TraceLie};
 use verinfer_testing::chain::game_params;
@@ -112,7 +112,7 @@ fn attack_reorg_replaces_a_seen_claim_under_the_same_id() {
     assert_eq!(now.verdict, Verdict::Correct);
     assert!(now.game.is_none());
     let g_rec = &st.games[&game];
-    assert!(g_rec.over && g_rec.phase == "Vanished", "{g_rec:?}");
+    assert_eq!(g_rec.standing, GameStanding::Vanished, "{g_rec:?}");
     // And the state on disk says the same (nothing lost, the game kept for the record).
     let on_disk = NodeState::load(&state_dir).unwrap().unwrap();
     assert_eq!(&on_disk, node.state());

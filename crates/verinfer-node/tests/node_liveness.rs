@@ -13,103 +13,10 @@
 mod common;
 
 use common::*;
-use verinfer_chain::{
-    Address, BlockInfo, Bytes, Chain, ChainError, ChainLog, LogPager, Receipt, RevmChain, Tx, B256,
-    U256,
-};
+use verinfer_chain::{Chain, ChainError, U256};
 use verinfer_node::state::RequestState;
 use verinfer_node::{Mode, Node, NodeError, Policy};
 use verinfer_oracle::RequestStatus;
-
-/// The in-process chain behind an RPC-like edge: `eth_getLogs` refused over more than
-/// `max_range` blocks (and unbounded log reads paged through the same cap, as `RpcChain` does),
-/// a gas price, and `eth_call`s to `fail_calls_to` failing like a dropped connection while
-/// `fail_calls` lasts. Records every log query.
-struct Edge<'a> {
-    inner: &'a mut RevmChain,
-    max_range: u64,
-    gas_price: u128,
-    fail_calls_to: Option<Address>,
-    fail_calls: usize,
-    queries: Vec<(u64, u64)>,
-    pager: LogPager,
-}
-
-impl<'a> Edge<'a> {
-    fn new(inner: &'a mut RevmChain) -> Self {
-        Self {
-            inner,
-            max_range: u64::MAX,
-            gas_price: 0,
-            fail_calls_to: None,
-            fail_calls: 0,
-            queries: Vec::new(),
-            pager: LogPager::new(1_000),
-        }
-    }
-}
-
-impl Chain for Edge<'_> {
-    fn chain_id(&self) -> u64 {
-        self.inner.chain_id()
-    }
-    fn accounts(&self) -> Vec<Address> {
-        self.inner.accounts()
-    }
-    fn describe(&self) -> String {
-        "edge".into()
-    }
-    fn send(&mut self, tx: Tx) -> verinfer_chain::Result<Receipt> {
-        self.inner.send(tx)
-    }
-    fn call(&mut self, from: Address, to: Address, data: Bytes) -> verinfer_chain::Result<Bytes> {
-        if self.fail_calls_to == Some(to) && self.fail_calls > 0 {
-            self.fail_calls -= 1;
-            return Err(ChainError::Rpc {
-                url: "http://edge".into(),
-                message: "eth_call: error sending request: connection reset".into(),
-            });
-        }
-        self.inner.call(from, to, data)
-    }
-    fn code_at(&mut self, a: Address) -> verinfer_chain::Result<Bytes> {
-        self.inner.code_at(a)
-    }
-    fn balance(&mut self, a: Address) -> verinfer_chain::Result<U256> {
-        self.inner.balance(a)
-    }
-    fn block(&mut self) -> verinfer_chain::Result<BlockInfo> {
-        self.inner.block()
-    }
-    fn logs(&mut self, a: Address, from: u64) -> verinfer_chain::Result<Vec<ChainLog>> {
-        let head = self.inner.block()?.number;
-        let mut pager = self.pager;
-        let got = pager.read(self, a, from, head);
-        self.pager = pager;
-        got
-    }
-    fn logs_in(&mut self, a: Address, from: u64, to: u64) -> verinfer_chain::Result<Vec<ChainLog>> {
-        self.queries.push((from, to));
-        if to - from + 1 > self.max_range {
-            return Err(ChainError::LogRange {
-                url: "http://edge".into(),
-                from,
-                to,
-                message: format!("block range is too wide (max {})", self.max_range),
-            });
-        }
-        self.inner.logs_in(a, from, to)
-    }
-    fn block_hash(&mut self, n: u64) -> verinfer_chain::Result<Option<B256>> {
-        self.inner.block_hash(n)
-    }
-    fn gas_price(&mut self) -> verinfer_chain::Result<u128> {
-        Ok(self.gas_price)
-    }
-    fn advance_time(&mut self, secs: u64) -> verinfer_chain::Result<()> {
-        self.inner.advance_time(secs)
-    }
-}
 
 fn node_with(env: &mut Env, name: &str, f: impl FnOnce(&mut verinfer_node::NodeConfig)) -> Node {
     env.node(env.honest, name, f)

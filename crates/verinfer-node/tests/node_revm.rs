@@ -16,12 +16,10 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use common::*;
-use verinfer_chain::{
-    Address, BlockInfo, Bytes, Chain, ChainError, ChainLog, Receipt, RevmChain, Tx, U256,
-};
-use verinfer_node::state::{OwnClaimStatus, RequestState, Verdict};
+use verinfer_chain::{Address, Chain, RevmChain, U256};
+use verinfer_node::state::{GameStanding, OwnClaimStatus, RequestState, Verdict};
 use verinfer_node::{run, Mode, NodeError, RunOptions, SharedStatus};
-use verinfer_opml::ClaimStatus;
+use verinfer_opml::{ClaimStatus, Phase};
 use verinfer_oracle::RequestStatus;
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
@@ -110,16 +108,15 @@ fn liar_against_honest(name: &str, restart: bool) {
             env.tick(&mut liar);
             env.tick(&mut node);
         }
-        let phase = node.state().games[&game].phase.clone();
-        assert!(!node.state().games[&game].over, "still in play ({phase})");
+        let g = node.state().games[&game];
+        assert!(!g.is_over(), "still in play ({:?})", g.standing);
         drop(node);
         node = env.node(env.honest, "honest", honest);
         assert!(node.state().games.contains_key(&game));
     }
     env.quiesce(&mut [&mut liar, &mut node]);
     let g = &node.state().games[&game];
-    assert!(g.over);
-    assert_eq!(g.phase, "ChallengerWon");
+    assert_eq!(g.standing, GameStanding::Over(Phase::ChallengerWon));
     assert_eq!(
         env.c.game.status(&mut env.chain, bad_claim).unwrap(),
         ClaimStatus::Rejected
@@ -344,10 +341,9 @@ fn a_chain_that_went_backwards_halts_the_node_and_keeps_its_state() {
     // is sent twice, the node goes on.
     let claims = node.state().claims.clone();
     let r = node
-        .tick(&mut Flaky {
-            inner: &mut env.chain,
-            fail: 0,
+        .tick(&mut Edge {
             lag: 3,
+            ..Edge::new(&mut env.chain)
         })
         .unwrap();
     assert_eq!(r.transactions, 0);
@@ -374,68 +370,24 @@ fn a_chain_that_went_backwards_halts_the_node_and_keeps_its_state() {
         node.tick(&mut env.chain),
         Err(NodeError::Halted(_))
     ));
-}
-
-/// A chain whose first `fail` calls fail like an unreachable endpoint, and whose head is
-/// reported `lag` blocks early (a shallow reorganisation).
-struct Flaky<'a> {
-    inner: &'a mut RevmChain,
-    fail: usize,
-    lag: u64,
-}
-
-impl Flaky<'_> {
-    fn gate(&mut self) -> verinfer_chain::Result<()> {
-        if self.fail > 0 {
-            self.fail -= 1;
-            return Err(ChainError::Rpc {
-                url: "http://127.0.0.1:1".into(),
-                message: "eth_blockNumber: error sending request: Connection refused".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl Chain for Flaky<'_> {
-    fn chain_id(&self) -> u64 {
-        self.inner.chain_id()
-    }
-    fn accounts(&self) -> Vec<Address> {
-        self.inner.accounts()
-    }
-    fn describe(&self) -> String {
-        "flaky".into()
-    }
-    fn send(&mut self, tx: Tx) -> verinfer_chain::Result<Receipt> {
-        self.gate()?;
-        self.inner.send(tx)
-    }
-    fn call(&mut self, from: Address, to: Address, data: Bytes) -> verinfer_chain::Result<Bytes> {
-        self.gate()?;
-        self.inner.call(from, to, data)
-    }
-    fn code_at(&mut self, a: Address) -> verinfer_chain::Result<Bytes> {
-        self.gate()?;
-        self.inner.code_at(a)
-    }
-    fn balance(&mut self, a: Address) -> verinfer_chain::Result<U256> {
-        self.gate()?;
-        self.inner.balance(a)
-    }
-    fn block(&mut self) -> verinfer_chain::Result<BlockInfo> {
-        self.gate()?;
-        let mut b = self.inner.block()?;
-        b.number = b.number.saturating_sub(self.lag);
-        Ok(b)
-    }
-    fn logs(&mut self, a: Address, from: u64) -> verinfer_chain::Result<Vec<ChainLog>> {
-        self.gate()?;
-        self.inner.logs(a, from)
-    }
-    fn advance_time(&mut self, secs: u64) -> verinfer_chain::Result<()> {
-        self.inner.advance_time(secs)
-    }
+    // A halt is permanent: the run loop publishes it and stops at once instead of retrying
+    // it (the transient counterpart is `an_unreachable_endpoint_is_retried_...`).
+    let ticks = node.status(None).ticks;
+    let status = SharedStatus::default();
+    let opts = RunOptions {
+        poll: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
+        max_ticks: Some(1_000),
+    };
+    let e = run(&mut node, &mut env.chain, &opts, Some(&status)).unwrap_err();
+    assert!(
+        matches!(e, NodeError::Halted(_)) && !e.is_transient(),
+        "{e}"
+    );
+    assert_eq!(node.status(None).ticks, ticks + 1, "one tick, no retries");
+    let published = status.get();
+    assert!(published.halted.is_some());
+    assert!(published.last_error.is_some_and(|m| m.contains("halted")));
 }
 
 #[test]
@@ -452,10 +404,9 @@ fn an_unreachable_endpoint_is_retried_and_the_status_is_served() {
         max_ticks: Some(12),
     };
     {
-        let mut flaky = Flaky {
-            inner: &mut env.chain,
+        let mut flaky = Edge {
             fail: 5,
-            lag: 0,
+            ..Edge::new(&mut env.chain)
         };
         run(&mut node, &mut flaky, &opts, Some(&status)).unwrap();
     }
@@ -540,7 +491,10 @@ fn claims_outside_the_oracle_are_checked_from_their_posted_inputs() {
     assert!(st.checked[&right].game.is_none());
     // The submitter never answers: the honest challenger wins on time.
     env.quiesce(&mut [&mut node]);
-    assert_eq!(node.state().games[&game].phase, "ChallengerWon");
+    assert_eq!(
+        node.state().games[&game].standing,
+        GameStanding::Over(Phase::ChallengerWon)
+    );
     assert_eq!(
         env.c.game.status(&mut env.chain, wrong).unwrap(),
         ClaimStatus::Rejected

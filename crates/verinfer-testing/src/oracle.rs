@@ -54,6 +54,40 @@ pub fn deploy_stack(
     }
 }
 
+/// The oracle's stack on a fresh in-process chain, as the node's and the oracle's tests start
+/// from it.
+pub struct MlpOracle {
+    /// The chain.
+    pub chain: verinfer_chain::RevmChain,
+    /// Its dev accounts; account 0 deployed everything and owns the model.
+    pub accounts: Vec<Address>,
+    /// The contracts.
+    pub stack: Stack,
+    /// A `ConsumerHarness`.
+    pub consumer: Address,
+    /// The digits MLP's model id, registered and learned.
+    pub model: B256,
+}
+
+/// A fresh in-process chain with the game (`window`, `clock` seconds), an oracle over it and a
+/// consumer, deployed by account 0, which registers the digits MLP and teaches it to the game.
+pub fn mlp_oracle(window: u64, clock: u64) -> MlpOracle {
+    let mut chain = verinfer_chain::RevmChain::new().unwrap();
+    let accounts = chain.accounts();
+    let owner = accounts[0];
+    let gp = crate::chain::game_params(window, clock);
+    let stack = deploy_stack(&mut chain, &mut Deployments::default(), owner, &gp);
+    let consumer = deploy_consumer(&mut chain, owner);
+    let model = register_and_learn(&mut chain, &stack.c, owner, &crate::models::golden_mlp().0);
+    MlpOracle {
+        chain,
+        accounts,
+        stack,
+        consumer,
+        model,
+    }
+}
+
 /// A fresh `ConsumerHarness` deployed by `from`.
 pub fn deploy_consumer(chain: &mut dyn Chain, from: Address) -> Address {
     deploy_contract(

@@ -72,7 +72,8 @@ impl Node {
             self.state.requests.remove(&id);
             return Ok(());
         }
-        if self.cfg.lie && rec.lied {
+        let honest = self.cfg.behaviour.is_honest();
+        if !honest && rec.lied {
             return Ok(());
         }
         if head.timestamp < r.createdAt.saturating_add(self.cfg.answer_delay_secs) {
@@ -91,12 +92,7 @@ impl Node {
         let Some(held) = self.models.get(&rec.model) else {
             return Ok(());
         };
-        let exec = if self.cfg.lie {
-            lying_execution(held.graph().clone(), &input, the_lie(held.graph()))
-        } else {
-            held.served.run(&input)
-        };
-        let exec = match exec {
+        let exec = match self.cfg.behaviour.execution(held, &input) {
             Ok(e) => e,
             Err(e) => {
                 self.skip_request(
@@ -107,7 +103,7 @@ impl Node {
                 return Ok(());
             }
         };
-        if self.cfg.mode == Mode::Zk && !self.cfg.lie {
+        if self.cfg.mode == Mode::Zk && honest {
             match self.try_zk(chain, id, &r, &input, &exec) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
@@ -126,19 +122,14 @@ impl Node {
                 }
             }
         }
-        if self.cfg.lie {
+        if !honest {
             if let Some(rec) = self.state.requests.get_mut(&id) {
                 rec.lied = true;
             }
             self.save()?;
         }
         let claim = self.claim_for(chain, exec, id)?;
-        tracing::info!(
-            request = id,
-            claim,
-            lie = self.cfg.lie,
-            "answered with a claim"
-        );
+        tracing::info!(request = id, claim, lie = !honest, "answered with a claim");
         if let Some(c) = self.state.claims.get_mut(&claim) {
             c.requests.insert(id);
         }
@@ -164,7 +155,7 @@ impl Node {
         r: &InferenceOracle::Request,
     ) -> Result<std::result::Result<(), String>> {
         let zk = self.cfg.mode == Mode::Zk
-            && !self.cfg.lie
+            && self.cfg.behaviour.is_honest()
             && self
                 .models
                 .get(&r.modelId)
@@ -308,7 +299,7 @@ impl Node {
         record_tx(&mut self.state, &mut self.sent, &s.receipt);
         tracing::info!(
             request = id,
-            prove_ms = started.elapsed().as_millis() as u64,
+            prove_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             callback = ?s.callback,
             "answered with a proof (fulfilled)"
         );
@@ -357,7 +348,7 @@ impl Node {
             trace_root: root,
             trace_file: trace_path.clone(),
             request,
-            lie: self.cfg.lie,
+            lie: !self.cfg.behaviour.is_honest(),
         });
         self.save()?;
         let mut submitter = Submitter::new(exec, me, SubmitterStrategy::Honest);

@@ -51,14 +51,7 @@ impl Node {
     }
 
     pub(super) fn defend_claims(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let pending: Vec<u64> = self
-            .state
-            .claims
-            .iter()
-            .filter(|(_, c)| c.status == OwnClaimStatus::Pending)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in pending {
+        for (id, _) in self.state.pending_claims() {
             if let Err(e) = self.defend_one(chain, id) {
                 self.soft(head, &format!("defending claim {id}"), e)?;
             }
@@ -209,26 +202,34 @@ impl Node {
         let game = self.contracts.game;
         let oracle = self.contracts.oracle;
         let owed_game = game.owed(chain, me)?;
-        if owed_game > U256::ZERO {
-            match game.withdraw(chain, me) {
-                Ok(r) => {
-                    record_tx(&mut self.state, &mut self.sent, &r);
-                    tracing::info!(amount_wei = %owed_game, "withdrew from the game");
-                }
-                Err(e) => self.soft(head, "withdrawing from the game", e.into())?,
-            }
-        }
+        let sent =
+            (owed_game > U256::ZERO).then(|| game.withdraw(chain, me).map_err(NodeError::from));
+        self.withdrawn(head, "the game", owed_game, sent)?;
         let owed_oracle = oracle.owed(chain, me)?;
-        if owed_oracle > U256::ZERO {
-            match oracle.withdraw(chain, me) {
-                Ok(r) => {
-                    record_tx(&mut self.state, &mut self.sent, &r);
-                    tracing::info!(amount_wei = %owed_oracle, "withdrew from the oracle");
-                }
-                Err(e) => self.soft(head, "withdrawing from the oracle", e.into())?,
-            }
-        }
+        let sent =
+            (owed_oracle > U256::ZERO).then(|| oracle.withdraw(chain, me).map_err(NodeError::from));
+        self.withdrawn(head, "the oracle", owed_oracle, sent)?;
         self.withdraw_due = false;
         Ok(())
+    }
+
+    /// Records a withdrawal of `amount` from `from` (`None`: nothing was owed); a failed one
+    /// is this tick's problem (see `soft`).
+    fn withdrawn(
+        &mut self,
+        head: BlockInfo,
+        from: &str,
+        amount: U256,
+        sent: Option<Result<Receipt>>,
+    ) -> Result<()> {
+        match sent {
+            None => Ok(()),
+            Some(Ok(r)) => {
+                record_tx(&mut self.state, &mut self.sent, &r);
+                tracing::info!(amount_wei = %amount, "withdrew from {from}");
+                Ok(())
+            }
+            Some(Err(e)) => self.soft(head, &format!("withdrawing from {from}"), e),
+        }
     }
 }

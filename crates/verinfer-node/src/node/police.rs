@@ -193,15 +193,7 @@ impl Node {
         };
         record_tx(&mut self.state, &mut self.sent, &receipt);
         tracing::info!(game = game_id, claim = id, "game opened");
-        self.state.games.entry(game_id).or_insert_with(|| OwnGame {
-            claim: id,
-            phase: "NodeReveal".into(),
-            over: false,
-        });
-        if let Some(cc) = self.state.checked.get_mut(&id) {
-            cc.game = Some(game_id);
-            cc.challenging = false;
-        }
+        self.adopt_game(game_id, id);
         self.save()?;
         let exec = self
             .models
@@ -259,14 +251,7 @@ impl Node {
     }
 
     pub(super) fn play_games(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let open: Vec<u64> = self
-            .state
-            .games
-            .iter()
-            .filter(|(_, g)| !g.over)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in open {
+        for (id, _) in self.state.open_games() {
             if let Err(e) = self.play_one(chain, id) {
                 self.soft(head, &format!("playing game {id}"), e)?;
             }
@@ -294,9 +279,8 @@ impl Node {
         let Some(g) = self.state.games.get_mut(&id) else {
             return Ok(());
         };
-        g.phase = format!("{phase:?}");
-        if phase.is_over() {
-            g.over = true;
+        g.standing = GameStanding::at(phase);
+        if g.is_over() {
             let claim = g.claim;
             tracing::info!(game = id, claim, outcome = ?phase, "game over");
             self.withdraw_due = true;

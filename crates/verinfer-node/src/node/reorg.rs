@@ -15,7 +15,7 @@ use verinfer_oracle::RequestStatus;
 
 use super::{Node, REORG_DEPTH};
 use crate::error::{NodeError, Result};
-use crate::state::{OwnClaimStatus, RequestState, SyncedBlock, Verdict};
+use crate::state::{GameStanding, OwnClaimStatus, RequestState, SyncedBlock, Verdict};
 
 /// What the chain says about a claim id now: `None` when there is no such claim.
 pub(super) struct ClaimNow {
@@ -83,13 +83,7 @@ impl Node {
     pub(super) fn revalidate(&mut self, chain: &mut dyn Chain) -> Result<()> {
         let me = self.cfg.account;
         // Our pending claims.
-        let ours: Vec<(u64, B256)> = self
-            .state
-            .claims
-            .iter()
-            .filter(|(_, c)| c.status == OwnClaimStatus::Pending)
-            .map(|(id, c)| (*id, c.trace_root))
-            .collect();
+        let ours = self.state.pending_claims();
         for (id, root) in ours {
             let still = self
                 .claim_now(chain, id)?
@@ -108,13 +102,7 @@ impl Node {
             }
         }
         // Our open games.
-        let games: Vec<(u64, u64)> = self
-            .state
-            .games
-            .iter()
-            .filter(|(_, g)| !g.over)
-            .map(|(id, g)| (*id, g.claim))
-            .collect();
+        let games = self.state.open_games();
         for (id, claim) in games {
             let still = match self.contracts.game.game(chain, id) {
                 Ok(g) => g.challenger == me && g.claimId == alloy_primitives::U256::from(claim),
@@ -132,8 +120,7 @@ impl Node {
             tracing::warn!(game = id, claim, "our game vanished in a reorganisation");
             self.challengers.remove(&id);
             if let Some(g) = self.state.games.get_mut(&id) {
-                g.over = true;
-                g.phase = "Vanished".into();
+                g.standing = GameStanding::Vanished;
             }
             if let Some(c) = self.state.checked.get_mut(&claim) {
                 if c.game == Some(id) {

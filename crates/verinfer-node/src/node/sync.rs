@@ -88,15 +88,7 @@ impl Node {
                     return;
                 };
                 if e.challenger == me {
-                    self.state.games.entry(game).or_insert_with(|| OwnGame {
-                        claim,
-                        phase: "NodeReveal".into(),
-                        over: false,
-                    });
-                    if let Some(c) = self.state.checked.get_mut(&claim) {
-                        c.game = Some(game);
-                        c.challenging = false;
-                    }
+                    self.adopt_game(game, claim);
                 } else if self.state.claims.contains_key(&claim) {
                     tracing::warn!(game, claim, challenger = %e.challenger, "our claim is challenged");
                 }
@@ -168,6 +160,19 @@ impl Node {
                 lie,
             },
         );
+    }
+
+    /// Records a game opened by us on `claim` (idempotent): from our own transaction's
+    /// receipt, or from its log after a crash.
+    pub(super) fn adopt_game(&mut self, game: u64, claim: u64) {
+        self.state
+            .games
+            .entry(game)
+            .or_insert_with(|| OwnGame::opened(claim));
+        if let Some(c) = self.state.checked.get_mut(&claim) {
+            c.game = Some(game);
+            c.challenging = false;
+        }
     }
 
     pub(super) fn on_oracle_event(&mut self, ev: InferenceOracleEvents) {

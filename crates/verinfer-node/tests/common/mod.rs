@@ -8,17 +8,21 @@
     clippy::print_stdout
 )]
 
+pub mod edge;
+
 use std::path::{Path, PathBuf};
 
-use verinfer_chain::{Address, Chain, Deployments, RevmChain, B256, U256};
+#[allow(unused_imports)]
+pub use edge::Edge;
+
+use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
 use verinfer_ir::Graph;
-use verinfer_node::{Contracts, Mode, ModelStore, Node, NodeConfig, NodeState, TickReport};
-use verinfer_opml::{Execution, GameConfig, OpmlContracts};
-use verinfer_oracle::{OracleClient, OracleParams};
-use verinfer_testing::chain::game_params;
-use verinfer_testing::oracle::{
-    consumer_calls, consumer_outputs, deploy_consumer, deploy_stack, register_and_learn, Stack,
+use verinfer_node::{
+    Behaviour, Contracts, HeldModel, Mode, ModelStore, Node, NodeConfig, NodeState, TickReport,
 };
+use verinfer_opml::{lying_execution, Execution, GameConfig, OpmlContracts, OpmlError, TraceLie};
+use verinfer_oracle::{OracleClient, OracleParams};
+use verinfer_testing::oracle::{consumer_calls, consumer_outputs, mlp_oracle, MlpOracle};
 
 /// The golden digits MLP and its quantized sample input.
 pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
@@ -76,30 +80,22 @@ pub fn env(name: &str) -> Env {
         )
         .with_test_writer()
         .try_init();
-    let mut chain = RevmChain::new().unwrap();
-    let a = chain.accounts();
+    let MlpOracle {
+        chain,
+        accounts: a,
+        stack,
+        consumer,
+        model,
+    } = mlp_oracle(600, 300);
     let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
-    let Stack {
-        c,
-        cfg,
-        oracle,
-        params,
-    } = deploy_stack(
-        &mut chain,
-        &mut Deployments::default(),
-        owner,
-        &game_params(600, 300),
-    );
-    let consumer = deploy_consumer(&mut chain, owner);
-    let model = register_and_learn(&mut chain, &c, owner, &mlp().0);
     let dir = tmpdir(name);
     let models = models_dir(&dir);
     Env {
         chain,
-        c,
-        cfg,
-        oracle,
-        params,
+        c: stack.c,
+        cfg: stack.cfg,
+        oracle: stack.oracle,
+        params: stack.params,
         owner,
         requester,
         honest,
@@ -202,7 +198,7 @@ impl Env {
             if sent == 0 {
                 let open_game = nodes
                     .iter()
-                    .any(|n| n.state().games.values().any(|g| !g.over));
+                    .any(|n| n.state().games.values().any(|g| !g.is_over()));
                 if !open_game {
                     return round;
                 }
@@ -227,9 +223,31 @@ pub fn mode(m: Mode) -> impl FnOnce(&mut NodeConfig) {
     move |c| c.mode = m
 }
 
+/// A dishonest node on the digits MLP: element 0 of its output (the last node) raised by one,
+/// left inconsistent with the trace (the CLI's `--lie` tells the same lie).
+#[derive(Debug)]
+pub struct Liar;
+
+impl Behaviour for Liar {
+    fn execution(&self, m: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
+        let node = m.graph().nodes.len() - 1;
+        let lie = TraceLie {
+            node,
+            element: 0,
+            delta: 1,
+            propagate: false,
+        };
+        lying_execution(m.graph().clone(), input, lie)
+    }
+
+    fn is_honest(&self) -> bool {
+        false
+    }
+}
+
 /// Makes the node lie.
 pub fn lying(c: &mut NodeConfig) {
-    c.lie = true;
+    c.behaviour = std::sync::Arc::new(Liar);
 }
 
 pub fn honest(_: &mut NodeConfig) {}

@@ -1,0 +1,36 @@
+//! What execution the node claims as its answer. The production node is [`Honest`]: it claims
+//! the model's own execution of the request's input. A dishonest behaviour (the CLI's `--lie`
+//! demo switch, the tests' liars) plugs in through [`Behaviour`] from outside this crate, so
+//! the node itself holds no lying code path.
+
+use std::fmt::Debug;
+
+use verinfer_opml::{Execution, OpmlError};
+
+use crate::models::HeldModel;
+
+/// How the node produces the execution it claims for a request.
+pub trait Behaviour: Send + Sync + Debug {
+    /// The execution to claim as the answer to `input` on `model`.
+    ///
+    /// # Errors
+    /// The input does not run on the model (the request is skipped, named in the log).
+    fn execution(&self, model: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError>;
+
+    /// Whether [`Behaviour::execution`] is the model's own. A dishonest node answers each
+    /// request once (so the honest answer after a reopen is not raced forever), never with a
+    /// proof, and marks its claims as lies in its state and status.
+    fn is_honest(&self) -> bool {
+        true
+    }
+}
+
+/// The honest node: the model's execution, nothing else.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Honest;
+
+impl Behaviour for Honest {
+    fn execution(&self, model: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
+        model.served.run(input)
+    }
+}
