@@ -15,22 +15,56 @@ use crate::rng::Rng;
 /// A generator of one-node cases.
 pub type Gen = fn(&mut Rng) -> Case;
 
-/// Every generator, by name: each primitive once, `Contract` three times (convolution, matmul
-/// and arbitrary affine maps).
-pub const ALL: [(&str, Gen); 12] = [
-    ("conv", conv),
-    ("matmul", matmul),
-    ("affine", affine),
-    ("rescale", rescale),
-    ("binary", binary),
-    ("div", div),
-    ("lookup", lookup),
-    ("reduce", reduce),
-    ("move", move_),
-    ("gather", gather),
-    ("isqrt", isqrt),
-    ("argmax", argmax),
+/// A generator in [`ALL`]: its op name, function name and relative case count.
+#[derive(Clone, Copy, Debug)]
+pub struct Named {
+    /// The primitive (or `Contract` family) it draws.
+    pub name: &'static str,
+    /// The function's name in this module (what `op_conformance!` names its test).
+    pub fn_name: &'static str,
+    /// The generator.
+    pub gen: Gen,
+    /// Cases relative to the others (the cheap, edge-heavy ops draw more).
+    pub weight: u64,
+}
+
+const fn named(name: &'static str, fn_name: &'static str, gen: Gen, weight: u64) -> Named {
+    Named {
+        name,
+        fn_name,
+        gen,
+        weight,
+    }
+}
+
+/// Every generator: each primitive once, `Contract` three times (convolution, matmul and
+/// arbitrary affine maps).
+pub const ALL: [Named; 12] = [
+    named("conv", "conv", conv, 1),
+    named("matmul", "matmul", matmul, 1),
+    named("affine", "affine", affine, 1),
+    named("rescale", "rescale", rescale, 1),
+    named("binary", "binary", binary, 2),
+    named("div", "div", div, 1),
+    named("lookup", "lookup", lookup, 1),
+    named("reduce", "reduce", reduce, 1),
+    named("move", "move_", move_, 1),
+    named("gather", "gather", gather, 1),
+    named("isqrt", "isqrt", isqrt, 2),
+    named("argmax", "argmax", argmax, 2),
 ];
+
+/// The generator whose function is named `fn_name`, as (op name, generator, weight).
+///
+/// # Panics
+/// When no generator has that name.
+pub fn by_fn_name(fn_name: &str) -> (&'static str, Gen, u64) {
+    let g = ALL
+        .iter()
+        .find(|g| g.fn_name == fn_name)
+        .unwrap_or_else(|| panic!("no generator named {fn_name}"));
+    (g.name, g.gen, g.weight)
+}
 
 /// The builder of a case: tensors at scale exponent 3.
 pub fn case() -> GraphBuilder {
@@ -344,17 +378,7 @@ pub fn reduce(rng: &mut Rng) -> Case {
         ReduceKind::Max
     };
     let (xb, ob) = (rng.range(1, 24) as u32, rng.range(2, 24) as u32);
-    let out: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .filter_map(|(a, &d)| {
-            if axes.contains(&a) {
-                keep.then_some(1)
-            } else {
-                Some(d)
-            }
-        })
-        .collect();
+    let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
     let mut c = case();
     let x = c.tensor(rng, &shape, xb);
     let op = Reduce {
@@ -469,17 +493,7 @@ pub fn argmax(rng: &mut Rng) -> Case {
     if rng.coin() || !bits.contains(last as i64) {
         requant = Requant::clamp_only(bits);
     }
-    let out: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .filter_map(|(a, &d)| {
-            if axes.contains(&a) {
-                keep.then_some(1)
-            } else {
-                Some(d)
-            }
-        })
-        .collect();
+    let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
     let mut c = case();
     let x = c.tensor(rng, &shape, xb);
     let op = Reduce {
