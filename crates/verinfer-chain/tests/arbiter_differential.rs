@@ -613,7 +613,7 @@ const EDGES: [Word; 24] = [
 /// accepted by both or refused by both (and decoded alike when accepted).
 #[test]
 fn decoder_accepts_exactly_what_rust_accepts() {
-    let gens = gen::ALL.map(|g| g.gen);
+    let gens = gen::ALL.map(|g| g.1);
     let h = RefCell::new(Harness::new());
     runner(1024)
         .run(&any::<u64>(), |seed| {

@@ -15,55 +15,33 @@ use crate::rng::Rng;
 /// A generator of one-node cases.
 pub type Gen = fn(&mut Rng) -> Case;
 
-/// A generator in [`ALL`]: its op name, function name and relative case count.
-#[derive(Clone, Copy, Debug)]
-pub struct Named {
-    /// The primitive (or `Contract` family) it draws.
-    pub name: &'static str,
-    /// The function's name in this module (what `op_conformance!` names its test).
-    pub fn_name: &'static str,
-    /// The generator.
-    pub gen: Gen,
-    /// Cases relative to the others (the cheap, edge-heavy ops draw more).
-    pub weight: u64,
-}
-
-const fn named(name: &'static str, fn_name: &'static str, gen: Gen, weight: u64) -> Named {
-    Named {
-        name,
-        fn_name,
-        gen,
-        weight,
-    }
-}
-
-/// Every generator: each primitive once, `Contract` three times (convolution, matmul and
-/// arbitrary affine maps).
-pub const ALL: [Named; 12] = [
-    named("conv", "conv", conv, 1),
-    named("matmul", "matmul", matmul, 1),
-    named("affine", "affine", affine, 1),
-    named("rescale", "rescale", rescale, 1),
-    named("binary", "binary", binary, 2),
-    named("div", "div", div, 1),
-    named("lookup", "lookup", lookup, 1),
-    named("reduce", "reduce", reduce, 1),
-    named("move", "move_", move_, 1),
-    named("gather", "gather", gather, 1),
-    named("isqrt", "isqrt", isqrt, 2),
-    named("argmax", "argmax", argmax, 2),
+/// Every generator as (function name, generator, relative case count: the cheap, edge-heavy
+/// ops draw more): each primitive once, `Contract` three times (convolution, matmul and
+/// arbitrary affine maps). `op_conformance!` names its tests after the function names.
+pub const ALL: [(&str, Gen, u64); 12] = [
+    ("conv", conv, 1),
+    ("matmul", matmul, 1),
+    ("affine", affine, 1),
+    ("rescale", rescale, 1),
+    ("binary", binary, 2),
+    ("div", div, 1),
+    ("lookup", lookup, 1),
+    ("reduce", reduce, 1),
+    ("move_", move_, 1),
+    ("gather", gather, 1),
+    ("isqrt", isqrt, 2),
+    ("argmax", argmax, 2),
 ];
 
-/// The generator whose function is named `fn_name`, as (op name, generator, weight).
+/// The generator named `fn_name` in [`ALL`] and its weight.
 ///
 /// # Panics
 /// When no generator has that name.
-pub fn by_fn_name(fn_name: &str) -> (&'static str, Gen, u64) {
-    let g = ALL
-        .iter()
-        .find(|g| g.fn_name == fn_name)
-        .unwrap_or_else(|| panic!("no generator named {fn_name}"));
-    (g.name, g.gen, g.weight)
+pub fn by_fn_name(fn_name: &str) -> (Gen, u64) {
+    ALL.iter()
+        .find(|g| g.0 == fn_name)
+        .map(|g| (g.1, g.2))
+        .unwrap_or_else(|| panic!("no generator named {fn_name}"))
 }
 
 /// The builder of a case: tensors at scale exponent 3.

@@ -35,16 +35,12 @@ pub const VISIBILITIES: [Visibility; 2] = [
 pub fn small_cnn() -> (Graph, Vec<Vec<i32>>) {
     let mut rng = crate::Rng::new(11);
     let conv = crate::maps::Conv2d {
-        n: 1,
-        c: 4,
-        hw: [6, 6],
-        cout: 4,
         groups: 2,
-        kernel: [3, 3],
         stride: [2, 2],
         pad_begin: [1, 1],
         pad_end: [0, 1],
         dilation: [1, 2],
+        ..crate::maps::Conv2d::plain(1, 4, [6, 6], 4, [3, 3])
     };
     let mut b = crate::GraphBuilder::named("small_cnn");
     let x = b.input(&conv.x_shape(), 8);
@@ -106,12 +102,8 @@ impl<'b> Fixture<'b> {
             .supports(&model, vis)
             .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
         let keys = backend.setup(&model, vis, &mut os_rng()).expect("setup");
-        let ctx = Context {
-            model_id: B256::repeat_byte(3),
-            chain_id: U256::from(31_337u64),
-            tag: U256::from(7u8),
-            ..Context::default()
-        };
+        let mut ctx = Context::of_model(B256::repeat_byte(3));
+        ctx.tag = U256::from(7u8);
         let honest = backend
             .prove(
                 &keys.proving,
