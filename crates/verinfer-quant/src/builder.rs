@@ -287,17 +287,7 @@ impl Builder {
         if ax.is_empty() {
             return Ok(x);
         }
-        let out: Vec<usize> = shape
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &d)| {
-                if ax.contains(&i) {
-                    keep_dims.then_some(1)
-                } else {
-                    Some(d)
-                }
-            })
-            .collect();
+        let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &ax, keep_dims);
         Ok(self.emit(
             FOp::Reduce {
                 kind,

@@ -1,7 +1,9 @@
 //! Dev-only test support shared by the verinfer crates' tests (never a normal dependency):
 //!
 //! - [`rng`]: the deterministic random streams test data and structures are drawn from;
-//! - [`check`]: the executor against the scalar reference;
+//! - [`check`]: interpretations of the op semantics against the scalar reference, and
+//!   `op_conformance!` running every generator of [`ops`] through one;
+//! - [`proof`]: `proof_system_conformance!`, the laws every proof backend obeys;
 //! - [`graph`]: a graph builder (inputs, parameters, nodes) and one-node [`graph::Case`]s;
 //! - [`maps`]: the affine maps of NCHW conv2d and numpy matmul as `Contract`s;
 //! - [`ops`]: one random one-node case generator per primitive (the convolution with stride,
@@ -25,6 +27,7 @@ pub mod models;
 pub mod ops;
 #[cfg(feature = "oracle")]
 pub mod oracle;
+pub mod proof;
 pub mod rng;
 
 pub use check::assert_matches_reference;

@@ -52,6 +52,22 @@ pub struct Conv2d {
 }
 
 impl Conv2d {
+    /// Groups 1, stride 1, no padding, dilation 1: change the rest with struct update syntax.
+    pub fn plain(n: usize, c: usize, hw: [usize; 2], cout: usize, kernel: [usize; 2]) -> Self {
+        Self {
+            n,
+            c,
+            hw,
+            cout,
+            groups: 1,
+            kernel,
+            stride: [1, 1],
+            pad_begin: [0, 0],
+            pad_end: [0, 0],
+            dilation: [1, 1],
+        }
+    }
+
     /// Output height and width (`None` when the kernel does not fit).
     pub fn out_hw(&self) -> Option<[usize; 2]> {
         let axis = |a: usize| {

@@ -15,22 +15,34 @@ use crate::rng::Rng;
 /// A generator of one-node cases.
 pub type Gen = fn(&mut Rng) -> Case;
 
-/// Every generator, by name: each primitive once, `Contract` three times (convolution, matmul
-/// and arbitrary affine maps).
-pub const ALL: [(&str, Gen); 12] = [
-    ("conv", conv),
-    ("matmul", matmul),
-    ("affine", affine),
-    ("rescale", rescale),
-    ("binary", binary),
-    ("div", div),
-    ("lookup", lookup),
-    ("reduce", reduce),
-    ("move", move_),
-    ("gather", gather),
-    ("isqrt", isqrt),
-    ("argmax", argmax),
+/// Every generator as (function name, generator, relative case count: the cheap, edge-heavy
+/// ops draw more): each primitive once, `Contract` three times (convolution, matmul and
+/// arbitrary affine maps). `op_conformance!` names its tests after the function names.
+pub const ALL: [(&str, Gen, u64); 12] = [
+    ("conv", conv, 1),
+    ("matmul", matmul, 1),
+    ("affine", affine, 1),
+    ("rescale", rescale, 1),
+    ("binary", binary, 2),
+    ("div", div, 1),
+    ("lookup", lookup, 1),
+    ("reduce", reduce, 1),
+    ("move_", move_, 1),
+    ("gather", gather, 1),
+    ("isqrt", isqrt, 2),
+    ("argmax", argmax, 2),
 ];
+
+/// The generator named `fn_name` in [`ALL`] and its weight.
+///
+/// # Panics
+/// When no generator has that name.
+pub fn by_fn_name(fn_name: &str) -> (Gen, u64) {
+    ALL.iter()
+        .find(|g| g.0 == fn_name)
+        .map(|g| (g.1, g.2))
+        .unwrap_or_else(|| panic!("no generator named {fn_name}"))
+}
 
 /// The builder of a case: tensors at scale exponent 3.
 pub fn case() -> GraphBuilder {
@@ -344,17 +356,7 @@ pub fn reduce(rng: &mut Rng) -> Case {
         ReduceKind::Max
     };
     let (xb, ob) = (rng.range(1, 24) as u32, rng.range(2, 24) as u32);
-    let out: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .filter_map(|(a, &d)| {
-            if axes.contains(&a) {
-                keep.then_some(1)
-            } else {
-                Some(d)
-            }
-        })
-        .collect();
+    let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
     let mut c = case();
     let x = c.tensor(rng, &shape, xb);
     let op = Reduce {
@@ -469,17 +471,7 @@ pub fn argmax(rng: &mut Rng) -> Case {
     if rng.coin() || !bits.contains(last as i64) {
         requant = Requant::clamp_only(bits);
     }
-    let out: Vec<usize> = shape
-        .iter()
-        .enumerate()
-        .filter_map(|(a, &d)| {
-            if axes.contains(&a) {
-                keep.then_some(1)
-            } else {
-                Some(d)
-            }
-        })
-        .collect();
+    let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
     let mut c = case();
     let x = c.tensor(rng, &shape, xb);
     let op = Reduce {

@@ -62,70 +62,13 @@ pub enum VerifyError {
     /// The public values do not have the shape the key expects.
     #[error("public values do not fit the key: {0}")]
     BadPublicValues(String),
-    /// A class states another number of tensors than the model has (none unless public).
-    #[error(
-        "{found} {class} tensors stated, the model's statement has {expected} ({class}s are {vis})"
-    )]
-    TensorCount {
-        /// `input` or `output`.
-        class: &'static str,
-        /// The class's visibility.
-        vis: crate::visibility::Vis,
-        /// Tensors stated.
-        found: usize,
-        /// Tensors of the model (0 for a private or hashed class).
-        expected: usize,
-    },
-    /// A stated tensor has another length than the model's.
-    #[error("{class} tensor {index} ({name:?}) has {found} values, the model's has {expected}")]
-    TensorLength {
-        /// `input` or `output`.
-        class: &'static str,
-        /// Position among the class's tensors.
-        index: usize,
-        /// The model's name for it.
-        name: String,
-        /// Values stated.
-        found: usize,
-        /// Values in the model.
-        expected: usize,
-    },
+    /// The statement does not fit the model (tensor count or length, a value outside its
+    /// packing width, a missing or non-canonical hash).
+    #[error(transparent)]
+    Statement(#[from] verinfer_prove::StatementError),
     /// The verifier itself failed (malformed key).
     #[error("verifier failed")]
     Synthesis(#[from] SynthesisError),
-}
-
-impl From<verinfer_prove::StatementError> for VerifyError {
-    fn from(e: verinfer_prove::StatementError) -> Self {
-        use verinfer_prove::StatementError as S;
-        match e {
-            S::TensorCount {
-                class,
-                vis,
-                found,
-                expected,
-            } => VerifyError::TensorCount {
-                class,
-                vis,
-                found,
-                expected,
-            },
-            S::TensorLength {
-                class,
-                index,
-                name,
-                found,
-                expected,
-            } => VerifyError::TensorLength {
-                class,
-                index,
-                name,
-                found,
-                expected,
-            },
-            other => VerifyError::BadPublicValues(other.to_string()),
-        }
-    }
 }
 
 /// Why an EVM verification step (encoding, deployment, an on-chain check, the Solidity export)

@@ -153,11 +153,10 @@ impl From<Groth16Error> for ProveError {
                 transient: false,
             },
             Groth16Error::Verify(VerifyError::Rejected) => ProveError::Rejected,
-            Groth16Error::Verify(
-                e @ (VerifyError::BadPublicValues(_)
-                | VerifyError::TensorCount { .. }
-                | VerifyError::TensorLength { .. }),
-            ) => ProveError::Statement(StatementError::BadValue(e.to_string())),
+            Groth16Error::Verify(VerifyError::Statement(e)) => ProveError::Statement(e),
+            Groth16Error::Verify(e @ VerifyError::BadPublicValues(_)) => {
+                ProveError::Statement(StatementError::BadValue(e.to_string()))
+            }
             Groth16Error::Verify(e @ VerifyError::Synthesis(_)) => ProveError::Malformed {
                 what: "verifying key",
                 message: e.to_string(),
@@ -201,6 +200,24 @@ fn ser<T: CanonicalSerialize>(
     };
     r.map_err(|source| Groth16Error::Serialization { what, source })?;
     Ok(out)
+}
+
+/// Decodes all of `bytes` with `read`, refusing trailing bytes too: one encoding per key or
+/// proof, so a file cannot be altered and still accepted.
+fn de<T>(
+    what: &'static str,
+    mut bytes: &[u8],
+    read: impl FnOnce(&mut &[u8]) -> Result<T, ark_serialize::SerializationError>,
+) -> Result<T, Groth16Error> {
+    let x = read(&mut bytes).map_err(|source| Groth16Error::Serialization { what, source })?;
+    if bytes.is_empty() {
+        Ok(x)
+    } else {
+        Err(Groth16Error::Serialization {
+            what,
+            source: ark_serialize::SerializationError::InvalidData,
+        })
+    }
 }
 
 impl ProofBackend for Groth16 {
@@ -282,11 +299,8 @@ impl ProofBackend for Groth16 {
     fn read_proving_key(&self, bytes: &[u8]) -> Result<ProvingKey, Groth16Error> {
         // Not subgroup-checked (that would dominate loading): a corrupted proving key can only
         // produce proofs that fail verification.
-        ProvingKey::deserialize_uncompressed_unchecked(bytes).map_err(|source| {
-            Groth16Error::Serialization {
-                what: "proving key",
-                source,
-            }
+        de("proving key", bytes, |r| {
+            ProvingKey::deserialize_uncompressed_unchecked(r)
         })
     }
 
@@ -295,11 +309,8 @@ impl ProofBackend for Groth16 {
     }
 
     fn read_verifying_key(&self, bytes: &[u8]) -> Result<VerifyingKey, Groth16Error> {
-        VerifyingKey::deserialize_uncompressed(bytes).map_err(|source| {
-            Groth16Error::Serialization {
-                what: "verifying key",
-                source,
-            }
+        de("verifying key", bytes, |r| {
+            VerifyingKey::deserialize_uncompressed(r)
         })
     }
 
@@ -308,10 +319,7 @@ impl ProofBackend for Groth16 {
     }
 
     fn read_proof(&self, bytes: &[u8]) -> Result<Proof, Groth16Error> {
-        Proof::deserialize_compressed(bytes).map_err(|source| Groth16Error::Serialization {
-            what: "proof",
-            source,
-        })
+        de("proof", bytes, |r| Proof::deserialize_compressed(r))
     }
 }
 

@@ -50,25 +50,6 @@ pub struct PublicValues {
 
 pub use verinfer_prove::statement::{Lengths, TensorLen, Widths};
 
-/// The packed field elements of a class, or its hash.
-fn class_elements(
-    vis: Vis,
-    values: &[Vec<i32>],
-    hash: Option<Fr>,
-    w: u32,
-) -> Result<Vec<Fr>, VerifyError> {
-    match vis {
-        Vis::Public => {
-            let flat: Vec<i32> = values.iter().flatten().copied().collect();
-            packing::pack(&flat, w).map_err(|e| VerifyError::BadPublicValues(e.to_string()))
-        }
-        Vis::Hashed => hash
-            .map(|h| vec![h])
-            .ok_or_else(|| VerifyError::BadPublicValues("a hashed class has no hash".into())),
-        Vis::Private => Ok(Vec::new()),
-    }
-}
-
 /// The Poseidon hash of `values` packed at width `w`.
 pub(crate) fn class_hash(values: &[i32], w: u32) -> Result<Fr, ZkError> {
     let packed = packing::pack(values, w).map_err(|e| ZkError::BadWitness(e.to_string()))?;
@@ -180,38 +161,24 @@ impl PublicValues {
     }
 
     /// The class elements in statement order: input class, hashed weights (if any), output
-    /// class.
+    /// class — the backend-neutral [`verinfer_prove::PublicValues::class_words`] as field
+    /// elements.
     ///
     /// # Errors
-    /// [`VerifyError::BadPublicValues`] for a value outside its packing width or a missing
-    /// hash; [`VerifyError::TensorCount`] / [`VerifyError::TensorLength`] for tensors that
-    /// are not the model's (packing alone would accept a re-split or zero-padded list).
+    /// [`VerifyError::Statement`] for tensors that are not the model's (packing alone would
+    /// accept a re-split or zero-padded list), a value outside its packing width or a missing
+    /// hash.
     pub fn class_elements(&self) -> Result<ClassElements, VerifyError> {
-        self.lengths
-            .check(self.visibility, &self.inputs, &self.outputs)?;
-        let inputs = class_elements(
-            self.visibility.input,
-            &self.inputs,
-            self.input_hash,
-            self.input_width,
-        )?;
-        let params = if self.visibility.params == Vis::Hashed {
-            Some(self.param_hash.ok_or_else(|| {
-                VerifyError::BadPublicValues("hashed parameters without a hash".into())
-            })?)
-        } else {
-            None
+        let c = self.to_neutral().class_words()?;
+        let fr = |w: &alloy_primitives::B256| {
+            binding::word_to_fr(w).ok_or_else(|| {
+                VerifyError::BadPublicValues(format!("{w} is not below the BN254 scalar modulus"))
+            })
         };
-        let outputs = class_elements(
-            self.visibility.output,
-            &self.outputs,
-            self.output_hash,
-            self.output_width,
-        )?;
         Ok(ClassElements {
-            inputs,
-            params,
-            outputs,
+            inputs: c.inputs.iter().map(fr).collect::<Result<_, _>>()?,
+            params: c.params.as_ref().map(fr).transpose()?,
+            outputs: c.outputs.iter().map(fr).collect::<Result<_, _>>()?,
         })
     }
 

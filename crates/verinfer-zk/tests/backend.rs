@@ -218,3 +218,8 @@ fn the_proof_verifier_adapter_checks_the_digest_statement() {
         other => panic!("expected NotADigestKey, got {other:?}"),
     }
 }
+
+/// The proof-system conformance suite (verinfer-testing) over Groth16.
+mod conformance {
+    verinfer_testing::proof_system_conformance!(verinfer_zk::Groth16);
+}

@@ -3,6 +3,7 @@
 mod common;
 
 use ark_std::rand::{rngs::StdRng, SeedableRng};
+use verinfer_prove::StatementError;
 use verinfer_zk::{Groth16, ProofSystem, VerifyError, ZkError};
 
 #[test]
@@ -36,27 +37,30 @@ fn digits_mlp_prove_verify() {
     short.outputs[0].pop();
     assert!(matches!(
         Groth16::verify(&vk, &short, &proof),
-        Err(VerifyError::TensorLength {
+        Err(VerifyError::Statement(StatementError::TensorLength {
             class: "output",
             index: 0,
             found: 9,
             expected: 10,
             ..
-        })
+        }))
     ));
     // A value outside its packing width is refused before the pairing.
     let mut wide = public.clone();
     wide.outputs[0][0] = 1 << 20;
     assert!(matches!(
         Groth16::verify(&vk, &wide, &proof),
-        Err(VerifyError::BadPublicValues(_))
+        Err(VerifyError::Statement(StatementError::BadValue(_)))
     ));
     // Sixteen extra inputs: not the model's input tensor.
     let mut long = public.clone();
     long.inputs[0].extend([0; 16]);
     assert!(matches!(
         Groth16::verify(&vk, &long, &proof),
-        Err(VerifyError::TensorLength { class: "input", .. })
+        Err(VerifyError::Statement(StatementError::TensorLength {
+            class: "input",
+            ..
+        }))
     ));
 
     // A deviating witness cannot produce a proof.

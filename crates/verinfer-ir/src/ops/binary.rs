@@ -50,7 +50,20 @@ pub fn element(
     out: &[usize],
     j: usize,
 ) -> Option<i32> {
-    let av = i64::from(a.data[broadcast_index(a.shape, out, j)]);
-    let bv = i64::from(b.data[broadcast_index(b.shape, out, j)]);
+    let (av, bv) = operands(a, b, out, j);
     exact(op.kind, av, op.a_mult, bv, op.b_mult).map(|v| op.requant.apply(v))
+}
+
+/// The elements of `a` and `b` that output element `j` (output shape `out`) reads,
+/// broadcasting (Binary and Div read alike).
+#[must_use]
+pub fn operands(a: &TensorRef<'_>, b: &TensorRef<'_>, out: &[usize], j: usize) -> (i64, i64) {
+    let (ai, bi) = pair_indices(a.shape, b.shape, out, j);
+    (i64::from(a.data[ai]), i64::from(b.data[bi]))
+}
+
+/// The indices into operands of shapes `a` and `b` that output element `j` reads.
+#[must_use]
+pub fn pair_indices(a: &[usize], b: &[usize], out: &[usize], j: usize) -> (usize, usize) {
+    (broadcast_index(a, out, j), broadcast_index(b, out, j))
 }

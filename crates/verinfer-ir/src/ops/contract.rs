@@ -1,6 +1,7 @@
 //! `Contract`: the one generalized contraction behind MatMul, Gemm and every Conv.
 
 use super::TensorRef;
+use crate::affine::AffineMap;
 use crate::op::Contract;
 use crate::shape::{numel, unravel_into};
 
@@ -77,18 +78,40 @@ pub fn steps(c: &Contract) -> usize {
     numel(&c.red)
 }
 
+/// The bias element output index `o` reads (`B(o)`, the reduction index 0 when the map is
+/// written over it); `None` when it falls outside the bias (the validator rules that out).
+#[must_use]
+pub fn bias_index(bm: &AffineMap, o: &[usize], red_rank: usize, bias: &[usize]) -> Option<usize> {
+    bm.locate(o, &[], bias)
+        .or_else(|| bm.locate(o, &vec![0; red_rank], bias))
+}
+
+/// `2^bias_shift`, the bias's factor in the accumulator; `None` past `2^61`.
+#[must_use]
+pub fn bias_factor(c: &Contract) -> Option<i64> {
+    1i64.checked_shl(c.bias_shift).filter(|_| c.bias_shift < 62)
+}
+
+/// The elements of `x` and `w` (shapes `xs`, `ws`) that reduction index `r` of output index
+/// `o` multiplies; `None` for a padding term (an index outside its operand), which adds zero.
+#[must_use]
+pub fn step_reads(
+    c: &Contract,
+    o: &[usize],
+    r: &[usize],
+    xs: &[usize],
+    ws: &[usize],
+) -> Option<(usize, usize)> {
+    Some((c.x_map.locate(o, r, xs)?, c.w_map.locate(o, r, ws)?))
+}
+
 /// Initial accumulator `acc_0 = bias[B(o)] · 2^bias_shift` (0 without bias).
 #[must_use]
 pub fn initial(c: &Contract, bias: Option<&TensorRef<'_>>, o: &[usize]) -> Option<i64> {
     match (&c.bias_map, bias) {
         (Some(bm), Some(b)) => {
-            let i = bm
-                .locate(o, &[], b.shape)
-                .or_else(|| bm.locate(o, &vec![0; c.red.len()], b.shape))?;
-            i64::from(b.data[i]).checked_mul(
-                1i64.checked_shl(c.bias_shift)
-                    .filter(|_| c.bias_shift < 62)?,
-            )
+            let i = bias_index(bm, o, c.red.len(), b.shape)?;
+            i64::from(b.data[i]).checked_mul(bias_factor(c)?)
         }
         _ => Some(0),
     }
@@ -105,10 +128,7 @@ pub fn accumulate(c: &Contract, ins: &[TensorRef<'_>], j: usize, upto: usize) ->
     let mut r = vec![0usize; c.red.len()];
     for step in 0..upto.min(steps(c)) {
         unravel_into(step, &c.red, &mut r);
-        if let (Some(xi), Some(wi)) = (
-            c.x_map.locate(&o, &r, x.shape),
-            c.w_map.locate(&o, &r, w.shape),
-        ) {
+        if let Some((xi, wi)) = step_reads(c, &o, &r, x.shape, w.shape) {
             acc = acc.checked_add(i64::from(x.data[xi]).checked_mul(i64::from(w.data[wi]))?)?;
         }
     }

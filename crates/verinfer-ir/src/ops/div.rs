@@ -1,6 +1,5 @@
 //! `Div`: rounded integer division with broadcasting.
 
-use super::binary::broadcast_index;
 use super::TensorRef;
 use crate::op::Div;
 
@@ -44,8 +43,7 @@ pub fn element(
     out: &[usize],
     j: usize,
 ) -> Option<i32> {
-    let av = i64::from(a.data[broadcast_index(a.shape, out, j)]);
-    let bv = i64::from(b.data[broadcast_index(b.shape, out, j)]);
+    let (av, bv) = super::binary::operands(a, b, out, j);
     exact(op.shift, av, bv).map(|v| op.requant.apply(v))
 }
 

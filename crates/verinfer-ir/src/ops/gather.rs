@@ -36,6 +36,46 @@ pub fn resolve(v: i32, n: usize) -> usize {
     r
 }
 
+/// What output element `j` reads: index element `index`, and data element
+/// `base + row · row_stride` for the row that index resolves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reads {
+    /// Row-major element of the indices.
+    pub index: usize,
+    /// Data offset of the element in row 0.
+    pub base: usize,
+    /// Data stride of the gathered axis.
+    pub row_stride: usize,
+}
+
+/// The reads of output element `j` (output shape `out`); `None` when the shapes do not fit
+/// `g` (the validator rules that out).
+#[must_use]
+pub fn reads(g: &Gather, data: &[usize], idx: &[usize], out: &[usize], j: usize) -> Option<Reads> {
+    let ir = idx.len();
+    if g.axis >= data.len() || out.len() + 1 != data.len() + ir {
+        return None;
+    }
+    let mut o = vec![0usize; out.len()];
+    unravel_into(j, out, &mut o);
+    let ist = strides(idx);
+    let index = o[g.axis..g.axis + ir]
+        .iter()
+        .zip(&ist)
+        .map(|(a, b)| a * b)
+        .sum();
+    let dst = strides(data);
+    let before: usize = (0..g.axis).map(|a| o[a] * dst[a]).sum();
+    let after: usize = (g.axis + 1..data.len())
+        .map(|a| o[a + ir - 1] * dst[a])
+        .sum();
+    Some(Reads {
+        index,
+        base: before + after,
+        row_stride: dst[g.axis],
+    })
+}
+
 /// `out[j]` as defined above.
 #[must_use]
 pub fn element(
@@ -45,23 +85,7 @@ pub fn element(
     out: &[usize],
     j: usize,
 ) -> Option<i32> {
-    let mut o = vec![0usize; out.len()];
-    unravel_into(j, out, &mut o);
-    let ir = idx.shape.len();
-    let ist = strides(idx.shape);
-    let iflat: usize = o[g.axis..g.axis + ir]
-        .iter()
-        .zip(&ist)
-        .map(|(a, b)| a * b)
-        .sum();
-    let row = resolve(*idx.data.get(iflat)?, data.shape[g.axis]);
-    let dst = strides(data.shape);
-    let mut flat = row * dst[g.axis];
-    for a in 0..g.axis {
-        flat += o[a] * dst[a];
-    }
-    for a in g.axis + 1..data.shape.len() {
-        flat += o[a + ir - 1] * dst[a];
-    }
-    data.data.get(flat).copied()
+    let r = reads(g, data.shape, idx.shape, out, j)?;
+    let row = resolve(*idx.data.get(r.index)?, data.shape[g.axis]);
+    data.data.get(r.base + row * r.row_stride).copied()
 }

@@ -19,16 +19,23 @@ pub fn output_shape(r: &Reduce, ins: &[&[usize]]) -> Result<Vec<usize>, String> 
     if r.axes.iter().any(|&a| x[a] == 0) {
         return Err("reduction over an empty axis".into());
     }
-    Ok(x.iter()
+    Ok(reduced_shape(x, &r.axes, r.keep_dims))
+}
+
+/// `x` with the `axes` removed, or set to 1 when `keep_dims` (the shape rule of every
+/// reduction, here and in the lowerings).
+#[must_use]
+pub fn reduced_shape(x: &[usize], axes: &[usize], keep_dims: bool) -> Vec<usize> {
+    x.iter()
         .enumerate()
         .filter_map(|(i, &d)| {
-            if r.axes.contains(&i) {
-                r.keep_dims.then_some(1)
+            if axes.contains(&i) {
+                keep_dims.then_some(1)
             } else {
                 Some(d)
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Flat input positions reduced into output element `j`, in accumulation order.

@@ -5,7 +5,7 @@
 //! (`D + 2` constraints, `D` the width of `d`'s static bounds), the top bit `s = [d ≥ 0]`, and
 //! one product `p = s·d`; then `max = b' + p`, `min = a' − p`. So `D + 3` constraints.
 
-use verinfer_ir::ops::binary::broadcast_index;
+use verinfer_ir::ops::binary::pair_indices;
 use verinfer_ir::{Binary, BinaryKind};
 
 use super::rescale::requant;
@@ -23,12 +23,9 @@ pub(crate) fn element(
     j: usize,
     y_claim: i128,
 ) -> GResult<Wire> {
-    let a = x
-        .get(broadcast_index(x.shape, out, j))
-        .scaled(i128::from(op.a_mult))?;
-    let c = w
-        .get(broadcast_index(w.shape, out, j))
-        .scaled(i128::from(op.b_mult))?;
+    let (xi, wi) = pair_indices(x.shape, w.shape, out, j);
+    let a = x.get(xi).scaled(i128::from(op.a_mult))?;
+    let c = w.get(wi).scaled(i128::from(op.b_mult))?;
     let exact = match op.kind {
         BinaryKind::Add => a.plus(&c, 1)?,
         BinaryKind::Sub => a.plus(&c, -1)?,

@@ -4,6 +4,7 @@
 //! linear combination: no constraint. A term of two wires costs one product constraint.
 //! Padding terms (an index outside its operand) are zero and emit nothing.
 
+use verinfer_ir::ops::contract::{bias_factor, bias_index, step_reads, steps};
 use verinfer_ir::shape::unravel_into;
 use verinfer_ir::Contract;
 
@@ -27,25 +28,15 @@ pub(crate) fn element(
     unravel_into(j, &c.out_iter, &mut o);
     let mut acc = Wire::zero();
     if let (Some(bm), Some(bias)) = (&c.bias_map, ins.get(2)) {
-        let idx = bm
-            .locate(&o, &[], bias.shape)
-            .or_else(|| bm.locate(&o, &vec![0; c.red.len()], bias.shape));
-        if let Some(i) = idx {
-            let factor = 1i128
-                .checked_shl(c.bias_shift)
-                .filter(|_| c.bias_shift < 62);
-            let factor = factor.ok_or(GadgetError::Wide(62))?;
-            acc.add_scaled(&bias.get(i), factor)?;
+        if let Some(i) = bias_index(bm, &o, c.red.len(), bias.shape) {
+            let factor = bias_factor(c).ok_or(GadgetError::Wide(62))?;
+            acc.add_scaled(&bias.get(i), i128::from(factor))?;
         }
     }
-    let steps: usize = c.red.iter().product();
     let mut r = vec![0usize; c.red.len()];
-    for step in 0..steps {
+    for step in 0..steps(c) {
         unravel_into(step, &c.red, &mut r);
-        let (Some(xi), Some(wi)) = (
-            c.x_map.locate(&o, &r, x.shape),
-            c.w_map.locate(&o, &r, w.shape),
-        ) else {
+        let Some((xi, wi)) = step_reads(c, &o, &r, x.shape, w.shape) else {
             continue;
         };
         match (x.constant(xi), w.constant(wi)) {

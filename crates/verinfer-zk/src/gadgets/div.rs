@@ -16,7 +16,7 @@
 //! sign of `b` and `P`). Graphs whose `|n|` bound reaches `2^63` are refused as too wide (the
 //! executor's `i64` would overflow or saturate there).
 
-use verinfer_ir::ops::binary::broadcast_index;
+use verinfer_ir::ops::binary::pair_indices;
 use verinfer_ir::Div;
 
 use super::rescale::requant;
@@ -38,10 +38,9 @@ pub(crate) fn element(
     if op.shift >= 62 {
         return Err(GadgetError::Wide(62));
     }
-    let n = x
-        .get(broadcast_index(x.shape, out, j))
-        .scaled(1i128 << op.shift)?;
-    let d = w.get(broadcast_index(w.shape, out, j));
+    let (xi, wi) = pair_indices(x.shape, w.shape, out, j);
+    let n = x.get(xi).scaled(1i128 << op.shift)?;
+    let d = w.get(wi);
     let limit = i128::from(i64::MAX);
     if n.lo < -limit || n.hi > limit {
         return Err(GadgetError::Wide(63));

@@ -11,7 +11,8 @@
 //! Per output element: `Σ_k e_k·data[…, k, …]`, a free linear combination when the data is
 //! constant (an embedding table), else one product per reachable row.
 
-use verinfer_ir::shape::{numel, strides, unravel_into};
+use verinfer_ir::ops::gather::{output_shape, reads};
+use verinfer_ir::shape::numel;
 use verinfer_ir::Gather;
 
 use super::div::sign;
@@ -25,49 +26,27 @@ pub(crate) fn node(b: &Builder, g: &Gather, ins: &[Src<'_>], out: &[usize]) -> G
     let (Some(data), Some(idx)) = (ins.first(), ins.get(1)) else {
         return Err(GadgetError::Malformed("Gather needs data and indices"));
     };
-    let axis = g.axis;
-    let n = match data.shape.get(axis) {
-        Some(&n) if n > 0 => n,
-        _ => return Err(GadgetError::Malformed("Gather axis invalid for the data")),
-    };
-    let ir = idx.shape.len();
-    let expected: Vec<usize> = data.shape[..axis]
-        .iter()
-        .chain(idx.shape)
-        .chain(&data.shape[axis + 1..])
-        .copied()
-        .collect();
+    let expected = output_shape(g, &[data.shape, idx.shape])
+        .map_err(|_| GadgetError::Malformed("Gather axis invalid for the data"))?;
     if expected != out || numel(data.shape) != data.len() || numel(idx.shape) != idx.len() {
         return Err(GadgetError::Malformed("Gather shapes do not fit"));
     }
+    let n = data.shape[g.axis];
     let n = i128::try_from(n).map_err(|_| GadgetError::Wide(127))?;
-    let dst = strides(data.shape);
-    let ist = strides(idx.shape);
-    let row_stride = dst[axis];
     let mut rows: Vec<Option<Rows>> = (0..idx.len()).map(|_| None).collect();
-    let mut o = vec![0usize; out.len()];
     let total = numel(out);
     let mut res = Vec::with_capacity(total);
     for j in 0..total {
-        unravel_into(j, out, &mut o);
-        let iflat: usize = o[axis..axis + ir]
-            .iter()
-            .zip(&ist)
-            .map(|(a, s)| a * s)
-            .sum();
+        let r = reads(g, data.shape, idx.shape, out, j)
+            .ok_or(GadgetError::Malformed("Gather shapes do not fit"))?;
         let slot = rows
-            .get_mut(iflat)
+            .get_mut(r.index)
             .ok_or(GadgetError::Malformed("Gather index out of range"))?;
         let sel = match slot {
             Some(sel) => sel,
-            None => slot.insert(Rows::new(b, &idx.get(iflat), n)?),
+            None => slot.insert(Rows::new(b, &idx.get(r.index), n)?),
         };
-        // Data offset of the selected row's element (row 0).
-        let before: usize = (0..axis).map(|a| o[a] * dst[a]).sum();
-        let after: usize = (axis + 1..data.shape.len())
-            .map(|a| o[a + ir - 1] * dst[a])
-            .sum();
-        res.push(sel.pick(b, data, before + after, row_stride)?);
+        res.push(sel.pick(b, data, r.base, r.row_stride)?);
     }
     Ok(res)
 }

@@ -1,6 +1,7 @@
-//! `Move`: pure wiring. Output element `j` IS input element `map[j]` of the concatenated inputs
-//! (the same linear combination), or the constant `fill`: zero constraints.
+//! `Move`: pure wiring. Output element `j` IS the input element `verinfer_ir`'s
+//! [`source`] names (the same linear combination), or the constant `fill`: zero constraints.
 
+use verinfer_ir::ops::movement::{source, Source};
 use verinfer_ir::Move;
 
 use crate::circuit::Src;
@@ -8,16 +9,11 @@ use crate::wire::Wire;
 
 /// Output element `j`, or `None` if the map points past the inputs.
 pub(crate) fn element(m: &Move, ins: &[Src<'_>], map: &[i32], j: usize) -> Option<Wire> {
-    let src = *map.get(j)?;
-    if src < 0 {
-        return Some(Wire::constant(i128::from(m.fill)));
-    }
-    let mut k = usize::try_from(src).ok()?;
-    for t in ins {
-        if k < t.len() {
-            return Some(t.get(k));
+    match source(map, ins.iter().map(Src::len), j)? {
+        Source::Fill => Some(Wire::constant(i128::from(m.fill))),
+        Source::Input { operand, index } => {
+            let t = ins.get(operand)?;
+            (index < t.len()).then(|| t.get(index))
         }
-        k -= t.len();
     }
-    None
 }

@@ -4,6 +4,8 @@ use verinfer_ir::shape::{numel, strides, unravel_into};
 use verinfer_quant::fgraph::FOp;
 use verinfer_quant::QuantError;
 
+use tract_onnx::pb::NodeProto;
+
 use crate::error::OnnxError;
 use crate::lower::movement::testutil::{int, ints, iota, node, run, string, Arg};
 
@@ -245,54 +247,6 @@ fn conv_1d_and_3d() {
 }
 
 #[test]
-fn conv_rejects_inconsistent_inputs() {
-    let n = node("Conv", &["x", "w"], &["y"], vec![]);
-    let r = run(
-        &n,
-        13,
-        vec![
-            Arg::Input("x", vec![1, 3, 4, 4], iota(&[1, 3, 4, 4])),
-            Arg::Const("w", vec![2, 2, 3, 3], iota(&[2, 2, 3, 3])),
-        ],
-    );
-    assert!(matches!(
-        r,
-        Err(OnnxError::Quant(QuantError::BadNode { .. }))
-    ));
-    let n = node(
-        "Conv",
-        &["x", "w"],
-        &["y"],
-        vec![string("auto_pad", "SOMETIMES")],
-    );
-    let r = run(
-        &n,
-        13,
-        vec![
-            Arg::Input("x", vec![1, 1, 4, 4], iota(&[1, 1, 4, 4])),
-            Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
-        ],
-    );
-    assert!(matches!(
-        r,
-        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
-    ));
-    let n = node("Conv", &["x", "w"], &["y"], vec![]);
-    let r = run(
-        &n,
-        13,
-        vec![
-            Arg::Input("x", vec![1, 1, 2, 2], iota(&[1, 1, 2, 2])),
-            Arg::Const("w", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3])),
-        ],
-    );
-    assert!(matches!(
-        r,
-        Err(OnnxError::Quant(QuantError::BadNode { .. }))
-    ));
-}
-
-#[test]
 fn maxpool_with_padding() {
     // 0 1 2
     // 3 4 5   kernel 2, stride 2, pads 1 → windows {0}, {1,2}, {3,6}, {4,5,7,8}
@@ -365,25 +319,6 @@ fn maxpool_ceil_mode_and_dilation() {
 }
 
 #[test]
-fn maxpool_indices_output_is_unsupported() {
-    let n = node(
-        "MaxPool",
-        &["x"],
-        &["y", "i"],
-        vec![ints("kernel_shape", &[2, 2])],
-    );
-    let r = run(
-        &n,
-        12,
-        vec![Arg::Input("x", vec![1, 1, 3, 3], iota(&[1, 1, 3, 3]))],
-    );
-    assert!(matches!(
-        r,
-        Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))
-    ));
-}
-
-#[test]
 fn averagepool_count_include_pad() {
     // 1-D, length 3, kernel 2, stride 1, pads 1: windows {pad,0}, {0,1}, {1,2}, {2,pad}.
     let x = vec![2.0, 4.0, 8.0];
@@ -434,37 +369,6 @@ fn global_pools() {
     assert_eq!(o[0], (vec![1, 2, 1, 1], vec![3.0, 7.0]));
 }
 
-/// ConvTranspose with inconsistent channels or an unknown auto_pad is a typed error.
-#[test]
-fn conv_transpose_rejects_bad_geometry() {
-    let x = || Arg::Input("x", vec![1, 3, 4, 4], iota(&[1, 3, 4, 4]));
-    let n = node("ConvTranspose", &["x", "w"], &["y"], vec![int("group", 2)]);
-    let r = run(
-        &n,
-        17,
-        vec![x(), Arg::Const("w", vec![3, 1, 2, 2], vec![1.0; 12])],
-    );
-    assert!(
-        matches!(r, Err(OnnxError::Quant(QuantError::BadNode { .. }))),
-        "{r:?}"
-    );
-    let n = node(
-        "ConvTranspose",
-        &["x", "w"],
-        &["y"],
-        vec![string("auto_pad", "FULL")],
-    );
-    let r = run(
-        &n,
-        17,
-        vec![x(), Arg::Const("w", vec![3, 1, 2, 2], vec![1.0; 12])],
-    );
-    assert!(
-        matches!(r, Err(OnnxError::Quant(QuantError::UnsupportedOp { .. }))),
-        "{r:?}"
-    );
-}
-
 /// Stride 2 spreads the input with zeros (one `Move`) and convolves (one `Contract`); a
 /// 1×1 kernel of weight 1 then places `x[i]` at `2i` and zeros between.
 #[test]
@@ -488,4 +392,67 @@ fn conv_transpose_stride2_places_inputs_on_the_stride_grid() {
     assert!(matches!(g.nodes[1].op, FOp::Contract(_)));
     assert_eq!(outs[0].0, vec![1, 1, 6]);
     assert_eq!(outs[0].1, vec![1.0, 0.0, 2.0, 0.0, 3.0, 0.0]);
+}
+
+/// Nodes the lowerings refuse with a typed error, never a panic: inconsistent inputs are
+/// `BadNode` (channels that do not match the weights or the groups, a kernel larger than the
+/// padded input), what they do not implement is `UnsupportedOp` (an unknown `auto_pad`,
+/// MaxPool's indices output).
+#[test]
+fn refusals() {
+    let x = |s: &[usize]| Arg::Input("x", s.to_vec(), iota(s));
+    let w = |s: &[usize]| Arg::Const("w", s.to_vec(), iota(s));
+    let refused = |what: &str, n: NodeProto, opset: i64, args: Vec<Arg<'_>>, unsupported: bool| {
+        let r = run(&n, opset, args);
+        let ok = match &r {
+            Err(OnnxError::Quant(QuantError::UnsupportedOp { .. })) => unsupported,
+            Err(OnnxError::Quant(QuantError::BadNode { .. })) => !unsupported,
+            _ => false,
+        };
+        assert!(ok, "{what}: {r:?}");
+    };
+    let conv = |op: &str, attrs| node(op, &["x", "w"], &["y"], attrs);
+    let pad = |v: &str| vec![string("auto_pad", v)];
+    let x3 = || x(&[1, 3, 4, 4]);
+    refused(
+        "conv channels",
+        conv("Conv", vec![]),
+        13,
+        vec![x3(), w(&[2, 2, 3, 3])],
+        false,
+    );
+    let args = vec![x(&[1, 1, 4, 4]), w(&[1, 1, 3, 3])];
+    refused(
+        "conv auto_pad",
+        conv("Conv", pad("SOMETIMES")),
+        13,
+        args,
+        true,
+    );
+    let args = vec![x(&[1, 1, 2, 2]), w(&[1, 1, 3, 3])];
+    refused("conv kernel > input", conv("Conv", vec![]), 13, args, false);
+    let pool = node(
+        "MaxPool",
+        &["x"],
+        &["y", "i"],
+        vec![ints("kernel_shape", &[2, 2])],
+    );
+    refused("maxpool indices", pool, 12, vec![x(&[1, 1, 3, 3])], true);
+    let t = "ConvTranspose";
+    let args = vec![x3(), w(&[3, 1, 2, 2])];
+    refused(
+        "convtranspose groups",
+        conv(t, vec![int("group", 2)]),
+        17,
+        args,
+        false,
+    );
+    let args = vec![x3(), w(&[3, 1, 2, 2])];
+    refused(
+        "convtranspose auto_pad",
+        conv(t, pad("FULL")),
+        17,
+        args,
+        true,
+    );
 }

@@ -104,17 +104,7 @@ fn reduce_node(
         .map(|&a| shape.get(a).copied().unwrap_or(1))
         .product();
     if n == 0 {
-        let out: Vec<usize> = shape
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &d)| {
-                if axes.contains(&i) {
-                    keep.then_some(1)
-                } else {
-                    Some(d)
-                }
-            })
-            .collect();
+        let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
         let v = match kind {
             Kind::Sum | Kind::SumSquare | Kind::L1 | Kind::L2 => 0.0,
             Kind::Mean => f64::NAN,

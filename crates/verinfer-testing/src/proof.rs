@@ -1,0 +1,315 @@
+//! The proof-system conformance suite: what every proof backend behind
+//! `verinfer_prove::DynBackend` must do, run by [`proof_system_conformance!`] once per backend.
+//!
+//! On [`small_cnn`] (inputs, weights and outputs public, then inputs and weights hashed):
+//! honest proofs verify; a prover given any flipped trace element (an input, an intermediate
+//! value or an output) fails to prove or makes a proof that does not verify for the honest
+//! statement; a flipped public value, verifying-key byte or proof byte is rejected.
+//! Every rejection is an error, never a panic (a panic fails the test that caught it).
+//!
+//! [`proof_system_conformance!`]: crate::proof_system_conformance
+
+use alloy_primitives::{B256, U256};
+use verinfer_ir::{Binary, BinaryKind, Graph, Model, Op, Reduce, ReduceKind};
+use verinfer_prove::{os_rng, Context, DynBackend, KeyPair, Proved, PublicValues, Vis, Visibility};
+
+/// The statements the suite proves: everything public, then hashed inputs and weights.
+pub const VISIBILITIES: [Visibility; 2] = [
+    Visibility {
+        input: Vis::Public,
+        params: Vis::Public,
+        output: Vis::Public,
+        statement: verinfer_prove::Statement::Packed,
+    },
+    Visibility {
+        input: Vis::Hashed,
+        params: Vis::Hashed,
+        output: Vis::Public,
+        statement: verinfer_prove::Statement::Packed,
+    },
+];
+
+/// A small CNN whose proofs take milliseconds: a grouped, strided, padded, dilated
+/// convolution with a bias (8-bit input `[1, 4, 6, 6]`), a ReLU (`Max` with a zero weight) and
+/// a sum over the spatial axes; and its trace on a random input.
+pub fn small_cnn() -> (Graph, Vec<Vec<i32>>) {
+    let mut rng = crate::Rng::new(11);
+    let conv = crate::maps::Conv2d {
+        groups: 2,
+        stride: [2, 2],
+        pad_begin: [1, 1],
+        pad_end: [0, 1],
+        dilation: [1, 2],
+        ..crate::maps::Conv2d::plain(1, 4, [6, 6], 4, [3, 3])
+    };
+    let mut b = crate::GraphBuilder::named("small_cnn");
+    let x = b.input(&conv.x_shape(), 8);
+    let wn = conv.w_shape().iter().product();
+    let w = b.param(&conv.w_shape(), 8, rng.data(wn, 8));
+    let bias = b.param_id(&[4], 12, verinfer_ir::ParamKind::Bias, rng.data(4, 12));
+    let out = conv.out_shape();
+    let y = b.node(
+        Op::Contract(conv.contract(crate::requant(3, 6, 8), Some(2))),
+        vec![x, w, verinfer_ir::Operand::Param(bias)],
+        &out,
+        8,
+    );
+    let zero = b.param(&[1], 2, vec![0]);
+    let relu = Op::Binary(Binary {
+        kind: BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: crate::requant(1, 0, 8),
+    });
+    let r = b.node(relu, vec![y, zero], &out, 8);
+    let sum = Op::Reduce(Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![2, 3],
+        keep_dims: false,
+        requant: crate::requant(1, 2, 10),
+    });
+    b.node(sum, vec![r], &out[..2], 10);
+    let g = b.finish();
+    let inputs = crate::random_inputs(&g, 5);
+    let trace = verinfer_ir::reference::run(&g, &inputs).expect("reference run");
+    (g, trace)
+}
+
+/// A model with keys, its honest trace and an honest proof of it, under one visibility.
+pub struct Fixture<'b> {
+    /// The backend under test.
+    pub backend: &'b dyn DynBackend,
+    /// [`small_cnn`].
+    pub model: Model,
+    /// The statement's visibility.
+    pub vis: Visibility,
+    /// The context the proofs are bound to.
+    pub ctx: Context,
+    /// Keys for `model` under `vis`.
+    pub keys: KeyPair,
+    /// Every value of the honest run, inputs first.
+    pub trace: Vec<Vec<i32>>,
+    /// An honest proof of `trace` and the public values it states.
+    pub honest: Proved,
+}
+
+impl<'b> Fixture<'b> {
+    /// Keys and an honest proof for [`small_cnn`] under `vis`.
+    pub fn new(backend: &'b dyn DynBackend, vis: Visibility) -> Self {
+        let (g, trace) = small_cnn();
+        let model = Model::new(g).expect("the small CNN validates");
+        backend
+            .supports(&model, vis)
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        let keys = backend.setup(&model, vis, &mut os_rng()).expect("setup");
+        let mut ctx = Context::of_model(B256::repeat_byte(3));
+        ctx.tag = U256::from(7u8);
+        let honest = backend
+            .prove(
+                &keys.proving,
+                &model,
+                vis,
+                &ctx,
+                trace.clone(),
+                &mut os_rng(),
+            )
+            .expect("honest proof");
+        Self {
+            backend,
+            model,
+            vis,
+            ctx,
+            keys,
+            trace,
+            honest,
+        }
+    }
+
+    /// Whether `proof` verifies for `public` (any error is a rejection).
+    pub fn accepts(&self, public: &PublicValues, proof: &[u8]) -> bool {
+        self.backend
+            .verify(&self.keys.verifying, public, proof)
+            .is_ok()
+    }
+
+    /// The honest statement with one public value changed, each way the statement can change:
+    /// an input, an output, a hash, a length, the context.
+    pub fn flipped_publics(&self) -> Vec<(String, PublicValues)> {
+        let p = &self.honest.public;
+        let mut out = Vec::new();
+        let mut push = |what: String, f: &dyn Fn(&mut PublicValues)| {
+            let mut q = p.clone();
+            f(&mut q);
+            out.push((what, q));
+        };
+        for (k, t) in p.inputs.iter().enumerate() {
+            for j in [0, t.len().saturating_sub(1)]
+                .into_iter()
+                .filter(|&j| j < t.len())
+            {
+                push(format!("input {k}[{j}]"), &|q| q.inputs[k][j] ^= 1);
+            }
+        }
+        for (k, t) in p.outputs.iter().enumerate() {
+            for j in 0..t.len() {
+                push(format!("output {k}[{j}]"), &|q| q.outputs[k][j] ^= 1);
+            }
+        }
+        let flip = |h: &mut Option<B256>| {
+            if let Some(h) = h {
+                h.0[31] ^= 1;
+            }
+        };
+        if p.input_hash.is_some() {
+            push("input hash".into(), &|q| flip(&mut q.input_hash));
+        }
+        if p.param_hash.is_some() {
+            push("parameter hash".into(), &|q| flip(&mut q.param_hash));
+        }
+        if p.output_hash.is_some() {
+            push("output hash".into(), &|q| flip(&mut q.output_hash));
+        }
+        push("context model".into(), &|q| q.context.model_id.0[0] ^= 1);
+        push("context tag".into(), &|q| q.context.tag += U256::from(1));
+        push("context answerer".into(), &|q| {
+            q.context.answerer.0[19] ^= 1
+        });
+        out
+    }
+}
+
+/// Honest proofs verify, under every visibility, also after the keys and the proof went
+/// through their byte forms.
+pub fn honest_proofs_verify(backend: &dyn DynBackend) {
+    for vis in VISIBILITIES {
+        let f = Fixture::new(backend, vis);
+        assert!(
+            f.accepts(&f.honest.public, &f.honest.proof),
+            "{vis:?}: honest proof rejected"
+        );
+        let vk_bytes = backend
+            .write_verifying_key(&f.keys.verifying)
+            .expect("vk bytes");
+        let vk = backend.read_verifying_key(&vk_bytes).expect("vk back");
+        backend
+            .verify(&vk, &f.honest.public, &f.honest.proof)
+            .unwrap_or_else(|e| panic!("{vis:?}: with the key read back: {e}"));
+        let pk_bytes = backend
+            .write_proving_key(&f.keys.proving)
+            .expect("pk bytes");
+        let pk = backend.read_proving_key(&pk_bytes).expect("pk back");
+        let again = backend
+            .prove(&pk, &f.model, vis, &f.ctx, f.trace.clone(), &mut os_rng())
+            .expect("prove with the key read back");
+        assert_eq!(again.public, f.honest.public, "{vis:?}: public values");
+        assert!(
+            f.accepts(&again.public, &again.proof),
+            "{vis:?}: second proof"
+        );
+    }
+}
+
+/// A trace with any one element flipped (the first, middle and last element of every value:
+/// inputs, intermediates, outputs): proving fails, or the proof does not verify for the
+/// honest statement.
+pub fn flipped_witness_rejected(backend: &dyn DynBackend) {
+    for vis in VISIBILITIES {
+        let f = Fixture::new(backend, vis);
+        for (v, values) in f.trace.iter().enumerate() {
+            let n = values.len();
+            let mut js = vec![0, n / 2, n.saturating_sub(1)];
+            js.dedup();
+            for j in js.into_iter().filter(|&j| j < n) {
+                let mut bad = f.trace.clone();
+                bad[v][j] ^= 1;
+                let r = backend.prove(&f.keys.proving, &f.model, vis, &f.ctx, bad, &mut os_rng());
+                if let Ok(p) = r {
+                    assert!(
+                        !f.accepts(&f.honest.public, &p.proof),
+                        "{vis:?}: value {v}[{j}] flipped, the proof verifies the honest statement"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The honest proof against a statement with one public value changed is rejected.
+pub fn flipped_public_rejected(backend: &dyn DynBackend) {
+    for vis in VISIBILITIES {
+        let f = Fixture::new(backend, vis);
+        for (what, public) in f.flipped_publics() {
+            assert!(
+                !f.accepts(&public, &f.honest.proof),
+                "{vis:?}: {what} flipped, still accepted"
+            );
+        }
+    }
+}
+
+/// Every byte of the verifying key flipped in turn: the key does not decode, or the honest
+/// proof does not verify under it.
+pub fn flipped_key_byte_rejected(backend: &dyn DynBackend) {
+    let f = Fixture::new(backend, VISIBILITIES[0]);
+    let bytes = backend
+        .write_verifying_key(&f.keys.verifying)
+        .expect("vk bytes");
+    for i in 0..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 1;
+        if let Ok(vk) = backend.read_verifying_key(&bad) {
+            assert!(
+                backend
+                    .verify(&vk, &f.honest.public, &f.honest.proof)
+                    .is_err(),
+                "verifying-key byte {i} of {} flipped, still accepted",
+                bytes.len()
+            );
+        }
+    }
+}
+
+/// Every byte of the proof flipped in turn is rejected, as are the proof cut short and
+/// extended.
+pub fn flipped_proof_byte_rejected(backend: &dyn DynBackend) {
+    let f = Fixture::new(backend, VISIBILITIES[0]);
+    let proof = &f.honest.proof;
+    for i in 0..proof.len() {
+        let mut bad = proof.clone();
+        bad[i] ^= 1;
+        assert!(
+            !f.accepts(&f.honest.public, &bad),
+            "proof byte {i} of {} flipped, still accepted",
+            proof.len()
+        );
+    }
+    assert!(!f.accepts(&f.honest.public, &proof[..proof.len() - 1]));
+    let mut longer = proof.clone();
+    longer.push(0);
+    assert!(!f.accepts(&f.honest.public, &longer));
+    assert!(!f.accepts(&f.honest.public, &[]));
+}
+
+/// The proof-system conformance suite as one test per law, for the backend `$backend` (an
+/// expression of a type implementing `verinfer_prove::DynBackend`). A second backend adds one
+/// invocation in its own crate's tests:
+///
+/// ```ignore
+/// verinfer_testing::proof_system_conformance!(verinfer_zk::Groth16);
+/// ```
+#[macro_export]
+macro_rules! proof_system_conformance {
+    ($backend:expr) => {
+        $crate::proof_system_conformance!(@each $backend;
+            honest_proofs_verify, flipped_witness_rejected, flipped_public_rejected,
+            flipped_key_byte_rejected, flipped_proof_byte_rejected);
+    };
+    (@each $backend:expr; $($law:ident),*) => {
+        $(
+            #[test]
+            fn $law() {
+                $crate::proof::$law(&$backend);
+            }
+        )*
+    };
+}
