@@ -6,6 +6,8 @@
 //! error, for at most a quarter of the cases); the executor's trace (what a prover is given)
 //! is accepted too; a deviating output element is refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use verinfer_testing::check::{Interpretation, Verdict};
 use verinfer_testing::{Case, Rng};
 use verinfer_zk::{check_witness, GraphCircuit, ZkError};
