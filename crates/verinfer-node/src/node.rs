@@ -23,7 +23,6 @@ use verinfer_opml::{
     Submitter, SubmitterStrategy, TraceLie,
 };
 use verinfer_oracle::RequestStatus;
-use verinfer_zk::evm::check_on_chain;
 
 use crate::contracts::Contracts;
 use crate::error::{NodeError, Result};

@@ -25,7 +25,10 @@ use verinfer_opml::ClaimStatus;
 use verinfer_oracle::RequestStatus;
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
-    env.oracle.status(&mut env.chain, req).unwrap() == RequestStatus::Fulfilled
+    env.oracle
+        .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap()
+        == RequestStatus::Fulfilled
 }
 
 #[test]
@@ -40,7 +43,9 @@ fn honest_node_answers_and_settles_after_the_window() {
         "one claim answering the request (claimAndCall)"
     );
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed
     );
     let (&claim, c) = node.state().claims.iter().next().unwrap();
@@ -121,7 +126,10 @@ fn liar_against_honest(name: &str, restart: bool) {
     assert!(g.over);
     assert_eq!(g.phase, "ChallengerWon");
     assert_eq!(
-        env.c.game.status(&mut env.chain, bad_claim).unwrap(),
+        env.c
+            .game
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(bad_claim))
+            .unwrap(),
         ClaimStatus::Rejected
     );
     assert_eq!(
@@ -138,7 +146,9 @@ fn liar_against_honest(name: &str, restart: bool) {
         .next()
         .expect("the honest answer");
     assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
+        env.oracle
+            .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         vec![bad_claim, good_claim]
     );
     env.chain.advance_time(env.cfg.window + 1).unwrap();
@@ -231,18 +241,22 @@ fn zk_node_answers_with_a_proof_at_once() {
     );
     assert!(
         env.oracle
-            .get_request(&mut env.chain, req)
+            .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
             .unwrap()
             .viaProof
     );
     assert_eq!(env.consumer_outputs(), honest_outputs(&input));
     assert_eq!(
-        env.oracle.status(&mut env.chain, early).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(early))
+            .unwrap(),
         RequestStatus::Claimed,
         "the early request predates the verifier: a claim"
     );
     assert_eq!(
-        env.oracle.status(&mut env.chain, opt_in_only).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(opt_in_only))
+            .unwrap(),
         RequestStatus::Claimed,
         "a request pinning no zk configuration: a claim"
     );
@@ -269,7 +283,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
         .request(
             &mut env.chain,
             requester,
-            model,
+            verinfer_oracle::model_id_of(model),
             &short,
             consumer,
             CALLBACK_GAS,
@@ -307,7 +321,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
         .request(
             &mut env.chain,
             requester,
-            other,
+            verinfer_oracle::model_id_of(other),
             &input,
             Address::ZERO,
             0,
@@ -460,7 +474,9 @@ fn an_unreachable_endpoint_is_retried_and_the_status_is_served() {
         run(&mut node, &mut flaky, &opts, Some(&status)).unwrap();
     }
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed,
         "answered once the endpoint came back"
     );
@@ -542,7 +558,10 @@ fn claims_outside_the_oracle_are_checked_from_their_posted_inputs() {
     env.quiesce(&mut [&mut node]);
     assert_eq!(node.state().games[&game].phase, "ChallengerWon");
     assert_eq!(
-        env.c.game.status(&mut env.chain, wrong).unwrap(),
+        env.c
+            .game
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(wrong))
+            .unwrap(),
         ClaimStatus::Rejected
     );
     // A request with the unknown claim's input makes it checkable: it is correct.
