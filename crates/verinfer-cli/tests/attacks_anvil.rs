@@ -119,8 +119,7 @@ fn attack_anvil_stale_hidden_input_claim() {
         game.finalize(&mut env.chain, who.attacker, stale).ok()
     });
     assert_eq!(
-        game.status(&mut env.chain, verinfer_oracle::RequestId::new(stale))
-            .unwrap(),
+        game.status(&mut env.chain, stale).unwrap(),
         ClaimStatus::Finalized
     );
     println!("hidden-input claim {stale} final at {:?}", env.elapsed());
@@ -172,8 +171,7 @@ fn attack_anvil_stale_hidden_input_claim() {
         who.liar
     );
     assert_eq!(
-        game.status(&mut env.chain, verinfer_oracle::RequestId::new(bad))
-            .unwrap(),
+        game.status(&mut env.chain, bad).unwrap(),
         ClaimStatus::Rejected
     );
     let s = status(port).unwrap();
@@ -691,8 +689,7 @@ fn attack_anvil_out_of_range_input() {
     let pg = game.game(&mut env.chain, posted_game).unwrap();
     assert_eq!(u64::try_from(pg.claimId).unwrap(), posted);
     assert_eq!(
-        game.status(&mut env.chain, verinfer_oracle::RequestId::new(posted))
-            .unwrap(),
+        game.status(&mut env.chain, posted).unwrap(),
         ClaimStatus::Pending,
         "held by the game (its submitter never moves: it loses on time)"
     );

@@ -94,9 +94,7 @@ fn two_node_processes_on_anvil_liar_loses_to_a_restarted_honest_node() {
     let g = game_c.game(&mut env.chain, game).unwrap();
     assert_eq!(Phase::from_u8(g.phase).unwrap(), Phase::ChallengerWon);
     assert_eq!(
-        game_c
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(bad_claim))
-            .unwrap(),
+        game_c.status(&mut env.chain, bad_claim).unwrap(),
         ClaimStatus::Rejected
     );
     let claims = oracle

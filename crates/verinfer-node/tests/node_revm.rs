@@ -126,10 +126,7 @@ fn liar_against_honest(name: &str, restart: bool) {
     assert!(g.over);
     assert_eq!(g.phase, "ChallengerWon");
     assert_eq!(
-        env.c
-            .game
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(bad_claim))
-            .unwrap(),
+        env.c.game.status(&mut env.chain, bad_claim).unwrap(),
         ClaimStatus::Rejected
     );
     assert_eq!(
@@ -558,10 +555,7 @@ fn claims_outside_the_oracle_are_checked_from_their_posted_inputs() {
     env.quiesce(&mut [&mut node]);
     assert_eq!(node.state().games[&game].phase, "ChallengerWon");
     assert_eq!(
-        env.c
-            .game
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(wrong))
-            .unwrap(),
+        env.c.game.status(&mut env.chain, wrong).unwrap(),
         ClaimStatus::Rejected
     );
     // A request with the unknown claim's input makes it checkable: it is correct.
