@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {MerkleLib} from "./MerkleLib.sol";
-import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+import {IProofVerifier} from "./IProofVerifier.sol";
 import {InferenceOracle, IOracleGame, IOracleRegistry} from "./InferenceOracle.sol";
 import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Updatable} from "./IERC7007.sol";
 
@@ -10,10 +10,11 @@ import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Up
 /// @notice A token is the output (`aigcData`) of the model bound at deployment on an input
 ///         (`prompt`); both are the tensors encoded as `abi.encode(int32[][])` (canonical
 ///         encoding only), and the token id is `uint256(keccak256(prompt))`, so a prompt is
-///         minted at most once. `proof` is tagged by its first ABI word (v2):
-///         - zk:   `abi.encode(uint8(1), address prover, uint256[8] groth16Proof)` — verified
-///                 against the zk configuration this collection pinned at deployment
-///                 (`zkVersion`); its statement (`ZkStatement`) is bound to this chain, this
+///         minted at most once. `proof` is tagged by its first ABI word (ABI v4):
+///         - zk:   `abi.encode(uint8(1), address prover, bytes proof)` — `proof` in the
+///                 backend's encoding, verified by the `IProofVerifier` of the zk
+///                 configuration this collection pinned at deployment (`zkVersion`) against
+///                 the digest statement (`ZkStatement`), bound to this chain, this
 ///                 collection, the token id and `prover` (docs/oracle.md §4), so only
 ///                 `prover` may mint with it: a copy seen in the mempool is useless.
 ///         - opML: `abi.encode(uint8(2), uint256 claimId)` — a claim in the game for this model,
@@ -92,6 +93,9 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     error UnknownProofKind(uint256 kind);
     error MalformedProof(uint256 kind, uint256 length);
     error InvalidZkProof();
+    /// @notice The zk configuration's `IProofVerifier` reverted on the proof (malformed for its
+    ///         backend); `reason` is its revert data.
+    error ZkVerifierReverted(bytes reason);
     error NoSuchClaim(uint256 claimId);
     error ClaimNotUsable(uint256 claimId, uint8 status);
     error ClaimDoesNotMatch(uint256 claimId, string what);
@@ -189,8 +193,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         }
         uint256 kind = _kind(proof);
         if (kind == PROOF_ZK) {
-            (address prover, uint256[8] memory p) = _zkProof(proof);
-            return _zkVerifies(prompt, input, output, prover, p);
+            (address prover, bytes calldata p) = _zkProof(proof);
+            return _zkVerifies(prompt, input, output, prover, p, false);
         }
         if (kind == PROOF_REQUEST) {
             return bytes(_requestMismatch(_evidenceId(proof), input, aigcData)).length == 0;
@@ -374,8 +378,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         }
         uint256 k = _kind(proof);
         if (k == PROOF_ZK) {
-            (address prover, uint256[8] memory p) = _zkProof(proof);
-            if (!_zkVerifies(prompt, input, output, prover, p)) revert InvalidZkProof();
+            (address prover, bytes calldata p) = _zkProof(proof);
+            if (!_zkVerifies(prompt, input, output, prover, p, true)) revert InvalidZkProof();
             return (PROOF_ZK, 0, prover);
         }
         id = _evidenceId(proof);
@@ -421,28 +425,30 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         return "";
     }
 
-    /// @dev Never reverts on a failing proof: false instead. The statement is bound to this
-    ///      chain, this collection, the prompt's token id and `prover`.
+    /// @dev Whether the pinned configuration's `IProofVerifier` accepts `p` for the digest
+    ///      statement bound to this chain, this collection, the prompt's token id and `prover`.
+    ///      A proof that fails is false; one the verifier reverts on (malformed for its
+    ///      backend) is false too, or `ZkVerifierReverted` with its reason when `strict`.
     function _zkVerifies(
         bytes calldata prompt,
         int32[][] memory input,
         int32[][] memory output,
         address prover,
-        uint256[8] memory p
+        bytes calldata p,
+        bool strict
     ) internal view returns (bool) {
         if (zkVersion == 0) return false;
-        uint256 tokenId = uint256(keccak256(prompt));
-        try oracle.zkPublicInputs(modelId, zkVersion, address(this), tokenId, prover, input, output) returns (
-            uint256[] memory pub
-        ) {
-            IGroth16Verifier v = IGroth16Verifier(oracle.zkConfigAt(modelId, zkVersion).verifier);
-            if (pub.length != v.publicInputCount()) return false;
-            try v.verifyProof(p, pub) returns (bool ok) {
-                return ok;
-            } catch {
-                return false;
-            }
+        bytes32 statement;
+        try oracle.zkStatement(modelId, zkVersion, address(this), uint256(keccak256(prompt)), prover, input, output)
+        returns (bytes32 s) {
+            statement = s;
         } catch {
+            return false;
+        }
+        try IProofVerifier(oracle.zkConfigAt(modelId, zkVersion).verifier).verify(p, statement) returns (bool ok) {
+            return ok;
+        } catch (bytes memory reason) {
+            if (strict) revert ZkVerifierReverted(reason);
             return false;
         }
     }
@@ -462,9 +468,23 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         if (kind != PROOF_ZK && kind != PROOF_OPML && kind != PROOF_REQUEST) revert UnknownProofKind(kind);
     }
 
-    function _zkProof(bytes calldata proof) internal pure returns (address prover, uint256[8] memory p) {
-        if (proof.length != 32 * 10) revert MalformedProof(PROOF_ZK, proof.length);
-        (, prover, p) = abi.decode(proof, (uint8, address, uint256[8]));
+    /// @dev The prover and the backend's proof of zk evidence `abi.encode(uint8(1), address,
+    ///      bytes)`, canonical encoding only (offset 0x60, exact length, zero padding, a clean
+    ///      address word): other bytes for the same proof would be other evidence bytes.
+    function _zkProof(bytes calldata proof) internal pure returns (address prover, bytes calldata p) {
+        uint256 n = proof.length;
+        if (n < 128) revert MalformedProof(PROOF_ZK, n);
+        uint256 who = uint256(bytes32(proof[32:64]));
+        uint256 len = uint256(bytes32(proof[96:128]));
+        if (
+            who >> 160 != 0 || uint256(bytes32(proof[64:96])) != 0x60 || len > n - 128
+                || n - 128 != ((len + 31) / 32) * 32
+        ) revert MalformedProof(PROOF_ZK, n);
+        if (len % 32 != 0 && uint256(bytes32(proof[n - 32:n])) << (8 * (len % 32)) != 0) {
+            revert MalformedProof(PROOF_ZK, n);
+        }
+        prover = address(uint160(who));
+        p = proof[128:128 + len];
     }
 
     /// @dev The id (claim or request) of an opML or request proof.

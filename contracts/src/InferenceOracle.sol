@@ -5,7 +5,7 @@ import {MerkleLib} from "./MerkleLib.sol";
 import {PublicInputs} from "./PublicInputs.sol";
 import {ZkStatement} from "./ZkStatement.sol";
 import {IInferenceConsumer} from "./IInferenceConsumer.sol";
-import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+import {IProofVerifier} from "./IProofVerifier.sol";
 
 /// @notice What the oracle reads from the model registry (ModelRegistry.sol).
 interface IOracleRegistry {
@@ -41,7 +41,7 @@ interface IOracleGame {
 }
 
 /// @title InferenceOracle — paid inference requests answered optimistically or by a zk proof
-/// @notice Lifecycle of a request (docs/oracle.md; ABI v2):
+/// @notice Lifecycle of a request (docs/oracle.md; ABI v4):
 ///
 ///           request ──▶ Open ──answer (claimAndCall)──▶ Claimed ──settle (a claim Finalized)──▶ Fulfilled
 ///                        │                              │ ▲ more answers while no claim is final
@@ -54,11 +54,11 @@ interface IOracleGame {
 ///           window) and nobody can copy its data into an answer of their own first. Several
 ///           answers may stand at once (at most MAX_ANSWERS), so a lying claim cannot lock the
 ///           request; the first claim the game finalizes settles it.
-///         - zk: `answerWithProof` with a Groth16 proof against the zk configuration the
-///           requester pinned (`request`'s `zkVersion`; 0 refuses zk answers); final at once,
-///           also while optimistic answers stand. The proof's one public input is the
-///           `ZkStatement` digest bound to this oracle, the request and the answerer
-///           (docs/oracle.md §4). A request stores hashes of its input, never the input: the
+///         - zk: `answerWithProof` with a proof, in whatever backend's encoding, that the
+///           `IProofVerifier` of the zk configuration the requester pinned (`request`'s
+///           `zkVersion`; 0 refuses zk answers) accepts; final at once, also while optimistic
+///           answers stand. The statement is the `ZkStatement` digest bound to this oracle,
+///           the request and the answerer (docs/oracle.md §2–3). A request stores hashes of its input, never the input: the
 ///           `Requested` event carries it.
 ///         On fulfilment the fee is split (`ownerShareBps` to the model's owner, the rest to the
 ///         answering node) as pull payments, and the requester's callback runs with exactly
@@ -128,14 +128,13 @@ contract InferenceOracle {
 
     // ------------------------------------------------------------------ zk configuration
     struct ZkConfig {
+        /// The `IProofVerifier` of the model's keys (any backend; statement: the digest).
         address verifier;
         uint8 inputBits;
         uint8 outputBits;
         bool hasParamHash;
         /// The configuration's number (the model's first: 1).
         uint32 version;
-        /// The keys' statement kind: one digest public input (true) or packed elements.
-        bool digest;
         uint256 paramHash;
     }
 
@@ -172,8 +171,7 @@ contract InferenceOracle {
         uint8 outputBits,
         bool hasParamHash,
         uint256 paramHash,
-        uint32 version,
-        bool digest
+        uint32 version
     );
     event Withdrawn(address indexed account, uint256 amount);
 
@@ -210,9 +208,10 @@ contract InferenceOracle {
     error InvalidInput(bytes reason);
     error AnswerStanding(uint256 requestId, uint256 claimId);
     error DuplicateAnswer(uint256 requestId, uint256 standingClaimId);
-    error ZkInputCountMismatch(uint256 expected, uint256 got);
-    error ZkInputMismatch(uint256 requestId);
     error InvalidProof(uint256 requestId);
+    /// @notice The configuration's `IProofVerifier` reverted (a malformed proof: its reason,
+    ///         e.g. `Groth16ProofVerifier.MalformedProof(length)`, is `reason`).
+    error VerifierReverted(uint256 requestId, bytes reason);
     error InsufficientGasForCallback(uint256 left, uint256 needed);
     error NothingOwed();
     error TransferFailed();
@@ -358,30 +357,27 @@ contract InferenceOracle {
         revert NotFinal(requestId);
     }
 
-    /// @notice Answers an Open or Claimed request with a Groth16 proof of `outputs`, final at
-    ///         once, against the zk configuration the request pinned (`ZkRefused` when none).
-    ///         The proof is bound to this chain, this oracle, the request and the caller
-    ///         (`ZkStatement`): a proof seen in the mempool is of no use to anyone else.
-    ///         `inputElements`: the request's input packed at the configuration's width, for
-    ///         packed-statement keys (checked against the digest stored with the request);
-    ///         empty for digest-statement keys, which need only that digest.
-    function answerWithProof(
-        uint256 requestId,
-        uint256[] calldata inputElements,
-        int32[][] calldata outputs,
-        uint256[8] calldata proof
-    ) external {
+    /// @notice Answers an Open or Claimed request with a proof of `outputs`, final at once,
+    ///         against the zk configuration the request pinned (`ZkRefused` when none): its
+    ///         `IProofVerifier` must accept `proof` (the backend's encoding) for the digest
+    ///         statement of the input digest stored with the request, `outputs` and the context
+    ///         this chain, this oracle, `requestId`, the caller — so a proof seen in the
+    ///         mempool is of no use to anyone else. `InvalidProof` when the verifier says no,
+    ///         `VerifierReverted` (its reason inside) when it reverts on a malformed proof.
+    function answerWithProof(uint256 requestId, int32[][] calldata outputs, bytes calldata proof) external {
         Request storage r = _request(requestId);
         if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
         if (r.zkVersion == 0) revert ZkRefused(requestId);
         bytes32 modelId = r.modelId;
         ZkConfig storage cfg = zkConfigs[modelId][r.zkVersion];
         _checkOutputShape(modelId, outputs);
-        uint256[] memory pub = _answerInputs(requestId, r.zkInputDigest, cfg, inputElements, outputs);
-        IGroth16Verifier v = IGroth16Verifier(cfg.verifier);
-        uint256 expected = v.publicInputCount();
-        if (pub.length != expected) revert ZkInputCountMismatch(expected, pub.length);
-        if (!v.verifyProof(proof, pub)) revert InvalidProof(requestId);
+        bytes32 ctx = ZkStatement.contextWord(modelId, block.chainid, address(this), requestId, msg.sender);
+        bytes32 statement = _statement(cfg, ctx, r.zkInputDigest, PublicInputs.pack(outputs, cfg.outputBits));
+        try IProofVerifier(cfg.verifier).verify(proof, statement) returns (bool ok) {
+            if (!ok) revert InvalidProof(requestId);
+        } catch (bytes memory reason) {
+            revert VerifierReverted(requestId, reason);
+        }
 
         r.answerer = msg.sender;
         r.viaProof = true;
@@ -390,40 +386,15 @@ contract InferenceOracle {
         _fulfil(requestId, r);
     }
 
-    /// @dev The public inputs `answerWithProof` verifies against (split out for the stack).
-    function _answerInputs(
-        uint256 requestId,
-        bytes32 zkInputDigest,
-        ZkConfig storage cfg,
-        uint256[] calldata inputElements,
-        int32[][] calldata outputs
-    ) internal view returns (uint256[] memory) {
-        bytes32 ctx = ZkStatement.contextWord(
-            requests[requestId].modelId, block.chainid, address(this), requestId, msg.sender
+    /// @dev The digest statement of `cfg` (docs/oracle.md §3).
+    function _statement(ZkConfig storage cfg, bytes32 ctx, bytes32 inputDigest, uint256[] memory outs)
+        internal
+        view
+        returns (bytes32)
+    {
+        return ZkStatement.digestWord(
+            ctx, inputDigest, cfg.hasParamHash ? cfg.paramHash : 0, ZkStatement.classDigest(outs)
         );
-        if (cfg.digest) {
-            if (inputElements.length != 0) revert ZkInputMismatch(requestId);
-        } else if (ZkStatement.classDigest(inputElements) != zkInputDigest) {
-            revert ZkInputMismatch(requestId);
-        }
-        return _statement(cfg, ctx, inputElements, zkInputDigest, PublicInputs.pack(outputs, cfg.outputBits));
-    }
-
-    /// @dev The public inputs under `cfg`'s statement kind: the packed vector from the input
-    ///      elements, or the digest from the input's class digest.
-    function _statement(
-        ZkConfig storage cfg,
-        bytes32 ctx,
-        uint256[] memory inputElements,
-        bytes32 inputDigest,
-        uint256[] memory outs
-    ) internal view returns (uint256[] memory) {
-        if (cfg.digest) {
-            return ZkStatement.digest(
-                ctx, inputDigest, cfg.hasParamHash ? cfg.paramHash : 0, ZkStatement.classDigest(outs)
-            );
-        }
-        return ZkStatement.packed(ctx, inputElements, cfg.hasParamHash, cfg.paramHash, outs);
     }
 
     /// @notice The requester takes the fee back (as a pull payment) from a request not
@@ -456,20 +427,21 @@ contract InferenceOracle {
 
     // ================================================================== zk configuration
 
-    /// @notice The model's owner (per the registry) publishes a zk configuration: the verifier
-    ///         of its circuit and the public-input layout (widths, weight hash, statement kind). It gets the next version number and
-    ///         never changes; requests and ERC-7007 collections name the version they trust.
+    /// @notice The model's owner (per the registry) publishes a zk configuration: the
+    ///         `IProofVerifier` of its keys (any backend's adapter; the statement is the digest)
+    ///         and the statement's layout (widths, weight hash). It gets the next version
+    ///         number and never changes; requests and ERC-7007 collections name the version
+    ///         they trust.
     function setZkVerifier(
         bytes32 modelId,
-        address verifier,
+        IProofVerifier verifier,
         uint8 inputBits,
         uint8 outputBits,
         bool hasParamHash,
-        uint256 paramHash,
-        bool digest
+        uint256 paramHash
     ) external {
         if (registry.ownerOf(modelId) != msg.sender) revert NotModelOwner(modelId, msg.sender);
-        if (verifier.code.length == 0) revert NotAContract(verifier);
+        if (address(verifier).code.length == 0) revert NotAContract(address(verifier));
         // perElement reverts BadBitWidth outside 1..=32.
         PublicInputs.perElement(inputBits);
         PublicInputs.perElement(outputBits);
@@ -477,15 +449,14 @@ contract InferenceOracle {
         uint32 version = zkLatest[modelId] + 1;
         zkLatest[modelId] = version;
         zkConfigs[modelId][version] = ZkConfig({
-            verifier: verifier,
+            verifier: address(verifier),
             inputBits: inputBits,
             outputBits: outputBits,
             hasParamHash: hasParamHash,
             version: version,
-            digest: digest,
             paramHash: paramHash
         });
-        emit ZkVerifierSet(modelId, verifier, inputBits, outputBits, hasParamHash, paramHash, version, digest);
+        emit ZkVerifierSet(modelId, address(verifier), inputBits, outputBits, hasParamHash, paramHash, version);
     }
 
     /// @notice The latest zk configuration of `modelId` (verifier zero: none).
@@ -498,12 +469,13 @@ contract InferenceOracle {
         return zkConfigs[modelId][version];
     }
 
-    /// @notice The public inputs of a proof of `modelId` on (`inputs`, `outputs`) under
-    ///         configuration `version`, bound to this chain, `contract_`, `tag` and `answerer`
-    ///         (this oracle checks `answerWithProof` with itself, the request id and the
-    ///         caller). Reverts `NoZkVerifier`, or `PublicInputs.ValueOutOfRange` for a value
-    ///         outside its width.
-    function zkPublicInputs(
+    /// @notice The statement a proof of `modelId` on (`inputs`, `outputs`) under configuration
+    ///         `version` proves, bound to this chain, `contract_`, `tag` and `answerer` (this
+    ///         oracle checks `answerWithProof` with itself, the request id and the caller; AIGC
+    ///         with itself, the token id and the prover): what the configuration's
+    ///         `IProofVerifier` is asked about. Reverts `NoZkVerifier`, or
+    ///         `PublicInputs.ValueOutOfRange` for a value outside its width.
+    function zkStatement(
         bytes32 modelId,
         uint32 version,
         address contract_,
@@ -511,14 +483,12 @@ contract InferenceOracle {
         address answerer,
         int32[][] calldata inputs,
         int32[][] calldata outputs
-    ) external view returns (uint256[] memory) {
+    ) external view returns (bytes32) {
         ZkConfig storage cfg = zkConfigs[modelId][version];
         if (cfg.verifier == address(0)) revert NoZkVerifier(modelId);
         bytes32 ctx = ZkStatement.contextWord(modelId, block.chainid, contract_, tag, answerer);
-        uint256[] memory ins = PublicInputs.pack(inputs, cfg.inputBits);
-        return _statement(
-            cfg, ctx, ins, ZkStatement.classDigest(ins), PublicInputs.pack(outputs, cfg.outputBits)
-        );
+        bytes32 inputDigest = ZkStatement.classDigest(PublicInputs.pack(inputs, cfg.inputBits));
+        return _statement(cfg, ctx, inputDigest, PublicInputs.pack(outputs, cfg.outputBits));
     }
 
     // ================================================================== views

@@ -62,6 +62,15 @@ library ZkStatement {
         returns (uint256[] memory pub)
     {
         pub = new uint256[](1);
-        pub[0] = uint256(sha256(abi.encode(ctx, inputDigest, paramsWord, outputDigest))) >> 3;
+        pub[0] = uint256(digestWord(ctx, inputDigest, paramsWord, outputDigest));
+    }
+
+    /// @notice The digest statement as the `bytes32` an `IProofVerifier` takes (< 2^253).
+    function digestWord(bytes32 ctx, bytes32 inputDigest, uint256 paramsWord, bytes32 outputDigest)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return bytes32(uint256(sha256(abi.encode(ctx, inputDigest, paramsWord, outputDigest))) >> 3);
     }
 }

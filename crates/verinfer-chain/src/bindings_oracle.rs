@@ -2,7 +2,9 @@
 //! artifacts in `contracts/artifacts/`: `InferenceOracle` (paid requests answered by an opML
 //! claim or a zk proof), `AIGC` (ERC-7007 tokens of one model's outputs) and their test
 //! harnesses (`PackHarness`: the public-input packing and the Solidity interface ids;
-//! consumers and an ERC-721 receiver). The typed clients live in `verinfer-oracle`.
+//! consumers and an ERC-721 receiver; `AlwaysTrueVerifier`, an attacker's `IProofVerifier`;
+//! `SignedStatementVerifier`, a second `IProofVerifier` backend). The typed clients live in
+//! `verinfer-oracle`.
 #![allow(missing_docs, clippy::too_many_arguments)]
 
 alloy_sol_types::sol!(
@@ -51,4 +53,10 @@ alloy_sol_types::sol!(
     #[sol(all_derives)]
     AlwaysTrueVerifier,
     "../../contracts/artifacts/AlwaysTrueVerifier.json"
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    SignedStatementVerifier,
+    "../../contracts/artifacts/SignedStatementVerifier.json"
 );

@@ -20,7 +20,7 @@ use verinfer_quant::data::read_data;
 use verinfer_quant::pipeline::{quantize_inputs, split_samples};
 use verinfer_quant::quantize::QuantOptions;
 use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{constraint_counts, evm, Groth16, ProofSystem, Widths};
+use verinfer_zk::{constraint_counts, Groth16, ProofSystem, Widths};
 
 use crate::bundled::mnist_cnn;
 use crate::cmd_compile::{compile_model, options, print_report};
@@ -137,6 +137,7 @@ pub fn run() -> Result<()> {
         tx(&r);
     }
     let model = model_b256(&g);
+    let model_id = verinfer_commit::ModelCommitment::new(&g).model_id;
     println!(
         "4. model {model} registered by its owner and learned by the game ({})",
         took(t)
@@ -155,7 +156,7 @@ pub fn run() -> Result<()> {
     let (req, r) = oracle.request(
         &mut chain,
         requester,
-        model,
+        model_id,
         &input,
         consumer,
         500_000,
@@ -261,22 +262,27 @@ pub fn run() -> Result<()> {
     let constraints: usize = counts.values().map(|x| x.constraints).sum();
     let t = Instant::now();
     let mut rng = os_rng();
-    let (pk, vk) = Groth16::setup(&g, &mut rng)?;
+    // The digest statement: what the oracle's IProofVerifier takes (ABI v4).
+    let vis = verinfer_zk::Visibility {
+        statement: verinfer_zk::Statement::Digest,
+        ..verinfer_zk::Visibility::default()
+    };
+    let (pk, vk) = Groth16::setup_with(&g, vis, &mut rng)?;
     let setup = took(t);
-    let (verifier, r) = evm::deploy_verifier(&mut chain, owner, &vk)?;
-    tx(&r);
+    let mut deployer = verinfer_oracle::ChainDeployer::new(&mut chain, owner);
+    let verifier = verinfer_prove::EvmVerifiable::deploy_adapter(&Groth16, &vk, &mut deployer)?;
+    deployer.receipts.iter().for_each(tx);
     let w = Widths::of(&g);
     let settings = ZkSettings {
         verifier,
         input_bits: u8::try_from(w.input)?,
         output_bits: u8::try_from(w.output)?,
         param_hash: None,
-        digest: false,
     };
-    let r = oracle.set_zk_verifier(&mut chain, owner, model, &settings)?;
+    let r = oracle.set_zk_verifier(&mut chain, owner, model_id, &settings)?;
     tx(&r);
     let zk_version = oracle
-        .zk_config(&mut chain, model)?
+        .zk_config(&mut chain, model_id)?
         .map(|(_, v)| v)
         .context("the zk configuration was not published")?;
     println!(
@@ -287,7 +293,7 @@ pub fn run() -> Result<()> {
     let (req2, r) = oracle.request(
         &mut chain,
         requester,
-        model,
+        model_id,
         &second,
         consumer,
         500_000,
@@ -306,24 +312,10 @@ pub fn run() -> Result<()> {
         tag: verinfer_chain::U256::from(req2),
         answerer: honest,
     };
-    let (proof, _) = Groth16::prove_with(
-        &pk,
-        &g,
-        verinfer_zk::Visibility::default(),
-        &ctx,
-        exec2.values().to_vec(),
-        &mut rng,
-    )?;
+    let (proof, _) = Groth16::prove_with(&pk, &g, vis, &ctx, exec2.values().to_vec(), &mut rng)?;
     let prove = took(t);
-    let elements = settings.input_elements(&second)?;
-    let s = oracle.answer_with_proof(
-        &mut chain,
-        honest,
-        req2,
-        elements,
-        &outs2,
-        evm::proof_words(&proof),
-    )?;
+    let calldata = verinfer_prove::EvmVerifiable::proof_calldata(&Groth16, &proof)?;
+    let s = oracle.answer_with_proof(&mut chain, honest, req2, &outs2, calldata.into())?;
     tx(&s.receipt);
     println!(
         "10. request {req2} (the digit shifted by a pixel) answered with a proof ({prove} to \
@@ -338,7 +330,7 @@ pub fn run() -> Result<()> {
         owner,
         "verinfer MNIST",
         "VMNIST",
-        model,
+        model_id,
         oracle.address,
         &lens(&input),
         &lens(&honest_outs),

@@ -13,7 +13,6 @@ use verinfer_opml::{
 use verinfer_oracle::{
     AigcClient, AigcProof, OracleClient, OracleParams, RequestStatus, ZkSettings,
 };
-use verinfer_zk::evm;
 use verinfer_zk::files::{self, KeyManifest};
 
 use crate::chain_args::ChainArgs;
@@ -192,7 +191,7 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     let (id, r) = oracle.request(
         chain,
         from,
-        model_b256(&g),
+        ModelCommitment::new(&g).model_id,
         &input,
         callback,
         a.callback_gas,
@@ -218,19 +217,20 @@ pub fn status(a: &StatusArgs) -> Result<()> {
     let mut open = a.chain.open()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
-    let st = oracle.status(chain, a.request)?;
+    let request = verinfer_oracle::RequestId::new(a.request);
+    let st = oracle.status(chain, request)?;
     if st == RequestStatus::None {
         bail!("no request {} on oracle {}", a.request, oracle.address);
     }
-    let r = oracle.get_request(chain, a.request)?;
+    let r = oracle.get_request(chain, request)?;
     println!("request {}: {st:?}", a.request);
     println!("  model:     {}", r.modelId);
     println!("  requester: {}", r.requester);
     println!("  answerer:  {}", r.answerer);
     println!("  via proof: {}", r.viaProof);
-    println!("  claims:    {:?}", oracle.claims_of(chain, a.request)?);
+    println!("  claims:    {:?}", oracle.claims_of(chain, request)?);
     if st == RequestStatus::Fulfilled {
-        println!("  outputs:   {:?}", oracle.outputs_of(chain, a.request)?);
+        println!("  outputs:   {:?}", oracle.outputs_of(chain, request)?);
     }
     Ok(())
 }
@@ -241,25 +241,36 @@ pub struct SetZkArgs {
     /// The compiled model.
     #[arg(long)]
     pub model: PathBuf,
-    /// Its key directory (`verinfer setup`; inputs and outputs must be public).
+    /// Its key directory (`verinfer setup`, any backend: inputs and outputs public, the
+    /// digest statement).
     #[arg(long)]
     pub keys: PathBuf,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
 
-/// The oracle's zk settings for a key directory (after deploying its verifier).
+/// The oracle's zk settings for a key directory, after deploying its backend's
+/// `IProofVerifier` (`EvmVerifiable::deploy_adapter`: whatever contracts that backend needs).
 fn zk_settings(
     chain: &mut dyn Chain,
     from: Address,
+    dir: &Path,
     m: &KeyManifest,
-    vk: &verinfer_zk::groth16::VerifyingKey,
-) -> Result<(ZkSettings, Receipt)> {
+) -> Result<ZkSettings> {
     let vis = m.visibility().map_err(|e| anyhow::anyhow!(e))?;
     if vis.input != verinfer_zk::Vis::Public || vis.output != verinfer_zk::Vis::Public {
         bail!("the oracle needs public inputs and outputs; these keys are for {vis}");
     }
-    let (verifier, r) = evm::deploy_verifier(chain, from, vk)?;
+    if vis.statement != verinfer_zk::Statement::Digest {
+        bail!(
+            "the oracle (ABI v4) verifies the digest statement through IProofVerifier; these \
+             keys are for {vis}: set up again with statement=digest"
+        );
+    }
+    let backend = crate::cmd_zk::backend_of(m)?;
+    let vk = backend.read_verifying_key(&files::read_verifying_key_bytes(dir)?)?;
+    let (verifier, receipts) = verinfer_oracle::deploy_adapter(chain, from, backend.as_ref(), &vk)?;
+    receipts.iter().for_each(print_tx);
     let param_hash = match &m.param_hash {
         Some(h) => Some(U256::from_be_slice(
             &files::parse_hex(h).map_err(|e| anyhow::anyhow!("param hash: {e}"))?,
@@ -267,16 +278,12 @@ fn zk_settings(
         None => None,
     };
     let bits = |w: u32| u8::try_from(w).context("packing width");
-    Ok((
-        ZkSettings {
-            verifier,
-            input_bits: bits(m.input_width)?,
-            output_bits: bits(m.output_width)?,
-            param_hash,
-            digest: vis.statement == verinfer_zk::Statement::Digest,
-        },
-        r,
-    ))
+    Ok(ZkSettings {
+        verifier,
+        input_bits: bits(m.input_width)?,
+        output_bits: bits(m.output_width)?,
+        param_hash,
+    })
 }
 
 pub fn set_zk(a: &SetZkArgs) -> Result<()> {
@@ -286,20 +293,12 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
     if m.model_id != id {
         bail!("the keys are for model {}, not {id}", m.model_id);
     }
-    if m.backend != verinfer_zk::groth16::NAME {
-        bail!(
-            "the oracle (ABI v3) verifies Groth16 proofs; these are {} keys",
-            m.backend
-        );
-    }
-    let vk = files::load_verifying_key(&a.keys)?;
     let mut open = a.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
-    let (s, r) = zk_settings(chain, from, &m, &vk)?;
-    print_tx(&r);
-    let r = oracle.set_zk_verifier(chain, from, model_b256(&g), &s)?;
+    let s = zk_settings(chain, from, &a.keys, &m)?;
+    let r = oracle.set_zk_verifier(chain, from, ModelCommitment::new(&g).model_id, &s)?;
     print_tx(&r);
     // The version requests pin (`oracle request --zk-version N`), as the receipt's event says.
     let version = oracle
@@ -369,7 +368,7 @@ pub fn ensure_collection(
     }
     // The collection trusts the model's zk configuration published now (none: 0).
     let zk_version = oracle
-        .zk_config(chain, model_b256(g))?
+        .zk_config(chain, ModelCommitment::new(g).model_id)?
         .map_or(0, |(_, v)| v);
     let ins: Vec<usize> = g.inputs.iter().map(|s| s.info.shape.numel()).collect();
     let outs: Vec<usize> = g
@@ -382,7 +381,7 @@ pub fn ensure_collection(
         from,
         &format!("verinfer {}", g.name),
         "VAIGC",
-        model_b256(g),
+        ModelCommitment::new(g).model_id,
         oracle.address,
         &ins,
         &outs,
@@ -433,7 +432,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     let (collection, r) = ensure_collection(chain, d, from, &oracle, &g)?;
     r.iter().for_each(print_tx);
     let proof = if let Some(req) = a.request {
-        AigcProof::Request(req)
+        AigcProof::Request(verinfer_oracle::RequestId::new(req))
     } else {
         let claim = match a.claim {
             Some(c) => c,

@@ -151,7 +151,7 @@ fn manifest_for(dir: &Path, g: Option<&Graph>) -> Result<KeyManifest> {
 }
 
 /// The backend that keys of `manifest` belong to.
-fn backend_of(manifest: &KeyManifest) -> Result<Box<dyn DynBackend>> {
+pub(crate) fn backend_of(manifest: &KeyManifest) -> Result<Box<dyn DynBackend>> {
     Ok(backends::backend(&manifest.backend)?)
 }
 

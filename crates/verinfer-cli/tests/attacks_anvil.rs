@@ -15,7 +15,6 @@
 
 mod common;
 
-use alloy_sol_types::SolConstructor;
 use common::anvil::{
     checked, free_port, model_path, outputs_of, sample_input, status, wait_for, AnvilEnv,
     HONEST_KEY, LIAR_KEY, WATCHER_KEY,
@@ -129,7 +128,12 @@ fn attack_anvil_stale_hidden_input_claim() {
     let req = env.request(&input, consumer, 0);
     // The finalized lie is no answer: the request is Open (NotClaimed), or Claimed by the
     // lying node's fresh claim, which is not final (NotFinal).
-    let err = oracle_err(oracle.settle(&mut env.chain, who.attacker, req, &lie_outs));
+    let err = oracle_err(oracle.settle(
+        &mut env.chain,
+        who.attacker,
+        verinfer_oracle::RequestId::new(req),
+        &lie_outs,
+    ));
     assert!(matches!(err, E::NotClaimed(_) | E::NotFinal(_)), "{err:?}");
 
     // The lying node answers at once with a fresh claim (made after the request, so watched);
@@ -141,15 +145,24 @@ fn attack_anvil_stale_hidden_input_claim() {
     });
     println!("callback at {:?}", env.elapsed());
     assert_eq!(env.consumer_received(consumer), honest_outs);
-    let info = oracle.get_request(&mut env.chain, req).unwrap();
+    let info = oracle
+        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap();
     assert_eq!(
         RequestStatus::from_u8(info.status).unwrap(),
         RequestStatus::Fulfilled
     );
     assert_eq!(info.answerer, who.honest, "the honest node was paid");
     assert!(!info.viaProof);
-    assert_eq!(oracle.outputs_of(&mut env.chain, req).unwrap(), honest_outs);
-    let claims = oracle.claims_of(&mut env.chain, req).unwrap();
+    assert_eq!(
+        oracle
+            .outputs_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
+        honest_outs
+    );
+    let claims = oracle
+        .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap();
     assert!(!claims.contains(&stale), "{claims:?}");
     assert_eq!(claims.len(), 2, "the fresh lie, then the honest answer");
     let bad = claims[0];
@@ -210,35 +223,12 @@ fn squat_reveal(env: &mut AnvilEnv, from: Address, salt: B256, why: &str) {
     assert!(r.is_err(), "the squatter's reveal was accepted: {r:?}");
 }
 
-/// An `AlwaysTrueVerifier` (accepts every proof) shaped like the model's zk configuration 1
-/// for `input`, deployed by `from`.
-fn deploy_always_true(env: &mut AnvilEnv, from: Address, input: &[Vec<i32>]) -> Address {
-    let (oracle, model) = (env.oracle, env.model);
-    let outs = env.honest_outputs(input);
-    let n = oracle
-        .zk_public_inputs(
-            &mut env.chain,
-            model,
-            1,
-            oracle.address,
-            U256::ZERO,
-            from,
-            input,
-            &outs,
-        )
-        .unwrap()
-        .len();
-    let mut code = AlwaysTrueVerifier::BYTECODE.to_vec();
-    code.extend(
-        AlwaysTrueVerifier::constructorCall {
-            publicInputs: U256::from(n),
-        }
-        .abi_encode(),
-    );
+/// An `AlwaysTrueVerifier` (an `IProofVerifier` accepting every proof), deployed by `from`.
+fn deploy_always_true(env: &mut AnvilEnv, from: Address) -> Address {
     env.chain
         .send(Tx::deploy(
             from,
-            Bytes::from(code),
+            Bytes::from(AlwaysTrueVerifier::BYTECODE.to_vec()),
             "deploy AlwaysTrueVerifier",
         ))
         .unwrap()
@@ -353,7 +343,14 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     // them), their verifier deployed and registered as configuration 1.
     let keys = env.models.join("digits_mlp.keys");
     let (m, k) = (model_path(), keys.clone());
-    let o = verinfer(&["setup", m.to_str().unwrap(), "-o", k.to_str().unwrap()]);
+    let o = verinfer(&[
+        "setup",
+        m.to_str().unwrap(),
+        "--visibility",
+        "input=public,params=public,output=public,statement=digest",
+        "-o",
+        k.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = env.cli(
         &[
@@ -369,17 +366,24 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("zk configuration version 1"), "{out}");
-    let (honest_cfg, v) = oracle.zk_config(&mut env.chain, model).unwrap().unwrap();
+    let (honest_cfg, v) = oracle
+        .zk_config(&mut env.chain, verinfer_oracle::model_id_of(model))
+        .unwrap()
+        .unwrap();
     assert_eq!(v, 1);
 
     // Not the owner, the squatter cannot publish a verifier.
-    let input = sample_input();
-    let fake = deploy_always_true(&mut env, who.attacker, &input);
+    let fake = deploy_always_true(&mut env, who.attacker);
     let evil = ZkSettings {
         verifier: fake,
         ..honest_cfg
     };
-    let err = oracle_err(oracle.set_zk_verifier(&mut env.chain, who.attacker, model, &evil));
+    let err = oracle_err(oracle.set_zk_verifier(
+        &mut env.chain,
+        who.attacker,
+        verinfer_oracle::model_id_of(model),
+        &evil,
+    ));
     assert!(matches!(err, E::NotModelOwner(_)), "{err:?}");
 
     // Two requests through the CLI: one pins configuration 1, the other refuses zk.
@@ -387,54 +391,64 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let refusing_consumer = env.deploy_consumer();
     let pinned = cli_request(&mut env, pinned_consumer, 1);
     let refusing = cli_request(&mut env, refusing_consumer, 0);
-    let req_input = oracle.input_of(&mut env.chain, pinned).unwrap();
+    let req_input = oracle
+        .input_of(&mut env.chain, verinfer_oracle::RequestId::new(pinned))
+        .unwrap();
     assert_eq!(
-        oracle.input_of(&mut env.chain, refusing).unwrap(),
+        oracle
+            .input_of(&mut env.chain, verinfer_oracle::RequestId::new(refusing))
+            .unwrap(),
         req_input
     );
     let honest_outs = env.honest_outputs(&req_input);
 
     // The owner turns hostile: configuration 2 accepts anything ...
     oracle
-        .set_zk_verifier(&mut env.chain, who.publisher, model, &evil)
+        .set_zk_verifier(
+            &mut env.chain,
+            who.publisher,
+            verinfer_oracle::model_id_of(model),
+            &evil,
+        )
         .unwrap();
     assert_eq!(
-        oracle.zk_config(&mut env.chain, model).unwrap(),
+        oracle
+            .zk_config(&mut env.chain, verinfer_oracle::model_id_of(model))
+            .unwrap(),
         Some((evil, 2))
     );
     // ... but the requests pinned what they trust, and its "proof" of a lie is refused.
     assert_eq!(
         oracle
-            .get_request(&mut env.chain, pinned)
+            .get_request(&mut env.chain, verinfer_oracle::RequestId::new(pinned))
             .unwrap()
             .zkVersion,
         1
     );
     let mut lie_outs = honest_outs.clone();
     lie_outs[0][0] += 1;
-    let garbage = [U256::from(1); 8];
-    let elements = honest_cfg.input_elements(&req_input).unwrap();
+    let garbage = Bytes::from(alloy_sol_types::SolValue::abi_encode(&[U256::from(1); 8]));
     let err = oracle_err(oracle.answer_with_proof(
         &mut env.chain,
         who.publisher,
-        pinned,
-        elements.clone(),
+        verinfer_oracle::RequestId::new(pinned),
         &lie_outs,
-        garbage,
+        garbage.clone(),
     ));
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     let err = oracle_err(oracle.answer_with_proof(
         &mut env.chain,
         who.publisher,
-        refusing,
-        elements,
+        verinfer_oracle::RequestId::new(refusing),
         &lie_outs,
-        garbage,
+        garbage.clone(),
     ));
     assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
     for r in [pinned, refusing] {
         assert_eq!(
-            oracle.status(&mut env.chain, r).unwrap(),
+            oracle
+                .status(&mut env.chain, verinfer_oracle::RequestId::new(r))
+                .unwrap(),
             RequestStatus::Open
         );
     }
@@ -461,7 +475,9 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     println!("callbacks at {:?}", env.elapsed());
 
     // The pinned request: fulfilled at once by the honest node's proof under configuration 1.
-    let info = oracle.get_request(&mut env.chain, pinned).unwrap();
+    let info = oracle
+        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(pinned))
+        .unwrap();
     assert_eq!(
         RequestStatus::from_u8(info.status).unwrap(),
         RequestStatus::Fulfilled
@@ -470,7 +486,9 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     assert_eq!(info.answerer, who.honest);
     assert_eq!(env.consumer_received(pinned_consumer), honest_outs);
     // The refusing request: by the honest node's claim, checked by the watcher.
-    let info = oracle.get_request(&mut env.chain, refusing).unwrap();
+    let info = oracle
+        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(refusing))
+        .unwrap();
     assert_eq!(
         RequestStatus::from_u8(info.status).unwrap(),
         RequestStatus::Fulfilled
@@ -478,7 +496,9 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     assert!(!info.viaProof, "answered by a claim");
     assert_eq!(info.answerer, who.honest);
     assert_eq!(env.consumer_received(refusing_consumer), honest_outs);
-    let claims = oracle.claims_of(&mut env.chain, refusing).unwrap();
+    let claims = oracle
+        .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(refusing))
+        .unwrap();
     assert_eq!(claims.len(), 1, "{claims:?}");
     wait_for(30, "the watcher's verdict on the honest claim", || {
         (checked(wport, claims[0])?["verdict"] == "correct").then_some(())
@@ -497,7 +517,12 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let bps = U256::from(env.params.owner_share_bps);
     let mut shares = U256::ZERO;
     for r in [pinned, refusing] {
-        shares += oracle.get_request(&mut env.chain, r).unwrap().fee * bps / U256::from(10_000u64);
+        shares += oracle
+            .get_request(&mut env.chain, verinfer_oracle::RequestId::new(r))
+            .unwrap()
+            .fee
+            * bps
+            / U256::from(10_000u64);
     }
     assert_eq!(oracle.owed(&mut env.chain, who.publisher).unwrap(), shares);
     println!("done at {:?}", env.elapsed());
@@ -544,7 +569,7 @@ fn attack_anvil_out_of_range_input() {
         let err = oracle_err(oracle.request(
             &mut env.chain,
             who.attacker,
-            model,
+            verinfer_oracle::model_id_of(model),
             bad,
             consumer,
             CALLBACK_GAS,
@@ -584,7 +609,7 @@ fn attack_anvil_out_of_range_input() {
         who.attacker,
         "digits",
         "D",
-        model,
+        verinfer_oracle::model_id_of(model),
         oracle.address,
         &in_lens,
         &out_lens,
@@ -618,13 +643,17 @@ fn attack_anvil_out_of_range_input() {
     });
     println!("callback at {:?}", env.elapsed());
     assert_eq!(env.consumer_received(consumer), edge_outs);
-    let info = oracle.get_request(&mut env.chain, req).unwrap();
+    let info = oracle
+        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap();
     assert_eq!(
         RequestStatus::from_u8(info.status).unwrap(),
         RequestStatus::Fulfilled
     );
     assert_eq!(info.answerer, who.honest);
-    let claims = oracle.claims_of(&mut env.chain, req).unwrap();
+    let claims = oracle
+        .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap();
     assert_eq!(
         claims.len(),
         2,

@@ -77,7 +77,34 @@ fn request_set_zk_and_mint_both_ways() {
     std::fs::create_dir_all(&models).unwrap();
     std::fs::copy(&model, models.join("digits_mlp.vmodel")).unwrap();
     let keys = models.join("digits_mlp.keys");
-    ok(&verinfer(&["setup", m, "-o", keys.to_str().unwrap()]));
+    // The oracle verifies the digest statement (ABI v4): packed-statement keys are refused
+    // by name.
+    let packed = d.join("packed.keys");
+    ok(&verinfer(&["setup", m, "-o", packed.to_str().unwrap()]));
+    let o = verinfer(&[
+        "oracle",
+        "set-zk",
+        "--model",
+        m,
+        "--keys",
+        packed.to_str().unwrap(),
+        "--state",
+        s,
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("digest statement") && stderr(&o).contains("statement=digest"),
+        "{}",
+        stderr(&o)
+    );
+    ok(&verinfer(&[
+        "setup",
+        m,
+        "--visibility",
+        "input=public,params=public,output=public,statement=digest",
+        "-o",
+        keys.to_str().unwrap(),
+    ]));
     // No configuration published yet: a request cannot pin one.
     let o = verinfer(&[
         "oracle",

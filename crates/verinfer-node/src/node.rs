@@ -25,7 +25,6 @@ use verinfer_opml::{
     SubmitterStrategy,
 };
 use verinfer_oracle::RequestStatus;
-use verinfer_zk::evm::check_on_chain;
 
 use crate::behaviour::{Behaviour, Honest};
 use crate::contracts::Contracts;

@@ -82,7 +82,9 @@ fn attack_log_spam_behind_a_capped_provider() {
     );
     drop(edge);
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed
     );
 }
@@ -125,7 +127,9 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
     assert_eq!(node.tick(&mut edge).unwrap().transactions, 1);
     drop(edge);
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed
     );
 }
@@ -150,12 +154,14 @@ fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
     node.tick(&mut edge).unwrap();
     drop(edge);
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Fulfilled
     );
     assert!(
         env.oracle
-            .get_request(&mut env.chain, req)
+            .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
             .unwrap()
             .viaProof,
         "answered with a proof, not downgraded"

@@ -23,7 +23,10 @@ use verinfer_opml::{ClaimStatus, Phase};
 use verinfer_oracle::RequestStatus;
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
-    env.oracle.status(&mut env.chain, req).unwrap() == RequestStatus::Fulfilled
+    env.oracle
+        .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap()
+        == RequestStatus::Fulfilled
 }
 
 #[test]
@@ -38,7 +41,9 @@ fn honest_node_answers_and_settles_after_the_window() {
         "one claim answering the request (claimAndCall)"
     );
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed
     );
     let (&claim, c) = node.state().claims.iter().next().unwrap();
@@ -135,7 +140,9 @@ fn liar_against_honest(name: &str, restart: bool) {
         .next()
         .expect("the honest answer");
     assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
+        env.oracle
+            .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         vec![bad_claim, good_claim]
     );
     env.chain.advance_time(env.cfg.window + 1).unwrap();
@@ -228,18 +235,22 @@ fn zk_node_answers_with_a_proof_at_once() {
     );
     assert!(
         env.oracle
-            .get_request(&mut env.chain, req)
+            .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
             .unwrap()
             .viaProof
     );
     assert_eq!(env.consumer_outputs(), honest_outputs(&input));
     assert_eq!(
-        env.oracle.status(&mut env.chain, early).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(early))
+            .unwrap(),
         RequestStatus::Claimed,
         "the early request predates the verifier: a claim"
     );
     assert_eq!(
-        env.oracle.status(&mut env.chain, opt_in_only).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(opt_in_only))
+            .unwrap(),
         RequestStatus::Claimed,
         "a request pinning no zk configuration: a claim"
     );
@@ -266,7 +277,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
         .request(
             &mut env.chain,
             requester,
-            model,
+            verinfer_oracle::model_id_of(model),
             &short,
             consumer,
             CALLBACK_GAS,
@@ -304,7 +315,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
         .request(
             &mut env.chain,
             requester,
-            other,
+            verinfer_oracle::model_id_of(other),
             &input,
             Address::ZERO,
             0,
@@ -411,7 +422,9 @@ fn an_unreachable_endpoint_is_retried_and_the_status_is_served() {
         run(&mut node, &mut flaky, &opts, Some(&status)).unwrap();
     }
     assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
+        env.oracle
+            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap(),
         RequestStatus::Claimed,
         "answered once the endpoint came back"
     );

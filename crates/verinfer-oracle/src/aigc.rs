@@ -2,33 +2,35 @@
 //! verify and update, the ERC-721 calls, and the encoding of `prompt`, `aigcData` and `proof`.
 
 use alloy_primitives::{Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{sol_data, SolCall, SolConstructor, SolEventInterface, SolType};
+use alloy_sol_types::{sol_data, SolConstructor, SolEventInterface, SolType};
 use verinfer_chain::bindings_oracle::AIGC::{self, AIGCEvents};
-use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+use verinfer_chain::{Chain, Receipt};
 
+use crate::contract::Client;
 use crate::error::{OracleError, Result};
+use crate::ids::{model_word, RequestId};
 use crate::tensors::encode_tensors;
+use verinfer_commit::ModelId;
 
 /// The evidence a token is minted or updated with; `proof` on chain is its ABI encoding.
-// 264 bytes by value: small enough to copy, and a proof is made once per mint.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AigcProof {
-    /// A Groth16 proof (EIP-197 word order) against the zk configuration the collection
-    /// pinned, bound to this chain, the collection, the prompt's token id and `prover` (the
-    /// only account that may mint with it): `abi.encode(uint8(1), address, uint256[8])`.
+    /// A proof, in its backend's encoding, that the `IProofVerifier` of the zk configuration
+    /// the collection pinned accepts for the digest statement bound to this chain, the
+    /// collection, the prompt's token id and `prover` (the only account that may mint with
+    /// it): `abi.encode(uint8(1), address, bytes)`.
     Zk {
         /// The account the proof is bound to.
         prover: Address,
-        /// The proof words.
-        proof: [U256; 8],
+        /// The backend's proof bytes (`verinfer_prove::DynBackend::proof_calldata`).
+        proof: Bytes,
     },
     /// A claim in the game that posted its input, minted by its submitter:
     /// `abi.encode(uint8(2), uint256 claimId)`.
     Opml(u64),
     /// A Fulfilled oracle request, minted by its requester:
     /// `abi.encode(uint8(3), uint256 requestId)`.
-    Request(u64),
+    Request(RequestId),
 }
 
 impl AigcProof {
@@ -39,31 +41,23 @@ impl AigcProof {
     /// Tag of oracle-request proofs.
     pub const REQUEST: u8 = 3;
 
+    /// `abi.encode(uint8 tag, uint256 id)`: opML and request evidence.
+    fn tagged_id(tag: u8, id: U256) -> Bytes {
+        Bytes::from(<(sol_data::Uint<8>, sol_data::Uint<256>)>::abi_encode_params(&(tag, id)))
+    }
+
     /// The `proof` bytes.
     pub fn encode(&self) -> Bytes {
         match self {
-            AigcProof::Zk { prover, proof } => Bytes::from(<(
-                sol_data::Uint<8>,
-                sol_data::Address,
-                sol_data::FixedArray<sol_data::Uint<256>, 8>,
-            )>::abi_encode_params(&(
-                Self::ZK,
-                *prover,
-                *proof,
-            ))),
-            AigcProof::Opml(id) | AigcProof::Request(id) => {
-                let tag = if matches!(self, AigcProof::Opml(_)) {
-                    Self::OPML
-                } else {
-                    Self::REQUEST
-                };
+            AigcProof::Zk { prover, proof } => {
                 Bytes::from(
-                    <(sol_data::Uint<8>, sol_data::Uint<256>)>::abi_encode_params(&(
-                        tag,
-                        U256::from(*id),
-                    )),
+                    <(sol_data::Uint<8>, sol_data::Address, sol_data::Bytes)>::abi_encode_params(
+                        &(Self::ZK, *prover, proof.clone()),
+                    ),
                 )
             }
+            AigcProof::Opml(claim) => Self::tagged_id(Self::OPML, U256::from(*claim)),
+            AigcProof::Request(request) => Self::tagged_id(Self::REQUEST, request.word()),
         }
     }
 }
@@ -104,7 +98,7 @@ impl AigcClient {
         from: Address,
         name: &str,
         symbol: &str,
-        model_id: B256,
+        model_id: ModelId,
         oracle: Address,
         input_lens: &[usize],
         output_lens: &[usize],
@@ -113,35 +107,16 @@ impl AigcClient {
         let args = AIGC::constructorCall {
             name_: name.to_string(),
             symbol_: symbol.to_string(),
-            modelId_: model_id,
+            modelId_: model_word(model_id),
             oracle_: oracle,
             inputLens_: input_lens.iter().map(|&n| U256::from(n)).collect(),
             outputLens_: output_lens.iter().map(|&n| U256::from(n)).collect(),
             zkVersion_: zk_version,
         }
         .abi_encode();
-        let mut code = AIGC::BYTECODE.to_vec();
-        code.extend_from_slice(&args);
-        let r = chain.send(Tx::deploy(from, Bytes::from(code), "deploy AIGC"))?;
-        let address = r
-            .contract_address
-            .ok_or_else(|| OracleError::protocol("deploy AIGC", "no address"))?;
+        let (address, r) =
+            crate::contract::deploy(chain, from, &AIGC::BYTECODE, &args, "deploy AIGC")?;
         Ok((Self { address }, r))
-    }
-
-    fn send<C: SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        call: &C,
-        label: &str,
-    ) -> Result<Receipt> {
-        Ok(send_call(chain, from, self.address, call, label)?)
-    }
-
-    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        let from = default_account(chain)?;
-        Ok(view(chain, from, self.address, call, label)?)
     }
 
     // ------------------------------------------------------------------ ERC-7007
@@ -149,7 +124,8 @@ impl AigcClient {
     /// Mints the token of `prompt` to `to`; returns its id.
     ///
     /// # Errors
-    /// `TokenAlreadyMinted`, shape and encoding errors, `InvalidZkProof`, `ClaimNotUsable`,
+    /// `TokenAlreadyMinted`, shape and encoding errors, `InvalidZkProof`, `ZkVerifierReverted`
+    /// (the verifier's reason for a malformed proof), `ClaimNotUsable`,
     /// `ClaimDoesNotMatch`, `ERC721InvalidReceiver`, …
     #[allow(clippy::too_many_arguments)]
     pub fn mint(
@@ -519,5 +495,11 @@ impl AigcClient {
     /// The collection's events in a receipt.
     pub fn receipt_events(&self, r: &Receipt) -> Vec<AIGCEvents> {
         self.decode_events(&r.logs)
+    }
+}
+
+impl Client for AigcClient {
+    fn at(&self) -> Address {
+        self.address
     }
 }

@@ -38,6 +38,9 @@ pub enum OracleError {
     /// The opML engine failed (claims, executions).
     #[error(transparent)]
     Opml(#[from] OpmlError),
+    /// A proof backend refused (a key it cannot verify on chain, a failed deployment).
+    #[error(transparent)]
+    Prove(verinfer_prove::ProveError),
     /// A value does not fit the public-input packing.
     #[error(transparent)]
     Pack(#[from] PackError),

@@ -2,11 +2,16 @@
 //!
 //! - [`OracleClient`] — `InferenceOracle`: paid inference requests answered optimistically (a
 //!   claim posted through the game's `claimAndCall`, settled once final; several may stand)
-//!   or by a Groth16 proof against the configuration the request pinned (final at once); fee
-//!   split to the model owner and the node; callbacks.
+//!   or by a proof that the configuration the request pinned accepts (its `IProofVerifier`,
+//!   any backend; final at once); fee split to the model owner and the node; callbacks.
+//! - [`zk_verifier`] — a zk configuration's `IProofVerifier`, any backend: deployed
+//!   ([`deploy_adapter`], through `verinfer_prove::EvmVerifiable::deploy_adapter`) and asked
+//!   ([`check_proof`]).
 //! - [`AigcClient`] — `AIGC`: ERC-7007 tokens of one model's verified outputs (evidence: a
 //!   claim that posted its input, minted by its submitter, or a fulfilled oracle request,
 //!   minted by its requester; Updatable after a rejected claim), with full ERC-721.
+//! - [`ids`] — [`RequestId`], the typed request id of the whole API; models are named by
+//!   `verinfer_commit::ModelId` ([`model_word`] is its `bytes32`).
 //! - [`pack`] — the Rust mirror of the contracts' public-input packing.
 //! - [`tensors`] — roots, `abi.encode(int32[][])` prompts and token ids.
 //!
@@ -15,13 +20,17 @@
 #![deny(missing_docs)]
 
 pub mod aigc;
+mod contract;
 pub mod error;
+pub mod ids;
 pub mod oracle;
 pub mod pack;
 pub mod tensors;
+pub mod zk_verifier;
 
 pub use aigc::{AigcClient, AigcProof, TokenEvidence};
 pub use error::{OracleError, Result};
+pub use ids::{model_id_of, model_word, RequestId};
 pub use oracle::{
     CallbackOutcome, OracleClient, OracleParams, RequestStatus, Settlement, ZkSettings,
 };
@@ -32,3 +41,4 @@ pub use tensors::{
 pub use verinfer_chain::bindings_oracle::{
     InferenceOracle::InferenceOracleEvents, AIGC::AIGCEvents,
 };
+pub use zk_verifier::{check_proof, deploy_adapter, ChainDeployer};

@@ -4,10 +4,13 @@
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface, SolValue};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
-use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+use verinfer_chain::{Chain, Receipt, Tx};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
 
+use crate::contract::Client;
 use crate::error::{OracleError, Result};
+use crate::ids::{model_word, RequestId};
+use verinfer_commit::ModelId;
 
 /// The oracle's constructor parameters (all immutable once deployed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,10 +74,12 @@ impl RequestStatus {
     }
 }
 
-/// A model's zk configuration: the verifier of its circuit and the public-input layout.
+/// A model's zk configuration: the `IProofVerifier` of its keys (any backend's adapter; the
+/// statement is the digest, docs/oracle.md §3) and the statement's layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZkSettings {
-    /// The Groth16 verifier contract (`IGroth16Verifier`).
+    /// The `IProofVerifier` contract (Groth16: `Groth16ProofVerifier` around the key's
+    /// `Groth16Verifier`; deployed by `verinfer_prove::DynBackend::deploy_adapter`).
     pub verifier: Address,
     /// Packing width of the input values.
     pub input_bits: u8,
@@ -82,25 +87,6 @@ pub struct ZkSettings {
     pub output_bits: u8,
     /// The parameter hash public input, if the circuit has one.
     pub param_hash: Option<U256>,
-    /// The keys' statement kind: one digest public input (true) or packed elements.
-    pub digest: bool,
-}
-
-impl ZkSettings {
-    /// The input elements `answerWithProof` takes for a request's `input`: the input packed at
-    /// the configuration's width (packed statement), none (digest statement).
-    ///
-    /// # Errors
-    /// [`crate::PackError`] for a value outside the width.
-    pub fn input_elements(
-        &self,
-        input: &[Vec<i32>],
-    ) -> std::result::Result<Vec<U256>, crate::PackError> {
-        if self.digest {
-            return Ok(Vec::new());
-        }
-        crate::pack::pack_tensors(input, u32::from(self.input_bits))
-    }
 }
 
 /// What the callback did when a request was fulfilled.
@@ -138,10 +124,6 @@ pub struct OracleClient {
     pub address: Address,
 }
 
-fn u(x: u64) -> U256 {
-    U256::from(x)
-}
-
 fn u64_of(v: U256, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
 }
@@ -170,16 +152,13 @@ impl OracleClient {
             maxCallbackGas_: p.max_callback_gas,
         }
         .abi_encode();
-        let mut code = InferenceOracle::BYTECODE.to_vec();
-        code.extend_from_slice(&args);
-        let r = chain.send(Tx::deploy(
+        let (address, r) = crate::contract::deploy(
+            chain,
             from,
-            Bytes::from(code),
+            &InferenceOracle::BYTECODE,
+            &args,
             "deploy InferenceOracle",
-        ))?;
-        let address = r
-            .contract_address
-            .ok_or_else(|| OracleError::protocol("deploy InferenceOracle", "no address"))?;
+        )?;
         Ok((Self { address }, r))
     }
 
@@ -200,21 +179,6 @@ impl OracleClient {
         Ok(Self { address })
     }
 
-    fn send<C: SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        call: &C,
-        label: &str,
-    ) -> Result<Receipt> {
-        Ok(send_call(chain, from, self.address, call, label)?)
-    }
-
-    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        let from = default_account(chain)?;
-        Ok(view(chain, from, self.address, call, label)?)
-    }
-
     // ------------------------------------------------------------------ entry points
 
     /// Requests `model_id` on `input`, paying `fee` wei; returns the request id. `zk_version`
@@ -229,15 +193,15 @@ impl OracleClient {
         &self,
         chain: &mut dyn Chain,
         from: Address,
-        model_id: B256,
+        model_id: ModelId,
         input: &[Vec<i32>],
         callback: Address,
         callback_gas_limit: u64,
         fee: U256,
         zk_version: u32,
-    ) -> Result<(u64, Receipt)> {
+    ) -> Result<(RequestId, Receipt)> {
         let call = InferenceOracle::requestCall {
-            modelId: model_id,
+            modelId: model_word(model_id),
             input: input.to_vec(),
             callback,
             callbackGasLimit: callback_gas_limit,
@@ -261,7 +225,7 @@ impl OracleClient {
             .ok_or_else(|| {
                 OracleError::protocol("InferenceOracle.request", "no Requested event")
             })?;
-        Ok((u64_of(id, "request id")?, r))
+        Ok((RequestId::new(u64_of(id, "request id")?), r))
     }
 
     /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee plus the
@@ -292,10 +256,10 @@ impl OracleClient {
         game: &GameClient,
         cfg: &GameConfig,
         submitter: &Submitter,
-        request: u64,
+        request: RequestId,
     ) -> Result<(u64, Receipt)> {
         submitter
-            .claim_and_call(chain, game, cfg, self.address, request)
+            .claim_and_call(chain, game, cfg, self.address, request.index())
             .map_err(|e| match e {
                 // The oracle's refusal reverts the claim: decode it as the oracle's error.
                 verinfer_opml::OpmlError::Chain(c) => OracleError::from(c),
@@ -313,14 +277,14 @@ impl OracleClient {
         &self,
         chain: &mut dyn Chain,
         from: Address,
-        request: u64,
+        request: RequestId,
         outputs: &[Vec<i32>],
     ) -> Result<Settlement> {
         let r = self.send(
             chain,
             from,
             &InferenceOracle::settleCall {
-                requestId: u(request),
+                requestId: request.word(),
                 outputs: outputs.to_vec(),
             },
             "InferenceOracle.settle",
@@ -328,26 +292,27 @@ impl OracleClient {
         self.settlement(r)
     }
 
-    /// Answers `request` with a Groth16 proof of `outputs` (EIP-197 word order); final at once.
+    /// Answers `request` with a proof of `outputs` in the backend's encoding
+    /// (`verinfer_prove::DynBackend::proof_calldata`), checked by the `IProofVerifier` of the
+    /// configuration the request pinned; final at once.
     ///
     /// # Errors
     /// `NotOpen`, `ZkRefused` (the request pinned no zk configuration), output shape errors,
-    /// `ValueOutOfRange`, `ZkInputCountMismatch`, `InvalidProof`.
+    /// `ValueOutOfRange`, `InvalidProof` (the verifier says no), `VerifierReverted` (a
+    /// malformed proof; the verifier's reason inside).
     pub fn answer_with_proof(
         &self,
         chain: &mut dyn Chain,
         from: Address,
-        request: u64,
-        input_elements: Vec<U256>,
+        request: RequestId,
         outputs: &[Vec<i32>],
-        proof: [U256; 8],
+        proof: Bytes,
     ) -> Result<Settlement> {
         let r = self.send(
             chain,
             from,
             &InferenceOracle::answerWithProofCall {
-                requestId: u(request),
-                inputElements: input_elements,
+                requestId: request.word(),
                 outputs: outputs.to_vec(),
                 proof,
             },
@@ -361,12 +326,17 @@ impl OracleClient {
     ///
     /// # Errors
     /// `NotRequester`, `NotOpen`, `CancelTooEarly`.
-    pub fn cancel(&self, chain: &mut dyn Chain, from: Address, request: u64) -> Result<Receipt> {
+    pub fn cancel(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: RequestId,
+    ) -> Result<Receipt> {
         self.send(
             chain,
             from,
             &InferenceOracle::cancelCall {
-                requestId: u(request),
+                requestId: request.word(),
             },
             "InferenceOracle.cancel",
         )
@@ -385,7 +355,8 @@ impl OracleClient {
         )
     }
 
-    /// Sets the zk verifier of `model_id` (its owner only).
+    /// Publishes a zk configuration of `model_id` (its owner only): `s.verifier` is an
+    /// `IProofVerifier` of the model's digest-statement keys.
     ///
     /// # Errors
     /// `NotModelOwner`, `NotAContract`, `BadBitWidth`.
@@ -393,20 +364,19 @@ impl OracleClient {
         &self,
         chain: &mut dyn Chain,
         from: Address,
-        model_id: B256,
+        model_id: ModelId,
         s: &ZkSettings,
     ) -> Result<Receipt> {
         self.send(
             chain,
             from,
             &InferenceOracle::setZkVerifierCall {
-                modelId: model_id,
+                modelId: model_word(model_id),
                 verifier: s.verifier,
                 inputBits: s.input_bits,
                 outputBits: s.output_bits,
                 hasParamHash: s.param_hash.is_some(),
                 paramHash: s.param_hash.unwrap_or(U256::ZERO),
-                digest: s.digest,
             },
             "InferenceOracle.setZkVerifier",
         )
@@ -442,12 +412,12 @@ impl OracleClient {
     pub fn get_request(
         &self,
         chain: &mut dyn Chain,
-        request: u64,
+        request: RequestId,
     ) -> Result<InferenceOracle::Request> {
         self.view(
             chain,
             &InferenceOracle::getRequestCall {
-                requestId: u(request),
+                requestId: request.word(),
             },
             "InferenceOracle.getRequest",
         )
@@ -457,7 +427,7 @@ impl OracleClient {
     ///
     /// # Errors
     /// `NoSuchRequest`.
-    pub fn status(&self, chain: &mut dyn Chain, request: u64) -> Result<RequestStatus> {
+    pub fn status(&self, chain: &mut dyn Chain, request: RequestId) -> Result<RequestStatus> {
         RequestStatus::from_u8(self.get_request(chain, request)?.status)
     }
 
@@ -480,7 +450,7 @@ impl OracleClient {
     /// # Errors
     /// `NoSuchRequest`; [`OracleError::Protocol`] when the event is missing or does not match
     /// the stored hash.
-    pub fn input_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<Vec<i32>>> {
+    pub fn input_of(&self, chain: &mut dyn Chain, request: RequestId) -> Result<Vec<Vec<i32>>> {
         Ok(self.requested_event(chain, request)?.input)
     }
 
@@ -488,7 +458,7 @@ impl OracleClient {
     ///
     /// # Errors
     /// As [`OracleClient::input_of`].
-    pub fn input_roots(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<B256>> {
+    pub fn input_roots(&self, chain: &mut dyn Chain, request: RequestId) -> Result<Vec<B256>> {
         Ok(self.requested_event(chain, request)?.inputRoots)
     }
 
@@ -496,11 +466,11 @@ impl OracleClient {
     ///
     /// # Errors
     /// `NoSuchRequest`.
-    pub fn outputs_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<Vec<i32>>> {
+    pub fn outputs_of(&self, chain: &mut dyn Chain, request: RequestId) -> Result<Vec<Vec<i32>>> {
         self.view(
             chain,
             &InferenceOracle::outputsOfCall {
-                requestId: u(request),
+                requestId: request.word(),
             },
             "InferenceOracle.outputsOf",
         )
@@ -510,11 +480,11 @@ impl OracleClient {
     ///
     /// # Errors
     /// `NoSuchRequest`.
-    pub fn claims_of(&self, chain: &mut dyn Chain, request: u64) -> Result<Vec<u64>> {
+    pub fn claims_of(&self, chain: &mut dyn Chain, request: RequestId) -> Result<Vec<u64>> {
         let ids = self.view(
             chain,
             &InferenceOracle::claimsOfCall {
-                requestId: u(request),
+                requestId: request.word(),
             },
             "InferenceOracle.claimsOf",
         )?;
@@ -540,11 +510,13 @@ impl OracleClient {
     pub fn zk_config(
         &self,
         chain: &mut dyn Chain,
-        model_id: B256,
+        model_id: ModelId,
     ) -> Result<Option<(ZkSettings, u32)>> {
         let c = self.view(
             chain,
-            &InferenceOracle::zkConfigCall { modelId: model_id },
+            &InferenceOracle::zkConfigCall {
+                modelId: model_word(model_id),
+            },
             "InferenceOracle.zkConfig",
         )?;
         Ok(Self::settings(c))
@@ -557,13 +529,13 @@ impl OracleClient {
     pub fn zk_config_at(
         &self,
         chain: &mut dyn Chain,
-        model_id: B256,
+        model_id: ModelId,
         version: u32,
     ) -> Result<Option<(ZkSettings, u32)>> {
         let c = self.view(
             chain,
             &InferenceOracle::zkConfigAtCall {
-                modelId: model_id,
+                modelId: model_word(model_id),
                 version,
             },
             "InferenceOracle.zkConfigAt",
@@ -581,35 +553,34 @@ impl OracleClient {
                 input_bits: c.inputBits,
                 output_bits: c.outputBits,
                 param_hash: c.hasParamHash.then_some(c.paramHash),
-                digest: c.digest,
             },
             c.version,
         ))
     }
 
-    /// The public inputs the contract computes for a proof of `model_id` on (`inputs`,
-    /// `outputs`) under zk configuration `version`, bound to `contract` (the oracle itself
-    /// for `answerWithProof`), `tag` (the request id) and `answerer` — to compare with the
-    /// prover's.
+    /// The statement the contract asks the configuration's `IProofVerifier` about for a proof
+    /// of `model_id` on (`inputs`, `outputs`) under zk configuration `version`, bound to
+    /// `contract` (the oracle itself for `answerWithProof`), `tag` (the request id) and
+    /// `answerer` — to compare with the prover's `PublicValues::digest`.
     ///
     /// # Errors
     /// `NoZkVerifier`, `ValueOutOfRange`.
     #[allow(clippy::too_many_arguments)]
-    pub fn zk_public_inputs(
+    pub fn zk_statement(
         &self,
         chain: &mut dyn Chain,
-        model_id: B256,
+        model_id: ModelId,
         version: u32,
         contract: Address,
         tag: U256,
         answerer: Address,
         inputs: &[Vec<i32>],
         outputs: &[Vec<i32>],
-    ) -> Result<Vec<U256>> {
+    ) -> Result<B256> {
         self.view(
             chain,
-            &InferenceOracle::zkPublicInputsCall {
-                modelId: model_id,
+            &InferenceOracle::zkStatementCall {
+                modelId: model_word(model_id),
                 version,
                 contract_: contract,
                 tag,
@@ -617,7 +588,7 @@ impl OracleClient {
                 inputs: inputs.to_vec(),
                 outputs: outputs.to_vec(),
             },
-            "InferenceOracle.zkPublicInputs",
+            "InferenceOracle.zkStatement",
         )
     }
 
@@ -663,7 +634,7 @@ impl OracleClient {
     pub fn requested_event(
         &self,
         chain: &mut dyn Chain,
-        request: u64,
+        request: RequestId,
     ) -> Result<InferenceOracle::Requested> {
         let r = self.get_request(chain, request)?;
         let logs: Vec<Log> = chain
@@ -675,7 +646,7 @@ impl OracleClient {
             .decode_events(&logs)
             .into_iter()
             .find_map(|e| match e {
-                InferenceOracleEvents::Requested(ev) if ev.requestId == u(request) => Some(ev),
+                InferenceOracleEvents::Requested(ev) if ev.requestId == request.word() => Some(ev),
                 _ => None,
             })
             .ok_or_else(|| {
@@ -728,4 +699,10 @@ impl OracleClient {
 /// The signature hash of `Requested`, for log filters.
 pub fn requested_topic() -> B256 {
     InferenceOracle::Requested::SIGNATURE_HASH
+}
+
+impl Client for OracleClient {
+    fn at(&self) -> Address {
+        self.address
+    }
 }

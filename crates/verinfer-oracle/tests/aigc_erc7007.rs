@@ -14,13 +14,25 @@ use common::*;
 use verinfer_chain::bindings_oracle::AIGC::{self, AIGCErrors as A};
 use verinfer_chain::bindings_oracle::{PackHarness, ReceiverHarness};
 use verinfer_chain::{view, Address, Bytes, U256};
-use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
+use verinfer_opml::ClaimStatus;
 use verinfer_oracle::{encode_tensors, model_shapes, token_id, AIGCEvents, AigcClient, AigcProof};
+
+/// A collection, the sample input, its honest outputs, and the node's claim of them that
+/// posted its input.
+fn posted_claim(env: &mut Env) -> (AigcClient, Vec<Vec<i32>>, Vec<Vec<i32>>, u64) {
+    let c = collection(env);
+    let (g, input) = mlp().clone();
+    let e = exec(&g, &input);
+    let outs = outputs(&e);
+    let node = env.who.node;
+    let (claim, _) = env.claim_posting_input(e, node);
+    (c, input, outs, claim)
+}
 
 fn collection(env: &mut Env) -> AigcClient {
     let (ins, outs) = model_shapes(&mlp().0).unwrap();
     let owner = env.who.owner;
-    let (model, oracle) = (env.model, env.oracle.address);
+    let (model, oracle) = (env.model_id(), env.oracle.address);
     let (c, r) = AigcClient::deploy(
         &mut env.chain,
         owner,
@@ -103,12 +115,8 @@ fn interface_ids_and_supports_interface() {
 #[test]
 fn opml_mint_then_verify_after_finalization() {
     let mut env = env();
-    let c = collection(&mut env);
-    let (g, input) = mlp().clone();
-    let e = exec(&g, &input);
-    let outs = outputs(&e);
+    let (c, input, outs, claim) = posted_claim(&mut env);
     let node = env.who.node;
-    let (claim, _) = env.claim_posting_input(e, node);
     let holder = env.who.requester;
     let proof = AigcProof::Opml(claim);
 
@@ -218,12 +226,9 @@ fn opml_mint_then_verify_after_finalization() {
 #[test]
 fn mint_refuses_what_it_cannot_verify() {
     let mut env = env();
-    let c = collection(&mut env);
-    let (g, input) = mlp().clone();
-    let e = exec(&g, &input);
-    let outs = outputs(&e);
+    let (c, input, outs, claim) = posted_claim(&mut env);
+    let g = &mlp().0;
     let node = env.who.node;
-    let (claim, _) = env.claim_posting_input(e, node);
     let to = env.who.requester;
     let p = AigcProof::Opml(claim);
     let mint = |env: &mut Env, input: &[Vec<i32>], outs: &[Vec<i32>], proof: &AigcProof| {
@@ -272,14 +277,14 @@ fn mint_refuses_what_it_cannot_verify() {
             &outs,
             &AigcProof::Zk {
                 prover,
-                proof: [U256::ZERO; 8]
+                proof: proof_bytes([U256::ZERO; 8])
             }
         )),
         A::InvalidZkProof(AIGC::InvalidZkProof {})
     );
     // A claim that did not post its input (only its roots) is no evidence: nobody could
     // re-execute it from the chain.
-    let (rootless, _) = env.claim(exec(&g, &input), node);
+    let (rootless, _) = env.claim(exec(g, &input), node);
     assert_eq!(
         aigc_err(mint(&mut env, &input, &outs, &AigcProof::Opml(rootless))),
         A::InputNotPosted(AIGC::InputNotPosted {
@@ -321,7 +326,12 @@ fn mint_refuses_what_it_cannot_verify() {
     assert!(!c.verify(&mut env.chain, &wide, &outs, &p).unwrap());
     // Requests that are not usable evidence.
     assert_eq!(
-        aigc_err(mint(&mut env, &input, &outs, &AigcProof::Request(5))),
+        aigc_err(mint(
+            &mut env,
+            &input,
+            &outs,
+            &AigcProof::Request(verinfer_oracle::RequestId::new(5))
+        )),
         A::RequestNotUsable(AIGC::RequestNotUsable {
             requestId: U256::from(5),
             why: "no such request".into()
@@ -390,17 +400,7 @@ fn update_after_a_rejected_claim() {
     let mut env = env();
     let c = collection(&mut env);
     let (g, input) = mlp().clone();
-    let lie = lying_execution(
-        g.clone(),
-        &input,
-        TraceLie {
-            node: g.nodes.len() - 1,
-            element: 3,
-            delta: 1,
-            propagate: false,
-        },
-    )
-    .unwrap();
+    let lie = lie_at_output(&input, 3);
     let lying_outs = outputs(&lie);
     let liar = env.who.liar;
     let (bad, mut liar_sub) = env.claim_posting_input(lie, liar);
@@ -563,40 +563,16 @@ fn update_after_a_rejected_claim() {
 }
 
 fn receiver_last(env: &mut Env, at: Address) -> (Address, Address, U256, Bytes) {
-    let from = env.who.owner;
-    let op = view(
-        &mut env.chain,
-        from,
-        at,
-        &ReceiverHarness::lastOperatorCall {},
-        "r",
+    fn get<C: alloy_sol_types::SolCall>(env: &mut Env, at: Address, call: C) -> C::Return {
+        let from = env.who.owner;
+        view(&mut env.chain, from, at, &call, "ReceiverHarness").unwrap()
+    }
+    (
+        get(env, at, ReceiverHarness::lastOperatorCall {}),
+        get(env, at, ReceiverHarness::lastFromCall {}),
+        get(env, at, ReceiverHarness::lastTokenIdCall {}),
+        get(env, at, ReceiverHarness::lastDataCall {}),
     )
-    .unwrap();
-    let f = view(
-        &mut env.chain,
-        from,
-        at,
-        &ReceiverHarness::lastFromCall {},
-        "r",
-    )
-    .unwrap();
-    let t = view(
-        &mut env.chain,
-        from,
-        at,
-        &ReceiverHarness::lastTokenIdCall {},
-        "r",
-    )
-    .unwrap();
-    let d = view(
-        &mut env.chain,
-        from,
-        at,
-        &ReceiverHarness::lastDataCall {},
-        "r",
-    )
-    .unwrap();
-    (op, f, t, d)
 }
 
 #[test]
@@ -761,7 +737,7 @@ fn erc721_transfers_approvals_and_receivers() {
 fn deployment_checks_the_shape_against_the_game() {
     let mut env = env();
     let owner = env.who.owner;
-    let (model, oracle) = (env.model, env.oracle.address);
+    let (model, oracle) = (env.model_id(), env.oracle.address);
     let (ins, outs) = model_shapes(&mlp().0).unwrap();
     assert_eq!((ins.clone(), outs.clone()), (vec![64], vec![10]));
     let deploy = |env: &mut Env, model, ins: &[usize], outs: &[usize]| {
@@ -797,7 +773,7 @@ fn deployment_checks_the_shape_against_the_game() {
     assert!(matches!(
         aigc_err(deploy(
             &mut env,
-            verinfer_chain::B256::repeat_byte(9),
+            verinfer_oracle::model_id_of(verinfer_chain::B256::repeat_byte(9)),
             &ins,
             &outs
         )),
@@ -820,7 +796,7 @@ fn request_mint_by_the_requester() {
     // Not usable until the request is fulfilled.
     assert!(!c.verify(&mut env.chain, &input, &outs, &proof).unwrap());
     env.finalize(claim);
-    env.oracle.settle(&mut env.chain, node, req, &outs).unwrap();
+    env.settle(node, req, &outs);
     assert!(c.verify(&mut env.chain, &input, &outs, &proof).unwrap());
     // Only the request's outputs and its own input.
     let mut wrong = outs.clone();
@@ -869,7 +845,7 @@ fn request_mint_by_the_requester() {
         .unwrap();
     gas("AIGC.mint (oracle request, 64-in/10-out)", r.gas_used);
     let ev = c.evidence_of(&mut env.chain, id).unwrap();
-    assert_eq!((ev.kind, ev.claim_id), (AigcProof::REQUEST, req));
+    assert_eq!((ev.kind, ev.claim_id), (AigcProof::REQUEST, req.index()));
     assert_eq!(ev.aigc_data_hash, keccak256(encode_tensors(&outs)));
     assert!(c.is_verified(&mut env.chain, id).unwrap());
     assert_eq!(c.owner_of(&mut env.chain, id).unwrap(), holder);
@@ -883,7 +859,7 @@ fn request_mint_by_the_requester() {
         owner,
         "Other",
         "OTH",
-        m2,
+        verinfer_oracle::model_id_of(m2),
         oracle,
         &ins,
         &outs2,

@@ -13,27 +13,12 @@ use verinfer_chain::bindings_oracle::AlwaysTrueVerifier;
 use verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors as E;
 use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
 use verinfer_chain::{Address, Bytes, Chain, ChainError, Tx, B256, U256};
-use verinfer_opml::{
-    lying_execution, ClaimStatus, Execution, OpmlError, Submitter, SubmitterStrategy, TraceLie,
-};
-use verinfer_oracle::{AigcProof, OracleError, RequestStatus, ZkSettings};
-use verinfer_zk::groth16::os_rng;
-use verinfer_zk::{Groth16, ProofSystem, Visibility};
+use verinfer_opml::{ClaimStatus, Execution, OpmlError, Submitter, SubmitterStrategy};
+use verinfer_oracle::{AigcProof, OracleError, RequestId, RequestStatus, ZkSettings};
 
 /// A lie in the MLP's output node: element 3 raised by one.
 fn lie() -> Execution {
-    let (g, input) = mlp();
-    lying_execution(
-        g.clone(),
-        input,
-        TraceLie {
-            node: g.nodes.len() - 1,
-            element: 3,
-            delta: 1,
-            propagate: false,
-        },
-    )
-    .unwrap()
+    lie_at_output(&mlp().1, 3)
 }
 
 fn honest() -> Execution {
@@ -51,21 +36,21 @@ fn reason<T: std::fmt::Debug>(r: Result<T, impl std::fmt::Debug>) -> String {
 }
 
 /// An oracle answer through the game's `claimAndCall`.
-fn answer(env: &mut Env, s: &Submitter, req: u64) -> Result<u64, OracleError> {
+fn answer(env: &mut Env, s: &Submitter, req: RequestId) -> Result<u64, OracleError> {
     let (game, cfg) = (env.c.game, env.cfg);
     env.oracle
         .answer(&mut env.chain, &game, &cfg, s, req)
         .map(|(c, _)| c)
 }
 
-fn settle_ok(env: &mut Env, req: u64, outs: &[Vec<i32>]) -> verinfer_oracle::Settlement {
+fn settle_ok(env: &mut Env, req: RequestId, outs: &[Vec<i32>]) -> verinfer_oracle::Settlement {
     let who = env.who.owner;
-    env.oracle.settle(&mut env.chain, who, req, outs).unwrap()
+    env.settle(who, req, outs)
 }
 
 /// The honest answer `good` passes its window and settles `req`: the honest node is paid, the
 /// consumer receives the honest output, and `attacker` is owed nothing by the oracle.
-fn honest_answer_settles(env: &mut Env, req: u64, good: u64, attacker: Address) {
+fn honest_answer_settles(env: &mut Env, req: RequestId, good: u64, attacker: Address) {
     env.finalize(good);
     let s = settle_ok(env, req, &outputs(&honest()));
     assert_eq!(s.answerer, env.who.node);
@@ -93,10 +78,7 @@ fn attack_stale_hidden_input_claim() {
     // The finalized claim is no answer: the request is Open and cannot settle with it.
     let err = oracle_err(env.oracle.settle(&mut env.chain, liar, req, &lie_outs));
     assert!(matches!(err, E::NotClaimed(_)), "{err:?}");
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Open
-    );
+    assert_eq!(env.status(req), RequestStatus::Open);
 
     // Answering now means a fresh claim, watched for a whole window: challenged and rejected.
     let mut liar_sub = submitter(lie(), liar);
@@ -123,7 +105,14 @@ fn attack_clone_answer() {
     let cloner = env.who.liar;
     let data = honest_sub.claim_request().unwrap();
     let (game, bond, oracle) = (env.c.game, env.cfg.submitter_bond, env.oracle.address);
-    let r = game.claim_and_call(&mut env.chain, cloner, bond, data.clone(), oracle, req);
+    let r = game.claim_and_call(
+        &mut env.chain,
+        cloner,
+        bond,
+        data.clone(),
+        oracle,
+        req.index(),
+    );
     assert!(reason(r).contains("DuplicateAnswer"));
     // A plain claim of the same data answers nothing.
     let (copy, _) = game.claim(&mut env.chain, cloner, bond, data).unwrap();
@@ -131,10 +120,7 @@ fn attack_clone_answer() {
     env.finalize(copy);
     let s = settle_ok(&mut env, req, &outputs(&honest()));
     assert_eq!(s.answerer, node);
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
-        vec![good]
-    );
+    assert_eq!(env.claims(req), vec![good]);
     assert_eq!(owed(&mut env, cloner), U256::ZERO);
     assert_eq!(env.consumer_outputs(), outputs(&honest()));
 }
@@ -149,10 +135,7 @@ fn attack_lying_answer_locks_request() {
     let mut liar_sub = submitter(lie(), liar);
     let bad = answer(&mut env, &liar_sub, req).unwrap();
     let good = answer(&mut env, &submitter(honest(), node), req).unwrap();
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
-        vec![bad, good]
-    );
+    assert_eq!(env.claims(req), vec![bad, good]);
     // The lie cannot settle the request even while it stands unchallenged.
     let err = oracle_err(
         env.oracle
@@ -171,77 +154,24 @@ fn attack_zk_verifier_swap() {
     let mut env = env();
     let (g, input) = mlp().clone();
     let owner = env.who.owner;
-    let model = env.model;
-    let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
+    let model = env.model_id();
+    let (pk, vk) = zk_keys(false);
+    let vis = digest_vis(false);
     let e = exec(&g, &input);
-    let honest_cfg = publish_zk(&mut env, &g, &vk, false);
-    let (requester, consumer, fee) = (env.who.requester, env.consumer, env.params.fee);
-    let (pinned, _) = env
-        .oracle
-        .request(
-            &mut env.chain,
-            requester,
-            model,
-            &input,
-            consumer,
-            CALLBACK_GAS,
-            fee,
-            1,
-        )
-        .unwrap();
-    let (refusing, _) = env
-        .oracle
-        .request(
-            &mut env.chain,
-            requester,
-            model,
-            &input,
-            consumer,
-            CALLBACK_GAS,
-            fee,
-            0,
-        )
-        .unwrap();
+    let honest_cfg = publish_zk(&mut env, &g, vk, None);
+    let pinned = env.request_zk(&input, 1);
+    let refusing = env.request_zk(&input, 0);
     let aigc = collection(&mut env, 1);
     let node = env.who.node;
     let oracle = env.oracle.address;
-    let (proof, _) = zk_prove(
-        &env,
-        &pk,
-        &g,
-        Visibility::default(),
-        &input,
-        oracle,
-        U256::from(pinned),
-        node,
-    );
-    let input_elements = honest_cfg.input_elements(&input).unwrap();
+    let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(pinned), node);
 
     // The owner turns hostile: version 2 accepts anything.
-    let n = env
-        .oracle
-        .zk_public_inputs(
-            &mut env.chain,
-            model,
-            1,
-            oracle,
-            U256::from(pinned),
-            node,
-            &input,
-            &outputs(&e),
-        )
-        .unwrap()
-        .len();
-    let args = alloy_sol_types::SolConstructor::abi_encode(&AlwaysTrueVerifier::constructorCall {
-        publicInputs: U256::from(n),
-    });
-    let mut code = AlwaysTrueVerifier::BYTECODE.to_vec();
-    code.extend_from_slice(&args);
     let fake = env
         .chain
         .send(Tx::deploy(
             owner,
-            Bytes::from(code),
+            Bytes::from(AlwaysTrueVerifier::BYTECODE.to_vec()),
             "deploy AlwaysTrueVerifier",
         ))
         .unwrap()
@@ -261,23 +191,21 @@ fn attack_zk_verifier_swap() {
 
     let mut lie_outs = outputs(&e);
     lie_outs[0][0] += 1;
-    let garbage = [U256::from(1); 8];
+    let garbage = proof_bytes([U256::from(1); 8]);
     let err = oracle_err(env.oracle.answer_with_proof(
         &mut env.chain,
         owner,
         pinned,
-        input_elements.clone(),
         &lie_outs,
-        garbage,
+        garbage.clone(),
     ));
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     let err = oracle_err(env.oracle.answer_with_proof(
         &mut env.chain,
         owner,
         refusing,
-        input_elements.clone(),
         &lie_outs,
-        garbage,
+        garbage.clone(),
     ));
     assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
     assert!(!aigc
@@ -295,26 +223,19 @@ fn attack_zk_verifier_swap() {
     // The honest proof still answers the pinned request; the consumer gets the truth.
     let s = env
         .oracle
-        .answer_with_proof(
-            &mut env.chain,
-            node,
-            pinned,
-            input_elements,
-            &outputs(&e),
-            proof,
-        )
+        .answer_with_proof(&mut env.chain, node, pinned, &outputs(&e), proof)
         .unwrap();
     gas(
-        "answerWithProof, 7 public inputs (packed statement), callback storing 10 outputs",
+        "answerWithProof, digest statement, callback storing 10 outputs",
         s.receipt.gas_used,
     );
     assert_eq!(s.answerer, node);
     // For the collection, a proof bound to it, the prompt's token and its prover.
     let (proof, _) = zk_prove(
         &env,
-        &pk,
+        pk,
         &g,
-        Visibility::default(),
+        vis,
         &input,
         aigc.address,
         verinfer_oracle::token_id(&input),
@@ -322,17 +243,13 @@ fn attack_zk_verifier_swap() {
     );
     let zk = AigcProof::Zk {
         prover: node,
-        proof,
+        proof: proof.clone(),
     };
     let r = verinfer_chain::send_call(
         &mut env.chain,
         owner,
         aigc.address,
-        &verinfer_chain::bindings_oracle::AIGC::verifyCall {
-            prompt: verinfer_oracle::encode_tensors(&input),
-            aigcData: verinfer_oracle::encode_tensors(&outputs(&e)),
-            proof: zk.encode(),
-        },
+        &aigc_verify_call(&input, &outputs(&e), zk.encode()),
         "AIGC.verify",
     )
     .unwrap();
@@ -371,30 +288,20 @@ fn attack_zk_proof_front_run_and_replay() {
     let (g, input) = mlp().clone();
     let (node, thief) = (env.who.node, env.who.liar);
     let oracle = env.oracle.address;
-    let (pk, vk) = Groth16::setup_with(&g, Visibility::default(), &mut os_rng()).unwrap();
-    let cfg = publish_zk(&mut env, &g, &vk, false);
+    let (pk, vk) = zk_keys(false);
+    let vis = digest_vis(false);
+    publish_zk(&mut env, &g, vk, None);
     let first = env.request_zk(&input, 1);
     let second = env.request_zk(&input, 1);
     let outs = outputs(&exec(&g, &input));
-    let elements = cfg.input_elements(&input).unwrap();
-    let (proof, _) = zk_prove(
-        &env,
-        &pk,
-        &g,
-        Visibility::default(),
-        &input,
-        oracle,
-        U256::from(first),
-        node,
-    );
+    let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(first), node);
     // The thief copies the pending transaction's proof and outputs.
     let err = oracle_err(env.oracle.answer_with_proof(
         &mut env.chain,
         thief,
         first,
-        elements.clone(),
         &outs,
-        proof,
+        proof.clone(),
     ));
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // The same proof for another request on the same input.
@@ -402,48 +309,52 @@ fn attack_zk_proof_front_run_and_replay() {
         &mut env.chain,
         node,
         second,
-        elements.clone(),
         &outs,
-        proof,
+        proof.clone(),
     ));
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof bound to nothing (the zero context).
     let (unbound, _) = zk_prove(
         &env,
-        &pk,
+        pk,
         &g,
-        Visibility::default(),
+        vis,
         &input,
         Address::ZERO,
         U256::ZERO,
         Address::ZERO,
     );
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        second,
-        elements.clone(),
-        &outs,
-        unbound,
-    ));
-    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    // Input elements that are not the request's.
-    let mut other = elements.clone();
-    other[0] += U256::from(1);
     let err =
         oracle_err(
             env.oracle
-                .answer_with_proof(&mut env.chain, node, first, other, &outs, proof),
+                .answer_with_proof(&mut env.chain, node, second, &outs, unbound),
         );
-    assert!(matches!(err, E::ZkInputMismatch(_)), "{err:?}");
-    // Neither request was touched; the prover's own answer pays the prover.
-    assert_eq!(
-        env.oracle.status(&mut env.chain, second).unwrap(),
-        RequestStatus::Open
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    // A proof of another input for this request (the input is bound by the digest the
+    // request stored: no input argument to lie with).
+    let (elsewhere, pv) = zk_prove(
+        &env,
+        pk,
+        &g,
+        vis,
+        &other_input(),
+        oracle,
+        U256::from(first),
+        node,
     );
+    let err = oracle_err(env.oracle.answer_with_proof(
+        &mut env.chain,
+        node,
+        first,
+        &pv.outputs,
+        elsewhere,
+    ));
+    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
+    // Neither request was touched; the prover's own answer pays the prover.
+    assert_eq!(env.status(second), RequestStatus::Open);
     let s = env
         .oracle
-        .answer_with_proof(&mut env.chain, node, first, elements, &outs, proof)
+        .answer_with_proof(&mut env.chain, node, first, &outs, proof)
         .unwrap();
     assert_eq!(s.answerer, node);
     assert_eq!(env.oracle.owed(&mut env.chain, thief).unwrap(), U256::ZERO);
@@ -511,8 +422,12 @@ fn attack_out_of_range_input() {
         ("InputLength", &padded),
         ("WrongCount", &split),
     ] {
-        let (model, fee, requester, consumer) =
-            (env.model, env.params.fee, env.who.requester, env.consumer);
+        let (model, fee, requester, consumer) = (
+            env.model_id(),
+            env.params.fee,
+            env.who.requester,
+            env.consumer,
+        );
         let err = oracle_err(env.oracle.request(
             &mut env.chain,
             requester,
@@ -622,8 +537,12 @@ fn attack_aigc_hidden_prompt_and_stolen_evidence() {
         .unwrap());
 
     // The requester pays for an answer; a thief cannot mint with the request or the claim.
-    let (model, fee, requester, consumer) =
-        (env.model, env.params.fee, env.who.requester, env.consumer);
+    let (model, fee, requester, consumer) = (
+        env.model_id(),
+        env.params.fee,
+        env.who.requester,
+        env.consumer,
+    );
     let (req, r) = env
         .oracle
         .request(

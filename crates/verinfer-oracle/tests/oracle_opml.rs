@@ -12,31 +12,20 @@ use verinfer_chain::bindings::InferenceGame::InferenceGameErrors as G;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
 use verinfer_chain::bindings_oracle::{GasBurningConsumer, RevertingConsumer};
 use verinfer_chain::{Address, Chain, Tx, B256, U256};
-use verinfer_opml::{lying_execution, ClaimStatus, Submitter, SubmitterStrategy, TraceLie};
+use verinfer_opml::{ClaimStatus, Submitter, SubmitterStrategy};
 use verinfer_oracle::{
     roots_hash, tensor_roots, CallbackOutcome, InferenceOracleEvents, OracleClient, OracleError,
     RequestStatus,
 };
 
-fn lie_at_output(env: &Env) -> verinfer_opml::Execution {
+fn output_lie(env: &Env) -> verinfer_opml::Execution {
     let _ = env;
     lie_at_element(3)
 }
 
 /// The sample input's execution with output element `element` off by one.
 fn lie_at_element(element: usize) -> verinfer_opml::Execution {
-    let (g, input) = mlp();
-    lying_execution(
-        g.clone(),
-        input,
-        TraceLie {
-            node: g.nodes.len() - 1,
-            element,
-            delta: 1,
-            propagate: false,
-        },
-    )
-    .unwrap()
+    lie_at_output(&mlp().1, element)
 }
 
 #[test]
@@ -51,12 +40,13 @@ fn optimistic_request_settles_pays_and_calls_back() {
         fee,
         "no base fee in process: the required fee is the fee"
     );
+    let model_id = env.model_id();
     let (req, r) = env
         .oracle
         .request(
             &mut env.chain,
             env.who.requester,
-            env.model,
+            model_id,
             &input,
             env.consumer,
             CALLBACK_GAS,
@@ -80,10 +70,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     assert_eq!(info.inputsHash, roots_hash(&input));
     assert_eq!(info.requester, env.who.requester);
     assert_eq!(info.zkVersion, 0);
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Open
-    );
+    assert_eq!(env.status(req), RequestStatus::Open);
 
     // An honest node answers: its claim (outputs posted) goes through the game's claimAndCall.
     let e = exec(&g, &input);
@@ -101,10 +88,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
         if a.requestId == U256::from(req) && a.claimId == U256::from(claim) && a.answerer == node),
         "{evs:?}"
     );
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.status(req), RequestStatus::Claimed);
     // Outputs are the request's only once fulfilled.
     assert!(env
         .oracle
@@ -137,10 +121,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     env.finalize(claim);
     let oracle_balance = env.chain.balance(env.oracle.address).unwrap();
     assert_eq!(oracle_balance, fee);
-    let s = env
-        .oracle
-        .settle(&mut env.chain, env.who.liar, req, &outs)
-        .unwrap();
+    let s = env.settle(env.who.liar, req, &outs);
     gas("settle (callback storing 10 outputs)", s.receipt.gas_used);
     assert_eq!(s.callback, CallbackOutcome::Delivered);
     assert_eq!(s.answerer, node);
@@ -148,10 +129,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     // Fee split: 10% to the model owner, 90% to the node.
     assert_eq!(s.owner_share, fee / U256::from(10));
     assert_eq!(s.answerer_share, fee - fee / U256::from(10));
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Fulfilled
-    );
+    assert_eq!(env.status(req), RequestStatus::Fulfilled);
     assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
     let info = env.oracle.get_request(&mut env.chain, req).unwrap();
     assert_eq!(info.claimId, U256::from(claim));
@@ -217,10 +195,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
         oracle_err(env.oracle.cancel(&mut env.chain, env.who.requester, req)),
         E::NotOpen(_)
     ));
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
-        vec![claim]
-    );
+    assert_eq!(env.claims(req), vec![claim]);
 }
 
 #[test]
@@ -231,7 +206,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
 
     // The liar's claim has a wrong output element; it is for the request's model and input,
     // so the oracle accepts it as an answer (it cannot know better) — the game will not.
-    let lie = lie_at_output(&env);
+    let lie = output_lie(&env);
     let lying_outs = outputs(&lie);
     let honest_outs = outputs(&exec(&g, &input));
     assert_ne!(lying_outs, honest_outs);
@@ -251,10 +226,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
         );
     }
     // No reopening needed: the request stays answerable while Claimed, with no outputs.
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.status(req), RequestStatus::Claimed);
     assert!(env
         .oracle
         .outputs_of(&mut env.chain, req)
@@ -270,10 +242,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
         oracle_err(env.oracle.settle(&mut env.chain, liar, req, &lying_outs)),
         E::NotFinal(_)
     ));
-    let s = env
-        .oracle
-        .settle(&mut env.chain, node, req, &honest_outs)
-        .unwrap();
+    let s = env.settle(node, req, &honest_outs);
     assert_eq!(s.callback, CallbackOutcome::Delivered);
     assert_eq!(s.answerer, node);
     assert_eq!(env.consumer_outputs(), honest_outs);
@@ -282,10 +251,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
         env.oracle.outputs_of(&mut env.chain, req).unwrap(),
         honest_outs
     );
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
-        vec![bad_claim, good_claim]
-    );
+    assert_eq!(env.claims(req), vec![bad_claim, good_claim]);
     assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
     assert_eq!(
         env.oracle.owed(&mut env.chain, node).unwrap(),
@@ -301,20 +267,14 @@ fn an_honest_answer_standing_beside_a_lie_settles_first() {
     let honest_outs = outputs(&exec(&g, &input));
     // The liar answers first; the honest node answers while the lie stands (Claimed).
     let liar = env.who.liar;
-    let (bad, _liar_sub) = env.answer_with(lie_at_output(&env), liar, req);
+    let (bad, _liar_sub) = env.answer_with(output_lie(&env), liar, req);
     let node = env.who.node;
     let (good, _) = env.answer(node, req);
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req).unwrap(),
-        vec![bad, good]
-    );
+    assert_eq!(env.claims(req), vec![bad, good]);
     // Nobody challenged the lie in time, but the honest claim finalizes too: the settler
     // names the outputs, and the honest node is paid for them.
     env.finalize(good);
-    let s = env
-        .oracle
-        .settle(&mut env.chain, node, req, &honest_outs)
-        .unwrap();
+    let s = env.settle(node, req, &honest_outs);
     assert_eq!(s.answerer, node);
     assert_eq!(env.consumer_outputs(), honest_outs);
     assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
@@ -341,7 +301,7 @@ fn at_most_max_answers_stand() {
             requestId: U256::from(req)
         })
     );
-    assert_eq!(env.oracle.claims_of(&mut env.chain, req).unwrap(), claims);
+    assert_eq!(env.claims(req), claims);
 }
 
 #[test]
@@ -369,8 +329,8 @@ fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected(
     // The same lie twice: refused too; once it is rejected, the same outputs may be posted
     // again (here: the lie, which will be rejected again).
     let req2 = env.request(&input);
-    let (bad, mut bad_sub) = env.answer_with(lie_at_output(&env), liar, req2);
-    let s2 = Submitter::new(lie_at_output(&env), liar, SubmitterStrategy::Honest);
+    let (bad, mut bad_sub) = env.answer_with(output_lie(&env), liar, req2);
+    let s2 = Submitter::new(output_lie(&env), liar, SubmitterStrategy::Honest);
     assert!(matches!(
         answer_err(
             env.oracle
@@ -381,17 +341,11 @@ fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected(
     let requester = env.who.requester;
     env.dispute(bad, &mut bad_sub, requester);
     assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
-    let (again, _) = env.answer_with(lie_at_output(&env), liar, req2);
-    assert_eq!(
-        env.oracle.claims_of(&mut env.chain, req2).unwrap(),
-        vec![bad, again]
-    );
+    let (again, _) = env.answer_with(output_lie(&env), liar, req2);
+    assert_eq!(env.claims(req2), vec![bad, again]);
     // The first request settles with its one honest answer.
     env.finalize(first);
-    let s = env
-        .oracle
-        .settle(&mut env.chain, node, req, &honest_outs)
-        .unwrap();
+    let s = env.settle(node, req, &honest_outs);
     assert_eq!(s.answerer, node);
 }
 
@@ -411,6 +365,7 @@ fn malformed_requests_revert_with_custom_errors() {
     .unwrap();
     let o = env.oracle;
     let mut call = |model: B256, input: &[Vec<i32>], gas: u64, fee: U256, zk: u32| {
+        let model = verinfer_oracle::model_id_of(model);
         oracle_err(o.request(&mut env.chain, req, model, input, consumer, gas, fee, zk))
     };
     let unknown = B256::repeat_byte(7);
@@ -481,7 +436,16 @@ fn malformed_requests_revert_with_custom_errors() {
         .register(&mut env.chain, owner, m2, "test://unlearned")
         .unwrap();
     assert_eq!(
-        oracle_err(o.request(&mut env.chain, req, m2, &input, consumer, 0, fee, 0)),
+        oracle_err(o.request(
+            &mut env.chain,
+            req,
+            verinfer_oracle::model_id_of(m2),
+            &input,
+            consumer,
+            0,
+            fee,
+            0
+        )),
         E::ModelNotLearned(InferenceOracle::ModelNotLearned { modelId: m2 })
     );
     // Overpaying is fine: the whole value is the fee.
@@ -489,7 +453,7 @@ fn malformed_requests_revert_with_custom_errors() {
         .request(
             &mut env.chain,
             req,
-            model,
+            verinfer_oracle::model_id_of(model),
             &input,
             consumer,
             0,
@@ -503,11 +467,16 @@ fn malformed_requests_revert_with_custom_errors() {
     );
     // Views of a request that does not exist.
     assert!(matches!(
-        oracle_err(o.get_request(&mut env.chain, 99)),
+        oracle_err(o.get_request(&mut env.chain, verinfer_oracle::RequestId::new(99))),
         E::NoSuchRequest(_)
     ));
     assert!(matches!(
-        oracle_err(o.settle(&mut env.chain, req, 99, &input)),
+        oracle_err(o.settle(
+            &mut env.chain,
+            req,
+            verinfer_oracle::RequestId::new(99),
+            &input
+        )),
         E::NoSuchRequest(_)
     ));
     assert_eq!(o.request_count(&mut env.chain).unwrap(), 1);
@@ -553,10 +522,13 @@ fn answers_that_do_not_match_the_request_revert() {
     // A request that does not exist.
     let s_good = sub(exec(&g, &input));
     assert!(matches!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_good, 1_000)
-        ),
+        answer_err(env.oracle.answer(
+            &mut env.chain,
+            &env.c.game,
+            &env.cfg,
+            &s_good,
+            verinfer_oracle::RequestId::new(1_000)
+        )),
         E::NoSuchRequest(_)
     ));
     // Nobody but the game tells the oracle of a claim: an answer is always bound to the
@@ -583,15 +555,8 @@ fn answers_that_do_not_match_the_request_revert() {
     assert_eq!(env.claim_count(), claims_before + 1);
 
     // The request is untouched by all this and still answerable.
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Open
-    );
-    assert!(env
-        .oracle
-        .claims_of(&mut env.chain, req)
-        .unwrap()
-        .is_empty());
+    assert_eq!(env.status(req), RequestStatus::Open);
+    assert!(env.claims(req).is_empty());
 
     // Settling checks the outputs it is given against the model's shape and the final
     // answering claim's outputs.
@@ -627,7 +592,7 @@ fn answers_that_do_not_match_the_request_revert() {
         .game
         .finalize(&mut env.chain, node, someone_elses)
         .unwrap();
-    let s = env.oracle.settle(&mut env.chain, node, req, &outs).unwrap();
+    let s = env.settle(node, req, &outs);
     assert_eq!(s.answerer, node);
     assert_eq!(
         env.oracle.get_request(&mut env.chain, req).unwrap().claimId,
@@ -636,7 +601,7 @@ fn answers_that_do_not_match_the_request_revert() {
 }
 
 /// Answers `req` honestly and lets the claim finalize; returns the claim and its outputs.
-fn answer_and_finalize(env: &mut Env, req: u64) -> (u64, Vec<Vec<i32>>) {
+fn answer_and_finalize(env: &mut Env, req: verinfer_oracle::RequestId) -> (u64, Vec<Vec<i32>>) {
     let (g, input) = mlp().clone();
     let outs = outputs(&exec(&g, &input));
     let node = env.who.node;
@@ -687,17 +652,10 @@ fn failing_callbacks_do_not_block_settlement() {
     ] {
         let req = env.request_with(&input, target, gas_limit);
         let (_, outs) = answer_and_finalize(&mut env, req);
-        let s = env
-            .oracle
-            .settle(&mut env.chain, owner, req, &outs)
-            .unwrap();
+        let s = env.settle(owner, req, &outs);
         gas(&format!("settle, {label}"), s.receipt.gas_used);
         assert_eq!(s.callback, want, "{label}");
-        assert_eq!(
-            env.oracle.status(&mut env.chain, req).unwrap(),
-            RequestStatus::Fulfilled,
-            "{label}"
-        );
+        assert_eq!(env.status(req), RequestStatus::Fulfilled, "{label}");
         // The answer stays readable, and the node is paid.
         assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
         if target == burning {
@@ -743,15 +701,9 @@ fn settling_with_too_little_gas_for_the_callback_reverts() {
         err.oracle_error(),
         Some(E::InsufficientGasForCallback(_))
     ));
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.status(req), RequestStatus::Claimed);
     // With enough gas it settles (the callback fails, the request is fulfilled).
-    let s = env
-        .oracle
-        .settle(&mut env.chain, owner, req, &outs)
-        .unwrap();
+    let s = env.settle(owner, req, &outs);
     assert_eq!(s.callback, CallbackOutcome::Failed);
 }
 
@@ -780,10 +732,7 @@ fn cancel_rules() {
     assert!(
         matches!(&env.oracle.receipt_events(&r)[..], [InferenceOracleEvents::Cancelled(c)] if c.refund == fee)
     );
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Cancelled
-    );
+    assert_eq!(env.status(req), RequestStatus::Cancelled);
     assert_eq!(env.oracle.owed(&mut env.chain, requester).unwrap(), fee);
     assert!(matches!(
         oracle_err(env.oracle.cancel(&mut env.chain, requester, req)),
@@ -807,7 +756,7 @@ fn cancel_rules() {
     // A request with a standing answer cannot be cancelled.
     let req2 = env.request(&input);
     let liar = env.who.liar;
-    let (bad, mut liar_sub) = env.answer_with(lie_at_output(&env), liar, req2);
+    let (bad, mut liar_sub) = env.answer_with(output_lie(&env), liar, req2);
     assert_eq!(
         oracle_err(env.oracle.cancel(&mut env.chain, requester, req2)),
         E::AnswerStanding(InferenceOracle::AnswerStanding {
@@ -818,20 +767,14 @@ fn cancel_rules() {
     // Once every answer is rejected, the Claimed request can be cancelled (after the delay).
     env.dispute(bad, &mut liar_sub, requester);
     assert_eq!(env.claim_status(bad), ClaimStatus::Rejected);
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req2).unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.status(req2), RequestStatus::Claimed);
     assert!(matches!(
         oracle_err(env.oracle.cancel(&mut env.chain, requester, req2)),
         E::CancelTooEarly(_)
     ));
     env.chain.advance_time(env.params.cancel_delay).unwrap();
     env.oracle.cancel(&mut env.chain, requester, req2).unwrap();
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req2).unwrap(),
-        RequestStatus::Cancelled
-    );
+    assert_eq!(env.status(req2), RequestStatus::Cancelled);
     assert_eq!(env.oracle.owed(&mut env.chain, requester).unwrap(), fee);
     assert!(matches!(
         oracle_err(env.oracle.settle(&mut env.chain, node, req2, &outs)),
@@ -866,17 +809,17 @@ fn each_answer_is_bound_to_one_request() {
     let (ca, _) = env.answer(node, a);
     let (cb, _) = env.answer(node, b);
     assert_ne!(ca, cb);
-    assert_eq!(env.oracle.claims_of(&mut env.chain, a).unwrap(), vec![ca]);
-    assert_eq!(env.oracle.claims_of(&mut env.chain, b).unwrap(), vec![cb]);
+    assert_eq!(env.claims(a), vec![ca]);
+    assert_eq!(env.claims(b), vec![cb]);
     // Request a's claim final does not settle b.
     env.finalize(ca);
     assert!(matches!(
         oracle_err(env.oracle.settle(&mut env.chain, node, b, &outs)),
         E::NotFinal(_)
     ));
-    env.oracle.settle(&mut env.chain, node, a, &outs).unwrap();
+    env.settle(node, a, &outs);
     env.finalize(cb);
-    env.oracle.settle(&mut env.chain, node, b, &outs).unwrap();
+    env.settle(node, b, &outs);
     assert_eq!(env.consumer_calls(), U256::from(2));
     assert_eq!(
         env.oracle.owed(&mut env.chain, node).unwrap(),

@@ -1,52 +1,52 @@
 //! The zk path end to end with REAL Groth16 proofs of the digits MLP (verinfer-zk: local dev
-//! setup, prove) against the generic `Groth16Verifier`: the oracle's public inputs equal the
-//! prover's (and the Rust mirror's), `answerWithProof` settles at once, every way a zk answer
-//! can be wrong is refused; requests pin the zk configuration they accept; `AIGC` verifies
-//! zk proofs against the configuration it pinned and mints zk answers through their oracle
+//! setup, prove; digest statement) through the Groth16 `IProofVerifier` adapter: the oracle's
+//! statement equals the prover's digest (and the Rust mirror's), `answerWithProof` settles at
+//! once, every way a zk answer can be wrong or malformed is refused by name; packed-statement
+//! keys are refused; requests pin the zk configuration they accept; `AIGC` verifies zk
+//! evidence against the configuration it pinned and mints zk answers through their oracle
 //! request, and a token whose claim was rejected is repaired with a zk-answered request.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::sync::OnceLock;
-
 use common::*;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
 use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
-use verinfer_chain::{Address, U256};
-use verinfer_opml::{lying_execution, ClaimStatus, TraceLie};
+use verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierErrors as G;
+use verinfer_chain::{Address, Bytes, U256};
+use verinfer_opml::ClaimStatus;
 use verinfer_oracle::{
     public_inputs, token_id, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
 };
-use verinfer_zk::evm::{deploy_verifier, public_words};
-use verinfer_zk::groth16::{os_rng, ProvingKey, VerifyingKey};
-use verinfer_zk::{param_hash, Groth16, ProofSystem, Visibility, Widths};
+use verinfer_zk::evm::public_words;
+use verinfer_zk::param_hash;
 
-/// Keys of the digits MLP under `vis` (set up once per process).
-fn keys(hashed_params: bool) -> &'static (ProvingKey, VerifyingKey) {
-    static PUBLIC: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
-    static HASHED: OnceLock<(ProvingKey, VerifyingKey)> = OnceLock::new();
-    let cell = if hashed_params { &HASHED } else { &PUBLIC };
-    cell.get_or_init(|| Groth16::setup_with(&mlp().0, vis(hashed_params), &mut os_rng()).unwrap())
+fn vis(hashed_params: bool) -> verinfer_zk::Visibility {
+    digest_vis(hashed_params)
 }
 
-fn vis(hashed_params: bool) -> Visibility {
-    if hashed_params {
-        Visibility::hashed_params()
-    } else {
-        Visibility::default()
-    }
+fn keys(
+    hashed_params: bool,
+) -> &'static (
+    verinfer_zk::groth16::ProvingKey,
+    verinfer_zk::groth16::VerifyingKey,
+) {
+    zk_keys(hashed_params)
 }
 
-/// A proof of `input`, bound to the oracle, `tag` and `answerer`: the 8 words, the outputs,
-/// the widths and the public words.
+/// A proof of `input`, bound to the contract, `tag` and `answerer`: its bytes, the outputs,
+/// the widths, the weight hash and the statement.
 struct Proven {
-    words: [U256; 8],
+    proof: Bytes,
     outputs: Vec<Vec<i32>>,
     input_bits: u8,
     output_bits: u8,
     param_hash: Option<U256>,
-    public: Vec<U256>,
+    statement: verinfer_chain::B256,
+}
+
+fn the_param_hash(hashed_params: bool) -> Option<U256> {
+    hashed_params.then(|| public_words(&[param_hash(&mlp().0).unwrap()])[0])
 }
 
 fn prove_at(
@@ -59,7 +59,7 @@ fn prove_at(
 ) -> Proven {
     let g = &mlp().0;
     let (pk, _) = keys(hashed_params);
-    let (words, pv) = zk_prove(
+    let (proof, pv) = zk_prove(
         env,
         pk,
         g,
@@ -70,12 +70,12 @@ fn prove_at(
         answerer,
     );
     Proven {
-        words,
+        proof,
         outputs: pv.outputs.clone(),
         input_bits: pv.input_width as u8,
         output_bits: pv.output_width as u8,
-        param_hash: hashed_params.then(|| public_words(&[param_hash(g).unwrap()])[0]),
-        public: public_words(&pv.to_field_elements().unwrap()),
+        param_hash: the_param_hash(hashed_params),
+        statement: verinfer_chain::B256::from(public_words(&pv.to_field_elements().unwrap())[0]),
     }
 }
 
@@ -84,7 +84,7 @@ fn prove(
     env: &Env,
     hashed_params: bool,
     input: &[Vec<i32>],
-    req: u64,
+    req: verinfer_oracle::RequestId,
     answerer: Address,
 ) -> Proven {
     prove_at(
@@ -97,31 +97,15 @@ fn prove(
     )
 }
 
-/// The zk settings of the keys' verifier at `verifier`.
-fn settings(hashed_params: bool, verifier: Address) -> ZkSettings {
-    let g = &mlp().0;
-    let w = Widths::of(g);
-    ZkSettings {
-        verifier,
-        input_bits: w.input as u8,
-        output_bits: w.output as u8,
-        param_hash: hashed_params.then(|| public_words(&[param_hash(g).unwrap()])[0]),
-        digest: false,
-    }
-}
-
-/// Deploys the verifier of the keys and configures the model with it.
+/// Deploys the keys' `IProofVerifier` and configures the model with it.
 fn configure(env: &mut Env, hashed_params: bool) -> ZkSettings {
-    let owner = env.who.owner;
-    let (verifier, r) = deploy_verifier(&mut env.chain, owner, &keys(hashed_params).1).unwrap();
-    gas("deploy Groth16Verifier (digits MLP key)", r.gas_used);
-    let model = env.model;
-    let s = settings(hashed_params, verifier);
-    let r = env
-        .oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &s)
-        .unwrap();
-    gas("setZkVerifier", r.gas_used);
+    let model = env.model_id();
+    let s = publish_zk(
+        env,
+        &mlp().0,
+        &keys(hashed_params).1,
+        the_param_hash(hashed_params),
+    );
     assert_eq!(
         env.oracle.zk_config(&mut env.chain, model).unwrap(),
         Some((s, 1))
@@ -132,35 +116,19 @@ fn configure(env: &mut Env, hashed_params: bool) -> ZkSettings {
 fn zk_answer_settles(hashed_params: bool) {
     let mut env = env();
     let input = mlp().1.clone();
-    let cfg = configure(&mut env, hashed_params);
+    configure(&mut env, hashed_params);
     let req = env.request_zk(&input, 1);
     let node = env.who.node;
     let p = prove(&env, hashed_params, &input, req, node);
+    // One public input, whatever the model.
+    assert_eq!(keys(hashed_params).1.gamma_abc_g1.len(), 2);
 
-    // The contract's public inputs are the prover's and the Rust mirror's, word for word.
-    let model = env.model;
-    let oracle = env.oracle.address;
+    // The contract's statement is the prover's digest and the Rust mirror's, bit for bit.
     let on_chain = env
-        .oracle
-        .zk_public_inputs(
-            &mut env.chain,
-            model,
-            1,
-            oracle,
-            U256::from(req),
-            node,
-            &input,
-            &p.outputs,
-        )
+        .oracle_statement(1, req, node, &input, &p.outputs)
         .unwrap();
-    assert_eq!(on_chain, p.public);
-    let ctx = verinfer_zk::Context {
-        model_id: model,
-        chain_id: U256::from(verinfer_chain::Chain::chain_id(&env.chain)),
-        contract: oracle,
-        tag: U256::from(req),
-        answerer: node,
-    };
+    assert_eq!(on_chain, p.statement);
+    let ctx = env.zk_context(env.oracle.address, U256::from(req), node);
     assert_eq!(
         public_inputs(
             &ctx,
@@ -169,38 +137,29 @@ fn zk_answer_settles(hashed_params: bool) {
             p.param_hash,
             &p.outputs,
             u32::from(p.output_bits),
-            false
+            true
         )
         .unwrap(),
-        p.public
+        vec![U256::from_be_bytes(p.statement.0)]
     );
 
-    let elements = cfg.input_elements(&input).unwrap();
     let s = env
         .oracle
-        .answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &p.outputs,
-            p.words,
-        )
+        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.proof.clone())
         .unwrap();
+    let weights = if hashed_params {
+        "hashed weights"
+    } else {
+        "public weights"
+    };
     gas(
-        &format!(
-            "answerWithProof ({} public inputs, callback storing 10 outputs)",
-            p.public.len()
-        ),
+        &format!("answerWithProof (digest statement, {weights}, callback storing 10 outputs)"),
         s.receipt.gas_used,
     );
     assert_eq!(s.callback, CallbackOutcome::Delivered);
     assert_eq!(s.answerer, node);
     assert_eq!(s.owner_share, env.params.fee / U256::from(10));
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Fulfilled
-    );
+    assert_eq!(env.status(req), RequestStatus::Fulfilled);
     let info = env.oracle.get_request(&mut env.chain, req).unwrap();
     assert!(info.viaProof);
     assert_eq!(env.consumer_outputs(), p.outputs);
@@ -214,21 +173,11 @@ fn zk_answer_settles(hashed_params: bool) {
         let p = prove(&env, hashed_params, &input, req, node);
         let s = env
             .oracle
-            .answer_with_proof(
-                &mut env.chain,
-                node,
-                req,
-                elements.clone(),
-                &p.outputs,
-                p.words,
-            )
+            .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.proof.clone())
             .unwrap();
         assert_eq!(s.callback, CallbackOutcome::NoCallback);
         gas(
-            &format!(
-                "answerWithProof ({} public inputs, no callback)",
-                p.public.len()
-            ),
+            "answerWithProof (digest statement, public weights, no callback)",
             s.receipt.gas_used,
         );
     }
@@ -238,9 +187,8 @@ fn zk_answer_settles(hashed_params: bool) {
             &mut env.chain,
             node,
             req,
-            elements,
             &p.outputs,
-            p.words
+            p.proof.clone()
         )),
         E::NotOpen(_)
     ));
@@ -261,13 +209,16 @@ fn wrong_zk_answers_are_refused() {
     let mut env = env();
     let input = mlp().1.clone();
     let model = env.model;
+    let model_id = env.model_id();
     let node = env.who.node;
-    let oracle = env.oracle.address;
     // Bound to no request yet: what is refused before any verification needs no more.
-    let p = prove(&env, false, &input, 0, node);
-    let elements = settings(false, Address::ZERO)
-        .input_elements(&input)
-        .unwrap();
+    let p = prove(
+        &env,
+        false,
+        &input,
+        verinfer_oracle::RequestId::new(0),
+        node,
+    );
 
     // No configuration yet: a request cannot pin one, and a request pinning none refuses
     // zk answers.
@@ -276,7 +227,7 @@ fn wrong_zk_answers_are_refused() {
         oracle_err(env.oracle.request(
             &mut env.chain,
             requester,
-            model,
+            model_id,
             &input,
             consumer,
             CALLBACK_GAS,
@@ -289,12 +240,9 @@ fn wrong_zk_answers_are_refused() {
         })
     );
     assert!(matches!(
-        oracle_err(env.oracle.zk_public_inputs(
-            &mut env.chain,
-            model,
+        oracle_err(env.oracle_statement(
             1,
-            oracle,
-            U256::ZERO,
+            verinfer_oracle::RequestId::new(0),
             node,
             &input,
             &p.outputs
@@ -307,19 +255,33 @@ fn wrong_zk_answers_are_refused() {
             &mut env.chain,
             node,
             early,
-            elements.clone(),
             &p.outputs,
-            p.words
+            p.proof.clone()
         )),
         E::ZkRefused(InferenceOracle::ZkRefused {
             requestId: U256::from(early)
         })
     );
     // Only the model's owner configures it, with a contract and widths in 1..=32.
-    let (verifier, _) = deploy_verifier(&mut env.chain, node, &keys(false).1).unwrap();
-    let s = settings(false, verifier);
+    let mut deployer = verinfer_oracle::ChainDeployer::new(&mut env.chain, node);
+    let verifier = verinfer_prove::EvmVerifiable::deploy_adapter(
+        &verinfer_zk::Groth16,
+        &keys(false).1,
+        &mut deployer,
+    )
+    .unwrap();
+    let w = verinfer_zk::Widths::of(&mlp().0);
+    let s = ZkSettings {
+        verifier,
+        input_bits: w.input as u8,
+        output_bits: w.output as u8,
+        param_hash: None,
+    };
     assert_eq!(
-        oracle_err(env.oracle.set_zk_verifier(&mut env.chain, node, model, &s)),
+        oracle_err(
+            env.oracle
+                .set_zk_verifier(&mut env.chain, node, model_id, &s)
+        ),
         E::NotModelOwner(InferenceOracle::NotModelOwner {
             modelId: model,
             caller: node
@@ -333,7 +295,7 @@ fn wrong_zk_answers_are_refused() {
     assert!(matches!(
         oracle_err(
             env.oracle
-                .set_zk_verifier(&mut env.chain, owner, model, &no_code)
+                .set_zk_verifier(&mut env.chain, owner, model_id, &no_code)
         ),
         E::NotAContract(_)
     ));
@@ -344,12 +306,12 @@ fn wrong_zk_answers_are_refused() {
     assert!(matches!(
         oracle_err(
             env.oracle
-                .set_zk_verifier(&mut env.chain, owner, model, &wide)
+                .set_zk_verifier(&mut env.chain, owner, model_id, &wide)
         ),
         E::BadBitWidth(_)
     ));
     env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &s)
+        .set_zk_verifier(&mut env.chain, owner, model_id, &s)
         .unwrap();
 
     // A request made before the configuration keeps the configuration it was made under
@@ -359,9 +321,8 @@ fn wrong_zk_answers_are_refused() {
             &mut env.chain,
             node,
             early,
-            elements.clone(),
             &p.outputs,
-            p.words
+            p.proof.clone()
         )),
         E::ZkRefused(InferenceOracle::ZkRefused {
             requestId: U256::from(early)
@@ -370,139 +331,122 @@ fn wrong_zk_answers_are_refused() {
 
     let req = env.request_zk(&input, 1);
     let p = prove(&env, false, &input, req, node);
+    let answer = |env: &mut Env, outputs: &[Vec<i32>], proof: Bytes| {
+        oracle_err(
+            env.oracle
+                .answer_with_proof(&mut env.chain, node, req, outputs, proof),
+        )
+    };
     // Other outputs: the proof does not verify.
     let mut wrong = p.outputs.clone();
     wrong[0][0] += 1;
     assert_eq!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &wrong,
-            p.words
-        )),
+        answer(&mut env, &wrong, p.proof.clone()),
         E::InvalidProof(InferenceOracle::InvalidProof {
             requestId: U256::from(req)
         })
     );
+    // A proof of another input (the request's input is bound by the digest it stored).
+    let other = prove(&env, false, &other_input(), req, node);
+    assert!(matches!(
+        answer(&mut env, &p.outputs, other.proof.clone()),
+        E::InvalidProof(_)
+    ));
     // A tampered proof (A replaced by another curve point, the generator (1, 2)).
-    let mut tampered = p.words;
+    let words: [U256; 8] = alloy_sol_types::SolValue::abi_decode(&p.proof).unwrap();
+    let mut tampered = words;
     tampered[0] = U256::from(1);
     tampered[1] = U256::from(2);
     assert!(matches!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &p.outputs,
-            tampered
-        )),
+        answer(&mut env, &p.outputs, proof_bytes(tampered)),
         E::InvalidProof(_)
     ));
+    // Malformed proofs revert by name, the verifier's reason inside: another length (empty,
+    // one word short, one word more, garbage bytes), a coordinate ≥ q.
+    for len in [0usize, 31, 224, 288] {
+        let mut bytes = p.proof.to_vec();
+        bytes.resize(len, 0xab);
+        assert_eq!(
+            adapter_reason(answer(&mut env, &p.outputs, Bytes::from(bytes))),
+            G::MalformedProof(
+                verinfer_chain::bindings_zk::Groth16ProofVerifier::MalformedProof {
+                    length: U256::from(len)
+                }
+            ),
+            "a proof of {len} bytes"
+        );
+    }
+    let mut off_field = words;
+    off_field[6] = U256::MAX;
+    let err = answer(&mut env, &p.outputs, proof_bytes(off_field));
+    assert!(matches!(err, E::VerifierReverted(_)), "{err:?}");
     // Values outside the configured width are refused before any verification.
     let mut too_wide = p.outputs.clone();
     too_wide[0][0] = 1 << (p.output_bits - 1);
     assert!(matches!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &too_wide,
-            p.words
-        )),
+        answer(&mut env, &too_wide, p.proof.clone()),
         E::ValueOutOfRange(_)
     ));
     // The model's output shape.
     let mut short = p.outputs.clone();
     short[0].pop();
     assert!(matches!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &short,
-            p.words
-        )),
+        answer(&mut env, &short, p.proof.clone()),
         E::WrongOutputLength(_)
     ));
     // A configuration whose layout does not fit the key (a parameter hash the circuit does not
-    // take): the count is checked before the verifier is asked. It is version 2; version 1
+    // take): the statement differs, the proof does not verify. It is version 2; version 1
     // stays as it was.
     let s2 = ZkSettings {
         param_hash: Some(U256::from(7)),
         ..s
     };
     env.oracle
-        .set_zk_verifier(
-            &mut env.chain,
-            owner,
-            model,
-            &ZkSettings {
-                param_hash: Some(U256::from(7)),
-                ..s
-            },
-        )
+        .set_zk_verifier(&mut env.chain, owner, model_id, &s2)
         .unwrap();
     assert_eq!(
-        env.oracle.zk_config(&mut env.chain, model).unwrap(),
+        env.oracle.zk_config(&mut env.chain, model_id).unwrap(),
         Some((s2, 2))
     );
     assert_eq!(
-        env.oracle.zk_config_at(&mut env.chain, model, 1).unwrap(),
+        env.oracle
+            .zk_config_at(&mut env.chain, model_id, 1)
+            .unwrap(),
         Some((s, 1))
     );
     assert_eq!(
-        env.oracle.zk_config_at(&mut env.chain, model, 3).unwrap(),
+        env.oracle
+            .zk_config_at(&mut env.chain, model_id, 3)
+            .unwrap(),
         None
     );
     let req2 = env.request_zk(&input, 2);
+    let p2 = prove(&env, false, &input, req2, node);
     let err = oracle_err(env.oracle.answer_with_proof(
         &mut env.chain,
         node,
         req2,
-        elements.clone(),
-        &p.outputs,
-        p.words,
+        &p2.outputs,
+        p2.proof.clone(),
     ));
     assert_eq!(
         err,
-        E::ZkInputCountMismatch(InferenceOracle::ZkInputCountMismatch {
-            expected: U256::from(p.public.len()),
-            got: U256::from(p.public.len() + 1)
+        E::InvalidProof(InferenceOracle::InvalidProof {
+            requestId: U256::from(req2)
         })
     );
     // Nothing was fulfilled by all this; the request is still open.
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Open
-    );
+    assert_eq!(env.status(req), RequestStatus::Open);
     // A claim answers it meanwhile (Claimed); the proof under the request's own version 1 —
     // not the latest, 2 — still answers it, final at once.
     let (claim, _) = env.answer(node, req);
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.status(req), RequestStatus::Claimed);
     let settled = env
         .oracle
-        .answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            elements.clone(),
-            &p.outputs,
-            p.words,
-        )
+        .answer_with_proof(&mut env.chain, node, req, &p.outputs, p.proof.clone())
         .unwrap();
     assert_eq!(settled.answerer, node);
-    assert_eq!(
-        env.oracle.status(&mut env.chain, req).unwrap(),
-        RequestStatus::Fulfilled
-    );
+    assert_eq!(env.status(req), RequestStatus::Fulfilled);
     assert_eq!(env.consumer_outputs(), p.outputs);
     // The standing claim has nothing left to settle.
     env.finalize(claim);
@@ -512,10 +456,44 @@ fn wrong_zk_answers_are_refused() {
     ));
 }
 
+/// Packed-statement keys (one public input per packed element) are refused by name: by the
+/// backend before anything is deployed, and on chain by the adapter's constructor.
+#[test]
+fn packed_statement_keys_are_refused() {
+    use verinfer_zk::ProofSystem;
+    let mut env = env();
+    let g = &mlp().0;
+    let (_, vk) = verinfer_zk::Groth16::setup_with(
+        g,
+        verinfer_zk::Visibility::default(),
+        &mut verinfer_zk::groth16::os_rng(),
+    )
+    .unwrap();
+    let owner = env.who.owner;
+    let mut deployer = verinfer_oracle::ChainDeployer::new(&mut env.chain, owner);
+    let err =
+        verinfer_prove::EvmVerifiable::deploy_adapter(&verinfer_zk::Groth16, &vk, &mut deployer)
+            .unwrap_err();
+    assert!(deployer.receipts.is_empty(), "nothing was deployed");
+    assert!(
+        matches!(&err, verinfer_prove::ProveError::Unsupported(u) if u.reason.contains("packed-statement key")),
+        "{err}"
+    );
+    let (groth16, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, &vk).unwrap();
+    let err = verinfer_zk::evm::deploy_proof_verifier(&mut env.chain, owner, groth16).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            verinfer_zk::evm::EvmError::AdapterReverted(G::NotADigestKey(_))
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     let mut env = env();
-    let cfg = configure(&mut env, false);
+    configure(&mut env, false);
     let (g, input) = mlp().clone();
     let owner = env.who.owner;
     let c = collection(&mut env, 1);
@@ -524,7 +502,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     let p = prove_at(&env, false, &input, c.address, token_id(&input), holder);
     let zk = AigcProof::Zk {
         prover: holder,
-        proof: p.words,
+        proof: p.proof.clone(),
     };
 
     // verify: true for the proven pair, false for anything else.
@@ -533,11 +511,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         &mut env.chain,
         holder,
         c.address,
-        &verinfer_chain::bindings_oracle::AIGC::verifyCall {
-            prompt: verinfer_oracle::encode_tensors(&input),
-            aigcData: verinfer_oracle::encode_tensors(&p.outputs),
-            proof: zk.encode(),
-        },
+        &aigc_verify_call(&input, &p.outputs, zk.encode()),
         "AIGC.verify",
     )
     .unwrap();
@@ -548,24 +522,99 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     assert!(!c
         .verify(&mut env.chain, &other_input(), &p.outputs, &zk)
         .unwrap());
-    let mut bad_words = p.words;
+    let mut bad_words: [U256; 8] = alloy_sol_types::SolValue::abi_decode(&p.proof).unwrap();
     bad_words[6] = U256::MAX; // a coordinate ≥ q: the verifier reverts, verify says false
+    let off_field = AigcProof::Zk {
+        prover: holder,
+        proof: proof_bytes(bad_words),
+    };
     assert!(!c
-        .verify(
+        .verify(&mut env.chain, &input, &p.outputs, &off_field)
+        .unwrap());
+    // mint names the verifier's revert; a proof of the wrong length likewise.
+    assert!(matches!(
+        aigc_err(c.mint(
             &mut env.chain,
+            holder,
+            holder,
             &input,
             &p.outputs,
-            &AigcProof::Zk {
-                prover: holder,
-                proof: bad_words
+            "",
+            &off_field
+        )),
+        A::ZkVerifierReverted(_)
+    ));
+    let short = AigcProof::Zk {
+        prover: holder,
+        proof: p.proof.slice(..224),
+    };
+    assert!(!c
+        .verify(&mut env.chain, &input, &p.outputs, &short)
+        .unwrap());
+    let err = aigc_err(c.mint(
+        &mut env.chain,
+        holder,
+        holder,
+        &input,
+        &p.outputs,
+        "",
+        &short,
+    ));
+    let A::ZkVerifierReverted(r) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        <G as alloy_sol_types::SolInterface>::abi_decode(&r.reason).unwrap(),
+        G::MalformedProof(
+            verinfer_chain::bindings_zk::Groth16ProofVerifier::MalformedProof {
+                length: U256::from(224)
             }
         )
-        .unwrap());
+    );
+    // Evidence bytes that are not the canonical `abi.encode(uint8(1), address, bytes)` are
+    // refused by name (another offset, a dirty address word, a truncated or padded tail,
+    // non-zero padding), by verify and by mint alike.
+    let good = zk.encode().to_vec();
+    let mut variants: Vec<Vec<u8>> = Vec::new();
+    let mut offset = good.clone();
+    offset[95] = 0x80;
+    variants.push(offset);
+    let mut dirty = good.clone();
+    dirty[32] = 1;
+    variants.push(dirty);
+    variants.push(good[..good.len() - 32].to_vec());
+    let mut longer = good.clone();
+    longer.extend_from_slice(&[0u8; 32]);
+    variants.push(longer);
+    variants.push(good[..127].to_vec());
+    let mut padded = AigcProof::Zk {
+        prover: holder,
+        proof: p.proof.slice(..255),
+    }
+    .encode()
+    .to_vec();
+    let n = padded.len();
+    padded[n - 1] = 1;
+    variants.push(padded);
+    for bad in &variants {
+        let r = verinfer_chain::view(
+            &mut env.chain,
+            holder,
+            c.address,
+            &aigc_verify_call(&input, &p.outputs, Bytes::from(bad.clone())),
+            "AIGC.verify",
+        );
+        let err = aigc_err(r.map_err(verinfer_oracle::OracleError::from));
+        assert!(
+            matches!(&err, A::MalformedProof(m) if m.kind == U256::from(1) && m.length == U256::from(bad.len())),
+            "{err:?}"
+        );
+    }
     // Another prover's name on the proof: false.
     let node = env.who.node;
     let renamed = AigcProof::Zk {
         prover: node,
-        proof: p.words,
+        proof: p.proof.clone(),
     };
     assert!(!c
         .verify(&mut env.chain, &input, &p.outputs, &renamed)
@@ -580,7 +629,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &p.outputs,
             &AigcProof::Zk {
                 prover: holder,
-                proof: for_oracle.words
+                proof: for_oracle.proof.clone()
             }
         )
         .unwrap());
@@ -602,30 +651,24 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &zk)),
         A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
     );
-    let (zk_token, r) = c
-        .mint(
-            &mut env.chain,
-            holder,
-            holder,
-            &input,
-            &p.outputs,
-            "ipfs://zk",
-            &zk,
-        )
-        .unwrap();
-    gas("AIGC.mint (zk proof bound to the minter)", r.gas_used);
-    assert!(c.is_verified(&mut env.chain, zk_token).unwrap());
-    let ev = c.evidence_of(&mut env.chain, zk_token).unwrap();
+    let (_, ev) = mint_verified(
+        &mut env,
+        &c,
+        holder,
+        &input,
+        &p.outputs,
+        &zk,
+        "AIGC.mint (zk proof bound to the minter)",
+    );
     assert_eq!(ev.kind, AigcProof::ZK);
 
     // zk-answered oracle requests mint through the request, by its requester: final at once.
     // (A collection minting the same prompt by request: a second collection.)
     let c = collection(&mut env, 1);
-    let elements = cfg.input_elements(&input).unwrap();
     let req = env.request_zk(&input, 1);
     let pr = prove(&env, false, &input, req, node);
     env.oracle
-        .answer_with_proof(&mut env.chain, node, req, elements, &pr.outputs, pr.words)
+        .answer_with_proof(&mut env.chain, node, req, &pr.outputs, pr.proof.clone())
         .unwrap();
     let by_request = AigcProof::Request(req);
     assert!(c
@@ -635,22 +678,17 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         aigc_err(c.mint(&mut env.chain, node, node, &input, &p.outputs, "", &by_request)),
         A::NotEvidenceHolder(h) if h.caller == node && h.holder == holder
     ));
-    let (id, r) = c
-        .mint(
-            &mut env.chain,
-            holder,
-            holder,
-            &input,
-            &p.outputs,
-            "ipfs://zk",
-            &by_request,
-        )
-        .unwrap();
-    gas("AIGC.mint (oracle request answered by zk)", r.gas_used);
-    assert!(c.is_verified(&mut env.chain, id).unwrap());
-    let ev = c.evidence_of(&mut env.chain, id).unwrap();
+    let (_, ev) = mint_verified(
+        &mut env,
+        &c,
+        holder,
+        &input,
+        &p.outputs,
+        &by_request,
+        "AIGC.mint (oracle request answered by zk)",
+    );
     assert_eq!(ev.kind, AigcProof::REQUEST);
-    assert_eq!(ev.claim_id, req);
+    assert_eq!(ev.claim_id, req.index());
     // A request-backed token stands for ever: nothing to replace.
     assert!(matches!(
         aigc_err(c.replace(&mut env.chain, node, &input, &p.outputs, "", &by_request)),
@@ -661,17 +699,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     // zk-answered request of the truth.
     let x2 = other_input();
     let e2 = exec(&g, &x2);
-    let lie = lying_execution(
-        g.clone(),
-        &x2,
-        TraceLie {
-            node: g.nodes.len() - 1,
-            element: 0,
-            delta: 1,
-            propagate: false,
-        },
-    )
-    .unwrap();
+    let lie = lie_at_output(&x2, 0);
     let lying_outs = outputs(&lie);
     let liar = env.who.liar;
     let (bad, mut liar_sub) = env.claim_posting_input(lie, liar);
@@ -704,14 +732,13 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             "",
             &AigcProof::Zk {
                 prover: node,
-                proof: p2.words
+                proof: p2.proof.clone()
             },
         )),
         A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
     );
-    let elements2 = cfg.input_elements(&x2).unwrap();
     env.oracle
-        .answer_with_proof(&mut env.chain, node, req2, elements2, &honest2, p2.words)
+        .answer_with_proof(&mut env.chain, node, req2, &honest2, p2.proof.clone())
         .unwrap();
     let r = c
         .replace(
@@ -729,81 +756,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     );
     let ev = c.evidence_of(&mut env.chain, id2).unwrap();
     assert_eq!(ev.kind, AigcProof::REQUEST);
-    assert_eq!(ev.claim_id, req2);
+    assert_eq!(ev.claim_id, req2.index());
     assert!(c.is_verified(&mut env.chain, id2).unwrap());
     assert_eq!(c.owner_of(&mut env.chain, id2).unwrap(), holder);
-}
-
-/// Digest-statement keys: one public input, whatever the model. The oracle recomputes it from
-/// the input digest it stored at request time and the outputs; the answer settles, a copy by
-/// another account and wrong outputs are refused, and input elements are not taken.
-#[test]
-fn zk_answer_settles_digest_statement() {
-    let mut env = env();
-    let (g, input) = mlp().clone();
-    let v: Visibility = "statement=digest".parse().unwrap();
-    let (pk, vk) = Groth16::setup_with(&g, v, &mut os_rng()).unwrap();
-    assert_eq!(vk.gamma_abc_g1.len(), 2);
-    let cfg = publish_zk(&mut env, &g, &vk, true);
-    let (model, verifier) = (env.model, cfg.verifier);
-    let req = env.request_zk(&input, 1);
-    let (node, thief, oracle) = (env.who.node, env.who.liar, env.oracle.address);
-    let (words, pv) = zk_prove(&env, &pk, &g, v, &input, oracle, U256::from(req), node);
-    let public = public_words(&pv.to_field_elements().unwrap());
-    assert_eq!(public.len(), 1);
-    assert_eq!(
-        env.oracle
-            .zk_public_inputs(
-                &mut env.chain,
-                model,
-                1,
-                oracle,
-                U256::from(req),
-                node,
-                &input,
-                &pv.outputs
-            )
-            .unwrap(),
-        public
-    );
-    assert!(cfg.input_elements(&input).unwrap().is_empty());
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        req,
-        settings(false, verifier).input_elements(&input).unwrap(),
-        &pv.outputs,
-        words,
-    ));
-    assert!(matches!(err, E::ZkInputMismatch(_)), "{err:?}");
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        thief,
-        req,
-        Vec::new(),
-        &pv.outputs,
-        words,
-    ));
-    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    let mut wrong = pv.outputs.clone();
-    wrong[0][2] += 1;
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        req,
-        Vec::new(),
-        &wrong,
-        words,
-    ));
-    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    let s = env
-        .oracle
-        .answer_with_proof(&mut env.chain, node, req, Vec::new(), &pv.outputs, words)
-        .unwrap();
-    gas(
-        "answerWithProof (digest statement: 1 public input, callback storing 10 outputs)",
-        s.receipt.gas_used,
-    );
-    assert_eq!(s.answerer, node);
-    assert_eq!(env.consumer_outputs(), pv.outputs);
 }

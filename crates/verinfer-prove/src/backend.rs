@@ -6,7 +6,7 @@
 use std::any::Any;
 use std::fmt;
 
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 use verinfer_ir::Model;
 
 use crate::context::Context;
@@ -161,6 +161,33 @@ pub trait EvmVerifiable: ProofBackend {
     /// # Errors
     /// A proof that does not encode.
     fn proof_calldata(&self, proof: &Self::Proof) -> Result<Vec<u8>, Self::Error>;
+
+    /// Creates, through `deployer`, the contracts that check proofs of `vk` on chain and
+    /// returns the address of the `IProofVerifier` among them — what
+    /// `InferenceOracle.setZkVerifier` publishes and AIGC collections then call, with
+    /// [`EvmVerifiable::proof_calldata`] as the proof (Groth16: its `Groth16Verifier`, then
+    /// the `Groth16ProofVerifier` around it). The oracle and the CLI know only this method,
+    /// so a backend brings its own contracts without any change to them.
+    ///
+    /// # Errors
+    /// A key whose statement is not the one `bytes32` digest `IProofVerifier` takes
+    /// ([`ProveError::Unsupported`]), a key the contract cannot hold, or the deployer's error.
+    fn deploy_adapter(
+        &self,
+        vk: &Self::VerifyingKey,
+        deployer: &mut dyn ContractDeployer,
+    ) -> Result<Address, ProveError>;
+}
+
+/// Creates contracts on some chain for [`EvmVerifiable::deploy_adapter`]: the backend knows
+/// its contracts, the caller (`verinfer_oracle::ChainDeployer`) the chain and the sender.
+pub trait ContractDeployer {
+    /// Creates a contract from `init_code` (creation bytecode followed by the ABI-encoded
+    /// constructor arguments); `contract` names it in receipts and errors.
+    ///
+    /// # Errors
+    /// [`ProveError::Deploy`] when the creation reverts or the chain cannot be reached.
+    fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError>;
 }
 
 /// A key of some backend, type-erased (what the node holds per model).
@@ -306,6 +333,15 @@ pub trait DynBackend: Send + Sync {
     /// # Errors
     /// A malformed proof, or as there.
     fn proof_calldata(&self, proof: &[u8]) -> Result<Vec<u8>, ProveError>;
+    /// [`EvmVerifiable::deploy_adapter`].
+    ///
+    /// # Errors
+    /// As there, or [`ProveError::WrongBackend`].
+    fn deploy_adapter(
+        &self,
+        vk: &AnyKey,
+        deployer: &mut dyn ContractDeployer,
+    ) -> Result<Address, ProveError>;
 }
 
 impl<B: EvmVerifiable> DynBackend for B {
@@ -394,6 +430,15 @@ impl<B: EvmVerifiable> DynBackend for B {
     fn proof_calldata(&self, proof: &[u8]) -> Result<Vec<u8>, ProveError> {
         let proof = ProofBackend::read_proof(self, proof).map_err(Into::into)?;
         EvmVerifiable::proof_calldata(self, &proof).map_err(Into::into)
+    }
+
+    fn deploy_adapter(
+        &self,
+        vk: &AnyKey,
+        deployer: &mut dyn ContractDeployer,
+    ) -> Result<Address, ProveError> {
+        let vk = vk.downcast::<B::VerifyingKey>(ProofBackend::name(self))?;
+        EvmVerifiable::deploy_adapter(self, vk, deployer)
     }
 }
 

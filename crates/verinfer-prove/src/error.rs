@@ -72,6 +72,14 @@ pub enum ProveError {
     /// Reading or writing a key or proof failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// Creating a verifier contract on a chain failed (a constructor revert, the transport).
+    #[error("deploying {contract}: {message}")]
+    Deploy {
+        /// The contract being created.
+        contract: String,
+        /// What the chain said.
+        message: String,
+    },
 }
 
 impl ProveError {

@@ -7,7 +7,8 @@
 //!   statement is packed or one digest;
 //! - [`statement`]: the backend-neutral [`PublicValues`] and their encoding as words;
 //! - [`backend`]: the [`ProofBackend`] trait (associated key, proof and error types), the
-//!   [`EvmVerifiable`] trait, and the object-safe [`DynBackend`] the node and the CLI hold per
+//!   [`EvmVerifiable`] trait (with [`ContractDeployer`], through which a backend creates its
+//!   on-chain `IProofVerifier`), and the object-safe [`DynBackend`] the node and the CLI hold per
 //!   model (type-erased keys, proofs as bytes);
 //! - [`error`]: [`ProveError`] (transient vs permanent) and [`Unsupported`].
 //!
@@ -22,7 +23,9 @@ pub mod error;
 pub mod statement;
 pub mod visibility;
 
-pub use backend::{os_rng, AnyKey, DynBackend, EvmVerifiable, KeyPair, ProofBackend, Proved, Rng};
+pub use backend::{
+    os_rng, AnyKey, ContractDeployer, DynBackend, EvmVerifiable, KeyPair, ProofBackend, Proved, Rng,
+};
 pub use context::Context;
 pub use error::{ProveError, Unsupported};
 pub use statement::{Lengths, PublicValues, StatementError, TensorLen, Widths};

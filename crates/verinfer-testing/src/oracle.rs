@@ -181,8 +181,16 @@ pub fn request(
     let fee = oracle.required_fee(chain, gas).unwrap();
     oracle
         .request(
-            chain, requester, model, input, callback, gas, fee, zk_version,
+            chain,
+            requester,
+            verinfer_oracle::model_id_of(model),
+            input,
+            callback,
+            gas,
+            fee,
+            zk_version,
         )
         .unwrap()
         .0
+        .index()
 }

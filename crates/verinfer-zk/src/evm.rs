@@ -178,19 +178,7 @@ pub fn deploy_verifier(
     from: Address,
     vk: &VerifyingKey,
 ) -> Result<(Address, Receipt), EvmError> {
-    let n = input_count(vk)?;
-    if n > MAX_PUBLIC_INPUTS {
-        return Err(EvmError::BadKey(format!(
-            "{n} public inputs; the generic verifier holds at most {MAX_PUBLIC_INPUTS} (one data \
-             contract of {MAX_KEY_BYTES} bytes)"
-        )));
-    }
-    let args = Groth16Verifier::constructorCall {
-        vk: Bytes::from(vk_bytes(vk)),
-    }
-    .abi_encode();
-    let mut init = Groth16Verifier::BYTECODE.to_vec();
-    init.extend_from_slice(&args);
+    let init = verifier_init_code(vk)?;
     let receipt = chain
         .send(Tx::deploy(from, init, "deploy Groth16Verifier"))
         .map_err(verifier_error)?;
@@ -300,6 +288,67 @@ fn adapter_error(e: ChainError) -> EvmError {
     }
 }
 
+/// The creation code of the generic `Groth16Verifier` for `vk` (bytecode and constructor
+/// arguments).
+fn verifier_init_code(vk: &VerifyingKey) -> Result<Vec<u8>, EvmError> {
+    let n = input_count(vk)?;
+    if n > MAX_PUBLIC_INPUTS {
+        return Err(EvmError::BadKey(format!(
+            "{n} public inputs; the generic verifier holds at most {MAX_PUBLIC_INPUTS} (one data \
+             contract of {MAX_KEY_BYTES} bytes)"
+        )));
+    }
+    let args = Groth16Verifier::constructorCall {
+        vk: Bytes::from(vk_bytes(vk)),
+    }
+    .abi_encode();
+    let mut init = Groth16Verifier::BYTECODE.to_vec();
+    init.extend_from_slice(&args);
+    Ok(init)
+}
+
+/// The creation code of the `Groth16ProofVerifier` adapter over the verifier at `groth16`.
+fn adapter_init_code(groth16: Address) -> Vec<u8> {
+    let args = Groth16ProofVerifier::constructorCall { verifier: groth16 }.abi_encode();
+    let mut init = Groth16ProofVerifier::BYTECODE.to_vec();
+    init.extend_from_slice(&args);
+    init
+}
+
+/// The Groth16 backend's `EvmVerifiable::deploy_adapter`: the generic `Groth16Verifier` of
+/// `vk`, then the `Groth16ProofVerifier` around it; returns the adapter's address. Keys of the
+/// packed statement are refused before anything is sent: `IProofVerifier` takes the one
+/// digest word, and the oracle and AIGC (ABI v4) take nothing else.
+///
+/// # Errors
+/// [`verinfer_prove::ProveError::Unsupported`] for a packed-statement key,
+/// [`verinfer_prove::ProveError::Malformed`] for a key the verifier cannot hold, or the
+/// deployer's error.
+pub fn deploy_adapter(
+    vk: &VerifyingKey,
+    deployer: &mut dyn verinfer_prove::ContractDeployer,
+) -> Result<Address, verinfer_prove::ProveError> {
+    let bad_key = |e: EvmError| verinfer_prove::ProveError::Malformed {
+        what: "verifying key",
+        message: e.to_string(),
+    };
+    let n = input_count(vk).map_err(bad_key)?;
+    if n != 1 {
+        return Err(verinfer_prove::Unsupported {
+            backend: crate::groth16::NAME,
+            node: None,
+            reason: format!(
+                "a packed-statement key ({n} public inputs): the oracle and AIGC (ABI v4) \
+                 verify the one digest word through IProofVerifier; set the keys up with \
+                 statement=digest"
+            ),
+        }
+        .into());
+    }
+    let groth16 = deployer.create("Groth16Verifier", verifier_init_code(vk).map_err(bad_key)?)?;
+    deployer.create("Groth16ProofVerifier", adapter_init_code(groth16))
+}
+
 /// Deploys the `Groth16ProofVerifier` adapter (`IProofVerifier` of the Groth16 backend) over
 /// the generic verifier at `groth16`, whose key must be of the digest statement.
 ///
@@ -311,11 +360,12 @@ pub fn deploy_proof_verifier(
     from: Address,
     groth16: Address,
 ) -> Result<(Address, Receipt), EvmError> {
-    let args = Groth16ProofVerifier::constructorCall { verifier: groth16 }.abi_encode();
-    let mut init = Groth16ProofVerifier::BYTECODE.to_vec();
-    init.extend_from_slice(&args);
     let receipt = chain
-        .send(Tx::deploy(from, init, "deploy Groth16ProofVerifier"))
+        .send(Tx::deploy(
+            from,
+            adapter_init_code(groth16),
+            "deploy Groth16ProofVerifier",
+        ))
         .map_err(adapter_error)?;
     let address = receipt
         .contract_address

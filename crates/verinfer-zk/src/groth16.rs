@@ -333,4 +333,12 @@ impl EvmVerifiable for Groth16 {
         use alloy_sol_types::SolValue;
         Ok(crate::evm::proof_words(proof).abi_encode())
     }
+
+    fn deploy_adapter(
+        &self,
+        vk: &VerifyingKey,
+        deployer: &mut dyn verinfer_prove::ContractDeployer,
+    ) -> Result<alloy_primitives::Address, ProveError> {
+        crate::evm::deploy_adapter(vk, deployer)
+    }
 }

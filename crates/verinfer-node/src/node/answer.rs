@@ -27,7 +27,7 @@ impl Node {
     pub(super) fn answer(&mut self, chain: &mut dyn Chain, head: BlockInfo, id: u64) -> Result<()> {
         let me = self.cfg.account;
         let oracle = self.contracts.oracle;
-        let r = oracle.get_request(chain, id)?;
+        let r = oracle.get_request(chain, verinfer_oracle::RequestId::new(id))?;
         let Some(rec) = self.state.requests.get(&id).cloned() else {
             return Ok(());
         };
@@ -88,7 +88,7 @@ impl Node {
             }
             return Ok(());
         }
-        let input = oracle.input_of(chain, id)?;
+        let input = oracle.input_of(chain, verinfer_oracle::RequestId::new(id))?;
         let Some(held) = self.models.get(&rec.model) else {
             return Ok(());
         };
@@ -226,11 +226,16 @@ impl Node {
             );
             return Ok(false);
         }
-        let Some((settings, version)) = oracle.zk_config_at(chain, model, r.zkVersion)? else {
+        let model_id = verinfer_oracle::model_id_of(model);
+        let Some((settings, version)) = oracle.zk_config_at(chain, model_id, r.zkVersion)? else {
             tracing::info!(request = id, %model, "the request's zk configuration is unknown: answering optimistically");
             return Ok(false);
         };
         let vis = keys.visibility;
+        if vis.statement != verinfer_prove::Statement::Digest {
+            tracing::info!(request = id, %model, "packed-statement keys: the oracle (ABI v4) verifies digest statements only; answering optimistically");
+            return Ok(false);
+        }
         let started = std::time::Instant::now();
         let (backend, pk) = keys.proving_key()?;
         // Bound to this oracle, this request and us: nobody else can use the proof.
@@ -249,7 +254,9 @@ impl Node {
             exec.values().to_vec(),
             &mut verinfer_prove::os_rng(),
         )?;
-        let calldata = backend.proof_calldata(&proved.proof)?;
+        // The backend's own encoding, passed through: the oracle hands it to the
+        // configuration's IProofVerifier whatever the backend.
+        let proof = alloy_primitives::Bytes::from(backend.proof_calldata(&proved.proof)?);
         let public = proved.public;
         let outputs = outputs_of(exec);
         if public.outputs != outputs {
@@ -257,15 +264,9 @@ impl Node {
                 "the proof states other outputs than the execution".into(),
             ));
         }
-        let words = groth16_words(&calldata).ok_or_else(|| {
-            NodeError::Zk(format!(
-                "the oracle (ABI v3) takes Groth16 proofs (uint256[8]); backend {} is not",
-                backend.name()
-            ))
-        })?;
-        let inputs = oracle.zk_public_inputs(
+        let statement = oracle.zk_statement(
             chain,
-            model,
+            model_id,
             version,
             oracle.address,
             U256::from(id),
@@ -273,29 +274,42 @@ impl Node {
             input,
             &outputs,
         )?;
-        let ours: Vec<U256> = public
-            .words()
-            .map_err(|e| NodeError::Zk(format!("the proof's statement: {e}")))?
-            .iter()
-            .map(|w| U256::from_be_bytes(w.0))
-            .collect();
-        if ours != inputs {
+        let ours = public
+            .digest()
+            .map_err(|e| NodeError::Zk(format!("the proof's statement: {e}")))?;
+        if ours != statement {
             return Err(NodeError::Zk(
-                "the oracle computes other public inputs than our proof's (zk configuration \
-                 widths or statement kind differ from the keys?)"
+                "the oracle computes another statement than our proof's (zk configuration \
+                 widths or weight hash differ from the keys?)"
                     .into(),
             ));
         }
-        if !check_on_chain(chain, me, settings.verifier, &words, &inputs)? {
+        // A transport failure stays a chain failure (retried, not downgraded); a revert is
+        // the proof's or the key's.
+        let accepted =
+            verinfer_oracle::check_proof(chain, me, settings.verifier, &proof, statement).map_err(
+                |e| match e {
+                    verinfer_oracle::OracleError::Chain(
+                        c @ (ChainError::Rpc { .. } | ChainError::Timeout { .. }),
+                    ) => NodeError::Chain(c),
+                    other => NodeError::Zk(format!(
+                        "the registered verifier refuses our proof: {other}"
+                    )),
+                },
+            )?;
+        if !accepted {
             return Err(NodeError::Zk(format!(
                 "the registered verifier {} rejects our proof (keys from another setup?)",
                 settings.verifier
             )));
         }
-        let elements = settings
-            .input_elements(input)
-            .map_err(|e| NodeError::Zk(format!("packing the request's input: {e}")))?;
-        let s = oracle.answer_with_proof(chain, me, id, elements, &outputs, words)?;
+        let s = oracle.answer_with_proof(
+            chain,
+            me,
+            verinfer_oracle::RequestId::new(id),
+            &outputs,
+            proof,
+        )?;
         record_tx(&mut self.state, &mut self.sent, &s.receipt);
         tracing::info!(
             request = id,
@@ -373,17 +387,4 @@ impl Node {
         self.submitters.insert(id, submitter);
         Ok(id)
     }
-}
-
-/// The eight words of Groth16 proof calldata (`abi.encode(uint256[8])`), what the oracle's
-/// `answerWithProof` takes; `None` for calldata of another shape (another backend).
-fn groth16_words(calldata: &[u8]) -> Option<[U256; 8]> {
-    if calldata.len() != 256 {
-        return None;
-    }
-    let mut words = [U256::ZERO; 8];
-    for (w, chunk) in words.iter_mut().zip(calldata.chunks_exact(32)) {
-        *w = U256::from_be_slice(chunk);
-    }
-    Some(words)
 }

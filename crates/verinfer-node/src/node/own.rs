@@ -118,13 +118,14 @@ impl Node {
             return Ok(());
         };
         for req in c.requests.difference(&c.settled) {
-            let r = oracle.get_request(chain, *req)?;
+            let request = verinfer_oracle::RequestId::new(*req);
+            let r = oracle.get_request(chain, request)?;
             let status = RequestStatus::from_u8(r.status)?;
-            let answers = oracle.claims_of(chain, *req)?.contains(&id);
+            let answers = oracle.claims_of(chain, request)?.contains(&id);
             match status {
                 RequestStatus::Claimed if answers => {
                     let outputs = self.contracts.game.claim_event(chain, id, c.block)?.outputs;
-                    let s = oracle.settle(chain, me, *req, &outputs)?;
+                    let s = oracle.settle(chain, me, request, &outputs)?;
                     record_tx(&mut self.state, &mut self.sent, &s.receipt);
                     tracing::info!(
                         request = req,
@@ -171,7 +172,7 @@ impl Node {
         let due: Vec<u64> = self.state.reopen.iter().copied().collect();
         for req in due {
             let go = (|| -> Result<bool> {
-                let r = oracle.get_request(chain, req)?;
+                let r = oracle.get_request(chain, verinfer_oracle::RequestId::new(req))?;
                 if RequestStatus::from_u8(r.status)? != RequestStatus::Claimed {
                     return Ok(false);
                 }

@@ -68,7 +68,10 @@ impl Node {
         if let Some(cc) = self.state.checked.get_mut(&id) {
             cc.input_request = Some(req);
         }
-        let input = self.contracts.oracle.input_of(chain, req)?;
+        let input = self
+            .contracts
+            .oracle
+            .input_of(chain, verinfer_oracle::RequestId::new(req))?;
         Ok(Some((input, ev)))
     }
 

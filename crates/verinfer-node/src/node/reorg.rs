@@ -167,7 +167,11 @@ impl Node {
             let Some(rec) = self.state.requests.get(&id).cloned() else {
                 continue;
             };
-            let backed = match self.contracts.oracle.get_request(chain, id) {
+            let backed = match self
+                .contracts
+                .oracle
+                .get_request(chain, verinfer_oracle::RequestId::new(id))
+            {
                 Ok(r) => {
                     RequestStatus::from_u8(r.status).is_ok_and(|s| s != RequestStatus::None)
                         && r.modelId == rec.model

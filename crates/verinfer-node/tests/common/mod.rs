@@ -108,33 +108,43 @@ pub fn env(name: &str) -> Env {
 }
 
 impl Env {
-    /// Dev Groth16 keys of the digits MLP saved where the node looks for them
-    /// (`<models>/digits_mlp.keys`), their verifier deployed and published by the owner as the
-    /// model's zk configuration 1. Returns the verifier's address.
+    /// Dev Groth16 keys of the digits MLP (digest statement) saved where the node looks for
+    /// them (`<models>/digits_mlp.keys`), their `IProofVerifier` deployed and published by the
+    /// owner as the model's zk configuration 1. Returns the verifier's address.
     pub fn publish_dev_zk(&mut self) -> Address {
         use verinfer_zk::files::{save_keys, KeyManifest};
         use verinfer_zk::groth16::os_rng;
-        use verinfer_zk::{Groth16, ProofSystem, Visibility, Widths};
+        use verinfer_zk::{Groth16, ProofSystem, Statement, Visibility, Widths};
 
         let g = &mlp().0;
-        let (pk, vk) = Groth16::setup_with(g, Visibility::default(), &mut os_rng()).unwrap();
+        let vis = Visibility {
+            statement: Statement::Digest,
+            ..Visibility::default()
+        };
+        let (pk, vk) = Groth16::setup_with(g, vis, &mut os_rng()).unwrap();
         let id = verinfer_commit::ModelCommitment::new(g)
             .model_id
             .to_string();
-        let manifest = KeyManifest::new(g, id, Visibility::default(), &vk, 0).unwrap();
+        let manifest = KeyManifest::new(g, id, vis, &vk, 0).unwrap();
         save_keys(&self.models.join("digits_mlp.keys"), &pk, &vk, &manifest).unwrap();
         let (owner, model) = (self.owner, self.model);
-        let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut self.chain, owner, &vk).unwrap();
+        let mut deployer = verinfer_oracle::ChainDeployer::new(&mut self.chain, owner);
+        let verifier =
+            verinfer_prove::EvmVerifiable::deploy_adapter(&Groth16, &vk, &mut deployer).unwrap();
         let w = Widths::of(g);
         let settings = verinfer_oracle::ZkSettings {
             verifier,
             input_bits: u8::try_from(w.input).unwrap(),
             output_bits: u8::try_from(w.output).unwrap(),
             param_hash: None,
-            digest: false,
         };
         self.oracle
-            .set_zk_verifier(&mut self.chain, owner, model, &settings)
+            .set_zk_verifier(
+                &mut self.chain,
+                owner,
+                verinfer_oracle::model_id_of(model),
+                &settings,
+            )
             .unwrap();
         verifier
     }
@@ -156,7 +166,7 @@ impl Env {
             .request(
                 &mut self.chain,
                 requester,
-                model,
+                verinfer_oracle::model_id_of(model),
                 input,
                 consumer,
                 CALLBACK_GAS,
@@ -165,6 +175,7 @@ impl Env {
             )
             .unwrap()
             .0
+            .index()
     }
 
     /// A node of `account` with its state in `<dir>/<name>`.

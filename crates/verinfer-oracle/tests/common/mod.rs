@@ -14,7 +14,7 @@ use verinfer_opml::{
     Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, OpmlContracts, OpmlError,
     Phase, Submitter, SubmitterStrategy,
 };
-use verinfer_oracle::{OracleClient, OracleError, OracleParams};
+use verinfer_oracle::{OracleClient, OracleError, OracleParams, RequestId};
 use verinfer_testing::chain::game_params;
 use verinfer_testing::oracle::{
     consumer_calls, consumer_outputs, deploy_consumer, deploy_stack, Stack,
@@ -34,6 +34,63 @@ pub fn other_input() -> Vec<Vec<i32>> {
 
 pub fn exec(g: &Graph, input: &[Vec<i32>]) -> Execution {
     Execution::run(g.clone(), input).unwrap()
+}
+
+/// The MLP's execution on `input` with output element `element` raised by one (a lie in the
+/// output node only).
+pub fn lie_at_output(input: &[Vec<i32>], element: usize) -> Execution {
+    let g = &mlp().0;
+    verinfer_opml::lying_execution(
+        g.clone(),
+        input,
+        verinfer_opml::TraceLie {
+            node: g.nodes.len() - 1,
+            element,
+            delta: 1,
+            propagate: false,
+        },
+    )
+    .unwrap()
+}
+
+/// `holder` mints the token of `input` → `outs` to itself on `proof`, which must verify at
+/// once; prints the gas under `label` and returns the token id and its evidence.
+pub fn mint_verified(
+    env: &mut Env,
+    c: &verinfer_oracle::AigcClient,
+    holder: Address,
+    input: &[Vec<i32>],
+    outs: &[Vec<i32>],
+    proof: &verinfer_oracle::AigcProof,
+    label: &str,
+) -> (U256, verinfer_oracle::TokenEvidence) {
+    let (id, r) = c
+        .mint(
+            &mut env.chain,
+            holder,
+            holder,
+            input,
+            outs,
+            "ipfs://zk",
+            proof,
+        )
+        .unwrap();
+    gas(label, r.gas_used);
+    assert!(c.is_verified(&mut env.chain, id).unwrap());
+    (id, c.evidence_of(&mut env.chain, id).unwrap())
+}
+
+/// `AIGC.verify(prompt, aigcData, proof)` of `input` → `outs` with raw `proof` bytes.
+pub fn aigc_verify_call(
+    input: &[Vec<i32>],
+    outs: &[Vec<i32>],
+    proof: Bytes,
+) -> verinfer_chain::bindings_oracle::AIGC::verifyCall {
+    verinfer_chain::bindings_oracle::AIGC::verifyCall {
+        prompt: verinfer_oracle::encode_tensors(input),
+        aigcData: verinfer_oracle::encode_tensors(outs),
+        proof,
+    }
 }
 
 pub fn eth_milli(m: u64) -> U256 {
@@ -113,18 +170,23 @@ pub fn env() -> Env {
 }
 
 impl Env {
+    /// The model's id, typed (what the oracle client takes).
+    pub fn model_id(&self) -> verinfer_commit::ModelId {
+        verinfer_oracle::model_id_of(self.model)
+    }
+
     /// A request of the sample input by the requester, with the consumer as callback.
-    pub fn request(&mut self, input: &[Vec<i32>]) -> u64 {
+    pub fn request(&mut self, input: &[Vec<i32>]) -> RequestId {
         self.request_with(input, self.consumer, CALLBACK_GAS)
     }
 
-    pub fn request_with(&mut self, input: &[Vec<i32>], callback: Address, gas: u64) -> u64 {
+    pub fn request_with(&mut self, input: &[Vec<i32>], callback: Address, gas: u64) -> RequestId {
         self.request_full(input, callback, gas, 0)
     }
 
     /// A request of `input` by the requester, with the consumer as callback, accepting zk
     /// answers under the model's zk configuration `zk_version`.
-    pub fn request_zk(&mut self, input: &[Vec<i32>], zk_version: u32) -> u64 {
+    pub fn request_zk(&mut self, input: &[Vec<i32>], zk_version: u32) -> RequestId {
         self.request_full(input, self.consumer, CALLBACK_GAS, zk_version)
     }
 
@@ -135,8 +197,8 @@ impl Env {
         callback: Address,
         gas: u64,
         zk_version: u32,
-    ) -> u64 {
-        let (model, requester) = (self.model, self.who.requester);
+    ) -> RequestId {
+        let (model, requester) = (self.model_id(), self.who.requester);
         let fee = self.oracle.required_fee(&mut self.chain, gas).unwrap();
         self.oracle
             .request(
@@ -155,7 +217,12 @@ impl Env {
 
     /// `account` answers request `req` with an honest claim of `e` (posted through the game's
     /// `claimAndCall`); returns the claim id and its submitter.
-    pub fn answer_with(&mut self, e: Execution, account: Address, req: u64) -> (u64, Submitter) {
+    pub fn answer_with(
+        &mut self,
+        e: Execution,
+        account: Address,
+        req: RequestId,
+    ) -> (u64, Submitter) {
         let s = Submitter::new(e, account, SubmitterStrategy::Honest);
         let (id, _) = self
             .oracle
@@ -165,7 +232,7 @@ impl Env {
     }
 
     /// `account` answers request `req` honestly (the request's own input run on the MLP).
-    pub fn answer(&mut self, account: Address, req: u64) -> (u64, Submitter) {
+    pub fn answer(&mut self, account: Address, req: RequestId) -> (u64, Submitter) {
         let input = self.oracle.input_of(&mut self.chain, req).unwrap();
         let e = exec(&mlp().0, &input);
         self.answer_with(e, account, req)
@@ -255,6 +322,28 @@ impl Env {
         panic!("the game did not end");
     }
 
+    /// `from` settles request `req` with `outputs` (it must succeed).
+    pub fn settle(
+        &mut self,
+        from: Address,
+        req: RequestId,
+        outputs: &[Vec<i32>],
+    ) -> verinfer_oracle::Settlement {
+        self.oracle
+            .settle(&mut self.chain, from, req, outputs)
+            .unwrap()
+    }
+
+    /// The claims that answered request `req`.
+    pub fn claims(&mut self, req: RequestId) -> Vec<u64> {
+        self.oracle.claims_of(&mut self.chain, req).unwrap()
+    }
+
+    /// The status of request `req`.
+    pub fn status(&mut self, req: RequestId) -> verinfer_oracle::RequestStatus {
+        self.oracle.status(&mut self.chain, req).unwrap()
+    }
+
     pub fn consumer_outputs(&mut self) -> Vec<Vec<i32>> {
         consumer_outputs(&mut self.chain, self.who.owner, self.consumer)
     }
@@ -342,8 +431,49 @@ impl Env {
     }
 }
 
+/// The digest statement (what the oracle and AIGC verify, ABI v4), weights public or hashed.
+pub fn digest_vis(hashed_params: bool) -> verinfer_zk::Visibility {
+    let base = if hashed_params {
+        verinfer_zk::Visibility::hashed_params()
+    } else {
+        verinfer_zk::Visibility::default()
+    };
+    verinfer_zk::Visibility {
+        statement: verinfer_zk::Statement::Digest,
+        ..base
+    }
+}
+
+/// Groth16 keys of the digits MLP under [`digest_vis`] (set up once per test process).
+#[allow(dead_code)]
+pub fn zk_keys(
+    hashed_params: bool,
+) -> &'static (
+    verinfer_zk::groth16::ProvingKey,
+    verinfer_zk::groth16::VerifyingKey,
+) {
+    use std::sync::OnceLock;
+    use verinfer_zk::ProofSystem;
+    type Keys = (
+        verinfer_zk::groth16::ProvingKey,
+        verinfer_zk::groth16::VerifyingKey,
+    );
+    static PUBLIC: OnceLock<Keys> = OnceLock::new();
+    static HASHED: OnceLock<Keys> = OnceLock::new();
+    let cell = if hashed_params { &HASHED } else { &PUBLIC };
+    cell.get_or_init(|| {
+        verinfer_zk::Groth16::setup_with(
+            &mlp().0,
+            digest_vis(hashed_params),
+            &mut verinfer_zk::groth16::os_rng(),
+        )
+        .unwrap()
+    })
+}
+
 /// A Groth16 proof of `g` on `input` under `vis`, bound to `contract`, `tag` and `answerer` on
-/// `env`'s chain (the context `InferenceOracle` and `AIGC` check): its words and public values.
+/// `env`'s chain (the context `InferenceOracle` and `AIGC` check): the `bytes proof` they take
+/// (`EvmVerifiable::proof_calldata`) and its public values.
 #[allow(dead_code, clippy::too_many_arguments)]
 pub fn zk_prove(
     env: &Env,
@@ -354,15 +484,9 @@ pub fn zk_prove(
     contract: Address,
     tag: U256,
     answerer: Address,
-) -> ([U256; 8], verinfer_zk::PublicValues) {
+) -> (Bytes, verinfer_zk::PublicValues) {
     use verinfer_zk::ProofSystem;
-    let ctx = verinfer_zk::Context {
-        model_id: env.model,
-        chain_id: U256::from(env.chain.chain_id()),
-        contract,
-        tag,
-        answerer,
-    };
+    let ctx = env.zk_context(contract, tag, answerer);
     let e = exec(g, input);
     let (proof, pv) = verinfer_zk::Groth16::prove_with(
         pk,
@@ -373,39 +497,127 @@ pub fn zk_prove(
         &mut verinfer_zk::groth16::os_rng(),
     )
     .unwrap();
-    (verinfer_zk::evm::proof_words(&proof), pv)
+    let calldata =
+        verinfer_prove::EvmVerifiable::proof_calldata(&verinfer_zk::Groth16, &proof).unwrap();
+    (Bytes::from(calldata), pv)
 }
 
-/// Deploys the verifier of `vk` and publishes it as `g`'s next zk configuration (public
-/// weights; `digest`: the keys' statement kind), by the model's owner.
+impl Env {
+    /// The context a proof for `contract` (the oracle or a collection), `tag` (the request or
+    /// token id) and `answerer` is bound to on this chain, for this env's model.
+    pub fn zk_context(
+        &self,
+        contract: Address,
+        tag: U256,
+        answerer: Address,
+    ) -> verinfer_zk::Context {
+        verinfer_zk::Context {
+            model_id: self.model,
+            chain_id: U256::from(self.chain.chain_id()),
+            contract,
+            tag,
+            answerer,
+        }
+    }
+
+    /// The oracle's `zkStatement` under configuration `version` for the oracle itself,
+    /// request `req` and `answerer`.
+    pub fn oracle_statement(
+        &mut self,
+        version: u32,
+        req: RequestId,
+        answerer: Address,
+        input: &[Vec<i32>],
+        outputs: &[Vec<i32>],
+    ) -> Result<B256, OracleError> {
+        let (model, oracle) = (self.model_id(), self.oracle.address);
+        self.oracle.zk_statement(
+            &mut self.chain,
+            model,
+            version,
+            oracle,
+            U256::from(req),
+            answerer,
+            input,
+            outputs,
+        )
+    }
+}
+
+/// Groth16 proof calldata from eight words (tampered proofs).
+#[allow(dead_code)]
+pub fn proof_bytes(words: [U256; 8]) -> Bytes {
+    Bytes::from(alloy_sol_types::SolValue::abi_encode(&words))
+}
+
+/// Deploys the Groth16 `IProofVerifier` of `vk` (the backend's `deploy_adapter`) and publishes
+/// it as `g`'s next zk configuration with `param_hash`, by the model's owner.
 #[allow(dead_code)]
 pub fn publish_zk(
     env: &mut Env,
     g: &Graph,
     vk: &verinfer_zk::groth16::VerifyingKey,
-    digest: bool,
+    param_hash: Option<U256>,
 ) -> verinfer_oracle::ZkSettings {
     let owner = env.who.owner;
-    let (verifier, _) = verinfer_zk::evm::deploy_verifier(&mut env.chain, owner, vk).unwrap();
+    let mut deployer = verinfer_oracle::ChainDeployer::new(&mut env.chain, owner);
+    let verifier =
+        verinfer_prove::EvmVerifiable::deploy_adapter(&verinfer_zk::Groth16, vk, &mut deployer)
+            .unwrap();
+    for r in &deployer.receipts {
+        gas(&r.label, r.gas_used);
+    }
+    publish_verifier(env, g, verifier, param_hash)
+}
+
+/// Publishes `verifier` (any `IProofVerifier`) as `g`'s next zk configuration with
+/// `param_hash`, by the model's owner.
+#[allow(dead_code)]
+pub fn publish_verifier(
+    env: &mut Env,
+    g: &Graph,
+    verifier: Address,
+    param_hash: Option<U256>,
+) -> verinfer_oracle::ZkSettings {
+    let owner = env.who.owner;
     let w = verinfer_zk::Widths::of(g);
     let cfg = verinfer_oracle::ZkSettings {
         verifier,
         input_bits: u8::try_from(w.input).unwrap(),
         output_bits: u8::try_from(w.output).unwrap(),
-        param_hash: None,
-        digest,
+        param_hash,
     };
-    let model = env.model;
-    env.oracle
+    let model = env.model_id();
+    let r = env
+        .oracle
         .set_zk_verifier(&mut env.chain, owner, model, &cfg)
         .unwrap();
+    gas("setZkVerifier", r.gas_used);
     cfg
+}
+
+/// The oracle's `VerifierReverted` reason of a failed answer, decoded as the Groth16
+/// adapter's error.
+#[allow(dead_code)]
+pub fn adapter_reason(
+    e: verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors,
+) -> verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierErrors {
+    use alloy_sol_types::SolInterface;
+    match e {
+        verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors::VerifierReverted(
+            v,
+        ) => verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierErrors::abi_decode(
+            &v.reason,
+        )
+        .unwrap_or_else(|e| panic!("not a Groth16ProofVerifier error ({e}): {}", v.reason)),
+        other => panic!("expected VerifierReverted, got {other:?}"),
+    }
 }
 
 /// An ERC-7007 collection of the digits MLP trusting zk configuration `zk_version` (0: none).
 #[allow(dead_code)]
 pub fn collection(env: &mut Env, zk_version: u32) -> verinfer_oracle::AigcClient {
-    let (owner, model, oracle) = (env.who.owner, env.model, env.oracle.address);
+    let (owner, model, oracle) = (env.who.owner, env.model_id(), env.oracle.address);
     let input_len = mlp().1[0].len();
     verinfer_oracle::AigcClient::deploy(
         &mut env.chain,

@@ -1,0 +1,48 @@
+//! What both clients do with their contract: create it, send it a call, read a view.
+
+use alloy_primitives::{Address, Bytes};
+use alloy_sol_types::SolCall;
+use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+
+use crate::error::{OracleError, Result};
+
+/// Creates a contract from `bytecode` and its ABI-encoded constructor arguments; `label`
+/// (`deploy <Name>`) names the transaction.
+pub(crate) fn deploy(
+    chain: &mut dyn Chain,
+    from: Address,
+    bytecode: &[u8],
+    args: &[u8],
+    label: &str,
+) -> Result<(Address, Receipt)> {
+    let mut code = bytecode.to_vec();
+    code.extend_from_slice(args);
+    let r = chain.send(Tx::deploy(from, Bytes::from(code), label))?;
+    let address = r
+        .contract_address
+        .ok_or_else(|| OracleError::protocol(label, "no address"))?;
+    Ok((address, r))
+}
+
+/// A typed client of one deployed contract: sends it calls and reads its views.
+pub(crate) trait Client {
+    /// The contract.
+    fn at(&self) -> Address;
+
+    /// Sends `call` from `from`.
+    fn send<C: SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        call: &C,
+        label: &str,
+    ) -> Result<Receipt> {
+        Ok(send_call(chain, from, self.at(), call, label)?)
+    }
+
+    /// Reads the view `call` (from the chain's default account).
+    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
+        let from = default_account(chain)?;
+        Ok(view(chain, from, self.at(), call, label)?)
+    }
+}
