@@ -311,7 +311,8 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
             verinfer_opml::facts::model_opening(&g2, &m2).unwrap(),
         )
         .unwrap();
-    env.oracle
+    let _unserved = env
+        .oracle
         .request(
             &mut env.chain,
             requester,
