@@ -33,13 +33,10 @@ impl NarrowW {
             return None;
         }
         let per_product = u128::from(x_max_abs).saturating_mul(u128::from(data.max_abs()));
-        let chunk = if per_product == 0 {
-            MAX_CHUNK
-        } else {
-            usize::try_from(((1u128 << 31) - 1) / per_product)
-                .unwrap_or(MAX_CHUNK)
-                .min(MAX_CHUNK)
-        };
+        let chunk = ((1u128 << 31) - 1)
+            .checked_div(per_product)
+            .map_or(MAX_CHUNK, |c| usize::try_from(c).unwrap_or(MAX_CHUNK))
+            .min(MAX_CHUNK);
         (chunk > 0).then(|| Self {
             access,
             data: data.share(),
