@@ -148,13 +148,13 @@ impl Tested {
             .iter()
             .map(|&o| match o {
                 Operand::Value(v) => values[v.index()].clone(),
-                Operand::Param(p) => g.params[p.index()].data.clone(),
+                Operand::Param(p) => g.params[p.index()].data.to_vec(),
             })
             .collect();
         let attr = node
             .op
             .attr_param()
-            .map(|p| g.params[p.index()].data.clone())
+            .map(|p| g.params[p.index()].data.to_vec())
             .unwrap_or_default();
         Self {
             sol_words: sol_words(&words),
@@ -732,7 +732,7 @@ fn digits_mlp_golden_nodes_decode_and_compute_on_chain() {
             .iter()
             .map(|&o| match o {
                 Operand::Value(v) => values[v.index()].clone(),
-                Operand::Param(p) => g.params[p.index()].data.clone(),
+                Operand::Param(p) => g.params[p.index()].data.to_vec(),
             })
             .collect();
         let t = Tested {
@@ -743,7 +743,7 @@ fn digits_mlp_golden_nodes_decode_and_compute_on_chain() {
             attr: node
                 .op
                 .attr_param()
-                .map(|p| g.params[p.index()].data.clone())
+                .map(|p| g.params[p.index()].data.to_vec())
                 .unwrap_or_default(),
             out: values[g.inputs.len() + k].clone(),
             g: Graph {

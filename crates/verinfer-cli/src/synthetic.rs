@@ -89,7 +89,7 @@ impl G {
             name: format!("p{}", id.0),
             kind,
             info,
-            data,
+            data: data.into(),
         });
         Operand::Param(id)
     }

@@ -195,7 +195,9 @@ fn bad_traces_and_requests_fail_cleanly() {
 
     // Another model: same graph, one weight changed.
     let mut g = verinfer_ir::vmodel::load(&m).unwrap();
-    g.params[0].data[0] ^= 1;
+    let mut vals = g.params[0].data.to_vec();
+    vals[0] ^= 1;
+    g.params[0].data = vals.into();
     let other = d.join("other.vmodel");
     verinfer_ir::vmodel::save(&g, &other).unwrap();
     open(&t, &other, "1", "0", "trace file belongs to model");

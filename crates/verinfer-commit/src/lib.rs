@@ -40,7 +40,7 @@ pub use error::{
 };
 pub use hash::{keccak256, keccak_pair, zero_hash, Hash32};
 pub use model::{ModelCommitment, ModelId};
-pub use tensor::{tensor_root, verify_element, ElementOpening, TensorTree};
+pub use tensor::{param_root, tensor_root, verify_element, ElementOpening, TensorTree};
 pub use trace::{
     trace_root_of, verify_trace_opening, TraceCommitment, TraceOpening, TraceRoot, TraceRootBuilder,
 };

@@ -15,7 +15,7 @@ use verinfer_ir::Graph;
 use crate::encode::graph_digest;
 use crate::error::{HexError, TreeError};
 use crate::hash::Hash32;
-use crate::tensor::tensor_root;
+use crate::tensor::param_root;
 use crate::tree::{root_of, MerkleTree};
 
 /// The commitment to a compiled model (its graph and every parameter).
@@ -79,7 +79,7 @@ impl ModelCommitment {
                 graph
                     .params
                     .par_iter()
-                    .map(|p| tensor_root(&p.data))
+                    .map(|p| param_root(&p.data))
                     .collect::<Vec<_>>()
             },
         );

@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use verinfer_ir::{ParamData, ParamView};
 
 use crate::error::{OpeningError, TreeError};
 use crate::hash::Hash32;
@@ -39,11 +40,17 @@ pub fn tensor_depth(len: u64) -> usize {
 
 /// Leaf `i` of `data` (zero past the end).
 pub fn pack_leaf(data: &[i32], i: usize) -> Hash32 {
+    pack_leaf_with(data.len(), i, |k| data[k])
+}
+
+/// Leaf `i` of a tensor of `len` elements read through `at` (called for indices `< len`):
+/// the same leaf whatever width the elements are stored at.
+fn pack_leaf_with(len: usize, i: usize, at: impl Fn(usize) -> i32) -> Hash32 {
     let mut out = [0u8; 32];
-    let start = i.saturating_mul(PER_LEAF).min(data.len());
-    let end = start.saturating_add(PER_LEAF).min(data.len());
-    for (k, v) in data[start..end].iter().enumerate() {
-        out[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
+    let start = i.saturating_mul(PER_LEAF).min(len);
+    let end = start.saturating_add(PER_LEAF).min(len);
+    for (k, j) in (start..end).enumerate() {
+        out[4 * k..4 * k + 4].copy_from_slice(&at(j).to_be_bytes());
     }
     Hash32::new(out)
 }
@@ -76,6 +83,23 @@ pub fn tensor_root(data: &[i32]) -> Hash32 {
     root_with(leaf_count(data.len() as u64), |i| {
         pack_leaf(data, usize::try_from(i).unwrap_or(usize::MAX))
     })
+}
+
+/// [`tensor_root`] of a parameter's values, read at their stored width (a narrow parameter
+/// is never widened): the same root as of the `i32` slice of the same values.
+pub fn param_root(data: &ParamData) -> Hash32 {
+    fn root<T: Copy + Into<i32> + Sync>(d: &[T]) -> Hash32 {
+        root_with(leaf_count(d.len() as u64), |i| {
+            pack_leaf_with(d.len(), usize::try_from(i).unwrap_or(usize::MAX), |k| {
+                d[k].into()
+            })
+        })
+    }
+    match data.view() {
+        ParamView::I8(d) => root(d),
+        ParamView::I16(d) => root(d),
+        ParamView::I32(d) => root(d),
+    }
 }
 
 /// A tensor's whole Merkle tree, kept to answer openings and reveals by lookup.
@@ -289,6 +313,18 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+        /// A parameter commits to its values, not its storage: the root of an `i8`/`i16`
+        /// store equals the root of the same values as `i32`.
+        #[test]
+        fn param_root_is_independent_of_storage_width(
+            n in 0usize..100, shift in 0u32..31, seed in any::<i32>()
+        ) {
+            let d: Vec<i32> = (0..n as i32)
+                .map(|i| i.wrapping_mul(0x9e37_79b9u32 as i32).wrapping_add(seed) >> shift)
+                .collect();
+            prop_assert_eq!(param_root(&ParamData::new(d.clone())), tensor_root(&d));
+        }
+
         #[test]
         fn random_tensors_open_everywhere(n in 0usize..5000, seed in any::<u32>(), probe in any::<u64>()) {
             let d: Vec<i32> = (0..n).map(|i| (i as i32).wrapping_mul(0x9e37_79b9u32 as i32) ^ seed as i32).collect();

@@ -45,7 +45,7 @@ fn ctx() -> Graph {
                 name: format!("p{p}"),
                 kind: ParamKind::Weight,
                 info: info(&[p + 2], 0, 8),
-                data: vec![0; p + 2],
+                data: vec![0; p + 2].into(),
             })
             .collect(),
         nodes: vec![],
@@ -402,13 +402,13 @@ fn tiny_graph() -> Graph {
                 name: "c".into(),
                 kind: ParamKind::Weight,
                 info: info(&[3], 4, 16),
-                data: vec![1, -2, 3],
+                data: vec![1, -2, 3].into(),
             },
             Param {
                 name: "t".into(),
                 kind: ParamKind::Table,
                 info: info(&[4], 4, 16),
-                data: vec![0, 1, 2, 3],
+                data: vec![0, 1, 2, 3].into(),
             },
         ],
         nodes: vec![
@@ -512,7 +512,9 @@ fn digest_changes_with_every_semantic_field_but_not_names() {
     }
     // Parameter data is not in the digest, but it is in the model id.
     let mut c = g.clone();
-    c.params[0].data[2] = 4;
+    let mut vals = c.params[0].data.to_vec();
+    vals[2] = 4;
+    c.params[0].data = vals.into();
     assert_eq!(graph_digest(&c), d);
     assert_ne!(
         ModelCommitment::new(&c).model_id,

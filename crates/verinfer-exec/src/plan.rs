@@ -251,7 +251,8 @@ impl Plan {
             .map(|(k, &o)| {
                 let x = match o {
                     Operand::Value(v) => value(v.index()),
-                    Operand::Param(p) => g.params.get(p.index()).map(|p| p.data.as_slice()),
+                    Operand::Param(_) if plan.reads_in_place(k) => Some(&[][..]),
+                    Operand::Param(p) => g.params.get(p.index()).map(|p| p.data.as_i32()),
                 };
                 x.ok_or(ExecError::MissingOperand {
                     node: i,

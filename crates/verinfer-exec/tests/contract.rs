@@ -332,3 +332,46 @@ fn wide_accumulator_16_bit() {
     let g = b.finish();
     assert_matches_reference(&g, &random_inputs(&g, 4));
 }
+
+/// An `i8`-stored constant against 20-bit activations (a language model's block-quantized
+/// weights): the narrow-weight kernel reads the weights in place, summing in `i32` chunks;
+/// with `K` beyond one chunk and extreme values it must still equal the reference. Also an
+/// `i16`-stored constant.
+#[test]
+fn narrow_weights_against_wide_activations() {
+    for (w_bits, k) in [(8u32, 4096usize), (8, 33), (16, 300)] {
+        let mm = MatMul {
+            batch_x: vec![],
+            batch_w: vec![],
+            m: 1,
+            k,
+            n: 5,
+            trans_x: false,
+            trans_w: true,
+        };
+        let mut rng = Rng::new(u64::from(w_bits) + k as u64);
+        let mut b = GraphBuilder::new();
+        let x = b.input(&mm.x_shape(), 20);
+        let mut wd = rng.data(numel(&mm.w_shape()), w_bits);
+        // The extremes, so every chunk bound is met with equality somewhere.
+        wd[0] = -(1 << (w_bits - 1));
+        wd[1] = (1 << (w_bits - 1)) - 1;
+        let w = b.param(&mm.w_shape(), w_bits, wd);
+        b.node(
+            Op::Contract(mm.contract(requant(1, 20, 20), None)),
+            vec![x, w],
+            &mm.out_shape(),
+            20,
+        );
+        let g = b.finish();
+        let width = match g.params[0].data.view() {
+            verinfer_ir::ParamView::I8(_) => 8,
+            verinfer_ir::ParamView::I16(_) => 16,
+            verinfer_ir::ParamView::I32(_) => 32,
+        };
+        assert_eq!(width, w_bits, "stored at its width");
+        for seed in 0..4 {
+            assert_matches_reference(&g, &random_inputs(&g, seed));
+        }
+    }
+}

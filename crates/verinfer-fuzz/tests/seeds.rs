@@ -49,7 +49,7 @@ fn tiny() -> Graph {
             name: "c".into(),
             kind: ParamKind::Weight,
             info: info(3),
-            data: vec![1, -2, 3],
+            data: vec![1, -2, 3].into(),
         }],
         nodes: vec![Node {
             name: "add".into(),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::op::Op;
+use crate::param_data::ParamData;
 use crate::shape::Shape;
 use crate::types::{Bits, ParamId, Scale, ValueId};
 
@@ -39,8 +40,8 @@ pub struct Param {
     pub kind: ParamKind,
     /// Shape, scale and bound.
     pub info: TensorInfo,
-    /// Row-major elements.
-    pub data: Vec<i32>,
+    /// Row-major elements, stored at their narrowest width.
+    pub data: ParamData,
 }
 
 /// Where a node reads a tensor from.

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod model;
 pub mod op;
 pub mod ops;
+pub mod param_data;
 pub mod reference;
 pub mod requant;
 pub mod shape;
@@ -28,6 +29,7 @@ pub use op::{
     Binary, BinaryKind, Contract, Div, Gather, ISqrt, Lookup, Move, Op, Reduce, ReduceKind,
     ISQRT_MAX_SHIFT,
 };
+pub use param_data::{ParamData, ParamView};
 pub use requant::{round_shift, Requant};
 pub use shape::Shape;
 pub use types::{Bits, ParamId, Scale, ValueId};

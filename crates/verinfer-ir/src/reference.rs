@@ -61,7 +61,7 @@ pub(crate) fn operand<'a>(
     let info = g.operand_info(o)?;
     let data = match o {
         Operand::Value(v) => values.get(v.index())?.as_slice(),
-        Operand::Param(p) => g.params.get(p.index())?.data.as_slice(),
+        Operand::Param(p) => g.params.get(p.index())?.data.as_i32(),
     };
     Some(TensorRef {
         shape: info.shape.dims(),

@@ -30,11 +30,11 @@ pub fn validate(g: &Graph) -> Result<(), IrError> {
                 p.info.shape.dims()
             )));
         }
-        if let Some((k, &v)) = p
+        if let Some((k, v)) = p
             .data
-            .iter()
+            .values()
             .enumerate()
-            .find(|(_, &v)| !p.info.bits.contains(i64::from(v)))
+            .find(|&(_, v)| !p.info.bits.contains(i64::from(v)))
         {
             return Err(IrError::OutOfBound {
                 what: format!("parameter {}", p.name),
@@ -70,13 +70,10 @@ fn bad(i: usize, n: &Node, what: impl Into<String>) -> IrError {
 fn max_abs(g: &Graph, o: Operand) -> u64 {
     match o {
         Operand::Value(v) => g.value_info(v).map_or(u64::MAX, |t| t.bits.max_abs()),
-        Operand::Param(p) => g.params.get(p.index()).map_or(u64::MAX, |p| {
-            p.data
-                .iter()
-                .map(|v| i64::from(*v).unsigned_abs())
-                .max()
-                .unwrap_or(0)
-        }),
+        Operand::Param(p) => g
+            .params
+            .get(p.index())
+            .map_or(u64::MAX, |p| p.data.max_abs()),
     }
 }
 
@@ -138,8 +135,8 @@ fn validate_node(g: &Graph, i: usize, n: &Node) -> Result<(), IrError> {
             }
             if attr
                 .data
-                .iter()
-                .any(|&v| v < -1 || (v >= 0 && v as usize >= total))
+                .values()
+                .any(|v| v < -1 || (v >= 0 && v as usize >= total))
             {
                 return Err(bad(i, n, "map entry outside the inputs"));
             }
@@ -327,7 +324,7 @@ mod tests {
                 name: "w".into(),
                 kind: ParamKind::Weight,
                 info: info(k, Bits::new(32).unwrap()),
-                data: vec![w; k],
+                data: vec![w; k].into(),
             }],
             nodes: vec![Node {
                 name: "dot".into(),

@@ -133,7 +133,7 @@ mod tests {
                 name: "c".into(),
                 kind: ParamKind::Weight,
                 info: info(3),
-                data: vec![1, -2, 3],
+                data: vec![1, -2, 3].into(),
             }],
             nodes: vec![Node {
                 name: "add".into(),
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn invalid_graph_with_valid_checksum_is_rejected() {
         let mut g = tiny();
-        g.params[0].data[0] = 1 << 20; // outside its 16-bit bound
+        g.params[0].data = vec![1 << 20, -2, 3].into(); // outside its 16-bit bound
         let b = to_bytes(&g).unwrap();
         assert!(matches!(from_bytes(&b), Err(IrError::OutOfBound { .. })));
     }

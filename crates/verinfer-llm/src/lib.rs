@@ -9,6 +9,7 @@
 //! primitives the executor, the dispute game's arbiter and the circuits already interpret.
 #![deny(missing_docs)]
 
+pub mod blockwise;
 pub mod compile;
 pub mod error;
 pub mod eval;
@@ -23,4 +24,4 @@ pub use error::LlmError;
 pub use hf::HfWeights;
 pub use layout::Layout;
 pub use session::{generate, FloatEngine, IntEngine, Session, StepEngine};
-pub use weights::{GgufWeights, WeightSource};
+pub use weights::{BlockTensor, GgufWeights, WeightSource};

@@ -23,6 +23,7 @@
 //! softmax as max-subtract, `exp` table, sum and `Div`, then SwiGLU (`SiLU` table times the up
 //! projection). See docs/llm.md for the integer semantics and their error.
 
+use verinfer_gguf::decode::BLOCK;
 use verinfer_gguf::LlamaConfig;
 use verinfer_ir::{AffineMap, AffineRow, BinaryKind, ReduceKind};
 use verinfer_quant::builder::Builder;
@@ -30,6 +31,7 @@ use verinfer_quant::fgraph::ContractSpec;
 use verinfer_quant::func::Func;
 use verinfer_quant::{FGraph, FRef};
 
+use crate::blockwise;
 use crate::error::LlmError;
 use crate::weights::{RealTensor, WeightSource};
 
@@ -134,7 +136,8 @@ impl Dims {
     }
 }
 
-fn row(out: &[i64], red: &[i64]) -> AffineRow {
+/// An affine map row with zero offset.
+pub(crate) fn row(out: &[i64], red: &[i64]) -> AffineRow {
     AffineRow {
         out: out.to_vec(),
         red: red.to_vec(),
@@ -180,8 +183,26 @@ impl StepBuilder<'_> {
     }
 
     fn linear(&mut self, x: FRef, wname: &str, o: usize, i: usize) -> Result<FRef, LlmError> {
+        self.project(x, wname, o, i, vec![1, o])
+    }
+
+    /// `x[1, i] · W[o, i]ᵀ` shaped `out_shape`: block-quantized weights imported exactly
+    /// (see [`crate::blockwise`]), others as one contraction with real weights.
+    fn project(
+        &mut self,
+        x: FRef,
+        wname: &str,
+        o: usize,
+        i: usize,
+        out_shape: Vec<usize>,
+    ) -> Result<FRef, LlmError> {
+        if i.is_multiple_of(BLOCK) {
+            if let Some(t) = self.w.blocks(wname)? {
+                return blockwise::linear(&mut self.b, x, wname, &t, (o, i), out_shape);
+            }
+        }
         let w = self.weight(wname, &[o, i])?;
-        Ok(self.b.contract(x, w, None, linear_spec(o, i), vec![1, o])?)
+        Ok(self.b.contract(x, w, None, linear_spec(o, i), out_shape)?)
     }
 
     /// `x / √(mean(x²) + ε) · g`.
@@ -241,20 +262,11 @@ impl StepBuilder<'_> {
         self.b.begin_node(&format!("blk.{l}.attn_norm"), "RMSNorm");
         let xn = self.rms_norm(x, &blk("attn_norm"), eps)?;
         self.b.begin_node(&format!("blk.{l}.attn_q"), "MatMul");
-        let wq = self.weight(&blk("attn_q"), &[h * hd, e])?;
-        let q = self
-            .b
-            .contract(xn, wq, None, linear_spec(h * hd, e), vec![h, hd])?;
+        let q = self.project(xn, &blk("attn_q"), h * hd, e, vec![h, hd])?;
         self.b.begin_node(&format!("blk.{l}.attn_k"), "MatMul");
-        let wk = self.weight(&blk("attn_k"), &[kvw, e])?;
-        let k = self
-            .b
-            .contract(xn, wk, None, linear_spec(kvw, e), vec![hkv, hd])?;
+        let k = self.project(xn, &blk("attn_k"), kvw, e, vec![hkv, hd])?;
         self.b.begin_node(&format!("blk.{l}.attn_v"), "MatMul");
-        let wv = self.weight(&blk("attn_v"), &[kvw, e])?;
-        let v = self
-            .b
-            .contract(xn, wv, None, linear_spec(kvw, e), vec![hkv, hd])?;
+        let v = self.project(xn, &blk("attn_v"), kvw, e, vec![hkv, hd])?;
 
         self.b.begin_node(&format!("blk.{l}.rope"), "RoPE");
         let cos = self.b.gather(tables.cos, pos, 0)?;

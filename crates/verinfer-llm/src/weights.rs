@@ -6,7 +6,7 @@
 //! already in that convention; another format (Hugging Face safetensors) maps its names and
 //! undoes its own RoPE layout in its implementation of [`WeightSource`].
 
-use verinfer_gguf::{GgufFile, LlamaConfig};
+use verinfer_gguf::{Block, GgmlType, GgufFile, LlamaConfig};
 
 use crate::error::LlmError;
 
@@ -28,6 +28,26 @@ pub trait WeightSource {
     /// # Errors
     /// A missing tensor or one that cannot be decoded.
     fn tensor(&self, name: &str) -> Result<RealTensor, LlmError>;
+
+    /// The tensor llama.cpp calls `name` as its exact `Q8_0`/`Q4_0` blocks (`[rows, cols]`,
+    /// blocks row-major along `cols`), when it is stored so; `None` for other types.
+    ///
+    /// # Errors
+    /// A missing tensor or one that cannot be decoded.
+    fn blocks(&self, name: &str) -> Result<Option<BlockTensor>, LlmError> {
+        let _ = name;
+        Ok(None)
+    }
+}
+
+/// A matrix stored as `Q8_0`/`Q4_0` blocks: element `[r, c]` is `q·d` of block
+/// `r·(cols/32) + c/32`, element `c mod 32`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockTensor {
+    /// `[rows, cols]`.
+    pub shape: Vec<usize>,
+    /// Blocks in order.
+    pub blocks: Vec<Block>,
 }
 
 /// A GGUF file of architecture `llama`.
@@ -69,13 +89,29 @@ impl WeightSource for GgufWeights {
     fn tensor(&self, name: &str) -> Result<RealTensor, LlmError> {
         let t = self.file.tensor(name)?;
         let data: Vec<f64> = self.file.to_f32(t)?.into_iter().map(f64::from).collect();
-        // ggml lists dims innermost first: [cols, rows].
-        let shape: Vec<usize> = t
-            .dims
-            .iter()
-            .rev()
-            .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
-            .collect();
-        Ok(RealTensor { shape, data })
+        Ok(RealTensor {
+            shape: row_major_shape(t),
+            data,
+        })
     }
+
+    fn blocks(&self, name: &str) -> Result<Option<BlockTensor>, LlmError> {
+        let t = self.file.tensor(name)?;
+        if !matches!(t.ty, GgmlType::Q8_0 | GgmlType::Q4_0) {
+            return Ok(None);
+        }
+        Ok(Some(BlockTensor {
+            shape: row_major_shape(t),
+            blocks: self.file.blocks(t)?,
+        }))
+    }
+}
+
+/// ggml lists dims innermost first (`[cols, rows]`); row-major order reverses them.
+fn row_major_shape(t: &verinfer_gguf::TensorInfo) -> Vec<usize> {
+    t.dims
+        .iter()
+        .rev()
+        .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
+        .collect()
 }

@@ -133,8 +133,25 @@ impl Builder {
             shape,
             data,
             integer: false,
+            exact_scale: None,
         });
         FRef::Const(self.g.consts.len() - 1)
+    }
+
+    /// Add a constant whose values are exact multiples of `2^-scale` (see
+    /// [`FConst::exact_scale`]); the caller guarantees it.
+    pub fn exact_constant(
+        &mut self,
+        name: &str,
+        shape: Vec<usize>,
+        data: Vec<f64>,
+        scale: i32,
+    ) -> FRef {
+        let r = self.constant(name, shape, data);
+        if let FRef::Const(i) = r {
+            self.g.consts[i].exact_scale = Some(scale);
+        }
+        r
     }
 
     /// Add a constant of integer type when `integer` (values are whole numbers).

@@ -103,6 +103,10 @@ pub struct FConst {
     /// Integer-typed in the source model (shapes, axes, indices): arithmetic on it folds with
     /// integer semantics (division truncates).
     pub integer: bool,
+    /// `Some(s)`: every value is an integer multiple of `2^-s` (block integers and scales of a
+    /// GGUF `Q8_0`/`Q4_0` tensor), so the quantizer stores it at scale `s`, exactly and at the
+    /// few bits it needs, instead of at the working width.
+    pub exact_scale: Option<i32>,
 }
 
 /// A primitive node.

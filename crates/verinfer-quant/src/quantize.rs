@@ -222,9 +222,10 @@ impl Q<'_> {
             .iter()
             .filter(|v| v.is_finite())
             .fold(0.0f64, |a, v| a.max(v.abs()));
-        let s = match scale {
-            Some(s) => s.min(best_scale(max_abs, 32)),
-            None => best_scale(max_abs, bits),
+        let s = match (scale, fc.exact_scale) {
+            (Some(s), _) => s.min(best_scale(max_abs, 32)),
+            (None, Some(s)) => s,
+            (None, None) => best_scale(max_abs, bits),
         };
         let key = (c, s, bits, kind as u8 | if moved { 0x80 } else { 0 });
         let need = (max_abs * 2f64.powi(s)).round();
@@ -248,7 +249,7 @@ impl Q<'_> {
         if let Some(p) = self.consts.get(&key) {
             return Ok((Operand::Param(*p), info));
         }
-        let data = fc
+        let data: Vec<i32> = fc
             .data
             .iter()
             .map(|&v| {
@@ -280,13 +281,13 @@ impl Q<'_> {
         name: String,
         kind: ParamKind,
         info: TensorInfo,
-        data: Vec<i32>,
+        data: impl Into<verinfer_ir::ParamData>,
     ) -> ParamId {
         self.g.params.push(Param {
             name,
             kind,
             info,
-            data,
+            data: data.into(),
         });
         ParamId(u32::try_from(self.g.params.len() - 1).unwrap_or(u32::MAX))
     }

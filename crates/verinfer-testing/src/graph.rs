@@ -142,7 +142,7 @@ impl GraphBuilder {
             name: format!("p{}", self.g.params.len()),
             kind,
             info: self.info(shape, bits),
-            data,
+            data: data.into(),
         });
         ParamId(self.g.params.len() as u32 - 1)
     }

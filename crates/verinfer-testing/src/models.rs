@@ -100,10 +100,12 @@ pub fn other_mlp() -> Graph {
         .iter_mut()
         .find(|p| p.data.len() > 1)
         .expect("a weight tensor");
-    p.data[0] = if p.data[0] > 0 {
-        p.data[0] - 1
+    let mut vals = p.data.to_vec();
+    vals[0] = if vals[0] > 0 {
+        vals[0] - 1
     } else {
-        p.data[0] + 1
+        vals[0] + 1
     };
+    p.data = vals.into();
     g
 }

@@ -112,7 +112,9 @@ fn digits_mlp_timing() {
 fn other_models_keys_reject() {
     let (g, trace) = verinfer_testing::models::golden_mlp_trace();
     let mut other = g.clone();
-    other.params[0].data[0] += 1;
+    let mut vals = other.params[0].data.to_vec();
+    vals[0] += 1;
+    other.params[0].data = vals.into();
     let mut rng = StdRng::seed_from_u64(7);
     let (pk, _) = Groth16::setup(&g, &mut rng).unwrap();
     let (_, other_vk) = Groth16::setup(&other, &mut rng).unwrap();

@@ -71,7 +71,7 @@ fn lookup_graph() -> Graph {
             name: format!("table_{name}"),
             kind: ParamKind::Table,
             info: info(&[len], 16),
-            data: table(len, k as u64 + 1),
+            data: table(len, k as u64 + 1).into(),
         });
         nodes.push(lookup(k as u32, lo, v(u32::from(wide)), 24, name));
     }
@@ -231,7 +231,10 @@ fn lookup_constraint_counts() {
                 name: "t".into(),
                 kind: ParamKind::Table,
                 info: info(&[len], 16),
-                data: (0..len as i32).map(|k| k * 7 % 65_536 - 32_768).collect(),
+                data: (0..len as i32)
+                    .map(|k| k * 7 % 65_536 - 32_768)
+                    .collect::<Vec<i32>>()
+                    .into(),
             }],
             nodes: vec![lookup(0, lo, v(0), 24, "lut")],
             outputs: vec![OutputSpec {
@@ -296,7 +299,7 @@ fn gather_graph() -> Graph {
         name: name.into(),
         kind: ParamKind::Weight,
         info: info(dims, 8),
-        data,
+        data: data.into(),
     };
     Graph {
         name: "gathers".into(),

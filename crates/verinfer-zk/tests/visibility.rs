@@ -150,7 +150,9 @@ fn hashed_params_bind_the_weights() {
         .iter_mut()
         .find(|p| p.kind == verinfer_ir::ParamKind::Weight)
         .unwrap();
-    w.data[0] = if w.data[0] == 1 { 2 } else { 1 };
+    let mut vals = w.data.to_vec();
+    vals[0] = if vals[0] == 1 { 2 } else { 1 };
+    w.data = vals.into();
     let q: Vec<Vec<i32>> = trace[..g.inputs.len()].to_vec();
     let trace2 = Plan::for_graph(g2.clone())
         .unwrap()

@@ -21,6 +21,7 @@
 
 mod access;
 mod elem;
+mod narrow;
 mod pairs;
 mod rows;
 
@@ -29,6 +30,7 @@ use verinfer_ir::{AffineMap, Contract, Requant};
 
 use self::access::Access;
 use self::elem::Elem;
+use self::narrow::NarrowW;
 use self::rows::{RowCache, Rows, Side};
 use super::NodeCtx;
 use crate::error::ExecError;
@@ -64,6 +66,8 @@ enum RowKind {
     Short(Side<i16>, Side<i16>, bool),
     /// `i32` rows; `true`: `i32` accumulator, `false`: `i64`.
     Int(Side<i32>, Side<i32>, bool),
+    /// `i32` rows of `x` against a narrow constant `w` read in place (see [`narrow`]).
+    NarrowW(Side<i32>, NarrowW),
 }
 
 /// Where the bias of an output element is read.
@@ -106,14 +110,22 @@ impl ContractPlan {
             .saturating_mul(u128::from(ctx.max_abs(0)))
             .saturating_mul(u128::from(ctx.max_abs(1)));
         let narrow = bound < 1 << 31;
-        let (xp, wp) = (ctx.param(0), ctx.param(1));
-        let rows = if ctx.fits_i16(0) && ctx.fits_i16(1) && (narrow || k >= PAIRS_MIN_K) {
+        let short = ctx.fits_i16(0) && ctx.fits_i16(1) && (narrow || k >= PAIRS_MIN_K);
+        let narrow_w = match (short, ctx.param_data(0), ctx.param_data(1)) {
+            (false, None, Some(wd)) => NarrowW::new(w.clone(), wd, ctx.max_abs(0)),
+            _ => None,
+        };
+        let rows = if let Some(nw) = narrow_w {
+            RowKind::NarrowW(Side::new(x, None, numel(xs), nout), nw)
+        } else if short {
+            let (xp, wp) = (ctx.param(0), ctx.param(1));
             RowKind::Short(
                 Side::new(x, xp, numel(xs), nout),
                 Side::new(w, wp, numel(ws), nout),
                 narrow,
             )
         } else {
+            let (xp, wp) = (ctx.param(0), ctx.param(1));
             RowKind::Int(
                 Side::new(x, xp, numel(xs), nout),
                 Side::new(w, wp, numel(ws), nout),
@@ -147,7 +159,46 @@ impl ContractPlan {
             RowKind::Short(xs, ws, false) => self.run_rows::<i16, false>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, true) => self.run_rows::<i32, true>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, false) => self.run_rows::<i32, false>(xs, ws, x, w, bias, out),
+            RowKind::NarrowW(xs, ws) => self.run_narrow_w(xs, ws, x, bias, out),
         }
+    }
+
+    /// Whether operand `k` is read from the plan rather than from the run's inputs (the run
+    /// may then pass an empty slice for it).
+    pub(crate) fn reads_in_place(&self, k: usize) -> bool {
+        k == 1 && matches!(self.rows, RowKind::NarrowW(..))
+    }
+
+    fn run_narrow_w(
+        &self,
+        xs: &Side<i32>,
+        ws: &NarrowW,
+        x: &[i32],
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let k = self.k;
+        debug_assert_eq!(ws.access().k, k);
+        let xp = xs.pack_for_run(x);
+        let xr = xs.rows(x, xp.as_deref());
+        par::fill(
+            out,
+            self.chunk,
+            || RowCache::<i32>::new(k),
+            |xc, start, part| {
+                let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+                for o in part {
+                    let [xk, wk, bf] = odo.pos;
+                    let mut acc = self.bias_term(bias, bf);
+                    if k > 0 {
+                        // Keys are in range: sums of in-range strides.
+                        acc = acc.wrapping_add(ws.dot(xr.row(xk as usize, xc), wk as usize));
+                    }
+                    *o = self.requant.apply(acc);
+                    odo.step();
+                }
+            },
+        );
     }
 
     fn run_rows<T: Elem, const NARROW: bool>(

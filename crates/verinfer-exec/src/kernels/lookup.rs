@@ -16,7 +16,7 @@ pub(crate) struct LookupPlan {
 impl LookupPlan {
     /// Plan `l` (the validator checked the table is a non-empty rank-1 parameter).
     pub(crate) fn new(l: &Lookup, ctx: &NodeCtx<'_>) -> Result<Self, ExecError> {
-        let table = ctx.attr(l.table)?.data.clone();
+        let table = ctx.attr(l.table)?.data.to_vec();
         if table.is_empty() {
             return Err(ctx.unsupported("empty lookup table"));
         }

@@ -11,7 +11,7 @@ mod movement;
 mod reduce;
 mod rescale;
 
-use verinfer_ir::{Graph, Node, Op, Operand, Param, ParamId};
+use verinfer_ir::{Graph, Node, Op, Operand, Param, ParamData, ParamId, ParamView};
 
 use crate::error::ExecError;
 
@@ -51,6 +51,22 @@ impl NodePlan {
             Op::Gather(g) => Self::Gather(gather::GatherPlan::new(g, ctx)?),
             Op::ISqrt(s) => Self::ISqrt(isqrt::ISqrtPlan::new(s, ctx)?),
         })
+    }
+
+    /// Whether operand `k` (a parameter) is read from the plan itself, so the run need not
+    /// be given it as `i32` (see [`ParamData::as_i32`]).
+    pub(crate) fn reads_in_place(&self, k: usize) -> bool {
+        match self {
+            Self::Contract(p) => p.reads_in_place(k),
+            Self::Rescale(_)
+            | Self::Binary(_)
+            | Self::Lookup(_)
+            | Self::Reduce(_)
+            | Self::Div(_)
+            | Self::Move(_)
+            | Self::Gather(_)
+            | Self::ISqrt(_) => false,
+        }
     }
 
     /// Compute a node's output (`out` has the output's element count) from its operands.
@@ -104,25 +120,27 @@ impl<'a> NodeCtx<'a> {
             })
     }
 
-    /// Data of operand `k` when it is a parameter.
-    pub(crate) fn param(&self, k: usize) -> Option<&'a [i32]> {
+    /// Operand `k`'s stored integers when it is a parameter.
+    pub(crate) fn param_data(&self, k: usize) -> Option<&'a ParamData> {
         match self.operand(k)? {
-            Operand::Param(p) => self.graph.params.get(p.index()).map(|p| p.data.as_slice()),
+            Operand::Param(p) => self.graph.params.get(p.index()).map(|p| &p.data),
             Operand::Value(_) => None,
         }
+    }
+
+    /// Data of operand `k` when it is a parameter, as `i32` (a narrow parameter is widened
+    /// once, see [`ParamData::as_i32`]).
+    pub(crate) fn param(&self, k: usize) -> Option<&'a [i32]> {
+        self.param_data(k).map(ParamData::as_i32)
     }
 
     /// Largest magnitude operand `k` can hold (its actual maximum when constant).
     pub(crate) fn max_abs(&self, k: usize) -> u64 {
         match (
-            self.param(k),
+            self.param_data(k),
             self.operand(k).and_then(|o| self.graph.operand_info(o)),
         ) {
-            (Some(d), _) => d
-                .iter()
-                .map(|&v| i64::from(v).unsigned_abs())
-                .max()
-                .unwrap_or(0),
+            (Some(d), _) => d.max_abs(),
             (None, Some(t)) => t.bits.max_abs(),
             (None, None) => u64::MAX,
         }
@@ -130,12 +148,15 @@ impl<'a> NodeCtx<'a> {
 
     /// Whether every value operand `k` can hold fits `i16`.
     pub(crate) fn fits_i16(&self, k: usize) -> bool {
-        let in16 = |v: i64| v >= i64::from(i16::MIN) && v <= i64::from(i16::MAX);
+        let in16 = |v: i32| i16::try_from(v).is_ok();
         match (
-            self.param(k),
+            self.param_data(k),
             self.operand(k).and_then(|o| self.graph.operand_info(o)),
         ) {
-            (Some(d), _) => d.iter().all(|&v| in16(i64::from(v))),
+            (Some(d), _) => match d.view() {
+                ParamView::I8(_) | ParamView::I16(_) => true,
+                ParamView::I32(v) => v.iter().all(|&x| in16(x)),
+            },
             (None, Some(t)) => t.bits.get() <= 16,
             (None, None) => false,
         }

@@ -54,7 +54,7 @@ impl MovePlan {
         table
             .try_reserve_exact(map.len())
             .map_err(|_| ctx.unsupported("move map too large"))?;
-        for &e in map {
+        for e in map.values() {
             let src = match usize::try_from(e) {
                 Err(_) => Src {
                     input: FILL,

@@ -16,6 +16,7 @@ const LIMIT: i128 = 1 << 62;
 
 /// Precomputed reading of one operand: row `key` is `[v(key, s) for s in 0..k]`, where
 /// `v` is the operand element or 0 when out of bounds.
+#[derive(Clone)]
 pub(crate) struct Access {
     /// Reduction steps per row.
     pub k: usize,

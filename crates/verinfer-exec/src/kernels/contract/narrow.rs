@@ -1,0 +1,99 @@
+//! Contractions whose constant `w` is stored narrow (`i8` or `i16`, see
+//! [`verinfer_ir::ParamData`]) against `i32` activation rows: a language model's weights read
+//! at one or two bytes an element, never widened or packed into a second copy.
+//!
+//! Used when `w`'s rows are contiguous slices of the parameter (`x·Wᵀ`, a matrix–vector
+//! product per decoding step) and the activations need more than 16 bits (otherwise both
+//! sides become `i16` rows, see the module above). A dot product is exact: products are
+//! summed in `i32` over chunks short enough that no chunk's sum can reach `2^31` (the chunk
+//! length follows from the largest activation magnitude and the weights' actual largest
+//! magnitude), and chunk sums are added in `i64`, which the validator proved cannot overflow.
+//! The `i32` chunk loop is what the compiler vectorizes (sign-extending loads of `i8`/`i16`,
+//! 32-bit multiplies).
+
+use verinfer_ir::{ParamData, ParamView};
+
+use super::access::Access;
+
+/// Longest chunk summed in `i32` (longer ones gain nothing and cost registers).
+const MAX_CHUNK: usize = 64;
+
+/// The narrow constant side of a contraction.
+pub(crate) struct NarrowW {
+    access: Access,
+    data: ParamData,
+    chunk: usize,
+}
+
+impl NarrowW {
+    /// `w` read in place when its rows are direct and its store narrow; `x_max_abs` bounds
+    /// the other operand.
+    pub(crate) fn new(access: Access, data: &ParamData, x_max_abs: u64) -> Option<Self> {
+        if !access.is_direct() || matches!(data.view(), ParamView::I32(_)) {
+            return None;
+        }
+        let per_product = u128::from(x_max_abs).saturating_mul(u128::from(data.max_abs()));
+        let chunk = ((1u128 << 31) - 1)
+            .checked_div(per_product)
+            .map_or(MAX_CHUNK, |c| usize::try_from(c).unwrap_or(MAX_CHUNK))
+            .min(MAX_CHUNK);
+        (chunk > 0).then(|| Self {
+            access,
+            data: data.share(),
+            chunk,
+        })
+    }
+
+    /// Access tables.
+    pub(crate) fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// `Σ x[s]·w_row(key)[s]` over the row of `key` (`x` is `k` long).
+    #[inline]
+    pub(crate) fn dot(&self, x: &[i32], key: usize) -> i64 {
+        let s = self.access.direct_start(key);
+        let k = self.access.k;
+        match self.data.view() {
+            ParamView::I8(d) => dot_chunked(x, &d[s..s + k], self.chunk),
+            ParamView::I16(d) => dot_chunked(x, &d[s..s + k], self.chunk),
+            ParamView::I32(d) => dot_chunked(x, &d[s..s + k], 1),
+        }
+    }
+}
+
+/// `Σ x[s]·w[s]`, exact when every chunk of `chunk` products sums below `2^31` in magnitude.
+#[inline]
+pub(crate) fn dot_chunked<W: Copy + Into<i32>>(x: &[i32], w: &[W], chunk: usize) -> i64 {
+    let mut total = 0i64;
+    for (xc, wc) in x.chunks(chunk).zip(w.chunks(chunk)) {
+        let part = xc.iter().zip(wc).fold(0i32, |acc, (&a, &b)| {
+            acc.wrapping_add(a.wrapping_mul(b.into()))
+        });
+        total = total.wrapping_add(i64::from(part));
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The chunked dot product equals the `i64` reference whenever the chunk bound holds.
+        #[test]
+        fn chunked_dot_is_exact(
+            x in prop::collection::vec(-(1i32 << 19)..(1 << 19), 0..200),
+            w in prop::collection::vec(any::<i8>(), 200),
+        ) {
+            let w = &w[..x.len()];
+            let reference: i64 = x.iter().zip(w).map(|(&a, &b)| i64::from(a) * i64::from(b)).sum();
+            let chunk = usize::try_from(((1u128 << 31) - 1) / ((1u128 << 19) * 128)).unwrap();
+            prop_assert_eq!(dot_chunked(&x, w, chunk), reference);
+        }
+    }
+}
