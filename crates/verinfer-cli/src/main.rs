@@ -121,11 +121,23 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
+        .unwrap_or_else(|_| "warn".into());
+    // arkworks opens an INFO span per gadget call (target `gr1cs`; `r1cs` in older releases)
+    // whose fields Debug-format the whole constraint system: with
+    // `VERINFER_LOG=info` a node's digest-statement proof (SHA-256 gadgets) of the digits MLP
+    // did not finish in 120 s (attacks_anvil's zk test). Off unless VERINFER_LOG names them.
+    let asked = std::env::var("VERINFER_LOG").unwrap_or_default();
+    for target in ["gr1cs", "r1cs"] {
+        if asked.contains(target) {
+            continue;
+        }
+        if let Ok(off) = format!("{target}=off").parse() {
+            filter = filter.add_directive(off);
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
