@@ -87,6 +87,22 @@ pub enum ClaimStatus {
     Rejected,
 }
 
+impl ClaimStatus {
+    /// From the `ClaimStatus` number both game contracts use.
+    ///
+    /// # Errors
+    /// A number the contracts do not define.
+    pub fn from_u8(x: u8) -> Result<Self> {
+        Ok(match x {
+            0 => Self::None,
+            1 => Self::Pending,
+            2 => Self::Finalized,
+            3 => Self::Rejected,
+            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
+        })
+    }
+}
+
 /// The newest event `E` emitted by `address` from block `from_block` on that `pred` accepts:
 /// how a party reads the other side's moves (reveals, checkpoints, openings) and a game's end.
 ///
@@ -604,13 +620,7 @@ impl GameClient {
             &InferenceGame::claimStatusCall { claimId: u(claim) },
             "InferenceGame.claimStatus",
         )?;
-        Ok(match s {
-            0 => ClaimStatus::None,
-            1 => ClaimStatus::Pending,
-            2 => ClaimStatus::Finalized,
-            3 => ClaimStatus::Rejected,
-            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
-        })
+        ClaimStatus::from_u8(s)
     }
 
     /// Wei owed to `who` (withdrawable).

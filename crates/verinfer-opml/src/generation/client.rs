@@ -273,14 +273,7 @@ impl GenClient {
     /// # Errors
     /// Unknown claim or transport error.
     pub fn status(&self, chain: &mut dyn Chain, claim: u64) -> Result<crate::ClaimStatus> {
-        use crate::ClaimStatus::*;
-        Ok(match self.claim_info(chain, claim)?.status {
-            0 => None,
-            1 => Pending,
-            2 => Finalized,
-            3 => Rejected,
-            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
-        })
+        crate::ClaimStatus::from_u8(self.claim_info(chain, claim)?.status)
     }
 
     /// Wei owed to `who`.
