@@ -266,3 +266,74 @@ def test_long_work_releases_the_gil(digits):
     during = [x for x in ticks if t0 < x < t1]
     # Holding the GIL, the ticker would not run until setup returned.
     assert len(during) >= min(20, (t1 - t0) / 0.01), (len(during), t1 - t0)
+
+
+def test_verify_on_the_in_process_evm(digits_keys, digits_proof):
+    chain = verinfer.Chain()
+    assert chain.chain_id > 0 and len(chain.accounts) >= 2
+    v = verinfer.verify_evm(digits_proof, digits_keys, chain)
+    assert v["valid"] is True and v["gas_used"] > 21_000 and v["deploy_gas"] > 0
+    # the verifier deployed for these keys is reused, and deploy_verifier finds it
+    again = verinfer.verify_evm(digits_proof, digits_keys, chain)
+    assert again["verifier"] == v["verifier"] and again["deploy_gas"] == 0
+    assert verinfer.deploy_verifier(digits_keys, chain) == v["verifier"]
+    # a wrong output claimed: the EVM verifier rejects it
+    d = digits_proof.to_dict()
+    d["public"]["outputs"][0][0] += 1
+    bad = verinfer.verify_evm(verinfer.Proof.from_dict(d), digits_keys, chain)
+    assert bad["valid"] is False
+    # another account may send, and a bad verifier address is refused
+    assert verinfer.verify_evm(digits_proof, digits_keys, chain, sender=1)["valid"]
+    with pytest.raises(verinfer.VerinferError, match="not a Groth16Verifier"):
+        verinfer.verify_evm(digits_proof, digits_keys, chain, verifier=chain.accounts[0])
+    with pytest.raises(verinfer.VerinferError, match="10 accounts|accounts to send from"):
+        verinfer.verify_evm(digits_proof, digits_keys, chain, sender=99)
+
+
+def test_the_cli_agrees_on_the_evm_verdict(digits_keys, digits_proof, tmp_path):
+    keys, proof = tmp_path / "keys", tmp_path / "proof.json"
+    digits_keys.save(keys)
+    digits_proof.save(proof)
+    assert "evm: proof valid" in cli("verify", proof, "--keys", keys, "--evm").stdout
+
+
+def test_encode_calldata(digits_keys, digits_proof):
+    n = digits_keys.public_inputs
+    data = verinfer.encode_calldata(digits_proof, digits_keys)
+    assert isinstance(data, bytes) and len(data) == 4 + 32 * (8 + n)
+    small = verinfer.encode_calldata(digits_proof, digits_keys, compressed=True)
+    assert len(small) == 4 + 32 * (4 + n)
+    assert data[:4] != small[:4]
+    # the public inputs are the same words in both
+    assert data[4 + 32 * 8:] == small[4 + 32 * 4:]
+    other = verinfer.compile(DIGITS / "network.onnx", calibration=DIGITS / "calibration.json",
+                             bits=14)
+    other_keys = verinfer.setup(other)
+    with pytest.raises(verinfer.VerinferError, match="the proof is about model"):
+        verinfer.encode_calldata(digits_proof, other_keys)
+
+
+def test_optimistic_claims(digits):
+    chain = verinfer.Chain()
+    stages = []
+    honest = verinfer.optimistic_claim(digits, DIGITS / "input.json", chain,
+                                       progress=stages.append)
+    assert honest["winner"] == "none" and honest["claim_status"] == "finalized"
+    assert honest["model_id"] == digits.model_id
+    assert honest["claimed_outputs"] == [
+        digits.run(DIGITS / "input.json", quantized=True)[0].ravel().tolist()]
+    assert len(stages) == 4 and "finalized" in stages[-1]
+    liar = verinfer.optimistic_claim(digits, DIGITS / "input.json", chain, lie="wrong-output")
+    assert liar["winner"] == "challenger" and liar["claim_status"] == "rejected"
+    assert liar["claim_id"] != honest["claim_id"]
+    assert liar["claimed_outputs"] != honest["claimed_outputs"]
+    with pytest.raises(verinfer.VerinferError, match="lie"):
+        verinfer.optimistic_claim(digits, DIGITS / "input.json", chain, lie="sometimes")
+    with pytest.raises(verinfer.VerinferError, match="same account"):
+        verinfer.optimistic_claim(digits, DIGITS / "input.json", chain, challenger=0)
+
+    def boom(line):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(verinfer.VerinferError, match="stop here"):
+        verinfer.optimistic_claim(digits, DIGITS / "input.json", chain, progress=boom)

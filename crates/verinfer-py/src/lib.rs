@@ -5,14 +5,17 @@
 //! around the Rust work, and raises `verinfer.VerinferError` carrying the CLI's message.
 #![deny(missing_docs)]
 
+mod chain;
 mod error;
 mod inputs;
 mod model;
+mod optimistic;
 mod visibility;
 mod zk;
 
 use pyo3::prelude::*;
 
+pub use chain::Chain;
 pub use error::{Error, VerinferError};
 pub use model::Model;
 pub use zk::{Keys, Proof};
@@ -25,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
     m.add_class::<Keys>()?;
     m.add_class::<Proof>()?;
+    m.add_class::<Chain>()?;
     m.add_function(wrap_pyfunction!(model::compile, m)?)?;
     m.add_function(wrap_pyfunction!(model::load, m)?)?;
     m.add_function(wrap_pyfunction!(zk::setup, m)?)?;
@@ -33,5 +37,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(zk::export_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(zk::load_keys, m)?)?;
     m.add_function(wrap_pyfunction!(zk::load_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(chain::deploy_verifier, m)?)?;
+    m.add_function(wrap_pyfunction!(chain::verify_evm, m)?)?;
+    m.add_function(wrap_pyfunction!(chain::encode_calldata, m)?)?;
+    m.add_function(wrap_pyfunction!(optimistic::optimistic_claim, m)?)?;
     Ok(())
 }

@@ -25,19 +25,19 @@ use crate::visibility;
 /// proofs. Production keys come from `verinfer ceremony` (docs/zk.md, "Trusted setup").
 #[pyclass(module = "verinfer", frozen)]
 pub struct Keys {
-    manifest: KeyManifest,
+    pub(crate) manifest: KeyManifest,
     proving: Vec<u8>,
-    verifying: Vec<u8>,
+    pub(crate) verifying: Vec<u8>,
 }
 
 /// A proof file: the proof and the public values it attests (what `verinfer prove` writes).
 #[pyclass(module = "verinfer", frozen)]
 pub struct Proof {
-    file: ProofFile,
+    pub(crate) file: ProofFile,
 }
 
 /// Label of a proof that has no file yet, in error messages.
-const IN_MEMORY: &str = "<proof>";
+pub(crate) const IN_MEMORY: &str = "<proof>";
 
 fn backend_of(manifest: &KeyManifest) -> Result<Box<dyn DynBackend>, Error> {
     backends::backend(&manifest.backend).lib()

@@ -1,7 +1,7 @@
 """Type stubs of the verinfer Python API (docs/python.md)."""
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, TypedDict, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,33 @@ class Generation(TypedDict):
     prompt_ids: List[int]
     tokens: List[int]
     text: Optional[str]
+
+class EvmVerdict(TypedDict):
+    valid: bool
+    gas_used: int
+    """Gas of the ``verifyProof`` transaction (21 000 intrinsic and calldata included)."""
+    verifier: str
+    """Address of the ``Groth16Verifier`` used."""
+    deploy_gas: int
+    """Gas of its deployment; 0 when an earlier one was reused."""
+
+class ClaimReport(TypedDict):
+    winner: str
+    """``"none"`` (nobody challenged), ``"submitter"`` or ``"challenger"``."""
+    reason: str
+    claim_status: str
+    """``"finalized"`` or ``"rejected"``."""
+    moves: int
+    rounds: int
+    total_gas: int
+    max_step_gas: int
+    claim_gas: int
+    transactions: List[Tuple[str, int]]
+    wall_ms: int
+    claim_id: int
+    model_id: str
+    claimed_outputs: List[List[int]]
+    """The quantized outputs the claim states."""
 
 class VerinferError(Exception):
     """A verinfer operation failed; the message is the one the ``verinfer`` CLI prints."""
@@ -167,3 +194,66 @@ def load_keys(path: PathLike) -> Keys:
 
 def load_proof(path: PathLike) -> Proof:
     """Load a proof file written by ``Proof.save`` or ``verinfer prove``."""
+
+class Chain:
+    """An EVM chain: ``Chain()`` is an in-process EVM (revm; funded dev accounts, every
+    transaction mined at once); ``Chain.connect(url)`` a node at a URL. Contracts deployed
+    through it (verifiers, the dispute game) are remembered and reused."""
+
+    def __init__(self) -> None: ...
+    @staticmethod
+    def connect(url: str, private_keys: Optional[Sequence[str]] = None) -> "Chain":
+        """A node at ``url``, sending with ``private_keys`` (default: anvil's dev keys)."""
+    @staticmethod
+    def load(path: PathLike) -> "Chain":
+        """An in-process EVM saved by ``save`` (or the CLI's ``--chain-state``)."""
+    def save(self, path: PathLike) -> None:
+        """Save an in-process EVM's whole state."""
+    @property
+    def chain_id(self) -> int:
+        """The EIP-155 chain id."""
+    @property
+    def accounts(self) -> List[str]:
+        """Accounts that can send; the first is the default sender."""
+    def balance(self, address: str) -> int:
+        """Balance in wei."""
+    def advance_time(self, seconds: int) -> None:
+        """Move the chain's clock forward."""
+
+Sender = Union[int, str]
+"""An account index of the chain or an 0x address."""
+
+def deploy_verifier(keys: Keys, chain: Chain, *, sender: Optional[Sender] = None) -> str:
+    """Deploy the generic ``Groth16Verifier`` for ``keys`` (no Solidity compiler needed);
+    returns its address (``verinfer deploy-verifier``)."""
+
+def verify_evm(
+    proof: Proof,
+    keys: Keys,
+    chain: Optional[Chain] = None,
+    *,
+    verifier: Optional[str] = None,
+    sender: Optional[Sender] = None,
+) -> EvmVerdict:
+    """Verify on an EVM (``verinfer verify --evm``): deploy (or reuse) the verifier for the
+    keys and send ``verifyProof``. Default chain: a fresh in-process EVM."""
+
+def encode_calldata(proof: Proof, keys: Keys, *, compressed: bool = False) -> bytes:
+    """Calldata of the exported ``Verifier.sol``'s ``verifyProof(uint256[8], uint256[n])``
+    (``verifyCompressedProof(uint256[4], uint256[n])`` with ``compressed``)."""
+
+def optimistic_claim(
+    model: Model,
+    inputs: Inputs,
+    chain: Optional[Chain] = None,
+    *,
+    lie: Optional[str] = None,
+    submitter: Optional[Sender] = None,
+    challenger: Optional[Sender] = None,
+    window: int = 3600,
+    clock: int = 600,
+    progress: Optional[Callable[[str], Any]] = None,
+) -> ClaimReport:
+    """Claim an inference optimistically (opML) while an honest node watches: a wrong claim
+    (``lie="wrong-output"`` or ``"wrong-node"``) is challenged and loses the dispute game; an
+    honest one is finalized after its window. ``progress`` gets one line per stage."""
