@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python API as a user gets it: build the abi3 wheel with maturin, install it into a fresh
 # virtualenv, and run python/tests against the installed package from outside the source tree
-# (so `import verinfer` cannot pick up the sources). The tests compare with the CLI at
+# (so `import verinfer` cannot pick up the sources), then the examples in examples/python. The tests compare with the CLI at
 # $VERINFER_CLI (default target/release/verinfer; build it first).
 # Usage: bash scripts/python_api.sh
 set -euo pipefail
@@ -39,3 +39,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests")
 echo "pytest against the installed wheel: $((SECONDS - t2)) s"
+
+t3=$SECONDS
+for example in "$root"/examples/python/*.py; do
+    echo "example: ${example#"$root"/}"
+    (cd "$work" && "$venv/bin/python" "$example")
+done
+echo "examples against the installed wheel: $((SECONDS - t3)) s"
