@@ -53,6 +53,10 @@ pub struct Args {
     /// GGUF models: number of calibration sequences.
     #[arg(long, default_value_t = 8)]
     pub calibration_samples: usize,
+    /// ONNX models: print one JSON object on stdout (output file, nodes, parameter elements,
+    /// bits, model id, the accuracy report).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parse `NAME=D1,D2,..` flags.
@@ -159,6 +163,9 @@ pub fn run(a: &Args) -> Result<()> {
             table_bits: a.table_bits.unwrap_or(d.table_bits),
             headroom_bits: a.headroom_bits,
         };
+        if a.json {
+            bail!("--json is for ONNX models; a language model's compile writes its report with --report-json");
+        }
         if a.calibration.is_some() || !a.input_shape.is_empty() {
             bail!("a GGUF model takes --calibration-text (or no calibration: text sampled from the model), not --calibration or --input-shape");
         }
@@ -208,6 +215,18 @@ pub fn run(a: &Args) -> Result<()> {
     if let Some(p) = &a.report_json {
         std::fs::write(p, serde_json::to_string_pretty(&report_json(&report))?)
             .with_context(|| p.display().to_string())?;
+    }
+    if a.json {
+        let j = serde_json::json!({
+            "output": out.display().to_string(),
+            "nodes": g.nodes.len(),
+            "param_elements": g.num_param_elements(),
+            "bits": quant.bits,
+            "table_bits": quant.table_bits,
+            "model_id": verinfer_commit::ModelCommitment::new(g).model_id.to_string(),
+            "report": report_json(&report),
+        });
+        println!("{}", serde_json::to_string_pretty(&j)?);
     }
     Ok(())
 }

@@ -17,6 +17,9 @@ pub enum GgufCmd {
         /// Also list every tensor (name, type, shape innermost first, bytes).
         #[arg(long)]
         tensors: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Token ids of a text, by the file's own tokenizer.
     Tokenize {
@@ -27,6 +30,9 @@ pub enum GgufCmd {
         /// Put the BOS token first when the model asks for it.
         #[arg(long)]
         bos: bool,
+        /// Print `{"ids": [...]}`.
+        #[arg(long)]
+        json: bool,
     },
     /// The text of token ids.
     Detokenize {
@@ -35,6 +41,9 @@ pub enum GgufCmd {
         /// Token ids.
         #[arg(required = true, num_args = 1..)]
         ids: Vec<u32>,
+        /// Print `{"text": ...}`.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -57,10 +66,61 @@ fn short(v: &Value) -> String {
     }
 }
 
+/// `gguf info --json`: the same facts as the text, as one object.
+fn info_json(f: &GgufFile, tensors: bool) -> Result<serde_json::Value> {
+    let d = f.directory();
+    let llama = if f.architecture().ok() == Some("llama") {
+        let c = LlamaConfig::from_gguf(f)?;
+        serde_json::json!({
+            "layers": c.n_layer, "width": c.n_embd, "heads": c.n_head,
+            "kv_heads": c.n_head_kv, "head_width": c.head_dim(), "feed_forward": c.n_ff,
+            "vocabulary": c.n_vocab, "context": c.n_ctx, "tied_output": c.tied_output,
+        })
+    } else {
+        serde_json::Value::Null
+    };
+    let metadata: serde_json::Map<String, serde_json::Value> = d
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), short(v).into()))
+        .collect();
+    let mut j = serde_json::json!({
+        "version": d.version,
+        "metadata": metadata,
+        "tensor_count": d.tensors.len(),
+        "data_start": d.data_start,
+        "alignment": d.alignment,
+        "llama": llama,
+        "parameters": d.tensors.iter().map(verinfer_gguf::TensorInfo::numel).sum::<u64>(),
+        "tensor_bytes": d.tensors.iter().map(|t| t.len).sum::<usize>(),
+    });
+    if let (true, Some(o)) = (tensors, j.as_object_mut()) {
+        let list: Vec<_> = d
+            .tensors
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name, "type": t.ty.to_string(), "dims": t.dims, "bytes": t.len,
+                })
+            })
+            .collect();
+        o.insert("tensors".into(), list.into());
+    }
+    Ok(j)
+}
+
 /// Runs a `gguf` subcommand.
 pub fn run(cmd: &GgufCmd) -> Result<()> {
     match cmd {
-        GgufCmd::Info { model, tensors } => {
+        GgufCmd::Info {
+            model,
+            tensors,
+            json: true,
+        } => {
+            let j = info_json(&open(model)?, *tensors)?;
+            println!("{}", serde_json::to_string_pretty(&j)?);
+        }
+        GgufCmd::Info { model, tensors, .. } => {
             let f = open(model)?;
             let d = f.directory();
             println!(
@@ -105,19 +165,28 @@ pub fn run(cmd: &GgufCmd) -> Result<()> {
                 }
             }
         }
-        GgufCmd::Tokenize { model, text, bos } => {
+        GgufCmd::Tokenize {
+            model,
+            text,
+            bos,
+            json,
+        } => {
             let t = Tokenizer::from_gguf(&open(model)?)?;
             let mut ids = Vec::new();
             if *bos && t.adds_bos() {
                 ids.extend(t.bos());
             }
             ids.extend(t.encode(text)?);
+            if *json {
+                println!("{}", serde_json::json!({ "ids": ids }));
+                return Ok(());
+            }
             println!(
                 "{}",
                 ids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
             );
         }
-        GgufCmd::Detokenize { model, ids } => {
+        GgufCmd::Detokenize { model, ids, json } => {
             let t = Tokenizer::from_gguf(&open(model)?)?;
             if let Some(bad) = ids.iter().find(|&&i| i as usize >= t.len()) {
                 anyhow::bail!(
@@ -125,7 +194,12 @@ pub fn run(cmd: &GgufCmd) -> Result<()> {
                     t.len()
                 );
             }
-            println!("{}", t.decode(ids));
+            let text = t.decode(ids);
+            if *json {
+                println!("{}", serde_json::json!({ "text": text }));
+            } else {
+                println!("{text}");
+            }
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use serde_json::json;
 use verinfer_ir::{Graph, Op, Operand};
 
 fn operands(ops: &[Operand]) -> String {
@@ -33,13 +34,76 @@ fn params_of(g: &Graph, op: &Op, ins: &[Operand]) -> usize {
             .map_or(0, |p| p.data.len())
 }
 
-/// `zk`: the visibility to count the zk circuit for, when asked.
-pub fn run(path: &Path, zk: Option<&str>) -> Result<()> {
+/// The model as one JSON object: inputs, nodes (as the table prints them), outputs, and the zk
+/// circuit's constraints per op when asked.
+fn inspect_json(g: &Graph, zk: Option<verinfer_zk::Visibility>) -> serde_json::Value {
+    let tensor = |name: &str, info: &verinfer_ir::TensorInfo| {
+        json!({
+            "name": name,
+            "shape": info.shape.dims(),
+            "scale": info.scale.exponent(),
+            "bits": info.bits.get(),
+        })
+    };
+    let nodes: Vec<_> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            json!({
+                "value": g.node_value(i).0,
+                "op": n.op.name(),
+                "origin": n.origin,
+                "name": n.name,
+                "shape": n.out.shape.dims(),
+                "scale": n.out.scale.exponent(),
+                "bits": n.out.bits.get(),
+                "params": params_of(g, &n.op, &n.inputs),
+                "from": operands(&n.inputs),
+            })
+        })
+        .collect();
+    let outputs: Vec<_> = g
+        .outputs
+        .iter()
+        .map(|o| json!({"name": o.name, "value": o.value.0}))
+        .collect();
+    let mut v = json!({
+        "name": g.name,
+        "inputs": g.inputs.iter().map(|i| tensor(&i.name, &i.info)).collect::<Vec<_>>(),
+        "nodes": nodes,
+        "params": g.params.len(),
+        "param_elements": g.num_param_elements(),
+        "outputs": outputs,
+    });
+    if let (Some(vis), Some(o)) = (zk, v.as_object_mut()) {
+        let zk = match verinfer_zk::constraint_counts_with(g, vis) {
+            Ok(counts) => json!({
+                "visibility": vis.to_string(),
+                "constraints": counts.values().map(|c| c.constraints).sum::<usize>(),
+                "per_op": counts.iter().map(|(op, c)| {
+                    (op.to_string(), json!({"nodes": c.nodes, "constraints": c.constraints}))
+                }).collect::<serde_json::Map<_, _>>(),
+            }),
+            Err(e) => json!({"visibility": vis.to_string(), "unavailable": e.to_string()}),
+        };
+        o.insert("zk".into(), zk);
+    }
+    v
+}
+
+/// `zk`: the visibility to count the zk circuit for, when asked; `json`: one JSON object.
+pub fn run(path: &Path, zk: Option<&str>, json: bool) -> Result<()> {
     let g = verinfer_ir::vmodel::load(path)?;
-    if let Some(vis) = zk {
-        let vis: verinfer_zk::Visibility = vis
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
+    let vis = zk
+        .map(|v| v.parse::<verinfer_zk::Visibility>())
+        .transpose()
+        .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&inspect_json(&g, vis))?);
+        return Ok(());
+    }
+    if let Some(vis) = vis {
         print_zk(&g, vis);
     }
     println!(

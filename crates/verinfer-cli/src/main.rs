@@ -12,6 +12,7 @@ mod cmd_commit;
 mod cmd_compile;
 mod cmd_demo;
 mod cmd_eval;
+mod cmd_evm;
 mod cmd_game;
 mod cmd_gguf;
 mod cmd_inspect;
@@ -58,6 +59,9 @@ enum Cmd {
             default_value = "input=public,params=public,output=public"
         )]
         visibility: String,
+        /// Print one JSON object (inputs, nodes, outputs; with --zk the constraints).
+        #[arg(long)]
+        json: bool,
     },
     /// Compare a compiled model with float inference on a data set (argmax agreement, error).
     Eval(cmd_eval::Args),
@@ -89,6 +93,11 @@ enum Cmd {
     Verify(cmd_zk::VerifyArgs),
     /// Write a standalone Solidity verifier for a key directory.
     ExportVerifier(cmd_zk::ExportArgs),
+    /// Print the calldata of the exported verifier's `verifyProof` for a proof (0x-hex).
+    EncodeCalldata(cmd_evm::EncodeCalldataArgs),
+    /// Deploy a verifier for a key directory (or a compiled exported verifier) on the
+    /// in-process EVM or a node, and print its address.
+    DeployVerifier(cmd_evm::DeployVerifierArgs),
     /// The inference oracle: deploy, request, status, zk verifier registration.
     #[command(subcommand)]
     Oracle(cmd_oracle::OracleCmd),
@@ -110,7 +119,11 @@ enum Cmd {
     /// Compile and run the bundled MNIST CNN end to end (no files needed).
     Demo,
     /// List the supported ONNX op types.
-    Ops,
+    Ops {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// llama.cpp model files: header, metadata, hyper-parameters and tensors (`info`), and the
     /// file's tokenizer (`tokenize`, `detokenize`).
     #[command(subcommand)]
@@ -120,7 +133,45 @@ enum Cmd {
     Generate(cmd_llm::GenerateArgs),
 }
 
+/// The supported ONNX op types, one a line or as a JSON array.
+fn ops(json: bool) -> anyhow::Result<()> {
+    let ops = verinfer_onnx::lower::supported_ops();
+    if json {
+        println!("{}", serde_json::to_string(&ops)?);
+    } else {
+        for op in ops {
+            println!("{op}");
+        }
+    }
+    Ok(())
+}
+
+/// Whether a panic is `println!` failing on a closed stdout.
+fn closed_stdout(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let p = info.payload();
+    let msg = p
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| p.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe")
+}
+
+/// A reader that stops reading (`verinfer inspect m | head -1`) ends any command quietly and
+/// successfully, as it ends other Unix tools, instead of in `println!`'s panic: Rust ignores
+/// SIGPIPE, and the workspace forbids the `unsafe` that would restore it.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if closed_stdout(info) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
         .unwrap_or_else(|_| "warn".into());
     // arkworks opens an INFO span per gadget call (target `gr1cs`; `r1cs` in older releases)
@@ -148,7 +199,8 @@ fn main() -> ExitCode {
             model,
             zk,
             visibility,
-        } => cmd_inspect::run(&model, zk.then_some(visibility.as_str())),
+            json,
+        } => cmd_inspect::run(&model, zk.then_some(visibility.as_str()), json),
         Cmd::Oracle(cmd_oracle::OracleCmd::Deploy(a)) => cmd_oracle::deploy(&a),
         Cmd::Oracle(cmd_oracle::OracleCmd::Request(a)) => cmd_oracle::request(&a),
         Cmd::Oracle(cmd_oracle::OracleCmd::Status(a)) => cmd_oracle::status(&a),
@@ -159,6 +211,8 @@ fn main() -> ExitCode {
         Cmd::Prove(a) => cmd_zk::prove(&a),
         Cmd::Verify(a) => cmd_zk::verify(&a),
         Cmd::ExportVerifier(a) => cmd_zk::export_verifier(&a),
+        Cmd::EncodeCalldata(a) => cmd_evm::encode_calldata(&a),
+        Cmd::DeployVerifier(a) => cmd_evm::deploy_verifier(&a),
         Cmd::Eval(a) => cmd_eval::run(&a),
         Cmd::Commit(a) => cmd_commit::run(&a),
         Cmd::Open(a) => cmd_open::run(&a),
@@ -177,16 +231,7 @@ fn main() -> ExitCode {
         Cmd::Demo => cmd_demo::run(),
         Cmd::Gguf(c) => cmd_gguf::run(&c),
         Cmd::Generate(a) => cmd_llm::generate_cmd(&a),
-        Cmd::Ops => {
-            // A closed pipe (`verinfer ops | head`) ends the listing quietly, not in a panic.
-            let mut out = std::io::stdout().lock();
-            for op in verinfer_onnx::lower::supported_ops() {
-                if std::io::Write::write_all(&mut out, format!("{op}\n").as_bytes()).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        }
+        Cmd::Ops { json } => ops(json),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

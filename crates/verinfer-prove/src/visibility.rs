@@ -119,11 +119,41 @@ impl Visibility {
     }
 }
 
+/// The visibility `word` of tensor class `class`, in verinfer's words (`public`, `private`,
+/// `hashed`) or EZKL's, so that EZKL users' settings read the same in the CLI and in Python.
+///
+/// EZKL's `fixed` (constants baked into the circuit) is what verinfer's public params are (the
+/// keys attest the weights); its `hashed` and `hashed/public` are verinfer's `hashed` (a public
+/// Poseidon hash). `fixed` inputs or outputs, `hashed/private` and polynomial commitments have
+/// no verinfer equivalent and are refused by name.
+fn class_word(class: &str, word: &str) -> Result<Vis, String> {
+    let w = word.trim().to_ascii_lowercase();
+    match (class, w.as_str()) {
+        ("params", "fixed") => Ok(Vis::Public),
+        (_, "fixed") => Err(format!(
+            "{class} visibility \"fixed\" (values baked into the circuit) applies to params \
+             only; use public, private or hashed"
+        )),
+        (_, "hashed/public") => Ok(Vis::Hashed),
+        (_, "hashed/private" | "polycommit" | "kzgcommit") => Err(format!(
+            "{class} visibility {word:?} is not supported: verinfer has public, private and \
+             hashed (a public Poseidon hash)"
+        )),
+        (_, w) => w.parse().map_err(|_| {
+            format!(
+                "unknown visibility {word:?} (expected public, private or hashed; EZKL's fixed \
+                 and hashed/public are accepted too)"
+            )
+        }),
+    }
+}
+
 impl FromStr for Visibility {
     type Err = String;
 
     /// `input=public,params=hashed,output=public[,statement=digest]`; classes left out stay
-    /// public, the statement packed.
+    /// public, the statement packed. EZKL's words are accepted beside verinfer's
+    /// (`params=fixed`, `hashed/public`).
     fn from_str(s: &str) -> Result<Self, String> {
         let mut v = Visibility::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -134,11 +164,10 @@ impl FromStr for Visibility {
                 v.statement = vis.trim().parse()?;
                 continue;
             }
-            let vis: Vis = vis.trim().parse()?;
             match class.trim() {
-                "input" | "inputs" => v.input = vis,
-                "params" | "param" | "weights" => v.params = vis,
-                "output" | "outputs" => v.output = vis,
+                "input" | "inputs" => v.input = class_word("input", vis)?,
+                "params" | "param" | "weights" => v.params = class_word("params", vis)?,
+                "output" | "outputs" => v.output = class_word("output", vis)?,
                 other => {
                     return Err(format!(
                         "unknown tensor class {other:?} (expected input, params or output)"
@@ -206,5 +235,19 @@ mod tests {
         );
         assert_eq!(d.to_string().parse::<Visibility>().unwrap(), d);
         assert!("statement=hashed".parse::<Visibility>().is_err());
+    }
+
+    #[test]
+    fn ezkl_words() {
+        let v: Visibility = "input=private,params=fixed,output=hashed/public"
+            .parse()
+            .unwrap();
+        assert_eq!(v.to_string(), "input=private,params=public,output=hashed");
+        let fixed_input = "input=fixed".parse::<Visibility>().unwrap_err();
+        assert!(fixed_input.contains("params only"), "{fixed_input}");
+        let kzg = "params=polycommit".parse::<Visibility>().unwrap_err();
+        assert!(kzg.contains("not supported"), "{kzg}");
+        let unknown = "params=secret".parse::<Visibility>().unwrap_err();
+        assert!(unknown.contains("unknown visibility"), "{unknown}");
     }
 }

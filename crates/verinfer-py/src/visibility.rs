@@ -8,35 +8,6 @@ use verinfer_prove::Visibility;
 
 use crate::error::Error;
 
-/// verinfer's word for EZKL's (or verinfer's) visibility `word` of tensor class `class`
-/// (`input`, `params`, `output`).
-///
-/// `fixed` — EZKL's constants baked into the circuit — is what verinfer's public parameters
-/// are (the keys attest the weights); EZKL's `hashed` and `hashed/public` are verinfer's
-/// `hashed` (a public Poseidon hash).
-///
-/// # Errors
-/// `fixed` inputs or outputs, EZKL's `hashed/private` and polynomial commitments, which
-/// verinfer does not have, and unknown words.
-pub fn word(class: &str, word: &str) -> Result<&'static str, Error> {
-    let w = word.trim().to_ascii_lowercase();
-    match (class, w.as_str()) {
-        (_, "public") => Ok("public"),
-        (_, "private") => Ok("private"),
-        (_, "hashed" | "hashed/public") => Ok("hashed"),
-        ("params", "fixed") => Ok("public"),
-        (_, "fixed") => Err(Error::Invalid(format!(
-            "{class} visibility \"fixed\" (values baked into the circuit) applies to params only; use public, private or hashed"
-        ))),
-        (_, "hashed/private" | "polycommit" | "kzgcommit") => Err(Error::Invalid(format!(
-            "{class} visibility {word:?} is not supported: verinfer has public, private and hashed (a public Poseidon hash)"
-        ))),
-        _ => Err(Error::Invalid(format!(
-            "unknown visibility {word:?} (expected public, private or hashed; EZKL's fixed and hashed/public are accepted too)"
-        ))),
-    }
-}
-
 /// The tensor class a key names (`input`, `params`, `output`, or `statement`), EZKL's
 /// `input_visibility`, `param_visibility`, `output_visibility` included.
 fn class(key: &str) -> Option<&'static str> {
@@ -49,11 +20,11 @@ fn class(key: &str) -> Option<&'static str> {
     }
 }
 
-/// Parses pairs of (class, word) into a [`Visibility`] through verinfer's own parser (classes
-/// left out are public).
+/// Parses pairs of (class, word) into a [`Visibility`] through verinfer's own parser, which
+/// accepts EZKL's words too (classes left out are public).
 ///
 /// # Errors
-/// Unknown classes or words, as [`word`] and `Visibility::from_str`.
+/// Unknown classes or words, as `Visibility::from_str` (which knows EZKL's words).
 pub fn from_pairs(pairs: &BTreeMap<String, String>) -> Result<Visibility, Error> {
     let mut parts = Vec::with_capacity(pairs.len());
     for (k, v) in pairs {
@@ -62,12 +33,7 @@ pub fn from_pairs(pairs: &BTreeMap<String, String>) -> Result<Visibility, Error>
                 "visibility: unknown tensor class {k:?} (expected input, params or output)"
             ))
         })?;
-        let v = if c == "statement" {
-            v.trim().to_string()
-        } else {
-            word(c, v)?.to_string()
-        };
-        parts.push(format!("{c}={v}"));
+        parts.push(format!("{c}={}", v.trim()));
     }
     parts
         .join(",")
