@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Compiles every .sol file under contracts/src and contracts/harness with the pinned solc-js
-// (the wasm build inside the npm package: no compiler downloads) and writes one artifact per
-// deployable contract to contracts/artifacts/<ContractName>.json.
+// Compiles every .sol file under contracts/src, contracts/harness and contracts/examples with
+// the pinned solc-js (the wasm build inside the npm package: no compiler downloads) and writes
+// one artifact per deployable contract to contracts/artifacts/<ContractName>.json.
 //
 //   node scripts/compile.js          write the artifacts (and delete ones no longer produced)
 //   node scripts/compile.js --check  compile in memory, compare byte for byte, exit 1 if stale
@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..'); // contracts/
-const SOURCE_DIRS = ['src', 'harness'];
+const SOURCE_DIRS = ['src', 'harness', 'examples'];
 const ARTIFACTS = path.join(ROOT, 'artifacts');
 
 const SETTINGS = {
@@ -77,14 +77,14 @@ function contractKinds(outputSources) {
 /** Compiles everything; returns Map(fileName -> file contents), sorted by contract name. */
 function build(solc) {
   const files = sourceFiles();
-  if (files.length === 0) die('no .sol sources under contracts/src or contracts/harness');
+  if (files.length === 0) die('no .sol sources under contracts/src, contracts/harness or contracts/examples');
   const sources = {};
   for (const f of files) sources[f] = { content: fs.readFileSync(path.join(ROOT, f), 'utf8') };
   const input = { language: 'Solidity', sources, settings: SETTINGS };
 
   // Every import must resolve to one of the sources above (relative imports are normalised by
   // solc to source unit names like `src/MerkleLib.sol`); anything else is an error.
-  const findImports = (p) => ({ error: `import not found: ${p} (only contracts/src and contracts/harness are compiled)` });
+  const findImports = (p) => ({ error: `import not found: ${p} (only contracts/src, contracts/harness and contracts/examples are compiled)` });
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
 
   const errors = (output.errors || []).filter((e) => e.severity === 'error');
