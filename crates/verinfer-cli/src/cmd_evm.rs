@@ -78,17 +78,24 @@ struct Calldata {
     public_inputs: usize,
 }
 
-pub fn encode_calldata(a: &EncodeCalldataArgs) -> Result<()> {
-    let (manifest, _) = groth16_keys(&a.keys)?;
-    let file = ProofFile::load(&a.proof)?;
+/// The proof file at `proof`, refused when it is about another model than the keys in `keys`
+/// (whose manifest is `manifest`). `verify` in cmd_zk.rs has the same check inline.
+pub fn proof_for_keys(proof: &Path, keys: &Path, manifest: &KeyManifest) -> Result<ProofFile> {
+    let file = ProofFile::load(proof)?;
     if file.model_id != manifest.model_id {
         bail!(
             "the proof is about model {}, the keys in {} are for model {}",
             file.model_id,
-            a.keys.display(),
+            keys.display(),
             manifest.model_id
         );
     }
+    Ok(file)
+}
+
+pub fn encode_calldata(a: &EncodeCalldataArgs) -> Result<()> {
+    let (manifest, _) = groth16_keys(&a.keys)?;
+    let file = proof_for_keys(&a.proof, &a.keys, &manifest)?;
     let proof = file.proof(&a.proof)?;
     let public = file.public_values(&a.proof, &manifest)?;
     let inputs = evm::public_words(&public.to_field_elements()?);

@@ -75,6 +75,17 @@ impl Chain {
         .map_err(PyErr::from)
     }
 
+    /// `chain`, or a fresh in-process EVM kept in `slot` (the default of the chain calls).
+    pub(crate) fn given_or_fresh<'a>(
+        chain: Option<&'a Chain>,
+        slot: &'a mut Option<Chain>,
+    ) -> PyResult<&'a Chain> {
+        match chain {
+            Some(c) => Ok(c),
+            None => Ok(slot.insert(Chain::new()?)),
+        }
+    }
+
     fn of(backend: Backend) -> Self {
         Self {
             state: Mutex::new(State {
@@ -318,14 +329,8 @@ pub fn verify_evm<'py>(
                 .map_err(|_| Error::Invalid(format!("verifier {v:?} is not an address")))
         })
         .transpose()?;
-    let fresh;
-    let chain = match chain {
-        Some(c) => c,
-        None => {
-            fresh = Chain::new()?;
-            &fresh
-        }
-    };
+    let mut fresh = None;
+    let chain = Chain::given_or_fresh(chain, &mut fresh)?;
     let (addr, deploy_gas, verdict) = chain.with(py, |s| {
         let from = sender.resolve(s.chain())?;
         let (addr, deploy_gas) = match verifier {

@@ -103,14 +103,8 @@ pub fn optimistic_claim<'py>(
         ..GameParams::default()
     };
     let graph = model.model.graph().clone();
-    let fresh;
-    let chain = match chain {
-        Some(c) => c,
-        None => {
-            fresh = Chain::new()?;
-            &fresh
-        }
-    };
+    let mut fresh = None;
+    let chain = Chain::given_or_fresh(chain, &mut fresh)?;
     let progress = progress.as_ref();
     let text = chain.with(py, |s| {
         let q = inputs::quantized(&graph, &src)?;
