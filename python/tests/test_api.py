@@ -313,6 +313,38 @@ def test_encode_calldata(digits_keys, digits_proof):
         verinfer.encode_calldata(digits_proof, other_keys)
 
 
+def compile_exported_verifier(sol):
+    """The exported verifier compiled by the pinned solc-js (contracts/node_modules)."""
+    script = REPO / "contracts" / "scripts" / "compile-one.js"
+    if not (REPO / "contracts" / "node_modules" / "solc").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("contracts/node_modules/solc is missing (npm ci --prefix contracts)")
+        pytest.skip("contracts/node_modules/solc is missing (npm ci --prefix contracts)")
+    r = subprocess.run(["node", str(script), str(sol)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    return bytes.fromhex(json.loads(r.stdout)["bytecode"].removeprefix("0x"))
+
+
+def test_the_exported_verifier_accepts_the_encoded_calldata(digits_keys, digits_proof,
+                                                            tmp_path):
+    sol = tmp_path / "Verifier.sol"
+    verinfer.export_verifier(digits_keys, sol)
+    chain = verinfer.Chain()
+    verifier = chain.deploy(compile_exported_verifier(sol))
+    for compressed in (False, True):
+        data = verinfer.encode_calldata(digits_proof, digits_keys, compressed=compressed)
+        assert chain.call(verifier, data) == b""
+        assert chain.send(verifier, data)["gas_used"] > 21_000
+    d = digits_proof.to_dict()
+    d["public"]["outputs"][0][0] += 1
+    wrong = verinfer.encode_calldata(verinfer.Proof.from_dict(d), digits_keys)
+    with pytest.raises(verinfer.VerinferError):
+        chain.send(verifier, wrong)
+    with pytest.raises(verinfer.VerinferError, match="not an address"):
+        chain.call("0x12", data)
+
+
 def test_optimistic_claims(digits):
     chain = verinfer.Chain()
     stages = []

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use verinfer_chain::{
-    dev_signers, parse_key, Address, Chain as ChainApi, Deployments, RevmChain, RpcChain, U256,
+    dev_signers, parse_key, Address, Chain as ChainApi, Deployments, RevmChain, RpcChain, Tx, U256,
 };
 use verinfer_prove::ProofBackend;
 use verinfer_zk::{evm, groth16, Groth16};
@@ -95,6 +95,12 @@ impl Chain {
             }),
         }
     }
+}
+
+/// An address from Python, or an error naming the argument.
+fn parse_address(what: &str, text: &str) -> Result<Address, Error> {
+    text.parse()
+        .map_err(|_| Error::Invalid(format!("{what} {text:?} is not an address")))
 }
 
 /// A sender as Python gave it: an account index or an address.
@@ -205,9 +211,7 @@ impl Chain {
 
     /// The balance of `address` in wei.
     fn balance(&self, py: Python<'_>, address: String) -> PyResult<u128> {
-        let a: Address = address
-            .parse()
-            .map_err(|_| Error::Invalid(format!("{address:?} is not an address")))?;
+        let a = parse_address("address", &address)?;
         self.with(py, |s| {
             let b = s.chain().balance(a).lib()?;
             u128::try_from(b).map_err(|_| Error::Invalid(format!("balance {b} exceeds 2^128")))
@@ -218,6 +222,75 @@ impl Chain {
     /// supports it).
     fn advance_time(&self, py: Python<'_>, seconds: u64) -> PyResult<()> {
         self.with(py, |s| s.chain().advance_time(seconds).lib())
+    }
+
+    /// Deploys `code` (creation code: bytecode and encoded constructor arguments, e.g. the
+    /// compiled `Verifier.sol` of `export_verifier`) and returns the new contract's address.
+    ///
+    /// Raises `VerinferError` when the deployment reverts or creates no contract.
+    #[pyo3(signature = (code, *, sender=None))]
+    fn deploy(
+        &self,
+        py: Python<'_>,
+        code: Vec<u8>,
+        sender: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let sender = SenderArg::parse(sender)?;
+        self.with(py, |s| {
+            let from = sender.resolve(s.chain())?;
+            let r = s.chain().send(Tx::deploy(from, code, "deploy")).lib()?;
+            r.contract_address
+                .map(|a| a.to_string())
+                .ok_or_else(|| Error::Invalid("the deployment created no contract".into()))
+        })
+    }
+
+    /// Calls `to` with `data` without a transaction (nothing is mined) and returns what it
+    /// returned.
+    ///
+    /// Raises `VerinferError` with the revert reason when the call reverts.
+    #[pyo3(signature = (to, data, *, sender=None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        to: String,
+        data: Vec<u8>,
+        sender: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let sender = SenderArg::parse(sender)?;
+        let to = parse_address("to", &to)?;
+        let out = self.with(py, |s| {
+            let from = sender.resolve(s.chain())?;
+            s.chain().call(from, to, data.into()).lib()
+        })?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Sends a transaction to `to` with `data` (and `value` wei) and returns its receipt:
+    /// `{"tx_hash", "gas_used", "block_number"}`.
+    ///
+    /// Raises `VerinferError` with the revert reason when it reverts.
+    #[pyo3(signature = (to, data, *, value=0, sender=None))]
+    fn send<'py>(
+        &self,
+        py: Python<'py>,
+        to: String,
+        data: Vec<u8>,
+        value: u128,
+        sender: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let sender = SenderArg::parse(sender)?;
+        let to = parse_address("to", &to)?;
+        let r = self.with(py, |s| {
+            let from = sender.resolve(s.chain())?;
+            let tx = Tx::call(from, to, data, "send").with_value(U256::from(value));
+            s.chain().send(tx).lib()
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("tx_hash", r.tx_hash.to_string())?;
+        d.set_item("gas_used", r.gas_used)?;
+        d.set_item("block_number", r.block_number)?;
+        Ok(d)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -323,11 +396,8 @@ pub fn verify_evm<'py>(
     let sender = SenderArg::parse(sender)?;
     let vk = groth16_key(keys)?;
     let (p, public) = evm_statement(proof, keys)?;
-    let verifier: Option<Address> = verifier
-        .map(|v| {
-            v.parse()
-                .map_err(|_| Error::Invalid(format!("verifier {v:?} is not an address")))
-        })
+    let verifier = verifier
+        .map(|v| parse_address("verifier", &v))
         .transpose()?;
     let mut fresh = None;
     let chain = Chain::given_or_fresh(chain, &mut fresh)?;

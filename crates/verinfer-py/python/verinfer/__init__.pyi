@@ -219,6 +219,14 @@ class Chain:
         """Balance in wei."""
     def advance_time(self, seconds: int) -> None:
         """Move the chain's clock forward."""
+    def deploy(self, code: bytes, *, sender: Optional["Sender"] = None) -> str:
+        """Deploy creation code (e.g. the compiled ``Verifier.sol``); the new address."""
+    def call(self, to: str, data: bytes, *, sender: Optional["Sender"] = None) -> bytes:
+        """Call without a transaction; what the contract returned (a revert raises)."""
+    def send(
+        self, to: str, data: bytes, *, value: int = 0, sender: Optional["Sender"] = None
+    ) -> Dict[str, Any]:
+        """Send a transaction; ``{"tx_hash", "gas_used", "block_number"}`` (a revert raises)."""
 
 Sender = Union[int, str]
 """An account index of the chain or an 0x address."""
