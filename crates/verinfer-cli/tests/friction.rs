@@ -132,6 +132,24 @@ fn encode_calldata_and_deploy_verifier() {
     assert!(stdout(&o).contains("evm: proof valid"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("deployed"), "{}", stdout(&o));
 
+    // The exported verifier, compiled by the pinned solc-js, deployed from its bytecode.
+    let sol = d.join("Verifier.sol");
+    let o = verinfer(&["export-verifier", "--keys", s(&keys), "-o", s(&sol)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = Command::new("node")
+        .arg(common::root().join("contracts/scripts/compile-one.js"))
+        .arg(&sol)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "compile-one.js: {}", stderr(&out));
+    let compiled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bin = d.join("Verifier.bin");
+    std::fs::write(&bin, compiled["bytecode"].as_str().unwrap()).unwrap();
+    let exported = json_of(&[&dep[..5], &["--bytecode", s(&bin), "--json"]].concat());
+    assert_eq!(exported["contract"], "Verifier", "{exported}");
+    assert_ne!(exported["address"], first["address"]);
+    assert!(exported["gas_used"].as_u64().unwrap() > 0, "{exported}");
+
     // Bad input is named.
     let bad = d.join("bad.hex");
     std::fs::write(&bad, "0xnot-hex").unwrap();
