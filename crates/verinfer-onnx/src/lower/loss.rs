@@ -27,11 +27,12 @@ pub fn lower(
     node: &NodeProto,
     _opset: i64,
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
-    match node.op_type.as_str() {
-        "NegativeLogLikelihoodLoss" => Some(nll_node(b, node)),
-        "SoftmaxCrossEntropyLoss" => Some(sce_node(b, node)),
-        _ => None,
-    }
+    let lowering = match node.op_type.as_str() {
+        "NegativeLogLikelihoodLoss" => nll_node,
+        "SoftmaxCrossEntropyLoss" => sce_node,
+        _ => return None,
+    };
+    Some(lowering(b, node))
 }
 
 /// How the per-element losses are combined.
@@ -66,12 +67,7 @@ fn sce_node(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> {
             .err(format!("scores must be [N, C, …], got {:?}", b.shape(x)))
             .into());
     }
-    let m = b.reduce(x, ReduceKind::Max, &[1], true)?;
-    let d = b.binary(verinfer_ir::BinaryKind::Sub, x, m)?;
-    let e = b.func(d, verinfer_quant::func::Func::Exp);
-    let s = b.reduce(e, ReduceKind::Sum, &[1], true)?;
-    let ls = b.func(s, verinfer_quant::func::Func::Log);
-    let log_prob = b.binary(verinfer_ir::BinaryKind::Sub, d, ls)?;
+    let log_prob = super::normalization::softmax_over(b, x, &[1], true)?;
     let loss = nll(b, node, log_prob)?;
     Ok(vec![loss, log_prob])
 }

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Losses, fused attention and `CumSum` against direct computations of ONNX's definitions.
 
+use tract_onnx::pb::AttributeProto;
+
 use super::movement::testutil::{float, int, node, run, string, Arg};
 
 fn close(got: &[f64], want: &[f64]) {
@@ -106,44 +108,34 @@ fn softmax_cross_entropy_is_nll_of_log_softmax() {
 #[test]
 fn nll_refuses_run_time_and_out_of_range_targets() {
     let n = node("NegativeLogLikelihoodLoss", &["x", "t"], &["loss"], vec![]);
-    let rt = run(
-        &n,
-        22,
-        vec![
-            Arg::Input("x", vec![1, 3], vec![0.0; 3]),
-            Arg::Input("t", vec![1], vec![0.0]),
-        ],
-    );
-    assert!(format!("{}", rt.unwrap_err()).contains("run time"));
-    let bad = run(
-        &n,
-        22,
-        vec![
-            Arg::Input("x", vec![1, 3], vec![0.0; 3]),
-            Arg::Const("t", vec![1], vec![3.0]),
-        ],
-    );
-    assert!(format!("{}", bad.unwrap_err()).contains("not a class"));
+    let cases = [
+        (Arg::Input("t", vec![1], vec![0.0]), "run time"),
+        (Arg::Const("t", vec![1], vec![3.0]), "not a class"),
+    ];
+    for (target, message) in cases {
+        let x = Arg::Input("x", vec![1, 3], vec![0.0; 3]);
+        let err = run(&n, 22, vec![x, target]).unwrap_err();
+        assert!(format!("{err}").contains(message), "{err}");
+    }
 }
 
-/// Reference attention for one head: softmax over allowed keys (all-masked rows 0).
+/// Reference attention for one head: `softmax(q·kᵀ·scale + bias)·v` over the keys where
+/// `bias(i, j)` is `Some` (a row with none gives 0).
 fn attend(
-    q: &[f64],
-    k: &[f64],
-    v: &[f64],
+    [q, k, v]: [&[f64]; 3],
     d: usize,
-    allowed: impl Fn(usize, usize) -> bool,
+    scale: f64,
+    bias: impl Fn(usize, usize) -> Option<f64>,
 ) -> Vec<f64> {
     let (sq, t) = (q.len() / d, k.len() / d);
     let dv = v.len() / t;
-    let scale = 1.0 / (d as f64).sqrt();
     let mut y = vec![0.0; sq * dv];
     for i in 0..sq {
-        let s: Vec<f64> = (0..t)
-            .map(|j| (0..d).map(|c| q[i * d + c] * k[j * d + c]).sum::<f64>() * scale)
-            .collect();
         let e: Vec<f64> = (0..t)
-            .map(|j| if allowed(i, j) { s[j].exp() } else { 0.0 })
+            .map(|j| {
+                let s = (0..d).map(|c| q[i * d + c] * k[j * d + c]).sum::<f64>() * scale;
+                bias(i, j).map_or(0.0, |m| (s + m).exp())
+            })
             .collect();
         let z: f64 = e.iter().sum();
         for j in 0..t {
@@ -190,84 +182,45 @@ fn attention_causal_with_past_matches_the_definition() {
     let kk: Vec<f64> = pk.iter().chain(&k).copied().collect();
     let vv: Vec<f64> = pv.iter().chain(&v).copied().collect();
     // Bottom-right causal: query i sees keys j ≤ i + past (past = 1).
-    close(&outs[0].1, &attend(&q, &kk, &vv, 4, |i, j| j <= i + 1));
+    let want = attend([&q, &kk, &vv], 4, 0.5, |i, j| (j <= i + 1).then_some(0.0));
+    close(&outs[0].1, &want);
     close(&outs[1].1, &kk);
     assert_eq!(outs[2].0, vec![1, 1, 3, 3]);
 }
 
 #[test]
-fn attention_run_time_bool_mask_and_fully_masked_row() {
+fn attention_float_mask_is_a_bias_and_scale_applies() {
     let (q, k, v) = (vals(2 * 2, 0.5), vals(3 * 2, 1.5), vals(3 * 2, 2.5));
-    // Row 0 may attend keys 0 and 2; row 1 none (its output is 0).
-    let mask = vec![1.0, 0.0, 1.0, 0.0, 0.0, 0.0];
-    let n = node("Attention", &["q", "k", "v", "m"], &["y"], vec![]);
-    let outs = run(
-        &n,
-        23,
-        vec![
+    let mask = [0.5, -1.0, 0.25, 0.0, 2.0, -0.5];
+    /// Node inputs, attributes, and the float mask when there is one.
+    type Setup<'a> = (Vec<&'a str>, Vec<AttributeProto>, Option<Vec<f64>>);
+    let cases: [Setup<'_>; 2] = [
+        // A constant float mask is added to the scores.
+        (vec!["q", "k", "v", "m"], vec![], Some(mask.to_vec())),
+        // Causal with an explicit scale.
+        (
+            vec!["q", "k", "v"],
+            vec![int("is_causal", 1), float("scale", 0.5)],
+            None,
+        ),
+    ];
+    for (inputs, attrs, m) in cases {
+        let n = node("Attention", &inputs, &["y"], attrs);
+        let mut args = vec![
             Arg::Input("q", vec![1, 1, 2, 2], q.clone()),
             Arg::Input("k", vec![1, 1, 3, 2], k.clone()),
             Arg::Input("v", vec![1, 1, 3, 2], v.clone()),
-            Arg::Const("m", vec![2, 3], mask.clone()),
-        ],
-    );
-    // A constant float mask of 0/1 is an additive bias, not a boolean: compare as such.
-    let outs = outs.unwrap().0;
-    assert_eq!(outs[0].0, vec![1, 1, 2, 2]);
-    let y_bias = {
-        let sc = 1.0 / 2f64.sqrt();
-        let mut y = vec![0.0; 4];
-        for i in 0..2 {
-            let s: Vec<f64> = (0..3)
-                .map(|j| {
-                    (0..2).map(|c| q[i * 2 + c] * k[j * 2 + c]).sum::<f64>() * sc + mask[i * 3 + j]
-                })
-                .collect();
-            let z: f64 = s.iter().map(|x| x.exp()).sum();
-            for j in 0..3 {
-                for c in 0..2 {
-                    y[i * 2 + c] += s[j].exp() / z * v[j * 2 + c];
-                }
-            }
-        }
-        y
-    };
-    close(&outs[0].1, &y_bias);
-    // Sliding window of one key to the left, softcap and GQA are covered by the node tests;
-    // here the fully masked row of a window that excludes every key for query 0.
-    let n = node(
-        "Attention",
-        &["q", "k", "v"],
-        &["y"],
-        vec![int("is_causal", 1), float("scale", 0.5)],
-    );
-    let outs = run(
-        &n,
-        23,
-        vec![
-            Arg::Input("q", vec![1, 1, 2, 2], q.clone()),
-            Arg::Input("k", vec![1, 1, 3, 2], k.clone()),
-            Arg::Input("v", vec![1, 1, 3, 2], v.clone()),
-        ],
-    )
-    .unwrap()
-    .0;
-    let want = {
-        let mut y = vec![0.0; 4];
-        for i in 0..2 {
-            let s: Vec<f64> = (0..=i)
-                .map(|j| (0..2).map(|c| q[i * 2 + c] * k[j * 2 + c]).sum::<f64>() * 0.5)
-                .collect();
-            let z: f64 = s.iter().map(|x| x.exp()).sum();
-            for (j, sj) in s.iter().enumerate() {
-                for c in 0..2 {
-                    y[i * 2 + c] += sj.exp() / z * v[j * 2 + c];
-                }
-            }
-        }
-        y
-    };
-    close(&outs[0].1, &want);
+        ];
+        let want = if let Some(m) = m {
+            args.push(Arg::Const("m", vec![2, 3], m.clone()));
+            attend([&q, &k, &v], 2, 0.5f64.sqrt(), |i, j| Some(m[i * 3 + j]))
+        } else {
+            attend([&q, &k, &v], 2, 0.5, |i, j| (j <= i).then_some(0.0))
+        };
+        let outs = run(&n, 23, args).unwrap().0;
+        assert_eq!(outs[0].0, vec![1, 1, 2, 2]);
+        close(&outs[0].1, &want);
+    }
 }
 
 #[test]
@@ -289,7 +242,12 @@ fn attention_run_time_boolean_mask_zeroes_a_fully_masked_row() {
     let data = vec![q.clone(), k.clone(), v.clone(), mask.clone()];
     let values = run_float(&b.g, &data).unwrap();
     let got = tensor(&b.g, &data, &values, y).data.to_vec();
-    close(&got, &attend(&q, &k, &v, 2, |i, j| mask[i * 3 + j] != 0.0));
+    close(
+        &got,
+        &attend([&q, &k, &v], 2, 0.5f64.sqrt(), |i, j| {
+            (mask[i * 3 + j] != 0.0).then_some(0.0)
+        }),
+    );
     assert_eq!(&got[2..], &[0.0, 0.0]);
 }
 

@@ -175,7 +175,7 @@ fn apply(b: &mut Builder, act: Act, x: FRef) -> Result<FRef, OnnxError> {
 }
 
 /// `len` entries of `x` along `axis` from `start` (a `Move`; folds for constants).
-fn take(
+pub(crate) fn take(
     b: &mut Builder,
     x: FRef,
     axis: usize,
