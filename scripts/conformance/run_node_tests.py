@@ -18,7 +18,8 @@ inputs must be constants, as exporters emit them; node tests feed them at run ti
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
 the integer operand is known at compile time, as it is in an exported model. One exception: a
 case whose inputs are all integers (Max of two int64 tensors, Equal on int32) would have nothing
-left to run; its integers are data, so they are fed at run time (verinfer: scale 0, 32 bits).
+left to run; its integers are data, so they are fed at run time (verinfer: scale 0, the bits
+their type needs, at most 32).
 --no-freeze-int-inputs feeds every integer input at run time (structural ones then fail to
 compile with "must be a constant").
 
