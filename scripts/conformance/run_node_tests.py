@@ -10,7 +10,7 @@ For each eligible case, test_data_set_0's inputs become an EZKL input.json
 out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized": [int],
 "scale": int}, ...]} is compared with test_data_set_0's expected outputs (see tolerance()).
 
-Integer inputs are frozen (--freeze-int-inputs, the default): every int64/int32 graph input
+Integer inputs are frozen (--freeze-int-inputs, the default): every integer graph input
 (axes, shapes, pads, starts/ends, repeats, indices...) becomes an initializer holding the test's
 value, and is left out of input.json; so do the float inputs that are structure rather than data
 (Resize's roi and scales, Upsample's scales, OneHot's depth: STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
@@ -18,12 +18,14 @@ inputs must be constants, as exporters emit them; node tests feed them at run ti
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
 the integer operand is known at compile time, as it is in an exported model. One exception: a
 case whose inputs are all integers (Max of two int64 tensors, Equal on int32) would have nothing
-left to run; its integers are data, so they are fed at run time (verinfer: scale 0, 32 bits).
+left to run; its integers are data, so they are fed at run time (verinfer: scale 0, the bits
+their type needs, at most 32).
 --no-freeze-int-inputs feeds every integer input at run time (structural ones then fail to
 compile with "must be a constant").
 
-Eligible: every graph input is a float32, int64/int32 or bool tensor, every graph output is a
-float32, int64/int32 or bool tensor, and all float data are finite. Bool inputs (Where's
+Eligible: every graph input and output is a tensor of an element type verinfer's import
+accepts (floats of any width, integers of any width, bool: INPUT_DTYPES), and all float data
+are finite. Bool inputs (Where's
 condition, masks) are data: they are fed at run time as 0/1, never frozen. Integer and bool
 outputs must match exactly (see tolerance()). The graph needs at least one input (verinfer
 rejects a model that is constant as a whole: there is nothing to prove), and every fed input
@@ -198,9 +200,18 @@ def tensor_kind(value_info):
     return t.tensor_type.elem_type, "tensor"
 
 
-INT_INPUT_DTYPES = (TensorProto.INT64, TensorProto.INT32)
-INPUT_DTYPES = (TensorProto.FLOAT, TensorProto.BOOL) + INT_INPUT_DTYPES
-OUTPUT_DTYPES = (TensorProto.FLOAT, TensorProto.BOOL, TensorProto.INT64, TensorProto.INT32)
+# The element types verinfer's ONNX import accepts (crates/verinfer-onnx/src/import.rs,
+# `input_shape` and `tensor_values`): floats of every width are data to quantize (a float16 or
+# double input is read as real numbers, like a float32 one); integers of every width are exact
+# integers (scale 0) and bools 0/1. Outputs are dequantized reals, compared with the expected
+# values after conversion to float64: with the tolerance for float outputs, exactly for
+# integer and bool ones. Anything else (strings, complex, the 8- and 4-bit float formats) is
+# not accepted by verinfer, so it is SKIPPED.
+FLOAT_DTYPES = (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16)
+INT_INPUT_DTYPES = (TensorProto.INT64, TensorProto.INT32, TensorProto.INT16, TensorProto.INT8,
+                    TensorProto.UINT64, TensorProto.UINT32, TensorProto.UINT16, TensorProto.UINT8)
+INPUT_DTYPES = FLOAT_DTYPES + (TensorProto.BOOL,) + INT_INPUT_DTYPES
+OUTPUT_DTYPES = INPUT_DTYPES
 
 
 def is_int(arr):
@@ -259,6 +270,8 @@ def load_case(path, freeze=True):
             except Exception as e:  # noqa: BLE001
                 c.skip = f"{kind} {fn} does not parse as a tensor: {e}"
                 return c
+            if elem == TensorProto.BFLOAT16:  # ml_dtypes' bfloat16: not a numpy float kind
+                arr = arr.astype(np.float32)
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 c.skip = f"{kind} {info.name!r} has NaN/Inf"
                 return c
@@ -383,7 +396,7 @@ def compare(case, out):
 # verinfer compiles a static graph: integer graph inputs that carry structure (axes, shapes,
 # pads, starts/ends, repeats, indices) must be constants, as exporters emit them. Node tests
 # feed them as run-time inputs, so by default (--freeze-int-inputs) the harness freezes every
-# int64/int32 graph input into an initializer holding the test's value. The op's lowering is
+# integer graph input into an initializer holding the test's value. The op's lowering is
 # exercised all the same. See the module docstring.
 FREEZE_INT_INPUTS = True
 
@@ -614,7 +627,7 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=JOBS)
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds per case")
     ap.add_argument("--freeze-int-inputs", action=argparse.BooleanOptionalAction, default=True,
-                    help="make every int64/int32 graph input an initializer holding the test's "
+                    help="make every integer graph input an initializer holding the test's "
                     "value (default); --no-freeze-int-inputs feeds them at run time")
     ap.add_argument("--no-freeze", dest="freeze_int_inputs", action="store_false",
                     help=argparse.SUPPRESS)  # older spelling of --no-freeze-int-inputs

@@ -65,6 +65,17 @@ impl<'a> Attrs<'a> {
             .map(|a| String::from_utf8_lossy(&a.s).into_owned())
     }
 
+    /// String-list attribute.
+    #[must_use]
+    pub fn strings(&self, name: &str) -> Option<Vec<String>> {
+        self.find(name).map(|a| {
+            a.strings
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        })
+    }
+
     /// Tensor attribute.
     #[must_use]
     pub fn tensor(&self, name: &str) -> Option<&'a tract_onnx::pb::TensorProto> {

@@ -151,7 +151,10 @@ pub fn import_proto(
             continue;
         }
         let (shape, integer) = input_shape(vi, opts)?;
-        b.add_input(&vi.name, shape, integer);
+        let r = b.add_input(&vi.name, shape, integer);
+        if let Some(bits) = declared_int_bits(vi) {
+            b.set_input_bits(r, bits);
+        }
     }
     for (k, node) in graph.node.iter().enumerate() {
         let node_name = if node.name.is_empty() {
@@ -179,6 +182,23 @@ pub fn import_proto(
         ));
     }
     Ok(g)
+}
+
+/// Bits a narrow integer input's values need, from its ONNX element type (signed: the width;
+/// unsigned: one more, for the sign of the fixed-point value); `None` for 32 bits and wider,
+/// which verinfer carries in 32 bits.
+fn declared_int_bits(vi: &tract_onnx::pb::ValueInfoProto) -> Option<u32> {
+    match vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+        // UINT8=2, INT8=3, UINT16=4, INT16=5
+        Some(TypeValue::TensorType(tt)) => match tt.elem_type {
+            2 => Some(9),
+            3 => Some(8),
+            4 => Some(17),
+            5 => Some(16),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn input_shape(

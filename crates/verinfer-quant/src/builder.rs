@@ -93,10 +93,21 @@ impl Builder {
             name: name.to_string(),
             shape,
             integer,
+            int_bits: None,
         });
         let r = FRef::Input(self.g.inputs.len() - 1);
         self.bind(name, r);
         r
+    }
+
+    /// Declare the width of integer input `r` (a no-op for anything else): values of an
+    /// `int8` input need 8 bits, not the default 32.
+    pub fn set_input_bits(&mut self, r: FRef, bits: u32) {
+        if let FRef::Input(i) = r {
+            if let Some(inp) = self.g.inputs.get_mut(i).filter(|inp| inp.integer) {
+                inp.int_bits = Some(bits);
+            }
+        }
     }
 
     /// Shape of a tensor.

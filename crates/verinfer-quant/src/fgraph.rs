@@ -89,6 +89,9 @@ pub struct FInput {
     pub shape: Vec<usize>,
     /// Integer-typed (indices): quantized at scale 0 without rounding loss.
     pub integer: bool,
+    /// For an integer input, the bits its declared type needs (`int8` → 8, `uint8` → 9);
+    /// `None`: 32. A narrow input keeps products of inputs within the accumulator.
+    pub int_bits: Option<u32>,
 }
 
 /// A real-valued constant (initializer, folded value or compiler-made).

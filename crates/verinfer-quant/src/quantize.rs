@@ -104,7 +104,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
             TensorInfo {
                 shape: Shape(inp.shape.clone()),
                 scale: Scale::new(0)?,
-                bits: Bits::new(32)?,
+                bits: Bits::new(inp.int_bits.unwrap_or(32))?,
             }
         } else {
             let s = best_scale(

@@ -264,3 +264,37 @@ fn sqrt_and_argmax_quantize_to_the_exact_primitives_and_agree_with_the_float_gra
         assert_eq!(got, &want, "sample {s}");
     }
 }
+
+/// An integer input declared narrow (an ONNX `int8`) keeps its width: the product of two such
+/// inputs fits the accumulator, where two 32-bit integers would need 63 bits and be refused.
+#[test]
+fn narrow_integer_inputs_keep_their_width() {
+    let product = |bits: Option<u32>| {
+        let mut b = Builder::new("mul");
+        let x = b.add_input("x", vec![3], true);
+        let y = b.add_input("y", vec![3], true);
+        if let Some(bits) = bits {
+            b.set_input_bits(x, bits);
+            b.set_input_bits(y, bits);
+        }
+        b.begin_node("mul", "Mul");
+        let z = b.binary(BinaryKind::Mul, x, y).unwrap();
+        let mut g = b.g.clone();
+        g.outputs.push(("z".into(), z));
+        let data = parse_data(r#"{"input_data": [[-128, 5, 127], [3, -7, 127]]}"#).unwrap();
+        calibrate_and_quantize(g, Some(&data), QuantOptions::default(), &|| ())
+    };
+    let c = product(Some(8)).unwrap();
+    assert!(c.graph.inputs.iter().all(|i| i.info.bits.get() == 8));
+    let q = quantize_inputs(
+        &c.graph,
+        &[vec![-128.0, 5.0, 127.0], vec![3.0, -7.0, 127.0]],
+    )
+    .unwrap();
+    let out = graph_outputs(&c.graph, &q).unwrap();
+    let scale = c.graph.value_info(c.graph.outputs[0].value).unwrap().scale;
+    let got = verinfer_quant::pipeline::dequantize(&out[0], scale);
+    assert_eq!(got, vec![-384.0, -35.0, 16129.0]);
+    // The default width of an integer input is 32 bits: the same product is refused.
+    assert!(product(None).is_err());
+}

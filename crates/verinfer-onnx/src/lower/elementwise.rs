@@ -319,7 +319,7 @@ fn variadic(
     Ok(acc)
 }
 
-/// `x^y` with a constant exponent (uniform over the tensor): 1 is `x`, 0 is ones, 2..4 are
+/// `x^y` with a constant exponent (uniform over the tensor, or a few distinct values): 1 is `x`, 0 is ones, 2..4 are
 /// exact products, ½, −½ and −1 are the `Sqrt`, `Rsqrt` and `Reciprocal` tables, anything else
 /// the `Pow` table. A constant positive scalar base with a run-time exponent is `exp(y·ln c)`.
 fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -358,8 +358,6 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             ).into()),
         };
     }
-    let p = const_uniform(b, y)
-        .ok_or_else(|| b.unsupported("an exponent that differs between elements"))?;
     if out != b.shape(x) {
         return Err(b
             .unsupported(format!(
@@ -369,6 +367,51 @@ fn pow_node(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
             ))
             .into());
     }
+    if let Some(p) = const_uniform(b, y) {
+        return pow_const(b, x, p);
+    }
+    // A constant exponent that differs between elements (few distinct values, as in
+    // `x^[4, 5, 6]`): `Σ_p [y = p] · x^p`, one power per distinct exponent, selected by
+    // constant 0/1 masks.
+    let (sy, dy) = (b.shape(y), b.const_data(y).unwrap_or(&[]).to_vec());
+    let ys: Vec<f64> = (0..numel(&out))
+        .map(|j| {
+            dy.get(verinfer_ir::ops::binary::broadcast_index(&sy, &out, j))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect();
+    let mut distinct = ys.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() > MAX_DISTINCT_EXPONENTS {
+        return Err(b
+            .unsupported(format!(
+                "an exponent with {} distinct values (at most {MAX_DISTINCT_EXPONENTS})",
+                distinct.len()
+            ))
+            .into());
+    }
+    let mut sum: Option<FRef> = None;
+    for p in distinct {
+        let xp = pow_const(b, x, p)?;
+        let mask = ys.iter().map(|&v| f64::from(u8::from(v == p))).collect();
+        let mask = new_const(b, out.clone(), mask);
+        let term = mul(b, xp, mask)?;
+        sum = Some(match sum {
+            Some(acc) => add(b, acc, term)?,
+            None => term,
+        });
+    }
+    sum.ok_or_else(|| b.err("Pow with an empty exponent").into())
+}
+
+/// Most distinct values of a per-element constant exponent (one power table each).
+const MAX_DISTINCT_EXPONENTS: usize = 8;
+
+/// `x^p` for a constant `p` (see [`pow_node`]).
+fn pow_const(b: &mut Builder, x: FRef, p: f64) -> Result<FRef, OnnxError> {
+    let out = b.shape(x);
     if is_integer(b, x) && (p.fract() != 0.0 || p < 0.0) {
         return Err(b
             .unsupported("a non-natural exponent of an integer base")

@@ -1,4 +1,4 @@
-//! `Gemm` and `MatMul` as contractions.
+//! `Gemm`, `MatMul` and `CumSum` as contractions.
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::broadcast;
@@ -6,11 +6,11 @@ use verinfer_ir::{AffineMap, AffineRow, BinaryKind};
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::{ContractSpec, FRef};
 
-use crate::attrs::{input, opt_input, Attrs};
+use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
 
 /// Op types lowered here.
-pub const OPS: &[&str] = &["Gemm", "MatMul"];
+pub const OPS: &[&str] = &["CumSum", "Gemm", "MatMul"];
 
 /// Lower `node` if this file owns its op type.
 pub fn lower(
@@ -21,6 +21,7 @@ pub fn lower(
     match node.op_type.as_str() {
         "Gemm" => Some(gemm(b, node).map(|r| vec![r])),
         "MatMul" => Some(matmul_node(b, node).map(|r| vec![r])),
+        "CumSum" => Some(cumsum(b, node).map(|r| vec![r])),
         _ => None,
     }
 }
@@ -199,4 +200,56 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
         bias_map: None,
     };
     Ok(b.contract(a, w, None, spec, out)?)
+}
+
+/// `CumSum` along a constant axis: a contraction with a constant 0/1 triangle `T[i, j]`
+/// (`j ≤ i`; `<` when `exclusive`; mirrored when `reverse`), exact in fixed point.
+fn cumsum(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
+    let x = input(b, node, 0)?;
+    let a = input(b, node, 1)?;
+    let sx = b.shape(x);
+    let axis = match const_ints(b, a, "axis")?[..] {
+        [v] => b.axis(v, sx.len())?,
+        ref v => return Err(b.err(format!("axis must be one value, got {v:?}")).into()),
+    };
+    let n = *sx.get(axis).ok_or_else(|| b.err("CumSum of a scalar"))?;
+    let at = Attrs(node);
+    let (exclusive, reverse) = (at.int_or("exclusive", 0) != 0, at.int_or("reverse", 0) != 0);
+    let tri: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            let keep = match (reverse, exclusive) {
+                (false, false) => j <= i,
+                (false, true) => j < i,
+                (true, false) => j >= i,
+                (true, true) => j > i,
+            };
+            f64::from(u8::from(keep))
+        })
+        .collect();
+    let name = format!("{}_triangle", b.node_name());
+    let w = b.constant(&name, vec![n, n], tri);
+    let rank = sx.len();
+    let x_map = AffineMap {
+        rows: (0..rank)
+            .map(|d| {
+                if d == axis {
+                    row(rank, 1, None, Some(0))
+                } else {
+                    row(rank, 1, Some(d), None)
+                }
+            })
+            .collect(),
+    };
+    let w_map = AffineMap {
+        rows: vec![row(rank, 1, Some(axis), None), row(rank, 1, None, Some(0))],
+    };
+    let spec = ContractSpec {
+        out_iter: sx.clone(),
+        red: vec![n],
+        x_map,
+        w_map,
+        bias_map: None,
+    };
+    Ok(b.contract(x, w, None, spec, sx)?)
 }

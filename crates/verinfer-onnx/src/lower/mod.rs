@@ -1,12 +1,19 @@
 //! Lowering of ONNX ops to primitives. Each file owns a family of ops, lists them in `OPS`,
 //! and answers `None` for op types it does not own.
 
+pub mod attention;
 pub mod compare;
 pub mod conv;
 pub mod elementwise;
 pub mod linear;
+pub mod loss;
+#[cfg(test)]
+mod loss_tests;
 pub mod movement;
 pub mod normalization;
+pub mod recurrent;
+#[cfg(test)]
+mod recurrent_tests;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_quant::builder::Builder;
@@ -19,11 +26,14 @@ use crate::error::OnnxError;
 pub fn supported_ops() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = [
         linear::OPS,
+        attention::OPS,
+        loss::OPS,
         compare::OPS,
         conv::OPS,
         elementwise::OPS,
         movement::OPS,
         normalization::OPS,
+        recurrent::OPS,
     ]
     .concat();
     v.sort_unstable();
@@ -45,7 +55,10 @@ pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<F
         .or_else(|| conv::lower(b, node, opset))
         .or_else(|| elementwise::lower(b, node, opset))
         .or_else(|| movement::lower(b, node, opset))
-        .or_else(|| normalization::lower(b, node, opset));
+        .or_else(|| normalization::lower(b, node, opset))
+        .or_else(|| recurrent::lower(b, node, opset))
+        .or_else(|| loss::lower(b, node, opset))
+        .or_else(|| attention::lower(b, node, opset));
     match lowered {
         Some(r) => r,
         None => Err(b.unsupported("").into()),

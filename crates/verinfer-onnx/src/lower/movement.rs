@@ -5,6 +5,8 @@
 //! constant). Ops that compute shapes (`Shape`, `Size`, `ConstantOfShape`, `Range`) produce
 //! constants, so the shape arithmetic of exported models folds away during lowering.
 //!
+//! `ScatterElements`/`ScatterND` with constant indices are in [`scatter`].
+//!
 //! `Resize`/`Upsample` (in [`resize`]) are a `Move` (nearest) or one constant `Contract` per
 //! axis (linear, cubic).
 //!
@@ -18,6 +20,7 @@ mod onehot;
 mod resize;
 #[cfg(test)]
 mod resize_tests;
+mod scatter;
 mod slice;
 #[cfg(test)]
 mod tests;
@@ -51,6 +54,9 @@ pub const OPS: &[&str] = &[
     "Range",
     "Reshape",
     "Resize",
+    "Scatter",
+    "ScatterElements",
+    "ScatterND",
     "Shape",
     "Size",
     "Slice",
@@ -91,6 +97,8 @@ pub fn lower(
         "Gather" => one(gather::gather(b, node)),
         "GatherElements" => one(gather::gather_elements(b, node)),
         "GatherND" => one(gather::gather_nd(b, node)),
+        "Scatter" | "ScatterElements" => one(scatter::scatter_elements(b, node)),
+        "ScatterND" => one(scatter::scatter_nd(b, node)),
         "OneHot" => one(onehot::one_hot(b, node)),
         "Where" => one(gather::where_op(b, node)),
         "DepthToSpace" => one(gather::depth_to_space(b, node)),

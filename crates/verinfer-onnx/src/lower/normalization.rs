@@ -40,6 +40,7 @@ pub const OPS: &[&str] = &[
     "ReduceMax",
     "ReduceMean",
     "ReduceMin",
+    "ReduceProd",
     "ReduceSum",
     "ReduceSumSquare",
     "Softmax",
@@ -110,10 +111,23 @@ fn softmax(b: &mut Builder, node: &NodeProto, opset: i64, log: bool) -> Result<F
     if count(b, x, &axes)? == 0 {
         return Ok(x);
     }
-    let m = b.reduce(x, ReduceKind::Max, &axes, true)?;
+    softmax_over(b, x, &axes, log)
+}
+
+/// Softmax (or log-softmax) of `x` over `axes`: `e^(x − max) / Σ e^(x − max)`.
+///
+/// # Errors
+/// Axes out of range.
+pub(crate) fn softmax_over(
+    b: &mut Builder,
+    x: FRef,
+    axes: &[i64],
+    log: bool,
+) -> Result<FRef, OnnxError> {
+    let m = b.reduce(x, ReduceKind::Max, axes, true)?;
     let d = b.binary(BinaryKind::Sub, x, m)?;
     let e = b.func(d, Func::Exp);
-    let s = b.reduce(e, ReduceKind::Sum, &axes, true)?;
+    let s = b.reduce(e, ReduceKind::Sum, axes, true)?;
     if log {
         let ls = b.func(s, Func::Log);
         Ok(b.binary(BinaryKind::Sub, d, ls)?)

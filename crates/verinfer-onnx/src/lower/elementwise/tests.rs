@@ -167,6 +167,22 @@ fn pow_by_constants() {
 }
 
 #[test]
+fn pow_by_a_per_element_constant_exponent() {
+    let n = node("Pow", &["x", "p"], &["y"], vec![]);
+    let (b, y) = lower_one(&n, 15, &[4], &[("p", vec![4], vec![2.0, 3.0, 2.0, 0.5])]);
+    let xs = [-2.0, 1.5, 3.0, 4.0];
+    close(&value(&b, y, &xs), &[4.0, 3.375, 9.0, 2.0]);
+    // More distinct exponents than powers worth computing: refused by name.
+    let many: Vec<f64> = (0..9).map(f64::from).collect();
+    let mut b = Builder::new("t");
+    b.add_input("x", vec![9], false);
+    let p = b.constant("p", vec![9], many);
+    b.bind("p", p);
+    let e = lower_node(&mut b, &n, 15).unwrap_err().to_string();
+    assert!(e.contains("9 distinct values"), "{e}");
+}
+
+#[test]
 fn pow_with_run_time_exponent_is_unsupported() {
     let n = node("Pow", &["c", "x"], &["y"], vec![]);
     let mut b = Builder::new("t");

@@ -12,7 +12,11 @@ use crate::attrs::{input, Attrs};
 use crate::error::OnnxError;
 
 /// Resolve constant indices against an axis of size `n` (negative counts from the end).
-fn resolve_indices(b: &Builder, values: &[f64], n: usize) -> Result<Vec<usize>, OnnxError> {
+pub(super) fn resolve_indices(
+    b: &Builder,
+    values: &[f64],
+    n: usize,
+) -> Result<Vec<usize>, OnnxError> {
     let ni = to_i64(n);
     values
         .iter()

@@ -1,5 +1,5 @@
-//! Unit tests of Resize/Upsample, GatherND and OneHot (the ops whose index maps are computed
-//! from attribute geometry rather than copied).
+//! Unit tests of Resize/Upsample, GatherND, OneHot and the scatters (the ops whose index maps are
+//! computed from attribute geometry or constant indices rather than copied).
 
 use verinfer_quant::fgraph::FOp;
 
@@ -107,4 +107,85 @@ fn gathernd_batch_dims_one() {
     .unwrap();
     assert_eq!(outs[0].0, vec![2, 2]);
     assert_eq!(outs[0].1, vec![2.0, 3.0, 4.0, 5.0]);
+}
+
+#[test]
+fn scatter_elements_and_nd_write_or_add_at_constant_indices() {
+    let data = || Arg::Input("d", vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let upd = |shape: Vec<usize>, v: Vec<f64>| Arg::Input("u", shape, v);
+    let scatter = |op: &str, attrs, args| run(&node(op, &["d", "i", "u"], &["y"], attrs), 18, args);
+    // axis 1, a negative index; the later of two updates to one position wins.
+    let out = scatter(
+        "ScatterElements",
+        vec![int("axis", 1)],
+        vec![
+            data(),
+            Arg::Const("i", vec![2, 2], vec![-1.0, 0.0, 1.0, 1.0]),
+            upd(vec![2, 2], vec![10.0, 20.0, 30.0, 40.0]),
+        ],
+    )
+    .unwrap()
+    .0;
+    assert_eq!(out[0].1, vec![20.0, 2.0, 10.0, 4.0, 40.0, 6.0]);
+    // reduction add with a shared position sums both updates.
+    let out = scatter(
+        "ScatterElements",
+        vec![int("axis", 1), string("reduction", "add")],
+        vec![
+            data(),
+            Arg::Const("i", vec![1, 2], vec![2.0, 2.0]),
+            upd(vec![1, 2], vec![0.5, 0.25]),
+        ],
+    )
+    .unwrap()
+    .0;
+    assert_eq!(out[0].1, vec![1.0, 2.0, 3.75, 4.0, 5.0, 6.0]);
+    // ScatterND replacing row 1, and adding to single elements.
+    let out = scatter(
+        "ScatterND",
+        vec![],
+        vec![
+            data(),
+            Arg::Const("i", vec![1, 1], vec![1.0]),
+            upd(vec![1, 3], vec![7.0, 8.0, 9.0]),
+        ],
+    )
+    .unwrap()
+    .0;
+    assert_eq!(out[0].1, vec![1.0, 2.0, 3.0, 7.0, 8.0, 9.0]);
+    let out = scatter(
+        "ScatterND",
+        vec![string("reduction", "add")],
+        vec![
+            data(),
+            Arg::Const("i", vec![2, 2], vec![0.0, 1.0, 1.0, 2.0]),
+            upd(vec![2], vec![10.0, 20.0]),
+        ],
+    )
+    .unwrap()
+    .0;
+    assert_eq!(out[0].1, vec![1.0, 12.0, 3.0, 4.0, 5.0, 26.0]);
+    // Unsupported reductions and run-time indices are refused by name.
+    let err = scatter(
+        "ScatterND",
+        vec![string("reduction", "mul")],
+        vec![
+            data(),
+            Arg::Const("i", vec![1, 1], vec![1.0]),
+            upd(vec![1, 3], vec![7.0, 8.0, 9.0]),
+        ],
+    )
+    .unwrap_err();
+    assert!(format!("{err}").contains("reduction 'mul'"), "{err}");
+    let err = scatter(
+        "ScatterElements",
+        vec![],
+        vec![
+            data(),
+            Arg::Input("i", vec![1, 1], vec![0.0]),
+            upd(vec![1, 1], vec![7.0]),
+        ],
+    )
+    .unwrap_err();
+    assert!(format!("{err}").contains("indices"), "{err}");
 }

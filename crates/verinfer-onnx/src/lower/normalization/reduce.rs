@@ -1,7 +1,8 @@
 //! `Reduce*` ops: an elementwise part then `ReduceSum`/`ReduceMax`, then a scalar function.
 //!
 //! `Mean = ΣX · 1/N`, `Min = −max(−x)`, `SumSquare = Σx·x`, `L1 = Σmax(x, −x)`,
-//! `L2 = √Σx·x`, `LogSum = ln Σx`, `LogSumExp = ln Σexp(x − m) + m` with `m = max x`.
+//! `L2 = √Σx·x`, `LogSum = ln Σx`, `LogSumExp = ln Σexp(x − m) + m` with `m = max x`,
+//! `Prod` = a balanced tree of `Mul`s over the slices of each reduced axis.
 //! Axes: attribute, or (`ReduceSum` from opset 13, the others from 18) a constant input; none
 //! means every axis, unless `noop_with_empty_axes` is set, when only the elementwise part is
 //! applied (a reduction over no axis).
@@ -16,6 +17,7 @@ use verinfer_quant::func::Func;
 use super::filled;
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::recurrent::take;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -28,6 +30,7 @@ enum Kind {
     L2,
     LogSum,
     LogSumExp,
+    Prod,
 }
 
 /// Lower the reduction `op`, `None` if it is not one.
@@ -47,6 +50,7 @@ pub(super) fn lower(
         "ReduceL2" => Kind::L2,
         "ReduceLogSum" => Kind::LogSum,
         "ReduceLogSumExp" => Kind::LogSumExp,
+        "ReduceProd" => Kind::Prod,
         _ => return None,
     };
     Some(reduce_node(b, node, opset, kind).map(|y| vec![y]))
@@ -110,6 +114,7 @@ fn reduce_node(
             Kind::Mean => f64::NAN,
             Kind::Max | Kind::LogSum | Kind::LogSumExp => f64::NEG_INFINITY,
             Kind::Min => f64::INFINITY,
+            Kind::Prod => 1.0,
         };
         return Ok(filled(b, out, v));
     }
@@ -142,6 +147,28 @@ fn reduce_node(
                 _ => s,
             }
         }
+        Kind::Prod => {
+            let mut t = x;
+            for &a in &axes {
+                let d = b.shape(t).get(a).copied().unwrap_or(1);
+                let mut parts = (0..d)
+                    .map(|k| take(b, t, a, k, 1))
+                    .collect::<Result<Vec<_>, _>>()?;
+                while parts.len() > 1 {
+                    let mut next = Vec::with_capacity(parts.len().div_ceil(2));
+                    for pair in parts.chunks(2) {
+                        next.push(match pair {
+                            [p, q] => b.binary(BinaryKind::Mul, *p, *q)?,
+                            _ => pair[0],
+                        });
+                    }
+                    parts = next;
+                }
+                t = parts[0];
+            }
+            let out = verinfer_ir::ops::reduce::reduced_shape(&shape, &axes, keep);
+            b.reshape(t, out)?
+        }
         Kind::LogSumExp => {
             let m = b.reduce(x, ReduceKind::Max, &ax, true)?;
             let d = b.binary(BinaryKind::Sub, x, m)?;
@@ -157,7 +184,7 @@ fn reduce_node(
 /// What each element contributes before the sum (for no reduced axis, the whole op).
 fn elementwise_part(b: &mut Builder, x: FRef, kind: Kind) -> Result<FRef, OnnxError> {
     Ok(match kind {
-        Kind::Sum | Kind::Mean | Kind::Max | Kind::Min | Kind::LogSumExp => x,
+        Kind::Sum | Kind::Mean | Kind::Max | Kind::Min | Kind::LogSumExp | Kind::Prod => x,
         Kind::SumSquare => b.binary(BinaryKind::Mul, x, x)?,
         Kind::L1 | Kind::L2 => b.binary_f(BinaryKind::Max, x, 1.0, x, -1.0)?,
         Kind::LogSum => b.func(x, Func::Log),

@@ -186,7 +186,7 @@ fn batch_norm_folds_to_mul_add() {
 fn reduce_variants() {
     let xs = [1.0, -2.0, 3.0, -4.0, 5.0, 6.0];
     type Reference = fn(&[f64]) -> f64;
-    let cases: [(&str, Reference); 9] = [
+    let cases: [(&str, Reference); 10] = [
         ("ReduceSum", |r| r.iter().sum()),
         ("ReduceMean", |r| r.iter().sum::<f64>() / 3.0),
         ("ReduceMax", |r| {
@@ -204,6 +204,7 @@ fn reduce_variants() {
         ("ReduceLogSum", |r| {
             r.iter().map(|v| v.abs()).sum::<f64>().ln()
         }),
+        ("ReduceProd", |r| r.iter().product()),
     ];
     for (op, f) in cases {
         let input = if op == "ReduceLogSum" {
