@@ -192,21 +192,9 @@ fn attack_zk_verifier_swap() {
     let mut lie_outs = outputs(&e);
     lie_outs[0][0] += 1;
     let garbage = proof_bytes([U256::from(1); 8]);
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        owner,
-        pinned,
-        &lie_outs,
-        garbage.clone(),
-    ));
+    let err = env.zk_answer_err(owner, pinned, &lie_outs, garbage.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        owner,
-        refusing,
-        &lie_outs,
-        garbage.clone(),
-    ));
+    let err = env.zk_answer_err(owner, refusing, &lie_outs, garbage.clone());
     assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
     assert!(!aigc
         .verify(
@@ -296,22 +284,10 @@ fn attack_zk_proof_front_run_and_replay() {
     let outs = outputs(&exec(&g, &input));
     let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(first), node);
     // The thief copies the pending transaction's proof and outputs.
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        thief,
-        first,
-        &outs,
-        proof.clone(),
-    ));
+    let err = env.zk_answer_err(thief, first, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // The same proof for another request on the same input.
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        second,
-        &outs,
-        proof.clone(),
-    ));
+    let err = env.zk_answer_err(node, second, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof bound to nothing (the zero context).
     let (unbound, _) = zk_prove(
@@ -342,13 +318,7 @@ fn attack_zk_proof_front_run_and_replay() {
         U256::from(first),
         node,
     );
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        first,
-        &pv.outputs,
-        elsewhere,
-    ));
+    let err = env.zk_answer_err(node, first, &pv.outputs, elsewhere);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // Neither request was touched; the prover's own answer pays the prover.
     assert_eq!(env.status(second), RequestStatus::Open);

@@ -255,7 +255,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
     assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
     assert_eq!(
         env.oracle.owed(&mut env.chain, node).unwrap(),
-        env.params.fee - env.params.fee / U256::from(10)
+        env.answerer_earnings(1)
     );
 }
 
@@ -615,18 +615,8 @@ fn failing_callbacks_do_not_block_settlement() {
     let mut env = env();
     let input = mlp().1.clone();
     let owner = env.who.owner;
-    let reverting = deploy_contract(
-        &mut env.chain,
-        owner,
-        &RevertingConsumer::BYTECODE,
-        "deploy RevertingConsumer",
-    );
-    let burning = deploy_contract(
-        &mut env.chain,
-        owner,
-        &GasBurningConsumer::BYTECODE,
-        "deploy GasBurningConsumer",
-    );
+    let reverting = env.deploy(&RevertingConsumer::BYTECODE, "RevertingConsumer");
+    let burning = env.deploy(&GasBurningConsumer::BYTECODE, "GasBurningConsumer");
     let eoa = env.who.liar;
 
     for (label, target, gas_limit, want) in [
@@ -666,7 +656,7 @@ fn failing_callbacks_do_not_block_settlement() {
     let node = env.who.node;
     assert_eq!(
         env.oracle.owed(&mut env.chain, node).unwrap(),
-        (env.params.fee - env.params.fee / U256::from(10)) * U256::from(4)
+        env.answerer_earnings(4)
     );
 }
 
@@ -675,12 +665,7 @@ fn settling_with_too_little_gas_for_the_callback_reverts() {
     let mut env = env();
     let input = mlp().1.clone();
     let owner = env.who.owner;
-    let burning = deploy_contract(
-        &mut env.chain,
-        owner,
-        &GasBurningConsumer::BYTECODE,
-        "deploy GasBurningConsumer",
-    );
+    let burning = env.deploy(&GasBurningConsumer::BYTECODE, "GasBurningConsumer");
     let req = env.request_with(&input, burning, 1_000_000);
     let (_, outs) = answer_and_finalize(&mut env, req);
     // A settler that sends less gas than the callback's limit cannot starve it: the whole
@@ -823,7 +808,7 @@ fn each_answer_is_bound_to_one_request() {
     assert_eq!(env.consumer_calls(), U256::from(2));
     assert_eq!(
         env.oracle.owed(&mut env.chain, node).unwrap(),
-        (env.params.fee - env.params.fee / U256::from(10)) * U256::from(2)
+        env.answerer_earnings(2)
     );
 }
 

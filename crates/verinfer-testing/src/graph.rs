@@ -47,6 +47,41 @@ pub fn node(name: &str, op: Op, inputs: Vec<Operand>, out: TensorInfo) -> Node {
     }
 }
 
+/// `y = x + c` over three 16-bit elements at scale 4: the smallest graph every backend and
+/// every file format takes (format round trips, fuzz seeds).
+pub fn tiny_add() -> Graph {
+    let info = |n: usize| info_at(&[n], 4, 16);
+    Graph {
+        name: "tiny".into(),
+        inputs: vec![InputSpec {
+            name: "x".into(),
+            info: info(3),
+        }],
+        params: vec![Param {
+            name: "c".into(),
+            kind: ParamKind::Weight,
+            info: info(3),
+            data: vec![1, -2, 3].into(),
+        }],
+        nodes: vec![Node {
+            name: "add".into(),
+            origin: "Add".into(),
+            op: Op::Binary(verinfer_ir::Binary {
+                kind: verinfer_ir::BinaryKind::Add,
+                a_mult: 1,
+                b_mult: 1,
+                requant: Requant::clamp_only(Bits::new(16).unwrap()),
+            }),
+            inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
+            out: info(3),
+        }],
+        outputs: vec![OutputSpec {
+            name: "y".into(),
+            value: ValueId(1),
+        }],
+    }
+}
+
 /// A graph and the data of each of its inputs.
 #[derive(Clone, Debug)]
 pub struct Case {

@@ -88,18 +88,8 @@ fn mixed_ops_prove_verify() {
 #[test]
 #[ignore = "timing report, not a check"]
 fn digits_mlp_timing() {
-    use std::time::Instant;
     let (g, trace) = verinfer_testing::models::golden_mlp_trace();
-    let mut rng = StdRng::seed_from_u64(5);
-    let t = Instant::now();
-    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
-    let setup = t.elapsed();
-    let t = Instant::now();
-    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
-    let prove = t.elapsed();
-    let t = Instant::now();
-    Groth16::verify(&vk, &public, &proof).unwrap();
-    let verify = t.elapsed();
+    let [setup, prove, verify] = common::timed_groth16(&g, trace, 5);
     let counts = verinfer_zk::constraint_counts(&g).unwrap();
     let total: usize = counts.values().map(|c| c.constraints).sum();
     eprintln!(
