@@ -374,13 +374,7 @@ fn wrong_zk_answers_are_refused() {
         param_hash: Some(U256::from(7)),
         ..s
     };
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model_id, &s2)
-        .unwrap();
-    assert_eq!(
-        env.oracle.zk_config(&mut env.chain, model_id).unwrap(),
-        Some((s2, 2))
-    );
+    assert_eq!(env.configure_zk(&s2), Some((s2, 2)));
     assert_eq!(
         env.oracle
             .zk_config_at(&mut env.chain, model_id, 1)
@@ -495,11 +489,8 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         prover: holder,
         proof: proof_bytes(bad_words),
     };
-    assert!(!c
-        .verify(&mut env.chain, &input, &p.outputs, &off_field)
-        .unwrap());
-    // mint names the verifier's revert; a proof of the wrong length likewise.
-    assert!(matches!(
+    // The holder's mint of the honest outputs on `proof`, refused: the AIGC's error.
+    let refused_mint = |env: &mut Env, proof: &AigcProof| {
         aigc_err(c.mint(
             &mut env.chain,
             holder,
@@ -507,8 +498,15 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &input,
             &p.outputs,
             "",
-            &off_field
-        )),
+            proof,
+        ))
+    };
+    assert!(!c
+        .verify(&mut env.chain, &input, &p.outputs, &off_field)
+        .unwrap());
+    // mint names the verifier's revert; a proof of the wrong length likewise.
+    assert!(matches!(
+        refused_mint(&mut env, &off_field),
         A::ZkVerifierReverted(_)
     ));
     let short = AigcProof::Zk {
@@ -518,15 +516,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     assert!(!c
         .verify(&mut env.chain, &input, &p.outputs, &short)
         .unwrap());
-    let err = aigc_err(c.mint(
-        &mut env.chain,
-        holder,
-        holder,
-        &input,
-        &p.outputs,
-        "",
-        &short,
-    ));
+    let err = refused_mint(&mut env, &short);
     let A::ZkVerifierReverted(r) = err else {
         panic!("{err:?}")
     };

@@ -117,24 +117,22 @@ impl Conv2d {
         let (g, cg, og) = (self.groups, self.c / self.groups, self.cout / self.groups);
         let (no, nr) = (5, 3);
         let (s, d, p) = (self.stride, self.dilation, self.pad_begin);
+        // Spatial axis `a` of x: output position · stride + kernel position · dilation − pad.
+        let spatial = |a: usize| {
+            row(
+                no,
+                nr,
+                &[(3 + a, s[a] as i64)],
+                &[(1 + a, d[a] as i64)],
+                -(p[a] as i64),
+            )
+        };
         let x_map = AffineMap {
             rows: vec![
                 row(no, nr, &[(0, 1)], &[], 0),
                 row(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
-                row(
-                    no,
-                    nr,
-                    &[(3, s[0] as i64)],
-                    &[(1, d[0] as i64)],
-                    -(p[0] as i64),
-                ),
-                row(
-                    no,
-                    nr,
-                    &[(4, s[1] as i64)],
-                    &[(2, d[1] as i64)],
-                    -(p[1] as i64),
-                ),
+                spatial(0),
+                spatial(1),
             ],
         };
         let co = row(no, nr, &[(1, og as i64), (2, 1)], &[], 0);

@@ -224,21 +224,17 @@ impl Env {
         gas: u64,
         zk_version: u32,
     ) -> RequestId {
-        let (model, requester) = (self.model_id(), self.who.requester);
-        let fee = self.oracle.required_fee(&mut self.chain, gas).unwrap();
-        self.oracle
-            .request(
-                &mut self.chain,
-                requester,
-                model,
-                input,
-                callback,
-                gas,
-                fee,
-                zk_version,
-            )
-            .unwrap()
-            .0
+        let requester = self.who.requester;
+        RequestId::new(verinfer_testing::oracle::request(
+            &mut self.chain,
+            &self.oracle,
+            requester,
+            self.model,
+            input,
+            callback,
+            gas,
+            zk_version,
+        ))
     }
 
     /// `account` answers request `req` with an honest claim of `e` (posted through the game's
@@ -358,6 +354,24 @@ impl Env {
         self.oracle
             .settle(&mut self.chain, from, req, outputs)
             .unwrap()
+    }
+
+    /// The owner configures the model's zk answers as `settings`; the configuration the oracle
+    /// then reports (settings and version).
+    pub fn configure_zk(
+        &mut self,
+        settings: &verinfer_oracle::ZkSettings,
+    ) -> Option<(verinfer_oracle::ZkSettings, u32)> {
+        let (owner, model) = (self.who.owner, self.model_id());
+        self.oracle
+            .set_zk_verifier(&mut self.chain, owner, model, settings)
+            .unwrap();
+        self.oracle.zk_config(&mut self.chain, model).unwrap()
+    }
+
+    /// What the oracle owes `who`.
+    pub fn owed(&mut self, who: Address) -> U256 {
+        self.oracle.owed(&mut self.chain, who).unwrap()
     }
 
     /// The claims that answered request `req`.

@@ -286,3 +286,17 @@ pub fn timed_groth16(g: &Graph, trace: Vec<Vec<i32>>, seed: u64) -> [std::time::
     Groth16::verify(&vk, &public, &proof).unwrap();
     [setup, prove, t.elapsed()]
 }
+
+/// Groth16's verdict on `proof` for `public` altered by `alter` (a statement the proof was not
+/// made for).
+pub fn verify_altered(
+    vk: &verinfer_zk::groth16::VerifyingKey,
+    public: &verinfer_zk::PublicValues,
+    proof: &verinfer_zk::groth16::Proof,
+    alter: impl FnOnce(&mut verinfer_zk::PublicValues),
+) -> Result<(), verinfer_zk::VerifyError> {
+    use verinfer_zk::{Groth16, ProofSystem};
+    let mut altered = public.clone();
+    alter(&mut altered);
+    Groth16::verify(vk, &altered, proof)
+}
