@@ -94,12 +94,7 @@ fn pipeline() -> Graph {
         16,
     );
     let y = b.node(
-        Op::Reduce(Reduce {
-            kind: ReduceKind::Sum,
-            axes: vec![0],
-            keep_dims: false,
-            requant: requant(1, 1, 16),
-        }),
+        verinfer_testing::graph::reduce_op(ReduceKind::Sum, &[0], requant(1, 1, 16)),
         vec![y],
         &[40],
         16,
@@ -152,13 +147,8 @@ fn elementwise() -> Graph {
     let len = map.len();
     let map = b.param_id(&[len], 32, ParamKind::IndexMap, map);
     b.node(Op::Move(Move { map, fill: -3 }), vec![l], &[len], 12);
-    let sum = Reduce {
-        kind: ReduceKind::Sum,
-        axes: vec![1],
-        keep_dims: false,
-        requant: requant(1, 2, 16),
-    };
-    let t = b.node(Op::Reduce(sum), vec![l], &[4, 100, 100], 16);
+    let sum = verinfer_testing::graph::reduce_op(ReduceKind::Sum, &[1], requant(1, 2, 16));
+    let t = b.node(sum, vec![l], &[4, 100, 100], 16);
     b.node(
         Op::Gather(Gather { axis: 1 }),
         vec![t, idx],

@@ -31,32 +31,67 @@ fn decode<I: SolInterface + PartialEq + std::fmt::Debug>(data: &[u8]) {
     let _ = I::abi_decode_validate(data);
 }
 
-/// One interface as the fuzzer drives it: its selectors, and [`decode`] with it.
+/// Whether an interface lists a contract's functions or its custom errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Calls,
+    Errors,
+}
+
+/// One interface as the fuzzer drives it: what it lists, its selectors, and [`decode`] with it.
 struct Interface {
+    kind: Kind,
     selectors: Vec<[u8; 4]>,
     decode: fn(&[u8]),
 }
 
 impl Interface {
-    fn of<I: SolInterface + PartialEq + std::fmt::Debug>() -> Self {
+    fn of<I: SolInterface + PartialEq + std::fmt::Debug>(kind: Kind) -> Self {
         Self {
+            kind,
             selectors: (0..I::COUNT).filter_map(I::selector_at).collect(),
             decode: decode::<I>,
         }
     }
 }
 
-/// `data` (after its mode byte) through each of `interfaces`' decoders, a selector of theirs or
-/// of `extra` picked first when the mode byte asks; the bytes decoded, `None` when empty.
-fn decode_each(data: &[u8], interfaces: &[Interface], extra: &[[u8; 4]]) -> Option<Vec<u8>> {
+/// Every interface of our contracts that a chain answers with.
+fn interfaces() -> [Interface; 14] {
+    use Kind::{Calls, Errors};
+    [
+        Interface::of::<InferenceGame::InferenceGameCalls>(Calls),
+        Interface::of::<InferenceOracle::InferenceOracleCalls>(Calls),
+        Interface::of::<AIGC::AIGCCalls>(Calls),
+        Interface::of::<ModelRegistry::ModelRegistryCalls>(Calls),
+        Interface::of::<OneStepVerifier::OneStepVerifierCalls>(Calls),
+        Interface::of::<Groth16Verifier::Groth16VerifierCalls>(Calls),
+        Interface::of::<InferenceGame::InferenceGameErrors>(Errors),
+        Interface::of::<InferenceOracle::InferenceOracleErrors>(Errors),
+        Interface::of::<AIGC::AIGCErrors>(Errors),
+        Interface::of::<ModelRegistry::ModelRegistryErrors>(Errors),
+        Interface::of::<OneStepVerifier::OneStepVerifierErrors>(Errors),
+        Interface::of::<MerkleHarness::MerkleHarnessErrors>(Errors),
+        Interface::of::<ArbiterHarness::ArbiterHarnessErrors>(Errors),
+        Interface::of::<Groth16Verifier::Groth16VerifierErrors>(Errors),
+    ]
+}
+
+/// `data` (after its mode byte) through the decoders of every interface of `kind`, a selector
+/// of theirs or of `extra` picked first when the mode byte asks; the bytes decoded, `None`
+/// when empty.
+fn decode_each(data: &[u8], kind: Kind, extra: &[[u8; 4]]) -> Option<Vec<u8>> {
     let (pick, rest) = mode(data)?;
-    let all: Vec<[u8; 4]> = interfaces
+    let ifaces: Vec<Interface> = interfaces()
+        .into_iter()
+        .filter(|i| i.kind == kind)
+        .collect();
+    let all: Vec<[u8; 4]> = ifaces
         .iter()
         .flat_map(|i| i.selectors.iter().copied())
         .chain(extra.iter().copied())
         .collect();
     let bytes = with_selector(pick, &all, rest);
-    for i in interfaces {
+    for i in &ifaces {
         (i.decode)(&bytes);
     }
     Some(bytes)
@@ -64,18 +99,7 @@ fn decode_each(data: &[u8], interfaces: &[Interface], extra: &[[u8; 4]]) -> Opti
 
 /// Calldata of every contract's functions.
 pub fn abi_calldata(data: &[u8]) {
-    decode_each(
-        data,
-        &[
-            Interface::of::<InferenceGame::InferenceGameCalls>(),
-            Interface::of::<InferenceOracle::InferenceOracleCalls>(),
-            Interface::of::<AIGC::AIGCCalls>(),
-            Interface::of::<ModelRegistry::ModelRegistryCalls>(),
-            Interface::of::<OneStepVerifier::OneStepVerifierCalls>(),
-            Interface::of::<Groth16Verifier::Groth16VerifierCalls>(),
-        ],
-        &[],
-    );
+    decode_each(data, Kind::Calls, &[]);
 }
 
 fn with_selector(pick: Option<usize>, all: &[[u8; 4]], rest: &[u8]) -> Vec<u8> {
@@ -91,21 +115,9 @@ fn with_selector(pick: Option<usize>, all: &[[u8; 4]], rest: &[u8]) -> Vec<u8> {
 
 /// Revert data through `revert_reason` and the oracle's error classification.
 pub fn abi_revert(data: &[u8]) {
-    let Some(bytes) = decode_each(
-        data,
-        &[
-            Interface::of::<InferenceGame::InferenceGameErrors>(),
-            Interface::of::<InferenceOracle::InferenceOracleErrors>(),
-            Interface::of::<AIGC::AIGCErrors>(),
-            Interface::of::<ModelRegistry::ModelRegistryErrors>(),
-            Interface::of::<OneStepVerifier::OneStepVerifierErrors>(),
-            Interface::of::<MerkleHarness::MerkleHarnessErrors>(),
-            Interface::of::<ArbiterHarness::ArbiterHarnessErrors>(),
-            Interface::of::<Groth16Verifier::Groth16VerifierErrors>(),
-        ],
-        // Error(string), Panic(uint256)
-        &[[0x08, 0xc3, 0x79, 0xa0], [0x4e, 0x48, 0x7b, 0x71]],
-    ) else {
+    // Error(string), Panic(uint256)
+    let builtin = [[0x08, 0xc3, 0x79, 0xa0], [0x4e, 0x48, 0x7b, 0x71]];
+    let Some(bytes) = decode_each(data, Kind::Errors, &builtin) else {
         return;
     };
     let reason = verinfer_chain::revert_reason(&bytes);

@@ -2,8 +2,8 @@
 
 use verinfer_ir::shape::numel;
 use verinfer_ir::{
-    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Requant,
-    Scale, Shape, TensorInfo, ValueId,
+    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce,
+    ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
 };
 
 use crate::rng::Rng;
@@ -29,6 +29,16 @@ pub fn requant(mult: i64, shift: u32, bits: u32) -> Requant {
         shift,
         bits: Bits::new(bits).unwrap(),
     }
+}
+
+/// `Reduce` of `kind` over `axes`, the reduced axes dropped.
+pub fn reduce_op(kind: ReduceKind, axes: &[usize], requant: Requant) -> Op {
+    Op::Reduce(Reduce {
+        kind,
+        axes: axes.to_vec(),
+        keep_dims: false,
+        requant,
+    })
 }
 
 /// The value `i` as an operand (graph inputs first, then one value per node).

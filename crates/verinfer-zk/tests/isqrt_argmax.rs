@@ -7,7 +7,7 @@
 mod common;
 
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use verinfer_ir::{Graph, ISqrt, Op, Reduce, ReduceKind};
+use verinfer_ir::{Graph, ISqrt, Op, ReduceKind};
 use verinfer_testing::{ops, requant, GraphBuilder, Rng};
 use verinfer_zk::{check_witness, GraphCircuit, Groth16, ProofSystem, VerifyError, ZkError};
 
@@ -53,12 +53,7 @@ fn graph() -> (Graph, Vec<Vec<i32>>) {
         10,
     );
     let idx = b.node(
-        Op::Reduce(Reduce {
-            kind: ReduceKind::ArgMax,
-            axes: vec![1],
-            keep_dims: false,
-            requant: requant(1, 0, 4),
-        }),
+        verinfer_testing::graph::reduce_op(ReduceKind::ArgMax, &[1], requant(1, 0, 4)),
         vec![root],
         &[2],
         4,
