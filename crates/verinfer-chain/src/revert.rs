@@ -11,29 +11,20 @@ pub fn revert_reason(data: &[u8]) -> String {
     if data.is_empty() {
         return "no revert data".into();
     }
-    if let Ok(e) = ModelRegistry::ModelRegistryErrors::abi_decode(data) {
-        return format!("ModelRegistry.{e:?}");
-    }
-    if let Ok(e) = InferenceGame::InferenceGameErrors::abi_decode(data) {
-        return format!("InferenceGame.{e:?}");
-    }
-    if let Ok(e) = InferenceOracle::InferenceOracleErrors::abi_decode(data) {
-        return format!("InferenceOracle.{e:?}");
-    }
-    if let Ok(e) = AIGC::AIGCErrors::abi_decode(data) {
-        return format!("AIGC.{e:?}");
-    }
-    if let Ok(e) = OneStepVerifier::OneStepVerifierErrors::abi_decode(data) {
-        return format!("OneStepVerifier.{e:?}");
-    }
-    if let Ok(e) = MerkleHarness::MerkleHarnessErrors::abi_decode(data) {
-        return format!("MerkleLib.{e:?}");
-    }
-    if let Ok(e) = ArbiterHarness::ArbiterHarnessErrors::abi_decode(data) {
-        return format!("Arbiter.{e:?}");
-    }
-    if let Some(r) = RevertReason::decode(data) {
-        return r.to_string();
-    }
-    format!("0x{}", alloy_primitives::hex::encode(data))
+    decoded::<ModelRegistry::ModelRegistryErrors>(data, "ModelRegistry")
+        .or_else(|| decoded::<InferenceGame::InferenceGameErrors>(data, "InferenceGame"))
+        .or_else(|| decoded::<InferenceOracle::InferenceOracleErrors>(data, "InferenceOracle"))
+        .or_else(|| decoded::<AIGC::AIGCErrors>(data, "AIGC"))
+        .or_else(|| decoded::<OneStepVerifier::OneStepVerifierErrors>(data, "OneStepVerifier"))
+        .or_else(|| decoded::<MerkleHarness::MerkleHarnessErrors>(data, "MerkleLib"))
+        .or_else(|| decoded::<ArbiterHarness::ArbiterHarnessErrors>(data, "Arbiter"))
+        .or_else(|| RevertReason::decode(data).map(|r| r.to_string()))
+        .unwrap_or_else(|| format!("0x{}", alloy_primitives::hex::encode(data)))
+}
+
+/// `data` as one of `contract`'s custom errors `E`, printed `contract.Error { .. }`.
+fn decoded<E: SolInterface + std::fmt::Debug>(data: &[u8], contract: &str) -> Option<String> {
+    E::abi_decode(data)
+        .ok()
+        .map(|e| format!("{contract}.{e:?}"))
 }

@@ -152,6 +152,28 @@ impl RevmChain {
         })
     }
 
+    /// Runs `f` on an EVM over the chain's state at the current block; the state (committed
+    /// or not, as `f` chose) comes back to the chain whatever `f` returned. A refusal by revm
+    /// itself is [`ChainError::Rejected`] naming `what`.
+    fn with_evm<T, E: std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(
+            &mut revm::handler::MainnetEvm<revm::handler::MainnetContext<CacheDB<EmptyDB>>>,
+        ) -> std::result::Result<T, E>,
+    ) -> Result<T> {
+        let mut evm = self.context().build_mainnet();
+        let result = f(&mut evm);
+        self.state.db = std::mem::replace(
+            &mut evm.ctx.journaled_state.database,
+            CacheDB::new(EmptyDB::default()),
+        );
+        result.map_err(|e| ChainError::Rejected {
+            what: what.to_string(),
+            reason: format!("{e:?}"),
+        })
+    }
+
     fn context(&mut self) -> revm::handler::MainnetContext<CacheDB<EmptyDB>> {
         let db = std::mem::replace(&mut self.state.db, CacheDB::new(EmptyDB::default()));
         let (number, timestamp) = (self.state.block_number, self.state.timestamp);
@@ -204,16 +226,7 @@ impl Chain for RevmChain {
     fn send(&mut self, tx: Tx) -> Result<Receipt> {
         let nonce = self.nonce(tx.from);
         let env = self.tx_env(&tx, nonce)?;
-        let mut evm = self.context().build_mainnet();
-        let result = evm.transact_commit(env);
-        self.state.db = std::mem::replace(
-            &mut evm.ctx.journaled_state.database,
-            CacheDB::new(EmptyDB::default()),
-        );
-        let result = result.map_err(|e| ChainError::Rejected {
-            what: tx.label.clone(),
-            reason: format!("{e:?}"),
-        })?;
+        let result = self.with_evm(&tx.label, |evm| evm.transact_commit(env))?;
         // A reverted transaction is still mined on a real chain (nonce and gas spent); the
         // in-process chain matches that, then reports the revert.
         self.state.tx_count += 1;
@@ -246,17 +259,8 @@ impl Chain for RevmChain {
     fn call(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes> {
         let tx = Tx::call(from, to, data, "call");
         let env = self.tx_env(&tx, self.nonce(from))?;
-        let mut evm = self.context().build_mainnet();
         // `transact` executes without committing: a call never changes the chain.
-        let result = evm.transact(env);
-        self.state.db = std::mem::replace(
-            &mut evm.ctx.journaled_state.database,
-            CacheDB::new(EmptyDB::default()),
-        );
-        let result = result.map_err(|e| ChainError::Rejected {
-            what: "call".into(),
-            reason: format!("{e:?}"),
-        })?;
+        let result = self.with_evm("call", |evm| evm.transact(env))?;
         let (_, _, output) = outcome("call", result.result)?;
         Ok(output.into_data())
     }

@@ -772,18 +772,7 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
         let x = c.input_with(&[1, 8, 6, 6], 8, rng.data(288, 8));
         let w = c.param(&[4, 8, 3, 3], 8, rng.data(288, 8));
         let b = Operand::Param(c.param_id(&[4], 12, ParamKind::Bias, rng.data(4, 12)));
-        let conv = Conv2d {
-            n: 1,
-            c: 8,
-            hw: [6, 6],
-            cout: 4,
-            groups: 1,
-            kernel: [3, 3],
-            stride: [1, 1],
-            pad_begin: [1, 1],
-            pad_end: [1, 1],
-            dilation: [1, 1],
-        };
+        let conv = Conv2d::same(1, 8, [6, 6], 4, [3, 3]);
         let op = conv.contract(rq(1, 8), Some(4));
         v.push((
             "Contract: conv 3×3, 8→4 channels, pad 1, bias (K = 72)",
@@ -796,15 +785,7 @@ fn gas_cases() -> Vec<(&'static str, Case)> {
         let x = c.input_with(&[1, 64], 8, rng.data(64, 8));
         let w = c.param(&[64, 10], 8, rng.data(640, 8));
         let b = Operand::Param(c.param_id(&[10], 12, ParamKind::Bias, rng.data(10, 12)));
-        let mm = MatMul {
-            batch_x: vec![],
-            batch_w: vec![],
-            m: 1,
-            k: 64,
-            n: 10,
-            trans_x: false,
-            trans_w: false,
-        };
+        let mm = MatMul::plain(1, 64, 10);
         let op = mm.contract(rq(1, 8), Some(4));
         v.push((
             "Contract: Gemm 1×64 · 64×10, bias (K = 64)",

@@ -184,6 +184,22 @@ fn rust_tag(op: &Op) -> Word {
 
 /// Whether the Rust decoder rejects the word at `at` of `words` as an invalid `what` (rather
 /// than reading past it and running out of words).
+/// Solidity's word of every kind (`sol`) is Rust's (`rust`), and Solidity's `last` is the
+/// largest; returns it.
+fn kind_words_agree<K: Copy + std::fmt::Debug, const N: usize>(
+    kinds: [K; N],
+    sol: impl Fn(K) -> U256,
+    rust: fn(K) -> Word,
+    last: U256,
+) -> Word {
+    for k in kinds {
+        assert_eq!(word(sol(k)), rust(k), "{k:?}");
+    }
+    let last = word(last);
+    assert_eq!(Some(last), kinds.map(rust).into_iter().max());
+    last
+}
+
 fn rust_rejects(words: &[Word], at: usize, what: &str) -> bool {
     match decode_node(words) {
         Err(DecodeError::Invalid { at: a, what: w, .. }) => a == at && w == what,
@@ -252,36 +268,31 @@ fn kind_words_match() {
     let mut h = deploy();
 
     let r = call(&mut h, &EncodingHarness::binaryKindsCall {});
-    for k in BINARY_KINDS {
-        assert_eq!(word(sol_binary(k, &r.kinds)), binary_kind_word(k), "{k:?}");
-    }
-    let last = word(r.last);
-    assert_eq!(
-        Some(last),
-        BINARY_KINDS.map(binary_kind_word).into_iter().max()
+    let last = kind_words_agree(
+        BINARY_KINDS,
+        |k| sol_binary(k, &r.kinds),
+        binary_kind_word,
+        r.last,
     );
     assert!(rust_rejects(&[tag::BINARY, last + 1], 1, "binary kind"));
     assert!(!rust_rejects(&[tag::BINARY, last], 1, "binary kind"));
 
     let r = call(&mut h, &EncodingHarness::reduceKindsCall {});
-    for k in REDUCE_KINDS {
-        assert_eq!(word(sol_reduce(k, &r.kinds)), reduce_kind_word(k), "{k:?}");
-    }
-    let last = word(r.last);
-    assert_eq!(
-        Some(last),
-        REDUCE_KINDS.map(reduce_kind_word).into_iter().max()
+    let last = kind_words_agree(
+        REDUCE_KINDS,
+        |k| sol_reduce(k, &r.kinds),
+        reduce_kind_word,
+        r.last,
     );
     assert!(rust_rejects(&[tag::REDUCE, last + 1], 1, "reduce kind"));
     assert!(!rust_rejects(&[tag::REDUCE, last], 1, "reduce kind"));
 
     let r = call(&mut h, &EncodingHarness::paramKindsCall {});
-    for k in PARAM_KINDS {
-        assert_eq!(word(sol_param(k, &r.kinds)), param_kind_word(k), "{k:?}");
-    }
-    assert_eq!(
-        Some(word(r.last)),
-        PARAM_KINDS.map(param_kind_word).into_iter().max()
+    kind_words_agree(
+        PARAM_KINDS,
+        |k| sol_param(k, &r.kinds),
+        param_kind_word,
+        r.last,
     );
 }
 

@@ -7,8 +7,16 @@
 use alloy_sol_types::SolInterface;
 use verinfer_chain::bindings::ModelRegistry::{self, ModelRegistryErrors as R};
 use verinfer_chain::{
-    commitment_of, send_call, Address, Chain, ChainError, Registry, RevmChain, B256, U256,
+    commitment_of, send_call, Address, Chain, ChainError, Receipt, Registry, RevmChain, B256, U256,
 };
+
+/// A fresh chain, its accounts, a registry deployed by account 0 and the deployment's receipt.
+fn deployed() -> (RevmChain, Vec<Address>, Registry, Receipt) {
+    let mut chain = RevmChain::new().unwrap();
+    let accounts = chain.accounts();
+    let (registry, receipt) = Registry::deploy(&mut chain, accounts[0]).unwrap();
+    (chain, accounts, registry, receipt)
+}
 
 fn id(byte: u8) -> B256 {
     B256::repeat_byte(byte)
@@ -16,10 +24,8 @@ fn id(byte: u8) -> B256 {
 
 #[test]
 fn register_and_read_back() {
-    let mut chain = RevmChain::new().unwrap();
-    let accounts = chain.accounts();
+    let (mut chain, accounts, registry, deploy) = deployed();
     let (alice, bob) = (accounts[0], accounts[1]);
-    let (registry, deploy) = Registry::deploy(&mut chain, alice).unwrap();
     assert!(
         deploy.gas_used > 100_000,
         "deployment gas {}",
@@ -76,9 +82,7 @@ fn register_and_read_back() {
 
 #[test]
 fn ownership_transfer_only_by_owner() {
-    let mut chain = RevmChain::new().unwrap();
-    let a = chain.accounts();
-    let (registry, _) = Registry::deploy(&mut chain, a[0]).unwrap();
+    let (mut chain, a, registry, _) = deployed();
     registry.register(&mut chain, a[0], id(1), "u").unwrap();
     let err = registry
         .transfer(&mut chain, a[1], id(1), a[1])
@@ -155,10 +159,8 @@ fn commit(chain: &mut RevmChain, registry: &Registry, from: Address, c: B256) {
 
 #[test]
 fn register_needs_an_earlier_commitment_of_its_own() {
-    let mut chain = RevmChain::new().unwrap();
-    let a = chain.accounts();
+    let (mut chain, a, registry, _) = deployed();
     let (alice, mallory) = (a[0], a[1]);
-    let (registry, _) = Registry::deploy(&mut chain, alice).unwrap();
     let salt = B256::repeat_byte(0x5a);
     let c = commitment_of(id(4), alice, salt);
     // The Rust commitment is the contract's.

@@ -145,6 +145,12 @@ impl Dec<'_> {
         Ok(TensorInfo { shape, scale, bits })
     }
 
+    /// The parameter an op names in its attributes and its facts.
+    fn attr_param(&mut self, what: &'static str) -> Result<(ParamId, TensorInfo), DecodeError> {
+        let p = ParamId(self.int(what)?);
+        Ok((p, self.info()?))
+    }
+
     fn requant(&mut self) -> Result<Requant, DecodeError> {
         Ok(Requant {
             mult: self.int("requant mult")?,
@@ -208,8 +214,8 @@ impl Dec<'_> {
                 requant: self.requant()?,
             }),
             tag::LOOKUP => {
-                let table = ParamId(self.int("table")?);
-                attr_info = Some(self.info()?);
+                let (table, info) = self.attr_param("table")?;
+                attr_info = Some(info);
                 Op::Lookup(Lookup {
                     table,
                     lo: self.int("lo")?,
@@ -231,8 +237,8 @@ impl Dec<'_> {
                 requant: self.requant()?,
             }),
             tag::MOVE => {
-                let map = ParamId(self.int("index map")?);
-                attr_info = Some(self.info()?);
+                let (map, info) = self.attr_param("index map")?;
+                attr_info = Some(info);
                 Op::Move(Move {
                     map,
                     fill: self.int("fill")?,

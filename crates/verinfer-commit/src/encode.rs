@@ -16,8 +16,8 @@
 use rayon::prelude::*;
 use verinfer_ir::{
     AffineMap, AffineRow, Binary, BinaryKind, Contract, Div, Gather, Graph, ISqrt, InputSpec,
-    Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamKind, Reduce, ReduceKind, Requant,
-    TensorInfo,
+    Lookup, Move, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce, ReduceKind,
+    Requant, TensorInfo,
 };
 
 use crate::hash::{keccak256, Hash32};
@@ -125,6 +125,13 @@ impl Enc {
         self.w(bits.get());
     }
 
+    /// The parameter an op names in its attributes: its id, then its facts (the tensor it
+    /// reads must be the one committed).
+    fn attr_param(&mut self, g: &Graph, p: ParamId) {
+        self.w(p.0);
+        self.info_of(g.operand_info(Operand::Param(p)));
+    }
+
     /// The facts of a tensor the node refers to. A dangling reference (only in a graph the
     /// validator rejects) is written `0, 0, 0`: bits 0, which no decoder accepts.
     fn info_of(&mut self, t: Option<&TensorInfo>) {
@@ -203,8 +210,7 @@ impl Enc {
             Op::Lookup(l) => {
                 let Lookup { table, lo } = l;
                 self.w(tag::LOOKUP);
-                self.w(table.0);
-                self.info_of(g.operand_info(Operand::Param(*table)));
+                self.attr_param(g, *table);
                 self.w(*lo);
             }
             Op::Reduce(r) => {
@@ -229,8 +235,7 @@ impl Enc {
             Op::Move(m) => {
                 let Move { map, fill } = m;
                 self.w(tag::MOVE);
-                self.w(map.0);
-                self.info_of(g.operand_info(Operand::Param(*map)));
+                self.attr_param(g, *map);
                 self.w(*fill);
             }
             Op::Gather(g) => {

@@ -144,6 +144,54 @@ fn zero_table() -> &'static [Hash32; ZERO_LEVELS] {
     })
 }
 
+/// A root that must not be mixed up with other roots: a newtype over [`Hash32`] that wraps
+/// and unwraps explicitly, prints as the hash (`Debug` names the type) and parses from hex.
+/// `$from_hash` documents who vouches for a wrapped value.
+macro_rules! root_newtype {
+    ($(#[$doc:meta])* $name:ident, $from_hash:literal) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[must_use]
+        #[derive(
+            Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name($crate::hash::Hash32);
+
+        impl $name {
+            #[doc = $from_hash]
+            pub const fn from_hash(h: $crate::hash::Hash32) -> Self {
+                Self(h)
+            }
+
+            /// The root.
+            pub const fn hash(self) -> $crate::hash::Hash32 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::HexError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
+            }
+        }
+    };
+}
+pub(crate) use root_newtype;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,59 +5,24 @@
 //! and index maps alike, in the graph's parameter order. Any change to an op, an attribute, a
 //! shape, a scale, a bound or one parameter element changes it.
 
-use std::fmt;
-use std::str::FromStr;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use verinfer_ir::Graph;
 
 use crate::encode::graph_digest;
-use crate::error::{HexError, TreeError};
-use crate::hash::Hash32;
+use crate::error::TreeError;
+use crate::hash::{root_newtype, Hash32};
 use crate::tensor::param_root;
 use crate::tree::{root_of, MerkleTree};
 
-/// The commitment to a compiled model (its graph and every parameter).
-///
-/// A distinct type from [`crate::TraceRoot`] and plain hashes, so that a model id can never be
-/// passed where a trace root is expected.
-#[repr(transparent)]
-#[must_use]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ModelId(Hash32);
-
-impl ModelId {
-    /// Wrap a root read from a file or a chain (the caller vouches it is a model id).
-    pub const fn from_hash(h: Hash32) -> Self {
-        Self(h)
-    }
-
-    /// The root.
-    pub const fn hash(self) -> Hash32 {
-        self.0
-    }
-}
-
-impl fmt::Display for ModelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for ModelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ModelId({})", self.0)
-    }
-}
-
-impl FromStr for ModelId {
-    type Err = HexError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse().map(Self)
-    }
-}
+root_newtype!(
+    /// The commitment to a compiled model (its graph and every parameter).
+    ///
+    /// A distinct type from [`crate::TraceRoot`] and plain hashes, so that a model id can never be
+    /// passed where a trace root is expected.
+    ModelId,
+    "Wrap a root read from a file or a chain (the caller vouches it is a model id)."
+);
 
 /// Everything the model id is made of, for openings against it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,56 +5,21 @@
 //! (the node phase), reveals nodes of one value's tree (the element phase) and opens elements.
 //! [`TraceCommitment`] keeps every value's whole tree so each of those answers is a lookup.
 
-use std::fmt;
-use std::str::FromStr;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HexError, TraceOpeningError};
-use crate::hash::Hash32;
+use crate::error::TraceOpeningError;
+use crate::hash::{root_newtype, Hash32};
 use crate::tensor::{tensor_root, verify_element, ElementOpening, TensorTree};
 use crate::tree::{depth_for, root_of, verify_path, MerkleTree};
 
-/// The commitment to one execution trace.
-///
-/// A distinct type from [`crate::ModelId`], so the two roots cannot be swapped by mistake.
-#[repr(transparent)]
-#[must_use]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TraceRoot(Hash32);
-
-impl TraceRoot {
-    /// Wrap a root read from a claim (the caller vouches it is a trace root).
-    pub const fn from_hash(h: Hash32) -> Self {
-        Self(h)
-    }
-
-    /// The root.
-    pub const fn hash(self) -> Hash32 {
-        self.0
-    }
-}
-
-impl fmt::Display for TraceRoot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for TraceRoot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TraceRoot({})", self.0)
-    }
-}
-
-impl FromStr for TraceRoot {
-    type Err = HexError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse().map(Self)
-    }
-}
+root_newtype!(
+    /// The commitment to one execution trace.
+    ///
+    /// A distinct type from [`crate::ModelId`], so the two roots cannot be swapped by mistake.
+    TraceRoot,
+    "Wrap a root read from a claim (the caller vouches it is a trace root)."
+);
 
 /// The trace root of `values` without keeping any tree (each value's root computed in
 /// parallel, without storing its levels).

@@ -4,9 +4,24 @@
 
 use proptest::prelude::*;
 use verinfer_ir::shape::numel;
-use verinfer_ir::{AffineMap, Contract, Op};
+use verinfer_ir::{AffineMap, Contract, Op, Operand};
 use verinfer_testing::maps::{row, Conv2d, MatMul};
 use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
+
+/// `b` finished with one `op` node over `ins` (shape `out`, `bits` wide), checked against the
+/// reference on random inputs drawn from `seed`.
+fn check_last(
+    mut b: GraphBuilder,
+    op: Contract,
+    ins: Vec<Operand>,
+    out: &[usize],
+    bits: u32,
+    seed: u64,
+) {
+    b.node(Op::Contract(op), ins, out, bits);
+    let g = b.finish();
+    assert_matches_reference(&g, &random_inputs(&g, seed));
+}
 
 /// Epilogue and data widths shared by the strategies.
 #[derive(Clone, Debug)]
@@ -117,10 +132,8 @@ proptest! {
         if bias.is_some() {
             ins.push(b.param(&[c.cout], 12, rng.data(c.cout, 12)));
         }
-        let op = Op::Contract(c.contract(requant(wd.mult, wd.shift, wd.out_bits), bias));
-        b.node(op, ins, &c.out_shape(), wd.out_bits);
-        let g = b.finish();
-        assert_matches_reference(&g, &random_inputs(&g, seed));
+        let op = c.contract(requant(wd.mult, wd.shift, wd.out_bits), bias);
+        check_last(b, op, ins, &c.out_shape(), wd.out_bits, seed);
     }
 
     #[test]
@@ -136,10 +149,8 @@ proptest! {
         if bias.is_some() {
             ins.push(b.param(&[mm.n], 10, rng.data(mm.n, 10)));
         }
-        let op = Op::Contract(mm.contract(requant(wd.mult, wd.shift, wd.out_bits), bias));
-        b.node(op, ins, &mm.out_shape(), wd.out_bits);
-        let g = b.finish();
-        assert_matches_reference(&g, &random_inputs(&g, seed));
+        let op = mm.contract(requant(wd.mult, wd.shift, wd.out_bits), bias);
+        check_last(b, op, ins, &mm.out_shape(), wd.out_bits, seed);
     }
 
     #[test]
@@ -231,80 +242,56 @@ fn random_contract(seed: u64) -> verinfer_ir::Graph {
 
 #[test]
 fn conv_3x3_pad1_stride1() {
-    let c = Conv2d {
-        n: 1,
-        c: 3,
-        hw: [8, 8],
-        cout: 4,
-        groups: 1,
-        kernel: [3, 3],
-        stride: [1, 1],
-        pad_begin: [1, 1],
-        pad_end: [1, 1],
-        dilation: [1, 1],
-    };
+    let c = Conv2d::same(1, 3, [8, 8], 4, [3, 3]);
     let mut rng = Rng::new(1);
     let mut b = GraphBuilder::new();
     let x = b.input(&c.x_shape(), 8);
     let w = b.param(&c.w_shape(), 8, rng.data(numel(&c.w_shape()), 8));
     let bias = b.param(&[4], 16, rng.data(4, 16));
-    b.node(
-        Op::Contract(c.contract(requant(3, 6, 8), Some(4))),
+    check_last(
+        b,
+        c.contract(requant(3, 6, 8), Some(4)),
         vec![x, w, bias],
         &c.out_shape(),
         8,
+        2,
     );
-    let g = b.finish();
-    assert_matches_reference(&g, &random_inputs(&g, 2));
 }
 
 #[test]
 fn empty_reduction_is_bias_only() {
-    let mm = MatMul {
-        batch_x: vec![],
-        batch_w: vec![],
-        m: 2,
-        k: 0,
-        n: 3,
-        trans_x: false,
-        trans_w: false,
-    };
+    let mm = MatMul::plain(2, 0, 3);
     let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 8);
     let w = b.input(&mm.w_shape(), 8);
     let bias = b.param(&[3], 8, vec![5, -7, 100]);
-    b.node(
-        Op::Contract(mm.contract(requant(1, 1, 8), Some(2))),
+    check_last(
+        b,
+        mm.contract(requant(1, 1, 8), Some(2)),
         vec![x, w, bias],
         &mm.out_shape(),
         8,
+        3,
     );
-    let g = b.finish();
-    assert_matches_reference(&g, &random_inputs(&g, 3));
 }
 
 #[test]
 fn empty_output() {
     let mm = MatMul {
         batch_x: vec![0],
-        batch_w: vec![],
-        m: 2,
-        k: 3,
-        n: 3,
-        trans_x: false,
-        trans_w: false,
+        ..MatMul::plain(2, 3, 3)
     };
     let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 8);
     let w = b.param(&mm.w_shape(), 8, vec![1; 9]);
-    b.node(
-        Op::Contract(mm.contract(requant(1, 1, 8), None)),
+    check_last(
+        b,
+        mm.contract(requant(1, 1, 8), None),
         vec![x, w],
         &mm.out_shape(),
         8,
+        3,
     );
-    let g = b.finish();
-    assert_matches_reference(&g, &random_inputs(&g, 3));
 }
 
 #[test]
@@ -312,25 +299,20 @@ fn wide_accumulator_16_bit() {
     // 16-bit by 16-bit over K = 64 needs more than 32 bits: the i64 dot path.
     let mm = MatMul {
         batch_x: vec![2],
-        batch_w: vec![],
-        m: 5,
-        k: 64,
-        n: 7,
-        trans_x: false,
-        trans_w: false,
+        ..MatMul::plain(5, 64, 7)
     };
     let mut rng = Rng::new(9);
     let mut b = GraphBuilder::new();
     let x = b.input(&mm.x_shape(), 16);
     let w = b.param(&mm.w_shape(), 16, rng.data(numel(&mm.w_shape()), 16));
-    b.node(
-        Op::Contract(mm.contract(requant(1, 20, 16), None)),
+    check_last(
+        b,
+        mm.contract(requant(1, 20, 16), None),
         vec![x, w],
         &mm.out_shape(),
         16,
+        4,
     );
-    let g = b.finish();
-    assert_matches_reference(&g, &random_inputs(&g, 4));
 }
 
 /// An `i8`-stored constant against 20-bit activations (a language model's block-quantized
@@ -341,13 +323,8 @@ fn wide_accumulator_16_bit() {
 fn narrow_weights_against_wide_activations() {
     for (w_bits, k) in [(8u32, 4096usize), (8, 33), (16, 300)] {
         let mm = MatMul {
-            batch_x: vec![],
-            batch_w: vec![],
-            m: 1,
-            k,
-            n: 5,
-            trans_x: false,
             trans_w: true,
+            ..MatMul::plain(1, k, 5)
         };
         let mut rng = Rng::new(u64::from(w_bits) + k as u64);
         let mut b = GraphBuilder::new();

@@ -10,18 +10,6 @@ use verinfer_testing::{assert_matches_reference, requant, GraphBuilder, Rng};
 const MIN: i32 = i16::MIN as i32;
 const MAX: i32 = i16::MAX as i32;
 
-fn matmul(m: usize, k: usize, n: usize) -> MatMul {
-    MatMul {
-        batch_x: vec![],
-        batch_w: vec![],
-        m,
-        k,
-        n,
-        trans_x: false,
-        trans_w: false,
-    }
-}
-
 /// `x·w` with 16-bit operands (`w` a parameter holding `w_data`, or a second input when `None`),
 /// repeated with requant shifts 0 (low bits exact, 32-bit output), 16 and 40.
 fn graph(mm: &MatMul, w_data: Option<Vec<i32>>) -> Graph {
@@ -51,7 +39,7 @@ fn rows(rows: usize, k: usize, f: impl Fn(usize) -> i32) -> Vec<i32> {
 fn all_minimum_operands_in_long_and_odd_reductions() {
     // Every pair sum is 2^31; several shapes of the tail and of the block split.
     for k in [32, 33, 64, 255, 1001, (1 << 16) + 3] {
-        let mm = matmul(1, k, 5);
+        let mm = MatMul::plain(1, k, 5);
         let g = graph(&mm, Some(vec![MIN; numel(&mm.w_shape())]));
         assert_matches_reference(&g, &[vec![MIN; numel(&mm.x_shape())]]);
     }
@@ -61,7 +49,7 @@ fn all_minimum_operands_in_long_and_odd_reductions() {
 fn extreme_products_that_cancel_keep_every_low_bit() {
     // Pair sums alternate between 2^31 and -(2^31 - 2^16): outputs small enough for shift 0.
     let k = 1024;
-    let mm = matmul(3, k, 6);
+    let mm = MatMul::plain(3, k, 6);
     let w = rows(k, 6, |c| [MIN, MAX, MIN, MAX, MAX, MIN][c]);
     let x = rows(3, k, |s| match (s / 2) % 2 {
         0 => MIN,
@@ -75,7 +63,7 @@ fn extreme_products_that_cancel_keep_every_low_bit() {
 fn activation_times_activation_at_the_bounds() {
     // Both operands are inputs (packed per run), both can be -2^15.
     for (seed, k) in [(1u64, 32usize), (2, 47), (3, 300)] {
-        let mm = matmul(4, k, 7);
+        let mm = MatMul::plain(4, k, 7);
         let g = graph(&mm, None);
         let mut rng = Rng::new(seed);
         let ins = vec![
@@ -108,16 +96,11 @@ fn random_extreme_matmuls_and_convolutions() {
     for groups in [1, 2] {
         // K = (c / groups)·3·3 ≥ 36, padding zeros mixed into the pairs.
         let c = Conv2d {
-            n: 1,
-            c: 8,
-            hw: [6, 5],
-            cout: 4,
             groups,
-            kernel: [3, 3],
             stride: [1, 2],
             pad_begin: [1, 0],
             pad_end: [1, 1],
-            dilation: [1, 1],
+            ..Conv2d::plain(1, 8, [6, 5], 4, [3, 3])
         };
         let mut b = GraphBuilder::new();
         let x = b.input(&c.x_shape(), 16);

@@ -83,15 +83,7 @@ fn invalid_graph_is_rejected_at_plan_time() {
 #[test]
 fn graphs_the_reference_cannot_evaluate_do_not_validate() {
     // An all-zero bias shifted by 62: the reference's initial accumulator overflows.
-    let mm = MatMul {
-        batch_x: vec![],
-        batch_w: vec![],
-        m: 1,
-        k: 1,
-        n: 1,
-        trans_x: false,
-        trans_w: false,
-    };
+    let mm = MatMul::plain(1, 1, 1);
     let mut b = GraphBuilder::new();
     let x = b.input(&[1, 1], 8);
     let w = b.param(&[1, 1], 8, vec![1]);
@@ -135,15 +127,7 @@ fn graphs_the_reference_cannot_evaluate_do_not_validate() {
 
 #[test]
 fn extreme_map_coefficient_is_an_error_not_a_panic() {
-    let mm = MatMul {
-        batch_x: vec![],
-        batch_w: vec![],
-        m: 2,
-        k: 2,
-        n: 2,
-        trans_x: false,
-        trans_w: false,
-    };
+    let mm = MatMul::plain(2, 2, 2);
     let mut c = mm.contract(rq(8), None);
     c.x_map.rows[0].out[0] = i64::MIN;
     let mut b = GraphBuilder::new();

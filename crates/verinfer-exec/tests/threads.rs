@@ -12,16 +12,9 @@ use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBu
 
 fn conv(c: usize, cout: usize, groups: usize, hw: usize, stride: usize) -> Conv2d {
     Conv2d {
-        n: 2,
-        c,
-        hw: [hw, hw],
-        cout,
         groups,
-        kernel: [3, 3],
         stride: [stride; 2],
-        pad_begin: [1, 1],
-        pad_end: [1, 1],
-        dilation: [1, 1],
+        ..Conv2d::same(2, c, [hw, hw], cout, [3, 3])
     }
 }
 
@@ -81,15 +74,7 @@ fn pipeline() -> Graph {
     let map = b.param_id(&[map.len()], 32, ParamKind::IndexMap, map);
     let y = b.node(Op::Move(Move { map, fill: 0 }), vec![y], &[2, 2 * f], 8);
 
-    let mm = MatMul {
-        batch_x: vec![],
-        batch_w: vec![],
-        m: 2,
-        k: 2 * f,
-        n: 40,
-        trans_x: false,
-        trans_w: false,
-    };
+    let mm = MatMul::plain(2, 2 * f, 40);
     let w3 = b.param(&mm.w_shape(), 4, rng.data(numel(&mm.w_shape()), 4));
     let y = b.node(
         Op::Contract(mm.contract(requant(1, 10, 16), None)),
@@ -109,12 +94,7 @@ fn pipeline() -> Graph {
         16,
     );
     let y = b.node(
-        Op::Reduce(Reduce {
-            kind: ReduceKind::Sum,
-            axes: vec![0],
-            keep_dims: false,
-            requant: requant(1, 1, 16),
-        }),
+        verinfer_testing::graph::reduce_op(ReduceKind::Sum, &[0], requant(1, 1, 16)),
         vec![y],
         &[40],
         16,
@@ -167,13 +147,8 @@ fn elementwise() -> Graph {
     let len = map.len();
     let map = b.param_id(&[len], 32, ParamKind::IndexMap, map);
     b.node(Op::Move(Move { map, fill: -3 }), vec![l], &[len], 12);
-    let sum = Reduce {
-        kind: ReduceKind::Sum,
-        axes: vec![1],
-        keep_dims: false,
-        requant: requant(1, 2, 16),
-    };
-    let t = b.node(Op::Reduce(sum), vec![l], &[4, 100, 100], 16);
+    let sum = verinfer_testing::graph::reduce_op(ReduceKind::Sum, &[1], requant(1, 2, 16));
+    let t = b.node(sum, vec![l], &[4, 100, 100], 16);
     b.node(
         Op::Gather(Gather { axis: 1 }),
         vec![t, idx],

@@ -21,11 +21,6 @@ fn mode(data: &[u8]) -> Option<(Option<usize>, &[u8])> {
     Some(((m & 0x80 != 0).then_some(usize::from(m & 0x7f)), rest))
 }
 
-/// The selectors of an interface.
-fn selectors<I: SolInterface>() -> impl Iterator<Item = [u8; 4]> {
-    (0..I::COUNT).filter_map(I::selector_at)
-}
-
 /// Decodes with `I` (lenient and validating); a value that decodes must re-encode to bytes
 /// that decode to it again.
 fn decode<I: SolInterface + PartialEq + std::fmt::Debug>(data: &[u8]) {
@@ -36,25 +31,75 @@ fn decode<I: SolInterface + PartialEq + std::fmt::Debug>(data: &[u8]) {
     let _ = I::abi_decode_validate(data);
 }
 
-/// Calldata of every contract's functions.
-pub fn abi_calldata(data: &[u8]) {
-    let Some((pick, rest)) = mode(data) else {
-        return;
-    };
-    let all: Vec<[u8; 4]> = selectors::<InferenceGame::InferenceGameCalls>()
-        .chain(selectors::<InferenceOracle::InferenceOracleCalls>())
-        .chain(selectors::<AIGC::AIGCCalls>())
-        .chain(selectors::<ModelRegistry::ModelRegistryCalls>())
-        .chain(selectors::<OneStepVerifier::OneStepVerifierCalls>())
-        .chain(selectors::<Groth16Verifier::Groth16VerifierCalls>())
+/// Whether an interface lists a contract's functions or its custom errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Calls,
+    Errors,
+}
+
+/// One interface as the fuzzer drives it: what it lists, its selectors, and [`decode`] with it.
+struct Interface {
+    kind: Kind,
+    selectors: Vec<[u8; 4]>,
+    decode: fn(&[u8]),
+}
+
+impl Interface {
+    fn of<I: SolInterface + PartialEq + std::fmt::Debug>(kind: Kind) -> Self {
+        Self {
+            kind,
+            selectors: (0..I::COUNT).filter_map(I::selector_at).collect(),
+            decode: decode::<I>,
+        }
+    }
+}
+
+/// Every interface of our contracts that a chain answers with.
+fn interfaces() -> [Interface; 14] {
+    use Kind::{Calls, Errors};
+    [
+        Interface::of::<InferenceGame::InferenceGameCalls>(Calls),
+        Interface::of::<InferenceOracle::InferenceOracleCalls>(Calls),
+        Interface::of::<AIGC::AIGCCalls>(Calls),
+        Interface::of::<ModelRegistry::ModelRegistryCalls>(Calls),
+        Interface::of::<OneStepVerifier::OneStepVerifierCalls>(Calls),
+        Interface::of::<Groth16Verifier::Groth16VerifierCalls>(Calls),
+        Interface::of::<InferenceGame::InferenceGameErrors>(Errors),
+        Interface::of::<InferenceOracle::InferenceOracleErrors>(Errors),
+        Interface::of::<AIGC::AIGCErrors>(Errors),
+        Interface::of::<ModelRegistry::ModelRegistryErrors>(Errors),
+        Interface::of::<OneStepVerifier::OneStepVerifierErrors>(Errors),
+        Interface::of::<MerkleHarness::MerkleHarnessErrors>(Errors),
+        Interface::of::<ArbiterHarness::ArbiterHarnessErrors>(Errors),
+        Interface::of::<Groth16Verifier::Groth16VerifierErrors>(Errors),
+    ]
+}
+
+/// `data` (after its mode byte) through the decoders of every interface of `kind`, a selector
+/// of theirs or of `extra` picked first when the mode byte asks; the bytes decoded, `None`
+/// when empty.
+fn decode_each(data: &[u8], kind: Kind, extra: &[[u8; 4]]) -> Option<Vec<u8>> {
+    let (pick, rest) = mode(data)?;
+    let ifaces: Vec<Interface> = interfaces()
+        .into_iter()
+        .filter(|i| i.kind == kind)
+        .collect();
+    let all: Vec<[u8; 4]> = ifaces
+        .iter()
+        .flat_map(|i| i.selectors.iter().copied())
+        .chain(extra.iter().copied())
         .collect();
     let bytes = with_selector(pick, &all, rest);
-    decode::<InferenceGame::InferenceGameCalls>(&bytes);
-    decode::<InferenceOracle::InferenceOracleCalls>(&bytes);
-    decode::<AIGC::AIGCCalls>(&bytes);
-    decode::<ModelRegistry::ModelRegistryCalls>(&bytes);
-    decode::<OneStepVerifier::OneStepVerifierCalls>(&bytes);
-    decode::<Groth16Verifier::Groth16VerifierCalls>(&bytes);
+    for i in &ifaces {
+        (i.decode)(&bytes);
+    }
+    Some(bytes)
+}
+
+/// Calldata of every contract's functions.
+pub fn abi_calldata(data: &[u8]) {
+    decode_each(data, Kind::Calls, &[]);
 }
 
 fn with_selector(pick: Option<usize>, all: &[[u8; 4]], rest: &[u8]) -> Vec<u8> {
@@ -70,20 +115,11 @@ fn with_selector(pick: Option<usize>, all: &[[u8; 4]], rest: &[u8]) -> Vec<u8> {
 
 /// Revert data through `revert_reason` and the oracle's error classification.
 pub fn abi_revert(data: &[u8]) {
-    let Some((pick, rest)) = mode(data) else {
+    // Error(string), Panic(uint256)
+    let builtin = [[0x08, 0xc3, 0x79, 0xa0], [0x4e, 0x48, 0x7b, 0x71]];
+    let Some(bytes) = decode_each(data, Kind::Errors, &builtin) else {
         return;
     };
-    let all: Vec<[u8; 4]> = selectors::<InferenceGame::InferenceGameErrors>()
-        .chain(selectors::<InferenceOracle::InferenceOracleErrors>())
-        .chain(selectors::<AIGC::AIGCErrors>())
-        .chain(selectors::<ModelRegistry::ModelRegistryErrors>())
-        .chain(selectors::<OneStepVerifier::OneStepVerifierErrors>())
-        .chain(selectors::<MerkleHarness::MerkleHarnessErrors>())
-        .chain(selectors::<ArbiterHarness::ArbiterHarnessErrors>())
-        .chain(selectors::<Groth16Verifier::Groth16VerifierErrors>())
-        .chain([[0x08, 0xc3, 0x79, 0xa0], [0x4e, 0x48, 0x7b, 0x71]]) // Error(string), Panic(uint256)
-        .collect();
-    let bytes = with_selector(pick, &all, rest);
     let reason = verinfer_chain::revert_reason(&bytes);
     for what in ["request", "AIGC mint"] {
         let e = ChainError::Reverted {

@@ -3,7 +3,7 @@
 //! checks. Run with `--ignored` to regenerate (the seeds are deterministic).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use alloy_primitives::Address;
 use alloy_sol_types::{Revert, SolError};
@@ -11,63 +11,19 @@ use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_commit::encode::{header_words, node_words, Word};
 use verinfer_commit::{keccak256, trace_file, ModelId};
 use verinfer_exec::Plan;
-use verinfer_ir::{
-    Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId,
-    ParamKind, Requant, Scale, Shape, TensorInfo, ValueId,
-};
+use verinfer_testing::graph::tiny_add;
+use verinfer_testing::models::repo;
 use verinfer_zk::files::{save_keys, KeyManifest, ProofFile};
 use verinfer_zk::{Groth16, ProofSystem, Visibility};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn put(target: &str, name: &str, bytes: &[u8]) {
-    let d = root().join("testdata/fuzz").join(target);
+    let d = repo().join("testdata/fuzz").join(target);
     std::fs::create_dir_all(&d).unwrap();
     std::fs::write(d.join(format!("seed-{name}")), bytes).unwrap();
 }
 
 fn copy(target: &str, name: &str, from: &str) {
-    put(target, name, &std::fs::read(root().join(from)).unwrap());
-}
-
-/// `y = x + c` over three 16-bit elements: the smallest graph every backend supports.
-fn tiny() -> Graph {
-    let info = |n: usize| TensorInfo {
-        shape: Shape(vec![n]),
-        scale: Scale::new(4).unwrap(),
-        bits: Bits::new(16).unwrap(),
-    };
-    Graph {
-        name: "tiny".into(),
-        inputs: vec![InputSpec {
-            name: "x".into(),
-            info: info(3),
-        }],
-        params: vec![Param {
-            name: "c".into(),
-            kind: ParamKind::Weight,
-            info: info(3),
-            data: vec![1, -2, 3].into(),
-        }],
-        nodes: vec![Node {
-            name: "add".into(),
-            origin: "Add".into(),
-            op: Op::Binary(Binary {
-                kind: BinaryKind::Add,
-                a_mult: 1,
-                b_mult: 1,
-                requant: Requant::clamp_only(Bits::new(16).unwrap()),
-            }),
-            inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
-            out: info(3),
-        }],
-        outputs: vec![OutputSpec {
-            name: "y".into(),
-            value: ValueId(1),
-        }],
-    }
+    put(target, name, &std::fs::read(repo().join(from)).unwrap());
 }
 
 fn words_seed(words: &[Word]) -> Vec<u8> {
@@ -95,7 +51,7 @@ fn write_seeds() {
         "ezkl_style.onnx",
         "testdata/models/ezkl_style/network.onnx",
     );
-    let truncated = std::fs::read(root().join("testdata/bad/truncated.onnx")).unwrap();
+    let truncated = std::fs::read(repo().join("testdata/bad/truncated.onnx")).unwrap();
     put("onnx_import", "truncated.onnx", &truncated[..2048]);
     for bad in ["malformed", "symbolic_dims", "unsupported_op"] {
         copy(
@@ -123,12 +79,12 @@ fn write_seeds() {
     }
 
     // `.vmodel`: whole files and bare payloads (the target adds a valid header).
-    let g = tiny();
+    let g = tiny_add();
     let file = verinfer_ir::vmodel::to_bytes(&g).unwrap();
     put("vmodel", "tiny.vmodel", &file);
     put("vmodel", "tiny.payload", &file[52..]);
     let ezkl = verinfer_onnx::compile::compile(
-        &root().join("testdata/models/ezkl_style/network.onnx"),
+        &repo().join("testdata/models/ezkl_style/network.onnx"),
         None,
         &Default::default(),
     )
@@ -200,12 +156,12 @@ fn write_seeds() {
         "pot2.ptau",
         "testdata/ptau/pot2_beacon_final.ptau",
     );
-    let ptau = std::fs::read(root().join("testdata/ptau/pot2_beacon_final.ptau")).unwrap();
+    let ptau = std::fs::read(repo().join("testdata/ptau/pot2_beacon_final.ptau")).unwrap();
     put("zk_ptau", "pot2-truncated.ptau", &ptau[..ptau.len() / 2]);
     // A GGUF file gguf-py wrote (scripts/models/gguf_tiny.py), and it cut inside its data.
     copy("gguf", "tiny.gguf", "testdata/gguf/tiny.gguf");
     copy("gguf", "spm.gguf", "testdata/gguf/spm.gguf");
-    let gguf = std::fs::read(root().join("testdata/gguf/tiny.gguf")).unwrap();
+    let gguf = std::fs::read(repo().join("testdata/gguf/tiny.gguf")).unwrap();
     put("gguf", "tiny-truncated.gguf", &gguf[..gguf.len() * 3 / 4]);
     std::fs::remove_dir_all(&keys).unwrap();
 

@@ -64,6 +64,26 @@ impl Value {
         }
     }
 
+    /// GGUF's code of the value's type, the word a file stores before the value.
+    #[must_use]
+    pub fn type_id(&self) -> u32 {
+        match self {
+            Self::U8(_) => 0,
+            Self::I8(_) => 1,
+            Self::U16(_) => 2,
+            Self::I16(_) => 3,
+            Self::U32(_) => 4,
+            Self::I32(_) => 5,
+            Self::F32(_) => 6,
+            Self::Bool(_) => 7,
+            Self::String(_) => 8,
+            Self::Array(_) => 9,
+            Self::U64(_) => 10,
+            Self::I64(_) => 11,
+            Self::F64(_) => 12,
+        }
+    }
+
     /// GGUF's name of the value's type (for messages).
     #[must_use]
     pub fn type_name(&self) -> &'static str {

@@ -25,24 +25,6 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn type_id(v: &Value) -> u32 {
-    match v {
-        Value::U8(_) => 0,
-        Value::I8(_) => 1,
-        Value::U16(_) => 2,
-        Value::I16(_) => 3,
-        Value::U32(_) => 4,
-        Value::I32(_) => 5,
-        Value::F32(_) => 6,
-        Value::Bool(_) => 7,
-        Value::String(_) => 8,
-        Value::Array(_) => 9,
-        Value::U64(_) => 10,
-        Value::I64(_) => 11,
-        Value::F64(_) => 12,
-    }
-}
-
 fn put_value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::U8(x) => out.push(*x),
@@ -55,7 +37,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
         Value::Bool(x) => out.push(u8::from(*x)),
         Value::String(s) => put_str(out, s),
         Value::Array(items) => {
-            let elem = items.first().map_or(4, type_id);
+            let elem = items.first().map_or(4, Value::type_id);
             out.extend_from_slice(&elem.to_le_bytes());
             out.extend_from_slice(&(items.len() as u64).to_le_bytes());
             for i in items {
@@ -124,7 +106,7 @@ impl GgufWriter {
         head.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
         for (k, v) in &self.metadata {
             put_str(&mut head, k);
-            head.extend_from_slice(&type_id(v).to_le_bytes());
+            head.extend_from_slice(&v.type_id().to_le_bytes());
             put_value(&mut head, v);
         }
         let a = usize::try_from(DEFAULT_ALIGNMENT).unwrap_or(32);

@@ -6,27 +6,13 @@
 
 mod common;
 
-use common::testdata;
+use common::{json_u64s, testdata};
 use proptest::prelude::*;
 use verinfer_gguf::{GgmlType, GgufError, GgufFile, Value};
 
+/// The value's type code, then its elements' (gguf-py's `types` list).
 fn type_code(v: &Value) -> Vec<u64> {
-    let top = match v {
-        Value::U8(_) => 0,
-        Value::I8(_) => 1,
-        Value::U16(_) => 2,
-        Value::I16(_) => 3,
-        Value::U32(_) => 4,
-        Value::I32(_) => 5,
-        Value::F32(_) => 6,
-        Value::Bool(_) => 7,
-        Value::String(_) => 8,
-        Value::Array(_) => 9,
-        Value::U64(_) => 10,
-        Value::I64(_) => 11,
-        Value::F64(_) => 12,
-    };
-    let mut out = vec![top];
+    let mut out = vec![u64::from(v.type_id())];
     if let Value::Array(a) = v {
         if let Some(first) = a.first() {
             out.extend(type_code(first));
@@ -67,12 +53,7 @@ fn reads_what_gguf_py_wrote() {
         let types = expected["metadata_types"].as_object().unwrap();
         assert_eq!(d.metadata.len(), types.len());
         for (k, v) in &d.metadata {
-            let want: Vec<u64> = types[k]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_u64().unwrap())
-                .collect();
+            let want = json_u64s(&types[k]);
             let got = type_code(v);
             assert_eq!(got[..got.len().min(2)], want[..want.len().min(2)], "{k}");
         }
@@ -81,12 +62,7 @@ fn reads_what_gguf_py_wrote() {
         for (name, e) in tensors {
             let t = f.tensor(name).unwrap();
             assert_eq!(t.ty.to_string(), e["type"].as_str().unwrap(), "{name}");
-            let dims: Vec<u64> = e["dims"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_u64().unwrap())
-                .collect();
+            let dims = json_u64s(&e["dims"]);
             assert_eq!(t.dims, dims, "{name}");
             // gguf-py's `data_offset` is from the start of the file.
             assert_eq!(t.start as u64, e["data_offset"].as_u64().unwrap(), "{name}");

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::testdata;
+use common::{json_u64s, testdata};
 use verinfer_gguf::{GgufFile, Tokenizer};
 
 #[test]
@@ -22,11 +22,9 @@ fn encodes_like_sentencepiece() {
     assert!(cases.len() > 60);
     for c in cases {
         let text = c["text"].as_str().unwrap();
-        let want: Vec<u32> = c["ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as u32)
+        let want: Vec<u32> = json_u64s(&c["ids"])
+            .into_iter()
+            .map(|x| u32::try_from(x).unwrap())
             .collect();
         assert_eq!(t.encode(text).unwrap(), want, "{text:?}");
         let decoded = c["decoded"].as_str().unwrap();

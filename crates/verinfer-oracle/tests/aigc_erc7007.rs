@@ -59,12 +59,7 @@ fn selector_xor() -> [u8; 4] {
 fn interface_ids_and_supports_interface() {
     let mut env = env();
     let owner = env.who.owner;
-    let h = deploy_contract(
-        &mut env.chain,
-        owner,
-        &PackHarness::BYTECODE,
-        "deploy PackHarness",
-    );
+    let h = env.deploy(&PackHarness::BYTECODE, "PackHarness");
     let ids = view(
         &mut env.chain,
         owner,
@@ -423,15 +418,19 @@ fn update_after_a_rejected_claim() {
     let node = env.who.node;
     let honest_outs = outputs(&exec(&g, &input));
     let (good, _) = env.claim_posting_input(exec(&g, &input), node);
-    assert_eq!(
-        aigc_err(c.replace(
+    // The node replaces the token's data with `outs` on `claim`, asking for `uri`.
+    let replace = |env: &mut Env, outs: &[Vec<i32>], uri: &str, claim: u64| {
+        c.replace(
             &mut env.chain,
             node,
             &input,
-            &honest_outs,
-            "",
-            &AigcProof::Opml(good)
-        )),
+            outs,
+            uri,
+            &AigcProof::Opml(claim),
+        )
+    };
+    assert_eq!(
+        aigc_err(replace(&mut env, &honest_outs, "", good)),
         A::NothingToReplace(AIGC::NothingToReplace { tokenId: id })
     );
 
@@ -450,53 +449,23 @@ fn update_after_a_rejected_claim() {
     );
     // A replacement must itself be acceptable: not the rejected claim, not mismatching data.
     assert!(matches!(
-        aigc_err(c.replace(
-            &mut env.chain,
-            node,
-            &input,
-            &lying_outs,
-            "",
-            &AigcProof::Opml(bad)
-        )),
+        aigc_err(replace(&mut env, &lying_outs, "", bad)),
         A::ClaimNotUsable(_)
     ));
     assert!(matches!(
-        aigc_err(c.replace(
-            &mut env.chain,
-            node,
-            &input,
-            &lying_outs,
-            "",
-            &AigcProof::Opml(good)
-        )),
+        aigc_err(replace(&mut env, &lying_outs, "", good)),
         A::ClaimDoesNotMatch(_)
     ));
     // A stranger may not change the uri while replacing.
     assert_eq!(
-        aigc_err(c.replace(
-            &mut env.chain,
-            node,
-            &input,
-            &honest_outs,
-            "ipfs://mine",
-            &AigcProof::Opml(good)
-        )),
+        aigc_err(replace(&mut env, &honest_outs, "ipfs://mine", good)),
         A::NotAuthorized(AIGC::NotAuthorized {
             caller: node,
             tokenId: id
         })
     );
     // Anyone holding a pending (or final) matching claim replaces the data; the uri stays.
-    let r = c
-        .replace(
-            &mut env.chain,
-            node,
-            &input,
-            &honest_outs,
-            "",
-            &AigcProof::Opml(good),
-        )
-        .unwrap();
+    let r = replace(&mut env, &honest_outs, "", good).unwrap();
     gas(
         "AIGC.update(prompt, aigcData, uri, proof) (replacement claim)",
         r.gas_used,
@@ -527,14 +496,7 @@ fn update_after_a_rejected_claim() {
         .unwrap());
     // Now it stands again: nothing to replace.
     assert!(matches!(
-        aigc_err(c.replace(
-            &mut env.chain,
-            node,
-            &input,
-            &honest_outs,
-            "",
-            &AigcProof::Opml(good)
-        )),
+        aigc_err(replace(&mut env, &honest_outs, "", good)),
         A::NothingToReplace(_)
     ));
 
@@ -705,13 +667,7 @@ fn erc721_transfers_approvals_and_receivers() {
         .safe_transfer_from(&mut env.chain, alice, alice, bob, id, None)
         .unwrap();
     gas("AIGC.safeTransferFrom (to an account)", r.gas_used);
-    let owner = env.who.owner;
-    let recv = deploy_contract(
-        &mut env.chain,
-        owner,
-        &ReceiverHarness::BYTECODE,
-        "deploy ReceiverHarness",
-    );
+    let recv = env.deploy(&ReceiverHarness::BYTECODE, "ReceiverHarness");
     let r = c
         .safe_transfer_from(
             &mut env.chain,

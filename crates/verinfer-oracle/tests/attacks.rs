@@ -59,7 +59,7 @@ fn honest_answer_settles(env: &mut Env, req: RequestId, good: u64, attacker: Add
 }
 
 fn owed(env: &mut Env, who: Address) -> U256 {
-    env.oracle.owed(&mut env.chain, who).unwrap()
+    env.owed(who)
 }
 
 /// Item 1: a lying claim made in advance for an input nobody else knew, finalized unwatched,
@@ -154,7 +154,6 @@ fn attack_zk_verifier_swap() {
     let mut env = env();
     let (g, input) = mlp().clone();
     let owner = env.who.owner;
-    let model = env.model_id();
     let (pk, vk) = zk_keys(false);
     let vis = digest_vis(false);
     let e = exec(&g, &input);
@@ -181,32 +180,14 @@ fn attack_zk_verifier_swap() {
         verifier: fake,
         ..honest_cfg
     };
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model, &evil)
-        .unwrap();
-    assert_eq!(
-        env.oracle.zk_config(&mut env.chain, model).unwrap(),
-        Some((evil, 2))
-    );
+    assert_eq!(env.configure_zk(&evil), Some((evil, 2)));
 
     let mut lie_outs = outputs(&e);
     lie_outs[0][0] += 1;
     let garbage = proof_bytes([U256::from(1); 8]);
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        owner,
-        pinned,
-        &lie_outs,
-        garbage.clone(),
-    ));
+    let err = env.zk_answer_err(owner, pinned, &lie_outs, garbage.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        owner,
-        refusing,
-        &lie_outs,
-        garbage.clone(),
-    ));
+    let err = env.zk_answer_err(owner, refusing, &lie_outs, garbage.clone());
     assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
     assert!(!aigc
         .verify(
@@ -296,22 +277,10 @@ fn attack_zk_proof_front_run_and_replay() {
     let outs = outputs(&exec(&g, &input));
     let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(first), node);
     // The thief copies the pending transaction's proof and outputs.
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        thief,
-        first,
-        &outs,
-        proof.clone(),
-    ));
+    let err = env.zk_answer_err(thief, first, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // The same proof for another request on the same input.
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        second,
-        &outs,
-        proof.clone(),
-    ));
+    let err = env.zk_answer_err(node, second, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof bound to nothing (the zero context).
     let (unbound, _) = zk_prove(
@@ -324,11 +293,7 @@ fn attack_zk_proof_front_run_and_replay() {
         U256::ZERO,
         Address::ZERO,
     );
-    let err =
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, second, &outs, unbound),
-        );
+    let err = env.zk_answer_err(node, second, &outs, unbound);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof of another input for this request (the input is bound by the digest the
     // request stored: no input argument to lie with).
@@ -342,13 +307,7 @@ fn attack_zk_proof_front_run_and_replay() {
         U256::from(first),
         node,
     );
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        first,
-        &pv.outputs,
-        elsewhere,
-    ));
+    let err = env.zk_answer_err(node, first, &pv.outputs, elsewhere);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // Neither request was touched; the prover's own answer pays the prover.
     assert_eq!(env.status(second), RequestStatus::Open);
@@ -357,7 +316,7 @@ fn attack_zk_proof_front_run_and_replay() {
         .answer_with_proof(&mut env.chain, node, first, &outs, proof)
         .unwrap();
     assert_eq!(s.answerer, node);
-    assert_eq!(env.oracle.owed(&mut env.chain, thief).unwrap(), U256::ZERO);
+    assert_eq!(env.owed(thief), U256::ZERO);
     assert_eq!(env.consumer_outputs(), outs);
 }
 

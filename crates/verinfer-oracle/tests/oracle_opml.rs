@@ -160,8 +160,8 @@ fn optimistic_request_settles_pays_and_calls_back() {
     assert_eq!(last_model, env.model);
 
     // Pull payments, measured on balances.
-    let owed_owner = env.oracle.owed(&mut env.chain, env.who.owner).unwrap();
-    let owed_node = env.oracle.owed(&mut env.chain, node).unwrap();
+    let owed_owner = env.owed(env.who.owner);
+    let owed_node = env.owed(node);
     assert_eq!(owed_owner + owed_node, fee);
     assert_eq!(owed_owner, eth_milli(1));
     let before = env.chain.balance(node).unwrap();
@@ -170,7 +170,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     let after = env.chain.balance(node).unwrap();
     // In-process transactions cost no ether (zero gas price): the whole share arrives.
     assert_eq!(after - before, owed_node);
-    assert_eq!(env.oracle.owed(&mut env.chain, node).unwrap(), U256::ZERO);
+    assert_eq!(env.owed(node), U256::ZERO);
     env.oracle.withdraw(&mut env.chain, env.who.owner).unwrap();
     assert_eq!(env.chain.balance(env.oracle.address).unwrap(), U256::ZERO);
     assert!(matches!(
@@ -252,11 +252,8 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
         honest_outs
     );
     assert_eq!(env.claims(req), vec![bad_claim, good_claim]);
-    assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
-    assert_eq!(
-        env.oracle.owed(&mut env.chain, node).unwrap(),
-        env.params.fee - env.params.fee / U256::from(10)
-    );
+    assert_eq!(env.owed(liar), U256::ZERO);
+    assert_eq!(env.owed(node), env.answerer_earnings(1));
 }
 
 #[test]
@@ -277,7 +274,7 @@ fn an_honest_answer_standing_beside_a_lie_settles_first() {
     let s = env.settle(node, req, &honest_outs);
     assert_eq!(s.answerer, node);
     assert_eq!(env.consumer_outputs(), honest_outs);
-    assert_eq!(env.oracle.owed(&mut env.chain, liar).unwrap(), U256::ZERO);
+    assert_eq!(env.owed(liar), U256::ZERO);
 }
 
 #[test]
@@ -615,18 +612,8 @@ fn failing_callbacks_do_not_block_settlement() {
     let mut env = env();
     let input = mlp().1.clone();
     let owner = env.who.owner;
-    let reverting = deploy_contract(
-        &mut env.chain,
-        owner,
-        &RevertingConsumer::BYTECODE,
-        "deploy RevertingConsumer",
-    );
-    let burning = deploy_contract(
-        &mut env.chain,
-        owner,
-        &GasBurningConsumer::BYTECODE,
-        "deploy GasBurningConsumer",
-    );
+    let reverting = env.deploy(&RevertingConsumer::BYTECODE, "RevertingConsumer");
+    let burning = env.deploy(&GasBurningConsumer::BYTECODE, "GasBurningConsumer");
     let eoa = env.who.liar;
 
     for (label, target, gas_limit, want) in [
@@ -664,10 +651,7 @@ fn failing_callbacks_do_not_block_settlement() {
         }
     }
     let node = env.who.node;
-    assert_eq!(
-        env.oracle.owed(&mut env.chain, node).unwrap(),
-        (env.params.fee - env.params.fee / U256::from(10)) * U256::from(4)
-    );
+    assert_eq!(env.owed(node), env.answerer_earnings(4));
 }
 
 #[test]
@@ -675,12 +659,7 @@ fn settling_with_too_little_gas_for_the_callback_reverts() {
     let mut env = env();
     let input = mlp().1.clone();
     let owner = env.who.owner;
-    let burning = deploy_contract(
-        &mut env.chain,
-        owner,
-        &GasBurningConsumer::BYTECODE,
-        "deploy GasBurningConsumer",
-    );
+    let burning = env.deploy(&GasBurningConsumer::BYTECODE, "GasBurningConsumer");
     let req = env.request_with(&input, burning, 1_000_000);
     let (_, outs) = answer_and_finalize(&mut env, req);
     // A settler that sends less gas than the callback's limit cannot starve it: the whole
@@ -733,7 +712,7 @@ fn cancel_rules() {
         matches!(&env.oracle.receipt_events(&r)[..], [InferenceOracleEvents::Cancelled(c)] if c.refund == fee)
     );
     assert_eq!(env.status(req), RequestStatus::Cancelled);
-    assert_eq!(env.oracle.owed(&mut env.chain, requester).unwrap(), fee);
+    assert_eq!(env.owed(requester), fee);
     assert!(matches!(
         oracle_err(env.oracle.cancel(&mut env.chain, requester, req)),
         E::NotOpen(_)
@@ -775,7 +754,7 @@ fn cancel_rules() {
     env.chain.advance_time(env.params.cancel_delay).unwrap();
     env.oracle.cancel(&mut env.chain, requester, req2).unwrap();
     assert_eq!(env.status(req2), RequestStatus::Cancelled);
-    assert_eq!(env.oracle.owed(&mut env.chain, requester).unwrap(), fee);
+    assert_eq!(env.owed(requester), fee);
     assert!(matches!(
         oracle_err(env.oracle.settle(&mut env.chain, node, req2, &outs)),
         E::NotClaimed(_)
@@ -821,10 +800,7 @@ fn each_answer_is_bound_to_one_request() {
     env.finalize(cb);
     env.settle(node, b, &outs);
     assert_eq!(env.consumer_calls(), U256::from(2));
-    assert_eq!(
-        env.oracle.owed(&mut env.chain, node).unwrap(),
-        (env.params.fee - env.params.fee / U256::from(10)) * U256::from(2)
-    );
+    assert_eq!(env.owed(node), env.answerer_earnings(2));
 }
 
 #[test]

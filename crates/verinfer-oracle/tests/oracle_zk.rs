@@ -183,13 +183,7 @@ fn zk_answer_settles(hashed_params: bool) {
     }
     // Answered once.
     assert!(matches!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            req,
-            &p.outputs,
-            p.proof.clone()
-        )),
+        env.zk_answer_err(node, req, &p.outputs, p.proof.clone()),
         E::NotOpen(_)
     ));
 }
@@ -250,18 +244,17 @@ fn wrong_zk_answers_are_refused() {
         E::NoZkVerifier(_)
     ));
     let early = env.request(&input);
-    assert_eq!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            early,
-            &p.outputs,
-            p.proof.clone()
-        )),
-        E::ZkRefused(InferenceOracle::ZkRefused {
-            requestId: U256::from(early)
-        })
-    );
+    // Refused while the model has no configuration, and after it has one (the request keeps
+    // the configuration it was made under).
+    let refuses_early = |env: &mut Env| {
+        assert_eq!(
+            env.zk_answer_err(node, early, &p.outputs, p.proof.clone()),
+            E::ZkRefused(InferenceOracle::ZkRefused {
+                requestId: U256::from(early)
+            })
+        );
+    };
+    refuses_early(&mut env);
     // Only the model's owner configures it, with a contract and widths in 1..=32.
     let mut deployer = verinfer_oracle::ChainDeployer::new(&mut env.chain, node);
     let verifier = verinfer_prove::EvmVerifiable::deploy_adapter(
@@ -277,11 +270,11 @@ fn wrong_zk_answers_are_refused() {
         output_bits: w.output as u8,
         param_hash: None,
     };
+    let configure = |env: &mut Env, who: Address, s: &ZkSettings| {
+        oracle_err(env.oracle.set_zk_verifier(&mut env.chain, who, model_id, s))
+    };
     assert_eq!(
-        oracle_err(
-            env.oracle
-                .set_zk_verifier(&mut env.chain, node, model_id, &s)
-        ),
+        configure(&mut env, node, &s),
         E::NotModelOwner(InferenceOracle::NotModelOwner {
             modelId: model,
             caller: node
@@ -293,10 +286,7 @@ fn wrong_zk_answers_are_refused() {
         ..s
     };
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .set_zk_verifier(&mut env.chain, owner, model_id, &no_code)
-        ),
+        configure(&mut env, owner, &no_code),
         E::NotAContract(_)
     ));
     let wide = ZkSettings {
@@ -304,10 +294,7 @@ fn wrong_zk_answers_are_refused() {
         ..s
     };
     assert!(matches!(
-        oracle_err(
-            env.oracle
-                .set_zk_verifier(&mut env.chain, owner, model_id, &wide)
-        ),
+        configure(&mut env, owner, &wide),
         E::BadBitWidth(_)
     ));
     env.oracle
@@ -316,26 +303,12 @@ fn wrong_zk_answers_are_refused() {
 
     // A request made before the configuration keeps the configuration it was made under
     // (none: it still refuses zk answers).
-    assert_eq!(
-        oracle_err(env.oracle.answer_with_proof(
-            &mut env.chain,
-            node,
-            early,
-            &p.outputs,
-            p.proof.clone()
-        )),
-        E::ZkRefused(InferenceOracle::ZkRefused {
-            requestId: U256::from(early)
-        })
-    );
+    refuses_early(&mut env);
 
     let req = env.request_zk(&input, 1);
     let p = prove(&env, false, &input, req, node);
     let answer = |env: &mut Env, outputs: &[Vec<i32>], proof: Bytes| {
-        oracle_err(
-            env.oracle
-                .answer_with_proof(&mut env.chain, node, req, outputs, proof),
-        )
+        env.zk_answer_err(node, req, outputs, proof)
     };
     // Other outputs: the proof does not verify.
     let mut wrong = p.outputs.clone();
@@ -401,13 +374,7 @@ fn wrong_zk_answers_are_refused() {
         param_hash: Some(U256::from(7)),
         ..s
     };
-    env.oracle
-        .set_zk_verifier(&mut env.chain, owner, model_id, &s2)
-        .unwrap();
-    assert_eq!(
-        env.oracle.zk_config(&mut env.chain, model_id).unwrap(),
-        Some((s2, 2))
-    );
+    assert_eq!(env.configure_zk(&s2), Some((s2, 2)));
     assert_eq!(
         env.oracle
             .zk_config_at(&mut env.chain, model_id, 1)
@@ -422,13 +389,7 @@ fn wrong_zk_answers_are_refused() {
     );
     let req2 = env.request_zk(&input, 2);
     let p2 = prove(&env, false, &input, req2, node);
-    let err = oracle_err(env.oracle.answer_with_proof(
-        &mut env.chain,
-        node,
-        req2,
-        &p2.outputs,
-        p2.proof.clone(),
-    ));
+    let err = env.zk_answer_err(node, req2, &p2.outputs, p2.proof.clone());
     assert_eq!(
         err,
         E::InvalidProof(InferenceOracle::InvalidProof {
@@ -528,11 +489,8 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         prover: holder,
         proof: proof_bytes(bad_words),
     };
-    assert!(!c
-        .verify(&mut env.chain, &input, &p.outputs, &off_field)
-        .unwrap());
-    // mint names the verifier's revert; a proof of the wrong length likewise.
-    assert!(matches!(
+    // The holder's mint of the honest outputs on `proof`, refused: the AIGC's error.
+    let refused_mint = |env: &mut Env, proof: &AigcProof| {
         aigc_err(c.mint(
             &mut env.chain,
             holder,
@@ -540,8 +498,15 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
             &input,
             &p.outputs,
             "",
-            &off_field
-        )),
+            proof,
+        ))
+    };
+    assert!(!c
+        .verify(&mut env.chain, &input, &p.outputs, &off_field)
+        .unwrap());
+    // mint names the verifier's revert; a proof of the wrong length likewise.
+    assert!(matches!(
+        refused_mint(&mut env, &off_field),
         A::ZkVerifierReverted(_)
     ));
     let short = AigcProof::Zk {
@@ -551,15 +516,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     assert!(!c
         .verify(&mut env.chain, &input, &p.outputs, &short)
         .unwrap());
-    let err = aigc_err(c.mint(
-        &mut env.chain,
-        holder,
-        holder,
-        &input,
-        &p.outputs,
-        "",
-        &short,
-    ));
+    let err = refused_mint(&mut env, &short);
     let A::ZkVerifierReverted(r) = err else {
         panic!("{err:?}")
     };

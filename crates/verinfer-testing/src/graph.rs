@@ -2,8 +2,8 @@
 
 use verinfer_ir::shape::numel;
 use verinfer_ir::{
-    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Requant,
-    Scale, Shape, TensorInfo, ValueId,
+    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce,
+    ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
 };
 
 use crate::rng::Rng;
@@ -31,6 +31,16 @@ pub fn requant(mult: i64, shift: u32, bits: u32) -> Requant {
     }
 }
 
+/// `Reduce` of `kind` over `axes`, the reduced axes dropped.
+pub fn reduce_op(kind: ReduceKind, axes: &[usize], requant: Requant) -> Op {
+    Op::Reduce(Reduce {
+        kind,
+        axes: axes.to_vec(),
+        keep_dims: false,
+        requant,
+    })
+}
+
 /// The value `i` as an operand (graph inputs first, then one value per node).
 pub fn value(i: u32) -> Operand {
     Operand::Value(ValueId(i))
@@ -44,6 +54,41 @@ pub fn node(name: &str, op: Op, inputs: Vec<Operand>, out: TensorInfo) -> Node {
         op,
         inputs,
         out,
+    }
+}
+
+/// `y = x + c` over three 16-bit elements at scale 4: the smallest graph every backend and
+/// every file format takes (format round trips, fuzz seeds).
+pub fn tiny_add() -> Graph {
+    let info = |n: usize| info_at(&[n], 4, 16);
+    Graph {
+        name: "tiny".into(),
+        inputs: vec![InputSpec {
+            name: "x".into(),
+            info: info(3),
+        }],
+        params: vec![Param {
+            name: "c".into(),
+            kind: ParamKind::Weight,
+            info: info(3),
+            data: vec![1, -2, 3].into(),
+        }],
+        nodes: vec![Node {
+            name: "add".into(),
+            origin: "Add".into(),
+            op: Op::Binary(verinfer_ir::Binary {
+                kind: verinfer_ir::BinaryKind::Add,
+                a_mult: 1,
+                b_mult: 1,
+                requant: Requant::clamp_only(Bits::new(16).unwrap()),
+            }),
+            inputs: vec![Operand::Value(ValueId(0)), Operand::Param(ParamId(0))],
+            out: info(3),
+        }],
+        outputs: vec![OutputSpec {
+            name: "y".into(),
+            value: ValueId(1),
+        }],
     }
 }
 

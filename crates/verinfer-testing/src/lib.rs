@@ -4,6 +4,7 @@
 //! - [`check`]: interpretations of the op semantics against the scalar reference, and
 //!   `op_conformance!` running every generator of [`ops`] through one;
 //! - [`proof`]: `proof_system_conformance!`, the laws every proof backend obeys;
+//! - [`files`]: what every checksummed file reader must refuse (flipped bytes, cut files);
 //! - [`graph`]: a graph builder (inputs, parameters, nodes) and one-node [`graph::Case`]s;
 //! - [`maps`]: the affine maps of NCHW conv2d and numpy matmul as `Contract`s;
 //! - [`ops`]: one random one-node case generator per primitive (the convolution with stride,
@@ -21,6 +22,7 @@
 #[cfg(feature = "chain")]
 pub mod chain;
 pub mod check;
+pub mod files;
 pub mod graph;
 pub mod maps;
 pub mod models;

@@ -68,6 +68,17 @@ impl Conv2d {
         }
     }
 
+    /// [`Conv2d::plain`] padded by half the kernel on each side, so that at stride 1 an odd
+    /// kernel keeps the input's height and width.
+    pub fn same(n: usize, c: usize, hw: [usize; 2], cout: usize, kernel: [usize; 2]) -> Self {
+        let pad = [(kernel[0] - 1) / 2, (kernel[1] - 1) / 2];
+        Self {
+            pad_begin: pad,
+            pad_end: pad,
+            ..Self::plain(n, c, hw, cout, kernel)
+        }
+    }
+
     /// Output height and width (`None` when the kernel does not fit).
     pub fn out_hw(&self) -> Option<[usize; 2]> {
         let axis = |a: usize| {
@@ -106,24 +117,22 @@ impl Conv2d {
         let (g, cg, og) = (self.groups, self.c / self.groups, self.cout / self.groups);
         let (no, nr) = (5, 3);
         let (s, d, p) = (self.stride, self.dilation, self.pad_begin);
+        // Spatial axis `a` of x: output position · stride + kernel position · dilation − pad.
+        let spatial = |a: usize| {
+            row(
+                no,
+                nr,
+                &[(3 + a, s[a] as i64)],
+                &[(1 + a, d[a] as i64)],
+                -(p[a] as i64),
+            )
+        };
         let x_map = AffineMap {
             rows: vec![
                 row(no, nr, &[(0, 1)], &[], 0),
                 row(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
-                row(
-                    no,
-                    nr,
-                    &[(3, s[0] as i64)],
-                    &[(1, d[0] as i64)],
-                    -(p[0] as i64),
-                ),
-                row(
-                    no,
-                    nr,
-                    &[(4, s[1] as i64)],
-                    &[(2, d[1] as i64)],
-                    -(p[1] as i64),
-                ),
+                spatial(0),
+                spatial(1),
             ],
         };
         let co = row(no, nr, &[(1, og as i64), (2, 1)], &[], 0);
@@ -167,27 +176,36 @@ pub struct MatMul {
     pub trans_w: bool,
 }
 
+/// `batch ++ [rows, cols]`, or `batch ++ [cols, rows]` when `trans`.
+fn matrix_shape(batch: &[usize], trans: bool, rows: usize, cols: usize) -> Vec<usize> {
+    let mut s = batch.to_vec();
+    s.extend(if trans { [cols, rows] } else { [rows, cols] });
+    s
+}
+
 impl MatMul {
+    /// `[M, K] · [K, N]`: no batch axes, nothing transposed; change the rest with struct update
+    /// syntax.
+    pub fn plain(m: usize, k: usize, n: usize) -> Self {
+        Self {
+            batch_x: vec![],
+            batch_w: vec![],
+            m,
+            k,
+            n,
+            trans_x: false,
+            trans_w: false,
+        }
+    }
+
     /// Shape of `x`.
     pub fn x_shape(&self) -> Vec<usize> {
-        let mut s = self.batch_x.clone();
-        s.extend(if self.trans_x {
-            [self.k, self.m]
-        } else {
-            [self.m, self.k]
-        });
-        s
+        matrix_shape(&self.batch_x, self.trans_x, self.m, self.k)
     }
 
     /// Shape of `w`.
     pub fn w_shape(&self) -> Vec<usize> {
-        let mut s = self.batch_w.clone();
-        s.extend(if self.trans_w {
-            [self.n, self.k]
-        } else {
-            [self.k, self.n]
-        });
-        s
+        matrix_shape(&self.batch_w, self.trans_w, self.k, self.n)
     }
 
     /// Broadcast batch axes.

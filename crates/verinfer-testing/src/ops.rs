@@ -49,6 +49,25 @@ pub fn case() -> GraphBuilder {
     GraphBuilder::named("case").with_scale(3)
 }
 
+/// A case whose first operands are a random `x` (2 to 15 bits) and `w` (2 to 11 bits) of
+/// these shapes, and a random output width (4 to 19 bits): how a convolution or a matmul
+/// starts.
+fn x_w_case(
+    rng: &mut Rng,
+    x_shape: &[usize],
+    w_shape: &[usize],
+) -> (GraphBuilder, Vec<Operand>, u32) {
+    let mut c = case();
+    let (xb, wb, ob) = (
+        rng.range(2, 16) as u32,
+        rng.range(2, 12) as u32,
+        rng.range(4, 20) as u32,
+    );
+    let x = c.tensor(rng, x_shape, xb);
+    let w = c.tensor(rng, w_shape, wb);
+    (c, vec![x, w], ob)
+}
+
 /// A bias of shape `[Cout]`-like read 1:1 by the output axis `axis` (or a size-1 bias).
 pub fn bias_param(
     c: &mut GraphBuilder,
@@ -92,15 +111,7 @@ pub fn conv(rng: &mut Rng) -> Case {
         if conv.out_hw().is_none() {
             continue;
         }
-        let mut c = case();
-        let (xb, wb, ob) = (
-            rng.range(2, 16) as u32,
-            rng.range(2, 12) as u32,
-            rng.range(4, 20) as u32,
-        );
-        let x = c.tensor(rng, &conv.x_shape(), xb);
-        let w = c.tensor(rng, &conv.w_shape(), wb);
-        let mut ins = vec![x, w];
+        let (mut c, mut ins, ob) = x_w_case(rng, &conv.x_shape(), &conv.w_shape());
         let bias = rng.coin();
         if bias {
             let (cout, bits) = (conv.cout, rng.range(2, 14) as u32);
@@ -139,15 +150,7 @@ pub fn matmul(rng: &mut Rng) -> Case {
             trans_x: rng.coin(),
             trans_w: rng.coin(),
         };
-        let mut c = case();
-        let (xb, wb, ob) = (
-            rng.range(2, 16) as u32,
-            rng.range(2, 12) as u32,
-            rng.range(4, 20) as u32,
-        );
-        let x = c.tensor(rng, &mm.x_shape(), xb);
-        let w = c.tensor(rng, &mm.w_shape(), wb);
-        let mut ins = vec![x, w];
+        let (mut c, mut ins, ob) = x_w_case(rng, &mm.x_shape(), &mm.w_shape());
         let out_iter = mm.out_shape();
         let bias = rng.coin();
         if bias {

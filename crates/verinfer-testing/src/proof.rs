@@ -10,7 +10,7 @@
 //! [`proof_system_conformance!`]: crate::proof_system_conformance
 
 use alloy_primitives::{B256, U256};
-use verinfer_ir::{Binary, BinaryKind, Graph, Model, Op, Reduce, ReduceKind};
+use verinfer_ir::{Binary, BinaryKind, Graph, Model, Op, ReduceKind};
 use verinfer_prove::{os_rng, Context, DynBackend, KeyPair, Proved, PublicValues, Vis, Visibility};
 
 /// The statements the suite proves: everything public, then hashed inputs and weights.
@@ -62,12 +62,7 @@ pub fn small_cnn() -> (Graph, Vec<Vec<i32>>) {
         requant: crate::requant(1, 0, 8),
     });
     let r = b.node(relu, vec![y, zero], &out, 8);
-    let sum = Op::Reduce(Reduce {
-        kind: ReduceKind::Sum,
-        axes: vec![2, 3],
-        keep_dims: false,
-        requant: crate::requant(1, 2, 10),
-    });
+    let sum = crate::graph::reduce_op(ReduceKind::Sum, &[2, 3], crate::requant(1, 2, 10));
     b.node(sum, vec![r], &out[..2], 10);
     let g = b.finish();
     let inputs = crate::random_inputs(&g, 5);

@@ -179,13 +179,24 @@ pub fn deploy_verifier(
     vk: &VerifyingKey,
 ) -> Result<(Address, Receipt), EvmError> {
     let init = verifier_init_code(vk)?;
+    deploy(chain, from, init, "Groth16Verifier", verifier_error)
+}
+
+/// Deploys `init` (the contract `name`); a revert is read by `revert`.
+fn deploy(
+    chain: &mut dyn Chain,
+    from: Address,
+    init: Vec<u8>,
+    name: &str,
+    revert: fn(ChainError) -> EvmError,
+) -> Result<(Address, Receipt), EvmError> {
     let receipt = chain
-        .send(Tx::deploy(from, init, "deploy Groth16Verifier"))
-        .map_err(verifier_error)?;
+        .send(Tx::deploy(from, init, &format!("deploy {name}")))
+        .map_err(revert)?;
     let address = receipt
         .contract_address
         .ok_or_else(|| ChainError::NoContract {
-            contract: "Groth16Verifier".into(),
+            contract: name.into(),
         })?;
     Ok((address, receipt))
 }
@@ -360,19 +371,13 @@ pub fn deploy_proof_verifier(
     from: Address,
     groth16: Address,
 ) -> Result<(Address, Receipt), EvmError> {
-    let receipt = chain
-        .send(Tx::deploy(
-            from,
-            adapter_init_code(groth16),
-            "deploy Groth16ProofVerifier",
-        ))
-        .map_err(adapter_error)?;
-    let address = receipt
-        .contract_address
-        .ok_or_else(|| ChainError::NoContract {
-            contract: "Groth16ProofVerifier".into(),
-        })?;
-    Ok((address, receipt))
+    deploy(
+        chain,
+        from,
+        adapter_init_code(groth16),
+        "Groth16ProofVerifier",
+        adapter_error,
+    )
 }
 
 /// `IProofVerifier(verifier).verify(proof, statement)` by a call (free, nothing mined):

@@ -9,9 +9,8 @@ mod common;
 use ark_bn254::{Fr, G1Affine};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use verinfer_chain::{Chain, RevmChain};
 use verinfer_zk::ceremony::{self, Beacon, CeremonyError, Params};
-use verinfer_zk::{evm, Groth16, ProofSystem, Visibility};
+use verinfer_zk::{Groth16, ProofSystem, Visibility};
 
 /// Initial parameters and three contributions plus a beacon: files 0..=4.
 fn chain(rng: &mut StdRng) -> Vec<Params> {
@@ -68,15 +67,7 @@ fn honest_ceremony_verifies_and_its_keys_prove_on_the_evm() {
     let trace = verinfer_ir::reference::run(&g, &common::mixed_inputs(3)).unwrap();
     let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
     Groth16::verify(&vk, &public, &proof).unwrap();
-    let mut chain = RevmChain::new().unwrap();
-    let from = chain.accounts()[0];
-    let (at, _) = evm::deploy_verifier(&mut chain, from, &vk).unwrap();
-    let x = public.to_field_elements().unwrap();
-    assert!(
-        evm::verify_on_chain(&mut chain, from, at, &proof, &x)
-            .unwrap()
-            .accepted
-    );
+    assert_eq!(common::evm_accepts(&vk, &proof, &[&public]), [true]);
     // A proof from the initial (δ = 1) key does not verify under the ceremony's key.
     let trace = verinfer_ir::reference::run(&g, &common::mixed_inputs(3)).unwrap();
     let (p0_proof, _) = Groth16::prove(&files[0].pk, &g, trace, &mut rng).unwrap();

@@ -20,10 +20,8 @@ use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_chain::bindings_zk::Groth16Verifier::Groth16VerifierErrors;
 use verinfer_chain::{Address, Bytes, Chain, RevmChain, Tx, U256};
-use verinfer_ir::{
-    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Requant, Scale, Shape, TensorInfo,
-    ValueId,
-};
+use verinfer_ir::{Graph, Op};
+use verinfer_testing::{requant, GraphBuilder};
 use verinfer_zk::evm::{self, EvmError, EvmVerdict, ExportedProof};
 use verinfer_zk::groth16::{Proof, VerifyingKey};
 use verinfer_zk::{Groth16, ProofSystem};
@@ -297,34 +295,10 @@ fn other_models_keys_reject() {
 
 /// A graph with two public field elements: one 8-bit input element, one Rescale output.
 fn tiny_graph() -> Graph {
-    let info = |bits| TensorInfo {
-        shape: Shape(vec![1]),
-        scale: Scale::new(0).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    };
-    Graph {
-        name: "tiny".into(),
-        inputs: vec![InputSpec {
-            name: "x".into(),
-            info: info(8),
-        }],
-        params: vec![],
-        nodes: vec![Node {
-            name: "rescale".into(),
-            origin: "test".into(),
-            op: Op::Rescale(Requant {
-                mult: 3,
-                shift: 1,
-                bits: Bits::new(8).unwrap(),
-            }),
-            inputs: vec![Operand::Value(ValueId(0))],
-            out: info(8),
-        }],
-        outputs: vec![OutputSpec {
-            name: "y".into(),
-            value: ValueId(1),
-        }],
-    }
+    let mut b = GraphBuilder::named("tiny");
+    let x = b.input(&[1], 8);
+    b.node(Op::Rescale(requant(3, 1, 8)), vec![x], &[1], 8);
+    b.finish()
 }
 
 /// Keys, an honest proof and public inputs of [`tiny_graph`].

@@ -20,23 +20,19 @@ fn digits_mlp_prove_verify() {
     assert_eq!(public.inputs, vec![trace[0].clone()]);
     Groth16::verify(&vk, &public, &proof).unwrap();
 
-    let mut flipped = public.clone();
-    flipped.outputs[0][3] += 1;
     assert!(matches!(
-        Groth16::verify(&vk, &flipped, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.outputs[0][3] += 1),
         Err(VerifyError::Rejected)
     ));
-    let mut flipped = public.clone();
-    flipped.inputs[0][20] ^= 1;
     assert!(matches!(
-        Groth16::verify(&vk, &flipped, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.inputs[0][20] ^= 1),
         Err(VerifyError::Rejected)
     ));
     // One output fewer is not the model's output tensor: refused before packing.
-    let mut short = public.clone();
-    short.outputs[0].pop();
     assert!(matches!(
-        Groth16::verify(&vk, &short, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| {
+            p.outputs[0].pop();
+        }),
         Err(VerifyError::Statement(StatementError::TensorLength {
             class: "output",
             index: 0,
@@ -46,17 +42,13 @@ fn digits_mlp_prove_verify() {
         }))
     ));
     // A value outside its packing width is refused before the pairing.
-    let mut wide = public.clone();
-    wide.outputs[0][0] = 1 << 20;
     assert!(matches!(
-        Groth16::verify(&vk, &wide, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.outputs[0][0] = 1 << 20),
         Err(VerifyError::Statement(StatementError::BadValue(_)))
     ));
     // Sixteen extra inputs: not the model's input tensor.
-    let mut long = public.clone();
-    long.inputs[0].extend([0; 16]);
     assert!(matches!(
-        Groth16::verify(&vk, &long, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.inputs[0].extend([0; 16])),
         Err(VerifyError::Statement(StatementError::TensorLength {
             class: "input",
             ..
@@ -88,18 +80,8 @@ fn mixed_ops_prove_verify() {
 #[test]
 #[ignore = "timing report, not a check"]
 fn digits_mlp_timing() {
-    use std::time::Instant;
     let (g, trace) = verinfer_testing::models::golden_mlp_trace();
-    let mut rng = StdRng::seed_from_u64(5);
-    let t = Instant::now();
-    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
-    let setup = t.elapsed();
-    let t = Instant::now();
-    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
-    let prove = t.elapsed();
-    let t = Instant::now();
-    Groth16::verify(&vk, &public, &proof).unwrap();
-    let verify = t.elapsed();
+    let [setup, prove, verify] = common::timed_groth16(&g, trace, 5);
     let counts = verinfer_zk::constraint_counts(&g).unwrap();
     let total: usize = counts.values().map(|c| c.constraints).sum();
     eprintln!(
@@ -133,10 +115,8 @@ fn reduce_div_prove_verify() {
     let trace = verinfer_ir::reference::run(&g, &common::reduce_div_inputs(0)).unwrap();
     let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
     Groth16::verify(&vk, &public, &proof).unwrap();
-    let mut flipped = public.clone();
-    flipped.outputs[5][0] += 1;
     assert!(matches!(
-        Groth16::verify(&vk, &flipped, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.outputs[5][0] += 1),
         Err(VerifyError::Rejected)
     ));
 }

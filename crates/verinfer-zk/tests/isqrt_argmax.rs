@@ -4,8 +4,10 @@
 //! root or a wrong index (a later maximum among ties) leaves the system unsatisfied.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use verinfer_ir::{Graph, ISqrt, Op, Reduce, ReduceKind};
+use verinfer_ir::{Graph, ISqrt, Op, ReduceKind};
 use verinfer_testing::{ops, requant, GraphBuilder, Rng};
 use verinfer_zk::{check_witness, GraphCircuit, Groth16, ProofSystem, VerifyError, ZkError};
 
@@ -51,12 +53,7 @@ fn graph() -> (Graph, Vec<Vec<i32>>) {
         10,
     );
     let idx = b.node(
-        Op::Reduce(Reduce {
-            kind: ReduceKind::ArgMax,
-            axes: vec![1],
-            keep_dims: false,
-            requant: requant(1, 0, 4),
-        }),
+        verinfer_testing::graph::reduce_op(ReduceKind::ArgMax, &[1], requant(1, 0, 4)),
         vec![root],
         &[2],
         4,
@@ -78,10 +75,8 @@ fn isqrt_argmax_prove_verify_and_refuse_wrong_values() {
     let (proof, public) = Groth16::prove(&pk, &g, trace.clone(), &mut rng).unwrap();
     Groth16::verify(&vk, &public, &proof).unwrap();
     // A wrong index in the public values (a later tie) is rejected.
-    let mut later = public.clone();
-    later.outputs[1][0] = 2;
     assert!(matches!(
-        Groth16::verify(&vk, &later, &proof),
+        common::verify_altered(&vk, &public, &proof, |p| p.outputs[1][0] = 2),
         Err(VerifyError::Rejected)
     ));
     // A wrong root (y + 1, y − 1) or index cannot be proven.

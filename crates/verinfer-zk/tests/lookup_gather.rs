@@ -3,6 +3,8 @@
 //! out-of-range indices, constant and run-time data; and the bundled transformer block.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use verinfer_exec::Plan;
@@ -489,21 +491,7 @@ fn transformer_block_circuit() {
 #[test]
 #[ignore = "slow: 2.6 M constraints, setup ~220 s and prove ~100 s on 2 cores (docs/zk.md)"]
 fn transformer_block_prove_verify() {
-    use ark_std::rand::{rngs::StdRng, SeedableRng};
-    use std::time::Instant;
-    use verinfer_zk::{Groth16, ProofSystem};
     let (g, trace) = transformer_block();
-    let mut rng = StdRng::seed_from_u64(3);
-    let t = Instant::now();
-    let (pk, vk) = Groth16::setup(&g, &mut rng).unwrap();
-    let setup = t.elapsed();
-    let t = Instant::now();
-    let (proof, public) = Groth16::prove(&pk, &g, trace, &mut rng).unwrap();
-    let prove = t.elapsed();
-    let t = Instant::now();
-    Groth16::verify(&vk, &public, &proof).unwrap();
-    eprintln!(
-        "transformer_block: setup {setup:?}, prove {prove:?}, verify {:?}",
-        t.elapsed()
-    );
+    let [setup, prove, verify] = common::timed_groth16(&g, trace, 3);
+    eprintln!("transformer_block: setup {setup:?}, prove {prove:?}, verify {verify:?}");
 }

@@ -14,7 +14,6 @@ use ark_ff::{BigInteger, Field, PrimeField, UniformRand};
 use ark_groth16::Groth16 as ArkGroth16;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use verinfer_chain::{Chain, RevmChain};
 use verinfer_ir::{
     Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Requant, Scale,
     Shape, TensorInfo, ValueId,
@@ -22,7 +21,7 @@ use verinfer_ir::{
 use verinfer_zk::ceremony::ptau::{Section, MAX_POWER};
 use verinfer_zk::ceremony::{self, Beacon, CeremonyError, CheckDomain, Params, Ptau, PtauError};
 use verinfer_zk::circuit::GraphCircuit;
-use verinfer_zk::{evm, Groth16, ProofSystem, VerifyError, Visibility};
+use verinfer_zk::{Groth16, ProofSystem, VerifyError, Visibility};
 
 /// Two 8-bit inputs of shape [3], an Add, a Mul and a Rescale: small enough for the
 /// power-8 test file (domain 256), every query kind non-trivial.
@@ -311,20 +310,9 @@ fn ceremony_from_snarkjs_ptau_proves_and_verifies_on_the_evm() {
         Groth16::verify(&vk, &wrong, &proof),
         Err(VerifyError::Rejected)
     ));
-    let mut chain = RevmChain::new().unwrap();
-    let from = chain.accounts()[0];
-    let (at, _) = evm::deploy_verifier(&mut chain, from, &vk).unwrap();
-    let x = public.to_field_elements().unwrap();
-    assert!(
-        evm::verify_on_chain(&mut chain, from, at, &proof, &x)
-            .unwrap()
-            .accepted
-    );
-    let xw = wrong.to_field_elements().unwrap();
-    assert!(
-        !evm::verify_on_chain(&mut chain, from, at, &proof, &xw)
-            .unwrap()
-            .accepted
+    assert_eq!(
+        common::evm_accepts(&vk, &proof, &[&public, &wrong]),
+        [true, false]
     );
 }
 

@@ -10,6 +10,15 @@ pub fn testdata(p: &str) -> PathBuf {
         .join(p)
 }
 
+/// A JSON array of unsigned integers.
+pub fn json_u64s(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
+}
+
 /// The byte offset of the `uint32` value of metadata `key` in a GGUF file whose value is
 /// `value` (the key's string, its type word 4, then the value).
 pub fn u32_value_at(bytes: &[u8], key: &str, value: u32) -> usize {

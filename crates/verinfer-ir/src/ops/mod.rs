@@ -79,21 +79,36 @@ pub fn element(
     }
 }
 
-/// Length `K` of the accumulation sequence behind each output element of `op` (0 for ops that
-/// compute an element in one step). The dispute game bisects sequences longer than its
-/// one-step bound.
-#[must_use]
-pub fn steps(op: &Op, in_shapes: &[&[usize]]) -> usize {
+/// An op with an accumulation sequence behind each output element: the ops whose elements
+/// the dispute game bisects step by step. Listed once, here.
+enum Accumulating<'o> {
+    Contract(&'o crate::op::Contract),
+    Reduce(&'o crate::op::Reduce),
+}
+
+fn accumulating(op: &Op) -> Option<Accumulating<'_>> {
     match op {
-        Op::Contract(c) => contract::steps(c),
-        Op::Reduce(r) => in_shapes.first().map_or(0, |x| reduce::steps(r, x)),
+        Op::Contract(c) => Some(Accumulating::Contract(c)),
+        Op::Reduce(r) => Some(Accumulating::Reduce(r)),
         Op::Rescale(_)
         | Op::Binary(_)
         | Op::Lookup(_)
         | Op::Div(_)
         | Op::Move(_)
         | Op::Gather(_)
-        | Op::ISqrt(_) => 0,
+        | Op::ISqrt(_) => None,
+    }
+}
+
+/// Length `K` of the accumulation sequence behind each output element of `op` (0 for ops that
+/// compute an element in one step). The dispute game bisects sequences longer than its
+/// one-step bound.
+#[must_use]
+pub fn steps(op: &Op, in_shapes: &[&[usize]]) -> usize {
+    match accumulating(op) {
+        Some(Accumulating::Contract(c)) => contract::steps(c),
+        Some(Accumulating::Reduce(r)) => in_shapes.first().map_or(0, |x| reduce::steps(r, x)),
+        None => 0,
     }
 }
 
@@ -101,31 +116,17 @@ pub fn steps(op: &Op, in_shapes: &[&[usize]]) -> usize {
 /// accumulation sequence; `None` for the others or on overflow.
 #[must_use]
 pub fn accumulate(op: &Op, ins: &[TensorRef<'_>], j: usize, upto: usize) -> Option<i64> {
-    match op {
-        Op::Contract(c) => contract::accumulate(c, ins, j, upto),
-        Op::Reduce(r) => reduce::accumulate(r, ins.first()?, j, upto),
-        Op::Rescale(_)
-        | Op::Binary(_)
-        | Op::Lookup(_)
-        | Op::Div(_)
-        | Op::Move(_)
-        | Op::Gather(_)
-        | Op::ISqrt(_) => None,
+    match accumulating(op)? {
+        Accumulating::Contract(c) => contract::accumulate(c, ins, j, upto),
+        Accumulating::Reduce(r) => reduce::accumulate(r, ins.first()?, j, upto),
     }
 }
 
 /// The epilogue of an accumulating op: what element a final accumulator produces.
 #[must_use]
 pub fn finish(op: &Op, acc: i64) -> Option<i32> {
-    match op {
-        Op::Contract(c) => Some(c.requant.apply(acc)),
-        Op::Reduce(r) => Some(reduce::finish(r, acc)),
-        Op::Rescale(_)
-        | Op::Binary(_)
-        | Op::Lookup(_)
-        | Op::Div(_)
-        | Op::Move(_)
-        | Op::Gather(_)
-        | Op::ISqrt(_) => None,
+    match accumulating(op)? {
+        Accumulating::Contract(c) => Some(c.requant.apply(acc)),
+        Accumulating::Reduce(r) => Some(reduce::finish(r, acc)),
     }
 }

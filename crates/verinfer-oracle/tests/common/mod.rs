@@ -170,6 +170,32 @@ pub fn env() -> Env {
 }
 
 impl Env {
+    /// Deploys the contract `code` (named `name` in errors) from the owner's account.
+    pub fn deploy(&mut self, code: &Bytes, name: &str) -> Address {
+        let owner = self.who.owner;
+        deploy_contract(&mut self.chain, owner, code, &format!("deploy {name}"))
+    }
+
+    /// What `answers` settled answers earn the answering node: the fee less the owner's 10 %.
+    pub fn answerer_earnings(&self, answers: u64) -> U256 {
+        (self.params.fee - self.params.fee / U256::from(10)) * U256::from(answers)
+    }
+
+    /// The oracle's custom error when `from` answers `req` with `outs` and a zk `proof`
+    /// (panics if the answer is accepted).
+    pub fn zk_answer_err(
+        &mut self,
+        from: Address,
+        req: RequestId,
+        outs: &[Vec<i32>],
+        proof: Bytes,
+    ) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
+        oracle_err(
+            self.oracle
+                .answer_with_proof(&mut self.chain, from, req, outs, proof),
+        )
+    }
+
     /// The model's id, typed (what the oracle client takes).
     pub fn model_id(&self) -> verinfer_commit::ModelId {
         verinfer_oracle::model_id_of(self.model)
@@ -198,21 +224,17 @@ impl Env {
         gas: u64,
         zk_version: u32,
     ) -> RequestId {
-        let (model, requester) = (self.model_id(), self.who.requester);
-        let fee = self.oracle.required_fee(&mut self.chain, gas).unwrap();
-        self.oracle
-            .request(
-                &mut self.chain,
-                requester,
-                model,
-                input,
-                callback,
-                gas,
-                fee,
-                zk_version,
-            )
-            .unwrap()
-            .0
+        let requester = self.who.requester;
+        RequestId::new(verinfer_testing::oracle::request(
+            &mut self.chain,
+            &self.oracle,
+            requester,
+            self.model,
+            input,
+            callback,
+            gas,
+            zk_version,
+        ))
     }
 
     /// `account` answers request `req` with an honest claim of `e` (posted through the game's
@@ -334,6 +356,24 @@ impl Env {
             .unwrap()
     }
 
+    /// The owner configures the model's zk answers as `settings`; the configuration the oracle
+    /// then reports (settings and version).
+    pub fn configure_zk(
+        &mut self,
+        settings: &verinfer_oracle::ZkSettings,
+    ) -> Option<(verinfer_oracle::ZkSettings, u32)> {
+        let (owner, model) = (self.who.owner, self.model_id());
+        self.oracle
+            .set_zk_verifier(&mut self.chain, owner, model, settings)
+            .unwrap();
+        self.oracle.zk_config(&mut self.chain, model).unwrap()
+    }
+
+    /// What the oracle owes `who`.
+    pub fn owed(&mut self, who: Address) -> U256 {
+        self.oracle.owed(&mut self.chain, who).unwrap()
+    }
+
     /// The claims that answered request `req`.
     pub fn claims(&mut self, req: RequestId) -> Vec<u64> {
         self.oracle.claims_of(&mut self.chain, req).unwrap()
@@ -392,16 +432,9 @@ pub fn revert_data<T: std::fmt::Debug>(r: Result<T, OracleError>) -> Bytes {
 pub fn answer_err<T: std::fmt::Debug>(
     r: Result<T, OracleError>,
 ) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
-    use alloy_sol_types::SolInterface;
     match r {
         Err(OracleError::Oracle { error, .. }) => *error,
-        other => {
-            let data = revert_data(other);
-            verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors::abi_decode(
-                &data,
-            )
-            .unwrap_or_else(|e| panic!("not an InferenceOracle error ({e}): {data}"))
-        }
+        other => decode_revert(other, "InferenceOracle"),
     }
 }
 
@@ -409,10 +442,16 @@ pub fn answer_err<T: std::fmt::Debug>(
 pub fn game_err<T: std::fmt::Debug>(
     r: Result<T, OracleError>,
 ) -> verinfer_chain::bindings::InferenceGame::InferenceGameErrors {
-    use alloy_sol_types::SolInterface;
+    decode_revert(r, "InferenceGame")
+}
+
+/// The revert data of a failed call decoded as `contract`'s custom errors `E`.
+fn decode_revert<T: std::fmt::Debug, E: alloy_sol_types::SolInterface>(
+    r: Result<T, OracleError>,
+    contract: &str,
+) -> E {
     let data = revert_data(r);
-    verinfer_chain::bindings::InferenceGame::InferenceGameErrors::abi_decode(&data)
-        .unwrap_or_else(|e| panic!("not an InferenceGame error ({e}): {data}"))
+    E::abi_decode(&data).unwrap_or_else(|e| panic!("not an {contract} error ({e}): {data}"))
 }
 
 impl Env {

@@ -246,3 +246,57 @@ pub fn reduce_div_inputs(seed: u64) -> Vec<Vec<i32>> {
         }
     }
 }
+
+/// Whether `vk`'s generic verifier, deployed on a fresh in-process chain, accepts `proof` for
+/// each of `publics`.
+pub fn evm_accepts(
+    vk: &verinfer_zk::groth16::VerifyingKey,
+    proof: &verinfer_zk::groth16::Proof,
+    publics: &[&verinfer_zk::PublicValues],
+) -> Vec<bool> {
+    use verinfer_chain::Chain;
+    let mut chain = verinfer_chain::RevmChain::new().unwrap();
+    let from = chain.accounts()[0];
+    let (at, _) = verinfer_zk::evm::deploy_verifier(&mut chain, from, vk).unwrap();
+    publics
+        .iter()
+        .map(|p| {
+            let x = p.to_field_elements().unwrap();
+            verinfer_zk::evm::verify_on_chain(&mut chain, from, at, proof, &x)
+                .unwrap()
+                .accepted
+        })
+        .collect()
+}
+
+/// Groth16 setup, prove and verify of `g` on `trace` (randomness from `seed`), each timed: for
+/// the ignored timing reports.
+pub fn timed_groth16(g: &Graph, trace: Vec<Vec<i32>>, seed: u64) -> [std::time::Duration; 3] {
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+    use std::time::Instant;
+    use verinfer_zk::{Groth16, ProofSystem};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let t = Instant::now();
+    let (pk, vk) = Groth16::setup(g, &mut rng).unwrap();
+    let setup = t.elapsed();
+    let t = Instant::now();
+    let (proof, public) = Groth16::prove(&pk, g, trace, &mut rng).unwrap();
+    let prove = t.elapsed();
+    let t = Instant::now();
+    Groth16::verify(&vk, &public, &proof).unwrap();
+    [setup, prove, t.elapsed()]
+}
+
+/// Groth16's verdict on `proof` for `public` altered by `alter` (a statement the proof was not
+/// made for).
+pub fn verify_altered(
+    vk: &verinfer_zk::groth16::VerifyingKey,
+    public: &verinfer_zk::PublicValues,
+    proof: &verinfer_zk::groth16::Proof,
+    alter: impl FnOnce(&mut verinfer_zk::PublicValues),
+) -> Result<(), verinfer_zk::VerifyError> {
+    use verinfer_zk::{Groth16, ProofSystem};
+    let mut altered = public.clone();
+    alter(&mut altered);
+    Groth16::verify(vk, &altered, proof)
+}
