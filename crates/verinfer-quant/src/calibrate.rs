@@ -78,7 +78,7 @@ impl Stats {
             FRef::Node(i) => self.nodes[i],
             FRef::Const(i) => {
                 let mut rg = Range::EMPTY;
-                g.consts[i].data.iter().for_each(|&v| rg.add(v));
+                g.consts[i].values().for_each(|v| rg.add(v));
                 rg
             }
         }

@@ -50,14 +50,10 @@ pub fn tensor<'a>(
     nodes: &'a [Vec<f64>],
     r: FRef,
 ) -> FTensor<'a> {
-    let data: &[f64] = match r {
-        FRef::Input(i) => &inputs[i],
-        FRef::Node(i) => &nodes[i],
-        FRef::Const(i) => &g.consts[i].data,
-    };
-    FTensor {
-        shape: g.shape(r),
-        data,
+    match r {
+        FRef::Input(i) => FTensor::real(g.shape(r), &inputs[i]),
+        FRef::Node(i) => FTensor::real(g.shape(r), &nodes[i]),
+        FRef::Const(i) => FTensor::of_const(&g.consts[i]),
     }
 }
 
@@ -69,6 +65,6 @@ pub fn run_outputs(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Qua
     let nodes = run_float(g, inputs)?;
     Ok(g.outputs
         .iter()
-        .map(|(_, r)| tensor(g, inputs, &nodes, *r).data.to_vec())
+        .map(|(_, r)| tensor(g, inputs, &nodes, *r).reals().into_owned())
         .collect())
 }
