@@ -167,22 +167,38 @@ fn contract_with<W: Read>(
         flat(&c.x_map, &c.out_iter, &c.red, x_shape),
         flat(&c.w_map, &c.out_iter, &c.red, w_shape),
     ) {
-        return (0..n)
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || vec![0usize; c.out_iter.len()],
-                |o, j| {
-                    unravel_into(j, &c.out_iter, o);
-                    let (bx, bw) = (fx.base(o), fw.base(o));
-                    let mut acc = bias(o);
+        // Four outputs at a time: each still sums its products in order (the same `f64`
+        // values), but four independent additions keep the pipeline busy where one output's
+        // chain of dependent additions would wait on each.
+        let mut out = vec![0.0; n];
+        out.par_chunks_mut(64).enumerate().for_each(|(ci, part)| {
+            let mut o = vec![0usize; c.out_iter.len()];
+            for (qi, quad) in part.chunks_mut(4).enumerate() {
+                let j0 = ci * 64 + qi * 4;
+                let mut base = [(0usize, 0usize); 4];
+                let mut acc = [0.0f64; 4];
+                for (t, (b, a)) in base.iter_mut().zip(&mut acc).take(quad.len()).enumerate() {
+                    unravel_into(j0 + t, &c.out_iter, &mut o);
+                    *b = (fx.base(&o), fw.base(&o));
+                    *a = bias(&o);
+                }
+                if quad.len() == 4 {
                     for (&rx, &rw) in fx.red.iter().zip(&fw.red) {
-                        acc += x[bx + rx] * w.at(bw + rw);
+                        for (a, &(bx, bw)) in acc.iter_mut().zip(&base) {
+                            *a += x[bx + rx] * w.at(bw + rw);
+                        }
                     }
-                    acc
-                },
-            )
-            .collect();
+                } else {
+                    for (a, &(bx, bw)) in acc.iter_mut().zip(&base).take(quad.len()) {
+                        for (&rx, &rw) in fx.red.iter().zip(&fw.red) {
+                            *a += x[bx + rx] * w.at(bw + rw);
+                        }
+                    }
+                }
+                quad.copy_from_slice(&acc[..quad.len()]);
+            }
+        });
+        return out;
     }
     let mut o = vec![0usize; c.out_iter.len()];
     let mut r = vec![0usize; c.red.len()];
