@@ -12,12 +12,14 @@
 //!    tensor an integer (f16 scales are multiples of `2^-24`, so `S ≤ 24`);
 //! 3. the second contraction's requantization is the one rescale to `y`'s scale.
 //!
-//! The float graph computes the same sums in `f64`, so calibration and the exact model are
+//! Both are kept as their integers in the float graph too ([`Builder::exact_ints`]: one byte
+//! a weight, not eight), which computes the same sums in `f64`, reading `q · 1` and
+//! `D · 2^-S` — the very values `q` and `d` — so calibration and the exact model are
 //! unchanged. The only rounding is `P`'s requantization to the working width (a block's partial
 //! sum, 32 products) and `y`'s, both as for any contraction.
 
 use verinfer_gguf::decode::BLOCK;
-use verinfer_ir::AffineMap;
+use verinfer_ir::{AffineMap, ParamData};
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::ContractSpec;
 use verinfer_quant::quantize::best_scale;
@@ -48,15 +50,19 @@ pub(crate) fn linear(
             t.blocks.len()
         )));
     }
-    let q: Vec<f64> = t
-        .blocks
-        .iter()
-        .flat_map(|blk| blk.q.iter().map(|&v| f64::from(v)))
-        .collect();
+    let q: Vec<i8> = t.blocks.iter().flat_map(|blk| blk.q).collect();
     let d: Vec<f64> = t.blocks.iter().map(|blk| f64::from(blk.d)).collect();
     let s = exact_scale(&d);
-    let qc = b.exact_constant(&format!("{name}.q"), vec![o, nb, BLOCK], q, 0);
-    let dc = b.exact_constant(&format!("{name}.d"), vec![o, nb], d, s);
+    let qc = b.exact_ints(
+        &format!("{name}.q"),
+        vec![o, nb, BLOCK],
+        ParamData::from_i8(q),
+        0,
+    );
+    let dc = match scaled_ints(&d, s) {
+        Some(ints) => b.exact_ints(&format!("{name}.d"), vec![o, nb], ints, s),
+        None => b.exact_constant(&format!("{name}.d"), vec![o, nb], d, s),
+    };
     let i64_of = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
     let per_block = ContractSpec {
         out_iter: vec![o, nb],
@@ -81,6 +87,22 @@ pub(crate) fn linear(
         bias_map: None,
     };
     Ok(b.contract(partial, dc, None, scaled, out_shape)?)
+}
+
+/// `v · 2^s` as integers when every one is an integer of `i32` (always, unless
+/// [`exact_scale`] had to lower `s`; then the scales stay real and the quantizer rounds them).
+fn scaled_ints(values: &[f64], s: i32) -> Option<ParamData> {
+    let f = 2f64.powi(s);
+    values
+        .iter()
+        .map(|&v| {
+            let n = v * f;
+            #[allow(clippy::cast_possible_truncation)]
+            let i = n as i32;
+            (n.fract() == 0.0 && f64::from(i) == n).then_some(i)
+        })
+        .collect::<Option<Vec<i32>>>()
+        .map(ParamData::new)
 }
 
 /// The smallest `S` making every `v · 2^S` an integer, for f16 values (multiples of `2^-24`);

@@ -6,12 +6,16 @@
 //! range, hence one scale and width: the session copies the integers of a new row into the
 //! cache unchanged, which is also what the dispute over a generation checks.
 
-use verinfer_ir::Graph;
-use verinfer_quant::calibrate::{calibrate, Range};
+use std::cell::RefCell;
+
+use verinfer_ir::{Graph, ValueId};
+use verinfer_quant::calibrate::{Range, Stats};
+use verinfer_quant::frun::{outputs_of, run_float};
 use verinfer_quant::quantize::{quantize, QuantOptions};
 use verinfer_quant::{FGraph, FRef};
 
 use crate::error::LlmError;
+use crate::layout::Layout;
 use crate::session::{FloatEngine, Session, StepEngine};
 use crate::step::build;
 use crate::weights::WeightSource;
@@ -106,12 +110,25 @@ fn sample(logits: &[f64], rng: &mut Rng) -> u32 {
 ///
 /// # Errors
 /// A first token outside the vocabulary; executor errors.
-pub fn sample_sequences(
-    engine: &FloatEngine,
+pub fn sample_sequences<E: StepEngine<Elem = f64>>(
+    engine: &E,
     n: usize,
     len: usize,
     first: u32,
     seed: u64,
+) -> Result<Vec<Vec<u32>>, LlmError> {
+    sample_with(engine, n, len, first, seed, false)
+}
+
+/// [`sample_sequences`]; `step_last`: also run the last token (calibration sees every step
+/// of every sequence).
+fn sample_with<E: StepEngine<Elem = f64>>(
+    engine: &E,
+    n: usize,
+    len: usize,
+    first: u32,
+    seed: u64,
+    step_last: bool,
 ) -> Result<Vec<Vec<u32>>, LlmError> {
     let len = len.min(engine.layout().ctx);
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -125,30 +142,47 @@ pub fn sample_sequences(
             seq.push(sample(&o.logits, &mut rng));
         }
         seq.truncate(len);
+        if step_last {
+            if let Some(&last) = seq.last() {
+                s.step(last)?;
+            }
+        }
         out.push(seq);
     }
     Ok(out)
 }
 
-/// The step inputs of float sessions teacher-forced over `sequences` (each cut to the
-/// context).
-///
-/// # Errors
-/// Tokens outside the vocabulary; executor errors.
-pub fn calibration_samples(
-    engine: &FloatEngine,
-    sequences: &[Vec<u32>],
-) -> Result<Vec<Vec<Vec<f64>>>, LlmError> {
-    let ctx = engine.layout().ctx;
-    let mut samples = Vec::new();
-    for seq in sequences {
-        let mut s = Session::new(engine);
-        for &tok in seq.iter().take(ctx) {
-            samples.push(s.inputs_for(tok));
-            s.step(tok)?;
-        }
+/// The float model recording the range of every value of every step it runs: calibration in
+/// the same pass that samples (or teacher-forces) the sequences, instead of replaying each
+/// step's inputs through the float graph again.
+struct Calibrating<'e> {
+    float: &'e FloatEngine,
+    stats: RefCell<Stats>,
+    progress: &'e (dyn Fn() + Sync),
+}
+
+impl StepEngine for Calibrating<'_> {
+    type Elem = f64;
+    fn layout(&self) -> &Layout {
+        self.float.layout()
     }
-    Ok(samples)
+    fn run(
+        &self,
+        inputs: &[Vec<f64>],
+        _sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<f64>>, LlmError> {
+        let g = self.float.graph();
+        let nodes = run_float(g, inputs)?;
+        self.stats.borrow_mut().observe(inputs, &nodes);
+        (self.progress)();
+        Ok(outputs_of(g, inputs, &nodes))
+    }
+    fn index(v: u32) -> f64 {
+        FloatEngine::index(v)
+    }
+    fn token(v: f64) -> Option<u32> {
+        FloatEngine::token(v)
+    }
 }
 
 /// Build, calibrate and quantize.
@@ -163,14 +197,30 @@ pub fn compile(
 ) -> Result<Compiled, LlmError> {
     let fgraph = build(w, opts.ctx, name)?;
     let engine = FloatEngine::new(fgraph)?;
-    let sequences = if opts.sequences.is_empty() {
-        sample_sequences(&engine, opts.samples, opts.sample_len, opts.bos, opts.seed)?
-    } else {
-        opts.sequences.clone()
+    let cal = Calibrating {
+        float: &engine,
+        stats: RefCell::new(Stats::empty(engine.graph())),
+        progress,
     };
-    let samples = calibration_samples(&engine, &sequences)?;
+    if opts.sequences.is_empty() {
+        sample_with(
+            &cal,
+            opts.samples,
+            opts.sample_len,
+            opts.bos,
+            opts.seed,
+            true,
+        )?;
+    } else {
+        for seq in &opts.sequences {
+            let mut s = Session::new(&cal);
+            for &tok in seq.iter().take(engine.layout().ctx) {
+                s.step(tok)?;
+            }
+        }
+    }
+    let mut stats = cal.stats.into_inner();
     let fgraph = engine.graph();
-    let mut stats = calibrate(fgraph, &samples, progress)?;
     let layout = engine.layout();
     for (&(kc, vc), &(kr, vr)) in layout.caches.iter().zip(&layout.rows) {
         for (ci, ri) in [(kc, kr), (vc, vr)] {
@@ -190,8 +240,7 @@ pub fn compile(
         }
     }
     let graph = quantize(fgraph, &stats, opts.quant)?;
-    let calibration_steps = samples.len();
-    drop(samples);
+    let calibration_steps = stats.samples;
     Ok(Compiled {
         graph,
         fgraph: engine.into_graph(),

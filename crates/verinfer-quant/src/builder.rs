@@ -116,11 +116,14 @@ impl Builder {
         self.g.shape(r).to_vec()
     }
 
-    /// Values of a constant, `None` for run-time tensors.
+    /// Values of a constant, `None` for run-time tensors and for constants kept as exact
+    /// integers ([`Builder::exact_ints`]: large weights, which lowerings never inspect).
     #[must_use]
     pub fn const_data(&self, r: FRef) -> Option<&[f64]> {
         match r {
-            FRef::Const(i) => Some(&self.g.consts[i].data),
+            FRef::Const(i) => {
+                Some(&self.g.consts[i]).and_then(|c| c.ints.is_none().then_some(c.data.as_slice()))
+            }
             FRef::Input(_) | FRef::Node(_) => None,
         }
     }
@@ -145,6 +148,7 @@ impl Builder {
             data,
             integer: false,
             exact_scale: None,
+            ints: None,
         });
         FRef::Const(self.g.consts.len() - 1)
     }
@@ -161,6 +165,24 @@ impl Builder {
         let r = self.constant(name, shape, data);
         if let FRef::Const(i) = r {
             self.g.consts[i].exact_scale = Some(scale);
+        }
+        r
+    }
+
+    /// Add a constant whose values are the integers `ints` times `2^-scale`, kept as those
+    /// integers at their narrow width (see [`FConst::ints`]) — never as `f64`.
+    pub fn exact_ints(
+        &mut self,
+        name: &str,
+        shape: Vec<usize>,
+        ints: verinfer_ir::ParamData,
+        scale: i32,
+    ) -> FRef {
+        let r = self.constant(name, shape, Vec::new());
+        if let FRef::Const(i) = r {
+            let c = &mut self.g.consts[i];
+            c.exact_scale = Some(scale);
+            c.ints = Some(ints);
         }
         r
     }
@@ -209,14 +231,15 @@ impl Builder {
             format!("{}/{}", self.node, self.emitted)
         };
         self.emitted += 1;
-        if inputs.iter().all(|r| matches!(r, FRef::Const(_))) {
-            let ins: Vec<FTensor<'_>> = inputs
-                .iter()
-                .map(|&r| FTensor {
-                    shape: self.g.shape(r),
-                    data: self.const_data(r).unwrap_or(&[]),
-                })
-                .collect();
+        let consts: Option<Vec<&FConst>> = inputs
+            .iter()
+            .map(|&r| match r {
+                FRef::Const(i) => self.g.consts.get(i),
+                FRef::Input(_) | FRef::Node(_) => None,
+            })
+            .collect();
+        if let Some(consts) = consts {
+            let ins: Vec<FTensor<'_>> = consts.into_iter().map(FTensor::of_const).collect();
             let mut data = feval::eval(&op, &ins, &shape);
             // Integer tensors (shape arithmetic) keep integer semantics when folded (ONNX's:
             // division truncates).

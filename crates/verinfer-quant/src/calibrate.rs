@@ -78,10 +78,48 @@ impl Stats {
             FRef::Node(i) => self.nodes[i],
             FRef::Const(i) => {
                 let mut rg = Range::EMPTY;
-                g.consts[i].data.iter().for_each(|&v| rg.add(v));
+                g.consts[i].values().for_each(|v| rg.add(v));
                 rg
             }
         }
+    }
+}
+
+impl Stats {
+    /// No sample seen yet.
+    #[must_use]
+    pub fn empty(g: &FGraph) -> Self {
+        Self {
+            inputs: vec![Range::EMPTY; g.inputs.len()],
+            nodes: vec![Range::EMPTY; g.nodes.len()],
+            samples: 0,
+        }
+    }
+
+    /// Adds one sample: its inputs and every node's values (as [`run_float`] returns them),
+    /// so a caller that runs the float graph anyway (a language model's sessions) calibrates
+    /// without running it again.
+    pub fn observe(&mut self, inputs: &[Vec<f64>], nodes: &[Vec<f64>]) {
+        for (r, d) in self.inputs.iter_mut().zip(inputs) {
+            d.iter().for_each(|&v| r.add(v));
+        }
+        for (r, d) in self.nodes.iter_mut().zip(nodes) {
+            d.iter().for_each(|&v| r.add(v));
+        }
+        self.samples += 1;
+    }
+
+    /// The ranges of both.
+    #[must_use]
+    pub fn merge(mut self, o: &Stats) -> Stats {
+        for (a, b) in self.inputs.iter_mut().zip(&o.inputs) {
+            *a = a.merge(*b);
+        }
+        for (a, b) in self.nodes.iter_mut().zip(&o.nodes) {
+            *a = a.merge(*b);
+        }
+        self.samples += o.samples;
+        self
     }
 }
 
@@ -100,42 +138,10 @@ pub fn calibrate(
         .map(|s| {
             let vals = run_float(g, s)?;
             progress();
-            let inputs = s
-                .iter()
-                .map(|d| {
-                    let mut r = Range::EMPTY;
-                    d.iter().for_each(|&v| r.add(v));
-                    r
-                })
-                .collect();
-            let nodes = vals
-                .iter()
-                .map(|d| {
-                    let mut r = Range::EMPTY;
-                    d.iter().for_each(|&v| r.add(v));
-                    r
-                })
-                .collect();
-            Ok(Stats {
-                inputs,
-                nodes,
-                samples: 1,
-            })
+            let mut st = Stats::empty(g);
+            st.observe(s, &vals);
+            Ok(st)
         })
         .collect::<Result<_, QuantError>>()?;
-    let mut acc = Stats {
-        inputs: vec![Range::EMPTY; g.inputs.len()],
-        nodes: vec![Range::EMPTY; g.nodes.len()],
-        samples: 0,
-    };
-    for s in per {
-        for (a, b) in acc.inputs.iter_mut().zip(&s.inputs) {
-            *a = a.merge(*b);
-        }
-        for (a, b) in acc.nodes.iter_mut().zip(&s.nodes) {
-            *a = a.merge(*b);
-        }
-        acc.samples += 1;
-    }
-    Ok(acc)
+    Ok(per.iter().fold(Stats::empty(g), Stats::merge))
 }

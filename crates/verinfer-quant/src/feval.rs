@@ -1,19 +1,83 @@
 //! Float (`f64`) semantics of the primitives: used for constant folding during lowering and
 //! for calibration runs. Mirrors `verinfer_ir::ops` with real arithmetic and no rounding.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use verinfer_ir::shape::{numel, unravel_into};
-use verinfer_ir::{AffineMap, BinaryKind, ReduceKind};
+use verinfer_ir::{AffineMap, BinaryKind, ParamView, ReduceKind};
 
-use crate::fgraph::{ContractSpec, FOp};
+use crate::fgraph::{ContractSpec, FConst, FOp};
 
 /// A float tensor operand.
 #[derive(Clone, Copy, Debug)]
 pub struct FTensor<'a> {
     /// Shape.
     pub shape: &'a [usize],
-    /// Values.
+    /// Values (empty when `ints` holds them).
     pub data: &'a [f64],
+    /// A constant kept as exact integers ([`FConst::ints`]) and the real value of one unit:
+    /// element `i` is `ints[i] · unit`.
+    pub ints: Option<(ParamView<'a>, f64)>,
+}
+
+impl<'a> FTensor<'a> {
+    /// A tensor of real values.
+    #[must_use]
+    pub fn real(shape: &'a [usize], data: &'a [f64]) -> Self {
+        Self {
+            shape,
+            data,
+            ints: None,
+        }
+    }
+
+    /// A constant, read where it is stored.
+    #[must_use]
+    pub fn of_const(c: &'a FConst) -> Self {
+        Self {
+            shape: &c.shape,
+            data: &c.data,
+            ints: c.ints.as_ref().map(|p| (p.view(), c.unit())),
+        }
+    }
+
+    /// The values as reals: borrowed, or made from the integers.
+    #[must_use]
+    pub fn reals(&self) -> Cow<'a, [f64]> {
+        match self.ints {
+            None => Cow::Borrowed(self.data),
+            Some((v, u)) => Cow::Owned(
+                (0..v.len())
+                    .map(|i| f64::from(v.get(i).unwrap_or(0)) * u)
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Element reads of a contraction operand, monomorphized so that the inner loop of a
+/// contraction over narrow integers is as tight as over `f64`.
+trait Read: Sync {
+    fn at(&self, i: usize) -> f64;
+}
+
+impl Read for &[f64] {
+    #[inline]
+    fn at(&self, i: usize) -> f64 {
+        self[i]
+    }
+}
+
+/// Narrow integers times their unit (an exact power of two, so `n · unit` is the very `f64`
+/// the constant stood for).
+struct Scaled<'a, T>(&'a [T], f64);
+
+impl<T: Copy + Into<f64> + Sync> Read for Scaled<'_, T> {
+    #[inline]
+    fn at(&self, i: usize) -> f64 {
+        self.0[i].into() * self.1
+    }
 }
 
 /// Flat offsets of an always-in-bounds affine map: `flat(o, r) = base(o) + red[k]`, with
@@ -76,31 +140,65 @@ impl Flat {
 /// strided dot products over precomputed offsets, in parallel over outputs; otherwise term
 /// by term through the maps. Both sum in the same order, so they give the same values.
 fn contract(c: &ContractSpec, ins: &[FTensor<'_>], n: usize) -> Vec<f64> {
-    let (x, w) = (ins[0], ins[1]);
-    let bias = |o: &[usize]| match (&c.bias_map, ins.get(2)) {
-        (Some(bm), Some(b)) => bm.locate(o, &[], b.shape).map_or(0.0, |i| b.data[i]),
+    let x = ins[0].reals();
+    let b = ins.get(2).map(|b| (b.shape, b.reals()));
+    let bias = |o: &[usize]| match (&c.bias_map, &b) {
+        (Some(bm), Some((shape, data))) => bm.locate(o, &[], shape).map_or(0.0, |i| data[i]),
         _ => 0.0,
     };
+    let (xs, w) = ((ins[0].shape, &*x), ins[1]);
+    match w.ints {
+        None => contract_with(c, xs, (w.shape, w.data), n, &bias),
+        Some((ParamView::I8(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
+        Some((ParamView::I16(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
+        Some((ParamView::I32(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
+    }
+}
+
+/// [`contract`] with `w` read through `W`.
+fn contract_with<W: Read>(
+    c: &ContractSpec,
+    (x_shape, x): (&[usize], &[f64]),
+    (w_shape, w): (&[usize], W),
+    n: usize,
+    bias: &(dyn Fn(&[usize]) -> f64 + Sync),
+) -> Vec<f64> {
     if let (Some(fx), Some(fw)) = (
-        flat(&c.x_map, &c.out_iter, &c.red, x.shape),
-        flat(&c.w_map, &c.out_iter, &c.red, w.shape),
+        flat(&c.x_map, &c.out_iter, &c.red, x_shape),
+        flat(&c.w_map, &c.out_iter, &c.red, w_shape),
     ) {
-        return (0..n)
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || vec![0usize; c.out_iter.len()],
-                |o, j| {
-                    unravel_into(j, &c.out_iter, o);
-                    let (bx, bw) = (fx.base(o), fw.base(o));
-                    let mut acc = bias(o);
+        // Four outputs at a time: each still sums its products in order (the same `f64`
+        // values), but four independent additions keep the pipeline busy where one output's
+        // chain of dependent additions would wait on each.
+        let mut out = vec![0.0; n];
+        out.par_chunks_mut(64).enumerate().for_each(|(ci, part)| {
+            let mut o = vec![0usize; c.out_iter.len()];
+            for (qi, quad) in part.chunks_mut(4).enumerate() {
+                let j0 = ci * 64 + qi * 4;
+                let mut base = [(0usize, 0usize); 4];
+                let mut acc = [0.0f64; 4];
+                for (t, (b, a)) in base.iter_mut().zip(&mut acc).take(quad.len()).enumerate() {
+                    unravel_into(j0 + t, &c.out_iter, &mut o);
+                    *b = (fx.base(&o), fw.base(&o));
+                    *a = bias(&o);
+                }
+                if quad.len() == 4 {
                     for (&rx, &rw) in fx.red.iter().zip(&fw.red) {
-                        acc += x.data[bx + rx] * w.data[bw + rw];
+                        for (a, &(bx, bw)) in acc.iter_mut().zip(&base) {
+                            *a += x[bx + rx] * w.at(bw + rw);
+                        }
                     }
-                    acc
-                },
-            )
-            .collect();
+                } else {
+                    for (a, &(bx, bw)) in acc.iter_mut().zip(&base).take(quad.len()) {
+                        for (&rx, &rw) in fx.red.iter().zip(&fw.red) {
+                            *a += x[bx + rx] * w.at(bw + rw);
+                        }
+                    }
+                }
+                quad.copy_from_slice(&acc[..quad.len()]);
+            }
+        });
+        return out;
     }
     let mut o = vec![0usize; c.out_iter.len()];
     let mut r = vec![0usize; c.red.len()];
@@ -112,10 +210,10 @@ fn contract(c: &ContractSpec, ins: &[FTensor<'_>], n: usize) -> Vec<f64> {
             for k in 0..red_n {
                 unravel_into(k, &c.red, &mut r);
                 if let (Some(xi), Some(wi)) = (
-                    c.x_map.locate(&o, &r, x.shape),
-                    c.w_map.locate(&o, &r, w.shape),
+                    c.x_map.locate(&o, &r, x_shape),
+                    c.w_map.locate(&o, &r, w_shape),
                 ) {
-                    acc += x.data[xi] * w.data[wi];
+                    acc += x[xi] * w.at(wi);
                 }
             }
             acc
@@ -127,6 +225,19 @@ fn contract(c: &ContractSpec, ins: &[FTensor<'_>], n: usize) -> Vec<f64> {
 #[must_use]
 pub fn eval(op: &FOp, ins: &[FTensor<'_>], out_shape: &[usize]) -> Vec<f64> {
     let n = numel(out_shape);
+    if let FOp::Contract(c) = op {
+        return contract(c, ins, n);
+    }
+    if ins.iter().any(|t| t.ints.is_some()) {
+        // Only a contraction reads integers in place; elsewhere they are small or folded.
+        let reals: Vec<Cow<'_, [f64]>> = ins.iter().map(FTensor::reals).collect();
+        let ins: Vec<FTensor<'_>> = ins
+            .iter()
+            .zip(&reals)
+            .map(|(t, d)| FTensor::real(t.shape, d))
+            .collect();
+        return eval(op, &ins, out_shape);
+    }
     match op {
         FOp::Contract(c) => contract(c, ins, n),
         FOp::Scale(f) => ins[0].data.iter().map(|v| v * f).collect(),

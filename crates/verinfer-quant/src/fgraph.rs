@@ -4,7 +4,9 @@
 //! It has exactly the structure of the compiled integer graph, so calibration runs it in
 //! `f64` to see every primitive's range, and quantization maps it node for node.
 
-use verinfer_ir::{AffineMap, BinaryKind, ReduceKind};
+use std::borrow::Cow;
+
+use verinfer_ir::{AffineMap, BinaryKind, ParamData, ReduceKind};
 
 use crate::func::Func;
 
@@ -101,7 +103,7 @@ pub struct FConst {
     pub name: String,
     /// Shape.
     pub shape: Vec<usize>,
-    /// Row-major values.
+    /// Row-major values; empty when [`FConst::ints`] holds them.
     pub data: Vec<f64>,
     /// Integer-typed in the source model (shapes, axes, indices): arithmetic on it folds with
     /// integer semantics (division truncates).
@@ -110,6 +112,52 @@ pub struct FConst {
     /// GGUF `Q8_0`/`Q4_0` tensor), so the quantizer stores it at scale `s`, exactly and at the
     /// few bits it needs, instead of at the working width.
     pub exact_scale: Option<i32>,
+    /// The values as the integers `n` of `n · 2^-exact_scale`, at their narrow width, instead
+    /// of `data`. A language model's block integers take one byte an element here instead of
+    /// eight as `f64`; the float evaluator reads them in place and the quantizer hands the
+    /// same storage to the integer graph (shared, not copied).
+    pub ints: Option<ParamData>,
+}
+
+impl FConst {
+    /// Number of elements.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ints.as_ref().map_or(self.data.len(), ParamData::len)
+    }
+
+    /// Whether there are no elements.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The real value of one integer of [`FConst::ints`]: `2^-exact_scale`.
+    #[must_use]
+    pub fn unit(&self) -> f64 {
+        2f64.powi(-self.exact_scale.unwrap_or(0))
+    }
+
+    /// The values in order as reals, one at a time (no allocation).
+    pub fn values(&self) -> Box<dyn Iterator<Item = f64> + '_> {
+        match &self.ints {
+            None => Box::new(self.data.iter().copied()),
+            Some(p) => {
+                let u = self.unit();
+                Box::new(p.values().map(move |v| f64::from(v) * u))
+            }
+        }
+    }
+
+    /// The values as reals: borrowed, or made from the integers (a copy of 8 bytes an
+    /// element — for small constants and folding only).
+    #[must_use]
+    pub fn reals(&self) -> Cow<'_, [f64]> {
+        match &self.ints {
+            None => Cow::Borrowed(&self.data),
+            Some(_) => Cow::Owned(self.values().collect()),
+        }
+    }
 }
 
 /// A primitive node.

@@ -50,14 +50,10 @@ pub fn tensor<'a>(
     nodes: &'a [Vec<f64>],
     r: FRef,
 ) -> FTensor<'a> {
-    let data: &[f64] = match r {
-        FRef::Input(i) => &inputs[i],
-        FRef::Node(i) => &nodes[i],
-        FRef::Const(i) => &g.consts[i].data,
-    };
-    FTensor {
-        shape: g.shape(r),
-        data,
+    match r {
+        FRef::Input(i) => FTensor::real(g.shape(r), &inputs[i]),
+        FRef::Node(i) => FTensor::real(g.shape(r), &nodes[i]),
+        FRef::Const(i) => FTensor::of_const(&g.consts[i]),
     }
 }
 
@@ -67,8 +63,14 @@ pub fn tensor<'a>(
 /// As [`run_float`].
 pub fn run_outputs(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, QuantError> {
     let nodes = run_float(g, inputs)?;
-    Ok(g.outputs
+    Ok(outputs_of(g, inputs, &nodes))
+}
+
+/// The graph outputs among the inputs and every node's values of one run.
+#[must_use]
+pub fn outputs_of(g: &FGraph, inputs: &[Vec<f64>], nodes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    g.outputs
         .iter()
-        .map(|(_, r)| tensor(g, inputs, &nodes, *r).data.to_vec())
-        .collect())
+        .map(|(_, r)| tensor(g, inputs, nodes, *r).reals().into_owned())
+        .collect()
 }

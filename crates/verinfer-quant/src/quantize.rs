@@ -218,8 +218,7 @@ impl Q<'_> {
     ) -> Result<(Operand, TensorInfo), QuantError> {
         let fc = &self.fg.consts[c];
         let max_abs = fc
-            .data
-            .iter()
+            .values()
             .filter(|v| v.is_finite())
             .fold(0.0f64, |a, v| a.max(v.abs()));
         let s = match (scale, fc.exact_scale) {
@@ -232,7 +231,7 @@ impl Q<'_> {
         // An infinite entry (an attention mask's −∞) must stay beyond anything it is added to,
         // not saturate to the few bits its finite entries need: it becomes ±2^30 of a 32-bit
         // parameter, which saturates any sum with a value of the working width.
-        let infinite = fc.data.iter().any(|v| v.is_infinite());
+        let infinite = fc.values().any(f64::is_infinite);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let pbits = if infinite && moved {
             Bits::new(bits)?
@@ -249,28 +248,33 @@ impl Q<'_> {
         if let Some(p) = self.consts.get(&key) {
             return Ok((Operand::Param(*p), info));
         }
-        let data: Vec<i32> = fc
-            .data
-            .iter()
-            .map(|&v| {
-                if v.is_infinite() && moved {
-                    let e = if v > 0.0 {
-                        pbits.max_value()
+        let data: verinfer_ir::ParamData = match &fc.ints {
+            // Kept at their own scale, the integers are the parameter (finite, and within
+            // `pbits`, which was chosen from their largest): share the storage.
+            Some(ints) if fc.exact_scale == Some(s) => ints.share(),
+            _ => fc
+                .values()
+                .map(|v| {
+                    if v.is_infinite() && moved {
+                        let e = if v > 0.0 {
+                            pbits.max_value()
+                        } else {
+                            pbits.min_value()
+                        };
+                        i32::try_from(e).unwrap_or(0)
+                    } else if v.is_infinite() {
+                        if v > 0.0 {
+                            INFINITE_PARAM
+                        } else {
+                            -INFINITE_PARAM
+                        }
                     } else {
-                        pbits.min_value()
-                    };
-                    i32::try_from(e).unwrap_or(0)
-                } else if v.is_infinite() {
-                    if v > 0.0 {
-                        INFINITE_PARAM
-                    } else {
-                        -INFINITE_PARAM
+                        quantize_value(v, s, pbits)
                     }
-                } else {
-                    quantize_value(v, s, pbits)
-                }
-            })
-            .collect();
+                })
+                .collect::<Vec<i32>>()
+                .into(),
+        };
         let id = self.push_param(fc.name.clone(), kind, info.clone(), data);
         self.consts.insert(key, id);
         Ok((Operand::Param(id), info))

@@ -24,6 +24,7 @@ mod elem;
 mod narrow;
 mod pairs;
 mod rows;
+mod simd;
 
 use verinfer_ir::shape::{numel, strides};
 use verinfer_ir::{AffineMap, Contract, Requant};

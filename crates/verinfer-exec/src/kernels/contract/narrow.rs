@@ -8,12 +8,14 @@
 //! summed in `i32` over chunks short enough that no chunk's sum can reach `2^31` (the chunk
 //! length follows from the largest activation magnitude and the weights' actual largest
 //! magnitude), and chunk sums are added in `i64`, which the validator proved cannot overflow.
-//! The `i32` chunk loop is what the compiler vectorizes (sign-extending loads of `i8`/`i16`,
-//! 32-bit multiplies).
+//! The dot products run in [`super::simd`] (AVX2 where the CPU has it, detected at run time)
+//! or, elsewhere, in the portable `i32` chunk loop below, which the compiler vectorizes for
+//! the build's baseline target (sign-extending loads of `i8`/`i16`, 32-bit multiplies).
 
 use verinfer_ir::{ParamData, ParamView};
 
 use super::access::Access;
+use super::simd;
 
 /// Longest chunk summed in `i32` (longer ones gain nothing and cost registers).
 const MAX_CHUNK: usize = 64;
@@ -55,8 +57,8 @@ impl NarrowW {
         let s = self.access.direct_start(key);
         let k = self.access.k;
         match self.data.view() {
-            ParamView::I8(d) => dot_chunked(x, &d[s..s + k], self.chunk),
-            ParamView::I16(d) => dot_chunked(x, &d[s..s + k], self.chunk),
+            ParamView::I8(d) => simd::dot(x, &d[s..s + k], self.chunk),
+            ParamView::I16(d) => simd::dot(x, &d[s..s + k], self.chunk),
             ParamView::I32(d) => dot_chunked(x, &d[s..s + k], 1),
         }
     }

@@ -1,0 +1,220 @@
+//! SIMD dot products for the narrow-weight kernel ([`super::narrow`]): `i32` activations
+//! against `i8`/`i16` weights, the matrix–vector product a decoding step spends its time in.
+//!
+//! **The one module of the contraction kernels with `unsafe`.** On x86-64 with AVX2
+//! (detected at run time, once per call through the standard library's cached check) eight
+//! products are formed at a time: weights sign-extended to `i32` (`vpmovsxbd`/`vpmovsxwd`),
+//! multiplied by `vpmulld` (the low 32 bits of the product, as `i32::wrapping_mul`) and added
+//! per lane in `i32`. Each lane adds at most `chunk` products before its sum is widened to
+//! `i64` — the same bound the portable kernel ([`super::narrow::dot_chunked`]) keeps per chunk,
+//! so no lane sum can reach `2^31` and the result is the exact `i64` dot product, equal to the
+//! portable kernel's. Anywhere else (no AVX2, another architecture) the portable kernel runs.
+//! Both are property-tested equal to each other and to the `i64` reference below (the tests
+//! check that this CPU really takes the AVX2 path when it has AVX2).
+//!
+//! Why sound: every load reads `[i, i + 8)` elements (32 bytes of `x`, 8 or 16 bytes of `w`)
+//! with `i + 8 ≤ n ≤ min(x.len(), w.len())`, through unaligned loads; the AVX2 functions are
+//! only called after `is_x86_feature_detected!("avx2")` returned true.
+#![allow(unsafe_code)]
+
+use super::narrow::dot_chunked;
+
+/// A narrow weight type with an AVX2 dot product.
+pub(crate) trait Narrow: Copy + Into<i32> {
+    /// The AVX2 dot product.
+    ///
+    /// # Safety
+    /// AVX2 must be present.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn dot_avx2(x: &[i32], w: &[Self], chunk: usize) -> i64;
+}
+
+impl Narrow for i8 {
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn dot_avx2(x: &[i32], w: &[i8], chunk: usize) -> i64 {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { avx2::dot_i8(x, w, chunk) }
+    }
+}
+
+impl Narrow for i16 {
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn dot_avx2(x: &[i32], w: &[i16], chunk: usize) -> i64 {
+        // SAFETY: the caller guarantees AVX2.
+        unsafe { avx2::dot_i16(x, w, chunk) }
+    }
+}
+
+/// `Σ x[s]·w[s]` over `min(x.len(), w.len())` elements, exact when every `chunk` products of
+/// one lane (or of one chunk) sum below `2^31` in magnitude.
+#[inline]
+pub(crate) fn dot<W: Narrow>(x: &[i32], w: &[W], chunk: usize) -> i64 {
+    #[cfg(target_arch = "x86_64")]
+    if chunk > 0 && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is present (checked just above).
+        return unsafe { W::dot_avx2(x, w, chunk) };
+    }
+    dot_chunked(x, w, chunk.max(1))
+}
+
+/// Whether [`dot`] takes the AVX2 path on this machine.
+#[cfg(test)]
+#[must_use]
+pub(crate) fn uses_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm256_add_epi32, _mm256_add_epi64, _mm256_castsi256_si128,
+        _mm256_cvtepi16_epi32, _mm256_cvtepi32_epi64, _mm256_cvtepi8_epi32,
+        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_mullo_epi32, _mm256_setzero_si256,
+        _mm256_storeu_si256, _mm_loadl_epi64, _mm_loadu_si128,
+    };
+
+    use super::dot_chunked;
+
+    /// Sum of the eight `i32` lanes, each widened to `i64` first.
+    #[target_feature(enable = "avx2")]
+    fn hsum_wide(v: __m256i) -> i64 {
+        let lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));
+        let hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(v));
+        let mut out = [0i64; 4];
+        // SAFETY: `out` is 32 bytes; the store is unaligned.
+        unsafe {
+            _mm256_storeu_si256(out.as_mut_ptr().cast::<__m256i>(), _mm256_add_epi64(lo, hi));
+        }
+        out.iter().sum()
+    }
+
+    /// The shared loop: `load_w(i)` gives weights `[i, i + 8)` as eight `i32` lanes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn dot_with<W: Copy + Into<i32>>(
+        x: &[i32],
+        w: &[W],
+        chunk: usize,
+        load_w: impl Fn(usize) -> __m256i,
+    ) -> i64 {
+        let n = x.len().min(w.len());
+        let group = chunk.saturating_mul(8);
+        let mut total = 0i64;
+        let mut i = 0;
+        while n - i >= 8 {
+            let end = i + (n - i).min(group) / 8 * 8;
+            let mut acc = _mm256_setzero_si256();
+            while i < end {
+                // SAFETY: `i + 8 ≤ end ≤ n ≤ x.len()`; unaligned load.
+                let xv = unsafe { _mm256_loadu_si256(x.as_ptr().add(i).cast::<__m256i>()) };
+                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(xv, load_w(i)));
+                i += 8;
+            }
+            total = total.wrapping_add(hsum_wide(acc));
+        }
+        total.wrapping_add(dot_chunked(&x[i..n], &w[i..n], chunk))
+    }
+
+    /// `i8` weights; AVX2 required.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn dot_i8(x: &[i32], w: &[i8], chunk: usize) -> i64 {
+        let p = w.as_ptr();
+        dot_with(x, w, chunk, |i| {
+            // SAFETY: called with `i + 8 ≤ w.len()`: reads bytes `[i, i + 8)`.
+            _mm256_cvtepi8_epi32(unsafe { _mm_loadl_epi64(p.add(i).cast::<__m128i>()) })
+        })
+    }
+
+    /// `i16` weights; AVX2 required.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn dot_i16(x: &[i32], w: &[i16], chunk: usize) -> i64 {
+        let p = w.as_ptr();
+        dot_with(x, w, chunk, |i| {
+            // SAFETY: called with `i + 8 ≤ w.len()`: reads elements `[i, i + 8)`.
+            _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(p.add(i).cast::<__m128i>()) })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn reference<W: Copy + Into<i32>>(x: &[i32], w: &[W]) -> i64 {
+        x.iter()
+            .zip(w)
+            .map(|(&a, &b)| i64::from(a) * i64::from(b.into()))
+            .sum()
+    }
+
+    /// Longest chunk for which `chunk` products of magnitude `x_max · w_max` stay below 2^31.
+    fn chunk_for(x_max: u64, w_max: u64) -> usize {
+        usize::try_from(((1u128 << 31) - 1) / (u128::from(x_max) * u128::from(w_max)))
+            .unwrap()
+            .min(64)
+    }
+
+    #[test]
+    fn avx2_is_used_where_present() {
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(uses_avx2(), std::arch::is_x86_feature_detected!("avx2"));
+    }
+
+    #[test]
+    fn extreme_values_sum_exactly() {
+        let x = vec![-(1i32 << 19); 4096];
+        let w = vec![i8::MIN; 4096];
+        let chunk = chunk_for(1 << 19, 128);
+        assert_eq!(dot(&x, &w, chunk), reference(&x, &w));
+        assert_eq!(dot(&x, &w, chunk), dot_chunked(&x, &w, chunk));
+        let w16 = vec![i16::MIN; 4096];
+        let x16 = vec![(1i32 << 14) - 1; 4096];
+        let chunk = chunk_for(1 << 14, 1 << 15);
+        assert_eq!(dot(&x16, &w16, chunk), reference(&x16, &w16));
+    }
+
+    proptest! {
+        /// AVX2 (where present) = portable = `i64` reference, for `i8` weights.
+        #[test]
+        fn i8_dot_equals_portable_and_reference(
+            xbits in 1u32..24,
+            x in prop::collection::vec(any::<i32>(), 0..300),
+            w in prop::collection::vec(any::<i8>(), 300),
+        ) {
+            let x: Vec<i32> = x.iter().map(|v| v >> (32 - xbits)).collect();
+            let w = &w[..x.len()];
+            let chunk = chunk_for(1 << (xbits - 1), 128);
+            prop_assume!(chunk > 0);
+            let r = reference(&x, w);
+            prop_assert_eq!(dot(&x, w, chunk), r);
+            prop_assert_eq!(dot_chunked(&x, w, chunk), r);
+        }
+
+        /// The same for `i16` weights.
+        #[test]
+        fn i16_dot_equals_portable_and_reference(
+            xbits in 1u32..16,
+            x in prop::collection::vec(any::<i32>(), 0..300),
+            w in prop::collection::vec(any::<i16>(), 300),
+        ) {
+            let x: Vec<i32> = x.iter().map(|v| v >> (32 - xbits)).collect();
+            let w = &w[..x.len()];
+            let chunk = chunk_for(1 << (xbits - 1), 1 << 15);
+            prop_assume!(chunk > 0);
+            let r = reference(&x, w);
+            prop_assert_eq!(dot(&x, w, chunk), r);
+            prop_assert_eq!(dot_chunked(&x, w, chunk), r);
+        }
+    }
+}
