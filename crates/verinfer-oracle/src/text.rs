@@ -3,7 +3,7 @@
 //! `GenerationGame` claim and settled with the generated tokens once the claim is final.
 
 use alloy_primitives::{Address, Log, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEventInterface};
+use alloy_sol_types::{SolCall, SolConstructor};
 use verinfer_chain::{Chain, Receipt, Tx};
 use verinfer_commit::ModelId;
 
@@ -356,11 +356,7 @@ impl TextOracleClient {
 
     /// The oracle's events among `logs` (other contracts' logs are skipped).
     pub fn decode_events(&self, logs: &[Log]) -> Vec<GenerationOracleEvents> {
-        logs.iter()
-            .filter(|l| l.address == self.address)
-            .filter_map(|l| GenerationOracleEvents::decode_log(l).ok())
-            .map(|l| l.data)
-            .collect()
+        crate::contract::decode_events(self.address, logs)
     }
 
     /// The oracle's events in a receipt.
@@ -377,11 +373,7 @@ impl TextOracleClient {
         chain: &mut dyn Chain,
         from_block: u64,
     ) -> Result<Vec<PostedTextRequest>> {
-        let logs: Vec<Log> = chain
-            .logs(self.address, from_block)?
-            .into_iter()
-            .map(|l| l.log)
-            .collect();
+        let logs = crate::contract::logs_since(chain, self.address, from_block)?;
         self.decode_events(&logs)
             .into_iter()
             .filter_map(|e| match e {
@@ -402,29 +394,18 @@ impl TextOracleClient {
 
     fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
         let events = self.receipt_events(&receipt);
-        let f = events
-            .iter()
-            .find_map(|e| match e {
-                GenerationOracleEvents::Fulfilled(f) => Some(f.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| OracleError::protocol(&receipt.label, "no Fulfilled event"))?;
-        let callback = events
-            .iter()
-            .find_map(|e| match e {
-                GenerationOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
-                GenerationOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
-                _ => None,
-            })
-            .unwrap_or(CallbackOutcome::NoCallback);
-        Ok(Settlement {
-            answerer: f.answerer,
-            model_owner: f.modelOwner,
-            owner_share: f.ownerShare,
-            answerer_share: f.answererShare,
-            callback,
-            receipt,
-        })
+        let fulfilled = events.iter().find_map(|e| match e {
+            GenerationOracleEvents::Fulfilled(f) => {
+                Some((f.answerer, f.modelOwner, f.ownerShare, f.answererShare))
+            }
+            _ => None,
+        });
+        let callback = events.iter().find_map(|e| match e {
+            GenerationOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
+            GenerationOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
+            _ => None,
+        });
+        Settlement::of(receipt, fulfilled, callback)
     }
 }
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use alloy_sol_types::SolCall;
 use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
 use verinfer_llm::{compile, CompileOptions, GgufWeights};
+use verinfer_opml::generation::bindings::GenerationGame;
 use verinfer_opml::generation::{
     contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
     GenModel, GenSubmitter,
@@ -72,10 +73,13 @@ struct Env {
 }
 
 impl Env {
-    /// An honest watcher (`node`) disputes the liar's claim `claim` of `lie`, played out.
-    fn contest(&mut self, lie: &GenExecution, claim: u64) -> verinfer_opml::generation::GenReport {
-        let mut sub = GenSubmitter::new(lie.clone(), self.liar);
-        let h = honest(lie.prompt());
+    /// An honest watcher (`node`) disputes `sub`'s claim `claim`, played out.
+    fn contest(
+        &mut self,
+        sub: &mut GenSubmitter,
+        claim: u64,
+    ) -> verinfer_opml::generation::GenReport {
+        let h = honest(sub.gen.prompt());
         let mut cha = GenChallenger::new(h, self.node, GenChallengerStrategy::Honest);
         let (registry, steps, game) = (self.c.registry, self.c.game, self.game);
         let ctx = GenContracts {
@@ -83,7 +87,7 @@ impl Env {
             steps: &steps,
             game: &game,
         };
-        contest(&mut self.chain, ctx, &mut sub, &mut cha, claim).unwrap()
+        contest(&mut self.chain, ctx, sub, &mut cha, claim).unwrap()
     }
 
     fn request(&mut self, prompt: &[u32]) -> TextRequestId {
@@ -109,12 +113,14 @@ impl Env {
 
     /// `who` posts `gen` as a generation claim; returns its id.
     fn claim(&mut self, who: Address, gen: &GenExecution) -> u64 {
-        let sub = GenSubmitter::new(gen.clone(), who);
+        let call = GenerationGame::claimCall {
+            modelId: self.model,
+            prompt: gen.prompt().iter().map(|&t| t as i32).collect(),
+            tokens: gen.tokens().iter().map(|&t| t as i32).collect(),
+            root: B256::from(gen.root().to_bytes()),
+        };
         let bond = self.game.config(&mut self.chain).unwrap().submitter_bond;
-        let (id, r) = self
-            .game
-            .claim(&mut self.chain, who, bond, sub.claim_call())
-            .unwrap();
+        let (id, r) = self.game.claim(&mut self.chain, who, bond, call).unwrap();
         gas("GenerationGame.claim (8 tokens)", r.gas_used);
         id
     }
@@ -122,7 +128,7 @@ impl Env {
     fn finalize(&mut self, claim: u64) {
         let w = self.game.config(&mut self.chain).unwrap().window;
         self.chain.advance_time(w + 1).unwrap();
-        let call = verinfer_opml::generation::bindings::GenerationGame::finalizeCall {
+        let call = GenerationGame::finalizeCall {
             claimId: U256::from(claim),
         };
         let r = self.game.send(&mut self.chain, self.node, &call).unwrap();
@@ -283,7 +289,8 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
         .unwrap();
 
     // A watcher re-executes the claim and wins the dispute.
-    let report = env.contest(&lie, bad);
+    let mut sub = GenSubmitter::new(lie, env.liar);
+    let report = env.contest(&mut sub, bad);
     eprintln!(
         "dispute: winner {} ({}), {} moves, {} rounds, total gas {}, largest {}",
         report.winner,
@@ -301,7 +308,7 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
     // The lie can never settle the request.
     let e = env
         .oracle
-        .settle(&mut env.chain, env.requester, id, lie.tokens())
+        .settle(&mut env.chain, env.requester, id, sub.gen.tokens())
         .unwrap_err();
     assert!(matches!(text_err(e), E::NotFinal(_)));
 
@@ -351,7 +358,8 @@ fn the_fee_comes_back_once_every_answer_lost() {
         .unwrap_err();
     assert!(matches!(text_err(e), E::AnswerStanding(_)));
 
-    let report = env.contest(&lie, bad);
+    let mut sub = GenSubmitter::new(lie, env.liar);
+    let report = env.contest(&mut sub, bad);
     assert_eq!(report.winner, "challenger");
     let e = env
         .oracle
@@ -443,10 +451,7 @@ fn hostile_requests_are_refused_by_name() {
         callbackGasLimit: env.params.max_callback_gas + 1,
         ..base
     };
-    assert!(matches!(
-        refused(greedy, U256::MAX >> 128),
-        E::CallbackGasTooHigh(_)
-    ));
+    assert!(matches!(refused(greedy, fee), E::CallbackGasTooHigh(_)));
 }
 
 #[test]
