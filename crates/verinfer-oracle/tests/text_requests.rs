@@ -350,7 +350,6 @@ fn the_fee_comes_back_once_every_answer_lost() {
     env.oracle
         .answer(&mut env.chain, env.liar, id, bad)
         .unwrap();
-    env.chain.advance_time(env.params.cancel_delay + 1).unwrap();
     // A standing answer blocks the refund.
     let e = env
         .oracle
@@ -361,6 +360,12 @@ fn the_fee_comes_back_once_every_answer_lost() {
     let mut sub = GenSubmitter::new(lie, env.liar);
     let report = env.contest(&mut sub, bad);
     assert_eq!(report.winner, "challenger");
+    let e = env
+        .oracle
+        .cancel(&mut env.chain, env.requester, id)
+        .unwrap_err();
+    assert!(matches!(text_err(e), E::CancelTooEarly(_)));
+    env.chain.advance_time(env.params.cancel_delay + 1).unwrap();
     let e = env
         .oracle
         .cancel(&mut env.chain, env.owner, id)
@@ -424,9 +429,10 @@ fn hostile_requests_are_refused_by_name() {
     };
     assert!(matches!(refused(long, fee), E::TooLongForContext(_)));
     let too_many = GenerationOracle::requestCall {
-        maxNewTokens: CTX as u32 - 3,
+        maxNewTokens: CTX as u32 - 2,
         ..base.clone()
     };
+    // 4 + 14 − 1 = 17 steps: one more than the 16 cache rows.
     assert!(matches!(refused(too_many, fee), E::TooLongForContext(_)));
     let empty = GenerationOracle::requestCall {
         prompt: vec![],
