@@ -1,7 +1,7 @@
 //! What both clients do with their contract: create it, send it a call, read a view.
 
-use alloy_primitives::{Address, Bytes};
-use alloy_sol_types::SolCall;
+use alloy_primitives::{Address, Bytes, Log};
+use alloy_sol_types::{SolCall, SolEventInterface};
 use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
 
 use crate::error::{OracleError, Result};
@@ -45,4 +45,26 @@ pub(crate) trait Client {
         let from = default_account(chain)?;
         Ok(view(chain, from, self.at(), call, label)?)
     }
+}
+
+/// `address`'s events of type `E` among `logs` (other contracts' logs are skipped).
+pub(crate) fn decode_events<E: SolEventInterface>(address: Address, logs: &[Log]) -> Vec<E> {
+    logs.iter()
+        .filter(|l| l.address == address)
+        .filter_map(|l| E::decode_log(l).ok())
+        .map(|l| l.data)
+        .collect()
+}
+
+/// Every log of `address` from block `from_block` on, in chain order.
+pub(crate) fn logs_since(
+    chain: &mut dyn Chain,
+    address: Address,
+    from_block: u64,
+) -> Result<Vec<Log>> {
+    Ok(chain
+        .logs(address, from_block)?
+        .into_iter()
+        .map(|l| l.log)
+        .collect())
 }

@@ -7,6 +7,7 @@ use verinfer_chain::bindings_oracle::{InferenceOracle, AIGC};
 use verinfer_chain::ChainError;
 use verinfer_opml::OpmlError;
 
+use crate::bindings_text::GenerationOracle;
 use crate::pack::PackError;
 
 /// What can fail in this crate.
@@ -29,6 +30,16 @@ pub enum OracleError {
         what: String,
         /// The decoded error.
         error: Box<AIGC::AIGCErrors>,
+        /// Gas used up to the revert.
+        gas_used: u64,
+    },
+    /// `GenerationOracle` reverted with one of its custom errors.
+    #[error("{what} reverted: GenerationOracle.{error:?} (gas used {gas_used})")]
+    Text {
+        /// The transaction or call.
+        what: String,
+        /// The decoded error.
+        error: Box<GenerationOracle::GenerationOracleErrors>,
         /// Gas used up to the revert.
         gas_used: u64,
     },
@@ -86,6 +97,15 @@ impl From<ChainError> for OracleError {
                         gas_used: *gas_used,
                     })
             };
+            if what.starts_with("GenerationOracle") || what.starts_with("deploy GenerationOracle") {
+                if let Ok(error) = GenerationOracle::GenerationOracleErrors::abi_decode(data) {
+                    return OracleError::Text {
+                        what: what.clone(),
+                        error: Box::new(error),
+                        gas_used: *gas_used,
+                    };
+                }
+            }
             let decoded = if what.starts_with("AIGC") || what.starts_with("deploy AIGC") {
                 aigc().or_else(oracle)
             } else {
@@ -112,6 +132,14 @@ impl OracleError {
     pub fn aigc_error(&self) -> Option<&AIGC::AIGCErrors> {
         match self {
             OracleError::Aigc { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The text oracle's custom error, if this is one.
+    pub fn text_error(&self) -> Option<&GenerationOracle::GenerationOracleErrors> {
+        match self {
+            OracleError::Text { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

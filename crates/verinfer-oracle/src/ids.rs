@@ -60,3 +60,35 @@ impl TryFrom<RequestId> for U256 {
         Ok(id.word())
     }
 }
+
+/// A `GenerationOracle` (text) request id: its index in that contract's request list. Its own
+/// type, apart from [`RequestId`], because the two oracles number their requests separately.
+#[repr(transparent)]
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextRequestId(u64);
+
+impl TextRequestId {
+    /// The text request at `index`.
+    pub const fn new(index: u64) -> Self {
+        Self(index)
+    }
+
+    /// Its index in the contract's request list.
+    #[must_use]
+    pub const fn index(self) -> u64 {
+        self.0
+    }
+
+    /// The `uint256 requestId` the contract takes.
+    #[must_use]
+    pub fn word(self) -> U256 {
+        U256::from(self.0)
+    }
+}
+
+impl fmt::Display for TextRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "text#{}", self.0)
+    }
+}

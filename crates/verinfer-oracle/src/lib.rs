@@ -10,6 +10,9 @@
 //! - [`AigcClient`] — `AIGC`: ERC-7007 tokens of one model's verified outputs (evidence: a
 //!   claim that posted its input, minted by its submitter, or a fulfilled oracle request,
 //!   minted by its requester; Updatable after a rejected claim), with full ERC-721.
+//! - [`TextOracleClient`] — `GenerationOracle`: text requests (prompt token ids, how many
+//!   tokens, greedy only) answered by a `GenerationGame` claim, settled with the generated
+//!   tokens once it is final; callback `IGenerationConsumer.onGeneration`.
 //! - [`ids`] — [`RequestId`], the typed request id of the whole API; models are named by
 //!   `verinfer_commit::ModelId` ([`model_word`] is its `bytes32`).
 //! - [`pack`] — the Rust mirror of the contracts' public-input packing.
@@ -20,17 +23,19 @@
 #![deny(missing_docs)]
 
 pub mod aigc;
+pub mod bindings_text;
 mod contract;
 pub mod error;
 pub mod ids;
 pub mod oracle;
 pub mod pack;
 pub mod tensors;
+pub mod text;
 pub mod zk_verifier;
 
 pub use aigc::{AigcClient, AigcProof, TokenEvidence};
 pub use error::{OracleError, Result};
-pub use ids::{model_id_of, model_word, RequestId};
+pub use ids::{model_id_of, model_word, RequestId, TextRequestId};
 pub use oracle::{
     CallbackOutcome, OracleClient, OracleParams, RequestStatus, Settlement, ZkSettings,
 };
@@ -38,6 +43,7 @@ pub use pack::{pack_public, public_inputs, PackError};
 pub use tensors::{
     decode_tensors, encode_tensors, model_shapes, roots_hash, tensor_roots, token_id,
 };
+pub use text::{token_ids, token_words, PostedTextRequest, TextOracleClient, TextRequest};
 pub use verinfer_chain::bindings_oracle::{
     InferenceOracle::InferenceOracleEvents, AIGC::AIGCEvents,
 };

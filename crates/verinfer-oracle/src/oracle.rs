@@ -2,7 +2,7 @@
 //! method per entry point, the views, and the decoding of its events from receipts and logs.
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolEventInterface, SolValue};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolValue};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
 use verinfer_chain::{Chain, Receipt, Tx};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
@@ -115,6 +115,27 @@ pub struct Settlement {
     pub answerer_share: U256,
     /// What the callback did.
     pub callback: CallbackOutcome,
+}
+
+impl Settlement {
+    /// From a fulfilling transaction's `Fulfilled` event (answerer, model owner, their shares)
+    /// and callback event (none: no callback), as either oracle emits them.
+    pub(crate) fn of(
+        receipt: Receipt,
+        fulfilled: Option<(Address, Address, U256, U256)>,
+        callback: Option<CallbackOutcome>,
+    ) -> Result<Self> {
+        let (answerer, model_owner, owner_share, answerer_share) =
+            fulfilled.ok_or_else(|| OracleError::protocol(&receipt.label, "no Fulfilled event"))?;
+        Ok(Self {
+            answerer,
+            model_owner,
+            owner_share,
+            answerer_share,
+            callback: callback.unwrap_or(CallbackOutcome::NoCallback),
+            receipt,
+        })
+    }
 }
 
 /// A deployed `InferenceOracle`.
@@ -596,11 +617,7 @@ impl OracleClient {
 
     /// The oracle's events among `logs` (other contracts' logs are skipped).
     pub fn decode_events(&self, logs: &[Log]) -> Vec<InferenceOracleEvents> {
-        logs.iter()
-            .filter(|l| l.address == self.address)
-            .filter_map(|l| InferenceOracleEvents::decode_log(l).ok())
-            .map(|l| l.data)
-            .collect()
+        crate::contract::decode_events(self.address, logs)
     }
 
     /// The oracle's events in a receipt.
@@ -617,11 +634,7 @@ impl OracleClient {
         chain: &mut dyn Chain,
         from_block: u64,
     ) -> Result<Vec<InferenceOracleEvents>> {
-        let logs: Vec<Log> = chain
-            .logs(self.address, from_block)?
-            .into_iter()
-            .map(|l| l.log)
-            .collect();
+        let logs = crate::contract::logs_since(chain, self.address, from_block)?;
         Ok(self.decode_events(&logs))
     }
 
@@ -670,29 +683,18 @@ impl OracleClient {
 
     fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
         let events = self.receipt_events(&receipt);
-        let f = events
-            .iter()
-            .find_map(|e| match e {
-                InferenceOracleEvents::Fulfilled(f) => Some(f.clone()),
-                _ => None,
-            })
-            .ok_or_else(|| OracleError::protocol(&receipt.label, "no Fulfilled event"))?;
-        let callback = events
-            .iter()
-            .find_map(|e| match e {
-                InferenceOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
-                InferenceOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
-                _ => None,
-            })
-            .unwrap_or(CallbackOutcome::NoCallback);
-        Ok(Settlement {
-            answerer: f.answerer,
-            model_owner: f.modelOwner,
-            owner_share: f.ownerShare,
-            answerer_share: f.answererShare,
-            callback,
-            receipt,
-        })
+        let fulfilled = events.iter().find_map(|e| match e {
+            InferenceOracleEvents::Fulfilled(f) => {
+                Some((f.answerer, f.modelOwner, f.ownerShare, f.answererShare))
+            }
+            _ => None,
+        });
+        let callback = events.iter().find_map(|e| match e {
+            InferenceOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
+            InferenceOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
+            _ => None,
+        });
+        Settlement::of(receipt, fulfilled, callback)
     }
 }
 

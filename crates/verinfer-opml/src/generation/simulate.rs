@@ -49,6 +49,27 @@ pub struct GenReport {
     pub wall_ms: u128,
 }
 
+impl GenReport {
+    /// Nothing played yet: no challenge, the claim's gas `claim_gas`.
+    fn empty(claim_gas: u64) -> Self {
+        Self {
+            winner: "none".into(),
+            reason: "no challenge".into(),
+            claim_status: String::new(),
+            mode: "none".into(),
+            step: None,
+            moves: 0,
+            rounds: 0,
+            total_gas: 0,
+            max_step_gas: 0,
+            claim_gas,
+            sub: None,
+            transactions: Vec::new(),
+            wall_ms: 0,
+        }
+    }
+}
+
 /// The deployed contracts a generation simulation runs on.
 #[derive(Clone, Copy, Debug)]
 pub struct GenContracts<'a> {
@@ -72,7 +93,6 @@ pub fn simulate_generation(
     challenger: &mut GenChallenger,
 ) -> Result<GenReport> {
     let start = Instant::now();
-    let steps_cfg = c.steps.config(chain)?;
     let served = submitter.gen.model().served();
     let model_id = b256(served.commitment().model_id.hash());
     let a = submitter.account;
@@ -86,21 +106,55 @@ pub fn simulate_generation(
     let (claim, r) = c
         .game
         .claim(chain, a, cfg.submitter_bond, submitter.claim_call())?;
-    let mut report = GenReport {
-        winner: "none".into(),
-        reason: "no challenge".into(),
-        claim_status: String::new(),
-        mode: "none".into(),
-        step: None,
-        moves: 0,
-        rounds: 0,
-        total_gas: 0,
-        max_step_gas: 0,
-        claim_gas: r.gas_used,
-        sub: None,
-        transactions: Vec::new(),
-        wall_ms: 0,
-    };
+    let mut report = GenReport::empty(r.gas_used);
+    dispute(chain, c, submitter, challenger, claim, &mut report)?;
+    if c.game.status(chain, claim)? == ClaimStatus::Pending {
+        chain.advance_time(cfg.window + 1)?;
+        c.game.send(
+            chain,
+            a,
+            &G::finalizeCall {
+                claimId: U256::from(claim),
+            },
+        )?;
+    }
+    report.claim_status = format!("{:?}", c.game.status(chain, claim)?).to_lowercase();
+    totals(&mut report, start);
+    Ok(report)
+}
+
+/// Lets `challenger` dispute the posted claim `claim` (if it disagrees) and plays the game to
+/// its end, without finalizing the claim: what a watcher does with a claim someone else
+/// posted (an oracle answer, say). The report's `claim_gas` is 0 (the claim is not ours).
+///
+/// # Errors
+/// Transport errors, or an honest party's move refused.
+pub fn contest(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    submitter: &mut GenSubmitter,
+    challenger: &mut GenChallenger,
+    claim: u64,
+) -> Result<GenReport> {
+    let start = Instant::now();
+    let mut report = GenReport::empty(0);
+    dispute(chain, c, submitter, challenger, claim, &mut report)?;
+    report.claim_status = format!("{:?}", c.game.status(chain, claim)?).to_lowercase();
+    totals(&mut report, start);
+    Ok(report)
+}
+
+/// The challenger's game against `claim`, if it opens one, played to its end.
+fn dispute(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    submitter: &mut GenSubmitter,
+    challenger: &mut GenChallenger,
+    claim: u64,
+    report: &mut GenReport,
+) -> Result<()> {
+    let cfg = c.game.config(chain)?;
+    let steps_cfg = c.steps.config(chain)?;
     if let Some(mode) = challenger.mode(chain, c.game, claim)? {
         report.mode = if mode == Mode::Bisect {
             "bisect"
@@ -126,7 +180,7 @@ pub fn simulate_generation(
             submitter,
             challenger,
             game_id,
-            &mut report,
+            report,
         )?;
         let g = c.game.game(chain, game_id)?;
         report.step = Some(usize_of(g.step, "step")?);
@@ -138,17 +192,11 @@ pub fn simulate_generation(
         .into();
         report.reason = c.game.reason(chain, game_id, opened)?;
     }
-    if c.game.status(chain, claim)? == ClaimStatus::Pending {
-        chain.advance_time(cfg.window + 1)?;
-        c.game.send(
-            chain,
-            a,
-            &G::finalizeCall {
-                claimId: U256::from(claim),
-            },
-        )?;
-    }
-    report.claim_status = format!("{:?}", c.game.status(chain, claim)?).to_lowercase();
+    Ok(())
+}
+
+/// Moves, rounds, gas and wall time of both games' transactions.
+fn totals(report: &mut GenReport, start: Instant) {
     let txs = &report.transactions;
     let sub_txs = report.sub.as_ref().map_or(&[][..], |s| &s.transactions[..]);
     let all = || txs.iter().chain(sub_txs);
@@ -159,7 +207,6 @@ pub fn simulate_generation(
     report.total_gas = all().map(|(_, g)| g).sum();
     report.max_step_gas = all().map(|(_, g)| *g).max().unwrap_or(0);
     report.wall_ms = start.elapsed().as_millis();
-    Ok(report)
 }
 
 /// Plays game `game_id` to its end.

@@ -1,0 +1,416 @@
+//! A typed client of a deployed `GenerationOracle` (contracts/src/GenerationOracle.sol): text
+//! requests (a step graph, prompt token ids, how many tokens, a seed) answered by a
+//! `GenerationGame` claim and settled with the generated tokens once the claim is final.
+
+use alloy_primitives::{Address, Log, U256};
+use alloy_sol_types::{SolCall, SolConstructor};
+use verinfer_chain::{Chain, Receipt, Tx};
+use verinfer_commit::ModelId;
+
+use crate::bindings_text::GenerationOracle::{self, GenerationOracleEvents};
+use crate::contract::Client;
+use crate::error::{OracleError, Result};
+use crate::ids::{model_word, TextRequestId};
+use crate::oracle::{CallbackOutcome, OracleParams, RequestStatus, Settlement};
+
+/// What a text request asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextRequest {
+    /// The step graph (registered, learned by `GenerationGame`).
+    pub model: ModelId,
+    /// The prompt's token ids, tokenized with the model's tokenizer.
+    pub prompt: Vec<u32>,
+    /// Tokens to generate (an answer posts exactly this many).
+    pub max_new_tokens: u32,
+    /// Sampling seed; 0 is greedy decoding, the only one implemented (others are refused).
+    pub seed: u64,
+    /// Called with `onGeneration` on fulfilment (zero: none).
+    pub callback: Address,
+    /// Exact gas the callback gets.
+    pub callback_gas_limit: u64,
+}
+
+/// A text request as its `TextRequested` event posted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostedTextRequest {
+    /// The request.
+    pub id: TextRequestId,
+    /// The step graph.
+    pub model: ModelId,
+    /// Who asked (and paid).
+    pub requester: Address,
+    /// The prompt's token ids.
+    pub prompt: Vec<u32>,
+    /// Tokens to generate.
+    pub max_new_tokens: u32,
+}
+
+/// A deployed `GenerationOracle`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextOracleClient {
+    /// The contract.
+    pub address: Address,
+}
+
+fn u64_of(v: U256, what: &str) -> Result<u64> {
+    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
+}
+
+/// Token ids as the contract takes them (`int32[]`).
+///
+/// # Errors
+/// [`OracleError::Protocol`] for an id above `i32::MAX` (no vocabulary is that large).
+pub fn token_words(tokens: &[u32]) -> Result<Vec<i32>> {
+    tokens
+        .iter()
+        .map(|&t| {
+            i32::try_from(t)
+                .map_err(|_| OracleError::protocol("token id", format!("{t} exceeds int32")))
+        })
+        .collect()
+}
+
+/// Token ids as the contract posted them; a negative one (which the contract refuses in a
+/// prompt) is a protocol error.
+///
+/// # Errors
+/// [`OracleError::Protocol`] for a negative id.
+pub fn token_ids(words: &[i32]) -> Result<Vec<u32>> {
+    words
+        .iter()
+        .map(|&t| {
+            u32::try_from(t).map_err(|_| OracleError::protocol("token id", format!("{t} < 0")))
+        })
+        .collect()
+}
+
+impl TextOracleClient {
+    /// The contract's name in artifacts and deployment records.
+    pub const NAME: &'static str = "GenerationOracle";
+
+    /// Deploys a text oracle over `registry` and the generation game `game`, with the same
+    /// parameters as a tensor oracle.
+    ///
+    /// # Errors
+    /// `InvalidParameter` (no code at an address, a share above 100%) or transport errors.
+    pub fn deploy(
+        chain: &mut dyn Chain,
+        from: Address,
+        registry: Address,
+        game: Address,
+        p: &OracleParams,
+    ) -> Result<(Self, Receipt)> {
+        let args = GenerationOracle::constructorCall {
+            registry_: registry,
+            game_: game,
+            fee_: p.fee,
+            ownerShareBps_: p.owner_share_bps,
+            cancelDelay_: p.cancel_delay,
+            maxCallbackGas_: p.max_callback_gas,
+        }
+        .abi_encode();
+        let (address, r) = crate::contract::deploy(
+            chain,
+            from,
+            &GenerationOracle::BYTECODE,
+            &args,
+            "deploy GenerationOracle",
+        )?;
+        Ok((Self { address }, r))
+    }
+
+    /// The least a request with `callback_gas_limit` pays now.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn required_fee(&self, chain: &mut dyn Chain, callback_gas_limit: u64) -> Result<U256> {
+        self.view(
+            chain,
+            &GenerationOracle::requiredFeeCall {
+                callbackGasLimit: callback_gas_limit,
+            },
+            "GenerationOracle.requiredFee",
+        )
+    }
+
+    /// Requests `req`, paying `fee` wei; returns the request id.
+    ///
+    /// # Errors
+    /// `FeeTooLow`, `CallbackGasTooHigh`, `UnknownModel`, `ModelNotLearned`,
+    /// `SamplingUnsupported` (a seed other than 0), `EmptyPrompt`, `NoNewTokens`,
+    /// `TooLongForContext`, `TokenOutsideVocab`.
+    pub fn request(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        req: &TextRequest,
+        fee: U256,
+    ) -> Result<(TextRequestId, Receipt)> {
+        let call = GenerationOracle::requestCall {
+            modelId: model_word(req.model),
+            prompt: token_words(&req.prompt)?,
+            maxNewTokens: req.max_new_tokens,
+            seed: req.seed,
+            callback: req.callback,
+            callbackGasLimit: req.callback_gas_limit,
+        };
+        self.request_raw(chain, from, &call, fee)
+    }
+
+    /// Sends a `request` call as given (hostile-calldata tests build their own).
+    ///
+    /// # Errors
+    /// As [`TextOracleClient::request`].
+    pub fn request_raw(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        call: &GenerationOracle::requestCall,
+        fee: U256,
+    ) -> Result<(TextRequestId, Receipt)> {
+        let tx = Tx::call(
+            from,
+            self.address,
+            call.abi_encode(),
+            "GenerationOracle.request",
+        )
+        .with_value(fee);
+        let r = chain.send(tx)?;
+        let id = self
+            .receipt_events(&r)
+            .into_iter()
+            .find_map(|e| match e {
+                GenerationOracleEvents::TextRequested(ev) => Some(ev.requestId),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                OracleError::protocol("GenerationOracle.request", "no TextRequested event")
+            })?;
+        Ok((TextRequestId::new(u64_of(id, "request id")?), r))
+    }
+
+    /// `from`'s generation claim `claim` answers `request`.
+    ///
+    /// # Errors
+    /// `NotOpen`, `ClaimBeforeRequest`, `NotSubmitter`, `ClaimNotPending`, `ModelMismatch`,
+    /// `PromptMismatch`, `WrongTokenCount`, `DuplicateAnswer`, `TooManyAnswers`.
+    pub fn answer(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: TextRequestId,
+        claim: u64,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &GenerationOracle::answerCall {
+                requestId: request.word(),
+                claimId: U256::from(claim),
+            },
+            "GenerationOracle.answer",
+        )
+    }
+
+    /// Settles a claimed request with `tokens`, those of one of its answering claims that the
+    /// game finalized: pays and calls back.
+    ///
+    /// # Errors
+    /// `NotClaimed`, `WrongTokenCount`, `NotFinal`, `InsufficientGasForCallback`.
+    pub fn settle(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: TextRequestId,
+        tokens: &[u32],
+    ) -> Result<Settlement> {
+        let r = self.send(
+            chain,
+            from,
+            &GenerationOracle::settleCall {
+                requestId: request.word(),
+                tokens: token_words(tokens)?,
+            },
+            "GenerationOracle.settle",
+        )?;
+        self.settlement(r)
+    }
+
+    /// Cancels an unanswered (or only wrongly answered) request after the cancel delay.
+    ///
+    /// # Errors
+    /// `NotRequester`, `NotOpen`, `AnswerStanding`, `CancelTooEarly`.
+    pub fn cancel(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        request: TextRequestId,
+    ) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &GenerationOracle::cancelCall {
+                requestId: request.word(),
+            },
+            "GenerationOracle.cancel",
+        )
+    }
+
+    /// Withdraws everything owed to `from`.
+    ///
+    /// # Errors
+    /// `NothingOwed`, `TransferFailed`.
+    pub fn withdraw(&self, chain: &mut dyn Chain, from: Address) -> Result<Receipt> {
+        self.send(
+            chain,
+            from,
+            &GenerationOracle::withdrawCall {},
+            "GenerationOracle.withdraw",
+        )
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// The request record.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn get_request(
+        &self,
+        chain: &mut dyn Chain,
+        request: TextRequestId,
+    ) -> Result<GenerationOracle::Request> {
+        self.view(
+            chain,
+            &GenerationOracle::getRequestCall {
+                requestId: request.word(),
+            },
+            "GenerationOracle.getRequest",
+        )
+    }
+
+    /// The request's status.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn status(&self, chain: &mut dyn Chain, request: TextRequestId) -> Result<RequestStatus> {
+        RequestStatus::from_u8(self.get_request(chain, request)?.status)
+    }
+
+    /// Number of requests made.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn request_count(&self, chain: &mut dyn Chain) -> Result<u64> {
+        let n = self.view(
+            chain,
+            &GenerationOracle::requestCountCall {},
+            "GenerationOracle.requestCount",
+        )?;
+        u64_of(n, "request count")
+    }
+
+    /// The tokens of a fulfilled request (empty otherwise).
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn tokens_of(&self, chain: &mut dyn Chain, request: TextRequestId) -> Result<Vec<u32>> {
+        let t = self.view(
+            chain,
+            &GenerationOracle::tokensOfCall {
+                requestId: request.word(),
+            },
+            "GenerationOracle.tokensOf",
+        )?;
+        token_ids(&t)
+    }
+
+    /// The claims answering the request.
+    ///
+    /// # Errors
+    /// `NoSuchRequest`.
+    pub fn claims_of(&self, chain: &mut dyn Chain, request: TextRequestId) -> Result<Vec<u64>> {
+        let ids = self.view(
+            chain,
+            &GenerationOracle::claimsOfCall {
+                requestId: request.word(),
+            },
+            "GenerationOracle.claimsOf",
+        )?;
+        ids.into_iter().map(|c| u64_of(c, "claim id")).collect()
+    }
+
+    /// Wei withdrawable by `who`.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
+        self.view(
+            chain,
+            &GenerationOracle::owedCall(who),
+            "GenerationOracle.owed",
+        )
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// The oracle's events among `logs` (other contracts' logs are skipped).
+    pub fn decode_events(&self, logs: &[Log]) -> Vec<GenerationOracleEvents> {
+        crate::contract::decode_events(self.address, logs)
+    }
+
+    /// The oracle's events in a receipt.
+    pub fn receipt_events(&self, r: &Receipt) -> Vec<GenerationOracleEvents> {
+        self.decode_events(&r.logs)
+    }
+
+    /// Every text request posted from block `from_block` on, in chain order.
+    ///
+    /// # Errors
+    /// Transport errors; [`OracleError::Protocol`] for an event with a negative token.
+    pub fn requests_since(
+        &self,
+        chain: &mut dyn Chain,
+        from_block: u64,
+    ) -> Result<Vec<PostedTextRequest>> {
+        let logs = crate::contract::logs_since(chain, self.address, from_block)?;
+        self.decode_events(&logs)
+            .into_iter()
+            .filter_map(|e| match e {
+                GenerationOracleEvents::TextRequested(ev) => Some(ev),
+                _ => None,
+            })
+            .map(|ev| {
+                Ok(PostedTextRequest {
+                    id: TextRequestId::new(u64_of(ev.requestId, "request id")?),
+                    model: crate::ids::model_id_of(ev.modelId),
+                    requester: ev.requester,
+                    prompt: token_ids(&ev.prompt)?,
+                    max_new_tokens: ev.maxNewTokens,
+                })
+            })
+            .collect()
+    }
+
+    fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
+        let events = self.receipt_events(&receipt);
+        let fulfilled = events.iter().find_map(|e| match e {
+            GenerationOracleEvents::Fulfilled(f) => {
+                Some((f.answerer, f.modelOwner, f.ownerShare, f.answererShare))
+            }
+            _ => None,
+        });
+        let callback = events.iter().find_map(|e| match e {
+            GenerationOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
+            GenerationOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
+            _ => None,
+        });
+        Settlement::of(receipt, fulfilled, callback)
+    }
+}
+
+impl Client for TextOracleClient {
+    fn at(&self) -> Address {
+        self.address
+    }
+}
