@@ -41,9 +41,28 @@ contract ContractNodeVerifier is ContractNodeKey {
     constructor(Params memory p) ContractNodeKey(p) {}
 
     function verify(bytes calldata x, bytes calldata y, uint256[] calldata proof) external view returns (bool) {
+        return checkProof(false, 0, x, y, proof);
+    }
+
+    /// @notice The proof of a statement: `statement` (the `IProofVerifier` digest word) is
+    ///         absorbed first, so the proof holds for it alone (Rust: `verify_contract_bound`).
+    function verifyBound(bytes32 statement, bytes calldata x, bytes calldata y, uint256[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        return checkProof(true, statement, x, y, proof);
+    }
+
+    function checkProof(bool bound, bytes32 statement, bytes calldata x, bytes calldata y, uint256[] calldata proof)
+        private
+        view
+        returns (bool)
+    {
         if (x.length != 4 * M * K || y.length != 4 * M * N) revert SumcheckFr.SumcheckRejected(LENGTH);
         SumcheckFr.Cursor memory c = SumcheckFr.Cursor(proof, 0);
         SumcheckTranscript.Transcript memory t = SumcheckTranscript.init("verinfer.contract.v1", CAPACITY);
+        if (bound) t.absorb(uint256(statement));
         State memory s = head(t, c, x, y);
         uint256 acc = accumulator(s, y);
         t.absorb(M);

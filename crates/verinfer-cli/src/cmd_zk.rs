@@ -31,10 +31,15 @@ pub struct SetupArgs {
     /// Directory for proving.key, verifying.key and keys.json.
     #[arg(short, long)]
     pub out: PathBuf,
-    /// Proof backend (`groth16`); keys.json records it, and `prove`, `verify` and the node
-    /// use the backend the keys name.
+    /// Proof backend (`groth16` or `sumcheck`); keys.json records it, and `prove`, `verify`
+    /// and the node use the backend the keys name.
     #[arg(long, default_value = backends::DEFAULT_BACKEND)]
     pub backend: String,
+    /// With `--backend sumcheck`: the universal SRS from this powers-of-tau file (a public
+    /// ceremony's `.ptau`, e.g. the Hermez `powersOfTau28_hez_final_*`). Without it the SRS is
+    /// sampled on this machine: INSECURE, whoever ran the setup can forge proofs.
+    #[arg(long)]
+    pub ptau: Option<PathBuf>,
 }
 
 /// Arguments of `prove`.
@@ -161,7 +166,16 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
         .visibility
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--visibility: {e}"))?;
-    let backend = backends::backend(&a.backend)?;
+    let backend: Box<dyn DynBackend> = match (&a.ptau, a.backend.as_str()) {
+        (Some(p), verinfer_sumcheck::backend::NAME) => {
+            Box::new(verinfer_sumcheck::backend::Sumcheck::with_ptau(p.clone()))
+        }
+        (Some(_), other) => bail!(
+            "--ptau is the sumcheck backend's universal SRS; {other} keys come from its own \
+             setup (Groth16: `verinfer ceremony` for production keys)"
+        ),
+        (None, _) => backends::backend(&a.backend)?,
+    };
     backend.supports(&model, vis)?;
     let (size, count_time) = step("synthesizing the circuit", || backend.size(&model, vis));
     let constraints = size?;
@@ -208,11 +222,28 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
     println!("setup time:    {}", secs(setup_time));
     println!("peak memory:   {}", peak_rss());
     println!("keys:          {}", a.out.display());
-    eprintln!(
-        "note: this is a local single-party dev setup — whoever ran it can forge proofs; \
-         production keys come from `verinfer ceremony` (docs/zk.md, \"Trusted setup\")"
-    );
+    setup_trust_note(backend.name(), a.ptau.as_deref());
     Ok(())
+}
+
+/// What the keys just made can be trusted for, said loudly where it is nothing.
+fn setup_trust_note(backend: &str, ptau: Option<&Path>) {
+    match (backend, ptau) {
+        (verinfer_sumcheck::backend::NAME, Some(p)) => eprintln!(
+            "note: SRS from {} — as trustworthy as that powers-of-tau ceremony (one honest \
+             participant suffices); no per-model secret exists",
+            p.display()
+        ),
+        (verinfer_sumcheck::backend::NAME, None) => eprintln!(
+            "WARNING: INSECURE SRS — tau was sampled on this machine, so whoever ran this setup \
+             can forge every proof for these keys. Tests and development only; pass --ptau FILE \
+             with a public ceremony's .ptau for real keys (docs/sumcheck.md)"
+        ),
+        _ => eprintln!(
+            "note: this is a local single-party dev setup — whoever ran it can forge proofs; \
+             production keys come from `verinfer ceremony` (docs/zk.md, \"Trusted setup\")"
+        ),
+    }
 }
 
 /// How many quantized inputs sit on their bit bound (the float was clamped, or sits exactly
@@ -323,6 +354,10 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
             println!("native: proof valid ({})", secs(took));
             match &manifest.ceremony {
                 Some(h) => println!("keys:   from ceremony {h}"),
+                None if backend.name() == verinfer_sumcheck::backend::NAME => eprintln!(
+                    "note: sumcheck keys are as trustworthy as their SRS: a public .ptau \
+                     (`setup --ptau`), or nothing if setup sampled it locally"
+                ),
                 None => eprintln!(
                     "note: these keys come from a single-party `verinfer setup`: whoever ran it \
                      can forge proofs"

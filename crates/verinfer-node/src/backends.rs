@@ -9,9 +9,16 @@ use verinfer_prove::{DynBackend, ProveError};
 pub type MakeBackend = fn() -> Box<dyn DynBackend>;
 
 /// Every registered backend: its name and a constructor.
-pub const BACKENDS: &[(&str, MakeBackend)] = &[(verinfer_zk::groth16::NAME, || {
-    Box::new(verinfer_zk::Groth16)
-})];
+pub const BACKENDS: &[(&str, MakeBackend)] = &[
+    (verinfer_zk::groth16::NAME, || {
+        Box::new(verinfer_zk::Groth16)
+    }),
+    // Its setup from the registry samples an insecure local SRS (`verinfer setup --ptau` reads
+    // a public one); proving and verifying need only the keys.
+    (verinfer_sumcheck::backend::NAME, || {
+        Box::new(verinfer_sumcheck::backend::Sumcheck::default())
+    }),
+];
 
 /// The backend `setup` uses unless told otherwise.
 pub const DEFAULT_BACKEND: &str = verinfer_zk::groth16::NAME;

@@ -14,11 +14,16 @@
 //! - [`contract`]: the first end-to-end node proof, a matrix-product `Contract` with its
 //!   requantization (matmul sumcheck + logUp on the remainders + HyperKZG openings).
 //!
+//! - [`backend`]: the proof backend behind `verinfer_prove::ProofBackend` (`sumcheck`): keys
+//!   from a universal SRS, proofs of one matrix-product node bound to verinfer's statement, the
+//!   `IProofVerifier` adapter on chain.
+//!
 //! The protocols, their transcript layout, soundness, the Solidity verifier with its gas
 //! figures, and what comes next (the `ProofBackend` implementation, GKR over a whole graph,
 //! lookups) are in docs/sumcheck.md.
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod contract;
 pub mod error;
 pub mod evm;

@@ -70,11 +70,28 @@ pub fn small_cnn() -> (Graph, Vec<Vec<i32>>) {
     (g, trace)
 }
 
+/// What a conformance run proves: a model with an honest trace, under some visibilities.
+/// [`SMALL_CNN`] is the default; a backend that proves fewer graphs names its own (with a
+/// reason in its test) through `proof_system_conformance!(backend, subject)`.
+#[derive(Clone, Copy)]
+pub struct Subject {
+    /// The graph and its honest trace.
+    pub model: fn() -> (Graph, Vec<Vec<i32>>),
+    /// The statements to prove it under (the first one also for the key and proof bytes).
+    pub visibilities: &'static [Visibility],
+}
+
+/// [`small_cnn`] under [`VISIBILITIES`].
+pub const SMALL_CNN: Subject = Subject {
+    model: small_cnn,
+    visibilities: &VISIBILITIES,
+};
+
 /// A model with keys, its honest trace and an honest proof of it, under one visibility.
 pub struct Fixture<'b> {
     /// The backend under test.
     pub backend: &'b dyn DynBackend,
-    /// [`small_cnn`].
+    /// The subject's model ([`small_cnn`] by default).
     pub model: Model,
     /// The statement's visibility.
     pub vis: Visibility,
@@ -91,8 +108,13 @@ pub struct Fixture<'b> {
 impl<'b> Fixture<'b> {
     /// Keys and an honest proof for [`small_cnn`] under `vis`.
     pub fn new(backend: &'b dyn DynBackend, vis: Visibility) -> Self {
-        let (g, trace) = small_cnn();
-        let model = Model::new(g).expect("the small CNN validates");
+        Self::of(backend, SMALL_CNN, vis)
+    }
+
+    /// Keys and an honest proof for `subject`'s model under `vis`.
+    pub fn of(backend: &'b dyn DynBackend, subject: Subject, vis: Visibility) -> Self {
+        let (g, trace) = (subject.model)();
+        let model = Model::new(g).expect("the subject's model validates");
         backend
             .supports(&model, vis)
             .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
@@ -176,8 +198,13 @@ impl<'b> Fixture<'b> {
 /// Honest proofs verify, under every visibility, also after the keys and the proof went
 /// through their byte forms.
 pub fn honest_proofs_verify(backend: &dyn DynBackend) {
-    for vis in VISIBILITIES {
-        let f = Fixture::new(backend, vis);
+    honest_proofs_verify_of(backend, SMALL_CNN);
+}
+
+/// [`honest_proofs_verify`] on `subject`.
+pub fn honest_proofs_verify_of(backend: &dyn DynBackend, subject: Subject) {
+    for &vis in subject.visibilities {
+        let f = Fixture::of(backend, subject, vis);
         assert!(
             f.accepts(&f.honest.public, &f.honest.proof),
             "{vis:?}: honest proof rejected"
@@ -208,8 +235,13 @@ pub fn honest_proofs_verify(backend: &dyn DynBackend) {
 /// inputs, intermediates, outputs): proving fails, or the proof does not verify for the
 /// honest statement.
 pub fn flipped_witness_rejected(backend: &dyn DynBackend) {
-    for vis in VISIBILITIES {
-        let f = Fixture::new(backend, vis);
+    flipped_witness_rejected_of(backend, SMALL_CNN);
+}
+
+/// [`flipped_witness_rejected`] on `subject`.
+pub fn flipped_witness_rejected_of(backend: &dyn DynBackend, subject: Subject) {
+    for &vis in subject.visibilities {
+        let f = Fixture::of(backend, subject, vis);
         for (v, values) in f.trace.iter().enumerate() {
             let n = values.len();
             let mut js = vec![0, n / 2, n.saturating_sub(1)];
@@ -231,8 +263,13 @@ pub fn flipped_witness_rejected(backend: &dyn DynBackend) {
 
 /// The honest proof against a statement with one public value changed is rejected.
 pub fn flipped_public_rejected(backend: &dyn DynBackend) {
-    for vis in VISIBILITIES {
-        let f = Fixture::new(backend, vis);
+    flipped_public_rejected_of(backend, SMALL_CNN);
+}
+
+/// [`flipped_public_rejected`] on `subject`.
+pub fn flipped_public_rejected_of(backend: &dyn DynBackend, subject: Subject) {
+    for &vis in subject.visibilities {
+        let f = Fixture::of(backend, subject, vis);
         for (what, public) in f.flipped_publics() {
             assert!(
                 !f.accepts(&public, &f.honest.proof),
@@ -245,7 +282,12 @@ pub fn flipped_public_rejected(backend: &dyn DynBackend) {
 /// Every byte of the verifying key flipped in turn: the key does not decode, or the honest
 /// proof does not verify under it.
 pub fn flipped_key_byte_rejected(backend: &dyn DynBackend) {
-    let f = Fixture::new(backend, VISIBILITIES[0]);
+    flipped_key_byte_rejected_of(backend, SMALL_CNN);
+}
+
+/// [`flipped_key_byte_rejected`] on `subject`.
+pub fn flipped_key_byte_rejected_of(backend: &dyn DynBackend, subject: Subject) {
+    let f = Fixture::of(backend, subject, subject.visibilities[0]);
     let bytes = backend
         .write_verifying_key(&f.keys.verifying)
         .expect("vk bytes");
@@ -267,7 +309,12 @@ pub fn flipped_key_byte_rejected(backend: &dyn DynBackend) {
 /// Every byte of the proof flipped in turn is rejected, as are the proof cut short and
 /// extended.
 pub fn flipped_proof_byte_rejected(backend: &dyn DynBackend) {
-    let f = Fixture::new(backend, VISIBILITIES[0]);
+    flipped_proof_byte_rejected_of(backend, SMALL_CNN);
+}
+
+/// [`flipped_proof_byte_rejected`] on `subject`.
+pub fn flipped_proof_byte_rejected_of(backend: &dyn DynBackend, subject: Subject) {
+    let f = Fixture::of(backend, subject, subject.visibilities[0]);
     let proof = &f.honest.proof;
     for i in 0..proof.len() {
         let mut bad = proof.clone();
@@ -292,12 +339,30 @@ pub fn flipped_proof_byte_rejected(backend: &dyn DynBackend) {
 /// ```ignore
 /// verinfer_testing::proof_system_conformance!(verinfer_zk::Groth16);
 /// ```
+///
+/// A backend that proves fewer graphs than [`small_cnn`] passes its own [`proof::Subject`]
+/// (an expression) as a second argument; the laws are the same.
+///
+/// [`proof::Subject`]: crate::proof::Subject
 #[macro_export]
 macro_rules! proof_system_conformance {
     ($backend:expr) => {
         $crate::proof_system_conformance!(@each $backend;
             honest_proofs_verify, flipped_witness_rejected, flipped_public_rejected,
             flipped_key_byte_rejected, flipped_proof_byte_rejected);
+    };
+    ($backend:expr, $subject:expr) => {
+        $crate::proof_system_conformance!(@of $backend, $subject;
+            honest_proofs_verify_of, flipped_witness_rejected_of, flipped_public_rejected_of,
+            flipped_key_byte_rejected_of, flipped_proof_byte_rejected_of);
+    };
+    (@of $backend:expr, $subject:expr; $($law:ident),*) => {
+        $(
+            #[test]
+            fn $law() {
+                $crate::proof::$law(&$backend, $subject);
+            }
+        )*
     };
     (@each $backend:expr; $($law:ident),*) => {
         $(

@@ -54,6 +54,7 @@ use rayon::prelude::*;
 use verinfer_ir::{AffineMap, Contract, Requant};
 
 use crate::error::{LogupError, MatmulError, MleError, PcsError};
+use crate::evm::Word;
 use crate::field::{fr_from_i128, fr_from_i64};
 use crate::logup::{self, RangeArgument, MAX_RANGE_BITS};
 use crate::matmul::{self, FieldMatrix, MatmulProof, MatmulShape};
@@ -418,7 +419,17 @@ impl MatmulNode {
         Ok(())
     }
 
-    fn absorb(&self, t: &mut Transcript, x: &[i32], y: &[i32], c: &WeightCommitments) {
+    fn absorb(
+        &self,
+        t: &mut Transcript,
+        statement: Option<&Word>,
+        x: &[i32],
+        y: &[i32],
+        c: &WeightCommitments,
+    ) {
+        if let Some(s) = statement {
+            t.absorb_word(s);
+        }
         let (m, k, n) = self.shape.dims();
         for d in [m, k, n] {
             t.absorb_u64(d as u64);
@@ -545,11 +556,38 @@ pub fn prove_contract(
     commitments: &WeightCommitments,
     y: &[i32],
 ) -> Result<ContractProof, ContractError> {
+    prove_contract_bound(ck, None, node, x, weights, commitments, y)
+}
+
+/// [`prove_contract`] for a statement: the 32-byte `statement` (the proof backend's digest of
+/// the context and the public values) is absorbed before anything else, so the proof verifies
+/// for that statement only ([`verify_contract_bound`]; `None` is [`prove_contract`]).
+///
+/// # Errors
+/// As [`prove_contract`].
+pub fn prove_contract_bound(
+    ck: &CommitKey,
+    statement: Option<&Word>,
+    node: &MatmulNode,
+    x: &[i32],
+    weights: Weights<'_>,
+    commitments: &WeightCommitments,
+    y: &[i32],
+) -> Result<ContractProof, ContractError> {
     node.check_lengths(x, y)?;
     node.check_weights(weights)?;
     node.check_commitments(commitments)?;
     let rem = remainders(node, x, weights, y)?;
-    prove_with_remainders(ck, node, x, weights, commitments, y, &rem)
+    let io = Io { statement, x, y };
+    prove_with_remainders(ck, node, io, weights, commitments, &rem)
+}
+
+/// The public side of a node proof: the optional statement word, `x`, `y`.
+#[derive(Clone, Copy)]
+struct Io<'a> {
+    statement: Option<&'a Word>,
+    x: &'a [i32],
+    y: &'a [i32],
 }
 
 /// The protocol from step 1 for given remainders (honest ones from [`prove_contract`]; the
@@ -557,17 +595,17 @@ pub fn prove_contract(
 fn prove_with_remainders(
     ck: &CommitKey,
     node: &MatmulNode,
-    x: &[i32],
+    io: Io<'_>,
     weights: Weights<'_>,
     commitments: &WeightCommitments,
-    y: &[i32],
     rem: &DenseMle,
 ) -> Result<ContractProof, ContractError> {
+    let Io { statement, x, y } = io;
     let (m, k, n) = node.shape.dims();
     let xm = FieldMatrix::from_i32(m, k, x)?;
     let wm = FieldMatrix::from_i32(k, n, weights.w)?;
     let t = &mut Transcript::new(LABEL);
-    node.absorb(t, x, y, commitments);
+    node.absorb(t, statement, x, y, commitments);
     let c_rem = pcs::commit(ck, rem)?;
     t.absorb_g1(&c_rem.0);
     let rho = t.challenges(node.shape.y_vars());
@@ -621,6 +659,22 @@ pub fn verify_contract(
     y: &[i32],
     proof: &ContractProof,
 ) -> Result<(), ContractError> {
+    verify_contract_bound(vk, None, node, x, commitments, y, proof)
+}
+
+/// [`verify_contract`] of a proof made for `statement` ([`prove_contract_bound`]).
+///
+/// # Errors
+/// As [`verify_contract`]; a proof made for another statement fails like a false one.
+pub fn verify_contract_bound(
+    vk: &VerifierKey,
+    statement: Option<&Word>,
+    node: &MatmulNode,
+    x: &[i32],
+    commitments: &WeightCommitments,
+    y: &[i32],
+    proof: &ContractProof,
+) -> Result<(), ContractError> {
     node.check_lengths(x, y)?;
     node.check_commitments(commitments)?;
     if node.has_bias() != proof.bias_eval.is_some() {
@@ -630,7 +684,7 @@ pub fn verify_contract(
     }
     let (m, k, n) = node.shape.dims();
     let t = &mut Transcript::new(LABEL);
-    node.absorb(t, x, y, commitments);
+    node.absorb(t, statement, x, y, commitments);
     t.absorb_g1(&proof.rem.0);
     let rho = t.challenges(node.shape.y_vars());
     t.absorb_fr(&proof.rem_eval);

@@ -227,7 +227,18 @@ fn an_output_off_by_one_needs_a_remainder_out_of_range() {
     y[0] += 1;
     let rem = DenseMle::new(rem).unwrap();
     assert!(matches!(
-        prove_with_remainders(&srs.commit_key, &c.node, &c.x, weights(&c), &cw, &y, &rem),
+        prove_with_remainders(
+            &srs.commit_key,
+            &c.node,
+            Io {
+                statement: None,
+                x: &c.x,
+                y: &y
+            },
+            weights(&c),
+            &cw,
+            &rem
+        ),
         Err(ContractError::Logup(LogupError::OutOfRange {
             index: 0,
             bits: 5

@@ -40,6 +40,23 @@ impl CommitKey {
         &self.powers
     }
 
+    /// A key of these powers (read back from a proving key; [`Srs`] makes them).
+    #[must_use]
+    pub fn from_powers(powers: Vec<G1Affine>) -> Self {
+        Self { powers }
+    }
+
+    /// The first `2^num_vars` powers, or [`PcsError::SrsTooSmall`]: the slice a node's
+    /// proving key keeps.
+    ///
+    /// # Errors
+    /// [`PcsError::SrsTooSmall`].
+    pub fn truncated(&self, num_vars: usize) -> Result<Self, PcsError> {
+        Ok(Self {
+            powers: self.first(num_vars)?.to_vec(),
+        })
+    }
+
     /// The most variables a committed polynomial may have.
     #[must_use]
     pub fn max_num_vars(&self) -> usize {

@@ -1,0 +1,368 @@
+//! The sumcheck backend behind the proof-system seam: [`Sumcheck`] implements
+//! `verinfer_prove::ProofBackend` and `EvmVerifiable` (name [`NAME`], `sumcheck`), so the node,
+//! the CLI, the oracle and AIGC reach it through `dyn DynBackend` as they reach Groth16.
+//!
+//! What it proves today ([`model::recognise`]): a model that is one matrix-product `Contract`
+//! node `Y = requant(X·W (+ bias))` over its one input, unclamped, every class public (the
+//! weights committed in the keys). The statement is verinfer's: the `PublicValues` digest
+//! (`verinfer_prove::PublicValues::digest`, whatever the statement kind) is absorbed first in
+//! the node proof's transcript, so a proof holds for one context and one `x`, `y` only.
+//!
+//! Setup is universal: the keys are a slice of a powers-of-tau SRS plus the weight
+//! commitments. [`SrsSource::InsecureLocal`] (the default, what the registry builds) samples
+//! `τ` on this machine — **whoever ran it can forge proofs**; [`SrsSource::Ptau`] reads a
+//! public ceremony's `.ptau` file.
+
+pub mod keys;
+pub mod model;
+pub mod onchain;
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, B256};
+use verinfer_ir::Model;
+use verinfer_prove::statement::per_word;
+use verinfer_prove::{
+    context, ContractDeployer, EvmVerifiable, Lengths, ProofBackend, ProveError, PublicValues, Rng,
+    Statement, StatementError, Unsupported, Visibility, Widths,
+};
+
+use crate::contract::{self, ContractError, WeightCommitments};
+use crate::error::{EvmDecodeError, LogupError, PcsError};
+use crate::evm::{contract_from_words, contract_words};
+use crate::pcs::Srs;
+
+pub use keys::{ProvingKey, VerifyingKey};
+pub use onchain::Proof;
+
+/// The name `keys.json` records for sumcheck keys.
+pub const NAME: &str = "sumcheck";
+
+/// Where the SRS of a setup comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SrsSource {
+    /// **INSECURE**: `τ` sampled on this machine from the setup's generator; whoever ran the
+    /// setup can forge every proof. Tests and development only.
+    #[default]
+    InsecureLocal,
+    /// A public powers-of-tau ceremony's `.ptau` file (trust: one honest participant).
+    Ptau(PathBuf),
+}
+
+/// The sumcheck backend (module docs).
+#[derive(Clone, Debug, Default)]
+pub struct Sumcheck {
+    /// The SRS a setup uses.
+    pub srs: SrsSource,
+}
+
+impl Sumcheck {
+    /// The backend with its SRS from the `.ptau` file at `path`.
+    #[must_use]
+    pub fn with_ptau(path: PathBuf) -> Self {
+        Self {
+            srs: SrsSource::Ptau(path),
+        }
+    }
+}
+
+/// Why the sumcheck backend failed ([`ProofBackend::Error`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// A model or visibility it does not prove.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// Proving failed (a trace that deviates or clamps, an SRS too small).
+    #[error("proving: {0}")]
+    Prove(ContractError),
+    /// The proof does not verify.
+    #[error("proof rejected: {0}")]
+    Rejected(String),
+    /// The public values do not make a statement of the key's model.
+    #[error(transparent)]
+    Statement(#[from] StatementError),
+    /// Reading the SRS failed.
+    #[error("SRS: {0}")]
+    Srs(#[from] PcsError),
+    /// Key or proof bytes that do not decode.
+    #[error("{what}: {message}")]
+    Malformed {
+        /// `proving key`, `verifying key`, `proof`.
+        what: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl From<BackendError> for ProveError {
+    fn from(e: BackendError) -> Self {
+        match e {
+            BackendError::Unsupported(u) => u.into(),
+            BackendError::Prove(
+                e @ (ContractError::Clamped { .. }
+                | ContractError::TraceMismatch { .. }
+                | ContractError::Length { .. }
+                | ContractError::OutputOutOfBound { .. }
+                | ContractError::Logup(LogupError::OutOfRange { .. })),
+            ) => ProveError::Witness(e.to_string()),
+            BackendError::Prove(e) => ProveError::Backend {
+                backend: NAME,
+                message: e.to_string(),
+                transient: false,
+            },
+            BackendError::Rejected(_) => ProveError::Rejected,
+            BackendError::Statement(e) => ProveError::Statement(e),
+            BackendError::Srs(PcsError::Ptau(verinfer_ptau::PtauError::Io(e))) => ProveError::Io(e),
+            BackendError::Srs(e) => ProveError::Backend {
+                backend: NAME,
+                message: e.to_string(),
+                transient: false,
+            },
+            BackendError::Malformed { what, message } => ProveError::Malformed { what, message },
+        }
+    }
+}
+
+/// Variables of the largest polynomial a node proof commits or opens (the batch's `n`).
+fn srs_vars(node: &contract::MatmulNode) -> usize {
+    let (a, c, b) = node.log_dims();
+    (c + b).max(a + b).max(node.requant().shift as usize)
+}
+
+fn check_model(model: &Model, vis: Visibility) -> Result<model::MatmulModel, Unsupported> {
+    model::check_visibility(vis)?;
+    model::recognise(model)
+}
+
+/// The public values of `x → y` for `model` under `vis`, bound to `ctx`.
+fn public_values(
+    model: &Model,
+    vis: Visibility,
+    ctx: &verinfer_prove::Context,
+    x: Vec<i32>,
+    y: Vec<i32>,
+) -> PublicValues {
+    let w = Widths::of(model.graph());
+    PublicValues {
+        visibility: vis,
+        input_width: w.input,
+        output_width: w.output,
+        inputs: vec![x],
+        input_hash: None,
+        param_hash: None,
+        outputs: vec![y],
+        output_hash: None,
+        lengths: Lengths::of(model.graph()),
+        context: *ctx,
+    }
+}
+
+impl ProofBackend for Sumcheck {
+    type ProvingKey = ProvingKey;
+    type VerifyingKey = VerifyingKey;
+    type Proof = Proof;
+    type Error = BackendError;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn supports(&self, model: &Model, vis: Visibility) -> Result<(), Unsupported> {
+        check_model(model, vis).map(|_| ())
+    }
+
+    /// The field elements the prover sums and commits over: the padded `X`, `W`, `Y` tables
+    /// and the range check's table (`2^shift`).
+    fn size(&self, model: &Model, vis: Visibility) -> Result<usize, BackendError> {
+        let m = check_model(model, vis)?;
+        let (a, c, b) = m.node.log_dims();
+        let shift = m.node.requant().shift as usize;
+        Ok((1 << (a + c)) + (1 << (c + b)) + (1 << (a + b)) + (1 << shift))
+    }
+
+    fn setup(
+        &self,
+        model: &Model,
+        vis: Visibility,
+        rng: &mut dyn Rng,
+    ) -> Result<(ProvingKey, VerifyingKey), BackendError> {
+        let m = check_model(model, vis)?;
+        let vars = srs_vars(&m.node);
+        let srs = match &self.srs {
+            SrsSource::InsecureLocal => Srs::insecure_local_setup_for_tests(vars, &mut &mut *rng),
+            SrsSource::Ptau(path) => {
+                let mut ptau = verinfer_ptau::Ptau::open(path).map_err(PcsError::Ptau)?;
+                Srs::from_ptau(&mut ptau, vars)?
+            }
+        };
+        let commit_key = srs.commit_key.truncated(vars)?;
+        let commitments = WeightCommitments::commit(&commit_key, &m.node, m.weights())
+            .map_err(BackendError::Prove)?;
+        let spec = keys::NodeSpec { node: m.node };
+        let pk = ProvingKey {
+            commit_key,
+            spec,
+            commitments,
+            vis,
+        };
+        let vk = VerifyingKey {
+            srs: srs.verifier_key,
+            spec,
+            commitments,
+            vis,
+            widths: Widths::of(model.graph()),
+        };
+        Ok((pk, vk))
+    }
+
+    fn prove(
+        &self,
+        pk: &ProvingKey,
+        model: &Model,
+        vis: Visibility,
+        ctx: &verinfer_prove::Context,
+        trace: Vec<Vec<i32>>,
+        _rng: &mut dyn Rng,
+    ) -> Result<(Proof, PublicValues), BackendError> {
+        let m = check_model(model, vis)?;
+        if m.node != pk.spec.node || vis != pk.vis {
+            return Err(BackendError::Malformed {
+                what: "proving key",
+                message: "made for another node or visibility than this model's".into(),
+            });
+        }
+        let [x, y]: [Vec<i32>; 2] = trace.try_into().map_err(|t: Vec<Vec<i32>>| {
+            BackendError::Prove(ContractError::Length {
+                what: "trace",
+                expected: 2,
+                got: t.len(),
+            })
+        })?;
+        let public = public_values(model, vis, ctx, x, y);
+        let statement = public.digest()?;
+        let (x, y) = (&public.inputs[0], &public.outputs[0]);
+        let proof = contract::prove_contract_bound(
+            &pk.commit_key,
+            Some(&statement.0),
+            &m.node,
+            x,
+            m.weights(),
+            &pk.commitments,
+            y,
+        )
+        .map_err(BackendError::Prove)?;
+        let proof = Proof {
+            context: context::context_word(ctx),
+            x: x.clone(),
+            y: y.clone(),
+            words: contract_words(&proof),
+        };
+        Ok((proof, public))
+    }
+
+    fn verify(
+        &self,
+        vk: &VerifyingKey,
+        public: &PublicValues,
+        proof: &Proof,
+    ) -> Result<(), BackendError> {
+        let mismatch = |what: &str| {
+            StatementError::BadValue(format!("{what} differs from the verifying key's"))
+        };
+        if public.visibility != vk.vis {
+            return Err(mismatch("the visibility").into());
+        }
+        if public.input_width != vk.widths.input || public.output_width != vk.widths.output {
+            return Err(mismatch("a packing width").into());
+        }
+        let statement = public.digest()?;
+        let ([x], [y]) = (&public.inputs[..], &public.outputs[..]) else {
+            return Err(mismatch("the number of tensors").into());
+        };
+        let rejected = |why: &str| BackendError::Rejected(why.into());
+        if proof.context != context::context_word(&public.context) {
+            return Err(rejected("the proof is bound to another context"));
+        }
+        if proof.x != *x || proof.y != *y {
+            return Err(rejected("the proof is about another input or output"));
+        }
+        let node = vk.node();
+        let decoded = contract_from_words(node, &proof.words)
+            .map_err(|e: EvmDecodeError| rejected(&e.to_string()))?;
+        contract::verify_contract_bound(
+            &vk.srs,
+            Some(&statement.0),
+            node,
+            x,
+            &vk.commitments,
+            y,
+            &decoded,
+        )
+        .map_err(|e| rejected(&e.to_string()))
+    }
+
+    fn public_inputs(&self, vk: &VerifyingKey) -> usize {
+        match vk.vis.statement {
+            Statement::Digest => 1,
+            Statement::Packed => {
+                let (m, k, n) = vk.node().dims();
+                1 + (m * k).div_ceil(per_word(vk.widths.input))
+                    + (m * n).div_ceil(per_word(vk.widths.output))
+            }
+        }
+    }
+
+    fn param_hash(&self, _model: &Model) -> Result<B256, BackendError> {
+        Err(Unsupported {
+            backend: NAME,
+            node: None,
+            reason: "hashed parameters: the sumcheck backend has no in-proof hash yet".into(),
+        }
+        .into())
+    }
+
+    fn write_proving_key(&self, pk: &ProvingKey) -> Result<Vec<u8>, BackendError> {
+        pk.to_bytes()
+    }
+
+    fn read_proving_key(&self, bytes: &[u8]) -> Result<ProvingKey, BackendError> {
+        ProvingKey::from_bytes(bytes)
+    }
+
+    fn write_verifying_key(&self, vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
+        vk.to_bytes()
+    }
+
+    fn read_verifying_key(&self, bytes: &[u8]) -> Result<VerifyingKey, BackendError> {
+        VerifyingKey::from_bytes(bytes)
+    }
+
+    fn write_proof(&self, proof: &Proof) -> Result<Vec<u8>, BackendError> {
+        Ok(proof.to_bytes())
+    }
+
+    fn read_proof(&self, bytes: &[u8]) -> Result<Proof, BackendError> {
+        Proof::from_bytes(bytes)
+    }
+}
+
+impl EvmVerifiable for Sumcheck {
+    fn solidity_verifier(&self, vk: &VerifyingKey) -> Result<String, BackendError> {
+        onchain::solidity_source(vk)
+    }
+
+    /// The proof's own bytes: `abi.encode(bytes32 contextWord, bytes x, bytes y, uint256[]
+    /// words)`, what `SumcheckProofVerifier.verify` decodes.
+    fn proof_calldata(&self, proof: &Proof) -> Result<Vec<u8>, BackendError> {
+        Ok(proof.to_bytes())
+    }
+
+    fn deploy_adapter(
+        &self,
+        vk: &VerifyingKey,
+        deployer: &mut dyn ContractDeployer,
+    ) -> Result<Address, ProveError> {
+        onchain::deploy(vk, deployer)
+    }
+}

@@ -1,0 +1,297 @@
+//! The backend's proof as bytes and on the EVM: the `bytes proof` of its `IProofVerifier`
+//! adapter (`contracts/src/sumcheck/SumcheckProofVerifier.sol`) is
+//! `abi.encode(bytes32 contextWord, bytes x, bytes y, uint256[] words)` — the public input and
+//! output ride inside it (the adapter recomputes the statement digest from them) — and the
+//! same bytes are the proof file's. The adapter wraps a `ContractNodeVerifier` holding the
+//! node's key as immutables; [`deploy`] creates both.
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{SolConstructor, SolValue};
+use verinfer_prove::{ContractDeployer, ProveError, Statement, Unsupported};
+
+use crate::evm::{verifier_key_words, Word};
+use crate::transcript::g1_words;
+
+use super::keys::VerifyingKey;
+use super::{BackendError, NAME};
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    ContractNodeVerifier,
+    "../../contracts/artifacts/ContractNodeVerifier.json"
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    SumcheckProofVerifier,
+    "../../contracts/artifacts/SumcheckProofVerifier.json"
+);
+
+/// A proof of the sumcheck backend: the context word it is bound to, the public `x` and `y`
+/// it is about, and the node proof as the Solidity verifier's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proof {
+    /// `verinfer_prove::context::context_word` of the proof's context.
+    pub context: [u8; 32],
+    /// The graph input, row-major.
+    pub x: Vec<i32>,
+    /// The graph output, row-major.
+    pub y: Vec<i32>,
+    /// `crate::evm::contract_words` of the node proof (made with the statement digest
+    /// absorbed first).
+    pub words: Vec<Word>,
+}
+
+/// Values as 4-byte big-endian integers (what `ContractNodeVerifier` hashes).
+fn packed(values: &[i32]) -> Bytes {
+    Bytes::from(
+        values
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>(),
+    )
+}
+
+fn unpacked(b: &[u8]) -> Option<Vec<i32>> {
+    if !b.len().is_multiple_of(4) {
+        return None;
+    }
+    b.chunks_exact(4)
+        .map(|c| c.try_into().ok().map(i32::from_be_bytes))
+        .collect()
+}
+
+impl Proof {
+    /// `abi.encode(bytes32 contextWord, bytes x, bytes y, uint256[] words)`.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let words: Vec<U256> = self.words.iter().map(|w| U256::from_be_bytes(*w)).collect();
+        (
+            B256::from(self.context),
+            packed(&self.x),
+            packed(&self.y),
+            words,
+        )
+            .abi_encode_params()
+    }
+
+    /// [`Proof::to_bytes`] back; only the canonical encoding is accepted (it is re-encoded and
+    /// compared), so any changed byte is refused or changes the proof.
+    ///
+    /// # Errors
+    /// [`BackendError::Malformed`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BackendError> {
+        let bad = |message: String| BackendError::Malformed {
+            what: "proof",
+            message,
+        };
+        type Fields = (B256, Bytes, Bytes, Vec<U256>);
+        let (context, x, y, words) =
+            Fields::abi_decode_params(bytes).map_err(|e| bad(e.to_string()))?;
+        let proof = Self {
+            context: context.0,
+            x: unpacked(&x).ok_or_else(|| bad("x is not a list of 4-byte integers".into()))?,
+            y: unpacked(&y).ok_or_else(|| bad("y is not a list of 4-byte integers".into()))?,
+            words: words.iter().map(|w| w.to_be_bytes::<32>()).collect(),
+        };
+        if proof.to_bytes() != bytes {
+            return Err(bad("not the canonical ABI encoding".into()));
+        }
+        Ok(proof)
+    }
+}
+
+fn u(w: &Word) -> U256 {
+    U256::from_be_bytes(*w)
+}
+
+/// `ContractNodeVerifier`'s constructor input for `vk`.
+fn node_params(vk: &VerifyingKey) -> Result<ContractNodeKey::Params, BackendError> {
+    let node = vk.node();
+    let (m, k, n) = node.dims();
+    let rq = node.requant();
+    let g1 = |c: &crate::pcs::Commitment| g1_words(&c.0).map(|w| u(&w));
+    let int = |v: i64| {
+        alloy_primitives::I256::try_from(v).map_err(|e| BackendError::Malformed {
+            what: "verifying key",
+            message: e.to_string(),
+        })
+    };
+    Ok(ContractNodeKey::Params {
+        m: U256::from(m),
+        k: U256::from(k),
+        n: U256::from(n),
+        mult: int(rq.mult)?,
+        shift: U256::from(rq.shift),
+        bits: U256::from(rq.bits.get()),
+        biasShift: int(node.bias_shift().map_or(-1, i64::from))?,
+        w: g1(&vk.commitments.w),
+        bias: vk.commitments.bias.as_ref().map_or([U256::ZERO; 2], g1),
+        vk: verifier_key_words(&vk.srs).map(|w| u(&w)),
+    })
+}
+
+/// The creation code of the node verifier of `vk`.
+///
+/// # Errors
+/// A multiplier the contract cannot hold.
+pub fn node_init_code(vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
+    let mut code = ContractNodeVerifier::BYTECODE.to_vec();
+    code.extend(
+        ContractNodeVerifier::constructorCall {
+            p: node_params(vk)?,
+        }
+        .abi_encode(),
+    );
+    Ok(code)
+}
+
+/// The creation code of the adapter over the node verifier at `node`.
+#[must_use]
+pub fn adapter_init_code(vk: &VerifyingKey, node: Address) -> Vec<u8> {
+    let mut code = SumcheckProofVerifier::BYTECODE.to_vec();
+    code.extend(
+        SumcheckProofVerifier::constructorCall {
+            node_: node,
+            inputBits_: U256::from(vk.widths.input),
+            outputBits_: U256::from(vk.widths.output),
+        }
+        .abi_encode(),
+    );
+    code
+}
+
+/// `EvmVerifiable::deploy_adapter`: the node verifier, then the adapter around it.
+///
+/// # Errors
+/// [`ProveError::Unsupported`] for a key of the packed statement, [`ProveError::Malformed`]
+/// for a key the contract cannot hold, the deployer's error.
+pub fn deploy(
+    vk: &VerifyingKey,
+    deployer: &mut dyn ContractDeployer,
+) -> Result<Address, ProveError> {
+    if vk.vis.statement != Statement::Digest {
+        return Err(Unsupported {
+            backend: NAME,
+            node: None,
+            reason: "a packed-statement key: the oracle and AIGC (ABI v4) verify the one digest \
+                     word through IProofVerifier; set the keys up with statement=digest"
+                .into(),
+        }
+        .into());
+    }
+    let node = deployer.create("ContractNodeVerifier", node_init_code(vk)?)?;
+    deployer.create("SumcheckProofVerifier", adapter_init_code(vk, node))
+}
+
+/// The verifier's sources in dependency order (a flattened file needs no imports).
+const SOURCES: [(&str, &str); 12] = [
+    (
+        "SumcheckFr.sol",
+        include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
+    ),
+    (
+        "SumcheckTranscript.sol",
+        include_str!("../../../../contracts/src/sumcheck/SumcheckTranscript.sol"),
+    ),
+    (
+        "SumcheckVerifier.sol",
+        include_str!("../../../../contracts/src/sumcheck/SumcheckVerifier.sol"),
+    ),
+    (
+        "HyperKZG.sol",
+        include_str!("../../../../contracts/src/sumcheck/HyperKZG.sol"),
+    ),
+    (
+        "LogupRange.sol",
+        include_str!("../../../../contracts/src/sumcheck/LogupRange.sol"),
+    ),
+    (
+        "BatchOpening.sol",
+        include_str!("../../../../contracts/src/sumcheck/BatchOpening.sol"),
+    ),
+    (
+        "ContractNodeKey.sol",
+        include_str!("../../../../contracts/src/sumcheck/ContractNodeKey.sol"),
+    ),
+    (
+        "ContractNodeVerifier.sol",
+        include_str!("../../../../contracts/src/sumcheck/ContractNodeVerifier.sol"),
+    ),
+    (
+        "IProofVerifier.sol",
+        include_str!("../../../../contracts/src/IProofVerifier.sol"),
+    ),
+    (
+        "PublicInputs.sol",
+        include_str!("../../../../contracts/src/PublicInputs.sol"),
+    ),
+    (
+        "ZkStatement.sol",
+        include_str!("../../../../contracts/src/ZkStatement.sol"),
+    ),
+    (
+        "SumcheckProofVerifier.sol",
+        include_str!("../../../../contracts/src/sumcheck/SumcheckProofVerifier.sol"),
+    ),
+];
+
+/// One Solidity file holding the whole verifier of `vk`: the sources above flattened, then
+/// `contract Verifier`, a `SumcheckProofVerifier` whose constructor creates the node verifier
+/// with `vk`'s statement, commitments and SRS points (so deploying `Verifier` alone gives an
+/// `IProofVerifier` for the key).
+///
+/// # Errors
+/// A multiplier the contract cannot hold.
+pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
+    use std::fmt::Write;
+    let p = node_params(vk)?;
+    let mut out = String::from(
+        "// SPDX-License-Identifier: Apache-2.0 OR MIT\n// Generated by `verinfer export-verifier` \
+         (sumcheck backend): the verifier contracts flattened, then `Verifier` for one key.\n\
+         pragma solidity ^0.8.24;\n",
+    );
+    for (name, src) in SOURCES {
+        let _ = writeln!(out, "\n// ---- {name} ----");
+        for line in src.lines() {
+            let t = line.trim_start();
+            if !(t.starts_with("import ") || t.starts_with("pragma ") || t.starts_with("// SPDX")) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    let list = |xs: &[U256]| {
+        xs.iter()
+            .map(U256::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = write!(
+        out,
+        "\n/// @notice The `IProofVerifier` of one sumcheck verifying key.\n\
+         contract Verifier is SumcheckProofVerifier {{\n    constructor()\n        \
+         SumcheckProofVerifier(\n            new ContractNodeVerifier(\n                \
+         ContractNodeKey.Params({{\n                    m: {m},\n                    k: {k},\n                    \
+         n: {n},\n                    mult: {mult},\n                    shift: {shift},\n                    \
+         bits: {bits},\n                    biasShift: {bias_shift},\n                    \
+         w: [uint256({w0}), {w1}],\n                    bias: [uint256({b0}), {b1}],\n                    \
+         vk: [uint256({vk})]\n                }})\n            ),\n            {win},\n            {wout}\n        )\n    \
+         {{}}\n}}\n",
+        m = p.m,
+        k = p.k,
+        n = p.n,
+        mult = p.mult,
+        shift = p.shift,
+        bits = p.bits,
+        bias_shift = p.biasShift,
+        w0 = p.w[0],
+        w1 = p.w[1],
+        b0 = p.bias[0],
+        b1 = p.bias[1],
+        vk = list(&p.vk),
+        win = vk.widths.input,
+        wout = vk.widths.output,
+    );
+    Ok(out)
+}
