@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 /// (vocab, width, layers, feed-forward, heads, kv heads, trained context).
-fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
+pub fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
     Ok(match name {
         "tiny" => (600, 32, 2, 64, 4, 2, 128),
         "small" => (600, 128, 4, 320, 4, 2, 128),
@@ -84,7 +84,7 @@ impl Rng {
     }
 }
 
-fn write_model(path: &Path, name: &str) -> Result<()> {
+pub fn write_model(path: &Path, name: &str) -> Result<()> {
     let (v, e, l, ff, h, hkv, ctx) = shape(name)?;
     let kv = e / h * hkv;
     let mut w = GgufWriter::new();
@@ -179,6 +179,30 @@ fn mem_available_mib() -> Option<f64> {
     proc_mib("/proc/meminfo", "MemAvailable:")
 }
 
+/// The parameter count of `shape`, or an error when compiling it cannot fit the memory
+/// available now.
+pub fn check_fits(shape: &str) -> Result<u64> {
+    let params = params(shape)?;
+    // Compiling holds the float graph's weights as f64 (8 bytes a parameter: calibration runs
+    // the exact float model) beside the integer graph's i8 block integers (1 byte; Q8_0
+    // matrices are imported exactly, see docs/llm.md), plus one tensor's transient i32 copy:
+    // refuse shapes that cannot fit instead of running out of memory.
+    #[allow(clippy::cast_precision_loss)]
+    let need_mib = params as f64 * COMPILE_BYTES_PER_PARAM / (1024.0 * 1024.0);
+    if let Some(avail) = mem_available_mib() {
+        if need_mib > 0.6 * avail {
+            bail!(
+                "shape {} has {:.2}B parameters; compiling it needs ~{:.1} GiB (weights as f64 in the float graph for calibration beside i8 in the integer graph) and {:.1} GiB are available. A float reference that reads Q8_0 blocks without f64 weights is the next step of issue 12.",
+                shape,
+                params as f64 / 1e9,
+                need_mib / 1024.0,
+                avail / 1024.0
+            );
+        }
+    }
+    Ok(params)
+}
+
 /// Runs `prompt` then `n` greedy tokens (`commit`: each step's trace streamed into a trace
 /// root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool) -> Result<(f64, f64)> {
@@ -197,24 +221,7 @@ pub fn run_bench(a: &Args) -> Result<()> {
 
 fn bench(a: &Args) -> Result<()> {
     let n_ctx = shape(&a.shape)?.6;
-    let params = params(&a.shape)?;
-    // Compiling holds the float graph's weights as f64 (8 bytes a parameter: calibration runs
-    // the exact float model) beside the integer graph's i8 block integers (1 byte; Q8_0
-    // matrices are imported exactly, see docs/llm.md), plus one tensor's transient i32 copy:
-    // refuse shapes that cannot fit instead of running out of memory.
-    #[allow(clippy::cast_precision_loss)]
-    let need_mib = params as f64 * COMPILE_BYTES_PER_PARAM / (1024.0 * 1024.0);
-    if let Some(avail) = mem_available_mib() {
-        if need_mib > 0.6 * avail {
-            bail!(
-                "shape {} has {:.2}B parameters; compiling it needs ~{:.1} GiB (weights as f64 in the float graph for calibration beside i8 in the integer graph) and {:.1} GiB are available. A float reference that reads Q8_0 blocks without f64 weights is the next step of issue 12.",
-                a.shape,
-                params as f64 / 1e9,
-                need_mib / 1024.0,
-                avail / 1024.0
-            );
-        }
-    }
+    let params = check_fits(&a.shape)?;
     let ctx = a.ctx.min(usize::try_from(n_ctx)?);
     let prompt: Vec<u32> = vec![1, 5, 9, 13, 17, 21, 25, 29];
     if prompt.len() + a.tokens > ctx {

@@ -420,11 +420,12 @@ pub enum Liar {
 /// Arguments of `game simulate`.
 #[derive(clap::Args)]
 pub struct SimulateArgs {
-    /// Compiled model.
+    /// Compiled model; for a generation claim (--prompt or --prompt-ids) a compiled LLM step
+    /// graph or a GGUF file.
     pub model: PathBuf,
-    /// Input (EZKL input.json, one sample).
-    #[arg(long)]
-    pub input: PathBuf,
+    /// Input (EZKL input.json, one sample); an inference claim.
+    #[arg(long, required_unless_present_any = ["prompt", "prompt_ids"], conflicts_with_all = ["prompt", "prompt_ids"])]
+    pub input: Option<PathBuf>,
     /// Which side lies.
     #[arg(long, value_enum, default_value = "submitter")]
     pub liar: Liar,
@@ -432,20 +433,30 @@ pub struct SimulateArgs {
     /// wrong-checkpoint, interpolated-checkpoints, wrong-rescale, silent, late.
     /// Challenger: random, silent, garbage-openings, late. Default: wrong-output for a lying
     /// submitter, random for a lying challenger (each role has its own strategies).
+    /// Generation claims — submitter: wrong-token (default), wrong-kv-row, wrong-node,
+    /// wrong-prompt-binding, silent; challenger: dispute-step (default; alias random),
+    /// dispute-input, dispute-token.
     #[arg(long)]
     pub strategy: Option<String>,
     /// Node whose output the lying submitter changes (default: a middle node for wrong-node,
-    /// the last node otherwise).
+    /// the last node otherwise; in a generation, a node of the step graph at --at-step).
     #[arg(long)]
     pub node: Option<usize>,
+    #[command(flatten)]
+    pub gen: crate::cmd_game_gen::GenArgs,
+    #[command(flatten)]
+    pub at: crate::cmd_game_gen::GenLieArgs,
     #[command(flatten)]
     pub params: ParamArgs,
 }
 
 pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
+    let Some(input) = &a.input else {
+        return crate::cmd_game_gen::simulate_cmd(a);
+    };
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let inputs = load_input(&graph, &a.input)?;
+    let inputs = load_input(&graph, input)?;
     let mut chain = RevmChain::new()?;
     let accounts = chain.accounts();
     let (sub_acct, cha_acct) = (accounts[0], accounts[1]);
