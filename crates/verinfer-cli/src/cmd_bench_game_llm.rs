@@ -111,6 +111,12 @@ pub fn run(a: &Args, name: &str) -> Result<()> {
     cha.gen.step(disputed)?;
     let step_rebuild_ms = ms(t);
     let r = simulate_on(chain, &GameParams::default(), &mut sub, &mut cha)?;
+    let largest = r
+        .transactions
+        .iter()
+        .chain(r.sub.iter().flat_map(|s| &s.transactions))
+        .max_by_key(|(_, gas)| *gas)
+        .map(|(label, _)| label.clone());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let j = serde_json::json!({
         "shape": name, "parameters": params, "ctx": ctx, "nodes": m.served().graph().nodes.len(),
@@ -118,7 +124,7 @@ pub fn run(a: &Args, name: &str) -> Result<()> {
         "liar": format!("{liar:?}"), "chain": chain.describe(),
         "winner": r.winner, "reason": r.reason, "mode": r.mode, "disputed_step": r.step,
         "moves": r.moves, "rounds": r.rounds, "total_gas": r.total_gas,
-        "max_step_gas": r.max_step_gas, "claim_gas": r.claim_gas,
+        "max_step_gas": r.max_step_gas, "largest_move": largest, "claim_gas": r.claim_gas,
         "game_wall_ms": r.wall_ms, "write_ms": write_ms, "compile_ms": compile_ms,
         "model_setup_ms": model_setup_ms, "honest_run_ms": honest_run_ms,
         "step_rebuild_ms": step_rebuild_ms, "peak_rss_mib": peak_rss_mib(),
