@@ -65,11 +65,12 @@ fn print_tx(r: &Receipt) {
 /// Arguments of `claim`.
 #[derive(clap::Args)]
 pub struct ClaimArgs {
-    /// Compiled model.
+    /// Compiled model; for a generation claim (--prompt or --prompt-ids) a compiled LLM step
+    /// graph or a GGUF file.
     pub model: PathBuf,
-    /// Input (EZKL input.json, one sample).
-    #[arg(long)]
-    pub input: PathBuf,
+    /// Input (EZKL input.json, one sample); an inference claim.
+    #[arg(long, required_unless_present_any = ["prompt", "prompt_ids"], conflicts_with_all = ["prompt", "prompt_ids"])]
+    pub input: Option<PathBuf>,
     /// Keep running: answer every game against the claim until it is final or rejected.
     #[arg(long)]
     pub defend: bool,
@@ -85,15 +86,20 @@ pub struct ClaimArgs {
     #[arg(long, default_value = ".verinfer/traces")]
     pub trace_dir: PathBuf,
     #[command(flatten)]
+    pub gen: crate::cmd_game_gen::GenArgs,
+    #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
 
 pub fn claim(a: &ClaimArgs) -> Result<()> {
+    let Some(input) = &a.input else {
+        return crate::cmd_game_gen_chain::claim(a);
+    };
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let inputs = load_input(&graph, &a.input)?;
+    let inputs = load_input(&graph, input)?;
     let exec = Execution::run(graph, &inputs)?;
     let mut open = a.chain.open()?;
     let from = open.sender()?;
@@ -218,9 +224,15 @@ pub struct ChallengeArgs {
     /// its input data.
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Challenge even if the trace root is the honest one (for testing a submitter).
+    /// Challenge even if the trace root is the honest one (for testing a submitter; on a
+    /// generation claim: bisection to the middle step, then its sub-claim challenged at
+    /// random).
     #[arg(long)]
     pub force: bool,
+    /// The claim is a generation claim (`GenerationGame`): its prompt and length are read
+    /// from the chain, the model is a compiled LLM step graph or a GGUF file.
+    #[arg(long)]
+    pub generation: bool,
     /// Continue this game (opened earlier by this key) instead of opening a new one.
     #[arg(long)]
     pub game: Option<u64>,
@@ -232,6 +244,9 @@ pub struct ChallengeArgs {
 }
 
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
+    if a.generation {
+        return crate::cmd_game_gen_chain::challenge(a);
+    }
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
     let mut open = a.chain.open()?;

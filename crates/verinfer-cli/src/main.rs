@@ -15,6 +15,7 @@ mod cmd_demo;
 mod cmd_eval;
 mod cmd_game;
 mod cmd_game_gen;
+mod cmd_game_gen_chain;
 mod cmd_gguf;
 mod cmd_inspect;
 mod cmd_llm;

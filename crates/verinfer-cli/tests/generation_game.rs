@@ -213,3 +213,102 @@ fn every_liar_loses_and_bad_arguments_are_refused() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `claim --defend` and `challenge --generation` of a generation claim as separate processes
+/// against anvil (a block a second): the honest challenger finds nothing to dispute, a model
+/// that is not the claim's is refused, a forced challenger (bisection to the middle step, its
+/// sub-claim challenged at random) loses, and the claim finalizes.
+#[test]
+fn generation_claim_and_challenge_processes_on_anvil() {
+    use std::process::{Command, Stdio};
+    let dir = tmpdir("generation_game_anvil");
+    let gguf = testdata("gguf/llama_tiny.gguf");
+    let vm = dir.join("tiny.vmodel");
+    let vm = vm.to_str().unwrap();
+    let (ok, _, err) = verinfer(&["compile", gguf.to_str().unwrap(), "-o", vm, "--ctx", "16"]);
+    assert!(ok, "{err}");
+    let anvil =
+        verinfer_chain::Anvil::spawn(&common::root().join("contracts"), &["--block-time", "1"])
+            .expect("anvil");
+    let deployments = dir.join("deployments.json");
+    let d = deployments.to_str().unwrap();
+    let chain = [
+        "--rpc-url",
+        anvil.url(),
+        "--deployments",
+        d,
+        "--poll-ms",
+        "50",
+    ];
+    let defender = Command::new(env!("CARGO_BIN_EXE_verinfer"))
+        .args([
+            "claim",
+            vm,
+            "--prompt-ids",
+            PROMPT,
+            "--max-new-tokens",
+            "6",
+            "--defend",
+        ])
+        .args(["--window", "20", "--clock", "20"])
+        .args(chain)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut defender = Reaper(Some(defender));
+    let challenge = |extra: &[&str]| {
+        let mut args = vec!["challenge", "0", "--generation"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&chain);
+        verinfer(&args)
+    };
+    // The honest challenger: once the claim exists, nothing to dispute.
+    let mut honest = None;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (ok, out, _) = challenge(&["--model", vm]);
+        if ok {
+            honest = Some(out);
+            break;
+        }
+    }
+    let honest = honest.expect("no generation claim appeared");
+    assert!(honest.contains("nothing to challenge"), "{honest}");
+    let mlp = testdata(verinfer_testing::models::GOLDEN_MLP);
+    let (ok, _, err) = challenge(&["--model", mlp.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("is not a language model's step graph"),
+        "{err}"
+    );
+    let key = verinfer_chain::DEV_PRIVATE_KEYS[1];
+    let (ok, out, err) = challenge(&["--model", vm, "--force", "--private-key", key]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("generation game 0: SubmitterWon"),
+        "{out}\n{err}"
+    );
+    let out = defender.0.take().unwrap().wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("generation claim 0: Finalized"),
+        "{stdout}\n{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Kills the background process if the test fails before collecting it.
+struct Reaper(Option<std::process::Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

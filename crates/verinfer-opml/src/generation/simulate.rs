@@ -11,6 +11,7 @@ use alloy_primitives::U256;
 use super::bindings::GenerationGame as G;
 use super::challenger::{GenChallenger, Mode};
 use super::client::{GenClient, GenConfig, GenPhase};
+use super::execution::GenModel;
 use super::submitter::GenSubmitter;
 use crate::client::{ClaimStatus, GameClient};
 use crate::convert::{b256, usize_of};
@@ -73,15 +74,8 @@ pub fn simulate_generation(
 ) -> Result<GenReport> {
     let start = Instant::now();
     let steps_cfg = c.steps.config(chain)?;
-    let served = submitter.gen.model().served();
-    let model_id = b256(served.commitment().model_id.hash());
     let a = submitter.account;
-    if !c.registry.is_registered(chain, model_id)? {
-        c.registry.register(chain, a, model_id, "generation")?;
-    }
-    c.steps
-        .ensure_learned(chain, a, served.graph(), served.commitment())?;
-    c.game.ensure_learned(chain, a, model_id)?;
+    prepare_generation(chain, c, a, submitter.gen.model())?;
     let cfg = c.game.config(chain)?;
     let (claim, r) = c
         .game
@@ -160,6 +154,31 @@ pub fn simulate_generation(
     report.max_step_gas = all().map(|(_, g)| *g).max().unwrap_or(0);
     report.wall_ms = start.elapsed().as_millis();
     Ok(report)
+}
+
+/// Registers `model`'s step graph and teaches it to both games, where not done yet (what a
+/// submitter does before its first generation claim); returns the transactions sent.
+///
+/// # Errors
+/// Reverts or transport errors.
+pub fn prepare_generation(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    from: alloy_primitives::Address,
+    model: &GenModel,
+) -> Result<Vec<verinfer_chain::Receipt>> {
+    let served = model.served();
+    let model_id = b256(served.commitment().model_id.hash());
+    let mut sent = Vec::new();
+    if !c.registry.is_registered(chain, model_id)? {
+        sent.push(c.registry.register(chain, from, model_id, "generation")?);
+    }
+    sent.extend(
+        c.steps
+            .ensure_learned(chain, from, served.graph(), served.commitment())?,
+    );
+    sent.extend(c.game.ensure_learned(chain, from, model_id)?);
+    Ok(sent)
 }
 
 /// Plays game `game_id` to its end.
