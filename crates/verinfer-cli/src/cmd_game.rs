@@ -55,7 +55,14 @@ impl ParamArgs {
     }
 }
 
-fn print_tx(r: &Receipt) {
+/// How often a command polls a node (`None` on the in-process chain, where nobody else
+/// moves while it runs).
+pub(crate) fn poll_of(chain: &ChainArgs, ms: u64) -> Option<Duration> {
+    chain.rpc_url.as_ref().map(|_| Duration::from_millis(ms))
+}
+
+/// Prints a transaction's label, gas and block.
+pub(crate) fn print_tx(r: &Receipt) {
     eprintln!(
         "tx: {:<28} gas {:>9}  block {}",
         r.label, r.gas_used, r.block_number
@@ -135,11 +142,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     open.persist()?;
     if a.defend {
         let chain = open.chain();
-        let poll = a
-            .chain
-            .rpc_url
-            .as_ref()
-            .map(|_| Duration::from_millis(a.poll_ms));
+        let poll = poll_of(&a.chain, a.poll_ms);
         let status = defend(chain, &c.game, &mut submitter, claim, poll, &mut print_tx)?;
         println!("claim {claim}: {status:?}");
         open.persist()?;
@@ -201,11 +204,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         );
     }
     let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
-    let poll = a
-        .chain
-        .rpc_url
-        .as_ref()
-        .map(|_| Duration::from_millis(a.poll_ms));
+    let poll = poll_of(&a.chain, a.poll_ms);
     let status = defend(chain, &c.game, &mut submitter, a.claim, poll, &mut print_tx)?;
     println!("claim {}: {status:?}", a.claim);
     open.persist()?;
@@ -306,11 +305,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             id
         }
     };
-    let poll = a
-        .chain
-        .rpc_url
-        .as_ref()
-        .map(|_| Duration::from_millis(a.poll_ms));
+    let poll = poll_of(&a.chain, a.poll_ms);
     let end = play(
         chain,
         &c.game,

@@ -18,17 +18,10 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ensure_opml, find_opml, ClaimStatus, GameParams, OpmlContracts};
 
-use crate::cmd_game::{ChallengeArgs, ClaimArgs};
+use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs};
 use crate::cmd_game_gen::{check_params, load_gen_model};
 
 const NAME: &str = "GenerationGame";
-
-fn print_tx(r: &Receipt) {
-    eprintln!(
-        "tx: {:<28} gas {:>9}  block {}",
-        r.label, r.gas_used, r.block_number
-    );
-}
 
 /// The recorded generation game when it runs over `steps` with `p`'s parameters; otherwise a
 /// new one, deployed and recorded.
@@ -198,11 +191,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     );
     open.persist()?;
     if a.defend {
-        let poll = a
-            .chain
-            .rpc_url
-            .as_ref()
-            .map(|_| Duration::from_millis(a.poll_ms));
+        let poll = poll_of(&a.chain, a.poll_ms);
         let status = defend(open.chain(), gc, &mut submitter, (claim, since), poll)?;
         println!("generation claim {claim}: {status:?}");
         open.persist()?;
@@ -322,11 +311,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     print_tx(&r);
     cha.logs_from = r.block_number;
     println!("generation game {id} opened");
-    let poll = a
-        .chain
-        .rpc_url
-        .as_ref()
-        .map(|_| Duration::from_millis(a.poll_ms));
+    let poll = poll_of(&a.chain, a.poll_ms);
     let phase = play(chain, contracts(&c, &game), &mut cha, id, poll)?;
     println!("generation game {id}: {phase:?}");
     open.persist()?;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{outcome as verinfer, testdata, tmpdir};
+use common::{outcome as verinfer, testdata, tmpdir, Reaper};
 
 /// Prompt of 4, 6 new tokens: T = 9 steps (0..=8).
 const PROMPT: &str = "1,5,9,13";
@@ -299,16 +299,4 @@ fn generation_claim_and_challenge_processes_on_anvil() {
         "{stdout}\n{stderr}"
     );
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// Kills the background process if the test fails before collecting it.
-struct Reaper(Option<std::process::Child>);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.as_mut() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
