@@ -8,13 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
-use verinfer_opml::generation::{GenExecution, GenLie, GenModel};
+use anyhow::{bail, Result};
+use verinfer_opml::generation::{GenChallengerStrategy, GenExecution, GenLie, GenModel};
 use verinfer_opml::GameParams;
 
 use crate::cmd_bench_game::{open_chain, Args};
-use crate::cmd_bench_llm::{check_fits, peak_rss_mib, shape, write_model};
+use crate::cmd_bench_llm::{check_fits, peak_rss_mib, shape, write_and_compile};
 use crate::cmd_game::Liar;
 use crate::cmd_game_gen::{parties, resolve_liar, simulate_on, GenLiar, GenLieArgs};
 
@@ -47,6 +46,11 @@ fn ms(t: Instant) -> u128 {
     t.elapsed().as_millis()
 }
 
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn secs_ms(s: f64) -> u64 {
+    (s * 1000.0).round() as u64
+}
+
 /// `verinfer bench-game --llm SHAPE`.
 pub fn run(a: &Args, name: &str) -> Result<()> {
     let l = &a.gen;
@@ -59,25 +63,11 @@ pub fn run(a: &Args, name: &str) -> Result<()> {
     if ctx > n_ctx {
         bail!("a prompt of {} and {} tokens need {ctx} positions; shape {name} has a context of {n_ctx}", l.prompt_len, l.tokens);
     }
-    std::fs::create_dir_all(&l.dir).with_context(|| l.dir.display().to_string())?;
-    let path = l.dir.join(format!("{name}-q8_0.gguf"));
-    let t = Instant::now();
-    write_model(&path, name)?;
-    let write_ms = ms(t);
-    let w = GgufWeights::open(&path)?;
     // Calibration only sets scales: one short sampled sequence is enough for a dispute's
     // figures (the weights are random; what is measured is the game, not the text).
-    let opts = CompileOptions {
-        ctx,
-        samples: 1,
-        sample_len: ctx.min(8),
-        ..CompileOptions::default()
-    };
-    let t = Instant::now();
-    let c = compile(&w, name, &opts, &|| {})?;
-    let compile_ms = ms(t);
+    let syn = write_and_compile(&l.dir, name, ctx, (1, ctx.min(8)))?;
+    let c = syn.compiled;
     drop(c.fgraph);
-    drop(w);
     let t = Instant::now();
     let m = Arc::new(GenModel::new(c.graph)?);
     let model_setup_ms = ms(t);
@@ -98,7 +88,10 @@ pub fn run(a: &Args, name: &str) -> Result<()> {
     let honest_run_ms = ms(t);
     let steps = honest.num_steps();
     let disputed = match liar {
-        GenLiar::Submitter(GenLie::WrongPromptBinding { index }, _) => prompt.len() - 1 + index,
+        GenLiar::Submitter(GenLie::WrongPromptBinding { index }, _)
+        | GenLiar::Challenger(GenChallengerStrategy::DisputeToken { index }) => {
+            prompt.len() - 1 + index
+        }
         _ => l.at.at_step.unwrap_or(steps / 2),
     };
     let (mut chain_box, _anvil) = open_chain(a)?;
@@ -125,7 +118,7 @@ pub fn run(a: &Args, name: &str) -> Result<()> {
         "winner": r.winner, "reason": r.reason, "mode": r.mode, "disputed_step": r.step,
         "moves": r.moves, "rounds": r.rounds, "total_gas": r.total_gas,
         "max_step_gas": r.max_step_gas, "largest_move": largest, "claim_gas": r.claim_gas,
-        "game_wall_ms": r.wall_ms, "write_ms": write_ms, "compile_ms": compile_ms,
+        "game_wall_ms": r.wall_ms, "write_ms": secs_ms(syn.write_s), "compile_ms": secs_ms(syn.compile_s),
         "model_setup_ms": model_setup_ms, "honest_run_ms": honest_run_ms,
         "step_rebuild_ms": step_rebuild_ms, "peak_rss_mib": peak_rss_mib(),
         "loadavg": load.trim(),

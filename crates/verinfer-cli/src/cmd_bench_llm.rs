@@ -12,7 +12,7 @@ use verinfer_commit::ModelCommitment;
 use verinfer_exec::Plan;
 use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
 use verinfer_gguf::{GgmlType, Value};
-use verinfer_llm::{compile, CompileOptions, GgufWeights, IntEngine};
+use verinfer_llm::{compile, CompileOptions, Compiled, GgufWeights, IntEngine};
 
 /// Arguments of `bench-llm`.
 #[derive(clap::Args)]
@@ -84,7 +84,7 @@ impl Rng {
     }
 }
 
-pub fn write_model(path: &Path, name: &str) -> Result<()> {
+fn write_model(path: &Path, name: &str) -> Result<()> {
     let (v, e, l, ff, h, hkv, ctx) = shape(name)?;
     let kv = e / h * hkv;
     let mut w = GgufWriter::new();
@@ -203,6 +203,48 @@ pub fn check_fits(shape: &str) -> Result<u64> {
     Ok(params)
 }
 
+/// A synthetic model written to a GGUF file and compiled, with the seconds each took.
+pub struct Synthetic {
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// The compiled step graph (and its float graph).
+    pub compiled: Compiled,
+    /// Seconds writing the file took.
+    pub write_s: f64,
+    /// Seconds compiling took.
+    pub compile_s: f64,
+}
+
+/// Writes the seeded model of `shape` to `dir` and compiles it with a context of `ctx`,
+/// calibrated on `samples` sampled sequences of `sample_len` tokens.
+pub fn write_and_compile(
+    dir: &Path,
+    shape: &str,
+    ctx: usize,
+    (samples, sample_len): (usize, usize),
+) -> Result<Synthetic> {
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    let path = dir.join(format!("{shape}-q8_0.gguf"));
+    let t = Instant::now();
+    write_model(&path, shape)?;
+    let write_s = t.elapsed().as_secs_f64();
+    let w = GgufWeights::open(&path)?;
+    let opts = CompileOptions {
+        ctx,
+        samples,
+        sample_len,
+        ..CompileOptions::default()
+    };
+    let t = Instant::now();
+    let compiled = compile(&w, shape, &opts, &|| {})?;
+    Ok(Synthetic {
+        path,
+        compiled,
+        write_s,
+        compile_s: t.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs `prompt` then `n` greedy tokens (`commit`: each step's trace streamed into a trace
 /// root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool) -> Result<(f64, f64)> {
@@ -231,21 +273,12 @@ fn bench(a: &Args) -> Result<()> {
             a.tokens
         );
     }
-    std::fs::create_dir_all(&a.dir).with_context(|| a.dir.display().to_string())?;
-    let path = a.dir.join(format!("{}-q8_0.gguf", a.shape));
-    let t = Instant::now();
-    write_model(&path, &a.shape)?;
-    let write_s = t.elapsed().as_secs_f64();
-    let w = GgufWeights::open(&path)?;
-    let opts = CompileOptions {
-        ctx,
-        samples: 2,
-        sample_len: ctx.min(32),
-        ..CompileOptions::default()
-    };
-    let t = Instant::now();
-    let c = compile(&w, &a.shape, &opts, &|| {})?;
-    let compile_s = t.elapsed().as_secs_f64();
+    let Synthetic {
+        path,
+        compiled: c,
+        write_s,
+        compile_s,
+    } = write_and_compile(&a.dir, &a.shape, ctx, (2, ctx.min(32)))?;
     let t = Instant::now();
     let m = ModelCommitment::new(&c.graph);
     let commit_s = t.elapsed().as_secs_f64();

@@ -214,6 +214,71 @@ fn every_liar_loses_and_bad_arguments_are_refused() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `bench-game --llm` on the smallest synthetic shape: the honest side wins and every figure
+/// is reported; an unknown shape and a request past the shape's context are refused.
+#[test]
+fn bench_game_llm_on_a_synthetic_shape() {
+    let dir = tmpdir("bench_game_llm");
+    let d = dir.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "bench-game",
+            "--llm",
+            "tiny",
+            "--tokens",
+            "8",
+            "--json",
+            "--dir",
+            d,
+        ];
+        args.extend_from_slice(extra);
+        verinfer(&args)
+    };
+    for (extra, winner, reason) in [
+        (&[][..], "challenger", "step trace (sub-claim)"),
+        (
+            &["--strategy", "wrong-kv-row", "--at-step", "3"],
+            "challenger",
+            "derived input",
+        ),
+        (
+            &["--liar", "challenger", "--strategy", "dispute-token"],
+            "submitter",
+            "posted token",
+        ),
+    ] {
+        let (ok, out, err) = run(extra);
+        assert!(ok, "{extra:?}: {err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (r["winner"].as_str(), r["reason"].as_str()),
+            (Some(winner), Some(reason)),
+            "{r:#}"
+        );
+        for key in [
+            "moves",
+            "rounds",
+            "total_gas",
+            "max_step_gas",
+            "game_wall_ms",
+            "honest_run_ms",
+            "step_rebuild_ms",
+            "compile_ms",
+        ] {
+            assert!(r[key].is_u64(), "{key}: {r:#}");
+        }
+        assert!(r["peak_rss_mib"].is_f64(), "{r:#}");
+    }
+    let (ok, _, err) = verinfer(&["bench-game", "--llm", "gpt5", "--dir", d]);
+    assert!(!ok && err.contains("unknown shape \"gpt5\""), "{err}");
+    let (ok, _, err) = verinfer(&["bench-game", "--llm", "tiny", "--tokens", "200", "--dir", d]);
+    assert!(
+        !ok && err.contains("shape tiny has a context of 128"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// `claim --defend` and `challenge --generation` of a generation claim as separate processes
 /// against anvil (a block a second): the honest challenger finds nothing to dispute, a model
 /// that is not the claim's is refused, a forced challenger (bisection to the middle step, its
