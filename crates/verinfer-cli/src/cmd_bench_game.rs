@@ -33,6 +33,12 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Instead: a generation dispute on a synthetic LLaMA-shaped model of this shape
+    /// (bench-llm's: tiny, small, llama-30m, tinyllama, llama2-7b; seeded Q8_0 weights).
+    #[arg(long)]
+    pub llm: Option<String>,
+    #[command(flatten)]
+    pub gen: crate::cmd_bench_game_llm::LlmArgs,
 }
 
 #[derive(Serialize)]
@@ -51,7 +57,7 @@ struct ModelResult {
     one_step_gas_by_op: BTreeMap<String, u64>,
 }
 
-fn open_chain(a: &Args) -> Result<(Box<dyn Chain>, Option<Anvil>)> {
+pub fn open_chain(a: &Args) -> Result<(Box<dyn Chain>, Option<Anvil>)> {
     if a.anvil {
         let anvil = Anvil::spawn(&a.contracts, &[])?;
         let chain = RpcChain::connect(anvil.url(), dev_signers()?)?;
@@ -152,6 +158,9 @@ fn bench_model(
 }
 
 pub fn run(a: &Args) -> Result<()> {
+    if let Some(shape) = &a.llm {
+        return crate::cmd_bench_game_llm::run(a, shape);
+    }
     let mut results = Vec::new();
     let (mnist, q) = mnist_cnn_compiled()?;
     results.push(bench_model(a, "mnist_cnn", &mnist, &q, true)?);

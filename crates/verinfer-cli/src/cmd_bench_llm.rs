@@ -12,7 +12,7 @@ use verinfer_commit::ModelCommitment;
 use verinfer_exec::Plan;
 use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
 use verinfer_gguf::{GgmlType, Value};
-use verinfer_llm::{compile, CompileOptions, GgufWeights, IntEngine};
+use verinfer_llm::{compile, CompileOptions, Compiled, GgufWeights, IntEngine};
 
 /// Arguments of `bench-llm`.
 #[derive(clap::Args)]
@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 /// (vocab, width, layers, feed-forward, heads, kv heads, trained context).
-fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
+pub fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
     Ok(match name {
         "tiny" => (600, 32, 2, 64, 4, 2, 128),
         "small" => (600, 128, 4, 320, 4, 2, 128),
@@ -183,6 +183,71 @@ fn mem_available_mib() -> Option<f64> {
     proc_mib("/proc/meminfo", "MemAvailable:")
 }
 
+/// The parameter count of `shape`, or an error when compiling it cannot fit the memory
+/// available now.
+pub fn check_fits(shape: &str) -> Result<u64> {
+    let params = params(shape)?;
+    // Compiling holds the Q8_0 matrices once, as their i8 block integers (the float graph
+    // reads them in place, the integer graph shares them; docs/llm.md section 2a): refuse
+    // shapes that cannot fit instead of running out of memory.
+    #[allow(clippy::cast_precision_loss)]
+    let need_mib = params as f64 * COMPILE_BYTES_PER_PARAM / (1024.0 * 1024.0);
+    if let Some(avail) = mem_available_mib() {
+        if need_mib > 0.6 * avail {
+            bail!(
+                "shape {} has {:.2}B parameters; compiling it needs ~{:.1} GiB ({COMPILE_BYTES_PER_PARAM} bytes a parameter: i8 block integers, the mapped file's pages, the embedding table) and {:.1} GiB are available",
+                shape,
+                params as f64 / 1e9,
+                need_mib / 1024.0,
+                avail / 1024.0
+            );
+        }
+    }
+    Ok(params)
+}
+
+/// A synthetic model written to a GGUF file and compiled, with the seconds each took.
+pub struct Synthetic {
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// The compiled step graph (and its float graph).
+    pub compiled: Compiled,
+    /// Seconds writing the file took.
+    pub write_s: f64,
+    /// Seconds compiling took.
+    pub compile_s: f64,
+}
+
+/// Writes the seeded model of `shape` to `dir` and compiles it with a context of `ctx`,
+/// calibrated on `samples` sampled sequences of `sample_len` tokens.
+pub fn write_and_compile(
+    dir: &Path,
+    shape: &str,
+    ctx: usize,
+    (samples, sample_len): (usize, usize),
+) -> Result<Synthetic> {
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    let path = dir.join(format!("{shape}-q8_0.gguf"));
+    let t = Instant::now();
+    write_model(&path, shape)?;
+    let write_s = t.elapsed().as_secs_f64();
+    let w = GgufWeights::open(&path)?;
+    let opts = CompileOptions {
+        ctx,
+        samples,
+        sample_len,
+        ..CompileOptions::default()
+    };
+    let t = Instant::now();
+    let compiled = compile(&w, shape, &opts, &|| {})?;
+    Ok(Synthetic {
+        path,
+        compiled,
+        write_s,
+        compile_s: t.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs `prompt` then `n` greedy tokens (`commit`: each step's trace streamed into a trace
 /// root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool) -> Result<(f64, f64)> {
@@ -201,23 +266,7 @@ pub fn run_bench(a: &Args) -> Result<()> {
 
 fn bench(a: &Args) -> Result<()> {
     let n_ctx = shape(&a.shape)?.6;
-    let params = params(&a.shape)?;
-    // Compiling holds the Q8_0 matrices once, as their i8 block integers (the float graph
-    // reads them in place, the integer graph shares them; docs/llm.md section 2a): refuse
-    // shapes that cannot fit instead of running out of memory.
-    #[allow(clippy::cast_precision_loss)]
-    let need_mib = params as f64 * COMPILE_BYTES_PER_PARAM / (1024.0 * 1024.0);
-    if let Some(avail) = mem_available_mib() {
-        if need_mib > 0.6 * avail {
-            bail!(
-                "shape {} has {:.2}B parameters; compiling it needs ~{:.1} GiB ({COMPILE_BYTES_PER_PARAM} bytes a parameter: i8 block integers, the mapped file's pages, the embedding table) and {:.1} GiB are available",
-                a.shape,
-                params as f64 / 1e9,
-                need_mib / 1024.0,
-                avail / 1024.0
-            );
-        }
-    }
+    let params = check_fits(&a.shape)?;
     let ctx = a.ctx.min(usize::try_from(n_ctx)?);
     let prompt: Vec<u32> = vec![1, 5, 9, 13, 17, 21, 25, 29];
     if prompt.len() + a.tokens > ctx {
@@ -227,21 +276,12 @@ fn bench(a: &Args) -> Result<()> {
             a.tokens
         );
     }
-    std::fs::create_dir_all(&a.dir).with_context(|| a.dir.display().to_string())?;
-    let path = a.dir.join(format!("{}-q8_0.gguf", a.shape));
-    let t = Instant::now();
-    write_model(&path, &a.shape)?;
-    let write_s = t.elapsed().as_secs_f64();
-    let w = GgufWeights::open(&path)?;
-    let opts = CompileOptions {
-        ctx,
-        samples: 2,
-        sample_len: ctx.min(32),
-        ..CompileOptions::default()
-    };
-    let t = Instant::now();
-    let c = compile(&w, &a.shape, &opts, &|| {})?;
-    let compile_s = t.elapsed().as_secs_f64();
+    let Synthetic {
+        path,
+        compiled: c,
+        write_s,
+        compile_s,
+    } = write_and_compile(&a.dir, &a.shape, ctx, (2, ctx.min(32)))?;
     let t = Instant::now();
     let m = ModelCommitment::new(&c.graph);
     let commit_s = t.elapsed().as_secs_f64();

@@ -55,7 +55,14 @@ impl ParamArgs {
     }
 }
 
-fn print_tx(r: &Receipt) {
+/// How often a command polls a node (`None` on the in-process chain, where nobody else
+/// moves while it runs).
+pub(crate) fn poll_of(chain: &ChainArgs, ms: u64) -> Option<Duration> {
+    chain.rpc_url.as_ref().map(|_| Duration::from_millis(ms))
+}
+
+/// Prints a transaction's label, gas and block.
+pub(crate) fn print_tx(r: &Receipt) {
     eprintln!(
         "tx: {:<28} gas {:>9}  block {}",
         r.label, r.gas_used, r.block_number
@@ -65,11 +72,12 @@ fn print_tx(r: &Receipt) {
 /// Arguments of `claim`.
 #[derive(clap::Args)]
 pub struct ClaimArgs {
-    /// Compiled model.
+    /// Compiled model; for a generation claim (--prompt or --prompt-ids) a compiled LLM step
+    /// graph or a GGUF file.
     pub model: PathBuf,
-    /// Input (EZKL input.json, one sample).
-    #[arg(long)]
-    pub input: PathBuf,
+    /// Input (EZKL input.json, one sample); an inference claim.
+    #[arg(long, required_unless_present_any = ["prompt", "prompt_ids"], conflicts_with_all = ["prompt", "prompt_ids"])]
+    pub input: Option<PathBuf>,
     /// Keep running: answer every game against the claim until it is final or rejected.
     #[arg(long)]
     pub defend: bool,
@@ -85,15 +93,20 @@ pub struct ClaimArgs {
     #[arg(long, default_value = ".verinfer/traces")]
     pub trace_dir: PathBuf,
     #[command(flatten)]
+    pub gen: crate::cmd_game_gen::GenArgs,
+    #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
 
 pub fn claim(a: &ClaimArgs) -> Result<()> {
+    let Some(input) = &a.input else {
+        return crate::cmd_game_gen_chain::claim(a);
+    };
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let inputs = load_input(&graph, &a.input)?;
+    let inputs = load_input(&graph, input)?;
     let exec = Execution::run(graph, &inputs)?;
     let mut open = a.chain.open()?;
     let from = open.sender()?;
@@ -129,11 +142,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     open.persist()?;
     if a.defend {
         let chain = open.chain();
-        let poll = a
-            .chain
-            .rpc_url
-            .as_ref()
-            .map(|_| Duration::from_millis(a.poll_ms));
+        let poll = poll_of(&a.chain, a.poll_ms);
         let status = defend(chain, &c.game, &mut submitter, claim, poll, &mut print_tx)?;
         println!("claim {claim}: {status:?}");
         open.persist()?;
@@ -195,11 +204,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         );
     }
     let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
-    let poll = a
-        .chain
-        .rpc_url
-        .as_ref()
-        .map(|_| Duration::from_millis(a.poll_ms));
+    let poll = poll_of(&a.chain, a.poll_ms);
     let status = defend(chain, &c.game, &mut submitter, a.claim, poll, &mut print_tx)?;
     println!("claim {}: {status:?}", a.claim);
     open.persist()?;
@@ -218,9 +223,15 @@ pub struct ChallengeArgs {
     /// its input data.
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Challenge even if the trace root is the honest one (for testing a submitter).
+    /// Challenge even if the trace root is the honest one (for testing a submitter; on a
+    /// generation claim: bisection to the middle step, then its sub-claim challenged at
+    /// random).
     #[arg(long)]
     pub force: bool,
+    /// The claim is a generation claim (`GenerationGame`): its prompt and length are read
+    /// from the chain, the model is a compiled LLM step graph or a GGUF file.
+    #[arg(long)]
+    pub generation: bool,
     /// Continue this game (opened earlier by this key) instead of opening a new one.
     #[arg(long)]
     pub game: Option<u64>,
@@ -232,6 +243,9 @@ pub struct ChallengeArgs {
 }
 
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
+    if a.generation {
+        return crate::cmd_game_gen_chain::challenge(a);
+    }
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
     let mut open = a.chain.open()?;
@@ -291,11 +305,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             id
         }
     };
-    let poll = a
-        .chain
-        .rpc_url
-        .as_ref()
-        .map(|_| Duration::from_millis(a.poll_ms));
+    let poll = poll_of(&a.chain, a.poll_ms);
     let end = play(
         chain,
         &c.game,
@@ -420,11 +430,12 @@ pub enum Liar {
 /// Arguments of `game simulate`.
 #[derive(clap::Args)]
 pub struct SimulateArgs {
-    /// Compiled model.
+    /// Compiled model; for a generation claim (--prompt or --prompt-ids) a compiled LLM step
+    /// graph or a GGUF file.
     pub model: PathBuf,
-    /// Input (EZKL input.json, one sample).
-    #[arg(long)]
-    pub input: PathBuf,
+    /// Input (EZKL input.json, one sample); an inference claim.
+    #[arg(long, required_unless_present_any = ["prompt", "prompt_ids"], conflicts_with_all = ["prompt", "prompt_ids"])]
+    pub input: Option<PathBuf>,
     /// Which side lies.
     #[arg(long, value_enum, default_value = "submitter")]
     pub liar: Liar,
@@ -432,20 +443,30 @@ pub struct SimulateArgs {
     /// wrong-checkpoint, interpolated-checkpoints, wrong-rescale, silent, late.
     /// Challenger: random, silent, garbage-openings, late. Default: wrong-output for a lying
     /// submitter, random for a lying challenger (each role has its own strategies).
+    /// Generation claims — submitter: wrong-token (default), wrong-kv-row, wrong-node,
+    /// wrong-prompt-binding, silent; challenger: dispute-step (default; alias random),
+    /// dispute-input, dispute-token.
     #[arg(long)]
     pub strategy: Option<String>,
     /// Node whose output the lying submitter changes (default: a middle node for wrong-node,
-    /// the last node otherwise).
+    /// the last node otherwise; in a generation, a node of the step graph at --at-step).
     #[arg(long)]
     pub node: Option<usize>,
+    #[command(flatten)]
+    pub gen: crate::cmd_game_gen::GenArgs,
+    #[command(flatten)]
+    pub at: crate::cmd_game_gen::GenLieArgs,
     #[command(flatten)]
     pub params: ParamArgs,
 }
 
 pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
+    let Some(input) = &a.input else {
+        return crate::cmd_game_gen::simulate_cmd(a);
+    };
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let inputs = load_input(&graph, &a.input)?;
+    let inputs = load_input(&graph, input)?;
     let mut chain = RevmChain::new()?;
     let accounts = chain.accounts();
     let (sub_acct, cha_acct) = (accounts[0], accounts[1]);

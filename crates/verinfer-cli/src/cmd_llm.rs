@@ -207,11 +207,13 @@ pub struct GenerateArgs {
     pub trace: Option<PathBuf>,
 }
 
-fn load_tokenizer(a: &GenerateArgs) -> Result<Option<Tokenizer>> {
-    let p = match &a.tokenizer {
-        Some(p) => p.clone(),
-        None if is_gguf(&a.model) => a.model.clone(),
-        None => tokenizer_path(&a.model),
+/// The tokenizer of `model` (a GGUF file's own, or the `.tokenizer.json` beside a compiled
+/// model), or the one `tokenizer` names; `None` when there is none.
+pub fn load_tokenizer(model: &Path, tokenizer: Option<&Path>) -> Result<Option<Tokenizer>> {
+    let p = match tokenizer {
+        Some(p) => p.to_path_buf(),
+        None if is_gguf(model) => model.to_path_buf(),
+        None => tokenizer_path(model),
     };
     if !p.exists() || p.is_dir() {
         return Ok(None);
@@ -219,8 +221,33 @@ fn load_tokenizer(a: &GenerateArgs) -> Result<Option<Tokenizer>> {
     read_tokenizer(&p).map(Some)
 }
 
+/// The prompt's token ids: `ids` as given, or `text` tokenized with `tok` (BOS first when the
+/// model asks); `model` names where the tokenizer was looked for in the error.
+pub fn prompt_ids(
+    text: Option<&str>,
+    ids: Option<&[u32]>,
+    tok: Option<&Tokenizer>,
+    model: &Path,
+) -> Result<Vec<u32>> {
+    Ok(match (text, ids) {
+        (_, Some(ids)) => ids.to_vec(),
+        (Some(text), None) => {
+            let Some(t) = tok else {
+                bail!(
+                    "--prompt needs the model's tokenizer: none at {} (pass --tokenizer M.gguf, or --prompt-ids)",
+                    tokenizer_path(model).display()
+                )
+            };
+            let mut ids: Vec<u32> = t.bos().filter(|_| t.adds_bos()).into_iter().collect();
+            ids.extend(t.encode(text)?);
+            ids
+        }
+        (None, None) => bail!("give --prompt TEXT or --prompt-ids 1,2,3"),
+    })
+}
+
 /// A tokenizer from a GGUF file or a `.tokenizer.json` written by `compile`.
-fn read_tokenizer(p: &Path) -> Result<Tokenizer> {
+pub fn read_tokenizer(p: &Path) -> Result<Tokenizer> {
     if is_gguf(p) {
         let f = GgufFile::open(p).with_context(|| format!("reading {}", p.display()))?;
         return Ok(Tokenizer::from_gguf(&f)?);
@@ -291,22 +318,13 @@ pub fn run_session<E: StepEngine>(
 
 /// `verinfer generate`.
 pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
-    let tok = load_tokenizer(a)?;
-    let prompt: Vec<u32> = match (&a.prompt, &a.prompt_ids) {
-        (_, Some(ids)) => ids.clone(),
-        (Some(text), None) => {
-            let Some(t) = &tok else {
-                bail!(
-                    "--prompt needs the model's tokenizer: none at {} (pass --tokenizer M.gguf, or --prompt-ids)",
-                    tokenizer_path(&a.model).display()
-                )
-            };
-            let mut ids: Vec<u32> = t.bos().filter(|_| t.adds_bos()).into_iter().collect();
-            ids.extend(t.encode(text)?);
-            ids
-        }
-        (None, None) => bail!("give --prompt TEXT or --prompt-ids 1,2,3"),
-    };
+    let tok = load_tokenizer(&a.model, a.tokenizer.as_deref())?;
+    let prompt = prompt_ids(
+        a.prompt.as_deref(),
+        a.prompt_ids.as_deref(),
+        tok.as_ref(),
+        &a.model,
+    )?;
     let stop = if a.ignore_eos {
         None
     } else {

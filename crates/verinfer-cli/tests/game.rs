@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{stderr, testdata, tmpdir, verinfer};
+use common::{stderr, testdata, tmpdir, verinfer, Reaper};
 
 fn model() -> String {
     testdata("golden/v1/digits_mlp.vmodel")
@@ -239,18 +239,6 @@ fn claim_and_challenge_processes_on_anvil() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-}
-
-/// Kills the background process if the test fails before collecting it.
-struct Reaper(Option<std::process::Child>);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.as_mut() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 #[test]

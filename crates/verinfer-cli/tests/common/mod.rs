@@ -57,3 +57,15 @@ pub fn compile_folder(model: &str, out: &Path) -> Output {
         out.to_str().unwrap(),
     ])
 }
+
+/// Kills the background process if the test fails before collecting it.
+pub struct Reaper(pub Option<std::process::Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -300,6 +300,20 @@ impl GenClient {
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
     }
 
+    /// Ids of the games opened on `claim` in blocks `from_block` and later.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn games_of(&self, chain: &mut dyn Chain, claim: u64, from_block: u64) -> Result<Vec<u64>> {
+        Ok(chain
+            .logs(self.address, from_block)?
+            .iter()
+            .filter_map(|l| GenerationGame::GameOpened::decode_log(&l.log).ok())
+            .filter(|e| e.claimId == u(claim))
+            .filter_map(|e| u64::try_from(e.gameId).ok())
+            .collect())
+    }
+
     /// Why `game` ended (its `GameResolved` reason), read from block `from_block` on.
     ///
     /// # Errors

@@ -236,7 +236,10 @@ fn replay(
 ) -> Result<Replay> {
     let l = m.layout();
     let vocab = u32::try_from(l.vocab).unwrap_or(u32::MAX);
-    let inner = m.inner_value();
+    let inner = match lie {
+        Some(GenLie::WrongValue { value, .. }) => value,
+        _ => m.inner_value(),
+    };
     let mut session = Session::new(&m.engine);
     let mut out = Replay {
         roots: Vec::with_capacity(steps),
@@ -257,7 +260,10 @@ fn replay(
                 *x += if *x > 0 { -1 } else { 1 };
             }
         }
-        let node_lie = lie == Some(GenLie::WrongNode { step: s });
+        let node_lie = match lie {
+            Some(GenLie::WrongNode { step } | GenLie::WrongValue { step, .. }) => step == s,
+            _ => false,
+        };
         if stop_at == Some(s) {
             let inputs = session.inputs_for(token);
             let honest = m.served.run(&inputs)?;

@@ -22,6 +22,14 @@ pub enum GenLie {
         /// The step.
         step: usize,
     },
+    /// As `WrongNode`, at a value the caller names (`verinfer game simulate --node`): value
+    /// `value` of step `step` is changed in the committed trace.
+    WrongValue {
+        /// The step.
+        step: usize,
+        /// The value id (a node's output: graph inputs come first).
+        value: usize,
+    },
     /// The trace is honest, posted token `index` is not the one it generated.
     WrongPromptBinding {
         /// Index among the generated tokens.

@@ -23,5 +23,5 @@ pub use challenger::{GenChallenger, GenChallengerStrategy, Mode};
 pub use client::{GenClient, GenConfig, GenPhase};
 pub use execution::{GenExecution, GenModel};
 pub use lies::GenLie;
-pub use simulate::{contest, simulate_generation, GenContracts, GenReport};
+pub use simulate::{contest, prepare_generation, simulate_generation, GenContracts, GenReport};
 pub use submitter::GenSubmitter;

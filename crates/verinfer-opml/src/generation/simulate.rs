@@ -11,6 +11,7 @@ use alloy_primitives::U256;
 use super::bindings::GenerationGame as G;
 use super::challenger::{GenChallenger, Mode};
 use super::client::{GenClient, GenConfig, GenPhase};
+use super::execution::GenModel;
 use super::submitter::GenSubmitter;
 use crate::client::{ClaimStatus, GameClient};
 use crate::convert::{b256, usize_of};
@@ -93,15 +94,8 @@ pub fn simulate_generation(
     challenger: &mut GenChallenger,
 ) -> Result<GenReport> {
     let start = Instant::now();
-    let served = submitter.gen.model().served();
-    let model_id = b256(served.commitment().model_id.hash());
     let a = submitter.account;
-    if !c.registry.is_registered(chain, model_id)? {
-        c.registry.register(chain, a, model_id, "generation")?;
-    }
-    c.steps
-        .ensure_learned(chain, a, served.graph(), served.commitment())?;
-    c.game.ensure_learned(chain, a, model_id)?;
+    prepare_generation(chain, c, a, submitter.gen.model())?;
     let cfg = c.game.config(chain)?;
     let (claim, r) = c
         .game
@@ -207,6 +201,31 @@ fn totals(report: &mut GenReport, start: Instant) {
     report.total_gas = all().map(|(_, g)| g).sum();
     report.max_step_gas = all().map(|(_, g)| *g).max().unwrap_or(0);
     report.wall_ms = start.elapsed().as_millis();
+}
+
+/// Registers `model`'s step graph and teaches it to both games, where not done yet (what a
+/// submitter does before its first generation claim); returns the transactions sent.
+///
+/// # Errors
+/// Reverts or transport errors.
+pub fn prepare_generation(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    from: alloy_primitives::Address,
+    model: &GenModel,
+) -> Result<Vec<verinfer_chain::Receipt>> {
+    let served = model.served();
+    let model_id = b256(served.commitment().model_id.hash());
+    let mut sent = Vec::new();
+    if !c.registry.is_registered(chain, model_id)? {
+        sent.push(c.registry.register(chain, from, model_id, "generation")?);
+    }
+    sent.extend(
+        c.steps
+            .ensure_learned(chain, from, served.graph(), served.commitment())?,
+    );
+    sent.extend(c.game.ensure_learned(chain, from, model_id)?);
+    Ok(sent)
 }
 
 /// Plays game `game_id` to its end.

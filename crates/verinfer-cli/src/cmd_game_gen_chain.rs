@@ -1,0 +1,386 @@
+//! `verinfer claim` / `verinfer challenge` of generation claims against a chain: the
+//! `GenerationGame` deployed beside (and over) the recorded `InferenceGame`, a claim posted and
+//! defended, a claim re-executed from what it posted and challenged. A disputed step's
+//! sub-claim is defended and challenged in `InferenceGame` by the ordinary drivers, then the
+//! generation game is settled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
+use verinfer_opml::client::newest_event;
+use verinfer_opml::driver;
+use verinfer_opml::generation::bindings::GenerationGame as G;
+use verinfer_opml::generation::{
+    prepare_generation, GenChallenger, GenChallengerStrategy, GenClient, GenContracts,
+    GenExecution, GenPhase, GenSubmitter,
+};
+use verinfer_opml::{ensure_opml, find_opml, ClaimStatus, GameParams, OpmlContracts};
+
+use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs};
+use crate::cmd_game_gen::{check_params, load_gen_model};
+
+const NAME: &str = "GenerationGame";
+
+/// The recorded generation game when it runs over `steps` with `p`'s parameters; otherwise a
+/// new one, deployed and recorded.
+fn ensure_generation(
+    chain: &mut dyn Chain,
+    deployments: &mut Deployments,
+    from: Address,
+    steps: Address,
+    p: &GameParams,
+) -> Result<GenClient> {
+    check_params(p)?;
+    let id = chain.chain_id();
+    if let Some(address) = deployments.get(id, NAME) {
+        let g = GenClient { address };
+        let same = !chain.code_at(address)?.is_empty()
+            && g.config(chain).is_ok_and(|c| {
+                (
+                    c.submitter_bond,
+                    c.challenger_bond,
+                    c.window,
+                    c.clock,
+                    c.reveal_depth,
+                ) == (
+                    p.submitter_bond,
+                    p.challenger_bond,
+                    p.window,
+                    p.clock,
+                    p.reveal_depth,
+                )
+            })
+            && steps_of(chain, &g)? == steps;
+        if same {
+            return Ok(g);
+        }
+    }
+    let (g, r) = GenClient::deploy(chain, from, steps, p)?;
+    print_tx(&r);
+    deployments.set_deployed(id, NAME, g.address, r.block_number);
+    Ok(g)
+}
+
+fn steps_of(chain: &mut dyn Chain, g: &GenClient) -> Result<Address> {
+    let from = verinfer_chain::default_account(chain)?;
+    Ok(verinfer_chain::view(
+        chain,
+        from,
+        g.address,
+        &G::stepsCall {},
+        "GenerationGame.steps",
+    )?)
+}
+
+/// The recorded generation game and the block it was deployed in.
+fn find_generation(chain: &mut dyn Chain, deployments: &Deployments) -> Result<(GenClient, u64)> {
+    let id = chain.chain_id();
+    let Some(address) = deployments.get(id, NAME) else {
+        bail!("no GenerationGame recorded for chain {id}: post a generation claim first (`verinfer claim M --prompt-ids …`)");
+    };
+    if chain.code_at(address)?.is_empty() {
+        bail!("the recorded GenerationGame {address} has no code on chain {id} (a restarted dev node?)");
+    }
+    Ok((
+        GenClient { address },
+        deployments.deployed_block(id, NAME).unwrap_or(0),
+    ))
+}
+
+fn contracts<'a>(c: &'a OpmlContracts, game: &'a GenClient) -> GenContracts<'a> {
+    GenContracts {
+        registry: &c.registry,
+        steps: &c.game,
+        game,
+    }
+}
+
+/// `timeout` on `game_id` when the other party (not `submitter`'s side) has run out of time.
+fn claim_timeout(
+    chain: &mut dyn Chain,
+    game: &GenClient,
+    game_id: u64,
+    submitter: bool,
+    from: Address,
+) -> Result<Option<Receipt>> {
+    let g = game.game(chain, game_id)?;
+    let phase = GenPhase::from_u8(g.phase)?;
+    if phase.is_over() || phase == GenPhase::AwaitStep || phase.submitter_moves() == submitter {
+        return Ok(None);
+    }
+    let left = if phase.submitter_moves() {
+        g.submitterTime
+    } else {
+        g.challengerTime
+    };
+    if chain.block()?.timestamp.saturating_sub(g.lastMove) <= left {
+        return Ok(None);
+    }
+    let call = G::timeoutCall {
+        gameId: U256::from(game_id),
+    };
+    Ok(Some(game.send(chain, from, &call)?))
+}
+
+/// `settle` once the sub-claim of `game_id` (in `AwaitStep`) is decided.
+fn settle_if_decided(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    game_id: u64,
+    sub_claim: u64,
+    from: Address,
+) -> Result<Option<Receipt>> {
+    if c.steps.status(chain, sub_claim)? == ClaimStatus::Pending {
+        return Ok(None);
+    }
+    let call = G::settleCall {
+        gameId: U256::from(game_id),
+    };
+    match c.game.send(chain, from, &call) {
+        Ok(r) => Ok(Some(r)),
+        // The other party settled first (anyone may): nothing left to do.
+        Err(_) if GenPhase::from_u8(c.game.game(chain, game_id)?.phase)? != GenPhase::AwaitStep => {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn sleep_or_stop(poll: Option<Duration>) -> bool {
+    match poll {
+        Some(p) => {
+            std::thread::sleep(p);
+            false
+        }
+        None => true,
+    }
+}
+
+/// `verinfer claim MODEL --prompt-ids … --max-new-tokens N [--defend]`.
+pub fn claim(a: &ClaimArgs) -> Result<()> {
+    let prompt = a.gen.prompt_ids(&a.model)?;
+    let n = a.gen.max_new_tokens;
+    let need = (prompt.len() + n).saturating_sub(1).max(1);
+    let m = Arc::new(load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?);
+    let exec = GenExecution::run(Arc::clone(&m), &prompt, n, None)?;
+    let params = a.params.params();
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let (c, receipts) = ensure_opml(chain, deployments, from, &params)?;
+    receipts.iter().for_each(print_tx);
+    let game = ensure_generation(chain, deployments, from, c.game.address, &params)?;
+    open.record_deployments()?;
+    let chain = open.chain();
+    let gc = contracts(&c, &game);
+    prepare_generation(chain, gc, from, &m)?
+        .iter()
+        .for_each(print_tx);
+    let mut submitter = GenSubmitter::new(exec, from);
+    let cfg = game.config(chain)?;
+    let (claim, r) = game.claim(chain, from, cfg.submitter_bond, submitter.claim_call())?;
+    print_tx(&r);
+    let since = r.block_number;
+    println!(
+        "generation claim {claim} on {} (G {}): tokens {:?}",
+        game.address,
+        submitter.gen.root(),
+        submitter.gen.tokens()
+    );
+    open.persist()?;
+    if a.defend {
+        let poll = poll_of(&a.chain, a.poll_ms);
+        let status = defend(open.chain(), gc, &mut submitter, (claim, since), poll)?;
+        println!("generation claim {claim}: {status:?}");
+        open.persist()?;
+    }
+    Ok(())
+}
+
+/// Answers every game against `claim` (its own sub-claims included) until the claim is final
+/// or rejected (or, with `poll` None, until nothing is left to do now).
+fn defend(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    s: &mut GenSubmitter,
+    (claim, since): (u64, u64),
+    poll: Option<Duration>,
+) -> Result<ClaimStatus> {
+    let d = c.game.config(chain)?.reveal_depth;
+    let steps_cfg = c.steps.config(chain)?;
+    loop {
+        let status = c.game.status(chain, claim)?;
+        if status != ClaimStatus::Pending {
+            return Ok(status);
+        }
+        let mut acted = false;
+        for id in c.game.games_of(chain, claim, since)? {
+            let g = c.game.game(chain, id)?;
+            let phase = GenPhase::from_u8(g.phase)?;
+            if phase == GenPhase::AwaitStep {
+                if let Some((sub_claim, sub)) = s.sub.as_mut() {
+                    driver::defend(chain, c.steps, sub, *sub_claim, None, &mut print_tx)?;
+                    if let Some(r) = settle_if_decided(chain, c, id, *sub_claim, s.account)? {
+                        print_tx(&r);
+                        acted = true;
+                    }
+                }
+                continue;
+            }
+            for r in s.act(chain, c.game, (c.steps, &steps_cfg), d, id)? {
+                print_tx(&r);
+                acted = true;
+            }
+            if let Some(r) = claim_timeout(chain, c.game, id, true, s.account)? {
+                print_tx(&r);
+                acted = true;
+            }
+        }
+        let info = c.game.claim_info(chain, claim)?;
+        if info.openGames == 0 && chain.block()?.timestamp > info.windowEnd {
+            let call = G::finalizeCall {
+                claimId: U256::from(claim),
+            };
+            print_tx(&c.game.send(chain, s.account, &call)?);
+            continue;
+        }
+        if !acted && sleep_or_stop(poll) {
+            return Ok(status);
+        }
+    }
+}
+
+/// `verinfer challenge CLAIM --generation --model M`: re-executes the claim's prompt and length
+/// (read from the chain) and plays the dispute if the claim is wrong (or `--force`: a lying
+/// challenger that disputes the middle step's trace, for testing a submitter).
+pub fn challenge(a: &ChallengeArgs) -> Result<()> {
+    if a.input.is_some() || a.game.is_some() {
+        bail!("--input and --game are for inference claims; a generation claim's prompt is read from the chain");
+    }
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let c = find_opml(chain, deployments)?;
+    let (game, since) = find_generation(chain, deployments)?;
+    let chain = open.chain();
+    let info = game.claim_info(chain, a.claim)?;
+    let at = |e: &G::GenerationClaimed| e.claimId == U256::from(a.claim);
+    let event = newest_event(chain, game.address, since, at)?
+        .with_context(|| format!("generation claim {}: no GenerationClaimed event", a.claim))?;
+    let known = game_model_ctx(chain, &game, info.modelId)?;
+    let m = Arc::new(load_gen_model(&a.model, known)?);
+    let ours = m.served().commitment().model_id;
+    if ours.hash().to_bytes() != info.modelId.0 {
+        bail!(
+            "generation claim {} is about model {}; {} is model {ours}",
+            a.claim,
+            info.modelId,
+            a.model.display()
+        );
+    }
+    let prompt: Vec<u32> = event
+        .prompt
+        .iter()
+        .map(|&t| u32::try_from(t))
+        .collect::<Result<_, _>>()?;
+    let n = event.tokens.len();
+    let honest = GenExecution::run(Arc::clone(&m), &prompt, n, None)?;
+    let t = honest.num_steps();
+    let strategy = if a.force {
+        GenChallengerStrategy::DisputeStep { step: t / 2 }
+    } else {
+        GenChallengerStrategy::Honest
+    };
+    let mut cha = GenChallenger::new(honest, from, strategy);
+    cha.logs_from = since;
+    let Some(mode) = cha.mode(chain, &game, a.claim)? else {
+        println!(
+            "generation claim {} matches the honest generation: nothing to challenge",
+            a.claim
+        );
+        return Ok(());
+    };
+    let token = match mode {
+        verinfer_opml::generation::Mode::Bisect => None,
+        verinfer_opml::generation::Mode::Bind(call) => Some(call),
+    };
+    let cfg = game.config(chain)?;
+    let (id, r) = game.challenge(chain, from, cfg.challenger_bond, a.claim, token)?;
+    print_tx(&r);
+    cha.logs_from = r.block_number;
+    println!("generation game {id} opened");
+    let poll = poll_of(&a.chain, a.poll_ms);
+    let phase = play(chain, contracts(&c, &game), &mut cha, id, poll)?;
+    println!("generation game {id}: {phase:?}");
+    open.persist()?;
+    Ok(())
+}
+
+/// The context the generation game learned for `model_id` (0 when unknown).
+fn game_model_ctx(chain: &mut dyn Chain, game: &GenClient, model_id: B256) -> Result<usize> {
+    let from = verinfer_chain::default_account(chain)?;
+    let m = verinfer_chain::view(
+        chain,
+        from,
+        game.address,
+        &G::genModelsCall(model_id),
+        "GenerationGame.genModels",
+    )?;
+    Ok(usize::try_from(m.ctx)?)
+}
+
+/// Plays generation game `id` as `cha` (its sub-claim's game included) until it ends (or, with
+/// `poll` None, until it waits on the other side).
+fn play(
+    chain: &mut dyn Chain,
+    c: GenContracts<'_>,
+    cha: &mut GenChallenger,
+    id: u64,
+    poll: Option<Duration>,
+) -> Result<GenPhase> {
+    let d = c.game.config(chain)?.reveal_depth;
+    let mut sub_game: Option<u64> = None;
+    loop {
+        let g = c.game.game(chain, id)?;
+        let phase = GenPhase::from_u8(g.phase)?;
+        if phase.is_over() {
+            return Ok(phase);
+        }
+        let mut acted = false;
+        if phase == GenPhase::AwaitStep {
+            let sub_claim = u64::try_from(g.subClaim)?;
+            if let Some(sub) = cha.sub.as_mut() {
+                let game_id = match sub_game {
+                    Some(x) => x,
+                    None => {
+                        let bond = c.steps.config(chain)?.challenger_bond;
+                        let (x, r) = c.steps.challenge(chain, cha.account, bond, sub_claim)?;
+                        print_tx(&r);
+                        sub.logs_from = r.block_number;
+                        sub_game = Some(x);
+                        x
+                    }
+                };
+                driver::play(chain, c.steps, sub, game_id, None, &mut print_tx)?;
+            }
+            if let Some(r) = settle_if_decided(chain, c, id, sub_claim, cha.account)? {
+                print_tx(&r);
+                acted = true;
+            }
+        } else {
+            if let Some(r) = cha.act(chain, c.game, c.steps, d, id)? {
+                print_tx(&r);
+                acted = true;
+            }
+            if let Some(r) = claim_timeout(chain, c.game, id, false, cha.account)? {
+                print_tx(&r);
+                acted = true;
+            }
+        }
+        if !acted && sleep_or_stop(poll) {
+            return Ok(phase);
+        }
+    }
+}
