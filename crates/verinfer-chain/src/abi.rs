@@ -36,3 +36,18 @@ pub fn view<C: SolCall>(
         message: format!("{e} ({} bytes returned)", out.len()),
     })
 }
+
+/// [`view`] sent from the chain's default account: a view's sender does not matter to the
+/// contracts' getters, so clients need not carry one.
+///
+/// # Errors
+/// As [`view`], or no default account.
+pub fn view_default<C: SolCall>(
+    chain: &mut dyn Chain,
+    to: Address,
+    call: &C,
+    label: &str,
+) -> Result<C::Return> {
+    let from = crate::chain::default_account(chain)?;
+    view(chain, from, to, call, label)
+}

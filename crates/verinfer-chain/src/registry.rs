@@ -1,7 +1,7 @@
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolEvent;
 
-use crate::abi::{send_call, view};
+use crate::abi::{send_call, view_default};
 use crate::bindings::ModelRegistry;
 use crate::chain::{Chain, Receipt, Tx};
 use crate::error::{ChainError, Result};
@@ -176,10 +176,8 @@ impl Registry {
     /// # Errors
     /// Transport or decoding errors.
     pub fn is_registered(&self, chain: &mut dyn Chain, model_id: B256) -> Result<bool> {
-        let from = crate::chain::default_account(chain)?;
-        view(
+        view_default(
             chain,
-            from,
             self.address,
             &ModelRegistry::isRegisteredCall { modelId: model_id },
             "ModelRegistry.isRegistered",
@@ -191,10 +189,8 @@ impl Registry {
     /// # Errors
     /// [`ChainError::Reverted`] with `UnknownModel` for an unregistered id.
     pub fn model(&self, chain: &mut dyn Chain, model_id: B256) -> Result<ModelRecord> {
-        let from = crate::chain::default_account(chain)?;
-        let info = view(
+        let info = view_default(
             chain,
-            from,
             self.address,
             &ModelRegistry::modelInfoCall { modelId: model_id },
             "ModelRegistry.modelInfo",
@@ -212,10 +208,8 @@ impl Registry {
     /// # Errors
     /// Transport or decoding errors.
     pub fn count(&self, chain: &mut dyn Chain) -> Result<u64> {
-        let from = crate::chain::default_account(chain)?;
-        let n = view(
+        let n = view_default(
             chain,
-            from,
             self.address,
             &ModelRegistry::modelCountCall {},
             "ModelRegistry.modelCount",

@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::SolEvent;
 use verinfer_chain::bindings::InferenceGame::{self, Game, ModelOpening};
-use verinfer_chain::{send_call, view, Chain, Receipt, Tx};
+use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use crate::error::{OpmlError, Result};
 
@@ -151,8 +151,7 @@ impl GameClient {
         call: &C,
         label: &str,
     ) -> Result<C::Return> {
-        let from = verinfer_chain::default_account(chain)?;
-        Ok(view(chain, from, self.address, call, label)?)
+        Ok(view_default(chain, self.address, call, label)?)
     }
 
     /// `learnModel`.

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, Bytes, Log};
 use alloy_sol_types::{SolCall, SolEventInterface};
-use verinfer_chain::{default_account, send_call, view, Chain, Receipt, Tx};
+use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use crate::error::{OracleError, Result};
 
@@ -42,8 +42,7 @@ pub(crate) trait Client {
 
     /// Reads the view `call` (from the chain's default account).
     fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        let from = default_account(chain)?;
-        Ok(view(chain, from, self.at(), call, label)?)
+        Ok(view_default(chain, self.at(), call, label)?)
     }
 }
 

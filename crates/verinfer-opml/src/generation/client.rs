@@ -3,7 +3,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
-use verinfer_chain::{send_call, view, Chain, Receipt, Tx};
+use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use super::bindings::GenerationGame::{self, Game};
 use crate::client::newest_event;
@@ -183,8 +183,7 @@ impl GenClient {
     }
 
     fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        let from = verinfer_chain::default_account(chain)?;
-        Ok(view(chain, from, self.address, call, label)?)
+        Ok(view_default(chain, self.address, call, label)?)
     }
 
     /// `learnGeneration` unless the game knows the model already.
