@@ -92,6 +92,24 @@ fn lie(node: usize, element: usize, propagate: bool) -> Option<TraceLie> {
     })
 }
 
+/// A lying claim against an honest challenger: the challenger must win; the report is
+/// returned for extra checks.
+fn liar_loses(
+    m: &(Graph, Vec<Vec<i32>>),
+    lie: Option<TraceLie>,
+    sub: SubmitterStrategy,
+) -> SimReport {
+    let (r, s, c) = run(m, lie, sub, ChallengerStrategy::Honest, false);
+    challenger_wins(&r, s, c);
+    r
+}
+
+/// An honest claim forced into a game by a challenger playing `cha`: the submitter must win.
+fn honest_claim_survives(m: &(Graph, Vec<Vec<i32>>), cha: ChallengerStrategy) {
+    let (r, s, c) = run(m, None, SubmitterStrategy::Honest, cha, true);
+    submitter_wins(&r, s, c);
+}
+
 #[test]
 fn honest_claim_unchallenged_finalizes() {
     let (r, sub, cha) = run(
@@ -109,43 +127,29 @@ fn honest_claim_unchallenged_finalizes() {
 #[test]
 fn wrong_output_loses() {
     let m = mlp();
-    let (r, s, c) = run(
-        m,
-        lie(last(m), 3, false),
-        SubmitterStrategy::Honest,
-        ChallengerStrategy::Honest,
-        false,
-    );
-    challenger_wins(&r, s, c);
+    let r = liar_loses(m, lie(last(m), 3, false), SubmitterStrategy::Honest);
     assert_eq!(r.reason, "one-step re-execution");
 }
 
 #[test]
 fn wrong_middle_node_consistent_afterwards_loses() {
     let m = cnn();
-    let n = m.0.nodes.len() / 2;
-    let (r, s, c) = run(
+    liar_loses(
         m,
-        lie(n, 0, true),
+        lie(m.0.nodes.len() / 2, 0, true),
         SubmitterStrategy::Honest,
-        ChallengerStrategy::Honest,
-        false,
     );
-    challenger_wins(&r, s, c);
+}
+
+/// Each submitter strategy, lying at element 5 of a node with a long accumulation.
+fn long_reduction_liar_loses(sub: SubmitterStrategy) -> SimReport {
+    let m = mlp();
+    liar_loses(m, lie(long_reduction(&m.0, &m.1, 16), 5, true), sub)
 }
 
 #[test]
 fn wrong_element_of_a_long_reduction_loses_in_the_step_phase() {
-    let m = mlp();
-    let n = long_reduction(&m.0, &m.1, 16);
-    let (r, s, c) = run(
-        m,
-        lie(n, 5, true),
-        SubmitterStrategy::Honest,
-        ChallengerStrategy::Honest,
-        false,
-    );
-    challenger_wins(&r, s, c);
+    let r = long_reduction_liar_loses(SubmitterStrategy::Honest);
     assert!(
         r.transactions
             .iter()
@@ -156,44 +160,17 @@ fn wrong_element_of_a_long_reduction_loses_in_the_step_phase() {
 
 #[test]
 fn shifted_checkpoints_lose() {
-    let m = mlp();
-    let n = long_reduction(&m.0, &m.1, 16);
-    let (r, s, c) = run(
-        m,
-        lie(n, 5, true),
-        SubmitterStrategy::ShiftedCheckpoints,
-        ChallengerStrategy::Honest,
-        false,
-    );
-    challenger_wins(&r, s, c);
+    long_reduction_liar_loses(SubmitterStrategy::ShiftedCheckpoints);
 }
 
 #[test]
 fn interpolated_checkpoints_lose() {
-    let m = mlp();
-    let n = long_reduction(&m.0, &m.1, 16);
-    let (r, s, c) = run(
-        m,
-        lie(n, 5, true),
-        SubmitterStrategy::InterpolatedCheckpoints,
-        ChallengerStrategy::Honest,
-        false,
-    );
-    challenger_wins(&r, s, c);
+    long_reduction_liar_loses(SubmitterStrategy::InterpolatedCheckpoints);
 }
 
 #[test]
 fn honest_accumulator_behind_a_wrong_element_is_refused_then_times_out() {
-    let m = mlp();
-    let n = long_reduction(&m.0, &m.1, 16);
-    let (r, s, c) = run(
-        m,
-        lie(n, 5, true),
-        SubmitterStrategy::HonestAccumulator,
-        ChallengerStrategy::Honest,
-        false,
-    );
-    challenger_wins(&r, s, c);
+    let r = long_reduction_liar_loses(SubmitterStrategy::HonestAccumulator);
     assert_eq!(r.reason, "timeout");
 }
 
@@ -201,42 +178,21 @@ fn honest_accumulator_behind_a_wrong_element_is_refused_then_times_out() {
 fn silent_or_late_submitter_loses_on_time() {
     for strategy in [SubmitterStrategy::Silent, SubmitterStrategy::SilentAfter(2)] {
         let m = mlp();
-        let (r, s, c) = run(
-            m,
-            lie(last(m), 0, false),
-            strategy,
-            ChallengerStrategy::Honest,
-            false,
-        );
-        challenger_wins(&r, s, c);
+        let r = liar_loses(m, lie(last(m), 0, false), strategy);
         assert_eq!(r.reason, "timeout", "{strategy:?}");
     }
 }
 
 #[test]
 fn challenging_a_correct_claim_loses() {
-    let (r, s, c) = run(
-        mlp(),
-        None,
-        SubmitterStrategy::Honest,
-        ChallengerStrategy::Honest,
-        true,
-    );
-    submitter_wins(&r, s, c);
+    honest_claim_survives(mlp(), ChallengerStrategy::Honest);
 }
 
 #[test]
 fn random_challenger_loses() {
     for seed in [1u64, 7, 42, 1234] {
         let m = if seed % 2 == 0 { mlp() } else { cnn() };
-        let (r, s, c) = run(
-            m,
-            None,
-            SubmitterStrategy::Honest,
-            ChallengerStrategy::Random(seed),
-            true,
-        );
-        submitter_wins(&r, s, c);
+        honest_claim_survives(m, ChallengerStrategy::Random(seed));
     }
 }
 
@@ -247,36 +203,61 @@ fn garbage_openings_and_stalling_challenger_lose() {
         ChallengerStrategy::Silent,
         ChallengerStrategy::SilentAfter(2),
     ] {
-        let (r, s, c) = run(mlp(), None, SubmitterStrategy::Honest, strategy, true);
-        submitter_wins(&r, s, c);
+        honest_claim_survives(mlp(), strategy);
     }
 }
 
 #[test]
 fn inconsistent_reveals_are_refused_and_lose_on_time() {
     let m = mlp();
-    let (r, s, c) = run(
+    let r = liar_loses(
         m,
         lie(last(m), 1, false),
         SubmitterStrategy::InconsistentReveal,
-        ChallengerStrategy::Honest,
-        false,
     );
-    challenger_wins(&r, s, c);
     assert_eq!(r.reason, "timeout");
 }
 
-#[test]
-fn a_move_after_the_clock_ran_out_is_refused() {
-    use verinfer_opml::Phase;
+/// A deployed game with a wrong claim (the MLP's output off by one) posted by account 0.
+struct WrongClaim {
+    chain: verinfer_chain::RevmChain,
+    c: verinfer_opml::OpmlContracts,
+    a: Vec<verinfer_chain::Address>,
+    cfg: verinfer_opml::GameConfig,
+    submitter: Submitter,
+    claim: u64,
+}
+
+fn wrong_claim() -> WrongClaim {
     let (g, inputs) = mlp();
     let (mut chain, c) = verinfer_testing::chain::deployed_opml();
     let a = chain.accounts();
     let cfg = c.game.config(&mut chain).unwrap();
     let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
-    let mut submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
+    let submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
     verinfer_opml::simulate::prepare_model(&mut chain, &c.registry, &c.game, &submitter).unwrap();
     let (claim, _) = submitter.claim(&mut chain, &c.game, &cfg).unwrap();
+    WrongClaim {
+        chain,
+        c,
+        a,
+        cfg,
+        submitter,
+        claim,
+    }
+}
+
+#[test]
+fn a_move_after_the_clock_ran_out_is_refused() {
+    use verinfer_opml::Phase;
+    let WrongClaim {
+        mut chain,
+        c,
+        a,
+        cfg,
+        mut submitter,
+        claim,
+    } = wrong_claim();
     let (game, _) = c
         .game
         .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
@@ -299,27 +280,20 @@ fn several_challengers_play_independent_games() {
     use verinfer_opml::driver::play;
     use verinfer_opml::{ClaimStatus, Phase};
     let (g, inputs) = mlp();
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let cfg = c.game.config(&mut chain).unwrap();
-
     // A wrong claim, two honest challengers: the first to finish rejects the claim; the
     // submitter's bond (less the burn) is shared by the two games open at the rejection, the
     // other one collecting its share (and its bond) when it becomes moot.
-    let liar = lying_execution(g.clone(), inputs, lie(last(mlp()), 0, false).unwrap()).unwrap();
-    let mut submitter = Submitter::new(liar, a[0], SubmitterStrategy::Honest);
-    verinfer_opml::simulate::prepare_model(&mut chain, &c.registry, &c.game, &submitter).unwrap();
-    let (claim, _) = submitter.claim(&mut chain, &c.game, &cfg).unwrap();
-    let mut ch1 = Challenger::new(
-        Execution::run(g.clone(), inputs).unwrap(),
-        a[1],
-        ChallengerStrategy::Honest,
-    );
-    let mut ch2 = Challenger::new(
-        Execution::run(g.clone(), inputs).unwrap(),
-        a[2],
-        ChallengerStrategy::Honest,
-    );
+    let WrongClaim {
+        mut chain,
+        c,
+        a,
+        cfg,
+        mut submitter,
+        claim,
+    } = wrong_claim();
+    let honest_run = || Execution::run(g.clone(), inputs).unwrap();
+    let mut ch1 = Challenger::new(honest_run(), a[1], ChallengerStrategy::Honest);
+    let mut ch2 = Challenger::new(honest_run(), a[2], ChallengerStrategy::Honest);
     let (g1, _) = c
         .game
         .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
@@ -365,11 +339,7 @@ fn several_challengers_play_independent_games() {
 
     // A correct claim, spammed by three challengers: each loses its bond to the submitter,
     // and the claim finalizes once the window has passed and the games are over.
-    let mut honest = Submitter::new(
-        Execution::run(g.clone(), inputs).unwrap(),
-        a[0],
-        SubmitterStrategy::Honest,
-    );
+    let mut honest = Submitter::new(honest_run(), a[0], SubmitterStrategy::Honest);
     let (claim, _) = honest.claim(&mut chain, &c.game, &cfg).unwrap();
     let mut rogues: Vec<(u64, Challenger)> = Vec::new();
     for (k, acct) in a[1..4].iter().enumerate() {
@@ -378,7 +348,7 @@ fn several_challengers_play_independent_games() {
             .challenge(&mut chain, *acct, cfg.challenger_bond, claim)
             .unwrap();
         let ch = Challenger::new(
-            Execution::run(g.clone(), inputs).unwrap(),
+            honest_run(),
             *acct,
             ChallengerStrategy::Random(k as u64 + 3),
         );
