@@ -414,9 +414,27 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
     let mut liar = env.node(env.liar, "liar", Some(lie));
     let mut honest = env.node(env.honest, "honest", None);
     env.request();
-    for _ in 0..5 {
+    // Restarted during the step descent (its generation run again)…
+    for _ in 0..2 {
         env.tick(&mut liar);
         env.tick(&mut honest);
+    }
+    drop(liar);
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    // … and once the challenger has challenged its step's single-step claim (the step's
+    // defender rebuilt from the step's execution).
+    for _ in 0..60 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+        if honest
+            .state()
+            .generation
+            .games
+            .values()
+            .any(|g| g.sub_game.is_some())
+        {
+            break;
+        }
     }
     let before = liar.state().transactions;
     drop(liar);
@@ -428,7 +446,10 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
     // restart were accepted: the same G), and lost on the merits, not on time.
     assert!(
         liar.state().transactions > before + 2,
-        "the liar moved after its restart"
+        "the liar moved after its restart: {before} → {}; problems {:?}; honest {:?}",
+        liar.state().transactions,
+        liar.state().problems,
+        honest.state().generation.games
     );
     assert!(
         liar.state()
