@@ -30,7 +30,10 @@ impl Node {
             .checked
             .iter()
             .filter(|(_, c)| {
-                c.verdict == Verdict::Unchecked || (c.verdict == Verdict::Wrong && c.game.is_none())
+                // A wrong claim is challenged again only while a challenge is due (not sent,
+                // or sent and not mined).
+                c.verdict == Verdict::Unchecked
+                    || (c.verdict == Verdict::Wrong && c.game.is_none() && c.challenging)
             })
             .map(|(id, _)| *id)
             .collect();
@@ -113,9 +116,14 @@ impl Node {
         }
         self.save()?;
         if head.timestamp > info.windowEnd {
-            return Err(NodeError::Missing(format!(
-                "generation claim {id} is wrong but its window closed before we saw it"
-            )));
+            let why =
+                format!("generation claim {id} is wrong but its window closed before we saw it");
+            tracing::warn!("{why}");
+            if let Some(x) = self.state.generation.checked.get_mut(&id) {
+                x.challenging = false;
+                x.note = Some(why);
+            }
+            return self.save();
         }
         let token = match mode {
             GenMode::Bisect => None,
