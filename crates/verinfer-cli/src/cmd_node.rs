@@ -13,6 +13,7 @@ use verinfer_node::{
     run, serve, Behaviour, Contracts, HeldModel, Mode, ModelStore, Node, NodeConfig, NodeError,
     RunOptions, SharedStatus,
 };
+use verinfer_opml::generation::{GenExecution, GenLie, GenModel};
 use verinfer_opml::{lying_execution, Execution, OpmlError, TraceLie};
 
 use crate::chain_args::ChainArgs;
@@ -49,6 +50,25 @@ impl Behaviour for WrongOutput {
             propagate: false,
         };
         lying_execution(graph.clone(), input, lie)
+    }
+
+    /// A generation whose first generated token is read back wrong at the next step (the
+    /// rest of the generation continues from it): a wrong token the game pins on one step's
+    /// derivation. A single-token generation lies inside its last step instead.
+    fn generation(
+        &self,
+        model: &Arc<GenModel>,
+        prompt: &[u32],
+        new_tokens: usize,
+    ) -> Result<GenExecution, OpmlError> {
+        let lie = if new_tokens >= 2 {
+            GenLie::WrongToken { step: prompt.len() }
+        } else {
+            GenLie::WrongNode {
+                step: prompt.len().saturating_sub(1),
+            }
+        };
+        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(lie))
     }
 
     fn is_honest(&self) -> bool {
@@ -107,6 +127,11 @@ pub struct NodeArgs {
     /// Gas of a zk answer without its callback, as priced by the policy.
     #[arg(long, default_value_t = verinfer_node::policy::DEFAULT_ZK_ANSWER_GAS)]
     pub zk_answer_gas: u64,
+    /// The `GenerationOracle` whose text requests the node answers with the language models
+    /// in --models (step graphs compiled from GGUF). Default: the one recorded in the
+    /// deployments file, if any and if a language model is held.
+    #[arg(long)]
+    pub text_oracle: Option<verinfer_chain::Address>,
     /// Stop after this many ticks (default: run until killed).
     #[arg(long)]
     pub ticks: Option<u64>,
@@ -186,6 +211,29 @@ pub fn run_node(a: &NodeArgs) -> Result<()> {
                 .unwrap_or(0)
         }
     };
+    let gen_models = models.gen_iter().count();
+    cfg.text_oracle = match a.text_oracle {
+        Some(t) => Some(t),
+        None if gen_models > 0 => {
+            let (chain, deployments) = open.parts();
+            deployments.get(chain.chain_id(), verinfer_oracle::TextOracleClient::NAME)
+        }
+        None => None,
+    };
+    if let Some(t) = cfg.text_oracle {
+        let (chain, deployments) = open.parts();
+        let deployed =
+            deployments.deployed_block(chain.chain_id(), verinfer_oracle::TextOracleClient::NAME);
+        if let (None, Some(b)) = (a.from_block, deployed) {
+            cfg.start_block = cfg.start_block.min(b);
+        }
+        eprintln!("text requests of GenerationOracle {t}: {gen_models} language model(s)");
+    } else if gen_models > 0 {
+        eprintln!(
+            "{gen_models} language model(s) held but no GenerationOracle (--text-oracle, or one \
+             recorded in the deployments file): generations are not served"
+        );
+    }
     cfg.policy = verinfer_node::Policy {
         min_fee: verinfer_chain::U256::from(a.min_fee_wei),
         margin_bps: a.margin_bps,

@@ -4,7 +4,9 @@
 //! the node itself holds no lying code path.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 
+use verinfer_opml::generation::{GenExecution, GenModel};
 use verinfer_opml::{Execution, OpmlError};
 
 use crate::models::HeldModel;
@@ -16,6 +18,21 @@ pub trait Behaviour: Send + Sync + Debug {
     /// # Errors
     /// The input does not run on the model (the request is skipped, named in the log).
     fn execution(&self, model: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError>;
+
+    /// The generation to claim as the answer to a text request (`new_tokens` greedy tokens
+    /// after `prompt` on `model`). It must be deterministic: after a restart the node calls it
+    /// again to defend the claim it posted from it.
+    ///
+    /// # Errors
+    /// A prompt the model cannot take (outside its vocabulary, longer than its context).
+    fn generation(
+        &self,
+        model: &Arc<GenModel>,
+        prompt: &[u32],
+        new_tokens: usize,
+    ) -> Result<GenExecution, OpmlError> {
+        GenExecution::run(Arc::clone(model), prompt, new_tokens, None)
+    }
 
     /// Whether [`Behaviour::execution`] is the model's own. A dishonest node answers each
     /// request once (so the honest answer after a reopen is not raced forever), never with a

@@ -7,8 +7,11 @@ use alloy_primitives::Address;
 use verinfer_chain::bindings::InferenceGame;
 use verinfer_chain::bindings_oracle::InferenceOracle;
 use verinfer_chain::{default_account, view, Chain, Deployments, Registry};
+use verinfer_opml::generation::bindings::GenerationGame;
+use verinfer_opml::generation::{GenClient, GenContracts};
 use verinfer_opml::GameClient;
-use verinfer_oracle::OracleClient;
+use verinfer_oracle::bindings_text::GenerationOracle;
+use verinfer_oracle::{OracleClient, TextOracleClient};
 
 use crate::error::{NodeError, Result};
 
@@ -85,6 +88,103 @@ impl Contracts {
 
     /// Whether both the oracle and the game still have code (a dev chain restarted under us
     /// would have neither).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn present(&self, chain: &mut dyn Chain) -> Result<bool> {
+        Ok(!chain.code_at(self.oracle.address)?.is_empty()
+            && !chain.code_at(self.game.address)?.is_empty())
+    }
+}
+
+/// The contracts a node serves generations through: a `GenerationOracle`, the
+/// `GenerationGame` it was deployed over, the single-step `InferenceGame` that game hands
+/// disputed steps to, and the oracle's registry — each read from the contract above it, never
+/// taken from a record that may name a redeployed one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextContracts {
+    /// The text oracle.
+    pub oracle: TextOracleClient,
+    /// Its generation game.
+    pub game: GenClient,
+    /// The generation game's single-step game.
+    pub steps: GameClient,
+    /// The text oracle's registry.
+    pub registry: Registry,
+}
+
+impl TextContracts {
+    /// The `GenerationOracle` recorded for this chain in `deployments`, if any.
+    ///
+    /// # Errors
+    /// As [`TextContracts::at`].
+    pub fn find(chain: &mut dyn Chain, deployments: &Deployments) -> Result<Option<Self>> {
+        match deployments.get(chain.chain_id(), TextOracleClient::NAME) {
+            Some(a) => Self::at(chain, a).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text oracle at `address` and the contracts below it.
+    ///
+    /// # Errors
+    /// [`NodeError::Missing`] when an address has no code; transport errors.
+    pub fn at(chain: &mut dyn Chain, address: Address) -> Result<Self> {
+        let id = chain.chain_id();
+        let missing = |what: &str, a: Address| {
+            NodeError::Missing(format!(
+                "the {what} {a} has no code on chain {id} (a restarted dev node? deploy it again)"
+            ))
+        };
+        if chain.code_at(address)?.is_empty() {
+            return Err(missing(TextOracleClient::NAME, address));
+        }
+        let from = default_account(chain)?;
+        let game = view(
+            chain,
+            from,
+            address,
+            &GenerationOracle::gameCall {},
+            "GenerationOracle.game",
+        )?;
+        let registry = view(
+            chain,
+            from,
+            address,
+            &GenerationOracle::registryCall {},
+            "GenerationOracle.registry",
+        )?;
+        if chain.code_at(game)?.is_empty() {
+            return Err(missing("GenerationGame", game));
+        }
+        let steps = view(
+            chain,
+            from,
+            game,
+            &GenerationGame::stepsCall {},
+            "GenerationGame.steps",
+        )?;
+        if chain.code_at(steps)?.len() != InferenceGame::DEPLOYED_BYTECODE.len() {
+            return Err(missing("single-step InferenceGame", steps));
+        }
+        Ok(Self {
+            oracle: TextOracleClient { address },
+            game: GenClient { address: game },
+            steps: GameClient { address: steps },
+            registry: Registry { address: registry },
+        })
+    }
+
+    /// The three as the generation engines take them.
+    pub fn gen(&self) -> GenContracts<'_> {
+        GenContracts {
+            registry: &self.registry,
+            steps: &self.steps,
+            game: &self.game,
+        }
+    }
+
+    /// Whether the text oracle and its game still have code.
     ///
     /// # Errors
     /// Transport errors.

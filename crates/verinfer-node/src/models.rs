@@ -1,12 +1,16 @@
 //! The models a node holds: every `*.vmodel` of a directory, indexed by model id, with the
 //! key directory `<name>.keys/` beside it when `verinfer setup` wrote one (of any registered
-//! proof backend, [`crate::backends`]).
+//! proof backend, [`crate::backends`]). A language model's step graph (`verinfer compile
+//! M.gguf`) is recognised by its layout and held apart, for text requests and generation
+//! claims: it is never answered or checked as a tensor model.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use alloy_primitives::B256;
 use verinfer_ir::Graph;
+use verinfer_opml::generation::GenModel;
 use verinfer_opml::ServedModel;
 use verinfer_prove::{AnyKey, DynBackend, Vis, Visibility};
 use verinfer_zk::files::{self, KeyManifest};
@@ -104,6 +108,18 @@ impl HeldModel {
 #[derive(Debug, Default)]
 pub struct ModelStore {
     models: BTreeMap<B256, HeldModel>,
+    gen: BTreeMap<B256, HeldGenModel>,
+}
+
+/// A language model's step graph the node serves generations of.
+#[derive(Debug, Clone)]
+pub struct HeldGenModel {
+    /// Its id (the step graph's commitment), as `GenerationGame` and the registry see it.
+    pub id: B256,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// The step graph, planned and committed once, with its session engine.
+    pub model: Arc<GenModel>,
 }
 
 /// The model id of `graph` as a `bytes32`.
@@ -137,7 +153,7 @@ impl ModelStore {
                 tracing::warn!(path = %path.display(), error = %e, "model skipped");
             }
         }
-        if store.models.is_empty() {
+        if store.models.is_empty() && store.gen.is_empty() {
             return Err(err("no loadable *.vmodel file in this directory".into()));
         }
         Ok(store)
@@ -150,6 +166,9 @@ impl ModelStore {
     /// [`NodeError::Models`] for a graph that does not validate or that the executor cannot
     /// plan.
     pub fn insert(&mut self, path: PathBuf, graph: Graph) -> Result<B256> {
+        if verinfer_llm::Layout::of_graph(&graph).is_ok() {
+            return self.insert_gen(path, graph);
+        }
         let served = verinfer_ir::Model::new(graph)
             .map_err(|e| e.to_string())
             .and_then(|m| ServedModel::new(m).map_err(|e| e.to_string()))
@@ -179,6 +198,44 @@ impl ModelStore {
             },
         );
         Ok(id)
+    }
+
+    /// Adds a language model's step graph (its layout already recognised). Returns its id.
+    ///
+    /// # Errors
+    /// [`NodeError::Models`] for a step graph whose inputs and outputs are not in the order
+    /// `GenerationGame` reads them, or that does not plan.
+    pub fn insert_gen(&mut self, path: PathBuf, graph: Graph) -> Result<B256> {
+        let model = GenModel::new(graph).map_err(|e| NodeError::Models {
+            path: path.clone(),
+            message: format!("a language model's step graph the node cannot serve: {e}"),
+        })?;
+        let id = verinfer_opml::convert::b256(model.served().commitment().model_id.hash());
+        tracing::info!(model = %id, path = %path.display(), ctx = model.layout().ctx, "language model loaded");
+        self.gen.insert(
+            id,
+            HeldGenModel {
+                id,
+                path,
+                model: Arc::new(model),
+            },
+        );
+        Ok(id)
+    }
+
+    /// The language model with id `id`.
+    pub fn gen(&self, id: &B256) -> Option<&HeldGenModel> {
+        self.gen.get(id)
+    }
+
+    /// Whether the node serves generations of `id`.
+    pub fn holds_gen(&self, id: &B256) -> bool {
+        self.gen.contains_key(id)
+    }
+
+    /// Every language model, by id.
+    pub fn gen_iter(&self) -> impl Iterator<Item = &HeldGenModel> {
+        self.gen.values()
     }
 
     fn keys_for(path: &Path, served: &ServedModel) -> (Option<ZkKeys>, Option<String>) {

@@ -27,8 +27,11 @@ use verinfer_opml::{
 use verinfer_oracle::RequestStatus;
 
 use crate::behaviour::{Behaviour, Honest};
-use crate::contracts::Contracts;
+use crate::contracts::{Contracts, TextContracts};
 use crate::error::{NodeError, Result};
+use crate::gen_state::{
+    CheckedGenClaim, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec, TextRequestState,
+};
 use crate::http::SharedStatus;
 use crate::models::ModelStore;
 use crate::policy::{Offer, Policy};
@@ -39,9 +42,14 @@ use crate::state::{
 use crate::status::{
     CheckView, ClaimView, GameView, ModelView, NodeStatus, ProblemView, RequestView,
 };
+use verinfer_opml::generation::{GenChallenger, GenExecution, GenPhase, GenSubmitter};
 
 mod answer;
 mod config;
+mod gen_answer;
+mod gen_own;
+mod gen_police;
+mod gen_sync;
 mod open;
 mod own;
 mod police;
@@ -73,6 +81,18 @@ pub struct Node {
     pager: LogPager,
     /// The oracle owner's cut of each fee (immutable in the oracle), for the policy.
     owner_share_bps: u16,
+    /// The text oracle and the games below it, when the node serves generations.
+    text: Option<TextContracts>,
+    /// Our generation for a text request, run once and kept until it is claimed.
+    gen_plans: HashMap<u64, GenExecution>,
+    /// Defenders of our generation claims, by claim.
+    gen_submitters: HashMap<u64, GenSubmitter>,
+    /// Defenders of the single-step claims our generation defenders posted, by step claim.
+    step_submitters: HashMap<u64, Submitter>,
+    /// Our challengers in generation games, by game.
+    gen_challengers: HashMap<u64, GenChallenger>,
+    /// Generation claims whose defender could not be rebuilt (logged once).
+    gen_unloadable: HashSet<u64>,
 }
 
 impl std::fmt::Debug for Node {

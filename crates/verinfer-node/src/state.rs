@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use verinfer_opml::Phase;
 
 use crate::error::{NodeError, Result};
+use crate::gen_state::GenState;
 
 /// Format tag of `state.json`.
 pub const STATE_FORMAT: &str = "verinfer-node-state/1";
@@ -366,6 +367,9 @@ pub struct NodeState {
     /// The most recent problems.
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// Text requests, generation claims and their games (left out while there are none).
+    #[serde(default, skip_serializing_if = "GenState::is_empty")]
+    pub generation: GenState,
 }
 
 impl NodeState {
@@ -409,6 +413,7 @@ impl NodeState {
             gas_used: 0,
             transactions: 0,
             problems: Vec::new(),
+            generation: GenState::default(),
         }
     }
 

@@ -137,6 +137,10 @@ pub struct NodeStatus {
     pub checked: Vec<CheckView>,
     /// Recent problems.
     pub problems: Vec<ProblemView>,
+    /// Text requests, generation claims and games (as `state.json` has them), when the node
+    /// serves a text oracle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<crate::gen_state::GenState>,
 }
 
 fn esc(s: &str) -> String {

@@ -52,6 +52,9 @@ pub struct NodeConfig {
     pub log_range: u64,
     /// Which requests are worth answering.
     pub policy: Policy,
+    /// The `GenerationOracle` whose text requests the node answers with the language models
+    /// it holds (and whose generation claims it checks); `None`: tensor requests only.
+    pub text_oracle: Option<Address>,
 }
 
 impl NodeConfig {
@@ -68,6 +71,7 @@ impl NodeConfig {
             start_block: 0,
             log_range: verinfer_chain::DEFAULT_LOG_RANGE,
             policy: Policy::default(),
+            text_oracle: None,
         }
     }
 }

@@ -63,6 +63,30 @@ impl Node {
                 s
             }
         };
+        let mut state = state;
+        let text = match cfg.text_oracle {
+            Some(a) => Some(TextContracts::at(chain, a)?),
+            None => None,
+        };
+        if let Some(t) = &text {
+            match state.generation.oracle {
+                Some(o) if o != t.oracle.address => {
+                    return Err(NodeError::State {
+                        path: NodeState::path_in(&dir),
+                        message: format!(
+                            "this state belongs to text oracle {o}, not {}: use another \
+                             --state-dir (or move this one aside)",
+                            t.oracle.address
+                        ),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    state.generation.oracle = Some(t.oracle.address);
+                    state.generation.next_block = cfg.start_block;
+                }
+            }
+        }
         let game_cfg = contracts.game.config(chain)?;
         let owner_share_bps = contracts.oracle.params(chain)?.owner_share_bps;
         let pager = LogPager::new(cfg.log_range);
@@ -83,6 +107,12 @@ impl Node {
             last_owed: (U256::ZERO, U256::ZERO),
             pager,
             owner_share_bps,
+            text,
+            gen_plans: HashMap::new(),
+            gen_submitters: HashMap::new(),
+            step_submitters: HashMap::new(),
+            gen_challengers: HashMap::new(),
+            gen_unloadable: HashSet::new(),
         };
         node.verify_claims(chain)?;
         node.save()?;

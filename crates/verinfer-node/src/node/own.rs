@@ -210,13 +210,14 @@ impl Node {
         let sent =
             (owed_oracle > U256::ZERO).then(|| oracle.withdraw(chain, me).map_err(NodeError::from));
         self.withdrawn(head, "the oracle", owed_oracle, sent)?;
+        self.gen_withdraw(chain, head)?;
         self.withdraw_due = false;
         Ok(())
     }
 
     /// Records a withdrawal of `amount` from `from` (`None`: nothing was owed); a failed one
     /// is this tick's problem (see `soft`).
-    fn withdrawn(
+    pub(super) fn withdrawn(
         &mut self,
         head: BlockInfo,
         from: &str,

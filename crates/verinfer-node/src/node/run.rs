@@ -97,6 +97,7 @@ impl Node {
         self.play_games(chain, head)?;
         self.defend_claims(chain, head)?;
         self.reopen_requests(chain, head)?;
+        self.gen_tick(chain, head)?;
         self.maybe_withdraw(chain, head)?;
         Ok(head.number)
     }

@@ -61,6 +61,11 @@ impl Node {
                 let Ok(id) = u64::try_from(e.claimId) else {
                     return;
                 };
+                if self.models.holds_gen(&e.modelId) {
+                    // A step of a disputed generation (the generation side plays it).
+                    self.state.generation.step_claims.insert(id);
+                    return;
+                }
                 if e.submitter == me {
                     self.adopt_claim(id, e.modelId, e.traceRoot, block);
                 } else if self.models.holds(&e.modelId) && !self.state.checked.contains_key(&id) {
@@ -87,6 +92,9 @@ impl Node {
                 else {
                     return;
                 };
+                if self.state.generation.step_claims.contains(&claim) {
+                    return;
+                }
                 if e.challenger == me {
                     self.adopt_game(game, claim);
                 } else if self.state.claims.contains_key(&claim) {

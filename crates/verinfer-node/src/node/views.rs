@@ -116,6 +116,7 @@ impl Node {
                     error: p.error.clone(),
                 })
                 .collect(),
+            generation: self.text.is_some().then(|| s.generation.clone()),
         }
     }
 }

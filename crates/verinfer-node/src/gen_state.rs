@@ -1,0 +1,194 @@
+//! What a node remembers about generations (text requests, generation claims and their games)
+//! across restarts: the `generation` part of `state.json`, written with the rest of the state.
+//!
+//! A generation is deterministic, so nothing of its execution is stored: a claim is defended
+//! after a restart by running the generation of its recorded prompt again (and checking it
+//! reaches the recorded root G), a game is played again by re-running the honest generation
+//! of the claim's prompt; the games' positions are read from the chain.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256};
+use serde::{Deserialize, Serialize};
+
+use crate::state::{OwnClaimStatus, Verdict};
+
+/// Where a text request stands, as far as this node is concerned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum TextRequestState {
+    /// Open, or answered by claims none of which carries our generation: to answer.
+    Todo,
+    /// Fulfilled (paid and called back).
+    Fulfilled {
+        /// Whether our claim fulfilled it.
+        ours: bool,
+    },
+    /// Cancelled by its requester.
+    Cancelled,
+    /// Not answerable by this node (a prompt the model cannot take): see `note`.
+    Skipped,
+}
+
+/// A text request on a language model this node holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextRequestRec {
+    /// The step graph.
+    pub model: B256,
+    /// The prompt's token ids.
+    pub prompt: Vec<u32>,
+    /// Tokens to generate.
+    pub max_new_tokens: u32,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub state: TextRequestState,
+    /// Every claim that answered it (from `Answered`), oldest first.
+    #[serde(default)]
+    pub claims: Vec<u64>,
+    /// Whether a dishonest node already answered it once (it lies once per request).
+    #[serde(default)]
+    pub lied: bool,
+    /// Why it was skipped, or the last problem answering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A generation claim this node posted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnGenClaim {
+    /// The step graph.
+    pub model: B256,
+    /// The prompt.
+    pub prompt: Vec<u32>,
+    /// The tokens posted (what a settlement hands the oracle).
+    pub tokens: Vec<u32>,
+    /// G, the root over the step roots (checked against a re-run after a restart).
+    pub root: B256,
+    /// The block of its `GenerationClaimed` log: its games are looked for from there.
+    pub block: u64,
+    /// The request it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<u64>,
+    /// Whether the oracle recorded it as an answer (`Answered`).
+    #[serde(default)]
+    pub answered: bool,
+    /// Whether its request was settled (by us or anyone).
+    #[serde(default)]
+    pub settled: bool,
+    /// Where it stands.
+    pub status: OwnClaimStatus,
+    /// Whether it was posted as a lie.
+    #[serde(default)]
+    pub lie: bool,
+}
+
+/// A generation claim about to be posted (saved before the transaction): its
+/// `GenerationClaimed` log from our address with this root is adopted for this request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenIntent {
+    /// G of the generation.
+    pub root: B256,
+    /// The request it answers.
+    pub request: u64,
+    /// Whether it is a lie.
+    pub lie: bool,
+}
+
+/// Someone else's generation claim on a language model we hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedGenClaim {
+    /// The step graph.
+    pub model: B256,
+    /// Its submitter.
+    pub submitter: Address,
+    /// Its prompt.
+    pub prompt: Vec<u32>,
+    /// Its posted tokens.
+    pub tokens: Vec<u32>,
+    /// Its G.
+    pub root: B256,
+    /// The block of its `GenerationClaimed` log.
+    pub block: u64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The game we opened against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub game: Option<u64>,
+    /// Set (and saved) right before the challenge is sent; the `GameOpened` log clears it.
+    #[serde(default)]
+    pub challenging: bool,
+    /// Why it was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A generation game this node plays as challenger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnGenGame {
+    /// The claim challenged.
+    pub claim: u64,
+    /// The block it was opened in (its moves are read from there).
+    pub block: u64,
+    /// The last phase seen (`GenPhase` by name).
+    pub phase: String,
+    /// Whether it is over.
+    pub over: bool,
+    /// Our challenge of the disputed step's sub-claim in the single-step game.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_game: Option<u64>,
+}
+
+/// Everything about generations, `state.json`'s `generation` object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenState {
+    /// The `GenerationOracle` served (a state made for another one is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle: Option<Address>,
+    /// The next block whose generation logs are read.
+    #[serde(default)]
+    pub next_block: u64,
+    /// Text requests on our models.
+    #[serde(default)]
+    pub requests: BTreeMap<u64, TextRequestRec>,
+    /// Our generation claims.
+    #[serde(default)]
+    pub claims: BTreeMap<u64, OwnGenClaim>,
+    /// Claims about to be posted.
+    #[serde(default)]
+    pub intents: Vec<GenIntent>,
+    /// Others' generation claims checked.
+    #[serde(default)]
+    pub checked: BTreeMap<u64, CheckedGenClaim>,
+    /// Our generation games.
+    #[serde(default)]
+    pub games: BTreeMap<u64, OwnGenGame>,
+    /// Single-step claims (in the tensor game) that are steps of a disputed generation: the
+    /// generation side plays them, the tensor side leaves them alone.
+    #[serde(default)]
+    pub step_claims: BTreeSet<u64>,
+}
+
+impl GenState {
+    /// Our pending generation claims.
+    pub fn pending_claims(&self) -> Vec<u64> {
+        self.claims
+            .iter()
+            .filter(|(_, c)| c.status == OwnClaimStatus::Pending)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Our generation games not over.
+    pub fn open_games(&self) -> Vec<u64> {
+        self.games
+            .iter()
+            .filter(|(_, g)| !g.over)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Whether nothing about generations was recorded (the field is then left out).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}

@@ -1,0 +1,215 @@
+//! Two nodes serving the tiny LLaMA against a real JSON-RPC endpoint (anvil): a text request,
+//! a lying node's answer (a wrong token), the honest node's answer beside it, its challenge
+//! played to the end over RPC, the liar's claim rejected, the honest answer settled and the
+//! consumer called back with the honest tokens.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    missing_docs
+)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use alloy_sol_types::SolCall;
+use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain, U256};
+use verinfer_llm::{compile, CompileOptions, GgufWeights};
+use verinfer_node::gen_state::TextRequestState;
+use verinfer_node::state::OwnClaimStatus;
+use verinfer_node::{Behaviour, Contracts, HeldModel, ModelStore, Node, NodeConfig};
+use verinfer_opml::generation::{GenClient, GenExecution, GenLie, GenModel};
+use verinfer_opml::{ClaimStatus, Execution, OpmlError};
+use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
+use verinfer_oracle::{model_id_of, TextOracleClient, TextRequest, TextRequestId};
+use verinfer_testing::chain::game_params;
+use verinfer_testing::oracle::{deploy_stack, Stack};
+
+const N: u32 = 8;
+const WINDOW: u64 = 600;
+const CLOCK: u64 = 300;
+
+#[derive(Debug)]
+struct WrongToken;
+
+impl Behaviour for WrongToken {
+    fn execution(&self, m: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
+        m.served.run(input)
+    }
+
+    fn generation(
+        &self,
+        model: &Arc<GenModel>,
+        prompt: &[u32],
+        new_tokens: usize,
+    ) -> Result<GenExecution, OpmlError> {
+        let lie = GenLie::WrongToken { step: prompt.len() };
+        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(lie))
+    }
+
+    fn is_honest(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
+    let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
+    let anvil = Anvil::spawn(&contracts, &[]).expect("anvil (npm ci --prefix contracts)");
+    let mut chain = RpcChain::connect(anvil.url(), dev_signers().unwrap()).unwrap();
+    let a = chain.accounts();
+    let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
+    let gp = game_params(WINDOW, CLOCK);
+    let Stack { c, oracle, .. } = deploy_stack(&mut chain, &mut Deployments::default(), owner, &gp);
+
+    let gguf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
+    let w = GgufWeights::open(&gguf).unwrap();
+    let opts = CompileOptions {
+        ctx: 16,
+        ..CompileOptions::default()
+    };
+    let graph = compile(&w, "llama_tiny", &opts, &|| {}).unwrap().graph;
+    let m = Arc::new(GenModel::new(graph.clone()).unwrap());
+    let dir = common::tmpdir("gen-anvil");
+    let models = common::models_dir(&dir);
+    verinfer_ir::vmodel::save(&graph, &models.join("llama_tiny.vmodel")).unwrap();
+
+    let (game, _) = GenClient::deploy(&mut chain, owner, c.game.address, &gp).unwrap();
+    let served = m.served();
+    let word = verinfer_oracle::model_word(served.commitment().model_id);
+    c.registry
+        .register(&mut chain, owner, word, "llama_tiny")
+        .unwrap();
+    c.game
+        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
+        .unwrap();
+    game.ensure_learned(&mut chain, owner, word).unwrap();
+    let (text, _) = TextOracleClient::deploy(
+        &mut chain,
+        owner,
+        c.registry.address,
+        game.address,
+        &verinfer_testing::oracle::oracle_params(),
+    )
+    .unwrap();
+    let consumer = verinfer_testing::chain::deploy_contract(
+        &mut chain,
+        owner,
+        &Consumer::BYTECODE,
+        "deploy GenerationConsumerHarness",
+    );
+
+    let open = |chain: &mut RpcChain, who, name: &str, lie: bool| -> Node {
+        let mut cfg = NodeConfig::new(who, dir.join(name));
+        cfg.text_oracle = Some(text.address);
+        if lie {
+            cfg.behaviour = Arc::new(WrongToken);
+        }
+        let contracts = Contracts::at(chain, oracle.address).unwrap();
+        Node::open(
+            chain,
+            cfg,
+            ModelStore::load_dir(&models).unwrap(),
+            contracts,
+        )
+        .unwrap()
+    };
+    let mut l = open(&mut chain, liar, "liar", true);
+    let mut h = open(&mut chain, honest, "honest", false);
+
+    let v = m.layout().vocab as u32;
+    let prompt: Vec<u32> = (0..4u32).map(|i| (i * 37 + 11) % v).collect();
+    let req = TextRequest {
+        model: model_id_of(word),
+        prompt: prompt.clone(),
+        max_new_tokens: N,
+        seed: 0,
+        callback: consumer,
+        callback_gas_limit: 300_000,
+    };
+    let fee = text.required_fee(&mut chain, 300_000).unwrap();
+    let (id, _) = text.request(&mut chain, requester, &req, fee).unwrap();
+
+    let start = std::time::Instant::now();
+    let mut quiet = 0;
+    for _ in 0..400 {
+        let sent =
+            l.tick(&mut chain).unwrap().transactions + h.tick(&mut chain).unwrap().transactions;
+        if sent > 0 {
+            quiet = 0;
+            continue;
+        }
+        quiet += 1;
+        if text.status(&mut chain, id).unwrap() == verinfer_oracle::RequestStatus::Fulfilled {
+            break;
+        }
+        let open_game = h.state().generation.games.values().any(|g| !g.over);
+        chain
+            .advance_time(if open_game { CLOCK + 1 } else { WINDOW + 1 })
+            .unwrap();
+        assert!(quiet < 20, "the nodes never finished");
+    }
+    eprintln!(
+        "two nodes over JSON-RPC: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    let (&lclaim, lrec) = l
+        .state()
+        .generation
+        .claims
+        .iter()
+        .next()
+        .expect("the liar answered");
+    assert!(lrec.lie);
+    assert_eq!(lrec.status, OwnClaimStatus::Rejected);
+    assert_eq!(
+        game.status(&mut chain, lclaim).unwrap(),
+        ClaimStatus::Rejected
+    );
+    let g = h.state().generation.games.values().next().expect("a game");
+    assert_eq!(g.phase, "ChallengerWon");
+    assert_eq!(
+        h.state().generation.requests[&id.index()].state,
+        TextRequestState::Fulfilled { ours: true }
+    );
+    let want: Vec<i32> = GenExecution::run(Arc::clone(&m), &prompt, N as usize, None)
+        .unwrap()
+        .tokens()
+        .iter()
+        .map(|&t| t as i32)
+        .collect();
+    let got = text
+        .tokens_of(&mut chain, TextRequestId::new(id.index()))
+        .unwrap();
+    assert_eq!(got.iter().map(|&t| t as i32).collect::<Vec<_>>(), want);
+    let out = chain
+        .call(
+            owner,
+            consumer,
+            Consumer::receivedCall {}.abi_encode().into(),
+        )
+        .unwrap();
+    assert_eq!(
+        Consumer::receivedCall::abi_decode_returns(&out).unwrap(),
+        want
+    );
+    let calls = chain
+        .call(owner, consumer, Consumer::callsCall {}.abi_encode().into())
+        .unwrap();
+    assert_eq!(
+        Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
+        U256::from(1)
+    );
+    eprintln!(
+        "honest: {} transactions, {} gas; liar: {} transactions, {} gas",
+        h.state().transactions,
+        h.state().gas_used,
+        l.state().transactions,
+        l.state().gas_used
+    );
+    drop(anvil);
+}

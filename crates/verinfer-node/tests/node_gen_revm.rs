@@ -1,0 +1,463 @@
+//! Nodes serving a language model (the tiny LLaMA step graph compiled from
+//! `testdata/gguf/llama_tiny.gguf`) next to the digits MLP, on the in-process chain, ticked
+//! directly: text requests answered with generation claims, a lying node's claim challenged
+//! and rejected through the whole game (step descent, the disputed step's single-step game),
+//! the honest answer settled and the consumer called back with the tokens; a node restarted
+//! in the middle of its game finishes and wins.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    missing_docs
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use alloy_sol_types::SolCall;
+use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
+use verinfer_llm::{compile, CompileOptions, GgufWeights};
+use verinfer_node::gen_state::TextRequestState;
+use verinfer_node::state::OwnClaimStatus;
+use verinfer_node::{Behaviour, Contracts, HeldModel, ModelStore, Node, NodeConfig, NodeState};
+use verinfer_opml::generation::{GenClient, GenExecution, GenLie, GenModel};
+use verinfer_opml::{ClaimStatus, Execution, OpmlError};
+use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
+use verinfer_oracle::{model_id_of, OracleClient, TextOracleClient, TextRequest, TextRequestId};
+use verinfer_testing::oracle::{mlp_oracle, MlpOracle};
+
+/// Context of the compiled step graph: a prompt of 4 and 8 new tokens fit (11 steps).
+const CTX: usize = 16;
+const N: u32 = 8;
+const CALLBACK_GAS: u64 = 300_000;
+const WINDOW: u64 = 600;
+const CLOCK: u64 = 300;
+
+fn graph() -> &'static verinfer_ir::Graph {
+    static G: OnceLock<verinfer_ir::Graph> = OnceLock::new();
+    G.get_or_init(|| {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
+        let w = GgufWeights::open(&path).unwrap();
+        let opts = CompileOptions {
+            ctx: CTX,
+            ..CompileOptions::default()
+        };
+        compile(&w, "llama_tiny", &opts, &|| {}).unwrap().graph
+    })
+}
+
+fn model() -> Arc<GenModel> {
+    static M: OnceLock<Arc<GenModel>> = OnceLock::new();
+    Arc::clone(M.get_or_init(|| Arc::new(GenModel::new(graph().clone()).unwrap())))
+}
+
+fn prompt() -> Vec<u32> {
+    let v = model().layout().vocab as u32;
+    (0..4u32).map(|i| (i * 37 + 11) % v).collect()
+}
+
+/// A node that tells one generation lie (its tensor answers are honest).
+#[derive(Debug)]
+struct GenLiar(GenLie);
+
+impl Behaviour for GenLiar {
+    fn execution(&self, m: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
+        m.served.run(input)
+    }
+
+    fn generation(
+        &self,
+        model: &Arc<GenModel>,
+        prompt: &[u32],
+        new_tokens: usize,
+    ) -> Result<GenExecution, OpmlError> {
+        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(self.0))
+    }
+
+    fn is_honest(&self) -> bool {
+        false
+    }
+}
+
+struct Env {
+    chain: RevmChain,
+    oracle: OracleClient,
+    game: GenClient,
+    text: TextOracleClient,
+    consumer: Address,
+    model: B256,
+    owner: Address,
+    requester: Address,
+    honest: Address,
+    liar: Address,
+    dir: PathBuf,
+    models: PathBuf,
+}
+
+fn env(name: &str) -> Env {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
+                .unwrap_or_else(|_| "off".into()),
+        )
+        .with_test_writer()
+        .try_init();
+    let MlpOracle {
+        mut chain,
+        accounts: a,
+        stack,
+        ..
+    } = mlp_oracle(WINDOW, CLOCK);
+    let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
+    let dir = common::tmpdir(name);
+    let models = common::models_dir(&dir);
+    verinfer_ir::vmodel::save(graph(), &models.join("llama_tiny.vmodel")).unwrap();
+    // The generation game hands disputed steps to the oracle's own game (the shared case).
+    let gp = verinfer_testing::chain::game_params(WINDOW, CLOCK);
+    let (game, _) = GenClient::deploy(&mut chain, owner, stack.c.game.address, &gp).unwrap();
+    let m = model();
+    let served = m.served();
+    let word = verinfer_oracle::model_word(served.commitment().model_id);
+    stack
+        .c
+        .registry
+        .register(&mut chain, owner, word, "llama_tiny")
+        .unwrap();
+    stack
+        .c
+        .game
+        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
+        .unwrap();
+    game.ensure_learned(&mut chain, owner, word).unwrap();
+    let (text, _) = TextOracleClient::deploy(
+        &mut chain,
+        owner,
+        stack.c.registry.address,
+        game.address,
+        &verinfer_testing::oracle::oracle_params(),
+    )
+    .unwrap();
+    let consumer = verinfer_testing::chain::deploy_contract(
+        &mut chain,
+        owner,
+        &Consumer::BYTECODE,
+        "deploy GenerationConsumerHarness",
+    );
+    Env {
+        chain,
+        oracle: stack.oracle,
+        game,
+        text,
+        consumer,
+        model: word,
+        owner,
+        requester,
+        honest,
+        liar,
+        dir,
+        models,
+    }
+}
+
+impl Env {
+    fn node(&mut self, account: Address, name: &str, lie: Option<GenLie>) -> Node {
+        let mut cfg = NodeConfig::new(account, self.dir.join(name));
+        cfg.text_oracle = Some(self.text.address);
+        if let Some(l) = lie {
+            cfg.behaviour = Arc::new(GenLiar(l));
+        }
+        let models = ModelStore::load_dir(&self.models).unwrap();
+        let contracts = Contracts::at(&mut self.chain, self.oracle.address).unwrap();
+        Node::open(&mut self.chain, cfg, models, contracts).unwrap()
+    }
+
+    fn request(&mut self) -> u64 {
+        let req = TextRequest {
+            model: model_id_of(self.model),
+            prompt: prompt(),
+            max_new_tokens: N,
+            seed: 0,
+            callback: self.consumer,
+            callback_gas_limit: CALLBACK_GAS,
+        };
+        let fee = self
+            .text
+            .required_fee(&mut self.chain, CALLBACK_GAS)
+            .unwrap();
+        let (id, _) = self
+            .text
+            .request(&mut self.chain, self.requester, &req, fee)
+            .unwrap();
+        id.index()
+    }
+
+    fn tick(&mut self, node: &mut Node) -> usize {
+        let r = node.tick(&mut self.chain).unwrap();
+        let on_disk = NodeState::load(&node.config().state_dir)
+            .unwrap()
+            .expect("a state file");
+        assert_eq!(&on_disk, node.state(), "the state file is the node's state");
+        r.transactions
+    }
+
+    /// Ticks the nodes in turn until a round sends nothing; a game still open then (a party
+    /// waits on a clock) or a claim still in its window moves time on. Returns the rounds.
+    fn quiesce(&mut self, nodes: &mut [&mut Node]) -> usize {
+        for round in 0..400 {
+            let mut sent = 0;
+            for n in nodes.iter_mut() {
+                sent += self.tick(n);
+            }
+            if sent > 0 {
+                continue;
+            }
+            let open_game = nodes
+                .iter()
+                .any(|n| n.state().generation.games.values().any(|g| !g.over));
+            let pending = nodes.iter().any(|n| {
+                n.state()
+                    .generation
+                    .claims
+                    .values()
+                    .any(|c| c.status == OwnClaimStatus::Pending)
+            });
+            if open_game {
+                self.chain.advance_time(CLOCK + 1).unwrap();
+            } else if pending {
+                self.chain.advance_time(WINDOW + 1).unwrap();
+            } else {
+                return round;
+            }
+        }
+        panic!("the nodes never went quiet");
+    }
+
+    fn received(&mut self) -> (U256, Vec<i32>) {
+        let from = self.owner;
+        let consumer = self.consumer;
+        let calls = self
+            .chain
+            .call(from, consumer, Consumer::callsCall {}.abi_encode().into())
+            .unwrap();
+        let toks = self
+            .chain
+            .call(
+                from,
+                consumer,
+                Consumer::receivedCall {}.abi_encode().into(),
+            )
+            .unwrap();
+        (
+            Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
+            Consumer::receivedCall::abi_decode_returns(&toks).unwrap(),
+        )
+    }
+}
+
+fn honest_tokens() -> Vec<i32> {
+    let g = GenExecution::run(model(), &prompt(), N as usize, None).unwrap();
+    g.tokens().iter().map(|&t| t as i32).collect()
+}
+
+/// The lying node answers first; the honest node re-runs its claim, challenges, wins, answers
+/// (its tokens are the liar's when the lie is inside a step: it waits for the rejection) and
+/// settles; the consumer receives the honest tokens.
+fn liar_loses(name: &str, lie: GenLie, want_sub_game: bool) {
+    let mut env = env(name);
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    let mut honest = env.node(env.honest, "honest", None);
+    let req = env.request();
+    let liar_balance = env.chain.balance(env.liar).unwrap();
+    env.quiesce(&mut [&mut liar, &mut honest]);
+
+    let lc: Vec<_> = liar.state().generation.claims.iter().collect();
+    assert_eq!(lc.len(), 1, "the liar answered once");
+    let (&lclaim, l) = lc[0];
+    assert!(l.lie);
+    assert_eq!(l.status, OwnClaimStatus::Rejected);
+    assert_eq!(
+        env.game.status(&mut env.chain, lclaim).unwrap(),
+        ClaimStatus::Rejected
+    );
+    let games: Vec<_> = honest.state().generation.games.values().collect();
+    assert_eq!(games.len(), 1, "the honest node played one game");
+    assert_eq!(games[0].claim, lclaim);
+    assert_eq!(games[0].phase, "ChallengerWon");
+    assert_eq!(games[0].sub_game.is_some(), want_sub_game);
+    let hc: Vec<_> = honest.state().generation.claims.values().collect();
+    assert_eq!(hc.len(), 1);
+    assert_eq!(hc[0].status, OwnClaimStatus::Finalized);
+    assert!(hc[0].settled);
+    assert_eq!(
+        honest.state().generation.requests[&req].state,
+        TextRequestState::Fulfilled { ours: true }
+    );
+    let id = TextRequestId::new(req);
+    let want = honest_tokens();
+    let got: Vec<i32> = env
+        .text
+        .tokens_of(&mut env.chain, id)
+        .unwrap()
+        .iter()
+        .map(|&t| t as i32)
+        .collect();
+    assert_eq!(got, want);
+    let (calls, toks) = env.received();
+    assert_eq!(calls, U256::from(1));
+    assert_eq!(toks, want);
+    // The liar's bond is gone: it is poorer than before, having withdrawn all it was owed.
+    assert_eq!(env.game.owed(&mut env.chain, env.liar).unwrap(), U256::ZERO);
+    let bond = env.game.config(&mut env.chain).unwrap().submitter_bond;
+    let after = env.chain.balance(env.liar).unwrap();
+    assert!(
+        after + bond <= liar_balance,
+        "the liar lost its bond: {liar_balance} → {after}"
+    );
+    eprintln!(
+        "honest: {} transactions, {} gas; liar: {} transactions, {} gas",
+        honest.state().transactions,
+        honest.state().gas_used,
+        liar.state().transactions,
+        liar.state().gas_used
+    );
+}
+
+#[test]
+fn a_lie_inside_a_step_loses_through_the_single_step_game_and_the_honest_answer_settles() {
+    liar_loses("gen-wrong-node", GenLie::WrongNode { step: 5 }, true);
+}
+
+#[test]
+fn a_wrong_token_loses_on_its_derivation_and_the_honest_answer_settles() {
+    liar_loses("gen-wrong-token", GenLie::WrongToken { step: 6 }, false);
+}
+
+#[test]
+fn an_honest_answer_settles_after_the_window_without_a_game() {
+    let mut env = env("gen-honest");
+    let mut honest = env.node(env.honest, "honest", None);
+    let mut other = env.node(env.liar, "other", None);
+    let req = env.request();
+    env.quiesce(&mut [&mut honest, &mut other]);
+    assert_eq!(honest.state().generation.claims.len(), 1);
+    assert!(
+        other.state().generation.claims.is_empty(),
+        "an equal answer already stands: the second node does not answer"
+    );
+    let checked: Vec<_> = other.state().generation.checked.values().collect();
+    assert_eq!(checked.len(), 1);
+    assert_eq!(checked[0].verdict.as_str(), "correct");
+    assert_eq!(
+        honest.state().generation.requests[&req].state,
+        TextRequestState::Fulfilled { ours: true }
+    );
+    assert_eq!(env.received().1, honest_tokens());
+    eprintln!(
+        "unchallenged answer: {} transactions, {} gas",
+        honest.state().transactions,
+        honest.state().gas_used
+    );
+}
+
+#[test]
+fn an_honest_node_restarted_in_the_middle_of_its_game_finishes_and_wins() {
+    let mut env = env("gen-restart");
+    let mut liar = env.node(env.liar, "liar", Some(GenLie::WrongNode { step: 5 }));
+    let mut honest = env.node(env.honest, "honest", None);
+    env.request();
+    // The liar answers, the honest node challenges; a few rounds of moves, then the honest
+    // node is dropped and rebuilt from its state directory.
+    for _ in 0..4 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+    }
+    let game = *honest
+        .state()
+        .generation
+        .games
+        .keys()
+        .next()
+        .expect("a game opened");
+    assert!(!honest.state().generation.games[&game].over);
+    drop(honest);
+    let mut honest = env.node(env.honest, "honest", None);
+    // Mid-game again, this time inside the disputed step's single-step game.
+    for _ in 0..60 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+        if honest.state().generation.games[&game].sub_game.is_some() {
+            break;
+        }
+    }
+    assert!(honest.state().generation.games[&game].sub_game.is_some());
+    drop(honest);
+    let mut honest = env.node(env.honest, "honest", None);
+    env.quiesce(&mut [&mut liar, &mut honest]);
+    assert_eq!(
+        honest.state().generation.games[&game].phase,
+        "ChallengerWon"
+    );
+    let hc: Vec<_> = honest.state().generation.claims.values().collect();
+    assert_eq!(hc.len(), 1);
+    assert!(hc[0].settled);
+    assert_eq!(env.received().1, honest_tokens());
+}
+
+#[test]
+fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
+    let mut env = env("gen-liar-restart");
+    let lie = GenLie::WrongNode { step: 5 };
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    let mut honest = env.node(env.honest, "honest", None);
+    env.request();
+    // Restarted during the step descent (its generation run again)…
+    for _ in 0..2 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+    }
+    drop(liar);
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    // … and once the challenger has challenged its step's single-step claim (the step's
+    // defender rebuilt from the step's execution).
+    for _ in 0..60 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+        if honest
+            .state()
+            .generation
+            .games
+            .values()
+            .any(|g| g.sub_game.is_some())
+        {
+            break;
+        }
+    }
+    let before = liar.state().transactions;
+    drop(liar);
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    env.quiesce(&mut [&mut liar, &mut honest]);
+    let l: Vec<_> = liar.state().generation.claims.values().collect();
+    assert_eq!(l[0].status, OwnClaimStatus::Rejected);
+    // It went on answering the game from its rebuilt generation (its moves after the
+    // restart were accepted: the same G), and lost on the merits, not on time.
+    assert!(
+        liar.state().transactions > before + 2,
+        "the liar moved after its restart: {before} → {}; problems {:?}; honest {:?}",
+        liar.state().transactions,
+        liar.state().problems,
+        honest.state().generation.games
+    );
+    assert!(
+        liar.state()
+            .problems
+            .iter()
+            .all(|p| !p.error.contains("cannot defend")),
+        "{:?}",
+        liar.state().problems
+    );
+    assert_eq!(env.received().1, honest_tokens());
+}
