@@ -92,6 +92,9 @@ pub struct ClaimArgs {
     /// answer games later, after this process is gone.
     #[arg(long, default_value = ".verinfer/traces")]
     pub trace_dir: PathBuf,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub gen: crate::cmd_game_gen::GenArgs,
     #[command(flatten)]
@@ -102,6 +105,9 @@ pub struct ClaimArgs {
 
 pub fn claim(a: &ClaimArgs) -> Result<()> {
     let Some(input) = &a.input else {
+        if a.json {
+            bail!("--json: generation claims print text only for now; claim an inference (--input) or drop --json");
+        }
         return crate::cmd_game_gen_chain::claim(a);
     };
     let graph =
@@ -126,11 +132,13 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     print_tx(&r);
     // The claim is posted (and its bond paid) whatever happens to the trace file: say so
     // first, so a failure below cannot read as a failed claim.
-    println!(
-        "claim {claim} on game {} (trace root {})",
-        c.game.address,
-        submitter.exec.trace().root()
-    );
+    let root = submitter.exec.trace().root().to_string();
+    if !a.json {
+        println!(
+            "claim {claim} on game {} (trace root {root})",
+            c.game.address
+        );
+    }
     let trace_path = a.trace_dir.join(format!("claim-{claim}.trace"));
     trace_file::save(
         &trace_path,
@@ -144,8 +152,14 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
         let chain = open.chain();
         let poll = poll_of(&a.chain, a.poll_ms);
         let status = defend(chain, &c.game, &mut submitter, claim, poll, &mut print_tx)?;
-        println!("claim {claim}: {status:?}");
         open.persist()?;
+        if a.json {
+            return print_claim_json(claim, c.game.address, &root, &trace_path, Some(status));
+        }
+        println!("claim {claim}: {status:?}");
+    }
+    if a.json {
+        return print_claim_json(claim, c.game.address, &root, &trace_path, None);
     }
     Ok(())
 }
@@ -164,6 +178,9 @@ pub struct DefendArgs {
     /// Poll interval, milliseconds (on a node; the in-process chain answers and returns).
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -206,8 +223,15 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
     let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
     let poll = poll_of(&a.chain, a.poll_ms);
     let status = defend(chain, &c.game, &mut submitter, a.claim, poll, &mut print_tx)?;
-    println!("claim {}: {status:?}", a.claim);
     open.persist()?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"claim_id": a.claim, "status": snake(&format!("{status:?}"))})
+        );
+        return Ok(());
+    }
+    println!("claim {}: {status:?}", a.claim);
     Ok(())
 }
 
@@ -238,12 +262,18 @@ pub struct ChallengeArgs {
     /// Poll interval, milliseconds.
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
 
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     if a.generation {
+        if a.json {
+            bail!("--json: generation challenges print text only for now; drop --json");
+        }
         return crate::cmd_game_gen_chain::challenge(a);
     }
     let graph =
@@ -289,6 +319,9 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         }
         None => {
             if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
+                if a.json {
+                    return print_challenge_json(a.claim, None, None);
+                }
                 println!(
                     "claim {} matches the honest execution: nothing to challenge",
                     a.claim
@@ -301,7 +334,9 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
                 .challenge(chain, from, cfg.challenger_bond, a.claim)?;
             print_tx(&r);
             challenger.logs_from = r.block_number;
-            println!("game {id} opened");
+            if !a.json {
+                println!("game {id} opened");
+            }
             id
         }
     };
@@ -314,8 +349,11 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         poll,
         &mut print_tx,
     )?;
-    println!("game {game_id}: {end:?}");
     open.persist()?;
+    if a.json {
+        return print_challenge_json(a.claim, Some(game_id), Some(end));
+    }
+    println!("game {game_id}: {end:?}");
     Ok(())
 }
 
@@ -336,6 +374,9 @@ pub enum GameCmd {
 pub struct AdvanceArgs {
     /// Seconds to move forward.
     pub seconds: u64,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -345,8 +386,15 @@ pub fn advance(a: &AdvanceArgs) -> Result<()> {
     let chain = open.chain();
     chain.advance_time(a.seconds)?;
     let b = chain.block()?;
-    println!("block {} at time {}", b.number, b.timestamp);
     open.persist()?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"block": b.number, "timestamp": b.timestamp})
+        );
+        return Ok(());
+    }
+    println!("block {} at time {}", b.number, b.timestamp);
     Ok(())
 }
 
@@ -560,5 +608,52 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
         force,
     )?;
     println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- --json (one object on stdout)
+
+/// A word for JSON: `ChallengerWon` → `challenger_won`.
+pub(crate) fn snake(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, ch) in debug.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+/// `claim --json`: `{"claim_id", "game", "trace_root", "trace", "status"}` (`status`: after
+/// `--defend`, `"finalized"` or `"rejected"`; else null).
+fn print_claim_json(
+    claim: u64,
+    game: verinfer_chain::Address,
+    root: &str,
+    trace: &std::path::Path,
+    status: Option<verinfer_opml::ClaimStatus>,
+) -> Result<()> {
+    let v = serde_json::json!({
+        "claim_id": claim,
+        "game": game.to_string(),
+        "trace_root": root,
+        "trace": trace.display().to_string(),
+        "status": status.map(|s| snake(&format!("{s:?}"))),
+    });
+    println!("{v}");
+    Ok(())
+}
+
+/// `challenge --json`: `{"claim_id", "challenged", "game_id", "phase"}` (`phase`:
+/// `"challenger_won"`, `"submitter_won"`, `"moot"`, or the phase the game waits in).
+fn print_challenge_json(claim: u64, game: Option<u64>, phase: Option<Phase>) -> Result<()> {
+    let v = serde_json::json!({
+        "claim_id": claim,
+        "challenged": game.is_some(),
+        "game_id": game,
+        "phase": phase.map(|p| snake(&format!("{p:?}"))),
+    });
+    println!("{v}");
     Ok(())
 }

@@ -69,6 +69,9 @@ pub struct DeployArgs {
     /// Largest callback gas a request may ask for.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_callback_gas: u64,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
@@ -126,12 +129,20 @@ pub fn deploy(a: &DeployArgs) -> Result<()> {
     };
     let (c, o, receipts) = ensure_oracle(chain, d, from, &a.params.params(), &p)?;
     receipts.iter().for_each(print_tx);
-    println!("registry: {}", c.registry.address);
-    println!("game:     {}", c.game.address);
-    println!("oracle:   {}", o.address);
+    if a.json {
+        json_out::deployed(c.registry.address, c.game.address, o.address);
+    } else {
+        print_deployed(&c, &o);
+    }
     open.record_deployments()?;
     open.persist()?;
     Ok(())
+}
+
+fn print_deployed(c: &OpmlContracts, o: &OracleClient) {
+    println!("registry: {}", c.registry.address);
+    println!("game:     {}", c.game.address);
+    println!("oracle:   {}", o.address);
 }
 
 /// Arguments of `oracle request`.
@@ -156,6 +167,9 @@ pub struct RequestArgs {
     /// answer this request; 0 (the default): answers by optimistic claims only.
     #[arg(long, default_value_t = 0)]
     pub zk_version: u32,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -174,7 +188,9 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     if c.registry.is_registered(chain, id)? {
         let m = verinfer_commit::ModelCommitment::new(&g);
         if let Some(r) = c.game.ensure_learned(chain, from, &g, &m)? {
-            println!("the game learned model {id}");
+            if !a.json {
+                println!("the game learned model {id}");
+            }
             print_tx(&r);
         }
     }
@@ -199,6 +215,11 @@ pub fn request(a: &RequestArgs) -> Result<()> {
         a.zk_version,
     )?;
     print_tx(&r);
+    if a.json {
+        json_out::requested(id.index(), model_b256(&g), fee);
+        open.persist()?;
+        return Ok(());
+    }
     println!("request {id} (model {}, fee {fee} wei)", model_b256(&g));
     open.persist()?;
     Ok(())
@@ -209,6 +230,9 @@ pub fn request(a: &RequestArgs) -> Result<()> {
 pub struct StatusArgs {
     /// Request id.
     pub request: u64,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -223,6 +247,15 @@ pub fn status(a: &StatusArgs) -> Result<()> {
         bail!("no request {} on oracle {}", a.request, oracle.address);
     }
     let r = oracle.get_request(chain, request)?;
+    if a.json {
+        let claims = oracle.claims_of(chain, request)?;
+        let outputs = match st {
+            RequestStatus::Fulfilled => Some(oracle.outputs_of(chain, request)?),
+            _ => None,
+        };
+        json_out::status(a.request, st, &r, &claims, outputs);
+        return Ok(());
+    }
     println!("request {}: {st:?}", a.request);
     println!("  model:     {}", r.modelId);
     println!("  requester: {}", r.requester);
@@ -471,4 +504,56 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     open.record_deployments()?;
     open.persist()?;
     Ok(())
+}
+
+/// `--json` of `oracle deploy|request|status`: one object on stdout.
+mod json_out {
+    use verinfer_chain::bindings_oracle::InferenceOracle::Request;
+    use verinfer_chain::{Address, B256, U256};
+    use verinfer_oracle::RequestStatus;
+
+    use crate::cmd_game::snake;
+
+    /// `oracle deploy --json`: `{"registry", "game", "oracle"}`.
+    pub fn deployed(registry: Address, game: Address, oracle: Address) {
+        let v = serde_json::json!({
+            "registry": registry.to_string(),
+            "game": game.to_string(),
+            "oracle": oracle.to_string(),
+        });
+        println!("{v}");
+    }
+
+    /// `oracle request --json`: `{"request_id", "model_id", "fee_wei"}` (fee as a decimal
+    /// string: wei overflow JSON numbers).
+    pub fn requested(id: u64, model: B256, fee: U256) {
+        let v = serde_json::json!({
+            "request_id": id,
+            "model_id": model.to_string(),
+            "fee_wei": fee.to_string(),
+        });
+        println!("{v}");
+    }
+
+    /// `oracle status --json`: `{"request_id", "status", "model_id", "requester", "answerer",
+    /// "via_proof", "claims", "outputs"}` (`outputs`: when fulfilled, else null).
+    pub fn status(
+        id: u64,
+        st: RequestStatus,
+        r: &Request,
+        claims: &[u64],
+        outputs: Option<Vec<Vec<i32>>>,
+    ) {
+        let v = serde_json::json!({
+            "request_id": id,
+            "status": snake(&format!("{st:?}")),
+            "model_id": r.modelId.to_string(),
+            "requester": r.requester.to_string(),
+            "answerer": r.answerer.to_string(),
+            "via_proof": r.viaProof,
+            "claims": claims,
+            "outputs": outputs,
+        });
+        println!("{v}");
+    }
 }

@@ -40,6 +40,9 @@ pub struct SetupArgs {
     /// sampled on this machine: INSECURE, whoever ran the setup can forge proofs.
     #[arg(long)]
     pub ptau: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `prove`.
@@ -69,6 +72,9 @@ pub struct ProveArgs {
     /// Bind the proof to the account that will submit it.
     #[arg(long, default_value_t = verinfer_chain::Address::ZERO)]
     pub answerer: verinfer_chain::Address,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `verify`.
@@ -86,6 +92,9 @@ pub struct VerifyArgs {
     /// With --evm: an already deployed Groth16Verifier (its key is checked against --keys).
     #[arg(long, requires = "evm")]
     pub verifier: Option<String>,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -99,6 +108,9 @@ pub struct ExportArgs {
     /// Solidity file to write (contract `Verifier`).
     #[arg(short, long)]
     pub out: PathBuf,
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A spinner on stderr for one long step (drawn only on a terminal).
@@ -211,6 +223,10 @@ pub fn setup(a: &SetupArgs) -> Result<()> {
         &backend.write_verifying_key(&keys.verifying)?,
         &manifest,
     )?;
+    if a.json {
+        setup_trust_note(backend.name(), a.ptau.as_deref());
+        return print_setup_json(&manifest, setup_time, &a.out);
+    }
     println!("backend:       {}", backend.name());
     println!("model id:      {}", manifest.model_id);
     println!("visibility:    {vis}");
@@ -310,6 +326,9 @@ pub fn prove(a: &ProveArgs) -> Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("proof file: {e}"))?;
     file.save(&a.out)?;
+    if a.json {
+        return print_prove_json(&file, [load_time, witness_time, prove_time], &a.out);
+    }
     println!("model id:      {}", manifest.model_id);
     println!("visibility:    {vis}");
     if !public.outputs.is_empty() {
@@ -350,6 +369,7 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
     let verdict = backend.verify(&vk, &public, &proof);
     let took = t.elapsed();
     match verdict {
+        Ok(()) if a.json => {}
         Ok(()) => {
             println!("native: proof valid ({})", secs(took));
             match &manifest.ceremony {
@@ -377,7 +397,12 @@ pub fn verify(a: &VerifyArgs) -> Result<()> {
         let vk = files::load_verifying_key(&a.keys)?;
         let proof = file.proof(&a.proof)?;
         let public = file.public_values(&a.proof, &manifest)?;
-        verify_evm(a, &vk, &proof, &public)?;
+        let evm = verify_evm(a, &vk, &proof, &public)?;
+        if a.json {
+            return print_verify_json(&manifest, took, Some(evm));
+        }
+    } else if a.json {
+        return print_verify_json(&manifest, took, None);
     }
     Ok(())
 }
@@ -387,7 +412,7 @@ fn verify_evm(
     vk: &verinfer_zk::groth16::VerifyingKey,
     proof: &verinfer_zk::groth16::Proof,
     public: &PublicValues,
-) -> Result<()> {
+) -> Result<EvmVerdict> {
     let mut open = a.chain.open()?;
     let from = open.sender()?;
     let key = evm::vk_bytes(vk);
@@ -414,14 +439,18 @@ fn verify_evm(
         },
         None => None,
     };
+    let mut deploy_gas = 0;
     let verifier = match reusable {
         Some(addr) => addr,
         None => {
             let (addr, receipt) = evm::deploy_verifier(chain, from, vk)?;
-            println!(
-                "evm: deployed Groth16Verifier at {addr} ({} gas)",
-                receipt.gas_used
-            );
+            deploy_gas = receipt.gas_used;
+            if !a.json {
+                println!(
+                    "evm: deployed Groth16Verifier at {addr} ({} gas)",
+                    receipt.gas_used
+                );
+            }
             deployments.set(chain_id, &label, addr);
             addr
         }
@@ -431,12 +460,19 @@ fn verify_evm(
     open.record_deployments()?;
     open.persist()?;
     if verdict.accepted {
-        println!(
-            "evm: proof valid, verifyProof gas {} ({} public inputs)",
-            verdict.gas_used,
-            elements.len()
-        );
-        Ok(())
+        if !a.json {
+            println!(
+                "evm: proof valid, verifyProof gas {} ({} public inputs)",
+                verdict.gas_used,
+                elements.len()
+            );
+        }
+        Ok(EvmVerdict {
+            verifier: verifier.to_string(),
+            gas_used: verdict.gas_used,
+            deploy_gas,
+            public_inputs: elements.len(),
+        })
     } else {
         bail!(
             "evm: the verifier rejected the proof ({} gas)",
@@ -451,6 +487,17 @@ pub fn export_verifier(a: &ExportArgs) -> Result<()> {
     let vk = backend.read_verifying_key(&files::read_verifying_key_bytes(&a.keys)?)?;
     let sol = backend.solidity_verifier(&vk)?;
     std::fs::write(&a.out, sol).with_context(|| a.out.display().to_string())?;
+    if a.json {
+        let v = serde_json::json!({
+            "written": a.out.display().to_string(),
+            "contract": "Verifier",
+            "public_inputs": manifest.public_inputs,
+            "model_id": manifest.model_id,
+            "backend": manifest.backend,
+        });
+        println!("{v}");
+        return Ok(());
+    }
     println!(
         "wrote {} (contract Verifier, {} public inputs, model {})",
         a.out.display(),
@@ -462,5 +509,82 @@ pub fn export_verifier(a: &ExportArgs) -> Result<()> {
          verifyProof reverts ProofInvalid() on a wrong proof",
         a.out.display()
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- --json (one object on stdout)
+
+/// What `verify --evm` found on chain.
+pub struct EvmVerdict {
+    verifier: String,
+    gas_used: u64,
+    deploy_gas: u64,
+    public_inputs: usize,
+}
+
+/// `setup --json`: `{"backend", "model_id", "visibility", "constraints", "public_inputs",
+/// "param_hash", "setup_s", "keys"}`.
+fn print_setup_json(manifest: &KeyManifest, took: Duration, keys: &Path) -> Result<()> {
+    let v = serde_json::json!({
+        "backend": manifest.backend,
+        "model_id": manifest.model_id,
+        "visibility": manifest.visibility,
+        "constraints": manifest.constraints,
+        "public_inputs": manifest.public_inputs,
+        "param_hash": manifest.param_hash,
+        "setup_s": took.as_secs_f64(),
+        "keys": keys.display().to_string(),
+    });
+    println!("{v}");
+    Ok(())
+}
+
+/// `prove --json`: `{"model_id", "backend", "outputs", "proof_bytes", "load_key_s",
+/// "witness_s", "prove_s", "proof"}` (`outputs`: the public quantized outputs, empty when
+/// hidden).
+fn print_prove_json(
+    file: &ProofFile,
+    [load, witness, prove]: [Duration; 3],
+    out: &Path,
+) -> Result<()> {
+    let v = serde_json::json!({
+        "model_id": file.model_id,
+        "backend": file.backend,
+        "outputs": file.public.outputs,
+        "proof_bytes": file.proof_bytes,
+        "load_key_s": load.as_secs_f64(),
+        "witness_s": witness.as_secs_f64(),
+        "prove_s": prove.as_secs_f64(),
+        "proof": out.display().to_string(),
+    });
+    println!("{v}");
+    Ok(())
+}
+
+/// `verify --json` of a valid proof: `{"valid": true, "backend", "model_id", "native_s",
+/// "ceremony", "evm"}` (`evm`: `{"verifier", "gas_used", "deploy_gas", "public_inputs"}` with
+/// `--evm`, else null). An invalid proof fails as without `--json` (the error on stderr).
+fn print_verify_json(
+    manifest: &KeyManifest,
+    took: Duration,
+    evm: Option<EvmVerdict>,
+) -> Result<()> {
+    let evm = evm.map(|e| {
+        serde_json::json!({
+            "verifier": e.verifier,
+            "gas_used": e.gas_used,
+            "deploy_gas": e.deploy_gas,
+            "public_inputs": e.public_inputs,
+        })
+    });
+    let v = serde_json::json!({
+        "valid": true,
+        "backend": manifest.backend,
+        "model_id": manifest.model_id,
+        "native_s": took.as_secs_f64(),
+        "ceremony": manifest.ceremony,
+        "evm": evm,
+    });
+    println!("{v}");
     Ok(())
 }

@@ -195,6 +195,26 @@ impl Chain {
         })
     }
 
+    /// Uses the contracts recorded in `path`, a deployments file as the CLI writes it
+    /// (`--deployments`, default `.verinfer/deployments.json`): `claim`, `challenge`, `watch`
+    /// and `Oracle` then find the game and oracle that `verinfer` deployed on this chain.
+    ///
+    /// Raises `VerinferError` for a missing or malformed file.
+    fn use_deployments(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        self.with(py, |s| {
+            s.deployments = Deployments::load(&path).lib()?;
+            Ok(())
+        })
+    }
+
+    /// Writes the contracts deployed through this `Chain` to `path` in the CLI's deployments
+    /// format (`verinfer … --deployments path` then finds them).
+    ///
+    /// Raises `VerinferError` when the file cannot be written.
+    fn save_deployments(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        self.with(py, |s| s.deployments.save(&path).lib())
+    }
+
     /// The EIP-155 chain id.
     #[getter]
     fn chain_id(&self, py: Python<'_>) -> PyResult<u64> {

@@ -7,9 +7,13 @@
 
 mod chain;
 mod error;
+mod game;
+mod generation;
 mod inputs;
 mod model;
 mod optimistic;
+mod oracle;
+mod progress;
 mod visibility;
 mod zk;
 
@@ -17,7 +21,9 @@ use pyo3::prelude::*;
 
 pub use chain::Chain;
 pub use error::{Error, VerinferError};
+pub use game::Claim;
 pub use model::Model;
+pub use oracle::Oracle;
 pub use zk::{Keys, Proof};
 
 /// The native module.
@@ -29,6 +35,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keys>()?;
     m.add_class::<Proof>()?;
     m.add_class::<Chain>()?;
+    m.add_class::<Claim>()?;
+    m.add_class::<Oracle>()?;
     m.add_function(wrap_pyfunction!(model::compile, m)?)?;
     m.add_function(wrap_pyfunction!(model::load, m)?)?;
     m.add_function(wrap_pyfunction!(zk::setup, m)?)?;
@@ -41,5 +49,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain::verify_evm, m)?)?;
     m.add_function(wrap_pyfunction!(chain::encode_calldata, m)?)?;
     m.add_function(wrap_pyfunction!(optimistic::optimistic_claim, m)?)?;
+    m.add_function(wrap_pyfunction!(game::claim, m)?)?;
+    m.add_function(wrap_pyfunction!(game::challenge, m)?)?;
+    m.add_function(wrap_pyfunction!(game::watch, m)?)?;
+    m.add_function(wrap_pyfunction!(generation::generation_claim, m)?)?;
     Ok(())
 }

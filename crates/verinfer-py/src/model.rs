@@ -20,6 +20,7 @@ use verinfer_quant::report::{evaluate, Report};
 
 use crate::error::{Error, ResultExt};
 use crate::inputs;
+use crate::progress::report;
 
 /// A compiled model: the validated integer graph, its executor, and (for a language model) its
 /// tokenizer. Immutable; share it freely between threads.
@@ -49,6 +50,31 @@ impl Model {
             tokenizer,
             report,
         })
+    }
+}
+
+impl Model {
+    /// The token ids of `prompt`: text tokenized with the model's tokenizer (BOS first when
+    /// the model asks), or a list of ids used as given.
+    pub(crate) fn prompt_ids(&self, prompt: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let Ok(text) = prompt.extract::<String>() else {
+            return prompt.extract::<Vec<u32>>();
+        };
+        let Some(t) = self.tokenizer.as_ref() else {
+            return Err(Error::Invalid(
+                "a text prompt needs the model's tokenizer: this model has none (pass token ids)"
+                    .into(),
+            )
+            .into());
+        };
+        let mut ids: Vec<u32> = t.bos().filter(|_| t.adds_bos()).into_iter().collect();
+        ids.extend(t.encode(&text).lib()?);
+        Ok(ids)
+    }
+
+    /// The tokenizer of a language model.
+    pub(crate) fn tokenizer(&self) -> Option<&Tokenizer> {
+        self.tokenizer.as_ref()
     }
 }
 
@@ -94,6 +120,8 @@ struct Options {
     input_shapes: std::collections::BTreeMap<String, Vec<usize>>,
     calibration_samples: usize,
     tokenizer: Option<PathBuf>,
+    /// The Python progress callback.
+    progress: Option<Py<PyAny>>,
 }
 
 /// `verinfer compile` of an ONNX model: import, calibrate, quantize, and the accuracy report
@@ -117,7 +145,19 @@ fn compile_onnx_model(path: &Path, o: &Options) -> Result<Model, Error> {
         progress: None,
     };
     let data = o.calibration.as_deref().map(read_data).transpose().lib()?;
+    report(
+        o.progress.as_ref(),
+        &format!("importing {} and calibrating", path.display()),
+    )?;
     let compiled = compile_onnx(path, data.as_ref(), &opts).lib()?;
+    report(
+        o.progress.as_ref(),
+        &format!(
+            "quantized: {} nodes; checking against float inference on {} samples",
+            compiled.graph.nodes.len(),
+            compiled.samples.len()
+        ),
+    )?;
     let reference = float_reference(path, &compiled.fgraph, &compiled.samples).lib()?;
     let plan = Plan::for_graph(compiled.graph.clone()).lib()?;
     let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
@@ -169,7 +209,19 @@ fn compile_language_model(path: &Path, o: &Options) -> Result<Model, Error> {
     let name = path
         .file_stem()
         .map_or_else(|| "llm".into(), |s| s.to_string_lossy().to_string());
+    report(
+        o.progress.as_ref(),
+        &format!(
+            "compiling {} (context {ctx}), calibrating on {} sampled texts",
+            path.display(),
+            o.calibration_samples
+        ),
+    )?;
     let c = verinfer_llm::compile(w.as_ref(), &name, &opts, &|| {}).lib()?;
+    report(
+        o.progress.as_ref(),
+        &format!("compiled: {} nodes", c.graph.nodes.len()),
+    )?;
     Model::new(c.graph, tok, None)
 }
 
@@ -181,11 +233,12 @@ fn compile_language_model(path: &Path, o: &Options) -> Result<Model, Error> {
 /// `input_shapes` for symbolic dimensions; language models take `ctx` (positions of the step
 /// graph, default the model's, at most 256) and are calibrated on text sampled from the model.
 /// `bits` bounds activations and weights (default 16; 20 for language models), `table_bits`
-/// sizes lookup tables (default 12; 16 for language models).
+/// sizes lookup tables (default 12; 16 for language models). `progress(line)`: one line per
+/// stage (import and calibration, the float check; a language model's compile).
 ///
 /// Raises `VerinferError` with the CLI's message when the model cannot be read or expressed.
 #[pyfunction]
-#[pyo3(signature = (model_path, calibration=None, bits=None, table_bits=None, ctx=None, *, headroom_bits=1, input_shapes=None, calibration_samples=8, tokenizer=None))]
+#[pyo3(signature = (model_path, calibration=None, bits=None, table_bits=None, ctx=None, *, headroom_bits=1, input_shapes=None, calibration_samples=8, tokenizer=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn compile(
     py: Python<'_>,
@@ -198,6 +251,7 @@ pub fn compile(
     input_shapes: Option<std::collections::BTreeMap<String, Vec<usize>>>,
     calibration_samples: usize,
     tokenizer: Option<PathBuf>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Model> {
     let o = Options {
         calibration,
@@ -208,6 +262,7 @@ pub fn compile(
         input_shapes: input_shapes.unwrap_or_default(),
         calibration_samples,
         tokenizer,
+        progress,
     };
     py.detach(|| {
         if is_gguf(&model_path) || is_hf_dir(&model_path) {
@@ -434,20 +489,7 @@ impl Model {
         ignore_eos: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let tok = self.tokenizer.as_ref();
-        let prompt_ids: Vec<u32> = if let Ok(text) = prompt.extract::<String>() {
-            let Some(t) = tok else {
-                return Err(Error::Invalid(
-                    "a text prompt needs the model's tokenizer: this model has none (pass token ids)"
-                        .into(),
-                )
-                .into());
-            };
-            let mut ids: Vec<u32> = t.bos().filter(|_| t.adds_bos()).into_iter().collect();
-            ids.extend(t.encode(&text).lib()?);
-            ids
-        } else {
-            prompt.extract::<Vec<u32>>()?
-        };
+        let prompt_ids = self.prompt_ids(prompt)?;
         let stop = if ignore_eos {
             None
         } else {

@@ -13,10 +13,11 @@ use crate::chain::{Chain, SenderArg};
 use crate::error::{Error, ResultExt};
 use crate::inputs;
 use crate::model::Model;
+use crate::progress::report;
 
 /// What the claimant lies about (tests and demonstrations of the game).
 #[derive(Clone, Copy)]
-enum Lie {
+pub(crate) enum Lie {
     /// The last node's first element is off by one: a wrong output.
     WrongOutput,
     /// A middle node's first element is off by one, and the lie flows on to the output.
@@ -24,7 +25,7 @@ enum Lie {
 }
 
 impl Lie {
-    fn parse(word: Option<&str>) -> Result<Option<Self>, Error> {
+    pub(crate) fn parse(word: Option<&str>) -> Result<Option<Self>, Error> {
         match word {
             None => Ok(None),
             Some("wrong-output") => Ok(Some(Self::WrongOutput)),
@@ -35,7 +36,7 @@ impl Lie {
         }
     }
 
-    fn trace_lie(self, nodes: usize) -> TraceLie {
+    pub(crate) fn trace_lie(self, nodes: usize) -> TraceLie {
         let last = nodes.saturating_sub(1);
         let (node, propagate) = match self {
             Self::WrongOutput => (last, false),
@@ -48,13 +49,6 @@ impl Lie {
             propagate,
         }
     }
-}
-
-/// Calls the Python progress callback (with the GIL) with one line; its exception aborts.
-fn report(progress: Option<&Py<PyAny>>, line: &str) -> Result<(), Error> {
-    let Some(cb) = progress else { return Ok(()) };
-    Python::attach(|py| cb.call1(py, (line,)).map(|_| ()))
-        .map_err(|e| Error::Invalid(format!("the progress callback raised {e}")))
 }
 
 /// Claims `model`'s output on `inputs` optimistically on `chain` and lets an honest node watch

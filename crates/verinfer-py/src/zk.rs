@@ -16,6 +16,7 @@ use verinfer_zk::files::{self, KeyManifest, ProofFile};
 use crate::error::{Error, ResultExt};
 use crate::inputs;
 use crate::model::Model;
+use crate::progress::report;
 use crate::visibility;
 
 /// Proving and verifying keys of one model with their manifest (`keys.json`): what
@@ -85,9 +86,14 @@ fn parse_visibility(
 /// `hashed` (a public Poseidon hash), and EZKL's `fixed` (params: constants of the circuit,
 /// verinfer's public params) and `hashed/public`.
 ///
+/// `backend="sumcheck"` is the sumcheck/LogUp backend: it proves a single matrix-product
+/// model today (every class public) and samples an insecure local SRS here; any other model
+/// raises its reason. `progress(line)`: one line per stage (size, key generation).
+///
 /// Raises `VerinferError` when the backend does not support the model or the visibility.
 #[pyfunction]
-#[pyo3(signature = (model, backend="groth16", visibility=None, *, input_visibility=None, param_visibility=None, output_visibility=None))]
+#[pyo3(signature = (model, backend="groth16", visibility=None, *, input_visibility=None, param_visibility=None, output_visibility=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn setup(
     py: Python<'_>,
     model: &Model,
@@ -96,6 +102,7 @@ pub fn setup(
     input_visibility: Option<String>,
     param_visibility: Option<String>,
     output_visibility: Option<String>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Keys> {
     let vis = parse_visibility(
         visibility,
@@ -111,8 +118,16 @@ pub fn setup(
         let backend = backends::backend(&backend).lib()?;
         backend.supports(&m, vis).lib()?;
         let constraints = backend.size(&m, vis).lib()?;
+        report(
+            progress.as_ref(),
+            &format!(
+                "{}: {constraints} constraints; generating keys",
+                backend.name()
+            ),
+        )?;
         let mut rng = os_rng();
         let keys = backend.setup(&m, vis, &mut rng).lib()?;
+        report(progress.as_ref(), "keys generated")?;
         let param_hash = match vis.params {
             Vis::Hashed => Some(backend.param_hash(&m).lib()?),
             _ => None,
@@ -179,9 +194,11 @@ fn parse_word<T: std::str::FromStr>(
 /// `chain_id` (EIP-155), `contract` and `answerer` (0x addresses) and `tag` (a request or token
 /// id); a contract accepts only proofs bound to itself (docs/zk.md, "Statement").
 ///
+/// `progress(line)`: one line per stage (witness, proof).
+///
 /// Raises `VerinferError` when the keys are for another model or the inputs do not fit.
 #[pyfunction]
-#[pyo3(signature = (model, keys, inputs, *, chain_id=0, contract=None, tag=None, answerer=None))]
+#[pyo3(signature = (model, keys, inputs, *, chain_id=0, contract=None, tag=None, answerer=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn prove(
     py: Python<'_>,
@@ -192,6 +209,7 @@ pub fn prove(
     contract: Option<&Bound<'_, PyAny>>,
     tag: Option<&Bound<'_, PyAny>>,
     answerer: Option<&Bound<'_, PyAny>>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Proof> {
     let src = inputs::source(inputs)?;
     let contract = parse_word("contract", contract, verinfer_chain::Address::ZERO)?;
@@ -212,8 +230,13 @@ pub fn prove(
             .visibility()
             .map_err(|e| Error::Invalid(format!("keys: {e}")))?;
         let q = inputs::quantized(&g, &src)?;
+        report(progress.as_ref(), "running the model for the witness")?;
         let pk = backend.read_proving_key(&keys.proving).lib()?;
         let trace = Plan::new(g.clone()).and_then(|p| p.run(&q)).lib()?;
+        report(
+            progress.as_ref(),
+            &format!("proving with {}", backend.name()),
+        )?;
         let ctx = verinfer_prove::Context {
             model_id: manifest
                 .model_id
@@ -228,6 +251,10 @@ pub fn prove(
         let proved = backend
             .prove(&pk, &g, vis, &ctx, trace.into_values(), &mut rng)
             .lib()?;
+        report(
+            progress.as_ref(),
+            &format!("proved: {} bytes", proved.proof.len()),
+        )?;
         let file = ProofFile::from_bytes(
             manifest.model_id.clone(),
             backend.name(),

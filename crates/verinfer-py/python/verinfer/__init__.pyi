@@ -149,9 +149,11 @@ def compile(
     input_shapes: Optional[Dict[str, Sequence[int]]] = None,
     calibration_samples: int = 8,
     tokenizer: Optional[PathLike] = None,
+    progress: Optional[Callable[[str], Any]] = None,
 ) -> Model:
     """Compile an ONNX model (with EZKL ``input.json`` calibration data), a GGUF file or a
-    Hugging Face LLaMA checkpoint into a calibrated fixed-point model (``verinfer compile``)."""
+    Hugging Face LLaMA checkpoint into a calibrated fixed-point model (``verinfer compile``).
+    ``progress`` gets one line per stage."""
 
 def load(path: PathLike) -> Model:
     """Load a ``.vmodel`` (and the tokenizer beside it, if any)."""
@@ -164,10 +166,13 @@ def setup(
     input_visibility: Optional[str] = None,
     param_visibility: Optional[str] = None,
     output_visibility: Optional[str] = None,
+    progress: Optional[Callable[[str], Any]] = None,
 ) -> Keys:
     """Generate proof keys (a local single-party dev setup; ``verinfer setup``). Visibility
     words: ``public``, ``private``, ``hashed``, and EZKL's ``fixed`` (params) and
-    ``hashed/public``."""
+    ``hashed/public``. ``backend``: ``"groth16"`` or ``"sumcheck"`` (a single matrix-product
+    model, every class public; any other model raises the backend's reason). ``progress``
+    gets one line per stage."""
 
 def prove(
     model: Model,
@@ -178,9 +183,10 @@ def prove(
     contract: Optional[str] = None,
     tag: Optional[Union[int, str]] = None,
     answerer: Optional[str] = None,
+    progress: Optional[Callable[[str], Any]] = None,
 ) -> Proof:
     """Prove one inference (``verinfer prove``), optionally bound to a chain, contract, request
-    tag and answering account."""
+    tag and answering account. ``progress`` gets one line per stage."""
 
 def verify(proof: Proof, keys: Keys, *, raise_on_invalid: bool = False) -> bool:
     """Verify natively (``verinfer verify``): ``True`` if valid, ``False`` otherwise (or raise
@@ -227,6 +233,13 @@ class Chain:
         self, to: str, data: bytes, *, value: int = 0, sender: Optional["Sender"] = None
     ) -> Dict[str, Any]:
         """Send a transaction; ``{"tx_hash", "gas_used", "block_number"}`` (a revert raises)."""
+    def use_deployments(self, path: PathLike) -> None:
+        """Use the contracts recorded in a CLI deployments file (``--deployments``, default
+        ``.verinfer/deployments.json``): ``claim``, ``challenge``, ``watch`` and ``Oracle``
+        then find what ``verinfer`` deployed on this chain."""
+    def save_deployments(self, path: PathLike) -> None:
+        """Write the contracts deployed through this ``Chain`` in the CLI's deployments
+        format."""
 
 Sender = Union[int, str]
 """An account index of the chain or an 0x address."""
@@ -265,3 +278,216 @@ def optimistic_claim(
     """Claim an inference optimistically (opML) while an honest node watches: a wrong claim
     (``lie="wrong-output"`` or ``"wrong-node"``) is challenged and loses the dispute game; an
     honest one is finalized after its window. ``progress`` gets one line per stage."""
+
+class ChallengeResult(TypedDict):
+    claim_id: int
+    challenged: bool
+    """Whether a game was opened (or continued): ``False`` when the claim is honest."""
+    game_id: Optional[int]
+    phase: Optional[str]
+    """``"challenger_won"``, ``"submitter_won"``, or the phase the game waits in."""
+    claim_status: str
+    """``"pending"``, ``"finalized"`` or ``"rejected"``."""
+
+class WatchedClaim(TypedDict, total=False):
+    claim_id: int
+    submitter: str
+    verdict: str
+    """``"agrees"``, ``"challenged"`` or ``"skipped"`` (then ``reason``)."""
+    reason: str
+    game_id: Optional[int]
+    phase: Optional[str]
+    claim_status: str
+
+class GenerationReport(TypedDict):
+    winner: str
+    """``"none"`` (nobody challenged), ``"submitter"`` or ``"challenger"``."""
+    reason: str
+    claim_status: str
+    """``"finalized"`` or ``"rejected"``."""
+    mode: str
+    """``"bisect"``, ``"bind"`` or ``"none"``."""
+    step: Optional[int]
+    moves: int
+    rounds: int
+    total_gas: int
+    max_step_gas: int
+    claim_gas: int
+    sub: Optional[Dict[str, Any]]
+    """The single-step game's report when the disputed step's trace was contested."""
+    transactions: List[Tuple[str, int]]
+    wall_ms: int
+    model_id: str
+    prompt_ids: List[int]
+    tokens: List[int]
+    """The generated tokens the claim states."""
+    text: Optional[str]
+    steps: int
+
+class Settlement(TypedDict):
+    answerer: str
+    model_owner: str
+    answerer_share: str
+    """Wei, as a decimal string."""
+    owner_share: str
+    callback: str
+    """``"no_callback"``, ``"delivered"`` or ``"failed"``."""
+    gas_used: int
+    outputs: List[List[int]]
+
+class Claim:
+    """An optimistic claim posted by this process (``claim``, ``Oracle.answer``), holding the
+    execution that answers every game against it."""
+
+    @property
+    def id(self) -> int:
+        """The claim id on the game."""
+    @property
+    def model_id(self) -> str:
+        """The model id the claim is about."""
+    @property
+    def outputs(self) -> List[List[int]]:
+        """The quantized outputs the claim states."""
+    @property
+    def submitter(self) -> str:
+        """The account that posted it."""
+    @property
+    def game(self) -> str:
+        """The game contract's address."""
+    def status(self) -> str:
+        """``"pending"``, ``"finalized"`` or ``"rejected"``, as the chain says now."""
+    def defend(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        poll: float = 0.2,
+        progress: Optional[Callable[[str], Any]] = None,
+    ) -> str:
+        """Answer every game against the claim and finalize it once its window has passed
+        (``verinfer defend``), polling until it is final or rejected or ``timeout`` seconds
+        pass; returns the status then."""
+
+def claim(
+    model: Model,
+    inputs: Inputs,
+    chain: Chain,
+    *,
+    sender: Optional[Sender] = None,
+    lie: Optional[str] = None,
+    publish_input: bool = False,
+    window: int = 3600,
+    clock: int = 600,
+    progress: Optional[Callable[[str], Any]] = None,
+) -> Claim:
+    """Post an optimistic claim of ``model``'s output on ``inputs`` (``verinfer claim``),
+    deploying and registering what is missing; ``publish_input`` posts the input so that any
+    watcher can re-execute it."""
+
+def challenge(
+    model: Model,
+    claim_id: int,
+    chain: Chain,
+    inputs: Optional[Inputs] = None,
+    *,
+    sender: Optional[Sender] = None,
+    force: bool = False,
+    game: Optional[int] = None,
+    timeout: Optional[float] = None,
+    poll: float = 0.2,
+    progress: Optional[Callable[[str], Any]] = None,
+) -> ChallengeResult:
+    """Re-execute claim ``claim_id`` and, when its trace is wrong (or ``force``), open a game
+    and play it until it ends or ``timeout`` seconds pass (``verinfer challenge``)."""
+
+def watch(
+    model: Model,
+    chain: Chain,
+    *,
+    sender: Optional[Sender] = None,
+    from_claim: int = 0,
+    max_claims: Optional[int] = None,
+    timeout: Optional[float] = None,
+    poll: float = 0.2,
+    progress: Optional[Callable[[str], Any]] = None,
+) -> List[WatchedClaim]:
+    """Follow the claims about ``model`` (from claim ``from_claim``), re-execute each on the
+    input it posted and challenge the wrong ones, until ``timeout`` or ``max_claims`` claims
+    are seen and their games ended."""
+
+def generation_claim(
+    model: Model,
+    prompt: Union[str, Sequence[int]],
+    max_new_tokens: int = 16,
+    chain: Optional[Chain] = None,
+    *,
+    lie: Optional[str] = None,
+    at_step: Optional[int] = None,
+    submitter: Optional[Sender] = None,
+    challenger: Optional[Sender] = None,
+    window: int = 3600,
+    clock: int = 600,
+    progress: Optional[Callable[[str], Any]] = None,
+) -> GenerationReport:
+    """Claim a greedy generation as one ``GenerationGame`` claim while an honest node
+    regenerates and challenges a wrong one (``lie``: ``"wrong-token"``, ``"wrong-kv-row"``,
+    ``"wrong-node"`` at ``at_step``); an honest claim is finalized after its window."""
+
+class Oracle:
+    """An ``InferenceOracle``: requests of registered models, answered by optimistic claims
+    and settled when the answer is final."""
+
+    @staticmethod
+    def deploy(
+        chain: Chain,
+        *,
+        fee_wei: int = 10**16,
+        owner_share_bps: int = 1000,
+        cancel_delay: int = 86400,
+        max_callback_gas: int = 2_000_000,
+        window: int = 3600,
+        clock: int = 600,
+        sender: Optional[Sender] = None,
+    ) -> "Oracle":
+        """Deploy the registry, game and oracle (``verinfer oracle deploy``)."""
+    @staticmethod
+    def at(chain: Chain, address: str) -> "Oracle":
+        """The oracle at ``address`` (its code checked)."""
+    @property
+    def address(self) -> str:
+        """The contract's address."""
+    def register(
+        self, model: Model, *, uri: str = "verinfer", sender: Optional[Sender] = None
+    ) -> int:
+        """Register the model and teach it to the game; the number of transactions sent."""
+    def request(
+        self,
+        model: Model,
+        inputs: Inputs,
+        *,
+        fee_wei: Optional[int] = None,
+        callback: Optional[str] = None,
+        callback_gas: int = 500_000,
+        sender: Optional[Sender] = None,
+    ) -> int:
+        """Request an inference (pays the fee); the request id."""
+    def answer(
+        self,
+        model: Model,
+        request_id: int,
+        *,
+        sender: Optional[Sender] = None,
+        progress: Optional[Callable[[str], Any]] = None,
+    ) -> Claim:
+        """Answer a request optimistically: run the model on the request's input from the
+        chain and post a claim bound to the request."""
+    def settle(
+        self,
+        request_id: int,
+        *,
+        outputs: Optional[Sequence[Sequence[int]]] = None,
+        sender: Optional[Sender] = None,
+    ) -> Settlement:
+        """Settle a request whose answering claim is final: pay and call back. ``outputs``:
+        default, those of the final answering claim read from the chain."""
+    def status(self, request_id: int) -> str:
+        """``"open"``, ``"claimed"``, ``"fulfilled"`` or ``"cancelled"``."""
