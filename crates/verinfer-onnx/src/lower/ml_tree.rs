@@ -89,11 +89,13 @@ fn mode_of(b: &Builder, s: &str) -> Result<Option<Mode>, OnnxError> {
         "BRANCH_GTE" => Some(Mode::Gte),
         "BRANCH_GT" => Some(Mode::Gt),
         "LEAF" => None,
-        other => return Err(b
-            .unsupported(format!(
+        other => {
+            return Err(b
+                .unsupported(format!(
                 "node mode {other} (supported: BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, LEAF)"
             ))
-            .into()),
+                .into())
+        }
     })
 }
 
@@ -236,8 +238,13 @@ fn build_tree(
     for &k in ids.values() {
         if mode_of(b, &a.modes[k])?.is_some() {
             for c in [a.trues[k], a.falses[k]] {
-                if let Some(f) = is_child.get_mut(&c) {
-                    *f = true;
+                match is_child.get_mut(&c) {
+                    Some(f) => *f = true,
+                    None => {
+                        return Err(b
+                            .err(format!("tree {tid} refers to missing node id {c}"))
+                            .into())
+                    }
                 }
             }
         }
