@@ -7,8 +7,13 @@ pub mod conv;
 pub mod elementwise;
 pub mod linear;
 pub mod loss;
+// ai.onnx.ml (scikit-learn exports)
 #[cfg(test)]
 mod loss_tests;
+pub mod ml;
+#[cfg(test)]
+mod ml_tests;
+pub mod ml_tree;
 pub mod movement;
 pub mod normalization;
 pub mod recurrent;
@@ -45,6 +50,9 @@ pub fn supported_ops() -> Vec<&'static str> {
 /// # Errors
 /// Unsupported op types and attributes, inconsistent shapes.
 pub fn lower_node(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<FRef>, OnnxError> {
+    if node.domain == ml::DOMAIN {
+        return ml::lower(b, node);
+    }
     if !(node.domain.is_empty() || node.domain == "ai.onnx") {
         return Err(b
             .unsupported(format!("custom domain '{}'", node.domain))

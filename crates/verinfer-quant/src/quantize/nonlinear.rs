@@ -2,7 +2,8 @@
 //! other function as a lookup table over its calibrated input range.
 
 use verinfer_ir::{
-    Bits, ISqrt, Lookup, Op, Operand, ParamKind, Scale, Shape, TensorInfo, ISQRT_MAX_SHIFT,
+    Binary, BinaryKind, Bits, ISqrt, Lookup, Op, Operand, ParamKind, Requant, Scale, Shape,
+    TensorInfo, ISQRT_MAX_SHIFT,
 };
 
 use super::Q;
@@ -50,11 +51,62 @@ impl Q<'_> {
         Ok(self.push_node(name, origin, op, vec![x.0], out))
     }
 
+    /// `Step(x)` (`1` for x > 0) exactly, without a table: `max(min(X, 1), 0)` on the
+    /// integers `X` of `x` at its own scale, read as a value of scale 0. `x > 0` exactly when
+    /// `X > 0`, so a comparison (`a < b` is `Step(b − a)`) is decided on the quantized
+    /// difference at full precision, not on a table's coarser grid — a tree's split on a
+    /// feature of small range among features of large range stays exact.
+    fn step_exact(&mut self, i: usize) -> Result<(Operand, TensorInfo), QuantError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin, shape) = (
+            fnode.name.clone(),
+            fnode.origin.clone(),
+            Shape(fnode.shape.clone()),
+        );
+        let x = self.operand(fnode.inputs[0], None)?;
+        let bits = self.bits;
+        let unit = || TensorInfo {
+            shape: Shape(vec![]),
+            scale: Scale::new(0).unwrap_or(x.1.scale),
+            bits: Bits::new(2).unwrap_or(bits),
+        };
+        let one = self.push_param(format!("{name}/one"), ParamKind::Weight, unit(), vec![1]);
+        let zero = self.push_param(format!("{name}/zero"), ParamKind::Weight, unit(), vec![0]);
+        let out = TensorInfo {
+            shape,
+            scale: Scale::new(0)?,
+            bits,
+        };
+        let min = Op::Binary(Binary {
+            kind: BinaryKind::Min,
+            a_mult: 1,
+            b_mult: 1,
+            requant: Requant::clamp_only(bits),
+        });
+        let m = self.push_node(
+            format!("{name}/min1"),
+            origin.clone(),
+            min,
+            vec![x.0, Operand::Param(one)],
+            out.clone(),
+        );
+        let max = Op::Binary(Binary {
+            kind: BinaryKind::Max,
+            a_mult: 1,
+            b_mult: 1,
+            requant: Requant::clamp_only(bits),
+        });
+        Ok(self.push_node(name, origin, max, vec![m.0, Operand::Param(zero)], out))
+    }
+
     pub(super) fn lookup(
         &mut self,
         i: usize,
         func: Func,
     ) -> Result<(Operand, TensorInfo), QuantError> {
+        if func == Func::Step {
+            return self.step_exact(i);
+        }
         let fnode = &self.fg.nodes[i];
         let (name, origin, shape) = (
             fnode.name.clone(),

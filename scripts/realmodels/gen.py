@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Real scikit-learn models through verinfer, against onnxruntime.
+
+Trains classical models on scikit-learn's bundled datasets (no downloads), exports them with
+skl2onnx (zipmap=False: probabilities as a tensor) and writes, per model, NAME.onnx and
+NAME.json (64 training rows for calibration, 24 held-out rows, onnxruntime's outputs on them).
+The evaluator (crates/verinfer-onnx/examples/realmodels.rs: import, calibrate, quantize, run
+each held-out row with the integer reference — the pipeline of `verinfer compile`/`run`)
+then reports label agreement and the largest absolute error of the probabilities
+(classifiers) or of the prediction (regressors, with the target's range).
+
+    cargo build --release -p verinfer-onnx --example realmodels
+    .venv/bin/python scripts/realmodels/gen.py --evaluator target/release/examples/realmodels \
+        --work target/realmodels [--only NAME ...] [--golden testdata/realmodels]
+
+Prints the markdown table of docs/conformance.md ("Real models"). With --golden, copies the
+cases named in GOLDEN there (the fixtures of crates/verinfer-onnx/tests/realmodels.rs).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from skl2onnx import to_onnx
+from sklearn import datasets
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+HELD_OUT = 24
+CALIBRATION = 64
+GOLDEN = [
+    "iris_decision_tree",
+    "breast_cancer_gradient_boosting",
+    "iris_logistic_regression",
+    "breast_cancer_scaler_logistic_regression",
+]
+
+
+def models():
+    """(name, dataset loader, estimator, is_classifier)"""
+    return [
+        ("iris_decision_tree", datasets.load_iris, DecisionTreeClassifier(random_state=0), True),
+        (
+            "wine_random_forest",
+            datasets.load_wine,
+            RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0),
+            True,
+        ),
+        (
+            "breast_cancer_gradient_boosting",
+            datasets.load_breast_cancer,
+            GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0),
+            True,
+        ),
+        (
+            "digits_random_forest",
+            datasets.load_digits,
+            RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0),
+            True,
+        ),
+        (
+            "iris_gradient_boosting",
+            datasets.load_iris,
+            GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=0),
+            True,
+        ),
+        (
+            "diabetes_gradient_boosting_regressor",
+            datasets.load_diabetes,
+            GradientBoostingRegressor(n_estimators=50, max_depth=3, random_state=0),
+            False,
+        ),
+        (
+            "diabetes_random_forest_regressor",
+            datasets.load_diabetes,
+            RandomForestRegressor(n_estimators=20, max_depth=6, random_state=0),
+            False,
+        ),
+        (
+            "diabetes_decision_tree_regressor",
+            datasets.load_diabetes,
+            DecisionTreeRegressor(max_depth=8, random_state=0),
+            False,
+        ),
+        (
+            "iris_logistic_regression",
+            datasets.load_iris,
+            LogisticRegression(max_iter=1000),
+            True,
+        ),
+        (
+            "breast_cancer_scaler_logistic_regression",
+            datasets.load_breast_cancer,
+            make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+            True,
+        ),
+        # skl2onnx 1.20 cannot convert LinearSVC inside a Pipeline (scikit-learn 1.9).
+        ("wine_linear_svc", datasets.load_wine, LinearSVC(random_state=0), True),
+        (
+            "breast_cancer_linear_svc",
+            datasets.load_breast_cancer,
+            LinearSVC(random_state=0),
+            True,
+        ),
+        (
+            "breast_cancer_scaler_sgd_classifier",
+            datasets.load_breast_cancer,
+            make_pipeline(StandardScaler(), SGDClassifier(random_state=0)),
+            True,
+        ),
+        ("diabetes_linear_regression", datasets.load_diabetes, LinearRegression(), False),
+        (
+            "iris_normalizer_logistic_regression",
+            datasets.load_iris,
+            make_pipeline(Normalizer(), LogisticRegression(max_iter=1000)),
+            True,
+        ),
+        (
+            "digits_scaler_mlp",
+            datasets.load_digits,
+            make_pipeline(
+                StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=400, random_state=0)
+            ),
+            True,
+        ),
+    ]
+
+
+def export(est, x):
+    last = est.steps[-1][1] if hasattr(est, "steps") else est
+    try:
+        return to_onnx(est, x[:1], options={id(last): {"zipmap": False}})
+    except NameError:  # no zipmap option (regressors, LinearSVC)
+        return to_onnx(est, x[:1])
+
+
+def write_case(work, name, load, est):
+    """Train, export and write NAME.onnx / NAME.json; returns the target's range."""
+    x, y = load(return_X_y=True)
+    x = x.astype(np.float32)
+    xtr, xte, ytr, _ = train_test_split(x, y, test_size=0.3, random_state=0)
+    est.fit(xtr, ytr)
+    model = export(est, xtr)
+    onnx_path = os.path.join(work, f"{name}.onnx")
+    onnx.save(model, onnx_path)
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    in_name = sess.get_inputs()[0].name
+    out_names = [o.name for o in sess.get_outputs()]
+    held = xte[:HELD_OUT]
+    ref = [sess.run(None, {in_name: r[None, :]}) for r in held]
+    case = {
+        # Shortest decimal that reads back as the same float32.
+        "calibration": [[float(str(v)) for v in r] for r in xtr[:CALIBRATION]],
+        "inputs": [[float(str(v)) for v in r] for r in held],
+        "outputs": {n: [np.asarray(o[k], dtype=np.float64).ravel().tolist() for o in ref]
+                    for k, n in enumerate(out_names)},
+        "output_names": out_names,
+        "input_name": in_name,
+    }
+    with open(os.path.join(work, f"{name}.json"), "w") as f:
+        json.dump(case, f)
+    return float(np.max(y) - np.min(y)), sorted({n.op_type for n in model.graph.node})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--evaluator", default="target/release/examples/realmodels")
+    ap.add_argument("--work", default="target/realmodels")
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--golden")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    for f in os.listdir(a.work):
+        os.remove(os.path.join(a.work, f))
+    info = {}
+    for name, load, est, is_clf in models():
+        if a.only and name not in a.only:
+            continue
+        info[name] = (is_clf,) + write_case(a.work, name, load, est)
+    p = subprocess.run([a.evaluator, a.work], capture_output=True, text=True, check=True)
+    results = {r["name"]: r for r in map(json.loads, p.stdout.splitlines())}
+    print("| Model (scikit-learn estimator, dataset) | ONNX ops | Result | Labels equal to "
+          "onnxruntime's | Max abs error vs onnxruntime |")
+    print("|---|---|---|---|---|")
+    for name, (is_clf, yrange, ops) in info.items():
+        r = results[name]
+        ops = ", ".join(ops)
+        if "error" in r:
+            print(f"| {name} | {ops} | fails: {r['error'][:160]} | – | – |")
+        elif is_clf:
+            print(f"| {name} | {ops} | ok | {r['agree']}/{r['rows']} | "
+                  f"{r['err']:.2g} (probabilities/scores) |")
+        else:
+            print(f"| {name} | {ops} | ok | – | {r['err']:.3g} (target range {yrange:.0f}) |")
+    if a.golden:
+        os.makedirs(a.golden, exist_ok=True)
+        for name in GOLDEN:
+            for ext in ("onnx", "json"):
+                shutil.copy(os.path.join(a.work, f"{name}.{ext}"), a.golden)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
