@@ -1,7 +1,8 @@
 //! `verinfer setup|prove|verify|export-verifier --backend sumcheck` through the binary, on a
-//! single matrix-product model (what the sumcheck backend proves today) built with the test
-//! builders: the insecure local SRS said loudly, `--ptau` with the snarkjs-made file, keys of
-//! another SRS rejecting the proof, models and options it does not take refused by name.
+//! single matrix-product model built with the test builders (the shape the Solidity verifier
+//! covers): the insecure local SRS said loudly, `--ptau` with the snarkjs-made file, keys of
+//! another SRS rejecting the proof, models and options it does not take refused by name; then
+//! the bundled digits MLP end to end (the layered proof).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -125,15 +126,60 @@ fn setup_prove_verify_export_with_the_sumcheck_backend() {
         "{}",
         stderr(&o)
     );
-    let mlp = testdata("golden/v1/digits_mlp.vmodel");
-    let o = setup(&mlp, &d.join("k4"), &[]);
+    // A model with an op the layered proof does not cover: refused naming the node.
+    let mut g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
+    g.nodes[1].op = Op::Rescale(verinfer_testing::requant(1, 0, g.nodes[1].out.bits.get()));
+    g.nodes[1].inputs.truncate(1);
+    let rescaled = d.join("rescaled.vmodel");
+    verinfer_ir::vmodel::save(&g, &rescaled).unwrap();
+    let o = setup(&rescaled, &d.join("k4"), &[]);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("sumcheck cannot prove this model"),
+        stderr(&o).contains("sumcheck cannot prove this model") && stderr(&o).contains("Rescale"),
         "{}",
         stderr(&o)
     );
     let o = setup(&model, &d.join("k5"), &["--visibility", "params=hashed"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("public classes only"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_digits_mlp_end_to_end_with_the_sumcheck_backend() {
+    let d = tmpdir("zk-sumcheck-mlp");
+    let mlp = testdata("golden/v1/digits_mlp.vmodel");
+    let input = testdata("models/digits_mlp/input.json");
+    let keys = d.join("keys");
+    let o = setup(&mlp, &keys, &DIGEST);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let proof = d.join("proof.json");
+    let o = verinfer(&[
+        "prove",
+        s(&mlp),
+        "--input",
+        s(&input),
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("native: proof valid"), "{}", stdout(&o));
+    // The same proof under the keys of another setup (other weight commitments): rejected.
+    let o = setup(&mlp, &d.join("other"), &DIGEST);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = verinfer(&["verify", s(&proof), "--keys", s(&d.join("other"))]);
+    assert!(!o.status.success());
+    // The Solidity verifier covers one matrix-product node only, said by name.
+    let o = verinfer(&[
+        "export-verifier",
+        "--keys",
+        s(&keys),
+        "-o",
+        s(&d.join("V.sol")),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("natively only"), "{}", stderr(&o));
 }

@@ -110,9 +110,9 @@ pub fn verifier_key_words(vk: &VerifierKey) -> [Word; 8] {
 }
 
 /// Reads words in order with the on-chain verifier's checks.
-struct Reader<'a> {
-    words: &'a [Word],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) words: &'a [Word],
+    pub(crate) at: usize,
 }
 
 impl Reader<'_> {
@@ -125,7 +125,7 @@ impl Reader<'_> {
         Ok(w)
     }
 
-    fn fr(&mut self) -> Result<Fr, EvmDecodeError> {
+    pub(crate) fn fr(&mut self) -> Result<Fr, EvmDecodeError> {
         let index = self.at;
         let w = self.word()?;
         let v = Fr::from_be_bytes_mod_order(w);
@@ -134,7 +134,7 @@ impl Reader<'_> {
             .ok_or(EvmDecodeError::NonCanonical { index })
     }
 
-    fn g1(&mut self) -> Result<G1Affine, EvmDecodeError> {
+    pub(crate) fn g1(&mut self) -> Result<G1Affine, EvmDecodeError> {
         let index = self.at;
         let bad = EvmDecodeError::NotOnCurve { index };
         let (wx, wy) = (*self.word()?, *self.word()?);
@@ -152,7 +152,7 @@ impl Reader<'_> {
             .ok_or(bad)
     }
 
-    fn sumcheck(
+    pub(crate) fn sumcheck(
         &mut self,
         rounds: usize,
         degree: usize,
@@ -173,7 +173,7 @@ impl Reader<'_> {
         })
     }
 
-    fn opening(&mut self, ell: usize) -> Result<OpeningProof, EvmDecodeError> {
+    pub(crate) fn opening(&mut self, ell: usize) -> Result<OpeningProof, EvmDecodeError> {
         if ell == 0 {
             return Ok(OpeningProof {
                 folds: vec![],

@@ -28,6 +28,7 @@ pub mod contract;
 pub mod error;
 pub mod evm;
 pub mod field;
+pub mod gkr;
 pub mod logup;
 pub mod matmul;
 pub mod mle;

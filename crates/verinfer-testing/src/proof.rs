@@ -70,6 +70,67 @@ pub fn small_cnn() -> (Graph, Vec<Vec<i32>>) {
     (g, trace)
 }
 
+/// A small MLP shaped like the bundled digits MLP (`Gemm → ReLU → Gemm → ReLU → Gemm`, each
+/// `Gemm` a matrix-product `Contract` with a bias and a requantization, each ReLU a `Max`
+/// with a zero weight), small enough that flipping every proof byte stays fast: 8-bit input
+/// `[1, 8]`, widths 8 → 6 → 4 → 3, hidden activations 8-bit, a 10-bit output, shifts chosen
+/// so no output saturates on any input.
+pub fn small_mlp() -> (Graph, Vec<Vec<i32>>) {
+    let mut rng = crate::Rng::new(17);
+    let mut b = crate::GraphBuilder::named("small_mlp");
+    let mut x = b.input(&[1, 8], 8);
+    let layers = [(8, 6, 11, 8), (6, 4, 9, 8), (4, 3, 8, 10)];
+    for (i, &(k, n, shift, bits)) in layers.iter().enumerate() {
+        let w = b.param(&[k, n], 8, rng.data(k * n, 8));
+        let bias = b.param_id(&[n], 12, verinfer_ir::ParamKind::Bias, rng.data(n, 12));
+        let mm = crate::maps::MatMul::plain(1, k, n);
+        let c = mm.contract(crate::requant(1, shift, bits), Some(2));
+        x = b.node(
+            Op::Contract(c),
+            vec![x, w, verinfer_ir::Operand::Param(bias)],
+            &[1, n],
+            bits,
+        );
+        if i + 1 < layers.len() {
+            let zero = b.param(&[1], 2, vec![0]);
+            let relu = Op::Binary(Binary {
+                kind: BinaryKind::Max,
+                a_mult: 1,
+                b_mult: 1,
+                requant: crate::requant(1, 0, bits),
+            });
+            x = b.node(relu, vec![x, zero], &[1, n], bits);
+        }
+    }
+    let g = b.finish();
+    let inputs = crate::random_inputs(&g, 5);
+    let trace = verinfer_ir::reference::run(&g, &inputs).expect("reference run");
+    (g, trace)
+}
+
+/// Every class public, the statement packed and as one digest (backends that do not prove
+/// hashed classes yet).
+pub const PUBLIC_VISIBILITIES: [Visibility; 2] = [
+    Visibility {
+        input: Vis::Public,
+        params: Vis::Public,
+        output: Vis::Public,
+        statement: verinfer_prove::Statement::Packed,
+    },
+    Visibility {
+        input: Vis::Public,
+        params: Vis::Public,
+        output: Vis::Public,
+        statement: verinfer_prove::Statement::Digest,
+    },
+];
+
+/// [`small_mlp`] under [`PUBLIC_VISIBILITIES`].
+pub const SMALL_MLP: Subject = Subject {
+    model: small_mlp,
+    visibilities: &PUBLIC_VISIBILITIES,
+};
+
 /// What a conformance run proves: a model with an honest trace, under some visibilities.
 /// [`SMALL_CNN`] is the default; a backend that proves fewer graphs names its own (with a
 /// reason in its test) through `proof_system_conformance!(backend, subject)`.

@@ -13,6 +13,7 @@ use verinfer_ir::{Bits, Requant};
 use verinfer_prove::{Statement, Vis, Visibility, Widths};
 
 use crate::contract::{matmul_contract, MatmulNode, WeightCommitments};
+use crate::gkr::ChainSpec;
 use crate::pcs::{CommitKey, Commitment, VerifierKey};
 
 use super::BackendError;
@@ -53,29 +54,86 @@ impl NodeSpec {
     }
 }
 
-/// What the prover needs: the SRS slice, the node, the weight commitments, the visibility.
+/// The model a key is for and its weight commitments (what registering the model commits).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelKey {
+    /// One matrix-product node (the shape the Solidity verifier covers).
+    Node {
+        /// The node.
+        spec: NodeSpec,
+        /// `C_W`, `C_bias`.
+        commitments: WeightCommitments,
+    },
+    /// A chain of layers proven by the layered proof (`crate::gkr`).
+    Chain {
+        /// The layers.
+        spec: ChainSpec,
+        /// One commitment per weight of the spec.
+        commitments: Vec<Commitment>,
+    },
+}
+
+impl ModelKey {
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), BackendError> {
+        match self {
+            Self::Node { spec, commitments } => {
+                out.push(0);
+                spec.write(out)?;
+                write_commitments(commitments, out)
+            }
+            Self::Chain { spec, commitments } => {
+                out.push(1);
+                ser(&spec.to_bytes(), out, "key")?;
+                ser(commitments, out, "key")
+            }
+        }
+    }
+
+    fn read(r: &mut &[u8]) -> Result<Self, BackendError> {
+        let (&tag, rest) = r
+            .split_first()
+            .ok_or_else(|| malformed("key", "empty".into()))?;
+        *r = rest;
+        match tag {
+            0 => {
+                let spec = NodeSpec::read(r)?;
+                let commitments = read_commitments(r)?;
+                Ok(Self::Node { spec, commitments })
+            }
+            1 => {
+                let bytes = de::<Vec<u8>>(r, "key")?;
+                let spec =
+                    ChainSpec::from_bytes(&bytes).map_err(|e| malformed("key", e.to_string()))?;
+                let commitments = de::<Vec<Commitment>>(r, "key")?;
+                if commitments.len() != spec.weights.len() {
+                    return Err(malformed("key", "weight commitment count".into()));
+                }
+                Ok(Self::Chain { spec, commitments })
+            }
+            _ => Err(malformed("key", format!("model tag {tag}"))),
+        }
+    }
+}
+
+/// What the prover needs: the SRS slice, the model, the weight commitments, the visibility.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProvingKey {
-    /// `τ^i·G1` for `i < 2^vars` (the node's largest polynomial).
+    /// `τ^i·G1` for `i < 2^vars` (the model's largest polynomial).
     pub commit_key: CommitKey,
-    /// The node.
-    pub spec: NodeSpec,
-    /// `C_W`, `C_bias`.
-    pub commitments: WeightCommitments,
+    /// The model and its weight commitments.
+    pub model: ModelKey,
     /// The statement's visibility.
     pub vis: Visibility,
 }
 
-/// What the verifier needs: `G1, G2, τ·G2`, the node, the weight commitments, the visibility
-/// and the packing widths of the statement.
+/// What the verifier needs: `G1, G2, τ·G2`, the model, the weight commitments, the
+/// visibility and the packing widths of the statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyingKey {
     /// The SRS's verifier part.
     pub srs: VerifierKey,
-    /// The node.
-    pub spec: NodeSpec,
-    /// `C_W`, `C_bias`.
-    pub commitments: WeightCommitments,
+    /// The model and its weight commitments.
+    pub model: ModelKey,
     /// The statement's visibility.
     pub vis: Visibility,
     /// Packing widths of the input and output classes (the model's bounds).
@@ -171,9 +229,8 @@ impl ProvingKey {
     /// A serialization failure.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
         let mut out = Vec::new();
-        self.spec.write(&mut out)?;
+        self.model.write(&mut out)?;
         write_vis(self.vis, &mut out);
-        write_commitments(&self.commitments, &mut out)?;
         // Not compressed: decompressing 2^vars points would dominate loading.
         self.commit_key
             .powers()
@@ -190,9 +247,8 @@ impl ProvingKey {
     /// [`BackendError::Malformed`] for bytes that are not a key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BackendError> {
         let mut r = bytes;
-        let spec = NodeSpec::read(&mut r)?;
+        let model = ModelKey::read(&mut r)?;
         let vis = read_vis(&mut r)?;
-        let commitments = read_commitments(&mut r)?;
         let powers = Vec::<G1Affine>::deserialize_with_mode(&mut r, Compress::No, Validate::Yes)
             .map_err(|e| malformed("proving key", e.to_string()))?;
         if !r.is_empty() {
@@ -200,9 +256,8 @@ impl ProvingKey {
         }
         Ok(Self {
             commit_key: CommitKey::from_powers(powers),
-            spec,
+            model,
             vis,
-            commitments,
         })
     }
 }
@@ -214,9 +269,8 @@ impl VerifyingKey {
     /// A serialization failure.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
         let mut out = Vec::new();
-        self.spec.write(&mut out)?;
+        self.model.write(&mut out)?;
         write_vis(self.vis, &mut out);
-        write_commitments(&self.commitments, &mut out)?;
         ser(&(self.widths.input, self.widths.output), &mut out, "key")?;
         let VerifierKey { g1, g2, tau_g2 } = self.srs;
         ser(&(g1, g2, tau_g2), &mut out, "key")?;
@@ -232,15 +286,13 @@ impl VerifyingKey {
             "verifying key",
             bytes,
             |r| {
-                let spec = NodeSpec::read(r)?;
+                let model = ModelKey::read(r)?;
                 let vis = read_vis(r)?;
-                let commitments = read_commitments(r)?;
                 let (input, output) = de::<(u32, u32)>(r, "key")?;
                 let (g1, g2, tau_g2) = de(r, "key")?;
                 Ok(Self {
                     srs: VerifierKey { g1, g2, tau_g2 },
-                    spec,
-                    commitments,
+                    model,
                     vis,
                     widths: Widths { input, output },
                 })
@@ -249,9 +301,22 @@ impl VerifyingKey {
         )
     }
 
-    /// The node the key verifies.
-    #[must_use]
-    pub fn node(&self) -> &MatmulNode {
-        &self.spec.node
+    /// The node and its weight commitments, for a key of one matrix-product node (what the
+    /// Solidity verifier covers).
+    ///
+    /// # Errors
+    /// [`BackendError::Unsupported`] for a key of a layered model.
+    pub fn node(&self) -> Result<(&MatmulNode, &WeightCommitments), BackendError> {
+        match &self.model {
+            ModelKey::Node { spec, commitments } => Ok((&spec.node, commitments)),
+            ModelKey::Chain { .. } => Err(verinfer_prove::Unsupported {
+                backend: super::NAME,
+                node: None,
+                reason: "the Solidity verifier covers one matrix-product node; layered (whole \
+                         model) proofs verify natively only so far"
+                    .into(),
+            }
+            .into()),
+        }
     }
 }

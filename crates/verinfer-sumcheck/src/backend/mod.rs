@@ -30,9 +30,10 @@ use verinfer_prove::{
 use crate::contract::{self, ContractError, WeightCommitments};
 use crate::error::{EvmDecodeError, LogupError, PcsError};
 use crate::evm::{contract_from_words, contract_words};
+use crate::gkr::{self, ChainSpec, GkrError};
 use crate::pcs::Srs;
 
-pub use keys::{ProvingKey, VerifyingKey};
+pub use keys::{ModelKey, ProvingKey, VerifyingKey};
 pub use onchain::Proof;
 
 /// The name `keys.json` records for sumcheck keys.
@@ -76,6 +77,9 @@ pub enum BackendError {
     /// Proving failed (a trace that deviates or clamps, an SRS too small).
     #[error("proving: {0}")]
     Prove(ContractError),
+    /// Proving a layered model failed.
+    #[error("proving: {0}")]
+    Model(GkrError),
     /// The proof does not verify.
     #[error("proof rejected: {0}")]
     Rejected(String),
@@ -106,6 +110,17 @@ impl From<BackendError> for ProveError {
                 | ContractError::OutputOutOfBound { .. }
                 | ContractError::Logup(LogupError::OutOfRange { .. })),
             ) => ProveError::Witness(e.to_string()),
+            BackendError::Model(
+                e @ (GkrError::TraceMismatch { .. }
+                | GkrError::Clamped { .. }
+                | GkrError::Length { .. }
+                | GkrError::OutOfBound { .. }),
+            ) => ProveError::Witness(e.to_string()),
+            BackendError::Model(e) => ProveError::Backend {
+                backend: NAME,
+                message: e.to_string(),
+                transient: false,
+            },
             BackendError::Prove(e) => ProveError::Backend {
                 backend: NAME,
                 message: e.to_string(),
@@ -130,9 +145,34 @@ fn srs_vars(node: &contract::MatmulNode) -> usize {
     (c + b).max(a + b).max(node.requant().shift as usize)
 }
 
-fn check_model(model: &Model, vis: Visibility) -> Result<model::MatmulModel, Unsupported> {
+/// What the backend proves a model as.
+enum Recognised {
+    /// One matrix-product node (the Solidity verifier's shape).
+    Node(model::MatmulModel),
+    /// A chain of layers (the layered proof).
+    Chain(ChainSpec),
+}
+
+/// One matrix-product node if it is one, else a chain of layers; the chain's refusal names
+/// the first node neither covers.
+fn check_model(model: &Model, vis: Visibility) -> Result<Recognised, Unsupported> {
     model::check_visibility(vis)?;
-    model::recognise(model)
+    if let Ok(m) = model::recognise(model) {
+        return Ok(Recognised::Node(m));
+    }
+    match ChainSpec::recognise(model.graph()) {
+        Ok(spec) => Ok(Recognised::Chain(spec)),
+        Err(GkrError::Unsupported { node, reason }) => Err(Unsupported {
+            backend: NAME,
+            node,
+            reason,
+        }),
+        Err(e) => Err(Unsupported {
+            backend: NAME,
+            node: None,
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// The public values of `x → y` for `model` under `vis`, bound to `ctx`.
@@ -158,6 +198,65 @@ fn public_values(
     }
 }
 
+fn other_key() -> BackendError {
+    BackendError::Malformed {
+        what: "proving key",
+        message: "made for another model or visibility than this one".into(),
+    }
+}
+
+/// The field elements a layered proof sums and commits over: every tensor padded, the range
+/// tables.
+fn chain_size(spec: &ChainSpec) -> usize {
+    let tensors: usize = spec
+        .weights
+        .iter()
+        .map(|w| w.layout)
+        .chain(spec.layers.iter().map(|l| l.out))
+        .chain([spec.input])
+        .map(|l| 1usize << l.vars())
+        .sum();
+    let tables: usize = gkr::columns::groups(spec).keys().map(|b| 1usize << b).sum();
+    tensors + tables
+}
+
+/// Prove a layered model: the whole trace, bound to the statement.
+fn prove_chain(
+    pk: &ProvingKey,
+    model: &Model,
+    spec: &ChainSpec,
+    commitments: &[crate::pcs::Commitment],
+    ctx: &verinfer_prove::Context,
+    trace: Vec<Vec<i32>>,
+) -> Result<(Proof, PublicValues), BackendError> {
+    let (Some(x), Some(y)) = (trace.first(), trace.last()) else {
+        return Err(BackendError::Model(GkrError::Length {
+            what: "trace tensors".into(),
+            expected: spec.layers.len() + 1,
+            got: 0,
+        }));
+    };
+    let public = public_values(model, pk.vis, ctx, x.clone(), y.clone());
+    let statement = public.digest()?;
+    let weights = gkr::weight_data(model.graph(), spec).map_err(BackendError::Model)?;
+    let proof = gkr::prove_model(
+        &pk.commit_key,
+        Some(&statement.0),
+        spec,
+        &weights,
+        commitments,
+        &trace,
+    )
+    .map_err(BackendError::Model)?;
+    let proof = Proof {
+        context: context::context_word(ctx),
+        x: x.clone(),
+        y: y.clone(),
+        words: gkr::words::model_words(&proof),
+    };
+    Ok((proof, public))
+}
+
 impl ProofBackend for Sumcheck {
     type ProvingKey = ProvingKey;
     type VerifyingKey = VerifyingKey;
@@ -175,7 +274,10 @@ impl ProofBackend for Sumcheck {
     /// The field elements the prover sums and commits over: the padded `X`, `W`, `Y` tables
     /// and the range check's table (`2^shift`).
     fn size(&self, model: &Model, vis: Visibility) -> Result<usize, BackendError> {
-        let m = check_model(model, vis)?;
+        let m = match check_model(model, vis)? {
+            Recognised::Node(m) => m,
+            Recognised::Chain(spec) => return Ok(chain_size(&spec)),
+        };
         let (a, c, b) = m.node.log_dims();
         let shift = m.node.requant().shift as usize;
         Ok((1 << (a + c)) + (1 << (c + b)) + (1 << (a + b)) + (1 << shift))
@@ -187,8 +289,11 @@ impl ProofBackend for Sumcheck {
         vis: Visibility,
         rng: &mut dyn Rng,
     ) -> Result<(ProvingKey, VerifyingKey), BackendError> {
-        let m = check_model(model, vis)?;
-        let vars = srs_vars(&m.node);
+        let recognised = check_model(model, vis)?;
+        let vars = match &recognised {
+            Recognised::Node(m) => srs_vars(&m.node),
+            Recognised::Chain(spec) => gkr::srs_vars(spec),
+        };
         let srs = match &self.srs {
             SrsSource::InsecureLocal => Srs::insecure_local_setup_for_tests(vars, &mut &mut *rng),
             SrsSource::Ptau(path) => {
@@ -197,19 +302,28 @@ impl ProofBackend for Sumcheck {
             }
         };
         let commit_key = srs.commit_key.truncated(vars)?;
-        let commitments = WeightCommitments::commit(&commit_key, &m.node, m.weights())
-            .map_err(BackendError::Prove)?;
-        let spec = keys::NodeSpec { node: m.node };
+        let key_model = match recognised {
+            Recognised::Node(m) => ModelKey::Node {
+                spec: keys::NodeSpec { node: m.node },
+                commitments: WeightCommitments::commit(&commit_key, &m.node, m.weights())
+                    .map_err(BackendError::Prove)?,
+            },
+            Recognised::Chain(spec) => {
+                let weights =
+                    gkr::weight_data(model.graph(), &spec).map_err(BackendError::Model)?;
+                let commitments = gkr::commit_weights(&commit_key, &spec, &weights)
+                    .map_err(BackendError::Model)?;
+                ModelKey::Chain { spec, commitments }
+            }
+        };
         let pk = ProvingKey {
             commit_key,
-            spec,
-            commitments,
+            model: key_model.clone(),
             vis,
         };
         let vk = VerifyingKey {
             srs: srs.verifier_key,
-            spec,
-            commitments,
+            model: key_model,
             vis,
             widths: Widths::of(model.graph()),
         };
@@ -225,13 +339,26 @@ impl ProofBackend for Sumcheck {
         trace: Vec<Vec<i32>>,
         _rng: &mut dyn Rng,
     ) -> Result<(Proof, PublicValues), BackendError> {
-        let m = check_model(model, vis)?;
-        if m.node != pk.spec.node || vis != pk.vis {
-            return Err(BackendError::Malformed {
-                what: "proving key",
-                message: "made for another node or visibility than this model's".into(),
-            });
+        let recognised = check_model(model, vis)?;
+        if vis != pk.vis {
+            return Err(other_key());
         }
+        let m = match (recognised, &pk.model) {
+            (Recognised::Node(m), ModelKey::Node { spec, .. }) if m.node == spec.node => m,
+            (
+                Recognised::Chain(spec),
+                ModelKey::Chain {
+                    spec: key_spec,
+                    commitments,
+                },
+            ) if spec == *key_spec => {
+                return prove_chain(pk, model, &spec, commitments, ctx, trace);
+            }
+            _ => return Err(other_key()),
+        };
+        let ModelKey::Node { commitments, .. } = &pk.model else {
+            return Err(other_key());
+        };
         let [x, y]: [Vec<i32>; 2] = trace.try_into().map_err(|t: Vec<Vec<i32>>| {
             BackendError::Prove(ContractError::Length {
                 what: "trace",
@@ -248,7 +375,7 @@ impl ProofBackend for Sumcheck {
             &m.node,
             x,
             m.weights(),
-            &pk.commitments,
+            commitments,
             y,
         )
         .map_err(BackendError::Prove)?;
@@ -287,7 +414,23 @@ impl ProofBackend for Sumcheck {
         if proof.x != *x || proof.y != *y {
             return Err(rejected("the proof is about another input or output"));
         }
-        let node = vk.node();
+        let (node, commitments) = match &vk.model {
+            ModelKey::Node { spec, commitments } => (&spec.node, commitments),
+            ModelKey::Chain { spec, commitments } => {
+                let decoded = gkr::words::model_from_words(spec, &proof.words)
+                    .map_err(|e| rejected(&e.to_string()))?;
+                return gkr::verify_model(
+                    &vk.srs,
+                    Some(&statement.0),
+                    spec,
+                    commitments,
+                    x,
+                    y,
+                    &decoded,
+                )
+                .map_err(|e| rejected(&e.to_string()));
+            }
+        };
         let decoded = contract_from_words(node, &proof.words)
             .map_err(|e: EvmDecodeError| rejected(&e.to_string()))?;
         contract::verify_contract_bound(
@@ -295,7 +438,7 @@ impl ProofBackend for Sumcheck {
             Some(&statement.0),
             node,
             x,
-            &vk.commitments,
+            commitments,
             y,
             &decoded,
         )
@@ -306,9 +449,15 @@ impl ProofBackend for Sumcheck {
         match vk.vis.statement {
             Statement::Digest => 1,
             Statement::Packed => {
-                let (m, k, n) = vk.node().dims();
-                1 + (m * k).div_ceil(per_word(vk.widths.input))
-                    + (m * n).div_ceil(per_word(vk.widths.output))
+                let (inputs, outputs) = match &vk.model {
+                    ModelKey::Node { spec, .. } => {
+                        let (m, k, n) = spec.node.dims();
+                        (m * k, m * n)
+                    }
+                    ModelKey::Chain { spec, .. } => (spec.input.len(), spec.output().len()),
+                };
+                1 + inputs.div_ceil(per_word(vk.widths.input))
+                    + outputs.div_ceil(per_word(vk.widths.output))
             }
         }
     }

@@ -107,7 +107,7 @@ fn u(w: &Word) -> U256 {
 
 /// `ContractNodeVerifier`'s constructor input for `vk`.
 fn node_params(vk: &VerifyingKey) -> Result<ContractNodeKey::Params, BackendError> {
-    let node = vk.node();
+    let (node, commitments) = vk.node()?;
     let (m, k, n) = node.dims();
     let rq = node.requant();
     let g1 = |c: &crate::pcs::Commitment| g1_words(&c.0).map(|w| u(&w));
@@ -125,8 +125,8 @@ fn node_params(vk: &VerifyingKey) -> Result<ContractNodeKey::Params, BackendErro
         shift: U256::from(rq.shift),
         bits: U256::from(rq.bits.get()),
         biasShift: int(node.bias_shift().map_or(-1, i64::from))?,
-        w: g1(&vk.commitments.w),
-        bias: vk.commitments.bias.as_ref().map_or([U256::ZERO; 2], g1),
+        w: g1(&commitments.w),
+        bias: commitments.bias.as_ref().map_or([U256::ZERO; 2], g1),
         vk: verifier_key_words(&vk.srs).map(|w| u(&w)),
     })
 }

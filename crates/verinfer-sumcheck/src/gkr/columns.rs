@@ -1,0 +1,253 @@
+//! Which polynomials a model proof talks about ([`Poly`]), which of them the prover commits
+//! ([`committed`]), and the range-check columns ([`groups`]) with the verifier's side of
+//! their stacking: a column of `v` variables inside a stack of `p + m` reads as its table
+//! followed by zeros, so its value at `ρ_x` is `Π_{i < m−v}(1 − ρ_x,i)·col(ρ_x tail)`.
+
+use std::collections::BTreeMap;
+
+use ark_bn254::Fr;
+use ark_ff::{One, Zero};
+
+use crate::mle::eq_table;
+
+use super::spec::{ChainSpec, LayerKind, Layout, Src};
+
+/// A polynomial of the proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Poly {
+    /// The public graph input.
+    Input,
+    /// The public graph output (the last layer's).
+    Output,
+    /// Layer `i`'s hidden output (committed).
+    Hidden(usize),
+    /// Layer `i`'s remainders (committed).
+    Rem(usize),
+    /// Weight `j` (committed in the keys).
+    Weight(usize),
+}
+
+impl Poly {
+    /// Whether the verifier holds it in the clear.
+    #[must_use]
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::Input | Self::Output)
+    }
+}
+
+/// Layer `i`'s output.
+#[must_use]
+pub fn out_poly(spec: &ChainSpec, i: usize) -> Poly {
+    if i + 1 == spec.layers.len() {
+        Poly::Output
+    } else {
+        Poly::Hidden(i)
+    }
+}
+
+/// A layer input.
+#[must_use]
+pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
+    match s {
+        Src::Input => Poly::Input,
+        Src::Layer(i) => out_poly(spec, i),
+    }
+}
+
+/// A matrix product's shift (0 for other layers).
+#[must_use]
+pub fn shift(kind: &LayerKind) -> u32 {
+    match kind {
+        LayerKind::Matmul { node, .. } => node.requant().shift,
+        LayerKind::Clip { .. } => 0,
+    }
+}
+
+/// The polynomials the proof commits, in the order of `ModelProof::commitments`: every hidden
+/// output, then every remainder (matrix products with a shift).
+#[must_use]
+pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
+    let n = spec.layers.len();
+    let mut v: Vec<Poly> = (0..n.saturating_sub(1)).map(Poly::Hidden).collect();
+    v.extend(
+        spec.layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| shift(&l.kind) > 0)
+            .map(|(i, _)| Poly::Rem(i)),
+    );
+    v
+}
+
+/// The layout of a polynomial.
+#[must_use]
+pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
+    match p {
+        Poly::Input => spec.input,
+        Poly::Output => spec.output(),
+        Poly::Hidden(i) | Poly::Rem(i) => spec.layers.get(i).map_or(spec.input, |l| l.out),
+        Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
+    }
+}
+
+/// A vector that must lie in `[0, 2^bits)`: `Σ coeff·T + constant·mask`, `mask` the
+/// indicator of the layout's real entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// `(tensor, coefficient)`, all of the column's layout.
+    pub terms: Vec<(Poly, i64)>,
+    /// Added on the real entries.
+    pub constant: i64,
+    /// The layout.
+    pub layout: Layout,
+}
+
+/// The range-check columns by width (ascending).
+#[must_use]
+pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
+    let mut g: BTreeMap<u32, Vec<Column>> = BTreeMap::new();
+    let last = spec.layers.len().saturating_sub(1);
+    for (i, l) in spec.layers.iter().enumerate() {
+        let y = out_poly(spec, i);
+        let bits = l.bits.get();
+        let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
+            terms,
+            constant,
+            layout: l.out,
+        };
+        match l.kind {
+            LayerKind::Matmul { node, .. } => {
+                let s = node.requant().shift;
+                if s > 0 {
+                    g.entry(s)
+                        .or_default()
+                        .push(col(vec![(Poly::Rem(i), 1)], 0));
+                }
+                if i != last {
+                    g.entry(bits)
+                        .or_default()
+                        .push(col(vec![(y, 1)], 1i64 << (bits - 1)));
+                }
+            }
+            LayerKind::Clip { min, constant } => {
+                let sign = if min { -1 } else { 1 };
+                let x = src_poly(spec, l.input);
+                let e = g.entry(bits).or_default();
+                e.push(col(vec![(y, sign), (x, -sign)], 0));
+                e.push(col(vec![(y, sign)], -sign * constant));
+            }
+        }
+    }
+    g
+}
+
+/// `(p, m)`: variables of the column index and of the longest column.
+#[must_use]
+pub fn stack_dims(cols: &[Column]) -> (usize, usize) {
+    let p = cols.len().next_power_of_two().trailing_zeros() as usize;
+    let m = cols.iter().map(|c| c.layout.vars()).max().unwrap_or(0);
+    (p, m)
+}
+
+/// The mask's multilinear extension at `point` (row bits, then column bits).
+#[must_use]
+pub fn mask_eval(layout: Layout, point: &[Fr]) -> Fr {
+    let (a, _) = layout.log_dims();
+    let (ri, rj) = point.split_at(a.min(point.len()));
+    let rows: Fr = eq_table(ri).iter().take(layout.rows).sum();
+    let cols: Fr = eq_table(rj).iter().take(layout.cols).sum();
+    rows * cols
+}
+
+/// The mask as a table.
+#[must_use]
+pub fn mask_table(layout: Layout) -> Vec<Fr> {
+    let (a, b) = layout.log_dims();
+    let mut t = vec![Fr::zero(); 1 << (a + b)];
+    for i in 0..layout.rows {
+        for j in 0..layout.cols {
+            t[(i << b) | j] = Fr::one();
+        }
+    }
+    t
+}
+
+/// The tail of `rho_x` a column of `v` variables is read at, and the factor of its leading
+/// zeros.
+#[must_use]
+pub fn split_tail(rho_x: &[Fr], v: usize) -> (&[Fr], Fr) {
+    let cut = rho_x.len().saturating_sub(v);
+    let (lead, tail) = rho_x.split_at(cut);
+    (tail, lead.iter().map(|r| Fr::one() - r).product())
+}
+
+/// Variables of the largest polynomial a proof of `spec` commits or opens (the SRS must
+/// cover them): tensors, stacked range columns and their tables.
+#[must_use]
+pub fn srs_vars(spec: &ChainSpec) -> usize {
+    let tensors = spec
+        .weights
+        .iter()
+        .map(|w| w.layout.vars())
+        .chain(spec.layers.iter().map(|l| l.out.vars()))
+        .chain(std::iter::once(spec.input.vars()));
+    let ranges = groups(spec).into_iter().map(|(bits, cols)| {
+        let (p, m) = stack_dims(&cols);
+        (p + m).max(bits as usize)
+    });
+    tensors.chain(ranges).max().unwrap_or(0)
+}
+
+/// `(K, n)`: the claims the batched opening settles and the variables of the largest (the
+/// verifier's list, counted the same way), which fix the opening's shape.
+#[must_use]
+pub fn claim_shape(spec: &ChainSpec) -> (usize, usize) {
+    let mut vars: Vec<usize> = vec![];
+    for (i, l) in spec.layers.iter().enumerate() {
+        let y = !out_poly(spec, i).is_public();
+        let x = !src_poly(spec, l.input).is_public();
+        let v = l.out.vars();
+        match l.kind {
+            LayerKind::Matmul { node, bias, .. } => {
+                let (a, c, b) = node.log_dims();
+                if y {
+                    vars.push(v);
+                }
+                if node.requant().shift > 0 {
+                    vars.push(v);
+                }
+                if bias.is_some() {
+                    vars.push(b);
+                }
+                if x {
+                    vars.push(a + c);
+                }
+                vars.push(c + b);
+            }
+            LayerKind::Clip { .. } => {
+                vars.extend(std::iter::repeat_n(v, usize::from(y) + usize::from(x)));
+            }
+        }
+    }
+    for (bits, cols) in groups(spec) {
+        let (p, m) = stack_dims(&cols);
+        vars.extend([p + m, bits as usize, bits as usize]);
+        for c in &cols {
+            for (t, _) in &c.terms {
+                if !t.is_public() {
+                    vars.push(c.layout.vars());
+                }
+            }
+        }
+    }
+    (vars.len(), vars.into_iter().max().unwrap_or(0))
+}
+
+/// Hidden tensors among the columns' terms (the evaluations a range group states).
+#[must_use]
+pub fn hidden_terms(cols: &[Column]) -> usize {
+    cols.iter()
+        .flat_map(|c| &c.terms)
+        .filter(|(p, _)| !p.is_public())
+        .count()
+}

@@ -1,0 +1,60 @@
+//! The prover's cost per op of a layered proof (what `verinfer inspect --zk --backend
+//! sumcheck` prints): the field elements its sumchecks read (the tables bound round by
+//! round: linear work) and the elements it commits (MSM work), per op type, plus the range
+//! tables and the one batched opening.
+
+use std::collections::BTreeMap;
+
+use super::columns::{committed, groups, stack_dims};
+use super::spec::{ChainSpec, LayerKind};
+
+/// The cost of one op type (or one range table, or the opening).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpCost {
+    /// Layers (or tables) of this kind.
+    pub count: usize,
+    /// Field elements the sumchecks read (padded tables, each bound once per round).
+    pub sumcheck_elements: usize,
+    /// Elements committed (padded; multi-scalar multiplications).
+    pub committed_elements: usize,
+}
+
+/// Cost per op type: `Contract`, `Max`/`Min`, `logUp [0, 2^k)` per table, `opening`.
+#[must_use]
+pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
+    let mut out: BTreeMap<String, OpCost> = BTreeMap::new();
+    let hidden: Vec<_> = committed(spec);
+    for (i, l) in spec.layers.iter().enumerate() {
+        let out_elems = 1usize << l.out.vars();
+        let own = hidden
+            .iter()
+            .filter(|p| {
+                matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) if *j == i)
+            })
+            .count();
+        let (name, reads) = match l.kind {
+            LayerKind::Matmul { node, .. } => {
+                let (a, c, b) = node.log_dims();
+                ("Contract", (1 << (a + c)) + (1 << (c + b)) + 2 * (1 << c))
+            }
+            LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems),
+        };
+        let e = out.entry(name.into()).or_default();
+        e.count += 1;
+        e.sumcheck_elements += reads;
+        e.committed_elements += own * out_elems;
+    }
+    for (bits, cols) in groups(spec) {
+        let (p, m) = stack_dims(&cols);
+        let e = out.entry(format!("logUp [0, 2^{bits})")).or_default();
+        e.count += cols.len();
+        e.sumcheck_elements += 3 * (1 << (p + m)) + 4 * (1 << bits);
+        e.committed_elements += (1 << (p + m)) + 2 * (1 << bits);
+    }
+    let (claims, n) = super::columns::claim_shape(spec);
+    let e = out.entry("opening".into()).or_default();
+    e.count = 1;
+    e.sumcheck_elements = 2 * claims * (1 << n);
+    e.committed_elements = 3 * (1 << n);
+    out
+}

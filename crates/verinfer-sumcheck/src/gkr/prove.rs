@@ -1,0 +1,384 @@
+//! The prover of a model proof (protocol in the module docs of [`super`]).
+
+use std::collections::BTreeMap;
+
+use ark_bn254::Fr;
+use ark_ff::Zero;
+
+use crate::evm::Word;
+use crate::logup;
+use crate::matmul::{self, FieldMatrix};
+use crate::mle::{eq_table, DenseMle};
+use crate::pcs::{self, CommitKey, Commitment};
+use crate::sumcheck;
+use crate::transcript::Transcript;
+
+use super::columns::{
+    committed, groups, mask_table, out_poly, split_tail, src_poly, stack_dims, Poly,
+};
+use super::spec::{ChainSpec, LayerKind, Layout};
+use super::verify::{absorb_header, clip_terms};
+use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
+
+/// A claim the prover will open: a tensor of the model or a logUp polynomial.
+enum Target {
+    Tensor(Poly),
+    Owned(usize),
+}
+
+fn length(what: String, expected: usize, got: usize) -> Result<(), GkrError> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(GkrError::Length {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+fn tensor_mle(l: Layout, data: &[i32]) -> Result<DenseMle, GkrError> {
+    Ok(FieldMatrix::from_i32(l.rows, l.cols, data)?.to_mle())
+}
+
+fn check_bound(what: &'static str, data: &[i32], bits: verinfer_ir::Bits) -> Result<(), GkrError> {
+    match data.iter().position(|&v| !bits.contains(i64::from(v))) {
+        None => Ok(()),
+        Some(index) => Err(GkrError::OutOfBound {
+            what,
+            index,
+            value: data[index],
+            bits: bits.get(),
+        }),
+    }
+}
+
+/// The remainders of a matrix product, checking the trace's output against the semantics
+/// (`round_shift(mult·acc, s)`, unclamped).
+fn matmul_rems(
+    i: usize,
+    node: &crate::contract::MatmulNode,
+    x: &[i32],
+    w: &[i32],
+    bias: Option<&[i32]>,
+    y: &[i32],
+    check: bool,
+) -> Result<Vec<i128>, GkrError> {
+    let (m, k, n) = node.dims();
+    let rq = node.requant();
+    let half = if rq.shift == 0 {
+        0
+    } else {
+        1i128 << (rq.shift - 1)
+    };
+    let mut rems = Vec::with_capacity(m * n);
+    for r in 0..m {
+        for c in 0..n {
+            let mut acc: i128 = (0..k)
+                .map(|l| i128::from(x[r * k + l]) * i128::from(w[l * n + c]))
+                .sum();
+            if let (Some(b), Some(t)) = (bias, node.bias_shift()) {
+                acc += i128::from(b[c]) << t;
+            }
+            let v = acc * i128::from(rq.mult) + half;
+            let q = v >> rq.shift;
+            let got = i64::from(y[r * n + c]);
+            if check && q != i128::from(got) {
+                let index = r * n + c;
+                if i128::from(rq.bits.clamp(q)) == i128::from(got) {
+                    return Err(GkrError::Clamped {
+                        node: i,
+                        index,
+                        bits: rq.bits.get(),
+                    });
+                }
+                return Err(GkrError::TraceMismatch {
+                    node: i,
+                    index,
+                    expected: q,
+                    got,
+                });
+            }
+            rems.push(v - (q << rq.shift));
+        }
+    }
+    Ok(rems)
+}
+
+/// Prove `trace` (the input, then every layer's output) of the model `spec` with weights
+/// `weights` (committed as `weight_commitments`), bound to `statement`.
+///
+/// # Errors
+/// [`GkrError::Length`] / [`GkrError::OutOfBound`] for data that does not fit,
+/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] for a trace with no honest proof,
+/// [`GkrError::Pcs`] for a key too small.
+pub fn prove_model(
+    ck: &CommitKey,
+    statement: Option<&Word>,
+    spec: &ChainSpec,
+    weights: &[Vec<i32>],
+    weight_commitments: &[Commitment],
+    trace: &[Vec<i32>],
+) -> Result<ModelProof, GkrError> {
+    prove_checked(
+        ck,
+        statement,
+        spec,
+        weights,
+        weight_commitments,
+        trace,
+        true,
+    )
+}
+
+/// [`prove_model`]; with `check` false the trace is not compared with the semantics (the
+/// tests play a cheating prover with it).
+#[allow(clippy::too_many_lines)]
+pub(crate) fn prove_checked(
+    ck: &CommitKey,
+    statement: Option<&Word>,
+    spec: &ChainSpec,
+    weights: &[Vec<i32>],
+    weight_commitments: &[Commitment],
+    trace: &[Vec<i32>],
+    check: bool,
+) -> Result<ModelProof, GkrError> {
+    let nl = spec.layers.len();
+    length("trace tensors".into(), nl + 1, trace.len())?;
+    length("weights".into(), spec.weights.len(), weights.len())?;
+    length(
+        "weight commitments".into(),
+        spec.weights.len(),
+        weight_commitments.len(),
+    )?;
+    length("input".into(), spec.input.len(), trace[0].len())?;
+    for (j, (w, ws)) in weights.iter().zip(&spec.weights).enumerate() {
+        length(format!("weight {j}"), ws.layout.len(), w.len())?;
+    }
+    for (i, l) in spec.layers.iter().enumerate() {
+        length(
+            format!("node {i}'s output"),
+            l.out.len(),
+            trace[i + 1].len(),
+        )?;
+    }
+    check_bound("input", &trace[0], spec.input_bits)?;
+    if let Some(l) = spec.layers.last() {
+        check_bound("output", &trace[nl], l.bits)?;
+    }
+
+    // Polynomials of every tensor, checking each layer's semantics.
+    let mut mles: BTreeMap<Poly, DenseMle> = BTreeMap::new();
+    mles.insert(Poly::Input, tensor_mle(spec.input, &trace[0])?);
+    for (j, (w, ws)) in weights.iter().zip(&spec.weights).enumerate() {
+        mles.insert(Poly::Weight(j), tensor_mle(ws.layout, w)?);
+    }
+    for (i, l) in spec.layers.iter().enumerate() {
+        let x = &trace[src_index(l.input)];
+        let y = &trace[i + 1];
+        match l.kind {
+            LayerKind::Matmul { node, w, bias } => {
+                let rems = matmul_rems(
+                    i,
+                    &node,
+                    x,
+                    &weights[w],
+                    bias.map(|b| weights[b].as_slice()),
+                    y,
+                    check,
+                )?;
+                let s = node.requant().shift;
+                if s > 0 {
+                    let (_, b) = l.out.log_dims();
+                    let half = fr(1i64 << (s - 1));
+                    let mut t = vec![half; 1 << l.out.vars()];
+                    for (e, r) in rems.iter().enumerate() {
+                        t[((e / l.out.cols) << b) | (e % l.out.cols)] =
+                            crate::field::fr_from_i128(*r);
+                    }
+                    mles.insert(Poly::Rem(i), DenseMle::new(t)?);
+                }
+            }
+            LayerKind::Clip { min, constant } => {
+                for (index, (&a, &b)) in x.iter().zip(y).enumerate() {
+                    let e = if min {
+                        i64::from(a).min(constant)
+                    } else {
+                        i64::from(a).max(constant)
+                    };
+                    if check && e != i64::from(b) {
+                        return Err(GkrError::TraceMismatch {
+                            node: i,
+                            index,
+                            expected: i128::from(e),
+                            got: i64::from(b),
+                        });
+                    }
+                }
+            }
+        }
+        mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
+    }
+    let get = |p: Poly| {
+        mles.get(&p)
+            .ok_or(GkrError::Malformed("a polynomial is missing"))
+    };
+
+    let committed_polys = committed(spec);
+    let commitments: Vec<Commitment> = committed_polys
+        .iter()
+        .map(|p| Ok(pcs::commit(ck, get(*p)?)?))
+        .collect::<Result<_, GkrError>>()?;
+    let mut t = Transcript::new(super::LABEL);
+    absorb_header(
+        &mut t,
+        statement,
+        spec,
+        &trace[0],
+        &trace[nl],
+        weight_commitments,
+        &commitments,
+    );
+
+    let mut claims: Vec<(Target, Vec<Fr>)> = vec![];
+    let hidden = |p: Poly| !p.is_public();
+    let mut layer_proofs = Vec::with_capacity(nl);
+    for (i, l) in spec.layers.iter().enumerate().rev() {
+        let y = out_poly(spec, i);
+        let x = src_poly(spec, l.input);
+        match l.kind {
+            LayerKind::Matmul { node, w, bias } => {
+                let (a, _) = l.out.log_dims();
+                let rho = t.challenges(l.out.vars());
+                let mut evals = vec![];
+                let mut open =
+                    |p: Poly, point: &[Fr], evals: &mut Vec<Fr>| -> Result<(), GkrError> {
+                        evals.push(get(p)?.evaluate(point)?);
+                        claims.push((Target::Tensor(p), point.to_vec()));
+                        Ok(())
+                    };
+                if hidden(y) {
+                    open(y, &rho, &mut evals)?;
+                }
+                if node.requant().shift > 0 {
+                    open(Poly::Rem(i), &rho, &mut evals)?;
+                }
+                if let Some(b) = bias {
+                    open(Poly::Weight(b), &rho[a..], &mut evals)?;
+                }
+                t.absorb_frs(&evals);
+                let (m, k, n) = node.dims();
+                let xm = FieldMatrix::from_i32(m, k, &trace[src_index(l.input)])?;
+                let wm = FieldMatrix::from_i32(k, n, &weights[w])?;
+                let proved = matmul::prove(&xm, &wm, &rho, &mut t)?;
+                if hidden(x) {
+                    claims.push((Target::Tensor(x), proved.claims.x_point));
+                }
+                claims.push((Target::Tensor(Poly::Weight(w)), proved.claims.w_point));
+                layer_proofs.push(LayerProof {
+                    evals,
+                    sumcheck: proved.proof.sumcheck,
+                });
+            }
+            LayerKind::Clip { constant, .. } => {
+                let v = l.out.vars();
+                let z = t.challenges(v);
+                let polys = vec![
+                    DenseMle::new(eq_table(&z))?,
+                    get(y)?.clone(),
+                    get(x)?.clone(),
+                ];
+                let proved = sumcheck::prove_terms(&clip_terms(v, constant)?, polys, &mut t)?;
+                for p in [y, x] {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), proved.reduced.point.clone()));
+                    }
+                }
+                layer_proofs.push(LayerProof {
+                    evals: vec![],
+                    sumcheck: proved.proof,
+                });
+            }
+        }
+    }
+
+    let mut owned: Vec<(DenseMle, Commitment)> = vec![];
+    let mut ranges = vec![];
+    for (bits, cols) in groups(spec) {
+        let (p, m) = stack_dims(&cols);
+        let mut values = vec![Fr::zero(); 1 << (p + m)];
+        for (c, col) in cols.iter().enumerate() {
+            let base = c << m;
+            let mask = mask_table(col.layout);
+            let k = fr(col.constant);
+            for (x, mk) in mask.iter().enumerate() {
+                let mut v = k * mk;
+                for (poly, coeff) in &col.terms {
+                    v += fr(*coeff) * get(*poly)?.evals()[x];
+                }
+                values[base + x] = v;
+            }
+        }
+        let (argument, wits, rc) =
+            logup::prove_range_deferred(ck, bits, &DenseMle::new(values)?, &mut t)?;
+        for wit in wits {
+            claims.push((Target::Owned(owned.len()), wit.claim.point));
+            owned.push((wit.poly, wit.claim.commitment));
+        }
+        let rho_x = rc
+            .point
+            .get(p..)
+            .ok_or(GkrError::Malformed("range point"))?;
+        let mut evals = vec![];
+        for col in &cols {
+            let (tail, _) = split_tail(rho_x, col.layout.vars());
+            for (poly, _) in &col.terms {
+                if hidden(*poly) {
+                    evals.push(get(*poly)?.evaluate(tail)?);
+                    claims.push((Target::Tensor(*poly), tail.to_vec()));
+                }
+            }
+        }
+        t.absorb_frs(&evals);
+        ranges.push(RangeGroupProof { argument, evals });
+    }
+
+    let commitment_of = |p: Poly| -> Result<Commitment, GkrError> {
+        match p {
+            Poly::Weight(j) => weight_commitments.get(j).copied(),
+            _ => committed_polys
+                .iter()
+                .position(|q| *q == p)
+                .map(|k| commitments[k]),
+        }
+        .ok_or(GkrError::Malformed("a claim on an uncommitted polynomial"))
+    };
+    let mut batch: Vec<(&DenseMle, Commitment, &[Fr])> = Vec::with_capacity(claims.len());
+    for (target, point) in &claims {
+        match target {
+            Target::Tensor(p) => batch.push((get(*p)?, commitment_of(*p)?, point)),
+            Target::Owned(k) => {
+                let (poly, c) = &owned[*k];
+                batch.push((poly, *c, point));
+            }
+        }
+    }
+    let refs: Vec<(&DenseMle, &Commitment, &[Fr])> =
+        batch.iter().map(|(p, c, x)| (*p, c, *x)).collect();
+    let (opening, _) = pcs::open_batch(ck, &refs, &mut t)?;
+    Ok(ModelProof {
+        commitments,
+        layers: layer_proofs,
+        ranges,
+        opening,
+    })
+}
+
+/// The trace index of a layer input.
+pub(crate) fn src_index(s: super::spec::Src) -> usize {
+    match s {
+        super::spec::Src::Input => 0,
+        super::spec::Src::Layer(i) => i + 1,
+    }
+}

@@ -1,0 +1,312 @@
+//! The verifier of a model proof (protocol in the module docs of [`super`]), and the pieces
+//! the prover shares with it (the transcript header, the clip's zero-check statement).
+
+use std::collections::BTreeMap;
+
+use ark_bn254::Fr;
+use ark_ff::{Field, One, Zero};
+
+use crate::evm::Word;
+use crate::logup;
+use crate::matmul::{self, FieldMatrix, MatmulShape};
+use crate::mle::{eq_eval, eq_table, DenseMle};
+use crate::pcs::{self, Claim, Commitment, VerifierKey};
+use crate::sumcheck::{self, Term, Terms};
+use crate::transcript::{packed_i32_digest, Transcript};
+
+use super::columns::{
+    committed, groups, mask_eval, out_poly, split_tail, src_poly, stack_dims, Poly,
+};
+use super::spec::{ChainSpec, LayerKind};
+use super::{fr, GkrError, ModelProof};
+
+/// Step 1 of the protocol: everything the proof is about.
+pub(crate) fn absorb_header(
+    t: &mut Transcript,
+    statement: Option<&Word>,
+    spec: &ChainSpec,
+    x: &[i32],
+    y: &[i32],
+    weights: &[Commitment],
+    commitments: &[Commitment],
+) {
+    if let Some(s) = statement {
+        t.absorb_word(s);
+    }
+    t.absorb_word(&spec.digest());
+    t.absorb_word(&packed_i32_digest(x));
+    t.absorb_word(&packed_i32_digest(y));
+    for c in weights.iter().chain(commitments) {
+        t.absorb_g1(&c.0);
+    }
+}
+
+/// `Σ eq·(Y − X)·(Y − c)` over `[eq, Y, X]`: `eq·Y·Y − eq·Y·X − c·eq·Y + c·eq·X`.
+pub(crate) fn clip_terms(num_vars: usize, c: i64) -> Result<Terms, GkrError> {
+    let t = |coeff, factors: &[usize]| Term {
+        coeff,
+        factors: factors.to_vec(),
+    };
+    let c = fr(c);
+    Ok(Terms::new(
+        num_vars,
+        3,
+        vec![
+            t(Fr::one(), &[0, 1, 1]),
+            t(-Fr::one(), &[0, 1, 2]),
+            t(-c, &[0, 1]),
+            t(c, &[0, 2]),
+        ],
+    )?)
+}
+
+fn check_bound(what: &'static str, data: &[i32], bits: verinfer_ir::Bits) -> Result<(), GkrError> {
+    match data.iter().position(|&v| !bits.contains(i64::from(v))) {
+        None => Ok(()),
+        Some(index) => Err(GkrError::OutOfBound {
+            what,
+            index,
+            value: data[index],
+            bits: bits.get(),
+        }),
+    }
+}
+
+/// Claims the verifier collects: a committed polynomial at a point with a value.
+struct Claims {
+    list: Vec<(Commitment, Vec<Fr>, Fr)>,
+}
+
+/// Verify `proof` that the model `spec` (weights committed as `weight_commitments`) maps the
+/// public input `x` to the public output `y`, bound to `statement`.
+///
+/// # Errors
+/// [`GkrError::OutOfBound`] / [`GkrError::Length`] for public values that do not fit the
+/// model, [`GkrError::Malformed`] for a proof of the wrong shape, and a rejection
+/// ([`GkrError::is_rejection`]) for a false proof.
+#[allow(clippy::too_many_lines)]
+pub fn verify_model(
+    vk: &VerifierKey,
+    statement: Option<&Word>,
+    spec: &ChainSpec,
+    weight_commitments: &[Commitment],
+    x: &[i32],
+    y: &[i32],
+    proof: &ModelProof,
+) -> Result<(), GkrError> {
+    let nl = spec.layers.len();
+    let last = spec.layers.last().ok_or(GkrError::Malformed("no layers"))?;
+    let len = |what: &str, expected: usize, got: usize| {
+        if expected == got {
+            Ok(())
+        } else {
+            Err(GkrError::Length {
+                what: what.into(),
+                expected,
+                got,
+            })
+        }
+    };
+    len("input", spec.input.len(), x.len())?;
+    len("output", last.out.len(), y.len())?;
+    len(
+        "weight commitments",
+        spec.weights.len(),
+        weight_commitments.len(),
+    )?;
+    check_bound("input", x, spec.input_bits)?;
+    check_bound("output", y, last.bits)?;
+    let committed_polys = committed(spec);
+    if proof.commitments.len() != committed_polys.len() || proof.layers.len() != nl {
+        return Err(GkrError::Malformed("commitment or layer count"));
+    }
+    let public: BTreeMap<Poly, DenseMle> = [
+        (
+            Poly::Input,
+            FieldMatrix::from_i32(spec.input.rows, spec.input.cols, x)?.to_mle(),
+        ),
+        (
+            Poly::Output,
+            FieldMatrix::from_i32(last.out.rows, last.out.cols, y)?.to_mle(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let commitment_of = |p: Poly| -> Result<Commitment, GkrError> {
+        match p {
+            Poly::Weight(j) => weight_commitments.get(j).copied(),
+            _ => committed_polys
+                .iter()
+                .position(|q| *q == p)
+                .map(|k| proof.commitments[k]),
+        }
+        .ok_or(GkrError::Malformed("a claim on an uncommitted polynomial"))
+    };
+    let mut claims = Claims { list: vec![] };
+    // A claim `p(point) = eval`: checked now for a public tensor, opened later otherwise.
+    let claim = |claims: &mut Claims, p: Poly, point: &[Fr], eval: Fr| -> Result<(), GkrError> {
+        match public.get(&p) {
+            Some(mle) => {
+                if mle.evaluate(point)? != eval {
+                    return Err(GkrError::Rejected(
+                        "a public tensor's value at a reduced point",
+                    ));
+                }
+            }
+            None => claims.list.push((commitment_of(p)?, point.to_vec(), eval)),
+        }
+        Ok(())
+    };
+
+    let mut t = Transcript::new(super::LABEL);
+    absorb_header(
+        &mut t,
+        statement,
+        spec,
+        x,
+        y,
+        weight_commitments,
+        &proof.commitments,
+    );
+    for ((i, l), lp) in spec.layers.iter().enumerate().rev().zip(&proof.layers) {
+        let yp = out_poly(spec, i);
+        let xp = src_poly(spec, l.input);
+        match l.kind {
+            LayerKind::Matmul { node, w, bias } => {
+                let (a, _) = l.out.log_dims();
+                let rho = t.challenges(l.out.vars());
+                let rq = node.requant();
+                let want = usize::from(!yp.is_public())
+                    + usize::from(rq.shift > 0)
+                    + usize::from(bias.is_some());
+                if lp.evals.len() != want {
+                    return Err(GkrError::Malformed("a matrix product's evaluation count"));
+                }
+                let mut ev = lp.evals.iter().copied();
+                let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
+                let y_eval = match public.get(&yp) {
+                    Some(mle) => mle.evaluate(&rho)?,
+                    None => {
+                        let e = next()?;
+                        claim(&mut claims, yp, &rho, e)?;
+                        e
+                    }
+                };
+                let rem_eval = if rq.shift > 0 {
+                    let e = next()?;
+                    claim(&mut claims, Poly::Rem(i), &rho, e)?;
+                    e
+                } else {
+                    Fr::zero()
+                };
+                let bias_eval = match bias {
+                    Some(b) => {
+                        let e = next()?;
+                        claim(&mut claims, Poly::Weight(b), &rho[a..], e)?;
+                        e
+                    }
+                    None => Fr::zero(),
+                };
+                t.absorb_frs(&lp.evals);
+                let two_s = Fr::from(2u64).pow([u64::from(rq.shift)]);
+                let half = if rq.shift == 0 {
+                    Fr::zero()
+                } else {
+                    Fr::from(2u64).pow([u64::from(rq.shift - 1)])
+                };
+                let inv = fr(rq.mult)
+                    .inverse()
+                    .ok_or(GkrError::Malformed("a multiplier divisible by r"))?;
+                let mut acc = (two_s * y_eval + rem_eval - half) * inv;
+                if let Some(s) = node.bias_shift() {
+                    let (m, _, _) = node.dims();
+                    let rows: Fr = eq_table(&rho[..a]).iter().take(m).sum();
+                    acc -= Fr::from(2u64).pow([u64::from(s)]) * rows * bias_eval;
+                }
+                let (m, k, n) = node.dims();
+                let mp = matmul::MatmulProof {
+                    sumcheck: lp.sumcheck.clone(),
+                };
+                let mc = matmul::verify(MatmulShape::new(m, k, n)?, &rho, acc, &mp, &mut t)?;
+                claim(&mut claims, xp, &mc.x_point, mc.x_eval)?;
+                claim(&mut claims, Poly::Weight(w), &mc.w_point, mc.w_eval)?;
+            }
+            LayerKind::Clip { constant, .. } => {
+                if !lp.evals.is_empty() {
+                    return Err(GkrError::Malformed("a clip states no evaluations"));
+                }
+                let v = l.out.vars();
+                let z = t.challenges(v);
+                let red = sumcheck::verify_terms(
+                    &clip_terms(v, constant)?,
+                    Fr::zero(),
+                    &lp.sumcheck,
+                    &mut t,
+                )?;
+                let [eq_v, y_v, x_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a clip's final evaluations"));
+                };
+                if eq_v != eq_eval(&z, &red.point)? {
+                    return Err(GkrError::Rejected("a clip's eq value"));
+                }
+                claim(&mut claims, yp, &red.point, y_v)?;
+                claim(&mut claims, xp, &red.point, x_v)?;
+            }
+        }
+    }
+
+    let gs = groups(spec);
+    if proof.ranges.len() != gs.len() {
+        return Err(GkrError::Malformed("range group count"));
+    }
+    for ((bits, cols), rg) in gs.iter().zip(&proof.ranges) {
+        let (p, m) = stack_dims(cols);
+        let (opens, rc) = logup::verify_range_deferred(*bits, p + m, &rg.argument, &mut t)?;
+        for o in opens {
+            claims.list.push((o.commitment, o.point, o.eval));
+        }
+        let (rho_c, rho_x) = rc.point.split_at(p);
+        let eq_c = eq_table(rho_c);
+        let mut ev = rg.evals.iter().copied();
+        let mut total = Fr::zero();
+        let mut pending = vec![];
+        for (c, col) in cols.iter().enumerate() {
+            let (tail, lead) = split_tail(rho_x, col.layout.vars());
+            let mut v = fr(col.constant) * mask_eval(col.layout, tail);
+            for (poly, coeff) in &col.terms {
+                let e = match public.get(poly) {
+                    Some(mle) => mle.evaluate(tail)?,
+                    None => {
+                        let e = ev.next().ok_or(GkrError::Malformed("range evaluations"))?;
+                        pending.push((*poly, tail.to_vec(), e));
+                        e
+                    }
+                };
+                v += fr(*coeff) * e;
+            }
+            total += eq_c[c] * lead * v;
+        }
+        if ev.next().is_some() {
+            return Err(GkrError::Malformed("range evaluations"));
+        }
+        if total != rc.eval {
+            return Err(GkrError::Rejected("the stacked range columns' value"));
+        }
+        t.absorb_frs(&rg.evals);
+        for (poly, point, e) in pending {
+            claim(&mut claims, poly, &point, e)?;
+        }
+    }
+
+    let list: Vec<Claim<'_>> = claims
+        .list
+        .iter()
+        .map(|(c, p, e)| Claim {
+            commitment: c,
+            point: p,
+            eval: *e,
+        })
+        .collect();
+    pcs::verify_batch(vk, &list, &proof.opening, &mut t)?;
+    Ok(())
+}
