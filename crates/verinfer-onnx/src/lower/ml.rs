@@ -371,7 +371,7 @@ fn scaler(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let off = vec_of(b, "offset", 0.0)?;
     let sc = vec_of(b, "scale", 1.0)?;
     let d = b.binary(BinaryKind::Sub, x, off)?;
-    Ok(crate::lower::elementwise::mul(b, d, sc)?)
+    crate::lower::elementwise::mul(b, d, sc)
 }
 
 /// `1` where `x > threshold`, else `0`.
