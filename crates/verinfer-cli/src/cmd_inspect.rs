@@ -92,9 +92,20 @@ fn inspect_json(g: &Graph, zk: Option<verinfer_zk::Visibility>) -> serde_json::V
     v
 }
 
-/// `zk`: the visibility to count the zk circuit for, when asked; `json`: one JSON object.
-pub fn run(path: &Path, zk: Option<&str>, json: bool) -> Result<()> {
+/// `zk`: the visibility to count the zk circuit for, when asked; `backend`: whose cost
+/// (`groth16` constraints or the `sumcheck` prover's work); `json`: one JSON object.
+pub fn run(path: &Path, zk: Option<&str>, backend: &str, json: bool) -> Result<()> {
     let g = verinfer_ir::vmodel::load(path)?;
+    match backend {
+        "groth16" => {}
+        verinfer_sumcheck::backend::NAME => {
+            if zk.is_some() {
+                print_sumcheck(&g);
+            }
+            return Ok(());
+        }
+        other => anyhow::bail!("--backend {other}: groth16 or sumcheck"),
+    }
     let vis = zk
         .map(|v| v.parse::<verinfer_zk::Visibility>())
         .transpose()
@@ -165,5 +176,31 @@ fn print_zk(g: &verinfer_ir::Graph, vis: verinfer_zk::Visibility) {
             }
         }
         Err(e) => println!("zk circuit: not available yet: {e}"),
+    }
+}
+
+/// The sumcheck prover's cost per op (docs/sumcheck.md), or the first node it does not cover.
+fn print_sumcheck(g: &verinfer_ir::Graph) {
+    use verinfer_sumcheck::gkr::{cost::cost, srs_vars, ChainSpec};
+    match ChainSpec::recognise(g) {
+        Ok(spec) => {
+            println!(
+                "zk proof (sumcheck + logUp + HyperKZG, BN254, layered): {} layers, SRS 2^{} \
+                 powers",
+                spec.layers.len(),
+                srs_vars(&spec)
+            );
+            println!(
+                "  {:<20} {:>6} {:>18} {:>18}",
+                "op", "count", "sumcheck elements", "committed elements"
+            );
+            for (op, c) in cost(&spec) {
+                println!(
+                    "  {op:<20} {:>6} {:>18} {:>18}",
+                    c.count, c.sumcheck_elements, c.committed_elements
+                );
+            }
+        }
+        Err(e) => println!("zk proof (sumcheck): not available yet: {e}"),
     }
 }

@@ -8,6 +8,7 @@ mod cmd_bench_commit;
 mod cmd_bench_game;
 mod cmd_bench_game_llm;
 mod cmd_bench_llm;
+mod cmd_bench_zk;
 mod cmd_ceremony;
 mod cmd_commit;
 mod cmd_compile;
@@ -62,6 +63,9 @@ enum Cmd {
             default_value = "input=public,params=public,output=public"
         )]
         visibility: String,
+        /// With --zk: `groth16` (constraints per op) or `sumcheck` (the prover's cost per op).
+        #[arg(long, requires = "zk", default_value = "groth16")]
+        backend: String,
         /// Print one JSON object (inputs, nodes, outputs; with --zk the constraints).
         #[arg(long)]
         json: bool,
@@ -114,6 +118,9 @@ enum Cmd {
     Bench(cmd_bench::Args),
     /// Benchmark trace and model commitments against inference (MNIST CNN, ~100M-param model).
     BenchCommit(cmd_bench_commit::Args),
+    /// Benchmark the zk backends on the same models: prove/verify time, peak RSS, proof size,
+    /// EVM verification gas (Groth16 against sumcheck).
+    BenchZk(cmd_bench_zk::Args),
     /// Benchmark disputes: moves, rounds, gas per op, wall time (MNIST CNN, ~100M-param model).
     BenchGame(cmd_bench_game::Args),
     /// Benchmark a synthetic LLaMA-shaped model (seeded Q8_0 weights written to a GGUF file):
@@ -202,8 +209,9 @@ fn main() -> ExitCode {
             model,
             zk,
             visibility,
+            backend,
             json,
-        } => cmd_inspect::run(&model, zk.then_some(visibility.as_str()), json),
+        } => cmd_inspect::run(&model, zk.then_some(visibility.as_str()), &backend, json),
         Cmd::Oracle(cmd_oracle::OracleCmd::Deploy(a)) => cmd_oracle::deploy(&a),
         Cmd::Oracle(cmd_oracle::OracleCmd::Request(a)) => cmd_oracle::request(&a),
         Cmd::Oracle(cmd_oracle::OracleCmd::Status(a)) => cmd_oracle::status(&a),
@@ -229,6 +237,7 @@ fn main() -> ExitCode {
         Cmd::Node(a) => cmd_node::run_node(&a),
         Cmd::Bench(a) => cmd_bench::run(&a),
         Cmd::BenchCommit(a) => cmd_bench_commit::run(&a),
+        Cmd::BenchZk(a) => cmd_bench_zk::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),
         Cmd::BenchLlm(a) => cmd_bench_llm::run_bench(&a),
         Cmd::Demo => cmd_demo::run(),

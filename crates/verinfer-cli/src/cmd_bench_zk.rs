@@ -1,0 +1,211 @@
+//! `verinfer bench-zk`: the zk backends side by side on the same models, in one run — setup,
+//! prove and verify time, peak RSS, proof size and the EVM gas of verifying through the
+//! backend's `IProofVerifier` adapter (a transaction on an in-process revm chain). Each
+//! (model, backend) runs in a child process of this binary, so each peak RSS is its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context as _, Result};
+use verinfer_chain::{Address, Chain, RevmChain, Tx, B256, U256};
+use verinfer_ir::Model;
+use verinfer_node::backends;
+use verinfer_prove::{
+    os_rng, Context, ContractDeployer, DynBackend, ProveError, Statement, Vis, Visibility,
+};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::{quantize_inputs, split_samples};
+use verinfer_quant::quantize::QuantOptions;
+
+use crate::cmd_bench_llm::peak_rss_mib;
+use crate::cmd_compile::{compile_model, options};
+
+/// Arguments of `bench-zk`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// EZKL-style model folders (network.onnx, calibration.json, input.json).
+    #[arg(default_values = ["testdata/models/digits_mlp", "testdata/models/mnist_cnn"])]
+    pub models: Vec<PathBuf>,
+    /// The backends to compare.
+    #[arg(long, value_delimiter = ',', default_value = "groth16,sumcheck")]
+    pub backends: Vec<String>,
+    /// Internal: measure this one backend on the one model here and print one JSON line.
+    #[arg(long, hide = true)]
+    pub child: Option<String>,
+}
+
+/// Everything public, one digest word on chain (what the oracle and AIGC verify).
+const VIS: Visibility = Visibility {
+    input: Vis::Public,
+    params: Vis::Public,
+    output: Vis::Public,
+    statement: Statement::Digest,
+};
+
+pub fn run(a: &Args) -> Result<()> {
+    if let Some(b) = &a.child {
+        let [dir] = &a.models[..] else {
+            bail!("--child measures one model");
+        };
+        return child(b, dir);
+    }
+    println!(
+        "{:<18} {:<9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>11}",
+        "model", "backend", "setup s", "prove s", "verify ms", "RSS MiB", "proof B", "EVM gas"
+    );
+    let exe = std::env::current_exe()?;
+    for dir in &a.models {
+        let name = dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+        for b in &a.backends {
+            let out = Command::new(&exe)
+                .args(["bench-zk", "--child", b])
+                .arg(dir)
+                .output()
+                .context("running the measurement")?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let line = stdout.lines().last().unwrap_or_default();
+            let v: serde_json::Value = match (out.status.success(), serde_json::from_str(line)) {
+                (true, Ok(v)) => v,
+                _ => {
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    println!(
+                        "{name:<18} {b:<9} failed: {}",
+                        err.lines().last().unwrap_or("")
+                    );
+                    continue;
+                }
+            };
+            if let Some(why) = v.get("unsupported").and_then(|w| w.as_str()) {
+                println!("{name:<18} {b:<9} unsupported: {why}");
+                continue;
+            }
+            let f = |k: &str| {
+                v.get(k)
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(f64::NAN)
+            };
+            let gas = v
+                .get("evm_gas")
+                .and_then(serde_json::Value::as_u64)
+                .map_or_else(|| "n/a".to_string(), |g| g.to_string());
+            println!(
+                "{name:<18} {b:<9} {:>9.3} {:>9.3} {:>9.2} {:>9.0} {:>10} {:>11}",
+                f("setup_s"),
+                f("prove_s"),
+                f("verify_s") * 1e3,
+                f("peak_rss_mib"),
+                f("proof_bytes"),
+                gas
+            );
+            if let Some(why) = v.get("evm_note").and_then(|w| w.as_str()) {
+                println!("{:<28} EVM: {why}", "");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The model folder compiled with its calibration data, and its first input quantized.
+fn load(dir: &Path) -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
+    let (compiled, _) = compile_model(
+        &dir.join("network.onnx"),
+        Some(&dir.join("calibration.json")),
+        &options(QuantOptions::default(), &[])?,
+    )
+    .with_context(|| dir.display().to_string())?;
+    let data = read_data(&dir.join("input.json"))?;
+    let sample = split_samples(&compiled.fgraph, &data)?
+        .into_iter()
+        .next()
+        .context("empty input.json")?;
+    let q = quantize_inputs(&compiled.graph, &sample)?;
+    Ok((compiled.graph, q))
+}
+
+fn ctx() -> Context {
+    Context {
+        model_id: B256::repeat_byte(1),
+        chain_id: U256::from(31337u64),
+        contract: Address::repeat_byte(3),
+        tag: U256::from(1u8),
+        answerer: Address::repeat_byte(2),
+    }
+}
+
+/// Deploys through the in-process chain.
+struct Deployer<'a>(&'a mut RevmChain, Address);
+
+impl ContractDeployer for Deployer<'_> {
+    fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
+        let mut tx = Tx::deploy(self.1, init_code, contract);
+        tx.gas_limit = Some(1 << 25);
+        let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
+            contract: contract.into(),
+            message: e.to_string(),
+        })?;
+        r.contract_address.ok_or_else(|| ProveError::Deploy {
+            contract: contract.into(),
+            message: "no address".into(),
+        })
+    }
+}
+
+/// Transaction gas of one `IProofVerifier.verify` of `proof` (which must return true).
+fn evm_gas(
+    b: &dyn DynBackend,
+    vk: &verinfer_prove::AnyKey,
+    proof: &[u8],
+    statement: B256,
+) -> Result<u64> {
+    let mut chain = RevmChain::new()?;
+    let from = chain.accounts()[0];
+    let at = b.deploy_adapter(vk, &mut Deployer(&mut chain, from))?;
+    // Every adapter implements `IProofVerifier.verify(bytes, bytes32)`: one ABI for all.
+    let call = verinfer_chain::bindings_zk::Groth16ProofVerifier::verifyCall {
+        proof: b.proof_calldata(proof)?.into(),
+        statement,
+    };
+    let ok = verinfer_chain::view(&mut chain, from, at, &call, "IProofVerifier.verify")?;
+    if !ok {
+        bail!("the adapter rejected the honest proof");
+    }
+    Ok(verinfer_chain::send_call(&mut chain, from, at, &call, "IProofVerifier.verify")?.gas_used)
+}
+
+fn child(backend: &str, dir: &Path) -> Result<()> {
+    let (g, inputs) = load(dir)?;
+    let model = Model::new(g)?;
+    let trace = verinfer_ir::reference::run(model.graph(), &inputs)?;
+    let b = backends::backend(backend)?;
+    if let Err(e) = b.supports(&model, VIS) {
+        println!("{}", serde_json::json!({ "unsupported": e.to_string() }));
+        return Ok(());
+    }
+    let t = Instant::now();
+    let keys = b.setup(&model, VIS, &mut os_rng())?;
+    let setup_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let p = b.prove(&keys.proving, &model, VIS, &ctx(), trace, &mut os_rng())?;
+    let prove_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    b.verify(&keys.verifying, &p.public, &p.proof)?;
+    let verify_s = t.elapsed().as_secs_f64();
+    let rss = peak_rss_mib();
+    let statement = B256::from(p.public.digest()?.0);
+    let (gas, note) = match evm_gas(&*b, &keys.verifying, &p.proof, statement) {
+        Ok(g) => (Some(g), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "setup_s": setup_s, "prove_s": prove_s, "verify_s": verify_s,
+            "peak_rss_mib": rss, "proof_bytes": p.proof.len(),
+            "evm_gas": gas, "evm_note": note,
+        })
+    );
+    Ok(())
+}
