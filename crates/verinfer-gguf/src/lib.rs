@@ -28,16 +28,17 @@ pub use tokenizer::{Tokenizer, TokenizerSpec};
 pub use types::GgmlType;
 pub use value::Value;
 
-/// The bytes of a file: mapped from disk, or owned (tests, fuzzing, small files).
+/// The bytes of a file: mapped from disk (with the open file, for reading tensors), or owned
+/// (tests, fuzzing, small files).
 enum Bytes {
-    Mapped(memmap2::Mmap),
+    Mapped(memmap2::Mmap, std::fs::File),
     Owned(Vec<u8>),
 }
 
 impl Bytes {
     fn as_slice(&self) -> &[u8] {
         match self {
-            Self::Mapped(m) => m,
+            Self::Mapped(m, _) => m,
             Self::Owned(v) => v,
         }
     }
@@ -73,7 +74,7 @@ impl GgufFile {
         let map = mmap::map(&file).map_err(io)?;
         let dir = parse::directory(&map)?;
         Ok(Self {
-            bytes: Bytes::Mapped(map),
+            bytes: Bytes::Mapped(map, file),
             dir,
         })
     }
@@ -179,19 +180,56 @@ impl GgufFile {
             .unwrap_or_default()
     }
 
+    /// A tensor's raw bytes for decoding: read from the file (`pread`) when it is mapped, so
+    /// that importing a model leaves none of the map's pages resident in this process — a
+    /// decoded tensor is held once, in its decoded form, and the file's pages stay in the page
+    /// cache, reclaimable and not counted in the process's memory (a 7B model's 7 GB would
+    /// otherwise stay mapped beside its imported `i8` integers). Owned bytes are borrowed.
+    ///
+    /// # Errors
+    /// [`GgufError::Io`] when the read fails (a file truncated since it was opened).
+    pub fn read(&self, t: &TensorInfo) -> Result<std::borrow::Cow<'_, [u8]>, GgufError> {
+        match &self.bytes {
+            Bytes::Owned(_) => Ok(std::borrow::Cow::Borrowed(self.data(t))),
+            Bytes::Mapped(_, file) => {
+                let mut buf = vec![0u8; t.len];
+                read_exact_at(file, &mut buf, t.start as u64).map_err(|source| GgufError::Io {
+                    path: format!("tensor {}", t.name),
+                    source,
+                })?;
+                Ok(std::borrow::Cow::Owned(buf))
+            }
+        }
+    }
+
     /// A `Q8_0`/`Q4_0` tensor's exact blocks.
     ///
     /// # Errors
-    /// As [`decode::blocks`].
+    /// As [`decode::blocks`]; [`Self::read`]'s.
     pub fn blocks(&self, t: &TensorInfo) -> Result<Vec<Block>, GgufError> {
-        decode::blocks(t, self.data(t))
+        decode::blocks(t, &self.read(t)?)
     }
 
     /// A tensor's elements as `f32`.
     ///
     /// # Errors
-    /// As [`decode::to_f32`].
+    /// As [`decode::to_f32`]; [`Self::read`]'s.
     pub fn to_f32(&self, t: &TensorInfo) -> Result<Vec<f32>, GgufError> {
-        decode::to_f32(t, self.data(t))
+        decode::to_f32(t, &self.read(t)?)
     }
+}
+
+/// `pread` of exactly `buf.len()` bytes at `offset`.
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Seek and read elsewhere (the handle is shared only by this file's reader).
+#[cfg(not(unix))]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
 }

@@ -43,6 +43,9 @@ use crate::par;
 /// (often the operand itself, unpacked) are faster.
 const PAIRS_MIN_K: usize = 32;
 
+/// Most narrow-weight outputs computed by one segment call (see `fill_narrow_runs`).
+const NARROW_RUN: usize = 64;
+
 /// Shortest last out dim computed as lanes.
 const LANES_MIN: usize = 4;
 
@@ -182,6 +185,10 @@ impl ContractPlan {
         debug_assert_eq!(ws.access().k, k);
         let xp = xs.pack_for_run(x);
         let xr = xs.rows(x, xp.as_deref());
+        if k > 0 && xr.is_slice() {
+            self.fill_narrow_runs(&xr, ws, bias, out);
+            return;
+        }
         par::fill(
             out,
             self.chunk,
@@ -200,6 +207,53 @@ impl ContractPlan {
                 }
             },
         );
+    }
+
+    /// The narrow-weight outputs in runs: consecutive outputs whose `x` rows and `w` rows
+    /// each follow one another (a weight row's blocks against the activation's blocks in
+    /// stage 1 of the exact block import, `x·Wᵀ` rows in general) take one
+    /// [`NarrowW::segment_dots`] call, then are requantized; the integers are those of one
+    /// dot product per output.
+    fn fill_narrow_runs(
+        &self,
+        xr: &Rows<'_, i32>,
+        ws: &NarrowW,
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let k = self.k;
+        let init = || (vec![0i64; NARROW_RUN], vec![0i64; NARROW_RUN]);
+        par::fill(out, self.chunk, init, |(sums, bfs), start, part| {
+            let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+            let mut p = 0;
+            while p < part.len() {
+                // Keys are in range: sums of in-range strides.
+                let [xk, wk, bf] = odo.pos;
+                let Some((xbuf, x0)) = xr.span(xk as usize) else {
+                    return;
+                };
+                let w0 = ws.start(wk as usize);
+                bfs[0] = bf;
+                odo.step();
+                let mut n = 1;
+                while n < NARROW_RUN && p + n < part.len() {
+                    let [xk, wk, bf] = odo.pos;
+                    let next_x = xr.span(xk as usize).map(|s| s.1);
+                    if next_x != Some(x0 + n * k) || ws.start(wk as usize) != w0 + n * k {
+                        break;
+                    }
+                    bfs[n] = bf;
+                    odo.step();
+                    n += 1;
+                }
+                let xs = xbuf.get(x0..x0 + n * k).unwrap_or_default();
+                ws.segment_dots(xs, w0, &mut sums[..n]);
+                for ((o, &d), &bf) in part[p..p + n].iter_mut().zip(&sums[..n]).zip(&bfs[..n]) {
+                    *o = self.requant.apply(self.bias_term(bias, bf).wrapping_add(d));
+                }
+                p += n;
+            }
+        });
     }
 
     fn run_rows<T: Elem, const NARROW: bool>(

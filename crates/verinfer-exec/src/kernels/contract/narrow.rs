@@ -51,6 +51,34 @@ impl NarrowW {
         &self.access
     }
 
+    /// Flat start of `key`'s row in the parameter.
+    #[inline]
+    pub(crate) fn start(&self, key: usize) -> usize {
+        self.access.direct_start(key)
+    }
+
+    /// Dot products of `out.len()` consecutive rows starting at flat `start` against the
+    /// matching `k`-long segments of `x` ([`simd::segment_dots`]).
+    #[inline]
+    pub(crate) fn segment_dots(&self, x: &[i32], start: usize, out: &mut [i64]) {
+        let k = self.access.k;
+        let end = start.saturating_add(out.len().saturating_mul(k));
+        match self.data.view() {
+            ParamView::I8(d) => {
+                simd::segment_dots(x, d.get(start..end).unwrap_or_default(), k, self.chunk, out)
+            }
+            ParamView::I16(d) => {
+                simd::segment_dots(x, d.get(start..end).unwrap_or_default(), k, self.chunk, out)
+            }
+            ParamView::I32(d) => {
+                for (j, o) in out.iter_mut().enumerate() {
+                    let s = start + j * k;
+                    *o = dot_chunked(&x[j * k..(j + 1) * k], &d[s..s + k], 1);
+                }
+            }
+        }
+    }
+
     /// `Σ x[s]·w_row(key)[s]` over the row of `key` (`x` is `k` long).
     #[inline]
     pub(crate) fn dot(&self, x: &[i32], key: usize) -> i64 {

@@ -175,6 +175,17 @@ impl<T: Elem> Rows<'_, T> {
         }
     }
 
+    /// The buffer row `key` is a slice of and its start there, when [`Self::is_slice`]: rows
+    /// whose starts differ by `k` are adjacent in the buffer.
+    #[inline]
+    pub(crate) fn span(&self, key: usize) -> Option<(&[T], usize)> {
+        match self {
+            Rows::Direct { rows, access } => Some((rows, access.direct_start(key))),
+            Rows::Packed { rows, k } => Some((rows, key * k)),
+            Rows::Gather { .. } => None,
+        }
+    }
+
     /// Row `key`, `k` elements with zeros for padding.
     #[inline]
     pub(crate) fn row<'s>(&'s self, key: usize, cache: &'s mut RowCache<T>) -> &'s [T] {

@@ -27,6 +27,14 @@ pub(crate) trait Narrow: Copy + Into<i32> {
     /// AVX2 must be present.
     #[cfg(target_arch = "x86_64")]
     unsafe fn dot_avx2(x: &[i32], w: &[Self], chunk: usize) -> i64;
+
+    /// The AVX2 segment dot products ([`segment_dots`]).
+    ///
+    /// # Safety
+    /// AVX2 must be present; `k` a positive multiple of 8, `k ≤ chunk`, and `x`, `w` at least
+    /// `out.len()·k` long.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn segments_avx2(x: &[i32], w: &[Self], k: usize, chunk: usize, out: &mut [i64]);
 }
 
 impl Narrow for i8 {
@@ -35,6 +43,12 @@ impl Narrow for i8 {
         // SAFETY: the caller guarantees AVX2.
         unsafe { avx2::dot_i8(x, w, chunk) }
     }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn segments_avx2(x: &[i32], w: &[i8], k: usize, chunk: usize, out: &mut [i64]) {
+        // SAFETY: the caller guarantees AVX2 and the lengths.
+        unsafe { avx2::segments_i8(x, w, k, chunk, out) }
+    }
 }
 
 impl Narrow for i16 {
@@ -42,6 +56,12 @@ impl Narrow for i16 {
     unsafe fn dot_avx2(x: &[i32], w: &[i16], chunk: usize) -> i64 {
         // SAFETY: the caller guarantees AVX2.
         unsafe { avx2::dot_i16(x, w, chunk) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn segments_avx2(x: &[i32], w: &[i16], k: usize, chunk: usize, out: &mut [i64]) {
+        // SAFETY: the caller guarantees AVX2 and the lengths.
+        unsafe { avx2::segments_i16(x, w, k, chunk, out) }
     }
 }
 
@@ -55,6 +75,39 @@ pub(crate) fn dot<W: Narrow>(x: &[i32], w: &[W], chunk: usize) -> i64 {
         return unsafe { W::dot_avx2(x, w, chunk) };
     }
     dot_chunked(x, w, chunk.max(1))
+}
+
+/// `out[j] = Σ_s x[j·k + s]·w[j·k + s]` for `s < k`: the dot products of consecutive
+/// `k`-long segments, one call for a run of outputs whose rows follow each other (stage 1 of
+/// the exact block import: a weight row's blocks against the activation's blocks). With AVX2,
+/// `k` a multiple of 8 and `k ≤ chunk`, eight segments are reduced together (`vphaddd` tree):
+/// every partial sum there is a sum of at most `k ≤ chunk` products, below `2^31` by the
+/// chunk bound, so it is exact in `i32` — the same integers as [`dot`] per segment.
+/// Otherwise (or when a slice is shorter than `out.len()·k`) each segment goes through [`dot`].
+pub(crate) fn segment_dots<W: Narrow>(x: &[i32], w: &[W], k: usize, chunk: usize, out: &mut [i64]) {
+    let n = out.len();
+    let fits = n
+        .checked_mul(k)
+        .is_some_and(|len| len <= x.len() && len <= w.len());
+    #[cfg(target_arch = "x86_64")]
+    if fits
+        && k > 0
+        && k.is_multiple_of(8)
+        && k <= chunk
+        && std::arch::is_x86_feature_detected!("avx2")
+    {
+        // SAFETY: AVX2 is present (checked just above); lengths checked by `fits`.
+        unsafe { W::segments_avx2(x, w, k, chunk, out) };
+        return;
+    }
+    for (j, o) in out.iter_mut().enumerate() {
+        // Out-of-range segments (never asked for by the kernel) read as empty: sum 0.
+        let range = j * k..(j + 1) * k;
+        *o = match (x.get(range.clone()), w.get(range)) {
+            (Some(xs), Some(ws)) => dot(xs, ws, chunk),
+            _ => 0,
+        };
+    }
 }
 
 /// Whether [`dot`] takes the AVX2 path on this machine.
@@ -76,8 +129,9 @@ mod avx2 {
     use std::arch::x86_64::{
         __m128i, __m256i, _mm256_add_epi32, _mm256_add_epi64, _mm256_castsi256_si128,
         _mm256_cvtepi16_epi32, _mm256_cvtepi32_epi64, _mm256_cvtepi8_epi32,
-        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_mullo_epi32, _mm256_setzero_si256,
-        _mm256_storeu_si256, _mm_loadl_epi64, _mm_loadu_si128,
+        _mm256_extracti128_si256, _mm256_hadd_epi32, _mm256_loadu_si256, _mm256_mullo_epi32,
+        _mm256_permute2x128_si256, _mm256_setzero_si256, _mm256_storeu_si256, _mm_loadl_epi64,
+        _mm_loadu_si128,
     };
 
     use super::dot_chunked;
@@ -120,6 +174,87 @@ mod avx2 {
             total = total.wrapping_add(hsum_wide(acc));
         }
         total.wrapping_add(dot_chunked(&x[i..n], &w[i..n], chunk))
+    }
+
+    /// The eight lanes of each of `acc[0..8]` summed, as one vector of eight sums (a `vphaddd`
+    /// tree; exact when every partial sum fits `i32`, see [`super::segment_dots`]).
+    #[target_feature(enable = "avx2")]
+    fn reduce8(acc: &[__m256i; 8]) -> __m256i {
+        let h01 = _mm256_hadd_epi32(acc[0], acc[1]);
+        let h23 = _mm256_hadd_epi32(acc[2], acc[3]);
+        let h45 = _mm256_hadd_epi32(acc[4], acc[5]);
+        let h67 = _mm256_hadd_epi32(acc[6], acc[7]);
+        let lo4 = _mm256_hadd_epi32(h01, h23);
+        let hi4 = _mm256_hadd_epi32(h45, h67);
+        _mm256_add_epi32(
+            _mm256_permute2x128_si256::<0x20>(lo4, hi4),
+            _mm256_permute2x128_si256::<0x31>(lo4, hi4),
+        )
+    }
+
+    /// The shared segment loop of [`super::segment_dots`]: the caller guarantees `k` a positive
+    /// multiple of 8, `k ≤ chunk`, and `x`, `w` at least `out.len()·k` long.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn segments_with<W: Copy + Into<i32>>(
+        x: &[i32],
+        w: &[W],
+        k: usize,
+        chunk: usize,
+        out: &mut [i64],
+        load_w: impl Fn(usize) -> __m256i,
+    ) {
+        let n = out.len();
+        let mut j = 0;
+        while j + 8 <= n {
+            let mut acc = [_mm256_setzero_si256(); 8];
+            for (t, a) in acc.iter_mut().enumerate() {
+                let base = (j + t) * k;
+                let mut s = 0;
+                while s < k {
+                    // SAFETY: `base + s + 8 ≤ (j + 8)·k ≤ n·k ≤ x.len()`; unaligned load.
+                    let xv =
+                        unsafe { _mm256_loadu_si256(x.as_ptr().add(base + s).cast::<__m256i>()) };
+                    *a = _mm256_add_epi32(*a, _mm256_mullo_epi32(xv, load_w(base + s)));
+                    s += 8;
+                }
+            }
+            let mut sums = [0i32; 8];
+            // SAFETY: `sums` is 32 bytes; the store is unaligned.
+            unsafe {
+                _mm256_storeu_si256(sums.as_mut_ptr().cast::<__m256i>(), reduce8(&acc));
+            }
+            for (o, v) in out[j..j + 8].iter_mut().zip(sums) {
+                *o = i64::from(v);
+            }
+            j += 8;
+        }
+        for (t, o) in out[j..].iter_mut().enumerate() {
+            let base = (j + t) * k;
+            *o = dot_with(&x[base..base + k], &w[base..base + k], chunk, |i| {
+                load_w(base + i)
+            });
+        }
+    }
+
+    /// Segments of `i8` weights; AVX2 required, lengths as [`segments_with`].
+    #[target_feature(enable = "avx2")]
+    pub(super) fn segments_i8(x: &[i32], w: &[i8], k: usize, chunk: usize, out: &mut [i64]) {
+        let p = w.as_ptr();
+        segments_with(x, w, k, chunk, out, |i| {
+            // SAFETY: called with `i + 8 ≤ out.len()·k ≤ w.len()`: reads bytes `[i, i + 8)`.
+            _mm256_cvtepi8_epi32(unsafe { _mm_loadl_epi64(p.add(i).cast::<__m128i>()) })
+        });
+    }
+
+    /// Segments of `i16` weights; AVX2 required, lengths as [`segments_with`].
+    #[target_feature(enable = "avx2")]
+    pub(super) fn segments_i16(x: &[i32], w: &[i16], k: usize, chunk: usize, out: &mut [i64]) {
+        let p = w.as_ptr();
+        segments_with(x, w, k, chunk, out, |i| {
+            // SAFETY: called with `i + 8 ≤ out.len()·k ≤ w.len()`: reads elements `[i, i + 8)`.
+            _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(p.add(i).cast::<__m128i>()) })
+        });
     }
 
     /// `i8` weights; AVX2 required.
@@ -184,7 +319,50 @@ mod tests {
         assert_eq!(dot(&x16, &w16, chunk), reference(&x16, &w16));
     }
 
+    fn segments_reference<W: Copy + Into<i32>>(x: &[i32], w: &[W], k: usize, n: usize) -> Vec<i64> {
+        (0..n)
+            .map(|j| reference(&x[j * k..(j + 1) * k], &w[j * k..(j + 1) * k]))
+            .collect()
+    }
+
+    #[test]
+    fn extreme_segments_sum_exactly() {
+        // 32 products of 2^19 · 127 each: the largest i32 partial sums the chunk bound allows.
+        let x = vec![-(1i32 << 19); 32 * 19];
+        let w = vec![-127i8; 32 * 19];
+        let chunk = chunk_for(1 << 19, 127);
+        assert!(chunk >= 32);
+        let mut out = vec![0i64; 19];
+        segment_dots(&x, &w, 32, chunk, &mut out);
+        assert_eq!(out, segments_reference(&x, &w, 32, 19));
+    }
+
     proptest! {
+        /// Segment dot products (AVX2 tree where present, else per segment) = the `i64`
+        /// reference, whether or not `k` fits the chunk bound.
+        #[test]
+        fn segment_dots_equal_reference(
+            xbits in 1u32..24,
+            k8 in 1usize..9,
+            n in 0usize..20,
+            seed in prop::collection::vec(any::<i32>(), 64 * 20),
+            wseed in prop::collection::vec(any::<i8>(), 64 * 20),
+        ) {
+            let k = k8 * 8;
+            let x: Vec<i32> = seed[..n * k].iter().map(|v| v >> (32 - xbits)).collect();
+            let w = &wseed[..n * k];
+            let chunk = chunk_for(1 << (xbits - 1), 128);
+            prop_assume!(chunk > 0);
+            let mut out = vec![0i64; n];
+            segment_dots(&x, w, k, chunk, &mut out);
+            prop_assert_eq!(&out, &segments_reference(&x, w, k, n));
+            let w16: Vec<i16> = w.iter().map(|&v| i16::from(v) * 200).collect();
+            let chunk16 = chunk_for(1 << (xbits - 1), 128 * 200);
+            prop_assume!(chunk16 > 0);
+            segment_dots(&x, &w16, k, chunk16, &mut out);
+            prop_assert_eq!(&out, &segments_reference(&x, &w16, k, n));
+        }
+
         /// AVX2 (where present) = portable = `i64` reference, for `i8` weights.
         #[test]
         fn i8_dot_equals_portable_and_reference(
