@@ -335,28 +335,35 @@ contract AIGCText is ERC721Core, IERC7007Updatable {
         }
     }
 
-    /// @dev offsets (uint16 big-endian, v + 1 of them) ‖ pieces, from length-prefixed entries.
+    /// @dev offsets (uint16 big-endian, v + 1 of them) ‖ pieces, from length-prefixed entries
+    ///      (exactly `v` of them, checked first).
     function _table(bytes memory vocab, uint256 v) internal pure returns (bytes memory table) {
-        uint256 piecesLen = vocab.length - v; // underflow (fewer bytes than entries) reverts
-        table = new bytes(2 * (v + 1) + piecesLen);
+        uint256 count;
         uint256 cursor;
+        while (cursor < vocab.length) {
+            cursor += 1 + uint8(vocab[cursor]);
+            ++count;
+        }
+        if (cursor != vocab.length) revert BadVocabulary("an entry runs past the end");
+        if (count < v) revert BadVocabulary("fewer entries than the model's vocabulary");
+        if (count > v) revert BadVocabulary("more entries than the model's vocabulary");
+        uint256 piecesLen = vocab.length - v;
+        if (piecesLen > type(uint16).max) revert BadVocabulary("pieces longer than 65535 bytes");
+        table = new bytes(2 * (v + 1) + piecesLen);
         uint256 off;
-        for (uint256 t = 0; t < v; ++t) {
-            if (cursor >= vocab.length) revert BadVocabulary("fewer entries than the model's vocabulary");
-            uint256 len = uint8(vocab[cursor]);
-            if (cursor + 1 + len > vocab.length) revert BadVocabulary("an entry runs past the end");
+        cursor = 0;
+        for (uint256 t = 0; t <= v; ++t) {
             table[2 * t] = bytes1(uint8(off >> 8));
             table[2 * t + 1] = bytes1(uint8(off));
-            for (uint256 k = 0; k < len; ++k) {
-                table[2 * (v + 1) + off + k] = vocab[cursor + 1 + k];
+            if (t == v) break;
+            uint256 len = uint8(vocab[cursor]);
+            uint256 dst = 2 * (v + 1) + off;
+            assembly ("memory-safe") {
+                mcopy(add(add(table, 32), dst), add(add(vocab, 33), cursor), len)
             }
             off += len;
             cursor += 1 + len;
         }
-        if (cursor != vocab.length) revert BadVocabulary("more entries than the model's vocabulary");
-        if (off > type(uint16).max) revert BadVocabulary("pieces longer than 65535 bytes");
-        table[2 * v] = bytes1(uint8(off >> 8));
-        table[2 * v + 1] = bytes1(uint8(off));
     }
 
     /// @dev A contract whose code is 0x00 ‖ `data` (never callable: it starts with STOP).
