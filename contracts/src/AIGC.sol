@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {MerkleLib} from "./MerkleLib.sol";
 import {IProofVerifier} from "./IProofVerifier.sol";
 import {InferenceOracle, IOracleGame, IOracleRegistry} from "./InferenceOracle.sol";
-import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Updatable} from "./IERC7007.sol";
+import {ERC721Core} from "./ERC721Core.sol";
+import {IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable} from "./IERC7007.sol";
 
 /// @title AIGC — ERC-7007 tokens of one model's verified outputs
 /// @notice A token is the output (`aigcData`) of the model bound at deployment on an input
@@ -32,9 +33,9 @@ import {IERC165, IERC721, IERC721Metadata, IERC721Receiver, IERC7007, IERC7007Up
 ///         The EIP's `update(prompt, aigcData, uri)` changes only the uri (owner or approved,
 ///         same aigcData, evidence not defeated). A non-empty uri different from the current
 ///         one is applied only for the owner or an approved address.
-/// @dev ERC-721 is written out here (ERC-6093 error names). No admin; everything is fixed at
-///      deployment.
-contract AIGC is IERC7007Updatable, IERC721Metadata {
+/// @dev ERC-721 comes from `ERC721Core` (ERC-6093 error names). No admin; everything is fixed
+///      at deployment.
+contract AIGC is ERC721Core, IERC7007Updatable {
     // ------------------------------------------------------------------ configuration
     /// @notice The model every token of this collection is an output of.
     bytes32 public immutable modelId;
@@ -47,9 +48,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     /// @notice Element counts of the model's output tensors (the aigcData's shape).
     uint256[] internal outputLens;
 
-    string public name;
-    string public symbol;
-
     /// @notice The ERC-165 id the EIP publishes for IERC7007 (see `supportsInterface`).
     bytes4 public constant IERC7007_PUBLISHED_ID = 0x7e52e423;
 
@@ -58,13 +56,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     uint8 public constant PROOF_REQUEST = 3;
     /// @notice The oracle zk configuration of the model this collection trusts (0: none).
     uint32 public immutable zkVersion;
-
-    // ------------------------------------------------------------------ tokens
-    mapping(uint256 tokenId => address) internal owners;
-    mapping(address owner => uint256) internal balances;
-    mapping(uint256 tokenId => address) internal approvals;
-    mapping(address owner => mapping(address operator => bool)) internal operators;
-    mapping(uint256 tokenId => string) internal uris;
 
     /// @notice Why a token's aigcData is believed: a zk proof (final) or a claim (final once
     ///         the game finalizes it).
@@ -77,13 +68,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
     mapping(uint256 tokenId => Evidence) internal evidence;
 
     // ------------------------------------------------------------------ errors
-    error ERC721InvalidOwner(address owner);
-    error ERC721NonexistentToken(uint256 tokenId);
-    error ERC721IncorrectOwner(address sender, uint256 tokenId, address owner);
-    error ERC721InvalidReceiver(address receiver);
-    error ERC721InsufficientApproval(address operator, uint256 tokenId);
-    error ERC721InvalidApprover(address approver);
-    error ERC721InvalidOperator(address operator);
     error UnknownModel(bytes32 modelId);
     error BadShape(string what);
     error TokenAlreadyMinted(uint256 tokenId);
@@ -126,7 +110,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         uint256[] memory inputLens_,
         uint256[] memory outputLens_,
         uint32 zkVersion_
-    ) {
+    ) ERC721Core(name_, symbol_) {
         InferenceOracle o = InferenceOracle(oracle_);
         IOracleGame g = o.game();
         IOracleRegistry reg = o.registry();
@@ -141,8 +125,6 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
                 revert BadShape("output lengths differ from the model's");
             }
         }
-        name = name_;
-        symbol = symbol_;
         modelId = modelId_;
         oracle = o;
         game = g;
@@ -166,11 +148,8 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         (uint8 kind, uint256 claimId, address holder) = _prove(prompt, aigcData, proof);
         if (holder != msg.sender) revert NotEvidenceHolder(msg.sender, holder);
 
-        owners[tokenId] = to;
-        balances[to] += 1;
+        _mintTo(to, tokenId, uri);
         evidence[tokenId] = Evidence({kind: kind, claimId: claimId, aigcDataHash: keccak256(aigcData)});
-        uris[tokenId] = uri;
-        emit Transfer(address(0), to, tokenId);
         emit Mint(to, tokenId, prompt, aigcData, uri, proof);
         _checkReceiver(address(0), to, tokenId, "");
     }
@@ -261,7 +240,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
         return (inputLens, outputLens);
     }
 
-    // ================================================================== ERC-165 / 721
+    // ================================================================== ERC-165
 
     /// @notice IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable. IERC7007 answers
     ///         to two ids: `type(IERC7007).interfaceId` = mint ^ verify = 0x2a8ab591 for the
@@ -274,89 +253,7 @@ contract AIGC is IERC7007Updatable, IERC721Metadata {
             || interfaceId == IERC7007_PUBLISHED_ID || interfaceId == type(IERC7007Updatable).interfaceId;
     }
 
-    function balanceOf(address owner) external view returns (uint256) {
-        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
-        return balances[owner];
-    }
-
-    function ownerOf(uint256 tokenId) external view returns (address) {
-        return _requireOwned(tokenId);
-    }
-
-    function tokenURI(uint256 tokenId) external view returns (string memory) {
-        _requireOwned(tokenId);
-        return uris[tokenId];
-    }
-
-    function approve(address to, uint256 tokenId) external {
-        address owner = _requireOwned(tokenId);
-        if (msg.sender != owner && !operators[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
-        approvals[tokenId] = to;
-        emit Approval(owner, to, tokenId);
-    }
-
-    function getApproved(uint256 tokenId) external view returns (address) {
-        _requireOwned(tokenId);
-        return approvals[tokenId];
-    }
-
-    function setApprovalForAll(address operator, bool approved) external {
-        if (operator == address(0)) revert ERC721InvalidOperator(address(0));
-        operators[msg.sender][operator] = approved;
-        emit ApprovalForAll(msg.sender, operator, approved);
-    }
-
-    function isApprovedForAll(address owner, address operator) external view returns (bool) {
-        return operators[owner][operator];
-    }
-
-    function transferFrom(address from, address to, uint256 tokenId) public {
-        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-        address owner = _requireOwned(tokenId);
-        if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
-        if (!_isAuthorized(owner, msg.sender, tokenId)) revert ERC721InsufficientApproval(msg.sender, tokenId);
-        delete approvals[tokenId];
-        // from owns tokenId, so its balance is at least 1; balances never exceed the supply.
-        unchecked {
-            balances[from] -= 1;
-            balances[to] += 1;
-        }
-        owners[tokenId] = to;
-        emit Transfer(from, to, tokenId);
-    }
-
-    function safeTransferFrom(address from, address to, uint256 tokenId) external {
-        safeTransferFrom(from, to, tokenId, "");
-    }
-
-    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
-        transferFrom(from, to, tokenId);
-        _checkReceiver(from, to, tokenId, data);
-    }
-
     // ================================================================== internals
-
-    function _requireOwned(uint256 tokenId) internal view returns (address owner) {
-        owner = owners[tokenId];
-        if (owner == address(0)) revert ERC721NonexistentToken(tokenId);
-    }
-
-    function _isAuthorized(address owner, address spender, uint256 tokenId) internal view returns (bool) {
-        return spender == owner || operators[owner][spender] || approvals[tokenId] == spender;
-    }
-
-    /// @dev A contract recipient must answer `onERC721Received` with its selector.
-    function _checkReceiver(address from, address to, uint256 tokenId, bytes memory data) internal {
-        if (to.code.length == 0) return;
-        try IERC721Receiver(to).onERC721Received(msg.sender, from, tokenId, data) returns (bytes4 answer) {
-            if (answer != IERC721Receiver.onERC721Received.selector) revert ERC721InvalidReceiver(to);
-        } catch (bytes memory reason) {
-            if (reason.length == 0) revert ERC721InvalidReceiver(to);
-            assembly ("memory-safe") {
-                revert(add(reason, 0x20), mload(reason))
-            }
-        }
-    }
 
     /// @dev An opML token whose claim the game rejected.
     function _defeated(Evidence storage e) internal view returns (bool) {

@@ -1,7 +1,8 @@
 //! `verinfer demo`: the whole system on embedded defaults — the bundled MNIST CNN, an
 //! in-process EVM (revm) — with every step's gas and time: compile and run, deploy and
 //! register, an oracle request answered optimistically where a lying node's claim is challenged
-//! and loses, a zk-proven answer final at once, and ERC-7007 mints verified both ways.
+//! and loses, a zk-proven answer final at once, and ERC-7007 mints verified both ways; then
+//! the same for text on the bundled Shakespeare LLM (`cmd_demo_text`).
 
 use std::time::{Duration, Instant};
 
@@ -31,11 +32,11 @@ fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
     (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
 }
 
-fn tx(r: &Receipt) {
+pub(crate) fn tx(r: &Receipt) {
     println!("     tx {:<34} gas {:>9}", r.label, r.gas_used);
 }
 
-fn took(t: Instant) -> String {
+pub(crate) fn took(t: Instant) -> String {
     let d: Duration = t.elapsed();
     format!("{:.2?}", d)
 }
@@ -374,6 +375,13 @@ pub fn run() -> Result<()> {
     if bal != U256::from(2) {
         bail!("the requester holds {bal} tokens, expected 2");
     }
+    let who = crate::cmd_demo_text::Parties {
+        owner,
+        requester,
+        honest,
+        liar,
+    };
+    crate::cmd_demo_text::run(&mut chain, &c, &who, &game_params, 13)?;
     println!("done in {}", took(t_all));
     Ok(())
 }

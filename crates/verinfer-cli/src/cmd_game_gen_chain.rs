@@ -25,7 +25,7 @@ const NAME: &str = "GenerationGame";
 
 /// The recorded generation game when it runs over `steps` with `p`'s parameters; otherwise a
 /// new one, deployed and recorded.
-fn ensure_generation(
+pub fn ensure_generation(
     chain: &mut dyn Chain,
     deployments: &mut Deployments,
     from: Address,
@@ -75,7 +75,10 @@ fn steps_of(chain: &mut dyn Chain, g: &GenClient) -> Result<Address> {
 }
 
 /// The recorded generation game and the block it was deployed in.
-fn find_generation(chain: &mut dyn Chain, deployments: &Deployments) -> Result<(GenClient, u64)> {
+pub fn find_generation(
+    chain: &mut dyn Chain,
+    deployments: &Deployments,
+) -> Result<(GenClient, u64)> {
     let id = chain.chain_id();
     let Some(address) = deployments.get(id, NAME) else {
         bail!("no GenerationGame recorded for chain {id}: post a generation claim first (`verinfer claim M --prompt-ids …`)");

@@ -52,6 +52,15 @@ pub enum OracleCmd {
     /// Model owner: deploy a Groth16 verifier for a key directory and register it for the
     /// model, so nodes may answer with proofs (final at once).
     SetZk(SetZkArgs),
+    /// Request text from an LLM (prompt ids or text, N new tokens; greedy) through the text
+    /// oracle, deploying it and the generation game where missing.
+    TextRequest(crate::cmd_oracle_text::TextRequestArgs),
+    /// Answer a text request with the sender's generation claim.
+    TextAnswer(crate::cmd_oracle_text::TextAnswerArgs),
+    /// Finalize an answering claim whose window passed and settle the text request.
+    TextSettle(crate::cmd_oracle_text::TextSettleArgs),
+    /// Show a text request: status, prompt, claims, tokens (and text, with --tokenizer).
+    TextStatus(crate::cmd_oracle_text::TextStatusArgs),
 }
 
 /// Arguments of `oracle deploy`.

@@ -13,6 +13,7 @@ mod cmd_ceremony;
 mod cmd_commit;
 mod cmd_compile;
 mod cmd_demo;
+mod cmd_demo_text;
 mod cmd_eval;
 mod cmd_evm;
 mod cmd_game;
@@ -24,6 +25,7 @@ mod cmd_llm;
 mod cmd_node;
 mod cmd_open;
 mod cmd_oracle;
+mod cmd_oracle_text;
 mod cmd_register;
 mod cmd_run;
 mod cmd_zk;
@@ -111,6 +113,9 @@ enum Cmd {
     /// Mint an ERC-7007 AI-generated-content token whose output is proven (--zk) or claimed
     /// optimistically (--op).
     Mint(cmd_oracle::MintArgs),
+    /// Mint an ERC-7007 token of LLM-generated text, verified through a text request
+    /// (--request, fulfilled) or a generation claim (--claim, final once the claim is).
+    MintText(cmd_oracle_text::MintTextArgs),
     /// Run a node: answer oracle requests on the models held, challenge wrong claims, defend
     /// and settle its own (docs/node.md).
     Node(cmd_node::NodeArgs),
@@ -126,7 +131,7 @@ enum Cmd {
     /// Benchmark a synthetic LLaMA-shaped model (seeded Q8_0 weights written to a GGUF file):
     /// decode/prefill tokens/s, peak RSS, trace and model commitment, llama.cpp on the same file.
     BenchLlm(cmd_bench_llm::Args),
-    /// Compile and run the bundled MNIST CNN end to end (no files needed).
+    /// Compile and run the bundled MNIST CNN and Shakespeare LLM end to end (no files needed).
     Demo,
     /// List the supported ONNX op types.
     Ops {
@@ -217,6 +222,11 @@ fn main() -> ExitCode {
         Cmd::Oracle(cmd_oracle::OracleCmd::Status(a)) => cmd_oracle::status(&a),
         Cmd::Oracle(cmd_oracle::OracleCmd::SetZk(a)) => cmd_oracle::set_zk(&a),
         Cmd::Mint(a) => cmd_oracle::mint(&a),
+        Cmd::MintText(a) => cmd_oracle_text::mint_text(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::TextRequest(a)) => cmd_oracle_text::text_request(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::TextAnswer(a)) => cmd_oracle_text::text_answer(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::TextSettle(a)) => cmd_oracle_text::text_settle(&a),
+        Cmd::Oracle(cmd_oracle::OracleCmd::TextStatus(a)) => cmd_oracle_text::text_status(&a),
         Cmd::Setup(a) => cmd_zk::setup(&a),
         Cmd::Ceremony(c) => cmd_ceremony::run(&c),
         Cmd::Prove(a) => cmd_zk::prove(&a),

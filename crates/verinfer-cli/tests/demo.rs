@@ -1,4 +1,5 @@
-//! `verinfer demo`, the README's first command: every stage runs and says what it showed.
+//! `verinfer demo`, the README's first command: every stage (MNIST and text) runs and says
+//! what it showed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -21,11 +22,19 @@ fn demo_runs_every_stage() {
         "ERC-7007 mint by the requester of the zk-answered request",
         "settled by the finalized optimistic claim",
         "verified = true",
+        "text: the bundled Shakespeare LLM",
+        "mints the ERC-7007 token of its text at once",
+        "re-executes the generation, challenges and wins",
+        "winner challenger, claim rejected",
+        "the request settles and the requester contract receives 24 tokens: ROMEO:",
+        "ERC-7007 update: the lost claim's token",
+        "(owner kept: true), verified = true; the lie's text verifies: false",
         "done in",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
-    // Both tokens (the zk-answered request's, the claim-settled request's) verify.
-    assert_eq!(out.matches("verified = true").count(), 2, "{out}");
-    assert!(!out.contains("verified = false"), "{out}");
+    // The MNIST tokens (the zk-answered request's, the claim-settled request's) and the text
+    // token once it holds the settled text verify; only the lying claim's fresh token did not.
+    assert_eq!(out.matches("verified = true").count(), 3, "{out}");
+    assert_eq!(out.matches("verified = false").count(), 1, "{out}");
 }

@@ -390,22 +390,27 @@ impl Tokenizer {
     /// tokens as their bytes (invalid UTF-8 replaced), control tokens left out.
     #[must_use]
     pub fn decode(&self, ids: &[u32]) -> String {
-        let mut bytes = Vec::new();
-        for &id in ids {
-            if Some(id) == self.bos || Some(id) == self.eos {
-                continue;
-            }
-            let Some(t) = self.tokens.get(id as usize) else {
-                continue;
-            };
-            if let Some(b) = self.bytes.iter().position(|&x| x == Some(id)) {
-                bytes.push(b as u8);
-            } else {
-                bytes.extend_from_slice(t.replace('\u{2581}', " ").as_bytes());
-            }
-        }
+        let bytes: Vec<u8> = ids.iter().flat_map(|&id| self.piece_bytes(id)).collect();
         let s = String::from_utf8_lossy(&bytes).into_owned();
         s.strip_prefix(' ').map(str::to_string).unwrap_or(s)
+    }
+
+    /// The bytes token `id` adds to a text: its piece with `▁` as a space, a byte token's
+    /// byte, nothing for BOS, EOS or an id outside the vocabulary. Joined, they are
+    /// [`Self::decode`]'s text before the leading space is dropped (what on-chain
+    /// detokenizers store: a table of these).
+    #[must_use]
+    pub fn piece_bytes(&self, id: u32) -> Vec<u8> {
+        if Some(id) == self.bos || Some(id) == self.eos {
+            return Vec::new();
+        }
+        let Some(t) = self.tokens.get(id as usize) else {
+            return Vec::new();
+        };
+        if let Some(b) = self.bytes.iter().position(|&x| x == Some(id)) {
+            return vec![b as u8];
+        }
+        t.replace('\u{2581}', " ").into_bytes()
     }
 }
 

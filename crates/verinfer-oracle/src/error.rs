@@ -7,7 +7,7 @@ use verinfer_chain::bindings_oracle::{InferenceOracle, AIGC};
 use verinfer_chain::ChainError;
 use verinfer_opml::OpmlError;
 
-use crate::bindings_text::GenerationOracle;
+use crate::bindings_text::{AIGCText, GenerationOracle};
 use crate::pack::PackError;
 
 /// What can fail in this crate.
@@ -40,6 +40,16 @@ pub enum OracleError {
         what: String,
         /// The decoded error.
         error: Box<GenerationOracle::GenerationOracleErrors>,
+        /// Gas used up to the revert.
+        gas_used: u64,
+    },
+    /// `AIGCText` reverted with one of its custom errors.
+    #[error("{what} reverted: AIGCText.{error:?} (gas used {gas_used})")]
+    AigcText {
+        /// The transaction or call.
+        what: String,
+        /// The decoded error.
+        error: Box<AIGCText::AIGCTextErrors>,
         /// Gas used up to the revert.
         gas_used: u64,
     },
@@ -106,6 +116,15 @@ impl From<ChainError> for OracleError {
                     };
                 }
             }
+            if what.starts_with("AIGCText") || what.starts_with("deploy AIGCText") {
+                if let Ok(error) = AIGCText::AIGCTextErrors::abi_decode(data) {
+                    return OracleError::AigcText {
+                        what: what.clone(),
+                        error: Box::new(error),
+                        gas_used: *gas_used,
+                    };
+                }
+            }
             let decoded = if what.starts_with("AIGC") || what.starts_with("deploy AIGC") {
                 aigc().or_else(oracle)
             } else {
@@ -113,6 +132,14 @@ impl From<ChainError> for OracleError {
             };
             if let Some(d) = decoded {
                 return d;
+            }
+            // A view labelled otherwise (`call`): the text collection's own errors last.
+            if let Ok(error) = AIGCText::AIGCTextErrors::abi_decode(data) {
+                return OracleError::AigcText {
+                    what: what.clone(),
+                    error: Box::new(error),
+                    gas_used: *gas_used,
+                };
             }
         }
         OracleError::Chain(e)
@@ -140,6 +167,14 @@ impl OracleError {
     pub fn text_error(&self) -> Option<&GenerationOracle::GenerationOracleErrors> {
         match self {
             OracleError::Text { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The text collection's custom error, if this is one.
+    pub fn aigc_text_error(&self) -> Option<&AIGCText::AIGCTextErrors> {
+        match self {
+            OracleError::AigcText { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

@@ -13,6 +13,9 @@
 //! - [`TextOracleClient`] — `GenerationOracle`: text requests (prompt token ids, how many
 //!   tokens, greedy only) answered by a `GenerationGame` claim, settled with the generated
 //!   tokens once it is final; callback `IGenerationConsumer.onGeneration`.
+//! - [`AigcTextClient`] — `AIGCText`: ERC-7007 tokens of generated text (`aigcData` the
+//!   tokens' pieces under the vocabulary pinned at deployment), evidence a generation claim
+//!   (final once it is) or a fulfilled text request; Updatable after a lost claim.
 //! - [`ids`] — [`RequestId`], the typed request id of the whole API; models are named by
 //!   `verinfer_commit::ModelId` ([`model_word`] is its `bytes32`).
 //! - [`pack`] — the Rust mirror of the contracts' public-input packing.
@@ -23,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod aigc;
+pub mod aigc_text;
 pub mod bindings_text;
 mod contract;
 pub mod error;
@@ -34,6 +38,7 @@ pub mod text;
 pub mod zk_verifier;
 
 pub use aigc::{AigcClient, AigcProof, TokenEvidence};
+pub use aigc_text::{AigcTextClient, TextEvidence, TextPrompt, TextProof, TextVocab};
 pub use error::{OracleError, Result};
 pub use ids::{model_id_of, model_word, RequestId, TextRequestId};
 pub use oracle::{

@@ -1,0 +1,446 @@
+//! Text requests on the command line (`GenerationOracle`, docs/oracle.md "Text requests"):
+//! `verinfer oracle text-request|text-answer|text-settle|text-status`, and `verinfer
+//! mint-text`, an ERC-7007 token of generated text (`AIGCText`).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
+use verinfer_gguf::Tokenizer;
+use verinfer_opml::client::newest_event;
+use verinfer_opml::generation::bindings::GenerationGame as G;
+use verinfer_opml::generation::{prepare_generation, GenClient, GenContracts};
+use verinfer_opml::{ensure_opml, ClaimStatus};
+use verinfer_oracle::bindings_text::GenerationOracle;
+use verinfer_oracle::{
+    model_id_of, token_ids, AigcTextClient, OracleParams, RequestStatus, TextOracleClient,
+    TextPrompt, TextProof, TextRequest, TextRequestId, TextVocab,
+};
+
+use crate::chain_args::ChainArgs;
+use crate::cmd_game::ParamArgs;
+use crate::cmd_game_gen::{load_gen_model, GenArgs};
+use crate::cmd_game_gen_chain::{ensure_generation, find_generation};
+use crate::cmd_llm::load_tokenizer;
+
+fn print_tx(r: &Receipt) {
+    eprintln!(
+        "tx: {:<30} gas {:>9}  block {}",
+        r.label, r.gas_used, r.block_number
+    );
+}
+
+/// The recorded text oracle when it runs over `game`; otherwise a new one (default fees).
+fn ensure_text_oracle(
+    chain: &mut dyn Chain,
+    d: &mut Deployments,
+    from: Address,
+    registry: Address,
+    game: Address,
+) -> Result<TextOracleClient> {
+    let id = chain.chain_id();
+    if let Some(address) = d.get(id, TextOracleClient::NAME) {
+        let o = TextOracleClient { address };
+        if !chain.code_at(address)?.is_empty() && oracle_game(chain, &o)? == game {
+            return Ok(o);
+        }
+    }
+    let (o, r) = TextOracleClient::deploy(chain, from, registry, game, &OracleParams::default())?;
+    print_tx(&r);
+    d.set_deployed(id, TextOracleClient::NAME, o.address, r.block_number);
+    Ok(o)
+}
+
+fn oracle_game(chain: &mut dyn Chain, o: &TextOracleClient) -> Result<Address> {
+    let from = verinfer_chain::default_account(chain)?;
+    Ok(verinfer_chain::view(
+        chain,
+        from,
+        o.address,
+        &GenerationOracle::gameCall {},
+        "GenerationOracle.game",
+    )?)
+}
+
+/// The recorded text oracle (its code checked).
+fn find_text_oracle(chain: &mut dyn Chain, d: &Deployments) -> Result<TextOracleClient> {
+    let id = chain.chain_id();
+    let Some(address) = d.get(id, TextOracleClient::NAME) else {
+        bail!("no GenerationOracle recorded for chain {id}: make a text request first (`verinfer oracle text-request M --prompt-ids …`)");
+    };
+    if chain.code_at(address)?.is_empty() {
+        bail!("the recorded GenerationOracle {address} has no code on chain {id}");
+    }
+    Ok(TextOracleClient { address })
+}
+
+/// The prompt and tokens generation claim `claim` posted (its `GenerationClaimed` event).
+fn posted(
+    chain: &mut dyn Chain,
+    game: &GenClient,
+    since: u64,
+    claim: u64,
+) -> Result<(Vec<u32>, Vec<u32>)> {
+    let e = newest_event::<G::GenerationClaimed>(chain, game.address, since, |e| {
+        e.claimId == U256::from(claim)
+    })?
+    .with_context(|| format!("no GenerationClaimed event of claim {claim}"))?;
+    Ok((token_ids(&e.prompt)?, token_ids(&e.tokens)?))
+}
+
+/// Arguments of `oracle text-request`.
+#[derive(clap::Args)]
+pub struct TextRequestArgs {
+    /// The LLM: a GGUF file (compiled here with a context of prompt + new tokens, or --ctx)
+    /// or a compiled step graph (`.vmodel`).
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub gen: GenArgs,
+    /// Contract to call back with the tokens (IGenerationConsumer); none by default.
+    #[arg(long)]
+    pub callback: Option<String>,
+    /// Gas for the callback.
+    #[arg(long, default_value_t = 500_000)]
+    pub callback_gas: u64,
+    /// Fee to pay, wei (default: the oracle's minimum).
+    #[arg(long)]
+    pub fee_wei: Option<u128>,
+    #[command(flatten)]
+    pub params: ParamArgs,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// `verinfer oracle text-request MODEL --prompt TEXT|--prompt-ids … --max-new-tokens N`.
+pub fn text_request(a: &TextRequestArgs) -> Result<()> {
+    let prompt = a.gen.prompt_ids(&a.model)?;
+    let n = a.gen.max_new_tokens;
+    if n == 0 {
+        bail!("--max-new-tokens 0: a text request asks for at least one token");
+    }
+    let need = (prompt.len() + n).saturating_sub(1).max(1);
+    let m = load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?;
+    verinfer_llm::session::check_request(m.layout(), &prompt, n)?;
+    let params = a.params.params();
+    let callback = match &a.callback {
+        Some(s) => s
+            .parse::<Address>()
+            .with_context(|| format!("--callback {s:?} is not an address"))?,
+        None => Address::ZERO,
+    };
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let (c, receipts) = ensure_opml(chain, d, from, &params)?;
+    receipts.iter().for_each(print_tx);
+    let game = ensure_generation(chain, d, from, c.game.address, &params)?;
+    let oracle = ensure_text_oracle(chain, d, from, c.registry.address, game.address)?;
+    open.record_deployments()?;
+    let chain = open.chain();
+    let gc = GenContracts {
+        registry: &c.registry,
+        steps: &c.game,
+        game: &game,
+    };
+    prepare_generation(chain, gc, from, &m)?
+        .iter()
+        .for_each(print_tx);
+    let fee = match a.fee_wei {
+        Some(f) => U256::from(f),
+        None => oracle.required_fee(chain, a.callback_gas)?,
+    };
+    let model = m.served().commitment().model_id;
+    let req = TextRequest {
+        model,
+        prompt: prompt.clone(),
+        max_new_tokens: u32::try_from(n).context("--max-new-tokens")?,
+        seed: 0,
+        callback,
+        callback_gas_limit: a.callback_gas,
+    };
+    let (id, r) = oracle.request(chain, from, &req, fee)?;
+    print_tx(&r);
+    println!(
+        "text request {} (model {}, prompt {prompt:?}, {n} new tokens, fee {fee} wei) on {}",
+        id.index(),
+        verinfer_oracle::model_word(model),
+        oracle.address
+    );
+    open.persist()?;
+    Ok(())
+}
+
+/// Arguments of `oracle text-answer`.
+#[derive(clap::Args)]
+pub struct TextAnswerArgs {
+    /// Text request id.
+    pub request: u64,
+    /// The sender's generation claim (`verinfer claim M --prompt-ids … --max-new-tokens N`,
+    /// posted after the request).
+    #[arg(long)]
+    pub claim: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn text_answer(a: &TextAnswerArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let oracle = find_text_oracle(chain, d)?;
+    let r = oracle.answer(chain, from, TextRequestId::new(a.request), a.claim)?;
+    print_tx(&r);
+    println!(
+        "text request {}: answered by generation claim {}",
+        a.request, a.claim
+    );
+    open.persist()?;
+    Ok(())
+}
+
+/// Arguments of `oracle text-settle`.
+#[derive(clap::Args)]
+pub struct TextSettleArgs {
+    /// Text request id.
+    pub request: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Finalizes an answering claim whose window passed with no game open, then settles the
+/// request with the tokens of a finalized one (read from its `GenerationClaimed` event).
+pub fn text_settle(a: &TextSettleArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let (chain, d) = open.parts();
+    let oracle = find_text_oracle(chain, d)?;
+    let (game, since) = find_generation(chain, d)?;
+    let request = TextRequestId::new(a.request);
+    let claims = oracle.claims_of(chain, request)?;
+    let now = chain.block()?.timestamp;
+    let mut states = Vec::new();
+    for &claim in &claims {
+        let mut status = game.status(chain, claim)?;
+        let info = game.claim_info(chain, claim)?;
+        if status == ClaimStatus::Pending && info.openGames == 0 && now > info.windowEnd {
+            let call = G::finalizeCall {
+                claimId: U256::from(claim),
+            };
+            print_tx(&game.send(chain, from, &call)?);
+            status = ClaimStatus::Finalized;
+        }
+        if status == ClaimStatus::Finalized {
+            let (_, tokens) = posted(chain, &game, since, claim)?;
+            let s = oracle.settle(chain, from, request, &tokens)?;
+            print_tx(&s.receipt);
+            println!(
+                "text request {}: fulfilled by claim {claim} ({} tokens {tokens:?}); {} wei to \
+                 the node, {} to the model owner; callback {:?}",
+                a.request,
+                tokens.len(),
+                s.answerer_share,
+                s.owner_share,
+                s.callback
+            );
+            open.persist()?;
+            return Ok(());
+        }
+        states.push(format!("claim {claim}: {status:?}"));
+    }
+    bail!(
+        "no answer of text request {} is final yet ({}); a claim finalizes once its window has passed with no game open",
+        a.request,
+        if states.is_empty() {
+            "no answers".to_string()
+        } else {
+            states.join(", ")
+        }
+    )
+}
+
+/// Arguments of `oracle text-status`.
+#[derive(clap::Args)]
+pub struct TextStatusArgs {
+    /// Text request id.
+    pub request: u64,
+    /// A tokenizer (GGUF file or `.tokenizer.json`) to print the prompt and tokens as text.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+pub fn text_status(a: &TextStatusArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let (chain, d) = open.parts();
+    let oracle = find_text_oracle(chain, d)?;
+    let request = TextRequestId::new(a.request);
+    if a.request >= oracle.request_count(chain)? {
+        bail!("no text request {} on oracle {}", a.request, oracle.address);
+    }
+    let st = oracle.status(chain, request)?;
+    let r = oracle.get_request(chain, request)?;
+    let posted = oracle
+        .requests_since(chain, 0)?
+        .into_iter()
+        .find(|p| p.id == request);
+    let tok = match &a.tokenizer {
+        Some(p) => load_tokenizer(p, None)?,
+        None => None,
+    };
+    println!("text request {}: {st:?}", a.request);
+    println!("  model:          {}", r.modelId);
+    println!("  requester:      {}", r.requester);
+    println!("  answerer:       {}", r.answerer);
+    println!("  max new tokens: {}", r.maxNewTokens);
+    if let Some(p) = &posted {
+        println!("  prompt:         {:?}", p.prompt);
+        if let Some(t) = &tok {
+            println!("  prompt text:    {:?}", t.decode(&p.prompt));
+        }
+    }
+    println!("  claims:         {:?}", oracle.claims_of(chain, request)?);
+    if st == RequestStatus::Fulfilled {
+        let tokens = oracle.tokens_of(chain, request)?;
+        println!("  tokens:         {tokens:?}");
+        if let Some(t) = &tok {
+            let text: Vec<u8> = tokens.iter().flat_map(|&i| t.piece_bytes(i)).collect();
+            println!("  text:           {:?}", String::from_utf8_lossy(&text));
+        }
+    }
+    Ok(())
+}
+
+/// Arguments of `mint-text`.
+#[derive(clap::Args)]
+pub struct MintTextArgs {
+    /// The LLM whose tokenizer turns the tokens into the token's text (a GGUF file, or a
+    /// compiled model with its `.tokenizer.json` beside it).
+    pub model: PathBuf,
+    /// Mint on a fulfilled text request the sender made: verified at once.
+    #[arg(long, conflicts_with = "claim")]
+    pub request: Option<u64>,
+    /// Mint on a generation claim of the sender's (pending or final): verify() turns true
+    /// once the claim is final.
+    #[arg(long)]
+    pub claim: Option<u64>,
+    /// Tokenizer (GGUF file or `.tokenizer.json`); default: the model's.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// Owner of the token (default: the sender).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Token URI.
+    #[arg(long, default_value = "")]
+    pub uri: String,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// The model's text collection (recorded as `AIGCText:<model id>`), deployed if missing with
+/// the vocabulary of `tok` (as many tokens as the model's logits).
+fn ensure_text_collection(
+    chain: &mut dyn Chain,
+    d: &mut Deployments,
+    from: Address,
+    (oracle, game): (&TextOracleClient, &GenClient),
+    model: B256,
+    tok: &Tokenizer,
+) -> Result<(AigcTextClient, TextVocab)> {
+    let key = format!("{}:{model}", AigcTextClient::NAME);
+    let id = chain.chain_id();
+    let info = verinfer_chain::view(
+        chain,
+        from,
+        game.address,
+        &G::genModelsCall(model),
+        "GenerationGame.genModels",
+    )?;
+    if !info.known {
+        bail!("model {model} is not learned by the generation game");
+    }
+    let vocab = crate::cmd_demo_text::vocab_of(tok, usize::try_from(info.vocab)?)?;
+    if let Some(address) = d.get(id, &key) {
+        if !chain.code_at(address)?.is_empty() {
+            return Ok((AigcTextClient { address }, vocab));
+        }
+    }
+    let (c, r) = AigcTextClient::deploy(
+        chain,
+        from,
+        ("verinfer text", "VTEXT"),
+        model_id_of(model),
+        oracle.address,
+        &vocab,
+    )?;
+    print_tx(&r);
+    println!("text collection {} deployed", c.address);
+    d.set(id, &key, c.address);
+    Ok((c, vocab))
+}
+
+pub fn mint_text(a: &MintTextArgs) -> Result<()> {
+    let Some(tok) = load_tokenizer(&a.model, a.tokenizer.as_deref())? else {
+        bail!(
+            "no tokenizer for {}: pass --tokenizer M.gguf (the token's text is the tokens' pieces)",
+            a.model.display()
+        );
+    };
+    let mut open = a.chain.open()?;
+    let from = open.sender()?;
+    let to = match &a.to {
+        Some(s) => s
+            .parse::<Address>()
+            .with_context(|| format!("--to {s:?} is not an address"))?,
+        None => from,
+    };
+    let (chain, d) = open.parts();
+    let oracle = find_text_oracle(chain, d)?;
+    let (game, since) = find_generation(chain, d)?;
+    let (model, prompt, n, tokens, proof) = match (a.request, a.claim) {
+        (Some(req), None) => {
+            let id = TextRequestId::new(req);
+            if req >= oracle.request_count(chain)? {
+                bail!("no text request {req} on oracle {}", oracle.address);
+            }
+            let r = oracle.get_request(chain, id)?;
+            let p = oracle
+                .requests_since(chain, 0)?
+                .into_iter()
+                .find(|p| p.id == id)
+                .with_context(|| format!("no TextRequested event of request {req}"))?;
+            let tokens = oracle.tokens_of(chain, id)?;
+            let n = r.maxNewTokens;
+            (r.modelId, p.prompt, n, tokens, TextProof::Request(id))
+        }
+        (None, Some(claim)) => {
+            let info = game.claim_info(chain, claim)?;
+            let (prompt, tokens) = posted(chain, &game, since, claim)?;
+            let proof = TextProof::Claim {
+                claim,
+                tokens: tokens.clone(),
+            };
+            let n = u32::try_from(tokens.len())?;
+            (info.modelId, prompt, n, tokens, proof)
+        }
+        _ => bail!("choose the evidence: --request ID (fulfilled) or --claim ID (yours)"),
+    };
+    let (collection, vocab) =
+        ensure_text_collection(chain, d, from, (&oracle, &game), model, &tok)?;
+    let text = vocab.text(&tokens)?;
+    let prompt = TextPrompt {
+        ids: prompt,
+        max_new_tokens: n,
+    };
+    let (token, r) = collection.mint(chain, (from, to), &prompt, &text, &a.uri, &proof)?;
+    print_tx(&r);
+    let verified = collection.is_verified(chain, token)?;
+    println!("collection {}", collection.address);
+    println!(
+        "token {token:#x} minted to {to}: {:?}; verify() = {verified}",
+        String::from_utf8_lossy(&text)
+    );
+    open.record_deployments()?;
+    open.persist()?;
+    Ok(())
+}
