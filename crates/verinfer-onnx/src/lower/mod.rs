@@ -11,6 +11,7 @@ pub mod loss;
 mod loss_tests;
 pub mod movement;
 pub mod normalization;
+pub mod quantized;
 pub mod recurrent;
 #[cfg(test)]
 mod recurrent_tests;
@@ -33,6 +34,7 @@ pub fn supported_ops() -> Vec<&'static str> {
         elementwise::OPS,
         movement::OPS,
         normalization::OPS,
+        quantized::OPS,
         recurrent::OPS,
     ]
     .concat();
