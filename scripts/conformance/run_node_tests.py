@@ -13,7 +13,8 @@ out.json: {"outputs": [{"name": str, "shape": [int], "data": [float], "quantized
 Integer inputs are frozen (--freeze-int-inputs, the default): every integer graph input
 (axes, shapes, pads, starts/ends, repeats, indices...) becomes an initializer holding the test's
 value, and is left out of input.json; so do the float inputs that are structure rather than data
-(Resize's roi and scales, Upsample's scales, OneHot's depth: STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
+(Resize's roi and scales, Upsample's scales, OneHot's depth, the scales of the quantized ops:
+STRUCTURAL_FLOAT_SLOTS). verinfer compiles a static graph, so structural integer
 inputs must be constants, as exporters emit them; node tests feed them at run time only because
 ONNX's reference runtime does not care. The op's own lowering is exercised all the same: only
 the integer operand is known at compile time, as it is in an exported model. One exception: a
@@ -220,7 +221,10 @@ def is_int(arr):
 
 # (op type, input slots) whose float operands are structure, not data (opset >= 11 Resize:
 # roi, scales; opset-10 Resize and Upsample: scales; OneHot: depth).
-STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,)}
+STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,),
+                          # quantization scales: constants in every quantized model
+                          "QuantizeLinear": (1,), "DequantizeLinear": (1,),
+                          "QLinearMatMul": (1, 4, 6), "QLinearConv": (1, 4, 6)}
 
 
 def structural_float_inputs(model):

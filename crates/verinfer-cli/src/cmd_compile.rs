@@ -11,6 +11,9 @@ use verinfer_quant::data::read_data;
 use verinfer_quant::pipeline::Compiled;
 use verinfer_quant::quantize::QuantOptions;
 use verinfer_quant::report::{evaluate, Report};
+use verinfer_quant::tolerance::{
+    excessive, first_divergence, synthetic_range_warnings, MAX_REL_ERROR, MIN_STEPS,
+};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]
@@ -53,6 +56,11 @@ pub struct Args {
     /// GGUF models: number of calibration sequences.
     #[arg(long, default_value_t = 8)]
     pub calibration_samples: usize,
+    /// ONNX models: write the model even when an output's calibrated error exceeds the
+    /// tolerance (10% of its largest float magnitude, at least 8 output steps); without it,
+    /// compile refuses and names the node where the error appears.
+    #[arg(long)]
+    pub allow_large_error: bool,
     /// ONNX models: print one JSON object on stdout (output file, nodes, parameter elements,
     /// bits, model id, the accuracy report).
     #[arg(long)]
@@ -119,12 +127,61 @@ pub fn compile_model(
     Ok((compiled, report))
 }
 
+/// Refuse (unless `allow`) a model whose calibrated error exceeds the tolerance of
+/// `verinfer_quant::tolerance`, naming the outputs and the node where the error first appears.
+fn check_error(c: &Compiled, r: &Report, allow: bool) -> Result<()> {
+    let bad = excessive(r);
+    if bad.is_empty() {
+        return Ok(());
+    }
+    if !allow {
+        print_report(c, r);
+    }
+    let mut msg = String::new();
+    for (o, allowed) in &bad {
+        msg.push_str(&format!(
+            "output '{}': max abs error {:.3e} exceeds the tolerance {:.3e} ({}% of its largest float magnitude {:.3e}, at least {} output steps)\n",
+            o.name,
+            o.max_abs_err,
+            allowed,
+            MAX_REL_ERROR * 100.0,
+            o.float_max_abs,
+            MIN_STEPS
+        ));
+    }
+    // The reference interpreter is slow on large graphs: a few samples locate the node.
+    let few = &c.samples[..c.samples.len().min(4)];
+    match first_divergence(&c.fgraph, &c.graph, few)? {
+        Some(d) => msg.push_str(&format!(
+            "the error first appears at node '{}' ({}): max abs error {:.3e} against float magnitude {:.3e} at scale 2^-{}\n",
+            d.node, d.op_type, d.max_abs_err, d.float_max_abs, d.scale
+        )),
+        None => {
+            // Not a quantization error: the integer graph follows verinfer's own float
+            // lowering, which the reference (tract) computes differently.
+            eprintln!("warning: {msg}every primitive is within tolerance of verinfer's own float lowering: the float reference ({}) disagrees with the lowering, not the quantization; writing the model", r.reference);
+            return Ok(());
+        }
+    }
+    if c.defaulted {
+        msg.push_str("the scales come from synthetic inputs: pass real ones with --calibration\n");
+    }
+    if allow {
+        eprintln!("warning: {msg}writing the model anyway (--allow-large-error)");
+        return Ok(());
+    }
+    bail!("{msg}refusing to write the model; pass --allow-large-error to write it anyway")
+}
+
 pub fn print_report(c: &Compiled, r: &Report) {
     if c.defaulted {
         eprintln!(
             "note: no --calibration given: scales come from {} synthetic samples uniform in [-1, 1]; pass real data for accurate scales",
             c.samples.len()
         );
+        for w in synthetic_range_warnings(&c.fgraph) {
+            eprintln!("warning: {w}");
+        }
     }
     eprintln!(
         "accuracy on {} calibration samples vs {}:",
@@ -201,6 +258,7 @@ pub fn run(a: &Args) -> Result<()> {
         .output
         .clone()
         .unwrap_or_else(|| a.model.with_extension("vmodel"));
+    check_error(&compiled, &report, a.allow_large_error)?;
     verinfer_ir::vmodel::save(&compiled.graph, &out)?;
     let g = &compiled.graph;
     eprintln!(

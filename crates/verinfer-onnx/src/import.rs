@@ -16,7 +16,7 @@ use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FGraph;
 
 use crate::error::OnnxError;
-use crate::lower::lower_node;
+use crate::lower::{lower_node, quantized};
 
 /// Symbolic dimension resolved without being asked, as EZKL does.
 pub const DEFAULT_SYMBOLS: &[(&str, usize)] = &[("batch_size", 1)];
@@ -134,6 +134,7 @@ pub fn import_proto(
         .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
         .map_or(13, |o| o.version);
     let mut b = Builder::new(name);
+    let mut types = elem_types(graph);
     for t in &graph.initializer {
         let (shape, data, integer) = tensor_values(t, dir)?;
         let r = b.typed_constant(&t.name, shape, data, integer);
@@ -163,7 +164,11 @@ pub fn import_proto(
             node.name.clone()
         };
         b.begin_node(&node_name, &node.op_type);
-        let outs = lower_node(&mut b, node, opset)?;
+        let outs = match quantized::lower(&mut b, node, &types) {
+            Some(r) => r?,
+            None => lower_node(&mut b, node, opset)?,
+        };
+        note_constant_type(node, &mut types);
         for (oname, r) in node.output.iter().zip(outs) {
             if !oname.is_empty() {
                 b.bind(oname, r);
@@ -182,6 +187,55 @@ pub fn import_proto(
         ));
     }
     Ok(g)
+}
+
+/// The declared element types of initializers, graph inputs and value infos (the quantized
+/// ops need a zero point's: `uint8` and `int8` clamp differently).
+fn elem_types(graph: &tract_onnx::pb::GraphProto) -> quantized::ElemTypes {
+    let mut m = quantized::ElemTypes::new();
+    for vi in graph.input.iter().chain(&graph.value_info) {
+        if let Some(TypeValue::TensorType(tt)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+            m.insert(vi.name.clone(), tt.elem_type);
+        }
+    }
+    for t in &graph.initializer {
+        m.insert(t.name.clone(), t.data_type);
+    }
+    m
+}
+
+/// The element type of `node`'s first output, when not declared: what a quantized op reading
+/// it needs (a `QuantizeLinear`'s `uint8` through a `MaxPool` or `Reshape` into a
+/// `QLinearConv`). Ops that keep their input's type (layout, pooling) pass input 0's on.
+fn note_constant_type(node: &tract_onnx::pb::NodeProto, types: &mut quantized::ElemTypes) {
+    let Some(out) = node.output.first() else {
+        return;
+    };
+    if types.contains_key(out) {
+        return;
+    }
+    let attr = |name: &str| node.attribute.iter().find(|a| a.name == name);
+    let input_type = |k: usize| node.input.get(k).and_then(|n| types.get(n)).copied();
+    const UINT8: i32 = 2;
+    let t = match node.op_type.as_str() {
+        "Constant" => attr("value")
+            .and_then(|a| a.t.as_ref())
+            .map(|t| t.data_type),
+        "Cast" => attr("to").and_then(|a| i32::try_from(a.i).ok()),
+        "QuantizeLinear" => input_type(2).or_else(|| {
+            attr("output_dtype")
+                .and_then(|a| i32::try_from(a.i).ok())
+                .filter(|&t| t != 0)
+                .or(Some(UINT8))
+        }),
+        "QLinearConv" | "QLinearMatMul" => input_type(7).or(Some(UINT8)),
+        "MatMulInteger" | "ConvInteger" => Some(6),
+        "DequantizeLinear" => Some(1),
+        _ => input_type(0),
+    };
+    if let Some(t) = t {
+        types.insert(out.clone(), t);
+    }
 }
 
 /// Bits a narrow integer input's values need, from its ONNX element type (signed: the width;

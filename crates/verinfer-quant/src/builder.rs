@@ -267,6 +267,16 @@ impl Builder {
         FRef::Node(self.g.nodes.len() - 1)
     }
 
+    /// Declare that node `r` computes integers exactly (scale 0, `bits` signed bits, values
+    /// beyond them saturate): the quantizer gives it that format instead of a calibrated
+    /// scale, and a factor feeding it gets a wide multiplier. A constant (folded) `r` is
+    /// already exact and needs nothing.
+    pub fn pin_integer(&mut self, r: FRef, bits: u32) {
+        if let FRef::Node(i) = r {
+            self.g.exact_ints.insert(i, bits);
+        }
+    }
+
     /// Broadcasting binary op with unit factors.
     ///
     /// # Errors

@@ -9,6 +9,9 @@ use verinfer_ir::{AffineMap, BinaryKind, ParamView, ReduceKind};
 
 use crate::fgraph::{ContractSpec, FConst, FOp};
 
+mod padded;
+use padded::Bounded;
+
 /// A float tensor operand.
 #[derive(Clone, Copy, Debug)]
 pub struct FTensor<'a> {
@@ -200,9 +203,38 @@ fn contract_with<W: Read>(
         });
         return out;
     }
+    let red_n = numel(&c.red);
+    if let (Some(bx), Some(bw)) = (
+        Bounded::new(&c.x_map, &c.out_iter, &c.red, x_shape),
+        Bounded::new(&c.w_map, &c.out_iter, &c.red, w_shape),
+    ) {
+        // Padded: in parallel over outputs, terms summed in order, those outside skipped.
+        let mut out = vec![0.0; n];
+        out.par_chunks_mut(64).enumerate().for_each(|(ci, part)| {
+            let mut o = vec![0usize; c.out_iter.len()];
+            let (mut ax, mut aw) = (vec![0i64; bx.rank()], vec![0i64; bw.rank()]);
+            for (t, y) in part.iter_mut().enumerate() {
+                unravel_into(ci * 64 + t, &c.out_iter, &mut o);
+                let (fx, fw) = (bx.base(&o, &mut ax), bw.base(&o, &mut aw));
+                let mut acc = bias(&o);
+                if bx.interior(&ax) && bw.interior(&aw) {
+                    for k in 0..red_n {
+                        acc += x[bx.at_interior(fx, k)] * w.at(bw.at_interior(fw, k));
+                    }
+                } else {
+                    for k in 0..red_n {
+                        if let (Some(xi), Some(wi)) = (bx.at(&ax, fx, k), bw.at(&aw, fw, k)) {
+                            acc += x[xi] * w.at(wi);
+                        }
+                    }
+                }
+                *y = acc;
+            }
+        });
+        return out;
+    }
     let mut o = vec![0usize; c.out_iter.len()];
     let mut r = vec![0usize; c.red.len()];
-    let red_n = numel(&c.red);
     (0..n)
         .map(|j| {
             unravel_into(j, &c.out_iter, &mut o);

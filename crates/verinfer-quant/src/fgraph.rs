@@ -5,6 +5,7 @@
 //! `f64` to see every primitive's range, and quantization maps it node for node.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use verinfer_ir::{AffineMap, BinaryKind, ParamData, ReduceKind};
 
@@ -189,6 +190,11 @@ pub struct FGraph {
     pub nodes: Vec<FNode>,
     /// Outputs: name in the source model and where the value is.
     pub outputs: Vec<(String, FRef)>,
+    /// Nodes whose values are integers the source model defines exactly (an already-quantized
+    /// model's `QuantizeLinear`, its integer accumulators), by node index: quantized at scale 0
+    /// with this many bits instead of at a calibrated scale, so the integer graph computes
+    /// them exactly rather than approximating them (see [`crate::builder::Builder::pin_integer`]).
+    pub exact_ints: BTreeMap<usize, u32>,
 }
 
 impl FGraph {

@@ -45,6 +45,16 @@ pub fn dequantize_value(q: i64, scale: Scale) -> f64 {
 
 /// A real factor as `mult / 2^shift` with `MULT_BITS` significant bits (`shift >= 0`).
 pub(crate) fn factor(f: f64) -> (i64, u32) {
+    factor_bits(f, MULT_BITS)
+}
+
+/// Multipliers feeding an exactly-integer node (an already-quantized model's rescale by
+/// `s_a·s_b/s_y`) get this many significant bits: the result then differs from the real
+/// product only where it lies within `2^-30` (relative) of a rounding boundary.
+pub(crate) const WIDE_MULT_BITS: i32 = 31;
+
+/// [`factor`] with `bits` significant bits.
+pub(crate) fn factor_bits(f: f64, bits: i32) -> (i64, u32) {
     if f == 0.0 || !f.is_finite() {
         return (0, 0);
     }
@@ -54,7 +64,7 @@ pub(crate) fn factor(f: f64) -> (i64, u32) {
     }
     #[allow(clippy::cast_possible_truncation)]
     let e = f.abs().log2().floor() as i32;
-    let shift = (MULT_BITS - 1 - e).clamp(0, 62);
+    let shift = (bits - 1 - e).clamp(0, 62);
     #[allow(clippy::cast_possible_truncation)]
     let m = (f * 2f64.powi(shift)).round() as i64;
     (m, u32::try_from(shift).unwrap_or(0))

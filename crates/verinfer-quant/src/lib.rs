@@ -42,6 +42,7 @@ pub mod func;
 pub mod pipeline;
 pub mod quantize;
 pub mod report;
+pub mod tolerance;
 
 pub use error::QuantError;
 pub use fgraph::{FGraph, FOp, FRef};

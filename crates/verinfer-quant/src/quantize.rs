@@ -18,7 +18,7 @@ use crate::calibrate::{Range, Stats};
 use crate::error::QuantError;
 use crate::fgraph::{FGraph, FOp, FRef};
 pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
-use crate::fixed_point::{factor, requant_to, MULT_BITS};
+use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_BITS};
 
 mod nonlinear;
 
@@ -57,6 +57,9 @@ struct Q<'a> {
     vals: HashMap<FRef, (Operand, TensorInfo)>,
     /// (const id, scale, bits) → param.
     consts: HashMap<(usize, i32, u32, u8), ParamId>,
+    /// The node being quantized is or reads an exact integer node: factors get
+    /// `WIDE_MULT_BITS`.
+    wide: bool,
 }
 
 /// Quantize a calibrated float graph.
@@ -98,6 +101,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         },
         vals: HashMap::new(),
         consts: HashMap::new(),
+        wide: false,
     };
     for (i, inp) in fg.inputs.iter().enumerate() {
         let info = if inp.integer {
@@ -379,13 +383,36 @@ impl Q<'_> {
         }
     }
 
-    #[allow(clippy::too_many_lines)]
+    /// Quantize node `i`: at its calibrated scale, or — a node the source model defines as
+    /// exact integers ([`FGraph::exact_ints`]) — at scale 0 and its own bits, with a wide
+    /// multiplier for any factor.
     fn node(&mut self, i: usize) -> Result<(), QuantError> {
+        let pinned_input = self.fg.nodes[i]
+            .inputs
+            .iter()
+            .any(|r| matches!(r, FRef::Node(j) if self.fg.exact_ints.contains_key(j)));
+        let Some(&pin) = self.fg.exact_ints.get(&i) else {
+            let s = self.stat_scale(FRef::Node(i));
+            self.wide = pinned_input;
+            let r = self.node_at(i, s);
+            self.wide = false;
+            return r;
+        };
+        let saved = self.bits;
+        self.bits = Bits::new(pin)?;
+        self.wide = true;
+        let r = self.node_at(i, 0);
+        self.bits = saved;
+        self.wide = false;
+        r
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn node_at(&mut self, i: usize, s_stat: i32) -> Result<(), QuantError> {
         let fnode = &self.fg.nodes[i];
         let (name, origin) = (fnode.name.clone(), fnode.origin.clone());
         let shape = Shape(fnode.shape.clone());
         let bits = self.bits;
-        let s_stat = self.stat_scale(FRef::Node(i));
         let ins = fnode.inputs.clone();
         let result = match fnode.op.clone() {
             FOp::Contract(spec) => {
@@ -420,7 +447,12 @@ impl Q<'_> {
             }
             FOp::Scale(f) => {
                 let x = self.operand(ins[0], None)?;
-                let (m, k) = factor(f * 2f64.powi(s_stat - x.1.scale.exponent()));
+                let f = f * 2f64.powi(s_stat - x.1.scale.exponent());
+                let (m, k) = if self.wide {
+                    factor_bits(f, WIDE_MULT_BITS)
+                } else {
+                    factor(f)
+                };
                 let out = TensorInfo {
                     shape,
                     scale: Scale::new(s_stat)?,

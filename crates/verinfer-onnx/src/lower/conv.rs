@@ -229,10 +229,22 @@ fn arow(
 }
 
 fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
-    let at = Attrs(node);
     let x = input(b, node, 0)?;
     let w = input(b, node, 1)?;
     let bias = opt_input(b, node, 2)?;
+    conv_refs(b, node, x, w, bias)
+}
+
+/// A convolution of `x` by `w` (+ `bias`) with `node`'s attributes: `Conv`, and the integer
+/// convolutions of already-quantized models, whose operands are not inputs 0, 1, 2.
+pub(super) fn conv_refs(
+    b: &mut Builder,
+    node: &NodeProto,
+    x: FRef,
+    w: FRef,
+    bias: Option<FRef>,
+) -> Result<FRef, OnnxError> {
+    let at = Attrs(node);
     let (sx, sw) = (b.shape(x), b.shape(w));
     if sx.len() < 3 || sw.len() != sx.len() {
         return Err(b.err(format!("Conv needs X of shape [N, C, spatial...] (rank ≥ 3) and W of the same rank, got {sx:?} and {sw:?}")).into());

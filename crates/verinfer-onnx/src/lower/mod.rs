@@ -16,6 +16,7 @@ mod ml_tests;
 pub mod ml_tree;
 pub mod movement;
 pub mod normalization;
+pub mod quantized;
 pub mod recurrent;
 #[cfg(test)]
 mod recurrent_tests;
@@ -38,6 +39,7 @@ pub fn supported_ops() -> Vec<&'static str> {
         elementwise::OPS,
         movement::OPS,
         normalization::OPS,
+        quantized::OPS,
         recurrent::OPS,
     ]
     .concat();

@@ -209,6 +209,11 @@ fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
 
 /// `min(max(x, lo), hi)`; bounds from attributes before opset 11, from optional inputs after
 /// (run-time bounds are fine: `Max`/`Min` take two tensors).
+///
+/// A constant bound that no value can cross — `±∞` or beyond `f32`'s range on its side, as
+/// audio front-ends export `Clip(min=1e-10, max=+inf)` before a `Log` — is no bound at all and
+/// is left out: kept, it would be one more operand whose range calibration and quantization
+/// must reason about, for a clamp that never acts.
 fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let (lo, hi) = if opset < 11 {
@@ -218,7 +223,9 @@ fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError
         let hi = finite(at.float("max")).map(|v| b.scalar(v));
         (lo, hi)
     } else {
-        (opt_input(b, node, 1)?, opt_input(b, node, 2)?)
+        let lo = opt_input(b, node, 1)?.filter(|&c| !vacuous_bound(b, c, -1.0));
+        let hi = opt_input(b, node, 2)?.filter(|&c| !vacuous_bound(b, c, 1.0));
+        (lo, hi)
     };
     let mut y = x;
     for (bound, kind) in [(lo, BinaryKind::Max), (hi, BinaryKind::Min)] {
@@ -235,6 +242,17 @@ fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError
         }
     }
     Ok(y)
+}
+
+/// Whether `c` is a constant bound on the `side` (−1: lower, +1: upper) that nothing can cross:
+/// every value infinite or at least `f32::MAX` in magnitude, on that side (NaN is no bound
+/// either: a comparison with it never clamps).
+fn vacuous_bound(b: &Builder, c: FRef, side: f64) -> bool {
+    b.const_data(c).is_some_and(|d| {
+        !d.is_empty()
+            && d.iter()
+                .all(|&v| v.is_nan() || v * side >= f64::from(f32::MAX))
+    })
 }
 
 /// `min(max(αx + β, 0), 1)`: exact, no table.

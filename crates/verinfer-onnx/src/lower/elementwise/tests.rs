@@ -283,6 +283,42 @@ fn clip_with_optional_inputs() {
 }
 
 #[test]
+fn clip_drops_bounds_nothing_can_cross() {
+    // Audio front-ends export `Clip(min=1e-10, max=+inf)`; the +inf (or f32::MAX) bound is no
+    // clamp and must not become one.
+    let n = node("Clip", &["x", "lo", "hi"], &["y"], vec![]);
+    for hi in [f64::INFINITY, f64::from(f32::MAX)] {
+        let (b, y) = lower_one(
+            &n,
+            13,
+            &[3],
+            &[("lo", vec![], vec![1e-10]), ("hi", vec![], vec![hi])],
+        );
+        assert_eq!(b.g.nodes.len(), 1, "only the Max of the lower bound");
+        close(&value(&b, y, &[-5.0, 0.5, 3e6]), &[1e-10, 0.5, 3e6]);
+    }
+    let (b, y) = lower_one(
+        &n,
+        13,
+        &[3],
+        &[
+            ("lo", vec![], vec![f64::NEG_INFINITY]),
+            ("hi", vec![], vec![2.0]),
+        ],
+    );
+    assert_eq!(b.g.nodes.len(), 1, "only the Min of the upper bound");
+    close(&value(&b, y, &[-5.0, 0.5, 3.0]), &[-5.0, 0.5, 2.0]);
+    // A bound that is finite on its side is kept.
+    let (b, _) = lower_one(
+        &n,
+        13,
+        &[3],
+        &[("lo", vec![], vec![-1.0]), ("hi", vec![], vec![1e30])],
+    );
+    assert_eq!(b.g.nodes.len(), 2);
+}
+
+#[test]
 fn prelu_with_constant_slopes() {
     let n = node("PRelu", &["x", "s"], &["y"], vec![]);
     let (b, y) = lower_one(&n, 16, &[2, 2], &[("s", vec![2], vec![0.1, 0.5])]);

@@ -1,0 +1,145 @@
+//! Whole models of the shapes that once went wrong, compiled (import → calibrate on the
+//! folder's calibration.json → quantize) and run by the integer reference interpreter on 20
+//! held-out inputs, against onnxruntime's outputs (holdout_expected.json, written by the
+//! generators in scripts/models/).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use verinfer_ir::BinaryKind;
+use verinfer_onnx::compile::{compile, CompileOptions};
+use verinfer_quant::data::read_data;
+use verinfer_quant::fgraph::FOp;
+use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples, Compiled};
+use verinfer_quant::tolerance::first_divergence;
+
+fn folder(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/models")
+        .join(name)
+}
+
+/// Compile `name` on its calibration data; returns the compiled model and, per holdout
+/// sample, (verinfer's dequantized output, onnxruntime's).
+/// Per sample: (verinfer's output, onnxruntime's).
+type Pairs = Vec<(Vec<f64>, Vec<f64>)>;
+
+fn run(name: &str) -> (Compiled, Pairs) {
+    let dir = folder(name);
+    let calib = read_data(&dir.join("calibration.json")).unwrap();
+    let c = compile(
+        &dir.join("network.onnx"),
+        Some(&calib),
+        &CompileOptions::default(),
+    )
+    .unwrap();
+    let hold = split_samples(&c.fgraph, &read_data(&dir.join("holdout.json")).unwrap()).unwrap();
+    let exp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("holdout_expected.json")).unwrap())
+            .unwrap();
+    let exp: Vec<f64> = exp["outputs"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let per = exp.len() / hold.len();
+    let out_value = c.graph.outputs[0].value;
+    let scale = c.graph.value_info(out_value).unwrap().scale;
+    let pairs = hold
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let q = quantize_inputs(&c.graph, s).unwrap();
+            let trace = verinfer_ir::reference::run(&c.graph, &q).unwrap();
+            let got = dequantize(&trace[out_value.index()], scale);
+            (got, exp[k * per..(k + 1) * per].to_vec())
+        })
+        .collect();
+    (c, pairs)
+}
+
+fn argmax(v: &[f64]) -> usize {
+    (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
+}
+
+/// `Clip(min=1e-10, max=+inf) → Log` after a mel filterbank. The `+inf` bound is no clamp and
+/// lowers to nothing; the output follows the input (not a constant). What remains wrong is the
+/// `Log` table over seven decades of mel power (a 16-bit grid cannot hold the small values), and
+/// the tolerance check finds exactly that node, so `compile` refuses the model naming `/Log`.
+#[test]
+fn mel_front_end_with_infinite_clip_bound() {
+    let (c, pairs) = run("mel_clip");
+    assert!(
+        !c.fgraph.nodes.iter().any(|n| n.origin == "Clip"
+            && matches!(
+                n.op,
+                FOp::Binary {
+                    kind: BinaryKind::Min,
+                    ..
+                }
+            )),
+        "the +inf bound must not become a Min"
+    );
+    let mut spread = 0.0f64;
+    for (got, _) in &pairs {
+        let (lo, hi) = got
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        spread = spread.max(hi - lo);
+    }
+    assert!(spread > 5.0, "output is (nearly) constant: spread {spread}");
+    let calib = split_samples(
+        &c.fgraph,
+        &read_data(&folder("mel_clip").join("calibration.json")).unwrap(),
+    )
+    .unwrap();
+    let d = first_divergence(&c.fgraph, &c.graph, &calib[..2])
+        .unwrap()
+        .expect("the Log's error exceeds the tolerance");
+    assert_eq!(d.node, "/Log", "{d:?}");
+}
+
+/// Count of elements equal to onnxruntime's (to 1e-6 relative: both are `y_scale` times an
+/// integer), the largest difference, and argmax agreement.
+fn agreement(pairs: &[(Vec<f64>, Vec<f64>)]) -> (usize, usize, f64, usize) {
+    let (mut same, mut total, mut worst, mut arg) = (0, 0, 0.0f64, 0);
+    for (got, exp) in pairs {
+        for (a, e) in got.iter().zip(exp) {
+            let d = (a - e).abs();
+            worst = worst.max(d);
+            total += 1;
+            if d <= 1e-6 * (1.0 + e.abs()) {
+                same += 1;
+            }
+        }
+        if argmax(got) == argmax(exp) {
+            arg += 1;
+        }
+    }
+    (same, total, worst, arg)
+}
+
+/// onnxruntime's QOperator model (QLinearConv, QLinearMatMul, uint8 MaxPool): every integer
+/// is the model's own, so verinfer's output is onnxruntime's except at rounding ties.
+#[test]
+fn qoperator_model_matches_onnxruntime() {
+    let (_, pairs) = run("qdq_cnn_qop");
+    let (same, total, worst, arg) = agreement(&pairs);
+    eprintln!("qop: {same}/{total} equal, worst {worst}, argmax {arg}/20");
+    assert_eq!(arg, 20);
+    assert!(same * 100 >= total * 98, "{same}/{total} equal");
+    assert!(worst < 0.1, "worst {worst}");
+}
+
+/// onnxruntime's QDQ model: the float ops between `DequantizeLinear` and `QuantizeLinear` are
+/// quantized by verinfer (power-of-two scales), so a requantized value can land one step away.
+#[test]
+fn qdq_model_matches_onnxruntime() {
+    let (_, pairs) = run("qdq_cnn");
+    let (same, total, worst, arg) = agreement(&pairs);
+    eprintln!("qdq: {same}/{total} equal, worst {worst}, argmax {arg}/20");
+    assert_eq!(arg, 20);
+    assert!(same * 100 >= total * 90, "{same}/{total} equal");
+    assert!(worst < 0.2, "worst {worst}");
+}

@@ -1,0 +1,186 @@
+//! Whether a quantized graph is accurate enough to be written, where its error first appears,
+//! and whether synthetic calibration looks wrong for a model.
+//!
+//! A compiled model whose outputs are wrong is worse than no model: it commits to wrong
+//! results that a dispute would then defend. So `compile` refuses an output whose calibrated
+//! error exceeds [`allowed_error`], and names the first primitive (in graph order) whose own
+//! quantized values stray as far from the float ones, which is where the damage starts.
+
+use std::collections::HashMap;
+
+use verinfer_ir::Graph;
+
+use crate::error::QuantError;
+use crate::fgraph::{FGraph, FOp, FRef};
+use crate::frun::run_float;
+use crate::pipeline::{dequantize, quantize_inputs};
+use crate::report::{OutputReport, Report};
+
+/// Largest error a tensor may have, as a fraction of the largest magnitude its float values
+/// reach on the calibration samples.
+pub const MAX_REL_ERROR: f64 = 0.1;
+
+/// Errors of a few output steps are rounding, whatever the range: this many are always allowed.
+pub const MIN_STEPS: f64 = 8.0;
+
+/// The error a tensor of float magnitude `float_max_abs` held at scale `2^-scale` may have:
+/// `max(MAX_REL_ERROR · float_max_abs, MIN_STEPS · 2^-scale)`.
+#[must_use]
+pub fn allowed_error(float_max_abs: f64, scale: i32) -> f64 {
+    (MAX_REL_ERROR * float_max_abs).max(MIN_STEPS * 2f64.powi(-scale))
+}
+
+/// The outputs of `report` whose error exceeds [`allowed_error`], with that bound.
+#[must_use]
+pub fn excessive(report: &Report) -> Vec<(&OutputReport, f64)> {
+    report
+        .outputs
+        .iter()
+        .map(|o| (o, allowed_error(o.float_max_abs, o.scale)))
+        .filter(|(o, a)| o.max_abs_err.is_nan() || o.max_abs_err > *a)
+        .collect()
+}
+
+/// Where the error of a quantized graph first exceeds the tolerance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Divergence {
+    /// Float-graph node name (the source node's, suffixed for its later primitives).
+    pub node: String,
+    /// Source op type.
+    pub op_type: String,
+    /// Largest |quantized − float| of its values.
+    pub max_abs_err: f64,
+    /// Largest |float| of its values.
+    pub float_max_abs: f64,
+    /// Its scale in the integer graph.
+    pub scale: i32,
+}
+
+/// The first node of `fg`, in graph order, whose values in the integer graph `g` (the
+/// quantization of `fg`) differ from its `f64` values by more than [`allowed_error`], over
+/// `samples` (run through the reference interpreter: use a few). `None` when every node is
+/// within tolerance (the error then comes from the float reference disagreeing with `fg`).
+///
+/// # Errors
+/// Samples that do not fit the graphs, or a failing run.
+pub fn first_divergence(
+    fg: &FGraph,
+    g: &Graph,
+    samples: &[Vec<Vec<f64>>],
+) -> Result<Option<Divergence>, QuantError> {
+    // A float node's value is the integer node of the same name (the last one: a lookup's
+    // rescale into its table comes first).
+    let by_name: HashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    let n = fg.nodes.len();
+    let (mut err, mut fmax) = (vec![0.0f64; n], vec![0.0f64; n]);
+    for s in samples {
+        let fl = run_float(fg, s)?;
+        let q = quantize_inputs(g, s)?;
+        let trace = verinfer_ir::reference::run(g, &q)?;
+        for (i, node) in fg.nodes.iter().enumerate() {
+            let Some(&k) = by_name.get(node.name.as_str()) else {
+                continue;
+            };
+            let v = g.node_value(k);
+            let (Some(iv), Some(fv)) = (trace.get(v.index()), fl.get(i)) else {
+                continue;
+            };
+            if iv.len() != fv.len() {
+                continue;
+            }
+            let dq = dequantize(iv, g.nodes[k].out.scale);
+            for (a, b) in dq.iter().zip(fv) {
+                if b.is_finite() {
+                    err[i] = err[i].max((a - b).abs());
+                    fmax[i] = fmax[i].max(b.abs());
+                }
+            }
+        }
+    }
+    for (i, node) in fg.nodes.iter().enumerate() {
+        let Some(&k) = by_name.get(node.name.as_str()) else {
+            continue;
+        };
+        let scale = g.nodes[k].out.scale.exponent();
+        if err[i] > allowed_error(fmax[i], scale) {
+            return Ok(Some(Divergence {
+                node: node.name.clone(),
+                op_type: node.origin.clone(),
+                max_abs_err: err[i],
+                float_max_abs: fmax[i],
+                scale,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Magnitude, in units of the synthetic range `[-1, 1]`, from which a constant offset or bound
+/// on an input says the model expects other values.
+pub const FAR_OFFSET: f64 = 4.0;
+
+/// Warnings for calibration without data: a float input that reaches (through reshapes,
+/// transposes and constant factors) an `Add`/`Sub`/`Max`/`Min` with a constant of magnitude at
+/// least [`FAR_OFFSET`] (a mean subtracted, a clamp bound), or a factor of at most
+/// `1/FAR_OFFSET` (pixels divided by 255), is evidently meant to take values far outside the
+/// synthetic `[-1, 1]`, so the scales calibrated on `[-1, 1]` will not fit it.
+#[must_use]
+pub fn synthetic_range_warnings(fg: &FGraph) -> Vec<String> {
+    let mut warnings = vec![];
+    for (i, inp) in fg.inputs.iter().enumerate() {
+        if inp.integer {
+            continue;
+        }
+        // Nodes carrying the input unchanged but for layout or a constant factor.
+        let mut carried = vec![FRef::Input(i)];
+        let mut found: Option<(String, String)> = None;
+        for (j, node) in fg.nodes.iter().enumerate() {
+            if !node.inputs.iter().any(|r| carried.contains(r)) {
+                continue;
+            }
+            let konst = node.inputs.iter().find_map(|r| match r {
+                FRef::Const(c) => Some(
+                    fg.consts[*c]
+                        .values()
+                        .filter(|v| v.is_finite())
+                        .fold(0.0f64, |a, v| a.max(v.abs())),
+                ),
+                _ => None,
+            });
+            match (&node.op, konst) {
+                (FOp::Move { .. }, _) if node.inputs.len() == 1 => carried.push(FRef::Node(j)),
+                // Scaled down a lot: the input is expected large (pixels in [0, 255]).
+                (FOp::Scale(f), _) if f.abs() <= 1.0 / FAR_OFFSET && *f != 0.0 => {
+                    found = Some((node.name.clone(), format!("is multiplied by {f:.4}")));
+                    break;
+                }
+                (FOp::Scale(_), _) => carried.push(FRef::Node(j)),
+                (
+                    FOp::Binary {
+                        a_factor, b_factor, ..
+                    },
+                    Some(c),
+                ) if c >= FAR_OFFSET * a_factor.abs().max(b_factor.abs()).max(1.0) => {
+                    found = Some((
+                        node.name.clone(),
+                        format!("meets a constant of magnitude {c:.3} (an offset or bound)"),
+                    ));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some((node, what)) = found {
+            warnings.push(format!(
+                "input '{}' {what} in node '{node}': the model seems to expect values far outside the synthetic [-1, 1], so scales calibrated on them are likely wrong; pass real inputs with --calibration",
+                inp.name
+            ));
+        }
+    }
+    warnings
+}
