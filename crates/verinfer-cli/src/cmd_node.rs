@@ -13,7 +13,7 @@ use verinfer_node::{
     run, serve, Behaviour, Contracts, HeldModel, Mode, ModelStore, Node, NodeConfig, NodeError,
     RunOptions, SharedStatus,
 };
-use verinfer_opml::generation::{GenExecution, GenLie, GenModel};
+use verinfer_opml::generation::GenLie;
 use verinfer_opml::{lying_execution, Execution, OpmlError, TraceLie};
 
 use crate::chain_args::ChainArgs;
@@ -55,20 +55,14 @@ impl Behaviour for WrongOutput {
     /// A generation whose first generated token is read back wrong at the next step (the
     /// rest of the generation continues from it): a wrong token the game pins on one step's
     /// derivation. A single-token generation lies inside its last step instead.
-    fn generation(
-        &self,
-        model: &Arc<GenModel>,
-        prompt: &[u32],
-        new_tokens: usize,
-    ) -> Result<GenExecution, OpmlError> {
-        let lie = if new_tokens >= 2 {
+    fn generation_lie(&self, prompt: &[u32], new_tokens: usize) -> Option<GenLie> {
+        Some(if new_tokens >= 2 {
             GenLie::WrongToken { step: prompt.len() }
         } else {
             GenLie::WrongNode {
                 step: prompt.len().saturating_sub(1),
             }
-        };
-        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(lie))
+        })
     }
 
     fn is_honest(&self) -> bool {

@@ -6,7 +6,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use verinfer_opml::generation::{GenExecution, GenModel};
+use verinfer_opml::generation::{GenExecution, GenLie, GenModel};
 use verinfer_opml::{Execution, OpmlError};
 
 use crate::models::HeldModel;
@@ -19,9 +19,17 @@ pub trait Behaviour: Send + Sync + Debug {
     /// The input does not run on the model (the request is skipped, named in the log).
     fn execution(&self, model: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError>;
 
+    /// The lie, if any, in the generation this node claims for `prompt` and `new_tokens`
+    /// (the honest node: none). A function of the request only, so that after a restart the
+    /// node rebuilds the very generation it posted.
+    fn generation_lie(&self, prompt: &[u32], new_tokens: usize) -> Option<GenLie> {
+        let _ = (prompt, new_tokens);
+        None
+    }
+
     /// The generation to claim as the answer to a text request (`new_tokens` greedy tokens
-    /// after `prompt` on `model`). It must be deterministic: after a restart the node calls it
-    /// again to defend the claim it posted from it.
+    /// after `prompt` on `model`), with [`Behaviour::generation_lie`] applied. It is
+    /// deterministic: after a restart the node calls it again to defend the claim it posted.
     ///
     /// # Errors
     /// A prompt the model cannot take (outside its vocabulary, longer than its context).
@@ -31,7 +39,8 @@ pub trait Behaviour: Send + Sync + Debug {
         prompt: &[u32],
         new_tokens: usize,
     ) -> Result<GenExecution, OpmlError> {
-        GenExecution::run(Arc::clone(model), prompt, new_tokens, None)
+        let lie = self.generation_lie(prompt, new_tokens);
+        GenExecution::run(Arc::clone(model), prompt, new_tokens, lie)
     }
 
     /// Whether [`Behaviour::execution`] is the model's own. A dishonest node answers each

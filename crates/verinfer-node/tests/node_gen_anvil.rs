@@ -12,6 +12,9 @@
 
 mod common;
 
+use common::gen::{received, GenLiar};
+use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,29 +35,6 @@ const N: u32 = 8;
 const WINDOW: u64 = 600;
 const CLOCK: u64 = 300;
 
-#[derive(Debug)]
-struct WrongToken;
-
-impl Behaviour for WrongToken {
-    fn execution(&self, m: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
-        m.served.run(input)
-    }
-
-    fn generation(
-        &self,
-        model: &Arc<GenModel>,
-        prompt: &[u32],
-        new_tokens: usize,
-    ) -> Result<GenExecution, OpmlError> {
-        let lie = GenLie::WrongToken { step: prompt.len() };
-        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(lie))
-    }
-
-    fn is_honest(&self) -> bool {
-        false
-    }
-}
-
 #[test]
 fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
     let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts");
@@ -65,48 +45,24 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
     let gp = game_params(WINDOW, CLOCK);
     let Stack { c, oracle, .. } = deploy_stack(&mut chain, &mut Deployments::default(), owner, &gp);
 
-    let gguf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
-    let w = GgufWeights::open(&gguf).unwrap();
-    let opts = CompileOptions {
-        ctx: 16,
-        ..CompileOptions::default()
-    };
-    let graph = compile(&w, "llama_tiny", &opts, &|| {}).unwrap().graph;
+    let graph = tiny_llm(16);
     let m = Arc::new(GenModel::new(graph.clone()).unwrap());
     let dir = common::tmpdir("gen-anvil");
     let models = common::models_dir(&dir);
     verinfer_ir::vmodel::save(&graph, &models.join("llama_tiny.vmodel")).unwrap();
-
-    let (game, _) = GenClient::deploy(&mut chain, owner, c.game.address, &gp).unwrap();
-    let served = m.served();
-    let word = verinfer_oracle::model_word(served.commitment().model_id);
-    c.registry
-        .register(&mut chain, owner, word, "llama_tiny")
-        .unwrap();
-    c.game
-        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
-        .unwrap();
-    game.ensure_learned(&mut chain, owner, word).unwrap();
-    let (text, _) = TextOracleClient::deploy(
-        &mut chain,
-        owner,
-        c.registry.address,
-        game.address,
-        &verinfer_testing::oracle::oracle_params(),
-    )
-    .unwrap();
-    let consumer = verinfer_testing::chain::deploy_contract(
-        &mut chain,
-        owner,
-        &Consumer::BYTECODE,
-        "deploy GenerationConsumerHarness",
-    );
+    let TextStack {
+        game,
+        text,
+        consumer,
+        word,
+    } = deploy_text_stack(&mut chain, owner, &c, &m, &gp);
 
     let open = |chain: &mut RpcChain, who, name: &str, lie: bool| -> Node {
         let mut cfg = NodeConfig::new(who, dir.join(name));
         cfg.text_oracle = Some(text.address);
         if lie {
-            cfg.behaviour = Arc::new(WrongToken);
+            // The first generated token read back wrong at the next step.
+            cfg.behaviour = Arc::new(GenLiar(GenLie::WrongToken { step: 4 }));
         }
         let contracts = Contracts::at(chain, oracle.address).unwrap();
         Node::open(
@@ -120,8 +76,7 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
     let mut l = open(&mut chain, liar, "liar", true);
     let mut h = open(&mut chain, honest, "honest", false);
 
-    let v = m.layout().vocab as u32;
-    let prompt: Vec<u32> = (0..4u32).map(|i| (i * 37 + 11) % v).collect();
+    let prompt = tiny_prompt(&m, 0);
     let req = TextRequest {
         model: model_id_of(word),
         prompt: prompt.clone(),
@@ -176,34 +131,12 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
         h.state().generation.requests[&id.index()].state,
         TextRequestState::Fulfilled { ours: true }
     );
-    let want: Vec<i32> = GenExecution::run(Arc::clone(&m), &prompt, N as usize, None)
-        .unwrap()
-        .tokens()
-        .iter()
-        .map(|&t| t as i32)
-        .collect();
+    let want = honest_tokens(&m, &prompt, N);
     let got = text
         .tokens_of(&mut chain, TextRequestId::new(id.index()))
         .unwrap();
     assert_eq!(got.iter().map(|&t| t as i32).collect::<Vec<_>>(), want);
-    let out = chain
-        .call(
-            owner,
-            consumer,
-            Consumer::receivedCall {}.abi_encode().into(),
-        )
-        .unwrap();
-    assert_eq!(
-        Consumer::receivedCall::abi_decode_returns(&out).unwrap(),
-        want
-    );
-    let calls = chain
-        .call(owner, consumer, Consumer::callsCall {}.abi_encode().into())
-        .unwrap();
-    assert_eq!(
-        Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
-        U256::from(1)
-    );
+    assert_eq!(received(&mut chain, owner, consumer), (U256::from(1), want));
     eprintln!(
         "honest: {} transactions, {} gas; liar: {} transactions, {} gas",
         h.state().transactions,

@@ -14,6 +14,9 @@
 
 mod common;
 
+use common::gen::{received, GenLiar};
+use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -38,16 +41,7 @@ const CLOCK: u64 = 300;
 
 fn graph() -> &'static verinfer_ir::Graph {
     static G: OnceLock<verinfer_ir::Graph> = OnceLock::new();
-    G.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
-        let w = GgufWeights::open(&path).unwrap();
-        let opts = CompileOptions {
-            ctx: CTX,
-            ..CompileOptions::default()
-        };
-        compile(&w, "llama_tiny", &opts, &|| {}).unwrap().graph
-    })
+    G.get_or_init(|| tiny_llm(CTX))
 }
 
 fn model() -> Arc<GenModel> {
@@ -56,31 +50,7 @@ fn model() -> Arc<GenModel> {
 }
 
 fn prompt() -> Vec<u32> {
-    let v = model().layout().vocab as u32;
-    (0..4u32).map(|i| (i * 37 + 11) % v).collect()
-}
-
-/// A node that tells one generation lie (its tensor answers are honest).
-#[derive(Debug)]
-struct GenLiar(GenLie);
-
-impl Behaviour for GenLiar {
-    fn execution(&self, m: &HeldModel, input: &[Vec<i32>]) -> Result<Execution, OpmlError> {
-        m.served.run(input)
-    }
-
-    fn generation(
-        &self,
-        model: &Arc<GenModel>,
-        prompt: &[u32],
-        new_tokens: usize,
-    ) -> Result<GenExecution, OpmlError> {
-        GenExecution::run(Arc::clone(model), prompt, new_tokens, Some(self.0))
-    }
-
-    fn is_honest(&self) -> bool {
-        false
-    }
+    tiny_prompt(&model(), 0)
 }
 
 struct Env {
@@ -118,35 +88,12 @@ fn env(name: &str) -> Env {
     verinfer_ir::vmodel::save(graph(), &models.join("llama_tiny.vmodel")).unwrap();
     // The generation game hands disputed steps to the oracle's own game (the shared case).
     let gp = verinfer_testing::chain::game_params(WINDOW, CLOCK);
-    let (game, _) = GenClient::deploy(&mut chain, owner, stack.c.game.address, &gp).unwrap();
-    let m = model();
-    let served = m.served();
-    let word = verinfer_oracle::model_word(served.commitment().model_id);
-    stack
-        .c
-        .registry
-        .register(&mut chain, owner, word, "llama_tiny")
-        .unwrap();
-    stack
-        .c
-        .game
-        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
-        .unwrap();
-    game.ensure_learned(&mut chain, owner, word).unwrap();
-    let (text, _) = TextOracleClient::deploy(
-        &mut chain,
-        owner,
-        stack.c.registry.address,
-        game.address,
-        &verinfer_testing::oracle::oracle_params(),
-    )
-    .unwrap();
-    let consumer = verinfer_testing::chain::deploy_contract(
-        &mut chain,
-        owner,
-        &Consumer::BYTECODE,
-        "deploy GenerationConsumerHarness",
-    );
+    let TextStack {
+        game,
+        text,
+        consumer,
+        word,
+    } = deploy_text_stack(&mut chain, owner, &stack.c, &model(), &gp);
     Env {
         chain,
         oracle: stack.oracle,
@@ -237,30 +184,12 @@ impl Env {
     }
 
     fn received(&mut self) -> (U256, Vec<i32>) {
-        let from = self.owner;
-        let consumer = self.consumer;
-        let calls = self
-            .chain
-            .call(from, consumer, Consumer::callsCall {}.abi_encode().into())
-            .unwrap();
-        let toks = self
-            .chain
-            .call(
-                from,
-                consumer,
-                Consumer::receivedCall {}.abi_encode().into(),
-            )
-            .unwrap();
-        (
-            Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
-            Consumer::receivedCall::abi_decode_returns(&toks).unwrap(),
-        )
+        received(&mut self.chain, self.owner, self.consumer)
     }
 }
 
-fn honest_tokens() -> Vec<i32> {
-    let g = GenExecution::run(model(), &prompt(), N as usize, None).unwrap();
-    g.tokens().iter().map(|&t| t as i32).collect()
+fn want_tokens() -> Vec<i32> {
+    honest_tokens(&model(), &prompt(), N)
 }
 
 /// The lying node answers first; the honest node re-runs its claim, challenges, wins, answers
@@ -297,7 +226,7 @@ fn liar_loses(name: &str, lie: GenLie, want_sub_game: bool) {
         TextRequestState::Fulfilled { ours: true }
     );
     let id = TextRequestId::new(req);
-    let want = honest_tokens();
+    let want = want_tokens();
     let got: Vec<i32> = env
         .text
         .tokens_of(&mut env.chain, id)
@@ -355,7 +284,7 @@ fn an_honest_answer_settles_after_the_window_without_a_game() {
         honest.state().generation.requests[&req].state,
         TextRequestState::Fulfilled { ours: true }
     );
-    assert_eq!(env.received().1, honest_tokens());
+    assert_eq!(env.received().1, want_tokens());
     eprintln!(
         "unchallenged answer: {} transactions, {} gas",
         honest.state().transactions,
@@ -404,7 +333,7 @@ fn an_honest_node_restarted_in_the_middle_of_its_game_finishes_and_wins() {
     let hc: Vec<_> = honest.state().generation.claims.values().collect();
     assert_eq!(hc.len(), 1);
     assert!(hc[0].settled);
-    assert_eq!(env.received().1, honest_tokens());
+    assert_eq!(env.received().1, want_tokens());
 }
 
 #[test]
@@ -459,5 +388,5 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
         "{:?}",
         liar.state().problems
     );
-    assert_eq!(env.received().1, honest_tokens());
+    assert_eq!(env.received().1, want_tokens());
 }

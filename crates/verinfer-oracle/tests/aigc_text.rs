@@ -24,6 +24,7 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ClaimStatus, OpmlContracts};
 use verinfer_oracle::bindings_text::AIGCText::{self, AIGCTextErrors as E};
+use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 use verinfer_oracle::{
     model_id_of, AigcTextClient, OracleError, TextOracleClient, TextPrompt, TextProof, TextRequest,
     TextRequestId, TextVocab,
@@ -34,17 +35,7 @@ const N: u32 = 8;
 
 fn model() -> Arc<GenModel> {
     static M: OnceLock<Arc<GenModel>> = OnceLock::new();
-    Arc::clone(M.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
-        let w = GgufWeights::open(&path).unwrap();
-        let opts = CompileOptions {
-            ctx: CTX,
-            ..CompileOptions::default()
-        };
-        let c = compile(&w, "llama_tiny", &opts, &|| {}).unwrap();
-        Arc::new(GenModel::new(c.graph).unwrap())
-    }))
+    Arc::clone(M.get_or_init(|| tiny_gen_model(CTX)))
 }
 
 /// A vocabulary of pieces of every kind: words with a leading space, bare words, single
@@ -64,8 +55,7 @@ fn vocab() -> TextVocab {
 }
 
 fn prompt_ids(shift: u32) -> Vec<u32> {
-    let v = model().layout().vocab as u32;
-    (0..4u32).map(|i| (i * 37 + 11 + shift) % v).collect()
+    tiny_prompt(&model(), shift)
 }
 
 fn gas(label: &str, g: u64) {
@@ -94,26 +84,12 @@ fn env() -> Env {
     let a = chain.accounts();
     let (owner, requester, node, liar) = (a[0], a[1], a[2], a[3]);
     let params = verinfer_testing::chain::game_params(600, 300);
-    let (game, _) = GenClient::deploy(&mut chain, owner, c.game.address, &params).unwrap();
-    let m = model();
-    let served = m.served();
-    let word = verinfer_oracle::model_word(served.commitment().model_id);
-    c.registry
-        .register(&mut chain, owner, word, "llama_tiny")
-        .unwrap();
-    c.game
-        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
-        .unwrap();
-    game.ensure_learned(&mut chain, owner, word).unwrap();
-    let oparams = verinfer_testing::oracle::oracle_params();
-    let (oracle, _) = TextOracleClient::deploy(
-        &mut chain,
-        owner,
-        c.registry.address,
-        game.address,
-        &oparams,
-    )
-    .unwrap();
+    let TextStack {
+        game,
+        text: oracle,
+        word,
+        ..
+    } = deploy_text_stack(&mut chain, owner, &c, &model(), &params);
     let (aigc, r) = AigcTextClient::deploy(
         &mut chain,
         owner,

@@ -23,6 +23,7 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ClaimStatus, OpmlContracts};
 use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
+use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 use verinfer_oracle::bindings_text::GenerationOracle::{self, GenerationOracleErrors as E};
 use verinfer_oracle::{
     model_id_of, CallbackOutcome, OracleError, OracleParams, RequestStatus, TextOracleClient,
@@ -36,22 +37,11 @@ const CALLBACK_GAS: u64 = 300_000;
 
 fn model() -> Arc<GenModel> {
     static M: OnceLock<Arc<GenModel>> = OnceLock::new();
-    Arc::clone(M.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
-        let w = GgufWeights::open(&path).unwrap();
-        let opts = CompileOptions {
-            ctx: CTX,
-            ..CompileOptions::default()
-        };
-        let c = compile(&w, "llama_tiny", &opts, &|| {}).unwrap();
-        Arc::new(GenModel::new(c.graph).unwrap())
-    }))
+    Arc::clone(M.get_or_init(|| tiny_gen_model(CTX)))
 }
 
 fn prompt() -> Vec<u32> {
-    let v = model().layout().vocab as u32;
-    (0..4u32).map(|i| (i * 37 + 11) % v).collect()
+    tiny_prompt(&model(), 0)
 }
 
 fn gas(label: &str, g: u64) {
@@ -158,33 +148,15 @@ fn env() -> Env {
     let a = chain.accounts();
     let (owner, requester, node, liar) = (a[0], a[1], a[2], a[3]);
     let params = verinfer_testing::chain::game_params(600, 300);
-    let (game, _) = GenClient::deploy(&mut chain, owner, c.game.address, &params).unwrap();
-    let m = model();
-    let served = m.served();
-    let word = verinfer_oracle::model_word(served.commitment().model_id);
-    c.registry
-        .register(&mut chain, owner, word, "llama_tiny")
-        .unwrap();
-    c.game
-        .ensure_learned(&mut chain, owner, served.graph(), served.commitment())
-        .unwrap();
-    game.ensure_learned(&mut chain, owner, word).unwrap();
+    let TextStack {
+        game,
+        text: oracle,
+        consumer,
+        word,
+        text_deploy_gas,
+    } = deploy_text_stack(&mut chain, owner, &c, &model(), &params);
+    gas("deploy GenerationOracle", text_deploy_gas);
     let oparams = verinfer_testing::oracle::oracle_params();
-    let (oracle, r) = TextOracleClient::deploy(
-        &mut chain,
-        owner,
-        c.registry.address,
-        game.address,
-        &oparams,
-    )
-    .unwrap();
-    gas("deploy GenerationOracle", r.gas_used);
-    let consumer = verinfer_testing::chain::deploy_contract(
-        &mut chain,
-        owner,
-        &Consumer::BYTECODE,
-        "deploy GenerationConsumerHarness",
-    );
     Env {
         chain,
         c,

@@ -13,7 +13,9 @@
 //!   the golden digits MLP, temporary directories;
 //! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
 //!   the game deployed;
-//! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered.
+//! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered;
+//! - [`llm`] (feature `llm`): the tiny LLaMA compiled, the generation game and the text
+//!   oracle deployed beside the game with the model registered and learned.
 //!
 //! See docs/testing.md.
 // Test support: failing loudly at the first surprise is the point (as in tests themselves).
@@ -24,6 +26,8 @@ pub mod chain;
 pub mod check;
 pub mod files;
 pub mod graph;
+#[cfg(feature = "llm")]
+pub mod llm;
 pub mod maps;
 pub mod models;
 pub mod ops;

@@ -9,6 +9,7 @@
 )]
 
 pub mod edge;
+pub mod gen;
 
 use std::path::{Path, PathBuf};
 
