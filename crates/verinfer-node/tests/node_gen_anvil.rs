@@ -12,23 +12,19 @@
 
 mod common;
 
-use common::gen::{received, GenLiar};
-use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
-
 use std::path::Path;
 use std::sync::Arc;
 
-use alloy_sol_types::SolCall;
+use common::gen::{received, GenLiar};
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain, U256};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
-use verinfer_node::{Behaviour, Contracts, HeldModel, ModelStore, Node, NodeConfig};
-use verinfer_opml::generation::{GenClient, GenExecution, GenLie, GenModel};
-use verinfer_opml::{ClaimStatus, Execution, OpmlError};
-use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
-use verinfer_oracle::{model_id_of, TextOracleClient, TextRequest, TextRequestId};
+use verinfer_node::{Contracts, ModelStore, Node, NodeConfig};
+use verinfer_opml::generation::{GenLie, GenModel};
+use verinfer_opml::ClaimStatus;
+use verinfer_oracle::{model_id_of, TextRequest, TextRequestId};
 use verinfer_testing::chain::game_params;
+use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
 use verinfer_testing::oracle::{deploy_stack, Stack};
 
 const N: u32 = 8;
@@ -55,6 +51,7 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
         text,
         consumer,
         word,
+        ..
     } = deploy_text_stack(&mut chain, owner, &c, &m, &gp);
 
     let open = |chain: &mut RpcChain, who, name: &str, lie: bool| -> Node {

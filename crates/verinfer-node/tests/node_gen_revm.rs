@@ -17,18 +17,15 @@ mod common;
 use common::gen::{received, GenLiar};
 use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use alloy_sol_types::SolCall;
 use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
-use verinfer_node::{Behaviour, Contracts, HeldModel, ModelStore, Node, NodeConfig, NodeState};
-use verinfer_opml::generation::{GenClient, GenExecution, GenLie, GenModel};
-use verinfer_opml::{ClaimStatus, Execution, OpmlError};
-use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
+use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
+use verinfer_opml::generation::{GenClient, GenLie, GenModel};
+use verinfer_opml::ClaimStatus;
 use verinfer_oracle::{model_id_of, OracleClient, TextOracleClient, TextRequest, TextRequestId};
 use verinfer_testing::oracle::{mlp_oracle, MlpOracle};
 
@@ -93,6 +90,7 @@ fn env(name: &str) -> Env {
         text,
         consumer,
         word,
+        ..
     } = deploy_text_stack(&mut chain, owner, &stack.c, &model(), &gp);
     Env {
         chain,

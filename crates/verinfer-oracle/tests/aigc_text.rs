@@ -11,12 +11,10 @@
     missing_docs
 )]
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use alloy_sol_types::{sol_data, SolType};
 use verinfer_chain::{Address, Bytes, Chain, RevmChain, B256, U256};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_opml::generation::bindings::GenerationGame;
 use verinfer_opml::generation::{
     contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
@@ -24,11 +22,11 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ClaimStatus, OpmlContracts};
 use verinfer_oracle::bindings_text::AIGCText::{self, AIGCTextErrors as E};
-use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 use verinfer_oracle::{
     model_id_of, AigcTextClient, OracleError, TextOracleClient, TextPrompt, TextProof, TextRequest,
     TextRequestId, TextVocab,
 };
+use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 
 const CTX: usize = 16;
 const N: u32 = 8;

@@ -10,12 +10,10 @@
     missing_docs
 )]
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use alloy_sol_types::SolCall;
 use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_opml::generation::bindings::GenerationGame;
 use verinfer_opml::generation::{
     contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
@@ -23,12 +21,12 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ClaimStatus, OpmlContracts};
 use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
-use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 use verinfer_oracle::bindings_text::GenerationOracle::{self, GenerationOracleErrors as E};
 use verinfer_oracle::{
     model_id_of, CallbackOutcome, OracleError, OracleParams, RequestStatus, TextOracleClient,
     TextRequest, TextRequestId,
 };
+use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
 
 /// Context of the compiled step graph: a prompt of 4 and 8 new tokens fit (11 steps).
 const CTX: usize = 16;

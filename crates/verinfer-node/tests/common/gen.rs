@@ -32,7 +32,11 @@ pub fn received(chain: &mut dyn Chain, from: Address, consumer: Address) -> (U25
         .call(from, consumer, Consumer::callsCall {}.abi_encode().into())
         .unwrap();
     let toks = chain
-        .call(from, consumer, Consumer::receivedCall {}.abi_encode().into())
+        .call(
+            from,
+            consumer,
+            Consumer::receivedCall {}.abi_encode().into(),
+        )
         .unwrap();
     (
         Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
