@@ -276,9 +276,13 @@ def test_the_sumcheck_backend_proves_a_single_matmul(tmp_path):
     assert verinfer.load_keys(tmp_path / "keys").backend == "sumcheck"
 
 
-def test_the_sumcheck_backend_refuses_other_models_with_its_reason(digits):
+def test_the_sumcheck_backend_refuses_other_models_with_its_reason():
+    # The digits MLP (matmuls and ReLU clamps) is a layered-sumcheck model now; the MNIST
+    # CNN's convolutions are not yet, and the backend names the node it stops at.
+    cnn_dir = REPO / "testdata" / "models" / "mnist_cnn"
+    cnn = verinfer.compile(cnn_dir / "network.onnx", calibration=cnn_dir / "calibration.json")
     with pytest.raises(verinfer.VerinferError, match="sumcheck"):
-        verinfer.setup(digits, backend="sumcheck")
+        verinfer.setup(cnn, backend="sumcheck")
 
 
 # ---------------------------------------------------------------- progress and messages
