@@ -403,6 +403,9 @@ pub fn advance(a: &AdvanceArgs) -> Result<()> {
 pub struct StatusArgs {
     /// The claim.
     pub claim: u64,
+    /// A claim of the recorded `GenerationGame` (a generation), not of the `InferenceGame`.
+    #[arg(long)]
+    pub generation: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -430,6 +433,9 @@ struct StatusOut {
 }
 
 pub fn status(a: &StatusArgs) -> Result<()> {
+    if a.generation {
+        return crate::cmd_game_gen_chain::status(a);
+    }
     let mut open = a.chain.open()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;

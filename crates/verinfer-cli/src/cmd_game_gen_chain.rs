@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
+use verinfer_chain::{Address, Chain, Deployments, B256, U256};
 use verinfer_opml::client::newest_event;
 use verinfer_opml::driver;
 use verinfer_opml::generation::bindings::GenerationGame as G;
@@ -18,7 +18,7 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ensure_opml, find_opml, ClaimStatus, GameParams, OpmlContracts};
 
-use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs};
+use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs, StatusArgs};
 use crate::cmd_game_gen::{check_params, load_gen_model};
 
 const NAME: &str = "GenerationGame";
@@ -100,57 +100,6 @@ fn contracts<'a>(c: &'a OpmlContracts, game: &'a GenClient) -> GenContracts<'a> 
     }
 }
 
-/// `timeout` on `game_id` when the other party (not `submitter`'s side) has run out of time.
-fn claim_timeout(
-    chain: &mut dyn Chain,
-    game: &GenClient,
-    game_id: u64,
-    submitter: bool,
-    from: Address,
-) -> Result<Option<Receipt>> {
-    let g = game.game(chain, game_id)?;
-    let phase = GenPhase::from_u8(g.phase)?;
-    if phase.is_over() || phase == GenPhase::AwaitStep || phase.submitter_moves() == submitter {
-        return Ok(None);
-    }
-    let left = if phase.submitter_moves() {
-        g.submitterTime
-    } else {
-        g.challengerTime
-    };
-    if chain.block()?.timestamp.saturating_sub(g.lastMove) <= left {
-        return Ok(None);
-    }
-    let call = G::timeoutCall {
-        gameId: U256::from(game_id),
-    };
-    Ok(Some(game.send(chain, from, &call)?))
-}
-
-/// `settle` once the sub-claim of `game_id` (in `AwaitStep`) is decided.
-fn settle_if_decided(
-    chain: &mut dyn Chain,
-    c: GenContracts<'_>,
-    game_id: u64,
-    sub_claim: u64,
-    from: Address,
-) -> Result<Option<Receipt>> {
-    if c.steps.status(chain, sub_claim)? == ClaimStatus::Pending {
-        return Ok(None);
-    }
-    let call = G::settleCall {
-        gameId: U256::from(game_id),
-    };
-    match c.game.send(chain, from, &call) {
-        Ok(r) => Ok(Some(r)),
-        // The other party settled first (anyone may): nothing left to do.
-        Err(_) if GenPhase::from_u8(c.game.game(chain, game_id)?.phase)? != GenPhase::AwaitStep => {
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 fn sleep_or_stop(poll: Option<Duration>) -> bool {
     match poll {
         Some(p) => {
@@ -225,7 +174,10 @@ fn defend(
             if phase == GenPhase::AwaitStep {
                 if let Some((sub_claim, sub)) = s.sub.as_mut() {
                     driver::defend(chain, c.steps, sub, *sub_claim, None, &mut print_tx)?;
-                    if let Some(r) = settle_if_decided(chain, c, id, *sub_claim, s.account)? {
+                    if let Some(r) = c
+                        .game
+                        .settle_if_decided(chain, c.steps, id, *sub_claim, s.account)?
+                    {
                         print_tx(&r);
                         acted = true;
                     }
@@ -236,7 +188,7 @@ fn defend(
                 print_tx(&r);
                 acted = true;
             }
-            if let Some(r) = claim_timeout(chain, c.game, id, true, s.account)? {
+            if let Some(r) = c.game.timeout_if_due(chain, id, true, s.account)? {
                 print_tx(&r);
                 acted = true;
             }
@@ -298,7 +250,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     };
     let mut cha = GenChallenger::new(honest, from, strategy);
     cha.logs_from = since;
-    let Some(mode) = cha.mode(chain, &game, a.claim)? else {
+    let Some(mode) = cha.mode(chain, &game, a.claim, since)? else {
         println!(
             "generation claim {} matches the honest generation: nothing to challenge",
             a.claim
@@ -368,7 +320,10 @@ fn play(
                 };
                 driver::play(chain, c.steps, sub, game_id, None, &mut print_tx)?;
             }
-            if let Some(r) = settle_if_decided(chain, c, id, sub_claim, cha.account)? {
+            if let Some(r) = c
+                .game
+                .settle_if_decided(chain, c.steps, id, sub_claim, cha.account)?
+            {
                 print_tx(&r);
                 acted = true;
             }
@@ -377,7 +332,7 @@ fn play(
                 print_tx(&r);
                 acted = true;
             }
-            if let Some(r) = claim_timeout(chain, c.game, id, false, cha.account)? {
+            if let Some(r) = c.game.timeout_if_due(chain, id, false, cha.account)? {
                 print_tx(&r);
                 acted = true;
             }
@@ -386,4 +341,75 @@ fn play(
             return Ok(phase);
         }
     }
+}
+
+#[derive(serde::Serialize)]
+struct GenGameOut {
+    game: u64,
+    challenger: String,
+    phase: String,
+    moves: u32,
+    /// The disputed step (once the descent reached one).
+    step: u64,
+    /// The disputed step's single-step claim in the `InferenceGame` (meaningful once the
+    /// game has passed `PostStep`).
+    sub_claim: u64,
+    submitter_time_left: u64,
+    challenger_time_left: u64,
+    /// Why it ended (its `GameResolved` reason); empty while in play.
+    reason: String,
+}
+
+#[derive(serde::Serialize)]
+struct GenStatusOut {
+    claim: u64,
+    model_id: String,
+    submitter: String,
+    status: String,
+    root: String,
+    prompt_len: u64,
+    num_tokens: u64,
+    window_end: u64,
+    open_games: u32,
+    games: Vec<GenGameOut>,
+}
+
+/// `verinfer game status CLAIM --generation`: the generation claim and every game on it, as
+/// JSON (the same shape as an inference claim's status, with the step-level fields).
+pub fn status(a: &StatusArgs) -> Result<()> {
+    let mut open = a.chain.open()?;
+    let (chain, deployments) = open.parts();
+    let (game, since) = find_generation(chain, deployments)?;
+    let chain = open.chain();
+    let info = game.claim_info(chain, a.claim)?;
+    let mut games = Vec::new();
+    for id in game.games_of(chain, a.claim, since)? {
+        let g = game.game(chain, id)?;
+        let phase = GenPhase::from_u8(g.phase)?;
+        games.push(GenGameOut {
+            game: id,
+            challenger: g.challenger.to_string(),
+            phase: format!("{phase:?}"),
+            moves: g.moves,
+            step: u64::try_from(g.step)?,
+            sub_claim: u64::try_from(g.subClaim)?,
+            submitter_time_left: g.submitterTime,
+            challenger_time_left: g.challengerTime,
+            reason: game.reason(chain, id, since)?,
+        });
+    }
+    let out = GenStatusOut {
+        claim: a.claim,
+        model_id: info.modelId.to_string(),
+        submitter: info.submitter.to_string(),
+        status: format!("{:?}", ClaimStatus::from_u8(info.status)?),
+        root: info.root.to_string(),
+        prompt_len: info.promptLen,
+        num_tokens: info.numTokens,
+        window_end: info.windowEnd,
+        open_games: info.openGames,
+        games,
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
 }

@@ -8,64 +8,12 @@
 //! read from the chain.
 
 use verinfer_opml::generation::bindings::GenerationGame as G;
-use verinfer_opml::generation::{GenClient, GenContracts};
 
 use super::*;
 
 /// At most this many rounds of moves per game and tick (a game is over in far fewer; the
 /// bound keeps a misbehaving contract from looping the node).
 const MAX_ROUNDS: usize = 256;
-
-/// `timeout` on `game_id` when the party other than `submitter`'s side has run out of time.
-pub(super) fn gen_timeout(
-    chain: &mut dyn Chain,
-    game: &GenClient,
-    game_id: u64,
-    submitter: bool,
-    from: Address,
-) -> Result<Option<Receipt>> {
-    let g = game.game(chain, game_id)?;
-    let phase = GenPhase::from_u8(g.phase)?;
-    if phase.is_over() || phase == GenPhase::AwaitStep || phase.submitter_moves() == submitter {
-        return Ok(None);
-    }
-    let left = if phase.submitter_moves() {
-        g.submitterTime
-    } else {
-        g.challengerTime
-    };
-    if chain.block()?.timestamp.saturating_sub(g.lastMove) <= left {
-        return Ok(None);
-    }
-    let call = G::timeoutCall {
-        gameId: U256::from(game_id),
-    };
-    Ok(Some(game.send(chain, from, &call)?))
-}
-
-/// `settle` on `game_id` (in `AwaitStep`) once its step's single-step claim is decided.
-pub(super) fn gen_settle_step(
-    chain: &mut dyn Chain,
-    c: GenContracts<'_>,
-    game_id: u64,
-    sub_claim: u64,
-    from: Address,
-) -> Result<Option<Receipt>> {
-    if c.steps.status(chain, sub_claim)? == ClaimStatus::Pending {
-        return Ok(None);
-    }
-    let call = G::settleCall {
-        gameId: U256::from(game_id),
-    };
-    match c.game.send(chain, from, &call) {
-        Ok(r) => Ok(Some(r)),
-        // The other party settled first (anyone may).
-        Err(_) if GenPhase::from_u8(c.game.game(chain, game_id)?.phase)? != GenPhase::AwaitStep => {
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
 
 impl Node {
     fn ensure_gen_submitter(&mut self, id: u64) -> Result<bool> {
@@ -174,7 +122,7 @@ impl Node {
                     record_tx(&mut self.state, &mut self.sent, r);
                     acted = true;
                 }
-                if let Some(r) = gen_timeout(chain, &text.game, gid, true, me)? {
+                if let Some(r) = text.game.timeout_if_due(chain, gid, true, me)? {
                     record_tx(&mut self.state, &mut self.sent, &r);
                     acted = true;
                 }
@@ -237,7 +185,10 @@ impl Node {
             record_tx(state, sent, r)
         })?;
         let mut acted = *sent > before;
-        if let Some(r) = gen_settle_step(chain, text.gen(), gid, sub_claim, me)? {
+        if let Some(r) = text
+            .game
+            .settle_if_decided(chain, &text.steps, gid, sub_claim, me)?
+        {
             record_tx(&mut self.state, &mut self.sent, &r);
             self.step_submitters.remove(&sub_claim);
             acted = true;

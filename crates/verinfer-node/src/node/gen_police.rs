@@ -11,7 +11,6 @@
 
 use verinfer_opml::generation::{GenChallengerStrategy, Mode as GenMode};
 
-use super::gen_own::{gen_settle_step, gen_timeout};
 use super::*;
 
 /// At most this many rounds of moves per game and tick.
@@ -102,7 +101,7 @@ impl Node {
             }
             Err(e) => return Err(e),
         };
-        let Some(mode) = cha.mode(chain, &text.game, id)? else {
+        let Some(mode) = cha.mode(chain, &text.game, id, c.block)? else {
             tracing::info!(claim = id, "generation claim is correct");
             if let Some(x) = self.state.generation.checked.get_mut(&id) {
                 x.verdict = Verdict::Correct;
@@ -216,7 +215,10 @@ impl Node {
                 let sub_claim = u64_of(g.subClaim, "sub-claim")?;
                 let step = usize::try_from(u64_of(g.step, "step")?).unwrap_or(usize::MAX);
                 self.gen_play_step(chain, text, id, sub_claim, step)?;
-                if let Some(r) = gen_settle_step(chain, text.gen(), id, sub_claim, me)? {
+                if let Some(r) =
+                    text.game
+                        .settle_if_decided(chain, &text.steps, id, sub_claim, me)?
+                {
                     record_tx(&mut self.state, &mut self.sent, &r);
                     acted = true;
                 }
@@ -228,7 +230,7 @@ impl Node {
                     record_tx(&mut self.state, &mut self.sent, &r);
                     acted = true;
                 }
-                if let Some(r) = gen_timeout(chain, &text.game, id, false, me)? {
+                if let Some(r) = text.game.timeout_if_due(chain, id, false, me)? {
                     record_tx(&mut self.state, &mut self.sent, &r);
                     acted = true;
                 }

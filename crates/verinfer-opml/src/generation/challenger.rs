@@ -80,19 +80,23 @@ impl GenChallenger {
         }
     }
 
-    /// The mode it challenges `claim` in, or `None` when the claim is right.
+    /// The mode it challenges `claim` in, or `None` when the claim is right. The claim's
+    /// `GenerationClaimed` log is read from `claim_block` on (its block, or any earlier one):
+    /// reading from block 0 for every claim makes each check scan the game's whole history.
     ///
     /// # Errors
-    /// A claim of another model or prompt, or transport errors.
+    /// A claim of another model or prompt, no claim log from `claim_block` on, or transport
+    /// errors.
     pub fn mode(
         &self,
         chain: &mut dyn Chain,
         game: &GenClient,
         claim: u64,
+        claim_block: u64,
     ) -> Result<Option<Mode>> {
         let c = game.claim_info(chain, claim)?;
         let at = |e: &G::GenerationClaimed| e.claimId == U256::from(claim);
-        let e = crate::client::newest_event(chain, game.address, 0, at)?
+        let e = crate::client::newest_event(chain, game.address, claim_block, at)?
             .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no event")))?;
         if e.prompt != token_words(self.gen.prompt()) || e.tokens.len() != self.gen.tokens().len() {
             return Err(OpmlError::Mismatch(format!(

@@ -275,6 +275,66 @@ impl GenClient {
         crate::ClaimStatus::from_u8(self.claim_info(chain, claim)?.status)
     }
 
+    /// `timeout` on `game_id` when the party opposite `submitter`'s side has overrun its
+    /// clock: the one check both a defending submitter and a challenger make every round, so
+    /// the CLI and the node share it. `None` when the game is over, waits on its step's
+    /// single-step claim, waits on `submitter`'s own side, or the mover still has time.
+    ///
+    /// # Errors
+    /// A revert (e.g. someone else timed the game out first) or transport error.
+    pub fn timeout_if_due(
+        &self,
+        chain: &mut dyn Chain,
+        game_id: u64,
+        submitter: bool,
+        from: Address,
+    ) -> Result<Option<Receipt>> {
+        let g = self.game(chain, game_id)?;
+        let phase = GenPhase::from_u8(g.phase)?;
+        if phase.is_over() || phase == GenPhase::AwaitStep || phase.submitter_moves() == submitter {
+            return Ok(None);
+        }
+        let left = if phase.submitter_moves() {
+            g.submitterTime
+        } else {
+            g.challengerTime
+        };
+        if chain.block()?.timestamp.saturating_sub(g.lastMove) <= left {
+            return Ok(None);
+        }
+        let call = GenerationGame::timeoutCall { gameId: u(game_id) };
+        self.send(chain, from, &call).map(Some)
+    }
+
+    /// `settle` on `game_id` (in `AwaitStep`) once its step's single-step claim `sub_claim`
+    /// is decided in `steps`; `None` while it is pending, or when the other party settled
+    /// first (anyone may).
+    ///
+    /// # Errors
+    /// A refused settlement of a game still awaiting its step, or transport errors.
+    pub fn settle_if_decided(
+        &self,
+        chain: &mut dyn Chain,
+        steps: &crate::client::GameClient,
+        game_id: u64,
+        sub_claim: u64,
+        from: Address,
+    ) -> Result<Option<Receipt>> {
+        if steps.status(chain, sub_claim)? == crate::ClaimStatus::Pending {
+            return Ok(None);
+        }
+        let call = GenerationGame::settleCall { gameId: u(game_id) };
+        match self.send(chain, from, &call) {
+            Ok(r) => Ok(Some(r)),
+            Err(_)
+                if GenPhase::from_u8(self.game(chain, game_id)?.phase)? != GenPhase::AwaitStep =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Wei owed to `who`.
     ///
     /// # Errors

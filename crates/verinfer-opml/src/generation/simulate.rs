@@ -149,7 +149,7 @@ fn dispute(
 ) -> Result<()> {
     let cfg = c.game.config(chain)?;
     let steps_cfg = c.steps.config(chain)?;
-    if let Some(mode) = challenger.mode(chain, c.game, claim)? {
+    if let Some(mode) = challenger.mode(chain, c.game, claim, challenger.logs_from)? {
         report.mode = if mode == Mode::Bisect {
             "bisect"
         } else {
