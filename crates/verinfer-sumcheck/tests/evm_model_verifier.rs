@@ -6,11 +6,14 @@
 //! adapter over it, deployed by the backend. Prints the gas figures of docs/sumcheck.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/digits.rs"]
+mod digits;
 #[path = "common/evm.rs"]
 mod evm;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
+use digits::digits_mlp;
 use evm::*;
 use verinfer_chain::{Chain, RevmChain, Tx};
 use verinfer_ir::Model;
@@ -31,27 +34,6 @@ alloy_sol_types::sol! {
     interface IProofVerifier {
         function verify(bytes calldata proof, bytes32 statement) external view returns (bool);
     }
-}
-
-/// The bundled digits MLP and its trace on the bundled digit.
-fn digits_mlp() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
-    let g =
-        verinfer_ir::vmodel::load(&std::path::Path::new(root).join("golden/v1/digits_mlp.vmodel"))
-            .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(std::path::Path::new(root).join("models/digits_mlp/input.json")).unwrap(),
-    )
-    .unwrap();
-    let scale = f64::from(g.inputs[0].info.scale.exponent()).exp2();
-    let x: Vec<i32> = v["input_data"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p.as_f64().unwrap() * scale).round() as i32)
-        .collect();
-    let trace = verinfer_ir::reference::run(&g, &[x]).unwrap();
-    (g, trace)
 }
 
 const DIGEST: Visibility = Visibility {
@@ -340,4 +322,51 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
     // The exported source names the model verifier and carries the plan.
     let src = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
     assert!(src.contains("new ModelVerifier(verifierPlan())"), "{src}");
+}
+
+/// A second size for the gas figures: `verinfer_testing::proof::small_mlp` (8 → 6 → 4 → 3,
+/// 16-bit hidden tensors), verified on chain and natively.
+#[test]
+fn a_smaller_mlp_verifies_on_chain() {
+    let (g, trace) = verinfer_testing::proof::small_mlp();
+    let model = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
+    let (proof, public) =
+        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(7), trace, &mut os_rng()).unwrap();
+    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    let ModelKey::Chain { spec, .. } = &vk.model else {
+        panic!("the small MLP is a layered model");
+    };
+    let st = B256::from(public.digest().unwrap().0);
+    let mut evm = Evm::new();
+    let (at, _) = evm.deploy(onchain::model_init_code(&vk).unwrap(), "ModelVerifier");
+    let call = ModelVerifier::verifyBoundCall {
+        statement: st,
+        x: packed(&proof.x),
+        y: packed(&proof.y),
+        proof: us(&proof.words),
+    };
+    assert!(evm.view(at, &call).unwrap());
+    let gas = evm.gas(at, &call);
+    let (k, n) = gkr::columns::claim_shape(spec);
+    let groups = gkr::columns::groups(spec);
+    println!(
+        "small MLP: {} layers, range widths {:?}, {k} claims over {n} variables, {} words: \
+         verifyBound {gas} gas",
+        spec.layers.len(),
+        groups.keys().collect::<Vec<_>>(),
+        proof.words.len()
+    );
+    let mut bad = proof.words.clone();
+    bump(&mut bad[7]);
+    assert!(evm
+        .view(
+            at,
+            &ModelVerifier::verifyBoundCall {
+                proof: us(&bad),
+                ..call
+            }
+        )
+        .is_err());
 }
