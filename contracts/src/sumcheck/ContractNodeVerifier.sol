@@ -8,6 +8,7 @@ import {HyperKZG} from "./HyperKZG.sol";
 import {LogupRange} from "./LogupRange.sol";
 import {BatchOpening} from "./BatchOpening.sol";
 import {ContractNodeKey} from "./ContractNodeKey.sol";
+import {PackedTensor} from "./PackedTensor.sol";
 
 /// @title ContractNodeVerifier — verifies a sumcheck proof of one matrix-product `Contract` node
 /// @notice `Y = requant(X·W (+ bias·2^t))` with `X` (m×k) and `Y` (m×n) public, `W` and the
@@ -129,9 +130,7 @@ contract ContractNodeVerifier is ContractNodeKey {
         }
     }
 
-    /// @dev `Σ_i eqRow[i]·Σ_l eqCol[l]·v[i·cols + l]` over the packed int32 matrix `data`;
-    ///      with `check = 1`, reverts unless every value lies in `[−2^(bits−1), 2^(bits−1))`
-    ///      (`span = 2^bits`).
+    /// @dev `PackedTensor.evalMatrix`, reverting on a value outside the bound.
     function evalMatrix(
         bytes calldata data,
         uint256 rows,
@@ -141,23 +140,8 @@ contract ContractNodeVerifier is ContractNodeKey {
         uint256 span,
         uint256 check
     ) private pure returns (uint256 acc) {
-        uint256 bad = 0;
-        assembly ("memory-safe") {
-            let half := shr(1, span)
-            let p := data.offset
-            for { let i := 0 } lt(i, rows) { i := add(i, 1) } {
-                let inner := 0
-                let col := add(eqCol, 0x20)
-                for { let l := 0 } lt(l, cols) { l := add(l, 1) } {
-                    let v := signextend(3, shr(224, calldataload(p)))
-                    p := add(p, 4)
-                    // v + 2^(bits−1) must lie in [0, 2^bits).
-                    bad := or(bad, mul(check, iszero(lt(add(v, half), span))))
-                    inner := addmod(inner, mulmod(mload(add(col, shl(5, l))), add(v, mul(slt(v, 0), R)), R), R)
-                }
-                acc := addmod(acc, mulmod(mload(add(eqRow, shl(5, add(i, 1)))), inner, R), R)
-            }
-        }
+        uint256 bad;
+        (acc, bad) = PackedTensor.evalMatrix(data, rows, cols, eqRow, eqCol, span, check);
         if (bad != 0) revert SumcheckFr.SumcheckRejected(OUT_OF_BOUND);
     }
 

@@ -16,7 +16,8 @@ import {ContractNodeVerifier} from "./ContractNodeVerifier.sol";
 ///         `statement` absorbed first, so a proof holds for one context only. A proof that
 ///         does not verify returns false; undecodable bytes or a value outside its width revert.
 contract SumcheckProofVerifier is IProofVerifier {
-    /// @notice The node's verifier (its key: shape, requantization, weight commitments, SRS).
+    /// @notice The node's verifier (its key: shape, requantization, weight commitments, SRS),
+    ///         or for a layered key a `ModelVerifier` (same `verifyBound`, the key as a plan).
     ContractNodeVerifier public immutable node;
     /// @notice Packing width of the input class (the model's input bound).
     uint256 public immutable inputBits;

@@ -75,11 +75,12 @@ fn a_layered_model_names_its_first_unsupported_node() {
 }
 
 #[test]
-fn layered_keys_have_no_solidity_verifier_yet() {
+fn layered_keys_export_the_model_verifier() {
     let (g, _) = digits_mlp();
     let m = Model::new(g).unwrap();
     let b = Sumcheck::default();
     let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
-    let e = verinfer_prove::DynBackend::solidity_verifier(&b, &keys.verifying);
-    assert!(e.is_err());
+    let src = verinfer_prove::DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
+    assert!(src.contains("contract ModelVerifier"), "{src}");
+    assert!(src.contains("new ModelVerifier(verifierPlan())"), "{src}");
 }

@@ -4,6 +4,8 @@
 //! Misbound (another answerer), lying (another output) and tampered proofs are refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/digits.rs"]
+mod digits;
 #[path = "common/model.rs"]
 mod model;
 
@@ -28,13 +30,25 @@ fn refused(r: Result<verinfer_oracle::Settlement, OracleError>) -> E {
 
 #[test]
 fn the_oracle_accepts_a_sumcheck_proof_through_the_adapter() {
+    let (g, inputs) = matmul_graph(33);
+    answer_through_the_adapter(g, inputs, &format!("{DIMS:?} matmul"));
+}
+
+/// A layered model: the adapter wraps `ModelVerifier`, the oracle is the same.
+#[test]
+fn the_oracle_accepts_a_layered_digits_mlp_proof_through_the_adapter() {
+    let (g, x) = digits::digits_graph();
+    answer_through_the_adapter(g, vec![x], "digits MLP, layered");
+}
+
+#[allow(clippy::print_stdout)]
+fn answer_through_the_adapter(g: verinfer_ir::Graph, inputs: Vec<Vec<i32>>, what: &str) {
     let mut chain = RevmChain::new().unwrap();
     let a = chain.accounts();
     let (owner, requester, node) = (a[0], a[1], a[2]);
     let gp = verinfer_testing::chain::game_params(600, 300);
     let Stack { c, oracle, .. } = deploy_stack(&mut chain, &mut Deployments::default(), owner, &gp);
     let consumer = deploy_consumer(&mut chain, owner);
-    let (g, inputs) = matmul_graph(33);
     let id = register_and_learn(&mut chain, &c, owner, &g);
     let model = Model::new(g.clone()).unwrap();
 
@@ -73,7 +87,7 @@ fn the_oracle_accepts_a_sumcheck_proof_through_the_adapter() {
         )
         .unwrap();
     let trace = verinfer_ir::reference::run(&g, &inputs).unwrap();
-    let outs = vec![trace[1].clone()];
+    let outs = vec![trace.last().unwrap().clone()];
     let ctx = |answerer| Context {
         model_id: id,
         chain_id: U256::from(chain.chain_id()),
@@ -146,7 +160,7 @@ fn the_oracle_accepts_a_sumcheck_proof_through_the_adapter() {
         .answer_with_proof(&mut chain, node, req, &outs, proof)
         .unwrap();
     println!(
-        "answerWithProof (sumcheck, {DIMS:?} matmul): {} gas",
+        "answerWithProof (sumcheck, {what}): {} gas",
         s.receipt.gas_used
     );
     assert_eq!(s.answerer, node);

@@ -301,8 +301,8 @@ impl VerifyingKey {
         )
     }
 
-    /// The node and its weight commitments, for a key of one matrix-product node (what the
-    /// Solidity verifier covers).
+    /// The node and its weight commitments, for a key of one matrix-product node (what
+    /// `ContractNodeVerifier` holds; a layered key deploys `ModelVerifier`).
     ///
     /// # Errors
     /// [`BackendError::Unsupported`] for a key of a layered model.
@@ -312,8 +312,8 @@ impl VerifyingKey {
             ModelKey::Chain { .. } => Err(verinfer_prove::Unsupported {
                 backend: super::NAME,
                 node: None,
-                reason: "the Solidity verifier covers one matrix-product node; layered (whole \
-                         model) proofs verify natively only so far"
+                reason: "a layered (whole model) key has no single node: its Solidity \
+                         verifier is the ModelVerifier (backend::onchain::model_init_code)"
                     .into(),
             }
             .into()),

@@ -14,6 +14,7 @@
 //! public ceremony's `.ptau` file.
 
 pub mod keys;
+pub mod layered;
 pub mod model;
 pub mod onchain;
 

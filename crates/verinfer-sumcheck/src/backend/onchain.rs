@@ -3,7 +3,9 @@
 //! `abi.encode(bytes32 contextWord, bytes x, bytes y, uint256[] words)` — the public input and
 //! output ride inside it (the adapter recomputes the statement digest from them) — and the
 //! same bytes are the proof file's. The adapter wraps a `ContractNodeVerifier` holding the
-//! node's key as immutables; [`deploy`] creates both.
+//! node's key as immutables, or for a layered key a `ModelVerifier` holding the key's plan
+//! ([`super::layered`]); both answer `verifyBound`. [`deploy`] creates the verifier and the
+//! adapter.
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolConstructor, SolValue};
@@ -12,13 +14,19 @@ use verinfer_prove::{ContractDeployer, ProveError, Statement, Unsupported};
 use crate::evm::{verifier_key_words, Word};
 use crate::transcript::g1_words;
 
-use super::keys::VerifyingKey;
+use super::keys::{ModelKey, VerifyingKey};
 use super::{BackendError, NAME};
 
 alloy_sol_types::sol!(
     #[sol(all_derives)]
     ContractNodeVerifier,
     "../../contracts/artifacts/ContractNodeVerifier.json"
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    ModelVerifier,
+    "../../contracts/artifacts/ModelVerifier.json"
 );
 
 alloy_sol_types::sol!(
@@ -146,6 +154,40 @@ pub fn node_init_code(vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
     Ok(code)
 }
 
+/// The plan of a layered key (`ModelVerifier`'s constructor input).
+///
+/// # Errors
+/// [`BackendError::Unsupported`] for a key of one node or a spec the verifier does not read.
+pub fn model_plan_words(vk: &VerifyingKey) -> Result<Vec<U256>, BackendError> {
+    let ModelKey::Chain { spec, commitments } = &vk.model else {
+        return Err(verinfer_prove::Unsupported {
+            backend: NAME,
+            node: None,
+            reason: "a key of one matrix-product node has no model plan".into(),
+        }
+        .into());
+    };
+    Ok(super::layered::model_plan(spec, commitments, &vk.srs)?
+        .iter()
+        .map(u)
+        .collect())
+}
+
+/// The creation code of the model verifier of a layered key.
+///
+/// # Errors
+/// As [`model_plan_words`].
+pub fn model_init_code(vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
+    let mut code = ModelVerifier::BYTECODE.to_vec();
+    code.extend(
+        ModelVerifier::constructorCall {
+            plan_: model_plan_words(vk)?,
+        }
+        .abi_encode(),
+    );
+    Ok(code)
+}
+
 /// The creation code of the adapter over the node verifier at `node`.
 #[must_use]
 pub fn adapter_init_code(vk: &VerifyingKey, node: Address) -> Vec<u8> {
@@ -180,12 +222,15 @@ pub fn deploy(
         }
         .into());
     }
-    let node = deployer.create("ContractNodeVerifier", node_init_code(vk)?)?;
+    let node = match &vk.model {
+        ModelKey::Node { .. } => deployer.create("ContractNodeVerifier", node_init_code(vk)?)?,
+        ModelKey::Chain { .. } => deployer.create("ModelVerifier", model_init_code(vk)?)?,
+    };
     deployer.create("SumcheckProofVerifier", adapter_init_code(vk, node))
 }
 
 /// The verifier's sources in dependency order (a flattened file needs no imports).
-const SOURCES: [(&str, &str); 12] = [
+const SOURCES: [(&str, &str); 17] = [
     (
         "SumcheckFr.sol",
         include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
@@ -209,6 +254,26 @@ const SOURCES: [(&str, &str); 12] = [
     (
         "BatchOpening.sol",
         include_str!("../../../../contracts/src/sumcheck/BatchOpening.sol"),
+    ),
+    (
+        "PackedTensor.sol",
+        include_str!("../../../../contracts/src/sumcheck/PackedTensor.sol"),
+    ),
+    (
+        "ModelPlan.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelPlan.sol"),
+    ),
+    (
+        "ModelLayers.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelLayers.sol"),
+    ),
+    (
+        "ModelRanges.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelRanges.sol"),
+    ),
+    (
+        "ModelVerifier.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelVerifier.sol"),
     ),
     (
         "ContractNodeKey.sol",
@@ -238,29 +303,41 @@ const SOURCES: [(&str, &str); 12] = [
 
 /// One Solidity file holding the whole verifier of `vk`: the sources above flattened, then
 /// `contract Verifier`, a `SumcheckProofVerifier` whose constructor creates the node verifier
-/// with `vk`'s statement, commitments and SRS points (so deploying `Verifier` alone gives an
-/// `IProofVerifier` for the key).
+/// with `vk`'s statement, commitments and SRS points — or, for a layered key, the model
+/// verifier with the key's plan — so deploying `Verifier` alone gives an `IProofVerifier` for
+/// the key.
 ///
 /// # Errors
 /// A multiplier the contract cannot hold.
 pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
     use std::fmt::Write;
-    let p = node_params(vk)?;
-    let mut out = String::from(
-        "// SPDX-License-Identifier: Apache-2.0 OR MIT\n// Generated by `verinfer export-verifier` \
-         (sumcheck backend): the verifier contracts flattened, then `Verifier` for one key.\n\
-         pragma solidity ^0.8.24;\n",
-    );
-    for (name, src) in SOURCES {
-        let _ = writeln!(out, "\n// ---- {name} ----");
-        for line in src.lines() {
-            let t = line.trim_start();
-            if !(t.starts_with("import ") || t.starts_with("pragma ") || t.starts_with("// SPDX")) {
-                out.push_str(line);
-                out.push('\n');
-            }
+    if let ModelKey::Chain { .. } = vk.model {
+        let plan = model_plan_words(vk)?;
+        let mut out = flattened();
+        let _ = write!(
+            out,
+            "\n/// @notice The plan of one layered sumcheck key (`ModelPlan`).\n\
+             function verifierPlan() pure returns (uint256[] memory p) {{\n    \
+             p = new uint256[]({});\n",
+            plan.len()
+        );
+        for (i, w) in plan.iter().enumerate() {
+            let _ = writeln!(out, "    p[{i}] = {w:#x};");
         }
+        let _ = write!(
+            out,
+            "}}\n\n/// @notice The `IProofVerifier` of one layered sumcheck key.\n\
+             contract Verifier is SumcheckProofVerifier {{\n    constructor()\n        \
+             SumcheckProofVerifier(\n            \
+             ContractNodeVerifier(address(new ModelVerifier(verifierPlan()))),\n            \
+             {win},\n            {wout}\n        )\n    {{}}\n}}\n",
+            win = vk.widths.input,
+            wout = vk.widths.output,
+        );
+        return Ok(out);
     }
+    let p = node_params(vk)?;
+    let mut out = flattened();
     let list = |xs: &[U256]| {
         xs.iter()
             .map(U256::to_string)
@@ -294,4 +371,25 @@ pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
         wout = vk.widths.output,
     );
     Ok(out)
+}
+
+/// The verifier's sources flattened into one file (no imports).
+fn flattened() -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "// SPDX-License-Identifier: Apache-2.0 OR MIT\n// Generated by `verinfer export-verifier` \
+         (sumcheck backend): the verifier contracts flattened, then `Verifier` for one key.\n\
+         pragma solidity ^0.8.24;\n",
+    );
+    for (name, src) in SOURCES {
+        let _ = writeln!(out, "\n// ---- {name} ----");
+        for line in src.lines() {
+            let t = line.trim_start();
+            if !(t.starts_with("import ") || t.starts_with("pragma ") || t.starts_with("// SPDX")) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }

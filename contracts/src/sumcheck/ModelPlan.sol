@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {SumcheckFr} from "./SumcheckFr.sol";
+import {BatchOpening} from "./BatchOpening.sol";
+import {HyperKZG} from "./HyperKZG.sol";
+import {PackedTensor} from "./PackedTensor.sol";
+
+/// @title ModelPlan — a layered model's verifying key as words, and the claims a proof leaves
+/// @notice Rust builds the plan from the `ChainSpec` (`backend::layered::model_plan`): every
+///         length, shape, requantization constant and column the verifier needs, in the order
+///         it needs them, so the Solidity verifier replays `gkr::verify_model` with no
+///         knowledge of the spec's encoding. The plan lives in the code of a data contract
+///         (read with one `extcodecopy`), not in storage. Layout:
+///         `digest, capacity, proofWords, K, inRows, inCols, inBits, outRows, outCols, outBits,
+///         nw, nc, vk[8], C_W (2·nw)`; `L`, then per layer (last first) `0, a, c, b, m, k, n,
+///         y, rem, bias, x, w, 2^s, 2^(s−1), mult^-1, 2^t` (a matrix product) or
+///         `1, v, c, y, x` (a clip); `G`, then per range group `bits, p, m, cols` and per
+///         column `rows, cols, constant, terms, (poly, coeff)·terms`. A polynomial is `0`
+///         (none), `1` (the public input), `2` (the public output) or `3 + slot`, slot
+///         indexing the weight commitments followed by the proof's commitments.
+library ModelPlan {
+    uint256 internal constant R = SumcheckFr.R;
+
+    uint256 internal constant NONE = 0;
+    uint256 internal constant INPUT = 1;
+    uint256 internal constant OUTPUT = 2;
+    uint256 internal constant SLOTS = 3;
+
+    uint256 internal constant DIGEST = 0;
+    uint256 internal constant CAPACITY = 1;
+    uint256 internal constant PROOF_WORDS = 2;
+    uint256 internal constant CLAIM_COUNT = 3;
+    uint256 internal constant IN_ROWS = 4;
+    uint256 internal constant IN_COLS = 5;
+    uint256 internal constant IN_BITS = 6;
+    uint256 internal constant OUT_ROWS = 7;
+    uint256 internal constant OUT_COLS = 8;
+    uint256 internal constant OUT_BITS = 9;
+    uint256 internal constant NW = 10;
+    uint256 internal constant NC = 11;
+    uint256 internal constant VK = 12;
+    uint256 internal constant WEIGHTS = 20;
+
+    /// @notice The public input or output differs in length from the model's.
+    uint256 internal constant LENGTH = 60;
+    /// @notice A public value lies outside its bit bound.
+    uint256 internal constant OUT_OF_BOUND = 61;
+    /// @notice A claim on the public input or output differs from its value at the point.
+    uint256 internal constant PUBLIC_EVAL = 62;
+    /// @notice The proof leaves another number of claims than the plan says (a bad plan).
+    uint256 internal constant CLAIMS = 66;
+
+    /// @notice A verification under way: the plan and where it is read, the commitment
+    ///         table (weights, then the proof's), the claims collected for the batch, where the public `x`, `y` sit in calldata.
+    struct Run {
+        uint256[] plan;
+        uint256 pc;
+        SumcheckFr.G1[] table;
+        BatchOpening.Claim[] claims;
+        uint256 nClaims;
+        uint256 xOffset;
+        uint256 yOffset;
+    }
+
+    function next(Run memory r) internal pure returns (uint256 v) {
+        v = r.plan[r.pc];
+        r.pc += 1;
+    }
+
+    function vk(Run memory r) internal pure returns (HyperKZG.Vk memory v) {
+        uint256[] memory p = r.plan;
+        v.g2 = [p[VK], p[VK + 1], p[VK + 2], p[VK + 3]];
+        v.tauG2 = [p[VK + 4], p[VK + 5], p[VK + 6], p[VK + 7]];
+    }
+
+    /// @notice A claim `poly(point) = eval`: checked now for a public tensor, kept for the
+    ///         batched opening otherwise (Rust: the `claim` closure of `verify_model`).
+    function claim(Run memory r, uint256 poly, uint256[] memory point, uint256 eval) internal pure {
+        if (poly == INPUT || poly == OUTPUT) {
+            if (evalPublic(r, poly, point) != eval) revert SumcheckFr.SumcheckRejected(PUBLIC_EVAL);
+            return;
+        }
+        push(r, r.table[poly - SLOTS], point, eval);
+    }
+
+    function push(Run memory r, SumcheckFr.G1 memory c, uint256[] memory point, uint256 eval) internal pure {
+        if (r.nClaims == r.claims.length) revert SumcheckFr.SumcheckRejected(CLAIMS);
+        r.claims[r.nClaims] = BatchOpening.Claim(c, point, eval);
+        r.nClaims += 1;
+    }
+
+    /// @notice The public input's or output's multilinear extension at `point` (row bits,
+    ///         then column bits).
+    function evalPublic(Run memory r, uint256 poly, uint256[] memory point) internal pure returns (uint256 v) {
+        bool input = poly == INPUT;
+        uint256 rows = r.plan[input ? IN_ROWS : OUT_ROWS];
+        uint256 cols = r.plan[input ? IN_COLS : OUT_COLS];
+        uint256 a = log2Ceil(rows);
+        if (point.length != a + log2Ceil(cols)) revert SumcheckFr.SumcheckRejected(CLAIMS);
+        uint256[] memory eqRow = SumcheckFr.eqTable(point, 0, a);
+        uint256[] memory eqCol = SumcheckFr.eqTable(point, a, point.length - a);
+        (v,) = PackedTensor.evalAt(input ? r.xOffset : r.yOffset, rows, cols, eqRow, eqCol, 0, 0);
+    }
+
+    /// @notice The multilinear extension of the indicator of a `rows × cols` layout's real
+    ///         entries at `point` (Rust: `columns::mask_eval`).
+    function maskEval(uint256 rows, uint256 cols, uint256[] memory point) internal pure returns (uint256) {
+        uint256 a = log2Ceil(rows);
+        return mulmod(
+            prefixSum(SumcheckFr.eqTable(point, 0, a), rows),
+            prefixSum(SumcheckFr.eqTable(point, a, point.length - a), cols),
+            R
+        );
+    }
+
+    /// @notice `Σ_{i < n} t[i]`.
+    function prefixSum(uint256[] memory t, uint256 n) internal pure returns (uint256 s) {
+        for (uint256 i = 0; i < n; i++) {
+            s = addmod(s, t[i], R);
+        }
+    }
+
+    /// @notice `p[from..from+len]` as a new array.
+    function slice(uint256[] memory p, uint256 from, uint256 len) internal pure returns (uint256[] memory s) {
+        s = new uint256[](len);
+        for (uint256 i = 0; i < len; i++) {
+            s[i] = p[from + i];
+        }
+    }
+
+    /// @notice `a ‖ b`.
+    function concat(uint256[] memory a, uint256[] memory b) internal pure returns (uint256[] memory s) {
+        s = new uint256[](a.length + b.length);
+        for (uint256 i = 0; i < a.length; i++) {
+            s[i] = a[i];
+        }
+        for (uint256 i = 0; i < b.length; i++) {
+            s[a.length + i] = b[i];
+        }
+    }
+
+    function log2Ceil(uint256 x) internal pure returns (uint256 l) {
+        while ((1 << l) < x) l++;
+    }
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0 OR MIT
+pragma solidity ^0.8.24;
+
+import {SumcheckFr} from "./SumcheckFr.sol";
+import {SumcheckTranscript} from "./SumcheckTranscript.sol";
+import {BatchOpening} from "./BatchOpening.sol";
+import {PackedTensor} from "./PackedTensor.sol";
+import {ModelPlan} from "./ModelPlan.sol";
+import {ModelLayers} from "./ModelLayers.sol";
+import {ModelRanges} from "./ModelRanges.sol";
+
+/// @title ModelVerifier — verifies a layered (whole-model) sumcheck proof
+/// @notice Rust: `verinfer_sumcheck::gkr::verify_model`, label `verinfer.model.v1`, the proof as
+///         the words of `gkr::words::model_words`. One deployment per verifying key: the
+///         constructor stores the key's plan (`ModelPlan`: shapes, requantization constants,
+///         range columns, weight commitments, the SRS's `G2`, `τ·G2`) as the code of a data
+///         contract, so this contract's size does not grow with the model. `x`, `y` are the
+///         public input and output as 4-byte big-endian integers. Same interface as
+///         `ContractNodeVerifier` (the `SumcheckProofVerifier` adapter calls `verifyBound`):
+///         reverts with `SumcheckRejected(code)` on any failed check, returns true otherwise.
+contract ModelVerifier {
+    using SumcheckTranscript for SumcheckTranscript.Transcript;
+    using SumcheckFr for SumcheckFr.Cursor;
+    using ModelPlan for ModelPlan.Run;
+
+    /// @notice The contract whose code (after a leading STOP byte) is the plan.
+    address public immutable plan;
+    uint256 private immutable planWords;
+
+    /// @notice The plan is empty or its data contract could not be created (over EIP-170).
+    error BadPlan(uint256 words);
+
+    constructor(uint256[] memory plan_) {
+        bytes memory code = abi.encodePacked(hex"00", plan_);
+        if (plan_.length <= ModelPlan.WEIGHTS || code.length > 24_576) revert BadPlan(plan_.length);
+        // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN: deploys `code`.
+        bytes memory init = abi.encodePacked(hex"61", uint16(code.length), hex"80600c6000396000f3", code);
+        address a;
+        assembly ("memory-safe") {
+            a := create(0, add(init, 0x20), mload(init))
+        }
+        if (a == address(0)) revert BadPlan(plan_.length);
+        plan = a;
+        planWords = plan_.length;
+    }
+
+    function verify(bytes calldata x, bytes calldata y, uint256[] calldata proof) external view returns (bool) {
+        return checkProof(false, 0, x, y, proof);
+    }
+
+    /// @notice The proof of a statement: `statement` (the `IProofVerifier` digest word) is
+    ///         absorbed first, so the proof holds for it alone.
+    function verifyBound(bytes32 statement, bytes calldata x, bytes calldata y, uint256[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        return checkProof(true, statement, x, y, proof);
+    }
+
+    /// @notice The plan's words.
+    function loadPlan() public view returns (uint256[] memory p) {
+        p = new uint256[](planWords);
+        address a = plan;
+        uint256 n = planWords;
+        assembly ("memory-safe") {
+            extcodecopy(a, add(p, 0x20), 1, shl(5, n))
+        }
+    }
+
+    function checkProof(bool bound, bytes32 statement, bytes calldata x, bytes calldata y, uint256[] calldata proof)
+        private
+        view
+        returns (bool)
+    {
+        ModelPlan.Run memory r;
+        r.plan = loadPlan();
+        checkPublic(r.plan, x, y, proof.length);
+        (r.xOffset, r.yOffset) = (offset(x), offset(y));
+        SumcheckFr.Cursor memory c = SumcheckFr.Cursor(proof, 0);
+        SumcheckTranscript.Transcript memory t =
+            SumcheckTranscript.init("verinfer.model.v1", r.plan[ModelPlan.CAPACITY]);
+        if (bound) t.absorb(uint256(statement));
+        t.absorb(r.plan[ModelPlan.DIGEST]);
+        t.absorb(uint256(keccak256(x)));
+        t.absorb(uint256(keccak256(y)));
+        header(r, t, c);
+        body(r, t, c);
+        return true;
+    }
+
+    /// @dev The layers, the range groups, the batched opening.
+    function body(
+        ModelPlan.Run memory r,
+        SumcheckTranscript.Transcript memory t,
+        SumcheckFr.Cursor memory c
+    ) private view {
+        r.claims = new BatchOpening.Claim[](r.plan[ModelPlan.CLAIM_COUNT]);
+        uint256 layers = r.next();
+        for (uint256 i = 0; i < layers; i++) {
+            if (r.next() == 0) ModelLayers.matmul(r, t, c);
+            else ModelLayers.clip(r, t, c);
+        }
+        uint256 groups = r.next();
+        for (uint256 i = 0; i < groups; i++) {
+            ModelRanges.group(r, t, c);
+        }
+        if (r.nClaims != r.claims.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
+        BatchOpening.verify(t, c, r.vk(), r.claims);
+    }
+
+    function offset(bytes calldata data) private pure returns (uint256 o) {
+        assembly ("memory-safe") {
+            o := data.offset
+        }
+    }
+
+    /// @dev Lengths of `x`, `y` and the proof, then the bit bounds of `x` and `y`.
+    function checkPublic(uint256[] memory p, bytes calldata x, bytes calldata y, uint256 words) private pure {
+        if (
+            x.length != 4 * p[ModelPlan.IN_ROWS] * p[ModelPlan.IN_COLS]
+                || y.length != 4 * p[ModelPlan.OUT_ROWS] * p[ModelPlan.OUT_COLS] || words != p[ModelPlan.PROOF_WORDS]
+        ) revert SumcheckFr.SumcheckRejected(ModelPlan.LENGTH);
+        if (PackedTensor.outOfBound(x, p[ModelPlan.IN_BITS]) || PackedTensor.outOfBound(y, p[ModelPlan.OUT_BITS])) {
+            revert SumcheckFr.SumcheckRejected(ModelPlan.OUT_OF_BOUND);
+        }
+    }
+
+    /// @dev The weight commitments (plan) and the proof's commitments, absorbed in that order;
+    ///      leaves the plan cursor at the layer count.
+    function header(ModelPlan.Run memory r, SumcheckTranscript.Transcript memory t, SumcheckFr.Cursor memory c)
+        private
+        pure
+    {
+        uint256 nw = r.plan[ModelPlan.NW];
+        uint256 nc = r.plan[ModelPlan.NC];
+        r.table = new SumcheckFr.G1[](nw + nc);
+        r.pc = ModelPlan.WEIGHTS;
+        for (uint256 j = 0; j < nw; j++) {
+            r.table[j] = SumcheckFr.G1(r.next(), r.next());
+            t.absorbG1(r.table[j]);
+        }
+        for (uint256 j = 0; j < nc; j++) {
+            r.table[nw + j] = c.nextG1();
+            t.absorbG1(r.table[nw + j]);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The Solidity verifier of a layered (whole-model) key: `contracts/src/sumcheck/ModelVerifier.sol`
+//! replays [`crate::gkr::verify_model`] on the words of [`crate::gkr::words::model_words`],
+//! reading the key as a *plan* ([`model_plan`]): the spec's shapes, requantization constants,
+//! range columns, weight commitments and SRS points flattened in the order the verifier uses
+//! them (layout in `ModelPlan.sol`). The plan is stored as a data contract's code, so the
+//! verifier's size does not grow with the model; only the plan's does (one word per
+//! constant, refused past EIP-170's 24,576 bytes).
+
+use ark_ff::Field;
+
+use crate::evm::{verifier_key_words, Word};
+use crate::gkr::columns::{
+    claim_shape, committed, groups, hidden_terms, out_poly, src_poly, stack_dims, Poly,
+};
+use crate::gkr::{ChainSpec, LayerKind};
+use crate::pcs::{Commitment, VerifierKey};
+use crate::transcript::{fr_word, g1_words};
+
+use super::BackendError;
+
+/// Most plan words the data contract holds (EIP-170, less the leading STOP byte).
+pub const MAX_PLAN_WORDS: usize = (24_576 - 1) / 32;
+
+fn refuse(reason: String) -> BackendError {
+    verinfer_prove::Unsupported {
+        backend: super::NAME,
+        node: None,
+        reason,
+    }
+    .into()
+}
+
+fn word(v: u64) -> Word {
+    let mut w = [0u8; 32];
+    w[24..].copy_from_slice(&v.to_be_bytes());
+    w
+}
+
+fn int(v: i64) -> Word {
+    fr_word(&crate::field::fr_from_i64(v))
+}
+
+fn pow2(s: u32) -> Word {
+    fr_word(&ark_bn254::Fr::from(2u64).pow([u64::from(s)]))
+}
+
+/// The plan's name for a polynomial: 1 the input, 2 the output, `3 + slot` a commitment
+/// (weights first, then the proof's commitments in [`committed`] order).
+fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendError> {
+    let slot = match p {
+        Poly::Input => return Ok(1),
+        Poly::Output => return Ok(2),
+        Poly::Weight(j) => Some(j),
+        _ => hidden
+            .iter()
+            .position(|q| *q == p)
+            .map(|k| spec.weights.len() + k),
+    };
+    slot.map(|s| 3 + s as u64).ok_or_else(|| {
+        refuse(format!(
+            "{p:?} is neither public nor committed (a spec the verifier cannot read)"
+        ))
+    })
+}
+
+/// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads).
+#[must_use]
+pub fn proof_words(spec: &ChainSpec) -> usize {
+    let mut n = 2 * committed(spec).len();
+    for (i, l) in spec.layers.iter().enumerate() {
+        n += match l.kind {
+            LayerKind::Matmul { node, bias, .. } => {
+                let (_, c, _) = node.log_dims();
+                usize::from(!out_poly(spec, i).is_public())
+                    + usize::from(node.requant().shift > 0)
+                    + usize::from(bias.is_some())
+                    + 2 * c
+                    + 2
+            }
+            LayerKind::Clip { .. } => 3 * l.out.vars() + 3,
+        };
+    }
+    for (bits, cols) in groups(spec) {
+        let (p, m) = stack_dims(&cols);
+        n += 7 + 3 * (p + m) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
+    }
+    let (k, v) = claim_shape(spec);
+    n += 2 * v + 2 * k;
+    if v > 0 {
+        n += 2 * (v - 1) + 3 * v + 4;
+    }
+    n
+}
+
+/// The plan of `spec` with weight commitments `weights` under the SRS key `srs` (layout in
+/// `ModelPlan.sol`).
+///
+/// # Errors
+/// [`BackendError::Unsupported`] for a layer kind the Solidity verifier does not read, a
+/// multiplier divisible by `r`, a plan past [`MAX_PLAN_WORDS`]; [`BackendError::Malformed`]
+/// for a commitment count other than the spec's.
+pub fn model_plan(
+    spec: &ChainSpec,
+    weights: &[Commitment],
+    srs: &VerifierKey,
+) -> Result<Vec<Word>, BackendError> {
+    if weights.len() != spec.weights.len() {
+        return Err(BackendError::Malformed {
+            what: "verifying key",
+            message: "the weight commitments do not match the spec".into(),
+        });
+    }
+    let last = spec
+        .layers
+        .last()
+        .ok_or_else(|| refuse("a spec with no layers".into()))?;
+    let hidden = committed(spec);
+    let id = |p: Poly| poly_id(spec, &hidden, p);
+    let gs = groups(spec);
+    let (k, n) = claim_shape(spec);
+    let range_evals: usize = gs.values().map(|c| hidden_terms(c)).sum();
+    let header = 4 + 2 * (weights.len() + hidden.len());
+    let capacity = header + 2 + k * (n + 3) + range_evals + 64;
+    let mut p: Vec<Word> = vec![spec.digest(), word(capacity as u64)];
+    p.extend([proof_words(spec), k].map(|v| word(v as u64)));
+    p.extend(
+        [spec.input.rows, spec.input.cols]
+            .map(|v| word(v as u64))
+            .into_iter()
+            .chain([word(u64::from(spec.input_bits.get()))]),
+    );
+    let out = spec.output();
+    p.extend([out.rows, out.cols].map(|v| word(v as u64)));
+    p.push(word(u64::from(last.bits.get())));
+    p.extend([weights.len(), hidden.len()].map(|v| word(v as u64)));
+    p.extend(verifier_key_words(srs));
+    for c in weights {
+        p.extend(g1_words(&c.0));
+    }
+    p.push(word(spec.layers.len() as u64));
+    for (i, l) in spec.layers.iter().enumerate().rev() {
+        let y = id(out_poly(spec, i))?;
+        let x = id(src_poly(spec, l.input))?;
+        #[allow(unreachable_patterns)]
+        match l.kind {
+            LayerKind::Matmul { node, w, bias } => {
+                let (a, b) = l.out.log_dims();
+                let (_, c, _) = node.log_dims();
+                let (m, kk, nn) = node.dims();
+                let rq = node.requant();
+                let rem = if rq.shift > 0 { id(Poly::Rem(i))? } else { 0 };
+                let bias_id = bias.map(|b| id(Poly::Weight(b))).transpose()?.unwrap_or(0);
+                let inv = crate::field::fr_from_i64(rq.mult)
+                    .inverse()
+                    .ok_or_else(|| refuse(format!("layer {i}: a multiplier divisible by r")))?;
+                p.push(word(0));
+                p.extend([a, c, b, m, kk, nn].map(|v| word(v as u64)));
+                p.extend([y, rem, bias_id, x, id(Poly::Weight(w))?].map(word));
+                p.push(pow2(rq.shift));
+                p.push(if rq.shift == 0 {
+                    word(0)
+                } else {
+                    pow2(rq.shift - 1)
+                });
+                p.push(fr_word(&inv));
+                p.push(node.bias_shift().map_or(word(0), pow2));
+            }
+            LayerKind::Clip { constant, .. } => {
+                p.push(word(1));
+                p.push(word(l.out.vars() as u64));
+                p.push(int(constant));
+                p.extend([y, x].map(word));
+            }
+            other => {
+                return Err(refuse(format!(
+                    "layer {i}: the Solidity model verifier does not read {other:?} layers yet"
+                )))
+            }
+        }
+    }
+    p.push(word(gs.len() as u64));
+    for (bits, cols) in &gs {
+        let (pp, m) = stack_dims(cols);
+        p.extend([u64::from(*bits), pp as u64, m as u64, cols.len() as u64].map(word));
+        for col in cols {
+            p.extend([col.layout.rows, col.layout.cols].map(|v| word(v as u64)));
+            p.push(int(col.constant));
+            p.push(word(col.terms.len() as u64));
+            for (poly, coeff) in &col.terms {
+                p.push(word(id(*poly)?));
+                p.push(int(*coeff));
+            }
+        }
+    }
+    if p.len() > MAX_PLAN_WORDS {
+        return Err(refuse(format!(
+            "the model's plan takes {} words, the data contract holds {MAX_PLAN_WORDS}",
+            p.len()
+        )));
+    }
+    Ok(p)
+}
