@@ -154,7 +154,8 @@ struct Deployer<'a>(&'a mut RevmChain, Address);
 impl ContractDeployer for Deployer<'_> {
     fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
         let mut tx = Tx::deploy(self.1, init_code, contract);
-        tx.gas_limit = Some(1 << 25);
+        // The EVM caps a transaction at 2^24 gas (EIP-7825): more is refused before it runs.
+        tx.gas_limit = Some(1 << 24);
         let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
             contract: contract.into(),
             message: e.to_string(),
