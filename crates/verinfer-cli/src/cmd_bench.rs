@@ -13,6 +13,7 @@ use verinfer_quant::pipeline::{quantize_inputs, split_samples, Compiled};
 use verinfer_quant::quantize::QuantOptions;
 
 use crate::cmd_compile::{compile_model, options};
+use crate::emit::Emit;
 
 /// Arguments of `bench`.
 #[derive(clap::Args)]
@@ -28,6 +29,9 @@ pub struct Args {
     /// trace), as `verinfer node` does.
     #[arg(long)]
     pub per_request: bool,
+    /// Print one JSON object on stdout (seconds per engine and model) instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Median time of `f` over repeated calls for about `budget`.
@@ -66,10 +70,12 @@ fn load(dir: &Path) -> Result<Loaded> {
 
 pub fn run(a: &Args) -> Result<()> {
     let budget = Duration::from_secs_f64(a.seconds);
-    println!(
+    let out = Emit::new(a.json);
+    out.line(format!(
         "{:<20} {:>12} {:>14} {:>14} {:>10} {:>10}",
         "model", "tract f32", "int N-thread", "int 1-thread", "ratio N", "ratio 1"
-    );
+    ));
+    let mut rows = Vec::new();
     for dir in &a.models {
         let onnx = dir.join("network.onnx");
         let (compiled, sample, q) = load(dir)?;
@@ -87,7 +93,7 @@ pub fn run(a: &Args) -> Result<()> {
             || dir.display().to_string(),
             |s| s.to_string_lossy().into_owned(),
         );
-        println!(
+        out.line(format!(
             "{:<20} {:>12.3?} {:>14.3?} {:>14.3?} {:>9.2}x {:>9.2}x",
             name,
             tf,
@@ -95,23 +101,35 @@ pub fn run(a: &Args) -> Result<()> {
             t1,
             tn.as_secs_f64() / tf.as_secs_f64(),
             t1.as_secs_f64() / tf.as_secs_f64()
-        );
+        ));
+        rows.push(serde_json::json!({
+            "model": name,
+            "tract_f32_s": tf.as_secs_f64(),
+            "int_threads_s": tn.as_secs_f64(),
+            "int_1_thread_s": t1.as_secs_f64(),
+            "ratio_threads": tn.as_secs_f64() / tf.as_secs_f64(),
+            "ratio_1_thread": t1.as_secs_f64() / tf.as_secs_f64(),
+        }));
     }
-    println!(
-        "ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)"
+    out.line(
+        "ratio = integer executor time / tract f32 time (lower is faster; median of repeated runs)",
     );
-    if a.per_request {
-        per_request(a, budget)?;
-    }
+    let per = if a.per_request {
+        Some(per_request(a, budget, out)?)
+    } else {
+        None
+    };
+    out.object(&serde_json::json!({"models": rows, "per_request": per}));
     Ok(())
 }
 
 /// A node's work per request, before and after models were served once.
-fn per_request(a: &Args, budget: Duration) -> Result<()> {
-    println!(
+fn per_request(a: &Args, budget: Duration, out: Emit) -> Result<Vec<serde_json::Value>> {
+    out.line(format!(
         "\n{:<20} {:>16} {:>16} {:>9} {:>16}",
         "per request", "from the graph", "served model", "ratio", "check (streamed)"
-    );
+    ));
+    let mut rows = Vec::new();
     for dir in &a.models {
         let (compiled, _, q) = load(dir)?;
         let g = &compiled.graph;
@@ -125,18 +143,24 @@ fn per_request(a: &Args, budget: Duration) -> Result<()> {
         let (check, _) = time(budget, || {
             served.trace_root(&q).map(|_| ()).map_err(Into::into)
         })?;
-        println!(
+        out.line(format!(
             "{:<20} {:>16.3?} {:>16.3?} {:>8.2}x {:>16.3?}",
             g.name,
             cold,
             warm,
             cold.as_secs_f64() / warm.as_secs_f64(),
             check
-        );
+        ));
+        rows.push(serde_json::json!({
+            "model": g.name,
+            "from_graph_s": cold.as_secs_f64(),
+            "served_s": warm.as_secs_f64(),
+            "check_s": check.as_secs_f64(),
+        }));
     }
-    println!(
+    out.line(
         "ratio = from the graph / served (higher: more saved per request); check = the trace \
-         root alone, streamed (what a watcher computes per claim)"
+         root alone, streamed (what a watcher computes per claim)",
     );
-    Ok(())
+    Ok(rows)
 }

@@ -13,6 +13,7 @@ use verinfer_exec::Plan;
 use verinfer_ir::Graph;
 
 use crate::bundled::mnist_cnn_compiled;
+use crate::emit::Emit;
 use crate::synthetic;
 
 /// Arguments of `bench-commit`.
@@ -33,6 +34,9 @@ pub struct Args {
     /// Tokens of the synthetic model's input.
     #[arg(long, default_value_t = 16)]
     pub seq: usize,
+    /// Print one JSON object on stdout (seconds and sizes per model) instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Median of `runs` timed calls after one warm-up call.
@@ -54,7 +58,13 @@ fn mb_per_s(bytes: usize, t: Duration) -> f64 {
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn bench(name: &str, g: &Graph, input: &[Vec<i32>], runs: usize) -> Result<()> {
+fn bench(
+    name: &str,
+    g: &Graph,
+    input: &[Vec<i32>],
+    runs: usize,
+    out: Emit,
+) -> Result<serde_json::Value> {
     let plan = Plan::for_graph(g.clone())?;
     let (t_inf, trace) = median(runs, || Ok(plan.run(input)?))?;
     let trace_bytes: usize = trace.values().iter().map(|v| 4 * v.len()).sum();
@@ -64,7 +74,7 @@ fn bench(name: &str, g: &Graph, input: &[Vec<i32>], runs: usize) -> Result<()> {
     let param_bytes = 4 * g.num_param_elements();
     let (t_model, m) = median(runs, || Ok(ModelCommitment::new(g)))?;
     let pct = |t: Duration| 100.0 * t.as_secs_f64() / t_inf.as_secs_f64();
-    println!(
+    out.line(format!(
         "{:<20} {:>8.2}M {:>7.2} MB {:>10.2?} {:>10.2?} {:>5.0} MB/s {:>6.1}% {:>10.2?} {:>6.1}% {:>9.2?} {:>5.0} MB/s",
         name,
         g.num_param_elements() as f64 / 1e6,
@@ -77,23 +87,34 @@ fn bench(name: &str, g: &Graph, input: &[Vec<i32>], runs: usize) -> Result<()> {
         pct(t_root),
         t_model,
         mb_per_s(param_bytes, t_model),
-    );
-    println!(
+    ));
+    out.line(format!(
         "{:<20} model id {}  trace root {}",
         "",
         m.model_id,
         c.root()
-    );
-    Ok(())
+    ));
+    Ok(serde_json::json!({
+        "model": name,
+        "params": g.num_param_elements(),
+        "trace_bytes": trace_bytes,
+        "inference_s": t_inf.as_secs_f64(),
+        "trace_tree_s": t_trace.as_secs_f64(),
+        "root_only_s": t_root.as_secs_f64(),
+        "model_commit_s": t_model.as_secs_f64(),
+        "model_id": m.model_id.to_string(),
+        "trace_root": c.root().to_string(),
+    }))
 }
 
 pub fn run(a: &Args) -> Result<()> {
-    println!(
+    let out = Emit::new(a.json);
+    out.line(format!(
         "{} threads; median of {} runs each",
         rayon::current_num_threads(),
         a.runs
-    );
-    println!(
+    ));
+    out.line(format!(
         "{:<20} {:>9} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>7} {:>9} {:>10}",
         "model",
         "params",
@@ -106,9 +127,9 @@ pub fn run(a: &Args) -> Result<()> {
         "ratio",
         "model",
         ""
-    );
+    ));
     let (mnist, q) = mnist_cnn_compiled()?;
-    bench("mnist_cnn", &mnist, &q, a.runs.max(25))?;
+    let mut rows = vec![bench("mnist_cnn", &mnist, &q, a.runs.max(25), out)?];
     if a.blocks > 0 {
         let dims = synthetic::Dims {
             blocks: a.blocks,
@@ -130,14 +151,20 @@ pub fn run(a: &Args) -> Result<()> {
             t.elapsed()
         );
         let x = synthetic::input(&g, 11);
-        bench(
+        rows.push(bench(
             &format!("synthetic d{} L{} T{}", dims.d_model, dims.blocks, dims.seq),
             &g,
             &x,
             a.runs,
-        )?;
+            out,
+        )?);
     }
-    println!(
+    out.object(&serde_json::json!({
+        "threads": rayon::current_num_threads(),
+        "runs": a.runs,
+        "models": rows,
+    }));
+    out.line(
         "trace tree = every value's whole tree kept (answers openings by lookup) + trace root; \
          root only = trace root without keeping trees; model = graph digest + every parameter root;\n\
          ratio = that time / inference; MB/s = committed bytes (4 per element) / time"

@@ -33,6 +33,10 @@ pub struct Args {
     /// Internal: measure this one backend on the one model here and print one JSON line.
     #[arg(long, hide = true)]
     pub child: Option<String>,
+    /// Print one JSON object on stdout (the figures per model and backend) instead of the
+    /// table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Everything public, one digest word on chain (what the oracle and AIGC verify).
@@ -50,10 +54,12 @@ pub fn run(a: &Args) -> Result<()> {
         };
         return child(b, dir);
     }
-    println!(
+    let emit = crate::emit::Emit::new(a.json);
+    emit.line(format!(
         "{:<18} {:<9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>11}",
         "model", "backend", "setup s", "prove s", "verify ms", "RSS MiB", "proof B", "EVM gas"
-    );
+    ));
+    let mut rows = Vec::new();
     let exe = std::env::current_exe()?;
     for dir in &a.models {
         let name = dir
@@ -71,15 +77,15 @@ pub fn run(a: &Args) -> Result<()> {
                 (true, Ok(v)) => v,
                 _ => {
                     let err = String::from_utf8_lossy(&out.stderr);
-                    println!(
-                        "{name:<18} {b:<9} failed: {}",
-                        err.lines().last().unwrap_or("")
-                    );
+                    let err = err.lines().last().unwrap_or("");
+                    emit.line(format!("{name:<18} {b:<9} failed: {err}"));
+                    rows.push(serde_json::json!({"model": name, "backend": b, "failed": err}));
                     continue;
                 }
             };
             if let Some(why) = v.get("unsupported").and_then(|w| w.as_str()) {
-                println!("{name:<18} {b:<9} unsupported: {why}");
+                emit.line(format!("{name:<18} {b:<9} unsupported: {why}"));
+                rows.push(serde_json::json!({"model": name, "backend": b, "unsupported": why}));
                 continue;
             }
             let f = |k: &str| {
@@ -91,7 +97,7 @@ pub fn run(a: &Args) -> Result<()> {
                 .get("evm_gas")
                 .and_then(serde_json::Value::as_u64)
                 .map_or_else(|| "n/a".to_string(), |g| g.to_string());
-            println!(
+            emit.line(format!(
                 "{name:<18} {b:<9} {:>9.3} {:>9.3} {:>9.2} {:>9.0} {:>10} {:>11}",
                 f("setup_s"),
                 f("prove_s"),
@@ -99,12 +105,19 @@ pub fn run(a: &Args) -> Result<()> {
                 f("peak_rss_mib"),
                 f("proof_bytes"),
                 gas
-            );
+            ));
             if let Some(why) = v.get("evm_note").and_then(|w| w.as_str()) {
-                println!("{:<28} EVM: {why}", "");
+                emit.line(format!("{:<28} EVM: {why}", ""));
             }
+            let mut row = v.clone();
+            if let Some(o) = row.as_object_mut() {
+                o.insert("model".into(), name.clone().into());
+                o.insert("backend".into(), b.clone().into());
+            }
+            rows.push(row);
         }
     }
+    emit.object(&serde_json::json!({ "results": rows }));
     Ok(())
 }
 
@@ -141,7 +154,8 @@ struct Deployer<'a>(&'a mut RevmChain, Address);
 impl ContractDeployer for Deployer<'_> {
     fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
         let mut tx = Tx::deploy(self.1, init_code, contract);
-        tx.gas_limit = Some(1 << 25);
+        // The EVM caps a transaction at 2^24 gas (EIP-7825): more is refused before it runs.
+        tx.gas_limit = Some(1 << 24);
         let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
             contract: contract.into(),
             message: e.to_string(),

@@ -10,6 +10,8 @@ use verinfer_zk::files::{self, parse_hex, to_hex};
 use verinfer_zk::groth16::os_rng;
 use verinfer_zk::Visibility;
 
+use crate::emit::Emit;
+
 /// `verinfer ceremony …`.
 #[derive(clap::Subcommand)]
 pub enum CeremonyCmd {
@@ -40,6 +42,9 @@ pub struct NewArgs {
     /// production.
     #[arg(long)]
     pub ptau: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `ceremony contribute`.
@@ -53,6 +58,9 @@ pub struct ContributeArgs {
     /// Your name in the transcript (not authenticated: publish your contribution hash).
     #[arg(long)]
     pub name: String,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `ceremony beacon`.
@@ -69,6 +77,9 @@ pub struct BeaconArgs {
     /// δ′ comes after 2^N Keccak iterations of the value.
     #[arg(long, default_value_t = 10)]
     pub iterations_exp: u32,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `ceremony verify`.
@@ -87,6 +98,9 @@ pub struct VerifyArgs {
     /// `--model`).
     #[arg(long, requires = "model")]
     pub ptau: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(cmd: &CeremonyCmd) -> Result<()> {
@@ -110,12 +124,21 @@ fn new(a: &NewArgs) -> Result<()> {
         None => Params::new(&g, id, vis, &mut os_rng())?,
     };
     p.save(&a.out)?;
-    println!("model id:      {}", p.manifest.model_id);
-    println!("visibility:    {vis}");
-    println!("constraints:   {}", p.manifest.constraints);
-    print_phase1(&p);
-    println!("circuit hash:  {}", to_hex(&p.transcript()));
-    println!("written:       {}", a.out.display());
+    let out = Emit::new(a.json);
+    out.line(format!("model id:      {}", p.manifest.model_id));
+    out.line(format!("visibility:    {vis}"));
+    out.line(format!("constraints:   {}", p.manifest.constraints));
+    print_phase1(out, &p);
+    out.line(format!("circuit hash:  {}", to_hex(&p.transcript())));
+    out.line(format!("written:       {}", a.out.display()));
+    out.object(&serde_json::json!({
+        "model_id": p.manifest.model_id,
+        "visibility": vis.to_string(),
+        "constraints": p.manifest.constraints,
+        "phase1": phase1_json(&p),
+        "circuit_hash": to_hex(&p.transcript()),
+        "written": a.out.display().to_string(),
+    }));
     if p.manifest.phase1.is_none() {
         eprintln!(
             "WARNING: INSECURE FOR PRODUCTION. Phase 1 (τ, α, β, γ) was sampled on this \
@@ -143,16 +166,29 @@ fn from_ptau(
     Params::from_ptau(g, id, vis, &mut ptau).with_context(|| format!("{}", f.display()))
 }
 
-fn print_phase1(p: &Params) {
+fn print_phase1(out: Emit, p: &Params) {
     match &p.manifest.phase1 {
         Some(r) => {
-            println!(
+            out.line(format!(
                 "phase 1:      ptau power {} (ceremony power {})",
                 r.power, r.ceremony_power
-            );
-            println!("ptau blake2b: {}", r.ptau_blake2b);
+            ));
+            out.line(format!("ptau blake2b: {}", r.ptau_blake2b));
         }
-        None => println!("phase 1:      local (insecure for production)"),
+        None => out.line("phase 1:      local (insecure for production)"),
+    }
+}
+
+/// Phase 1 for `--json`: `{"power", "ceremony_power", "ptau_blake2b"}`, or null when it was
+/// sampled locally (insecure for production).
+fn phase1_json(p: &Params) -> serde_json::Value {
+    match &p.manifest.phase1 {
+        Some(r) => serde_json::json!({
+            "power": r.power,
+            "ceremony_power": r.ceremony_power,
+            "ptau_blake2b": r.ptau_blake2b,
+        }),
+        None => serde_json::Value::Null,
     }
 }
 
@@ -160,13 +196,20 @@ fn contribute(a: &ContributeArgs) -> Result<()> {
     let p = Params::load(&a.input)?;
     let next = p.contribute(&a.name, &mut os_rng())?;
     next.save(&a.out)?;
-    println!(
+    let out = Emit::new(a.json);
+    out.line(format!(
         "contribution {} ({})",
         next.contributions.len(),
         a.name.trim()
-    );
-    println!("contribution hash: {}", to_hex(&next.transcript()));
-    println!("written: {}", a.out.display());
+    ));
+    out.line(format!("contribution hash: {}", to_hex(&next.transcript())));
+    out.line(format!("written: {}", a.out.display()));
+    out.object(&serde_json::json!({
+        "contribution": next.contributions.len(),
+        "name": a.name.trim(),
+        "contribution_hash": to_hex(&next.transcript()),
+        "written": a.out.display().to_string(),
+    }));
     eprintln!("publish the contribution hash; check it appears in `verinfer ceremony verify`");
     Ok(())
 }
@@ -179,13 +222,20 @@ fn beacon(a: &BeaconArgs) -> Result<()> {
         iterations_exp: a.iterations_exp,
     })?;
     next.save(&a.out)?;
-    println!("beacon contribution {}", next.contributions.len());
-    println!("contribution hash: {}", to_hex(&next.transcript()));
-    println!("written: {}", a.out.display());
+    let out = Emit::new(a.json);
+    out.line(format!("beacon contribution {}", next.contributions.len()));
+    out.line(format!("contribution hash: {}", to_hex(&next.transcript())));
+    out.line(format!("written: {}", a.out.display()));
+    out.object(&serde_json::json!({
+        "contribution": next.contributions.len(),
+        "contribution_hash": to_hex(&next.transcript()),
+        "written": a.out.display().to_string(),
+    }));
     Ok(())
 }
 
 fn verify(a: &VerifyArgs) -> Result<()> {
+    let out = Emit::new(a.json);
     let files: Vec<Params> = a
         .files
         .iter()
@@ -219,27 +269,51 @@ fn verify(a: &VerifyArgs) -> Result<()> {
                 f.display()
             );
         }
-        println!(
+        out.line(format!(
             "phase 1 check: the initial file is {}'s, rebuilt",
             f.display()
-        );
+        ));
     }
-    println!("circuit hash: {}", to_hex(&v.circuit));
-    println!("model id:     {}", last.manifest.model_id);
-    println!("visibility:   {}", last.manifest.visibility);
-    print_phase1(last);
+    out.line(format!("circuit hash: {}", to_hex(&v.circuit)));
+    out.line(format!("model id:     {}", last.manifest.model_id));
+    out.line(format!("visibility:   {}", last.manifest.visibility));
+    print_phase1(out, last);
     for (i, (name, h, is_beacon)) in v.contributions.iter().enumerate() {
         let kind = if *is_beacon { " [beacon]" } else { "" };
-        println!("contribution {}: {name}{kind} {}", i + 1, to_hex(h));
+        out.line(format!(
+            "contribution {}: {name}{kind} {}",
+            i + 1,
+            to_hex(h)
+        ));
     }
-    println!("ceremony valid: {} contributions", v.contributions.len());
+    out.line(format!(
+        "ceremony valid: {} contributions",
+        v.contributions.len()
+    ));
     if v.contributions.is_empty() {
         eprintln!("warning: no contribution yet: δ = 1, anyone can forge proofs with these keys");
     }
     if let Some(dir) = &a.keys_out {
         let (pk, vk, manifest) = last.keys();
         files::save_keys(dir, &pk, &vk, &manifest)?;
-        println!("keys:         {}", dir.display());
+        out.line(format!("keys:         {}", dir.display()));
     }
+    let contributions: Vec<serde_json::Value> = v
+        .contributions
+        .iter()
+        .map(|(name, h, is_beacon)| {
+            serde_json::json!({"name": name, "hash": to_hex(h), "beacon": is_beacon})
+        })
+        .collect();
+    out.object(&serde_json::json!({
+        "valid": true,
+        "circuit_hash": to_hex(&v.circuit),
+        "model_id": last.manifest.model_id,
+        "visibility": last.manifest.visibility,
+        "phase1": phase1_json(last),
+        "ptau_checked": a.ptau.is_some() && a.model.is_some(),
+        "contributions": contributions,
+        "keys": a.keys_out.as_ref().map(|d| d.display().to_string()),
+    }));
     Ok(())
 }

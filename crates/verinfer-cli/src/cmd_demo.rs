@@ -4,7 +4,11 @@
 //! and loses, a zk-proven answer final at once, and ERC-7007 mints verified both ways; then
 //! the same for text on the bundled Shakespeare LLM (`cmd_demo_text`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
 
 use anyhow::{bail, Context, Result};
 use verinfer_chain::bindings_oracle::ConsumerHarness;
@@ -28,12 +32,51 @@ use crate::cmd_compile::{compile_model, options, print_report};
 use crate::cmd_oracle::{ensure_oracle, model_b256};
 use crate::output::output_file;
 
+/// `demo --json`: the text lines go to stderr as progress and are kept, with the figures
+/// of each step, for the one summary object printed at the end.
+static JSON: AtomicBool = AtomicBool::new(false);
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static FIGURES: Mutex<Vec<(String, Value)>> = Mutex::new(Vec::new());
+
+/// A line of the demo: stdout, or with `--json` stderr (and the summary's `lines`).
+pub(crate) fn say_line(s: String) {
+    if JSON.load(Ordering::Relaxed) {
+        eprintln!("{s}");
+        if let Ok(mut l) = LINES.lock() {
+            l.push(s);
+        }
+    } else {
+        println!("{s}");
+    }
+}
+
+/// The figures of one step, for `--json`'s summary object.
+pub(crate) fn record(step: &str, v: Value) {
+    if let Ok(mut f) = FIGURES.lock() {
+        f.push((step.to_string(), v));
+    }
+}
+
+macro_rules! say {
+    ($($t:tt)*) => { $crate::cmd_demo::say_line(format!($($t)*)) };
+}
+pub(crate) use say;
+
+/// Arguments of `demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print one JSON summary object on stdout at the end (each step's figures and its text
+    /// line); the text goes to stderr as progress.
+    #[arg(long)]
+    pub json: bool,
+}
+
 fn argmax<T: PartialOrd + Copy>(v: &[T]) -> usize {
     (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
 }
 
 pub(crate) fn tx(r: &Receipt) {
-    println!("     tx {:<34} gas {:>9}", r.label, r.gas_used);
+    say!("     tx {:<34} gas {:>9}", r.label, r.gas_used);
 }
 
 pub(crate) fn took(t: Instant) -> String {
@@ -61,25 +104,30 @@ fn shifted(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
         .collect()
 }
 
-pub fn run() -> Result<()> {
+pub fn run(a: &Args) -> Result<()> {
+    JSON.store(a.json, Ordering::Relaxed);
     let t_all = Instant::now();
     let b = mnist_cnn()?;
-    println!(
-        "verinfer demo: the bundled MNIST CNN on an in-process EVM (revm); nothing to install"
-    );
+    say!("verinfer demo: the bundled MNIST CNN on an in-process EVM (revm); nothing to install");
     let t = Instant::now();
     let (compiled, report) = compile_model(
         &b.onnx,
         Some(&b.calibration),
         &options(QuantOptions::default(), &[])?,
     )?;
-    println!(
+    say!(
         "1. compiled to {} integer nodes, {} parameters ({})",
         compiled.graph.nodes.len(),
         compiled.graph.num_param_elements(),
         took(t)
     );
-    print_report(&compiled, &report);
+    record(
+        "compile",
+        json!({"nodes": compiled.graph.nodes.len(), "params": compiled.graph.num_param_elements(), "s": t.elapsed().as_secs_f64()}),
+    );
+    if !a.json {
+        print_report(&compiled, &report);
+    }
     let g: Graph = compiled.graph.clone();
     let data = read_data(&b.input)?;
     let samples = split_samples(&compiled.fgraph, &data)?;
@@ -98,10 +146,14 @@ pub fn run() -> Result<()> {
         .zip(f)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
-    println!(
+    say!(
         "2. integer inference in {el}: predicted digit {} (float: {}), max |int - float| = {err:.2e}",
         argmax(q),
         argmax(f)
+    );
+    record(
+        "run",
+        json!({"digit": argmax(q), "float_digit": argmax(f), "max_abs_err": err}),
     );
     let _ = std::fs::remove_dir_all(&b.dir);
 
@@ -123,7 +175,7 @@ pub fn run() -> Result<()> {
         &game_params,
         &oracle_params,
     )?;
-    println!(
+    say!(
         "3. deployed registry, one-step verifier, dispute game, oracle ({})",
         took(t)
     );
@@ -139,7 +191,7 @@ pub fn run() -> Result<()> {
     }
     let model = model_b256(&g);
     let model_id = verinfer_commit::ModelCommitment::new(&g).model_id;
-    println!(
+    say!(
         "4. model {model} registered by its owner and learned by the game ({})",
         took(t)
     );
@@ -164,7 +216,7 @@ pub fn run() -> Result<()> {
         oracle_params.fee,
         0,
     )?;
-    println!(
+    say!(
         "5. a contract requests an inference (request {req}, fee {} wei)",
         oracle_params.fee
     );
@@ -191,7 +243,7 @@ pub fn run() -> Result<()> {
     let mut liar_sub = Submitter::new(lying, liar, SubmitterStrategy::Honest);
     let (bad_claim, r) = oracle.answer(&mut chain, &c.game, &cfg, &liar_sub, req)?;
     tx(&r);
-    println!(
+    say!(
         "6. a lying node answers first: claim {bad_claim} says digit {} ({})",
         argmax(&lying_outs[0]),
         took(t)
@@ -214,7 +266,7 @@ pub fn run() -> Result<()> {
         r.gas_used,
         false,
     )?;
-    println!(
+    say!(
         "7. an honest node re-executes, challenges and wins: {} moves in {} rounds, {} gas in \
          all, largest move {} gas; winner {}, claim {} ({}: {})",
         rep.moves,
@@ -225,6 +277,12 @@ pub fn run() -> Result<()> {
         rep.claim_status,
         took(t),
         rep.reason
+    );
+    record(
+        "dispute",
+        json!({"moves": rep.moves, "rounds": rep.rounds, "total_gas": rep.total_gas,
+               "max_step_gas": rep.max_step_gas, "winner": rep.winner,
+               "claim_status": rep.claim_status}),
     );
     if rep.winner != "challenger" {
         bail!("the lie survived the dispute: {rep:?}");
@@ -248,7 +306,7 @@ pub fn run() -> Result<()> {
     if received != honest_outs {
         bail!("the requester did not receive the honest output");
     }
-    println!(
+    say!(
         "8. the honest node answers too: its claim {good_claim} passes its window, settles, and \
          the requester contract receives digit {} ({}); fee: {} wei to the node, {} to the model \
          owner",
@@ -256,6 +314,13 @@ pub fn run() -> Result<()> {
         took(t),
         s.answerer_share,
         s.owner_share
+    );
+
+    record(
+        "settle",
+        json!({"claim": good_claim, "digit": argmax(&received[0]),
+               "answerer_share_wei": s.answerer_share.to_string(),
+               "owner_share_wei": s.owner_share.to_string(), "gas": s.receipt.gas_used}),
     );
 
     // ---------------------------------------------------------------- zk
@@ -286,7 +351,7 @@ pub fn run() -> Result<()> {
         .zk_config(&mut chain, model_id)?
         .map(|(_, v)| v)
         .context("the zk configuration was not published")?;
-    println!(
+    say!(
         "9. zk: Groth16 keys for {constraints} constraints ({setup}, local dev setup); the owner \
          registers the model's verifier"
     );
@@ -315,10 +380,14 @@ pub fn run() -> Result<()> {
     };
     let (proof, _) = Groth16::prove_with(&pk, &g, vis, &ctx, exec2.values().to_vec(), &mut rng)?;
     let prove = took(t);
+    record(
+        "zk",
+        json!({"constraints": constraints, "prove_s": t.elapsed().as_secs_f64()}),
+    );
     let calldata = verinfer_prove::EvmVerifiable::proof_calldata(&Groth16, &proof)?;
     let s = oracle.answer_with_proof(&mut chain, honest, req2, &outs2, calldata.into())?;
     tx(&s.receipt);
-    println!(
+    say!(
         "10. request {req2} (the digit shifted by a pixel) answered with a proof ({prove} to \
          prove): final at once, digit {}",
         argmax(&outs2[0])
@@ -349,7 +418,7 @@ pub fn run() -> Result<()> {
     )?;
     tx(&r);
     let zk_ok = aigc.is_verified(&mut chain, tok)?;
-    println!(
+    say!(
         "11. ERC-7007 mint by the requester of the zk-answered request {req2}: token {tok:#x}, \
          verified = {zk_ok}"
     );
@@ -364,9 +433,13 @@ pub fn run() -> Result<()> {
     )?;
     tx(&r);
     let op_ok = aigc.is_verified(&mut chain, tok2)?;
-    println!(
+    say!(
         "12. ERC-7007 mint by the requester of request {req}, settled by the finalized \
          optimistic claim {good_claim}: verified = {op_ok}"
+    );
+    record(
+        "erc7007",
+        json!({"zk_verified": zk_ok, "optimistic_verified": op_ok}),
     );
     if !zk_ok || !op_ok {
         bail!("an ERC-7007 token did not verify");
@@ -382,6 +455,17 @@ pub fn run() -> Result<()> {
         liar,
     };
     crate::cmd_demo_text::run(&mut chain, &c, &who, &game_params, 13)?;
-    println!("done in {}", took(t_all));
+    say!("done in {}", took(t_all));
+    if a.json {
+        let figures: serde_json::Map<String, Value> = FIGURES
+            .lock()
+            .map(|f| f.iter().cloned().collect())
+            .unwrap_or_default();
+        let lines = LINES.lock().map(|l| l.clone()).unwrap_or_default();
+        println!(
+            "{}",
+            json!({"ok": true, "total_s": t_all.elapsed().as_secs_f64(), "steps": figures, "lines": lines})
+        );
+    }
     Ok(())
 }

@@ -21,7 +21,7 @@ use verinfer_oracle::{
     AigcTextClient, OracleParams, TextOracleClient, TextPrompt, TextProof, TextRequest, TextVocab,
 };
 
-use crate::cmd_demo::{took, tx};
+use crate::cmd_demo::{say, took, tx};
 
 /// The trained Shakespeare model (0.9 MB, Q8_0; docs/llm.md section 6).
 const SHAKESPEARE: &[u8] = include_bytes!("../../../testdata/llm/shakespeare_q8.gguf");
@@ -76,7 +76,7 @@ pub fn run(
     let (m, tok) = shakespeare(ctx)?;
     let m = Arc::new(m);
     let g = m.served().graph();
-    println!(
+    say!(
         "{n}. text: the bundled Shakespeare LLM ({} KB, vocabulary {}) compiled to a step graph \
          of {} integer nodes, context {ctx} ({})",
         SHAKESPEARE.len() / 1024,
@@ -120,7 +120,7 @@ pub fn run(
         ))?
         .contract_address
         .context("no consumer address")?;
-    println!(
+    say!(
         "{}. deployed the generation game, the text oracle and an ERC-7007 text collection \
          (its vocabulary table on chain); the model is registered and learned ({})",
         n + 1,
@@ -140,7 +140,7 @@ pub fn run(
     let fee = oracle.required_fee(chain, callback_gas)?;
     let (request, r) = oracle.request(chain, who.requester, &req, fee)?;
     tx(&r);
-    println!(
+    say!(
         "{}. a contract requests {NEW_TOKENS} tokens after {PROMPT:?} ({} prompt tokens; \
          request {request})",
         n + 2,
@@ -179,7 +179,7 @@ pub fn run(
         &lie_proof,
     )?;
     tx(&r);
-    println!(
+    say!(
         "{}. a lying node answers first (claim {bad}, token {} of the generation changed) and \
          mints the ERC-7007 token of its text at once: {:?}; verified = {} ({})",
         n + 3,
@@ -194,7 +194,7 @@ pub fn run(
     let watcher = GenExecution::run(Arc::clone(&m), &ids, NEW_TOKENS, None)?;
     let mut cha = GenChallenger::new(watcher, who.honest, GenChallengerStrategy::Honest);
     let rep = contest(chain, gc, &mut liar, &mut cha, bad)?;
-    println!(
+    say!(
         "{}. an honest node re-executes the generation, challenges and wins: {} mode, step {}, \
          {} moves in {} rounds, {} gas in all, largest move {} gas; winner {}, claim {} ({}: {})",
         n + 4,
@@ -208,6 +208,12 @@ pub fn run(
         rep.claim_status,
         took(t),
         rep.reason
+    );
+    crate::cmd_demo::record(
+        "text_dispute",
+        serde_json::json!({"step": rep.step, "moves": rep.moves, "rounds": rep.rounds,
+            "total_gas": rep.total_gas, "max_step_gas": rep.max_step_gas,
+            "winner": rep.winner, "claim_status": rep.claim_status}),
     );
     if rep.winner != "challenger" {
         bail!("the lying generation survived the dispute: {rep:?}");
@@ -238,7 +244,7 @@ pub fn run(
         bail!("the requester contract did not receive the honest generation");
     }
     let text = vocab.text(honest.gen.tokens())?;
-    println!(
+    say!(
         "{}. the honest node answers (claim {good}): its window passes, the request settles and \
          the requester contract receives {} tokens: {PROMPT}{} ({})",
         n + 5,
@@ -256,7 +262,7 @@ pub fn run(
     let lie_verifies = aigc.verify(chain, &prompt, &lie_text, &proof)?
         || aigc.verify(chain, &prompt, &lie_text, &lie_proof)?;
     let owner = aigc.owner_of(chain, token)?;
-    println!(
+    say!(
         "{}. ERC-7007 update: the lost claim's token {token:#x} takes the settled text \
          (owner kept: {}), verified = {verified}; the lie's text verifies: {lie_verifies} ({})",
         n + 6,

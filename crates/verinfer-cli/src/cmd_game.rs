@@ -406,6 +406,9 @@ pub struct StatusArgs {
     /// A claim of the recorded `GenerationGame` (a generation), not of the `InferenceGame`.
     #[arg(long)]
     pub generation: bool,
+    /// Print the same object on one line (it is JSON already).
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -466,7 +469,7 @@ pub fn status(a: &StatusArgs) -> Result<()> {
         open_games: info.openGames,
         games,
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    println!("{}", pretty_or_line(&out, a.json)?);
     Ok(())
 }
 
@@ -512,6 +515,18 @@ pub struct SimulateArgs {
     pub at: crate::cmd_game_gen::GenLieArgs,
     #[command(flatten)]
     pub params: ParamArgs,
+    /// Print the same report on one line (it is JSON already).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The JSON these commands always printed, indented; on one line with `--json`.
+pub fn pretty_or_line<T: Serialize>(v: &T, json: bool) -> Result<String> {
+    Ok(if json {
+        serde_json::to_string(v)?
+    } else {
+        serde_json::to_string_pretty(v)?
+    })
 }
 
 pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
@@ -613,7 +628,7 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
         &mut challenger,
         force,
     )?;
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("{}", pretty_or_line(&report, a.json)?);
     Ok(())
 }
 

@@ -359,6 +359,6 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
         tokens,
         report,
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    println!("{}", crate::cmd_game::pretty_or_line(&out, a.json)?);
     Ok(())
 }

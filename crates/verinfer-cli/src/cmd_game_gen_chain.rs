@@ -410,6 +410,6 @@ pub fn status(a: &StatusArgs) -> Result<()> {
         open_games: info.openGames,
         games,
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    println!("{}", crate::cmd_game::pretty_or_line(&out, a.json)?);
     Ok(())
 }

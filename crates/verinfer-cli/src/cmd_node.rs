@@ -133,6 +133,11 @@ pub struct NodeArgs {
     /// while the node runs, so this is only good for checking the node itself).
     #[arg(long, hide = true)]
     pub in_process: bool,
+    /// JSON lines on stdout: one object per event the node logs (`{"event", "level",
+    /// "target", …fields}`), and a last `{"event": "stopped", "status"}`; the text log stays
+    /// on stderr.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -285,7 +290,11 @@ pub fn run_node(a: &NodeArgs) -> Result<()> {
     };
     run(&mut node, open.chain(), &opts, Some(&status))?;
     let s = node.status(Some(open.chain()));
-    println!("{}", serde_json::to_string_pretty(&s)?);
+    if a.json {
+        println!("{}", serde_json::json!({"event": "stopped", "status": s}));
+    } else {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    }
     open.persist()?;
     Ok(())
 }

@@ -287,6 +287,9 @@ pub struct SetZkArgs {
     /// digest statement).
     #[arg(long)]
     pub keys: PathBuf,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -351,10 +354,18 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
             _ => None,
         })
         .context("the InferenceOracle.setZkVerifier receipt carries no ZkVerifierSet event")?;
-    println!(
+    let out = crate::emit::Emit::new(a.json);
+    out.line(format!(
         "model {id}: zk configuration version {version}: zk answers verified by {}",
         s.verifier
-    );
+    ));
+    out.object(&serde_json::json!({
+        "model_id": id,
+        "version": version,
+        "verifier": s.verifier.to_string(),
+        "input_bits": s.input_bits,
+        "output_bits": s.output_bits,
+    }));
     open.persist()?;
     Ok(())
 }
@@ -389,6 +400,9 @@ pub struct MintArgs {
     /// Token URI.
     #[arg(long, default_value = "")]
     pub uri: String,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -400,6 +414,7 @@ pub fn ensure_collection(
     from: Address,
     oracle: &OracleClient,
     g: &Graph,
+    out: crate::emit::Emit,
 ) -> Result<(AigcClient, Option<Receipt>)> {
     let key = format!("AIGC:{}", model_b256(g));
     let id = chain.chain_id();
@@ -429,7 +444,7 @@ pub fn ensure_collection(
         &outs,
         zk_version,
     )?;
-    println!(
+    out.line(format!(
         "collection {} deployed (zk configuration trusted by verify(): {})",
         c.address,
         if zk_version == 0 {
@@ -437,7 +452,7 @@ pub fn ensure_collection(
         } else {
             format!("version {zk_version}")
         }
-    );
+    ));
     d.set(id, &key, c.address);
     Ok((c, Some(r)))
 }
@@ -453,6 +468,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     if a.request.is_none() && !a.op {
         bail!("choose how the output is verified: --request ID or --op");
     }
+    let out = crate::emit::Emit::new(a.json);
     let g = load_model(&a.model)?;
     let input = load_input(&g, &a.prompt)?;
     let exec = Execution::run(g.clone(), &input)?;
@@ -471,7 +487,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     };
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
-    let (collection, r) = ensure_collection(chain, d, from, &oracle, &g)?;
+    let (collection, r) = ensure_collection(chain, d, from, &oracle, &g, out)?;
     r.iter().for_each(print_tx);
     let proof = if let Some(req) = a.request {
         AigcProof::Request(verinfer_oracle::RequestId::new(req))
@@ -488,7 +504,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
                 let cfg = c.game.config(chain)?;
                 let (claim, r) = s.claim(chain, &c.game, &cfg)?;
                 print_tx(&r);
-                println!("claim {claim} posted");
+                out.line(format!("claim {claim} posted"));
                 // Keep the trace: without it the claim could not be defended. The claim is
                 // posted (and its bond paid) whatever happens to the file.
                 let path = Path::new(".verinfer/traces").join(format!("claim-{claim}.trace"));
@@ -496,10 +512,10 @@ pub fn mint(a: &MintArgs) -> Result<()> {
                     .with_context(|| {
                         format!("claim {claim} is posted, but keeping its trace failed")
                     })?;
-                println!(
+                out.line(format!(
                     "trace kept in {} (`verinfer defend --claim {claim}` answers games)",
                     path.display()
-                );
+                ));
                 claim
             }
         };
@@ -508,8 +524,22 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     let (token, r) = collection.mint(chain, from, to, &input, &outputs, &a.uri, &proof)?;
     print_tx(&r);
     let verified = collection.is_verified(chain, token)?;
-    println!("collection {}", collection.address);
-    println!("token {token:#x} minted to {to}; verify() = {verified}");
+    out.line(format!("collection {}", collection.address));
+    out.line(format!(
+        "token {token:#x} minted to {to}; verify() = {verified}"
+    ));
+    let claim = match &proof {
+        AigcProof::Opml(c) => Some(*c),
+        _ => None,
+    };
+    out.object(&serde_json::json!({
+        "collection": collection.address.to_string(),
+        "token": format!("{token:#x}"),
+        "to": to.to_string(),
+        "verified": verified,
+        "request_id": a.request,
+        "claim_id": claim,
+    }));
     open.record_deployments()?;
     open.persist()?;
     Ok(())

@@ -22,6 +22,7 @@ use crate::cmd_game::ParamArgs;
 use crate::cmd_game_gen::{load_gen_model, GenArgs};
 use crate::cmd_game_gen_chain::{ensure_generation, find_generation};
 use crate::cmd_llm::load_tokenizer;
+use crate::emit::Emit;
 
 fn print_tx(r: &Receipt) {
     eprintln!(
@@ -107,6 +108,9 @@ pub struct TextRequestArgs {
     pub fee_wei: Option<u128>,
     #[command(flatten)]
     pub params: ParamArgs,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -160,12 +164,21 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
     };
     let (id, r) = oracle.request(chain, from, &req, fee)?;
     print_tx(&r);
-    println!(
+    let out = Emit::new(a.json);
+    out.line(format!(
         "text request {} (model {}, prompt {prompt:?}, {n} new tokens, fee {fee} wei) on {}",
         id.index(),
         verinfer_oracle::model_word(model),
         oracle.address
-    );
+    ));
+    out.object(&serde_json::json!({
+        "request_id": id.index(),
+        "model_id": verinfer_oracle::model_word(model).to_string(),
+        "prompt_ids": prompt,
+        "max_new_tokens": n,
+        "fee_wei": fee.to_string(),
+        "oracle": oracle.address.to_string(),
+    }));
     open.persist()?;
     Ok(())
 }
@@ -179,6 +192,9 @@ pub struct TextAnswerArgs {
     /// posted after the request).
     #[arg(long)]
     pub claim: u64,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -190,10 +206,12 @@ pub fn text_answer(a: &TextAnswerArgs) -> Result<()> {
     let oracle = find_text_oracle(chain, d)?;
     let r = oracle.answer(chain, from, TextRequestId::new(a.request), a.claim)?;
     print_tx(&r);
-    println!(
+    let out = Emit::new(a.json);
+    out.line(format!(
         "text request {}: answered by generation claim {}",
         a.request, a.claim
-    );
+    ));
+    out.object(&serde_json::json!({"request_id": a.request, "claim_id": a.claim}));
     open.persist()?;
     Ok(())
 }
@@ -203,6 +221,9 @@ pub fn text_answer(a: &TextAnswerArgs) -> Result<()> {
 pub struct TextSettleArgs {
     /// Text request id.
     pub request: u64,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -233,7 +254,8 @@ pub fn text_settle(a: &TextSettleArgs) -> Result<()> {
             let (_, tokens) = posted(chain, &game, since, claim)?;
             let s = oracle.settle(chain, from, request, &tokens)?;
             print_tx(&s.receipt);
-            println!(
+            let out = Emit::new(a.json);
+            out.line(format!(
                 "text request {}: fulfilled by claim {claim} ({} tokens {tokens:?}); {} wei to \
                  the node, {} to the model owner; callback {:?}",
                 a.request,
@@ -241,7 +263,15 @@ pub fn text_settle(a: &TextSettleArgs) -> Result<()> {
                 s.answerer_share,
                 s.owner_share,
                 s.callback
-            );
+            ));
+            out.object(&serde_json::json!({
+                "request_id": a.request,
+                "claim_id": claim,
+                "tokens": tokens,
+                "answerer_share_wei": s.answerer_share.to_string(),
+                "owner_share_wei": s.owner_share.to_string(),
+                "callback": format!("{:?}", s.callback),
+            }));
             open.persist()?;
             return Ok(());
         }
@@ -266,6 +296,9 @@ pub struct TextStatusArgs {
     /// A tokenizer (GGUF file or `.tokenizer.json`) to print the prompt and tokens as text.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -288,26 +321,48 @@ pub fn text_status(a: &TextStatusArgs) -> Result<()> {
         Some(p) => load_tokenizer(p, None)?,
         None => None,
     };
-    println!("text request {}: {st:?}", a.request);
-    println!("  model:          {}", r.modelId);
-    println!("  requester:      {}", r.requester);
-    println!("  answerer:       {}", r.answerer);
-    println!("  max new tokens: {}", r.maxNewTokens);
+    let out = Emit::new(a.json);
+    out.line(format!("text request {}: {st:?}", a.request));
+    out.line(format!("  model:          {}", r.modelId));
+    out.line(format!("  requester:      {}", r.requester));
+    out.line(format!("  answerer:       {}", r.answerer));
+    out.line(format!("  max new tokens: {}", r.maxNewTokens));
+    let mut prompt_text = None;
     if let Some(p) = &posted {
-        println!("  prompt:         {:?}", p.prompt);
+        out.line(format!("  prompt:         {:?}", p.prompt));
         if let Some(t) = &tok {
-            println!("  prompt text:    {:?}", t.decode(&p.prompt));
+            let text = t.decode(&p.prompt);
+            out.line(format!("  prompt text:    {text:?}"));
+            prompt_text = Some(text);
         }
     }
-    println!("  claims:         {:?}", oracle.claims_of(chain, request)?);
+    let claims = oracle.claims_of(chain, request)?;
+    out.line(format!("  claims:         {claims:?}"));
+    let (mut tokens_out, mut text_out) = (None, None);
     if st == RequestStatus::Fulfilled {
         let tokens = oracle.tokens_of(chain, request)?;
-        println!("  tokens:         {tokens:?}");
+        out.line(format!("  tokens:         {tokens:?}"));
         if let Some(t) = &tok {
             let text: Vec<u8> = tokens.iter().flat_map(|&i| t.piece_bytes(i)).collect();
-            println!("  text:           {:?}", String::from_utf8_lossy(&text));
+            let text = String::from_utf8_lossy(&text).into_owned();
+            out.line(format!("  text:           {text:?}"));
+            text_out = Some(text);
         }
+        tokens_out = Some(tokens);
     }
+    out.object(&serde_json::json!({
+        "request_id": a.request,
+        "status": crate::cmd_game::snake(&format!("{st:?}")),
+        "model_id": r.modelId.to_string(),
+        "requester": r.requester.to_string(),
+        "answerer": r.answerer.to_string(),
+        "max_new_tokens": r.maxNewTokens,
+        "prompt_ids": posted.as_ref().map(|p| p.prompt.clone()),
+        "prompt_text": prompt_text,
+        "claims": claims,
+        "tokens": tokens_out,
+        "text": text_out,
+    }));
     Ok(())
 }
 
@@ -333,6 +388,9 @@ pub struct MintTextArgs {
     /// Token URI.
     #[arg(long, default_value = "")]
     pub uri: String,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub chain: ChainArgs,
 }
@@ -346,6 +404,7 @@ fn ensure_text_collection(
     (oracle, game): (&TextOracleClient, &GenClient),
     model: B256,
     tok: &Tokenizer,
+    out: Emit,
 ) -> Result<(AigcTextClient, TextVocab)> {
     let key = format!("{}:{model}", AigcTextClient::NAME);
     let id = chain.chain_id();
@@ -374,12 +433,13 @@ fn ensure_text_collection(
         &vocab,
     )?;
     print_tx(&r);
-    println!("text collection {} deployed", c.address);
+    out.line(format!("text collection {} deployed", c.address));
     d.set(id, &key, c.address);
     Ok((c, vocab))
 }
 
 pub fn mint_text(a: &MintTextArgs) -> Result<()> {
+    let out = Emit::new(a.json);
     let Some(tok) = load_tokenizer(&a.model, a.tokenizer.as_deref())? else {
         bail!(
             "no tokenizer for {}: pass --tokenizer M.gguf (the token's text is the tokens' pieces)",
@@ -426,7 +486,7 @@ pub fn mint_text(a: &MintTextArgs) -> Result<()> {
         _ => bail!("choose the evidence: --request ID (fulfilled) or --claim ID (yours)"),
     };
     let (collection, vocab) =
-        ensure_text_collection(chain, d, from, (&oracle, &game), model, &tok)?;
+        ensure_text_collection(chain, d, from, (&oracle, &game), model, &tok, out)?;
     let text = vocab.text(&tokens)?;
     let prompt = TextPrompt {
         ids: prompt,
@@ -435,11 +495,20 @@ pub fn mint_text(a: &MintTextArgs) -> Result<()> {
     let (token, r) = collection.mint(chain, (from, to), &prompt, &text, &a.uri, &proof)?;
     print_tx(&r);
     let verified = collection.is_verified(chain, token)?;
-    println!("collection {}", collection.address);
-    println!(
+    out.line(format!("collection {}", collection.address));
+    out.line(format!(
         "token {token:#x} minted to {to}: {:?}; verify() = {verified}",
         String::from_utf8_lossy(&text)
-    );
+    ));
+    out.object(&serde_json::json!({
+        "collection": collection.address.to_string(),
+        "token": format!("{token:#x}"),
+        "to": to.to_string(),
+        "text": String::from_utf8_lossy(&text),
+        "verified": verified,
+        "request_id": a.request,
+        "claim_id": a.claim,
+    }));
     open.record_deployments()?;
     open.persist()?;
     Ok(())

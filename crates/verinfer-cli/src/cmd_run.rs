@@ -25,6 +25,10 @@ pub struct Args {
     /// trace root; `verinfer open` answers openings from it later.
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// Print the output object on stdout (on one line, also with -o, which still writes the
+    /// file); the trace root line goes to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The quantized inputs of `g` from an EZKL input.json holding exactly one sample.
@@ -58,7 +62,7 @@ pub fn run(a: &Args) -> Result<()> {
         );
         saved?;
         let line = format!("trace root: {root}");
-        if a.output.is_some() {
+        if a.output.is_some() && !a.json {
             println!("{line}");
         } else {
             eprintln!("{line}");
@@ -68,8 +72,12 @@ pub fn run(a: &Args) -> Result<()> {
     }
     let text = serde_json::to_string(&file)?;
     match &a.output {
-        Some(p) => std::fs::write(p, text).with_context(|| p.display().to_string())?,
-        None => println!("{text}"),
+        Some(p) => std::fs::write(p, &text).with_context(|| p.display().to_string())?,
+        None if !a.json => println!("{text}"),
+        None => {}
+    }
+    if a.json {
+        println!("{text}");
     }
     Ok(())
 }

@@ -29,6 +29,8 @@ mod cmd_oracle_text;
 mod cmd_register;
 mod cmd_run;
 mod cmd_zk;
+mod emit;
+mod node_events;
 mod output;
 mod synthetic;
 
@@ -36,6 +38,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
 
 /// Verifiable ML inference: one model, one deterministic integer semantics.
 #[derive(Parser)]
@@ -132,7 +137,7 @@ enum Cmd {
     /// decode/prefill tokens/s, peak RSS, trace and model commitment, llama.cpp on the same file.
     BenchLlm(cmd_bench_llm::Args),
     /// Compile and run the bundled MNIST CNN and Shakespeare LLM end to end (no files needed).
-    Demo,
+    Demo(cmd_demo::Args),
     /// List the supported ONNX op types.
     Ops {
         /// Print a JSON array.
@@ -202,11 +207,18 @@ fn main() -> ExitCode {
             filter = filter.add_directive(off);
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // `node --json`: the node's events also as JSON lines on stdout.
+    let node_json = matches!(&cli.cmd, Cmd::Node(a) if a.json);
+    let events = node_json.then(|| node_events::JsonLines.with_filter(node_events::filter()));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter),
+        )
+        .with(events)
+        .init();
     let r = match cli.cmd {
         Cmd::Compile(a) => cmd_compile::run(&a),
         Cmd::Run(a) => cmd_run::run(&a),
@@ -250,7 +262,7 @@ fn main() -> ExitCode {
         Cmd::BenchZk(a) => cmd_bench_zk::run(&a),
         Cmd::BenchGame(a) => cmd_bench_game::run(&a),
         Cmd::BenchLlm(a) => cmd_bench_llm::run_bench(&a),
-        Cmd::Demo => cmd_demo::run(),
+        Cmd::Demo(a) => cmd_demo::run(&a),
         Cmd::Gguf(c) => cmd_gguf::run(&c),
         Cmd::Generate(a) => cmd_llm::generate_cmd(&a),
         Cmd::Ops { json } => ops(json),

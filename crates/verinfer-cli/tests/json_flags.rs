@@ -176,3 +176,229 @@ fn oracle_commands_print_json() {
     assert_eq!(v["claims"], serde_json::json!([]));
     assert!(v["outputs"].is_null());
 }
+
+/// Runs `args`, asserts success, and parses every stdout line as one JSON object.
+fn json_lines(args: &[&str]) -> Vec<Value> {
+    let o = verinfer(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{args:?}: {e}: {l}"));
+            assert!(v.is_object(), "{args:?}: {v}");
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn run_and_game_commands_print_json() {
+    let d = tmpdir("json-run");
+    let model = d.join("digits.vmodel");
+    assert!(compile_folder("digits_mlp", &model).status.success());
+    let input = testdata("models/digits_mlp/input.json");
+    let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
+    let v = json(&["run", m, "--input", i, "--json"]);
+    assert_eq!(keys_of(&v), ["outputs"]);
+    assert_eq!(v["outputs"][0]["shape"], serde_json::json!([1, 10]));
+    // With -o and --trace: the file is written, and stdout still holds only the object.
+    let (out, trace) = (d.join("out.json"), d.join("run.trace"));
+    let v = json(&[
+        "run",
+        m,
+        "--input",
+        i,
+        "-o",
+        out.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(keys_of(&v), ["model_id", "outputs", "trace_root"]);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(file, v);
+    let v = json(&["game", "simulate", m, "--input", i, "--json"]);
+    assert_eq!(v["winner"], "challenger", "{v}");
+    let state = d.join("chain.json");
+    let s = state.to_str().unwrap();
+    let t = d.join("traces");
+    json(&[
+        "claim",
+        m,
+        "--input",
+        i,
+        "--state",
+        s,
+        "--trace-dir",
+        t.to_str().unwrap(),
+        "--json",
+    ]);
+    let v = json(&["game", "status", "0", "--state", s, "--json"]);
+    assert_eq!(v["claim"], 0);
+    assert_eq!(v["open_games"], 0);
+    assert_eq!(v["games"], serde_json::json!([]));
+    // Without --json: the same object, indented as before.
+    let o = verinfer(&["game", "status", "0", "--state", s]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.lines().count() > 1, "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
+}
+
+#[test]
+fn ceremony_commands_print_json() {
+    let d = tmpdir("json-ceremony");
+    let m = testdata("golden/v1/digits_mlp.vmodel");
+    let m = m.to_str().unwrap();
+    let f: Vec<String> = (0..3)
+        .map(|i| d.join(format!("c{i}.ceremony")).display().to_string())
+        .collect();
+    let v = json(&["ceremony", "new", m, "-o", &f[0], "--json"]);
+    assert_eq!(
+        keys_of(&v),
+        [
+            "circuit_hash",
+            "constraints",
+            "model_id",
+            "phase1",
+            "visibility",
+            "written"
+        ]
+    );
+    assert!(v["phase1"].is_null(), "{v}");
+    let v = json(&[
+        "ceremony",
+        "contribute",
+        &f[0],
+        "--name",
+        "alice",
+        "-o",
+        &f[1],
+        "--json",
+    ]);
+    assert_eq!(v["contribution"], 1);
+    assert_eq!(v["name"], "alice");
+    let alice = v["contribution_hash"].clone();
+    let v = json(&[
+        "ceremony",
+        "beacon",
+        &f[1],
+        "--value",
+        "0x0123456789abcdef",
+        "--iterations-exp",
+        "4",
+        "-o",
+        &f[2],
+        "--json",
+    ]);
+    assert_eq!(v["contribution"], 2);
+    let keys = d.join("keys");
+    let v = json(&[
+        "ceremony",
+        "verify",
+        &f[0],
+        &f[1],
+        &f[2],
+        "--model",
+        m,
+        "--keys-out",
+        keys.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["contributions"][0]["name"], "alice");
+    assert_eq!(v["contributions"][0]["hash"], alice);
+    assert_eq!(v["contributions"][1]["beacon"], true);
+    assert_eq!(v["keys"], keys.to_str().unwrap());
+    assert!(keys.join("keys.json").is_file());
+}
+
+#[test]
+fn node_prints_json_lines_and_mint_one_object() {
+    let d = tmpdir("json-node");
+    let models = d.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let model = models.join("digits_mlp.vmodel");
+    assert!(compile_folder("digits_mlp", &model).status.success());
+    let input = testdata("models/digits_mlp/input.json");
+    let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
+    let state = d.join("chain.json");
+    let s = state.to_str().unwrap();
+    json(&["oracle", "deploy", "--state", s, "--json"]);
+    // `register --json` prints its object indented, as it always did.
+    let o = verinfer(&["register", m, "--state", s, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["already_registered"], false);
+    json(&[
+        "oracle", "request", "--model", m, "--input", i, "--state", s, "--json",
+    ]);
+    let node_dir = d.join("node");
+    let node = |ticks: &str| {
+        json_lines(&[
+            "node",
+            "--in-process",
+            "--models",
+            models.to_str().unwrap(),
+            "--ticks",
+            ticks,
+            "--poll-ms",
+            "1",
+            "--state-dir",
+            node_dir.to_str().unwrap(),
+            "--state",
+            s,
+            "--json",
+        ])
+    };
+    let lines = node("2");
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "stopped", "{lines:?}");
+    assert!(last["status"].is_object(), "{last}");
+    let answered = lines
+        .iter()
+        .find(|l| l["event"] == "answered with a claim")
+        .unwrap_or_else(|| panic!("no answer event: {lines:?}"));
+    assert_eq!(answered["request"], 0, "{answered}");
+    assert_eq!(answered["level"], "info");
+    json(&["game", "advance", "4000", "--state", s, "--json"]);
+    node("3");
+    let v = json(&["oracle", "status", "0", "--state", s, "--json"]);
+    assert_eq!(v["status"], "fulfilled", "{v}");
+    let v = json(&[
+        "mint",
+        "--prompt",
+        i,
+        "--model",
+        m,
+        "--request",
+        "0",
+        "--state",
+        s,
+        "--json",
+    ]);
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["request_id"], 0);
+    assert!(v["claim_id"].is_null());
+    // Errors keep the convention: nothing on stdout, `error: …` on stderr, status 1.
+    let o = verinfer(&["mint", "--prompt", i, "--model", m, "--state", s, "--json"]);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).starts_with("error: choose how"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The heavy commands (benchmarks, the demo) take --json too: their help says so.
+#[test]
+fn heavy_commands_take_json() {
+    for cmd in ["bench", "bench-commit", "bench-zk", "demo", "node"] {
+        let o = verinfer(&[cmd, "--help"]);
+        assert!(o.status.success(), "{cmd}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("--json"),
+            "{cmd} --help lacks --json"
+        );
+    }
+}

@@ -98,7 +98,7 @@ impl Chain {
 }
 
 /// An address from Python, or an error naming the argument.
-fn parse_address(what: &str, text: &str) -> Result<Address, Error> {
+pub(crate) fn parse_address(what: &str, text: &str) -> Result<Address, Error> {
     text.parse()
         .map_err(|_| Error::Invalid(format!("{what} {text:?} is not an address")))
 }

@@ -7,6 +7,7 @@
 
 mod chain;
 mod error;
+mod eval;
 mod game;
 mod generation;
 mod inputs;
@@ -49,6 +50,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain::verify_evm, m)?)?;
     m.add_function(wrap_pyfunction!(chain::encode_calldata, m)?)?;
     m.add_function(wrap_pyfunction!(optimistic::optimistic_claim, m)?)?;
+    m.add_function(wrap_pyfunction!(eval::register, m)?)?;
     m.add_function(wrap_pyfunction!(game::claim, m)?)?;
     m.add_function(wrap_pyfunction!(game::challenge, m)?)?;
     m.add_function(wrap_pyfunction!(game::watch, m)?)?;

@@ -34,6 +34,8 @@ pub struct Model {
     tokenizer: Option<Tokenizer>,
     /// The accuracy report of the compile (ONNX models compiled in this process).
     report: Option<Report>,
+    /// The ONNX file it was compiled from in this process: `evaluate`'s default reference.
+    source: Option<PathBuf>,
 }
 
 impl Model {
@@ -49,6 +51,7 @@ impl Model {
             plan,
             tokenizer,
             report,
+            source: None,
         })
     }
 }
@@ -166,7 +169,9 @@ fn compile_onnx_model(path: &Path, o: &Options) -> Result<Model, Error> {
         Ok(outs.into_iter().map(<[i32]>::to_vec).collect())
     };
     let report = evaluate(&compiled.graph, &compiled.samples, reference, &run_q).lib()?;
-    Model::new(compiled.graph, None, Some(report))
+    let mut m = Model::new(compiled.graph, None, Some(report))?;
+    m.source = Some(path.to_path_buf());
+    Ok(m)
 }
 
 /// `verinfer compile` of a language model (GGUF file or Hugging Face checkpoint), calibrated on
@@ -450,6 +455,48 @@ impl Model {
         }
         d.set_item("outputs", outs)?;
         Ok(Some(d))
+    }
+
+    /// Compares the model with float inference on a data set (what `verinfer eval --json`
+    /// prints): every sample of `data` (an EZKL `input.json` path; an optional `"labels"`
+    /// list adds accuracy) through the integer executor and through `onnx` run in float
+    /// (tract). `onnx`: the ONNX file the model was compiled from (default: the one `compile`
+    /// read in this process; a loaded model needs it).
+    ///
+    /// Returns `{"reference", "samples", "outputs": [{"name", "scale", "max_abs_err",
+    /// "mean_abs_err", "float_max_abs", "argmax_agree", "argmax_total"}]}`, plus
+    /// `"accuracy": {"quantized", "float", "total"}` with labels.
+    ///
+    /// Raises `VerinferError` with the CLI's message (unreadable data, samples of the wrong
+    /// size, an ONNX file of another model).
+    #[pyo3(signature = (data, *, onnx=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        data: PathBuf,
+        onnx: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(onnx) = onnx.or_else(|| self.source.clone()) else {
+            return Err(Error::Invalid(
+                "evaluate needs the float reference: pass onnx=PATH, the ONNX file this model \
+                 was compiled from (a loaded model does not know it)"
+                    .into(),
+            )
+            .into());
+        };
+        if self.tokenizer.is_some() {
+            return Err(Error::Invalid(
+                "evaluate compares an ONNX model with its float reference; this is a language \
+                 model"
+                    .into(),
+            )
+            .into());
+        }
+        let g = self.model.graph();
+        let v = py
+            .detach(|| crate::eval::evaluate_on(g, &onnx, &data))
+            .map_err(PyErr::from)?;
+        py.import("json")?.call_method1("loads", (v.to_string(),))
     }
 
     /// A summary of the model: name, node count, parameter elements, inputs, outputs, model

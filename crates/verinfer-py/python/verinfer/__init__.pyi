@@ -27,6 +27,43 @@ class Generation(TypedDict):
     tokens: List[int]
     text: Optional[str]
 
+class OutputError(TypedDict):
+    name: str
+    scale: int
+    max_abs_err: float
+    mean_abs_err: float
+    float_max_abs: float
+    argmax_agree: Optional[int]
+    argmax_total: Optional[int]
+
+class Accuracy(TypedDict):
+    quantized: int
+    float: int
+    total: int
+
+class Evaluation(TypedDict, total=False):
+    reference: str
+    samples: int
+    outputs: List[OutputError]
+    accuracy: Accuracy
+    """Only when the data set has a ``labels`` list as long as its samples."""
+
+class RegisteredTx(TypedDict):
+    label: str
+    tx_hash: str
+    gas_used: int
+    block: int
+
+class Registration(TypedDict):
+    chain: str
+    registry: str
+    model_id: str
+    already_registered: bool
+    owner: str
+    registered_at: int
+    uri: str
+    transactions: List[RegisteredTx]
+
 class EvmVerdict(TypedDict):
     valid: bool
     gas_used: int
@@ -89,6 +126,11 @@ class Model:
         process), as ``verinfer compile --report-json`` writes it."""
     def inspect(self) -> Dict[str, Any]:
         """Name, nodes, parameter elements, inputs, outputs, model id, nodes per op."""
+    def evaluate(self, data: PathLike, *, onnx: Optional[PathLike] = None) -> Evaluation:
+        """Compare with float inference on a data set (``verinfer eval --json``): every sample
+        of ``data`` (an EZKL ``input.json``; a ``"labels"`` list adds accuracy) through the
+        integer executor and through ``onnx`` in float. ``onnx`` defaults to the file
+        ``compile`` read in this process; a loaded model needs it."""
     def generate(
         self,
         prompt: Union[str, Sequence[int]],
@@ -247,6 +289,18 @@ Sender = Union[int, str]
 def deploy_verifier(keys: Keys, chain: Chain, *, sender: Optional[Sender] = None) -> str:
     """Deploy the generic ``Groth16Verifier`` for ``keys`` (no Solidity compiler needed);
     returns its address (``verinfer deploy-verifier``)."""
+
+def register(
+    model: Model,
+    chain: Chain,
+    *,
+    uri: str = "verinfer",
+    registry: Optional[str] = None,
+    sender: Optional[Sender] = None,
+) -> Registration:
+    """Put the model id into the chain's ``ModelRegistry`` (``verinfer register --json``),
+    deploying the registry first when the chain has none (or using ``registry``); nothing is
+    sent for a model registered already."""
 
 def verify_evm(
     proof: Proof,

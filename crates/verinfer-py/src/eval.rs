@@ -1,0 +1,166 @@
+//! `Model.evaluate` (the CLI's `eval`) and `register` (the CLI's `register`): the quantized
+//! model against float inference on a data set, and a model id put into the `ModelRegistry`.
+
+use std::path::Path;
+
+use pyo3::prelude::*;
+use verinfer_chain::bindings::ModelRegistry;
+use verinfer_chain::{ensure_deployed, Address, Receipt, Registry};
+use verinfer_exec::Plan;
+use verinfer_onnx::compile::float_reference;
+use verinfer_onnx::import::{import, ImportOptions};
+use verinfer_quant::data::read_data;
+use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples};
+use verinfer_quant::report::{evaluate, Report};
+
+use crate::chain::{parse_address, Chain, SenderArg};
+use crate::error::{Error, ResultExt};
+use crate::model::Model;
+
+/// The accuracy report as the CLI's `--report-json` and `eval --json` write it.
+pub(crate) fn report_json(r: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "reference": r.reference,
+        "samples": r.samples,
+        "outputs": r.outputs.iter().map(|o| serde_json::json!({
+            "name": o.name, "scale": o.scale, "max_abs_err": o.max_abs_err,
+            "mean_abs_err": o.mean_abs_err, "float_max_abs": o.float_max_abs,
+            "argmax_agree": o.argmax.map(|a| a.0), "argmax_total": o.argmax.map(|a| a.1),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn argmax(v: &[f64]) -> usize {
+    (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
+}
+
+/// `verinfer eval MODEL --onnx ONNX --data DATA --json`: every sample of `data` through the
+/// integer executor and through float inference of `onnx`; with a `labels` list as long as
+/// the samples, the accuracy of both.
+pub(crate) fn evaluate_on(
+    g: &verinfer_ir::Graph,
+    onnx: &Path,
+    data: &Path,
+) -> Result<serde_json::Value, Error> {
+    let shapes = g
+        .inputs
+        .iter()
+        .map(|i| (i.name.clone(), i.info.shape.dims().to_vec()))
+        .collect();
+    let fg = import(
+        onnx,
+        &ImportOptions {
+            input_shapes: shapes,
+        },
+    )
+    .context(|| onnx.display().to_string())?;
+    let samples = split_samples(&fg, &read_data(data).lib()?).lib()?;
+    let reference = float_reference(onnx, &fg, &samples).lib()?;
+    let floats = reference.1.clone();
+    let plan = Plan::for_graph(g.clone()).lib()?;
+    let run_q = |q: &[Vec<i32>]| -> Result<Vec<Vec<i32>>, String> {
+        let t = plan.run(q).map_err(|e| e.to_string())?;
+        let outs = plan.outputs(&t).map_err(|e| e.to_string())?;
+        Ok(outs.into_iter().map(<[i32]>::to_vec).collect())
+    };
+    let report = evaluate(g, &samples, reference, &run_q).lib()?;
+    let mut json = report_json(&report);
+    let text = std::fs::read_to_string(data).context(|| data.display().to_string())?;
+    let labels: Option<Vec<usize>> = serde_json::from_str::<serde_json::Value>(&text)
+        .context(|| data.display().to_string())?
+        .get("labels")
+        .and_then(|l| serde_json::from_value(l.clone()).ok());
+    if let Some(labels) = labels.filter(|l| l.len() == samples.len()) {
+        let out = g
+            .outputs
+            .first()
+            .and_then(|o| g.value_info(o.value))
+            .ok_or_else(|| Error::Invalid("the model has no output info".into()))?;
+        let (mut qa, mut fa) = (0usize, 0usize);
+        for ((s, f), &l) in samples.iter().zip(&floats).zip(&labels) {
+            let t = plan.run(&quantize_inputs(g, s).lib()?).lib()?;
+            let outs = plan.outputs(&t).lib()?;
+            let q = dequantize(outs.first().copied().unwrap_or_default(), out.scale);
+            qa += usize::from(argmax(&q) == l);
+            fa += usize::from(f.first().is_some_and(|f| argmax(f) == l));
+        }
+        json["accuracy"] = serde_json::json!({"quantized": qa, "float": fa, "total": labels.len()});
+    }
+    Ok(json)
+}
+
+/// One transaction of `register`'s result.
+fn tx_json(r: &Receipt) -> serde_json::Value {
+    serde_json::json!({
+        "label": r.label,
+        "tx_hash": r.tx_hash.to_string(),
+        "gas_used": r.gas_used,
+        "block": r.block_number,
+    })
+}
+
+/// Registers `model`'s id in the chain's `ModelRegistry` (what `verinfer register --json`
+/// does): deploys the registry first when this `Chain` has none (or uses `registry`, an
+/// address), and sends nothing when the model is registered already. `uri`: where others
+/// fetch the model (default `"verinfer"`).
+///
+/// Returns `{"chain", "registry", "model_id", "already_registered", "owner",
+/// "registered_at", "uri", "transactions": [{"label", "tx_hash", "gas_used", "block"}]}`.
+///
+/// Raises `VerinferError` when a transaction reverts or `registry` holds no registry.
+#[pyfunction]
+#[pyo3(signature = (model, chain, *, uri="verinfer", registry=None, sender=None))]
+pub fn register<'py>(
+    py: Python<'py>,
+    model: &Model,
+    chain: &Chain,
+    uri: &str,
+    registry: Option<String>,
+    sender: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let sender = SenderArg::parse(sender)?;
+    let registry: Option<Address> = registry
+        .map(|r| parse_address("registry", &r))
+        .transpose()?;
+    let g = model.model.graph().clone();
+    let out = chain.with(py, |s| {
+        let from = sender.resolve(s.chain())?;
+        let model_id = verinfer_node::model_id_of(&g);
+        let mut txs = Vec::new();
+        let registry = match registry {
+            Some(addr) => Registry::at(s.chain(), addr).lib()?,
+            None => {
+                let (chain, deployments) = s.parts();
+                let (address, receipt) = ensure_deployed(
+                    chain,
+                    deployments,
+                    Registry::NAME,
+                    &ModelRegistry::BYTECODE,
+                    &ModelRegistry::DEPLOYED_BYTECODE,
+                    from,
+                )
+                .lib()?;
+                txs.extend(receipt.as_ref().map(tx_json));
+                Registry { address }
+            }
+        };
+        let chain = s.chain();
+        let already = registry.is_registered(chain, model_id).lib()?;
+        if !already {
+            let r = registry.register(chain, from, model_id, uri).lib()?;
+            txs.push(tx_json(&r));
+        }
+        let record = registry.model(chain, model_id).lib()?;
+        Ok(serde_json::json!({
+            "chain": chain.describe(),
+            "registry": registry.address.to_string(),
+            "model_id": model_id.to_string(),
+            "already_registered": already,
+            "owner": record.owner.to_string(),
+            "registered_at": record.registered_at,
+            "uri": record.uri,
+            "transactions": txs,
+        }))
+    })?;
+    py.import("json")?.call_method1("loads", (out.to_string(),))
+}
