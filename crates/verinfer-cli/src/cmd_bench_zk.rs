@@ -141,7 +141,8 @@ struct Deployer<'a>(&'a mut RevmChain, Address);
 impl ContractDeployer for Deployer<'_> {
     fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
         let mut tx = Tx::deploy(self.1, init_code, contract);
-        tx.gas_limit = Some(1 << 25);
+        // EIP-7825 caps one transaction at 2^24 gas; revm refuses more.
+        tx.gas_limit = Some(1 << 24);
         let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
             contract: contract.into(),
             message: e.to_string(),

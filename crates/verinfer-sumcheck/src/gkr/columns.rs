@@ -59,7 +59,7 @@ pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
 pub fn shift(kind: &LayerKind) -> u32 {
     match kind {
         LayerKind::Matmul { node, .. } => node.requant().shift,
-        LayerKind::Clip { .. } => 0,
+        LayerKind::Clip { .. } | LayerKind::Move { .. } => 0,
     }
 }
 
@@ -136,6 +136,8 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
                 e.push(col(vec![(y, sign), (x, -sign)], 0));
                 e.push(col(vec![(y, sign)], -sign * constant));
             }
+            // A move's values are its input's (already bounded where they were made).
+            LayerKind::Move { .. } => {}
         }
     }
     g
@@ -226,6 +228,14 @@ pub fn claim_shape(spec: &ChainSpec) -> (usize, usize) {
             }
             LayerKind::Clip { .. } => {
                 vars.extend(std::iter::repeat_n(v, usize::from(y) + usize::from(x)));
+            }
+            LayerKind::Move { .. } => {
+                if y {
+                    vars.push(v);
+                }
+                if x {
+                    vars.push(spec.src_layout(l.input).vars());
+                }
             }
         }
     }

@@ -38,6 +38,11 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
                 ("Contract", (1 << (a + c)) + (1 << (c + b)) + 2 * (1 << c))
             }
             LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems),
+            // The wiring table is built in O(|Y|), the sumcheck reads X and the table.
+            LayerKind::Move { .. } => (
+                "Move",
+                out_elems + 2 * (1 << spec.src_layout(l.input).vars()),
+            ),
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;

@@ -43,6 +43,7 @@
 
 pub mod columns;
 pub mod cost;
+pub mod movement;
 pub mod prove;
 pub mod spec;
 pub mod verify;

@@ -16,6 +16,7 @@ use crate::transcript::Transcript;
 use super::columns::{
     committed, groups, mask_table, out_poly, split_tail, src_poly, stack_dims, Poly,
 };
+use super::movement;
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
@@ -217,6 +218,15 @@ pub(crate) fn prove_checked(
                     }
                 }
             }
+            LayerKind::Move { map, fill } => {
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                if check {
+                    movement::check_move(i, m, fill, x, y)?;
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -297,6 +307,31 @@ pub(crate) fn prove_checked(
                 }
                 layer_proofs.push(LayerProof {
                     evals: vec![],
+                    sumcheck: proved.proof,
+                });
+            }
+            LayerKind::Move { map, .. } => {
+                let rho = t.challenges(l.out.vars());
+                let mut evals = vec![];
+                if hidden(y) {
+                    evals.push(get(y)?.evaluate(&rho)?);
+                    claims.push((Target::Tensor(y), rho.clone()));
+                }
+                t.absorb_frs(&evals);
+                let xl = spec.src_layout(l.input);
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                let (wire, _) = movement::wiring(xl, l.out, m, &rho)?;
+                let polys = vec![get(x)?.clone(), DenseMle::new(wire)?];
+                let proved =
+                    sumcheck::prove_terms(&movement::move_terms(xl.vars())?, polys, &mut t)?;
+                if hidden(x) {
+                    claims.push((Target::Tensor(x), proved.reduced.point.clone()));
+                }
+                layer_proofs.push(LayerProof {
+                    evals,
                     sumcheck: proved.proof,
                 });
             }

@@ -17,6 +17,7 @@ use crate::transcript::{packed_i32_digest, Transcript};
 use super::columns::{
     committed, groups, mask_eval, out_poly, split_tail, src_poly, stack_dims, Poly,
 };
+use super::movement;
 use super::spec::{ChainSpec, LayerKind};
 use super::{fr, GkrError, ModelProof};
 
@@ -250,6 +251,40 @@ pub fn verify_model(
                     return Err(GkrError::Rejected("a clip's eq value"));
                 }
                 claim(&mut claims, yp, &red.point, y_v)?;
+                claim(&mut claims, xp, &red.point, x_v)?;
+            }
+            LayerKind::Move { map, fill } => {
+                let rho = t.challenges(l.out.vars());
+                if lp.evals.len() != usize::from(!yp.is_public()) {
+                    return Err(GkrError::Malformed("a move's evaluation count"));
+                }
+                let y_eval = match (public.get(&yp), lp.evals.first()) {
+                    (Some(mle), _) => mle.evaluate(&rho)?,
+                    (None, Some(&e)) => {
+                        claim(&mut claims, yp, &rho, e)?;
+                        e
+                    }
+                    (None, None) => return Err(GkrError::Malformed("a move's evaluation")),
+                };
+                t.absorb_frs(&lp.evals);
+                let xl = spec.src_layout(l.input);
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                let (wire, fill_weight) = movement::wiring(xl, l.out, m, &rho)?;
+                let red = sumcheck::verify_terms(
+                    &movement::move_terms(xl.vars())?,
+                    movement::move_claim(y_eval, fill, fill_weight),
+                    &lp.sumcheck,
+                    &mut t,
+                )?;
+                let [x_v, wire_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a move's final evaluations"));
+                };
+                if wire_v != movement::wiring_eval(wire, &red.point)? {
+                    return Err(GkrError::Rejected("a move's wiring value"));
+                }
                 claim(&mut claims, xp, &red.point, x_v)?;
             }
         }

@@ -60,6 +60,12 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 (n, c, 2, 2)
             }
             LayerKind::Clip { .. } => (0, v, 3, 3),
+            LayerKind::Move { .. } => (
+                usize::from(!out_poly(spec, i).is_public()),
+                spec.src_layout(l.input).vars(),
+                2,
+                2,
+            ),
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {
