@@ -16,10 +16,10 @@ use crate::transcript::Transcript;
 use super::columns::{
     committed, groups, mask_table, out_poly, split_tail, src_poly, stack_dims, Poly,
 };
-use super::movement;
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
+use super::{movement, reduce_max};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
 enum Target {
@@ -227,6 +227,12 @@ pub(crate) fn prove_checked(
                     movement::check_move(i, m, fill, x, y)?;
                 }
             }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let (b, s) = reduce_max::witness(i, xl, x, y, check)?;
+                mles.insert(Poly::Bcast(i), DenseMle::new(b)?);
+                mles.insert(Poly::Sel(i), DenseMle::new(s)?);
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -289,6 +295,7 @@ pub(crate) fn prove_checked(
                 layer_proofs.push(LayerProof {
                     evals,
                     sumcheck: proved.proof.sumcheck,
+                    extra: vec![],
                 });
             }
             LayerKind::Clip { constant, .. } => {
@@ -308,6 +315,7 @@ pub(crate) fn prove_checked(
                 layer_proofs.push(LayerProof {
                     evals: vec![],
                     sumcheck: proved.proof,
+                    extra: vec![],
                 });
             }
             LayerKind::Move { map, .. } => {
@@ -333,6 +341,45 @@ pub(crate) fn prove_checked(
                 layer_proofs.push(LayerProof {
                     evals,
                     sumcheck: proved.proof,
+                    extra: vec![],
+                });
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let bp = Poly::Bcast(i);
+                let rho = t.challenges(xl.vars());
+                let evals = vec![get(bp)?.evaluate(&rho)?];
+                claims.push((Target::Tensor(bp), rho.clone()));
+                t.absorb_frs(&evals);
+                let map = reduce_max::broadcast_map(xl);
+                let (wire, _) = movement::wiring(l.out, xl, &map, &rho)?;
+                let polys = vec![get(y)?.clone(), DenseMle::new(wire)?];
+                let wired =
+                    sumcheck::prove_terms(&movement::move_terms(l.out.vars())?, polys, &mut t)?;
+                if hidden(y) {
+                    claims.push((Target::Tensor(y), wired.reduced.point.clone()));
+                }
+                let z = t.challenges(xl.vars());
+                let rho_y = t.challenges(l.out.vars());
+                let lm = t.challenges(2);
+                let polys = vec![
+                    DenseMle::new(eq_table(&z))?,
+                    get(Poly::Sel(i))?.clone(),
+                    get(bp)?.clone(),
+                    get(x)?.clone(),
+                    DenseMle::new(reduce_max::row_table(xl, l.out, &rho_y))?,
+                ];
+                let terms = reduce_max::selector_terms(xl.vars(), lm[0], lm[1])?;
+                let sel = sumcheck::prove_terms(&terms, polys, &mut t)?;
+                for p in [Poly::Sel(i), bp, x] {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), sel.reduced.point.clone()));
+                    }
+                }
+                layer_proofs.push(LayerProof {
+                    evals,
+                    sumcheck: wired.proof,
+                    extra: vec![sel.proof],
                 });
             }
         }

@@ -97,6 +97,8 @@ pub enum LayerKind {
         /// The fill value.
         fill: i64,
     },
+    /// `Y[r] = max_i X[r, i]` over the last axis (`ReduceMax`, no rescale).
+    ReduceMax,
 }
 
 /// One layer: its op, its input, its output's layout and bits.
@@ -307,6 +309,24 @@ impl ChainSpec {
                         fill: i64::from(m.fill),
                     }
                 }
+                Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::Max => {
+                    let dims = in_info.shape.dims();
+                    let last_axis = dims.len().checked_sub(1);
+                    let k = dims.last().copied().unwrap_or(0);
+                    if last_axis.is_none()
+                        || r.axes != [dims.len() - 1]
+                        || r.requant != Requant::clamp_only(node.out.bits)
+                        || node.inputs.len() != 1
+                        || k == 0
+                        || in_info.bits.get() > node.out.bits.get()
+                        || out.len() * k != Layout::of(dims).len()
+                    {
+                        return Err(refuse(
+                            "only a max over the last axis with no rescale".into(),
+                        ));
+                    }
+                    LayerKind::ReduceMax
+                }
                 op => {
                     return Err(refuse(format!(
                         "op {} has no layered sumcheck argument yet",
@@ -388,6 +408,7 @@ impl ChainSpec {
                     put(map as u64);
                     put(fill as u64);
                 }
+                LayerKind::ReduceMax => put(3),
             }
         }
         // Only a spec with moves has the maps section (the digits MLP's bytes stay as they were).
@@ -500,6 +521,7 @@ impl ChainSpec {
                     map: size(next()?)?,
                     fill: next()? as i64,
                 },
+                3 => LayerKind::ReduceMax,
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -586,6 +608,15 @@ impl ChainSpec {
                     };
                     if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a move's map or fill"));
+                    }
+                }
+                LayerKind::ReduceMax => {
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a max's shapes"));
                     }
                 }
             }

@@ -97,6 +97,7 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::Matmul { .. } => "matmul",
             LayerKind::Clip { .. } => "clip",
             LayerKind::Move { .. } => "move",
+            LayerKind::ReduceMax => "max",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);

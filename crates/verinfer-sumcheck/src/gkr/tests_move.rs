@@ -8,9 +8,22 @@ use super::*;
 /// `g` with a `Move` (`map`, `fill`) inserted after node `after`, reading its output, with
 /// the same shape (later nodes read the move instead).
 fn with_move(g: &Graph, after: usize, map: Vec<i32>, fill: i32) -> Graph {
+    let dims = g.nodes[after].out.shape.dims().to_vec();
+    with_move_to(g, after, map, fill, dims)
+}
+
+/// [`with_move`] with the output shape `dims`.
+pub(super) fn with_move_to(
+    g: &Graph,
+    after: usize,
+    map: Vec<i32>,
+    fill: i32,
+    dims: Vec<usize>,
+) -> Graph {
     let mut g = g.clone();
     let src = g.node_value(after);
     let mut info = g.nodes[after].out.clone();
+    info.shape = verinfer_ir::shape::Shape(dims);
     assert_eq!(info.shape.dims().iter().product::<usize>(), map.len());
     let mut map_info = info.clone();
     map_info.shape = verinfer_ir::shape::Shape(vec![map.len()]);
@@ -22,6 +35,23 @@ fn with_move(g: &Graph, after: usize, map: Vec<i32>, fill: i32) -> Graph {
         data: map.into(),
     });
     let map_id = ParamId(u32::try_from(g.params.len() - 1).unwrap());
+    insert(
+        &mut g,
+        after,
+        Node {
+            name: "test move".into(),
+            origin: "Test".into(),
+            op: Op::Move(Move { map: map_id, fill }),
+            inputs: vec![Operand::Value(src)],
+            out: info,
+        },
+    );
+    g
+}
+
+/// Insert `node` after node `after` (it reads what it names; later nodes read past it).
+pub(super) fn insert(g: &mut Graph, after: usize, node: Node) {
+    let src = g.node_value(after);
     let shift = |v: &mut ValueId| {
         if v.0 > src.0 {
             v.0 += 1;
@@ -43,18 +73,7 @@ fn with_move(g: &Graph, after: usize, map: Vec<i32>, fill: i32) -> Graph {
             shift(&mut o.value);
         }
     }
-    info.bits = g.nodes[after].out.bits;
-    g.nodes.insert(
-        after + 1,
-        Node {
-            name: "test move".into(),
-            origin: "Test".into(),
-            op: Op::Move(Move { map: map_id, fill }),
-            inputs: vec![Operand::Value(src)],
-            out: info,
-        },
-    );
-    g
+    g.nodes.insert(after + 1, node);
 }
 
 /// A permutation of `n` (reversed, rotated) with two entries the fill.
@@ -66,7 +85,7 @@ fn shuffle(n: usize) -> Vec<i32> {
     m
 }
 
-fn hidden_width(g: &Graph) -> usize {
+pub(super) fn hidden_width(g: &Graph) -> usize {
     g.nodes[1].out.shape.dims().iter().product()
 }
 
@@ -106,7 +125,7 @@ fn a_move_as_the_output_proves() {
 }
 
 /// Prove `f`'s (tampered) trace without the prover's own check.
-fn forge(f: &Fixture) -> ModelProof {
+pub(super) fn forge(f: &Fixture) -> ModelProof {
     prove::prove_checked(
         &f.srs.commit_key,
         Some(&STATEMENT),
@@ -156,3 +175,6 @@ fn a_wrong_gathered_value_is_rejected() {
         "{r:?}"
     );
 }
+
+#[path = "tests_max.rs"]
+mod max;

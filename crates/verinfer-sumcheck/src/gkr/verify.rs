@@ -17,9 +17,9 @@ use crate::transcript::{packed_i32_digest, Transcript};
 use super::columns::{
     committed, groups, mask_eval, out_poly, split_tail, src_poly, stack_dims, Poly,
 };
-use super::movement;
 use super::spec::{ChainSpec, LayerKind};
 use super::{fr, GkrError, ModelProof};
+use super::{movement, reduce_max};
 
 /// Step 1 of the protocol: everything the proof is about.
 pub(crate) fn absorb_header(
@@ -172,6 +172,9 @@ pub fn verify_model(
     for ((i, l), lp) in spec.layers.iter().enumerate().rev().zip(&proof.layers) {
         let yp = out_poly(spec, i);
         let xp = src_poly(spec, l.input);
+        if lp.extra.len() != usize::from(l.kind == LayerKind::ReduceMax) {
+            return Err(GkrError::Malformed("a layer's extra sumchecks"));
+        }
         match l.kind {
             LayerKind::Matmul { node, w, bias } => {
                 let (a, _) = l.out.log_dims();
@@ -285,6 +288,50 @@ pub fn verify_model(
                 if wire_v != movement::wiring_eval(wire, &red.point)? {
                     return Err(GkrError::Rejected("a move's wiring value"));
                 }
+                claim(&mut claims, xp, &red.point, x_v)?;
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let bp = Poly::Bcast(i);
+                let rho = t.challenges(xl.vars());
+                let ([b_eval], [sel_proof]) = (&lp.evals[..], &lp.extra[..]) else {
+                    return Err(GkrError::Malformed("a max's evaluations or sumchecks"));
+                };
+                claim(&mut claims, bp, &rho, *b_eval)?;
+                t.absorb_frs(&lp.evals);
+                let map = reduce_max::broadcast_map(xl);
+                let (wire, _) = movement::wiring(l.out, xl, &map, &rho)?;
+                let red = sumcheck::verify_terms(
+                    &movement::move_terms(l.out.vars())?,
+                    *b_eval,
+                    &lp.sumcheck,
+                    &mut t,
+                )?;
+                let [y_v, wire_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a max's wiring evaluations"));
+                };
+                if wire_v != movement::wiring_eval(wire, &red.point)? {
+                    return Err(GkrError::Rejected("a max's broadcast wiring value"));
+                }
+                claim(&mut claims, yp, &red.point, y_v)?;
+                let z = t.challenges(xl.vars());
+                let rho_y = t.challenges(l.out.vars());
+                let lm = t.challenges(2);
+                let terms = reduce_max::selector_terms(xl.vars(), lm[0], lm[1])?;
+                let sum = lm[1] * mask_eval(l.out, &rho_y);
+                let red = sumcheck::verify_terms(&terms, sum, sel_proof, &mut t)?;
+                let [eq_v, s_v, b_v, x_v, row_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a max's selector evaluations"));
+                };
+                if eq_v != eq_eval(&z, &red.point)? {
+                    return Err(GkrError::Rejected("a max's eq value"));
+                }
+                let rows = DenseMle::new(reduce_max::row_table(xl, l.out, &rho_y))?;
+                if row_v != rows.evaluate(&red.point)? {
+                    return Err(GkrError::Rejected("a max's row table value"));
+                }
+                claim(&mut claims, Poly::Sel(i), &red.point, s_v)?;
+                claim(&mut claims, bp, &red.point, b_v)?;
                 claim(&mut claims, xp, &red.point, x_v)?;
             }
         }
