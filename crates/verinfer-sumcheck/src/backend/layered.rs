@@ -63,9 +63,10 @@ fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendErr
     })
 }
 
-/// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads).
+/// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads);
+/// `None` when a layer is of a kind the Solidity verifier does not read yet.
 #[must_use]
-pub fn proof_words(spec: &ChainSpec) -> usize {
+pub fn proof_words(spec: &ChainSpec) -> Option<usize> {
     let mut n = 2 * committed(spec).len();
     for (i, l) in spec.layers.iter().enumerate() {
         n += match l.kind {
@@ -78,6 +79,7 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                     + 2
             }
             LayerKind::Clip { .. } => 3 * l.out.vars() + 3,
+            LayerKind::Move { .. } | LayerKind::ReduceMax => return None,
         };
     }
     for (bits, cols) in groups(spec) {
@@ -89,7 +91,7 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
     if v > 0 {
         n += 2 * (v - 1) + 3 * v + 4;
     }
-    n
+    Some(n)
 }
 
 /// The plan of `spec` with weight commitments `weights` under the SRS key `srs` (layout in
@@ -114,6 +116,16 @@ pub fn model_plan(
         .layers
         .last()
         .ok_or_else(|| refuse("a spec with no layers".into()))?;
+    for (i, l) in spec.layers.iter().enumerate() {
+        if matches!(l.kind, LayerKind::Move { .. } | LayerKind::ReduceMax) {
+            return Err(refuse(format!(
+                "layer {i}: the Solidity model verifier does not read {:?} layers yet",
+                l.kind
+            )));
+        }
+    }
+    let words = proof_words(spec)
+        .ok_or_else(|| refuse("a layer the Solidity model verifier does not read".into()))?;
     let hidden = committed(spec);
     let id = |p: Poly| poly_id(spec, &hidden, p);
     let gs = groups(spec);
@@ -122,7 +134,7 @@ pub fn model_plan(
     let header = 4 + 2 * (weights.len() + hidden.len());
     let capacity = header + 2 + k * (n + 3) + range_evals + 64;
     let mut p: Vec<Word> = vec![spec.digest(), word(capacity as u64)];
-    p.extend([proof_words(spec), k].map(|v| word(v as u64)));
+    p.extend([words, k].map(|v| word(v as u64)));
     p.extend(
         [spec.input.rows, spec.input.cols]
             .map(|v| word(v as u64))
@@ -141,7 +153,6 @@ pub fn model_plan(
     for (i, l) in spec.layers.iter().enumerate().rev() {
         let y = id(out_poly(spec, i))?;
         let x = id(src_poly(spec, l.input))?;
-        #[allow(unreachable_patterns)]
         match l.kind {
             LayerKind::Matmul { node, w, bias } => {
                 let (a, b) = l.out.log_dims();
@@ -171,9 +182,10 @@ pub fn model_plan(
                 p.push(int(constant));
                 p.extend([y, x].map(word));
             }
-            other => {
+            LayerKind::Move { .. } | LayerKind::ReduceMax => {
                 return Err(refuse(format!(
-                    "layer {i}: the Solidity model verifier does not read {other:?} layers yet"
+                    "layer {i}: the Solidity model verifier does not read {:?} layers yet",
+                    l.kind
                 )))
             }
         }

@@ -25,6 +25,10 @@ pub enum Poly {
     Rem(usize),
     /// Weight `j` (committed in the keys).
     Weight(usize),
+    /// `ReduceMax` layer `i`'s output broadcast to its input's layout (committed).
+    Bcast(usize),
+    /// `ReduceMax` layer `i`'s one-hot selector (committed).
+    Sel(usize),
 }
 
 impl Poly {
@@ -59,7 +63,7 @@ pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
 pub fn shift(kind: &LayerKind) -> u32 {
     match kind {
         LayerKind::Matmul { node, .. } => node.requant().shift,
-        LayerKind::Clip { .. } => 0,
+        LayerKind::Clip { .. } | LayerKind::Move { .. } | LayerKind::ReduceMax => 0,
     }
 }
 
@@ -76,6 +80,11 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
             .filter(|(_, l)| shift(&l.kind) > 0)
             .map(|(i, _)| Poly::Rem(i)),
     );
+    for (i, l) in spec.layers.iter().enumerate() {
+        if l.kind == LayerKind::ReduceMax {
+            v.extend([Poly::Bcast(i), Poly::Sel(i)]);
+        }
+    }
     v
 }
 
@@ -87,6 +96,10 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
         Poly::Output => spec.output(),
         Poly::Hidden(i) | Poly::Rem(i) => spec.layers.get(i).map_or(spec.input, |l| l.out),
         Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
+        Poly::Bcast(i) | Poly::Sel(i) => spec
+            .layers
+            .get(i)
+            .map_or(spec.input, |l| spec.src_layout(l.input)),
     }
 }
 
@@ -136,6 +149,14 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
                 e.push(col(vec![(y, sign), (x, -sign)], 0));
                 e.push(col(vec![(y, sign)], -sign * constant));
             }
+            // A move's values are its input's (already bounded where they were made).
+            LayerKind::Move { .. } => {}
+            // `B − X ≥ 0`: the maximum is at least every element of its row.
+            LayerKind::ReduceMax => g.entry(bits).or_default().push(Column {
+                terms: vec![(Poly::Bcast(i), 1), (src_poly(spec, l.input), -1)],
+                constant: 0,
+                layout: spec.src_layout(l.input),
+            }),
         }
     }
     g
@@ -226,6 +247,25 @@ pub fn claim_shape(spec: &ChainSpec) -> (usize, usize) {
             }
             LayerKind::Clip { .. } => {
                 vars.extend(std::iter::repeat_n(v, usize::from(y) + usize::from(x)));
+            }
+            LayerKind::Move { .. } => {
+                if y {
+                    vars.push(v);
+                }
+                if x {
+                    vars.push(spec.src_layout(l.input).vars());
+                }
+            }
+            LayerKind::ReduceMax => {
+                let xv = spec.src_layout(l.input).vars();
+                // B at ρ; Y at σ₁ if hidden; S, B, X at σ₂.
+                vars.extend([xv, xv, xv]);
+                if y {
+                    vars.push(v);
+                }
+                if x {
+                    vars.push(xv);
+                }
             }
         }
     }

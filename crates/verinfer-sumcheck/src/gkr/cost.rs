@@ -32,17 +32,31 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
                 matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) if *j == i)
             })
             .count();
+        let own_x = if l.kind == LayerKind::ReduceMax {
+            2 << spec.src_layout(l.input).vars()
+        } else {
+            0
+        };
         let (name, reads) = match l.kind {
             LayerKind::Matmul { node, .. } => {
                 let (a, c, b) = node.log_dims();
                 ("Contract", (1 << (a + c)) + (1 << (c + b)) + 2 * (1 << c))
             }
             LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems),
+            // The wiring table is built in O(|Y|), the sumcheck reads X and the table.
+            LayerKind::Move { .. } => (
+                "Move",
+                out_elems + 2 * (1 << spec.src_layout(l.input).vars()),
+            ),
+            LayerKind::ReduceMax => {
+                let xe = 1usize << spec.src_layout(l.input).vars();
+                ("ReduceMax", 3 * out_elems + 6 * xe)
+            }
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;
         e.sumcheck_elements += reads;
-        e.committed_elements += own * out_elems;
+        e.committed_elements += own * out_elems + own_x;
     }
     for (bits, cols) in groups(spec) {
         let (p, m) = stack_dims(&cols);

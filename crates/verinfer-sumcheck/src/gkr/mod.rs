@@ -18,7 +18,11 @@
 //!    - a clip `Y = max(X, c)` (or `min`): `z = challenges(vars(Y))`, a degree-3 zero-check
 //!      `Σ_x eq(z,x)·(Ỹ(x) − X̃(x))·(Ỹ(x) − c) = 0` reduces to `Ỹ(σ)`, `X̃(σ)`; with the range
 //!      checks `±(Y − X) ∈ [0, 2^bits)` and `±(Y − c) ∈ [0, 2^bits)` it proves `Y = max(X, c)`
-//!      elementwise.
+//!      elementwise;
+//!    - a move `Y[j] = X[map[j]]` (public map, `fill` where negative): `ρ = challenges(vars(Y))`,
+//!      the prover states `Ỹ(ρ)` if hidden, and the wiring sumcheck
+//!      `Ỹ(ρ) − fill·F_ρ = Σ_x X̃(x)·M̃_ρ(x)` reduces it to `X̃(σ)`; the verifier builds
+//!      `M_ρ`, `F_ρ` from the map and checks `M̃_ρ(σ)` itself ([`movement`]).
 //! 3. Range checks ([`columns`]): every vector that must lie in `[0, 2^k)` — remainders
 //!    (`k = shift`), hidden outputs shifted by `2^(bits−1)` (so the epilogue's clamp is the
 //!    identity), the clip differences — is a *column*, a linear combination of tensors plus a
@@ -36,14 +40,16 @@
 //!
 //! **Soundness** (×1.14 for the transcript's bias): the sum of the parts' — per matrix
 //! product `2c/r` plus `(a+b)/r` for the relation at `ρ`; per clip `(3·v + v)/r` (the
-//! zero-check's rounds and the `eq` identity at `z`); per table the logUp bound
+//! zero-check's rounds and the `eq` identity at `z`); per move `2·vars(X)/r + vars(Y)/r`; per table the logUp bound
 //! `(2^m + 2^k)/r + (m + k + 2)/r + 3(m + k)/r`; the batched opening `(2K + 2n)/r` with `K`
 //! claims — plus HyperKZG's (`O(2^n/r)` and the SDH assumption): below `2^-200` for the
 //! bundled models.
 
 pub mod columns;
 pub mod cost;
+pub mod movement;
 pub mod prove;
+pub mod reduce_max;
 pub mod spec;
 pub mod verify;
 pub mod words;
@@ -166,8 +172,10 @@ pub struct LayerProof {
     /// Matrix product: `[Ỹ(ρ) if hidden] [R̃em(ρ) if shift > 0] [b̃ias(ρ_j) if a bias]`;
     /// clip: none.
     pub evals: Vec<Fr>,
-    /// The matrix-product sumcheck, or the clip's zero-check.
+    /// The matrix-product sumcheck, the clip's zero-check, the move's or the max's wiring.
     pub sumcheck: SumcheckProof,
+    /// A max's selector sumcheck; empty for the other layers.
+    pub extra: Vec<SumcheckProof>,
 }
 
 /// One table width's range check: the logUp argument and the tensors' values at the split

@@ -19,6 +19,7 @@ use super::columns::{
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
+use super::{movement, reduce_max};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
 enum Target {
@@ -217,6 +218,21 @@ pub(crate) fn prove_checked(
                     }
                 }
             }
+            LayerKind::Move { map, fill } => {
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                if check {
+                    movement::check_move(i, m, fill, x, y)?;
+                }
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let (b, s) = reduce_max::witness(i, xl, x, y, check)?;
+                mles.insert(Poly::Bcast(i), DenseMle::new(b)?);
+                mles.insert(Poly::Sel(i), DenseMle::new(s)?);
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -279,6 +295,7 @@ pub(crate) fn prove_checked(
                 layer_proofs.push(LayerProof {
                     evals,
                     sumcheck: proved.proof.sumcheck,
+                    extra: vec![],
                 });
             }
             LayerKind::Clip { constant, .. } => {
@@ -298,6 +315,71 @@ pub(crate) fn prove_checked(
                 layer_proofs.push(LayerProof {
                     evals: vec![],
                     sumcheck: proved.proof,
+                    extra: vec![],
+                });
+            }
+            LayerKind::Move { map, .. } => {
+                let rho = t.challenges(l.out.vars());
+                let mut evals = vec![];
+                if hidden(y) {
+                    evals.push(get(y)?.evaluate(&rho)?);
+                    claims.push((Target::Tensor(y), rho.clone()));
+                }
+                t.absorb_frs(&evals);
+                let xl = spec.src_layout(l.input);
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                let (wire, _) = movement::wiring(xl, l.out, m, &rho)?;
+                let polys = vec![get(x)?.clone(), DenseMle::new(wire)?];
+                let proved =
+                    sumcheck::prove_terms(&movement::move_terms(xl.vars())?, polys, &mut t)?;
+                if hidden(x) {
+                    claims.push((Target::Tensor(x), proved.reduced.point.clone()));
+                }
+                layer_proofs.push(LayerProof {
+                    evals,
+                    sumcheck: proved.proof,
+                    extra: vec![],
+                });
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let bp = Poly::Bcast(i);
+                let rho = t.challenges(xl.vars());
+                let evals = vec![get(bp)?.evaluate(&rho)?];
+                claims.push((Target::Tensor(bp), rho.clone()));
+                t.absorb_frs(&evals);
+                let map = reduce_max::broadcast_map(xl);
+                let (wire, _) = movement::wiring(l.out, xl, &map, &rho)?;
+                let polys = vec![get(y)?.clone(), DenseMle::new(wire)?];
+                let wired =
+                    sumcheck::prove_terms(&movement::move_terms(l.out.vars())?, polys, &mut t)?;
+                if hidden(y) {
+                    claims.push((Target::Tensor(y), wired.reduced.point.clone()));
+                }
+                let z = t.challenges(xl.vars());
+                let rho_y = t.challenges(l.out.vars());
+                let lm = t.challenges(2);
+                let polys = vec![
+                    DenseMle::new(eq_table(&z))?,
+                    get(Poly::Sel(i))?.clone(),
+                    get(bp)?.clone(),
+                    get(x)?.clone(),
+                    DenseMle::new(reduce_max::row_table(xl, l.out, &rho_y))?,
+                ];
+                let terms = reduce_max::selector_terms(xl.vars(), lm[0], lm[1])?;
+                let sel = sumcheck::prove_terms(&terms, polys, &mut t)?;
+                for p in [Poly::Sel(i), bp, x] {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), sel.reduced.point.clone()));
+                    }
+                }
+                layer_proofs.push(LayerProof {
+                    evals,
+                    sumcheck: wired.proof,
+                    extra: vec![sel.proof],
                 });
             }
         }

@@ -89,6 +89,16 @@ pub enum LayerKind {
         /// The constant `c` (the scalar parameter times its multiplier).
         constant: i64,
     },
+    /// `Y[j] = X[map[j]]`, `fill` where the map is negative (a gather with a public map:
+    /// reshape, transpose, pooling windows, padding); `map` indexes [`ChainSpec::maps`].
+    Move {
+        /// The map's index.
+        map: usize,
+        /// The fill value.
+        fill: i64,
+    },
+    /// `Y[r] = max_i X[r, i]` over the last axis (`ReduceMax`, no rescale).
+    ReduceMax,
 }
 
 /// One layer: its op, its input, its output's layout and bits.
@@ -125,6 +135,8 @@ pub struct ChainSpec {
     pub layers: Vec<Layer>,
     /// The committed weights.
     pub weights: Vec<WeightSpec>,
+    /// The public index maps of the `Move` layers.
+    pub maps: Vec<Vec<i32>>,
 }
 
 fn unsupported(node: Option<usize>, reason: impl Into<String>) -> GkrError {
@@ -168,6 +180,7 @@ impl ChainSpec {
             input_bits: input_info.bits,
             layers: Vec::with_capacity(g.nodes.len()),
             weights: vec![],
+            maps: vec![],
         };
         for (i, node) in g.nodes.iter().enumerate() {
             let refuse = |why: String| {
@@ -272,6 +285,48 @@ impl ChainSpec {
                         constant,
                     }
                 }
+                Op::Move(m) => {
+                    let map = g
+                        .params
+                        .get(m.map.index())
+                        .map(|p| p.data.to_vec())
+                        .ok_or_else(|| refuse("its map is not a parameter".into()))?;
+                    let in_len = in_info.shape.dims().iter().product::<usize>();
+                    let fits = |v: &i32| usize::try_from(*v).map_or(true, |k| k < in_len);
+                    if node.inputs.len() != 1
+                        || map.len() != out.len()
+                        || !map.iter().all(fits)
+                        || in_info.bits.get() > node.out.bits.get()
+                        || !node.out.bits.contains(i64::from(m.fill))
+                    {
+                        return Err(refuse(
+                            "only a one-input move whose map fits its shapes, bits and fill".into(),
+                        ));
+                    }
+                    spec.maps.push(map);
+                    LayerKind::Move {
+                        map: spec.maps.len() - 1,
+                        fill: i64::from(m.fill),
+                    }
+                }
+                Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::Max => {
+                    let dims = in_info.shape.dims();
+                    let last_axis = dims.len().checked_sub(1);
+                    let k = dims.last().copied().unwrap_or(0);
+                    if last_axis.is_none()
+                        || r.axes != [dims.len() - 1]
+                        || r.requant != Requant::clamp_only(node.out.bits)
+                        || node.inputs.len() != 1
+                        || k == 0
+                        || in_info.bits.get() > node.out.bits.get()
+                        || out.len() * k != Layout::of(dims).len()
+                    {
+                        return Err(refuse(
+                            "only a max over the last axis with no rescale".into(),
+                        ));
+                    }
+                    LayerKind::ReduceMax
+                }
                 op => {
                     return Err(refuse(format!(
                         "op {} has no layered sumcheck argument yet",
@@ -348,6 +403,22 @@ impl ChainSpec {
                     put(u64::from(min));
                     put(constant as u64);
                 }
+                LayerKind::Move { map, fill } => {
+                    put(2);
+                    put(map as u64);
+                    put(fill as u64);
+                }
+                LayerKind::ReduceMax => put(3),
+            }
+        }
+        // Only a spec with moves has the maps section (the digits MLP's bytes stay as they were).
+        if !self.maps.is_empty() {
+            put(self.maps.len() as u64);
+        }
+        for m in &self.maps {
+            put(m.len() as u64);
+            for &v in m {
+                put(v as u64);
             }
         }
         out
@@ -364,7 +435,11 @@ impl ChainSpec {
                 .map(u64::from_le_bytes)
                 .map_err(|_| bad("spec: a partial word"))
         });
-        let mut next = || words.next().unwrap_or(Err(bad("spec: truncated")));
+        let used = std::cell::Cell::new(0usize);
+        let mut next = || {
+            used.set(used.get() + 1);
+            words.next().unwrap_or(Err(bad("spec: truncated")))
+        };
         let size = |v: u64| usize::try_from(v).map_err(|_| bad("spec: a size"));
         let bits = |v: u64| {
             u32::try_from(v)
@@ -442,6 +517,11 @@ impl ChainSpec {
                         constant: next()? as i64,
                     }
                 }
+                2 => LayerKind::Move {
+                    map: size(next()?)?,
+                    fill: next()? as i64,
+                },
+                3 => LayerKind::ReduceMax,
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -451,11 +531,32 @@ impl ChainSpec {
                 bits,
             });
         }
+        let nm = if 8 * used.get() == bytes.len() {
+            0
+        } else {
+            size(next()?)?
+        };
+        if nm > bytes.len() {
+            return Err(bad("spec: map count"));
+        }
+        let mut maps = Vec::with_capacity(nm);
+        for _ in 0..nm {
+            let len = size(next()?)?;
+            if len > bytes.len() / 8 {
+                return Err(bad("spec: map length"));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            let m = (0..len)
+                .map(|_| Ok(next()? as i32))
+                .collect::<Result<Vec<i32>, GkrError>>()?;
+            maps.push(m);
+        }
         let spec = Self {
             input,
             input_bits,
             layers,
             weights,
+            maps,
         };
         if spec.to_bytes() != bytes {
             return Err(bad("spec: not the canonical encoding"));
@@ -493,6 +594,29 @@ impl ChainSpec {
                     };
                     if inp != l.out || !l.bits.contains(constant) || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a clip's shapes or constant"));
+                    }
+                }
+                LayerKind::Move { map, fill } => {
+                    let fits = |v: &i32| usize::try_from(*v).map_or(true, |k| k < inp.len());
+                    let ok = self
+                        .maps
+                        .get(map)
+                        .is_some_and(|m| m.len() == l.out.len() && m.iter().all(fits));
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a move's map or fill"));
+                    }
+                }
+                LayerKind::ReduceMax => {
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a max's shapes"));
                     }
                 }
             }

@@ -96,6 +96,8 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
         .map(|l| match l.kind {
             LayerKind::Matmul { .. } => "matmul",
             LayerKind::Clip { .. } => "clip",
+            LayerKind::Move { .. } => "move",
+            LayerKind::ReduceMax => "max",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
@@ -234,6 +236,27 @@ fn a_cheating_relu_is_rejected() {
     assert!(err.is_rejection(), "{err}");
 }
 
+/// Layer `i` (a one-row matrix product) of `f` on `x` by the reference semantics.
+fn matmul_ref(f: &Fixture, i: usize, x: &[i32]) -> Vec<i32> {
+    let w = &f.weights;
+    let LayerKind::Matmul { node, w: wi, bias } = f.spec.layers[i].kind else {
+        panic!("layer {i} is not a matrix product")
+    };
+    let (_, k, n) = node.dims();
+    let rq = node.requant();
+    (0..n)
+        .map(|c| {
+            let mut acc: i64 = (0..k)
+                .map(|l| i64::from(x[l]) * i64::from(w[wi][l * n + c]))
+                .sum();
+            if let (Some(b), Some(t)) = (bias, node.bias_shift()) {
+                acc += i64::from(w[b][c]) << t;
+            }
+            rq.apply(acc)
+        })
+        .collect()
+}
+
 #[test]
 fn a_cheating_requantization_is_rejected() {
     // A hidden matrix-product output off by one, the remainders of the true one: the relation
@@ -246,26 +269,8 @@ fn a_cheating_requantization_is_rejected() {
         .expect("a positive value");
     f.trace[1][j] += 1;
     f.trace[2][j] += 1;
-    f.trace[3] = {
-        // Recompute the last layer from the forged ReLU output by the reference semantics.
-        let (x, w) = (&f.trace[2], &f.weights);
-        let LayerKind::Matmul { node, w: wi, bias } = f.spec.layers[2].kind else {
-            panic!()
-        };
-        let (_, k, n) = node.dims();
-        let rq = node.requant();
-        (0..n)
-            .map(|c| {
-                let mut acc: i64 = (0..k)
-                    .map(|l| i64::from(x[l]) * i64::from(w[wi][l * n + c]))
-                    .sum();
-                if let (Some(b), Some(t)) = (bias, node.bias_shift()) {
-                    acc += i64::from(w[b][c]) << t;
-                }
-                rq.apply(acc)
-            })
-            .collect()
-    };
+    // Recompute the last layer from the forged ReLU output by the reference semantics.
+    f.trace[3] = matmul_ref(&f, 2, &f.trace[2]);
     let p = prove::prove_checked(
         &f.srs.commit_key,
         Some(&STATEMENT),
@@ -295,3 +300,6 @@ fn unsupported_models_name_the_first_unsupported_node() {
         other => panic!("{other:?}"),
     }
 }
+
+#[path = "tests_move.rs"]
+mod moves;

@@ -19,6 +19,7 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind};
 use super::{fr, GkrError, ModelProof};
+use super::{movement, reduce_max};
 
 /// Step 1 of the protocol: everything the proof is about.
 pub(crate) fn absorb_header(
@@ -171,6 +172,9 @@ pub fn verify_model(
     for ((i, l), lp) in spec.layers.iter().enumerate().rev().zip(&proof.layers) {
         let yp = out_poly(spec, i);
         let xp = src_poly(spec, l.input);
+        if lp.extra.len() != usize::from(l.kind == LayerKind::ReduceMax) {
+            return Err(GkrError::Malformed("a layer's extra sumchecks"));
+        }
         match l.kind {
             LayerKind::Matmul { node, w, bias } => {
                 let (a, _) = l.out.log_dims();
@@ -250,6 +254,84 @@ pub fn verify_model(
                     return Err(GkrError::Rejected("a clip's eq value"));
                 }
                 claim(&mut claims, yp, &red.point, y_v)?;
+                claim(&mut claims, xp, &red.point, x_v)?;
+            }
+            LayerKind::Move { map, fill } => {
+                let rho = t.challenges(l.out.vars());
+                if lp.evals.len() != usize::from(!yp.is_public()) {
+                    return Err(GkrError::Malformed("a move's evaluation count"));
+                }
+                let y_eval = match (public.get(&yp), lp.evals.first()) {
+                    (Some(mle), _) => mle.evaluate(&rho)?,
+                    (None, Some(&e)) => {
+                        claim(&mut claims, yp, &rho, e)?;
+                        e
+                    }
+                    (None, None) => return Err(GkrError::Malformed("a move's evaluation")),
+                };
+                t.absorb_frs(&lp.evals);
+                let xl = spec.src_layout(l.input);
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or(GkrError::Malformed("a move's map"))?;
+                let (wire, fill_weight) = movement::wiring(xl, l.out, m, &rho)?;
+                let red = sumcheck::verify_terms(
+                    &movement::move_terms(xl.vars())?,
+                    movement::move_claim(y_eval, fill, fill_weight),
+                    &lp.sumcheck,
+                    &mut t,
+                )?;
+                let [x_v, wire_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a move's final evaluations"));
+                };
+                if wire_v != movement::wiring_eval(wire, &red.point)? {
+                    return Err(GkrError::Rejected("a move's wiring value"));
+                }
+                claim(&mut claims, xp, &red.point, x_v)?;
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                let bp = Poly::Bcast(i);
+                let rho = t.challenges(xl.vars());
+                let ([b_eval], [sel_proof]) = (&lp.evals[..], &lp.extra[..]) else {
+                    return Err(GkrError::Malformed("a max's evaluations or sumchecks"));
+                };
+                claim(&mut claims, bp, &rho, *b_eval)?;
+                t.absorb_frs(&lp.evals);
+                let map = reduce_max::broadcast_map(xl);
+                let (wire, _) = movement::wiring(l.out, xl, &map, &rho)?;
+                let red = sumcheck::verify_terms(
+                    &movement::move_terms(l.out.vars())?,
+                    *b_eval,
+                    &lp.sumcheck,
+                    &mut t,
+                )?;
+                let [y_v, wire_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a max's wiring evaluations"));
+                };
+                if wire_v != movement::wiring_eval(wire, &red.point)? {
+                    return Err(GkrError::Rejected("a max's broadcast wiring value"));
+                }
+                claim(&mut claims, yp, &red.point, y_v)?;
+                let z = t.challenges(xl.vars());
+                let rho_y = t.challenges(l.out.vars());
+                let lm = t.challenges(2);
+                let terms = reduce_max::selector_terms(xl.vars(), lm[0], lm[1])?;
+                let sum = lm[1] * mask_eval(l.out, &rho_y);
+                let red = sumcheck::verify_terms(&terms, sum, sel_proof, &mut t)?;
+                let [eq_v, s_v, b_v, x_v, row_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a max's selector evaluations"));
+                };
+                if eq_v != eq_eval(&z, &red.point)? {
+                    return Err(GkrError::Rejected("a max's eq value"));
+                }
+                let rows = DenseMle::new(reduce_max::row_table(xl, l.out, &rho_y))?;
+                if row_v != rows.evaluate(&red.point)? {
+                    return Err(GkrError::Rejected("a max's row table value"));
+                }
+                claim(&mut claims, Poly::Sel(i), &red.point, s_v)?;
+                claim(&mut claims, bp, &red.point, b_v)?;
                 claim(&mut claims, xp, &red.point, x_v)?;
             }
         }

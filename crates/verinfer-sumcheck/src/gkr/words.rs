@@ -29,6 +29,9 @@ pub fn model_words(p: &ModelProof) -> Vec<Word> {
     for l in &p.layers {
         out.extend(l.evals.iter().map(fr_word));
         sumcheck_words(&l.sumcheck, &mut out);
+        for s in &l.extra {
+            sumcheck_words(s, &mut out);
+        }
     }
     for r in &p.ranges {
         range_words(&r.argument, &mut out);
@@ -60,11 +63,23 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 (n, c, 2, 2)
             }
             LayerKind::Clip { .. } => (0, v, 3, 3),
+            LayerKind::Move { .. } => (
+                usize::from(!out_poly(spec, i).is_public()),
+                spec.src_layout(l.input).vars(),
+                2,
+                2,
+            ),
+            LayerKind::ReduceMax => (1, v, 2, 2),
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {
             evals,
             sumcheck: r.sumcheck(rounds, degree, finals)?,
+            extra: if l.kind == LayerKind::ReduceMax {
+                vec![r.sumcheck(spec.src_layout(l.input).vars(), 3, 5)?]
+            } else {
+                vec![]
+            },
         });
     }
     let mut ranges = vec![];

@@ -1,0 +1,107 @@
+//! `ReduceMax` layers (after a reshaping move, as max-pooling lowers): honest proofs verify
+//! (public and hidden output), a wrong maximum (above or below the true one) is rejected.
+
+use verinfer_ir::{Graph, Node, Op, Operand, Reduce, ReduceKind, Requant};
+
+use super::super::*;
+use super::{forge, hidden_width, insert, with_move_to};
+
+/// The digits MLP's first two layers, the ReLU output reshaped to `[n/4, 4]` and max-reduced
+/// over the last axis; with `relu_after`, a copy of the ReLU applied to the maxima.
+fn pooled(relu_after: bool) -> Graph {
+    let base = prefix(&digits_mlp(), 2);
+    let n = hidden_width(&base);
+    let map: Vec<i32> = (0..i32::try_from(n).unwrap()).collect();
+    let mut g = with_move_to(&base, 1, map, 0, vec![n / 4, 4]);
+    let mut out = g.nodes[2].out.clone();
+    out.shape = verinfer_ir::shape::Shape(vec![n / 4]);
+    let reduce = Node {
+        name: "test max".into(),
+        origin: "Test".into(),
+        op: Op::Reduce(Reduce {
+            kind: ReduceKind::Max,
+            axes: vec![1],
+            keep_dims: false,
+            requant: Requant::clamp_only(out.bits),
+        }),
+        inputs: vec![Operand::Value(g.node_value(2))],
+        out: out.clone(),
+    };
+    insert(&mut g, 2, reduce);
+    if relu_after {
+        let mut relu = g.nodes[1].clone();
+        relu.inputs[0] = Operand::Value(g.node_value(3));
+        relu.out = out;
+        insert(&mut g, 3, relu);
+    }
+    g
+}
+
+#[test]
+fn reduce_max_proves_public_and_hidden() {
+    for relu_after in [false, true] {
+        let g = pooled(relu_after);
+        let f = fixture(&g, 1);
+        assert_eq!(f.spec.layers[3].kind, LayerKind::ReduceMax);
+        assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
+        let proof = f.prove();
+        f.verify(f.output(), &proof).unwrap();
+        let w = words::model_words(&proof);
+        assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
+    }
+}
+
+#[test]
+fn a_wrong_max_is_rejected() {
+    let g = pooled(false);
+    let f0 = fixture(&g, 2);
+    // A row whose elements differ, so "below the max" is still one of them.
+    let x = &f0.trace[3];
+    let r = (0..x.len() / 4)
+        .find(|r| x[4 * r..4 * r + 4].iter().min() != x[4 * r..4 * r + 4].iter().max())
+        .expect("a row with distinct values");
+    let row = &x[4 * r..4 * r + 4];
+    let below = *row.iter().min().unwrap();
+    // Above the true maximum: in range, one of no elements (the selector catches it).
+    let mut f = fixture(&g, 2);
+    f.trace[4][r] += 1;
+    let err = f.verify(f.output(), &forge(&f)).unwrap_err();
+    assert!(err.is_rejection(), "{err}");
+    // Below it: `B − X` leaves the range, which the logUp prover cannot prove (its soundness
+    // is the logUp argument's, tested in `logup/tests.rs`).
+    let mut f = fixture(&g, 2);
+    f.trace[4][r] = below;
+    let r2 = prove::prove_checked(
+        &f.srs.commit_key,
+        Some(&STATEMENT),
+        &f.spec,
+        &f.weights,
+        &f.commitments,
+        &f.trace,
+        false,
+    );
+    match r2 {
+        Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
+        Err(e) => panic!("{e}"),
+        Ok(p) => assert!(f.verify(f.output(), &p).unwrap_err().is_rejection()),
+    }
+    // Hidden: the maximum raised by one, the ReLU after it consistent with the forgery.
+    let g = pooled(true);
+    let mut f = fixture(&g, 2);
+    f.trace[4][r] += 1;
+    f.trace[5][r] = f.trace[4][r].max(0);
+    let err = f.verify(f.output(), &forge(&f)).unwrap_err();
+    assert!(err.is_rejection(), "{err}");
+    let r = prove_model(
+        &f.srs.commit_key,
+        None,
+        &f.spec,
+        &f.weights,
+        &f.commitments,
+        &f.trace,
+    );
+    assert!(
+        matches!(r, Err(GkrError::TraceMismatch { node: 3, .. })),
+        "{r:?}"
+    );
+}
