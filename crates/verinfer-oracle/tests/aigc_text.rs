@@ -13,7 +13,7 @@
 
 use alloy_sol_types::{sol_data, SolType};
 use verinfer_chain::{Address, Bytes, B256, U256};
-use verinfer_opml::generation::{GenExecution, GenLie, GenSubmitter};
+use verinfer_opml::generation::{GenExecution, GenSubmitter};
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::AIGCText::{self, AIGCTextErrors as E};
 use verinfer_oracle::{
