@@ -188,7 +188,6 @@ fn ceremony_from_a_snarkjs_ptau() {
         "-o",
         s(&d.join("x.ceremony")),
     ]);
-    let e = e;
     assert!(
         e.contains("this .ptau has power 8") && e.contains("domain of 2^"),
         "{e}"
