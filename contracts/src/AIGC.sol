@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 import {MerkleLib} from "./MerkleLib.sol";
 import {IProofVerifier} from "./IProofVerifier.sol";
 import {InferenceOracle, IOracleGame, IOracleRegistry} from "./InferenceOracle.sol";
-import {ERC721Core} from "./ERC721Core.sol";
-import {IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable} from "./IERC7007.sol";
+import {AIGCBase} from "./AIGCBase.sol";
+import {IERC7007} from "./IERC7007.sol";
 
 /// @title AIGC — ERC-7007 tokens of one model's verified outputs
 /// @notice A token is the output (`aigcData`) of the model bound at deployment on an input
@@ -33,9 +33,9 @@ import {IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable} from "./
 ///         The EIP's `update(prompt, aigcData, uri)` changes only the uri (owner or approved,
 ///         same aigcData, evidence not defeated). A non-empty uri different from the current
 ///         one is applied only for the owner or an approved address.
-/// @dev ERC-721 comes from `ERC721Core` (ERC-6093 error names). No admin; everything is fixed
-///      at deployment.
-contract AIGC is ERC721Core, IERC7007Updatable {
+/// @dev Minting, the update rule and ERC-165 come from `AIGCBase`, ERC-721 from `ERC721Core`
+///      (ERC-6093 error names). No admin; everything is fixed at deployment.
+contract AIGC is AIGCBase {
     // ------------------------------------------------------------------ configuration
     /// @notice The model every token of this collection is an output of.
     bytes32 public immutable modelId;
@@ -48,50 +48,23 @@ contract AIGC is ERC721Core, IERC7007Updatable {
     /// @notice Element counts of the model's output tensors (the aigcData's shape).
     uint256[] internal outputLens;
 
-    /// @notice The ERC-165 id the EIP publishes for IERC7007 (see `supportsInterface`).
-    bytes4 public constant IERC7007_PUBLISHED_ID = 0x7e52e423;
-
     uint8 public constant PROOF_ZK = 1;
     uint8 public constant PROOF_OPML = 2;
-    uint8 public constant PROOF_REQUEST = 3;
     /// @notice The oracle zk configuration of the model this collection trusts (0: none).
     uint32 public immutable zkVersion;
 
-    /// @notice Why a token's aigcData is believed: a zk proof (final) or a claim (final once
-    ///         the game finalizes it).
-    struct Evidence {
-        uint8 kind;
-        uint256 claimId;
-        bytes32 aigcDataHash;
-    }
-
-    mapping(uint256 tokenId => Evidence) internal evidence;
-
     // ------------------------------------------------------------------ errors
-    error UnknownModel(bytes32 modelId);
     error BadShape(string what);
-    error TokenAlreadyMinted(uint256 tokenId);
-    error NonCanonicalEncoding(string what);
     error WrongTensorCount(string what, uint256 expected, uint256 got);
     error WrongTensorLength(string what, uint256 index, uint256 expected, uint256 got);
-    error UnknownProofKind(uint256 kind);
-    error MalformedProof(uint256 kind, uint256 length);
     error InvalidZkProof();
     /// @notice The zk configuration's `IProofVerifier` reverted on the proof (malformed for its
     ///         backend); `reason` is its revert data.
     error ZkVerifierReverted(bytes reason);
     error NoSuchClaim(uint256 claimId);
-    error ClaimNotUsable(uint256 claimId, uint8 status);
-    error ClaimDoesNotMatch(uint256 claimId, string what);
-    error NothingToReplace(uint256 tokenId);
-    error EvidenceDefeated(uint256 tokenId);
-    error DataMismatch(uint256 tokenId);
-    error NotAuthorized(address caller, uint256 tokenId);
     error InputNotPosted(uint256 claimId);
-    error NotEvidenceHolder(address caller, address holder);
     error NoSuchZkVersion(uint32 version);
     error InvalidPrompt(bytes reason);
-    error RequestNotUsable(uint256 requestId, string why);
 
     /// @param name_ collection name
     /// @param symbol_ collection symbol
@@ -110,7 +83,7 @@ contract AIGC is ERC721Core, IERC7007Updatable {
         uint256[] memory inputLens_,
         uint256[] memory outputLens_,
         uint32 zkVersion_
-    ) ERC721Core(name_, symbol_) {
+    ) AIGCBase(name_, symbol_) {
         InferenceOracle o = InferenceOracle(oracle_);
         IOracleGame g = o.game();
         IOracleRegistry reg = o.registry();
@@ -136,23 +109,6 @@ contract AIGC is ERC721Core, IERC7007Updatable {
     }
 
     // ================================================================== ERC-7007
-
-    /// @inheritdoc IERC7007
-    function mint(address to, bytes calldata prompt, bytes calldata aigcData, string calldata uri, bytes calldata proof)
-        external
-        returns (uint256 tokenId)
-    {
-        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
-        tokenId = uint256(keccak256(prompt));
-        if (owners[tokenId] != address(0)) revert TokenAlreadyMinted(tokenId);
-        (uint8 kind, uint256 claimId, address holder) = _prove(prompt, aigcData, proof);
-        if (holder != msg.sender) revert NotEvidenceHolder(msg.sender, holder);
-
-        _mintTo(to, tokenId, uri);
-        evidence[tokenId] = Evidence({kind: kind, claimId: claimId, aigcDataHash: keccak256(aigcData)});
-        emit Mint(to, tokenId, prompt, aigcData, uri, proof);
-        _checkReceiver(address(0), to, tokenId, "");
-    }
 
     /// @inheritdoc IERC7007
     /// @dev False for a wrong shape, a non-canonical encoding, a proof that does not verify, a
@@ -184,55 +140,11 @@ contract AIGC is ERC721Core, IERC7007Updatable {
         return c.status == 2 && game.inputPosted(claimId) && bytes(_mismatch(c, input, output)).length == 0;
     }
 
-    /// @inheritdoc IERC7007Updatable
-    /// @dev Changes the uri only: the caller must own the token or be approved for it,
-    ///      `aigcData` must be the token's current data, and its evidence must stand (a token
-    ///      whose claim was rejected takes a replacement through the four-argument `update`).
-    function update(bytes calldata prompt, bytes calldata aigcData, string calldata uri) external {
-        uint256 tokenId = uint256(keccak256(prompt));
-        address owner = _requireOwned(tokenId);
-        if (!_isAuthorized(owner, msg.sender, tokenId)) revert NotAuthorized(msg.sender, tokenId);
-        Evidence storage e = evidence[tokenId];
-        if (_defeated(e)) revert EvidenceDefeated(tokenId);
-        if (keccak256(aigcData) != e.aigcDataHash) revert DataMismatch(tokenId);
-        uris[tokenId] = uri;
-        emit Update(tokenId, prompt, aigcData, uri);
-    }
-
-    /// @notice Replaces the aigcData and evidence of a token whose claim was Rejected, with a
-    ///         `proof` that `mint` would accept for (`prompt`, `aigcData`). Anyone may call.
-    ///         `uri`: empty keeps the current one; another value needs the owner or an
-    ///         approved address.
-    function update(bytes calldata prompt, bytes calldata aigcData, string calldata uri, bytes calldata proof)
-        external
-    {
-        uint256 tokenId = uint256(keccak256(prompt));
-        address owner = _requireOwned(tokenId);
-        Evidence storage e = evidence[tokenId];
-        if (!_defeated(e)) revert NothingToReplace(tokenId);
-        (uint8 kind, uint256 claimId,) = _prove(prompt, aigcData, proof);
-        if (bytes(uri).length != 0 && keccak256(bytes(uri)) != keccak256(bytes(uris[tokenId]))) {
-            if (!_isAuthorized(owner, msg.sender, tokenId)) revert NotAuthorized(msg.sender, tokenId);
-            uris[tokenId] = uri;
-        }
-        e.kind = kind;
-        e.claimId = claimId;
-        e.aigcDataHash = keccak256(aigcData);
-        emit Update(tokenId, prompt, aigcData, uris[tokenId]);
-    }
-
-    /// @notice The evidence behind a token: kind (1 zk, 2 opML, 3 oracle request), claim or
-    ///         request id (0 for zk), and keccak256 of its aigcData.
-    function evidenceOf(uint256 tokenId) external view returns (Evidence memory) {
-        _requireOwned(tokenId);
-        return evidence[tokenId];
-    }
-
     /// @notice Whether a token's aigcData is final: zk, or a Finalized claim.
     function isVerified(uint256 tokenId) external view returns (bool) {
         _requireOwned(tokenId);
         Evidence storage e = evidence[tokenId];
-        return e.kind == PROOF_ZK || e.kind == PROOF_REQUEST || game.getClaim(e.claimId).status == 2;
+        return e.kind == PROOF_ZK || e.kind == PROOF_REQUEST || game.getClaim(e.id).status == 2;
     }
 
     /// @notice The prompt and aigcData shapes (element counts per tensor).
@@ -240,31 +152,18 @@ contract AIGC is ERC721Core, IERC7007Updatable {
         return (inputLens, outputLens);
     }
 
-    // ================================================================== ERC-165
-
-    /// @notice IERC165, IERC721, IERC721Metadata, IERC7007, IERC7007Updatable. IERC7007 answers
-    ///         to two ids: `type(IERC7007).interfaceId` = mint ^ verify = 0x2a8ab591 for the
-    ///         interface as specified (mint with `address to`), and 0x7e52e423, the id the EIP
-    ///         publishes — which is mint(bytes,bytes,string,bytes) ^ verify, i.e. computed before
-    ///         `to` was added to `mint` — so that detectors using the published constant work.
-    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
-        return interfaceId == type(IERC165).interfaceId || interfaceId == type(IERC721).interfaceId
-            || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC7007).interfaceId
-            || interfaceId == IERC7007_PUBLISHED_ID || interfaceId == type(IERC7007Updatable).interfaceId;
-    }
-
     // ================================================================== internals
 
     /// @dev An opML token whose claim the game rejected.
-    function _defeated(Evidence storage e) internal view returns (bool) {
-        return e.kind == PROOF_OPML && game.getClaim(e.claimId).status == 3;
+    function _defeated(Evidence storage e) internal view override returns (bool) {
+        return e.kind == PROOF_OPML && game.getClaim(e.id).status == 3;
     }
 
-    /// @dev What `mint` and the replacing `update` accept, and who holds the evidence (the
-    ///      only account that may mint with it); reverts with the reason otherwise.
+    /// @inheritdoc AIGCBase
     function _prove(bytes calldata prompt, bytes calldata aigcData, bytes calldata proof)
         internal
         view
+        override
         returns (uint8 kind, uint256 id, address holder)
     {
         int32[][] memory input = _decodeStrict(prompt, inputLens, "prompt");

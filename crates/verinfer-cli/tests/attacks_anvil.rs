@@ -22,7 +22,7 @@ use common::anvil::{
 use common::{stderr, testdata, verinfer};
 use verinfer_chain::bindings::ModelRegistry;
 use verinfer_chain::bindings_oracle::AlwaysTrueVerifier;
-use verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors as E;
+use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
 use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
 use verinfer_chain::{
     commitment_of, revert_reason, send_call, Address, Bytes, Chain, ChainError, Tx, B256,
@@ -56,6 +56,34 @@ fn aigc_err<T: std::fmt::Debug>(r: Result<T, OracleError>) -> A {
 
 /// A lie in the MLP's output node on `input`: element 3 raised by one, the trace consistent
 /// with it everywhere else (what a liar defends).
+/// Waits, the nodes kept alive, for the consumer's callback: it received `outs` and request
+/// `req` is Fulfilled; the request as the oracle holds it.
+fn fulfilled(
+    env: &mut AnvilEnv,
+    nodes: [&mut common::anvil::NodeProc; 2],
+    consumer: Address,
+    req: u64,
+    outs: &[Vec<i32>],
+) -> InferenceOracle::Request {
+    let [a, b] = nodes;
+    wait_for(150, "the consumer's callback", || {
+        a.assert_running();
+        b.assert_running();
+        (env.consumer_calls(consumer) > U256::ZERO).then_some(())
+    });
+    println!("callback at {:?}", env.elapsed());
+    assert_eq!(env.consumer_received(consumer), outs);
+    let info = env
+        .oracle
+        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
+        .unwrap();
+    assert_eq!(
+        RequestStatus::from_u8(info.status).unwrap(),
+        RequestStatus::Fulfilled
+    );
+    info
+}
+
 fn lie_on(g: &Graph, input: &[Vec<i32>]) -> Execution {
     lying_execution(
         g.clone(),
@@ -138,19 +166,12 @@ fn attack_anvil_stale_hidden_input_claim() {
 
     // The lying node answers at once with a fresh claim (made after the request, so watched);
     // the honest node challenges it, wins, answers, and settles after its own window.
-    wait_for(150, "the consumer's callback", || {
-        liar.assert_running();
-        honest.assert_running();
-        (env.consumer_calls(consumer) > U256::ZERO).then_some(())
-    });
-    println!("callback at {:?}", env.elapsed());
-    assert_eq!(env.consumer_received(consumer), honest_outs);
-    let info = oracle
-        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
-        .unwrap();
-    assert_eq!(
-        RequestStatus::from_u8(info.status).unwrap(),
-        RequestStatus::Fulfilled
+    let info = fulfilled(
+        &mut env,
+        [&mut liar, &mut honest],
+        consumer,
+        req,
+        &honest_outs,
     );
     assert_eq!(info.answerer, who.honest, "the honest node was paid");
     assert!(!info.viaProof);
@@ -636,19 +657,12 @@ fn attack_anvil_out_of_range_input() {
     edge[0][6] = lo;
     let edge_outs = env.honest_outputs(&edge);
     let req = env.request(&edge, consumer, 0);
-    wait_for(150, "the consumer's callback", || {
-        liar.assert_running();
-        honest.assert_running();
-        (env.consumer_calls(consumer) > U256::ZERO).then_some(())
-    });
-    println!("callback at {:?}", env.elapsed());
-    assert_eq!(env.consumer_received(consumer), edge_outs);
-    let info = oracle
-        .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
-        .unwrap();
-    assert_eq!(
-        RequestStatus::from_u8(info.status).unwrap(),
-        RequestStatus::Fulfilled
+    let info = fulfilled(
+        &mut env,
+        [&mut liar, &mut honest],
+        consumer,
+        req,
+        &edge_outs,
     );
     assert_eq!(info.answerer, who.honest);
     let claims = oracle

@@ -9,20 +9,30 @@ mod common;
 
 use std::path::Path;
 
-use common::{stderr, testdata, tmpdir, verinfer};
-use verinfer_ir::{
-    Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Requant, Scale,
-    Shape, TensorInfo, ValueId,
-};
+use common::{fails, ok, prove_and_verify_on_evm, stderr, testdata, tmpdir, verinfer};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn ok(args: &[&str]) -> String {
-    let o = verinfer(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+/// `ceremony contribute FROM --name NAME -o TO`; its output.
+fn contribute(from: &str, name: &str, to: &str) -> String {
+    ok(&["ceremony", "contribute", from, "--name", name, "-o", to])
+}
+
+/// `ceremony beacon FROM --value VALUE --iterations-exp EXP -o TO`.
+fn beacon(from: &str, value: &str, exp: &str, to: &str) {
+    ok(&[
+        "ceremony",
+        "beacon",
+        from,
+        "--value",
+        value,
+        "--iterations-exp",
+        exp,
+        "-o",
+        to,
+    ]);
 }
 
 /// The value after `label` on its line.
@@ -42,28 +52,10 @@ fn ceremony_keys_prove_and_verify() {
     ok(&["ceremony", "new", s(&m), "-o", s(&f[0])]);
     let mut hashes = Vec::new();
     for (i, name) in ["alice", "bob", "carol"].iter().enumerate() {
-        let out = ok(&[
-            "ceremony",
-            "contribute",
-            s(&f[i]),
-            "--name",
-            name,
-            "-o",
-            s(&f[i + 1]),
-        ]);
+        let out = contribute(s(&f[i]), name, s(&f[i + 1]));
         hashes.push(field(&out, "contribution hash:"));
     }
-    ok(&[
-        "ceremony",
-        "beacon",
-        s(&f[3]),
-        "--value",
-        "0x0123456789abcdef",
-        "--iterations-exp",
-        "6",
-        "-o",
-        s(&f[4]),
-    ]);
+    beacon(s(&f[3]), "0x0123456789abcdef", "6", s(&f[4]));
     let keys = d.join("keys");
     let out = ok(&[
         "ceremony",
@@ -86,19 +78,8 @@ fn ceremony_keys_prove_and_verify() {
     assert!(manifest.contains("\"ceremony\""), "{manifest}");
 
     let proof = d.join("proof.json");
-    ok(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&testdata("models/digits_mlp/input.json")),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    let out = ok(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
-    assert!(out.contains("native: proof valid"), "{out}");
-    assert!(out.contains("evm: proof valid"), "{out}");
+    let input = testdata("models/digits_mlp/input.json");
+    let out = prove_and_verify_on_evm(&m, &input, &keys, &proof);
     let ceremony_hash = field(&out, "keys:   from ceremony");
     assert!(manifest.contains(&ceremony_hash), "{manifest}");
     ok(&[
@@ -112,94 +93,26 @@ fn ceremony_keys_prove_and_verify() {
     // bob's file left out between alice's and carol's: fine (intermediate files are
     // optional); carol's file given before bob's: refused, naming a contribution.
     ok(&["ceremony", "verify", s(&f[0]), s(&f[1]), s(&f[3]), s(&f[4])]);
-    let o = verinfer(&["ceremony", "verify", s(&f[0]), s(&f[3]), s(&f[2])]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("fewer contributions"), "{}", stderr(&o));
+    let e = fails(&["ceremony", "verify", s(&f[0]), s(&f[3]), s(&f[2])]);
+    assert!(e.contains("fewer contributions"), "{e}");
     // A contribution made on a truncated chain (alice's file, skipping bob) does not splice.
-    let out = ok(&[
-        "ceremony",
-        "contribute",
-        s(&f[1]),
-        "--name",
-        "mallory",
-        "-o",
-        s(&d.join("m.ceremony")),
-    ]);
+    let out = contribute(s(&f[1]), "mallory", s(&d.join("m.ceremony")));
     assert!(out.contains("contribution 2 (mallory)"), "{out}");
-    let o = verinfer(&[
+    let e = fails(&[
         "ceremony",
         "verify",
         s(&f[0]),
         s(&f[2]),
         s(&d.join("m.ceremony")),
     ]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("contribution 2 (mallory)"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(e.contains("contribution 2 (mallory)"), "{e}");
     // Not a ceremony file.
-    let o = verinfer(&["ceremony", "verify", s(&proof)]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("not a verinfer phase-2 ceremony file"),
-        "{}",
-        stderr(&o)
-    );
+    let e = fails(&["ceremony", "verify", s(&proof)]);
+    assert!(e.contains("not a verinfer phase-2 ceremony file"), "{e}");
 }
 
-/// `y = rescale((a + 2b)·a)` over three 8-bit elements: a circuit within the power-8 test
-/// `.ptau` (domain 256).
 fn small_model(path: &Path) {
-    let info = |bits| TensorInfo {
-        shape: Shape(vec![3]),
-        scale: Scale::new(0).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    };
-    let rq = |mult, shift| Requant {
-        mult,
-        shift,
-        bits: Bits::new(8).unwrap(),
-    };
-    let v = |i| Operand::Value(ValueId(i));
-    let bin = |kind, r, a, b, name: &str| Node {
-        name: name.into(),
-        origin: "test".into(),
-        op: Op::Binary(Binary {
-            kind,
-            a_mult: 1,
-            b_mult: 2,
-            requant: r,
-        }),
-        inputs: vec![a, b],
-        out: info(8),
-    };
-    let input = |name: &str| InputSpec {
-        name: name.into(),
-        info: info(8),
-    };
-    let g = Graph {
-        name: "small".into(),
-        inputs: vec![input("a"), input("b")],
-        params: vec![],
-        nodes: vec![
-            bin(BinaryKind::Add, rq(1, 1), v(0), v(1), "add"),
-            bin(BinaryKind::Mul, rq(1, 5), v(2), v(0), "mul"),
-            Node {
-                name: "rescale".into(),
-                origin: "test".into(),
-                op: Op::Rescale(rq(3, 2)),
-                inputs: vec![v(3)],
-                out: info(8),
-            },
-        ],
-        outputs: vec![OutputSpec {
-            name: "y".into(),
-            value: ValueId(4),
-        }],
-    };
-    verinfer_ir::vmodel::save(&g, path).unwrap();
+    verinfer_ir::vmodel::save(&verinfer_testing::graph::small_circuit(), path).unwrap();
 }
 
 #[test]
@@ -219,26 +132,8 @@ fn ceremony_from_a_snarkjs_ptau() {
               55e80e5511d411fae7baad11d7861d8dfe99181fa967740d";
     assert_eq!(field(&out, "ptau blake2b:"), b2, "{out}");
     assert!(!stderr(&o).contains("INSECURE"), "{}", stderr(&o));
-    ok(&[
-        "ceremony",
-        "contribute",
-        s(&f[0]),
-        "--name",
-        "alice",
-        "-o",
-        s(&f[1]),
-    ]);
-    ok(&[
-        "ceremony",
-        "beacon",
-        s(&f[1]),
-        "--value",
-        "0x01",
-        "--iterations-exp",
-        "2",
-        "-o",
-        s(&f[2]),
-    ]);
+    contribute(s(&f[0]), "alice", s(&f[1]));
+    beacon(s(&f[1]), "0x01", "2", s(&f[2]));
     let keys = d.join("keys");
     let out = ok(&[
         "ceremony",
@@ -260,19 +155,7 @@ fn ceremony_from_a_snarkjs_ptau() {
     let input = d.join("input.json");
     std::fs::write(&input, r#"{"input_data": [[-128, 77, 127], [3, 127, -1]]}"#).unwrap();
     let proof = d.join("proof.json");
-    ok(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&input),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    let out = ok(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
-    assert!(out.contains("native: proof valid"), "{out}");
-    assert!(out.contains("evm: proof valid"), "{out}");
+    prove_and_verify_on_evm(&m, &input, &keys, &proof);
 
     // A locally sampled initial file does not pass as built from the ptau, and says so loudly.
     let local = d.join("local.ceremony");
@@ -283,7 +166,7 @@ fn ceremony_from_a_snarkjs_ptau() {
         "{}",
         stderr(&o)
     );
-    let o = verinfer(&[
+    let e = fails(&[
         "ceremony",
         "verify",
         s(&local),
@@ -292,12 +175,11 @@ fn ceremony_from_a_snarkjs_ptau() {
         "--ptau",
         s(&ptau),
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("was not built from"), "{}", stderr(&o));
+    assert!(e.contains("was not built from"), "{e}");
 
     // Too small: the digits MLP needs a larger domain than 2^8.
     let big = testdata("golden/v1/digits_mlp.vmodel");
-    let o = verinfer(&[
+    let e = fails(&[
         "ceremony",
         "new",
         s(&big),
@@ -306,14 +188,12 @@ fn ceremony_from_a_snarkjs_ptau() {
         "-o",
         s(&d.join("x.ceremony")),
     ]);
-    assert!(!o.status.success());
-    let e = stderr(&o);
     assert!(
         e.contains("this .ptau has power 8") && e.contains("domain of 2^"),
         "{e}"
     );
     // Not a ptau at all.
-    let o = verinfer(&[
+    let e = fails(&[
         "ceremony",
         "new",
         s(&m),
@@ -322,6 +202,5 @@ fn ceremony_from_a_snarkjs_ptau() {
         "-o",
         s(&d.join("y")),
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("not a .ptau file"), "{}", stderr(&o));
+    assert!(e.contains("not a .ptau file"), "{e}");
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{stderr, testdata, tmpdir, verinfer, Reaper};
+use common::{fails, ok, stderr, testdata, tmpdir, verinfer, Reaper};
 
 fn model() -> String {
     testdata("golden/v1/digits_mlp.vmodel")
@@ -22,18 +22,21 @@ fn input() -> String {
         .to_string()
 }
 
+/// `args` against the node at `url` with the deployment record `d`.
+fn on<'a>(url: &'a str, d: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    [args, &["--rpc-url", url, "--deployments", d]].concat()
+}
+
+/// `verinfer game simulate` on the digits MLP and its input, with `extra` flags.
+fn simulate_with(extra: &[&str]) -> std::process::Output {
+    let (m, i) = (model(), input());
+    let mut args = vec!["game", "simulate", m.as_str(), "--input", i.as_str()];
+    args.extend_from_slice(extra);
+    verinfer(&args)
+}
+
 fn simulate(liar: &str, strategy: &str) -> serde_json::Value {
-    let o = verinfer(&[
-        "game",
-        "simulate",
-        &model(),
-        "--input",
-        &input(),
-        "--liar",
-        liar,
-        "--strategy",
-        strategy,
-    ]);
+    let o = simulate_with(&["--liar", liar, "--strategy", strategy]);
     assert!(o.status.success(), "{liar} {strategy}: {}", stderr(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -68,45 +71,19 @@ fn simulate_lying_challenger_loses() {
 #[test]
 fn each_liar_role_has_a_default_strategy() {
     for (liar, winner) in [("challenger", "submitter"), ("submitter", "challenger")] {
-        let o = verinfer(&[
-            "game",
-            "simulate",
-            &model(),
-            "--input",
-            &input(),
-            "--liar",
-            liar,
-        ]);
+        let o = simulate_with(&["--liar", liar]);
         assert!(o.status.success(), "--liar {liar}: {}", stderr(&o));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(r["winner"], winner, "--liar {liar}: {r}");
     }
-    let o = verinfer(&[
-        "game",
-        "simulate",
-        &model(),
-        "--input",
-        &input(),
-        "--liar",
-        "none",
-        "--strategy",
-        "random",
-    ]);
+    let o = simulate_with(&["--liar", "none", "--strategy", "random"]);
     assert!(!o.status.success(), "a strategy without a liar is refused");
     assert!(stderr(&o).contains("--liar none"), "{}", stderr(&o));
 }
 
 #[test]
 fn unknown_strategy_is_named() {
-    let o = verinfer(&[
-        "game",
-        "simulate",
-        &model(),
-        "--input",
-        &input(),
-        "--strategy",
-        "bribe",
-    ]);
+    let o = simulate_with(&["--strategy", "bribe"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("bribe"), "{}", stderr(&o));
 }
@@ -119,6 +96,7 @@ fn claim_and_challenge_processes_on_anvil() {
     let dir = tmpdir("game-anvil");
     let deployments = dir.join("deployments.json");
     let d = deployments.to_str().unwrap();
+    let url = anvil.url();
     // The honest submitter posts and defends (a 10 s window: anvil mines a block a second).
     let defender = Command::new(env!("CARGO_BIN_EXE_verinfer"))
         .args([
@@ -150,15 +128,7 @@ fn claim_and_challenge_processes_on_anvil() {
     let mut claimed = false;
     for _ in 0..200 {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        let o = verinfer(&[
-            "game",
-            "status",
-            "0",
-            "--rpc-url",
-            anvil.url(),
-            "--deployments",
-            d,
-        ]);
+        let o = verinfer(&on(url, d, &["game", "status", "0"]));
         if o.status.success() {
             claimed = true;
             break;
@@ -166,20 +136,13 @@ fn claim_and_challenge_processes_on_anvil() {
     }
     assert!(claimed, "no claim appeared");
     // An honest challenger sees nothing to dispute; a forced one (with another key) loses.
-    let o = verinfer(&[
-        "challenge",
-        "0",
-        "--model",
-        &model(),
-        "--input",
-        &input(),
-        "--rpc-url",
-        anvil.url(),
-        "--deployments",
+    let (m, i) = (model(), input());
+    let out = ok(&on(
+        url,
         d,
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to challenge"));
+        &["challenge", "0", "--model", &m, "--input", &i],
+    ));
+    assert!(out.contains("nothing to challenge"), "{out}");
     // Another input is not the claimed one: refused before anything is sent.
     let other = dir.join("other.json");
     let mut v: serde_json::Value =
@@ -187,47 +150,31 @@ fn claim_and_challenge_processes_on_anvil() {
     let x = v["input_data"][0][5].as_f64().unwrap();
     v["input_data"][0][5] = serde_json::json!(x + 0.5);
     std::fs::write(&other, v.to_string()).unwrap();
-    let o = verinfer(&[
-        "challenge",
-        "0",
-        "--model",
-        &model(),
-        "--input",
-        other.to_str().unwrap(),
-        "--rpc-url",
-        anvil.url(),
-        "--deployments",
+    let other = other.to_str().unwrap();
+    let e = fails(&on(
+        url,
         d,
-    ]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("does not match claim 0"),
-        "{}",
-        stderr(&o)
-    );
+        &["challenge", "0", "--model", &m, "--input", other],
+    ));
+    assert!(e.contains("does not match claim 0"), "{e}");
     // A forced challenger, reading the posted input from the chain, loses.
     let key = verinfer_chain::DEV_PRIVATE_KEYS[1];
-    let o = verinfer(&[
-        "challenge",
-        "0",
-        "--model",
-        &model(),
-        "--force",
-        "--rpc-url",
-        anvil.url(),
-        "--deployments",
+    let out = ok(&on(
+        url,
         d,
-        "--private-key",
-        key,
-        "--poll-ms",
-        "50",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("SubmitterWon"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+        &[
+            "challenge",
+            "0",
+            "--model",
+            &m,
+            "--force",
+            "--private-key",
+            key,
+            "--poll-ms",
+            "50",
+        ],
+    ));
+    assert!(out.contains("SubmitterWon"), "{out}");
     let out = defender.0.take().unwrap().wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -247,11 +194,7 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     let state = dir.join("chain.json");
     let traces = dir.join("traces");
     let (s, t) = (state.to_str().unwrap(), traces.to_str().unwrap());
-    let run = |args: &[&str]| {
-        let o = verinfer(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let run = ok;
     run(&[
         "claim",
         &model(),
@@ -336,7 +279,7 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     let n = bytes.len();
     bytes[n - 40] ^= 1;
     std::fs::write(&other, &bytes).unwrap();
-    let o = verinfer(&[
+    let e = fails(&[
         "defend",
         "0",
         "--model",
@@ -346,11 +289,10 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
         "--state",
         s,
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("other.trace"), "{}", stderr(&o));
+    assert!(e.contains("other.trace"), "{e}");
     let cnn = dir.join("cnn.vmodel");
     assert!(common::compile_folder("mnist_cnn", &cnn).status.success());
-    let o = verinfer(&[
+    let e = fails(&[
         "defend",
         "0",
         "--model",
@@ -360,6 +302,5 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
         "--state",
         s,
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("model"), "{}", stderr(&o));
+    assert!(e.contains("model"), "{e}");
 }

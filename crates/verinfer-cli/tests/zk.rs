@@ -6,7 +6,10 @@ mod common;
 
 use std::path::Path;
 
-use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
+use common::{
+    compile_folder, fails, ok, prove, prove_and_verify_on_evm, prove_fails, stderr, testdata,
+    tmpdir, verinfer,
+};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -19,20 +22,16 @@ fn stdout(o: &std::process::Output) -> String {
 #[test]
 fn inspect_zk_counts_constraints_per_op() {
     let m = testdata("golden/v1/digits_mlp.vmodel");
-    let o = verinfer(&["inspect", s(&m), "--zk"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
+    let out = ok(&["inspect", s(&m), "--zk"]);
     assert!(
         out.contains("zk circuit (Groth16, BN254, input=public,params=public,output=public)")
             && out.contains("Contract"),
         "{out}"
     );
-    let o = verinfer(&["inspect", s(&m), "--zk", "--visibility", "params=hashed"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("params"), "{}", stdout(&o));
-    let o = verinfer(&["inspect", s(&m), "--zk", "--visibility", "params=secret"]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("unknown visibility"), "{}", stderr(&o));
+    let out = ok(&["inspect", s(&m), "--zk", "--visibility", "params=hashed"]);
+    assert!(out.contains("params"), "{}", out);
+    let e = fails(&["inspect", s(&m), "--zk", "--visibility", "params=secret"]);
+    assert!(e.contains("unknown visibility"), "{e}");
 }
 
 #[test]
@@ -42,25 +41,10 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     let input = testdata("models/digits_mlp/input.json");
     let keys = d.join("keys");
     let proof = d.join("proof.json");
-    let o = verinfer(&["setup", s(&m), "-o", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let out = ok(&["setup", s(&m), "-o", s(&keys)]);
     // The context word, 5 packed input elements, 1 output element.
-    assert!(stdout(&o).contains("public inputs: 7"), "{}", stdout(&o));
-    let o = verinfer(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&input),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys), "--evm"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    assert!(out.contains("native: proof valid"), "{out}");
+    assert!(out.contains("public inputs: 7"), "{}", out);
+    let out = prove_and_verify_on_evm(&m, &input, &keys, &proof);
     assert!(out.contains("evm: proof valid, verifyProof gas"), "{out}");
 
     // A tampered output: the proof no longer verifies.
@@ -70,9 +54,8 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     j["public"]["outputs"][0][0] = (y + 1).into();
     let bad = d.join("tampered.json");
     std::fs::write(&bad, j.to_string()).unwrap();
-    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("proof rejected"), "{}", stderr(&o));
+    let e = fails(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(e.contains("proof rejected"), "{e}");
 
     // A flipped proof byte: rejected or not a curve point — never accepted.
     let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -80,52 +63,45 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     let flipped = format!("{}{}", &p[..10], if &p[10..11] == "0" { "1" } else { "0" }) + &p[11..];
     j["proof"] = flipped.into();
     std::fs::write(&bad, j.to_string()).unwrap();
-    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
-    assert!(!o.status.success());
+    fails(&["verify", s(&bad), "--keys", s(&keys)]);
 
     // A proof bound to a chain, contract, request and answerer: it states them, verifies,
     // and another answerer's name on it does not verify.
     let bound = d.join("bound.json");
-    let o = verinfer(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&input),
-        "--keys",
-        s(&keys),
-        "--chain-id",
-        "31337",
-        "--contract",
-        "0x00000000000000000000000000000000000000aa",
-        "--tag",
-        "7",
-        "--answerer",
-        "0x00000000000000000000000000000000000000bb",
-        "-o",
-        s(&bound),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&bound), "--keys", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    prove(
+        &m,
+        &input,
+        &keys,
+        &bound,
+        &[
+            "--chain-id",
+            "31337",
+            "--contract",
+            "0x00000000000000000000000000000000000000aa",
+            "--tag",
+            "7",
+            "--answerer",
+            "0x00000000000000000000000000000000000000bb",
+        ],
+    );
+    ok(&["verify", s(&bound), "--keys", s(&keys)]);
     let text = std::fs::read_to_string(&bound).unwrap();
     let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(j["public"]["context"]["chain_id"], "0x7a69");
     assert_eq!(j["public"]["context"]["tag"], "0x7");
     j["public"]["context"]["answerer"] = "0x00000000000000000000000000000000000000cc".into();
     std::fs::write(&bad, j.to_string()).unwrap();
-    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("proof rejected"), "{}", stderr(&o));
+    let e = fails(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(e.contains("proof rejected"), "{e}");
 
     // Malformed JSON.
     std::fs::write(&bad, "{\"format\": 3").unwrap();
-    let o = verinfer(&["verify", s(&bad), "--keys", s(&keys)]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("tampered.json"), "{}", stderr(&o));
+    let e = fails(&["verify", s(&bad), "--keys", s(&keys)]);
+    assert!(e.contains("tampered.json"), "{e}");
 
     // Keys of another visibility (hence another statement) refuse the proof before pairing.
     let keys2 = d.join("keys-hashed");
-    let o = verinfer(&[
+    ok(&[
         "setup",
         s(&m),
         "--visibility",
@@ -133,31 +109,24 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
         "-o",
         s(&keys2),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys2)]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("visibility"), "{}", stderr(&o));
+    let e = fails(&["verify", s(&proof), "--keys", s(&keys2)]);
+    assert!(e.contains("visibility"), "{e}");
 
     // Keys of another model: `prove` refuses them by model id.
     let other = d.join("cnn.vmodel");
     assert!(compile_folder("mnist_cnn", &other).status.success());
-    let o = verinfer(&[
-        "prove",
-        s(&other),
-        "--input",
-        s(&testdata("models/mnist_cnn/input.json")),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&d.join("x.json")),
-    ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("are for model"), "{}", stderr(&o));
+    let e = prove_fails(
+        &other,
+        &testdata("models/mnist_cnn/input.json"),
+        &keys,
+        &d.join("x.json"),
+        &[],
+    );
+    assert!(e.contains("are for model"), "{e}");
 
     // export-verifier writes a Solidity contract.
     let sol = d.join("Verifier.sol");
-    let o = verinfer(&["export-verifier", "--keys", s(&keys), "-o", s(&sol)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    ok(&["export-verifier", "--keys", s(&keys), "-o", s(&sol)]);
     let text = std::fs::read_to_string(&sol).unwrap();
     assert!(text.contains("contract Verifier"), "{text}");
 }
@@ -168,7 +137,7 @@ fn hashed_weights_prove_and_the_hash_is_checked() {
     let m = testdata("golden/v1/digits_mlp.vmodel");
     let keys = d.join("keys");
     let proof = d.join("proof.json");
-    let o = verinfer(&[
+    let out = ok(&[
         "setup",
         s(&m),
         "--visibility",
@@ -176,30 +145,23 @@ fn hashed_weights_prove_and_the_hash_is_checked() {
         "-o",
         s(&keys),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("param hash:"), "{}", stdout(&o));
-    let o = verinfer(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&testdata("models/digits_mlp/input.json")),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("param hash:"), "{}", out);
+    prove(
+        &m,
+        &testdata("models/digits_mlp/input.json"),
+        &keys,
+        &proof,
+        &[],
+    );
+    ok(&["verify", s(&proof), "--keys", s(&keys)]);
     // A proof stating other weights is refused by the keys' recorded hash.
     let text = std::fs::read_to_string(&proof).unwrap();
     let mut j: serde_json::Value = serde_json::from_str(&text).unwrap();
     j["public"]["param_hash"] =
         "0x0000000000000000000000000000000000000000000000000000000000000007".into();
     std::fs::write(&proof, j.to_string()).unwrap();
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("weights with hash"), "{}", stderr(&o));
+    let e = fails(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(e.contains("weights with hash"), "{e}");
 }
 
 /// Edits that keep the packed public inputs (an appended lowest output, a split output, inputs
@@ -210,19 +172,14 @@ fn attack_proof_file_with_other_tensor_lengths() {
     let m = testdata("golden/v1/digits_mlp.vmodel");
     let keys = d.join("keys");
     let proof = d.join("proof.json");
-    let o = verinfer(&["setup", s(&m), "-o", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&[
-        "prove",
-        s(&m),
-        "--input",
-        s(&testdata("models/digits_mlp/input.json")),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    ok(&["setup", s(&m), "-o", s(&keys)]);
+    prove(
+        &m,
+        &testdata("models/digits_mlp/input.json"),
+        &keys,
+        &proof,
+        &[],
+    );
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     let outputs: Vec<i64> = serde_json::from_value(j["public"]["outputs"][0].clone()).unwrap();

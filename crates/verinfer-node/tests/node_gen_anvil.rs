@@ -15,16 +15,18 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::gen::{received, GenLiar};
+use common::gen::GenLiar;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain, U256};
 use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
 use verinfer_node::{Contracts, ModelStore, Node, NodeConfig};
 use verinfer_opml::generation::{GenLie, GenModel};
 use verinfer_opml::ClaimStatus;
-use verinfer_oracle::{model_id_of, TextRequest, TextRequestId};
+use verinfer_oracle::TextRequestId;
 use verinfer_testing::chain::game_params;
-use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
+use verinfer_testing::llm::{
+    deploy_text_stack, honest_tokens, received, request_text, tiny_llm, tiny_prompt, TextStack,
+};
 use verinfer_testing::oracle::{deploy_stack, Stack};
 
 const N: u32 = 8;
@@ -74,16 +76,9 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
     let mut h = open(&mut chain, honest, "honest", false);
 
     let prompt = tiny_prompt(&m, 0);
-    let req = TextRequest {
-        model: model_id_of(word),
-        prompt: prompt.clone(),
-        max_new_tokens: N,
-        seed: 0,
-        callback: consumer,
-        callback_gas_limit: 300_000,
-    };
-    let fee = text.required_fee(&mut chain, 300_000).unwrap();
-    let (id, _) = text.request(&mut chain, requester, &req, fee).unwrap();
+    let (id, _) = request_text(
+        &mut chain, &text, requester, word, &prompt, N, consumer, 300_000,
+    );
 
     let start = std::time::Instant::now();
     let mut quiet = 0;

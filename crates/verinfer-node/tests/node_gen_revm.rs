@@ -14,8 +14,10 @@
 
 mod common;
 
-use common::gen::{received, GenLiar};
-use verinfer_testing::llm::{deploy_text_stack, honest_tokens, tiny_llm, tiny_prompt, TextStack};
+use common::gen::GenLiar;
+use verinfer_testing::llm::{
+    deploy_text_stack, honest_tokens, received, request_text, tiny_llm, tiny_prompt, TextStack,
+};
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -26,7 +28,7 @@ use verinfer_node::state::OwnClaimStatus;
 use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
 use verinfer_opml::generation::{GenClient, GenLie, GenModel};
 use verinfer_opml::ClaimStatus;
-use verinfer_oracle::{model_id_of, OracleClient, TextOracleClient, TextRequest, TextRequestId};
+use verinfer_oracle::{OracleClient, TextOracleClient, TextRequestId};
 use verinfer_testing::oracle::{mlp_oracle, MlpOracle};
 
 /// Context of the compiled step graph: a prompt of 4 and 8 new tokens fit (11 steps).
@@ -121,22 +123,18 @@ impl Env {
     }
 
     fn request(&mut self) -> u64 {
-        let req = TextRequest {
-            model: model_id_of(self.model),
-            prompt: prompt(),
-            max_new_tokens: N,
-            seed: 0,
-            callback: self.consumer,
-            callback_gas_limit: CALLBACK_GAS,
-        };
-        let fee = self
-            .text
-            .required_fee(&mut self.chain, CALLBACK_GAS)
-            .unwrap();
-        let (id, _) = self
-            .text
-            .request(&mut self.chain, self.requester, &req, fee)
-            .unwrap();
+        let (text, requester, model, consumer) =
+            (self.text, self.requester, self.model, self.consumer);
+        let (id, _) = request_text(
+            &mut self.chain,
+            &text,
+            requester,
+            model,
+            &prompt(),
+            N,
+            consumer,
+            CALLBACK_GAS,
+        );
         id.index()
     }
 

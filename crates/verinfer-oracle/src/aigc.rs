@@ -1,12 +1,12 @@
 //! A typed client of a deployed `AIGC` collection (contracts/src/AIGC.sol): ERC-7007 mint,
 //! verify and update, the ERC-721 calls, and the encoding of `prompt`, `aigcData` and `proof`.
 
-use alloy_primitives::{Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{sol_data, SolConstructor, SolEventInterface, SolType};
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{sol_data, SolConstructor, SolType};
 use verinfer_chain::bindings_oracle::AIGC::{self, AIGCEvents};
 use verinfer_chain::{Chain, Receipt};
 
-use crate::contract::Client;
+use crate::contract::{u64_of, Client};
 use crate::error::{OracleError, Result};
 use crate::ids::{model_word, RequestId};
 use crate::tensors::encode_tensors;
@@ -78,10 +78,6 @@ pub struct TokenEvidence {
 pub struct AigcClient {
     /// The contract.
     pub address: Address,
-}
-
-fn u64_of(v: U256, what: &str) -> Result<u64> {
-    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
 }
 
 impl AigcClient {
@@ -274,7 +270,7 @@ impl AigcClient {
         )?;
         Ok(TokenEvidence {
             kind: e.kind,
-            claim_id: u64_of(e.claimId, "claim id")?,
+            claim_id: u64_of(e.id, "claim id")?,
             aigc_data_hash: e.aigcDataHash,
         })
     }
@@ -480,26 +476,6 @@ impl AigcClient {
             ),
         }
     }
-
-    // ------------------------------------------------------------------ events
-
-    /// The collection's events among `logs`.
-    pub fn decode_events(&self, logs: &[Log]) -> Vec<AIGCEvents> {
-        logs.iter()
-            .filter(|l| l.address == self.address)
-            .filter_map(|l| AIGCEvents::decode_log(l).ok())
-            .map(|l| l.data)
-            .collect()
-    }
-
-    /// The collection's events in a receipt.
-    pub fn receipt_events(&self, r: &Receipt) -> Vec<AIGCEvents> {
-        self.decode_events(&r.logs)
-    }
 }
 
-impl Client for AigcClient {
-    fn at(&self) -> Address {
-        self.address
-    }
-}
+crate::contract::client_of!(AigcClient, AIGCEvents);

@@ -3,8 +3,8 @@
 //! claim (final once the claim is) or a fulfilled `GenerationOracle` request; the vocabulary
 //! table that turns token ids into that text, on both sides of the chain.
 
-use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{sol_data, SolConstructor, SolEventInterface, SolType};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::{sol_data, SolConstructor, SolType};
 use verinfer_chain::{Chain, Receipt};
 use verinfer_commit::ModelId;
 
@@ -385,27 +385,9 @@ impl AigcTextClient {
             "AIGCText.tokenURI",
         )
     }
-
-    /// The collection's events among `logs`.
-    pub fn decode_events(&self, logs: &[Log]) -> Vec<AIGCTextEvents> {
-        logs.iter()
-            .filter(|l| l.address == self.address)
-            .filter_map(|l| AIGCTextEvents::decode_log(l).ok())
-            .map(|l| l.data)
-            .collect()
-    }
-
-    /// The collection's events in a receipt.
-    pub fn receipt_events(&self, r: &Receipt) -> Vec<AIGCTextEvents> {
-        self.decode_events(&r.logs)
-    }
 }
 
-impl Client for AigcTextClient {
-    fn at(&self) -> Address {
-        self.address
-    }
-}
+crate::contract::client_of!(AigcTextClient, AIGCTextEvents);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -1,10 +1,43 @@
 //! What both clients do with their contract: create it, send it a call, read a view.
 
-use alloy_primitives::{Address, Bytes, Log};
+use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_sol_types::{SolCall, SolEventInterface};
 use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use crate::error::{OracleError, Result};
+
+/// `v` as a `u64` (counts and ids the contracts keep in `uint256`).
+///
+/// # Errors
+/// [`OracleError::Protocol`] naming `what` when it does not fit.
+pub(crate) fn u64_of(v: U256, what: &str) -> Result<u64> {
+    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
+}
+
+/// A client's [`Client`] impl and its two public event readers, for the event enum of its
+/// contract (every client has them; written once here).
+macro_rules! client_of {
+    ($client:ty, $events:ty) => {
+        impl $client {
+            /// The contract's events among `logs` (other contracts' logs are skipped).
+            pub fn decode_events(&self, logs: &[alloy_primitives::Log]) -> Vec<$events> {
+                crate::contract::decode_events(self.address, logs)
+            }
+
+            /// The contract's events in a receipt.
+            pub fn receipt_events(&self, r: &verinfer_chain::Receipt) -> Vec<$events> {
+                self.decode_events(&r.logs)
+            }
+        }
+
+        impl crate::contract::Client for $client {
+            fn at(&self) -> alloy_primitives::Address {
+                self.address
+            }
+        }
+    };
+}
+pub(crate) use client_of;
 
 /// Creates a contract from `bytecode` and its ABI-encoded constructor arguments; `label`
 /// (`deploy <Name>`) names the transaction.

@@ -33,6 +33,8 @@ pub mod error;
 pub mod ids;
 pub mod oracle;
 pub mod pack;
+mod payments;
+pub mod settlement;
 pub mod tensors;
 pub mod text;
 pub mod zk_verifier;
@@ -41,10 +43,9 @@ pub use aigc::{AigcClient, AigcProof, TokenEvidence};
 pub use aigc_text::{AigcTextClient, TextEvidence, TextPrompt, TextProof, TextVocab};
 pub use error::{OracleError, Result};
 pub use ids::{model_id_of, model_word, RequestId, TextRequestId};
-pub use oracle::{
-    CallbackOutcome, OracleClient, OracleParams, RequestStatus, Settlement, ZkSettings,
-};
+pub use oracle::{OracleClient, OracleParams, RequestStatus, ZkSettings};
 pub use pack::{pack_public, public_inputs, PackError};
+pub use settlement::{CallbackOutcome, Settlement};
 pub use tensors::{
     decode_tensors, encode_tensors, model_shapes, roots_hash, tensor_roots, token_id,
 };

@@ -7,9 +7,10 @@ use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEven
 use verinfer_chain::{Chain, Receipt, Tx};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
 
-use crate::contract::Client;
+use crate::contract::{u64_of, Client};
 use crate::error::{OracleError, Result};
 use crate::ids::{model_word, RequestId};
+pub use crate::settlement::{CallbackOutcome, Settlement};
 use verinfer_commit::ModelId;
 
 /// The oracle's constructor parameters (all immutable once deployed).
@@ -89,64 +90,11 @@ pub struct ZkSettings {
     pub param_hash: Option<U256>,
 }
 
-/// What the callback did when a request was fulfilled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallbackOutcome {
-    /// The request has no callback.
-    NoCallback,
-    /// The callback returned normally.
-    Delivered,
-    /// The callback reverted, ran out of gas, or has no code (the fulfilment stands).
-    Failed,
-}
-
-/// A fulfilment: the receipt, the fee split and the callback's outcome.
-#[derive(Clone, Debug)]
-pub struct Settlement {
-    /// The transaction (`settle` or `answerWithProof`).
-    pub receipt: Receipt,
-    /// The node paid.
-    pub answerer: Address,
-    /// The model's owner paid.
-    pub model_owner: Address,
-    /// The owner's share (wei).
-    pub owner_share: U256,
-    /// The node's share (wei).
-    pub answerer_share: U256,
-    /// What the callback did.
-    pub callback: CallbackOutcome,
-}
-
-impl Settlement {
-    /// From a fulfilling transaction's `Fulfilled` event (answerer, model owner, their shares)
-    /// and callback event (none: no callback), as either oracle emits them.
-    pub(crate) fn of(
-        receipt: Receipt,
-        fulfilled: Option<(Address, Address, U256, U256)>,
-        callback: Option<CallbackOutcome>,
-    ) -> Result<Self> {
-        let (answerer, model_owner, owner_share, answerer_share) =
-            fulfilled.ok_or_else(|| OracleError::protocol(&receipt.label, "no Fulfilled event"))?;
-        Ok(Self {
-            answerer,
-            model_owner,
-            owner_share,
-            answerer_share,
-            callback: callback.unwrap_or(CallbackOutcome::NoCallback),
-            receipt,
-        })
-    }
-}
-
 /// A deployed `InferenceOracle`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OracleClient {
     /// The contract.
     pub address: Address,
-}
-
-fn u64_of(v: U256, what: &str) -> Result<u64> {
-    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
 }
 
 impl OracleClient {
@@ -249,21 +197,6 @@ impl OracleClient {
         Ok((RequestId::new(u64_of(id, "request id")?), r))
     }
 
-    /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee plus the
-    /// callback's gas at the current base fee).
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn required_fee(&self, chain: &mut dyn Chain, callback_gas_limit: u64) -> Result<U256> {
-        self.view(
-            chain,
-            &InferenceOracle::requiredFeeCall {
-                callbackGasLimit: callback_gas_limit,
-            },
-            "InferenceOracle.requiredFee",
-        )
-    }
-
     /// Answers `request` with `submitter`'s claim, posted through the game's `claimAndCall`
     /// with this oracle as listener: the claim and the answer are one transaction, bound to
     /// the submitter and the request. Returns the claim id.
@@ -310,7 +243,7 @@ impl OracleClient {
             },
             "InferenceOracle.settle",
         )?;
-        self.settlement(r)
+        Settlement::from_receipt(self.address, r)
     }
 
     /// Answers `request` with a proof of `outputs` in the backend's encoding
@@ -339,41 +272,7 @@ impl OracleClient {
             },
             "InferenceOracle.answerWithProof",
         )?;
-        self.settlement(r)
-    }
-
-    /// Cancels an open request after the cancel delay (the requester only); the fee becomes
-    /// withdrawable.
-    ///
-    /// # Errors
-    /// `NotRequester`, `NotOpen`, `CancelTooEarly`.
-    pub fn cancel(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        request: RequestId,
-    ) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &InferenceOracle::cancelCall {
-                requestId: request.word(),
-            },
-            "InferenceOracle.cancel",
-        )
-    }
-
-    /// Withdraws everything owed to `from`.
-    ///
-    /// # Errors
-    /// `NothingOwed`, `TransferFailed`.
-    pub fn withdraw(&self, chain: &mut dyn Chain, from: Address) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &InferenceOracle::withdrawCall {},
-            "InferenceOracle.withdraw",
-        )
+        Settlement::from_receipt(self.address, r)
     }
 
     /// Publishes a zk configuration of `model_id` (its owner only): `s.verifier` is an
@@ -426,45 +325,6 @@ impl OracleClient {
         })
     }
 
-    /// The request record.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn get_request(
-        &self,
-        chain: &mut dyn Chain,
-        request: RequestId,
-    ) -> Result<InferenceOracle::Request> {
-        self.view(
-            chain,
-            &InferenceOracle::getRequestCall {
-                requestId: request.word(),
-            },
-            "InferenceOracle.getRequest",
-        )
-    }
-
-    /// The request's status.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn status(&self, chain: &mut dyn Chain, request: RequestId) -> Result<RequestStatus> {
-        RequestStatus::from_u8(self.get_request(chain, request)?.status)
-    }
-
-    /// Number of requests made.
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn request_count(&self, chain: &mut dyn Chain) -> Result<u64> {
-        let n = self.view(
-            chain,
-            &InferenceOracle::requestCountCall {},
-            "InferenceOracle.requestCount",
-        )?;
-        u64_of(n, "request count")
-    }
-
     /// The input of a request, from its `Requested` event (the contract keeps only hashes of
     /// it), checked against the stored `inputsHash`: a lying endpoint cannot swap it.
     ///
@@ -494,33 +354,6 @@ impl OracleClient {
                 requestId: request.word(),
             },
             "InferenceOracle.outputsOf",
-        )
-    }
-
-    /// Every claim that answered the request, oldest first.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn claims_of(&self, chain: &mut dyn Chain, request: RequestId) -> Result<Vec<u64>> {
-        let ids = self.view(
-            chain,
-            &InferenceOracle::claimsOfCall {
-                requestId: request.word(),
-            },
-            "InferenceOracle.claimsOf",
-        )?;
-        ids.into_iter().map(|c| u64_of(c, "claim id")).collect()
-    }
-
-    /// Wei withdrawable by `who`.
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
-        self.view(
-            chain,
-            &InferenceOracle::owedCall(who),
-            "InferenceOracle.owed",
         )
     }
 
@@ -615,16 +448,6 @@ impl OracleClient {
 
     // ------------------------------------------------------------------ events
 
-    /// The oracle's events among `logs` (other contracts' logs are skipped).
-    pub fn decode_events(&self, logs: &[Log]) -> Vec<InferenceOracleEvents> {
-        crate::contract::decode_events(self.address, logs)
-    }
-
-    /// The oracle's events in a receipt.
-    pub fn receipt_events(&self, r: &Receipt) -> Vec<InferenceOracleEvents> {
-        self.decode_events(&r.logs)
-    }
-
     /// Every event of the oracle from block `from_block` on, in chain order.
     ///
     /// # Errors
@@ -680,22 +503,6 @@ impl OracleClient {
         }
         Ok(ev)
     }
-
-    fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
-        let events = self.receipt_events(&receipt);
-        let fulfilled = events.iter().find_map(|e| match e {
-            InferenceOracleEvents::Fulfilled(f) => {
-                Some((f.answerer, f.modelOwner, f.ownerShare, f.answererShare))
-            }
-            _ => None,
-        });
-        let callback = events.iter().find_map(|e| match e {
-            InferenceOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
-            InferenceOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
-            _ => None,
-        });
-        Settlement::of(receipt, fulfilled, callback)
-    }
 }
 
 /// The signature hash of `Requested`, for log filters.
@@ -703,8 +510,5 @@ pub fn requested_topic() -> B256 {
     InferenceOracle::Requested::SIGNATURE_HASH
 }
 
-impl Client for OracleClient {
-    fn at(&self) -> Address {
-        self.address
-    }
-}
+crate::payments::oracle_payments!(OracleClient, InferenceOracle, RequestId, "InferenceOracle");
+crate::contract::client_of!(OracleClient, InferenceOracleEvents);

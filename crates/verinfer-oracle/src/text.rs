@@ -2,16 +2,17 @@
 //! requests (a step graph, prompt token ids, how many tokens, a seed) answered by a
 //! `GenerationGame` claim and settled with the generated tokens once the claim is final.
 
-use alloy_primitives::{Address, Log, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
 use verinfer_chain::{Chain, Receipt, Tx};
 use verinfer_commit::ModelId;
 
 use crate::bindings_text::GenerationOracle::{self, GenerationOracleEvents};
-use crate::contract::Client;
+use crate::contract::{u64_of, Client};
 use crate::error::{OracleError, Result};
 use crate::ids::{model_word, TextRequestId};
-use crate::oracle::{CallbackOutcome, OracleParams, RequestStatus, Settlement};
+use crate::oracle::OracleParams;
+use crate::settlement::Settlement;
 
 /// What a text request asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,10 +51,6 @@ pub struct PostedTextRequest {
 pub struct TextOracleClient {
     /// The contract.
     pub address: Address,
-}
-
-fn u64_of(v: U256, what: &str) -> Result<u64> {
-    u64::try_from(v).map_err(|_| OracleError::protocol(what, format!("{v} does not fit 64 bits")))
 }
 
 /// Token ids as the contract takes them (`int32[]`).
@@ -117,20 +114,6 @@ impl TextOracleClient {
             "deploy GenerationOracle",
         )?;
         Ok((Self { address }, r))
-    }
-
-    /// The least a request with `callback_gas_limit` pays now.
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn required_fee(&self, chain: &mut dyn Chain, callback_gas_limit: u64) -> Result<U256> {
-        self.view(
-            chain,
-            &GenerationOracle::requiredFeeCall {
-                callbackGasLimit: callback_gas_limit,
-            },
-            "GenerationOracle.requiredFee",
-        )
     }
 
     /// Requests `req`, paying `fee` wei; returns the request id.
@@ -233,82 +216,10 @@ impl TextOracleClient {
             },
             "GenerationOracle.settle",
         )?;
-        self.settlement(r)
-    }
-
-    /// Cancels an unanswered (or only wrongly answered) request after the cancel delay.
-    ///
-    /// # Errors
-    /// `NotRequester`, `NotOpen`, `AnswerStanding`, `CancelTooEarly`.
-    pub fn cancel(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        request: TextRequestId,
-    ) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &GenerationOracle::cancelCall {
-                requestId: request.word(),
-            },
-            "GenerationOracle.cancel",
-        )
-    }
-
-    /// Withdraws everything owed to `from`.
-    ///
-    /// # Errors
-    /// `NothingOwed`, `TransferFailed`.
-    pub fn withdraw(&self, chain: &mut dyn Chain, from: Address) -> Result<Receipt> {
-        self.send(
-            chain,
-            from,
-            &GenerationOracle::withdrawCall {},
-            "GenerationOracle.withdraw",
-        )
+        Settlement::from_receipt(self.address, r)
     }
 
     // ------------------------------------------------------------------ views
-
-    /// The request record.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn get_request(
-        &self,
-        chain: &mut dyn Chain,
-        request: TextRequestId,
-    ) -> Result<GenerationOracle::Request> {
-        self.view(
-            chain,
-            &GenerationOracle::getRequestCall {
-                requestId: request.word(),
-            },
-            "GenerationOracle.getRequest",
-        )
-    }
-
-    /// The request's status.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn status(&self, chain: &mut dyn Chain, request: TextRequestId) -> Result<RequestStatus> {
-        RequestStatus::from_u8(self.get_request(chain, request)?.status)
-    }
-
-    /// Number of requests made.
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn request_count(&self, chain: &mut dyn Chain) -> Result<u64> {
-        let n = self.view(
-            chain,
-            &GenerationOracle::requestCountCall {},
-            "GenerationOracle.requestCount",
-        )?;
-        u64_of(n, "request count")
-    }
 
     /// The tokens of a fulfilled request (empty otherwise).
     ///
@@ -325,44 +236,7 @@ impl TextOracleClient {
         token_ids(&t)
     }
 
-    /// The claims answering the request.
-    ///
-    /// # Errors
-    /// `NoSuchRequest`.
-    pub fn claims_of(&self, chain: &mut dyn Chain, request: TextRequestId) -> Result<Vec<u64>> {
-        let ids = self.view(
-            chain,
-            &GenerationOracle::claimsOfCall {
-                requestId: request.word(),
-            },
-            "GenerationOracle.claimsOf",
-        )?;
-        ids.into_iter().map(|c| u64_of(c, "claim id")).collect()
-    }
-
-    /// Wei withdrawable by `who`.
-    ///
-    /// # Errors
-    /// Transport errors.
-    pub fn owed(&self, chain: &mut dyn Chain, who: Address) -> Result<U256> {
-        self.view(
-            chain,
-            &GenerationOracle::owedCall(who),
-            "GenerationOracle.owed",
-        )
-    }
-
     // ------------------------------------------------------------------ events
-
-    /// The oracle's events among `logs` (other contracts' logs are skipped).
-    pub fn decode_events(&self, logs: &[Log]) -> Vec<GenerationOracleEvents> {
-        crate::contract::decode_events(self.address, logs)
-    }
-
-    /// The oracle's events in a receipt.
-    pub fn receipt_events(&self, r: &Receipt) -> Vec<GenerationOracleEvents> {
-        self.decode_events(&r.logs)
-    }
 
     /// Every text request posted from block `from_block` on, in chain order.
     ///
@@ -391,26 +265,12 @@ impl TextOracleClient {
             })
             .collect()
     }
-
-    fn settlement(&self, receipt: Receipt) -> Result<Settlement> {
-        let events = self.receipt_events(&receipt);
-        let fulfilled = events.iter().find_map(|e| match e {
-            GenerationOracleEvents::Fulfilled(f) => {
-                Some((f.answerer, f.modelOwner, f.ownerShare, f.answererShare))
-            }
-            _ => None,
-        });
-        let callback = events.iter().find_map(|e| match e {
-            GenerationOracleEvents::CallbackDelivered(_) => Some(CallbackOutcome::Delivered),
-            GenerationOracleEvents::CallbackFailed(_) => Some(CallbackOutcome::Failed),
-            _ => None,
-        });
-        Settlement::of(receipt, fulfilled, callback)
-    }
 }
 
-impl Client for TextOracleClient {
-    fn at(&self) -> Address {
-        self.address
-    }
-}
+crate::payments::oracle_payments!(
+    TextOracleClient,
+    GenerationOracle,
+    TextRequestId,
+    "GenerationOracle"
+);
+crate::contract::client_of!(TextOracleClient, GenerationOracleEvents);

@@ -11,30 +11,18 @@
     missing_docs
 )]
 
-use std::sync::{Arc, OnceLock};
-
 use alloy_sol_types::{sol_data, SolType};
-use verinfer_chain::{Address, Bytes, Chain, RevmChain, B256, U256};
-use verinfer_opml::generation::bindings::GenerationGame;
-use verinfer_opml::generation::{
-    contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
-    GenModel, GenSubmitter,
-};
-use verinfer_opml::{ClaimStatus, OpmlContracts};
+use verinfer_chain::{Address, Bytes, B256, U256};
+use verinfer_opml::generation::{GenExecution, GenSubmitter};
+use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::AIGCText::{self, AIGCTextErrors as E};
 use verinfer_oracle::{
-    model_id_of, AigcTextClient, OracleError, TextOracleClient, TextPrompt, TextProof, TextRequest,
-    TextRequestId, TextVocab,
+    model_id_of, AigcTextClient, OracleError, TextPrompt, TextProof, TextRequestId, TextVocab,
 };
-use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
-
-const CTX: usize = 16;
-const N: u32 = 8;
-
-fn model() -> Arc<GenModel> {
-    static M: OnceLock<Arc<GenModel>> = OnceLock::new();
-    Arc::clone(M.get_or_init(|| tiny_gen_model(CTX)))
-}
+use verinfer_testing::llm::{
+    honest_generation as honest, lying_generation, midway_lie, tiny_model as model, tiny_prompt,
+    TextEnv, TINY_NEW_TOKENS as N,
+};
 
 /// A vocabulary of pieces of every kind: words with a leading space, bare words, single
 /// bytes, multi-byte UTF-8 and empty (control) pieces.
@@ -60,40 +48,15 @@ fn gas(label: &str, g: u64) {
     eprintln!("gas {label}: {g}");
 }
 
-struct Env {
-    chain: RevmChain,
-    c: OpmlContracts,
-    game: GenClient,
-    oracle: TextOracleClient,
-    aigc: AigcTextClient,
-    model: B256,
-    owner: Address,
-    requester: Address,
-    node: Address,
-    liar: Address,
-}
-
-fn honest(p: &[u32]) -> GenExecution {
-    GenExecution::run(model(), p, N as usize, None).unwrap()
-}
-
-fn env() -> Env {
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let (owner, requester, node, liar) = (a[0], a[1], a[2], a[3]);
-    let params = verinfer_testing::chain::game_params(600, 300);
-    let TextStack {
-        game,
-        text: oracle,
-        word,
-        ..
-    } = deploy_text_stack(&mut chain, owner, &c, &model(), &params);
+/// The text stack with a collection of the model (vocabulary [`vocab`]) beside it.
+fn env() -> (TextEnv, AigcTextClient) {
+    let mut env = TextEnv::new();
     let (aigc, r) = AigcTextClient::deploy(
-        &mut chain,
-        owner,
+        &mut env.chain,
+        env.owner,
         ("verinfer text", "VTXT"),
-        model_id_of(word),
-        oracle.address,
+        model_id_of(env.model),
+        env.oracle.address,
         &vocab(),
     )
     .unwrap();
@@ -101,18 +64,7 @@ fn env() -> Env {
         &format!("deploy AIGCText ({} tokens)", vocab().len()),
         r.gas_used,
     );
-    Env {
-        chain,
-        c,
-        game,
-        oracle,
-        aigc,
-        model: word,
-        owner,
-        requester,
-        node,
-        liar,
-    }
+    (env, aigc)
 }
 
 fn aigc_err(e: OracleError) -> E {
@@ -122,63 +74,94 @@ fn aigc_err(e: OracleError) -> E {
     }
 }
 
-impl Env {
-    fn request(&mut self, p: &[u32]) -> TextRequestId {
-        let req = TextRequest {
-            model: model_id_of(self.model),
-            prompt: p.to_vec(),
-            max_new_tokens: N,
-            seed: 0,
-            callback: Address::ZERO,
-            callback_gas_limit: 0,
-        };
-        let fee = self.oracle.required_fee(&mut self.chain, 0).unwrap();
-        self.oracle
-            .request(&mut self.chain, self.requester, &req, fee)
-            .unwrap()
-            .0
+/// What the collection's tests do on the shared environment.
+trait Collection {
+    /// `requester` asks for `N` tokens after `p`, without a callback.
+    fn ask(&mut self, p: &[u32]) -> TextRequestId;
+    /// `who` posts `gen` as a generation claim and answers `req` with it.
+    fn answer(&mut self, who: Address, gen: &GenExecution, req: TextRequestId) -> u64;
+    /// Minting through `aigc` as `by` (minter, recipient) fails; the collection's error.
+    fn mint_refused(
+        &mut self,
+        aigc: AigcTextClient,
+        by: (Address, Address),
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> E;
+    /// Whether `aigc` verifies `text` for `p` with `proof`.
+    fn verifies(
+        &mut self,
+        aigc: AigcTextClient,
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> bool;
+}
+
+impl Collection for TextEnv {
+    fn ask(&mut self, p: &[u32]) -> TextRequestId {
+        self.request(p, Address::ZERO, 0).0
     }
 
-    /// `who` posts `gen` as a generation claim and answers `req` with it.
     fn answer(&mut self, who: Address, gen: &GenExecution, req: TextRequestId) -> u64 {
-        let call = GenerationGame::claimCall {
-            modelId: self.model,
-            prompt: gen.prompt().iter().map(|&t| t as i32).collect(),
-            tokens: gen.tokens().iter().map(|&t| t as i32).collect(),
-            root: B256::from(gen.root().to_bytes()),
-        };
-        let bond = self.game.config(&mut self.chain).unwrap().submitter_bond;
-        let (id, _) = self.game.claim(&mut self.chain, who, bond, call).unwrap();
+        let (id, _) = self.claim(who, gen);
         self.oracle.answer(&mut self.chain, who, req, id).unwrap();
         id
     }
 
-    fn finalize(&mut self, claim: u64) {
-        let w = self.game.config(&mut self.chain).unwrap().window;
-        self.chain.advance_time(w + 1).unwrap();
-        let call = GenerationGame::finalizeCall {
-            claimId: U256::from(claim),
-        };
-        self.game.send(&mut self.chain, self.node, &call).unwrap();
+    fn mint_refused(
+        &mut self,
+        aigc: AigcTextClient,
+        by: (Address, Address),
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> E {
+        aigc_err(
+            aigc.mint(&mut self.chain, by, p, text, "", proof)
+                .unwrap_err(),
+        )
     }
 
-    fn contest(&mut self, sub: &mut GenSubmitter, claim: u64) -> String {
-        let h = honest(sub.gen.prompt());
-        let mut cha = GenChallenger::new(h, self.node, GenChallengerStrategy::Honest);
-        let (registry, steps, game) = (self.c.registry, self.c.game, self.game);
-        let ctx = GenContracts {
-            registry: &registry,
-            steps: &steps,
-            game: &game,
-        };
-        contest(&mut self.chain, ctx, sub, &mut cha, claim)
-            .unwrap()
-            .winner
+    fn verifies(
+        &mut self,
+        aigc: AigcTextClient,
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> bool {
+        aigc.verify(&mut self.chain, p, text, proof).unwrap()
     }
+}
 
-    fn text(&self, tokens: &[u32]) -> Vec<u8> {
-        vocab().text(tokens).unwrap()
-    }
+/// A fresh collection and a request for `N` tokens after prompt `shift`, answered by the
+/// node's honest claim (pending): what most tests start from. In order: the environment, the
+/// collection, the request, the honest generation, its claim, its text and
+/// the prompt as the collection takes it.
+type Answered = (
+    TextEnv,
+    AigcTextClient,
+    TextRequestId,
+    GenExecution,
+    u64,
+    Vec<u8>,
+    TextPrompt,
+);
+
+fn answered(shift: u32) -> Answered {
+    let (mut env, aigc) = env();
+    let ids = prompt_ids(shift);
+    let req = env.ask(&ids);
+    let gen = honest(&ids);
+    let claim = env.answer(env.node, &gen, req);
+    let text = text_of(gen.tokens());
+    let p = prompt(&ids);
+    (env, aigc, req, gen, claim, text, p)
+}
+
+fn text_of(tokens: &[u32]) -> Vec<u8> {
+    vocab().text(tokens).unwrap()
 }
 
 fn prompt(ids: &[u32]) -> TextPrompt {
@@ -190,30 +173,17 @@ fn prompt(ids: &[u32]) -> TextPrompt {
 
 #[test]
 fn a_claim_token_verifies_once_the_claim_is_final() {
-    let mut env = env();
-    let ids = prompt_ids(0);
-    let req = env.request(&ids);
-    let gen = honest(&ids);
-    let claim = env.answer(env.node, &gen, req);
-    let text = env.text(gen.tokens());
+    let (mut env, aigc, _, gen, claim, text, p) = answered(0);
     // The collection decodes exactly as the off-chain vocabulary does.
-    assert_eq!(
-        env.aigc.text_of(&mut env.chain, gen.tokens()).unwrap(),
-        text
-    );
+    assert_eq!(aigc.text_of(&mut env.chain, gen.tokens()).unwrap(), text);
     let proof = TextProof::Claim {
         claim,
         tokens: gen.tokens().to_vec(),
     };
-    let p = prompt(&ids);
     // Only the claim's submitter mints with it.
-    let e = env
-        .aigc
-        .mint(&mut env.chain, (env.liar, env.liar), &p, &text, "", &proof)
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::NotEvidenceHolder(_)));
-    let (tok, r) = env
-        .aigc
+    let e = env.mint_refused(aigc, (env.liar, env.liar), &p, &text, &proof);
+    assert!(matches!(e, E::NotEvidenceHolder(_)));
+    let (tok, r) = aigc
         .mint(
             &mut env.chain,
             (env.node, env.requester),
@@ -225,56 +195,37 @@ fn a_claim_token_verifies_once_the_claim_is_final() {
         .unwrap();
     gas("AIGCText.mint (claim, 8 tokens)", r.gas_used);
     assert_eq!(tok, p.token_id().unwrap());
-    assert_eq!(
-        env.aigc.owner_of(&mut env.chain, tok).unwrap(),
-        env.requester
-    );
+    assert_eq!(aigc.owner_of(&mut env.chain, tok).unwrap(), env.requester);
     // Pending: minted, not yet verified.
-    assert!(!env.aigc.is_verified(&mut env.chain, tok).unwrap());
-    assert!(!env.aigc.verify(&mut env.chain, &p, &text, &proof).unwrap());
+    assert!(!aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(!env.verifies(aigc, &p, &text, &proof));
     env.finalize(claim);
-    assert!(env.aigc.is_verified(&mut env.chain, tok).unwrap());
-    assert!(env.aigc.verify(&mut env.chain, &p, &text, &proof).unwrap());
+    assert!(aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(env.verifies(aigc, &p, &text, &proof));
     // Another text, another token count, another prompt: false.
     let mut tampered = text.clone();
     tampered[0] ^= 1;
-    assert!(!env
-        .aigc
-        .verify(&mut env.chain, &p, &tampered, &proof)
-        .unwrap());
+    assert!(!env.verifies(aigc, &p, &tampered, &proof));
     let longer = TextPrompt {
         max_new_tokens: N + 1,
         ..p.clone()
     };
-    assert!(!env
-        .aigc
-        .verify(&mut env.chain, &longer, &text, &proof)
-        .unwrap());
-    assert!(!env
-        .aigc
-        .verify(&mut env.chain, &prompt(&prompt_ids(1)), &text, &proof)
-        .unwrap());
+    assert!(!env.verifies(aigc, &longer, &text, &proof));
+    assert!(!env.verifies(aigc, &prompt(&prompt_ids(1)), &text, &proof));
     // The EIP's update: the owner sets the uri, with the token's own text only.
-    let e = env
-        .aigc
+    let e = aigc
         .update_uri(&mut env.chain, env.requester, &p, &tampered, "x")
         .unwrap_err();
     assert!(matches!(aigc_err(e), E::DataMismatch(_)));
-    let e = env
-        .aigc
+    let e = aigc
         .update_uri(&mut env.chain, env.liar, &p, &text, "x")
         .unwrap_err();
     assert!(matches!(aigc_err(e), E::NotAuthorized(_)));
-    env.aigc
-        .update_uri(&mut env.chain, env.requester, &p, &text, "ipfs://final")
+    aigc.update_uri(&mut env.chain, env.requester, &p, &text, "ipfs://final")
         .unwrap();
-    assert_eq!(
-        env.aigc.token_uri(&mut env.chain, tok).unwrap(),
-        "ipfs://final"
-    );
+    assert_eq!(aigc.token_uri(&mut env.chain, tok).unwrap(), "ipfs://final");
     // Nothing to replace while the claim stands.
-    let e = env
-        .aigc
+    let e = aigc
         .replace(&mut env.chain, env.node, &p, &text, &proof)
         .unwrap_err();
     assert!(matches!(aigc_err(e), E::NothingToReplace(_)));
@@ -282,95 +233,47 @@ fn a_claim_token_verifies_once_the_claim_is_final() {
 
 #[test]
 fn a_request_token_mints_only_once_settled_and_only_with_its_text() {
-    let mut env = env();
-    let ids = prompt_ids(2);
-    let req = env.request(&ids);
-    let gen = honest(&ids);
-    let claim = env.answer(env.node, &gen, req);
-    let text = env.text(gen.tokens());
-    let p = prompt(&ids);
+    let (mut env, aigc, req, gen, claim, text, p) = answered(2);
     let proof = TextProof::Request(req);
     // Unsettled: refused (answered, then final but not settled).
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
-            &text,
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "not fulfilled"));
+    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "not fulfilled"));
     env.finalize(claim);
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
-            &text,
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "not fulfilled"));
-    assert!(!env.aigc.verify(&mut env.chain, &p, &text, &proof).unwrap());
+    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "not fulfilled"));
+    assert!(!env.verifies(aigc, &p, &text, &proof));
     env.oracle
         .settle(&mut env.chain, env.node, req, gen.tokens())
         .unwrap();
     // Tampered text, a changed byte or a dropped one.
     let mut tampered = text.clone();
     *tampered.last_mut().unwrap() ^= 0x20;
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
-            &tampered,
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "aigcData"));
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
-            &text[..text.len() - 1],
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "aigcData"));
+    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &tampered, &proof);
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "aigcData"));
+    let e = env.mint_refused(
+        aigc,
+        (env.requester, env.requester),
+        &p,
+        &text[..text.len() - 1],
+        &proof,
+    );
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "aigcData"));
     // Another count of tokens for the same prompt ids.
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &TextPrompt {
-                max_new_tokens: N - 1,
-                ..p.clone()
-            },
-            &text,
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "token count"));
+    let e = env.mint_refused(
+        aigc,
+        (env.requester, env.requester),
+        &TextPrompt {
+            max_new_tokens: N - 1,
+            ..p.clone()
+        },
+        &text,
+        &proof,
+    );
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "token count"));
     // Only the requester.
-    let e = env
-        .aigc
-        .mint(&mut env.chain, (env.node, env.node), &p, &text, "", &proof)
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::NotEvidenceHolder(_)));
-    let (tok, r) = env
-        .aigc
+    let e = env.mint_refused(aigc, (env.node, env.node), &p, &text, &proof);
+    assert!(matches!(e, E::NotEvidenceHolder(_)));
+    let (tok, r) = aigc
         .mint(
             &mut env.chain,
             (env.requester, env.requester),
@@ -381,51 +284,30 @@ fn a_request_token_mints_only_once_settled_and_only_with_its_text() {
         )
         .unwrap();
     gas("AIGCText.mint (settled request, 8 tokens)", r.gas_used);
-    assert!(env.aigc.is_verified(&mut env.chain, tok).unwrap());
-    assert!(env.aigc.verify(&mut env.chain, &p, &text, &proof).unwrap());
-    assert!(!env
-        .aigc
-        .verify(&mut env.chain, &p, &tampered, &proof)
-        .unwrap());
-    let ev = env.aigc.evidence_of(&mut env.chain, tok).unwrap();
+    assert!(aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(env.verifies(aigc, &p, &text, &proof));
+    assert!(!env.verifies(aigc, &p, &tampered, &proof));
+    let ev = aigc.evidence_of(&mut env.chain, tok).unwrap();
     assert_eq!((ev.kind, ev.id), (TextProof::REQUEST, req.index()));
-    let e = env
-        .aigc
-        .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
-            &text,
-            "",
-            &proof,
-        )
-        .unwrap_err();
-    assert!(matches!(aigc_err(e), E::TokenAlreadyMinted(_)));
+    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    assert!(matches!(e, E::TokenAlreadyMinted(_)));
 }
 
 #[test]
 fn a_lying_claims_token_loses_its_text_and_takes_the_true_one() {
-    let mut env = env();
+    let (mut env, aigc) = env();
     let ids = prompt_ids(3);
-    let req = env.request(&ids);
-    let t = ids.len() + N as usize - 1;
-    let lie = GenExecution::run(
-        model(),
-        &ids,
-        N as usize,
-        Some(GenLie::WrongToken { step: t / 2 }),
-    )
-    .unwrap();
+    let req = env.ask(&ids);
+    let lie = lying_generation(&ids, midway_lie(&ids));
     let bad = env.answer(env.liar, &lie, req);
-    let lie_text = env.text(lie.tokens());
+    let lie_text = text_of(lie.tokens());
     let p = prompt(&ids);
     let lie_proof = TextProof::Claim {
         claim: bad,
         tokens: lie.tokens().to_vec(),
     };
     // While pending, the liar can mint its text (not verified).
-    let (tok, _) = env
-        .aigc
+    let (tok, _) = aigc
         .mint(
             &mut env.chain,
             (env.liar, env.requester),
@@ -435,20 +317,16 @@ fn a_lying_claims_token_loses_its_text_and_takes_the_true_one() {
             &lie_proof,
         )
         .unwrap();
-    assert!(!env.aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(!aigc.is_verified(&mut env.chain, tok).unwrap());
     let mut sub = GenSubmitter::new(lie, env.liar);
-    assert_eq!(env.contest(&mut sub, bad), "challenger");
+    assert_eq!(env.contest(&mut sub, bad).winner, "challenger");
     assert_eq!(
         env.game.status(&mut env.chain, bad).unwrap(),
         ClaimStatus::Rejected
     );
-    assert!(!env.aigc.is_verified(&mut env.chain, tok).unwrap());
-    assert!(!env
-        .aigc
-        .verify(&mut env.chain, &p, &lie_text, &lie_proof)
-        .unwrap());
-    let e = env
-        .aigc
+    assert!(!aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(!env.verifies(aigc, &p, &lie_text, &lie_proof));
+    let e = aigc
         .update_uri(&mut env.chain, env.requester, &p, &lie_text, "x")
         .unwrap_err();
     assert!(matches!(aigc_err(e), E::EvidenceDefeated(_)));
@@ -481,43 +359,31 @@ fn a_lying_claims_token_loses_its_text_and_takes_the_true_one() {
     env.oracle
         .settle(&mut env.chain, env.node, req, gen.tokens())
         .unwrap();
-    let text = env.text(gen.tokens());
+    let text = text_of(gen.tokens());
     assert_ne!(text, lie_text);
     let proof = TextProof::Request(req);
-    let e = env
-        .aigc
+    let e = aigc
         .replace(&mut env.chain, env.node, &p, &lie_text, &proof)
         .unwrap_err();
     assert!(matches!(aigc_err(e), E::RequestNotUsable(x) if x.why == "aigcData"));
-    let r = env
-        .aigc
+    let r = aigc
         .replace(&mut env.chain, env.node, &p, &text, &proof)
         .unwrap();
     gas("AIGCText.update(proof) (settled request)", r.gas_used);
-    assert!(env
-        .aigc
+    assert!(aigc
         .receipt_events(&r)
         .iter()
         .any(|e| matches!(e, AIGCText::AIGCTextEvents::Update(_))));
-    assert_eq!(
-        env.aigc.owner_of(&mut env.chain, tok).unwrap(),
-        env.requester
-    );
-    assert!(env.aigc.is_verified(&mut env.chain, tok).unwrap());
-    assert!(env.aigc.verify(&mut env.chain, &p, &text, &proof).unwrap());
-    let ev = env.aigc.evidence_of(&mut env.chain, tok).unwrap();
+    assert_eq!(aigc.owner_of(&mut env.chain, tok).unwrap(), env.requester);
+    assert!(aigc.is_verified(&mut env.chain, tok).unwrap());
+    assert!(env.verifies(aigc, &p, &text, &proof));
+    let ev = aigc.evidence_of(&mut env.chain, tok).unwrap();
     assert_eq!(ev.aigc_data_hash, alloy_primitives::keccak256(&text));
 }
 
 #[test]
 fn malformed_prompts_proofs_and_vocabularies_are_refused_by_name() {
-    let mut env = env();
-    let ids = prompt_ids(4);
-    let req = env.request(&ids);
-    let gen = honest(&ids);
-    let claim = env.answer(env.node, &gen, req);
-    let text = env.text(gen.tokens());
-    let p = prompt(&ids);
+    let (mut env, aigc, _, gen, claim, text, p) = answered(4);
     let good = AIGCText::mintCall {
         to: env.node,
         prompt: p.encode().unwrap(),
@@ -531,11 +397,7 @@ fn malformed_prompts_proofs_and_vocabularies_are_refused_by_name() {
         .unwrap(),
     };
     let mut refused = |call: AIGCText::mintCall| {
-        aigc_err(
-            env.aigc
-                .mint_raw(&mut env.chain, env.node, &call)
-                .unwrap_err(),
-        )
+        aigc_err(aigc.mint_raw(&mut env.chain, env.node, &call).unwrap_err())
     };
     // A prompt with a trailing byte (same ids, another token id).
     let mut long = good.prompt.to_vec();
@@ -593,7 +455,7 @@ fn malformed_prompts_proofs_and_vocabularies_are_refused_by_name() {
         ..good.clone()
     };
     assert!(matches!(refused(c), E::RequestNotUsable(x) if x.why == "no such request"));
-    env.aigc.mint_raw(&mut env.chain, env.node, &good).unwrap();
+    aigc.mint_raw(&mut env.chain, env.node, &good).unwrap();
 
     // Vocabularies of the wrong size; a token outside the vocabulary.
     let v = model().layout().vocab;
@@ -619,6 +481,6 @@ fn malformed_prompts_proofs_and_vocabularies_are_refused_by_name() {
     )
     .unwrap_err();
     assert!(matches!(aigc_err(e), E::UnknownModel(_)));
-    let e = env.aigc.text_of(&mut env.chain, &[v as u32]).unwrap_err();
+    let e = aigc.text_of(&mut env.chain, &[v as u32]).unwrap_err();
     assert!(matches!(aigc_err(e), E::TokenOutsideVocab(_)));
 }

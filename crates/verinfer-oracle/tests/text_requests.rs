@@ -10,33 +10,19 @@
     missing_docs
 )]
 
-use std::sync::{Arc, OnceLock};
-
-use alloy_sol_types::SolCall;
-use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
-use verinfer_opml::generation::bindings::GenerationGame;
-use verinfer_opml::generation::{
-    contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
-    GenModel, GenSubmitter,
-};
-use verinfer_opml::{ClaimStatus, OpmlContracts};
-use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
+use alloy_primitives::U256;
+use verinfer_chain::{Address, Chain, B256};
+use verinfer_opml::generation::{GenExecution, GenLie, GenSubmitter};
+use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::GenerationOracle::{self, GenerationOracleErrors as E};
-use verinfer_oracle::{
-    model_id_of, CallbackOutcome, OracleError, OracleParams, RequestStatus, TextOracleClient,
-    TextRequest, TextRequestId,
+use verinfer_oracle::{CallbackOutcome, OracleError, RequestStatus, TextRequestId};
+use verinfer_testing::llm::{
+    honest_generation as honest, lying_generation, midway_lie, tiny_model as model, tiny_prompt,
+    TextEnv, TINY_CTX as CTX, TINY_NEW_TOKENS as N,
 };
-use verinfer_testing::llm::{deploy_text_stack, tiny_gen_model, tiny_prompt, TextStack};
+use verinfer_testing::oracle::oracle_params;
 
-/// Context of the compiled step graph: a prompt of 4 and 8 new tokens fit (11 steps).
-const CTX: usize = 16;
-const N: u32 = 8;
 const CALLBACK_GAS: u64 = 300_000;
-
-fn model() -> Arc<GenModel> {
-    static M: OnceLock<Arc<GenModel>> = OnceLock::new();
-    Arc::clone(M.get_or_init(|| tiny_gen_model(CTX)))
-}
 
 fn prompt() -> Vec<u32> {
     tiny_prompt(&model(), 0)
@@ -46,128 +32,39 @@ fn gas(label: &str, g: u64) {
     eprintln!("gas {label}: {g}");
 }
 
-struct Env {
-    chain: RevmChain,
-    c: OpmlContracts,
-    game: GenClient,
-    oracle: TextOracleClient,
-    params: OracleParams,
-    consumer: Address,
-    model: B256,
-    owner: Address,
-    requester: Address,
-    node: Address,
-    liar: Address,
+/// The shared environment's steps with their gas printed (the figures of docs/oracle.md).
+trait Metered {
+    /// `requester` asks for `N` tokens after `prompt`, with the consumer called back.
+    fn ask(&mut self, prompt: &[u32]) -> TextRequestId;
+    /// `who` posts `gen` as a generation claim; returns its id.
+    fn post(&mut self, who: Address, gen: &GenExecution) -> u64;
+    /// The claim's window passes and it is finalized.
+    fn finalize_claim(&mut self, claim: u64);
 }
 
-impl Env {
-    /// An honest watcher (`node`) disputes `sub`'s claim `claim`, played out.
-    fn contest(
-        &mut self,
-        sub: &mut GenSubmitter,
-        claim: u64,
-    ) -> verinfer_opml::generation::GenReport {
-        let h = honest(sub.gen.prompt());
-        let mut cha = GenChallenger::new(h, self.node, GenChallengerStrategy::Honest);
-        let (registry, steps, game) = (self.c.registry, self.c.game, self.game);
-        let ctx = GenContracts {
-            registry: &registry,
-            steps: &steps,
-            game: &game,
-        };
-        contest(&mut self.chain, ctx, sub, &mut cha, claim).unwrap()
-    }
-
-    fn request(&mut self, prompt: &[u32]) -> TextRequestId {
-        let req = TextRequest {
-            model: model_id_of(self.model),
-            prompt: prompt.to_vec(),
-            max_new_tokens: N,
-            seed: 0,
-            callback: self.consumer,
-            callback_gas_limit: CALLBACK_GAS,
-        };
-        let fee = self
-            .oracle
-            .required_fee(&mut self.chain, CALLBACK_GAS)
-            .unwrap();
-        let (id, r) = self
-            .oracle
-            .request(&mut self.chain, self.requester, &req, fee)
-            .unwrap();
+impl Metered for TextEnv {
+    fn ask(&mut self, prompt: &[u32]) -> TextRequestId {
+        let (id, r) = self.request(prompt, self.consumer, CALLBACK_GAS);
         gas("request (4-token prompt)", r.gas_used);
         id
     }
 
-    /// `who` posts `gen` as a generation claim; returns its id.
-    fn claim(&mut self, who: Address, gen: &GenExecution) -> u64 {
-        let call = GenerationGame::claimCall {
-            modelId: self.model,
-            prompt: gen.prompt().iter().map(|&t| t as i32).collect(),
-            tokens: gen.tokens().iter().map(|&t| t as i32).collect(),
-            root: B256::from(gen.root().to_bytes()),
-        };
-        let bond = self.game.config(&mut self.chain).unwrap().submitter_bond;
-        let (id, r) = self.game.claim(&mut self.chain, who, bond, call).unwrap();
+    fn post(&mut self, who: Address, gen: &GenExecution) -> u64 {
+        let (id, r) = self.claim(who, gen);
         gas("GenerationGame.claim (8 tokens)", r.gas_used);
         id
     }
 
-    fn finalize(&mut self, claim: u64) {
-        let w = self.game.config(&mut self.chain).unwrap().window;
-        self.chain.advance_time(w + 1).unwrap();
-        let call = GenerationGame::finalizeCall {
-            claimId: U256::from(claim),
-        };
-        let r = self.game.send(&mut self.chain, self.node, &call).unwrap();
+    fn finalize_claim(&mut self, claim: u64) {
+        let r = self.finalize(claim);
         gas("GenerationGame.finalize", r.gas_used);
     }
-
-    fn received(&mut self) -> (U256, Vec<i32>) {
-        let from = self.owner;
-        let view = |chain: &mut RevmChain, data: Vec<u8>| {
-            chain.call(from, self.consumer, data.into()).unwrap()
-        };
-        let calls = view(&mut self.chain, Consumer::callsCall {}.abi_encode());
-        let toks = view(&mut self.chain, Consumer::receivedCall {}.abi_encode());
-        (
-            Consumer::callsCall::abi_decode_returns(&calls).unwrap(),
-            Consumer::receivedCall::abi_decode_returns(&toks).unwrap(),
-        )
-    }
 }
 
-fn honest(p: &[u32]) -> GenExecution {
-    GenExecution::run(model(), p, N as usize, None).unwrap()
-}
-
-fn env() -> Env {
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let (owner, requester, node, liar) = (a[0], a[1], a[2], a[3]);
-    let params = verinfer_testing::chain::game_params(600, 300);
-    let TextStack {
-        game,
-        text: oracle,
-        consumer,
-        word,
-        text_deploy_gas,
-    } = deploy_text_stack(&mut chain, owner, &c, &model(), &params);
-    gas("deploy GenerationOracle", text_deploy_gas);
-    let oparams = verinfer_testing::oracle::oracle_params();
-    Env {
-        chain,
-        c,
-        game,
-        oracle,
-        params: oparams,
-        consumer,
-        model: word,
-        owner,
-        requester,
-        node,
-        liar,
-    }
+fn env() -> TextEnv {
+    let env = TextEnv::new();
+    gas("deploy GenerationOracle", env.text_deploy_gas);
+    env
 }
 
 fn text_err(e: OracleError) -> E {
@@ -179,11 +76,12 @@ fn text_err(e: OracleError) -> E {
 
 #[test]
 fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
+    let params = oracle_params();
     let mut env = env();
     let p = prompt();
-    let id = env.request(&p);
+    let id = env.ask(&p);
     let gen = honest(&p);
-    let claim = env.claim(env.node, &gen);
+    let claim = env.post(env.node, &gen);
     let r = env
         .oracle
         .answer(&mut env.chain, env.node, id, claim)
@@ -200,7 +98,7 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
         .unwrap_err();
     assert!(matches!(text_err(e), E::NotFinal(_)));
 
-    env.finalize(claim);
+    env.finalize_claim(claim);
     let s = env
         .oracle
         .settle(&mut env.chain, env.requester, id, gen.tokens())
@@ -227,7 +125,7 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
     let fee = s.owner_share + s.answerer_share;
     assert_eq!(
         s.owner_share,
-        fee * U256::from(env.params.owner_share_bps) / U256::from(10_000)
+        fee * U256::from(params.owner_share_bps) / U256::from(10_000)
     );
     assert_eq!(
         env.oracle.owed(&mut env.chain, env.node).unwrap(),
@@ -239,21 +137,14 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
 fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
     let mut env = env();
     let p = prompt();
-    let id = env.request(&p);
-    let t = p.len() + N as usize - 1;
-    let lie = GenExecution::run(
-        model(),
-        &p,
-        N as usize,
-        Some(GenLie::WrongToken { step: t / 2 }),
-    )
-    .unwrap();
+    let id = env.ask(&p);
+    let lie = lying_generation(&p, midway_lie(&p));
     assert_ne!(
         lie.tokens(),
         honest(&p).tokens(),
         "the lie must change the tokens"
     );
-    let bad = env.claim(env.liar, &lie);
+    let bad = env.post(env.liar, &lie);
     env.oracle
         .answer(&mut env.chain, env.liar, id, bad)
         .unwrap();
@@ -283,7 +174,7 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
     assert!(matches!(text_err(e), E::NotFinal(_)));
 
     let gen = honest(&p);
-    let good = env.claim(env.node, &gen);
+    let good = env.post(env.node, &gen);
     env.oracle
         .answer(&mut env.chain, env.node, id, good)
         .unwrap();
@@ -291,7 +182,7 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
         env.oracle.claims_of(&mut env.chain, id).unwrap(),
         vec![bad, good]
     );
-    env.finalize(good);
+    env.finalize_claim(good);
     let s = env
         .oracle
         .settle(&mut env.chain, env.requester, id, gen.tokens())
@@ -306,17 +197,12 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
 
 #[test]
 fn the_fee_comes_back_once_every_answer_lost() {
+    let params = oracle_params();
     let mut env = env();
     let p = prompt();
-    let id = env.request(&p);
-    let lie = GenExecution::run(
-        model(),
-        &p,
-        N as usize,
-        Some(GenLie::WrongToken { step: 0 }),
-    )
-    .unwrap();
-    let bad = env.claim(env.liar, &lie);
+    let id = env.ask(&p);
+    let lie = lying_generation(&p, GenLie::WrongToken { step: 0 });
+    let bad = env.post(env.liar, &lie);
     env.oracle
         .answer(&mut env.chain, env.liar, id, bad)
         .unwrap();
@@ -335,7 +221,7 @@ fn the_fee_comes_back_once_every_answer_lost() {
         .cancel(&mut env.chain, env.requester, id)
         .unwrap_err();
     assert!(matches!(text_err(e), E::CancelTooEarly(_)));
-    env.chain.advance_time(env.params.cancel_delay + 1).unwrap();
+    env.chain.advance_time(params.cancel_delay + 1).unwrap();
     let e = env
         .oracle
         .cancel(&mut env.chain, env.owner, id)
@@ -351,7 +237,7 @@ fn the_fee_comes_back_once_every_answer_lost() {
     let fee = env.oracle.get_request(&mut env.chain, id).unwrap().fee;
     assert_eq!(env.oracle.owed(&mut env.chain, env.requester).unwrap(), fee);
     // Cancelled: no later answer is taken.
-    let good = env.claim(env.node, &honest(&p));
+    let good = env.post(env.node, &honest(&p));
     let e = env
         .oracle
         .answer(&mut env.chain, env.node, id, good)
@@ -361,6 +247,7 @@ fn the_fee_comes_back_once_every_answer_lost() {
 
 #[test]
 fn hostile_requests_are_refused_by_name() {
+    let params = oracle_params();
     let mut env = env();
     let vocab = model().layout().vocab;
     let fee = env
@@ -424,7 +311,7 @@ fn hostile_requests_are_refused_by_name() {
         E::FeeTooLow(_)
     ));
     let greedy = GenerationOracle::requestCall {
-        callbackGasLimit: env.params.max_callback_gas + 1,
+        callbackGasLimit: params.max_callback_gas + 1,
         ..base
     };
     assert!(matches!(refused(greedy, fee), E::CallbackGasTooHigh(_)));
@@ -436,8 +323,8 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
     let p = prompt();
     let gen = honest(&p);
     // A claim made before the request cannot answer it.
-    let early = env.claim(env.node, &gen);
-    let id = env.request(&p);
+    let early = env.post(env.node, &gen);
+    let id = env.ask(&p);
     let e = env
         .oracle
         .answer(&mut env.chain, env.node, id, early)
@@ -446,7 +333,7 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
     // Another prompt.
     let mut q = p.clone();
     q[0] = (q[0] + 1) % model().layout().vocab as u32;
-    let other = env.claim(env.node, &honest(&q));
+    let other = env.post(env.node, &honest(&q));
     let e = env
         .oracle
         .answer(&mut env.chain, env.node, id, other)
@@ -454,21 +341,21 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
     assert!(matches!(text_err(e), E::PromptMismatch(_)));
     // Fewer tokens than asked (a true prefix is still not the answer).
     let short = GenExecution::run(model(), &p, N as usize - 1, None).unwrap();
-    let short = env.claim(env.node, &short);
+    let short = env.post(env.node, &short);
     let e = env
         .oracle
         .answer(&mut env.chain, env.node, id, short)
         .unwrap_err();
     assert!(matches!(text_err(e), E::WrongTokenCount(_)));
     // Someone else's claim.
-    let good = env.claim(env.node, &gen);
+    let good = env.post(env.node, &gen);
     let e = env
         .oracle
         .answer(&mut env.chain, env.liar, id, good)
         .unwrap_err();
     assert!(matches!(text_err(e), E::NotSubmitter(_)));
     // A copy posted after the original answers first; the original takes its place.
-    let copy = env.claim(env.liar, &gen);
+    let copy = env.post(env.liar, &gen);
     env.oracle
         .answer(&mut env.chain, env.liar, id, copy)
         .unwrap();
@@ -495,7 +382,7 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
         .answer(&mut env.chain, env.node, id, good)
         .unwrap_err();
     assert!(matches!(text_err(e), E::DuplicateAnswer(_)));
-    env.finalize(good);
+    env.finalize_claim(good);
     // Wrong lengths and wrong tokens do not settle.
     let e = env
         .oracle

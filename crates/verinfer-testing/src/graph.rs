@@ -2,8 +2,8 @@
 
 use verinfer_ir::shape::numel;
 use verinfer_ir::{
-    Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId, ParamKind, Reduce,
-    ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
+    Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Param, ParamId,
+    ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
 };
 
 use crate::rng::Rng;
@@ -259,4 +259,47 @@ pub fn random_inputs(g: &Graph, seed: u64) -> Vec<Vec<i32>> {
         .iter()
         .map(|i| rng.data(i.info.shape.numel(), i.info.bits.get()))
         .collect()
+}
+
+/// `y = rescale((a + 2b)·a)` over two 8-bit inputs of shape [3]: a circuit small enough for
+/// the power-8 test `.ptau` (domain 256), every query kind non-trivial — what the ceremony
+/// tests of the zk crate and of the CLI prove with.
+pub fn small_circuit() -> Graph {
+    let v = |i| Operand::Value(ValueId(i));
+    let bin = |kind, r, a, b, name: &str| Node {
+        name: name.into(),
+        origin: "test".into(),
+        op: Op::Binary(Binary {
+            kind,
+            a_mult: 1,
+            b_mult: 2,
+            requant: r,
+        }),
+        inputs: vec![a, b],
+        out: info(&[3], 8),
+    };
+    let input = |name: &str| InputSpec {
+        name: name.into(),
+        info: info(&[3], 8),
+    };
+    Graph {
+        name: "small".into(),
+        inputs: vec![input("a"), input("b")],
+        params: vec![],
+        nodes: vec![
+            bin(BinaryKind::Add, requant(1, 1, 8), v(0), v(1), "add"),
+            bin(BinaryKind::Mul, requant(1, 5, 8), v(2), v(0), "mul"),
+            Node {
+                name: "rescale".into(),
+                origin: "test".into(),
+                op: Op::Rescale(requant(3, 2, 8)),
+                inputs: vec![v(3)],
+                out: info(&[3], 8),
+            },
+        ],
+        outputs: vec![OutputSpec {
+            name: "y".into(),
+            value: ValueId(4),
+        }],
+    }
 }

@@ -14,10 +14,7 @@ use ark_ff::{BigInteger, Field, PrimeField, UniformRand};
 use ark_groth16::Groth16 as ArkGroth16;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use verinfer_ir::{
-    Binary, BinaryKind, Bits, Graph, InputSpec, Node, Op, Operand, OutputSpec, Requant, Scale,
-    Shape, TensorInfo, ValueId,
-};
+use verinfer_ir::Graph;
 use verinfer_zk::ceremony::ptau::{Section, MAX_POWER};
 use verinfer_zk::ceremony::{self, Beacon, CeremonyError, CheckDomain, Params, Ptau, PtauError};
 use verinfer_zk::circuit::GraphCircuit;
@@ -26,58 +23,7 @@ use verinfer_zk::{Groth16, ProofSystem, VerifyError, Visibility};
 /// Two 8-bit inputs of shape [3], an Add, a Mul and a Rescale: small enough for the
 /// power-8 test file (domain 256), every query kind non-trivial.
 fn small() -> Graph {
-    let info = |bits| TensorInfo {
-        shape: Shape(vec![3]),
-        scale: Scale::new(0).unwrap(),
-        bits: Bits::new(bits).unwrap(),
-    };
-    let rq = |mult, shift| Requant {
-        mult,
-        shift,
-        bits: Bits::new(8).unwrap(),
-    };
-    let v = |i| Operand::Value(ValueId(i));
-    let bin = |kind, r, a, b, name: &str| Node {
-        name: name.into(),
-        origin: "test".into(),
-        op: Op::Binary(Binary {
-            kind,
-            a_mult: 1,
-            b_mult: 2,
-            requant: r,
-        }),
-        inputs: vec![a, b],
-        out: info(8),
-    };
-    Graph {
-        name: "small".into(),
-        inputs: vec![
-            InputSpec {
-                name: "a".into(),
-                info: info(8),
-            },
-            InputSpec {
-                name: "b".into(),
-                info: info(8),
-            },
-        ],
-        params: vec![],
-        nodes: vec![
-            bin(BinaryKind::Add, rq(1, 1), v(0), v(1), "add"),
-            bin(BinaryKind::Mul, rq(1, 5), v(2), v(0), "mul"),
-            Node {
-                name: "rescale".into(),
-                origin: "test".into(),
-                op: Op::Rescale(rq(3, 2)),
-                inputs: vec![v(3)],
-                out: info(8),
-            },
-        ],
-        outputs: vec![OutputSpec {
-            name: "y".into(),
-            value: ValueId(4),
-        }],
-    }
+    verinfer_testing::graph::small_circuit()
 }
 
 fn small_inputs() -> Vec<Vec<i32>> {

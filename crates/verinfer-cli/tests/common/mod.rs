@@ -25,6 +25,59 @@ pub fn verinfer(args: &[&str]) -> Output {
         .expect("spawn verinfer")
 }
 
+/// Run the `verinfer` binary, asserting that it succeeds; its stdout.
+pub fn ok(args: &[&str]) -> String {
+    let o = verinfer(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Run the `verinfer` binary, asserting that it fails; its stderr.
+pub fn fails(args: &[&str]) -> String {
+    let o = verinfer(args);
+    assert!(
+        !o.status.success(),
+        "{args:?} succeeded: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    stderr(&o)
+}
+
+fn prove_args<'a>(
+    model: &'a Path,
+    input: &'a Path,
+    keys: &'a Path,
+    out: &'a Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let p = |x: &'a Path| x.to_str().unwrap();
+    let mut a = vec!["prove", p(model), "--input", p(input), "--keys", p(keys)];
+    a.extend_from_slice(extra);
+    a.extend_from_slice(&["-o", p(out)]);
+    a
+}
+
+/// `verinfer prove MODEL --input INPUT --keys KEYS EXTRA… -o OUT`, asserting success; stdout.
+pub fn prove(model: &Path, input: &Path, keys: &Path, out: &Path, extra: &[&str]) -> String {
+    ok(&prove_args(model, input, keys, out, extra))
+}
+
+/// As [`prove`], asserting that it fails; stderr.
+pub fn prove_fails(model: &Path, input: &Path, keys: &Path, out: &Path, extra: &[&str]) -> String {
+    fails(&prove_args(model, input, keys, out, extra))
+}
+
+/// [`prove`], then `verify --evm`: natively and on the EVM the proof is valid; the verify
+/// output.
+pub fn prove_and_verify_on_evm(model: &Path, input: &Path, keys: &Path, proof: &Path) -> String {
+    prove(model, input, keys, proof, &[]);
+    let p = |x: &Path| x.to_str().unwrap().to_string();
+    let out = ok(&["verify", &p(proof), "--keys", &p(keys), "--evm"]);
+    assert!(out.contains("native: proof valid"), "{out}");
+    assert!(out.contains("evm: proof valid"), "{out}");
+    out
+}
+
 /// Run the `verinfer` binary: (success, stdout, stderr).
 pub fn outcome(args: &[&str]) -> (bool, String, String) {
     let o = verinfer(args);

@@ -1,0 +1,159 @@
+//! The request-and-payment surface `InferenceOracle` and `GenerationOracle` share (the same
+//! Solidity: a fee at request time, callbacks with their own gas, a cancel delay, the fee
+//! split withdrawn later): one macro gives both typed clients these methods.
+
+/// The shared methods of an oracle client: `$sol` is the contract's bindings, `$id` its request
+/// id type, `$name` the contract's name in transaction labels.
+macro_rules! oracle_payments {
+    ($client:ty, $sol:ident, $id:ty, $name:literal) => {
+        impl $client {
+            /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee
+            /// plus the callback's gas at the current base fee).
+            ///
+            /// # Errors
+            /// Transport errors.
+            pub fn required_fee(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                callback_gas_limit: u64,
+            ) -> crate::error::Result<alloy_primitives::U256> {
+                crate::contract::Client::view(
+                    self,
+                    chain,
+                    &$sol::requiredFeeCall {
+                        callbackGasLimit: callback_gas_limit,
+                    },
+                    concat!($name, ".requiredFee"),
+                )
+            }
+
+            /// Cancels an open request after the cancel delay (the requester only, and no
+            /// answer standing); the fee becomes withdrawable.
+            ///
+            /// # Errors
+            /// `NotRequester`, `NotOpen`, `AnswerStanding`, `CancelTooEarly`.
+            pub fn cancel(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                from: alloy_primitives::Address,
+                request: $id,
+            ) -> crate::error::Result<verinfer_chain::Receipt> {
+                crate::contract::Client::send(
+                    self,
+                    chain,
+                    from,
+                    &$sol::cancelCall {
+                        requestId: request.word(),
+                    },
+                    concat!($name, ".cancel"),
+                )
+            }
+
+            /// Withdraws everything owed to `from`.
+            ///
+            /// # Errors
+            /// `NothingOwed`, `TransferFailed`.
+            pub fn withdraw(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                from: alloy_primitives::Address,
+            ) -> crate::error::Result<verinfer_chain::Receipt> {
+                crate::contract::Client::send(
+                    self,
+                    chain,
+                    from,
+                    &$sol::withdrawCall {},
+                    concat!($name, ".withdraw"),
+                )
+            }
+
+            /// The request record.
+            ///
+            /// # Errors
+            /// `NoSuchRequest`.
+            pub fn get_request(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                request: $id,
+            ) -> crate::error::Result<$sol::Request> {
+                crate::contract::Client::view(
+                    self,
+                    chain,
+                    &$sol::getRequestCall {
+                        requestId: request.word(),
+                    },
+                    concat!($name, ".getRequest"),
+                )
+            }
+
+            /// The request's status.
+            ///
+            /// # Errors
+            /// `NoSuchRequest`.
+            pub fn status(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                request: $id,
+            ) -> crate::error::Result<crate::oracle::RequestStatus> {
+                crate::oracle::RequestStatus::from_u8(self.get_request(chain, request)?.status)
+            }
+
+            /// Number of requests made.
+            ///
+            /// # Errors
+            /// Transport errors.
+            pub fn request_count(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+            ) -> crate::error::Result<u64> {
+                let n = crate::contract::Client::view(
+                    self,
+                    chain,
+                    &$sol::requestCountCall {},
+                    concat!($name, ".requestCount"),
+                )?;
+                crate::contract::u64_of(n, "request count")
+            }
+
+            /// Every claim that answered the request, oldest first.
+            ///
+            /// # Errors
+            /// `NoSuchRequest`.
+            pub fn claims_of(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                request: $id,
+            ) -> crate::error::Result<Vec<u64>> {
+                let ids = crate::contract::Client::view(
+                    self,
+                    chain,
+                    &$sol::claimsOfCall {
+                        requestId: request.word(),
+                    },
+                    concat!($name, ".claimsOf"),
+                )?;
+                ids.into_iter()
+                    .map(|c| crate::contract::u64_of(c, "claim id"))
+                    .collect()
+            }
+
+            /// Wei withdrawable by `who`.
+            ///
+            /// # Errors
+            /// Transport errors.
+            pub fn owed(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+                who: alloy_primitives::Address,
+            ) -> crate::error::Result<alloy_primitives::U256> {
+                crate::contract::Client::view(
+                    self,
+                    chain,
+                    &$sol::owedCall(who),
+                    concat!($name, ".owed"),
+                )
+            }
+        }
+    };
+}
+pub(crate) use oracle_payments;
