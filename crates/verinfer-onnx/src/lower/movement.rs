@@ -26,7 +26,6 @@ mod slice;
 mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
-mod where_inf;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel, strides, unravel_into};

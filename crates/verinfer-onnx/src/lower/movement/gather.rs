@@ -130,12 +130,8 @@ pub(super) fn where_op(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
     let (sc, sx, sy) = (b.shape(cond), b.shape(x), b.shape(y));
     let Some(c) = b.const_data(cond).map(<[f64]>::to_vec) else {
         // A run-time condition (0 or 1) selects arithmetically: y + c·(x − y). That is wrong
-        // for an infinite branch (an attention mask built at run time: 0·∞ and ∞ − ∞): an
-        // all-±∞ branch is selected by an extremum instead (see `where_inf`); a branch mixing
-        // finite and infinite entries is refused rather than computed wrong.
-        if let Some(r) = super::where_inf::where_infinite(b, cond, x, y) {
-            return r;
-        }
+        // for an infinite branch (an attention mask built at run time: 0·∞ and ∞ − ∞), and
+        // fixed point has no ∞ to carry through it: refuse rather than compute wrong values.
         for (r, which) in [(x, "X"), (y, "Y")] {
             if b.const_data(r)
                 .is_some_and(|d| d.iter().any(|v| !v.is_finite()))

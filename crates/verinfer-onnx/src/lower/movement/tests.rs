@@ -410,15 +410,15 @@ fn expand_tile_where() {
     ];
     let (o, _) = run(&n, 16, args).unwrap();
     assert_eq!(o[0], (vec![2], vec![1.0, -5.0]));
-    // ... which is NaN for an infinite branch (an attention mask built at run time): selected
-    // by an extremum instead (`where_inf`).
+    // ... which is wrong for an infinite branch (an attention mask built at run time): refused
+    // by name instead of computed wrong (0·∞, ∞ − ∞).
     let args = vec![
         Arg::Input("c", vec![2], vec![1.0, 0.0]),
         Arg::Const("x", vec![], vec![0.0]),
         Arg::Const("y", vec![], vec![f64::NEG_INFINITY]),
     ];
-    let (o, _) = run(&n, 16, args).unwrap();
-    assert_eq!(o[0], (vec![2], vec![0.0, f64::NEG_INFINITY]));
+    let e = run(&n, 16, args).err().unwrap().to_string();
+    assert!(e.contains("unsupported") && e.contains("infinite Y"), "{e}");
 }
 
 #[test]
