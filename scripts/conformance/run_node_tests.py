@@ -227,6 +227,21 @@ STRUCTURAL_FLOAT_SLOTS = {"Resize": (1, 2), "Upsample": (1,), "OneHot": (1,),
                           "QLinearMatMul": (1, 4, 6), "QLinearConv": (1, 4, 6)}
 
 
+# (op type, input slots) whose integer operands are always structure (Trilu's k, TopK's K),
+# even in an all-integer case: frozen there too, while the integer data beside them is fed.
+STRUCTURAL_INT_SLOTS = {"Trilu": (1,), "TopK": (1,)}
+
+
+def structural_int_inputs(model):
+    """Names of graph inputs that feed a structural integer slot of some node."""
+    names = set()
+    for node in model.graph.node:
+        for k in STRUCTURAL_INT_SLOTS.get(node.op_type, ()):
+            if k < len(node.input) and node.input[k]:
+                names.add(node.input[k])
+    return names
+
+
 def structural_float_inputs(model):
     """Names of graph inputs that feed a structural float slot of some node."""
     names = set()
@@ -293,6 +308,11 @@ def load_case(path, freeze=True):
         ints = {n for n, a in c.inputs if is_int(a)}
         if any(n not in frozen | ints for n, _ in c.inputs):
             frozen |= ints
+        else:
+            # all-integer: the data is fed, the structural integers (Trilu's k) stay constant
+            structural_ints = structural_int_inputs(model) & ints
+            if any(n not in frozen | structural_ints for n, _ in c.inputs):
+                frozen |= structural_ints
         c.frozen = frozen
     fed = [(n, a) for n, a in c.inputs if n not in c.frozen]
     for name, arr in fed:

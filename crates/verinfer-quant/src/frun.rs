@@ -2,7 +2,7 @@
 
 use crate::error::QuantError;
 use crate::feval::{self, FTensor};
-use crate::fgraph::{FGraph, FRef};
+use crate::fgraph::{FGraph, FOp, FRef};
 
 /// Every node's float output for one sample (`inputs` in graph-input order, flat row-major).
 ///
@@ -28,8 +28,8 @@ pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Quant
         }
     }
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(g.nodes.len());
-    for node in &g.nodes {
-        let out = {
+    for (i, node) in g.nodes.iter().enumerate() {
+        let mut out = {
             let ins: Vec<FTensor<'_>> = node
                 .inputs
                 .iter()
@@ -37,6 +37,11 @@ pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Quant
                 .collect();
             feval::eval(&node.op, &ins, &node.shape)
         };
+        // A `Div` pinned to exact integers is integer division: the `Div` primitive rounds
+        // half away from zero (`verinfer_ir::ops::div::round_div`), and so must its float value.
+        if matches!(node.op, FOp::Div) && g.exact_ints.contains_key(&i) {
+            out.iter_mut().for_each(|v| *v = v.round());
+        }
         values.push(out);
     }
     Ok(values)

@@ -7,7 +7,10 @@
 //! masking, `nonpad_kv_seqlen`, the sliding window, the `−∞` entries of a constant float mask)
 //! becomes a 0/1 factor `M` on the exponentials: `P = e·M / (Σ e·M + (1 − any M))`. That is the
 //! same softmax over the allowed keys, and a row with no allowed key gives `P = 0`, as ONNX
-//! specifies. A float `attn_mask` is added to the scores as it is.
+//! specifies. A float `attn_mask` is added to the scores as it is. `RotaryEmbedding` is in
+//! [`rotary`].
+
+mod rotary;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
@@ -23,7 +26,7 @@ use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
 
 /// Op types lowered here.
-pub const OPS: &[&str] = &["Attention"];
+pub const OPS: &[&str] = &["Attention", "RotaryEmbedding"];
 
 /// Lower `node` if this file owns its op type.
 pub fn lower(
@@ -31,7 +34,11 @@ pub fn lower(
     node: &NodeProto,
     _opset: i64,
 ) -> Option<Result<Vec<FRef>, OnnxError>> {
-    (node.op_type == "Attention").then(|| attention(b, node))
+    match node.op_type.as_str() {
+        "Attention" => Some(attention(b, node)),
+        "RotaryEmbedding" => Some(rotary::rotary_embedding(b, node).map(|y| vec![y])),
+        _ => None,
+    }
 }
 
 /// `[B, S, H·D]` → `[B, H, S, D]`.

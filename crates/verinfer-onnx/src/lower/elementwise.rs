@@ -8,6 +8,7 @@
 //! functions. Every run-time `Div` stays the `Div` primitive (exact rounded division).
 
 mod activation;
+mod intdiv;
 mod modulo;
 
 use tract_onnx::pb::NodeProto;
@@ -210,6 +211,9 @@ pub fn div(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     if b.is_integer_const(x) && b.is_integer_const(y) {
         // Shape arithmetic: folds with ONNX integer division (truncation).
         return Ok(b.div(x, y)?);
+    }
+    if intdiv::is_runtime_int_pair(b, x, y) {
+        return intdiv::trunc_div(b, x, y);
     }
     if is_integer(b, x) || is_integer(b, y) {
         return Err(b

@@ -16,6 +16,8 @@ mod ml_tests;
 pub mod ml_tree;
 pub mod movement;
 pub mod normalization;
+#[cfg(test)]
+mod qtest;
 pub mod quantized;
 pub mod recurrent;
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Softmax, the normalizations, the reductions (in [`reduce`]) and `ArgMax`/`ArgMin` (in
-//! [`argmax`]).
+//! Softmax, the normalizations, the reductions (in [`reduce`]), `ArgMax`/`ArgMin` (in
+//! [`argmax`]) and `TopK` (in [`topk`]).
 //!
 //! As docs/quantization.md lays out: `Softmax = ReduceMax, Sub, Exp table, ReduceSum, Div`;
 //! a normalization is `ReduceSum, Sub (with the 1/N as the operand's factor), Mul, ReduceSum,
@@ -8,6 +8,7 @@
 
 mod argmax;
 mod reduce;
+mod topk;
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
@@ -44,6 +45,7 @@ pub const OPS: &[&str] = &[
     "ReduceSum",
     "ReduceSumSquare",
     "Softmax",
+    "TopK",
 ];
 
 /// Lower `node` if this file owns its op type.
@@ -56,6 +58,7 @@ pub fn lower(
         "Softmax" => softmax(b, node, opset, false),
         "LogSoftmax" => softmax(b, node, opset, true),
         "LayerNormalization" => return Some(layer_norm(b, node)),
+        "TopK" => return Some(topk::topk(b, node, opset)),
         "RMSNormalization" => rms_norm(b, node),
         "BatchNormalization" => batch_norm(b, node, opset),
         "InstanceNormalization" => instance_norm(b, node),
