@@ -166,6 +166,9 @@ pub struct GenState {
     /// generation side plays them, the tensor side leaves them alone.
     #[serde(default)]
     pub step_claims: BTreeSet<u64>,
+    /// Step claims nothing is left to do about: decided, or someone else's.
+    #[serde(default)]
+    pub step_claims_done: BTreeSet<u64>,
 }
 
 impl GenState {

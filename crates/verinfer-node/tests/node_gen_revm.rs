@@ -27,7 +27,7 @@ use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
 use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
 use verinfer_opml::generation::{GenClient, GenLie, GenModel};
-use verinfer_opml::ClaimStatus;
+use verinfer_opml::{ClaimStatus, GameClient};
 use verinfer_oracle::{OracleClient, TextOracleClient, TextRequestId};
 use verinfer_testing::oracle::{mlp_oracle, MlpOracle};
 
@@ -55,6 +55,8 @@ fn prompt() -> Vec<u32> {
 struct Env {
     chain: RevmChain,
     oracle: OracleClient,
+    /// The tensor game the generation game posts disputed steps to (the oracle's own).
+    steps: GameClient,
     game: GenClient,
     text: TextOracleClient,
     consumer: Address,
@@ -96,6 +98,7 @@ fn env(name: &str) -> Env {
     } = deploy_text_stack(&mut chain, owner, &stack.c, &model(), &gp);
     Env {
         chain,
+        steps: stack.c.game,
         oracle: stack.oracle,
         game,
         text,
@@ -179,6 +182,38 @@ impl Env {
         panic!("the nodes never went quiet");
     }
 
+    /// Moves past every window and ticks the nodes until they are quiet, then checks that no
+    /// single-step claim a node posted for a disputed step is still pending: a generation
+    /// game decided on a derived input never disputes its step claim, and nobody but its
+    /// submitter has a reason to finalize it, so a node that did not would leave its bond
+    /// locked in the tensor game for good (an honest submitter facing a lying challenger
+    /// included). Returns the number of step claims.
+    fn step_claims_settled(&mut self, nodes: &mut [&mut Node]) -> usize {
+        self.chain.advance_time(WINDOW + 1).unwrap();
+        self.quiesce(nodes);
+        let ids: std::collections::BTreeSet<u64> = nodes
+            .iter()
+            .flat_map(|n| n.state().generation.step_claims.iter().copied())
+            .collect();
+        for &id in &ids {
+            let status = self.steps.status(&mut self.chain, id).unwrap();
+            assert_ne!(
+                status,
+                ClaimStatus::Pending,
+                "step claim {id} is still pending after its window: its bond is locked"
+            );
+        }
+        for n in nodes.iter() {
+            let me = n.config().account;
+            assert_eq!(
+                self.steps.owed(&mut self.chain, me).unwrap(),
+                U256::ZERO,
+                "{me} withdrew what the tensor game owes it"
+            );
+        }
+        ids.len()
+    }
+
     fn received(&mut self) -> (U256, Vec<i32>) {
         received(&mut self.chain, self.owner, self.consumer)
     }
@@ -198,6 +233,11 @@ fn liar_loses(name: &str, lie: GenLie, want_sub_game: bool) {
     let req = env.request();
     let liar_balance = env.chain.balance(env.liar).unwrap();
     env.quiesce(&mut [&mut liar, &mut honest]);
+    let step_claims = env.step_claims_settled(&mut [&mut liar, &mut honest]);
+    assert!(
+        step_claims > 0,
+        "the liar posted its step as a single-step claim"
+    );
 
     let lc: Vec<_> = liar.state().generation.claims.iter().collect();
     assert_eq!(lc.len(), 1, "the liar answered once");

@@ -74,6 +74,49 @@ impl Node {
                 self.soft(head, &format!("defending generation claim {id}"), e)?;
             }
         }
+        if let Err(e) = self.gen_finalize_steps(chain, text, head) {
+            self.soft(head, "finalizing our step claims", e)?;
+        }
+        Ok(())
+    }
+
+    /// Finalizes our single-step claims that outlived their window unchallenged. A generation
+    /// game decided on a derived input (or by a timeout) never disputes the step claim its
+    /// submitter posted, and nobody but that submitter has a reason to finalize it: without
+    /// this its bond would stay locked in the tensor game for good — an honest submitter's
+    /// too, when a lying challenger loses an input dispute.
+    fn gen_finalize_steps(
+        &mut self,
+        chain: &mut dyn Chain,
+        text: &TextContracts,
+        head: BlockInfo,
+    ) -> Result<()> {
+        let me = self.cfg.account;
+        let g = &self.state.generation;
+        let open: Vec<u64> = g
+            .step_claims
+            .difference(&g.step_claims_done)
+            .copied()
+            .collect();
+        for id in open {
+            let info = text.steps.claim_info(chain, id)?;
+            let status = ClaimStatus::from_u8(info.status)?;
+            if status != ClaimStatus::Pending || info.submitter != me {
+                self.state.generation.step_claims_done.insert(id);
+                self.save()?;
+                continue;
+            }
+            if info.openGames > 0 || head.timestamp <= info.windowEnd {
+                continue;
+            }
+            let r = text.steps.finalize(chain, me, id)?;
+            tracing::info!(claim = id, "our step claim is final (its bond comes back)");
+            record_tx(&mut self.state, &mut self.sent, &r);
+            self.state.generation.step_claims_done.insert(id);
+            self.step_submitters.remove(&id);
+            self.withdraw_due = true;
+            self.save()?;
+        }
         Ok(())
     }
 
