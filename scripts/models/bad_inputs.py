@@ -2,7 +2,7 @@
 
   malformed.onnx           512 random bytes (seed 0): not a protobuf ModelProto
   truncated.onnx           testdata/models/digits_mlp/network.onnx cut to its first half
-  unsupported_op.onnx      valid model whose only node is TopK, named "my_topk"
+  unsupported_op.onnx      valid model whose only node is Det, named "my_det"
   symbolic_dims.onnx       input X ["batch_size", "seq", 8] -> MatMul with constant W [8, 4]
   nan_input.json           digits_mlp-shaped EZKL input (64 floats) with a NaN (literal NaN token)
   inf_input.json           same, with Infinity and -Infinity tokens
@@ -36,15 +36,12 @@ def main():
     with open(os.path.join(BAD, "truncated.onnx"), "wb") as f:
         f.write(good[: len(good) // 2])
 
-    # TopK: X [1, 10] -> values [1, 3], indices [1, 3]
-    k = numpy_helper.from_array(np.array([3], dtype=np.int64), "k")
+    # Det (no lowering: a determinant is not a fixed-point primitive): X [1, 3, 3] -> Y [1]
     g = helper.make_graph(
-        [helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="my_topk", axis=-1)],
+        [helper.make_node("Det", ["x"], ["y"], name="my_det")],
         "unsupported_op",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 10])],
-        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 3]),
-         helper.make_tensor_value_info("indices", TensorProto.INT64, [1, 3])],
-        [k],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
     )
     onnx.save(common.make_model(g), os.path.join(BAD, "unsupported_op.onnx"))
 
