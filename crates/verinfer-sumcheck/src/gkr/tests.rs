@@ -84,6 +84,22 @@ impl Fixture {
     fn output(&self) -> &[i32] {
         self.trace.last().unwrap()
     }
+
+    /// The honest prover refuses this (tampered) trace at `node`.
+    fn assert_refused_at(&self, node: usize) {
+        let r = prove_model(
+            &self.srs.commit_key,
+            None,
+            &self.spec,
+            &self.weights,
+            &self.commitments,
+            &self.trace,
+        );
+        assert!(
+            matches!(r, Err(GkrError::TraceMismatch { node: n, .. }) if n == node),
+            "{r:?}"
+        );
+    }
 }
 
 #[test]
@@ -189,18 +205,7 @@ fn a_deviating_trace_has_no_proof() {
     let g = digits_mlp();
     let mut f = fixture(&g, 0);
     f.trace[2][0] += 1;
-    let r = prove_model(
-        &f.srs.commit_key,
-        None,
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-    );
-    assert!(
-        matches!(r, Err(GkrError::TraceMismatch { node: 1, .. })),
-        "{r:?}"
-    );
+    f.assert_refused_at(1);
 }
 
 /// The first `n` nodes of `g`, the last of them the output.

@@ -92,16 +92,5 @@ fn a_wrong_max_is_rejected() {
     f.trace[5][r] = f.trace[4][r].max(0);
     let err = f.verify(f.output(), &forge(&f)).unwrap_err();
     assert!(err.is_rejection(), "{err}");
-    let r = prove_model(
-        &f.srs.commit_key,
-        None,
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-    );
-    assert!(
-        matches!(r, Err(GkrError::TraceMismatch { node: 3, .. })),
-        "{r:?}"
-    );
+    f.assert_refused_at(3);
 }

@@ -162,18 +162,7 @@ fn a_wrong_gathered_value_is_rejected() {
     let err = f.verify(f.output(), &forge(&f)).unwrap_err();
     assert!(err.is_rejection(), "{err}");
     // The honest prover refuses the forged trace.
-    let r = prove_model(
-        &f.srs.commit_key,
-        None,
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-    );
-    assert!(
-        matches!(r, Err(GkrError::TraceMismatch { node: 2, .. })),
-        "{r:?}"
-    );
+    f.assert_refused_at(2);
 }
 
 #[path = "tests_max.rs"]
