@@ -50,11 +50,6 @@ def anvil_url():
         p.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return verinfer.compile(DIGITS / "network.onnx", calibration=DIGITS / "calibration.json")
-
-
 def test_watch_on_a_chain_url_challenges_a_lying_claim(digits, anvil_url, tmp_path):
     submitter_chain = verinfer.Chain.connect(anvil_url)
     assert submitter_chain.chain_id == 31337

@@ -23,29 +23,6 @@ DIGITS = REPO / "testdata" / "models" / "digits_mlp"
 LLAMA = REPO / "testdata" / "gguf" / "llama_tiny.gguf"
 
 
-def cli_path():
-    p = pathlib.Path(os.environ.get("VERINFER_CLI", REPO / "target" / "release" / "verinfer"))
-    if not p.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"the verinfer CLI is not at {p} (set VERINFER_CLI)")
-        pytest.skip(f"the verinfer CLI is not at {p} (set VERINFER_CLI)")
-    return p
-
-
-def cli(*args, check=True):
-    r = subprocess.run(
-        [str(cli_path()), *map(str, args)], capture_output=True, text=True, timeout=600
-    )
-    if check and r.returncode != 0:
-        raise AssertionError(f"verinfer {' '.join(map(str, args))} failed:\n{r.stderr}")
-    return r
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return verinfer.compile(DIGITS / "network.onnx", calibration=DIGITS / "calibration.json")
-
-
 @pytest.fixture(scope="module")
 def digits_keys(digits):
     return verinfer.setup(digits)
@@ -81,13 +58,13 @@ def test_compile_digits_mlp(digits):
     assert info["model_id"] == digits.model_id
 
 
-def test_compile_matches_the_cli(digits, tmp_path):
+def test_compile_matches_the_cli(digits, tmp_path, cli):
     out = tmp_path / "cli.vmodel"
     cli("compile", DIGITS / "network.onnx", "--calibration", DIGITS / "calibration.json", "-o", out)
     assert cli("commit", out).stdout.strip() == digits.model_id
 
 
-def test_run_matches_the_cli(digits, tmp_path):
+def test_run_matches_the_cli(digits, tmp_path, cli):
     path = tmp_path / "digits.vmodel"
     digits.save(path)
     cli_out = json.loads(cli("run", path, "--input", DIGITS / "input.json").stdout)["outputs"]
@@ -132,7 +109,7 @@ def test_bad_inputs_raise(digits):
         digits.run([np.zeros(128)])
 
 
-def test_a_bad_model_path_raises_the_cli_message(tmp_path):
+def test_a_bad_model_path_raises_the_cli_message(tmp_path, cli):
     missing = tmp_path / "missing.onnx"
     with pytest.raises(verinfer.VerinferError) as e:
         verinfer.compile(missing)
@@ -153,7 +130,7 @@ def test_setup_prove_verify(digits, digits_keys, digits_proof):
     assert digits_proof.outputs == [digits.run([digits_input()], quantized=True)[0].ravel().tolist()]
 
 
-def test_files_interoperate_with_the_cli(digits, digits_keys, digits_proof, tmp_path):
+def test_files_interoperate_with_the_cli(digits, digits_keys, digits_proof, tmp_path, cli):
     keys, proof = tmp_path / "keys", tmp_path / "proof.json"
     digits_keys.save(keys)
     digits_proof.save(proof)
@@ -209,12 +186,7 @@ def test_keys_of_another_model_are_refused(digits_keys):
         verinfer.prove(other, digits_keys, [digits_input()])
 
 
-@pytest.fixture(scope="module")
-def llama():
-    return verinfer.compile(LLAMA, ctx=32)
-
-
-def test_generate_is_deterministic_and_matches_the_cli(llama, tmp_path):
+def test_generate_is_deterministic_and_matches_the_cli(llama, tmp_path, cli):
     assert llama.is_language_model
     a = llama.generate("Be not afeard", 8, ignore_eos=True)
     b = llama.generate("Be not afeard", max_new_tokens=8, ignore_eos=True)
@@ -233,7 +205,7 @@ def test_generate_is_deterministic_and_matches_the_cli(llama, tmp_path):
     assert loaded.generate("Be not afeard", 8, ignore_eos=True) == a
 
 
-def test_llm_compile_matches_the_cli(llama, tmp_path):
+def test_llm_compile_matches_the_cli(llama, tmp_path, cli):
     out = tmp_path / "cli.vmodel"
     cli("compile", LLAMA, "--ctx", 32, "-o", out)
     assert cli("commit", out).stdout.strip() == llama.model_id
@@ -290,7 +262,7 @@ def test_verify_on_the_in_process_evm(digits_keys, digits_proof):
         verinfer.verify_evm(digits_proof, digits_keys, chain, sender=99)
 
 
-def test_the_cli_agrees_on_the_evm_verdict(digits_keys, digits_proof, tmp_path):
+def test_the_cli_agrees_on_the_evm_verdict(digits_keys, digits_proof, tmp_path, cli):
     keys, proof = tmp_path / "keys", tmp_path / "proof.json"
     digits_keys.save(keys)
     digits_proof.save(proof)

@@ -141,8 +141,7 @@ mod tests {
     /// and leave a whole file.
     #[test]
     fn attack_concurrent_deployment_saves() {
-        let dir = std::env::temp_dir().join(format!("verinfer-deploy-race-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = verinfer_testing::TestDir::new("verinfer-deploy", "race");
         let path = dir.join("deployments.json");
         std::thread::scope(|s| {
             for t in 0..8u8 {
@@ -163,8 +162,7 @@ mod tests {
 
     #[test]
     fn an_unchanged_save_keeps_the_file_time() {
-        let dir = std::env::temp_dir().join(format!("verinfer-deploy-same-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = verinfer_testing::TestDir::new("verinfer-deploy", "same");
         let path = dir.join("deployments.json");
         let mut d = Deployments::default();
         d.set(1, "ModelRegistry", Address::repeat_byte(1));

@@ -37,7 +37,7 @@ pub use deployments::{ensure_deployed, Deployments};
 pub use dev_keys::{dev_accounts, dev_signers, parse_key, DEV_PRIVATE_KEYS};
 pub use error::{ChainError, Result};
 pub use log_pages::{LogPager, DEFAULT_LOG_RANGE};
-pub use registry::{commitment_of, ModelRecord, Registry};
+pub use registry::{commitment_of, register_model, ModelRecord, Registration, Registry};
 pub use revert::revert_reason;
 pub use revm_chain::{RevmChain, REVM_CHAIN_ID};
 pub use rpc_chain::RpcChain;

@@ -4,6 +4,7 @@ use alloy_sol_types::SolEvent;
 use crate::abi::{send_call, view_default};
 use crate::bindings::ModelRegistry;
 use crate::chain::{Chain, Receipt, Tx};
+use crate::deployments::{ensure_deployed, Deployments};
 use crate::error::{ChainError, Result};
 
 /// A client of a deployed `ModelRegistry`: where models are registered by their root (the
@@ -25,6 +26,57 @@ pub struct ModelRecord {
     pub registered_at: u64,
     /// Where the model file can be fetched (free-form; not verified on chain).
     pub uri: String,
+}
+
+/// What [`register_model`] found and did.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// The registry used.
+    pub registry: Registry,
+    /// Whether the model was registered before (then no registration was sent).
+    pub already_registered: bool,
+    /// The model's record after the call.
+    pub record: ModelRecord,
+    /// The transactions sent, in order: the registry's deployment, the registration.
+    pub receipts: Vec<Receipt>,
+}
+
+/// Registers `model_id` under `uri` in the registry at `at` (its code checked) or, with no
+/// address, the one recorded in `deployments` (deployed and recorded when missing); sends
+/// nothing when the model is registered already. What `verinfer register` and the Python
+/// `register` do, written once.
+///
+/// # Errors
+/// [`ChainError::NotDeployed`] or [`ChainError::CodeMismatch`] for `at`; reverts and
+/// transport errors.
+pub fn register_model(
+    chain: &mut dyn Chain,
+    deployments: &mut Deployments,
+    from: Address,
+    at: Option<Address>,
+    model_id: B256,
+    uri: &str,
+) -> Result<Registration> {
+    let mut receipts = Vec::new();
+    let registry = match at {
+        Some(address) => Registry::at(chain, address)?,
+        None => {
+            let (registry, r) = Registry::ensure(chain, deployments, from)?;
+            receipts.extend(r);
+            registry
+        }
+    };
+    let already_registered = registry.is_registered(chain, model_id)?;
+    if !already_registered {
+        receipts.push(registry.register(chain, from, model_id, uri)?);
+    }
+    let record = registry.model(chain, model_id)?;
+    Ok(Registration {
+        registry,
+        already_registered,
+        record,
+        receipts,
+    })
 }
 
 /// The registry's commitment to registering `model_id` by `publisher` with `salt`
@@ -54,6 +106,27 @@ impl Registry {
                 contract: Self::NAME.into(),
             })?;
         Ok((Self { address }, receipt))
+    }
+
+    /// The registry recorded in `deployments` (its code checked), or a fresh one deployed and
+    /// recorded; the deployment's receipt when one was sent.
+    ///
+    /// # Errors
+    /// As [`Chain::send`].
+    pub fn ensure(
+        chain: &mut dyn Chain,
+        deployments: &mut Deployments,
+        from: Address,
+    ) -> Result<(Self, Option<Receipt>)> {
+        let (address, r) = ensure_deployed(
+            chain,
+            deployments,
+            Self::NAME,
+            &ModelRegistry::BYTECODE,
+            &ModelRegistry::DEPLOYED_BYTECODE,
+            from,
+        )?;
+        Ok((Self { address }, r))
     }
 
     /// A registry at `address`, after checking that the code there is this build's registry.

@@ -98,8 +98,7 @@ fn ownership_transfer_only_by_owner() {
 
 #[test]
 fn state_file_round_trip() {
-    let dir = std::env::temp_dir().join(format!("verinfer-chain-state-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = verinfer_testing::TestDir::new("verinfer-chain-state", "round-trip");
     let path = dir.join("chain.json");
     let mut chain = RevmChain::new().unwrap();
     let a = chain.accounts()[0];
@@ -118,7 +117,6 @@ fn state_file_round_trip() {
     std::fs::write(&path, b"{\"format\": 1}").unwrap();
     let err = RevmChain::load(&path).unwrap_err();
     assert!(err.to_string().contains("chain.json"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -8,9 +8,11 @@ const ONNX: &[u8] = include_bytes!("../../../testdata/models/mnist_cnn/network.o
 const CALIBRATION: &[u8] = include_bytes!("../../../testdata/models/mnist_cnn/calibration.json");
 const INPUT: &[u8] = include_bytes!("../../../testdata/models/mnist_cnn/input.json");
 
-/// Paths of the bundled model's files, written to a fresh temporary folder.
+/// Paths of the bundled model's files, written to a fresh temporary folder that is removed
+/// when this drops (on an error too: a failed demo used to leave it in the temp folder).
 pub struct Bundled {
-    pub dir: PathBuf,
+    /// Held for its drop, which removes the folder.
+    _dir: tempfile::TempDir,
     pub onnx: PathBuf,
     pub calibration: PathBuf,
     pub input: PathBuf,
@@ -18,10 +20,12 @@ pub struct Bundled {
 
 /// Write the bundled MNIST CNN (network.onnx, calibration.json, input.json) to a temp folder.
 pub fn mnist_cnn() -> Result<Bundled> {
-    let dir = std::env::temp_dir().join(format!("verinfer-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+    let dir = tempfile::Builder::new()
+        .prefix("verinfer-demo-")
+        .tempdir()
+        .context("creating a temporary folder for the bundled model")?;
     let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
-        let p = dir.join(name);
+        let p = dir.path().join(name);
         std::fs::write(&p, bytes).with_context(|| p.display().to_string())?;
         Ok(p)
     };
@@ -29,7 +33,7 @@ pub fn mnist_cnn() -> Result<Bundled> {
         onnx: write("network.onnx", ONNX)?,
         calibration: write("calibration.json", CALIBRATION)?,
         input: write("input.json", INPUT)?,
-        dir,
+        _dir: dir,
     })
 }
 
@@ -54,6 +58,5 @@ pub fn mnist_cnn_compiled() -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
         .next()
         .context("empty bundled input")?;
     let q = quantize_inputs(&compiled.graph, &sample)?;
-    let _ = std::fs::remove_dir_all(&b.dir);
     Ok((compiled.graph, q))
 }

@@ -29,6 +29,16 @@ pub struct ChainArgs {
     pub log_range: u64,
 }
 
+/// The chain flags and `--json`, which every command that sends transactions takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OnChain {
+    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
 /// An opened chain plus what must happen to it when the command ends.
 pub struct OpenChain {
     kind: Kind,

@@ -155,7 +155,7 @@ pub fn run(a: &Args) -> Result<()> {
         "run",
         json!({"digit": argmax(q), "float_digit": argmax(f), "max_abs_err": err}),
     );
-    let _ = std::fs::remove_dir_all(&b.dir);
+    drop(b);
 
     // ---------------------------------------------------------------- chain
     let mut chain = RevmChain::new()?;

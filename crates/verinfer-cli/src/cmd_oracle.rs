@@ -15,16 +15,10 @@ use verinfer_oracle::{
 };
 use verinfer_zk::files::{self, KeyManifest};
 
-use crate::chain_args::ChainArgs;
-use crate::cmd_game::ParamArgs;
+use crate::chain_args::OnChain;
+use crate::cmd_game::{print_tx, ParamArgs};
 use crate::cmd_run::load_input;
-
-fn print_tx(r: &Receipt) {
-    eprintln!(
-        "tx: {:<30} gas {:>9}  block {}",
-        r.label, r.gas_used, r.block_number
-    );
-}
+use crate::oracle_args::{MintTo, PayArgs};
 
 /// The model id of `g` as the contracts spell it.
 pub fn model_b256(g: &Graph) -> B256 {
@@ -78,13 +72,10 @@ pub struct DeployArgs {
     /// Largest callback gas a request may ask for.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_callback_gas: u64,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 /// Deploys (or finds) the oPML contracts and the oracle; returns them.
@@ -127,7 +118,7 @@ pub fn ensure_oracle(
 }
 
 pub fn deploy(a: &DeployArgs) -> Result<()> {
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let p = OracleParams {
@@ -138,7 +129,7 @@ pub fn deploy(a: &DeployArgs) -> Result<()> {
     };
     let (c, o, receipts) = ensure_oracle(chain, d, from, &a.params.params(), &p)?;
     receipts.iter().for_each(print_tx);
-    if a.json {
+    if a.on.json {
         json_out::deployed(c.registry.address, c.game.address, o.address);
     } else {
         print_deployed(&c, &o);
@@ -163,30 +154,20 @@ pub struct RequestArgs {
     /// Input data (EZKL input.json, one sample).
     #[arg(long)]
     pub input: PathBuf,
-    /// Contract to call back with the output (IInferenceConsumer); none by default.
-    #[arg(long)]
-    pub callback: Option<String>,
-    /// Gas for the callback.
-    #[arg(long, default_value_t = 500_000)]
-    pub callback_gas: u64,
-    /// Fee to pay, wei (default: the oracle's minimum).
-    #[arg(long)]
-    pub fee_wei: Option<u128>,
+    #[command(flatten)]
+    pub pay: PayArgs,
     /// The model's zk configuration (`oracle set-zk` prints its version) whose proofs may
     /// answer this request; 0 (the default): answers by optimistic claims only.
     #[arg(long, default_value_t = 0)]
     pub zk_version: u32,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 pub fn request(a: &RequestArgs) -> Result<()> {
     let g = load_model(&a.model)?;
     let input = load_input(&g, &a.input)?;
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
@@ -197,34 +178,26 @@ pub fn request(a: &RequestArgs) -> Result<()> {
     if c.registry.is_registered(chain, id)? {
         let m = verinfer_commit::ModelCommitment::new(&g);
         if let Some(r) = c.game.ensure_learned(chain, from, &g, &m)? {
-            if !a.json {
+            if !a.on.json {
                 println!("the game learned model {id}");
             }
             print_tx(&r);
         }
     }
-    let fee = match a.fee_wei {
-        Some(f) => U256::from(f),
-        None => oracle.required_fee(chain, a.callback_gas)?,
-    };
-    let callback = match &a.callback {
-        Some(s) => s
-            .parse::<Address>()
-            .with_context(|| format!("--callback {s:?} is not an address"))?,
-        None => Address::ZERO,
-    };
+    let fee = a.pay.fee(|gas| Ok(oracle.required_fee(chain, gas)?))?;
+    let callback = a.pay.callback()?;
     let (id, r) = oracle.request(
         chain,
         from,
         ModelCommitment::new(&g).model_id,
         &input,
         callback,
-        a.callback_gas,
+        a.pay.callback_gas,
         fee,
         a.zk_version,
     )?;
     print_tx(&r);
-    if a.json {
+    if a.on.json {
         json_out::requested(id.index(), model_b256(&g), fee);
         open.persist()?;
         return Ok(());
@@ -239,15 +212,12 @@ pub fn request(a: &RequestArgs) -> Result<()> {
 pub struct StatusArgs {
     /// Request id.
     pub request: u64,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 pub fn status(a: &StatusArgs) -> Result<()> {
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
     let request = verinfer_oracle::RequestId::new(a.request);
@@ -256,7 +226,7 @@ pub fn status(a: &StatusArgs) -> Result<()> {
         bail!("no request {} on oracle {}", a.request, oracle.address);
     }
     let r = oracle.get_request(chain, request)?;
-    if a.json {
+    if a.on.json {
         let claims = oracle.claims_of(chain, request)?;
         let outputs = match st {
             RequestStatus::Fulfilled => Some(oracle.outputs_of(chain, request)?),
@@ -287,11 +257,8 @@ pub struct SetZkArgs {
     /// digest statement).
     #[arg(long)]
     pub keys: PathBuf,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 /// The oracle's zk settings for a key directory, after deploying its backend's
@@ -338,7 +305,7 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
     if m.model_id != id {
         bail!("the keys are for model {}, not {id}", m.model_id);
     }
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
@@ -354,7 +321,7 @@ pub fn set_zk(a: &SetZkArgs) -> Result<()> {
             _ => None,
         })
         .context("the InferenceOracle.setZkVerifier receipt carries no ZkVerifierSet event")?;
-    let out = crate::emit::Emit::new(a.json);
+    let out = crate::emit::Emit::new(a.on.json);
     out.line(format!(
         "model {id}: zk configuration version {version}: zk answers verified by {}",
         s.verifier
@@ -394,17 +361,10 @@ pub struct MintArgs {
     /// With --op: an existing claim on this prompt (default: post one now).
     #[arg(long, requires = "op")]
     pub claim: Option<u64>,
-    /// Owner of the token (default: the sender).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Token URI.
-    #[arg(long, default_value = "")]
-    pub uri: String,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub mint: MintTo,
+    #[command(flatten)]
+    pub on: OnChain,
 }
 
 /// The model's AIGC collection (recorded as `AIGC:<model id>`), deployed if missing.
@@ -468,7 +428,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
     if a.request.is_none() && !a.op {
         bail!("choose how the output is verified: --request ID or --op");
     }
-    let out = crate::emit::Emit::new(a.json);
+    let out = crate::emit::Emit::new(a.on.json);
     let g = load_model(&a.model)?;
     let input = load_input(&g, &a.prompt)?;
     let exec = Execution::run(g.clone(), &input)?;
@@ -477,14 +437,9 @@ pub fn mint(a: &MintArgs) -> Result<()> {
         .iter()
         .map(|o| exec.values()[o.value.index()].clone())
         .collect();
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
-    let to = match &a.to {
-        Some(s) => s
-            .parse::<Address>()
-            .with_context(|| format!("--to {s:?} is not an address"))?,
-        None => from,
-    };
+    let to = a.mint.owner(from)?;
     let (chain, d) = open.parts();
     let oracle = find_oracle(chain, d)?;
     let (collection, r) = ensure_collection(chain, d, from, &oracle, &g, out)?;
@@ -521,7 +476,7 @@ pub fn mint(a: &MintArgs) -> Result<()> {
         };
         AigcProof::Opml(claim)
     };
-    let (token, r) = collection.mint(chain, from, to, &input, &outputs, &a.uri, &proof)?;
+    let (token, r) = collection.mint(chain, from, to, &input, &outputs, &a.mint.uri, &proof)?;
     print_tx(&r);
     let verified = collection.is_verified(chain, token)?;
     out.line(format!("collection {}", collection.address));

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use verinfer_chain::{Address, Chain, Deployments, Receipt, B256, U256};
+use verinfer_chain::{Address, Chain, Deployments, B256, U256};
 use verinfer_gguf::Tokenizer;
 use verinfer_opml::client::newest_event;
 use verinfer_opml::generation::bindings::GenerationGame as G;
@@ -17,19 +17,13 @@ use verinfer_oracle::{
     TextPrompt, TextProof, TextRequest, TextRequestId, TextVocab,
 };
 
-use crate::chain_args::ChainArgs;
-use crate::cmd_game::ParamArgs;
+use crate::chain_args::OnChain;
+use crate::cmd_game::{print_tx, ParamArgs};
 use crate::cmd_game_gen::{load_gen_model, GenArgs};
 use crate::cmd_game_gen_chain::{ensure_generation, find_generation};
 use crate::cmd_llm::load_tokenizer;
 use crate::emit::Emit;
-
-fn print_tx(r: &Receipt) {
-    eprintln!(
-        "tx: {:<30} gas {:>9}  block {}",
-        r.label, r.gas_used, r.block_number
-    );
-}
+use crate::oracle_args::{MintTo, PayArgs};
 
 /// The recorded text oracle when it runs over `game`; otherwise a new one (default fees).
 fn ensure_text_oracle(
@@ -97,22 +91,12 @@ pub struct TextRequestArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub gen: GenArgs,
-    /// Contract to call back with the tokens (IGenerationConsumer); none by default.
-    #[arg(long)]
-    pub callback: Option<String>,
-    /// Gas for the callback.
-    #[arg(long, default_value_t = 500_000)]
-    pub callback_gas: u64,
-    /// Fee to pay, wei (default: the oracle's minimum).
-    #[arg(long)]
-    pub fee_wei: Option<u128>,
+    #[command(flatten)]
+    pub pay: PayArgs,
     #[command(flatten)]
     pub params: ParamArgs,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 /// `verinfer oracle text-request MODEL --prompt TEXT|--prompt-ids … --max-new-tokens N`.
@@ -126,13 +110,8 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
     let m = load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?;
     verinfer_llm::session::check_request(m.layout(), &prompt, n)?;
     let params = a.params.params();
-    let callback = match &a.callback {
-        Some(s) => s
-            .parse::<Address>()
-            .with_context(|| format!("--callback {s:?} is not an address"))?,
-        None => Address::ZERO,
-    };
-    let mut open = a.chain.open()?;
+    let callback = a.pay.callback()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let (c, receipts) = ensure_opml(chain, d, from, &params)?;
@@ -149,10 +128,7 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
     prepare_generation(chain, gc, from, &m)?
         .iter()
         .for_each(print_tx);
-    let fee = match a.fee_wei {
-        Some(f) => U256::from(f),
-        None => oracle.required_fee(chain, a.callback_gas)?,
-    };
+    let fee = a.pay.fee(|gas| Ok(oracle.required_fee(chain, gas)?))?;
     let model = m.served().commitment().model_id;
     let req = TextRequest {
         model,
@@ -160,11 +136,11 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
         max_new_tokens: u32::try_from(n).context("--max-new-tokens")?,
         seed: 0,
         callback,
-        callback_gas_limit: a.callback_gas,
+        callback_gas_limit: a.pay.callback_gas,
     };
     let (id, r) = oracle.request(chain, from, &req, fee)?;
     print_tx(&r);
-    let out = Emit::new(a.json);
+    let out = Emit::new(a.on.json);
     out.line(format!(
         "text request {} (model {}, prompt {prompt:?}, {n} new tokens, fee {fee} wei) on {}",
         id.index(),
@@ -192,21 +168,18 @@ pub struct TextAnswerArgs {
     /// posted after the request).
     #[arg(long)]
     pub claim: u64,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 pub fn text_answer(a: &TextAnswerArgs) -> Result<()> {
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_text_oracle(chain, d)?;
     let r = oracle.answer(chain, from, TextRequestId::new(a.request), a.claim)?;
     print_tx(&r);
-    let out = Emit::new(a.json);
+    let out = Emit::new(a.on.json);
     out.line(format!(
         "text request {}: answered by generation claim {}",
         a.request, a.claim
@@ -221,17 +194,14 @@ pub fn text_answer(a: &TextAnswerArgs) -> Result<()> {
 pub struct TextSettleArgs {
     /// Text request id.
     pub request: u64,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 /// Finalizes an answering claim whose window passed with no game open, then settles the
 /// request with the tokens of a finalized one (read from its `GenerationClaimed` event).
 pub fn text_settle(a: &TextSettleArgs) -> Result<()> {
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, d) = open.parts();
     let oracle = find_text_oracle(chain, d)?;
@@ -254,7 +224,7 @@ pub fn text_settle(a: &TextSettleArgs) -> Result<()> {
             let (_, tokens) = posted(chain, &game, since, claim)?;
             let s = oracle.settle(chain, from, request, &tokens)?;
             print_tx(&s.receipt);
-            let out = Emit::new(a.json);
+            let out = Emit::new(a.on.json);
             out.line(format!(
                 "text request {}: fulfilled by claim {claim} ({} tokens {tokens:?}); {} wei to \
                  the node, {} to the model owner; callback {:?}",
@@ -296,15 +266,12 @@ pub struct TextStatusArgs {
     /// A tokenizer (GGUF file or `.tokenizer.json`) to print the prompt and tokens as text.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 pub fn text_status(a: &TextStatusArgs) -> Result<()> {
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let (chain, d) = open.parts();
     let oracle = find_text_oracle(chain, d)?;
     let request = TextRequestId::new(a.request);
@@ -321,7 +288,7 @@ pub fn text_status(a: &TextStatusArgs) -> Result<()> {
         Some(p) => load_tokenizer(p, None)?,
         None => None,
     };
-    let out = Emit::new(a.json);
+    let out = Emit::new(a.on.json);
     out.line(format!("text request {}: {st:?}", a.request));
     out.line(format!("  model:          {}", r.modelId));
     out.line(format!("  requester:      {}", r.requester));
@@ -382,17 +349,10 @@ pub struct MintTextArgs {
     /// Tokenizer (GGUF file or `.tokenizer.json`); default: the model's.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
-    /// Owner of the token (default: the sender).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Token URI.
-    #[arg(long, default_value = "")]
-    pub uri: String,
-    /// Print one JSON object on stdout instead of the text.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub mint: MintTo,
+    #[command(flatten)]
+    pub on: OnChain,
 }
 
 /// The model's text collection (recorded as `AIGCText:<model id>`), deployed if missing with
@@ -439,21 +399,16 @@ fn ensure_text_collection(
 }
 
 pub fn mint_text(a: &MintTextArgs) -> Result<()> {
-    let out = Emit::new(a.json);
+    let out = Emit::new(a.on.json);
     let Some(tok) = load_tokenizer(&a.model, a.tokenizer.as_deref())? else {
         bail!(
             "no tokenizer for {}: pass --tokenizer M.gguf (the token's text is the tokens' pieces)",
             a.model.display()
         );
     };
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
-    let to = match &a.to {
-        Some(s) => s
-            .parse::<Address>()
-            .with_context(|| format!("--to {s:?} is not an address"))?,
-        None => from,
-    };
+    let to = a.mint.owner(from)?;
     let (chain, d) = open.parts();
     let oracle = find_text_oracle(chain, d)?;
     let (game, since) = find_generation(chain, d)?;
@@ -492,7 +447,7 @@ pub fn mint_text(a: &MintTextArgs) -> Result<()> {
         ids: prompt,
         max_new_tokens: n,
     };
-    let (token, r) = collection.mint(chain, (from, to), &prompt, &text, &a.uri, &proof)?;
+    let (token, r) = collection.mint(chain, (from, to), &prompt, &text, &a.mint.uri, &proof)?;
     print_tx(&r);
     let verified = collection.is_verified(chain, token)?;
     out.line(format!("collection {}", collection.address));

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use verinfer_chain::bindings::ModelRegistry;
-use verinfer_chain::{ensure_deployed, Address, Receipt, Registry, B256};
+use verinfer_chain::{register_model, Address, Receipt, B256};
 
-use crate::chain_args::ChainArgs;
+use crate::chain_args::OnChain;
 
 /// Arguments of `register`.
 #[derive(clap::Args)]
@@ -21,11 +20,8 @@ pub struct Args {
     /// Use the registry at this address instead of the recorded (or a fresh) one.
     #[arg(long)]
     pub registry: Option<Address>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub on: OnChain,
 }
 
 #[derive(Serialize)]
@@ -70,47 +66,29 @@ pub fn run(a: &Args) -> Result<()> {
             format!("file://{}", abs.display())
         }
     };
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
-    let mut txs = Vec::new();
-    let registry = match a.registry {
-        Some(addr) => Registry::at(open.chain(), addr)?,
-        None => {
-            let (chain, deployments) = open.parts();
-            let (address, receipt) = ensure_deployed(
-                chain,
-                deployments,
-                Registry::NAME,
-                &ModelRegistry::BYTECODE,
-                &ModelRegistry::DEPLOYED_BYTECODE,
-                from,
-            )?;
-            txs.extend(receipt.as_ref().map(TxOut::from));
-            open.record_deployments()?;
-            Registry { address }
-        }
-    };
-    let chain = open.chain();
-    let describe = chain.describe();
-    let already = registry.is_registered(chain, model_id)?;
-    if !already {
-        let r = registry.register(chain, from, model_id, &uri)?;
-        txs.push(TxOut::from(&r));
-    }
-    let record = registry.model(chain, model_id)?;
+    let (chain, deployments) = open.parts();
+    let reg = register_model(chain, deployments, from, a.registry, model_id, &uri);
+    // A registry deployed before a failed registration is recorded all the same.
+    open.record_deployments()?;
+    let reg = reg?;
+    let describe = open.chain().describe();
     open.persist()?;
+    let already = reg.already_registered;
+    let record = reg.record;
 
     let out = Out {
         chain: describe,
-        registry: registry.address,
+        registry: reg.registry.address,
         model_id,
         already_registered: already,
         owner: record.owner,
         registered_at: record.registered_at,
         uri: record.uri,
-        transactions: txs,
+        transactions: reg.receipts.iter().map(TxOut::from).collect(),
     };
-    if a.json {
+    if a.on.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }

@@ -31,6 +31,7 @@ mod cmd_run;
 mod cmd_zk;
 mod emit;
 mod node_events;
+mod oracle_args;
 mod output;
 mod synthetic;
 

@@ -181,20 +181,12 @@ fn attack_anvil_stale_hidden_input_claim() {
             .unwrap(),
         honest_outs
     );
+    // Two answers, neither the stale claim: the fresh lie (rejected), then the honest one.
+    let bad = env.rejected_lie_then_honest(req);
     let claims = oracle
         .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
         .unwrap();
     assert!(!claims.contains(&stale), "{claims:?}");
-    assert_eq!(claims.len(), 2, "the fresh lie, then the honest answer");
-    let bad = claims[0];
-    assert_eq!(
-        game.claim_info(&mut env.chain, bad).unwrap().submitter,
-        who.liar
-    );
-    assert_eq!(
-        game.status(&mut env.chain, bad).unwrap(),
-        ClaimStatus::Rejected
-    );
     let s = status(port).unwrap();
     let g = s["games"]
         .as_array()
@@ -665,24 +657,7 @@ fn attack_anvil_out_of_range_input() {
         &edge_outs,
     );
     assert_eq!(info.answerer, who.honest);
-    let claims = oracle
-        .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
-        .unwrap();
-    assert_eq!(
-        claims.len(),
-        2,
-        "the lie, then the honest answer: {claims:?}"
-    );
-    assert_eq!(
-        game.claim_info(&mut env.chain, claims[0])
-            .unwrap()
-            .submitter,
-        who.liar
-    );
-    assert_eq!(
-        game.status(&mut env.chain, claims[0]).unwrap(),
-        ClaimStatus::Rejected
-    );
+    env.rejected_lie_then_honest(req);
     // Nothing paid to the attacker; the lying node lost its bond.
     assert_eq!(
         oracle.owed(&mut env.chain, who.attacker).unwrap(),

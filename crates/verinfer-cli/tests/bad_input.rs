@@ -4,23 +4,7 @@
 
 mod common;
 
-use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
-
-fn assert_fails_with(args: &[&str], needle: &str) {
-    let o = verinfer(args);
-    let err = stderr(&o);
-    assert!(!o.status.success(), "expected failure for {args:?}");
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "clean exit code, not a panic: {err}"
-    );
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(
-        err.contains(needle),
-        "error for {args:?} should mention '{needle}', got: {err}"
-    );
-}
+use common::{assert_fails_with, compile_folder, damaged, stderr, testdata, tmpdir, verinfer};
 
 #[test]
 fn malformed_onnx_is_rejected() {
@@ -109,43 +93,13 @@ fn corrupt_vmodel_is_rejected() {
     let good = std::fs::read(&m).unwrap();
     let input = testdata("models/digits_mlp/input.json");
     let input = input.to_str().unwrap();
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        (
-            "flipped",
-            {
-                let mut b = good.clone();
-                let n = b.len() - 10;
-                b[n] ^= 1;
-                b
-            },
-            "checksum mismatch",
-        ),
-        ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
-        (
-            "magic",
-            {
-                let mut b = good.clone();
-                b[0] = b'X';
-                b
-            },
-            "magic",
-        ),
-        (
-            "version",
-            {
-                let mut b = good.clone();
-                b[8] = 99;
-                b
-            },
-            "format version 99",
-        ),
-        ("empty", vec![], "magic"),
-    ];
+    let n = good.len();
+    let cases = damaged(&good, n - 10, n / 2, "truncated", 99);
     for (name, bytes, needle) in cases {
         let p = d.join(format!("{name}.vmodel"));
         std::fs::write(&p, bytes).unwrap();
-        assert_fails_with(&["run", p.to_str().unwrap(), "--input", input], needle);
-        assert_fails_with(&["inspect", p.to_str().unwrap()], needle);
+        assert_fails_with(&["run", p.to_str().unwrap(), "--input", input], &needle);
+        assert_fails_with(&["inspect", p.to_str().unwrap()], &needle);
     }
     assert_fails_with(
         &[

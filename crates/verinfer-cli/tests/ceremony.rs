@@ -9,11 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, ok, prove_and_verify_on_evm, stderr, testdata, tmpdir, verinfer};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{fails, ok, prove_and_verify_on_evm, s, stderr, testdata, tmpdir, verinfer};
 
 /// `ceremony contribute FROM --name NAME -o TO`; its output.
 fn contribute(from: &str, name: &str, to: &str) -> String {

@@ -12,7 +12,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
+use common::{
+    assert_fails_with, compile_folder, damaged, s, stderr, stdout, testdata, tmpdir, verinfer,
+};
 use serde_json::{json, Value};
 use verinfer_commit::encode::{graph_tree, header_words, node_words, words_hash};
 use verinfer_commit::tensor::tensor_depth;
@@ -33,40 +35,24 @@ fn golden_path() -> PathBuf {
     testdata("golden/v1/commitments.json")
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn assert_fails_with(args: &[&str], needle: &str) {
-    let o = verinfer(args);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(
-        err.contains(needle),
-        "{args:?}: want '{needle}', got: {err}"
+/// `verinfer run DIGITS --input INPUT --trace TRACE EXTRA…`, asserting success.
+fn run_traced(trace: &Path, extra: &[&str]) -> std::process::Output {
+    let (m, i) = (digits(), digits_input());
+    let o = verinfer(
+        &[
+            &["run", s(&m), "--input", s(&i), "--trace", s(trace)][..],
+            extra,
+        ]
+        .concat(),
     );
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
 }
 
-/// `run --trace` on the digits MLP: (trace file, trace root printed).
 fn traced_run(d: &Path) -> (PathBuf, String) {
     let t = d.join("trace.bin");
     let out = d.join("out.json");
-    let o = verinfer(&[
-        "run",
-        s(&digits()),
-        "--input",
-        s(&digits_input()),
-        "--trace",
-        s(&t),
-        "-o",
-        s(&out),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_traced(&t, &["-o", s(&out)]);
     let line = stdout(&o);
     let root = line
         .trim()
@@ -105,15 +91,7 @@ fn run_trace_then_open_after_reload() {
     let (t, root) = traced_run(&d);
     // Without -o the JSON is on stdout, so the root line goes to stderr.
     let t2 = d.join("again.bin");
-    let o = verinfer(&[
-        "run",
-        s(&digits()),
-        "--input",
-        s(&digits_input()),
-        "--trace",
-        s(&t2),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_traced(&t2, &[]);
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["trace_root"], root.as_str());
     assert!(stderr(&o).contains(&format!("trace root: {root}")));
@@ -202,45 +180,12 @@ fn bad_traces_and_requests_fail_cleanly() {
     verinfer_ir::vmodel::save(&g, &other).unwrap();
     open(&t, &other, "1", "0", "trace file belongs to model");
 
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        (
-            "truncated",
-            good[..good.len() - 40].to_vec(),
-            "truncated trace file",
-        ),
-        (
-            "flipped",
-            {
-                let mut b = good.clone();
-                b[60] ^= 1; // inside value 0's data
-                b
-            },
-            "checksum mismatch",
-        ),
-        (
-            "magic",
-            {
-                let mut b = good.clone();
-                b[0] = b'X';
-                b
-            },
-            "magic",
-        ),
-        (
-            "version",
-            {
-                let mut b = good.clone();
-                b[8] = 7;
-                b
-            },
-            "format version 7",
-        ),
-        ("empty", vec![], "magic"),
-    ];
+    // Byte 60 is inside value 0's data.
+    let cases = damaged(&good, 60, good.len() - 40, "truncated trace file", 7);
     for (name, bytes, needle) in cases {
         let p = d.join(format!("{name}.bin"));
         std::fs::write(&p, bytes).unwrap();
-        open(&p, &m, "0", "0", needle);
+        open(&p, &m, "0", "0", &needle);
     }
     // A well-formed file whose value lengths do not fit the model.
     let tf = trace_file::load(&t).unwrap();

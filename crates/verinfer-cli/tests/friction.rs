@@ -8,15 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{stderr, testdata, tmpdir, verinfer};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{s, stderr, stdout, testdata, tmpdir, verinfer};
 
 fn json_of(args: &[&str]) -> serde_json::Value {
     let o = verinfer(args);

@@ -6,21 +6,9 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{fails, ok, stderr, testdata, tmpdir, verinfer, Reaper};
+use common::{fails, ok, stderr, tmpdir, verinfer, Reaper};
 
-fn model() -> String {
-    testdata("golden/v1/digits_mlp.vmodel")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn input() -> String {
-    testdata("models/digits_mlp/input.json")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use common::{mlp_input as input, mlp_model as model};
 
 /// `args` against the node at `url` with the deployment record `d`.
 fn on<'a>(url: &'a str, d: &'a str, args: &[&'a str]) -> Vec<&'a str> {
@@ -188,6 +176,13 @@ fn claim_and_challenge_processes_on_anvil() {
     );
 }
 
+/// `verinfer defend 0 --model MODEL --trace TRACE --state STATE`.
+fn defend_args<'a>(model: &'a str, trace: &'a str, state: &'a str) -> [&'a str; 8] {
+    [
+        "defend", "0", "--model", model, "--trace", trace, "--state", state,
+    ]
+}
+
 #[test]
 fn in_process_claim_challenge_defend_with_a_state_file() {
     let dir = tmpdir("game-state");
@@ -195,16 +190,9 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     let traces = dir.join("traces");
     let (s, t) = (state.to_str().unwrap(), traces.to_str().unwrap());
     let run = ok;
-    run(&[
-        "claim",
-        &model(),
-        "--input",
-        &input(),
-        "--state",
-        s,
-        "--trace-dir",
-        t,
-    ]);
+    let (m, i) = (model(), input());
+    let defend = |trace: &str| ok(&defend_args(&m, trace, s));
+    run(&["claim", &m, "--input", &i, "--state", s, "--trace-dir", t]);
     let trace = traces.join("claim-0.trace");
     assert!(trace.exists());
     // Each command makes the moves of its role and returns; the chain persists in between.
@@ -212,9 +200,9 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
         "challenge",
         "0",
         "--model",
-        &model(),
+        &m,
         "--input",
-        &input(),
+        &i,
         "--force",
         "--state",
         s,
@@ -223,25 +211,16 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     let tr = trace.to_str().unwrap();
     let mut ended = false;
     for _ in 0..20 {
-        run(&[
-            "defend",
-            "0",
-            "--model",
-            &model(),
-            "--trace",
-            tr,
-            "--state",
-            s,
-        ]);
+        defend(tr);
         let out = run(&[
             "challenge",
             "0",
             "--game",
             "0",
             "--model",
-            &model(),
+            &m,
             "--input",
-            &input(),
+            &i,
             "--state",
             s,
         ]);
@@ -252,55 +231,21 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     }
     assert!(ended, "the forced challenge of a correct claim did not end");
     run(&["game", "advance", "4000", "--state", s]);
-    let out = run(&[
-        "defend",
-        "0",
-        "--model",
-        &model(),
-        "--trace",
-        tr,
-        "--state",
-        s,
-    ]);
+    let out = defend(tr);
     assert!(out.contains("Finalized"), "{out}");
 
     // A trace that is not the claim's, or a model that is not the trace's, is refused.
     let other = dir.join("other.trace");
-    let bad = verinfer(&[
-        "run",
-        &model(),
-        "--input",
-        &input(),
-        "--trace",
-        other.to_str().unwrap(),
-    ]);
+    let bad = verinfer(&["run", &m, "--input", &i, "--trace", other.to_str().unwrap()]);
     assert!(bad.status.success());
     let mut bytes = std::fs::read(&trace).unwrap();
     let n = bytes.len();
     bytes[n - 40] ^= 1;
     std::fs::write(&other, &bytes).unwrap();
-    let e = fails(&[
-        "defend",
-        "0",
-        "--model",
-        &model(),
-        "--trace",
-        other.to_str().unwrap(),
-        "--state",
-        s,
-    ]);
+    let e = fails(&defend_args(&m, other.to_str().unwrap(), s));
     assert!(e.contains("other.trace"), "{e}");
     let cnn = dir.join("cnn.vmodel");
     assert!(common::compile_folder("mnist_cnn", &cnn).status.success());
-    let e = fails(&[
-        "defend",
-        "0",
-        "--model",
-        cnn.to_str().unwrap(),
-        "--trace",
-        tr,
-        "--state",
-        s,
-    ]);
+    let e = fails(&defend_args(cnn.to_str().unwrap(), tr, s));
     assert!(e.contains("model"), "{e}");
 }

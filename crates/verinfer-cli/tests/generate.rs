@@ -10,7 +10,7 @@ use common::{outcome as verinfer, testdata, tmpdir};
 
 #[test]
 fn compile_generate_trace_and_refusals() {
-    let dir = TempDir(tmpdir("generate"));
+    let dir = tmpdir("generate");
     let gguf = testdata("gguf/llama_tiny.gguf");
     let gguf = gguf.to_str().unwrap();
     let vm = dir.path().join("tiny.vmodel");
@@ -122,23 +122,9 @@ fn compile_generate_trace_and_refusals() {
     );
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
-
 #[test]
 fn bench_llm_reports_every_figure_and_refuses_what_cannot_fit() {
-    let dir = TempDir(tmpdir("bench-llm"));
+    let dir = tmpdir("bench-llm");
     let d = dir.path().to_str().unwrap();
     let (ok, out, err) = verinfer(&[
         "bench-llm",

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
+use common::{compile_folder, run_json, stderr, testdata, tmpdir};
 
 const MODELS: &[&str] = &["digits_mlp", "mnist_cnn", "transformer_block"];
 
@@ -28,14 +28,7 @@ fn fresh_output(model: &str, vmodel: Option<PathBuf>) -> serde_json::Value {
         }
     };
     let input = testdata(&format!("models/{model}/input.json"));
-    let o = verinfer(&[
-        "run",
-        m.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
+    run_json(&m, &input)
 }
 
 #[test]

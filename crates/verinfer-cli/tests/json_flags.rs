@@ -5,8 +5,11 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
 use serde_json::Value;
+use verinfer_testing::TestDir;
 
 /// Runs `args`, asserts success, and parses stdout as exactly one JSON object.
 fn json(args: &[&str]) -> Value {
@@ -24,6 +27,16 @@ fn json(args: &[&str]) -> Value {
     v
 }
 
+/// A fresh directory with the digits MLP compiled into `<dir>/<sub>/digits_mlp.vmodel`:
+/// (the directory, the model, its sample input).
+fn compiled_mlp(name: &str, sub: &str) -> (TestDir, PathBuf, PathBuf) {
+    let d = tmpdir(name);
+    let model = d.join(sub).join("digits_mlp.vmodel");
+    std::fs::create_dir_all(model.parent().unwrap()).unwrap();
+    assert!(compile_folder("digits_mlp", &model).status.success());
+    (d, model, testdata("models/digits_mlp/input.json"))
+}
+
 fn keys_of(v: &Value) -> Vec<&str> {
     let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     k.sort_unstable();
@@ -32,10 +45,7 @@ fn keys_of(v: &Value) -> Vec<&str> {
 
 #[test]
 fn zk_commands_print_json() {
-    let d = tmpdir("json-zk");
-    let model = d.join("digits.vmodel");
-    assert!(compile_folder("digits_mlp", &model).status.success());
-    let input = testdata("models/digits_mlp/input.json");
+    let (d, model, input) = compiled_mlp("json-zk", "");
     let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
     let keys = d.join("keys");
     let k = keys.to_str().unwrap();
@@ -96,10 +106,7 @@ fn zk_commands_print_json() {
 
 #[test]
 fn game_commands_print_json() {
-    let d = tmpdir("json-game");
-    let model = d.join("digits.vmodel");
-    assert!(compile_folder("digits_mlp", &model).status.success());
-    let input = testdata("models/digits_mlp/input.json");
+    let (d, model, input) = compiled_mlp("json-game", "");
     let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
     let state = d.join("chain.json");
     let traces = d.join("traces");
@@ -155,10 +162,7 @@ fn game_commands_print_json() {
 
 #[test]
 fn oracle_commands_print_json() {
-    let d = tmpdir("json-oracle");
-    let model = d.join("digits.vmodel");
-    assert!(compile_folder("digits_mlp", &model).status.success());
-    let input = testdata("models/digits_mlp/input.json");
+    let (d, model, input) = compiled_mlp("json-oracle", "");
     let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
     let state = d.join("chain.json");
     let s = state.to_str().unwrap();
@@ -193,10 +197,7 @@ fn json_lines(args: &[&str]) -> Vec<Value> {
 
 #[test]
 fn run_and_game_commands_print_json() {
-    let d = tmpdir("json-run");
-    let model = d.join("digits.vmodel");
-    assert!(compile_folder("digits_mlp", &model).status.success());
-    let input = testdata("models/digits_mlp/input.json");
+    let (d, model, input) = compiled_mlp("json-run", "");
     let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
     let v = json(&["run", m, "--input", i, "--json"]);
     assert_eq!(keys_of(&v), ["outputs"]);
@@ -314,12 +315,8 @@ fn ceremony_commands_print_json() {
 
 #[test]
 fn node_prints_json_lines_and_mint_one_object() {
-    let d = tmpdir("json-node");
+    let (d, model, input) = compiled_mlp("json-node", "models");
     let models = d.join("models");
-    std::fs::create_dir_all(&models).unwrap();
-    let model = models.join("digits_mlp.vmodel");
-    assert!(compile_folder("digits_mlp", &model).status.success());
-    let input = testdata("models/digits_mlp/input.json");
     let (m, i) = (model.to_str().unwrap(), input.to_str().unwrap());
     let state = d.join("chain.json");
     let s = state.to_str().unwrap();

@@ -97,15 +97,7 @@ fn two_node_processes_on_anvil_liar_loses_to_a_restarted_honest_node() {
         game_c.status(&mut env.chain, bad_claim).unwrap(),
         ClaimStatus::Rejected
     );
-    let claims = oracle
-        .claims_of(&mut env.chain, verinfer_oracle::RequestId::new(req))
-        .unwrap();
-    assert_eq!(
-        claims.len(),
-        2,
-        "the lie, then the honest answer: {claims:?}"
-    );
-    assert_eq!(claims[0], bad_claim);
+    assert_eq!(env.rejected_lie_then_honest(req), bad_claim);
     let info = oracle
         .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))
         .unwrap();

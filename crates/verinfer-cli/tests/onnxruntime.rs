@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{stderr, testdata, tmpdir, verinfer};
+use common::{run_json, stderr, testdata, tmpdir, verinfer};
 
 /// Compile `model` (with `calibration` if given), run input.json, and return the max abs
 /// difference from onnxruntime together with the output's quantization step.
@@ -30,14 +30,7 @@ fn max_error_vs_onnxruntime(model: &str, calibration: Option<&str>) -> (f64, f64
     let o = verinfer(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let input = dir.join("input.json");
-    let o = verinfer(&[
-        "run",
-        m.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got = run_json(&m, &input);
     let exp: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let g: Vec<f64> = serde_json::from_value(got["outputs"][0]["data"].clone()).unwrap();

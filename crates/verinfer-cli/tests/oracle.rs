@@ -5,11 +5,15 @@
 
 mod common;
 
-use common::{stderr, testdata, tmpdir, verinfer};
+use common::{fails, ok, testdata, tmpdir};
 
-fn ok(o: &std::process::Output) -> String {
-    assert!(o.status.success(), "{}", stderr(o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+/// Runs `verinfer args…`, asserting that it fails and that its stderr contains every one of
+/// `reasons`.
+fn refused(args: &[&str], reasons: &[&str]) {
+    let err = fails(args);
+    for r in reasons {
+        assert!(err.contains(r), "{args:?}: no {r:?} in {err}");
+    }
 }
 
 #[test]
@@ -21,56 +25,37 @@ fn request_set_zk_and_mint_both_ways() {
     let m = model.to_str().unwrap();
     let input = testdata("models/digits_mlp/input.json");
     let i = input.to_str().unwrap();
+    let st = ["--state", s];
+    // `verinfer oracle request --model M --input I EXTRA… --state S`.
+    let request = ["oracle", "request", "--model", m, "--input", i];
+    let set_zk = ["oracle", "set-zk", "--model", m, "--keys"];
+    // `verinfer mint --prompt I --model M`, then the mode.
+    let mint = ["mint", "--prompt", i, "--model", m];
 
-    let out = ok(&verinfer(&["oracle", "deploy", "--state", s]));
+    let out = ok(&["oracle", "deploy", "--state", s]);
     assert!(out.contains("oracle:"), "{out}");
     // Deploying again reuses the recorded contracts.
-    let again = ok(&verinfer(&["oracle", "deploy", "--state", s]));
+    let again = ok(&["oracle", "deploy", "--state", s]);
     assert_eq!(out, again);
 
     // Unregistered model: the oracle refuses the request by name.
-    let o = verinfer(&[
-        "oracle", "request", "--model", m, "--input", i, "--state", s,
-    ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("UnknownModel"), "{}", stderr(&o));
-    ok(&verinfer(&["register", m, "--state", s]));
+    refused(&[&request[..], &st[..]].concat(), &["UnknownModel"]);
+    ok(&["register", m, "--state", s]);
     // Registered: a claim of the sample input (the request below teaches the game the model
     // itself when nobody has).
     let traces = d.join("traces");
-    ok(&verinfer(&[
-        "claim",
-        m,
-        "--input",
-        i,
-        "--state",
-        s,
-        "--trace-dir",
-        traces.to_str().unwrap(),
-    ]));
+    let t = traces.to_str().unwrap();
+    ok(&["claim", m, "--input", i, "--state", s, "--trace-dir", t]);
     // Underpaid.
-    let o = verinfer(&[
-        "oracle",
-        "request",
-        "--model",
-        m,
-        "--input",
-        i,
-        "--fee-wei",
-        "1",
-        "--state",
-        s,
-    ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("FeeTooLow"), "{}", stderr(&o));
-    let out = ok(&verinfer(&[
-        "oracle", "request", "--model", m, "--input", i, "--state", s,
-    ]));
+    refused(
+        &[&request[..], &["--fee-wei", "1"][..], &st[..]].concat(),
+        &["FeeTooLow"],
+    );
+    let out = ok(&[&request[..], &st[..]].concat());
     assert!(out.contains("request 0"), "{out}");
-    let out = ok(&verinfer(&["oracle", "status", "0", "--state", s]));
+    let out = ok(&["oracle", "status", "0", "--state", s]);
     assert!(out.contains("request 0: Open"), "{out}");
-    let o = verinfer(&["oracle", "status", "7", "--state", s]);
-    assert!(!o.status.success());
+    fails(&["oracle", "status", "7", "--state", s]);
 
     // zk: keys (beside the model, where a node finds them), verifier registration.
     let models = d.join("models");
@@ -80,85 +65,40 @@ fn request_set_zk_and_mint_both_ways() {
     // The oracle verifies the digest statement (ABI v4): packed-statement keys are refused
     // by name.
     let packed = d.join("packed.keys");
-    ok(&verinfer(&["setup", m, "-o", packed.to_str().unwrap()]));
-    let o = verinfer(&[
-        "oracle",
-        "set-zk",
-        "--model",
-        m,
-        "--keys",
-        packed.to_str().unwrap(),
-        "--state",
-        s,
-    ]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("digest statement") && stderr(&o).contains("statement=digest"),
-        "{}",
-        stderr(&o)
+    ok(&["setup", m, "-o", packed.to_str().unwrap()]);
+    refused(
+        &[&set_zk[..], &[packed.to_str().unwrap()][..], &st[..]].concat(),
+        &["digest statement", "statement=digest"],
     );
-    ok(&verinfer(&[
+    ok(&[
         "setup",
         m,
         "--visibility",
         "input=public,params=public,output=public,statement=digest",
         "-o",
         keys.to_str().unwrap(),
-    ]));
-    // No configuration published yet: a request cannot pin one.
-    let o = verinfer(&[
-        "oracle",
-        "request",
-        "--model",
-        m,
-        "--input",
-        i,
-        "--zk-version",
-        "1",
-        "--state",
-        s,
     ]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("NoSuchZkVersion"), "{}", stderr(&o));
-    let out = ok(&verinfer(&[
-        "oracle",
-        "set-zk",
-        "--model",
-        m,
-        "--keys",
-        keys.to_str().unwrap(),
-        "--state",
-        s,
-    ]));
+    // No configuration published yet: a request cannot pin one.
+    refused(
+        &[&request[..], &["--zk-version", "1"][..], &st[..]].concat(),
+        &["NoSuchZkVersion"],
+    );
+    let out = ok(&[&set_zk[..], &[keys.to_str().unwrap()][..], &st[..]].concat());
     assert!(
         out.contains("zk configuration version 1: zk answers verified by"),
         "{out}"
     );
     // A bare proof names no minter: `mint --zk` is refused, and says what to do instead.
-    let o = verinfer(&["mint", "--prompt", i, "--model", m, "--zk", "--state", s]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("--request") && stderr(&o).contains("--zk-version"),
-        "{}",
-        stderr(&o)
+    refused(
+        &[&mint[..], &["--zk"][..], &st[..]].concat(),
+        &["--request", "--zk-version"],
     );
     // A request accepting configuration 1, answered with a proof by a zk node; its requester
     // mints on it: verified at once.
-    let out = ok(&verinfer(&[
-        "oracle",
-        "request",
-        "--model",
-        m,
-        "--input",
-        i,
-        "--zk-version",
-        "1",
-        "--state",
-        s,
-    ]));
+    let out = ok(&[&request[..], &["--zk-version", "1"][..], &st[..]].concat());
     assert!(out.contains("request 1"), "{out}");
     let node_dir = d.join("node");
-    ok(&verinfer(&[
+    ok(&[
         "node",
         "--in-process",
         "--models",
@@ -173,25 +113,14 @@ fn request_set_zk_and_mint_both_ways() {
         node_dir.to_str().unwrap(),
         "--state",
         s,
-    ]));
-    let out = ok(&verinfer(&["oracle", "status", "1", "--state", s]));
+    ]);
+    let out = ok(&["oracle", "status", "1", "--state", s]);
     assert!(out.contains("request 1: Fulfilled"), "{out}");
     assert!(out.contains("via proof: true"), "{out}");
-    let out = ok(&verinfer(&[
-        "mint",
-        "--prompt",
-        i,
-        "--model",
-        m,
-        "--request",
-        "1",
-        "--state",
-        s,
-    ]));
+    let out = ok(&[&mint[..], &["--request", "1"][..], &st[..]].concat());
     assert!(out.contains("verify() = true"), "{out}");
     // The same prompt cannot be minted twice.
-    let o = verinfer(&["mint", "--prompt", i, "--model", m, "--op", "--state", s]);
-    assert!(!o.status.success());
+    fails(&[&mint[..], &["--op"][..], &st[..]].concat());
 
     // opML: another prompt, minted on a fresh claim, is not verified before finality.
     let text = std::fs::read_to_string(&input).unwrap();
@@ -199,20 +128,10 @@ fn request_set_zk_and_mint_both_ways() {
     j["input_data"][0][0] = 0.5.into();
     let other = d.join("other.json");
     std::fs::write(&other, j.to_string()).unwrap();
-    let out = ok(&verinfer(&[
-        "mint",
-        "--prompt",
-        other.to_str().unwrap(),
-        "--model",
-        m,
-        "--op",
-        "--state",
-        s,
-    ]));
+    let o = other.to_str().unwrap();
+    let out = ok(&["mint", "--prompt", o, "--model", m, "--op", "--state", s]);
     assert!(out.contains("verify() = false"), "{out}");
 
     // Neither mode chosen.
-    let o = verinfer(&["mint", "--prompt", i, "--model", m, "--state", s]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("--request"), "{}", stderr(&o));
+    refused(&[&mint[..], &st[..]].concat(), &["--request"]);
 }

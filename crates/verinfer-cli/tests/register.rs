@@ -4,14 +4,9 @@
 
 mod common;
 
-use common::{stderr, testdata, tmpdir, verinfer};
+use common::{stderr, tmpdir, verinfer};
 
-fn model() -> String {
-    testdata("golden/v1/digits_mlp.vmodel")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
+use common::mlp_model as model;
 
 fn json(o: &std::process::Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(o));

@@ -4,20 +4,12 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{
-    compile_folder, fails, ok, prove, prove_and_verify_on_evm, prove_fails, stderr, testdata,
-    tmpdir, verinfer,
+    compile_folder, fails, ok, prove, prove_and_verify_on_evm, prove_fails, s, stderr, stdout,
+    testdata, tmpdir, verinfer,
 };
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 #[test]
 fn inspect_zk_counts_constraints_per_op() {
@@ -131,28 +123,24 @@ fn setup_prove_verify_on_the_evm_and_refuse_what_does_not_fit() {
     assert!(text.contains("contract Verifier"), "{text}");
 }
 
-#[test]
-fn hashed_weights_prove_and_the_hash_is_checked() {
-    let d = tmpdir("zk-hashed");
+/// The golden digits MLP set up in `d` with `setup` options (`d/keys`) and proved on its
+/// sample input (`d/proof.json`): (model, keys, proof, the setup's output).
+fn setup_and_prove(d: &Path, setup: &[&str]) -> (PathBuf, PathBuf, PathBuf, String) {
     let m = testdata("golden/v1/digits_mlp.vmodel");
     let keys = d.join("keys");
     let proof = d.join("proof.json");
-    let out = ok(&[
-        "setup",
-        s(&m),
-        "--visibility",
-        "input=public,params=hashed,output=public",
-        "-o",
-        s(&keys),
-    ]);
+    let out = ok(&[&["setup", s(&m)][..], setup, &["-o", s(&keys)][..]].concat());
+    let input = testdata("models/digits_mlp/input.json");
+    prove(&m, &input, &keys, &proof, &[]);
+    (m, keys, proof, out)
+}
+
+#[test]
+fn hashed_weights_prove_and_the_hash_is_checked() {
+    let d = tmpdir("zk-hashed");
+    let vis = ["--visibility", "input=public,params=hashed,output=public"];
+    let (_, keys, proof, out) = setup_and_prove(&d, &vis);
     assert!(out.contains("param hash:"), "{}", out);
-    prove(
-        &m,
-        &testdata("models/digits_mlp/input.json"),
-        &keys,
-        &proof,
-        &[],
-    );
     ok(&["verify", s(&proof), "--keys", s(&keys)]);
     // A proof stating other weights is refused by the keys' recorded hash.
     let text = std::fs::read_to_string(&proof).unwrap();
@@ -169,17 +157,7 @@ fn hashed_weights_prove_and_the_hash_is_checked() {
 #[test]
 fn attack_proof_file_with_other_tensor_lengths() {
     let d = tmpdir("zk-lengths");
-    let m = testdata("golden/v1/digits_mlp.vmodel");
-    let keys = d.join("keys");
-    let proof = d.join("proof.json");
-    ok(&["setup", s(&m), "-o", s(&keys)]);
-    prove(
-        &m,
-        &testdata("models/digits_mlp/input.json"),
-        &keys,
-        &proof,
-        &[],
-    );
+    let (_, keys, proof, _) = setup_and_prove(&d, &[]);
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
     let outputs: Vec<i64> = serde_json::from_value(j["public"]["outputs"][0].clone()).unwrap();

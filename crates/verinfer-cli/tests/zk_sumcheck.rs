@@ -9,17 +9,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{stderr, testdata, tmpdir, verinfer};
+use common::{s, stderr, stdout, testdata, tmpdir, verinfer};
 use verinfer_ir::{Op, Operand, ParamKind};
 use verinfer_testing::{GraphBuilder, Rng};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// `y = requant(x·W + bias·4)`: `x` 8-bit `[2, 8]`, `W` 8-bit `[8, 4]`, a 12-bit output that
 /// never saturates; saved as a `.vmodel`, with an input file.
@@ -78,20 +70,7 @@ fn setup_prove_verify_export_with_the_sumcheck_backend() {
     assert!(stdout(&o).contains("public inputs: 1"), "{}", stdout(&o));
     assert!(stderr(&o).contains("INSECURE SRS"), "{}", stderr(&o));
     let proof = d.join("proof.json");
-    let o = verinfer(&[
-        "prove",
-        s(&model),
-        "--input",
-        s(&input),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("native: proof valid"), "{}", stdout(&o));
+    prove_and_verify(&model, &input, &keys, &proof);
     let sol = d.join("Verifier.sol");
     let o = verinfer(&["export-verifier", "--keys", s(&keys), "-o", s(&sol)]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -144,6 +123,14 @@ fn setup_prove_verify_export_with_the_sumcheck_backend() {
     assert!(stderr(&o).contains("public classes only"), "{}", stderr(&o));
 }
 
+/// `verinfer prove` of `model` on `input` with `keys` into `proof`, then `verify`: valid.
+fn prove_and_verify(model: &Path, input: &Path, keys: &Path, proof: &Path) {
+    common::prove(model, input, keys, proof, &[]);
+    let o = verinfer(&["verify", s(proof), "--keys", s(keys)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("native: proof valid"), "{}", stdout(&o));
+}
+
 #[test]
 fn the_digits_mlp_end_to_end_with_the_sumcheck_backend() {
     let d = tmpdir("zk-sumcheck-mlp");
@@ -153,20 +140,7 @@ fn the_digits_mlp_end_to_end_with_the_sumcheck_backend() {
     let o = setup(&mlp, &keys, &DIGEST);
     assert!(o.status.success(), "{}", stderr(&o));
     let proof = d.join("proof.json");
-    let o = verinfer(&[
-        "prove",
-        s(&mlp),
-        "--input",
-        s(&input),
-        "--keys",
-        s(&keys),
-        "-o",
-        s(&proof),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = verinfer(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("native: proof valid"), "{}", stdout(&o));
+    prove_and_verify(&mlp, &input, &keys, &proof);
     // The same proof under the keys of another setup (other weight commitments): rejected.
     let o = setup(&mlp, &d.join("other"), &DIGEST);
     assert!(o.status.success(), "{}", stderr(&o));

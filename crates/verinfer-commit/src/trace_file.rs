@@ -276,15 +276,13 @@ mod tests {
         assert_eq!(b.len(), HEADER + 3 * 8 + 5 * 4 + CHECKSUM);
         let t = from_bytes(&b).unwrap();
         assert_eq!((t.model_id, t.values.clone()), (id, vals.clone()));
-        let dir = std::env::temp_dir().join(format!("verinfer-commit-tf-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = verinfer_testing::TestDir::new("verinfer-commit-tf", "save");
         let p = dir.join("t.bin");
         save(&p, id, &vals).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b);
         assert_eq!(load(&p).unwrap(), t);
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temporary file left behind");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -86,11 +86,12 @@ mod tests {
 
     use super::*;
 
-    fn tmpdir(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("verinfer-atomic-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A fresh directory, removed when dropped.
+    fn tmpdir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("verinfer-atomic-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     /// Many writers of one file at once: every write succeeds, the file is always one of the
@@ -100,7 +101,7 @@ mod tests {
     #[test]
     fn attack_concurrent_writers_never_fail_or_tear() {
         let dir = tmpdir("concurrent");
-        let path = dir.join("deployments.json");
+        let path = dir.path().join("deployments.json");
         let contents: Vec<Vec<u8>> = (0..8u8)
             .map(|i| vec![b'a' + i; 64 * 1024 + usize::from(i)])
             .collect();
@@ -117,7 +118,7 @@ mod tests {
                 });
             }
         });
-        let left: Vec<_> = std::fs::read_dir(&dir)
+        let left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
@@ -127,7 +128,7 @@ mod tests {
     #[test]
     fn an_unchanged_save_does_not_touch_the_file() {
         let dir = tmpdir("unchanged");
-        let path = dir.join("sub/state.json");
+        let path = dir.path().join("sub/state.json");
         assert!(write_atomic(&path, b"{\"a\":1}\n").unwrap());
         let before = std::fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -143,7 +144,7 @@ mod tests {
     #[test]
     fn a_failed_fill_leaves_the_old_file_and_no_temporary() {
         let dir = tmpdir("failed");
-        let path = dir.join("keys.bin");
+        let path = dir.path().join("keys.bin");
         write_atomic(&path, b"old").unwrap();
         let e = write_atomic_with(&path, |w| {
             w.write_all(b"half")?;
@@ -152,6 +153,6 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.to_string(), "disk full");
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

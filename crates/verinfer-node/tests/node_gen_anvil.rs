@@ -2,13 +2,7 @@
 //! a lying node's answer (a wrong token), the honest node's answer beside it, its challenge
 //! played to the end over RPC, the liar's claim rejected, the honest answer settled and the
 //! consumer called back with the honest tokens.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

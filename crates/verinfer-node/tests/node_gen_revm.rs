@@ -4,13 +4,7 @@
 //! and rejected through the whole game (step descent, the disputed step's single-step game),
 //! the honest answer settled and the consumer called back with the tokens; a node restarted
 //! in the middle of its game finishes and wins.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -65,7 +59,7 @@ struct Env {
     requester: Address,
     honest: Address,
     liar: Address,
-    dir: PathBuf,
+    dir: verinfer_testing::TestDir,
     models: PathBuf,
 }
 

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolConstructor;
-use verinfer_chain::bindings::{InferenceGame, ModelRegistry, OneStepVerifier};
+use verinfer_chain::bindings::{InferenceGame, OneStepVerifier};
 use verinfer_chain::{ensure_deployed, Chain, Deployments, Receipt, Registry, Tx};
 
 use crate::client::GameClient;
@@ -67,14 +67,7 @@ pub fn ensure_opml(
     params: &GameParams,
 ) -> Result<(OpmlContracts, Vec<Receipt>)> {
     let mut receipts = Vec::new();
-    let (registry, r) = ensure_deployed(
-        chain,
-        deployments,
-        Registry::NAME,
-        &ModelRegistry::BYTECODE,
-        &ModelRegistry::DEPLOYED_BYTECODE,
-        from,
-    )?;
+    let (registry, r) = Registry::ensure(chain, deployments, from)?;
     receipts.extend(r);
     let (verifier, r) = ensure_deployed(
         chain,
@@ -95,7 +88,7 @@ pub fn ensure_opml(
             GameClient { address: addr }
         }
         _ => {
-            let (g, r) = deploy_game(chain, from, registry, verifier, params)?;
+            let (g, r) = deploy_game(chain, from, registry.address, verifier, params)?;
             deployments.set_deployed(chain.chain_id(), "InferenceGame", g.address, r.block_number);
             receipts.push(r);
             g
@@ -103,7 +96,7 @@ pub fn ensure_opml(
     };
     Ok((
         OpmlContracts {
-            registry: Registry { address: registry },
+            registry,
             verifier,
             game,
         },

@@ -2,13 +2,7 @@
 //! graph (4 layers, d = 128): every lying submitter loses to the honest challenger at the
 //! first, a middle and the last step, every lying challenger loses to the honest submitter in
 //! both modes; and the figures of a 64-token generation dispute.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};

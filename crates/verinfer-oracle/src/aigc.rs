@@ -7,7 +7,7 @@ use verinfer_chain::bindings_oracle::AIGC::{self, AIGCEvents};
 use verinfer_chain::{Chain, Receipt};
 
 use crate::contract::{u64_of, Client};
-use crate::error::{OracleError, Result};
+use crate::error::Result;
 use crate::ids::{model_word, RequestId};
 use crate::tensors::encode_tensors;
 use verinfer_commit::ModelId;
@@ -160,27 +160,24 @@ impl AigcClient {
         uri: &str,
         proof: Bytes,
     ) -> Result<(U256, Receipt)> {
-        let r = self.send(
+        let call = AIGC::mintCall {
+            to,
+            prompt,
+            aigcData: aigc_data,
+            uri: uri.to_string(),
+            proof,
+        };
+        self.send_for(
             chain,
             from,
-            &AIGC::mintCall {
-                to,
-                prompt,
-                aigcData: aigc_data,
-                uri: uri.to_string(),
-                proof,
-            },
+            (&call, U256::ZERO),
             "AIGC.mint",
-        )?;
-        let id = self
-            .receipt_events(&r)
-            .into_iter()
-            .find_map(|e| match e {
+            "Mint",
+            |e| match e {
                 AIGCEvents::Mint(m) => Some(m.tokenId),
                 _ => None,
-            })
-            .ok_or_else(|| OracleError::protocol("AIGC.mint", "no Mint event"))?;
-        Ok((id, r))
+            },
+        )
     }
 
     /// `verify(prompt, aigcData, proof)`.

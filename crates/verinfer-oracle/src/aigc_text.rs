@@ -240,16 +240,17 @@ impl AigcTextClient {
         from: Address,
         call: &AIGCText::mintCall,
     ) -> Result<(U256, Receipt)> {
-        let r = self.send(chain, from, call, "AIGCText.mint")?;
-        let id = self
-            .receipt_events(&r)
-            .into_iter()
-            .find_map(|e| match e {
+        self.send_for(
+            chain,
+            from,
+            (call, U256::ZERO),
+            "AIGCText.mint",
+            "Mint",
+            |e| match e {
                 AIGCTextEvents::Mint(m) => Some(m.tokenId),
                 _ => None,
-            })
-            .ok_or_else(|| OracleError::protocol("AIGCText.mint", "no Mint event"))?;
-        Ok((id, r))
+            },
+        )
     }
 
     /// `verify(prompt, aigcData, proof)`.
@@ -329,8 +330,7 @@ impl AigcTextClient {
         )?;
         Ok(TextEvidence {
             kind: e.kind,
-            id: u64::try_from(e.id)
-                .map_err(|_| OracleError::protocol("evidence id", "does not fit 64 bits"))?,
+            id: crate::contract::u64_of(e.id, "evidence id")?,
             aigc_data_hash: e.aigcDataHash,
         })
     }

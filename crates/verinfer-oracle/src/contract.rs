@@ -73,6 +73,32 @@ pub(crate) trait Client {
         Ok(send_call(chain, from, self.at(), call, label)?)
     }
 
+    /// Sends `call` from `from` paying `value` wei, and reads what the contract's event `event`
+    /// in the receipt carries (`pick` finds it): a request's or a token's id. Every client's
+    /// request and mint read their id this way.
+    ///
+    /// # Errors
+    /// The call's revert or transport errors; [`OracleError::Protocol`] when no such event
+    /// was emitted.
+    #[allow(clippy::too_many_arguments)]
+    fn send_for<C: SolCall, E: SolEventInterface, T>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        (call, value): (&C, U256),
+        label: &str,
+        event: &str,
+        pick: impl FnMut(E) -> Option<T>,
+    ) -> Result<(T, Receipt)> {
+        let tx = Tx::call(from, self.at(), call.abi_encode(), label).with_value(value);
+        let r = chain.send(tx)?;
+        let found = decode_events::<E>(self.at(), &r.logs)
+            .into_iter()
+            .find_map(pick)
+            .ok_or_else(|| OracleError::protocol(label, format!("no {event} event")))?;
+        Ok((found, r))
+    }
+
     /// Reads the view `call` (from the chain's default account).
     fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
         Ok(view_default(chain, self.at(), call, label)?)

@@ -2,9 +2,9 @@
 //! method per entry point, the views, and the decoding of its events from receipts and logs.
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolValue};
+use alloy_sol_types::{SolEvent, SolValue};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
-use verinfer_chain::{Chain, Receipt, Tx};
+use verinfer_chain::{Chain, Receipt};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
 
 use crate::contract::{u64_of, Client};
@@ -101,36 +101,6 @@ impl OracleClient {
     /// The contract's name in artifacts and deployment records.
     pub const NAME: &'static str = "InferenceOracle";
 
-    /// Deploys an oracle over `registry` and `game`.
-    ///
-    /// # Errors
-    /// `InvalidParameter` (no code at an address, a share above 100%) or transport errors.
-    pub fn deploy(
-        chain: &mut dyn Chain,
-        from: Address,
-        registry: Address,
-        game: Address,
-        p: &OracleParams,
-    ) -> Result<(Self, Receipt)> {
-        let args = InferenceOracle::constructorCall {
-            registry_: registry,
-            game_: game,
-            fee_: p.fee,
-            ownerShareBps_: p.owner_share_bps,
-            cancelDelay_: p.cancel_delay,
-            maxCallbackGas_: p.max_callback_gas,
-        }
-        .abi_encode();
-        let (address, r) = crate::contract::deploy(
-            chain,
-            from,
-            &InferenceOracle::BYTECODE,
-            &args,
-            "deploy InferenceOracle",
-        )?;
-        Ok((Self { address }, r))
-    }
-
     /// An oracle at `address`, after checking that the code there is this build's oracle
     /// (immutables aside: they are patched into the runtime code, so only the length and the
     /// presence of code are checked).
@@ -176,24 +146,17 @@ impl OracleClient {
             callbackGasLimit: callback_gas_limit,
             zkVersion: zk_version,
         };
-        let tx = Tx::call(
+        let (id, r) = self.send_for(
+            chain,
             from,
-            self.address,
-            call.abi_encode(),
+            (&call, fee),
             "InferenceOracle.request",
-        )
-        .with_value(fee);
-        let r = chain.send(tx)?;
-        let id = self
-            .receipt_events(&r)
-            .into_iter()
-            .find_map(|e| match e {
+            "Requested",
+            |e| match e {
                 InferenceOracleEvents::Requested(ev) => Some(ev.requestId),
                 _ => None,
-            })
-            .ok_or_else(|| {
-                OracleError::protocol("InferenceOracle.request", "no Requested event")
-            })?;
+            },
+        )?;
         Ok((RequestId::new(u64_of(id, "request id")?), r))
     }
 

@@ -12,27 +12,11 @@
 //! remainder. [`public_inputs`] puts them after the context word, or hashes them all.
 
 use alloy_primitives::U256;
-use thiserror::Error;
 
+/// Why a class cannot be packed (the contract reverts `BadBitWidth` / `ValueOutOfRange`): the
+/// prover's own error, so both sides name a refusal alike.
+pub use verinfer_zk::packing::PackError;
 pub use verinfer_zk::packing::{MAX_WIDTH, PACK_BITS};
-
-/// Why a class cannot be packed (the contract reverts `BadBitWidth` / `ValueOutOfRange`).
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
-pub enum PackError {
-    /// Width outside `1..=32`.
-    #[error("packing width {0} is outside 1..=32")]
-    Width(u32),
-    /// A value outside the signed `width`-bit range.
-    #[error("value {value} at position {index} does not fit {width} signed bits")]
-    OutOfRange {
-        /// Position in the class (concatenated order).
-        index: usize,
-        /// The value.
-        value: i32,
-        /// The width.
-        width: u32,
-    },
-}
 
 /// Values per field element at `width` (`⌊253 / W⌋`).
 ///
@@ -60,14 +44,7 @@ pub fn packed_len(n: usize, width: u32) -> Result<usize, PackError> {
 /// # Errors
 /// [`PackError`] for a width outside `1..=32` or a value outside the signed range.
 pub fn pack_public(values: &[i32], width: u32) -> Result<Vec<U256>, PackError> {
-    let packed = verinfer_zk::packing::pack(values, width).map_err(|e| match e {
-        verinfer_zk::packing::PackError::Width(w) => PackError::Width(w),
-        verinfer_zk::packing::PackError::OutOfRange { index, width, .. } => PackError::OutOfRange {
-            index,
-            value: values.get(index).copied().unwrap_or_default(),
-            width,
-        },
-    })?;
+    let packed = verinfer_zk::packing::pack(values, width)?;
     Ok(verinfer_zk::evm::public_words(&packed))
 }
 

@@ -1,12 +1,44 @@
-//! The request-and-payment surface `InferenceOracle` and `GenerationOracle` share (the same
-//! Solidity: a fee at request time, callbacks with their own gas, a cancel delay, the fee
-//! split withdrawn later): one macro gives both typed clients these methods.
+//! The deployment and request-and-payment surface `InferenceOracle` and `GenerationOracle`
+//! share (the same Solidity: one constructor, a fee at request time, callbacks with their own
+//! gas, a cancel delay, the fee split withdrawn later): one macro gives both typed clients
+//! these methods.
 
 /// The shared methods of an oracle client: `$sol` is the contract's bindings, `$id` its request
 /// id type, `$name` the contract's name in transaction labels.
 macro_rules! oracle_payments {
     ($client:ty, $sol:ident, $id:ty, $name:literal) => {
         impl $client {
+            /// Deploys the oracle over `registry` and the game `game` that answers its
+            /// requests (the opML game for tensors, the generation game for text).
+            ///
+            /// # Errors
+            /// `InvalidParameter` (no code at an address, a share above 100%) or transport
+            /// errors.
+            pub fn deploy(
+                chain: &mut dyn verinfer_chain::Chain,
+                from: alloy_primitives::Address,
+                registry: alloy_primitives::Address,
+                game: alloy_primitives::Address,
+                p: &crate::oracle::OracleParams,
+            ) -> crate::error::Result<(Self, verinfer_chain::Receipt)> {
+                let args = alloy_sol_types::SolConstructor::abi_encode(&$sol::constructorCall {
+                    registry_: registry,
+                    game_: game,
+                    fee_: p.fee,
+                    ownerShareBps_: p.owner_share_bps,
+                    cancelDelay_: p.cancel_delay,
+                    maxCallbackGas_: p.max_callback_gas,
+                });
+                let (address, r) = crate::contract::deploy(
+                    chain,
+                    from,
+                    &$sol::BYTECODE,
+                    &args,
+                    concat!("deploy ", $name),
+                )?;
+                Ok((Self { address }, r))
+            }
+
             /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee
             /// plus the callback's gas at the current base fee).
             ///

@@ -3,15 +3,13 @@
 //! `GenerationGame` claim and settled with the generated tokens once the claim is final.
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolConstructor};
-use verinfer_chain::{Chain, Receipt, Tx};
+use verinfer_chain::{Chain, Receipt};
 use verinfer_commit::ModelId;
 
 use crate::bindings_text::GenerationOracle::{self, GenerationOracleEvents};
 use crate::contract::{u64_of, Client};
 use crate::error::{OracleError, Result};
 use crate::ids::{model_word, TextRequestId};
-use crate::oracle::OracleParams;
 use crate::settlement::Settlement;
 
 /// What a text request asks for.
@@ -85,37 +83,6 @@ impl TextOracleClient {
     /// The contract's name in artifacts and deployment records.
     pub const NAME: &'static str = "GenerationOracle";
 
-    /// Deploys a text oracle over `registry` and the generation game `game`, with the same
-    /// parameters as a tensor oracle.
-    ///
-    /// # Errors
-    /// `InvalidParameter` (no code at an address, a share above 100%) or transport errors.
-    pub fn deploy(
-        chain: &mut dyn Chain,
-        from: Address,
-        registry: Address,
-        game: Address,
-        p: &OracleParams,
-    ) -> Result<(Self, Receipt)> {
-        let args = GenerationOracle::constructorCall {
-            registry_: registry,
-            game_: game,
-            fee_: p.fee,
-            ownerShareBps_: p.owner_share_bps,
-            cancelDelay_: p.cancel_delay,
-            maxCallbackGas_: p.max_callback_gas,
-        }
-        .abi_encode();
-        let (address, r) = crate::contract::deploy(
-            chain,
-            from,
-            &GenerationOracle::BYTECODE,
-            &args,
-            "deploy GenerationOracle",
-        )?;
-        Ok((Self { address }, r))
-    }
-
     /// Requests `req`, paying `fee` wei; returns the request id.
     ///
     /// # Errors
@@ -151,24 +118,17 @@ impl TextOracleClient {
         call: &GenerationOracle::requestCall,
         fee: U256,
     ) -> Result<(TextRequestId, Receipt)> {
-        let tx = Tx::call(
+        let (id, r) = self.send_for(
+            chain,
             from,
-            self.address,
-            call.abi_encode(),
+            (call, fee),
             "GenerationOracle.request",
-        )
-        .with_value(fee);
-        let r = chain.send(tx)?;
-        let id = self
-            .receipt_events(&r)
-            .into_iter()
-            .find_map(|e| match e {
+            "TextRequested",
+            |e| match e {
                 GenerationOracleEvents::TextRequested(ev) => Some(ev.requestId),
                 _ => None,
-            })
-            .ok_or_else(|| {
-                OracleError::protocol("GenerationOracle.request", "no TextRequested event")
-            })?;
+            },
+        )?;
         Ok((TextRequestId::new(u64_of(id, "request id")?), r))
     }
 

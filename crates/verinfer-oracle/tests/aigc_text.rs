@@ -3,13 +3,7 @@
 //! one minted on a settled text request verifies at once; a lying claim's token loses its text
 //! when the claim loses and takes the true text through `update`; unsettled requests, lost
 //! claims, tampered text and malformed encodings are refused by name.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use alloy_sol_types::{sol_data, SolType};
 use verinfer_chain::{Address, Bytes, B256, U256};

@@ -2,13 +2,7 @@
 //! graph: an honest answer settles and the callback receives the tokens; a lying answer is
 //! challenged, loses, and the honest answer after it settles; the fee comes back when every
 //! answer lost; hostile requests, answers and settlements are refused by name.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use alloy_primitives::U256;
 use verinfer_chain::{Address, Chain, B256};

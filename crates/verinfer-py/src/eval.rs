@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use pyo3::prelude::*;
-use verinfer_chain::bindings::ModelRegistry;
-use verinfer_chain::{ensure_deployed, Address, Receipt, Registry};
+use verinfer_chain::{register_model, Address, Receipt};
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::float_reference;
 use verinfer_onnx::import::{import, ImportOptions};
@@ -126,36 +125,15 @@ pub fn register<'py>(
     let out = chain.with(py, |s| {
         let from = sender.resolve(s.chain())?;
         let model_id = verinfer_node::model_id_of(&g);
-        let mut txs = Vec::new();
-        let registry = match registry {
-            Some(addr) => Registry::at(s.chain(), addr).lib()?,
-            None => {
-                let (chain, deployments) = s.parts();
-                let (address, receipt) = ensure_deployed(
-                    chain,
-                    deployments,
-                    Registry::NAME,
-                    &ModelRegistry::BYTECODE,
-                    &ModelRegistry::DEPLOYED_BYTECODE,
-                    from,
-                )
-                .lib()?;
-                txs.extend(receipt.as_ref().map(tx_json));
-                Registry { address }
-            }
-        };
-        let chain = s.chain();
-        let already = registry.is_registered(chain, model_id).lib()?;
-        if !already {
-            let r = registry.register(chain, from, model_id, uri).lib()?;
-            txs.push(tx_json(&r));
-        }
-        let record = registry.model(chain, model_id).lib()?;
+        let (chain, deployments) = s.parts();
+        let reg = register_model(chain, deployments, from, registry, model_id, uri).lib()?;
+        let txs: Vec<_> = reg.receipts.iter().map(tx_json).collect();
+        let record = reg.record;
         Ok(serde_json::json!({
-            "chain": chain.describe(),
-            "registry": registry.address.to_string(),
+            "chain": s.chain().describe(),
+            "registry": reg.registry.address.to_string(),
             "model_id": model_id.to_string(),
-            "already_registered": already,
+            "already_registered": reg.already_registered,
             "owner": record.owner.to_string(),
             "registered_at": record.registered_at,
             "uri": record.uri,

@@ -16,7 +16,7 @@ use verinfer_opml::driver::{defend, play};
 use verinfer_opml::simulate::prepare_model;
 use verinfer_opml::{
     ensure_opml, find_opml, lying_execution, Challenger, ChallengerStrategy, ClaimStatus,
-    Execution, GameClient, GameParams, Phase, Submitter, SubmitterStrategy,
+    Execution, GameClient, Phase, Submitter, SubmitterStrategy,
 };
 
 use crate::chain::{Chain, SenderArg, State};
@@ -104,11 +104,7 @@ pub fn claim(
     let src = inputs::source(inputs)?;
     let lie = Lie::parse(lie)?;
     let sender = SenderArg::parse(sender)?;
-    let params = GameParams {
-        window,
-        clock,
-        ..GameParams::default()
-    };
+    let params = crate::parties::game_params(window, clock);
     let graph = model.model.graph().clone();
     let (id, sub, game, lines) = chain.get().with(py, |s| {
         let q = inputs::quantized(&graph, &src)?;

@@ -5,15 +5,16 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use verinfer_opml::ensure_opml;
 use verinfer_opml::generation::{
     simulate_generation, GenChallenger, GenChallengerStrategy, GenClient, GenContracts,
     GenExecution, GenLie, GenModel, GenSubmitter,
 };
-use verinfer_opml::{ensure_opml, GameParams};
 
-use crate::chain::{Chain, SenderArg};
+use crate::chain::Chain;
 use crate::error::{Error, ResultExt};
 use crate::model::Model;
+use crate::parties::{game_params, Parties};
 use crate::progress::{report, tx_line};
 
 /// The lie of a generation claim at `step`, from its word.
@@ -92,16 +93,8 @@ pub fn generation_claim<'py>(
         .into());
     }
     let lie = parse_lie(lie, step)?;
-    let sub_arg = SenderArg::parse(submitter)?;
-    let cha_arg = match challenger {
-        Some(c) => SenderArg::parse(Some(c))?,
-        None => SenderArg::Index(1),
-    };
-    let params = GameParams {
-        window,
-        clock,
-        ..GameParams::default()
-    };
+    let parties = Parties::parse(submitter, challenger)?;
+    let params = game_params(window, clock);
     let graph = model.model.graph().clone();
     let progress = progress.as_ref();
     report(
@@ -130,13 +123,7 @@ pub fn generation_claim<'py>(
         "deploying the games; the claim is posted and watched",
     )?;
     let (rep, deploy_lines) = chain.with(py, |s| {
-        let sub_acct = sub_arg.resolve(s.chain())?;
-        let cha_acct = cha_arg.resolve(s.chain())?;
-        if sub_acct == cha_acct {
-            return Err(Error::Invalid(format!(
-                "the submitter and the challenger are the same account {sub_acct}"
-            )));
-        }
+        let (sub_acct, cha_acct) = parties.resolve(s.chain())?;
         let (chain, d) = s.parts();
         let (c, mut receipts) = ensure_opml(chain, d, sub_acct, &params).lib()?;
         let (game, r) = GenClient::deploy(chain, sub_acct, c.game.address, &params).lib()?;

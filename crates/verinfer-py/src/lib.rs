@@ -14,6 +14,7 @@ mod inputs;
 mod model;
 mod optimistic;
 mod oracle;
+mod parties;
 mod progress;
 mod visibility;
 mod zk;

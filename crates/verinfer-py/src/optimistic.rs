@@ -5,14 +5,15 @@
 use pyo3::prelude::*;
 use verinfer_opml::simulate::prepare_model;
 use verinfer_opml::{
-    ensure_opml, lying_execution, play_out, Challenger, ChallengerStrategy, Execution, GameParams,
-    Submitter, SubmitterStrategy, TraceLie,
+    ensure_opml, lying_execution, play_out, Challenger, ChallengerStrategy, Execution, Submitter,
+    SubmitterStrategy, TraceLie,
 };
 
-use crate::chain::{Chain, SenderArg};
+use crate::chain::Chain;
 use crate::error::{Error, ResultExt};
 use crate::inputs;
 use crate::model::Model;
+use crate::parties::{game_params, Parties};
 use crate::progress::report;
 
 /// What the claimant lies about (tests and demonstrations of the game).
@@ -86,29 +87,15 @@ pub fn optimistic_claim<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let src = inputs::source(inputs)?;
     let lie = Lie::parse(lie)?;
-    let sub_arg = SenderArg::parse(submitter)?;
-    let cha_arg = match challenger {
-        Some(c) => SenderArg::parse(Some(c))?,
-        None => SenderArg::Index(1),
-    };
-    let params = GameParams {
-        window,
-        clock,
-        ..GameParams::default()
-    };
+    let parties = Parties::parse(submitter, challenger)?;
+    let params = game_params(window, clock);
     let graph = model.model.graph().clone();
     let mut fresh = None;
     let chain = Chain::given_or_fresh(chain, &mut fresh)?;
     let progress = progress.as_ref();
     let text = chain.with(py, |s| {
         let q = inputs::quantized(&graph, &src)?;
-        let sub_acct = sub_arg.resolve(s.chain())?;
-        let cha_acct = cha_arg.resolve(s.chain())?;
-        if sub_acct == cha_acct {
-            return Err(Error::Invalid(format!(
-                "the submitter and the challenger are the same account {sub_acct}"
-            )));
-        }
+        let (sub_acct, cha_acct) = parties.resolve(s.chain())?;
         report(
             progress,
             "deploying the registry, one-step verifier and game",

@@ -10,7 +10,8 @@
 //! - [`ops`]: one random one-node case generator per primitive (the convolution with stride,
 //!   padding, dilation and groups included);
 //! - [`models`]: the bundled models of `testdata/models` compiled and their inputs quantized,
-//!   the golden digits MLP, temporary directories;
+//!   the golden digits MLP;
+//! - [`tmp`]: temporary directories that remove themselves ([`TestDir`]);
 //! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
 //!   the game deployed;
 //! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered;
@@ -35,7 +36,9 @@ pub mod ops;
 pub mod oracle;
 pub mod proof;
 pub mod rng;
+pub mod tmp;
 
 pub use check::assert_matches_reference;
 pub use graph::{info, info_at, random_inputs, requant, value, Case, GraphBuilder};
 pub use rng::{Lcg, Rng};
+pub use tmp::TestDir;

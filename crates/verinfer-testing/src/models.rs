@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::tmp::TestDir;
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
 use verinfer_onnx::compile::{compile, CompileOptions};
@@ -83,12 +84,10 @@ pub fn golden_mlp_trace() -> (Graph, Vec<Vec<i32>>) {
     (g, t)
 }
 
-/// A fresh, empty directory `<tmp>/<prefix>-<name>-<pid>`.
-pub fn tmpdir(prefix: &str, name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("{prefix}-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh, empty directory `<tmp>/<prefix>-<name>-<random>`, removed when the guard drops
+/// (see [`TestDir`]).
+pub fn tmpdir(prefix: &str, name: &str) -> TestDir {
+    TestDir::new(prefix, name)
 }
 
 /// The golden digits MLP with one weight changed: another model (another id) of the same

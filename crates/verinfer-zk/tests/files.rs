@@ -10,7 +10,7 @@ use verinfer_zk::{packing, Groth16, ProofSystem, Visibility, Widths};
 
 /// Keys, an honest proof file and the manifest, for the digits MLP.
 struct Fixture {
-    dir: std::path::PathBuf,
+    dir: verinfer_testing::TestDir,
     vk: verinfer_zk::groth16::VerifyingKey,
     manifest: KeyManifest,
     file: ProofFile,
@@ -54,8 +54,7 @@ fn fixture(name: &str) -> Fixture {
     }))
     .unwrap();
     let file = ProofFile::new(format!("{model_id:#x}"), &proof, &public).unwrap();
-    let dir = std::env::temp_dir().join(format!("verinfer-zk-files-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = verinfer_testing::TestDir::new("verinfer-zk-files", name);
     Fixture {
         dir,
         vk,

@@ -198,7 +198,7 @@ pub struct AnvilEnv {
     /// A `ConsumerHarness` (the requester's callback).
     pub consumer: Address,
     /// The test's directory.
-    pub dir: PathBuf,
+    pub dir: verinfer_testing::TestDir,
     /// The deployments file the nodes and the CLI read.
     pub deployments: PathBuf,
     /// The nodes' models directory (`digits_mlp.vmodel`).
@@ -313,6 +313,29 @@ impl AnvilEnv {
             500_000,
             zk_version,
         )
+    }
+
+    /// The claims that answered request `req`, asserting there are two: the liar's, rejected,
+    /// then the honest answer. Returns the lie.
+    pub fn rejected_lie_then_honest(&mut self, req: u64) -> u64 {
+        let claims = self
+            .oracle
+            .claims_of(&mut self.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap();
+        assert_eq!(
+            claims.len(),
+            2,
+            "the lie, then the honest answer: {claims:?}"
+        );
+        let game = self.c.game;
+        let lie = claims[0];
+        let submitter = game.claim_info(&mut self.chain, lie).unwrap().submitter;
+        assert_eq!(submitter, self.who.liar, "the first answer is the liar's");
+        assert_eq!(
+            game.status(&mut self.chain, lie).unwrap(),
+            verinfer_opml::ClaimStatus::Rejected
+        );
+        lie
     }
 
     /// How many callbacks `consumer` received.

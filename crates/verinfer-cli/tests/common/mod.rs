@@ -17,6 +17,22 @@ pub fn testdata(p: &str) -> PathBuf {
     verinfer_testing::models::testdata(p)
 }
 
+/// The golden digits MLP `.vmodel`, as an argument.
+pub fn mlp_model() -> String {
+    testdata(verinfer_testing::models::GOLDEN_MLP)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The digits MLP's sample input (`input.json`), as an argument.
+pub fn mlp_input() -> String {
+    testdata("models/digits_mlp/input.json")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Run the `verinfer` binary.
 pub fn verinfer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verinfer"))
@@ -88,14 +104,83 @@ pub fn outcome(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// A fresh temp dir for one test.
-pub fn tmpdir(name: &str) -> PathBuf {
+/// A fresh temp dir for one test, removed when dropped (kept for a failing test with
+/// `VERINFER_KEEP_TEST_DIRS=1`).
+pub fn tmpdir(name: &str) -> verinfer_testing::TestDir {
     verinfer_testing::models::tmpdir("verinfer-test", name)
+}
+
+/// `verinfer run MODEL --input INPUT`, asserting success: its JSON output.
+pub fn run_json(model: &Path, input: &Path) -> serde_json::Value {
+    let o = verinfer(&["run", s(model), "--input", s(input)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// stderr as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs `verinfer args`, asserting a clean refusal: exit code 1 (not a panic's 101), no
+/// panic message, and `needle` in stderr.
+pub fn assert_fails_with(args: &[&str], needle: &str) {
+    let o = verinfer(args);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "expected failure for {args:?}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{args:?}: clean exit code, not a panic: {err}"
+    );
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(
+        err.contains(needle),
+        "error for {args:?} should mention '{needle}', got: {err}"
+    );
+}
+
+/// Damaged copies of `good`, a checksummed file with its magic at byte 0 and its format
+/// version at byte 8: `(name, bytes, what the refusal names)` for one bit flipped at
+/// `flip_at`, the file cut to `cut_to` bytes (refused naming `truncated`), the magic
+/// changed, the version set to `version`, and an empty file.
+pub fn damaged(
+    good: &[u8],
+    flip_at: usize,
+    cut_to: usize,
+    truncated: &str,
+    version: u8,
+) -> Vec<(&'static str, Vec<u8>, String)> {
+    let with = |at: usize, f: &dyn Fn(u8) -> u8| {
+        let mut b = good.to_vec();
+        b[at] = f(b[at]);
+        b
+    };
+    vec![
+        (
+            "flipped",
+            with(flip_at, &|b| b ^ 1),
+            "checksum mismatch".into(),
+        ),
+        ("truncated", good[..cut_to].to_vec(), truncated.into()),
+        ("magic", with(0, &|_| b'X'), "magic".into()),
+        (
+            "version",
+            with(8, &|_| version),
+            format!("format version {version}"),
+        ),
+        ("empty", vec![], "magic".into()),
+    ]
 }
 
 /// Compile a bundled model folder with its calibration data into `out`.

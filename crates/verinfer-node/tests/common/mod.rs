@@ -35,8 +35,9 @@ pub fn honest_outputs(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
     verinfer_testing::oracle::outputs(&Execution::run(mlp().0.clone(), input).unwrap())
 }
 
-/// A fresh temporary directory.
-pub fn tmpdir(name: &str) -> PathBuf {
+/// A fresh temporary directory, removed when dropped (kept for a failing test with
+/// `VERINFER_KEEP_TEST_DIRS=1`).
+pub fn tmpdir(name: &str) -> verinfer_testing::TestDir {
     verinfer_testing::models::tmpdir("verinfer-node-test", name)
 }
 
@@ -66,7 +67,7 @@ pub struct Env {
     pub liar: Address,
     pub consumer: Address,
     pub model: B256,
-    pub dir: PathBuf,
+    pub dir: verinfer_testing::TestDir,
     pub models: PathBuf,
 }
 
