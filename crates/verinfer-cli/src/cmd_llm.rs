@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use verinfer_commit::TraceRootBuilder;
+use verinfer_commit::{root_of, tensor_root, Hash32, TraceRoot, TraceRootBuilder};
 use verinfer_exec::Plan;
 use verinfer_gguf::{GgufFile, Tokenizer, TokenizerSpec};
 use verinfer_llm::compile::sample_sequences;
@@ -205,6 +205,10 @@ pub struct GenerateArgs {
     /// Keep what a dispute needs here: per-step trace roots and the final KV cache.
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// Run the prompt one step at a time instead of as one batch (the same integers, slower:
+    /// every weight is read once per prompt token).
+    #[arg(long)]
+    pub sequential_prefill: bool,
 }
 
 /// The tokenizer of `model` (a GGUF file's own, or the `.tokenizer.json` beside a compiled
@@ -275,11 +279,34 @@ pub fn run_session<E: StepEngine>(
     max_new: usize,
     stop: Option<u32>,
     trace: bool,
+    batch: bool,
     caches: impl Fn(&Session<'_, E>) -> Vec<Vec<i32>>,
 ) -> Result<Run> {
     check_request(engine.layout(), prompt, max_new)?;
     let mut s = Session::new(engine);
     let mut roots = Vec::new();
+    let t0 = Instant::now();
+    let mut next = 0;
+    if batch {
+        // Each step's value roots by value id (a batch hands values over out of order).
+        let mut vroots: Vec<Vec<Option<Hash32>>> = vec![Vec::new(); prompt.len()];
+        let outs = s.prefill_with(prompt, &mut |t, v, d| {
+            if let Some(r) = trace.then(|| vroots.get_mut(t)).flatten() {
+                if r.len() <= v.index() {
+                    r.resize(v.index() + 1, None);
+                }
+                r[v.index()] = Some(tensor_root(d));
+            }
+        })?;
+        next = outs.last().map_or(0, |o| o.next);
+        if trace {
+            for r in vroots {
+                let r: Option<Vec<Hash32>> = r.into_iter().collect();
+                let r = r.context("a prefill step's trace is missing a value")?;
+                roots.push(TraceRoot::from_hash(root_of(&r)).to_string());
+            }
+        }
+    }
     let mut step = |s: &mut Session<'_, E>, t: u32| -> Result<u32> {
         if trace {
             let mut b = TraceRootBuilder::new();
@@ -290,10 +317,10 @@ pub fn run_session<E: StepEngine>(
             Ok(s.step(t)?.next)
         }
     };
-    let t0 = Instant::now();
-    let mut next = 0;
-    for &t in prompt {
-        next = step(&mut s, t)?;
+    if !batch {
+        for &t in prompt {
+            next = step(&mut s, t)?;
+        }
     }
     let prefill_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -343,7 +370,15 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         let g = verinfer_llm::step::build(w.as_ref(), ctx, "reference")?;
         let e = FloatEngine::new(g)?;
         (
-            run_session(&e, &prompt, a.max_new_tokens, stop, false, |_| Vec::new())?,
+            run_session(
+                &e,
+                &prompt,
+                a.max_new_tokens,
+                stop,
+                false,
+                !a.sequential_prefill,
+                |_| Vec::new(),
+            )?,
             "exact float model",
         )
     } else {
@@ -351,14 +386,22 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
             .with_context(|| format!("reading {}", a.model.display()))?;
         let e = IntEngine::new(Plan::for_graph(g)?)?;
         let layout = e.layout().clone();
-        let r = run_session(&e, &prompt, a.max_new_tokens, stop, trace, |s| {
-            layout
-                .caches
-                .iter()
-                .flat_map(|&(k, v)| [k, v])
-                .map(|i| s.cache(i).to_vec())
-                .collect()
-        })?;
+        let r = run_session(
+            &e,
+            &prompt,
+            a.max_new_tokens,
+            stop,
+            trace,
+            !a.sequential_prefill,
+            |s| {
+                layout
+                    .caches
+                    .iter()
+                    .flat_map(|&(k, v)| [k, v])
+                    .map(|i| s.cache(i).to_vec())
+                    .collect()
+            },
+        )?;
         (r, "integer step graph")
     };
     let text = tok.as_ref().map(|t| t.decode(&run.tokens));

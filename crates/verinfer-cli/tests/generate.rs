@@ -60,6 +60,20 @@ fn compile_generate_trace_and_refusals() {
     // 2 layers × (K, V) × 48 rows × 2 KV heads × 8 dims, i32.
     let kv = std::fs::read(trace.join("kv_cache.bin")).unwrap();
     assert_eq!(kv.len(), 2 * 2 * 48 * 16 * 4);
+    // The prompt run one step at a time instead of as one batch: the same bytes.
+    let seq = dir.path().join("trace-seq");
+    let int_seq = run(
+        vm_s,
+        &["--trace", seq.to_str().unwrap(), "--sequential-prefill"],
+    );
+    assert_eq!(int_seq, int);
+    for f in ["generation.json", "kv_cache.bin"] {
+        assert_eq!(
+            std::fs::read(trace.join(f)).unwrap(),
+            std::fs::read(seq.join(f)).unwrap(),
+            "{f}: batched vs one-by-one prefill"
+        );
+    }
 
     // Prompt ids as given; the same run twice gives the same trace roots.
     let ids = [
@@ -143,6 +157,8 @@ fn bench_llm_reports_every_figure_and_refuses_what_cannot_fit() {
     for k in [
         "decode_tokens_per_s",
         "prefill_tokens_per_s",
+        "prefill_sequential_tokens_per_s",
+        "expected_peak_rss_mib",
         "trace_commitment_share",
         "model_commitment_s",
         "peak_rss_mib",

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::float_arithmetic)]
 
+mod batch;
 mod error;
 mod kernels;
 mod odometer;
@@ -18,6 +19,7 @@ mod par;
 mod plan;
 mod trace;
 
+pub use batch::Held;
 pub use error::ExecError;
 pub use plan::Plan;
 pub use trace::Trace;

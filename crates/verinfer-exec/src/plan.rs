@@ -14,9 +14,9 @@ use crate::trace::Trace;
 /// the model is served.
 pub struct Plan {
     model: Model,
-    nodes: Vec<NodePlan>,
+    pub(crate) nodes: Vec<NodePlan>,
     /// For each value, the index of the last node that reads it (`None`: no node does).
-    last_use: Vec<Option<usize>>,
+    pub(crate) last_use: Vec<Option<usize>>,
 }
 
 impl std::fmt::Debug for Plan {

@@ -13,6 +13,9 @@ use verinfer_quant::FGraph;
 use crate::error::LlmError;
 use crate::layout::Layout;
 
+/// One step's outputs, in the graph's order.
+pub type StepOutputs<E> = Vec<Vec<E>>;
+
 /// Something that runs one step: inputs in the graph's order, outputs in the graph's order.
 pub trait StepEngine {
     /// Element type (`i32` for the integer graph, `f64` for the float one).
@@ -28,6 +31,23 @@ pub trait StepEngine {
         inputs: &[Vec<Self::Elem>],
         sink: &mut dyn FnMut(ValueId, &[i32]),
     ) -> Result<Vec<Vec<Self::Elem>>, LlmError>;
+    /// Runs the steps of `tokens` at positions `pos, pos + 1, …` as one batch, `inputs`
+    /// being the first step's (its token and position aside); `sink(t, v, data)` sees every
+    /// value of step `t`'s trace once, in no particular order. Returns each step's outputs,
+    /// or `None` when the engine runs steps one at a time only (the caller then does).
+    ///
+    /// # Errors
+    /// Whatever the executor reports.
+    fn run_batch(
+        &self,
+        inputs: &[Vec<Self::Elem>],
+        tokens: &[u32],
+        pos: usize,
+        sink: &mut dyn FnMut(usize, ValueId, &[i32]),
+    ) -> Result<Option<Vec<StepOutputs<Self::Elem>>>, LlmError> {
+        let _ = (inputs, tokens, pos, sink);
+        Ok(None)
+    }
     /// An element holding a token id or position.
     fn index(v: u32) -> Self::Elem;
     /// The token id an output element holds.
@@ -80,6 +100,50 @@ impl StepEngine for IntEngine {
         sink: &mut dyn FnMut(ValueId, &[i32]),
     ) -> Result<Vec<Vec<i32>>, LlmError> {
         Ok(self.plan.run_streaming(inputs, sink)?)
+    }
+    fn run_batch(
+        &self,
+        inputs: &[Vec<i32>],
+        tokens: &[u32],
+        pos: usize,
+        sink: &mut dyn FnMut(usize, ValueId, &[i32]),
+    ) -> Result<Option<Vec<StepOutputs<i32>>>, LlmError> {
+        let l = &self.layout;
+        let g = self.plan.graph();
+        // For each cache input, the output value holding the row a step writes into it.
+        let mut row_of: Vec<Option<ValueId>> = vec![None; inputs.len()];
+        for (&(kc, vc), &(kr, vr)) in l.caches.iter().zip(&l.rows) {
+            for (ci, ri) in [(kc, kr), (vc, vr)] {
+                if let (Some(slot), Some(o)) = (row_of.get_mut(ci), g.outputs.get(ri)) {
+                    *slot = Some(o.value);
+                }
+            }
+        }
+        let index = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+        // Step t's cache is step t − 1's with that step's row written at its position
+        // (what `Session::step_with` does between steps).
+        let make = |t: usize, i: usize, held: &verinfer_exec::Held<'_>| -> Option<Vec<i32>> {
+            if i == l.token {
+                return tokens.get(t).map(|&x| vec![Self::index(x)]);
+            }
+            if i == l.pos {
+                return Some(vec![index(pos + t)]);
+            }
+            match (t.checked_sub(1), row_of.get(i).copied().flatten()) {
+                (Some(prev), Some(rv)) => {
+                    let mut c = held.get(prev, ValueId(u32::try_from(i).ok()?))?.to_vec();
+                    let row = held.get(prev, rv)?;
+                    let at = (pos + prev).checked_mul(l.row)?;
+                    if row.len() != l.row {
+                        return None;
+                    }
+                    c.get_mut(at..at + l.row)?.copy_from_slice(row);
+                    Some(c)
+                }
+                _ => inputs.get(i).cloned(),
+            }
+        };
+        Ok(Some(self.plan.run_batch(tokens.len(), make, sink)?))
     }
     fn index(v: u32) -> i32 {
         i32::try_from(v).unwrap_or(i32::MAX)
@@ -266,6 +330,93 @@ impl<'e, E: StepEngine> Session<'e, E> {
     }
 }
 
+impl<E: StepEngine> Session<'_, E> {
+    /// Consumes `tokens` (a prompt) at the current position; returns each step's greedy next
+    /// token and logits. Where the engine batches ([`StepEngine::run_batch`]), the steps run
+    /// as one batch — each weight read once for all of them — with every integer, hence every
+    /// step's trace, the next tokens and the caches, what [`Self::step`] one by one gives.
+    ///
+    /// # Errors
+    /// As [`Self::step`], checked for every token before any runs.
+    pub fn prefill(&mut self, tokens: &[u32]) -> Result<Vec<StepOut<E::Elem>>, LlmError> {
+        self.prefill_with(tokens, &mut |_, _, _| {})
+    }
+
+    /// [`Self::prefill`], handing every value of step `t`'s trace (`t` counted from the first
+    /// of `tokens`) to `sink(t, value, data)`: each value once, in no particular order (a
+    /// batch makes a step's caches when the first node reading them runs).
+    ///
+    /// # Errors
+    /// As [`Self::prefill`].
+    pub fn prefill_with(
+        &mut self,
+        tokens: &[u32],
+        sink: &mut dyn FnMut(usize, ValueId, &[i32]),
+    ) -> Result<Vec<StepOut<E::Elem>>, LlmError> {
+        let l = self.engine.layout();
+        if self.pos + tokens.len() > l.ctx {
+            return Err(LlmError::BadRequest(format!(
+                "{} tokens at position {} do not fit the context of {} positions",
+                tokens.len(),
+                self.pos,
+                l.ctx
+            )));
+        }
+        if let Some(t) = tokens.iter().find(|&&t| t as usize >= l.vocab) {
+            return Err(LlmError::BadRequest(format!(
+                "token {t} is outside the vocabulary of {}",
+                l.vocab
+            )));
+        }
+        if tokens.len() < 2 {
+            let mut outs = Vec::new();
+            for (t, &x) in tokens.iter().enumerate() {
+                outs.push(self.step_with(x, &mut |v, d| sink(t, v, d))?);
+            }
+            return Ok(outs);
+        }
+        let Some(batch) = self
+            .engine
+            .run_batch(&self.inputs, tokens, self.pos, sink)?
+        else {
+            let mut outs = Vec::new();
+            for (t, &x) in tokens.iter().enumerate() {
+                outs.push(self.step_with(x, &mut |v, d| sink(t, v, d))?);
+            }
+            return Ok(outs);
+        };
+        let mut outs = Vec::with_capacity(tokens.len());
+        for mut o in batch {
+            let at = self.pos * l.row;
+            for (&(kc, vc), &(kr, vr)) in l.caches.iter().zip(&l.rows) {
+                for (ci, ri) in [(kc, kr), (vc, vr)] {
+                    let src = o.get(ri).map_or(&[][..], Vec::as_slice);
+                    if src.len() != l.row {
+                        return Err(LlmError::NotAStepGraph(
+                            "cache row of the wrong length".into(),
+                        ));
+                    }
+                    self.inputs[ci][at..at + l.row].copy_from_slice(src);
+                }
+            }
+            self.pos += 1;
+            let next = o
+                .get(l.next)
+                .and_then(|v| v.first().copied())
+                .and_then(E::token)
+                .ok_or_else(|| {
+                    LlmError::NotAStepGraph("the next-token output is not a token".into())
+                })?;
+            let logits = o.get_mut(l.logits).map(std::mem::take).unwrap_or_default();
+            outs.push(StepOut { next, logits });
+        }
+        let last = tokens.last().copied().unwrap_or(0);
+        self.inputs[l.token] = vec![E::index(last)];
+        self.inputs[l.pos] = vec![E::index(u32::try_from(self.pos - 1).unwrap_or(u32::MAX))];
+        Ok(outs)
+    }
+}
+
 /// Checks a request against the context before any step runs.
 ///
 /// # Errors
@@ -306,10 +457,8 @@ pub fn generate<E: StepEngine>(
 ) -> Result<Vec<u32>, LlmError> {
     check_request(engine.layout(), prompt, max_new)?;
     let mut s = Session::new(engine);
-    let mut next = 0;
-    for &t in prompt {
-        next = s.step(t)?.next;
-    }
+    let next = s.prefill(prompt)?.last().map_or(0, |o| o.next);
+    let mut next = next;
     let mut out = Vec::with_capacity(max_new);
     while out.len() < max_new {
         out.push(next);

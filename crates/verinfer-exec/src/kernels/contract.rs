@@ -20,6 +20,7 @@
 //! consecutive outputs sharing a row are computed together.
 
 mod access;
+mod batch;
 mod elem;
 mod narrow;
 mod pairs;

@@ -85,6 +85,23 @@ impl NodePlan {
     }
 }
 
+impl NodePlan {
+    /// Each token's output (`outs[t]`, the output's element count) from its operands
+    /// (`ins[t]`): one pass over a narrow constant weight for all tokens where the kernel
+    /// batches (see `contract::batch`), otherwise token by token. Bit for bit
+    /// [`Self::run`] of each token.
+    pub(crate) fn run_batch(&self, ins: &[Vec<&[i32]>], outs: &mut [Vec<i32>]) {
+        if let Self::Contract(p) = self {
+            if p.run_batch(ins, outs) {
+                return;
+            }
+        }
+        for (i, o) in ins.iter().zip(outs.iter_mut()) {
+            self.run(i, o);
+        }
+    }
+}
+
 /// A node of a validated graph, as a kernel's planner sees it.
 pub(crate) struct NodeCtx<'a> {
     /// Node index.
