@@ -13,11 +13,12 @@ import {GameBonds} from "./GameBonds.sol";
 ///         (r < s−1), step s−1's new row (r = s−1) or zero (r ≥ s). Two challenge modes
 ///         (docs/protocol.md, "The step level"):
 ///         - bisection: k-ary descent of G to the first step whose root the challenger
-///           disputes; the submitter must then post R_s as an ordinary `InferenceGame` claim
-///           (the sub-claim, binding R_s's input roots); the challenger either disputes one
-///           input of step s (element descent, then the submitter proves the element's
-///           derivation from step s−1, opened against G) or disputes R_s itself, which the
-///           sub-claim's own games settle (`settle`);
+///           disputes; the submitter must then post R_s as an `InferenceGame` trace claim
+///           (the sub-claim, constant size) and show R_s's input roots (leaves 0..2+2·layers
+///           of R_s, checked against it); the challenger either disputes one input of step s
+///           (its root opened against R_s, element descent, then the submitter proves the
+///           element's derivation from step s−1, opened against G) or disputes R_s itself,
+///           which the sub-claim's own games settle (`settle`);
 ///         - binding: the challenger names a posted token t[i]; the submitter must open
 ///           next_{P−1+i} against G and it must equal t[i].
 /// @dev Step-graph convention (what `verinfer-llm` compiles): inputs token, pos, then
@@ -128,7 +129,9 @@ contract GenerationGame is GameBonds {
     event GameOpened(uint256 indexed gameId, uint256 indexed claimId, address indexed challenger, bool binding);
     event Revealed(uint256 indexed gameId, Phase phase, uint64 level, uint256 pos, bytes32[] children);
     event Picked(uint256 indexed gameId, Phase phase, uint256 index);
-    event StepPosted(uint256 indexed gameId, uint256 step, uint256 subClaim);
+    /// R_s's input roots and the path of the last one: what the challenger chooses from, and
+    /// builds any input's path in R_s from (`disputeInput`).
+    event StepPosted(uint256 indexed gameId, uint256 step, uint256 subClaim, bytes32[] inputRoots, bytes32[] edge);
     event InputDisputed(uint256 indexed gameId, uint256 input, bytes32 root);
     event ElementNamed(uint256 indexed gameId, uint256 element, int256 claimed);
     event GameResolved(uint256 indexed gameId, bool submitterWon, string reason);
@@ -376,17 +379,28 @@ contract GenerationGame is GameBonds {
     }
 
     /// @notice The submitter has posted R_s as `InferenceGame` claim `subClaim` (after the
-    ///         descent ended, from its own account, on this model): its input roots are now
-    ///         bound to R_s and its games can decide whether R_s is the step's canonical trace.
-    function handoff(uint256 gameId, uint256 subClaim) external {
+    ///         descent ended, from its own account, on this model; a trace claim suffices), so
+    ///         its games can decide whether R_s is the canonical trace of R_s's inputs, and
+    ///         shows those inputs: `inputRoots` must be leaves 0..n (n = 2 + 2·layers) of R_s,
+    ///         `edge` the Merkle path of leaf n−1 in R_s (its right siblings close the range).
+    ///         The challenger chooses from them; a shown root that is not R_s's leaf would let
+    ///         a liar hide a wrong input behind an honest-looking one.
+    function handoff(uint256 gameId, uint256 subClaim, bytes32[] calldata inputRoots, bytes32[] calldata edge)
+        external
+    {
         (Game storage g, Claim storage c) = _move(gameId, Phase.PostStep);
         InferenceGame.Claim memory s = steps.getClaim(subClaim);
         if (subClaim < g.subClaimFloor || s.submitter != c.submitter || s.modelId != c.modelId || s.traceRoot != g.stepRoot)
         {
             revert BadMove("sub-claim");
         }
+        GenModel storage m = genModels[c.modelId];
+        if (inputRoots.length != 2 + 2 * uint256(m.layers) || edge.length != _depth(m.numValues)) {
+            revert BadOpening("input roots");
+        }
+        if (MerkleLib.rangeRoot(_mem(inputRoots), _mem(edge)) != g.stepRoot) revert BadOpening("input roots");
         g.subClaim = subClaim;
-        emit StepPosted(gameId, g.step, subClaim);
+        emit StepPosted(gameId, g.step, subClaim, inputRoots, edge);
         g.phase = Phase.Choose;
     }
 
@@ -408,18 +422,22 @@ contract GenerationGame is GameBonds {
         _resolve(gameId, g, c, s == InferenceGame.ClaimStatus.Finalized, "step trace (sub-claim)");
     }
 
-    /// @notice The challenger disputes input `input` of step s, whose roots the sub-claim
-    ///         bound (`roots` must be its input roots); the element descent starts there.
-    function disputeInput(uint256 gameId, bytes32[] calldata roots, uint256 input) external {
+    /// @notice The challenger disputes input `input` of step s: `root` opened at leaf `input`
+    ///         of R_s (`path`, the depth of the step graph's value tree); the element descent
+    ///         starts there.
+    function disputeInput(uint256 gameId, uint256 input, bytes32 root, bytes32[] calldata path) external {
         (Game storage g, Claim storage c) = _move(gameId, Phase.Choose);
-        if (keccak256(abi.encode(roots)) != steps.getClaim(g.subClaim).inputsHash) revert BadOpening("input roots");
-        if (input >= roots.length) revert BadMove("input");
+        GenModel storage m = genModels[c.modelId];
+        if (input >= 2 + 2 * uint256(m.layers)) revert BadMove("input");
+        if (path.length != _depth(m.numValues) || !MerkleLib.verifyLeaf(g.stepRoot, root, input, _mem(path))) {
+            revert BadOpening("input root");
+        }
         g.input = input;
-        g.inputLen = input < 2 ? 1 : uint256(genModels[c.modelId].row) * genModels[c.modelId].ctx;
-        g.cur = roots[input];
+        g.inputLen = input < 2 ? 1 : uint256(m.row) * m.ctx;
+        g.cur = root;
         g.level = uint64(MerkleLib.depthOf(g.inputLen));
         g.pos = 0;
-        emit InputDisputed(gameId, input, roots[input]);
+        emit InputDisputed(gameId, input, root);
         g.phase = g.level == 0 ? Phase.InputName : Phase.InputReveal;
     }
 

@@ -117,6 +117,8 @@ contract InferenceGame is GameModels, GameBonds {
         int32[][] outputs,
         bytes32 traceRoot
     );
+    /// A trace claim (`claimTrace`): no inputs or outputs, only the trace root.
+    event TraceClaimed(uint256 indexed claimId, bytes32 indexed modelId, address indexed submitter, bytes32 traceRoot);
     event ClaimFinalized(uint256 indexed claimId);
     event ClaimRejected(uint256 indexed claimId, uint256 indexed gameId);
     event GameOpened(uint256 indexed gameId, uint256 indexed claimId, address indexed challenger);
@@ -282,22 +284,43 @@ contract InferenceGame is GameModels, GameBonds {
             }
         }
         _checkOutputs(r, depth);
-        claimId = claims.length;
+        claimId = _push(r.modelId, r.traceRoot, keccak256(abi.encode(r.inputRoots)), keccak256(abi.encode(r.outputRoots)));
         if (r.inputs.length != 0) inputPosted[claimId] = true;
+        emit ClaimSubmitted(claimId, r.modelId, msg.sender, r.inputRoots, r.inputs, r.outputRoots, r.outputs, r.traceRoot);
+    }
+
+    /// @notice Posts a *trace claim* with the submitter bond: "every node value of the trace
+    ///         under `traceRoot` is its node applied to the values before it", whatever the
+    ///         trace's inputs are. Constant size, whatever the model: what `GenerationGame`
+    ///         posts for a disputed step, whose inputs it binds and judges itself. Its games run
+    ///         as any claim's (a descent reaching an input leaf goes to the submitter); its
+    ///         `inputsHash` and `outputsHash` are zero, which no list of roots hashes to, so no
+    ///         oracle request or token can take it for an answer.
+    function claimTrace(bytes32 modelId, bytes32 traceRoot) external payable returns (uint256 claimId) {
+        if (!models[modelId].known) revert UnknownModel(modelId);
+        if (msg.value != submitterBond) revert WrongBond(submitterBond, msg.value);
+        claimId = _push(modelId, traceRoot, 0, 0);
+        emit TraceClaimed(claimId, modelId, msg.sender, traceRoot);
+    }
+
+    function _push(bytes32 modelId, bytes32 traceRoot, bytes32 inputsHash, bytes32 outputsHash)
+        private
+        returns (uint256 claimId)
+    {
+        claimId = claims.length;
         claims.push(
             Claim({
-                modelId: r.modelId,
+                modelId: modelId,
                 submitter: msg.sender,
                 windowEnd: uint64(block.timestamp) + challengeWindow,
                 openGames: 0,
                 status: ClaimStatus.Pending,
                 bondPaid: false,
-                traceRoot: r.traceRoot,
-                inputsHash: keccak256(abi.encode(r.inputRoots)),
-                outputsHash: keccak256(abi.encode(r.outputRoots))
+                traceRoot: traceRoot,
+                inputsHash: inputsHash,
+                outputsHash: outputsHash
             })
         );
-        emit ClaimSubmitted(claimId, r.modelId, msg.sender, r.inputRoots, r.inputs, r.outputRoots, r.outputs, r.traceRoot);
     }
 
     /// @dev Root `root` is value `v` of the trace tree.

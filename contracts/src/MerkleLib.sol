@@ -33,6 +33,8 @@ library MerkleLib {
     error SlotOutOfRange(uint256 slot);
     /// @notice `subtreeRoot` needs a power-of-two number of nodes (at least one).
     error NotPowerOfTwo(uint256 length);
+    /// @notice `rangeRoot` got more leaves than a tree of that depth holds.
+    error RangeTooWide(uint256 leaves, uint256 depth);
 
     /// @notice keccak256(a ‖ b): the inner-node hash of the tree.
     /// @dev Hashes in the scratch space (0x00–0x3f), which Solidity reserves for exactly this:
@@ -156,6 +158,28 @@ library MerkleLib {
         uint256 n = children.length;
         if (n == 0 || (n & (n - 1)) != 0) return false;
         return subtreeRoot(children) == node;
+    }
+
+    /// @notice Root of a tree whose leaves 0..n are `leaves` (n = leaves.length ≥ 1), given
+    ///         `edge`, the Merkle path of leaf n−1: the tree's depth is `edge.length`, and at
+    ///         each level where the range ends on a left child its right sibling is `edge`'s.
+    ///         Showing a prefix of a tree's leaves costs one word a leaf plus one path.
+    /// @dev `leaves` is overwritten (a memory copy the caller owns). Empty `leaves` or a range
+    ///      wider than the depth allows revert with `NotPowerOfTwo`/`RangeTooWide`.
+    function rangeRoot(bytes32[] memory leaves, bytes32[] memory edge) internal pure returns (bytes32) {
+        uint256 n = leaves.length;
+        uint256 depth = edge.length;
+        if (n == 0) revert NotPowerOfTwo(0);
+        if (depth < 256 && n > (uint256(1) << depth)) revert RangeTooWide(n, depth);
+        for (uint256 l = 0; l < depth; ++l) {
+            uint256 half = n / 2 + n % 2;
+            for (uint256 i = 0; i < half; ++i) {
+                bytes32 right = 2 * i + 1 < n ? leaves[2 * i + 1] : edge[l];
+                leaves[i] = hashPair(leaves[2 * i], right);
+            }
+            n = half;
+        }
+        return leaves[0];
     }
 
     /// @notice Commitment root of a whole tensor, for small tensors posted on-chain.

@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Instead: a generation dispute on a synthetic LLaMA-shaped model of this shape
-    /// (bench-llm's: tiny, small, llama-30m, tinyllama, llama2-7b; seeded Q8_0 weights).
+    /// (bench-llm's: tiny, tiny-32l, small, llama-30m, tinyllama, llama2-7b; seeded Q8_0 weights).
     #[arg(long)]
     pub llm: Option<String>,
     #[command(flatten)]

@@ -17,8 +17,8 @@ use verinfer_llm::{compile, CompileOptions, Compiled, GgufWeights, IntEngine};
 /// Arguments of `bench-llm`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Model shape: tiny, small (the trained Shakespeare model's), llama-30m, tinyllama,
-    /// llama2-7b.
+    /// Model shape: tiny, tiny-32l (tiny at 32 layers), small (the trained Shakespeare
+    /// model's), llama-30m, tinyllama, llama2-7b.
     #[arg(long, default_value = "small")]
     pub shape: String,
     /// Context of the step graph.
@@ -45,11 +45,15 @@ pub struct Args {
 pub fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
     Ok(match name {
         "tiny" => (600, 32, 2, 64, 4, 2, 128),
+        // tiny's widths at llama2-7b's 32 layers: what grows with the layer count, cheaply.
+        "tiny-32l" => (600, 32, 32, 64, 4, 2, 128),
         "small" => (600, 128, 4, 320, 4, 2, 128),
         "llama-30m" => (8000, 512, 8, 1376, 8, 4, 512),
         "tinyllama" => (32000, 2048, 22, 5632, 32, 4, 2048),
         "llama2-7b" => (32000, 4096, 32, 11008, 32, 32, 4096),
-        other => bail!("unknown shape {other:?} (tiny, small, llama-30m, tinyllama, llama2-7b)"),
+        other => bail!(
+            "unknown shape {other:?} (tiny, tiny-32l, small, llama-30m, tinyllama, llama2-7b)"
+        ),
     })
 }
 

@@ -87,6 +87,15 @@ impl Node {
                     );
                 }
             }
+            InferenceGameEvents::TraceClaimed(e) => {
+                // A disputed generation step's trace claim (the generation side plays it);
+                // one on another model has no inputs to re-execute it from.
+                if let (Ok(id), true) =
+                    (u64::try_from(e.claimId), self.models.holds_gen(&e.modelId))
+                {
+                    self.state.generation.step_claims.insert(id);
+                }
+            }
             InferenceGameEvents::GameOpened(e) => {
                 let (Ok(game), Ok(claim)) = (u64::try_from(e.gameId), u64::try_from(e.claimId))
                 else {

@@ -11,6 +11,7 @@ use verinfer_commit::TensorTree;
 use super::bindings::GenerationGame::{self as G, Game};
 use super::client::{GenClient, GenPhase};
 use super::execution::GenExecution;
+use super::step_inputs::input_path;
 use super::submitter::token_words;
 use crate::challenger::{Challenger, ChallengerStrategy};
 use crate::client::GameClient;
@@ -147,7 +148,7 @@ impl GenChallenger {
         &mut self,
         chain: &mut dyn Chain,
         game: &GenClient,
-        steps: &GameClient,
+        _steps: &GameClient,
         d: u8,
         game_id: u64,
     ) -> Result<Option<Receipt>> {
@@ -162,7 +163,7 @@ impl GenChallenger {
             (target >> below) - (pos << k)
         };
         Ok(Some(match phase {
-            GenPhase::Choose => self.choose(chain, game, steps, &g, game_id)?,
+            GenPhase::Choose => self.choose(chain, game, &g, game_id)?,
             GenPhase::StepPick | GenPhase::InputPick => {
                 let children = game.last_reveal(chain, game_id, self.logs_from)?;
                 // The step descent heads for the leftmost differing step root, the input
@@ -222,12 +223,11 @@ impl GenChallenger {
         &mut self,
         chain: &mut dyn Chain,
         game: &GenClient,
-        steps: &GameClient,
         g: &Game,
         game_id: u64,
     ) -> Result<Receipt> {
-        let sub = usize_of(g.subClaim, "sub-claim")? as u64;
-        let roots: Vec<B256> = steps.claim_event(chain, sub, self.logs_from)?.inputRoots;
+        let shown = game.posted_step(chain, game_id, self.logs_from)?;
+        let roots = shown.inputRoots;
         let s = usize_of(g.step, "step")?;
         let own = self.gen.step(s)?;
         let honest = &own.trace().value_roots()[..roots.len().min(own.graph().inputs.len())];
@@ -238,10 +238,14 @@ impl GenChallenger {
             _ => differing,
         };
         if let Some(i) = input {
+            let root = *roots
+                .get(i)
+                .ok_or_else(|| OpmlError::Protocol(format!("input {i}: not shown")))?;
             let call = G::disputeInputCall {
                 gameId: U256::from(game_id),
-                roots,
                 input: U256::from(i),
+                root,
+                path: input_path(&roots, &shown.edge, i)?,
             };
             return game.send(chain, self.account, &call);
         }

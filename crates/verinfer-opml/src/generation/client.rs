@@ -359,6 +359,22 @@ impl GenClient {
             .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
     }
 
+    /// What the submitter showed when it handed `game`'s step over (`StepPosted`: the trace
+    /// claim, the step's input roots and the path of the last one), read from `from_block` on.
+    ///
+    /// # Errors
+    /// No hand-off on chain, or transport error.
+    pub fn posted_step(
+        &self,
+        chain: &mut dyn Chain,
+        game: u64,
+        from_block: u64,
+    ) -> Result<GenerationGame::StepPosted> {
+        let at = |e: &GenerationGame::StepPosted| e.gameId == u(game);
+        newest_event(chain, self.address, from_block, at)?
+            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no step posted on chain")))
+    }
+
     /// Ids of the games opened on `claim` in blocks `from_block` and later.
     ///
     /// # Errors

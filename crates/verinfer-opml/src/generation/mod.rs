@@ -17,6 +17,7 @@ pub mod client;
 pub mod execution;
 pub mod lies;
 pub mod simulate;
+pub mod step_inputs;
 pub mod submitter;
 
 pub use challenger::{GenChallenger, GenChallengerStrategy, Mode};

@@ -9,6 +9,7 @@ use verinfer_commit::TensorTree;
 use super::bindings::GenerationGame::{self as G, Game, StepOpening};
 use super::client::{GenClient, GenPhase};
 use super::execution::GenExecution;
+use super::step_inputs::{handoff_call, post_trace_claim};
 use crate::client::GameClient;
 use crate::convert::{b256, b256s, usize_of};
 use crate::error::{OpmlError, Result};
@@ -57,7 +58,7 @@ impl GenSubmitter {
     }
 
     /// Makes the submitter's move(s) in `game_id` if it is its turn (posting a step as a
-    /// single-step claim is two transactions: the claim, then `handoff`).
+    /// single-step trace claim is two transactions: the claim, then `handoff`).
     ///
     /// # Errors
     /// A revert of its own move or transport error.
@@ -94,16 +95,15 @@ impl GenSubmitter {
             }
             GenPhase::PostStep => {
                 let exec = self.gen.step_owned(s)?;
-                let mut sub = Submitter::new(exec, a, SubmitterStrategy::Honest);
-                // Only the roots matter to the game: posting the step's outputs (the logits)
-                // would cost ~1.1k gas per element for nothing.
-                sub.publish_outputs_up_to = 0;
-                let (sub_claim, r) = sub.claim(chain, steps.0, steps.1)?;
-                self.sub = Some((sub_claim, sub));
-                let call = G::handoffCall {
-                    gameId: id,
-                    subClaim: U256::from(sub_claim),
-                };
+                // A trace claim (model and trace root): the generation game binds and judges
+                // the step's inputs itself, from the roots `handoff` shows.
+                let (sub_claim, r) =
+                    post_trace_claim(chain, steps.0, a, steps.1.submitter_bond, &exec)?;
+                let call = handoff_call(game_id, sub_claim, &exec)?;
+                self.sub = Some((
+                    sub_claim,
+                    Submitter::new(exec, a, SubmitterStrategy::Honest),
+                ));
                 vec![r, game.send(chain, a, &call)?]
             }
             GenPhase::Derive => {
