@@ -15,7 +15,7 @@ import {HyperKZG} from "./HyperKZG.sol";
 library BatchOpening {
     using SumcheckTranscript for SumcheckTranscript.Transcript;
 
-    uint256 internal constant R = SumcheckFr.R;
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant EMPTY = 30;
     uint256 internal constant EQ = 31;
 
@@ -79,16 +79,37 @@ library BatchOpening {
         pure
         returns (uint256 alpha)
     {
-        t.absorb(claims.length);
+        uint256 k = claims.length;
+        t.absorb(k);
         t.absorb(n);
-        for (uint256 j = 0; j < claims.length; j++) {
-            t.absorbG1(claims[j].c);
-            for (uint256 i = claims[j].point.length; i < n; i++) {
-                t.absorb(0);
+        uint256[] memory b = t.buf;
+        uint256 len = t.len;
+        uint256 words = k * (n + 3);
+        // The indexed writes' bound: every word lands inside the buffer.
+        require(len + words < b.length);
+        // Per claim `C_j.x, C_j.y, 0^(n − |p_j|), p_j, v_j` (`|p_j| ≤ n`: `n` is their maximum),
+        // written straight into the buffer — the words `absorb` would write one by one.
+        assembly ("memory-safe") {
+            let p := add(b, shl(5, add(len, 2)))
+            for { let j := 0 } lt(j, k) { j := add(j, 1) } {
+                let cl := mload(add(claims, shl(5, add(j, 1))))
+                let g := mload(cl)
+                mstore(p, mload(g))
+                mstore(add(p, 0x20), mload(add(g, 0x20)))
+                p := add(p, 0x40)
+                let pt := mload(add(cl, 0x20))
+                let m := mload(pt)
+                for { let z := m } lt(z, n) { z := add(z, 1) } {
+                    mstore(p, 0)
+                    p := add(p, 0x20)
+                }
+                mcopy(p, add(pt, 0x20), shl(5, m))
+                p := add(p, shl(5, m))
+                mstore(p, mload(add(cl, 0x40)))
+                p := add(p, 0x20)
             }
-            t.absorbAll(claims[j].point);
-            t.absorb(claims[j].eval);
         }
+        t.len = len + words;
         alpha = t.challenge();
     }
 
@@ -98,13 +119,36 @@ library BatchOpening {
         view
         returns (SumcheckFr.G1 memory cc, uint256 eval)
     {
-        cc = claims[0].c;
-        eval = f[0];
-        uint256 bj = 1;
-        for (uint256 j = 1; j < claims.length; j++) {
-            bj = mulmod(bj, beta, R);
-            cc = SumcheckFr.ecAdd(cc, SumcheckFr.ecMul(claims[j].c, bj));
-            eval = addmod(eval, mulmod(bj, f[2 * j], R), R);
+        uint256 k = claims.length;
+        // coef[i]: the sum of β^j over the claims j whose commitment equals claim i's, i the
+        // first of them — one ecMul per distinct commitment (a tensor claimed at several
+        // points, the range arguments' `g` and `μ`), the same sum Σ β^j·C_j.
+        uint256[] memory coef = new uint256[](k);
+        assembly ("memory-safe") {
+            let bj := 1
+            for { let j := 0 } lt(j, k) { j := add(j, 1) } {
+                let gj := mload(mload(add(claims, shl(5, add(j, 1)))))
+                let x := mload(gj)
+                let y := mload(add(gj, 0x20))
+                let first := j
+                for { let i := 0 } lt(i, j) { i := add(i, 1) } {
+                    let gi := mload(mload(add(claims, shl(5, add(i, 1)))))
+                    if and(eq(mload(gi), x), eq(mload(add(gi, 0x20)), y)) {
+                        first := i
+                        break
+                    }
+                }
+                let slot := add(coef, shl(5, add(first, 1)))
+                mstore(slot, addmod(mload(slot), bj, R))
+                eval := addmod(eval, mulmod(bj, mload(add(f, shl(5, add(shl(1, j), 1)))), R), R)
+                bj := mulmod(bj, beta, R)
+            }
+        }
+        for (uint256 j = 0; j < k; j++) {
+            uint256 cj = coef[j];
+            if (cj == 0) continue;
+            SumcheckFr.G1 memory g = claims[j].c;
+            cc = SumcheckFr.ecAdd(cc, cj == 1 ? g : SumcheckFr.ecMul(g, cj));
         }
     }
 }

@@ -100,9 +100,7 @@ library ModelLayers {
             l.biasEval = c.nextFr();
             r.claim(l.bias, l.rhoJ, l.biasEval);
         }
-        for (uint256 i = first; i < c.i; i++) {
-            t.absorb(c.w[i]);
-        }
+        t.absorbRange(c.w, first, c.i);
     }
 
     function readMm(ModelPlan.Run memory r) private pure returns (Mm memory l) {
@@ -117,7 +115,7 @@ library ModelLayers {
         acc = addmod(mulmod(l.twoS, l.yEval, R), l.remEval, R);
         acc = mulmod(SumcheckFr.sub(acc, l.half), l.multInv, R);
         if (l.bias != ModelPlan.NONE) {
-            uint256 rows = ModelPlan.prefixSum(SumcheckFr.eqTable(l.rho, 0, l.a), l.m);
+            uint256 rows = ModelPlan.eqPrefix(l.rho, 0, l.a, l.m);
             acc = SumcheckFr.sub(acc, mulmod(mulmod(l.biasPow, rows, R), l.biasEval, R));
         }
     }

@@ -20,7 +20,7 @@ import {PackedTensor} from "./PackedTensor.sol";
 ///         (none), `1` (the public input), `2` (the public output) or `3 + slot`, slot
 ///         indexing the weight commitments followed by the proof's commitments.
 library ModelPlan {
-    uint256 internal constant R = SumcheckFr.R;
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     uint256 internal constant NONE = 0;
     uint256 internal constant INPUT = 1;
@@ -64,8 +64,14 @@ library ModelPlan {
     }
 
     function next(Run memory r) internal pure returns (uint256 v) {
-        v = r.plan[r.pc];
-        r.pc += 1;
+        uint256[] memory p = r.plan;
+        uint256 at = r.pc;
+        // The bound an indexed read would check (a plan shorter than its own records).
+        require(at < p.length);
+        assembly ("memory-safe") {
+            v := mload(add(p, shl(5, add(at, 1))))
+        }
+        r.pc = at + 1;
     }
 
     function vk(Run memory r) internal pure returns (HyperKZG.Vk memory v) {
@@ -107,17 +113,32 @@ library ModelPlan {
     ///         entries at `point` (Rust: `columns::mask_eval`).
     function maskEval(uint256 rows, uint256 cols, uint256[] memory point) internal pure returns (uint256) {
         uint256 a = log2Ceil(rows);
-        return mulmod(
-            prefixSum(SumcheckFr.eqTable(point, 0, a), rows),
-            prefixSum(SumcheckFr.eqTable(point, a, point.length - a), cols),
-            R
-        );
+        return mulmod(eqPrefix(point, 0, a, rows), eqPrefix(point, a, point.length - a, cols), R);
     }
 
-    /// @notice `Σ_{i < n} t[i]`.
-    function prefixSum(uint256[] memory t, uint256 n) internal pure returns (uint256 s) {
-        for (uint256 i = 0; i < n; i++) {
-            s = addmod(s, t[i], R);
+    /// @notice `Σ_{i < n} eq(r, i)` for `r = point[from..from+len]` (`r_1` the most significant
+    ///         bit, `n ≤ 2^len`) in `len` steps, without the table: walking `n`'s bits from the
+    ///         top, each 1 bit adds the indices that match `n` so far and have a 0 there (their
+    ///         `eq` weights sum to the matched prefix's product times `1 − r_k`).
+    function eqPrefix(uint256[] memory point, uint256 from, uint256 len, uint256 n)
+        internal
+        pure
+        returns (uint256 s)
+    {
+        require(from + len <= point.length && n <= (1 << len));
+        if (n == (1 << len)) return 1;
+        assembly ("memory-safe") {
+            let acc := 1
+            for { let k := 0 } lt(k, len) { k := add(k, 1) } {
+                let rk := mload(add(point, shl(5, add(add(from, k), 1))))
+                let one := addmod(1, sub(R, rk), R)
+                switch and(shr(sub(sub(len, 1), k), n), 1)
+                case 1 {
+                    s := addmod(s, mulmod(acc, one, R), R)
+                    acc := mulmod(acc, rk, R)
+                }
+                default { acc := mulmod(acc, one, R) }
+            }
         }
     }
 

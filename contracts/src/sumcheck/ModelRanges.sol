@@ -51,9 +51,7 @@ library ModelRanges {
             column(r, c, g, k);
         }
         if (g.total != lc.aA) revert SumcheckFr.SumcheckRejected(STACK);
-        for (uint256 i = first; i < c.i; i++) {
-            t.absorb(c.w[i]);
-        }
+        t.absorbRange(c.w, first, c.i);
     }
 
     /// @dev Column `k`: its value at the tail of `ρ_x`, weighted into `g.total`.

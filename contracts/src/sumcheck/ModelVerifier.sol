@@ -8,6 +8,7 @@ import {PackedTensor} from "./PackedTensor.sol";
 import {ModelPlan} from "./ModelPlan.sol";
 import {ModelLayers} from "./ModelLayers.sol";
 import {ModelRanges} from "./ModelRanges.sol";
+import {ModelWiring} from "./ModelWiring.sol";
 
 /// @title ModelVerifier — verifies a layered (whole-model) sumcheck proof
 /// @notice Rust: `verinfer_sumcheck::gkr::verify_model`, label `verinfer.model.v1`, the proof as
@@ -98,8 +99,11 @@ contract ModelVerifier {
         r.claims = new BatchOpening.Claim[](r.plan[ModelPlan.CLAIM_COUNT]);
         uint256 layers = r.next();
         for (uint256 i = 0; i < layers; i++) {
-            if (r.next() == 0) ModelLayers.matmul(r, t, c);
-            else ModelLayers.clip(r, t, c);
+            uint256 kind = r.next();
+            if (kind == 0) ModelLayers.matmul(r, t, c);
+            else if (kind == 1) ModelLayers.clip(r, t, c);
+            else if (kind == 2) ModelWiring.move(r, t, c);
+            else ModelWiring.reduceMax(r, t, c);
         }
         uint256 groups = r.next();
         for (uint256 i = 0; i < groups; i++) {

@@ -75,15 +75,23 @@ library SumcheckFr {
     ///         leading zeros (a polynomial in fewer variables read as its table followed by
     ///         zeros, as `pcs::batch` does).
     function eqLifted(uint256[] memory a, uint256[] memory b) internal pure returns (uint256 acc) {
-        uint256 pad = b.length - a.length;
+        uint256 n = b.length;
+        uint256 pad = n - a.length;
         acc = 1;
-        for (uint256 k = 0; k < b.length; k++) {
-            uint256 bk = b[k];
-            uint256 ak = k < pad ? 0 : a[k - pad];
-            // 1 − a − b + 2ab
-            uint256 t = addmod(1, mulmod(2, mulmod(ak, bk, R), R), R);
-            t = sub(t, addmod(ak, bk, R));
-            acc = mulmod(acc, t, R);
+        assembly ("memory-safe") {
+            // The leading `pad` coordinates pair 0 with b_k: a factor 1 − b_k.
+            for { let k := 0 } lt(k, pad) { k := add(k, 1) } {
+                let bk := mload(add(b, shl(5, add(k, 1))))
+                acc := mulmod(acc, addmod(1, sub(R, bk), R), R)
+            }
+            // 1 − a − b + 2ab = 1 + (2a − 1)·b − a
+            for { let k := pad } lt(k, n) { k := add(k, 1) } {
+                let bk := mload(add(b, shl(5, add(k, 1))))
+                let ak := mload(add(a, shl(5, add(sub(k, pad), 1))))
+                let twoA1 := addmod(addmod(ak, ak, R), sub(R, 1), R)
+                let t := addmod(addmod(1, mulmod(twoA1, bk, R), R), sub(R, ak), R)
+                acc := mulmod(acc, t, R)
+            }
         }
     }
 
@@ -94,18 +102,23 @@ library SumcheckFr {
         pure
         returns (uint256[] memory t)
     {
+        require(from + len <= point.length);
         t = new uint256[](1 << len);
-        t[0] = 1;
-        uint256 size = 1;
-        for (uint256 k = 0; k < len; k++) {
-            uint256 rk = point[from + k];
-            for (uint256 i = size; i > 0; i--) {
-                uint256 e = t[i - 1];
-                uint256 hi = mulmod(e, rk, R);
-                t[2 * i - 1] = hi;
-                t[2 * i - 2] = sub(e, hi);
+        assembly ("memory-safe") {
+            let base := add(t, 0x20)
+            mstore(base, 1)
+            let size := 1
+            for { let k := 0 } lt(k, len) { k := add(k, 1) } {
+                let rk := mload(add(point, shl(5, add(from, add(k, 1)))))
+                // Split each entry e into (e·(1 − r_k), e·r_k), from the top down.
+                for { let i := size } gt(i, 0) { i := sub(i, 1) } {
+                    let e := mload(add(base, shl(5, sub(i, 1))))
+                    let hi := mulmod(e, rk, R)
+                    mstore(add(base, shl(5, sub(shl(1, i), 1))), hi)
+                    mstore(add(base, shl(5, sub(shl(1, i), 2))), addmod(e, sub(R, hi), R))
+                }
+                size := shl(1, size)
             }
-            size <<= 1;
         }
     }
 

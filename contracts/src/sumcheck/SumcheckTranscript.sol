@@ -36,9 +36,20 @@ library SumcheckTranscript {
     }
 
     function absorbAll(Transcript memory t, uint256[] memory ws) internal pure {
-        for (uint256 i = 0; i < ws.length; i++) {
-            absorb(t, ws[i]);
+        absorbRange(t, ws, 0, ws.length);
+    }
+
+    /// @notice Absorb `ws[from..to]` with one memory copy (the words a verifier read from the
+    ///         proof since `from`, or a point): the same bytes as absorbing them one by one.
+    function absorbRange(Transcript memory t, uint256[] memory ws, uint256 from, uint256 to) internal pure {
+        uint256 n = t.len;
+        uint256[] memory b = t.buf;
+        // Both ranges in bounds, as the indexed writes would require (a Panic otherwise).
+        require(from <= to && to <= ws.length && n + (to - from) < b.length);
+        assembly ("memory-safe") {
+            mcopy(add(b, shl(5, add(n, 2))), add(ws, shl(5, add(from, 1))), shl(5, sub(to, from)))
         }
+        t.len = n + (to - from);
     }
 
     function challenge(Transcript memory t) internal pure returns (uint256) {

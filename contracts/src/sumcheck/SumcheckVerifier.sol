@@ -14,7 +14,7 @@ library SumcheckVerifier {
     using SumcheckTranscript for SumcheckTranscript.Transcript;
     using SumcheckFr for SumcheckFr.Cursor;
 
-    uint256 internal constant R = SumcheckFr.R;
+    uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant INV2 = 10944121435919637611123202872628637544274182200208017171849102093287904247809;
     uint256 internal constant INV6 = 18240202393199396018538671454381062573790303667013361953081836822146507079681;
 
@@ -33,15 +33,17 @@ library SumcheckVerifier {
         t.absorb(claim);
         point = new uint256[](n);
         e = claim;
+        // One buffer for every round (a fresh one per round would grow memory each round).
+        uint256[4] memory v;
         for (uint256 k = 0; k < n; k++) {
-            uint256[4] memory v;
+            uint256 at = c.i;
             v[0] = c.nextFr();
-            t.absorb(v[0]);
             v[1] = SumcheckFr.sub(e, v[0]);
             for (uint256 j = 2; j <= d; j++) {
                 v[j] = c.nextFr();
-                t.absorb(v[j]);
             }
+            // p(0), p(2), …, p(d): the round's words, as read.
+            t.absorbRange(c.w, at, c.i);
             uint256 r = t.challenge();
             e = interpolate(d, v, r);
             point[k] = r;
@@ -67,27 +69,37 @@ library SumcheckVerifier {
     }
 
     /// @notice The polynomial of degree `d ≤ 3` through `(j, v[j])`, `j = 0..d`, at `r`.
-    function interpolate(uint256 d, uint256[4] memory v, uint256 r) internal pure returns (uint256) {
-        uint256 r1 = SumcheckFr.sub(r, 1);
-        if (d == 1) {
-            return addmod(v[0], mulmod(r, SumcheckFr.sub(v[1], v[0]), R), R);
+    function interpolate(uint256 d, uint256[4] memory v, uint256 r) internal pure returns (uint256 out) {
+        assembly ("memory-safe") {
+            let v0 := mload(v)
+            let v1 := mload(add(v, 0x20))
+            let r1 := addmod(r, sub(R, 1), R)
+            switch d
+            case 1 { out := addmod(v0, mulmod(r, addmod(v1, sub(R, v0), R), R), R) }
+            case 2 {
+                // L0 = (r−1)(r−2)/2, L1 = −r(r−2), L2 = r(r−1)/2
+                let r2 := addmod(r, sub(R, 2), R)
+                let a := mulmod(mulmod(r1, r2, R), v0, R)
+                let b := mulmod(mulmod(r, r1, R), mload(add(v, 0x40)), R)
+                let half := mulmod(addmod(a, b, R), INV2, R)
+                out := addmod(half, sub(R, mulmod(mulmod(r, r2, R), v1, R)), R)
+            }
+            default {
+                // L0 = −(r−1)(r−2)(r−3)/6, L1 = r(r−2)(r−3)/2, L2 = −r(r−1)(r−3)/2, L3 = r(r−1)(r−2)/6
+                let r2 := addmod(r, sub(R, 2), R)
+                let r3 := addmod(r, sub(R, 3), R)
+                let rr1 := mulmod(r, r1, R)
+                let r2r3 := mulmod(r2, r3, R)
+                let sixth := addmod(
+                    mulmod(mulmod(rr1, r2, R), mload(add(v, 0x60)), R),
+                    sub(R, mulmod(mulmod(r1, r2r3, R), v0, R)),
+                    R
+                )
+                let halves := addmod(
+                    mulmod(mulmod(r, r2r3, R), v1, R), sub(R, mulmod(mulmod(rr1, r3, R), mload(add(v, 0x40)), R)), R
+                )
+                out := addmod(mulmod(sixth, INV6, R), mulmod(halves, INV2, R), R)
+            }
         }
-        uint256 r2 = SumcheckFr.sub(r, 2);
-        if (d == 2) {
-            // L0 = (r−1)(r−2)/2, L1 = −r(r−2), L2 = r(r−1)/2
-            uint256 a = mulmod(mulmod(r1, r2, R), v[0], R);
-            uint256 b = mulmod(mulmod(r, r1, R), v[2], R);
-            uint256 half = mulmod(addmod(a, b, R), INV2, R);
-            return SumcheckFr.sub(half, mulmod(mulmod(r, r2, R), v[1], R));
-        }
-        uint256 r3 = SumcheckFr.sub(r, 3);
-        // L0 = −(r−1)(r−2)(r−3)/6, L1 = r(r−2)(r−3)/2, L2 = −r(r−1)(r−3)/2, L3 = r(r−1)(r−2)/6
-        uint256 sixth = SumcheckFr.sub(
-            mulmod(mulmod(mulmod(r, r1, R), r2, R), v[3], R), mulmod(mulmod(mulmod(r1, r2, R), r3, R), v[0], R)
-        );
-        uint256 halves = SumcheckFr.sub(
-            mulmod(mulmod(mulmod(r, r2, R), r3, R), v[1], R), mulmod(mulmod(mulmod(r, r1, R), r3, R), v[2], R)
-        );
-        return addmod(mulmod(sixth, INV6, R), mulmod(halves, INV2, R), R);
     }
 }

@@ -10,6 +10,10 @@
 mod digits;
 #[path = "common/evm.rs"]
 mod evm;
+#[path = "common/pooled.rs"]
+mod pooled;
+#[path = "common/profile.rs"]
+mod profile;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
@@ -83,6 +87,10 @@ fn rust_code(e: &GkrError) -> u64 {
         GkrError::Rejected("a public tensor's value at a reduced point") => 62,
         GkrError::Rejected("a clip's eq value") => 63,
         GkrError::Rejected("the stacked range columns' value") => 64,
+        GkrError::Rejected("a move's wiring value") => 67,
+        GkrError::Rejected("a max's broadcast wiring value") => 68,
+        GkrError::Rejected("a max's eq value") => 69,
+        GkrError::Rejected("a max's row table value") => 70,
         other => panic!("no Solidity code for {other}"),
     }
 }
@@ -139,6 +147,20 @@ fn sol(evm: &mut Evm, at: Address, st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8
 #[test]
 fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike() {
     let (g, trace) = digits_mlp();
+    every_tamper_alike("digits MLP", g, trace);
+}
+
+/// Moves (a max-pool's 2×2 windows, a flatten as the public output) and a `ReduceMax` on
+/// chain: the same checks as the digits MLP's.
+#[test]
+fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_rejected_alike() {
+    let (g, trace) = pooled::pooled_mlp();
+    every_tamper_alike("pooled model", g, trace);
+}
+
+/// The honest proof of `g` verifies natively and on chain; every tamper is judged alike.
+#[allow(clippy::too_many_lines, clippy::print_stdout)]
+fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) {
     let model = Model::new(g).unwrap();
     let b = Sumcheck::default();
     let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
@@ -156,7 +178,7 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
         proof,
     };
     let (x, y, words) = (&f.proof.x, &f.proof.y, &f.proof.words);
-    assert_eq!(Some(words.len()), layered::proof_words(&f.spec));
+    assert_eq!(words.len(), layered::proof_words(&f.spec));
 
     let mut evm = Evm::new();
     let init = onchain::model_init_code(&f.vk).unwrap();
@@ -193,14 +215,15 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
     let (k, n) = gkr::columns::claim_shape(&f.spec);
     let groups = gkr::columns::groups(&f.spec);
     println!(
-        "digits MLP: {} layers, {} range groups (widths {:?}), {k} claims in the batch over {n} \
-         variables",
+        "{label}: {} layers {:?}, {} range groups (widths {:?}), {k} claims in the batch over \
+         {n} variables",
         f.spec.layers.len(),
+        f.spec.layers.iter().map(|l| l.kind).collect::<Vec<_>>(),
         groups.len(),
         groups.keys().collect::<Vec<_>>()
     );
     println!(
-        "digits MLP layered proof: {} words, {calldata} calldata bytes; verifyBound {gas} gas; \
+        "{label} layered proof: {} words, {calldata} calldata bytes; verifyBound {gas} gas; \
          ModelVerifier deploy {} gas, {size} bytes; plan {plan_words} words ({plan_size} bytes)",
         words.len(),
         receipt.gas_used
@@ -255,6 +278,25 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
     y2[0] = 1 << 30;
     assert_eq!(f.rust(Some(&st), x, &y2, words), 61);
     assert_eq!(sol(&mut evm, at, &st, x, &y2, words), 61);
+    // A verifier deployed for other weights (the first commitment doubled): the honest proof
+    // fails the batched opening on both sides.
+    let mut other = f.vk.clone();
+    let ModelKey::Chain { commitments, .. } = &mut other.model else {
+        unreachable!()
+    };
+    let c0 = commitments[0].0;
+    commitments[0] = verinfer_sumcheck::pcs::Commitment(ark_ec::CurveGroup::into_affine(c0 + c0));
+    let g2 = Fixture {
+        commitments: commitments.clone(),
+        spec: f.spec.clone(),
+        vk: other.clone(),
+        statement: st,
+        proof: f.proof.clone(),
+    };
+    let (at2, _) = evm.deploy(onchain::model_init_code(&other).unwrap(), "other weights");
+    let rust = g2.rust(Some(&st), x, y, words);
+    assert_ne!(rust, 0);
+    assert_eq!(rust, sol(&mut evm, at2, &st, x, y, words));
 }
 
 #[test]
@@ -369,4 +411,34 @@ fn a_smaller_mlp_verifies_on_chain() {
             }
         )
         .is_err());
+}
+
+/// Where the digits MLP's verification gas goes (docs/sumcheck.md, "Gas profile"): per
+/// opcode, per precompile, memory expansion. With `GAS_PROFILE_PCS=FILE` it also writes the
+/// gas per program counter of `ModelVerifier`'s code (for a source map).
+#[test]
+fn digits_mlp_gas_profile() {
+    let (g, trace) = digits_mlp();
+    let model = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
+    let (proof, public) =
+        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(5), trace, &mut os_rng()).unwrap();
+    let call = ModelVerifier::verifyBoundCall {
+        statement: B256::from(public.digest().unwrap().0),
+        x: packed(&proof.x),
+        y: packed(&proof.y),
+        proof: us(&proof.words),
+    };
+    let p = profile::profile(onchain::model_init_code(&vk).unwrap(), call.abi_encode());
+    profile::print("digits MLP verifyBound", &p);
+    if let Ok(path) = std::env::var("GAS_PROFILE_PCS") {
+        let lines: String = p
+            .by_pc
+            .iter()
+            .map(|(pc, g)| format!("{pc} {g}\n"))
+            .collect();
+        std::fs::write(path, lines).unwrap();
+    }
+    assert!(p.tx_gas > 0 && p.executed < p.tx_gas);
 }

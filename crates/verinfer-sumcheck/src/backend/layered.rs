@@ -64,9 +64,8 @@ fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendErr
 }
 
 /// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads);
-/// `None` when a layer is of a kind the Solidity verifier does not read yet.
 #[must_use]
-pub fn proof_words(spec: &ChainSpec) -> Option<usize> {
+pub fn proof_words(spec: &ChainSpec) -> usize {
     let mut n = 2 * committed(spec).len();
     for (i, l) in spec.layers.iter().enumerate() {
         n += match l.kind {
@@ -79,7 +78,14 @@ pub fn proof_words(spec: &ChainSpec) -> Option<usize> {
                     + 2
             }
             LayerKind::Clip { .. } => 3 * l.out.vars() + 3,
-            LayerKind::Move { .. } | LayerKind::ReduceMax => return None,
+            LayerKind::Move { .. } => {
+                usize::from(!out_poly(spec, i).is_public())
+                    + 2 * spec.src_layout(l.input).vars()
+                    + 2
+            }
+            LayerKind::ReduceMax => {
+                1 + 2 * l.out.vars() + 2 + 3 * spec.src_layout(l.input).vars() + 5
+            }
         };
     }
     for (bits, cols) in groups(spec) {
@@ -91,7 +97,21 @@ pub fn proof_words(spec: &ChainSpec) -> Option<usize> {
     if v > 0 {
         n += 2 * (v - 1) + 3 * v + 4;
     }
-    Some(n)
+    n
+}
+
+/// A move's index map as plan words: 4-byte big-endian signed entries, 8 a word (the last
+/// word zero-padded), so a map costs the plan an eighth of a word per entry.
+fn packed_map(map: &[i32]) -> Vec<Word> {
+    map.chunks(8)
+        .map(|c| {
+            let mut w = [0u8; 32];
+            for (k, v) in c.iter().enumerate() {
+                w[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
+            }
+            w
+        })
+        .collect()
 }
 
 /// The plan of `spec` with weight commitments `weights` under the SRS key `srs` (layout in
@@ -116,16 +136,7 @@ pub fn model_plan(
         .layers
         .last()
         .ok_or_else(|| refuse("a spec with no layers".into()))?;
-    for (i, l) in spec.layers.iter().enumerate() {
-        if matches!(l.kind, LayerKind::Move { .. } | LayerKind::ReduceMax) {
-            return Err(refuse(format!(
-                "layer {i}: the Solidity model verifier does not read {:?} layers yet",
-                l.kind
-            )));
-        }
-    }
-    let words = proof_words(spec)
-        .ok_or_else(|| refuse("a layer the Solidity model verifier does not read".into()))?;
+    let words = proof_words(spec);
     let hidden = committed(spec);
     let id = |p: Poly| poly_id(spec, &hidden, p);
     let gs = groups(spec);
@@ -182,11 +193,23 @@ pub fn model_plan(
                 p.push(int(constant));
                 p.extend([y, x].map(word));
             }
-            LayerKind::Move { .. } | LayerKind::ReduceMax => {
-                return Err(refuse(format!(
-                    "layer {i}: the Solidity model verifier does not read {:?} layers yet",
-                    l.kind
-                )))
+            LayerKind::Move { map, fill } => {
+                let m = spec
+                    .maps
+                    .get(map)
+                    .ok_or_else(|| refuse(format!("layer {i}: a move without its map")))?;
+                let xl = spec.src_layout(l.input);
+                p.push(word(2));
+                p.extend([y, x].map(word));
+                p.push(int(fill));
+                p.extend([l.out.rows, l.out.cols, xl.rows, xl.cols].map(|v| word(v as u64)));
+                p.extend(packed_map(m));
+            }
+            LayerKind::ReduceMax => {
+                let xl = spec.src_layout(l.input);
+                p.push(word(3));
+                p.extend([y, x, id(Poly::Bcast(i))?, id(Poly::Sel(i))?].map(word));
+                p.extend([xl.rows, xl.cols, l.out.rows, l.out.cols].map(|v| word(v as u64)));
             }
         }
     }

@@ -230,7 +230,7 @@ pub fn deploy(
 }
 
 /// The verifier's sources in dependency order (a flattened file needs no imports).
-const SOURCES: [(&str, &str); 17] = [
+const SOURCES: [(&str, &str); 18] = [
     (
         "SumcheckFr.sol",
         include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
@@ -270,6 +270,10 @@ const SOURCES: [(&str, &str); 17] = [
     (
         "ModelRanges.sol",
         include_str!("../../../../contracts/src/sumcheck/ModelRanges.sol"),
+    ),
+    (
+        "ModelWiring.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelWiring.sol"),
     ),
     (
         "ModelVerifier.sol",

@@ -1,0 +1,177 @@
+//! A gas profile of one call on revm: gas per opcode (each opcode's cost read as the drop in
+//! gas to the next step of the same frame, so a `STATICCALL` to a precompile carries the
+//! precompile's gas), memory expansion apart from the opcodes that caused it, and gas per
+//! program counter (for attribution to source files through a solc source map).
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::collections::BTreeMap;
+
+use revm::context::result::{ExecutionResult, Output};
+use revm::context::TxEnv;
+use revm::database::{CacheDB, EmptyDB};
+use revm::interpreter::interpreter_types::{Jumps, MemoryTr};
+use revm::interpreter::Interpreter;
+use revm::primitives::{Address, Bytes, TxKind, U256};
+use revm::state::AccountInfo;
+use revm::{Context, ExecuteCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext};
+
+/// What one call spent.
+#[derive(Default, Debug)]
+pub struct Profile {
+    /// Gas per opcode, memory expansion excluded.
+    pub by_op: BTreeMap<u8, (u64, u64)>,
+    /// Gas per precompile address byte (0x05 modexp … 0x08 pairing), included in `by_op[0xfa]`.
+    pub precompiles: BTreeMap<u8, (u64, u64)>,
+    /// Memory expansion gas of the whole call.
+    pub memory: u64,
+    /// Peak memory in bytes.
+    pub peak_memory: usize,
+    /// Gas per program counter (memory expansion included).
+    pub by_pc: BTreeMap<usize, u64>,
+    /// Gas the transaction used (21 000 and calldata included).
+    pub tx_gas: u64,
+    /// Gas executed in the frame (what the steps add up to).
+    pub executed: u64,
+    prev: Option<Step>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    op: u8,
+    pc: usize,
+    gas: u64,
+    mem: usize,
+    callee: u8,
+}
+
+fn memory_gas(bytes: usize) -> u64 {
+    let w = bytes.div_ceil(32) as u64;
+    3 * w + w * w / 512
+}
+
+impl<CTX> Inspector<CTX> for Profile {
+    fn step(&mut self, interp: &mut Interpreter, _ctx: &mut CTX) {
+        let gas = interp.gas.remaining();
+        let mem = interp.memory.size();
+        if let Some(p) = self.prev.take() {
+            let total = p.gas.saturating_sub(gas);
+            let m = memory_gas(mem).saturating_sub(memory_gas(p.mem));
+            let e = self.by_op.entry(p.op).or_default();
+            e.0 += total - m.min(total);
+            e.1 += 1;
+            self.memory += m.min(total);
+            *self.by_pc.entry(p.pc).or_default() += total;
+            self.executed += total;
+            if p.op == 0xfa {
+                let e = self.precompiles.entry(p.callee).or_default();
+                e.0 += total;
+                e.1 += 1;
+            }
+        }
+        self.peak_memory = self.peak_memory.max(mem);
+        let op = interp.bytecode.opcode();
+        // STATICCALL's address is the second stack item.
+        let callee = if op == 0xfa {
+            interp
+                .stack
+                .data()
+                .iter()
+                .rev()
+                .nth(1)
+                .map_or(0, |a| a.as_limbs()[0] as u8)
+        } else {
+            0
+        };
+        self.prev = Some(Step {
+            op,
+            pc: interp.bytecode.pc(),
+            gas,
+            mem,
+            callee,
+        });
+    }
+}
+
+/// Deploy `init` and profile one call of `data` to it.
+pub fn profile(init: Vec<u8>, data: Vec<u8>) -> Profile {
+    let caller = Address::repeat_byte(0x77);
+    let mut db = CacheDB::new(EmptyDB::default());
+    db.insert_account_info(caller, AccountInfo::from_balance(U256::from(1u128 << 100)));
+    let mut evm = Context::mainnet()
+        .with_db(db)
+        .build_mainnet_with_inspector(Profile::default());
+    let deploy = TxEnv::builder()
+        .caller(caller)
+        .kind(TxKind::Create)
+        .data(Bytes::from(init))
+        .gas_limit(1 << 24)
+        .nonce(0)
+        .build()
+        .unwrap();
+    let at = match evm.transact_commit(deploy).unwrap() {
+        ExecutionResult::Success {
+            output: Output::Create(_, Some(a)),
+            ..
+        } => a,
+        other => panic!("deploy: {other:?}"),
+    };
+    let call = TxEnv::builder()
+        .caller(caller)
+        .kind(TxKind::Call(at))
+        .data(Bytes::from(data))
+        .gas_limit(1 << 24)
+        .nonce(1)
+        .build()
+        .unwrap();
+    let r = evm.inspect_one_tx(call).unwrap();
+    let ExecutionResult::Success { gas, .. } = r else {
+        panic!("call: {r:?}");
+    };
+    let mut p = std::mem::take(&mut evm.inspector);
+    p.tx_gas = gas.tx_gas_used();
+    p
+}
+
+/// The opcode's mnemonic for the few that matter here.
+pub fn name(op: u8) -> String {
+    match op {
+        0x01 => "ADD".into(),
+        0x08 => "ADDMOD".into(),
+        0x09 => "MULMOD".into(),
+        0x20 => "KECCAK256".into(),
+        0x35 => "CALLDATALOAD".into(),
+        0x3c => "EXTCODECOPY".into(),
+        0x51 => "MLOAD".into(),
+        0x52 => "MSTORE".into(),
+        0x56 => "JUMP".into(),
+        0x57 => "JUMPI".into(),
+        0x5b => "JUMPDEST".into(),
+        0xfa => "STATICCALL".into(),
+        0x60..=0x7f => format!("PUSH{}", op - 0x5f),
+        0x80..=0x8f => format!("DUP{}", op - 0x7f),
+        0x90..=0x9f => format!("SWAP{}", op - 0x8f),
+        _ => format!("0x{op:02x}"),
+    }
+}
+
+/// Print the profile: the top opcodes, precompiles, memory.
+pub fn print(label: &str, p: &Profile) {
+    println!(
+        "{label}: tx {} gas, executed {} gas, memory expansion {} gas (peak {} bytes)",
+        p.tx_gas, p.executed, p.memory, p.peak_memory
+    );
+    for (a, (g, n)) in &p.precompiles {
+        println!("  precompile 0x{a:02x}: {n} calls, {g} gas");
+    }
+    let mut ops: Vec<_> = p.by_op.iter().collect();
+    ops.sort_by_key(|(_, (g, _))| std::cmp::Reverse(*g));
+    for (op, (g, n)) in ops.iter().take(14) {
+        println!("  {:<12} {n:>8} × {g:>9} gas", name(**op));
+    }
+}
