@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::{committed, groups, stack_dims};
-use super::spec::{ChainSpec, LayerKind};
+use super::spec::{ChainSpec, Layer, LayerKind, Src};
 
 /// The cost of one op type (or one range table, or the opening).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,7 +19,14 @@ pub struct OpCost {
     pub committed_elements: usize,
 }
 
-/// Cost per op type: `Contract`, `Max`/`Min`, `logUp [0, 2^k)` per table, `opening`.
+/// Whether `l` is a gather a `Contract`'s lowering added (its patches, or the order of its
+/// output): counted as `Contract: Move`.
+fn lowering(spec: &ChainSpec, l: &Layer) -> bool {
+    l.internal || matches!(l.input, Src::Layer(j) if spec.layers.get(j).is_some_and(|p| p.internal))
+}
+
+/// Cost per op type: `Contract` (the product; `Contract: Move` its lowering's gathers),
+/// `Max`/`Min`, `Move`, `ReduceMax`, `logUp [0, 2^k)` per table, `opening`.
 #[must_use]
 pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
     let mut out: BTreeMap<String, OpCost> = BTreeMap::new();
@@ -45,7 +52,11 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems),
             // The wiring table is built in O(|Y|), the sumcheck reads X and the table.
             LayerKind::Move { .. } => (
-                "Move",
+                if lowering(spec, l) {
+                    "Contract: Move"
+                } else {
+                    "Move"
+                },
                 out_elems + 2 * (1 << spec.src_layout(l.input).vars()),
             ),
             LayerKind::ReduceMax => {

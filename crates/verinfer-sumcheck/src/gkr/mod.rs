@@ -47,10 +47,12 @@
 
 pub mod columns;
 pub mod cost;
+pub mod lower;
 pub mod movement;
 pub mod prove;
 pub mod reduce_max;
 pub mod spec;
+mod spec_bytes;
 pub mod verify;
 pub mod words;
 
@@ -207,14 +209,24 @@ pub struct ModelProof {
 /// # Errors
 /// [`GkrError::Malformed`] if `g` is not the graph `spec` was recognised from.
 pub fn weight_data(g: &verinfer_ir::Graph, spec: &ChainSpec) -> Result<Vec<Vec<i32>>, GkrError> {
+    let bad = || GkrError::Malformed("a weight the graph does not have");
     spec.weights
         .iter()
         .map(|w| {
-            g.params
-                .get(w.param)
-                .filter(|p| p.data.len() == w.layout.len())
-                .map(|p| p.data.to_vec())
-                .ok_or(GkrError::Malformed("a weight the graph does not have"))
+            let p = g.params.get(w.param).ok_or_else(bad)?;
+            match w.arrange {
+                None if p.data.len() == w.layout.len() => Ok(p.data.to_vec()),
+                None => Err(bad()),
+                Some(a) => spec
+                    .arrangements
+                    .get(a)
+                    .filter(|m| m.len() == w.layout.len())
+                    .ok_or_else(bad)?
+                    .iter()
+                    .map(|&e| usize::try_from(e).map_or(Some(0), |k| p.data.get(k)))
+                    .collect::<Option<Vec<i32>>>()
+                    .ok_or_else(bad),
+            }
         })
         .collect()
 }

@@ -107,12 +107,13 @@ fn matmul_rems(
     Ok(rems)
 }
 
-/// Prove `trace` (the input, then every layer's output) of the model `spec` with weights
+/// Prove `trace` (the input, then every graph node's output) of the model `spec` with weights
 /// `weights` (committed as `weight_commitments`), bound to `statement`.
 ///
 /// # Errors
 /// [`GkrError::Length`] / [`GkrError::OutOfBound`] for data that does not fit,
-/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] for a trace with no honest proof,
+/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] for a trace with no honest proof (the
+/// graph node named; the index is the layer's where a lowering step clamps),
 /// [`GkrError::Pcs`] for a key too small.
 pub fn prove_model(
     ck: &CommitKey,
@@ -122,19 +123,40 @@ pub fn prove_model(
     weight_commitments: &[Commitment],
     trace: &[Vec<i32>],
 ) -> Result<ModelProof, GkrError> {
+    let layers = super::lower::layer_trace(spec, weights, trace)?;
     prove_checked(
         ck,
         statement,
         spec,
         weights,
         weight_commitments,
-        trace,
+        &layers,
         true,
     )
+    .map_err(|e| match e {
+        GkrError::TraceMismatch {
+            node,
+            index,
+            expected,
+            got,
+        } => GkrError::TraceMismatch {
+            node: spec.node_of(node),
+            index,
+            expected,
+            got,
+        },
+        GkrError::Clamped { node, index, bits } => GkrError::Clamped {
+            node: spec.node_of(node),
+            index,
+            bits,
+        },
+        e => e,
+    })
 }
 
-/// [`prove_model`]; with `check` false the trace is not compared with the semantics (the
-/// tests play a cheating prover with it).
+/// [`prove_model`] over the layers' trace ([`super::lower::layer_trace`]); with `check`
+/// false the trace is not compared with the semantics (the tests play a cheating prover
+/// with it).
 #[allow(clippy::too_many_lines)]
 pub(crate) fn prove_checked(
     ck: &CommitKey,

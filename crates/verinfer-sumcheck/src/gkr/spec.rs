@@ -2,9 +2,9 @@
 //! the layers, where each reads its input, the weight shapes. The verifying key holds it, so
 //! it has a canonical byte form ([`ChainSpec::to_bytes`]) whose hash the transcript absorbs.
 
-use verinfer_ir::{BinaryKind, Bits, Graph, Op, Operand, ParamKind, Requant};
+use verinfer_ir::{BinaryKind, Bits, Graph, Op, Operand, Requant};
 
-use crate::contract::{matmul_contract, MatmulNode};
+use crate::contract::MatmulNode;
 use crate::logup::MAX_RANGE_BITS;
 use crate::transcript::keccak256;
 
@@ -21,7 +21,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn of(dims: &[usize]) -> Self {
+    pub(crate) fn of(dims: &[usize]) -> Self {
         match dims.split_last() {
             None => Self { rows: 1, cols: 1 },
             Some((&c, rest)) => Self {
@@ -112,6 +112,9 @@ pub struct Layer {
     pub out: Layout,
     /// The output's bit bound.
     pub bits: Bits,
+    /// A step of a node's lowering whose output is no graph node's (a convolution's patches
+    /// or its product before the transpose): the prover computes it from its input.
+    pub internal: bool,
 }
 
 /// A weight tensor as committed: a `rows × cols` matrix (a bias is `1 × n`).
@@ -121,6 +124,10 @@ pub struct WeightSpec {
     pub param: usize,
     /// Its layout.
     pub layout: Layout,
+    /// `Some(a)`: element `e` is the parameter's element `arrangements[a][e]` (0 where
+    /// negative), so a convolution's kernel is committed as the matrix its product reads;
+    /// `None`: the parameter's elements in order.
+    pub arrange: Option<usize>,
 }
 
 /// A model the layered proof covers: one public input, layers in graph order, the last
@@ -131,12 +138,15 @@ pub struct ChainSpec {
     pub input: Layout,
     /// The input's bit bound.
     pub input_bits: Bits,
-    /// The layers (node `i` of the graph is layer `i`).
+    /// The layers, in graph order: each node is one layer, or the few of its lowering (the
+    /// [`Layer::internal`] ones first, its output's last).
     pub layers: Vec<Layer>,
     /// The committed weights.
     pub weights: Vec<WeightSpec>,
     /// The public index maps of the `Move` layers.
     pub maps: Vec<Vec<i32>>,
+    /// The weight arrangements ([`WeightSpec::arrange`]).
+    pub arrangements: Vec<Vec<i32>>,
 }
 
 fn unsupported(node: Option<usize>, reason: impl Into<String>) -> GkrError {
@@ -151,9 +161,10 @@ impl ChainSpec {
     ///
     /// # Errors
     /// [`GkrError::Unsupported`] naming the first node (or graph property) it does not cover:
-    /// an op other than a 2-D matrix-product `Contract` or a `Max`/`Min` with a scalar
-    /// constant (identity epilogue), a node reading a tensor that is not the previous layers'
-    /// or the input, more than one input or output, an output that is not the last node's.
+    /// an op other than a `Contract` with a weight operand (lowered by [`super::lower`]), a
+    /// `Max`/`Min` with a scalar constant (identity epilogue), a `Move` or a `ReduceMax` over
+    /// the last axis; a node reading a tensor that is not an earlier node's or the input,
+    /// more than one input or output, an output that is not the last node's.
     pub fn recognise(g: &Graph) -> Result<Self, GkrError> {
         if g.inputs.len() != 1 || g.outputs.len() != 1 || g.nodes.is_empty() {
             return Err(unsupported(
@@ -181,7 +192,10 @@ impl ChainSpec {
             layers: Vec::with_capacity(g.nodes.len()),
             weights: vec![],
             maps: vec![],
+            arrangements: vec![],
         };
+        // The layer holding each node's output.
+        let mut node_layer: Vec<usize> = Vec::with_capacity(g.nodes.len());
         for (i, node) in g.nodes.iter().enumerate() {
             let refuse = |why: String| {
                 unsupported(
@@ -189,10 +203,11 @@ impl ChainSpec {
                     format!("node {i} ({}, {}): {why}", node.name, node.op.name()),
                 )
             };
+            let earlier = |v: usize| v.checked_sub(1).and_then(|j| node_layer.get(j)).copied();
             let src = match node.inputs.first() {
                 Some(Operand::Value(v)) if v.index() == 0 => Src::Input,
-                Some(Operand::Value(v)) if v.index() >= 1 && v.index() <= i => {
-                    Src::Layer(v.index() - 1)
+                Some(Operand::Value(v)) if earlier(v.index()).is_some() => {
+                    Src::Layer(earlier(v.index()).unwrap_or_default())
                 }
                 _ => {
                     return Err(refuse(
@@ -203,51 +218,15 @@ impl ChainSpec {
             let in_info = g
                 .operand_info(node.inputs[0])
                 .ok_or_else(|| refuse("its input does not exist".into()))?;
+            if node.out.bits.get() > MAX_RANGE_BITS {
+                return Err(refuse("output bits wider than the range check".into()));
+            }
             let out = Layout::of(node.out.shape.dims());
             let kind = match &node.op {
                 Op::Contract(c) => {
-                    let mn = MatmulNode::from_contract(c).map_err(|e| refuse(e.to_string()))?;
-                    let (m, k, n) = mn.dims();
-                    if in_info.shape.dims() != [m, k] || node.out.shape.dims() != [m, n] {
-                        return Err(refuse(format!(
-                            "shapes {:?} → {:?}, the matrix product needs [{m}, {k}] → [{m}, {n}]",
-                            in_info.shape.dims(),
-                            node.out.shape.dims()
-                        )));
-                    }
-                    if node.out.bits != c.requant.bits {
-                        return Err(refuse("output bits differ from the epilogue's".into()));
-                    }
-                    let mut weight =
-                        |idx: usize, kind: ParamKind, dims: &[usize]| match node.inputs.get(idx) {
-                            Some(Operand::Param(p)) => {
-                                let param = g.params.get(p.index()).ok_or_else(|| {
-                                    refuse(format!("operand {idx} is not a parameter"))
-                                })?;
-                                if param.kind != kind || param.info.shape.dims() != dims {
-                                    return Err(refuse(format!(
-                                        "operand {idx} must be a {kind:?} parameter of shape \
-                                         {dims:?}"
-                                    )));
-                                }
-                                spec.weights.push(WeightSpec {
-                                    param: p.index(),
-                                    layout: Layout::of(dims),
-                                });
-                                Ok(spec.weights.len() - 1)
-                            }
-                            _ => Err(refuse(format!("operand {idx} is not a parameter"))),
-                        };
-                    let w = weight(1, ParamKind::Weight, &[k, n])?;
-                    let bias = if mn.has_bias() {
-                        Some(weight(2, ParamKind::Bias, &[n])?)
-                    } else {
-                        None
-                    };
-                    if node.inputs.len() != 2 + usize::from(mn.has_bias()) {
-                        return Err(refuse("an operand past X, W and the bias".into()));
-                    }
-                    LayerKind::Matmul { node: mn, w, bias }
+                    super::lower::contract_layers(g, &mut spec, i, node, c, (src, in_info))?;
+                    node_layer.push(spec.layers.len() - 1);
+                    continue;
                 }
                 Op::Binary(b) if matches!(b.kind, BinaryKind::Max | BinaryKind::Min) => {
                     let identity = Requant::clamp_only(node.out.bits);
@@ -334,15 +313,14 @@ impl ChainSpec {
                     )))
                 }
             };
-            if node.out.bits.get() > MAX_RANGE_BITS {
-                return Err(refuse("output bits wider than the range check".into()));
-            }
             spec.layers.push(Layer {
                 kind,
                 input: src,
                 out,
                 bits: node.out.bits,
+                internal: false,
             });
+            node_layer.push(spec.layers.len() - 1);
         }
         Ok(spec)
     }
@@ -356,275 +334,23 @@ impl ChainSpec {
         }
     }
 
+    /// The graph node whose lowering layer `i` belongs to (its output the node's unless
+    /// [`Layer::internal`]).
+    #[must_use]
+    pub fn node_of(&self, i: usize) -> usize {
+        self.layers.iter().take(i).filter(|l| !l.internal).count()
+    }
+
+    /// The graph nodes (layers that hold a node's output).
+    #[must_use]
+    pub fn nodes(&self) -> usize {
+        self.layers.iter().filter(|l| !l.internal).count()
+    }
+
     /// The output's layout.
     #[must_use]
     pub fn output(&self) -> Layout {
         self.layers.last().map_or(self.input, |l| l.out)
-    }
-
-    /// The canonical bytes (what keys store and the transcript hashes).
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut put = |v: u64| out.extend_from_slice(&v.to_le_bytes());
-        put(self.input.rows as u64);
-        put(self.input.cols as u64);
-        put(u64::from(self.input_bits.get()));
-        put(self.weights.len() as u64);
-        for w in &self.weights {
-            put(w.param as u64);
-            put(w.layout.rows as u64);
-            put(w.layout.cols as u64);
-        }
-        put(self.layers.len() as u64);
-        #[allow(clippy::cast_sign_loss)]
-        for l in &self.layers {
-            put(match l.input {
-                Src::Input => u64::MAX,
-                Src::Layer(i) => i as u64,
-            });
-            put(l.out.rows as u64);
-            put(l.out.cols as u64);
-            put(u64::from(l.bits.get()));
-            match l.kind {
-                LayerKind::Matmul { node, w, bias } => {
-                    let (m, k, n) = node.dims();
-                    let rq = node.requant();
-                    for v in [0, m as u64, k as u64, n as u64, rq.mult as u64] {
-                        put(v);
-                    }
-                    put(u64::from(rq.shift));
-                    put(node.bias_shift().map_or(u64::MAX, u64::from));
-                    put(w as u64);
-                    put(bias.map_or(u64::MAX, |b| b as u64));
-                }
-                LayerKind::Clip { min, constant } => {
-                    put(1);
-                    put(u64::from(min));
-                    put(constant as u64);
-                }
-                LayerKind::Move { map, fill } => {
-                    put(2);
-                    put(map as u64);
-                    put(fill as u64);
-                }
-                LayerKind::ReduceMax => put(3),
-            }
-        }
-        // Only a spec with moves has the maps section (the digits MLP's bytes stay as they were).
-        if !self.maps.is_empty() {
-            put(self.maps.len() as u64);
-        }
-        for m in &self.maps {
-            put(m.len() as u64);
-            for &v in m {
-                put(v as u64);
-            }
-        }
-        out
-    }
-
-    /// [`ChainSpec::to_bytes`] back; only canonical bytes of a well-formed spec decode.
-    ///
-    /// # Errors
-    /// [`GkrError::Malformed`] naming the problem.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, GkrError> {
-        let bad = |m: &'static str| GkrError::Malformed(m);
-        let mut words = bytes.chunks(8).map(|c| {
-            <[u8; 8]>::try_from(c)
-                .map(u64::from_le_bytes)
-                .map_err(|_| bad("spec: a partial word"))
-        });
-        let used = std::cell::Cell::new(0usize);
-        let mut next = || {
-            used.set(used.get() + 1);
-            words.next().unwrap_or(Err(bad("spec: truncated")))
-        };
-        let size = |v: u64| usize::try_from(v).map_err(|_| bad("spec: a size"));
-        let bits = |v: u64| {
-            u32::try_from(v)
-                .ok()
-                .and_then(|b| Bits::new(b).ok())
-                .ok_or(bad("spec: bits"))
-        };
-        let layout = |r: u64, c: u64| -> Result<Layout, GkrError> {
-            let l = Layout {
-                rows: size(r)?,
-                cols: size(c)?,
-            };
-            if l.rows == 0 || l.cols == 0 || l.rows > 1 << 28 || l.cols > 1 << 28 {
-                return Err(bad("spec: a layout"));
-            }
-            Ok(l)
-        };
-        let input = layout(next()?, next()?)?;
-        let input_bits = bits(next()?)?;
-        let nw = size(next()?)?;
-        if nw > bytes.len() {
-            return Err(bad("spec: weight count"));
-        }
-        let mut weights = Vec::with_capacity(nw);
-        for _ in 0..nw {
-            let param = size(next()?)?;
-            let layout = layout(next()?, next()?)?;
-            weights.push(WeightSpec { param, layout });
-        }
-        let nl = size(next()?)?;
-        if nl > bytes.len() {
-            return Err(bad("spec: layer count"));
-        }
-        let mut layers = Vec::with_capacity(nl);
-        for i in 0..nl {
-            let input = match next()? {
-                u64::MAX => Src::Input,
-                j if size(j)? < i => Src::Layer(size(j)?),
-                _ => return Err(bad("spec: a layer reads a later one")),
-            };
-            let out = layout(next()?, next()?)?;
-            let bits = bits(next()?)?;
-            #[allow(clippy::cast_possible_wrap)]
-            let kind = match next()? {
-                0 => {
-                    let (m, k, n) = (size(next()?)?, size(next()?)?, size(next()?)?);
-                    let mult = next()? as i64;
-                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
-                    let bias_shift = match next()? {
-                        u64::MAX => None,
-                        s => Some(u32::try_from(s).map_err(|_| bad("spec: bias shift"))?),
-                    };
-                    let requant = Requant { mult, shift, bits };
-                    let node =
-                        MatmulNode::from_contract(&matmul_contract((m, k, n), requant, bias_shift))
-                            .map_err(|_| bad("spec: a matrix-product node"))?;
-                    let w = size(next()?)?;
-                    let bias = match next()? {
-                        u64::MAX => None,
-                        b => Some(size(b)?),
-                    };
-                    if w >= nw || bias.is_some_and(|b| b >= nw) {
-                        return Err(bad("spec: a weight index"));
-                    }
-                    LayerKind::Matmul { node, w, bias }
-                }
-                1 => {
-                    let min = match next()? {
-                        0 => false,
-                        1 => true,
-                        _ => return Err(bad("spec: min flag")),
-                    };
-                    LayerKind::Clip {
-                        min,
-                        constant: next()? as i64,
-                    }
-                }
-                2 => LayerKind::Move {
-                    map: size(next()?)?,
-                    fill: next()? as i64,
-                },
-                3 => LayerKind::ReduceMax,
-                _ => return Err(bad("spec: layer kind")),
-            };
-            layers.push(Layer {
-                kind,
-                input,
-                out,
-                bits,
-            });
-        }
-        let nm = if 8 * used.get() == bytes.len() {
-            0
-        } else {
-            size(next()?)?
-        };
-        if nm > bytes.len() {
-            return Err(bad("spec: map count"));
-        }
-        let mut maps = Vec::with_capacity(nm);
-        for _ in 0..nm {
-            let len = size(next()?)?;
-            if len > bytes.len() / 8 {
-                return Err(bad("spec: map length"));
-            }
-            #[allow(clippy::cast_possible_truncation)]
-            let m = (0..len)
-                .map(|_| Ok(next()? as i32))
-                .collect::<Result<Vec<i32>, GkrError>>()?;
-            maps.push(m);
-        }
-        let spec = Self {
-            input,
-            input_bits,
-            layers,
-            weights,
-            maps,
-        };
-        if spec.to_bytes() != bytes {
-            return Err(bad("spec: not the canonical encoding"));
-        }
-        spec.check()?;
-        Ok(spec)
-    }
-
-    /// The shapes agree between layers (what `recognise` guarantees, re-checked on decoding).
-    fn check(&self) -> Result<(), GkrError> {
-        let bad = GkrError::Malformed;
-        if self.layers.is_empty() {
-            return Err(bad("spec: no layers"));
-        }
-        for l in &self.layers {
-            let inp = self.src_layout(l.input);
-            match l.kind {
-                LayerKind::Matmul { node, w, bias } => {
-                    let (m, k, n) = node.dims();
-                    let wl = self.weights.get(w).map(|w| w.layout);
-                    let bl = bias.and_then(|b| self.weights.get(b)).map(|w| w.layout);
-                    let ok = inp == Layout { rows: m, cols: k }
-                        && l.out == Layout { rows: m, cols: n }
-                        && wl == Some(Layout { rows: k, cols: n })
-                        && bias.is_none_or(|_| bl == Some(Layout { rows: 1, cols: n }))
-                        && node.requant().bits == l.bits;
-                    if !ok {
-                        return Err(bad("spec: a matrix product's shapes"));
-                    }
-                }
-                LayerKind::Clip { constant, .. } => {
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
-                    if inp != l.out || !l.bits.contains(constant) || in_bits.get() > l.bits.get() {
-                        return Err(bad("spec: a clip's shapes or constant"));
-                    }
-                }
-                LayerKind::Move { map, fill } => {
-                    let fits = |v: &i32| usize::try_from(*v).map_or(true, |k| k < inp.len());
-                    let ok = self
-                        .maps
-                        .get(map)
-                        .is_some_and(|m| m.len() == l.out.len() && m.iter().all(fits));
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
-                    if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
-                        return Err(bad("spec: a move's map or fill"));
-                    }
-                }
-                LayerKind::ReduceMax => {
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
-                    if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
-                        return Err(bad("spec: a max's shapes"));
-                    }
-                }
-            }
-            if l.bits.get() > MAX_RANGE_BITS {
-                return Err(bad("spec: bits"));
-            }
-        }
-        Ok(())
     }
 
     /// `keccak256` of the canonical bytes (absorbed first by the proof's transcript).

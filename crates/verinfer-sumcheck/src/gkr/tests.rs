@@ -308,3 +308,6 @@ fn unsupported_models_name_the_first_unsupported_node() {
 
 #[path = "tests_move.rs"]
 mod moves;
+
+#[path = "tests_conv.rs"]
+mod conv;

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use crate::error::PcsError;
 use crate::mle::{eq_eval, eq_table, DenseMle};
+use crate::pcs::batch_sumcheck;
 use crate::pcs::hyperkzg::{self, Commitment, OpeningProof};
 use crate::pcs::srs::{CommitKey, VerifierKey};
 use crate::sumcheck::{self, SumcheckProof, Term, Terms};
@@ -117,17 +118,17 @@ pub fn open_batch(
         .iter()
         .map(|(f, _, p)| f.evaluate(p))
         .collect::<Result<_, _>>()?;
-    let n = polys.iter().map(|(_, _, p)| p.len()).max().unwrap_or(0);
+    // Each claim's own `eq` table: the lifted one is it followed by zeros.
     let eqs: Vec<DenseMle> = polys
         .iter()
-        .map(|(_, _, p)| DenseMle::new(eq_table(&lift(p, n))))
+        .map(|(_, _, p)| DenseMle::new(eq_table(p)))
         .collect::<Result<_, _>>()?;
     let proof = open_batch_with(ck, polys, &evals, eqs, transcript)?;
     Ok((proof, evals))
 }
 
-/// The protocol for given claimed values and `eq` tables (the true ones from [`open_batch`];
-/// the tests pass false ones to play a cheating prover).
+/// The protocol for given claimed values and `eq` tables, each of its claim's own size (the
+/// true ones from [`open_batch`]; the tests pass false ones to play a cheating prover).
 fn open_batch_with(
     ck: &CommitKey,
     polys: &[(&DenseMle, &Commitment, &[Fr])],
@@ -147,16 +148,12 @@ fn open_batch_with(
     let n = shape(&claims)?;
     absorb(transcript, n, &claims);
     let alpha = transcript.challenge();
-    let mut mles = Vec::with_capacity(2 * polys.len());
-    for ((f, _, _), eq) in polys.iter().zip(eqs) {
-        let mut table = f.evals().to_vec();
-        table.resize(1 << n, Fr::zero());
-        mles.push(DenseMle::new(table)?);
-        mles.push(eq);
-    }
-    let st = terms(n, alpha, polys.len())?;
-    let proved = sumcheck::prove_terms(&st, mles, transcript)
-        .map_err(|_| PcsError::Malformed("batch sumcheck"))?;
+    let tables = polys
+        .iter()
+        .zip(eqs)
+        .map(|((f, _, _), eq)| (f.evals().to_vec(), eq.evals().to_vec()))
+        .collect();
+    let proved = batch_sumcheck::prove(n, &powers(alpha, polys.len()), tables, transcript)?;
     let beta = transcript.challenge();
     let betas = powers(beta, polys.len());
     let mut g = vec![Fr::zero(); 1 << n];

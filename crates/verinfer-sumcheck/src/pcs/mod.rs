@@ -16,6 +16,7 @@
 //! (commit, open, verify), [`batch`] (many claims, one opening).
 
 pub mod batch;
+mod batch_sumcheck;
 pub mod hyperkzg;
 pub mod srs;
 

@@ -1,0 +1,327 @@
+//! The canonical bytes of a [`ChainSpec`] (what keys store and the transcript hashes) and
+//! their decoding, which re-checks every shape `recognise` guarantees.
+
+use verinfer_ir::{Bits, Requant};
+
+use crate::contract::{matmul_contract, MatmulNode};
+use crate::logup::MAX_RANGE_BITS;
+
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+use super::GkrError;
+
+/// Set on a weight's parameter word when an arrangement index follows.
+const ARRANGED: u64 = 1 << 63;
+/// Set on a layer's kind word when the layer is [`Layer::internal`].
+const INTERNAL: u64 = 1 << 32;
+
+impl ChainSpec {
+    /// The canonical bytes (what keys store and the transcript hashes).
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut put = |v: u64| out.extend_from_slice(&v.to_le_bytes());
+        put(self.input.rows as u64);
+        put(self.input.cols as u64);
+        put(u64::from(self.input_bits.get()));
+        put(self.weights.len() as u64);
+        for w in &self.weights {
+            match w.arrange {
+                None => put(w.param as u64),
+                Some(a) => {
+                    put(w.param as u64 | ARRANGED);
+                    put(a as u64);
+                }
+            }
+            put(w.layout.rows as u64);
+            put(w.layout.cols as u64);
+        }
+        put(self.layers.len() as u64);
+        #[allow(clippy::cast_sign_loss)]
+        for l in &self.layers {
+            put(match l.input {
+                Src::Input => u64::MAX,
+                Src::Layer(i) => i as u64,
+            });
+            put(l.out.rows as u64);
+            put(l.out.cols as u64);
+            put(u64::from(l.bits.get()));
+            let flag = if l.internal { INTERNAL } else { 0 };
+            match l.kind {
+                LayerKind::Matmul { node, w, bias } => {
+                    let (m, k, n) = node.dims();
+                    let rq = node.requant();
+                    for v in [flag, m as u64, k as u64, n as u64, rq.mult as u64] {
+                        put(v);
+                    }
+                    put(u64::from(rq.shift));
+                    put(node.bias_shift().map_or(u64::MAX, u64::from));
+                    put(w as u64);
+                    put(bias.map_or(u64::MAX, |b| b as u64));
+                }
+                LayerKind::Clip { min, constant } => {
+                    put(1 | flag);
+                    put(u64::from(min));
+                    put(constant as u64);
+                }
+                LayerKind::Move { map, fill } => {
+                    put(2 | flag);
+                    put(map as u64);
+                    put(fill as u64);
+                }
+                LayerKind::ReduceMax => put(3 | flag),
+            }
+        }
+        // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
+        // bytes stay as they were).
+        let arranged = !self.arrangements.is_empty();
+        if !self.maps.is_empty() || arranged {
+            put(self.maps.len() as u64);
+        }
+        for m in &self.maps {
+            put(m.len() as u64);
+            for &v in m {
+                put(v as u64);
+            }
+        }
+        if arranged {
+            put(self.arrangements.len() as u64);
+        }
+        for m in &self.arrangements {
+            put(m.len() as u64);
+            for &v in m {
+                put(v as u64);
+            }
+        }
+        out
+    }
+
+    /// [`ChainSpec::to_bytes`] back; only canonical bytes of a well-formed spec decode.
+    ///
+    /// # Errors
+    /// [`GkrError::Malformed`] naming the problem.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, GkrError> {
+        let bad = |m: &'static str| GkrError::Malformed(m);
+        let mut words = bytes.chunks(8).map(|c| {
+            <[u8; 8]>::try_from(c)
+                .map(u64::from_le_bytes)
+                .map_err(|_| bad("spec: a partial word"))
+        });
+        let used = std::cell::Cell::new(0usize);
+        let mut next = || {
+            used.set(used.get() + 1);
+            words.next().unwrap_or(Err(bad("spec: truncated")))
+        };
+        let size = |v: u64| usize::try_from(v).map_err(|_| bad("spec: a size"));
+        let bits = |v: u64| {
+            u32::try_from(v)
+                .ok()
+                .and_then(|b| Bits::new(b).ok())
+                .ok_or(bad("spec: bits"))
+        };
+        let layout = |r: u64, c: u64| -> Result<Layout, GkrError> {
+            let l = Layout {
+                rows: size(r)?,
+                cols: size(c)?,
+            };
+            if l.rows == 0 || l.cols == 0 || l.rows > 1 << 28 || l.cols > 1 << 28 {
+                return Err(bad("spec: a layout"));
+            }
+            Ok(l)
+        };
+        let input = layout(next()?, next()?)?;
+        let input_bits = bits(next()?)?;
+        let nw = size(next()?)?;
+        if nw > bytes.len() {
+            return Err(bad("spec: weight count"));
+        }
+        let mut weights = Vec::with_capacity(nw);
+        for _ in 0..nw {
+            let word = next()?;
+            let param = size(word & !ARRANGED)?;
+            let arrange = if word & ARRANGED == 0 {
+                None
+            } else {
+                Some(size(next()?)?)
+            };
+            let layout = layout(next()?, next()?)?;
+            weights.push(WeightSpec {
+                param,
+                layout,
+                arrange,
+            });
+        }
+        let nl = size(next()?)?;
+        if nl > bytes.len() {
+            return Err(bad("spec: layer count"));
+        }
+        let mut layers = Vec::with_capacity(nl);
+        for i in 0..nl {
+            let input = match next()? {
+                u64::MAX => Src::Input,
+                j if size(j)? < i => Src::Layer(size(j)?),
+                _ => return Err(bad("spec: a layer reads a later one")),
+            };
+            let out = layout(next()?, next()?)?;
+            let bits = bits(next()?)?;
+            let tag = next()?;
+            let internal = tag & INTERNAL != 0;
+            #[allow(clippy::cast_possible_wrap)]
+            let kind = match tag & !INTERNAL {
+                0 => {
+                    let (m, k, n) = (size(next()?)?, size(next()?)?, size(next()?)?);
+                    let mult = next()? as i64;
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    let bias_shift = match next()? {
+                        u64::MAX => None,
+                        s => Some(u32::try_from(s).map_err(|_| bad("spec: bias shift"))?),
+                    };
+                    let requant = Requant { mult, shift, bits };
+                    let node =
+                        MatmulNode::from_contract(&matmul_contract((m, k, n), requant, bias_shift))
+                            .map_err(|_| bad("spec: a matrix-product node"))?;
+                    let w = size(next()?)?;
+                    let bias = match next()? {
+                        u64::MAX => None,
+                        b => Some(size(b)?),
+                    };
+                    if w >= nw || bias.is_some_and(|b| b >= nw) {
+                        return Err(bad("spec: a weight index"));
+                    }
+                    LayerKind::Matmul { node, w, bias }
+                }
+                1 => {
+                    let min = match next()? {
+                        0 => false,
+                        1 => true,
+                        _ => return Err(bad("spec: min flag")),
+                    };
+                    LayerKind::Clip {
+                        min,
+                        constant: next()? as i64,
+                    }
+                }
+                2 => LayerKind::Move {
+                    map: size(next()?)?,
+                    fill: next()? as i64,
+                },
+                3 => LayerKind::ReduceMax,
+                _ => return Err(bad("spec: layer kind")),
+            };
+            layers.push(Layer {
+                kind,
+                input,
+                out,
+                bits,
+                internal,
+            });
+        }
+        // The maps, then the arrangements: each section present only when bytes remain.
+        let mut sections: [Vec<Vec<i32>>; 2] = Default::default();
+        for section in &mut sections {
+            if 8 * used.get() == bytes.len() {
+                break;
+            }
+            let nm = size(next()?)?;
+            if nm > bytes.len() {
+                return Err(bad("spec: map count"));
+            }
+            for _ in 0..nm {
+                let len = size(next()?)?;
+                if len > bytes.len() / 8 {
+                    return Err(bad("spec: map length"));
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                let m = (0..len)
+                    .map(|_| Ok(next()? as i32))
+                    .collect::<Result<Vec<i32>, GkrError>>()?;
+                section.push(m);
+            }
+        }
+        let [maps, arrangements] = sections;
+        let spec = Self {
+            input,
+            input_bits,
+            layers,
+            weights,
+            maps,
+            arrangements,
+        };
+        if spec.to_bytes() != bytes {
+            return Err(bad("spec: not the canonical encoding"));
+        }
+        spec.check()?;
+        Ok(spec)
+    }
+
+    /// The shapes agree between layers (what `recognise` guarantees, re-checked on decoding).
+    fn check(&self) -> Result<(), GkrError> {
+        let bad = GkrError::Malformed;
+        if self.layers.last().is_none_or(|l| l.internal) {
+            return Err(bad("spec: no layers, or an internal last one"));
+        }
+        for w in &self.weights {
+            let fits = w.arrange.is_none_or(|a| {
+                self.arrangements
+                    .get(a)
+                    .is_some_and(|m| m.len() == w.layout.len())
+            });
+            if !fits {
+                return Err(bad("spec: a weight's arrangement"));
+            }
+        }
+        for l in &self.layers {
+            let inp = self.src_layout(l.input);
+            match l.kind {
+                LayerKind::Matmul { node, w, bias } => {
+                    let (m, k, n) = node.dims();
+                    let wl = self.weights.get(w).map(|w| w.layout);
+                    let bl = bias.and_then(|b| self.weights.get(b)).map(|w| w.layout);
+                    let ok = inp == Layout { rows: m, cols: k }
+                        && l.out == Layout { rows: m, cols: n }
+                        && wl == Some(Layout { rows: k, cols: n })
+                        && bias.is_none_or(|_| bl == Some(Layout { rows: 1, cols: n }))
+                        && node.requant().bits == l.bits;
+                    if !ok {
+                        return Err(bad("spec: a matrix product's shapes"));
+                    }
+                }
+                LayerKind::Clip { constant, .. } => {
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if inp != l.out || !l.bits.contains(constant) || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a clip's shapes or constant"));
+                    }
+                }
+                LayerKind::Move { map, fill } => {
+                    let fits = |v: &i32| usize::try_from(*v).map_or(true, |k| k < inp.len());
+                    let ok = self
+                        .maps
+                        .get(map)
+                        .is_some_and(|m| m.len() == l.out.len() && m.iter().all(fits));
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a move's map or fill"));
+                    }
+                }
+                LayerKind::ReduceMax => {
+                    let in_bits = match l.input {
+                        Src::Input => self.input_bits,
+                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
+                    };
+                    if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
+                        return Err(bad("spec: a max's shapes"));
+                    }
+                }
+            }
+            if l.bits.get() > MAX_RANGE_BITS {
+                return Err(bad("spec: bits"));
+            }
+        }
+        Ok(())
+    }
+}
