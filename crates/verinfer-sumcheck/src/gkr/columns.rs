@@ -223,6 +223,13 @@ pub fn srs_vars(spec: &ChainSpec) -> usize {
 /// verifier's list, counted the same way), which fix the opening's shape.
 #[must_use]
 pub fn claim_shape(spec: &ChainSpec) -> (usize, usize) {
+    let vars = claim_vars(spec);
+    (vars.len(), vars.iter().copied().max().unwrap_or(0))
+}
+
+/// The variables of each claim the batched opening settles.
+#[must_use]
+pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
     let mut vars: Vec<usize> = vec![];
     for (i, l) in spec.layers.iter().enumerate() {
         let y = !out_poly(spec, i).is_public();
@@ -280,7 +287,7 @@ pub fn claim_shape(spec: &ChainSpec) -> (usize, usize) {
             }
         }
     }
-    (vars.len(), vars.into_iter().max().unwrap_or(0))
+    vars
 }
 
 /// Hidden tensors among the columns' terms (the evaluations a range group states).
