@@ -149,11 +149,11 @@ mod tests {
                 let edge = tree.path((n - 1) as u64).unwrap();
                 assert_eq!(range_root(&leaves[..n], &edge).unwrap(), tree.root());
                 let roots = b256s(&leaves[..n]);
-                for i in 0..n {
+                for (i, l) in leaves[..n].iter().enumerate() {
                     let p = input_path(&roots, &b256s(&edge), i).unwrap();
                     assert_eq!(p, b256s(&tree.path(i as u64).unwrap()), "{total} {n} {i}");
                     let p: Vec<Hash32> = p.iter().map(|x| hash32(*x)).collect();
-                    verify_path(tree.root(), leaves[i], i as u64, &p).unwrap();
+                    verify_path(tree.root(), *l, i as u64, &p).unwrap();
                 }
                 let mut bad = leaves[..n].to_vec();
                 bad[n - 1] = leaf(99);
