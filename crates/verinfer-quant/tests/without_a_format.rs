@@ -318,7 +318,7 @@ fn a_magnitude_spectrum_keeps_its_small_bins() {
     let bins = |phase: usize| -> Vec<String> {
         (0..64)
             .map(|k| {
-                let v = if (k + phase) % 16 == 0 {
+                let v = if (k + phase).is_multiple_of(16) {
                     40.0
                 } else {
                     0.01 * f64::from(u8::try_from((k * 7 + phase) % 23).unwrap())
