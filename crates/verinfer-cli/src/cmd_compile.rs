@@ -36,6 +36,10 @@ pub struct Args {
     /// Static shape for an input, e.g. `--input-shape input=1,3,224,224` (repeatable).
     #[arg(long = "input-shape", value_name = "NAME=D1,D2,..")]
     pub input_shape: Vec<String>,
+    /// Fix an input's value at compile time, e.g. `--const sr=16000` (repeatable; values
+    /// comma-separated, row-major): it becomes a constant, and branches on it fold away.
+    #[arg(long = "const", value_name = "NAME=V1,V2,..")]
+    pub consts: Vec<String>,
     /// Output file (default: the model path with extension .vmodel).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -86,10 +90,30 @@ pub fn parse_shapes(flags: &[String]) -> Result<BTreeMap<String, Vec<usize>>> {
     Ok(m)
 }
 
+/// Parse `NAME=V1,V2,..` flags (`--const`).
+pub fn parse_consts(flags: &[String]) -> Result<BTreeMap<String, Vec<f64>>> {
+    let mut m = BTreeMap::new();
+    for f in flags {
+        let Some((name, vals)) = f.split_once('=') else {
+            bail!("--const '{f}' is not NAME=V1,V2,..")
+        };
+        let vals: Vec<f64> = vals
+            .split(',')
+            .map(|v| v.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect::<Option<_>>()
+            .with_context(|| format!("--const '{f}': values must be finite numbers"))?;
+        if m.insert(name.to_string(), vals).is_some() {
+            bail!("--const gives '{name}' twice");
+        }
+    }
+    Ok(m)
+}
+
 pub fn options(quant: QuantOptions, shapes: &[String]) -> Result<CompileOptions> {
     Ok(CompileOptions {
         import: ImportOptions {
             input_shapes: parse_shapes(shapes)?,
+            ..ImportOptions::default()
         },
         quant,
         progress: None,
@@ -252,7 +276,8 @@ pub fn run(a: &Args) -> Result<()> {
     if a.ctx.is_some() || a.calibration_text.is_some() || a.tokenizer.is_some() {
         bail!("--ctx, --calibration-text and --tokenizer apply to language models (GGUF, Hugging Face checkpoints) only");
     }
-    let opts = options(quant, &a.input_shape)?;
+    let mut opts = options(quant, &a.input_shape)?;
+    opts.import.input_values = parse_consts(&a.consts)?;
     let (compiled, report) = compile_model(&a.model, a.calibration.as_deref(), &opts)?;
     let out = a
         .output

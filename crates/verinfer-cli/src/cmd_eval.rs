@@ -43,6 +43,7 @@ pub fn run(a: &Args) -> Result<()> {
         &a.onnx,
         &ImportOptions {
             input_shapes: shapes,
+            ..ImportOptions::default()
         },
     )?;
     let samples = split_samples(&fg, &read_data(&a.data)?)?;

@@ -73,6 +73,7 @@ fn main() {
         }
         let opts = ImportOptions {
             input_shapes: shapes,
+            ..ImportOptions::default()
         };
         let g = match import(&case.join("model.onnx"), &opts) {
             Ok(g) => g,

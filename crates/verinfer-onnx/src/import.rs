@@ -13,7 +13,7 @@ use tract_onnx::pb::type_proto::Value as TypeValue;
 use tract_onnx::pb::{ModelProto, TensorProto};
 use tract_onnx::prelude::{DatumType, Framework};
 use verinfer_quant::builder::Builder;
-use verinfer_quant::fgraph::FGraph;
+use verinfer_quant::fgraph::{FGraph, FRef};
 
 use crate::error::OnnxError;
 use crate::lower::{lower_node, quantized};
@@ -26,6 +26,9 @@ pub const DEFAULT_SYMBOLS: &[(&str, usize)] = &[("batch_size", 1)];
 pub struct ImportOptions {
     /// Full static shapes for named inputs (overrides the model's, resolving symbolic dims).
     pub input_shapes: BTreeMap<String, Vec<usize>>,
+    /// Values fixed at compile time for named inputs (e.g. a sample rate `sr` = 16000): the
+    /// input becomes a constant, so the shapes and `If` branches that depend on it fold away.
+    pub input_values: BTreeMap<String, Vec<f64>>,
 }
 
 /// Decode an ONNX file.
@@ -140,10 +143,10 @@ pub fn import_proto(
         let r = b.typed_constant(&t.name, shape, data, integer);
         b.bind(&t.name, r);
     }
-    for unknown in opts.input_shapes.keys() {
+    for unknown in opts.input_shapes.keys().chain(opts.input_values.keys()) {
         if !graph.input.iter().any(|vi| &vi.name == unknown) {
             return Err(OnnxError::BadData(format!(
-                "--input-shape names '{unknown}', which is not an input of the model"
+                "'{unknown}' (given a shape or a value) is not an input of the model"
             )));
         }
     }
@@ -152,29 +155,17 @@ pub fn import_proto(
             continue;
         }
         let (shape, integer) = input_shape(vi, opts)?;
+        if let Some(values) = opts.input_values.get(&vi.name) {
+            let r = fixed_input(&mut b, &vi.name, shape, values, integer)?;
+            b.bind(&vi.name, r);
+            continue;
+        }
         let r = b.add_input(&vi.name, shape, integer);
         if let Some(bits) = declared_int_bits(vi) {
             b.set_input_bits(r, bits);
         }
     }
-    for (k, node) in graph.node.iter().enumerate() {
-        let node_name = if node.name.is_empty() {
-            format!("{}_{k}", node.op_type)
-        } else {
-            node.name.clone()
-        };
-        b.begin_node(&node_name, &node.op_type);
-        let outs = match quantized::lower(&mut b, node, &types) {
-            Some(r) => r?,
-            None => lower_node(&mut b, node, opset)?,
-        };
-        note_constant_type(node, &mut types);
-        for (oname, r) in node.output.iter().zip(outs) {
-            if !oname.is_empty() {
-                b.bind(oname, r);
-            }
-        }
-    }
+    lower_nodes(&mut b, &graph.node, &mut types, opset, dir, "")?;
     let mut g = b.g.clone();
     b.begin_node("graph outputs", "Output");
     for vi in &graph.output {
@@ -187,6 +178,71 @@ pub fn import_proto(
         ));
     }
     Ok(g)
+}
+
+/// Lower `nodes` in order, binding their outputs; unnamed nodes are called `{prefix}{op}_{k}`.
+/// An `If` lowers the branch its (constant) condition selects, through this same function.
+///
+/// # Errors
+/// As [`import`].
+pub(crate) fn lower_nodes(
+    b: &mut Builder,
+    nodes: &[tract_onnx::pb::NodeProto],
+    types: &mut quantized::ElemTypes,
+    opset: i64,
+    dir: Option<&str>,
+    prefix: &str,
+) -> Result<(), OnnxError> {
+    for (k, node) in nodes.iter().enumerate() {
+        let node_name = if node.name.is_empty() {
+            format!("{prefix}{}_{k}", node.op_type)
+        } else {
+            node.name.clone()
+        };
+        b.begin_node(&node_name, &node.op_type);
+        let outs = if node.op_type == "If" && node.domain.is_empty() {
+            crate::branch::lower_if(b, node, types, opset, dir)?
+        } else {
+            match quantized::lower(b, node, types) {
+                Some(r) => r?,
+                None => lower_node(b, node, opset)?,
+            }
+        };
+        note_constant_type(node, types);
+        for (oname, r) in node.output.iter().zip(outs) {
+            if !oname.is_empty() {
+                b.bind(oname, r);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An input fixed at compile time (`--const`): a constant of the input's shape and type.
+fn fixed_input(
+    b: &mut Builder,
+    name: &str,
+    shape: Vec<usize>,
+    values: &[f64],
+    integer: bool,
+) -> Result<FRef, OnnxError> {
+    let n: usize = shape.iter().product();
+    if values.len() != n {
+        return Err(OnnxError::BadData(format!(
+            "--const for '{name}' gives {} values, the input has shape {shape:?} ({n} elements)",
+            values.len()
+        )));
+    }
+    if let Some(v) = values
+        .iter()
+        .find(|v| !v.is_finite() || (integer && v.fract() != 0.0))
+    {
+        return Err(OnnxError::BadData(format!(
+            "--const for '{name}': {v} is not a value of its {} type",
+            if integer { "integer" } else { "float" }
+        )));
+    }
+    Ok(b.typed_constant(name, shape, values.to_vec(), integer))
 }
 
 /// The declared element types of initializers, graph inputs and value infos (the quantized

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod attrs;
+mod branch;
 pub mod compile;
 pub mod error;
 pub mod import;

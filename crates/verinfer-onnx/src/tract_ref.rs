@@ -12,6 +12,15 @@ use crate::error::OnnxError;
 pub struct TractModel {
     plan: Arc<TypedRunnableModel>,
     inputs: Vec<(Vec<usize>, bool)>,
+    /// Per ONNX input, in tract's order: the index into a run's sample, or the value the
+    /// import fixed (`ImportOptions::input_values`), fed on every run.
+    feeds: Vec<Feed>,
+}
+
+#[derive(Clone, Debug)]
+enum Feed {
+    Sample(usize),
+    Fixed(Vec<f64>),
 }
 
 impl std::fmt::Debug for TractModel {
@@ -28,12 +37,26 @@ impl TractModel {
     /// # Errors
     /// Whatever tract cannot load or optimize.
     pub fn load(path: &Path, fg: &FGraph) -> Result<Self, OnnxError> {
-        let inputs: Vec<(Vec<usize>, bool)> = fg
-            .inputs
-            .iter()
-            .map(|i| (i.shape.clone(), i.integer))
-            .collect();
-        Self::load_with_inputs(path, &inputs)
+        let e = |x: TractError| OnnxError::Tract(format!("{x:#}"));
+        let model = tract_onnx::onnx().model_for_path(path).map_err(e)?;
+        let mut inputs = Vec::new();
+        let mut feeds = Vec::new();
+        for outlet in model.input_outlets().map_err(e)? {
+            let name = &model.node(outlet.node).name;
+            if let Some(k) = fg.inputs.iter().position(|i| &i.name == name) {
+                let i = &fg.inputs[k];
+                inputs.push((i.shape.clone(), i.integer));
+                feeds.push(Feed::Sample(k));
+            } else if let Some(c) = fg.consts.iter().find(|c| &c.name == name) {
+                inputs.push((c.shape.clone(), c.integer));
+                feeds.push(Feed::Fixed(c.data.clone()));
+            } else {
+                return Err(OnnxError::Tract(format!(
+                    "input '{name}' is neither an input of the lowered graph nor fixed"
+                )));
+            }
+        }
+        Self::optimize(model, &inputs, feeds)
     }
 
     /// Load with explicit `(shape, integer)` per input.
@@ -42,7 +65,16 @@ impl TractModel {
     /// Whatever tract cannot load or optimize.
     pub fn load_with_inputs(path: &Path, inputs: &[(Vec<usize>, bool)]) -> Result<Self, OnnxError> {
         let e = |x: TractError| OnnxError::Tract(format!("{x:#}"));
-        let mut model = tract_onnx::onnx().model_for_path(path).map_err(e)?;
+        let model = tract_onnx::onnx().model_for_path(path).map_err(e)?;
+        Self::optimize(model, inputs, (0..inputs.len()).map(Feed::Sample).collect())
+    }
+
+    fn optimize(
+        mut model: InferenceModel,
+        inputs: &[(Vec<usize>, bool)],
+        feeds: Vec<Feed>,
+    ) -> Result<Self, OnnxError> {
+        let e = |x: TractError| OnnxError::Tract(format!("{x:#}"));
         for (i, (shape, integer)) in inputs.iter().enumerate() {
             let dt = if *integer {
                 i64::datum_type()
@@ -61,6 +93,7 @@ impl TractModel {
         Ok(Self {
             plan,
             inputs: inputs.to_vec(),
+            feeds,
         })
     }
 
@@ -71,7 +104,13 @@ impl TractModel {
     pub fn run(&self, sample: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, OnnxError> {
         let e = |x: TractError| OnnxError::Tract(format!("{x:#}"));
         let mut tv: TVec<TValue> = tvec![];
-        for ((shape, integer), data) in self.inputs.iter().zip(sample) {
+        for ((shape, integer), feed) in self.inputs.iter().zip(&self.feeds) {
+            let data = match feed {
+                Feed::Sample(k) => sample
+                    .get(*k)
+                    .ok_or_else(|| OnnxError::BadData(format!("the sample has no input {k}")))?,
+                Feed::Fixed(v) => v,
+            };
             let t = if *integer {
                 #[allow(clippy::cast_possible_truncation)]
                 let v: Vec<i64> = data.iter().map(|&x| x.round() as i64).collect();

@@ -50,6 +50,7 @@ pub(crate) fn evaluate_on(
         onnx,
         &ImportOptions {
             input_shapes: shapes,
+            ..ImportOptions::default()
         },
     )
     .context(|| onnx.display().to_string())?;

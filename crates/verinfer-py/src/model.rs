@@ -139,6 +139,7 @@ fn compile_onnx_model(path: &Path, o: &Options) -> Result<Model, Error> {
     let opts = CompileOptions {
         import: verinfer_onnx::ImportOptions {
             input_shapes: o.input_shapes.clone(),
+            ..verinfer_onnx::ImportOptions::default()
         },
         quant: QuantOptions {
             bits: o.bits.unwrap_or(16),

@@ -21,6 +21,7 @@ pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
 use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_BITS};
 
 mod nonlinear;
+mod radicand;
 
 /// What a parameter's ±∞ entries become (see `Q::param`).
 const INFINITE_PARAM: i32 = 1 << 30;
@@ -60,6 +61,8 @@ struct Q<'a> {
     /// The node being quantized is or reads an exact integer node: factors get
     /// `WIDE_MULT_BITS`.
     wide: bool,
+    /// Per float node: a radicand, held at `radicand_bits` (see `radicand.rs`).
+    radicand: Vec<bool>,
 }
 
 /// Quantize a calibrated float graph.
@@ -102,6 +105,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         vals: HashMap::new(),
         consts: HashMap::new(),
         wide: false,
+        radicand: Vec::new(),
     };
     for (i, inp) in fg.inputs.iter().enumerate() {
         let info = if inp.integer {
@@ -130,6 +134,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         q.vals.insert(FRef::Input(i), (Operand::Value(v), info));
     }
     let live = live_nodes(fg);
+    q.radicand = radicand::radicands(fg, &live);
     for (i, node) in fg.nodes.iter().enumerate() {
         if live[i] {
             q.node(i)?;
@@ -183,11 +188,12 @@ impl Q<'_> {
     }
 
     fn stat_scale(&self, r: FRef) -> i32 {
-        best_scale(
-            self.range(r).max_abs()
-                * 2f64.powi(i32::try_from(self.opts.headroom_bits).unwrap_or(0)),
-            self.opts.bits,
-        )
+        best_scale(self.headroomed(r), self.opts.bits)
+    }
+
+    /// The calibrated magnitude of `r` with the headroom bits.
+    fn headroomed(&self, r: FRef) -> f64 {
+        self.range(r).max_abs() * 2f64.powi(i32::try_from(self.opts.headroom_bits).unwrap_or(0))
     }
 
     fn err(&self, node: usize, what: impl Into<String>) -> QuantError {
@@ -392,6 +398,15 @@ impl Q<'_> {
             .iter()
             .any(|r| matches!(r, FRef::Node(j) if self.fg.exact_ints.contains_key(j)));
         let Some(&pin) = self.fg.exact_ints.get(&i) else {
+            if self.radicand.get(i).copied().unwrap_or(false) {
+                let w = radicand::radicand_bits(self.opts.bits);
+                let s = best_scale(self.headroomed(FRef::Node(i)), w);
+                let saved = self.bits;
+                self.bits = Bits::new(w)?;
+                let r = self.node_at(i, s);
+                self.bits = saved;
+                return r;
+            }
             let s = self.stat_scale(FRef::Node(i));
             self.wide = pinned_input;
             let r = self.node_at(i, s);

@@ -298,3 +298,69 @@ fn narrow_integer_inputs_keep_their_width() {
     // The default width of an integer input is 32 bits: the same product is refused.
     assert!(product(None).is_err());
 }
+
+/// A magnitude spectrum `sqrt(re² + im²)`: a few large bins and many small ones, as a speech
+/// front end sees. Squared, the small bins fall below one step of the working width; the
+/// radicand is held wider (docs/quantization.md), so every root keeps the output's precision.
+#[test]
+fn a_magnitude_spectrum_keeps_its_small_bins() {
+    let mut b = Builder::new("stft_magnitude");
+    let re = b.add_input("re", vec![64], false);
+    let im = b.add_input("im", vec![64], false);
+    b.begin_node("magnitude", "Sqrt");
+    let re2 = b.binary(BinaryKind::Mul, re, re).unwrap();
+    let im2 = b.binary(BinaryKind::Mul, im, im).unwrap();
+    let power = b.binary(BinaryKind::Add, re2, im2).unwrap();
+    let mag = b.sqrt(power);
+    let mut g = b.g.clone();
+    g.outputs.push(("mag".into(), mag));
+    // Bins from 0.01 to 40: a tone's peak among faint noise.
+    let bins = |phase: usize| -> Vec<String> {
+        (0..64)
+            .map(|k| {
+                let v = if (k + phase).is_multiple_of(16) {
+                    40.0
+                } else {
+                    0.01 * f64::from(u8::try_from((k * 7 + phase) % 23).unwrap())
+                };
+                format!("{v}")
+            })
+            .collect()
+    };
+    let list = |off: usize| {
+        (0..4)
+            .flat_map(|p| bins(p + off))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let data = parse_data(&format!(
+        "{{\"input_data\": [[{}], [{}]]}}",
+        list(0),
+        list(5)
+    ))
+    .unwrap();
+    let c = calibrate_and_quantize(g, Some(&data), QuantOptions::default(), &|| ()).unwrap();
+    let radicand = c
+        .graph
+        .nodes
+        .iter()
+        .find(|n| matches!(&n.op, verinfer_ir::Op::ISqrt(_)))
+        .and_then(|n| match n.inputs[0] {
+            verinfer_ir::Operand::Value(v) => c.graph.value_info(v),
+            verinfer_ir::Operand::Param(_) => None,
+        })
+        .expect("an ISqrt reading a node");
+    assert!(
+        radicand.bits.get() > 16,
+        "the radicand is wide: {radicand:?}"
+    );
+    let floats = lowered_outputs(&c.fgraph, &c.samples).unwrap();
+    let report = evaluate(&c.graph, &c.samples, ("f64".to_string(), floats), &|q| {
+        graph_outputs(&c.graph, q)
+    })
+    .unwrap();
+    let mag = &report.outputs[0];
+    // A step of the 16-bit output (40, with a headroom bit) is 2^-8 ≈ 0.004; at 16 bits the
+    // radicand's step would be 2^-3, and a bin below 0.25 (power below 1/16) would read as 0.
+    assert!(mag.max_abs_err < 0.02, "{mag:?}");
+}

@@ -55,6 +55,7 @@ pub fn evaluate(onnx: &Path, json: &Path) -> Result<Eval, String> {
     let width = inputs.first().map_or(0, Vec::len);
     let opts = ImportOptions {
         input_shapes: BTreeMap::from([(input_name, vec![1, width])]),
+        ..ImportOptions::default()
     };
     let fg = import(onnx, &opts).map_err(|e| e.to_string())?;
     let mut ops: Vec<String> = fg.nodes.iter().map(|n| n.origin.clone()).collect();

@@ -1,0 +1,72 @@
+//! Wide radicands: the sums and products whose only use is a square root
+//! (`sqrt(re² + im²)` of a spectrum, `sqrt(Σ x²)` of a norm).
+//!
+//! A square has twice its operand's dynamic range: at the working width `B`, its scale is set
+//! by the largest square, and every square below one step of it — most bins of a magnitude
+//! spectrum — rounds to 0, so its root is lost entirely (a root of `k` steps is off by up to
+//! `√k` steps of the radicand). Held at `2B − 1` bits (at most 31, the `i32` element) the
+//! radicand keeps the precision its operands had, and the exact integer root (`ISqrt`) returns
+//! `B` good bits. Only nodes that cannot add range beyond the product of their inputs
+//! qualify (sums, differences, products, sum reductions, constant factors such as a mean's 1/N), so the wider tensor never feeds
+//! anything but another radicand or the root.
+
+use std::collections::HashSet;
+
+use verinfer_ir::{BinaryKind, ReduceKind};
+
+use crate::fgraph::{FGraph, FOp, FRef};
+
+/// The width of a radicand for working width `bits`.
+#[must_use]
+pub(crate) fn radicand_bits(bits: u32) -> u32 {
+    (2 * bits - 1).min(31)
+}
+
+/// Per node: whether it is a radicand (see the module doc). `live` marks the nodes that reach
+/// an output; graph outputs themselves stay at the working width.
+#[must_use]
+pub(crate) fn radicands(fg: &FGraph, live: &[bool]) -> Vec<bool> {
+    let n = fg.nodes.len();
+    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (j, node) in fg.nodes.iter().enumerate() {
+        if !live.get(j).copied().unwrap_or(false) {
+            continue;
+        }
+        for r in &node.inputs {
+            if let FRef::Node(i) = r {
+                if let Some(c) = consumers.get_mut(*i) {
+                    c.push(j);
+                }
+            }
+        }
+    }
+    let outputs: HashSet<usize> = fg
+        .outputs
+        .iter()
+        .filter_map(|(_, r)| match r {
+            FRef::Node(i) => Some(*i),
+            FRef::Input(_) | FRef::Const(_) => None,
+        })
+        .collect();
+    let mut wide = vec![false; n];
+    // Nodes are in topological order: every consumer of `i` has a larger index.
+    for i in (0..n).rev() {
+        let sums_or_products = matches!(
+            fg.nodes[i].op,
+            FOp::Binary {
+                kind: BinaryKind::Add | BinaryKind::Sub | BinaryKind::Mul,
+                ..
+            } | FOp::Reduce {
+                kind: ReduceKind::Sum,
+                ..
+            } | FOp::Scale(_)
+        );
+        wide[i] = sums_or_products
+            && !outputs.contains(&i)
+            && !consumers[i].is_empty()
+            && consumers[i]
+                .iter()
+                .all(|&j| matches!(fg.nodes[j].op, FOp::Sqrt) || wide[j]);
+    }
+    wide
+}
