@@ -254,12 +254,12 @@ def test_the_sumcheck_backend_proves_a_single_matmul(tmp_path):
 
 
 def test_the_sumcheck_backend_refuses_other_models_with_its_reason():
-    # The digits MLP (matmuls and ReLU clamps) is a layered-sumcheck model now; the MNIST
-    # CNN's convolutions are not yet, and the backend names the node it stops at.
-    cnn_dir = REPO / "testdata" / "models" / "mnist_cnn"
-    cnn = verinfer.compile(cnn_dir / "network.onnx", calibration=cnn_dir / "calibration.json")
-    with pytest.raises(verinfer.VerinferError, match="sumcheck"):
-        verinfer.setup(cnn, backend="sumcheck")
+    # The digits MLP and the MNIST CNN are layered-sumcheck models now; the transformer
+    # block's LayerNorm is not yet, and the backend names the node and op it stops at.
+    tb_dir = REPO / "testdata" / "models" / "transformer_block"
+    tb = verinfer.compile(tb_dir / "network.onnx", calibration=tb_dir / "calibration.json")
+    with pytest.raises(verinfer.VerinferError, match="ReduceSum"):
+        verinfer.setup(tb, backend="sumcheck")
 
 
 # ---------------------------------------------------------------- progress and messages
