@@ -54,6 +54,36 @@ pub(crate) fn stashed(
     slot.borrow_mut().take().unwrap_or(ZkError::Synthesis(e))
 }
 
+// The rng-generic entry points above forward to these through `dyn Rng`, so arkworks'
+// setup and prover are compiled once, here, instead of once per crate (and per test binary)
+// that calls them with its own generator type: that cost minutes of every clean build.
+fn setup_dyn(
+    graph: &Graph,
+    vis: Visibility,
+    mut rng: &mut dyn Rng,
+) -> Result<(ProvingKey, VerifyingKey), ZkError> {
+    let circuit = GraphCircuit::blank_with_visibility(graph, vis)?;
+    let slot = circuit.error_slot();
+    ArkGroth16::<Bn254>::circuit_specific_setup(circuit, &mut rng).map_err(|e| stashed(&slot, e))
+}
+
+fn prove_dyn(
+    pk: &ProvingKey,
+    graph: &Graph,
+    vis: Visibility,
+    ctx: &Context,
+    trace: Vec<Vec<i32>>,
+    mut rng: &mut dyn Rng,
+) -> Result<(Proof, PublicValues), ZkError> {
+    let circuit = GraphCircuit::with_visibility(graph, vis, trace)?.bound_to(*ctx);
+    // Groth16's prover does not check satisfaction; refuse a deviating witness here.
+    check_witness(&circuit)?;
+    let public = circuit.public_values()?;
+    let slot = circuit.error_slot();
+    let proof = ArkGroth16::<Bn254>::prove(pk, circuit, &mut rng).map_err(|e| stashed(&slot, e))?;
+    Ok((proof, public))
+}
+
 impl ProofSystem for Groth16 {
     type ProvingKey = ProvingKey;
     type VerifyingKey = VerifyingKey;
@@ -64,9 +94,7 @@ impl ProofSystem for Groth16 {
         vis: Visibility,
         rng: &mut R,
     ) -> Result<(ProvingKey, VerifyingKey), ZkError> {
-        let circuit = GraphCircuit::blank_with_visibility(graph, vis)?;
-        let slot = circuit.error_slot();
-        ArkGroth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| stashed(&slot, e))
+        setup_dyn(graph, vis, rng)
     }
 
     fn prove_with<R: RngCore + CryptoRng>(
@@ -77,13 +105,7 @@ impl ProofSystem for Groth16 {
         trace: Vec<Vec<i32>>,
         rng: &mut R,
     ) -> Result<(Proof, PublicValues), ZkError> {
-        let circuit = GraphCircuit::with_visibility(graph, vis, trace)?.bound_to(*ctx);
-        // Groth16's prover does not check satisfaction; refuse a deviating witness here.
-        check_witness(&circuit)?;
-        let public = circuit.public_values()?;
-        let slot = circuit.error_slot();
-        let proof = ArkGroth16::<Bn254>::prove(pk, circuit, rng).map_err(|e| stashed(&slot, e))?;
-        Ok((proof, public))
+        prove_dyn(pk, graph, vis, ctx, trace, rng)
     }
 
     fn verify(vk: &VerifyingKey, public: &PublicValues, proof: &Proof) -> Result<(), VerifyError> {

@@ -247,13 +247,23 @@ impl Params {
         vis: Visibility,
         rng: &mut R,
     ) -> Result<Self, CeremonyError> {
+        Self::new_dyn(g, model_id, vis, rng)
+    }
+
+    // Through `dyn Rng`: arkworks' parameter generation compiled once (see `groth16.rs`).
+    fn new_dyn(
+        g: &Graph,
+        model_id: String,
+        vis: Visibility,
+        mut rng: &mut dyn verinfer_prove::Rng,
+    ) -> Result<Self, CeremonyError> {
         let constraints: usize = crate::constraint_counts_with(g, vis)?
             .values()
             .map(|c| c.constraints)
             .sum();
         let circuit = GraphCircuit::blank_with_visibility(g, vis)?;
         let slot = circuit.error_slot();
-        let (alpha, beta, gamma) = (Fr::rand(rng), Fr::rand(rng), Fr::rand(rng));
+        let (alpha, beta, gamma) = (Fr::rand(&mut rng), Fr::rand(&mut rng), Fr::rand(&mut rng));
         let pk = ArkGroth16::<Bn254>::generate_parameters_with_qap(
             circuit,
             alpha,
@@ -262,7 +272,7 @@ impl Params {
             Fr::ONE,
             G1Projective::generator(),
             G2Projective::generator(),
-            rng,
+            &mut rng,
         )
         .map_err(|e| crate::groth16::stashed(&slot, e))?;
         let manifest = KeyManifest::new(g, model_id, vis, &pk.vk, constraints)?;
