@@ -65,6 +65,10 @@ pub struct Stats {
     pub inputs: Vec<Range>,
     /// Per node.
     pub nodes: Vec<Range>,
+    /// Per graph input, per element: the largest magnitude seen (empty until a sample is
+    /// observed). A tensor has one scale, so an input whose features span many orders of
+    /// magnitude (raw tabular data) is held wider: `quantize/wide_input.rs`.
+    pub input_elems: Vec<Vec<f64>>,
     /// Number of samples seen.
     pub samples: usize,
 }
@@ -92,6 +96,7 @@ impl Stats {
         Self {
             inputs: vec![Range::EMPTY; g.inputs.len()],
             nodes: vec![Range::EMPTY; g.nodes.len()],
+            input_elems: vec![Vec::new(); g.inputs.len()],
             samples: 0,
         }
     }
@@ -102,6 +107,12 @@ impl Stats {
     pub fn observe(&mut self, inputs: &[Vec<f64>], nodes: &[Vec<f64>]) {
         for (r, d) in self.inputs.iter_mut().zip(inputs) {
             d.iter().for_each(|&v| r.add(v));
+        }
+        for (e, d) in self.input_elems.iter_mut().zip(inputs) {
+            merge_elems(
+                e,
+                d.iter().map(|v| if v.is_finite() { v.abs() } else { 0.0 }),
+            );
         }
         for (r, d) in self.nodes.iter_mut().zip(nodes) {
             d.iter().for_each(|&v| r.add(v));
@@ -118,8 +129,22 @@ impl Stats {
         for (a, b) in self.nodes.iter_mut().zip(&o.nodes) {
             *a = a.merge(*b);
         }
+        for (a, b) in self.input_elems.iter_mut().zip(&o.input_elems) {
+            merge_elems(a, b.iter().copied());
+        }
         self.samples += o.samples;
         self
+    }
+}
+
+/// Element-wise maximum of `acc` and `new` (an empty `acc` takes `new`; a sample of another
+/// length — inputs of varying size — keeps the common prefix's maxima and the longer tail).
+fn merge_elems(acc: &mut Vec<f64>, new: impl Iterator<Item = f64>) {
+    for (k, v) in new.enumerate() {
+        match acc.get_mut(k) {
+            Some(a) => *a = a.max(v),
+            None => acc.push(v),
+        }
     }
 }
 

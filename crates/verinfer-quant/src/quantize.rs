@@ -22,6 +22,7 @@ use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_B
 
 mod nonlinear;
 mod radicand;
+mod wide_input;
 
 /// What a parameter's ±∞ entries become (see `Q::param`).
 const INFINITE_PARAM: i32 = 1 << 30;
@@ -61,7 +62,8 @@ struct Q<'a> {
     /// The node being quantized is or reads an exact integer node: factors get
     /// `WIDE_MULT_BITS`.
     wide: bool,
-    /// Per float node: a radicand, held at `radicand_bits` (see `radicand.rs`).
+    /// Per float node: a radicand, held at `radicand_bits` (see `radicand.rs`), or a wide
+    /// input carried onward, held at the same width (see `wide_input.rs`).
     radicand: Vec<bool>,
 }
 
@@ -107,6 +109,8 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         wide: false,
         radicand: Vec::new(),
     };
+    let headroom = 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0));
+    let wide_in = wide_input::wide_inputs(fg, stats, opts.bits, headroom);
     for (i, inp) in fg.inputs.iter().enumerate() {
         let info = if inp.integer {
             TensorInfo {
@@ -115,15 +119,15 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
                 bits: Bits::new(inp.int_bits.unwrap_or(32))?,
             }
         } else {
-            let s = best_scale(
-                stats.inputs[i].max_abs()
-                    * 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0)),
-                opts.bits,
-            );
+            let b = if wide_in[i] {
+                radicand::radicand_bits(opts.bits)
+            } else {
+                opts.bits
+            };
             TensorInfo {
                 shape: Shape(inp.shape.clone()),
-                scale: Scale::new(s)?,
-                bits,
+                scale: Scale::new(best_scale(stats.inputs[i].max_abs() * headroom, b))?,
+                bits: Bits::new(b)?,
             }
         };
         q.g.inputs.push(InputSpec {
@@ -135,6 +139,8 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
     }
     let live = live_nodes(fg);
     q.radicand = radicand::radicands(fg, &live);
+    let wide = wide_input::wide_nodes(fg, &wide_in, &live);
+    q.radicand.iter_mut().zip(wide).for_each(|(r, w)| *r |= w);
     for (i, node) in fg.nodes.iter().enumerate() {
         if live[i] {
             q.node(i)?;
@@ -432,7 +438,7 @@ impl Q<'_> {
         let result = match fnode.op.clone() {
             FOp::Contract(spec) => {
                 let x = self.operand(ins[0], None)?;
-                let w = self.operand(ins[1], None)?;
+                let w = self.factor_operand(ins[1], &x, spec.red.iter().product(), 1)?;
                 let s_acc = x.1.scale.exponent() + w.1.scale.exponent();
                 let mut inputs = vec![x.0, w.0];
                 let mut bias_shift = 0;
@@ -671,9 +677,8 @@ impl Q<'_> {
         let (ra, rb) = (fnode.inputs[0], fnode.inputs[1]);
         let bits = self.bits;
         if kind == BinaryKind::Mul {
-            let a = self.operand(ra, None)?;
-            let b = self.operand(rb, None)?;
             let (m, k) = factor(af * bf);
+            let (a, b) = self.mul_operands(ra, rb, m)?;
             let s_exact =
                 a.1.scale.exponent() + b.1.scale.exponent() + i32::try_from(k).unwrap_or(0);
             let out = TensorInfo {
