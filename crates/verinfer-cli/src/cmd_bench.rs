@@ -50,9 +50,9 @@ fn time(budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(Duration
 
 /// A model folder compiled with its calibration data, its first input sample (float, one
 /// flat tensor per input) and that sample quantized.
-type Loaded = (Compiled, Vec<Vec<f64>>, Vec<Vec<i32>>);
+pub(crate) type Loaded = (Compiled, Vec<Vec<f64>>, Vec<Vec<i32>>);
 
-fn load(dir: &Path) -> Result<Loaded> {
+pub(crate) fn load(dir: &Path) -> Result<Loaded> {
     let (compiled, _) = compile_model(
         &dir.join("network.onnx"),
         Some(&dir.join("calibration.json")),

@@ -8,18 +8,13 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _, Result};
-use verinfer_chain::{Address, Chain, RevmChain, Tx, B256, U256};
+use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
 use verinfer_ir::Model;
 use verinfer_node::backends;
-use verinfer_prove::{
-    os_rng, Context, ContractDeployer, DynBackend, ProveError, Statement, Vis, Visibility,
-};
-use verinfer_quant::data::read_data;
-use verinfer_quant::pipeline::{quantize_inputs, split_samples};
-use verinfer_quant::quantize::QuantOptions;
+use verinfer_oracle::zk_verifier::ChainDeployer;
+use verinfer_prove::{os_rng, Context, DynBackend, Statement, Vis, Visibility};
 
 use crate::cmd_bench_llm::peak_rss_mib;
-use crate::cmd_compile::{compile_model, options};
 
 /// Arguments of `bench-zk`.
 #[derive(clap::Args)]
@@ -123,18 +118,7 @@ pub fn run(a: &Args) -> Result<()> {
 
 /// The model folder compiled with its calibration data, and its first input quantized.
 fn load(dir: &Path) -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
-    let (compiled, _) = compile_model(
-        &dir.join("network.onnx"),
-        Some(&dir.join("calibration.json")),
-        &options(QuantOptions::default(), &[])?,
-    )
-    .with_context(|| dir.display().to_string())?;
-    let data = read_data(&dir.join("input.json"))?;
-    let sample = split_samples(&compiled.fgraph, &data)?
-        .into_iter()
-        .next()
-        .context("empty input.json")?;
-    let q = quantize_inputs(&compiled.graph, &sample)?;
+    let (compiled, _, q) = crate::cmd_bench::load(dir)?;
     Ok((compiled.graph, q))
 }
 
@@ -148,25 +132,6 @@ fn ctx() -> Context {
     }
 }
 
-/// Deploys through the in-process chain.
-struct Deployer<'a>(&'a mut RevmChain, Address);
-
-impl ContractDeployer for Deployer<'_> {
-    fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
-        let mut tx = Tx::deploy(self.1, init_code, contract);
-        // The EVM caps a transaction at 2^24 gas (EIP-7825): more is refused before it runs.
-        tx.gas_limit = Some(1 << 24);
-        let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
-            contract: contract.into(),
-            message: e.to_string(),
-        })?;
-        r.contract_address.ok_or_else(|| ProveError::Deploy {
-            contract: contract.into(),
-            message: "no address".into(),
-        })
-    }
-}
-
 /// Transaction gas of one `IProofVerifier.verify` of `proof` (which must return true).
 fn evm_gas(
     b: &dyn DynBackend,
@@ -176,7 +141,7 @@ fn evm_gas(
 ) -> Result<u64> {
     let mut chain = RevmChain::new()?;
     let from = chain.accounts()[0];
-    let at = b.deploy_adapter(vk, &mut Deployer(&mut chain, from))?;
+    let at = b.deploy_adapter(vk, &mut ChainDeployer::new(&mut chain, from))?;
     // Every adapter implements `IProofVerifier.verify(bytes, bytes32)`: one ABI for all.
     let call = verinfer_chain::bindings_zk::Groth16ProofVerifier::verifyCall {
         proof: b.proof_calldata(proof)?.into(),

@@ -9,7 +9,7 @@
 //! same kernel on the same operands as [`Plan::run_streaming`] would, so each run's values,
 //! hence its trace root, are bit for bit those of running it alone.
 
-use verinfer_ir::{IrError, Operand, ValueId};
+use verinfer_ir::{Operand, ValueId};
 
 use crate::error::ExecError;
 use crate::plan::Plan;
@@ -159,50 +159,11 @@ fn supply(
     for r in 0..values.len() {
         let x =
             input(r, i, &Held { values }).ok_or(ExecError::MissingOperand { node, operand: i })?;
-        check_input(g, i, &x)?;
+        verinfer_ir::reference::check_input(g, i, &x)?;
         sink(r, ValueId(i as u32), &x);
         if let Some(slot) = values.get_mut(r).and_then(|v| v.get_mut(i)) {
             *slot = Some(x);
         }
-    }
-    Ok(())
-}
-
-/// Input `i`'s length and bit bound (the overflow proof assumes the bound).
-fn check_input(g: &verinfer_ir::Graph, i: usize, data: &[i32]) -> Result<(), ExecError> {
-    let Some(spec) = g.inputs.get(i) else {
-        return Err(IrError::BadInput {
-            index: i,
-            name: String::new(),
-            what: format!("the model takes {} inputs", g.inputs.len()),
-        }
-        .into());
-    };
-    if data.len() != spec.info.shape.numel() {
-        return Err(IrError::BadInput {
-            index: i,
-            name: spec.name.clone(),
-            what: format!(
-                "expected {} elements (shape {:?}), got {}",
-                spec.info.shape.numel(),
-                spec.info.shape.dims(),
-                data.len()
-            ),
-        }
-        .into());
-    }
-    if let Some((k, &v)) = data
-        .iter()
-        .enumerate()
-        .find(|(_, &v)| !spec.info.bits.contains(i64::from(v)))
-    {
-        return Err(IrError::OutOfBound {
-            what: format!("input {}", spec.name),
-            index: k,
-            value: i64::from(v),
-            bits: spec.info.bits.get(),
-        }
-        .into());
     }
     Ok(())
 }

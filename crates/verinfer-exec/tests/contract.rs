@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use verinfer_ir::shape::numel;
-use verinfer_ir::{AffineMap, Contract, Op, Operand};
-use verinfer_testing::maps::{row, Conv2d, MatMul};
+use verinfer_ir::{Contract, Op, Operand};
+use verinfer_testing::maps::{Conv2d, MatMul};
 use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
 
 /// `b` finished with one `op` node over `ins` (shape `out`, `bits` wide), checked against the
@@ -153,91 +153,14 @@ proptest! {
         check_last(b, op, ins, &mm.out_shape(), wd.out_bits, seed);
     }
 
+    /// The shared random contraction generator (coefficients and offsets of either sign,
+    /// rows that leave the operands on both sides, a bias of either kind), many more seeds
+    /// than the conformance run's.
     #[test]
     fn random_affine_contract_matches_reference(seed in any::<u64>()) {
-        let g = random_contract(seed);
-        assert_matches_reference(&g, &random_inputs(&g, seed ^ 0x5eed));
+        let case = verinfer_testing::ops::affine(&mut Rng::new(seed));
+        assert_matches_reference(&case.g, &case.inputs);
     }
-}
-
-/// Random sparse `(axis, coefficient)` terms over `n` axes, coefficients in `[-2, 2]`.
-fn terms(rng: &mut Rng, n: usize) -> Vec<(usize, i64)> {
-    let mut t = Vec::new();
-    for i in 0..n {
-        if rng.coin() {
-            t.push((i, rng.range(-2, 2)));
-        }
-    }
-    t
-}
-
-/// A contraction with random iteration box, operand shapes and affine maps (coefficients and
-/// offsets of either sign, so rows run backwards and leave the operands on both sides).
-fn random_contract(seed: u64) -> verinfer_ir::Graph {
-    let mut rng = Rng::new(seed);
-    let dims = |rng: &mut Rng, rank: i64, hi: i64| -> Vec<usize> {
-        let r = rng.range(if rank < 0 { 0 } else { 1 }, rank.abs());
-        (0..r).map(|_| rng.range(1, hi) as usize).collect()
-    };
-    let out_iter = dims(&mut rng, 3, 4);
-    let red = dims(&mut rng, -3, 4);
-    let (no, nr) = (out_iter.len(), red.len());
-    let map = |rng: &mut Rng, shape: &[usize]| AffineMap {
-        rows: shape
-            .iter()
-            .map(|_| {
-                let out = terms(rng, no);
-                let red = terms(rng, nr);
-                let offset = if rng.coin() { 0 } else { rng.range(-3, 3) };
-                row(no, nr, &out, &red, offset)
-            })
-            .collect(),
-    };
-    let x_shape = dims(&mut rng, 3, 5);
-    let w_shape = dims(&mut rng, 3, 5);
-    let x_map = map(&mut rng, &x_shape);
-    let w_map = map(&mut rng, &w_shape);
-    let (x_bits, w_bits, out_bits) = (
-        rng.range(2, 16) as u32,
-        rng.range(2, 16) as u32,
-        rng.range(4, 20) as u32,
-    );
-    let mut b = GraphBuilder::new();
-    let x = b.input(&x_shape, x_bits);
-    let w = if rng.coin() {
-        b.param(&w_shape, w_bits, rng.data(numel(&w_shape), w_bits))
-    } else {
-        b.input(&w_shape, w_bits)
-    };
-    let mut ins = vec![x, w];
-    // Bias: one axis per chosen out dim (read 1:1) or a size-1 axis.
-    let bias_map = (rng.coin()).then(|| {
-        let rows: Vec<_> = (0..no)
-            .filter(|_| rng.coin())
-            .map(|i| (out_iter[i], row(no, nr, &[(i, 1)], &[], 0)))
-            .chain(std::iter::once((1, row(no, nr, &[], &[], 0))))
-            .collect();
-        let shape: Vec<usize> = rows.iter().map(|r| r.0).collect();
-        ins.push(b.param(&shape, 12, rng.data(numel(&shape), 12)));
-        AffineMap {
-            rows: rows.into_iter().map(|r| r.1).collect(),
-        }
-    });
-    let c = Contract {
-        out_iter: out_iter.clone(),
-        red,
-        x_map,
-        w_map,
-        bias_shift: if bias_map.is_some() {
-            rng.range(0, 8) as u32
-        } else {
-            0
-        },
-        bias_map,
-        requant: requant(rng.range(1, 1 << 12), rng.range(0, 16) as u32, out_bits),
-    };
-    b.node(Op::Contract(c), ins, &out_iter, out_bits);
-    b.finish()
 }
 
 #[test]

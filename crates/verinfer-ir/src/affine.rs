@@ -13,6 +13,47 @@ pub struct AffineRow {
     pub offset: i64,
 }
 
+impl AffineRow {
+    /// A row over `n_out` output and `n_red` reduction axes from `(axis, coefficient)` terms
+    /// (a repeated axis adds up) and `offset`: the one builder the lowerings and the tests
+    /// write their maps with.
+    ///
+    /// # Panics
+    /// A term naming an axis at or past `n_out` / `n_red` (the caller's own arithmetic, never
+    /// a model's data).
+    #[must_use]
+    pub fn terms(
+        n_out: usize,
+        n_red: usize,
+        out: &[(usize, i64)],
+        red: &[(usize, i64)],
+        offset: i64,
+    ) -> Self {
+        let mut row = Self {
+            out: vec![0; n_out],
+            red: vec![0; n_red],
+            offset,
+        };
+        for &(a, c) in out {
+            row.out[a] += c;
+        }
+        for &(a, c) in red {
+            row.red[a] += c;
+        }
+        row
+    }
+
+    /// A row reading output axis `o` and/or reduction axis `r` (coefficient 1, no offset).
+    ///
+    /// # Panics
+    /// As [`Self::terms`].
+    #[must_use]
+    pub fn unit(n_out: usize, n_red: usize, o: Option<usize>, r: Option<usize>) -> Self {
+        let one = |a: Option<usize>| a.map(|a| (a, 1));
+        Self::terms(n_out, n_red, one(o).as_slice(), one(r).as_slice(), 0)
+    }
+}
+
 /// One row per operand axis.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AffineMap {

@@ -23,31 +23,50 @@ pub fn check_inputs(g: &Graph, inputs: &[Vec<i32>]) -> Result<(), IrError> {
             ),
         });
     }
-    for (k, (spec, data)) in g.inputs.iter().zip(inputs).enumerate() {
-        if data.len() != spec.info.shape.numel() {
-            return Err(IrError::BadInput {
-                index: k,
-                name: spec.name.clone(),
-                what: format!(
-                    "expected {} elements (shape {:?}), got {}",
-                    spec.info.shape.numel(),
-                    spec.info.shape.dims(),
-                    data.len()
-                ),
-            });
-        }
-        if let Some((i, &v)) = data
-            .iter()
-            .enumerate()
-            .find(|(_, &v)| !spec.info.bits.contains(i64::from(v)))
-        {
-            return Err(IrError::OutOfBound {
-                what: format!("input {}", spec.name),
-                index: i,
-                value: i64::from(v),
-                bits: spec.info.bits.get(),
-            });
-        }
+    for (k, data) in inputs.iter().enumerate() {
+        check_input(g, k, data)?;
+    }
+    Ok(())
+}
+
+/// Check one run-time input, input `k`, against its spec (length, bit bound): the overflow
+/// proof assumes the bound, so every caller that feeds a graph (whole or input by input)
+/// runs this one check.
+///
+/// # Errors
+/// [`IrError::BadInput`] when the graph has no input `k` or the length is wrong,
+/// [`IrError::OutOfBound`] naming the input and the first element out of bounds.
+pub fn check_input(g: &Graph, k: usize, data: &[i32]) -> Result<(), IrError> {
+    let Some(spec) = g.inputs.get(k) else {
+        return Err(IrError::BadInput {
+            index: k,
+            name: String::new(),
+            what: format!("the model takes {} inputs", g.inputs.len()),
+        });
+    };
+    if data.len() != spec.info.shape.numel() {
+        return Err(IrError::BadInput {
+            index: k,
+            name: spec.name.clone(),
+            what: format!(
+                "expected {} elements (shape {:?}), got {}",
+                spec.info.shape.numel(),
+                spec.info.shape.dims(),
+                data.len()
+            ),
+        });
+    }
+    if let Some((i, &v)) = data
+        .iter()
+        .enumerate()
+        .find(|(_, &v)| !spec.info.bits.contains(i64::from(v)))
+    {
+        return Err(IrError::OutOfBound {
+            what: format!("input {}", spec.name),
+            index: i,
+            value: i64::from(v),
+            bits: spec.info.bits.get(),
+        });
     }
     Ok(())
 }

@@ -304,11 +304,19 @@ impl<'e, E: StepEngine> Session<'e, E> {
         let p = u32::try_from(self.pos).unwrap_or(u32::MAX);
         self.inputs[l.token] = vec![E::index(token)];
         self.inputs[l.pos] = vec![E::index(p)];
-        let mut outs = self.engine.run(&self.inputs, sink)?;
+        let outs = self.engine.run(&self.inputs, sink)?;
+        self.advance(outs)
+    }
+
+    /// The bookkeeping after a step ran at the current position, alone or in a batch: write
+    /// its new cache rows into the caches at that position, move on one position, read its
+    /// next token and logits.
+    fn advance(&mut self, mut outs: Vec<Vec<E::Elem>>) -> Result<StepOut<E::Elem>, LlmError> {
+        let l = self.engine.layout();
         let at = self.pos * l.row;
         for (&(kc, vc), &(kr, vr)) in l.caches.iter().zip(&l.rows) {
             for (ci, ri) in [(kc, kr), (vc, vr)] {
-                let src = &outs[ri];
+                let src = outs.get(ri).map_or(&[][..], Vec::as_slice);
                 if src.len() != l.row {
                     return Err(LlmError::NotAStepGraph(
                         "cache row of the wrong length".into(),
@@ -325,8 +333,24 @@ impl<'e, E: StepEngine> Session<'e, E> {
             .ok_or_else(|| {
                 LlmError::NotAStepGraph("the next-token output is not a token".into())
             })?;
-        let logits = std::mem::take(&mut outs[l.logits]);
+        let logits = outs
+            .get_mut(l.logits)
+            .map(std::mem::take)
+            .unwrap_or_default();
         Ok(StepOut { next, logits })
+    }
+
+    /// Steps through `tokens` one by one (no batch), step `t`'s trace to `sink(t, ..)`.
+    fn step_each(
+        &mut self,
+        tokens: &[u32],
+        sink: &mut dyn FnMut(usize, ValueId, &[i32]),
+    ) -> Result<Vec<StepOut<E::Elem>>, LlmError> {
+        let mut outs = Vec::with_capacity(tokens.len());
+        for (t, &x) in tokens.iter().enumerate() {
+            outs.push(self.step_with(x, &mut |v, d| sink(t, v, d))?);
+        }
+        Ok(outs)
     }
 }
 
@@ -369,46 +393,17 @@ impl<E: StepEngine> Session<'_, E> {
             )));
         }
         if tokens.len() < 2 {
-            let mut outs = Vec::new();
-            for (t, &x) in tokens.iter().enumerate() {
-                outs.push(self.step_with(x, &mut |v, d| sink(t, v, d))?);
-            }
-            return Ok(outs);
+            return self.step_each(tokens, sink);
         }
         let Some(batch) = self
             .engine
             .run_batch(&self.inputs, tokens, self.pos, sink)?
         else {
-            let mut outs = Vec::new();
-            for (t, &x) in tokens.iter().enumerate() {
-                outs.push(self.step_with(x, &mut |v, d| sink(t, v, d))?);
-            }
-            return Ok(outs);
+            return self.step_each(tokens, sink);
         };
         let mut outs = Vec::with_capacity(tokens.len());
-        for mut o in batch {
-            let at = self.pos * l.row;
-            for (&(kc, vc), &(kr, vr)) in l.caches.iter().zip(&l.rows) {
-                for (ci, ri) in [(kc, kr), (vc, vr)] {
-                    let src = o.get(ri).map_or(&[][..], Vec::as_slice);
-                    if src.len() != l.row {
-                        return Err(LlmError::NotAStepGraph(
-                            "cache row of the wrong length".into(),
-                        ));
-                    }
-                    self.inputs[ci][at..at + l.row].copy_from_slice(src);
-                }
-            }
-            self.pos += 1;
-            let next = o
-                .get(l.next)
-                .and_then(|v| v.first().copied())
-                .and_then(E::token)
-                .ok_or_else(|| {
-                    LlmError::NotAStepGraph("the next-token output is not a token".into())
-                })?;
-            let logits = o.get_mut(l.logits).map(std::mem::take).unwrap_or_default();
-            outs.push(StepOut { next, logits });
+        for o in batch {
+            outs.push(self.advance(o)?);
         }
         let last = tokens.last().copied().unwrap_or(0);
         self.inputs[l.token] = vec![E::index(last)];

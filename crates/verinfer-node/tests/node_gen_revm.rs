@@ -64,13 +64,7 @@ struct Env {
 }
 
 fn env(name: &str) -> Env {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
-                .unwrap_or_else(|_| "off".into()),
-        )
-        .with_test_writer()
-        .try_init();
+    common::init_log();
     let MlpOracle {
         mut chain,
         accounts: a,

@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 use verinfer_chain::{Chain, U256};
 use verinfer_ir::Graph;
 use verinfer_opml::{
-    lying_execution, simulate, Challenger, ChallengerStrategy, Execution, SimReport, Submitter,
+    lying_execution, Challenger, ChallengerStrategy, Execution, SimReport, Submitter,
     SubmitterStrategy, TraceLie,
 };
+use verinfer_testing::game::play_claim;
 
 fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
     static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
@@ -36,27 +37,7 @@ fn run(
     cha: ChallengerStrategy,
     force: bool,
 ) -> (SimReport, U256, U256) {
-    let (g, inputs) = model;
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let exec = match lie {
-        Some(l) => lying_execution(g.clone(), inputs, l).unwrap(),
-        None => Execution::run(g.clone(), inputs).unwrap(),
-    };
-    let mut submitter = Submitter::new(exec, a[0], sub);
-    let mut challenger = Challenger::new(Execution::run(g.clone(), inputs).unwrap(), a[1], cha);
-    let report = simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut submitter,
-        &mut challenger,
-        force,
-    )
-    .unwrap();
-    let owed_sub = c.game.owed(&mut chain, a[0]).unwrap();
-    let owed_cha = c.game.owed(&mut chain, a[1]).unwrap();
-    (report, owed_sub, owed_cha)
+    play_claim(&model.0, &model.1, lie, (sub, cha), force)
 }
 
 fn eth(milli: u64) -> U256 {

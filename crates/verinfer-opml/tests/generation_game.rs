@@ -4,16 +4,12 @@
 //! both modes; and the figures of a 64-token generation dispute.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use verinfer_chain::{Chain, U256};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
-use verinfer_opml::generation::{
-    simulate_generation, GenChallenger, GenChallengerStrategy, GenClient, GenContracts,
-    GenExecution, GenLie, GenModel, GenReport, GenSubmitter,
-};
+use verinfer_chain::U256;
+use verinfer_opml::generation::{GenChallengerStrategy, GenExecution, GenLie, GenModel, GenReport};
+use verinfer_testing::generation::{gen_prompt, shakespeare_gen_model, GenDuel};
 
 /// Context of the compiled step graph: a prompt of 8 and 64 new tokens fit.
 const CTX: usize = 80;
@@ -22,23 +18,15 @@ const PROMPT: usize = 8;
 fn model() -> Arc<GenModel> {
     static M: OnceLock<Arc<GenModel>> = OnceLock::new();
     Arc::clone(M.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/llm/shakespeare_q8.gguf");
-        let w = GgufWeights::open(&path).unwrap();
         let t = Instant::now();
-        let opts = CompileOptions {
-            ctx: CTX,
-            ..CompileOptions::default()
-        };
-        let c = compile(&w, "shakespeare", &opts, &|| {}).unwrap();
+        let m = shakespeare_gen_model(CTX);
         eprintln!("compiled in {:.1} s", t.elapsed().as_secs_f64());
-        Arc::new(GenModel::new(c.graph).unwrap())
+        m
     }))
 }
 
 fn prompt(m: &GenModel) -> Vec<u32> {
-    let v = m.layout().vocab as u32;
-    (0..PROMPT as u32).map(|i| (i * 37 + 11) % v).collect()
+    gen_prompt(m, PROMPT, 0)
 }
 
 fn eth(milli: u64) -> U256 {
@@ -51,28 +39,11 @@ fn run(
     strategy: GenChallengerStrategy,
 ) -> (GenReport, U256, U256) {
     let m = model();
-    let p = prompt(&m);
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let params = verinfer_testing::chain::game_params(600, 300);
-    let (game, _) = GenClient::deploy(&mut chain, a[0], c.game.address, &params).unwrap();
-    let mut sub = GenSubmitter::new(
-        GenExecution::run(Arc::clone(&m), &p, n_new, lie).unwrap(),
-        a[0],
-    );
-    let mut cha = GenChallenger::new(
-        GenExecution::run(Arc::clone(&m), &p, n_new, None).unwrap(),
-        a[1],
-        strategy,
-    );
-    let ctx = GenContracts {
-        registry: &c.registry,
-        steps: &c.game,
-        game: &game,
-    };
-    let r = simulate_generation(&mut chain, ctx, &mut sub, &mut cha).unwrap();
-    let owed_sub = game.owed(&mut chain, a[0]).unwrap();
-    let owed_cha = game.owed(&mut chain, a[1]).unwrap();
+    let mut d = GenDuel::new(&m, &prompt(&m), n_new, lie, strategy);
+    let r = d.simulate();
+    let a = d.accounts;
+    let owed_sub = d.game.owed(&mut d.chain, a[0]).unwrap();
+    let owed_cha = d.game.owed(&mut d.chain, a[1]).unwrap();
     (r, owed_sub, owed_cha)
 }
 

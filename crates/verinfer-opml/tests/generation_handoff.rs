@@ -11,20 +11,18 @@
     missing_docs
 )]
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use alloy_primitives::{Address, B256, U256};
-use verinfer_chain::{Chain, RevmChain};
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
+use verinfer_chain::RevmChain;
 use verinfer_opml::convert::b256;
 use verinfer_opml::generation::bindings::GenerationGame as G;
 use verinfer_opml::generation::step_inputs::{handoff_call, input_path, post_trace_claim};
 use verinfer_opml::generation::{
-    prepare_generation, GenChallenger, GenChallengerStrategy, GenClient, GenContracts,
-    GenExecution, GenLie, GenModel, GenPhase, GenSubmitter, Mode,
+    GenChallenger, GenChallengerStrategy, GenClient, GenLie, GenModel, GenPhase, GenSubmitter, Mode,
 };
 use verinfer_opml::{GameClient, GameConfig, OpmlContracts};
+use verinfer_testing::generation::{gen_prompt, shakespeare_gen_model, GenDuel};
 
 const CTX: usize = 16;
 const PROMPT: usize = 4;
@@ -32,22 +30,7 @@ const N: usize = 6;
 
 fn model() -> Arc<GenModel> {
     static M: OnceLock<Arc<GenModel>> = OnceLock::new();
-    Arc::clone(M.get_or_init(|| {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/llm/shakespeare_q8.gguf");
-        let w = GgufWeights::open(&path).unwrap();
-        let opts = CompileOptions {
-            ctx: CTX,
-            ..CompileOptions::default()
-        };
-        let c = compile(&w, "shakespeare", &opts, &|| {}).unwrap();
-        Arc::new(GenModel::new(c.graph).unwrap())
-    }))
-}
-
-fn prompt(m: &GenModel) -> Vec<u32> {
-    let v = m.layout().vocab as u32;
-    (0..PROMPT as u32).map(|i| (i * 37 + 11) % v).collect()
+    Arc::clone(M.get_or_init(|| shakespeare_gen_model(CTX)))
 }
 
 /// A claim by `lie`'s submitter (account 0), challenged in bisection by `strategy`'s
@@ -66,23 +49,16 @@ struct Game {
 impl Game {
     fn new(lie: Option<GenLie>, strategy: GenChallengerStrategy) -> Self {
         let m = model();
-        let p = prompt(&m);
-        let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-        let a = chain.accounts();
-        let params = verinfer_testing::chain::game_params(600, 300);
-        let (game, _) = GenClient::deploy(&mut chain, a[0], c.game.address, &params).unwrap();
-        let sub = GenSubmitter::new(GenExecution::run(Arc::clone(&m), &p, N, lie).unwrap(), a[0]);
-        let mut cha = GenChallenger::new(
-            GenExecution::run(Arc::clone(&m), &p, N, None).unwrap(),
-            a[1],
-            strategy,
-        );
-        let ctx = GenContracts {
-            registry: &c.registry,
-            steps: &c.game,
-            game: &game,
-        };
-        prepare_generation(&mut chain, ctx, a[0], &m).unwrap();
+        let mut duel = GenDuel::new(&m, &gen_prompt(&m, PROMPT, 0), N, lie, strategy);
+        duel.prepare(&m);
+        let GenDuel {
+            mut chain,
+            c,
+            game,
+            sub,
+            mut cha,
+            accounts: a,
+        } = duel;
         let cfg = game.config(&mut chain).unwrap();
         let (claim, _) = game
             .claim(&mut chain, a[0], cfg.submitter_bond, sub.claim_call())

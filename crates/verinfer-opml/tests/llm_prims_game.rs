@@ -8,12 +8,9 @@
 //!   value recomputed from the lie) loses the one-step (the arbiter rejects a wrong value).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use verinfer_chain::Chain;
 use verinfer_ir::{Graph, ISqrt, Op, Reduce, ReduceKind};
-use verinfer_opml::{
-    lying_execution, simulate, Challenger, ChallengerStrategy, Execution, SimReport, Submitter,
-    SubmitterStrategy, TraceLie,
-};
+use verinfer_opml::{ChallengerStrategy, Execution, SimReport, SubmitterStrategy, TraceLie};
+use verinfer_testing::game::play_claim;
 use verinfer_testing::{requant, GraphBuilder};
 
 const ROWS: usize = 3;
@@ -63,23 +60,7 @@ fn play(
     lie: Option<TraceLie>,
     cha: ChallengerStrategy,
 ) -> SimReport {
-    let (mut chain, c) = verinfer_testing::chain::deployed_opml();
-    let a = chain.accounts();
-    let exec = match lie {
-        Some(l) => lying_execution(g.clone(), inputs, l).unwrap(),
-        None => Execution::run(g.clone(), inputs).unwrap(),
-    };
-    let mut submitter = Submitter::new(exec, a[0], SubmitterStrategy::Honest);
-    let mut challenger = Challenger::new(Execution::run(g.clone(), inputs).unwrap(), a[1], cha);
-    simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut submitter,
-        &mut challenger,
-        true,
-    )
-    .unwrap()
+    play_claim(g, inputs, lie, (SubmitterStrategy::Honest, cha), true).0
 }
 
 /// Whether the game bisected an accumulation (picked a step segment) before the one-step.

@@ -15,19 +15,7 @@ use verinfer_quant::QuantError;
 
 /// Row of an affine map reading output axis `o` and/or reduction axis `r`.
 fn row(n_out: usize, o: Option<usize>, r: Option<usize>) -> AffineRow {
-    let mut out = vec![0; n_out];
-    let mut red = vec![0; 1];
-    if let Some(o) = o {
-        out[o] = 1;
-    }
-    if let Some(r) = r {
-        red[r] = 1;
-    }
-    AffineRow {
-        out,
-        red,
-        offset: 0,
-    }
+    AffineRow::unit(n_out, 1, o, r)
 }
 
 /// `sigmoid(max(x·W + b, 0))` and `x·W + b`, for `x` of shape `[2, 4]` and `W` of `[4, 3]`,

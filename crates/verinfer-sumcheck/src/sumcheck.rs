@@ -312,15 +312,30 @@ pub fn prove_terms(
         .iter()
         .map(|f| f.evals().first().copied().unwrap_or_else(Fr::zero))
         .collect();
-    transcript.absorb_frs(&evals);
-    Ok(Proved {
-        proof: SumcheckProof {
-            rounds,
-            final_evals: evals.clone(),
-        },
-        claim,
-        reduced: ReducedClaim { point, evals },
-    })
+    Ok(Proved::close(transcript, claim, rounds, point, evals))
+}
+
+impl Proved {
+    /// The closing step every sum-check prover shares: absorb the final evaluations (the
+    /// verifier absorbs them at the same place, so the transcripts stay in step) and package
+    /// the proof with the reduced claim it leaves.
+    pub(crate) fn close(
+        transcript: &mut Transcript,
+        claim: Fr,
+        rounds: Vec<RoundMessage>,
+        point: Vec<Fr>,
+        evals: Vec<Fr>,
+    ) -> Self {
+        transcript.absorb_frs(&evals);
+        Self {
+            proof: SumcheckProof {
+                rounds,
+                final_evals: evals.clone(),
+            },
+            claim,
+            reduced: ReducedClaim { point, evals },
+        }
+    }
 }
 
 fn absorb_statement(t: &mut Transcript, n: usize, d: usize, claim: &Fr) {

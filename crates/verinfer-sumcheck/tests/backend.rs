@@ -12,9 +12,8 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use model::*;
 use verinfer_chain::{Chain, RevmChain, Tx};
 use verinfer_ir::Model;
-use verinfer_prove::{
-    os_rng, AnyKey, Context, ContractDeployer, DynBackend, ProveError, Statement, Vis, Visibility,
-};
+use verinfer_oracle::ChainDeployer;
+use verinfer_prove::{os_rng, AnyKey, Context, DynBackend, ProveError, Statement, Vis, Visibility};
 use verinfer_sumcheck::backend::{Sumcheck, NAME};
 use verinfer_testing::proof::Subject;
 
@@ -173,21 +172,21 @@ fn the_keys_come_from_a_public_ptau_file() {
     assert!(DynBackend::setup(&missing, &m, PUBLIC[0], &mut os_rng()).is_err());
 }
 
-/// Deploys through a plain revm chain.
-struct Deployer<'a>(&'a mut RevmChain, Address);
-
-impl ContractDeployer for Deployer<'_> {
-    fn create(&mut self, contract: &str, init_code: Vec<u8>) -> Result<Address, ProveError> {
-        let mut tx = Tx::deploy(self.1, init_code, contract);
-        tx.gas_limit = Some(1 << 24);
-        let r = self.0.send(tx).map_err(|e| ProveError::Deploy {
-            contract: contract.into(),
-            message: e.to_string(),
-        })?;
-        let size = self.0.code_at(r.contract_address.unwrap()).unwrap().len();
-        assert!(size <= 24_576, "{contract}: {size} bytes, over EIP-170");
-        Ok(r.contract_address.unwrap())
+/// Deploys `vk`'s adapter through a plain revm chain; every contract it creates fits
+/// EIP-170.
+fn deploy(
+    b: &Sumcheck,
+    vk: &AnyKey,
+    chain: &mut RevmChain,
+    from: Address,
+) -> Result<Address, ProveError> {
+    let mut d = ChainDeployer::new(chain, from);
+    let at = DynBackend::deploy_adapter(b, vk, &mut d)?;
+    for r in d.receipts {
+        let size = chain.code_at(r.contract_address.unwrap()).unwrap().len();
+        assert!(size <= 24_576, "{}: {size} bytes, over EIP-170", r.label);
     }
+    Ok(at)
 }
 
 alloy_sol_types::sol! {
@@ -214,11 +213,10 @@ fn the_adapter_verifies_on_the_evm_what_the_rust_verifier_does() {
     let from = chain.accounts()[0];
     let packed = DynBackend::setup(&b, &m, PUBLIC[1], &mut os_rng()).unwrap();
     assert!(matches!(
-        DynBackend::deploy_adapter(&b, &packed.verifying, &mut Deployer(&mut chain, from)),
+        deploy(&b, &packed.verifying, &mut chain, from),
         Err(ProveError::Unsupported(_))
     ));
-    let at =
-        DynBackend::deploy_adapter(&b, &keys.verifying, &mut Deployer(&mut chain, from)).unwrap();
+    let at = deploy(&b, &keys.verifying, &mut chain, from).unwrap();
     let p = DynBackend::prove(&b, &keys.proving, &m, vis, &ctx(), trace, &mut os_rng()).unwrap();
     let st = p.public.digest().unwrap();
     let calldata = DynBackend::proof_calldata(&b, &p.proof).unwrap();

@@ -10,6 +10,8 @@
 mod digits;
 #[path = "common/evm.rs"]
 mod evm;
+#[path = "common/graph_edit.rs"]
+mod graph_edit;
 #[path = "common/pooled.rs"]
 mod pooled;
 #[path = "common/profile.rs"]

@@ -5,34 +5,16 @@
 //! model refuses by name.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "common/digits.rs"]
+mod digits;
+
+use digits::digits_mlp;
 use verinfer_ir::Model;
 use verinfer_prove::{DynBackend, Statement, Vis, Visibility};
 use verinfer_sumcheck::backend::{Sumcheck, NAME};
 use verinfer_testing::proof::{Subject, SMALL_MLP};
 
 verinfer_testing::proof_system_conformance!(Sumcheck::default(), SMALL_MLP);
-
-/// The bundled digits MLP (`testdata/golden/v1/digits_mlp.vmodel`) and its trace on the
-/// bundled digit, quantized at the input's scale.
-fn digits_mlp() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
-    let g =
-        verinfer_ir::vmodel::load(&std::path::Path::new(root).join("golden/v1/digits_mlp.vmodel"))
-            .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(std::path::Path::new(root).join("models/digits_mlp/input.json")).unwrap(),
-    )
-    .unwrap();
-    let scale = f64::from(g.inputs[0].info.scale.exponent()).exp2();
-    let x: Vec<i32> = v["input_data"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p.as_f64().unwrap() * scale).round() as i32)
-        .collect();
-    let trace = verinfer_ir::reference::run(&g, &[x]).unwrap();
-    (g, trace)
-}
 
 const DIGEST: [Visibility; 1] = [Visibility {
     input: Vis::Public,

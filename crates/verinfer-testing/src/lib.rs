@@ -15,6 +15,10 @@
 //! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
 //!   the game deployed;
 //! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered;
+//! - [`game`] (feature `opml`): one tensor claim played out between a submitter and a
+//!   challenger;
+//! - [`generation`] (feature `generation`): a GGUF step graph compiled, a submitter and a
+//!   challenger of one generation with the generation game deployed;
 //! - [`llm`] (feature `llm`): the tiny LLaMA compiled, the generation game and the text
 //!   oracle deployed beside the game with the model registered and learned.
 //!
@@ -26,6 +30,10 @@
 pub mod chain;
 pub mod check;
 pub mod files;
+#[cfg(feature = "opml")]
+pub mod game;
+#[cfg(feature = "generation")]
+pub mod generation;
 pub mod graph;
 #[cfg(feature = "llm")]
 pub mod llm;

@@ -4,13 +4,11 @@
 //! [`TextEnv`], the in-process chain with all of it deployed that the text oracle's tests
 //! drive.
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use alloy_primitives::{Address, B256, U256};
 use verinfer_chain::{Chain, Receipt, RevmChain};
 use verinfer_ir::Graph;
-use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_opml::generation::bindings::GenerationGame;
 use verinfer_opml::generation::{
     contest, GenChallenger, GenChallengerStrategy, GenClient, GenContracts, GenExecution, GenLie,
@@ -34,13 +32,7 @@ pub fn tiny_model() -> Arc<GenModel> {
 
 /// The tiny LLaMA's step graph at context `ctx` (compiled with the default options).
 pub fn tiny_llm(ctx: usize) -> Graph {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/gguf/llama_tiny.gguf");
-    let w = GgufWeights::open(&path).unwrap();
-    let opts = CompileOptions {
-        ctx,
-        ..CompileOptions::default()
-    };
-    compile(&w, "llama_tiny", &opts, &|| {}).unwrap().graph
+    crate::generation::gguf_step_graph("gguf/llama_tiny.gguf", "llama_tiny", ctx)
 }
 
 /// The tiny LLaMA as a generation model at context `ctx`.
@@ -50,8 +42,7 @@ pub fn tiny_gen_model(ctx: usize) -> Arc<GenModel> {
 
 /// A 4-token prompt inside `m`'s vocabulary (`shift` gives others).
 pub fn tiny_prompt(m: &GenModel, shift: u32) -> Vec<u32> {
-    let v = m.layout().vocab as u32;
-    (0..4u32).map(|i| (i * 37 + 11 + shift) % v).collect()
+    crate::generation::gen_prompt(m, 4, shift)
 }
 
 /// The honest `n` greedy tokens after `prompt`, as the contracts carry them (`int32`).

@@ -4,28 +4,6 @@
 use verinfer_ir::shape::broadcast;
 use verinfer_ir::{AffineMap, AffineRow, Contract, Requant};
 
-/// One affine row over `n_out` output and `n_red` reduction axes: `(axis, coefficient)` terms.
-pub fn row(
-    n_out: usize,
-    n_red: usize,
-    out: &[(usize, i64)],
-    red: &[(usize, i64)],
-    offset: i64,
-) -> AffineRow {
-    let mut r = AffineRow {
-        out: vec![0; n_out],
-        red: vec![0; n_red],
-        offset,
-    };
-    for &(a, c) in out {
-        r.out[a] += c;
-    }
-    for &(a, c) in red {
-        r.red[a] += c;
-    }
-    r
-}
-
 /// A 2-D convolution over NCHW input with OIHW weights.
 #[derive(Clone, Debug)]
 pub struct Conv2d {
@@ -119,7 +97,7 @@ impl Conv2d {
         let (s, d, p) = (self.stride, self.dilation, self.pad_begin);
         // Spatial axis `a` of x: output position · stride + kernel position · dilation − pad.
         let spatial = |a: usize| {
-            row(
+            AffineRow::terms(
                 no,
                 nr,
                 &[(3 + a, s[a] as i64)],
@@ -129,19 +107,19 @@ impl Conv2d {
         };
         let x_map = AffineMap {
             rows: vec![
-                row(no, nr, &[(0, 1)], &[], 0),
-                row(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
+                AffineRow::terms(no, nr, &[(0, 1)], &[], 0),
+                AffineRow::terms(no, nr, &[(1, cg as i64)], &[(0, 1)], 0),
                 spatial(0),
                 spatial(1),
             ],
         };
-        let co = row(no, nr, &[(1, og as i64), (2, 1)], &[], 0);
+        let co = AffineRow::terms(no, nr, &[(1, og as i64), (2, 1)], &[], 0);
         let w_map = AffineMap {
             rows: vec![
                 co.clone(),
-                row(no, nr, &[], &[(0, 1)], 0),
-                row(no, nr, &[], &[(1, 1)], 0),
-                row(no, nr, &[], &[(2, 1)], 0),
+                AffineRow::terms(no, nr, &[], &[(0, 1)], 0),
+                AffineRow::terms(no, nr, &[], &[(1, 1)], 0),
+                AffineRow::terms(no, nr, &[], &[(2, 1)], 0),
             ],
         };
         Contract {
@@ -232,13 +210,13 @@ impl MatMul {
             shape
                 .iter()
                 .enumerate()
-                .map(|(i, &d)| row(no, 1, &term(i, d), &[], 0))
+                .map(|(i, &d)| AffineRow::terms(no, 1, &term(i, d), &[], 0))
                 .collect()
         };
         let (m, n, k) = (
-            row(no, 1, &[(nb, 1)], &[], 0),
-            row(no, 1, &[(nb + 1, 1)], &[], 0),
-            row(no, 1, &[], &[(0, 1)], 0),
+            AffineRow::terms(no, 1, &[(nb, 1)], &[], 0),
+            AffineRow::terms(no, 1, &[(nb + 1, 1)], &[], 0),
+            AffineRow::terms(no, 1, &[], &[(0, 1)], 0),
         );
         let mut xr = batch_rows(&self.batch_x);
         xr.extend(if self.trans_x {

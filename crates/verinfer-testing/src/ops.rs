@@ -9,7 +9,7 @@ use verinfer_ir::{
 };
 
 use crate::graph::{Case, GraphBuilder};
-use crate::maps::{row, Conv2d, MatMul};
+use crate::maps::{Conv2d, MatMul};
 use crate::rng::Rng;
 
 /// A generator of one-node cases.
@@ -77,8 +77,8 @@ pub fn bias_param(
     axis: Option<(usize, usize)>,
 ) -> (Operand, AffineMap) {
     let (shape, r) = match axis {
-        Some((a, d)) => (vec![d], row(no, nr, &[(a, 1)], &[], 0)),
-        None => (vec![1], row(no, nr, &[], &[], 0)),
+        Some((a, d)) => (vec![d], AffineRow::terms(no, nr, &[(a, 1)], &[], 0)),
+        None => (vec![1], AffineRow::terms(no, nr, &[], &[], 0)),
     };
     let bits = rng.range(2, 14) as u32;
     let o = Operand::Param(c.param_id(&shape, bits, ParamKind::Bias, rng.data(shape[0], bits)));
@@ -191,7 +191,7 @@ pub fn affine(rng: &mut Rng) -> Case {
                 let o = terms(rng, no);
                 let r = terms(rng, nr);
                 let off = if rng.coin() { 0 } else { rng.range(-3, 3) };
-                row(no, nr, &o, &r, off)
+                AffineRow::terms(no, nr, &o, &r, off)
             })
             .collect::<Vec<AffineRow>>(),
     };

@@ -71,10 +71,9 @@ pub struct Env {
     pub models: PathBuf,
 }
 
-/// Registry, verifier, game (window 600 s, clock 300 s), oracle (fee 0.01 ETH), a consumer;
-/// the MLP registered and learned.
-pub fn env(name: &str) -> Env {
-    // `VERINFER_LOG=info cargo nextest run … --no-capture` shows every transaction with gas.
+/// Logs to the test's output as `VERINFER_LOG` asks (off by default):
+/// `VERINFER_LOG=info cargo nextest run … --no-capture` shows every transaction with gas.
+pub fn init_log() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VERINFER_LOG")
@@ -82,6 +81,12 @@ pub fn env(name: &str) -> Env {
         )
         .with_test_writer()
         .try_init();
+}
+
+/// Registry, verifier, game (window 600 s, clock 300 s), oracle (fee 0.01 ETH), a consumer;
+/// the MLP registered and learned.
+pub fn env(name: &str) -> Env {
+    init_log();
     let MlpOracle {
         chain,
         accounts: a,

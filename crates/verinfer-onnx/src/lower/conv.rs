@@ -213,19 +213,7 @@ fn arow(
     red: &[(usize, i64)],
     offset: i64,
 ) -> AffineRow {
-    let mut o = vec![0i64; n_out];
-    let mut r = vec![0i64; n_red];
-    for &(i, c) in out {
-        o[i] += c;
-    }
-    for &(i, c) in red {
-        r[i] += c;
-    }
-    AffineRow {
-        out: o,
-        red: r,
-        offset,
-    }
+    AffineRow::terms(n_out, n_red, out, red, offset)
 }
 
 fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {

@@ -29,19 +29,7 @@ pub fn lower(
 /// An affine row reading out axis `o` (if any) and reduction axis `r` (if any).
 #[must_use]
 pub fn row(n_out: usize, n_red: usize, o: Option<usize>, r: Option<usize>) -> AffineRow {
-    let mut out = vec![0i64; n_out];
-    let mut red = vec![0i64; n_red];
-    if let Some(o) = o {
-        out[o] = 1;
-    }
-    if let Some(r) = r {
-        red[r] = 1;
-    }
-    AffineRow {
-        out,
-        red,
-        offset: 0,
-    }
+    AffineRow::unit(n_out, n_red, o, r)
 }
 
 /// Map reading a tensor of shape `shape` broadcast against the output `out` (right-aligned),

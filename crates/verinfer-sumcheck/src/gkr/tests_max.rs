@@ -1,10 +1,11 @@
 //! `ReduceMax` layers (after a reshaping move, as max-pooling lowers): honest proofs verify
 //! (public and hidden output), a wrong maximum (above or below the true one) is rejected.
 
-use verinfer_ir::{Graph, Node, Op, Operand, Reduce, ReduceKind, Requant};
+use verinfer_ir::Graph;
 
 use super::super::*;
-use super::{forge, hidden_width, insert, with_move_to};
+use super::graph_edit::{insert_window_max, with_move_to};
+use super::{forge, hidden_width};
 
 /// The digits MLP's first two layers, the ReLU output reshaped to `[n/4, 4]` and max-reduced
 /// over the last axis; with `relu_after`, a copy of the ReLU applied to the maxima.
@@ -13,27 +14,7 @@ fn pooled(relu_after: bool) -> Graph {
     let n = hidden_width(&base);
     let map: Vec<i32> = (0..i32::try_from(n).unwrap()).collect();
     let mut g = with_move_to(&base, 1, map, 0, vec![n / 4, 4]);
-    let mut out = g.nodes[2].out.clone();
-    out.shape = verinfer_ir::shape::Shape(vec![n / 4]);
-    let reduce = Node {
-        name: "test max".into(),
-        origin: "Test".into(),
-        op: Op::Reduce(Reduce {
-            kind: ReduceKind::Max,
-            axes: vec![1],
-            keep_dims: false,
-            requant: Requant::clamp_only(out.bits),
-        }),
-        inputs: vec![Operand::Value(g.node_value(2))],
-        out: out.clone(),
-    };
-    insert(&mut g, 2, reduce);
-    if relu_after {
-        let mut relu = g.nodes[1].clone();
-        relu.inputs[0] = Operand::Value(g.node_value(3));
-        relu.out = out;
-        insert(&mut g, 3, relu);
-    }
+    insert_window_max(&mut g, 2, relu_after.then_some(1));
     g
 }
 

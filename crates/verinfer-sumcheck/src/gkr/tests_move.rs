@@ -1,79 +1,19 @@
 //! `Move` layers: honest proofs verify (hidden and public outputs, fill entries), a wrong
 //! gathered value is rejected, the spec's bytes round-trip.
 
-use verinfer_ir::{Graph, Move, Node, Op, Operand, Param, ParamId, ParamKind, ValueId};
+use verinfer_ir::Graph;
 
 use super::*;
+
+#[path = "../../tests/common/graph_edit.rs"]
+mod graph_edit;
+use graph_edit::with_move_to;
 
 /// `g` with a `Move` (`map`, `fill`) inserted after node `after`, reading its output, with
 /// the same shape (later nodes read the move instead).
 fn with_move(g: &Graph, after: usize, map: Vec<i32>, fill: i32) -> Graph {
     let dims = g.nodes[after].out.shape.dims().to_vec();
     with_move_to(g, after, map, fill, dims)
-}
-
-/// [`with_move`] with the output shape `dims`.
-pub(super) fn with_move_to(
-    g: &Graph,
-    after: usize,
-    map: Vec<i32>,
-    fill: i32,
-    dims: Vec<usize>,
-) -> Graph {
-    let mut g = g.clone();
-    let src = g.node_value(after);
-    let mut info = g.nodes[after].out.clone();
-    info.shape = verinfer_ir::shape::Shape(dims);
-    assert_eq!(info.shape.dims().iter().product::<usize>(), map.len());
-    let mut map_info = info.clone();
-    map_info.shape = verinfer_ir::shape::Shape(vec![map.len()]);
-    map_info.bits = verinfer_ir::Bits::new(32).unwrap();
-    g.params.push(Param {
-        name: "test move map".into(),
-        kind: ParamKind::IndexMap,
-        info: map_info,
-        data: map.into(),
-    });
-    let map_id = ParamId(u32::try_from(g.params.len() - 1).unwrap());
-    insert(
-        &mut g,
-        after,
-        Node {
-            name: "test move".into(),
-            origin: "Test".into(),
-            op: Op::Move(Move { map: map_id, fill }),
-            inputs: vec![Operand::Value(src)],
-            out: info,
-        },
-    );
-    g
-}
-
-/// Insert `node` after node `after` (it reads what it names; later nodes read past it).
-pub(super) fn insert(g: &mut Graph, after: usize, node: Node) {
-    let src = g.node_value(after);
-    let shift = |v: &mut ValueId| {
-        if v.0 > src.0 {
-            v.0 += 1;
-        }
-    };
-    for n in &mut g.nodes[after + 1..] {
-        for op in &mut n.inputs {
-            if let Operand::Value(v) = op {
-                shift(v);
-            }
-        }
-    }
-    let last = after + 1 == g.nodes.len();
-    for o in &mut g.outputs {
-        if last && o.value == src {
-            // The move becomes the output.
-            o.value.0 += 1;
-        } else {
-            shift(&mut o.value);
-        }
-    }
-    g.nodes.insert(after + 1, node);
 }
 
 /// A permutation of `n` (reversed, rotated) with two entries the fill.

@@ -17,7 +17,7 @@ use ark_ff::{AdditiveGroup, Field, One, Zero};
 use rayon::prelude::*;
 
 use crate::error::PcsError;
-use crate::sumcheck::{Proved, ReducedClaim, RoundMessage, SumcheckProof};
+use crate::sumcheck::{Proved, RoundMessage};
 use crate::transcript::Transcript;
 
 /// Below this half-length a table's round is computed on one thread.
@@ -125,13 +125,5 @@ pub(super) fn prove(
             ]
         })
         .collect();
-    transcript.absorb_frs(&evals);
-    Ok(Proved {
-        proof: SumcheckProof {
-            rounds,
-            final_evals: evals.clone(),
-        },
-        claim,
-        reduced: ReducedClaim { point, evals },
-    })
+    Ok(Proved::close(transcript, claim, rounds, point, evals))
 }
