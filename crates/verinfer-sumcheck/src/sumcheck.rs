@@ -161,11 +161,23 @@ impl Terms {
     }
 
     /// `Σ_t c_t·Π_{i ∈ t} v_i` for values `v` of the polynomials.
+    ///
+    /// The hot loop of every generic sumcheck round: the product starts at its first factor
+    /// and a unit coefficient is not multiplied (`Terms::new` refuses empty terms).
     fn combine(&self, v: &[Fr]) -> Fr {
-        self.terms
-            .iter()
-            .map(|t| t.coeff * t.factors.iter().map(|&i| v[i]).product::<Fr>())
-            .sum()
+        let one = Fr::one();
+        let mut acc = Fr::zero();
+        for t in &self.terms {
+            let mut it = t.factors.iter();
+            let Some(&first) = it.next() else { continue };
+            let p = it.fold(v[first], |p, &i| p * v[i]);
+            if t.coeff == one {
+                acc += p;
+            } else {
+                acc += t.coeff * p;
+            }
+        }
+        acc
     }
 
     fn check_mles(&self, mles: &[DenseMle]) -> Result<(), SumcheckError> {

@@ -85,9 +85,10 @@ pub struct OpeningProof {
     pub witnesses: Vec<G1Affine>,
 }
 
-/// `Σ c_i·τ^i·G1` over the first `coeffs.len()` powers.
+/// `Σ c_i·τ^i·G1` over the first `coeffs.len()` powers (small-integer tables take
+/// [`super::small_msm`]'s path: same point, a fraction of the work).
 fn msm(bases: &[G1Affine], coeffs: &[Fr]) -> G1Affine {
-    G1Projective::msm_unchecked(&bases[..coeffs.len().min(bases.len())], coeffs).into_affine()
+    super::small_msm::msm(bases, coeffs)
 }
 
 /// Commit to `f` (its table as univariate coefficients).

@@ -15,9 +15,11 @@
 //! Files: [`srs`] (keys from a `.ptau`, or an insecure local one for tests), [`hyperkzg`]
 //! (commit, open, verify), [`batch`] (many claims, one opening).
 
+mod affine_msm;
 pub mod batch;
 mod batch_sumcheck;
 pub mod hyperkzg;
+mod small_msm;
 pub mod srs;
 
 pub use batch::{open_batch, verify_batch, BatchOpeningProof, Claim};

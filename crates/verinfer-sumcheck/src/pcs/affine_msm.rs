@@ -1,0 +1,246 @@
+//! MSMs over full-width scalars with **batch-affine** bucket accumulation.
+//!
+//! Why: the opening's MSMs (HyperKZG's fold commitments and its two witnesses, about `3·2^n`
+//! points) have random 254-bit scalars, and arkworks' Pippenger adds each point into an
+//! extended-Jacobian bucket (`8M + 2S` per addition). Keeping the buckets affine and adding a
+//! batch of points into distinct buckets at once, with one shared inversion (Montgomery's
+//! trick), costs about `5M + 1S` per addition. Signed digits halve the buckets. The result is
+//! the same group element (`affine_msm_matches_arkworks` proptests it), so proofs are unchanged.
+
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
+use ark_ec::{AdditiveGroup, AffineRepr, VariableBaseMSM};
+use ark_ff::{batch_inversion, Field, One, PrimeField, Zero};
+use rayon::prelude::*;
+
+/// Below this many points arkworks' MSM is as fast (the bucket reduction dominates).
+const MIN_POINTS: usize = 1 << 12;
+
+/// `Σ s_i·P_i` over the common prefix of `bases` and `scalars`.
+pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    let n = bases.len().min(scalars.len());
+    let (bases, scalars) = (&bases[..n], &scalars[..n]);
+    if n < MIN_POINTS {
+        return G1Projective::msm_unchecked(bases, scalars);
+    }
+    let c = (n.ilog2() as usize * 69 / 100 + 2).clamp(4, 16);
+    let windows = 255usize.div_ceil(c);
+    let digits: Vec<i32> = scalars
+        .par_iter()
+        .flat_map_iter(|s| signed_digits(s, c, windows))
+        .collect();
+    let sums: Vec<G1Projective> = (0..windows)
+        .into_par_iter()
+        .map(|w| window_sum(bases, &digits, windows, w, c))
+        .collect();
+    let mut total = G1Projective::zero();
+    for s in sums.iter().rev() {
+        for _ in 0..c {
+            total.double_in_place();
+        }
+        total += s;
+    }
+    total
+}
+
+/// The scalar's digits in `(−2^(c−1), 2^(c−1)]`, least significant window first
+/// (`Σ d_w·2^(c·w)` is the scalar; `windows·c ≥ 255` leaves no carry past the top).
+fn signed_digits(s: &Fr, c: usize, windows: usize) -> impl Iterator<Item = i32> {
+    let b = s.into_bigint();
+    let limbs: [u64; 4] = b.0;
+    let half = 1i64 << (c - 1);
+    let mut carry = 0i64;
+    (0..windows).map(move |w| {
+        let start = w * c;
+        let (limb, off) = (start / 64, start % 64);
+        let mut v = limbs.get(limb).map_or(0, |l| l >> off);
+        if off + c > 64 {
+            v |= limbs.get(limb + 1).map_or(0, |l| l << (64 - off));
+        }
+        let mut d = (v & ((1u64 << c) - 1)) as i64 + carry;
+        carry = 0;
+        if d > half {
+            d -= 1 << c;
+            carry = 1;
+        }
+        d as i32
+    })
+}
+
+/// One window: `Σ_d d·B_d` where `B_d` sums the points whose digit is `±d`.
+fn window_sum(
+    bases: &[G1Affine],
+    digits: &[i32],
+    windows: usize,
+    w: usize,
+    c: usize,
+) -> G1Projective {
+    let mut acc = Accumulator::new(1 << (c - 1));
+    for (i, p) in bases.iter().enumerate() {
+        let d = digits[i * windows + w];
+        if d > 0 {
+            acc.push(d as usize - 1, *p);
+        } else if d < 0 {
+            acc.push((-d) as usize - 1, -*p);
+        }
+    }
+    acc.flush();
+    let mut running = G1Projective::zero();
+    let mut sum = G1Projective::zero();
+    for (b, e) in acc.buckets.iter().zip(&acc.extra).rev() {
+        running += b;
+        if !e.is_zero() {
+            running += e;
+        }
+        sum += running;
+    }
+    sum
+}
+
+/// Affine buckets filled by batches of additions into distinct buckets; a point whose bucket
+/// is already in the pending batch goes into that bucket's projective twin (`extra`) instead,
+/// so many equal digits (a constant table) cost mixed additions, never a batch each.
+struct Accumulator {
+    buckets: Vec<G1Affine>,
+    extra: Vec<G1Projective>,
+    busy: Vec<bool>,
+    batch: Vec<(usize, G1Affine)>,
+    dens: Vec<Fq>,
+    cap: usize,
+}
+
+impl Accumulator {
+    fn new(num_buckets: usize) -> Self {
+        let cap = (num_buckets / 8).clamp(16, 512);
+        Self {
+            buckets: vec![G1Affine::identity(); num_buckets],
+            extra: vec![G1Projective::zero(); num_buckets],
+            busy: vec![false; num_buckets],
+            batch: Vec::with_capacity(cap),
+            dens: Vec::with_capacity(cap),
+            cap,
+        }
+    }
+
+    fn push(&mut self, bucket: usize, p: G1Affine) {
+        if self.busy[bucket] {
+            self.extra[bucket] += p;
+            return;
+        }
+        self.busy[bucket] = true;
+        self.batch.push((bucket, p));
+        if self.batch.len() == self.cap {
+            self.flush();
+        }
+    }
+
+    /// Add the batch into its (distinct) buckets with one inversion.
+    fn flush(&mut self) {
+        self.dens.clear();
+        for &(b, p) in &self.batch {
+            let q = self.buckets[b];
+            let den = if q.is_zero() || p.is_zero() {
+                Fq::one()
+            } else if q.x != p.x {
+                p.x - q.x
+            } else if q.y == p.y && !q.y.is_zero() {
+                q.y.double()
+            } else {
+                Fq::one()
+            };
+            self.dens.push(den);
+        }
+        batch_inversion(&mut self.dens);
+        for (&(b, p), inv) in self.batch.iter().zip(&self.dens) {
+            let q = self.buckets[b];
+            self.buckets[b] = if p.is_zero() {
+                q
+            } else if q.is_zero() {
+                p
+            } else if q.x != p.x {
+                let l = (p.y - q.y) * inv;
+                let x3 = l.square() - q.x - p.x;
+                G1Affine::new_unchecked(x3, l * (q.x - x3) - q.y)
+            } else if q.y == p.y && !q.y.is_zero() {
+                // Doubling on y² = x³ + 3: λ = 3x²/(2y).
+                let xx = q.x.square();
+                let l = (xx.double() + xx) * inv;
+                let x3 = l.square() - q.x.double();
+                G1Affine::new_unchecked(x3, l * (q.x - x3) - q.y)
+            } else {
+                G1Affine::identity()
+            };
+            self.busy[b] = false;
+        }
+        self.batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::CurveGroup;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+    use ark_std::UniformRand;
+    use proptest::prelude::*;
+
+    fn bases(n: usize, seed: u64) -> Vec<G1Affine> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let pts: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
+        G1Projective::normalize_batch(&pts)
+    }
+
+    #[test]
+    fn digits_recompose_the_scalar() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for c in [4usize, 7, 13, 14, 16] {
+            let windows = 255usize.div_ceil(c);
+            for s in [Fr::zero(), Fr::one(), -Fr::one(), Fr::rand(&mut rng)] {
+                let mut acc = Fr::zero();
+                let radix = Fr::from(1u64 << c);
+                for d in signed_digits(&s, c, windows)
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .rev()
+                {
+                    acc = acc * radix + Fr::from(i64::from(*d));
+                }
+                assert_eq!(acc, s, "c = {c}");
+            }
+        }
+    }
+
+    /// Repeated and opposite points force the doubling and cancelling branches.
+    #[test]
+    fn equal_and_opposite_points_in_one_bucket() {
+        let one = bases(1, 9)[0];
+        let n = MIN_POINTS + 5;
+        let mut b = vec![one; n];
+        b[3] = -one;
+        b[7] = G1Affine::identity();
+        let s: Vec<Fr> = (0..n).map(|i| Fr::from((i % 3) as u64 + 1)).collect();
+        assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+    }
+
+    /// A constant table puts every point in one bucket per window (the collision path).
+    #[test]
+    fn a_constant_table_matches() {
+        let n = MIN_POINTS + 17;
+        let b = bases(n, 4);
+        let s = vec![Fr::rand(&mut StdRng::seed_from_u64(5)); n];
+        assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(6))]
+        #[test]
+        fn affine_msm_matches_arkworks(extra in 0usize..3000, seed in any::<u64>(), small in any::<bool>()) {
+            let n = MIN_POINTS + extra;
+            let b = bases(n, seed);
+            let mut rng = StdRng::seed_from_u64(seed ^ 1);
+            let s: Vec<Fr> = (0..n)
+                .map(|i| if small { Fr::from((i % 5) as u64) - Fr::from(2u64) } else { Fr::rand(&mut rng) })
+                .collect();
+            prop_assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+        }
+    }
+}
