@@ -10,12 +10,14 @@ import {PackedTensor} from "./PackedTensor.sol";
 /// @notice Rust builds the plan from the `ChainSpec` (`backend::layered::model_plan`): every
 ///         length, shape, requantization constant and column the verifier needs, in the order
 ///         it needs them, so the Solidity verifier replays `gkr::verify_model` with no
-///         knowledge of the spec's encoding. The plan lives in the code of a data contract
-///         (read with one `extcodecopy`), not in storage. Layout:
+///         knowledge of the spec's encoding. The plan lives in the code of data contracts
+///         (`ModelPlanStore`: chunks read with one `extcodecopy` each, bound by the plan's
+///         hash), not in storage. Layout:
 ///         `digest, capacity, proofWords, K, inRows, inCols, inBits, outRows, outCols, outBits,
 ///         nw, nc, vk[8], C_W (2·nw)`; `L`, then per layer (last first) `0, a, c, b, m, k, n,
 ///         y, rem, bias, x, w, 2^s, 2^(s−1), mult^-1, 2^t` (a matrix product) or
-///         `1, v, c, y, x` (a clip); `G`, then per range group `bits, p, m, cols` and per
+///         `1, v, c, y, x` (a clip), `2, …` (a move) or `3, …` (a `ReduceMax`: `ModelWiring`);
+///         `G`, then per range group `bits, p, m, cols` and per
 ///         column `rows, cols, constant, terms, (poly, coeff)·terms`. A polynomial is `0`
 ///         (none), `1` (the public input), `2` (the public output) or `3 + slot`, slot
 ///         indexing the weight commitments followed by the proof's commitments.

@@ -9,13 +9,15 @@ import {ModelPlan} from "./ModelPlan.sol";
 import {ModelLayers} from "./ModelLayers.sol";
 import {ModelRanges} from "./ModelRanges.sol";
 import {ModelWiring} from "./ModelWiring.sol";
+import {ModelPlanStore} from "./ModelPlanStore.sol";
 
 /// @title ModelVerifier — verifies a layered (whole-model) sumcheck proof
 /// @notice Rust: `verinfer_sumcheck::gkr::verify_model`, label `verinfer.model.v1`, the proof as
 ///         the words of `gkr::words::model_words`. One deployment per verifying key: the
-///         constructor stores the key's plan (`ModelPlan`: shapes, requantization constants,
-///         range columns, weight commitments, the SRS's `G2`, `τ·G2`) as the code of a data
-///         contract, so this contract's size does not grow with the model. `x`, `y` are the
+///         key's plan (`ModelPlan`: shapes, requantization constants, index maps, range
+///         columns, weight commitments, the SRS's `G2`, `τ·G2`) lives in the code of data
+///         contracts (`ModelPlanStore`, bound by the plan's hash), so this contract's size
+///         does not grow with the model. `x`, `y` are the
 ///         public input and output as 4-byte big-endian integers. Same interface as
 ///         `ContractNodeVerifier` (the `SumcheckProofVerifier` adapter calls `verifyBound`):
 ///         reverts with `SumcheckRejected(code)` on any failed check, returns true otherwise.
@@ -24,25 +26,26 @@ contract ModelVerifier {
     using SumcheckFr for SumcheckFr.Cursor;
     using ModelPlan for ModelPlan.Run;
 
-    /// @notice The contract whose code (after a leading STOP byte) is the plan.
-    address public immutable plan;
+    /// @notice The data contract listing the plan's chunks (`ModelPlanStore`).
+    address public immutable directory;
+    uint256 private immutable chunkCount;
     uint256 private immutable planWords;
+    /// @notice `keccak256` of the plan's words: what binds the chunks to this verifier.
+    bytes32 public immutable planHash;
 
-    /// @notice The plan is empty or its data contract could not be created (over EIP-170).
-    error BadPlan(uint256 words);
-
-    constructor(uint256[] memory plan_) {
-        bytes memory code = abi.encodePacked(hex"00", plan_);
-        if (plan_.length <= ModelPlan.WEIGHTS || code.length > 24_576) revert BadPlan(plan_.length);
-        // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN: deploys `code`.
-        bytes memory init = abi.encodePacked(hex"61", uint16(code.length), hex"80600c6000396000f3", code);
-        address a;
-        assembly ("memory-safe") {
-            a := create(0, add(init, 0x20), mload(init))
+    /// @param chunks_ the plan's data contracts in order (`ModelPlanStore.store`, or one
+    ///        transaction each for a plan past the init-code limit)
+    /// @param planHash_ `keccak256` of the plan's words (Rust: `backend::onchain::plan_hash`)
+    constructor(address[] memory chunks_, bytes32 planHash_) {
+        uint256 n = 0;
+        for (uint256 i = 0; i < chunks_.length; i++) {
+            n += ModelPlanStore.words(chunks_[i]);
         }
-        if (a == address(0)) revert BadPlan(plan_.length);
-        plan = a;
-        planWords = plan_.length;
+        if (n <= ModelPlan.WEIGHTS) revert ModelPlanStore.BadPlan(n);
+        address dir = ModelPlanStore.create(abi.encodePacked(chunks_));
+        // Refuses a chunk swapped, changed or out of order now, not at the first proof.
+        ModelPlanStore.load(dir, chunks_.length, n, planHash_);
+        (directory, chunkCount, planWords, planHash) = (dir, chunks_.length, n, planHash_);
     }
 
     function verify(bytes calldata x, bytes calldata y, uint256[] calldata proof) external view returns (bool) {
@@ -59,14 +62,9 @@ contract ModelVerifier {
         return checkProof(true, statement, x, y, proof);
     }
 
-    /// @notice The plan's words.
+    /// @notice The plan's words (its chunks' hash checked again, as on every proof).
     function loadPlan() public view returns (uint256[] memory p) {
-        p = new uint256[](planWords);
-        address a = plan;
-        uint256 n = planWords;
-        assembly ("memory-safe") {
-            extcodecopy(a, add(p, 0x20), 1, shl(5, n))
-        }
+        p = ModelPlanStore.load(directory, chunkCount, planWords, planHash);
     }
 
     function checkProof(bool bound, bytes32 statement, bytes calldata x, bytes calldata y, uint256[] calldata proof)

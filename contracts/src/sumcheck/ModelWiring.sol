@@ -54,14 +54,18 @@ library ModelWiring {
         cols = SumcheckFr.eqTable(point, l.a, l.b);
     }
 
-    /// @notice Plan record `2, y, x, fill, out (rows, cols), in (rows, cols), map` (the map as
-    ///         4-byte big-endian signed entries, 8 a word, `rows·cols` of them).
+    /// @notice Plan record `2, y, x, fill, out (rows, cols), in (rows, cols), width, map`: the
+    ///         map over the output's real entries in row-major order, each the *padded*
+    ///         position of its source in `X` (`(row << b) | col`, so no division by the
+    ///         input's column count on chain) or negative for `fill`, as `width`-byte (2 or 4)
+    ///         big-endian signed integers, `32 / width` a word.
     /// @dev A move's plan record and `ρ`'s tables.
     struct Mv {
         uint256 y;
         uint256 x;
         uint256 fill;
         uint256 mapAt;
+        uint256 width;
         Layout lo;
         Layout li;
         uint256[] eqRow;
@@ -76,8 +80,11 @@ library ModelWiring {
         (mv.y, mv.x, mv.fill) = (r.next(), r.next(), r.next());
         mv.lo = layout(r);
         mv.li = layout(r);
+        mv.width = r.next();
+        if (mv.width != 2 && mv.width != 4) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         mv.mapAt = r.pc;
-        r.pc += (mv.lo.rows * mv.lo.cols + 7) / 8;
+        r.pc += (mv.lo.rows * mv.lo.cols * mv.width + 31) / 32;
+        if (r.pc > r.plan.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         uint256[] memory rho = t.challenges(mv.lo.a + mv.lo.b);
         uint256 claimed;
         if (mv.y == ModelPlan.OUTPUT) {
@@ -101,48 +108,91 @@ library ModelWiring {
         r.claim(mv.x, sigma, f[0]);
     }
 
-    /// @dev `(M̃_ρ(σ), F_ρ)` of the move's map from `li` to `lo`: `ρ`'s tables over `lo`, `σ`'s
-    ///      `sRow`, `sCol` over `li` (empty: `M̃` not wanted).
+    /// @dev `(M̃_ρ(σ), F_ρ)` of the move's map in one pass: `eq(ρ, (i, j)) = eqRow[i]·eqCol[j]`
+    ///      and `eq(σ, s) = sRow[s >> b]·sCol[s & (2^b − 1)]` (the product trick: tables of
+    ///      `2^a + 2^b` entries, not `2^(a+b)`); per output row the column sums are taken
+    ///      first and multiplied by `eqRow[i]` once. `sRow`, `sCol` empty: only `F_ρ` wanted.
     function wiring(uint256[] memory plan, Mv memory mv, uint256[] memory sRow, uint256[] memory sCol)
         private
         pure
         returns (uint256 m, uint256 fw)
     {
-        uint256 n = mv.lo.rows * mv.lo.cols;
-        uint256 inLen = mv.li.rows * mv.li.cols;
-        uint256 base;
-        assembly ("memory-safe") {
-            // The map's first byte: plan data, then `mapAt` words.
-            base := add(add(plan, 0x20), shl(5, mload(add(mv, 0x60))))
-        }
         bool bad;
         assembly ("memory-safe") {
-            // mv: y, x, fill, mapAt, lo, li, eqRow, eqCol; a layout: rows, cols, a, b.
-            for { let j := 0 } lt(j, n) { j := add(j, 1) } {
-                let src := signextend(3, shr(224, mload(add(base, shl(2, j)))))
-                // eq(ρ, j) at j's padded position: row part times column part.
-                let oc := mload(add(mload(add(mv, 0x80)), 0x20))
-                let w := mulmod(
-                    mload(add(mload(add(mv, 0xc0)), shl(5, add(div(j, oc), 1)))),
-                    mload(add(mload(add(mv, 0xe0)), shl(5, add(mod(j, oc), 1)))),
-                    R
-                )
-                switch slt(src, 0)
-                case 1 { fw := addmod(fw, w, R) }
-                default {
-                    bad := or(bad, iszero(lt(src, inLen)))
-                    // σ's tables empty: only F_ρ is wanted.
-                    if mload(sRow) {
-                        let ic := mload(add(mload(add(mv, 0xa0)), 0x20))
-                        let e := mulmod(
-                            mload(add(sRow, shl(5, add(div(src, ic), 1)))),
-                            mload(add(sCol, shl(5, add(mod(src, ic), 1)))),
-                            R
-                        )
-                        m := addmod(m, mulmod(w, e, R), R)
+            // One output row: Σ_j eqCol[j]·eq(σ, src_j) over its real sources (`acc`) and
+            // whether a source lies past X's padded table (`miss`; never read past σ's tables).
+            // An entry is the top `w` bytes of the word at its byte, sign-extended.
+            // `w` is the pass's constants on entry (below), then the entry width.
+            function wireRow(p, w) -> acc, miss {
+                let end := add(p, mload(add(w, 0x20)))
+                let colP := mload(add(w, 0x60))
+                let sRowP := mload(add(w, 0x80))
+                let sColP := mload(add(w, 0xa0))
+                let bits := mload(add(w, 0xc0))
+                let lim := mload(add(w, 0xe0))
+                w := mload(add(w, 0x100))
+                for {} lt(p, end) { p := add(p, w) } {
+                    let src := signextend(sub(w, 1), shr(sub(256, shl(3, w)), mload(p)))
+                    let wc := mload(colP)
+                    colP := add(colP, 0x20)
+                    if iszero(slt(src, 0)) {
+                        let ok := lt(src, lim)
+                        miss := or(miss, iszero(ok))
+                        if ok {
+                            wc := mulmod(wc, mload(add(sRowP, shl(5, shr(bits, src)))), R)
+                            acc := addmod(acc, mulmod(wc, mload(add(sColP, shl(5, and(src, sub(shl(bits, 1), 1))))), R), R)
+                        }
                     }
                 }
             }
+            // One output row: Σ_j eqCol[j] over its fill entries.
+            function fillRow(p, w) -> acc {
+                let end := add(p, mload(add(w, 0x20)))
+                let colP := mload(add(w, 0x60))
+                w := mload(add(w, 0x100))
+                for {} lt(p, end) { p := add(p, w) } {
+                    if slt(signextend(sub(w, 1), shr(sub(256, shl(3, w)), mload(p))), 0) {
+                        acc := addmod(acc, mload(colP), R)
+                    }
+                    colP := add(colP, 0x20)
+                }
+            }
+            // The rows: the pass's constants sit in scratch memory at the free pointer (nothing
+            // is allocated meanwhile) so that few stay on the stack: rows, bytes a row, ρ's row
+            // and column tables, σ's row and column tables, σ's column bits, X's padded size,
+            // the entry width, whether σ's tables are given.
+            function pass(ctx, ptr) -> mv_, fw_, miss {
+                for { let i := 0 } lt(i, mload(ctx)) { i := add(i, 1) } {
+                    let wr := mload(add(mload(add(ctx, 0x40)), shl(5, i)))
+                    switch mload(add(ctx, 0x120))
+                    case 0 { fw_ := addmod(fw_, mulmod(wr, fillRow(ptr, ctx), R), R) }
+                    default {
+                        let acc, b := wireRow(ptr, ctx)
+                        mv_ := addmod(mv_, mulmod(wr, acc, R), R)
+                        miss := or(miss, b)
+                    }
+                    ptr := add(ptr, mload(add(ctx, 0x20)))
+                }
+            }
+            // mv: y, x, fill, mapAt, width, lo, li, eqRow, eqCol; a layout: rows, cols, a, b.
+            let lo := mload(add(mv, 0xa0))
+            let li := mload(add(mv, 0xc0))
+            let w := mload(add(mv, 0x80))
+            let ctx := mload(0x40)
+            mstore(ctx, mload(lo))
+            mstore(add(ctx, 0x20), mul(mload(add(lo, 0x20)), w))
+            mstore(add(ctx, 0x40), add(mload(add(mv, 0xe0)), 0x20))
+            mstore(add(ctx, 0x60), add(mload(add(mv, 0x100)), 0x20))
+            mstore(add(ctx, 0x80), add(sRow, 0x20))
+            mstore(add(ctx, 0xa0), add(sCol, 0x20))
+            mstore(add(ctx, 0xc0), mload(add(li, 0x60)))
+            mstore(add(ctx, 0xe0), shl(add(mload(add(li, 0x40)), mload(add(li, 0x60))), 1))
+            mstore(add(ctx, 0x100), w)
+            mstore(add(ctx, 0x120), mload(sRow))
+            // The map's first byte: the plan's data, then `mapAt` words (zero-padded to a whole
+            // word and followed by more plan words: a read past the last entry is shifted out).
+            let ptr := add(add(plan, 0x20), shl(5, mload(add(mv, 0x60))))
+            m, fw, bad := pass(ctx, ptr)
         }
         if (bad) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
     }

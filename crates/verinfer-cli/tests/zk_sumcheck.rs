@@ -156,5 +156,8 @@ fn the_digits_mlp_end_to_end_with_the_sumcheck_backend() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let src = std::fs::read_to_string(d.join("V.sol")).unwrap();
-    assert!(src.contains("new ModelVerifier(verifierPlan())"), "{src}");
+    assert!(
+        src.contains("new ModelVerifier(ModelPlanStore.store(p)"),
+        "{src}"
+    );
 }

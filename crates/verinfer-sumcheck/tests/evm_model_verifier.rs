@@ -146,10 +146,98 @@ fn sol(evm: &mut Evm, at: Address, st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8
     ))
 }
 
+/// Deploy a plan's chunks, then the model verifier over them: the verifier, the chunks and
+/// the receipt of the verifier's creation (its gas).
+fn deploy_model(evm: &mut Evm, plan: &[U256]) -> (Address, Vec<Address>, u64) {
+    let chunks: Vec<Address> = onchain::plan_chunk_init_codes(plan)
+        .into_iter()
+        .map(|c| evm.deploy(c, "plan chunk").0)
+        .collect();
+    let (at, gas) = deploy_over(evm, plan, &chunks).unwrap();
+    (at, chunks, gas)
+}
+
+/// The model verifier for `plan` over the data contracts `chunks`.
+fn deploy_over(
+    evm: &mut Evm,
+    plan: &[U256],
+    chunks: &[Address],
+) -> Result<(Address, u64), verinfer_chain::ChainError> {
+    let mut tx = Tx::deploy(
+        evm.from,
+        onchain::model_init_code_for(plan, chunks),
+        "ModelVerifier",
+    );
+    tx.gas_limit = Some(TX_GAS_CAP);
+    let r = evm.chain.send(tx)?;
+    Ok((r.contract_address.unwrap(), r.gas_used))
+}
+
+/// The bundled MNIST CNN (compiled with its calibration data) and its trace on the bundled
+/// digit: two convolutions (im2col move → product → transposing move), ReLUs, two max-pools
+/// (window move → `ReduceMax`), a flatten and two `Gemm`s.
+fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
+    let (g, x) = verinfer_testing::models::bundled("mnist_cnn");
+    let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+    (g, trace)
+}
+
+/// The CNN on the EVM: its plan (the im2col index maps, 2 bytes an entry) spans several data
+/// contracts bound by the plan's hash; the honest proof's `verifyBound` runs to the end (a
+/// `true`) and its gas is profiled per part. It needs more than the chain's `2^24` per
+/// transaction (printed), so it runs on a bare revm with a higher limit; a proof word changed
+/// does not verify.
+#[test]
+#[allow(clippy::print_stdout)]
+fn the_mnist_cnn_verifies_on_the_evm_with_its_plan_in_several_chunks() {
+    let (g, trace) = mnist_cnn();
+    let model = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
+    let (proof, public) =
+        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(5), trace, &mut os_rng()).unwrap();
+    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    let plan = onchain::model_plan_words(&vk).unwrap();
+    let chunks = onchain::plan_chunk_init_codes(&plan);
+    println!(
+        "MNIST CNN: plan {} words in {} chunks; proof {} words",
+        plan.len(),
+        chunks.len(),
+        proof.words.len()
+    );
+    assert!(chunks.len() > 1);
+    let call = |words: &[[u8; 32]]| ModelVerifier::verifyBoundCall {
+        statement: B256::from(public.digest().unwrap().0),
+        x: packed(&proof.x),
+        y: packed(&proof.y),
+        proof: us(words),
+    };
+    let p = profile::profile_with_gas(
+        chunks.clone(),
+        |cs| onchain::model_init_code_for(&plan, cs),
+        call(&proof.words).abi_encode(),
+        1 << 27,
+    );
+    profile::print("MNIST CNN verifyBound", &p);
+    // The honest proof verified: `true` came back.
+    assert_eq!(p.output.last(), Some(&1u8), "{:?}", p.output);
+    let mut bad = proof.words.clone();
+    bump(&mut bad[proof.words.len() / 2]);
+    let r = std::panic::catch_unwind(|| {
+        profile::profile_with_gas(
+            chunks,
+            |cs| onchain::model_init_code_for(&plan, cs),
+            call(&bad).abi_encode(),
+            1 << 27,
+        )
+    });
+    assert!(r.is_err(), "a tampered word verified");
+}
+
 #[test]
 fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike() {
     let (g, trace) = digits_mlp();
-    every_tamper_alike("digits MLP", g, trace);
+    every_tamper_alike("digits MLP", g, trace, 0);
 }
 
 /// Moves (a max-pool's 2×2 windows, a flatten as the public output) and a `ReduceMax` on
@@ -157,12 +245,14 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
 #[test]
 fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_rejected_alike() {
     let (g, trace) = pooled::pooled_mlp();
-    every_tamper_alike("pooled model", g, trace);
+    every_tamper_alike("pooled model", g, trace, 0);
 }
 
 /// The honest proof of `g` verifies natively and on chain; every tamper is judged alike.
+/// `spread`: 0 tampers every proof word, else about `spread` words spread over the proof
+/// (and the last).
 #[allow(clippy::too_many_lines, clippy::print_stdout)]
-fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) {
+fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, spread: usize) {
     let model = Model::new(g).unwrap();
     let b = Sumcheck::default();
     let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
@@ -183,20 +273,37 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) 
     assert_eq!(words.len(), layered::proof_words(&f.spec));
 
     let mut evm = Evm::new();
-    let init = onchain::model_init_code(&f.vk).unwrap();
-    let plan_words = onchain::model_plan_words(&f.vk).unwrap().len();
-    let mut tx = Tx::deploy(evm.from, init, "ModelVerifier");
-    tx.gas_limit = Some(TX_GAS_CAP);
-    let receipt = evm.chain.send(tx).unwrap();
-    let at = receipt.contract_address.unwrap();
+    let plan = onchain::model_plan_words(&f.vk).unwrap();
+    let plan_words = plan.len();
+    let (at, chunks, deploy_gas) = deploy_model(&mut evm, &plan);
     let size = evm.chain.code_at(at).unwrap().len();
-    let plan_at = evm.view(at, &ModelVerifier::planCall {}).unwrap();
-    let plan_size = evm.chain.code_at(plan_at).unwrap().len();
-    assert!(size < 24_576 && plan_size < 24_576, "{size}, {plan_size}");
+    let chunk_sizes: Vec<usize> = chunks
+        .iter()
+        .map(|c| evm.chain.code_at(*c).unwrap().len())
+        .collect();
+    assert!(
+        size < 24_576 && chunk_sizes.iter().all(|&s| s < 24_576),
+        "{size}, {chunk_sizes:?}"
+    );
+    assert_eq!(
+        evm.view(at, &ModelVerifier::planHashCall {}).unwrap(),
+        onchain::plan_hash(&plan)
+    );
+    assert_eq!(evm.view(at, &ModelVerifier::loadPlanCall {}).unwrap(), plan);
+    plan_chunks_are_bound(&mut evm, &plan, &chunks);
 
     let st = f.statement;
     assert_eq!(f.rust(Some(&st), x, y, words), 0);
-    assert_eq!(sol(&mut evm, at, &st, x, y, words), 0, "the honest proof");
+    let honest = evm.view(
+        at,
+        &ModelVerifier::verifyBoundCall {
+            statement: B256::from(st),
+            x: packed(x),
+            y: packed(y),
+            proof: us(words),
+        },
+    );
+    assert!(matches!(honest, Ok(true)), "the honest proof: {honest:?}");
     let gas = evm.gas(
         at,
         &ModelVerifier::verifyBoundCall {
@@ -226,15 +333,39 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) 
     );
     println!(
         "{label} layered proof: {} words, {calldata} calldata bytes; verifyBound {gas} gas; \
-         ModelVerifier deploy {} gas, {size} bytes; plan {plan_words} words ({plan_size} bytes)",
+         ModelVerifier deploy {deploy_gas} gas, {size} bytes; plan {plan_words} words in {} \
+         chunks ({chunk_sizes:?} bytes)",
         words.len(),
-        receipt.gas_used
+        chunks.len()
     );
     assert!(gas < TX_GAS_CAP, "{gas}");
+    // The oracle's entry: the `IProofVerifier` adapter over this verifier.
+    let (adapter, _) = evm.deploy(onchain::adapter_init_code(&f.vk, at), "adapter");
+    let via = IProofVerifier::verifyCall {
+        proof: f.proof.to_bytes().into(),
+        statement: B256::from(st),
+    };
+    assert!(evm.view(adapter, &via).unwrap(), "the adapter");
+    println!(
+        "{label}: the adapter's verify {} gas",
+        evm.gas(adapter, &via)
+    );
+    let mut bad = f.proof.clone();
+    bump(&mut bad.words[0]);
+    assert!(!evm
+        .view(
+            adapter,
+            &IProofVerifier::verifyCall {
+                proof: bad.to_bytes().into(),
+                ..via.clone()
+            }
+        )
+        .unwrap());
 
     // Every word tampered: Rust (decoding the words as the chain reads them, then verifying)
     // and Solidity reject it for the same reason.
-    for i in 0..words.len() {
+    let step = words.len().checked_div(spread).map_or(1, |q| q + 1);
+    for i in (0..words.len()).step_by(step).chain([words.len() - 1]) {
         let mut bad = words.clone();
         bump(&mut bad[i]);
         let rust = f.rust(Some(&st), x, y, &bad);
@@ -295,7 +426,7 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) 
         statement: st,
         proof: f.proof.clone(),
     };
-    let (at2, _) = evm.deploy(onchain::model_init_code(&other).unwrap(), "other weights");
+    let (at2, _, _) = deploy_model(&mut evm, &onchain::model_plan_words(&other).unwrap());
     let rust = g2.rust(Some(&st), x, y, words);
     assert_ne!(rust, 0);
     assert_eq!(rust, sol(&mut evm, at2, &st, x, y, words));
@@ -329,7 +460,8 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
         .map(|r| (r.label.clone(), r.gas_used))
         .collect();
     println!("deployed: {labels:?}");
-    assert!(labels[0].0.contains("ModelVerifier"), "{labels:?}");
+    assert!(labels[0].0.contains("ModelPlanChunk"), "{labels:?}");
+    assert!(labels[1].0.contains("ModelVerifier"), "{labels:?}");
     let call = |chain: &mut RevmChain, proof: Vec<u8>, statement: B256| {
         verinfer_chain::view(
             chain,
@@ -365,7 +497,10 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
     assert!(!call(&mut chain, bad, statement).unwrap());
     // The exported source names the model verifier and carries the plan.
     let src = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
-    assert!(src.contains("new ModelVerifier(verifierPlan())"), "{src}");
+    assert!(
+        src.contains("new ModelVerifier(ModelPlanStore.store(p)"),
+        "{src}"
+    );
 }
 
 /// A second size for the gas figures: `verinfer_testing::proof::small_mlp` (8 → 6 → 4 → 3,
@@ -384,7 +519,7 @@ fn a_smaller_mlp_verifies_on_chain() {
     };
     let st = B256::from(public.digest().unwrap().0);
     let mut evm = Evm::new();
-    let (at, _) = evm.deploy(onchain::model_init_code(&vk).unwrap(), "ModelVerifier");
+    let (at, _, _) = deploy_model(&mut evm, &onchain::model_plan_words(&vk).unwrap());
     let call = ModelVerifier::verifyBoundCall {
         statement: st,
         x: packed(&proof.x),
@@ -432,7 +567,12 @@ fn digits_mlp_gas_profile() {
         y: packed(&proof.y),
         proof: us(&proof.words),
     };
-    let p = profile::profile(onchain::model_init_code(&vk).unwrap(), call.abi_encode());
+    let plan = onchain::model_plan_words(&vk).unwrap();
+    let p = profile::profile(
+        onchain::plan_chunk_init_codes(&plan),
+        |chunks| onchain::model_init_code_for(&plan, chunks),
+        call.abi_encode(),
+    );
     profile::print("digits MLP verifyBound", &p);
     if let Ok(path) = std::env::var("GAS_PROFILE_PCS") {
         let lines: String = p
@@ -443,4 +583,56 @@ fn digits_mlp_gas_profile() {
         std::fs::write(path, lines).unwrap();
     }
     assert!(p.tx_gas > 0 && p.executed < p.tx_gas);
+}
+
+/// A verifier is bound to its plan's chunks by the plan's hash: a chunk with one word changed
+/// (deployed as another data contract), the chunks in another order, one left out or one
+/// extra — each refused at deployment (`BadPlan`); so is a plan hash that is not the plan's.
+fn plan_chunks_are_bound(evm: &mut Evm, plan: &[U256], chunks: &[Address]) {
+    // `BadPlan(uint256)`'s selector, as the revert data shows it.
+    let selector =
+        alloy_primitives::hex::encode(&alloy_primitives::keccak256("BadPlan(uint256)")[..4]);
+    let refused = |r: Result<(Address, u64), verinfer_chain::ChainError>, what: &str| match r {
+        Err(e) => {
+            let text = format!("{e} {e:?}");
+            assert!(
+                text.contains("BadPlan") || text.contains(&selector),
+                "{what}: {text}"
+            );
+        }
+        Ok(_) => panic!("{what}: accepted"),
+    };
+    for k in [0, plan.len() / 2, plan.len() - 1] {
+        let mut changed = plan.to_vec();
+        changed[k] += U256::from(1u8);
+        let codes = onchain::plan_chunk_init_codes(&changed);
+        let c = k / layered::CHUNK_WORDS;
+        let mut swapped = chunks.to_vec();
+        swapped[c] = evm.deploy(codes[c].clone(), "changed chunk").0;
+        refused(
+            deploy_over(evm, plan, &swapped),
+            &format!("word {k} changed"),
+        );
+    }
+    if chunks.len() > 1 {
+        let mut order = chunks.to_vec();
+        order.swap(0, 1);
+        refused(deploy_over(evm, plan, &order), "chunks reordered");
+    }
+    refused(
+        deploy_over(evm, plan, &chunks[..chunks.len() - 1]),
+        "a chunk left out",
+    );
+    let extra = [chunks, &chunks[..1]].concat();
+    refused(deploy_over(evm, plan, &extra), "a chunk repeated");
+    // The honest chunks under another plan's hash.
+    let mut other = plan.to_vec();
+    other[1] += U256::from(1u8);
+    let mut tx = Tx::deploy(
+        evm.from,
+        onchain::model_init_code_for(&other, chunks),
+        "ModelVerifier",
+    );
+    tx.gas_limit = Some(TX_GAS_CAP);
+    assert!(evm.chain.send(tx).is_err(), "another plan's hash accepted");
 }

@@ -313,7 +313,7 @@ impl VerifyingKey {
                 backend: super::NAME,
                 node: None,
                 reason: "a layered (whole model) key has no single node: its Solidity \
-                         verifier is the ModelVerifier (backend::onchain::model_init_code)"
+                         verifier is the ModelVerifier (backend::onchain::deploy_model_verifier)"
                     .into(),
             }
             .into()),

@@ -2,9 +2,10 @@
 //! replays [`crate::gkr::verify_model`] on the words of [`crate::gkr::words::model_words`],
 //! reading the key as a *plan* ([`model_plan`]): the spec's shapes, requantization constants,
 //! range columns, weight commitments and SRS points flattened in the order the verifier uses
-//! them (layout in `ModelPlan.sol`). The plan is stored as a data contract's code, so the
-//! verifier's size does not grow with the model; only the plan's does (one word per
-//! constant, refused past EIP-170's 24,576 bytes).
+//! them (layout in `ModelPlan.sol`). The plan is stored as the code of data contracts
+//! ("chunks" of at most [`CHUNK_WORDS`] words, `ModelPlanStore.sol`) bound to the verifier by
+//! the plan's `keccak256`, so the verifier's size does not grow with the model; only the
+//! plan's does (one word per constant, an index map 2 bytes an entry).
 
 use ark_ff::Field;
 
@@ -12,14 +13,24 @@ use crate::evm::{verifier_key_words, Word};
 use crate::gkr::columns::{
     claim_shape, committed, groups, hidden_terms, out_poly, src_poly, stack_dims, Poly,
 };
+use crate::gkr::movement;
+use crate::gkr::spec::Layout;
 use crate::gkr::{ChainSpec, LayerKind};
 use crate::pcs::{Commitment, VerifierKey};
 use crate::transcript::{fr_word, g1_words};
 
 use super::BackendError;
 
-/// Most plan words the data contract holds (EIP-170, less the leading STOP byte).
-pub const MAX_PLAN_WORDS: usize = (24_576 - 1) / 32;
+/// Most plan words one data contract ("chunk") holds (EIP-170, less the leading STOP byte;
+/// `ModelPlanStore.CHUNK_WORDS`).
+pub const CHUNK_WORDS: usize = (24_576 - 1) / 32;
+
+/// Most chunks a plan may take (a bound on what a deployment asks for, far above the MNIST
+/// CNN's few).
+pub const MAX_PLAN_CHUNKS: usize = 64;
+
+/// Most words a plan may take.
+pub const MAX_PLAN_WORDS: usize = CHUNK_WORDS * MAX_PLAN_CHUNKS;
 
 fn refuse(reason: String) -> BackendError {
     verinfer_prove::Unsupported {
@@ -100,18 +111,40 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
     n
 }
 
-/// A move's index map as plan words: 4-byte big-endian signed entries, 8 a word (the last
-/// word zero-padded), so a map costs the plan an eighth of a word per entry.
-fn packed_map(map: &[i32]) -> Vec<Word> {
-    map.chunks(8)
+/// A move's index map as plan words: per output entry (row-major, real entries only) the
+/// *padded* position of its source in the input's table (`(row << b) | col`: the verifier
+/// then splits it with a shift, no division) or −1 for the fill, as `width`-byte big-endian
+/// signed integers — 2 bytes where every position fits (inputs of up to `2^15` padded
+/// entries: every map of the MNIST CNN), else 4 — `32 / width` a word, the last word
+/// zero-padded. Returns the width and the words.
+fn packed_map(map: &[i32], input: Layout) -> Result<(u64, Vec<Word>), BackendError> {
+    let positions = map
+        .iter()
+        .map(|&v| match usize::try_from(v) {
+            Ok(e) if e < input.len() => i32::try_from(movement::padded(input, e))
+                .map_err(|_| refuse("a move's input past 2^31 padded entries".into())),
+            Ok(_) => Err(refuse("a move's map points past its input".into())),
+            Err(_) => Ok(-1),
+        })
+        .collect::<Result<Vec<i32>, _>>()?;
+    let narrow = positions.iter().all(|&v| i16::try_from(v).is_ok());
+    let bytes: Vec<u8> = if narrow {
+        positions
+            .iter()
+            .flat_map(|&v| i16::try_from(v).unwrap_or(-1).to_be_bytes())
+            .collect()
+    } else {
+        positions.iter().flat_map(|v| v.to_be_bytes()).collect()
+    };
+    let words = bytes
+        .chunks(32)
         .map(|c| {
             let mut w = [0u8; 32];
-            for (k, v) in c.iter().enumerate() {
-                w[4 * k..4 * k + 4].copy_from_slice(&v.to_be_bytes());
-            }
+            w[..c.len()].copy_from_slice(c);
             w
         })
-        .collect()
+        .collect();
+    Ok((if narrow { 2 } else { 4 }, words))
 }
 
 /// The plan of `spec` with weight commitments `weights` under the SRS key `srs` (layout in
@@ -203,7 +236,9 @@ pub fn model_plan(
                 p.extend([y, x].map(word));
                 p.push(int(fill));
                 p.extend([l.out.rows, l.out.cols, xl.rows, xl.cols].map(|v| word(v as u64)));
-                p.extend(packed_map(m));
+                let (width, words) = packed_map(m, xl)?;
+                p.push(word(width));
+                p.extend(words);
             }
             LayerKind::ReduceMax => {
                 let xl = spec.src_layout(l.input);
@@ -229,7 +264,8 @@ pub fn model_plan(
     }
     if p.len() > MAX_PLAN_WORDS {
         return Err(refuse(format!(
-            "the model's plan takes {} words, the data contract holds {MAX_PLAN_WORDS}",
+            "the model's plan takes {} words, past the {MAX_PLAN_WORDS} of {MAX_PLAN_CHUNKS} data \
+             contracts",
             p.len()
         )));
     }

@@ -173,19 +173,73 @@ pub fn model_plan_words(vk: &VerifyingKey) -> Result<Vec<U256>, BackendError> {
         .collect())
 }
 
-/// The creation code of the model verifier of a layered key.
+/// `keccak256` of the plan's words: what `ModelVerifier` holds and checks its chunks against
+/// (on deployment and on every proof).
+#[must_use]
+pub fn plan_hash(plan: &[U256]) -> B256 {
+    let bytes: Vec<u8> = plan.iter().flat_map(U256::to_be_bytes::<32>).collect();
+    alloy_primitives::keccak256(bytes)
+}
+
+/// The creation code of each data contract holding a slice of the plan (`ModelPlanStore`):
+/// at most [`super::layered::CHUNK_WORDS`] words each, in order, every one under EIP-170
+/// and EIP-3860, deployed one transaction each before the verifier.
+#[must_use]
+pub fn plan_chunk_init_codes(plan: &[U256]) -> Vec<Vec<u8>> {
+    plan.chunks(super::layered::CHUNK_WORDS)
+        .map(|c| {
+            let mut code = vec![0u8];
+            code.extend(c.iter().flat_map(U256::to_be_bytes::<32>));
+            // PUSH2 len, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN, then the code.
+            let len = u16::try_from(code.len()).unwrap_or(u16::MAX);
+            let mut init = vec![0x61];
+            init.extend(len.to_be_bytes());
+            init.extend([0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3]);
+            init.extend(code);
+            init
+        })
+        .collect()
+}
+
+/// The creation code of the model verifier of a layered key whose plan chunks were deployed
+/// at `chunks` (in order, [`plan_chunk_init_codes`]).
 ///
 /// # Errors
 /// As [`model_plan_words`].
-pub fn model_init_code(vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
+pub fn model_init_code(vk: &VerifyingKey, chunks: &[Address]) -> Result<Vec<u8>, BackendError> {
+    let plan = model_plan_words(vk)?;
+    Ok(model_init_code_for(&plan, chunks))
+}
+
+/// [`model_init_code`] for a plan given as words (a test deploys a changed plan with it).
+#[must_use]
+pub fn model_init_code_for(plan: &[U256], chunks: &[Address]) -> Vec<u8> {
     let mut code = ModelVerifier::BYTECODE.to_vec();
     code.extend(
         ModelVerifier::constructorCall {
-            plan_: model_plan_words(vk)?,
+            chunks_: chunks.to_vec(),
+            planHash_: plan_hash(plan),
         }
         .abi_encode(),
     );
-    Ok(code)
+    code
+}
+
+/// Deploy the model verifier of a layered key: its plan's chunks, then the verifier over them.
+///
+/// # Errors
+/// As [`model_plan_words`]; the deployer's error.
+pub fn deploy_model_verifier(
+    vk: &VerifyingKey,
+    deployer: &mut dyn ContractDeployer,
+) -> Result<Address, ProveError> {
+    let plan = model_plan_words(vk)?;
+    let chunks = plan_chunk_init_codes(&plan)
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| deployer.create(&format!("ModelPlanChunk {i}"), code))
+        .collect::<Result<Vec<_>, _>>()?;
+    deployer.create("ModelVerifier", model_init_code_for(&plan, &chunks))
 }
 
 /// The creation code of the adapter over the node verifier at `node`.
@@ -224,13 +278,13 @@ pub fn deploy(
     }
     let node = match &vk.model {
         ModelKey::Node { .. } => deployer.create("ContractNodeVerifier", node_init_code(vk)?)?,
-        ModelKey::Chain { .. } => deployer.create("ModelVerifier", model_init_code(vk)?)?,
+        ModelKey::Chain { .. } => deploy_model_verifier(vk, deployer)?,
     };
     deployer.create("SumcheckProofVerifier", adapter_init_code(vk, node))
 }
 
 /// The verifier's sources in dependency order (a flattened file needs no imports).
-const SOURCES: [(&str, &str); 18] = [
+const SOURCES: [(&str, &str); 19] = [
     (
         "SumcheckFr.sol",
         include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
@@ -274,6 +328,10 @@ const SOURCES: [(&str, &str); 18] = [
     (
         "ModelWiring.sol",
         include_str!("../../../../contracts/src/sumcheck/ModelWiring.sol"),
+    ),
+    (
+        "ModelPlanStore.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelPlanStore.sol"),
     ),
     (
         "ModelVerifier.sol",
@@ -330,10 +388,17 @@ pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
         }
         let _ = write!(
             out,
-            "}}\n\n/// @notice The `IProofVerifier` of one layered sumcheck key.\n\
+            "}}\n\n/// @notice The model verifier of the plan, its chunks created by this \
+             transaction (a plan past EIP-3860's init-code limit deploys its chunks one \
+             transaction each instead).\n\
+             function deployModelVerifier() returns (address) {{\n    \
+             uint256[] memory p = verifierPlan();\n    \
+             return address(new ModelVerifier(ModelPlanStore.store(p), \
+             keccak256(abi.encodePacked(p))));\n}}\n\n\
+             /// @notice The `IProofVerifier` of one layered sumcheck key.\n\
              contract Verifier is SumcheckProofVerifier {{\n    constructor()\n        \
              SumcheckProofVerifier(\n            \
-             ContractNodeVerifier(address(new ModelVerifier(verifierPlan()))),\n            \
+             ContractNodeVerifier(deployModelVerifier()),\n            \
              {win},\n            {wout}\n        )\n    {{}}\n}}\n",
             win = vk.widths.input,
             wout = vk.widths.output,

@@ -38,6 +38,8 @@ pub struct Profile {
     pub tx_gas: u64,
     /// Gas executed in the frame (what the steps add up to).
     pub executed: u64,
+    /// The call's return data.
+    pub output: Vec<u8>,
     prev: Option<Step>,
 }
 
@@ -99,42 +101,72 @@ impl<CTX> Inspector<CTX> for Profile {
 }
 
 /// Deploy `init` and profile one call of `data` to it.
-pub fn profile(init: Vec<u8>, data: Vec<u8>) -> Profile {
+/// Deploy `pre` (data contracts: a model's plan chunks) and then `init(their addresses)`
+/// from one account, and profile the call `data` to the last.
+pub fn profile(
+    pre: Vec<Vec<u8>>,
+    init: impl FnOnce(&[Address]) -> Vec<u8>,
+    data: Vec<u8>,
+) -> Profile {
+    profile_with_gas(pre, init, data, 1 << 24)
+}
+
+/// [`profile`] with the call's gas limit `gas` (above the chain's `2^24` cap: to measure a
+/// verification that does not fit one transaction yet).
+pub fn profile_with_gas(
+    pre: Vec<Vec<u8>>,
+    init: impl FnOnce(&[Address]) -> Vec<u8>,
+    data: Vec<u8>,
+    gas: u64,
+) -> Profile {
     let caller = Address::repeat_byte(0x77);
     let mut db = CacheDB::new(EmptyDB::default());
     db.insert_account_info(caller, AccountInfo::from_balance(U256::from(1u128 << 100)));
     let mut evm = Context::mainnet()
         .with_db(db)
+        .modify_cfg_chained(|c| c.tx_gas_limit_cap = Some(gas.max(1 << 24)))
+        .modify_block_chained(|b| b.gas_limit = b.gas_limit.max(gas))
         .build_mainnet_with_inspector(Profile::default());
-    let deploy = TxEnv::builder()
-        .caller(caller)
-        .kind(TxKind::Create)
-        .data(Bytes::from(init))
-        .gas_limit(1 << 24)
-        .nonce(0)
-        .build()
-        .unwrap();
-    let at = match evm.transact_commit(deploy).unwrap() {
-        ExecutionResult::Success {
-            output: Output::Create(_, Some(a)),
-            ..
-        } => a,
-        other => panic!("deploy: {other:?}"),
+    let mut create = |code: Vec<u8>, nonce: u64| {
+        let deploy = TxEnv::builder()
+            .caller(caller)
+            .kind(TxKind::Create)
+            .data(Bytes::from(code))
+            .gas_limit(1 << 24)
+            .nonce(nonce)
+            .build()
+            .unwrap();
+        match evm.transact_commit(deploy).unwrap() {
+            ExecutionResult::Success {
+                output: Output::Create(_, Some(a)),
+                ..
+            } => a,
+            other => panic!("deploy: {other:?}"),
+        }
     };
+    let mut nonce = 0;
+    let mut chunks = vec![];
+    for code in pre {
+        chunks.push(create(code, nonce));
+        nonce += 1;
+    }
+    let at = create(init(&chunks), nonce);
+    nonce += 1;
     let call = TxEnv::builder()
         .caller(caller)
         .kind(TxKind::Call(at))
         .data(Bytes::from(data))
-        .gas_limit(1 << 24)
-        .nonce(1)
+        .gas_limit(gas)
+        .nonce(nonce)
         .build()
         .unwrap();
     let r = evm.inspect_one_tx(call).unwrap();
-    let ExecutionResult::Success { gas, .. } = r else {
+    let ExecutionResult::Success { gas, output, .. } = r else {
         panic!("call: {r:?}");
     };
     let mut p = std::mem::take(&mut evm.inspector);
     p.tx_gas = gas.tx_gas_used();
+    p.output = output.data().to_vec();
     p
 }
 
