@@ -114,6 +114,8 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::Clip { .. } => "clip",
             LayerKind::Move { .. } => "move",
             LayerKind::ReduceMax => "max",
+            LayerKind::Binary { .. } => "binary",
+            LayerKind::ReduceSum { .. } => "sum",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);

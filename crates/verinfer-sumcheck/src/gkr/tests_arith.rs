@@ -135,7 +135,8 @@ fn rescaled(hidden: bool) -> Graph {
         shift: 2,
         bits: out.bits,
     });
-    push(&mut g, op, vec![Operand::Value(g.node_value(0))], out);
+    let h = Operand::Value(g.node_value(0));
+    push(&mut g, op, vec![h], out);
     if hidden {
         let mut relu = digits_mlp().nodes[1].clone();
         relu.inputs[0] = Operand::Value(g.node_value(1));
