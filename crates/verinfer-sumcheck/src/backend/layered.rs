@@ -97,6 +97,10 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
             LayerKind::ReduceMax => {
                 1 + 2 * l.out.vars() + 2 + 3 * spec.src_layout(l.input).vars() + 5
             }
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                let (rounds, degree, finals) = crate::gkr::arith::sumcheck_shape(spec, l);
+                crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
+            }
         };
     }
     for (bits, cols) in groups(spec) {
@@ -245,6 +249,13 @@ pub fn model_plan(
                 p.push(word(3));
                 p.extend([y, x, id(Poly::Bcast(i))?, id(Poly::Sel(i))?].map(word));
                 p.extend([xl.rows, xl.cols, l.out.rows, l.out.cols].map(|v| word(v as u64)));
+            }
+            // The native proof covers them; the on-chain verifier does not read them yet.
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                return Err(refuse(format!(
+                    "layer {i}: two-operand and sum layers (Add, Sub, Mul, ReduceSum) have no \
+                     on-chain verifier yet"
+                )))
             }
         }
     }

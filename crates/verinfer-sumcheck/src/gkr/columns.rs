@@ -63,6 +63,7 @@ pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
 pub fn shift(kind: &LayerKind) -> u32 {
     match kind {
         LayerKind::Matmul { node, .. } => node.requant().shift,
+        LayerKind::Binary { shift, .. } | LayerKind::ReduceSum { shift, .. } => *shift,
         LayerKind::Clip { .. } | LayerKind::Move { .. } | LayerKind::ReduceMax => 0,
     }
 }
@@ -129,8 +130,8 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             layout: l.out,
         };
         match l.kind {
-            LayerKind::Matmul { node, .. } => {
-                let s = node.requant().shift;
+            LayerKind::Matmul { .. } | LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                let s = shift(&l.kind);
                 if s > 0 {
                     g.entry(s)
                         .or_default()
@@ -259,6 +260,21 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                 if y {
                     vars.push(v);
                 }
+                if x {
+                    vars.push(spec.src_layout(l.input).vars());
+                }
+            }
+            LayerKind::Binary { b, .. } => {
+                let b = !src_poly(spec, b).is_public();
+                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
+                vars.extend(std::iter::repeat_n(
+                    v,
+                    own + usize::from(x) + usize::from(b),
+                ));
+            }
+            LayerKind::ReduceSum { .. } => {
+                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
+                vars.extend(std::iter::repeat_n(v, own));
                 if x {
                     vars.push(spec.src_layout(l.input).vars());
                 }

@@ -63,6 +63,15 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
                 let xe = 1usize << spec.src_layout(l.input).vars();
                 ("ReduceMax", 3 * out_elems + 6 * xe)
             }
+            // Add/Sub state values only; Mul reads eq, A, B; a sum reads X and its row table.
+            LayerKind::Binary { op, .. } => match op {
+                super::spec::Arith::Add => ("Add", 0),
+                super::spec::Arith::Sub => ("Sub", 0),
+                super::spec::Arith::Mul => ("Mul", 3 * out_elems),
+            },
+            LayerKind::ReduceSum { .. } => {
+                ("ReduceSum", 2 * (1usize << spec.src_layout(l.input).vars()))
+            }
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;

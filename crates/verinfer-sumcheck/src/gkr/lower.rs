@@ -335,7 +335,10 @@ pub fn layer_trace(
                 }
                 product(&node, x, w, b)
             }
-            LayerKind::Clip { .. } | LayerKind::ReduceMax => {
+            LayerKind::Clip { .. }
+            | LayerKind::ReduceMax
+            | LayerKind::Binary { .. }
+            | LayerKind::ReduceSum { .. } => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

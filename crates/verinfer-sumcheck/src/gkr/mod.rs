@@ -45,6 +45,7 @@
 //! claims — plus HyperKZG's (`O(2^n/r)` and the SDH assumption): below `2^-200` for the
 //! bundled models.
 
+pub mod arith;
 pub mod columns;
 pub mod cost;
 pub mod lower;
@@ -66,7 +67,7 @@ use crate::sumcheck::SumcheckProof;
 
 pub use columns::srs_vars;
 pub use prove::prove_model;
-pub use spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+pub use spec::{Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 pub use verify::verify_model;
 
 /// The transcript label of a model proof.

@@ -18,8 +18,8 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
+use super::{arith, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
-use super::{movement, reduce_max};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
 enum Target {
@@ -255,6 +255,11 @@ pub(crate) fn prove_checked(
                 mles.insert(Poly::Bcast(i), DenseMle::new(b)?);
                 mles.insert(Poly::Sel(i), DenseMle::new(s)?);
             }
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                if let Some(rem) = arith::witness(spec, i, trace, check)? {
+                    mles.insert(Poly::Rem(i), rem);
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -403,6 +408,15 @@ pub(crate) fn prove_checked(
                     sumcheck: wired.proof,
                     extra: vec![sel.proof],
                 });
+            }
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                let (proof, left) = arith::prove(spec, i, &get, &mut t)?;
+                for (p, point) in left {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), point));
+                    }
+                }
+                layer_proofs.push(proof);
             }
         }
     }

@@ -99,6 +99,40 @@ pub enum LayerKind {
     },
     /// `Y[r] = max_i X[r, i]` over the last axis (`ReduceMax`, no rescale).
     ReduceMax,
+    /// `Y = requant(f(X·a_mult, B·b_mult))` elementwise for two activations of one shape
+    /// (residual adds, gating products): [`super::arith`].
+    Binary {
+        /// `f`.
+        op: Arith,
+        /// The second operand (the first is [`Layer::input`]).
+        b: Src,
+        /// `X`'s multiplier.
+        a_mult: i64,
+        /// `B`'s multiplier.
+        b_mult: i64,
+        /// The epilogue's multiplier (positive).
+        mult: i64,
+        /// The epilogue's shift.
+        shift: u32,
+    },
+    /// `Y[r] = requant(Σ_i X[r, i])` over the last axis: [`super::arith`].
+    ReduceSum {
+        /// The epilogue's multiplier (positive).
+        mult: i64,
+        /// The epilogue's shift.
+        shift: u32,
+    },
+}
+
+/// The elementwise functions of two activations a [`LayerKind::Binary`] proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    /// `a + b`.
+    Add,
+    /// `a − b`.
+    Sub,
+    /// `a · b`.
+    Mul,
 }
 
 /// One layer: its op, its input, its output's layout and bits.
@@ -156,14 +190,24 @@ fn unsupported(node: Option<usize>, reason: impl Into<String>) -> GkrError {
     }
 }
 
+/// `(mult, shift)` of an epilogue the layered proof covers: a positive multiplier, a shift
+/// its remainder's range check covers, saturating to the output's own bits.
+fn epilogue(rq: &Requant, out: Bits) -> Result<(i64, u32), &'static str> {
+    if rq.mult <= 0 || rq.shift > MAX_RANGE_BITS || rq.bits != out {
+        return Err("an epilogue with a non-positive multiplier, a shift above the range check or other bits");
+    }
+    Ok((rq.mult, rq.shift))
+}
+
 impl ChainSpec {
     /// Recognise a graph the layered proof covers.
     ///
     /// # Errors
     /// [`GkrError::Unsupported`] naming the first node (or graph property) it does not cover:
     /// an op other than a `Contract` with a weight operand (lowered by [`super::lower`]), a
-    /// `Max`/`Min` with a scalar constant (identity epilogue), a `Move` or a `ReduceMax` over
-    /// the last axis; a node reading a tensor that is not an earlier node's or the input,
+    /// `Max`/`Min` with a scalar constant (identity epilogue), a `Move`, a `ReduceMax` or a
+    /// `ReduceSum` over the last axis, an `Add`/`Sub`/`Mul` of two activations of the
+    /// output's shape, a `Rescale`; a node reading a tensor that is not an earlier node's or the input,
     /// more than one input or output, an output that is not the last node's.
     pub fn recognise(g: &Graph) -> Result<Self, GkrError> {
         if g.inputs.len() != 1 || g.outputs.len() != 1 || g.nodes.is_empty() {
@@ -305,6 +349,83 @@ impl ChainSpec {
                         ));
                     }
                     LayerKind::ReduceMax
+                }
+                Op::Binary(b) => {
+                    let op = match b.kind {
+                        BinaryKind::Add => Arith::Add,
+                        BinaryKind::Sub => Arith::Sub,
+                        _ => Arith::Mul,
+                    };
+                    let second = match node.inputs.get(1) {
+                        Some(Operand::Value(v)) if v.index() == 0 => Some(Src::Input),
+                        Some(Operand::Value(v)) => earlier(v.index()).map(Src::Layer),
+                        _ => None,
+                    }
+                    .ok_or_else(|| {
+                        refuse(
+                            "its second operand is not the input or an earlier node (an \
+                             activation with a parameter is not proven yet)"
+                                .into(),
+                        )
+                    })?;
+                    let b_info = g
+                        .operand_info(node.inputs[1])
+                        .ok_or_else(|| refuse("its second input does not exist".into()))?;
+                    if node.inputs.len() != 2
+                        || in_info.shape != node.out.shape
+                        || b_info.shape != node.out.shape
+                    {
+                        return Err(refuse(
+                            "only two activations of the output's shape (no broadcasting)".into(),
+                        ));
+                    }
+                    let small = |m: i64| m.unsigned_abs() <= 1 << 32;
+                    if !small(b.a_mult) || !small(b.b_mult) {
+                        return Err(refuse("a multiplier above 2^32".into()));
+                    }
+                    let (mult, shift) =
+                        epilogue(&b.requant, node.out.bits).map_err(|e| refuse(e.into()))?;
+                    LayerKind::Binary {
+                        op,
+                        b: second,
+                        a_mult: b.a_mult,
+                        b_mult: b.b_mult,
+                        mult,
+                        shift,
+                    }
+                }
+                // `requant(x)` is the add `x·1 + x·0`: no layer kind of its own.
+                Op::Rescale(rq) => {
+                    if node.inputs.len() != 1 || in_info.shape != node.out.shape {
+                        return Err(refuse(
+                            "only a one-input rescale of its output's shape".into(),
+                        ));
+                    }
+                    let (mult, shift) =
+                        epilogue(rq, node.out.bits).map_err(|e| refuse(e.into()))?;
+                    LayerKind::Binary {
+                        op: Arith::Add,
+                        b: src,
+                        a_mult: 1,
+                        b_mult: 0,
+                        mult,
+                        shift,
+                    }
+                }
+                Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::Sum => {
+                    let dims = in_info.shape.dims();
+                    let k = dims.last().copied().unwrap_or(0);
+                    if dims.is_empty()
+                        || r.axes != [dims.len() - 1]
+                        || node.inputs.len() != 1
+                        || k == 0
+                        || out.len() * k != Layout::of(dims).len()
+                    {
+                        return Err(refuse("only a sum over the last axis".into()));
+                    }
+                    let (mult, shift) =
+                        epilogue(&r.requant, node.out.bits).map_err(|e| refuse(e.into()))?;
+                    LayerKind::ReduceSum { mult, shift }
                 }
                 op => {
                     return Err(refuse(format!(

@@ -6,13 +6,21 @@ use verinfer_ir::{Bits, Requant};
 use crate::contract::{matmul_contract, MatmulNode};
 use crate::logup::MAX_RANGE_BITS;
 
-use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+use super::spec::{Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 use super::GkrError;
 
 /// Set on a weight's parameter word when an arrangement index follows.
 const ARRANGED: u64 = 1 << 63;
 /// Set on a layer's kind word when the layer is [`Layer::internal`].
 const INTERNAL: u64 = 1 << 32;
+
+/// A layer input's word: `u64::MAX` for the graph input.
+fn src_word(s: Src) -> u64 {
+    match s {
+        Src::Input => u64::MAX,
+        Src::Layer(i) => i as u64,
+    }
+}
 
 impl ChainSpec {
     /// The canonical bytes (what keys store and the transcript hashes).
@@ -38,10 +46,7 @@ impl ChainSpec {
         put(self.layers.len() as u64);
         #[allow(clippy::cast_sign_loss)]
         for l in &self.layers {
-            put(match l.input {
-                Src::Input => u64::MAX,
-                Src::Layer(i) => i as u64,
-            });
+            put(src_word(l.input));
             put(l.out.rows as u64);
             put(l.out.cols as u64);
             put(u64::from(l.bits.get()));
@@ -69,6 +74,31 @@ impl ChainSpec {
                     put(fill as u64);
                 }
                 LayerKind::ReduceMax => put(3 | flag),
+                LayerKind::Binary {
+                    op,
+                    b,
+                    a_mult,
+                    b_mult,
+                    mult,
+                    shift,
+                } => {
+                    put(4 | flag);
+                    put(match op {
+                        Arith::Add => 0,
+                        Arith::Sub => 1,
+                        Arith::Mul => 2,
+                    });
+                    put(src_word(b));
+                    put(a_mult as u64);
+                    put(b_mult as u64);
+                    put(mult as u64);
+                    put(u64::from(shift));
+                }
+                LayerKind::ReduceSum { mult, shift } => {
+                    put(5 | flag);
+                    put(mult as u64);
+                    put(u64::from(shift));
+                }
             }
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
@@ -156,11 +186,12 @@ impl ChainSpec {
         }
         let mut layers = Vec::with_capacity(nl);
         for i in 0..nl {
-            let input = match next()? {
-                u64::MAX => Src::Input,
-                j if size(j)? < i => Src::Layer(size(j)?),
-                _ => return Err(bad("spec: a layer reads a later one")),
+            let src = |w: u64| match w {
+                u64::MAX => Ok(Src::Input),
+                j if size(j)? < i => Ok(Src::Layer(size(j)?)),
+                _ => Err(bad("spec: a layer reads a later one")),
             };
+            let input = src(next()?)?;
             let out = layout(next()?, next()?)?;
             let bits = bits(next()?)?;
             let tag = next()?;
@@ -205,6 +236,30 @@ impl ChainSpec {
                     fill: next()? as i64,
                 },
                 3 => LayerKind::ReduceMax,
+                4 => {
+                    let op = match next()? {
+                        0 => Arith::Add,
+                        1 => Arith::Sub,
+                        2 => Arith::Mul,
+                        _ => return Err(bad("spec: a binary layer's function")),
+                    };
+                    let b = src(next()?)?;
+                    let (a_mult, b_mult, mult) = (next()? as i64, next()? as i64, next()? as i64);
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    LayerKind::Binary {
+                        op,
+                        b,
+                        a_mult,
+                        b_mult,
+                        mult,
+                        shift,
+                    }
+                }
+                5 => {
+                    let mult = next()? as i64;
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    LayerKind::ReduceSum { mult, shift }
+                }
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -316,6 +371,27 @@ impl ChainSpec {
                     if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a max's shapes"));
                     }
+                }
+                // Checked below.
+                LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {}
+            }
+            if let LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } =
+                l.kind
+            {
+                let shapes = match l.kind {
+                    LayerKind::Binary {
+                        b, a_mult, b_mult, ..
+                    } => {
+                        let small = |m: i64| m.unsigned_abs() <= 1 << 32;
+                        inp == l.out
+                            && self.src_layout(b) == l.out
+                            && small(a_mult)
+                            && small(b_mult)
+                    }
+                    _ => l.out.len() * inp.cols == inp.len() && inp.cols > 0,
+                };
+                if !shapes || mult <= 0 || shift > MAX_RANGE_BITS {
+                    return Err(bad("spec: a binary or sum layer's shapes or epilogue"));
                 }
             }
             if l.bits.get() > MAX_RANGE_BITS {

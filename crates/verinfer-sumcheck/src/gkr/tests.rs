@@ -114,6 +114,8 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::Clip { .. } => "clip",
             LayerKind::Move { .. } => "move",
             LayerKind::ReduceMax => "max",
+            LayerKind::Binary { .. } => "binary",
+            LayerKind::ReduceSum { .. } => "sum",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
@@ -293,14 +295,20 @@ fn a_cheating_requantization_is_rejected() {
 #[test]
 fn unsupported_models_name_the_first_unsupported_node() {
     let mut g = digits_mlp();
-    g.nodes[1].op = verinfer_ir::Op::Rescale(verinfer_ir::Requant::clamp_only(g.nodes[1].out.bits));
+    g.nodes[1].op = verinfer_ir::Op::Reduce(verinfer_ir::Reduce {
+        kind: verinfer_ir::ReduceKind::ArgMax,
+        axes: vec![1],
+        keep_dims: false,
+        requant: verinfer_ir::Requant::clamp_only(g.nodes[1].out.bits),
+    });
     g.nodes[1].inputs.truncate(1);
+    let name = g.nodes[1].op.name();
     match ChainSpec::recognise(&g) {
         Err(GkrError::Unsupported {
             node: Some(1),
             reason,
         }) => {
-            assert!(reason.contains("Rescale"), "{reason}");
+            assert!(reason.contains(name), "{reason}");
         }
         other => panic!("{other:?}"),
     }
@@ -311,3 +319,6 @@ mod moves;
 
 #[path = "tests_conv.rs"]
 mod conv;
+
+#[path = "tests_arith.rs"]
+mod arith_layers;

@@ -37,6 +37,8 @@ fn kinds(spec: &ChainSpec) -> Vec<(&'static str, bool)> {
                 LayerKind::Clip { .. } => "clip",
                 LayerKind::Move { .. } => "move",
                 LayerKind::ReduceMax => "max",
+                LayerKind::Binary { .. } => "binary",
+                LayerKind::ReduceSum { .. } => "sum",
             };
             (k, l.internal)
         })

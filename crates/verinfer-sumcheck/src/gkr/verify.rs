@@ -18,8 +18,8 @@ use super::columns::{
     committed, groups, mask_eval, out_poly, split_tail, src_poly, stack_dims, Poly,
 };
 use super::spec::{ChainSpec, LayerKind};
+use super::{arith, movement, reduce_max};
 use super::{fr, GkrError, ModelProof};
-use super::{movement, reduce_max};
 
 /// Step 1 of the protocol: everything the proof is about.
 pub(crate) fn absorb_header(
@@ -333,6 +333,11 @@ pub fn verify_model(
                 claim(&mut claims, Poly::Sel(i), &red.point, s_v)?;
                 claim(&mut claims, bp, &red.point, b_v)?;
                 claim(&mut claims, xp, &red.point, x_v)?;
+            }
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                for (p, point, e) in arith::verify(spec, i, lp, &public, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
             }
         }
     }

@@ -70,6 +70,10 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 2,
             ),
             LayerKind::ReduceMax => (1, v, 2, 2),
+            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+                let (rounds, degree, finals) = super::arith::sumcheck_shape(spec, l);
+                (super::arith::eval_count(spec, i, l), rounds, degree, finals)
+            }
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {

@@ -1,0 +1,375 @@
+//! Layers of two activations and sums: `Y = requant(f(A·a, B·b))` elementwise for
+//! `f ∈ {+, −, ·}` ([`LayerKind::Binary`], residual adds and gating products: the model is
+//! a DAG, a tensor read by several layers just leaves several claims for the one batched
+//! opening) and `Y[r] = requant(Σ_i X[r, i])` over the last axis ([`LayerKind::ReduceSum`]).
+//!
+//! All three share the matrix product's epilogue: for the accumulator `acc`,
+//! `mult·acc + 2^(s−1) = 2^s·Y + Rem` with `Rem ∈ [0, 2^s)` and a hidden `Y` in its bits (range
+//! columns, so the clamp is the identity). The layer draws `ρ` over `Y`'s variables; the
+//! prover states `Ỹ(ρ)` (if hidden) and `R̃em(ρ)` (if `s > 0`), so the verifier knows
+//! `L = 2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1) = mult·Ãcc(ρ)`, and then
+//! - `Add`/`Sub` (`acc = a·A ± b·B` is linear): the prover states `Ã(ρ)`, `B̃(ρ)`; the
+//!   verifier checks `L = mult·(a·Ã(ρ) ± b·B̃(ρ))` — no sumcheck;
+//! - `Mul`: the degree-3 sumcheck `L = Σ_x mult·a·b·eq(ρ, x)·A(x)·B(x)` reduces to `Ã(σ)`,
+//!   `B̃(σ)`; the verifier evaluates `eq(ρ, σ)`;
+//! - `ReduceSum`: the degree-2 sumcheck `L = Σ_x X(x)·mult·T_ρ(x)`, `T_ρ(x) = eq(ρ, row(x))` on
+//!   `X`'s real entries (0 on its padding, which therefore never enters a sum), reduces to
+//!   `X̃(σ)`; the verifier evaluates `T̃_ρ(σ)` from the layouts.
+//!
+//! **Soundness**: the relation at `ρ` holds for a false `Y` or `Rem` with probability
+//! `vars(Y)/r` (Schwartz–Zippel); the `Mul` sumcheck adds `3·vars(Y)/r`, `ReduceSum`'s
+//! `2·vars(X)/r`. With `Rem` and a hidden `Y` range-checked, the integer relation (no
+//! wrap-around: every term is below `2^237`) fixes `Y = round_shift(mult·acc, s)`, which is
+//! the IR's `requant` when it does not saturate (the prover refuses a saturating trace).
+
+use ark_bn254::Fr;
+use ark_ff::{Field, Zero};
+
+use crate::mle::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, SumcheckProof, Term, Terms};
+use crate::transcript::Transcript;
+
+use super::columns::{out_poly, src_poly, Poly};
+use super::movement::{move_terms, padded};
+use super::reduce_max::row_table;
+use super::spec::{Arith, ChainSpec, Layer, LayerKind, Src};
+use super::{fr, GkrError, LayerProof};
+
+/// The claims a layer leaves (the prover's: polynomial and point).
+pub(crate) type Left = Vec<(Poly, Vec<Fr>)>;
+
+fn pow2(k: u32) -> Fr {
+    Fr::from(2u64).pow([u64::from(k)])
+}
+
+/// `(mult, shift)` of a layer this module proves.
+fn epilogue(kind: &LayerKind) -> Option<(i64, u32)> {
+    match *kind {
+        LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } => {
+            Some((mult, shift))
+        }
+        _ => None,
+    }
+}
+
+/// `Σ_x coeff·eq(ρ, x)·A(x)·B(x)` over `[eq, A, B]`.
+fn mul_terms(num_vars: usize, coeff: Fr) -> Result<Terms, GkrError> {
+    Ok(Terms::new(
+        num_vars,
+        3,
+        vec![Term {
+            coeff,
+            factors: vec![0, 1, 2],
+        }],
+    )?)
+}
+
+/// The accumulators of layer `l` (the IR's exact values, `i64`-checked like the executor).
+fn accumulators(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i64>, GkrError> {
+    let read = |s: Src| {
+        trace
+            .get(super::prove::src_index(s))
+            .ok_or(GkrError::Malformed("a layer reads a missing tensor"))
+    };
+    let x = read(l.input)?;
+    let over = || GkrError::Malformed("an accumulator overflows i64 (the IR refuses it too)");
+    match l.kind {
+        LayerKind::Binary {
+            op,
+            b,
+            a_mult,
+            b_mult,
+            ..
+        } => {
+            let kind = match op {
+                Arith::Add => verinfer_ir::BinaryKind::Add,
+                Arith::Sub => verinfer_ir::BinaryKind::Sub,
+                Arith::Mul => verinfer_ir::BinaryKind::Mul,
+            };
+            let bv = read(b)?;
+            if bv.len() != x.len() {
+                return Err(GkrError::Malformed(
+                    "a binary layer's operands differ in size",
+                ));
+            }
+            x.iter()
+                .zip(bv)
+                .map(|(&p, &q)| {
+                    verinfer_ir::ops::binary::exact(
+                        kind,
+                        i64::from(p),
+                        a_mult,
+                        i64::from(q),
+                        b_mult,
+                    )
+                    .ok_or_else(over)
+                })
+                .collect()
+        }
+        LayerKind::ReduceSum { .. } => {
+            let k = spec.src_layout(l.input).cols.max(1);
+            x.chunks(k)
+                .map(|row| {
+                    row.iter()
+                        .try_fold(0i64, |a, &v| a.checked_add(i64::from(v)))
+                        .ok_or_else(over)
+                })
+                .collect()
+        }
+        _ => Err(GkrError::Malformed("not a binary or sum layer")),
+    }
+}
+
+/// Layer `i`'s remainder table (`None` without a shift), checking the trace's output against
+/// the semantics (`round_shift(mult·acc, s)`, unclamped) when `check`; unchecked, the
+/// remainder `mult·acc + 2^(s−1) − 2^s·Y` of the trace's `Y` (possibly out of range).
+///
+/// # Errors
+/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] at the first element that differs.
+pub(crate) fn witness(
+    spec: &ChainSpec,
+    i: usize,
+    trace: &[Vec<i32>],
+    check: bool,
+) -> Result<Option<DenseMle>, GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
+    let accs = accumulators(spec, l, trace)?;
+    let y = trace
+        .get(i + 1)
+        .ok_or(GkrError::Malformed("a layer's output"))?;
+    if accs.len() != y.len() {
+        return Err(GkrError::Malformed("a layer's output size"));
+    }
+    let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
+    let mut t = vec![fr(i64::try_from(half).unwrap_or_default()); 1 << l.out.vars()];
+    for (index, (&acc, &got)) in accs.iter().zip(y).enumerate() {
+        let v = i128::from(acc) * i128::from(mult) + half;
+        let q = v >> s;
+        if check && q != i128::from(got) {
+            if i128::from(l.bits.clamp(q)) == i128::from(got) {
+                return Err(GkrError::Clamped {
+                    node: i,
+                    index,
+                    bits: l.bits.get(),
+                });
+            }
+            return Err(GkrError::TraceMismatch {
+                node: i,
+                index,
+                expected: q,
+                got: i64::from(got),
+            });
+        }
+        // Unchecked (a test's cheating prover), the remainder is the one the trace's output
+        // implies, so the relation holds and only the range check stands in the way.
+        let q = if check { q } else { i128::from(got) };
+        t[padded(l.out, index)] = crate::field::fr_from_i128(v - (q << s));
+    }
+    Ok(if s > 0 { Some(DenseMle::new(t)?) } else { None })
+}
+
+/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
+/// included: the caller drops them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
+pub(crate) fn prove<'m>(
+    spec: &ChainSpec,
+    i: usize,
+    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
+    t: &mut Transcript,
+) -> Result<(LayerProof, Left), GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
+    let rho = t.challenges(l.out.vars());
+    let (mut evals, mut left) = (vec![], Left::new());
+    let mut open = |p: Poly, point: &[Fr], evals: &mut Vec<Fr>| -> Result<(), GkrError> {
+        evals.push(get(p)?.evaluate(point)?);
+        left.push((p, point.to_vec()));
+        Ok(())
+    };
+    let y = out_poly(spec, i);
+    if !y.is_public() {
+        open(y, &rho, &mut evals)?;
+    }
+    if s > 0 {
+        open(Poly::Rem(i), &rho, &mut evals)?;
+    }
+    let xa = src_poly(spec, l.input);
+    let sumcheck = match l.kind {
+        LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
+            open(xa, &rho, &mut evals)?;
+            open(src_poly(spec, b), &rho, &mut evals)?;
+            t.absorb_frs(&evals);
+            SumcheckProof {
+                rounds: vec![],
+                final_evals: vec![],
+            }
+        }
+        LayerKind::Binary {
+            b, a_mult, b_mult, ..
+        } => {
+            t.absorb_frs(&evals);
+            let xb = src_poly(spec, b);
+            let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
+            let polys = vec![
+                DenseMle::new(eq_table(&rho))?,
+                get(xa)?.clone(),
+                get(xb)?.clone(),
+            ];
+            let proved = sumcheck::prove_terms(&mul_terms(l.out.vars(), coeff)?, polys, t)?;
+            left.push((xa, proved.reduced.point.clone()));
+            left.push((xb, proved.reduced.point));
+            proved.proof
+        }
+        _ => {
+            t.absorb_frs(&evals);
+            let xl = spec.src_layout(l.input);
+            let m = fr(mult);
+            let table: Vec<Fr> = row_table(xl, l.out, &rho)
+                .into_iter()
+                .map(|v| v * m)
+                .collect();
+            let polys = vec![get(xa)?.clone(), DenseMle::new(table)?];
+            let proved = sumcheck::prove_terms(&move_terms(xl.vars())?, polys, t)?;
+            left.push((xa, proved.reduced.point));
+            proved.proof
+        }
+    };
+    Ok((
+        LayerProof {
+            evals,
+            sumcheck,
+            extra: vec![],
+        },
+        left,
+    ))
+}
+
+/// The evaluations layer `l` (of `spec`, index `i`) states.
+#[must_use]
+pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
+    let own = usize::from(!out_poly(spec, i).is_public())
+        + usize::from(epilogue(&l.kind).is_some_and(|(_, s)| s > 0));
+    match l.kind {
+        LayerKind::Binary { op, .. } if op != Arith::Mul => own + 2,
+        _ => own,
+    }
+}
+
+/// `(rounds, degree, final values)` of layer `l`'s sumcheck.
+#[must_use]
+pub fn sumcheck_shape(spec: &ChainSpec, l: &Layer) -> (usize, usize, usize) {
+    match l.kind {
+        LayerKind::Binary { op: Arith::Mul, .. } => (l.out.vars(), 3, 3),
+        LayerKind::Binary { .. } => (0, 0, 0),
+        _ => (spec.src_layout(l.input).vars(), 2, 2),
+    }
+}
+
+/// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones
+/// included: the caller checks them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
+pub(crate) fn verify(
+    spec: &ChainSpec,
+    i: usize,
+    lp: &LayerProof,
+    public: &std::collections::BTreeMap<Poly, DenseMle>,
+    t: &mut Transcript,
+) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
+    if lp.evals.len() != eval_count(spec, i, l) || !lp.extra.is_empty() {
+        return Err(GkrError::Malformed("a binary or sum layer's evaluations"));
+    }
+    let rho = t.challenges(l.out.vars());
+    let mut ev = lp.evals.iter().copied();
+    let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
+    let mut left = vec![];
+    let y = out_poly(spec, i);
+    let y_eval = match public.get(&y) {
+        Some(mle) => mle.evaluate(&rho)?,
+        None => {
+            let e = next()?;
+            left.push((y, rho.clone(), e));
+            e
+        }
+    };
+    let rem_eval = if s > 0 {
+        let e = next()?;
+        left.push((Poly::Rem(i), rho.clone(), e));
+        e
+    } else {
+        Fr::zero()
+    };
+    let half = if s == 0 { Fr::zero() } else { pow2(s - 1) };
+    let lhs = pow2(s) * y_eval + rem_eval - half;
+    let xa = src_poly(spec, l.input);
+    match l.kind {
+        LayerKind::Binary {
+            op,
+            b,
+            a_mult,
+            b_mult,
+            ..
+        } if op != Arith::Mul => {
+            let (a_v, b_v) = (next()?, next()?);
+            t.absorb_frs(&lp.evals);
+            if !lp.sumcheck.rounds.is_empty() || !lp.sumcheck.final_evals.is_empty() {
+                return Err(GkrError::Malformed("an add or sub has no sumcheck"));
+            }
+            let sign = if op == Arith::Sub {
+                -fr(b_mult)
+            } else {
+                fr(b_mult)
+            };
+            if lhs != fr(mult) * (fr(a_mult) * a_v + sign * b_v) {
+                return Err(GkrError::Rejected("an add or sub's relation"));
+            }
+            left.push((xa, rho.clone(), a_v));
+            left.push((src_poly(spec, b), rho, b_v));
+        }
+        LayerKind::Binary {
+            b, a_mult, b_mult, ..
+        } => {
+            t.absorb_frs(&lp.evals);
+            let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
+            let terms = mul_terms(l.out.vars(), coeff)?;
+            let red = sumcheck::verify_terms(&terms, lhs, &lp.sumcheck, t)?;
+            let [eq_v, a_v, b_v] = red.evals[..] else {
+                return Err(GkrError::Malformed("a product's final evaluations"));
+            };
+            if eq_v != eq_eval(&rho, &red.point)? {
+                return Err(GkrError::Rejected("a product's eq value"));
+            }
+            left.push((xa, red.point.clone(), a_v));
+            left.push((src_poly(spec, b), red.point, b_v));
+        }
+        _ => {
+            t.absorb_frs(&lp.evals);
+            let xl = spec.src_layout(l.input);
+            let red = sumcheck::verify_terms(&move_terms(xl.vars())?, lhs, &lp.sumcheck, t)?;
+            let [x_v, t_v] = red.evals[..] else {
+                return Err(GkrError::Malformed("a sum's final evaluations"));
+            };
+            let rows = DenseMle::new(row_table(xl, l.out, &rho))?;
+            if t_v != fr(mult) * rows.evaluate(&red.point)? {
+                return Err(GkrError::Rejected("a sum's row table value"));
+            }
+            left.push((xa, red.point, x_v));
+        }
+    }
+    Ok(left)
+}
