@@ -7,7 +7,7 @@ use super::*;
 
 #[path = "../../tests/common/graph_edit.rs"]
 mod graph_edit;
-use graph_edit::with_move_to;
+pub(super) use graph_edit::with_move_to;
 
 /// `g` with a `Move` (`map`, `fill`) inserted after node `after`, reading its output, with
 /// the same shape (later nodes read the move instead).
