@@ -107,14 +107,17 @@ fn setup_prove_verify_export_with_the_sumcheck_backend() {
     );
     // A model with an op the layered proof does not cover: refused naming the node.
     let mut g = verinfer_ir::vmodel::load(&testdata("golden/v1/digits_mlp.vmodel")).unwrap();
-    g.nodes[1].op = Op::Rescale(verinfer_testing::requant(1, 0, g.nodes[1].out.bits.get()));
-    g.nodes[1].inputs.truncate(1);
+    // The first ReLU doubles its input before the max: a Max that is no clip.
+    match &mut g.nodes[1].op {
+        Op::Binary(b) => b.a_mult = 2,
+        op => panic!("node 1 is {}", op.name()),
+    }
     let rescaled = d.join("rescaled.vmodel");
     verinfer_ir::vmodel::save(&g, &rescaled).unwrap();
     let o = setup(&rescaled, &d.join("k4"), &[]);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("sumcheck cannot prove this model") && stderr(&o).contains("Rescale"),
+        stderr(&o).contains("sumcheck cannot prove this model") && stderr(&o).contains("Max"),
         "{}",
         stderr(&o)
     );

@@ -46,14 +46,17 @@ fn digits_mlp_flipped_witness_rejected() {
 #[test]
 fn a_layered_model_names_its_first_unsupported_node() {
     let (mut g, _) = digits_mlp();
-    // Node 3 (the second ReLU) becomes a Rescale, which has no layered argument yet.
-    g.nodes[3].op = verinfer_ir::Op::Rescale(verinfer_ir::Requant::clamp_only(g.nodes[3].out.bits));
-    g.nodes[3].inputs.truncate(1);
+    // Node 3 (the second ReLU) doubles its input before the max: a Max that is no clip,
+    // which has no layered argument.
+    match &mut g.nodes[3].op {
+        verinfer_ir::Op::Binary(b) => b.a_mult = 2,
+        op => panic!("node 3 is {}", op.name()),
+    }
     let m = Model::new(g).unwrap();
     let e = DynBackend::supports(&Sumcheck::default(), &m, DIGEST[0]).unwrap_err();
     assert_eq!(e.backend, NAME);
     assert_eq!(e.node, Some(3), "{e}");
-    assert!(e.reason.contains("Rescale"), "{e}");
+    assert!(e.reason.contains("Max"), "{e}");
 }
 
 #[test]
