@@ -243,6 +243,7 @@ pub fn run(a: &Args) -> Result<()> {
             bits: a.bits.unwrap_or(d.bits),
             table_bits: a.table_bits.unwrap_or(d.table_bits),
             headroom_bits: a.headroom_bits,
+            wide_inputs: d.wide_inputs,
         };
         if a.json {
             bail!("--json is for ONNX models; a language model's compile writes its report with --report-json");
@@ -272,6 +273,7 @@ pub fn run(a: &Args) -> Result<()> {
         bits: a.bits.unwrap_or(16),
         table_bits: a.table_bits.unwrap_or(12),
         headroom_bits: a.headroom_bits,
+        wide_inputs: true,
     };
     if a.ctx.is_some() || a.calibration_text.is_some() || a.tokenizer.is_some() {
         bail!("--ctx, --calibration-text and --tokenizer apply to language models (GGUF, Hugging Face checkpoints) only");

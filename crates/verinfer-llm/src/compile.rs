@@ -49,6 +49,7 @@ pub const LLM_QUANT: QuantOptions = QuantOptions {
     bits: 20,
     table_bits: 16,
     headroom_bits: 1,
+    wide_inputs: false,
 };
 
 impl Default for CompileOptions {
@@ -239,7 +240,13 @@ pub fn compile(
             stats.nodes[n] = merged;
         }
     }
-    let graph = quantize(fgraph, &stats, opts.quant)?;
+    // The cache inputs must stay at the scale and width of the rows each step appends,
+    // whatever the caller asked for.
+    let quant = QuantOptions {
+        wide_inputs: false,
+        ..opts.quant
+    };
+    let graph = quantize(fgraph, &stats, quant)?;
     let calibration_steps = stats.samples;
     Ok(Compiled {
         graph,

@@ -145,6 +145,7 @@ fn compile_onnx_model(path: &Path, o: &Options) -> Result<Model, Error> {
             bits: o.bits.unwrap_or(16),
             table_bits: o.table_bits.unwrap_or(12),
             headroom_bits: o.headroom_bits,
+            wide_inputs: true,
         },
         progress: None,
     };
@@ -188,6 +189,7 @@ fn compile_language_model(path: &Path, o: &Options) -> Result<Model, Error> {
         bits: o.bits.unwrap_or(d.bits),
         table_bits: o.table_bits.unwrap_or(d.table_bits),
         headroom_bits: o.headroom_bits,
+        wide_inputs: d.wide_inputs,
     };
     let tok = o.tokenizer.as_deref().map(read_tokenizer).transpose()?;
     let (w, tok): (Box<dyn WeightSource>, Option<Tokenizer>) = if is_hf_dir(path) {

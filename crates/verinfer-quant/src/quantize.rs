@@ -37,6 +37,10 @@ pub struct QuantOptions {
     /// Activation ranges are taken as `2^headroom_bits` times the calibrated range, so inputs
     /// somewhat outside the calibration set do not saturate.
     pub headroom_bits: u32,
+    /// Hold an input whose features span many orders of magnitude at the radicand width
+    /// (see `quantize/wide_input.rs`). Off for language-model step graphs: their state inputs
+    /// (the KV cache) must stay at the scale and width of the rows each step appends.
+    pub wide_inputs: bool,
 }
 
 impl Default for QuantOptions {
@@ -45,6 +49,7 @@ impl Default for QuantOptions {
             bits: 16,
             table_bits: 12,
             headroom_bits: 1,
+            wide_inputs: true,
         }
     }
 }
@@ -110,7 +115,11 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         radicand: Vec::new(),
     };
     let headroom = 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0));
-    let wide_in = wide_input::wide_inputs(fg, stats, opts.bits, headroom);
+    let wide_in = if opts.wide_inputs {
+        wide_input::wide_inputs(fg, stats, opts.bits, headroom)
+    } else {
+        vec![false; fg.inputs.len()]
+    };
     for (i, inp) in fg.inputs.iter().enumerate() {
         let info = if inp.integer {
             TensorInfo {

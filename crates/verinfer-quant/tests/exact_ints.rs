@@ -99,6 +99,7 @@ fn exact_integers_evaluate_and_quantize_as_their_reals() {
         bits: 20,
         table_bits: 12,
         headroom_bits: 1,
+        wide_inputs: true,
     };
     let ci = calibrate_and_quantize(gi, None, opts, &|| {}).unwrap();
     let cr = calibrate_and_quantize(gr, None, opts, &|| {}).unwrap();
