@@ -198,6 +198,18 @@ pub struct FGraph {
 }
 
 impl FGraph {
+    /// The nodes that are graph outputs (their widths are the output's, not a rule's).
+    #[must_use]
+    pub fn output_nodes(&self) -> std::collections::HashSet<usize> {
+        self.outputs
+            .iter()
+            .filter_map(|(_, r)| match r {
+                FRef::Node(i) => Some(*i),
+                FRef::Input(_) | FRef::Const(_) => None,
+            })
+            .collect()
+    }
+
     /// Shape of a tensor.
     #[must_use]
     pub fn shape(&self, r: FRef) -> &[usize] {

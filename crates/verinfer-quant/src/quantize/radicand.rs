@@ -10,8 +10,6 @@
 //! qualify (sums, differences, products, sum reductions, constant factors such as a mean's 1/N), so the wider tensor never feeds
 //! anything but another radicand or the root.
 
-use std::collections::HashSet;
-
 use verinfer_ir::{BinaryKind, ReduceKind};
 
 use crate::fgraph::{FGraph, FOp, FRef};
@@ -40,14 +38,7 @@ pub(crate) fn radicands(fg: &FGraph, live: &[bool]) -> Vec<bool> {
             }
         }
     }
-    let outputs: HashSet<usize> = fg
-        .outputs
-        .iter()
-        .filter_map(|(_, r)| match r {
-            FRef::Node(i) => Some(*i),
-            FRef::Input(_) | FRef::Const(_) => None,
-        })
-        .collect();
+    let outputs = fg.output_nodes();
     let mut wide = vec![false; n];
     // Nodes are in topological order: every consumer of `i` has a larger index.
     for i in (0..n).rev() {

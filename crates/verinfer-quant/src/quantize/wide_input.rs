@@ -12,8 +12,6 @@
 //! operand (a per-feature scale, a linear model's coefficients) held as wide as the `i64`
 //! accumulator allows ([`wide_const_bits`]), since a per-feature constant has the same spread.
 
-use std::collections::HashSet;
-
 use verinfer_ir::{BinaryKind, Operand, ParamKind, TensorInfo};
 
 use super::Q;
@@ -55,14 +53,7 @@ pub(crate) fn wide_inputs(fg: &FGraph, stats: &Stats, bits: u32, headroom: f64) 
 /// a sum/difference of a wide tensor and a constant — and is not a graph output.
 #[must_use]
 pub(crate) fn wide_nodes(fg: &FGraph, inputs: &[bool], live: &[bool]) -> Vec<bool> {
-    let outputs: HashSet<usize> = fg
-        .outputs
-        .iter()
-        .filter_map(|(_, r)| match r {
-            FRef::Node(i) => Some(*i),
-            FRef::Input(_) | FRef::Const(_) => None,
-        })
-        .collect();
+    let outputs = fg.output_nodes();
     let mut wide = vec![false; fg.nodes.len()];
     if !inputs.iter().any(|&w| w) {
         return wide;

@@ -178,16 +178,11 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ec::CurveGroup;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
     use ark_std::UniformRand;
     use proptest::prelude::*;
 
-    fn bases(n: usize, seed: u64) -> Vec<G1Affine> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let pts: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
-        G1Projective::normalize_batch(&pts)
-    }
+    use super::super::test_bases as bases;
 
     #[test]
     fn digits_recompose_the_scalar() {

@@ -20,6 +20,19 @@ pub mod batch;
 mod batch_sumcheck;
 pub mod hyperkzg;
 mod small_msm;
+
+/// `n` seeded random bases, for the MSM tests.
+#[cfg(test)]
+fn test_bases(n: usize, seed: u64) -> Vec<ark_bn254::G1Affine> {
+    use ark_ec::CurveGroup;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+    use ark_std::UniformRand;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let pts: Vec<ark_bn254::G1Projective> = (0..n)
+        .map(|_| ark_bn254::G1Projective::rand(&mut rng))
+        .collect();
+    ark_bn254::G1Projective::normalize_batch(&pts)
+}
 pub mod srs;
 
 pub use batch::{open_batch, verify_batch, BatchOpeningProof, Claim};

@@ -111,15 +111,9 @@ fn msm_small_serial(bases: &[G1Affine], scalars: &[i64]) -> G1Projective {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_std::UniformRand;
     use proptest::prelude::*;
 
-    fn bases(n: usize, seed: u64) -> Vec<G1Affine> {
-        use ark_std::rand::{rngs::StdRng, SeedableRng};
-        let mut rng = StdRng::seed_from_u64(seed);
-        let pts: Vec<G1Projective> = (0..n).map(|_| G1Projective::rand(&mut rng)).collect();
-        G1Projective::normalize_batch(&pts)
-    }
+    use super::super::test_bases as bases;
 
     fn fr(v: i64) -> Fr {
         if v < 0 {
