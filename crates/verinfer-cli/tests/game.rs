@@ -249,3 +249,72 @@ fn in_process_claim_challenge_defend_with_a_state_file() {
     let e = fails(&defend_args(cnn.to_str().unwrap(), tr, s));
     assert!(e.contains("model"), "{e}");
 }
+
+/// A model whose input is held at 31 bits (the wide-input rule: breast-cancer features from
+/// 0.003 to 4,254 share one input) goes through the arbiter and the Groth16 circuit: a lie
+/// at the wide `Sub`, at the `Mul` that narrows it back to 16 bits, or by the challenger
+/// loses; the proof verifies natively and on the EVM, and a changed input is refused.
+#[test]
+fn wide_input_model_through_the_arbiter_and_groth16() {
+    let d = tmpdir("wide-input");
+    let data = common::testdata("realmodels/breast_cancer_scaler_sgd_classifier.json");
+    let data: serde_json::Value = serde_json::from_slice(&std::fs::read(data).unwrap()).unwrap();
+    let samples = data["calibration"].as_array().unwrap();
+    let flat: Vec<&serde_json::Value> =
+        samples.iter().flat_map(|s| s.as_array().unwrap()).collect();
+    let (calib, input) = (d.path().join("calib.json"), d.path().join("input.json"));
+    std::fs::write(
+        &calib,
+        serde_json::json!({ "input_data": [flat] }).to_string(),
+    )
+    .unwrap();
+    let one = serde_json::json!({ "input_data": [data["inputs"][3]] });
+    std::fs::write(&input, one.to_string()).unwrap();
+    let onnx = common::testdata("realmodels/breast_cancer_scaler_sgd_classifier.onnx");
+    let m = d.path().join("sgd.vmodel");
+    let p = |x: &std::path::Path| x.to_str().unwrap().to_string();
+    let (onnx_s, calib_s, m_s, input_s) = (p(&onnx), p(&calib), p(&m), p(&input));
+    ok(&[
+        "compile",
+        &onnx_s,
+        "--calibration",
+        &calib_s,
+        "--input-shape",
+        "X=1,30",
+        "-o",
+        &m_s,
+    ]);
+    let shown = ok(&["inspect", &m_s]);
+    assert!(shown.contains("31 bits"), "the input is not wide: {shown}");
+
+    let game = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "game",
+            "simulate",
+            m_s.as_str(),
+            "--input",
+            input_s.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    for node in ["1", "2"] {
+        for strategy in ["wrong-node", "wrong-checkpoint", "wrong-rescale"] {
+            let r = game(&["--strategy", strategy, "--node", node]);
+            assert_eq!(r["winner"], "challenger", "{strategy} at {node}: {r}");
+        }
+    }
+    let r = game(&["--liar", "challenger", "--strategy", "random"]);
+    assert_eq!(r["winner"], "submitter", "{r}");
+
+    let (keys, proof) = (d.path().join("keys"), d.path().join("proof.json"));
+    ok(&["setup", &m_s, "-o", &p(&keys)]);
+    common::prove_and_verify_on_evm(&m, &input, &keys, &proof);
+    let mut tampered: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    let x = tampered["public"]["inputs"][0][3].as_i64().unwrap();
+    tampered["public"]["inputs"][0][3] = serde_json::json!(x + 1);
+    let bad = d.path().join("bad.json");
+    std::fs::write(&bad, tampered.to_string()).unwrap();
+    fails(&["verify", &p(&bad), "--keys", &p(&keys)]);
+}
