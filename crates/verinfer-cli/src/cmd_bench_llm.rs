@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use verinfer_commit::ModelCommitment;
+use verinfer_commit::{IncrementalStats, ModelCommitment};
 use verinfer_exec::Plan;
 use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
 use verinfer_gguf::{GgmlType, Value};
@@ -271,8 +271,19 @@ pub fn write_and_compile(
 /// Runs `prompt` (as one batch when `batch`) then `n` greedy tokens (`commit`: each step's
 /// trace streamed into a trace root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool, batch: bool) -> Result<(f64, f64)> {
+    run_stats(e, prompt, n, commit, batch).map(|(p, d, _)| (p, d))
+}
+
+/// [`run`], with the leaves the trace roots committed and hashed again.
+fn run_stats(
+    e: &IntEngine,
+    prompt: &[u32],
+    n: usize,
+    commit: bool,
+    batch: bool,
+) -> Result<(f64, f64, IncrementalStats)> {
     let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, |_| Vec::new())?;
-    Ok((r.prefill_s, r.decode_s))
+    Ok((r.prefill_s, r.decode_s, r.trace_stats))
 }
 
 /// `verinfer bench-llm`.
@@ -311,7 +322,7 @@ fn bench(a: &Args) -> Result<()> {
     run(&eng, &prompt, 2, false, true)?;
     let (pre, dec) = run(&eng, &prompt, a.tokens, false, true)?;
     let (pre_seq, _) = run(&eng, &prompt, 1, false, false)?;
-    let (pre_c, dec_c) = run(&eng, &prompt, a.tokens, true, true)?;
+    let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, true, true)?;
     #[allow(clippy::cast_precision_loss)]
     let (pre_tps, dec_tps) = (prompt.len() as f64 / pre, (a.tokens - 1) as f64 / dec);
     #[allow(clippy::cast_precision_loss)]
@@ -358,6 +369,7 @@ fn bench(a: &Args) -> Result<()> {
         "prefill_tokens_per_s": pre_tps, "prefill_sequential_tokens_per_s": pre_seq_tps,
         "decode_tokens_per_s": dec_tps,
         "trace_commitment_share": trace_share, "peak_rss_mib": rss,
+        "trace_leaves": st.leaves, "trace_leaves_rehashed": st.rehashed,
         "expected_peak_rss_mib": compile_bytes(&a.shape)? / (1024.0 * 1024.0),
         "llama_cpp": peer,
         "decode_ratio_vs_llama_cpp": peer.as_ref().and_then(|p| p["decode_tokens_per_s"].as_f64()).map(|p| dec_tps / p),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use verinfer_commit::{root_of, tensor_root, Hash32, TraceRoot, TraceRootBuilder};
+use verinfer_commit::{root_of, Hash32, IncrementalStats, IncrementalTrace, TraceRoot};
 use verinfer_exec::Plan;
 use verinfer_gguf::{GgufFile, Tokenizer, TokenizerSpec};
 use verinfer_llm::compile::sample_sequences;
@@ -269,6 +269,8 @@ pub struct Run {
     pub decode_s: f64,
     pub roots: Vec<String>,
     pub caches: Vec<Vec<i32>>,
+    /// Leaves committed and leaves hashed again by the incremental trace roots.
+    pub trace_stats: IncrementalStats,
 }
 
 /// Runs `prompt` then up to `max_new` greedy tokens (stopping after `stop`), each step's trace
@@ -285,6 +287,8 @@ pub fn run_session<E: StepEngine>(
     check_request(engine.layout(), prompt, max_new)?;
     let mut s = Session::new(engine);
     let mut roots = Vec::new();
+    // One value tree per value id kept across steps: a step re-hashes what changed (a cache row).
+    let mut inc = IncrementalTrace::new();
     let t0 = Instant::now();
     let mut next = 0;
     if batch {
@@ -295,7 +299,7 @@ pub fn run_session<E: StepEngine>(
                 if r.len() <= v.index() {
                     r.resize(v.index() + 1, None);
                 }
-                r[v.index()] = Some(tensor_root(d));
+                r[v.index()] = Some(inc.value_root(v, d));
             }
         })?;
         next = outs.last().map_or(0, |o| o.next);
@@ -309,9 +313,8 @@ pub fn run_session<E: StepEngine>(
     }
     let mut step = |s: &mut Session<'_, E>, t: u32| -> Result<u32> {
         if trace {
-            let mut b = TraceRootBuilder::new();
-            let out = s.step_with(t, &mut |_, v| b.push(v))?;
-            roots.push(b.finish().to_string());
+            let out = s.step_with(t, &mut |_, v| inc.push(v))?;
+            roots.push(inc.finish_run().to_string());
             Ok(out.next)
         } else {
             Ok(s.step(t)?.next)
@@ -340,6 +343,7 @@ pub fn run_session<E: StepEngine>(
         decode_s,
         roots,
         caches,
+        trace_stats: inc.stats(),
     })
 }
 

@@ -29,6 +29,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod hash;
+pub mod incremental;
 pub mod model;
 pub mod tensor;
 pub mod trace;
@@ -39,6 +40,7 @@ pub use error::{
     HexError, OpeningError, PathError, RevealError, TraceFileError, TraceOpeningError, TreeError,
 };
 pub use hash::{keccak256, keccak_pair, zero_hash, Hash32};
+pub use incremental::{IncrementalStats, IncrementalTrace};
 pub use model::{ModelCommitment, ModelId};
 pub use tensor::{param_root, tensor_root, verify_element, ElementOpening, TensorTree};
 pub use trace::{

@@ -44,7 +44,7 @@ fn pow2(k: usize) -> u64 {
 
 /// One level up: `parent[i] = keccak(level[2i] ‖ level[2i+1])`, a missing right child being
 /// `Z_height` (the padding of a level of height `height`).
-fn parents(level: &[Hash32], height: usize) -> Vec<Hash32> {
+pub(crate) fn parents(level: &[Hash32], height: usize) -> Vec<Hash32> {
     let n = level.len().div_ceil(2);
     let pad = zero_hash(height);
     let pair = |i: usize| keccak_pair(&level[2 * i], level.get(2 * i + 1).unwrap_or(&pad));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use alloy_primitives::B256;
-use verinfer_commit::{Hash32, MerkleTree, TraceRootBuilder};
+use verinfer_commit::{Hash32, IncrementalTrace, MerkleTree};
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
 use verinfer_llm::{IntEngine, Layout, Session, StepEngine};
@@ -241,6 +241,8 @@ fn replay(
         _ => m.inner_value(),
     };
     let mut session = Session::new(&m.engine);
+    // Value trees kept across steps: each step re-hashes only what changed (a cache row).
+    let mut inc = IncrementalTrace::new();
     let mut out = Replay {
         roots: Vec::with_capacity(steps),
         nexts: Vec::with_capacity(steps),
@@ -278,19 +280,18 @@ fn replay(
             });
             return Ok(out);
         }
-        let mut b = TraceRootBuilder::new();
         let step = session
             .step_with(token, &mut |v, d| {
                 if node_lie && v.index() == inner && !d.is_empty() {
                     let mut c = d.to_vec();
                     c[0] = c[0].wrapping_add(1);
-                    b.push(&c);
+                    inc.push(&c);
                 } else {
-                    b.push(d);
+                    inc.push(d);
                 }
             })
             .map_err(exec_err)?;
-        out.roots.push(b.finish().hash());
+        out.roots.push(inc.finish_run().hash());
         out.nexts.push(step.next);
     }
     Ok(out)

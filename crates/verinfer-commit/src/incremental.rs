@@ -1,0 +1,347 @@
+//! Incremental trace roots: the trace roots of a graph run again and again (an LLM's step graph,
+//! once per token), each value's tree kept from one run to the next so that only what changed is
+//! hashed again.
+//!
+//! From one decoding step to the next a KV cache changes in one row, yet [`crate::trace_root_of`]
+//! hashes all of it, and every cache-shaped value the attention derives from it, again. Here each
+//! value id keeps the levels of its tree; a new value of the same length is packed leaf by leaf
+//! and compared with the kept leaves (a 32-byte compare, far cheaper than a Keccak), and only the
+//! changed leaves' paths are hashed again. The result is exact, not an approximation: a node is
+//! recomputed from its children whenever one of them changed, and a node none of whose leaves
+//! changed still hashes leaves identical to the from-scratch tree's, so every root equals
+//! [`crate::tensor_root`] of the same data, and a step's root equals [`crate::trace_root_of`] of
+//! its values — same bytes, same tree, no protocol change.
+
+use rayon::prelude::*;
+use verinfer_ir::ValueId;
+
+use crate::hash::{keccak_pair, zero_hash, Hash32};
+use crate::tensor::{leaf_count, pack_leaf, pack_leaves};
+use crate::trace::TraceRoot;
+use crate::tree::{parents, root_of};
+
+/// Values of at least this many leaves are compared in parallel.
+const PAR_MIN_LEAVES: usize = 1 << 14;
+/// Leaves compared per parallel task.
+const DIFF_CHUNK: usize = 4096;
+/// Levels with at least this many changed parents hash them in parallel.
+const PAR_MIN_DIRTY: usize = 4096;
+
+/// One value's tree as the last value of its id left it: every level, non-padding nodes only
+/// (level 0 the packed leaves, the last level the root), the layout of [`crate::MerkleTree`].
+#[derive(Clone, Debug)]
+struct ValueTree {
+    len: usize,
+    levels: Vec<Vec<Hash32>>,
+}
+
+impl ValueTree {
+    /// The whole tree of `data`, hashed from scratch.
+    fn new(data: &[i32]) -> Self {
+        let leaves = pack_leaves(data);
+        let depth = crate::tree::depth_for(leaves.len() as u64);
+        let mut levels = Vec::with_capacity(depth + 1);
+        levels.push(leaves);
+        for h in 0..depth {
+            let next = parents(&levels[h], h);
+            levels.push(next);
+        }
+        Self {
+            len: data.len(),
+            levels,
+        }
+    }
+
+    fn root(&self) -> Hash32 {
+        self.levels
+            .last()
+            .and_then(|l| l.first())
+            .copied()
+            .unwrap_or(Hash32::ZERO)
+    }
+
+    /// Replaces the leaves by those of `data` (same length), returning the positions of the
+    /// leaves that changed, in increasing order.
+    fn diff_leaves(&mut self, data: &[i32]) -> Vec<usize> {
+        let Some(leaves) = self.levels.first_mut() else {
+            return Vec::new();
+        };
+        let diff = |first: usize, chunk: &mut [Hash32]| {
+            let mut dirty = Vec::new();
+            for (j, leaf) in chunk.iter_mut().enumerate() {
+                let new = pack_leaf(data, first + j);
+                if *leaf != new {
+                    *leaf = new;
+                    dirty.push(first + j);
+                }
+            }
+            dirty
+        };
+        if leaves.len() < PAR_MIN_LEAVES {
+            return diff(0, leaves);
+        }
+        let parts: Vec<Vec<usize>> = leaves
+            .par_chunks_mut(DIFF_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| diff(c * DIFF_CHUNK, chunk))
+            .collect();
+        parts.concat()
+    }
+
+    /// Brings the tree to `data`, a value of the same length, hashing again only the paths of
+    /// the leaves that changed. Returns how many leaves changed.
+    fn update(&mut self, data: &[i32]) -> usize {
+        let mut dirty = self.diff_leaves(data);
+        let changed = dirty.len();
+        for h in 0..self.levels.len().saturating_sub(1) {
+            if dirty.is_empty() {
+                break;
+            }
+            // Sorted children give sorted parents; each parent once.
+            let mut up: Vec<usize> = dirty.iter().map(|i| i / 2).collect();
+            up.dedup();
+            let (below, above) = self.levels.split_at_mut(h + 1);
+            let (child, parent) = (&below[h], &mut above[0]);
+            let pad = zero_hash(h);
+            let pair = |p: usize| keccak_pair(&child[2 * p], child.get(2 * p + 1).unwrap_or(&pad));
+            if up.len() >= PAR_MIN_DIRTY {
+                let new: Vec<Hash32> = up.par_iter().map(|&p| pair(p)).collect();
+                for (&p, n) in up.iter().zip(new) {
+                    parent[p] = n;
+                }
+            } else {
+                for &p in &up {
+                    parent[p] = pair(p);
+                }
+            }
+            dirty = up;
+        }
+        changed
+    }
+}
+
+/// How much hashing an [`IncrementalTrace`] did and saved, summed over every value it saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncrementalStats {
+    /// Leaves of every value committed.
+    pub leaves: u64,
+    /// Leaves that were hashed along their path: every leaf of a value seen for the first time
+    /// or at a new length, the changed leaves otherwise.
+    pub rehashed: u64,
+}
+
+/// Trace roots of successive runs of one graph (an LLM generation's steps), each value's tree
+/// kept across runs and updated where its leaves changed (see the module documentation).
+///
+/// Memory: every value's tree is kept, about twice the value's `i32` bytes, for each value id.
+#[derive(Clone, Debug, Default)]
+pub struct IncrementalTrace {
+    trees: Vec<Option<ValueTree>>,
+    roots: Vec<Hash32>,
+    stats: IncrementalStats,
+}
+
+impl IncrementalTrace {
+    /// No value seen yet: the first run hashes everything.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The root of `data` as value `value`: [`crate::tensor_root`] of `data`, hashing again only
+    /// the leaves that differ from the last value of that id (all of them when its length
+    /// changed or the id is new). Values may come in any order.
+    pub fn value_root(&mut self, value: ValueId, data: &[i32]) -> Hash32 {
+        let v = value.index();
+        if self.trees.len() <= v {
+            self.trees.resize(v + 1, None);
+        }
+        let leaves = leaf_count(data.len() as u64);
+        self.stats.leaves += leaves;
+        let slot = &mut self.trees[v];
+        match slot {
+            Some(t) if t.len == data.len() => {
+                self.stats.rehashed += t.update(data) as u64;
+                t.root()
+            }
+            _ => {
+                self.stats.rehashed += leaves;
+                let t = ValueTree::new(data);
+                let root = t.root();
+                *slot = Some(t);
+                root
+            }
+        }
+    }
+
+    /// Commits the next value of the current run, in value order (what a streaming run's sink
+    /// hands over: inputs, then each node's output).
+    pub fn push(&mut self, data: &[i32]) {
+        let id = ValueId(u32::try_from(self.roots.len()).unwrap_or(u32::MAX));
+        let root = self.value_root(id, data);
+        self.roots.push(root);
+    }
+
+    /// The roots of the current run's values so far.
+    pub fn value_roots(&self) -> &[Hash32] {
+        &self.roots
+    }
+
+    /// Ends the current run: its trace root ([`crate::trace_root_of`] of the values pushed);
+    /// the trees stay for the next run.
+    pub fn finish_run(&mut self) -> TraceRoot {
+        let root = TraceRoot::from_hash(root_of(&self.roots));
+        self.roots.clear();
+        root
+    }
+
+    /// Leaves committed and leaves hashed again so far.
+    #[must_use]
+    pub fn stats(&self) -> IncrementalStats {
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::tensor_root;
+    use crate::trace::trace_root_of;
+    use proptest::prelude::*;
+
+    /// A change to apply to a value between two runs.
+    #[derive(Clone, Debug)]
+    enum Change {
+        Same,
+        /// Set element `at % len` (a sparse change, like a cache row).
+        One(usize, i32),
+        /// A run of elements starting at `at % len`.
+        Row(usize, usize, i32),
+        /// Every element (a dense change).
+        All(i32),
+        /// A new length (refused by the tree, handled by rebuilding it).
+        Resize(usize, i32),
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            Just(Change::Same),
+            (any::<usize>(), any::<i32>()).prop_map(|(a, x)| Change::One(a, x)),
+            (any::<usize>(), 1usize..70, any::<i32>()).prop_map(|(a, n, x)| Change::Row(a, n, x)),
+            any::<i32>().prop_map(Change::All),
+            (0usize..3000, any::<i32>()).prop_map(|(n, x)| Change::Resize(n, x)),
+        ]
+    }
+
+    fn apply(v: &mut Vec<i32>, c: &Change) {
+        let len = v.len();
+        match *c {
+            Change::Same => {}
+            Change::One(a, x) if len > 0 => v[a % len] = x,
+            Change::Row(a, n, x) if len > 0 => {
+                let s = a % len;
+                for (k, e) in v[s..(s + n).min(len)].iter_mut().enumerate() {
+                    *e = x.wrapping_add(k as i32);
+                }
+            }
+            Change::All(x) => {
+                for (k, e) in v.iter_mut().enumerate() {
+                    *e = x ^ (k as i32).wrapping_mul(0x9e37_79b9u32 as i32);
+                }
+            }
+            Change::Resize(n, x) => v.resize(n, x),
+            _ => {}
+        }
+    }
+
+    fn start(lens: &[usize], seed: i32) -> Vec<Vec<i32>> {
+        lens.iter()
+            .enumerate()
+            .map(|(v, &n)| {
+                (0..n)
+                    .map(|i| (i as i32 ^ seed).wrapping_mul(31).wrapping_sub(v as i32))
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Every run's value roots and trace root equal the from-scratch ones, whatever changed.
+        #[test]
+        fn incremental_roots_equal_from_scratch(
+            lens in proptest::collection::vec(0usize..3000, 1..6),
+            seed in any::<i32>(),
+            runs in proptest::collection::vec(proptest::collection::vec(change(), 6), 1..6),
+        ) {
+            let mut values = start(&lens, seed);
+            let mut inc = IncrementalTrace::new();
+            for changes in &runs {
+                for (v, c) in values.iter_mut().zip(changes) {
+                    apply(v, c);
+                }
+                for v in &values {
+                    inc.push(v);
+                }
+                let want: Vec<Hash32> = values.iter().map(|v| tensor_root(v)).collect();
+                prop_assert_eq!(inc.value_roots(), &want[..]);
+                prop_assert_eq!(inc.finish_run(), trace_root_of(&values));
+            }
+        }
+    }
+
+    #[test]
+    fn only_changed_leaves_are_hashed_again() {
+        // A 128 × 64 "cache" filled one row per run, as a decoding step fills it.
+        let (ctx, row) = (128usize, 64usize);
+        let mut cache = vec![0i32; ctx * row];
+        let mut inc = IncrementalTrace::new();
+        let leaves = (ctx * row / 8) as u64;
+        for pos in 0..ctx {
+            for (k, e) in cache[pos * row..(pos + 1) * row].iter_mut().enumerate() {
+                *e = (pos * 1000 + k) as i32 + 1;
+            }
+            let before = inc.stats();
+            inc.push(&cache);
+            assert_eq!(inc.finish_run(), trace_root_of(&[cache.clone()]));
+            let s = inc.stats();
+            assert_eq!(s.leaves - before.leaves, leaves);
+            let want = if pos == 0 { leaves } else { (row / 8) as u64 };
+            assert_eq!(s.rehashed - before.rehashed, want, "pos {pos}");
+        }
+        // The same value again hashes nothing; a new length hashes it all.
+        let before = inc.stats();
+        assert_eq!(inc.value_root(ValueId(0), &cache), tensor_root(&cache));
+        assert_eq!(inc.stats().rehashed, before.rehashed);
+        cache.pop();
+        assert_eq!(inc.value_root(ValueId(0), &cache), tensor_root(&cache));
+        assert_eq!(
+            inc.stats().rehashed - before.rehashed,
+            leaf_count(cache.len() as u64)
+        );
+    }
+
+    #[test]
+    fn wide_values_take_the_parallel_paths_and_stay_exact() {
+        // Over PAR_MIN_LEAVES leaves, with over PAR_MIN_DIRTY changed parents, in a pool of 4.
+        let n = (PAR_MIN_LEAVES + 3 * DIFF_CHUNK + 5) * 8;
+        let mut d: Vec<i32> = (0..n as i32).map(|i| i.wrapping_mul(7919)).collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let mut inc = IncrementalTrace::new();
+        pool.install(|| {
+            assert_eq!(inc.value_root(ValueId(3), &d), tensor_root(&d));
+            for i in (0..n).step_by(13) {
+                d[i] ^= 0x55;
+            }
+            assert_eq!(inc.value_root(ValueId(3), &d), tensor_root(&d));
+            d[n - 1] += 1;
+            assert_eq!(inc.value_root(ValueId(3), &d), tensor_root(&d));
+        });
+        // Out-of-order ids and an empty value.
+        assert_eq!(inc.value_root(ValueId(0), &[]), tensor_root(&[]));
+        assert_eq!(inc.value_root(ValueId(0), &[5]), tensor_root(&[5]));
+    }
+}
