@@ -120,6 +120,18 @@ impl ValueTree {
     }
 }
 
+/// What an [`IncrementalTrace`] keeps for one value id.
+#[derive(Clone, Debug, Default)]
+enum Slot {
+    /// Not seen yet.
+    #[default]
+    New,
+    /// Seen, and changing sparsely so far: its tree.
+    Kept(ValueTree),
+    /// Changed in more than half its leaves once: hashed from scratch, nothing kept.
+    Dense,
+}
+
 /// How much hashing an [`IncrementalTrace`] did and saved, summed over every value it saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IncrementalStats {
@@ -133,10 +145,14 @@ pub struct IncrementalStats {
 /// Trace roots of successive runs of one graph (an LLM generation's steps), each value's tree
 /// kept across runs and updated where its leaves changed (see the module documentation).
 ///
-/// Memory: every value's tree is kept, about twice the value's `i32` bytes, for each value id.
+/// Memory: a value's tree costs about twice its `i32` bytes, so it is kept only while the value
+/// changes sparsely. A value of which more than half the leaves changed from one run to the next
+/// (logits, activations, block partial sums: everything but the caches and what is derived
+/// from them) gains nothing from its tree; it is dropped and that value id is hashed from
+/// scratch, keeping nothing, from then on.
 #[derive(Clone, Debug, Default)]
 pub struct IncrementalTrace {
-    trees: Vec<Option<ValueTree>>,
+    trees: Vec<Slot>,
     roots: Vec<Hash32>,
     stats: IncrementalStats,
 }
@@ -154,21 +170,30 @@ impl IncrementalTrace {
     pub fn value_root(&mut self, value: ValueId, data: &[i32]) -> Hash32 {
         let v = value.index();
         if self.trees.len() <= v {
-            self.trees.resize(v + 1, None);
+            self.trees.resize(v + 1, Slot::New);
         }
         let leaves = leaf_count(data.len() as u64);
         self.stats.leaves += leaves;
         let slot = &mut self.trees[v];
         match slot {
-            Some(t) if t.len == data.len() => {
-                self.stats.rehashed += t.update(data) as u64;
-                t.root()
+            Slot::Kept(t) if t.len == data.len() => {
+                let changed = t.update(data) as u64;
+                self.stats.rehashed += changed;
+                let root = t.root();
+                if 2 * changed > leaves {
+                    *slot = Slot::Dense;
+                }
+                root
+            }
+            Slot::Dense => {
+                self.stats.rehashed += leaves;
+                crate::tensor::tensor_root(data)
             }
             _ => {
                 self.stats.rehashed += leaves;
                 let t = ValueTree::new(data);
                 let root = t.root();
-                *slot = Some(t);
+                *slot = Slot::Kept(t);
                 root
             }
         }
@@ -319,6 +344,27 @@ mod tests {
             inc.stats().rehashed - before.rehashed,
             leaf_count(cache.len() as u64)
         );
+    }
+
+    #[test]
+    fn a_densely_changing_value_keeps_no_tree_and_stays_exact() {
+        let mut inc = IncrementalTrace::new();
+        let mut d: Vec<i32> = (0..4096).collect();
+        inc.value_root(ValueId(1), &d);
+        assert!(matches!(inc.trees[1], Slot::Kept(_)));
+        for run in 1..4 {
+            for e in d.iter_mut() {
+                *e = e.wrapping_mul(3) + run;
+            }
+            assert_eq!(inc.value_root(ValueId(1), &d), tensor_root(&d));
+            assert!(matches!(inc.trees[1], Slot::Dense), "run {run}");
+        }
+        // A sparse change keeps the tree.
+        let mut c = vec![0i32; 4096];
+        inc.value_root(ValueId(2), &c);
+        c[17] = 5;
+        assert_eq!(inc.value_root(ValueId(2), &c), tensor_root(&c));
+        assert!(matches!(inc.trees[2], Slot::Kept(_)));
     }
 
     #[test]
