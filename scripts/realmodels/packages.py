@@ -46,6 +46,11 @@ MODELS = {
     "silero_vad_half.onnx": SILERO,
     "silero_vad_16k_sequence.onnx": {"shapes": {"input": [1, 576]}},
 }
+# The older silero (v4, as openwakeword 0.4.0 ships it under the same file name): LSTM state
+# `h`, `c` of [2, batch, 64] instead of `state`, and the 640-sample frames openwakeword's VAD
+# wrapper feeds it (no context prepended). Chosen by its input names, not its file name.
+SILERO_V4 = {"shapes": {"input": [1, 640], "h": [2, 1, 64], "c": [2, 1, 64]},
+             "consts": {"sr": SR}}
 STATE_NAMES = {"state": "stateN", "h": "hn", "c": "cn"}
 
 
@@ -88,6 +93,8 @@ def clips(n_clips, per_clip, length, seed):
 def resolve(model, name, a):
     """({input: (shape, elem_type)} of run-time inputs, {input: value} fixed), or a reason."""
     cfg = MODELS.get(name, {})
+    if {"h", "c", "sr"} <= {i.name for i in model.graph.input}:
+        cfg = SILERO_V4
     dims = dict(DEFAULT_DIMS, **a.dims)
     consts = dict(cfg.get("consts", {}), **a.consts)
     inits = {t.name for t in model.graph.initializer}

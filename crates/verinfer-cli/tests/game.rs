@@ -318,3 +318,45 @@ fn wide_input_model_through_the_arbiter_and_groth16() {
     std::fs::write(&bad, tampered.to_string()).unwrap();
     fails(&["verify", &p(&bad), "--keys", &p(&keys)]);
 }
+
+/// A wide logarithm — the mel front end's `Log` of a power held at 31 bits, lowered to
+/// power-of-two comparisons, sum reductions, a rounded division, a mantissa table and an
+/// `ln 2` multiplier (docs/quantization.md, "Wide logarithms") — through the arbiter: a lie at
+/// any of its nodes loses, and a lying challenger loses.
+#[test]
+fn wide_log_model_through_the_arbiter() {
+    let d = tmpdir("wide-log");
+    let p = |x: &std::path::Path| x.to_str().unwrap().to_string();
+    let dir = common::testdata("models/mel_clip");
+    let m = p(&d.path().join("mel.vmodel"));
+    let input = p(&dir.join("input.json"));
+    ok(&[
+        "compile",
+        &p(&dir.join("network.onnx")),
+        "--calibration",
+        &p(&dir.join("calibration.json")),
+        "-o",
+        &m,
+    ]);
+    let shown: serde_json::Value = serde_json::from_str(&ok(&["inspect", &m, "--json"])).unwrap();
+    let log_nodes: Vec<String> = shown["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n["name"].as_str().unwrap().starts_with("/Log"))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    assert_eq!(log_nodes.len(), 8, "{shown}");
+    let game = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["game", "simulate", m.as_str(), "--input", input.as_str()];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    for node in &log_nodes {
+        let r = game(&["--strategy", "wrong-node", "--node", node]);
+        assert_eq!(r["winner"], "challenger", "wrong-node at {node}: {r}");
+    }
+    let r = game(&["--liar", "challenger", "--strategy", "random"]);
+    assert_eq!(r["winner"], "submitter", "{r}");
+}

@@ -1,4 +1,4 @@
-//! `If` with a compile-time condition, and inputs fixed with `ImportOptions::input_values`.
+//! `If` with a compile-time or run-time condition, and inputs fixed with `ImportOptions::input_values`.
 
 use std::collections::BTreeMap;
 
@@ -119,10 +119,46 @@ fn a_fixed_input_selects_the_branch_at_compile_time() {
 }
 
 #[test]
-fn a_run_time_condition_is_refused_naming_the_fix() {
-    let e = import_proto(&model(), "m", None, &ImportOptions::default()).unwrap_err();
+fn a_run_time_condition_runs_both_branches_and_selects() {
+    let g = import_proto(&model(), "m", None, &ImportOptions::default()).unwrap();
+    assert_eq!(g.inputs.len(), 2, "sr stays a run-time input");
+    let x = vec![1.5, -3.0];
+    let at = |sr: f64| run_outputs(&g, &[x.clone(), vec![sr]]).unwrap();
+    assert_eq!(at(16000.0), vec![vec![3.0, -6.0]]);
+    assert_eq!(at(8000.0), vec![vec![2.5, -2.0]]);
+}
+
+#[test]
+fn a_run_time_condition_between_shapes_is_refused_naming_why() {
+    let mut m = model();
+    let graph = m.graph.as_mut().unwrap();
+    let if_node = &mut graph.node[1];
+    let other = GraphProto {
+        name: "else".into(),
+        node: vec![node("Identity", &["wide_c"], &["else_y"])],
+        initializer: vec![TensorProto {
+            name: "wide_c".into(),
+            data_type: 1,
+            dims: vec![3],
+            float_data: vec![1.0, 2.0, 3.0],
+            ..TensorProto::default()
+        }],
+        output: vec![vi("else_y", 1, &[3])],
+        ..GraphProto::default()
+    };
+    if_node.attribute[1].g = Some(other);
+    let e = import_proto(&m, "m", None, &ImportOptions::default()).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("run time") && msg.contains("--const"), "{msg}");
+    assert!(
+        msg.contains("[2]") && msg.contains("[3]") && msg.contains("equal shapes"),
+        "{msg}"
+    );
+    // Fixed at compile time, the same model selects a branch and compiles.
+    let g = import_proto(&m, "m", None, &with_sr(&[16000.0])).unwrap();
+    assert_eq!(
+        run_outputs(&g, &[vec![1.5, -3.0]]).unwrap(),
+        vec![vec![3.0, -6.0]]
+    );
 }
 
 #[test]

@@ -23,6 +23,7 @@ use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_B
 mod nonlinear;
 mod radicand;
 mod wide_input;
+mod wide_log;
 
 /// What a parameter's ±∞ entries become (see `Q::param`).
 const INFINITE_PARAM: i32 = 1 << 30;
@@ -505,6 +506,9 @@ impl Q<'_> {
                 a_factor,
                 b_factor,
             } => self.binary(i, kind, a_factor, b_factor, s_stat)?,
+            FOp::Lookup(crate::func::Func::Log) if self.wide_operand(ins[0]) => {
+                self.log_wide(i, s_stat)?
+            }
             FOp::Lookup(func) => self.lookup(i, func)?,
             FOp::Reduce {
                 kind,

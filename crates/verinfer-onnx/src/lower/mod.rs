@@ -2,6 +2,7 @@
 //! and answers `None` for op types it does not own.
 
 pub mod attention;
+pub mod boolean;
 pub mod compare;
 pub mod conv;
 pub mod elementwise;

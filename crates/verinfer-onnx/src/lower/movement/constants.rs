@@ -221,6 +221,8 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
         return match to {
             1 | 10 | 11 | 16 => Ok(x),
             _ if is_integer(b, x) && to != 9 => Ok(x),
+            // A comparison result (0/1) cast to bool or an integer type keeps its values.
+            _ if crate::lower::boolean::is_boolean(b, x) => Ok(x),
             _ => Err(b.unsupported(
                 "casting a run-time tensor that may hold non-integers to an integer or bool type",
             ).into()),
