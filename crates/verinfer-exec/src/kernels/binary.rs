@@ -3,9 +3,10 @@
 //! The validator bounds `|a·a_mult|`, `|b·b_mult|` and the result below `2^62`, so the
 //! `wrapping_*` operations below never wrap: they equal the reference's checked arithmetic.
 
-use verinfer_ir::{Binary, BinaryKind, Requant};
+use verinfer_ir::{Binary, BinaryKind};
 
 use super::broadcast::Broadcast;
+use super::requant::FastRequant;
 use super::NodeCtx;
 use crate::error::ExecError;
 
@@ -29,7 +30,8 @@ impl BinaryPlan {
         let (Some(&a), Some(&b)) = (ins.first(), ins.get(1)) else {
             return;
         };
-        let (am, bm, rq): (i64, i64, Requant) = (self.op.a_mult, self.op.b_mult, self.op.requant);
+        let (am, bm) = (self.op.a_mult, self.op.b_mult);
+        let rq = FastRequant::new(self.op.requant);
         let sa = move |x: i32| i64::from(x).wrapping_mul(am);
         let sb = move |y: i32| i64::from(y).wrapping_mul(bm);
         match self.op.kind {

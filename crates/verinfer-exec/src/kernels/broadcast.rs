@@ -19,9 +19,15 @@ enum Mode {
 
 /// Broadcast plan of `f(a, b)` onto an output shape.
 pub(crate) struct Broadcast {
-    out: Vec<usize>,
-    /// Per out dim: `[a stride, b stride]` (0 on broadcast axes).
+    /// The output's dims with size-1 dims dropped and adjacent dims merged wherever both
+    /// operands walk them as one (see [`coalesce`]), all but the innermost.
+    outer: Vec<usize>,
+    /// Per outer dim: `[a stride, b stride]` (0 on broadcast axes).
     weights: Vec<[i64; 2]>,
+    /// Length of the innermost (merged) dim: each output row of it is one tight loop.
+    inner: usize,
+    /// `[a stride, b stride]` along the innermost dim.
+    inner_strides: [usize; 2],
     mode: Mode,
 }
 
@@ -37,17 +43,19 @@ impl Broadcast {
             _ if nb == 1 && na == no => Mode::ScalarB,
             _ => Mode::General,
         };
-        let sa = broadcast_strides(a, out);
-        let sb = broadcast_strides(b, out);
+        let (mut outer, mut strides) =
+            coalesce(out, &broadcast_strides(a, out), &broadcast_strides(b, out));
+        let (inner, inner_strides) = match (outer.pop(), strides.pop()) {
+            (Some(n), Some(s)) => (n, s),
+            _ => (1, [0, 0]),
+        };
         // Strides are below element counts of allocated tensors, so they fit i64.
-        let weights = sa
-            .iter()
-            .zip(&sb)
-            .map(|(&x, &y)| [x as i64, y as i64])
-            .collect();
+        let weights = strides.iter().map(|&[x, y]| [x as i64, y as i64]).collect();
         Self {
-            out: out.to_vec(),
+            outer,
             weights,
+            inner,
+            inner_strides,
             mode,
         }
     }
@@ -94,16 +102,145 @@ impl Broadcast {
                 out,
                 chunk,
                 || (),
-                |(), start, part| {
-                    let mut odo = Odometer::new(start, &self.out, &self.weights);
-                    for o in part {
-                        let [ia, ib] = odo.pos;
-                        // Sums of broadcast strides over in-range indices: valid flat indices.
-                        *o = f(a[ia as usize], b[ib as usize]);
-                        odo.step();
-                    }
-                },
+                |(), start, part| self.fill_rows(a, b, start, part, &f),
             ),
         }
+    }
+
+    /// `part` (starting at flat output `start`) row by row of the innermost merged dim: one
+    /// odometer step per row, and a loop per row specialized to the strides the step graphs
+    /// use (contiguous, or one operand constant along the row).
+    fn fill_rows<F>(&self, a: &[i32], b: &[i32], start: usize, part: &mut [i32], f: &F)
+    where
+        F: Fn(i32, i32) -> i32,
+    {
+        let n = self.inner.max(1);
+        let mut odo = Odometer::new(start / n, &self.outer, &self.weights);
+        let mut off = start % n;
+        let mut p = 0;
+        let [sa, sb] = self.inner_strides;
+        while p < part.len() {
+            let len = (n - off).min(part.len() - p);
+            let [ra, rb] = odo.pos;
+            // Sums of broadcast strides over in-range indices: valid flat indices.
+            let (ia, ib) = (ra as usize + off * sa, rb as usize + off * sb);
+            let o = &mut part[p..p + len];
+            match (sa, sb) {
+                (1, 1) => {
+                    for ((o, &x), &y) in o.iter_mut().zip(&a[ia..ia + len]).zip(&b[ib..ib + len]) {
+                        *o = f(x, y);
+                    }
+                }
+                (1, 0) => {
+                    let y = b[ib];
+                    for (o, &x) in o.iter_mut().zip(&a[ia..ia + len]) {
+                        *o = f(x, y);
+                    }
+                }
+                (0, 1) => {
+                    let x = a[ia];
+                    for (o, &y) in o.iter_mut().zip(&b[ib..ib + len]) {
+                        *o = f(x, y);
+                    }
+                }
+                _ => {
+                    for (i, o) in o.iter_mut().enumerate() {
+                        *o = f(a[ia + i * sa], b[ib + i * sb]);
+                    }
+                }
+            }
+            p += len;
+            off = 0;
+            odo.step();
+        }
+    }
+}
+
+/// Drop size-1 dims and merge each dim into the next inner one where both operands' strides
+/// continue across the boundary (`stride[i] = stride[i+1]·dims[i+1]` for both): the same
+/// flat indices, walked with fewer, longer rows. Returns the merged dims and their strides.
+fn coalesce(out: &[usize], sa: &[usize], sb: &[usize]) -> (Vec<usize>, Vec<[usize; 2]>) {
+    let mut dims: Vec<usize> = Vec::with_capacity(out.len());
+    let mut st: Vec<[usize; 2]> = Vec::with_capacity(out.len());
+    for ((&d, &x), &y) in out.iter().zip(sa).zip(sb) {
+        if d == 1 {
+            continue;
+        }
+        if let (Some(pd), Some(ps)) = (dims.last_mut(), st.last_mut()) {
+            if ps[0] == x.saturating_mul(d) && ps[1] == y.saturating_mul(d) {
+                *pd = pd.saturating_mul(d);
+                *ps = [x, y];
+                continue;
+            }
+        }
+        dims.push(d);
+        st.push([x, y]);
+    }
+    (dims, st)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+    use verinfer_ir::shape::{broadcast, unravel_into};
+
+    use super::*;
+
+    /// The definition: every output index read through the operands' broadcast strides.
+    fn reference(a: &[usize], b: &[usize], out: &[usize], av: &[i32], bv: &[i32]) -> Vec<i32> {
+        let (sa, sb) = (broadcast_strides(a, out), broadcast_strides(b, out));
+        let mut idx = vec![0; out.len()];
+        (0..numel(out))
+            .map(|j| {
+                unravel_into(j, out, &mut idx);
+                let ia: usize = idx.iter().zip(&sa).map(|(i, s)| i * s).sum();
+                let ib: usize = idx.iter().zip(&sb).map(|(i, s)| i * s).sum();
+                av[ia].wrapping_mul(3).wrapping_sub(bv[ib])
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// Every mode and merged-row loop equals the definition, for operand shapes that
+        /// drop or keep each output dim (scalar, row, column, interior broadcasts).
+        #[test]
+        fn broadcast_equals_definition(
+            out in prop::collection::vec(1usize..5, 0..5),
+            keep_a in prop::collection::vec(any::<bool>(), 5),
+            keep_b in prop::collection::vec(any::<bool>(), 5),
+            lead_a in 0usize..3,
+            lead_b in 0usize..3,
+        ) {
+            let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
+                out.iter()
+                    .zip(keep)
+                    .map(|(&d, &k)| if k { d } else { 1 })
+                    .skip(lead.min(out.len()))
+                    .collect()
+            };
+            let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
+            let o = broadcast(&a, &b).unwrap();
+            let av: Vec<i32> = (0..numel(&a)).map(|v| v as i32 * 7 - 11).collect();
+            let bv: Vec<i32> = (0..numel(&b)).map(|v| v as i32 * 5 + 2).collect();
+            let mut got = vec![0i32; numel(&o)];
+            Broadcast::new(&a, &b, &o).fill(&av, &bv, &mut got, |x, y| {
+                x.wrapping_mul(3).wrapping_sub(y)
+            });
+            prop_assert_eq!(got, reference(&a, &b, &o, &av, &bv));
+        }
+    }
+
+    #[test]
+    fn rows_split_across_parallel_chunks() {
+        // 3 × 40000 outputs: chunks of 32768 start mid-row.
+        let (a, b, o) = ([3usize, 40000], [3usize, 1], [3usize, 40000]);
+        let av: Vec<i32> = (0..120_000).map(|v| v % 1000).collect();
+        let bv = vec![5, 6, 7];
+        let mut got = vec![0i32; 120_000];
+        Broadcast::new(&a, &b, &o)
+            .fill(&av, &bv, &mut got, |x, y| x.wrapping_mul(3).wrapping_sub(y));
+        assert_eq!(got, reference(&a, &b, &o, &av, &bv));
     }
 }

@@ -25,15 +25,18 @@ mod elem;
 mod narrow;
 mod pairs;
 mod rows;
+mod runs;
 mod simd;
 
 use verinfer_ir::shape::{numel, strides};
-use verinfer_ir::{AffineMap, Contract, Requant};
+use verinfer_ir::{AffineMap, Contract};
 
 use self::access::Access;
 use self::elem::Elem;
 use self::narrow::NarrowW;
 use self::rows::{RowCache, Rows, Side};
+use self::runs::NarrowRuns;
+use super::requant::FastRequant;
 use super::NodeCtx;
 use crate::error::ExecError;
 use crate::odometer::Odometer;
@@ -57,7 +60,7 @@ pub(crate) struct ContractPlan {
     /// Per out dim: `[x key stride, w key stride, bias flat stride]`.
     weights: Vec<[i64; 3]>,
     bias: Option<Bias>,
-    requant: Requant,
+    requant: FastRequant,
     chunk: usize,
     rows: RowKind,
     /// Length of the last out dim when outputs along it can be computed as lanes (see
@@ -71,8 +74,9 @@ enum RowKind {
     Short(Side<i16>, Side<i16>, bool),
     /// `i32` rows; `true`: `i32` accumulator, `false`: `i64`.
     Int(Side<i32>, Side<i32>, bool),
-    /// `i32` rows of `x` against a narrow constant `w` read in place (see [`narrow`]).
-    NarrowW(Side<i32>, NarrowW),
+    /// `i32` rows of `x` against a narrow constant `w` read in place (see [`narrow`]), with
+    /// the runs of rows planned once when the plan has no bias and fixed row starts.
+    NarrowW(Side<i32>, NarrowW, Option<NarrowRuns>),
 }
 
 /// Where the bias of an output element is read.
@@ -121,7 +125,20 @@ impl ContractPlan {
             _ => None,
         };
         let rows = if let Some(nw) = narrow_w {
-            RowKind::NarrowW(Side::new(x, None, numel(xs), nout), nw)
+            let xside = Side::new(x, None, numel(xs), nout);
+            let runs = if bias.is_none() {
+                NarrowRuns::plan(
+                    nout,
+                    k,
+                    &c.out_iter,
+                    &weights,
+                    |key| xside.row_start(key),
+                    |key| nw.start(key),
+                )
+            } else {
+                None
+            };
+            RowKind::NarrowW(xside, nw, runs)
         } else if short {
             let (xp, wp) = (ctx.param(0), ctx.param(1));
             RowKind::Short(
@@ -146,7 +163,7 @@ impl ContractPlan {
             k,
             weights,
             bias,
-            requant: c.requant,
+            requant: FastRequant::new(c.requant),
             chunk: par::chunk_len(k + 1),
             rows,
             lane_len,
@@ -164,7 +181,9 @@ impl ContractPlan {
             RowKind::Short(xs, ws, false) => self.run_rows::<i16, false>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, true) => self.run_rows::<i32, true>(xs, ws, x, w, bias, out),
             RowKind::Int(xs, ws, false) => self.run_rows::<i32, false>(xs, ws, x, w, bias, out),
-            RowKind::NarrowW(xs, ws) => self.run_narrow_w(xs, ws, x, bias, out),
+            RowKind::NarrowW(xs, ws, runs) => {
+                self.run_narrow_w(xs, ws, runs.as_ref(), x, bias, out)
+            }
         }
     }
 
@@ -178,6 +197,7 @@ impl ContractPlan {
         &self,
         xs: &Side<i32>,
         ws: &NarrowW,
+        runs: Option<&NarrowRuns>,
         x: &[i32],
         bias: Option<&[i32]>,
         out: &mut [i32],
@@ -186,6 +206,10 @@ impl ContractPlan {
         debug_assert_eq!(ws.access().k, k);
         let xp = xs.pack_for_run(x);
         let xr = xs.rows(x, xp.as_deref());
+        if let (Some(runs), Some(buf)) = (runs, xr.buffer()) {
+            runs.fill(buf, ws, &self.requant, self.chunk, out);
+            return;
+        }
         if k > 0 && xr.is_slice() {
             self.fill_narrow_runs(&xr, ws, bias, out);
             return;
@@ -295,16 +319,31 @@ impl ContractPlan {
                     odo.step();
                 }
                 // Keys are in range: sums of in-range strides.
-                let (xs, ws) = (
-                    keys.map(|t| xr.slice(t[0] as usize)),
-                    keys.map(|t| wr.slice(t[1] as usize)),
-                );
+                // Written out: `keys.map` is not inlined here (a call per quad).
+                let [k0, k1, k2, k3] = keys;
+                let xs = [
+                    xr.slice(k0[0] as usize),
+                    xr.slice(k1[0] as usize),
+                    xr.slice(k2[0] as usize),
+                    xr.slice(k3[0] as usize),
+                ];
+                let ws = [
+                    wr.slice(k0[1] as usize),
+                    wr.slice(k1[1] as usize),
+                    wr.slice(k2[1] as usize),
+                    wr.slice(k3[1] as usize),
+                ];
                 let sums = if keys.iter().all(|t| t[0] == keys[0][0]) {
                     T::shared4::<NARROW>(xs[0], ws)
                 } else if keys.iter().all(|t| t[1] == keys[0][1]) {
                     T::shared4::<NARROW>(ws[0], xs)
                 } else {
-                    [0, 1, 2, 3].map(|t| T::dot::<NARROW>(xs[t], ws[t]))
+                    [
+                        T::dot::<NARROW>(xs[0], ws[0]),
+                        T::dot::<NARROW>(xs[1], ws[1]),
+                        T::dot::<NARROW>(xs[2], ws[2]),
+                        T::dot::<NARROW>(xs[3], ws[3]),
+                    ]
                 };
                 for ((o, t), d) in quad.iter_mut().zip(keys).zip(sums) {
                     *o = self

@@ -7,6 +7,7 @@ use verinfer_ir::ops::div::round_div;
 use verinfer_ir::Div;
 
 use super::broadcast::Broadcast;
+use super::requant::FastRequant;
 use super::NodeCtx;
 use crate::error::ExecError;
 
@@ -33,7 +34,7 @@ impl DivPlan {
         let (Some(&a), Some(&b)) = (ins.first(), ins.get(1)) else {
             return;
         };
-        let (scale, rq) = (1i64 << self.op.shift, self.op.requant);
+        let (scale, rq) = (1i64 << self.op.shift, FastRequant::new(self.op.requant));
         self.bc.fill(a, b, out, |x, y| {
             rq.apply(round_div(i64::from(x).wrapping_mul(scale), i64::from(y)))
         });

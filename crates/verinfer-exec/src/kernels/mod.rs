@@ -9,6 +9,7 @@ mod isqrt;
 mod lookup;
 mod movement;
 mod reduce;
+mod requant;
 mod rescale;
 
 use verinfer_ir::{Graph, Node, Op, Operand, Param, ParamData, ParamId, ParamView};

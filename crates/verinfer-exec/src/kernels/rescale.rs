@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use verinfer_ir::Requant;
 
+use super::requant::FastRequant;
 use crate::par;
 
 /// Plan of one rescale node.
@@ -19,11 +20,12 @@ impl RescalePlan {
     /// Compute the output from `[x]`.
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
+        let rq = FastRequant::new(self.requant);
         out.par_chunks_mut(par::chunk_len(1))
             .zip(x.par_chunks(par::chunk_len(1)))
             .for_each(|(o, x)| {
                 for (o, &v) in o.iter_mut().zip(x) {
-                    *o = self.requant.apply(i64::from(v));
+                    *o = rq.apply(i64::from(v));
                 }
             });
     }

@@ -24,7 +24,7 @@ impl ContractPlan {
     /// returns `false`, computing nothing, when the plan does not batch or a token's `x`
     /// rows are not slices (the caller then runs the tokens one by one).
     pub(crate) fn run_batch(&self, ins: &[Vec<&[i32]>], outs: &mut [Vec<i32>]) -> bool {
-        let RowKind::NarrowW(xs, ws) = &self.rows else {
+        let RowKind::NarrowW(xs, ws, runs) = &self.rows else {
             return false;
         };
         if !self.batches() || ins.len() != outs.len() {
@@ -58,6 +58,22 @@ impl ContractPlan {
                     p.push(part);
                 }
             }
+        }
+        if let (Some(runs), Some(bufs)) = (
+            runs,
+            rows.iter().map(Rows::buffer).collect::<Option<Vec<_>>>(),
+        ) {
+            // Runs planned once: each task's weights, read for the first token, are still in
+            // cache for the others.
+            parts
+                .into_par_iter()
+                .enumerate()
+                .for_each_init(Vec::new, |sums, (c, toks)| {
+                    for (x, out) in bufs.iter().zip(toks) {
+                        runs.fill_part(x, ws, &self.requant, c * chunk, out, sums);
+                    }
+                });
+            return true;
         }
         parts.into_par_iter().enumerate().for_each_init(
             || vec![0i64; NARROW_RUN],

@@ -79,6 +79,29 @@ impl NarrowW {
         }
     }
 
+    /// [`simd::segment_rows`] from flat `start`: `out.len() / n` consecutive weight rows of
+    /// `n` segments each against the same `n` segments of `x`.
+    #[inline]
+    pub(crate) fn segment_rows(&self, x: &[i32], start: usize, n: usize, out: &mut [i64]) {
+        let k = self.access.k;
+        let end = start.saturating_add(out.len().saturating_mul(k));
+        match self.data.view() {
+            ParamView::I8(d) => {
+                let w = d.get(start..end).unwrap_or_default();
+                simd::segment_rows(x, w, k, self.chunk, n, out);
+            }
+            ParamView::I16(d) => {
+                let w = d.get(start..end).unwrap_or_default();
+                simd::segment_rows(x, w, k, self.chunk, n, out);
+            }
+            ParamView::I32(_) => {
+                for (r, o) in out.chunks_mut(n.max(1)).enumerate() {
+                    self.segment_dots(x, start + r * n * k, o);
+                }
+            }
+        }
+    }
+
     /// `Σ x[s]·w_row(key)[s]` over the row of `key` (`x` is `k` long).
     #[inline]
     pub(crate) fn dot(&self, x: &[i32], key: usize) -> i64 {

@@ -56,6 +56,16 @@ impl<T: Elem> Side<T> {
         &self.access
     }
 
+    /// Where row `key` starts in the buffer [`Self::rows`] gives, when that does not depend on
+    /// the run (as [`Rows::span`] gives it; `None` for rows gathered on demand).
+    pub(crate) fn row_start(&self, key: usize) -> Option<usize> {
+        match self.source {
+            Source::Direct if T::borrow(&[]).is_some() => Some(self.access.direct_start(key)),
+            Source::Packed(_) | Source::PackAtRun => Some(key * self.access.k),
+            Source::Direct | Source::Gather => None,
+        }
+    }
+
     /// Rows packed for this run, when the source says so.
     pub(crate) fn pack_for_run(&self, data: &[i32]) -> Option<Vec<T>> {
         match self.source {
@@ -159,6 +169,15 @@ impl<T: Elem> Rows<'_, T> {
         match self {
             Rows::Gather { data, access } => Some((data, access)),
             Rows::Direct { .. } | Rows::Packed { .. } => None,
+        }
+    }
+
+    /// The buffer every row is a slice of, when [`Self::is_slice`] (the buffer of
+    /// [`Self::span`]).
+    pub(crate) fn buffer(&self) -> Option<&[T]> {
+        match self {
+            Rows::Direct { rows, .. } | Rows::Packed { rows, .. } => Some(rows),
+            Rows::Gather { .. } => None,
         }
     }
 

@@ -13,8 +13,9 @@
 //! check that this CPU really takes the AVX2 path when it has AVX2).
 //!
 //! Why sound: every load reads `[i, i + 8)` elements (32 bytes of `x`, 8 or 16 bytes of `w`)
-//! with `i + 8 ≤ n ≤ min(x.len(), w.len())`, through unaligned loads; the AVX2 functions are
-//! only called after `is_x86_feature_detected!("avx2")` returned true.
+//! with `i + 8 ≤ n ≤ min(x.len(), w.len())`, through unaligned loads (the four-row kernel:
+//! `x` below `n·k`, `w` below `4·n·k`, both checked by [`segment_rows`] before the call);
+//! the AVX2 functions are only called after `is_x86_feature_detected!("avx2")` returned true.
 #![allow(unsafe_code)]
 
 use super::narrow::dot_chunked;
@@ -35,6 +36,14 @@ pub(crate) trait Narrow: Copy + Into<i32> {
     /// `out.len()·k` long.
     #[cfg(target_arch = "x86_64")]
     unsafe fn segments_avx2(x: &[i32], w: &[Self], k: usize, chunk: usize, out: &mut [i64]);
+
+    /// The AVX2 four-row segment dot products ([`segment_rows`]).
+    ///
+    /// # Safety
+    /// AVX2 must be present; `k` a positive multiple of 8, `k ≤ chunk`, `out` `4·n` long,
+    /// `x` at least `n·k` and `w` at least `4·n·k` long.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn rows4_avx2(x: &[i32], w: &[Self], k: usize, n: usize, out: &mut [i64]);
 }
 
 impl Narrow for i8 {
@@ -49,6 +58,12 @@ impl Narrow for i8 {
         // SAFETY: the caller guarantees AVX2 and the lengths.
         unsafe { avx2::segments_i8(x, w, k, chunk, out) }
     }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn rows4_avx2(x: &[i32], w: &[i8], k: usize, n: usize, out: &mut [i64]) {
+        // SAFETY: the caller guarantees AVX2 and the lengths.
+        unsafe { avx2::rows4_i8(x, w, k, n, out) }
+    }
 }
 
 impl Narrow for i16 {
@@ -62,6 +77,12 @@ impl Narrow for i16 {
     unsafe fn segments_avx2(x: &[i32], w: &[i16], k: usize, chunk: usize, out: &mut [i64]) {
         // SAFETY: the caller guarantees AVX2 and the lengths.
         unsafe { avx2::segments_i16(x, w, k, chunk, out) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn rows4_avx2(x: &[i32], w: &[i16], k: usize, n: usize, out: &mut [i64]) {
+        // SAFETY: the caller guarantees AVX2 and the lengths.
+        unsafe { avx2::rows4_i16(x, w, k, n, out) }
     }
 }
 
@@ -107,6 +128,50 @@ pub(crate) fn segment_dots<W: Narrow>(x: &[i32], w: &[W], k: usize, chunk: usize
             (Some(xs), Some(ws)) => dot(xs, ws, chunk),
             _ => 0,
         };
+    }
+}
+
+/// `out[r·n + j] = Σ_s x[j·k + s]·w[(r·n + j)·k + s]` for `s < k`, `j < n` and
+/// `r < out.len() / n`: [`segment_dots`] for several consecutive weight rows of `n` segments
+/// against the same `n` activation segments (stage 1 of the exact block import: every weight
+/// row's blocks against the whole activation). With AVX2, `k` a multiple of 8 and `k ≤ chunk`,
+/// four rows are computed together, so each activation load serves four weight rows (the
+/// kernel is bound by loading the `i32` activations, four bytes a product); every partial sum
+/// is one segment's, at most `k ≤ chunk` products, exact in `i32` as in [`segment_dots`].
+pub(crate) fn segment_rows<W: Narrow>(
+    x: &[i32],
+    w: &[W],
+    k: usize,
+    chunk: usize,
+    n: usize,
+    out: &mut [i64],
+) {
+    let seg = n.saturating_mul(k);
+    if n == 0 {
+        return;
+    }
+    let rows = out.len() / n;
+    let fits = seg <= x.len() && rows.checked_mul(seg).is_some_and(|len| len <= w.len());
+    let mut r = 0;
+    #[cfg(target_arch = "x86_64")]
+    if fits
+        && k > 0
+        && k.is_multiple_of(8)
+        && k <= chunk
+        && std::arch::is_x86_feature_detected!("avx2")
+    {
+        while r + 4 <= rows {
+            // SAFETY: AVX2 is present (checked just above); `x` holds `n·k` elements, `w`
+            // from `r·n·k` holds at least `4·n·k` (`r + 4 ≤ rows`, `rows·n·k ≤ w.len()`),
+            // and the `out` slice is `4·n` long.
+            unsafe { W::rows4_avx2(x, &w[r * seg..], k, n, &mut out[r * n..(r + 4) * n]) };
+            r += 4;
+        }
+    }
+    while r < rows {
+        let ws = w.get(r * seg..(r + 1) * seg).unwrap_or_default();
+        segment_dots(x, ws, k, chunk, &mut out[r * n..(r + 1) * n]);
+        r += 1;
     }
 }
 
@@ -237,6 +302,78 @@ mod avx2 {
         }
     }
 
+    /// The four-row loop of [`super::segment_rows`]: two activation segments at a time, each
+    /// `x` load multiplied with the four rows' weights (eight accumulators, one `vphaddd`
+    /// tree). The caller guarantees `k` a positive multiple of 8, `x` at least `n·k`, `w` at
+    /// least `4·n·k` long and `out` `4·n` long.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn rows4_with(
+        x: &[i32],
+        k: usize,
+        n: usize,
+        out: &mut [i64],
+        load_w: impl Fn(usize) -> __m256i,
+    ) {
+        let seg = n * k;
+        let xp = x.as_ptr();
+        let mut j = 0;
+        while j < n {
+            // Two segments `j`, `j + 1` (the second all zeros past the end).
+            let pair = j + 1 < n;
+            let (b0, b1) = (j * k, (j + 1) * k);
+            let mut acc = [_mm256_setzero_si256(); 8];
+            let mut s = 0;
+            while s < k {
+                // SAFETY: `b0 + s + 8 ≤ (j + 1)·k ≤ n·k ≤ x.len()`; unaligned load.
+                let x0 = unsafe { _mm256_loadu_si256(xp.add(b0 + s).cast::<__m256i>()) };
+                for (r, a) in acc[..4].iter_mut().enumerate() {
+                    *a = _mm256_add_epi32(*a, _mm256_mullo_epi32(x0, load_w(r * seg + b0 + s)));
+                }
+                if pair {
+                    // SAFETY: `pair`: `b1 + s + 8 ≤ (j + 2)·k ≤ n·k ≤ x.len()`.
+                    let x1 = unsafe { _mm256_loadu_si256(xp.add(b1 + s).cast::<__m256i>()) };
+                    for (r, a) in acc[4..].iter_mut().enumerate() {
+                        *a = _mm256_add_epi32(*a, _mm256_mullo_epi32(x1, load_w(r * seg + b1 + s)));
+                    }
+                }
+                s += 8;
+            }
+            let mut sums = [0i32; 8];
+            // SAFETY: `sums` is 32 bytes; the store is unaligned.
+            unsafe {
+                _mm256_storeu_si256(sums.as_mut_ptr().cast::<__m256i>(), reduce8(&acc));
+            }
+            for r in 0..4 {
+                out[r * n + j] = i64::from(sums[r]);
+                if pair {
+                    out[r * n + j + 1] = i64::from(sums[4 + r]);
+                }
+            }
+            j += 2;
+        }
+    }
+
+    /// Four rows of `i8` weights; AVX2 required, lengths as [`rows4_with`].
+    #[target_feature(enable = "avx2")]
+    pub(super) fn rows4_i8(x: &[i32], w: &[i8], k: usize, n: usize, out: &mut [i64]) {
+        let p = w.as_ptr();
+        rows4_with(x, k, n, out, |i| {
+            // SAFETY: called with `i + 8 ≤ 4·n·k ≤ w.len()`: reads bytes `[i, i + 8)`.
+            _mm256_cvtepi8_epi32(unsafe { _mm_loadl_epi64(p.add(i).cast::<__m128i>()) })
+        });
+    }
+
+    /// Four rows of `i16` weights; AVX2 required, lengths as [`rows4_with`].
+    #[target_feature(enable = "avx2")]
+    pub(super) fn rows4_i16(x: &[i32], w: &[i16], k: usize, n: usize, out: &mut [i64]) {
+        let p = w.as_ptr();
+        rows4_with(x, k, n, out, |i| {
+            // SAFETY: called with `i + 8 ≤ 4·n·k ≤ w.len()`: reads elements `[i, i + 8)`.
+            _mm256_cvtepi16_epi32(unsafe { _mm_loadu_si128(p.add(i).cast::<__m128i>()) })
+        });
+    }
+
     /// Segments of `i8` weights; AVX2 required, lengths as [`segments_with`].
     #[target_feature(enable = "avx2")]
     pub(super) fn segments_i8(x: &[i32], w: &[i8], k: usize, chunk: usize, out: &mut [i64]) {
@@ -335,6 +472,11 @@ mod tests {
         let mut out = vec![0i64; 19];
         segment_dots(&x, &w, 32, chunk, &mut out);
         assert_eq!(out, segments_reference(&x, &w, 32, 19));
+        // The same at four rows of 19 segments (the four-row kernel).
+        let w4 = vec![-127i8; 32 * 19 * 4];
+        let mut out4 = vec![0i64; 19 * 4];
+        segment_rows(&x, &w4, 32, chunk, 19, &mut out4);
+        assert_eq!(out4, segments_reference(&x, &w, 32, 19).repeat(4));
     }
 
     proptest! {
@@ -361,6 +503,38 @@ mod tests {
             prop_assume!(chunk16 > 0);
             segment_dots(&x, &w16, k, chunk16, &mut out);
             prop_assert_eq!(&out, &segments_reference(&x, &w16, k, n));
+        }
+
+        /// Rows of segments (four-row AVX2 kernel where present, else per row) = the `i64`
+        /// reference, for `i8` and `i16` weights, odd and even segment counts, any row count.
+        #[test]
+        fn segment_rows_equal_reference(
+            xbits in 1u32..24,
+            k8 in 1usize..6,
+            n in 1usize..7,
+            rows in 0usize..10,
+            seed in prop::collection::vec(any::<i32>(), 40 * 6),
+            wseed in prop::collection::vec(any::<i8>(), 40 * 6 * 10),
+        ) {
+            let k = k8 * 8;
+            let x: Vec<i32> = seed[..n * k].iter().map(|v| v >> (32 - xbits)).collect();
+            let w = &wseed[..rows * n * k];
+            let want: Vec<i64> = (0..rows)
+                .flat_map(|r| segments_reference(&x, &w[r * n * k..(r + 1) * n * k], k, n))
+                .collect();
+            let chunk = chunk_for(1 << (xbits - 1), 128);
+            prop_assume!(chunk > 0);
+            let mut out = vec![0i64; rows * n];
+            segment_rows(&x, w, k, chunk, n, &mut out);
+            prop_assert_eq!(&out, &want);
+            let w16: Vec<i16> = w.iter().map(|&v| i16::from(v) * 200).collect();
+            let want16: Vec<i64> = (0..rows)
+                .flat_map(|r| segments_reference(&x, &w16[r * n * k..(r + 1) * n * k], k, n))
+                .collect();
+            let chunk16 = chunk_for(1 << (xbits - 1), 128 * 200);
+            prop_assume!(chunk16 > 0);
+            segment_rows(&x, &w16, k, chunk16, n, &mut out);
+            prop_assert_eq!(&out, &want16);
         }
 
         /// AVX2 (where present) = portable = `i64` reference, for `i8` weights.

@@ -1,0 +1,108 @@
+//! Requantization in element loops: [`Requant::apply`] with its common case (multiplier 1, a
+//! right shift of at most 62) decided once per node instead of per element.
+//!
+//! `apply` checks the multiplication and the rounding addition for overflow and clamps
+//! through `i128` on every call; in an elementwise or contraction epilogue loop that is most
+//! of the work. [`FastRequant`] keeps the rounding constant, shift and bounds as plain
+//! fields and does `clamp((acc + 2^(shift-1)) >> shift)` in `i64`, which is the definition
+//! whenever the addition does not overflow; where it would, it calls `apply`. So its integers
+//! are `apply`'s for every accumulator (proptested below).
+
+use verinfer_ir::Requant;
+
+/// A requantization prepared for element loops (see the module doc).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FastRequant {
+    rq: Requant,
+    /// Whether the multiplier is 1 and the shift below 63 (the fast form applies).
+    plain: bool,
+    half: i64,
+    shift: u32,
+    lo: i64,
+    hi: i64,
+}
+
+impl FastRequant {
+    /// Prepare `rq`.
+    pub(crate) fn new(rq: Requant) -> Self {
+        let plain = rq.mult == 1 && rq.shift < 63;
+        Self {
+            rq,
+            plain,
+            half: if plain && rq.shift > 0 {
+                1i64 << (rq.shift - 1)
+            } else {
+                0
+            },
+            shift: if plain { rq.shift } else { 0 },
+            lo: rq.bits.min_value(),
+            hi: rq.bits.max_value(),
+        }
+    }
+
+    /// `rq.apply(acc)`.
+    #[inline(always)]
+    pub(crate) fn apply(&self, acc: i64) -> i32 {
+        if self.plain {
+            if let Some(v) = acc.checked_add(self.half) {
+                // In range of i32: clamped to a bound of at most 32 bits.
+                #[allow(clippy::cast_possible_truncation)]
+                return (v >> self.shift).clamp(self.lo, self.hi) as i32;
+            }
+        }
+        self.rq.apply(acc)
+    }
+
+    /// `out[i] = rq.apply(sums[i])`.
+    pub(crate) fn apply_into(&self, sums: &[i64], out: &mut [i32]) {
+        for (o, &s) in out.iter_mut().zip(sums) {
+            *o = self.apply(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+    use verinfer_ir::Bits;
+
+    use super::*;
+
+    proptest! {
+        /// Equal to `Requant::apply` for every accumulator, multiplier, shift and width.
+        #[test]
+        fn fast_requant_equals_apply(
+            sums in prop::collection::vec(any::<i64>(), 0..40),
+            small in prop::collection::vec(-(1i64 << 40)..(1i64 << 40), 0..40),
+            mult in prop_oneof![Just(1i64), 1i64..1000],
+            shift in 0u32..70,
+            bits in 1u32..=32,
+        ) {
+            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            let fast = FastRequant::new(rq);
+            for v in [&sums, &small] {
+                let mut out = vec![0i32; v.len()];
+                fast.apply_into(v, &mut out);
+                let want: Vec<i32> = v.iter().map(|&s| rq.apply(s)).collect();
+                prop_assert_eq!(out, want);
+            }
+        }
+    }
+
+    #[test]
+    fn extremes_equal_apply() {
+        for shift in [0u32, 1, 31, 61, 62, 63] {
+            let rq = Requant {
+                mult: 1,
+                shift,
+                bits: Bits::new(20).unwrap(),
+            };
+            let fast = FastRequant::new(rq);
+            for acc in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX] {
+                assert_eq!(fast.apply(acc), rq.apply(acc), "shift {shift} acc {acc}");
+            }
+        }
+    }
+}
