@@ -29,10 +29,11 @@ use crate::mle::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, SumcheckProof, Term, Terms};
 use crate::transcript::Transcript;
 
+use super::broadcast;
 use super::columns::{out_poly, src_poly, Poly};
 use super::movement::{move_terms, padded};
 use super::reduce_max::row_table;
-use super::spec::{Arith, ChainSpec, Layer, LayerKind, Src};
+use super::spec::{Arg, Arith, ChainSpec, Layer, LayerKind, Src};
 use super::{fr, GkrError, LayerProof};
 
 /// The claims a layer leaves (the prover's: polynomial and point).
@@ -64,8 +65,27 @@ fn mul_terms(num_vars: usize, coeff: Fr) -> Result<Terms, GkrError> {
     )?)
 }
 
+/// The second operand's polynomial and spread (`None` for a scalar).
+fn operand(
+    spec: &ChainSpec,
+    l: &Layer,
+    b: Arg,
+) -> Result<Option<(Poly, broadcast::Spread)>, GkrError> {
+    let bad = || GkrError::Malformed("a binary layer's second operand");
+    let Some(p) = broadcast::arg_poly(spec, b) else {
+        return Ok(None);
+    };
+    let layout = broadcast::arg_layout(spec, b).ok_or_else(bad)?;
+    Ok(Some((p, broadcast::spread(l.out, layout).ok_or_else(bad)?)))
+}
+
 /// The accumulators of layer `l` (the IR's exact values, `i64`-checked like the executor).
-fn accumulators(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i64>, GkrError> {
+fn accumulators(
+    spec: &ChainSpec,
+    l: &Layer,
+    trace: &[Vec<i32>],
+    weights: &[Vec<i32>],
+) -> Result<Vec<i64>, GkrError> {
     let read = |s: Src| {
         trace
             .get(super::prove::src_index(s))
@@ -86,7 +106,7 @@ fn accumulators(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i
                 Arith::Sub => verinfer_ir::BinaryKind::Sub,
                 Arith::Mul => verinfer_ir::BinaryKind::Mul,
             };
-            let bv = read(b)?;
+            let bv = broadcast::values(spec, b, l.out, trace, weights)?;
             if bv.len() != x.len() {
                 return Err(GkrError::Malformed(
                     "a binary layer's operands differ in size",
@@ -94,15 +114,9 @@ fn accumulators(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i
             }
             x.iter()
                 .zip(bv)
-                .map(|(&p, &q)| {
-                    verinfer_ir::ops::binary::exact(
-                        kind,
-                        i64::from(p),
-                        a_mult,
-                        i64::from(q),
-                        b_mult,
-                    )
-                    .ok_or_else(over)
+                .map(|(&p, q)| {
+                    verinfer_ir::ops::binary::exact(kind, i64::from(p), a_mult, q, b_mult)
+                        .ok_or_else(over)
                 })
                 .collect()
         }
@@ -130,6 +144,7 @@ pub(crate) fn witness(
     spec: &ChainSpec,
     i: usize,
     trace: &[Vec<i32>],
+    weights: &[Vec<i32>],
     check: bool,
 ) -> Result<Option<DenseMle>, GkrError> {
     let l = spec
@@ -137,7 +152,7 @@ pub(crate) fn witness(
         .get(i)
         .ok_or(GkrError::Malformed("a layer index"))?;
     let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
-    let accs = accumulators(spec, l, trace)?;
+    let accs = accumulators(spec, l, trace, weights)?;
     let y = trace
         .get(i + 1)
         .ok_or(GkrError::Malformed("a layer's output"))?;
@@ -206,7 +221,9 @@ pub(crate) fn prove<'m>(
     let sumcheck = match l.kind {
         LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
             open(xa, &rho, &mut evals)?;
-            open(src_poly(spec, b), &rho, &mut evals)?;
+            if let Some((p, s)) = operand(spec, l, b)? {
+                open(p, &broadcast::split(s, l.out, &rho).0, &mut evals)?;
+            }
             t.absorb_frs(&evals);
             SumcheckProof {
                 rounds: vec![],
@@ -217,16 +234,23 @@ pub(crate) fn prove<'m>(
             b, a_mult, b_mult, ..
         } => {
             t.absorb_frs(&evals);
-            let xb = src_poly(spec, b);
             let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
-            let polys = vec![
-                DenseMle::new(eq_table(&rho))?,
-                get(xa)?.clone(),
-                get(xb)?.clone(),
-            ];
+            let xb = operand(spec, l, b)?;
+            // The second operand repeated over the output's padding (module docs of
+            // `broadcast`): its extension at `σ` is the operand's own at the split point.
+            let b_table = match (b, xb) {
+                (Arg::Const(c), _) => DenseMle::new(vec![fr(c); 1 << l.out.vars()])?,
+                (_, Some((p, s))) => {
+                    DenseMle::new(broadcast::expand(s, l.out, get(p)?.evals(), false))?
+                }
+                _ => return Err(GkrError::Malformed("a product's second operand")),
+            };
+            let polys = vec![DenseMle::new(eq_table(&rho))?, get(xa)?.clone(), b_table];
             let proved = sumcheck::prove_terms(&mul_terms(l.out.vars(), coeff)?, polys, t)?;
             left.push((xa, proved.reduced.point.clone()));
-            left.push((xb, proved.reduced.point));
+            if let Some((p, s)) = xb {
+                left.push((p, broadcast::split(s, l.out, &proved.reduced.point).0));
+            }
             proved.proof
         }
         _ => {
@@ -259,7 +283,9 @@ pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
     let own = usize::from(!out_poly(spec, i).is_public())
         + usize::from(epilogue(&l.kind).is_some_and(|(_, s)| s > 0));
     match l.kind {
-        LayerKind::Binary { op, .. } if op != Arith::Mul => own + 2,
+        LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
+            own + 1 + usize::from(!matches!(b, Arg::Const(_)))
+        }
         _ => own,
     }
 }
@@ -325,7 +351,20 @@ pub(crate) fn verify(
             b_mult,
             ..
         } if op != Arith::Mul => {
-            let (a_v, b_v) = (next()?, next()?);
+            let a_v = next()?;
+            left.push((xa, rho.clone(), a_v));
+            let b_v = match operand(spec, l, b)? {
+                Some((p, sp)) => {
+                    let (sub, factor) = broadcast::split(sp, l.out, &rho);
+                    let e = next()?;
+                    left.push((p, sub, e));
+                    e * factor
+                }
+                None => match b {
+                    Arg::Const(c) => broadcast::const_eval(c, l.out, &rho),
+                    _ => return Err(GkrError::Malformed("an add's second operand")),
+                },
+            };
             t.absorb_frs(&lp.evals);
             if !lp.sumcheck.rounds.is_empty() || !lp.sumcheck.final_evals.is_empty() {
                 return Err(GkrError::Malformed("an add or sub has no sumcheck"));
@@ -338,8 +377,6 @@ pub(crate) fn verify(
             if lhs != fr(mult) * (fr(a_mult) * a_v + sign * b_v) {
                 return Err(GkrError::Rejected("an add or sub's relation"));
             }
-            left.push((xa, rho.clone(), a_v));
-            left.push((src_poly(spec, b), rho, b_v));
         }
         LayerKind::Binary {
             b, a_mult, b_mult, ..
@@ -355,7 +392,15 @@ pub(crate) fn verify(
                 return Err(GkrError::Rejected("a product's eq value"));
             }
             left.push((xa, red.point.clone(), a_v));
-            left.push((src_poly(spec, b), red.point, b_v));
+            match (b, operand(spec, l, b)?) {
+                (Arg::Const(c), _) if b_v != fr(c) => {
+                    return Err(GkrError::Rejected("a product's constant operand"));
+                }
+                (_, Some((p, s))) => {
+                    left.push((p, broadcast::split(s, l.out, &red.point).0, b_v));
+                }
+                _ => {}
+            }
         }
         _ => {
             t.absorb_frs(&lp.evals);

@@ -265,12 +265,12 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                 }
             }
             LayerKind::Binary { b, .. } => {
-                let b = !src_poly(spec, b).is_public();
                 let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
-                vars.extend(std::iter::repeat_n(
-                    v,
-                    own + usize::from(x) + usize::from(b),
-                ));
+                vars.extend(std::iter::repeat_n(v, own + usize::from(x)));
+                let bp = super::broadcast::arg_poly(spec, b).filter(|p| !p.is_public());
+                if let (Some(_), Some(bl)) = (bp, super::broadcast::arg_layout(spec, b)) {
+                    vars.push(bl.vars());
+                }
             }
             LayerKind::ReduceSum { .. } => {
                 let own = usize::from(y) + usize::from(shift(&l.kind) > 0);

@@ -46,6 +46,7 @@
 //! bundled models.
 
 pub mod arith;
+pub mod broadcast;
 pub mod columns;
 pub mod cost;
 pub mod lower;
@@ -67,7 +68,7 @@ use crate::sumcheck::SumcheckProof;
 
 pub use columns::srs_vars;
 pub use prove::prove_model;
-pub use spec::{Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+pub use spec::{Arg, Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 pub use verify::verify_model;
 
 /// The transcript label of a model proof.

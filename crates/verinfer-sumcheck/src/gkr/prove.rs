@@ -256,7 +256,7 @@ pub(crate) fn prove_checked(
                 mles.insert(Poly::Sel(i), DenseMle::new(s)?);
             }
             LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                if let Some(rem) = arith::witness(spec, i, trace, check)? {
+                if let Some(rem) = arith::witness(spec, i, trace, weights, check)? {
                     mles.insert(Poly::Rem(i), rem);
                 }
             }

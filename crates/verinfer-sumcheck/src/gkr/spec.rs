@@ -104,8 +104,9 @@ pub enum LayerKind {
     Binary {
         /// `f`.
         op: Arith,
-        /// The second operand (the first is [`Layer::input`]).
-        b: Src,
+        /// The second operand (the first is [`Layer::input`]), broadcast to the output as
+        /// its layout says ([`super::broadcast`]).
+        b: Arg,
         /// `X`'s multiplier.
         a_mult: i64,
         /// `B`'s multiplier.
@@ -122,6 +123,17 @@ pub enum LayerKind {
         /// The epilogue's shift.
         shift: u32,
     },
+}
+
+/// The second operand of a [`LayerKind::Binary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// An activation (the input or a layer's output).
+    Act(Src),
+    /// A committed parameter (index into [`ChainSpec::weights`]), like a layer norm's `γ`.
+    Weight(usize),
+    /// A one-element parameter's value: public, evaluated by the verifier.
+    Const(i64),
 }
 
 /// The elementwise functions of two activations a [`LayerKind::Binary`] proves.
@@ -356,28 +368,10 @@ impl ChainSpec {
                         BinaryKind::Sub => Arith::Sub,
                         _ => Arith::Mul,
                     };
-                    let second = match node.inputs.get(1) {
-                        Some(Operand::Value(v)) if v.index() == 0 => Some(Src::Input),
-                        Some(Operand::Value(v)) => earlier(v.index()).map(Src::Layer),
-                        _ => None,
-                    }
-                    .ok_or_else(|| {
-                        refuse(
-                            "its second operand is not the input or an earlier node (an \
-                             activation with a parameter is not proven yet)"
-                                .into(),
-                        )
-                    })?;
-                    let b_info = g
-                        .operand_info(node.inputs[1])
-                        .ok_or_else(|| refuse("its second input does not exist".into()))?;
-                    if node.inputs.len() != 2
-                        || in_info.shape != node.out.shape
-                        || b_info.shape != node.out.shape
-                    {
-                        return Err(refuse(
-                            "only two activations of the output's shape (no broadcasting)".into(),
-                        ));
+                    let second = super::broadcast::recognise_arg(g, &mut spec, node, &earlier)
+                        .map_err(|e| refuse(e.into()))?;
+                    if node.inputs.len() != 2 || in_info.shape != node.out.shape {
+                        return Err(refuse("only a first operand of the output's shape".into()));
                     }
                     let small = |m: i64| m.unsigned_abs() <= 1 << 32;
                     if !small(b.a_mult) || !small(b.b_mult) {
@@ -405,7 +399,7 @@ impl ChainSpec {
                         epilogue(rq, node.out.bits).map_err(|e| refuse(e.into()))?;
                     LayerKind::Binary {
                         op: Arith::Add,
-                        b: src,
+                        b: Arg::Act(src),
                         a_mult: 1,
                         b_mult: 0,
                         mult,

@@ -6,13 +6,30 @@ use verinfer_ir::{Bits, Requant};
 use crate::contract::{matmul_contract, MatmulNode};
 use crate::logup::MAX_RANGE_BITS;
 
-use super::spec::{Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+use super::spec::{Arg, Arith, ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 use super::GkrError;
 
 /// Set on a weight's parameter word when an arrangement index follows.
 const ARRANGED: u64 = 1 << 63;
 /// Set on a layer's kind word when the layer is [`Layer::internal`].
 const INTERNAL: u64 = 1 << 32;
+
+/// A binary layer's second operand word: a committed parameter (its weight index follows
+/// in the low bits).
+const WEIGHT_ARG: u64 = 1 << 62;
+/// A binary layer's second operand word: a public scalar (its value is the next word).
+const CONST_ARG: u64 = 1 << 61;
+
+/// A binary layer's second operand: its word(s). An activation's is its source's word (the
+/// bytes of specs without parameters or scalars are as before).
+fn arg_words(a: Arg) -> Vec<u64> {
+    #[allow(clippy::cast_sign_loss)]
+    match a {
+        Arg::Act(s) => vec![src_word(s)],
+        Arg::Weight(j) => vec![WEIGHT_ARG | j as u64],
+        Arg::Const(c) => vec![CONST_ARG, c as u64],
+    }
+}
 
 /// A layer input's word: `u64::MAX` for the graph input.
 fn src_word(s: Src) -> u64 {
@@ -88,7 +105,9 @@ impl ChainSpec {
                         Arith::Sub => 1,
                         Arith::Mul => 2,
                     });
-                    put(src_word(b));
+                    for w in arg_words(b) {
+                        put(w);
+                    }
                     put(a_mult as u64);
                     put(b_mult as u64);
                     put(mult as u64);
@@ -243,7 +262,17 @@ impl ChainSpec {
                         2 => Arith::Mul,
                         _ => return Err(bad("spec: a binary layer's function")),
                     };
-                    let b = src(next()?)?;
+                    let b = match next()? {
+                        CONST_ARG => Arg::Const(next()? as i64),
+                        w if w != u64::MAX && w & WEIGHT_ARG != 0 => {
+                            let j = size(w & !WEIGHT_ARG)?;
+                            if j >= nw {
+                                return Err(bad("spec: a weight index"));
+                            }
+                            Arg::Weight(j)
+                        }
+                        w => Arg::Act(src(w)?),
+                    };
                     let (a_mult, b_mult, mult) = (next()? as i64, next()? as i64, next()? as i64);
                     let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
                     LayerKind::Binary {
@@ -384,7 +413,7 @@ impl ChainSpec {
                     } => {
                         let small = |m: i64| m.unsigned_abs() <= 1 << 32;
                         inp == l.out
-                            && self.src_layout(b) == l.out
+                            && super::broadcast::fits(self, l.out, b)
                             && small(a_mult)
                             && small(b_mult)
                     }

@@ -40,11 +40,16 @@ struct Fixture {
 }
 
 fn fixture(g: &Graph, seed: i64) -> Fixture {
+    fixture_with(g, input(g, seed))
+}
+
+/// The fixture of `g` on the input `x`.
+fn fixture_with(g: &Graph, x: Vec<i32>) -> Fixture {
     let spec = ChainSpec::recognise(g).unwrap();
     let srs = Srs::insecure_local_setup_for_tests(srs_vars(&spec), &mut StdRng::seed_from_u64(7));
     let weights = weight_data(g, &spec).unwrap();
     let commitments = commit_weights(&srs.commit_key, &spec, &weights).unwrap();
-    let trace = verinfer_ir::reference::run(g, &[input(g, seed)]).unwrap();
+    let trace = verinfer_ir::reference::run(g, &[x]).unwrap();
     Fixture {
         spec,
         srs,
@@ -78,6 +83,19 @@ impl Fixture {
             &self.trace[0],
             y,
             proof,
+        )
+    }
+
+    /// Prove the (possibly tampered) trace without the prover's own check: a cheating prover.
+    fn prove_unchecked(&self) -> Result<ModelProof, GkrError> {
+        prove::prove_checked(
+            &self.srs.commit_key,
+            Some(&STATEMENT),
+            &self.spec,
+            &self.weights,
+            &self.commitments,
+            &self.trace,
+            false,
         )
     }
 
@@ -229,16 +247,7 @@ fn a_cheating_relu_is_rejected() {
         .position(|&v| v > 0)
         .expect("a positive pre-activation");
     f.trace[2][j] += 2;
-    let p = prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-        false,
-    )
-    .unwrap();
+    let p = f.prove_unchecked().unwrap();
     let err = f.verify(f.output(), &p).unwrap_err();
     assert!(err.is_rejection(), "{err}");
 }
@@ -278,16 +287,7 @@ fn a_cheating_requantization_is_rejected() {
     f.trace[2][j] += 1;
     // Recompute the last layer from the forged ReLU output by the reference semantics.
     f.trace[3] = matmul_ref(&f, 2, &f.trace[2]);
-    let p = prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-        false,
-    )
-    .unwrap();
+    let p = f.prove_unchecked().unwrap();
     let err = f.verify(f.output(), &p).unwrap_err();
     assert!(err.is_rejection(), "{err}");
 }
@@ -322,3 +322,6 @@ mod conv;
 
 #[path = "tests_arith.rs"]
 mod arith_layers;
+
+#[path = "tests_bcast.rs"]
+mod bcast;

@@ -218,7 +218,7 @@ fn the_layers_equal_the_ir_reference_on_random_inputs() {
             ) {
                 continue;
             }
-            match arith::witness(&spec, i, &trace, true) {
+            match arith::witness(&spec, i, &trace, &[], true) {
                 Ok(_) => proven += 1,
                 Err(GkrError::Clamped { .. }) => {}
                 Err(e) => panic!("layer {i}: {e}"),
@@ -227,7 +227,7 @@ fn the_layers_equal_the_ir_reference_on_random_inputs() {
             let mut bad = trace.clone();
             bad[i + 1][1] ^= 1;
             assert!(matches!(
-                arith::witness(&spec, i, &bad, true),
+                arith::witness(&spec, i, &bad, &[], true),
                 Err(GkrError::TraceMismatch { node, index: 1, .. }
                     | GkrError::Clamped { node, index: 1, .. }) if node == i
             ));
@@ -260,15 +260,7 @@ fn a_wrong_element_with_its_remainder_is_rejected() {
             // A hidden output: the ReLU after it follows the forgery.
             f.trace[i + 2][0] = f.trace[i + 1][0].max(0);
         }
-        let r = prove::prove_checked(
-            &f.srs.commit_key,
-            Some(&STATEMENT),
-            &f.spec,
-            &f.weights,
-            &f.commitments,
-            &f.trace,
-            false,
-        );
+        let r = f.prove_unchecked();
         match r {
             Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
             Err(e) => panic!("{name}: {e}"),

@@ -52,15 +52,7 @@ fn a_wrong_max_is_rejected() {
     // is the logUp argument's, tested in `logup/tests.rs`).
     let mut f = fixture(&g, 2);
     f.trace[4][r] = below;
-    let r2 = prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-        false,
-    );
+    let r2 = f.prove_unchecked();
     match r2 {
         Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
         Err(e) => panic!("{e}"),

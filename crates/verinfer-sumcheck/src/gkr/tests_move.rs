@@ -66,16 +66,7 @@ fn a_move_as_the_output_proves() {
 
 /// Prove `f`'s (tampered) trace without the prover's own check.
 pub(super) fn forge(f: &Fixture) -> ModelProof {
-    prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-        false,
-    )
-    .unwrap()
+    f.prove_unchecked().unwrap()
 }
 
 #[test]

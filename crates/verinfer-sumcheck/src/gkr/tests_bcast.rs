@@ -1,0 +1,265 @@
+//! Broadcast and parameter operands of `Add`/`Sub`/`Mul` (a layer norm's shape): `x − mean`
+//! and `d·mean` with a `[.., 1]` activation, `·γ` and `+ β` with a committed `[C]` parameter,
+//! `+ c` and `·c` with a public scalar — on a `3 × 6` input (neither axis a power of two, so
+//! the masks' factors are not 1) and a `4 × 8` one. Honest proofs verify (every prefix, so
+//! each kind is once the public output), bytes and words round-trip, the layers equal the IR
+//! reference on seeded random inputs, and a wrong output, a wrong element with its remainder,
+//! a changed message or word, or another parameter's commitment is rejected.
+
+use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+use verinfer_ir::{Binary, BinaryKind, Graph, Op, ReduceKind};
+use verinfer_testing::graph::reduce_op;
+use verinfer_testing::{requant, GraphBuilder};
+
+use super::*;
+
+fn bin(kind: BinaryKind, a_mult: i64, b_mult: i64, mult: i64, shift: u32) -> Op {
+    Op::Binary(Binary {
+        kind,
+        a_mult,
+        b_mult,
+        requant: requant(mult, shift, 16),
+    })
+}
+
+/// `x` `[1, r, c]` (10 bits); `m = Σx/4` `[1, r, 1]`; `d = x − m`; `e = d·m/2^8`;
+/// `f = e·γ/2^7`; `g = (f + 4β)/2`; `h = g + 3·5`; `k = h·(−3)·/4`; `k − x`.
+fn norm_like(r: usize, c: usize) -> Graph {
+    let mut rng = verinfer_testing::Rng::new(5);
+    let mut b = GraphBuilder::named("norm-like");
+    let x = b.input(&[1, r, c], 10);
+    let full = [1, r, c];
+    let m = b.node(
+        reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
+        vec![x],
+        &[1, r, 1],
+        16,
+    );
+    let d = b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![x, m], &full, 16);
+    let e = b.node(bin(BinaryKind::Mul, 1, 1, 1, 8), vec![d, m], &full, 16);
+    let gamma = b.param(&[c], 8, rng.data(c, 8));
+    let f = b.node(bin(BinaryKind::Mul, 1, 1, 1, 7), vec![e, gamma], &full, 16);
+    let beta = b.param(&[c], 8, rng.data(c, 8));
+    let g = b.node(bin(BinaryKind::Add, 1, 4, 1, 1), vec![f, beta], &full, 16);
+    let five = b.param(&[1], 4, vec![5]);
+    let h = b.node(bin(BinaryKind::Add, 1, 3, 1, 0), vec![g, five], &full, 16);
+    let minus3 = b.param(&[1], 4, vec![-3]);
+    let k = b.node(bin(BinaryKind::Mul, 1, 1, 1, 2), vec![h, minus3], &full, 16);
+    b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![k, x], &full, 16);
+    b.finish()
+}
+
+fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let n = g.inputs[0].info.shape.dims().iter().product();
+    (0..n).map(|_| rng.gen_range(-512..512)).collect()
+}
+
+/// Every prefix of both sizes from the first broadcast on (each layer kind once the output).
+fn graphs() -> Vec<(String, Graph)> {
+    let mut v = vec![];
+    for (r, c) in [(3, 6), (4, 8)] {
+        let g = norm_like(r, c);
+        for n in 2..=g.nodes.len() {
+            v.push((format!("{r}x{c} prefix {n}"), prefix(&g, n)));
+        }
+    }
+    v
+}
+
+#[test]
+fn the_operands_are_recognised_as_broadcasts_parameters_and_scalars() {
+    let spec = ChainSpec::recognise(&norm_like(3, 6)).unwrap();
+    let args: Vec<Arg> = spec
+        .layers
+        .iter()
+        .filter_map(|l| match l.kind {
+            LayerKind::Binary { b, .. } => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        args,
+        [
+            Arg::Act(Src::Layer(0)),
+            Arg::Act(Src::Layer(0)),
+            Arg::Weight(0),
+            Arg::Weight(1),
+            Arg::Const(5),
+            Arg::Const(-3),
+            Arg::Act(Src::Input),
+        ]
+    );
+    assert_eq!(spec.weights[0].layout, Layout { rows: 1, cols: 6 });
+    assert_eq!(ChainSpec::from_bytes(&spec.to_bytes()).unwrap(), spec);
+}
+
+#[test]
+fn broadcast_layers_prove_and_round_trip() {
+    for (name, g) in graphs() {
+        let f = fixture_with(&g, random_input(&g, 1));
+        assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
+        let proof = f.prove();
+        f.verify(f.output(), &proof)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let w = words::model_words(&proof);
+        assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
+        assert_eq!(
+            w.len(),
+            crate::backend::layered::proof_words(&f.spec),
+            "{name}"
+        );
+        let mut y = f.output().to_vec();
+        let last = y.len() - 1;
+        y[last] += 1;
+        assert!(f.verify(&y, &proof).unwrap_err().is_rejection(), "{name}");
+    }
+}
+
+#[test]
+fn the_layers_equal_the_ir_reference_on_random_inputs() {
+    for (r, c) in [(3, 6), (4, 8)] {
+        let g = norm_like(r, c);
+        let spec = ChainSpec::recognise(&g).unwrap();
+        let weights = weight_data(&g, &spec).unwrap();
+        for seed in 0..12 {
+            let trace = verinfer_ir::reference::run(&g, &[random_input(&g, seed)]).unwrap();
+            for (i, l) in spec.layers.iter().enumerate() {
+                if !matches!(l.kind, LayerKind::Binary { .. }) {
+                    continue;
+                }
+                arith::witness(&spec, i, &trace, &weights, true)
+                    .unwrap_or_else(|e| panic!("{r}x{c} seed {seed} layer {i}: {e}"));
+                let mut bad = trace.clone();
+                bad[i + 1][c + 1] += 1;
+                assert!(matches!(
+                    arith::witness(&spec, i, &bad, &weights, true),
+                    Err(GkrError::TraceMismatch { node, index, .. }) if node == i && index == c + 1
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wrong_element_with_its_remainder_is_rejected() {
+    for (name, g) in graphs() {
+        let mut f = fixture_with(&g, random_input(&g, 2));
+        let last = f.trace.len() - 1;
+        // An element of the second row: it reads the broadcast operand's second entry.
+        let j = f.spec.output().cols + 2;
+        f.trace[last][j] += 1;
+        match f.prove_unchecked() {
+            Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
+            Err(e) => panic!("{name}: {e}"),
+            Ok(p) => {
+                let err = f.verify(f.output(), &p).unwrap_err();
+                assert!(err.is_rejection(), "{name}: {err}");
+            }
+        }
+        f.assert_refused_at(f.spec.layers.len() - 1);
+    }
+}
+
+#[test]
+fn a_wrong_broadcast_operand_is_rejected() {
+    // The mean forged (hidden), `x − mean` as public output computed from the forged mean:
+    // the broadcast layer is consistent, only the sum's epilogue stands in the way.
+    let g = prefix(&norm_like(3, 6), 2);
+    let mut f = fixture_with(&g, random_input(&g, 3));
+    f.trace[1][1] += 1;
+    let c = 6;
+    for k in 0..c {
+        f.trace[2][c + k] -= 1;
+    }
+    // The sum's remainder the forged mean implies leaves its range (shift 2).
+    match f.prove_unchecked() {
+        Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
+        Err(e) => panic!("{e}"),
+        Ok(p) => assert!(f.verify(f.output(), &p).unwrap_err().is_rejection()),
+    }
+    f.assert_refused_at(0);
+}
+
+#[test]
+fn a_changed_layer_message_or_parameter_commitment_is_rejected() {
+    for (r, c) in [(3, 6), (4, 8)] {
+        let f = fixture_with(&norm_like(r, c), random_input(&norm_like(r, c), 4));
+        let proof = f.prove();
+        let nl = f.spec.layers.len();
+        for i in 0..nl {
+            if !matches!(f.spec.layers[i].kind, LayerKind::Binary { .. }) {
+                continue;
+            }
+            let k = nl - 1 - i;
+            for j in 0..proof.layers[k].evals.len() {
+                let mut bad = proof.clone();
+                bad.layers[k].evals[j] += ark_bn254::Fr::from(1u64);
+                let err = f.verify(f.output(), &bad).unwrap_err();
+                assert!(err.is_rejection(), "layer {i} eval {j}: {err}");
+            }
+            for j in 0..proof.layers[k].sumcheck.final_evals.len() {
+                let mut bad = proof.clone();
+                bad.layers[k].sumcheck.final_evals[j] += ark_bn254::Fr::from(1u64);
+                let err = f.verify(f.output(), &bad).unwrap_err();
+                assert!(err.is_rejection(), "layer {i} final {j}: {err}");
+            }
+        }
+        // γ or β committed with one element changed: the proof is for other parameters.
+        for j in 0..f.spec.weights.len() {
+            let mut w = f.weights.clone();
+            w[j][1] += 1;
+            let other = commit_weights(&f.srs.commit_key, &f.spec, &w).unwrap();
+            let err = verify_model(
+                &f.srs.verifier_key,
+                Some(&STATEMENT),
+                &f.spec,
+                &other,
+                &f.trace[0],
+                f.output(),
+                &proof,
+            )
+            .unwrap_err();
+            assert!(err.is_rejection(), "weight {j}: {err}");
+        }
+    }
+}
+
+#[test]
+fn every_proof_word_changed_is_refused_or_rejected() {
+    let g = norm_like(3, 6);
+    let f = fixture_with(&g, random_input(&g, 5));
+    let w = words::model_words(&f.prove());
+    for i in 0..w.len() {
+        let mut bad = w.clone();
+        bad[i][31] ^= 1;
+        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
+            assert!(f.verify(f.output(), &p).is_err(), "word {i} accepted");
+        }
+    }
+}
+
+#[test]
+fn unsupported_broadcasts_are_refused_by_name() {
+    // `[r, 1]` against `[1, r, c]` reads the rows as the leading axis: fine; `[c]` against
+    // the rows (`[1, 1, r]` with `r ≠ c`) does not broadcast in the IR; a `[1, 1, 1]`
+    // activation spread over everything is refused.
+    let mut b = GraphBuilder::named("scalar-act");
+    let x = b.input(&[1, 3, 6], 10);
+    let s = b.node(
+        reduce_op(ReduceKind::Sum, &[1, 2], requant(1, 4, 16)),
+        vec![x],
+        &[1, 1, 1],
+        16,
+    );
+    b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![x, s], &[1, 3, 6], 16);
+    match ChainSpec::recognise(&b.finish()) {
+        Err(GkrError::Unsupported {
+            node: Some(n),
+            reason,
+        }) => {
+            assert!(n <= 1, "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
