@@ -140,7 +140,8 @@ library AffineWiring {
         s = sums(x, ax, cf, offset, input, size);
     }
 
-    /// @dev The group's coordinates in row-major order (an odometer over `ax`).
+    /// @dev The group's coordinates in row-major order (an odometer over `ax`): the tables'
+    ///      data pointers, sizes and coefficients go to a memory context read by the loop.
     function sums(
         Axes memory x,
         uint256[] memory ax,
@@ -150,27 +151,78 @@ library AffineWiring {
         uint256 size
     ) private pure returns (Sums memory s) {
         uint256 n = ax.length;
+        uint256[] memory tp = new uint256[](n);
+        uint256[] memory dm = new uint256[](n);
+        for (uint256 k = 0; k < n; k++) {
+            uint256[] memory tk = x.er[ax[k]];
+            uint256 ptr;
+            assembly ("memory-safe") {
+                ptr := add(tk, 0x20)
+            }
+            tp[k] = ptr;
+            dm[k] = x.outDims[ax[k]];
+        }
+        uint256 colP;
+        if (input != NONE && x.withSigma) {
+            uint256[] memory col = x.es[input];
+            assembly ("memory-safe") {
+                colP := add(col, 0x20)
+            }
+        }
+        // tables, sizes, coefficients, coordinates, 32·n, offset, X's size on the axis, σ's
+        // table (0: none), whether the input is none, the group's size
+        uint256[] memory ctx = new uint256[](10);
         uint256[] memory o = new uint256[](n);
-        uint256 lim = input == NONE ? 0 : x.inDims[input];
-        uint256[] memory col = input == NONE || !x.withSigma ? new uint256[](0) : x.es[input];
-        for (uint256 t = 0; t < size; t++) {
-            uint256 w = 1;
-            int256 i = offset;
-            for (uint256 k = 0; k < n; k++) {
-                w = mulmod(w, x.er[ax[k]][o[k]], R);
-                i += cf[k] * int256(o[k]);
-            }
-            s.s = addmod(s.s, w, R);
-            if (input == NONE) {
-                s.v = addmod(s.v, w, R);
-                s.m = addmod(s.m, w, R);
-            } else if (i >= 0 && uint256(i) < lim) {
-                s.v = addmod(s.v, w, R);
-                if (col.length != 0) s.m = addmod(s.m, mulmod(w, col[uint256(i)], R), R);
-            }
-            for (uint256 k = n; k > 0; k--) {
-                if (++o[k - 1] < x.outDims[ax[k - 1]]) break;
-                o[k - 1] = 0;
+        assembly ("memory-safe") {
+            mstore(add(ctx, 0x20), add(tp, 0x20))
+            mstore(add(ctx, 0x40), add(dm, 0x20))
+            mstore(add(ctx, 0x60), add(cf, 0x20))
+            mstore(add(ctx, 0x80), add(o, 0x20))
+            mstore(add(ctx, 0xa0), shl(5, n))
+            mstore(add(ctx, 0xc0), offset)
+        }
+        ctx[6] = input == NONE ? 0 : x.inDims[input];
+        ctx[7] = colP;
+        ctx[8] = input == NONE ? 1 : 0;
+        ctx[9] = size;
+        (s.m, s.s, s.v) = walk(ctx);
+    }
+
+    function walk(uint256[] memory ctx) private pure returns (uint256 sm, uint256 ss, uint256 sv) {
+        assembly ("memory-safe") {
+            let c := add(ctx, 0x20)
+            let oP := mload(add(c, 0x60))
+            let nb := mload(add(c, 0x80))
+            for { let t := 0 } lt(t, mload(add(c, 0x120))) { t := add(t, 1) } {
+                let w := 1
+                let i := mload(add(c, 0xa0))
+                for { let k := 0 } lt(k, nb) { k := add(k, 0x20) } {
+                    let ok := mload(add(oP, k))
+                    w := mulmod(w, mload(add(mload(add(mload(c), k)), shl(5, ok))), R)
+                    i := add(i, mul(mload(add(mload(add(c, 0x40)), k)), ok))
+                }
+                ss := addmod(ss, w, R)
+                switch mload(add(c, 0x100))
+                case 1 {
+                    sv := addmod(sv, w, R)
+                    sm := addmod(sm, w, R)
+                }
+                default {
+                    if and(iszero(slt(i, 0)), lt(i, mload(add(c, 0xc0)))) {
+                        sv := addmod(sv, w, R)
+                        let colP := mload(add(c, 0xe0))
+                        if colP { sm := addmod(sm, mulmod(w, mload(add(colP, shl(5, i))), R), R) }
+                    }
+                }
+                for { let k := nb } gt(k, 0) { k := sub(k, 0x20) } {
+                    let p := add(oP, sub(k, 0x20))
+                    let v := add(mload(p), 1)
+                    if lt(v, mload(add(mload(add(c, 0x20)), sub(k, 0x20)))) {
+                        mstore(p, v)
+                        break
+                    }
+                    mstore(p, 0)
+                }
             }
         }
     }
