@@ -45,6 +45,7 @@
 //! claims — plus HyperKZG's (`O(2^n/r)` and the SDH assumption): below `2^-200` for the
 //! bundled models.
 
+pub mod affine;
 pub mod arith;
 pub mod broadcast;
 pub mod columns;
