@@ -97,14 +97,7 @@ fn bench_model(
     );
     let mut challenger = Challenger::new(honest, acc[1], ChallengerStrategy::Honest);
     let t = Instant::now();
-    let r = simulate(
-        chain,
-        &c.registry,
-        &c.game,
-        &mut liar,
-        &mut challenger,
-        false,
-    )?;
+    let r = simulate(chain, &c, &mut liar, &mut challenger, false)?;
     let wall = t.elapsed().as_millis();
     // One-step gas per op type: honest submitter, challenger driven to a node of each type.
     let mut by_op: BTreeMap<String, u64> = BTreeMap::new();
@@ -123,14 +116,7 @@ fn bench_model(
             value: g.inputs.len() + n,
             element: len / 2,
         };
-        let rr = simulate(
-            chain,
-            &c.registry,
-            &c.game,
-            &mut submitter,
-            &mut rogue,
-            true,
-        )?;
+        let rr = simulate(chain, &c, &mut submitter, &mut rogue, true)?;
         let gas = rr
             .transactions
             .iter()

@@ -224,27 +224,10 @@ pub fn print_report(c: &Compiled, r: &Report) {
     }
 }
 
-pub fn report_json(r: &Report) -> serde_json::Value {
-    serde_json::json!({
-        "reference": r.reference,
-        "samples": r.samples,
-        "outputs": r.outputs.iter().map(|o| serde_json::json!({
-            "name": o.name, "scale": o.scale, "max_abs_err": o.max_abs_err, "mean_abs_err": o.mean_abs_err,
-            "float_max_abs": o.float_max_abs,
-            "argmax_agree": o.argmax.map(|a| a.0), "argmax_total": o.argmax.map(|a| a.1),
-        })).collect::<Vec<_>>(),
-    })
-}
-
 pub fn run(a: &Args) -> Result<()> {
     if crate::cmd_llm::is_gguf(&a.model) || crate::cmd_llm::is_hf_dir(&a.model) {
-        let d = verinfer_llm::compile::LLM_QUANT;
-        let quant = QuantOptions {
-            bits: a.bits.unwrap_or(d.bits),
-            table_bits: a.table_bits.unwrap_or(d.table_bits),
-            headroom_bits: a.headroom_bits,
-            wide_inputs: d.wide_inputs,
-        };
+        let quant =
+            verinfer_llm::compile::LLM_QUANT.overridden(a.bits, a.table_bits, a.headroom_bits);
         if a.json {
             bail!("--json is for ONNX models; a language model's compile writes its report with --report-json");
         }
@@ -269,12 +252,7 @@ pub fn run(a: &Args) -> Result<()> {
             tokenizer: a.tokenizer.as_deref(),
         });
     }
-    let quant = QuantOptions {
-        bits: a.bits.unwrap_or(16),
-        table_bits: a.table_bits.unwrap_or(12),
-        headroom_bits: a.headroom_bits,
-        wide_inputs: true,
-    };
+    let quant = QuantOptions::default().overridden(a.bits, a.table_bits, a.headroom_bits);
     if a.ctx.is_some() || a.calibration_text.is_some() || a.tokenizer.is_some() {
         bail!("--ctx, --calibration-text and --tokenizer apply to language models (GGUF, Hugging Face checkpoints) only");
     }
@@ -298,7 +276,7 @@ pub fn run(a: &Args) -> Result<()> {
     );
     print_report(&compiled, &report);
     if let Some(p) = &a.report_json {
-        std::fs::write(p, serde_json::to_string_pretty(&report_json(&report))?)
+        std::fs::write(p, serde_json::to_string_pretty(&report.to_json())?)
             .with_context(|| p.display().to_string())?;
     }
     if a.json {
@@ -309,7 +287,7 @@ pub fn run(a: &Args) -> Result<()> {
             "bits": quant.bits,
             "table_bits": quant.table_bits,
             "model_id": verinfer_commit::ModelCommitment::new(g).model_id.to_string(),
-            "report": report_json(&report),
+            "report": report.to_json(),
         });
         println!("{}", serde_json::to_string_pretty(&j)?);
     }

@@ -62,6 +62,30 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// What a dispute cost and how it ended, from a tensor-game or a generation-game report (the
+/// two share these field names): the demo line's tail, and its `--json` figures.
+macro_rules! dispute {
+    (line $rep:expr, $t:expr) => {
+        format!(
+            "{} moves in {} rounds, {} gas in all, largest move {} gas; winner {}, claim {} ({}: {})",
+            $rep.moves,
+            $rep.rounds,
+            $rep.total_gas,
+            $rep.max_step_gas,
+            $rep.winner,
+            $rep.claim_status,
+            $crate::cmd_demo::took($t),
+            $rep.reason
+        )
+    };
+    (json $rep:expr) => {
+        serde_json::json!({"moves": $rep.moves, "rounds": $rep.rounds,
+            "total_gas": $rep.total_gas, "max_step_gas": $rep.max_step_gas,
+            "winner": $rep.winner, "claim_status": $rep.claim_status})
+    };
+}
+pub(crate) use dispute;
+
 /// Arguments of `demo`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -267,23 +291,10 @@ pub fn run(a: &Args) -> Result<()> {
         false,
     )?;
     say!(
-        "7. an honest node re-executes, challenges and wins: {} moves in {} rounds, {} gas in \
-         all, largest move {} gas; winner {}, claim {} ({}: {})",
-        rep.moves,
-        rep.rounds,
-        rep.total_gas,
-        rep.max_step_gas,
-        rep.winner,
-        rep.claim_status,
-        took(t),
-        rep.reason
+        "7. an honest node re-executes, challenges and wins: {}",
+        dispute!(line rep, t)
     );
-    record(
-        "dispute",
-        json!({"moves": rep.moves, "rounds": rep.rounds, "total_gas": rep.total_gas,
-               "max_step_gas": rep.max_step_gas, "winner": rep.winner,
-               "claim_status": rep.claim_status}),
-    );
+    record("dispute", dispute!(json rep));
     if rep.winner != "challenger" {
         bail!("the lie survived the dispute: {rep:?}");
     }

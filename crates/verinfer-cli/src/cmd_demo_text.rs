@@ -21,7 +21,7 @@ use verinfer_oracle::{
     AigcTextClient, OracleParams, TextOracleClient, TextPrompt, TextProof, TextRequest, TextVocab,
 };
 
-use crate::cmd_demo::{say, took, tx};
+use crate::cmd_demo::{dispute, say, took, tx};
 
 /// The trained Shakespeare model (0.9 MB, Q8_0; docs/llm.md section 6).
 const SHAKESPEARE: &[u8] = include_bytes!("../../../testdata/llm/shakespeare_q8.gguf");
@@ -195,26 +195,15 @@ pub fn run(
     let mut cha = GenChallenger::new(watcher, who.honest, GenChallengerStrategy::Honest);
     let rep = contest(chain, gc, &mut liar, &mut cha, bad)?;
     say!(
-        "{}. an honest node re-executes the generation, challenges and wins: {} mode, step {}, \
-         {} moves in {} rounds, {} gas in all, largest move {} gas; winner {}, claim {} ({}: {})",
+        "{}. an honest node re-executes the generation, challenges and wins: {} mode, step {}, {}",
         n + 4,
         rep.mode,
         rep.step.map_or("-".into(), |s| s.to_string()),
-        rep.moves,
-        rep.rounds,
-        rep.total_gas,
-        rep.max_step_gas,
-        rep.winner,
-        rep.claim_status,
-        took(t),
-        rep.reason
+        dispute!(line rep, t)
     );
-    crate::cmd_demo::record(
-        "text_dispute",
-        serde_json::json!({"step": rep.step, "moves": rep.moves, "rounds": rep.rounds,
-            "total_gas": rep.total_gas, "max_step_gas": rep.max_step_gas,
-            "winner": rep.winner, "claim_status": rep.claim_status}),
-    );
+    let mut figures = dispute!(json rep);
+    figures["step"] = serde_json::json!(rep.step);
+    crate::cmd_demo::record("text_dispute", figures);
     if rep.winner != "challenger" {
         bail!("the lying generation survived the dispute: {rep:?}");
     }

@@ -2,15 +2,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::float_reference;
 use verinfer_onnx::import::{import, ImportOptions};
-use verinfer_quant::data::read_data;
-use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples};
-use verinfer_quant::report::evaluate;
+use verinfer_quant::data::{read_data, read_labels};
+use verinfer_quant::pipeline::split_samples;
+use verinfer_quant::report::{evaluate, label_accuracy};
 
-use crate::cmd_compile::{graph_outputs, report_json};
+use crate::cmd_compile::graph_outputs;
 
 /// Arguments of `eval`.
 #[derive(clap::Args)]
@@ -28,48 +28,24 @@ pub struct Args {
     pub json: bool,
 }
 
-fn argmax(v: &[f64]) -> usize {
-    (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
-}
-
 pub fn run(a: &Args) -> Result<()> {
     let g = verinfer_ir::vmodel::load(&a.model)?;
-    let shapes = g
-        .inputs
-        .iter()
-        .map(|i| (i.name.clone(), i.info.shape.dims().to_vec()))
-        .collect();
-    let fg = import(
-        &a.onnx,
-        &ImportOptions {
-            input_shapes: shapes,
-            ..ImportOptions::default()
-        },
-    )?;
+    let fg = import(&a.onnx, &ImportOptions::shaped_like(&g))?;
     let samples = split_samples(&fg, &read_data(&a.data)?)?;
     let reference = float_reference(&a.onnx, &fg, &samples)?;
     let floats = reference.1.clone();
     let plan = Plan::for_graph(g.clone())?;
     let run_q = |q: &[Vec<i32>]| graph_outputs(&plan, q);
     let report = evaluate(&g, &samples, reference, &run_q)?;
-    let mut json = report_json(&report);
-    let text = std::fs::read_to_string(&a.data).with_context(|| a.data.display().to_string())?;
-    let labels: Option<Vec<usize>> = serde_json::from_str::<serde_json::Value>(&text)?
-        .get("labels")
-        .and_then(|l| serde_json::from_value(l.clone()).ok());
-    if let Some(labels) = labels.filter(|l| l.len() == samples.len()) {
-        let info = g.value_info(g.outputs[0].value).context("output info")?;
-        let (mut qa, mut fa) = (0usize, 0usize);
-        for ((s, f), &l) in samples.iter().zip(&floats).zip(&labels) {
-            let t = plan.run(&quantize_inputs(&g, s)?)?;
-            let q = dequantize(plan.outputs(&t)?[0], info.scale);
-            qa += usize::from(argmax(&q) == l);
-            fa += usize::from(argmax(&f[0]) == l);
-        }
-        json["accuracy"] = serde_json::json!({"quantized": qa, "float": fa, "total": labels.len()});
+    let mut json = report.to_json();
+    if let Some(labels) = read_labels(&a.data)?.filter(|l| l.len() == samples.len()) {
+        let acc = label_accuracy(&g, &samples, &floats, &labels, &run_q)?;
+        json["accuracy"] = acc.to_json();
         eprintln!(
-            "accuracy vs labels: quantized {qa}/{n}, float {fa}/{n}",
-            n = labels.len()
+            "accuracy vs labels: quantized {}/{n}, float {}/{n}",
+            acc.quantized,
+            acc.float,
+            n = acc.total
         );
     }
     for o in &report.outputs {

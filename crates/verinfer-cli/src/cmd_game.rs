@@ -620,14 +620,7 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
             )
         }
     };
-    let report = simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut submitter,
-        &mut challenger,
-        force,
-    )?;
+    let report = simulate(&mut chain, &c, &mut submitter, &mut challenger, force)?;
     println!("{}", pretty_or_line(&report, a.json)?);
     Ok(())
 }

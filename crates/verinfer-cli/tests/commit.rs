@@ -98,6 +98,13 @@ fn run_trace_then_open_after_reload() {
     assert_eq!(std::fs::read(&t).unwrap(), std::fs::read(&t2).unwrap());
 
     let g = verinfer_ir::vmodel::load(&digits()).unwrap();
+    let model = digits();
+    let open = |value: &str, index: &str, more: &[&str]| {
+        let mut args = vec!["open", s(&t), "--model", s(&model), "--value", value];
+        args.extend(["--index", index]);
+        args.extend(more);
+        verinfer(&args)
+    };
     let root: TraceRoot = root.parse().unwrap();
     for (value, index) in [
         (0u64, 0u64),
@@ -105,17 +112,7 @@ fn run_trace_then_open_after_reload() {
         (2, 17),
         (g.num_values() as u64 - 1, 9),
     ] {
-        let o = verinfer(&[
-            "open",
-            s(&t),
-            "--model",
-            s(&digits()),
-            "--value",
-            &value.to_string(),
-            "--index",
-            &index.to_string(),
-            "--json",
-        ]);
+        let o = open(&value.to_string(), &index.to_string(), &["--json"]);
         assert!(o.status.success(), "{}", stderr(&o));
         let j: Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(j["trace_root"], root.to_string());
@@ -127,16 +124,7 @@ fn run_trace_then_open_after_reload() {
             .numel() as u64;
         verify_trace_opening(root, g.num_values() as u64, len, &opening).unwrap();
     }
-    let o = verinfer(&[
-        "open",
-        s(&t),
-        "--model",
-        s(&digits()),
-        "--value",
-        "1",
-        "--index",
-        "2",
-    ]);
+    let o = open("1", "2", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("trace root"));
 }

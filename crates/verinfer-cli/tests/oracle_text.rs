@@ -43,25 +43,20 @@ fn a_text_request_is_answered_settled_and_minted_as_erc7007_text() {
     let fail = |args: &[&str]| refused(&with(args).iter().map(String::as_str).collect::<Vec<_>>());
 
     // Refused by name: a seedless request beyond the context.
-    let err = fail(&[
-        "oracle",
-        "text-request",
-        vm,
-        "--prompt-ids",
-        PROMPT,
-        "--max-new-tokens",
-        "20",
-    ]);
+    let request = |n| {
+        [
+            "oracle",
+            "text-request",
+            vm,
+            "--prompt-ids",
+            PROMPT,
+            "--max-new-tokens",
+            n,
+        ]
+    };
+    let err = fail(&request("20"));
     assert!(err.contains("context") || err.contains("ctx"), "{err}");
-    let out = run(&[
-        "oracle",
-        "text-request",
-        vm,
-        "--prompt-ids",
-        PROMPT,
-        "--max-new-tokens",
-        "6",
-    ]);
+    let out = run(&request("6"));
     assert!(out.contains("text request 0"), "{out}");
     let out = run(&["oracle", "text-status", "0"]);
     assert!(out.contains("text request 0: Open"), "{out}");

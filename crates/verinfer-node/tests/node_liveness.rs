@@ -81,12 +81,7 @@ fn attack_log_spam_behind_a_capped_provider() {
         edge.queries.len() - after_first
     );
     drop(edge);
-    assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-            .unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.request_status(req), RequestStatus::Claimed);
 }
 
 /// The policy: a fee under the minimum is not answered; a fee whose share does not cover the
@@ -126,12 +121,7 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
     // One transaction: the claim that answers (`claimAndCall`).
     assert_eq!(node.tick(&mut edge).unwrap().transactions, 1);
     drop(edge);
-    assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-            .unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.request_status(req), RequestStatus::Claimed);
 }
 
 /// A connection dropped during a zk answer (the free verifier call before sending the proof)
@@ -153,12 +143,7 @@ fn a_transient_rpc_failure_during_a_zk_answer_is_retried_not_downgraded() {
     );
     node.tick(&mut edge).unwrap();
     drop(edge);
-    assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-            .unwrap(),
-        RequestStatus::Fulfilled
-    );
+    assert_eq!(env.request_status(req), RequestStatus::Fulfilled);
     assert!(
         env.oracle
             .get_request(&mut env.chain, verinfer_oracle::RequestId::new(req))

@@ -23,10 +23,7 @@ use verinfer_opml::{ClaimStatus, Phase};
 use verinfer_oracle::RequestStatus;
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
-    env.oracle
-        .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-        .unwrap()
-        == RequestStatus::Fulfilled
+    env.request_status(req) == RequestStatus::Fulfilled
 }
 
 #[test]
@@ -40,12 +37,7 @@ fn honest_node_answers_and_settles_after_the_window() {
         r.transactions, 1,
         "one claim answering the request (claimAndCall)"
     );
-    assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-            .unwrap(),
-        RequestStatus::Claimed
-    );
+    assert_eq!(env.request_status(req), RequestStatus::Claimed);
     let (&claim, c) = node.state().claims.iter().next().unwrap();
     assert_eq!(c.status, OwnClaimStatus::Pending);
     assert!(c.requests.contains(&req));
@@ -241,16 +233,12 @@ fn zk_node_answers_with_a_proof_at_once() {
     );
     assert_eq!(env.consumer_outputs(), honest_outputs(&input));
     assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(early))
-            .unwrap(),
+        env.request_status(early),
         RequestStatus::Claimed,
         "the early request predates the verifier: a claim"
     );
     assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(opt_in_only))
-            .unwrap(),
+        env.request_status(opt_in_only),
         RequestStatus::Claimed,
         "a request pinning no zk configuration: a claim"
     );
@@ -423,9 +411,7 @@ fn an_unreachable_endpoint_is_retried_and_the_status_is_served() {
         run(&mut node, &mut flaky, &opts, Some(&status)).unwrap();
     }
     assert_eq!(
-        env.oracle
-            .status(&mut env.chain, verinfer_oracle::RequestId::new(req))
-            .unwrap(),
+        env.request_status(req),
         RequestStatus::Claimed,
         "answered once the endpoint came back"
     );

@@ -31,6 +31,22 @@ pub struct ImportOptions {
     pub input_values: BTreeMap<String, Vec<f64>>,
 }
 
+impl ImportOptions {
+    /// The input shapes of `g`, a graph compiled from the model: re-importing the float model
+    /// at the shapes it was compiled for (its float reference).
+    #[must_use]
+    pub fn shaped_like(g: &verinfer_ir::Graph) -> Self {
+        Self {
+            input_shapes: g
+                .inputs
+                .iter()
+                .map(|i| (i.name.clone(), i.info.shape.dims().to_vec()))
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 /// Decode an ONNX file.
 ///
 /// # Errors

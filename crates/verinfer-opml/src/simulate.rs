@@ -9,6 +9,7 @@ use verinfer_chain::{Chain, ChainError, Receipt, Registry};
 use crate::challenger::Challenger;
 use crate::client::{ClaimStatus, GameClient, Phase};
 use crate::convert::b256;
+use crate::deploy::OpmlContracts;
 use crate::error::{OpmlError, Result};
 use crate::submitter::Submitter;
 
@@ -74,14 +75,14 @@ pub(crate) fn refused(e: &OpmlError) -> bool {
 /// Transport errors, or an honest party's move refused (a bug).
 pub fn simulate(
     chain: &mut dyn Chain,
-    registry: &Registry,
-    game: &GameClient,
+    c: &OpmlContracts,
     submitter: &mut Submitter,
     challenger: &mut Challenger,
     force_challenge: bool,
 ) -> Result<SimReport> {
+    let game = &c.game;
     let cfg = game.config(chain)?;
-    prepare_model(chain, registry, game, submitter)?;
+    prepare_model(chain, &c.registry, game, submitter)?;
     let (claim, claim_receipt) = submitter.claim(chain, game, &cfg)?;
     play_out(
         chain,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain};
 use verinfer_opml::{
     ensure_opml, lying_execution, simulate, Challenger, ChallengerStrategy, Execution, GameParams,
-    Submitter, SubmitterStrategy, TraceLie,
+    SimReport, Submitter, SubmitterStrategy, TraceLie,
 };
 
 fn contracts_dir() -> PathBuf {
@@ -45,24 +45,8 @@ fn mnist_disputes_on_anvil() {
         a[1],
         ChallengerStrategy::Honest,
     );
-    let r = simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut liar,
-        &mut honest,
-        false,
-    )
-    .unwrap();
-    assert_eq!(
-        (r.winner.as_str(), r.claim_status.as_str()),
-        ("challenger", "rejected"),
-        "{r:#?}"
-    );
-    eprintln!(
-        "wrong claim: {} moves, {} gas, {} ms",
-        r.moves, r.total_gas, r.wall_ms
-    );
+    let r = simulate(&mut chain, &c, &mut liar, &mut honest, false).unwrap();
+    ended(&r, ("challenger", "rejected"), "wrong claim");
 
     // A correct claim survives a challenger that picks at random, and finalizes.
     let mut submitter = Submitter::new(
@@ -75,22 +59,15 @@ fn mnist_disputes_on_anvil() {
         a[3],
         ChallengerStrategy::Random(99),
     );
-    let r = simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut submitter,
-        &mut rogue,
-        true,
-    )
-    .unwrap();
-    assert_eq!(
-        (r.winner.as_str(), r.claim_status.as_str()),
-        ("submitter", "finalized"),
-        "{r:#?}"
-    );
+    let r = simulate(&mut chain, &c, &mut submitter, &mut rogue, true).unwrap();
+    ended(&r, ("submitter", "finalized"), "correct claim");
+}
+
+/// `r` ended with `want` (winner, claim status); its figures printed under `label`.
+fn ended(r: &SimReport, want: (&str, &str), label: &str) {
+    assert_eq!((r.winner.as_str(), r.claim_status.as_str()), want, "{r:#?}");
     eprintln!(
-        "correct claim: {} moves, {} gas, {} ms",
+        "{label}: {} moves, {} gas, {} ms",
         r.moves, r.total_gas, r.wall_ms
     );
 }

@@ -31,15 +31,7 @@ fn every_node(name: &str) -> BTreeMap<&'static str, usize> {
             a[1],
             ChallengerStrategy::Target { value, element },
         );
-        let r = simulate(
-            &mut chain,
-            &c.registry,
-            &c.game,
-            &mut submitter,
-            &mut challenger,
-            true,
-        )
-        .unwrap();
+        let r = simulate(&mut chain, &c, &mut submitter, &mut challenger, true).unwrap();
         assert_eq!(
             (r.winner.as_str(), r.reason.as_str()),
             ("submitter", "one-step re-execution"),

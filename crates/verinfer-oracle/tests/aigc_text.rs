@@ -6,16 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use alloy_sol_types::{sol_data, SolType};
-use verinfer_chain::{Address, Bytes, B256, U256};
+use verinfer_chain::{Bytes, B256, U256};
 use verinfer_opml::generation::{GenExecution, GenSubmitter};
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::AIGCText::{self, AIGCTextErrors as E};
 use verinfer_oracle::{
-    model_id_of, AigcTextClient, OracleError, TextPrompt, TextProof, TextRequestId, TextVocab,
+    model_id_of, AigcTextClient, TextPrompt, TextProof, TextRequestId, TextVocab,
 };
 use verinfer_testing::llm::{
-    honest_generation as honest, lying_generation, midway_lie, tiny_model as model, tiny_prompt,
-    TextEnv, TINY_NEW_TOKENS as N,
+    aigc_err, honest_generation as honest, lying_generation, midway_lie, tiny_model as model,
+    tiny_prompt, TextEnv, TINY_NEW_TOKENS as N,
 };
 
 /// A vocabulary of pieces of every kind: words with a leading space, bare words, single
@@ -59,74 +59,6 @@ fn env() -> (TextEnv, AigcTextClient) {
         r.gas_used,
     );
     (env, aigc)
-}
-
-fn aigc_err(e: OracleError) -> E {
-    match e {
-        OracleError::AigcText { error, .. } => *error,
-        other => panic!("expected an AIGCText error, got {other}"),
-    }
-}
-
-/// What the collection's tests do on the shared environment.
-trait Collection {
-    /// `requester` asks for `N` tokens after `p`, without a callback.
-    fn ask(&mut self, p: &[u32]) -> TextRequestId;
-    /// `who` posts `gen` as a generation claim and answers `req` with it.
-    fn answer(&mut self, who: Address, gen: &GenExecution, req: TextRequestId) -> u64;
-    /// Minting through `aigc` as `by` (minter, recipient) fails; the collection's error.
-    fn mint_refused(
-        &mut self,
-        aigc: AigcTextClient,
-        by: (Address, Address),
-        p: &TextPrompt,
-        text: &[u8],
-        proof: &TextProof,
-    ) -> E;
-    /// Whether `aigc` verifies `text` for `p` with `proof`.
-    fn verifies(
-        &mut self,
-        aigc: AigcTextClient,
-        p: &TextPrompt,
-        text: &[u8],
-        proof: &TextProof,
-    ) -> bool;
-}
-
-impl Collection for TextEnv {
-    fn ask(&mut self, p: &[u32]) -> TextRequestId {
-        self.request(p, Address::ZERO, 0).0
-    }
-
-    fn answer(&mut self, who: Address, gen: &GenExecution, req: TextRequestId) -> u64 {
-        let (id, _) = self.claim(who, gen);
-        self.oracle.answer(&mut self.chain, who, req, id).unwrap();
-        id
-    }
-
-    fn mint_refused(
-        &mut self,
-        aigc: AigcTextClient,
-        by: (Address, Address),
-        p: &TextPrompt,
-        text: &[u8],
-        proof: &TextProof,
-    ) -> E {
-        aigc_err(
-            aigc.mint(&mut self.chain, by, p, text, "", proof)
-                .unwrap_err(),
-        )
-    }
-
-    fn verifies(
-        &mut self,
-        aigc: AigcTextClient,
-        p: &TextPrompt,
-        text: &[u8],
-        proof: &TextProof,
-    ) -> bool {
-        aigc.verify(&mut self.chain, p, text, proof).unwrap()
-    }
 }
 
 /// A fresh collection and a request for `N` tokens after prompt `shift`, answered by the
@@ -175,7 +107,9 @@ fn a_claim_token_verifies_once_the_claim_is_final() {
         tokens: gen.tokens().to_vec(),
     };
     // Only the claim's submitter mints with it.
-    let e = env.mint_refused(aigc, (env.liar, env.liar), &p, &text, &proof);
+    let e = env
+        .mint(aigc, (env.liar, env.liar), &p, &text, &proof)
+        .unwrap_err();
     assert!(matches!(e, E::NotEvidenceHolder(_)));
     let (tok, r) = aigc
         .mint(
@@ -229,11 +163,12 @@ fn a_claim_token_verifies_once_the_claim_is_final() {
 fn a_request_token_mints_only_once_settled_and_only_with_its_text() {
     let (mut env, aigc, req, gen, claim, text, p) = answered(2);
     let proof = TextProof::Request(req);
+    let rr = (env.requester, env.requester);
     // Unsettled: refused (answered, then final but not settled).
-    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    let e = env.mint(aigc, rr, &p, &text, &proof).unwrap_err();
     assert!(matches!(e, E::RequestNotUsable(x) if x.why == "not fulfilled"));
     env.finalize(claim);
-    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    let e = env.mint(aigc, rr, &p, &text, &proof).unwrap_err();
     assert!(matches!(e, E::RequestNotUsable(x) if x.why == "not fulfilled"));
     assert!(!env.verifies(aigc, &p, &text, &proof));
     env.oracle
@@ -242,48 +177,39 @@ fn a_request_token_mints_only_once_settled_and_only_with_its_text() {
     // Tampered text, a changed byte or a dropped one.
     let mut tampered = text.clone();
     *tampered.last_mut().unwrap() ^= 0x20;
-    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &tampered, &proof);
+    let e = env.mint(aigc, rr, &p, &tampered, &proof).unwrap_err();
     assert!(matches!(e, E::RequestNotUsable(x) if x.why == "aigcData"));
-    let e = env.mint_refused(
-        aigc,
-        (env.requester, env.requester),
-        &p,
-        &text[..text.len() - 1],
-        &proof,
-    );
+    let e = env
+        .mint(aigc, rr, &p, &text[..text.len() - 1], &proof)
+        .unwrap_err();
     assert!(matches!(e, E::RequestNotUsable(x) if x.why == "aigcData"));
     // Another count of tokens for the same prompt ids.
-    let e = env.mint_refused(
-        aigc,
-        (env.requester, env.requester),
-        &TextPrompt {
-            max_new_tokens: N - 1,
-            ..p.clone()
-        },
-        &text,
-        &proof,
-    );
-    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "token count"));
-    // Only the requester.
-    let e = env.mint_refused(aigc, (env.node, env.node), &p, &text, &proof);
-    assert!(matches!(e, E::NotEvidenceHolder(_)));
-    let (tok, r) = aigc
+    let e = env
         .mint(
-            &mut env.chain,
-            (env.requester, env.requester),
-            &p,
+            aigc,
+            rr,
+            &TextPrompt {
+                max_new_tokens: N - 1,
+                ..p.clone()
+            },
             &text,
-            "",
             &proof,
         )
-        .unwrap();
+        .unwrap_err();
+    assert!(matches!(e, E::RequestNotUsable(x) if x.why == "token count"));
+    // Only the requester.
+    let e = env
+        .mint(aigc, (env.node, env.node), &p, &text, &proof)
+        .unwrap_err();
+    assert!(matches!(e, E::NotEvidenceHolder(_)));
+    let (tok, r) = env.mint(aigc, rr, &p, &text, &proof).unwrap();
     gas("AIGCText.mint (settled request, 8 tokens)", r.gas_used);
     assert!(aigc.is_verified(&mut env.chain, tok).unwrap());
     assert!(env.verifies(aigc, &p, &text, &proof));
     assert!(!env.verifies(aigc, &p, &tampered, &proof));
     let ev = aigc.evidence_of(&mut env.chain, tok).unwrap();
     assert_eq!((ev.kind, ev.id), (TextProof::REQUEST, req.index()));
-    let e = env.mint_refused(aigc, (env.requester, env.requester), &p, &text, &proof);
+    let e = env.mint(aigc, rr, &p, &text, &proof).unwrap_err();
     assert!(matches!(e, E::TokenAlreadyMinted(_)));
 }
 
@@ -301,15 +227,8 @@ fn a_lying_claims_token_loses_its_text_and_takes_the_true_one() {
         tokens: lie.tokens().to_vec(),
     };
     // While pending, the liar can mint its text (not verified).
-    let (tok, _) = aigc
-        .mint(
-            &mut env.chain,
-            (env.liar, env.requester),
-            &p,
-            &lie_text,
-            "",
-            &lie_proof,
-        )
+    let (tok, _) = env
+        .mint(aigc, (env.liar, env.requester), &p, &lie_text, &lie_proof)
         .unwrap();
     assert!(!aigc.is_verified(&mut env.chain, tok).unwrap());
     let mut sub = GenSubmitter::new(lie, env.liar);
@@ -334,17 +253,10 @@ fn a_lying_claims_token_loses_its_text_and_takes_the_true_one() {
         &vocab(),
     )
     .unwrap();
-    let e = other
-        .mint(
-            &mut env.chain,
-            (env.liar, env.liar),
-            &p,
-            &lie_text,
-            "",
-            &lie_proof,
-        )
+    let e = env
+        .mint(other, (env.liar, env.liar), &p, &lie_text, &lie_proof)
         .unwrap_err();
-    assert!(matches!(aigc_err(e), E::ClaimNotUsable(x) if x.status == 3));
+    assert!(matches!(e, E::ClaimNotUsable(x) if x.status == 3));
 
     // The honest answer settles; anyone puts the true text into the token.
     let gen = honest(&ids);

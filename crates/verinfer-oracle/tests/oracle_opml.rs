@@ -28,6 +28,14 @@ fn lie_at_element(element: usize) -> verinfer_opml::Execution {
     lie_at_output(&mlp().1, element)
 }
 
+/// A fresh environment, a request for the MLP's bundled input, and its honest outputs.
+fn requested() -> (Env, verinfer_oracle::RequestId, Vec<Vec<i32>>) {
+    let mut env = env();
+    let (g, input) = mlp();
+    let req = env.request(input);
+    (env, req, outputs(&exec(g, input)))
+}
+
 #[test]
 fn optimistic_request_settles_pays_and_calls_back() {
     let mut env = env();
@@ -90,11 +98,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     );
     assert_eq!(env.status(req), RequestStatus::Claimed);
     // Outputs are the request's only once fulfilled.
-    assert!(env
-        .oracle
-        .outputs_of(&mut env.chain, req)
-        .unwrap()
-        .is_empty());
+    assert!(env.outputs(req).is_empty());
 
     // Not final yet: settle refuses.
     let err = oracle_err(
@@ -130,7 +134,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
     assert_eq!(s.owner_share, fee / U256::from(10));
     assert_eq!(s.answerer_share, fee - fee / U256::from(10));
     assert_eq!(env.status(req), RequestStatus::Fulfilled);
-    assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
+    assert_eq!(env.outputs(req), outs);
     let info = env.oracle.get_request(&mut env.chain, req).unwrap();
     assert_eq!(info.claimId, U256::from(claim));
     assert_eq!(info.answerer, node);
@@ -184,13 +188,7 @@ fn optimistic_request_settles_pays_and_calls_back() {
         E::NotClaimed(_)
     ));
     let sub2 = Submitter::new(exec(&g, &input), node, SubmitterStrategy::Honest);
-    assert!(matches!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &sub2, req)
-        ),
-        E::NotOpen(_)
-    ));
+    assert!(matches!(env.answer_refused(&sub2, req), E::NotOpen(_)));
     assert!(matches!(
         oracle_err(env.oracle.cancel(&mut env.chain, env.who.requester, req)),
         E::NotOpen(_)
@@ -227,11 +225,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
     }
     // No reopening needed: the request stays answerable while Claimed, with no outputs.
     assert_eq!(env.status(req), RequestStatus::Claimed);
-    assert!(env
-        .oracle
-        .outputs_of(&mut env.chain, req)
-        .unwrap()
-        .is_empty());
+    assert!(env.outputs(req).is_empty());
 
     // An honest node answers and settles; the consumer sees the honest outputs only.
     let node = env.who.node;
@@ -247,10 +241,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
     assert_eq!(s.answerer, node);
     assert_eq!(env.consumer_outputs(), honest_outs);
     assert_eq!(env.consumer_calls(), U256::from(1));
-    assert_eq!(
-        env.oracle.outputs_of(&mut env.chain, req).unwrap(),
-        honest_outs
-    );
+    assert_eq!(env.outputs(req), honest_outs);
     assert_eq!(env.claims(req), vec![bad_claim, good_claim]);
     assert_eq!(env.owed(liar), U256::ZERO);
     assert_eq!(env.owed(node), env.answerer_earnings(1));
@@ -258,10 +249,7 @@ fn lying_answer_is_rejected_and_an_honest_answer_settles_the_request() {
 
 #[test]
 fn an_honest_answer_standing_beside_a_lie_settles_first() {
-    let mut env = env();
-    let (g, input) = mlp().clone();
-    let req = env.request(&input);
-    let honest_outs = outputs(&exec(&g, &input));
+    let (mut env, req, honest_outs) = requested();
     // The liar answers first; the honest node answers while the lie stands (Claimed).
     let liar = env.who.liar;
     let (bad, _liar_sub) = env.answer_with(output_lie(&env), liar, req);
@@ -290,10 +278,7 @@ fn at_most_max_answers_stand() {
     }
     let s = Submitter::new(lie_at_element(max), env.who.liar, SubmitterStrategy::Honest);
     assert_eq!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
-        ),
+        env.answer_refused(&s, req),
         E::TooManyAnswers(InferenceOracle::TooManyAnswers {
             requestId: U256::from(req)
         })
@@ -303,10 +288,8 @@ fn at_most_max_answers_stand() {
 
 #[test]
 fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected() {
-    let mut env = env();
+    let (mut env, req, honest_outs) = requested();
     let (g, input) = mlp().clone();
-    let req = env.request(&input);
-    let honest_outs = outputs(&exec(&g, &input));
     let node = env.who.node;
     let (first, _) = env.answer(node, req);
     // Another honest answer (another node, same outputs): a copy of a standing answer cannot
@@ -314,10 +297,7 @@ fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected(
     let liar = env.who.liar;
     let s = Submitter::new(exec(&g, &input), liar, SubmitterStrategy::Honest);
     assert_eq!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
-        ),
+        env.answer_refused(&s, req),
         E::DuplicateAnswer(InferenceOracle::DuplicateAnswer {
             requestId: U256::from(req),
             standingClaimId: U256::from(first)
@@ -329,10 +309,7 @@ fn an_answer_agreeing_with_a_standing_one_is_refused_until_that_one_is_rejected(
     let (bad, mut bad_sub) = env.answer_with(output_lie(&env), liar, req2);
     let s2 = Submitter::new(output_lie(&env), liar, SubmitterStrategy::Honest);
     assert!(matches!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s2, req2)
-        ),
+        env.answer_refused(&s2, req2),
         E::DuplicateAnswer(_)
     ));
     let requester = env.who.requester;
@@ -481,21 +458,16 @@ fn malformed_requests_revert_with_custom_errors() {
 
 #[test]
 fn answers_that_do_not_match_the_request_revert() {
-    let mut env = env();
+    let (mut env, req, outs) = requested();
     let (g, input) = mlp().clone();
-    let req = env.request(&input);
     let node = env.who.node;
-    let outs = outputs(&exec(&g, &input));
     let sub = |e| Submitter::new(e, node, SubmitterStrategy::Honest);
     let claims_before = env.claim_count();
 
     // A claim on another input.
     let s_other_input = sub(exec(&g, &other_input()));
     assert_eq!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_other_input, req)
-        ),
+        env.answer_refused(&s_other_input, req),
         E::InputMismatch(InferenceOracle::InputMismatch {
             requestId: U256::from(req),
             claimId: U256::from(claims_before)
@@ -507,10 +479,7 @@ fn answers_that_do_not_match_the_request_revert() {
     let m2 = register_and_learn(&mut env, &g2);
     let s_other_model = sub(exec(&g2, &input));
     assert_eq!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s_other_model, req)
-        ),
+        env.answer_refused(&s_other_model, req),
         E::ModelMismatch(InferenceOracle::ModelMismatch {
             requestModel: env.model,
             claimModel: m2
@@ -644,7 +613,7 @@ fn failing_callbacks_do_not_block_settlement() {
         assert_eq!(s.callback, want, "{label}");
         assert_eq!(env.status(req), RequestStatus::Fulfilled, "{label}");
         // The answer stays readable, and the node is paid.
-        assert_eq!(env.oracle.outputs_of(&mut env.chain, req).unwrap(), outs);
+        assert_eq!(env.outputs(req), outs);
         if target == burning {
             // The callback got its whole limit and burned it.
             assert!(s.receipt.gas_used > gas_limit, "{}", s.receipt.gas_used);
@@ -721,13 +690,7 @@ fn cancel_rules() {
     let (g, x) = mlp().clone();
     let outs = outputs(&exec(&g, &x));
     let s = Submitter::new(exec(&g, &x), node, SubmitterStrategy::Honest);
-    assert!(matches!(
-        answer_err(
-            env.oracle
-                .answer(&mut env.chain, &env.c.game, &env.cfg, &s, req)
-        ),
-        E::NotOpen(_)
-    ));
+    assert!(matches!(env.answer_refused(&s, req), E::NotOpen(_)));
     let before = env.chain.balance(requester).unwrap();
     env.oracle.withdraw(&mut env.chain, requester).unwrap();
     assert_eq!(env.chain.balance(requester).unwrap() - before, fee);

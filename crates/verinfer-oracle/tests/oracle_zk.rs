@@ -163,10 +163,7 @@ fn zk_answer_settles(hashed_params: bool) {
     let info = env.oracle.get_request(&mut env.chain, req).unwrap();
     assert!(info.viaProof);
     assert_eq!(env.consumer_outputs(), p.outputs);
-    assert_eq!(
-        env.oracle.outputs_of(&mut env.chain, req).unwrap(),
-        p.outputs
-    );
+    assert_eq!(env.outputs(req), p.outputs);
     // Without a callback, for the gas table.
     if !hashed_params {
         let req = env.request_full(&input, Address::ZERO, 0, 1);

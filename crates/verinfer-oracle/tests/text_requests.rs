@@ -29,7 +29,7 @@ fn gas(label: &str, g: u64) {
 /// The shared environment's steps with their gas printed (the figures of docs/oracle.md).
 trait Metered {
     /// `requester` asks for `N` tokens after `prompt`, with the consumer called back.
-    fn ask(&mut self, prompt: &[u32]) -> TextRequestId;
+    fn ask_metered(&mut self, prompt: &[u32]) -> TextRequestId;
     /// `who` posts `gen` as a generation claim; returns its id.
     fn post(&mut self, who: Address, gen: &GenExecution) -> u64;
     /// The claim's window passes and it is finalized.
@@ -37,7 +37,7 @@ trait Metered {
 }
 
 impl Metered for TextEnv {
-    fn ask(&mut self, prompt: &[u32]) -> TextRequestId {
+    fn ask_metered(&mut self, prompt: &[u32]) -> TextRequestId {
         let (id, r) = self.request(prompt, self.consumer, CALLBACK_GAS);
         gas("request (4-token prompt)", r.gas_used);
         id
@@ -73,7 +73,7 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
     let params = oracle_params();
     let mut env = env();
     let p = prompt();
-    let id = env.ask(&p);
+    let id = env.ask_metered(&p);
     let gen = honest(&p);
     let claim = env.post(env.node, &gen);
     let r = env
@@ -131,7 +131,7 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
 fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
     let mut env = env();
     let p = prompt();
-    let id = env.ask(&p);
+    let id = env.ask_metered(&p);
     let lie = lying_generation(&p, midway_lie(&p));
     assert_ne!(
         lie.tokens(),
@@ -194,7 +194,7 @@ fn the_fee_comes_back_once_every_answer_lost() {
     let params = oracle_params();
     let mut env = env();
     let p = prompt();
-    let id = env.ask(&p);
+    let id = env.ask_metered(&p);
     let lie = lying_generation(&p, GenLie::WrongToken { step: 0 });
     let bad = env.post(env.liar, &lie);
     env.oracle
@@ -318,7 +318,7 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
     let gen = honest(&p);
     // A claim made before the request cannot answer it.
     let early = env.post(env.node, &gen);
-    let id = env.ask(&p);
+    let id = env.ask_metered(&p);
     let e = env
         .oracle
         .answer(&mut env.chain, env.node, id, early)

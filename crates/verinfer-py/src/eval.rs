@@ -8,30 +8,13 @@ use verinfer_chain::{register_model, Address, Receipt};
 use verinfer_exec::Plan;
 use verinfer_onnx::compile::float_reference;
 use verinfer_onnx::import::{import, ImportOptions};
-use verinfer_quant::data::read_data;
-use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples};
-use verinfer_quant::report::{evaluate, Report};
+use verinfer_quant::data::{read_data, read_labels};
+use verinfer_quant::pipeline::split_samples;
+use verinfer_quant::report::{evaluate, label_accuracy};
 
 use crate::chain::{parse_address, Chain, SenderArg};
 use crate::error::{Error, ResultExt};
 use crate::model::Model;
-
-/// The accuracy report as the CLI's `--report-json` and `eval --json` write it.
-pub(crate) fn report_json(r: &Report) -> serde_json::Value {
-    serde_json::json!({
-        "reference": r.reference,
-        "samples": r.samples,
-        "outputs": r.outputs.iter().map(|o| serde_json::json!({
-            "name": o.name, "scale": o.scale, "max_abs_err": o.max_abs_err,
-            "mean_abs_err": o.mean_abs_err, "float_max_abs": o.float_max_abs,
-            "argmax_agree": o.argmax.map(|a| a.0), "argmax_total": o.argmax.map(|a| a.1),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn argmax(v: &[f64]) -> usize {
-    (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
-}
 
 /// `verinfer eval MODEL --onnx ONNX --data DATA --json`: every sample of `data` through the
 /// integer executor and through float inference of `onnx`; with a `labels` list as long as
@@ -41,19 +24,7 @@ pub(crate) fn evaluate_on(
     onnx: &Path,
     data: &Path,
 ) -> Result<serde_json::Value, Error> {
-    let shapes = g
-        .inputs
-        .iter()
-        .map(|i| (i.name.clone(), i.info.shape.dims().to_vec()))
-        .collect();
-    let fg = import(
-        onnx,
-        &ImportOptions {
-            input_shapes: shapes,
-            ..ImportOptions::default()
-        },
-    )
-    .context(|| onnx.display().to_string())?;
+    let fg = import(onnx, &ImportOptions::shaped_like(g)).context(|| onnx.display().to_string())?;
     let samples = split_samples(&fg, &read_data(data).lib()?).lib()?;
     let reference = float_reference(onnx, &fg, &samples).lib()?;
     let floats = reference.1.clone();
@@ -64,27 +35,14 @@ pub(crate) fn evaluate_on(
         Ok(outs.into_iter().map(<[i32]>::to_vec).collect())
     };
     let report = evaluate(g, &samples, reference, &run_q).lib()?;
-    let mut json = report_json(&report);
-    let text = std::fs::read_to_string(data).context(|| data.display().to_string())?;
-    let labels: Option<Vec<usize>> = serde_json::from_str::<serde_json::Value>(&text)
-        .context(|| data.display().to_string())?
-        .get("labels")
-        .and_then(|l| serde_json::from_value(l.clone()).ok());
-    if let Some(labels) = labels.filter(|l| l.len() == samples.len()) {
-        let out = g
-            .outputs
-            .first()
-            .and_then(|o| g.value_info(o.value))
-            .ok_or_else(|| Error::Invalid("the model has no output info".into()))?;
-        let (mut qa, mut fa) = (0usize, 0usize);
-        for ((s, f), &l) in samples.iter().zip(&floats).zip(&labels) {
-            let t = plan.run(&quantize_inputs(g, s).lib()?).lib()?;
-            let outs = plan.outputs(&t).lib()?;
-            let q = dequantize(outs.first().copied().unwrap_or_default(), out.scale);
-            qa += usize::from(argmax(&q) == l);
-            fa += usize::from(f.first().is_some_and(|f| argmax(f) == l));
-        }
-        json["accuracy"] = serde_json::json!({"quantized": qa, "float": fa, "total": labels.len()});
+    let mut json = report.to_json();
+    if let Some(labels) = read_labels(data)
+        .lib()?
+        .filter(|l| l.len() == samples.len())
+    {
+        json["accuracy"] = label_accuracy(g, &samples, &floats, &labels, &run_q)
+            .lib()?
+            .to_json();
     }
     Ok(json)
 }

@@ -141,12 +141,7 @@ fn compile_onnx_model(path: &Path, o: &Options) -> Result<Model, Error> {
             input_shapes: o.input_shapes.clone(),
             ..verinfer_onnx::ImportOptions::default()
         },
-        quant: QuantOptions {
-            bits: o.bits.unwrap_or(16),
-            table_bits: o.table_bits.unwrap_or(12),
-            headroom_bits: o.headroom_bits,
-            wide_inputs: true,
-        },
+        quant: QuantOptions::default().overridden(o.bits, o.table_bits, o.headroom_bits),
         progress: None,
     };
     let data = o.calibration.as_deref().map(read_data).transpose().lib()?;
@@ -184,13 +179,7 @@ fn compile_language_model(path: &Path, o: &Options) -> Result<Model, Error> {
             "a GGUF model takes no calibration file or input shapes (it is calibrated on text sampled from the model)".into(),
         ));
     }
-    let d = verinfer_llm::compile::LLM_QUANT;
-    let quant = QuantOptions {
-        bits: o.bits.unwrap_or(d.bits),
-        table_bits: o.table_bits.unwrap_or(d.table_bits),
-        headroom_bits: o.headroom_bits,
-        wide_inputs: d.wide_inputs,
-    };
+    let quant = verinfer_llm::compile::LLM_QUANT.overridden(o.bits, o.table_bits, o.headroom_bits);
     let tok = o.tokenizer.as_deref().map(read_tokenizer).transpose()?;
     let (w, tok): (Box<dyn WeightSource>, Option<Tokenizer>) = if is_hf_dir(path) {
         (Box::new(HfWeights::open(path).lib()?), tok)

@@ -31,6 +31,22 @@ pub fn read_data(path: &Path) -> Result<InputData, QuantError> {
     parse_data(&text).map_err(|e| QuantError::BadData(format!("{}: {e}", path.display())))
 }
 
+/// The data file's optional `"labels"` list (one class index per sample; anything else there
+/// is no labels).
+///
+/// # Errors
+/// Unreadable file or invalid JSON.
+pub fn read_labels(path: &Path) -> Result<Option<Vec<usize>>, QuantError> {
+    let text = std::fs::read_to_string(path).map_err(|source| QuantError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| QuantError::BadData(format!("{}: {e}", path.display())))?;
+    Ok(v.get("labels")
+        .and_then(|l| serde_json::from_value(l.clone()).ok()))
+}
+
 /// Parse data from JSON text.
 ///
 /// # Errors

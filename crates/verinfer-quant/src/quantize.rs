@@ -21,39 +21,15 @@ pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
 use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_BITS};
 
 mod nonlinear;
+mod options;
 mod radicand;
 mod wide_input;
 mod wide_log;
 
+pub use options::QuantOptions;
+
 /// What a parameter's ±∞ entries become (see `Q::param`).
 const INFINITE_PARAM: i32 = 1 << 30;
-
-/// Quantization settings.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct QuantOptions {
-    /// Bit bound of activations and weights (`B`).
-    pub bits: u32,
-    /// Lookup tables have `2^table_bits` entries.
-    pub table_bits: u32,
-    /// Activation ranges are taken as `2^headroom_bits` times the calibrated range, so inputs
-    /// somewhat outside the calibration set do not saturate.
-    pub headroom_bits: u32,
-    /// Hold an input whose features span many orders of magnitude at the radicand width
-    /// (see `quantize/wide_input.rs`). Off for language-model step graphs: their state inputs
-    /// (the KV cache) must stay at the scale and width of the rows each step appends.
-    pub wide_inputs: bool,
-}
-
-impl Default for QuantOptions {
-    fn default() -> Self {
-        Self {
-            bits: 16,
-            table_bits: 12,
-            headroom_bits: 1,
-            wide_inputs: true,
-        }
-    }
-}
 
 struct Q<'a> {
     fg: &'a FGraph,

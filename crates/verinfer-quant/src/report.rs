@@ -126,6 +126,80 @@ pub fn evaluate(
     })
 }
 
+impl Report {
+    /// The report as `compile --report-json` and `eval --json` write it.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reference": self.reference,
+            "samples": self.samples,
+            "outputs": self.outputs.iter().map(|o| serde_json::json!({
+                "name": o.name, "scale": o.scale, "max_abs_err": o.max_abs_err,
+                "mean_abs_err": o.mean_abs_err, "float_max_abs": o.float_max_abs,
+                "argmax_agree": o.argmax.map(|a| a.0), "argmax_total": o.argmax.map(|a| a.1),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// How many samples' top class (the first output's argmax) is their label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabelAccuracy {
+    /// By the quantized graph.
+    pub quantized: usize,
+    /// By the float reference.
+    pub float: usize,
+    /// Labelled samples.
+    pub total: usize,
+}
+
+impl LabelAccuracy {
+    /// `{"quantized", "float", "total"}`, as `eval --json` writes it.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"quantized": self.quantized, "float": self.float, "total": self.total})
+    }
+}
+
+/// The accuracy against `labels` (one per sample) of the quantized graph, run by `run_q`, and
+/// of the float outputs `floats` of the same samples.
+///
+/// # Errors
+/// Not one label per sample, a graph without outputs, or failures of `run_q`.
+pub fn label_accuracy(
+    g: &Graph,
+    samples: &[Vec<Vec<f64>>],
+    floats: &FloatOutputs,
+    labels: &[usize],
+    run_q: &QuantizedRunner<'_>,
+) -> Result<LabelAccuracy, QuantError> {
+    if labels.len() != samples.len() || floats.len() != samples.len() {
+        return Err(QuantError::BadData(format!(
+            "{} labels and {} float outputs for {} samples",
+            labels.len(),
+            floats.len(),
+            samples.len()
+        )));
+    }
+    let info = g
+        .outputs
+        .first()
+        .and_then(|o| g.value_info(o.value))
+        .ok_or_else(|| QuantError::BadData("the model has no output info".into()))?;
+    let (mut quantized, mut float) = (0, 0);
+    for ((s, f), &l) in samples.iter().zip(floats).zip(labels) {
+        let outs = run_q(&quantize_inputs(g, s)?).map_err(QuantError::BadData)?;
+        let q = dequantize(outs.first().map_or(&[][..], Vec::as_slice), info.scale);
+        quantized += usize::from(argmax(&q) == l);
+        float += usize::from(f.first().is_some_and(|f| argmax(f) == l));
+    }
+    Ok(LabelAccuracy {
+        quantized,
+        float,
+        total: labels.len(),
+    })
+}
+
 fn argmax(v: &[f64]) -> usize {
     let mut best = 0;
     for (i, x) in v.iter().enumerate() {

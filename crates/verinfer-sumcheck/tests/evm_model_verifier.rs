@@ -49,6 +49,22 @@ const DIGEST: Visibility = Visibility {
     statement: Statement::Digest,
 };
 
+type Vk = <Sumcheck as ProofBackend>::VerifyingKey;
+type Proof = <Sumcheck as ProofBackend>::Proof;
+type Public = verinfer_prove::PublicValues;
+
+/// `g`'s digest-statement keys and honest proof of `trace` (context tag `tag`), the proof
+/// checked natively first.
+fn proved(g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, tag: u8) -> (Vk, Proof, Public) {
+    let model = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
+    let (proof, public) =
+        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(tag), trace, &mut os_rng()).unwrap();
+    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    (vk, proof, public)
+}
+
 fn ctx(tag: u8) -> Context {
     Context {
         model_id: B256::repeat_byte(9),
@@ -191,12 +207,7 @@ fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
 #[allow(clippy::print_stdout)]
 fn the_mnist_cnn_verifies_on_the_evm_with_its_plan_in_several_chunks() {
     let (g, trace) = mnist_cnn();
-    let model = Model::new(g).unwrap();
-    let b = Sumcheck::default();
-    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
-    let (proof, public) =
-        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(5), trace, &mut os_rng()).unwrap();
-    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    let (vk, proof, public) = proved(g, trace, 5);
     let plan = onchain::model_plan_words(&vk).unwrap();
     let chunks = onchain::plan_chunk_init_codes(&plan);
     println!(
@@ -253,12 +264,7 @@ fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_r
 /// (and the last).
 #[allow(clippy::too_many_lines, clippy::print_stdout)]
 fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, spread: usize) {
-    let model = Model::new(g).unwrap();
-    let b = Sumcheck::default();
-    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
-    let (proof, public) =
-        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(5), trace, &mut os_rng()).unwrap();
-    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    let (vk, proof, public) = proved(g, trace, 5);
     let ModelKey::Chain { spec, commitments } = vk.model.clone() else {
         panic!("the digits MLP is a layered model");
     };
@@ -294,33 +300,16 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, 
 
     let st = f.statement;
     assert_eq!(f.rust(Some(&st), x, y, words), 0);
-    let honest = evm.view(
-        at,
-        &ModelVerifier::verifyBoundCall {
-            statement: B256::from(st),
-            x: packed(x),
-            y: packed(y),
-            proof: us(words),
-        },
-    );
-    assert!(matches!(honest, Ok(true)), "the honest proof: {honest:?}");
-    let gas = evm.gas(
-        at,
-        &ModelVerifier::verifyBoundCall {
-            statement: B256::from(st),
-            x: packed(x),
-            y: packed(y),
-            proof: us(words),
-        },
-    );
-    let calldata = ModelVerifier::verifyBoundCall {
+    let call = ModelVerifier::verifyBoundCall {
         statement: B256::from(st),
         x: packed(x),
         y: packed(y),
         proof: us(words),
-    }
-    .abi_encode()
-    .len();
+    };
+    let honest = evm.view(at, &call);
+    assert!(matches!(honest, Ok(true)), "the honest proof: {honest:?}");
+    let gas = evm.gas(at, &call);
+    let calldata = call.abi_encode().len();
     let (k, n) = gkr::columns::claim_shape(&f.spec);
     let groups = gkr::columns::groups(&f.spec);
     println!(
@@ -508,12 +497,7 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
 #[test]
 fn a_smaller_mlp_verifies_on_chain() {
     let (g, trace) = verinfer_testing::proof::small_mlp();
-    let model = Model::new(g).unwrap();
-    let b = Sumcheck::default();
-    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
-    let (proof, public) =
-        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(7), trace, &mut os_rng()).unwrap();
-    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    let (vk, proof, public) = proved(g, trace, 7);
     let ModelKey::Chain { spec, .. } = &vk.model else {
         panic!("the small MLP is a layered model");
     };
@@ -556,11 +540,7 @@ fn a_smaller_mlp_verifies_on_chain() {
 #[test]
 fn digits_mlp_gas_profile() {
     let (g, trace) = digits_mlp();
-    let model = Model::new(g).unwrap();
-    let b = Sumcheck::default();
-    let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
-    let (proof, public) =
-        ProofBackend::prove(&b, &pk, &model, DIGEST, &ctx(5), trace, &mut os_rng()).unwrap();
+    let (vk, proof, public) = proved(g, trace, 5);
     let call = ModelVerifier::verifyBoundCall {
         statement: B256::from(public.digest().unwrap().0),
         x: packed(&proof.x),

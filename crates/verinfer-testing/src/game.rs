@@ -31,15 +31,7 @@ pub fn play_claim(
     };
     let mut submitter = Submitter::new(exec, a[0], sub);
     let mut challenger = Challenger::new(Execution::run(g.clone(), inputs).unwrap(), a[1], cha);
-    let report = simulate(
-        &mut chain,
-        &c.registry,
-        &c.game,
-        &mut submitter,
-        &mut challenger,
-        force,
-    )
-    .unwrap();
+    let report = simulate(&mut chain, &c, &mut submitter, &mut challenger, force).unwrap();
     let owed_sub = c.game.owed(&mut chain, a[0]).unwrap();
     let owed_cha = c.game.owed(&mut chain, a[1]).unwrap();
     (report, owed_sub, owed_cha)

@@ -15,8 +15,12 @@ use verinfer_opml::generation::{
     GenModel, GenReport, GenSubmitter,
 };
 use verinfer_opml::{GameParams, OpmlContracts};
+use verinfer_oracle::bindings_text::AIGCText::AIGCTextErrors;
 use verinfer_oracle::bindings_text::GenerationConsumerHarness;
-use verinfer_oracle::{model_id_of, TextOracleClient, TextRequest, TextRequestId};
+use verinfer_oracle::{
+    model_id_of, AigcTextClient, OracleError, TextOracleClient, TextPrompt, TextProof, TextRequest,
+    TextRequestId,
+};
 
 /// The context the text tests compile the tiny LLaMA at: a 4-token prompt and
 /// [`TINY_NEW_TOKENS`] new tokens fit (11 steps of 16 cache rows).
@@ -261,6 +265,51 @@ impl TextEnv {
     /// The consumer's call count and the last tokens it received.
     pub fn received(&mut self) -> (U256, Vec<i32>) {
         received(&mut self.chain, self.owner, self.consumer)
+    }
+
+    /// `requester` asks for [`TINY_NEW_TOKENS`] after `prompt`, without a callback.
+    pub fn ask(&mut self, prompt: &[u32]) -> TextRequestId {
+        self.request(prompt, Address::ZERO, 0).0
+    }
+
+    /// `who` posts `gen` as a generation claim and answers `req` with it.
+    pub fn answer(&mut self, who: Address, gen: &GenExecution, req: TextRequestId) -> u64 {
+        let (id, _) = self.claim(who, gen);
+        self.oracle.answer(&mut self.chain, who, req, id).unwrap();
+        id
+    }
+
+    /// Minting through the text collection `aigc` as `by` (minter, recipient), no uri: the
+    /// token and receipt, or the collection's error.
+    pub fn mint(
+        &mut self,
+        aigc: AigcTextClient,
+        by: (Address, Address),
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> Result<(U256, Receipt), AIGCTextErrors> {
+        aigc.mint(&mut self.chain, by, p, text, "", proof)
+            .map_err(aigc_err)
+    }
+
+    /// Whether the text collection `aigc` verifies `text` for `p` with `proof`.
+    pub fn verifies(
+        &mut self,
+        aigc: AigcTextClient,
+        p: &TextPrompt,
+        text: &[u8],
+        proof: &TextProof,
+    ) -> bool {
+        aigc.verify(&mut self.chain, p, text, proof).unwrap()
+    }
+}
+
+/// The text collection's own error inside `e` (panics on any other error).
+pub fn aigc_err(e: OracleError) -> AIGCTextErrors {
+    match e {
+        OracleError::AigcText { error, .. } => *error,
+        other => panic!("expected an AIGCText error, got {other}"),
     }
 }
 

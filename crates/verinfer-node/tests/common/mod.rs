@@ -115,6 +115,13 @@ pub fn env(name: &str) -> Env {
 }
 
 impl Env {
+    /// The oracle's status of request `req`.
+    pub fn request_status(&mut self, req: u64) -> verinfer_oracle::RequestStatus {
+        self.oracle
+            .status(&mut self.chain, verinfer_oracle::RequestId::new(req))
+            .unwrap()
+    }
+
     /// Dev Groth16 keys of the digits MLP (digest statement) saved where the node looks for
     /// them (`<models>/digits_mlp.keys`), their `IProofVerifier` deployed and published by the
     /// owner as the model's zk configuration 1. Returns the verifier's address.

@@ -239,38 +239,15 @@ pub(super) fn conv_refs(
     }
     let k = sx.len() - 2;
     let (n, c, m, cg) = (sx[0], sx[1], sw[0], sw[1]);
-    let kernel = sw[2..].to_vec();
-    if let Some(ks) = at.ints("kernel_shape") {
-        if ks.len() != k
-            || ks
-                .iter()
-                .zip(&kernel)
-                .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
-        {
-            return Err(b
-                .err(format!(
-                    "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
-                ))
-                .into());
-        }
-    }
-    let g = usize::try_from(at.int_or("group", 1))
-        .ok()
-        .filter(|&g| g >= 1)
-        .ok_or_else(|| b.err("group must be ≥ 1"))?;
+    let (kernel, g) = kernel_and_group(b, &at, &sw)?;
     if cg == 0 || c != cg * g || !divides(m, g) || m == 0 {
         return Err(b.err(format!("X has {c} channels and W is {sw:?} with group {g}: need C = W[1]·group and W[0] divisible by group")).into());
     }
     let win = window(b, &at, &sx[2..], kernel.clone(), false)?;
     let mg = m / g;
-    // Iteration dims: [N, G, M/G, O...] (or [N, M, O...] without groups); reduction [C/G, K...].
     let grouped = g > 1;
-    let mut out_iter = if grouped { vec![n, g, mg] } else { vec![n, m] };
-    let so = out_iter.len();
-    out_iter.extend(&win.out);
+    let (out_iter, so, red) = conv_dims(n, g, mg, cg, &win.out, &kernel);
     let (no, nr) = (out_iter.len(), 1 + k);
-    let mut red = vec![cg];
-    red.extend(&kernel);
     let m_row = if grouped {
         arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0)
     } else {
@@ -292,16 +269,83 @@ pub(super) fn conv_refs(
         x_rows.push(arow(no, nr, &[(so + a, s)], &[(1 + a, d)], -p));
         w_rows.push(arow(no, nr, &[], &[(1 + a, 1)], 0));
     }
-    let mut out = vec![n, m];
-    out.extend(&win.out);
-    let spec = ContractSpec {
+    let spec = conv_spec(out_iter, red, x_rows, w_rows);
+    contract_with_bias(b, x, w, bias, spec, conv_out(n, m, &win.out), m_row, k)
+}
+
+/// The kernel's spatial extent (W's trailing dims, which an explicit `kernel_shape` must
+/// match) and the `group` count (≥ 1): read alike by `Conv` and `ConvTranspose`.
+pub(super) fn kernel_and_group(
+    b: &Builder,
+    at: &Attrs<'_>,
+    sw: &[usize],
+) -> Result<(Vec<usize>, usize), OnnxError> {
+    let kernel = sw[2..].to_vec();
+    if let Some(ks) = at.ints("kernel_shape") {
+        if ks.len() != kernel.len()
+            || ks
+                .iter()
+                .zip(&kernel)
+                .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
+        {
+            return Err(b
+                .err(format!(
+                    "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
+                ))
+                .into());
+        }
+    }
+    let g = usize::try_from(at.int_or("group", 1))
+        .ok()
+        .filter(|&g| g >= 1)
+        .ok_or_else(|| b.err("group must be ≥ 1"))?;
+    Ok((kernel, g))
+}
+
+/// A (transposed) convolution's iteration dims `[N, G, M/G, O...]` (`[N, M, O...]` without
+/// groups), where its spatial outputs start among them, and its reduction dims `[C/G, K...]`.
+pub(super) fn conv_dims(
+    n: usize,
+    g: usize,
+    mg: usize,
+    cg: usize,
+    spatial_out: &[usize],
+    kernel: &[usize],
+) -> (Vec<usize>, usize, Vec<usize>) {
+    let mut out_iter = if g > 1 {
+        vec![n, g, mg]
+    } else {
+        vec![n, mg * g]
+    };
+    let so = out_iter.len();
+    out_iter.extend(spatial_out);
+    let mut red = vec![cg];
+    red.extend(kernel);
+    (out_iter, so, red)
+}
+
+/// The contraction of `out_iter` over `red` reading `x` and `w` through those rows, its bias
+/// left to [`contract_with_bias`].
+pub(super) fn conv_spec(
+    out_iter: Vec<usize>,
+    red: Vec<usize>,
+    x_rows: Vec<AffineRow>,
+    w_rows: Vec<AffineRow>,
+) -> ContractSpec {
+    ContractSpec {
         out_iter,
         red,
         x_map: AffineMap { rows: x_rows },
         w_map: AffineMap { rows: w_rows },
         bias_map: None,
-    };
-    contract_with_bias(b, x, w, bias, spec, out, m_row, k)
+    }
+}
+
+/// The output shape `[N, M, spatial...]`.
+pub(super) fn conv_out(n: usize, m: usize, spatial_out: &[usize]) -> Vec<usize> {
+    let mut out = vec![n, m];
+    out.extend(spatial_out);
+    out
 }
 
 /// The convolution `spec` of `x` and `w` into `out` (`[N, M, spatial × k]`), plus the bias of

@@ -303,13 +303,7 @@ impl Lowering<'_> {
         }
         let (lo, hi) = (qlo - zmax, qhi - zmin);
         let bits = bits_for(lo, hi);
-        let r = match f.uniform() {
-            Some(v) => self.b.scale(x, v),
-            None => {
-                let c = self.broadcast_const(f, rank)?;
-                self.b.binary(BinaryKind::Mul, x, c)?
-            }
-        };
+        let r = self.times(x, f, rank)?;
         self.b.pin_integer(r, bits);
         let mut t = r;
         // The pinned bits saturate at their own edges: a clamp there is already done.
@@ -339,7 +333,12 @@ impl Lowering<'_> {
         Ok(y)
     }
 
-    fn quantize_linear(mut self) -> Result<FRef, OnnxError> {
+    /// The operands of `QuantizeLinear` and `DequantizeLinear` (x, scale, optional zero
+    /// point) and the axis their per-axis parameters run along.
+    #[allow(clippy::type_complexity)]
+    fn linear_operands(
+        &mut self,
+    ) -> Result<(FRef, FRef, Option<FRef>, Vec<usize>, usize), OnnxError> {
         let (node, at) = (self.node, Attrs(self.node));
         if at.int_or("block_size", 0) != 0 {
             return Err(self
@@ -358,6 +357,12 @@ impl Lowering<'_> {
             Err(_) if self.b.shape(s).iter().product::<usize>() == 1 => 0,
             Err(e) => return Err(e.into()),
         };
+        Ok((x, s, zp, shape, axis))
+    }
+
+    fn quantize_linear(mut self) -> Result<FRef, OnnxError> {
+        let at = Attrs(self.node);
+        let (x, s, zp, shape, axis) = self.linear_operands()?;
         let ty = match zp {
             Some(_) => self
                 .elem_type(2)
@@ -379,32 +384,20 @@ impl Lowering<'_> {
     }
 
     fn dequantize_linear(mut self) -> Result<FRef, OnnxError> {
-        let (node, at) = (self.node, Attrs(self.node));
-        if at.int_or("block_size", 0) != 0 {
-            return Err(self
-                .b
-                .unsupported("blocked quantization (block_size)")
-                .into());
-        }
-        let x = input(self.b, node, 0)?;
-        let s = input(self.b, node, 1)?;
-        let zp = opt_input(self.b, node, 2)?;
-        let shape = self.b.shape(x);
-        // The axis matters only for per-axis parameters (the default 1 does not exist in a
-        // rank-1 tensor quantized per tensor).
-        let axis = match self.b.axis(at.int_or("axis", 1), shape.len()) {
-            Ok(a) => a,
-            Err(_) if self.b.shape(s).iter().product::<usize>() == 1 => 0,
-            Err(e) => return Err(e.into()),
-        };
+        let (x, s, zp, shape, axis) = self.linear_operands()?;
         let xr = self.range_of(0, "x")?;
         let sc = self.scale(s, "x_scale", &shape, axis)?;
         let t = self.centered(x, zp, xr, axis)?;
-        Ok(match sc.uniform() {
-            Some(v) => self.b.scale(t, v),
+        self.times(t, &sc, shape.len())
+    }
+
+    /// `x` times the per-axis factor `f` (a plain scale when it is uniform).
+    fn times(&mut self, x: FRef, f: &PerAxis, rank: usize) -> Result<FRef, OnnxError> {
+        Ok(match f.uniform() {
+            Some(v) => self.b.scale(x, v),
             None => {
-                let c = self.broadcast_const(&sc, shape.len())?;
-                self.b.binary(BinaryKind::Mul, t, c)?
+                let c = self.broadcast_const(f, rank)?;
+                self.b.binary(BinaryKind::Mul, x, c)?
             }
         })
     }
@@ -525,13 +518,7 @@ impl Lowering<'_> {
         }
         let rank = self.b.shape(x).len();
         let bits = bits_for(qlo - qhi, qhi - qlo);
-        let r = match f.uniform() {
-            Some(v) => self.b.scale(x, v),
-            None => {
-                let c = self.broadcast_const(f, rank)?;
-                self.b.binary(BinaryKind::Mul, x, c)?
-            }
-        };
+        let r = self.times(x, f, rank)?;
         self.b.pin_integer(r, bits);
         let y = self.b.binary(BinaryKind::Add, r, zp)?;
         self.b.pin_integer(y, bits + 1);

@@ -380,6 +380,11 @@ impl Env {
     }
 
     /// The status of request `req`.
+    /// The outputs request `req` holds (none until fulfilled).
+    pub fn outputs(&mut self, req: RequestId) -> Vec<Vec<i32>> {
+        self.oracle.outputs_of(&mut self.chain, req).unwrap()
+    }
+
     pub fn status(&mut self, req: RequestId) -> verinfer_oracle::RequestStatus {
         self.oracle.status(&mut self.chain, req).unwrap()
     }
@@ -455,6 +460,18 @@ fn decode_revert<T: std::fmt::Debug, E: alloy_sol_types::SolInterface>(
 }
 
 impl Env {
+    /// `s` answering `req` is refused; the oracle's error.
+    pub fn answer_refused(
+        &mut self,
+        s: &Submitter,
+        req: RequestId,
+    ) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
+        answer_err(
+            self.oracle
+                .answer(&mut self.chain, &self.c.game, &self.cfg, s, req),
+        )
+    }
+
     /// How many claims the game holds (the next claim's id).
     pub fn claim_count(&mut self) -> u64 {
         let from = self.who.owner;

@@ -11,7 +11,25 @@ use crate::error::QuantError;
 use crate::fixed_point::{best_scale, quantize_value, requant_to, MIN_SCALE};
 use crate::func::Func;
 
+/// A one-input node's name, origin and shape, and its input quantized.
+type Unary = (String, String, Shape, (Operand, TensorInfo));
+
 impl Q<'_> {
+    /// Node `i`'s name, origin and shape, and its first input quantized.
+    fn unary(&mut self, i: usize) -> Result<Unary, QuantError> {
+        let fnode = &self.fg.nodes[i];
+        let (name, origin, shape) = (
+            fnode.name.clone(),
+            fnode.origin.clone(),
+            Shape(fnode.shape.clone()),
+        );
+        let input = *fnode
+            .inputs
+            .first()
+            .ok_or_else(|| QuantError::BadData(format!("node '{name}' has no input")))?;
+        Ok((name, origin, shape, self.operand(input, None)?))
+    }
+
     /// `sqrt` as the exact integer root. An input `X` of scale `s_x` shifted left by `shift`
     /// has the root `⌊√(X · 2^shift)⌋` of scale `s_r = (s_x + shift) / 2`; `shift` is chosen
     /// (of the parity of `s_x`, in `0..=32`) to make `s_r` the calibrated output scale, so the
@@ -23,13 +41,7 @@ impl Q<'_> {
         i: usize,
         s_stat: i32,
     ) -> Result<(Operand, TensorInfo), QuantError> {
-        let fnode = &self.fg.nodes[i];
-        let (name, origin, shape) = (
-            fnode.name.clone(),
-            fnode.origin.clone(),
-            Shape(fnode.shape.clone()),
-        );
-        let x = self.operand(fnode.inputs[0], None)?;
+        let (name, origin, shape, x) = self.unary(i)?;
         let s_x = x.1.scale.exponent();
         let max_shift = i32::try_from(ISQRT_MAX_SHIFT).unwrap_or(32);
         let mut shift = (2 * s_stat - s_x).clamp(0, max_shift);
@@ -57,13 +69,7 @@ impl Q<'_> {
     /// difference at full precision, not on a table's coarser grid — a tree's split on a
     /// feature of small range among features of large range stays exact.
     fn step_exact(&mut self, i: usize) -> Result<(Operand, TensorInfo), QuantError> {
-        let fnode = &self.fg.nodes[i];
-        let (name, origin, shape) = (
-            fnode.name.clone(),
-            fnode.origin.clone(),
-            Shape(fnode.shape.clone()),
-        );
-        let x = self.operand(fnode.inputs[0], None)?;
+        let (name, origin, shape, x) = self.unary(i)?;
         let bits = self.bits;
         let unit = || TensorInfo {
             shape: Shape(vec![]),

@@ -277,6 +277,7 @@ fn maxpool_with_padding() {
 #[test]
 fn maxpool_ceil_mode_and_dilation() {
     // Length 5, kernel 2, stride 2, ceil: windows {0,1}, {2,3}, {4}.
+    let x = vec![1.0, 5.0, 2.0, 0.0, -7.0];
     let n = node(
         "MaxPool",
         &["x"],
@@ -287,16 +288,7 @@ fn maxpool_ceil_mode_and_dilation() {
             int("ceil_mode", 1),
         ],
     );
-    let (o, _) = run(
-        &n,
-        12,
-        vec![Arg::Input(
-            "x",
-            vec![1, 1, 5],
-            vec![1.0, 5.0, 2.0, 0.0, -7.0],
-        )],
-    )
-    .unwrap();
+    let (o, _) = run(&n, 12, vec![Arg::Input("x", vec![1, 1, 5], x.clone())]).unwrap();
     assert_eq!(o[0], (vec![1, 1, 3], vec![5.0, 2.0, -7.0]));
     // Dilation 2: windows {0,2}, {1,3}, {2,4}.
     let n = node(
@@ -305,16 +297,7 @@ fn maxpool_ceil_mode_and_dilation() {
         &["y"],
         vec![ints("kernel_shape", &[2]), ints("dilations", &[2])],
     );
-    let (o, _) = run(
-        &n,
-        12,
-        vec![Arg::Input(
-            "x",
-            vec![1, 1, 5],
-            vec![1.0, 5.0, 2.0, 0.0, -7.0],
-        )],
-    )
-    .unwrap();
+    let (o, _) = run(&n, 12, vec![Arg::Input("x", vec![1, 1, 5], x.clone())]).unwrap();
     assert_eq!(o[0], (vec![1, 1, 3], vec![2.0, 5.0, 2.0]));
 }
 

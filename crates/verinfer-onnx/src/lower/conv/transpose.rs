@@ -11,11 +11,13 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{numel, unravel_into};
-use verinfer_ir::AffineMap;
 use verinfer_quant::builder::Builder;
-use verinfer_quant::fgraph::{ContractSpec, FRef};
+use verinfer_quant::fgraph::FRef;
 
-use super::{arow, contract_with_bias, spatial_attr, to_i64, LIMIT};
+use super::{
+    arow, contract_with_bias, conv_dims, conv_out, conv_spec, kernel_and_group, spatial_attr,
+    to_i64, LIMIT,
+};
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::movement::divides;
@@ -153,39 +155,16 @@ pub(super) fn conv_transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     }
     let k = sx.len() - 2;
     let (n, c, mg) = (sx[0], sx[1], sw[1]);
-    let kernel = sw[2..].to_vec();
-    if let Some(ks) = at.ints("kernel_shape") {
-        if ks.len() != k
-            || ks
-                .iter()
-                .zip(&kernel)
-                .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
-        {
-            return Err(b
-                .err(format!(
-                    "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
-                ))
-                .into());
-        }
-    }
-    let g = usize::try_from(at.int_or("group", 1))
-        .ok()
-        .filter(|&g| g >= 1)
-        .ok_or_else(|| b.err("group must be ≥ 1"))?;
+    let (kernel, g) = kernel_and_group(b, &at, &sw)?;
     if sw[0] != c || !divides(c, g) {
         return Err(b.err(format!("X has {c} channels and W is {sw:?} with group {g}: need W[0] = C, divisible by group")).into());
     }
     let (cg, m) = (c / g, mg * g);
     let geo = geometry(b, &at, &sx[2..], &kernel)?;
     let z = zero_stuff(b, x, &geo.strides)?;
-    // Iteration dims: [N, G, M/G, O...] (or [N, M, O...] without groups); reduction [C/G, K...].
     let grouped = g > 1;
-    let mut out_iter = if grouped { vec![n, g, mg] } else { vec![n, m] };
-    let so = out_iter.len();
-    out_iter.extend(&geo.out);
+    let (out_iter, so, red) = conv_dims(n, g, mg, cg, &geo.out, &kernel);
     let (no, nr) = (out_iter.len(), 1 + k);
-    let mut red = vec![cg];
-    red.extend(&kernel);
     let (m_row, c_row, mi_row) = if grouped {
         (
             arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0),
@@ -214,14 +193,6 @@ pub(super) fn conv_transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
         ));
         w_rows.push(arow(no, nr, &[], &[(1 + a, -1)], last));
     }
-    let mut out = vec![n, m];
-    out.extend(&geo.out);
-    let spec = ContractSpec {
-        out_iter,
-        red,
-        x_map: AffineMap { rows: x_rows },
-        w_map: AffineMap { rows: w_rows },
-        bias_map: None,
-    };
-    contract_with_bias(b, z, w, bias, spec, out, m_row, k)
+    let spec = conv_spec(out_iter, red, x_rows, w_rows);
+    contract_with_bias(b, z, w, bias, spec, conv_out(n, m, &geo.out), m_row, k)
 }
