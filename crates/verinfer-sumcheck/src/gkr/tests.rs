@@ -322,3 +322,6 @@ mod conv;
 
 #[path = "tests_arith.rs"]
 mod arith_layers;
+
+#[path = "tests_limbs.rs"]
+mod limbs;
