@@ -8,11 +8,12 @@ import {ModelPlan} from "./ModelPlan.sol";
 
 /// @title ModelRanges — one range group of a layered model proof (Rust: the range loop of
 ///        `gkr::verify_model`)
-/// @notice The columns of one width are stacked (`p` index variables, `m` for the longest
-///         column) and checked by one deferred logUp argument; its claim on the stack at
-///         `ρ_c‖ρ_x` must equal `Σ_c eq(ρ_c, c)·Π_{lead}(1 − ρ_x,i)·(k_c·mask(tail) + Σ coeff·T(tail))`,
-///         the hidden tensors' values at the tail stated by the prover (then absorbed, and
-///         claimed for the batch), the public ones evaluated here.
+/// @notice The columns of one width are stacked (`n` variables: one after the other, largest
+///         first, so a column of `v` variables starts at an offset `o` that is a multiple of
+///         `2^v`) and checked by one deferred logUp argument; its claim on the stack at `ρ`
+///         must equal `Σ_c eq(ρ_lead, o_c/2^v)·(k_c·mask(tail) + Σ coeff·T(tail))` (`tail` the
+///         last `v` coordinates), the hidden tensors' values at the tail stated by the prover
+///         (then absorbed, and claimed for the batch), the public ones evaluated here.
 library ModelRanges {
     using SumcheckTranscript for SumcheckTranscript.Transcript;
     using SumcheckFr for SumcheckFr.Cursor;
@@ -24,10 +25,9 @@ library ModelRanges {
 
     /// @dev The group's shape and running values.
     struct Group {
-        uint256 p;
-        uint256 m;
+        uint256 n;
+        uint256 off;
         uint256[] rho;
-        uint256[] eqC;
         uint256 total;
     }
 
@@ -38,41 +38,39 @@ library ModelRanges {
     ) internal pure {
         uint256 bits = r.next();
         Group memory g;
-        (g.p, g.m) = (r.next(), r.next());
+        g.n = r.next();
         uint256 cols = r.next();
-        LogupRange.Claims memory lc = LogupRange.verifyDeferred(t, c, g.p + g.m, bits);
+        LogupRange.Claims memory lc = LogupRange.verifyDeferred(t, c, g.n, bits);
         r.push(lc.h, lc.rhoA, lc.hA);
         r.push(lc.g, lc.rhoT, lc.gT);
         r.push(lc.mu, lc.rhoT, lc.muT);
         g.rho = lc.rhoA;
-        g.eqC = SumcheckFr.eqTable(g.rho, 0, g.p);
         uint256 first = c.i;
         for (uint256 k = 0; k < cols; k++) {
-            column(r, c, g, k);
+            column(r, c, g);
         }
         if (g.total != lc.aA) revert SumcheckFr.SumcheckRejected(STACK);
         t.absorbRange(c.w, first, c.i);
     }
 
-    /// @dev Column `k`: its value at the tail of `ρ_x`, weighted into `g.total`.
-    function column(
-        ModelPlan.Run memory r,
-        SumcheckFr.Cursor memory c,
-        Group memory g,
-        uint256 k
-    ) private pure {
+    /// @dev The next column: its value at the tail of `ρ`, weighted by its block's selector
+    ///      into `g.total`.
+    function column(ModelPlan.Run memory r, SumcheckFr.Cursor memory c, Group memory g) private pure {
         uint256 rows = r.next();
         uint256 cols = r.next();
         uint256 vars = ModelPlan.log2Ceil(rows) + ModelPlan.log2Ceil(cols);
-        uint256 cut = g.p + g.m - vars;
+        uint256 cut = g.n - vars;
         uint256[] memory tail = ModelPlan.slice(g.rho, cut, vars);
+        uint256 block = g.off >> vars;
+        g.off += 1 << vars;
         uint256 lead = 1;
-        for (uint256 i = g.p; i < cut; i++) {
-            lead = mulmod(lead, SumcheckFr.sub(1, g.rho[i]), R);
+        for (uint256 i = 0; i < cut; i++) {
+            uint256 ri = g.rho[i];
+            lead = mulmod(lead, ((block >> (cut - 1 - i)) & 1) == 1 ? ri : SumcheckFr.sub(1, ri), R);
         }
         uint256 v = mulmod(r.next(), ModelPlan.maskEval(rows, cols, tail), R);
         v = addmod(v, terms(r, c, tail), R);
-        g.total = addmod(g.total, mulmod(mulmod(g.eqC[k], lead, R), v, R), R);
+        g.total = addmod(g.total, mulmod(lead, v, R), R);
     }
 
     /// @dev `Σ coeff·T(tail)` over the column's terms: public tensors evaluated, hidden ones

@@ -11,7 +11,7 @@ use ark_ff::Field;
 
 use crate::evm::{verifier_key_words, Word};
 use crate::gkr::columns::{
-    claim_shape, committed, groups, hidden_terms, out_poly, src_poly, stack_dims, Poly,
+    claim_shape, committed, groups, hidden_terms, out_poly, src_poly, stack_vars, Poly,
 };
 use crate::gkr::movement;
 use crate::gkr::spec::Layout;
@@ -104,8 +104,7 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
         };
     }
     for (bits, cols) in groups(spec) {
-        let (p, m) = stack_dims(&cols);
-        n += 7 + 3 * (p + m) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
+        n += 7 + 3 * stack_vars(&cols) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
     }
     let (k, v) = claim_shape(spec);
     n += 2 * v + 2 * k;
@@ -261,8 +260,7 @@ pub fn model_plan(
     }
     p.push(word(gs.len() as u64));
     for (bits, cols) in &gs {
-        let (pp, m) = stack_dims(cols);
-        p.extend([u64::from(*bits), pp as u64, m as u64, cols.len() as u64].map(word));
+        p.extend([u64::from(*bits), stack_vars(cols) as u64, cols.len() as u64].map(word));
         for col in cols {
             p.extend([col.layout.rows, col.layout.cols].map(|v| word(v as u64)));
             p.push(int(col.constant));

@@ -1,7 +1,8 @@
 //! Which polynomials a model proof talks about ([`Poly`]), which of them the prover commits
 //! ([`committed`]), and the range-check columns ([`groups`]) with the verifier's side of
-//! their stacking: a column of `v` variables inside a stack of `p + m` reads as its table
-//! followed by zeros, so its value at `ρ_x` is `Π_{i < m−v}(1 − ρ_x,i)·col(ρ_x tail)`.
+//! their stacking: the columns of one width lie one after the other, largest first, so a
+//! column of `v` variables at offset `o` (a multiple of `2^v`) contributes
+//! `eq(ρ_lead, o/2^v)·col(ρ_tail)` to the stack's value at `ρ` ([`column_point`]).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,21 @@ pub enum Poly {
     Bcast(usize),
     /// `ReduceMax` layer `i`'s one-hot selector (committed).
     Sel(usize),
+    /// Layer `i`'s remainders shifted right by [`LIMB_BITS`] (committed where the shift is
+    /// wider than a limb, see [`split_rem`]).
+    RemHi(usize),
+}
+
+/// The widest range table a remainder's check uses: a wider shift's remainder `r` is
+/// checked as two limbs, `r − 2^16·h` and `h`, in the `[0, 2^16)` table the activations use
+/// anyway — a `[0, 2^18)` table of its own would set the opening's size (`2^18` entries of
+/// `g` and `μ` for one 64-element column in the MNIST CNN).
+pub const LIMB_BITS: u32 = 16;
+
+/// Whether a remainder of shift `s` is split into limbs: wider than one limb and at most two.
+#[must_use]
+pub fn split_rem(s: u32) -> bool {
+    s > LIMB_BITS && s <= 2 * LIMB_BITS
 }
 
 impl Poly {
@@ -69,7 +85,8 @@ pub fn shift(kind: &LayerKind) -> u32 {
 }
 
 /// The polynomials the proof commits, in the order of `ModelProof::commitments`: every hidden
-/// output, then every remainder (matrix products with a shift).
+/// output, then every remainder (layers with a shift), then the high limbs of the split ones,
+/// then `ReduceMax`'s broadcasts and selectors.
 #[must_use]
 pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
     let n = spec.layers.len();
@@ -80,6 +97,13 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
             .enumerate()
             .filter(|(_, l)| shift(&l.kind) > 0)
             .map(|(i, _)| Poly::Rem(i)),
+    );
+    v.extend(
+        spec.layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| split_rem(shift(&l.kind)))
+            .map(|(i, _)| Poly::RemHi(i)),
     );
     for (i, l) in spec.layers.iter().enumerate() {
         if l.kind == LayerKind::ReduceMax {
@@ -95,7 +119,9 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
     match p {
         Poly::Input => spec.input,
         Poly::Output => spec.output(),
-        Poly::Hidden(i) | Poly::Rem(i) => spec.layers.get(i).map_or(spec.input, |l| l.out),
+        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) => {
+            spec.layers.get(i).map_or(spec.input, |l| l.out)
+        }
         Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
         Poly::Bcast(i) | Poly::Sel(i) => spec
             .layers
@@ -132,7 +158,20 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
         match l.kind {
             LayerKind::Matmul { .. } | LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
                 let s = shift(&l.kind);
-                if s > 0 {
+                if split_rem(s) {
+                    // `r = lo + 2^16·h`, `lo ∈ [0, 2^16)`, `h ∈ [0, 2^(s−16))` (the second
+                    // column: `h + 2^16 − 2^(s−16) ∈ [0, 2^16)` on the real entries).
+                    let hi = Poly::RemHi(i);
+                    let e = g.entry(LIMB_BITS).or_default();
+                    e.push(col(vec![(Poly::Rem(i), 1), (hi, -(1i64 << LIMB_BITS))], 0));
+                    e.push(col(vec![(hi, 1)], 0));
+                    if s < 2 * LIMB_BITS {
+                        e.push(col(
+                            vec![(hi, 1)],
+                            (1i64 << LIMB_BITS) - (1i64 << (s - LIMB_BITS)),
+                        ));
+                    }
+                } else if s > 0 {
                     g.entry(s)
                         .or_default()
                         .push(col(vec![(Poly::Rem(i), 1)], 0));
@@ -160,15 +199,56 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             }),
         }
     }
+    // Largest first (stable): each column then starts at a multiple of its size.
+    for cols in g.values_mut() {
+        cols.sort_by_key(|c| std::cmp::Reverse(c.layout.vars()));
+    }
     g
 }
 
-/// `(p, m)`: variables of the column index and of the longest column.
+/// Variables of the stack of `cols`: `⌈log2 Σ_c 2^(v_c)⌉` — each column takes its own
+/// padded size, not the longest column's (a stack of equal slots was mostly padding, and
+/// logUp's `h` is a full-width scalar even there).
 #[must_use]
-pub fn stack_dims(cols: &[Column]) -> (usize, usize) {
-    let p = cols.len().next_power_of_two().trailing_zeros() as usize;
-    let m = cols.iter().map(|c| c.layout.vars()).max().unwrap_or(0);
-    (p, m)
+pub fn stack_vars(cols: &[Column]) -> usize {
+    let total: usize = cols.iter().map(|c| 1usize << c.layout.vars()).sum();
+    total.next_power_of_two().trailing_zeros() as usize
+}
+
+/// Where each column starts in the stack: one after the other in [`groups`]' order (largest
+/// first), so each starts at a multiple of its own size.
+#[must_use]
+pub fn stack_offsets(cols: &[Column]) -> Vec<usize> {
+    let mut at = 0;
+    cols.iter()
+        .map(|c| {
+            let o = at;
+            at += 1usize << c.layout.vars();
+            o
+        })
+        .collect()
+}
+
+/// A column of `v` variables at offset `at` read at the stack's point `rho`: the point of its
+/// own table (the last `v` coordinates) and its selector `eq(ρ_lead, at / 2^v)` (the leading
+/// coordinates against the bits of its block, most significant first).
+#[must_use]
+pub fn column_point(rho: &[Fr], v: usize, at: usize) -> (&[Fr], Fr) {
+    let cut = rho.len().saturating_sub(v);
+    let (lead, tail) = rho.split_at(cut);
+    let block = at >> v;
+    let sel = lead
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if (block >> (cut - 1 - i)) & 1 == 1 {
+                *r
+            } else {
+                Fr::one() - r
+            }
+        })
+        .product();
+    (tail, sel)
 }
 
 /// The mask's multilinear extension at `point` (row bits, then column bits).
@@ -194,15 +274,6 @@ pub fn mask_table(layout: Layout) -> Vec<Fr> {
     t
 }
 
-/// The tail of `rho_x` a column of `v` variables is read at, and the factor of its leading
-/// zeros.
-#[must_use]
-pub fn split_tail(rho_x: &[Fr], v: usize) -> (&[Fr], Fr) {
-    let cut = rho_x.len().saturating_sub(v);
-    let (lead, tail) = rho_x.split_at(cut);
-    (tail, lead.iter().map(|r| Fr::one() - r).product())
-}
-
 /// Variables of the largest polynomial a proof of `spec` commits or opens (the SRS must
 /// cover them): tensors, stacked range columns and their tables.
 #[must_use]
@@ -213,10 +284,9 @@ pub fn srs_vars(spec: &ChainSpec) -> usize {
         .map(|w| w.layout.vars())
         .chain(spec.layers.iter().map(|l| l.out.vars()))
         .chain(std::iter::once(spec.input.vars()));
-    let ranges = groups(spec).into_iter().map(|(bits, cols)| {
-        let (p, m) = stack_dims(&cols);
-        (p + m).max(bits as usize)
-    });
+    let ranges = groups(spec)
+        .into_iter()
+        .map(|(bits, cols)| stack_vars(&cols).max(bits as usize));
     tensors.chain(ranges).max().unwrap_or(0)
 }
 
@@ -293,8 +363,7 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
         }
     }
     for (bits, cols) in groups(spec) {
-        let (p, m) = stack_dims(&cols);
-        vars.extend([p + m, bits as usize, bits as usize]);
+        vars.extend([stack_vars(&cols), bits as usize, bits as usize]);
         for c in &cols {
             for (t, _) in &c.terms {
                 if !t.is_public() {

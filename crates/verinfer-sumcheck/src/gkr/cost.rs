@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::columns::{committed, groups, stack_dims};
+use super::columns::{committed, groups, stack_vars};
 use super::spec::{ChainSpec, Layer, LayerKind, Src};
 
 /// The cost of one op type (or one range table, or the opening).
@@ -36,7 +36,7 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
         let own = hidden
             .iter()
             .filter(|p| {
-                matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) if *j == i)
+                matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) | super::columns::Poly::RemHi(j) if *j == i)
             })
             .count();
         let own_x = if l.kind == LayerKind::ReduceMax {
@@ -79,11 +79,11 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
         e.committed_elements += own * out_elems + own_x;
     }
     for (bits, cols) in groups(spec) {
-        let (p, m) = stack_dims(&cols);
+        let n = stack_vars(&cols);
         let e = out.entry(format!("logUp [0, 2^{bits})")).or_default();
         e.count += cols.len();
-        e.sumcheck_elements += 3 * (1 << (p + m)) + 4 * (1 << bits);
-        e.committed_elements += (1 << (p + m)) + 2 * (1 << bits);
+        e.sumcheck_elements += 3 * (1 << n) + 4 * (1 << bits);
+        e.committed_elements += (1 << n) + 2 * (1 << bits);
     }
     // The batch sumcheck reads each claim's own tables (`pcs/batch_sumcheck.rs`); HyperKZG
     // commits the folds of the `2^n` combination.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use ark_bn254::Fr;
-use ark_ff::Zero;
+use ark_ff::{PrimeField, Zero};
 
 use crate::evm::Word;
 use crate::logup;
@@ -14,7 +14,8 @@ use crate::sumcheck;
 use crate::transcript::Transcript;
 
 use super::columns::{
-    committed, groups, mask_table, out_poly, split_tail, src_poly, stack_dims, Poly,
+    column_point, committed, groups, mask_table, out_poly, src_poly, stack_offsets, stack_vars,
+    Poly, LIMB_BITS,
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
@@ -107,6 +108,18 @@ fn matmul_rems(
     Ok(rems)
 }
 
+/// The high limbs of a split remainder: each entry's integer shifted right by
+/// [`LIMB_BITS`] (an honest remainder is a nonnegative integer below `2^32`; anything else
+/// gives limbs the range check refuses).
+fn rem_hi(rem: &DenseMle) -> Result<DenseMle, GkrError> {
+    let t = rem
+        .evals()
+        .iter()
+        .map(|r| Fr::from(r.into_bigint().0[0] >> LIMB_BITS))
+        .collect();
+    Ok(DenseMle::new(t)?)
+}
+
 /// Prove `trace` (the input, then every graph node's output) of the model `spec` with weights
 /// `weights` (committed as `weight_commitments`), bound to `statement`.
 ///
@@ -157,7 +170,6 @@ pub fn prove_model(
 /// [`prove_model`] over the layers' trace ([`super::lower::layer_trace`]); with `check`
 /// false the trace is not compared with the semantics (the tests play a cheating prover
 /// with it).
-#[allow(clippy::too_many_lines)]
 pub(crate) fn prove_checked(
     ck: &CommitKey,
     statement: Option<&Word>,
@@ -166,6 +178,34 @@ pub(crate) fn prove_checked(
     weight_commitments: &[Commitment],
     trace: &[Vec<i32>],
     check: bool,
+) -> Result<ModelProof, GkrError> {
+    prove_tampered(
+        ck,
+        statement,
+        spec,
+        weights,
+        weight_commitments,
+        trace,
+        check,
+        &|_| Ok(()),
+    )
+}
+
+/// The witness polynomials, by the polynomial they are the table of.
+pub(crate) type Witness = BTreeMap<Poly, DenseMle>;
+
+/// [`prove_checked`] with `tamper` applied to the witness polynomials (the tests play a
+/// prover that forges a remainder with it).
+#[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+pub(crate) fn prove_tampered(
+    ck: &CommitKey,
+    statement: Option<&Word>,
+    spec: &ChainSpec,
+    weights: &[Vec<i32>],
+    weight_commitments: &[Commitment],
+    trace: &[Vec<i32>],
+    check: bool,
+    tamper: &dyn Fn(&mut Witness) -> Result<(), GkrError>,
 ) -> Result<ModelProof, GkrError> {
     let nl = spec.layers.len();
     length("trace tensors".into(), nl + 1, trace.len())?;
@@ -192,7 +232,7 @@ pub(crate) fn prove_checked(
     }
 
     // Polynomials of every tensor, checking each layer's semantics.
-    let mut mles: BTreeMap<Poly, DenseMle> = BTreeMap::new();
+    let mut mles: Witness = BTreeMap::new();
     mles.insert(Poly::Input, tensor_mle(spec.input, &trace[0])?);
     for (j, (w, ws)) in weights.iter().zip(&spec.weights).enumerate() {
         mles.insert(Poly::Weight(j), tensor_mle(ws.layout, w)?);
@@ -263,6 +303,16 @@ pub(crate) fn prove_checked(
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
+    for p in committed(spec) {
+        if let Poly::RemHi(i) = p {
+            let rem = mles
+                .get(&Poly::Rem(i))
+                .ok_or(GkrError::Malformed("a split remainder is missing"))?;
+            let hi = rem_hi(rem)?;
+            mles.insert(p, hi);
+        }
+    }
+    tamper(&mut mles)?;
     let get = |p: Poly| {
         mles.get(&p)
             .ok_or(GkrError::Malformed("a polynomial is missing"))
@@ -424,10 +474,9 @@ pub(crate) fn prove_checked(
     let mut owned: Vec<(DenseMle, Commitment)> = vec![];
     let mut ranges = vec![];
     for (bits, cols) in groups(spec) {
-        let (p, m) = stack_dims(&cols);
-        let mut values = vec![Fr::zero(); 1 << (p + m)];
-        for (c, col) in cols.iter().enumerate() {
-            let base = c << m;
+        let offsets = stack_offsets(&cols);
+        let mut values = vec![Fr::zero(); 1 << stack_vars(&cols)];
+        for (col, &base) in cols.iter().zip(&offsets) {
             let mask = mask_table(col.layout);
             let k = fr(col.constant);
             for (x, mk) in mask.iter().enumerate() {
@@ -444,13 +493,9 @@ pub(crate) fn prove_checked(
             claims.push((Target::Owned(owned.len()), wit.claim.point));
             owned.push((wit.poly, wit.claim.commitment));
         }
-        let rho_x = rc
-            .point
-            .get(p..)
-            .ok_or(GkrError::Malformed("range point"))?;
         let mut evals = vec![];
-        for col in &cols {
-            let (tail, _) = split_tail(rho_x, col.layout.vars());
+        for (col, &at) in cols.iter().zip(&offsets) {
+            let (tail, _) = column_point(&rc.point, col.layout.vars(), at);
             for (poly, _) in &col.terms {
                 if hidden(*poly) {
                     evals.push(get(*poly)?.evaluate(tail)?);

@@ -325,3 +325,5 @@ mod arith_layers;
 
 #[path = "tests_bcast.rs"]
 mod bcast;
+#[path = "tests_limbs.rs"]
+mod limbs;

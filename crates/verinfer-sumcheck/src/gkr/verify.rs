@@ -15,7 +15,7 @@ use crate::sumcheck::{self, Term, Terms};
 use crate::transcript::{packed_i32_digest, Transcript};
 
 use super::columns::{
-    committed, groups, mask_eval, out_poly, split_tail, src_poly, stack_dims, Poly,
+    column_point, committed, groups, mask_eval, out_poly, src_poly, stack_offsets, stack_vars, Poly,
 };
 use super::spec::{ChainSpec, LayerKind};
 use super::{arith, movement, reduce_max};
@@ -347,18 +347,16 @@ pub fn verify_model(
         return Err(GkrError::Malformed("range group count"));
     }
     for ((bits, cols), rg) in gs.iter().zip(&proof.ranges) {
-        let (p, m) = stack_dims(cols);
-        let (opens, rc) = logup::verify_range_deferred(*bits, p + m, &rg.argument, &mut t)?;
+        let (opens, rc) =
+            logup::verify_range_deferred(*bits, stack_vars(cols), &rg.argument, &mut t)?;
         for o in opens {
             claims.list.push((o.commitment, o.point, o.eval));
         }
-        let (rho_c, rho_x) = rc.point.split_at(p);
-        let eq_c = eq_table(rho_c);
         let mut ev = rg.evals.iter().copied();
         let mut total = Fr::zero();
         let mut pending = vec![];
-        for (c, col) in cols.iter().enumerate() {
-            let (tail, lead) = split_tail(rho_x, col.layout.vars());
+        for (col, at) in cols.iter().zip(stack_offsets(cols)) {
+            let (tail, sel) = column_point(&rc.point, col.layout.vars(), at);
             let mut v = fr(col.constant) * mask_eval(col.layout, tail);
             for (poly, coeff) in &col.terms {
                 let e = match public.get(poly) {
@@ -371,7 +369,7 @@ pub fn verify_model(
                 };
                 v += fr(*coeff) * e;
             }
-            total += eq_c[c] * lead * v;
+            total += sel * v;
         }
         if ev.next().is_some() {
             return Err(GkrError::Malformed("range evaluations"));

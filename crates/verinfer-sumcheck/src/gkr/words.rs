@@ -15,7 +15,7 @@ use crate::logup::RangeArgument;
 use crate::pcs::{BatchOpeningProof, Commitment};
 use crate::transcript::{fr_word, g1_words};
 
-use super::columns::{claim_shape, committed, groups, hidden_terms, out_poly, stack_dims};
+use super::columns::{claim_shape, committed, groups, hidden_terms, out_poly, stack_vars};
 use super::spec::{ChainSpec, LayerKind};
 use super::{LayerProof, ModelProof, RangeGroupProof};
 
@@ -88,13 +88,13 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
     }
     let mut ranges = vec![];
     for (bits, cols) in groups(spec) {
-        let (p, m) = stack_dims(&cols);
+        let nv = stack_vars(&cols);
         let argument = RangeArgument {
             mult: Commitment(r.g1()?),
             h: Commitment(r.g1()?),
             g: Commitment(r.g1()?),
             sum: r.fr()?,
-            values: r.sumcheck(p + m, 3, 3)?,
+            values: r.sumcheck(nv, 3, 3)?,
             table: r.sumcheck(bits as usize, 3, 4)?,
         };
         let evals = (0..hidden_terms(&cols))
