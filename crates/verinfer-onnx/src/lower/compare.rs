@@ -104,7 +104,21 @@ fn xor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
 fn cast_like(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = input(b, node, 0)?;
     let like = input(b, node, 1)?;
-    if !b.is_integer_const(like) || b.is_integer_const(x) {
+    let like_integer = b.is_integer_const(like) || crate::lower::elementwise::is_integer(b, like);
+    if !like_integer {
+        // To a float type: an integer constant becomes a float constant of the same values,
+        // so that arithmetic on it is no longer integer arithmetic (`2 / W` with `W` cast
+        // like a float must be 1/3, not 0, as ONNX's expanded `AffineGrid` computes it).
+        return Ok(match b.const_data(x).map(<[f64]>::to_vec) {
+            Some(d) if b.is_integer_const(x) => {
+                let name = format!("{}/float", b.node_name());
+                let s = b.shape(x);
+                b.typed_constant(&name, s, d, false)
+            }
+            _ => x,
+        });
+    }
+    if b.is_integer_const(x) || !b.is_integer_const(like) {
         return Ok(x);
     }
     match b.const_data(x).map(<[f64]>::to_vec) {
@@ -158,6 +172,44 @@ mod tests {
             vec![0.0, 1.0, 1.0]
         );
         assert_eq!(run("Equal", a, c), vec![0.0, 1.0, 0.0]);
+    }
+
+    /// `CastLike` of an integer constant like a float is a float: ONNX's expanded
+    /// `AffineGrid` divides `2` by `W`, both integer constants cast like the float `theta`
+    /// (the first through a chain of two casts), and must get 1/3, not the integer 0.
+    #[test]
+    fn cast_like_a_float_makes_integer_constants_float() {
+        let mut b = Builder::new("t");
+        let theta = b.add_input("theta", vec![1], false);
+        let two = b.typed_constant("two", vec![], vec![2.0], true);
+        let w = b.typed_constant("w", vec![], vec![6.0], true);
+        let nine = b.typed_constant("nine", vec![], vec![9.5], false);
+        for (n, r) in [("two", two), ("w", w), ("nine", nine)] {
+            b.bind(n, r);
+        }
+        let node = |op: &str, ins: &[&str], out: &str| NodeProto {
+            op_type: op.into(),
+            name: out.into(),
+            input: ins.iter().map(|s| (*s).into()).collect(),
+            output: vec![out.into()],
+            ..NodeProto::default()
+        };
+        let lower = |b: &mut Builder, n: NodeProto| {
+            b.begin_node(&n.name, &n.op_type);
+            let r = crate::lower::lower_node(b, &n, 17).unwrap()[0];
+            b.bind(&n.output[0], r);
+            r
+        };
+        let two_f = lower(&mut b, node("CastLike", &["two", "theta"], "two_f"));
+        let w_f = lower(&mut b, node("CastLike", &["w", "two_f"], "w_f"));
+        assert!(!b.is_integer_const(two_f) && !b.is_integer_const(w_f));
+        let step = lower(&mut b, node("Div", &["two_f", "w_f"], "step"));
+        assert_eq!(b.const_data(step), Some(&[2.0 / 6.0][..]));
+        // Like an integer: a float constant is truncated, an integer one kept.
+        let nine_i = lower(&mut b, node("CastLike", &["nine", "w"], "nine_i"));
+        assert_eq!(b.const_data(nine_i), Some(&[9.0][..]));
+        assert!(b.is_integer_const(nine_i));
+        let _ = theta;
     }
 
     #[test]
