@@ -271,7 +271,7 @@ pub fn write_and_compile(
 /// Runs `prompt` (as one batch when `batch`) then `n` greedy tokens (`commit`: each step's
 /// trace streamed into a trace root, as `generate --trace` does); returns (prefill s, decode s).
 fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool, batch: bool) -> Result<(f64, f64)> {
-    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, |_| Vec::new())?;
+    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, None, |_| Vec::new())?;
     Ok((r.prefill_s, r.decode_s))
 }
 
