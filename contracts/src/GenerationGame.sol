@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {MerkleLib} from "./MerkleLib.sol";
 import {InferenceGame} from "./InferenceGame.sol";
 import {GameBonds} from "./GameBonds.sol";
+import {GumbelNoise} from "./GumbelNoise.sol";
 
 /// @title GenerationGame — optimistic claims of whole LLM generations and their dispute games
 /// @notice A claim states: model (a step graph learned by `InferenceGame`), prompt p[0..P),
@@ -21,8 +22,13 @@ import {GameBonds} from "./GameBonds.sol";
 ///           which the sub-claim's own games settle (`settle`);
 ///         - binding: the challenger names a posted token t[i]; the submitter must open
 ///           next_{P−1+i} against G and it must equal t[i].
+///         A sampled claim (seed ≠ 0, temperature T) is of a sampling step graph, whose last
+///         input `noise` is derived too: noise[j] of step s is GumbelNoise.noise(seed, T, s, j),
+///         recomputed here for the one disputed element (its `next` is the first maximum of
+///         logits·2^16 + noise: a Gumbel-max sample, a function of the request).
 /// @dev Step-graph convention (what `verinfer-llm` compiles): inputs token, pos, then
-///      (k_cache.l, v_cache.l) per layer; outputs next, logits, then (k_row.l, v_row.l).
+///      (k_cache.l, v_cache.l) per layer, then noise (sampling graphs only); outputs next,
+///      logits, then (k_row.l, v_row.l).
 ///      Permissionless, no owner; payouts are pulled. Parameters, clocks and payouts: `GameBonds`.
 contract GenerationGame is GameBonds {
     InferenceGame public immutable steps;
@@ -35,7 +41,12 @@ contract GenerationGame is GameBonds {
         uint64 row;
         uint64 ctx;
         uint64 vocab;
+        /// The graph has the `noise` input (last): it can sample.
+        bool sampling;
     }
+
+    /// Largest temperature a sampled claim may state: 8.0 in Q.16 (noise within 25 bits).
+    uint32 public constant MAX_TEMP = 8 << 16;
 
     mapping(bytes32 => GenModel) public genModels;
     mapping(bytes32 => uint256[]) internal outputIds;
@@ -58,6 +69,9 @@ contract GenerationGame is GameBonds {
         bytes32 tokensRoot;
         uint64 promptLen;
         uint64 numTokens;
+        /// Sampling seed (0: greedy) and temperature in Q.16.
+        uint64 seed;
+        uint32 temp;
     }
 
     Claim[] internal claims;
@@ -169,36 +183,66 @@ contract GenerationGame is GameBonds {
         if (!known) revert UnknownModel(modelId);
         (uint256[] memory inLens,) = steps.modelInputs(modelId);
         (uint256[] memory ids, uint256[] memory outLens) = steps.modelOutputs(modelId);
-        if (numInputs < 4 || numInputs % 2 != 0 || ids.length != numInputs) revert NotAStepGraph("input/output count");
+        bool sampling = numInputs % 2 == 1;
+        uint256 nCaches = sampling ? numInputs - 1 : numInputs;
+        if (nCaches < 4 || ids.length != nCaches) revert NotAStepGraph("input/output count");
         if (inLens[0] != 1 || inLens[1] != 1 || outLens[0] != 1) revert NotAStepGraph("token, pos or next not scalar");
+        if (sampling && inLens[nCaches] != outLens[1]) revert NotAStepGraph("noise length");
         uint256 row = outLens[2];
         uint256 cache = inLens[2];
         if (row == 0 || cache % row != 0) revert NotAStepGraph("cache rows");
-        for (uint256 i = 2; i < numInputs; ++i) {
+        for (uint256 i = 2; i < nCaches; ++i) {
             if (inLens[i] != cache || outLens[i] != row) revert NotAStepGraph("cache or row length");
         }
         genModels[modelId] = GenModel({
             known: true,
             numValues: numInputs + numNodes,
-            layers: (numInputs - 2) / 2,
+            layers: uint64((nCaches - 2) / 2),
             row: uint64(row),
             ctx: uint64(cache / row),
-            vocab: uint64(outLens[1])
+            vocab: uint64(outLens[1]),
+            sampling: sampling
         });
         outputIds[modelId] = ids;
-        emit GenModelLearned(modelId, (numInputs - 2) / 2, row, cache / row);
+        emit GenModelLearned(modelId, (nCaches - 2) / 2, row, cache / row);
     }
 
     // ================================================================== claims
 
-    /// @notice Posts a generation claim with the submitter bond.
+    /// @notice Posts a greedy generation claim with the submitter bond.
     function claim(bytes32 modelId, int32[] calldata prompt, int32[] calldata tokens, bytes32 root)
         external
         payable
         returns (uint256 claimId)
     {
+        return _post(modelId, prompt, tokens, root, 0, 0);
+    }
+
+    /// @notice Posts a sampled generation claim (seed ≠ 0, temperature `temp` = T·2^16 ≤ 8·2^16)
+    ///         of a sampling step graph with the submitter bond; seed 0 is greedy.
+    function claimSampled(
+        bytes32 modelId,
+        int32[] calldata prompt,
+        int32[] calldata tokens,
+        bytes32 root,
+        uint64 seed,
+        uint32 temp
+    ) external payable returns (uint256 claimId) {
+        return _post(modelId, prompt, tokens, root, seed, temp);
+    }
+
+    function _post(
+        bytes32 modelId,
+        int32[] calldata prompt,
+        int32[] calldata tokens,
+        bytes32 root,
+        uint64 seed,
+        uint32 temp
+    ) internal returns (uint256 claimId) {
         GenModel storage m = genModels[modelId];
         if (!m.known) revert UnknownModel(modelId);
+        if (seed != 0 && !m.sampling) revert BadMove("model cannot sample");
+        if (temp > MAX_TEMP) revert BadMove("temperature above 8");
         if (msg.value != submitterBond) revert WrongBond(submitterBond, msg.value);
         if (prompt.length == 0 || tokens.length == 0) revert BadMove("empty prompt or generation");
         if (prompt.length + tokens.length - 1 > m.ctx) revert BadMove("generation longer than the context");
@@ -217,7 +261,9 @@ contract GenerationGame is GameBonds {
                 promptRoot: MerkleLib.tensorRoot(prompt),
                 tokensRoot: MerkleLib.tensorRoot(tokens),
                 promptLen: uint64(prompt.length),
-                numTokens: uint64(tokens.length)
+                numTokens: uint64(tokens.length),
+                seed: seed,
+                temp: seed == 0 ? 0 : temp
             })
         );
         emit GenerationClaimed(claimId, modelId, msg.sender, prompt, tokens, root);
@@ -395,7 +441,7 @@ contract GenerationGame is GameBonds {
             revert BadMove("sub-claim");
         }
         GenModel storage m = genModels[c.modelId];
-        if (inputRoots.length != 2 + 2 * uint256(m.layers) || edge.length != _depth(m.numValues)) {
+        if (inputRoots.length != _numInputs(m) || edge.length != _depth(m.numValues)) {
             revert BadOpening("input roots");
         }
         if (MerkleLib.rangeRoot(_mem(inputRoots), _mem(edge)) != g.stepRoot) revert BadOpening("input roots");
@@ -428,12 +474,12 @@ contract GenerationGame is GameBonds {
     function disputeInput(uint256 gameId, uint256 input, bytes32 root, bytes32[] calldata path) external {
         (Game storage g, Claim storage c) = _move(gameId, Phase.Choose);
         GenModel storage m = genModels[c.modelId];
-        if (input >= 2 + 2 * uint256(m.layers)) revert BadMove("input");
+        if (input >= _numInputs(m)) revert BadMove("input");
         if (path.length != _depth(m.numValues) || !MerkleLib.verifyLeaf(g.stepRoot, root, input, _mem(path))) {
             revert BadOpening("input root");
         }
         g.input = input;
-        g.inputLen = input < 2 ? 1 : uint256(m.row) * m.ctx;
+        g.inputLen = input < 2 ? 1 : (_isNoise(m, input) ? uint256(m.vocab) : uint256(m.row) * m.ctx);
         g.cur = root;
         g.level = uint64(MerkleLib.depthOf(g.inputLen));
         g.pos = 0;
@@ -459,9 +505,13 @@ contract GenerationGame is GameBonds {
         g.element = j;
         g.claimed = value;
         emit ElementNamed(gameId, j, value);
+        GenModel storage m = genModels[c.modelId];
         if (g.input == 1) {
             _resolve(gameId, g, c, int256(value) == int256(g.step), "position");
-        } else if (g.input >= 2 && j / genModels[c.modelId].row >= g.step) {
+        } else if (_isNoise(m, g.input)) {
+            int256 n = GumbelNoise.noise(c.seed, c.temp, uint64(g.step), uint64(j));
+            _resolve(gameId, g, c, int256(value) == n, "sampling noise");
+        } else if (g.input >= 2 && j / m.row >= g.step) {
             _resolve(gameId, g, c, value == 0, "cache row not yet written");
         } else {
             g.phase = Phase.Derive;
@@ -561,6 +611,15 @@ contract GenerationGame is GameBonds {
         emit GameResolved(gameId, submitterWon, reason);
     }
 
+
+    /// @dev Inputs of a step graph: token, pos, the caches, and noise when it samples.
+    function _numInputs(GenModel storage m) internal view returns (uint256) {
+        return 2 + 2 * uint256(m.layers) + (m.sampling ? 1 : 0);
+    }
+
+    function _isNoise(GenModel storage m, uint256 input) internal view returns (bool) {
+        return m.sampling && input == 2 + 2 * uint256(m.layers);
+    }
 
     /// @notice ceil(log2(max(n, 1))).
     function _depth(uint256 n) internal pure returns (uint256 d) {

@@ -282,7 +282,7 @@ fn run_stats(
     commit: bool,
     batch: bool,
 ) -> Result<(f64, f64, IncrementalStats)> {
-    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, |_| Vec::new())?;
+    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, None, |_| Vec::new())?;
     Ok((r.prefill_s, r.decode_s, r.trace_stats))
 }
 

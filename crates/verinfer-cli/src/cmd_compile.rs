@@ -57,6 +57,10 @@ pub struct Args {
     /// GGUF file holding the same vocabulary), also stored beside the compiled model.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+    /// Language models: a sampling step graph (a `noise` input, Gumbel-max), so `generate
+    /// --seed` can sample; without it the greedy graph (and its model id) is unchanged.
+    #[arg(long)]
+    pub sampling: bool,
     /// GGUF models: number of calibration sequences.
     #[arg(long, default_value_t = 8)]
     pub calibration_samples: usize,
@@ -250,6 +254,7 @@ pub fn run(a: &Args) -> Result<()> {
             samples: a.calibration_samples,
             report_json: a.report_json.as_deref(),
             tokenizer: a.tokenizer.as_deref(),
+            sampling: a.sampling,
         });
     }
     let quant = QuantOptions::default().overridden(a.bits, a.table_bits, a.headroom_bits);

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use verinfer_chain::{Address, Chain, Deployments, RevmChain};
 use verinfer_gguf::Tokenizer;
+use verinfer_llm::noise::Sampling;
 use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_opml::generation::{
     simulate_generation, GenChallenger, GenChallengerStrategy, GenClient, GenContracts,
@@ -40,6 +41,14 @@ pub struct GenArgs {
     /// Tokenizer for --prompt (a GGUF file or a `.tokenizer.json`); default: the model's.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+    /// Sample with this seed (a sampled claim: `claimSampled`); absent or 0: greedy. Needs a
+    /// sampling step graph (`verinfer compile M.gguf --sampling`; a GGUF file given here is
+    /// compiled so).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sampling temperature (decimal, 0..=8, rounded to a multiple of 2^-16).
+    #[arg(long, requires = "seed", default_value = "1")]
+    pub temperature: String,
 }
 
 impl GenArgs {
@@ -48,6 +57,18 @@ impl GenArgs {
     /// # Errors
     /// No prompt, or `--prompt` without a tokenizer.
     pub fn prompt_ids(&self, model: &Path) -> Result<Vec<u32>> {
+        self.prompt_ids_inner(model)
+    }
+
+    /// The sampling of `--seed/--temperature` (`None`: greedy, seed absent or 0).
+    ///
+    /// # Errors
+    /// A temperature that does not parse or is out of range.
+    pub fn sampling(&self) -> Result<Option<Sampling>> {
+        Ok(crate::cmd_llm::sampling_of(self.seed, &self.temperature)?.filter(|s| s.seed != 0))
+    }
+
+    fn prompt_ids_inner(&self, model: &Path) -> Result<Vec<u32>> {
         let tok: Option<Tokenizer> = match (&self.prompt, &self.tokenizer) {
             (Some(_), t) => load_tokenizer(model, t.as_deref())?,
             (None, _) => None,
@@ -94,7 +115,7 @@ pub enum GenLiar {
 
 /// The submitter strategies of generation claims.
 pub const SUBMITTER_STRATEGIES: &str =
-    "wrong-token, wrong-kv-row, wrong-node, wrong-prompt-binding, silent";
+    "wrong-token, wrong-kv-row, wrong-node, wrong-prompt-binding, wrong-noise, silent";
 /// The challenger strategies of generation claims.
 pub const CHALLENGER_STRATEGIES: &str = "dispute-input, dispute-step (alias random), dispute-token";
 
@@ -161,6 +182,14 @@ pub fn resolve_liar(
                 g.nodes.len()
             ),
         },
+        (Liar::Submitter, "wrong-noise") => {
+            if m.layout().noise.is_none() {
+                bail!(
+                    "wrong-noise needs a sampling step graph (compile with --sampling) and --seed"
+                );
+            }
+            GenLiar::Submitter(GenLie::WrongNoise { step }, false)
+        }
         (Liar::Submitter, "wrong-prompt-binding") => {
             GenLiar::Submitter(GenLie::WrongPromptBinding { index: token }, false)
         }
@@ -208,6 +237,14 @@ pub fn resolve_liar(
 /// # Errors
 /// A file that does not load, or a model that is not an LLM step graph.
 pub fn load_gen_model(path: &Path, ctx: usize) -> Result<GenModel> {
+    load_gen_model_with(path, ctx, false)
+}
+
+/// [`load_gen_model`]; `sampling`: a GGUF file is compiled to a sampling step graph.
+///
+/// # Errors
+/// As [`load_gen_model`].
+pub fn load_gen_model_with(path: &Path, ctx: usize, sampling: bool) -> Result<GenModel> {
     let graph = if is_gguf(path) {
         let w = GgufWeights::open(path).with_context(|| format!("reading {}", path.display()))?;
         let bos = Tokenizer::from_gguf(w.file())
@@ -218,6 +255,7 @@ pub fn load_gen_model(path: &Path, ctx: usize) -> Result<GenModel> {
             ctx,
             sample_len: ctx.min(48),
             bos,
+            sampling,
             ..CompileOptions::default()
         };
         let t = Instant::now();
@@ -241,7 +279,7 @@ pub fn load_gen_model(path: &Path, ctx: usize) -> Result<GenModel> {
 }
 
 /// The two parties of a dispute over the generation of `prompt` + `new_tokens` on `m`; the
-/// challenger holds `honest`, the honest run of that generation.
+/// challenger holds `honest`, the honest run of that generation (sampled as it is).
 ///
 /// # Errors
 /// A request the context cannot hold, or an executor error.
@@ -262,7 +300,7 @@ pub fn parties(
         _ => GenChallengerStrategy::Honest,
     };
     let mut s = GenSubmitter::new(
-        GenExecution::run(Arc::clone(m), prompt, new_tokens, lie)?,
+        GenExecution::run_sampled(Arc::clone(m), prompt, new_tokens, honest.sampling(), lie)?,
         sub,
     );
     s.silent = matches!(liar, GenLiar::Submitter(_, true));
@@ -322,6 +360,8 @@ struct GenSimOut {
     disputed_step: Option<usize>,
     liar: String,
     tokens: Vec<u32>,
+    seed: Option<u64>,
+    temperature_q16: Option<u32>,
 }
 
 /// `verinfer game simulate MODEL --prompt-ids … --max-new-tokens N`.
@@ -329,7 +369,12 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
     let prompt = a.gen.prompt_ids(&a.model)?;
     let n = a.gen.max_new_tokens;
     let need = (prompt.len() + n).saturating_sub(1).max(1);
-    let m = Arc::new(load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?);
+    let sampling = a.gen.sampling()?;
+    let m = Arc::new(load_gen_model_with(
+        &a.model,
+        a.gen.ctx.unwrap_or(need),
+        sampling.is_some(),
+    )?);
     verinfer_llm::session::check_request(m.layout(), &prompt, n)?;
     if n == 0 {
         bail!("--max-new-tokens 0: a generation claim covers at least one token");
@@ -344,7 +389,7 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
     )?;
     let mut chain = RevmChain::new()?;
     let acc = chain.accounts();
-    let honest = GenExecution::run(Arc::clone(&m), &prompt, n, None)?;
+    let honest = GenExecution::run_sampled(Arc::clone(&m), &prompt, n, sampling, None)?;
     let (mut sub, mut cha) = parties(&m, &prompt, n, liar, (acc[0], acc[1]), honest)?;
     let tokens = sub.gen.tokens().to_vec();
     let steps = sub.gen.num_steps();
@@ -357,6 +402,8 @@ pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
         disputed_step: report.step,
         liar: format!("{liar:?}"),
         tokens,
+        seed: sampling.map(|s| s.seed),
+        temperature_q16: sampling.map(|s| s.temp),
         report,
     };
     println!("{}", crate::cmd_game::pretty_or_line(&out, a.json)?);

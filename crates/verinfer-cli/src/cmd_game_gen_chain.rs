@@ -19,7 +19,8 @@ use verinfer_opml::generation::{
 use verinfer_opml::{ensure_opml, find_opml, ClaimStatus, GameParams, OpmlContracts};
 
 use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs, StatusArgs};
-use crate::cmd_game_gen::{check_params, load_gen_model};
+use crate::cmd_game_gen::{check_params, load_gen_model_with};
+use verinfer_llm::noise::Sampling;
 
 const NAME: &str = "GenerationGame";
 
@@ -115,8 +116,13 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     let prompt = a.gen.prompt_ids(&a.model)?;
     let n = a.gen.max_new_tokens;
     let need = (prompt.len() + n).saturating_sub(1).max(1);
-    let m = Arc::new(load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?);
-    let exec = GenExecution::run(Arc::clone(&m), &prompt, n, None)?;
+    let sampling = a.gen.sampling()?;
+    let m = Arc::new(load_gen_model_with(
+        &a.model,
+        a.gen.ctx.unwrap_or(need),
+        sampling.is_some(),
+    )?);
+    let exec = GenExecution::run_sampled(Arc::clone(&m), &prompt, n, sampling, None)?;
     let params = a.params.params();
     let mut open = a.chain.open()?;
     let from = open.sender()?;
@@ -132,7 +138,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
         .for_each(print_tx);
     let mut submitter = GenSubmitter::new(exec, from);
     let cfg = game.config(chain)?;
-    let (claim, r) = game.claim(chain, from, cfg.submitter_bond, submitter.claim_call())?;
+    let (claim, r) = submitter.post(chain, &game, cfg.submitter_bond)?;
     print_tx(&r);
     let since = r.block_number;
     println!(
@@ -225,7 +231,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     let event = newest_event(chain, game.address, since, at)?
         .with_context(|| format!("generation claim {}: no GenerationClaimed event", a.claim))?;
     let known = game_model_ctx(chain, &game, info.modelId)?;
-    let m = Arc::new(load_gen_model(&a.model, known)?);
+    let m = Arc::new(load_gen_model_with(&a.model, known, info.seed != 0)?);
     let ours = m.served().commitment().model_id;
     if ours.hash().to_bytes() != info.modelId.0 {
         bail!(
@@ -241,7 +247,10 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         .map(|&t| u32::try_from(t))
         .collect::<Result<_, _>>()?;
     let n = event.tokens.len();
-    let honest = GenExecution::run(Arc::clone(&m), &prompt, n, None)?;
+    let sampling = (info.seed != 0)
+        .then(|| Sampling::new(info.seed, info.temp))
+        .transpose()?;
+    let honest = GenExecution::run_sampled(Arc::clone(&m), &prompt, n, sampling, None)?;
     let t = honest.num_steps();
     let strategy = if a.force {
         GenChallengerStrategy::DisputeStep { step: t / 2 }

@@ -11,6 +11,7 @@ use verinfer_exec::Plan;
 use verinfer_gguf::{GgufFile, Tokenizer, TokenizerSpec};
 use verinfer_llm::compile::sample_sequences;
 use verinfer_llm::eval::compare;
+use verinfer_llm::noise::{parse_temperature, Sampling};
 use verinfer_llm::session::check_request;
 use verinfer_llm::{
     compile, CompileOptions, FloatEngine, GgufWeights, HfWeights, IntEngine, Session, StepEngine,
@@ -52,6 +53,8 @@ pub struct GgufCompile<'a> {
     pub report_json: Option<&'a Path>,
     /// Tokenizer (required with a Hugging Face checkpoint for `--calibration-text`).
     pub tokenizer: Option<&'a Path>,
+    /// A sampling step graph.
+    pub sampling: bool,
 }
 
 fn text_sequences(tok: &Tokenizer, text: &str, n: usize, len: usize) -> Result<Vec<Vec<u32>>> {
@@ -122,6 +125,7 @@ pub fn compile_llm(a: &GgufCompile<'_>) -> Result<()> {
         sample_len,
         bos,
         seed: 7,
+        sampling: a.sampling,
     };
     let name = a
         .model
@@ -209,6 +213,22 @@ pub struct GenerateArgs {
     /// every weight is read once per prompt token).
     #[arg(long)]
     pub sequential_prefill: bool,
+    /// Sample with this seed (Gumbel-max over a keyed-hash noise: the tokens are a function of
+    /// model, prompt, seed and temperature only). Absent: greedy. Needs a model compiled with
+    /// `--sampling`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sampling temperature, a decimal in 0..=8 rounded to a multiple of 2^-16 (the exact value
+    /// used is `temperature_q16 / 65536`, printed with `--json`); 0 is greedy.
+    #[arg(long, requires = "seed", default_value = "1")]
+    pub temperature: String,
+}
+
+/// The sampling parameters of `--seed`/`--temperature` (`None`: greedy).
+pub fn sampling_of(seed: Option<u64>, temperature: &str) -> Result<Option<Sampling>> {
+    let Some(seed) = seed else { return Ok(None) };
+    let t = parse_temperature(temperature)?;
+    Ok(Some(Sampling::new(seed, t)?))
 }
 
 /// The tokenizer of `model` (a GGUF file's own, or the `.tokenizer.json` beside a compiled
@@ -273,6 +293,7 @@ pub struct Run {
     pub trace_stats: IncrementalStats,
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Runs `prompt` then up to `max_new` greedy tokens (stopping after `stop`), each step's trace
 /// root kept when `trace`; `caches` reads the final caches.
 pub fn run_session<E: StepEngine>(
@@ -282,10 +303,16 @@ pub fn run_session<E: StepEngine>(
     stop: Option<u32>,
     trace: bool,
     batch: bool,
+    sampling: Option<Sampling>,
     caches: impl Fn(&Session<'_, E>) -> Vec<Vec<i32>>,
 ) -> Result<Run> {
     check_request(engine.layout(), prompt, max_new)?;
-    let mut s = Session::new(engine);
+    let mut s = match sampling {
+        Some(smp) => Session::sampled(engine, smp)?,
+        None => Session::new(engine),
+    };
+    // A sampled prompt runs step by step (each step's noise differs).
+    let batch = batch && sampling.is_none();
     let mut roots = Vec::new();
     // One value tree per value id kept across steps: a step re-hashes what changed (a cache row).
     let mut inc = IncrementalTrace::new();
@@ -362,6 +389,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         tok.as_ref().and_then(Tokenizer::eos)
     };
     let trace = a.trace.is_some();
+    let sampling = sampling_of(a.seed, &a.temperature)?;
     let (run, what) = if is_gguf(&a.model) || is_hf_dir(&a.model) {
         if trace {
             bail!("--trace needs a compiled model: the float reference has no integer trace");
@@ -371,7 +399,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         let ctx = a
             .ctx
             .unwrap_or_else(|| n_ctx.min(prompt.len() + a.max_new_tokens));
-        let g = verinfer_llm::step::build(w.as_ref(), ctx, "reference")?;
+        let g = verinfer_llm::step::build_with(w.as_ref(), ctx, "reference", sampling.is_some())?;
         let e = FloatEngine::new(g)?;
         (
             run_session(
@@ -381,6 +409,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
                 stop,
                 false,
                 !a.sequential_prefill,
+                sampling,
                 |_| Vec::new(),
             )?,
             "exact float model",
@@ -397,6 +426,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
             stop,
             trace,
             !a.sequential_prefill,
+            sampling,
             |s| {
                 layout
                     .caches
@@ -425,6 +455,8 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
         let j = serde_json::json!({
             "format": "verinfer-generation/1",
+            "seed": sampling.map(|s| s.seed),
+            "temperature_q16": sampling.map(|s| s.temp),
             "prompt_ids": prompt,
             "tokens": run.tokens,
             "step_trace_roots": run.roots,
@@ -450,7 +482,14 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
     }
     let mut out = std::io::stdout().lock();
     if a.json {
-        let j = serde_json::json!({ "prompt_ids": prompt, "tokens": run.tokens, "text": text });
+        let j = serde_json::json!({
+            "prompt_ids": prompt,
+            "tokens": run.tokens,
+            "text": text,
+            "seed": sampling.map(|s| s.seed),
+            "temperature": sampling.map(|s| f64::from(s.temp) / 65536.0),
+            "temperature_q16": sampling.map(|s| s.temp),
+        });
         writeln!(out, "{j}").ok();
     } else if let Some(t) = text {
         writeln!(out, "{t}").ok();

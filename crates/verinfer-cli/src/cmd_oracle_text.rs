@@ -106,6 +106,9 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
     if n == 0 {
         bail!("--max-new-tokens 0: a text request asks for at least one token");
     }
+    if a.gen.seed.is_some_and(|s| s != 0) {
+        bail!("--seed: sampled text requests through the oracle are not built yet (GenerationOracle answers greedy requests); use `verinfer claim --seed` for a sampled generation claim");
+    }
     let need = (prompt.len() + n).saturating_sub(1).max(1);
     let m = load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?;
     verinfer_llm::session::check_request(m.layout(), &prompt, n)?;

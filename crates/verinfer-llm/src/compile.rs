@@ -17,7 +17,7 @@ use verinfer_quant::{FGraph, FRef};
 use crate::error::LlmError;
 use crate::layout::Layout;
 use crate::session::{FloatEngine, Session, StepEngine};
-use crate::step::build;
+use crate::step::build_with;
 use crate::weights::WeightSource;
 
 /// How to compile.
@@ -38,6 +38,9 @@ pub struct CompileOptions {
     pub bos: u32,
     /// Seed of the sampler.
     pub seed: u64,
+    /// Build a sampling step graph (a `noise` input; see [`crate::noise`]). Off keeps the
+    /// greedy graph, and with it the model id, of a model compiled before sampling existed.
+    pub sampling: bool,
 }
 
 /// Default widths for language models: 20-bit values and 2^16-entry tables. On the trained
@@ -62,6 +65,7 @@ impl Default for CompileOptions {
             sample_len: 48,
             bos: 1,
             seed: 7,
+            sampling: false,
         }
     }
 }
@@ -196,7 +200,7 @@ pub fn compile(
     opts: &CompileOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Compiled, LlmError> {
-    let fgraph = build(w, opts.ctx, name)?;
+    let fgraph = build_with(w, opts.ctx, name, opts.sampling)?;
     let engine = FloatEngine::new(fgraph)?;
     let cal = Calibrating {
         float: &engine,

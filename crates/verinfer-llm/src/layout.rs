@@ -6,7 +6,7 @@
 //! that is not one with a clear error.
 
 use crate::error::LlmError;
-use crate::step::{k_cache, k_row, v_cache, v_row, LOGITS, NEXT, POS, TOKEN};
+use crate::step::{k_cache, k_row, v_cache, v_row, LOGITS, NEXT, NOISE, POS, TOKEN};
 
 /// Positions of the roles among a graph's inputs and outputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct Layout {
     pub row: usize,
     /// Vocabulary size (length of the logits).
     pub vocab: usize,
+    /// Input index of the sampling noise, in a sampling step graph.
+    pub noise: Option<usize>,
 }
 
 impl Layout {
@@ -90,12 +92,20 @@ impl Layout {
         let Some((ctx, row)) = ctx_row else {
             return Err(bad(format!("no input named '{}'", k_cache(0))));
         };
-        if inputs.len() != 2 + 2 * caches.len() {
+        let noise = inputs.iter().position(|(name, _)| *name == NOISE);
+        if let Some(n) = noise {
+            if inputs[n].1.iter().product::<usize>() != vocab {
+                return Err(bad(format!(
+                    "input '{NOISE}' must hold one element per logit ({vocab})"
+                )));
+            }
+        }
+        let want = 2 + 2 * caches.len() + usize::from(noise.is_some());
+        if inputs.len() != want {
             return Err(bad(format!(
-                "{} inputs, a step graph of {} layers takes {}",
+                "{} inputs, a step graph of {} layers takes {want}",
                 inputs.len(),
                 caches.len(),
-                2 + 2 * caches.len()
             )));
         }
         Ok(Self {
@@ -108,6 +118,7 @@ impl Layout {
             ctx,
             row,
             vocab,
+            noise,
         })
     }
 
@@ -148,6 +159,12 @@ impl Layout {
             .map(|(n, r)| (n.as_str(), g.shape(*r).iter().product()))
             .collect();
         Self::find(&inputs, &outputs)
+    }
+
+    /// Number of inputs.
+    #[must_use]
+    pub fn inputs(&self) -> usize {
+        2 + 2 * self.layers() + usize::from(self.noise.is_some())
     }
 
     /// Number of layers.

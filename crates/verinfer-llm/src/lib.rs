@@ -15,6 +15,7 @@ pub mod error;
 pub mod eval;
 pub mod hf;
 pub mod layout;
+pub mod noise;
 pub mod session;
 pub mod step;
 pub mod weights;

@@ -12,6 +12,7 @@ use verinfer_quant::FGraph;
 
 use crate::error::LlmError;
 use crate::layout::Layout;
+use crate::noise::Sampling;
 
 /// One step's outputs, in the graph's order.
 pub type StepOutputs<E> = Vec<Vec<E>>;
@@ -19,7 +20,7 @@ pub type StepOutputs<E> = Vec<Vec<E>>;
 /// Something that runs one step: inputs in the graph's order, outputs in the graph's order.
 pub trait StepEngine {
     /// Element type (`i32` for the integer graph, `f64` for the float one).
-    type Elem: Copy + Default;
+    type Elem: Copy + Default + From<i32>;
     /// The roles of its inputs and outputs.
     fn layout(&self) -> &Layout;
     /// Runs one step; `sink` sees every value of the trace in order (integer engines only).
@@ -209,7 +210,7 @@ impl StepEngine for FloatEngine {
 /// What one step produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepOut<E> {
-    /// Greedy next token.
+    /// Next token (greedy, or the seeded sample of a sampling session).
     pub next: u32,
     /// Logits.
     pub logits: Vec<E>,
@@ -221,6 +222,10 @@ pub struct Session<'e, E: StepEngine> {
     /// Inputs of the next step; the caches are kept in place between steps.
     inputs: Vec<Vec<E::Elem>>,
     pos: usize,
+    /// Seeded sampling: each step's `noise` input is `N(seed, T, pos, ·)`.
+    sampling: Option<Sampling>,
+    /// A noise row the next step reads instead of its derived one (lying test parties).
+    noise_override: Option<Vec<E::Elem>>,
 }
 
 impl<'e, E: StepEngine> Session<'e, E> {
@@ -228,8 +233,10 @@ impl<'e, E: StepEngine> Session<'e, E> {
     #[must_use]
     pub fn new(engine: &'e E) -> Self {
         let l = engine.layout();
-        let n_inputs = 2 + 2 * l.layers();
-        let mut inputs = vec![Vec::new(); n_inputs];
+        let mut inputs = vec![Vec::new(); l.inputs()];
+        if let Some(n) = l.noise {
+            inputs[n] = vec![E::Elem::default(); l.vocab];
+        }
         inputs[l.token] = vec![E::index(0)];
         inputs[l.pos] = vec![E::index(0)];
         for &(kc, vc) in &l.caches {
@@ -240,6 +247,49 @@ impl<'e, E: StepEngine> Session<'e, E> {
             engine,
             inputs,
             pos: 0,
+            sampling: None,
+            noise_override: None,
+        }
+    }
+
+    /// A session whose steps sample with `sampling` (Gumbel-max over the graph's `noise`
+    /// input); zero temperature is greedy.
+    ///
+    /// # Errors
+    /// [`LlmError::BadRequest`] when the graph was not compiled for sampling.
+    pub fn sampled(engine: &'e E, sampling: Sampling) -> Result<Self, LlmError> {
+        if engine.layout().noise.is_none() {
+            return Err(LlmError::BadRequest(
+                "this model cannot sample: compile it with --sampling (its step graph has no 'noise' input)".into(),
+            ));
+        }
+        let mut s = Self::new(engine);
+        s.sampling = Some(sampling);
+        Ok(s)
+    }
+
+    /// The sampling parameters, if any.
+    #[must_use]
+    pub fn sampling(&self) -> Option<Sampling> {
+        self.sampling
+    }
+
+    /// Makes the next step read `noise` instead of its derived noise row: how a lying party
+    /// in the dispute-game tests (`verinfer-opml`'s generation liars) alters it.
+    pub fn override_noise(&mut self, noise: Vec<E::Elem>) {
+        self.noise_override = Some(noise);
+    }
+
+    /// Writes step `pos`'s noise into the noise input (zeros without sampling).
+    fn set_noise(&mut self) {
+        let l = self.engine.layout();
+        if let (Some(n), Some(o)) = (l.noise, self.noise_override.take()) {
+            self.inputs[n] = o;
+            return;
+        }
+        if let (Some(n), Some(smp)) = (l.noise, self.sampling) {
+            let row = smp.row(self.pos as u64, l.vocab);
+            self.inputs[n] = row.into_iter().map(E::Elem::from).collect();
         }
     }
 
@@ -268,6 +318,13 @@ impl<'e, E: StepEngine> Session<'e, E> {
         let l = self.engine.layout();
         ins[l.token] = vec![E::index(token)];
         ins[l.pos] = vec![E::index(u32::try_from(self.pos).unwrap_or(u32::MAX))];
+        if let (Some(n), Some(smp)) = (l.noise, self.sampling) {
+            ins[n] = smp
+                .row(self.pos as u64, l.vocab)
+                .into_iter()
+                .map(E::Elem::from)
+                .collect();
+        }
         ins
     }
 
@@ -304,6 +361,7 @@ impl<'e, E: StepEngine> Session<'e, E> {
         let p = u32::try_from(self.pos).unwrap_or(u32::MAX);
         self.inputs[l.token] = vec![E::index(token)];
         self.inputs[l.pos] = vec![E::index(p)];
+        self.set_noise();
         let outs = self.engine.run(&self.inputs, sink)?;
         self.advance(outs)
     }
@@ -392,7 +450,9 @@ impl<E: StepEngine> Session<'_, E> {
                 l.vocab
             )));
         }
-        if tokens.len() < 2 {
+        // A batch runs every step on the first step's inputs but token, position and cache:
+        // sampled steps, whose noise differs by position, run one by one.
+        if tokens.len() < 2 || self.sampling.is_some() {
             return self.step_each(tokens, sink);
         }
         let Some(batch) = self
@@ -450,8 +510,26 @@ pub fn generate<E: StepEngine>(
     stop: Option<u32>,
     on_token: &mut dyn FnMut(u32),
 ) -> Result<Vec<u32>, LlmError> {
+    generate_sampled(engine, prompt, max_new, stop, None, on_token)
+}
+
+/// [`generate`], sampling with `sampling` when given (the graph must have a `noise` input).
+///
+/// # Errors
+/// As [`generate`], and [`Session::sampled`]'s.
+pub fn generate_sampled<E: StepEngine>(
+    engine: &E,
+    prompt: &[u32],
+    max_new: usize,
+    stop: Option<u32>,
+    sampling: Option<Sampling>,
+    on_token: &mut dyn FnMut(u32),
+) -> Result<Vec<u32>, LlmError> {
     check_request(engine.layout(), prompt, max_new)?;
-    let mut s = Session::new(engine);
+    let mut s = match sampling {
+        Some(smp) => Session::sampled(engine, smp)?,
+        None => Session::new(engine),
+    };
     let next = s.prefill(prompt)?.last().map_or(0, |o| o.next);
     let mut next = next;
     let mut out = Vec::with_capacity(max_new);

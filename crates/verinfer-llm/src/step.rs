@@ -8,10 +8,11 @@
 //! | `token` | `[1]` | token id at position `p` |
 //! | `pos` | `[1]` | `p` |
 //! | `k_cache.L`, `v_cache.L` | `[C, H_kv, d_head]` | rows `< p` hold earlier steps' `k_row.L` / `v_row.L`, the others are zero |
+//! | `noise` (sampling graphs only, last) | `[1, V]` | `N(seed, T, p, j)` of [`crate::noise`], integers in `Q.16` |
 //!
 //! | outputs | shape | |
 //! |---|---|---|
-//! | `next` | `[1]` | greedy next token: the first maximum of the logits (`ArgMax`) |
+//! | `next` | `[1]` | next token: the first maximum of the logits (`ArgMax`); in a sampling graph of `logits·2^16 + noise`, an exact integer sum |
 //! | `logits` | `[1, V]` | |
 //! | `k_row.L`, `v_row.L` | `[H_kv, d_head]` | this position's key (after RoPE) and value, the rows the session writes at `p` |
 //!
@@ -43,6 +44,8 @@ pub const POS: &str = "pos";
 pub const NEXT: &str = "next";
 /// Output name of the logits.
 pub const LOGITS: &str = "logits";
+/// Input name of the sampling noise (sampling step graphs only).
+pub const NOISE: &str = "noise";
 
 /// Name of layer `l`'s key-cache input.
 #[must_use]
@@ -413,11 +416,30 @@ fn tables(b: &mut Builder, d: Dims, base: f64) -> Tables {
     }
 }
 
-/// Build the float step graph of `w` for a context of `ctx` positions.
+/// Build the float step graph of `w` for a context of `ctx` positions (greedy).
 ///
 /// # Errors
 /// Bad dimensions, missing or mis-shaped tensors.
 pub fn build(w: &dyn WeightSource, ctx: usize, name: &str) -> Result<FGraph, LlmError> {
+    build_with(w, ctx, name, false)
+}
+
+/// Width of the sampling sum `logits·2^16 + noise`, held as an exact integer.
+pub const SAMPLE_SUM_BITS: u32 = 31;
+
+/// [`build`]; `sampling`: the graph also takes the `noise` input and its `next` is the first
+/// maximum of `logits·2^16 + noise` (Gumbel-max sampling, see [`crate::noise`]). The sum is
+/// pinned as an exact integer at scale 0, so with zero noise it is the logits themselves
+/// (scaled by a power of two whenever their scale is at most 16 fractional bits): greedy.
+///
+/// # Errors
+/// As [`build`].
+pub fn build_with(
+    w: &dyn WeightSource,
+    ctx: usize,
+    name: &str,
+    sampling: bool,
+) -> Result<FGraph, LlmError> {
     let c = w.config().clone();
     let d = Dims::new(&c, ctx)?;
     let mut sb = StepBuilder {
@@ -443,8 +465,19 @@ pub fn build(w: &dyn WeightSource, ctx: usize, name: &str) -> Result<FGraph, Llm
         "output.weight"
     };
     let logits = sb.linear(xn, out_name, d.vocab, d.embd)?;
+    let scores = if sampling {
+        let noise = sb.b.add_input(NOISE, vec![1, d.vocab], true);
+        sb.b.set_input_bits(noise, crate::noise::NOISE_BITS);
+        sb.b.begin_node("sample", "GumbelNoise");
+        let unit = f64::from(1u32 << crate::noise::NOISE_FRAC);
+        let sum = sb.b.binary_f(BinaryKind::Add, logits, unit, noise, 1.0)?;
+        sb.b.pin_integer(sum, SAMPLE_SUM_BITS);
+        sum
+    } else {
+        logits
+    };
     sb.b.begin_node("argmax", "ArgMax");
-    let next = sb.b.reduce(logits, ReduceKind::ArgMax, &[1], false)?;
+    let next = sb.b.reduce(scores, ReduceKind::ArgMax, &[1], false)?;
     let mut g = sb.b.g;
     let mut outs = vec![(NEXT.to_string(), next), (LOGITS.to_string(), logits)];
     outs.append(&mut g.outputs);

@@ -202,6 +202,7 @@ fn compile_language_model(path: &Path, o: &Options) -> Result<Model, Error> {
         sample_len: ctx.min(64),
         bos,
         seed: 7,
+        sampling: false,
     };
     let name = path
         .file_stem()

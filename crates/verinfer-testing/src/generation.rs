@@ -9,6 +9,7 @@ use std::sync::Arc;
 use alloy_primitives::Address;
 use verinfer_chain::{Chain, RevmChain};
 use verinfer_ir::Graph;
+use verinfer_llm::noise::Sampling;
 use verinfer_llm::{compile, CompileOptions, GgufWeights};
 use verinfer_opml::generation::{
     prepare_generation, simulate_generation, GenChallenger, GenChallengerStrategy, GenClient,
@@ -18,12 +19,18 @@ use verinfer_opml::OpmlContracts;
 
 /// The step graph of the GGUF file `testdata/<rel>` at context `ctx` (default options).
 pub fn gguf_step_graph(rel: &str, name: &str, ctx: usize) -> Graph {
+    gguf_step_graph_with(rel, name, ctx, false)
+}
+
+/// [`gguf_step_graph`]; `sampling`: a sampling step graph (the `noise` input).
+pub fn gguf_step_graph_with(rel: &str, name: &str, ctx: usize, sampling: bool) -> Graph {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata")
         .join(rel);
     let w = GgufWeights::open(&path).unwrap();
     let opts = CompileOptions {
         ctx,
+        sampling,
         ..CompileOptions::default()
     };
     compile(&w, name, &opts, &|| {}).unwrap().graph
@@ -70,16 +77,28 @@ impl GenDuel {
         lie: Option<GenLie>,
         strategy: GenChallengerStrategy,
     ) -> Self {
+        Self::new_sampled(m, prompt, n_new, None, lie, strategy)
+    }
+
+    /// [`Self::new`] for a generation sampled with `sampling` (both parties).
+    pub fn new_sampled(
+        m: &Arc<GenModel>,
+        prompt: &[u32],
+        n_new: usize,
+        sampling: Option<Sampling>,
+        lie: Option<GenLie>,
+        strategy: GenChallengerStrategy,
+    ) -> Self {
         let (mut chain, c) = crate::chain::deployed_opml();
         let a = chain.accounts();
         let params = crate::chain::game_params(600, 300);
         let (game, _) = GenClient::deploy(&mut chain, a[0], c.game.address, &params).unwrap();
         let sub = GenSubmitter::new(
-            GenExecution::run(Arc::clone(m), prompt, n_new, lie).unwrap(),
+            GenExecution::run_sampled(Arc::clone(m), prompt, n_new, sampling, lie).unwrap(),
             a[0],
         );
         let cha = GenChallenger::new(
-            GenExecution::run(Arc::clone(m), prompt, n_new, None).unwrap(),
+            GenExecution::run_sampled(Arc::clone(m), prompt, n_new, sampling, None).unwrap(),
             a[1],
             strategy,
         );

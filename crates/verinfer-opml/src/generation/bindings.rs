@@ -7,3 +7,9 @@ alloy_sol_types::sol!(
     GenerationGame,
     "../../contracts/artifacts/GenerationGame.json"
 );
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    NoiseHarness,
+    "../../contracts/artifacts/NoiseHarness.json"
+);

@@ -99,9 +99,14 @@ impl GenChallenger {
         let at = |e: &G::GenerationClaimed| e.claimId == U256::from(claim);
         let e = crate::client::newest_event(chain, game.address, claim_block, at)?
             .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no event")))?;
-        if e.prompt != token_words(self.gen.prompt()) || e.tokens.len() != self.gen.tokens().len() {
+        let smp = self.gen.sampling();
+        let same_request = e.prompt == token_words(self.gen.prompt())
+            && e.tokens.len() == self.gen.tokens().len()
+            && c.seed == smp.map_or(0, |s| s.seed)
+            && c.temp == smp.map_or(0, |s| s.temp);
+        if !same_request {
             return Err(OpmlError::Mismatch(format!(
-                "claim {claim} is not of this challenger's prompt and length"
+                "claim {claim} is not of this challenger's prompt, length and sampling"
             )));
         }
         let bind = |index: usize| -> Result<Mode> {

@@ -224,6 +224,22 @@ impl GenClient {
         Ok((usize_of(e.claimId, "claim id")? as u64, r))
     }
 
+    /// Posts a sampled generation claim (`claimSampled`) with the bond; returns its id.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn claim_sampled(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        call: GenerationGame::claimSampledCall,
+    ) -> Result<(u64, Receipt)> {
+        let r = self.send_value(chain, from, bond, &call, "GenerationGame.claimSampled")?;
+        let e: GenerationGame::GenerationClaimed = first_event(&r, "GenerationClaimed")?;
+        Ok((usize_of(e.claimId, "claim id")? as u64, r))
+    }
+
     /// Opens a game: bisection (`token` None) or binding of posted token `i` (`token` Some).
     ///
     /// # Errors

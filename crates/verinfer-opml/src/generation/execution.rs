@@ -10,6 +10,7 @@ use alloy_primitives::B256;
 use verinfer_commit::{Hash32, IncrementalTrace, MerkleTree};
 use verinfer_exec::Plan;
 use verinfer_ir::Graph;
+use verinfer_llm::noise::Sampling;
 use verinfer_llm::{IntEngine, Layout, Session, StepEngine};
 
 use super::lies::GenLie;
@@ -38,8 +39,8 @@ impl std::fmt::Debug for GenModel {
 
 impl GenModel {
     /// Plans, commits and checks `graph`: a step graph whose inputs and outputs are in the
-    /// order `GenerationGame` reads them (token, pos, then key and value cache per layer;
-    /// next, logits, then key and value row per layer).
+    /// order `GenerationGame` reads them (token, pos, then key and value cache per layer, then
+    /// the noise of a sampling graph; next, logits, then key and value row per layer).
     ///
     /// # Errors
     /// [`OpmlError::Exec`] for a graph that does not plan, [`OpmlError::Mismatch`] for one
@@ -60,7 +61,8 @@ impl GenModel {
                 .iter()
                 .enumerate()
                 .all(|(i, &r)| r == (2 + 2 * i, 3 + 2 * i))
-            && served.graph().inputs.len() == 2 + 2 * l.layers()
+            && l.noise.is_none_or(|n| n == 2 + 2 * l.layers())
+            && served.graph().inputs.len() == l.inputs()
             && served.graph().outputs.len() == 2 + 2 * l.layers();
         if !ordered {
             return Err(OpmlError::Mismatch(
@@ -110,6 +112,7 @@ pub struct GenExecution {
     model: Arc<GenModel>,
     prompt: Vec<u32>,
     tokens: Vec<u32>,
+    sampling: Option<Sampling>,
     lie: Option<GenLie>,
     tree: MerkleTree,
     steps: BTreeMap<usize, Arc<Execution>>,
@@ -127,13 +130,29 @@ impl GenExecution {
         new_tokens: usize,
         lie: Option<GenLie>,
     ) -> Result<Self> {
+        Self::run_sampled(model, prompt, new_tokens, None, lie)
+    }
+
+    /// [`Self::run`], sampling with `sampling` (seed 0 or `None`: greedy) on a sampling step
+    /// graph.
+    ///
+    /// # Errors
+    /// As [`Self::run`], and a sampled request to a graph that cannot sample.
+    pub fn run_sampled(
+        model: Arc<GenModel>,
+        prompt: &[u32],
+        new_tokens: usize,
+        sampling: Option<Sampling>,
+        lie: Option<GenLie>,
+    ) -> Result<Self> {
+        let sampling = sampling.filter(|s| s.seed != 0);
         verinfer_llm::session::check_request(model.layout(), prompt, new_tokens)
             .map_err(exec_err)?;
         if new_tokens == 0 {
             return Err(OpmlError::Mismatch("a generation of no tokens".into()));
         }
         let t = prompt.len() + new_tokens - 1;
-        let r = replay(&model, prompt, lie, t, None)?;
+        let r = replay(&model, prompt, sampling, lie, t, None)?;
         let vocab = u32::try_from(model.layout().vocab).unwrap_or(u32::MAX);
         let mut tokens = r.nexts[prompt.len() - 1..].to_vec();
         if let Some(GenLie::WrongPromptBinding { index }) = lie {
@@ -145,6 +164,7 @@ impl GenExecution {
             model,
             prompt: prompt.to_vec(),
             tokens,
+            sampling,
             lie,
             tree: MerkleTree::from_leaves(r.roots),
             steps: BTreeMap::new(),
@@ -159,6 +179,11 @@ impl GenExecution {
     /// The prompt.
     pub fn prompt(&self) -> &[u32] {
         &self.prompt
+    }
+
+    /// The sampling parameters (`None`: greedy).
+    pub fn sampling(&self) -> Option<Sampling> {
+        self.sampling
     }
 
     /// The generated tokens as posted.
@@ -205,9 +230,16 @@ impl GenExecution {
                 self.num_steps()
             )));
         }
-        replay(&self.model, &self.prompt, self.lie, s + 1, Some(s))?
-            .exec
-            .ok_or_else(|| OpmlError::Protocol("replay without execution".into()))
+        replay(
+            &self.model,
+            &self.prompt,
+            self.sampling,
+            self.lie,
+            s + 1,
+            Some(s),
+        )?
+        .exec
+        .ok_or_else(|| OpmlError::Protocol("replay without execution".into()))
     }
 
     /// The full execution of step `s` (its inputs derived as this party derives them),
@@ -225,11 +257,12 @@ impl GenExecution {
     }
 }
 
-/// Runs `steps` steps of the generation of `prompt` (greedy), applying `lie`; at step
+/// Runs `steps` steps of the generation of `prompt` (greedy, or sampled), applying `lie`; at step
 /// `stop_at` it builds that step's full execution instead of streaming and stops.
 fn replay(
     m: &GenModel,
     prompt: &[u32],
+    sampling: Option<Sampling>,
     lie: Option<GenLie>,
     steps: usize,
     stop_at: Option<usize>,
@@ -240,7 +273,10 @@ fn replay(
         Some(GenLie::WrongValue { value, .. }) => value,
         _ => m.inner_value(),
     };
-    let mut session = Session::new(&m.engine);
+    let mut session = match sampling {
+        Some(smp) => Session::sampled(&m.engine, smp).map_err(exec_err)?,
+        None => Session::new(&m.engine),
+    };
     // Value trees kept across steps: each step re-hashes only what changed (a cache row).
     let mut inc = IncrementalTrace::new();
     let mut out = Replay {
@@ -266,8 +302,23 @@ fn replay(
             Some(GenLie::WrongNode { step } | GenLie::WrongValue { step, .. }) => step == s,
             _ => false,
         };
+        let noise_lie = lie == Some(GenLie::WrongNoise { step: s });
+        if noise_lie {
+            if let Some(n) = l.noise {
+                let mut row = session.inputs_for(token).swap_remove(n);
+                if let Some(x) = row.first_mut() {
+                    *x = x.wrapping_add(1);
+                }
+                session.override_noise(row);
+            }
+        }
         if stop_at == Some(s) {
-            let inputs = session.inputs_for(token);
+            let mut inputs = session.inputs_for(token);
+            if let (true, Some(n)) = (noise_lie, l.noise) {
+                if let Some(x) = inputs[n].first_mut() {
+                    *x = x.wrapping_add(1);
+                }
+            }
             let honest = m.served.run(&inputs)?;
             out.exec = Some(if node_lie {
                 let mut values = honest.values().to_vec();

@@ -30,6 +30,12 @@ pub enum GenLie {
         /// The value id (a node's output: graph inputs come first).
         value: usize,
     },
+    /// Step `step` of a sampled generation reads a noise row whose element 0 is not
+    /// `N(seed, T, step, 0)`, and computes the step (its sample included) from it.
+    WrongNoise {
+        /// The step.
+        step: usize,
+    },
     /// The trace is honest, posted token `index` is not the one it generated.
     WrongPromptBinding {
         /// Index among the generated tokens.

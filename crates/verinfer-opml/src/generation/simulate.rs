@@ -97,9 +97,7 @@ pub fn simulate_generation(
     let a = submitter.account;
     prepare_generation(chain, c, a, submitter.gen.model())?;
     let cfg = c.game.config(chain)?;
-    let (claim, r) = c
-        .game
-        .claim(chain, a, cfg.submitter_bond, submitter.claim_call())?;
+    let (claim, r) = submitter.post(chain, c.game, cfg.submitter_bond)?;
     let mut report = GenReport::empty(r.gas_used);
     dispute(chain, c, submitter, challenger, claim, &mut report)?;
     if c.game.status(chain, claim)? == ClaimStatus::Pending {

@@ -57,6 +57,38 @@ impl GenSubmitter {
         }
     }
 
+    /// What a sampled claim states (`claimSampled`): the claim and the seed and temperature
+    /// (seed 0 for a greedy generation).
+    pub fn claim_sampled_call(&self) -> G::claimSampledCall {
+        let c = self.claim_call();
+        let smp = self.gen.sampling();
+        G::claimSampledCall {
+            modelId: c.modelId,
+            prompt: c.prompt,
+            tokens: c.tokens,
+            root: c.root,
+            seed: smp.map_or(0, |s| s.seed),
+            temp: smp.map_or(0, |s| s.temp),
+        }
+    }
+
+    /// Posts its claim (sampled or greedy) with `bond`; returns the claim id.
+    ///
+    /// # Errors
+    /// A revert or transport error.
+    pub fn post(
+        &self,
+        chain: &mut dyn Chain,
+        game: &GenClient,
+        bond: U256,
+    ) -> Result<(u64, Receipt)> {
+        if self.gen.sampling().is_some() {
+            game.claim_sampled(chain, self.account, bond, self.claim_sampled_call())
+        } else {
+            game.claim(chain, self.account, bond, self.claim_call())
+        }
+    }
+
     /// Makes the submitter's move(s) in `game_id` if it is its turn (posting a step as a
     /// single-step trace claim is two transactions: the claim, then `handoff`).
     ///
