@@ -482,14 +482,18 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
     }
     let mut out = std::io::stdout().lock();
     if a.json {
-        let j = serde_json::json!({
+        // A greedy generation prints the three keys only; a sampled one adds its seed
+        // and temperature.
+        let mut j = serde_json::json!({
             "prompt_ids": prompt,
             "tokens": run.tokens,
             "text": text,
-            "seed": sampling.map(|s| s.seed),
-            "temperature": sampling.map(|s| f64::from(s.temp) / 65536.0),
-            "temperature_q16": sampling.map(|s| s.temp),
         });
+        if let (Some(smp), Some(o)) = (sampling, j.as_object_mut()) {
+            o.insert("seed".into(), smp.seed.into());
+            o.insert("temperature".into(), (f64::from(smp.temp) / 65536.0).into());
+            o.insert("temperature_q16".into(), smp.temp.into());
+        }
         writeln!(out, "{j}").ok();
     } else if let Some(t) = text {
         writeln!(out, "{t}").ok();
