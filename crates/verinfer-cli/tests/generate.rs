@@ -169,3 +169,68 @@ fn bench_llm_reports_every_figure_and_refuses_what_cannot_fit() {
     let (ok, _, err) = verinfer(&["bench-llm", "--shape", "gpt5", "--dir", d]);
     assert!(!ok && err.contains("unknown shape"), "{err}");
 }
+
+/// Seeded sampling through the CLI: a model compiled `--sampling` gives the same tokens for
+/// the same request (seed, temperature) and other tokens for another seed; `--temperature 0`
+/// is the greedy continuation; the JSON carries the seed and the exact temperature, and a
+/// greedy output has neither; a greedy-only step graph asked to sample is refused by name.
+#[test]
+fn seeded_sampling_is_a_function_of_the_request() {
+    let dir = tmpdir("generate-sampling");
+    let gguf = testdata("gguf/llama_tiny.gguf");
+    let gguf = gguf.to_str().unwrap();
+    let (greedy, sampled) = (dir.path().join("g.vmodel"), dir.path().join("s.vmodel"));
+    let (greedy, sampled) = (greedy.to_str().unwrap(), sampled.to_str().unwrap());
+    for (vm, extra) in [(greedy, None), (sampled, Some("--sampling"))] {
+        let mut args = vec!["compile", gguf, "-o", vm, "--ctx", "40"];
+        args.extend(extra);
+        let (ok, _, err) = verinfer(&args);
+        assert!(ok, "{err}");
+    }
+    let run = |vm: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "generate",
+            vm,
+            "--prompt-ids",
+            "1,45,67,89",
+            "--max-new-tokens",
+            "16",
+            "--ignore-eos",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = verinfer(&args);
+        assert!(ok, "{args:?}: {err}");
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    let a = run(sampled, &["--seed", "7", "--temperature", "1.5"]);
+    let b = run(sampled, &["--seed", "7", "--temperature", "1.5"]);
+    let c = run(sampled, &["--seed", "8", "--temperature", "1.5"]);
+    assert_eq!(a, b, "the same request gives the same tokens");
+    assert_ne!(
+        a["tokens"], c["tokens"],
+        "another seed samples other tokens"
+    );
+    assert_eq!(a["seed"], 7);
+    assert_eq!(a["temperature_q16"], 98_304);
+
+    let g = run(greedy, &[]);
+    assert!(
+        g.get("seed").is_none() && g.get("temperature").is_none(),
+        "{g}"
+    );
+    let cold = run(sampled, &["--seed", "7", "--temperature", "0"]);
+    assert_eq!(cold["tokens"], g["tokens"], "temperature 0 is greedy");
+
+    let (ok, _, err) = verinfer(&[
+        "generate",
+        greedy,
+        "--prompt-ids",
+        "1,45",
+        "--max-new-tokens",
+        "2",
+        "--seed",
+        "7",
+    ]);
+    assert!(!ok && err.contains("--sampling"), "{err}");
+}
