@@ -57,18 +57,6 @@ impl GenArgs {
     /// # Errors
     /// No prompt, or `--prompt` without a tokenizer.
     pub fn prompt_ids(&self, model: &Path) -> Result<Vec<u32>> {
-        self.prompt_ids_inner(model)
-    }
-
-    /// The sampling of `--seed/--temperature` (`None`: greedy, seed absent or 0).
-    ///
-    /// # Errors
-    /// A temperature that does not parse or is out of range.
-    pub fn sampling(&self) -> Result<Option<Sampling>> {
-        Ok(crate::cmd_llm::sampling_of(self.seed, &self.temperature)?.filter(|s| s.seed != 0))
-    }
-
-    fn prompt_ids_inner(&self, model: &Path) -> Result<Vec<u32>> {
         let tok: Option<Tokenizer> = match (&self.prompt, &self.tokenizer) {
             (Some(_), t) => load_tokenizer(model, t.as_deref())?,
             (None, _) => None,
@@ -79,6 +67,29 @@ impl GenArgs {
             tok.as_ref(),
             model,
         )
+    }
+
+    /// The sampling of `--seed/--temperature` (`None`: greedy, seed absent or 0).
+    ///
+    /// # Errors
+    /// A temperature that does not parse or is out of range.
+    pub fn sampling(&self) -> Result<Option<Sampling>> {
+        Ok(crate::cmd_llm::sampling_of(self.seed, &self.temperature)?.filter(|s| s.seed != 0))
+    }
+
+    /// The prompt, the sampling and the step graph of `model` a claim of these arguments
+    /// covers (`--ctx`, default prompt + new tokens, for a GGUF file compiled on the fly).
+    ///
+    /// # Errors
+    /// As [`Self::prompt_ids`], [`Self::sampling`] and [`load_gen_model_with`].
+    pub fn load(&self, model: &Path) -> Result<(Vec<u32>, Option<Sampling>, Arc<GenModel>)> {
+        let prompt = self.prompt_ids(model)?;
+        let need = (prompt.len() + self.max_new_tokens)
+            .saturating_sub(1)
+            .max(1);
+        let sampling = self.sampling()?;
+        let m = load_gen_model_with(model, self.ctx.unwrap_or(need), sampling.is_some())?;
+        Ok((prompt, sampling, Arc::new(m)))
     }
 }
 
@@ -366,15 +377,8 @@ struct GenSimOut {
 
 /// `verinfer game simulate MODEL --prompt-ids … --max-new-tokens N`.
 pub fn simulate_cmd(a: &SimulateArgs) -> Result<()> {
-    let prompt = a.gen.prompt_ids(&a.model)?;
+    let (prompt, sampling, m) = a.gen.load(&a.model)?;
     let n = a.gen.max_new_tokens;
-    let need = (prompt.len() + n).saturating_sub(1).max(1);
-    let sampling = a.gen.sampling()?;
-    let m = Arc::new(load_gen_model_with(
-        &a.model,
-        a.gen.ctx.unwrap_or(need),
-        sampling.is_some(),
-    )?);
     verinfer_llm::session::check_request(m.layout(), &prompt, n)?;
     if n == 0 {
         bail!("--max-new-tokens 0: a generation claim covers at least one token");

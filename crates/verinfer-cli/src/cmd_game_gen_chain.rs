@@ -113,15 +113,8 @@ fn sleep_or_stop(poll: Option<Duration>) -> bool {
 
 /// `verinfer claim MODEL --prompt-ids … --max-new-tokens N [--defend]`.
 pub fn claim(a: &ClaimArgs) -> Result<()> {
-    let prompt = a.gen.prompt_ids(&a.model)?;
+    let (prompt, sampling, m) = a.gen.load(&a.model)?;
     let n = a.gen.max_new_tokens;
-    let need = (prompt.len() + n).saturating_sub(1).max(1);
-    let sampling = a.gen.sampling()?;
-    let m = Arc::new(load_gen_model_with(
-        &a.model,
-        a.gen.ctx.unwrap_or(need),
-        sampling.is_some(),
-    )?);
     let exec = GenExecution::run_sampled(Arc::clone(&m), &prompt, n, sampling, None)?;
     let params = a.params.params();
     let mut open = a.chain.open()?;
