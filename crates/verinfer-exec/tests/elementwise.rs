@@ -52,6 +52,47 @@ proptest! {
         assert_matches_reference(&g, &random_inputs(&g, seed));
     }
 
+    /// The plain `i32` path: `Add`/`Sub` of unscaled operands with an identity
+    /// requantization, at widths up to where `|x| + |y|` reaches `2^31` (and one past, which
+    /// takes the general path), saturating into narrower outputs.
+    #[test]
+    fn unscaled_add_sub_match_reference(
+        (sa, sb) in broadcast_pair(), sub in any::<bool>(), bits in (2u32..=32, 2u32..=32, 2u32..=32),
+        seed in any::<u64>(),
+    ) {
+        let out = broadcast(&sa, &sb).unwrap();
+        let mut b = GraphBuilder::new();
+        let x = b.input(&sa, bits.0);
+        let y = b.input(&sb, bits.1);
+        let kind = if sub { BinaryKind::Sub } else { BinaryKind::Add };
+        let op = Op::Binary(Binary { kind, a_mult: 1, b_mult: 1, requant: requant(1, 0, bits.2) });
+        b.node(op, vec![x, y], &out, bits.2);
+        let g = b.finish();
+        assert_matches_reference(&g, &random_inputs(&g, seed));
+    }
+
+    /// `Mul` with rows of zeros skipped: a cache append (one-hot `[C, 1, 1]` column times a
+    /// `[H, d]` row, and the same with the operands swapped or as scalars), any requantization.
+    #[test]
+    fn mul_with_zero_rows_matches_reference(
+        c in 1usize..=9, h in 1usize..=3, d in 1usize..=9, hot in 0usize..=9, swap in any::<bool>(),
+        scalar in any::<bool>(), mult in 1i64..=1 << 12, shift in 0u32..=30, seed in any::<u64>(),
+    ) {
+        let (col, row) = if scalar { (vec![1usize], vec![c, h, d]) } else { (vec![c, 1, 1], vec![h, d]) };
+        let out = broadcast(&col, &row).unwrap();
+        let mut b = GraphBuilder::new();
+        let x = b.input(&col, 20);
+        let y = b.input(&row, 20);
+        let ins = if swap { vec![y, x] } else { vec![x, y] };
+        let op = Op::Binary(Binary { kind: BinaryKind::Mul, a_mult: 1, b_mult: -3, requant: requant(mult, shift, 16) });
+        b.node(op, ins, &out, 16);
+        let g = b.finish();
+        let mut inputs = random_inputs(&g, seed);
+        // One-hot (or all-zero when `hot` is past the end) column: the append's shape.
+        inputs[0] = (0..numel(&col)).map(|i| i32::from(i == hot) * 3).collect();
+        assert_matches_reference(&g, &inputs);
+    }
+
     #[test]
     fn div_matches_reference(
         (sa, sb) in broadcast_pair(), shift in 0u32..=20, bits in (2u32..=16, 2u32..=16, 2u32..=24),

@@ -14,6 +14,8 @@ use crate::error::ExecError;
 pub(crate) struct BinaryPlan {
     op: Binary,
     bc: Broadcast,
+    /// Output bounds when the node is plain `i32` arithmetic (see [`plain_i32`]).
+    plain: Option<(i32, i32)>,
 }
 
 impl BinaryPlan {
@@ -22,6 +24,7 @@ impl BinaryPlan {
         Ok(Self {
             op: *op,
             bc: Broadcast::new(ctx.shape(0)?, ctx.shape(1)?, ctx.out_dims()),
+            plain: plain_i32(op, ctx),
         })
     }
 
@@ -34,6 +37,22 @@ impl BinaryPlan {
         let rq = FastRequant::new(self.op.requant);
         let sa = move |x: i32| i64::from(x).wrapping_mul(am);
         let sb = move |y: i32| i64::from(y).wrapping_mul(bm);
+        if let Some((lo, hi)) = self.plain {
+            // `|x| + |y| < 2^31`: sums and differences fit `i32` (see `plain_i32`).
+            match self.op.kind {
+                BinaryKind::Add => {
+                    return self
+                        .bc
+                        .fill(a, b, out, |x, y| x.wrapping_add(y).clamp(lo, hi))
+                }
+                BinaryKind::Sub => {
+                    return self
+                        .bc
+                        .fill(a, b, out, |x, y| x.wrapping_sub(y).clamp(lo, hi))
+                }
+                BinaryKind::Mul | BinaryKind::Max | BinaryKind::Min => {}
+            }
+        }
         match self.op.kind {
             BinaryKind::Add => self
                 .bc
@@ -41,11 +60,32 @@ impl BinaryPlan {
             BinaryKind::Sub => self
                 .bc
                 .fill(a, b, out, |x, y| rq.apply(sa(x).wrapping_sub(sb(y)))),
-            BinaryKind::Mul => self
-                .bc
-                .fill(a, b, out, |x, y| rq.apply(sa(x).wrapping_mul(sb(y)))),
+            // `0·y = x·0 = 0` before requantization: rows of a zero constant are `rq(0)`.
+            BinaryKind::Mul => self.bc.fill_absorbing(
+                a,
+                b,
+                out,
+                |x, y| rq.apply(sa(x).wrapping_mul(sb(y))),
+                Some(rq.apply(0)),
+            ),
             BinaryKind::Max => self.bc.fill(a, b, out, |x, y| rq.apply(sa(x).max(sb(y)))),
             BinaryKind::Min => self.bc.fill(a, b, out, |x, y| rq.apply(sa(x).min(sb(y)))),
         }
+    }
+}
+
+/// The output bounds when `op` is an `Add`/`Sub` of unscaled operands whose largest
+/// magnitudes sum below `2^31`, with an identity requantization (multiplier 1, shift 0): the
+/// reference's result is then `clamp(x ± y)` and `x ± y` fits `i32`, so the loop is plain
+/// `i32` arithmetic the compiler vectorizes (the cache append's sum, residuals, the softmax's
+/// subtraction).
+fn plain_i32(op: &Binary, ctx: &NodeCtx<'_>) -> Option<(i32, i32)> {
+    let fits = ctx.max_abs(0).saturating_add(ctx.max_abs(1)) <= i32::MAX.unsigned_abs().into();
+    let identity = op.a_mult == 1 && op.b_mult == 1 && op.requant.mult == 1;
+    let (lo, hi) = (op.requant.bits.min_value(), op.requant.bits.max_value());
+    if identity && op.requant.shift == 0 && fits {
+        Some((i32::try_from(lo).ok()?, i32::try_from(hi).ok()?))
+    } else {
+        None
     }
 }

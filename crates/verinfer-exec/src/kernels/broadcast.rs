@@ -65,6 +65,25 @@ impl Broadcast {
     where
         F: Fn(i32, i32) -> i32 + Sync + Send,
     {
+        self.fill_absorbing(a, b, out, f, None);
+    }
+
+    /// [`Self::fill`] for an `f` with `f(0, y) = f(x, 0) = z` for every `x`, `y` when `zero`
+    /// is `Some(z)` (a product): where one operand is constant along an output row (a scalar,
+    /// or broadcast along the innermost merged dim) and that constant is 0, the row is `z`
+    /// without evaluating `f`. The same integers: it is `f`'s value there. This is the cache
+    /// append of a step graph, a one-hot column `[C, 1, 1]` times the new row `[H, d]`: all
+    /// rows but one are `z`.
+    pub(crate) fn fill_absorbing<F>(
+        &self,
+        a: &[i32],
+        b: &[i32],
+        out: &mut [i32],
+        f: F,
+        zero: Option<i32>,
+    ) where
+        F: Fn(i32, i32) -> i32 + Sync + Send,
+    {
         let chunk = par::chunk_len(1);
         match self.mode {
             Mode::Same => par::fill(
@@ -82,9 +101,12 @@ impl Broadcast {
                 out,
                 chunk,
                 || (),
-                |(), start, part| {
-                    for (o, &y) in part.iter_mut().zip(&b[start..]) {
-                        *o = f(a[0], y);
+                |(), start, part| match zero.filter(|_| a[0] == 0) {
+                    Some(z) => part.fill(z),
+                    None => {
+                        for (o, &y) in part.iter_mut().zip(&b[start..]) {
+                            *o = f(a[0], y);
+                        }
                     }
                 },
             ),
@@ -92,9 +114,12 @@ impl Broadcast {
                 out,
                 chunk,
                 || (),
-                |(), start, part| {
-                    for (o, &x) in part.iter_mut().zip(&a[start..]) {
-                        *o = f(x, b[0]);
+                |(), start, part| match zero.filter(|_| b[0] == 0) {
+                    Some(z) => part.fill(z),
+                    None => {
+                        for (o, &x) in part.iter_mut().zip(&a[start..]) {
+                            *o = f(x, b[0]);
+                        }
                     }
                 },
             ),
@@ -102,7 +127,7 @@ impl Broadcast {
                 out,
                 chunk,
                 || (),
-                |(), start, part| self.fill_rows(a, b, start, part, &f),
+                |(), start, part| self.fill_rows(a, b, start, part, &f, zero),
             ),
         }
     }
@@ -110,8 +135,15 @@ impl Broadcast {
     /// `part` (starting at flat output `start`) row by row of the innermost merged dim: one
     /// odometer step per row, and a loop per row specialized to the strides the step graphs
     /// use (contiguous, or one operand constant along the row).
-    fn fill_rows<F>(&self, a: &[i32], b: &[i32], start: usize, part: &mut [i32], f: &F)
-    where
+    fn fill_rows<F>(
+        &self,
+        a: &[i32],
+        b: &[i32],
+        start: usize,
+        part: &mut [i32],
+        f: &F,
+        zero: Option<i32>,
+    ) where
         F: Fn(i32, i32) -> i32,
     {
         let n = self.inner.max(1);
@@ -131,18 +163,24 @@ impl Broadcast {
                         *o = f(x, y);
                     }
                 }
-                (1, 0) => {
-                    let y = b[ib];
-                    for (o, &x) in o.iter_mut().zip(&a[ia..ia + len]) {
-                        *o = f(x, y);
+                (1, 0) => match zero.filter(|_| b[ib] == 0) {
+                    Some(z) => o.fill(z),
+                    None => {
+                        let y = b[ib];
+                        for (o, &x) in o.iter_mut().zip(&a[ia..ia + len]) {
+                            *o = f(x, y);
+                        }
                     }
-                }
-                (0, 1) => {
-                    let x = a[ia];
-                    for (o, &y) in o.iter_mut().zip(&b[ib..ib + len]) {
-                        *o = f(x, y);
+                },
+                (0, 1) => match zero.filter(|_| a[ia] == 0) {
+                    Some(z) => o.fill(z),
+                    None => {
+                        let x = a[ia];
+                        for (o, &y) in o.iter_mut().zip(&b[ib..ib + len]) {
+                            *o = f(x, y);
+                        }
                     }
-                }
+                },
                 _ => {
                     for (i, o) in o.iter_mut().enumerate() {
                         *o = f(a[ia + i * sa], b[ib + i * sb]);
@@ -229,6 +267,44 @@ mod tests {
                 x.wrapping_mul(3).wrapping_sub(y)
             });
             prop_assert_eq!(got, reference(&a, &b, &o, &av, &bv));
+        }
+
+        /// With an absorbing zero (`f(0, y) = f(x, 0) = z`), rows skipped for a zero constant
+        /// operand hold what `f` gives there: operands with many zeros, every broadcast shape.
+        #[test]
+        fn absorbing_zero_rows_equal_definition(
+            out in prop::collection::vec(1usize..5, 0..5),
+            keep_a in prop::collection::vec(any::<bool>(), 5),
+            keep_b in prop::collection::vec(any::<bool>(), 5),
+            lead_a in 0usize..3,
+            lead_b in 0usize..3,
+            seed in prop::collection::vec(-2i32..3, 1024),
+        ) {
+            let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
+                out.iter()
+                    .zip(keep)
+                    .map(|(&d, &k)| if k { d } else { 1 })
+                    .skip(lead.min(out.len()))
+                    .collect()
+            };
+            let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
+            let o = broadcast(&a, &b).unwrap();
+            let av = seed[..numel(&a)].to_vec();
+            let bv = seed[512..512 + numel(&b)].to_vec();
+            let f = |x: i32, y: i32| x.wrapping_mul(y).wrapping_add(7);
+            let mut got = vec![0i32; numel(&o)];
+            Broadcast::new(&a, &b, &o).fill_absorbing(&av, &bv, &mut got, f, Some(7));
+            let (sa, sb) = (broadcast_strides(&a, &o), broadcast_strides(&b, &o));
+            let mut idx = vec![0; o.len()];
+            let want: Vec<i32> = (0..numel(&o))
+                .map(|j| {
+                    unravel_into(j, &o, &mut idx);
+                    let ia: usize = idx.iter().zip(&sa).map(|(i, s)| i * s).sum();
+                    let ib: usize = idx.iter().zip(&sb).map(|(i, s)| i * s).sum();
+                    f(av[ia], bv[ib])
+                })
+                .collect();
+            prop_assert_eq!(got, want);
         }
     }
 

@@ -66,6 +66,9 @@ pub(crate) struct ContractPlan {
     /// Length of the last out dim when outputs along it can be computed as lanes (see
     /// `fill_lanes`): `x` depends on it, `w` and the bias do not.
     lane_len: Option<usize>,
+    /// Length of the last out dim when outputs along it are lanes of `w` instead (see
+    /// `fill_wlanes`): a value operand `w` walks it contiguously, `x` and the bias do not.
+    wlane_len: Option<usize>,
 }
 
 /// Row element type and accumulator width.
@@ -158,6 +161,19 @@ impl ContractPlan {
             (Some(&n), Some(&[xk, 0, 0])) if xk != 0 && n >= LANES_MIN => Some(n),
             _ => None,
         };
+        let wlane_len = match (&rows, c.out_iter.last(), weights.last()) {
+            (RowKind::Short(_, ws, _), Some(&n), Some(&[0, wk, 0]))
+                if wk != 0 && n >= LANES_MIN && wlanes_pay(ws.access(), ctx) =>
+            {
+                Some(n)
+            }
+            (RowKind::Int(_, ws, _), Some(&n), Some(&[0, wk, 0]))
+                if wk != 0 && n >= LANES_MIN && wlanes_pay(ws.access(), ctx) =>
+            {
+                Some(n)
+            }
+            _ => None,
+        };
         Ok(Self {
             out_iter: c.out_iter.clone(),
             k,
@@ -167,6 +183,7 @@ impl ContractPlan {
             chunk: par::chunk_len(k + 1),
             rows,
             lane_len,
+            wlane_len,
         })
     }
 
@@ -290,6 +307,11 @@ impl ContractPlan {
         bias: Option<&[i32]>,
         out: &mut [i32],
     ) {
+        if let Some(n) = self.wlane_len.filter(|_| self.k > 0) {
+            let xp = xs.pack_for_run(x);
+            let xr = xs.rows(x, xp.as_deref());
+            return self.fill_wlanes(n, &xr, w, ws.access(), bias, out);
+        }
         let (xp, wp) = (xs.pack_for_run(x), ws.pack_for_run(w));
         let (xr, wr) = (xs.rows(x, xp.as_deref()), ws.rows(w, wp.as_deref()));
         debug_assert_eq!(xs.access().k, self.k);
@@ -417,6 +439,52 @@ impl ContractPlan {
         });
     }
 
+    /// Outputs as lane segments of `w` along the last out dim (`n` long): for each reduction
+    /// step, `acc[lanes] += x[s] · w[lanes]`, reading `w` (a value, contiguous along the lanes)
+    /// in place. This is attention's `P·V` (output `(h, j)` is `Σ_c p[h, c]·v[c, j]`), whose
+    /// `w` rows per output would otherwise be the cache's transpose, packed on every run. A
+    /// step whose `x` is 0 is skipped: it adds `0·w = 0` to every lane, so the sums are the
+    /// same integers (the masked positions of attention, whose softmax weights are exactly 0).
+    fn fill_wlanes<T: Elem>(
+        &self,
+        n: usize,
+        xr: &Rows<'_, T>,
+        w: &[i32],
+        wa: &Access,
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let init = || (RowCache::<T>::new(self.k), vec![0i64; n]);
+        par::fill(out, self.chunk.max(n), init, |(xc, acc), start, part| {
+            let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+            let mut p = 0;
+            while p < part.len() {
+                let len = (n - (start + p) % n).min(part.len() - p);
+                let [xk, wk, bf] = odo.pos;
+                let x = xr.row(xk as usize, xc);
+                let acc = &mut acc[..len];
+                acc.fill(self.bias_term(bias, bf));
+                // Keys are in range; run flat indices are in bounds by construction, and the
+                // lanes are contiguous (`wlanes_pay`).
+                wa.lane_runs(wk as usize, len, |s, flat, lo, cnt| {
+                    // Row elements are operand values: `i32` (or `i16`) to begin with.
+                    let xv = x[s].to_i64() as i32;
+                    if xv != 0 {
+                        let ws = &w[flat as usize..flat as usize + cnt];
+                        simd::axpy_wide(&mut acc[lo..lo + cnt], xv, ws);
+                    }
+                });
+                for (o, &a) in part[p..p + len].iter_mut().zip(acc.iter()) {
+                    *o = self.requant.apply(a);
+                }
+                for _ in 0..len {
+                    odo.step();
+                }
+                p += len;
+            }
+        });
+    }
+
     /// `bias[B(o)]·2^shift` for the output whose bias flat stride sum is `bf` (0 without bias).
     #[inline]
     fn bias_term(&self, bias: Option<&[i32]>, bf: i64) -> i64 {
@@ -428,6 +496,13 @@ impl ContractPlan {
             _ => 0,
         }
     }
+}
+
+/// Whether outputs along the last out dim are better computed as lanes of `w`: `w` is a value
+/// (a constant's rows are packed once at plan time) whose elements along that dim are
+/// contiguous, while its rows per output are not (a direct row is read as it is).
+fn wlanes_pay(wa: &Access, ctx: &NodeCtx<'_>) -> bool {
+    ctx.param_data(1).is_none() && wa.last_flat() == 1 && !wa.is_direct()
 }
 
 /// Store the bias map's flat strides in slot 2 of `weights`; returns the flat offset.

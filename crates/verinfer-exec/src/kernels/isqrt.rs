@@ -3,7 +3,6 @@
 //! The root itself is [`verinfer_ir::ops::isqrt::isqrt`] (no second implementation to drift);
 //! the planner rejects a shift the validator would, so the radicand always fits `u64`.
 
-use rayon::prelude::*;
 use verinfer_ir::ops::isqrt::isqrt;
 use verinfer_ir::{ISqrt, ISQRT_MAX_SHIFT};
 
@@ -29,15 +28,11 @@ impl ISqrtPlan {
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
         let shift = self.op.shift;
-        out.par_chunks_mut(par::chunk_len(1))
-            .zip(x.par_chunks(par::chunk_len(1)))
-            .for_each(|(o, x)| {
-                for (o, &v) in o.iter_mut().zip(x) {
-                    // `max(v, 0) < 2^31`, `shift <= 32`: the radicand is below 2^63 and its
-                    // root below 2^32, so neither the shift nor the cast can lose bits.
-                    let n = u64::from(v.max(0).unsigned_abs()) << shift;
-                    *o = self.op.requant.apply(isqrt(n) as i64);
-                }
-            });
+        par::map(out, x, |v| {
+            // `max(v, 0) < 2^31`, `shift <= 32`: the radicand is below 2^63 and its root
+            // below 2^32, so neither the shift nor the cast can lose bits.
+            let n = u64::from(v.max(0).unsigned_abs()) << shift;
+            self.op.requant.apply(isqrt(n) as i64)
+        });
     }
 }

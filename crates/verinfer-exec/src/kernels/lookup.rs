@@ -1,6 +1,5 @@
 //! `Lookup`: table of a non-linear function over a clamped input domain.
 
-use rayon::prelude::*;
 use verinfer_ir::Lookup;
 
 use super::NodeCtx;
@@ -30,13 +29,9 @@ impl LookupPlan {
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
         let hi = self.table.len() as i64 - 1;
-        out.par_chunks_mut(par::chunk_len(1))
-            .zip(x.par_chunks(par::chunk_len(1)))
-            .for_each(|(o, x)| {
-                for (o, &v) in o.iter_mut().zip(x) {
-                    // Clamped into [0, len - 1].
-                    *o = self.table[(i64::from(v) - self.lo).clamp(0, hi) as usize];
-                }
-            });
+        // Clamped into [0, len - 1].
+        par::map(out, x, |v| {
+            self.table[(i64::from(v) - self.lo).clamp(0, hi) as usize]
+        });
     }
 }

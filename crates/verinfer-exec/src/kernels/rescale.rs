@@ -1,6 +1,5 @@
 //! `Rescale`: requantize every element.
 
-use rayon::prelude::*;
 use verinfer_ir::Requant;
 
 use super::requant::FastRequant;
@@ -21,12 +20,6 @@ impl RescalePlan {
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
         let rq = FastRequant::new(self.requant);
-        out.par_chunks_mut(par::chunk_len(1))
-            .zip(x.par_chunks(par::chunk_len(1)))
-            .for_each(|(o, x)| {
-                for (o, &v) in o.iter_mut().zip(x) {
-                    *o = rq.apply(i64::from(v));
-                }
-            });
+        par::map(out, x, |v| rq.apply(i64::from(v)));
     }
 }

@@ -49,9 +49,7 @@ impl Elem for i32 {
                     .fold(0i32, |acc, (&x, &y)| acc.wrapping_add(x.wrapping_mul(y))),
             )
         } else {
-            a.iter().zip(b).fold(0i64, |acc, (&x, &y)| {
-                acc.wrapping_add(i64::from(x).wrapping_mul(i64::from(y)))
-            })
+            super::simd::dot_wide(a, b)
         }
     }
 
@@ -70,15 +68,7 @@ impl Elem for i32 {
             }
             s.map(i64::from)
         } else {
-            let mut s = [0i64; 4];
-            for i in 0..k {
-                let x = i64::from(a[i]);
-                s[0] = s[0].wrapping_add(x.wrapping_mul(i64::from(b0[i])));
-                s[1] = s[1].wrapping_add(x.wrapping_mul(i64::from(b1[i])));
-                s[2] = s[2].wrapping_add(x.wrapping_mul(i64::from(b2[i])));
-                s[3] = s[3].wrapping_add(x.wrapping_mul(i64::from(b3[i])));
-            }
-            s
+            super::simd::shared4_wide(a, b)
         }
     }
 }

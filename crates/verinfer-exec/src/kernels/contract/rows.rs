@@ -97,7 +97,7 @@ fn pack<T: Elem>(access: &Access, data: &[i32]) -> Vec<T> {
     let k = access.k.max(1);
     let mut rows = vec![T::default(); access.nkeys * access.k];
     let per_task = crate::par::chunk_len(k);
-    if rows.len() <= per_task * k {
+    if !crate::par::worth_parallel(rows.len(), per_task * k) {
         // One block: no parallel dispatch.
         for (key, row) in rows.chunks_exact_mut(k).enumerate() {
             access.gather(data, key, row);

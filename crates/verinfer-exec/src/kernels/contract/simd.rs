@@ -1,5 +1,6 @@
 //! SIMD dot products for the narrow-weight kernel ([`super::narrow`]): `i32` activations
-//! against `i8`/`i16` weights, the matrix–vector product a decoding step spends its time in.
+//! against `i8`/`i16` weights, the matrix–vector product a decoding step spends its time in;
+//! and, in [`wide`], `i32` rows into `i64` sums (the `i32` row kernel), under the same rules.
 //!
 //! **The one module of the contraction kernels with `unsafe`.** On x86-64 with AVX2
 //! (detected at run time, once per call through the standard library's cached check) eight
@@ -18,7 +19,10 @@
 //! the AVX2 functions are only called after `is_x86_feature_detected!("avx2")` returned true.
 #![allow(unsafe_code)]
 
+mod wide;
+
 use super::narrow::dot_chunked;
+pub(crate) use wide::{axpy_wide, dot_wide, shared4_wide};
 
 /// A narrow weight type with an AVX2 dot product.
 pub(crate) trait Narrow: Copy + Into<i32> {
