@@ -8,12 +8,15 @@
 //! the same group element (`affine_msm_matches_arkworks` proptests it), so proofs are unchanged.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
-use ark_ec::{AdditiveGroup, AffineRepr, VariableBaseMSM};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{batch_inversion, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
 /// Below this many points arkworks' MSM is as fast (the bucket reduction dominates).
 const MIN_POINTS: usize = 1 << 12;
+
+/// Nonzero scalars sampled for a repeat before the tables are grouped by value.
+const SAMPLE: usize = 2048;
 
 /// `Σ s_i·P_i` over the common prefix of `bases` and `scalars`.
 pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
@@ -22,6 +25,12 @@ pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     if n < MIN_POINTS {
         return G1Projective::msm_unchecked(bases, scalars);
     }
+    grouped(bases, scalars).unwrap_or_else(|| pippenger(bases, scalars))
+}
+
+/// Signed-digit Pippenger with batch-affine buckets, for at least [`MIN_POINTS`] points.
+fn pippenger(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    let n = bases.len().min(scalars.len());
     let c = (n.ilog2() as usize * 69 / 100 + 2).clamp(4, 16);
     let windows = 255usize.div_ceil(c);
     let digits: Vec<i32> = scalars
@@ -40,6 +49,54 @@ pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
         total += s;
     }
     total
+}
+
+/// `Σ_v v·(Σ_{i: s_i = v} P_i)` when the nonzero scalars take at most 4/5 as many distinct
+/// values as there are of them, `None` otherwise.
+///
+/// Why: logUp's `h_i = 1/(β + a_i)` is full-width but takes one value per distinct small
+/// integer `a_i` (and one value over the whole padding), so summing the points of each value
+/// first (one batch-affine addition a point, as one Pippenger window) leaves an MSM over the
+/// distinct values only. Random scalars show no repeat in the first [`SAMPLE`] and skip this
+/// at the cost of that sample; zeros are skipped (they add nothing, and logUp's `g` has many).
+fn grouped(bases: &[G1Affine], scalars: &[Fr]) -> Option<G1Projective> {
+    let mut seen = std::collections::HashSet::with_capacity(SAMPLE);
+    let repeats = scalars
+        .iter()
+        .filter(|s| !s.is_zero())
+        .take(SAMPLE)
+        .any(|s| !seen.insert(*s));
+    if !repeats {
+        return None;
+    }
+    let mut index = std::collections::HashMap::with_capacity(scalars.len() / 2);
+    let mut values = Vec::new();
+    let mut members = Vec::with_capacity(scalars.len());
+    for (p, s) in bases.iter().zip(scalars) {
+        if s.is_zero() {
+            continue;
+        }
+        let id = *index.entry(*s).or_insert_with(|| {
+            values.push(*s);
+            values.len() - 1
+        });
+        members.push((id, *p));
+    }
+    if values.len() * 5 > members.len() * 4 {
+        return None;
+    }
+    let mut acc = Accumulator::new(values.len());
+    for (id, p) in members {
+        acc.push(id, p);
+    }
+    acc.flush();
+    let sums: Vec<G1Projective> = acc
+        .buckets
+        .iter()
+        .zip(&acc.extra)
+        .map(|(b, e)| *e + b)
+        .collect();
+    Some(msm(&G1Projective::normalize_batch(&sums), &values))
 }
 
 /// The scalar's digits in `(−2^(c−1), 2^(c−1)]`, least significant window first
@@ -213,7 +270,9 @@ mod tests {
         b[3] = -one;
         b[7] = G1Affine::identity();
         let s: Vec<Fr> = (0..n).map(|i| Fr::from((i % 3) as u64 + 1)).collect();
-        assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+        let want = G1Projective::msm_unchecked(&b, &s);
+        assert_eq!(pippenger(&b, &s), want);
+        assert_eq!(msm(&b, &s), want);
     }
 
     /// A constant table puts every point in one bucket per window (the collision path).
@@ -222,11 +281,61 @@ mod tests {
         let n = MIN_POINTS + 17;
         let b = bases(n, 4);
         let s = vec![Fr::rand(&mut StdRng::seed_from_u64(5)); n];
+        let want = G1Projective::msm_unchecked(&b, &s);
+        assert_eq!(pippenger(&b, &s), want);
+        assert_eq!(msm(&b, &s), want);
+    }
+
+    /// logUp's `h` shape: few distinct full-width values, a long run of one (the padding),
+    /// zeros, opposite and identity points — the grouped path, equal to arkworks.
+    #[test]
+    fn repeated_scalars_are_grouped_and_match() {
+        let n = MIN_POINTS + 300;
+        let mut b = bases(n, 11);
+        b[5] = -b[4];
+        b[9] = G1Affine::identity();
+        let mut rng = StdRng::seed_from_u64(12);
+        let vals: Vec<Fr> = (0..600).map(|_| Fr::rand(&mut rng)).collect();
+        let s: Vec<Fr> = (0..n)
+            .map(|i| match i % 7 {
+                0 => Fr::zero(),
+                _ if i > n / 2 => vals[0],
+                _ => vals[(i * 31) % vals.len()],
+            })
+            .collect();
+        assert!(
+            grouped(&b, &s).is_some(),
+            "this table takes the grouped path"
+        );
         assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+    }
+
+    /// Random scalars do not repeat: the plain path, no grouping.
+    #[test]
+    fn distinct_scalars_are_not_grouped() {
+        let n = MIN_POINTS;
+        let b = bases(n, 13);
+        let mut rng = StdRng::seed_from_u64(14);
+        let s: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        assert!(grouped(&b, &s).is_none());
+        // One repeat: sampled, but more than 4/5 of the values are distinct: not grouped.
+        let mut s2 = s.clone();
+        s2[1] = s2[0];
+        assert!(grouped(&b, &s2).is_none());
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(6))]
+        #[test]
+        fn grouped_msm_matches_arkworks(extra in 0usize..2000, distinct in 1usize..400, seed in any::<u64>()) {
+            let n = MIN_POINTS + extra;
+            let b = bases(n, seed);
+            let mut rng = StdRng::seed_from_u64(seed ^ 2);
+            let vals: Vec<Fr> = (0..distinct).map(|_| Fr::rand(&mut rng)).collect();
+            let s: Vec<Fr> = (0..n).map(|i| vals[(i * 7 + i / 3) % distinct]).collect();
+            prop_assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+        }
+
         #[test]
         fn affine_msm_matches_arkworks(extra in 0usize..3000, seed in any::<u64>(), small in any::<bool>()) {
             let n = MIN_POINTS + extra;
@@ -235,7 +344,9 @@ mod tests {
             let s: Vec<Fr> = (0..n)
                 .map(|i| if small { Fr::from((i % 5) as u64) - Fr::from(2u64) } else { Fr::rand(&mut rng) })
                 .collect();
-            prop_assert_eq!(msm(&b, &s), G1Projective::msm_unchecked(&b, &s));
+            let want = G1Projective::msm_unchecked(&b, &s);
+            prop_assert_eq!(pippenger(&b, &s), want);
+            prop_assert_eq!(msm(&b, &s), want);
         }
     }
 }
