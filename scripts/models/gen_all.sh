@@ -16,3 +16,4 @@ $py scripts/models/mnist_cnn.py
 $py scripts/models/transformer_block.py
 $py scripts/models/ezkl_style.py
 $py scripts/models/bad_inputs.py
+$py scripts/models/yolo_head.py

@@ -5,7 +5,8 @@
     .venv/bin/pip install --target target/pylib pillow
     PYTHONPATH=target/pylib .venv/bin/python scripts/realmodels/ocr.py \
         --wheel target/pkgs/rapidocr_onnxruntime-1.4.4-py3-none-any.whl \
-        --verinfer target/release/verinfer --work target/realmodels-ocr [--only cls det rec]
+        --verinfer target/release/verinfer --work target/realmodels-ocr [--only cls det rec] \
+        [--bits 20]
 
 Inputs: lines of real English words (the description text scikit-learn ships with its iris,
 wine and breast-cancer datasets), rendered black on white with Pillow's default bitmap font,
@@ -94,9 +95,10 @@ def run_kind(kind, path, a):
     # --allow-large-error: a model compile refuses is still run, and its row says why it was
     # refused (the output's error and the node where it first appears, from the warning).
     p = subprocess.run([a.verinfer, "compile", path, "--calibration", os.path.join(d, "cal.json"),
-                        "--input-shape", f"x=1,3,{h},{w}", "-o", vm, "--allow-large-error"],
+                        "--input-shape", f"x=1,3,{h},{w}", "-o", vm, "--allow-large-error"]
+                       + (["--bits", str(a.bits)] if a.bits else []),
                        capture_output=True, text=True)
-    name = os.path.basename(path)
+    name = os.path.basename(path) + (f", --bits {a.bits}" if a.bits else "")
     if p.returncode != 0:
         lines = [l.strip() for l in p.stderr.splitlines() if l.strip()]
         err = next((l for l in lines if "error" in l.lower()), lines[0] if lines else "?")
@@ -141,6 +143,7 @@ def main():
     ap.add_argument("--verinfer", default="target/release/verinfer")
     ap.add_argument("--work", default="target/realmodels-ocr")
     ap.add_argument("--only", nargs="*", choices=sorted(FILES))
+    ap.add_argument("--bits", type=int, help="verinfer compile --bits (default: its own, 16)")
     a = ap.parse_args()
     unpacked = os.path.join(a.work, "wheel")
     with zipfile.ZipFile(a.wheel) as z:

@@ -23,8 +23,10 @@ use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_B
 mod nonlinear;
 mod options;
 mod radicand;
+mod wide_concat;
 mod wide_input;
 mod wide_log;
+mod wide_root;
 
 pub use options::QuantOptions;
 
@@ -47,6 +49,12 @@ struct Q<'a> {
     /// Per float node: a radicand, held at `radicand_bits` (see `radicand.rs`), or a wide
     /// input carried onward, held at the same width (see `wide_input.rs`).
     radicand: Vec<bool>,
+    /// Per float node: an output concatenation held at its finest input scale (`wide_concat.rs`).
+    finest_move: Vec<bool>,
+    /// Per float node: a root held wide for a wide consumer (`wide_root.rs`), and its
+    /// `B`-bit rescale for the other consumers, once made.
+    wide_root: Vec<bool>,
+    narrowed: HashMap<usize, wide_root::Quantized>,
 }
 
 /// Quantize a calibrated float graph.
@@ -90,6 +98,9 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         consts: HashMap::new(),
         wide: false,
         radicand: Vec::new(),
+        finest_move: Vec::new(),
+        wide_root: Vec::new(),
+        narrowed: HashMap::new(),
     };
     let headroom = 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0));
     let wide_in = if opts.wide_inputs {
@@ -127,9 +138,19 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
     q.radicand = radicand::radicands(fg, &live);
     let wide = wide_input::wide_nodes(fg, &wide_in, &live);
     q.radicand.iter_mut().zip(wide).for_each(|(r, w)| *r |= w);
+    if opts.wide_inputs {
+        q.finest_move = wide_concat::output_moves(fg, &live);
+    }
+    q.wide_root = wide_root::wide_roots(fg, &live, &q.radicand);
+    q.radicand
+        .iter_mut()
+        .zip(&q.wide_root)
+        .for_each(|(r, w)| *r |= w);
     for (i, node) in fg.nodes.iter().enumerate() {
         if live[i] {
+            let saved = q.narrow_roots(i)?;
             q.node(i)?;
+            q.vals.extend(saved);
         }
         let _ = node;
     }
@@ -560,12 +581,16 @@ impl Q<'_> {
                     .filter(|r| !matches!(r, FRef::Const(_)))
                     .map(|&r| self.operand(r, None))
                     .collect::<Result<_, _>>()?;
-                let s_out = vals
+                let formats: Vec<(i32, u32)> = vals
                     .iter()
-                    .map(|v| v.1.scale.exponent())
-                    .min()
-                    .unwrap_or(s_stat);
-                let out_bits = vals.iter().map(|v| v.1.bits).max().unwrap_or(bits);
+                    .map(|v| (v.1.scale.exponent(), v.1.bits.get()))
+                    .collect();
+                let finest = self.finest_move.get(i).copied().unwrap_or(false);
+                let cap = radicand::radicand_bits(self.opts.bits);
+                let (s_out, out_bits) = match wide_concat::move_format(&formats, finest, cap) {
+                    Some((s, b)) => (s, Bits::new(b)?),
+                    None => (s_stat, bits),
+                };
                 let mut inputs = Vec::with_capacity(ins.len());
                 for &r in &ins {
                     let v = match r {
