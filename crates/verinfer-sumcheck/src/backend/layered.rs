@@ -101,6 +101,7 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                 let (rounds, degree, finals) = crate::gkr::arith::sumcheck_shape(spec, l);
                 crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
             }
+            LayerKind::Lookup { .. } => 0,
         };
     }
     for (bits, cols) in groups(spec) {
@@ -254,6 +255,13 @@ pub fn model_plan(
                 return Err(refuse(format!(
                     "layer {i}: two-operand and sum layers (Add, Sub, Mul, ReduceSum) have no \
                      on-chain verifier yet"
+                )))
+            }
+            // The native proof covers them; the on-chain verifier does not read them yet.
+            LayerKind::Lookup { .. } => {
+                return Err(refuse(format!(
+                    "layer {i}: Lookup layers (a two-column logUp against a committed table) \
+                     have no on-chain verifier yet"
                 )))
             }
         }

@@ -80,7 +80,10 @@ pub fn shift(kind: &LayerKind) -> u32 {
     match kind {
         LayerKind::Matmul { node, .. } => node.requant().shift,
         LayerKind::Binary { shift, .. } | LayerKind::ReduceSum { shift, .. } => *shift,
-        LayerKind::Clip { .. } | LayerKind::Move { .. } | LayerKind::ReduceMax => 0,
+        LayerKind::Clip { .. }
+        | LayerKind::Move { .. }
+        | LayerKind::ReduceMax
+        | LayerKind::Lookup { .. } => 0,
     }
 }
 
@@ -197,6 +200,8 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
                 constant: 0,
                 layout: spec.src_layout(l.input),
             }),
+            // A lookup's values are table entries (its own argument, [`super::lookup`]).
+            LayerKind::Lookup { .. } => {}
         }
     }
     // Largest first (stable): each column then starts at a multiple of its size.
@@ -360,6 +365,8 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                     vars.push(xv);
                 }
             }
+            // Its claims follow the range groups'.
+            LayerKind::Lookup { .. } => {}
         }
     }
     for (bits, cols) in groups(spec) {
@@ -371,6 +378,9 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                 }
             }
         }
+    }
+    for (i, table, _) in super::lookup::lookup_layers_of(spec) {
+        vars.extend(super::lookup::claim_vars(spec, i, table));
     }
     vars
 }

@@ -72,6 +72,8 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             LayerKind::ReduceSum { .. } => {
                 ("ReduceSum", 2 * (1usize << spec.src_layout(l.input).vars()))
             }
+            // Its logUp argument is counted below, under the table's own entry.
+            LayerKind::Lookup { .. } => ("Lookup", 0),
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;
@@ -84,6 +86,13 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
         e.count += cols.len();
         e.sumcheck_elements += 3 * (1 << n) + 4 * (1 << bits);
         e.committed_elements += (1 << n) + 2 * (1 << bits);
+    }
+    for (i, table, _) in super::lookup::lookup_layers_of(spec) {
+        let (m, k) = super::lookup::dims(spec, i, table);
+        let e = out.entry(format!("logUp table 2^{k}")).or_default();
+        e.count += 1;
+        e.sumcheck_elements += 5 * (1 << m) + 5 * (1 << k);
+        e.committed_elements += (1 << m) + 2 * (1 << k);
     }
     // The batch sumcheck reads each claim's own tables (`pcs/batch_sumcheck.rs`); HyperKZG
     // commits the folds of the `2^n` combination.

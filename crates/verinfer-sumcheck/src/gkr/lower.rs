@@ -335,10 +335,17 @@ pub fn layer_trace(
                 }
                 product(&node, x, w, b)
             }
-            LayerKind::Clip { .. }
-            | LayerKind::ReduceMax
+            // A lookup's clamp ([`super::lookup`]).
+            LayerKind::Clip { min, constant } => {
+                let c = i32::try_from(constant).map_err(|_| bad("a clip's constant"))?;
+                x.iter()
+                    .map(|&v| if min { v.min(c) } else { v.max(c) })
+                    .collect()
+            }
+            LayerKind::ReduceMax
             | LayerKind::Binary { .. }
-            | LayerKind::ReduceSum { .. } => {
+            | LayerKind::ReduceSum { .. }
+            | LayerKind::Lookup { .. } => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

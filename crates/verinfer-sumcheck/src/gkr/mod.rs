@@ -32,6 +32,8 @@
 //!    the whole model; the claim on the stack at `ρ_c‖ρ_x` splits into claims on the tensors
 //!    at (the tail of) `ρ_x` (stated by the prover, absorbed), which the verifier recombines
 //!    with `eq(ρ_c, c)`.
+//!    Each `Lookup` layer (after its clamps, lowered to clips) is one two-column logUp
+//!    against its table, committed as a weight, after the range groups ([`lookup`]).
 //! 4. One batched opening ([`crate::pcs::open_batch`]) of every claim on a committed
 //!    polynomial: weights, hidden activations, remainders and the logUp `h`, `g`, `μ`.
 //!
@@ -50,6 +52,7 @@ pub mod arith;
 pub mod broadcast;
 pub mod columns;
 pub mod cost;
+pub mod lookup;
 pub mod lower;
 pub mod movement;
 pub mod prove;

@@ -19,7 +19,7 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
-use super::{arith, movement, reduce_max};
+use super::{arith, lookup, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
@@ -300,6 +300,14 @@ pub(crate) fn prove_tampered(
                     mles.insert(Poly::Rem(i), rem);
                 }
             }
+            LayerKind::Lookup { table, lo } => {
+                if check {
+                    let tab = weights
+                        .get(table)
+                        .ok_or(GkrError::Malformed("a lookup's table"))?;
+                    lookup::check_trace(i, lo, tab, x, y)?;
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -468,6 +476,15 @@ pub(crate) fn prove_tampered(
                 }
                 layer_proofs.push(proof);
             }
+            // Proven by its own argument after the range groups.
+            LayerKind::Lookup { .. } => layer_proofs.push(LayerProof {
+                evals: vec![],
+                sumcheck: sumcheck::SumcheckProof {
+                    rounds: vec![],
+                    final_evals: vec![],
+                },
+                extra: vec![],
+            }),
         }
     }
 
@@ -505,6 +522,29 @@ pub(crate) fn prove_tampered(
         }
         t.absorb_frs(&evals);
         ranges.push(RangeGroupProof { argument, evals });
+    }
+    for (i, table, _) in lookup::lookup_layers_of(spec) {
+        let l = &spec.layers[i];
+        let polys = (
+            get(src_poly(spec, l.input))?,
+            get(out_poly(spec, i))?,
+            get(Poly::Weight(table))?,
+        );
+        let xs = &trace[src_index(l.input)];
+        let (argument, wits, tensors) = lookup::prove(ck, spec, i, polys, xs, &mut t)?;
+        for wit in wits {
+            claims.push((Target::Owned(owned.len()), wit.claim.point));
+            owned.push((wit.poly, wit.claim.commitment));
+        }
+        for (p, point) in tensors {
+            if hidden(p) {
+                claims.push((Target::Tensor(p), point));
+            }
+        }
+        ranges.push(RangeGroupProof {
+            argument,
+            evals: vec![],
+        });
     }
 
     let commitment_of = |p: Poly| -> Result<Commitment, GkrError> {

@@ -123,6 +123,14 @@ pub enum LayerKind {
         /// The epilogue's shift.
         shift: u32,
     },
+    /// `Y = T[X − lo]` elementwise for a table `T` committed as weight `table` (`1 × L`), its
+    /// input already clamped into `[lo, lo + L − 1]`: [`super::lookup`].
+    Lookup {
+        /// The table's weight index.
+        table: usize,
+        /// The input value of the table's first entry.
+        lo: i64,
+    },
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -420,6 +428,11 @@ impl ChainSpec {
                     let (mult, shift) =
                         epilogue(&r.requant, node.out.bits).map_err(|e| refuse(e.into()))?;
                     LayerKind::ReduceSum { mult, shift }
+                }
+                Op::Lookup(lk) => {
+                    super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
+                    node_layer.push(spec.layers.len() - 1);
+                    continue;
                 }
                 op => {
                     return Err(refuse(format!(

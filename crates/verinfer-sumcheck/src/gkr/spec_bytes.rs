@@ -118,6 +118,11 @@ impl ChainSpec {
                     put(mult as u64);
                     put(u64::from(shift));
                 }
+                LayerKind::Lookup { table, lo } => {
+                    put(6 | flag);
+                    put(table as u64);
+                    put(lo as u64);
+                }
             }
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
@@ -289,6 +294,10 @@ impl ChainSpec {
                     let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
                     LayerKind::ReduceSum { mult, shift }
                 }
+                6 => LayerKind::Lookup {
+                    table: size(next()?)?,
+                    lo: next()? as i64,
+                },
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -403,6 +412,11 @@ impl ChainSpec {
                 }
                 // Checked below.
                 LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {}
+                LayerKind::Lookup { table, lo } => {
+                    if !super::lookup::fits(self, l, table, lo) {
+                        return Err(bad("spec: a lookup's table, shapes or domain"));
+                    }
+                }
             }
             if let LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } =
                 l.kind

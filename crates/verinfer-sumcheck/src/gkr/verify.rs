@@ -18,7 +18,7 @@ use super::columns::{
     column_point, committed, groups, mask_eval, out_poly, src_poly, stack_offsets, stack_vars, Poly,
 };
 use super::spec::{ChainSpec, LayerKind};
-use super::{arith, movement, reduce_max};
+use super::{arith, lookup, movement, reduce_max};
 use super::{fr, GkrError, ModelProof};
 
 /// Step 1 of the protocol: everything the proof is about.
@@ -339,11 +339,21 @@ pub fn verify_model(
                     claim(&mut claims, p, &point, e)?;
                 }
             }
+            // Proven by its own argument after the range groups.
+            LayerKind::Lookup { .. } => {
+                if !lp.evals.is_empty()
+                    || !lp.sumcheck.rounds.is_empty()
+                    || !lp.sumcheck.final_evals.is_empty()
+                {
+                    return Err(GkrError::Malformed("a lookup layer states nothing"));
+                }
+            }
         }
     }
 
     let gs = groups(spec);
-    if proof.ranges.len() != gs.len() {
+    let lookups = lookup::lookup_layers_of(spec);
+    if proof.ranges.len() != gs.len() + lookups.len() {
         return Err(GkrError::Malformed("range group count"));
     }
     for ((bits, cols), rg) in gs.iter().zip(&proof.ranges) {
@@ -379,6 +389,18 @@ pub fn verify_model(
         }
         t.absorb_frs(&rg.evals);
         for (poly, point, e) in pending {
+            claim(&mut claims, poly, &point, e)?;
+        }
+    }
+    for ((i, _, _), rg) in lookups.iter().zip(&proof.ranges[gs.len()..]) {
+        if !rg.evals.is_empty() {
+            return Err(GkrError::Malformed("a lookup states no range evaluations"));
+        }
+        let (opens, tensors) = lookup::verify(spec, *i, &rg.argument, &mut t)?;
+        for o in opens {
+            claims.list.push((o.commitment, o.point, o.eval));
+        }
+        for (poly, point, e) in tensors {
             claim(&mut claims, poly, &point, e)?;
         }
     }

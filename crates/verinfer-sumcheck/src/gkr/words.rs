@@ -6,6 +6,7 @@
 //! commitments (hidden activations, remainders);
 //! per layer, last first: its evaluations, its sumcheck;
 //! per range group: C_μ, C_h, C_g, S, values sumcheck, table sumcheck, the tensors' values;
+//! per lookup layer (ascending): C_μ, C_h, C_g, S, values sumcheck, table sumcheck;
 //! the batched opening: its sumcheck, its HyperKZG opening
 //! ```
 
@@ -74,6 +75,7 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 let (rounds, degree, finals) = super::arith::sumcheck_shape(spec, l);
                 (super::arith::eval_count(spec, i, l), rounds, degree, finals)
             }
+            LayerKind::Lookup { .. } => (0, 0, 0, 0),
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {
@@ -101,6 +103,21 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
             .map(|_| r.fr())
             .collect::<Result<_, _>>()?;
         ranges.push(RangeGroupProof { argument, evals });
+    }
+    for (i, table, _) in super::lookup::lookup_layers_of(spec) {
+        let (m, k) = super::lookup::dims(spec, i, table);
+        let argument = RangeArgument {
+            mult: Commitment(r.g1()?),
+            h: Commitment(r.g1()?),
+            g: Commitment(r.g1()?),
+            sum: r.fr()?,
+            values: r.sumcheck(m, 3, 5)?,
+            table: r.sumcheck(k, 3, 5)?,
+        };
+        ranges.push(RangeGroupProof {
+            argument,
+            evals: vec![],
+        });
     }
     let (k, n) = claim_shape(spec);
     let opening = BatchOpeningProof {
