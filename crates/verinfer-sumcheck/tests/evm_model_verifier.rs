@@ -255,6 +255,13 @@ fn the_mnist_cnn_verifies_on_the_evm_with_its_plan_in_several_chunks() {
         f.proof.words.len()
     );
     assert!(chunks.len() > 1);
+    println!(
+        "MNIST CNN: {} maps, closed forms for {:?}",
+        f.spec.maps.len(),
+        (0..f.spec.maps.len())
+            .filter(|&m| f.spec.form(m).is_some())
+            .collect::<Vec<_>>()
+    );
     let st = f.statement;
     let (x, y, words) = (&f.proof.x, &f.proof.y, &f.proof.words);
     let call = |words: &[[u8; 32]]| ModelVerifier::verifyBoundCall {
@@ -339,6 +346,31 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
 #[test]
 fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_rejected_alike() {
     let (g, trace) = pooled::pooled_mlp();
+    // The flatten has a closed form (the verifiers evaluate it instead of walking the map);
+    // the windows `[16, 4]` of the 8×8 image (`[1, 64]`) do not (16 windows are one axis).
+    let spec = gkr::ChainSpec::recognise(&g).unwrap();
+    assert_eq!(spec.maps.len(), 2);
+    assert!(
+        spec.form(0).is_none() && spec.form(1).is_some(),
+        "{:?}",
+        spec.forms
+    );
+    // The forms are in the spec's bytes (as the views they were fitted over) and decode to
+    // the same forms; a view changed (the flatten's input read as `[8, 2]`) is not the map's.
+    let bytes = spec.to_bytes();
+    assert_eq!(gkr::ChainSpec::from_bytes(&bytes).unwrap(), spec);
+    let mut bad = bytes[..bytes.len() - 16].to_vec();
+    for v in [2u64, 8, 2] {
+        bad.extend(v.to_le_bytes());
+    }
+    assert!(
+        matches!(
+            gkr::ChainSpec::from_bytes(&bad),
+            Err(GkrError::Malformed("spec: a form that is not its map's"))
+        ),
+        "{:?}",
+        gkr::ChainSpec::from_bytes(&bad)
+    );
     every_tamper_alike("pooled model", g, trace, 0);
 }
 
