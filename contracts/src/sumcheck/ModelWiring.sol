@@ -5,6 +5,7 @@ import {SumcheckFr} from "./SumcheckFr.sol";
 import {SumcheckTranscript} from "./SumcheckTranscript.sol";
 import {SumcheckVerifier} from "./SumcheckVerifier.sol";
 import {ModelPlan} from "./ModelPlan.sol";
+import {AffineWiring} from "./AffineWiring.sol";
 
 /// @title ModelWiring — the layers proven by a wiring sumcheck over a public index map (Rust:
 ///        `gkr::movement`, `gkr::reduce_max` and their arms of `gkr::verify_model`)
@@ -54,7 +55,8 @@ library ModelWiring {
         cols = SumcheckFr.eqTable(point, l.a, l.b);
     }
 
-    /// @notice Plan record `2, y, x, fill, out (rows, cols), in (rows, cols), width, map`: the
+    /// @notice Plan record `2, y, x, fill, out (rows, cols), in (rows, cols), width, map`
+    ///         (width 0: the map's closed form follows instead, `AffineWiring`): the
     ///         map over the output's real entries in row-major order, each the *padded*
     ///         position of its source in `X` (`(row << b) | col`, so no division by the
     ///         input's column count on chain) or negative for `fill`, as `width`-byte (2 or 4)
@@ -81,10 +83,12 @@ library ModelWiring {
         mv.lo = layout(r);
         mv.li = layout(r);
         mv.width = r.next();
-        if (mv.width != 2 && mv.width != 4) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
+        if (mv.width != 0 && mv.width != 2 && mv.width != 4) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         mv.mapAt = r.pc;
-        r.pc += (mv.lo.rows * mv.lo.cols * mv.width + 31) / 32;
-        if (r.pc > r.plan.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
+        if (mv.width != 0) {
+            r.pc += (mv.lo.rows * mv.lo.cols * mv.width + 31) / 32;
+            if (r.pc > r.plan.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
+        }
         uint256[] memory rho = t.challenges(mv.lo.a + mv.lo.b);
         uint256 claimed;
         if (mv.y == ModelPlan.OUTPUT) {
@@ -93,6 +97,21 @@ library ModelWiring {
             claimed = c.nextFr();
             r.claim(mv.y, rho, claimed);
             t.absorb(claimed);
+        }
+        if (mv.width == 0) {
+            // The map's closed form (Rust `AffineWiring::words`) instead of the map.
+            if (mv.fill != 0) {
+                (, uint256 fw,) = AffineWiring.eval(r.plan, mv.mapAt, rho, new uint256[](0));
+                claimed = SumcheckFr.sub(claimed, mulmod(mv.fill, fw, R));
+            }
+            (uint256[] memory sg, uint256 eg) = SumcheckVerifier.rounds(t, c, mv.li.a + mv.li.b, 2, claimed);
+            uint256[] memory fg = SumcheckVerifier.finals(t, c, 2);
+            SumcheckVerifier.expect(mulmod(fg[0], fg[1], R), eg);
+            (uint256 mg,, uint256 end) = AffineWiring.eval(r.plan, mv.mapAt, rho, sg);
+            if (fg[1] != mg) revert SumcheckFr.SumcheckRejected(MOVE_WIRE);
+            r.pc = end;
+            r.claim(mv.x, sg, fg[0]);
+            return;
         }
         (mv.eqRow, mv.eqCol) = tables(mv.lo, rho);
         if (mv.fill != 0) {

@@ -362,3 +362,93 @@ fn words_encode_signed_offsets_and_coefficients() {
     assert!(w.groups.iter().any(|g| g.offset == -1));
     assert!(words.contains(&[0xff; 32]));
 }
+
+/// `view` of a layout's axes is a per-axis layout equal to the rows × columns one (size-1
+/// axes dropped, axes merged up to the last non-power-of-two after the first), and a form
+/// fitted over views (`fit_layouts`, what the spec stores) equals the prover's table walk
+/// over the layouts at random points: a window move over a merged input (`[8, 28]` rows are
+/// one axis of 224), a transpose; a map over merged axes that is not affine is not fitted.
+#[test]
+fn forms_over_layout_views_equal_the_table_walk() {
+    use verinfer_sumcheck::gkr::affine::{fit_layouts, matches_layout, view};
+    assert_eq!(view(&[1, 8, 28], &[28]), vec![224, 28]);
+    assert_eq!(view(&[28, 32], &[1, 4, 4]), vec![28, 32, 4, 4]);
+    assert_eq!(view(&[3, 4, 4], &[6]), vec![3, 4, 4, 6]);
+    assert_eq!(view(&[3, 4, 5, 8], &[2]), vec![60, 8, 2]);
+    for (rows, cols) in [
+        (vec![1usize, 8, 28], vec![28usize]),
+        (vec![28, 32], vec![1, 4, 4]),
+        (vec![3, 4, 5, 8], vec![3]),
+    ] {
+        let (r, c) = (rows.iter().product(), cols.iter().product());
+        assert!(
+            matches_layout(&view(&rows, &cols), r, c),
+            "{rows:?} {cols:?}"
+        );
+    }
+    assert!(!matches_layout(&[8, 28, 28], 224, 28));
+
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut check =
+        |label: &str, out: ([usize; 3], [usize; 2]), inp: ([usize; 2], usize), map: Vec<i32>| {
+            let (orows, ocols) = (&out.0[..], &out.1[..]);
+            let (irows, icols) = (&inp.0[..], &[inp.1][..]);
+            let w = fit_layouts((orows, ocols), (irows, icols), &map).expect(label);
+            let lo = Layout {
+                rows: orows.iter().product(),
+                cols: ocols.iter().product(),
+            };
+            let li = Layout {
+                rows: irows.iter().product(),
+                cols: inp.1,
+            };
+            let rho = point(&mut rng, lo.vars());
+            let sigma = point(&mut rng, li.vars());
+            let (m, f) = wiring(li, lo, &map, &rho).unwrap();
+            assert_eq!(
+                w.eval(&rho, &sigma).unwrap(),
+                (wiring_eval(m, &sigma).unwrap(), f),
+                "{label}"
+            );
+        };
+    // 2×2 windows of `[8, 28, 28]` (rows `8·28`, one merged axis of 224) as rows
+    // `[8, 14, 16]` (a view `[112, 16]`: `8·14` merged, read at `2·(14·ch + ph) + kh`), the
+    // columns past 28 the fill.
+    let (c, h) = (8usize, 28usize);
+    let mut map = vec![];
+    for ch in 0..c {
+        for ph in 0..14 {
+            for pw in 0..16 {
+                for kh in 0..2 {
+                    for kw in 0..2 {
+                        let (y, x) = (2 * ph + kh, 2 * pw + kw);
+                        map.push(if y < h && x < h {
+                            ((ch * h + y) * h + x) as i32
+                        } else {
+                            -1
+                        });
+                    }
+                }
+            }
+        }
+    }
+    check("windows", ([c, 14, 16], [2, 2]), ([c, h], h), map);
+    // A transpose `[4, 8, 6] ← [8, 6, 4]` (rows `4·8`, columns 6).
+    let map: Vec<i32> = (0..4 * 8 * 6)
+        .map(|e| {
+            let (a, b, d) = (e / 48, (e / 6) % 8, e % 6);
+            (b * 6 + d) * 4 + a
+        })
+        .collect();
+    check("transpose", ([1, 4, 8], [6, 1]), ([8, 6], 4), map);
+    // The windows over an unmerged `[16, 14, 14]` out view (rows `16·14·14` would merge to
+    // one axis of 3 136): not affine, no form.
+    let map: Vec<i32> = (0..16 * 14 * 14 * 4)
+        .map(|e| {
+            let (r, k) = (e / 4, e % 4);
+            let (ch, ph, pw) = (r / 196, (r / 14) % 14, r % 14);
+            (ch * 28 + 2 * ph + k / 2) * 28 + 2 * pw + k % 2
+        })
+        .collect();
+    assert!(fit_layouts((&[16, 14, 14], &[4]), (&[16, 28], &[28]), &map).is_none());
+}

@@ -198,51 +198,141 @@ fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
     (g, trace)
 }
 
+/// The gas limit of a CNN call: above the chain's `2^24` cap, which the CNN's `verifyBound`
+/// does not fit yet (a bare revm, [`profile::try_profile_with_gas`]).
+const CNN_GAS: u64 = 1 << 27;
+
+/// The CNN verifier's verdict on a bare revm (the plan's chunks and the verifier deployed
+/// fresh): 0 accepted, 1 answered false, else the `SumcheckRejected` code (`u64::MAX` for
+/// another revert or a halt).
+fn cnn_verdict(plan: &[U256], st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8; 32]]) -> u64 {
+    let call = ModelVerifier::verifyBoundCall {
+        statement: B256::from(*st),
+        x: packed(x),
+        y: packed(y),
+        proof: us(w),
+    };
+    match profile::try_profile_with_gas(
+        onchain::plan_chunk_init_codes(plan),
+        |cs| onchain::model_init_code_for(plan, cs),
+        call.abi_encode(),
+        CNN_GAS,
+    ) {
+        Ok(p) => u64::from(p.output.last() != Some(&1)),
+        Err(Some(data)) => revert_code(&data).unwrap_or(u64::MAX),
+        Err(None) => u64::MAX,
+    }
+}
+
 /// The CNN on the EVM: its plan (the im2col index maps, 2 bytes an entry) spans several data
 /// contracts bound by the plan's hash; the honest proof's `verifyBound` runs to the end (a
 /// `true`) and its gas is profiled per part. It needs more than the chain's `2^24` per
-/// transaction (printed), so it runs on a bare revm with a higher limit; a proof word changed
-/// does not verify.
+/// transaction (printed), so it runs on a bare revm with a higher limit. Tampers, each
+/// rejected by the Rust verifier and on revm with the same code: a proof word (first, middle,
+/// last), a public input or output element, a weight commitment (a verifier deployed for
+/// other weights); a plan chunk with one word changed is refused at deployment (`BadPlan`).
 #[test]
-#[allow(clippy::print_stdout)]
+#[allow(clippy::print_stdout, clippy::too_many_lines)]
 fn the_mnist_cnn_verifies_on_the_evm_with_its_plan_in_several_chunks() {
     let (g, trace) = mnist_cnn();
     let (vk, proof, public) = proved(g, trace, 5);
-    let plan = onchain::model_plan_words(&vk).unwrap();
+    let ModelKey::Chain { spec, commitments } = vk.model.clone() else {
+        panic!("the CNN is a layered model");
+    };
+    let f = Fixture {
+        spec,
+        commitments,
+        statement: public.digest().unwrap().0,
+        vk,
+        proof,
+    };
+    let plan = onchain::model_plan_words(&f.vk).unwrap();
     let chunks = onchain::plan_chunk_init_codes(&plan);
     println!(
         "MNIST CNN: plan {} words in {} chunks; proof {} words",
         plan.len(),
         chunks.len(),
-        proof.words.len()
+        f.proof.words.len()
     );
     assert!(chunks.len() > 1);
+    println!(
+        "MNIST CNN: {} maps, closed forms for {:?}",
+        f.spec.maps.len(),
+        (0..f.spec.maps.len())
+            .filter(|&m| f.spec.form(m).is_some())
+            .collect::<Vec<_>>()
+    );
+    let st = f.statement;
+    let (x, y, words) = (&f.proof.x, &f.proof.y, &f.proof.words);
     let call = |words: &[[u8; 32]]| ModelVerifier::verifyBoundCall {
-        statement: B256::from(public.digest().unwrap().0),
-        x: packed(&proof.x),
-        y: packed(&proof.y),
+        statement: B256::from(st),
+        x: packed(x),
+        y: packed(y),
         proof: us(words),
     };
     let p = profile::profile_with_gas(
-        chunks.clone(),
+        chunks,
         |cs| onchain::model_init_code_for(&plan, cs),
-        call(&proof.words).abi_encode(),
-        1 << 27,
+        call(words).abi_encode(),
+        CNN_GAS,
     );
     profile::print("MNIST CNN verifyBound", &p);
     // The honest proof verified: `true` came back.
     assert_eq!(p.output.last(), Some(&1u8), "{:?}", p.output);
-    let mut bad = proof.words.clone();
-    bump(&mut bad[proof.words.len() / 2]);
-    let r = std::panic::catch_unwind(|| {
-        profile::profile_with_gas(
-            chunks,
-            |cs| onchain::model_init_code_for(&plan, cs),
-            call(&bad).abi_encode(),
-            1 << 27,
-        )
-    });
-    assert!(r.is_err(), "a tampered word verified");
+    assert_eq!(f.rust(Some(&st), x, y, words), 0);
+    assert_eq!(cnn_verdict(&plan, &st, x, y, words), 0);
+
+    // A proof word changed (first, middle, last).
+    for i in [0, words.len() / 2, words.len() - 1] {
+        let mut bad = words.clone();
+        bump(&mut bad[i]);
+        let rust = f.rust(Some(&st), x, y, &bad);
+        assert_ne!(rust, 0, "Rust accepts word {i} tampered");
+        assert_eq!(rust, cnn_verdict(&plan, &st, x, y, &bad), "word {i}");
+        println!("MNIST CNN: proof word {i} changed: SumcheckRejected({rust})");
+    }
+    // One element of the public output (a logit) or input (a pixel) changed.
+    for (i, j, dx, dy) in [(0, 3, 0, 1), (0, 9, 0, -1), (400, 0, 1, 0)] {
+        let (mut x2, mut y2) = (x.clone(), y.clone());
+        x2[i] += dx;
+        y2[j] += dy;
+        let rust = f.rust(Some(&st), &x2, &y2, words);
+        assert_ne!(rust, 0, "{i}/{j}");
+        assert_eq!(rust, cnn_verdict(&plan, &st, &x2, &y2, words), "{i}/{j}");
+        println!("MNIST CNN: input {i} +{dx}, output {j} +{dy}: SumcheckRejected({rust})");
+    }
+    // A verifier deployed for other weights (each commitment in turn doubled): the honest
+    // proof fails on both sides.
+    for c in [0, f.commitments.len() - 1] {
+        let mut other = f.vk.clone();
+        let ModelKey::Chain { commitments, .. } = &mut other.model else {
+            unreachable!()
+        };
+        let p0 = commitments[c].0;
+        commitments[c] =
+            verinfer_sumcheck::pcs::Commitment(ark_ec::CurveGroup::into_affine(p0 + p0));
+        let g2 = Fixture {
+            commitments: commitments.clone(),
+            spec: f.spec.clone(),
+            vk: other.clone(),
+            statement: st,
+            proof: f.proof.clone(),
+        };
+        let rust = g2.rust(Some(&st), x, y, words);
+        assert_ne!(rust, 0);
+        let plan2 = onchain::model_plan_words(&other).unwrap();
+        assert_eq!(
+            rust,
+            cnn_verdict(&plan2, &st, x, y, words),
+            "commitment {c}"
+        );
+        println!("MNIST CNN: weight commitment {c} changed: SumcheckRejected({rust})");
+    }
+    // A plan chunk changed, reordered, left out or repeated: refused at deployment (the
+    // deployment fits the chain's cap).
+    let mut evm = Evm::new();
+    let (_, chunk_at, _) = deploy_model(&mut evm, &plan);
+    plan_chunks_are_bound(&mut evm, &plan, &chunk_at);
 }
 
 #[test]
@@ -256,6 +346,31 @@ fn digits_mlp_layered_proof_verifies_on_chain_and_every_tamper_is_rejected_alike
 #[test]
 fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_rejected_alike() {
     let (g, trace) = pooled::pooled_mlp();
+    // The flatten has a closed form (the verifiers evaluate it instead of walking the map);
+    // the windows `[16, 4]` of the 8×8 image (`[1, 64]`) do not (16 windows are one axis).
+    let spec = gkr::ChainSpec::recognise(&g).unwrap();
+    assert_eq!(spec.maps.len(), 2);
+    assert!(
+        spec.form(0).is_none() && spec.form(1).is_some(),
+        "{:?}",
+        spec.forms
+    );
+    // The forms are in the spec's bytes (as the views they were fitted over) and decode to
+    // the same forms; a view changed (the flatten's input read as `[8, 2]`) is not the map's.
+    let bytes = spec.to_bytes();
+    assert_eq!(gkr::ChainSpec::from_bytes(&bytes).unwrap(), spec);
+    let mut bad = bytes[..bytes.len() - 16].to_vec();
+    for v in [2u64, 8, 2] {
+        bad.extend(v.to_le_bytes());
+    }
+    assert!(
+        matches!(
+            gkr::ChainSpec::from_bytes(&bad),
+            Err(GkrError::Malformed("spec: a form that is not its map's"))
+        ),
+        "{:?}",
+        gkr::ChainSpec::from_bytes(&bad)
+    );
     every_tamper_alike("pooled model", g, trace, 0);
 }
 

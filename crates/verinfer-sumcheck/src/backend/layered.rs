@@ -240,9 +240,15 @@ pub fn model_plan(
                 p.extend([y, x].map(word));
                 p.push(int(fill));
                 p.extend([l.out.rows, l.out.cols, xl.rows, xl.cols].map(|v| word(v as u64)));
-                let (width, words) = packed_map(m, xl)?;
-                p.push(word(width));
-                p.extend(words);
+                // Width 0: the map's closed form follows instead of the map.
+                if let Some(f) = spec.form(map) {
+                    p.push(word(0));
+                    p.extend(f.words());
+                } else {
+                    let (width, words) = packed_map(m, xl)?;
+                    p.push(word(width));
+                    p.extend(words);
+                }
             }
             LayerKind::ReduceMax => {
                 let xl = spec.src_layout(l.input);

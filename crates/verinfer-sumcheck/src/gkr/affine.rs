@@ -51,6 +51,58 @@ pub fn axis_padded(dims: &[usize], e: usize) -> usize {
     pos
 }
 
+/// `axes` (a layout's rows or columns) as per-axis padded axes whose concatenated bit
+/// fields are the part's own padded index: size-1 axes dropped, and every axis up to the
+/// last one after the first that is not a power of two merged into one (`[8, 28]` rows pad
+/// as `224 → 256`, not `8·32`, so they are one axis of 224; `[28, 32]` stay two).
+fn merged(axes: &[usize]) -> Vec<usize> {
+    let a: Vec<usize> = axes.iter().copied().filter(|&d| d != 1).collect();
+    match (1..a.len()).rev().find(|&i| !a[i].is_power_of_two()) {
+        Some(i) => std::iter::once(a[..=i].iter().product())
+            .chain(a[i + 1..].iter().copied())
+            .collect(),
+        None => a,
+    }
+}
+
+/// The per-axis view of a `rows × cols` layout whose rows are the axes `rows` and whose
+/// columns are `cols` (row-major): dims whose per-axis padded layout
+/// ([`axis_padded`]) is the layout's own, so a form fitted over them evaluates the same
+/// multilinear extension the table walk does.
+#[must_use]
+pub fn view(rows: &[usize], cols: &[usize]) -> Vec<usize> {
+    let mut v = merged(rows);
+    v.extend(merged(cols));
+    v
+}
+
+/// Whether the per-axis padded position of every element over `dims` is its position in
+/// the `rows × cols` layout (`(e / cols) << bits(cols) | e % cols`).
+#[must_use]
+pub fn matches_layout(dims: &[usize], rows: usize, cols: usize) -> bool {
+    let n: usize = dims.iter().product();
+    if dims.is_empty() || dims.contains(&0) || cols == 0 || n != rows * cols {
+        return false;
+    }
+    let b = axis_bits(cols);
+    (0..n).all(|e| axis_padded(dims, e) == ((e / cols) << b) | (e % cols))
+}
+
+/// The form of a move from a tensor laid out as `in_rows × in_cols` axes to one laid out
+/// as `out_rows × out_cols` axes ([`view`] of each), if its map is affine per axis there.
+#[must_use]
+pub fn fit_layouts(
+    (out_rows, out_cols): (&[usize], &[usize]),
+    (in_rows, in_cols): (&[usize], &[usize]),
+    map: &[i32],
+) -> Option<AffineWiring> {
+    let (o, i) = (view(out_rows, out_cols), view(in_rows, in_cols));
+    if o.is_empty() || i.is_empty() {
+        return None;
+    }
+    AffineWiring::fit(&o, &i, map)
+}
+
 /// One input axis and the output axes it reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AxisGroup {

@@ -48,6 +48,12 @@ pub struct Plan {
     pub bias: Option<Vec<i32>>,
     /// The output from `Y'` `[m, n]`.
     pub out: Option<Vec<i32>>,
+    /// The axes of the rows (positions `P`).
+    pub row_dims: Vec<usize>,
+    /// The axes of the reduction (`Q_x`, then `R`).
+    pub red_dims: Vec<usize>,
+    /// The axes of the columns (`Q`).
+    pub col_dims: Vec<usize>,
 }
 
 fn depends(map: &AffineMap, axis: usize) -> bool {
@@ -171,6 +177,9 @@ pub fn plan(
             .filter(|bd| numel(bd) != n || !identity(&bias))
             .map(|_| bias),
         out: (!same(od, m, n, &out)).then_some(out),
+        red_dims: qxd.iter().chain(&c.red).copied().collect(),
+        row_dims: pd,
+        col_dims: qd,
     })
 }
 
@@ -241,8 +250,14 @@ pub(super) fn contract_layers(
     let w = weight(wi, k, n, plan.weight);
     let bias = bias.map(|(bi, _)| weight(bi, 1, n, plan.bias));
     let mut input = src;
+    let (pd, qd) = (plan.row_dims.clone(), plan.col_dims.clone());
     if let Some(map) = plan.patches {
-        spec.maps.push(map);
+        let form = super::affine::fit_layouts(
+            (&pd, &plan.red_dims),
+            super::spec::split_axes(in_info.shape.dims()),
+            &map,
+        );
+        spec.push_map(map, form);
         spec.layers.push(Layer {
             kind: LayerKind::Move {
                 map: spec.maps.len() - 1,
@@ -263,7 +278,12 @@ pub(super) fn contract_layers(
         internal: plan.out.is_some(),
     });
     if let Some(map) = plan.out {
-        spec.maps.push(map);
+        let form = super::affine::fit_layouts(
+            super::spec::split_axes(node.out.shape.dims()),
+            (&pd, &qd),
+            &map,
+        );
+        spec.push_map(map, form);
         spec.layers.push(Layer {
             kind: LayerKind::Move {
                 map: spec.maps.len() - 1,

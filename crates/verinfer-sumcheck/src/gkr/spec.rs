@@ -201,6 +201,15 @@ pub struct ChainSpec {
     pub maps: Vec<Vec<i32>>,
     /// The weight arrangements ([`WeightSpec::arrange`]).
     pub arrangements: Vec<Vec<i32>>,
+    /// Per map, its closed form where the map is affine per axis over views of its layouts
+    /// ([`super::affine::fit_layouts`]): the verifier evaluates it instead of walking the
+    /// map. Empty when no map has one (the spec's bytes are then as before).
+    pub forms: Vec<Option<super::affine::AffineWiring>>,
+}
+
+/// `dims` split as [`Layout::of`] splits them: the row axes and the column axis.
+pub(crate) fn split_axes(dims: &[usize]) -> (&[usize], &[usize]) {
+    dims.split_at(dims.len().saturating_sub(1))
 }
 
 fn unsupported(node: Option<usize>, reason: impl Into<String>) -> GkrError {
@@ -257,6 +266,7 @@ impl ChainSpec {
             weights: vec![],
             maps: vec![],
             arrangements: vec![],
+            forms: vec![],
         };
         // The layer holding each node's output.
         let mut node_layer: Vec<usize> = Vec::with_capacity(g.nodes.len());
@@ -346,7 +356,12 @@ impl ChainSpec {
                             "only a one-input move whose map fits its shapes, bits and fill".into(),
                         ));
                     }
-                    spec.maps.push(map);
+                    let form = super::affine::fit_layouts(
+                        split_axes(node.out.shape.dims()),
+                        split_axes(in_info.shape.dims()),
+                        &map,
+                    );
+                    spec.push_map(map, form);
                     LayerKind::Move {
                         map: spec.maps.len() - 1,
                         fill: i64::from(m.fill),
@@ -451,6 +466,23 @@ impl ChainSpec {
             node_layer.push(spec.layers.len() - 1);
         }
         Ok(spec)
+    }
+
+    /// Add a move's map and its closed form, if any (`forms` stays empty until one has).
+    pub(crate) fn push_map(&mut self, map: Vec<i32>, form: Option<super::affine::AffineWiring>) {
+        if form.is_some() && self.forms.len() < self.maps.len() {
+            self.forms.resize(self.maps.len(), None);
+        }
+        self.maps.push(map);
+        if form.is_some() || !self.forms.is_empty() {
+            self.forms.push(form);
+        }
+    }
+
+    /// The closed form of map `map`, if it has one.
+    #[must_use]
+    pub fn form(&self, map: usize) -> Option<&super::affine::AffineWiring> {
+        self.forms.get(map).and_then(Option::as_ref)
     }
 
     /// The layout of a layer's input.

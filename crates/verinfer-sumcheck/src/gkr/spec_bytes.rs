@@ -127,7 +127,8 @@ impl ChainSpec {
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
         // bytes stay as they were).
-        let arranged = !self.arrangements.is_empty();
+        let formed = !self.forms.is_empty();
+        let arranged = !self.arrangements.is_empty() || formed;
         if !self.maps.is_empty() || arranged {
             put(self.maps.len() as u64);
         }
@@ -144,6 +145,22 @@ impl ChainSpec {
             put(m.len() as u64);
             for &v in m {
                 put(v as u64);
+            }
+        }
+        // The closed forms, as the views they were fitted over (decoding fits them again):
+        // per map its output rank and dims and its input rank and dims, or a 0 for none.
+        if formed {
+            put(self.forms.len() as u64);
+        }
+        for f in &self.forms {
+            match f {
+                None => put(0),
+                Some(f) => {
+                    for d in [&f.out_dims, &f.in_dims] {
+                        put(d.len() as u64);
+                        d.iter().for_each(|&v| put(v as u64));
+                    }
+                }
             }
         }
         out
@@ -331,6 +348,31 @@ impl ChainSpec {
             }
         }
         let [maps, arrangements] = sections;
+        let mut forms = Vec::new();
+        if 8 * used.get() != bytes.len() {
+            let nf = size(next()?)?;
+            if nf != maps.len() {
+                return Err(bad("spec: form count"));
+            }
+            for m in &maps {
+                let mut dims = || -> Result<Vec<usize>, GkrError> {
+                    let rank = size(next()?)?;
+                    if rank > super::affine::MAX_RANK {
+                        return Err(bad("spec: a form's rank"));
+                    }
+                    (0..rank).map(|_| size(next()?)).collect()
+                };
+                let out = dims()?;
+                if out.is_empty() {
+                    forms.push(None);
+                    continue;
+                }
+                let inp = dims()?;
+                let f = super::affine::AffineWiring::fit(&out, &inp, m)
+                    .ok_or(bad("spec: a form that is not its map's"))?;
+                forms.push(Some(f));
+            }
+        }
         let spec = Self {
             input,
             input_bits,
@@ -338,6 +380,7 @@ impl ChainSpec {
             weights,
             maps,
             arrangements,
+            forms,
         };
         if spec.to_bytes() != bytes {
             return Err(bad("spec: not the canonical encoding"));
@@ -399,6 +442,16 @@ impl ChainSpec {
                     };
                     if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a move's map or fill"));
+                    }
+                    // A form evaluates the map's extension only over views of the layouts.
+                    let laid = |d: &[usize], lo: Layout| {
+                        super::affine::matches_layout(d, lo.rows, lo.cols)
+                    };
+                    if self
+                        .form(map)
+                        .is_some_and(|f| !laid(&f.out_dims, l.out) || !laid(&f.in_dims, inp))
+                    {
+                        return Err(bad("spec: a move's form over other layouts"));
                     }
                 }
                 LayerKind::ReduceMax => {

@@ -275,7 +275,15 @@ pub fn verify_model(
                     .maps
                     .get(map)
                     .ok_or(GkrError::Malformed("a move's map"))?;
-                let (wire, fill_weight) = movement::wiring(xl, l.out, m, &rho)?;
+                // The closed form where the map has one; the table walk otherwise.
+                let form = spec.form(map);
+                let (wire, fill_weight) = match form {
+                    Some(f) => (None, f.eval(&rho, &[])?.1),
+                    None => {
+                        let (w, fw) = movement::wiring(xl, l.out, m, &rho)?;
+                        (Some(w), fw)
+                    }
+                };
                 let red = sumcheck::verify_terms(
                     &movement::move_terms(xl.vars())?,
                     movement::move_claim(y_eval, fill, fill_weight),
@@ -285,7 +293,12 @@ pub fn verify_model(
                 let [x_v, wire_v] = red.evals[..] else {
                     return Err(GkrError::Malformed("a move's final evaluations"));
                 };
-                if wire_v != movement::wiring_eval(wire, &red.point)? {
+                let expected = match (wire, form) {
+                    (Some(w), _) => movement::wiring_eval(w, &red.point)?,
+                    (None, Some(f)) => f.eval(&rho, &red.point)?.0,
+                    (None, None) => return Err(GkrError::Malformed("a move's wiring")),
+                };
+                if wire_v != expected {
                     return Err(GkrError::Rejected("a move's wiring value"));
                 }
                 claim(&mut claims, xp, &red.point, x_v)?;

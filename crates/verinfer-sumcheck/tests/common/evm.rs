@@ -310,6 +310,11 @@ pub fn rejection_code(e: &ChainError) -> Option<u64> {
     let ChainError::Reverted { data, .. } = e else {
         return None;
     };
+    revert_code(data)
+}
+
+/// The code of revert data `SumcheckRejected(code)` (`None` for any other revert).
+pub fn revert_code(data: &[u8]) -> Option<u64> {
     let selector = &verinfer_sumcheck::transcript::keccak256(b"SumcheckRejected(uint256)")[..4];
     (data.len() == 36 && &data[..4] == selector)
         .then(|| U256::from_be_slice(&data[4..]).to::<u64>())

@@ -119,6 +119,20 @@ pub fn profile_with_gas(
     data: Vec<u8>,
     gas: u64,
 ) -> Profile {
+    match try_profile_with_gas(pre, init, data, gas) {
+        Ok(p) => p,
+        Err(r) => panic!("call reverted or halted: {r:?}"),
+    }
+}
+
+/// [`profile_with_gas`] that hands back a failed call: `Err(Some(revert data))` for a revert,
+/// `Err(None)` for a halt (out of gas, an invalid opcode).
+pub fn try_profile_with_gas(
+    pre: Vec<Vec<u8>>,
+    init: impl FnOnce(&[Address]) -> Vec<u8>,
+    data: Vec<u8>,
+    gas: u64,
+) -> Result<Profile, Option<Vec<u8>>> {
     let caller = Address::repeat_byte(0x77);
     let mut db = CacheDB::new(EmptyDB::default());
     db.insert_account_info(caller, AccountInfo::from_balance(U256::from(1u128 << 100)));
@@ -161,13 +175,16 @@ pub fn profile_with_gas(
         .build()
         .unwrap();
     let r = evm.inspect_one_tx(call).unwrap();
-    let ExecutionResult::Success { gas, output, .. } = r else {
-        panic!("call: {r:?}");
-    };
     let mut p = std::mem::take(&mut evm.inspector);
-    p.tx_gas = gas.tx_gas_used();
-    p.output = output.data().to_vec();
-    p
+    match r {
+        ExecutionResult::Success { gas, output, .. } => {
+            p.tx_gas = gas.tx_gas_used();
+            p.output = output.data().to_vec();
+            Ok(p)
+        }
+        ExecutionResult::Revert { output, .. } => Err(Some(output.to_vec())),
+        ExecutionResult::Halt { .. } => Err(None),
+    }
 }
 
 /// The opcode's mnemonic for the few that matter here.
