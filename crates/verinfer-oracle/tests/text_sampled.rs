@@ -196,3 +196,64 @@ fn a_wrong_sampled_token_loses_and_the_honest_answer_settles() {
 fn wrong_noise_loses_and_the_honest_answer_settles() {
     liar_loses(GenLie::WrongNoise { step: 5 }, "sampling noise");
 }
+
+/// `AIGCText` tokens are greedy generations: a sampled claim or a settled sampled request
+/// (correct for its seed) is no evidence of the prompt's greedy text.
+#[test]
+fn sampled_evidence_does_not_mint_greedy_text() {
+    use verinfer_oracle::bindings_text::AIGCText::AIGCTextErrors as A;
+    use verinfer_oracle::{AigcTextClient, TextPrompt, TextProof, TextVocab};
+    use verinfer_testing::llm::aigc_err;
+    let (mut env, p) = env();
+    let v = tiny_sampling_model().layout().vocab;
+    let vocab = TextVocab::new((0..v).map(|i| format!(" t{i}").into_bytes()).collect()).unwrap();
+    let (owner, node, requester) = (env.owner, env.node, env.requester);
+    let (aigc, _) = AigcTextClient::deploy(
+        &mut env.chain,
+        owner,
+        ("text", "TXT"),
+        verinfer_oracle::model_id_of(env.model),
+        env.oracle.address,
+        &vocab,
+    )
+    .unwrap();
+    let id = ask(&mut env, &p, SEED, T1);
+    let gen = run(&p, Some((SEED, T1)), None);
+    let tokens = gen.tokens().to_vec();
+    let text = vocab.text(&tokens).unwrap();
+    let (claim, _) = post(&mut env, node, gen);
+    env.oracle.answer(&mut env.chain, node, id, claim).unwrap();
+    let tp = TextPrompt {
+        ids: p.clone(),
+        max_new_tokens: N,
+    };
+    let by_claim = TextProof::Claim {
+        claim,
+        tokens: tokens.clone(),
+    };
+    let e = aigc
+        .mint(&mut env.chain, (node, node), &tp, &text, "", &by_claim)
+        .map_err(aigc_err);
+    assert!(
+        matches!(e, Err(A::ClaimDoesNotMatch(_))),
+        "a sampled claim minted the prompt's greedy text: {e:?}"
+    );
+    env.finalize(claim);
+    env.oracle
+        .settle(&mut env.chain, requester, id, &tokens)
+        .unwrap();
+    let e = aigc
+        .mint(
+            &mut env.chain,
+            (requester, requester),
+            &tp,
+            &text,
+            "",
+            &TextProof::Request(id),
+        )
+        .map_err(aigc_err);
+    assert!(
+        e.is_err(),
+        "a settled sampled request minted the prompt's greedy text"
+    );
+}
