@@ -58,7 +58,7 @@ contract AIGCText is AIGCBase {
         GenerationOracle o = GenerationOracle(oracle_);
         IGenGame g = o.game();
         if (!o.registry().isRegistered(modelId_)) revert UnknownModel(modelId_);
-        (bool known,,,,, uint64 v) = g.genModels(modelId_);
+        (bool known,,,,, uint64 v,) = g.genModels(modelId_);
         if (!known) revert UnknownModel(modelId_);
         modelId = modelId_;
         oracle = o;
@@ -160,6 +160,7 @@ contract AIGCText is AIGCBase {
     ) internal view returns (string memory) {
         IGenGame.GenClaim memory c = game.getClaim(claimId);
         if (c.modelId != modelId) return "model";
+        if (c.seed != 0) return "sampled, not greedy";
         if (c.promptLen != ids.length || c.promptRoot != MerkleLib.tensorRoot(ids)) return "prompt";
         if (c.numTokens != n || tokens.length != n) return "token count";
         if (c.tokensRoot != MerkleLib.tensorRoot(tokens)) return "tokens";
@@ -177,6 +178,7 @@ contract AIGCText is AIGCBase {
         GenerationOracle.Request memory r = oracle.getRequest(requestId);
         if (r.modelId != modelId) return "model";
         if (r.status != GenerationOracle.Status.Fulfilled) return "not fulfilled";
+        if (r.seed != 0) return "sampled, not greedy";
         if (r.promptLen != ids.length || r.promptRoot != MerkleLib.tensorRoot(ids)) return "prompt";
         if (r.maxNewTokens != n) return "token count";
         return _textMismatch(oracle.tokensOf(requestId), aigcData);

@@ -25,6 +25,8 @@ interface IGenGame {
         bytes32 tokensRoot;
         uint64 promptLen;
         uint64 numTokens;
+        uint64 seed;
+        uint32 temp;
     }
 
     function getClaim(uint256 claimId) external view returns (GenClaim memory);
@@ -32,7 +34,15 @@ interface IGenGame {
     function genModels(bytes32 modelId)
         external
         view
-        returns (bool known, uint64 numValues, uint64 layers, uint64 row, uint64 ctx, uint64 vocab);
+        returns (
+            bool known,
+            uint64 numValues,
+            uint64 layers,
+            uint64 row,
+            uint64 ctx,
+            uint64 vocab,
+            bool sampling
+        );
 }
 
 /// @title GenerationOracle — paid text requests answered by optimistic generation claims
@@ -43,12 +53,15 @@ interface IGenGame {
 ///                        └──cancel (requester, after cancelDelay, every answer Rejected)──────────────▶ Cancelled
 ///
 ///         A request names a step graph learned by `GenerationGame`, the prompt's token ids
-///         (tokenized off chain with the model's tokenizer), how many tokens to generate and a
-///         sampling seed: only greedy decoding (seed 0) is implemented by the step graphs and
-///         the game, so any other seed is refused (`SamplingUnsupported`). A node answers by
-///         posting a claim in `GenerationGame` (prompt, exactly `maxNewTokens` tokens, the root
-///         over its steps' trace roots) and then calling `answer` from the claim's submitter
-///         account; the claim must be made after the request. Several answers may stand (at
+///         (tokenized off chain with the model's tokenizer), how many tokens to generate, and
+///         the sampling: a seed and a temperature T·2^16 (≤ 8·2^16). Seed 0 or T 0 is greedy
+///         decoding (stored as seed 0, T 0); a sampled request needs a step graph compiled
+///         with the `noise` input (`ModelCannotSample` otherwise). A node answers by posting a
+///         claim in `GenerationGame` (prompt, exactly `maxNewTokens` tokens, the root over its
+///         steps' trace roots; `claimSampled` with the request's seed and T for a sampled
+///         request) and then calling `answer` from the claim's submitter account; the claim
+///         must be made after the request, with the request's seed and T (`SamplingMismatch`:
+///         a generation of another seed is a correct claim of another request). Several answers may stand (at
 ///         most MAX_ANSWERS) so that a lying one cannot lock the request; the first one the
 ///         game finalizes settles it, delivering the tokens to `IGenerationConsumer`.
 ///         Copies: a claim's data is public once posted, so someone may copy it into a claim
@@ -74,6 +87,8 @@ contract GenerationOracle {
     uint256 internal constant CALLBACK_RESERVE = 20_000;
     /// @notice Answers a request may hold (each with its bond in the game).
     uint256 public constant MAX_ANSWERS = 8;
+    /// @notice Largest temperature a request may ask for (`GenerationGame.MAX_TEMP`: 8.0 in Q.16).
+    uint32 public constant MAX_TEMP = 8 << 16;
 
     enum Status {
         None,
@@ -103,6 +118,10 @@ contract GenerationOracle {
         uint256 claimFloor;
         /// The latest answering claim while Claimed; the claim that fulfilled it.
         uint256 claimId;
+        /// Sampling seed (0: greedy); an answering claim states the same.
+        uint64 seed;
+        /// Temperature T·2^16 (0 when greedy); an answering claim states the same.
+        uint32 temp;
     }
 
     Request[] internal requests;
@@ -119,7 +138,9 @@ contract GenerationOracle {
         address callback,
         uint64 callbackGasLimit,
         uint32 maxNewTokens,
-        int32[] prompt
+        int32[] prompt,
+        uint64 seed,
+        uint32 temp
     );
     event Answered(uint256 indexed requestId, uint256 indexed claimId, address indexed answerer);
     /// @notice `copy`'s answer gave its place to `original`, the earlier claim with its tokens.
@@ -137,7 +158,9 @@ contract GenerationOracle {
     error CallbackGasTooHigh(uint256 max, uint256 got);
     error UnknownModel(bytes32 modelId);
     error ModelNotLearned(bytes32 modelId);
-    error SamplingUnsupported(uint64 seed);
+    error ModelCannotSample(bytes32 modelId);
+    error TemperatureTooHigh(uint32 max, uint32 got);
+    error SamplingMismatch(uint256 requestId, uint256 claimId);
     error EmptyPrompt();
     error NoNewTokens();
     error TooLongForContext(uint256 ctx, uint256 steps);
@@ -189,9 +212,10 @@ contract GenerationOracle {
     }
 
     /// @notice Asks for `maxNewTokens` tokens of `modelId` (a step graph `GenerationGame`
-    ///         learned) after `prompt` (token ids), decoded greedily (`seed` 0; sampling is not
-    ///         implemented: any other seed reverts `SamplingUnsupported`). `callback` (zero for
-    ///         none) gets `onGeneration` with exactly `callbackGasLimit` gas on fulfilment.
+    ///         learned) after `prompt` (token ids), sampled with `seed` at temperature
+    ///         `temp` = T·2^16 (seed 0 or T 0: greedy; a sampled request needs a sampling step
+    ///         graph, else `ModelCannotSample`). `callback` (zero for none) gets `onGeneration`
+    ///         with exactly `callbackGasLimit` gas on fulfilment.
     ///         Refused: a prompt token outside the vocabulary, or a prompt plus generation that
     ///         needs more steps (P + N − 1) than the model's context has cache rows.
     function request(
@@ -199,9 +223,12 @@ contract GenerationOracle {
         int32[] calldata prompt,
         uint32 maxNewTokens,
         uint64 seed,
+        uint32 temp,
         address callback,
         uint64 callbackGasLimit
     ) external payable returns (uint256 requestId) {
+        if (temp > MAX_TEMP) revert TemperatureTooHigh(MAX_TEMP, temp);
+        if (seed == 0 || temp == 0) (seed, temp) = (0, 0);
         _checkRequest(modelId, prompt, maxNewTokens, seed, callbackGasLimit);
         requestId = requests.length;
         requests.push(
@@ -218,10 +245,14 @@ contract GenerationOracle {
                 fee: msg.value,
                 promptRoot: MerkleLib.tensorRoot(prompt),
                 claimFloor: game.claimCount(),
-                claimId: 0
+                claimId: 0,
+                seed: seed,
+                temp: temp
             })
         );
-        emit TextRequested(requestId, modelId, msg.sender, msg.value, callback, callbackGasLimit, maxNewTokens, prompt);
+        emit TextRequested(
+            requestId, modelId, msg.sender, msg.value, callback, callbackGasLimit, maxNewTokens, prompt, seed, temp
+        );
     }
 
     /// @dev Every check of `request` (split out of it for the stack).
@@ -236,9 +267,9 @@ contract GenerationOracle {
         uint256 required = requiredFee(callbackGasLimit);
         if (msg.value < required) revert FeeTooLow(required, msg.value);
         if (!registry.isRegistered(modelId)) revert UnknownModel(modelId);
-        (bool known,,,, uint64 ctx, uint64 vocab) = game.genModels(modelId);
+        (bool known,,,, uint64 ctx, uint64 vocab, bool sampling) = game.genModels(modelId);
         if (!known) revert ModelNotLearned(modelId);
-        if (seed != 0) revert SamplingUnsupported(seed);
+        if (seed != 0 && !sampling) revert ModelCannotSample(modelId);
         if (prompt.length == 0) revert EmptyPrompt();
         if (maxNewTokens == 0) revert NoNewTokens();
         uint256 steps = prompt.length + maxNewTokens - 1;
@@ -251,7 +282,8 @@ contract GenerationOracle {
 
     /// @notice The caller's generation claim `claimId` answers request `requestId`: a Pending
     ///         claim made after the request by the caller, for its model and prompt, with
-    ///         exactly `maxNewTokens` tokens, whose tokens no earlier standing answer carries.
+    ///         exactly `maxNewTokens` tokens and the request's seed and temperature, whose
+    ///         tokens no earlier standing answer carries.
     function answer(uint256 requestId, uint256 claimId) external {
         Request storage r = _request(requestId);
         if (r.status != Status.Open && r.status != Status.Claimed) revert NotOpen(requestId, r.status);
@@ -262,6 +294,7 @@ contract GenerationOracle {
         if (c.modelId != r.modelId) revert ModelMismatch(r.modelId, c.modelId);
         if (c.promptRoot != r.promptRoot || c.promptLen != r.promptLen) revert PromptMismatch(requestId, claimId);
         if (c.numTokens != r.maxNewTokens) revert WrongTokenCount(r.maxNewTokens, c.numTokens);
+        if (c.seed != r.seed || c.temp != r.temp) revert SamplingMismatch(requestId, claimId);
 
         uint256[] storage history = claimHistory[requestId];
         for (uint256 i = 0; i < history.length; ++i) {

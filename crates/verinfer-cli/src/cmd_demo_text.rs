@@ -134,6 +134,7 @@ pub fn run(
         prompt: ids.clone(),
         max_new_tokens: u32::try_from(NEW_TOKENS)?,
         seed: 0,
+        temp: 0,
         callback: consumer,
         callback_gas_limit: callback_gas,
     };

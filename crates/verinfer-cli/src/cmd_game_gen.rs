@@ -243,18 +243,11 @@ pub fn resolve_liar(
 }
 
 /// The step graph of an LLM for generation claims: a compiled step graph (`.vmodel`), or a
-/// GGUF file compiled here with a context of `ctx` (calibrated on text the model samples).
+/// GGUF file compiled here with a context of `ctx` (calibrated on text the model samples),
+/// as a sampling step graph when `sampling`.
 ///
 /// # Errors
 /// A file that does not load, or a model that is not an LLM step graph.
-pub fn load_gen_model(path: &Path, ctx: usize) -> Result<GenModel> {
-    load_gen_model_with(path, ctx, false)
-}
-
-/// [`load_gen_model`]; `sampling`: a GGUF file is compiled to a sampling step graph.
-///
-/// # Errors
-/// As [`load_gen_model`].
 pub fn load_gen_model_with(path: &Path, ctx: usize, sampling: bool) -> Result<GenModel> {
     let graph = if is_gguf(path) {
         let w = GgufWeights::open(path).with_context(|| format!("reading {}", path.display()))?;

@@ -19,7 +19,7 @@ use verinfer_oracle::{
 
 use crate::chain_args::OnChain;
 use crate::cmd_game::{print_tx, ParamArgs};
-use crate::cmd_game_gen::{load_gen_model, GenArgs};
+use crate::cmd_game_gen::{load_gen_model_with, GenArgs};
 use crate::cmd_game_gen_chain::{ensure_generation, find_generation};
 use crate::cmd_llm::load_tokenizer;
 use crate::emit::Emit;
@@ -106,11 +106,13 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
     if n == 0 {
         bail!("--max-new-tokens 0: a text request asks for at least one token");
     }
-    if a.gen.seed.is_some_and(|s| s != 0) {
-        bail!("--seed: sampled text requests through the oracle are not built yet (GenerationOracle answers greedy requests); use `verinfer claim --seed` for a sampled generation claim");
-    }
+    // Temperature 0 is greedy whatever the seed (the oracle stores it as seed 0).
+    let sampling = a.gen.sampling()?.filter(|s| s.temp != 0);
     let need = (prompt.len() + n).saturating_sub(1).max(1);
-    let m = load_gen_model(&a.model, a.gen.ctx.unwrap_or(need))?;
+    let m = load_gen_model_with(&a.model, a.gen.ctx.unwrap_or(need), sampling.is_some())?;
+    if sampling.is_some() && m.layout().noise.is_none() {
+        bail!("--seed: {} is a greedy step graph (no noise input); compile it with `verinfer compile --sampling` for a sampled request", a.model.display());
+    }
     verinfer_llm::session::check_request(m.layout(), &prompt, n)?;
     let params = a.params.params();
     let callback = a.pay.callback()?;
@@ -137,7 +139,8 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
         model,
         prompt: prompt.clone(),
         max_new_tokens: u32::try_from(n).context("--max-new-tokens")?,
-        seed: 0,
+        seed: sampling.map_or(0, |s| s.seed),
+        temp: sampling.map_or(0, |s| s.temp),
         callback,
         callback_gas_limit: a.pay.callback_gas,
     };
@@ -155,6 +158,8 @@ pub fn text_request(a: &TextRequestArgs) -> Result<()> {
         "model_id": verinfer_oracle::model_word(model).to_string(),
         "prompt_ids": prompt,
         "max_new_tokens": n,
+        "seed": sampling.map_or(0, |s| s.seed),
+        "temperature_q16": sampling.map_or(0, |s| s.temp),
         "fee_wei": fee.to_string(),
         "oracle": oracle.address.to_string(),
     }));

@@ -4,7 +4,9 @@
 //! answers first, an honest node that challenges it and answers honestly; the outcome read
 //! back through the CLI (`oracle text-status`, `game status --generation`): the lie rejected,
 //! the honest claim final, the consumer called back with the honest tokens, the liar's bond
-//! paid to the honest node.
+//! paid to the honest node. The same with a sampled request (`--seed`, on the tiny LLaMA
+//! compiled with `--sampling`): the nodes generate, claim (`claimSampled`) and dispute with
+//! the request's seed and temperature, and the consumer gets the honest sampled tokens.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,6 +20,7 @@ use std::sync::Arc;
 
 use alloy_sol_types::SolCall;
 use verinfer_chain::{Address, Chain, DEV_PRIVATE_KEYS, U256};
+use verinfer_llm::noise::Sampling;
 use verinfer_opml::generation::{GenClient, GenExecution, GenModel};
 use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
 use verinfer_oracle::TextOracleClient;
@@ -74,30 +77,55 @@ fn worth(env: &mut AnvilEnv, (game, steps, text): Gen, who: Address) -> U256 {
         + text.owed(chain, who).unwrap()
 }
 
+/// The sampled request's seed and temperature (T = 1: 65536 in Q.16).
+const SEED: u64 = 42;
+const TEMP_Q16: u32 = 1 << 16;
+
 #[test]
 fn two_generation_node_processes_on_anvil_the_liar_loses() {
+    two_nodes(false);
+}
+
+#[test]
+fn two_generation_node_processes_on_anvil_a_sampled_request_the_liar_loses() {
+    two_nodes(true);
+}
+
+/// The request (sampled with [`SEED`] at T = 1 when `sampled`), a lying node and an honest
+/// one; the honest tokens settle it.
+fn two_nodes(sampled: bool) {
     // Registry, step verifier, an inference game and oracle (15 s window, 60 s clocks) recorded in the
     // deployments file; the tiny LLaMA compiled into the nodes' models directory.
-    let mut env = AnvilEnv::deploy("node-gen-e2e");
+    let mut env = AnvilEnv::deploy(if sampled {
+        "node-gen-sampled-e2e"
+    } else {
+        "node-gen-e2e"
+    });
     let gguf = testdata("gguf/llama_tiny.gguf");
     let vm = env.models.join("llama_tiny.vmodel");
     let vm_s = vm.to_str().unwrap().to_string();
-    let o = common::verinfer(&[
+    let mut compile = vec![
         "compile",
         gguf.to_str().unwrap(),
         "-o",
         &vm_s,
         "--ctx",
         "16",
-    ]);
+    ];
+    if sampled {
+        compile.push("--sampling");
+    }
+    let o = common::verinfer(&compile);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let m = Arc::new(GenModel::new(verinfer_ir::vmodel::load(&vm).unwrap()).unwrap());
-    let honest: Vec<i32> = GenExecution::run(Arc::clone(&m), &PROMPT, NEW_TOKENS, None)
-        .unwrap()
-        .tokens()
-        .iter()
-        .map(|&t| t as i32)
-        .collect();
+    let sampling = sampled.then(|| Sampling::new(SEED, TEMP_Q16).unwrap());
+    let honest: Vec<i32> =
+        GenExecution::run_sampled(Arc::clone(&m), &PROMPT, NEW_TOKENS, sampling, None)
+            .unwrap()
+            .tokens()
+            .iter()
+            .map(|&t| t as i32)
+            .collect();
     let publisher = env.who.publisher;
     let consumer = verinfer_testing::chain::deploy_contract(
         &mut env.chain,
@@ -111,25 +139,26 @@ fn two_generation_node_processes_on_anvil_the_liar_loses() {
     let prompt = PROMPT.map(|t| t.to_string()).join(",");
     let n = NEW_TOKENS.to_string();
     let cb = consumer.to_string();
-    let out = ok(
-        &mut env,
-        &[
-            "oracle",
-            "text-request",
-            &vm_s,
-            "--prompt-ids",
-            &prompt,
-            "--max-new-tokens",
-            &n,
-            "--callback",
-            &cb,
-            "--window",
-            &WINDOW.to_string(),
-            "--clock",
-            &CLOCK.to_string(),
-        ],
-        DEV_PRIVATE_KEYS[0],
-    );
+    let (window, clock, seed) = (WINDOW.to_string(), CLOCK.to_string(), SEED.to_string());
+    let mut request = vec![
+        "oracle",
+        "text-request",
+        &vm_s,
+        "--prompt-ids",
+        &prompt,
+        "--max-new-tokens",
+        &n,
+        "--callback",
+        &cb,
+        "--window",
+        &window,
+        "--clock",
+        &clock,
+    ];
+    if sampled {
+        request.extend(["--seed", &seed, "--temperature", "1"]);
+    }
+    let out = ok(&mut env, &request, DEV_PRIVATE_KEYS[0]);
     assert!(out.contains("text request 0"), "{out}");
     let d = verinfer_chain::Deployments::load(&env.deployments).unwrap();
     let id = env.chain.chain_id();
@@ -199,6 +228,15 @@ fn two_generation_node_processes_on_anvil_the_liar_loses() {
     // The claims through the CLI: the liar's rejected by the honest node's game, the
     // honest one final.
     let (lie, good) = (claims[0].to_string(), claims[1].to_string());
+    for c in &claims {
+        let info = game.claim_info(&mut env.chain, *c).unwrap();
+        let want = sampling.map_or((0, 0), |s| (s.seed, s.temp));
+        assert_eq!(
+            (info.seed, info.temp),
+            want,
+            "claim {c} states the request's sampling"
+        );
+    }
     let s = json(&mut env, &["game", "status", &lie, "--generation"]);
     assert_eq!(s["submitter"], l.to_string(), "{s}");
     assert_eq!(s["status"], "Rejected", "{s}");

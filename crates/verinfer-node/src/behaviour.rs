@@ -6,6 +6,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use verinfer_llm::noise::Sampling;
 use verinfer_opml::generation::{GenExecution, GenLie, GenModel};
 use verinfer_opml::{Execution, OpmlError};
 
@@ -27,20 +28,23 @@ pub trait Behaviour: Send + Sync + Debug {
         None
     }
 
-    /// The generation to claim as the answer to a text request (`new_tokens` greedy tokens
-    /// after `prompt` on `model`), with [`Behaviour::generation_lie`] applied. It is
-    /// deterministic: after a restart the node calls it again to defend the claim it posted.
+    /// The generation to claim as the answer to a text request (`new_tokens` tokens after
+    /// `prompt` on `model`, greedy or sampled with the request's `sampling`), with
+    /// [`Behaviour::generation_lie`] applied. It is deterministic: after a restart the node
+    /// calls it again to defend the claim it posted.
     ///
     /// # Errors
-    /// A prompt the model cannot take (outside its vocabulary, longer than its context).
+    /// A prompt the model cannot take (outside its vocabulary, longer than its context), or a
+    /// sampled request to a step graph without the noise input.
     fn generation(
         &self,
         model: &Arc<GenModel>,
         prompt: &[u32],
         new_tokens: usize,
+        sampling: Option<Sampling>,
     ) -> Result<GenExecution, OpmlError> {
         let lie = self.generation_lie(prompt, new_tokens);
-        GenExecution::run(Arc::clone(model), prompt, new_tokens, lie)
+        GenExecution::run_sampled(Arc::clone(model), prompt, new_tokens, sampling, lie)
     }
 
     /// Whether [`Behaviour::execution`] is the model's own. A dishonest node answers each

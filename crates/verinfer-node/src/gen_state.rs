@@ -2,9 +2,10 @@
 //! across restarts: the `generation` part of `state.json`, written with the rest of the state.
 //!
 //! A generation is deterministic, so nothing of its execution is stored: a claim is defended
-//! after a restart by running the generation of its recorded prompt again (and checking it
-//! reaches the recorded root G), a game is played again by re-running the honest generation
-//! of the claim's prompt; the games' positions are read from the chain.
+//! after a restart by running the generation of its recorded prompt, seed and temperature
+//! again (and checking it reaches the recorded root G), a game is played again by re-running
+//! the honest generation of the claim's prompt and sampling; the games' positions are read
+//! from the chain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,12 @@ pub struct TextRequestRec {
     pub prompt: Vec<u32>,
     /// Tokens to generate.
     pub max_new_tokens: u32,
+    /// Sampling seed as the oracle stored it (0: greedy).
+    #[serde(default)]
+    pub seed: u64,
+    /// Temperature T·2^16 (0 when greedy).
+    #[serde(default)]
+    pub temp: u32,
     /// Where it stands.
     #[serde(flatten)]
     pub state: TextRequestState,
@@ -62,6 +69,13 @@ pub struct OwnGenClaim {
     pub prompt: Vec<u32>,
     /// The tokens posted (what a settlement hands the oracle).
     pub tokens: Vec<u32>,
+    /// Sampling seed (0: greedy).
+    #[serde(default)]
+    pub seed: u64,
+    /// Temperature T·2^16 (0 when greedy).
+    #[serde(default)]
+    pub temp: u32,
+
     /// G, the root over the step roots (checked against a re-run after a restart).
     pub root: B256,
     /// The block of its `GenerationClaimed` log: its games are looked for from there.
@@ -105,6 +119,13 @@ pub struct CheckedGenClaim {
     pub prompt: Vec<u32>,
     /// Its posted tokens.
     pub tokens: Vec<u32>,
+    /// Sampling seed (0: greedy), read from the claim when it is checked.
+    #[serde(default)]
+    pub seed: u64,
+    /// Temperature T·2^16 (0 when greedy).
+    #[serde(default)]
+    pub temp: u32,
+
     /// Its G.
     pub root: B256,
     /// The block of its `GenerationClaimed` log.

@@ -3,14 +3,20 @@
 //! directly: text requests answered with generation claims, a lying node's claim challenged
 //! and rejected through the whole game (step descent, the disputed step's single-step game),
 //! the honest answer settled and the consumer called back with the tokens; a node restarted
-//! in the middle of its game finishes and wins.
+//! in the middle of its game finishes and wins. A sampled request (seed and temperature, on
+//! the step graph compiled with the noise input) is answered, challenged and defended across
+//! a restart with the request's sampling.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use common::gen::GenLiar;
+use verinfer_llm::noise::Sampling;
+use verinfer_opml::generation::GenExecution;
+use verinfer_oracle::TextRequest;
 use verinfer_testing::llm::{
-    deploy_text_stack, honest_tokens, received, request_text, tiny_llm, tiny_prompt, TextStack,
+    deploy_text_stack, honest_tokens, received, request_text, tiny_llm, tiny_prompt,
+    tiny_sampling_model, TextStack,
 };
 
 use std::path::PathBuf;
@@ -61,9 +67,16 @@ struct Env {
     liar: Address,
     dir: verinfer_testing::TestDir,
     models: PathBuf,
+    /// The requests' sampling (`None`: greedy, on the greedy step graph).
+    sampling: Option<Sampling>,
 }
 
 fn env(name: &str) -> Env {
+    env_with(name, None)
+}
+
+/// [`env`] on the sampling step graph when `sampling` (requests made with it).
+fn env_with(name: &str, sampling: Option<Sampling>) -> Env {
     common::init_log();
     let MlpOracle {
         mut chain,
@@ -74,7 +87,12 @@ fn env(name: &str) -> Env {
     let (owner, requester, honest, liar) = (a[0], a[1], a[2], a[3]);
     let dir = common::tmpdir(name);
     let models = common::models_dir(&dir);
-    verinfer_ir::vmodel::save(graph(), &models.join("llama_tiny.vmodel")).unwrap();
+    let m = if sampling.is_some() {
+        tiny_sampling_model()
+    } else {
+        model()
+    };
+    verinfer_ir::vmodel::save(m.served().graph(), &models.join("llama_tiny.vmodel")).unwrap();
     // The generation game hands disputed steps to the oracle's own game (the shared case).
     let gp = verinfer_testing::chain::game_params(WINDOW, CLOCK);
     let TextStack {
@@ -83,7 +101,7 @@ fn env(name: &str) -> Env {
         consumer,
         word,
         ..
-    } = deploy_text_stack(&mut chain, owner, &stack.c, &model(), &gp);
+    } = deploy_text_stack(&mut chain, owner, &stack.c, &m, &gp);
     Env {
         chain,
         steps: stack.c.game,
@@ -98,6 +116,7 @@ fn env(name: &str) -> Env {
         liar,
         dir,
         models,
+        sampling,
     }
 }
 
@@ -116,6 +135,20 @@ impl Env {
     fn request(&mut self) -> u64 {
         let (text, requester, model, consumer) =
             (self.text, self.requester, self.model, self.consumer);
+        if let Some(s) = self.sampling {
+            let req = TextRequest {
+                model: verinfer_oracle::model_id_of(model),
+                prompt: prompt(),
+                max_new_tokens: N,
+                seed: s.seed,
+                temp: s.temp,
+                callback: consumer,
+                callback_gas_limit: CALLBACK_GAS,
+            };
+            let fee = text.required_fee(&mut self.chain, CALLBACK_GAS).unwrap();
+            let (id, _) = text.request(&mut self.chain, requester, &req, fee).unwrap();
+            return id.index();
+        }
         let (id, _) = request_text(
             &mut self.chain,
             &text,
@@ -413,4 +446,52 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
         liar.state().problems
     );
     assert_eq!(env.received().1, want_tokens());
+}
+
+#[test]
+fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_its_sampling() {
+    let s = Sampling::new(0x5EED, 3 << 15).unwrap();
+    let mut env = env_with("gen-sampled-restart", Some(s));
+    let lie = GenLie::WrongNode { step: 5 };
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    let mut honest = env.node(env.honest, "honest", None);
+    env.request();
+    for _ in 0..2 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+    }
+    // The state file carries the claim's sampling: the restarted liar runs its generation
+    // again with it (else it would reach another G and could not defend).
+    drop(liar);
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    let c: Vec<_> = liar.state().generation.claims.values().collect();
+    assert_eq!((c[0].seed, c[0].temp), (s.seed, s.temp));
+    env.quiesce(&mut [&mut liar, &mut honest]);
+    let (&lclaim, l) = liar.state().generation.claims.iter().next().unwrap();
+    assert_eq!(l.status, OwnClaimStatus::Rejected);
+    let info = env.game.claim_info(&mut env.chain, lclaim).unwrap();
+    assert_eq!(
+        (info.seed, info.temp),
+        (s.seed, s.temp),
+        "posted with claimSampled"
+    );
+    let checked = &honest.state().generation.checked[&lclaim];
+    assert_eq!((checked.seed, checked.temp), (s.seed, s.temp));
+    assert!(
+        liar.state()
+            .problems
+            .iter()
+            .all(|p| !p.error.contains("cannot defend")),
+        "{:?}",
+        liar.state().problems
+    );
+    let want: Vec<i32> =
+        GenExecution::run_sampled(tiny_sampling_model(), &prompt(), N as usize, Some(s), None)
+            .unwrap()
+            .tokens()
+            .iter()
+            .map(|&t| t as i32)
+            .collect();
+    assert_ne!(want, want_tokens(), "the sample equals the greedy tokens");
+    assert_eq!(env.received(), (U256::from(1), want));
 }

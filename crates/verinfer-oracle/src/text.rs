@@ -1,5 +1,5 @@
 //! A typed client of a deployed `GenerationOracle` (contracts/src/GenerationOracle.sol): text
-//! requests (a step graph, prompt token ids, how many tokens, a seed) answered by a
+//! requests (a step graph, prompt token ids, how many tokens, a seed and temperature) answered by a
 //! `GenerationGame` claim and settled with the generated tokens once the claim is final.
 
 use alloy_primitives::{Address, U256};
@@ -21,8 +21,12 @@ pub struct TextRequest {
     pub prompt: Vec<u32>,
     /// Tokens to generate (an answer posts exactly this many).
     pub max_new_tokens: u32,
-    /// Sampling seed; 0 is greedy decoding, the only one implemented (others are refused).
+    /// Sampling seed; 0 is greedy decoding. A sampled request needs a step graph compiled with
+    /// the `noise` input (`ModelCannotSample` otherwise).
     pub seed: u64,
+    /// Temperature T·2^16 (at most 8·2^16); 0 is greedy whatever the seed. The contract stores
+    /// a greedy request as seed 0, T 0, and an answer must state the stored pair.
+    pub temp: u32,
     /// Called with `onGeneration` on fulfilment (zero: none).
     pub callback: Address,
     /// Exact gas the callback gets.
@@ -42,6 +46,17 @@ pub struct PostedTextRequest {
     pub prompt: Vec<u32>,
     /// Tokens to generate.
     pub max_new_tokens: u32,
+    /// Sampling seed as stored (0: greedy).
+    pub seed: u64,
+    /// Temperature T·2^16 as stored (0: greedy).
+    pub temp: u32,
+}
+
+impl PostedTextRequest {
+    /// The sampling an answer must use (`None`: greedy).
+    pub fn sampling(&self) -> Option<(u64, u32)> {
+        (self.seed != 0 && self.temp != 0).then_some((self.seed, self.temp))
+    }
 }
 
 /// A deployed `GenerationOracle`.
@@ -87,7 +102,7 @@ impl TextOracleClient {
     ///
     /// # Errors
     /// `FeeTooLow`, `CallbackGasTooHigh`, `UnknownModel`, `ModelNotLearned`,
-    /// `SamplingUnsupported` (a seed other than 0), `EmptyPrompt`, `NoNewTokens`,
+    /// `ModelCannotSample`, `TemperatureTooHigh`, `EmptyPrompt`, `NoNewTokens`,
     /// `TooLongForContext`, `TokenOutsideVocab`.
     pub fn request(
         &self,
@@ -101,6 +116,7 @@ impl TextOracleClient {
             prompt: token_words(&req.prompt)?,
             maxNewTokens: req.max_new_tokens,
             seed: req.seed,
+            temp: req.temp,
             callback: req.callback,
             callbackGasLimit: req.callback_gas_limit,
         };
@@ -136,7 +152,8 @@ impl TextOracleClient {
     ///
     /// # Errors
     /// `NotOpen`, `ClaimBeforeRequest`, `NotSubmitter`, `ClaimNotPending`, `ModelMismatch`,
-    /// `PromptMismatch`, `WrongTokenCount`, `DuplicateAnswer`, `TooManyAnswers`.
+    /// `PromptMismatch`, `WrongTokenCount`, `SamplingMismatch`, `DuplicateAnswer`,
+    /// `TooManyAnswers`.
     pub fn answer(
         &self,
         chain: &mut dyn Chain,
@@ -221,6 +238,8 @@ impl TextOracleClient {
                     requester: ev.requester,
                     prompt: token_ids(&ev.prompt)?,
                     max_new_tokens: ev.maxNewTokens,
+                    seed: ev.seed,
+                    temp: ev.temp,
                 })
             })
             .collect()

@@ -253,6 +253,7 @@ fn hostile_requests_are_refused_by_name() {
         prompt: prompt().iter().map(|&t| t as i32).collect(),
         maxNewTokens: N,
         seed: 0,
+        temp: 0,
         callback: env.consumer,
         callbackGasLimit: CALLBACK_GAS,
     };
@@ -263,11 +264,19 @@ fn hostile_requests_are_refused_by_name() {
                 .unwrap_err(),
         )
     };
+    // The tiny model is compiled without the noise input: it cannot sample.
     let seeded = GenerationOracle::requestCall {
         seed: 7,
+        temp: 1 << 16,
         ..base.clone()
     };
-    assert!(matches!(refused(seeded, fee), E::SamplingUnsupported(e) if e.seed == 7));
+    assert!(matches!(refused(seeded, fee), E::ModelCannotSample(e) if e.modelId == base.modelId));
+    let hot = GenerationOracle::requestCall {
+        seed: 7,
+        temp: (8 << 16) + 1,
+        ..base.clone()
+    };
+    assert!(matches!(refused(hot, fee), E::TemperatureTooHigh(_)));
     let mut outside = base.clone();
     outside.prompt[2] = vocab as i32;
     assert!(matches!(refused(outside, fee), E::TokenOutsideVocab(e) if e.index == U256::from(2)));

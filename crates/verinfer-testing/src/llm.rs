@@ -34,6 +34,21 @@ pub fn tiny_model() -> Arc<GenModel> {
     Arc::clone(M.get_or_init(|| tiny_gen_model(TINY_CTX)))
 }
 
+/// The tiny LLaMA at [`TINY_CTX`] compiled as a sampling step graph (`--sampling`: the
+/// `noise` input), once per test binary: what sampled text requests run on.
+pub fn tiny_sampling_model() -> Arc<GenModel> {
+    static M: OnceLock<Arc<GenModel>> = OnceLock::new();
+    Arc::clone(M.get_or_init(|| {
+        let g = crate::generation::gguf_step_graph_with(
+            "gguf/llama_tiny.gguf",
+            "llama_tiny",
+            TINY_CTX,
+            true,
+        );
+        Arc::new(GenModel::new(g).unwrap())
+    }))
+}
+
 /// The tiny LLaMA's step graph at context `ctx` (compiled with the default options).
 pub fn tiny_llm(ctx: usize) -> Graph {
     crate::generation::gguf_step_graph("gguf/llama_tiny.gguf", "llama_tiny", ctx)
@@ -139,6 +154,7 @@ pub fn request_text(
         prompt: prompt.to_vec(),
         max_new_tokens: n,
         seed: 0,
+        temp: 0,
         callback,
         callback_gas_limit: callback_gas,
     };
@@ -186,6 +202,11 @@ pub struct TextEnv {
 impl TextEnv {
     /// Everything deployed, nothing requested.
     pub fn new() -> Self {
+        Self::with_model(&tiny_model())
+    }
+
+    /// [`Self::new`] for the generation model `m` (e.g. [`tiny_sampling_model`]).
+    pub fn with_model(m: &GenModel) -> Self {
         let (mut chain, c) = crate::chain::deployed_opml();
         let a = chain.accounts();
         let params = crate::chain::game_params(600, 300);
@@ -195,7 +216,7 @@ impl TextEnv {
             consumer,
             word,
             text_deploy_gas,
-        } = deploy_text_stack(&mut chain, a[0], &c, &tiny_model(), &params);
+        } = deploy_text_stack(&mut chain, a[0], &c, m, &params);
         Self {
             chain,
             c,

@@ -1,4 +1,6 @@
-//! Text requests: answering each with a generation claim (greedy, the behaviour's generation),
+//! Text requests: answering each with a generation claim (greedy or sampled with the request's
+//! seed and temperature, the behaviour's generation; a sampled one is posted with
+//! `claimSampled`, which the oracle checks against the request),
 //! recording the claim as the request's answer, and settling the request with the claim's
 //! tokens once the claim is final.
 //!
@@ -13,6 +15,7 @@ use verinfer_opml::generation::prepare_generation;
 use verinfer_oracle::bindings_text::GenerationOracle;
 use verinfer_oracle::TextRequestId;
 
+use super::gen_sync::sampling_of;
 use super::*;
 
 impl Node {
@@ -92,7 +95,11 @@ impl Node {
                 return Ok(false);
             }
         }
-        if onchain.modelId != rec.model || onchain.maxNewTokens != rec.max_new_tokens {
+        if onchain.modelId != rec.model
+            || onchain.maxNewTokens != rec.max_new_tokens
+            || onchain.seed != rec.seed
+            || onchain.temp != rec.temp
+        {
             // A replaced block named another request with this id: read its log again.
             self.state.generation.requests.remove(&req);
             return Ok(false);
@@ -164,7 +171,13 @@ impl Node {
         let honest = self.cfg.behaviour.is_honest();
         if !self.gen_plans.contains_key(&req) {
             let n = usize::try_from(rec.max_new_tokens).unwrap_or(usize::MAX);
-            match self.cfg.behaviour.generation(&held.model, &rec.prompt, n) {
+            let run = sampling_of(rec.seed, rec.temp).and_then(|s| {
+                Ok(self
+                    .cfg
+                    .behaviour
+                    .generation(&held.model, &rec.prompt, n, s)?)
+            });
+            match run {
                 Ok(g) => {
                     self.gen_plans.insert(req, g);
                 }
@@ -215,8 +228,8 @@ impl Node {
         self.save()?;
         let sub = GenSubmitter::new(plan, me);
         let bond = text.game.config(chain)?.submitter_bond;
-        let call = sub.claim_call();
-        let (claim, r) = text.game.claim(chain, me, bond, call)?;
+        // `claimSampled` for a sampled plan, `claim` for a greedy one.
+        let (claim, r) = sub.post(chain, &text.game, bond)?;
         record_tx(&mut self.state, &mut self.sent, &r);
         tracing::info!(request = req, claim, lie = !honest, root = %root, "generation claim posted");
         let g = &mut self.state.generation;
@@ -225,6 +238,8 @@ impl Node {
             model: rec.model,
             prompt: rec.prompt.clone(),
             tokens: sub.gen.tokens().to_vec(),
+            seed: rec.seed,
+            temp: rec.temp,
             root,
             block: r.block_number,
             request: Some(req),

@@ -9,6 +9,7 @@
 
 use verinfer_opml::generation::bindings::GenerationGame as G;
 
+use super::gen_sync::sampling_of;
 use super::*;
 
 /// At most this many rounds of moves per game and tick (a game is over in far fewer; the
@@ -30,10 +31,11 @@ impl Node {
             let held = self.models.gen(&c.model).ok_or_else(|| {
                 NodeError::Missing(format!("language model {} is not held any more", c.model))
             })?;
-            let gen = self
-                .cfg
-                .behaviour
-                .generation(&held.model, &c.prompt, c.tokens.len())?;
+            let sampling = sampling_of(c.seed, c.temp)?;
+            let gen =
+                self.cfg
+                    .behaviour
+                    .generation(&held.model, &c.prompt, c.tokens.len(), sampling)?;
             if b256(gen.root()) != c.root {
                 return Err(NodeError::Missing(format!(
                     "the generation run again reaches G {}, not the claim's {}",

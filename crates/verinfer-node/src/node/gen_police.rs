@@ -1,5 +1,5 @@
-//! Other people's generation claims: re-running each on our language model (greedy, from
-//! its posted prompt and length), challenging a wrong one (bisection when its G differs,
+//! Other people's generation claims: re-running each on our language model (from its posted
+//! prompt and length, greedy or sampled with the seed and temperature the claim states), challenging a wrong one (bisection when its G differs,
 //! binding when G agrees but a posted token does not) and playing the game to its end as the
 //! honest [`GenChallenger`] — the step descent, the disputed step's inputs or its
 //! single-step claim (challenged in the single-step game and played by the ordinary
@@ -11,6 +11,7 @@
 
 use verinfer_opml::generation::{GenChallengerStrategy, Mode as GenMode};
 
+use super::gen_sync::sampling_of;
 use super::*;
 
 /// At most this many rounds of moves per game and tick.
@@ -52,7 +53,14 @@ impl Node {
         let held = self.models.gen(&c.model).ok_or_else(|| {
             NodeError::Missing(format!("language model {} is not held any more", c.model))
         })?;
-        let gen = GenExecution::run(Arc::clone(&held.model), &c.prompt, c.tokens.len(), None)?;
+        let sampling = sampling_of(c.seed, c.temp)?;
+        let gen = GenExecution::run_sampled(
+            Arc::clone(&held.model),
+            &c.prompt,
+            c.tokens.len(),
+            sampling,
+            None,
+        )?;
         let mut cha = GenChallenger::new(gen, self.cfg.account, GenChallengerStrategy::Honest);
         cha.logs_from = c.block;
         Ok(cha)
@@ -88,6 +96,16 @@ impl Node {
                 }
             }
             return Ok(());
+        }
+        // The claim's sampling is on chain only (not in its log): kept for restarts.
+        let c = CheckedGenClaim {
+            seed: info.seed,
+            temp: info.temp,
+            ..c
+        };
+        if let Some(x) = self.state.generation.checked.get_mut(&id) {
+            x.seed = info.seed;
+            x.temp = info.temp;
         }
         let mut cha = match self.honest_challenger(&c) {
             Ok(cha) => cha,

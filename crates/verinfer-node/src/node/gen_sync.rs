@@ -2,10 +2,24 @@
 //! `GenerationOracle` (text requests on our language models, generation claims to check, our
 //! claims and games, answers and fulfilments), recorded idempotently like the tensor logs.
 
+use verinfer_llm::noise::Sampling;
 use verinfer_opml::generation::bindings::GenerationGame::GenerationGameEvents;
 use verinfer_oracle::bindings_text::GenerationOracle::GenerationOracleEvents;
 
 use super::*;
+
+/// The sampling of a claim or request stating `seed` and `temp` (`None`: greedy, seed 0).
+///
+/// # Errors
+/// A temperature above the largest supported (the contracts refuse it, so a protocol error).
+pub(super) fn sampling_of(seed: u64, temp: u32) -> Result<Option<Sampling>> {
+    if seed == 0 {
+        return Ok(None);
+    }
+    Sampling::new(seed, temp)
+        .map(Some)
+        .map_err(|e| NodeError::Missing(format!("sampling of seed {seed}: {e}")))
+}
 
 /// Token ids as a contract posted them (`int32[]`); `None` for a negative one.
 pub(super) fn ids_of(words: &[i32]) -> Option<Vec<u32>> {
@@ -83,6 +97,11 @@ impl Node {
                     }
                     let intent = g.intents.iter().find(|i| i.root == e.root).cloned();
                     g.intents.retain(|i| i.root != e.root);
+                    // The log has no sampling: a claim made for a request has the request's.
+                    let (seed, temp) = intent
+                        .as_ref()
+                        .and_then(|i| g.requests.get(&i.request))
+                        .map_or((0, 0), |r| (r.seed, r.temp));
                     tracing::info!(claim = id, root = %e.root, "generation claim recorded");
                     g.claims.insert(
                         id,
@@ -90,6 +109,8 @@ impl Node {
                             model: e.modelId,
                             prompt,
                             tokens,
+                            seed,
+                            temp,
                             root: e.root,
                             block,
                             request: intent.as_ref().map(|i| i.request),
@@ -108,6 +129,8 @@ impl Node {
                             submitter: e.submitter,
                             prompt,
                             tokens,
+                            seed: 0,
+                            temp: 0,
                             root: e.root,
                             block,
                             verdict: Verdict::Unchecked,
@@ -174,11 +197,13 @@ impl Node {
                     return;
                 };
                 g.requests.entry(req).or_insert_with(|| {
-                    tracing::info!(request = req, model = %e.modelId, tokens = e.maxNewTokens, "text request");
+                    tracing::info!(request = req, model = %e.modelId, tokens = e.maxNewTokens, seed = e.seed, temp = e.temp, "text request");
                     TextRequestRec {
                         model: e.modelId,
                         prompt,
                         max_new_tokens: e.maxNewTokens,
+                        seed: e.seed,
+                        temp: e.temp,
                         state: TextRequestState::Todo,
                         claims: Vec::new(),
                         lied: false,
