@@ -101,6 +101,10 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                 let (rounds, degree, finals) = crate::gkr::arith::sumcheck_shape(spec, l);
                 crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
             }
+            LayerKind::Product { .. } => {
+                let (rounds, degree, finals) = crate::gkr::attn::sumcheck_shape(spec, l);
+                crate::gkr::attn::eval_count(spec, i, l) + rounds * degree + finals
+            }
         };
     }
     for (bits, cols) in groups(spec) {
@@ -253,6 +257,12 @@ pub fn model_plan(
             LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
                 return Err(refuse(format!(
                     "layer {i}: two-operand and sum layers (Add, Sub, Mul, ReduceSum) have no \
+                     on-chain verifier yet"
+                )))
+            }
+            LayerKind::Product { .. } => {
+                return Err(refuse(format!(
+                    "layer {i}: a product of two activations (attention's Q·Kᵀ, P·V) has no \
                      on-chain verifier yet"
                 )))
             }

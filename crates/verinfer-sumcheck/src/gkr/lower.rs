@@ -335,6 +335,7 @@ pub fn layer_trace(
                 }
                 product(&node, x, w, b)
             }
+            LayerKind::Product { .. } => super::attn::values(spec, l, &out)?,
             LayerKind::Clip { .. }
             | LayerKind::ReduceMax
             | LayerKind::Binary { .. }

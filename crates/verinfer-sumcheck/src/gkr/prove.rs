@@ -19,7 +19,7 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
-use super::{arith, movement, reduce_max};
+use super::{arith, attn, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
@@ -300,6 +300,11 @@ pub(crate) fn prove_tampered(
                     mles.insert(Poly::Rem(i), rem);
                 }
             }
+            LayerKind::Product { .. } => {
+                if let Some(rem) = attn::witness(spec, i, trace, check)? {
+                    mles.insert(Poly::Rem(i), rem);
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -461,6 +466,15 @@ pub(crate) fn prove_tampered(
             }
             LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
                 let (proof, left) = arith::prove(spec, i, &get, &mut t)?;
+                for (p, point) in left {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), point));
+                    }
+                }
+                layer_proofs.push(proof);
+            }
+            LayerKind::Product { .. } => {
+                let (proof, left) = attn::prove(spec, i, &get, &mut t)?;
                 for (p, point) in left {
                     if hidden(p) {
                         claims.push((Target::Tensor(p), point));

@@ -19,6 +19,8 @@ const INTERNAL: u64 = 1 << 32;
 const WEIGHT_ARG: u64 = 1 << 62;
 /// A binary layer's second operand word: a public scalar (its value is the next word).
 const CONST_ARG: u64 = 1 << 61;
+/// The kind word of a [`LayerKind::Product`] (6 and 7 are left to the lookup layers).
+const PRODUCT_TAG: u64 = 8;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -115,6 +117,18 @@ impl ChainSpec {
                 }
                 LayerKind::ReduceSum { mult, shift } => {
                     put(5 | flag);
+                    put(mult as u64);
+                    put(u64::from(shift));
+                }
+                LayerKind::Product {
+                    b,
+                    batch,
+                    mult,
+                    shift,
+                } => {
+                    put(PRODUCT_TAG | flag);
+                    put(src_word(b));
+                    put(batch as u64);
                     put(mult as u64);
                     put(u64::from(shift));
                 }
@@ -289,6 +303,18 @@ impl ChainSpec {
                     let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
                     LayerKind::ReduceSum { mult, shift }
                 }
+                PRODUCT_TAG => {
+                    let b = src(next()?)?;
+                    let batch = size(next()?)?;
+                    let mult = next()? as i64;
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    LayerKind::Product {
+                        b,
+                        batch,
+                        mult,
+                        shift,
+                    }
+                }
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -353,7 +379,7 @@ impl ChainSpec {
                 return Err(bad("spec: a weight's arrangement"));
             }
         }
-        for l in &self.layers {
+        for (idx, l) in self.layers.iter().enumerate() {
             let inp = self.src_layout(l.input);
             match l.kind {
                 LayerKind::Matmul { node, w, bias } => {
@@ -403,6 +429,11 @@ impl ChainSpec {
                 }
                 // Checked below.
                 LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {}
+                LayerKind::Product { .. } => {
+                    if !super::attn::fits(self, idx, l) {
+                        return Err(bad("spec: a product layer's shapes or epilogue"));
+                    }
+                }
             }
             if let LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } =
                 l.kind

@@ -134,6 +134,7 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::ReduceMax => "max",
             LayerKind::Binary { .. } => "binary",
             LayerKind::ReduceSum { .. } => "sum",
+            LayerKind::Product { .. } => "product",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
@@ -327,3 +328,6 @@ mod arith_layers;
 mod bcast;
 #[path = "tests_limbs.rs"]
 mod limbs;
+
+#[path = "tests_attn.rs"]
+mod attn_layers;

@@ -39,6 +39,7 @@ fn kinds(spec: &ChainSpec) -> Vec<(&'static str, bool)> {
                 LayerKind::ReduceMax => "max",
                 LayerKind::Binary { .. } => "binary",
                 LayerKind::ReduceSum { .. } => "sum",
+                LayerKind::Product { .. } => "product",
             };
             (k, l.internal)
         })

@@ -339,6 +339,11 @@ pub fn verify_model(
                     claim(&mut claims, p, &point, e)?;
                 }
             }
+            LayerKind::Product { .. } => {
+                for (p, point, e) in super::attn::verify(spec, i, lp, &public, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
+            }
         }
     }
 
