@@ -57,23 +57,28 @@ fn available_memory() -> Option<f64> {
     Some(kb * 1024.0)
 }
 
-/// Why a Groth16 proof of `g` would not fit in memory here, if it would not.
+/// Why a Groth16 proof of `g` would not fit in memory here, if it would not: a lower bound
+/// of its constraints (one per multiplication of every `Contract`, counted from the shapes
+/// without building the circuit, which alone takes gigabytes on a large model).
 fn groth16_too_big(g: &verinfer_ir::Graph) -> Option<String> {
-    let vis = "input=public,params=public,output=public"
-        .parse::<verinfer_zk::Visibility>()
-        .ok()?;
-    let n: usize = verinfer_zk::constraint_counts_with(g, vis)
-        .ok()?
-        .values()
-        .map(|c| c.constraints)
+    let n: usize = g
+        .nodes
+        .iter()
+        .filter_map(|node| match &node.op {
+            verinfer_ir::Op::Contract(c) => {
+                Some(node.out.shape.numel() * verinfer_ir::ops::contract::steps(c))
+            }
+            _ => None,
+        })
         .sum();
     #[allow(clippy::cast_precision_loss)]
     let need = n as f64 * GROTH16_BYTES_PER_CONSTRAINT;
     let have = available_memory()?;
     (need > have).then(|| {
         format!(
-            "{n} Groth16 constraints need about {:.0} GiB ({GROTH16_BYTES_PER_CONSTRAINT} B per \
-             constraint, as measured on the transformer block), {:.0} GiB are available",
+            "at least {n} Groth16 constraints (one per multiplication) need about {:.0} GiB \
+             ({GROTH16_BYTES_PER_CONSTRAINT} B per constraint, as measured on the transformer \
+             block), {:.0} GiB are available",
             need / f64::from(1u32 << 30),
             have / f64::from(1u32 << 30)
         )
@@ -210,15 +215,15 @@ fn child(backend: &str, dir: &Path) -> Result<()> {
     let model = Model::new(g)?;
     let trace = verinfer_ir::reference::run(model.graph(), &inputs)?;
     let b = backends::backend(backend)?;
-    if let Err(e) = b.supports(&model, VIS) {
-        println!("{}", serde_json::json!({ "unsupported": e.to_string() }));
-        return Ok(());
-    }
     if let Some(why) = (backend == verinfer_zk::groth16::NAME)
         .then(|| groth16_too_big(model.graph()))
         .flatten()
     {
         println!("{}", serde_json::json!({ "unsupported": why }));
+        return Ok(());
+    }
+    if let Err(e) = b.supports(&model, VIS) {
+        println!("{}", serde_json::json!({ "unsupported": e.to_string() }));
         return Ok(());
     }
     let t = Instant::now();

@@ -449,3 +449,79 @@ fn an_outer_product_is_refused_by_name() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Nodes `first..=last` of `g` as a graph whose input is node `first − 1`'s output.
+fn subgraph(g: &Graph, first: usize, last: usize) -> Graph {
+    // Value `first` (node `first − 1`'s output) becomes the input, value 0.
+    let shift = |v: verinfer_ir::ValueId| {
+        let k = v
+            .index()
+            .checked_sub(first)
+            .expect("a value before the cut");
+        verinfer_ir::ValueId(u32::try_from(k).unwrap())
+    };
+    let mut sub = g.clone();
+    sub.inputs.truncate(1);
+    sub.inputs[0].info = g.nodes[first - 1].out.clone();
+    sub.nodes = g.nodes[first..=last].to_vec();
+    for n in &mut sub.nodes {
+        for o in &mut n.inputs {
+            if let verinfer_ir::Operand::Value(v) = o {
+                *v = shift(*v);
+            }
+        }
+    }
+    sub.outputs.truncate(1);
+    sub.outputs[0].value = sub.node_value(sub.nodes.len() - 1);
+    sub
+}
+
+#[test]
+fn the_bundled_blocks_attention_products_are_covered() {
+    let (g, x) = verinfer_testing::models::bundled("transformer_block");
+    let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+    let by_name = |n: &str| g.nodes.iter().position(|node| node.name == n).unwrap();
+    // Both products need no gather: `Kᵀ` is its own transpose node, the heads a batch.
+    for name in ["qk_matmul", "av_matmul"] {
+        let i = by_name(name);
+        let node = &g.nodes[i];
+        let verinfer_ir::Op::Contract(c) = &node.op else {
+            panic!("{name} is not a Contract")
+        };
+        let dims = |o: verinfer_ir::Operand| g.operand_info(o).unwrap().shape.dims().to_vec();
+        let p = attn::plan2(
+            c,
+            &dims(node.inputs[0]),
+            &dims(node.inputs[1]),
+            node.out.shape.dims(),
+        )
+        .unwrap();
+        assert_eq!((p.a, p.b, p.out), (None, None, None), "{name}");
+        assert_eq!(
+            p.dims,
+            attn::Dims {
+                batch: 4,
+                m: 16,
+                k: 16,
+                n: 16
+            }
+        );
+    }
+    // From the first layer norm's output to the scaled, max-subtracted scores (the block up
+    // to its softmax's exp table): Q, K, V projections, reshapes, transposes, `Q·Kᵀ`.
+    let (first, last) = (by_name("q_matmul"), by_name("softmax/2/rescale"));
+    let sub = subgraph(&g, first, last);
+    let f = fixture_with(&sub, trace[first].clone());
+    assert_eq!(f.output(), &trace[last + 1][..]);
+    let products = products(&f);
+    assert_eq!(products.len(), 1);
+    assert!(matches!(
+        f.spec.layers[products[0]].kind,
+        LayerKind::Product { batch: 4, .. }
+    ));
+    let proof = f.prove();
+    f.verify(f.output(), &proof).unwrap();
+    let mut y = f.output().to_vec();
+    y[7] += 1;
+    assert!(f.verify(&y, &proof).unwrap_err().is_rejection());
+}
