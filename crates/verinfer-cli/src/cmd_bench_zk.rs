@@ -19,7 +19,9 @@ use crate::cmd_bench_llm::peak_rss_mib;
 /// Arguments of `bench-zk`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// EZKL-style model folders (network.onnx, calibration.json, input.json).
+    /// EZKL-style model folders (network.onnx, calibration.json, input.json), or
+    /// `synthetic:gpt2-small-block` (one GPT-2-small-shaped block, d 768, 12 heads, 16
+    /// tokens, seeded weights, built in memory).
     #[arg(default_values = ["testdata/models/digits_mlp", "testdata/models/mnist_cnn"])]
     pub models: Vec<PathBuf>,
     /// The backends to compare.
@@ -32,6 +34,55 @@ pub struct Args {
     /// table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The synthetic GPT-2-small-shaped block's name on the command line.
+const SYNTHETIC_BLOCK: &str = "synthetic:gpt2-small-block";
+
+/// Bytes per Groth16 constraint of the prover's peak memory (the transformer block: 4.7 GB
+/// for 2.6M constraints), to refuse a circuit that would not fit rather than run out.
+const GROTH16_BYTES_PER_CONSTRAINT: f64 = 1800.0;
+
+/// `MemAvailable` of `/proc/meminfo` in bytes (`None` elsewhere).
+fn available_memory() -> Option<f64> {
+    let m = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: f64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024.0)
+}
+
+/// Why a Groth16 proof of `g` would not fit in memory here, if it would not: a lower bound
+/// of its constraints (one per multiplication of every `Contract`, counted from the shapes
+/// without building the circuit, which alone takes gigabytes on a large model).
+fn groth16_too_big(g: &verinfer_ir::Graph) -> Option<String> {
+    let n: usize = g
+        .nodes
+        .iter()
+        .filter_map(|node| match &node.op {
+            verinfer_ir::Op::Contract(c) => {
+                Some(node.out.shape.numel() * verinfer_ir::ops::contract::steps(c))
+            }
+            _ => None,
+        })
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let need = n as f64 * GROTH16_BYTES_PER_CONSTRAINT;
+    let have = available_memory()?;
+    (need > have).then(|| {
+        format!(
+            "at least {n} Groth16 constraints (one per multiplication) need about {:.0} GiB \
+             ({GROTH16_BYTES_PER_CONSTRAINT} B per constraint, as measured on the transformer \
+             block), {:.0} GiB are available",
+            need / f64::from(1u32 << 30),
+            have / f64::from(1u32 << 30)
+        )
+    })
 }
 
 /// Everything public, one digest word on chain (what the oracle and AIGC verify).
@@ -118,6 +169,11 @@ pub fn run(a: &Args) -> Result<()> {
 
 /// The model folder compiled with its calibration data, and its first input quantized.
 fn load(dir: &Path) -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
+    if dir == Path::new(SYNTHETIC_BLOCK) {
+        let g = crate::synthetic::build(crate::synthetic::GPT2_SMALL_BLOCK, 7)?;
+        let x = crate::synthetic::input(&g, 8);
+        return Ok((g, x));
+    }
     let (compiled, _, q) = crate::cmd_bench::load(dir)?;
     Ok((compiled.graph, q))
 }
@@ -159,6 +215,13 @@ fn child(backend: &str, dir: &Path) -> Result<()> {
     let model = Model::new(g)?;
     let trace = verinfer_ir::reference::run(model.graph(), &inputs)?;
     let b = backends::backend(backend)?;
+    if let Some(why) = (backend == verinfer_zk::groth16::NAME)
+        .then(|| groth16_too_big(model.graph()))
+        .flatten()
+    {
+        println!("{}", serde_json::json!({ "unsupported": why }));
+        return Ok(());
+    }
     if let Err(e) = b.supports(&model, VIS) {
         println!("{}", serde_json::json!({ "unsupported": e.to_string() }));
         return Ok(());

@@ -37,6 +37,16 @@ pub const GPT2_MEDIUM_8: Dims = Dims {
     blocks: 8,
 };
 
+/// One GPT-2-small-shaped block (d 768, 12 heads, FFN 3072) on 16 tokens: about 7.1M
+/// parameters (what `bench-zk synthetic:gpt2-small-block` proves).
+pub const GPT2_SMALL_BLOCK: Dims = Dims {
+    seq: 16,
+    d_model: 768,
+    heads: 12,
+    ffn: 3072,
+    blocks: 1,
+};
+
 /// SplitMix64: a tiny seeded generator (reproducible across platforms).
 struct Rng(u64);
 

@@ -102,6 +102,10 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                 crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
             }
             LayerKind::Lookup { .. } => 0,
+            LayerKind::Product { .. } => {
+                let (rounds, degree, finals) = crate::gkr::attn::sumcheck_shape(spec, l);
+                crate::gkr::attn::eval_count(spec, i, l) + rounds * degree + finals
+            }
         };
     }
     for (bits, cols) in groups(spec) {
@@ -268,6 +272,12 @@ pub fn model_plan(
                 return Err(refuse(format!(
                     "layer {i}: Lookup layers (a two-column logUp against a committed table) \
                      have no on-chain verifier yet"
+                )))
+            }
+            LayerKind::Product { .. } => {
+                return Err(refuse(format!(
+                    "layer {i}: a product of two activations (attention's Q·Kᵀ, P·V) has no \
+                     on-chain verifier yet"
                 )))
             }
         }

@@ -79,7 +79,9 @@ pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
 pub fn shift(kind: &LayerKind) -> u32 {
     match kind {
         LayerKind::Matmul { node, .. } => node.requant().shift,
-        LayerKind::Binary { shift, .. } | LayerKind::ReduceSum { shift, .. } => *shift,
+        LayerKind::Binary { shift, .. }
+        | LayerKind::ReduceSum { shift, .. }
+        | LayerKind::Product { shift, .. } => *shift,
         LayerKind::Clip { .. }
         | LayerKind::Move { .. }
         | LayerKind::ReduceMax
@@ -159,7 +161,10 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             layout: l.out,
         };
         match l.kind {
-            LayerKind::Matmul { .. } | LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
+            LayerKind::Matmul { .. }
+            | LayerKind::Binary { .. }
+            | LayerKind::ReduceSum { .. }
+            | LayerKind::Product { .. } => {
                 let s = shift(&l.kind);
                 if split_rem(s) {
                     // `r = lo + 2^16·h`, `lo ∈ [0, 2^16)`, `h ∈ [0, 2^(s−16))` (the second
@@ -352,6 +357,16 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                 vars.extend(std::iter::repeat_n(v, own));
                 if x {
                     vars.push(spec.src_layout(l.input).vars());
+                }
+            }
+            LayerKind::Product { b, .. } => {
+                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
+                vars.extend(std::iter::repeat_n(v, own));
+                if x {
+                    vars.push(spec.src_layout(l.input).vars());
+                }
+                if !src_poly(spec, b).is_public() {
+                    vars.push(spec.src_layout(b).vars());
                 }
             }
             LayerKind::ReduceMax => {

@@ -74,6 +74,13 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             }
             // Its logUp argument is counted below, under the table's own entry.
             LayerKind::Lookup { .. } => ("Lookup", 0),
+            // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
+            LayerKind::Product { b, .. } => (
+                "Contract: Product",
+                (1usize << spec.src_layout(l.input).vars())
+                    + (1usize << spec.src_layout(b).vars())
+                    + 3 * (1usize << super::attn::dims(spec, l).map_or(0, |d| d.rounds())),
+            ),
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;

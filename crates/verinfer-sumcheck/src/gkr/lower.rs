@@ -362,6 +362,7 @@ pub fn layer_trace(
                     .map(|&v| if min { v.min(c) } else { v.max(c) })
                     .collect()
             }
+            LayerKind::Product { .. } => super::attn::values(spec, l, &out)?,
             LayerKind::ReduceMax
             | LayerKind::Binary { .. }
             | LayerKind::ReduceSum { .. }

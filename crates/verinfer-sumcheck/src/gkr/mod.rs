@@ -49,6 +49,7 @@
 
 pub mod affine;
 pub mod arith;
+pub mod attn;
 pub mod broadcast;
 pub mod columns;
 pub mod cost;

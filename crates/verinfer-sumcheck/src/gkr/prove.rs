@@ -19,7 +19,7 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
-use super::{arith, lookup, movement, reduce_max};
+use super::{arith, attn, lookup, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
@@ -308,6 +308,11 @@ pub(crate) fn prove_tampered(
                     lookup::check_trace(i, lo, tab, x, y)?;
                 }
             }
+            LayerKind::Product { .. } => {
+                if let Some(rem) = attn::witness(spec, i, trace, check)? {
+                    mles.insert(Poly::Rem(i), rem);
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -485,6 +490,15 @@ pub(crate) fn prove_tampered(
                 },
                 extra: vec![],
             }),
+            LayerKind::Product { .. } => {
+                let (proof, left) = attn::prove(spec, i, &get, &mut t)?;
+                for (p, point) in left {
+                    if hidden(p) {
+                        claims.push((Target::Tensor(p), point));
+                    }
+                }
+                layer_proofs.push(proof);
+            }
         }
     }
 

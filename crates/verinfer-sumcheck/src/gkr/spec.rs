@@ -131,6 +131,18 @@ pub enum LayerKind {
         /// The input value of the table's first entry.
         lo: i64,
     },
+    /// `Y[b, i, j] = requant(Σ_l X[b, i, l]·B[b, l, j])` of two activations (attention's
+    /// `Q·Kᵀ` and `P·V` per head): [`super::attn`].
+    Product {
+        /// The second operand.
+        b: Src,
+        /// The batch (heads): `X` is `[batch·m, k]`, `B` `[batch·k, n]`.
+        batch: usize,
+        /// The epilogue's multiplier (positive).
+        mult: i64,
+        /// The epilogue's shift.
+        shift: u32,
+    },
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -297,6 +309,29 @@ impl ChainSpec {
             }
             let out = Layout::of(node.out.shape.dims());
             let kind = match &node.op {
+                Op::Contract(c) if matches!(node.inputs.get(1), Some(Operand::Value(_))) => {
+                    let b = match node.inputs.get(1) {
+                        Some(Operand::Value(v)) if v.index() == 0 => Some(Src::Input),
+                        Some(Operand::Value(v)) => earlier(v.index()).map(Src::Layer),
+                        _ => None,
+                    };
+                    let b_info = node.inputs.get(1).and_then(|&o| g.operand_info(o));
+                    let (Some(b), Some(b_info)) = (b, b_info) else {
+                        return Err(refuse(
+                            "its second operand is not the input or an earlier node".into(),
+                        ));
+                    };
+                    super::attn::contract2_layers(
+                        &mut spec,
+                        i,
+                        node,
+                        c,
+                        (src, in_info),
+                        (b, b_info),
+                    )?;
+                    node_layer.push(spec.layers.len() - 1);
+                    continue;
+                }
                 Op::Contract(c) => {
                     super::lower::contract_layers(g, &mut spec, i, node, c, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);

@@ -19,6 +19,8 @@ const INTERNAL: u64 = 1 << 32;
 const WEIGHT_ARG: u64 = 1 << 62;
 /// A binary layer's second operand word: a public scalar (its value is the next word).
 const CONST_ARG: u64 = 1 << 61;
+/// The kind word of a [`LayerKind::Product`] (6 and 7 are left to the lookup layers).
+const PRODUCT_TAG: u64 = 8;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -122,6 +124,18 @@ impl ChainSpec {
                     put(6 | flag);
                     put(table as u64);
                     put(lo as u64);
+                }
+                LayerKind::Product {
+                    b,
+                    batch,
+                    mult,
+                    shift,
+                } => {
+                    put(PRODUCT_TAG | flag);
+                    put(src_word(b));
+                    put(batch as u64);
+                    put(mult as u64);
+                    put(u64::from(shift));
                 }
             }
         }
@@ -315,6 +329,18 @@ impl ChainSpec {
                     table: size(next()?)?,
                     lo: next()? as i64,
                 },
+                PRODUCT_TAG => {
+                    let b = src(next()?)?;
+                    let batch = size(next()?)?;
+                    let mult = next()? as i64;
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    LayerKind::Product {
+                        b,
+                        batch,
+                        mult,
+                        shift,
+                    }
+                }
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -405,7 +431,7 @@ impl ChainSpec {
                 return Err(bad("spec: a weight's arrangement"));
             }
         }
-        for l in &self.layers {
+        for (idx, l) in self.layers.iter().enumerate() {
             let inp = self.src_layout(l.input);
             match l.kind {
                 LayerKind::Matmul { node, w, bias } => {
@@ -468,6 +494,11 @@ impl ChainSpec {
                 LayerKind::Lookup { table, lo } => {
                     if !super::lookup::fits(self, l, table, lo) {
                         return Err(bad("spec: a lookup's table, shapes or domain"));
+                    }
+                }
+                LayerKind::Product { .. } => {
+                    if !super::attn::fits(self, idx, l) {
+                        return Err(bad("spec: a product layer's shapes or epilogue"));
                     }
                 }
             }

@@ -135,6 +135,7 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::Binary { .. } => "binary",
             LayerKind::ReduceSum { .. } => "sum",
             LayerKind::Lookup { .. } => "lookup",
+            LayerKind::Product { .. } => "product",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
@@ -330,3 +331,6 @@ mod bcast;
 mod limbs;
 #[path = "tests_lookup.rs"]
 mod lookups;
+
+#[path = "tests_attn.rs"]
+mod attn_layers;

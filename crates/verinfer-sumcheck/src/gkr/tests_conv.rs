@@ -40,6 +40,7 @@ fn kinds(spec: &ChainSpec) -> Vec<(&'static str, bool)> {
                 LayerKind::Binary { .. } => "binary",
                 LayerKind::ReduceSum { .. } => "sum",
                 LayerKind::Lookup { .. } => "lookup",
+                LayerKind::Product { .. } => "product",
             };
             (k, l.internal)
         })

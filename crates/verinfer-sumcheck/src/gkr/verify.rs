@@ -361,6 +361,11 @@ pub fn verify_model(
                     return Err(GkrError::Malformed("a lookup layer states nothing"));
                 }
             }
+            LayerKind::Product { .. } => {
+                for (p, point, e) in super::attn::verify(spec, i, lp, &public, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
+            }
         }
     }
 

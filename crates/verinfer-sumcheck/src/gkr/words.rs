@@ -76,6 +76,10 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 (super::arith::eval_count(spec, i, l), rounds, degree, finals)
             }
             LayerKind::Lookup { .. } => (0, 0, 0, 0),
+            LayerKind::Product { .. } => {
+                let (rounds, degree, finals) = super::attn::sumcheck_shape(spec, l);
+                (super::attn::eval_count(spec, i, l), rounds, degree, finals)
+            }
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {

@@ -1,0 +1,664 @@
+//! A `Contract` of two activations — attention's `Q·Kᵀ` and `P·V` per head — as a batched
+//! matrix product whose operands are both claims on earlier layers (nothing committed at
+//! setup): [`LayerKind::Product`],
+//! `Y[b, i, j] = requant(Σ_k A[b, i, k]·B[b, k, j])`.
+//!
+//! **Layouts.** `A` is `[batch·m, k]` (rows `b·m + i`), `B` is `[batch·k, n]` (rows
+//! `b·k + l`), `Y` is `[batch·m, n]`, with `m` and `k` powers of two, so a padded row index is
+//! the bits of `b` followed by those of `i` (or `l`) and a point on `Y` splits as
+//! `ρ = ρ_b‖ρ_i‖ρ_j`. [`contract2_layers`] brings any affine `Contract` of two activations
+//! into this form with the moves the proof already has: a gather of `A` (the output axes
+//! only `x` reads, padded to a power of two with zero rows, by the reduction), a gather of
+//! `B` (the reduction, padded with zero rows, by the axes only `w` reads), the product, and
+//! a move to the node's output order — each left out when it is the identity (the bundled
+//! block's heads need none).
+//!
+//! **Protocol.** The epilogue is the matrix product's: `ρ = challenges(vars(Y))`, the prover
+//! states `Ỹ(ρ)` (if hidden) and `R̃em(ρ)` (if `s > 0`), so the verifier knows
+//! `L = 2^s·Ỹ(ρ) + R̃em(ρ) − 2^(s−1) = mult·Ãcc(ρ)`. Since
+//! `Ãcc(ρ) = Σ_{b, l} eq(ρ_b, b)·Ã(b, ρ_i, l)·B̃(b, l, ρ_j)`, the degree-3 sumcheck over the
+//! `(b, l)` variables of `mult·E·A_ρ·B_ρ` (`E = eq(ρ_b, ·)`, `A_ρ = Ã(·, ρ_i, ·)`,
+//! `B_ρ = B̃(·, ·, ρ_j)`, tables built in `O(|A| + |B|)`) reduces it to `Ã(σ_b‖ρ_i‖σ_l)` and
+//! `B̃(σ_b‖σ_l‖ρ_j)`; the verifier checks the first final value is `eq(ρ_b, σ_b)`.
+//!
+//! **Soundness.** The relation at `ρ` holds for a false `Y` or `Rem` with probability
+//! `vars(Y)/r`, the sumcheck adds `3·(vars(batch) + log k)/r`. Padding cannot leak into a
+//! real entry: the reduction has no padding (`A`'s columns and `B`'s rows are exactly `k`,
+//! the gathers pin the rows they add to 0), and a padded batch row of `A` or column of `B`
+//! only reaches `Y`'s padding. With `Rem` and a hidden `Y` range-checked the integer
+//! relation (every term below `2^237`) fixes `Y = round_shift(mult·acc, s)` as for the
+//! other epilogues.
+
+use ark_bn254::Fr;
+use ark_ff::{Field, Zero};
+use verinfer_ir::shape::{numel, unravel_into};
+use verinfer_ir::{AffineMap, Contract, Node, TensorInfo};
+
+use crate::logup::MAX_RANGE_BITS;
+use crate::mle::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, Term, Terms};
+use crate::transcript::Transcript;
+
+use super::columns::{out_poly, src_poly, Poly};
+use super::lower::MAX_LOWERED;
+use super::movement::padded;
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
+use super::{fr, GkrError, LayerProof};
+
+/// The claims a layer leaves (the prover's: polynomial and point).
+type Left = Vec<(Poly, Vec<Fr>)>;
+
+/// The shape of a product layer, from its layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    /// Batch (heads).
+    pub batch: usize,
+    /// Rows per batch (a power of two).
+    pub m: usize,
+    /// The reduction (a power of two).
+    pub k: usize,
+    /// Columns.
+    pub n: usize,
+}
+
+impl Dims {
+    /// `(batch, i, l, j)` variables.
+    #[must_use]
+    pub fn vars(&self) -> (usize, usize, usize, usize) {
+        let lg = |v: usize| v.next_power_of_two().trailing_zeros() as usize;
+        (lg(self.batch), lg(self.m), lg(self.k), lg(self.n))
+    }
+
+    /// The sumcheck's variables (`(b, l)`).
+    #[must_use]
+    pub fn rounds(&self) -> usize {
+        let (b, _, l, _) = self.vars();
+        b + l
+    }
+}
+
+/// The dims of product layer `l` (`None` if it is not one or its layouts do not fit: what
+/// the spec check refuses).
+#[must_use]
+pub fn dims(spec: &ChainSpec, l: &Layer) -> Option<Dims> {
+    let LayerKind::Product { b, batch, .. } = l.kind else {
+        return None;
+    };
+    let (a, bl) = (spec.src_layout(l.input), spec.src_layout(b));
+    let d = Dims {
+        batch,
+        m: a.rows.checked_div(batch)?,
+        k: a.cols,
+        n: bl.cols,
+    };
+    let ok = batch > 0
+        && d.m * batch == a.rows
+        && d.m.is_power_of_two()
+        && d.k.is_power_of_two()
+        && bl.rows == batch.checked_mul(d.k)?
+        && l.out
+            == (Layout {
+                rows: a.rows,
+                cols: d.n,
+            })
+        && d.rounds() > 0;
+    ok.then_some(d)
+}
+
+/// Whether product layer `l` is well formed (the spec check): shapes, epilogue, `b` earlier.
+#[must_use]
+pub fn fits(spec: &ChainSpec, idx: usize, l: &Layer) -> bool {
+    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+        return false;
+    };
+    let earlier = match b {
+        Src::Input => true,
+        Src::Layer(j) => j < idx,
+    };
+    earlier && dims(spec, l).is_some() && mult > 0 && shift <= MAX_RANGE_BITS
+}
+
+/// How a `Contract` of two activations lowers (module docs); a map is `None` when it is the
+/// identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan2 {
+    /// The product's shape.
+    pub dims: Dims,
+    /// `A` `[batch·m, k]` from `x` (−1: 0).
+    pub a: Option<Vec<i32>>,
+    /// `B` `[batch·k, n]` from `w` (−1: 0).
+    pub b: Option<Vec<i32>>,
+    /// The output from `Y'` `[batch·m, n]`.
+    pub out: Option<Vec<i32>>,
+}
+
+fn depends(map: &AffineMap, axis: usize) -> bool {
+    map.rows
+        .iter()
+        .any(|r| r.out.get(axis).is_some_and(|&c| c != 0))
+}
+
+fn index(v: Option<usize>) -> Result<i32, String> {
+    v.map_or(Ok(-1), |k| {
+        i32::try_from(k).map_err(|_| "an operand past 2^31 elements".to_string())
+    })
+}
+
+fn identity(map: &[i32]) -> bool {
+    map.iter()
+        .enumerate()
+        .all(|(e, &v)| usize::try_from(v) == Ok(e))
+}
+
+/// `o[axes] = unravel(flat, dims)`.
+fn place(o: &mut [usize], axes: &[usize], dims: &[usize], flat: usize, tmp: &mut [usize]) {
+    unravel_into(flat, dims, tmp);
+    for (&a, &v) in axes.iter().zip(tmp.iter()) {
+        o[a] = v;
+    }
+}
+
+fn ravel(o: &[usize], axes: &[usize], dims: &[usize]) -> usize {
+    axes.iter()
+        .zip(dims)
+        .fold(0, |acc, (&a, &d)| acc * d + o[a])
+}
+
+/// The plan of `c` (no bias) over operands of dims `xd`, `wd` and an output `od`: output
+/// axes both maps read are the batch, those only `w` reads the columns, the rest the rows.
+///
+/// # Errors
+/// What does not fit: an empty axis, a lowered tensor past [`MAX_LOWERED`], an outer
+/// product (no batch and one reduction term).
+pub fn plan2(c: &Contract, xd: &[usize], wd: &[usize], od: &[usize]) -> Result<Plan2, String> {
+    let no = c.out_iter.len();
+    if c.out_iter.contains(&0) || c.red.contains(&0) || numel(&c.out_iter) != numel(od) {
+        return Err("an empty axis, or an output count other than the iteration's".into());
+    }
+    let (xr, wr) = (|a| depends(&c.x_map, a), |a| depends(&c.w_map, a));
+    let bt: Vec<usize> = (0..no).filter(|&a| xr(a) && wr(a)).collect();
+    let nt: Vec<usize> = (0..no).filter(|&a| wr(a) && !xr(a)).collect();
+    let mt: Vec<usize> = (0..no).filter(|&a| !wr(a)).collect();
+    let dims = |axes: &[usize]| axes.iter().map(|&a| c.out_iter[a]).collect::<Vec<_>>();
+    let (bd, md, nd) = (dims(&bt), dims(&mt), dims(&nt));
+    let (batch, m, n, k) = (numel(&bd), numel(&md), numel(&nd), numel(&c.red));
+    let (mp, kp) = (m.next_power_of_two(), k.next_power_of_two());
+    let d = Dims {
+        batch,
+        m: mp,
+        k: kp,
+        n,
+    };
+    if d.rounds() == 0 {
+        return Err("an outer product (one batch, one reduction term) has no sumcheck".into());
+    }
+    let too_big = || format!("a lowered tensor past {MAX_LOWERED} elements");
+    for (a, b) in [(mp, kp), (kp, n), (mp, n)] {
+        let e = a.checked_mul(b).and_then(|e| e.checked_mul(batch));
+        if e.is_none_or(|e| e > MAX_LOWERED) {
+            return Err(too_big());
+        }
+    }
+    let mut o = vec![0usize; no];
+    let mut r = vec![0usize; c.red.len()];
+    let mut tmp = vec![0usize; no];
+    let mut a = Vec::with_capacity(batch * mp * kp);
+    for bi in 0..batch {
+        place(&mut o, &bt, &bd, bi, &mut tmp);
+        for i in 0..mp {
+            if i < m {
+                place(&mut o, &mt, &md, i, &mut tmp);
+            }
+            for l in 0..kp {
+                if i < m && l < k {
+                    unravel_into(l, &c.red, &mut r);
+                    a.push(index(c.x_map.locate(&o, &r, xd))?);
+                } else {
+                    a.push(-1);
+                }
+            }
+        }
+    }
+    o.fill(0);
+    let mut b = Vec::with_capacity(batch * kp * n);
+    for bi in 0..batch {
+        place(&mut o, &bt, &bd, bi, &mut tmp);
+        for l in 0..kp {
+            if l < k {
+                unravel_into(l, &c.red, &mut r);
+            }
+            for j in 0..n {
+                if l < k {
+                    place(&mut o, &nt, &nd, j, &mut tmp);
+                    b.push(index(c.w_map.locate(&o, &r, wd))?);
+                } else {
+                    b.push(-1);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(numel(od));
+    for e in 0..numel(od) {
+        unravel_into(e, &c.out_iter, &mut o);
+        let row = ravel(&o, &bt, &bd) * mp + ravel(&o, &mt, &md);
+        out.push(index(Some(row * n + ravel(&o, &nt, &nd)))?);
+    }
+    let same = |dims: &[usize], rows, cols, map: &[i32]| {
+        Layout::of(dims) == Layout { rows, cols } && identity(map)
+    };
+    Ok(Plan2 {
+        dims: d,
+        a: (!same(xd, batch * mp, kp, &a)).then_some(a),
+        b: (!same(wd, batch * kp, n, &b)).then_some(b),
+        out: (!same(od, batch * mp, n, &out)).then_some(out),
+    })
+}
+
+/// Push the layers of `Contract` node `i` of two activations (`x` from `a`, `w` from `b`).
+///
+/// # Errors
+/// [`GkrError::Unsupported`] naming what the lowering does not cover.
+pub(super) fn contract2_layers(
+    spec: &mut ChainSpec,
+    i: usize,
+    node: &Node,
+    c: &Contract,
+    a: (Src, &TensorInfo),
+    b: (Src, &TensorInfo),
+) -> Result<(), GkrError> {
+    let refuse = |why: String| GkrError::Unsupported {
+        node: Some(i),
+        reason: format!("node {i} ({}, {}): {why}", node.name, node.op.name()),
+    };
+    if c.bias_map.is_some() || node.inputs.len() != 2 {
+        return Err(refuse(
+            "a contraction of two activations with a bias or a third operand".into(),
+        ));
+    }
+    let rq = &c.requant;
+    if rq.mult <= 0 || rq.shift > MAX_RANGE_BITS || rq.bits != node.out.bits {
+        return Err(refuse(
+            "an epilogue with a non-positive multiplier, a shift above the range check or other \
+             bits"
+                .into(),
+        ));
+    }
+    let p = plan2(c, a.1.shape.dims(), b.1.shape.dims(), node.out.shape.dims()).map_err(refuse)?;
+    let d = p.dims;
+    let gather = |spec: &mut ChainSpec, (src, info): (Src, &TensorInfo), map, out| {
+        let Some(map) = map else {
+            return src;
+        };
+        spec.maps.push(map);
+        spec.layers.push(Layer {
+            kind: LayerKind::Move {
+                map: spec.maps.len() - 1,
+                fill: 0,
+            },
+            input: src,
+            out,
+            bits: info.bits,
+            internal: true,
+        });
+        Src::Layer(spec.layers.len() - 1)
+    };
+    let sa = gather(
+        spec,
+        a,
+        p.a,
+        Layout {
+            rows: d.batch * d.m,
+            cols: d.k,
+        },
+    );
+    let sb = gather(
+        spec,
+        b,
+        p.b,
+        Layout {
+            rows: d.batch * d.k,
+            cols: d.n,
+        },
+    );
+    spec.layers.push(Layer {
+        kind: LayerKind::Product {
+            b: sb,
+            batch: d.batch,
+            mult: rq.mult,
+            shift: rq.shift,
+        },
+        input: sa,
+        out: Layout {
+            rows: d.batch * d.m,
+            cols: d.n,
+        },
+        bits: node.out.bits,
+        internal: p.out.is_some(),
+    });
+    if let Some(map) = p.out {
+        spec.maps.push(map);
+        spec.layers.push(Layer {
+            kind: LayerKind::Move {
+                map: spec.maps.len() - 1,
+                fill: 0,
+            },
+            input: Src::Layer(spec.layers.len() - 1),
+            out: Layout::of(node.out.shape.dims()),
+            bits: node.out.bits,
+            internal: false,
+        });
+    }
+    Ok(())
+}
+
+/// The accumulators `Σ_l A[b, i, l]·B[b, l, j]` of product layer `l` (row-major over `Y`).
+fn accumulators(d: Dims, a: &[i32], b: &[i32]) -> Result<Vec<i128>, GkrError> {
+    let rows = d.batch * d.m;
+    if a.len() != rows * d.k || b.len() != d.batch * d.k * d.n {
+        return Err(GkrError::Malformed("a product's operands"));
+    }
+    let mut acc = vec![0i128; rows * d.n];
+    for r in 0..rows {
+        let bi = r / d.m;
+        let out = &mut acc[r * d.n..(r + 1) * d.n];
+        for (l, &av) in a[r * d.k..(r + 1) * d.k].iter().enumerate() {
+            if av == 0 {
+                continue;
+            }
+            let brow = &b[(bi * d.k + l) * d.n..(bi * d.k + l + 1) * d.n];
+            for (o, &bv) in out.iter_mut().zip(brow) {
+                *o += i128::from(av) * i128::from(bv);
+            }
+        }
+    }
+    Ok(acc)
+}
+
+/// A product layer's epilogue and operand values.
+struct Operands<'t> {
+    mult: i64,
+    shift: u32,
+    a: &'t [i32],
+    b: &'t [i32],
+}
+
+fn operands<'t>(l: &Layer, trace: &'t [Vec<i32>]) -> Result<Operands<'t>, GkrError> {
+    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+        return Err(GkrError::Malformed("not a product layer"));
+    };
+    let read = |s: Src| {
+        trace
+            .get(super::prove::src_index(s))
+            .map(Vec::as_slice)
+            .ok_or(GkrError::Malformed("a layer reads a missing tensor"))
+    };
+    Ok(Operands {
+        mult,
+        shift,
+        a: read(l.input)?,
+        b: read(b)?,
+    })
+}
+
+/// Product layer `l`'s output by the IR's semantics (clamped), for a lowering's internal
+/// product ([`super::lower::layer_trace`]).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for a layer or trace that does not fit.
+pub fn values(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i32>, GkrError> {
+    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+    let Operands { mult, shift, a, b } = operands(l, trace)?;
+    Ok(accumulators(d, a, b)?
+        .into_iter()
+        .map(|acc| {
+            l.bits
+                .clamp(verinfer_ir::round_shift(acc * i128::from(mult), shift))
+        })
+        .collect())
+}
+
+/// Layer `i`'s remainder table (`None` without a shift), checking the trace's output against
+/// `round_shift(mult·acc, s)` when `check` (unchecked: the remainder the trace's `Y` implies).
+///
+/// # Errors
+/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] at the first element that differs.
+pub(crate) fn witness(
+    spec: &ChainSpec,
+    i: usize,
+    trace: &[Vec<i32>],
+    check: bool,
+) -> Result<Option<DenseMle>, GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+    let Operands {
+        mult,
+        shift: s,
+        a,
+        b,
+    } = operands(l, trace)?;
+    let y = trace
+        .get(i + 1)
+        .ok_or(GkrError::Malformed("a layer's output"))?;
+    let accs = accumulators(d, a, b)?;
+    if accs.len() != y.len() {
+        return Err(GkrError::Malformed("a layer's output size"));
+    }
+    let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
+    let mut t = vec![crate::field::fr_from_i128(half); 1 << l.out.vars()];
+    for (index, (&acc, &got)) in accs.iter().zip(y).enumerate() {
+        let v = acc * i128::from(mult) + half;
+        let q = v >> s;
+        if check && q != i128::from(got) {
+            if i128::from(l.bits.clamp(q)) == i128::from(got) {
+                return Err(GkrError::Clamped {
+                    node: i,
+                    index,
+                    bits: l.bits.get(),
+                });
+            }
+            return Err(GkrError::TraceMismatch {
+                node: i,
+                index,
+                expected: q,
+                got: i64::from(got),
+            });
+        }
+        let q = if check { q } else { i128::from(got) };
+        t[padded(l.out, index)] = crate::field::fr_from_i128(v - (q << s));
+    }
+    Ok(if s > 0 { Some(DenseMle::new(t)?) } else { None })
+}
+
+/// `Σ_x mult·E(x)·A_ρ(x)·B_ρ(x)`.
+fn terms(num_vars: usize, mult: i64) -> Result<Terms, GkrError> {
+    Ok(Terms::new(
+        num_vars,
+        3,
+        vec![Term {
+            coeff: fr(mult),
+            factors: vec![0, 1, 2],
+        }],
+    )?)
+}
+
+/// `(ρ_b, ρ_i, ρ_j)`.
+fn split(d: Dims, rho: &[Fr]) -> (&[Fr], &[Fr], &[Fr]) {
+    let (bv, iv, _, _) = d.vars();
+    let (rb, rest) = rho.split_at(bv.min(rho.len()));
+    let (ri, rj) = rest.split_at(iv.min(rest.len()));
+    (rb, ri, rj)
+}
+
+/// The points of the claims on `A` and `B` at the sumcheck's point `σ = σ_b‖σ_l`.
+fn operand_points(d: Dims, rho: &[Fr], sigma: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
+    let (bv, ..) = d.vars();
+    let (_, ri, rj) = split(d, rho);
+    let (sb, sl) = sigma.split_at(bv.min(sigma.len()));
+    ([sb, ri, sl].concat(), [sb, sl, rj].concat())
+}
+
+/// The sumcheck's tables `[E, A_ρ, B_ρ]` over `(b, l)`.
+fn tables(d: Dims, rho: &[Fr], a: &[Fr], b: &[Fr]) -> Result<Vec<DenseMle>, GkrError> {
+    let (bv, iv, lv, jv) = d.vars();
+    let (rb, ri, rj) = split(d, rho);
+    let (eb, ei, ej) = (eq_table(rb), eq_table(ri), eq_table(rj));
+    let size = 1usize << (bv + lv);
+    if a.len() != 1 << (bv + iv + lv) || b.len() != 1 << (bv + lv + jv) {
+        return Err(GkrError::Malformed("a product's operand tables"));
+    }
+    let mut e = vec![Fr::zero(); size];
+    let mut at = vec![Fr::zero(); size];
+    let mut bt = vec![Fr::zero(); size];
+    for bi in 0..1usize << bv {
+        for l in 0..1usize << lv {
+            let x = (bi << lv) | l;
+            e[x] = eb[bi];
+            let mut s = Fr::zero();
+            for (i, w) in ei.iter().enumerate() {
+                s += *w * a[(((bi << iv) | i) << lv) | l];
+            }
+            at[x] = s;
+            let row = &b[x << jv..(x + 1) << jv];
+            bt[x] = row.iter().zip(&ej).map(|(v, w)| *v * w).sum();
+        }
+    }
+    Ok(vec![
+        DenseMle::new(e)?,
+        DenseMle::new(at)?,
+        DenseMle::new(bt)?,
+    ])
+}
+
+fn pow2(k: u32) -> Fr {
+    Fr::from(2u64).pow([u64::from(k)])
+}
+
+/// The prover's messages for product layer `i` and the claims it leaves (public ones
+/// included: the caller drops them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
+pub(crate) fn prove<'m>(
+    spec: &ChainSpec,
+    i: usize,
+    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
+    t: &mut Transcript,
+) -> Result<(LayerProof, Left), GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+        return Err(GkrError::Malformed("not a product layer"));
+    };
+    let rho = t.challenges(l.out.vars());
+    let (mut evals, mut left) = (vec![], Left::new());
+    let y = out_poly(spec, i);
+    if !y.is_public() {
+        evals.push(get(y)?.evaluate(&rho)?);
+        left.push((y, rho.clone()));
+    }
+    if shift > 0 {
+        evals.push(get(Poly::Rem(i))?.evaluate(&rho)?);
+        left.push((Poly::Rem(i), rho.clone()));
+    }
+    t.absorb_frs(&evals);
+    let (pa, pb) = (src_poly(spec, l.input), src_poly(spec, b));
+    let polys = tables(d, &rho, get(pa)?.evals(), get(pb)?.evals())?;
+    let proved = sumcheck::prove_terms(&terms(d.rounds(), mult)?, polys, t)?;
+    let (at_a, at_b) = operand_points(d, &rho, &proved.reduced.point);
+    left.push((pa, at_a));
+    left.push((pb, at_b));
+    Ok((
+        LayerProof {
+            evals,
+            sumcheck: proved.proof,
+            extra: vec![],
+        },
+        left,
+    ))
+}
+
+/// The evaluations product layer `i` states: `Ỹ(ρ)` if hidden, `R̃em(ρ)` if it shifts.
+#[must_use]
+pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
+    let s = match l.kind {
+        LayerKind::Product { shift, .. } => shift,
+        _ => 0,
+    };
+    usize::from(!out_poly(spec, i).is_public()) + usize::from(s > 0)
+}
+
+/// `(rounds, degree, final values)` of product layer `l`'s sumcheck.
+#[must_use]
+pub fn sumcheck_shape(spec: &ChainSpec, l: &Layer) -> (usize, usize, usize) {
+    (dims(spec, l).map_or(0, |d| d.rounds()), 3, 3)
+}
+
+/// Verify product layer `i`'s messages; the claims it leaves (polynomial, point, value;
+/// public ones included: the caller checks them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
+pub(crate) fn verify(
+    spec: &ChainSpec,
+    i: usize,
+    lp: &LayerProof,
+    public: &std::collections::BTreeMap<Poly, DenseMle>,
+    t: &mut Transcript,
+) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
+    let l = spec
+        .layers
+        .get(i)
+        .ok_or(GkrError::Malformed("a layer index"))?;
+    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+        return Err(GkrError::Malformed("not a product layer"));
+    };
+    if lp.evals.len() != eval_count(spec, i, l) || !lp.extra.is_empty() {
+        return Err(GkrError::Malformed("a product layer's evaluations"));
+    }
+    let rho = t.challenges(l.out.vars());
+    let mut ev = lp.evals.iter().copied();
+    let mut left = vec![];
+    let y = out_poly(spec, i);
+    let y_eval = match public.get(&y) {
+        Some(mle) => mle.evaluate(&rho)?,
+        None => {
+            let e = ev.next().ok_or(GkrError::Malformed("evaluations"))?;
+            left.push((y, rho.clone(), e));
+            e
+        }
+    };
+    let rem_eval = if shift > 0 {
+        let e = ev.next().ok_or(GkrError::Malformed("evaluations"))?;
+        left.push((Poly::Rem(i), rho.clone(), e));
+        e
+    } else {
+        Fr::zero()
+    };
+    t.absorb_frs(&lp.evals);
+    let half = if shift == 0 {
+        Fr::zero()
+    } else {
+        pow2(shift - 1)
+    };
+    let lhs = pow2(shift) * y_eval + rem_eval - half;
+    let red = sumcheck::verify_terms(&terms(d.rounds(), mult)?, lhs, &lp.sumcheck, t)?;
+    let [e_v, a_v, b_v] = red.evals[..] else {
+        return Err(GkrError::Malformed("a product's final evaluations"));
+    };
+    let (bv, ..) = d.vars();
+    let (rb, ..) = split(d, &rho);
+    if e_v != eq_eval(rb, &red.point[..bv.min(red.point.len())])? {
+        return Err(GkrError::Rejected("a product's batch eq value"));
+    }
+    let (at_a, at_b) = operand_points(d, &rho, &red.point);
+    left.push((src_poly(spec, l.input), at_a, a_v));
+    left.push((src_poly(spec, b), at_b, b_v));
+    Ok(left)
+}
