@@ -271,7 +271,7 @@ pub fn write_and_compile(
 }
 
 /// Runs `prompt` (as one batch when `batch`) then `n` greedy tokens, each step's trace
-/// committed as `trace` says (`generate --trace` pipelines it); returns (prefill s, decode s).
+/// committed as `trace` says; returns (prefill s, decode s).
 fn run(
     e: &IntEngine,
     prompt: &[u32],
@@ -330,15 +330,15 @@ fn bench(a: &Args) -> Result<()> {
     run(&eng, &prompt, 2, TraceMode::Off, true)?;
     let (pre, dec) = run(&eng, &prompt, a.tokens, TraceMode::Off, true)?;
     let (pre_seq, _) = run(&eng, &prompt, 1, TraceMode::Off, false)?;
-    let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, TraceMode::Pipelined, true)?;
-    // The same commitment hashed by the step's own thread, for comparison.
-    let (pre_i, dec_i) = run(&eng, &prompt, a.tokens, TraceMode::Inline, true)?;
+    let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, TraceMode::Inline, true)?;
+    // The same commitment hashed on a thread of its own (`generate --trace-thread`).
+    let (pre_p, dec_p) = run(&eng, &prompt, a.tokens, TraceMode::Pipelined, true)?;
     #[allow(clippy::cast_precision_loss)]
     let (pre_tps, dec_tps) = (prompt.len() as f64 / pre, (a.tokens - 1) as f64 / dec);
     #[allow(clippy::cast_precision_loss)]
     let pre_seq_tps = prompt.len() as f64 / pre_seq;
     let trace_share = ((pre_c + dec_c) - (pre + dec)) / (pre + dec);
-    let trace_share_inline = ((pre_i + dec_i) - (pre + dec)) / (pre + dec);
+    let trace_share_thread = ((pre_p + dec_p) - (pre + dec)) / (pre + dec);
     let rss = peak_rss_mib();
     let peer = match &a.llama_cpp_python {
         None => None,
@@ -380,7 +380,7 @@ fn bench(a: &Args) -> Result<()> {
         "prefill_tokens_per_s": pre_tps, "prefill_sequential_tokens_per_s": pre_seq_tps,
         "decode_tokens_per_s": dec_tps,
         "trace_commitment_share": trace_share, "peak_rss_mib": rss,
-        "trace_commitment_share_inline": trace_share_inline,
+        "trace_commitment_share_thread": trace_share_thread,
         "trace_leaves": st.leaves, "trace_leaves_rehashed": st.rehashed,
         "expected_peak_rss_mib": compile_bytes(&a.shape)? / (1024.0 * 1024.0),
         "llama_cpp": peer,

@@ -213,6 +213,10 @@ pub struct GenerateArgs {
     /// Keep what a dispute needs here: per-step trace roots and the final KV cache.
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// With `--trace`: hash each step's trace on a thread of its own while the next step runs
+    /// (same roots; faster only when a core is free for it — on a loaded machine it is slower).
+    #[arg(long, requires = "trace")]
+    pub trace_thread: bool,
     /// Run the prompt one step at a time instead of as one batch (the same integers, slower:
     /// every weight is read once per prompt token).
     #[arg(long)]
@@ -471,10 +475,10 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
             &prompt,
             a.max_new_tokens,
             stop,
-            if trace {
-                TraceMode::Pipelined
-            } else {
-                TraceMode::Off
+            match (trace, a.trace_thread) {
+                (false, _) => TraceMode::Off,
+                (true, false) => TraceMode::Inline,
+                (true, true) => TraceMode::Pipelined,
             },
             !a.sequential_prefill,
             sampling,
