@@ -14,6 +14,8 @@ use verinfer_gguf::write::{quantize_q8_0, GgufWriter};
 use verinfer_gguf::{GgmlType, Value};
 use verinfer_llm::{compile, CompileOptions, Compiled, GgufWeights, IntEngine};
 
+use crate::cmd_llm::TraceMode;
+
 /// Arguments of `bench-llm`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -268,10 +270,16 @@ pub fn write_and_compile(
     })
 }
 
-/// Runs `prompt` (as one batch when `batch`) then `n` greedy tokens (`commit`: each step's
-/// trace streamed into a trace root, as `generate --trace` does); returns (prefill s, decode s).
-fn run(e: &IntEngine, prompt: &[u32], n: usize, commit: bool, batch: bool) -> Result<(f64, f64)> {
-    run_stats(e, prompt, n, commit, batch).map(|(p, d, _)| (p, d))
+/// Runs `prompt` (as one batch when `batch`) then `n` greedy tokens, each step's trace
+/// committed as `trace` says; returns (prefill s, decode s).
+fn run(
+    e: &IntEngine,
+    prompt: &[u32],
+    n: usize,
+    trace: TraceMode,
+    batch: bool,
+) -> Result<(f64, f64)> {
+    run_stats(e, prompt, n, trace, batch).map(|(p, d, _)| (p, d))
 }
 
 /// [`run`], with the leaves the trace roots committed and hashed again.
@@ -279,10 +287,10 @@ fn run_stats(
     e: &IntEngine,
     prompt: &[u32],
     n: usize,
-    commit: bool,
+    trace: TraceMode,
     batch: bool,
 ) -> Result<(f64, f64, IncrementalStats)> {
-    let r = crate::cmd_llm::run_session(e, prompt, n, None, commit, batch, None, |_| Vec::new())?;
+    let r = crate::cmd_llm::run_session(e, prompt, n, None, trace, batch, None, |_| Vec::new())?;
     Ok((r.prefill_s, r.decode_s, r.trace_stats))
 }
 
@@ -319,15 +327,18 @@ fn bench(a: &Args) -> Result<()> {
     let model_id = m.model_id.to_string();
     let eng = IntEngine::new(Plan::for_graph(c.graph)?)?;
     drop(c.fgraph);
-    run(&eng, &prompt, 2, false, true)?;
-    let (pre, dec) = run(&eng, &prompt, a.tokens, false, true)?;
-    let (pre_seq, _) = run(&eng, &prompt, 1, false, false)?;
-    let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, true, true)?;
+    run(&eng, &prompt, 2, TraceMode::Off, true)?;
+    let (pre, dec) = run(&eng, &prompt, a.tokens, TraceMode::Off, true)?;
+    let (pre_seq, _) = run(&eng, &prompt, 1, TraceMode::Off, false)?;
+    let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, TraceMode::Inline, true)?;
+    // The same commitment hashed on a thread of its own (`generate --trace-thread`).
+    let (pre_p, dec_p) = run(&eng, &prompt, a.tokens, TraceMode::Pipelined, true)?;
     #[allow(clippy::cast_precision_loss)]
     let (pre_tps, dec_tps) = (prompt.len() as f64 / pre, (a.tokens - 1) as f64 / dec);
     #[allow(clippy::cast_precision_loss)]
     let pre_seq_tps = prompt.len() as f64 / pre_seq;
     let trace_share = ((pre_c + dec_c) - (pre + dec)) / (pre + dec);
+    let trace_share_thread = ((pre_p + dec_p) - (pre + dec)) / (pre + dec);
     let rss = peak_rss_mib();
     let peer = match &a.llama_cpp_python {
         None => None,
@@ -369,6 +380,7 @@ fn bench(a: &Args) -> Result<()> {
         "prefill_tokens_per_s": pre_tps, "prefill_sequential_tokens_per_s": pre_seq_tps,
         "decode_tokens_per_s": dec_tps,
         "trace_commitment_share": trace_share, "peak_rss_mib": rss,
+        "trace_commitment_share_thread": trace_share_thread,
         "trace_leaves": st.leaves, "trace_leaves_rehashed": st.rehashed,
         "expected_peak_rss_mib": compile_bytes(&a.shape)? / (1024.0 * 1024.0),
         "llama_cpp": peer,

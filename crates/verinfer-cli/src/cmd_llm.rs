@@ -6,9 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use verinfer_commit::{root_of, Hash32, IncrementalStats, IncrementalTrace, TraceRoot};
+use verinfer_commit::{
+    root_of, Hash32, IncrementalStats, IncrementalTrace, PipelineError, TraceHasher, TraceRoot,
+    DEFAULT_TREE_BUDGET,
+};
 use verinfer_exec::Plan;
 use verinfer_gguf::{GgufFile, Tokenizer, TokenizerSpec};
+use verinfer_ir::ValueId;
 use verinfer_llm::compile::sample_sequences;
 use verinfer_llm::eval::compare;
 use verinfer_llm::noise::{parse_temperature, Sampling};
@@ -209,6 +213,10 @@ pub struct GenerateArgs {
     /// Keep what a dispute needs here: per-step trace roots and the final KV cache.
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// With `--trace`: hash each step's trace on a thread of its own while the next step runs
+    /// (same roots; faster only when a core is free for it — on a loaded machine it is slower).
+    #[arg(long, requires = "trace")]
+    pub trace_thread: bool,
     /// Run the prompt one step at a time instead of as one batch (the same integers, slower:
     /// every weight is read once per prompt token).
     #[arg(long)]
@@ -293,15 +301,28 @@ pub struct Run {
     pub trace_stats: IncrementalStats,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How [`run_session`] commits each step's trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceMode {
+    /// No trace roots.
+    Off,
+    /// Each value hashed by the step's own thread as it is produced (the step waits).
+    Inline,
+    /// Each value copied to a hashing thread ([`TraceHasher`]) that works while the next step
+    /// runs; the run ends when the last root is computed. Same roots as `Inline`.
+    Pipelined,
+}
+
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 /// Runs `prompt` then up to `max_new` greedy tokens (stopping after `stop`), each step's trace
-/// root kept when `trace`; `caches` reads the final caches.
+/// root kept unless `trace` is `Off`; `caches` reads the final caches. The decode time includes
+/// waiting for the last trace root.
 pub fn run_session<E: StepEngine>(
     engine: &E,
     prompt: &[u32],
     max_new: usize,
     stop: Option<u32>,
-    trace: bool,
+    trace: TraceMode,
     batch: bool,
     sampling: Option<Sampling>,
     caches: impl Fn(&Session<'_, E>) -> Vec<Vec<i32>>,
@@ -313,24 +334,41 @@ pub fn run_session<E: StepEngine>(
     };
     // A sampled prompt runs step by step (each step's noise differs).
     let batch = batch && sampling.is_none();
+    let inline = trace == TraceMode::Inline;
+    let hasher = match trace {
+        TraceMode::Pipelined => Some(TraceHasher::spawn(DEFAULT_TREE_BUDGET)?),
+        _ => None,
+    };
+    // The first error handing a value to the hasher (reported once the steps are done).
+    let mut lost: Option<PipelineError> = None;
+    let mut give = |step: usize, v: ValueId, d: &[i32]| {
+        if let Some(e) = hasher.as_ref().and_then(|h| h.value(step, v, d).err()) {
+            lost.get_or_insert(e);
+        }
+    };
     let mut roots = Vec::new();
     // One value tree per value id kept across steps: a step re-hashes what changed (a cache row).
     let mut inc = IncrementalTrace::new();
     let t0 = Instant::now();
     let mut next = 0;
+    // Steps run so far (the hasher's step numbers).
+    let mut steps = 0;
     if batch {
         // Each step's value roots by value id (a batch hands values over out of order).
         let mut vroots: Vec<Vec<Option<Hash32>>> = vec![Vec::new(); prompt.len()];
         let outs = s.prefill_with(prompt, &mut |t, v, d| {
-            if let Some(r) = trace.then(|| vroots.get_mut(t)).flatten() {
+            if let Some(r) = inline.then(|| vroots.get_mut(t)).flatten() {
                 if r.len() <= v.index() {
                     r.resize(v.index() + 1, None);
                 }
                 r[v.index()] = Some(inc.value_root(v, d));
+            } else {
+                give(t, v, d);
             }
         })?;
         next = outs.last().map_or(0, |o| o.next);
-        if trace {
+        steps = prompt.len();
+        if inline {
             for r in vroots {
                 let r: Option<Vec<Hash32>> = r.into_iter().collect();
                 let r = r.context("a prefill step's trace is missing a value")?;
@@ -339,12 +377,16 @@ pub fn run_session<E: StepEngine>(
         }
     }
     let mut step = |s: &mut Session<'_, E>, t: u32| -> Result<u32> {
-        if trace {
-            let out = s.step_with(t, &mut |_, v| inc.push(v))?;
-            roots.push(inc.finish_run().to_string());
-            Ok(out.next)
-        } else {
-            Ok(s.step(t)?.next)
+        let n = steps;
+        steps += 1;
+        match trace {
+            TraceMode::Off => Ok(s.step(t)?.next),
+            TraceMode::Inline => {
+                let out = s.step_with(t, &mut |_, v| inc.push(v))?;
+                roots.push(inc.finish_run().to_string());
+                Ok(out.next)
+            }
+            TraceMode::Pipelined => Ok(s.step_with(t, &mut |v, d| give(n, v, d))?.next),
         }
     };
     if !batch {
@@ -362,6 +404,15 @@ pub fn run_session<E: StepEngine>(
         }
         next = step(&mut s, next)?;
     }
+    let mut trace_stats = inc.stats();
+    if let Some(h) = hasher {
+        if let Some(e) = lost {
+            return Err(e.into());
+        }
+        let (r, st) = h.finish()?;
+        roots = r.iter().map(ToString::to_string).collect();
+        trace_stats = st;
+    }
     let decode_s = t1.elapsed().as_secs_f64();
     let caches = caches(&s);
     Ok(Run {
@@ -370,7 +421,7 @@ pub fn run_session<E: StepEngine>(
         decode_s,
         roots,
         caches,
-        trace_stats: inc.stats(),
+        trace_stats,
     })
 }
 
@@ -407,7 +458,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
                 &prompt,
                 a.max_new_tokens,
                 stop,
-                false,
+                TraceMode::Off,
                 !a.sequential_prefill,
                 sampling,
                 |_| Vec::new(),
@@ -424,7 +475,11 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
             &prompt,
             a.max_new_tokens,
             stop,
-            trace,
+            match (trace, a.trace_thread) {
+                (false, _) => TraceMode::Off,
+                (true, false) => TraceMode::Inline,
+                (true, true) => TraceMode::Pipelined,
+            },
             !a.sequential_prefill,
             sampling,
             |s| {

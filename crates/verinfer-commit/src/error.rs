@@ -240,3 +240,22 @@ pub enum TraceFileError {
         got: u64,
     },
 }
+
+/// The hashing thread of a [`crate::pipeline::TraceHasher`] could not do its work.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PipelineError {
+    /// The thread (or its one-thread pool) could not be started.
+    #[error("cannot start the trace hashing thread: {0}")]
+    Spawn(String),
+    /// The thread stopped before the generation's values were all hashed (it panicked).
+    #[error("the trace hashing thread stopped")]
+    Stopped,
+    /// A step's values had a gap: no value with this id was given.
+    #[error("step {step} of the trace has no value {value}")]
+    MissingValue {
+        /// Step.
+        step: usize,
+        /// Missing value id.
+        value: usize,
+    },
+}

@@ -15,7 +15,8 @@
 use rayon::prelude::*;
 use verinfer_ir::ValueId;
 
-use crate::hash::{keccak_pair, zero_hash, Hash32};
+use crate::hash::{zero_hash, Hash32};
+use crate::keccak_x8::hash_pairs;
 use crate::tensor::{leaf_count, pack_leaf, pack_leaves};
 use crate::trace::TraceRoot;
 use crate::tree::{parents, root_of};
@@ -26,6 +27,8 @@ const PAR_MIN_LEAVES: usize = 1 << 14;
 const DIFF_CHUNK: usize = 4096;
 /// Levels with at least this many changed parents hash them in parallel.
 const PAR_MIN_DIRTY: usize = 4096;
+/// Changed parents hashed per parallel task.
+const PAR_CHUNK: usize = 1024;
 
 /// One value's tree as the last value of its id left it: every level, non-padding nodes only
 /// (level 0 the packed leaves, the last level the root), the layout of [`crate::MerkleTree`].
@@ -50,6 +53,11 @@ impl ValueTree {
             len: data.len(),
             levels,
         }
+    }
+
+    /// Bytes the kept tree holds (its nodes; what [`IncrementalTrace`]'s budget counts).
+    fn bytes(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum::<usize>() * std::mem::size_of::<Hash32>()
     }
 
     fn root(&self) -> Hash32 {
@@ -103,16 +111,20 @@ impl ValueTree {
             let (below, above) = self.levels.split_at_mut(h + 1);
             let (child, parent) = (&below[h], &mut above[0]);
             let pad = zero_hash(h);
-            let pair = |p: usize| keccak_pair(&child[2 * p], child.get(2 * p + 1).unwrap_or(&pad));
+            let pair = |k: usize| {
+                let p = up[k];
+                (child[2 * p], child.get(2 * p + 1).copied().unwrap_or(pad))
+            };
+            let mut new = vec![Hash32::ZERO; up.len()];
             if up.len() >= PAR_MIN_DIRTY {
-                let new: Vec<Hash32> = up.par_iter().map(|&p| pair(p)).collect();
-                for (&p, n) in up.iter().zip(new) {
-                    parent[p] = n;
-                }
+                new.par_chunks_mut(PAR_CHUNK)
+                    .enumerate()
+                    .for_each(|(c, chunk)| hash_pairs(chunk, |j| pair(c * PAR_CHUNK + j)));
             } else {
-                for &p in &up {
-                    parent[p] = pair(p);
-                }
+                hash_pairs(&mut new, pair);
+            }
+            for (&p, n) in up.iter().zip(new) {
+                parent[p] = n;
             }
             dirty = up;
         }
@@ -120,10 +132,22 @@ impl ValueTree {
     }
 }
 
+/// Nodes of a tree of `leaves` leaves, padding excluded (the leaves, then each level's
+/// `ceil(n / 2)` up to the root).
+fn tree_nodes(leaves: u64) -> usize {
+    let mut n = usize::try_from(leaves).unwrap_or(usize::MAX);
+    let mut total = n;
+    while n > 1 {
+        n = n.div_ceil(2);
+        total = total.saturating_add(n);
+    }
+    total
+}
+
 /// What an [`IncrementalTrace`] keeps for one value id.
 #[derive(Clone, Debug, Default)]
 enum Slot {
-    /// Not seen yet.
+    /// Not seen yet, or seen when its tree did not fit the budget (tried again next time).
     #[default]
     New,
     /// Seen, and changing sparsely so far: its tree.
@@ -142,6 +166,14 @@ pub struct IncrementalStats {
     pub rehashed: u64,
 }
 
+/// Default byte budget for the kept trees of an [`IncrementalTrace`]: 2 GiB.
+///
+/// At LLaMA-2-7B shapes and a 4096-token context the caches alone are 4 GiB of `i32` a step,
+/// their trees and those of the cache-append outputs over 12 GB; 2 GiB keeps every tree of the
+/// shapes up to tinyllama at a 2048 context and leaves a 7B run inside the 12 GB target (the
+/// values beyond it are hashed from scratch, as before trees were kept).
+pub const DEFAULT_TREE_BUDGET: usize = 2 << 30;
+
 /// Trace roots of successive runs of one graph (an LLM generation's steps), each value's tree
 /// kept across runs and updated where its leaves changed (see the module documentation).
 ///
@@ -149,12 +181,23 @@ pub struct IncrementalStats {
 /// changes sparsely. A value of which more than half the leaves changed from one run to the next
 /// (logits, activations, block partial sums: everything but the caches and what is derived
 /// from them) gains nothing from its tree; it is dropped and that value id is hashed from
-/// scratch, keeping nothing, from then on.
-#[derive(Clone, Debug, Default)]
+/// scratch, keeping nothing, from then on. All kept trees together stay within a byte budget
+/// ([`DEFAULT_TREE_BUDGET`], or [`IncrementalTrace::with_budget`]): a tree that would exceed it
+/// is not kept and its value is hashed from scratch (tried again on the next run, when a
+/// dropped tree may have made room). Roots never depend on the budget, only the hashing work.
+#[derive(Clone, Debug)]
 pub struct IncrementalTrace {
     trees: Vec<Slot>,
     roots: Vec<Hash32>,
     stats: IncrementalStats,
+    budget: usize,
+    kept: usize,
+}
+
+impl Default for IncrementalTrace {
+    fn default() -> Self {
+        Self::with_budget(DEFAULT_TREE_BUDGET)
+    }
 }
 
 impl IncrementalTrace {
@@ -164,9 +207,28 @@ impl IncrementalTrace {
         Self::default()
     }
 
+    /// Like [`Self::new`], keeping trees of at most `bytes` bytes in all (0: none; every value
+    /// hashed from scratch every run).
+    #[must_use]
+    pub fn with_budget(bytes: usize) -> Self {
+        Self {
+            trees: Vec::new(),
+            roots: Vec::new(),
+            stats: IncrementalStats::default(),
+            budget: bytes,
+            kept: 0,
+        }
+    }
+
+    /// Bytes the kept trees hold now (at most the budget).
+    #[must_use]
+    pub fn kept_bytes(&self) -> usize {
+        self.kept
+    }
+
     /// The root of `data` as value `value`: [`crate::tensor_root`] of `data`, hashing again only
     /// the leaves that differ from the last value of that id (all of them when its length
-    /// changed or the id is new). Values may come in any order.
+    /// changed, the id is new or its tree was not kept). Values may come in any order.
     pub fn value_root(&mut self, value: ValueId, data: &[i32]) -> Hash32 {
         let v = value.index();
         if self.trees.len() <= v {
@@ -181,6 +243,7 @@ impl IncrementalTrace {
                 self.stats.rehashed += changed;
                 let root = t.root();
                 if 2 * changed > leaves {
+                    self.kept -= t.bytes();
                     *slot = Slot::Dense;
                 }
                 root
@@ -191,8 +254,17 @@ impl IncrementalTrace {
             }
             _ => {
                 self.stats.rehashed += leaves;
+                if let Slot::Kept(old) = slot {
+                    self.kept -= old.bytes();
+                    *slot = Slot::New;
+                }
+                let bytes = tree_nodes(leaves).saturating_mul(std::mem::size_of::<Hash32>());
+                if self.kept.saturating_add(bytes) > self.budget {
+                    return crate::tensor::tensor_root(data);
+                }
                 let t = ValueTree::new(data);
                 let root = t.root();
+                self.kept += t.bytes();
                 *slot = Slot::Kept(t);
                 root
             }
@@ -298,9 +370,10 @@ mod tests {
             lens in proptest::collection::vec(0usize..3000, 1..6),
             seed in any::<i32>(),
             runs in proptest::collection::vec(proptest::collection::vec(change(), 6), 1..6),
+            budget in prop_oneof![Just(usize::MAX), 0usize..40_000],
         ) {
             let mut values = start(&lens, seed);
-            let mut inc = IncrementalTrace::new();
+            let mut inc = IncrementalTrace::with_budget(budget);
             for changes in &runs {
                 for (v, c) in values.iter_mut().zip(changes) {
                     apply(v, c);
@@ -311,6 +384,7 @@ mod tests {
                 let want: Vec<Hash32> = values.iter().map(|v| tensor_root(v)).collect();
                 prop_assert_eq!(inc.value_roots(), &want[..]);
                 prop_assert_eq!(inc.finish_run(), trace_root_of(&values));
+                prop_assert!(inc.kept_bytes() <= budget);
             }
         }
     }
@@ -389,5 +463,51 @@ mod tests {
         // Out-of-order ids and an empty value.
         assert_eq!(inc.value_root(ValueId(0), &[]), tensor_root(&[]));
         assert_eq!(inc.value_root(ValueId(0), &[5]), tensor_root(&[5]));
+    }
+
+    #[test]
+    fn a_budget_caps_the_kept_trees_and_leaves_roots_unchanged() {
+        // Three 128 × 64 caches, one row a run: each tree is 2,047 nodes (65,504 bytes).
+        let (ctx, row) = (128usize, 64usize);
+        let tree = (2 * ctx * row / 8 - 1) * 32;
+        let mut caches = vec![vec![0i32; ctx * row]; 3];
+        let mut capped = IncrementalTrace::with_budget(2 * tree);
+        let mut none = IncrementalTrace::with_budget(0);
+        let mut all = IncrementalTrace::new();
+        for pos in 0..6 {
+            for (c, cache) in caches.iter_mut().enumerate() {
+                for (k, e) in cache[pos * row..(pos + 1) * row].iter_mut().enumerate() {
+                    *e = (c * 7 + pos * 1000 + k) as i32 + 1;
+                }
+            }
+            let want = trace_root_of(&caches);
+            for inc in [&mut capped, &mut none, &mut all] {
+                for c in &caches {
+                    inc.push(c);
+                }
+                assert_eq!(inc.finish_run(), want, "run {pos}");
+            }
+        }
+        // Two trees fit the cap, the third value is hashed whole every run; no budget, no tree.
+        assert_eq!(capped.kept_bytes(), 2 * tree);
+        assert_eq!(all.kept_bytes(), 3 * tree);
+        assert_eq!(none.kept_bytes(), 0);
+        let leaves = (ctx * row / 8) as u64;
+        assert_eq!(all.stats().rehashed, 3 * leaves + 5 * 3 * 8);
+        assert_eq!(capped.stats().rehashed, 3 * leaves + 5 * (2 * 8 + leaves));
+        assert_eq!(none.stats().rehashed, 6 * 3 * leaves);
+        // A tree dropped for changing densely makes room for the one left out.
+        for e in caches[0].iter_mut() {
+            *e = e.wrapping_mul(3) ^ 0x5a5a;
+        }
+        for _ in 0..2 {
+            for c in &caches {
+                capped.push(c);
+            }
+            assert_eq!(capped.finish_run(), trace_root_of(&caches));
+        }
+        assert!(matches!(capped.trees[0], Slot::Dense));
+        assert!(matches!(capped.trees[2], Slot::Kept(_)));
+        assert_eq!(capped.kept_bytes(), 2 * tree);
     }
 }

@@ -30,18 +30,22 @@ pub mod encode;
 pub mod error;
 pub mod hash;
 pub mod incremental;
+pub mod keccak_x8;
 pub mod model;
+pub mod pipeline;
 pub mod tensor;
 pub mod trace;
 pub mod trace_file;
 pub mod tree;
 
 pub use error::{
-    HexError, OpeningError, PathError, RevealError, TraceFileError, TraceOpeningError, TreeError,
+    HexError, OpeningError, PathError, PipelineError, RevealError, TraceFileError,
+    TraceOpeningError, TreeError,
 };
 pub use hash::{keccak256, keccak_pair, zero_hash, Hash32};
-pub use incremental::{IncrementalStats, IncrementalTrace};
+pub use incremental::{IncrementalStats, IncrementalTrace, DEFAULT_TREE_BUDGET};
 pub use model::{ModelCommitment, ModelId};
+pub use pipeline::TraceHasher;
 pub use tensor::{param_root, tensor_root, verify_element, ElementOpening, TensorTree};
 pub use trace::{
     trace_root_of, verify_trace_opening, TraceCommitment, TraceOpening, TraceRoot, TraceRootBuilder,

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::{PathError, RevealError, TreeError};
 use crate::hash::{keccak_pair, zero_hash, Hash32};
+use crate::keccak_x8::hash_pairs;
 
 /// Levels wider than this many parents are hashed in parallel.
 const PAR_MIN_PARENTS: usize = 4096;
@@ -47,20 +48,14 @@ fn pow2(k: usize) -> u64 {
 pub(crate) fn parents(level: &[Hash32], height: usize) -> Vec<Hash32> {
     let n = level.len().div_ceil(2);
     let pad = zero_hash(height);
-    let pair = |i: usize| keccak_pair(&level[2 * i], level.get(2 * i + 1).unwrap_or(&pad));
+    let pair = |i: usize| (level[2 * i], level.get(2 * i + 1).copied().unwrap_or(pad));
     let mut out = vec![Hash32::ZERO; n];
     if n >= PAR_MIN_PARENTS {
         out.par_chunks_mut(PAR_CHUNK)
             .enumerate()
-            .for_each(|(c, chunk)| {
-                for (j, o) in chunk.iter_mut().enumerate() {
-                    *o = pair(c * PAR_CHUNK + j);
-                }
-            });
+            .for_each(|(c, chunk)| hash_pairs(chunk, |j| pair(c * PAR_CHUNK + j)));
     } else {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = pair(i);
-        }
+        hash_pairs(&mut out, pair);
     }
     out
 }
