@@ -255,11 +255,11 @@ def test_the_sumcheck_backend_proves_a_single_matmul(tmp_path):
 
 def test_the_sumcheck_backend_refuses_other_models_with_its_reason():
     # The digits MLP and the MNIST CNN are layered-sumcheck models now; the transformer
-    # block is not yet (its LayerNorm's mean and broadcast `x - mean` are proven, the `Lookup`
-    # after them is not), and the backend names the node and op it stops at.
+    # block is not yet (its LayerNorms, lookups and attention products are proven, the softmax's
+    # `Div` is not), and the backend names the node and op it stops at.
     tb_dir = REPO / "testdata" / "models" / "transformer_block"
     tb = verinfer.compile(tb_dir / "network.onnx", calibration=tb_dir / "calibration.json")
-    with pytest.raises(verinfer.VerinferError, match="Lookup"):
+    with pytest.raises(verinfer.VerinferError, match=r"node 28 \(softmax/4, Div\)"):
         verinfer.setup(tb, backend="sumcheck")
 
 

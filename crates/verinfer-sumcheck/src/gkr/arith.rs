@@ -159,10 +159,38 @@ pub(crate) fn witness(
     if accs.len() != y.len() {
         return Err(GkrError::Malformed("a layer's output size"));
     }
+    remainders(
+        i,
+        l,
+        accs.iter().map(|&acc| i128::from(acc)),
+        y,
+        mult,
+        s,
+        check,
+    )
+}
+
+/// The remainder table `mult·acc + 2^(s−1) − 2^s·q` of a rescaling layer's accumulators
+/// against its output `y` (`None` without a shift): with `check`, `q` is the semantics'
+/// `round_shift(mult·acc, s)` and must equal `y`; unchecked (a test's cheating prover), `q` is
+/// the trace's own `y`, so the relation holds and only the range check stands in the way.
+/// Shared by every layer that ends in the IR's requantization (this module, [`super::attn`]).
+///
+/// # Errors
+/// [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] at the first element that differs.
+pub(crate) fn remainders(
+    i: usize,
+    l: &Layer,
+    accs: impl Iterator<Item = i128>,
+    y: &[i32],
+    mult: i64,
+    s: u32,
+    check: bool,
+) -> Result<Option<DenseMle>, GkrError> {
     let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
-    let mut t = vec![fr(i64::try_from(half).unwrap_or_default()); 1 << l.out.vars()];
-    for (index, (&acc, &got)) in accs.iter().zip(y).enumerate() {
-        let v = i128::from(acc) * i128::from(mult) + half;
+    let mut t = vec![crate::field::fr_from_i128(half); 1 << l.out.vars()];
+    for (index, (acc, &got)) in accs.zip(y).enumerate() {
+        let v = acc * i128::from(mult) + half;
         let q = v >> s;
         if check && q != i128::from(got) {
             if i128::from(l.bits.clamp(q)) == i128::from(got) {
@@ -179,8 +207,6 @@ pub(crate) fn witness(
                 got: i64::from(got),
             });
         }
-        // Unchecked (a test's cheating prover), the remainder is the one the trace's output
-        // implies, so the relation holds and only the range check stands in the way.
         let q = if check { q } else { i128::from(got) };
         t[padded(l.out, index)] = crate::field::fr_from_i128(v - (q << s));
     }

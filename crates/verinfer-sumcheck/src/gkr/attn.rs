@@ -41,7 +41,6 @@ use crate::transcript::Transcript;
 
 use super::columns::{out_poly, src_poly, Poly};
 use super::lower::MAX_LOWERED;
-use super::movement::padded;
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{fr, GkrError, LayerProof};
 
@@ -446,30 +445,7 @@ pub(crate) fn witness(
     if accs.len() != y.len() {
         return Err(GkrError::Malformed("a layer's output size"));
     }
-    let half = if s == 0 { 0 } else { 1i128 << (s - 1) };
-    let mut t = vec![crate::field::fr_from_i128(half); 1 << l.out.vars()];
-    for (index, (&acc, &got)) in accs.iter().zip(y).enumerate() {
-        let v = acc * i128::from(mult) + half;
-        let q = v >> s;
-        if check && q != i128::from(got) {
-            if i128::from(l.bits.clamp(q)) == i128::from(got) {
-                return Err(GkrError::Clamped {
-                    node: i,
-                    index,
-                    bits: l.bits.get(),
-                });
-            }
-            return Err(GkrError::TraceMismatch {
-                node: i,
-                index,
-                expected: q,
-                got: i64::from(got),
-            });
-        }
-        let q = if check { q } else { i128::from(got) };
-        t[padded(l.out, index)] = crate::field::fr_from_i128(v - (q << s));
-    }
-    Ok(if s > 0 { Some(DenseMle::new(t)?) } else { None })
+    super::arith::remainders(i, l, accs.into_iter(), y, mult, s, check)
 }
 
 /// `Σ_x mult·E(x)·A_ρ(x)·B_ρ(x)`.
