@@ -288,7 +288,7 @@ pub(super) fn contract2_layers(
         let Some(map) = map else {
             return src;
         };
-        spec.maps.push(map);
+        spec.push_map(map, None);
         spec.layers.push(Layer {
             kind: LayerKind::Move {
                 map: spec.maps.len() - 1,
@@ -335,7 +335,7 @@ pub(super) fn contract2_layers(
         internal: p.out.is_some(),
     });
     if let Some(map) = p.out {
-        spec.maps.push(map);
+        spec.push_map(map, None);
         spec.layers.push(Layer {
             kind: LayerKind::Move {
                 map: spec.maps.len() - 1,
