@@ -20,6 +20,25 @@ if [ ! -f "$tools/.stamp" ] || ! cmp -s "$req" "$tools/.stamp"; then
     cp "$req" "$tools/.stamp"
 fi
 
+# maturin builds verinfer-py alone, which resolves features for that crate alone: any
+# dependency whose features differ from the workspace build's is compiled a second time (tract,
+# alloy, arkworks: many minutes of a clean CI run). Refuse that here, naming the packages, so the
+# fix (the dependency listed in crates/verinfer-py/Cargo.toml with those features) is made
+# instead of paying the rebuild. Static (cargo tree, a few seconds), nothing is built.
+features() {
+    cargo tree --locked --manifest-path "$root/Cargo.toml" --prefix none -f '{p} {f}' "$@" \
+        | sed 's/ (\*)$//' | sort -u
+}
+ws_features="$(features --workspace -e normal,build,dev)"
+py_features="$(features -p verinfer-py -e normal,build)"
+extra="$(comm -13 <(echo "$ws_features") <(echo "$py_features"))"
+if [ -n "$extra" ]; then
+    echo "verinfer-py alone resolves these packages with other features than the workspace" >&2
+    echo "(maturin would compile them and everything above them again):" >&2
+    echo "$extra" >&2
+    exit 1
+fi
+
 rm -rf "$wheels"
 "$tools/bin/maturin" build --release --locked -m "$root/crates/verinfer-py/Cargo.toml" \
     -o "$wheels" --quiet
