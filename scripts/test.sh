@@ -24,10 +24,10 @@ cargo metadata --manifest-path fuzz/Cargo.toml --locked --format-version 1 >/dev
 
 step "unit, property and integration tests"
 if cargo nextest --version >/dev/null 2>&1; then
-    # Profile `ci` (.config/nextest.toml): CPU-bound tests take two of the 2 × CPUs + 2 slots,
+    # Profile `ci` (.config/nextest.toml): CPU-bound tests take three of the 3 × CPUs + 2 slots,
     # tests that mostly wait on anvil's blocks one, so the waits overlap the computing.
     cargo nextest run --release --workspace --locked --no-fail-fast --profile ci \
-        --test-threads "$((2 * $(nproc) + 2))"
+        --test-threads "$((3 * $(nproc) + 2))"
 else
     cargo test --release --workspace --locked --no-fail-fast
 fi

@@ -25,12 +25,7 @@ fn vis(hashed_params: bool) -> verinfer_zk::Visibility {
     digest_vis(hashed_params)
 }
 
-fn keys(
-    hashed_params: bool,
-) -> &'static (
-    verinfer_zk::groth16::ProvingKey,
-    verinfer_zk::groth16::VerifyingKey,
-) {
+fn keys(hashed_params: bool) -> &'static ZkKeys {
     zk_keys(hashed_params)
 }
 

@@ -500,31 +500,69 @@ pub fn digest_vis(hashed_params: bool) -> verinfer_zk::Visibility {
     }
 }
 
-/// Groth16 keys of the digits MLP under [`digest_vis`] (set up once per test process).
+/// Groth16 keys of the digits MLP under [`digest_vis`], set up once per test binary: nextest
+/// runs every test in a process of its own, and the setup is most of a zk test's time.
 #[allow(dead_code)]
-pub fn zk_keys(
-    hashed_params: bool,
-) -> &'static (
+pub fn zk_keys(hashed_params: bool) -> &'static ZkKeys {
+    use std::sync::OnceLock;
+    static PUBLIC: OnceLock<ZkKeys> = OnceLock::new();
+    static HASHED: OnceLock<ZkKeys> = OnceLock::new();
+    let cell = if hashed_params { &HASHED } else { &PUBLIC };
+    cell.get_or_init(|| shared_setup(hashed_params))
+}
+
+/// A Groth16 proving and verifying key.
+pub type ZkKeys = (
     verinfer_zk::groth16::ProvingKey,
     verinfer_zk::groth16::VerifyingKey,
-) {
-    use std::sync::OnceLock;
+);
+
+/// The keys of [`zk_keys`] from the target's scratch directory, where the first process of this
+/// test binary to need them set them up (the others wait for it on a file lock). The file is
+/// named after the binary's path, size and modification time: a rebuilt binary (whose circuit
+/// may differ) sets up its own keys and removes the ones of earlier builds. Read unchecked: a
+/// corrupted key can only make the proofs fail, never pass.
+fn shared_setup(hashed_params: bool) -> ZkKeys {
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+    use std::fs;
     use verinfer_zk::ProofSystem;
-    type Keys = (
-        verinfer_zk::groth16::ProvingKey,
-        verinfer_zk::groth16::VerifyingKey,
-    );
-    static PUBLIC: OnceLock<Keys> = OnceLock::new();
-    static HASHED: OnceLock<Keys> = OnceLock::new();
-    let cell = if hashed_params { &HASHED } else { &PUBLIC };
-    cell.get_or_init(|| {
-        verinfer_zk::Groth16::setup_with(
-            &mlp().0,
-            digest_vis(hashed_params),
-            &mut verinfer_zk::groth16::os_rng(),
-        )
+    let exe = std::env::current_exe().unwrap();
+    let meta = fs::metadata(&exe).unwrap();
+    let built = meta
+        .modified()
         .unwrap()
-    })
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let stem = exe.file_name().unwrap().to_string_lossy().into_owned();
+    let weights = if hashed_params { "hashed" } else { "public" };
+    let name = format!("{stem}-{weights}-{}-{built}", meta.len());
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("zk-keys");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(&name);
+    let lock = fs::File::create(dir.join(format!("{stem}-{weights}.lock"))).unwrap();
+    lock.lock().unwrap();
+    if let Ok(bytes) = fs::read(&path) {
+        return ZkKeys::deserialize_uncompressed_unchecked(&bytes[..]).unwrap();
+    }
+    let keys = verinfer_zk::Groth16::setup_with(
+        &mlp().0,
+        digest_vis(hashed_params),
+        &mut verinfer_zk::groth16::os_rng(),
+    )
+    .unwrap();
+    for old in fs::read_dir(&dir).unwrap() {
+        let old = old.unwrap().file_name().to_string_lossy().into_owned();
+        if old.starts_with(&format!("{stem}-{weights}-")) {
+            fs::remove_file(dir.join(old)).unwrap();
+        }
+    }
+    let mut bytes = Vec::new();
+    keys.serialize_uncompressed(&mut bytes).unwrap();
+    let tmp = dir.join(format!("{name}.tmp"));
+    fs::write(&tmp, &bytes).unwrap();
+    fs::rename(&tmp, &path).unwrap();
+    keys
 }
 
 /// A Groth16 proof of `g` on `input` under `vis`, bound to `contract`, `tag` and `answerer` on
