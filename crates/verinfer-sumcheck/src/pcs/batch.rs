@@ -114,6 +114,7 @@ pub fn open_batch(
     polys: &[(&DenseMle, &Commitment, &[Fr])],
     transcript: &mut Transcript,
 ) -> Result<(BatchOpeningProof, Vec<Fr>), PcsError> {
+    let _p = super::profile::phase("batch: claims' evaluations");
     let evals: Vec<Fr> = polys
         .iter()
         .map(|(f, _, p)| f.evaluate(p))
@@ -123,6 +124,7 @@ pub fn open_batch(
         .iter()
         .map(|(_, _, p)| DenseMle::new(eq_table(p)))
         .collect::<Result<_, _>>()?;
+    drop(_p);
     let proof = open_batch_with(ck, polys, &evals, eqs, transcript)?;
     Ok((proof, evals))
 }
@@ -153,7 +155,10 @@ fn open_batch_with(
         .zip(eqs)
         .map(|((f, _, _), eq)| (f.evals().to_vec(), eq.evals().to_vec()))
         .collect();
+    let sc = super::profile::phase("batch sumcheck");
     let proved = batch_sumcheck::prove(n, &powers(alpha, polys.len()), tables, transcript)?;
+    drop(sc);
+    let _p = super::profile::phase("opening (all)");
     let beta = transcript.challenge();
     let betas = powers(beta, polys.len());
     let mut g = vec![Fr::zero(); 1 << n];
