@@ -332,6 +332,7 @@ pub(crate) fn prove_tampered(
     };
 
     let committed_polys = committed(spec);
+    let phase = crate::pcs::profile::phase("gkr: commit tensors");
     let commitments: Vec<Commitment> = committed_polys
         .iter()
         .map(|p| Ok(pcs::commit(ck, get(*p)?)?))
@@ -347,6 +348,8 @@ pub(crate) fn prove_tampered(
         &commitments,
     );
 
+    drop(phase);
+    let phase = crate::pcs::profile::phase("gkr: layers");
     let mut claims: Vec<(Target, Vec<Fr>)> = vec![];
     let hidden = |p: Poly| !p.is_public();
     let mut layer_proofs = Vec::with_capacity(nl);
@@ -502,6 +505,8 @@ pub(crate) fn prove_tampered(
         }
     }
 
+    drop(phase);
+    let phase = crate::pcs::profile::phase("gkr: range groups and lookups");
     let mut owned: Vec<(DenseMle, Commitment)> = vec![];
     let mut ranges = vec![];
     for (bits, cols) in groups(spec) {
@@ -561,6 +566,7 @@ pub(crate) fn prove_tampered(
         });
     }
 
+    drop(phase);
     let commitment_of = |p: Poly| -> Result<Commitment, GkrError> {
         match p {
             Poly::Weight(j) => weight_commitments.get(j).copied(),

@@ -225,10 +225,14 @@ fn argue(
     let k = bits as usize;
     transcript.absorb_u64(m as u64);
     transcript.absorb_u64(u64::from(bits));
-    let c_mult = pcs::commit(ck, mult)?;
+    let c_mult = {
+        let _p = pcs::profile::phase("logup: commit mu");
+        pcs::commit(ck, mult)?
+    };
     absorb_commitments(transcript, &[&c_mult]);
     let beta = transcript.challenge();
 
+    let inv = pcs::profile::phase("logup: h, g inversions");
     let mut h: Vec<Fr> = values.evals().par_iter().map(|a| beta + a).collect();
     let mut g: Vec<Fr> = table.evals().par_iter().map(|t| beta + t).collect();
     if h.iter().chain(&g).any(Zero::is_zero) {
@@ -239,13 +243,22 @@ fn argue(
     g.iter_mut().zip(mult.evals()).for_each(|(x, c)| *x *= c);
     let (h, g) = (DenseMle::new(h)?, DenseMle::new(g)?);
     let sum: Fr = h.evals().iter().sum();
-    let (c_h, c_g) = (pcs::commit(ck, &h)?, pcs::commit(ck, &g)?);
+    drop(inv);
+    let c_h = {
+        let _p = pcs::profile::phase("logup: commit h");
+        pcs::commit(ck, &h)?
+    };
+    let c_g = {
+        let _p = pcs::profile::phase("logup: commit g");
+        pcs::commit(ck, &g)?
+    };
     absorb_commitments(transcript, &[&c_h, &c_g]);
     transcript.absorb_fr(&sum);
     let z_a = transcript.challenges(m);
     let z_t = transcript.challenges(k);
     let lambda = transcript.challenge();
 
+    let _p = pcs::profile::phase("logup: sumchecks");
     let eq_a = DenseMle::new(eq_table(&z_a))?;
     let pv = sumcheck::prove_terms(
         &terms(m, beta, lambda, false)?,

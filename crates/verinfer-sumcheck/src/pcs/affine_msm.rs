@@ -9,7 +9,7 @@
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{batch_inversion, Field, One, PrimeField, Zero};
+use ark_ff::{Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
 /// Below this many points arkworks' MSM is as fast (the bucket reduction dominates).
@@ -160,9 +160,27 @@ struct Accumulator {
     buckets: Vec<G1Affine>,
     extra: Vec<G1Projective>,
     busy: Vec<bool>,
-    batch: Vec<(usize, G1Affine)>,
+    /// Pending additions: bucket, point, the bucket's current value.
+    batch: Vec<(usize, G1Affine, G1Affine)>,
+    /// Each pending addition's denominator, then (after `flush`'s backward pass) its inverse.
     dens: Vec<Fq>,
+    /// Prefix products of `dens` (Montgomery's trick).
+    prefix: Vec<Fq>,
     cap: usize,
+}
+
+/// The affine addition's denominator: `x_p − x_q`, `2y` for a doubling, `1` where none is
+/// needed (an identity operand, or `p = −q`).
+fn denominator(q: &G1Affine, p: &G1Affine) -> Fq {
+    if q.is_zero() || p.is_zero() {
+        Fq::one()
+    } else if q.x != p.x {
+        p.x - q.x
+    } else if q.y == p.y && !q.y.is_zero() {
+        q.y.double()
+    } else {
+        Fq::one()
+    }
 }
 
 impl Accumulator {
@@ -174,6 +192,7 @@ impl Accumulator {
             busy: vec![false; num_buckets],
             batch: Vec::with_capacity(cap),
             dens: Vec::with_capacity(cap),
+            prefix: Vec::with_capacity(cap),
             cap,
         }
     }
@@ -184,31 +203,35 @@ impl Accumulator {
             return;
         }
         self.busy[bucket] = true;
-        self.batch.push((bucket, p));
+        self.batch.push((bucket, p, self.buckets[bucket]));
         if self.batch.len() == self.cap {
             self.flush();
         }
     }
 
-    /// Add the batch into its (distinct) buckets with one inversion.
+    /// Add the batch into its (distinct) buckets with one inversion, on this thread.
+    ///
+    /// Why not `ark_ff::batch_inversion`: with the `parallel` feature it splits even a
+    /// 512-element batch over the rayon threads (one inversion each, and a join per flush,
+    /// inside MSM windows that already run in parallel).
     fn flush(&mut self) {
         self.dens.clear();
-        for &(b, p) in &self.batch {
-            let q = self.buckets[b];
-            let den = if q.is_zero() || p.is_zero() {
-                Fq::one()
-            } else if q.x != p.x {
-                p.x - q.x
-            } else if q.y == p.y && !q.y.is_zero() {
-                q.y.double()
-            } else {
-                Fq::one()
-            };
+        self.prefix.clear();
+        let mut acc = Fq::one();
+        for (_, p, q) in &self.batch {
+            let den = denominator(q, p);
+            self.prefix.push(acc);
+            acc *= den;
             self.dens.push(den);
         }
-        batch_inversion(&mut self.dens);
-        for (&(b, p), inv) in self.batch.iter().zip(&self.dens) {
-            let q = self.buckets[b];
+        // `acc` is nonzero: every denominator is (distinct x, or 2y ≠ 0, or 1).
+        let mut inv = acc.inverse().unwrap_or_default();
+        for (d, pre) in self.dens.iter_mut().zip(&self.prefix).rev() {
+            let den = *d;
+            *d = inv * pre;
+            inv *= den;
+        }
+        for (&(b, p, q), inv) in self.batch.iter().zip(&self.dens) {
             self.buckets[b] = if p.is_zero() {
                 q
             } else if q.is_zero() {

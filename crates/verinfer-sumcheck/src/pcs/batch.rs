@@ -114,6 +114,7 @@ pub fn open_batch(
     polys: &[(&DenseMle, &Commitment, &[Fr])],
     transcript: &mut Transcript,
 ) -> Result<(BatchOpeningProof, Vec<Fr>), PcsError> {
+    let _p = super::profile::phase("batch: claims' evaluations");
     let evals: Vec<Fr> = polys
         .iter()
         .map(|(f, _, p)| f.evaluate(p))
@@ -123,17 +124,23 @@ pub fn open_batch(
         .iter()
         .map(|(_, _, p)| DenseMle::new(eq_table(p)))
         .collect::<Result<_, _>>()?;
-    let proof = open_batch_with(ck, polys, &evals, eqs, transcript)?;
+    drop(_p);
+    let proof = open_batch_with(ck, polys, &evals, eqs, true, transcript)?;
     Ok((proof, evals))
 }
 
 /// The protocol for given claimed values and `eq` tables, each of its claim's own size (the
 /// true ones from [`open_batch`]; the tests pass false ones to play a cheating prover).
+///
+/// With `merge` (true `eq` tables only) the claims on one polynomial — the same table, by
+/// address — share one pair of sumcheck tables and one term of the combination: the same
+/// messages and proof, each table read once (`merged_claims_give_the_same_proof`).
 fn open_batch_with(
     ck: &CommitKey,
     polys: &[(&DenseMle, &Commitment, &[Fr])],
     evals: &[Fr],
     eqs: Vec<DenseMle>,
+    merge: bool,
     transcript: &mut Transcript,
 ) -> Result<BatchOpeningProof, PcsError> {
     let claims: Vec<Claim<'_>> = polys
@@ -148,19 +155,85 @@ fn open_batch_with(
     let n = shape(&claims)?;
     absorb(transcript, n, &claims);
     let alpha = transcript.challenge();
-    let tables = polys
-        .iter()
-        .zip(eqs)
-        .map(|((f, _, _), eq)| (f.evals().to_vec(), eq.evals().to_vec()))
+    let k = polys.len();
+    let coeffs = powers(alpha, k);
+    // owner[j]: the first claim on claim j's polynomial (itself without `merge`).
+    let owner: Vec<usize> = (0..k)
+        .map(|j| {
+            let same = |i: &usize| std::ptr::eq(polys[*i].0, polys[j].0);
+            if merge {
+                (0..j).find(same).unwrap_or(j)
+            } else {
+                j
+            }
+        })
         .collect();
-    let proved = batch_sumcheck::prove(n, &powers(alpha, polys.len()), tables, transcript)?;
+    let size = |o: usize| owner.iter().filter(|x| **x == o).count();
+    let mut group_of = vec![0usize; k];
+    let mut groups: Vec<batch_sumcheck::Group> = vec![];
+    let mut eqs: Vec<Option<DenseMle>> = eqs.into_iter().map(Some).collect();
+    for j in 0..k {
+        let o = owner[j];
+        if o != j {
+            group_of[j] = group_of[o];
+            continue;
+        }
+        group_of[j] = groups.len();
+        let eq = eqs.get_mut(j).and_then(Option::take);
+        let eq = eq.ok_or(PcsError::Malformed("one eq table per claim"))?;
+        let mut e = eq.evals().to_vec();
+        let coeff = if size(j) > 1 {
+            e.par_iter_mut().for_each(|x| *x *= coeffs[j]);
+            Fr::one()
+        } else {
+            coeffs[j]
+        };
+        groups.push(batch_sumcheck::Group {
+            f: polys[j].0.evals().to_vec(),
+            e,
+            coeff,
+        });
+    }
+    for j in 0..k {
+        let o = owner[j];
+        if o != j {
+            let eq = eqs.get(j).and_then(Option::as_ref);
+            let eq = eq.ok_or(PcsError::Malformed("one eq table per claim"))?;
+            let e = &mut groups[group_of[o]].e;
+            if e.len() != eq.evals().len() {
+                return Err(PcsError::Malformed("batch tables"));
+            }
+            let c = coeffs[j];
+            e.par_iter_mut()
+                .zip(eq.evals().par_iter())
+                .for_each(|(x, y)| *x += c * y);
+        }
+    }
+    let members: Vec<(usize, Option<&[Fr]>)> = (0..k)
+        .map(|j| {
+            let merged = size(owner[j]) > 1;
+            (group_of[j], merged.then_some(polys[j].2))
+        })
+        .collect();
+    let proved = {
+        let _p = super::profile::phase("batch sumcheck");
+        batch_sumcheck::prove_groups(n, groups, &members, transcript)?
+    };
+    let _p = super::profile::phase("opening (all)");
     let beta = transcript.challenge();
-    let betas = powers(beta, polys.len());
+    let betas = powers(beta, k);
+    // Σ_j β^j·f_j, each polynomial once with the sum of its claims' weights.
+    let mut weight = vec![Fr::zero(); k];
+    for (j, b) in betas.iter().enumerate() {
+        weight[owner[j]] += b;
+    }
     let mut g = vec![Fr::zero(); 1 << n];
-    for ((f, _, _), b) in polys.iter().zip(&betas) {
-        g.par_iter_mut()
-            .zip(f.evals().par_iter())
-            .for_each(|(x, y)| *x += *b * y);
+    for ((f, _, _), w) in polys.iter().zip(&weight) {
+        if !w.is_zero() {
+            g.par_iter_mut()
+                .zip(f.evals().par_iter())
+                .for_each(|(x, y)| *x += *w * y);
+        }
     }
     let cs: Vec<Commitment> = polys.iter().map(|(_, c, _)| **c).collect();
     let (opening, _) = hyperkzg::open(
@@ -320,6 +393,7 @@ mod tests {
             &[(&f, &c, &p[..])],
             &[lie],
             vec![DenseMle::new(eq).unwrap()],
+            false,
             &mut Transcript::new(b"b"),
         )
         .unwrap();
@@ -337,6 +411,54 @@ mod tests {
             ),
             Err(PcsError::Rejected(_))
         ));
+    }
+
+    /// Several claims on one polynomial (the same table) share sumcheck tables: the proof is
+    /// byte for byte the one of the claims taken one by one, and it verifies.
+    #[test]
+    fn merged_claims_give_the_same_proof() {
+        let mut rng = StdRng::seed_from_u64(44);
+        let srs = Srs::insecure_local_setup_for_tests(5, &mut rng);
+        let fs: Vec<DenseMle> = [5usize, 3, 0]
+            .iter()
+            .map(|&n| DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
+            .collect();
+        let cs: Vec<Commitment> = fs
+            .iter()
+            .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
+            .collect();
+        // f0 thrice, f1 twice, f2 (a constant) twice, interleaved.
+        let which = [0usize, 1, 0, 2, 1, 0, 2];
+        let ps: Vec<Vec<Fr>> = which
+            .iter()
+            .map(|&w| (0..fs[w].num_vars()).map(|_| Fr::rand(&mut rng)).collect())
+            .collect();
+        let polys: Vec<(&DenseMle, &Commitment, &[Fr])> = which
+            .iter()
+            .zip(&ps)
+            .map(|(&w, p)| (&fs[w], &cs[w], &p[..]))
+            .collect();
+        let mut t1 = Transcript::new(b"b");
+        let (merged, evals) = open_batch(&srs.commit_key, &polys, &mut t1).unwrap();
+        let eqs = ps
+            .iter()
+            .map(|p| DenseMle::new(eq_table(p)).unwrap())
+            .collect();
+        let mut t2 = Transcript::new(b"b");
+        let plain = open_batch_with(&srs.commit_key, &polys, &evals, eqs, false, &mut t2).unwrap();
+        assert_eq!(merged, plain);
+        assert_eq!(t1.challenge(), t2.challenge());
+        let claims: Vec<Claim<'_>> = polys
+            .iter()
+            .zip(&evals)
+            .map(|((_, c, p), e)| Claim {
+                commitment: c,
+                point: p,
+                eval: *e,
+            })
+            .collect();
+        let vk = &srs.verifier_key;
+        verify_batch(vk, &claims, &merged, &mut Transcript::new(b"b")).unwrap();
     }
 
     #[test]

@@ -17,6 +17,7 @@ use ark_ff::{AdditiveGroup, Field, One, Zero};
 use rayon::prelude::*;
 
 use crate::error::PcsError;
+use crate::mle::eq_eval;
 use crate::sumcheck::{Proved, RoundMessage};
 use crate::transcript::Transcript;
 
@@ -57,45 +58,66 @@ fn bind(t: &mut Vec<Fr>, r: Fr) {
     t.truncate(half);
 }
 
-/// Prove `Σ_j coeffs[j]·Σ_x f̂_j(x)·êq_j(x)` over `n` variables (degree 2); `tables[j]` is
-/// `(f_j, eq_j)`, two tables of one power-of-two length `≤ 2^n`.
+/// One pair of tables of the sumcheck, read by one or more claims: the polynomial `f`, and
+/// `e`, one claim's `eq` table or several claims' `eq` tables combined by their coefficients
+/// (claims on one polynomial share its table: the round polynomial is linear in `e`, so the
+/// messages are the same and each table is read once).
+pub(super) struct Group {
+    /// The polynomial's table.
+    pub f: Vec<Fr>,
+    /// `eq` (with `coeff` the claim's), or `Σ coeff_j·eq_j` over the group (with `coeff = 1`).
+    pub e: Vec<Fr>,
+    /// The group's weight in the batch.
+    pub coeff: Fr,
+}
+
+/// Prove `Σ_j coeff_j·Σ_x f̂_j(x)·êq_j(x)` over `n` variables (degree 2) with the tables in
+/// groups: `members[j]` is claim `j`'s group and, when its
+/// `eq` table was merged into the group's `e`, its point (its final `eq` value is then
+/// `eq(p_j, ρ_tail)`, what its own table would have bound to); `None` reads the group's own
+/// bound `e`. The final values are per claim, as the verifier reads them.
 ///
 /// # Errors
-/// [`PcsError::Malformed`] for tables of unequal or non-power-of-two lengths, or longer than
-/// `2^n`.
-pub(super) fn prove(
+/// [`PcsError::Malformed`] for tables of unequal or non-power-of-two lengths, longer than
+/// `2^n`, a member of no group, or a point that does not fit its group's table.
+pub(super) fn prove_groups(
     n: usize,
-    coeffs: &[Fr],
-    mut tables: Vec<(Vec<Fr>, Vec<Fr>)>,
+    mut groups: Vec<Group>,
+    members: &[(usize, Option<&[Fr]>)],
     transcript: &mut Transcript,
 ) -> Result<Proved, PcsError> {
-    let fits = |(f, e): &(Vec<Fr>, Vec<Fr>)| {
-        f.len() == e.len() && f.len().is_power_of_two() && f.len() <= 1usize << n.min(62)
+    let fits = |g: &Group| {
+        g.f.len() == g.e.len() && g.f.len().is_power_of_two() && g.f.len() <= 1usize << n.min(62)
     };
-    if tables.len() != coeffs.len() || !tables.iter().all(fits) {
+    let member_fits = |(g, p): &(usize, Option<&[Fr]>)| {
+        groups
+            .get(*g)
+            .is_some_and(|g| p.is_none_or(|p| 1usize << p.len().min(62) == g.f.len()))
+    };
+    if !groups.iter().all(fits) || !members.iter().all(member_fits) {
         return Err(PcsError::Malformed("batch tables"));
     }
-    // `sums[j]`: Σ f_j·eq_j of the unbound tables (what a leading round's share is, scaled).
-    let mut sums: Vec<Fr> = tables
+    // `sums[g]`: Σ f_g·e_g of the unbound tables (what a leading round's share is, scaled).
+    let mut sums: Vec<Fr> = groups
         .par_iter()
-        .map(|(f, e)| f.iter().zip(e).map(|(a, b)| *a * b).sum())
+        .map(|g| g.f.iter().zip(&g.e).map(|(a, b)| *a * b).sum())
         .collect();
-    let claim: Fr = coeffs.iter().zip(&sums).map(|(c, s)| *c * s).sum();
+    let claim: Fr = groups.iter().zip(&sums).map(|(g, s)| g.coeff * s).sum();
     transcript.absorb_u64(n as u64);
     transcript.absorb_u64(2);
     transcript.absorb_fr(&claim);
-    let mut phi = vec![Fr::one(); tables.len()];
+    let mut phi = vec![Fr::one(); groups.len()];
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for m in (1..=n).rev() {
         let (mut c0, mut c2) = (Fr::zero(), Fr::zero());
-        for (j, (f, e)) in tables.iter().enumerate() {
-            let w = coeffs[j] * phi[j].square();
-            if f.len() < 1 << m {
+        for (j, g) in groups.iter().enumerate() {
+            let w = g.coeff * phi[j].square();
+            if g.f.len() < 1 << m {
                 c0 += w * sums[j];
                 c2 += w * sums[j];
             } else {
-                let (s0, s2) = round(f, e);
+                let (s0, s2) = round(&g.f, &g.e);
                 c0 += w * s0;
                 c2 += w * s2;
             }
@@ -103,27 +125,28 @@ pub(super) fn prove(
         let msg = vec![c0, c2];
         transcript.absorb_frs(&msg);
         let r = transcript.challenge();
-        for (j, (f, e)) in tables.iter_mut().enumerate() {
-            if f.len() < 1 << m {
+        for (j, g) in groups.iter_mut().enumerate() {
+            if g.f.len() < 1 << m {
                 phi[j] *= Fr::one() - r;
             } else {
-                bind(f, r);
-                bind(e, r);
+                bind(&mut g.f, r);
+                bind(&mut g.e, r);
                 sums[j] = Fr::zero();
             }
         }
         rounds.push(RoundMessage(msg));
         point.push(r);
     }
-    let evals: Vec<Fr> = tables
-        .iter()
-        .zip(&phi)
-        .flat_map(|((f, e), p)| {
-            [
-                *p * f.first().copied().unwrap_or_else(Fr::zero),
-                *p * e.first().copied().unwrap_or_else(Fr::zero),
-            ]
-        })
-        .collect();
+    let mut evals = Vec::with_capacity(2 * members.len());
+    for &(j, p) in members {
+        let (g, ph) = (&groups[j], phi[j]);
+        let e = match p {
+            None => g.e.first().copied().unwrap_or_else(Fr::zero),
+            Some(p) => eq_eval(p, &point[n - p.len()..])
+                .map_err(|_| PcsError::Malformed("batch tables"))?,
+        };
+        evals.push(ph * g.f.first().copied().unwrap_or_else(Fr::zero));
+        evals.push(ph * e);
+    }
     Ok(Proved::close(transcript, claim, rounds, point, evals))
 }

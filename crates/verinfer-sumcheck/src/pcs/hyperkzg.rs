@@ -205,7 +205,10 @@ pub fn open(
             .collect();
         polys.push(next);
     }
-    let folds: Vec<G1Affine> = polys[1..].iter().map(|p| msm(bases, p)).collect();
+    let folds: Vec<G1Affine> = {
+        let _p = super::profile::phase("opening: fold commitments");
+        polys[1..].iter().map(|p| msm(bases, p)).collect()
+    };
     folds.iter().for_each(|p| transcript.absorb_g1(p));
     let r = transcript.challenge();
     let (pts, z_low) = points(r).ok_or(PcsError::DegenerateChallenge)?;
@@ -226,7 +229,10 @@ pub fn open(
     }
     let b_at = pts.map(|a| eval_univariate(&b, a));
     let w_poly = div_by_cubic(&b, z_low);
-    let w = msm(bases, &w_poly);
+    let w = {
+        let _p = super::profile::phase("opening: W");
+        msm(bases, &w_poly)
+    };
     transcript.absorb_g1(&w);
     let z = transcript.challenge();
     let (i_z, z_z) =
@@ -239,7 +245,10 @@ pub fn open(
     if let Some(c0) = l.first_mut() {
         *c0 -= i_z;
     }
-    let w2 = msm(bases, &kzg_quotient(&l, z));
+    let w2 = {
+        let _p = super::profile::phase("opening: W'");
+        msm(bases, &kzg_quotient(&l, z))
+    };
     transcript.absorb_g1(&w2);
     let witnesses = vec![w, w2];
     Ok((

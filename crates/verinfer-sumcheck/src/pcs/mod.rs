@@ -19,6 +19,7 @@ mod affine_msm;
 pub mod batch;
 mod batch_sumcheck;
 pub mod hyperkzg;
+pub(crate) mod profile;
 mod small_msm;
 
 /// `n` seeded random bases, for the MSM tests.
