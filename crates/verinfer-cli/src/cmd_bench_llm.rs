@@ -43,18 +43,29 @@ pub struct Args {
     pub json: bool,
 }
 
-/// (vocab, width, layers, feed-forward, heads, kv heads, trained context).
+/// (vocab, width, layers, feed-forward, heads, kv heads, trained context). `NAME-Nl` is
+/// shape NAME's widths with N layers (`llama2-7b-2l`): a dispute's figures at full width
+/// where the whole depth does not fit the time.
 pub fn shape(name: &str) -> Result<(u64, u64, u64, u64, u64, u64, u64)> {
+    if let Some((base, n)) = name
+        .strip_suffix('l')
+        .and_then(|s| s.rsplit_once('-'))
+        .and_then(|(b, n)| Some((b, n.parse::<u64>().ok()?)))
+    {
+        if n == 0 {
+            bail!("shape {name}: a model of 0 layers");
+        }
+        let (v, e, _, ff, h, hkv, ctx) = shape(base)?;
+        return Ok((v, e, n, ff, h, hkv, ctx));
+    }
     Ok(match name {
         "tiny" => (600, 32, 2, 64, 4, 2, 128),
-        // tiny's widths at llama2-7b's 32 layers: what grows with the layer count, cheaply.
-        "tiny-32l" => (600, 32, 32, 64, 4, 2, 128),
         "small" => (600, 128, 4, 320, 4, 2, 128),
         "llama-30m" => (8000, 512, 8, 1376, 8, 4, 512),
         "tinyllama" => (32000, 2048, 22, 5632, 32, 4, 2048),
         "llama2-7b" => (32000, 4096, 32, 11008, 32, 32, 4096),
         other => bail!(
-            "unknown shape {other:?} (tiny, tiny-32l, small, llama-30m, tinyllama, llama2-7b)"
+            "unknown shape {other:?} (tiny, small, llama-30m, tinyllama, llama2-7b; NAME-Nl: N layers)"
         ),
     })
 }

@@ -172,9 +172,14 @@ pub struct DefendArgs {
     /// The compiled model.
     #[arg(long)]
     pub model: PathBuf,
-    /// The claim's trace (written by `verinfer claim`; default .verinfer/traces/claim-<id>.trace).
+    /// The claim's trace (written by `verinfer claim`; default .verinfer/traces/claim-<id>.trace,
+    /// for --generation .verinfer/traces/gen-claim-<id>.steps.json).
     #[arg(long)]
     pub trace: Option<PathBuf>,
+    /// The claim is a generation claim (`GenerationGame`): answered from its kept step roots,
+    /// the disputed step replayed; the model is its compiled step graph or GGUF file.
+    #[arg(long)]
+    pub generation: bool,
     /// Poll interval, milliseconds (on a node; the in-process chain answers and returns).
     #[arg(long, default_value_t = 200)]
     pub poll_ms: u64,
@@ -188,6 +193,9 @@ pub struct DefendArgs {
 /// Answers every game against a claim from its saved trace, until the claim is final or
 /// rejected (on a node) or nothing is left to answer now (in process).
 pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
+    if a.generation {
+        return crate::cmd_game_gen_defend::defend_cmd(a);
+    }
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
     let model_id = verinfer_commit::ModelCommitment::new(&graph).model_id;

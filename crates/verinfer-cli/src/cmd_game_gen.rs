@@ -303,10 +303,18 @@ pub fn parties(
         GenLiar::Challenger(s) => s,
         _ => GenChallengerStrategy::Honest,
     };
-    let mut s = GenSubmitter::new(
-        GenExecution::run_sampled(Arc::clone(m), prompt, new_tokens, honest.sampling(), lie)?,
-        sub,
-    );
+    // An honest submitter holds the same run as the challenger: not run again.
+    let gen = match lie {
+        Some(lie) => GenExecution::run_sampled(
+            Arc::clone(m),
+            prompt,
+            new_tokens,
+            honest.sampling(),
+            Some(lie),
+        )?,
+        None => honest.fresh(),
+    };
+    let mut s = GenSubmitter::new(gen, sub);
     s.silent = matches!(liar, GenLiar::Submitter(_, true));
     let c = GenChallenger::new(honest, cha, strategy);
     Ok((s, c))

@@ -93,7 +93,7 @@ pub fn find_generation(
     ))
 }
 
-fn contracts<'a>(c: &'a OpmlContracts, game: &'a GenClient) -> GenContracts<'a> {
+pub(crate) fn contracts<'a>(c: &'a OpmlContracts, game: &'a GenClient) -> GenContracts<'a> {
     GenContracts {
         registry: &c.registry,
         steps: &c.game,
@@ -140,6 +140,12 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
         submitter.gen.root(),
         submitter.gen.tokens()
     );
+    // The step roots, so that `verinfer defend --generation` can answer games later.
+    let path = crate::cmd_game_gen_defend::steps_path(&a.trace_dir, claim);
+    crate::cmd_game_gen_defend::save(&path, claim, &submitter.gen).with_context(|| {
+        format!("generation claim {claim} is posted, but keeping its step roots failed")
+    })?;
+    eprintln!("step roots kept in {}", path.display());
     open.persist()?;
     if a.defend {
         let poll = poll_of(&a.chain, a.poll_ms);
@@ -151,8 +157,9 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
 }
 
 /// Answers every game against `claim` (its own sub-claims included) until the claim is final
-/// or rejected (or, with `poll` None, until nothing is left to do now).
-fn defend(
+/// or rejected (or, with `poll` None, until nothing is left to do now). A step handed to the
+/// single-step game before a restart is defended again from its replay.
+pub(crate) fn defend(
     chain: &mut dyn Chain,
     c: GenContracts<'_>,
     s: &mut GenSubmitter,
@@ -171,6 +178,7 @@ fn defend(
             let g = c.game.game(chain, id)?;
             let phase = GenPhase::from_u8(g.phase)?;
             if phase == GenPhase::AwaitStep {
+                s.resume_step(u64::try_from(g.subClaim)?, usize::try_from(g.step)?)?;
                 if let Some((sub_claim, sub)) = s.sub.as_mut() {
                     driver::defend(chain, c.steps, sub, *sub_claim, None, &mut print_tx)?;
                     if let Some(r) = c
@@ -210,8 +218,10 @@ fn defend(
 /// (read from the chain) and plays the dispute if the claim is wrong (or `--force`: a lying
 /// challenger that disputes the middle step's trace, for testing a submitter).
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
-    if a.input.is_some() || a.game.is_some() {
-        bail!("--input and --game are for inference claims; a generation claim's prompt is read from the chain");
+    if a.input.is_some() {
+        bail!(
+            "--input is for inference claims; a generation claim's prompt is read from the chain"
+        );
     }
     let mut open = a.chain.open()?;
     let from = open.sender()?;
@@ -252,6 +262,21 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     };
     let mut cha = GenChallenger::new(honest, from, strategy);
     cha.logs_from = since;
+    if let Some(id) = a.game {
+        // Continue this key's game (its moves so far are read back from the chain).
+        let g = game.game(chain, id)?;
+        if g.challenger != from || g.claimId != U256::from(a.claim) {
+            bail!(
+                "generation game {id} is not this key's game on claim {}",
+                a.claim
+            );
+        }
+        let poll = poll_of(&a.chain, a.poll_ms);
+        let phase = play(chain, contracts(&c, &game), &mut cha, id, poll)?;
+        println!("generation game {id}: {phase:?}");
+        open.persist()?;
+        return Ok(());
+    }
     let Some(mode) = cha.mode(chain, &game, a.claim, since)? else {
         println!(
             "generation claim {} matches the honest generation: nothing to challenge",
@@ -276,7 +301,11 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
 }
 
 /// The context the generation game learned for `model_id` (0 when unknown).
-fn game_model_ctx(chain: &mut dyn Chain, game: &GenClient, model_id: B256) -> Result<usize> {
+pub(crate) fn game_model_ctx(
+    chain: &mut dyn Chain,
+    game: &GenClient,
+    model_id: B256,
+) -> Result<usize> {
     let from = verinfer_chain::default_account(chain)?;
     let m = verinfer_chain::view(
         chain,
@@ -308,6 +337,11 @@ fn play(
         let mut acted = false;
         if phase == GenPhase::AwaitStep {
             let sub_claim = u64::try_from(g.subClaim)?;
+            if cha.sub.is_none() {
+                // A restarted challenger: its step challenger rebuilt, its sub-game found.
+                cha.resume_step_dispute(usize::try_from(g.step)?)?;
+                sub_game = own_game(chain, c.steps, sub_claim, cha.account)?;
+            }
             if let Some(sub) = cha.sub.as_mut() {
                 let game_id = match sub_game {
                     Some(x) => x,
@@ -343,6 +377,21 @@ fn play(
             return Ok(phase);
         }
     }
+}
+
+/// The game `account` opened on single-step claim `sub_claim`, if any.
+fn own_game(
+    chain: &mut dyn Chain,
+    steps: &verinfer_opml::client::GameClient,
+    sub_claim: u64,
+    account: Address,
+) -> Result<Option<u64>> {
+    for id in driver::games_of(chain, steps, sub_claim, 0)? {
+        if steps.game(chain, id)?.challenger == account {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 #[derive(serde::Serialize)]

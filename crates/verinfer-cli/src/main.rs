@@ -19,6 +19,7 @@ mod cmd_evm;
 mod cmd_game;
 mod cmd_game_gen;
 mod cmd_game_gen_chain;
+mod cmd_game_gen_defend;
 mod cmd_gguf;
 mod cmd_inspect;
 mod cmd_llm;

@@ -365,3 +365,167 @@ fn generation_claim_and_challenge_processes_on_anvil() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `verinfer defend CLAIM --generation` after the claiming process is gone, on the in-process
+/// chain kept in a state file: every command makes its moves and returns, so each `defend`
+/// is a restart (G rebuilt from the kept step roots, the disputed step replayed, its
+/// sub-claim's defender rebuilt). A lying challenger (`--force`: bisection to the middle
+/// step, its sub-claim challenged at random, itself restarted every round) loses; the claim
+/// finalizes; a wrong model, a missing, foreign or altered steps file, and another claim's
+/// id are refused by name.
+#[test]
+fn generation_claim_defended_across_restarts_with_a_state_file() {
+    let dir = tmpdir("generation_defend");
+    let gguf = testdata("gguf/llama_tiny.gguf");
+    let vm = dir.join("tiny.vmodel");
+    let vm = vm.to_str().unwrap();
+    let (ok, _, err) = verinfer(&["compile", gguf.to_str().unwrap(), "-o", vm, "--ctx", "16"]);
+    assert!(ok, "{err}");
+    let state = dir.join("chain.json");
+    let traces = dir.join("traces");
+    let (s, t) = (state.to_str().unwrap(), traces.to_str().unwrap());
+    let run = |args: &[&str]| {
+        let (ok, out, err) = verinfer(args);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    run(&[
+        "claim",
+        vm,
+        "--prompt-ids",
+        PROMPT,
+        "--max-new-tokens",
+        "6",
+        "--state",
+        s,
+        "--trace-dir",
+        t,
+    ]);
+    let steps = traces.join("gen-claim-0.steps.json");
+    assert!(steps.exists());
+    let st = steps.to_str().unwrap();
+    let defend = |model: &str, claim: &str, trace: &str| {
+        verinfer(&[
+            "defend",
+            claim,
+            "--generation",
+            "--model",
+            model,
+            "--trace",
+            trace,
+            "--state",
+            s,
+        ])
+    };
+    let challenge = |extra: &[&str]| {
+        let mut args = vec![
+            "challenge",
+            "0",
+            "--generation",
+            "--model",
+            vm,
+            "--force",
+            "--state",
+            s,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = challenge(&[]);
+    assert!(out.contains("generation game 0 opened"), "{out}");
+    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&run(args)).unwrap() };
+    let mut ended = false;
+    for _ in 0..60 {
+        let (ok, _, err) = defend(vm, "0", st);
+        assert!(ok, "{err}");
+        let out = challenge(&["--game", "0"]);
+        if out.contains("generation game 0: SubmitterWon") {
+            ended = true;
+            break;
+        }
+        assert!(!out.contains("ChallengerWon"), "{out}");
+        // Once the step's single-step game is over, its claim finalizes after its window
+        // (no clock runs in AwaitStep): then `settle` decides the generation game.
+        let g = json(&[
+            "game",
+            "status",
+            "0",
+            "--generation",
+            "--json",
+            "--state",
+            s,
+        ]);
+        if g["games"][0]["phase"] == "AwaitStep" {
+            let sub = g["games"][0]["sub_claim"].to_string();
+            let sub_status = json(&["game", "status", &sub, "--json", "--state", s]);
+            let games = sub_status["games"].as_array().unwrap();
+            if !games.is_empty() && games.iter().all(|x| x["phase"] == "SubmitterWon") {
+                run(&["game", "advance", "3700", "--state", s]);
+            }
+        }
+    }
+    assert!(ended, "the lying challenger's game did not end");
+    run(&["game", "advance", "4000", "--state", s]);
+    let (ok, out, err) = defend(vm, "0", st);
+    assert!(ok, "{err}");
+    assert!(out.contains("generation claim 0: Finalized"), "{out}");
+
+    // Bad input, each refused by name.
+    let other = dir.join("other.vmodel");
+    let (ok, _, err) = verinfer(&[
+        "compile",
+        gguf.to_str().unwrap(),
+        "-o",
+        other.to_str().unwrap(),
+        "--ctx",
+        "32",
+    ]);
+    assert!(ok, "{err}");
+    let refused = |model: &str, claim: &str, trace: &str, want: &str| {
+        let (ok, out, err) = defend(model, claim, trace);
+        assert!(!ok, "{model} {claim} {trace} was accepted: {out}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains(want), "{want}: {err}");
+    };
+    refused(
+        other.to_str().unwrap(),
+        "0",
+        st,
+        "generation claim 0 is about model",
+    );
+    let mlp = testdata(verinfer_testing::models::GOLDEN_MLP);
+    refused(
+        mlp.to_str().unwrap(),
+        "0",
+        st,
+        "is not a language model's step graph",
+    );
+    let missing = dir.join("none.steps.json");
+    refused(
+        vm,
+        "0",
+        missing.to_str().unwrap(),
+        "no step roots of generation claim 0",
+    );
+    let foreign = dir.join("foreign.json");
+    std::fs::write(&foreign, br#"{"claim_id": 0}"#).unwrap();
+    refused(
+        vm,
+        "0",
+        foreign.to_str().unwrap(),
+        "is not a generation claim's step roots",
+    );
+    refused(vm, "3", st, "not of claim 3");
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&steps).unwrap()).unwrap();
+    saved["roots"][4] = serde_json::Value::String(format!("0x{}", "11".repeat(32)));
+    let altered = dir.join("altered.steps.json");
+    std::fs::write(&altered, saved.to_string()).unwrap();
+    refused(
+        vm,
+        "0",
+        altered.to_str().unwrap(),
+        "is not the steps of generation claim 0",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

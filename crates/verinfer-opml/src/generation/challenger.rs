@@ -254,6 +254,21 @@ impl GenChallenger {
             };
             return game.send(chain, self.account, &call);
         }
+        self.resume_step_dispute(s)?;
+        let call = G::disputeStepCall {
+            gameId: U256::from(game_id),
+        };
+        game.send(chain, self.account, &call)
+    }
+}
+
+impl GenChallenger {
+    /// Its challenger of step `s`'s single-step claim, rebuilt (the step replayed): what
+    /// `disputeStep` made, again after a restart.
+    ///
+    /// # Errors
+    /// A step past the generation, or an executor error.
+    pub fn resume_step_dispute(&mut self, s: usize) -> Result<()> {
         let strategy = match self.strategy {
             GenChallengerStrategy::Honest => ChallengerStrategy::Honest,
             _ => ChallengerStrategy::Random(7),
@@ -263,10 +278,7 @@ impl GenChallenger {
             self.account,
             strategy,
         ));
-        let call = G::disputeStepCall {
-            gameId: U256::from(game_id),
-        };
-        game.send(chain, self.account, &call)
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use alloy_primitives::B256;
 use verinfer_commit::{Hash32, IncrementalTrace, MerkleTree};
@@ -104,6 +105,8 @@ struct Replay {
     roots: Vec<Hash32>,
     nexts: Vec<u32>,
     exec: Option<Execution>,
+    /// Time spent streaming the steps before `stop_at` (the rest built its execution).
+    prefix: Duration,
 }
 
 /// A generation: prompt, posted tokens, the root of every step and G.
@@ -218,28 +221,97 @@ impl GenExecution {
             .map_err(|e| OpmlError::Protocol(format!("G: {e}")))
     }
 
+    /// The same generation without the steps rebuilt so far: what another party holding the
+    /// same run starts from (no step re-executed).
+    pub fn fresh(&self) -> Self {
+        Self {
+            model: Arc::clone(&self.model),
+            prompt: self.prompt.clone(),
+            tokens: self.tokens.clone(),
+            sampling: self.sampling,
+            lie: self.lie,
+            tree: self.tree.clone(),
+            steps: BTreeMap::new(),
+        }
+    }
+
+    /// The honest generation of `prompt` and `tokens` from the step roots a run saved,
+    /// without running it again: only the step a dispute reaches is replayed, when asked.
+    ///
+    /// # Errors
+    /// A request the model cannot hold, or roots that are not one per step.
+    pub fn from_roots(
+        model: Arc<GenModel>,
+        prompt: &[u32],
+        tokens: &[u32],
+        sampling: Option<Sampling>,
+        roots: Vec<Hash32>,
+    ) -> Result<Self> {
+        verinfer_llm::session::check_request(model.layout(), prompt, tokens.len())
+            .map_err(exec_err)?;
+        let t = (prompt.len() + tokens.len()).saturating_sub(1);
+        if tokens.is_empty() || roots.len() != t {
+            return Err(OpmlError::Mismatch(format!(
+                "{} step roots for a generation of {t} steps",
+                roots.len()
+            )));
+        }
+        Ok(Self {
+            model,
+            prompt: prompt.to_vec(),
+            tokens: tokens.to_vec(),
+            sampling: sampling.filter(|s| s.seed != 0),
+            lie: None,
+            tree: MerkleTree::from_leaves(roots),
+            steps: BTreeMap::new(),
+        })
+    }
+
+    /// Every step's trace root (G's leaves), in order: what is saved to defend the claim later.
+    pub fn step_roots(&self) -> &[Hash32] {
+        self.tree.leaves()
+    }
+
     /// The full execution of step `s`, replayed afresh and owned (what a sub-claim's
     /// submitter or challenger holds).
     ///
     /// # Errors
     /// As [`Self::step`].
     pub fn step_owned(&self, s: usize) -> Result<Execution> {
+        self.step_timed(s).map(|(e, _, _)| e)
+    }
+
+    /// [`Self::step_owned`], with the time the replay of steps 0..s took and the time the
+    /// one step's full execution took (a dispute's off-chain cost, split).
+    ///
+    /// # Errors
+    /// As [`Self::step`].
+    pub fn step_timed(&self, s: usize) -> Result<(Execution, Duration, Duration)> {
         if s >= self.num_steps() {
             return Err(OpmlError::Protocol(format!(
                 "step {s} of a generation of {} steps",
                 self.num_steps()
             )));
         }
-        replay(
+        let t = Instant::now();
+        let r = replay(
             &self.model,
             &self.prompt,
             self.sampling,
             self.lie,
             s + 1,
             Some(s),
-        )?
-        .exec
-        .ok_or_else(|| OpmlError::Protocol("replay without execution".into()))
+        )?;
+        let total = t.elapsed();
+        let e = r
+            .exec
+            .ok_or_else(|| OpmlError::Protocol("replay without execution".into()))?;
+        Ok((e, r.prefix, total.saturating_sub(r.prefix)))
+    }
+
+    /// Keeps `e` as the execution of step `s` (one [`Self::step_timed`] built).
+    pub fn keep_step(&mut self, s: usize, e: Execution) {
+        self.steps.insert(s, Arc::new(e));
     }
 
     /// The full execution of step `s` (its inputs derived as this party derives them),
@@ -279,10 +351,12 @@ fn replay(
     };
     // Value trees kept across steps: each step re-hashes only what changed (a cache row).
     let mut inc = IncrementalTrace::new();
+    let start = Instant::now();
     let mut out = Replay {
         roots: Vec::with_capacity(steps),
         nexts: Vec::with_capacity(steps),
         exec: None,
+        prefix: Duration::ZERO,
     };
     for s in 0..steps {
         let mut token = match s.checked_sub(prompt.len()) {
@@ -313,6 +387,7 @@ fn replay(
             }
         }
         if stop_at == Some(s) {
+            out.prefix = start.elapsed();
             let mut inputs = session.inputs_for(token);
             if let (true, Some(n)) = (noise_lie, l.noise) {
                 if let Some(x) = inputs[n].first_mut() {

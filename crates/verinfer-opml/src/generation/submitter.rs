@@ -151,6 +151,23 @@ impl GenSubmitter {
         })
     }
 
+    /// The defender of single-step claim `sub_claim` (step `s` posted by `PostStep`),
+    /// rebuilt from its generation when it does not hold it (after a restart).
+    ///
+    /// # Errors
+    /// A step past the generation, or an executor error.
+    pub fn resume_step(&mut self, sub_claim: u64, s: usize) -> Result<()> {
+        if self.sub.as_ref().is_some_and(|(c, _)| *c == sub_claim) {
+            return Ok(());
+        }
+        let exec = self.gen.step_owned(s)?;
+        self.sub = Some((
+            sub_claim,
+            Submitter::new(exec, self.account, SubmitterStrategy::Honest),
+        ));
+        Ok(())
+    }
+
     /// The opening that derives the disputed element of step `s` (see `GenerationGame.derive`).
     fn derivation(&mut self, g: &Game, s: usize) -> Result<StepOpening> {
         let input = usize_of(g.input, "input")?;
