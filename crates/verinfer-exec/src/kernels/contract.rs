@@ -26,7 +26,7 @@ mod narrow;
 mod pairs;
 mod rows;
 mod runs;
-mod simd;
+pub(super) mod simd;
 
 use verinfer_ir::shape::{numel, strides};
 use verinfer_ir::{AffineMap, Contract};

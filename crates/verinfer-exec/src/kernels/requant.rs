@@ -10,6 +10,8 @@
 
 use verinfer_ir::Requant;
 
+use super::contract::simd;
+
 /// A requantization prepared for element loops (see the module doc).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FastRequant {
@@ -53,8 +55,13 @@ impl FastRequant {
         self.rq.apply(acc)
     }
 
-    /// `out[i] = rq.apply(sums[i])`.
+    /// `out[i] = rq.apply(sums[i])`: eight at a time where the SIMD module has a vector
+    /// form (it declines when an addition would overflow; then every element goes through
+    /// [`Self::apply`]).
     pub(crate) fn apply_into(&self, sums: &[i64], out: &mut [i32]) {
+        if self.plain && simd::shift_clamp(sums, (self.half, self.shift), (self.lo, self.hi), out) {
+            return;
+        }
         for (o, &s) in out.iter_mut().zip(sums) {
             *o = self.apply(s);
         }
@@ -89,6 +96,37 @@ mod tests {
                 prop_assert_eq!(out, want);
             }
         }
+    }
+
+    #[test]
+    fn vector_form_is_used_where_present() {
+        let rq = Requant {
+            mult: 1,
+            shift: 4,
+            bits: Bits::new(20).unwrap(),
+        };
+        let sums: Vec<i64> = (-40..40).map(|v| v * 1_000_003).collect();
+        let mut out = vec![0i32; sums.len()];
+        let fast = FastRequant::new(rq);
+        assert_eq!(
+            simd::shift_clamp(&sums, (fast.half, fast.shift), (fast.lo, fast.hi), &mut out),
+            simd::uses_avx512()
+        );
+        fast.apply_into(&sums, &mut out);
+        let want: Vec<i32> = sums.iter().map(|&s| rq.apply(s)).collect();
+        assert_eq!(out, want);
+        // An overflowing addition among vector lanes: declined, then exact per element.
+        let mut big = sums.clone();
+        big[3] = i64::MAX;
+        assert!(!simd::shift_clamp(
+            &big,
+            (fast.half, fast.shift),
+            (fast.lo, fast.hi),
+            &mut out
+        ));
+        fast.apply_into(&big, &mut out);
+        let want: Vec<i32> = big.iter().map(|&s| rq.apply(s)).collect();
+        assert_eq!(out, want);
     }
 
     #[test]
