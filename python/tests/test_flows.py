@@ -254,13 +254,16 @@ def test_the_sumcheck_backend_proves_a_single_matmul(tmp_path):
 
 
 def test_the_sumcheck_backend_refuses_other_models_with_its_reason():
-    # The digits MLP and the MNIST CNN are layered-sumcheck models now; the transformer
-    # block is not yet (its LayerNorms, lookups and attention products are proven, the softmax's
-    # `Div` is not), and the backend names the node and op it stops at.
+    # The digits MLP, the MNIST CNN and the transformer block (its softmax's `Div` included)
+    # are layered-sumcheck models now; the gated verifier is not (its `Sub` reads a parameter
+    # as its first operand), and the backend names the node and op it stops at.
     tb_dir = REPO / "testdata" / "models" / "transformer_block"
     tb = verinfer.compile(tb_dir / "network.onnx", calibration=tb_dir / "calibration.json")
-    with pytest.raises(verinfer.VerinferError, match=r"node 28 \(softmax/4, Div\)"):
-        verinfer.setup(tb, backend="sumcheck")
+    assert verinfer.setup(tb, backend="sumcheck").backend == "sumcheck"
+    gv_dir = REPO / "testdata" / "models" / "gated_verifier"
+    gv = verinfer.compile(gv_dir / "network.onnx", calibration=gv_dir / "calibration.json")
+    with pytest.raises(verinfer.VerinferError, match=r"node 6 \(GreaterOrEqual_5, Sub\)"):
+        verinfer.setup(gv, backend="sumcheck")
 
 
 # ---------------------------------------------------------------- progress and messages

@@ -106,10 +106,20 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                 let (rounds, degree, finals) = crate::gkr::attn::sumcheck_shape(spec, l);
                 crate::gkr::attn::eval_count(spec, i, l) + rounds * degree + finals
             }
+            LayerKind::Div { .. } => {
+                let (rounds, degree, finals) = crate::gkr::div::sumcheck_shape(l);
+                crate::gkr::div::EVALS + rounds * degree + finals
+            }
         };
     }
     for (bits, cols) in groups(spec) {
         n += 7 + 3 * stack_vars(&cols) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
+    }
+    // Each lookup's two-column logUp: `C_μ, C_h, C_g, S`, then both sumchecks (degree 3,
+    // five final values each).
+    for (i, table, _) in crate::gkr::lookup::lookup_layers_of(spec) {
+        let (m, k) = crate::gkr::lookup::dims(spec, i, table);
+        n += 7 + 3 * m + 5 + 3 * k + 5;
     }
     let (k, v) = claim_shape(spec);
     n += 2 * v + 2 * k;
@@ -278,6 +288,11 @@ pub fn model_plan(
                 return Err(refuse(format!(
                     "layer {i}: a product of two activations (attention's Q·Kᵀ, P·V) has no \
                      on-chain verifier yet"
+                )))
+            }
+            LayerKind::Div { .. } => {
+                return Err(refuse(format!(
+                    "layer {i}: a division (softmax's normalisation) has no on-chain verifier yet"
                 )))
             }
         }

@@ -85,7 +85,8 @@ pub fn shift(kind: &LayerKind) -> u32 {
         LayerKind::Clip { .. }
         | LayerKind::Move { .. }
         | LayerKind::ReduceMax
-        | LayerKind::Lookup { .. } => 0,
+        | LayerKind::Lookup { .. }
+        | LayerKind::Div { .. } => 0,
     }
 }
 
@@ -111,8 +112,10 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
             .map(|(i, _)| Poly::RemHi(i)),
     );
     for (i, l) in spec.layers.iter().enumerate() {
-        if l.kind == LayerKind::ReduceMax {
-            v.extend([Poly::Bcast(i), Poly::Sel(i)]);
+        match l.kind {
+            LayerKind::ReduceMax => v.extend([Poly::Bcast(i), Poly::Sel(i)]),
+            LayerKind::Div { .. } => v.extend([Poly::Bcast(i), Poly::Rem(i)]),
+            _ => {}
         }
     }
     v
@@ -207,6 +210,7 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             }),
             // A lookup's values are table entries (its own argument, [`super::lookup`]).
             LayerKind::Lookup { .. } => {}
+            LayerKind::Div { .. } => super::div::columns(spec, i, l, &mut g),
         }
     }
     // Largest first (stable): each column then starts at a multiple of its size.
@@ -382,6 +386,7 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
             }
             // Its claims follow the range groups'.
             LayerKind::Lookup { .. } => {}
+            LayerKind::Div { .. } => vars.extend(super::div::claim_vars(spec, i, l)),
         }
     }
     for (bits, cols) in groups(spec) {

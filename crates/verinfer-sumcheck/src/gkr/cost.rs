@@ -39,10 +39,11 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
                 matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) | super::columns::Poly::RemHi(j) if *j == i)
             })
             .count();
-        let own_x = if l.kind == LayerKind::ReduceMax {
-            2 << spec.src_layout(l.input).vars()
-        } else {
-            0
+        let own_x = match l.kind {
+            LayerKind::ReduceMax => 2 << spec.src_layout(l.input).vars(),
+            // The spread divisor `B'` (its remainder is a `Rem`).
+            LayerKind::Div { .. } => out_elems,
+            _ => 0,
         };
         let (name, reads) = match l.kind {
             LayerKind::Matmul { node, .. } => {
@@ -75,6 +76,8 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             // Its logUp argument is counted below, under the table's own entry.
             LayerKind::Lookup { .. } => ("Lookup", 0),
             // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
+            // The sumcheck reads eq, B', Y.
+            LayerKind::Div { .. } => ("Div", 3 * out_elems),
             LayerKind::Product { b, .. } => (
                 "Contract: Product",
                 (1usize << spec.src_layout(l.input).vars())

@@ -366,7 +366,8 @@ pub fn layer_trace(
             LayerKind::ReduceMax
             | LayerKind::Binary { .. }
             | LayerKind::ReduceSum { .. }
-            | LayerKind::Lookup { .. } => {
+            | LayerKind::Lookup { .. }
+            | LayerKind::Div { .. } => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

@@ -53,6 +53,7 @@ pub mod attn;
 pub mod broadcast;
 pub mod columns;
 pub mod cost;
+pub mod div;
 pub mod lookup;
 pub mod lower;
 pub mod movement;

@@ -19,7 +19,7 @@ use super::columns::{
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, clip_terms};
-use super::{arith, attn, lookup, movement, reduce_max};
+use super::{arith, attn, div, lookup, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
@@ -313,6 +313,11 @@ pub(crate) fn prove_tampered(
                     mles.insert(Poly::Rem(i), rem);
                 }
             }
+            LayerKind::Div { .. } => {
+                let (b, rem) = div::witness(spec, i, trace, check)?;
+                mles.insert(Poly::Bcast(i), b);
+                mles.insert(Poly::Rem(i), rem);
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -493,8 +498,12 @@ pub(crate) fn prove_tampered(
                 },
                 extra: vec![],
             }),
-            LayerKind::Product { .. } => {
-                let (proof, left) = attn::prove(spec, i, &get, &mut t)?;
+            LayerKind::Product { .. } | LayerKind::Div { .. } => {
+                let (proof, left) = if let LayerKind::Div { .. } = l.kind {
+                    div::prove(spec, i, &get, &mut t)?
+                } else {
+                    attn::prove(spec, i, &get, &mut t)?
+                };
                 for (p, point) in left {
                     if hidden(p) {
                         claims.push((Target::Tensor(p), point));

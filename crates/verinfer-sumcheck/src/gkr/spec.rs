@@ -143,6 +143,14 @@ pub enum LayerKind {
         /// The epilogue's shift.
         shift: u32,
     },
+    /// `Y = round_div(X·2^shift, B)` with `B` an activation broadcast over the output
+    /// (softmax's normalisation), identity epilogue: [`super::div`].
+    Div {
+        /// The divisor.
+        b: Src,
+        /// The numerator's left shift.
+        shift: u32,
+    },
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -479,6 +487,8 @@ impl ChainSpec {
                         epilogue(&r.requant, node.out.bits).map_err(|e| refuse(e.into()))?;
                     LayerKind::ReduceSum { mult, shift }
                 }
+                Op::Div(d) => super::div::recognise(g, &mut spec, node, d, in_info, &earlier)
+                    .map_err(refuse)?,
                 Op::Lookup(lk) => {
                     super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);

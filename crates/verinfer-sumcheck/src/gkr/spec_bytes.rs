@@ -21,6 +21,8 @@ const WEIGHT_ARG: u64 = 1 << 62;
 const CONST_ARG: u64 = 1 << 61;
 /// The kind word of a [`LayerKind::Product`] (6 and 7 are left to the lookup layers).
 const PRODUCT_TAG: u64 = 8;
+/// The kind word of a [`LayerKind::Div`].
+const DIV_TAG: u64 = 9;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -135,6 +137,11 @@ impl ChainSpec {
                     put(src_word(b));
                     put(batch as u64);
                     put(mult as u64);
+                    put(u64::from(shift));
+                }
+                LayerKind::Div { b, shift } => {
+                    put(DIV_TAG | flag);
+                    put(src_word(b));
                     put(u64::from(shift));
                 }
             }
@@ -341,6 +348,11 @@ impl ChainSpec {
                         shift,
                     }
                 }
+                DIV_TAG => {
+                    let b = src(next()?)?;
+                    let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
+                    LayerKind::Div { b, shift }
+                }
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -499,6 +511,11 @@ impl ChainSpec {
                 LayerKind::Product { .. } => {
                     if !super::attn::fits(self, idx, l) {
                         return Err(bad("spec: a product layer's shapes or epilogue"));
+                    }
+                }
+                LayerKind::Div { .. } => {
+                    if !super::div::fits(self, l) {
+                        return Err(bad("spec: a division's shapes, shift or bits"));
                     }
                 }
             }

@@ -136,6 +136,7 @@ fn digits_mlp_is_recognised_as_contract_clip_chain() {
             LayerKind::ReduceSum { .. } => "sum",
             LayerKind::Lookup { .. } => "lookup",
             LayerKind::Product { .. } => "product",
+            LayerKind::Div { .. } => "div",
         })
         .collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
@@ -334,3 +335,6 @@ mod lookups;
 
 #[path = "tests_attn.rs"]
 mod attn_layers;
+
+#[path = "tests_div.rs"]
+mod div_layers;

@@ -41,6 +41,7 @@ fn kinds(spec: &ChainSpec) -> Vec<(&'static str, bool)> {
                 LayerKind::ReduceSum { .. } => "sum",
                 LayerKind::Lookup { .. } => "lookup",
                 LayerKind::Product { .. } => "product",
+                LayerKind::Div { .. } => "div",
             };
             (k, l.internal)
         })

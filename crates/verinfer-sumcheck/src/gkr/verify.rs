@@ -366,6 +366,11 @@ pub fn verify_model(
                     claim(&mut claims, p, &point, e)?;
                 }
             }
+            LayerKind::Div { .. } => {
+                for (p, point, e) in super::div::verify(spec, i, lp, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
+            }
         }
     }
 

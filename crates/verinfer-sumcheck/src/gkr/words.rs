@@ -80,6 +80,10 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 let (rounds, degree, finals) = super::attn::sumcheck_shape(spec, l);
                 (super::attn::eval_count(spec, i, l), rounds, degree, finals)
             }
+            LayerKind::Div { .. } => {
+                let (rounds, degree, finals) = super::div::sumcheck_shape(l);
+                (super::div::EVALS, rounds, degree, finals)
+            }
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {

@@ -1,0 +1,344 @@
+//! A `Div` layer: `Y = round_div(A·2^s, B)` elementwise (`round_div` rounds half away from
+//! zero; the IR's `Div` with an identity epilogue), `A` of the output's shape, `B` an
+//! activation of the output's shape or broadcast over it (softmax's per-row sum,
+//! [`super::broadcast`]).
+//!
+//! For `A ≥ 0` and `B ≥ 1` the IR's rule is `Y = ⌊(2^(s+1)·A + B) / (2B)⌋`, i.e. the integer
+//! `R = 2^(s+1)·A + B − 2·B·Y` lies in `[0, 2B)`. The prover commits `B'` (`B` spread over the
+//! output's padded layout, zero on its padding) and `R`, and the layer draws
+//! `ρ = challenges(vars(Y))`; the prover states `B̃'(ρ)`, `R̃(ρ)`, `Ã(ρ)` and `B̃(ρ_sub)` (the
+//! broadcast axes' variables dropped), then
+//! - the broadcast is one identity, `B̃'(ρ) = B̃(ρ_sub)·S(ρ)` (`S` the mask's factor of the
+//!   spread axes, [`broadcast::split`]) — no sumcheck and no wiring table;
+//! - the remainder relation at `ρ`: the degree-3 sumcheck
+//!   `(2^(s+1)·Ã(ρ) + B̃'(ρ) − R̃(ρ))/2 = Σ_x eq(ρ, x)·B'(x)·Y(x)` reduces to `B̃'(σ)`, `Ỹ(σ)`
+//!   (the verifier evaluates `eq(ρ, σ)`);
+//! - range columns ([`columns`]): `R`, `2B' − R − 1` and `B' − 1` in `[0, 2^bits(B))` (so
+//!   `B ≥ 1` and `0 ≤ R < 2B`), `A` in `[0, 2^bits(A))` (so `A ≥ 0`), and a hidden `Y` shifted
+//!   by `2^(bits−1)` like every hidden output (a public one the verifier bounds).
+//!
+//! **Soundness.** The two identities at `ρ` hold for tables that break them with probability
+//! at most `2·vars(Y)/r` (Schwartz–Zippel), the sumcheck adds `3·vars(Y)/r`, the columns their
+//! table's logUp bound. With the ranges every term of `R = 2^(s+1)·A + B' − 2·B'·Y` is far
+//! below `r/2` (`s ≤` [`MAX_SHIFT`], bits ≤ 24), so the field identity is the integer one,
+//! and `0 ≤ R < 2B` with `B ≥ 1` fixes `Y = ⌊(2^(s+1)·A + B)/(2B)⌋`, which for `A ≥ 0` is the
+//! IR's `round_div(A·2^s, B)` (the quotient rounded half up). The honest prover refuses a
+//! trace with `A < 0` or `B ≤ 0` (the IR's other cases: the sign rule and the zero divisor)
+//! and a quotient that saturates the output's bits, naming the node and element.
+
+use std::collections::BTreeMap;
+
+use ark_bn254::Fr;
+use ark_ff::{Field, One};
+use verinfer_ir::{Bits, Graph, Node, Requant, TensorInfo};
+
+use crate::logup::MAX_RANGE_BITS;
+use crate::mle::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, Term, Terms};
+use crate::transcript::Transcript;
+
+use super::arith::Left;
+use super::broadcast::{self, Spread};
+use super::columns::{out_poly, src_poly, Column, Poly};
+use super::movement::padded;
+use super::spec::{Arg, ChainSpec, Layer, LayerKind, Src};
+use super::{fr, GkrError, LayerProof};
+
+/// The largest numerator shift proven: `2^(s+1)·A` stays below `2^(MAX_SHIFT + 25)`, far
+/// below the field (the IR allows less than 62).
+pub const MAX_SHIFT: u32 = 61;
+
+/// The bits of a layer input.
+fn src_bits(spec: &ChainSpec, s: Src) -> Bits {
+    match s {
+        Src::Input => spec.input_bits,
+        Src::Layer(j) => spec.layers.get(j).map_or(spec.input_bits, |l| l.bits),
+    }
+}
+
+/// The layer kind of a `Div` node reading `a` (of `in_info`), or why it is not covered.
+///
+/// # Errors
+/// A reason naming what is missing: a divisor that is not an activation spread over the
+/// output, a rescaling epilogue, a shift past [`MAX_SHIFT`], operand bits past the range
+/// check.
+pub(crate) fn recognise(
+    g: &Graph,
+    spec: &mut ChainSpec,
+    node: &Node,
+    d: &verinfer_ir::Div,
+    in_info: &TensorInfo,
+    earlier: &dyn Fn(usize) -> Option<usize>,
+) -> Result<LayerKind, String> {
+    if d.requant != Requant::clamp_only(node.out.bits) {
+        return Err("a Div with a rescaling epilogue (only the identity is proven)".into());
+    }
+    if d.shift > MAX_SHIFT {
+        return Err(format!("a Div shift above {MAX_SHIFT}"));
+    }
+    if node.inputs.len() != 2 || in_info.shape != node.out.shape {
+        return Err("only a numerator of the output's shape".into());
+    }
+    let b = match broadcast::recognise_arg(g, spec, node, earlier)? {
+        Arg::Act(s) => s,
+        other => {
+            if let Arg::Weight(_) = other {
+                spec.weights.pop();
+            }
+            return Err("a divisor that is a parameter (only an activation is proven)".into());
+        }
+    };
+    if in_info.bits.get() > MAX_RANGE_BITS || src_bits(spec, b).get() > MAX_RANGE_BITS {
+        return Err("operand bits wider than the range check".into());
+    }
+    Ok(LayerKind::Div { b, shift: d.shift })
+}
+
+/// Whether a decoded layer is one [`recognise`] makes: a numerator of the output's layout,
+/// a divisor spread over it, a shift in range.
+#[must_use]
+pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
+    let LayerKind::Div { b, shift } = l.kind else {
+        return false;
+    };
+    spec.src_layout(l.input) == l.out
+        && broadcast::fits(spec, l.out, Arg::Act(b))
+        && shift <= MAX_SHIFT
+        && src_bits(spec, b).get() <= MAX_RANGE_BITS
+        && src_bits(spec, l.input).get() <= MAX_RANGE_BITS
+}
+
+fn parts(spec: &ChainSpec, i: usize) -> Result<(&Layer, Src, u32, Spread), GkrError> {
+    let bad = || GkrError::Malformed("not a division layer");
+    let l = spec.layers.get(i).ok_or_else(bad)?;
+    let LayerKind::Div { b, shift } = l.kind else {
+        return Err(bad());
+    };
+    let s = broadcast::spread(l.out, spec.src_layout(b)).ok_or_else(bad)?;
+    Ok((l, b, shift, s))
+}
+
+/// `(B', R)` of layer `i` as padded tables of the output's layout, checking the trace's
+/// output against the IR when `check` (unchecked, `R` is the trace's own `Y`'s: the relation
+/// holds and only the range checks stand in the way).
+///
+/// # Errors
+/// [`GkrError::Unsupported`] for a numerator below 0 or a divisor below 1 (the IR's other
+/// cases are not proven), [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] at the first
+/// element that differs from the IR.
+pub(crate) fn witness(
+    spec: &ChainSpec,
+    i: usize,
+    trace: &[Vec<i32>],
+    check: bool,
+) -> Result<(DenseMle, DenseMle), GkrError> {
+    let (l, b, s, _) = parts(spec, i)?;
+    let bad = || GkrError::Malformed("a division's operands");
+    let a = trace
+        .get(super::prove::src_index(l.input))
+        .ok_or_else(bad)?;
+    let bv = broadcast::values(spec, Arg::Act(b), l.out, trace, &[])?;
+    let y = trace.get(i + 1).ok_or_else(bad)?;
+    if a.len() != l.out.len() || y.len() != l.out.len() || bv.len() != l.out.len() {
+        return Err(bad());
+    }
+    let size = 1 << l.out.vars();
+    let (mut bt, mut rt) = (vec![Fr::default(); size], vec![Fr::default(); size]);
+    for (index, ((&av, &dv), &got)) in a.iter().zip(&bv).zip(y).enumerate() {
+        let av = i64::from(av);
+        if check {
+            if av < 0 || dv < 1 {
+                let node = spec.node_of(i);
+                return Err(GkrError::Unsupported {
+                    node: Some(node),
+                    reason: format!(
+                        "node {node} (Div): element {index} divides {av} by {dv}; only a \
+                         numerator ≥ 0 over a divisor ≥ 1 is proven"
+                    ),
+                });
+            }
+            let q = verinfer_ir::ops::div::exact(s, av, dv).ok_or_else(bad)?;
+            if q != i64::from(got) {
+                if i64::from(l.bits.clamp(i128::from(q))) == i64::from(got) {
+                    return Err(GkrError::Clamped {
+                        node: i,
+                        index,
+                        bits: l.bits.get(),
+                    });
+                }
+                return Err(GkrError::TraceMismatch {
+                    node: i,
+                    index,
+                    expected: i128::from(q),
+                    got: i64::from(got),
+                });
+            }
+        }
+        let (a2, d2, q2) = (i128::from(av), i128::from(dv), i128::from(got));
+        let r = (a2 << (s + 1)) + d2 - 2 * d2 * q2;
+        let e = padded(l.out, index);
+        bt[e] = fr(dv);
+        rt[e] = crate::field::fr_from_i128(r);
+    }
+    Ok((DenseMle::new(bt)?, DenseMle::new(rt)?))
+}
+
+/// `Σ_x eq(ρ, x)·B'(x)·Y(x)` over `[eq, B', Y]`.
+fn terms(num_vars: usize) -> Result<Terms, GkrError> {
+    Ok(Terms::new(
+        num_vars,
+        3,
+        vec![Term {
+            coeff: Fr::one(),
+            factors: vec![0, 1, 2],
+        }],
+    )?)
+}
+
+/// The evaluations a division layer states: `B̃'(ρ)`, `R̃(ρ)`, `Ã(ρ)`, `B̃(ρ_sub)`.
+pub const EVALS: usize = 4;
+
+/// `(rounds, degree, final values)` of layer `l`'s sumcheck.
+#[must_use]
+pub fn sumcheck_shape(l: &Layer) -> (usize, usize, usize) {
+    (l.out.vars(), 3, 3)
+}
+
+/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
+/// included: the caller drops them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
+pub(crate) fn prove<'m>(
+    spec: &ChainSpec,
+    i: usize,
+    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
+    t: &mut Transcript,
+) -> Result<(LayerProof, Left), GkrError> {
+    let (l, b, _, s) = parts(spec, i)?;
+    let rho = t.challenges(l.out.vars());
+    let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
+    let sub = broadcast::split(s, l.out, &rho).0;
+    let opens = [(bc, &rho), (Poly::Rem(i), &rho), (xa, &rho), (xb, &sub)];
+    let mut evals = Vec::with_capacity(EVALS);
+    let mut left = Left::new();
+    for (p, point) in opens {
+        evals.push(get(p)?.evaluate(point)?);
+        left.push((p, point.clone()));
+    }
+    t.absorb_frs(&evals);
+    let y = out_poly(spec, i);
+    let polys = vec![
+        DenseMle::new(eq_table(&rho))?,
+        get(bc)?.clone(),
+        get(y)?.clone(),
+    ];
+    let proved = sumcheck::prove_terms(&terms(l.out.vars())?, polys, t)?;
+    left.push((bc, proved.reduced.point.clone()));
+    left.push((y, proved.reduced.point));
+    Ok((
+        LayerProof {
+            evals,
+            sumcheck: proved.proof,
+            extra: vec![],
+        },
+        left,
+    ))
+}
+
+/// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones
+/// included: the caller checks them).
+///
+/// # Errors
+/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
+pub(crate) fn verify(
+    spec: &ChainSpec,
+    i: usize,
+    lp: &LayerProof,
+    t: &mut Transcript,
+) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
+    let (l, b, shift, s) = parts(spec, i)?;
+    let [bc_v, rem_v, a_v, b_v] = lp.evals[..] else {
+        return Err(GkrError::Malformed("a division's evaluations"));
+    };
+    if !lp.extra.is_empty() {
+        return Err(GkrError::Malformed("a division has one sumcheck"));
+    }
+    let rho = t.challenges(l.out.vars());
+    let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
+    let (sub, factor) = broadcast::split(s, l.out, &rho);
+    let mut left = vec![
+        (bc, rho.clone(), bc_v),
+        (Poly::Rem(i), rho.clone(), rem_v),
+        (xa, rho.clone(), a_v),
+        (xb, sub, b_v),
+    ];
+    t.absorb_frs(&lp.evals);
+    if bc_v != b_v * factor {
+        return Err(GkrError::Rejected("a division's broadcast divisor"));
+    }
+    let two = Fr::from(2u64);
+    let inv2 = two
+        .inverse()
+        .ok_or(GkrError::Malformed("2 has no inverse"))?;
+    let sum = (two.pow([u64::from(shift)]) * two * a_v + bc_v - rem_v) * inv2;
+    let red = sumcheck::verify_terms(&terms(l.out.vars())?, sum, &lp.sumcheck, t)?;
+    let [eq_v, bs_v, y_v] = red.evals[..] else {
+        return Err(GkrError::Malformed("a division's final evaluations"));
+    };
+    if eq_v != eq_eval(&rho, &red.point)? {
+        return Err(GkrError::Rejected("a division's eq value"));
+    }
+    left.push((bc, red.point.clone(), bs_v));
+    left.push((out_poly(spec, i), red.point, y_v));
+    Ok(left)
+}
+
+/// Layer `i`'s range columns (module docs), added to `g` by width.
+pub(crate) fn columns(spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
+    let LayerKind::Div { b, .. } = l.kind else {
+        return;
+    };
+    let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
+        terms,
+        constant,
+        layout: l.out,
+    };
+    let (bc, rem) = (Poly::Bcast(i), Poly::Rem(i));
+    let e = g.entry(src_bits(spec, b).get()).or_default();
+    e.push(col(vec![(rem, 1)], 0));
+    e.push(col(vec![(bc, 2), (rem, -1)], -1));
+    e.push(col(vec![(bc, 1)], -1));
+    g.entry(src_bits(spec, l.input).get())
+        .or_default()
+        .push(col(vec![(src_poly(spec, l.input), 1)], 0));
+    let y = out_poly(spec, i);
+    if !y.is_public() {
+        let bits = l.bits.get();
+        g.entry(bits)
+            .or_default()
+            .push(col(vec![(y, 1)], 1i64 << (bits - 1)));
+    }
+}
+
+/// The variables of the claims layer `i` leaves on committed polynomials (prover's order).
+#[must_use]
+pub fn claim_vars(spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    let LayerKind::Div { b, .. } = l.kind else {
+        return vec![];
+    };
+    let v = l.out.vars();
+    let hidden = |p: Poly| !p.is_public();
+    let mut vars = vec![v, v];
+    if hidden(src_poly(spec, l.input)) {
+        vars.push(v);
+    }
+    if hidden(src_poly(spec, b)) {
+        vars.push(spec.src_layout(b).vars());
+    }
+    vars.push(v);
+    if hidden(out_poly(spec, i)) {
+        vars.push(v);
+    }
+    vars
+}
