@@ -2,7 +2,7 @@
 
 frames [1, 8, 128] (windowed audio) -> re, im = MatMul by a real DFT basis (65 bins) ->
 re² + im² -> Sqrt = |X| -> two consumers:
-  - logmag = Log(|X| · 0.5 + 1e-4)     (output 0: the log reads the quiet bins)
+  - logmag = Log(|X| · 0.5 + 0.05)     (output 0: the log reads the quiet bins)
   - energy = |X| · W (MatMul, 65 -> 4)  (output 1: a linear layer on the magnitudes)
 
 The audio is a loud tone or two over quiet noise, so |X| spans ~1e-3 to ~60. The nodes
@@ -41,7 +41,7 @@ def main():
         numpy_helper.from_array(np.cos(2 * np.pi * n * k / WIN).astype(np.float32), "dft_cos"),
         numpy_helper.from_array(np.sin(2 * np.pi * n * k / WIN).astype(np.float32), "dft_sin"),
         numpy_helper.from_array(np.array(0.5, np.float32), "k"),
-        numpy_helper.from_array(np.array(1e-4, np.float32), "eps"),
+        numpy_helper.from_array(np.array(0.05, np.float32), "eps"),
         numpy_helper.from_array(rng.normal(0, 0.1, size=(BINS, 4)).astype(np.float32), "w"),
     ]
     nodes = [

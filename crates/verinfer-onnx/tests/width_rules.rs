@@ -70,8 +70,8 @@ fn worst(pairs: &[(Vec<f64>, Vec<f64>)], range: std::ops::Range<usize>) -> f64 {
 }
 
 /// A root read by a log (through wide nodes) and by a MatMul: the root is computed at 31 bits
-/// and the MatMul reads a 16-bit rescale of it. At 16 bits the root's step is 2^-8, so the
-/// log of a quiet bin (|X| ~ 10^-3) would be off by units.
+/// and the MatMul reads a 16-bit rescale of it (without the rule the root is a 16-bit
+/// `ISqrt` and no rescale exists, so the first two assertions fail).
 #[test]
 fn a_root_feeding_a_log_is_held_wide() {
     let c = compiled("wide_root");
@@ -104,7 +104,7 @@ fn a_root_feeding_a_log_is_held_wide() {
     assert!(energy_err < 0.05, "energy error {energy_err}");
 }
 
-/// A sigmoid of 40·(a − b), a and b large and nearly equal: the output is beyond tolerance at
+/// A sigmoid of 100·(a − b), a and b large and nearly equal: the output is beyond tolerance at
 /// 16 bits (checked here with the plain quantizer on the same calibration), and compile widens
 /// the nodes on the path of that error — only those — until it is within tolerance.
 #[test]
