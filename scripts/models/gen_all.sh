@@ -17,3 +17,5 @@ $py scripts/models/transformer_block.py
 $py scripts/models/ezkl_style.py
 $py scripts/models/bad_inputs.py
 $py scripts/models/yolo_head.py
+$py scripts/models/wide_root.py
+$py scripts/models/cancel_sigmoid.py

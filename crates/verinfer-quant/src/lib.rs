@@ -43,6 +43,7 @@ pub mod pipeline;
 pub mod quantize;
 pub mod report;
 pub mod tolerance;
+pub mod widen;
 
 pub use error::QuantError;
 pub use fgraph::{FGraph, FOp, FRef};

@@ -10,7 +10,8 @@ use crate::calibrate::calibrate;
 use crate::data::InputData;
 use crate::error::QuantError;
 use crate::fgraph::FGraph;
-use crate::quantize::{dequantize_value, quantize, quantize_value, QuantOptions};
+use crate::quantize::{dequantize_value, quantize_value, QuantOptions};
+use crate::widen::quantize_auto;
 
 /// Samples used when no calibration data is given: inputs uniform in [-1, 1] (indices in
 /// [0, 8)), drawn from a fixed-seed generator so compiles are reproducible.
@@ -30,7 +31,8 @@ pub struct Compiled {
 }
 
 /// Calibrate `fgraph` on `data` (or, without data, on [`DEFAULT_SAMPLES`] synthetic samples)
-/// and quantize it; `progress` is called once per calibration sample run.
+/// and quantize it, widening the nodes whose rounding takes an output beyond tolerance
+/// (`widen.rs`); `progress` is called once per calibration sample run.
 ///
 /// # Errors
 /// Bad data, bad options, unrepresentable graphs.
@@ -46,7 +48,7 @@ pub fn calibrate_and_quantize(
     };
     let stats = calibrate(&fgraph, &samples, progress)?;
     tracing::info!(samples = stats.samples, defaulted, "calibrated");
-    let graph = quantize(&fgraph, &stats, opts)?;
+    let graph = quantize_auto(&fgraph, &stats, opts, &samples)?;
     tracing::info!(
         nodes = graph.nodes.len(),
         params = graph.num_param_elements(),

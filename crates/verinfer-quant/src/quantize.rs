@@ -20,6 +20,7 @@ use crate::fgraph::{FGraph, FOp, FRef};
 pub use crate::fixed_point::{best_scale, dequantize_value, quantize_value};
 use crate::fixed_point::{factor, factor_bits, requant_to, MULT_BITS, WIDE_MULT_BITS};
 
+mod live;
 mod nonlinear;
 mod options;
 mod radicand;
@@ -27,8 +28,10 @@ mod wide_concat;
 mod wide_input;
 mod wide_log;
 mod wide_root;
+mod widened;
 
 pub use options::QuantOptions;
+pub use widened::{quantize_widened, MAX_WIDTH};
 
 /// What a parameter's ±∞ entries become (see `Q::param`).
 const INFINITE_PARAM: i32 = 1 << 30;
@@ -55,6 +58,10 @@ struct Q<'a> {
     /// `B`-bit rescale for the other consumers, once made.
     wide_root: Vec<bool>,
     narrowed: HashMap<usize, wide_root::Quantized>,
+    /// Per float node: a width chosen for it beyond `B` (0: none; `widened.rs`).
+    widened: Vec<u32>,
+    /// The node being quantized is widened: its constant operands are held as wide.
+    widening: bool,
 }
 
 /// Quantize a calibrated float graph.
@@ -63,6 +70,17 @@ struct Q<'a> {
 /// Bad options, values that cannot be represented, and graphs the validator rejects (for
 /// instance an accumulator that could overflow).
 pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph, QuantError> {
+    quantize_widened(fg, stats, opts, &[])
+}
+
+/// [`quantize`], with node `i` held at `widths[i]` bits where that is above `B` (missing
+/// entries and 0: the rules of [`quantize`] alone).
+fn quantize_at(
+    fg: &FGraph,
+    stats: &Stats,
+    opts: QuantOptions,
+    widths: &[u32],
+) -> Result<Graph, QuantError> {
     if !(4..=24).contains(&opts.bits) {
         return Err(QuantError::BadData(format!(
             "--bits {} is out of range (4..=24)",
@@ -101,6 +119,8 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         finest_move: Vec::new(),
         wide_root: Vec::new(),
         narrowed: HashMap::new(),
+        widened: widths.to_vec(),
+        widening: false,
     };
     let headroom = 2f64.powi(i32::try_from(opts.headroom_bits).unwrap_or(0));
     let wide_in = if opts.wide_inputs {
@@ -134,7 +154,7 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
         let v = verinfer_ir::ValueId(u32::try_from(i).unwrap_or(u32::MAX));
         q.vals.insert(FRef::Input(i), (Operand::Value(v), info));
     }
-    let live = live_nodes(fg);
+    let live = live::live_nodes(fg);
     q.radicand = radicand::radicands(fg, &live);
     let wide = wide_input::wide_nodes(fg, &wide_in, &live);
     q.radicand.iter_mut().zip(wide).for_each(|(r, w)| *r |= w);
@@ -166,33 +186,6 @@ pub fn quantize(fg: &FGraph, stats: &Stats, opts: QuantOptions) -> Result<Graph,
     }
     validate(&q.g)?;
     Ok(q.g)
-}
-
-fn live_nodes(fg: &FGraph) -> Vec<bool> {
-    let mut live = vec![false; fg.nodes.len()];
-    let mut stack: Vec<usize> = fg
-        .outputs
-        .iter()
-        .filter_map(|(_, r)| {
-            if let FRef::Node(i) = r {
-                Some(*i)
-            } else {
-                None
-            }
-        })
-        .collect();
-    while let Some(i) = stack.pop() {
-        if live[i] {
-            continue;
-        }
-        live[i] = true;
-        for r in &fg.nodes[i].inputs {
-            if let FRef::Node(j) = r {
-                stack.push(*j);
-            }
-        }
-    }
-    live
 }
 
 impl Q<'_> {
@@ -419,6 +412,9 @@ impl Q<'_> {
                 let r = self.node_at(i, s);
                 self.bits = saved;
                 return r;
+            }
+            if let Some(w) = self.widened_bits(i) {
+                return self.node_widened(i, w, pinned_input);
             }
             let s = self.stat_scale(FRef::Node(i));
             self.wide = pinned_input;

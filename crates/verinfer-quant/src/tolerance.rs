@@ -68,6 +68,52 @@ pub fn first_divergence(
     g: &Graph,
     samples: &[Vec<Vec<f64>>],
 ) -> Result<Option<Divergence>, QuantError> {
+    let errs = node_errors(fg, g, samples)?;
+    Ok(fg.nodes.iter().zip(errs).find_map(|(node, e)| {
+        let e = e?;
+        (e.max_abs_err > allowed_error(e.float_max_abs, e.scale)).then(|| Divergence {
+            node: node.name.clone(),
+            op_type: node.origin.clone(),
+            max_abs_err: e.max_abs_err,
+            float_max_abs: e.float_max_abs,
+            scale: e.scale,
+        })
+    }))
+}
+
+/// How far one node's quantized values stray from its float ones.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NodeError {
+    /// Largest |quantized − float| of its values.
+    pub max_abs_err: f64,
+    /// Largest |float| of its values.
+    pub float_max_abs: f64,
+    /// Its scale in the integer graph.
+    pub scale: i32,
+}
+
+impl NodeError {
+    /// The error in units of [`allowed_error`] (above 1: beyond the tolerance).
+    #[must_use]
+    pub fn ratio(&self) -> f64 {
+        if self.max_abs_err.is_nan() {
+            return f64::INFINITY;
+        }
+        self.max_abs_err / allowed_error(self.float_max_abs, self.scale)
+    }
+}
+
+/// Per node of `fg`: the error of its values in the integer graph `g` (the quantization of
+/// `fg`) against its `f64` values over `samples`, run through the reference interpreter (use
+/// a few). `None` for a node `g` has no value of (folded away, or not live).
+///
+/// # Errors
+/// Samples that do not fit the graphs, or a failing run.
+pub fn node_errors(
+    fg: &FGraph,
+    g: &Graph,
+    samples: &[Vec<Vec<f64>>],
+) -> Result<Vec<Option<NodeError>>, QuantError> {
     // A float node's value is the integer node of the same name (the last one: a lookup's
     // rescale into its table comes first).
     let by_name: HashMap<&str, usize> = g
@@ -102,22 +148,19 @@ pub fn first_divergence(
             }
         }
     }
-    for (i, node) in fg.nodes.iter().enumerate() {
-        let Some(&k) = by_name.get(node.name.as_str()) else {
-            continue;
-        };
-        let scale = g.nodes[k].out.scale.exponent();
-        if err[i] > allowed_error(fmax[i], scale) {
-            return Ok(Some(Divergence {
-                node: node.name.clone(),
-                op_type: node.origin.clone(),
+    Ok(fg
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let &k = by_name.get(node.name.as_str())?;
+            Some(NodeError {
                 max_abs_err: err[i],
                 float_max_abs: fmax[i],
-                scale,
-            }));
-        }
-    }
-    Ok(None)
+                scale: g.nodes[k].out.scale.exponent(),
+            })
+        })
+        .collect())
 }
 
 /// Magnitude, in units of the synthetic range `[-1, 1]`, from which a constant offset or bound

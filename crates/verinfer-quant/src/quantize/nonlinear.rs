@@ -162,7 +162,9 @@ impl Q<'_> {
             .chain([func.eval(lo), func.eval(hi)])
             .filter(|v| v.is_finite())
             .fold(0.0f64, |a, v| a.max(v.abs()));
-        let s_out = best_scale(ymax, self.opts.bits);
+        // A widened lookup (`widened.rs`) fills its own width; every other one `B` bits.
+        let out_bits = self.widened_bits(i).unwrap_or(self.opts.bits);
+        let s_out = best_scale(ymax, out_bits);
         let bits = self.bits;
         let mut table: Vec<i32> = ys.iter().map(|&y| quantize_value(y, s_out, bits)).collect();
         if r.neg_inf {

@@ -116,6 +116,17 @@ impl Q<'_> {
         mult: i64,
     ) -> Result<Val, QuantError> {
         match r {
+            // A widened node (`widened.rs`) holds its weights at its own width, or wider
+            // where the rule below gives more.
+            FRef::Const(c) if self.widening => {
+                let w = self.bits.get();
+                let b = if x.1.bits.get() > self.opts.bits {
+                    wide_const_bits(self.opts.bits, x.1.bits.get(), terms, mult_bits(mult)).max(w)
+                } else {
+                    w
+                };
+                self.param(c, None, b, ParamKind::Weight)
+            }
             FRef::Const(c) if x.1.bits.get() > self.opts.bits => {
                 let b = wide_const_bits(self.opts.bits, x.1.bits.get(), terms, mult_bits(mult));
                 self.param(c, None, b, ParamKind::Weight)

@@ -1,0 +1,152 @@
+//! Choosing per-tensor widths: widen the nodes whose rounding reaches an output, and no more.
+//!
+//! A graph quantized at `B` bits whose outputs are within tolerance is kept as it is. One
+//! whose output strays (the first node beyond tolerance is the *divergence*: a detector's
+//! sigmoid, a recognizer's attention softmax) gets its error from the rounding of the nodes
+//! before it, amplified. Which of them matter is measured: the path is the divergent node,
+//! the nodes from it to the failing outputs, and their ancestors by distance; the nodes
+//! within distance `k` are held at `B + 4` bits (then `B + 8`, at most 31) for `k = 0, 1, 2,
+//! 4, …`, each candidate quantized and run (reference interpreter, float graph) on a few
+//! calibration samples, until every output is within tolerance. The first that is wins, so
+//! the widened set is at most twice as deep as needed; if none is, the `B`-bit graph is
+//! returned and `compile` refuses it as before, naming the node.
+
+use std::collections::VecDeque;
+
+use verinfer_ir::Graph;
+
+use crate::calibrate::Stats;
+use crate::error::QuantError;
+use crate::fgraph::{FGraph, FRef};
+use crate::quantize::{quantize, quantize_widened, QuantOptions, MAX_WIDTH};
+use crate::tolerance::{node_errors, NodeError};
+
+/// Calibration samples each candidate is measured on (the reference interpreter is slow).
+pub const PROBE_SAMPLES: usize = 2;
+
+/// Extra bits of a widened node, tried in order.
+pub const EXTRA_BITS: [u32; 2] = [4, 8];
+
+/// Quantize `fg`, widening nodes along the path of an output's excess error (module doc).
+/// With `opts.wide_inputs` off (language-model step graphs, whose widths are fixed by their
+/// state inputs) this is [`quantize`].
+///
+/// # Errors
+/// Everything [`quantize`] refuses, and a failing probe run.
+pub fn quantize_auto(
+    fg: &FGraph,
+    stats: &Stats,
+    opts: QuantOptions,
+    samples: &[Vec<Vec<f64>>],
+) -> Result<Graph, QuantError> {
+    let g = quantize(fg, stats, opts)?;
+    if !opts.wide_inputs || samples.is_empty() {
+        return Ok(g);
+    }
+    let probe = &samples[..samples.len().min(PROBE_SAMPLES)];
+    let errs = node_errors(fg, &g, probe)?;
+    let failing = failing_outputs(fg, &errs);
+    if failing.is_empty() {
+        return Ok(g);
+    }
+    let Some(start) = errs.iter().position(|e| e.is_some_and(|e| e.ratio() > 1.0)) else {
+        return Ok(g);
+    };
+    let dist = distances(fg, start, &failing);
+    let deepest = dist.iter().flatten().copied().max().unwrap_or(0);
+    for extra in EXTRA_BITS {
+        let w = (opts.bits + extra).min(MAX_WIDTH);
+        let mut k = 0usize;
+        loop {
+            let widths: Vec<u32> = dist
+                .iter()
+                .map(|d| if d.is_some_and(|d| d <= k) { w } else { 0 })
+                .collect();
+            // A candidate the validator refuses (an accumulator too wide) is not a choice.
+            if let Ok(cand) = quantize_widened(fg, stats, opts, &widths) {
+                let errs = node_errors(fg, &cand, probe)?;
+                if failing_outputs(fg, &errs).is_empty() {
+                    tracing::info!(
+                        widened = widths.iter().filter(|&&b| b > 0).count(),
+                        bits = w,
+                        depth = k,
+                        "widened the nodes whose error reaches an output"
+                    );
+                    return Ok(cand);
+                }
+            }
+            if k >= deepest {
+                break;
+            }
+            k = if k == 0 { 1 } else { (2 * k).min(deepest) };
+        }
+    }
+    Ok(g)
+}
+
+/// The output nodes whose error exceeds the tolerance.
+fn failing_outputs(fg: &FGraph, errs: &[Option<NodeError>]) -> Vec<usize> {
+    let mut out: Vec<usize> = fg
+        .output_nodes()
+        .into_iter()
+        .filter(|&i| {
+            errs.get(i)
+                .copied()
+                .flatten()
+                .is_some_and(|e| e.ratio() > 1.0)
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Per node: its distance (in edges, backwards) from the path that carries the error from
+/// `start` to the `failing` outputs (the nodes downstream of `start` that reach one of them,
+/// `start` included, at distance 0); `None` for the nodes off every such path.
+fn distances(fg: &FGraph, start: usize, failing: &[usize]) -> Vec<Option<usize>> {
+    let n = fg.nodes.len();
+    // Downstream of `start` ...
+    let mut below = vec![false; n];
+    below[start] = true;
+    for j in start + 1..n {
+        below[j] = fg.nodes[j]
+            .inputs
+            .iter()
+            .any(|r| matches!(r, FRef::Node(i) if below.get(*i).copied().unwrap_or(false)));
+    }
+    // ... and upstream of a failing output.
+    let mut above = vec![false; n];
+    for &o in failing {
+        if let Some(a) = above.get_mut(o) {
+            *a = true;
+        }
+    }
+    for j in (0..n).rev() {
+        if above[j] {
+            for r in &fg.nodes[j].inputs {
+                if let FRef::Node(i) = r {
+                    if let Some(a) = above.get_mut(*i) {
+                        *a = true;
+                    }
+                }
+            }
+        }
+    }
+    let mut dist: Vec<Option<usize>> = (0..n)
+        .map(|j| (below[j] && above[j]).then_some(0))
+        .collect();
+    dist[start] = Some(0);
+    let mut queue: VecDeque<usize> = (0..n).filter(|&j| dist[j] == Some(0)).collect();
+    while let Some(j) = queue.pop_front() {
+        let d = dist[j].unwrap_or(0);
+        for r in &fg.nodes[j].inputs {
+            if let FRef::Node(i) = *r {
+                if i < n && dist[i].is_none() {
+                    dist[i] = Some(d + 1);
+                    queue.push_back(i);
+                }
+            }
+        }
+    }
+    dist
+}
