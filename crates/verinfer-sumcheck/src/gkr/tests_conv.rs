@@ -69,7 +69,10 @@ fn a_convolution_lowers_to_patches_product_and_transpose() {
     let LayerKind::Matmul { node, w, .. } = spec.layers[1].kind else {
         panic!("layer 1 is the product")
     };
-    assert_eq!(node.dims(), (20, 18, 3));
+    // The reduction `[c_in, kh, kw] = [2, 3, 3]` is laid out expanded as `[2, 4, 4]`
+    // (`gkr::layout`), so the patches move has its closed form; the kernel's fake rows are 0.
+    assert_eq!(node.dims(), (20, 32, 3));
+    assert!(spec.form(0).is_some());
     assert!(spec.weights[w].arrange.is_some());
     assert_eq!(ChainSpec::from_bytes(&spec.to_bytes()).unwrap(), spec);
     // The internal flag is part of the canonical bytes.
@@ -140,6 +143,7 @@ fn recompute(spec: &ChainSpec, weights: &[Vec<i32>], layers: &mut [Vec<i32>], i:
                 ..l
             },
         ],
+        expansions: vec![],
         ..spec.clone()
     };
     let x = layers[prove::src_index(spec.layers[i].input)].clone();
