@@ -13,6 +13,9 @@ use crate::contract::{matmul_contract, MatmulNode};
 
 use super::layout::{expand_dims, expand_group, expand_move, is_real, Side};
 use super::lower::Plan;
+
+/// A tensor's layout dims where expanded, and whether its fakes are proven zero.
+type Laid = (Vec<usize>, bool);
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 
 fn identity(n: usize) -> Result<Vec<i32>, String> {
@@ -28,7 +31,7 @@ fn identity(n: usize) -> Result<Vec<i32>, String> {
 /// What does not fit (a map past `i32` indices).
 pub(super) fn layers(
     spec: &mut ChainSpec,
-    (node, in_info, src, src_e): (&Node, &TensorInfo, Src, Option<&(Vec<usize>, bool)>),
+    (node, in_info, src, src_e): (&Node, &TensorInfo, Src, Option<&Laid>),
     plan: Plan,
     (wi, bi): (usize, Option<usize>),
     (c, has_bias): (&Contract, bool),
