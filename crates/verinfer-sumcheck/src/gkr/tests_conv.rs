@@ -69,10 +69,10 @@ fn a_convolution_lowers_to_patches_product_and_transpose() {
     let LayerKind::Matmul { node, w, .. } = spec.layers[1].kind else {
         panic!("layer 1 is the product")
     };
-    // The reduction `[c_in, kh, kw] = [2, 3, 3]` is laid out expanded as `[2, 4, 4]`
-    // (`gkr::layout`), so the patches move has its closed form; the kernel's fake rows are 0.
-    assert_eq!(node.dims(), (20, 32, 3));
-    assert!(spec.form(0).is_some());
+    // The input `[1, 2, 5, 4]` is public, laid out as `10 × 4` rows (`[2, 5]` merged), so
+    // expanding the patches (`gkr::layout`) would give no closed form: they stay unexpanded.
+    assert_eq!(node.dims(), (20, 18, 3));
+    assert!(spec.form(0).is_none() && spec.expansions.is_empty());
     assert!(spec.weights[w].arrange.is_some());
     assert_eq!(ChainSpec::from_bytes(&spec.to_bytes()).unwrap(), spec);
     // The internal flag is part of the canonical bytes.
