@@ -25,6 +25,7 @@ use verinfer_ir::{AffineMap, Contract, Graph, Node, Operand, Param, ParamKind, T
 
 use crate::contract::{matmul_contract, MatmulNode};
 
+use super::layout::expand_group;
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
 use super::GkrError;
 
@@ -194,7 +195,8 @@ pub(super) fn contract_layers(
     node: &Node,
     c: &Contract,
     (src, in_info): (Src, &TensorInfo),
-) -> Result<(), GkrError> {
+    (src_e, expandable): (Option<&(Vec<usize>, bool)>, bool),
+) -> Result<Option<(Vec<usize>, bool)>, GkrError> {
     let refuse = |why: String| GkrError::Unsupported {
         node: Some(i),
         reason: format!("node {i} ({}, {}): {why}", node.name, node.op.name()),
@@ -247,10 +249,23 @@ pub(super) fn contract_layers(
         });
         spec.weights.len() - 1
     };
+    let (pd, qd) = (plan.row_dims.clone(), plan.col_dims.clone());
+    let (epd, ered) = (expand_group(&pd), expand_group(&plan.red_dims));
+    if src_e.is_some() || (plan.patches.is_some() && (epd != pd || ered != plan.red_dims)) {
+        let e = super::lower_expanded::layers(
+            spec,
+            (node, in_info, src, src_e),
+            plan,
+            (wi, bias.map(|(bi, _)| bi)),
+            (c, has_bias),
+            expandable,
+        )
+        .map_err(refuse)?;
+        return Ok(e);
+    }
     let w = weight(wi, k, n, plan.weight);
     let bias = bias.map(|(bi, _)| weight(bi, 1, n, plan.bias));
     let mut input = src;
-    let (pd, qd) = (plan.row_dims.clone(), plan.col_dims.clone());
     if let Some(map) = plan.patches {
         let form = super::affine::fit_layouts(
             (&pd, &plan.red_dims),
@@ -295,7 +310,7 @@ pub(super) fn contract_layers(
             internal: false,
         });
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The layers' trace (the input, then every layer's output) from the graph's (the input,
@@ -318,15 +333,20 @@ pub fn layer_trace(
             got: graph_trace.len(),
         });
     }
-    if spec.layers.iter().all(|l| !l.internal) {
+    if spec.layers.iter().all(|l| !l.internal) && spec.expansions.is_empty() {
         return Ok(graph_trace.to_vec());
     }
     let bad = GkrError::Malformed;
     let mut nodes = graph_trace.iter();
     let mut out: Vec<Vec<i32>> = vec![nodes.next().cloned().unwrap_or_default()];
-    for l in &spec.layers {
+    for (idx, l) in spec.layers.iter().enumerate() {
         if !l.internal {
-            out.push(nodes.next().cloned().ok_or(bad("trace"))?);
+            let v = nodes.next().ok_or(bad("trace"))?;
+            // A node output over an expanded layout: zeros at the new entries.
+            out.push(match spec.expansions.iter().find(|e| e.layer == idx) {
+                Some(e) => e.scatter(v)?,
+                None => v.clone(),
+            });
             continue;
         }
         let x = out

@@ -225,6 +225,10 @@ pub struct ChainSpec {
     /// ([`super::affine::fit_layouts`]): the verifier evaluates it instead of walking the
     /// map. Empty when no map has one (the spec's bytes are then as before).
     pub forms: Vec<Option<super::affine::AffineWiring>>,
+    /// The node outputs laid out over expanded dims ([`super::layout`]), so the moves
+    /// between them take closed forms; empty when none is (the spec's bytes are then as
+    /// before).
+    pub expansions: Vec<super::layout::Expansion>,
 }
 
 /// `dims` split as [`Layout::of`] splits them: the row axes and the column axis.
@@ -287,7 +291,12 @@ impl ChainSpec {
             maps: vec![],
             arrangements: vec![],
             forms: vec![],
+            expansions: vec![],
         };
+        // Which node outputs may be laid out expanded, and per node its layout's dims where
+        // expanded and whether its fakes are proven zero.
+        let expandable = super::layout::expandable(g);
+        let mut node_e: Vec<Option<(Vec<usize>, bool)>> = Vec::with_capacity(g.nodes.len());
         // The layer holding each node's output.
         let mut node_layer: Vec<usize> = Vec::with_capacity(g.nodes.len());
         for (i, node) in g.nodes.iter().enumerate() {
@@ -312,10 +321,20 @@ impl ChainSpec {
             let in_info = g
                 .operand_info(node.inputs[0])
                 .ok_or_else(|| refuse("its input does not exist".into()))?;
+            // The input's layout dims where expanded, and whether its fakes are zero.
+            let src_e = match node.inputs.first() {
+                Some(Operand::Value(v)) => v
+                    .index()
+                    .checked_sub(1)
+                    .and_then(|j| node_e.get(j).cloned().flatten()),
+                _ => None,
+            };
             if node.out.bits.get() > MAX_RANGE_BITS {
                 return Err(refuse("output bits wider than the range check".into()));
             }
-            let out = Layout::of(node.out.shape.dims());
+            let mut out = Layout::of(node.out.shape.dims());
+            // This node's output's layout dims where expanded (and its fakes zero).
+            let mut out_e: Option<(Vec<usize>, bool)> = None;
             let kind = match &node.op {
                 Op::Contract(c) if matches!(node.inputs.get(1), Some(Operand::Value(_))) => {
                     let b = match node.inputs.get(1) {
@@ -338,11 +357,21 @@ impl ChainSpec {
                         (b, b_info),
                     )?;
                     node_layer.push(spec.layers.len() - 1);
+                    node_e.push(None);
                     continue;
                 }
                 Op::Contract(c) => {
-                    super::lower::contract_layers(g, &mut spec, i, node, c, (src, in_info))?;
+                    let e = super::lower::contract_layers(
+                        g,
+                        &mut spec,
+                        i,
+                        node,
+                        c,
+                        (src, in_info),
+                        (src_e.as_ref(), expandable[i]),
+                    )?;
                     node_layer.push(spec.layers.len() - 1);
+                    node_e.push(e);
                     continue;
                 }
                 Op::Binary(b) if matches!(b.kind, BinaryKind::Max | BinaryKind::Min) => {
@@ -376,6 +405,11 @@ impl ChainSpec {
                     if node.inputs.len() != 2 {
                         return Err(refuse("an operand past x and c".into()));
                     }
+                    // Elementwise: the output keeps the input's layout.
+                    if let Some((e, zero)) = &src_e {
+                        out = Layout::of(e);
+                        out_e = Some((e.clone(), *zero));
+                    }
                     LayerKind::Clip {
                         min: b.kind == BinaryKind::Min,
                         constant,
@@ -399,15 +433,38 @@ impl ChainSpec {
                             "only a one-input move whose map fits its shapes, bits and fill".into(),
                         ));
                     }
-                    let form = super::affine::fit_layouts(
-                        split_axes(node.out.shape.dims()),
-                        split_axes(in_info.shape.dims()),
-                        &map,
-                    );
-                    spec.push_map(map, form);
-                    LayerKind::Move {
-                        map: spec.maps.len() - 1,
-                        fill: i64::from(m.fill),
+                    let od = node.out.shape.dims();
+                    let cand = super::layout::expand_dims(od);
+                    let cand = (expandable[i] && cand != od).then_some(cand);
+                    if src_e.is_none() && cand.is_none() {
+                        let form = super::affine::fit_layouts(
+                            split_axes(od),
+                            split_axes(in_info.shape.dims()),
+                            &map,
+                        );
+                        spec.push_map(map, form);
+                        LayerKind::Move {
+                            map: spec.maps.len() - 1,
+                            fill: i64::from(m.fill),
+                        }
+                    } else {
+                        let (eo, moved) = super::layout::place_move(
+                            od,
+                            cand,
+                            (in_info.shape.dims(), src_e.as_ref()),
+                            &map,
+                            i64::from(m.fill),
+                        )
+                        .ok_or_else(|| refuse("a map past 2^31 entries".into()))?;
+                        out = Layout::of(&eo);
+                        if eo != od {
+                            out_e = Some((eo, true));
+                        }
+                        spec.push_map(moved.map, moved.form);
+                        LayerKind::Move {
+                            map: spec.maps.len() - 1,
+                            fill: moved.fill,
+                        }
                     }
                 }
                 Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::Max => {
@@ -425,6 +482,16 @@ impl ChainSpec {
                         return Err(refuse(
                             "only a max over the last axis with no rescale".into(),
                         ));
+                    }
+                    // Over expanded rows: the output is the input's row axes (its last one
+                    // expanded too, so a fake row's maximum, 0, is inside its layout).
+                    if let Some((e, zero)) = &src_e {
+                        let eo = e[..e.len() - 1].to_vec();
+                        if e.last() != Some(&k) || eo.is_empty() || !zero {
+                            return Err(refuse("a max over an expanded last axis".into()));
+                        }
+                        out = Layout::of(&eo);
+                        out_e = Some((eo, true));
                     }
                     LayerKind::ReduceMax
                 }
@@ -492,6 +559,7 @@ impl ChainSpec {
                 Op::Lookup(lk) => {
                     super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);
+                    node_e.push(None);
                     continue;
                 }
                 op => {
@@ -509,6 +577,18 @@ impl ChainSpec {
                 internal: false,
             });
             node_layer.push(spec.layers.len() - 1);
+            if let Some((e, _)) = &out_e {
+                spec.expansions.push(super::layout::Expansion {
+                    layer: spec.layers.len() - 1,
+                    dims: node.out.shape.dims().to_vec(),
+                    edims: e.clone(),
+                });
+            }
+            node_e.push(out_e);
+        }
+        // The spec's bytes carry the forms section whenever they carry expansions.
+        if !spec.expansions.is_empty() && spec.forms.len() < spec.maps.len() {
+            spec.forms.resize(spec.maps.len(), None);
         }
         Ok(spec)
     }

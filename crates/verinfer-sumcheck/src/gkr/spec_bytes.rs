@@ -148,7 +148,7 @@ impl ChainSpec {
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
         // bytes stay as they were).
-        let formed = !self.forms.is_empty();
+        let formed = !self.forms.is_empty() || !self.expansions.is_empty();
         let arranged = !self.arrangements.is_empty() || formed;
         if !self.maps.is_empty() || arranged {
             put(self.maps.len() as u64);
@@ -183,6 +183,16 @@ impl ChainSpec {
                     }
                 }
             }
+        }
+        // The expanded layouts (`gkr::layout`): per node output its layer, rank, dims and
+        // the layout's dims; present only when some output is expanded.
+        if !self.expansions.is_empty() {
+            put(self.expansions.len() as u64);
+        }
+        for e in &self.expansions {
+            put(e.layer as u64);
+            put(e.dims.len() as u64);
+            e.dims.iter().chain(&e.edims).for_each(|&v| put(v as u64));
         }
         out
     }
@@ -411,6 +421,34 @@ impl ChainSpec {
                 forms.push(Some(f));
             }
         }
+        let mut expansions = Vec::new();
+        if 8 * used.get() != bytes.len() {
+            let ne = size(next()?)?;
+            if ne == 0 || ne > layers.len() {
+                return Err(bad("spec: expansion count"));
+            }
+            for _ in 0..ne {
+                let layer = size(next()?)?;
+                let rank = size(next()?)?;
+                if rank > super::affine::MAX_RANK {
+                    return Err(bad("spec: an expansion's rank"));
+                }
+                let mut dims = || {
+                    (0..rank)
+                        .map(|_| size(next()?))
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                let (dims, edims) = (dims()?, dims()?);
+                let e = super::layout::Expansion { layer, dims, edims };
+                let fits = layers.get(layer).is_some_and(|l| {
+                    !l.internal && e.well_formed() && l.out == Layout::of(&e.edims)
+                });
+                if !fits || layer + 1 >= layers.len() {
+                    return Err(bad("spec: an expansion that is not its layer's"));
+                }
+                expansions.push(e);
+            }
+        }
         let spec = Self {
             input,
             input_bits,
@@ -419,6 +457,7 @@ impl ChainSpec {
             maps,
             arrangements,
             forms,
+            expansions,
         };
         if spec.to_bytes() != bytes {
             return Err(bad("spec: not the canonical encoding"));

@@ -70,7 +70,10 @@ fn a_convolution_lowers_to_patches_product_and_transpose() {
     let LayerKind::Matmul { node, w, .. } = spec.layers[1].kind else {
         panic!("layer 1 is the product")
     };
+    // The input `[1, 2, 5, 4]` is public, laid out as `10 × 4` rows (`[2, 5]` merged), so
+    // expanding the patches (`gkr::layout`) would give no closed form: they stay unexpanded.
     assert_eq!(node.dims(), (20, 18, 3));
+    assert!(spec.form(0).is_none() && spec.expansions.is_empty());
     assert!(spec.weights[w].arrange.is_some());
     assert_eq!(ChainSpec::from_bytes(&spec.to_bytes()).unwrap(), spec);
     // The internal flag is part of the canonical bytes.
@@ -141,6 +144,7 @@ fn recompute(spec: &ChainSpec, weights: &[Vec<i32>], layers: &mut [Vec<i32>], i:
                 ..l
             },
         ],
+        expansions: vec![],
         ..spec.clone()
     };
     let x = layers[prove::src_index(spec.layers[i].input)].clone();
