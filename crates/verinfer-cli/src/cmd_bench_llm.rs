@@ -3,6 +3,7 @@
 //! its Python binding is installed — reporting, in one run: decode and prefill tokens/s, peak
 //! RSS, trace commitment time as a share of inference, and model commitment time.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -38,9 +39,17 @@ pub struct Args {
     /// Threads for both engines (llama.cpp's `n_threads`, verinfer's pool).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Threads compiling and committing to the model (0: every core). They run once per
+    /// model, not per token, so they use the whole machine whatever `--threads` is.
+    #[arg(long, default_value_t = 0)]
+    pub compile_threads: usize,
     /// Print the figures as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Require the GGUF file in `--dir` to be the seeded model already and never write it
+    /// (without the flag a matching file is reused and any other rewritten).
+    #[arg(long)]
+    pub reuse: bool,
 }
 
 /// (vocab, width, layers, feed-forward, heads, kv heads, trained context). `NAME-Nl` is
@@ -114,7 +123,18 @@ impl Rng {
     }
 }
 
-fn write_model(path: &Path, name: &str) -> Result<()> {
+/// What a seeded tensor holds: a matrix of normal-ish Q8_0 weights (drawn from the shared
+/// generator, in file order) or an all-ones `F32` norm vector.
+#[derive(Clone, Copy)]
+enum Fill {
+    /// `(rows, cols)`.
+    Matrix(u64, u64),
+    Ones(u64),
+}
+
+/// The seeded model of shape `name`: its metadata and every tensor declared (not generated),
+/// with what fills each.
+fn model_layout(name: &str) -> Result<(GgufWriter, Vec<Fill>)> {
     let (v, e, l, ff, h, hkv, ctx) = shape(name)?;
     let kv = e / h * hkv;
     let mut w = GgufWriter::new();
@@ -153,38 +173,141 @@ fn write_model(path: &Path, name: &str) -> Result<()> {
         )
         .kv("tokenizer.ggml.bos_token_id", Value::U32(1))
         .kv("tokenizer.ggml.eos_token_id", Value::U32(2));
-    let mut rng = Rng(0x5EED_0000_0000_0001);
-    let mut mat = |w: &mut GgufWriter, n: &str, rows: u64, cols: u64| -> Result<()> {
-        #[allow(clippy::cast_precision_loss)]
-        let s = 1.0 / (cols as f32).sqrt();
-        let x: Vec<f32> = (0..rows * cols).map(|_| rng.normalish() * s).collect();
-        w.tensor(n, &[cols, rows], GgmlType::Q8_0, quantize_q8_0(&x));
+    let mut fills = Vec::new();
+    let mut add = |w: &mut GgufWriter, n: &str, fill: Fill| -> Result<()> {
+        match fill {
+            Fill::Matrix(rows, cols) => w.declare(n, &[cols, rows], GgmlType::Q8_0)?,
+            Fill::Ones(n_el) => w.declare(n, &[n_el], GgmlType::F32)?,
+        };
+        fills.push(fill);
         Ok(())
     };
-    let norm = |w: &mut GgufWriter, n: &str| {
-        let x = vec![1.0f32; usize::try_from(e).unwrap_or(0)];
-        w.f32_tensor(n, &[e], &x);
-    };
-    mat(&mut w, "token_embd.weight", v, e)?;
+    add(&mut w, "token_embd.weight", Fill::Matrix(v, e))?;
     for i in 0..l {
         let b = |s: &str| format!("blk.{i}.{s}.weight");
-        norm(&mut w, &b("attn_norm"));
-        mat(&mut w, &b("attn_q"), e, e)?;
-        mat(&mut w, &b("attn_k"), kv, e)?;
-        mat(&mut w, &b("attn_v"), kv, e)?;
-        mat(&mut w, &b("attn_output"), e, e)?;
-        norm(&mut w, &b("ffn_norm"));
-        mat(&mut w, &b("ffn_gate"), ff, e)?;
-        mat(&mut w, &b("ffn_up"), ff, e)?;
-        mat(&mut w, &b("ffn_down"), e, ff)?;
+        add(&mut w, &b("attn_norm"), Fill::Ones(e))?;
+        add(&mut w, &b("attn_q"), Fill::Matrix(e, e))?;
+        add(&mut w, &b("attn_k"), Fill::Matrix(kv, e))?;
+        add(&mut w, &b("attn_v"), Fill::Matrix(kv, e))?;
+        add(&mut w, &b("attn_output"), Fill::Matrix(e, e))?;
+        add(&mut w, &b("ffn_norm"), Fill::Ones(e))?;
+        add(&mut w, &b("ffn_gate"), Fill::Matrix(ff, e))?;
+        add(&mut w, &b("ffn_up"), Fill::Matrix(ff, e))?;
+        add(&mut w, &b("ffn_down"), Fill::Matrix(e, ff))?;
     }
-    norm(&mut w, "output_norm.weight");
-    mat(&mut w, "output.weight", v, e)?;
+    add(&mut w, "output_norm.weight", Fill::Ones(e))?;
+    add(&mut w, "output.weight", Fill::Matrix(v, e))?;
+    Ok((w, fills))
+}
+
+/// The seed every synthetic model's weights are drawn from.
+const SEED: u64 = 0x5EED_0000_0000_0001;
+
+/// The first `rows` rows of a seeded matrix of `cols` columns, as Q8_0 bytes (the generator
+/// continuing from `rng`).
+fn matrix_rows(rng: &mut Rng, rows: u64, cols: u64) -> Vec<u8> {
+    #[allow(clippy::cast_precision_loss)]
+    let s = 1.0 / (cols as f32).sqrt();
+    let x: Vec<f32> = (0..rows * cols).map(|_| rng.normalish() * s).collect();
+    quantize_q8_0(&x)
+}
+
+/// Writes the seeded model of shape `name` to `path`, one tensor in memory at a time.
+fn write_model(path: &Path, name: &str) -> Result<()> {
+    let (w, fills) = model_layout(name)?;
+    let mut rng = Rng(SEED);
     let mut f = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| path.display().to_string())?,
     );
-    w.write(&mut f)?;
+    w.write_streaming(&mut f, |i| {
+        Ok(match fills[i] {
+            Fill::Matrix(rows, cols) => matrix_rows(&mut rng, rows, cols),
+            Fill::Ones(n) => (0..n).flat_map(|_| 1.0f32.to_le_bytes()).collect(),
+        })
+    })?;
+    f.flush()?;
     Ok(())
+}
+
+/// Rows of the first matrix regenerated to check a file on disk.
+const CHECK_ROWS: u64 = 64;
+
+/// Why the file at `path` is not the seeded model of shape `name` (`None`: it is, as far as
+/// its header, its size and the first matrix's first [`CHECK_ROWS`] rows show).
+///
+/// Why that suffices for a file this command wrote: the header holds every metadata value and
+/// every tensor's name, shape, type and offset, so another shape or layout differs there; the
+/// size catches a write that was cut short (the file is written front to back); the weights
+/// are a pure function of [`SEED`] and the generator, and a change to either (or to the Q8_0
+/// rounding) changes the very first rows. What it does not catch is a file edited in the
+/// middle by something else — the model id printed with the figures then differs from a
+/// previous run's.
+fn mismatch(path: &Path, name: &str) -> Result<Option<String>> {
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(Some("no such file".into()));
+    };
+    let (w, fills) = model_layout(name)?;
+    if meta.len() != w.file_len() {
+        return Ok(Some(format!(
+            "{} bytes, the seeded model has {}",
+            meta.len(),
+            w.file_len()
+        )));
+    }
+    let head = w.header();
+    let Some(Fill::Matrix(rows, cols)) = fills.first() else {
+        bail!("the first tensor of a seeded model is a matrix");
+    };
+    let want = matrix_rows(&mut Rng(SEED), (*rows).min(CHECK_ROWS), *cols);
+    let mut got = vec![0u8; head.len() + want.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut got))
+        .with_context(|| path.display().to_string())?;
+    if got[..head.len()] != head[..] {
+        return Ok(Some("its header differs".into()));
+    }
+    if got[head.len()..] != want[..] {
+        return Ok(Some("its first weights differ".into()));
+    }
+    Ok(None)
+}
+
+/// Whether `write_and_compile` may reuse an existing file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Reuse the file when it is the seeded model, write it otherwise.
+    Auto,
+    /// Reuse it, or fail without writing (a file that must not be overwritten).
+    Only,
+}
+
+/// The GGUF file of shape `shape` in `dir`, written unless an existing one is the same seeded
+/// model; returns the path and the seconds writing took (`None`: reused).
+pub fn ensure_model(dir: &Path, shape: &str, reuse: Reuse) -> Result<(PathBuf, Option<f64>)> {
+    let path = dir.join(format!("{shape}-q8_0.gguf"));
+    match mismatch(&path, shape)? {
+        None => {
+            eprintln!(
+                "bench-llm: reusing {} (its header, size and first {CHECK_ROWS} weight rows are the seeded {shape} model's)",
+                path.display()
+            );
+            Ok((path, None))
+        }
+        Some(why) if reuse == Reuse::Only => bail!(
+            "--reuse: {} is not the seeded {shape} model ({why}); not overwriting it",
+            path.display()
+        ),
+        Some(why) => {
+            if path.exists() {
+                eprintln!("bench-llm: rewriting {} ({why})", path.display());
+            }
+            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+            let t = Instant::now();
+            write_model(&path, shape)?;
+            Ok((path, Some(t.elapsed().as_secs_f64())))
+        }
+    }
 }
 
 /// A `KEY: N kB` line of a `/proc` file, in MiB.
@@ -245,13 +368,16 @@ pub struct Synthetic {
     pub path: PathBuf,
     /// The compiled step graph (and its float graph).
     pub compiled: Compiled,
-    /// Seconds writing the file took.
+    /// Seconds writing the file took (0 when an existing file was reused).
     pub write_s: f64,
+    /// Whether an existing file was reused instead of written.
+    pub reused: bool,
     /// Seconds compiling took.
     pub compile_s: f64,
 }
 
-/// Writes the seeded model of `shape` to `dir` and compiles it with a context of `ctx`,
+/// Writes the seeded model of `shape` to `dir` (or reuses the file there when it is that
+/// model, [`ensure_model`]) and compiles it with a context of `ctx`,
 /// calibrated on `samples` sampled sequences of `sample_len` tokens.
 pub fn write_and_compile(
     dir: &Path,
@@ -259,11 +385,18 @@ pub fn write_and_compile(
     ctx: usize,
     (samples, sample_len): (usize, usize),
 ) -> Result<Synthetic> {
-    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    let path = dir.join(format!("{shape}-q8_0.gguf"));
-    let t = Instant::now();
-    write_model(&path, shape)?;
-    let write_s = t.elapsed().as_secs_f64();
+    write_and_compile_with(dir, shape, ctx, (samples, sample_len), Reuse::Auto)
+}
+
+/// [`write_and_compile`], reusing an existing file as `reuse` says.
+pub fn write_and_compile_with(
+    dir: &Path,
+    shape: &str,
+    ctx: usize,
+    (samples, sample_len): (usize, usize),
+    reuse: Reuse,
+) -> Result<Synthetic> {
+    let (path, written) = ensure_model(dir, shape, reuse)?;
     let w = GgufWeights::open(&path)?;
     let opts = CompileOptions {
         ctx,
@@ -276,7 +409,8 @@ pub fn write_and_compile(
     Ok(Synthetic {
         path,
         compiled,
-        write_s,
+        write_s: written.unwrap_or(0.0),
+        reused: written.is_none(),
         compile_s: t.elapsed().as_secs_f64(),
     })
 }
@@ -326,22 +460,47 @@ fn bench(a: &Args) -> Result<()> {
             a.tokens
         );
     }
+    let once = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.compile_threads)
+        .build()
+        .context("thread pool")?;
     let Synthetic {
         path,
         compiled: c,
         write_s,
+        reused,
         compile_s,
-    } = write_and_compile(&a.dir, &a.shape, ctx, (2, ctx.min(32)))?;
-    let t = Instant::now();
-    let m = ModelCommitment::new(&c.graph);
-    let commit_s = t.elapsed().as_secs_f64();
+    } = once.install(|| {
+        write_and_compile_with(
+            &a.dir,
+            &a.shape,
+            ctx,
+            (2, ctx.min(32)),
+            if a.reuse { Reuse::Only } else { Reuse::Auto },
+        )
+    })?;
+    let (m, commit_s) = once.install(|| {
+        let t = Instant::now();
+        let m = ModelCommitment::new(&c.graph);
+        (m, t.elapsed().as_secs_f64())
+    });
+    let compile_threads = once.current_num_threads();
+    drop(once);
+    // Progress on stderr: a 7B run takes long enough that partial figures matter.
+    eprintln!(
+        "bench-llm: write {write_s:.1} s (reused: {reused}), compile {compile_s:.1} s, model commitment {commit_s:.1} s ({compile_threads} threads), model id {}, peak RSS {:.0} MiB",
+        m.model_id,
+        peak_rss_mib().unwrap_or(0.0)
+    );
     let model_id = m.model_id.to_string();
     let eng = IntEngine::new(Plan::for_graph(c.graph)?)?;
     drop(c.fgraph);
     run(&eng, &prompt, 2, TraceMode::Off, true)?;
     let (pre, dec) = run(&eng, &prompt, a.tokens, TraceMode::Off, true)?;
+    eprintln!("bench-llm: prefill {pre:.1} s, decode {dec:.1} s");
     let (pre_seq, _) = run(&eng, &prompt, 1, TraceMode::Off, false)?;
     let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, TraceMode::Inline, true)?;
+    eprintln!("bench-llm: with trace commitment: prefill {pre_c:.1} s, decode {dec_c:.1} s");
     // The same commitment hashed on a thread of its own (`generate --trace-thread`).
     let (pre_p, dec_p) = run(&eng, &prompt, a.tokens, TraceMode::Pipelined, true)?;
     #[allow(clippy::cast_precision_loss)]
@@ -386,8 +545,8 @@ fn bench(a: &Args) -> Result<()> {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let j = serde_json::json!({
         "shape": a.shape, "parameters": params, "ctx": ctx, "file": path, "model_id": model_id,
-        "threads": rayon::current_num_threads(),
-        "write_s": write_s, "compile_s": compile_s, "model_commitment_s": commit_s,
+        "threads": rayon::current_num_threads(), "compile_threads": compile_threads,
+        "write_s": write_s, "reused_file": reused, "compile_s": compile_s, "model_commitment_s": commit_s,
         "prefill_tokens_per_s": pre_tps, "prefill_sequential_tokens_per_s": pre_seq_tps,
         "decode_tokens_per_s": dec_tps,
         "trace_commitment_share": trace_share, "peak_rss_mib": rss,

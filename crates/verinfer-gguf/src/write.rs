@@ -13,11 +13,27 @@ use crate::parse::DEFAULT_ALIGNMENT;
 use crate::types::GgmlType;
 use crate::value::Value;
 
-/// A GGUF file being assembled in memory (metadata and directory) with its tensor data.
+/// A GGUF file being assembled in memory (metadata and directory) with its tensor data —
+/// or only with each tensor's size ([`GgufWriter::declare`]), the data then streamed one
+/// tensor at a time ([`GgufWriter::write_streaming`]) so a 7 GB file never sits in memory,
+/// and the header alone can be compared with a file on disk ([`GgufWriter::header`]).
 #[derive(Default)]
 pub struct GgufWriter {
     metadata: Vec<(String, Value)>,
-    tensors: Vec<(String, Vec<u64>, GgmlType, Vec<u8>)>,
+    tensors: Vec<Entry>,
+}
+
+/// One tensor: its directory entry, byte length, and data unless only declared.
+struct Entry {
+    name: String,
+    dims: Vec<u64>,
+    ty: GgmlType,
+    len: usize,
+    data: Option<Vec<u8>>,
+}
+
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -83,9 +99,43 @@ impl GgufWriter {
 
     /// Adds a tensor of `ty` whose encoded bytes are `data`; `dims` innermost first.
     pub fn tensor(&mut self, name: &str, dims: &[u64], ty: GgmlType, data: Vec<u8>) -> &mut Self {
-        self.tensors
-            .push((name.to_string(), dims.to_vec(), ty, data));
+        self.tensors.push(Entry {
+            name: name.to_string(),
+            dims: dims.to_vec(),
+            ty,
+            len: data.len(),
+            data: Some(data),
+        });
         self
+    }
+
+    /// Adds a tensor of `ty` by its size only (`dims` innermost first); its data comes to
+    /// [`Self::write_streaming`].
+    ///
+    /// # Errors
+    /// A row that is not whole blocks of `ty`, or a size that overflows.
+    pub fn declare(
+        &mut self,
+        name: &str,
+        dims: &[u64],
+        ty: GgmlType,
+    ) -> std::io::Result<&mut Self> {
+        let elements = dims
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| invalid(format!("tensor {name}: {dims:?} overflows")))?;
+        let len = ty
+            .bytes_for(dims.first().copied().unwrap_or(1), elements)
+            .and_then(|l| usize::try_from(l).ok())
+            .ok_or_else(|| invalid(format!("tensor {name}: {dims:?} is not whole {ty} blocks")))?;
+        self.tensors.push(Entry {
+            name: name.to_string(),
+            dims: dims.to_vec(),
+            ty,
+            len,
+            data: None,
+        });
+        Ok(self)
     }
 
     /// Adds an `F32` tensor.
@@ -94,11 +144,10 @@ impl GgufWriter {
         self.tensor(name, dims, GgmlType::F32, data)
     }
 
-    /// Writes the file.
-    ///
-    /// # Errors
-    /// I/O errors of `out`.
-    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+    /// The file's bytes before the data section: magic, version, metadata, tensor directory,
+    /// padding to the alignment.
+    #[must_use]
+    pub fn header(&self) -> Vec<u8> {
         let mut head = Vec::new();
         head.extend_from_slice(b"GGUF");
         head.extend_from_slice(&3u32.to_le_bytes());
@@ -109,27 +158,81 @@ impl GgufWriter {
             head.extend_from_slice(&v.type_id().to_le_bytes());
             put_value(&mut head, v);
         }
-        let a = usize::try_from(DEFAULT_ALIGNMENT).unwrap_or(32);
+        let a = alignment();
         let mut offset = 0usize;
-        for (name, dims, ty, data) in &self.tensors {
-            put_str(&mut head, name);
-            head.extend_from_slice(&(dims.len() as u32).to_le_bytes());
-            for d in dims {
+        for t in &self.tensors {
+            put_str(&mut head, &t.name);
+            head.extend_from_slice(&(t.dims.len() as u32).to_le_bytes());
+            for d in &t.dims {
                 head.extend_from_slice(&d.to_le_bytes());
             }
-            head.extend_from_slice(&ty.to_u32().to_le_bytes());
+            head.extend_from_slice(&t.ty.to_u32().to_le_bytes());
             head.extend_from_slice(&(offset as u64).to_le_bytes());
-            offset += data.len().div_ceil(a) * a;
+            offset += t.len.div_ceil(a) * a;
         }
         head.resize(head.len().div_ceil(a) * a, 0);
-        out.write_all(&head)?;
-        for (_, _, _, data) in &self.tensors {
-            out.write_all(data)?;
-            let pad = data.len().div_ceil(a) * a - data.len();
-            out.write_all(&vec![0u8; pad])?;
+        head
+    }
+
+    /// Size of the whole file: header and every tensor's data, each padded to the alignment.
+    #[must_use]
+    pub fn file_len(&self) -> u64 {
+        let a = alignment();
+        let data: usize = self.tensors.iter().map(|t| t.len.div_ceil(a) * a).sum();
+        (self.header().len() + data) as u64
+    }
+
+    /// Writes the file.
+    ///
+    /// # Errors
+    /// I/O errors of `out`; a tensor that was only declared.
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        self.write_streaming(out, |i| {
+            let t = &self.tensors[i];
+            t.data
+                .clone()
+                .ok_or_else(|| invalid(format!("tensor {} has no data", t.name)))
+        })
+    }
+
+    /// Writes the file, tensor `i`'s data being `data(i)` where it was only declared (called
+    /// once per such tensor, in order, so a seeded generator can produce them one at a time).
+    ///
+    /// # Errors
+    /// I/O errors of `out` or `data`; data of another length than declared.
+    pub fn write_streaming(
+        &self,
+        out: &mut impl Write,
+        mut data: impl FnMut(usize) -> std::io::Result<Vec<u8>>,
+    ) -> std::io::Result<()> {
+        out.write_all(&self.header())?;
+        let a = alignment();
+        for (i, t) in self.tensors.iter().enumerate() {
+            let owned;
+            let bytes = match &t.data {
+                Some(d) => d,
+                None => {
+                    owned = data(i)?;
+                    &owned
+                }
+            };
+            if bytes.len() != t.len {
+                return Err(invalid(format!(
+                    "tensor {}: {} bytes of data, {} declared",
+                    t.name,
+                    bytes.len(),
+                    t.len
+                )));
+            }
+            out.write_all(bytes)?;
+            out.write_all(&vec![0u8; t.len.div_ceil(a) * a - t.len])?;
         }
         Ok(())
     }
+}
+
+fn alignment() -> usize {
+    usize::try_from(DEFAULT_ALIGNMENT).unwrap_or(32)
 }
 
 #[cfg(test)]
@@ -176,5 +279,39 @@ mod tests {
             to_f32(t, &bytes[t.start..t.start + t.len]).unwrap(),
             vec![1.0, 2.0, 3.0]
         );
+    }
+
+    /// Declared tensors streamed in give the very bytes of the in-memory writer; the header
+    /// is the file's prefix and `file_len` its size; data of the wrong length is refused.
+    #[test]
+    fn streaming_writes_the_same_bytes() {
+        let x: Vec<f32> = (0..64).map(|i| (i as f32 - 20.0) / 3.0).collect();
+        let q = quantize_q8_0(&x);
+        let mut whole = GgufWriter::new();
+        whole
+            .kv("general.architecture", Value::String("llama".into()))
+            .f32_tensor("a", &[3], &[1.0, 2.0, 3.0])
+            .tensor("q", &[32, 2], GgmlType::Q8_0, q.clone());
+        let mut want = Vec::new();
+        whole.write(&mut want).unwrap();
+        let mut lazy = GgufWriter::new();
+        lazy.kv("general.architecture", Value::String("llama".into()))
+            .f32_tensor("a", &[3], &[1.0, 2.0, 3.0]);
+        lazy.declare("q", &[32, 2], GgmlType::Q8_0).unwrap();
+        let mut got = Vec::new();
+        let mut calls = Vec::new();
+        lazy.write_streaming(&mut got, |i| {
+            calls.push(i);
+            Ok(q.clone())
+        })
+        .unwrap();
+        assert_eq!(got, want);
+        assert_eq!(calls, vec![1]);
+        assert!(want.starts_with(&lazy.header()));
+        assert_eq!(lazy.file_len(), want.len() as u64);
+        assert!(lazy.write(&mut Vec::new()).is_err(), "declared, no data");
+        let short = lazy.write_streaming(&mut Vec::new(), |_| Ok(vec![0; 33]));
+        assert!(short.unwrap_err().to_string().contains("33 bytes"));
+        assert!(lazy.declare("bad", &[48, 2], GgmlType::Q8_0).is_err());
     }
 }

@@ -63,12 +63,29 @@ impl<'a> FTensor<'a> {
 /// contraction over narrow integers is as tight as over `f64`.
 trait Read: Sync {
     fn at(&self, i: usize) -> f64;
+
+    /// `acc[t] += x[t][k] · w[bw[t] + k]` for `k` in order, each output on its own (the very
+    /// sums of [`Read::at`] one product at a time): unit-stride rows read as slices, with
+    /// no per-product offset lookups or bounds checks.
+    fn dots<const N: usize>(&self, x: [&[f64]; N], bw: [usize; N], acc: &mut [f64; N]);
 }
 
 impl Read for &[f64] {
     #[inline]
     fn at(&self, i: usize) -> f64 {
         self[i]
+    }
+
+    #[inline]
+    fn dots<const N: usize>(&self, x: [&[f64]; N], bw: [usize; N], acc: &mut [f64; N]) {
+        let k = x[0].len();
+        let w: [&[f64]; N] = std::array::from_fn(|t| &self[bw[t]..bw[t] + k]);
+        let x: [&[f64]; N] = std::array::from_fn(|t| &x[t][..k]);
+        for r in 0..k {
+            for t in 0..N {
+                acc[t] += x[t][r] * w[t][r];
+            }
+        }
     }
 }
 
@@ -80,6 +97,18 @@ impl<T: Copy + Into<f64> + Sync> Read for Scaled<'_, T> {
     #[inline]
     fn at(&self, i: usize) -> f64 {
         self.0[i].into() * self.1
+    }
+
+    #[inline]
+    fn dots<const N: usize>(&self, x: [&[f64]; N], bw: [usize; N], acc: &mut [f64; N]) {
+        let (k, u) = (x[0].len(), self.1);
+        let w: [&[T]; N] = std::array::from_fn(|t| &self.0[bw[t]..bw[t] + k]);
+        let x: [&[f64]; N] = std::array::from_fn(|t| &x[t][..k]);
+        for r in 0..k {
+            for t in 0..N {
+                acc[t] += x[t][r] * (w[t][r].into() * u);
+            }
+        }
     }
 }
 
@@ -170,6 +199,10 @@ fn contract_with<W: Read>(
         flat(&c.x_map, &c.out_iter, &c.red, x_shape),
         flat(&c.w_map, &c.out_iter, &c.red, w_shape),
     ) {
+        let k = fx.red.len();
+        if k > 0 && unit_stride(&fx.red) && unit_stride(&fw.red) {
+            return contract_rows(c, (&fx, x), (&fw, &w), n, bias);
+        }
         // Four outputs at a time: each still sums its products in order (the same `f64`
         // values), but four independent additions keep the pipeline busy where one output's
         // chain of dependent additions would wait on each.
@@ -251,6 +284,55 @@ fn contract_with<W: Read>(
             acc
         })
         .collect()
+}
+
+/// Whether reduction offsets are `0, 1, 2, …`: a contiguous run of both operands per output.
+fn unit_stride(red: &[usize]) -> bool {
+    red.iter().enumerate().all(|(i, &r)| r == i)
+}
+
+/// Outputs computed at once by [`contract_rows`]: eight independent chains of additions.
+const ROWS: usize = 8;
+
+/// [`contract_with`] where both operands' reductions are unit-stride runs (every matrix
+/// product of a language model, the block import's two stages included): [`ROWS`] outputs at
+/// a time through [`Read::dots`]. Each output still starts from its bias and adds its
+/// products in reduction order, so the values are bit for bit those of the general path.
+fn contract_rows<W: Read>(
+    c: &ContractSpec,
+    (fx, x): (&Flat, &[f64]),
+    (fw, w): (&Flat, &W),
+    n: usize,
+    bias: &(dyn Fn(&[usize]) -> f64 + Sync),
+) -> Vec<f64> {
+    let k = fx.red.len();
+    let mut out = vec![0.0; n];
+    out.par_chunks_mut(64).enumerate().for_each(|(ci, part)| {
+        let mut o = vec![0usize; c.out_iter.len()];
+        for (gi, group) in part.chunks_mut(ROWS).enumerate() {
+            let j0 = ci * 64 + gi * ROWS;
+            let mut bx = [0usize; ROWS];
+            let mut bw = [0usize; ROWS];
+            let mut acc = [0.0f64; ROWS];
+            for t in 0..group.len() {
+                unravel_into(j0 + t, &c.out_iter, &mut o);
+                (bx[t], bw[t]) = (fx.base(&o), fw.base(&o));
+                acc[t] = bias(&o);
+            }
+            if group.len() == ROWS {
+                let xs: [&[f64]; ROWS] = std::array::from_fn(|t| &x[bx[t]..bx[t] + k]);
+                w.dots(xs, bw, &mut acc);
+            } else {
+                for t in 0..group.len() {
+                    let mut one = [acc[t]];
+                    w.dots([&x[bx[t]..bx[t] + k]], [bw[t]], &mut one);
+                    acc[t] = one[0];
+                }
+            }
+            group.copy_from_slice(&acc[..group.len()]);
+        }
+    });
+    out
 }
 
 /// Evaluate one primitive on float inputs; `out_shape` is the node's declared output shape.
@@ -408,6 +490,111 @@ impl Bidx {
             Some(st) => {
                 unravel_into(j, out, idx);
                 idx.iter().zip(st).map(|(i, s)| i * s).sum()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use verinfer_ir::AffineRow;
+
+    fn row(out: &[i64], red: &[i64]) -> AffineRow {
+        AffineRow {
+            out: out.to_vec(),
+            red: red.to_vec(),
+            offset: 0,
+        }
+    }
+
+    /// Weight `j` as a real, the way the definition reads it.
+    type WeightAt<'a> = Box<dyn Fn(usize) -> f64 + 'a>;
+
+    /// The definition, one term at a time through the maps.
+    fn reference(
+        c: &ContractSpec,
+        x: (&[usize], &[f64]),
+        w: (&[usize], &dyn Fn(usize) -> f64),
+        bias: (&[usize], &[f64]),
+    ) -> Vec<f64> {
+        let n = numel(&c.out_iter);
+        let (mut o, mut r) = (vec![0; c.out_iter.len()], vec![0; c.red.len()]);
+        (0..n)
+            .map(|j| {
+                unravel_into(j, &c.out_iter, &mut o);
+                let bm = c.bias_map.as_ref().unwrap();
+                let mut acc = bias.1[bm.locate(&o, &[], bias.0).unwrap()];
+                for k in 0..numel(&c.red) {
+                    unravel_into(k, &c.red, &mut r);
+                    let xi = c.x_map.locate(&o, &r, x.0).unwrap();
+                    let wi = c.w_map.locate(&o, &r, w.0).unwrap();
+                    acc += x.1[xi] * w.1(wi);
+                }
+                acc
+            })
+            .collect()
+    }
+
+    /// The unit-stride path (eight outputs at a time, slices) gives the very bits of the
+    /// term-by-term definition: `f64` weights and `i8`/`i32` integers times a power of two,
+    /// output counts that are and are not multiples of eight, a two-axis output like the
+    /// block import's first stage.
+    #[test]
+    fn unit_stride_rows_are_bit_identical() {
+        for (rows, blocks, k) in [(3usize, 1usize, 5usize), (8, 2, 32), (19, 3, 32), (5, 4, 7)] {
+            let i = blocks * k;
+            let x: Vec<f64> = (0..i)
+                .map(|v| ((v * 7919) % 97) as f64 / 13.0 - 3.1)
+                .collect();
+            let wf: Vec<f64> = (0..rows * i)
+                .map(|v| ((v * 104_729) % 211) as f64 / 17.0 - 6.3)
+                .collect();
+            let wq: Vec<i8> = (0..rows * i).map(|v| ((v * 37) % 255) as i8).collect();
+            let wi: Vec<i32> = (0..rows * i).map(|v| (v as i32 * 7_777) - 90_000).collect();
+            let bias: Vec<f64> = (0..rows * blocks).map(|v| v as f64 / 9.0 - 1.0).collect();
+            let k64 = k as i64;
+            let c = ContractSpec {
+                out_iter: vec![rows, blocks],
+                red: vec![k],
+                x_map: AffineMap {
+                    rows: vec![row(&[0, 0], &[0]), row(&[0, k64], &[1])],
+                },
+                w_map: AffineMap {
+                    rows: vec![row(&[1, 0], &[0]), row(&[0, 1], &[0]), row(&[0, 0], &[1])],
+                },
+                bias_map: Some(AffineMap {
+                    rows: vec![row(&[1, 0], &[]), row(&[0, 1], &[])],
+                }),
+            };
+            let (xs, ws, bs) = (vec![1, i], vec![rows, blocks, k], vec![rows, blocks]);
+            let xt = FTensor::real(&xs, &x);
+            let bt = FTensor::real(&bs, &bias);
+            let unit = 2f64.powi(-13);
+            let cases: Vec<(FTensor<'_>, WeightAt<'_>)> = vec![
+                (FTensor::real(&ws, &wf), Box::new(|j| wf[j])),
+                (
+                    FTensor {
+                        shape: &ws,
+                        data: &[],
+                        ints: Some((ParamView::I8(&wq), 1.0)),
+                    },
+                    Box::new(|j| f64::from(wq[j])),
+                ),
+                (
+                    FTensor {
+                        shape: &ws,
+                        data: &[],
+                        ints: Some((ParamView::I32(&wi), unit)),
+                    },
+                    Box::new(|j| f64::from(wi[j]) * unit),
+                ),
+            ];
+            for (wt, wat) in cases {
+                let got = contract(&c, &[xt, wt, bt], rows * blocks);
+                let want = reference(&c, (&xs, &x), (&ws, &*wat), (&bs, &bias));
+                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{rows}x{blocks}x{k}");
             }
         }
     }
