@@ -30,6 +30,16 @@ fn div_op(shift: u32, rq_shift: u32) -> Op {
     })
 }
 
+/// `max(x, 0)` clamped to 16 bits (the second operand is the zero parameter).
+fn relu16() -> Op {
+    Op::Binary(Binary {
+        kind: BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
+    })
+}
+
 /// `x` `[1, r, c]` (10 bits) → `a = max(x, 0)` → `s = Σa/4` → `s + 1` (or `s` when
 /// `plus_one` is false) → `round_div(a·2^8, s)` (numerator `x` itself when `signed`) → ReLU.
 fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
@@ -37,17 +47,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     let x = b.input(&[1, r, c], 10);
     let full = [1, r, c];
     let zero = b.param(&[1], 4, vec![0]);
-    let a = b.node(
-        Op::Binary(Binary {
-            kind: BinaryKind::Max,
-            a_mult: 1,
-            b_mult: 1,
-            requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-        }),
-        vec![x, zero],
-        &full,
-        16,
-    );
+    let a = b.node(relu16(), vec![x, zero], &full, 16);
     let s = b.node(
         reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
         vec![a],
@@ -62,17 +62,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     };
     let num = if signed { x } else { a };
     let y = b.node(div_op(8, 0), vec![num, s], &full, 16);
-    b.node(
-        Op::Binary(Binary {
-            kind: BinaryKind::Max,
-            a_mult: 1,
-            b_mult: 1,
-            requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-        }),
-        vec![y, zero],
-        &full,
-        16,
-    );
+    b.node(relu16(), vec![y, zero], &full, 16);
     b.finish()
 }
 
@@ -82,17 +72,7 @@ fn full_divisor() -> Graph {
     let x = b.input(&[1, 4, 8], 10);
     let zero = b.param(&[1], 4, vec![0]);
     let full = [1, 4, 8];
-    let a = b.node(
-        Op::Binary(Binary {
-            kind: BinaryKind::Max,
-            a_mult: 1,
-            b_mult: 1,
-            requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-        }),
-        vec![x, zero],
-        &full,
-        16,
-    );
+    let a = b.node(relu16(), vec![x, zero], &full, 16);
     let three = b.param(&[1], 4, vec![3]);
     let d = b.node(bin(BinaryKind::Add, 1), vec![a, three], &full, 16);
     b.node(div_op(4, 0), vec![a, d], &full, 16);
