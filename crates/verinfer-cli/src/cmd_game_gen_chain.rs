@@ -233,17 +233,14 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     let at = |e: &G::GenerationClaimed| e.claimId == U256::from(a.claim);
     let event = newest_event(chain, game.address, since, at)?
         .with_context(|| format!("generation claim {}: no GenerationClaimed event", a.claim))?;
-    let known = game_model_ctx(chain, &game, info.modelId)?;
-    let m = Arc::new(load_gen_model_with(&a.model, known, info.seed != 0)?);
-    let ours = m.served().commitment().model_id;
-    if ours.hash().to_bytes() != info.modelId.0 {
-        bail!(
-            "generation claim {} is about model {}; {} is model {ours}",
-            a.claim,
-            info.modelId,
-            a.model.display()
-        );
-    }
+    let m = load_claim_model(
+        chain,
+        &game,
+        a.claim,
+        info.modelId,
+        info.seed != 0,
+        &a.model,
+    )?;
     let prompt: Vec<u32> = event
         .prompt
         .iter()
@@ -298,6 +295,29 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     println!("generation game {id}: {phase:?}");
     open.persist()?;
     Ok(())
+}
+
+/// The model file `path` loaded as generation claim `claim`'s model (`model_id`, with the
+/// game's context for it; `sampling` when the claim was sampled); a file that is another
+/// model is refused by name.
+pub(crate) fn load_claim_model(
+    chain: &mut dyn Chain,
+    game: &GenClient,
+    claim: u64,
+    model_id: B256,
+    sampling: bool,
+    path: &std::path::Path,
+) -> Result<Arc<verinfer_opml::generation::GenModel>> {
+    let ctx = game_model_ctx(chain, game, model_id)?;
+    let m = Arc::new(load_gen_model_with(path, ctx, sampling)?);
+    let ours = m.served().commitment().model_id;
+    if ours.hash().to_bytes() != model_id.0 {
+        bail!(
+            "generation claim {claim} is about model {model_id}; {} is model {ours}",
+            path.display()
+        );
+    }
+    Ok(m)
 }
 
 /// The context the generation game learned for `model_id` (0 when unknown).

@@ -5,7 +5,6 @@
 //! restart costs one step's replay, not the whole generation.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -19,8 +18,7 @@ use verinfer_opml::generation::submitter::token_words;
 use verinfer_opml::generation::{GenExecution, GenSubmitter};
 
 use crate::cmd_game::{poll_of, DefendArgs};
-use crate::cmd_game_gen::load_gen_model_with;
-use crate::cmd_game_gen_chain::{contracts, defend, find_generation, game_model_ctx};
+use crate::cmd_game_gen_chain::{contracts, defend, find_generation, load_claim_model};
 
 /// What the file says it is (a `.trace` of an inference claim is refused by this).
 const KIND: &str = "verinfer generation claim steps";
@@ -113,17 +111,15 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
             a.claim, game.address
         )
     })?;
-    let ctx = game_model_ctx(chain, &game, info.modelId)?;
-    let m = Arc::new(load_gen_model_with(&a.model, ctx, info.seed != 0)?);
+    let m = load_claim_model(
+        chain,
+        &game,
+        a.claim,
+        info.modelId,
+        info.seed != 0,
+        &a.model,
+    )?;
     let ours = m.served().commitment().model_id;
-    if ours.hash().to_bytes() != info.modelId.0 {
-        bail!(
-            "generation claim {} is about model {}; {} is model {ours}",
-            a.claim,
-            info.modelId,
-            a.model.display()
-        );
-    }
     if saved.model_id != ours.to_string() {
         bail!(
             "{} holds the steps of model {}; {} is model {ours}",

@@ -26,7 +26,7 @@ use verinfer_ir::{AffineMap, Contract, Graph, Node, Operand, Param, ParamKind, T
 use crate::contract::{matmul_contract, MatmulNode};
 
 use super::layout::expand_group;
-use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::GkrError;
 
 /// Most elements of one lowered tensor or map (the patches, `W'`, `Y'`).
@@ -238,16 +238,7 @@ pub(super) fn contract_layers(
     let mn = MatmulNode::from_contract(&matmul_contract((m, k, n), c.requant, bias_shift))
         .map_err(|e| refuse(e.to_string()))?;
     let mut weight = |param: usize, rows, cols, arrange: Option<Vec<i32>>| {
-        let arrange = arrange.map(|a| {
-            spec.arrangements.push(a);
-            spec.arrangements.len() - 1
-        });
-        spec.weights.push(WeightSpec {
-            param,
-            layout: Layout { rows, cols },
-            arrange,
-        });
-        spec.weights.len() - 1
+        spec.push_weight(param, Layout { rows, cols }, arrange)
     };
     let (pd, qd) = (plan.row_dims.clone(), plan.col_dims.clone());
     let (epd, ered) = (expand_group(&pd), expand_group(&plan.red_dims));

@@ -16,7 +16,7 @@ use super::lower::Plan;
 
 /// A tensor's layout dims where expanded, and whether its fakes are proven zero.
 type Laid = (Vec<usize>, bool);
-use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src, WeightSpec};
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 
 fn identity(n: usize) -> Result<Vec<i32>, String> {
     (0..n)
@@ -88,16 +88,7 @@ pub(super) fn layers(
         }
     }
     let mut weight = |param: usize, rows, cols, arrange: Option<Vec<i32>>| {
-        let arrange = arrange.map(|a| {
-            spec.arrangements.push(a);
-            spec.arrangements.len() - 1
-        });
-        spec.weights.push(WeightSpec {
-            param,
-            layout: Layout { rows, cols },
-            arrange,
-        });
-        spec.weights.len() - 1
+        spec.push_weight(param, Layout { rows, cols }, arrange)
     };
     let w = weight(wi, ke, n, Some(arrange));
     let bias = bi.map(|bi| weight(bi, 1, n, plan.bias));

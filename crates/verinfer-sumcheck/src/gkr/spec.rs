@@ -231,6 +231,28 @@ pub struct ChainSpec {
     pub expansions: Vec<super::layout::Expansion>,
 }
 
+impl ChainSpec {
+    /// Adds committed weight `param` laid out as `layout` (with its arrangement, if any);
+    /// returns its index in [`ChainSpec::weights`].
+    pub(crate) fn push_weight(
+        &mut self,
+        param: usize,
+        layout: Layout,
+        arrange: Option<Vec<i32>>,
+    ) -> usize {
+        let arrange = arrange.map(|a| {
+            self.arrangements.push(a);
+            self.arrangements.len() - 1
+        });
+        self.weights.push(WeightSpec {
+            param,
+            layout,
+            arrange,
+        });
+        self.weights.len() - 1
+    }
+}
+
 /// `dims` split as [`Layout::of`] splits them: the row axes and the column axis.
 pub(crate) fn split_axes(dims: &[usize]) -> (&[usize], &[usize]) {
     dims.split_at(dims.len().saturating_sub(1))
