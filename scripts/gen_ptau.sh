@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates testdata/ptau/pot8_beacon_final.ptau: a small *prepared* powers-of-tau file made
 # by snarkjs itself (material verinfer did not write), for the `.ptau` reader's conformance
-# tests (crates/verinfer-zk/tests/ptau.rs) and the CLI test of `ceremony new --ptau`.
+# tests (crates/verinfer-zk/tests/it/ptau.rs) and the CLI test of `ceremony new --ptau`.
 #
 #   scripts/gen_ptau.sh [POWER]      (default 8; needs node and npm)
 #

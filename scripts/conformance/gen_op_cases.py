@@ -1,5 +1,5 @@
 """Regenerate testdata/onnx_ops/: small one-node ONNX graphs with random shapes and attributes,
-each with onnxruntime's output, replayed by crates/verinfer-onnx/tests/ops_vs_onnxruntime.rs
+each with onnxruntime's output, replayed by crates/verinfer-onnx/tests/it/ops_vs_onnxruntime.rs
 through verinfer's float lowering.
 
 Each case NAME writes NAME.onnx (opset 17, 18 where an attribute needs it; weights as initializers) and NAME.json:

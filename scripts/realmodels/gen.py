@@ -15,7 +15,7 @@ then reports label agreement and the largest absolute error of the probabilities
 
 Prints the markdown table of docs/conformance.md ("Real models"). With --golden DIR, copies
 every case there (all are small: 0.3–360 KB) with DIR/thresholds.json, the bounds the CI test
-crates/verinfer-onnx/tests/realmodels.rs holds them to: labels equal to onnxruntime's on at
+crates/verinfer-onnx/tests/it/realmodels.rs holds them to: labels equal to onnxruntime's on at
 least as many rows as measured now (classifiers), and a largest error at most
 1.25 x the measured one + 1e-3 (room for a harmless change of rounding, not for a regression).
 With --rebound DIR (no training, no skl2onnx), re-measures the cases already committed in DIR

@@ -5,7 +5,7 @@
 //! Usage: `cargo run --release -p verinfer-onnx --example realmodels -- DIR`
 #![allow(clippy::print_stdout, missing_docs)]
 
-#[path = "../tests/realmodels_eval/mod.rs"]
+#[path = "../tests/it/realmodels_eval/mod.rs"]
 mod realmodels_eval;
 
 fn main() {

@@ -18,7 +18,7 @@
 
 #[path = "support/dims.rs"]
 mod dims;
-#[path = "../tests/common/evm.rs"]
+#[path = "../tests/it/common/evm.rs"]
 mod evm;
 
 use std::time::Instant;

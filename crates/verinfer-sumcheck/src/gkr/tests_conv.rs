@@ -8,7 +8,7 @@ use verinfer_testing::maps::Conv2d;
 
 use super::*;
 
-#[path = "../../tests/common/conv.rs"]
+#[path = "../../tests/it/common/conv.rs"]
 mod common;
 use common::{cases, conv_graph};
 

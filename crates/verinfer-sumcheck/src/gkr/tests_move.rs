@@ -5,7 +5,7 @@ use verinfer_ir::Graph;
 
 use super::*;
 
-#[path = "../../tests/common/graph_edit.rs"]
+#[path = "../../tests/it/common/graph_edit.rs"]
 mod graph_edit;
 pub(super) use graph_edit::with_move_to;
 

@@ -1,0 +1,198 @@
+//! The sumcheck backend on whole models (the layered proof, `verinfer_sumcheck::gkr`):
+//! `proof_system_conformance!` on a small MLP shaped like the bundled digits MLP (every law,
+//! every proof and key byte flipped), then the bundled digits MLP itself through the dynamic
+//! seam (honest proofs, flipped public values, flipped trace elements), and what a layered
+//! model refuses by name.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::common::digits;
+
+use digits::digits_mlp;
+use verinfer_ir::Model;
+use verinfer_prove::{DynBackend, Statement, Vis, Visibility};
+use verinfer_sumcheck::backend::{Sumcheck, NAME};
+use verinfer_testing::proof::{Subject, SMALL_MLP};
+
+verinfer_testing::proof_system_conformance!(Sumcheck::default(), SMALL_MLP);
+
+const DIGEST: [Visibility; 1] = [Visibility {
+    input: Vis::Public,
+    params: Vis::Public,
+    output: Vis::Public,
+    statement: Statement::Digest,
+}];
+
+const DIGITS: Subject = Subject {
+    model: digits_mlp,
+    visibilities: &DIGEST,
+};
+
+#[test]
+fn digits_mlp_honest_proofs_verify() {
+    verinfer_testing::proof::honest_proofs_verify_of(&Sumcheck::default(), DIGITS);
+}
+
+#[test]
+fn digits_mlp_flipped_public_rejected() {
+    verinfer_testing::proof::flipped_public_rejected_of(&Sumcheck::default(), DIGITS);
+}
+
+#[test]
+fn digits_mlp_flipped_witness_rejected() {
+    verinfer_testing::proof::flipped_witness_rejected_of(&Sumcheck::default(), DIGITS);
+}
+
+#[test]
+fn a_layered_model_names_its_first_unsupported_node() {
+    let (mut g, _) = digits_mlp();
+    // Node 3 (the second ReLU) doubles its input before the max: a Max that is no clip,
+    // which has no layered argument.
+    match &mut g.nodes[3].op {
+        verinfer_ir::Op::Binary(b) => b.a_mult = 2,
+        op => panic!("node 3 is {}", op.name()),
+    }
+    let m = Model::new(g).unwrap();
+    let e = DynBackend::supports(&Sumcheck::default(), &m, DIGEST[0]).unwrap_err();
+    assert_eq!(e.backend, NAME);
+    assert_eq!(e.node, Some(3), "{e}");
+    assert!(e.reason.contains("Max"), "{e}");
+}
+
+#[test]
+fn layered_keys_export_the_model_verifier() {
+    let (g, _) = digits_mlp();
+    let m = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
+    let src = verinfer_prove::DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
+    assert!(src.contains("contract ModelVerifier"), "{src}");
+    assert!(
+        src.contains("new ModelVerifier(ModelPlanStore.store(p)"),
+        "{src}"
+    );
+}
+
+/// The bundled MNIST CNN (compiled with its calibration data) and its trace on the bundled
+/// digit: convolutions lowered to patches → product → transpose, ReLUs, pools, `Gemm`s.
+fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
+    let (g, x) = verinfer_testing::models::bundled("mnist_cnn");
+    let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+    (g, trace)
+}
+
+const CNN: Subject = Subject {
+    model: mnist_cnn,
+    visibilities: &DIGEST,
+};
+
+#[test]
+fn mnist_cnn_honest_proofs_verify() {
+    verinfer_testing::proof::honest_proofs_verify_of(&Sumcheck::default(), CNN);
+}
+
+#[test]
+fn mnist_cnn_tampered_words_outputs_and_weight_commitments_are_rejected() {
+    use verinfer_prove::ProofBackend;
+    use verinfer_sumcheck::backend::ModelKey;
+    let b = Sumcheck::default();
+    let (g, trace) = mnist_cnn();
+    let m = Model::new(g).unwrap();
+    let vis = DIGEST[0];
+    let (pk, vk) = ProofBackend::setup(&b, &m, vis, &mut verinfer_prove::os_rng()).unwrap();
+    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(4));
+    let (proof, public) =
+        ProofBackend::prove(&b, &pk, &m, vis, &ctx, trace, &mut verinfer_prove::os_rng()).unwrap();
+    ProofBackend::verify(&b, &vk, &public, &proof).unwrap();
+    // A proof word changed (spread over the proof: commitments, layers, ranges, opening).
+    let n = proof.words.len();
+    for i in (0..n).step_by(n / 24 + 1).chain([n - 1]) {
+        let mut bad = proof.clone();
+        bad.words[i][31] ^= 1;
+        assert!(
+            ProofBackend::verify(&b, &vk, &public, &bad).is_err(),
+            "word {i} of {n} changed, accepted"
+        );
+    }
+    // Every output element changed.
+    for j in 0..public.outputs[0].len() {
+        let mut other = public.clone();
+        other.outputs[0][j] ^= 1;
+        let mut p = proof.clone();
+        p.y.clone_from(&other.outputs[0]);
+        assert!(
+            ProofBackend::verify(&b, &vk, &other, &p).is_err(),
+            "output {j}"
+        );
+    }
+    // Every weight commitment (the convolutions' rearranged kernels included) swapped.
+    let ModelKey::Chain { commitments, .. } = &vk.model else {
+        panic!("the CNN is a layered model")
+    };
+    for j in 0..commitments.len() {
+        let mut other = vk.clone();
+        let ModelKey::Chain {
+            commitments: cs, ..
+        } = &mut other.model
+        else {
+            unreachable!()
+        };
+        cs[j] = cs[(j + 1) % cs.len()];
+        assert!(
+            ProofBackend::verify(&b, &other, &public, &proof).is_err(),
+            "weight commitment {j}"
+        );
+    }
+}
+
+use crate::common::conv;
+
+#[test]
+fn strided_dilated_padded_grouped_and_batched_convolutions_prove_natively() {
+    let b = Sumcheck::default();
+    for (name, c) in conv::cases() {
+        let g = conv::conv_graph(&c, true);
+        let inputs = verinfer_testing::random_inputs(&g, 9);
+        let trace = verinfer_ir::reference::run(&g, &inputs).unwrap();
+        let m = Model::new(g).unwrap();
+        let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
+        let p = DynBackend::prove(
+            &b,
+            &keys.proving,
+            &m,
+            DIGEST[0],
+            &ctx,
+            trace.clone(),
+            &mut verinfer_prove::os_rng(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let y = &p.public.outputs[0];
+        for j in [0, y.len() / 2, y.len() - 1] {
+            let mut other = p.public.clone();
+            other.outputs[0][j] += 1;
+            assert!(
+                DynBackend::verify(&b, &keys.verifying, &other, &p.proof).is_err(),
+                "{name}: output {j} changed, accepted"
+            );
+        }
+        // A prover handed a wrong convolution output refuses it.
+        let mut bad = trace;
+        bad[1][0] += 1;
+        let r = DynBackend::prove(
+            &b,
+            &keys.proving,
+            &m,
+            DIGEST[0],
+            &ctx,
+            bad,
+            &mut verinfer_prove::os_rng(),
+        );
+        assert!(
+            matches!(r, Err(verinfer_prove::ProveError::Witness(_))),
+            "{name}: {r:?}"
+        );
+    }
+}
