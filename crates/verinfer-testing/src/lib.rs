@@ -35,6 +35,7 @@ pub mod game;
 #[cfg(feature = "generation")]
 pub mod generation;
 pub mod graph;
+mod layout;
 #[cfg(feature = "llm")]
 pub mod llm;
 pub mod maps;
