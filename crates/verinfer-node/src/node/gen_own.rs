@@ -138,6 +138,11 @@ impl Node {
         for _ in 0..MAX_ROUNDS {
             let status = text.game.status(chain, id)?;
             if status != ClaimStatus::Pending {
+                // Every step claim handed off in its games, read from the chain: a crash
+                // between a `handoff` and the save that records its claim must not leave
+                // that claim (and its bond) to nobody (`gen_finalize_steps` finalizes them).
+                let posted = text.game.step_claims_of(chain, id, since)?;
+                self.state.generation.step_claims.extend(posted);
                 return self.gen_claim_over(id, status);
             }
             let mut acted = false;

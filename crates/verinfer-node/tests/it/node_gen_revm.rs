@@ -447,6 +447,44 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
     assert_eq!(env.received().1, want_tokens());
 }
 
+/// The liar's node dies right after handing its disputed step to the single-step game and
+/// before saving that it did (the step claim is missing from its state file). The generation
+/// game then ends on the derivation, so nobody ever disputes the step claim: the restarted
+/// node must find it on chain (the game's `StepPosted`) and finalize it, or its bond stays
+/// locked in the single-step game.
+#[test]
+fn a_step_claim_lost_from_the_state_in_a_crash_is_found_on_chain_and_finalized() {
+    let mut env = env("gen-lost-step-claim");
+    let lie = GenLie::WrongToken { step: 6 };
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    let mut honest = env.node(env.honest, "honest", None);
+    env.request();
+    let mut posted = None;
+    for _ in 0..60 {
+        env.tick(&mut liar);
+        env.tick(&mut honest);
+        posted = liar.state().generation.step_claims.first().copied();
+        if posted.is_some() {
+            break;
+        }
+    }
+    let sub = posted.expect("the liar handed its step over");
+    let dir = liar.config().state_dir.clone();
+    drop(liar);
+    let mut state = NodeState::load(&dir).unwrap().unwrap();
+    state.generation.step_claims.clear();
+    state.save(&dir).unwrap();
+    let mut liar = env.node(env.liar, "liar", Some(lie));
+    env.quiesce(&mut [&mut liar, &mut honest]);
+    env.step_claims_settled(&mut [&mut liar, &mut honest]);
+    assert_ne!(
+        env.steps.status(&mut env.chain, sub).unwrap(),
+        ClaimStatus::Pending,
+        "step claim {sub} is still pending: its bond is locked"
+    );
+    assert!(liar.state().generation.step_claims.contains(&sub));
+}
+
 #[test]
 fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_its_sampling() {
     let s = Sampling::new(0x5EED, 3 << 15).unwrap();

@@ -88,6 +88,14 @@ fn u(x: u64) -> U256 {
     U256::from(x)
 }
 
+/// The ids of the games opened on `claim` among `logs`.
+fn opened_on(logs: &[verinfer_chain::ChainLog], claim: u64) -> impl Iterator<Item = U256> + '_ {
+    logs.iter()
+        .filter_map(|l| GenerationGame::GameOpened::decode_log(&l.log).ok())
+        .filter(move |e| e.claimId == u(claim))
+        .map(|e| e.gameId)
+}
+
 fn first_event<E: SolEvent>(r: &Receipt, what: &str) -> Result<E> {
     r.logs
         .iter()
@@ -219,9 +227,7 @@ impl GenClient {
         bond: U256,
         call: GenerationGame::claimCall,
     ) -> Result<(u64, Receipt)> {
-        let r = self.send_value(chain, from, bond, &call, "GenerationGame.claim")?;
-        let e: GenerationGame::GenerationClaimed = first_event(&r, "GenerationClaimed")?;
-        Ok((usize_of(e.claimId, "claim id")? as u64, r))
+        self.post_claim(chain, from, bond, &call, "GenerationGame.claim")
     }
 
     /// Posts a sampled generation claim (`claimSampled`) with the bond; returns its id.
@@ -235,7 +241,19 @@ impl GenClient {
         bond: U256,
         call: GenerationGame::claimSampledCall,
     ) -> Result<(u64, Receipt)> {
-        let r = self.send_value(chain, from, bond, &call, "GenerationGame.claimSampled")?;
+        self.post_claim(chain, from, bond, &call, "GenerationGame.claimSampled")
+    }
+
+    /// Sends either claim call with the bond and reads the id from its `GenerationClaimed`.
+    fn post_claim<C: SolCall>(
+        &self,
+        chain: &mut dyn Chain,
+        from: Address,
+        bond: U256,
+        call: &C,
+        label: &str,
+    ) -> Result<(u64, Receipt)> {
+        let r = self.send_value(chain, from, bond, call, label)?;
         let e: GenerationGame::GenerationClaimed = first_event(&r, "GenerationClaimed")?;
         Ok((usize_of(e.claimId, "claim id")? as u64, r))
     }
@@ -396,12 +414,31 @@ impl GenClient {
     /// # Errors
     /// Transport errors.
     pub fn games_of(&self, chain: &mut dyn Chain, claim: u64, from_block: u64) -> Result<Vec<u64>> {
-        Ok(chain
-            .logs(self.address, from_block)?
+        let logs = chain.logs(self.address, from_block)?;
+        Ok(opened_on(&logs, claim)
+            .filter_map(|g| u64::try_from(g).ok())
+            .collect())
+    }
+
+    /// The single-step claims the submitter handed its disputed steps to (`StepPosted`) in
+    /// the games on `claim`, from block `from_block` on: what it must finalize when nobody
+    /// disputes them, found again when a crash lost its own record of them.
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn step_claims_of(
+        &self,
+        chain: &mut dyn Chain,
+        claim: u64,
+        from_block: u64,
+    ) -> Result<Vec<u64>> {
+        let logs = chain.logs(self.address, from_block)?;
+        let games: Vec<U256> = opened_on(&logs, claim).collect();
+        Ok(logs
             .iter()
-            .filter_map(|l| GenerationGame::GameOpened::decode_log(&l.log).ok())
-            .filter(|e| e.claimId == u(claim))
-            .filter_map(|e| u64::try_from(e.gameId).ok())
+            .filter_map(|l| GenerationGame::StepPosted::decode_log(&l.log).ok())
+            .filter(|e| games.contains(&e.gameId))
+            .filter_map(|e| u64::try_from(e.subClaim).ok())
             .collect())
     }
 

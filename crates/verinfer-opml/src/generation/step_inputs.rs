@@ -7,7 +7,7 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use verinfer_chain::bindings::InferenceGame;
-use verinfer_chain::{Chain, Receipt, Tx};
+use verinfer_chain::{view_default, Chain, Receipt, Tx};
 use verinfer_commit::{keccak_pair, Hash32};
 
 use super::bindings::GenerationGame as G;
@@ -15,6 +15,7 @@ use crate::client::GameClient;
 use crate::convert::{b256, b256s, hash32, usize_of};
 use crate::error::{OpmlError, Result};
 use crate::execution::Execution;
+use crate::ClaimStatus;
 
 /// Posts `exec`'s trace root as a trace claim (`InferenceGame.claimTrace`) with `bond`;
 /// returns its id.
@@ -42,6 +43,38 @@ pub fn post_trace_claim(
         .map(|e| e.claimId)
         .ok_or_else(|| OpmlError::Protocol("claimTrace receipt without TraceClaimed".into()))?;
     Ok((usize_of(id, "claim id")? as u64, r))
+}
+
+/// The trace claim of `exec` that `from` already posted with an id of at least `floor` (the
+/// game's `subClaimFloor`) and that was not rejected, if any: what a submitter that stopped
+/// between `claimTrace` and `handoff` left on chain. Handing that one off instead of posting a
+/// second keeps one bond at stake and leaves no orphaned step claim. The newest match wins.
+///
+/// # Errors
+/// Transport errors.
+pub fn posted_trace_claim(
+    chain: &mut dyn Chain,
+    steps: &GameClient,
+    from: Address,
+    floor: u64,
+    exec: &Execution,
+) -> Result<Option<u64>> {
+    let call = InferenceGame::claimCountCall {};
+    let count = view_default(chain, steps.address, &call, "InferenceGame.claimCount")?;
+    let count = usize_of(count, "claim count")? as u64;
+    let model = b256(exec.model().model_id.hash());
+    let root = b256(exec.trace().root().hash());
+    for id in (floor..count).rev() {
+        let c = steps.claim_info(chain, id)?;
+        if c.submitter == from
+            && c.modelId == model
+            && c.traceRoot == root
+            && ClaimStatus::from_u8(c.status)? != ClaimStatus::Rejected
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// `handoff` of `game_id` to trace claim `sub_claim` of `exec`: its input roots and the path

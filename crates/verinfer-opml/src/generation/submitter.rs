@@ -9,7 +9,7 @@ use verinfer_commit::TensorTree;
 use super::bindings::GenerationGame::{self as G, Game, StepOpening};
 use super::client::{GenClient, GenPhase};
 use super::execution::GenExecution;
-use super::step_inputs::{handoff_call, post_trace_claim};
+use super::step_inputs::{handoff_call, post_trace_claim, posted_trace_claim};
 use crate::client::GameClient;
 use crate::convert::{b256, b256s, usize_of};
 use crate::error::{OpmlError, Result};
@@ -128,15 +128,26 @@ impl GenSubmitter {
             GenPhase::PostStep => {
                 let exec = self.gen.step_owned(s)?;
                 // A trace claim (model and trace root): the generation game binds and judges
-                // the step's inputs itself, from the roots `handoff` shows.
-                let (sub_claim, r) =
-                    post_trace_claim(chain, steps.0, a, steps.1.submitter_bond, &exec)?;
+                // the step's inputs itself, from the roots `handoff` shows. One posted before
+                // a restart (the handoff not sent) is handed off, never posted twice.
+                let floor = usize_of(g.subClaimFloor, "sub-claim floor")? as u64;
+                let mut sent = Vec::new();
+                let sub_claim = match posted_trace_claim(chain, steps.0, a, floor, &exec)? {
+                    Some(id) => id,
+                    None => {
+                        let bond = steps.1.submitter_bond;
+                        let (id, r) = post_trace_claim(chain, steps.0, a, bond, &exec)?;
+                        sent.push(r);
+                        id
+                    }
+                };
                 let call = handoff_call(game_id, sub_claim, &exec)?;
                 self.sub = Some((
                     sub_claim,
                     Submitter::new(exec, a, SubmitterStrategy::Honest),
                 ));
-                vec![r, game.send(chain, a, &call)?]
+                sent.push(game.send(chain, a, &call)?);
+                sent
             }
             GenPhase::Derive => {
                 let o = self.derivation(&g, s)?;

@@ -256,3 +256,38 @@ fn an_input_opened_at_the_wrong_leaf_or_step_is_refused() {
     assert_eq!(g.phase(), GenPhase::Choose);
     assert_eq!(g.play_until(GenPhase::None), GenPhase::SubmitterWon);
 }
+
+/// The submitter crashes between its two `PostStep` transactions: its step's trace claim is
+/// on chain, the `handoff` is not. Its restarted self (a new `GenSubmitter` over the same
+/// generation, nothing kept) must hand off the claim it already posted — never a second step
+/// claim with a second bond — and still win against the lying challenger.
+#[test]
+fn a_submitter_restarted_between_its_step_claim_and_handoff_reuses_the_claim() {
+    let s = PROMPT + 1;
+    let mut g = Game::new(None, GenChallengerStrategy::DisputeStep { step: s });
+    assert_eq!(g.play_until(GenPhase::PostStep), GenPhase::PostStep);
+    let a = g.sub.account;
+    let exec = g.sub.gen.step_owned(s).unwrap();
+    let bond = g.steps_cfg.submitter_bond;
+    let steps = *g.steps();
+    // The first of the two transactions, then the crash.
+    let (posted, _) = post_trace_claim(&mut g.chain, &steps, a, bond, &exec).unwrap();
+    let count = |g: &mut Game| {
+        let c = g.steps().address;
+        let call = verinfer_chain::bindings::InferenceGame::claimCountCall {};
+        verinfer_chain::view_default(&mut g.chain, c, &call, "claimCount").unwrap()
+    };
+    let before = count(&mut g);
+    let gen =
+        verinfer_opml::generation::GenExecution::run(model(), g.sub.gen.prompt(), N, None).unwrap();
+    g.sub = GenSubmitter::new(gen, a);
+    let receipts = g
+        .sub
+        .act(&mut g.chain, &g.game, (&steps, &g.steps_cfg), g.d, g.id)
+        .unwrap();
+    assert_eq!(receipts.len(), 1, "only the handoff is sent");
+    assert_eq!(count(&mut g), before, "no second step claim");
+    let gm = g.game.game(&mut g.chain, g.id).unwrap();
+    assert_eq!(gm.subClaim, U256::from(posted));
+    assert_eq!(g.phase(), GenPhase::Choose);
+}
