@@ -421,7 +421,7 @@ impl<'e, E: StepEngine> Session<'e, E> {
                 }
                 self.inputs[ci][at..at + l.row].copy_from_slice(src);
                 if let Some(Some(r)) = self.fresh.get_mut(ci) {
-                    *r = if r.is_empty() {
+                    *r = if r.start == r.end {
                         at..at + l.row
                     } else {
                         r.start.min(at)..r.end.max(at + l.row)
