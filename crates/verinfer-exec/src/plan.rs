@@ -1,6 +1,8 @@
 //! The execution plan of a graph and running it.
 
-use verinfer_ir::reference::check_inputs;
+use std::borrow::Cow;
+
+use verinfer_ir::reference::{check_input_part, check_inputs};
 use verinfer_ir::{Graph, Model, Operand, ValueId};
 
 use crate::error::ExecError;
@@ -114,17 +116,60 @@ impl Plan {
     pub fn run_streaming(
         &self,
         inputs: &[Vec<i32>],
+        sink: impl FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<i32>>, ExecError> {
+        check_inputs(self.graph(), inputs)?;
+        self.stream_checked(inputs, sink)
+    }
+
+    /// [`Self::run_streaming`] for a caller that runs the graph again and again on inputs
+    /// that change in part: `fresh[k]` is the part of input `k` changed since a run that
+    /// checked it whole (`None`: check it whole), and only that part's bit bounds are checked
+    /// (every length is). An LLM session appends one row to each KV cache per step, so it
+    /// checks that row instead of the whole cache. The caller vouches for the rest: the
+    /// overflow proof assumes every element within its bound.
+    ///
+    /// # Errors
+    /// As [`Self::run`]; [`ExecError::Ir`] when `fresh` does not have one entry an input.
+    pub fn run_streaming_fresh(
+        &self,
+        inputs: &[Vec<i32>],
+        fresh: &[Option<std::ops::Range<usize>>],
+        sink: impl FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<i32>>, ExecError> {
+        let g = self.graph();
+        if inputs.len() != g.inputs.len() {
+            check_inputs(g, inputs)?;
+        }
+        if fresh.len() != inputs.len() {
+            return Err(ExecError::Ir(verinfer_ir::IrError::BadInput {
+                index: fresh.len(),
+                name: String::new(),
+                what: format!("{} inputs but {} parts to check", inputs.len(), fresh.len()),
+            }));
+        }
+        for (k, (x, part)) in inputs.iter().zip(fresh).enumerate() {
+            let part = part.clone().unwrap_or(0..x.len());
+            check_input_part(g, k, x, part)?;
+        }
+        self.stream_checked(inputs, sink)
+    }
+
+    /// The body of [`Self::run_streaming`] on checked inputs. Inputs are read where they are
+    /// (borrowed, never copied: a step's KV caches are most of its inputs).
+    fn stream_checked(
+        &self,
+        inputs: &[Vec<i32>],
         mut sink: impl FnMut(ValueId, &[i32]),
     ) -> Result<Vec<Vec<i32>>, ExecError> {
         let g = self.graph();
-        check_inputs(g, inputs)?;
         let outputs: Vec<usize> = g.outputs.iter().map(|o| o.value.index()).collect();
         let keep = |v: usize| outputs.contains(&v);
-        let mut values: Vec<Option<Vec<i32>>> = Vec::with_capacity(g.num_values());
+        let mut values: Vec<Option<Cow<'_, [i32]>>> = Vec::with_capacity(g.num_values());
         for (v, x) in inputs.iter().enumerate() {
             sink(ValueId(v as u32), x);
             let live = self.last_use.get(v).copied().flatten().is_some() || keep(v);
-            values.push(live.then(|| x.clone()));
+            values.push(live.then_some(Cow::Borrowed(x.as_slice())));
         }
         for (i, node) in g.nodes.iter().enumerate() {
             let out = self.compute(i, |v| values.get(v).and_then(Option::as_deref))?;
@@ -142,18 +187,23 @@ impl Plan {
                 }
             }
             let live = self.last_use.get(v).copied().flatten().is_some() || keep(v);
-            values.push(live.then_some(out));
+            values.push(live.then_some(Cow::Owned(out)));
         }
         outputs
             .iter()
-            .map(|&v| {
-                values
-                    .get_mut(v)
-                    .and_then(|x| x.clone())
-                    .ok_or(ExecError::TraceMismatch {
-                        expected: g.num_values(),
-                        got: values.len(),
-                    })
+            .enumerate()
+            .map(|(j, &v)| {
+                let slot = values.get_mut(v);
+                // A value listed twice as an output is copied for all but its last listing.
+                let x = if outputs.get(j + 1..).is_some_and(|r| r.contains(&v)) {
+                    slot.and_then(|x| x.as_deref().map(<[i32]>::to_vec))
+                } else {
+                    slot.and_then(Option::take).map(Cow::into_owned)
+                };
+                x.ok_or(ExecError::TraceMismatch {
+                    expected: g.num_values(),
+                    got: values.len(),
+                })
             })
             .collect()
     }

@@ -37,6 +37,21 @@ pub fn check_inputs(g: &Graph, inputs: &[Vec<i32>]) -> Result<(), IrError> {
 /// [`IrError::BadInput`] when the graph has no input `k` or the length is wrong,
 /// [`IrError::OutOfBound`] naming the input and the first element out of bounds.
 pub fn check_input(g: &Graph, k: usize, data: &[i32]) -> Result<(), IrError> {
+    check_input_part(g, k, data, 0..data.len())
+}
+
+/// [`check_input`] with the bit bound checked on the elements `part` of `data` only (the
+/// length always): for a caller that checked the rest on an earlier run and has changed only
+/// `part` since — an LLM session appending one row to a KV cache each step.
+///
+/// # Errors
+/// As [`check_input`]; [`IrError::BadInput`] when `part` is not within `data`.
+pub fn check_input_part(
+    g: &Graph,
+    k: usize,
+    data: &[i32],
+    part: std::ops::Range<usize>,
+) -> Result<(), IrError> {
     let Some(spec) = g.inputs.get(k) else {
         return Err(IrError::BadInput {
             index: k,
@@ -56,14 +71,25 @@ pub fn check_input(g: &Graph, k: usize, data: &[i32]) -> Result<(), IrError> {
             ),
         });
     }
-    if let Some((i, &v)) = data
+    let start = part.start;
+    let Some(checked) = data.get(part) else {
+        return Err(IrError::BadInput {
+            index: k,
+            name: spec.name.clone(),
+            what: format!(
+                "the part to check is not within its {} elements",
+                data.len()
+            ),
+        });
+    };
+    if let Some((i, &v)) = checked
         .iter()
         .enumerate()
         .find(|(_, &v)| !spec.info.bits.contains(i64::from(v)))
     {
         return Err(IrError::OutOfBound {
             what: format!("input {}", spec.name),
-            index: i,
+            index: start + i,
             value: i64::from(v),
             bits: spec.info.bits.get(),
         });

@@ -24,5 +24,5 @@ pub use compile::{compile, CompileOptions, Compiled};
 pub use error::LlmError;
 pub use hf::HfWeights;
 pub use layout::Layout;
-pub use session::{generate, FloatEngine, IntEngine, Session, StepEngine};
+pub use session::{generate, FloatEngine, Fresh, IntEngine, Session, StepEngine};
 pub use weights::{BlockTensor, GgufWeights, WeightSource};

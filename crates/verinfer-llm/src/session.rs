@@ -5,6 +5,8 @@
 //! quantized from (the exact reference of the same weights), so the two are compared step by
 //! step on identical inputs.
 
+use std::ops::Range;
+
 use verinfer_exec::Plan;
 use verinfer_ir::ValueId;
 use verinfer_quant::frun::run_outputs;
@@ -13,6 +15,9 @@ use verinfer_quant::FGraph;
 use crate::error::LlmError;
 use crate::layout::Layout;
 use crate::noise::Sampling;
+
+/// The part of a step input changed since the last step ran (`None`: all of it, unchecked).
+pub type Fresh = Option<Range<usize>>;
 
 /// One step's outputs, in the graph's order.
 pub type StepOutputs<E> = Vec<Vec<E>>;
@@ -32,6 +37,20 @@ pub trait StepEngine {
         inputs: &[Vec<Self::Elem>],
         sink: &mut dyn FnMut(ValueId, &[i32]),
     ) -> Result<Vec<Vec<Self::Elem>>, LlmError>;
+    /// [`Self::run`] where `fresh[k]` is the part of input `k` changed since the last step
+    /// that ran (`None`: all of it): an engine that checks inputs may check only that part.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    fn run_fresh(
+        &self,
+        inputs: &[Vec<Self::Elem>],
+        fresh: &[Fresh],
+        sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<Self::Elem>>, LlmError> {
+        let _ = fresh;
+        self.run(inputs, sink)
+    }
     /// Runs the steps of `tokens` at positions `pos, pos + 1, …` as one batch, `inputs`
     /// being the first step's (its token and position aside); `sink(t, v, data)` sees every
     /// value of step `t`'s trace once, in no particular order. Returns each step's outputs,
@@ -101,6 +120,14 @@ impl StepEngine for IntEngine {
         sink: &mut dyn FnMut(ValueId, &[i32]),
     ) -> Result<Vec<Vec<i32>>, LlmError> {
         Ok(self.plan.run_streaming(inputs, sink)?)
+    }
+    fn run_fresh(
+        &self,
+        inputs: &[Vec<i32>],
+        fresh: &[Fresh],
+        sink: &mut dyn FnMut(ValueId, &[i32]),
+    ) -> Result<Vec<Vec<i32>>, LlmError> {
+        Ok(self.plan.run_streaming_fresh(inputs, fresh, sink)?)
     }
     fn run_batch(
         &self,
@@ -226,6 +253,9 @@ pub struct Session<'e, E: StepEngine> {
     sampling: Option<Sampling>,
     /// A noise row the next step reads instead of its derived one (lying test parties).
     noise_override: Option<Vec<E::Elem>>,
+    /// Per input, the part changed since the last step ran (`None`: all of it): the caches'
+    /// rows written since, so the next step checks those and not the whole cache.
+    fresh: Vec<Fresh>,
 }
 
 impl<'e, E: StepEngine> Session<'e, E> {
@@ -243,12 +273,14 @@ impl<'e, E: StepEngine> Session<'e, E> {
             inputs[kc] = vec![E::Elem::default(); l.ctx * l.row];
             inputs[vc] = vec![E::Elem::default(); l.ctx * l.row];
         }
+        let fresh = vec![None; inputs.len()];
         Self {
             engine,
             inputs,
             pos: 0,
             sampling: None,
             noise_override: None,
+            fresh,
         }
     }
 
@@ -308,6 +340,9 @@ impl<'e, E: StepEngine> Session<'e, E> {
     /// Input `i` of the next step, writable: how a lying party in the dispute-game tests
     /// alters a cache row it will be caught on (`verinfer-opml`'s generation liars).
     pub fn cache_mut(&mut self, i: usize) -> Option<&mut [E::Elem]> {
+        if let Some(f) = self.fresh.get_mut(i) {
+            *f = None;
+        }
         self.inputs.get_mut(i).map(Vec::as_mut_slice)
     }
 
@@ -362,7 +397,11 @@ impl<'e, E: StepEngine> Session<'e, E> {
         self.inputs[l.token] = vec![E::index(token)];
         self.inputs[l.pos] = vec![E::index(p)];
         self.set_noise();
-        let outs = self.engine.run(&self.inputs, sink)?;
+        for i in [Some(l.token), Some(l.pos), l.noise].into_iter().flatten() {
+            self.fresh[i] = None;
+        }
+        let outs = self.engine.run_fresh(&self.inputs, &self.fresh, sink)?;
+        self.all_checked();
         self.advance(outs)
     }
 
@@ -381,6 +420,13 @@ impl<'e, E: StepEngine> Session<'e, E> {
                     ));
                 }
                 self.inputs[ci][at..at + l.row].copy_from_slice(src);
+                if let Some(Some(r)) = self.fresh.get_mut(ci) {
+                    *r = if r.start == r.end {
+                        at..at + l.row
+                    } else {
+                        r.start.min(at)..r.end.max(at + l.row)
+                    };
+                }
             }
         }
         self.pos += 1;
@@ -396,6 +442,13 @@ impl<'e, E: StepEngine> Session<'e, E> {
             .map(std::mem::take)
             .unwrap_or_default();
         Ok(StepOut { next, logits })
+    }
+
+    /// After a step ran on the inputs (so they were checked): nothing is fresh.
+    fn all_checked(&mut self) {
+        for f in &mut self.fresh {
+            *f = Some(0..0);
+        }
     }
 
     /// Steps through `tokens` one by one (no batch), step `t`'s trace to `sink(t, ..)`.
@@ -461,6 +514,8 @@ impl<E: StepEngine> Session<'_, E> {
         else {
             return self.step_each(tokens, sink);
         };
+        // The batch checked every input it made, the first step's (this session's) included.
+        self.all_checked();
         let mut outs = Vec::with_capacity(tokens.len());
         for o in batch {
             outs.push(self.advance(o)?);

@@ -142,3 +142,41 @@ proptest! {
         same_as_one_by_one(e, &prefix, &prompt);
     }
 }
+
+/// A step checks only the cache rows written since the last step, so it must still give
+/// every value a whole check gives, and still refuse a cache changed from outside
+/// (`cache_mut`) with an element out of its bound — after one-by-one steps and after a batch.
+#[test]
+fn steps_check_new_rows_and_caches_changed_from_outside() {
+    let e = tiny();
+    let g = e.plan().graph();
+    let (kc, _) = e.layout().caches[0];
+    let bits = g.inputs[kc].info.bits.get();
+    for batch in [false, true] {
+        let mut s = Session::new(e);
+        if batch {
+            s.prefill(&[1, 5, 9, 13]).unwrap();
+        } else {
+            for t in [1, 5, 9, 13] {
+                s.step(t).unwrap();
+            }
+        }
+        // Same values as a run that checks every input whole.
+        let whole = e.plan().run_streaming(&s.inputs_for(7), |_, _| {}).unwrap();
+        let mut t = s;
+        let out = t.step(7).unwrap();
+        assert_eq!(out.logits, whole[e.layout().logits], "batch {batch}");
+        // An element out of bounds far from the new row is refused.
+        t.cache_mut(kc).unwrap()[0] = 1 << (bits - 1);
+        let err = t.step(out.next).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LlmError::Exec(verinfer_exec::ExecError::Ir(
+                    verinfer_ir::IrError::OutOfBound { index: 0, .. }
+                ))
+            ),
+            "batch {batch}: {err}"
+        );
+    }
+}
