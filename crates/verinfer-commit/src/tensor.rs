@@ -99,6 +99,10 @@ pub fn param_root(data: &ParamData) -> Hash32 {
         ParamView::I8(d) => root(d),
         ParamView::I16(d) => root(d),
         ParamView::I32(d) => root(d),
+        ParamView::Blocks(b) => root_with(leaf_count(b.q.len() as u64), |i| {
+            let i = usize::try_from(i).unwrap_or(usize::MAX);
+            pack_leaf_with(b.q.len(), i, |k| b.get(k).unwrap_or(0))
+        }),
     }
 }
 
@@ -323,6 +327,22 @@ mod tests {
                 .map(|i| i.wrapping_mul(0x9e37_79b9u32 as i32).wrapping_add(seed) >> shift)
                 .collect();
             prop_assert_eq!(param_root(&ParamData::new(d.clone())), tensor_root(&d));
+        }
+
+        /// A block-scaled parameter commits to its values `q·d`, never to its parts: a
+        /// Q8_0 weight's leaves are those of the same values stored as `i32`.
+        #[test]
+        fn param_root_of_blocks_is_root_of_products(
+            q in prop::collection::vec(any::<i8>(), 0..20).prop_map(|mut q| {
+                q.truncate(q.len() / 4 * 4);
+                q
+            }),
+            scale in -(1i32 << 20)..(1 << 20),
+        ) {
+            let d: Vec<i32> = (0..q.len() / 4).map(|b| scale.wrapping_add(b as i32 * 7)).collect();
+            let values: Vec<i32> = q.iter().enumerate().map(|(i, &v)| i32::from(v) * d[i / 4]).collect();
+            let p = ParamData::blocks(q, ParamData::new(d), 4).unwrap();
+            prop_assert_eq!(param_root(&p), tensor_root(&values));
         }
 
         #[test]

@@ -84,6 +84,9 @@ pub enum IrError {
         /// Output element.
         element: usize,
     },
+    /// A block-scaled parameter whose parts do not fit together.
+    #[error("block-scaled parameter: {0}")]
+    BadBlocks(String),
     /// A `.vmodel` file that cannot be read.
     #[error("not a verinfer compiled model: {0}")]
     BadFile(String),

@@ -29,7 +29,7 @@ pub use op::{
     Binary, BinaryKind, Contract, Div, Gather, ISqrt, Lookup, Move, Op, Reduce, ReduceKind,
     ISQRT_MAX_SHIFT,
 };
-pub use param_data::{ParamData, ParamView};
+pub use param_data::{BlockView, ParamData, ParamView};
 pub use requant::{round_shift, Requant};
 pub use shape::Shape;
 pub use types::{Bits, ParamId, Scale, ValueId};

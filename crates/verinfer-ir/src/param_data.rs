@@ -12,6 +12,12 @@
 //! the opML prover) get one through `Deref`, which widens a narrow parameter once and keeps
 //! the widened copy; hot paths read [`ParamData::view`] or [`ParamData::get`] instead, which
 //! never allocate.
+//!
+//! A block-scaled parameter ([`ParamData::blocks`]) stores a `Q8_0`/`Q4_0` weight as its
+//! file's integers: `i8` quants `q` and one integer scale `d` per block of `block`
+//! consecutive elements; its values are `q[i] · d[i / block]` (exact in `i32`, checked when
+//! it is made). One contraction then reads the weight at one byte an element plus the scales,
+//! and the block partial sums never become trace values.
 
 use std::fmt;
 use std::ops::Deref;
@@ -21,12 +27,41 @@ use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error::IrError;
+
 /// The storage of a parameter: one of three widths.
 #[derive(Clone)]
 enum Store {
     I8(Arc<[i8]>),
     I16(Arc<[i16]>),
     I32(Arc<[i32]>),
+    /// `q[i] · d[i / block]`.
+    Blocks {
+        q: Arc<[i8]>,
+        d: Box<ParamData>,
+        block: usize,
+    },
+}
+
+/// A block-scaled parameter's parts: element `i` is `q[i] · d.get(i / block)`.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockView<'a> {
+    /// The per-element integers.
+    pub q: &'a [i8],
+    /// One scale per block.
+    pub d: &'a ParamData,
+    /// Elements per block.
+    pub block: usize,
+}
+
+impl BlockView<'_> {
+    /// Element `i`, if it exists.
+    #[must_use]
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<i32> {
+        let q = i32::from(*self.q.get(i)?);
+        Some(q.wrapping_mul(self.d.get(i / self.block)?))
+    }
 }
 
 /// A borrowed view of a parameter's integers at their stored width.
@@ -38,6 +73,8 @@ pub enum ParamView<'a> {
     I16(&'a [i16]),
     /// Some value needs more than 16 bits.
     I32(&'a [i32]),
+    /// Block-scaled ([`ParamData::blocks`]).
+    Blocks(BlockView<'a>),
 }
 
 impl ParamView<'_> {
@@ -48,6 +85,7 @@ impl ParamView<'_> {
             Self::I8(d) => d.len(),
             Self::I16(d) => d.len(),
             Self::I32(d) => d.len(),
+            Self::Blocks(b) => b.q.len(),
         }
     }
 
@@ -65,6 +103,7 @@ impl ParamView<'_> {
             Self::I8(d) => d.get(i).map(|&v| i32::from(v)),
             Self::I16(d) => d.get(i).map(|&v| i32::from(v)),
             Self::I32(d) => d.get(i).copied(),
+            Self::Blocks(b) => b.get(i),
         }
     }
 }
@@ -99,6 +138,37 @@ impl ParamData {
         Self::from_store(Store::I8(values.into()))
     }
 
+    /// A block-scaled parameter: element `i` is `q[i] · d[i / block]`.
+    ///
+    /// # Errors
+    /// A zero block, a length that is not `d.len()` whole blocks, a scale that is itself
+    /// block-scaled, or a product that does not fit `i32`.
+    pub fn blocks(q: Vec<i8>, d: Self, block: usize) -> Result<Self, IrError> {
+        let bad = IrError::BadBlocks;
+        if block == 0 || Some(q.len()) != d.len().checked_mul(block) {
+            return Err(bad(format!(
+                "{} quants are not {} blocks of {block}",
+                q.len(),
+                d.len()
+            )));
+        }
+        if matches!(d.view(), ParamView::Blocks(_)) {
+            return Err(bad("the scales are themselves block-scaled".into()));
+        }
+        let q_max = q.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+        let widest = u64::from(q_max).saturating_mul(d.max_abs());
+        if widest > i32::MAX.unsigned_abs().into() {
+            return Err(bad(format!(
+                "a product of quant and scale reaches {widest}, beyond i32"
+            )));
+        }
+        Ok(Self::from_store(Store::Blocks {
+            q: q.into(),
+            d: Box::new(d),
+            block,
+        }))
+    }
+
     fn from_store(store: Store) -> Self {
         Self {
             store,
@@ -113,6 +183,11 @@ impl ParamData {
             Store::I8(d) => ParamView::I8(d),
             Store::I16(d) => ParamView::I16(d),
             Store::I32(d) => ParamView::I32(d),
+            Store::Blocks { q, d, block } => ParamView::Blocks(BlockView {
+                q,
+                d,
+                block: *block,
+            }),
         }
     }
 
@@ -144,6 +219,19 @@ impl ParamData {
     /// The largest magnitude of any value (0 when empty).
     #[must_use]
     pub fn max_abs(&self) -> u64 {
+        if let ParamView::Blocks(b) = self.view() {
+            // The largest quant of each block times its scale: one pass over the quants.
+            return b
+                .q
+                .chunks(b.block)
+                .enumerate()
+                .map(|(j, c)| {
+                    let q = c.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+                    u64::from(q) * i64::from(b.d.get(j).unwrap_or(0)).unsigned_abs()
+                })
+                .max()
+                .unwrap_or(0);
+        }
         self.values()
             .map(|v| i64::from(v).unsigned_abs())
             .max()
@@ -157,6 +245,7 @@ impl ParamData {
             ParamView::I8(d) => d.len(),
             ParamView::I16(d) => 2 * d.len(),
             ParamView::I32(d) => 4 * d.len(),
+            ParamView::Blocks(b) => b.q.len() + b.d.stored_bytes(),
         }
     }
 
@@ -222,28 +311,98 @@ impl fmt::Debug for ParamData {
             ParamView::I8(_) => "i8",
             ParamView::I16(_) => "i16",
             ParamView::I32(_) => "i32",
+            ParamView::Blocks(_) => "i8 blocks",
         };
         f.debug_list().entries(self.values().take(16)).finish()?;
         write!(f, " ({} × {width})", self.len())
     }
 }
 
-/// As a sequence of `i32`: the encoding of the `Vec<i32>` this type replaced.
-impl Serialize for ParamData {
+/// The encoding: a variant tag, then the values as a sequence of `i32` (`Ints`), or the
+/// quants and the scales each as a sequence of `i32` and the block length (`Blocks`) — a
+/// block-scaled parameter is written as its parts, never widened to its values.
+#[derive(Serialize)]
+enum WireRef<'a> {
+    Ints(IntSeq<'a>),
+    Blocks {
+        q: QuantSeq<'a>,
+        d: IntSeq<'a>,
+        block: u64,
+    },
+}
+
+/// [`WireRef`] decoded; each sequence straight into its narrowest store.
+#[derive(Deserialize)]
+enum Wire {
+    Ints(Narrowing),
+    Blocks {
+        q: Narrowing,
+        d: Narrowing,
+        block: u64,
+    },
+}
+
+struct IntSeq<'a>(&'a ParamData);
+
+impl Serialize for IntSeq<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.len()))?;
-        for v in self.values() {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for v in self.0.values() {
             seq.serialize_element(&v)?;
         }
         seq.end()
     }
 }
 
-/// Decodes a sequence of `i32` straight into the narrowest store, widening the store only
-/// when a value needs it (never a whole `i32` copy of an `i8` tensor).
+struct QuantSeq<'a>(&'a [i8]);
+
+impl Serialize for QuantSeq<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &v in self.0 {
+            seq.serialize_element(&i32::from(v))?;
+        }
+        seq.end()
+    }
+}
+
+struct Narrowing(ParamData);
+
+impl<'de> Deserialize<'de> for Narrowing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(SeqVisitor).map(Narrowing)
+    }
+}
+
+impl Serialize for ParamData {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.store {
+            Store::Blocks { q, d, block } => WireRef::Blocks {
+                q: QuantSeq(q),
+                d: IntSeq(d),
+                block: *block as u64,
+            },
+            _ => WireRef::Ints(IntSeq(self)),
+        }
+        .serialize(s)
+    }
+}
+
+/// Decodes each sequence of `i32` straight into the narrowest store, widening the store only
+/// when a value needs it (never a whole `i32` copy of an `i8` tensor); a block-scaled
+/// parameter is checked as [`ParamData::blocks`] checks it.
 impl<'de> Deserialize<'de> for ParamData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(SeqVisitor)
+        match Wire::deserialize(d)? {
+            Wire::Ints(v) => Ok(v.0),
+            Wire::Blocks { q, d, block } => {
+                let ParamView::I8(q) = q.0.view() else {
+                    return Err(serde::de::Error::custom("block quants must fit i8"));
+                };
+                let block = usize::try_from(block).map_err(serde::de::Error::custom)?;
+                Self::blocks(q.to_vec(), d.0, block).map_err(serde::de::Error::custom)
+            }
+        }
     }
 }
 
@@ -317,6 +476,7 @@ mod tests {
             ParamView::I8(_) => 8,
             ParamView::I16(_) => 16,
             ParamView::I32(_) => 32,
+            ParamView::Blocks(_) => 0,
         }
     }
 
@@ -334,8 +494,8 @@ mod tests {
 
     proptest! {
         /// Values, equality, the widened slice and the bincode encoding do not depend on the
-        /// storage width: a `.vmodel` written with `Vec<i32>` decodes to equal values and
-        /// re-encodes to the same bytes.
+        /// storage width: the values tagged `Ints` (variant 0) then as a `Vec<i32>`, decoded to
+        /// equal values and re-encoded to the same bytes.
         #[test]
         fn values_and_encoding_independent_of_width(
             v in prop::collection::vec(
@@ -349,12 +509,59 @@ mod tests {
                 prop_assert_eq!(p.get(i), Some(x));
             }
             prop_assert_eq!(p.get(v.len()), None);
-            let bytes = bincode::serialize(&v).unwrap();
+            let bytes = bincode::serialize(&(0u32, &v)).unwrap();
             prop_assert_eq!(bincode::serialize(&p).unwrap(), bytes.clone());
             let back: ParamData = bincode::deserialize(&bytes).unwrap();
             prop_assert_eq!(width(&back), width(&p));
             prop_assert_eq!(back, p);
         }
+    }
+
+    proptest! {
+        /// A block-scaled parameter's values are `q[i]·d[i/block]`, at every width of the
+        /// scales; it round-trips through its encoding as its parts (same values, same
+        /// storage), equals the plain parameter of the same values, and `max_abs` is theirs.
+        #[test]
+        fn blocks_are_their_products(
+            (block, q, d) in (1usize..5, 1usize..6).prop_flat_map(|(block, n)| (
+                Just(block),
+                prop::collection::vec(any::<i8>(), block * n),
+                prop::collection::vec(prop_oneof![-100i32..100, -(1i32 << 20)..(1 << 20)], n),
+            ))
+        ) {
+            let want: Vec<i32> = q
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| i32::from(v) * d[i / block])
+                .collect();
+            let p = ParamData::blocks(q.clone(), ParamData::new(d.clone()), block).unwrap();
+            prop_assert_eq!(p.to_vec(), want.clone());
+            prop_assert_eq!(&*p, &want[..]);
+            prop_assert_eq!(p.max_abs(), ParamData::new(want.clone()).max_abs());
+            prop_assert_eq!(&p, &ParamData::new(want));
+            prop_assert_eq!(p.stored_bytes(), q.len() + ParamData::new(d).stored_bytes());
+            let back: ParamData = bincode::deserialize(&bincode::serialize(&p).unwrap()).unwrap();
+            prop_assert!(matches!(back.view(), ParamView::Blocks(_)));
+            prop_assert_eq!(back, p);
+        }
+    }
+
+    #[test]
+    fn bad_blocks_are_refused_by_name() {
+        let d = || ParamData::new(vec![1, 2]);
+        assert!(ParamData::blocks(vec![1; 6], d(), 3).is_ok());
+        for (q, block) in [(vec![1; 5], 3), (vec![1; 6], 0), (vec![1; 7], 3)] {
+            let e = ParamData::blocks(q, d(), block).unwrap_err();
+            assert!(e.to_string().contains("blocks of"), "{e}");
+        }
+        let wide = ParamData::new(vec![1 << 25]);
+        let e = ParamData::blocks(vec![127], wide, 1).unwrap_err();
+        assert!(e.to_string().contains("beyond i32"), "{e}");
+        let nested = ParamData::blocks(vec![1], ParamData::new(vec![1]), 1).unwrap();
+        assert!(ParamData::blocks(vec![1], nested, 1).is_err());
+        // A decoded file is checked the same way: quants that do not fit i8 are refused.
+        let bytes = bincode::serialize(&(1u32, vec![300i32], vec![1i32], 1u64)).unwrap();
+        assert!(bincode::deserialize::<ParamData>(&bytes).is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::validate::validate;
 /// File magic.
 pub const MAGIC: &[u8; 8] = b"VINFMODL";
 /// Format version this build reads and writes. Bump on any change to the IR's encoding.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 32;
 
 fn keccak(data: &[u8]) -> [u8; 32] {

@@ -1,22 +1,25 @@
-//! Exact import of `Q8_0`/`Q4_0` matrices as a two-stage contraction.
+//! Exact import of `Q8_0`/`Q4_0` matrices as one block-scaled contraction.
 //!
 //! A block-quantized weight is `W[r, 32b + i] = d[r, b] · q[r, b, i]` with `q` a small integer
 //! (`i8`) and `d` an f16. Both are dyadic rationals, so they enter verinfer's fixed point
-//! exactly, without re-quantizing the weights:
+//! exactly, without re-quantizing the weights: `W = q · D · 2^-S` with `D = d · 2^S` the block
+//! scales as integers at one shared exponent `S`, the smallest that makes every scale of the
+//! tensor an integer (f16 scales are multiples of `2^-24`) and keeps `|q·D| < 2^31`.
 //!
-//! 1. `P[r, b] = Σ_i x[32b + i] · q[r, b, i]` — a `Contract` over each block with the `q`
-//!    integers as an `i8` parameter at scale 0 (one byte an element, read in place by the
-//!    executor's narrow-weight kernel);
-//! 2. `y[r] = Σ_b P[r, b] · D[r, b]` — a `Contract` with the block scales as integers
-//!    `D = d · 2^S` at one shared exponent `S`, the smallest that makes every scale of the
-//!    tensor an integer (f16 scales are multiples of `2^-24`, so `S ≤ 24`);
-//! 3. the second contraction's requantization is the one rescale to `y`'s scale.
+//! The weight is one block-scaled parameter ([`ParamData::blocks`]: the `i8` quants and the
+//! integer scales, whose values are `q·D`) and `y = x·Wᵀ` is **one** `Contract`: its
+//! accumulator is the exact `Σ_j x[j]·q[r, j]·D[r, j/32]` and its requantization the one
+//! rounding, to `y`'s scale. The executor reads the quants in place and sums per block before
+//! scaling (`verinfer-exec`'s narrow-weight kernel), so the per-block partial sums are never
+//! values of the trace: a step commits `#weights/32` fewer elements (the `P[r, b]` of the
+//! earlier two-stage lowering, which dominated the trace commitment at 7B). The dispute game,
+//! the arbiter and the circuits see an ordinary contraction with `i32` weights: the model
+//! commits to the values `q·D` (eight a leaf), the step phase bisects the accumulation over
+//! `j` and the one-step recomputes a segment from activation and weight openings.
 //!
-//! Both are kept as their integers in the float graph too ([`Builder::exact_ints`]: one byte
-//! a weight, not eight), which computes the same sums in `f64`, reading `q · 1` and
-//! `D · 2^-S` — the very values `q` and `d` — so calibration and the exact model are
-//! unchanged. The only rounding is `P`'s requantization to the working width (a block's partial
-//! sum, 32 products) and `y`'s, both as for any contraction.
+//! The float graph holds the same parameter ([`Builder::exact_ints`]: one byte a weight, not
+//! eight) and reads `q·D·2^-S` — the very values `q·d` — so calibration and the exact model
+//! are unchanged.
 
 use verinfer_gguf::decode::BLOCK;
 use verinfer_ir::{AffineMap, ParamData};
@@ -43,66 +46,56 @@ pub(crate) fn linear(
     out_shape: Vec<usize>,
 ) -> Result<FRef, LlmError> {
     let nb = i / BLOCK;
+    let bad = |why: String| LlmError::NotAStepGraph(format!("tensor {name}: {why}"));
     if t.shape != [o, i] || !i.is_multiple_of(BLOCK) || t.blocks.len() != o * nb {
-        return Err(LlmError::NotAStepGraph(format!(
-            "tensor {name} has shape {:?} ({} blocks), the configuration implies [{o}, {i}]",
+        return Err(bad(format!(
+            "shape {:?} ({} blocks), the configuration implies [{o}, {i}]",
             t.shape,
             t.blocks.len()
         )));
     }
     let q: Vec<i8> = t.blocks.iter().flat_map(|blk| blk.q).collect();
     let d: Vec<f64> = t.blocks.iter().map(|blk| f64::from(blk.d)).collect();
-    let s = exact_scale(&d);
-    let qc = b.exact_ints(
-        &format!("{name}.q"),
-        vec![o, nb, BLOCK],
-        ParamData::from_i8(q),
-        0,
-    );
-    let dc = match scaled_ints(&d, s) {
-        Some(ints) => b.exact_ints(&format!("{name}.d"), vec![o, nb], ints, s),
-        None => b.exact_constant(&format!("{name}.d"), vec![o, nb], d, s),
-    };
-    let i64_of = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
-    let per_block = ContractSpec {
-        out_iter: vec![o, nb],
-        red: vec![BLOCK],
+    if let Some(v) = d.iter().find(|v| !v.is_finite()) {
+        return Err(bad(format!("a block scale is {v}")));
+    }
+    let q_max = q
+        .iter()
+        .map(|v| f64::from(v.unsigned_abs()))
+        .fold(1.0, f64::max);
+    let d_max = d.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
+    let s = exact_scale(&d).min(best_scale(d_max * q_max, 32));
+    let dints = scaled_ints(&d, s);
+    let w = ParamData::blocks(q, dints, BLOCK).map_err(|e| bad(e.to_string()))?;
+    let wc = b.exact_ints(&format!("{name}.w"), vec![o, i], w, s);
+    let spec = ContractSpec {
+        out_iter: vec![o],
+        red: vec![i],
         x_map: AffineMap {
-            rows: vec![row(&[0, 0], &[0]), row(&[0, i64_of(BLOCK)], &[1])],
+            rows: vec![row(&[0], &[0]), row(&[0], &[1])],
         },
         w_map: AffineMap {
-            rows: vec![row(&[1, 0], &[0]), row(&[0, 1], &[0]), row(&[0, 0], &[1])],
+            rows: vec![row(&[1], &[0]), row(&[0], &[1])],
         },
         bias_map: None,
     };
-    let partial = b.contract(x, qc, None, per_block, vec![o, nb])?;
-    let rows_map = AffineMap {
-        rows: vec![row(&[1], &[0]), row(&[0], &[1])],
-    };
-    let scaled = ContractSpec {
-        out_iter: vec![o],
-        red: vec![nb],
-        x_map: rows_map.clone(),
-        w_map: rows_map,
-        bias_map: None,
-    };
-    Ok(b.contract(partial, dc, None, scaled, out_shape)?)
+    Ok(b.contract(x, wc, None, spec, out_shape)?)
 }
 
-/// `v · 2^s` as integers when every one is an integer of `i32` (always, unless
-/// [`exact_scale`] had to lower `s`; then the scales stay real and the quantizer rounds them).
-fn scaled_ints(values: &[f64], s: i32) -> Option<ParamData> {
+/// `v · 2^s` rounded to integers (exact unless `s` had to be lowered below
+/// [`exact_scale`] to keep `q·D` within `i32`; then the smallest scales lose their lowest
+/// bits — never the case for real or synthetic weights, whose scales span few binades).
+fn scaled_ints(values: &[f64], s: i32) -> ParamData {
     let f = 2f64.powi(s);
     values
         .iter()
         .map(|&v| {
-            let n = v * f;
             #[allow(clippy::cast_possible_truncation)]
-            let i = n as i32;
-            (n.fract() == 0.0 && f64::from(i) == n).then_some(i)
+            let n = (v * f).round() as i32;
+            n
         })
-        .collect::<Option<Vec<i32>>>()
-        .map(ParamData::new)
+        .collect::<Vec<i32>>()
+        .into()
 }
 
 /// The smallest `S` making every `v · 2^S` an integer, for f16 values (multiples of `2^-24`);

@@ -29,6 +29,10 @@ pub enum SubmitterStrategy {
     InterpolatedCheckpoints,
     /// In the step phase, reveal the execution's checkpoints shifted by the lie at the end.
     ShiftedCheckpoints,
+    /// In the step phase, reveal the execution's checkpoints up to accumulation step `at` and
+    /// shifted by the lie after it: the lie enters at one product — inside one block's
+    /// partial sum of a block-scaled (`Q8_0`) contraction, whose block sums no trace holds.
+    LieFrom(usize),
     /// Reveal children that do not hash to the node (the contract refuses them, and the
     /// submitter runs out of time).
     InconsistentReveal,
@@ -282,6 +286,14 @@ impl Submitter {
         let segs = crate::answers::segments(a, b, d);
         let cps: Vec<i64> = match self.strategy {
             SubmitterStrategy::ShiftedCheckpoints => own.iter().map(|c| c + lie).collect(),
+            SubmitterStrategy::LieFrom(at) => own
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let past = crate::answers::boundary(a, b, i + 1, segs) > at;
+                    c + if past { lie } else { 0 }
+                })
+                .collect(),
             SubmitterStrategy::InterpolatedCheckpoints => {
                 let start = self.exec.accumulator(n, j, 0)?;
                 (1..segs)

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 use verinfer_ir::shape::{numel, unravel_into};
-use verinfer_ir::{AffineMap, BinaryKind, ParamView, ReduceKind};
+use verinfer_ir::{AffineMap, BinaryKind, BlockView, ParamView, ReduceKind};
 
 use crate::fgraph::{ContractSpec, FConst, FOp};
 
@@ -112,6 +112,29 @@ impl<T: Copy + Into<f64> + Sync> Read for Scaled<'_, T> {
     }
 }
 
+/// A block-scaled constant ([`verinfer_ir::ParamData::blocks`]) and the real value of one
+/// unit: element `i` is `q[i]·d[i / block]·unit`, exact in `f64` (the product fits `i32`).
+struct BlockScaled<'a>(BlockView<'a>, f64);
+
+impl Read for BlockScaled<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> f64 {
+        f64::from(self.0.get(i).unwrap_or(0)) * self.1
+    }
+
+    #[inline]
+    fn dots<const N: usize>(&self, x: [&[f64]; N], bw: [usize; N], acc: &mut [f64; N]) {
+        let (k, u, b) = (x[0].len(), self.1, &self.0);
+        let q: [&[i8]; N] = std::array::from_fn(|t| &b.q[bw[t]..bw[t] + k]);
+        for r in 0..k {
+            for t in 0..N {
+                let d = b.d.get((bw[t] + r) / b.block).unwrap_or(0);
+                acc[t] += x[t][r] * (f64::from(i32::from(q[t][r]) * d) * u);
+            }
+        }
+    }
+}
+
 /// Flat offsets of an always-in-bounds affine map: `flat(o, r) = base(o) + red[k]`, with
 /// `base` affine in the output index and `red` listed per reduction step (row-major).
 struct Flat {
@@ -184,6 +207,9 @@ fn contract(c: &ContractSpec, ins: &[FTensor<'_>], n: usize) -> Vec<f64> {
         Some((ParamView::I8(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
         Some((ParamView::I16(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
         Some((ParamView::I32(d), u)) => contract_with(c, xs, (w.shape, Scaled(d, u)), n, &bias),
+        Some((ParamView::Blocks(b), u)) => {
+            contract_with(c, xs, (w.shape, BlockScaled(b, u)), n, &bias)
+        }
     }
 }
 
@@ -538,9 +564,10 @@ mod tests {
 
     /// The unit-stride path (eight outputs at a time, slices) gives the very bits of the
     /// term-by-term definition: `f64` weights and `i8`/`i32` integers times a power of two,
-    /// output counts that are and are not multiples of eight, a two-axis output like the
-    /// block import's first stage.
+    /// output counts that are and are not multiples of eight, a two-axis output, and a
+    /// block-scaled constant (`q·d`, the exact block import's weights).
     #[test]
+    #[allow(clippy::unwrap_used, clippy::unreachable)]
     fn unit_stride_rows_are_bit_identical() {
         for (rows, blocks, k) in [(3usize, 1usize, 5usize), (8, 2, 32), (19, 3, 32), (5, 4, 7)] {
             let i = blocks * k;
@@ -553,6 +580,15 @@ mod tests {
             let wq: Vec<i8> = (0..rows * i).map(|v| ((v * 37) % 255) as i8).collect();
             let wi: Vec<i32> = (0..rows * i).map(|v| (v as i32 * 7_777) - 90_000).collect();
             let bias: Vec<f64> = (0..rows * blocks).map(|v| v as f64 / 9.0 - 1.0).collect();
+            // Block-scaled: `wq` times one scale per `k` elements (a weight row's blocks).
+            let wd: Vec<i32> = (0..rows * blocks)
+                .map(|v| v as i32 * 1_001 - 4_000)
+                .collect();
+            let wb = verinfer_ir::ParamData::blocks(wq.clone(), wd.clone().into(), k).unwrap();
+            let wbv = match wb.view() {
+                ParamView::Blocks(b) => b,
+                _ => unreachable!(),
+            };
             let k64 = k as i64;
             let c = ContractSpec {
                 out_iter: vec![rows, blocks],
@@ -588,6 +624,14 @@ mod tests {
                         ints: Some((ParamView::I32(&wi), unit)),
                     },
                     Box::new(|j| f64::from(wi[j]) * unit),
+                ),
+                (
+                    FTensor {
+                        shape: &ws,
+                        data: &[],
+                        ints: Some((ParamView::Blocks(wbv), unit)),
+                    },
+                    Box::new(|j| f64::from(i32::from(wq[j]) * wd[j / k]) * unit),
                 ),
             ];
             for (wt, wat) in cases {

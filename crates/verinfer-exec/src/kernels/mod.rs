@@ -174,6 +174,8 @@ impl<'a> NodeCtx<'a> {
             (Some(d), _) => match d.view() {
                 ParamView::I8(_) | ParamView::I16(_) => true,
                 ParamView::I32(v) => v.iter().all(|&x| in16(x)),
+                // Read as its parts by the narrow-weight kernel, never widened to `i16` rows.
+                ParamView::Blocks(_) => false,
             },
             (None, Some(t)) => t.bits.get() <= 16,
             (None, None) => false,

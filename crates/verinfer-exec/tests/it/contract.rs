@@ -267,9 +267,51 @@ fn narrow_weights_against_wide_activations() {
         let width = match g.params[0].data.view() {
             verinfer_ir::ParamView::I8(_) => 8,
             verinfer_ir::ParamView::I16(_) => 16,
-            verinfer_ir::ParamView::I32(_) => 32,
+            verinfer_ir::ParamView::I32(_) | verinfer_ir::ParamView::Blocks(_) => 32,
         };
         assert_eq!(width, w_bits, "stored at its width");
+        for seed in 0..4 {
+            assert_matches_reference(&g, &random_inputs(&g, seed));
+        }
+    }
+}
+
+/// A block-scaled constant (`q·d` per block of 32, an exactly imported `Q8_0` matrix) against
+/// 20-bit activations: the narrow-weight kernel sums each block's quants in `i32`, scales and
+/// adds in `i64`; with extreme quants and scales, several token rows (the batched prefill
+/// path), `K` one block, many blocks, and 4096, it must equal the reference, which reads the
+/// values `q·d`.
+#[test]
+fn block_scaled_weights_against_wide_activations() {
+    for (m, k, n) in [
+        (1usize, 4096usize, 5usize),
+        (3, 64, 7),
+        (1, 32, 9),
+        (2, 96, 33),
+    ] {
+        let mm = MatMul {
+            trans_w: true,
+            ..MatMul::plain(m, k, n)
+        };
+        let mut rng = Rng::new((m * k + n) as u64);
+        let mut b = GraphBuilder::new();
+        let x = b.input(&mm.x_shape(), 20);
+        let len = numel(&mm.w_shape());
+        let mut q: Vec<i8> = rng.data(len, 8).iter().map(|&v| v as i8).collect();
+        q[0] = i8::MIN;
+        q[1] = i8::MAX;
+        let mut d = rng.data(len / 32, 16);
+        d[0] = -(1 << 15);
+        let blocks = verinfer_ir::ParamData::blocks(q, d.into(), 32).unwrap();
+        let w = b.param(&mm.w_shape(), 24, blocks.to_vec());
+        b.node(
+            Op::Contract(mm.contract(requant(1, 28, 20), None)),
+            vec![x, w],
+            &mm.out_shape(),
+            20,
+        );
+        let mut g = b.finish();
+        g.params[0].data = blocks;
         for seed in 0..4 {
             assert_matches_reference(&g, &random_inputs(&g, seed));
         }

@@ -176,63 +176,64 @@ fn the_integer_model_meets_the_fidelity_bar_on_held_out_text() {
     assert!(same >= 45, "greedy continuations identical on {same}/50");
 }
 
-/// Every Q8_0 matrix enters the integer graph exactly (docs/llm.md, "Exact Q8_0 import"): its
-/// block integers as an `i8` parameter at scale 0 equal to the file's, its block scales as
-/// integers `d·2^S` with no rounding; reports the widths the two-stage lowering needs.
+/// Every Q8_0 matrix enters the integer graph exactly (docs/llm.md, "Exact Q8_0 import"): one
+/// block-scaled parameter whose `i8` quants are the file's and whose block scales are the
+/// integers `d·2^S` with no rounding, read by one contraction (no block partial sums in the
+/// trace); reports the widths it needs.
 #[test]
 fn q8_0_blocks_are_imported_exactly_and_stored_narrow() {
-    use verinfer_ir::{Operand, ParamView};
+    use verinfer_ir::{Op, Operand, ParamView};
     use verinfer_llm::WeightSource;
     let w = GgufWeights::open(&llm("shakespeare_q8.gguf")).unwrap();
     let g = &compiled().graph;
     let (mut matrices, mut narrow_bytes, mut all_bytes) = (0, 0usize, 0usize);
     let mut d_bits = Vec::new();
-    for p in &g.params {
+    for (pi, p) in g.params.iter().enumerate() {
         all_bytes += p.data.stored_bytes();
-        let Some(name) = p.name.strip_suffix(".q") else {
+        let Some(name) = p.name.strip_suffix(".w") else {
             continue;
         };
-        let blocks = w.blocks(name).unwrap().expect("a Q8_0 tensor").blocks;
-        assert!(
-            matches!(p.data.view(), ParamView::I8(_)),
-            "{name}.q stored as i8"
-        );
-        assert_eq!(p.info.scale.exponent(), 0);
-        let q: Vec<i32> = blocks.iter().flat_map(|b| b.q.map(i32::from)).collect();
-        assert_eq!(p.data.to_vec(), q, "{name}: block integers");
+        let Some(blocks) = w.blocks(name).unwrap() else {
+            continue;
+        };
+        let blocks = blocks.blocks;
+        let ParamView::Blocks(bv) = p.data.view() else {
+            panic!("{name}.w is not block-scaled");
+        };
+        assert_eq!(bv.block, 32);
+        let q: Vec<i8> = blocks.iter().flat_map(|b| b.q).collect();
+        assert_eq!(bv.q, &q[..], "{name}: block integers");
         narrow_bytes += p.data.stored_bytes();
-        let d = g
-            .params
-            .iter()
-            .find(|p| p.name == format!("{name}.d"))
-            .expect("block scales");
-        let s = d.info.scale.exponent();
-        for (b, v) in blocks.iter().zip(d.data.values()) {
+        let s = p.info.scale.exponent();
+        for (b, v) in blocks.iter().zip(bv.d.values()) {
             assert_eq!(
                 f64::from(v) * 2f64.powi(-s),
                 f64::from(b.d),
                 "{name}: a scale"
             );
         }
-        d_bits.push((d.info.bits.get(), s));
+        let readers: Vec<_> = g
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.inputs
+                    .iter()
+                    .any(|o| *o == Operand::Param(verinfer_ir::ParamId(pi as u32)))
+            })
+            .collect();
+        assert_eq!(readers.len(), 1, "{name}: one reader");
+        assert!(
+            matches!(readers[0].op, Op::Contract(_)),
+            "{name}: read by a contraction"
+        );
+        d_bits.push((p.info.bits.get(), s));
         matrices += 1;
     }
     assert_eq!(matrices, 4 * 7 + 1, "every block matrix and the output");
-    let partial_bits: Vec<u32> = g
-        .nodes
-        .iter()
-        .filter(|n| {
-            n.inputs
-                .iter()
-                .any(|o| matches!(o, Operand::Param(p) if g.params[p.index()].name.ends_with(".q")))
-        })
-        .map(|n| n.out.bits.get())
-        .collect();
     eprintln!(
-        "{matrices} Q8_0 matrices: i8 block integers {narrow_bytes} of {all_bytes} parameter bytes; \
-         block scales (bits, S) {:?}..{:?}; block partial sums {:?} bits",
+        "{matrices} Q8_0 matrices: i8 quants and block scales {narrow_bytes} of {all_bytes} \
+         parameter bytes; weights q·D (bits, S) {:?}..{:?}",
         d_bits.iter().min(),
         d_bits.iter().max(),
-        partial_bits.iter().max()
     );
 }

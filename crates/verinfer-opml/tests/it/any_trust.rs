@@ -362,3 +362,72 @@ fn several_challengers_play_independent_games() {
     let after = c.game.owed(&mut chain, a[0]).unwrap();
     assert_eq!(after - before, eth(1000) + eth(800) * U256::from(3u64));
 }
+
+/// A block-scaled contraction (`y = x·Wᵀ`, `W = q·d` in blocks of 32, as an exactly imported
+/// `Q8_0` matrix): `K` = 256 (eight blocks), 20-bit activations, extreme quants and scales.
+fn block_scaled() -> &'static (Graph, Vec<Vec<i32>>) {
+    use verinfer_ir::shape::numel;
+    use verinfer_ir::{Op, ParamData};
+    use verinfer_testing::maps::MatMul;
+    use verinfer_testing::{random_inputs, requant, GraphBuilder, Rng};
+    static M: OnceLock<(Graph, Vec<Vec<i32>>)> = OnceLock::new();
+    M.get_or_init(|| {
+        let mm = MatMul {
+            trans_w: true,
+            ..MatMul::plain(1, 256, 4)
+        };
+        let mut rng = Rng::new(7);
+        let mut b = GraphBuilder::new();
+        let x = b.input(&mm.x_shape(), 20);
+        let len = numel(&mm.w_shape());
+        let mut q: Vec<i8> = rng.data(len, 8).iter().map(|&v| v as i8).collect();
+        q[0] = i8::MIN;
+        let d = rng.data(len / 32, 16);
+        let w = ParamData::blocks(q, d.into(), 32).unwrap();
+        let wo = b.param(&mm.w_shape(), 24, w.to_vec());
+        b.node(
+            Op::Contract(mm.contract(requant(1, 32, 20), None)),
+            vec![x, wo],
+            &mm.out_shape(),
+            20,
+        );
+        let mut g = b.finish();
+        g.params[0].data = w;
+        let inputs = random_inputs(&g, 3);
+        (g, inputs)
+    })
+}
+
+/// A submitter whose accumulation of a block-scaled contraction goes wrong inside the first
+/// block's partial sum (step 5) or the last block's (step 249 of 256) — block sums no trace
+/// holds — loses to the honest challenger in the step phase, on revm's arbiter.
+#[test]
+fn lie_inside_a_block_loses_at_the_first_and_last_block() {
+    let m = block_scaled();
+    for at in [5, 249] {
+        let r = liar_loses(m, lie(0, 2, false), SubmitterStrategy::LieFrom(at));
+        assert_eq!(r.reason, "one-step re-execution", "{at}: {r:#?}");
+        assert!(
+            r.transactions
+                .iter()
+                .any(|(l, _)| l.contains("revealSteps")),
+            "{r:#?}"
+        );
+    }
+    // The same lie revealed as shifted or interpolated checkpoints, or stated at the end.
+    for sub in [
+        SubmitterStrategy::Honest,
+        SubmitterStrategy::ShiftedCheckpoints,
+        SubmitterStrategy::InterpolatedCheckpoints,
+    ] {
+        liar_loses(m, lie(0, 3, false), sub);
+    }
+}
+
+/// An honest claim of a block-scaled contraction survives every lying challenger.
+#[test]
+fn block_scaled_honest_claim_survives_lying_challengers() {
+    for cha in [ChallengerStrategy::Random(1), ChallengerStrategy::Random(2)] {
+        honest_claim_survives(block_scaled(), cha);
+    }
+}

@@ -11,8 +11,15 @@
 //! The dot products run in [`super::simd`] (AVX2 where the CPU has it, detected at run time)
 //! or, elsewhere, in the portable `i32` chunk loop below, which the compiler vectorizes for
 //! the build's baseline target (sign-extending loads of `i8`/`i16`, 32-bit multiplies).
+//!
+//! A block-scaled `w` (`q[i]·d[i/32]`, an exactly imported `Q8_0`/`Q4_0` matrix) is read as
+//! its parts: per block the `i8` quants' dot product with the activations (exact in `i32` by
+//! the same chunk bound, now of the quants' magnitude), times the block's scale, summed in
+//! `i64` — the very integer `Σ x·(q·d)` the contraction means (every partial sum is a sum of
+//! exact products, bounded by the validator's accumulator bound), without the block partial
+//! sums ever leaving the kernel.
 
-use verinfer_ir::{ParamData, ParamView};
+use verinfer_ir::{BlockView, ParamData, ParamView};
 
 use super::access::Access;
 use super::simd;
@@ -34,7 +41,17 @@ impl NarrowW {
         if !access.is_direct() || matches!(data.view(), ParamView::I32(_)) {
             return None;
         }
-        let per_product = u128::from(x_max_abs).saturating_mul(u128::from(data.max_abs()));
+        // A block-scaled `w`'s chunks sum quants, whose magnitude is at most 128.
+        let w_max = match data.view() {
+            ParamView::Blocks(b) => {
+                b.q.iter()
+                    .map(|v| u64::from(v.unsigned_abs()))
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => data.max_abs(),
+        };
+        let per_product = u128::from(x_max_abs).saturating_mul(u128::from(w_max));
         let chunk = ((1u128 << 31) - 1)
             .checked_div(per_product)
             .map_or(MAX_CHUNK, |c| usize::try_from(c).unwrap_or(MAX_CHUNK))
@@ -76,6 +93,15 @@ impl NarrowW {
                     *o = dot_chunked(&x[j * k..(j + 1) * k], &d[s..s + k], 1);
                 }
             }
+            ParamView::Blocks(b) => {
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = self.blocks_dot(
+                        &b,
+                        x.get(j * k..(j + 1) * k).unwrap_or_default(),
+                        start + j * k,
+                    );
+                }
+            }
         }
     }
 
@@ -94,7 +120,7 @@ impl NarrowW {
                 let w = d.get(start..end).unwrap_or_default();
                 simd::segment_rows(x, w, k, self.chunk, n, out);
             }
-            ParamView::I32(_) => {
+            ParamView::I32(_) | ParamView::Blocks(_) => {
                 for (r, o) in out.chunks_mut(n.max(1)).enumerate() {
                     self.segment_dots(x, start + r * n * k, o);
                 }
@@ -111,9 +137,45 @@ impl NarrowW {
             ParamView::I8(d) => simd::dot(x, &d[s..s + k], self.chunk),
             ParamView::I16(d) => simd::dot(x, &d[s..s + k], self.chunk),
             ParamView::I32(d) => dot_chunked(x, &d[s..s + k], 1),
+            ParamView::Blocks(b) => self.blocks_dot(&b, x, s),
         }
     }
+
+    /// `Σ x[j]·q[s + j]·d[(s + j)/block]` over `x` (one row or segment from flat `s`): whole
+    /// blocks as quant dot products ([`simd::segment_dots`], `BLOCKS_AT_ONCE` at a time)
+    /// times their scales; a row that does not start on a block boundary or is not whole
+    /// blocks is summed element by element (the same integer).
+    #[inline]
+    fn blocks_dot(&self, b: &BlockView<'_>, x: &[i32], s: usize) -> i64 {
+        let bl = b.block;
+        if x.len() % bl != 0 || s % bl != 0 {
+            return x
+                .iter()
+                .enumerate()
+                .map(|(j, &v)| i64::from(v) * i64::from(b.get(s + j).unwrap_or(0)))
+                .sum();
+        }
+        let (nb, b0) = (x.len() / bl, s / bl);
+        let q = b.q.get(s..s + x.len()).unwrap_or_default();
+        let mut sums = [0i64; BLOCKS_AT_ONCE];
+        let mut total = 0i64;
+        let mut j = 0;
+        while j < nb {
+            let n = (nb - j).min(BLOCKS_AT_ONCE);
+            let (xs, qs) = (&x[j * bl..(j + n) * bl], &q[j * bl..(j + n) * bl]);
+            simd::segment_dots(xs, qs, bl, self.chunk, &mut sums[..n]);
+            for (t, &p) in sums[..n].iter().enumerate() {
+                let d = b.d.get(b0 + j + t).unwrap_or(0);
+                total = total.wrapping_add(p.wrapping_mul(i64::from(d)));
+            }
+            j += n;
+        }
+        total
+    }
 }
+
+/// Blocks whose quant dot products one [`simd::segment_dots`] call computes.
+const BLOCKS_AT_ONCE: usize = 64;
 
 /// `Σ x[s]·w[s]`, exact when every chunk of `chunk` products sums below `2^31` in magnitude.
 #[inline]
