@@ -19,3 +19,4 @@ $py scripts/models/bad_inputs.py
 $py scripts/models/yolo_head.py
 $py scripts/models/wide_root.py
 $py scripts/models/cancel_sigmoid.py
+$py scripts/models/attention_ties.py

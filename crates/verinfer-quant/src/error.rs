@@ -36,6 +36,9 @@ pub enum QuantError {
     /// An IR invariant failed (e.g. possible accumulator overflow).
     #[error(transparent)]
     Ir(#[from] IrError),
+    /// A failing run of an integer graph by the fast executor (while measuring its error).
+    #[error(transparent)]
+    Exec(#[from] verinfer_exec::ExecError),
     /// I/O.
     #[error("{path}: {source}")]
     Io {

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use verinfer_exec::{ExecError, Plan, Trace};
 use verinfer_ir::Graph;
 
 use crate::error::QuantError;
@@ -58,7 +59,7 @@ pub struct Divergence {
 
 /// The first node of `fg`, in graph order, whose values in the integer graph `g` (the
 /// quantization of `fg`) differ from its `f64` values by more than [`allowed_error`], over
-/// `samples` (run through the reference interpreter: use a few). `None` when every node is
+/// `samples` (the integer graph run by the fast executor). `None` when every node is
 /// within tolerance (the error then comes from the float reference disagreeing with `fg`).
 ///
 /// # Errors
@@ -104,8 +105,9 @@ impl NodeError {
 }
 
 /// Per node of `fg`: the error of its values in the integer graph `g` (the quantization of
-/// `fg`) against its `f64` values over `samples`, run through the reference interpreter (use
-/// a few). `None` for a node `g` has no value of (folded away, or not live).
+/// `fg`) against its `f64` values over `samples`, the integer graph run by the fast executor
+/// (bit-identical to the reference interpreter). `None` for a node `g` has no value of
+/// (folded away, or not live).
 ///
 /// # Errors
 /// Samples that do not fit the graphs, or a failing run.
@@ -114,53 +116,168 @@ pub fn node_errors(
     g: &Graph,
     samples: &[Vec<Vec<f64>>],
 ) -> Result<Vec<Option<NodeError>>, QuantError> {
-    // A float node's value is the integer node of the same name (the last one: a lookup's
-    // rescale into its table comes first).
-    let by_name: HashMap<&str, usize> = g
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.name.as_str(), i))
-        .collect();
-    let n = fg.nodes.len();
-    let (mut err, mut fmax) = (vec![0.0f64; n], vec![0.0f64; n]);
+    let all: Vec<usize> = (0..fg.nodes.len()).collect();
+    let mut acc = Errors::new(fg, g, &all);
+    let runner = IntRunner::new(g)?;
     for s in samples {
         let fl = run_float(fg, s)?;
-        let q = quantize_inputs(g, s)?;
-        let trace = verinfer_ir::reference::run(g, &q)?;
-        for (i, node) in fg.nodes.iter().enumerate() {
-            let Some(&k) = by_name.get(node.name.as_str()) else {
-                continue;
-            };
-            let v = g.node_value(k);
-            let (Some(iv), Some(fv)) = (trace.get(v.index()), fl.get(i)) else {
+        let trace = runner.run(&quantize_inputs(g, s)?)?;
+        acc.add(&trace, |i| fl.get(i).map(Vec::as_slice));
+    }
+    Ok(acc.finish())
+}
+
+/// The `f64` values of `fg`'s output nodes on each of some samples, computed once and
+/// compared against many quantizations of `fg` ([`output_errors`]).
+#[derive(Clone, Debug)]
+pub struct FloatOutputs {
+    /// The output nodes, ascending.
+    nodes: Vec<usize>,
+    /// Per sample, per entry of `nodes`: its values.
+    values: Vec<Vec<Vec<f64>>>,
+}
+
+impl FloatOutputs {
+    /// Run `fg` in `f64` on every sample, keeping its output nodes' values.
+    ///
+    /// # Errors
+    /// Samples that do not fit the graph.
+    pub fn new(fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<Self, QuantError> {
+        let mut nodes: Vec<usize> = fg.output_nodes().into_iter().collect();
+        nodes.sort_unstable();
+        let values = samples
+            .iter()
+            .map(|s| {
+                let mut fl = run_float(fg, s)?;
+                Ok(nodes
+                    .iter()
+                    .map(|&i| fl.get_mut(i).map(std::mem::take).unwrap_or_default())
+                    .collect())
+            })
+            .collect::<Result<_, QuantError>>()?;
+        Ok(Self { nodes, values })
+    }
+}
+
+/// [`node_errors`] of the output nodes alone (`None` for every other node), against float
+/// values computed once: what a candidate quantization is judged by.
+///
+/// # Errors
+/// Samples that do not fit the graph, or a failing run.
+pub fn output_errors(
+    fg: &FGraph,
+    g: &Graph,
+    samples: &[Vec<Vec<f64>>],
+    float: &FloatOutputs,
+) -> Result<Vec<Option<NodeError>>, QuantError> {
+    let mut acc = Errors::new(fg, g, &float.nodes);
+    let runner = IntRunner::new(g)?;
+    for (s, fl) in samples.iter().zip(&float.values) {
+        let trace = runner.run(&quantize_inputs(g, s)?)?;
+        acc.add(&trace, |i| {
+            float
+                .nodes
+                .binary_search(&i)
+                .ok()
+                .and_then(|k| fl.get(k))
+                .map(Vec::as_slice)
+        });
+    }
+    Ok(acc.finish())
+}
+
+/// Runs an integer graph: the fast executor, or the reference interpreter for a graph the
+/// executor cannot plan (the same integers either way).
+enum IntRunner<'g> {
+    Fast(Box<Plan>),
+    Reference(&'g Graph),
+}
+
+impl<'g> IntRunner<'g> {
+    fn new(g: &'g Graph) -> Result<Self, QuantError> {
+        match Plan::for_graph(g.clone()) {
+            Ok(p) => Ok(Self::Fast(Box::new(p))),
+            Err(ExecError::Unsupported { .. }) => Ok(Self::Reference(g)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn run(&self, q: &[Vec<i32>]) -> Result<Vec<Vec<i32>>, QuantError> {
+        match self {
+            Self::Fast(p) => Ok(p.run(q).map(Trace::into_values)?),
+            Self::Reference(g) => Ok(verinfer_ir::reference::run(g, q)?),
+        }
+    }
+}
+
+/// Running maxima of |quantized − float| and |float| of some float nodes over samples.
+struct Errors<'a> {
+    fg: &'a FGraph,
+    g: &'a Graph,
+    /// Per float node: the integer node holding its value (the last of its name: a
+    /// lookup's rescale into its table comes first), for the nodes measured.
+    int_node: Vec<Option<usize>>,
+    err: Vec<f64>,
+    fmax: Vec<f64>,
+}
+
+impl<'a> Errors<'a> {
+    fn new(fg: &'a FGraph, g: &'a Graph, nodes: &[usize]) -> Self {
+        let by_name: HashMap<&str, usize> = g
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
+        let n = fg.nodes.len();
+        let mut int_node = vec![None; n];
+        for &i in nodes {
+            if let Some(node) = fg.nodes.get(i) {
+                int_node[i] = by_name.get(node.name.as_str()).copied();
+            }
+        }
+        Self {
+            fg,
+            g,
+            int_node,
+            err: vec![0.0; n],
+            fmax: vec![0.0; n],
+        }
+    }
+
+    /// Add one sample: the integer graph's values and the float graph's (by float node).
+    fn add<'f>(&mut self, trace: &[Vec<i32>], float: impl Fn(usize) -> Option<&'f [f64]>) {
+        for (i, k) in self.int_node.iter().enumerate() {
+            let Some(k) = *k else { continue };
+            let v = self.g.node_value(k);
+            let (Some(iv), Some(fv)) = (trace.get(v.index()), float(i)) else {
                 continue;
             };
             if iv.len() != fv.len() {
                 continue;
             }
-            let dq = dequantize(iv, g.nodes[k].out.scale);
+            let dq = dequantize(iv, self.g.nodes[k].out.scale);
             for (a, b) in dq.iter().zip(fv) {
                 if b.is_finite() {
-                    err[i] = err[i].max((a - b).abs());
-                    fmax[i] = fmax[i].max(b.abs());
+                    self.err[i] = self.err[i].max((a - b).abs());
+                    self.fmax[i] = self.fmax[i].max(b.abs());
                 }
             }
         }
     }
-    Ok(fg
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let &k = by_name.get(node.name.as_str())?;
-            Some(NodeError {
-                max_abs_err: err[i],
-                float_max_abs: fmax[i],
-                scale: g.nodes[k].out.scale.exponent(),
+
+    fn finish(self) -> Vec<Option<NodeError>> {
+        (0..self.fg.nodes.len())
+            .map(|i| {
+                let k = self.int_node[i]?;
+                Some(NodeError {
+                    max_abs_err: self.err[i],
+                    float_max_abs: self.fmax[i],
+                    scale: self.g.nodes[k].out.scale.exponent(),
+                })
             })
-        })
-        .collect())
+            .collect()
+    }
 }
 
 /// Magnitude, in units of the synthetic range `[-1, 1]`, from which a constant offset or bound

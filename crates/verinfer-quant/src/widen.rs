@@ -6,8 +6,8 @@
 //! before it, amplified. Which of them matter is measured: the path is the divergent node,
 //! the nodes from it to the failing outputs, and their ancestors by distance; the nodes
 //! within distance `k` are held at `B + 4` bits (then `B + 8`, at most 31) for `k = 0, 1, 2,
-//! 4, …`, each candidate quantized and run (reference interpreter, float graph) on a few
-//! calibration samples, until every output is within tolerance. The first that is wins, so
+//! 4, …`, each candidate quantized and run (fast executor, float graph) on the
+//! calibration samples (up to [`PROBE_SAMPLES`]), until every output is within tolerance. The first that is wins, so
 //! the widened set is at most twice as deep as needed; if none is, the `B`-bit graph is
 //! returned and `compile` refuses it as before, naming the node.
 
@@ -19,10 +19,12 @@ use crate::calibrate::Stats;
 use crate::error::QuantError;
 use crate::fgraph::{FGraph, FRef};
 use crate::quantize::{quantize, quantize_widened, QuantOptions, MAX_WIDTH};
-use crate::tolerance::{node_errors, NodeError};
+use crate::tolerance::{node_errors, output_errors, FloatOutputs, NodeError};
 
-/// Calibration samples each candidate is measured on (the reference interpreter is slow).
-pub const PROBE_SAMPLES: usize = 2;
+/// Calibration samples each candidate is measured on, spread over the calibration set: an
+/// error that shows on a few inputs only (a recognizer's attention on some text lines) must
+/// be seen, and the fast executor makes each run cheap.
+pub const PROBE_SAMPLES: usize = 32;
 
 /// Extra bits of a widened node, tried in order.
 pub const EXTRA_BITS: [u32; 2] = [4, 8];
@@ -43,15 +45,15 @@ pub fn quantize_auto(
     if !opts.wide_inputs || samples.is_empty() {
         return Ok(g);
     }
-    let probe = &samples[..samples.len().min(PROBE_SAMPLES)];
-    let errs = node_errors(fg, &g, probe)?;
+    let probe = probe_samples(samples);
+    let errs = node_errors(fg, &g, &probe)?;
     let failing = failing_outputs(fg, &errs);
-    if failing.is_empty() {
-        return Ok(g);
-    }
-    let Some(start) = errs.iter().position(|e| e.is_some_and(|e| e.ratio() > 1.0)) else {
+    let start = errs.iter().position(|e| e.is_some_and(|e| e.ratio() > 1.0));
+    let Some(start) = start.filter(|_| !failing.is_empty()) else {
         return Ok(g);
     };
+    tracing::debug!(start = %fg.nodes[start].name, failing = failing.len(), "probe: an output is beyond tolerance");
+    let float = FloatOutputs::new(fg, &probe)?;
     let dist = distances(fg, start, &failing);
     let deepest = dist.iter().flatten().copied().max().unwrap_or(0);
     for extra in EXTRA_BITS {
@@ -63,17 +65,31 @@ pub fn quantize_auto(
                 .map(|d| if d.is_some_and(|d| d <= k) { w } else { 0 })
                 .collect();
             // A candidate the validator refuses (an accumulator too wide) is not a choice.
-            if let Ok(cand) = quantize_widened(fg, stats, opts, &widths) {
-                let errs = node_errors(fg, &cand, probe)?;
-                if failing_outputs(fg, &errs).is_empty() {
-                    tracing::info!(
-                        widened = widths.iter().filter(|&&b| b > 0).count(),
+            match quantize_widened(fg, stats, opts, &widths) {
+                Ok(cand) => {
+                    let errs = output_errors(fg, &cand, &probe, &float)?;
+                    let worst = errs
+                        .iter()
+                        .flatten()
+                        .map(NodeError::ratio)
+                        .fold(0.0, f64::max);
+                    tracing::debug!(
                         bits = w,
                         depth = k,
-                        "widened the nodes whose error reaches an output"
+                        worst,
+                        "probe: candidate (error / tolerance)"
                     );
-                    return Ok(cand);
+                    if failing_outputs(fg, &errs).is_empty() {
+                        tracing::info!(
+                            widened = widths.iter().filter(|&&b| b > 0).count(),
+                            bits = w,
+                            depth = k,
+                            "widened the nodes whose error reaches an output"
+                        );
+                        return Ok(cand);
+                    }
                 }
+                Err(e) => tracing::debug!(bits = w, depth = k, %e, "probe: candidate refused"),
             }
             if k >= deepest {
                 break;
@@ -82,6 +98,13 @@ pub fn quantize_auto(
         }
     }
     Ok(g)
+}
+
+/// At most [`PROBE_SAMPLES`] of `samples`, evenly spaced (all of them when they are fewer).
+fn probe_samples(samples: &[Vec<Vec<f64>>]) -> Vec<Vec<Vec<f64>>> {
+    let n = samples.len();
+    let m = n.min(PROBE_SAMPLES);
+    (0..m).map(|j| samples[j * n / m].clone()).collect()
 }
 
 /// The output nodes whose error exceeds the tolerance.
