@@ -8,7 +8,13 @@ Input "input" float [1, 16, 64] (seq 16, d_model 64); output "output" float [1, 
 
 Calibration: 64 inputs ~ N(0, 1); holdout: 64 other such inputs (no labels).
 Writes testdata/models/transformer_block/.
+
+`--gpt2-small OUT` writes the same block at GPT-2 small's widths instead (d_model 768, 12 heads
+of 64, MLP 3072, 16 tokens; weights' std scaled by sqrt(64 / d_model) so activations keep the
+bundled block's ranges) to the folder OUT: 7.1M parameters, 28 MB of ONNX, so it is generated
+where it is used (`verinfer bench-zk OUT`) and never committed.
 """
+import argparse
 import math
 import os
 import sys
@@ -23,11 +29,13 @@ NAME = "transformer_block"
 S, D, H, F = 16, 64, 4, 256
 HD = D // H
 N_CALIB, N_HOLDOUT = 64, 64
+# Weight std multiplier (1 for the bundled block; sqrt(64 / D) at other widths).
+WSCALE = 1.0
 
 
 def make_weights(rng):
     def n(shape, std):
-        return (rng.standard_normal(shape) * std).astype(np.float32)
+        return (rng.standard_normal(shape) * (std * WSCALE)).astype(np.float32)
 
     return {
         "ln1.scale": (1 + n((D,), 0.1)), "ln1.bias": n((D,), 0.05),
@@ -125,6 +133,18 @@ def reference(w, x):
 
 
 def main():
+    global NAME, D, H, F, HD, N_CALIB, N_HOLDOUT, WSCALE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gpt2-small", metavar="OUT",
+                    help="write the GPT-2-small-shaped block to the folder OUT instead")
+    args = ap.parse_args()
+    out_dir = None
+    if args.gpt2_small:
+        NAME, D, H, F = "gpt2_small_block", 768, 12, 3072
+        HD = D // H
+        N_CALIB, N_HOLDOUT = 16, 4
+        WSCALE = math.sqrt(64 / D)
+        out_dir = args.gpt2_small
     rng = np.random.default_rng(0)
     w = make_weights(rng)
     model = build_onnx(w)
@@ -132,7 +152,7 @@ def main():
     sample = data_rng.standard_normal((1, S, D)).astype(np.float32)
     calib = data_rng.standard_normal((N_CALIB, S, D)).astype(np.float32)
     holdout = data_rng.standard_normal((N_HOLDOUT, S, D)).astype(np.float32)
-    out, expected = common.write_folder(NAME, model, sample, calib, holdout)
+    out, expected = common.write_folder(NAME, model, sample, calib, holdout, out_dir=out_dir)
 
     ref = reference(w, common.round5(sample).reshape(1, S, D))
     diff = np.abs(expected[0] - ref).max()
