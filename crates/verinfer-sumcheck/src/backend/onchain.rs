@@ -284,7 +284,7 @@ pub fn deploy(
 }
 
 /// The verifier's sources in dependency order (a flattened file needs no imports).
-const SOURCES: [(&str, &str); 19] = [
+const SOURCES: [(&str, &str); 20] = [
     (
         "SumcheckFr.sol",
         include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
@@ -324,6 +324,10 @@ const SOURCES: [(&str, &str); 19] = [
     (
         "ModelRanges.sol",
         include_str!("../../../../contracts/src/sumcheck/ModelRanges.sol"),
+    ),
+    (
+        "AffineWiring.sol",
+        include_str!("../../../../contracts/src/sumcheck/AffineWiring.sol"),
     ),
     (
         "ModelWiring.sol",
