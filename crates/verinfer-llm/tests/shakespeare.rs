@@ -217,8 +217,7 @@ fn q8_0_blocks_are_imported_exactly_and_stored_narrow() {
             .iter()
             .filter(|n| {
                 n.inputs
-                    .iter()
-                    .any(|o| *o == Operand::Param(verinfer_ir::ParamId(pi as u32)))
+                    .contains(&Operand::Param(verinfer_ir::ParamId(pi as u32)))
             })
             .collect();
         assert_eq!(readers.len(), 1, "{name}: one reader");

@@ -148,7 +148,7 @@ impl NarrowW {
     #[inline]
     fn blocks_dot(&self, b: &BlockView<'_>, x: &[i32], s: usize) -> i64 {
         let bl = b.block;
-        if x.len() % bl != 0 || s % bl != 0 {
+        if !x.len().is_multiple_of(bl) || !s.is_multiple_of(bl) {
             return x
                 .iter()
                 .enumerate()
