@@ -229,18 +229,11 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     let c = find_opml(chain, deployments)?;
     let (game, since) = find_generation(chain, deployments)?;
     let chain = open.chain();
-    let info = game.claim_info(chain, a.claim)?;
-    let at = |e: &G::GenerationClaimed| e.claimId == U256::from(a.claim);
-    let event = newest_event(chain, game.address, since, at)?
-        .with_context(|| format!("generation claim {}: no GenerationClaimed event", a.claim))?;
-    let m = load_claim_model(
-        chain,
-        &game,
-        a.claim,
-        info.modelId,
-        info.seed != 0,
-        &a.model,
-    )?;
+    let ClaimOnChain {
+        info,
+        event,
+        model: m,
+    } = read_claim(chain, &game, (a.claim, since), &a.model)?;
     let prompt: Vec<u32> = event
         .prompt
         .iter()
@@ -297,10 +290,42 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     Ok(())
 }
 
+/// A generation claim as the chain states it, with the model file that must be its model.
+pub(crate) struct ClaimOnChain {
+    /// The claim's record.
+    pub info: G::Claim,
+    /// Its `GenerationClaimed` event (prompt and posted tokens).
+    pub event: G::GenerationClaimed,
+    /// The model file, loaded with the game's context and checked to be the claim's model.
+    pub model: Arc<verinfer_opml::generation::GenModel>,
+}
+
+/// Reads generation claim `claim` (its event looked for from block `since` on) and loads
+/// `path` as its model: what `challenge --generation` and `defend --generation` both start
+/// from. An unknown claim, a missing event and another model are refused by name.
+pub(crate) fn read_claim(
+    chain: &mut dyn Chain,
+    game: &GenClient,
+    (claim, since): (u64, u64),
+    path: &std::path::Path,
+) -> Result<ClaimOnChain> {
+    let info = game.claim_info(chain, claim).with_context(|| {
+        format!(
+            "generation claim {claim}: not on the GenerationGame {}",
+            game.address
+        )
+    })?;
+    let at = |e: &G::GenerationClaimed| e.claimId == U256::from(claim);
+    let event = newest_event(chain, game.address, since, at)?
+        .with_context(|| format!("generation claim {claim}: no GenerationClaimed event"))?;
+    let model = load_claim_model(chain, game, claim, info.modelId, info.seed != 0, path)?;
+    Ok(ClaimOnChain { info, event, model })
+}
+
 /// The model file `path` loaded as generation claim `claim`'s model (`model_id`, with the
 /// game's context for it; `sampling` when the claim was sampled); a file that is another
 /// model is refused by name.
-pub(crate) fn load_claim_model(
+fn load_claim_model(
     chain: &mut dyn Chain,
     game: &GenClient,
     claim: u64,

@@ -8,17 +8,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use verinfer_chain::U256;
 use verinfer_commit::Hash32;
 use verinfer_llm::noise::Sampling;
-use verinfer_opml::client::newest_event;
 use verinfer_opml::find_opml;
-use verinfer_opml::generation::bindings::GenerationGame::GenerationClaimed;
 use verinfer_opml::generation::submitter::token_words;
 use verinfer_opml::generation::{GenExecution, GenSubmitter};
 
 use crate::cmd_game::{poll_of, DefendArgs};
-use crate::cmd_game_gen_chain::{contracts, defend, find_generation, load_claim_model};
+use crate::cmd_game_gen_chain::{contracts, defend, find_generation, read_claim, ClaimOnChain};
 
 /// What the file says it is (a `.trace` of an inference claim is refused by this).
 const KIND: &str = "verinfer generation claim steps";
@@ -105,20 +102,11 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
     let c = find_opml(chain, deployments)?;
     let (game, since) = find_generation(chain, deployments)?;
     let chain = open.chain();
-    let info = game.claim_info(chain, a.claim).with_context(|| {
-        format!(
-            "generation claim {}: not on the GenerationGame {}",
-            a.claim, game.address
-        )
-    })?;
-    let m = load_claim_model(
-        chain,
-        &game,
-        a.claim,
-        info.modelId,
-        info.seed != 0,
-        &a.model,
-    )?;
+    let ClaimOnChain {
+        info,
+        event,
+        model: m,
+    } = read_claim(chain, &game, (a.claim, since), &a.model)?;
     let ours = m.served().commitment().model_id;
     if saved.model_id != ours.to_string() {
         bail!(
@@ -128,9 +116,6 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
             a.model.display()
         );
     }
-    let at = |e: &GenerationClaimed| e.claimId == U256::from(a.claim);
-    let event = newest_event(chain, game.address, since, at)?
-        .with_context(|| format!("generation claim {}: no GenerationClaimed event", a.claim))?;
     let same_request = event.prompt == token_words(&saved.prompt)
         && event.tokens == token_words(&saved.tokens)
         && (saved.seed, saved.temp) == (info.seed, info.temp);

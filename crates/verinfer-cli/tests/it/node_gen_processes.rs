@@ -6,7 +6,9 @@
 //! the honest claim final, the consumer called back with the honest tokens, the liar's bond
 //! paid to the honest node. The same with a sampled request (`--seed`, on the tiny LLaMA
 //! compiled with `--sampling`): the nodes generate, claim (`claimSampled`) and dispute with
-//! the request's seed and temperature, and the consumer gets the honest sampled tokens.
+//! the request's seed and temperature, and the consumer gets the honest sampled tokens. In the
+//! greedy run the honest node is killed (SIGKILL) in the middle of its game and restarted on
+//! its state directory: it plays on from the chain and still wins.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -20,7 +22,7 @@ use std::sync::Arc;
 use alloy_sol_types::SolCall;
 use verinfer_chain::{Address, Chain, DEV_PRIVATE_KEYS, U256};
 use verinfer_llm::noise::Sampling;
-use verinfer_opml::generation::{GenClient, GenExecution, GenModel};
+use verinfer_opml::generation::{GenClient, GenExecution, GenModel, GenPhase};
 use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
 use verinfer_oracle::TextOracleClient;
 
@@ -191,6 +193,29 @@ fn two_nodes(sampled: bool) {
         &["--answer-delay-secs", "8", "--text-oracle", &t],
     );
 
+    if !sampled {
+        // SIGKILL the honest node in the middle of its game on the lie (a few moves made),
+        // then start it again on the same state directory: it finds its game on chain and
+        // plays on (and answers honestly afterwards).
+        let moves = wait_for(120, "the honest node's game on the lie", || {
+            liar.assert_running();
+            honest_node.assert_running();
+            let g = game.games_of(&mut env.chain, 0, 0).ok()?.first().copied()?;
+            let g = game.game(&mut env.chain, g).ok()?;
+            let over = GenPhase::from_u8(g.phase).ok()?.is_over();
+            (g.moves >= 3 && !over).then_some(g.moves)
+        });
+        honest_node.kill();
+        println!(
+            "honest node killed after move {moves} at {:?}",
+            env.elapsed()
+        );
+        honest_node = env.start_node(
+            "honest",
+            HONEST_KEY,
+            &["--answer-delay-secs", "8", "--text-oracle", &t],
+        );
+    }
     wait_for(120, "the consumer's callback", || {
         liar.assert_running();
         honest_node.assert_running();

@@ -450,8 +450,11 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
 /// The liar's node dies right after handing its disputed step to the single-step game and
 /// before saving that it did (the step claim is missing from its state file). The generation
 /// game then ends on the derivation, so nobody ever disputes the step claim: the restarted
-/// node must find it on chain (the game's `StepPosted`) and finalize it, or its bond stays
-/// locked in the single-step game.
+/// node must find it on chain and finalize it, or its bond stays locked in the single-step
+/// game. Here the steps go to the oracle's own game, whose `TraceClaimed` log the restarted
+/// node replays, so this holds even without `GenClient::step_claims_of` (checked: it passes
+/// with that lookup removed); the lookup is what covers a separate single-step game, whose
+/// logs the node does not read (the CLI-deployed stack), which this test does not build.
 #[test]
 fn a_step_claim_lost_from_the_state_in_a_crash_is_found_on_chain_and_finalized() {
     let mut env = env("gen-lost-step-claim");
