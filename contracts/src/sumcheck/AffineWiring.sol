@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {SumcheckFr} from "./SumcheckFr.sol";
+import {ModelPlan} from "./ModelPlan.sol";
 
 /// @title AffineWiring — a move's wiring value in closed form for a map affine per axis (Rust:
 ///        `gkr::affine`)
@@ -23,10 +24,15 @@ library AffineWiring {
     ///         read twice or left out, or a point of the wrong length.
     uint256 internal constant AFFINE_FORM = 71;
 
-    /// @dev The form's dims and their `eq` tables.
+    /// @dev The form's dims, the points, where each axis's coordinates start in them, and
+    ///      their `eq` tables.
     struct Axes {
         uint256[] outDims;
         uint256[] inDims;
+        uint256[] rho;
+        uint256[] sigma;
+        uint256[] rOff;
+        uint256[] sOff;
         uint256[][] er;
         uint256[][] es;
         bool withSigma;
@@ -54,22 +60,37 @@ library AffineWiring {
     /// @dev `rank, dims…` at `d[p]`: the dims and the next position.
     function dims(uint256[] memory d, uint256 p) private pure returns (uint256[] memory ds, uint256 q) {
         if (p >= d.length || d[p] > MAX_RANK || p + 1 + d[p] > d.length) fail();
-        ds = new uint256[](d[p]);
-        for (uint256 k = 0; k < ds.length; k++) {
-            ds[k] = d[p + 1 + k];
-            if (ds[k] == 0 || ds[k] >= MAX_COORD) fail();
+        uint256 n = d[p];
+        ds = new uint256[](n);
+        bool bad;
+        assembly ("memory-safe") {
+            let src := add(d, shl(5, add(p, 2)))
+            mcopy(add(ds, 0x20), src, shl(5, n))
+            // every dim in [1, MAX_COORD)
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let v := mload(add(src, shl(5, k)))
+                bad := or(bad, or(iszero(v), iszero(lt(v, 0x80000000))))
+            }
         }
-        q = p + 1 + ds.length;
+        if (bad) fail();
+        q = p + 1 + n;
     }
 
-    /// @dev Each axis's `eq` table over its slice of `point` (which must be exactly the axes').
-    function tables(uint256[] memory ds, uint256[] memory point) private pure returns (uint256[][] memory t) {
+    /// @dev Each axis's `eq` table over its slice of `point` (which must be exactly the
+    ///      axes') and where the slice starts.
+    function tables(uint256[] memory ds, uint256[] memory point)
+        private
+        pure
+        returns (uint256[][] memory t, uint256[] memory off)
+    {
         t = new uint256[][](ds.length);
+        off = new uint256[](ds.length);
         uint256 from = 0;
         for (uint256 k = 0; k < ds.length; k++) {
             uint256 b = bitsOf(ds[k]);
             if (from + b > point.length) fail();
             t[k] = SumcheckFr.eqTable(point, from, b);
+            off[k] = from;
             from += b;
         }
         if (from != point.length) fail();
@@ -85,9 +106,10 @@ library AffineWiring {
         Axes memory x;
         (x.outDims, x.p) = dims(d, start);
         (x.inDims, x.p) = dims(d, x.p);
-        x.er = tables(x.outDims, rho);
+        (x.rho, x.sigma) = (rho, sigma);
+        (x.er, x.rOff) = tables(x.outDims, rho);
         x.withSigma = sigma.length != 0;
-        if (x.withSigma) x.es = tables(x.inDims, sigma);
+        if (x.withSigma) (x.es, x.sOff) = tables(x.inDims, sigma);
         if (x.p >= d.length) fail();
         uint256 groups = d[x.p++];
         (uint256 all, uint256 valid) = (1, 1);
@@ -137,7 +159,97 @@ library AffineWiring {
             if (size > MAX_GROUP) fail();
         }
         x.p = p + 3 + 2 * n;
-        s = sums(x, ax, cf, offset, input, size);
+        if (!concatenated(x, ax, cf, offset, input, s)) s = sums(x, ax, cf, offset, input, size);
+    }
+
+    /// @dev A group whose sums factor over its axes, in `O(bits)` instead of one term per
+    ///      coordinate: one that reads no input (`Σ w = Π_a Σ_{o < d_a} eq(ρ_a, o)`), or one whose
+    ///      input coordinate is the concatenation of its axes' bit fields (offset 0, the last
+    ///      axis's coefficient 1 and each other's the padded sizes after it multiplied: a
+    ///      transpose's axis, a pooling window's `2·oh + kh`) and always inside `X` — then
+    ///      `eq(σ_b, i)` is the product of the fields' `eq`s and `M` is `eq(σ_top, 0)` times
+    ///      `Π_a Σ_{o < d_a} eq(ρ_a, o)·eq(σ_field_a, o)`. False (the caller walks the group)
+    ///      for any other group.
+    function concatenated(
+        Axes memory x,
+        uint256[] memory ax,
+        int256[] memory cf,
+        int256 offset,
+        uint256 input,
+        Sums memory s
+    ) private pure returns (bool ok) {
+        uint256 sum = 1;
+        // From the last axis up: each coefficient the padded sizes after it multiplied
+        // (`low`), the largest coordinate `maxI` inside `X`, the fields within `X`'s bits.
+        (uint256 low, uint256 maxI) = (1, 0);
+        ok = offset == 0;
+        unchecked {
+            for (uint256 k = ax.length; k > 0; k--) {
+                uint256 d = x.outDims[ax[k - 1]];
+                uint256 b = bitsOf(d);
+                sum = mulmod(sum, ModelPlan.eqPrefix(x.rho, x.rOff[ax[k - 1]], b, d), R);
+                ok = ok && cf[k - 1] == int256(low) && b < 32;
+                maxI += low * (d - 1);
+                if (ok) low <<= b;
+            }
+        }
+        (s.m, s.s, s.v) = (sum, sum, sum);
+        if (input == NONE) return true;
+        uint256 inBits = bitsOf(x.inDims[input]);
+        if (!ok || maxI >= x.inDims[input] || low > (1 << inBits)) return false;
+        if (x.withSigma) s.m = fieldsEq(x, ax, x.sOff[input], inBits);
+    }
+
+    /// @dev `eq(σ_b, i)` summed as the fields' product: `σ_b = σ[from..from+bits]` most
+    ///      significant first, its top coordinates paired with zeros, then the fields in the
+    ///      group's order: per axis `Σ_{o < d_a} eq(ρ_a, o)·eq(σ_field, o)`.
+    function fieldsEq(Axes memory x, uint256[] memory ax, uint256 from, uint256 bits)
+        private
+        pure
+        returns (uint256 m)
+    {
+        uint256 pos = from + bits;
+        m = 1;
+        unchecked {
+            for (uint256 k = ax.length; k > 0; k--) {
+                uint256 a = ax[k - 1];
+                uint256 b = bitsOf(x.outDims[a]);
+                pos -= b;
+                m = mulmod(m, pairPrefix(x.rho, x.rOff[a], x.sigma, pos, b, x.outDims[a]), R);
+            }
+            uint256[] memory sg = x.sigma;
+            assembly ("memory-safe") {
+                for { let k := from } lt(k, pos) { k := add(k, 1) } {
+                    m := mulmod(m, sub(add(R, 1), mload(add(sg, shl(5, add(k, 1))))), R)
+                }
+            }
+        }
+    }
+
+    /// @notice `Σ_{q < n} eq(a[af..af+len], q)·eq(b[bf..bf+len], q)` (first coordinate the most
+    ///         significant bit) in `len` steps: per bit `g(1) = a·b`, `g(0) = (1 − a)(1 − b)`;
+    ///         from the least significant bit up, `full` is the sum over all lower bits and `s`
+    ///         the sum below `n`'s lower bits (a 1 bit of `n` adds the 0 branch's `g(0)·full`).
+    function pairPrefix(uint256[] memory a, uint256 af, uint256[] memory b, uint256 bf, uint256 len, uint256 n)
+        internal
+        pure
+        returns (uint256 s)
+    {
+        require(af + len <= a.length && bf + len <= b.length && n <= (1 << len));
+        assembly ("memory-safe") {
+            let full := 1
+            for { let k := len } gt(k, 0) { k := sub(k, 1) } {
+                let ak := mload(add(a, shl(5, add(af, k))))
+                let bk := mload(add(b, shl(5, add(bf, k))))
+                let g1 := mulmod(ak, bk, R)
+                let g0 := mulmod(addmod(1, sub(R, ak), R), addmod(1, sub(R, bk), R), R)
+                switch and(shr(sub(len, k), n), 1)
+                case 1 { s := addmod(mulmod(g0, full, R), mulmod(g1, s, R), R) }
+                default { s := mulmod(g0, s, R) }
+                full := mulmod(full, addmod(g0, g1, R), R)
+            }
+            if eq(n, shl(len, 1)) { s := full }
+        }
     }
 
     /// @dev The group's coordinates in row-major order (an odometer over `ax`): the tables'

@@ -77,9 +77,13 @@ library ModelPlan {
     }
 
     function vk(Run memory r) internal pure returns (HyperKZG.Vk memory v) {
+        // The plan is longer than `WEIGHTS` (the constructor refuses a shorter one).
         uint256[] memory p = r.plan;
-        v.g2 = [p[VK], p[VK + 1], p[VK + 2], p[VK + 3]];
-        v.tauG2 = [p[VK + 4], p[VK + 5], p[VK + 6], p[VK + 7]];
+        (uint256[4] memory g2, uint256[4] memory tauG2) = (v.g2, v.tauG2);
+        assembly ("memory-safe") {
+            mcopy(g2, add(p, shl(5, add(VK, 1))), 0x80)
+            mcopy(tauG2, add(p, shl(5, add(VK, 5))), 0x80)
+        }
     }
 
     /// @notice A claim `poly(point) = eval`: checked now for a public tensor, kept for the
@@ -146,20 +150,20 @@ library ModelPlan {
 
     /// @notice `p[from..from+len]` as a new array.
     function slice(uint256[] memory p, uint256 from, uint256 len) internal pure returns (uint256[] memory s) {
+        // Every caller's slice lies inside `p` (a point split at a layout's row bits, a tail).
         s = new uint256[](len);
-        for (uint256 i = 0; i < len; i++) {
-            s[i] = p[from + i];
+        assembly ("memory-safe") {
+            mcopy(add(s, 0x20), add(p, shl(5, add(from, 1))), shl(5, len))
         }
     }
 
     /// @notice `a ‖ b`.
     function concat(uint256[] memory a, uint256[] memory b) internal pure returns (uint256[] memory s) {
         s = new uint256[](a.length + b.length);
-        for (uint256 i = 0; i < a.length; i++) {
-            s[i] = a[i];
-        }
-        for (uint256 i = 0; i < b.length; i++) {
-            s[a.length + i] = b[i];
+        assembly ("memory-safe") {
+            let n := mload(a)
+            mcopy(add(s, 0x20), add(a, 0x20), shl(5, n))
+            mcopy(add(s, shl(5, add(n, 1))), add(b, 0x20), shl(5, mload(b)))
         }
     }
 

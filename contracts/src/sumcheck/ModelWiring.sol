@@ -291,7 +291,7 @@ library ModelWiring {
         if (yc & (yc - 1) == 0 && ly.a + ly.b == lx.a && py.length == lx.a) {
             // `Y`'s columns a power of two: `pad(q) = q`, so the sum is
             // `Σ_{q < rows} eq(px_rows, q)·eq(py, q)`, a prefix sum of a product over bits.
-            return mulmod(pairPrefix(px, py, lx.a, lx.rows), cols, R);
+            return mulmod(AffineWiring.pairPrefix(px, 0, py, 0, lx.a, lx.rows), cols, R);
         }
         uint256[] memory xRow = SumcheckFr.eqTable(px, 0, lx.a);
         (uint256[] memory yRow, uint256[] memory yCol) = tables(ly, py);
@@ -300,37 +300,5 @@ library ModelWiring {
             v = addmod(v, mulmod(xRow[q], ey, R), R);
         }
         v = mulmod(v, cols, R);
-    }
-
-    /// @dev `Σ_{q < n} eq(a[..len], q)·eq(b[..len], q)` (first coordinate the most significant
-    ///      bit) in `len` steps: per bit `g(1) = a·b`, `g(0) = (1 − a)(1 − b)`, and the prefix
-    ///      below `n` walked from the top bit as `ModelPlan.eqPrefix` does for one point.
-    function pairPrefix(uint256[] memory a, uint256[] memory b, uint256 len, uint256 n)
-        private
-        pure
-        returns (uint256 s)
-    {
-        require(len <= a.length && len <= b.length && n <= (1 << len));
-        assembly ("memory-safe") {
-            let acc := 1
-            let full := eq(n, shl(len, 1))
-            for { let k := 0 } lt(k, len) { k := add(k, 1) } {
-                let ak := mload(add(a, shl(5, add(k, 1))))
-                let bk := mload(add(b, shl(5, add(k, 1))))
-                let g1 := mulmod(ak, bk, R)
-                let g0 := mulmod(addmod(1, sub(R, ak), R), addmod(1, sub(R, bk), R), R)
-                switch full
-                case 1 { acc := mulmod(acc, addmod(g0, g1, R), R) }
-                default {
-                    switch and(shr(sub(sub(len, 1), k), n), 1)
-                    case 1 {
-                        s := addmod(s, mulmod(acc, g0, R), R)
-                        acc := mulmod(acc, g1, R)
-                    }
-                    default { acc := mulmod(acc, g0, R) }
-                }
-            }
-            if full { s := acc }
-        }
     }
 }
