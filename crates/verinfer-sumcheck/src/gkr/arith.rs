@@ -147,10 +147,7 @@ pub(crate) fn witness(
     weights: &[Vec<i32>],
     check: bool,
 ) -> Result<Option<DenseMle>, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
     let accs = accumulators(spec, l, trace, weights)?;
     let y = trace
@@ -224,10 +221,7 @@ pub(crate) fn prove<'m>(
     get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
     t: &mut Transcript,
 ) -> Result<(LayerProof, Left), GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
     let rho = t.challenges(l.out.vars());
     let (mut evals, mut left) = (vec![], Left::new());
@@ -338,10 +332,7 @@ pub(crate) fn verify(
     public: &std::collections::BTreeMap<Poly, DenseMle>,
     t: &mut Transcript,
 ) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
     if lp.evals.len() != eval_count(spec, i, l) || !lp.extra.is_empty() {
         return Err(GkrError::Malformed("a binary or sum layer's evaluations"));

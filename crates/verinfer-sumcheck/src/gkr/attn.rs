@@ -40,7 +40,7 @@ use crate::sumcheck::{self, Term, Terms};
 use crate::transcript::Transcript;
 
 use super::columns::{out_poly, src_poly, Poly};
-use super::lower::MAX_LOWERED;
+use super::lower::{identity, index, place, ravel, MAX_LOWERED};
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{fr, GkrError, LayerProof};
 
@@ -135,32 +135,6 @@ fn depends(map: &AffineMap, axis: usize) -> bool {
     map.rows
         .iter()
         .any(|r| r.out.get(axis).is_some_and(|&c| c != 0))
-}
-
-fn index(v: Option<usize>) -> Result<i32, String> {
-    v.map_or(Ok(-1), |k| {
-        i32::try_from(k).map_err(|_| "an operand past 2^31 elements".to_string())
-    })
-}
-
-fn identity(map: &[i32]) -> bool {
-    map.iter()
-        .enumerate()
-        .all(|(e, &v)| usize::try_from(v) == Ok(e))
-}
-
-/// `o[axes] = unravel(flat, dims)`.
-fn place(o: &mut [usize], axes: &[usize], dims: &[usize], flat: usize, tmp: &mut [usize]) {
-    unravel_into(flat, dims, tmp);
-    for (&a, &v) in axes.iter().zip(tmp.iter()) {
-        o[a] = v;
-    }
-}
-
-fn ravel(o: &[usize], axes: &[usize], dims: &[usize]) -> usize {
-    axes.iter()
-        .zip(dims)
-        .fold(0, |acc, (&a, &d)| acc * d + o[a])
 }
 
 /// The plan of `c` (no bias) over operands of dims `xd`, `wd` and an output `od`: output
@@ -427,10 +401,7 @@ pub(crate) fn witness(
     trace: &[Vec<i32>],
     check: bool,
 ) -> Result<Option<DenseMle>, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
     let Operands {
         mult,
@@ -523,10 +494,7 @@ pub(crate) fn prove<'m>(
     get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
     t: &mut Transcript,
 ) -> Result<(LayerProof, Left), GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
     let LayerKind::Product { b, mult, shift, .. } = l.kind else {
         return Err(GkrError::Malformed("not a product layer"));
@@ -587,10 +555,7 @@ pub(crate) fn verify(
     public: &std::collections::BTreeMap<Poly, DenseMle>,
     t: &mut Transcript,
 ) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a layer index"))?;
+    let l = spec.layer(i)?;
     let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
     let LayerKind::Product { b, mult, shift, .. } = l.kind else {
         return Err(GkrError::Malformed("not a product layer"));

@@ -322,6 +322,19 @@ pub fn place_move(
     side(od).map(|m| (od.to_vec(), m))
 }
 
+/// The value of `node`'s second operand when it is a one-element parameter (the constant
+/// of a `max`/`min(x, c)`).
+pub(super) fn scalar_operand(g: &Graph, node: &verinfer_ir::Node) -> Option<i32> {
+    match node.inputs.get(1) {
+        Some(Operand::Param(p)) => g
+            .params
+            .get(p.index())
+            .filter(|p| p.data.len() == 1)
+            .and_then(|p| p.data.get(0)),
+        _ => None,
+    }
+}
+
 /// Per node, whether its output may be laid out expanded: it is not the graph's output and
 /// every reader takes it as its first operand and is a move, a convolution or matrix
 /// product with a weight (lowered with a patches move), or a clip `max(x, c ≤ 0)` /
@@ -336,15 +349,8 @@ pub fn expandable(g: &Graph) -> Vec<bool> {
     for j in (0..n).rev() {
         let node = &g.nodes[j];
         let clip_ok = |kind: BinaryKind, mult: i64| {
-            let c = match node.inputs.get(1) {
-                Some(Operand::Param(p)) => g
-                    .params
-                    .get(p.index())
-                    .filter(|p| p.data.len() == 1)
-                    .and_then(|p| p.data.get(0)),
-                _ => None,
-            };
-            c.and_then(|c| i64::from(c).checked_mul(mult))
+            scalar_operand(g, node)
+                .and_then(|c| i64::from(c).checked_mul(mult))
                 .is_some_and(|c| match kind {
                     BinaryKind::Max => c <= 0,
                     _ => c >= 0,

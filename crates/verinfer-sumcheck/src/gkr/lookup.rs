@@ -297,10 +297,7 @@ pub(crate) fn prove(
     xs: &[i32],
     t: &mut Transcript,
 ) -> Result<Proved, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a lookup layer"))?;
+    let l = spec.layer(i)?;
     let LayerKind::Lookup { table, lo } = l.kind else {
         return Err(GkrError::Malformed("a lookup layer"));
     };
@@ -423,10 +420,7 @@ pub(crate) fn verify(
     arg: &RangeArgument,
     t: &mut Transcript,
 ) -> Result<Checked, GkrError> {
-    let l = spec
-        .layers
-        .get(i)
-        .ok_or(GkrError::Malformed("a lookup layer"))?;
+    let l = spec.layer(i)?;
     let LayerKind::Lookup { table, lo } = l.kind else {
         return Err(GkrError::Malformed("a lookup layer"));
     };

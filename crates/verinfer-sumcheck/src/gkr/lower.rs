@@ -64,7 +64,13 @@ fn depends(map: &AffineMap, axis: usize) -> bool {
 }
 
 /// Write `flat` unravelled over `axes` (of sizes `dims`) into `o`.
-fn place(o: &mut [usize], axes: &[usize], dims: &[usize], flat: usize, tmp: &mut [usize]) {
+pub(super) fn place(
+    o: &mut [usize],
+    axes: &[usize],
+    dims: &[usize],
+    flat: usize,
+    tmp: &mut [usize],
+) {
     unravel_into(flat, dims, tmp);
     for (&a, &v) in axes.iter().zip(tmp.iter()) {
         o[a] = v;
@@ -72,19 +78,21 @@ fn place(o: &mut [usize], axes: &[usize], dims: &[usize], flat: usize, tmp: &mut
 }
 
 /// `o`'s components on `axes` (of sizes `dims`) as one row-major index.
-fn ravel(o: &[usize], axes: &[usize], dims: &[usize]) -> usize {
+pub(super) fn ravel(o: &[usize], axes: &[usize], dims: &[usize]) -> usize {
     axes.iter()
         .zip(dims)
         .fold(0, |acc, (&a, &d)| acc * d + o[a])
 }
 
-fn index(v: Option<usize>) -> Result<i32, String> {
+/// A gather map's entry: the source index, or −1 for none.
+pub(super) fn index(v: Option<usize>) -> Result<i32, String> {
     v.map_or(Ok(-1), |k| {
         i32::try_from(k).map_err(|_| "an operand past 2^31 elements".to_string())
     })
 }
 
-fn identity(map: &[i32]) -> bool {
+/// Whether `map` reads every element in place.
+pub(super) fn identity(map: &[i32]) -> bool {
     map.iter()
         .enumerate()
         .all(|(e, &v)| usize::try_from(v) == Ok(e))

@@ -18,7 +18,7 @@ use super::columns::{
     Poly, LIMB_BITS,
 };
 use super::spec::{ChainSpec, LayerKind, Layout};
-use super::verify::{absorb_header, clip_terms};
+use super::verify::{absorb_header, check_bound, clip_terms};
 use super::{arith, attn, div, lookup, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 
@@ -42,18 +42,6 @@ fn length(what: String, expected: usize, got: usize) -> Result<(), GkrError> {
 
 fn tensor_mle(l: Layout, data: &[i32]) -> Result<DenseMle, GkrError> {
     Ok(FieldMatrix::from_i32(l.rows, l.cols, data)?.to_mle())
-}
-
-fn check_bound(what: &'static str, data: &[i32], bits: verinfer_ir::Bits) -> Result<(), GkrError> {
-    match data.iter().position(|&v| !bits.contains(i64::from(v))) {
-        None => Ok(()),
-        Some(index) => Err(GkrError::OutOfBound {
-            what,
-            index,
-            value: data[index],
-            bits: bits.get(),
-        }),
-    }
 }
 
 /// The remainders of a matrix product, checking the trace's output against the semantics

@@ -232,6 +232,13 @@ pub struct ChainSpec {
 }
 
 impl ChainSpec {
+    /// Layer `i`, or [`GkrError::Malformed`] when the spec has no such layer.
+    pub(crate) fn layer(&self, i: usize) -> Result<&Layer, GkrError> {
+        self.layers
+            .get(i)
+            .ok_or(GkrError::Malformed("a layer index"))
+    }
+
     /// Adds committed weight `param` laid out as `layout` (with its arrangement, if any);
     /// returns its index in [`ChainSpec::weights`].
     pub(crate) fn push_weight(
@@ -403,15 +410,9 @@ impl ChainSpec {
                             "only max/min(x, c) with x's multiplier 1 and no rescale".into(),
                         ));
                     }
-                    let c = match node.inputs.get(1) {
-                        Some(Operand::Param(p)) => g
-                            .params
-                            .get(p.index())
-                            .filter(|p| p.data.len() == 1)
-                            .and_then(|p| p.data.get(0)),
-                        _ => None,
-                    }
-                    .ok_or_else(|| refuse("the second operand is not a scalar parameter".into()))?;
+                    let c = super::layout::scalar_operand(g, node).ok_or_else(|| {
+                        refuse("the second operand is not a scalar parameter".into())
+                    })?;
                     let constant = i64::from(c)
                         .checked_mul(b.b_mult)
                         .filter(|c| node.out.bits.contains(*c))

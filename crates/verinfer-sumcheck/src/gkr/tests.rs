@@ -88,14 +88,42 @@ impl Fixture {
 
     /// Prove the (possibly tampered) trace without the prover's own check: a cheating prover.
     fn prove_unchecked(&self) -> Result<ModelProof, GkrError> {
-        prove::prove_checked(
+        self.prove_layers(&self.trace)
+    }
+
+    /// Prove `layers` (a layer trace, possibly tampered) without the prover's own check.
+    fn prove_layers(&self, layers: &[Vec<i32>]) -> Result<ModelProof, GkrError> {
+        self.prove_tampered(layers, false, &|_| Ok(()))
+    }
+
+    /// Prove `layers` with `edit` applied to the witness (`check`: the prover's own check).
+    fn prove_tampered(
+        &self,
+        layers: &[Vec<i32>],
+        check: bool,
+        edit: &dyn Fn(&mut prove::Witness) -> Result<(), GkrError>,
+    ) -> Result<ModelProof, GkrError> {
+        prove::prove_tampered(
             &self.srs.commit_key,
             Some(&STATEMENT),
             &self.spec,
             &self.weights,
             &self.commitments,
+            layers,
+            check,
+            edit,
+        )
+    }
+
+    /// The honest prover, without a statement, on the fixture's trace.
+    fn prove_honest(&self) -> Result<ModelProof, GkrError> {
+        prove_model(
+            &self.srs.commit_key,
+            None,
+            &self.spec,
+            &self.weights,
+            &self.commitments,
             &self.trace,
-            false,
         )
     }
 
@@ -105,18 +133,120 @@ impl Fixture {
 
     /// The honest prover refuses this (tampered) trace at `node`.
     fn assert_refused_at(&self, node: usize) {
-        let r = prove_model(
-            &self.srs.commit_key,
-            None,
-            &self.spec,
-            &self.weights,
-            &self.commitments,
-            &self.trace,
-        );
+        let r = self.prove_honest();
         assert!(
             matches!(r, Err(GkrError::TraceMismatch { node: n, .. }) if n == node),
             "{r:?}"
         );
+    }
+
+    /// The honest proof verifies, and the spec's bytes and the proof's words (as many as the
+    /// layered backend counts) decode to what they encode.
+    fn assert_proves_and_round_trips(&self, name: &str) -> ModelProof {
+        let spec = ChainSpec::from_bytes(&self.spec.to_bytes()).unwrap();
+        assert_eq!(spec, self.spec, "{name}");
+        let proof = self.prove();
+        self.verify(self.output(), &proof)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let w = words::model_words(&proof);
+        let decoded = words::model_from_words(&self.spec, &w).unwrap();
+        assert_eq!(decoded, proof, "{name}");
+        let n = crate::backend::layered::proof_words(&self.spec);
+        assert_eq!(w.len(), n, "{name}");
+        proof
+    }
+
+    /// The output elements at `at`, each changed by one, are rejected.
+    fn assert_outputs_rejected(&self, proof: &ModelProof, at: &[usize], name: &str) {
+        for &j in at {
+            let mut y = self.output().to_vec();
+            y[j] += 1;
+            let err = self.verify(&y, proof).unwrap_err();
+            assert!(err.is_rejection(), "{name} output {j}: {err}");
+        }
+    }
+
+    /// The first, middle and last output elements, each changed by one, are rejected.
+    fn assert_ends_rejected(&self, proof: &ModelProof, name: &str) {
+        let n = self.output().len();
+        self.assert_outputs_rejected(proof, &[0, n / 2, n - 1], name);
+    }
+
+    /// Every value layer `i` states (its evaluations, its sumcheck's final values), each
+    /// changed by one, is rejected.
+    fn assert_layer_message_rejected(&self, proof: &ModelProof, i: usize, name: &str) {
+        let k = self.spec.layers.len() - 1 - i;
+        for j in 0..proof.layers[k].evals.len() {
+            let mut bad = proof.clone();
+            bad.layers[k].evals[j] += ark_bn254::Fr::from(1u64);
+            let err = self.verify(self.output(), &bad).unwrap_err();
+            assert!(err.is_rejection(), "{name} layer {i} eval {j}: {err}");
+        }
+        for j in 0..proof.layers[k].sumcheck.final_evals.len() {
+            let mut bad = proof.clone();
+            bad.layers[k].sumcheck.final_evals[j] += ark_bn254::Fr::from(1u64);
+            let err = self.verify(self.output(), &bad).unwrap_err();
+            assert!(err.is_rejection(), "{name} layer {i} final {j}: {err}");
+        }
+    }
+
+    /// Every word of `proof` with its last bit flipped is refused by the decoder or rejected.
+    fn assert_every_word_checked(&self, proof: &ModelProof) {
+        let w = words::model_words(proof);
+        for i in 0..w.len() {
+            let mut bad = w.clone();
+            bad[i][31] ^= 1;
+            if let Ok(p) = words::model_from_words(&self.spec, &bad) {
+                let n = w.len();
+                assert!(
+                    self.verify(self.output(), &p).is_err(),
+                    "word {i} of {n} accepted"
+                );
+            }
+        }
+    }
+
+    /// A cheating prover's proof of this (tampered) trace is rejected.
+    fn assert_cheat_rejected(&self) {
+        let p = self.prove_unchecked().unwrap();
+        let err = self.verify(self.output(), &p).unwrap_err();
+        assert!(err.is_rejection(), "{err}");
+    }
+
+    /// A cheating prover of this (tampered) trace is stopped by a range check (a remainder
+    /// out of range) or its proof is rejected.
+    fn assert_cheat_stopped(&self, name: &str) {
+        match self.prove_unchecked() {
+            Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
+            Err(e) => panic!("{name}: {e}"),
+            Ok(p) => {
+                let err = self.verify(self.output(), &p).unwrap_err();
+                assert!(err.is_rejection(), "{name}: {err}");
+            }
+        }
+    }
+}
+
+/// `len(g's input)` seeded draws from `range` (the graph's input).
+fn random_input(g: &Graph, seed: u64, range: std::ops::Range<i32>) -> Vec<i32> {
+    use ark_std::rand::Rng;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let n = g.inputs[0].info.shape.dims().iter().product();
+    (0..n).map(|_| rng.gen_range(range.clone())).collect()
+}
+
+/// A layer kind's short name.
+fn kind_name(kind: &LayerKind) -> &'static str {
+    match kind {
+        LayerKind::Matmul { .. } => "matmul",
+        LayerKind::Clip { .. } => "clip",
+        LayerKind::Move { .. } => "move",
+        LayerKind::ReduceMax => "max",
+        LayerKind::Binary { .. } => "binary",
+        LayerKind::ReduceSum { .. } => "sum",
+        LayerKind::Lookup { .. } => "lookup",
+        LayerKind::Product { .. } => "product",
+        LayerKind::Div { .. } => "div",
     }
 }
 
@@ -124,21 +254,7 @@ impl Fixture {
 fn digits_mlp_is_recognised_as_contract_clip_chain() {
     let g = digits_mlp();
     let spec = ChainSpec::recognise(&g).unwrap();
-    let kinds: Vec<&str> = spec
-        .layers
-        .iter()
-        .map(|l| match l.kind {
-            LayerKind::Matmul { .. } => "matmul",
-            LayerKind::Clip { .. } => "clip",
-            LayerKind::Move { .. } => "move",
-            LayerKind::ReduceMax => "max",
-            LayerKind::Binary { .. } => "binary",
-            LayerKind::ReduceSum { .. } => "sum",
-            LayerKind::Lookup { .. } => "lookup",
-            LayerKind::Product { .. } => "product",
-            LayerKind::Div { .. } => "div",
-        })
-        .collect();
+    let kinds: Vec<&str> = spec.layers.iter().map(|l| kind_name(&l.kind)).collect();
     assert_eq!(kinds, ["matmul", "clip", "matmul", "clip", "matmul"]);
     assert_eq!(ChainSpec::from_bytes(&spec.to_bytes()).unwrap(), spec);
 }
@@ -206,17 +322,7 @@ fn every_proof_word_changed_is_refused_or_rejected() {
     let proof = f.prove();
     let w = words::model_words(&proof);
     assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-    for i in 0..w.len() {
-        let mut bad = w.clone();
-        bad[i][31] ^= 1;
-        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
-            assert!(
-                f.verify(f.output(), &p).is_err(),
-                "word {i} of {} changed, accepted",
-                w.len()
-            );
-        }
-    }
+    f.assert_every_word_checked(&proof);
     assert!(words::model_from_words(&f.spec, &w[..w.len() - 1]).is_err());
     let mut longer = w.clone();
     longer.push([0; 32]);
@@ -250,9 +356,7 @@ fn a_cheating_relu_is_rejected() {
         .position(|&v| v > 0)
         .expect("a positive pre-activation");
     f.trace[2][j] += 2;
-    let p = f.prove_unchecked().unwrap();
-    let err = f.verify(f.output(), &p).unwrap_err();
-    assert!(err.is_rejection(), "{err}");
+    f.assert_cheat_rejected();
 }
 
 /// Layer `i` (a one-row matrix product) of `f` on `x` by the reference semantics.
@@ -290,9 +394,7 @@ fn a_cheating_requantization_is_rejected() {
     f.trace[2][j] += 1;
     // Recompute the last layer from the forged ReLU output by the reference semantics.
     f.trace[3] = matmul_ref(&f, 2, &f.trace[2]);
-    let p = f.prove_unchecked().unwrap();
-    let err = f.verify(f.output(), &p).unwrap_err();
-    assert!(err.is_rejection(), "{err}");
+    f.assert_cheat_rejected();
 }
 
 #[test]

@@ -183,17 +183,7 @@ fn two_operand_and_sum_layers_prove_and_round_trip() {
         for seed in [0, 3] {
             let f = fixture(&g, seed);
             assert!(!arith_layers(&f).is_empty(), "{name}");
-            assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
-            let proof = f.prove();
-            f.verify(f.output(), &proof)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let w = words::model_words(&proof);
-            assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-            assert_eq!(
-                w.len(),
-                crate::backend::layered::proof_words(&f.spec),
-                "{name}"
-            );
+            f.assert_proves_and_round_trips(&name);
         }
     }
 }
@@ -260,15 +250,7 @@ fn a_wrong_element_with_its_remainder_is_rejected() {
             // A hidden output: the ReLU after it follows the forgery.
             f.trace[i + 2][0] = f.trace[i + 1][0].max(0);
         }
-        let r = f.prove_unchecked();
-        match r {
-            Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-            Err(e) => panic!("{name}: {e}"),
-            Ok(p) => {
-                let err = f.verify(f.output(), &p).unwrap_err();
-                assert!(err.is_rejection(), "{name}: {err}");
-            }
-        }
+        f.assert_cheat_stopped(name);
         f.assert_refused_at(f.spec.node_of(i));
     }
 }
@@ -278,21 +260,8 @@ fn a_changed_layer_message_is_rejected() {
     for (name, g) in graphs() {
         let f = fixture(&g, 0);
         let proof = f.prove();
-        let nl = f.spec.layers.len();
         for i in arith_layers(&f) {
-            let k = nl - 1 - i;
-            for j in 0..proof.layers[k].evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "{name} layer {i} eval {j}: {err}");
-            }
-            for j in 0..proof.layers[k].sumcheck.final_evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].sumcheck.final_evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "{name} layer {i} final {j}: {err}");
-            }
+            f.assert_layer_message_rejected(&proof, i, name);
         }
     }
 }
@@ -300,13 +269,5 @@ fn a_changed_layer_message_is_rejected() {
 #[test]
 fn every_block_proof_word_changed_is_refused_or_rejected() {
     let f = fixture(&block(true), 2);
-    let proof = f.prove();
-    let w = words::model_words(&proof);
-    for i in 0..w.len() {
-        let mut bad = w.clone();
-        bad[i][31] ^= 1;
-        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
-            assert!(f.verify(f.output(), &p).is_err(), "word {i} accepted");
-        }
-    }
+    f.assert_every_word_checked(&f.prove());
 }

@@ -134,9 +134,7 @@ fn attention(h: usize, t: usize, d: usize, moved: bool, hidden: bool) -> Graph {
 }
 
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = g.inputs[0].info.shape.dims().iter().product();
-    (0..n).map(|_| rng.gen_range(-128..128)).collect()
+    super::random_input(g, seed, -128..128)
 }
 
 const SHAPES: [(usize, usize, usize); 3] = [(1, 4, 8), (4, 16, 16), (3, 3, 5)];
@@ -219,17 +217,7 @@ fn products_prove_verify_and_round_trip() {
         for seed in [1, 2] {
             let f = fixture_with(&g, random_input(&g, seed));
             assert_eq!(products(&f).len(), 2, "{name}");
-            assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
-            let proof = f.prove();
-            f.verify(f.output(), &proof)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let w = words::model_words(&proof);
-            assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-            assert_eq!(
-                w.len(),
-                crate::backend::layered::proof_words(&f.spec),
-                "{name}"
-            );
+            f.assert_proves_and_round_trips(&name);
         }
     }
 }
@@ -271,13 +259,7 @@ fn a_changed_public_output_is_rejected() {
         .filter(|(n, _)| n.contains("hidden false"))
     {
         let f = fixture_with(&g, random_input(&g, 3));
-        let proof = f.prove();
-        for e in [0, f.output().len() / 2, f.output().len() - 1] {
-            let mut y = f.output().to_vec();
-            y[e] += 1;
-            let err = f.verify(&y, &proof).unwrap_err();
-            assert!(err.is_rejection(), "{name} element {e}: {err}");
-        }
+        f.assert_ends_rejected(&f.prove(), &name);
     }
 }
 
@@ -301,14 +283,7 @@ fn a_wrong_product_element_with_its_remainder_is_rejected() {
                     _ => unreachable!(),
                 };
             }
-            match f.prove_unchecked() {
-                Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-                Err(e) => panic!("{name}: {e}"),
-                Ok(p) => {
-                    let err = f.verify(f.output(), &p).unwrap_err();
-                    assert!(err.is_rejection(), "{name}: {err}");
-                }
-            }
+            f.assert_cheat_stopped(&name);
             f.assert_refused_at(f.spec.node_of(i));
         }
     }
@@ -319,23 +294,15 @@ fn a_wrong_remainder_is_rejected() {
     let g = g4();
     let f = fixture_with(&g, random_input(&g, 5));
     for i in products(&f) {
-        let p = prove::prove_tampered(
-            &f.srs.commit_key,
-            Some(&STATEMENT),
-            &f.spec,
-            &f.weights,
-            &f.commitments,
-            &f.trace,
-            true,
-            &|w| {
+        let p = f
+            .prove_tampered(&f.trace, true, &|w| {
                 let rem = w.get_mut(&columns::Poly::Rem(i)).unwrap();
                 let mut t = rem.evals().to_vec();
                 t[3] -= ark_bn254::Fr::from(1u64);
                 *rem = crate::mle::DenseMle::new(t)?;
                 Ok(())
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         let err = f.verify(f.output(), &p).unwrap_err();
         assert!(err.is_rejection(), "layer {i}: {err}");
     }
@@ -359,9 +326,7 @@ fn a_forged_operand_is_rejected() {
             _ => unreachable!(),
         };
     }
-    let p = f.prove_unchecked().unwrap();
-    let err = f.verify(f.output(), &p).unwrap_err();
-    assert!(err.is_rejection(), "{err}");
+    f.assert_cheat_rejected();
     f.assert_refused_at(0);
     // The scores `S` (the second product's hidden operand) forged with `S·x` recomputed.
     let mut f = fixture_with(&g4(), random_input(&g4(), 6));
@@ -374,11 +339,7 @@ fn a_forged_operand_is_rejected() {
             _ => unreachable!(),
         };
     }
-    match f.prove_unchecked() {
-        Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-        Err(e) => panic!("{e}"),
-        Ok(p) => assert!(f.verify(f.output(), &p).unwrap_err().is_rejection()),
-    }
+    f.assert_cheat_stopped("S forged");
     f.assert_refused_at(1);
 }
 
@@ -387,22 +348,8 @@ fn a_changed_product_message_is_rejected() {
     for (name, g) in graphs().into_iter().filter(|(n, _)| n.contains("h4")) {
         let f = fixture_with(&g, random_input(&g, 7));
         let proof = f.prove();
-        let nl = f.spec.layers.len();
         for i in products(&f) {
-            let k = nl - 1 - i;
-            let lp = &proof.layers[k];
-            for j in 0..lp.evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "{name} layer {i} eval {j}: {err}");
-            }
-            for j in 0..lp.sumcheck.final_evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].sumcheck.final_evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "{name} layer {i} final {j}: {err}");
-            }
+            f.assert_layer_message_rejected(&proof, i, &name);
         }
     }
 }
@@ -411,15 +358,7 @@ fn a_changed_product_message_is_rejected() {
 fn every_proof_word_changed_is_refused_or_rejected() {
     let g = attention(3, 3, 5, false, true);
     let f = fixture_with(&g, random_input(&g, 8));
-    let proof = f.prove();
-    let w = words::model_words(&proof);
-    for i in 0..w.len() {
-        let mut bad = w.clone();
-        bad[i][31] ^= 1;
-        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
-            assert!(f.verify(f.output(), &p).is_err(), "word {i} accepted");
-        }
-    }
+    f.assert_every_word_checked(&f.prove());
 }
 
 #[test]

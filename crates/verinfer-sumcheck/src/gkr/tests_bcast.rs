@@ -50,9 +50,7 @@ fn norm_like(r: usize, c: usize) -> Graph {
 }
 
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = g.inputs[0].info.shape.dims().iter().product();
-    (0..n).map(|_| rng.gen_range(-512..512)).collect()
+    super::random_input(g, seed, -512..512)
 }
 
 /// Every prefix of both sizes from the first broadcast on (each layer kind once the output).
@@ -98,21 +96,8 @@ fn the_operands_are_recognised_as_broadcasts_parameters_and_scalars() {
 fn broadcast_layers_prove_and_round_trip() {
     for (name, g) in graphs() {
         let f = fixture_with(&g, random_input(&g, 1));
-        assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
-        let proof = f.prove();
-        f.verify(f.output(), &proof)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let w = words::model_words(&proof);
-        assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-        assert_eq!(
-            w.len(),
-            crate::backend::layered::proof_words(&f.spec),
-            "{name}"
-        );
-        let mut y = f.output().to_vec();
-        let last = y.len() - 1;
-        y[last] += 1;
-        assert!(f.verify(&y, &proof).unwrap_err().is_rejection(), "{name}");
+        let proof = f.assert_proves_and_round_trips(&name);
+        f.assert_outputs_rejected(&proof, &[f.output().len() - 1], &name);
     }
 }
 
@@ -149,14 +134,7 @@ fn a_wrong_element_with_its_remainder_is_rejected() {
         // An element of the second row: it reads the broadcast operand's second entry.
         let j = f.spec.output().cols + 2;
         f.trace[last][j] += 1;
-        match f.prove_unchecked() {
-            Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-            Err(e) => panic!("{name}: {e}"),
-            Ok(p) => {
-                let err = f.verify(f.output(), &p).unwrap_err();
-                assert!(err.is_rejection(), "{name}: {err}");
-            }
-        }
+        f.assert_cheat_stopped(&name);
         f.assert_refused_at(f.spec.layers.len() - 1);
     }
 }
@@ -173,11 +151,7 @@ fn a_wrong_broadcast_operand_is_rejected() {
         f.trace[2][c + k] -= 1;
     }
     // The sum's remainder the forged mean implies leaves its range (shift 2).
-    match f.prove_unchecked() {
-        Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-        Err(e) => panic!("{e}"),
-        Ok(p) => assert!(f.verify(f.output(), &p).unwrap_err().is_rejection()),
-    }
+    f.assert_cheat_stopped("mean forged");
     f.assert_refused_at(0);
 }
 
@@ -186,23 +160,9 @@ fn a_changed_layer_message_or_parameter_commitment_is_rejected() {
     for (r, c) in [(3, 6), (4, 8)] {
         let f = fixture_with(&norm_like(r, c), random_input(&norm_like(r, c), 4));
         let proof = f.prove();
-        let nl = f.spec.layers.len();
-        for i in 0..nl {
-            if !matches!(f.spec.layers[i].kind, LayerKind::Binary { .. }) {
-                continue;
-            }
-            let k = nl - 1 - i;
-            for j in 0..proof.layers[k].evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "layer {i} eval {j}: {err}");
-            }
-            for j in 0..proof.layers[k].sumcheck.final_evals.len() {
-                let mut bad = proof.clone();
-                bad.layers[k].sumcheck.final_evals[j] += ark_bn254::Fr::from(1u64);
-                let err = f.verify(f.output(), &bad).unwrap_err();
-                assert!(err.is_rejection(), "layer {i} final {j}: {err}");
+        for i in 0..f.spec.layers.len() {
+            if matches!(f.spec.layers[i].kind, LayerKind::Binary { .. }) {
+                f.assert_layer_message_rejected(&proof, i, &format!("{r}x{c}"));
             }
         }
         // γ or β committed with one element changed: the proof is for other parameters.
@@ -229,14 +189,7 @@ fn a_changed_layer_message_or_parameter_commitment_is_rejected() {
 fn every_proof_word_changed_is_refused_or_rejected() {
     let g = norm_like(3, 6);
     let f = fixture_with(&g, random_input(&g, 5));
-    let w = words::model_words(&f.prove());
-    for i in 0..w.len() {
-        let mut bad = w.clone();
-        bad[i][31] ^= 1;
-        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
-            assert!(f.verify(f.output(), &p).is_err(), "word {i} accepted");
-        }
-    }
+    f.assert_every_word_checked(&f.prove());
 }
 
 #[test]

@@ -13,38 +13,14 @@ mod common;
 use common::{cases, conv_graph};
 
 pub(super) fn conv_fixture(g: &Graph, seed: u64) -> Fixture {
-    let spec = ChainSpec::recognise(g).unwrap();
-    let srs = Srs::insecure_local_setup_for_tests(srs_vars(&spec), &mut StdRng::seed_from_u64(7));
-    let weights = weight_data(g, &spec).unwrap();
-    let commitments = commit_weights(&srs.commit_key, &spec, &weights).unwrap();
-    let inputs = verinfer_testing::random_inputs(g, seed);
-    let trace = verinfer_ir::reference::run(g, &inputs).unwrap();
-    Fixture {
-        spec,
-        srs,
-        weights,
-        commitments,
-        trace,
-    }
+    let mut inputs = verinfer_testing::random_inputs(g, seed);
+    fixture_with(g, inputs.remove(0))
 }
 
 fn kinds(spec: &ChainSpec) -> Vec<(&'static str, bool)> {
     spec.layers
         .iter()
-        .map(|l| {
-            let k = match l.kind {
-                LayerKind::Matmul { .. } => "matmul",
-                LayerKind::Clip { .. } => "clip",
-                LayerKind::Move { .. } => "move",
-                LayerKind::ReduceMax => "max",
-                LayerKind::Binary { .. } => "binary",
-                LayerKind::ReduceSum { .. } => "sum",
-                LayerKind::Lookup { .. } => "lookup",
-                LayerKind::Product { .. } => "product",
-                LayerKind::Div { .. } => "div",
-            };
-            (k, l.internal)
-        })
+        .map(|l| (kind_name(&l.kind), l.internal))
         .collect()
 }
 
@@ -87,21 +63,8 @@ fn every_convolution_case_proves_and_a_wrong_output_is_rejected() {
     for (name, conv) in cases() {
         let g = conv_graph(&conv, false);
         let f = conv_fixture(&g, 3);
-        let proof = f.prove();
-        f.verify(f.output(), &proof)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let w = words::model_words(&proof);
-        assert_eq!(
-            words::model_from_words(&f.spec, &w).unwrap(),
-            proof,
-            "{name}"
-        );
-        for j in [0, f.output().len() / 2, f.output().len() - 1] {
-            let mut y = f.output().to_vec();
-            y[j] += 1;
-            let err = f.verify(&y, &proof).unwrap_err();
-            assert!(err.is_rejection(), "{name}: output {j}: {err}");
-        }
+        let proof = f.assert_proves_and_round_trips(name);
+        f.assert_ends_rejected(&proof, name);
     }
 }
 
@@ -117,16 +80,7 @@ fn a_hidden_convolution_proves() {
 fn forge_layers(f: &Fixture, edit: impl Fn(&ChainSpec, &mut Vec<Vec<i32>>)) -> ModelProof {
     let mut layers = lower::layer_trace(&f.spec, &f.weights, &f.trace).unwrap();
     edit(&f.spec, &mut layers);
-    prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &layers,
-        false,
-    )
-    .unwrap()
+    f.prove_layers(&layers).unwrap()
 }
 
 /// Layer `i`'s output recomputed from its (possibly forged) input.

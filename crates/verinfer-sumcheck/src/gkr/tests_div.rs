@@ -80,9 +80,7 @@ fn full_divisor() -> Graph {
 }
 
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = g.inputs[0].info.shape.dims().iter().product();
-    (0..n).map(|_| rng.gen_range(-200..512)).collect()
+    super::random_input(g, seed, -200..512)
 }
 
 /// The division graphs: both sizes with the quotient public (prefix) and hidden, and the
@@ -140,21 +138,8 @@ fn division_layers_prove_and_round_trip() {
     for (name, g) in graphs() {
         for seed in 0..2 {
             let f = fixture_with(&g, random_input(&g, seed));
-            let proof = f.prove();
-            f.verify(f.output(), &proof)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let w = words::model_words(&proof);
-            assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-            assert_eq!(
-                w.len(),
-                crate::backend::layered::proof_words(&f.spec),
-                "{name}"
-            );
-            for j in [0, f.output().len() / 2, f.output().len() - 1] {
-                let mut y = f.output().to_vec();
-                y[j] += 1;
-                assert!(f.verify(&y, &proof).unwrap_err().is_rejection(), "{name}");
-            }
+            let proof = f.assert_proves_and_round_trips(&name);
+            f.assert_ends_rejected(&proof, &name);
         }
     }
 }
@@ -230,19 +215,10 @@ fn a_wrong_quotient_is_rejected() {
 
 /// Prove `f` with `edit` applied to the witness (the prover's own check on).
 fn prove_edited(f: &Fixture, edit: &dyn Fn(&mut prove::Witness)) -> ModelProof {
-    prove::prove_tampered(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-        true,
-        &|w| {
-            edit(w);
-            Ok(())
-        },
-    )
+    f.prove_tampered(&f.trace, true, &|w| {
+        edit(w);
+        Ok(())
+    })
     .unwrap()
 }
 
@@ -298,11 +274,7 @@ fn a_forged_divisor_is_rejected() {
         f.trace[i + 1][c + k] = i32::try_from(verinfer_ir::ops::div::round_div(a << 8, d)).unwrap();
     }
     f.trace[i + 2] = f.trace[i + 1].iter().map(|&v| v.max(0)).collect();
-    match f.prove_unchecked() {
-        Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-        Err(e) => panic!("{e}"),
-        Ok(p) => assert!(f.verify(f.output(), &p).unwrap_err().is_rejection()),
-    }
+    f.assert_cheat_stopped("divisor forged");
     f.assert_refused_at(2);
 }
 
@@ -312,19 +284,8 @@ fn every_stated_value_and_word_changed_is_rejected() {
         let f = fixture_with(&g, random_input(&g, 7));
         let proof = f.prove();
         let i = div_layer(&f.spec);
+        f.assert_layer_message_rejected(&proof, i, &name);
         let k = f.spec.layers.len() - 1 - i;
-        for j in 0..proof.layers[k].evals.len() {
-            let mut bad = proof.clone();
-            bad.layers[k].evals[j] += Fr::from(1u64);
-            let err = f.verify(f.output(), &bad).unwrap_err();
-            assert!(err.is_rejection(), "{name} eval {j}: {err}");
-        }
-        for j in 0..proof.layers[k].sumcheck.final_evals.len() {
-            let mut bad = proof.clone();
-            bad.layers[k].sumcheck.final_evals[j] += Fr::from(1u64);
-            let err = f.verify(f.output(), &bad).unwrap_err();
-            assert!(err.is_rejection(), "{name} final {j}: {err}");
-        }
         for j in 0..proof.layers[k].sumcheck.rounds.len() {
             let mut bad = proof.clone();
             bad.layers[k].sumcheck.rounds[j].0[1] += Fr::from(1u64);
@@ -334,14 +295,9 @@ fn every_stated_value_and_word_changed_is_rejected() {
     }
     let g = softmax_like(3, 6, true, false);
     let f = fixture_with(&g, random_input(&g, 8));
-    let w = words::model_words(&f.prove());
-    for j in 0..w.len() {
-        let mut bad = w.clone();
-        bad[j][31] ^= 1;
-        if let Ok(p) = words::model_from_words(&f.spec, &bad) {
-            assert!(f.verify(f.output(), &p).is_err(), "word {j} accepted");
-        }
-    }
+    let proof = f.prove();
+    f.assert_every_word_checked(&proof);
+    let w = words::model_words(&proof);
     let mut long = w.clone();
     long.push([0; 32]);
     assert!(words::model_from_words(&f.spec, &long).is_err());
@@ -356,14 +312,7 @@ fn unproven_divisions_are_refused_by_name() {
     x[..6].iter_mut().for_each(|v| *v = -3);
     let f = fixture_with(&g, x);
     let node = f.spec.node_of(div_layer(&f.spec));
-    let r = prove_model(
-        &f.srs.commit_key,
-        None,
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-    );
+    let r = f.prove_honest();
     assert!(
         matches!(&r, Err(GkrError::Unsupported { node: Some(n), reason }) if *n == node && reason.contains("Div")),
         "{r:?}"
@@ -371,14 +320,7 @@ fn unproven_divisions_are_refused_by_name() {
     // A negative numerator.
     let g = softmax_like(3, 6, true, true);
     let f = fixture_with(&g, random_input(&g, 10));
-    let r = prove_model(
-        &f.srs.commit_key,
-        None,
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &f.trace,
-    );
+    let r = f.prove_honest();
     assert!(
         matches!(&r, Err(GkrError::Unsupported { reason, .. }) if reason.contains("numerator ≥ 0")),
         "{r:?}"

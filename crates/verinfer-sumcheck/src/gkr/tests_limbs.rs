@@ -115,16 +115,7 @@ fn a_remainder_past_its_shift_is_rejected() {
             w.insert(Poly::RemHi(i), DenseMle::new(hi)?);
             Ok(())
         };
-        let r = prove::prove_tampered(
-            &f.srs.commit_key,
-            Some(&STATEMENT),
-            &f.spec,
-            &f.weights,
-            &f.commitments,
-            &f.trace,
-            false,
-            &forge,
-        );
+        let r = f.prove_tampered(&f.trace, false, &forge);
         assert!(
             matches!(
                 r,

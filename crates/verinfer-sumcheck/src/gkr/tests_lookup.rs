@@ -55,10 +55,8 @@ fn looked_up(twice: bool) -> Graph {
 
 /// Seeded random inputs in a quarter of the input's range (the product stays unclamped).
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
-    let n: usize = g.inputs[0].info.shape.dims().iter().product();
     let half = 1i32 << (g.inputs[0].info.bits.get() - 3);
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n).map(|_| rng.gen_range(-half..half)).collect()
+    super::random_input(g, seed, -half..half)
 }
 
 /// The layers' trace of `f` (its graph trace with the clamps computed), tampered by `edit`,
@@ -70,15 +68,7 @@ fn forge_layers(f: &Fixture, edit: impl Fn(&mut Vec<Vec<i32>>)) -> ModelProof {
 fn try_forge(f: &Fixture, edit: impl Fn(&mut Vec<Vec<i32>>)) -> Result<ModelProof, GkrError> {
     let mut layers = lower::layer_trace(&f.spec, &f.weights, &f.trace).unwrap();
     edit(&mut layers);
-    prove::prove_checked(
-        &f.srs.commit_key,
-        Some(&STATEMENT),
-        &f.spec,
-        &f.weights,
-        &f.commitments,
-        &layers,
-        false,
-    )
+    f.prove_layers(&layers)
 }
 
 /// The graph node of a lookup and its reference: `T[clamp(x, lo, lo + L − 1) − lo]`.
@@ -133,10 +123,7 @@ fn lookups_lower_to_clamps_and_prove_on_random_inputs() {
             }
             // Values on both sides of the domain occur (both clamps do something).
             assert!(relu.iter().any(|&v| v < 4) && relu.iter().any(|&v| v > 67));
-            let proof = f.prove();
-            f.verify(f.output(), &proof).unwrap();
-            let w = words::model_words(&proof);
-            assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
+            f.assert_proves_and_round_trips(&format!("twice {twice} seed {seed}"));
         }
     }
 }

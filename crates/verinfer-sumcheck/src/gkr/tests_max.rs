@@ -24,11 +24,7 @@ fn reduce_max_proves_public_and_hidden() {
         let g = pooled(relu_after);
         let f = fixture(&g, 1);
         assert_eq!(f.spec.layers[3].kind, LayerKind::ReduceMax);
-        assert_eq!(ChainSpec::from_bytes(&f.spec.to_bytes()).unwrap(), f.spec);
-        let proof = f.prove();
-        f.verify(f.output(), &proof).unwrap();
-        let w = words::model_words(&proof);
-        assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
+        f.assert_proves_and_round_trips(&format!("relu after {relu_after}"));
     }
 }
 

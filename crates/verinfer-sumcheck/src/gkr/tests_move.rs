@@ -46,13 +46,8 @@ fn a_hidden_move_proves_and_round_trips() {
     b.extend_from_slice(&0u64.to_le_bytes());
     assert!(ChainSpec::from_bytes(&b).is_err());
 
-    let proof = f.prove();
-    f.verify(f.output(), &proof).unwrap();
-    let w = words::model_words(&proof);
-    assert_eq!(words::model_from_words(&f.spec, &w).unwrap(), proof);
-    let mut y = f.output().to_vec();
-    y[0] += 1;
-    assert!(f.verify(&y, &proof).unwrap_err().is_rejection());
+    let proof = f.assert_proves_and_round_trips("hidden move");
+    f.assert_outputs_rejected(&proof, &[0], "hidden move");
 }
 
 #[test]

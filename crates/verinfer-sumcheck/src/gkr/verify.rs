@@ -61,7 +61,12 @@ pub(crate) fn clip_terms(num_vars: usize, c: i64) -> Result<Terms, GkrError> {
     )?)
 }
 
-fn check_bound(what: &'static str, data: &[i32], bits: verinfer_ir::Bits) -> Result<(), GkrError> {
+/// `data` within `bits`, or which element is not.
+pub(super) fn check_bound(
+    what: &'static str,
+    data: &[i32],
+    bits: verinfer_ir::Bits,
+) -> Result<(), GkrError> {
     match data.iter().position(|&v| !bits.contains(i64::from(v))) {
         None => Ok(()),
         Some(index) => Err(GkrError::OutOfBound {

@@ -6,6 +6,28 @@ use crate::pcs::Srs;
 use ark_ec::AffineRepr;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 
+/// A cheating prover's 3-bit range proof of `a` (16 values) with its own `table` and
+/// multiplicities `counts`, and what the verifier says.
+fn verify_cheat(
+    srs: &Srs,
+    a: &DenseMle,
+    counts: Vec<u64>,
+    table: Vec<u64>,
+) -> Result<RangeClaim, LogupError> {
+    let mult = DenseMle::new(counts.into_iter().map(Fr::from).collect()).unwrap();
+    let table = DenseMle::new(table.into_iter().map(Fr::from).collect()).unwrap();
+    let ck = &srs.commit_key;
+    let (proof, _) = prove_with(ck, 3, a, None, &mult, table, &mut Transcript::new(b"r")).unwrap();
+    verify_range(
+        &srs.verifier_key,
+        3,
+        4,
+        None,
+        &proof,
+        &mut Transcript::new(b"r"),
+    )
+}
+
 fn setup() -> (Srs, StdRng) {
     let mut rng = StdRng::seed_from_u64(21);
     (Srs::insecure_local_setup_for_tests(8, &mut rng), rng)
@@ -209,30 +231,8 @@ fn a_cheating_prover_with_an_out_of_range_value_is_rejected() {
                 counts[x.into_bigint().as_ref()[0] as usize] += 1;
             }
         }
-        let mult = DenseMle::new(counts.into_iter().map(Fr::from).collect()).unwrap();
-        let table = DenseMle::new((0..8u64).map(Fr::from).collect()).unwrap();
-        let (proof, _) = prove_with(
-            &srs.commit_key,
-            3,
-            &a,
-            None,
-            &mult,
-            table,
-            &mut Transcript::new(b"r"),
-        )
-        .unwrap();
-        assert!(
-            verify_range(
-                &srs.verifier_key,
-                3,
-                4,
-                None,
-                &proof,
-                &mut Transcript::new(b"r")
-            )
-            .is_err(),
-            "{fake:?}"
-        );
+        let r = verify_cheat(&srs, &a, counts, (0..8).collect());
+        assert!(r.is_err(), "{fake:?}");
     }
     // A prover that swaps the table entry 7 for 100 (multiplicities then honest for its
     // table) passes both sumchecks; only the verifier's own T̃(ρ) catches it.
@@ -248,27 +248,8 @@ fn a_cheating_prover_with_an_out_of_range_value_is_rejected() {
         let x = x.into_bigint().as_ref()[0];
         counts[table.iter().position(|&t| t == x).unwrap()] += 1;
     }
-    let mult = DenseMle::new(counts.into_iter().map(Fr::from).collect()).unwrap();
-    let table = DenseMle::new(table.into_iter().map(Fr::from).collect()).unwrap();
-    let (proof, _) = prove_with(
-        &srs.commit_key,
-        3,
-        &a,
-        None,
-        &mult,
-        table,
-        &mut Transcript::new(b"r"),
-    )
-    .unwrap();
     assert!(matches!(
-        verify_range(
-            &srs.verifier_key,
-            3,
-            4,
-            None,
-            &proof,
-            &mut Transcript::new(b"r")
-        ),
+        verify_cheat(&srs, &a, counts, table),
         Err(LogupError::Rejected(_))
     ));
 }

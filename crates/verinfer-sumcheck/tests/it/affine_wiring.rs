@@ -13,15 +13,8 @@ use verinfer_sumcheck::gkr::movement::{wiring, wiring_eval};
 use verinfer_sumcheck::gkr::Layout;
 use verinfer_sumcheck::mle::eq_table;
 
-/// Row-major coordinates of `e` over `dims`.
-fn unravel(dims: &[usize], mut e: usize) -> Vec<usize> {
-    let mut o = vec![0; dims.len()];
-    for (c, &d) in o.iter_mut().zip(dims).rev() {
-        *c = e % d;
-        e /= d;
-    }
-    o
-}
+use crate::common::affine_maps;
+use affine_maps::{coords, flat, im2col};
 
 /// `(M̃_ρ(σ), F_ρ)` by walking the map over per-axis padded positions.
 fn reference(out: &[usize], inp: &[usize], map: &[i32], rho: &[Fr], sigma: &[Fr]) -> (Fr, Fr) {
@@ -43,64 +36,6 @@ fn vars(dims: &[usize]) -> usize {
 
 fn point(rng: &mut StdRng, n: usize) -> Vec<Fr> {
     (0..n).map(|_| Fr::rand(rng)).collect()
-}
-
-/// Every entry of `out` row-major, as coordinates.
-fn coords(out: &[usize]) -> Vec<Vec<usize>> {
-    (0..out.iter().product()).map(|e| unravel(out, e)).collect()
-}
-
-fn flat(inp: &[usize], i: &[i64]) -> i32 {
-    let mut acc = 0i64;
-    for (&v, &d) in i.iter().zip(inp) {
-        if !(0..d as i64).contains(&v) {
-            return -1;
-        }
-        acc = acc * d as i64 + v;
-    }
-    i32::try_from(acc).unwrap()
-}
-
-/// A convolution's im2col over `[C, H, W]`: `[OH, OW, G, C/G, KH, KW]`.
-struct Conv {
-    c: usize,
-    h: usize,
-    w: usize,
-    k: (usize, usize),
-    stride: (usize, usize),
-    pad: (usize, usize),
-    dil: (usize, usize),
-    groups: usize,
-}
-
-impl Conv {
-    fn dims(&self) -> (Vec<usize>, Vec<usize>) {
-        let o = |n: usize, k: usize, s: usize, p: usize, d: usize| {
-            (n + 2 * p - d * (k - 1) - 1) / s + 1
-        };
-        let oh = o(self.h, self.k.0, self.stride.0, self.pad.0, self.dil.0);
-        let ow = o(self.w, self.k.1, self.stride.1, self.pad.1, self.dil.1);
-        let cg = self.c / self.groups;
-        (
-            vec![oh, ow, self.groups, cg, self.k.0, self.k.1],
-            vec![self.c, self.h, self.w],
-        )
-    }
-
-    fn map(&self) -> Vec<i32> {
-        let (out, inp) = self.dims();
-        let cg = out[3] as i64;
-        let at =
-            |o: usize, k: usize, s: usize, p: usize, d: usize| (o * s + k * d) as i64 - p as i64;
-        coords(&out)
-            .iter()
-            .map(|o| {
-                let ih = at(o[0], o[4], self.stride.0, self.pad.0, self.dil.0);
-                let iw = at(o[1], o[5], self.stride.1, self.pad.1, self.dil.1);
-                flat(&inp, &[o[2] as i64 * cg + o[3] as i64, ih, iw])
-            })
-            .collect()
-    }
 }
 
 fn agree(label: &str, out: &[usize], inp: &[usize], map: &[i32]) -> AffineWiring {
@@ -125,71 +60,26 @@ fn agree(label: &str, out: &[usize], inp: &[usize], map: &[i32]) -> AffineWiring
 
 #[test]
 fn convolutions_im2col_fit_and_agree_with_the_table_walk() {
+    let same = (3, 1, 1, 1);
     let cases = [
         // The MNIST CNN's two convolutions (3×3, padding 1).
-        Conv {
-            c: 1,
-            h: 28,
-            w: 28,
-            k: (3, 3),
-            stride: (1, 1),
-            pad: (1, 1),
-            dil: (1, 1),
-            groups: 1,
-        },
-        Conv {
-            c: 8,
-            h: 14,
-            w: 14,
-            k: (3, 3),
-            stride: (1, 1),
-            pad: (1, 1),
-            dil: (1, 1),
-            groups: 1,
-        },
+        im2col(1, 28, 28, 1, [same, same]),
+        im2col(8, 14, 14, 1, [same, same]),
         // Stride 2, dilation 2, groups, non-square input and kernel, asymmetric padding.
-        Conv {
-            c: 6,
-            h: 11,
-            w: 9,
-            k: (3, 2),
-            stride: (2, 1),
-            pad: (1, 0),
-            dil: (1, 2),
-            groups: 3,
-        },
-        Conv {
-            c: 4,
-            h: 10,
-            w: 13,
-            k: (2, 3),
-            stride: (2, 2),
-            pad: (2, 1),
-            dil: (2, 2),
-            groups: 2,
-        },
+        im2col(6, 11, 9, 3, [(3, 2, 1, 1), (2, 1, 0, 2)]),
+        im2col(4, 10, 13, 2, [(2, 2, 2, 2), (3, 2, 1, 2)]),
         // Depthwise.
-        Conv {
-            c: 5,
-            h: 7,
-            w: 6,
-            k: (3, 3),
-            stride: (1, 2),
-            pad: (1, 1),
-            dil: (1, 1),
-            groups: 5,
-        },
+        im2col(5, 7, 6, 5, [(3, 1, 1, 1), (3, 2, 1, 1)]),
     ];
-    for (n, c) in cases.iter().enumerate() {
-        let (out, inp) = c.dims();
-        let w = agree(&format!("conv {n}"), &out, &inp, &c.map());
+    for (n, (out, inp, map)) in cases.iter().enumerate() {
+        let w = agree(&format!("conv {n}"), out, inp, map);
         // Each group enumerates only its own axes: far fewer terms than the map's entries.
         let terms: usize = w
             .groups
             .iter()
             .map(|g| g.outs.iter().map(|&(a, _)| out[a]).product::<usize>())
             .sum();
-        assert!(terms * 4 < c.map().len(), "conv {n}: {terms} terms");
+        assert!(terms * 4 < map.len(), "conv {n}: {terms} terms");
     }
 }
 
@@ -274,19 +164,9 @@ fn maps_not_affine_per_axis_are_not_fitted() {
     let map: Vec<i32> = (0..15).collect();
     assert!(AffineWiring::fit(&[15], &[3, 5], &map).is_none());
     // A convolution's map with one entry changed, or one more fill.
-    let c = Conv {
-        c: 2,
-        h: 6,
-        w: 6,
-        k: (3, 3),
-        stride: (1, 1),
-        pad: (1, 1),
-        dil: (1, 1),
-        groups: 1,
-    };
-    let (out, inp) = c.dims();
+    let (out, inp, conv) = im2col(2, 6, 6, 1, [(3, 1, 1, 1); 2]);
     for (at, v) in [(100, 3), (77, -1), (0, 0)] {
-        let mut map = c.map();
+        let mut map = conv.clone();
         if map[at] == v {
             continue;
         }
@@ -336,18 +216,8 @@ fn malformed_forms_and_points_are_refused() {
 
 #[test]
 fn words_encode_signed_offsets_and_coefficients() {
-    let c = Conv {
-        c: 1,
-        h: 5,
-        w: 5,
-        k: (3, 3),
-        stride: (1, 1),
-        pad: (1, 1),
-        dil: (1, 1),
-        groups: 1,
-    };
-    let (out, inp) = c.dims();
-    let w = AffineWiring::fit(&out, &inp, &c.map()).unwrap();
+    let (out, inp, map) = im2col(1, 5, 5, 1, [(3, 1, 1, 1); 2]);
+    let w = AffineWiring::fit(&out, &inp, &map).unwrap();
     let words = w.words();
     let uint = |v: u8| {
         let mut x = [0; 32];

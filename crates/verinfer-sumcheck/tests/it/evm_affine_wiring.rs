@@ -9,14 +9,15 @@
     clippy::print_stdout
 )]
 
-use crate::common::evm;
+use crate::common::{affine_maps, evm};
 
+use affine_maps::{im2col, map_of};
 use alloy_sol_types::sol;
 use ark_bn254::Fr;
 use ark_ff::UniformRand;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use evm::*;
-use verinfer_chain::U256;
+use verinfer_chain::{Address, U256};
 use verinfer_sumcheck::gkr::affine::{axis_bits, AffineWiring};
 use verinfer_sumcheck::transcript::fr_word;
 
@@ -35,56 +36,12 @@ fn point(rng: &mut StdRng, dims: &[usize]) -> Vec<Fr> {
     (0..n).map(|_| Fr::rand(rng)).collect()
 }
 
-fn unravel(dims: &[usize], mut e: usize) -> Vec<usize> {
-    let mut o = vec![0; dims.len()];
-    for (c, &d) in o.iter_mut().zip(dims).rev() {
-        *c = e % d;
-        e /= d;
-    }
-    o
-}
-
-/// The explicit map of `f` (input coordinates of output coordinates; `None`: the fill).
-fn map_of(out: &[usize], inp: &[usize], f: impl Fn(&[usize]) -> Vec<i64>) -> Vec<i32> {
-    (0..out.iter().product())
-        .map(|e| {
-            let i = f(&unravel(out, e));
-            let mut acc = 0i64;
-            for (&v, &d) in i.iter().zip(inp) {
-                if !(0..d as i64).contains(&v) {
-                    return -1;
-                }
-                acc = acc * d as i64 + v;
-            }
-            i32::try_from(acc).unwrap()
-        })
-        .collect()
-}
-
-/// im2col of a `c × h × w` input: `[OH, OW, G, C/G, KH, KW]`; `(k, stride, pad, dil)` per axis.
-fn im2col(
-    c: usize,
-    h: usize,
-    w: usize,
-    g: usize,
-    ax: [(usize, usize, usize, usize); 2],
-) -> (Vec<usize>, Vec<usize>, Vec<i32>) {
-    let o = |n: usize, (k, s, p, d): (usize, usize, usize, usize)| {
-        (n + 2 * p - d * (k - 1) - 1) / s + 1
-    };
-    let out = vec![o(h, ax[0]), o(w, ax[1]), g, c / g, ax[0].0, ax[1].0];
-    let inp = vec![c, h, w];
-    let at = |o: usize, k: usize, (_, s, p, d): (usize, usize, usize, usize)| {
-        (o * s + k * d) as i64 - p as i64
-    };
-    let map = map_of(&out, &inp, |o| {
-        vec![
-            (o[2] * (c / g) + o[3]) as i64,
-            at(o[0], o[4], ax[0]),
-            at(o[1], o[5], ax[1]),
-        ]
-    });
-    (out, inp, map)
+/// A fresh EVM with the harness deployed.
+fn deployed() -> (Evm, Address) {
+    let mut evm = Evm::new();
+    let code = AffineWiringHarness::BYTECODE.to_vec();
+    let at = evm.deploy(code, "AffineWiringHarness").0;
+    (evm, at)
 }
 
 /// A label, `Y`'s dims, `X`'s dims and the map.
@@ -125,13 +82,7 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn affine_wiring_on_chain_equals_rust_with_its_gas() {
-    let mut evm = Evm::new();
-    let at = evm
-        .deploy(
-            AffineWiringHarness::BYTECODE.to_vec(),
-            "AffineWiringHarness",
-        )
-        .0;
+    let (mut evm, at) = deployed();
     let mut rng = StdRng::seed_from_u64(14);
     for (label, out, inp, map) in cases() {
         let w =
@@ -172,13 +123,7 @@ fn affine_wiring_on_chain_equals_rust_with_its_gas() {
 
 #[test]
 fn malformed_forms_and_points_are_refused_on_chain() {
-    let mut evm = Evm::new();
-    let at = evm
-        .deploy(
-            AffineWiringHarness::BYTECODE.to_vec(),
-            "AffineWiringHarness",
-        )
-        .0;
+    let (mut evm, at) = deployed();
     let mut rng = StdRng::seed_from_u64(3);
     let (_, out, inp, map) = cases().swap_remove(2);
     let w = AffineWiring::fit(&out, &inp, &map).unwrap();

@@ -125,6 +125,39 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// `g`'s keys and honest proof of `trace` (context tag 5); `label` names the model.
+    fn proved(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) -> Self {
+        let (vk, proof, public) = proved(g, trace, 5);
+        let ModelKey::Chain { spec, commitments } = vk.model.clone() else {
+            panic!("{label} is a layered model");
+        };
+        Fixture {
+            spec,
+            commitments,
+            statement: public.digest().unwrap().0,
+            vk,
+            proof,
+        }
+    }
+
+    /// The same proof of `statement` before a verifier for other weights: weight
+    /// commitment `c` doubled.
+    fn with_doubled_commitment(&self, c: usize, statement: [u8; 32]) -> Self {
+        let mut vk = self.vk.clone();
+        let ModelKey::Chain { commitments, .. } = &mut vk.model else {
+            unreachable!()
+        };
+        let p = commitments[c].0;
+        commitments[c] = verinfer_sumcheck::pcs::Commitment(ark_ec::CurveGroup::into_affine(p + p));
+        Fixture {
+            commitments: commitments.clone(),
+            spec: self.spec.clone(),
+            vk,
+            statement,
+            proof: self.proof.clone(),
+        }
+    }
+
     /// The Rust verdict: 0 accepted, else the Solidity code of the rejection.
     fn rust(&self, statement: Option<&[u8; 32]>, x: &[i32], y: &[i32], words: &[[u8; 32]]) -> u64 {
         let p = match gkr::words::model_from_words(&self.spec, words) {
@@ -229,17 +262,7 @@ fn cnn_verdict(plan: &[U256], st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8; 32]
 #[allow(clippy::print_stdout, clippy::too_many_lines)]
 fn the_mnist_cnn_verifies_on_the_evm_under_the_gas_cap() {
     let (g, trace) = mnist_cnn();
-    let (vk, proof, public) = proved(g, trace, 5);
-    let ModelKey::Chain { spec, commitments } = vk.model.clone() else {
-        panic!("the CNN is a layered model");
-    };
-    let f = Fixture {
-        spec,
-        commitments,
-        statement: public.digest().unwrap().0,
-        vk,
-        proof,
-    };
+    let f = Fixture::proved("the CNN", g, trace);
     let plan = onchain::model_plan_words(&f.vk).unwrap();
     let chunks = onchain::plan_chunk_init_codes(&plan);
     println!(
@@ -301,23 +324,10 @@ fn the_mnist_cnn_verifies_on_the_evm_under_the_gas_cap() {
     // A verifier deployed for other weights (each commitment in turn doubled): the honest
     // proof fails on both sides.
     for c in [0, f.commitments.len() - 1] {
-        let mut other = f.vk.clone();
-        let ModelKey::Chain { commitments, .. } = &mut other.model else {
-            unreachable!()
-        };
-        let p0 = commitments[c].0;
-        commitments[c] =
-            verinfer_sumcheck::pcs::Commitment(ark_ec::CurveGroup::into_affine(p0 + p0));
-        let g2 = Fixture {
-            commitments: commitments.clone(),
-            spec: f.spec.clone(),
-            vk: other.clone(),
-            statement: st,
-            proof: f.proof.clone(),
-        };
+        let g2 = f.with_doubled_commitment(c, st);
         let rust = g2.rust(Some(&st), x, y, words);
         assert_ne!(rust, 0);
-        let plan2 = onchain::model_plan_words(&other).unwrap();
+        let plan2 = onchain::model_plan_words(&g2.vk).unwrap();
         assert_eq!(
             rust,
             cnn_verdict(&plan2, &st, x, y, words),
@@ -376,17 +386,7 @@ fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_r
 /// (and the last).
 #[allow(clippy::too_many_lines, clippy::print_stdout)]
 fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, spread: usize) {
-    let (vk, proof, public) = proved(g, trace, 5);
-    let ModelKey::Chain { spec, commitments } = vk.model.clone() else {
-        panic!("the digits MLP is a layered model");
-    };
-    let f = Fixture {
-        spec,
-        commitments,
-        statement: public.digest().unwrap().0,
-        vk,
-        proof,
-    };
+    let f = Fixture::proved(label, g, trace);
     let (x, y, words) = (&f.proof.x, &f.proof.y, &f.proof.words);
     assert_eq!(words.len(), layered::proof_words(&f.spec));
 
@@ -514,20 +514,8 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, 
     assert_eq!(sol(&mut evm, at, &st, x, &y2, words), 61);
     // A verifier deployed for other weights (the first commitment doubled): the honest proof
     // fails the batched opening on both sides.
-    let mut other = f.vk.clone();
-    let ModelKey::Chain { commitments, .. } = &mut other.model else {
-        unreachable!()
-    };
-    let c0 = commitments[0].0;
-    commitments[0] = verinfer_sumcheck::pcs::Commitment(ark_ec::CurveGroup::into_affine(c0 + c0));
-    let g2 = Fixture {
-        commitments: commitments.clone(),
-        spec: f.spec.clone(),
-        vk: other.clone(),
-        statement: st,
-        proof: f.proof.clone(),
-    };
-    let (at2, _, _) = deploy_model(&mut evm, &onchain::model_plan_words(&other).unwrap());
+    let g2 = f.with_doubled_commitment(0, st);
+    let (at2, _, _) = deploy_model(&mut evm, &onchain::model_plan_words(&g2.vk).unwrap());
     let rust = g2.rust(Some(&st), x, y, words);
     assert_ne!(rust, 0);
     assert_eq!(rust, sol(&mut evm, at2, &st, x, y, words));

@@ -1,5 +1,6 @@
 //! Fixtures shared by the sumcheck integration tests.
 
+pub mod affine_maps;
 pub mod conv;
 pub mod digits;
 pub mod evm;
