@@ -230,6 +230,10 @@ pub struct GenerateArgs {
     /// used is `temperature_q16 / 65536`, printed with `--json`); 0 is greedy.
     #[arg(long, requires = "seed", default_value = "1")]
     pub temperature: String,
+    /// Threads running the steps (0: every core). The integers, hence tokens and trace roots,
+    /// do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// The sampling parameters of `--seed`/`--temperature` (`None`: greedy).
@@ -425,8 +429,16 @@ pub fn run_session<E: StepEngine>(
     })
 }
 
-/// `verinfer generate`.
+/// `verinfer generate`, in a pool of `--threads` threads.
 pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads)
+        .build()
+        .with_context(|| format!("starting a pool of {} threads", a.threads))?
+        .install(|| generate_in_pool(a))
+}
+
+fn generate_in_pool(a: &GenerateArgs) -> Result<()> {
     let tok = load_tokenizer(&a.model, a.tokenizer.as_deref())?;
     let prompt = prompt_ids(
         a.prompt.as_deref(),

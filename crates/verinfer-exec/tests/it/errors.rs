@@ -149,3 +149,55 @@ fn zero_threads_means_rayon_default() {
         .unwrap();
     assert_eq!(t.value(g.outputs[0].value).unwrap(), &[5, 7, 9]);
 }
+
+/// `run_streaming_fresh` checks every length and the bounds of the fresh parts: an element
+/// out of bounds inside a fresh part (or in an input given as wholly fresh) is refused, and
+/// with valid inputs the outputs and every value are `run_streaming`'s.
+#[test]
+fn fresh_parts_are_checked() {
+    let g = add_graph(3);
+    let plan = Plan::for_graph(g).unwrap();
+    let good = [vec![127, -128, 0], vec![127, -128, 5]];
+    let mut whole = Vec::new();
+    let o = plan
+        .run_streaming(&good, |_, d| whole.push(d.to_vec()))
+        .unwrap();
+    let mut part = Vec::new();
+    let p = plan
+        .run_streaming_fresh(&good, &[Some(0..0), Some(2..3)], |_, d| {
+            part.push(d.to_vec());
+        })
+        .unwrap();
+    assert_eq!((o, whole), (p, part));
+    let bad = [vec![127, -128, 0], vec![127, -128, 128]];
+    for fresh in [
+        [None, None],
+        [Some(0..0), Some(2..3)],
+        [Some(0..0), Some(1..3)],
+    ] {
+        assert!(
+            matches!(
+                plan.run_streaming_fresh(&bad, &fresh, |_, _| {}),
+                Err(ExecError::Ir(IrError::OutOfBound { index: 2, .. }))
+            ),
+            "{fresh:?}"
+        );
+    }
+    for (inputs, fresh) in [
+        (&good[..], &[Some(0..0)][..]),
+        (&good[..], &[Some(0..0), Some(2..4)][..]),
+        (
+            &[vec![1, 2, 3], vec![1, 2]][..],
+            &[Some(0..0), Some(0..0)][..],
+        ),
+        (&good[..1], &[None][..]),
+    ] {
+        assert!(
+            matches!(
+                plan.run_streaming_fresh(inputs, fresh, |_, _| {}),
+                Err(ExecError::Ir(IrError::BadInput { .. }))
+            ),
+            "{inputs:?} {fresh:?}"
+        );
+    }
+}
