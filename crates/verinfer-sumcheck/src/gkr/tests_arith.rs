@@ -183,7 +183,7 @@ fn two_operand_and_sum_layers_prove_and_round_trip() {
         for seed in [0, 3] {
             let f = fixture(&g, seed);
             assert!(!arith_layers(&f).is_empty(), "{name}");
-            f.assert_proves_and_round_trips(&name);
+            f.assert_proves_and_round_trips(name);
         }
     }
 }

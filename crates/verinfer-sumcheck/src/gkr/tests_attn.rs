@@ -6,7 +6,6 @@
 //! reference on seeded random inputs, and a wrong output element, a wrong remainder, a forged
 //! operand, a changed message or word is rejected.
 
-use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use verinfer_ir::{
     AffineMap, AffineRow, Binary, BinaryKind, Contract, Graph, Move, Op, ParamKind, Requant,
 };

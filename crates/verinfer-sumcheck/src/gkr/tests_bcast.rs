@@ -6,7 +6,6 @@
 //! reference on seeded random inputs, and a wrong output, a wrong element with its remainder,
 //! a changed message or word, or another parameter's commitment is rejected.
 
-use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use verinfer_ir::{Binary, BinaryKind, Graph, Op, ReduceKind};
 use verinfer_testing::graph::reduce_op;
 use verinfer_testing::{requant, GraphBuilder};

@@ -7,7 +7,6 @@
 //! unproven epilogues are refused by name.
 
 use ark_bn254::Fr;
-use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use verinfer_ir::{Binary, BinaryKind, Graph, Op, ReduceKind};
 use verinfer_testing::graph::reduce_op;
 use verinfer_testing::{requant, GraphBuilder};

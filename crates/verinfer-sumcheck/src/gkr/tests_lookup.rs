@@ -3,7 +3,6 @@
 //! random inputs, and a wrong looked-up value, a wrong index, a skipped clamp or a changed
 //! output is rejected.
 
-use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use verinfer_ir::{Graph, Lookup, Node, Op, Operand, Param, ParamId, ParamKind};
 
 use super::*;
