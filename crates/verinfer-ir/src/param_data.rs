@@ -374,8 +374,42 @@ impl<'de> Deserialize<'de> for Narrowing {
     }
 }
 
+thread_local! {
+    /// Whether parameters are (de)serialized in the version-1 layout of `.vmodel` files: a
+    /// plain sequence of values, no variant tag. Set only by [`with_plain_encoding`] around
+    /// the encoding of a whole graph (serde offers no per-call context).
+    static PLAIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with parameters encoded as version 1 of the `.vmodel` format wrote them (a plain
+/// sequence of values): files compiled before block-scaled parameters existed still load,
+/// and a graph without block-scaled parameters is written byte for byte as before. A
+/// block-scaled parameter cannot be written this way (an error, never a silent widening).
+pub(crate) fn with_plain_encoding<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PLAIN.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(PLAIN.with(|c| c.replace(true)));
+    f()
+}
+
+fn plain() -> bool {
+    PLAIN.with(std::cell::Cell::get)
+}
+
 impl Serialize for ParamData {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if plain() {
+            if matches!(self.store, Store::Blocks { .. }) {
+                return Err(serde::ser::Error::custom(
+                    "a block-scaled parameter needs format version 2",
+                ));
+            }
+            return IntSeq(self).serialize(s);
+        }
         match &self.store {
             Store::Blocks { q, d, block } => WireRef::Blocks {
                 q: QuantSeq(q),
@@ -393,6 +427,9 @@ impl Serialize for ParamData {
 /// parameter is checked as [`ParamData::blocks`] checks it.
 impl<'de> Deserialize<'de> for ParamData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if plain() {
+            return Narrowing::deserialize(d).map(|n| n.0);
+        }
         match Wire::deserialize(d)? {
             Wire::Ints(v) => Ok(v.0),
             Wire::Blocks { q, d, block } => {

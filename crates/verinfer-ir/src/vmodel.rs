@@ -16,6 +16,9 @@ use crate::validate::validate;
 pub const MAGIC: &[u8; 8] = b"VINFMODL";
 /// Format version this build reads and writes. Bump on any change to the IR's encoding.
 pub const FORMAT_VERSION: u32 = 2;
+/// The earlier version, still read, and still written for graphs without block-scaled
+/// parameters: parameters as plain value sequences (no variant tag).
+pub const PLAIN_VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8 + 32;
 
 fn keccak(data: &[u8]) -> [u8; 32] {
@@ -31,11 +34,27 @@ fn keccak(data: &[u8]) -> [u8; 32] {
 /// # Errors
 /// Only if serialization fails (it does not for valid graphs).
 pub fn to_bytes(g: &Graph) -> Result<Vec<u8>, IrError> {
-    let payload =
-        bincode::serialize(g).map_err(|e| IrError::BadFile(format!("cannot encode: {e}")))?;
+    // Version 1 unless a parameter is block-scaled: a model without such parameters keeps
+    // the bytes (and the file checksums) it had before version 2 existed.
+    let blocks = g
+        .params
+        .iter()
+        .any(|p| matches!(p.data.view(), crate::ParamView::Blocks(_)));
+    let version = if blocks {
+        FORMAT_VERSION
+    } else {
+        PLAIN_VERSION
+    };
+    let encode = || bincode::serialize(g);
+    let payload = if blocks {
+        encode()
+    } else {
+        crate::param_data::with_plain_encoding(encode)
+    }
+    .map_err(|e| IrError::BadFile(format!("cannot encode: {e}")))?;
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&keccak(&payload));
     out.extend_from_slice(&payload);
@@ -51,7 +70,7 @@ pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
         return Err(IrError::BadFile("missing VINFMODL magic".into()));
     }
     let version = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != PLAIN_VERSION {
         return Err(IrError::VersionMismatch {
             found: version,
             supported: FORMAT_VERSION,
@@ -75,8 +94,13 @@ pub fn from_bytes(b: &[u8]) -> Result<Graph, IrError> {
             "checksum mismatch: the file is corrupt".into(),
         ));
     }
-    let g: Graph = bincode::deserialize(payload)
-        .map_err(|e| IrError::BadFile(format!("cannot decode graph: {e}")))?;
+    let decode = || bincode::deserialize::<Graph>(payload);
+    let g = if version == PLAIN_VERSION {
+        crate::param_data::with_plain_encoding(decode)
+    } else {
+        decode()
+    }
+    .map_err(|e| IrError::BadFile(format!("cannot decode graph: {e}")))?;
     validate(&g)?;
     Ok(g)
 }
