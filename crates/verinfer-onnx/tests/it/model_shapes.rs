@@ -33,16 +33,7 @@ fn run(name: &str) -> (Compiled, Pairs) {
         &CompileOptions::default(),
     )
     .unwrap();
-    let hold = split_samples(&c.fgraph, &read_data(&dir.join("holdout.json")).unwrap()).unwrap();
-    let exp: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("holdout_expected.json")).unwrap())
-            .unwrap();
-    let exp: Vec<f64> = exp["outputs"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let (hold, exp) = crate::holdout::holdout(&c.fgraph, &dir);
     let per = exp.len() / hold.len();
     let out_value = c.graph.outputs[0].value;
     let scale = c.graph.value_info(out_value).unwrap().scale;

@@ -9,7 +9,7 @@ use verinfer_ir::{Graph, Op};
 use verinfer_onnx::compile::{compile, CompileOptions};
 use verinfer_quant::calibrate::calibrate;
 use verinfer_quant::data::read_data;
-use verinfer_quant::pipeline::{dequantize, quantize_inputs, split_samples, Compiled};
+use verinfer_quant::pipeline::{dequantize, quantize_inputs, Compiled};
 use verinfer_quant::quantize::{quantize, QuantOptions};
 use verinfer_quant::tolerance::node_errors;
 
@@ -34,16 +34,7 @@ fn compiled(name: &str) -> Compiled {
 /// onnxruntime's (holdout_expected.json).
 fn pairs(name: &str, c: &Compiled, g: &Graph) -> Vec<(Vec<f64>, Vec<f64>)> {
     let dir = folder(name);
-    let hold = split_samples(&c.fgraph, &read_data(&dir.join("holdout.json")).unwrap()).unwrap();
-    let exp: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("holdout_expected.json")).unwrap())
-            .unwrap();
-    let exp: Vec<f64> = exp["outputs"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let (hold, exp) = crate::holdout::holdout(&c.fgraph, &dir);
     let per = exp.len() / hold.len();
     hold.iter()
         .enumerate()
