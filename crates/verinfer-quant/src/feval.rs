@@ -126,10 +126,21 @@ impl Read for BlockScaled<'_> {
     fn dots<const N: usize>(&self, x: [&[f64]; N], bw: [usize; N], acc: &mut [f64; N]) {
         let (k, u, b) = (x[0].len(), self.1, &self.0);
         let q: [&[i8]; N] = std::array::from_fn(|t| &b.q[bw[t]..bw[t] + k]);
+        // Each row's scale is looked up once a block, not once a product (same products, same
+        // order of summation).
+        let scale = |blk: usize| b.d.get(blk).unwrap_or(0);
+        let mut blk: [usize; N] = std::array::from_fn(|t| bw[t] / b.block);
+        let mut d: [i32; N] = std::array::from_fn(|t| scale(blk[t]));
+        let mut left: [usize; N] = std::array::from_fn(|t| b.block - bw[t] % b.block);
         for r in 0..k {
             for t in 0..N {
-                let d = b.d.get((bw[t] + r) / b.block).unwrap_or(0);
-                acc[t] += x[t][r] * (f64::from(i32::from(q[t][r]) * d) * u);
+                if left[t] == 0 {
+                    blk[t] += 1;
+                    d[t] = scale(blk[t]);
+                    left[t] = b.block;
+                }
+                left[t] -= 1;
+                acc[t] += x[t][r] * (f64::from(i32::from(q[t][r]) * d[t]) * u);
             }
         }
     }
