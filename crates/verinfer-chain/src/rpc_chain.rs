@@ -140,6 +140,43 @@ impl RpcChain {
         })
     }
 
+    /// Waits until every transaction `account` had in flight when called (sent, not yet
+    /// mined) is mined, polling every 100 ms for at most [`RECEIPT_TIMEOUT`]; the number it
+    /// waited for. A process restarted after a crash calls this before reading the chain: a
+    /// move its previous run sent may still be in the mempool, and a move decided on the
+    /// state before it lands is a second, stale move that reverts.
+    ///
+    /// # Errors
+    /// Transport errors; [`ChainError::Timeout`] when they are not mined in time (then every
+    /// later transaction of `account` would queue behind them anyway).
+    pub fn wait_in_flight(&mut self, account: Address) -> Result<u64> {
+        let count = |chain: &Self, at: BlockId| {
+            let provider = chain.provider.clone();
+            chain.rpc("eth_getTransactionCount", async move {
+                provider.get_transaction_count(account).block_id(at).await
+            })
+        };
+        let pending = count(self, BlockId::pending())?;
+        let mined = count(self, BlockId::latest())?;
+        let start = std::time::Instant::now();
+        let mut now = mined;
+        while now < pending {
+            if start.elapsed() > RECEIPT_TIMEOUT {
+                return Err(ChainError::Timeout {
+                    url: self.url.clone(),
+                    method: format!(
+                        "the {} transaction(s) {account} has in flight",
+                        pending - now
+                    ),
+                    secs: RECEIPT_TIMEOUT.as_secs(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            now = count(self, BlockId::latest())?;
+        }
+        Ok(pending.saturating_sub(mined))
+    }
+
     fn head_number(&self) -> Result<u64> {
         let provider = self.provider.clone();
         self.rpc("eth_blockNumber", async move {

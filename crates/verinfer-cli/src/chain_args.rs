@@ -55,6 +55,23 @@ enum Kind {
 }
 
 impl ChainArgs {
+    /// [`Self::open`] for a command that plays a game (`defend`, `challenge`, `node`): on a
+    /// node it first waits until the transactions its key had in flight are mined. A run
+    /// killed mid-game may have left a move in the mempool; read before that move lands, the
+    /// game looks unplayed, and this run would decide the same move again, which reverts.
+    pub fn open_to_play(&self) -> Result<OpenChain> {
+        let mut open = self.open()?;
+        if let Kind::Rpc(chain) = &mut open.kind {
+            if let Some(sender) = chain.accounts().first().copied() {
+                let waited = chain.wait_in_flight(sender)?;
+                if waited > 0 {
+                    eprintln!("waited for {waited} transaction(s) of {sender} in flight");
+                }
+            }
+        }
+        Ok(open)
+    }
+
     /// Opens the chain these flags name.
     pub fn open(&self) -> Result<OpenChain> {
         if self.rpc_url.is_some() && self.state.is_some() {

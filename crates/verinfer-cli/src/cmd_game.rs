@@ -206,7 +206,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
     let trace = trace_file::load_for(&path, &graph, model_id)
         .with_context(|| format!("loading the trace {}", path.display()))?;
     let exec = Execution::from_values(graph, trace.values)?;
-    let mut open = a.chain.open()?;
+    let mut open = a.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
@@ -286,7 +286,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     }
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let mut open = a.chain.open()?;
+    let mut open = a.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;

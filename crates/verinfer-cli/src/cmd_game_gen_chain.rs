@@ -223,7 +223,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             "--input is for inference claims; a generation claim's prompt is read from the chain"
         );
     }
-    let mut open = a.chain.open()?;
+    let mut open = a.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;

@@ -96,7 +96,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| steps_path(Path::new(".verinfer/traces"), a.claim));
     let saved = load(&path, a.claim)?;
-    let mut open = a.chain.open()?;
+    let mut open = a.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;

@@ -181,7 +181,7 @@ pub fn run_node(a: &NodeArgs) -> Result<()> {
         );
     }
     let models = ModelStore::load_dir(&a.models)?;
-    let mut open = retrying("connecting", || a.chain.open())?;
+    let mut open = retrying("connecting", || a.chain.open_to_play())?;
     let account = open.sender()?;
     let deployments_path = a.chain.deployments.display().to_string();
     let contracts = retrying("finding the contracts", || {

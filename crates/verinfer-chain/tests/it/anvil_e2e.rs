@@ -61,6 +61,47 @@ fn anvil_deploy_register_read_back() {
     assert!(b1.timestamp >= b0.timestamp + 1000, "{b0:?} -> {b1:?}");
 }
 
+/// A transaction left in the mempool (as by a process killed before its receipt came):
+/// `wait_in_flight` returns once it is mined, not before, and at once when nothing is in
+/// flight. Anvil mines only when told (`--no-mining`), by another connection half a second
+/// later.
+#[test]
+fn wait_in_flight_returns_once_the_transaction_left_in_the_mempool_is_mined() {
+    let anvil = Anvil::spawn(&contracts_dir(), &["--no-mining"]).expect("anvil");
+    let mut chain = RpcChain::connect(anvil.url(), dev_signers().unwrap()).unwrap();
+    let a = chain.accounts();
+    assert_eq!(chain.wait_in_flight(a[0]).unwrap(), 0, "nothing in flight");
+    let tx =
+        serde_json::json!([{"from": a[0].to_string(), "to": a[1].to_string(), "value": "0x1"}]);
+    chain.raw_request("eth_sendTransaction", tx).unwrap();
+    let nonce = |c: &mut RpcChain| {
+        let n = c
+            .raw_request(
+                "eth_getTransactionCount",
+                serde_json::json!([a[0].to_string(), "latest"]),
+            )
+            .unwrap();
+        u64::from_str_radix(n.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    assert_eq!(nonce(&mut chain), 0, "not mined yet");
+    let url = anvil.url().to_string();
+    let miner = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut other = RpcChain::connect(&url, dev_signers().unwrap()).unwrap();
+        other
+            .raw_request("evm_mine", serde_json::json!([]))
+            .unwrap();
+    });
+    assert_eq!(chain.wait_in_flight(a[0]).unwrap(), 1);
+    assert_eq!(
+        nonce(&mut chain),
+        1,
+        "returned before the transaction was mined"
+    );
+    miner.join().unwrap();
+    assert_eq!(chain.wait_in_flight(a[0]).unwrap(), 0);
+}
+
 #[test]
 fn nothing_listening_is_a_clear_error() {
     // Bind then drop: the port is free and nothing listens on it.

@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{outcome as verinfer, testdata, tmpdir, Reaper};
+use common::gen_anvil::{claim_args, finish, forced_challenge, spawn, AnvilGen, PROMPT};
+use common::{outcome as verinfer, testdata, tmpdir};
 
 /// Prompt of 4, 6 new tokens: T = 9 steps (0..=8).
-const PROMPT: &str = "1,5,9,13";
 const T: usize = 9;
 
 fn simulate(model: &str, extra: &[&str]) -> serde_json::Value {
@@ -284,48 +284,13 @@ fn bench_game_llm_on_a_synthetic_shape() {
 /// sub-claim challenged at random) loses, and the claim finalizes.
 #[test]
 fn generation_claim_and_challenge_processes_on_anvil() {
-    use std::process::{Command, Stdio};
-    let dir = tmpdir("generation_game_anvil");
-    let gguf = testdata("gguf/llama_tiny.gguf");
-    let vm = dir.join("tiny.vmodel");
-    let vm = vm.to_str().unwrap();
-    let (ok, _, err) = verinfer(&["compile", gguf.to_str().unwrap(), "-o", vm, "--ctx", "16"]);
-    assert!(ok, "{err}");
-    let anvil =
-        verinfer_chain::Anvil::spawn(&common::root().join("contracts"), &["--block-time", "1"])
-            .expect("anvil");
-    let deployments = dir.join("deployments.json");
-    let d = deployments.to_str().unwrap();
-    let chain = [
-        "--rpc-url",
-        anvil.url(),
-        "--deployments",
-        d,
-        "--poll-ms",
-        "50",
-    ];
-    let defender = Command::new(env!("CARGO_BIN_EXE_verinfer"))
-        .args([
-            "claim",
-            vm,
-            "--prompt-ids",
-            PROMPT,
-            "--max-new-tokens",
-            "6",
-            "--defend",
-        ])
-        .args(["--window", "20", "--clock", "20"])
-        .args(chain)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut defender = Reaper(Some(defender));
+    let env = AnvilGen::new("generation_game_anvil");
+    let vm = env.vm.as_str();
+    let defender = spawn(&env.claim(&["--defend"]));
     let challenge = |extra: &[&str]| {
         let mut args = vec!["challenge", "0", "--generation"];
         args.extend_from_slice(extra);
-        args.extend_from_slice(&chain);
-        verinfer(&args)
+        verinfer(&env.playing(&args))
     };
     // The honest challenger: once the claim exists, nothing to dispute.
     let mut honest = None;
@@ -352,17 +317,7 @@ fn generation_claim_and_challenge_processes_on_anvil() {
         out.contains("generation game 0: SubmitterWon"),
         "{out}\n{err}"
     );
-    let out = defender.0.take().unwrap().wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stdout.contains("generation claim 0: Finalized"),
-        "{stdout}\n{stderr}"
-    );
-    std::fs::remove_dir_all(&dir).ok();
+    finish(defender, "generation claim 0: Finalized");
 }
 
 /// `verinfer defend CLAIM --generation` after the claiming process is gone, on the in-process
@@ -388,18 +343,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
         assert!(ok, "{args:?}: {err}");
         out
     };
-    run(&[
-        "claim",
-        vm,
-        "--prompt-ids",
-        PROMPT,
-        "--max-new-tokens",
-        "6",
-        "--state",
-        s,
-        "--trace-dir",
-        t,
-    ]);
+    run(&claim_args(vm, &["--state", s, "--trace-dir", t]));
     let steps = traces.join("gen-claim-0.steps.json");
     assert!(steps.exists());
     let st = steps.to_str().unwrap();
@@ -417,16 +361,8 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
         ])
     };
     let challenge = |extra: &[&str]| {
-        let mut args = vec![
-            "challenge",
-            "0",
-            "--generation",
-            "--model",
-            vm,
-            "--force",
-            "--state",
-            s,
-        ];
+        let mut args = forced_challenge(vm);
+        args.extend(["--state", s]);
         args.extend_from_slice(extra);
         run(&args)
     };

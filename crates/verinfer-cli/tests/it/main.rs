@@ -12,6 +12,7 @@ mod friction;
 mod game;
 mod generate;
 mod generation_game;
+mod generation_restarts_anvil;
 mod gguf;
 mod golden;
 mod json_flags;

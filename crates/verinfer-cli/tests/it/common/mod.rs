@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod anvil;
+pub mod gen_anvil;
 
 /// Repository root.
 pub fn root() -> PathBuf {
