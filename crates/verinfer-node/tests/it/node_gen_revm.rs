@@ -54,7 +54,8 @@ fn prompt() -> Vec<u32> {
 struct Env {
     chain: RevmChain,
     oracle: OracleClient,
-    /// The tensor game the generation game posts disputed steps to (the oracle's own).
+    /// The tensor game the generation game posts disputed steps to (the oracle's own, or a
+    /// separate one: [`Steps`]).
     steps: GameClient,
     game: GenClient,
     text: TextOracleClient,
@@ -70,12 +71,23 @@ struct Env {
     sampling: Option<Sampling>,
 }
 
-fn env(name: &str) -> Env {
-    env_with(name, None)
+/// Where the generation game posts disputed steps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    /// To the oracle's own `InferenceGame`, whose logs the node reads anyway.
+    Shared,
+    /// To a single-step game of its own (as `verinfer oracle text-request` deploys when the
+    /// recorded game's window is below its clock), whose logs the node does not read.
+    Separate,
 }
 
-/// [`env`] on the sampling step graph when `sampling` (requests made with it).
-fn env_with(name: &str, sampling: Option<Sampling>) -> Env {
+fn env(name: &str) -> Env {
+    env_with(name, None, Steps::Shared)
+}
+
+/// [`env`] on the sampling step graph when `sampling` (requests made with it), disputed
+/// steps posted to `steps`.
+fn env_with(name: &str, sampling: Option<Sampling>, steps: Steps) -> Env {
     common::init_log();
     let MlpOracle {
         mut chain,
@@ -92,18 +104,24 @@ fn env_with(name: &str, sampling: Option<Sampling>) -> Env {
         model()
     };
     verinfer_ir::vmodel::save(m.served().graph(), &models.join("llama_tiny.vmodel")).unwrap();
-    // The generation game hands disputed steps to the oracle's own game (the shared case).
     let gp = verinfer_testing::chain::game_params(WINDOW, CLOCK);
+    let mut c = stack.c;
+    if steps == Steps::Separate {
+        let (r, v) = (c.registry.address, c.verifier);
+        c.game = verinfer_opml::deploy::deploy_game(&mut chain, owner, r, v, &gp)
+            .unwrap()
+            .0;
+    }
     let TextStack {
         game,
         text,
         consumer,
         word,
         ..
-    } = deploy_text_stack(&mut chain, owner, &stack.c, &m, &gp);
+    } = deploy_text_stack(&mut chain, owner, &c, &m, &gp);
     Env {
         chain,
-        steps: stack.c.game,
+        steps: c.game,
         oracle: stack.oracle,
         game,
         text,
@@ -452,12 +470,36 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
 /// game then ends on the derivation, so nobody ever disputes the step claim: the restarted
 /// node must find it on chain and finalize it, or its bond stays locked in the single-step
 /// game. Here the steps go to the oracle's own game, whose `TraceClaimed` log the restarted
-/// node replays, so this holds even without `GenClient::step_claims_of` (checked: it passes
-/// with that lookup removed); the lookup is what covers a separate single-step game, whose
-/// logs the node does not read (the CLI-deployed stack), which this test does not build.
+/// node replays, so this holds even without `GenClient::step_claims_of`; the next test is the
+/// case that needs the lookup.
 #[test]
 fn a_step_claim_lost_from_the_state_in_a_crash_is_found_on_chain_and_finalized() {
-    let mut env = env("gen-lost-step-claim");
+    lost_step_claim("gen-lost-step-claim", Steps::Shared);
+}
+
+/// As above with a single-step game of the generation game's own (the stack `verinfer oracle
+/// text-request` deploys when the recorded game's window is below its clock): the node reads
+/// none of that game's logs, so only the generation game's `StepPosted` events
+/// (`GenClient::step_claims_of`) tell the restarted node of its step claim (checked: with
+/// that lookup removed this test fails and the one above passes).
+#[test]
+fn a_step_claim_lost_from_the_state_is_found_on_chain_with_a_separate_single_step_game() {
+    lost_step_claim("gen-lost-step-claim-separate", Steps::Separate);
+}
+
+/// The liar (a wrong token at step 6) hands its step over; its record of the step claim is
+/// removed from its state file while it is down; restarted, it finalizes that claim and
+/// withdraws its bond.
+fn lost_step_claim(name: &str, steps: Steps) {
+    let mut env = env_with(name, None, steps);
+    // What the node reads: the single-step game below the text oracle's generation game.
+    let read = verinfer_node::TextContracts::at(&mut env.chain, env.text.address).unwrap();
+    assert_eq!(read.steps.address, env.steps.address);
+    let oracle_game = Contracts::at(&mut env.chain, env.oracle.address).unwrap();
+    assert_eq!(
+        read.steps.address == oracle_game.game.address,
+        steps == Steps::Shared
+    );
     let lie = GenLie::WrongToken { step: 6 };
     let mut liar = env.node(env.liar, "liar", Some(lie));
     let mut honest = env.node(env.honest, "honest", None);
@@ -478,12 +520,13 @@ fn a_step_claim_lost_from_the_state_in_a_crash_is_found_on_chain_and_finalized()
     state.generation.step_claims.clear();
     state.save(&dir).unwrap();
     let mut liar = env.node(env.liar, "liar", Some(lie));
+    assert!(liar.state().generation.step_claims.is_empty());
     env.quiesce(&mut [&mut liar, &mut honest]);
     env.step_claims_settled(&mut [&mut liar, &mut honest]);
-    assert_ne!(
+    assert_eq!(
         env.steps.status(&mut env.chain, sub).unwrap(),
-        ClaimStatus::Pending,
-        "step claim {sub} is still pending: its bond is locked"
+        ClaimStatus::Finalized,
+        "step claim {sub} (a true step) is not final: its bond is locked"
     );
     assert!(liar.state().generation.step_claims.contains(&sub));
 }
@@ -491,7 +534,7 @@ fn a_step_claim_lost_from_the_state_in_a_crash_is_found_on_chain_and_finalized()
 #[test]
 fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_its_sampling() {
     let s = Sampling::new(0x5EED, 3 << 15).unwrap();
-    let mut env = env_with("gen-sampled-restart", Some(s));
+    let mut env = env_with("gen-sampled-restart", Some(s), Steps::Shared);
     let lie = GenLie::WrongNode { step: 5 };
     let mut liar = env.node(env.liar, "liar", Some(lie));
     let mut honest = env.node(env.honest, "honest", None);
