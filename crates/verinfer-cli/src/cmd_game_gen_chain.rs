@@ -223,17 +223,10 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             "--input is for inference claims; a generation claim's prompt is read from the chain"
         );
     }
-    let mut open = a.chain.open_to_play()?;
-    let from = open.sender()?;
-    let (chain, deployments) = open.parts();
-    let c = find_opml(chain, deployments)?;
-    let (game, since) = find_generation(chain, deployments)?;
-    let chain = open.chain();
-    let ClaimOnChain {
-        info,
-        event,
-        model: m,
-    } = read_claim(chain, &game, (a.claim, since), &a.model)?;
+    let mut s = open_claim(&a.chain, a.claim, &a.model)?;
+    let (info, event, m) = (s.claim.info, s.claim.event, s.claim.model);
+    let (from, since, game) = (s.from, s.since, s.game);
+    let chain = s.open.chain();
     let prompt: Vec<u32> = event
         .prompt
         .iter()
@@ -262,9 +255,9 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             );
         }
         let poll = poll_of(&a.chain, a.poll_ms);
-        let phase = play(chain, contracts(&c, &game), &mut cha, id, poll)?;
+        let phase = play(chain, contracts(&s.c, &game), &mut cha, id, poll)?;
         println!("generation game {id}: {phase:?}");
-        open.persist()?;
+        s.open.persist()?;
         return Ok(());
     }
     let Some(mode) = cha.mode(chain, &game, a.claim, since)? else {
@@ -284,9 +277,9 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     cha.logs_from = r.block_number;
     println!("generation game {id} opened");
     let poll = poll_of(&a.chain, a.poll_ms);
-    let phase = play(chain, contracts(&c, &game), &mut cha, id, poll)?;
+    let phase = play(chain, contracts(&s.c, &game), &mut cha, id, poll)?;
     println!("generation game {id}: {phase:?}");
-    open.persist()?;
+    s.open.persist()?;
     Ok(())
 }
 
@@ -298,6 +291,47 @@ pub(crate) struct ClaimOnChain {
     pub event: G::GenerationClaimed,
     /// The model file, loaded with the game's context and checked to be the claim's model.
     pub model: Arc<verinfer_opml::generation::GenModel>,
+}
+
+/// A chain opened for a generation claim: the sender, the recorded opML contracts, the
+/// generation game with the block it was deployed in, and the claim with its model.
+pub(crate) struct GenSession {
+    /// The chain (persisted by the caller when done).
+    pub open: crate::chain_args::OpenChain,
+    /// The sending account.
+    pub from: Address,
+    /// The recorded opML contracts the generation game runs over.
+    pub c: OpmlContracts,
+    /// The recorded generation game.
+    pub game: GenClient,
+    /// The block the generation game was deployed in (events are read from it on).
+    pub since: u64,
+    /// The claim as the chain states it, with its model.
+    pub claim: ClaimOnChain,
+}
+
+/// Opens `args`' chain to play (after this key's transactions still in flight are mined, so a
+/// restarted party never moves on a stale view) and reads generation claim `claim` with
+/// `model` as its model: where `challenge --generation` and `defend --generation` both start.
+pub(crate) fn open_claim(
+    args: &crate::chain_args::ChainArgs,
+    claim: u64,
+    model: &std::path::Path,
+) -> Result<GenSession> {
+    let mut open = args.open_to_play()?;
+    let from = open.sender()?;
+    let (chain, deployments) = open.parts();
+    let c = find_opml(chain, deployments)?;
+    let (game, since) = find_generation(chain, deployments)?;
+    let claim = read_claim(open.chain(), &game, (claim, since), model)?;
+    Ok(GenSession {
+        open,
+        from,
+        c,
+        game,
+        since,
+        claim,
+    })
 }
 
 /// Reads generation claim `claim` (its event looked for from block `since` on) and loads

@@ -10,12 +10,11 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use verinfer_commit::Hash32;
 use verinfer_llm::noise::Sampling;
-use verinfer_opml::find_opml;
 use verinfer_opml::generation::submitter::token_words;
 use verinfer_opml::generation::{GenExecution, GenSubmitter};
 
 use crate::cmd_game::{poll_of, DefendArgs};
-use crate::cmd_game_gen_chain::{contracts, defend, find_generation, read_claim, ClaimOnChain};
+use crate::cmd_game_gen_chain::{contracts, defend, open_claim};
 
 /// What the file says it is (a `.trace` of an inference claim is refused by this).
 const KIND: &str = "verinfer generation claim steps";
@@ -96,17 +95,10 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| steps_path(Path::new(".verinfer/traces"), a.claim));
     let saved = load(&path, a.claim)?;
-    let mut open = a.chain.open_to_play()?;
-    let from = open.sender()?;
-    let (chain, deployments) = open.parts();
-    let c = find_opml(chain, deployments)?;
-    let (game, since) = find_generation(chain, deployments)?;
-    let chain = open.chain();
-    let ClaimOnChain {
-        info,
-        event,
-        model: m,
-    } = read_claim(chain, &game, (a.claim, since), &a.model)?;
+    let mut s = open_claim(&a.chain, a.claim, &a.model)?;
+    let (info, event, m) = (s.claim.info, s.claim.event, s.claim.model);
+    let (from, since, game) = (s.from, s.since, s.game);
+    let chain = s.open.chain();
     let ours = m.served().commitment().model_id;
     if saved.model_id != ours.to_string() {
         bail!(
@@ -162,12 +154,12 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
     let poll = poll_of(&a.chain, a.poll_ms);
     let status = defend(
         chain,
-        contracts(&c, &game),
+        contracts(&s.c, &game),
         &mut submitter,
         (a.claim, since),
         poll,
     )?;
-    open.persist()?;
+    s.open.persist()?;
     if a.json {
         println!(
             "{}",

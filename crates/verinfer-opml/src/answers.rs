@@ -73,6 +73,20 @@ impl Execution {
         (v >= inputs && v < self.graph().num_values()).then(|| v - inputs)
     }
 
+    /// The node whose output game `g` disputes (its `valueId`): what both parties open and
+    /// step through once the bisection has reached a node.
+    ///
+    /// # Errors
+    /// A value id out of range or not a node output.
+    pub fn disputed_node(
+        &self,
+        g: &verinfer_chain::bindings::InferenceGame::Game,
+    ) -> Result<usize> {
+        let v = crate::convert::usize_of(g.valueId, "value id")?;
+        self.node_of_value(v)
+            .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node output")))
+    }
+
     /// Node `n`'s canonical words and their path in the graph-digest tree.
     ///
     /// # Errors

@@ -197,11 +197,7 @@ impl Challenger {
                 game.pick(chain, self.account, game_id, children, i)?
             }
             Phase::NodeWords => {
-                let v = usize_of(g.valueId, "value id")?;
-                let n = self
-                    .exec
-                    .node_of_value(v)
-                    .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node")))?;
+                let n = self.exec.disputed_node(&g)?;
                 let (words, path) = self.exec.node_words_opening(n)?;
                 game.name_node(chain, self.account, game_id, words, path)?
             }
@@ -215,11 +211,7 @@ impl Challenger {
                 game.pick_step(chain, self.account, game_id, cps, i)?
             }
             Phase::OneStep => {
-                let v = usize_of(g.valueId, "value id")?;
-                let n = self
-                    .exec
-                    .node_of_value(v)
-                    .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node")))?;
+                let n = self.exec.disputed_node(&g)?;
                 let (words, _) = self.exec.node_words_opening(n)?;
                 let (_, roots) = game.opened_inputs(chain, game_id, self.logs_from)?;
                 let proof = if self.strategy == ChallengerStrategy::GarbageOneStep {
@@ -277,11 +269,7 @@ impl Challenger {
         if matches!(self.strategy, ChallengerStrategy::Target { .. }) {
             return Ok(segs - 1);
         }
-        let v = usize_of(g.valueId, "value id")?;
-        let n = self
-            .exec
-            .node_of_value(v)
-            .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node")))?;
+        let n = self.exec.disputed_node(g)?;
         let j = usize_of(g.element, "element")?;
         let honest =
             self.exec

@@ -8,54 +8,15 @@ use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use crate::error::{OpmlError, Result};
 
-/// The game's phases, as `InferenceGame.Phase` numbers them.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    None,
-    NodeReveal,
-    NodePick,
-    NodeWords,
-    OpenInputs,
-    ElementReveal,
-    ElementPick,
-    ElementName,
-    StateAcc,
-    StepReveal,
-    StepPick,
-    OneStep,
-    SubmitterWon,
-    ChallengerWon,
-    Moot,
+crate::convert::contract_enum! {
+    /// The game's phases, as `InferenceGame.Phase` numbers them.
+    pub enum Phase ("phase") {
+        None, NodeReveal, NodePick, NodeWords, OpenInputs, ElementReveal, ElementPick,
+        ElementName, StateAcc, StepReveal, StepPick, OneStep, SubmitterWon, ChallengerWon, Moot,
+    }
 }
 
 impl Phase {
-    /// From the contract's `uint8`.
-    ///
-    /// # Errors
-    /// A number the contract does not define.
-    pub fn from_u8(p: u8) -> Result<Self> {
-        use Phase::*;
-        Ok(match p {
-            0 => None,
-            1 => NodeReveal,
-            2 => NodePick,
-            3 => NodeWords,
-            4 => OpenInputs,
-            5 => ElementReveal,
-            6 => ElementPick,
-            7 => ElementName,
-            8 => StateAcc,
-            9 => StepReveal,
-            10 => StepPick,
-            11 => OneStep,
-            12 => SubmitterWon,
-            13 => ChallengerWon,
-            14 => Moot,
-            _ => return Err(OpmlError::Protocol(format!("unknown phase {p}"))),
-        })
-    }
-
     /// Whether the submitter must move (else the challenger, or nobody once over).
     pub fn submitter_moves(self) -> bool {
         matches!(
@@ -77,30 +38,9 @@ impl Phase {
     }
 }
 
-/// Claim status as the contract numbers it.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClaimStatus {
-    None,
-    Pending,
-    Finalized,
-    Rejected,
-}
-
-impl ClaimStatus {
-    /// From the `ClaimStatus` number both game contracts use.
-    ///
-    /// # Errors
-    /// A number the contracts do not define.
-    pub fn from_u8(x: u8) -> Result<Self> {
-        Ok(match x {
-            0 => Self::None,
-            1 => Self::Pending,
-            2 => Self::Finalized,
-            3 => Self::Rejected,
-            x => return Err(OpmlError::Protocol(format!("unknown claim status {x}"))),
-        })
-    }
+crate::convert::contract_enum! {
+    /// Claim status as both game contracts number it.
+    pub enum ClaimStatus ("claim status") { None, Pending, Finalized, Rejected }
 }
 
 /// The newest event `E` emitted by `address` from block `from_block` on that `pred` accepts:

@@ -42,3 +42,31 @@ pub fn usize_of(v: U256, what: &str) -> Result<usize> {
 pub fn i64_of(v: I256, what: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| OpmlError::Protocol(format!("{what} {v} out of i64 range")))
 }
+
+/// Declares an enum the contracts number `0, 1, 2, …` in declaration order (a phase, a claim
+/// status) and its `from_u8`: the variants are listed once, so the Rust numbering cannot drift
+/// from a second list of them. An undefined number is a protocol error naming `$what`.
+macro_rules! contract_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($what:literal) { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[allow(missing_docs)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            /// From the contract's `uint8`.
+            ///
+            /// # Errors
+            /// A number the contract does not define.
+            pub fn from_u8(p: u8) -> $crate::error::Result<Self> {
+                const ALL: &[$name] = &[$($name::$variant),+];
+                ALL.get(usize::from(p)).copied().ok_or_else(|| {
+                    $crate::error::OpmlError::Protocol(format!(concat!("unknown ", $what, " {}"), p))
+                })
+            }
+        }
+    };
+}
+pub(crate) use contract_enum;

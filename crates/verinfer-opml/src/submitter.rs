@@ -201,12 +201,12 @@ impl Submitter {
                 game.reveal(chain, self.account, game_id, children)?
             }
             Phase::OpenInputs => {
-                let n = self.node(&g)?;
+                let n = self.exec.disputed_node(&g)?;
                 let (ids, roots, paths) = self.exec.operand_openings(n)?;
                 game.open_inputs(chain, self.account, game_id, ids, roots, paths)?
             }
             Phase::StateAcc => {
-                let n = self.node(&g)?;
+                let n = self.exec.disputed_node(&g)?;
                 let (words, _) = self.exec.node_words_opening(n)?;
                 let acc = self.final_accumulator(n, &g)?;
                 let r = game.state_acc(chain, self.account, game_id, words, acc)?;
@@ -214,7 +214,7 @@ impl Submitter {
                 r
             }
             Phase::StepReveal => {
-                let n = self.node(&g)?;
+                let n = self.exec.disputed_node(&g)?;
                 let cps = self.checkpoints(n, &g, d, game_id)?;
                 game.reveal_steps(chain, self.account, game_id, cps)?
             }
@@ -222,13 +222,6 @@ impl Submitter {
         };
         self.moves += 1;
         Ok(Some(receipt))
-    }
-
-    fn node(&self, g: &verinfer_chain::bindings::InferenceGame::Game) -> Result<usize> {
-        let v = usize_of(g.valueId, "value id")?;
-        self.exec
-            .node_of_value(v)
-            .ok_or_else(|| OpmlError::Protocol(format!("value {v} is not a node output")))
     }
 
     /// The final accumulator to state: one whose epilogue is the committed element.

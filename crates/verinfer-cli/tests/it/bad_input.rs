@@ -48,15 +48,19 @@ fn unknown_symbolic_dims_need_input_shape() {
     );
 }
 
+/// Data files `compile --calibration` and `run --input` must both refuse, with what the error
+/// names.
+const BAD_DATA: [(&str, &str); 3] = [
+    ("bad/nan_input.json", "NaN"),
+    ("bad/inf_input.json", "Infinity"),
+    ("bad/wrong_length_input.json", "multiple of 64"),
+];
+
 #[test]
 fn bad_calibration_and_input_data() {
     let onnx = testdata("models/digits_mlp/network.onnx");
     let onnx = onnx.to_str().unwrap();
-    for (f, needle) in [
-        ("bad/nan_input.json", "NaN"),
-        ("bad/inf_input.json", "Infinity"),
-        ("bad/wrong_length_input.json", "multiple of 64"),
-    ] {
+    for (f, needle) in BAD_DATA {
         let p = testdata(f);
         assert_fails_with(
             &["compile", onnx, "--calibration", p.to_str().unwrap()],
@@ -67,11 +71,7 @@ fn bad_calibration_and_input_data() {
     let m = d.join("digits.vmodel");
     assert!(compile_folder("digits_mlp", &m).status.success());
     let m = m.to_str().unwrap();
-    for (f, needle) in [
-        ("bad/nan_input.json", "NaN"),
-        ("bad/inf_input.json", "Infinity"),
-        ("bad/wrong_length_input.json", "multiple of 64"),
-    ] {
+    for (f, needle) in BAD_DATA {
         let p = testdata(f);
         assert_fails_with(&["run", m, "--input", p.to_str().unwrap()], needle);
     }

@@ -11,54 +11,15 @@ use crate::convert::usize_of;
 use crate::deploy::GameParams;
 use crate::error::{OpmlError, Result};
 
-/// The game's phases, as `GenerationGame.Phase` numbers them.
-#[allow(missing_docs)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GenPhase {
-    None,
-    StepReveal,
-    StepPick,
-    PostStep,
-    Choose,
-    InputReveal,
-    InputPick,
-    InputName,
-    Derive,
-    AwaitStep,
-    OpenToken,
-    SubmitterWon,
-    ChallengerWon,
-    Moot,
+crate::convert::contract_enum! {
+    /// The game's phases, as `GenerationGame.Phase` numbers them.
+    pub enum GenPhase ("generation phase") {
+        None, StepReveal, StepPick, PostStep, Choose, InputReveal, InputPick, InputName, Derive,
+        AwaitStep, OpenToken, SubmitterWon, ChallengerWon, Moot,
+    }
 }
 
 impl GenPhase {
-    /// From the contract's `uint8`.
-    ///
-    /// # Errors
-    /// A number the contract does not define.
-    pub fn from_u8(p: u8) -> Result<Self> {
-        use GenPhase::*;
-        const ALL: [GenPhase; 14] = [
-            None,
-            StepReveal,
-            StepPick,
-            PostStep,
-            Choose,
-            InputReveal,
-            InputPick,
-            InputName,
-            Derive,
-            AwaitStep,
-            OpenToken,
-            SubmitterWon,
-            ChallengerWon,
-            Moot,
-        ];
-        ALL.get(usize::from(p))
-            .copied()
-            .ok_or_else(|| OpmlError::Protocol(format!("unknown generation phase {p}")))
-    }
-
     /// Whether the submitter must move (else the challenger, or nobody in `AwaitStep`).
     pub fn submitter_moves(self) -> bool {
         use GenPhase::*;
@@ -75,6 +36,28 @@ impl GenPhase {
             GenPhase::SubmitterWon | GenPhase::ChallengerWon | GenPhase::Moot | GenPhase::None
         )
     }
+}
+
+/// The two calls that post a generation claim (`claim`, `claimSampled`): both emit
+/// `GenerationClaimed`, so [`GenClient::claim`] posts either.
+pub trait ClaimCall: SolCall + sealed::Sealed {
+    /// The label of the transaction (gas reports, errors).
+    const LABEL: &'static str;
+}
+
+impl ClaimCall for GenerationGame::claimCall {
+    const LABEL: &'static str = "GenerationGame.claim";
+}
+
+impl ClaimCall for GenerationGame::claimSampledCall {
+    const LABEL: &'static str = "GenerationGame.claimSampled";
+}
+
+mod sealed {
+    /// Only the game's two claim calls are [`super::ClaimCall`]s.
+    pub trait Sealed {}
+    impl Sealed for super::GenerationGame::claimCall {}
+    impl Sealed for super::GenerationGame::claimSampledCall {}
 }
 
 /// A deployed `GenerationGame`.
@@ -216,44 +199,19 @@ impl GenClient {
         Ok(Some(self.send(chain, from, &call)?))
     }
 
-    /// Posts a generation claim with the bond; returns its id.
+    /// Posts a generation claim, greedy (`claim`) or sampled (`claimSampled`), with the bond;
+    /// returns its id, read from its `GenerationClaimed`.
     ///
     /// # Errors
     /// A revert or transport error.
-    pub fn claim(
+    pub fn claim<C: ClaimCall>(
         &self,
         chain: &mut dyn Chain,
         from: Address,
         bond: U256,
-        call: GenerationGame::claimCall,
+        call: C,
     ) -> Result<(u64, Receipt)> {
-        self.post_claim(chain, from, bond, &call, "GenerationGame.claim")
-    }
-
-    /// Posts a sampled generation claim (`claimSampled`) with the bond; returns its id.
-    ///
-    /// # Errors
-    /// A revert or transport error.
-    pub fn claim_sampled(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        bond: U256,
-        call: GenerationGame::claimSampledCall,
-    ) -> Result<(u64, Receipt)> {
-        self.post_claim(chain, from, bond, &call, "GenerationGame.claimSampled")
-    }
-
-    /// Sends either claim call with the bond and reads the id from its `GenerationClaimed`.
-    fn post_claim<C: SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        bond: U256,
-        call: &C,
-        label: &str,
-    ) -> Result<(u64, Receipt)> {
-        let r = self.send_value(chain, from, bond, call, label)?;
+        let r = self.send_value(chain, from, bond, &call, C::LABEL)?;
         let e: GenerationGame::GenerationClaimed = first_event(&r, "GenerationClaimed")?;
         Ok((usize_of(e.claimId, "claim id")? as u64, r))
     }

@@ -83,7 +83,7 @@ impl GenSubmitter {
         bond: U256,
     ) -> Result<(u64, Receipt)> {
         if self.gen.sampling().is_some() {
-            game.claim_sampled(chain, self.account, bond, self.claim_sampled_call())
+            game.claim(chain, self.account, bond, self.claim_sampled_call())
         } else {
             game.claim(chain, self.account, bond, self.claim_call())
         }

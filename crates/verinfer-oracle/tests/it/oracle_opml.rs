@@ -9,13 +9,18 @@ use crate::common;
 use common::*;
 use verinfer_chain::bindings::InferenceGame::InferenceGameErrors as G;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
-use verinfer_chain::bindings_oracle::{GasBurningConsumer, RevertingConsumer};
+use verinfer_chain::bindings_oracle::{ConsumerHarness, GasBurningConsumer, RevertingConsumer};
 use verinfer_chain::{Address, Chain, Tx, B256, U256};
 use verinfer_opml::{ClaimStatus, Submitter, SubmitterStrategy};
 use verinfer_oracle::{
     roots_hash, tensor_roots, CallbackOutcome, InferenceOracleEvents, OracleClient, OracleError,
     RequestStatus,
 };
+
+/// A view of the test's consumer, called from the owner's account.
+fn consumer_view<C: alloy_sol_types::SolCall>(env: &mut Env, call: &C, label: &str) -> C::Return {
+    verinfer_chain::view(&mut env.chain, env.who.owner, env.consumer, call, label).unwrap()
+}
 
 fn output_lie(env: &Env) -> verinfer_opml::Execution {
     let _ = env;
@@ -142,24 +147,13 @@ fn optimistic_request_settles_pays_and_calls_back() {
     // The consumer got exactly the outputs, from the oracle, once.
     assert_eq!(env.consumer_outputs(), outs);
     assert_eq!(env.consumer_calls(), U256::from(1));
-    let from = env.who.owner;
-    let caller = verinfer_chain::view(
-        &mut env.chain,
-        from,
-        env.consumer,
-        &verinfer_chain::bindings_oracle::ConsumerHarness::lastCallerCall {},
-        "lastCaller",
-    )
-    .unwrap();
+    let caller = consumer_view(&mut env, &ConsumerHarness::lastCallerCall {}, "lastCaller");
     assert_eq!(caller, env.oracle.address);
-    let last_model = verinfer_chain::view(
-        &mut env.chain,
-        from,
-        env.consumer,
-        &verinfer_chain::bindings_oracle::ConsumerHarness::lastModelIdCall {},
+    let last_model = consumer_view(
+        &mut env,
+        &ConsumerHarness::lastModelIdCall {},
         "lastModelId",
-    )
-    .unwrap();
+    );
     assert_eq!(last_model, env.model);
 
     // Pull payments, measured on balances.

@@ -55,6 +55,35 @@ impl Metered for TextEnv {
     }
 }
 
+/// The `GenerationOracle` error of a move these tests expect refused.
+trait Refused {
+    fn answer_err(&mut self, from: Address, id: TextRequestId, claim: u64) -> E;
+    fn settle_err(&mut self, from: Address, id: TextRequestId, tokens: &[u32]) -> E;
+    fn cancel_err(&mut self, from: Address, id: TextRequestId) -> E;
+}
+
+impl Refused for TextEnv {
+    fn answer_err(&mut self, from: Address, id: TextRequestId, claim: u64) -> E {
+        text_err(
+            self.oracle
+                .answer(&mut self.chain, from, id, claim)
+                .unwrap_err(),
+        )
+    }
+
+    fn settle_err(&mut self, from: Address, id: TextRequestId, tokens: &[u32]) -> E {
+        text_err(
+            self.oracle
+                .settle(&mut self.chain, from, id, tokens)
+                .unwrap_err(),
+        )
+    }
+
+    fn cancel_err(&mut self, from: Address, id: TextRequestId) -> E {
+        text_err(self.oracle.cancel(&mut self.chain, from, id).unwrap_err())
+    }
+}
+
 fn env() -> TextEnv {
     let env = TextEnv::new();
     gas("deploy GenerationOracle", env.text_deploy_gas);
@@ -86,11 +115,10 @@ fn an_honest_answer_settles_and_the_callback_receives_the_tokens() {
         RequestStatus::Claimed
     );
     // Not final yet: the claim is in its window.
-    let e = env
-        .oracle
-        .settle(&mut env.chain, env.requester, id, gen.tokens())
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotFinal(_)));
+    assert!(matches!(
+        env.settle_err(env.requester, id, gen.tokens()),
+        E::NotFinal(_)
+    ));
 
     env.finalize_claim(claim);
     let s = env
@@ -161,11 +189,10 @@ fn a_lying_answer_is_challenged_and_loses_then_the_honest_one_settles() {
         ClaimStatus::Rejected
     );
     // The lie can never settle the request.
-    let e = env
-        .oracle
-        .settle(&mut env.chain, env.requester, id, sub.gen.tokens())
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotFinal(_)));
+    assert!(matches!(
+        env.settle_err(env.requester, id, sub.gen.tokens()),
+        E::NotFinal(_)
+    ));
 
     let gen = honest(&p);
     let good = env.post(env.node, &gen);
@@ -201,26 +228,20 @@ fn the_fee_comes_back_once_every_answer_lost() {
         .answer(&mut env.chain, env.liar, id, bad)
         .unwrap();
     // A standing answer blocks the refund.
-    let e = env
-        .oracle
-        .cancel(&mut env.chain, env.requester, id)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::AnswerStanding(_)));
+    assert!(matches!(
+        env.cancel_err(env.requester, id),
+        E::AnswerStanding(_)
+    ));
 
     let mut sub = GenSubmitter::new(lie, env.liar);
     let report = env.contest(&mut sub, bad);
     assert_eq!(report.winner, "challenger");
-    let e = env
-        .oracle
-        .cancel(&mut env.chain, env.requester, id)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::CancelTooEarly(_)));
+    assert!(matches!(
+        env.cancel_err(env.requester, id),
+        E::CancelTooEarly(_)
+    ));
     env.chain.advance_time(params.cancel_delay + 1).unwrap();
-    let e = env
-        .oracle
-        .cancel(&mut env.chain, env.owner, id)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotRequester(_)));
+    assert!(matches!(env.cancel_err(env.owner, id), E::NotRequester(_)));
     env.oracle
         .cancel(&mut env.chain, env.requester, id)
         .unwrap();
@@ -232,11 +253,7 @@ fn the_fee_comes_back_once_every_answer_lost() {
     assert_eq!(env.oracle.owed(&mut env.chain, env.requester).unwrap(), fee);
     // Cancelled: no later answer is taken.
     let good = env.post(env.node, &honest(&p));
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, good)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotOpen(_)));
+    assert!(matches!(env.answer_err(env.node, id, good), E::NotOpen(_)));
 }
 
 #[test]
@@ -328,35 +345,31 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
     // A claim made before the request cannot answer it.
     let early = env.post(env.node, &gen);
     let id = env.ask_metered(&p);
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, early)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::ClaimBeforeRequest(_)));
+    assert!(matches!(
+        env.answer_err(env.node, id, early),
+        E::ClaimBeforeRequest(_)
+    ));
     // Another prompt.
     let mut q = p.clone();
     q[0] = (q[0] + 1) % model().layout().vocab as u32;
     let other = env.post(env.node, &honest(&q));
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, other)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::PromptMismatch(_)));
+    assert!(matches!(
+        env.answer_err(env.node, id, other),
+        E::PromptMismatch(_)
+    ));
     // Fewer tokens than asked (a true prefix is still not the answer).
     let short = GenExecution::run(model(), &p, N as usize - 1, None).unwrap();
     let short = env.post(env.node, &short);
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, short)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::WrongTokenCount(_)));
+    assert!(matches!(
+        env.answer_err(env.node, id, short),
+        E::WrongTokenCount(_)
+    ));
     // Someone else's claim.
     let good = env.post(env.node, &gen);
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.liar, id, good)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotSubmitter(_)));
+    assert!(matches!(
+        env.answer_err(env.liar, id, good),
+        E::NotSubmitter(_)
+    ));
     // A copy posted after the original answers first; the original takes its place.
     let copy = env.post(env.liar, &gen);
     env.oracle
@@ -375,39 +388,31 @@ fn hostile_answers_and_settlements_are_refused_by_name() {
         vec![good]
     );
     // The copy cannot come back, nor the original answer twice.
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.liar, id, copy)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::DuplicateAnswer(_)));
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, good)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::DuplicateAnswer(_)));
+    assert!(matches!(
+        env.answer_err(env.liar, id, copy),
+        E::DuplicateAnswer(_)
+    ));
+    assert!(matches!(
+        env.answer_err(env.node, id, good),
+        E::DuplicateAnswer(_)
+    ));
     env.finalize_claim(good);
     // Wrong lengths and wrong tokens do not settle.
-    let e = env
-        .oracle
-        .settle(&mut env.chain, env.requester, id, &gen.tokens()[1..])
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::WrongTokenCount(_)));
+    assert!(matches!(
+        env.settle_err(env.requester, id, &gen.tokens()[1..]),
+        E::WrongTokenCount(_)
+    ));
     let mut wrong = gen.tokens().to_vec();
     wrong[0] ^= 1;
-    let e = env
-        .oracle
-        .settle(&mut env.chain, env.requester, id, &wrong)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotFinal(_)));
+    assert!(matches!(
+        env.settle_err(env.requester, id, &wrong),
+        E::NotFinal(_)
+    ));
     let s = env
         .oracle
         .settle(&mut env.chain, env.requester, id, gen.tokens())
         .unwrap();
     // The original's submitter is paid, not the copier.
     assert_eq!(s.answerer, env.node);
-    let e = env
-        .oracle
-        .answer(&mut env.chain, env.node, id, good)
-        .unwrap_err();
-    assert!(matches!(text_err(e), E::NotOpen(_)));
+    assert!(matches!(env.answer_err(env.node, id, good), E::NotOpen(_)));
 }
