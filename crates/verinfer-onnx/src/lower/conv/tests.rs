@@ -34,6 +34,24 @@ struct Geo<'a> {
     group: usize,
 }
 
+impl<'a> Geo<'a> {
+    fn new(
+        strides: &'a [usize],
+        dil: &'a [usize],
+        pad: &'a [usize],
+        out: &'a [usize],
+        group: usize,
+    ) -> Self {
+        Self {
+            strides,
+            dil,
+            pad,
+            out,
+            group,
+        }
+    }
+}
+
 /// The definition of ONNX Conv, written as plainly as possible.
 fn naive_conv(
     x: &[f64],
@@ -115,13 +133,7 @@ fn conv_3x3_stride2_pad1() {
     )
     .unwrap();
     assert_eq!(o[0].0, vec![2, 4, 4, 3]);
-    let geo = Geo {
-        strides: &[2, 2],
-        dil: &[1, 1],
-        pad: &[1, 1],
-        out: &[4, 3],
-        group: 1,
-    };
+    let geo = Geo::new(&[2, 2], &[1, 1], &[1, 1], &[4, 3], 1);
     assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
     // One contraction, the bias folded into it.
     assert_eq!(g.nodes.len(), 1);
@@ -150,13 +162,7 @@ fn conv_grouped_dilated_asymmetric_pads() {
     .unwrap();
     // H: (8 + 0 + 1 - 3) / 1 + 1 = 7; W: (9 + 2 + 0 - 3) / 2 + 1 = 5.
     assert_eq!(o[0].0, vec![1, 6, 7, 5]);
-    let geo = Geo {
-        strides: &[1, 2],
-        dil: &[2, 1],
-        pad: &[0, 2],
-        out: &[7, 5],
-        group: 2,
-    };
+    let geo = Geo::new(&[1, 2], &[2, 1], &[0, 2], &[7, 5], 2);
     assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
 }
 
@@ -177,13 +183,7 @@ fn conv_depthwise_with_run_time_bias() {
     ];
     let (o, g) = run(&n, 13, args).unwrap();
     assert_eq!(o[0].0, vec![1, 3, 5, 5]);
-    let geo = Geo {
-        strides: &[1, 1],
-        dil: &[1, 1],
-        pad: &[1, 1],
-        out: &[5, 5],
-        group: 3,
-    };
+    let geo = Geo::new(&[1, 1], &[1, 1], &[1, 1], &[5, 5], 3);
     assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
     assert!(g.nodes.iter().any(|n| matches!(n.op, FOp::Binary { .. })));
 }
@@ -209,13 +209,7 @@ fn conv_1d_and_3d() {
     .unwrap();
     // out = ceil(10 / 3) = 4; total pad = 3·3 + 4 − 10 = 3, SAME_LOWER puts 2 first.
     assert_eq!(o[0].0, vec![2, 3, 4]);
-    let geo = Geo {
-        strides: &[3],
-        dil: &[1],
-        pad: &[2],
-        out: &[4],
-        group: 1,
-    };
+    let geo = Geo::new(&[3], &[1], &[2], &[4], 1);
     assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
 
     let (sx, sw) = (vec![1, 2, 4, 5, 3], vec![2, 2, 2, 3, 2]);
@@ -236,13 +230,7 @@ fn conv_1d_and_3d() {
     )
     .unwrap();
     assert_eq!(o[0].0, vec![1, 2, 3, 3, 2]);
-    let geo = Geo {
-        strides: &[1, 1, 1],
-        dil: &[1, 1, 1],
-        pad: &[0, 0, 0],
-        out: &[3, 3, 2],
-        group: 1,
-    };
+    let geo = Geo::new(&[1, 1, 1], &[1, 1, 1], &[0, 0, 0], &[3, 3, 2], 1);
     assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
 }
 
