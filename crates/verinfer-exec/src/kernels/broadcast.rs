@@ -251,14 +251,30 @@ mod tests {
         })
     }
 
-    /// An operand's shape broadcast to `out`: each dim kept or 1 (`keep`), the first `lead`
-    /// dims dropped.
-    fn operand_shape(out: &[usize], keep: &[bool], lead: usize) -> Vec<usize> {
-        out.iter()
-            .zip(keep)
-            .map(|(&d, &k)| if k { d } else { 1 })
-            .skip(lead.min(out.len()))
-            .collect()
+    /// Two operand shapes and the shape they broadcast to, each operand's dims those of a
+    /// drawn output shape kept or 1 and up to two leading dims dropped: scalar, row, column
+    /// and interior broadcasts.
+    fn operand_shapes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>, Vec<usize>)> {
+        let keep = || prop::collection::vec(any::<bool>(), 5);
+        (
+            prop::collection::vec(1usize..5, 0..5),
+            keep(),
+            keep(),
+            0usize..3,
+            0usize..3,
+        )
+            .prop_map(|(out, keep_a, keep_b, lead_a, lead_b)| {
+                let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
+                    out.iter()
+                        .zip(keep)
+                        .map(|(&d, &k)| if k { d } else { 1 })
+                        .skip(lead.min(out.len()))
+                        .collect()
+                };
+                let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
+                let o = broadcast(&a, &b).unwrap();
+                (a, b, o)
+            })
     }
 
     proptest! {
@@ -266,15 +282,8 @@ mod tests {
         /// drop or keep each output dim (scalar, row, column, interior broadcasts).
         #[test]
         fn broadcast_equals_definition(
-            out in prop::collection::vec(1usize..5, 0..5),
-            keep_a in prop::collection::vec(any::<bool>(), 5),
-            keep_b in prop::collection::vec(any::<bool>(), 5),
-            lead_a in 0usize..3,
-            lead_b in 0usize..3,
+            (a, b, o) in operand_shapes(),
         ) {
-            let a = operand_shape(&out, &keep_a, lead_a);
-            let b = operand_shape(&out, &keep_b, lead_b);
-            let o = broadcast(&a, &b).unwrap();
             let av: Vec<i32> = (0..numel(&a)).map(|v| v as i32 * 7 - 11).collect();
             let bv: Vec<i32> = (0..numel(&b)).map(|v| v as i32 * 5 + 2).collect();
             let mut got = vec![0i32; numel(&o)];
@@ -288,16 +297,9 @@ mod tests {
         /// operand hold what `f` gives there: operands with many zeros, every broadcast shape.
         #[test]
         fn absorbing_zero_rows_equal_definition(
-            out in prop::collection::vec(1usize..5, 0..5),
-            keep_a in prop::collection::vec(any::<bool>(), 5),
-            keep_b in prop::collection::vec(any::<bool>(), 5),
-            lead_a in 0usize..3,
-            lead_b in 0usize..3,
+            (a, b, o) in operand_shapes(),
             seed in prop::collection::vec(-2i32..3, 1024),
         ) {
-            let a = operand_shape(&out, &keep_a, lead_a);
-            let b = operand_shape(&out, &keep_b, lead_b);
-            let o = broadcast(&a, &b).unwrap();
             let av = seed[..numel(&a)].to_vec();
             let bv = seed[512..512 + numel(&b)].to_vec();
             let f = |x: i32, y: i32| x.wrapping_mul(y).wrapping_add(7);

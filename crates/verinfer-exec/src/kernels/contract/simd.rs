@@ -98,6 +98,17 @@ pub(crate) fn dot<W: Narrow>(x: &[i32], w: &[W], chunk: usize) -> i64 {
     dot_chunked(x, w, chunk.max(1))
 }
 
+/// Whether the AVX2 segment kernels take `k`-long segments: AVX2 present, `k` a positive
+/// multiple of 8 no longer than `chunk` (so every partial sum is exact in `i32`), and the
+/// slices long enough (`fits`).
+#[cfg(target_arch = "x86_64")]
+fn avx2_segments(fits: bool, k: usize, chunk: usize) -> bool {
+    fits && k > 0
+        && k.is_multiple_of(8)
+        && k <= chunk
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
 /// `out[j] = Σ_s x[j·k + s]·w[j·k + s]` for `s < k`: the dot products of consecutive
 /// `k`-long segments, one call for a run of outputs whose rows follow each other (stage 1 of
 /// the exact block import: a weight row's blocks against the activation's blocks). With AVX2,
@@ -111,13 +122,8 @@ pub(crate) fn segment_dots<W: Narrow>(x: &[i32], w: &[W], k: usize, chunk: usize
         .checked_mul(k)
         .is_some_and(|len| len <= x.len() && len <= w.len());
     #[cfg(target_arch = "x86_64")]
-    if fits
-        && k > 0
-        && k.is_multiple_of(8)
-        && k <= chunk
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
-        // SAFETY: AVX2 is present (checked just above); lengths checked by `fits`.
+    if avx2_segments(fits, k, chunk) {
+        // SAFETY: AVX2 is present (checked by `avx2_segments`); lengths checked by `fits`.
         unsafe { W::segments_avx2(x, w, k, chunk, out) };
         return;
     }
@@ -154,14 +160,9 @@ pub(crate) fn segment_rows<W: Narrow>(
     let fits = seg <= x.len() && rows.checked_mul(seg).is_some_and(|len| len <= w.len());
     let mut r = 0;
     #[cfg(target_arch = "x86_64")]
-    if fits
-        && k > 0
-        && k.is_multiple_of(8)
-        && k <= chunk
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
+    if avx2_segments(fits, k, chunk) {
         while r + 4 <= rows {
-            // SAFETY: AVX2 is present (checked just above); `x` holds `n·k` elements, `w`
+            // SAFETY: AVX2 is present (checked by `avx2_segments`); `x` holds `n·k` elements, `w`
             // from `r·n·k` holds at least `4·n·k` (`r + 4 ≤ rows`, `rows·n·k ≤ w.len()`),
             // and the `out` slice is `4·n` long.
             unsafe { W::rows4_avx2(x, &w[r * seg..], k, n, &mut out[r * n..(r + 4) * n]) };
