@@ -453,11 +453,7 @@ impl Q<'_> {
                     bias_shift = u32::try_from(s_acc - binfo.scale.exponent()).unwrap_or(0);
                     inputs.push(b);
                 }
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 let op = Op::Contract(Contract {
                     out_iter: spec.out_iter,
                     red: spec.red,
@@ -477,11 +473,7 @@ impl Q<'_> {
                 } else {
                     factor(f)
                 };
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 self.push_node(
                     name,
                     origin,
@@ -516,11 +508,7 @@ impl Q<'_> {
                     .product();
                 let last = u64::try_from(len.saturating_sub(1)).unwrap_or(u64::MAX);
                 let idx_bits = Bits::for_max_abs(last)?.max(Bits::new(2)?);
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(0)?,
-                    bits: idx_bits,
-                };
+                let out = facts(shape, 0, idx_bits)?;
                 let op = Op::Reduce(Reduce {
                     kind,
                     axes,
@@ -539,11 +527,7 @@ impl Q<'_> {
                     ReduceKind::Sum => s_stat,
                     ReduceKind::Max | ReduceKind::ArgMax => s_stat.min(x.1.scale.exponent()),
                 };
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_out)?,
-                    bits,
-                };
+                let out = facts(shape, s_out, bits)?;
                 let op = Op::Reduce(Reduce {
                     kind,
                     axes,
@@ -560,11 +544,7 @@ impl Q<'_> {
                 let headroom = 61 - i32::try_from(a.1.bits.get()).unwrap_or(32);
                 let shift = want.clamp(0, headroom);
                 let q_scale = a.1.scale.exponent() + shift - b.1.scale.exponent();
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 let op = Op::Div(Div {
                     shift: u32::try_from(shift).unwrap_or(0),
                     requant: requant_to(q_scale, s_stat, bits),
@@ -628,11 +608,7 @@ impl Q<'_> {
                     index_info(&map)?,
                     map,
                 );
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_out)?,
-                    bits: out_bits,
-                };
+                let out = facts(shape, s_out, out_bits)?;
                 self.push_node(
                     name,
                     origin,
@@ -709,11 +685,7 @@ impl Q<'_> {
         } else {
             self.add_operands(ra, rb, kind, af, bf, s_stat)?
         };
-        let out = TensorInfo {
-            shape,
-            scale: Scale::new(s_out)?,
-            bits,
-        };
+        let out = facts(shape, s_out, bits)?;
         let op = Op::Binary(Binary {
             kind,
             a_mult,
@@ -790,6 +762,15 @@ struct Mults {
     b_mult: i64,
     s_acc: i32,
     s_out: i32,
+}
+
+/// The facts of a node's output: `shape`, scale `2^-scale`, `bits`.
+pub(crate) fn facts(shape: Shape, scale: i32, bits: Bits) -> Result<TensorInfo, QuantError> {
+    Ok(TensorInfo {
+        shape,
+        scale: Scale::new(scale)?,
+        bits,
+    })
 }
 
 /// Facts of an index map: its bound comes from its largest entry (entries index the
