@@ -151,6 +151,19 @@ impl Dec<'_> {
         Ok((p, self.info()?))
     }
 
+    /// The layout of the ops that name a parameter (Lookup, Move): its id and facts (the facts
+    /// kept in `info`), then one integer attribute.
+    fn param_and_int(
+        &mut self,
+        param: &'static str,
+        int: &'static str,
+        info: &mut Option<TensorInfo>,
+    ) -> Result<(ParamId, i32), DecodeError> {
+        let (p, facts) = self.attr_param(param)?;
+        *info = Some(facts);
+        Ok((p, self.int(int)?))
+    }
+
     fn requant(&mut self) -> Result<Requant, DecodeError> {
         Ok(Requant {
             mult: self.int("requant mult")?,
@@ -214,12 +227,8 @@ impl Dec<'_> {
                 requant: self.requant()?,
             }),
             tag::LOOKUP => {
-                let (table, info) = self.attr_param("table")?;
-                attr_info = Some(info);
-                Op::Lookup(Lookup {
-                    table,
-                    lo: self.int("lo")?,
-                })
+                let (table, lo) = self.param_and_int("table", "lo", &mut attr_info)?;
+                Op::Lookup(Lookup { table, lo })
             }
             tag::REDUCE => Op::Reduce(Reduce {
                 kind: match self.next("reduce kind")? {
@@ -237,12 +246,8 @@ impl Dec<'_> {
                 requant: self.requant()?,
             }),
             tag::MOVE => {
-                let (map, info) = self.attr_param("index map")?;
-                attr_info = Some(info);
-                Op::Move(Move {
-                    map,
-                    fill: self.int("fill")?,
-                })
+                let (map, fill) = self.param_and_int("index map", "fill", &mut attr_info)?;
+                Op::Move(Move { map, fill })
             }
             tag::GATHER => Op::Gather(Gather {
                 axis: self.int("axis")?,

@@ -132,6 +132,14 @@ impl Enc {
         self.info_of(g.operand_info(Operand::Param(p)));
     }
 
+    /// The layout of the ops that name a parameter (Lookup, Move): the tag, the parameter's id
+    /// and facts, then one integer attribute.
+    fn param_and_int(&mut self, tag: Word, g: &Graph, p: ParamId, v: i32) {
+        self.w(tag);
+        self.attr_param(g, p);
+        self.w(v);
+    }
+
     /// The facts of a tensor the node refers to. A dangling reference (only in a graph the
     /// validator rejects) is written `0, 0, 0`: bits 0, which no decoder accepts.
     fn info_of(&mut self, t: Option<&TensorInfo>) {
@@ -209,9 +217,7 @@ impl Enc {
             }
             Op::Lookup(l) => {
                 let Lookup { table, lo } = l;
-                self.w(tag::LOOKUP);
-                self.attr_param(g, *table);
-                self.w(*lo);
+                self.param_and_int(tag::LOOKUP, g, *table, *lo);
             }
             Op::Reduce(r) => {
                 let Reduce {
@@ -234,9 +240,7 @@ impl Enc {
             }
             Op::Move(m) => {
                 let Move { map, fill } = m;
-                self.w(tag::MOVE);
-                self.attr_param(g, *map);
-                self.w(*fill);
+                self.param_and_int(tag::MOVE, g, *map, *fill);
             }
             Op::Gather(g) => {
                 let Gather { axis } = g;

@@ -115,13 +115,7 @@ impl Plan {
         i: usize,
         values: &[Vec<Option<Vec<i32>>>],
     ) -> Result<Vec<Vec<i32>>, ExecError> {
-        let g = self.graph();
-        let (Some(node), Some(plan)) = (g.nodes.get(i), self.nodes.get(i)) else {
-            return Err(ExecError::MissingOperand {
-                node: i,
-                operand: 0,
-            });
-        };
+        let (node, plan) = self.node_plan(i)?;
         let ins = values
             .iter()
             .map(|vals| {
@@ -129,15 +123,7 @@ impl Plan {
                     .iter()
                     .enumerate()
                     .map(|(k, &o)| {
-                        let x = match o {
-                            Operand::Value(v) => vals.get(v.index()).and_then(Option::as_deref),
-                            Operand::Param(_) if plan.reads_in_place(k) => Some(&[][..]),
-                            Operand::Param(p) => g.params.get(p.index()).map(|p| p.data.as_i32()),
-                        };
-                        x.ok_or(ExecError::MissingOperand {
-                            node: i,
-                            operand: k,
-                        })
+                        self.operand(i, plan, k, o, |v| vals.get(v).and_then(Option::as_deref))
                     })
                     .collect::<Result<Vec<&[i32]>, _>>()
             })

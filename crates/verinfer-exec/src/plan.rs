@@ -280,6 +280,39 @@ impl Plan {
             .collect()
     }
 
+    /// Node `i` and its kernel plan (a node the plan does not have is a missing operand).
+    pub(crate) fn node_plan(&self, i: usize) -> Result<(&verinfer_ir::Node, &NodePlan), ExecError> {
+        match (self.graph().nodes.get(i), self.nodes.get(i)) {
+            (Some(node), Some(plan)) => Ok((node, plan)),
+            _ => Err(ExecError::MissingOperand {
+                node: i,
+                operand: 0,
+            }),
+        }
+    }
+
+    /// Operand `k` (`o`) of node `i` with kernel plan `plan`: a value read through `value` (by
+    /// value index), a parameter from the model, or nothing for a parameter the kernel reads
+    /// in place.
+    pub(crate) fn operand<'a>(
+        &'a self,
+        i: usize,
+        plan: &NodePlan,
+        k: usize,
+        o: Operand,
+        value: impl FnOnce(usize) -> Option<&'a [i32]>,
+    ) -> Result<&'a [i32], ExecError> {
+        let x = match o {
+            Operand::Value(v) => value(v.index()),
+            Operand::Param(_) if plan.reads_in_place(k) => Some(&[][..]),
+            Operand::Param(p) => self.graph().params.get(p.index()).map(|p| p.data.as_i32()),
+        };
+        x.ok_or(ExecError::MissingOperand {
+            node: i,
+            operand: k,
+        })
+    }
+
     /// Node `i`'s output, its value operands read through `value` (by value index) and its
     /// parameters from the model.
     fn compute<'a>(
@@ -287,28 +320,12 @@ impl Plan {
         i: usize,
         value: impl Fn(usize) -> Option<&'a [i32]>,
     ) -> Result<Vec<i32>, ExecError> {
-        let g = self.graph();
-        let (Some(node), Some(plan)) = (g.nodes.get(i), self.nodes.get(i)) else {
-            return Err(ExecError::MissingOperand {
-                node: i,
-                operand: 0,
-            });
-        };
+        let (node, plan) = self.node_plan(i)?;
         let ins = node
             .inputs
             .iter()
             .enumerate()
-            .map(|(k, &o)| {
-                let x = match o {
-                    Operand::Value(v) => value(v.index()),
-                    Operand::Param(_) if plan.reads_in_place(k) => Some(&[][..]),
-                    Operand::Param(p) => g.params.get(p.index()).map(|p| p.data.as_i32()),
-                };
-                x.ok_or(ExecError::MissingOperand {
-                    node: i,
-                    operand: k,
-                })
-            })
+            .map(|(k, &o)| self.operand(i, plan, k, o, &value))
             .collect::<Result<Vec<&[i32]>, _>>()?;
         let mut out = vec![0i32; node.out.shape.numel()];
         plan.run(&ins, &mut out);

@@ -7,11 +7,12 @@
 //! the honest generation of the claim's prompt and sampling; the games' positions are read
 //! from the chain.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::{derefs_to_ledger, Ledger};
 use crate::state::{OwnClaimStatus, Verdict};
 
 /// Where a text request stands, as far as this node is concerned.
@@ -159,6 +160,9 @@ pub struct OwnGenGame {
     pub sub_game: Option<u64>,
 }
 
+/// The generation side's [`Ledger`].
+pub type GenLedger = Ledger<TextRequestRec, OwnGenClaim, GenIntent, CheckedGenClaim, OwnGenGame>;
+
 /// Everything about generations, `state.json`'s `generation` object.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenState {
@@ -168,21 +172,10 @@ pub struct GenState {
     /// The next block whose generation logs are read.
     #[serde(default)]
     pub next_block: u64,
-    /// Text requests on our models.
-    #[serde(default)]
-    pub requests: BTreeMap<u64, TextRequestRec>,
-    /// Our generation claims.
-    #[serde(default)]
-    pub claims: BTreeMap<u64, OwnGenClaim>,
-    /// Claims about to be posted.
-    #[serde(default)]
-    pub intents: Vec<GenIntent>,
-    /// Others' generation claims checked.
-    #[serde(default)]
-    pub checked: BTreeMap<u64, CheckedGenClaim>,
-    /// Our generation games.
-    #[serde(default)]
-    pub games: BTreeMap<u64, OwnGenGame>,
+    /// Text requests, our generation claims, claims about to be posted, others' generation
+    /// claims checked and our generation games (read through `Deref`: `gen.claims`).
+    #[serde(flatten)]
+    pub ledger: GenLedger,
     /// Single-step claims (in the tensor game) that are steps of a disputed generation: the
     /// generation side plays them, the tensor side leaves them alone.
     #[serde(default)]
@@ -191,6 +184,8 @@ pub struct GenState {
     #[serde(default)]
     pub step_claims_done: BTreeSet<u64>,
 }
+
+derefs_to_ledger!(GenState, GenLedger);
 
 impl GenState {
     /// Our pending generation claims.

@@ -34,6 +34,7 @@ pub mod contracts;
 pub mod error;
 pub mod gen_state;
 pub mod http;
+pub mod ledger;
 pub mod models;
 pub mod node;
 pub mod policy;

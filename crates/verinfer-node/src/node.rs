@@ -39,9 +39,7 @@ use crate::state::{
     CheckedClaim, ClaimIntent, GameStanding, NodeState, OwnClaim, OwnClaimStatus, OwnGame,
     RequestRec, RequestState, Verdict,
 };
-use crate::status::{
-    CheckView, ClaimView, GameView, ModelView, NodeStatus, ProblemView, RequestView,
-};
+use crate::status::{CheckView, ClaimView, GameView, ModelView, NodeStatus, RequestView};
 use verinfer_opml::generation::{GenChallenger, GenExecution, GenPhase, GenSubmitter};
 
 mod answer;

@@ -17,6 +17,7 @@ use verinfer_opml::Phase;
 
 use crate::error::{NodeError, Result};
 use crate::gen_state::GenState;
+use crate::ledger::{derefs_to_ledger, Ledger};
 
 /// Format tag of `state.json`.
 pub const STATE_FORMAT: &str = "verinfer-node-state/1";
@@ -312,6 +313,9 @@ pub struct SyncedBlock {
     pub hash: B256,
 }
 
+/// The tensor side's [`Ledger`]: requests, claims, intents, checked claims, games.
+pub type TensorLedger = Ledger<RequestRec, OwnClaim, ClaimIntent, CheckedClaim, OwnGame>;
+
 /// Everything in `state.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeState {
@@ -336,21 +340,10 @@ pub struct NodeState {
     /// refuses to act (the state is kept as it was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halted: Option<String>,
-    /// Requests on models we hold, by id.
-    #[serde(default)]
-    pub requests: BTreeMap<u64, RequestRec>,
-    /// Our claims, by claim id.
-    #[serde(default)]
-    pub claims: BTreeMap<u64, OwnClaim>,
-    /// Claims being posted.
-    #[serde(default)]
-    pub intents: Vec<ClaimIntent>,
-    /// Other people's claims on models we hold, by claim id.
-    #[serde(default)]
-    pub checked: BTreeMap<u64, CheckedClaim>,
-    /// Our games as challenger, by game id.
-    #[serde(default)]
-    pub games: BTreeMap<u64, OwnGame>,
+    /// Requests, our claims, claims being posted, others' claims checked and our games (read
+    /// through `Deref`: `state.claims`).
+    #[serde(flatten)]
+    pub ledger: TensorLedger,
     /// Requests answered by each claim we watch (from `AnsweredWithClaim`): reopened when the
     /// claim is rejected.
     #[serde(default)]
@@ -371,6 +364,8 @@ pub struct NodeState {
     #[serde(default, skip_serializing_if = "GenState::is_empty")]
     pub generation: GenState,
 }
+
+derefs_to_ledger!(NodeState, TensorLedger);
 
 impl NodeState {
     /// Our pending claims (in their window or under dispute): id and trace root.
@@ -403,11 +398,7 @@ impl NodeState {
             last_head: 0,
             synced: None,
             halted: None,
-            requests: BTreeMap::new(),
-            claims: BTreeMap::new(),
-            intents: Vec::new(),
-            checked: BTreeMap::new(),
-            games: BTreeMap::new(),
+            ledger: Ledger::default(),
             claim_requests: BTreeMap::new(),
             reopen: BTreeSet::new(),
             gas_used: 0,
@@ -509,6 +500,166 @@ mod tests {
         let e = serde_json::from_str::<OwnGame>(r#"{"claim":3,"phase":"Won","over":true}"#)
             .unwrap_err();
         assert!(e.to_string().contains("unknown phase \"Won\""), "{e}");
+    }
+
+    /// A state with every kind of record, tensor and generation side.
+    fn every_record() -> NodeState {
+        use crate::gen_state::{
+            CheckedGenClaim, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec, TextRequestState,
+        };
+        let (m, r) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        let a = Address::repeat_byte(3);
+        let mut s = NodeState::new(31337, a, Address::repeat_byte(4), Address::repeat_byte(5));
+        s.next_block = 12;
+        s.last_head = 13;
+        s.synced = Some(SyncedBlock {
+            number: 11,
+            hash: r,
+        });
+        s.halted = Some("another chain".into());
+        s.requests.insert(
+            7,
+            RequestRec {
+                model: m,
+                inputs_hash: r,
+                state: RequestState::Claimed {
+                    claim: 2,
+                    ours: true,
+                },
+                claims: vec![2],
+                lied: true,
+                note: Some("slow".into()),
+            },
+        );
+        s.claims.insert(
+            2,
+            OwnClaim {
+                model: m,
+                trace_root: r,
+                trace_file: "traces/x.trace".into(),
+                block: 9,
+                requests: [7].into(),
+                settled: [7].into(),
+                status: OwnClaimStatus::Finalized,
+                lie: false,
+            },
+        );
+        s.intents.push(ClaimIntent {
+            model: m,
+            trace_root: r,
+            trace_file: "traces/y.trace".into(),
+            request: 8,
+            lie: true,
+        });
+        s.checked.insert(
+            3,
+            CheckedClaim {
+                model: m,
+                submitter: a,
+                block: 10,
+                inputs_hash: r,
+                posted_inputs: false,
+                input_request: Some(7),
+                verdict: Verdict::Wrong,
+                game: Some(1),
+                challenging: false,
+                note: None,
+            },
+        );
+        s.games.insert(1, OwnGame::opened(3));
+        s.claim_requests.insert(3, [7].into());
+        s.reopen.insert(7);
+        s.gas_used = 100;
+        s.transactions = 2;
+        s.problem(12, "answer", "no gas");
+        let g = &mut s.generation;
+        g.oracle = Some(Address::repeat_byte(6));
+        g.next_block = 14;
+        g.requests.insert(
+            4,
+            TextRequestRec {
+                model: m,
+                prompt: vec![1, 2],
+                max_new_tokens: 3,
+                seed: 5,
+                temp: 65536,
+                state: TextRequestState::Fulfilled { ours: true },
+                claims: vec![6],
+                lied: false,
+                note: None,
+            },
+        );
+        g.claims.insert(
+            6,
+            OwnGenClaim {
+                model: m,
+                prompt: vec![1, 2],
+                tokens: vec![3, 4, 5],
+                seed: 5,
+                temp: 65536,
+                root: r,
+                block: 15,
+                request: Some(4),
+                answered: true,
+                settled: false,
+                status: OwnClaimStatus::Pending,
+                lie: false,
+            },
+        );
+        g.intents.push(GenIntent {
+            root: r,
+            request: 4,
+            lie: false,
+        });
+        g.checked.insert(
+            8,
+            CheckedGenClaim {
+                model: m,
+                submitter: a,
+                prompt: vec![1],
+                tokens: vec![2],
+                seed: 0,
+                temp: 0,
+                root: r,
+                block: 16,
+                verdict: Verdict::Skipped,
+                game: None,
+                challenging: true,
+                note: Some("no model".into()),
+            },
+        );
+        g.games.insert(
+            9,
+            OwnGenGame {
+                claim: 8,
+                block: 17,
+                phase: "Bisect".into(),
+                over: false,
+                sub_game: Some(2),
+            },
+        );
+        g.step_claims.insert(20);
+        g.step_claims_done.insert(21);
+        s
+    }
+
+    /// `state.json` as this format has always been written: a state with every kind of record
+    /// writes these bytes, and reading them back and writing again gives the same bytes (a
+    /// node restarted on an older file loads it and does not rewrite it differently).
+    #[test]
+    fn a_state_file_keeps_its_bytes() {
+        let golden = include_str!("../testdata/state-v1.json");
+        let mut written = serde_json::to_string_pretty(&every_record()).unwrap();
+        written.push('\n');
+        if std::env::var_os("PRINT_STATE").is_some() {
+            print!("{written}");
+        }
+        assert_eq!(written, golden);
+        let read: NodeState = serde_json::from_str(golden).unwrap();
+        assert_eq!(read, every_record());
+        let mut again = serde_json::to_string_pretty(&read).unwrap();
+        again.push('\n');
+        assert_eq!(again, golden);
     }
 
     #[test]

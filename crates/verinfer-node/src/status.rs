@@ -79,16 +79,8 @@ pub struct CheckView {
     pub note: Option<String>,
 }
 
-/// A problem, most recent last.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct ProblemView {
-    /// Head block then.
-    pub block: u64,
-    /// What was being done.
-    pub what: String,
-    /// The error.
-    pub error: String,
-}
+/// A problem, most recent last: shown as `state.json` keeps it.
+pub type ProblemView = crate::state::Problem;
 
 /// Everything `GET /status` returns.
 #[derive(Clone, Debug, Default, Serialize)]

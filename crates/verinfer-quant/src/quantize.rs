@@ -453,11 +453,7 @@ impl Q<'_> {
                     bias_shift = u32::try_from(s_acc - binfo.scale.exponent()).unwrap_or(0);
                     inputs.push(b);
                 }
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 let op = Op::Contract(Contract {
                     out_iter: spec.out_iter,
                     red: spec.red,
@@ -477,11 +473,7 @@ impl Q<'_> {
                 } else {
                     factor(f)
                 };
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 self.push_node(
                     name,
                     origin,
@@ -516,11 +508,7 @@ impl Q<'_> {
                     .product();
                 let last = u64::try_from(len.saturating_sub(1)).unwrap_or(u64::MAX);
                 let idx_bits = Bits::for_max_abs(last)?.max(Bits::new(2)?);
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(0)?,
-                    bits: idx_bits,
-                };
+                let out = facts(shape, 0, idx_bits)?;
                 let op = Op::Reduce(Reduce {
                     kind,
                     axes,
@@ -539,11 +527,7 @@ impl Q<'_> {
                     ReduceKind::Sum => s_stat,
                     ReduceKind::Max | ReduceKind::ArgMax => s_stat.min(x.1.scale.exponent()),
                 };
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_out)?,
-                    bits,
-                };
+                let out = facts(shape, s_out, bits)?;
                 let op = Op::Reduce(Reduce {
                     kind,
                     axes,
@@ -560,11 +544,7 @@ impl Q<'_> {
                 let headroom = 61 - i32::try_from(a.1.bits.get()).unwrap_or(32);
                 let shift = want.clamp(0, headroom);
                 let q_scale = a.1.scale.exponent() + shift - b.1.scale.exponent();
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_stat)?,
-                    bits,
-                };
+                let out = facts(shape, s_stat, bits)?;
                 let op = Op::Div(Div {
                     shift: u32::try_from(shift).unwrap_or(0),
                     requant: requant_to(q_scale, s_stat, bits),
@@ -628,11 +608,7 @@ impl Q<'_> {
                     index_info(&map)?,
                     map,
                 );
-                let out = TensorInfo {
-                    shape,
-                    scale: Scale::new(s_out)?,
-                    bits: out_bits,
-                };
+                let out = facts(shape, s_out, out_bits)?;
                 self.push_node(
                     name,
                     origin,
@@ -686,25 +662,50 @@ impl Q<'_> {
         );
         let (ra, rb) = (fnode.inputs[0], fnode.inputs[1]);
         let bits = self.bits;
-        if kind == BinaryKind::Mul {
+        let Mults {
+            a,
+            b,
+            a_mult,
+            b_mult,
+            s_acc,
+            s_out,
+        } = if kind == BinaryKind::Mul {
             let (m, k) = factor(af * bf);
             let (a, b) = self.mul_operands(ra, rb, m)?;
             let s_exact =
                 a.1.scale.exponent() + b.1.scale.exponent() + i32::try_from(k).unwrap_or(0);
-            let out = TensorInfo {
-                shape,
-                scale: Scale::new(s_stat)?,
-                bits,
-            };
-            let op = Op::Binary(Binary {
-                kind,
+            Mults {
+                a,
+                b,
                 a_mult: m,
                 b_mult: 1,
-                requant: requant_to(s_exact, s_stat, bits),
-            });
-            return Ok(self.push_node(name, origin, op, vec![a.0, b.0], out));
-        }
-        // Add/Sub/Max/Min: a constant side takes the other side's scale.
+                s_acc: s_exact,
+                s_out: s_stat,
+            }
+        } else {
+            self.add_operands(ra, rb, kind, af, bf, s_stat)?
+        };
+        let out = facts(shape, s_out, bits)?;
+        let op = Op::Binary(Binary {
+            kind,
+            a_mult,
+            b_mult,
+            requant: requant_to(s_acc, s_out, bits),
+        });
+        Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
+    }
+
+    /// Add/Sub/Max/Min: the operands (a constant side takes the other side's scale), their
+    /// multipliers `af`, `bf` at a common scale, the accumulator's scale and the output's.
+    fn add_operands(
+        &mut self,
+        ra: FRef,
+        rb: FRef,
+        kind: BinaryKind,
+        af: f64,
+        bf: f64,
+        s_stat: i32,
+    ) -> Result<Mults, QuantError> {
         let (a, b) = match (ra, rb) {
             (FRef::Const(_), other) => {
                 let bo = self.operand(other, None)?;
@@ -741,19 +742,35 @@ impl Q<'_> {
             BinaryKind::Max | BinaryKind::Min => s_stat.min(sc),
             _ => s_stat,
         };
-        let out = TensorInfo {
-            shape,
-            scale: Scale::new(s_out)?,
-            bits,
-        };
-        let op = Op::Binary(Binary {
-            kind,
+        Ok(Mults {
+            a,
+            b,
             a_mult: am_q,
             b_mult: bm_q,
-            requant: requant_to(sc + extra, s_out, bits),
-        });
-        Ok(self.push_node(name, origin, op, vec![a.0, b.0], out))
+            s_acc: sc + extra,
+            s_out,
+        })
     }
+}
+
+/// A binary node's operands, their multipliers, the scale of `a_mult·a ∘ b_mult·b` and the
+/// output's.
+struct Mults {
+    a: (Operand, TensorInfo),
+    b: (Operand, TensorInfo),
+    a_mult: i64,
+    b_mult: i64,
+    s_acc: i32,
+    s_out: i32,
+}
+
+/// The facts of a node's output: `shape`, scale `2^-scale`, `bits`.
+pub(crate) fn facts(shape: Shape, scale: i32, bits: Bits) -> Result<TensorInfo, QuantError> {
+    Ok(TensorInfo {
+        shape,
+        scale: Scale::new(scale)?,
+        bits,
+    })
 }
 
 /// Facts of an index map: its bound comes from its largest entry (entries index the

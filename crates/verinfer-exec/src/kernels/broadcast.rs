@@ -97,32 +97,8 @@ impl Broadcast {
                     }
                 },
             ),
-            Mode::ScalarA => par::fill(
-                out,
-                chunk,
-                || (),
-                |(), start, part| match zero.filter(|_| a[0] == 0) {
-                    Some(z) => part.fill(z),
-                    None => {
-                        for (o, &y) in part.iter_mut().zip(&b[start..]) {
-                            *o = f(a[0], y);
-                        }
-                    }
-                },
-            ),
-            Mode::ScalarB => par::fill(
-                out,
-                chunk,
-                || (),
-                |(), start, part| match zero.filter(|_| b[0] == 0) {
-                    Some(z) => part.fill(z),
-                    None => {
-                        for (o, &x) in part.iter_mut().zip(&a[start..]) {
-                            *o = f(x, b[0]);
-                        }
-                    }
-                },
-            ),
+            Mode::ScalarA => scalar_fill(out, chunk, a[0], b, zero, &f),
+            Mode::ScalarB => scalar_fill(out, chunk, b[0], a, zero, |s, x| f(x, s)),
             Mode::General => par::fill(
                 out,
                 chunk,
@@ -194,6 +170,28 @@ impl Broadcast {
     }
 }
 
+/// `out[j] = g(s, v[j])` for a scalar operand `s`, in parallel over `chunk`s; every element
+/// `z` without evaluating `g` when `s` is 0 and `zero` is `Some(z)` (see
+/// [`Broadcast::fill_absorbing`]).
+fn scalar_fill<G>(out: &mut [i32], chunk: usize, s: i32, v: &[i32], zero: Option<i32>, g: G)
+where
+    G: Fn(i32, i32) -> i32 + Sync + Send,
+{
+    par::fill(
+        out,
+        chunk,
+        || (),
+        |(), start, part| match zero.filter(|_| s == 0) {
+            Some(z) => part.fill(z),
+            None => {
+                for (o, &x) in part.iter_mut().zip(&v[start..]) {
+                    *o = g(s, x);
+                }
+            }
+        },
+    );
+}
+
 /// Drop size-1 dims and merge each dim into the next inner one where both operands' strides
 /// continue across the boundary (`stride[i] = stride[i+1]·dims[i+1]` for both): the same
 /// flat indices, walked with fewer, longer rows. Returns the merged dims and their strides.
@@ -226,8 +224,14 @@ mod tests {
 
     use super::*;
 
-    /// The definition: every output index read through the operands' broadcast strides.
-    fn reference(a: &[usize], b: &[usize], out: &[usize], av: &[i32], bv: &[i32]) -> Vec<i32> {
+    /// The definition of `f` broadcast: every output index read through the operands'
+    /// broadcast strides.
+    fn definition(
+        (a, b, out): (&[usize], &[usize], &[usize]),
+        av: &[i32],
+        bv: &[i32],
+        f: impl Fn(i32, i32) -> i32,
+    ) -> Vec<i32> {
         let (sa, sb) = (broadcast_strides(a, out), broadcast_strides(b, out));
         let mut idx = vec![0; out.len()];
         (0..numel(out))
@@ -235,9 +239,42 @@ mod tests {
                 unravel_into(j, out, &mut idx);
                 let ia: usize = idx.iter().zip(&sa).map(|(i, s)| i * s).sum();
                 let ib: usize = idx.iter().zip(&sb).map(|(i, s)| i * s).sum();
-                av[ia].wrapping_mul(3).wrapping_sub(bv[ib])
+                f(av[ia], bv[ib])
             })
             .collect()
+    }
+
+    /// The definition of `3a − b` (wrapping), the function the fill tests use.
+    fn reference(a: &[usize], b: &[usize], out: &[usize], av: &[i32], bv: &[i32]) -> Vec<i32> {
+        definition((a, b, out), av, bv, |x, y| {
+            x.wrapping_mul(3).wrapping_sub(y)
+        })
+    }
+
+    /// Two operand shapes and the shape they broadcast to, each operand's dims those of a
+    /// drawn output shape kept or 1 and up to two leading dims dropped: scalar, row, column
+    /// and interior broadcasts.
+    fn operand_shapes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>, Vec<usize>)> {
+        let keep = || prop::collection::vec(any::<bool>(), 5);
+        (
+            prop::collection::vec(1usize..5, 0..5),
+            keep(),
+            keep(),
+            0usize..3,
+            0usize..3,
+        )
+            .prop_map(|(out, keep_a, keep_b, lead_a, lead_b)| {
+                let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
+                    out.iter()
+                        .zip(keep)
+                        .map(|(&d, &k)| if k { d } else { 1 })
+                        .skip(lead.min(out.len()))
+                        .collect()
+                };
+                let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
+                let o = broadcast(&a, &b).unwrap();
+                (a, b, o)
+            })
     }
 
     proptest! {
@@ -245,21 +282,8 @@ mod tests {
         /// drop or keep each output dim (scalar, row, column, interior broadcasts).
         #[test]
         fn broadcast_equals_definition(
-            out in prop::collection::vec(1usize..5, 0..5),
-            keep_a in prop::collection::vec(any::<bool>(), 5),
-            keep_b in prop::collection::vec(any::<bool>(), 5),
-            lead_a in 0usize..3,
-            lead_b in 0usize..3,
+            (a, b, o) in operand_shapes(),
         ) {
-            let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
-                out.iter()
-                    .zip(keep)
-                    .map(|(&d, &k)| if k { d } else { 1 })
-                    .skip(lead.min(out.len()))
-                    .collect()
-            };
-            let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
-            let o = broadcast(&a, &b).unwrap();
             let av: Vec<i32> = (0..numel(&a)).map(|v| v as i32 * 7 - 11).collect();
             let bv: Vec<i32> = (0..numel(&b)).map(|v| v as i32 * 5 + 2).collect();
             let mut got = vec![0i32; numel(&o)];
@@ -273,37 +297,15 @@ mod tests {
         /// operand hold what `f` gives there: operands with many zeros, every broadcast shape.
         #[test]
         fn absorbing_zero_rows_equal_definition(
-            out in prop::collection::vec(1usize..5, 0..5),
-            keep_a in prop::collection::vec(any::<bool>(), 5),
-            keep_b in prop::collection::vec(any::<bool>(), 5),
-            lead_a in 0usize..3,
-            lead_b in 0usize..3,
+            (a, b, o) in operand_shapes(),
             seed in prop::collection::vec(-2i32..3, 1024),
         ) {
-            let shape = |keep: &[bool], lead: usize| -> Vec<usize> {
-                out.iter()
-                    .zip(keep)
-                    .map(|(&d, &k)| if k { d } else { 1 })
-                    .skip(lead.min(out.len()))
-                    .collect()
-            };
-            let (a, b) = (shape(&keep_a, lead_a), shape(&keep_b, lead_b));
-            let o = broadcast(&a, &b).unwrap();
             let av = seed[..numel(&a)].to_vec();
             let bv = seed[512..512 + numel(&b)].to_vec();
             let f = |x: i32, y: i32| x.wrapping_mul(y).wrapping_add(7);
             let mut got = vec![0i32; numel(&o)];
             Broadcast::new(&a, &b, &o).fill_absorbing(&av, &bv, &mut got, f, Some(7));
-            let (sa, sb) = (broadcast_strides(&a, &o), broadcast_strides(&b, &o));
-            let mut idx = vec![0; o.len()];
-            let want: Vec<i32> = (0..numel(&o))
-                .map(|j| {
-                    unravel_into(j, &o, &mut idx);
-                    let ia: usize = idx.iter().zip(&sa).map(|(i, s)| i * s).sum();
-                    let ib: usize = idx.iter().zip(&sb).map(|(i, s)| i * s).sum();
-                    f(av[ia], bv[ib])
-                })
-                .collect();
+            let want = definition((&a, &b, &o), &av, &bv, f);
             prop_assert_eq!(got, want);
         }
     }

@@ -248,7 +248,7 @@ impl Node {
             InferenceOracleEvents::Fulfilled(e) => {
                 let Some(req) = id(e.requestId) else { return };
                 let ours = e.answerer == me;
-                if let Some(rec) = self.state.requests.get_mut(&req) {
+                if let Some(rec) = self.state.ledger.requests.get_mut(&req) {
                     let via_proof = matches!(
                         rec.state,
                         RequestState::Fulfilled {
@@ -258,7 +258,7 @@ impl Node {
                     );
                     if !via_proof {
                         if let Some(claim) = rec.claims.last() {
-                            if let Some(c) = self.state.claims.get_mut(claim) {
+                            if let Some(c) = self.state.ledger.claims.get_mut(claim) {
                                 c.settled.insert(req);
                             }
                         }

@@ -107,15 +107,7 @@ impl Node {
                     note: c.note.clone(),
                 })
                 .collect(),
-            problems: s
-                .problems
-                .iter()
-                .map(|p| ProblemView {
-                    block: p.block,
-                    what: p.what.clone(),
-                    error: p.error.clone(),
-                })
-                .collect(),
+            problems: s.problems.clone(),
             generation: self.text.is_some().then(|| s.generation.clone()),
         }
     }

@@ -24,16 +24,13 @@ use super::linear::matmul;
 use super::movement::{broadcast_flat, flat, move_by};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &["Attention", "RotaryEmbedding"];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     match node.op_type.as_str() {
         "Attention" => Some(attention(b, node)),
         "RotaryEmbedding" => Some(rotary::rotary_embedding(b, node).map(|y| vec![y])),

@@ -17,52 +17,55 @@ use verinfer_quant::func::Func;
 /// movement of booleans with a 0/1 fill, and constants of 0s and 1s.
 #[must_use]
 pub fn is_boolean(b: &Builder, r: FRef) -> bool {
+    holds_upstream(r, |r, stack| match r {
+        FRef::Input(_) => false,
+        FRef::Const(_) => b
+            .const_data(r)
+            .is_some_and(|d| d.iter().all(|&v| v == 0.0 || v == 1.0)),
+        FRef::Node(i) => match b.g.nodes.get(i) {
+            Some(n) => match &n.op {
+                FOp::Lookup(Func::Step | Func::IsZero) => true,
+                FOp::Move { fill, .. } if *fill == 0.0 || *fill == 1.0 => {
+                    stack.extend(&n.inputs);
+                    true
+                }
+                FOp::Binary {
+                    kind: BinaryKind::Min | BinaryKind::Max,
+                    a_factor,
+                    b_factor,
+                } if *a_factor == 1.0 && *b_factor == 1.0 => {
+                    if !is_xor(b, &n.inputs) {
+                        stack.extend(&n.inputs);
+                    }
+                    true
+                }
+                FOp::Binary {
+                    kind: BinaryKind::Sub,
+                    a_factor,
+                    b_factor,
+                } if *a_factor == 1.0 && *b_factor == 1.0 => match n.inputs.as_slice() {
+                    // `Not`: 1 − b.
+                    [one, x] if b.const_data(*one).is_some_and(|d| d == [1.0]) => {
+                        stack.push(*x);
+                        true
+                    }
+                    _ => false,
+                },
+                _ => false,
+            },
+            None => false,
+        },
+    })
+}
+
+/// Whether `holds` accepts `r` and every tensor it pushes on the stack, each judged once:
+/// the walk [`is_boolean`] and the integer test of `Cast` share. `holds` judges one tensor
+/// and pushes the tensors its verdict rests on.
+pub(crate) fn holds_upstream(r: FRef, mut holds: impl FnMut(FRef, &mut Vec<FRef>) -> bool) -> bool {
     let mut stack = vec![r];
     let mut seen = HashSet::new();
     while let Some(r) = stack.pop() {
-        if !seen.insert(r) {
-            continue;
-        }
-        let ok = match r {
-            FRef::Input(_) => false,
-            FRef::Const(_) => b
-                .const_data(r)
-                .is_some_and(|d| d.iter().all(|&v| v == 0.0 || v == 1.0)),
-            FRef::Node(i) => match b.g.nodes.get(i) {
-                Some(n) => match &n.op {
-                    FOp::Lookup(Func::Step | Func::IsZero) => true,
-                    FOp::Move { fill, .. } if *fill == 0.0 || *fill == 1.0 => {
-                        stack.extend(&n.inputs);
-                        true
-                    }
-                    FOp::Binary {
-                        kind: BinaryKind::Min | BinaryKind::Max,
-                        a_factor,
-                        b_factor,
-                    } if *a_factor == 1.0 && *b_factor == 1.0 => {
-                        if !is_xor(b, &n.inputs) {
-                            stack.extend(&n.inputs);
-                        }
-                        true
-                    }
-                    FOp::Binary {
-                        kind: BinaryKind::Sub,
-                        a_factor,
-                        b_factor,
-                    } if *a_factor == 1.0 && *b_factor == 1.0 => match n.inputs.as_slice() {
-                        // `Not`: 1 − b.
-                        [one, x] if b.const_data(*one).is_some_and(|d| d == [1.0]) => {
-                            stack.push(*x);
-                            true
-                        }
-                        _ => false,
-                    },
-                    _ => false,
-                },
-                None => false,
-            },
-        };
-        if !ok {
+        if seen.insert(r) && !holds(r, &mut stack) {
             return false;
         }
     }

@@ -14,6 +14,7 @@ use verinfer_quant::func::Func;
 
 use crate::attrs::input;
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -30,11 +31,7 @@ pub const OPS: &[&str] = &[
 ];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     let r = match node.op_type.as_str() {
         "Equal" => compare(b, node, false, Func::IsZero, false),
         "Less" => compare(b, node, true, Func::Step, false),

@@ -21,6 +21,7 @@ use verinfer_quant::fgraph::{ContractSpec, FRef};
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::movement::divides;
+use crate::lower::Lowered;
 
 mod transpose;
 
@@ -38,11 +39,7 @@ pub const OPS: &[&str] = &[
 pub const MAX_WINDOW_ELEMS: usize = 1 << 28;
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     let r = match node.op_type.as_str() {
         "Conv" => conv(b, node),
         "ConvTranspose" => transpose::conv_transpose(b, node),

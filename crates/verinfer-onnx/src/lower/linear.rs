@@ -8,16 +8,13 @@ use verinfer_quant::fgraph::{ContractSpec, FRef};
 
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &["CumSum", "Gemm", "MatMul"];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     match node.op_type.as_str() {
         "Gemm" => Some(gemm(b, node).map(|r| vec![r])),
         "MatMul" => Some(matmul_node(b, node).map(|r| vec![r])),

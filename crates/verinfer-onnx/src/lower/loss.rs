@@ -17,16 +17,13 @@ use super::elementwise::mul;
 use super::movement::{flat, move_by};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &["NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     let lowering = match node.op_type.as_str() {
         "NegativeLogLikelihoodLoss" => nll_node,
         "SoftmaxCrossEntropyLoss" => sce_node,

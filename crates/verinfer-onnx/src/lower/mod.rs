@@ -30,6 +30,10 @@ use verinfer_quant::fgraph::FRef;
 
 use crate::error::OnnxError;
 
+/// What a file's `lower` returns: `None` when the node's op type is not one of the file's,
+/// else the node's outputs in ONNX order, or why it cannot be lowered.
+pub type Lowered = Option<Result<Vec<FRef>, OnnxError>>;
+
 /// Every supported ONNX op type (default domain).
 #[must_use]
 pub fn supported_ops() -> Vec<&'static str> {

@@ -34,6 +34,7 @@ use verinfer_quant::fgraph::FRef;
 
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -75,11 +76,7 @@ pub const OPS: &[&str] = &[
 pub const MAX_ELEMS: usize = 1 << 28;
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Lowered {
     let one = |r: Result<FRef, OnnxError>| Some(r.map(|r| vec![r]));
     match node.op_type.as_str() {
         "Reshape" => one(reshape(b, node)),

@@ -20,6 +20,7 @@ use verinfer_quant::func::Func;
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::elementwise::{add, mul, new_const, sub};
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &[
@@ -49,11 +50,7 @@ pub const OPS: &[&str] = &[
 ];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, opset: i64) -> Lowered {
     let r = match node.op_type.as_str() {
         "Softmax" => softmax(b, node, opset, false),
         "LogSoftmax" => softmax(b, node, opset, true),

@@ -2,6 +2,8 @@
 //! reference interpreter — the path `verinfer compile` + `run` takes.
 
 use tract_onnx::pb::NodeProto;
+
+pub(crate) use super::movement::testutil::node;
 use verinfer_quant::builder::Builder;
 use verinfer_quant::data::InputData;
 use verinfer_quant::fgraph::FGraph;
@@ -66,21 +68,4 @@ pub(crate) fn quantized_outputs(g: FGraph, samples: &[Vec<Vec<f64>>]) -> Vec<Vec
                 .collect()
         })
         .collect()
-}
-
-/// A node of `op` reading `inputs`, writing `outputs`, with `attribute`.
-pub(crate) fn node(
-    op: &str,
-    inputs: &[&str],
-    outputs: &[&str],
-    attribute: Vec<tract_onnx::pb::AttributeProto>,
-) -> NodeProto {
-    NodeProto {
-        op_type: op.into(),
-        name: format!("{op}_0"),
-        input: inputs.iter().map(|s| (*s).to_string()).collect(),
-        output: outputs.iter().map(|s| (*s).to_string()).collect(),
-        attribute,
-        ..NodeProto::default()
-    }
 }

@@ -25,6 +25,7 @@ use super::conv::conv_refs;
 use super::linear::matmul;
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here (default domain).
 pub const OPS: &[&str] = &[
@@ -44,11 +45,7 @@ pub type ElemTypes = HashMap<String, i32>;
 const UINT8: i32 = 2;
 
 /// Lower `node` if it is one of [`OPS`], `None` otherwise.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    types: &ElemTypes,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, types: &ElemTypes) -> Lowered {
     if !(node.domain.is_empty() || node.domain == "ai.onnx") {
         return None;
     }

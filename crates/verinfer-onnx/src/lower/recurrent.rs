@@ -24,16 +24,13 @@ use super::linear::matmul;
 use super::movement::{flat, move_by};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// Op types lowered here.
 pub const OPS: &[&str] = &["GRU", "LSTM", "RNN"];
 
 /// Lower `node` if this file owns its op type.
-pub fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    _opset: i64,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
     let cell = match node.op_type.as_str() {
         "RNN" => Cell::Rnn,
         "GRU" => Cell::Gru {

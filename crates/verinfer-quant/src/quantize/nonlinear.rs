@@ -6,6 +6,7 @@ use verinfer_ir::{
     TensorInfo, ISQRT_MAX_SHIFT,
 };
 
+use super::facts;
 use super::Q;
 use crate::error::QuantError;
 use crate::fixed_point::{best_scale, quantize_value, requant_to, MIN_SCALE};
@@ -51,11 +52,7 @@ impl Q<'_> {
         }
         let s_r = (s_x + shift) / 2;
         let bits = self.bits;
-        let out = TensorInfo {
-            shape,
-            scale: Scale::new(s_stat)?,
-            bits,
-        };
+        let out = facts(shape, s_stat, bits)?;
         let op = Op::ISqrt(ISqrt {
             shift: u32::try_from(shift).unwrap_or(0),
             requant: requant_to(s_r, s_stat, bits),
@@ -78,11 +75,7 @@ impl Q<'_> {
         };
         let one = self.push_param(format!("{name}/one"), ParamKind::Weight, unit(), vec![1]);
         let zero = self.push_param(format!("{name}/zero"), ParamKind::Weight, unit(), vec![0]);
-        let out = TensorInfo {
-            shape,
-            scale: Scale::new(0)?,
-            bits,
-        };
+        let out = facts(shape, 0, bits)?;
         let min = Op::Binary(Binary {
             kind: BinaryKind::Min,
             a_mult: 1,
@@ -186,11 +179,7 @@ impl Q<'_> {
             table,
         );
         let lo32 = i32::try_from(lo_q).map_err(|_| self.err(i, "table domain out of i32 range"))?;
-        let out = TensorInfo {
-            shape,
-            scale: Scale::new(s_out)?,
-            bits,
-        };
+        let out = facts(shape, s_out, bits)?;
         Ok(self.push_node(
             name,
             origin,

@@ -58,45 +58,33 @@ pub(crate) trait Narrow: Copy + Into<i32> {
     unsafe fn rows4_avx2(x: &[i32], w: &[Self], k: usize, n: usize, out: &mut [i64]);
 }
 
-impl Narrow for i8 {
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn dot_avx2(x: &[i32], w: &[i8], chunk: usize) -> i64 {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { avx2::dot_i8(x, w, chunk) }
-    }
+/// `Narrow` for a weight type: the three forwards to its AVX2 kernels.
+macro_rules! narrow {
+    ($t:ty, $dot:ident, $segments:ident, $rows4:ident) => {
+        impl Narrow for $t {
+            #[cfg(target_arch = "x86_64")]
+            unsafe fn dot_avx2(x: &[i32], w: &[$t], chunk: usize) -> i64 {
+                // SAFETY: the caller guarantees AVX2.
+                unsafe { avx2::$dot(x, w, chunk) }
+            }
 
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn segments_avx2(x: &[i32], w: &[i8], k: usize, chunk: usize, out: &mut [i64]) {
-        // SAFETY: the caller guarantees AVX2 and the lengths.
-        unsafe { avx2::segments_i8(x, w, k, chunk, out) }
-    }
+            #[cfg(target_arch = "x86_64")]
+            unsafe fn segments_avx2(x: &[i32], w: &[$t], k: usize, chunk: usize, out: &mut [i64]) {
+                // SAFETY: the caller guarantees AVX2 and the lengths.
+                unsafe { avx2::$segments(x, w, k, chunk, out) }
+            }
 
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn rows4_avx2(x: &[i32], w: &[i8], k: usize, n: usize, out: &mut [i64]) {
-        // SAFETY: the caller guarantees AVX2 and the lengths.
-        unsafe { avx2::rows4_i8(x, w, k, n, out) }
-    }
+            #[cfg(target_arch = "x86_64")]
+            unsafe fn rows4_avx2(x: &[i32], w: &[$t], k: usize, n: usize, out: &mut [i64]) {
+                // SAFETY: the caller guarantees AVX2 and the lengths.
+                unsafe { avx2::$rows4(x, w, k, n, out) }
+            }
+        }
+    };
 }
 
-impl Narrow for i16 {
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn dot_avx2(x: &[i32], w: &[i16], chunk: usize) -> i64 {
-        // SAFETY: the caller guarantees AVX2.
-        unsafe { avx2::dot_i16(x, w, chunk) }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn segments_avx2(x: &[i32], w: &[i16], k: usize, chunk: usize, out: &mut [i64]) {
-        // SAFETY: the caller guarantees AVX2 and the lengths.
-        unsafe { avx2::segments_i16(x, w, k, chunk, out) }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    unsafe fn rows4_avx2(x: &[i32], w: &[i16], k: usize, n: usize, out: &mut [i64]) {
-        // SAFETY: the caller guarantees AVX2 and the lengths.
-        unsafe { avx2::rows4_i16(x, w, k, n, out) }
-    }
-}
+narrow!(i8, dot_i8, segments_i8, rows4_i8);
+narrow!(i16, dot_i16, segments_i16, rows4_i16);
 
 /// `Σ x[s]·w[s]` over `min(x.len(), w.len())` elements, exact when every `chunk` products of
 /// one lane (or of one chunk) sum below `2^31` in magnitude.
@@ -108,6 +96,17 @@ pub(crate) fn dot<W: Narrow>(x: &[i32], w: &[W], chunk: usize) -> i64 {
         return unsafe { W::dot_avx2(x, w, chunk) };
     }
     dot_chunked(x, w, chunk.max(1))
+}
+
+/// Whether the AVX2 segment kernels take `k`-long segments: AVX2 present, `k` a positive
+/// multiple of 8 no longer than `chunk` (so every partial sum is exact in `i32`), and the
+/// slices long enough (`fits`).
+#[cfg(target_arch = "x86_64")]
+fn avx2_segments(fits: bool, k: usize, chunk: usize) -> bool {
+    fits && k > 0
+        && k.is_multiple_of(8)
+        && k <= chunk
+        && std::arch::is_x86_feature_detected!("avx2")
 }
 
 /// `out[j] = Σ_s x[j·k + s]·w[j·k + s]` for `s < k`: the dot products of consecutive
@@ -123,13 +122,8 @@ pub(crate) fn segment_dots<W: Narrow>(x: &[i32], w: &[W], k: usize, chunk: usize
         .checked_mul(k)
         .is_some_and(|len| len <= x.len() && len <= w.len());
     #[cfg(target_arch = "x86_64")]
-    if fits
-        && k > 0
-        && k.is_multiple_of(8)
-        && k <= chunk
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
-        // SAFETY: AVX2 is present (checked just above); lengths checked by `fits`.
+    if avx2_segments(fits, k, chunk) {
+        // SAFETY: AVX2 is present (checked by `avx2_segments`); lengths checked by `fits`.
         unsafe { W::segments_avx2(x, w, k, chunk, out) };
         return;
     }
@@ -166,14 +160,9 @@ pub(crate) fn segment_rows<W: Narrow>(
     let fits = seg <= x.len() && rows.checked_mul(seg).is_some_and(|len| len <= w.len());
     let mut r = 0;
     #[cfg(target_arch = "x86_64")]
-    if fits
-        && k > 0
-        && k.is_multiple_of(8)
-        && k <= chunk
-        && std::arch::is_x86_feature_detected!("avx2")
-    {
+    if avx2_segments(fits, k, chunk) {
         while r + 4 <= rows {
-            // SAFETY: AVX2 is present (checked just above); `x` holds `n·k` elements, `w`
+            // SAFETY: AVX2 is present (checked by `avx2_segments`); `x` holds `n·k` elements, `w`
             // from `r·n·k` holds at least `4·n·k` (`r + 4 ≤ rows`, `rows·n·k ≤ w.len()`),
             // and the `out` slice is `4·n` long.
             unsafe { W::rows4_avx2(x, &w[r * seg..], k, n, &mut out[r * n..(r + 4) * n]) };
@@ -465,6 +454,24 @@ mod tests {
             .min(64)
     }
 
+    /// [`dot`] (AVX2 where present) and the portable [`dot_chunked`] equal the `i64`
+    /// reference on `x` cut to `xbits` bits and weights of magnitude at most `w_max`.
+    fn dot_agrees<W: Narrow>(
+        xbits: u32,
+        x: &[i32],
+        w: &[W],
+        w_max: u64,
+    ) -> Result<(), TestCaseError> {
+        let x: Vec<i32> = x.iter().map(|v| v >> (32 - xbits)).collect();
+        let w = &w[..x.len()];
+        let chunk = chunk_for(1 << (xbits - 1), w_max);
+        prop_assume!(chunk > 0);
+        let r = reference(&x, w);
+        prop_assert_eq!(dot(&x, w, chunk), r);
+        prop_assert_eq!(dot_chunked(&x, w, chunk), r);
+        Ok(())
+    }
+
     #[test]
     fn avx2_is_used_where_present() {
         #[cfg(target_arch = "x86_64")]
@@ -572,13 +579,7 @@ mod tests {
             x in prop::collection::vec(any::<i32>(), 0..300),
             w in prop::collection::vec(any::<i8>(), 300),
         ) {
-            let x: Vec<i32> = x.iter().map(|v| v >> (32 - xbits)).collect();
-            let w = &w[..x.len()];
-            let chunk = chunk_for(1 << (xbits - 1), 128);
-            prop_assume!(chunk > 0);
-            let r = reference(&x, w);
-            prop_assert_eq!(dot(&x, w, chunk), r);
-            prop_assert_eq!(dot_chunked(&x, w, chunk), r);
+            dot_agrees(xbits, &x, &w, 128)?;
         }
 
         /// The same for `i16` weights.
@@ -588,13 +589,7 @@ mod tests {
             x in prop::collection::vec(any::<i32>(), 0..300),
             w in prop::collection::vec(any::<i16>(), 300),
         ) {
-            let x: Vec<i32> = x.iter().map(|v| v >> (32 - xbits)).collect();
-            let w = &w[..x.len()];
-            let chunk = chunk_for(1 << (xbits - 1), 1 << 15);
-            prop_assume!(chunk > 0);
-            let r = reference(&x, w);
-            prop_assert_eq!(dot(&x, w, chunk), r);
-            prop_assert_eq!(dot_chunked(&x, w, chunk), r);
+            dot_agrees(xbits, &x, &w, 1 << 15)?;
         }
     }
 }

@@ -34,6 +34,24 @@ struct Geo<'a> {
     group: usize,
 }
 
+impl<'a> Geo<'a> {
+    fn new(
+        strides: &'a [usize],
+        dil: &'a [usize],
+        pad: &'a [usize],
+        out: &'a [usize],
+        group: usize,
+    ) -> Self {
+        Self {
+            strides,
+            dil,
+            pad,
+            out,
+            group,
+        }
+    }
+}
+
 /// The definition of ONNX Conv, written as plainly as possible.
 fn naive_conv(
     x: &[f64],
@@ -90,39 +108,68 @@ fn assert_close(a: &[f64], b: &[f64]) {
     }
 }
 
+/// How a conv test hands an operand over: a run-time input or a constant.
+#[derive(Clone, Copy)]
+enum Pass {
+    Input,
+    Const,
+}
+
+impl Pass {
+    fn arg<'a>(self, name: &'a str, shape: Vec<usize>, v: Vec<f64>) -> Arg<'a> {
+        match self {
+            Pass::Input => Arg::Input(name, shape, v),
+            Pass::Const => Arg::Const(name, shape, v),
+        }
+    }
+}
+
+/// A `Conv` with `attrs` at `opset` over an input of shape `sx` and weights of shape `sw`
+/// (`w` passed as `w_pass`; with `bias`, a bias of that length passed so), values drawn from
+/// `seed`, `seed + 1` and `seed + 2`: its output has shape `want` and equals the naive
+/// convolution of geometry `geo`. Returns the float graph.
+#[allow(clippy::too_many_arguments)]
+fn check_conv(
+    opset: i64,
+    attrs: Vec<tract_onnx::pb::AttributeProto>,
+    (sx, sw): (Vec<usize>, Vec<usize>),
+    seed: u64,
+    w_pass: Pass,
+    bias: Option<(usize, Pass)>,
+    want: &[usize],
+    geo: &Geo<'_>,
+) -> verinfer_quant::fgraph::FGraph {
+    let (x, w) = (values(numel(&sx), seed), values(numel(&sw), seed + 1));
+    let mut args = vec![
+        Arg::Input("x", sx.clone(), x.clone()),
+        w_pass.arg("w", sw.clone(), w.clone()),
+    ];
+    let bias = bias.map(|(len, pass)| {
+        let v = values(len, seed + 2);
+        args.push(pass.arg("b", vec![len], v.clone()));
+        v
+    });
+    let inputs: &[&str] = if bias.is_some() {
+        &["x", "w", "b"]
+    } else {
+        &["x", "w"]
+    };
+    let (o, g) = run(&node("Conv", inputs, &["y"], attrs), opset, args).unwrap();
+    assert_eq!(o[0].0, want);
+    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, bias.as_deref(), geo));
+    g
+}
+
 #[test]
 fn conv_3x3_stride2_pad1() {
-    let (sx, sw) = (vec![2, 3, 7, 6], vec![4, 3, 3, 3]);
-    let (x, w, bias) = (values(numel(&sx), 1), values(numel(&sw), 2), values(4, 3));
-    let n = node(
-        "Conv",
-        &["x", "w", "b"],
-        &["y"],
-        vec![
-            ints("strides", &[2, 2]),
-            ints("pads", &[1, 1, 1, 1]),
-            ints("kernel_shape", &[3, 3]),
-        ],
-    );
-    let (o, g) = run(
-        &n,
-        13,
-        vec![
-            Arg::Input("x", sx.clone(), x.clone()),
-            Arg::Const("w", sw.clone(), w.clone()),
-            Arg::Const("b", vec![4], bias.clone()),
-        ],
-    )
-    .unwrap();
-    assert_eq!(o[0].0, vec![2, 4, 4, 3]);
-    let geo = Geo {
-        strides: &[2, 2],
-        dil: &[1, 1],
-        pad: &[1, 1],
-        out: &[4, 3],
-        group: 1,
-    };
-    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
+    let attrs = vec![
+        ints("strides", &[2, 2]),
+        ints("pads", &[1, 1, 1, 1]),
+        ints("kernel_shape", &[3, 3]),
+    ];
+    let (shapes, bias) = ((vec![2, 3, 7, 6], vec![4, 3, 3, 3]), Some((4, Pass::Const)));
+    let geo = Geo::new(&[2, 2], &[1, 1], &[1, 1], &[4, 3], 1);
+    let g = check_conv(13, attrs, shapes, 1, Pass::Const, bias, &[2, 4, 4, 3], &geo);
     // One contraction, the bias folded into it.
     assert_eq!(g.nodes.len(), 1);
     assert!(matches!(&g.nodes[0].op, FOp::Contract(c) if c.bias_map.is_some()));
@@ -130,120 +177,48 @@ fn conv_3x3_stride2_pad1() {
 
 #[test]
 fn conv_grouped_dilated_asymmetric_pads() {
-    let (sx, sw) = (vec![1, 4, 8, 9], vec![6, 2, 2, 3]);
-    let (x, w) = (values(numel(&sx), 4), values(numel(&sw), 5));
     let attrs = vec![
         int("group", 2),
         ints("dilations", &[2, 1]),
         ints("pads", &[0, 2, 1, 0]),
         ints("strides", &[1, 2]),
     ];
-    let n = node("Conv", &["x", "w"], &["y"], attrs);
-    let (o, _) = run(
-        &n,
-        11,
-        vec![
-            Arg::Input("x", sx.clone(), x.clone()),
-            Arg::Const("w", sw.clone(), w.clone()),
-        ],
-    )
-    .unwrap();
+    let shapes = (vec![1, 4, 8, 9], vec![6, 2, 2, 3]);
     // H: (8 + 0 + 1 - 3) / 1 + 1 = 7; W: (9 + 2 + 0 - 3) / 2 + 1 = 5.
-    assert_eq!(o[0].0, vec![1, 6, 7, 5]);
-    let geo = Geo {
-        strides: &[1, 2],
-        dil: &[2, 1],
-        pad: &[0, 2],
-        out: &[7, 5],
-        group: 2,
-    };
-    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+    let geo = Geo::new(&[1, 2], &[2, 1], &[0, 2], &[7, 5], 2);
+    check_conv(11, attrs, shapes, 4, Pass::Const, None, &[1, 6, 7, 5], &geo);
 }
 
 #[test]
 fn conv_depthwise_with_run_time_bias() {
-    let (sx, sw) = (vec![1, 3, 5, 5], vec![3, 1, 3, 3]);
-    let (x, w, bias) = (values(numel(&sx), 6), values(numel(&sw), 7), values(3, 8));
-    let n = node(
-        "Conv",
-        &["x", "w", "b"],
-        &["y"],
-        vec![int("group", 3), string("auto_pad", "SAME_UPPER")],
-    );
-    let args = vec![
-        Arg::Input("x", sx.clone(), x.clone()),
-        Arg::Const("w", sw.clone(), w.clone()),
-        Arg::Input("b", vec![3], bias.clone()),
-    ];
-    let (o, g) = run(&n, 13, args).unwrap();
-    assert_eq!(o[0].0, vec![1, 3, 5, 5]);
-    let geo = Geo {
-        strides: &[1, 1],
-        dil: &[1, 1],
-        pad: &[1, 1],
-        out: &[5, 5],
-        group: 3,
-    };
-    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, Some(&bias), &geo));
+    let attrs = vec![int("group", 3), string("auto_pad", "SAME_UPPER")];
+    let (shapes, bias) = ((vec![1, 3, 5, 5], vec![3, 1, 3, 3]), Some((3, Pass::Input)));
+    let geo = Geo::new(&[1, 1], &[1, 1], &[1, 1], &[5, 5], 3);
+    let g = check_conv(13, attrs, shapes, 6, Pass::Const, bias, &[1, 3, 5, 5], &geo);
     assert!(g.nodes.iter().any(|n| matches!(n.op, FOp::Binary { .. })));
 }
 
 #[test]
 fn conv_1d_and_3d() {
-    let (sx, sw) = (vec![2, 2, 10], vec![3, 2, 4]);
-    let (x, w) = (values(numel(&sx), 9), values(numel(&sw), 10));
-    let n = node(
-        "Conv",
-        &["x", "w"],
-        &["y"],
-        vec![ints("strides", &[3]), string("auto_pad", "SAME_LOWER")],
-    );
-    let (o, _) = run(
-        &n,
-        13,
-        vec![
-            Arg::Input("x", sx.clone(), x.clone()),
-            Arg::Input("w", sw.clone(), w.clone()),
-        ],
-    )
-    .unwrap();
+    let attrs = vec![ints("strides", &[3]), string("auto_pad", "SAME_LOWER")];
+    let shapes = (vec![2, 2, 10], vec![3, 2, 4]);
     // out = ceil(10 / 3) = 4; total pad = 3·3 + 4 − 10 = 3, SAME_LOWER puts 2 first.
-    assert_eq!(o[0].0, vec![2, 3, 4]);
-    let geo = Geo {
-        strides: &[3],
-        dil: &[1],
-        pad: &[2],
-        out: &[4],
-        group: 1,
-    };
-    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+    let geo = Geo::new(&[3], &[1], &[2], &[4], 1);
+    check_conv(13, attrs, shapes, 9, Pass::Input, None, &[2, 3, 4], &geo);
 
-    let (sx, sw) = (vec![1, 2, 4, 5, 3], vec![2, 2, 2, 3, 2]);
-    let (x, w) = (values(numel(&sx), 11), values(numel(&sw), 12));
-    let n = node(
-        "Conv",
-        &["x", "w"],
-        &["y"],
-        vec![string("auto_pad", "VALID")],
-    );
-    let (o, _) = run(
-        &n,
+    let attrs = vec![string("auto_pad", "VALID")];
+    let shapes = (vec![1, 2, 4, 5, 3], vec![2, 2, 2, 3, 2]);
+    let geo = Geo::new(&[1, 1, 1], &[1, 1, 1], &[0, 0, 0], &[3, 3, 2], 1);
+    check_conv(
         13,
-        vec![
-            Arg::Input("x", sx.clone(), x.clone()),
-            Arg::Const("w", sw.clone(), w.clone()),
-        ],
-    )
-    .unwrap();
-    assert_eq!(o[0].0, vec![1, 2, 3, 3, 2]);
-    let geo = Geo {
-        strides: &[1, 1, 1],
-        dil: &[1, 1, 1],
-        pad: &[0, 0, 0],
-        out: &[3, 3, 2],
-        group: 1,
-    };
-    assert_close(&o[0].1, &naive_conv(&x, &sx, &w, &sw, None, &geo));
+        attrs,
+        shapes,
+        11,
+        Pass::Const,
+        None,
+        &[1, 2, 3, 3, 2],
+        &geo,
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use verinfer_quant::func::Func;
 use super::{add, bshape, const_uniform, is_integer, mul, sub};
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
+use crate::lower::Lowered;
 
 /// ONNX's default `Selu` α (an `f32` value, exact in `f64`).
 const SELU_ALPHA: f64 = 1.673_263_192_176_818_8;
@@ -21,12 +22,7 @@ const SELU_ALPHA: f64 = 1.673_263_192_176_818_8;
 const SELU_GAMMA: f64 = 1.050_701_022_148_132_3;
 
 /// Lower the one-input elementwise op `op`, `None` if it is not one of them.
-pub(super) fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    opset: i64,
-    op: &str,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> Lowered {
     let r = match op {
         "Neg" => unary(b, node, |b, x| Ok(b.scale(x, -1.0))),
         // The exact integer root (`ISqrt`), not a table: no table error, any input range.

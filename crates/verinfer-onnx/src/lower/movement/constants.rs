@@ -1,8 +1,6 @@
 //! Ops whose result is known when lowering (`Shape`, `Size`, `ConstantOfShape`, `Range`,
 //! `Constant`), and the value-preserving ones (`Cast`, `Dropout` at inference).
 
-use std::collections::HashSet;
-
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
 use verinfer_quant::builder::Builder;
@@ -12,6 +10,7 @@ use super::{check_size, to_dim, to_i64};
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::import::tensor_values;
+use crate::lower::boolean::holds_upstream;
 
 /// Name for a constant produced by `node`: its first output's name.
 fn out_name(node: &NodeProto) -> String {
@@ -160,39 +159,28 @@ fn round_bf16(v: f64) -> f64 {
 /// Whether every value `r` can take is an integer: integer graph inputs, integral constants,
 /// and data movement, gathers, max/sum reductions and integral-factor elementwise ops of such.
 fn is_integer(b: &Builder, r: FRef) -> bool {
-    let mut stack = vec![r];
-    let mut seen = HashSet::new();
-    while let Some(r) = stack.pop() {
-        if !seen.insert(r) {
-            continue;
-        }
-        let ok = match r {
-            FRef::Input(i) => b.g.inputs.get(i).is_some_and(|s| s.integer),
-            FRef::Const(_) => b
-                .const_data(r)
-                .is_some_and(|d| d.iter().all(|v| v.fract() == 0.0)),
-            FRef::Node(i) => match b.g.nodes.get(i) {
-                Some(n) => {
-                    let inputs = match &n.op {
-                        FOp::Move { fill, .. } if fill.fract() == 0.0 => &n.inputs[..],
-                        FOp::Gather { .. } => n.inputs.get(..1).unwrap_or(&[]),
-                        FOp::Reduce { .. } => &n.inputs[..],
-                        FOp::Binary {
-                            a_factor, b_factor, ..
-                        } if a_factor.fract() == 0.0 && b_factor.fract() == 0.0 => &n.inputs[..],
-                        _ => return false,
-                    };
-                    stack.extend(inputs);
-                    true
-                }
-                None => false,
-            },
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
+    holds_upstream(r, |r, stack| match r {
+        FRef::Input(i) => b.g.inputs.get(i).is_some_and(|s| s.integer),
+        FRef::Const(_) => b
+            .const_data(r)
+            .is_some_and(|d| d.iter().all(|v| v.fract() == 0.0)),
+        FRef::Node(i) => match b.g.nodes.get(i) {
+            Some(n) => {
+                let inputs = match &n.op {
+                    FOp::Move { fill, .. } if fill.fract() == 0.0 => &n.inputs[..],
+                    FOp::Gather { .. } => n.inputs.get(..1).unwrap_or(&[]),
+                    FOp::Reduce { .. } => &n.inputs[..],
+                    FOp::Binary {
+                        a_factor, b_factor, ..
+                    } if a_factor.fract() == 0.0 && b_factor.fract() == 0.0 => &n.inputs[..],
+                    _ => return false,
+                };
+                stack.extend(inputs);
+                true
+            }
+            None => false,
+        },
+    })
 }
 
 pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {

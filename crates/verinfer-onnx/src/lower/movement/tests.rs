@@ -310,27 +310,15 @@ fn pad_modes() {
             vec![9.0, 9.0, 9.0, 9.0, 1.0, 2.0, 3.0, 9.0, 9.0]
         )
     );
-    let (o, _) = run(
-        &pad("reflect"),
-        13,
-        vec![x(), pads(), Arg::Const("v", vec![], vec![0.0])],
-    )
-    .unwrap();
-    assert_eq!(o[0].1, vec![1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]);
-    let (o, _) = run(
-        &pad("edge"),
-        13,
-        vec![x(), pads(), Arg::Const("v", vec![], vec![0.0])],
-    )
-    .unwrap();
-    assert_eq!(o[0].1, vec![1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0]);
-    let (o, _) = run(
-        &pad("wrap"),
-        19,
-        vec![x(), pads(), Arg::Const("v", vec![], vec![0.0])],
-    )
-    .unwrap();
-    assert_eq!(o[0].1, vec![3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0]);
+    for (mode, opset, want) in [
+        ("reflect", 13, [1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]),
+        ("edge", 13, [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0]),
+        ("wrap", 19, [3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0]),
+    ] {
+        let zero = Arg::Const("v", vec![], vec![0.0]);
+        let (o, _) = run(&pad(mode), opset, vec![x(), pads(), zero]).unwrap();
+        assert_eq!(o[0].1, want, "{mode}");
+    }
     // Opset 2 attributes, negative pads crop.
     let n = node(
         "Pad",

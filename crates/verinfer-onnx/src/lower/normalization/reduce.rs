@@ -18,6 +18,7 @@ use super::filled;
 use crate::attrs::{const_ints, input, opt_input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::recurrent::take;
+use crate::lower::Lowered;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -34,12 +35,7 @@ enum Kind {
 }
 
 /// Lower the reduction `op`, `None` if it is not one.
-pub(super) fn lower(
-    b: &mut Builder,
-    node: &NodeProto,
-    opset: i64,
-    op: &str,
-) -> Option<Result<Vec<FRef>, OnnxError>> {
+pub(super) fn lower(b: &mut Builder, node: &NodeProto, opset: i64, op: &str) -> Lowered {
     let kind = match op {
         "ReduceSum" => Kind::Sum,
         "ReduceMean" => Kind::Mean,
