@@ -16,9 +16,13 @@ import {PackedTensor} from "./PackedTensor.sol";
 ///         `digest, capacity, proofWords, K, inRows, inCols, inBits, outRows, outCols, outBits,
 ///         nw, nc, vk[8], C_W (2·nw)`; `L`, then per layer (last first) `0, a, c, b, m, k, n,
 ///         y, rem, bias, x, w, 2^s, 2^(s−1), mult^-1, 2^t` (a matrix product) or
-///         `1, v, c, y, x` (a clip), `2, …` (a move) or `3, …` (a `ReduceMax`: `ModelWiring`);
+///         `1, v, c, y, x` (a clip), `2, …` (a move), `3, …` (a `ReduceMax`: `ModelWiring`) or `4, …`
+///         (a two-operand layer or a sum: `ModelArith`), `5, …` (`ModelAttn`), `6, …`
+///         (`ModelDiv`) or `7` (a lookup) — the layers run in `ModelLayerVerifier`
+///         (`ModelLayerCall`);
 ///         `G`, then per range group `bits, p, m, cols` and per
-///         column `rows, cols, constant, terms, (poly, coeff)·terms`. A polynomial is `0`
+///         column `rows, cols, constant, terms, (poly, coeff)·terms`; then the lookup count and per
+///         lookup layer its `ModelLookup` record. A polynomial is `0`
 ///         (none), `1` (the public input), `2` (the public output) or `3 + slot`, slot
 ///         indexing the weight commitments followed by the proof's commitments.
 library ModelPlan {

@@ -6,10 +6,11 @@ import {SumcheckTranscript} from "./SumcheckTranscript.sol";
 import {BatchOpening} from "./BatchOpening.sol";
 import {PackedTensor} from "./PackedTensor.sol";
 import {ModelPlan} from "./ModelPlan.sol";
-import {ModelLayers} from "./ModelLayers.sol";
 import {ModelRanges} from "./ModelRanges.sol";
-import {ModelWiring} from "./ModelWiring.sol";
 import {ModelPlanStore} from "./ModelPlanStore.sol";
+import {ModelLayerVerifier} from "./ModelLayerVerifier.sol";
+import {ModelLayerCall} from "./ModelLayerCall.sol";
+import {ModelLookup} from "./ModelLookup.sol";
 
 /// @title ModelVerifier — verifies a layered (whole-model) sumcheck proof
 /// @notice Rust: `verinfer_sumcheck::gkr::verify_model`, label `verinfer.model.v1`, the proof as
@@ -32,6 +33,8 @@ contract ModelVerifier {
     uint256 private immutable planWords;
     /// @notice `keccak256` of the plan's words: what binds the chunks to this verifier.
     bytes32 public immutable planHash;
+    /// @notice The contract verifying the layers (`ModelLayerVerifier`, created here).
+    address public immutable layerVerifier;
 
     /// @param chunks_ the plan's data contracts in order (`ModelPlanStore.store`, or one
     ///        transaction each for a plan past the init-code limit)
@@ -46,6 +49,7 @@ contract ModelVerifier {
         // Refuses a chunk swapped, changed or out of order now, not at the first proof.
         ModelPlanStore.load(dir, chunks_.length, n, planHash_);
         (directory, chunkCount, planWords, planHash) = (dir, chunks_.length, n, planHash_);
+        layerVerifier = address(new ModelLayerVerifier());
     }
 
     function verify(bytes calldata x, bytes calldata y, uint256[] calldata proof) external view returns (bool) {
@@ -95,17 +99,14 @@ contract ModelVerifier {
         SumcheckFr.Cursor memory c
     ) private view {
         r.claims = new BatchOpening.Claim[](r.plan[ModelPlan.CLAIM_COUNT]);
-        uint256 layers = r.next();
-        for (uint256 i = 0; i < layers; i++) {
-            uint256 kind = r.next();
-            if (kind == 0) ModelLayers.matmul(r, t, c);
-            else if (kind == 1) ModelLayers.clip(r, t, c);
-            else if (kind == 2) ModelWiring.move(r, t, c);
-            else ModelWiring.reduceMax(r, t, c);
-        }
+        ModelLayerCall.run(layerVerifier, r, t, c);
         uint256 groups = r.next();
         for (uint256 i = 0; i < groups; i++) {
             ModelRanges.group(r, t, c);
+        }
+        uint256 lookups = r.next();
+        for (uint256 i = 0; i < lookups; i++) {
+            ModelLookup.verify(r, t, c);
         }
         if (r.nClaims != r.claims.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         BatchOpening.verify(t, c, r.vk(), r.claims);

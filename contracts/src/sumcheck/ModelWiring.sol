@@ -282,7 +282,7 @@ library ModelWiring {
     ///      `X` contributes `eqRow(px)[q]·(Σ_{i<k} eqCol(px)[i])·eq(py, pad(q))` — the broadcast's wiring value
     ///      and the selector's row table alike.
     function rowSum(Layout memory lx, Layout memory ly, uint256[] memory px, uint256[] memory py)
-        private
+        internal
         pure
         returns (uint256 v)
     {

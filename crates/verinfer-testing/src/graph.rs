@@ -303,3 +303,48 @@ pub fn small_circuit() -> Graph {
         }],
     }
 }
+
+/// `Add`/`Sub`/`Mul` with an epilogue on 16-bit outputs.
+pub fn binary_op(kind: BinaryKind, a_mult: i64, b_mult: i64, mult: i64, shift: u32) -> Op {
+    Op::Binary(Binary {
+        kind,
+        a_mult,
+        b_mult,
+        requant: requant(mult, shift, 16),
+    })
+}
+
+/// A layer norm's shape with every operand kind of a two-operand layer: `x` `[1, r, c]` (10
+/// bits); `m = Σx/4` `[1, r, 1]`; `d = x − m`; `e = d·m/2^8`; `f = e·γ/2^7` (`γ` a `[c]`
+/// parameter); `g = (f + 4β)/2`; `h = g + 3·5`; `k = h·(−3)/4`; `k − x`; with `rescale`,
+/// then `·3/4` (a `Rescale`).
+pub fn norm_like(r: usize, c: usize, rescale: bool) -> Graph {
+    let mut rng = Rng::new(5);
+    let mut b = GraphBuilder::named("norm-like");
+    let x = b.input(&[1, r, c], 10);
+    let full = [1, r, c];
+    // The mean keeps its axis (`[1, r, 1]`), so the graph validates as a model.
+    let mean = Op::Reduce(Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![2],
+        keep_dims: true,
+        requant: requant(1, 2, 16),
+    });
+    let m = b.node(mean, vec![x], &[1, r, 1], 16);
+    let bin = binary_op;
+    let d = b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![x, m], &full, 16);
+    let e = b.node(bin(BinaryKind::Mul, 1, 1, 1, 8), vec![d, m], &full, 16);
+    let gamma = b.param(&[c], 8, rng.data(c, 8));
+    let f = b.node(bin(BinaryKind::Mul, 1, 1, 1, 7), vec![e, gamma], &full, 16);
+    let beta = b.param(&[c], 8, rng.data(c, 8));
+    let g = b.node(bin(BinaryKind::Add, 1, 4, 1, 1), vec![f, beta], &full, 16);
+    let five = b.param(&[1], 4, vec![5]);
+    let h = b.node(bin(BinaryKind::Add, 1, 3, 1, 0), vec![g, five], &full, 16);
+    let minus3 = b.param(&[1], 4, vec![-3]);
+    let k = b.node(bin(BinaryKind::Mul, 1, 1, 1, 2), vec![h, minus3], &full, 16);
+    let out = b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![k, x], &full, 16);
+    if rescale {
+        b.node(Op::Rescale(requant(3, 2, 16)), vec![out], &full, 16);
+    }
+    b.finish()
+}

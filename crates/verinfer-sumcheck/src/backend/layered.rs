@@ -129,6 +129,91 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
     n
 }
 
+/// How a second operand spreads over the output, as the plan says it (`ModelArith.split`).
+fn spread_code(s: crate::gkr::broadcast::Spread) -> u64 {
+    use crate::gkr::broadcast::Spread;
+    match s {
+        Spread::Full => 0,
+        Spread::Cols => 1,
+        Spread::Rows => 2,
+    }
+}
+
+/// Layer `i`'s `ModelArith` record (plan kind 4): `op` (0 add/sub, 1 product, 2 sum), the
+/// polynomials `y, rem, a, b` (`b` 0 for a scalar), `Y`'s rows and columns, `B`'s spread (0
+/// full, 1 one value per row, 2 one row), the scalar, `a`, `±b`, `mult`, `2^s`, `2^(s−1)`, `X`'s
+/// rows and columns.
+fn arith_record(
+    spec: &ChainSpec,
+    i: usize,
+    l: &crate::gkr::spec::Layer,
+    id: &dyn Fn(Poly) -> Result<u64, BackendError>,
+) -> Result<Vec<Word>, BackendError> {
+    use crate::gkr::broadcast;
+    use crate::gkr::{Arg, Arith};
+    let (op, b, a_mult, b_mult, mult, shift) = match l.kind {
+        LayerKind::Binary {
+            op,
+            b,
+            a_mult,
+            b_mult,
+            mult,
+            shift,
+        } => {
+            let sign = if op == Arith::Sub {
+                b_mult
+                    .checked_neg()
+                    .ok_or_else(|| refuse(format!("layer {i}: a multiplier past i64")))?
+            } else {
+                b_mult
+            };
+            (
+                u64::from(op == Arith::Mul),
+                Some(b),
+                a_mult,
+                sign,
+                mult,
+                shift,
+            )
+        }
+        LayerKind::ReduceSum { mult, shift } => (2, None, 1, 1, mult, shift),
+        _ => return Err(refuse(format!("layer {i}: not a two-operand or sum layer"))),
+    };
+    let bad = || refuse(format!("layer {i}: a second operand that does not spread"));
+    let (b_id, spread, scalar) = match b {
+        Some(Arg::Const(c)) => (0, 0, c),
+        Some(arg) => {
+            let poly = broadcast::arg_poly(spec, arg).ok_or_else(bad)?;
+            let layout = broadcast::arg_layout(spec, arg).ok_or_else(bad)?;
+            (
+                id(poly)?,
+                spread_code(broadcast::spread(l.out, layout).ok_or_else(bad)?),
+                0,
+            )
+        }
+        None => (0, 0, 0),
+    };
+    let rem = if shift > 0 { id(Poly::Rem(i))? } else { 0 };
+    let xl = spec.src_layout(l.input);
+    let mut r = vec![word(op)];
+    r.extend(
+        [
+            id(out_poly(spec, i))?,
+            rem,
+            id(src_poly(spec, l.input))?,
+            b_id,
+        ]
+        .map(word),
+    );
+    r.extend([l.out.rows, l.out.cols].map(|v| word(v as u64)));
+    r.push(word(spread));
+    r.extend([scalar, a_mult, b_mult, mult].map(int));
+    r.push(pow2(shift));
+    r.push(if shift == 0 { word(0) } else { pow2(shift - 1) });
+    r.extend([xl.rows, xl.cols].map(|v| word(v as u64)));
+    Ok(r)
+}
+
 /// A move's index map as plan words: per output entry (row-major, real entries only) the
 /// *padded* position of its source in the input's table (`(row << b) | col`: the verifier
 /// then splits it with a shift, no division) or −1 for the fill, as `width`-byte big-endian
@@ -270,30 +355,33 @@ pub fn model_plan(
                 p.extend([y, x, id(Poly::Bcast(i))?, id(Poly::Sel(i))?].map(word));
                 p.extend([xl.rows, xl.cols, l.out.rows, l.out.cols].map(|v| word(v as u64)));
             }
-            // The native proof covers them; the on-chain verifier does not read them yet.
             LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                return Err(refuse(format!(
-                    "layer {i}: two-operand and sum layers (Add, Sub, Mul, ReduceSum) have no \
-                     on-chain verifier yet"
-                )))
+                p.push(word(4));
+                p.extend(arith_record(spec, i, l, &id)?);
             }
-            // The native proof covers them; the on-chain verifier does not read them yet.
-            LayerKind::Lookup { .. } => {
-                return Err(refuse(format!(
-                    "layer {i}: Lookup layers (a two-column logUp against a committed table) \
-                     have no on-chain verifier yet"
-                )))
+            // Its argument follows the range groups (`ModelLookup`).
+            LayerKind::Lookup { .. } => p.push(word(7)),
+            LayerKind::Product { b, mult, shift, .. } => {
+                let d = crate::gkr::attn::dims(spec, l)
+                    .ok_or_else(|| refuse(format!("layer {i}: a product's shapes")))?;
+                let (bv, iv, lv, jv) = d.vars();
+                let rem = if shift > 0 { id(Poly::Rem(i))? } else { 0 };
+                p.push(word(5));
+                p.extend([y, rem, x, id(src_poly(spec, b))?].map(word));
+                p.extend([bv, iv, lv, jv].map(|v| word(v as u64)));
+                p.push(int(mult));
+                p.push(pow2(shift));
+                p.push(if shift == 0 { word(0) } else { pow2(shift - 1) });
             }
-            LayerKind::Product { .. } => {
-                return Err(refuse(format!(
-                    "layer {i}: a product of two activations (attention's Q·Kᵀ, P·V) has no \
-                     on-chain verifier yet"
-                )))
-            }
-            LayerKind::Div { .. } => {
-                return Err(refuse(format!(
-                    "layer {i}: a division (softmax's normalisation) has no on-chain verifier yet"
-                )))
+            LayerKind::Div { b, shift } => {
+                let spread = crate::gkr::broadcast::spread(l.out, spec.src_layout(b))
+                    .ok_or_else(|| refuse(format!("layer {i}: a divisor that does not spread")))?;
+                p.push(word(6));
+                p.extend([y, id(Poly::Bcast(i))?, id(Poly::Rem(i))?, x].map(word));
+                p.push(word(id(src_poly(spec, b))?));
+                p.extend([l.out.rows, l.out.cols].map(|v| word(v as u64)));
+                p.push(word(spread_code(spread)));
+                p.push(pow2(shift + 1));
             }
         }
     }
@@ -309,6 +397,25 @@ pub fn model_plan(
                 p.push(int(*coeff));
             }
         }
+    }
+    let lookups = crate::gkr::lookup::lookup_layers_of(spec);
+    p.push(word(lookups.len() as u64));
+    for (i, table, lo) in lookups {
+        let l = spec
+            .layers
+            .get(i)
+            .ok_or_else(|| refuse(format!("layer {i}: a lookup past the layers")))?;
+        let (m, k) = crate::gkr::lookup::dims(spec, i, table);
+        p.extend([m, k].map(|v| word(v as u64)));
+        for q in [
+            src_poly(spec, l.input),
+            out_poly(spec, i),
+            Poly::Weight(table),
+        ] {
+            p.push(word(id(q)?));
+        }
+        p.push(int(lo));
+        p.extend([l.out.rows, l.out.cols].map(|v| word(v as u64)));
     }
     if p.len() > MAX_PLAN_WORDS {
         return Err(refuse(format!(

@@ -284,7 +284,7 @@ pub fn deploy(
 }
 
 /// The verifier's sources in dependency order (a flattened file needs no imports).
-const SOURCES: [(&str, &str); 20] = [
+const SOURCES: [(&str, &str); 26] = [
     (
         "SumcheckFr.sol",
         include_str!("../../../../contracts/src/sumcheck/SumcheckFr.sol"),
@@ -334,6 +334,30 @@ const SOURCES: [(&str, &str); 20] = [
         include_str!("../../../../contracts/src/sumcheck/ModelWiring.sol"),
     ),
     (
+        "ModelArith.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelArith.sol"),
+    ),
+    (
+        "ModelAttn.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelAttn.sol"),
+    ),
+    (
+        "ModelDiv.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelDiv.sol"),
+    ),
+    (
+        "ModelLookup.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelLookup.sol"),
+    ),
+    (
+        "ModelLayerCall.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelLayerCall.sol"),
+    ),
+    (
+        "ModelLayerVerifier.sol",
+        include_str!("../../../../contracts/src/sumcheck/ModelLayerVerifier.sol"),
+    ),
+    (
         "ModelPlanStore.sol",
         include_str!("../../../../contracts/src/sumcheck/ModelPlanStore.sol"),
     ),
@@ -369,9 +393,10 @@ const SOURCES: [(&str, &str); 20] = [
 
 /// One Solidity file holding the whole verifier of `vk`: the sources above flattened, then
 /// `contract Verifier`, a `SumcheckProofVerifier` whose constructor creates the node verifier
-/// with `vk`'s statement, commitments and SRS points — or, for a layered key, the model
-/// verifier with the key's plan — so deploying `Verifier` alone gives an `IProofVerifier` for
-/// the key.
+/// with `vk`'s statement, commitments and SRS points, so deploying `Verifier` alone gives an
+/// `IProofVerifier` for the key — or, for a layered key, `contract VerifierPlan` (deployed
+/// first: it creates the plan's data contracts) and `Verifier(plan)`, which creates the model
+/// verifier over them, bound to the plan's hash.
 ///
 /// # Errors
 /// A multiplier the contract cannot hold.
@@ -392,18 +417,21 @@ pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
         }
         let _ = write!(
             out,
-            "}}\n\n/// @notice The model verifier of the plan, its chunks created by this \
-             transaction (a plan past EIP-3860's init-code limit deploys its chunks one \
-             transaction each instead).\n\
-             function deployModelVerifier() returns (address) {{\n    \
-             uint256[] memory p = verifierPlan();\n    \
-             return address(new ModelVerifier(ModelPlanStore.store(p), \
-             keccak256(abi.encodePacked(p))));\n}}\n\n\
-             /// @notice The `IProofVerifier` of one layered sumcheck key.\n\
-             contract Verifier is SumcheckProofVerifier {{\n    constructor()\n        \
+            "}}\n\n/// @notice Step 1 of 2: the plan's data contracts, created by this contract's \
+             deployment (apart from the verifier, so neither creation code passes EIP-3860's \
+             init-code limit).\n\
+             contract VerifierPlan {{\n    address[] private chunks;\n\n    \
+             constructor() {{\n        chunks = ModelPlanStore.store(verifierPlan());\n    }}\n\n    \
+             function list() external view returns (address[] memory) {{\n        \
+             return chunks;\n    }}\n}}\n\n\
+             /// @notice Step 2 of 2: the `IProofVerifier` of one layered sumcheck key, its model \
+             verifier over the chunks `plan` created (bound to the plan by its hash: chunks of \
+             another plan are refused).\n\
+             contract Verifier is SumcheckProofVerifier {{\n    constructor(VerifierPlan plan)\n        \
              SumcheckProofVerifier(\n            \
-             ContractNodeVerifier(deployModelVerifier()),\n            \
+             ContractNodeVerifier(address(new ModelVerifier(plan.list(), {hash}))),\n            \
              {win},\n            {wout}\n        )\n    {{}}\n}}\n",
+            hash = plan_hash(&plan),
             win = vk.widths.input,
             wout = vk.widths.output,
         );

@@ -6,46 +6,14 @@
 //! reference on seeded random inputs, and a wrong output, a wrong element with its remainder,
 //! a changed message or word, or another parameter's commitment is rejected.
 
-use verinfer_ir::{Binary, BinaryKind, Graph, Op, ReduceKind};
-use verinfer_testing::graph::reduce_op;
+use verinfer_ir::{BinaryKind, Graph, ReduceKind};
+use verinfer_testing::graph::{binary_op as bin, reduce_op};
 use verinfer_testing::{requant, GraphBuilder};
 
 use super::*;
 
-fn bin(kind: BinaryKind, a_mult: i64, b_mult: i64, mult: i64, shift: u32) -> Op {
-    Op::Binary(Binary {
-        kind,
-        a_mult,
-        b_mult,
-        requant: requant(mult, shift, 16),
-    })
-}
-
-/// `x` `[1, r, c]` (10 bits); `m = Σx/4` `[1, r, 1]`; `d = x − m`; `e = d·m/2^8`;
-/// `f = e·γ/2^7`; `g = (f + 4β)/2`; `h = g + 3·5`; `k = h·(−3)·/4`; `k − x`.
 fn norm_like(r: usize, c: usize) -> Graph {
-    let mut rng = verinfer_testing::Rng::new(5);
-    let mut b = GraphBuilder::named("norm-like");
-    let x = b.input(&[1, r, c], 10);
-    let full = [1, r, c];
-    let m = b.node(
-        reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
-        vec![x],
-        &[1, r, 1],
-        16,
-    );
-    let d = b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![x, m], &full, 16);
-    let e = b.node(bin(BinaryKind::Mul, 1, 1, 1, 8), vec![d, m], &full, 16);
-    let gamma = b.param(&[c], 8, rng.data(c, 8));
-    let f = b.node(bin(BinaryKind::Mul, 1, 1, 1, 7), vec![e, gamma], &full, 16);
-    let beta = b.param(&[c], 8, rng.data(c, 8));
-    let g = b.node(bin(BinaryKind::Add, 1, 4, 1, 1), vec![f, beta], &full, 16);
-    let five = b.param(&[1], 4, vec![5]);
-    let h = b.node(bin(BinaryKind::Add, 1, 3, 1, 0), vec![g, five], &full, 16);
-    let minus3 = b.param(&[1], 4, vec![-3]);
-    let k = b.node(bin(BinaryKind::Mul, 1, 1, 1, 2), vec![h, minus3], &full, 16);
-    b.node(bin(BinaryKind::Sub, 1, 1, 1, 0), vec![k, x], &full, 16);
-    b.finish()
+    verinfer_testing::graph::norm_like(r, c, false)
 }
 
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {

@@ -49,7 +49,7 @@ type Public = verinfer_prove::PublicValues;
 
 /// `g`'s digest-statement keys and honest proof of `trace` (context tag `tag`), the proof
 /// checked natively first.
-fn proved(g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, tag: u8) -> (Vk, Proof, Public) {
+pub(crate) fn proved(g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, tag: u8) -> (Vk, Proof, Public) {
     let model = Model::new(g).unwrap();
     let b = Sumcheck::default();
     let (pk, vk) = ProofBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
@@ -103,6 +103,16 @@ fn rust_code(e: &GkrError) -> u64 {
         GkrError::Rejected("a max's broadcast wiring value") => 68,
         GkrError::Rejected("a max's eq value") => 69,
         GkrError::Rejected("a max's row table value") => 70,
+        GkrError::Rejected("an add or sub's relation") => 80,
+        GkrError::Rejected("a product's eq value") => 81,
+        GkrError::Rejected("a product's constant operand") => 82,
+        GkrError::Rejected("a sum's row table value") => 83,
+        GkrError::Rejected("a product's batch eq value") => 84,
+        GkrError::Rejected("a division's broadcast divisor") => 85,
+        GkrError::Rejected("a division's eq value") => 86,
+        GkrError::Rejected("a lookup's eq value") => 87,
+        GkrError::Rejected("a lookup's mask value") => 88,
+        GkrError::Rejected("a lookup's index column value") => 89,
         other => panic!("no Solidity code for {other}"),
     }
 }
@@ -229,10 +239,10 @@ fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
 /// other call here — with its moves over expanded layouts the CNN's `verifyBound` fits it.
 const CNN_GAS: u64 = TX_GAS_CAP;
 
-/// The CNN verifier's verdict on a bare revm (the plan's chunks and the verifier deployed
-/// fresh): 0 accepted, 1 answered false, else the `SumcheckRejected` code (`u64::MAX` for
-/// another revert or a halt).
-fn cnn_verdict(plan: &[U256], st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8; 32]]) -> u64 {
+/// The verdict of the verifier of `plan` on a bare revm (the plan's chunks and the verifier
+/// deployed fresh), the call given `gas`: 0 accepted, 1 answered false, else the
+/// `SumcheckRejected` code (`u64::MAX` for another revert or a halt).
+fn verdict(gas: u64, plan: &[U256], st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8; 32]]) -> u64 {
     let call = ModelVerifier::verifyBoundCall {
         statement: B256::from(*st),
         x: packed(x),
@@ -243,7 +253,7 @@ fn cnn_verdict(plan: &[U256], st: &[u8; 32], x: &[i32], y: &[i32], w: &[[u8; 32]
         onchain::plan_chunk_init_codes(plan),
         |cs| onchain::model_init_code_for(plan, cs),
         call.abi_encode(),
-        CNN_GAS,
+        gas,
     ) {
         Ok(p) => u64::from(p.output.last() != Some(&1)),
         Err(Some(data)) => revert_code(&data).unwrap_or(u64::MAX),
@@ -282,6 +292,23 @@ fn the_mnist_cnn_verifies_on_the_evm_under_the_gas_cap() {
     // over the expanded layouts; only the flatten is walked.
     assert_eq!(formed.len(), 6, "{formed:?}");
     assert_eq!(f.spec.maps.len(), 7);
+    tampers_rejected_alike("MNIST CNN", &f, (&plan, chunks), CNN_GAS, 2);
+}
+
+/// A big model's verifier (`plan`, its `chunks`' creation codes) on a bare revm, each call
+/// given `gas`: the honest proof of `f` verifies (a `true`, profiled per part); tampers, each
+/// rejected by the Rust verifier and on revm with the same code: a proof word (`spread` of
+/// them evenly from the first, and the last), a public input or output element, a weight commitment (a verifier deployed for
+/// other weights); a plan chunk changed, reordered, left out or repeated is refused at
+/// deployment (`BadPlan`).
+#[allow(clippy::print_stdout)]
+fn tampers_rejected_alike(
+    label: &str,
+    f: &Fixture,
+    (plan, chunks): (&[U256], Vec<Vec<u8>>),
+    gas: u64,
+    spread: usize,
+) {
     let st = f.statement;
     let (x, y, words) = (&f.proof.x, &f.proof.y, &f.proof.words);
     let call = |words: &[[u8; 32]]| ModelVerifier::verifyBoundCall {
@@ -292,34 +319,36 @@ fn the_mnist_cnn_verifies_on_the_evm_under_the_gas_cap() {
     };
     let p = profile::profile_with_gas(
         chunks,
-        |cs| onchain::model_init_code_for(&plan, cs),
+        |cs| onchain::model_init_code_for(plan, cs),
         call(words).abi_encode(),
-        CNN_GAS,
+        gas,
     );
-    profile::print("MNIST CNN verifyBound", &p);
+    profile::print(&format!("{label} verifyBound"), &p);
     // The honest proof verified: `true` came back.
     assert_eq!(p.output.last(), Some(&1u8), "{:?}", p.output);
     assert_eq!(f.rust(Some(&st), x, y, words), 0);
-    assert_eq!(cnn_verdict(&plan, &st, x, y, words), 0);
+    assert_eq!(verdict(gas, plan, &st, x, y, words), 0);
 
-    // A proof word changed (first, middle, last).
-    for i in [0, words.len() / 2, words.len() - 1] {
+    // A proof word changed.
+    let n = words.len();
+    for i in (0..spread).map(|k| k * n / spread).chain([n - 1]) {
         let mut bad = words.clone();
         bump(&mut bad[i]);
         let rust = f.rust(Some(&st), x, y, &bad);
         assert_ne!(rust, 0, "Rust accepts word {i} tampered");
-        assert_eq!(rust, cnn_verdict(&plan, &st, x, y, &bad), "word {i}");
-        println!("MNIST CNN: proof word {i} changed: SumcheckRejected({rust})");
+        assert_eq!(rust, verdict(gas, plan, &st, x, y, &bad), "word {i}");
+        println!("{label}: proof word {i} changed: SumcheckRejected({rust})");
     }
-    // One element of the public output (a logit) or input (a pixel) changed.
-    for (i, j, dx, dy) in [(0, 3, 0, 1), (0, 9, 0, -1), (400, 0, 1, 0)] {
+    // One element of the public output or input changed.
+    let (nx, ny) = (x.len(), y.len());
+    for (i, j, dx, dy) in [(0, 3 % ny, 0, 1), (0, ny - 1, 0, -1), (nx / 2, 0, 1, 0)] {
         let (mut x2, mut y2) = (x.clone(), y.clone());
         x2[i] += dx;
         y2[j] += dy;
         let rust = f.rust(Some(&st), &x2, &y2, words);
         assert_ne!(rust, 0, "{i}/{j}");
-        assert_eq!(rust, cnn_verdict(&plan, &st, &x2, &y2, words), "{i}/{j}");
-        println!("MNIST CNN: input {i} +{dx}, output {j} +{dy}: SumcheckRejected({rust})");
+        assert_eq!(rust, verdict(gas, plan, &st, &x2, &y2, words), "{i}/{j}");
+        println!("{label}: input {i} +{dx}, output {j} +{dy}: SumcheckRejected({rust})");
     }
     // A verifier deployed for other weights (each commitment in turn doubled): the honest
     // proof fails on both sides.
@@ -330,16 +359,16 @@ fn the_mnist_cnn_verifies_on_the_evm_under_the_gas_cap() {
         let plan2 = onchain::model_plan_words(&g2.vk).unwrap();
         assert_eq!(
             rust,
-            cnn_verdict(&plan2, &st, x, y, words),
+            verdict(gas, &plan2, &st, x, y, words),
             "commitment {c}"
         );
-        println!("MNIST CNN: weight commitment {c} changed: SumcheckRejected({rust})");
+        println!("{label}: weight commitment {c} changed: SumcheckRejected({rust})");
     }
     // A plan chunk changed, reordered, left out or repeated: refused at deployment (the
     // deployment fits the chain's cap).
     let mut evm = Evm::new();
-    let (_, chunk_at, _) = deploy_model(&mut evm, &plan);
-    plan_chunks_are_bound(&mut evm, &plan, &chunk_at);
+    let (_, chunk_at, _) = deploy_model(&mut evm, plan);
+    plan_chunks_are_bound(&mut evm, plan, &chunk_at);
 }
 
 #[test]
@@ -379,6 +408,50 @@ fn a_pooling_model_with_moves_and_reduce_max_verifies_on_chain_and_tampers_are_r
         gkr::ChainSpec::from_bytes(&bad)
     );
     every_tamper_alike("pooled model", g, trace, 0);
+}
+
+/// Two-operand layers, a `Rescale` and a last-axis sum on chain (`ModelArith`): a layer norm's
+/// shape on a `3 × 6` input (neither axis a power of two) — `Sub`/`Mul` with a `[.., 1]`
+/// activation, `Mul`/`Add` with a committed `[C]` parameter, `Add`/`Mul` with a public scalar,
+/// `Sub` of two full activations as the public output, then (second model) a `Rescale` as the
+/// public output. The same checks as the digits MLP's, every proof word tampered.
+#[test]
+fn two_operand_layers_rescales_and_sums_verify_on_chain_and_tampers_are_rejected_alike() {
+    for rescale in [false, true] {
+        let g = verinfer_testing::graph::norm_like(3, 6, rescale);
+        let x = verinfer_testing::random_inputs(&g, 4);
+        let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+        every_tamper_alike(&format!("norm-like (rescale {rescale})"), g, trace, 0);
+    }
+}
+
+/// The gas a call of the transformer block's verifier is given: past the chain's `2^24` cap
+/// (EIP-7825), which its `verifyBound` does not fit yet (docs/sumcheck.md, "Gas profile").
+pub(crate) const BLOCK_GAS: u64 = 1 << 27;
+
+/// The bundled transformer block on chain: layer norms (sums, broadcast subs and products,
+/// parameters), attention (products of two activations per head, a softmax's exponent as a
+/// `Lookup` and its normalisation as a `Div`), the MLP and the residual adds. The honest
+/// proof verifies (profiled per part); 24 proof words spread over the proof and the last,
+/// public values, weight commitments and plan chunks tampered, each rejected alike.
+#[test]
+#[allow(clippy::print_stdout)]
+fn the_transformer_block_verifies_on_chain_and_tampers_are_rejected_alike() {
+    let (g, x) = verinfer_testing::models::bundled("transformer_block");
+    let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+    let f = Fixture::proved("the transformer block", g, trace);
+    let plan = onchain::model_plan_words(&f.vk).unwrap();
+    let chunks = onchain::plan_chunk_init_codes(&plan);
+    let (k, n) = gkr::columns::claim_shape(&f.spec);
+    println!(
+        "transformer block: {} layers, plan {} words in {} chunks; proof {} words; {k} claims \
+         in the batch over {n} variables",
+        f.spec.layers.len(),
+        plan.len(),
+        chunks.len(),
+        f.proof.words.len()
+    );
+    tampers_rejected_alike("transformer block", &f, (&plan, chunks), BLOCK_GAS, 24);
 }
 
 /// The honest proof of `g` verifies natively and on chain; every tamper is judged alike.
@@ -584,10 +657,11 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
     let n = bad.len();
     bad[n - 40] ^= 1;
     assert!(!call(&mut chain, bad, statement).unwrap());
-    // The exported source names the model verifier and carries the plan.
+    // The exported source carries the plan's deployer and the model verifier over its
+    // chunks (compiled and deployed in `evm_export`).
     let src = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
     assert!(
-        src.contains("new ModelVerifier(ModelPlanStore.store(p)"),
+        src.contains("contract VerifierPlan") && src.contains("new ModelVerifier(plan.list(), 0x"),
         "{src}"
     );
 }

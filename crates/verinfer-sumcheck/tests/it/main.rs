@@ -5,6 +5,7 @@ mod affine_wiring;
 mod backend;
 mod common;
 mod evm_affine_wiring;
+mod evm_export;
 mod evm_model_verifier;
 mod evm_verifier;
 mod golden;

@@ -1,7 +1,9 @@
 //! A gas profile of one call on revm: gas per opcode (each opcode's cost read as the drop in
 //! gas to the next step of the same frame, so a `STATICCALL` to a precompile carries the
 //! precompile's gas), memory expansion apart from the opcodes that caused it, and gas per
-//! program counter (for attribution to source files through a solc source map).
+//! program counter (for attribution to source files through a solc source map). A call into a
+//! contract (`ModelVerifier`'s one call of `ModelLayerVerifier`) is counted by its own steps,
+//! not again as the calling opcode's cost; its total is `nested`.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -16,7 +18,7 @@ use revm::context::result::{ExecutionResult, Output};
 use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::interpreter::interpreter_types::{Jumps, MemoryTr};
-use revm::interpreter::Interpreter;
+use revm::interpreter::{CallInputs, CallOutcome, Interpreter};
 use revm::primitives::{Address, Bytes, TxKind, U256};
 use revm::state::AccountInfo;
 use revm::{Context, ExecuteCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext};
@@ -36,11 +38,15 @@ pub struct Profile {
     pub by_pc: BTreeMap<usize, u64>,
     /// Gas the transaction used (21 000 and calldata included).
     pub tx_gas: u64,
-    /// Gas executed in the frame (what the steps add up to).
+    /// Gas executed in every frame (what the steps add up to).
     pub executed: u64,
+    /// Gas spent inside calls into contracts (not precompiles), included in `executed`.
+    pub nested: u64,
     /// The call's return data.
     pub output: Vec<u8>,
     prev: Option<Step>,
+    /// The calling frames' last steps while a call runs.
+    frames: Vec<Option<Step>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +56,8 @@ struct Step {
     gas: u64,
     mem: usize,
     callee: u8,
+    /// Gas the callee of a call into a contract spent (its steps count it).
+    inner: u64,
 }
 
 fn memory_gas(bytes: usize) -> u64 {
@@ -62,7 +70,7 @@ impl<CTX> Inspector<CTX> for Profile {
         let gas = interp.gas.remaining();
         let mem = interp.memory.size();
         if let Some(p) = self.prev.take() {
-            let total = p.gas.saturating_sub(gas);
+            let total = p.gas.saturating_sub(gas).saturating_sub(p.inner);
             let m = memory_gas(mem).saturating_sub(memory_gas(p.mem));
             let e = self.by_op.entry(p.op).or_default();
             e.0 += total - m.min(total);
@@ -70,7 +78,7 @@ impl<CTX> Inspector<CTX> for Profile {
             self.memory += m.min(total);
             *self.by_pc.entry(p.pc).or_default() += total;
             self.executed += total;
-            if p.op == 0xfa {
+            if p.op == 0xfa && p.inner == 0 {
                 let e = self.precompiles.entry(p.callee).or_default();
                 e.0 += total;
                 e.1 += 1;
@@ -96,7 +104,22 @@ impl<CTX> Inspector<CTX> for Profile {
             gas,
             mem,
             callee,
+            inner: 0,
         });
+    }
+
+    fn call(&mut self, _ctx: &mut CTX, _inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.frames.push(self.prev.take());
+        None
+    }
+
+    fn call_end(&mut self, _ctx: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        self.prev = self.frames.pop().flatten();
+        let precompile = inputs.bytecode_address.0[..19].iter().all(|b| *b == 0);
+        if let (Some(p), false) = (self.prev.as_mut(), precompile) {
+            p.inner = outcome.result.gas.total_gas_spent();
+            self.nested += p.inner;
+        }
     }
 }
 
@@ -212,8 +235,9 @@ pub fn name(op: u8) -> String {
 /// Print the profile: the top opcodes, precompiles, memory.
 pub fn print(label: &str, p: &Profile) {
     println!(
-        "{label}: tx {} gas, executed {} gas, memory expansion {} gas (peak {} bytes)",
-        p.tx_gas, p.executed, p.memory, p.peak_memory
+        "{label}: tx {} gas, executed {} gas ({} of it in nested calls), memory expansion {} \
+         gas (peak {} bytes)",
+        p.tx_gas, p.executed, p.nested, p.memory, p.peak_memory
     );
     for (a, (g, n)) in &p.precompiles {
         println!("  precompile 0x{a:02x}: {n} calls, {g} gas");
