@@ -33,6 +33,8 @@ alloy_sol_types::sol!(
 alloy_sol_types::sol! {
     interface IProofVerifier {
         function verify(bytes calldata proof, bytes32 statement) external view returns (bool);
+        /// `SumcheckProofVerifier.node`: the model verifier under the adapter.
+        function node() external view returns (address);
     }
 }
 
@@ -324,6 +326,7 @@ fn tampers_rejected_alike(
         gas,
     );
     profile::print(&format!("{label} verifyBound"), &p);
+    write_pcs(&p);
     // The honest proof verified: `true` came back.
     assert_eq!(p.output.last(), Some(&1u8), "{:?}", p.output);
     assert_eq!(f.rust(Some(&st), x, y, words), 0);
@@ -666,6 +669,68 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
     );
 }
 
+/// The two gas figures of the CNN, on one proof: `verinfer bench-zk`'s (the oracle's call,
+/// `IProofVerifier.verify` on the adapter the backend deploys) and `ModelVerifier.verifyBound`
+/// on the same `x`, `y` and words (this file's other tests). The adapter's own work —
+/// ABI-decoding the proof into memory, packing `x` and `y` into the statement's classes,
+/// `sha256`, the nested call with the proof encoded again — is the difference
+/// (docs/sumcheck.md, "The MNIST CNN on chain").
+#[test]
+#[allow(clippy::print_stdout)]
+fn the_mnist_cnn_adapter_and_verify_bound_gas_on_one_proof() {
+    let (g, trace) = mnist_cnn();
+    let model = Model::new(g).unwrap();
+    let b = Sumcheck::default();
+    let keys = DynBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
+    let proved = DynBackend::prove(
+        &b,
+        &keys.proving,
+        &model,
+        DIGEST,
+        &ctx(8),
+        trace,
+        &mut os_rng(),
+    )
+    .unwrap();
+    let statement = B256::from(proved.public.digest().unwrap().0);
+    let calldata = DynBackend::proof_calldata(&b, &proved.proof).unwrap();
+    let mut evm = Evm::new();
+    let adapter = {
+        let mut deployer = ChainDeployer::new(&mut evm.chain, evm.from);
+        DynBackend::deploy_adapter(&b, &keys.verifying, &mut deployer).unwrap()
+    };
+    let verify = IProofVerifier::verifyCall {
+        proof: calldata.clone().into(),
+        statement,
+    };
+    assert!(evm.view(adapter, &verify).unwrap());
+    let adapter_gas = evm.gas(adapter, &verify);
+    // The same proof's words, input and output, straight to the model verifier.
+    let (_, x, y, words) = <(
+        B256,
+        alloy_primitives::Bytes,
+        alloy_primitives::Bytes,
+        Vec<U256>,
+    ) as alloy_sol_types::SolValue>::abi_decode_params(&calldata)
+    .unwrap();
+    let node = evm.view(adapter, &IProofVerifier::nodeCall {}).unwrap();
+    let bound = ModelVerifier::verifyBoundCall {
+        statement,
+        x,
+        y,
+        proof: words,
+    };
+    assert!(evm.view(node, &bound).unwrap());
+    let bound_gas = evm.gas(node, &bound);
+    println!(
+        "MNIST CNN, one proof ({} calldata bytes): adapter verify {adapter_gas} gas, \
+         ModelVerifier.verifyBound {bound_gas} gas (the adapter adds {})",
+        calldata.len(),
+        adapter_gas - bound_gas
+    );
+    assert!(adapter_gas > bound_gas);
+}
+
 /// A second size for the gas figures: `verinfer_testing::proof::small_mlp` (8 → 6 → 4 → 3,
 /// 16-bit hidden tensors), verified on chain and natively.
 #[test]
@@ -728,6 +793,13 @@ fn digits_mlp_gas_profile() {
         call.abi_encode(),
     );
     profile::print("digits MLP verifyBound", &p);
+    write_pcs(&p);
+    assert!(p.tx_gas > 0 && p.executed < p.tx_gas);
+}
+
+/// With `GAS_PROFILE_PCS=FILE`, writes the gas per program counter of `ModelVerifier`'s code
+/// (one `pc gas` line each, for a source map).
+fn write_pcs(p: &profile::Profile) {
     if let Ok(path) = std::env::var("GAS_PROFILE_PCS") {
         let lines: String = p
             .by_pc
@@ -736,7 +808,6 @@ fn digits_mlp_gas_profile() {
             .collect();
         std::fs::write(path, lines).unwrap();
     }
-    assert!(p.tx_gas > 0 && p.executed < p.tx_gas);
 }
 
 /// A verifier is bound to its plan's chunks by the plan's hash: a chunk with one word changed
