@@ -12,6 +12,8 @@ use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use super::fixed_msm::FixedBaseTable;
+
 /// Below this many points arkworks' MSM is as fast (the bucket reduction dominates).
 const MIN_POINTS: usize = 1 << 12;
 
@@ -20,12 +22,25 @@ const SAMPLE: usize = 2048;
 
 /// `Σ s_i·P_i` over the common prefix of `bases` and `scalars`.
 pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    msm_with(bases, scalars, None)
+}
+
+/// [`msm`], by `table`'s fixed-base MSM where it serves (`bases` must then be a prefix of
+/// the table's bases: the commitment key's powers).
+pub(crate) fn msm_with(
+    bases: &[G1Affine],
+    scalars: &[Fr],
+    table: Option<&FixedBaseTable>,
+) -> G1Projective {
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
     if n < MIN_POINTS {
         return G1Projective::msm_unchecked(bases, scalars);
     }
-    grouped(bases, scalars).unwrap_or_else(|| pippenger(bases, scalars))
+    grouped(bases, scalars).unwrap_or_else(|| match table {
+        Some(t) if t.serves(n) => t.msm(bases, scalars),
+        _ => pippenger(bases, scalars),
+    })
 }
 
 /// Signed-digit Pippenger with batch-affine buckets, for at least [`MIN_POINTS`] points.
@@ -101,7 +116,7 @@ fn grouped(bases: &[G1Affine], scalars: &[Fr]) -> Option<G1Projective> {
 
 /// The scalar's digits in `(−2^(c−1), 2^(c−1)]`, least significant window first
 /// (`Σ d_w·2^(c·w)` is the scalar; `windows·c ≥ 255` leaves no carry past the top).
-fn signed_digits(s: &Fr, c: usize, windows: usize) -> impl Iterator<Item = i32> {
+pub(super) fn signed_digits(s: &Fr, c: usize, windows: usize) -> impl Iterator<Item = i32> {
     let b = s.into_bigint();
     let limbs: [u64; 4] = b.0;
     let half = 1i64 << (c - 1);
@@ -141,22 +156,13 @@ fn window_sum(
         }
     }
     acc.flush();
-    let mut running = G1Projective::zero();
-    let mut sum = G1Projective::zero();
-    for (b, e) in acc.buckets.iter().zip(&acc.extra).rev() {
-        running += b;
-        if !e.is_zero() {
-            running += e;
-        }
-        sum += running;
-    }
-    sum
+    acc.running_sums().0
 }
 
 /// Affine buckets filled by batches of additions into distinct buckets; a point whose bucket
 /// is already in the pending batch goes into that bucket's projective twin (`extra`) instead,
 /// so many equal digits (a constant table) cost mixed additions, never a batch each.
-struct Accumulator {
+pub(super) struct Accumulator {
     buckets: Vec<G1Affine>,
     extra: Vec<G1Projective>,
     busy: Vec<bool>,
@@ -184,7 +190,7 @@ fn denominator(q: &G1Affine, p: &G1Affine) -> Fq {
 }
 
 impl Accumulator {
-    fn new(num_buckets: usize) -> Self {
+    pub(super) fn new(num_buckets: usize) -> Self {
         let cap = (num_buckets / 8).clamp(16, 512);
         Self {
             buckets: vec![G1Affine::identity(); num_buckets],
@@ -197,7 +203,7 @@ impl Accumulator {
         }
     }
 
-    fn push(&mut self, bucket: usize, p: G1Affine) {
+    pub(super) fn push(&mut self, bucket: usize, p: G1Affine) {
         if self.busy[bucket] {
             self.extra[bucket] += p;
             return;
@@ -209,12 +215,27 @@ impl Accumulator {
         }
     }
 
+    /// `(Σ_b (b + 1)·B_b, Σ_b B_b)` over the buckets (after [`Accumulator::flush`]), by
+    /// running sums from the top bucket down.
+    pub(super) fn running_sums(&self) -> (G1Projective, G1Projective) {
+        let mut running = G1Projective::zero();
+        let mut sum = G1Projective::zero();
+        for (b, e) in self.buckets.iter().zip(&self.extra).rev() {
+            running += b;
+            if !e.is_zero() {
+                running += e;
+            }
+            sum += running;
+        }
+        (sum, running)
+    }
+
     /// Add the batch into its (distinct) buckets with one inversion, on this thread.
     ///
     /// Why not `ark_ff::batch_inversion`: with the `parallel` feature it splits even a
     /// 512-element batch over the rayon threads (one inversion each, and a join per flush,
     /// inside MSM windows that already run in parallel).
-    fn flush(&mut self) {
+    pub(super) fn flush(&mut self) {
         self.dens.clear();
         self.prefix.clear();
         let mut acc = Fq::one();

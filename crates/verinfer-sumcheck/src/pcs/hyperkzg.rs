@@ -86,9 +86,10 @@ pub struct OpeningProof {
 }
 
 /// `Σ c_i·τ^i·G1` over the first `coeffs.len()` powers (small-integer tables take
-/// [`super::small_msm`]'s path: same point, a fraction of the work).
-fn msm(bases: &[G1Affine], coeffs: &[Fr]) -> G1Affine {
-    super::small_msm::msm(bases, coeffs)
+/// [`super::small_msm`]'s path, full-width ones the key's fixed-base table where it has one:
+/// same point, a fraction of the work). `bases` is a prefix of `ck`'s powers.
+fn msm(ck: &CommitKey, bases: &[G1Affine], coeffs: &[Fr]) -> G1Affine {
+    super::small_msm::msm_with(bases, coeffs, ck.table())
 }
 
 /// Commit to `f` (its table as univariate coefficients).
@@ -97,7 +98,7 @@ fn msm(bases: &[G1Affine], coeffs: &[Fr]) -> G1Affine {
 /// [`PcsError::SrsTooSmall`] if `f` has more variables than the key supports.
 pub fn commit(ck: &CommitKey, f: &DenseMle) -> Result<Commitment, PcsError> {
     let bases = ck.first(f.num_vars())?;
-    Ok(Commitment(msm(bases, f.evals())))
+    Ok(Commitment(msm(ck, bases, f.evals())))
 }
 
 /// Horner evaluation of coefficients at `x`.
@@ -207,7 +208,7 @@ pub fn open(
     }
     let folds: Vec<G1Affine> = {
         let _p = super::profile::phase("opening: fold commitments");
-        polys[1..].iter().map(|p| msm(bases, p)).collect()
+        polys[1..].iter().map(|p| msm(ck, bases, p)).collect()
     };
     folds.iter().for_each(|p| transcript.absorb_g1(p));
     let r = transcript.challenge();
@@ -231,7 +232,7 @@ pub fn open(
     let w_poly = div_by_cubic(&b, z_low);
     let w = {
         let _p = super::profile::phase("opening: W");
-        msm(bases, &w_poly)
+        msm(ck, bases, &w_poly)
     };
     transcript.absorb_g1(&w);
     let z = transcript.challenge();
@@ -247,7 +248,7 @@ pub fn open(
     }
     let w2 = {
         let _p = super::profile::phase("opening: W'");
-        msm(bases, &kzg_quotient(&l, z))
+        msm(ck, bases, &kzg_quotient(&l, z))
     };
     transcript.absorb_g1(&w2);
     let witnesses = vec![w, w2];
@@ -482,6 +483,25 @@ mod tests {
             verify(vk, &c, &point, eval, &proof, &mut Transcript::new(b"x")),
             Err(PcsError::Rejected(_))
         ));
+    }
+
+    /// The fixed-base table changes how the MSMs run, never a commitment or a proof byte.
+    #[test]
+    fn a_fixed_base_table_changes_no_proof_byte() {
+        let n = 14;
+        let (srs, mut rng) = setup(n);
+        let plain = srs.commit_key.clone();
+        let tabled = srs.commit_key.with_table();
+        assert!(plain.table().is_none() && tabled.table().is_some());
+        let f = random_mle(&mut rng, n);
+        let c = commit(&plain, &f).unwrap();
+        assert_eq!(commit(&tabled, &f).unwrap(), c);
+        let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let open_with = |ck: &CommitKey| open(ck, &f, &c, &point, &mut Transcript::new(b"t"));
+        let (proof, eval) = open_with(&plain).unwrap();
+        assert_eq!(open_with(&tabled).unwrap(), (proof.clone(), eval));
+        let vk = &srs.verifier_key;
+        assert!(verify(vk, &c, &point, eval, &proof, &mut Transcript::new(b"t")).is_ok());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 mod affine_msm;
 pub mod batch;
 mod batch_sumcheck;
+pub mod fixed_msm;
 pub mod hyperkzg;
 pub(crate) mod profile;
 mod small_msm;

@@ -41,12 +41,23 @@ fn to_small(scalars: &[Fr]) -> Option<Vec<i64>> {
 
 /// `Σ s_i·P_i` over the common prefix of `bases` and `scalars`: the small-integer method when
 /// every scalar is small, the batch-affine one ([`super::affine_msm`]) otherwise.
-pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Affine {
+#[cfg(test)]
+fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Affine {
+    msm_with(bases, scalars, None)
+}
+
+/// [`msm`], full-width tables by `table`'s fixed-base MSM where it serves (`bases` a prefix
+/// of the table's bases).
+pub(crate) fn msm_with(
+    bases: &[G1Affine],
+    scalars: &[Fr],
+    table: Option<&super::fixed_msm::FixedBaseTable>,
+) -> G1Affine {
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
     match to_small(scalars) {
         Some(small) => msm_small(bases, &small).into_affine(),
-        None => super::affine_msm::msm(bases, scalars).into_affine(),
+        None => super::affine_msm::msm_with(bases, scalars, table).into_affine(),
     }
 }
 

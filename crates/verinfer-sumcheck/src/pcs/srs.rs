@@ -26,12 +26,15 @@ use ark_std::rand::RngCore;
 use verinfer_ptau::{Ptau, Section};
 
 use crate::error::PcsError;
+use crate::pcs::fixed_msm::{FixedBaseTable, MAX_TABLE_POINTS};
 use crate::transcript::Transcript;
 
-/// `τ^i·G1` for `i < 2^max_num_vars`: what the prover needs.
+/// `τ^i·G1` for `i < 2^max_num_vars`: what the prover needs; with the powers' fixed-base
+/// table when a proving key carries one (the MSMs then take [`FixedBaseTable::msm`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitKey {
     powers: Vec<G1Affine>,
+    table: Option<FixedBaseTable>,
 }
 
 impl CommitKey {
@@ -43,7 +46,36 @@ impl CommitKey {
     /// A key of these powers (read back from a proving key; [`Srs`] makes them).
     #[must_use]
     pub fn from_powers(powers: Vec<G1Affine>) -> Self {
-        Self { powers }
+        Self {
+            powers,
+            table: None,
+        }
+    }
+
+    /// This key with its powers' fixed-base table (seconds to build for `2^16` powers; none
+    /// for keys of more than [`MAX_TABLE_POINTS`] powers, whose table would not fit memory).
+    #[must_use]
+    pub fn with_table(mut self) -> Self {
+        if self.powers.len() <= MAX_TABLE_POINTS {
+            self.table = Some(FixedBaseTable::build(&self.powers));
+        }
+        self
+    }
+
+    /// A key of these powers and a table read back from a proving key, or `None` if the table
+    /// does not cover exactly the powers.
+    #[must_use]
+    pub fn from_parts(powers: Vec<G1Affine>, table: Option<FixedBaseTable>) -> Option<Self> {
+        match &table {
+            Some(t) if t.len() != powers.len() => None,
+            _ => Some(Self { powers, table }),
+        }
+    }
+
+    /// The powers' fixed-base table, if this key has one.
+    #[must_use]
+    pub fn table(&self) -> Option<&FixedBaseTable> {
+        self.table.as_ref()
     }
 
     /// The first `2^num_vars` powers, or [`PcsError::SrsTooSmall`]: the slice a node's
@@ -52,9 +84,7 @@ impl CommitKey {
     /// # Errors
     /// [`PcsError::SrsTooSmall`].
     pub fn truncated(&self, num_vars: usize) -> Result<Self, PcsError> {
-        Ok(Self {
-            powers: self.first(num_vars)?.to_vec(),
-        })
+        Ok(Self::from_powers(self.first(num_vars)?.to_vec()))
     }
 
     /// The most variables a committed polynomial may have.
@@ -126,7 +156,7 @@ impl Srs {
             return Err(PcsError::InconsistentSrs("missing points"));
         };
         let srs = Self {
-            commit_key: CommitKey { powers },
+            commit_key: CommitKey::from_powers(powers),
             verifier_key: VerifierKey { g1, g2, tau_g2 },
         };
         srs.check()?;
@@ -193,7 +223,7 @@ impl Srs {
         let powers = BatchMulPreprocessing::new(g1, n).batch_mul(&scalars);
         let g2 = G2Affine::generator();
         Self {
-            commit_key: CommitKey { powers },
+            commit_key: CommitKey::from_powers(powers),
             verifier_key: VerifierKey {
                 g1: g1.into_affine(),
                 g2,
