@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 mod realmodels_eval;
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
 }
 
 #[test]
@@ -32,7 +34,11 @@ fn unknown_models_agree_with_onnxruntime_within_committed_bounds() {
 fn within_committed_bounds(folder: &str, at_least: usize) {
     let text = std::fs::read_to_string(dir(folder).join("thresholds.json")).unwrap();
     let bounds: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
-    assert!(bounds.len() >= at_least, "fixtures missing: {}", bounds.len());
+    assert!(
+        bounds.len() >= at_least,
+        "fixtures missing: {}",
+        bounds.len()
+    );
     let mut failures = Vec::new();
     for (name, b) in &bounds {
         let onnx = dir(folder).join(format!("{name}.onnx"));
