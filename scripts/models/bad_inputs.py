@@ -7,6 +7,10 @@
   nan_input.json           digits_mlp-shaped EZKL input (64 floats) with a NaN (literal NaN token)
   inf_input.json           same, with Infinity and -Infinity tokens
   wrong_length_input.json  EZKL input with 63 floats (digits_mlp wants 64)
+  large_error.onnx         x [1, 2] -> Sub 100 -> MatMul [[1e4], [-1e4]] -> Sigmoid: a decision
+                           on differences of 1e-4 between two values near 100, below any
+                           fixed-point grid of <= 20 bits for values of that size
+  large_error_cal.json     8 calibration rows for it (x0, x1 near 100, differences of 1e-4..1e-3)
 
 Run digits_mlp.py first (truncated.onnx is cut from its model).
 """
@@ -65,6 +69,29 @@ def main():
         with open(os.path.join(BAD, name), "w") as f:
             json.dump({"input_data": [data]}, f)  # allow_nan=True: writes NaN / Infinity tokens
             f.write("\n")
+
+    w = numpy_helper.from_array(np.array([[1e4], [-1e4]], dtype=np.float32), "w")
+    mean = numpy_helper.from_array(np.array([100.0, 100.0], dtype=np.float32), "mean")
+    g = helper.make_graph(
+        [
+            helper.make_node("Sub", ["x", "mean"], ["c"], name="center"),
+            helper.make_node("MatMul", ["c", "w"], ["z"], name="difference"),
+            helper.make_node("Sigmoid", ["z"], ["y"], name="decision"),
+        ],
+        "large_error",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1])],
+        [w, mean],
+    )
+    onnx.save(common.make_model(g), os.path.join(BAD, "large_error.onnx"))
+    cal = []
+    for k in range(8):
+        a = 99.5 + k / 8
+        d = (1 + k) * 1e-4 * (1 if k % 2 else -1)
+        cal += [round(a, 4), round(a + d, 4)]
+    with open(os.path.join(BAD, "large_error_cal.json"), "w") as f:
+        json.dump({"input_data": [cal]}, f)
+        f.write("\n")
 
     for fn in sorted(os.listdir(BAD)):
         print(f"bad/{fn}: {os.path.getsize(os.path.join(BAD, fn))} bytes")

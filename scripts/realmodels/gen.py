@@ -33,9 +33,12 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
-from skl2onnx import to_onnx
 from sklearn import datasets
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import (
+    AdaBoostClassifier,
+    ExtraTreesClassifier,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
     RandomForestClassifier,
@@ -43,9 +46,10 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -140,10 +144,43 @@ def models():
             ),
             True,
         ),
+        # Added after the lowering was declared general: estimators never used while writing
+        # it (naive Bayes, boosting by AdaBoost, extra trees, PCA, LDA, an MLP regressor).
+        ("wine_gaussian_nb", datasets.load_wine, GaussianNB(), True),
+        (
+            "iris_adaboost",
+            datasets.load_iris,
+            AdaBoostClassifier(n_estimators=10, random_state=0),
+            True,
+        ),
+        (
+            "wine_extra_trees",
+            datasets.load_wine,
+            ExtraTreesClassifier(n_estimators=20, max_depth=6, random_state=0),
+            True,
+        ),
+        (
+            "digits_pca_logistic_regression",
+            datasets.load_digits,
+            make_pipeline(PCA(n_components=16, random_state=0), LogisticRegression(max_iter=2000)),
+            True,
+        ),
+        ("wine_lda", datasets.load_wine, LinearDiscriminantAnalysis(), True),
+        (
+            "diabetes_minmax_mlp_regressor",
+            datasets.load_diabetes,
+            make_pipeline(
+                MinMaxScaler(),
+                MLPRegressor(hidden_layer_sizes=(16,), max_iter=2000, random_state=0),
+            ),
+            False,
+        ),
     ]
 
 
 def export(est, x):
+    from skl2onnx import to_onnx  # here, so that --rebound runs without skl2onnx
+
     last = est.steps[-1][1] if hasattr(est, "steps") else est
     try:
         return to_onnx(est, x[:1], options={id(last): {"zipmap": False}})

@@ -110,3 +110,53 @@ fn corrupt_vmodel_is_rejected() {
         "No such file",
     );
 }
+
+/// A calibrated error beyond the documented tolerance (docs/quantization.md, "Refusing a model
+/// whose error is too large"): compile names the output and the node where the error first
+/// appears and writes nothing; `--allow-large-error` writes it with the same message as a
+/// warning. Without calibration data the input's `Sub 100` draws the synthetic-range warning.
+#[test]
+fn large_calibrated_error_is_refused_naming_the_node() {
+    let onnx = testdata("bad/large_error.onnx");
+    let cal = testdata("bad/large_error_cal.json");
+    let d = tmpdir("large-error");
+    let out = d.join("m.vmodel");
+    let args = [
+        "compile",
+        onnx.to_str().unwrap(),
+        "--calibration",
+        cal.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let o = verinfer(&args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for needle in [
+        "output 'y': max abs error",
+        "exceeds the tolerance",
+        "the error first appears at node '",
+        "refusing to write the model; pass --allow-large-error",
+    ] {
+        assert!(err.contains(needle), "no '{needle}' in: {err}");
+    }
+    assert!(!out.exists(), "a refused model was written");
+    let o = verinfer(&[&args[..], &["--allow-large-error"]].concat());
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("writing the model anyway"), "{err}");
+    assert!(out.exists());
+    let o = verinfer(&[
+        "compile",
+        onnx.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--allow-large-error",
+    ]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("synthetic samples uniform in [-1, 1]"),
+        "{err}"
+    );
+    assert!(err.contains("warning: input 'x'"), "{err}");
+}

@@ -3,7 +3,8 @@
 //! Exporters write `Cast(Greater(x, t), to=bool)` (a classifier's threshold feeding an `If`
 //! or a `Where`) although the comparison already is boolean. A cast of such a tensor to `bool`
 //! or to an integer type changes no value, so it lowers to the identity; a cast of any other
-//! run-time tensor would have to truncate a fixed-point value and stays refused.
+//! run-time real to a signed integer type truncates (`elementwise::truncate`), and to `bool`
+//! or an unsigned type stays refused.
 
 use std::collections::HashSet;
 

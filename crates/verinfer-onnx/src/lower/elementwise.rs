@@ -11,6 +11,8 @@ mod activation;
 mod intdiv;
 mod modulo;
 
+pub(crate) use modulo::truncate;
+
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{broadcast, numel};
 use verinfer_ir::BinaryKind;

@@ -3,7 +3,9 @@
 //! through import, calibration, quantization and the integer reference, held to the bounds of
 //! testdata/realmodels/thresholds.json: labels equal to onnxruntime's on at least as many
 //! held-out rows as when the fixtures were made, and the largest error within 1.25x the one
-//! measured then (+1e-3); every classifier on all of its labels. No Python at test time.
+//! measured then (+1e-3); every classifier on all of its labels. The models written with
+//! onnx.helper of testdata/unknownmodels (scripts/realmodels/unknown.py) are held the same way.
+//! No Python at test time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -11,18 +13,35 @@ use std::path::{Path, PathBuf};
 #[path = "realmodels_eval/mod.rs"]
 mod realmodels_eval;
 
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/realmodels")
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
 }
 
 #[test]
 fn scikit_learn_models_agree_with_onnxruntime_within_committed_bounds() {
-    let text = std::fs::read_to_string(dir().join("thresholds.json")).unwrap();
+    within_committed_bounds("realmodels", 22);
+}
+
+/// Models written with onnx.helper (scripts/realmodels/unknown.py: GRU, ConvTranspose + Resize,
+/// QDQ + LSTM), held the same way.
+#[test]
+fn unknown_models_agree_with_onnxruntime_within_committed_bounds() {
+    within_committed_bounds("unknownmodels", 3);
+}
+
+fn within_committed_bounds(folder: &str, at_least: usize) {
+    let text = std::fs::read_to_string(dir(folder).join("thresholds.json")).unwrap();
     let bounds: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
-    assert!(bounds.len() >= 16, "fixtures missing: {}", bounds.len());
+    assert!(
+        bounds.len() >= at_least,
+        "fixtures missing: {}",
+        bounds.len()
+    );
     let mut failures = Vec::new();
     for (name, b) in &bounds {
-        let onnx = dir().join(format!("{name}.onnx"));
+        let onnx = dir(folder).join(format!("{name}.onnx"));
         let e = realmodels_eval::evaluate(&onnx, &onnx.with_extension("json"))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let min_agree = b["min_agree"].as_u64().unwrap();

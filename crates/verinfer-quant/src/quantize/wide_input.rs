@@ -7,8 +7,8 @@
 //! thresholds it cannot resolve. So an input with a feature of fewer than
 //! [`MIN_FEATURE_STEPS`] steps at its `B`-bit scale (but not 0) is held at the radicand width
 //! `2B − 1` (31 bits), and so are the nodes that only move it or shift it by a constant
-//! (feature gathers, a scaler's offset, a tree's `x − θ`): they keep the per-feature dynamic
-//! range. The first node that combines it otherwise returns to `B` bits, with its constant
+//! (feature gathers, a scaler's offset, a tree's `x − θ`) or square it (a naive Bayes'
+//! `(x − θ)²`): they keep the per-feature dynamic range. The first node that combines it otherwise returns to `B` bits, with its constant
 //! operand (a per-feature scale, a linear model's coefficients) held as wide as the `i64`
 //! accumulator allows ([`wide_const_bits`]), since a per-feature constant has the same spread.
 
@@ -49,8 +49,9 @@ pub(crate) fn wide_inputs(fg: &FGraph, stats: &Stats, bits: u32, headroom: f64) 
         .collect()
 }
 
-/// Per node: whether it carries a wide input onward — a data movement of wide tensors only, or
-/// a sum/difference of a wide tensor and a constant — and is not a graph output.
+/// Per node: whether it carries a wide input onward — a data movement of wide tensors only, a
+/// sum/difference of a wide tensor and a constant, or the square of a wide tensor — and is not
+/// a graph output.
 #[must_use]
 pub(crate) fn wide_nodes(fg: &FGraph, inputs: &[bool], live: &[bool]) -> Vec<bool> {
     let outputs = fg.output_nodes();
@@ -78,6 +79,12 @@ pub(crate) fn wide_nodes(fg: &FGraph, inputs: &[bool], live: &[bool]) -> Vec<boo
                 kind: BinaryKind::Add | BinaryKind::Sub,
                 ..
             } => runtime.len() == 1 && is_wide(runtime[0]),
+            // A square `(x − θ)²` before a per-feature normalization (a Gaussian naive
+            // Bayes' `(x − θ)²/σ²`): at `B` bits the small features' squares would round to 0.
+            FOp::Binary {
+                kind: BinaryKind::Mul,
+                ..
+            } => runtime.len() == 2 && runtime[0] == runtime[1] && is_wide(runtime[0]),
             _ => false,
         };
     }

@@ -58,21 +58,28 @@ pub(super) fn modulo(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErro
     Ok(b.typed_constant(&name, shape, data, integer))
 }
 
-/// `a − m·k` on run-time reals, `k = trunc(a/m) = max(⌊q⌋, 0) + min(⌈q⌉, 0)` or `⌊a/m⌋`.
+/// `a − m·k` on run-time reals, `k = trunc(a/m)` or `⌊a/m⌋`.
 fn real_mod(b: &mut Builder, a: FRef, m: FRef, fmod: bool) -> Result<FRef, OnnxError> {
     let q = b.div(a, m)?;
-    let fl = b.func(q, Func::Floor);
     let k = if fmod {
-        let zero = b.scalar(0.0);
-        let ce = b.func(q, Func::Ceil);
-        let pos = b.binary(BinaryKind::Max, fl, zero)?;
-        let neg = b.binary(BinaryKind::Min, ce, zero)?;
-        b.binary(BinaryKind::Add, pos, neg)?
+        truncate(b, q)?
     } else {
-        fl
+        b.func(q, Func::Floor)
     };
     let mk = b.binary(BinaryKind::Mul, m, k)?;
     Ok(b.binary(BinaryKind::Sub, a, mk)?)
+}
+
+/// `trunc x = max(⌊x⌋, 0) + min(⌈x⌉, 0)` from `Floor`/`Ceil` tables of the quantized `x`
+/// (a real `Mod`'s quotient, a `Cast` of a real to an integer type): exact except within one
+/// quantization step of a whole number, where a table may land on the wrong side.
+pub(crate) fn truncate(b: &mut Builder, x: FRef) -> Result<FRef, OnnxError> {
+    let zero = b.scalar(0.0);
+    let fl = b.func(x, Func::Floor);
+    let ce = b.func(x, Func::Ceil);
+    let pos = b.binary(BinaryKind::Max, fl, zero)?;
+    let neg = b.binary(BinaryKind::Min, ce, zero)?;
+    Ok(b.binary(BinaryKind::Add, pos, neg)?)
 }
 
 #[cfg(test)]
@@ -112,5 +119,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `Cast` of a run-time real to a signed integer type truncates toward zero (AdaBoost's
+    /// exported normaliser guard casts a sum of exponentials to int32), in `f64` and through
+    /// quantization; an unsigned target stays refused.
+    #[test]
+    fn cast_of_a_run_time_real_to_int_truncates() {
+        let x = vec![-2.7, -1.2, -0.4, 0.0, 0.3, 1.6, 2.2, 5.9];
+        let want: Vec<f64> = x.iter().map(|v: &f64| v.trunc()).collect();
+        let n = node("Cast", &["x"], &["y"], vec![int("to", 6)]);
+        let g = graph(&n, 13, &[In("x", vec![8], None)], &[]);
+        let s = vec![x.clone()];
+        assert_eq!(float_outputs(&g, &s)[0], want);
+        let got = &quantized_outputs(g, &[s])[0][0];
+        assert_eq!(got, &want, "quantized");
     }
 }

@@ -211,6 +211,8 @@ pub(super) fn cast(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError>
             _ if is_integer(b, x) && to != 9 => Ok(x),
             // A comparison result (0/1) cast to bool or an integer type keeps its values.
             _ if crate::lower::boolean::is_boolean(b, x) => Ok(x),
+            // Real to a signed integer type truncates toward zero (onnxruntime's C cast).
+            3 | 5 | 6 | 7 => crate::lower::elementwise::truncate(b, x),
             _ => Err(b.unsupported(
                 "casting a run-time tensor that may hold non-integers to an integer or bool type",
             ).into()),

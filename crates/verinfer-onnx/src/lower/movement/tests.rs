@@ -534,7 +534,7 @@ fn cast_identity_dropout() {
     .unwrap();
     assert_eq!(o[0].1, vec![1.0078125]);
     let r = run(
-        &node("Cast", &["x"], &["y"], vec![int("to", 6)]),
+        &node("Cast", &["x"], &["y"], vec![int("to", 12)]),
         13,
         vec![Arg::Input("x", vec![2], vec![0.5, 1.0])],
     );

@@ -52,9 +52,17 @@ pub fn evaluate(onnx: &Path, json: &Path) -> Result<Eval, String> {
         .as_str()
         .ok_or("no input_name")?
         .to_string();
-    let width = inputs.first().map_or(0, Vec::len);
+    // A row of features unless the case gives the input's shape (scripts/realmodels/unknown.py).
+    let shape = match case["input_shape"].as_array() {
+        Some(dims) => dims
+            .iter()
+            .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()))
+            .collect::<Option<Vec<usize>>>()
+            .ok_or("input_shape is not a list of sizes")?,
+        None => vec![1, inputs.first().map_or(0, Vec::len)],
+    };
     let opts = ImportOptions {
-        input_shapes: BTreeMap::from([(input_name, vec![1, width])]),
+        input_shapes: BTreeMap::from([(input_name, shape)]),
         ..ImportOptions::default()
     };
     let fg = import(onnx, &opts).map_err(|e| e.to_string())?;
