@@ -328,7 +328,8 @@ pub fn peak_rss_mib() -> Option<f64> {
     proc_mib("/proc/self/status", "VmHWM:")
 }
 
-fn mem_available_mib() -> Option<f64> {
+/// Memory available to new allocations now (Linux `MemAvailable`).
+pub fn mem_available_mib() -> Option<f64> {
     proc_mib("/proc/meminfo", "MemAvailable:")
 }
 
@@ -493,16 +494,25 @@ fn bench(a: &Args) -> Result<()> {
         peak_rss_mib().unwrap_or(0.0)
     );
     let model_id = m.model_id.to_string();
+    // The peak RSS after each phase, so a peak past the target names the phase that made it.
+    let mut peaks = serde_json::Map::new();
+    let mut mark = |phase: &str| {
+        peaks.insert(phase.into(), peak_rss_mib().into());
+    };
+    mark("compile_and_model_commitment");
     let eng = IntEngine::new(Plan::for_graph(c.graph)?)?;
     drop(c.fgraph);
     run(&eng, &prompt, 2, TraceMode::Off, true)?;
     let (pre, dec) = run(&eng, &prompt, a.tokens, TraceMode::Off, true)?;
     eprintln!("bench-llm: prefill {pre:.1} s, decode {dec:.1} s");
     let (pre_seq, _) = run(&eng, &prompt, 1, TraceMode::Off, false)?;
+    mark("inference");
     let (pre_c, dec_c, st) = run_stats(&eng, &prompt, a.tokens, TraceMode::Inline, true)?;
     eprintln!("bench-llm: with trace commitment: prefill {pre_c:.1} s, decode {dec_c:.1} s");
+    mark("trace_commitment_in_line");
     // The same commitment hashed on a thread of its own (`generate --trace-thread`).
     let (pre_p, dec_p) = run(&eng, &prompt, a.tokens, TraceMode::Pipelined, true)?;
+    mark("trace_commitment_thread");
     #[allow(clippy::cast_precision_loss)]
     let (pre_tps, dec_tps) = (prompt.len() as f64 / pre, (a.tokens - 1) as f64 / dec);
     #[allow(clippy::cast_precision_loss)]
@@ -549,7 +559,7 @@ fn bench(a: &Args) -> Result<()> {
         "write_s": write_s, "reused_file": reused, "compile_s": compile_s, "model_commitment_s": commit_s,
         "prefill_tokens_per_s": pre_tps, "prefill_sequential_tokens_per_s": pre_seq_tps,
         "decode_tokens_per_s": dec_tps,
-        "trace_commitment_share": trace_share, "peak_rss_mib": rss,
+        "trace_commitment_share": trace_share, "peak_rss_mib": rss, "peak_rss_after_mib": peaks,
         "trace_commitment_share_thread": trace_share_thread,
         "trace_leaves": st.leaves, "trace_leaves_rehashed": st.rehashed,
         "expected_peak_rss_mib": compile_bytes(&a.shape)? / (1024.0 * 1024.0),

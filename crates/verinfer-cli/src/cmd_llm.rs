@@ -317,6 +317,19 @@ pub enum TraceMode {
     Pipelined,
 }
 
+/// Bytes the kept value trees of a traced run may take: a quarter of the memory available
+/// when the run starts (the model is loaded by then), leaving the rest to the step's values,
+/// the hashing queue and other processes; [`DEFAULT_TREE_BUDGET`] where that is unknown.
+/// Roots never depend on it, only how much is hashed again.
+fn tree_budget() -> usize {
+    crate::cmd_bench_llm::mem_available_mib().map_or(DEFAULT_TREE_BUDGET, |mib| {
+        // `as`: a non-negative MiB figure well below 2^53, to whole bytes.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let bytes = (mib.max(0.0) * f64::from(1u32 << 20) / 4.0) as usize;
+        bytes
+    })
+}
+
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 /// Runs `prompt` then up to `max_new` greedy tokens (stopping after `stop`), each step's trace
 /// root kept unless `trace` is `Off`; `caches` reads the final caches. The decode time includes
@@ -340,7 +353,7 @@ pub fn run_session<E: StepEngine>(
     let batch = batch && sampling.is_none();
     let inline = trace == TraceMode::Inline;
     let hasher = match trace {
-        TraceMode::Pipelined => Some(TraceHasher::spawn(DEFAULT_TREE_BUDGET)?),
+        TraceMode::Pipelined => Some(TraceHasher::spawn(tree_budget())?),
         _ => None,
     };
     // The first error handing a value to the hasher (reported once the steps are done).
@@ -352,7 +365,7 @@ pub fn run_session<E: StepEngine>(
     };
     let mut roots = Vec::new();
     // One value tree per value id kept across steps: a step re-hashes what changed (a cache row).
-    let mut inc = IncrementalTrace::new();
+    let mut inc = IncrementalTrace::with_budget(tree_budget());
     let t0 = Instant::now();
     let mut next = 0;
     // Steps run so far (the hasher's step numbers).

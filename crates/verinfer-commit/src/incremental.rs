@@ -17,7 +17,7 @@ use verinfer_ir::ValueId;
 
 use crate::hash::{zero_hash, Hash32};
 use crate::keccak_x8::hash_pairs;
-use crate::tensor::{leaf_count, pack_leaf, pack_leaves};
+use crate::tensor::{leaf_count, pack_leaf, pack_leaves, PER_LEAF};
 use crate::trace::TraceRoot;
 use crate::tree::{parents, root_of};
 
@@ -30,50 +30,88 @@ const PAR_MIN_DIRTY: usize = 4096;
 /// Changed parents hashed per parallel task.
 const PAR_CHUNK: usize = 1024;
 
-/// One value's tree as the last value of its id left it: every level, non-padding nodes only
-/// (level 0 the packed leaves, the last level the root), the layout of [`crate::MerkleTree`].
+/// One value's tree as the last value of its id left it (the layout of [`crate::MerkleTree`]:
+/// level 0 the packed leaves, the last level the root), **trimmed of its zero tail**: leaves
+/// past the last nonzero one are zero, so every node over them alone is the zero-subtree hash
+/// `Z_h` — exactly what padding is. Level `h` stores its first `ceil(m / 2^h)` nodes (`m` the
+/// leaves up to the last nonzero one, [`used_leaves`]) and the rest are `Z_h`, never hashed
+/// nor stored. A KV cache, zero past the current position, costs the rows filled so far.
 #[derive(Clone, Debug)]
 struct ValueTree {
     len: usize,
+    /// `levels.len() == depth + 1`, whatever `m` is (an all-zero value has empty levels).
     levels: Vec<Vec<Hash32>>,
 }
 
+/// Leaves of `data` up to and including the last one holding a nonzero element.
+pub(crate) fn used_leaves(data: &[i32]) -> usize {
+    /// Elements tested at once (a branch-free OR the compiler vectorizes).
+    const SCAN: usize = 64;
+    let mut end = data.len();
+    while end > 0 {
+        let start = end.saturating_sub(SCAN);
+        let part = &data[start..end];
+        if part.iter().fold(0, |a, &x| a | x) != 0 {
+            let last = part.iter().rposition(|&x| x != 0).unwrap_or(0);
+            return (start + last) / PER_LEAF + 1;
+        }
+        end = start;
+    }
+    0
+}
+
+/// The first `m` leaves of `data`.
+fn leaves_prefix(data: &[i32], m: usize) -> Vec<Hash32> {
+    let prefix = &data[..(m * PER_LEAF).min(data.len())];
+    if m == 0 {
+        Vec::new()
+    } else {
+        pack_leaves(prefix)
+    }
+}
+
 impl ValueTree {
-    /// The whole tree of `data`, hashed from scratch.
-    fn new(data: &[i32]) -> Self {
-        let leaves = pack_leaves(data);
-        let depth = crate::tree::depth_for(leaves.len() as u64);
+    /// The whole tree of `data` followed by zeros up to `len` elements, hashed from scratch
+    /// (its zero tail aside).
+    fn new(data: &[i32], len: usize) -> Self {
+        let depth = crate::tree::depth_for(leaf_count(len as u64));
         let mut levels = Vec::with_capacity(depth + 1);
-        levels.push(leaves);
+        levels.push(leaves_prefix(data, used_leaves(data)));
         for h in 0..depth {
-            let next = parents(&levels[h], h);
+            let next = if levels[h].is_empty() {
+                Vec::new()
+            } else {
+                parents(&levels[h], h)
+            };
             levels.push(next);
         }
-        Self {
-            len: data.len(),
-            levels,
-        }
+        Self { len, levels }
     }
 
-    /// Bytes the kept tree holds (its nodes; what [`IncrementalTrace`]'s budget counts).
+    /// Bytes the kept tree holds (its stored nodes; what [`IncrementalTrace`]'s budget counts).
     fn bytes(&self) -> usize {
         self.levels.iter().map(Vec::len).sum::<usize>() * std::mem::size_of::<Hash32>()
     }
 
     fn root(&self) -> Hash32 {
+        let depth = self.levels.len().saturating_sub(1);
         self.levels
             .last()
             .and_then(|l| l.first())
             .copied()
-            .unwrap_or(Hash32::ZERO)
+            .unwrap_or_else(|| zero_hash(depth))
     }
 
-    /// Replaces the leaves by those of `data` (same length), returning the positions of the
-    /// leaves that changed, in increasing order.
-    fn diff_leaves(&mut self, data: &[i32]) -> Vec<usize> {
+    /// Replaces the stored leaves by those of `data` (zero-padded to the same length, `m`
+    /// used leaves), returning
+    /// the positions of the leaves that changed, in increasing order: those that differ below
+    /// both old and new `m`, and every one between the two.
+    fn diff_leaves(&mut self, data: &[i32], m: usize) -> Vec<usize> {
         let Some(leaves) = self.levels.first_mut() else {
             return Vec::new();
         };
+        let old = leaves.len();
+        let common = old.min(m);
         let diff = |first: usize, chunk: &mut [Hash32]| {
             let mut dirty = Vec::new();
             for (j, leaf) in chunk.iter_mut().enumerate() {
@@ -85,31 +123,50 @@ impl ValueTree {
             }
             dirty
         };
-        if leaves.len() < PAR_MIN_LEAVES {
-            return diff(0, leaves);
+        let mut dirty = if common < PAR_MIN_LEAVES {
+            diff(0, &mut leaves[..common])
+        } else {
+            let parts: Vec<Vec<usize>> = leaves[..common]
+                .par_chunks_mut(DIFF_CHUNK)
+                .enumerate()
+                .map(|(c, chunk)| diff(c * DIFF_CHUNK, chunk))
+                .collect();
+            parts.concat()
+        };
+        if m > old {
+            leaves.extend((old..m).map(|i| pack_leaf(data, i)));
+        } else {
+            leaves.truncate(m);
         }
-        let parts: Vec<Vec<usize>> = leaves
-            .par_chunks_mut(DIFF_CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| diff(c * DIFF_CHUNK, chunk))
-            .collect();
-        parts.concat()
+        dirty.extend(common..old.max(m));
+        dirty
     }
 
-    /// Brings the tree to `data`, a value of the same length, hashing again only the paths of
-    /// the leaves that changed. Returns how many leaves changed.
+    /// Brings the tree to `data`, zero-padded to the tree's length, hashing again only the
+    /// paths of the leaves that changed. Returns how many leaves changed.
     fn update(&mut self, data: &[i32]) -> usize {
-        let mut dirty = self.diff_leaves(data);
+        let m = used_leaves(data);
+        let mut dirty = self.diff_leaves(data, m);
         let changed = dirty.len();
         for h in 0..self.levels.len().saturating_sub(1) {
-            if dirty.is_empty() {
-                break;
-            }
-            // Sorted children give sorted parents; each parent once.
-            let mut up: Vec<usize> = dirty.iter().map(|i| i / 2).collect();
-            up.dedup();
             let (below, above) = self.levels.split_at_mut(h + 1);
             let (child, parent) = (&below[h], &mut above[0]);
+            // The stored parents: one per pair of stored children (the rest are `Z_{h+1}`).
+            let want = child.len().div_ceil(2);
+            let resized = parent.len() != want;
+            if dirty.is_empty() && !resized {
+                break;
+            }
+            parent.resize(want, Hash32::ZERO);
+            // Parents of changed children, except those no longer stored (over zero leaves
+            // only); when the level's length changed, its last parent too (its right child
+            // may have become padding without a changed child below it at this level).
+            let mut up: Vec<usize> = dirty.iter().map(|i| i / 2).filter(|&p| p < want).collect();
+            if resized && want > 0 {
+                up.push(want - 1);
+            }
+            up.sort_unstable();
+            up.dedup();
             let pad = zero_hash(h);
             let pair = |k: usize| {
                 let p = up[k];
@@ -132,16 +189,36 @@ impl ValueTree {
     }
 }
 
-/// Nodes of a tree of `leaves` leaves, padding excluded (the leaves, then each level's
-/// `ceil(n / 2)` up to the root).
-fn tree_nodes(leaves: u64) -> usize {
-    let mut n = usize::try_from(leaves).unwrap_or(usize::MAX);
-    let mut total = n;
-    while n > 1 {
-        n = n.div_ceil(2);
-        total = total.saturating_add(n);
+/// [`crate::tensor_root`] of `data` zero-padded to `len` elements, hashing only its leaves up
+/// to the last nonzero one: their root, then paired with zero-subtree hashes up to the depth
+/// `len` fixes.
+fn trimmed_root(data: &[i32], len: usize) -> Hash32 {
+    let depth = crate::tree::depth_for(leaf_count(len as u64));
+    let used = used_leaves(data);
+    if used == 0 {
+        return zero_hash(depth);
     }
-    total
+    let prefix = &data[..(used * PER_LEAF).min(data.len())];
+    let mut h = crate::tree::depth_for(used as u64);
+    let mut root = crate::tensor::tensor_root(prefix);
+    while h < depth {
+        root = crate::hash::keccak_pair(&root, &zero_hash(h));
+        h += 1;
+    }
+    root
+}
+
+/// Nodes a kept tree of `used` stored leaves and depth `depth` holds: `ceil(used / 2^h)` at
+/// each level `h = 0..=depth` (none for an all-zero value).
+fn stored_nodes(used: usize, depth: usize) -> usize {
+    (0..=depth)
+        .map(|h| {
+            u32::try_from(h)
+                .ok()
+                .and_then(|h| 1usize.checked_shl(h))
+                .map_or(usize::from(used > 0), |w| used.div_ceil(w))
+        })
+        .sum()
 }
 
 /// What an [`IncrementalTrace`] keeps for one value id.
@@ -161,8 +238,9 @@ enum Slot {
 pub struct IncrementalStats {
     /// Leaves of every value committed.
     pub leaves: u64,
-    /// Leaves that were hashed along their path: every leaf of a value seen for the first time
-    /// or at a new length, the changed leaves otherwise.
+    /// Leaves that were hashed along their path: the leaves up to the last nonzero one of a
+    /// value seen for the first time or at a new length, the changed leaves of a kept tree,
+    /// every leaf of a densely changing value.
     pub rehashed: u64,
 }
 
@@ -230,39 +308,56 @@ impl IncrementalTrace {
     /// the leaves that differ from the last value of that id (all of them when its length
     /// changed, the id is new or its tree was not kept). Values may come in any order.
     pub fn value_root(&mut self, value: ValueId, data: &[i32]) -> Hash32 {
+        self.padded_value_root(value, data, data.len())
+    }
+
+    /// [`Self::value_root`] of `data` followed by zeros up to `len` elements (`data` longer
+    /// than `len` is cut there): a caller may hand over a value's nonzero prefix only
+    /// ([`crate::TraceHasher`] copies no zero tail).
+    pub fn padded_value_root(&mut self, value: ValueId, data: &[i32], len: usize) -> Hash32 {
+        let data = &data[..data.len().min(len)];
         let v = value.index();
         if self.trees.len() <= v {
             self.trees.resize(v + 1, Slot::New);
         }
-        let leaves = leaf_count(data.len() as u64);
+        let leaves = leaf_count(len as u64);
         self.stats.leaves += leaves;
         let slot = &mut self.trees[v];
         match slot {
-            Slot::Kept(t) if t.len == data.len() => {
+            Slot::Kept(t) if t.len == len => {
+                let before = t.bytes();
                 let changed = t.update(data) as u64;
                 self.stats.rehashed += changed;
                 let root = t.root();
+                let after = t.bytes();
+                self.kept = self.kept - before + after;
                 if 2 * changed > leaves {
-                    self.kept -= t.bytes();
+                    self.kept -= after;
                     *slot = Slot::Dense;
+                } else if self.kept > self.budget {
+                    // Grown past the budget: hashed from scratch until there is room again.
+                    self.kept -= after;
+                    *slot = Slot::New;
                 }
                 root
             }
             Slot::Dense => {
                 self.stats.rehashed += leaves;
-                crate::tensor::tensor_root(data)
+                trimmed_root(data, len)
             }
             _ => {
-                self.stats.rehashed += leaves;
                 if let Slot::Kept(old) = slot {
                     self.kept -= old.bytes();
                     *slot = Slot::New;
                 }
-                let bytes = tree_nodes(leaves).saturating_mul(std::mem::size_of::<Hash32>());
+                let used = used_leaves(data);
+                self.stats.rehashed += used as u64;
+                let depth = crate::tree::depth_for(leaves);
+                let bytes = stored_nodes(used, depth).saturating_mul(std::mem::size_of::<Hash32>());
                 if self.kept.saturating_add(bytes) > self.budget {
-                    return crate::tensor::tensor_root(data);
+                    return trimmed_root(data, len);
                 }
-                let t = ValueTree::new(data);
+                let t = ValueTree::new(data, len);
                 let root = t.root();
                 self.kept += t.bytes();
                 *slot = Slot::Kept(t);
@@ -318,6 +413,8 @@ mod tests {
         All(i32),
         /// A new length (refused by the tree, handled by rebuilding it).
         Resize(usize, i32),
+        /// Zero from element `at % len` on (the stored prefix shrinks).
+        ZeroFrom(usize),
     }
 
     fn change() -> impl Strategy<Value = Change> {
@@ -327,6 +424,7 @@ mod tests {
             (any::<usize>(), 1usize..70, any::<i32>()).prop_map(|(a, n, x)| Change::Row(a, n, x)),
             any::<i32>().prop_map(Change::All),
             (0usize..3000, any::<i32>()).prop_map(|(n, x)| Change::Resize(n, x)),
+            any::<usize>().prop_map(Change::ZeroFrom),
         ]
     }
 
@@ -347,6 +445,7 @@ mod tests {
                 }
             }
             Change::Resize(n, x) => v.resize(n, x),
+            Change::ZeroFrom(a) if len > 0 => v[a % len..].fill(0),
             _ => {}
         }
     }
@@ -405,8 +504,8 @@ mod tests {
             assert_eq!(inc.finish_run(), trace_root_of(&[cache.clone()]));
             let s = inc.stats();
             assert_eq!(s.leaves - before.leaves, leaves);
-            let want = if pos == 0 { leaves } else { (row / 8) as u64 };
-            assert_eq!(s.rehashed - before.rehashed, want, "pos {pos}");
+            // The rows past `pos` are zero: never hashed, not even the first time.
+            assert_eq!(s.rehashed - before.rehashed, (row / 8) as u64, "pos {pos}");
         }
         // The same value again hashes nothing; a new length hashes it all.
         let before = inc.stats();
@@ -465,13 +564,21 @@ mod tests {
         assert_eq!(inc.value_root(ValueId(0), &[5]), tensor_root(&[5]));
     }
 
+    /// Bytes of a kept tree of `used` leaves at depth `depth` (zero tail not stored).
+    fn trimmed_tree_bytes(used: usize, depth: usize) -> usize {
+        (0..=depth).map(|h| used.div_ceil(1 << h)).sum::<usize>() * 32
+    }
+
     #[test]
     fn a_budget_caps_the_kept_trees_and_leaves_roots_unchanged() {
-        // Three 128 × 64 caches, one row a run: each tree is 2,047 nodes (65,504 bytes).
+        // Three 128 × 64 caches (1,024 leaves, depth 10), one row (8 leaves) a run: a kept
+        // tree grows with the rows filled. The cap holds two trees of six rows.
         let (ctx, row) = (128usize, 64usize);
-        let tree = (2 * ctx * row / 8 - 1) * 32;
+        let t = |rows: usize| trimmed_tree_bytes(rows * 8, 10);
+        let cap = 2 * t(6);
+        assert!(3 * t(3) <= cap && 3 * t(4) > cap);
         let mut caches = vec![vec![0i32; ctx * row]; 3];
-        let mut capped = IncrementalTrace::with_budget(2 * tree);
+        let mut capped = IncrementalTrace::with_budget(cap);
         let mut none = IncrementalTrace::with_budget(0);
         let mut all = IncrementalTrace::new();
         for pos in 0..6 {
@@ -486,16 +593,23 @@ mod tests {
                     inc.push(c);
                 }
                 assert_eq!(inc.finish_run(), want, "run {pos}");
+                assert!(inc.kept_bytes() <= inc.budget);
             }
+            // Three trees fit up to three rows; at four the third grows past the cap and is
+            // dropped, and it does not fit again.
+            let kept = if pos < 3 { 3 } else { 2 };
+            assert_eq!(capped.kept_bytes(), kept * t(pos + 1), "run {pos}");
         }
-        // Two trees fit the cap, the third value is hashed whole every run; no budget, no tree.
-        assert_eq!(capped.kept_bytes(), 2 * tree);
-        assert_eq!(all.kept_bytes(), 3 * tree);
+        assert_eq!(all.kept_bytes(), 3 * t(6));
         assert_eq!(none.kept_bytes(), 0);
-        let leaves = (ctx * row / 8) as u64;
-        assert_eq!(all.stats().rehashed, 3 * leaves + 5 * 3 * 8);
-        assert_eq!(capped.stats().rehashed, 3 * leaves + 5 * (2 * 8 + leaves));
-        assert_eq!(none.stats().rehashed, 6 * 3 * leaves);
+        assert!(matches!(capped.trees[2], Slot::New));
+        // Kept trees hash the new row only; without a tree the filled rows are hashed whole.
+        assert_eq!(all.stats().rehashed, 6 * 3 * 8);
+        assert_eq!(none.stats().rehashed, 3 * 8 * (1 + 2 + 3 + 4 + 5 + 6));
+        assert_eq!(
+            capped.stats().rehashed,
+            4 * 3 * 8 + 2 * (2 * 8) + 8 * (5 + 6)
+        );
         // A tree dropped for changing densely makes room for the one left out.
         for e in caches[0].iter_mut() {
             *e = e.wrapping_mul(3) ^ 0x5a5a;
@@ -508,6 +622,41 @@ mod tests {
         }
         assert!(matches!(capped.trees[0], Slot::Dense));
         assert!(matches!(capped.trees[2], Slot::Kept(_)));
-        assert_eq!(capped.kept_bytes(), 2 * tree);
+        assert_eq!(capped.kept_bytes(), 2 * t(6));
+    }
+
+    #[test]
+    fn zero_tails_are_neither_hashed_nor_stored() {
+        for len in [0usize, 1, 7, 8, 9, 64, 1000, 4096] {
+            let mut d = vec![0i32; len];
+            assert_eq!(used_leaves(&d), 0);
+            assert_eq!(trimmed_root(&d, d.len()), tensor_root(&d), "len {len}");
+            for at in [0, len / 3, len.saturating_sub(1)] {
+                if at < len {
+                    d.fill(0);
+                    d[..=at].fill(-3);
+                    assert_eq!(used_leaves(&d), at / 8 + 1);
+                    assert_eq!(
+                        trimmed_root(&d, d.len()),
+                        tensor_root(&d),
+                        "len {len} at {at}"
+                    );
+                }
+            }
+        }
+        // A tree follows its nonzero prefix up and down; an all-zero value stores nothing.
+        let mut inc = IncrementalTrace::new();
+        let mut d = vec![0i32; 4096];
+        for end in [0usize, 100, 1500, 1200, 17, 0, 2000] {
+            d.fill(0);
+            d[..end].fill(9);
+            assert_eq!(inc.value_root(ValueId(0), &d), tensor_root(&d), "end {end}");
+            let Slot::Kept(t) = &inc.trees[0] else {
+                panic!("end {end}: no tree kept");
+            };
+            assert_eq!(t.levels[0].len(), end.div_ceil(8));
+            assert_eq!(inc.kept_bytes(), t.bytes());
+            assert_eq!(t.bytes(), trimmed_tree_bytes(end.div_ceil(8), 9));
+        }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A step's trace root needs nothing of the next step, and the next step needs nothing of the
 //! root, so the two can overlap: [`TraceHasher::value`] copies the value into a queue (a
-//! `memcpy`, far cheaper than hashing it) and returns; a hashing thread feeds the queue into an
+//! `memcpy` up to its last nonzero element — a KV cache's zero rows are not copied — far
+//! cheaper than hashing it) and returns; a hashing thread feeds the queue into an
 //! [`IncrementalTrace`]. The roots are the same as hashing in line — the same trees, the same
 //! values, only on another thread. The queue holds at most [`QUEUE_BYTES`] (or one value, if a
 //! value is larger): when the hasher falls behind by that much, the producer waits for it, so
@@ -17,7 +18,8 @@ use verinfer_ir::ValueId;
 
 use crate::error::PipelineError;
 use crate::hash::Hash32;
-use crate::incremental::{IncrementalStats, IncrementalTrace};
+use crate::incremental::{used_leaves, IncrementalStats, IncrementalTrace};
+use crate::tensor::PER_LEAF;
 use crate::trace::TraceRoot;
 use crate::tree::root_of;
 
@@ -28,7 +30,9 @@ pub const QUEUE_BYTES: usize = 256 << 20;
 struct Item {
     step: usize,
     value: ValueId,
+    /// The value up to its last nonzero leaf; zeros follow up to `len` elements.
     data: Vec<i32>,
+    len: usize,
 }
 
 /// Bytes queued and not yet hashed, and the condition the producer waits on.
@@ -92,6 +96,9 @@ impl TraceHasher {
     /// # Errors
     /// [`PipelineError::Stopped`] when the hashing thread has stopped (it panicked).
     pub fn value(&self, step: usize, value: ValueId, data: &[i32]) -> Result<(), PipelineError> {
+        // The zero tail is not copied (a KV cache is zero past the current position).
+        let len = data.len();
+        let data = &data[..(used_leaves(data) * PER_LEAF).min(len)];
         let bytes = std::mem::size_of_val(data);
         {
             let mut queued = self
@@ -112,6 +119,7 @@ impl TraceHasher {
             step,
             value,
             data: data.to_vec(),
+            len,
         };
         self.tx
             .as_ref()
@@ -157,8 +165,14 @@ impl Drop for TraceHasher {
 fn hash_all(rx: Receiver<Item>, backlog: &Backlog, budget: usize) -> Done {
     let mut inc = IncrementalTrace::with_budget(budget);
     let mut steps: Vec<Vec<Option<Hash32>>> = Vec::new();
-    for Item { step, value, data } in rx {
-        let root = inc.value_root(value, &data);
+    for Item {
+        step,
+        value,
+        data,
+        len,
+    } in rx
+    {
+        let root = inc.padded_value_root(value, &data, len);
         if steps.len() <= step {
             steps.resize_with(step + 1, Vec::new);
         }
