@@ -56,7 +56,7 @@ impl ZkKeys {
             let bytes = files::read_proving_key_bytes(&self.dir).map_err(|e| err(e.to_string()))?;
             let pk = self
                 .backend
-                .read_proving_key(&bytes)
+                .read_proving_key_for_many(&bytes)
                 .map_err(|e| err(format!("proving.key: {e}")))?;
             self.pk = Some(pk);
         }

@@ -121,6 +121,13 @@ pub trait ProofBackend: Send + Sync + 'static {
     /// Bytes that do not decode.
     fn read_proving_key(&self, bytes: &[u8]) -> Result<Self::ProvingKey, Self::Error>;
 
+    /// `pk` made ready to prove many times (what a node that keeps a key loaded does): a
+    /// backend may precompute here what would not pay back within one proof. Proofs made with
+    /// the returned key are the same bytes. The default keeps `pk` as it is.
+    fn prepare_proving_key(&self, pk: Self::ProvingKey) -> Self::ProvingKey {
+        pk
+    }
+
     /// The verifying key as bytes (what `verifying.key` holds).
     ///
     /// # Errors
@@ -313,6 +320,12 @@ pub trait DynBackend: Send + Sync {
     /// # Errors
     /// As there.
     fn read_proving_key(&self, bytes: &[u8]) -> Result<AnyKey, ProveError>;
+    /// [`ProofBackend::read_proving_key`] then [`ProofBackend::prepare_proving_key`]: a key
+    /// that will prove many times.
+    ///
+    /// # Errors
+    /// As [`DynBackend::read_proving_key`].
+    fn read_proving_key_for_many(&self, bytes: &[u8]) -> Result<AnyKey, ProveError>;
     /// [`ProofBackend::write_verifying_key`].
     ///
     /// # Errors
@@ -409,6 +422,12 @@ impl<B: EvmVerifiable> DynBackend for B {
 
     fn read_proving_key(&self, bytes: &[u8]) -> Result<AnyKey, ProveError> {
         let pk = ProofBackend::read_proving_key(self, bytes).map_err(Into::into)?;
+        Ok(AnyKey::new(ProofBackend::name(self), pk))
+    }
+
+    fn read_proving_key_for_many(&self, bytes: &[u8]) -> Result<AnyKey, ProveError> {
+        let pk = ProofBackend::read_proving_key(self, bytes).map_err(Into::into)?;
+        let pk = ProofBackend::prepare_proving_key(self, pk);
         Ok(AnyKey::new(ProofBackend::name(self), pk))
     }
 

@@ -480,6 +480,14 @@ impl ProofBackend for Sumcheck {
         ProvingKey::from_bytes(bytes)
     }
 
+    /// Builds the commitment key's fixed-base table (`pcs::fixed_msm`): about 3 s of CPU once
+    /// for `2^16` powers, about 0.3 s saved on each MNIST CNN proof, so it pays where a key
+    /// stays loaded (the node), not in a one-shot `prove`. Same proof bytes either way.
+    fn prepare_proving_key(&self, mut pk: ProvingKey) -> ProvingKey {
+        pk.commit_key = pk.commit_key.with_table();
+        pk
+    }
+
     fn write_verifying_key(&self, vk: &VerifyingKey) -> Result<Vec<u8>, BackendError> {
         vk.to_bytes()
     }

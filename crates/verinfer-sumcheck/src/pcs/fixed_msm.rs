@@ -60,18 +60,6 @@ impl FixedBaseTable {
         Self { len, shifted }
     }
 
-    /// A table read back from a key: `shifted` holds windows `1..16` of `len` bases each.
-    /// `None` if the lengths disagree.
-    #[must_use]
-    pub fn from_parts(len: usize, shifted: Vec<G1Affine>) -> Option<Self> {
-        (shifted.len() == (WINDOWS - 1).checked_mul(len)?).then_some(Self { len, shifted })
-    }
-
-    /// The shifted points, windows `1..16` one after the other (what a key stores).
-    pub fn shifted(&self) -> &[G1Affine] {
-        &self.shifted
-    }
-
     /// How many bases the table covers.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -165,8 +153,6 @@ mod tests {
                 assert_eq!(t.window(&b, j, 5)[i], (*p * mult).into_affine(), "{j} {i}");
             }
         }
-        assert!(FixedBaseTable::from_parts(5, t.shifted().to_vec()).is_some());
-        assert!(FixedBaseTable::from_parts(4, t.shifted().to_vec()).is_none());
     }
 
     /// Extreme scalars (0, ±1, the largest) and repeated and opposite points force the

@@ -30,7 +30,8 @@ use crate::pcs::fixed_msm::{FixedBaseTable, MAX_TABLE_POINTS};
 use crate::transcript::Transcript;
 
 /// `τ^i·G1` for `i < 2^max_num_vars`: what the prover needs; with the powers' fixed-base
-/// table when a proving key carries one (the MSMs then take [`FixedBaseTable::msm`]).
+/// table when the key was prepared for many proofs (the MSMs then take
+/// [`FixedBaseTable::msm`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommitKey {
     powers: Vec<G1Affine>,
@@ -60,16 +61,6 @@ impl CommitKey {
             self.table = Some(FixedBaseTable::build(&self.powers));
         }
         self
-    }
-
-    /// A key of these powers and a table read back from a proving key, or `None` if the table
-    /// does not cover exactly the powers.
-    #[must_use]
-    pub fn from_parts(powers: Vec<G1Affine>, table: Option<FixedBaseTable>) -> Option<Self> {
-        match &table {
-            Some(t) if t.len() != powers.len() => None,
-            _ => Some(Self { powers, table }),
-        }
     }
 
     /// The powers' fixed-base table, if this key has one.

@@ -196,3 +196,37 @@ fn strided_dilated_padded_grouped_and_batched_convolutions_prove_natively() {
         );
     }
 }
+
+/// A key read for many proofs (what the node holds: `read_proving_key_for_many` builds the
+/// commitment key's fixed-base table) proves the MNIST CNN to the same bytes as the key read
+/// for one, and the proof verifies: the table changes the prover's work, never its output.
+#[test]
+fn a_key_prepared_for_many_proofs_gives_the_same_proof_bytes() {
+    let b = Sumcheck::default();
+    let (g, trace) = mnist_cnn();
+    let m = Model::new(g).unwrap();
+    let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
+    let bytes = DynBackend::write_proving_key(&b, &keys.proving).unwrap();
+    let once = DynBackend::read_proving_key(&b, &bytes).unwrap();
+    let many = DynBackend::read_proving_key_for_many(&b, &bytes).unwrap();
+    let table = many
+        .downcast::<verinfer_sumcheck::backend::ProvingKey>(NAME)
+        .unwrap();
+    assert!(table.commit_key.table().is_some(), "no fixed-base table built");
+    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
+    let prove = |pk| {
+        DynBackend::prove(
+            &b,
+            pk,
+            &m,
+            DIGEST[0],
+            &ctx,
+            trace.clone(),
+            &mut verinfer_prove::os_rng(),
+        )
+        .unwrap()
+    };
+    let (p1, p2) = (prove(&once), prove(&many));
+    assert_eq!(p1.proof, p2.proof);
+    DynBackend::verify(&b, &keys.verifying, &p2.public, &p2.proof).unwrap();
+}
