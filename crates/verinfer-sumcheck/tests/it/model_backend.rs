@@ -212,7 +212,10 @@ fn a_key_prepared_for_many_proofs_gives_the_same_proof_bytes() {
     let table = many
         .downcast::<verinfer_sumcheck::backend::ProvingKey>(NAME)
         .unwrap();
-    assert!(table.commit_key.table().is_some(), "no fixed-base table built");
+    assert!(
+        table.commit_key.table().is_some(),
+        "no fixed-base table built"
+    );
     let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
     let prove = |pk| {
         DynBackend::prove(
