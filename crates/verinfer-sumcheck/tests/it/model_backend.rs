@@ -66,10 +66,8 @@ fn layered_keys_export_the_model_verifier() {
     let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
     let src = verinfer_prove::DynBackend::solidity_verifier(&b, &keys.verifying).unwrap();
     assert!(src.contains("contract ModelVerifier"), "{src}");
-    assert!(
-        src.contains("new ModelVerifier(ModelPlanStore.store(p)"),
-        "{src}"
-    );
+    assert!(src.contains("contract VerifierPlan"), "{src}");
+    assert!(src.contains("new ModelVerifier(plan.list()"), "{src}");
 }
 
 /// The bundled MNIST CNN (compiled with its calibration data) and its trace on the bundled
