@@ -597,9 +597,13 @@ fn every_tamper_alike(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>, 
     assert_eq!(rust, sol(&mut evm, at2, &st, x, y, words));
 }
 
-#[test]
-fn the_backend_deploys_the_adapter_over_the_model_verifier() {
-    let (g, trace) = digits_mlp();
+/// `g` set up and proven on `trace` through the dynamic seam (context tag `tag`): the
+/// backend, the keys and the proof that the adapter tests deploy and verify.
+fn set_up_and_prove(
+    g: verinfer_ir::Graph,
+    trace: Vec<Vec<i32>>,
+    tag: u8,
+) -> (Sumcheck, verinfer_prove::KeyPair, verinfer_prove::Proved) {
     let model = Model::new(g).unwrap();
     let b = Sumcheck::default();
     let keys = DynBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
@@ -608,11 +612,18 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
         &keys.proving,
         &model,
         DIGEST,
-        &ctx(6),
+        &ctx(tag),
         trace,
         &mut os_rng(),
     )
     .unwrap();
+    (b, keys, proved)
+}
+
+#[test]
+fn the_backend_deploys_the_adapter_over_the_model_verifier() {
+    let (g, trace) = digits_mlp();
+    let (b, keys, proved) = set_up_and_prove(g, trace, 6);
     let statement = proved.public.digest().unwrap();
     let calldata = DynBackend::proof_calldata(&b, &proved.proof).unwrap();
     let mut chain = RevmChain::new().unwrap();
@@ -679,19 +690,7 @@ fn the_backend_deploys_the_adapter_over_the_model_verifier() {
 #[allow(clippy::print_stdout)]
 fn the_mnist_cnn_adapter_and_verify_bound_gas_on_one_proof() {
     let (g, trace) = mnist_cnn();
-    let model = Model::new(g).unwrap();
-    let b = Sumcheck::default();
-    let keys = DynBackend::setup(&b, &model, DIGEST, &mut os_rng()).unwrap();
-    let proved = DynBackend::prove(
-        &b,
-        &keys.proving,
-        &model,
-        DIGEST,
-        &ctx(8),
-        trace,
-        &mut os_rng(),
-    )
-    .unwrap();
+    let (b, keys, proved) = set_up_and_prove(g, trace, 8);
     let statement = B256::from(proved.public.digest().unwrap().0);
     let calldata = DynBackend::proof_calldata(&b, &proved.proof).unwrap();
     let mut evm = Evm::new();
