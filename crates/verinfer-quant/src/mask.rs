@@ -42,6 +42,18 @@ pub struct AdditiveMask {
     pub keep: Option<FRef>,
 }
 
+/// A sum or difference `f(a·a_factor, b·b_factor)`: its kind and factors.
+fn sum_of(op: &FOp) -> Option<(BinaryKind, f64, f64)> {
+    match op {
+        FOp::Binary {
+            kind: kind @ (BinaryKind::Add | BinaryKind::Sub),
+            a_factor,
+            b_factor,
+        } => Some((*kind, *a_factor, *b_factor)),
+        _ => None,
+    }
+}
+
 /// Flat indices into `src` broadcast to `out`, one per element of `out`.
 fn broadcast_index(src: &[usize], out: &[usize]) -> Vec<usize> {
     let st = broadcast_strides(src, out);
@@ -67,37 +79,29 @@ impl Builder {
         let node = &self.g.nodes[i];
         let out = &node.shape;
         let of = |r: FRef| self.offsets(r, depth - 1);
-        match &node.op {
-            FOp::Binary {
-                kind: kind @ (BinaryKind::Add | BinaryKind::Sub),
-                a_factor,
-                b_factor,
-            } => {
-                let (a, b) = (node.inputs[0], node.inputs[1]);
-                let (ka, kb) = (of(a), of(b));
-                if ka.is_none() && kb.is_none() {
-                    return None;
-                }
-                let bf = if *kind == BinaryKind::Sub {
-                    -b_factor
-                } else {
-                    *b_factor
-                };
-                let (ia, ib) = (
-                    broadcast_index(self.g.shape(a), out),
-                    broadcast_index(self.g.shape(b), out),
-                );
-                let term = |k: &Option<Vec<f64>>, idx: usize, f: f64| {
-                    k.as_ref()
-                        .map_or(0.0, |k| if f == 0.0 { 0.0 } else { f * k[idx] })
-                };
-                Some(
-                    ia.iter()
-                        .zip(&ib)
-                        .map(|(&x, &y)| term(&ka, x, *a_factor) + term(&kb, y, bf))
-                        .collect(),
-                )
+        if let Some((kind, af, bf)) = sum_of(&node.op) {
+            let (a, b) = (node.inputs[0], node.inputs[1]);
+            let (ka, kb) = (of(a), of(b));
+            if ka.is_none() && kb.is_none() {
+                return None;
             }
+            let bf = if kind == BinaryKind::Sub { -bf } else { bf };
+            let (ia, ib) = (
+                broadcast_index(self.g.shape(a), out),
+                broadcast_index(self.g.shape(b), out),
+            );
+            let term = |k: &Option<Vec<f64>>, idx: usize, f: f64| {
+                k.as_ref()
+                    .map_or(0.0, |k| if f == 0.0 { 0.0 } else { f * k[idx] })
+            };
+            return Some(
+                ia.iter()
+                    .zip(&ib)
+                    .map(|(&x, &y)| term(&ka, x, af) + term(&kb, y, bf))
+                    .collect(),
+            );
+        }
+        match &node.op {
             FOp::Scale(f) => of(node.inputs[0]).map(|k| k.iter().map(|v| v * f).collect()),
             FOp::Move { map, fill } => {
                 let parts: Vec<Option<Vec<f64>>> = node.inputs.iter().map(|&r| of(r)).collect();
@@ -134,22 +138,18 @@ impl Builder {
             return Ok(Some(t));
         }
         let node = self.g.nodes[i].clone();
+        if let Some((kind, af, bf)) = sum_of(&node.op) {
+            let ra = self.runtime_part(node.inputs[0], depth - 1)?;
+            let rb = self.runtime_part(node.inputs[1], depth - 1)?;
+            let neg = if kind == BinaryKind::Sub { -1.0 } else { 1.0 };
+            return Ok(match (ra, rb) {
+                (None, None) => None,
+                (Some(a), None) => Some(self.scale(a, af)),
+                (None, Some(b)) => Some(self.scale(b, neg * bf)),
+                (Some(a), Some(b)) => Some(self.binary_f(kind, a, af, b, bf)?),
+            });
+        }
         match &node.op {
-            FOp::Binary {
-                kind: kind @ (BinaryKind::Add | BinaryKind::Sub),
-                a_factor,
-                b_factor,
-            } => {
-                let ra = self.runtime_part(node.inputs[0], depth - 1)?;
-                let rb = self.runtime_part(node.inputs[1], depth - 1)?;
-                let neg = if *kind == BinaryKind::Sub { -1.0 } else { 1.0 };
-                Ok(match (ra, rb) {
-                    (None, None) => None,
-                    (Some(a), None) => Some(self.scale(a, *a_factor)),
-                    (None, Some(b)) => Some(self.scale(b, neg * b_factor)),
-                    (Some(a), Some(b)) => Some(self.binary_f(*kind, a, *a_factor, b, *b_factor)?),
-                })
-            }
             FOp::Scale(f) => Ok(self
                 .runtime_part(node.inputs[0], depth - 1)?
                 .map(|r| self.scale(r, *f))),
