@@ -126,6 +126,41 @@ def causal_block_opset21():
     return g.model("causal_block_opset21", [1, t, d], "out", 21), [1, t, d]
 
 
+def gpt2_block_opset17():
+    """Opset 17, two heads, GPT-2's masking: `Where(causal, scores, finfo(float32).min)` with
+    the causal pattern from ConstantOfShape → Trilu → Cast(bool), scores divided by √d_head,
+    then `+ (1 − attention_mask)·(−1e9)` for a constant key-padding mask (last key padded)."""
+    g, d, t, h = G(5), 16, 8, 2
+    dh = d // h
+    g.n("LayerNormalization", ["x", g.c("ln_s", np.ones(d)), g.c("ln_b", np.zeros(d))], ["ln"],
+        axis=-1, epsilon=1e-5)
+    for k in "qkv":
+        g.n("MatMul", ["ln", g.w(f"W{k}", [d, d])], [f"{k}0"])
+        g.n("Reshape", [f"{k}0", g.c(f"shp_{k}", [1, t, h, dh], np.int64)], [f"{k}1"])
+        g.n("Transpose", [f"{k}1"], [k], perm=[0, 2, 3, 1] if k == "k" else [0, 2, 1, 3])
+    g.n("MatMul", ["q", "k"], ["s0"])
+    g.n("Div", ["s0", g.c("sqrt_dh", np.sqrt(dh))], ["s"])
+    g.n("Shape", ["x"], ["shp"])
+    g.n("Slice", ["shp", g.c("b1", [1], np.int64), g.c("e2", [2], np.int64)], ["tl"])
+    g.n("Concat", ["tl", "tl"], ["tt"], axis=0)
+    g.n("ConstantOfShape", ["tt"], ["ones"],
+        value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0]))
+    g.n("Trilu", ["ones"], ["tri"], upper=0)
+    g.n("Cast", ["tri"], ["causal"], to=TensorProto.BOOL)
+    g.n("Where", ["causal", "s", g.c("fmin", np.finfo(np.float32).min)], ["sw"])
+    g.n("Cast", [g.c("attn", [1] * (t - 1) + [0], np.int64)], ["attn_f"], to=TensorProto.FLOAT)
+    g.n("Sub", [g.c("one", 1.0), "attn_f"], ["inv"])
+    g.n("Mul", ["inv", g.c("big", -1e9)], ["pad"])
+    g.n("Add", ["sw", "pad"], ["sm"])
+    g.n("Softmax", ["sm"], ["p"], axis=-1)
+    g.n("MatMul", ["p", "v"], ["a0"])
+    g.n("Transpose", ["a0"], ["a1"], perm=[0, 2, 1, 3])
+    g.n("Reshape", ["a1", g.c("shp_o", [1, t, d], np.int64)], ["a"])
+    g.n("MatMul", ["a", g.w("Wo", [d, d])], ["o"])
+    g.n("Add", ["x", "o"], ["out"])
+    return g.model("gpt2_block_opset17", [1, t, d], "out", 17), [1, t, d]
+
+
 def qdq_lstm():
     """An LSTM (forward, 10 steps, peephole-free) over inputs passed through a
     QuantizeLinear/DequantizeLinear pair (scale 1/64, int8), then a ReduceMean over time."""
@@ -138,7 +173,8 @@ def qdq_lstm():
     return g.model("qdq_lstm", [10, 1, 6], "m", 18), [10, 1, 6]
 
 
-MODELS = [gru_classifier, upsampling_decoder, causal_block_opset21, qdq_lstm]
+MODELS = [gru_classifier, upsampling_decoder, causal_block_opset21, qdq_lstm,
+          gpt2_block_opset17]
 
 
 def write_case(work, build, seed):

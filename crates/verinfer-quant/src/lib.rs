@@ -39,6 +39,7 @@ pub mod fgraph;
 mod fixed_point;
 pub mod frun;
 pub mod func;
+pub mod mask;
 pub mod pipeline;
 pub mod quantize;
 pub mod report;

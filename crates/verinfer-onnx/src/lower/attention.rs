@@ -7,7 +7,8 @@
 //! masking, `nonpad_kv_seqlen`, the sliding window, the `−∞` entries of a constant float mask)
 //! becomes a 0/1 factor `M` on the exponentials: `P = e·M / (Σ e·M + (1 − any M))`. That is the
 //! same softmax over the allowed keys, and a row with no allowed key gives `P = 0`, as ONNX
-//! specifies. A float `attn_mask` is added to the scores as it is. `RotaryEmbedding` is in
+//! specifies. A float `attn_mask` is added to the scores; its large negative entries (`−1e4`,
+//! `finfo.min`) join the factor too (`verinfer_quant::mask`). `RotaryEmbedding` is in
 //! [`rotary`].
 
 mod rotary;
@@ -310,10 +311,19 @@ fn attention(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
     }
     let capped = s;
     let m = masks(b, node, batch, sq, total, past)?;
+    let mode = at.int_or("qk_matmul_output_mode", 0);
+    // Large negative entries of a float mask (`−1e4`, `finfo.min`) are split off the scores as
+    // a softmax's are (`verinfer_quant::mask`), except where the masked scores are an output.
+    let mut split_keep = None;
     if let Some(bias) = m.bias {
         s = add(b, s, bias)?;
+        if mode != 2 {
+            if let Some(split) = b.additive_mask(s, &[3])? {
+                s = split.scores;
+                split_keep = split.keep;
+            }
+        }
     }
-    let mode = at.int_or("qk_matmul_output_mode", 0);
     let max = b.reduce(s, ReduceKind::Max, &[3], true)?;
     let shifted = b.binary(BinaryKind::Sub, s, max)?;
     let mut e = b.func(shifted, Func::Exp);
@@ -322,7 +332,7 @@ fn attention(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
         let name = format!("{}_mask", b.node_name());
         factor = Some(b.constant(&name, shape.clone(), data.clone()));
     }
-    if let Some(r) = m.run_time {
+    for r in [m.run_time, split_keep].into_iter().flatten() {
         factor = Some(match factor {
             Some(c) => mul(b, r, c)?,
             None => r,

@@ -280,3 +280,36 @@ fn cumsum_directions_along_a_constant_axis() {
     close(&cum(1.0, 1, 1), &[5.0, 3.0, 0.0, 11.0, 6.0, 0.0]);
     close(&cum(0.0, 0, 0), &[1.0, 2.0, 3.0, 5.0, 7.0, 9.0]);
 }
+
+#[test]
+fn attention_float_mask_of_minus_1e4_is_exact_once_quantized() {
+    use crate::lower::qtest::{graph, quantized_outputs, Const, In};
+    // A constant causal float mask written as `−1e4` (BERT's value): quantized at 16 bits,
+    // row 0 attends key 0 alone (its output is `v[0]`), the rest as the definition says.
+    let mask: Vec<f64> = (0..16)
+        .map(|k| if k % 4 > k / 4 { -1e4 } else { 0.0 })
+        .collect();
+    let n = node("Attention", &["q", "k", "v", "m"], &["y"], vec![]);
+    let ins = [
+        In("q", vec![1, 1, 4, 2], None),
+        In("k", vec![1, 1, 4, 2], None),
+        In("v", vec![1, 1, 4, 2], None),
+    ];
+    let g = graph(&n, 23, &ins, &[Const("m", vec![4, 4], mask, false)]);
+    let samples: Vec<Vec<Vec<f64>>> = (0..16)
+        .map(|s| {
+            let s = f64::from(s);
+            vec![vals(8, s), vals(8, s + 0.37), vals(8, s + 0.71)]
+        })
+        .collect();
+    let got = quantized_outputs(g, &samples);
+    for (x, out) in samples.iter().zip(&got) {
+        let want = attend([&x[0], &x[1], &x[2]], 2, 0.5f64.sqrt(), |i, j| {
+            (j <= i).then_some(0.0)
+        });
+        for (y, w) in out[0].iter().zip(&want) {
+            assert!((y - w).abs() < 3e-3, "{y} vs {w}");
+        }
+        assert!((out[0][0] - x[2][0]).abs() < 1e-3, "row 0 reads v[0] alone");
+    }
+}

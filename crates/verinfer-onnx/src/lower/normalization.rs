@@ -124,9 +124,22 @@ pub(crate) fn softmax_over(
     axes: &[i64],
     log: bool,
 ) -> Result<FRef, OnnxError> {
+    // An additive mask (`−1e4`, `finfo.min`, `−∞` added or selected in): the scores without
+    // it, and a 0/1 factor that zeroes the masked weights exactly (`verinfer_quant::mask`).
+    let rank = b.shape(x).len();
+    let masked = if log {
+        None
+    } else {
+        let ax = b.axes(axes, rank)?;
+        b.additive_mask(x, &ax)?
+    };
+    let x = masked.map_or(x, |m| m.scores);
     let m = b.reduce(x, ReduceKind::Max, axes, true)?;
     let d = b.binary(BinaryKind::Sub, x, m)?;
-    let e = b.func(d, Func::Exp);
+    let mut e = b.func(d, Func::Exp);
+    if let Some(keep) = masked.and_then(|m| m.keep) {
+        e = b.binary(BinaryKind::Mul, e, keep)?;
+    }
     let s = b.reduce(e, ReduceKind::Sum, axes, true)?;
     if log {
         let ls = b.func(s, Func::Log);

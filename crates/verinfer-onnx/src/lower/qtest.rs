@@ -19,6 +19,17 @@ pub(crate) struct Const<'a>(pub &'a str, pub Vec<usize>, pub Vec<f64>, pub bool)
 
 /// Lower `node` at `opset`; the float graph with the node's outputs as graph outputs.
 pub(crate) fn graph(node: &NodeProto, opset: i64, ins: &[In<'_>], consts: &[Const<'_>]) -> FGraph {
+    graph_of(std::slice::from_ref(node), opset, ins, consts)
+}
+
+/// Lower `nodes` in order at `opset`; the float graph with the last node's outputs as graph
+/// outputs.
+pub(crate) fn graph_of(
+    nodes: &[NodeProto],
+    opset: i64,
+    ins: &[In<'_>],
+    consts: &[Const<'_>],
+) -> FGraph {
     let mut b = Builder::new("t");
     for In(name, shape, bits) in ins {
         let r = b.add_input(name, shape.clone(), bits.is_some());
@@ -30,10 +41,17 @@ pub(crate) fn graph(node: &NodeProto, opset: i64, ins: &[In<'_>], consts: &[Cons
         let r = b.typed_constant(name, shape.clone(), data.clone(), *integer);
         b.bind(name, r);
     }
-    b.begin_node(&node.name, &node.op_type);
-    let outs = crate::lower::lower_node(&mut b, node, opset).unwrap();
+    let mut outs = Vec::new();
+    for node in nodes {
+        b.begin_node(&node.name, &node.op_type);
+        outs = crate::lower::lower_node(&mut b, node, opset).unwrap();
+        for (name, &r) in node.output.iter().zip(&outs) {
+            b.bind(name, r);
+        }
+    }
     let mut g = b.g.clone();
-    for (name, r) in node.output.iter().zip(outs) {
+    let last = nodes.last().map_or(&[][..], |n| &n.output[..]);
+    for (name, r) in last.iter().zip(outs) {
         g.outputs.push((name.clone(), r));
     }
     g

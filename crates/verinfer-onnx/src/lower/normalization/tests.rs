@@ -342,3 +342,152 @@ fn hardmax_marks_the_first_maximum() {
     let (b, y) = lower_one(&n, 11, &[1, 2, 3], &[]);
     close(&value(&b, y, &TIES), &[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
 }
+
+/// Scores `[2, 4, 4]` (two heads, 4 queries, 4 keys) in [−1.5, 1.5], one tensor per sample.
+fn score_samples(n: usize) -> Vec<Vec<Vec<f64>>> {
+    (0..n)
+        .map(|s| {
+            let v = (0..32)
+                .map(|i| {
+                    #[allow(clippy::cast_precision_loss)]
+                    let t = ((i * 7 + s * 13) % 29) as f64 / 28.0;
+                    3.0 * t - 1.5
+                })
+                .collect();
+            vec![v]
+        })
+        .collect()
+}
+
+/// Row-wise softmax over the last axis of 4, with key `j > i` (query `i`) left out.
+fn causal_softmax_ref(x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for (r, row) in x.chunks(4).enumerate() {
+        let i = r % 4;
+        let p = softmax_ref(&row[..=i]);
+        out[r * 4..r * 4 + i + 1].copy_from_slice(&p);
+    }
+    out
+}
+
+/// Check a causally masked softmax, quantized at the default 16 bits: masked weights exactly
+/// 0, row 0's only allowed key exactly 1, the rest within `2·10⁻³`.
+fn check_causal(g: verinfer_quant::fgraph::FGraph) {
+    use crate::lower::qtest::{float_outputs, quantized_outputs};
+    let samples = score_samples(24);
+    for s in &samples[..4] {
+        close(&float_outputs(&g, s)[0], &causal_softmax_ref(&s[0]));
+    }
+    let got = quantized_outputs(g, &samples);
+    for (s, out) in samples.iter().zip(&got) {
+        let want = causal_softmax_ref(&s[0]);
+        for (k, (&y, &w)) in out[0].iter().zip(&want).enumerate() {
+            let (i, j) = (k / 4 % 4, k % 4);
+            if j > i {
+                assert_eq!(y, 0.0, "masked weight at {k}");
+            } else if i == 0 {
+                assert_eq!(y, 1.0, "the only allowed key at {k}");
+            } else {
+                assert!((y - w).abs() < 2e-3, "at {k}: {y} vs {w}");
+            }
+        }
+    }
+}
+
+/// The mask values exporters write: BERT's `−1e4`, `−1e9`, `−∞` and float32's most negative.
+const MASK_VALUES: [f64; 4] = [-1e4, -1e9, f64::NEG_INFINITY, f32::MIN as f64];
+
+#[test]
+fn additive_causal_masks_zero_the_masked_weights_exactly() {
+    use crate::lower::qtest::{graph_of, Const, In};
+    for v in MASK_VALUES {
+        let mask: Vec<f64> = (0..16)
+            .map(|k| if k % 4 > k / 4 { v } else { 0.0 })
+            .collect();
+        let nodes = [
+            node("Add", &["s", "mask"], &["sm"], vec![]),
+            node("Softmax", &["sm"], &["p"], vec![ai("axis", -1)]),
+        ];
+        let g = graph_of(
+            &nodes,
+            13,
+            &[In("s", vec![2, 4, 4], None)],
+            &[Const("mask", vec![4, 4], mask, false)],
+        );
+        check_causal(g);
+    }
+}
+
+#[test]
+fn masks_selected_by_where_zero_the_masked_weights_exactly() {
+    use crate::lower::qtest::{graph_of, Const, In};
+    let allowed: Vec<f64> = (0..16)
+        .map(|k| f64::from(u8::from(k % 4 <= k / 4)))
+        .collect();
+    for v in MASK_VALUES {
+        // GPT-2's form: `Where(causal, scores, finfo.min)`, then `·1` and `+ 0` (an absent
+        // padding mask) before the softmax.
+        let nodes = [
+            node("Where", &["allowed", "s", "fill"], &["w"], vec![]),
+            node("Add", &["w", "zero"], &["sm"], vec![]),
+            node("Softmax", &["sm"], &["p"], vec![ai("axis", 2)]),
+        ];
+        let g = graph_of(
+            &nodes,
+            13,
+            &[In("s", vec![2, 4, 4], None)],
+            &[
+                Const("allowed", vec![4, 4], allowed.clone(), true),
+                Const("fill", vec![], vec![v], false),
+                Const("zero", vec![1, 4], vec![0.0; 4], false),
+            ],
+        );
+        check_causal(g);
+    }
+}
+
+#[test]
+fn moderate_biases_and_fully_masked_rows_keep_their_softmax() {
+    use crate::lower::qtest::{float_outputs, graph_of, quantized_outputs, Const, In};
+    // A relative-position bias in [−3, 0] is no mask; a row whose every entry is −1e4 is the
+    // softmax of its scores (as in float), not a row of zeros.
+    let bias: Vec<f64> = (0..16)
+        .map(|k| {
+            if k / 4 == 3 {
+                -1e4
+            } else {
+                -0.2 * f64::from(k % 4)
+            }
+        })
+        .collect();
+    let nodes = [
+        node("Add", &["s", "bias"], &["sm"], vec![]),
+        node("Softmax", &["sm"], &["p"], vec![ai("axis", -1)]),
+    ];
+    let g = graph_of(
+        &nodes,
+        13,
+        &[In("s", vec![2, 4, 4], None)],
+        &[Const("bias", vec![4, 4], bias.clone(), false)],
+    );
+    assert!(
+        !g.consts.iter().any(|c| c.name.ends_with("mask_keep")),
+        "nothing is masked"
+    );
+    let samples = score_samples(24);
+    let want = |x: &[f64]| -> Vec<f64> {
+        let shifted: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v + bias[k % 16])
+            .collect();
+        shifted.chunks(4).flat_map(softmax_ref).collect()
+    };
+    close(&float_outputs(&g, &samples[0])[0], &want(&samples[0][0]));
+    let got = quantized_outputs(g, &samples);
+    for (s, out) in samples.iter().zip(&got) {
+        for (y, w) in out[0].iter().zip(want(&s[0])) {
+            assert!((y - w).abs() < 2e-3, "{y} vs {w}");
+        }
+    }
+}
