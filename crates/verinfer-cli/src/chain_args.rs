@@ -39,6 +39,26 @@ pub struct OnChain {
     pub chain: ChainArgs,
 }
 
+/// `--poll-ms`, which every command that plays a game takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Poll {
+    /// Poll interval while playing a game on a node, milliseconds (the in-process chain
+    /// answers at once).
+    #[arg(long = "poll-ms", default_value_t = 200)]
+    pub ms: u64,
+}
+
+impl Poll {
+    /// How often a command polls `chain`: `None` on the in-process chain, where nobody else
+    /// moves while it runs.
+    pub fn on(&self, chain: &ChainArgs) -> Option<std::time::Duration> {
+        chain
+            .rpc_url
+            .as_ref()
+            .map(|_| std::time::Duration::from_millis(self.ms))
+    }
+}
+
 /// An opened chain plus what must happen to it when the command ends.
 pub struct OpenChain {
     kind: Kind,

@@ -20,7 +20,7 @@ use verinfer_opml::{
     lying_execution, play_out, simulate::prepare_model, Challenger, ChallengerStrategy, Execution,
     GameParams, Submitter, SubmitterStrategy, TraceLie,
 };
-use verinfer_oracle::{AigcClient, AigcProof, OracleParams, ZkSettings};
+use verinfer_oracle::{AigcClient, AigcProof, OracleParams, RequestId, ZkSettings};
 use verinfer_quant::data::read_data;
 use verinfer_quant::pipeline::{quantize_inputs, split_samples};
 use verinfer_quant::quantize::QuantOptions;
@@ -418,32 +418,24 @@ pub fn run(a: &Args) -> Result<()> {
         zk_version,
     )?;
     tx(&r);
-    let (tok, r) = aigc.mint(
-        &mut chain,
-        requester,
-        requester,
-        &second,
-        &outs2,
-        "demo://zk",
-        &AigcProof::Request(req2),
-    )?;
-    tx(&r);
-    let zk_ok = aigc.is_verified(&mut chain, tok)?;
+    // The requester mints a request's prompt and answer; the token and whether it verifies.
+    let mint = |chain: &mut RevmChain,
+                prompt: &[Vec<i32>],
+                outs: &[Vec<i32>],
+                uri: &str,
+                req: RequestId|
+     -> Result<(U256, bool)> {
+        let proof = AigcProof::Request(req);
+        let (tok, r) = aigc.mint(chain, requester, requester, prompt, outs, uri, &proof)?;
+        tx(&r);
+        Ok((tok, aigc.is_verified(chain, tok)?))
+    };
+    let (tok, zk_ok) = mint(&mut chain, &second, &outs2, "demo://zk", req2)?;
     say!(
         "11. ERC-7007 mint by the requester of the zk-answered request {req2}: token {tok:#x}, \
          verified = {zk_ok}"
     );
-    let (tok2, r) = aigc.mint(
-        &mut chain,
-        requester,
-        requester,
-        &input,
-        &honest_outs,
-        "demo://opml",
-        &AigcProof::Request(req),
-    )?;
-    tx(&r);
-    let op_ok = aigc.is_verified(&mut chain, tok2)?;
+    let (_, op_ok) = mint(&mut chain, &input, &honest_outs, "demo://opml", req)?;
     say!(
         "12. ERC-7007 mint by the requester of request {req}, settled by the finalized \
          optimistic claim {good_claim}: verified = {op_ok}"

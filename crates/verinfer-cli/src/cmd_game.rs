@@ -1,7 +1,6 @@
 //! The opML commands: `claim`, `challenge`, `game status`, `game simulate`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -12,7 +11,7 @@ use verinfer_opml::{
     GameParams, Phase, Submitter, SubmitterStrategy, TraceLie,
 };
 
-use crate::chain_args::ChainArgs;
+use crate::chain_args::{ChainArgs, OnChain, Poll};
 use crate::cmd_run::load_input;
 use verinfer_commit::trace_file;
 
@@ -55,12 +54,6 @@ impl ParamArgs {
     }
 }
 
-/// How often a command polls a node (`None` on the in-process chain, where nobody else
-/// moves while it runs).
-pub(crate) fn poll_of(chain: &ChainArgs, ms: u64) -> Option<Duration> {
-    chain.rpc_url.as_ref().map(|_| Duration::from_millis(ms))
-}
-
 /// Prints a transaction's label, gas and block.
 pub(crate) fn print_tx(r: &Receipt) {
     eprintln!(
@@ -85,27 +78,23 @@ pub struct ClaimArgs {
     /// the chain alone (~1.1k gas per element); otherwise only its root is posted.
     #[arg(long)]
     pub publish_input: bool,
-    /// Poll interval while defending, milliseconds.
-    #[arg(long, default_value_t = 200)]
-    pub poll_ms: u64,
     /// Where the claim's trace is kept (`claim-<id>.trace`), so that `verinfer defend` can
     /// answer games later, after this process is gone.
     #[arg(long, default_value = ".verinfer/traces")]
     pub trace_dir: PathBuf,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
     pub gen: crate::cmd_game_gen::GenArgs,
     #[command(flatten)]
     pub params: ParamArgs,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub poll: Poll,
+    #[command(flatten)]
+    pub on: OnChain,
 }
 
 pub fn claim(a: &ClaimArgs) -> Result<()> {
     let Some(input) = &a.input else {
-        if a.json {
+        if a.on.json {
             bail!("--json: generation claims print text only for now; claim an inference (--input) or drop --json");
         }
         return crate::cmd_game_gen_chain::claim(a);
@@ -114,7 +103,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
     let inputs = load_input(&graph, input)?;
     let exec = Execution::run(graph, &inputs)?;
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let (c, receipts) = ensure_opml(chain, deployments, from, &a.params.params())?;
@@ -133,7 +122,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     // The claim is posted (and its bond paid) whatever happens to the trace file: say so
     // first, so a failure below cannot read as a failed claim.
     let root = submitter.exec.trace().root().to_string();
-    if !a.json {
+    if !a.on.json {
         println!(
             "claim {claim} on game {} (trace root {root})",
             c.game.address
@@ -150,15 +139,15 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     open.persist()?;
     if a.defend {
         let chain = open.chain();
-        let poll = poll_of(&a.chain, a.poll_ms);
+        let poll = a.poll.on(&a.on.chain);
         let status = defend(chain, &c.game, &mut submitter, claim, poll, &mut print_tx)?;
         open.persist()?;
-        if a.json {
+        if a.on.json {
             return print_claim_json(claim, c.game.address, &root, &trace_path, Some(status));
         }
         println!("claim {claim}: {status:?}");
     }
-    if a.json {
+    if a.on.json {
         return print_claim_json(claim, c.game.address, &root, &trace_path, None);
     }
     Ok(())
@@ -180,14 +169,10 @@ pub struct DefendArgs {
     /// the disputed step replayed; the model is its compiled step graph or GGUF file.
     #[arg(long)]
     pub generation: bool,
-    /// Poll interval, milliseconds (on a node; the in-process chain answers and returns).
-    #[arg(long, default_value_t = 200)]
-    pub poll_ms: u64,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub poll: Poll,
+    #[command(flatten)]
+    pub on: OnChain,
 }
 
 /// Answers every game against a claim from its saved trace, until the claim is final or
@@ -206,7 +191,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
     let trace = trace_file::load_for(&path, &graph, model_id)
         .with_context(|| format!("loading the trace {}", path.display()))?;
     let exec = Execution::from_values(graph, trace.values)?;
-    let mut open = a.chain.open_to_play()?;
+    let mut open = a.on.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
@@ -229,10 +214,10 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         );
     }
     let mut submitter = Submitter::new(exec, from, SubmitterStrategy::Honest);
-    let poll = poll_of(&a.chain, a.poll_ms);
+    let poll = a.poll.on(&a.on.chain);
     let status = defend(chain, &c.game, &mut submitter, a.claim, poll, &mut print_tx)?;
     open.persist()?;
-    if a.json {
+    if a.on.json {
         println!(
             "{}",
             serde_json::json!({"claim_id": a.claim, "status": snake(&format!("{status:?}"))})
@@ -267,26 +252,22 @@ pub struct ChallengeArgs {
     /// Continue this game (opened earlier by this key) instead of opening a new one.
     #[arg(long)]
     pub game: Option<u64>,
-    /// Poll interval, milliseconds.
-    #[arg(long, default_value_t = 200)]
-    pub poll_ms: u64,
-    /// Print one JSON object on stdout instead of the text (docs/python.md, "--json").
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub poll: Poll,
+    #[command(flatten)]
+    pub on: OnChain,
 }
 
 pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     if a.generation {
-        if a.json {
+        if a.on.json {
             bail!("--json: generation challenges print text only for now; drop --json");
         }
         return crate::cmd_game_gen_chain::challenge(a);
     }
     let graph =
         verinfer_ir::vmodel::load(&a.model).with_context(|| a.model.display().to_string())?;
-    let mut open = a.chain.open_to_play()?;
+    let mut open = a.on.chain.open_to_play()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let c = find_opml(chain, deployments)?;
@@ -327,7 +308,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         }
         None => {
             if !a.force && !challenger.disputes(chain, &c.game, a.claim)? {
-                if a.json {
+                if a.on.json {
                     return print_challenge_json(a.claim, None, None);
                 }
                 println!(
@@ -342,13 +323,13 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
                 .challenge(chain, from, cfg.challenger_bond, a.claim)?;
             print_tx(&r);
             challenger.logs_from = r.block_number;
-            if !a.json {
+            if !a.on.json {
                 println!("game {id} opened");
             }
             id
         }
     };
-    let poll = poll_of(&a.chain, a.poll_ms);
+    let poll = a.poll.on(&a.on.chain);
     let end = play(
         chain,
         &c.game,
@@ -358,7 +339,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
         &mut print_tx,
     )?;
     open.persist()?;
-    if a.json {
+    if a.on.json {
         return print_challenge_json(a.claim, Some(game_id), Some(end));
     }
     println!("game {game_id}: {end:?}");

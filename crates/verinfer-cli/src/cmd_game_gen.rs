@@ -2,7 +2,7 @@
 //! loading an LLM's step graph for a dispute, choosing the lying side and where it lies, and
 //! `game simulate` of a whole generation claim and its dispute on the in-process chain.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,18 +19,13 @@ use verinfer_opml::generation::{
 use verinfer_opml::{ensure_opml, GameParams};
 
 use crate::cmd_game::{Liar, SimulateArgs};
-use crate::cmd_llm::{is_gguf, load_tokenizer, prompt_ids};
+use crate::cmd_llm::{is_gguf, load_tokenizer, PromptArgs, SamplingArgs};
 
 /// What a generation claim covers: the model's prompt and the number of new tokens.
-#[derive(clap::Args, Clone, Debug, Default)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct GenArgs {
-    /// LLM models: prompt text, tokenized with the model's tokenizer (BOS first when the
-    /// model asks). Makes the claim a generation claim.
-    #[arg(long, conflicts_with = "prompt_ids")]
-    pub prompt: Option<String>,
-    /// LLM models: prompt token ids, comma-separated. Makes the claim a generation claim.
-    #[arg(long, value_delimiter = ',')]
-    pub prompt_ids: Option<Vec<u32>>,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
     /// Number of tokens the generation claim covers (greedy).
     #[arg(long, default_value_t = 16)]
     pub max_new_tokens: usize,
@@ -38,17 +33,8 @@ pub struct GenArgs {
     /// prompt + new tokens). A compiled model keeps its own.
     #[arg(long)]
     pub ctx: Option<usize>,
-    /// Tokenizer for --prompt (a GGUF file or a `.tokenizer.json`); default: the model's.
-    #[arg(long)]
-    pub tokenizer: Option<PathBuf>,
-    /// Sample with this seed (a sampled claim: `claimSampled`); absent or 0: greedy. Needs a
-    /// sampling step graph (`verinfer compile M.gguf --sampling`; a GGUF file given here is
-    /// compiled so).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Sampling temperature (decimal, 0..=8, rounded to a multiple of 2^-16).
-    #[arg(long, requires = "seed", default_value = "1")]
-    pub temperature: String,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
 }
 
 impl GenArgs {
@@ -57,16 +43,12 @@ impl GenArgs {
     /// # Errors
     /// No prompt, or `--prompt` without a tokenizer.
     pub fn prompt_ids(&self, model: &Path) -> Result<Vec<u32>> {
-        let tok: Option<Tokenizer> = match (&self.prompt, &self.tokenizer) {
+        let p = &self.prompt;
+        let tok: Option<Tokenizer> = match (&p.prompt, &p.tokenizer) {
             (Some(_), t) => load_tokenizer(model, t.as_deref())?,
             (None, _) => None,
         };
-        prompt_ids(
-            self.prompt.as_deref(),
-            self.prompt_ids.as_deref(),
-            tok.as_ref(),
-            model,
-        )
+        p.ids(tok.as_ref(), model)
     }
 
     /// The sampling of `--seed/--temperature` (`None`: greedy, seed absent or 0).
@@ -74,7 +56,7 @@ impl GenArgs {
     /// # Errors
     /// A temperature that does not parse or is out of range.
     pub fn sampling(&self) -> Result<Option<Sampling>> {
-        Ok(crate::cmd_llm::sampling_of(self.seed, &self.temperature)?.filter(|s| s.seed != 0))
+        Ok(self.sampling.sampling()?.filter(|s| s.seed != 0))
     }
 
     /// The prompt, the sampling and the step graph of `model` a claim of these arguments

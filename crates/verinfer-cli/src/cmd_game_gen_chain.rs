@@ -18,7 +18,7 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::{ensure_opml, find_opml, ClaimStatus, GameParams, OpmlContracts};
 
-use crate::cmd_game::{poll_of, print_tx, ChallengeArgs, ClaimArgs, StatusArgs};
+use crate::cmd_game::{print_tx, ChallengeArgs, ClaimArgs, StatusArgs};
 use crate::cmd_game_gen::{check_params, load_gen_model_with};
 use verinfer_llm::noise::Sampling;
 
@@ -65,10 +65,8 @@ pub fn ensure_generation(
 }
 
 fn steps_of(chain: &mut dyn Chain, g: &GenClient) -> Result<Address> {
-    let from = verinfer_chain::default_account(chain)?;
-    Ok(verinfer_chain::view(
+    Ok(verinfer_chain::view_default(
         chain,
-        from,
         g.address,
         &G::stepsCall {},
         "GenerationGame.steps",
@@ -117,7 +115,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     let n = a.gen.max_new_tokens;
     let exec = GenExecution::run_sampled(Arc::clone(&m), &prompt, n, sampling, None)?;
     let params = a.params.params();
-    let mut open = a.chain.open()?;
+    let mut open = a.on.chain.open()?;
     let from = open.sender()?;
     let (chain, deployments) = open.parts();
     let (c, receipts) = ensure_opml(chain, deployments, from, &params)?;
@@ -148,7 +146,7 @@ pub fn claim(a: &ClaimArgs) -> Result<()> {
     eprintln!("step roots kept in {}", path.display());
     open.persist()?;
     if a.defend {
-        let poll = poll_of(&a.chain, a.poll_ms);
+        let poll = a.poll.on(&a.on.chain);
         let status = defend(open.chain(), gc, &mut submitter, (claim, since), poll)?;
         println!("generation claim {claim}: {status:?}");
         open.persist()?;
@@ -223,7 +221,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
             "--input is for inference claims; a generation claim's prompt is read from the chain"
         );
     }
-    let mut s = open_claim(&a.chain, a.claim, &a.model)?;
+    let mut s = open_claim(&a.on.chain, a.claim, &a.model)?;
     let (info, event, m) = (s.claim.info, s.claim.event, s.claim.model);
     let (from, since, game) = (s.from, s.since, s.game);
     let chain = s.open.chain();
@@ -254,7 +252,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
                 a.claim
             );
         }
-        let poll = poll_of(&a.chain, a.poll_ms);
+        let poll = a.poll.on(&a.on.chain);
         let phase = play(chain, contracts(&s.c, &game), &mut cha, id, poll)?;
         println!("generation game {id}: {phase:?}");
         s.open.persist()?;
@@ -276,7 +274,7 @@ pub fn challenge(a: &ChallengeArgs) -> Result<()> {
     print_tx(&r);
     cha.logs_from = r.block_number;
     println!("generation game {id} opened");
-    let poll = poll_of(&a.chain, a.poll_ms);
+    let poll = a.poll.on(&a.on.chain);
     let phase = play(chain, contracts(&s.c, &game), &mut cha, id, poll)?;
     println!("generation game {id}: {phase:?}");
     s.open.persist()?;
@@ -385,10 +383,8 @@ pub(crate) fn game_model_ctx(
     game: &GenClient,
     model_id: B256,
 ) -> Result<usize> {
-    let from = verinfer_chain::default_account(chain)?;
-    let m = verinfer_chain::view(
+    let m = verinfer_chain::view_default(
         chain,
-        from,
         game.address,
         &G::genModelsCall(model_id),
         "GenerationGame.genModels",

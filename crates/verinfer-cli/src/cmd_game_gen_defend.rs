@@ -13,7 +13,7 @@ use verinfer_llm::noise::Sampling;
 use verinfer_opml::generation::submitter::token_words;
 use verinfer_opml::generation::{GenExecution, GenSubmitter};
 
-use crate::cmd_game::{poll_of, DefendArgs};
+use crate::cmd_game::DefendArgs;
 use crate::cmd_game_gen_chain::{contracts, defend, open_claim};
 
 /// What the file says it is (a `.trace` of an inference claim is refused by this).
@@ -95,7 +95,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| steps_path(Path::new(".verinfer/traces"), a.claim));
     let saved = load(&path, a.claim)?;
-    let mut s = open_claim(&a.chain, a.claim, &a.model)?;
+    let mut s = open_claim(&a.on.chain, a.claim, &a.model)?;
     let (info, event, m) = (s.claim.info, s.claim.event, s.claim.model);
     let (from, since, game) = (s.from, s.since, s.game);
     let chain = s.open.chain();
@@ -151,7 +151,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         );
     }
     let mut submitter = GenSubmitter::new(gen, from);
-    let poll = poll_of(&a.chain, a.poll_ms);
+    let poll = a.poll.on(&a.on.chain);
     let status = defend(
         chain,
         contracts(&s.c, &game),
@@ -160,7 +160,7 @@ pub fn defend_cmd(a: &DefendArgs) -> Result<()> {
         poll,
     )?;
     s.open.persist()?;
-    if a.json {
+    if a.on.json {
         println!(
             "{}",
             serde_json::json!({"claim_id": a.claim, "generation": true, "status": format!("{status:?}").to_lowercase()})

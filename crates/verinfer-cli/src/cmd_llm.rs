@@ -189,12 +189,8 @@ pub struct GenerateArgs {
     /// Hugging Face checkpoint directory to run the exact float model of its weights (no
     /// quantization; the reference).
     pub model: PathBuf,
-    /// Prompt text, tokenized with the model's tokenizer (BOS first when the model asks).
-    #[arg(long, conflicts_with = "prompt_ids")]
-    pub prompt: Option<String>,
-    /// Prompt token ids, comma-separated, used as given.
-    #[arg(long, value_delimiter = ',')]
-    pub prompt_ids: Option<Vec<u32>>,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
     /// Number of tokens to generate.
     #[arg(long, default_value_t = 32)]
     pub max_new_tokens: usize,
@@ -204,9 +200,6 @@ pub struct GenerateArgs {
     /// Print `{"prompt_ids", "tokens", "text"}` as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Tokenizer (a GGUF file or a `.tokenizer.json`); default: the one beside the model.
-    #[arg(long)]
-    pub tokenizer: Option<PathBuf>,
     /// Context of the step graph when running a GGUF file directly.
     #[arg(long)]
     pub ctx: Option<usize>,
@@ -221,19 +214,68 @@ pub struct GenerateArgs {
     /// every weight is read once per prompt token).
     #[arg(long)]
     pub sequential_prefill: bool,
+    /// Threads running the steps (0: every core). The integers, hence tokens and trace roots,
+    /// do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+}
+
+/// The prompt of a generation, which every command that generates takes: text or token ids,
+/// and the tokenizer for text.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct PromptArgs {
+    /// Prompt text, tokenized with the model's tokenizer (BOS first when the model asks).
+    #[arg(long, conflicts_with = "prompt_ids")]
+    pub prompt: Option<String>,
+    /// Prompt token ids, comma-separated, used as given.
+    #[arg(long, value_delimiter = ',')]
+    pub prompt_ids: Option<Vec<u32>>,
+    /// Tokenizer (a GGUF file or a `.tokenizer.json`); default: the model's own, or the one
+    /// beside a compiled model.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+}
+
+impl PromptArgs {
+    /// The prompt's token ids, the text tokenized with `tok`.
+    ///
+    /// # Errors
+    /// No prompt, or `--prompt` without a tokenizer.
+    pub fn ids(&self, tok: Option<&Tokenizer>, model: &Path) -> Result<Vec<u32>> {
+        prompt_ids(
+            self.prompt.as_deref(),
+            self.prompt_ids.as_deref(),
+            tok,
+            model,
+        )
+    }
+}
+
+/// `--seed` and `--temperature`: a sampled generation instead of a greedy one.
+#[derive(clap::Args, Clone, Debug)]
+pub struct SamplingArgs {
     /// Sample with this seed (Gumbel-max over a keyed-hash noise: the tokens are a function of
-    /// model, prompt, seed and temperature only). Absent: greedy. Needs a model compiled with
-    /// `--sampling`.
+    /// model, prompt, seed and temperature only). Absent: greedy (so is 0 in a claim or a
+    /// request). Needs a model compiled with `--sampling` (a GGUF file given to a claim, a
+    /// game or a request is compiled so).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Sampling temperature, a decimal in 0..=8 rounded to a multiple of 2^-16 (the exact value
     /// used is `temperature_q16 / 65536`, printed with `--json`); 0 is greedy.
     #[arg(long, requires = "seed", default_value = "1")]
     pub temperature: String,
-    /// Threads running the steps (0: every core). The integers, hence tokens and trace roots,
-    /// do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+}
+
+impl SamplingArgs {
+    /// The sampling of these flags (`None`: greedy).
+    ///
+    /// # Errors
+    /// A temperature that does not parse or is out of range.
+    pub fn sampling(&self) -> Result<Option<Sampling>> {
+        sampling_of(self.seed, &self.temperature)
+    }
 }
 
 /// The sampling parameters of `--seed`/`--temperature` (`None`: greedy).
@@ -452,20 +494,15 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
 }
 
 fn generate_in_pool(a: &GenerateArgs) -> Result<()> {
-    let tok = load_tokenizer(&a.model, a.tokenizer.as_deref())?;
-    let prompt = prompt_ids(
-        a.prompt.as_deref(),
-        a.prompt_ids.as_deref(),
-        tok.as_ref(),
-        &a.model,
-    )?;
+    let tok = load_tokenizer(&a.model, a.prompt.tokenizer.as_deref())?;
+    let prompt = a.prompt.ids(tok.as_ref(), &a.model)?;
     let stop = if a.ignore_eos {
         None
     } else {
         tok.as_ref().and_then(Tokenizer::eos)
     };
     let trace = a.trace.is_some();
-    let sampling = sampling_of(a.seed, &a.temperature)?;
+    let sampling = a.sampling.sampling()?;
     let (run, what) = if is_gguf(&a.model) || is_hf_dir(&a.model) {
         if trace {
             bail!("--trace needs a compiled model: the float reference has no integer trace");

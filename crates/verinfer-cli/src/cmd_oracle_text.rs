@@ -47,10 +47,8 @@ fn ensure_text_oracle(
 }
 
 fn oracle_game(chain: &mut dyn Chain, o: &TextOracleClient) -> Result<Address> {
-    let from = verinfer_chain::default_account(chain)?;
-    Ok(verinfer_chain::view(
+    Ok(verinfer_chain::view_default(
         chain,
-        from,
         o.address,
         &GenerationOracle::gameCall {},
         "GenerationOracle.game",

@@ -170,6 +170,17 @@ impl G {
         let out = self.info(dims, 8, self.b16)?;
         Ok(self.node(op, vec![a, b], out))
     }
+
+    /// `kind` over the last of three axes (kept), clamped to `out.bits`.
+    fn reduce_last(&mut self, kind: ReduceKind, x: Operand, out: TensorInfo) -> Operand {
+        let op = Op::Reduce(Reduce {
+            kind,
+            axes: vec![2],
+            keep_dims: true,
+            requant: Requant::clamp_only(out.bits),
+        });
+        self.node(op, vec![x], out)
+    }
 }
 
 /// Table of `f(q / 2^in_scale) · 2^out_scale` for `q` in `lo..=hi`, saturated to 16 bits.
@@ -250,16 +261,7 @@ pub fn build(d: Dims, seed: u64) -> Result<Graph> {
         let sc_info = s.info(&[h, t, t], 8, b16)?;
         let sc = s.node(Op::Contract(scores), vec![qkv, qkv], sc_info.clone());
         let max_info = s.info(&[h, t, 1], 8, b16)?;
-        let mx = s.node(
-            Op::Reduce(Reduce {
-                kind: ReduceKind::Max,
-                axes: vec![2],
-                keep_dims: true,
-                requant: Requant::clamp_only(b16),
-            }),
-            vec![sc],
-            max_info,
-        );
+        let mx = s.reduce_last(ReduceKind::Max, sc, max_info);
         let sub = Op::Binary(Binary {
             kind: BinaryKind::Sub,
             a_mult: 1,
@@ -277,16 +279,7 @@ pub fn build(d: Dims, seed: u64) -> Result<Graph> {
             p_info.clone(),
         );
         let sum_info = s.info(&[h, t, 1], 12, b24)?;
-        let sum = s.node(
-            Op::Reduce(Reduce {
-                kind: ReduceKind::Sum,
-                axes: vec![2],
-                keep_dims: true,
-                requant: Requant::clamp_only(b24),
-            }),
-            vec![p],
-            sum_info,
-        );
+        let sum = s.reduce_last(ReduceKind::Sum, p, sum_info);
         let probs = s.node(
             Op::Div(Div {
                 shift: 12,

@@ -22,14 +22,13 @@
 //! are unchanged.
 
 use verinfer_gguf::decode::BLOCK;
-use verinfer_ir::{AffineMap, ParamData};
+use verinfer_ir::ParamData;
 use verinfer_quant::builder::Builder;
-use verinfer_quant::fgraph::ContractSpec;
 use verinfer_quant::quantize::best_scale;
 use verinfer_quant::FRef;
 
 use crate::error::LlmError;
-use crate::step::row;
+use crate::step::linear_spec;
 use crate::weights::BlockTensor;
 
 /// `y = x[1, I] · Wᵀ` for a block-quantized `W[O, I]` (`I` a multiple of 32), `y` shaped
@@ -68,18 +67,7 @@ pub(crate) fn linear(
     let dints = scaled_ints(&d, s);
     let w = ParamData::blocks(q, dints, BLOCK).map_err(|e| bad(e.to_string()))?;
     let wc = b.exact_ints(&format!("{name}.w"), vec![o, i], w, s);
-    let spec = ContractSpec {
-        out_iter: vec![o],
-        red: vec![i],
-        x_map: AffineMap {
-            rows: vec![row(&[0], &[0]), row(&[0], &[1])],
-        },
-        w_map: AffineMap {
-            rows: vec![row(&[1], &[0]), row(&[0], &[1])],
-        },
-        bias_map: None,
-    };
-    Ok(b.contract(x, wc, None, spec, out_shape)?)
+    Ok(b.contract(x, wc, None, linear_spec(o, i), out_shape)?)
 }
 
 /// `v · 2^s` rounded to integers (exact unless `s` had to be lowered below

@@ -153,7 +153,7 @@ fn i(v: usize) -> i64 {
 }
 
 /// `y[1, O] = x[1, I] · W[O, I]ᵀ`.
-fn linear_spec(o: usize, i: usize) -> ContractSpec {
+pub(crate) fn linear_spec(o: usize, i: usize) -> ContractSpec {
     ContractSpec {
         out_iter: vec![o],
         red: vec![i],

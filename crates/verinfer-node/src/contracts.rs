@@ -6,7 +6,7 @@
 use alloy_primitives::Address;
 use verinfer_chain::bindings::InferenceGame;
 use verinfer_chain::bindings_oracle::InferenceOracle;
-use verinfer_chain::{default_account, view, Chain, Deployments, Registry};
+use verinfer_chain::{view_default, Chain, Deployments, Registry};
 use verinfer_opml::generation::bindings::GenerationGame;
 use verinfer_opml::generation::{GenClient, GenContracts};
 use verinfer_opml::GameClient;
@@ -58,17 +58,14 @@ impl Contracts {
             )),
             other => NodeError::Oracle(other),
         })?;
-        let from = default_account(chain)?;
-        let game = view(
+        let game = view_default(
             chain,
-            from,
             address,
             &InferenceOracle::gameCall {},
             "InferenceOracle.game",
         )?;
-        let registry = view(
+        let registry = view_default(
             chain,
-            from,
             address,
             &InferenceOracle::registryCall {},
             "InferenceOracle.registry",
@@ -139,17 +136,14 @@ impl TextContracts {
         if chain.code_at(address)?.is_empty() {
             return Err(missing(TextOracleClient::NAME, address));
         }
-        let from = default_account(chain)?;
-        let game = view(
+        let game = view_default(
             chain,
-            from,
             address,
             &GenerationOracle::gameCall {},
             "GenerationOracle.game",
         )?;
-        let registry = view(
+        let registry = view_default(
             chain,
-            from,
             address,
             &GenerationOracle::registryCall {},
             "GenerationOracle.registry",
@@ -157,9 +151,8 @@ impl TextContracts {
         if chain.code_at(game)?.is_empty() {
             return Err(missing("GenerationGame", game));
         }
-        let steps = view(
+        let steps = view_default(
             chain,
-            from,
             game,
             &GenerationGame::stepsCall {},
             "GenerationGame.steps",

@@ -6,10 +6,11 @@ use verinfer_chain::bindings::InferenceGame::Game;
 use verinfer_chain::{Chain, Receipt};
 use verinfer_commit::tensor::{leaf_count, leaf_element};
 
-use crate::client::{GameClient, GameConfig, Phase};
+use crate::client::{GameClient, Phase};
 use crate::convert::{b256, hash32, usize_of};
 use crate::error::{OpmlError, Result};
 use crate::execution::Execution;
+use crate::party::{Party, Turn};
 
 /// How the challenger behaves. `Honest` is what `verinfer challenge` runs; the others exist to
 /// show that a lying challenger loses against an honest submitter.
@@ -101,6 +102,14 @@ impl Challenger {
         (self.rng % n.max(1) as u64) as usize
     }
 
+    fn random(&self) -> bool {
+        matches!(self.strategy, ChallengerStrategy::Random(_))
+    }
+}
+
+impl Party for Challenger {
+    const SUBMITTER: bool = false;
+
     fn silent(&self) -> bool {
         match self.strategy {
             ChallengerStrategy::Silent => true,
@@ -109,29 +118,16 @@ impl Challenger {
         }
     }
 
-    fn random(&self) -> bool {
-        matches!(self.strategy, ChallengerStrategy::Random(_))
-    }
-
-    /// Makes the challenger's move in `game_id` if it is its turn; `None` otherwise.
-    ///
-    /// # Errors
-    /// A revert of its own move or transport error.
-    pub fn act(
-        &mut self,
-        chain: &mut dyn Chain,
-        game: &GameClient,
-        cfg: &GameConfig,
-        game_id: u64,
-    ) -> Result<Option<Receipt>> {
-        if self.silent() {
-            return Ok(None);
-        }
-        let Some((g, phase)) = game.turn_of(chain, game_id, false)? else {
-            return Ok(None);
-        };
-        let d = cfg.reveal_depth;
-        let pos = usize_of(g.pos, "pos")?;
+    fn play(&mut self, turn: Turn<'_>) -> Result<Option<Receipt>> {
+        let Turn {
+            chain,
+            game,
+            id: game_id,
+            g,
+            phase,
+            depth: d,
+            pos,
+        } = turn;
         let receipt = match phase {
             Phase::NodePick => {
                 let children = game.last_reveal(chain, game_id, self.logs_from)?;
@@ -228,7 +224,9 @@ impl Challenger {
         self.moves += 1;
         Ok(Some(receipt))
     }
+}
 
+impl Challenger {
     fn choose(&mut self, children: &[B256], honest: &[B256]) -> usize {
         if self.random() {
             return self.next_random(children.len());

@@ -165,7 +165,7 @@ pub fn deploy_code(
 /// # Errors
 /// [`OpmlError::Mismatch`] when no game is recorded for this chain or its code is gone.
 pub fn find_opml(chain: &mut dyn Chain, deployments: &Deployments) -> Result<OpmlContracts> {
-    use verinfer_chain::view;
+    use verinfer_chain::view_default;
     let id = chain.chain_id();
     let address = deployments.get(id, "InferenceGame").ok_or_else(|| {
         OpmlError::Mismatch(format!(
@@ -177,17 +177,14 @@ pub fn find_opml(chain: &mut dyn Chain, deployments: &Deployments) -> Result<Opm
             "the recorded InferenceGame {address} has no code on chain {id} (a restarted dev node?)"
         )));
     }
-    let from = verinfer_chain::default_account(chain)?;
-    let registry = view(
+    let registry = view_default(
         chain,
-        from,
         address,
         &InferenceGame::registryCall {},
         "InferenceGame.registry",
     )?;
-    let verifier = view(
+    let verifier = view_default(
         chain,
-        from,
         address,
         &InferenceGame::verifierCall {},
         "InferenceGame.verifier",

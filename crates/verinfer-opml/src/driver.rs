@@ -13,6 +13,7 @@ use verinfer_chain::{Chain, Receipt};
 use crate::challenger::Challenger;
 use crate::client::{ClaimStatus, GameClient, Phase};
 use crate::error::Result;
+use crate::party::Party;
 use crate::submitter::Submitter;
 
 /// Ids of the games opened against `claim` in blocks `from_block` and later (the claim's

@@ -11,6 +11,7 @@ use crate::client::{ClaimStatus, GameClient, Phase};
 use crate::convert::b256;
 use crate::deploy::OpmlContracts;
 use crate::error::{OpmlError, Result};
+use crate::party::Party;
 use crate::submitter::Submitter;
 
 /// What happened, with every cost measured.

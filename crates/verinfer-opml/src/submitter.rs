@@ -10,6 +10,7 @@ use crate::client::{GameClient, GameConfig, Phase};
 use crate::convert::{b256, b256s, hash32, i64_of, usize_of};
 use crate::error::{OpmlError, Result};
 use crate::execution::Execution;
+use crate::party::{Party, Turn};
 
 /// How the submitter behaves. `Honest` is what `verinfer claim` runs; the others exist so the
 /// tests and `game simulate` can show that every deviation loses.
@@ -158,6 +159,50 @@ impl Submitter {
         };
         Ok(request)
     }
+}
+
+impl Party for Submitter {
+    const SUBMITTER: bool = true;
+
+    fn play(&mut self, t: Turn<'_>) -> Result<Option<Receipt>> {
+        let receipt = match t.phase {
+            Phase::NodeReveal => {
+                let mut children = self.exec.trace_reveal(t.g.level, t.pos, t.depth)?;
+                if self.strategy == SubmitterStrategy::InconsistentReveal {
+                    children.reverse();
+                    children[0] = B256::repeat_byte(0x5a);
+                }
+                t.game.reveal(t.chain, self.account, t.id, children)?
+            }
+            Phase::ElementReveal => {
+                let v = usize_of(t.g.valueId, "value id")?;
+                let children = self.exec.value_reveal(v, t.g.level, t.pos, t.depth)?;
+                t.game.reveal(t.chain, self.account, t.id, children)?
+            }
+            Phase::OpenInputs => {
+                let n = self.exec.disputed_node(&t.g)?;
+                let (ids, roots, paths) = self.exec.operand_openings(n)?;
+                t.game
+                    .open_inputs(t.chain, self.account, t.id, ids, roots, paths)?
+            }
+            Phase::StateAcc => {
+                let n = self.exec.disputed_node(&t.g)?;
+                let (words, _) = self.exec.node_words_opening(n)?;
+                let acc = self.final_accumulator(n, &t.g)?;
+                let r = t.game.state_acc(t.chain, self.account, t.id, words, acc)?;
+                self.stated.push((t.id, acc));
+                r
+            }
+            Phase::StepReveal => {
+                let n = self.exec.disputed_node(&t.g)?;
+                let cps = self.checkpoints(n, &t.g, t.depth, t.id)?;
+                t.game.reveal_steps(t.chain, self.account, t.id, cps)?
+            }
+            _ => return Ok(None),
+        };
+        self.moves += 1;
+        Ok(Some(receipt))
+    }
 
     fn silent(&self) -> bool {
         match self.strategy {
@@ -166,64 +211,9 @@ impl Submitter {
             _ => false,
         }
     }
+}
 
-    /// Makes the submitter's move in `game_id` if it is its turn; `None` otherwise.
-    ///
-    /// # Errors
-    /// A revert of its own move (a lying strategy the contract refuses) or transport error.
-    pub fn act(
-        &mut self,
-        chain: &mut dyn Chain,
-        game: &GameClient,
-        cfg: &GameConfig,
-        game_id: u64,
-    ) -> Result<Option<Receipt>> {
-        if self.silent() {
-            return Ok(None);
-        }
-        let Some((g, phase)) = game.turn_of(chain, game_id, true)? else {
-            return Ok(None);
-        };
-        let d = cfg.reveal_depth;
-        let pos = usize_of(g.pos, "pos")?;
-        let receipt = match phase {
-            Phase::NodeReveal => {
-                let mut children = self.exec.trace_reveal(g.level, pos, d)?;
-                if self.strategy == SubmitterStrategy::InconsistentReveal {
-                    children.reverse();
-                    children[0] = B256::repeat_byte(0x5a);
-                }
-                game.reveal(chain, self.account, game_id, children)?
-            }
-            Phase::ElementReveal => {
-                let v = usize_of(g.valueId, "value id")?;
-                let children = self.exec.value_reveal(v, g.level, pos, d)?;
-                game.reveal(chain, self.account, game_id, children)?
-            }
-            Phase::OpenInputs => {
-                let n = self.exec.disputed_node(&g)?;
-                let (ids, roots, paths) = self.exec.operand_openings(n)?;
-                game.open_inputs(chain, self.account, game_id, ids, roots, paths)?
-            }
-            Phase::StateAcc => {
-                let n = self.exec.disputed_node(&g)?;
-                let (words, _) = self.exec.node_words_opening(n)?;
-                let acc = self.final_accumulator(n, &g)?;
-                let r = game.state_acc(chain, self.account, game_id, words, acc)?;
-                self.stated.push((game_id, acc));
-                r
-            }
-            Phase::StepReveal => {
-                let n = self.exec.disputed_node(&g)?;
-                let cps = self.checkpoints(n, &g, d, game_id)?;
-                game.reveal_steps(chain, self.account, game_id, cps)?
-            }
-            _ => return Ok(None),
-        };
-        self.moves += 1;
-        Ok(Some(receipt))
-    }
-
+impl Submitter {
     /// The final accumulator to state: one whose epilogue is the committed element.
     fn final_accumulator(
         &self,

@@ -11,23 +11,25 @@
 
 use alloy_primitives::{B256, U256};
 use verinfer_ir::{Binary, BinaryKind, Graph, Model, Op, ReduceKind};
-use verinfer_prove::{os_rng, Context, DynBackend, KeyPair, Proved, PublicValues, Vis, Visibility};
+use verinfer_prove::{
+    os_rng, Context, DynBackend, KeyPair, Proved, PublicValues, Statement, Vis, Visibility,
+};
 
 /// The statements the suite proves: everything public, then hashed inputs and weights.
 pub const VISIBILITIES: [Visibility; 2] = [
-    Visibility {
-        input: Vis::Public,
-        params: Vis::Public,
-        output: Vis::Public,
-        statement: verinfer_prove::Statement::Packed,
-    },
-    Visibility {
-        input: Vis::Hashed,
-        params: Vis::Hashed,
-        output: Vis::Public,
-        statement: verinfer_prove::Statement::Packed,
-    },
+    public_output(Vis::Public, Statement::Packed),
+    public_output(Vis::Hashed, Statement::Packed),
 ];
+
+/// Inputs and weights `vis`, the outputs public, the statement encoded as `statement`.
+const fn public_output(vis: Vis, statement: Statement) -> Visibility {
+    Visibility {
+        input: vis,
+        params: vis,
+        output: Vis::Public,
+        statement,
+    }
+}
 
 /// A small CNN whose proofs take milliseconds: a grouped, strided, padded, dilated
 /// convolution with a bias (8-bit input `[1, 4, 6, 6]`), a ReLU (`Max` with a zero weight) and
@@ -111,18 +113,8 @@ pub fn small_mlp() -> (Graph, Vec<Vec<i32>>) {
 /// Every class public, the statement packed and as one digest (backends that do not prove
 /// hashed classes yet).
 pub const PUBLIC_VISIBILITIES: [Visibility; 2] = [
-    Visibility {
-        input: Vis::Public,
-        params: Vis::Public,
-        output: Vis::Public,
-        statement: verinfer_prove::Statement::Packed,
-    },
-    Visibility {
-        input: Vis::Public,
-        params: Vis::Public,
-        output: Vis::Public,
-        statement: verinfer_prove::Statement::Digest,
-    },
+    public_output(Vis::Public, Statement::Packed),
+    public_output(Vis::Public, Statement::Digest),
 ];
 
 /// [`small_mlp`] under [`PUBLIC_VISIBILITIES`].
@@ -258,11 +250,8 @@ impl<'b> Fixture<'b> {
 
 /// Honest proofs verify, under every visibility, also after the keys and the proof went
 /// through their byte forms.
-pub fn honest_proofs_verify(backend: &dyn DynBackend) {
-    honest_proofs_verify_of(backend, SMALL_CNN);
-}
-
-/// [`honest_proofs_verify`] on `subject`.
+///
+/// On `subject` ([`SMALL_CNN`] when the conformance macro is given none).
 pub fn honest_proofs_verify_of(backend: &dyn DynBackend, subject: Subject) {
     for &vis in subject.visibilities {
         let f = Fixture::of(backend, subject, vis);
@@ -295,11 +284,8 @@ pub fn honest_proofs_verify_of(backend: &dyn DynBackend, subject: Subject) {
 /// A trace with any one element flipped (the first, middle and last element of every value:
 /// inputs, intermediates, outputs): proving fails, or the proof does not verify for the
 /// honest statement.
-pub fn flipped_witness_rejected(backend: &dyn DynBackend) {
-    flipped_witness_rejected_of(backend, SMALL_CNN);
-}
-
-/// [`flipped_witness_rejected`] on `subject`.
+///
+/// On `subject` ([`SMALL_CNN`] when the conformance macro is given none).
 pub fn flipped_witness_rejected_of(backend: &dyn DynBackend, subject: Subject) {
     for &vis in subject.visibilities {
         let f = Fixture::of(backend, subject, vis);
@@ -323,11 +309,8 @@ pub fn flipped_witness_rejected_of(backend: &dyn DynBackend, subject: Subject) {
 }
 
 /// The honest proof against a statement with one public value changed is rejected.
-pub fn flipped_public_rejected(backend: &dyn DynBackend) {
-    flipped_public_rejected_of(backend, SMALL_CNN);
-}
-
-/// [`flipped_public_rejected`] on `subject`.
+///
+/// On `subject` ([`SMALL_CNN`] when the conformance macro is given none).
 pub fn flipped_public_rejected_of(backend: &dyn DynBackend, subject: Subject) {
     for &vis in subject.visibilities {
         let f = Fixture::of(backend, subject, vis);
@@ -342,11 +325,8 @@ pub fn flipped_public_rejected_of(backend: &dyn DynBackend, subject: Subject) {
 
 /// Every byte of the verifying key flipped in turn: the key does not decode, or the honest
 /// proof does not verify under it.
-pub fn flipped_key_byte_rejected(backend: &dyn DynBackend) {
-    flipped_key_byte_rejected_of(backend, SMALL_CNN);
-}
-
-/// [`flipped_key_byte_rejected`] on `subject`.
+///
+/// On `subject` ([`SMALL_CNN`] when the conformance macro is given none).
 pub fn flipped_key_byte_rejected_of(backend: &dyn DynBackend, subject: Subject) {
     let f = Fixture::of(backend, subject, subject.visibilities[0]);
     let bytes = backend
@@ -369,11 +349,8 @@ pub fn flipped_key_byte_rejected_of(backend: &dyn DynBackend, subject: Subject) 
 
 /// Every byte of the proof flipped in turn is rejected, as are the proof cut short and
 /// extended.
-pub fn flipped_proof_byte_rejected(backend: &dyn DynBackend) {
-    flipped_proof_byte_rejected_of(backend, SMALL_CNN);
-}
-
-/// [`flipped_proof_byte_rejected`] on `subject`.
+///
+/// On `subject` ([`SMALL_CNN`] when the conformance macro is given none).
 pub fn flipped_proof_byte_rejected_of(backend: &dyn DynBackend, subject: Subject) {
     let f = Fixture::of(backend, subject, subject.visibilities[0]);
     let proof = &f.honest.proof;
@@ -408,28 +385,21 @@ pub fn flipped_proof_byte_rejected_of(backend: &dyn DynBackend, subject: Subject
 #[macro_export]
 macro_rules! proof_system_conformance {
     ($backend:expr) => {
-        $crate::proof_system_conformance!(@each $backend;
-            honest_proofs_verify, flipped_witness_rejected, flipped_public_rejected,
-            flipped_key_byte_rejected, flipped_proof_byte_rejected);
+        $crate::proof_system_conformance!($backend, $crate::proof::SMALL_CNN);
     };
     ($backend:expr, $subject:expr) => {
         $crate::proof_system_conformance!(@of $backend, $subject;
-            honest_proofs_verify_of, flipped_witness_rejected_of, flipped_public_rejected_of,
-            flipped_key_byte_rejected_of, flipped_proof_byte_rejected_of);
+            honest_proofs_verify = honest_proofs_verify_of,
+            flipped_witness_rejected = flipped_witness_rejected_of,
+            flipped_public_rejected = flipped_public_rejected_of,
+            flipped_key_byte_rejected = flipped_key_byte_rejected_of,
+            flipped_proof_byte_rejected = flipped_proof_byte_rejected_of);
     };
-    (@of $backend:expr, $subject:expr; $($law:ident),*) => {
+    (@of $backend:expr, $subject:expr; $($test:ident = $law:ident),*) => {
         $(
             #[test]
-            fn $law() {
+            fn $test() {
                 $crate::proof::$law(&$backend, $subject);
-            }
-        )*
-    };
-    (@each $backend:expr; $($law:ident),*) => {
-        $(
-            #[test]
-            fn $law() {
-                $crate::proof::$law(&$backend);
             }
         )*
     };

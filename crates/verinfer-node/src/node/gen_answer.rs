@@ -120,10 +120,8 @@ impl Node {
         if standing {
             return Ok(false);
         }
-        let from = verinfer_chain::default_account(chain)?;
-        let share = verinfer_chain::view(
+        let share = verinfer_chain::view_default(
             chain,
-            from,
             text.oracle.address,
             &GenerationOracle::ownerShareBpsCall {},
             "GenerationOracle.ownerShareBps",

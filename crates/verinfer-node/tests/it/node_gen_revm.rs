@@ -252,9 +252,34 @@ impl Env {
         ids.len()
     }
 
+    /// A node answering with `lie`, an honest node, and a request for them to answer.
+    fn liar_and_honest(&mut self, lie: GenLie) -> (Node, Node) {
+        let liar = self.node(self.liar, "liar", Some(lie));
+        let honest = self.node(self.honest, "honest", None);
+        self.request();
+        (liar, honest)
+    }
+
+    /// `n` rounds in which `a`, then `b` ticks.
+    fn rounds(&mut self, n: usize, a: &mut Node, b: &mut Node) {
+        for _ in 0..n {
+            self.tick(a);
+            self.tick(b);
+        }
+    }
+
     fn received(&mut self) -> (U256, Vec<i32>) {
         received(&mut self.chain, self.owner, self.consumer)
     }
+}
+
+/// The node never found itself unable to defend its claim (after a restart, say).
+fn assert_could_defend(node: &Node) {
+    let problems = &node.state().problems;
+    assert!(
+        problems.iter().all(|p| !p.error.contains("cannot defend")),
+        "{problems:?}"
+    );
 }
 
 fn want_tokens() -> Vec<i32> {
@@ -369,15 +394,10 @@ fn an_honest_answer_settles_after_the_window_without_a_game() {
 #[test]
 fn an_honest_node_restarted_in_the_middle_of_its_game_finishes_and_wins() {
     let mut env = env("gen-restart");
-    let mut liar = env.node(env.liar, "liar", Some(GenLie::WrongNode { step: 5 }));
-    let mut honest = env.node(env.honest, "honest", None);
-    env.request();
+    let (mut liar, mut honest) = env.liar_and_honest(GenLie::WrongNode { step: 5 });
     // The liar answers, the honest node challenges; a few rounds of moves, then the honest
     // node is dropped and rebuilt from its state directory.
-    for _ in 0..4 {
-        env.tick(&mut liar);
-        env.tick(&mut honest);
-    }
+    env.rounds(4, &mut liar, &mut honest);
     let game = *honest
         .state()
         .generation
@@ -414,14 +434,9 @@ fn an_honest_node_restarted_in_the_middle_of_its_game_finishes_and_wins() {
 fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
     let mut env = env("gen-liar-restart");
     let lie = GenLie::WrongNode { step: 5 };
-    let mut liar = env.node(env.liar, "liar", Some(lie));
-    let mut honest = env.node(env.honest, "honest", None);
-    env.request();
+    let (mut liar, mut honest) = env.liar_and_honest(lie);
     // Restarted during the step descent (its generation run again)…
-    for _ in 0..2 {
-        env.tick(&mut liar);
-        env.tick(&mut honest);
-    }
+    env.rounds(2, &mut liar, &mut honest);
     drop(liar);
     let mut liar = env.node(env.liar, "liar", Some(lie));
     // … and once the challenger has challenged its step's single-step claim (the step's
@@ -454,14 +469,7 @@ fn a_node_restarted_in_the_middle_of_its_defence_rebuilds_it_and_plays_on() {
         liar.state().problems,
         honest.state().generation.games
     );
-    assert!(
-        liar.state()
-            .problems
-            .iter()
-            .all(|p| !p.error.contains("cannot defend")),
-        "{:?}",
-        liar.state().problems
-    );
+    assert_could_defend(&liar);
     assert_eq!(env.received().1, want_tokens());
 }
 
@@ -501,9 +509,7 @@ fn lost_step_claim(name: &str, steps: Steps) {
         steps == Steps::Shared
     );
     let lie = GenLie::WrongToken { step: 6 };
-    let mut liar = env.node(env.liar, "liar", Some(lie));
-    let mut honest = env.node(env.honest, "honest", None);
-    env.request();
+    let (mut liar, mut honest) = env.liar_and_honest(lie);
     let mut posted = None;
     for _ in 0..60 {
         env.tick(&mut liar);
@@ -536,13 +542,8 @@ fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_i
     let s = Sampling::new(0x5EED, 3 << 15).unwrap();
     let mut env = env_with("gen-sampled-restart", Some(s), Steps::Shared);
     let lie = GenLie::WrongNode { step: 5 };
-    let mut liar = env.node(env.liar, "liar", Some(lie));
-    let mut honest = env.node(env.honest, "honest", None);
-    env.request();
-    for _ in 0..2 {
-        env.tick(&mut liar);
-        env.tick(&mut honest);
-    }
+    let (mut liar, mut honest) = env.liar_and_honest(lie);
+    env.rounds(2, &mut liar, &mut honest);
     // The state file carries the claim's sampling: the restarted liar runs its generation
     // again with it (else it would reach another G and could not defend).
     drop(liar);
@@ -560,14 +561,7 @@ fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_i
     );
     let checked = &honest.state().generation.checked[&lclaim];
     assert_eq!((checked.seed, checked.temp), (s.seed, s.temp));
-    assert!(
-        liar.state()
-            .problems
-            .iter()
-            .all(|p| !p.error.contains("cannot defend")),
-        "{:?}",
-        liar.state().problems
-    );
+    assert_could_defend(&liar);
     let want: Vec<i32> =
         GenExecution::run_sampled(tiny_sampling_model(), &prompt(), N as usize, Some(s), None)
             .unwrap()

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use verinfer_chain::{Chain, U256};
 use verinfer_ir::Graph;
 use verinfer_opml::{
-    lying_execution, Challenger, ChallengerStrategy, Execution, SimReport, Submitter,
+    lying_execution, Challenger, ChallengerStrategy, Execution, Party, SimReport, Submitter,
     SubmitterStrategy, TraceLie,
 };
 use verinfer_testing::game::play_claim;
@@ -209,6 +209,19 @@ struct WrongClaim {
     claim: u64,
 }
 
+impl WrongClaim {
+    /// Opens a game on the claim from account `who`; returns its id.
+    fn challenge(&mut self, who: usize) -> u64 {
+        let bond = self.cfg.challenger_bond;
+        let (game, _) = self
+            .c
+            .game
+            .challenge(&mut self.chain, self.a[who], bond, self.claim)
+            .unwrap();
+        game
+    }
+}
+
 fn wrong_claim() -> WrongClaim {
     let (g, inputs) = mlp();
     let (mut chain, c) = verinfer_testing::chain::deployed_opml();
@@ -231,29 +244,22 @@ fn wrong_claim() -> WrongClaim {
 #[test]
 fn a_move_after_the_clock_ran_out_is_refused() {
     use verinfer_opml::Phase;
-    let WrongClaim {
-        mut chain,
-        c,
-        a,
-        cfg,
-        mut submitter,
-        claim,
-    } = wrong_claim();
-    let (game, _) = c
-        .game
-        .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
-        .unwrap();
+    let mut w = wrong_claim();
+    let game = w.challenge(1);
     // The clock is still running: no timeout yet.
-    let err = c.game.timeout(&mut chain, a[1], game).unwrap_err();
+    let err = w.c.game.timeout(&mut w.chain, w.a[1], game).unwrap_err();
     assert!(err.to_string().contains("ClockRunning"), "{err}");
-    chain.advance_time(cfg.clock + 1).unwrap();
-    let err = submitter.act(&mut chain, &c.game, &cfg, game).unwrap_err();
+    w.chain.advance_time(w.cfg.clock + 1).unwrap();
+    let err = w
+        .submitter
+        .act(&mut w.chain, &w.c.game, &w.cfg, game)
+        .unwrap_err();
     assert!(err.to_string().contains("ClockExpired"), "{err}");
-    c.game.timeout(&mut chain, a[1], game).unwrap();
-    let phase = Phase::from_u8(c.game.game(&mut chain, game).unwrap().phase).unwrap();
+    w.c.game.timeout(&mut w.chain, w.a[1], game).unwrap();
+    let phase = Phase::from_u8(w.c.game.game(&mut w.chain, game).unwrap().phase).unwrap();
     assert_eq!(phase, Phase::ChallengerWon);
     // Nothing more can happen in a finished game.
-    assert!(c.game.timeout(&mut chain, a[0], game).is_err());
+    assert!(w.c.game.timeout(&mut w.chain, w.a[0], game).is_err());
 }
 
 #[test]
@@ -264,70 +270,59 @@ fn several_challengers_play_independent_games() {
     // A wrong claim, two honest challengers: the first to finish rejects the claim; the
     // submitter's bond (less the burn) is shared by the two games open at the rejection, the
     // other one collecting its share (and its bond) when it becomes moot.
-    let WrongClaim {
-        mut chain,
-        c,
-        a,
-        cfg,
-        mut submitter,
-        claim,
-    } = wrong_claim();
+    let mut w = wrong_claim();
     let honest_run = || Execution::run(g.clone(), inputs).unwrap();
-    let mut ch1 = Challenger::new(honest_run(), a[1], ChallengerStrategy::Honest);
-    let mut ch2 = Challenger::new(honest_run(), a[2], ChallengerStrategy::Honest);
-    let (g1, _) = c
-        .game
-        .challenge(&mut chain, a[1], cfg.challenger_bond, claim)
-        .unwrap();
-    let (g2, _) = c
-        .game
-        .challenge(&mut chain, a[2], cfg.challenger_bond, claim)
-        .unwrap();
+    let mut ch1 = Challenger::new(honest_run(), w.a[1], ChallengerStrategy::Honest);
+    let mut ch2 = Challenger::new(honest_run(), w.a[2], ChallengerStrategy::Honest);
+    let g1 = w.challenge(1);
+    let g2 = w.challenge(2);
     // Interleave both games until the first ends.
     for _ in 0..200 {
-        let p1 = Phase::from_u8(c.game.game(&mut chain, g1).unwrap().phase).unwrap();
+        let p1 = Phase::from_u8(w.c.game.game(&mut w.chain, g1).unwrap().phase).unwrap();
         if p1.is_over() {
             break;
         }
         for id in [g1, g2] {
-            submitter.act(&mut chain, &c.game, &cfg, id).unwrap();
+            w.submitter
+                .act(&mut w.chain, &w.c.game, &w.cfg, id)
+                .unwrap();
         }
-        ch1.act(&mut chain, &c.game, &cfg, g1).unwrap();
-        ch2.act(&mut chain, &c.game, &cfg, g2).unwrap();
+        ch1.act(&mut w.chain, &w.c.game, &w.cfg, g1).unwrap();
+        ch2.act(&mut w.chain, &w.c.game, &w.cfg, g2).unwrap();
     }
     assert_eq!(
-        c.game.status(&mut chain, claim).unwrap(),
+        w.c.game.status(&mut w.chain, w.claim).unwrap(),
         ClaimStatus::Rejected
     );
-    let end = play(&mut chain, &c.game, &mut ch2, g2, None, &mut |_| {}).unwrap();
+    let end = play(&mut w.chain, &w.c.game, &mut ch2, g2, None, &mut |_| {}).unwrap();
     assert!(matches!(end, Phase::Moot | Phase::ChallengerWon), "{end:?}");
-    let owed1 = c.game.owed(&mut chain, a[1]).unwrap();
-    let owed2 = c.game.owed(&mut chain, a[2]).unwrap();
+    let owed1 = w.c.game.owed(&mut w.chain, w.a[1]).unwrap();
+    let owed2 = w.c.game.owed(&mut w.chain, w.a[2]).unwrap();
     // Each challenger: its bond back + half of the submitter's bond less 20% burned.
     let share: U256 = verinfer_chain::view(
-        &mut chain,
-        a[0],
-        c.game.address,
+        &mut w.chain,
+        w.a[0],
+        w.c.game.address,
         &verinfer_chain::bindings::InferenceGame::forfeitShareCall {
-            claimId: U256::from(claim),
+            claimId: U256::from(w.claim),
         },
         "InferenceGame.forfeitShare",
     )
     .unwrap();
     assert_eq!(share, eth(400));
     assert_eq!([owed1, owed2], [eth(1400), eth(1400)]);
-    assert_eq!(c.game.owed(&mut chain, a[0]).unwrap(), U256::ZERO);
+    assert_eq!(w.c.game.owed(&mut w.chain, w.a[0]).unwrap(), U256::ZERO);
 
     // A correct claim, spammed by three challengers: each loses its bond to the submitter,
     // and the claim finalizes once the window has passed and the games are over.
-    let mut honest = Submitter::new(honest_run(), a[0], SubmitterStrategy::Honest);
-    let (claim, _) = honest.claim(&mut chain, &c.game, &cfg).unwrap();
+    let mut honest = Submitter::new(honest_run(), w.a[0], SubmitterStrategy::Honest);
+    let (claim, _) = honest.claim(&mut w.chain, &w.c.game, &w.cfg).unwrap();
     let mut rogues: Vec<(u64, Challenger)> = Vec::new();
-    for (k, acct) in a[1..4].iter().enumerate() {
-        let (id, _) = c
-            .game
-            .challenge(&mut chain, *acct, cfg.challenger_bond, claim)
-            .unwrap();
+    for (k, acct) in w.a[1..4].iter().enumerate() {
+        let (id, _) =
+            w.c.game
+                .challenge(&mut w.chain, *acct, w.cfg.challenger_bond, claim)
+                .unwrap();
         let ch = Challenger::new(
             honest_run(),
             *acct,
@@ -335,31 +330,31 @@ fn several_challengers_play_independent_games() {
         );
         rogues.push((id, ch));
     }
-    let before = c.game.owed(&mut chain, a[0]).unwrap();
+    let before = w.c.game.owed(&mut w.chain, w.a[0]).unwrap();
     for _ in 0..200 {
         let mut open = false;
         for (id, ch) in rogues.iter_mut() {
-            if Phase::from_u8(c.game.game(&mut chain, *id).unwrap().phase)
+            if Phase::from_u8(w.c.game.game(&mut w.chain, *id).unwrap().phase)
                 .unwrap()
                 .is_over()
             {
                 continue;
             }
             open = true;
-            honest.act(&mut chain, &c.game, &cfg, *id).unwrap();
-            ch.act(&mut chain, &c.game, &cfg, *id).unwrap();
+            honest.act(&mut w.chain, &w.c.game, &w.cfg, *id).unwrap();
+            ch.act(&mut w.chain, &w.c.game, &w.cfg, *id).unwrap();
         }
         if !open {
             break;
         }
     }
-    chain.advance_time(cfg.window + 1).unwrap();
-    c.game.finalize(&mut chain, a[0], claim).unwrap();
+    w.chain.advance_time(w.cfg.window + 1).unwrap();
+    w.c.game.finalize(&mut w.chain, w.a[0], claim).unwrap();
     assert_eq!(
-        c.game.status(&mut chain, claim).unwrap(),
+        w.c.game.status(&mut w.chain, claim).unwrap(),
         ClaimStatus::Finalized
     );
-    let after = c.game.owed(&mut chain, a[0]).unwrap();
+    let after = w.c.game.owed(&mut w.chain, w.a[0]).unwrap();
     assert_eq!(after - before, eth(1000) + eth(800) * U256::from(3u64));
 }
 

@@ -11,7 +11,8 @@ use verinfer_commit::encode::node_words;
 use verinfer_ir::{Operand, ValueId};
 use verinfer_opml::simulate::prepare_model;
 use verinfer_opml::{
-    Challenger, ChallengerStrategy, Execution, OpmlError, Phase, Submitter, SubmitterStrategy,
+    Challenger, ChallengerStrategy, Execution, OpmlError, Party, Phase, Submitter,
+    SubmitterStrategy,
 };
 
 /// A publisher commits a graph whose second node reads the last node's output (a forward,

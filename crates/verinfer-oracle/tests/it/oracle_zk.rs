@@ -15,7 +15,7 @@ use verinfer_chain::bindings_zk::Groth16ProofVerifier::Groth16ProofVerifierError
 use verinfer_chain::{Address, Bytes, U256};
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::{
-    public_inputs, token_id, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
+    public_inputs, token_id, AigcClient, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
 };
 use verinfer_zk::evm::public_words;
 use verinfer_zk::param_hash;
@@ -599,15 +599,12 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         aigc_err(c.mint(&mut env.chain, holder, holder, &input, &wrong, "", &zk)),
         A::InvalidZkProof(verinfer_chain::bindings_oracle::AIGC::InvalidZkProof {})
     );
-    let (_, ev) = mint_verified(
-        &mut env,
-        &c,
-        holder,
-        &input,
-        &p.outputs,
-        &zk,
-        "AIGC.mint (zk proof bound to the minter)",
-    );
+    // The holder mints the prompt and the proven outputs, by the evidence given.
+    let mint = |env: &mut Env, c: &AigcClient, proof: &AigcProof, how: &str| {
+        let label = format!("AIGC.mint ({how})");
+        mint_verified(env, c, holder, &input, &p.outputs, proof, &label)
+    };
+    let (_, ev) = mint(&mut env, &c, &zk, "zk proof bound to the minter");
     assert_eq!(ev.kind, AigcProof::ZK);
 
     // zk-answered oracle requests mint through the request, by its requester: final at once.
@@ -626,15 +623,7 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
         aigc_err(c.mint(&mut env.chain, node, node, &input, &p.outputs, "", &by_request)),
         A::NotEvidenceHolder(h) if h.caller == node && h.holder == holder
     ));
-    let (_, ev) = mint_verified(
-        &mut env,
-        &c,
-        holder,
-        &input,
-        &p.outputs,
-        &by_request,
-        "AIGC.mint (oracle request answered by zk)",
-    );
+    let (_, ev) = mint(&mut env, &c, &by_request, "oracle request answered by zk");
     assert_eq!(ev.kind, AigcProof::REQUEST);
     assert_eq!(ev.claim_id, req.index());
     // A request-backed token stands for ever: nothing to replace.

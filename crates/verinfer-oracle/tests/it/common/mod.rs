@@ -12,7 +12,7 @@ use verinfer_chain::{Address, Bytes, Chain, ChainError, Deployments, RevmChain, 
 use verinfer_ir::Graph;
 use verinfer_opml::{
     Challenger, ChallengerStrategy, ClaimStatus, Execution, GameConfig, OpmlContracts, OpmlError,
-    Phase, Submitter, SubmitterStrategy,
+    Party, Phase, Submitter, SubmitterStrategy,
 };
 use verinfer_oracle::{OracleClient, OracleError, OracleParams, RequestId};
 use verinfer_testing::chain::game_params;
