@@ -22,6 +22,9 @@ import {ModelPlan} from "./ModelPlan.sol";
 ///         A rejection inside reverts with its `SumcheckRejected(code)`, re-raised unchanged.
 library ModelLayerCall {
     uint256 private constant HEAD = 8;
+    /// @notice Words the layers may absorb between two challenges beyond those pending when
+    ///         the call starts (the plan's `64`-word margin, four times over).
+    uint256 private constant LAYER_WORDS = 256;
 
     // ---- the verifier's side ----
 
@@ -140,7 +143,11 @@ library ModelLayerCall {
         c.i = word(1);
         pos += word(7);
         uint256 tlen = word(2);
-        t.buf = new uint256[](r.plan[ModelPlan.CAPACITY] + 1);
+        // The plan's capacity covers the batched opening's claims, absorbed in the verifier;
+        // the layers absorb a few stated values or round messages between challenges.
+        uint256 capacity = tlen + LAYER_WORDS;
+        if (capacity > r.plan[ModelPlan.CAPACITY]) capacity = r.plan[ModelPlan.CAPACITY];
+        t.buf = new uint256[](capacity + 1);
         require(tlen < t.buf.length);
         for (uint256 i = 0; i <= tlen; i++) {
             t.buf[i] = word(pos + i);

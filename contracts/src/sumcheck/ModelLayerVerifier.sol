@@ -29,6 +29,7 @@ contract ModelLayerVerifier {
             ModelLayerCall.open();
         uint256 layers = r.next();
         for (uint256 i = 0; i < layers; i++) {
+            (uint256 base, uint256 from) = (ModelPlan.mark(), r.nClaims);
             uint256 kind = r.next();
             if (kind == 0) ModelLayers.matmul(r, t, c);
             else if (kind == 1) ModelLayers.clip(r, t, c);
@@ -39,6 +40,7 @@ contract ModelLayerVerifier {
             else if (kind == 6) ModelDiv.verify(r, t, c);
             else if (kind == 7) continue; // a lookup: its argument follows the range groups
             else revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
+            r.compact(base, from);
         }
         return ModelLayerCall.answer(r, t, c);
     }

@@ -106,6 +106,59 @@ library ModelPlan {
         r.nClaims += 1;
     }
 
+    /// @notice The free memory pointer: where `compact`'s caller marks the start of a step.
+    function mark() internal pure returns (uint256 m) {
+        assembly ("memory-safe") {
+            m := mload(0x40)
+        }
+    }
+
+    /// @notice Free what a step (a layer, a range group, a lookup, the layer call) allocated
+    ///         since `base` (`mark()` before it), keeping the claims it added — from claim
+    ///         `from` on, their structs and the points and commitments among them that lie
+    ///         past `base` — moved down to `base`. Solidity never frees memory and its expansion
+    ///         gas is quadratic in the peak, so without this every layer's `eq` tables, points
+    ///         and sumcheck buffers stay allocated to the end of the proof. The caller keeps
+    ///         nothing else allocated past `base` (the run, transcript and cursor were allocated
+    ///         before; the steps write only their own locals and the claims).
+    function compact(Run memory r, uint256 base, uint256 from) internal pure {
+        BatchOpening.Claim[] memory claims = r.claims;
+        uint256 n = r.nClaims;
+        assembly ("memory-safe") {
+            // Stage the kept words past the free pointer, with the addresses they will have
+            // once moved to `base`, then move them with one copy (`mcopy` allows the overlap).
+            let top := mload(0x40)
+            let q := top
+            for { let j := from } lt(j, n) { j := add(j, 1) } {
+                let slot := add(claims, shl(5, add(j, 1)))
+                let cl := mload(slot)
+                let s := q
+                q := add(q, 0x60)
+                // a `BatchOpening.Claim`: `c` (a G1), `point`, `eval`
+                let g := mload(cl)
+                if iszero(lt(g, base)) {
+                    mstore(q, mload(g))
+                    mstore(add(q, 0x20), mload(add(g, 0x20)))
+                    g := add(base, sub(q, top))
+                    q := add(q, 0x40)
+                }
+                let pt := mload(add(cl, 0x20))
+                if iszero(lt(pt, base)) {
+                    let len := shl(5, add(mload(pt), 1))
+                    mcopy(q, pt, len)
+                    pt := add(base, sub(q, top))
+                    q := add(q, len)
+                }
+                mstore(s, g)
+                mstore(add(s, 0x20), pt)
+                mstore(add(s, 0x40), mload(add(cl, 0x40)))
+                mstore(slot, add(base, sub(s, top)))
+            }
+            mcopy(base, top, sub(q, top))
+            mstore(0x40, add(base, sub(q, top)))
+        }
+    }
+
     /// @notice The public input's or output's multilinear extension at `point` (row bits,
     ///         then column bits).
     function evalPublic(Run memory r, uint256 poly, uint256[] memory point) internal pure returns (uint256 v) {

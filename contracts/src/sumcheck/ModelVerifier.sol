@@ -99,14 +99,22 @@ contract ModelVerifier {
         SumcheckFr.Cursor memory c
     ) private view {
         r.claims = new BatchOpening.Claim[](r.plan[ModelPlan.CLAIM_COUNT]);
+        // Each step's scratch (the layer call's request and answer, a group's or a lookup's
+        // tables) freed after it, its claims kept (`ModelPlan.compact`).
+        uint256 base = ModelPlan.mark();
         ModelLayerCall.run(layerVerifier, r, t, c);
+        r.compact(base, 0);
         uint256 groups = r.next();
         for (uint256 i = 0; i < groups; i++) {
+            (uint256 from, uint256 start) = (r.nClaims, ModelPlan.mark());
             ModelRanges.group(r, t, c);
+            r.compact(start, from);
         }
         uint256 lookups = r.next();
         for (uint256 i = 0; i < lookups; i++) {
+            (uint256 from, uint256 start) = (r.nClaims, ModelPlan.mark());
             ModelLookup.verify(r, t, c);
+            r.compact(start, from);
         }
         if (r.nClaims != r.claims.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         BatchOpening.verify(t, c, r.vk(), r.claims);

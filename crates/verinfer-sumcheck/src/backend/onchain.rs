@@ -394,9 +394,7 @@ const SOURCES: [(&str, &str); 26] = [
 /// One Solidity file holding the whole verifier of `vk`: the sources above flattened, then
 /// `contract Verifier`, a `SumcheckProofVerifier` whose constructor creates the node verifier
 /// with `vk`'s statement, commitments and SRS points, so deploying `Verifier` alone gives an
-/// `IProofVerifier` for the key — or, for a layered key, `contract VerifierPlan` (deployed
-/// first: it creates the plan's data contracts) and `Verifier(plan)`, which creates the model
-/// verifier over them, bound to the plan's hash.
+/// `IProofVerifier` for the key — or, for a layered key, [`layered_source`]'s contracts.
 ///
 /// # Errors
 /// A multiplier the contract cannot hold.
@@ -404,38 +402,7 @@ pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
     use std::fmt::Write;
     if let ModelKey::Chain { .. } = vk.model {
         let plan = model_plan_words(vk)?;
-        let mut out = flattened();
-        let _ = write!(
-            out,
-            "\n/// @notice The plan of one layered sumcheck key (`ModelPlan`).\n\
-             function verifierPlan() pure returns (uint256[] memory p) {{\n    \
-             p = new uint256[]({});\n",
-            plan.len()
-        );
-        for (i, w) in plan.iter().enumerate() {
-            let _ = writeln!(out, "    p[{i}] = {w:#x};");
-        }
-        let _ = write!(
-            out,
-            "}}\n\n/// @notice Step 1 of 2: the plan's data contracts, created by this contract's \
-             deployment (apart from the verifier, so neither creation code passes EIP-3860's \
-             init-code limit).\n\
-             contract VerifierPlan {{\n    address[] private chunks;\n\n    \
-             constructor() {{\n        chunks = ModelPlanStore.store(verifierPlan());\n    }}\n\n    \
-             function list() external view returns (address[] memory) {{\n        \
-             return chunks;\n    }}\n}}\n\n\
-             /// @notice Step 2 of 2: the `IProofVerifier` of one layered sumcheck key, its model \
-             verifier over the chunks `plan` created (bound to the plan by its hash: chunks of \
-             another plan are refused).\n\
-             contract Verifier is SumcheckProofVerifier {{\n    constructor(VerifierPlan plan)\n        \
-             SumcheckProofVerifier(\n            \
-             ContractNodeVerifier(address(new ModelVerifier(plan.list(), {hash}))),\n            \
-             {win},\n            {wout}\n        )\n    {{}}\n}}\n",
-            hash = plan_hash(&plan),
-            win = vk.widths.input,
-            wout = vk.widths.output,
-        );
-        return Ok(out);
+        return Ok(layered_source(vk, &plan));
     }
     let p = node_params(vk)?;
     let mut out = flattened();
@@ -472,6 +439,68 @@ pub fn solidity_source(vk: &VerifyingKey) -> Result<String, BackendError> {
         wout = vk.widths.output,
     );
     Ok(out)
+}
+
+/// The exported verifier of a layered key whose plan is `plan`: the flattened sources, then
+/// one `VerifierPlan<i>` per chunk of the plan (at most [`super::layered::CHUNK_WORDS`] words,
+/// a `hex` literal its constructor stores as one data contract: every creation code under
+/// EIP-3860's 49 152 bytes and every data contract under EIP-170, however big the plan), then
+/// `Verifier(VerifierPlan0 p0, …)`, which creates the model verifier over their chunks, bound
+/// to the plan's hash (a literal: chunks of another plan, or in another order, are refused).
+/// Deployed in `chunks + 1` transactions, the plan's parts first.
+fn layered_source(vk: &VerifyingKey, plan: &[U256]) -> String {
+    use std::fmt::Write;
+    let mut out = flattened();
+    let parts: Vec<&[U256]> = plan.chunks(super::layered::CHUNK_WORDS).collect();
+    for (i, part) in parts.iter().enumerate() {
+        let hex: String = part
+            .iter()
+            .map(|w| alloy_primitives::hex::encode(w.to_be_bytes::<32>()))
+            .collect();
+        let _ = write!(
+            out,
+            "\n/// @notice Step {step} of {steps}: words {from}..{to} of the plan (`ModelPlan`) as \
+             one data contract.\n\
+             contract VerifierPlan{i} {{\n    address public immutable chunk;\n\n    \
+             constructor() {{\n        chunk = ModelPlanStore.create(hex\"{hex}\");\n    }}\n}}\n",
+            step = i + 1,
+            steps = parts.len() + 1,
+            from = i * super::layered::CHUNK_WORDS,
+            to = i * super::layered::CHUNK_WORDS + part.len(),
+        );
+    }
+    let params: Vec<String> = (0..parts.len())
+        .map(|i| format!("VerifierPlan{i} p{i}"))
+        .collect();
+    let _ = write!(
+        out,
+        "\n/// @notice The plan's data contracts, in order.\n\
+         function verifierChunks({params}) view returns (address[] memory c) {{\n    \
+         c = new address[]({n});\n",
+        params = params.join(", "),
+        n = parts.len(),
+    );
+    for i in 0..parts.len() {
+        let _ = writeln!(out, "    c[{i}] = p{i}.chunk();");
+    }
+    let args: Vec<String> = (0..parts.len()).map(|i| format!("p{i}")).collect();
+    let _ = write!(
+        out,
+        "}}\n\n/// @notice Step {steps} of {steps}: the `IProofVerifier` of one layered sumcheck key, \
+         its model verifier over the chunks the `VerifierPlan` contracts created (bound to the \
+         plan by its hash).\n\
+         contract Verifier is SumcheckProofVerifier {{\n    constructor({params})\n        \
+         SumcheckProofVerifier(\n            \
+         ContractNodeVerifier(address(new ModelVerifier(verifierChunks({args}), {hash}))),\n            \
+         {win},\n            {wout}\n        )\n    {{}}\n}}\n",
+        steps = parts.len() + 1,
+        params = params.join(", "),
+        args = args.join(", "),
+        hash = plan_hash(plan),
+        win = vk.widths.input,
+        wout = vk.widths.output,
+    );
+    out
 }
 
 /// The verifier's sources flattened into one file (no imports).

@@ -263,6 +263,26 @@ fn the_adapter_verifies_on_the_evm_what_the_rust_verifier_does() {
         lie_pv.digest().unwrap()
     ));
     assert!(!on_chain(&mut chain, from, at, &[0u8; 64], st));
+    // The adapter reads `x` and `y` where the node's ABI decoder will (it passes the proof
+    // through): an offset into the head, or a length past the end, is refused (a revert,
+    // `BadProof`), never read from elsewhere.
+    let word = |v: usize| {
+        let mut w = [0u8; 32];
+        w[24..].copy_from_slice(&(v as u64).to_be_bytes());
+        w
+    };
+    for (at_byte, value) in [(32, 0x20), (64, 0x40), (32, calldata.len()), (128, 1 << 20)] {
+        let mut bad = calldata.clone();
+        bad[at_byte..at_byte + 32].copy_from_slice(&word(value));
+        let call = IProofVerifier::verifyCall {
+            proof: Bytes::from(bad),
+            statement: st,
+        };
+        assert!(
+            verinfer_chain::view(&mut chain, from, at, &call, "malformed").is_err(),
+            "word at byte {at_byte} set to {value}: not refused"
+        );
+    }
     // The gas of a verification, for the docs (revm, a transaction including calldata).
     let call = IProofVerifier::verifyCall {
         proof: Bytes::from(calldata),

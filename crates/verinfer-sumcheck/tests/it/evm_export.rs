@@ -1,10 +1,10 @@
 //! `export-verifier --backend sumcheck` for layered keys: the one Solidity file
 //! (`onchain::solidity_source`) compiles with the pinned solc-js (`compile-one.js`), deploys in
-//! two transactions (`VerifierPlan`, then `Verifier(plan)`), each under EIP-3860's init-code
-//! limit, and its `IProofVerifier` — the entry the oracle and AIGC call — accepts the honest
-//! proof and answers false for a tampered one, for the MNIST CNN. (The transformer block's
-//! plan, 1 733 words, makes a `VerifierPlan` of 63 871 bytes of creation code: past the
-//! limit; its chunks deploy one transaction each through the backend's `deploy` instead.)
+//! one transaction per plan chunk (`VerifierPlan0`, `VerifierPlan1`, …) and one for
+//! `Verifier(p0, p1, …)`, each under EIP-3860's init-code limit, and its `IProofVerifier` —
+//! the entry the oracle and AIGC call — accepts the honest proof and answers false for a
+//! tampered one, for the MNIST CNN (a plan of one chunk) and the transformer block (1 733 plan
+//! words, three chunks; as one `VerifierPlan` it was 63 871 bytes of creation code).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -50,22 +50,29 @@ fn exported_verifier_verifies(model: &str, gas: u64) {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{model}.sol"));
     std::fs::write(&file, onchain::solidity_source(&vk).unwrap()).unwrap();
-    let plan_code = compile(&file, "VerifierPlan");
+    let chunks = onchain::plan_chunk_init_codes(&onchain::model_plan_words(&vk).unwrap()).len();
+    let plan_codes: Vec<Vec<u8>> = (0..chunks)
+        .map(|i| compile(&file, &format!("VerifierPlan{i}")))
+        .collect();
     let verifier_code = compile(&file, "Verifier");
     println!(
-        "{model}: exported VerifierPlan {} bytes, Verifier {} bytes of creation code",
-        plan_code.len(),
+        "{model}: exported VerifierPlan0..{chunks} {:?} bytes, Verifier {} bytes of creation code",
+        plan_codes.iter().map(Vec::len).collect::<Vec<_>>(),
         verifier_code.len()
     );
-    assert!(plan_code.len() <= MAX_INIT_CODE && verifier_code.len() <= MAX_INIT_CODE);
+    assert!(plan_codes.iter().all(|c| c.len() <= MAX_INIT_CODE));
+    assert!(verifier_code.len() <= MAX_INIT_CODE);
     let verdict = |bytes: Vec<u8>| {
         let call = IProofVerifier::verifyCall {
             proof: bytes.into(),
             statement: st,
         };
         profile::profile_with_gas(
-            vec![plan_code.clone()],
-            |at: &[Address]| [verifier_code.clone(), at[0].abi_encode()].concat(),
+            plan_codes.clone(),
+            |at: &[Address]| {
+                let args: Vec<u8> = at.iter().flat_map(SolValue::abi_encode).collect();
+                [verifier_code.clone(), args].concat()
+            },
             call.abi_encode(),
             gas,
         )
@@ -86,4 +93,9 @@ fn exported_verifier_verifies(model: &str, gas: u64) {
 #[test]
 fn the_exported_cnn_verifier_compiles_deploys_and_verifies() {
     exported_verifier_verifies("mnist_cnn", 1 << 24);
+}
+
+#[test]
+fn the_exported_transformer_block_verifier_compiles_deploys_and_verifies() {
+    exported_verifier_verifies("transformer_block", 1 << 24);
 }
