@@ -134,13 +134,7 @@ fn the_division_is_recognised_and_its_bytes_round_trip() {
 
 #[test]
 fn division_layers_prove_and_round_trip() {
-    for (name, g) in graphs() {
-        for seed in 0..2 {
-            let f = fixture_with(&g, random_input(&g, seed));
-            let proof = f.assert_proves_and_round_trips(&name);
-            f.assert_ends_rejected(&proof, &name);
-        }
-    }
+    assert_graphs_prove(&graphs(), random_input);
 }
 
 #[test]
@@ -212,29 +206,13 @@ fn a_wrong_quotient_is_rejected() {
     }
 }
 
-/// Prove `f` with `edit` applied to the witness (the prover's own check on).
-fn prove_edited(f: &Fixture, edit: &dyn Fn(&mut prove::Witness)) -> ModelProof {
-    f.prove_tampered(&f.trace, true, &|w| {
-        edit(w);
-        Ok(())
-    })
-    .unwrap()
-}
-
-fn bump(w: &mut prove::Witness, p: columns::Poly, e: usize, by: Fr) {
-    let m = w.get_mut(&p).unwrap();
-    let mut t = m.evals().to_vec();
-    t[e] += by;
-    *m = crate::mle::DenseMle::new(t).unwrap();
-}
-
 #[test]
 fn a_wrong_remainder_is_rejected() {
     for (name, g) in graphs() {
         let f = fixture_with(&g, random_input(&g, 4));
         let i = div_layer(&f.spec);
         // Off by one (still in range), and by `2B` (the quotient's next value's remainder).
-        let p = prove_edited(&f, &|w| bump(w, columns::Poly::Rem(i), 3, -Fr::from(1u64)));
+        let p = f.prove_edited(&|w| bump(w, columns::Poly::Rem(i), 3, -Fr::from(1u64)));
         let err = f.verify(f.output(), &p).unwrap_err();
         assert!(err.is_rejection(), "{name}: {err}");
     }
@@ -253,7 +231,7 @@ fn a_forged_divisor_is_rejected() {
             .find(|&j| f.trace[i + 1][j] == 0)
             .expect("a zero quotient in the second row");
         let e = movement::padded(out, j);
-        let p = prove_edited(&f, &|w| {
+        let p = f.prove_edited(&|w| {
             bump(w, columns::Poly::Bcast(i), e, Fr::from(2u64));
             bump(w, columns::Poly::Rem(i), e, Fr::from(2u64));
         });
@@ -284,23 +262,13 @@ fn every_stated_value_and_word_changed_is_rejected() {
         let proof = f.prove();
         let i = div_layer(&f.spec);
         f.assert_layer_message_rejected(&proof, i, &name);
-        let k = f.spec.layers.len() - 1 - i;
-        for j in 0..proof.layers[k].sumcheck.rounds.len() {
-            let mut bad = proof.clone();
-            bad.layers[k].sumcheck.rounds[j].0[1] += Fr::from(1u64);
-            let err = f.verify(f.output(), &bad).unwrap_err();
-            assert!(err.is_rejection(), "{name} round {j}: {err}");
-        }
+        f.assert_rounds_rejected(&proof, i, &name);
     }
     let g = softmax_like(3, 6, true, false);
     let f = fixture_with(&g, random_input(&g, 8));
     let proof = f.prove();
     f.assert_every_word_checked(&proof);
-    let w = words::model_words(&proof);
-    let mut long = w.clone();
-    long.push([0; 32]);
-    assert!(words::model_from_words(&f.spec, &long).is_err());
-    assert!(words::model_from_words(&f.spec, &w[..w.len() - 1]).is_err());
+    f.assert_word_count_exact(&proof);
 }
 
 #[test]
