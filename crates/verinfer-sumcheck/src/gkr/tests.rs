@@ -276,6 +276,30 @@ fn bump(w: &mut prove::Witness, p: columns::Poly, e: usize, by: ark_bn254::Fr) {
     *m = crate::mle::DenseMle::new(t).unwrap();
 }
 
+/// `max(x, 0)` clamped to `bits` (the second operand is the zero parameter).
+fn relu(bits: u32) -> verinfer_ir::Op {
+    verinfer_ir::Op::Binary(verinfer_ir::Binary {
+        kind: verinfer_ir::BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(bits).unwrap()),
+    })
+}
+
+/// `g` twice: without its last node (the node before it the public output) and whole.
+fn public_and_hidden(label: &str, g: Graph) -> [(String, Graph); 2] {
+    let public = prefix(&g, g.nodes.len() - 1);
+    [
+        (format!("{label} public"), public),
+        (format!("{label} hidden"), g),
+    ]
+}
+
+/// The first layer of `spec` whose kind `is` holds for.
+fn first_layer(spec: &ChainSpec, is: fn(&LayerKind) -> bool) -> usize {
+    spec.layers.iter().position(|l| is(&l.kind)).unwrap()
+}
+
 /// `len(g's input)` seeded draws from `range` (the graph's input).
 fn random_input(g: &Graph, seed: u64, range: std::ops::Range<i32>) -> Vec<i32> {
     use ark_std::rand::Rng;

@@ -29,16 +29,6 @@ fn div_op(shift: u32, rq_shift: u32) -> Op {
     })
 }
 
-/// `max(x, 0)` clamped to 16 bits (the second operand is the zero parameter).
-fn relu16() -> Op {
-    Op::Binary(Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-    })
-}
-
 /// `x` `[1, r, c]` (10 bits) → `a = max(x, 0)` → `s = Σa/4` → `s + 1` (or `s` when
 /// `plus_one` is false) → `round_div(a·2^8, s)` (numerator `x` itself when `signed`) → ReLU.
 fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
@@ -46,7 +36,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     let x = b.input(&[1, r, c], 10);
     let full = [1, r, c];
     let zero = b.param(&[1], 4, vec![0]);
-    let a = b.node(relu16(), vec![x, zero], &full, 16);
+    let a = b.node(relu(16), vec![x, zero], &full, 16);
     let s = b.node(
         reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
         vec![a],
@@ -61,7 +51,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     };
     let num = if signed { x } else { a };
     let y = b.node(div_op(8, 0), vec![num, s], &full, 16);
-    b.node(relu16(), vec![y, zero], &full, 16);
+    b.node(relu(16), vec![y, zero], &full, 16);
     b.finish()
 }
 
@@ -71,7 +61,7 @@ fn full_divisor() -> Graph {
     let x = b.input(&[1, 4, 8], 10);
     let zero = b.param(&[1], 4, vec![0]);
     let full = [1, 4, 8];
-    let a = b.node(relu16(), vec![x, zero], &full, 16);
+    let a = b.node(relu(16), vec![x, zero], &full, 16);
     let three = b.param(&[1], 4, vec![3]);
     let d = b.node(bin(BinaryKind::Add, 1), vec![a, three], &full, 16);
     b.node(div_op(4, 0), vec![a, d], &full, 16);
@@ -87,19 +77,17 @@ fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
 fn graphs() -> Vec<(String, Graph)> {
     let mut v = vec![];
     for (r, c) in [(3, 6), (4, 8)] {
-        let g = softmax_like(r, c, true, false);
-        v.push((format!("{r}x{c} public"), prefix(&g, g.nodes.len() - 1)));
-        v.push((format!("{r}x{c} hidden"), g));
+        v.extend(public_and_hidden(
+            &format!("{r}x{c}"),
+            softmax_like(r, c, true, false),
+        ));
     }
     v.push(("full divisor".into(), full_divisor()));
     v
 }
 
 fn div_layer(spec: &ChainSpec) -> usize {
-    spec.layers
-        .iter()
-        .position(|l| matches!(l.kind, LayerKind::Div { .. }))
-        .unwrap()
+    first_layer(spec, |k| matches!(k, LayerKind::Div { .. }))
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! name.
 
 use ark_bn254::Fr;
-use verinfer_ir::{Binary, BinaryKind, Graph, Op};
+use verinfer_ir::{Graph, Op};
 use verinfer_testing::GraphBuilder;
 
 use super::*;
@@ -20,8 +20,8 @@ fn table() -> Vec<i32> {
         .collect()
 }
 
-/// `idx` `[n]` (8 bits) → rows of the table (12 bits) at 16 bits → a ReLU when `relu`.
-fn embed(n: usize, relu: bool) -> Graph {
+/// `idx` `[n]` (8 bits) → rows of the table (12 bits) at 16 bits → a ReLU when `hidden`.
+fn embed(n: usize, hidden: bool) -> Graph {
     let mut b = GraphBuilder::named("embed");
     let idx = b.input(&[n], 8);
     let t = b.param(&[ROWS, COLS], 12, table());
@@ -31,15 +31,9 @@ fn embed(n: usize, relu: bool) -> Graph {
         &[n, COLS],
         16,
     );
-    if relu {
+    if hidden {
         let zero = b.param(&[1], 4, vec![0]);
-        let op = Op::Binary(Binary {
-            kind: BinaryKind::Max,
-            a_mult: 1,
-            b_mult: 1,
-            requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-        });
-        b.node(op, vec![y, zero], &[n, COLS], 16);
+        b.node(relu(16), vec![y, zero], &[n, COLS], 16);
     }
     b.finish()
 }
@@ -154,13 +148,7 @@ fn unproven_gathers_are_refused_by_name() {
     let mut b = GraphBuilder::named("hidden-index");
     let x = b.input(&[1], 8);
     let zero = b.param(&[1], 4, vec![0]);
-    let op = Op::Binary(Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(8).unwrap()),
-    });
-    let i = b.node(op, vec![x, zero], &[1], 8);
+    let i = b.node(relu(8), vec![x, zero], &[1], 8);
     let t = b.param(&[ROWS, COLS], 12, table());
     b.node(
         Op::Gather(verinfer_ir::Gather { axis: 0 }),

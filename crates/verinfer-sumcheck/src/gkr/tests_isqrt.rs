@@ -19,16 +19,6 @@ fn isqrt_op(shift: u32, rq_shift: u32) -> Op {
     })
 }
 
-/// `max(x, 0)` clamped to 16 bits (the second operand is the zero parameter).
-fn relu16() -> Op {
-    Op::Binary(Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-    })
-}
-
 /// `x` `[1, r, c]` (10 bits) → `a = max(x, 0)` (or `x` itself when `signed`) →
 /// `⌊√(a·2^6)⌋` → ReLU.
 fn roots(r: usize, c: usize, signed: bool) -> Graph {
@@ -39,10 +29,10 @@ fn roots(r: usize, c: usize, signed: bool) -> Graph {
     let a = if signed {
         x
     } else {
-        b.node(relu16(), vec![x, zero], &full, 16)
+        b.node(relu(16), vec![x, zero], &full, 16)
     };
     let y = b.node(isqrt_op(6, 0), vec![a], &full, 16);
-    b.node(relu16(), vec![y, zero], &full, 16);
+    b.node(relu(16), vec![y, zero], &full, 16);
     b.finish()
 }
 
@@ -53,7 +43,7 @@ fn rms_like() -> Graph {
     let x = b.input(&[1, 4, 8], 10);
     let full = [1, 4, 8];
     let zero = b.param(&[1], 4, vec![0]);
-    let a = b.node(relu16(), vec![x, zero], &full, 16);
+    let a = b.node(relu(16), vec![x, zero], &full, 16);
     let s = b.node(
         reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
         vec![a],
@@ -86,19 +76,14 @@ fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
 fn graphs() -> Vec<(String, Graph)> {
     let mut v = vec![];
     for (r, c) in [(3, 6), (4, 8)] {
-        let g = roots(r, c, false);
-        v.push((format!("{r}x{c} public"), prefix(&g, g.nodes.len() - 1)));
-        v.push((format!("{r}x{c} hidden"), g));
+        v.extend(public_and_hidden(&format!("{r}x{c}"), roots(r, c, false)));
     }
     v.push(("rms-like".into(), rms_like()));
     v
 }
 
 fn root_layer(spec: &ChainSpec) -> usize {
-    spec.layers
-        .iter()
-        .position(|l| matches!(l.kind, LayerKind::ISqrt { .. }))
-        .unwrap()
+    first_layer(spec, |k| matches!(k, LayerKind::ISqrt { .. }))
 }
 
 #[test]
