@@ -110,6 +110,11 @@ pub fn proof_words(spec: &ChainSpec) -> usize {
                 let (rounds, degree, finals) = crate::gkr::div::sumcheck_shape(l);
                 crate::gkr::div::EVALS + rounds * degree + finals
             }
+            LayerKind::Gather { .. } => crate::gkr::gather::eval_count(l),
+            LayerKind::ISqrt { .. } => {
+                let (rounds, degree, finals) = crate::gkr::isqrt::sumcheck_shape(l);
+                crate::gkr::isqrt::EVALS + rounds * degree + finals
+            }
         };
     }
     for (bits, cols) in groups(spec) {
@@ -382,6 +387,16 @@ pub fn model_plan(
                 p.extend([l.out.rows, l.out.cols].map(|v| word(v as u64)));
                 p.push(word(spread_code(spread)));
                 p.push(pow2(shift + 1));
+            }
+            LayerKind::ISqrt { .. } | LayerKind::Gather { .. } => {
+                return Err(refuse(format!(
+                    "layer {i} ({}): square-root and gather layers are not verifiable on chain yet",
+                    if let LayerKind::Gather { .. } = l.kind {
+                        "Gather"
+                    } else {
+                        "ISqrt"
+                    }
+                )))
             }
         }
     }

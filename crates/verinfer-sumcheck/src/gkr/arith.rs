@@ -190,19 +190,7 @@ pub(crate) fn remainders(
         let v = acc * i128::from(mult) + half;
         let q = v >> s;
         if check && q != i128::from(got) {
-            if i128::from(l.bits.clamp(q)) == i128::from(got) {
-                return Err(GkrError::Clamped {
-                    node: i,
-                    index,
-                    bits: l.bits.get(),
-                });
-            }
-            return Err(GkrError::TraceMismatch {
-                node: i,
-                index,
-                expected: q,
-                got: i64::from(got),
-            });
+            return Err(GkrError::deviation(i, index, l.bits, q, i64::from(got)));
         }
         let q = if check { q } else { i128::from(got) };
         t[padded(l.out, index)] = crate::field::fr_from_i128(v - (q << s));
@@ -287,14 +275,7 @@ pub(crate) fn prove<'m>(
             proved.proof
         }
     };
-    Ok((
-        LayerProof {
-            evals,
-            sumcheck,
-            extra: vec![],
-        },
-        left,
-    ))
+    Ok((LayerProof::one(evals, sumcheck), left))
 }
 
 /// The evaluations layer `l` (of `spec`, index `i`) states.

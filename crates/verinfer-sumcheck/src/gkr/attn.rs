@@ -517,14 +517,7 @@ pub(crate) fn prove<'m>(
     let (at_a, at_b) = operand_points(d, &rho, &proved.reduced.point);
     left.push((pa, at_a));
     left.push((pb, at_b));
-    Ok((
-        LayerProof {
-            evals,
-            sumcheck: proved.proof,
-            extra: vec![],
-        },
-        left,
-    ))
+    Ok((LayerProof::one(evals, proved.proof), left))
 }
 
 /// The evaluations product layer `i` states: `Ỹ(ρ)` if hidden, `R̃em(ρ)` if it shifts.

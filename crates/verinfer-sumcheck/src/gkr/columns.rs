@@ -86,7 +86,9 @@ pub fn shift(kind: &LayerKind) -> u32 {
         | LayerKind::Move { .. }
         | LayerKind::ReduceMax
         | LayerKind::Lookup { .. }
-        | LayerKind::Div { .. } => 0,
+        | LayerKind::Div { .. }
+        | LayerKind::ISqrt { .. }
+        | LayerKind::Gather { .. } => 0,
     }
 }
 
@@ -115,6 +117,7 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
         match l.kind {
             LayerKind::ReduceMax => v.extend([Poly::Bcast(i), Poly::Sel(i)]),
             LayerKind::Div { .. } => v.extend([Poly::Bcast(i), Poly::Rem(i)]),
+            LayerKind::ISqrt { .. } => v.push(Poly::Rem(i)),
             _ => {}
         }
     }
@@ -211,6 +214,8 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             // A lookup's values are table entries (its own argument, [`super::lookup`]).
             LayerKind::Lookup { .. } => {}
             LayerKind::Div { .. } => super::div::columns(spec, i, l, &mut g),
+            LayerKind::ISqrt { .. } => super::isqrt::columns(spec, i, l, &mut g),
+            LayerKind::Gather { .. } => super::gather::columns(spec, i, l, &mut g),
         }
     }
     // Largest first (stable): each column then starts at a multiple of its size.
@@ -387,6 +392,8 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
             // Its claims follow the range groups'.
             LayerKind::Lookup { .. } => {}
             LayerKind::Div { .. } => vars.extend(super::div::claim_vars(spec, i, l)),
+            LayerKind::ISqrt { .. } => vars.extend(super::isqrt::claim_vars(spec, i, l)),
+            LayerKind::Gather { .. } => vars.extend(super::gather::claim_vars(spec, i, l)),
         }
     }
     for (bits, cols) in groups(spec) {

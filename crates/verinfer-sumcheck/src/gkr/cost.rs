@@ -78,6 +78,10 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
             // The sumcheck reads eq, B', Y.
             LayerKind::Div { .. } => ("Div", 3 * out_elems),
+            // The sumcheck reads eq and Y.
+            LayerKind::ISqrt { .. } => ("ISqrt", 2 * out_elems),
+            // No sumcheck: the table is evaluated once per index in the opening.
+            LayerKind::Gather { .. } => ("Gather", 0),
             LayerKind::Product { b, .. } => (
                 "Contract: Product",
                 (1usize << spec.src_layout(l.input).vars())

@@ -29,12 +29,12 @@
 use std::collections::BTreeMap;
 
 use ark_bn254::Fr;
-use ark_ff::{Field, One};
+use ark_ff::Field;
 use verinfer_ir::{Bits, Graph, Node, Requant, TensorInfo};
 
 use crate::logup::MAX_RANGE_BITS;
 use crate::mle::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, Term, Terms};
+use crate::sumcheck::{self, Terms};
 use crate::transcript::Transcript;
 
 use super::arith::Left;
@@ -159,19 +159,8 @@ pub(crate) fn witness(
             }
             let q = verinfer_ir::ops::div::exact(s, av, dv).ok_or_else(bad)?;
             if q != i64::from(got) {
-                if i64::from(l.bits.clamp(i128::from(q))) == i64::from(got) {
-                    return Err(GkrError::Clamped {
-                        node: i,
-                        index,
-                        bits: l.bits.get(),
-                    });
-                }
-                return Err(GkrError::TraceMismatch {
-                    node: i,
-                    index,
-                    expected: i128::from(q),
-                    got: i64::from(got),
-                });
+                let (q, got) = (i128::from(q), i64::from(got));
+                return Err(GkrError::deviation(i, index, l.bits, q, got));
             }
         }
         let (a2, d2, q2) = (i128::from(av), i128::from(dv), i128::from(got));
@@ -185,14 +174,7 @@ pub(crate) fn witness(
 
 /// `Σ_x eq(ρ, x)·B'(x)·Y(x)` over `[eq, B', Y]`.
 fn terms(num_vars: usize) -> Result<Terms, GkrError> {
-    Ok(Terms::new(
-        num_vars,
-        3,
-        vec![Term {
-            coeff: Fr::one(),
-            factors: vec![0, 1, 2],
-        }],
-    )?)
+    super::product_terms(num_vars, 3, vec![0, 1, 2])
 }
 
 /// The evaluations a division layer states: `B̃'(ρ)`, `R̃(ρ)`, `Ã(ρ)`, `B̃(ρ_sub)`.
@@ -236,14 +218,7 @@ pub(crate) fn prove<'m>(
     let proved = sumcheck::prove_terms(&terms(l.out.vars())?, polys, t)?;
     left.push((bc, proved.reduced.point.clone()));
     left.push((y, proved.reduced.point));
-    Ok((
-        LayerProof {
-            evals,
-            sumcheck: proved.proof,
-            extra: vec![],
-        },
-        left,
-    ))
+    Ok((LayerProof::one(evals, proved.proof), left))
 }
 
 /// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones

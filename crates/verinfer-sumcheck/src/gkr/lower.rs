@@ -386,7 +386,9 @@ pub fn layer_trace(
             | LayerKind::Binary { .. }
             | LayerKind::ReduceSum { .. }
             | LayerKind::Lookup { .. }
-            | LayerKind::Div { .. } => {
+            | LayerKind::Div { .. }
+            | LayerKind::ISqrt { .. }
+            | LayerKind::Gather { .. } => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

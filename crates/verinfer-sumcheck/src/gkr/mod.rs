@@ -54,6 +54,8 @@ pub mod broadcast;
 pub mod columns;
 pub mod cost;
 pub mod div;
+pub mod gather;
+pub mod isqrt;
 pub mod layout;
 pub mod lookup;
 pub mod lower;
@@ -164,6 +166,32 @@ pub enum GkrError {
 }
 
 impl GkrError {
+    /// Trace element `index` of layer `node` is `got` where the semantics give `expected`:
+    /// [`GkrError::Clamped`] when `got` is `expected` saturated to `bits` (clamps are not
+    /// proven), [`GkrError::TraceMismatch`] otherwise.
+    pub(crate) fn deviation(
+        node: usize,
+        index: usize,
+        bits: verinfer_ir::Bits,
+        expected: i128,
+        got: i64,
+    ) -> Self {
+        if i64::from(bits.clamp(expected)) == got {
+            Self::Clamped {
+                node,
+                index,
+                bits: bits.get(),
+            }
+        } else {
+            Self::TraceMismatch {
+                node,
+                index,
+                expected,
+                got,
+            }
+        }
+    }
+
     /// Whether the error says the proof is false (rather than a call or witness error).
     #[must_use]
     pub fn is_rejection(&self) -> bool {
@@ -188,6 +216,34 @@ pub struct LayerProof {
     pub sumcheck: SumcheckProof,
     /// A max's selector sumcheck; empty for the other layers.
     pub extra: Vec<SumcheckProof>,
+}
+
+impl LayerProof {
+    /// A layer's messages with one sumcheck (every kind but `ReduceMax`).
+    pub(crate) fn one(evals: Vec<Fr>, sumcheck: SumcheckProof) -> Self {
+        Self {
+            evals,
+            sumcheck,
+            extra: vec![],
+        }
+    }
+}
+
+/// `Σ_x Π_k f_{factors[k]}(x)` over `num_mles` tables: one term of coefficient 1.
+pub(crate) fn product_terms(
+    num_vars: usize,
+    num_mles: usize,
+    factors: Vec<usize>,
+) -> Result<crate::sumcheck::Terms, GkrError> {
+    use ark_ff::One;
+    Ok(crate::sumcheck::Terms::new(
+        num_vars,
+        num_mles,
+        vec![crate::sumcheck::Term {
+            coeff: Fr::one(),
+            factors,
+        }],
+    )?)
 }
 
 /// One table width's range check: the logUp argument and the tensors' values at the split

@@ -306,6 +306,17 @@ pub(crate) fn prove_tampered(
                 mles.insert(Poly::Bcast(i), b);
                 mles.insert(Poly::Rem(i), rem);
             }
+            LayerKind::ISqrt { .. } => {
+                mles.insert(Poly::Rem(i), super::isqrt::witness(spec, i, trace, check)?);
+            }
+            LayerKind::Gather { table } => {
+                if check {
+                    let tab = weights
+                        .get(table)
+                        .ok_or(GkrError::Malformed("a gather's table"))?;
+                    super::gather::check_trace(spec, i, tab, x, y)?;
+                }
+            }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
     }
@@ -486,11 +497,17 @@ pub(crate) fn prove_tampered(
                 },
                 extra: vec![],
             }),
-            LayerKind::Product { .. } | LayerKind::Div { .. } => {
-                let (proof, left) = if let LayerKind::Div { .. } = l.kind {
-                    div::prove(spec, i, &get, &mut t)?
-                } else {
-                    attn::prove(spec, i, &get, &mut t)?
+            LayerKind::Product { .. }
+            | LayerKind::Div { .. }
+            | LayerKind::ISqrt { .. }
+            | LayerKind::Gather { .. } => {
+                let (proof, left) = match l.kind {
+                    LayerKind::Gather { .. } => {
+                        super::gather::prove(spec, i, &trace[0], &get, &mut t)?
+                    }
+                    LayerKind::Div { .. } => div::prove(spec, i, &get, &mut t)?,
+                    LayerKind::ISqrt { .. } => super::isqrt::prove(spec, i, &get, &mut t)?,
+                    _ => attn::prove(spec, i, &get, &mut t)?,
                 };
                 for (p, point) in left {
                     if hidden(p) {

@@ -151,6 +151,17 @@ pub enum LayerKind {
         /// The numerator's left shift.
         shift: u32,
     },
+    /// `Y[r, ·] = T[row(idx[r]), ·]`: rows of a committed table `table` (a weight index) by
+    /// the public graph input (an embedding row): [`super::gather`].
+    Gather {
+        /// The table's weight index.
+        table: usize,
+    },
+    /// `Y = ⌊√(X·2^shift)⌋` elementwise, identity epilogue (RMSNorm): [`super::isqrt`].
+    ISqrt {
+        /// The radicand's left shift.
+        shift: u32,
+    },
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -336,6 +347,12 @@ impl ChainSpec {
                 )
             };
             let earlier = |v: usize| v.checked_sub(1).and_then(|j| node_layer.get(j)).copied();
+            if let Op::Gather(ga) = &node.op {
+                super::gather::gather_layer(g, &mut spec, node, ga).map_err(refuse)?;
+                node_layer.push(spec.layers.len() - 1);
+                node_e.push(None);
+                continue;
+            }
             let src = match node.inputs.first() {
                 Some(Operand::Value(v)) if v.index() == 0 => Src::Input,
                 Some(Operand::Value(v)) if earlier(v.index()).is_some() => {
@@ -579,6 +596,7 @@ impl ChainSpec {
                 }
                 Op::Div(d) => super::div::recognise(g, &mut spec, node, d, in_info, &earlier)
                     .map_err(refuse)?,
+                Op::ISqrt(s) => super::isqrt::recognise(node, s, in_info).map_err(refuse)?,
                 Op::Lookup(lk) => {
                     super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);

@@ -23,6 +23,10 @@ const CONST_ARG: u64 = 1 << 61;
 const PRODUCT_TAG: u64 = 8;
 /// The kind word of a [`LayerKind::Div`].
 const DIV_TAG: u64 = 9;
+/// The kind word of a [`LayerKind::ISqrt`].
+const ISQRT_TAG: u64 = 10;
+/// The kind word of a [`LayerKind::Gather`].
+const GATHER_TAG: u64 = 11;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -143,6 +147,14 @@ impl ChainSpec {
                     put(DIV_TAG | flag);
                     put(src_word(b));
                     put(u64::from(shift));
+                }
+                LayerKind::ISqrt { shift } => {
+                    put(ISQRT_TAG | flag);
+                    put(u64::from(shift));
+                }
+                LayerKind::Gather { table } => {
+                    put(GATHER_TAG | flag);
+                    put(table as u64);
                 }
             }
         }
@@ -363,6 +375,12 @@ impl ChainSpec {
                     let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
                     LayerKind::Div { b, shift }
                 }
+                GATHER_TAG => LayerKind::Gather {
+                    table: size(next()?)?,
+                },
+                ISQRT_TAG => LayerKind::ISqrt {
+                    shift: u32::try_from(next()?).map_err(|_| bad("spec: shift"))?,
+                },
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -555,6 +573,16 @@ impl ChainSpec {
                 LayerKind::Div { .. } => {
                     if !super::div::fits(self, l) {
                         return Err(bad("spec: a division's shapes, shift or bits"));
+                    }
+                }
+                LayerKind::Gather { .. } => {
+                    if !super::gather::fits(self, l) {
+                        return Err(bad("spec: a gather's table, indices or shapes"));
+                    }
+                }
+                LayerKind::ISqrt { .. } => {
+                    if !super::isqrt::fits(self, l) {
+                        return Err(bad("spec: a square root's shapes or shift"));
                     }
                 }
             }

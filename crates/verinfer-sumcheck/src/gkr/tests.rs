@@ -206,6 +206,35 @@ impl Fixture {
         }
     }
 
+    /// The honest proof with `edit` applied to the witness (the prover's own check on).
+    fn prove_edited(&self, edit: &dyn Fn(&mut prove::Witness)) -> ModelProof {
+        self.prove_tampered(&self.trace, true, &|w| {
+            edit(w);
+            Ok(())
+        })
+        .unwrap()
+    }
+
+    /// Every round message of layer `i`'s sumcheck, changed by one, is rejected.
+    fn assert_rounds_rejected(&self, proof: &ModelProof, i: usize, name: &str) {
+        let k = self.spec.layers.len() - 1 - i;
+        for j in 0..proof.layers[k].sumcheck.rounds.len() {
+            let mut bad = proof.clone();
+            bad.layers[k].sumcheck.rounds[j].0[1] += ark_bn254::Fr::from(1u64);
+            let err = self.verify(self.output(), &bad).unwrap_err();
+            assert!(err.is_rejection(), "{name} round {j}: {err}");
+        }
+    }
+
+    /// The proof's words with one word more or one fewer are refused by the decoder.
+    fn assert_word_count_exact(&self, proof: &ModelProof) {
+        let w = words::model_words(proof);
+        let mut long = w.clone();
+        long.push([0; 32]);
+        assert!(words::model_from_words(&self.spec, &long).is_err());
+        assert!(words::model_from_words(&self.spec, &w[..w.len() - 1]).is_err());
+    }
+
     /// A cheating prover's proof of this (tampered) trace is rejected.
     fn assert_cheat_rejected(&self) {
         let p = self.prove_unchecked().unwrap();
@@ -225,6 +254,50 @@ impl Fixture {
             }
         }
     }
+}
+
+/// Each graph's honest proofs on two inputs from `input` verify, round-trip, and reject
+/// their first, middle and last output elements changed.
+fn assert_graphs_prove(graphs: &[(String, Graph)], input: fn(&Graph, u64) -> Vec<i32>) {
+    for (name, g) in graphs {
+        for seed in 0..2 {
+            let f = fixture_with(g, input(g, seed));
+            let proof = f.assert_proves_and_round_trips(name);
+            f.assert_ends_rejected(&proof, name);
+        }
+    }
+}
+
+/// Witness table `p` with entry `e` moved by `by`.
+fn bump(w: &mut prove::Witness, p: columns::Poly, e: usize, by: ark_bn254::Fr) {
+    let m = w.get_mut(&p).unwrap();
+    let mut t = m.evals().to_vec();
+    t[e] += by;
+    *m = crate::mle::DenseMle::new(t).unwrap();
+}
+
+/// `max(x, 0)` clamped to `bits` (the second operand is the zero parameter).
+fn relu(bits: u32) -> verinfer_ir::Op {
+    verinfer_ir::Op::Binary(verinfer_ir::Binary {
+        kind: verinfer_ir::BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(bits).unwrap()),
+    })
+}
+
+/// `g` twice: without its last node (the node before it the public output) and whole.
+fn public_and_hidden(label: &str, g: Graph) -> [(String, Graph); 2] {
+    let public = prefix(&g, g.nodes.len() - 1);
+    [
+        (format!("{label} public"), public),
+        (format!("{label} hidden"), g),
+    ]
+}
+
+/// The first layer of `spec` whose kind `is` holds for.
+fn first_layer(spec: &ChainSpec, is: fn(&LayerKind) -> bool) -> usize {
+    spec.layers.iter().position(|l| is(&l.kind)).unwrap()
 }
 
 /// `len(g's input)` seeded draws from `range` (the graph's input).
@@ -247,6 +320,8 @@ fn kind_name(kind: &LayerKind) -> &'static str {
         LayerKind::Lookup { .. } => "lookup",
         LayerKind::Product { .. } => "product",
         LayerKind::Div { .. } => "div",
+        LayerKind::ISqrt { .. } => "isqrt",
+        LayerKind::Gather { .. } => "gather",
     }
 }
 
@@ -440,3 +515,9 @@ mod attn_layers;
 
 #[path = "tests_div.rs"]
 mod div_layers;
+
+#[path = "tests_isqrt.rs"]
+mod isqrt_layers;
+
+#[path = "tests_gather.rs"]
+mod gather_layers;

@@ -29,16 +29,6 @@ fn div_op(shift: u32, rq_shift: u32) -> Op {
     })
 }
 
-/// `max(x, 0)` clamped to 16 bits (the second operand is the zero parameter).
-fn relu16() -> Op {
-    Op::Binary(Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: verinfer_ir::Requant::clamp_only(verinfer_ir::Bits::new(16).unwrap()),
-    })
-}
-
 /// `x` `[1, r, c]` (10 bits) → `a = max(x, 0)` → `s = Σa/4` → `s + 1` (or `s` when
 /// `plus_one` is false) → `round_div(a·2^8, s)` (numerator `x` itself when `signed`) → ReLU.
 fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
@@ -46,7 +36,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     let x = b.input(&[1, r, c], 10);
     let full = [1, r, c];
     let zero = b.param(&[1], 4, vec![0]);
-    let a = b.node(relu16(), vec![x, zero], &full, 16);
+    let a = b.node(relu(16), vec![x, zero], &full, 16);
     let s = b.node(
         reduce_op(ReduceKind::Sum, &[2], requant(1, 2, 16)),
         vec![a],
@@ -61,7 +51,7 @@ fn softmax_like(r: usize, c: usize, plus_one: bool, signed: bool) -> Graph {
     };
     let num = if signed { x } else { a };
     let y = b.node(div_op(8, 0), vec![num, s], &full, 16);
-    b.node(relu16(), vec![y, zero], &full, 16);
+    b.node(relu(16), vec![y, zero], &full, 16);
     b.finish()
 }
 
@@ -71,7 +61,7 @@ fn full_divisor() -> Graph {
     let x = b.input(&[1, 4, 8], 10);
     let zero = b.param(&[1], 4, vec![0]);
     let full = [1, 4, 8];
-    let a = b.node(relu16(), vec![x, zero], &full, 16);
+    let a = b.node(relu(16), vec![x, zero], &full, 16);
     let three = b.param(&[1], 4, vec![3]);
     let d = b.node(bin(BinaryKind::Add, 1), vec![a, three], &full, 16);
     b.node(div_op(4, 0), vec![a, d], &full, 16);
@@ -87,19 +77,17 @@ fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
 fn graphs() -> Vec<(String, Graph)> {
     let mut v = vec![];
     for (r, c) in [(3, 6), (4, 8)] {
-        let g = softmax_like(r, c, true, false);
-        v.push((format!("{r}x{c} public"), prefix(&g, g.nodes.len() - 1)));
-        v.push((format!("{r}x{c} hidden"), g));
+        v.extend(public_and_hidden(
+            &format!("{r}x{c}"),
+            softmax_like(r, c, true, false),
+        ));
     }
     v.push(("full divisor".into(), full_divisor()));
     v
 }
 
 fn div_layer(spec: &ChainSpec) -> usize {
-    spec.layers
-        .iter()
-        .position(|l| matches!(l.kind, LayerKind::Div { .. }))
-        .unwrap()
+    first_layer(spec, |k| matches!(k, LayerKind::Div { .. }))
 }
 
 #[test]
@@ -134,13 +122,7 @@ fn the_division_is_recognised_and_its_bytes_round_trip() {
 
 #[test]
 fn division_layers_prove_and_round_trip() {
-    for (name, g) in graphs() {
-        for seed in 0..2 {
-            let f = fixture_with(&g, random_input(&g, seed));
-            let proof = f.assert_proves_and_round_trips(&name);
-            f.assert_ends_rejected(&proof, &name);
-        }
-    }
+    assert_graphs_prove(&graphs(), random_input);
 }
 
 #[test]
@@ -212,29 +194,13 @@ fn a_wrong_quotient_is_rejected() {
     }
 }
 
-/// Prove `f` with `edit` applied to the witness (the prover's own check on).
-fn prove_edited(f: &Fixture, edit: &dyn Fn(&mut prove::Witness)) -> ModelProof {
-    f.prove_tampered(&f.trace, true, &|w| {
-        edit(w);
-        Ok(())
-    })
-    .unwrap()
-}
-
-fn bump(w: &mut prove::Witness, p: columns::Poly, e: usize, by: Fr) {
-    let m = w.get_mut(&p).unwrap();
-    let mut t = m.evals().to_vec();
-    t[e] += by;
-    *m = crate::mle::DenseMle::new(t).unwrap();
-}
-
 #[test]
 fn a_wrong_remainder_is_rejected() {
     for (name, g) in graphs() {
         let f = fixture_with(&g, random_input(&g, 4));
         let i = div_layer(&f.spec);
         // Off by one (still in range), and by `2B` (the quotient's next value's remainder).
-        let p = prove_edited(&f, &|w| bump(w, columns::Poly::Rem(i), 3, -Fr::from(1u64)));
+        let p = f.prove_edited(&|w| bump(w, columns::Poly::Rem(i), 3, -Fr::from(1u64)));
         let err = f.verify(f.output(), &p).unwrap_err();
         assert!(err.is_rejection(), "{name}: {err}");
     }
@@ -253,7 +219,7 @@ fn a_forged_divisor_is_rejected() {
             .find(|&j| f.trace[i + 1][j] == 0)
             .expect("a zero quotient in the second row");
         let e = movement::padded(out, j);
-        let p = prove_edited(&f, &|w| {
+        let p = f.prove_edited(&|w| {
             bump(w, columns::Poly::Bcast(i), e, Fr::from(2u64));
             bump(w, columns::Poly::Rem(i), e, Fr::from(2u64));
         });
@@ -284,23 +250,13 @@ fn every_stated_value_and_word_changed_is_rejected() {
         let proof = f.prove();
         let i = div_layer(&f.spec);
         f.assert_layer_message_rejected(&proof, i, &name);
-        let k = f.spec.layers.len() - 1 - i;
-        for j in 0..proof.layers[k].sumcheck.rounds.len() {
-            let mut bad = proof.clone();
-            bad.layers[k].sumcheck.rounds[j].0[1] += Fr::from(1u64);
-            let err = f.verify(f.output(), &bad).unwrap_err();
-            assert!(err.is_rejection(), "{name} round {j}: {err}");
-        }
+        f.assert_rounds_rejected(&proof, i, &name);
     }
     let g = softmax_like(3, 6, true, false);
     let f = fixture_with(&g, random_input(&g, 8));
     let proof = f.prove();
     f.assert_every_word_checked(&proof);
-    let w = words::model_words(&proof);
-    let mut long = w.clone();
-    long.push([0; 32]);
-    assert!(words::model_from_words(&f.spec, &long).is_err());
-    assert!(words::model_from_words(&f.spec, &w[..w.len() - 1]).is_err());
+    f.assert_word_count_exact(&proof);
 }
 
 #[test]

@@ -376,6 +376,16 @@ pub fn verify_model(
                     claim(&mut claims, p, &point, e)?;
                 }
             }
+            LayerKind::Gather { .. } => {
+                for (p, point, e) in super::gather::verify(spec, i, x, lp, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
+            }
+            LayerKind::ISqrt { .. } => {
+                for (p, point, e) in super::isqrt::verify(spec, i, lp, &mut t)? {
+                    claim(&mut claims, p, &point, e)?;
+                }
+            }
         }
     }
 

@@ -84,6 +84,11 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
                 let (rounds, degree, finals) = super::div::sumcheck_shape(l);
                 (super::div::EVALS, rounds, degree, finals)
             }
+            LayerKind::Gather { .. } => (super::gather::eval_count(l), 0, 0, 0),
+            LayerKind::ISqrt { .. } => {
+                let (rounds, degree, finals) = super::isqrt::sumcheck_shape(l);
+                (super::isqrt::EVALS, rounds, degree, finals)
+            }
         };
         let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {

@@ -1,8 +1,8 @@
 //! The sumcheck backend on whole models (the layered proof, `verinfer_sumcheck::gkr`):
 //! `proof_system_conformance!` on a small MLP shaped like the bundled digits MLP (every law,
 //! every proof and key byte flipped), then the bundled digits MLP itself through the dynamic
-//! seam (honest proofs, flipped public values, flipped trace elements), and what a layered
-//! model refuses by name.
+//! seam (honest proofs, flipped public values, flipped trace elements), what a layered
+//! model refuses by name, and an LLM step's embedding rows and RMSNorm root at toy size.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common::digits;
@@ -233,4 +233,86 @@ fn a_key_prepared_for_many_proofs_gives_the_same_proof_bytes() {
     let (p1, p2) = (prove(&once), prove(&many));
     assert_eq!(p1.proof, p2.proof);
     DynBackend::verify(&b, &keys.verifying, &p2.public, &p2.proof).unwrap();
+}
+
+/// An LLM step's first layers at toy size: two tokens' embedding rows (a `Gather` by the
+/// public input), RMSNorm's shape on them (`a = max(x, 0)`, `s = Σa/4 + 1` per row,
+/// `q = ⌊√(s·2^8)⌋`, `round_div(a·2^8, q)`).
+fn embed_norm() -> verinfer_ir::Graph {
+    use verinfer_ir::{Binary, BinaryKind, Op, ReduceKind, Requant};
+    use verinfer_testing::requant;
+    let bits16 = verinfer_ir::Bits::new(16).unwrap();
+    let bin = |kind| {
+        Op::Binary(Binary {
+            kind,
+            a_mult: 1,
+            b_mult: 1,
+            requant: Requant::clamp_only(bits16),
+        })
+    };
+    let mut b = verinfer_testing::GraphBuilder::named("embed-norm");
+    let idx = b.input(&[2], 8);
+    let table = (0..16 * 8).map(|e| (e * 7919) % 4001 - 2000).collect();
+    let t = b.param(&[16, 8], 12, table);
+    let x = b.node(
+        Op::Gather(verinfer_ir::Gather { axis: 0 }),
+        vec![t, idx],
+        &[2, 8],
+        16,
+    );
+    let zero = b.param(&[1], 4, vec![0]);
+    let a = b.node(bin(BinaryKind::Max), vec![x, zero], &[2, 8], 16);
+    let sum = Op::Reduce(verinfer_ir::Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![1],
+        keep_dims: true,
+        requant: requant(1, 2, 16),
+    });
+    let s = b.node(sum, vec![a], &[2, 1], 16);
+    let one = b.param(&[1], 4, vec![1]);
+    let s = b.node(bin(BinaryKind::Add), vec![s, one], &[2, 1], 16);
+    let isqrt = Op::ISqrt(verinfer_ir::ISqrt {
+        shift: 8,
+        requant: Requant::clamp_only(bits16),
+    });
+    let q = b.node(isqrt, vec![s], &[2, 1], 16);
+    let div = Op::Div(verinfer_ir::Div {
+        shift: 8,
+        requant: Requant::clamp_only(bits16),
+    });
+    b.node(div, vec![a, q], &[2, 8], 16);
+    b.finish()
+}
+
+/// Through the dynamic seam: the embedding rows and the root prove and verify, another token
+/// or a changed output is rejected, and the Solidity export says the layers are not on chain
+/// yet (an error, not a panic).
+#[test]
+fn an_embedding_and_a_norm_prove_through_the_seam() {
+    let b = Sumcheck::default();
+    let m = Model::new(embed_norm()).unwrap();
+    let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
+    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
+    for tokens in [vec![3, 11], vec![-1, 40]] {
+        let trace = verinfer_ir::reference::run(m.graph(), std::slice::from_ref(&tokens)).unwrap();
+        let p = DynBackend::prove(
+            &b,
+            &keys.proving,
+            &m,
+            DIGEST[0],
+            &ctx,
+            trace,
+            &mut verinfer_prove::os_rng(),
+        )
+        .unwrap();
+        DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof).unwrap();
+        let mut other = p.public.clone();
+        other.inputs[0][1] = (tokens[1] + 5) % 16;
+        assert!(DynBackend::verify(&b, &keys.verifying, &other, &p.proof).is_err());
+        let mut other = p.public.clone();
+        other.outputs[0][9] += 1;
+        assert!(DynBackend::verify(&b, &keys.verifying, &other, &p.proof).is_err());
+    }
+    let e = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap_err();
+    assert!(e.to_string().contains("not verifiable on chain yet"), "{e}");
 }
