@@ -18,6 +18,9 @@
 //! (for reductions of at least [`PAIRS_MIN_K`] steps) with exact `i32` pair sums added into
 //! 64 bits (see `pairs`). Otherwise rows are `i32` with an `i32` or `i64` accumulator. Four
 //! consecutive outputs sharing a row are computed together.
+//!
+//! Small contractions of two 16-bit operands skip rows altogether: they are matrix products
+//! of register tiles (see `gemm`), with the same sums and the same epilogue.
 
 mod access;
 mod batch;
