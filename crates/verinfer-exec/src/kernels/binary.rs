@@ -33,10 +33,7 @@ impl BinaryPlan {
         let (Some(&a), Some(&b)) = (ins.first(), ins.get(1)) else {
             return;
         };
-        let (am, bm) = (self.op.a_mult, self.op.b_mult);
         let rq = FastRequant::new(self.op.requant);
-        let sa = move |x: i32| i64::from(x).wrapping_mul(am);
-        let sb = move |y: i32| i64::from(y).wrapping_mul(bm);
         if let Some((lo, hi)) = self.plain {
             // `|x| + |y| < 2^31`: sums and differences fit `i32` (see `plain_i32`).
             match self.op.kind {
@@ -50,26 +47,40 @@ impl BinaryPlan {
                         .bc
                         .fill(a, b, out, |x, y| x.wrapping_sub(y).clamp(lo, hi))
                 }
-                BinaryKind::Mul | BinaryKind::Max | BinaryKind::Min => {}
+                BinaryKind::Max => return self.bc.fill(a, b, out, |x, y| x.max(y).clamp(lo, hi)),
+                BinaryKind::Min => return self.bc.fill(a, b, out, |x, y| x.min(y).clamp(lo, hi)),
+                BinaryKind::Mul => {}
             }
         }
+        // The validator bounds every result below `2^62` before requantization.
+        match rq.bounded() {
+            Some(brq) => self.requantized(a, b, out, move |v| brq.apply(v)),
+            None => self.requantized(a, b, out, move |v| rq.apply(v)),
+        }
+    }
+
+    /// The node with its operand multipliers and the requantization `rq`.
+    fn requantized<R>(&self, a: &[i32], b: &[i32], out: &mut [i32], rq: R)
+    where
+        R: Fn(i64) -> i32 + Copy + Sync + Send,
+    {
+        let (am, bm) = (self.op.a_mult, self.op.b_mult);
+        let sa = move |x: i32| i64::from(x).wrapping_mul(am);
+        let sb = move |y: i32| i64::from(y).wrapping_mul(bm);
         match self.op.kind {
             BinaryKind::Add => self
                 .bc
-                .fill(a, b, out, |x, y| rq.apply(sa(x).wrapping_add(sb(y)))),
+                .fill(a, b, out, |x, y| rq(sa(x).wrapping_add(sb(y)))),
             BinaryKind::Sub => self
                 .bc
-                .fill(a, b, out, |x, y| rq.apply(sa(x).wrapping_sub(sb(y)))),
+                .fill(a, b, out, |x, y| rq(sa(x).wrapping_sub(sb(y)))),
             // `0·y = x·0 = 0` before requantization: rows of a zero constant are `rq(0)`.
-            BinaryKind::Mul => self.bc.fill_absorbing(
-                a,
-                b,
-                out,
-                |x, y| rq.apply(sa(x).wrapping_mul(sb(y))),
-                Some(rq.apply(0)),
-            ),
-            BinaryKind::Max => self.bc.fill(a, b, out, |x, y| rq.apply(sa(x).max(sb(y)))),
-            BinaryKind::Min => self.bc.fill(a, b, out, |x, y| rq.apply(sa(x).min(sb(y)))),
+            BinaryKind::Mul => {
+                self.bc
+                    .fill_absorbing(a, b, out, |x, y| rq(sa(x).wrapping_mul(sb(y))), Some(rq(0)))
+            }
+            BinaryKind::Max => self.bc.fill(a, b, out, |x, y| rq(sa(x).max(sb(y)))),
+            BinaryKind::Min => self.bc.fill(a, b, out, |x, y| rq(sa(x).min(sb(y)))),
         }
     }
 }
@@ -78,7 +89,8 @@ impl BinaryPlan {
 /// magnitudes sum below `2^31`, with an identity requantization (multiplier 1, shift 0): the
 /// reference's result is then `clamp(x ± y)` and `x ± y` fits `i32`, so the loop is plain
 /// `i32` arithmetic the compiler vectorizes (the cache append's sum, residuals, the softmax's
-/// subtraction).
+/// subtraction). The same bounds serve `Max`/`Min` of unscaled operands (`clamp(max(x, y))`,
+/// a ReLU).
 fn plain_i32(op: &Binary, ctx: &NodeCtx<'_>) -> Option<(i32, i32)> {
     let fits = ctx.max_abs(0).saturating_add(ctx.max_abs(1)) <= i32::MAX.unsigned_abs().into();
     let identity = op.a_mult == 1 && op.b_mult == 1 && op.requant.mult == 1;

@@ -18,10 +18,14 @@
 //! (for reductions of at least [`PAIRS_MIN_K`] steps) with exact `i32` pair sums added into
 //! 64 bits (see `pairs`). Otherwise rows are `i32` with an `i32` or `i64` accumulator. Four
 //! consecutive outputs sharing a row are computed together.
+//!
+//! Small contractions of two 16-bit operands skip rows altogether: they are matrix products
+//! of register tiles (see `gemm`), with the same sums and the same epilogue.
 
 mod access;
 mod batch;
 mod elem;
+mod gemm;
 mod narrow;
 mod pairs;
 mod rows;
@@ -33,6 +37,7 @@ use verinfer_ir::{AffineMap, Contract};
 
 use self::access::Access;
 use self::elem::Elem;
+use self::gemm::GemmPlan;
 use self::narrow::NarrowW;
 use self::rows::{RowCache, Rows, Side};
 use self::runs::NarrowRuns;
@@ -80,6 +85,8 @@ enum RowKind {
     /// `i32` rows of `x` against a narrow constant `w` read in place (see [`narrow`]), with
     /// the runs of rows planned once when the plan has no bias and fixed row starts.
     NarrowW(Side<i32>, NarrowW, Option<NarrowRuns>),
+    /// Both operands `i16`, a node small enough to run as register tiles (see [`gemm`]).
+    Gemm(Box<GemmPlan>),
 }
 
 /// Where the bias of an output element is read.
@@ -127,7 +134,20 @@ impl ContractPlan {
             (false, None, Some(wd)) => NarrowW::new(w.clone(), wd, ctx.max_abs(0)),
             _ => None,
         };
-        let rows = if let Some(nw) = narrow_w {
+        let gemm = if ctx.fits_i16(0) && ctx.fits_i16(1) {
+            GemmPlan::new(
+                &c.out_iter,
+                &weights,
+                [&x, &w],
+                [ctx.param(0), ctx.param(1)],
+                narrow,
+            )
+        } else {
+            None
+        };
+        let rows = if let Some(g) = gemm {
+            RowKind::Gemm(Box::new(g))
+        } else if let Some(nw) = narrow_w {
             let xside = Side::new(x, None, numel(xs), nout);
             let runs = if bias.is_none() {
                 NarrowRuns::plan(
@@ -201,13 +221,18 @@ impl ContractPlan {
             RowKind::NarrowW(xs, ws, runs) => {
                 self.run_narrow_w(xs, ws, runs.as_ref(), x, bias, out)
             }
+            RowKind::Gemm(g) => g.run([x, w], out, &self.requant, |bf| self.bias_term(bias, bf)),
         }
     }
 
     /// Whether operand `k` is read from the plan rather than from the run's inputs (the run
     /// may then pass an empty slice for it).
     pub(crate) fn reads_in_place(&self, k: usize) -> bool {
-        k == 1 && matches!(self.rows, RowKind::NarrowW(..))
+        match &self.rows {
+            RowKind::NarrowW(..) => k == 1,
+            RowKind::Gemm(g) => g.reads_in_place(k),
+            RowKind::Short(..) | RowKind::Int(..) => false,
+        }
     }
 
     fn run_narrow_w(

@@ -11,6 +11,7 @@
 use verinfer_ir::Requant;
 
 use super::contract::simd;
+use super::contract::simd::dense::scale::scale_i32;
 
 /// A requantization prepared for element loops (see the module doc).
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +25,40 @@ pub(crate) struct FastRequant {
     hi: i64,
 }
 
+/// A requantization with multiplier 1 and a shift of at most 62, for accumulators the
+/// validator bounds below `2^62` in magnitude (every `Binary` result): `acc + half` is then
+/// below `2^62 + 2^61 < 2^63`, so [`Self::apply`] needs neither a check nor a fallback and
+/// its loops vectorize. It is `Requant::apply` for every such accumulator (tested below).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BoundedRequant {
+    half: i64,
+    shift: u32,
+    lo: i64,
+    hi: i64,
+}
+
+impl BoundedRequant {
+    /// `rq.apply(acc)` for `|acc| < 2^62`.
+    #[inline(always)]
+    pub(crate) fn apply(&self, acc: i64) -> i32 {
+        // In range of i32: clamped to a bound of at most 32 bits.
+        #[allow(clippy::cast_possible_truncation)]
+        let v = ((acc + self.half) >> self.shift).clamp(self.lo, self.hi) as i32;
+        v
+    }
+}
+
 impl FastRequant {
+    /// The check-free form, when the multiplier is 1 and the shift at most 62.
+    pub(crate) fn bounded(&self) -> Option<BoundedRequant> {
+        self.plain.then_some(BoundedRequant {
+            half: self.half,
+            shift: self.shift,
+            lo: self.lo,
+            hi: self.hi,
+        })
+    }
+
     /// Prepare `rq`.
     pub(crate) fn new(rq: Requant) -> Self {
         let plain = rq.mult == 1 && rq.shift < 63;
@@ -53,6 +87,24 @@ impl FastRequant {
             }
         }
         self.rq.apply(acc)
+    }
+
+    /// `out[i] = rq.apply(xs[i])` for `i32` values: in vectors where the multiplier and shift
+    /// allow it (see `simd::dense::scale`), per element otherwise.
+    pub(crate) fn apply_i32_into(&self, xs: &[i32], out: &mut [i32]) {
+        let rq = self.rq;
+        let half = match rq.shift {
+            1..=62 => 1i64 << (rq.shift - 1),
+            _ => 0,
+        };
+        if let (Ok(lo), Ok(hi)) = (i32::try_from(self.lo), i32::try_from(self.hi)) {
+            if scale_i32(xs, (rq.mult, half, rq.shift), (lo, hi), out) {
+                return;
+            }
+        }
+        for (o, &x) in out.iter_mut().zip(xs) {
+            *o = self.apply(i64::from(x));
+        }
     }
 
     /// `out[i] = rq.apply(sums[i])`: eight at a time where the SIMD module has a vector
@@ -95,6 +147,39 @@ mod tests {
                 let want: Vec<i32> = v.iter().map(|&s| rq.apply(s)).collect();
                 prop_assert_eq!(out, want);
             }
+        }
+    }
+
+    proptest! {
+        /// The check-free form equals `Requant::apply` on every accumulator below `2^62`.
+        #[test]
+        fn bounded_equals_apply(
+            acc in prop_oneof![-(1i64 << 62) + 1..(1i64 << 62), Just((1i64 << 62) - 1), Just(-(1i64 << 62) + 1), -5i64..5],
+            mult in prop_oneof![Just(1i64), 2i64..9],
+            shift in prop_oneof![0u32..64, Just(62u32)],
+            bits in 1u32..=32,
+        ) {
+            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            match FastRequant::new(rq).bounded() {
+                Some(b) => prop_assert_eq!(b.apply(acc), rq.apply(acc)),
+                None => prop_assert!(mult != 1 || shift > 62),
+            }
+        }
+
+        /// `i32` values: equal to `Requant::apply` for every multiplier and shift, the
+        /// vector range's edges (`|mult| = 2^31`, shift 62) and beyond them included.
+        #[test]
+        fn i32_values_equal_apply(
+            xs in prop::collection::vec(prop_oneof![any::<i32>(), Just(i32::MIN), Just(i32::MAX)], 0..40),
+            mult in prop_oneof![Just(1i64 << 31), Just(-(1i64 << 31)), Just((1i64 << 31) + 1), -(1i64 << 33)..(1i64 << 33), -3i64..3],
+            shift in prop_oneof![0u32..70, Just(62u32), Just(63u32)],
+            bits in 1u32..=32,
+        ) {
+            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            let mut out = vec![0i32; xs.len()];
+            FastRequant::new(rq).apply_i32_into(&xs, &mut out);
+            let want: Vec<i32> = xs.iter().map(|&x| rq.apply(i64::from(x))).collect();
+            prop_assert_eq!(out, want);
         }
     }
 

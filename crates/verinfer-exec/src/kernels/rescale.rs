@@ -20,6 +20,13 @@ impl RescalePlan {
     pub(crate) fn run(&self, ins: &[&[i32]], out: &mut [i32]) {
         let Some(&x) = ins.first() else { return };
         let rq = FastRequant::new(self.requant);
-        par::map(out, x, |v| rq.apply(i64::from(v)));
+        par::fill(
+            out,
+            par::chunk_len(1),
+            || (),
+            |(), start, part| {
+                rq.apply_i32_into(x.get(start..).unwrap_or_default(), part);
+            },
+        );
     }
 }

@@ -188,12 +188,7 @@ impl Access {
         let base = self.base[key];
         let nc = self.check_dims.len();
         let ab = &self.axis_base[key * nc..(key + 1) * nc];
-        let interior = ab
-            .iter()
-            .zip(&self.step_span)
-            .zip(&self.check_dims)
-            .all(|((&b, &(lo, hi)), &n)| b + lo >= 0 && b + hi < n);
-        if interior {
+        if self.interior(key) {
             for (d, &f) in dst.iter_mut().zip(&self.step_flat) {
                 // In bounds on every axis, hence a valid flat index.
                 *d = T::from_i32(data[(base + f) as usize]);
@@ -219,6 +214,57 @@ impl Access {
             } else {
                 T::default()
             };
+        }
+    }
+
+    /// Whether every element row `key` reads is in bounds (no padding).
+    fn interior(&self, key: usize) -> bool {
+        let nc = self.check_dims.len();
+        let ab = &self.axis_base[key * nc..(key + 1) * nc];
+        ab.iter()
+            .zip(&self.step_span)
+            .zip(&self.check_dims)
+            .all(|((&b, &(lo, hi)), &n)| b + lo >= 0 && b + hi < n)
+    }
+
+    /// Rows `keys` of `data` as the columns of a panel block (`tile`'s layout: element `s`
+    /// of column `j` at `(s / 2)·2·lanes + 2j + s % 2` of `dst`, zero for padding; other
+    /// entries untouched). A run of columns whose rows are in bounds and start at consecutive
+    /// flat indices (adjacent outputs of a convolution) is copied a reduction step at a time
+    /// from contiguous slices; other columns element by element. Every value fits `i16`.
+    pub(crate) fn gather_panel(
+        &self,
+        data: &[i32],
+        keys: &[usize],
+        lanes: usize,
+        dst: &mut [i16],
+        tmp: &mut [i32],
+    ) {
+        let n = keys.len().min(lanes);
+        let mut j = 0;
+        while j < n {
+            let b0 = self.base[keys[j]];
+            if !self.interior(keys[j]) {
+                self.gather(data, keys[j], tmp);
+                for (s, &v) in tmp.iter().enumerate() {
+                    dst[(s / 2) * 2 * lanes + 2 * j + s % 2] = v as i16;
+                }
+                j += 1;
+                continue;
+            }
+            let mut e = j + 1;
+            while e < n && self.base[keys[e]] == b0 + (e - j) as i64 && self.interior(keys[e]) {
+                e += 1;
+            }
+            for (s, &f) in self.step_flat.iter().enumerate() {
+                let at = (s / 2) * 2 * lanes + 2 * j + s % 2;
+                // Every row of the run is interior, so every flat index is valid.
+                let src = &data[(b0 + f) as usize..][..e - j];
+                for (d, &v) in dst[at..].iter_mut().step_by(2).zip(src) {
+                    *d = v as i16;
+                }
+            }
+            j = e;
         }
     }
 

@@ -23,6 +23,7 @@
 //! [`shift`] (requantization by a shift in vectors) states its own, under the same rules.
 #![allow(unsafe_code)]
 
+pub(crate) mod dense;
 mod shift;
 mod wide;
 
