@@ -41,6 +41,7 @@ use self::gemm::GemmPlan;
 use self::narrow::NarrowW;
 use self::rows::{RowCache, Rows, Side};
 use self::runs::NarrowRuns;
+use self::simd::vnni::SplitX;
 use super::requant::FastRequant;
 use super::NodeCtx;
 use crate::error::ExecError;
@@ -248,6 +249,10 @@ impl ContractPlan {
         debug_assert_eq!(ws.access().k, k);
         let xp = xs.pack_for_run(x);
         let xr = xs.rows(x, xp.as_deref());
+        if let Some(split) = xr.buffer().filter(|_| k > 0).and_then(|b| ws.split_x(b)) {
+            self.fill_narrow_split(&xr, ws, &split, bias, out);
+            return;
+        }
         if let (Some(runs), Some(buf)) = (runs, xr.buffer()) {
             runs.fill(buf, ws, &self.requant, self.chunk, out);
             return;
@@ -270,6 +275,40 @@ impl ContractPlan {
                         acc = acc.wrapping_add(ws.dot(xr.row(xk as usize, xc), wk as usize));
                     }
                     *o = self.requant.apply(acc);
+                    odo.step();
+                }
+            },
+        );
+    }
+
+    /// Block-scaled narrow-weight outputs from activations split once for this run (the
+    /// AVX-512 VNNI kernel, [`NarrowW::split_x`]): one exact dot product per output (a whole
+    /// weight row, so the odometer step costs nothing beside it), then requantized; an
+    /// output whose row the kernel does not take goes through [`NarrowW::dot`].
+    fn fill_narrow_split(
+        &self,
+        xr: &Rows<'_, i32>,
+        ws: &NarrowW,
+        split: &SplitX,
+        bias: Option<&[i32]>,
+        out: &mut [i32],
+    ) {
+        let k = self.k;
+        par::fill(
+            out,
+            self.chunk,
+            || (),
+            |(), start, part| {
+                let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
+                for o in part {
+                    // Keys are in range: sums of in-range strides.
+                    let [xk, wk, bf] = odo.pos;
+                    let x0 = xr.span(xk as usize).map_or(0, |s| s.1);
+                    let d = ws.split_dot(split, x0, wk as usize).unwrap_or_else(|| {
+                        let x = xr.slice(xk as usize);
+                        ws.dot(x.get(..k).unwrap_or_default(), wk as usize)
+                    });
+                    *o = self.requant.apply(self.bias_term(bias, bf).wrapping_add(d));
                     odo.step();
                 }
             },

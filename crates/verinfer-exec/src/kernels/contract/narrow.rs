@@ -23,6 +23,7 @@ use verinfer_ir::{BlockView, ParamData, ParamView};
 
 use super::access::Access;
 use super::simd;
+use super::simd::vnni::{self, Scales, SplitX};
 
 /// Longest chunk summed in `i32` (longer ones gain nothing and cost registers).
 const MAX_CHUNK: usize = 64;
@@ -139,6 +140,43 @@ impl NarrowW {
             ParamView::I32(d) => dot_chunked(x, &d[s..s + k], 1),
             ParamView::Blocks(b) => self.blocks_dot(&b, x, s),
         }
+    }
+
+    /// `x` split for the AVX-512 VNNI block kernel ([`simd::vnni`]), once per run: `Some`
+    /// when `w` is block-scaled at [`vnni::BLOCK`] elements a block, every block's quant dot
+    /// product is exact in `i32` (the chunk bound reaches a whole block), the rows are whole
+    /// blocks, and the machine and `x` suit the kernel.
+    pub(crate) fn split_x(&self, x: &[i32]) -> Option<SplitX> {
+        let ParamView::Blocks(b) = self.data.view() else {
+            return None;
+        };
+        let k = self.access.k;
+        if b.block != vnni::BLOCK || self.chunk < vnni::BLOCK || !k.is_multiple_of(vnni::BLOCK) {
+            return None;
+        }
+        SplitX::new(x)
+    }
+
+    /// `Σ x[x0 + j]·w_row(key)[j]` from the split `x` of [`Self::split_x`]; `None` when the
+    /// row does not start on a block boundary (then [`Self::dot`] computes it).
+    #[inline]
+    pub(crate) fn split_dot(&self, x: &SplitX, x0: usize, key: usize) -> Option<i64> {
+        let ParamView::Blocks(b) = self.data.view() else {
+            return None;
+        };
+        let (s, k) = (self.access.direct_start(key), self.access.k);
+        if !s.is_multiple_of(vnni::BLOCK) {
+            return None;
+        }
+        let (b0, nb) = (s / vnni::BLOCK, k / vnni::BLOCK);
+        let q = b.q.get(s..s.checked_add(k)?)?;
+        let d = match b.d.view() {
+            ParamView::I8(d) => Scales::I8(d.get(b0..b0 + nb)?),
+            ParamView::I16(d) => Scales::I16(d.get(b0..b0 + nb)?),
+            ParamView::I32(d) => Scales::I32(d.get(b0..b0 + nb)?),
+            ParamView::Blocks(_) => return None,
+        };
+        vnni::blocks_dot(x, x0, q, d)
     }
 
     /// `Σ x[j]·q[s + j]·d[(s + j)/block]` over `x` (one row or segment from flat `s`): whole

@@ -20,11 +20,13 @@
 //! The four-row kernel also prefetches the next four rows (`prefetcht1`): a hint that never
 //! faults and reads nothing into the program, at addresses formed with `wrapping_add` so
 //! that none is claimed in bounds.
-//! [`shift`] (requantization by a shift in vectors) states its own, under the same rules.
+//! [`shift`] (requantization by a shift in vectors) and [`vnni`] (block-scaled rows with
+//! AVX-512 VNNI) state their own, under the same rules.
 #![allow(unsafe_code)]
 
 pub(crate) mod dense;
 mod shift;
+pub(crate) mod vnni;
 mod wide;
 
 use super::narrow::dot_chunked;
