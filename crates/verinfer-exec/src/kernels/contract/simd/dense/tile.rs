@@ -106,18 +106,10 @@ pub(crate) fn tile_portable(a: TileRows<'_>, kp: usize, panel: &[i16], out: &mut
     }
 }
 
-/// Whether [`tile`] takes the vector path on this machine.
+/// Whether [`tile`] takes the vector path on this machine: the same three features as the
+/// block kernel's ([`super::super::vnni::available`]).
 pub(crate) fn uses_vnni() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    super::super::vnni::available()
 }
 
 #[cfg(target_arch = "x86_64")]
