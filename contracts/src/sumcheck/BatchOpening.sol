@@ -60,8 +60,29 @@ library BatchOpening {
             aj = mulmod(aj, alpha, R);
         }
         SumcheckVerifier.expect(combined, e);
+        // A claim at the same point as the one before it (a layer's output and remainder at
+        // its `ρ`) has the same `eq(p_j, ρ)`: compared word by word, not recomputed.
+        uint256 eqPrev;
+        uint256[] memory prev = new uint256[](0);
         for (uint256 j = 0; j < k; j++) {
-            if (f[2 * j + 1] != SumcheckFr.eqLifted(claims[j].point, rho)) revert SumcheckFr.SumcheckRejected(EQ);
+            uint256[] memory p = claims[j].point;
+            if (j == 0 || !samePoint(p, prev)) {
+                eqPrev = SumcheckFr.eqLifted(p, rho);
+                prev = p;
+            }
+            if (f[2 * j + 1] != eqPrev) revert SumcheckFr.SumcheckRejected(EQ);
+        }
+    }
+
+    /// @dev Whether `a` and `b` hold the same coordinates.
+    function samePoint(uint256[] memory a, uint256[] memory b) private pure returns (bool same) {
+        assembly ("memory-safe") {
+            let n := mload(a)
+            same := eq(n, mload(b))
+            for { let i := 0 } and(same, lt(i, n)) { i := add(i, 1) } {
+                let o := shl(5, add(i, 1))
+                same := eq(mload(add(a, o)), mload(add(b, o)))
+            }
         }
     }
 
@@ -82,11 +103,11 @@ library BatchOpening {
         uint256 k = claims.length;
         t.absorb(k);
         t.absorb(n);
-        uint256[] memory b = t.buf;
-        uint256 len = t.len;
         uint256 words = k * (n + 3);
         // The indexed writes' bound: every word lands inside the buffer.
-        require(len + words < b.length);
+        t.reserve(words);
+        uint256[] memory b = t.buf;
+        uint256 len = t.len;
         // Per claim `C_j.x, C_j.y, 0^(n − |p_j|), p_j, v_j` (`|p_j| ≤ n`: `n` is their maximum),
         // written straight into the buffer — the words `absorb` would write one by one.
         assembly ("memory-safe") {

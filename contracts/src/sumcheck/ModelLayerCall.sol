@@ -24,7 +24,7 @@ library ModelLayerCall {
     uint256 private constant HEAD = 8;
     /// @notice Words the layers may absorb between two challenges beyond those pending when
     ///         the call starts (the plan's `64`-word margin, four times over).
-    uint256 private constant LAYER_WORDS = 256;
+    uint256 internal constant LAYER_WORDS = 256;
 
     // ---- the verifier's side ----
 
@@ -37,7 +37,9 @@ library ModelLayerCall {
     ) internal view {
         uint256[] memory ret = send(layers, r, t, c);
         uint256 k = ret[2];
-        require(k < t.buf.length);
+        // Room for the state and the `k` pending words the answer carries.
+        t.len = 0;
+        SumcheckTranscript.reserve(t, k);
         uint256[] memory buf = t.buf;
         assembly ("memory-safe") {
             mcopy(add(buf, 0x20), add(ret, 0x80), shl(5, add(k, 1)))
@@ -147,11 +149,13 @@ library ModelLayerCall {
         // the layers absorb a few stated values or round messages between challenges.
         uint256 capacity = tlen + LAYER_WORDS;
         if (capacity > r.plan[ModelPlan.CAPACITY]) capacity = r.plan[ModelPlan.CAPACITY];
-        t.buf = new uint256[](capacity + 1);
-        require(tlen < t.buf.length);
-        for (uint256 i = 0; i <= tlen; i++) {
-            t.buf[i] = word(pos + i);
+        uint256[] memory buf = new uint256[](capacity + 1);
+        require(tlen < buf.length);
+        // The state and the `tlen` pending words, one copy.
+        assembly ("memory-safe") {
+            calldatacopy(add(buf, 0x20), shl(5, pos), shl(5, add(tlen, 1)))
         }
+        t.buf = buf;
         t.len = tlen;
         pos += tlen + 1;
         r.xOffset = 32 * pos;

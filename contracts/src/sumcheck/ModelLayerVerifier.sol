@@ -40,7 +40,7 @@ contract ModelLayerVerifier {
             else if (kind == 6) ModelDiv.verify(r, t, c);
             else if (kind == 7) continue; // a lookup: its argument follows the range groups
             else revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
-            r.compact(base, from);
+            r.compact(t, base, from);
         }
         return ModelLayerCall.answer(r, t, c);
     }

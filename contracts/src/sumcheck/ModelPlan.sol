@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {SumcheckFr} from "./SumcheckFr.sol";
+import {SumcheckTranscript} from "./SumcheckTranscript.sol";
 import {BatchOpening} from "./BatchOpening.sol";
 import {HyperKZG} from "./HyperKZG.sol";
 import {PackedTensor} from "./PackedTensor.sol";
@@ -77,7 +78,10 @@ library ModelPlan {
         assembly ("memory-safe") {
             v := mload(add(p, shl(5, add(at, 1))))
         }
-        r.pc = at + 1;
+        // `at < p.length`: no overflow.
+        unchecked {
+            r.pc = at + 1;
+        }
     }
 
     function vk(Run memory r) internal pure returns (HyperKZG.Vk memory v) {
@@ -103,7 +107,10 @@ library ModelPlan {
     function push(Run memory r, SumcheckFr.G1 memory c, uint256[] memory point, uint256 eval) internal pure {
         if (r.nClaims == r.claims.length) revert SumcheckFr.SumcheckRejected(CLAIMS);
         r.claims[r.nClaims] = BatchOpening.Claim(c, point, eval);
-        r.nClaims += 1;
+        // Below `claims.length` (checked above): no overflow.
+        unchecked {
+            r.nClaims += 1;
+        }
     }
 
     /// @notice The free memory pointer: where `compact`'s caller marks the start of a step.
@@ -120,8 +127,13 @@ library ModelPlan {
     ///         gas is quadratic in the peak, so without this every layer's `eq` tables, points
     ///         and sumcheck buffers stay allocated to the end of the proof. The caller keeps
     ///         nothing else allocated past `base` (the run, transcript and cursor were allocated
-    ///         before; the steps write only their own locals and the claims).
-    function compact(Run memory r, uint256 base, uint256 from) internal pure {
+    ///         before; the steps write only their own locals and the claims) but the
+    ///         transcript's buffer where the step grew it (`SumcheckTranscript.reserve`): its
+    ///         state and pending words move down too.
+    function compact(Run memory r, SumcheckTranscript.Transcript memory t, uint256 base, uint256 from)
+        internal
+        pure
+    {
         BatchOpening.Claim[] memory claims = r.claims;
         uint256 n = r.nClaims;
         assembly ("memory-safe") {
@@ -154,6 +166,16 @@ library ModelPlan {
                 mstore(add(s, 0x40), mload(add(cl, 0x40)))
                 mstore(slot, add(base, sub(s, top)))
             }
+            // `Transcript`: `buf`, `len`. A buffer grown in the step keeps its state and
+            // pending words (its length those: the next absorb grows it again).
+            let b := mload(t)
+            if iszero(lt(b, base)) {
+                let keep := add(mload(add(t, 0x20)), 1)
+                mstore(q, keep)
+                mcopy(add(q, 0x20), add(b, 0x20), shl(5, keep))
+                mstore(t, add(base, sub(q, top)))
+                q := add(q, shl(5, add(keep, 1)))
+            }
             mcopy(base, top, sub(q, top))
             mstore(0x40, add(base, sub(q, top)))
         }
@@ -169,7 +191,7 @@ library ModelPlan {
         if (point.length != a + log2Ceil(cols)) revert SumcheckFr.SumcheckRejected(CLAIMS);
         uint256[] memory eqRow = SumcheckFr.eqTable(point, 0, a);
         uint256[] memory eqCol = SumcheckFr.eqTable(point, a, point.length - a);
-        (v,) = PackedTensor.evalAt(input ? r.xOffset : r.yOffset, rows, cols, eqRow, eqCol, 0, 0);
+        v = PackedTensor.evalPlain(input ? r.xOffset : r.yOffset, rows, cols, eqRow, eqCol);
     }
 
     /// @notice The multilinear extension of the indicator of a `rows × cols` layout's real
@@ -224,7 +246,37 @@ library ModelPlan {
         }
     }
 
+    /// @notice The least `l` with `2^l ≥ x` (0 for `x ≤ 1`): the bit length of `x − 1`, by
+    ///         halving the range eight times instead of a loop of up to `l` steps.
     function log2Ceil(uint256 x) internal pure returns (uint256 l) {
-        while ((1 << l) < x) l++;
+        assembly ("memory-safe") {
+            let v := sub(x, gt(x, 0))
+            let s := shl(7, gt(v, 0xffffffffffffffffffffffffffffffff))
+            v := shr(s, v)
+            l := s
+            s := shl(6, gt(v, 0xffffffffffffffff))
+            v := shr(s, v)
+            l := or(l, s)
+            s := shl(5, gt(v, 0xffffffff))
+            v := shr(s, v)
+            l := or(l, s)
+            s := shl(4, gt(v, 0xffff))
+            v := shr(s, v)
+            l := or(l, s)
+            s := shl(3, gt(v, 0xff))
+            v := shr(s, v)
+            l := or(l, s)
+            s := shl(2, gt(v, 0xf))
+            v := shr(s, v)
+            l := or(l, s)
+            s := shl(1, gt(v, 0x3))
+            v := shr(s, v)
+            l := or(l, s)
+            s := gt(v, 0x1)
+            v := shr(s, v)
+            l := or(l, s)
+            // `v` is now 0 (`x − 1 = 0`) or 1 (the top bit, at `l`).
+            l := add(l, v)
+        }
     }
 }

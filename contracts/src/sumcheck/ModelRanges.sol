@@ -64,9 +64,18 @@ library ModelRanges {
         uint256 block = g.off >> vars;
         g.off += 1 << vars;
         uint256 lead = 1;
-        for (uint256 i = 0; i < cut; i++) {
-            uint256 ri = g.rho[i];
-            lead = mulmod(lead, ((block >> (cut - 1 - i)) & 1) == 1 ? ri : SumcheckFr.sub(1, ri), R);
+        uint256[] memory rho = g.rho;
+        // The reads' bound (`cut ≤ g.n`, the coordinates of `ρ`).
+        require(cut <= rho.length);
+        uint256 q = R;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, cut) { i := add(i, 1) } {
+                let ri := mload(add(rho, shl(5, add(i, 1))))
+                // Bit `cut − 1 − i` of the block: `r_i` where it is 1, `1 − r_i` where 0.
+                switch and(shr(sub(sub(cut, 1), i), block), 1)
+                case 1 { lead := mulmod(lead, ri, q) }
+                default { lead := mulmod(lead, addmod(1, sub(q, ri), q), q) }
+            }
         }
         uint256 v = mulmod(r.next(), ModelPlan.maskEval(rows, cols, tail), R);
         v = addmod(v, terms(r, c, tail), R);

@@ -81,8 +81,12 @@ contract ModelVerifier {
         checkPublic(r.plan, x, y, proof.length);
         (r.xOffset, r.yOffset) = (offset(x), offset(y));
         SumcheckFr.Cursor memory c = SumcheckFr.Cursor(proof, 0);
-        SumcheckTranscript.Transcript memory t =
-            SumcheckTranscript.init("verinfer.model.v1", r.plan[ModelPlan.CAPACITY]);
+        // Room for the header (the statement, three digests, every commitment) and a
+        // layer's words; the batched opening's claims (the plan's capacity) grow the buffer
+        // when they come, over memory the steps before have freed.
+        SumcheckTranscript.Transcript memory t = SumcheckTranscript.init(
+            "verinfer.model.v1", 2 * (r.plan[ModelPlan.NW] + r.plan[ModelPlan.NC]) + ModelLayerCall.LAYER_WORDS
+        );
         if (bound) t.absorb(uint256(statement));
         t.absorb(r.plan[ModelPlan.DIGEST]);
         t.absorb(uint256(keccak256(x)));
@@ -99,22 +103,22 @@ contract ModelVerifier {
         SumcheckFr.Cursor memory c
     ) private view {
         r.claims = new BatchOpening.Claim[](r.plan[ModelPlan.CLAIM_COUNT]);
-        // Each step's scratch (the layer call's request and answer, a group's or a lookup's
-        // tables) freed after it, its claims kept (`ModelPlan.compact`).
-        uint256 base = ModelPlan.mark();
+        // Each step's scratch (a group's or a lookup's tables) freed after it, its claims kept
+        // (`ModelPlan.compact`). Not the layer call's: its answer overwrites its request, and
+        // the claims point into the answer, so moving them down would only stage a copy of
+        // them above it.
         ModelLayerCall.run(layerVerifier, r, t, c);
-        r.compact(base, 0);
         uint256 groups = r.next();
         for (uint256 i = 0; i < groups; i++) {
             (uint256 from, uint256 start) = (r.nClaims, ModelPlan.mark());
             ModelRanges.group(r, t, c);
-            r.compact(start, from);
+            r.compact(t, start, from);
         }
         uint256 lookups = r.next();
         for (uint256 i = 0; i < lookups; i++) {
             (uint256 from, uint256 start) = (r.nClaims, ModelPlan.mark());
             ModelLookup.verify(r, t, c);
-            r.compact(start, from);
+            r.compact(t, start, from);
         }
         if (r.nClaims != r.claims.length) revert SumcheckFr.SumcheckRejected(ModelPlan.CLAIMS);
         BatchOpening.verify(t, c, r.vk(), r.claims);

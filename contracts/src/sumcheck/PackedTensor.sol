@@ -58,6 +58,30 @@ library PackedTensor {
         }
     }
 
+    /// @notice `evalAt` without the bit-bound check (the model verifier checks every public
+    ///         value once, `outOfBound`, before any evaluation). A value `v` enters as
+    ///         `v + r`: for `v < 0` (two's complement) that is `r − |v|`, for `v ≥ 0` it is
+    ///         `≡ v` and below `2^256`, so `mulmod` reduces both right.
+    function evalPlain(uint256 offset, uint256 rows, uint256 cols, uint256[] memory eqRow, uint256[] memory eqCol)
+        internal
+        pure
+        returns (uint256 acc)
+    {
+        assembly ("memory-safe") {
+            let p := offset
+            let colEnd := add(add(eqCol, 0x20), shl(5, cols))
+            for { let i := 0 } lt(i, rows) { i := add(i, 1) } {
+                let inner := 0
+                for { let col := add(eqCol, 0x20) } lt(col, colEnd) { col := add(col, 0x20) } {
+                    let v := signextend(3, shr(224, calldataload(p)))
+                    p := add(p, 4)
+                    inner := addmod(inner, mulmod(mload(col), add(v, R), R), R)
+                }
+                acc := addmod(acc, mulmod(mload(add(eqRow, shl(5, add(i, 1)))), inner, R), R)
+            }
+        }
+    }
+
     /// @notice Whether some value of the packed int32 list `data` lies outside
     ///         `[−2^(bits−1), 2^(bits−1))`.
     function outOfBound(bytes calldata data, uint256 bits) internal pure returns (bool bad) {

@@ -29,8 +29,20 @@ library SumcheckFr {
     uint256 internal constant NOT_ON_CURVE = 3;
 
     function next(Cursor memory c) internal pure returns (uint256 v) {
-        v = c.w[c.i];
-        c.i += 1;
+        assembly ("memory-safe") {
+            let w := mload(c)
+            let i := mload(add(c, 0x20))
+            // Past the proof's end: the out-of-bounds Panic(0x32) an indexed read raises
+            // (the proof's length is checked against the plan's first, so an honest
+            // verifier never gets here).
+            if iszero(lt(i, mload(w))) {
+                mstore(0, shl(224, 0x4e487b71))
+                mstore(4, 0x32)
+                revert(0, 0x24)
+            }
+            v := mload(add(w, shl(5, add(i, 1))))
+            mstore(add(c, 0x20), add(i, 1))
+        }
     }
 
     function nextFr(Cursor memory c) internal pure returns (uint256 v) {
@@ -50,8 +62,11 @@ library SumcheckFr {
         }
     }
 
-    function sub(uint256 a, uint256 b) internal pure returns (uint256) {
-        return addmod(a, R - b, R);
+    /// @notice `a − b mod r` (for any `b`: `r − (b mod r)` is at most `r`, never below 0).
+    function sub(uint256 a, uint256 b) internal pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := addmod(a, sub(R, mod(b, R)), R)
+        }
     }
 
     /// @notice `x^(r−2)` by the modexp precompile (0 for 0).

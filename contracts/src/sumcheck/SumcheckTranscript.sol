@@ -16,16 +16,51 @@ library SumcheckTranscript {
         uint256 len;
     }
 
-    /// @notice A transcript for `label` holding at most `capacity` words between challenges
-    ///         (absorbing more reverts: the caller sizes it from its statement).
+    /// @notice A transcript for `label` with room for `capacity` words between challenges;
+    ///         absorbing more moves the buffer to a bigger one (`reserve`), so a small first
+    ///         size only costs a copy where a step absorbs many words (the batched opening's
+    ///         claims), and that buffer is allocated then, not under every step's memory.
     function init(bytes memory label, uint256 capacity) internal pure returns (Transcript memory t) {
         t.buf = new uint256[](capacity + 1);
         t.buf[0] = uint256(keccak256(label));
     }
 
+    /// @notice Make room for `words` more words: a buffer of the size needed and 64 words
+    ///         more (single absorbs grow it rarely; a large one, the batch's claims, is not
+    ///         doubled into memory every later step would sit on), the state and the pending
+    ///         words copied, allocated at the free pointer (not zeroed: only words absorbed
+    ///         after are hashed).
+    function reserve(Transcript memory t, uint256 words) internal pure {
+        uint256[] memory b = t.buf;
+        uint256 need = t.len + words + 1;
+        if (need <= b.length) return;
+        uint256 keep = t.len + 1;
+        assembly ("memory-safe") {
+            let size := add(need, 64)
+            let p := mload(0x40)
+            mstore(p, size)
+            mcopy(add(p, 0x20), add(b, 0x20), shl(5, keep))
+            mstore(0x40, add(add(p, 0x20), shl(5, size)))
+            b := p
+        }
+        t.buf = b;
+    }
+
     function absorb(Transcript memory t, uint256 w) internal pure {
-        uint256 n = t.len + 1;
-        t.buf[n] = w;
+        uint256 n;
+        // `t.len` is below the buffer's length, a memory size: no overflow.
+        unchecked {
+            n = t.len + 1;
+        }
+        uint256[] memory b = t.buf;
+        if (n >= b.length) {
+            reserve(t, 1);
+            b = t.buf;
+        }
+        // `n < b.length`: in bounds.
+        assembly ("memory-safe") {
+            mstore(add(b, shl(5, add(n, 1))), w)
+        }
         t.len = n;
     }
 
@@ -42,10 +77,11 @@ library SumcheckTranscript {
     /// @notice Absorb `ws[from..to]` with one memory copy (the words a verifier read from the
     ///         proof since `from`, or a point): the same bytes as absorbing them one by one.
     function absorbRange(Transcript memory t, uint256[] memory ws, uint256 from, uint256 to) internal pure {
+        // The source range in bounds, as the indexed reads would require (a Panic otherwise).
+        require(from <= to && to <= ws.length);
+        reserve(t, to - from);
         uint256 n = t.len;
         uint256[] memory b = t.buf;
-        // Both ranges in bounds, as the indexed writes would require (a Panic otherwise).
-        require(from <= to && to <= ws.length && n + (to - from) < b.length);
         assembly ("memory-safe") {
             mcopy(add(b, shl(5, add(n, 2))), add(ws, shl(5, add(from, 1))), shl(5, sub(to, from)))
         }

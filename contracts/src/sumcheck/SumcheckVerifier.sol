@@ -39,7 +39,9 @@ library SumcheckVerifier {
             uint256 at = c.i;
             v[0] = c.nextFr();
             v[1] = SumcheckFr.sub(e, v[0]);
-            for (uint256 j = 2; j <= d; j++) {
+            // `j < d + 1`, not `j <= d`: the compiler drops the increment's overflow check
+            // only for a `<` loop.
+            for (uint256 j = 2; j < d + 1; j++) {
                 v[j] = c.nextFr();
             }
             // p(0), p(2), …, p(d): the round's words, as read.
@@ -57,10 +59,16 @@ library SumcheckVerifier {
         returns (uint256[] memory evals)
     {
         evals = new uint256[](count);
+        uint256 at = c.i;
         for (uint256 i = 0; i < count; i++) {
-            evals[i] = c.nextFr();
-            t.absorb(evals[i]);
+            uint256 v = c.nextFr();
+            // `i < count = evals.length`: in bounds.
+            assembly ("memory-safe") {
+                mstore(add(evals, shl(5, add(i, 1))), v)
+            }
         }
+        // The words as read, absorbed with one copy (the same bytes as one by one).
+        t.absorbRange(c.w, at, c.i);
     }
 
     /// @notice Reject unless `got == want` (the final check of a sumcheck).

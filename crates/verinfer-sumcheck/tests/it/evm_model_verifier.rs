@@ -776,10 +776,26 @@ fn a_smaller_mlp_verifies_on_chain() {
 
 /// Where the digits MLP's verification gas goes (docs/sumcheck.md, "Gas profile"): per
 /// opcode, per precompile, memory expansion. With `GAS_PROFILE_PCS=FILE` it also writes the
-/// gas per program counter of `ModelVerifier`'s code (for a source map).
+/// gas per call depth and program counter (`ModelVerifier` at depth 0, `ModelLayerVerifier`
+/// at 1; for a source map).
 #[test]
 fn digits_mlp_gas_profile() {
     let (g, trace) = digits_mlp();
+    gas_profile("digits MLP", g, trace);
+}
+
+/// [`digits_mlp_gas_profile`] for the MNIST CNN and the transformer block (with
+/// `GAS_PROFILE_PCS`, the block's profile is the file's).
+#[test]
+fn cnn_and_block_gas_profiles() {
+    let (g, trace) = mnist_cnn();
+    gas_profile("MNIST CNN", g, trace);
+    let (g, x) = verinfer_testing::models::bundled("transformer_block");
+    let trace = verinfer_ir::reference::run(&g, &x).unwrap();
+    gas_profile("transformer block", g, trace);
+}
+
+fn gas_profile(label: &str, g: verinfer_ir::Graph, trace: Vec<Vec<i32>>) {
     let (vk, proof, public) = proved(g, trace, 5);
     let call = ModelVerifier::verifyBoundCall {
         statement: B256::from(public.digest().unwrap().0),
@@ -788,24 +804,25 @@ fn digits_mlp_gas_profile() {
         proof: us(&proof.words),
     };
     let plan = onchain::model_plan_words(&vk).unwrap();
-    let p = profile::profile(
+    let p = profile::profile_with_gas(
         onchain::plan_chunk_init_codes(&plan),
         |chunks| onchain::model_init_code_for(&plan, chunks),
         call.abi_encode(),
+        TX_GAS_CAP,
     );
-    profile::print("digits MLP verifyBound", &p);
+    profile::print(&format!("{label} verifyBound"), &p);
     write_pcs(&p);
     assert!(p.tx_gas > 0 && p.executed < p.tx_gas);
 }
 
-/// With `GAS_PROFILE_PCS=FILE`, writes the gas per program counter of `ModelVerifier`'s code
-/// (one `pc gas` line each, for a source map).
+/// With `GAS_PROFILE_PCS=FILE`, writes the gas per call depth and program counter (one
+/// `depth pc gas` line each, for a source map).
 fn write_pcs(p: &profile::Profile) {
     if let Ok(path) = std::env::var("GAS_PROFILE_PCS") {
         let lines: String = p
             .by_pc
             .iter()
-            .map(|(pc, g)| format!("{pc} {g}\n"))
+            .map(|((d, pc), g)| format!("{d} {pc} {g}\n"))
             .collect();
         std::fs::write(path, lines).unwrap();
     }

@@ -34,8 +34,9 @@ pub struct Profile {
     pub memory: u64,
     /// Peak memory in bytes.
     pub peak_memory: usize,
-    /// Gas per program counter (memory expansion included).
-    pub by_pc: BTreeMap<usize, u64>,
+    /// Gas per call depth and program counter (memory expansion included): depth 0 is the
+    /// called contract's code, 1 the code of a contract it calls.
+    pub by_pc: BTreeMap<(usize, usize), u64>,
     /// Gas the transaction used (21 000 and calldata included).
     pub tx_gas: u64,
     /// Gas executed in every frame (what the steps add up to).
@@ -56,6 +57,8 @@ struct Step {
     gas: u64,
     mem: usize,
     callee: u8,
+    /// The call depth (frames below this one).
+    depth: usize,
     /// Gas the callee of a call into a contract spent (its steps count it).
     inner: u64,
 }
@@ -76,7 +79,7 @@ impl<CTX> Inspector<CTX> for Profile {
             e.0 += total - m.min(total);
             e.1 += 1;
             self.memory += m.min(total);
-            *self.by_pc.entry(p.pc).or_default() += total;
+            *self.by_pc.entry((p.depth, p.pc)).or_default() += total;
             self.executed += total;
             if p.op == 0xfa && p.inner == 0 {
                 let e = self.precompiles.entry(p.callee).or_default();
@@ -104,6 +107,7 @@ impl<CTX> Inspector<CTX> for Profile {
             gas,
             mem,
             callee,
+            depth: self.frames.len(),
             inner: 0,
         });
     }
