@@ -79,43 +79,8 @@ fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendErr
 pub fn proof_words(spec: &ChainSpec) -> usize {
     let mut n = 2 * committed(spec).len();
     for (i, l) in spec.layers.iter().enumerate() {
-        n += match l.kind {
-            LayerKind::Matmul { node, bias, .. } => {
-                let (_, c, _) = node.log_dims();
-                usize::from(!out_poly(spec, i).is_public())
-                    + usize::from(node.requant().shift > 0)
-                    + usize::from(bias.is_some())
-                    + 2 * c
-                    + 2
-            }
-            LayerKind::Clip { .. } => 3 * l.out.vars() + 3,
-            LayerKind::Move { .. } => {
-                usize::from(!out_poly(spec, i).is_public())
-                    + 2 * spec.src_layout(l.input).vars()
-                    + 2
-            }
-            LayerKind::ReduceMax => {
-                1 + 2 * l.out.vars() + 2 + 3 * spec.src_layout(l.input).vars() + 5
-            }
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                let (rounds, degree, finals) = crate::gkr::arith::sumcheck_shape(spec, l);
-                crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
-            }
-            LayerKind::Lookup { .. } => 0,
-            LayerKind::Product { .. } => {
-                let (rounds, degree, finals) = crate::gkr::attn::sumcheck_shape(spec, l);
-                crate::gkr::attn::eval_count(spec, i, l) + rounds * degree + finals
-            }
-            LayerKind::Div { .. } => {
-                let (rounds, degree, finals) = crate::gkr::div::sumcheck_shape(l);
-                crate::gkr::div::EVALS + rounds * degree + finals
-            }
-            LayerKind::Gather { .. } => crate::gkr::gather::eval_count(l),
-            LayerKind::ISqrt { .. } => {
-                let (rounds, degree, finals) = crate::gkr::isqrt::sumcheck_shape(l);
-                crate::gkr::isqrt::EVALS + rounds * degree + finals
-            }
-        };
+        let (own, extra) = crate::gkr::words::layer_shape(spec, i, l);
+        n += own.words() + extra.map_or(0, |e| e.words());
     }
     for (bits, cols) in groups(spec) {
         n += 7 + 3 * stack_vars(&cols) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
