@@ -22,8 +22,6 @@
 //! wrap-around: every term is below `2^237`) fixes `Y = round_shift(mult·acc, s)`, which is
 //! the IR's `requant` when it does not saturate (the prover refuses a saturating trace).
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 
 use crate::mle::{eq_eval, eq_table, DenseMle};
@@ -31,8 +29,10 @@ use crate::sumcheck::{self, SumcheckProof, Term, Terms};
 use crate::transcript::Transcript;
 
 use super::broadcast;
-use super::columns::{out_poly, rescaled_columns, shift, src_poly, Column, Poly};
-use super::kind::{open_rescaled, rescaled_sum, Claim, LayerRule, Left, Public, Shape};
+use super::columns::{out_poly, rescaled_columns, shift, src_poly, Poly};
+use super::kind::{
+    open_rescaled, rescaled_sum, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables,
+};
 use super::movement::{move_terms, padded};
 use super::reduce_max::row_table;
 use super::spec::{Arg, Arith, ChainSpec, Layer, LayerKind, Src};
@@ -197,19 +197,14 @@ pub(crate) fn remainders(
 pub(crate) struct Rule;
 
 impl LayerRule for Rule {
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError> {
-        let rem = witness(spec, i, trace, weights, check)?;
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        let rem = witness(spec, i, trace, w, check)?;
         Ok(rem.map(|r| (Poly::Rem(i), r)).into_iter().collect())
     }
 
-    fn shape(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Shape {
+    fn shape(&self, at: At<'_>) -> Shape {
+        let At { spec, i, l, .. } = at;
         let (rounds, degree, finals) = sumcheck_shape(spec, l);
         Shape {
             evals: eval_count(spec, i, l),
@@ -219,15 +214,8 @@ impl LayerRule for Rule {
         }
     }
 
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        _input: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError> {
-        let l = spec.layer(i)?;
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, l, .. } = at;
         let (mult, s) =
             epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
         let rho = t.challenges(l.out.vars());
@@ -290,15 +278,8 @@ impl LayerRule for Rule {
         Ok((LayerProof::one(evals, sumcheck), left))
     }
 
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError> {
-        let l = spec.layer(i)?;
+    fn verify(&self, at: At<'_>, lp: &LayerProof, public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, l, .. } = at;
         let (mult, s) =
             epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
         if lp.evals.len() != eval_count(spec, i, l) {
@@ -386,11 +367,12 @@ impl LayerRule for Rule {
         Ok(left)
     }
 
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
-        rescaled_columns(spec, i, l, g);
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        rescaled_columns(at, g);
     }
 
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
         let v = l.out.vars();
         let y = usize::from(!out_poly(spec, i).is_public());
         let x = !src_poly(spec, l.input).is_public();
@@ -415,7 +397,8 @@ impl LayerRule for Rule {
     }
 
     // Add/Sub state values only; Mul reads eq, A, B; a sum reads X and its row table.
-    fn cost(&self, spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize) {
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { spec, l, .. } = at;
         let n = 1usize << l.out.vars();
         match l.kind {
             LayerKind::Binary { op: Arith::Add, .. } => ("Add", 0, 0),

@@ -29,8 +29,6 @@
 //! relation (every term below `2^237`) fixes `Y = round_shift(mult·acc, s)` as for the
 //! other epilogues.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::Zero;
 use verinfer_ir::shape::{numel, unravel_into};
@@ -41,8 +39,10 @@ use crate::mle::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, Term, Terms};
 use crate::transcript::Transcript;
 
-use super::columns::{out_poly, rescaled_columns, src_poly, Column, Poly};
-use super::kind::{open_rescaled, rescaled_sum, Claim, LayerRule, Left, Public, Shape};
+use super::columns::{out_poly, rescaled_columns, src_poly, Poly};
+use super::kind::{
+    open_rescaled, rescaled_sum, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables,
+};
 use super::lower::{identity, index, place, ravel, MAX_LOWERED};
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{fr, GkrError, LayerProof};
@@ -483,19 +483,14 @@ fn tables(d: Dims, rho: &[Fr], a: &[Fr], b: &[Fr]) -> Result<Vec<DenseMle>, GkrE
 pub(crate) struct Rule;
 
 impl LayerRule for Rule {
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        _weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError> {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
         let rem = witness(spec, i, trace, check)?;
         Ok(rem.map(|r| (Poly::Rem(i), r)).into_iter().collect())
     }
 
-    fn shape(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Shape {
+    fn shape(&self, at: At<'_>) -> Shape {
+        let At { spec, i, l, .. } = at;
         let s = match l.kind {
             LayerKind::Product { shift, .. } => shift,
             _ => 0,
@@ -508,15 +503,8 @@ impl LayerRule for Rule {
         }
     }
 
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        _input: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError> {
-        let l = spec.layer(i)?;
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, l, .. } = at;
         let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
         let LayerKind::Product { b, mult, shift, .. } = l.kind else {
             return Err(GkrError::Malformed("not a product layer"));
@@ -533,20 +521,13 @@ impl LayerRule for Rule {
         Ok((LayerProof::one(evals, proved.proof), left))
     }
 
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError> {
-        let l = spec.layer(i)?;
+    fn verify(&self, at: At<'_>, lp: &LayerProof, public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, l, .. } = at;
         let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
         let LayerKind::Product { b, mult, shift, .. } = l.kind else {
             return Err(GkrError::Malformed("not a product layer"));
         };
-        if lp.evals.len() != self.shape(spec, i, l).evals {
+        if lp.evals.len() != self.shape(at).evals {
             return Err(GkrError::Malformed("a product layer's evaluations"));
         }
         let rho = t.challenges(l.out.vars());
@@ -576,11 +557,12 @@ impl LayerRule for Rule {
         Ok(left)
     }
 
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
-        rescaled_columns(spec, i, l, g);
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        rescaled_columns(at, g);
     }
 
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
         let LayerKind::Product { b, shift, .. } = l.kind else {
             return vec![];
         };
@@ -595,7 +577,8 @@ impl LayerRule for Rule {
     }
 
     // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
-    fn cost(&self, spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize) {
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { spec, l, .. } = at;
         let LayerKind::Product { b, .. } = l.kind else {
             return ("Contract: Product", 0, 0);
         };

@@ -115,7 +115,7 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
     );
     for (i, l) in spec.layers.iter().enumerate() {
         match super::kind::rule(&l.kind) {
-            Some(r) => v.extend(r.committed(i)),
+            Some(r) => v.extend(r.committed(super::kind::At::new(spec, i, l, &[]))),
             None if l.kind == LayerKind::ReduceMax => v.extend([Poly::Bcast(i), Poly::Sel(i)]),
             None => {}
         }
@@ -165,11 +165,13 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             layout: l.out,
         };
         if let Some(r) = super::kind::rule(&l.kind) {
-            r.columns(spec, i, l, &mut g);
+            r.columns(super::kind::At::new(spec, i, l, &[]), &mut g);
             continue;
         }
         match l.kind {
-            LayerKind::Matmul { .. } => rescaled_columns(spec, i, l, &mut g),
+            LayerKind::Matmul { .. } => {
+                rescaled_columns(super::kind::At::new(spec, i, l, &[]), &mut g)
+            }
             LayerKind::Clip { min, constant } => {
                 let sign = if min { -1 } else { 1 };
                 let x = src_poly(spec, l.input);
@@ -199,12 +201,8 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
 
 /// A rescaling layer's columns: its remainder in `[0, 2^s)` (in two limbs past
 /// [`LIMB_BITS`], [`split_rem`]) and its hidden output.
-pub(crate) fn rescaled_columns(
-    spec: &ChainSpec,
-    i: usize,
-    l: &Layer,
-    g: &mut BTreeMap<u32, Vec<Column>>,
-) {
+pub(crate) fn rescaled_columns(at: super::kind::At<'_>, g: &mut BTreeMap<u32, Vec<Column>>) {
+    let super::kind::At { spec, i, l, .. } = at;
     let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
         terms,
         constant,
@@ -352,7 +350,7 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
         let x = !src_poly(spec, l.input).is_public();
         let v = l.out.vars();
         if let Some(r) = super::kind::rule(&l.kind) {
-            vars.extend(r.claim_vars(spec, i, l));
+            vars.extend(r.claim_vars(super::kind::At::new(spec, i, l, &[])));
             continue;
         }
         match l.kind {

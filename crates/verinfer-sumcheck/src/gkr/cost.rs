@@ -72,7 +72,7 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
             })
             .count();
         let (name, reads, own_x) = match super::kind::rule(&l.kind) {
-            Some(r) => r.cost(spec, l),
+            Some(r) => r.cost(super::kind::At::new(spec, i, l, &[])),
             None => inline_cost(spec, l),
         };
         let e = out.entry(name.into()).or_default();

@@ -26,8 +26,6 @@
 //! trace with `A < 0` or `B ≤ 0` (the IR's other cases: the sign rule and the zero divisor)
 //! and a quotient that saturates the output's bits, naming the node and element.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::Field;
 use verinfer_ir::{Bits, Graph, Node, Requant, TensorInfo};
@@ -39,9 +37,9 @@ use crate::transcript::Transcript;
 
 use super::broadcast::{self, Spread};
 use super::columns::{hidden_output_column, out_poly, src_poly, Column, Poly};
-use super::kind::Left;
 use super::kind::{
-    open_all, prove_eq_sumcheck, verify_eq_sumcheck, Claim, LayerRule, Public, Shape,
+    open_all, prove_eq_sumcheck, verify_eq_sumcheck, At, Checked, Get, Groups, LayerRule, Mles,
+    Proved, Shape, Tables,
 };
 use super::movement::padded;
 use super::spec::{Arg, ChainSpec, Layer, LayerKind, Src};
@@ -187,39 +185,23 @@ pub const EVALS: usize = 4;
 pub(crate) struct Rule;
 
 impl LayerRule for Rule {
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        _weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError> {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
         let (b, rem) = witness(spec, i, trace, check)?;
         Ok(vec![(Poly::Bcast(i), b), (Poly::Rem(i), rem)])
     }
 
-    fn committed(&self, i: usize) -> Vec<Poly> {
+    fn committed(&self, at: At<'_>) -> Vec<Poly> {
+        let At { i, .. } = at;
         vec![Poly::Bcast(i), Poly::Rem(i)]
     }
 
-    fn shape(&self, _spec: &ChainSpec, _i: usize, l: &Layer) -> Shape {
-        Shape {
-            evals: EVALS,
-            rounds: l.out.vars(),
-            degree: 3,
-            finals: 3,
-        }
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(EVALS, at.l.out.vars(), 3, 3)
     }
 
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        _input: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError> {
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, .. } = at;
         let (l, b, _, s) = parts(spec, i)?;
         let rho = t.challenges(l.out.vars());
         let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
@@ -235,14 +217,8 @@ impl LayerRule for Rule {
         Ok((LayerProof::one(evals, proof), left))
     }
 
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        _public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError> {
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, .. } = at;
         let (l, b, shift, s) = parts(spec, i)?;
         let [bc_v, rem_v, a_v, b_v] = lp.evals[..] else {
             return Err(GkrError::Malformed("a division's evaluations"));
@@ -274,7 +250,8 @@ impl LayerRule for Rule {
         Ok(left)
     }
 
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
         let LayerKind::Div { b, .. } = l.kind else {
             return;
         };
@@ -294,7 +271,8 @@ impl LayerRule for Rule {
         hidden_output_column(spec, i, l, g);
     }
 
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
         let LayerKind::Div { b, .. } = l.kind else {
             return vec![];
         };
@@ -315,7 +293,8 @@ impl LayerRule for Rule {
     }
 
     // The sumcheck reads eq, B', Y; the spread divisor `B'` is committed.
-    fn cost(&self, _spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize) {
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { l, .. } = at;
         let n = 1usize << l.out.vars();
         ("Div", 3 * n, n)
     }

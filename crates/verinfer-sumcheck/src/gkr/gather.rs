@@ -15,19 +15,16 @@
 //! probability at most `vars(Y)/r` (both sides are multilinear in `ρ`); the claims on `T` are
 //! bound by the registered weight commitment through the opening.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::{One, Zero};
 use verinfer_ir::{Graph, Node, Operand};
 
-use crate::mle::{eq_eval, DenseMle};
+use crate::mle::eq_eval;
 use crate::sumcheck::SumcheckProof;
 use crate::transcript::Transcript;
 
-use super::columns::{hidden_output_column, out_poly, Column, Poly};
-use super::kind::Left;
-use super::kind::{open_all, Claim, LayerRule, Public, Shape};
+use super::columns::{hidden_output_column, out_poly, Poly};
+use super::kind::{open_all, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables};
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{GkrError, LayerProof};
 
@@ -176,18 +173,12 @@ pub(crate) struct Rule;
 
 impl LayerRule for Rule {
     // Nothing besides the output; the trace's rows checked against the table.
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError> {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
         if check {
             let (l, table, _) = parts(spec, i)?;
             let bad = || GkrError::Malformed("a gather's operands");
-            let tab = weights.get(table).ok_or_else(bad)?;
+            let tab = w.get(table).ok_or_else(bad)?;
             let idx = trace
                 .get(super::prove::src_index(l.input))
                 .ok_or_else(bad)?;
@@ -196,32 +187,21 @@ impl LayerRule for Rule {
         Ok(vec![])
     }
 
-    fn shape(&self, _spec: &ChainSpec, _i: usize, l: &Layer) -> Shape {
-        Shape {
-            evals: eval_count(l),
-            rounds: 0,
-            degree: 0,
-            finals: 0,
-        }
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(eval_count(at.l), 0, 0, 0)
     }
 
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        idx: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError> {
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, input, .. } = at;
         let (l, table, tl) = parts(spec, i)?;
-        if idx.len() != l.out.rows {
+        if input.len() != l.out.rows {
             return Err(GkrError::Malformed("a gather's indices"));
         }
         let rho = t.challenges(l.out.vars());
         let y = out_poly(spec, i);
         let mut opens = vec![(y, rho.clone())];
         opens.extend(
-            points(l, tl, idx, &rho)
+            points(l, tl, input, &rho)
                 .1
                 .into_iter()
                 .map(|p| (Poly::Weight(table), p)),
@@ -237,16 +217,10 @@ impl LayerRule for Rule {
     }
 
     // Against the public indices.
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError> {
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, input, .. } = at;
         let (l, table, tl) = parts(spec, i)?;
-        let idx = public.input;
+        let idx = input;
         if lp.evals.len() != eval_count(l)
             || idx.len() != l.out.rows
             || !lp.sumcheck.rounds.is_empty()
@@ -273,11 +247,13 @@ impl LayerRule for Rule {
     }
 
     // A hidden output shifted by `2^(bits−1)`.
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
         hidden_output_column(spec, i, l, g);
     }
 
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
         let Ok((_, _, t)) = parts(spec, i) else {
             return vec![];
         };
@@ -290,7 +266,7 @@ impl LayerRule for Rule {
     }
 
     // No sumcheck: the table is evaluated once per index in the opening.
-    fn cost(&self, _spec: &ChainSpec, _l: &Layer) -> (&'static str, usize, usize) {
+    fn cost(&self, _at: At<'_>) -> (&'static str, usize, usize) {
         ("Gather", 0, 0)
     }
 }

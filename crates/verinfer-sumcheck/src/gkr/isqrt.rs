@@ -18,8 +18,6 @@
 //! refuses a negative radicand (the IR's `max(x, 0)`: not proven) and a root that saturates the
 //! output's bits, naming the node and element.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::Field;
 use verinfer_ir::{Node, Requant, TensorInfo};
@@ -29,9 +27,9 @@ use crate::sumcheck::Terms;
 use crate::transcript::Transcript;
 
 use super::columns::{hidden_output_column, out_poly, src_poly, Column, Poly};
-use super::kind::Left;
 use super::kind::{
-    open_all, prove_eq_sumcheck, verify_eq_sumcheck, Claim, LayerRule, Public, Shape,
+    open_all, prove_eq_sumcheck, verify_eq_sumcheck, At, Checked, Get, Groups, LayerRule, Mles,
+    Proved, Shape, Tables,
 };
 use super::movement::padded;
 use super::spec::{ChainSpec, Layer, LayerKind};
@@ -141,38 +139,22 @@ pub const EVALS: usize = 2;
 pub(crate) struct Rule;
 
 impl LayerRule for Rule {
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        _weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError> {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
         Ok(vec![(Poly::Rem(i), witness(spec, i, trace, check)?)])
     }
 
-    fn committed(&self, i: usize) -> Vec<Poly> {
+    fn committed(&self, at: At<'_>) -> Vec<Poly> {
+        let At { i, .. } = at;
         vec![Poly::Rem(i)]
     }
 
-    fn shape(&self, _spec: &ChainSpec, _i: usize, l: &Layer) -> Shape {
-        Shape {
-            evals: EVALS,
-            rounds: l.out.vars(),
-            degree: 3,
-            finals: 2,
-        }
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(EVALS, at.l.out.vars(), 3, 2)
     }
 
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        _input: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError> {
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, .. } = at;
         let (l, _) = parts(spec, i)?;
         let rho = t.challenges(l.out.vars());
         let opens = [(Poly::Rem(i), &rho), (src_poly(spec, l.input), &rho)];
@@ -185,14 +167,8 @@ impl LayerRule for Rule {
         Ok((LayerProof::one(evals, proof), left))
     }
 
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        _public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError> {
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, .. } = at;
         let (l, shift) = parts(spec, i)?;
         let [rem_v, x_v] = lp.evals[..] else {
             return Err(GkrError::Malformed("a square root's evaluations"));
@@ -212,7 +188,8 @@ impl LayerRule for Rule {
         Ok(left)
     }
 
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
         let col = |terms: Vec<(Poly, i64)>| Column {
             terms,
             constant: 0,
@@ -225,7 +202,8 @@ impl LayerRule for Rule {
         hidden_output_column(spec, i, l, g);
     }
 
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
         let v = l.out.vars();
         let mut vars = vec![v];
         if !src_poly(spec, l.input).is_public() {
@@ -238,7 +216,8 @@ impl LayerRule for Rule {
     }
 
     // The sumcheck reads eq and Y.
-    fn cost(&self, _spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize) {
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { l, .. } = at;
         ("ISqrt", 2 << l.out.vars(), 0)
     }
 }

@@ -37,6 +37,17 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// `evals` stated values, `rounds` rounds of `degree` words, `finals` final values.
+    #[must_use]
+    pub const fn new(evals: usize, rounds: usize, degree: usize, finals: usize) -> Self {
+        Self {
+            evals,
+            rounds,
+            degree,
+            finals,
+        }
+    }
+
     /// The words of a layer of this shape.
     #[must_use]
     pub fn words(self) -> usize {
@@ -44,71 +55,76 @@ impl Shape {
     }
 }
 
-/// The public data a layer's verifier may read besides its messages.
-pub(crate) struct Public<'a> {
-    /// The public input's values (a gather's indices).
+/// Layer `i` of `spec` (`l`), and the public input's values where the caller has them (a
+/// gather's indices; empty for the methods that read the spec only).
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    /// The spec.
+    pub spec: &'a ChainSpec,
+    /// The layer's index.
+    pub i: usize,
+    /// The layer.
+    pub l: &'a Layer,
+    /// The public input (empty where the caller has none).
     pub input: &'a [i32],
-    /// The public tensors' extensions.
-    pub mles: &'a BTreeMap<Poly, DenseMle>,
 }
 
-/// One layer kind's proof, layer `i` of `spec` (the caller checks the kind through [`rule`];
-/// a method handed another kind's layer fails with [`GkrError::Malformed`]).
+impl<'a> At<'a> {
+    /// Layer `i` of `spec`, with the public input `input`.
+    pub(crate) fn new(spec: &'a ChainSpec, i: usize, l: &'a Layer, input: &'a [i32]) -> Self {
+        Self { spec, i, l, input }
+    }
+}
+
+/// A prover's tables, by polynomial.
+pub(crate) type Get<'a, 'm> = &'a dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>;
+/// The tables a layer's witness adds.
+pub(crate) type Tables = Result<Vec<(Poly, DenseMle)>, GkrError>;
+/// A layer's messages and the claims its prover leaves.
+pub(crate) type Proved = Result<(LayerProof, Left), GkrError>;
+/// The claims a layer's verifier leaves.
+pub(crate) type Checked = Result<Vec<Claim>, GkrError>;
+/// The public tensors' extensions.
+pub(crate) type Mles = BTreeMap<Poly, DenseMle>;
+/// Range columns by width.
+pub(crate) type Groups = BTreeMap<u32, Vec<Column>>;
+
+/// One layer kind's proof of layer `at` (the caller checks the kind through [`rule`]; a
+/// method handed another kind's layer fails with [`GkrError::Malformed`]).
 pub(crate) trait LayerRule: Sync {
     /// The tables the layer's prover needs besides the activations (remainders, spread
-    /// operands), checking the trace against the IR when `check` (unchecked: a test's
-    /// cheating prover).
-    fn witness(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        trace: &[Vec<i32>],
-        weights: &[Vec<i32>],
-        check: bool,
-    ) -> Result<Vec<(Poly, DenseMle)>, GkrError>;
+    /// operands) from the trace and the weights `w`, checking the trace against the IR when
+    /// `check` (unchecked: a test's cheating prover).
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables;
 
     /// The polynomials the layer commits after every layer's remainders (in
     /// [`super::columns::committed`] order); the remainders of a rescaling epilogue are
     /// committed by their shift.
-    fn committed(&self, _i: usize) -> Vec<Poly> {
+    fn committed(&self, _at: At<'_>) -> Vec<Poly> {
         vec![]
     }
 
     /// The layer's words.
-    fn shape(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Shape;
+    fn shape(&self, at: At<'_>) -> Shape;
 
     /// The prover's messages and the claims they leave (public ones included: the caller
-    /// drops them); `input` is the public input.
-    fn prove<'m>(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        input: &[i32],
-        get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-        t: &mut Transcript,
-    ) -> Result<(LayerProof, Left), GkrError>;
+    /// drops them).
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved;
 
     /// Check the messages; the claims they leave (public ones included: the caller checks
     /// them).
-    fn verify(
-        &self,
-        spec: &ChainSpec,
-        i: usize,
-        lp: &LayerProof,
-        public: &Public<'_>,
-        t: &mut Transcript,
-    ) -> Result<Vec<Claim>, GkrError>;
+    fn verify(&self, at: At<'_>, lp: &LayerProof, public: &Mles, t: &mut Transcript) -> Checked;
 
     /// The layer's range columns, added to `g` by width.
-    fn columns(&self, spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>);
+    fn columns(&self, at: At<'_>, g: &mut Groups);
 
     /// The variables of the claims the layer leaves on committed polynomials (prover's
     /// order).
-    fn claim_vars(&self, spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize>;
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize>;
 
     /// `(op name, field elements its sumcheck reads, elements it commits besides its
     /// output and remainders)` for [`super::cost::cost`].
-    fn cost(&self, spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize);
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize);
 }
 
 /// The rule of `kind`, or `None` for the kinds the prover and verifier handle inline
@@ -134,7 +150,7 @@ pub(crate) fn rule(kind: &LayerKind) -> Option<&'static dyn LayerRule> {
 /// # Errors
 /// [`GkrError::Malformed`] for a polynomial missing from `get`, a point of the wrong size.
 pub(crate) fn open_all<'m>(
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
+    get: Get<'_, 'm>,
     opens: &[(Poly, &Vec<Fr>)],
 ) -> Result<(Vec<Fr>, Left), GkrError> {
     let mut evals = Vec::with_capacity(opens.len());
@@ -197,7 +213,7 @@ pub(crate) fn open_rescaled<'m>(
     i: usize,
     s: u32,
     rho: &Vec<Fr>,
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
+    get: Get<'_, 'm>,
 ) -> Result<(Vec<Fr>, Left), GkrError> {
     let y = out_poly(spec, i);
     let mut opens = vec![];
@@ -222,12 +238,12 @@ pub(crate) fn rescaled_sum(
     s: u32,
     rho: &[Fr],
     ev: &mut dyn Iterator<Item = Fr>,
-    public: &Public<'_>,
+    public: &Mles,
     left: &mut Vec<Claim>,
 ) -> Result<Fr, GkrError> {
     let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
     let y = out_poly(spec, i);
-    let y_eval = match public.mles.get(&y) {
+    let y_eval = match public.get(&y) {
         Some(mle) => mle.evaluate(rho)?,
         None => {
             let e = next()?;

@@ -17,6 +17,7 @@ use super::columns::{
     column_point, committed, groups, mask_table, out_poly, src_poly, stack_offsets, stack_vars,
     Poly, LIMB_BITS,
 };
+use super::kind::At;
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, check_bound, clip_terms};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
@@ -293,7 +294,12 @@ pub(crate) fn prove_tampered(
             }
             _ => {
                 if let Some(r) = super::kind::rule(&l.kind) {
-                    mles.extend(r.witness(spec, i, trace, weights, check)?);
+                    mles.extend(r.witness(
+                        At::new(spec, i, l, &trace[0]),
+                        trace,
+                        weights,
+                        check,
+                    )?);
                 }
             }
         }
@@ -470,7 +476,7 @@ pub(crate) fn prove_tampered(
             _ => {
                 let r = super::kind::rule(&l.kind)
                     .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
-                let (proof, left) = r.prove(spec, i, &trace[0], &get, &mut t)?;
+                let (proof, left) = r.prove(At::new(spec, i, l, &trace[0]), &get, &mut t)?;
                 for (p, point) in left {
                     if hidden(p) {
                         claims.push((Target::Tensor(p), point));

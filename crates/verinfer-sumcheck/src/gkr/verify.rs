@@ -364,11 +364,8 @@ pub fn verify_model(
             _ => {
                 let r = super::kind::rule(&l.kind)
                     .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
-                let pubs = super::kind::Public {
-                    input: x,
-                    mles: &public,
-                };
-                for (p, point, e) in r.verify(spec, i, lp, &pubs, &mut t)? {
+                let at = super::kind::At::new(spec, i, l, x);
+                for (p, point, e) in r.verify(at, lp, &public, &mut t)? {
                     claim(&mut claims, p, &point, e)?;
                 }
             }

@@ -48,16 +48,11 @@ pub fn model_words(p: &ModelProof) -> Vec<Word> {
 #[must_use]
 pub fn layer_shape(spec: &ChainSpec, i: usize, l: &Layer) -> (Shape, Option<Shape>) {
     if let Some(r) = super::kind::rule(&l.kind) {
-        return (r.shape(spec, i, l), None);
+        return (r.shape(super::kind::At::new(spec, i, l, &[])), None);
     }
     let v = l.out.vars();
     let hidden = usize::from(!out_poly(spec, i).is_public());
-    let shape = |evals, rounds, degree, finals| Shape {
-        evals,
-        rounds,
-        degree,
-        finals,
-    };
+    let shape = Shape::new;
     match l.kind {
         LayerKind::Matmul { node, bias, .. } => {
             let (_, c, _) = node.log_dims();
