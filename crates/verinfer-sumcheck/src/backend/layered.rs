@@ -74,6 +74,14 @@ fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendErr
     })
 }
 
+/// The refusal of a one-element operand spread over layer `i`'s output: its claims are at
+/// zero variables, which the Solidity verifier does not check yet.
+fn one_element(i: usize) -> BackendError {
+    refuse(format!(
+        "layer {i}: a one-element activation broadcast is not verifiable on chain yet"
+    ))
+}
+
 /// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads);
 #[must_use]
 pub fn proof_words(spec: &ChainSpec) -> usize {
@@ -150,6 +158,9 @@ fn arith_record(
         _ => return Err(refuse(format!("layer {i}: not a two-operand or sum layer"))),
     };
     let bad = || refuse(format!("layer {i}: a second operand that does not spread"));
+    if b.is_some_and(|a| broadcast::zero_vars(spec, l.out, a)) {
+        return Err(one_element(i));
+    }
     let (b_id, spread, scalar) = match b {
         Some(Arg::Const(c)) => (0, 0, c),
         Some(arg) => {
@@ -344,6 +355,9 @@ pub fn model_plan(
                 p.push(if shift == 0 { word(0) } else { pow2(shift - 1) });
             }
             LayerKind::Div { b, shift } => {
+                if crate::gkr::broadcast::zero_vars(spec, l.out, crate::gkr::Arg::Act(b)) {
+                    return Err(one_element(i));
+                }
                 let spread = crate::gkr::broadcast::spread(l.out, spec.src_layout(b))
                     .ok_or_else(|| refuse(format!("layer {i}: a divisor that does not spread")))?;
                 p.push(word(6));

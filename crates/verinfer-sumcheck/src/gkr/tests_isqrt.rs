@@ -232,3 +232,41 @@ fn unproven_roots_are_refused_by_name() {
         "{err}"
     );
 }
+
+/// One token's RMSNorm: the statistic and its root are one element (zero variables), the
+/// division spreads the root over the row. Honest proofs verify; every stated value (the
+/// divisor at the empty point included), round message and word changed is rejected; a root
+/// or remainder off by one is rejected; the on-chain plan refuses the one-element broadcast.
+#[test]
+fn one_token_rms_norm_proves_at_zero_variables() {
+    let g = rms_rows(1);
+    let graphs = [("rms 1 token".to_string(), g.clone())];
+    assert_graphs_prove(&graphs, random_input);
+    let spec = ChainSpec::recognise(&g).unwrap();
+    let (i, d) = (
+        root_layer(&spec),
+        first_layer(&spec, |k| matches!(k, LayerKind::Div { .. })),
+    );
+    assert_eq!(spec.layers[i].out.vars(), 0);
+    assert_layer_tampers_rejected(&graphs, random_input, root_layer, &g);
+    let div_layer = |s: &ChainSpec| first_layer(s, |k| matches!(k, LayerKind::Div { .. }));
+    assert_layer_tampers_rejected(&graphs, random_input, div_layer, &g);
+    let one = Fr::from(1u64);
+    assert_remainder_bumps_rejected(&graphs, random_input, root_layer, &[(0, one), (0, -one)]);
+    assert_remainder_bumps_rejected(&graphs, random_input, div_layer, &[(3, -one)]);
+    for by in [1, -1] {
+        let mut f = fixture_with(&g, random_input(&g, 3));
+        assert!(f.trace[i + 1][0] > 1, "pick a positive root");
+        with_root(&mut f, i, 0, by);
+        f.assert_cheat_stopped("one token");
+        f.assert_refused_at(f.spec.node_of(i));
+    }
+    let f = fixture_with(&g, random_input(&g, 1));
+    let err = crate::backend::layered::model_plan(&f.spec, &f.commitments, &f.srs.verifier_key)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("layer {d}"))
+            && err.to_string().contains("one-element activation broadcast"),
+        "{err}"
+    );
+}
