@@ -74,48 +74,21 @@ fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendErr
     })
 }
 
+/// The refusal of a one-element operand spread over layer `i`'s output: its claims are at
+/// zero variables, which the Solidity verifier does not check yet.
+fn one_element(i: usize) -> BackendError {
+    refuse(format!(
+        "layer {i}: a one-element activation broadcast is not verifiable on chain yet"
+    ))
+}
+
 /// The number of words of a proof of `spec` (what `gkr::words::model_from_words` reads);
 #[must_use]
 pub fn proof_words(spec: &ChainSpec) -> usize {
     let mut n = 2 * committed(spec).len();
     for (i, l) in spec.layers.iter().enumerate() {
-        n += match l.kind {
-            LayerKind::Matmul { node, bias, .. } => {
-                let (_, c, _) = node.log_dims();
-                usize::from(!out_poly(spec, i).is_public())
-                    + usize::from(node.requant().shift > 0)
-                    + usize::from(bias.is_some())
-                    + 2 * c
-                    + 2
-            }
-            LayerKind::Clip { .. } => 3 * l.out.vars() + 3,
-            LayerKind::Move { .. } => {
-                usize::from(!out_poly(spec, i).is_public())
-                    + 2 * spec.src_layout(l.input).vars()
-                    + 2
-            }
-            LayerKind::ReduceMax => {
-                1 + 2 * l.out.vars() + 2 + 3 * spec.src_layout(l.input).vars() + 5
-            }
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                let (rounds, degree, finals) = crate::gkr::arith::sumcheck_shape(spec, l);
-                crate::gkr::arith::eval_count(spec, i, l) + rounds * degree + finals
-            }
-            LayerKind::Lookup { .. } => 0,
-            LayerKind::Product { .. } => {
-                let (rounds, degree, finals) = crate::gkr::attn::sumcheck_shape(spec, l);
-                crate::gkr::attn::eval_count(spec, i, l) + rounds * degree + finals
-            }
-            LayerKind::Div { .. } => {
-                let (rounds, degree, finals) = crate::gkr::div::sumcheck_shape(l);
-                crate::gkr::div::EVALS + rounds * degree + finals
-            }
-            LayerKind::Gather { .. } => crate::gkr::gather::eval_count(l),
-            LayerKind::ISqrt { .. } => {
-                let (rounds, degree, finals) = crate::gkr::isqrt::sumcheck_shape(l);
-                crate::gkr::isqrt::EVALS + rounds * degree + finals
-            }
-        };
+        let (own, extra) = crate::gkr::words::layer_shape(spec, i, l);
+        n += own.words() + extra.map_or(0, |e| e.words());
     }
     for (bits, cols) in groups(spec) {
         n += 7 + 3 * stack_vars(&cols) + 3 + 3 * bits as usize + 4 + hidden_terms(&cols);
@@ -185,6 +158,9 @@ fn arith_record(
         _ => return Err(refuse(format!("layer {i}: not a two-operand or sum layer"))),
     };
     let bad = || refuse(format!("layer {i}: a second operand that does not spread"));
+    if b.is_some_and(|a| broadcast::zero_vars(spec, l.out, a)) {
+        return Err(one_element(i));
+    }
     let (b_id, spread, scalar) = match b {
         Some(Arg::Const(c)) => (0, 0, c),
         Some(arg) => {
@@ -379,6 +355,9 @@ pub fn model_plan(
                 p.push(if shift == 0 { word(0) } else { pow2(shift - 1) });
             }
             LayerKind::Div { b, shift } => {
+                if crate::gkr::broadcast::zero_vars(spec, l.out, crate::gkr::Arg::Act(b)) {
+                    return Err(one_element(i));
+                }
                 let spread = crate::gkr::broadcast::spread(l.out, spec.src_layout(b))
                     .ok_or_else(|| refuse(format!("layer {i}: a divisor that does not spread")))?;
                 p.push(word(6));

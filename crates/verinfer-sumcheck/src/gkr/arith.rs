@@ -23,25 +23,20 @@
 //! the IR's `requant` when it does not saturate (the prover refuses a saturating trace).
 
 use ark_bn254::Fr;
-use ark_ff::{Field, Zero};
 
 use crate::mle::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, SumcheckProof, Term, Terms};
 use crate::transcript::Transcript;
 
 use super::broadcast;
-use super::columns::{out_poly, src_poly, Poly};
+use super::columns::{out_poly, rescaled_columns, shift, src_poly, Poly};
+use super::kind::{
+    open_rescaled, rescaled_sum, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables,
+};
 use super::movement::{move_terms, padded};
 use super::reduce_max::row_table;
 use super::spec::{Arg, Arith, ChainSpec, Layer, LayerKind, Src};
 use super::{fr, GkrError, LayerProof};
-
-/// The claims a layer leaves (the prover's: polynomial and point).
-pub(crate) type Left = Vec<(Poly, Vec<Fr>)>;
-
-fn pow2(k: u32) -> Fr {
-    Fr::from(2u64).pow([u64::from(k)])
-}
 
 /// `(mult, shift)` of a layer this module proves.
 fn epilogue(kind: &LayerKind) -> Option<(i64, u32)> {
@@ -198,89 +193,224 @@ pub(crate) fn remainders(
     Ok(if s > 0 { Some(DenseMle::new(t)?) } else { None })
 }
 
-/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
-/// included: the caller drops them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
-pub(crate) fn prove<'m>(
-    spec: &ChainSpec,
-    i: usize,
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-    t: &mut Transcript,
-) -> Result<(LayerProof, Left), GkrError> {
-    let l = spec.layer(i)?;
-    let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
-    let rho = t.challenges(l.out.vars());
-    let (mut evals, mut left) = (vec![], Left::new());
-    let mut open = |p: Poly, point: &[Fr], evals: &mut Vec<Fr>| -> Result<(), GkrError> {
-        evals.push(get(p)?.evaluate(point)?);
-        left.push((p, point.to_vec()));
-        Ok(())
-    };
-    let y = out_poly(spec, i);
-    if !y.is_public() {
-        open(y, &rho, &mut evals)?;
+/// The `Add`/`Sub`/`Mul` and `ReduceSum` layer kinds (module docs).
+pub(crate) struct Rule;
+
+impl LayerRule for Rule {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        let rem = witness(spec, i, trace, w, check)?;
+        Ok(rem.map(|r| (Poly::Rem(i), r)).into_iter().collect())
     }
-    if s > 0 {
-        open(Poly::Rem(i), &rho, &mut evals)?;
-    }
-    let xa = src_poly(spec, l.input);
-    let sumcheck = match l.kind {
-        LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
-            open(xa, &rho, &mut evals)?;
-            if let Some((p, s)) = operand(spec, l, b)? {
-                open(p, &broadcast::split(s, l.out, &rho).0, &mut evals)?;
-            }
-            t.absorb_frs(&evals);
-            SumcheckProof {
-                rounds: vec![],
-                final_evals: vec![],
-            }
+
+    fn shape(&self, at: At<'_>) -> Shape {
+        let At { spec, i, l, .. } = at;
+        let (rounds, degree, finals) = sumcheck_shape(spec, l);
+        Shape {
+            evals: eval_count(spec, i, l),
+            rounds,
+            degree,
+            finals,
         }
-        LayerKind::Binary {
-            b, a_mult, b_mult, ..
-        } => {
-            t.absorb_frs(&evals);
-            let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
-            let xb = operand(spec, l, b)?;
-            // The second operand repeated over the output's padding (module docs of
-            // `broadcast`): its extension at `σ` is the operand's own at the split point.
-            let b_table = match (b, xb) {
-                (Arg::Const(c), _) => DenseMle::new(vec![fr(c); 1 << l.out.vars()])?,
-                (_, Some((p, s))) => {
-                    DenseMle::new(broadcast::expand(s, l.out, get(p)?.evals(), false))?
+    }
+
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, l, .. } = at;
+        let (mult, s) =
+            epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
+        let rho = t.challenges(l.out.vars());
+        let (mut evals, mut left) = open_rescaled(spec, i, s, &rho, get)?;
+        let mut open = |p: Poly, point: &[Fr], evals: &mut Vec<Fr>| -> Result<(), GkrError> {
+            evals.push(get(p)?.evaluate(point)?);
+            left.push((p, point.to_vec()));
+            Ok(())
+        };
+        let xa = src_poly(spec, l.input);
+        let sumcheck = match l.kind {
+            LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
+                open(xa, &rho, &mut evals)?;
+                if let Some((p, s)) = operand(spec, l, b)? {
+                    open(p, &broadcast::split(s, l.out, &rho).0, &mut evals)?;
                 }
-                _ => return Err(GkrError::Malformed("a product's second operand")),
-            };
-            let polys = vec![DenseMle::new(eq_table(&rho))?, get(xa)?.clone(), b_table];
-            let proved = sumcheck::prove_terms(&mul_terms(l.out.vars(), coeff)?, polys, t)?;
-            left.push((xa, proved.reduced.point.clone()));
-            if let Some((p, s)) = xb {
-                left.push((p, broadcast::split(s, l.out, &proved.reduced.point).0));
+                t.absorb_frs(&evals);
+                SumcheckProof {
+                    rounds: vec![],
+                    final_evals: vec![],
+                }
             }
-            proved.proof
+            LayerKind::Binary {
+                b, a_mult, b_mult, ..
+            } => {
+                t.absorb_frs(&evals);
+                let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
+                let xb = operand(spec, l, b)?;
+                // The second operand repeated over the output's padding (module docs of
+                // `broadcast`): its extension at `σ` is the operand's own at the split point.
+                let b_table = match (b, xb) {
+                    (Arg::Const(c), _) => DenseMle::new(vec![fr(c); 1 << l.out.vars()])?,
+                    (_, Some((p, s))) => {
+                        DenseMle::new(broadcast::expand(s, l.out, get(p)?.evals(), false))?
+                    }
+                    _ => return Err(GkrError::Malformed("a product's second operand")),
+                };
+                let polys = vec![DenseMle::new(eq_table(&rho))?, get(xa)?.clone(), b_table];
+                let proved = sumcheck::prove_terms(&mul_terms(l.out.vars(), coeff)?, polys, t)?;
+                left.push((xa, proved.reduced.point.clone()));
+                if let Some((p, s)) = xb {
+                    left.push((p, broadcast::split(s, l.out, &proved.reduced.point).0));
+                }
+                proved.proof
+            }
+            _ => {
+                t.absorb_frs(&evals);
+                let xl = spec.src_layout(l.input);
+                let m = fr(mult);
+                let table: Vec<Fr> = row_table(xl, l.out, &rho)
+                    .into_iter()
+                    .map(|v| v * m)
+                    .collect();
+                let polys = vec![get(xa)?.clone(), DenseMle::new(table)?];
+                let proved = sumcheck::prove_terms(&move_terms(xl.vars())?, polys, t)?;
+                left.push((xa, proved.reduced.point));
+                proved.proof
+            }
+        };
+        Ok((LayerProof::one(evals, sumcheck), left))
+    }
+
+    fn verify(&self, at: At<'_>, lp: &LayerProof, public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, l, .. } = at;
+        let (mult, s) =
+            epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
+        if lp.evals.len() != eval_count(spec, i, l) {
+            return Err(GkrError::Malformed("a binary or sum layer's evaluations"));
         }
-        _ => {
-            t.absorb_frs(&evals);
-            let xl = spec.src_layout(l.input);
-            let m = fr(mult);
-            let table: Vec<Fr> = row_table(xl, l.out, &rho)
-                .into_iter()
-                .map(|v| v * m)
-                .collect();
-            let polys = vec![get(xa)?.clone(), DenseMle::new(table)?];
-            let proved = sumcheck::prove_terms(&move_terms(xl.vars())?, polys, t)?;
-            left.push((xa, proved.reduced.point));
-            proved.proof
+        let rho = t.challenges(l.out.vars());
+        let mut ev = lp.evals.iter().copied();
+        let mut left = vec![];
+        let lhs = rescaled_sum(spec, i, s, &rho, &mut ev, public, &mut left)?;
+        let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
+        let xa = src_poly(spec, l.input);
+        match l.kind {
+            LayerKind::Binary {
+                op,
+                b,
+                a_mult,
+                b_mult,
+                ..
+            } if op != Arith::Mul => {
+                let a_v = next()?;
+                left.push((xa, rho.clone(), a_v));
+                let b_v = match operand(spec, l, b)? {
+                    Some((p, sp)) => {
+                        let (sub, factor) = broadcast::split(sp, l.out, &rho);
+                        let e = next()?;
+                        left.push((p, sub, e));
+                        e * factor
+                    }
+                    None => match b {
+                        Arg::Const(c) => broadcast::const_eval(c, l.out, &rho),
+                        _ => return Err(GkrError::Malformed("an add's second operand")),
+                    },
+                };
+                t.absorb_frs(&lp.evals);
+                if !lp.sumcheck.rounds.is_empty() || !lp.sumcheck.final_evals.is_empty() {
+                    return Err(GkrError::Malformed("an add or sub has no sumcheck"));
+                }
+                let sign = if op == Arith::Sub {
+                    -fr(b_mult)
+                } else {
+                    fr(b_mult)
+                };
+                if lhs != fr(mult) * (fr(a_mult) * a_v + sign * b_v) {
+                    return Err(GkrError::Rejected("an add or sub's relation"));
+                }
+            }
+            LayerKind::Binary {
+                b, a_mult, b_mult, ..
+            } => {
+                t.absorb_frs(&lp.evals);
+                let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
+                let terms = mul_terms(l.out.vars(), coeff)?;
+                let red = sumcheck::verify_terms(&terms, lhs, &lp.sumcheck, t)?;
+                let [eq_v, a_v, b_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a product's final evaluations"));
+                };
+                if eq_v != eq_eval(&rho, &red.point)? {
+                    return Err(GkrError::Rejected("a product's eq value"));
+                }
+                left.push((xa, red.point.clone(), a_v));
+                match (b, operand(spec, l, b)?) {
+                    (Arg::Const(c), _) if b_v != fr(c) => {
+                        return Err(GkrError::Rejected("a product's constant operand"));
+                    }
+                    (_, Some((p, s))) => {
+                        left.push((p, broadcast::split(s, l.out, &red.point).0, b_v));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {
+                t.absorb_frs(&lp.evals);
+                let xl = spec.src_layout(l.input);
+                let red = sumcheck::verify_terms(&move_terms(xl.vars())?, lhs, &lp.sumcheck, t)?;
+                let [x_v, t_v] = red.evals[..] else {
+                    return Err(GkrError::Malformed("a sum's final evaluations"));
+                };
+                let rows = DenseMle::new(row_table(xl, l.out, &rho))?;
+                if t_v != fr(mult) * rows.evaluate(&red.point)? {
+                    return Err(GkrError::Rejected("a sum's row table value"));
+                }
+                left.push((xa, red.point, x_v));
+            }
         }
-    };
-    Ok((LayerProof::one(evals, sumcheck), left))
+        Ok(left)
+    }
+
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        rescaled_columns(at, g);
+    }
+
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
+        let v = l.out.vars();
+        let y = usize::from(!out_poly(spec, i).is_public());
+        let x = !src_poly(spec, l.input).is_public();
+        let own = y + usize::from(shift(&l.kind) > 0);
+        let mut vars = vec![];
+        match l.kind {
+            LayerKind::Binary { b, .. } => {
+                vars.extend(std::iter::repeat_n(v, own + usize::from(x)));
+                let bp = broadcast::arg_poly(spec, b).filter(|p| !p.is_public());
+                if let (Some(_), Some(bl)) = (bp, broadcast::arg_layout(spec, b)) {
+                    vars.push(bl.vars());
+                }
+            }
+            _ => {
+                vars.extend(std::iter::repeat_n(v, own));
+                if x {
+                    vars.push(spec.src_layout(l.input).vars());
+                }
+            }
+        }
+        vars
+    }
+
+    // Add/Sub state values only; Mul reads eq, A, B; a sum reads X and its row table.
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { spec, l, .. } = at;
+        let n = 1usize << l.out.vars();
+        match l.kind {
+            LayerKind::Binary { op: Arith::Add, .. } => ("Add", 0, 0),
+            LayerKind::Binary { op: Arith::Sub, .. } => ("Sub", 0, 0),
+            LayerKind::Binary { .. } => ("Mul", 3 * n, 0),
+            _ => ("ReduceSum", 2 << spec.src_layout(l.input).vars(), 0),
+        }
+    }
 }
 
 /// The evaluations layer `l` (of `spec`, index `i`) states.
-#[must_use]
-pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
+fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
     let own = usize::from(!out_poly(spec, i).is_public())
         + usize::from(epilogue(&l.kind).is_some_and(|(_, s)| s > 0));
     match l.kind {
@@ -292,127 +422,10 @@ pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
 }
 
 /// `(rounds, degree, final values)` of layer `l`'s sumcheck.
-#[must_use]
-pub fn sumcheck_shape(spec: &ChainSpec, l: &Layer) -> (usize, usize, usize) {
+fn sumcheck_shape(spec: &ChainSpec, l: &Layer) -> (usize, usize, usize) {
     match l.kind {
         LayerKind::Binary { op: Arith::Mul, .. } => (l.out.vars(), 3, 3),
         LayerKind::Binary { .. } => (0, 0, 0),
         _ => (spec.src_layout(l.input).vars(), 2, 2),
     }
-}
-
-/// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones
-/// included: the caller checks them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
-pub(crate) fn verify(
-    spec: &ChainSpec,
-    i: usize,
-    lp: &LayerProof,
-    public: &std::collections::BTreeMap<Poly, DenseMle>,
-    t: &mut Transcript,
-) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let l = spec.layer(i)?;
-    let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
-    if lp.evals.len() != eval_count(spec, i, l) || !lp.extra.is_empty() {
-        return Err(GkrError::Malformed("a binary or sum layer's evaluations"));
-    }
-    let rho = t.challenges(l.out.vars());
-    let mut ev = lp.evals.iter().copied();
-    let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
-    let mut left = vec![];
-    let y = out_poly(spec, i);
-    let y_eval = match public.get(&y) {
-        Some(mle) => mle.evaluate(&rho)?,
-        None => {
-            let e = next()?;
-            left.push((y, rho.clone(), e));
-            e
-        }
-    };
-    let rem_eval = if s > 0 {
-        let e = next()?;
-        left.push((Poly::Rem(i), rho.clone(), e));
-        e
-    } else {
-        Fr::zero()
-    };
-    let half = if s == 0 { Fr::zero() } else { pow2(s - 1) };
-    let lhs = pow2(s) * y_eval + rem_eval - half;
-    let xa = src_poly(spec, l.input);
-    match l.kind {
-        LayerKind::Binary {
-            op,
-            b,
-            a_mult,
-            b_mult,
-            ..
-        } if op != Arith::Mul => {
-            let a_v = next()?;
-            left.push((xa, rho.clone(), a_v));
-            let b_v = match operand(spec, l, b)? {
-                Some((p, sp)) => {
-                    let (sub, factor) = broadcast::split(sp, l.out, &rho);
-                    let e = next()?;
-                    left.push((p, sub, e));
-                    e * factor
-                }
-                None => match b {
-                    Arg::Const(c) => broadcast::const_eval(c, l.out, &rho),
-                    _ => return Err(GkrError::Malformed("an add's second operand")),
-                },
-            };
-            t.absorb_frs(&lp.evals);
-            if !lp.sumcheck.rounds.is_empty() || !lp.sumcheck.final_evals.is_empty() {
-                return Err(GkrError::Malformed("an add or sub has no sumcheck"));
-            }
-            let sign = if op == Arith::Sub {
-                -fr(b_mult)
-            } else {
-                fr(b_mult)
-            };
-            if lhs != fr(mult) * (fr(a_mult) * a_v + sign * b_v) {
-                return Err(GkrError::Rejected("an add or sub's relation"));
-            }
-        }
-        LayerKind::Binary {
-            b, a_mult, b_mult, ..
-        } => {
-            t.absorb_frs(&lp.evals);
-            let coeff = fr(mult) * fr(a_mult) * fr(b_mult);
-            let terms = mul_terms(l.out.vars(), coeff)?;
-            let red = sumcheck::verify_terms(&terms, lhs, &lp.sumcheck, t)?;
-            let [eq_v, a_v, b_v] = red.evals[..] else {
-                return Err(GkrError::Malformed("a product's final evaluations"));
-            };
-            if eq_v != eq_eval(&rho, &red.point)? {
-                return Err(GkrError::Rejected("a product's eq value"));
-            }
-            left.push((xa, red.point.clone(), a_v));
-            match (b, operand(spec, l, b)?) {
-                (Arg::Const(c), _) if b_v != fr(c) => {
-                    return Err(GkrError::Rejected("a product's constant operand"));
-                }
-                (_, Some((p, s))) => {
-                    left.push((p, broadcast::split(s, l.out, &red.point).0, b_v));
-                }
-                _ => {}
-            }
-        }
-        _ => {
-            t.absorb_frs(&lp.evals);
-            let xl = spec.src_layout(l.input);
-            let red = sumcheck::verify_terms(&move_terms(xl.vars())?, lhs, &lp.sumcheck, t)?;
-            let [x_v, t_v] = red.evals[..] else {
-                return Err(GkrError::Malformed("a sum's final evaluations"));
-            };
-            let rows = DenseMle::new(row_table(xl, l.out, &rho))?;
-            if t_v != fr(mult) * rows.evaluate(&red.point)? {
-                return Err(GkrError::Rejected("a sum's row table value"));
-            }
-            left.push((xa, red.point, x_v));
-        }
-    }
-    Ok(left)
 }

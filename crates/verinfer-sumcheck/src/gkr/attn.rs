@@ -30,7 +30,7 @@
 //! other epilogues.
 
 use ark_bn254::Fr;
-use ark_ff::{Field, Zero};
+use ark_ff::Zero;
 use verinfer_ir::shape::{numel, unravel_into};
 use verinfer_ir::{AffineMap, Contract, Node, TensorInfo};
 
@@ -39,13 +39,13 @@ use crate::mle::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, Term, Terms};
 use crate::transcript::Transcript;
 
-use super::columns::{out_poly, src_poly, Poly};
+use super::columns::{out_poly, rescaled_columns, src_poly, Poly};
+use super::kind::{
+    open_rescaled, rescaled_sum, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables,
+};
 use super::lower::{identity, index, place, ravel, MAX_LOWERED};
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{fr, GkrError, LayerProof};
-
-/// The claims a layer leaves (the prover's: polynomial and point).
-type Left = Vec<(Poly, Vec<Fr>)>;
 
 /// The shape of a product layer, from its layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -479,120 +479,112 @@ fn tables(d: Dims, rho: &[Fr], a: &[Fr], b: &[Fr]) -> Result<Vec<DenseMle>, GkrE
     ])
 }
 
-fn pow2(k: u32) -> Fr {
-    Fr::from(2u64).pow([u64::from(k)])
-}
+/// The batched product layer kind (module docs).
+pub(crate) struct Rule;
 
-/// The prover's messages for product layer `i` and the claims it leaves (public ones
-/// included: the caller drops them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
-pub(crate) fn prove<'m>(
-    spec: &ChainSpec,
-    i: usize,
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-    t: &mut Transcript,
-) -> Result<(LayerProof, Left), GkrError> {
-    let l = spec.layer(i)?;
-    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
-    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
-        return Err(GkrError::Malformed("not a product layer"));
-    };
-    let rho = t.challenges(l.out.vars());
-    let (mut evals, mut left) = (vec![], Left::new());
-    let y = out_poly(spec, i);
-    if !y.is_public() {
-        evals.push(get(y)?.evaluate(&rho)?);
-        left.push((y, rho.clone()));
+impl LayerRule for Rule {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        let rem = witness(spec, i, trace, check)?;
+        Ok(rem.map(|r| (Poly::Rem(i), r)).into_iter().collect())
     }
-    if shift > 0 {
-        evals.push(get(Poly::Rem(i))?.evaluate(&rho)?);
-        left.push((Poly::Rem(i), rho.clone()));
-    }
-    t.absorb_frs(&evals);
-    let (pa, pb) = (src_poly(spec, l.input), src_poly(spec, b));
-    let polys = tables(d, &rho, get(pa)?.evals(), get(pb)?.evals())?;
-    let proved = sumcheck::prove_terms(&terms(d.rounds(), mult)?, polys, t)?;
-    let (at_a, at_b) = operand_points(d, &rho, &proved.reduced.point);
-    left.push((pa, at_a));
-    left.push((pb, at_b));
-    Ok((LayerProof::one(evals, proved.proof), left))
-}
 
-/// The evaluations product layer `i` states: `Ỹ(ρ)` if hidden, `R̃em(ρ)` if it shifts.
-#[must_use]
-pub fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
-    let s = match l.kind {
-        LayerKind::Product { shift, .. } => shift,
-        _ => 0,
-    };
-    usize::from(!out_poly(spec, i).is_public()) + usize::from(s > 0)
-}
-
-/// `(rounds, degree, final values)` of product layer `l`'s sumcheck.
-#[must_use]
-pub fn sumcheck_shape(spec: &ChainSpec, l: &Layer) -> (usize, usize, usize) {
-    (dims(spec, l).map_or(0, |d| d.rounds()), 3, 3)
-}
-
-/// Verify product layer `i`'s messages; the claims it leaves (polynomial, point, value;
-/// public ones included: the caller checks them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
-pub(crate) fn verify(
-    spec: &ChainSpec,
-    i: usize,
-    lp: &LayerProof,
-    public: &std::collections::BTreeMap<Poly, DenseMle>,
-    t: &mut Transcript,
-) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let l = spec.layer(i)?;
-    let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
-    let LayerKind::Product { b, mult, shift, .. } = l.kind else {
-        return Err(GkrError::Malformed("not a product layer"));
-    };
-    if lp.evals.len() != eval_count(spec, i, l) || !lp.extra.is_empty() {
-        return Err(GkrError::Malformed("a product layer's evaluations"));
-    }
-    let rho = t.challenges(l.out.vars());
-    let mut ev = lp.evals.iter().copied();
-    let mut left = vec![];
-    let y = out_poly(spec, i);
-    let y_eval = match public.get(&y) {
-        Some(mle) => mle.evaluate(&rho)?,
-        None => {
-            let e = ev.next().ok_or(GkrError::Malformed("evaluations"))?;
-            left.push((y, rho.clone(), e));
-            e
+    fn shape(&self, at: At<'_>) -> Shape {
+        let At { spec, i, l, .. } = at;
+        let s = match l.kind {
+            LayerKind::Product { shift, .. } => shift,
+            _ => 0,
+        };
+        Shape {
+            evals: usize::from(!out_poly(spec, i).is_public()) + usize::from(s > 0),
+            rounds: dims(spec, l).map_or(0, |d| d.rounds()),
+            degree: 3,
+            finals: 3,
         }
-    };
-    let rem_eval = if shift > 0 {
-        let e = ev.next().ok_or(GkrError::Malformed("evaluations"))?;
-        left.push((Poly::Rem(i), rho.clone(), e));
-        e
-    } else {
-        Fr::zero()
-    };
-    t.absorb_frs(&lp.evals);
-    let half = if shift == 0 {
-        Fr::zero()
-    } else {
-        pow2(shift - 1)
-    };
-    let lhs = pow2(shift) * y_eval + rem_eval - half;
-    let red = sumcheck::verify_terms(&terms(d.rounds(), mult)?, lhs, &lp.sumcheck, t)?;
-    let [e_v, a_v, b_v] = red.evals[..] else {
-        return Err(GkrError::Malformed("a product's final evaluations"));
-    };
-    let (bv, ..) = d.vars();
-    let (rb, ..) = split(d, &rho);
-    if e_v != eq_eval(rb, &red.point[..bv.min(red.point.len())])? {
-        return Err(GkrError::Rejected("a product's batch eq value"));
     }
-    let (at_a, at_b) = operand_points(d, &rho, &red.point);
-    left.push((src_poly(spec, l.input), at_a, a_v));
-    left.push((src_poly(spec, b), at_b, b_v));
-    Ok(left)
+
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, l, .. } = at;
+        let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+        let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+            return Err(GkrError::Malformed("not a product layer"));
+        };
+        let rho = t.challenges(l.out.vars());
+        let (evals, mut left) = open_rescaled(spec, i, shift, &rho, get)?;
+        t.absorb_frs(&evals);
+        let (pa, pb) = (src_poly(spec, l.input), src_poly(spec, b));
+        let polys = tables(d, &rho, get(pa)?.evals(), get(pb)?.evals())?;
+        let proved = sumcheck::prove_terms(&terms(d.rounds(), mult)?, polys, t)?;
+        let (at_a, at_b) = operand_points(d, &rho, &proved.reduced.point);
+        left.push((pa, at_a));
+        left.push((pb, at_b));
+        Ok((LayerProof::one(evals, proved.proof), left))
+    }
+
+    fn verify(&self, at: At<'_>, lp: &LayerProof, public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, l, .. } = at;
+        let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
+        let LayerKind::Product { b, mult, shift, .. } = l.kind else {
+            return Err(GkrError::Malformed("not a product layer"));
+        };
+        if lp.evals.len() != self.shape(at).evals {
+            return Err(GkrError::Malformed("a product layer's evaluations"));
+        }
+        let rho = t.challenges(l.out.vars());
+        let mut left = vec![];
+        let lhs = rescaled_sum(
+            spec,
+            i,
+            shift,
+            &rho,
+            &mut lp.evals.iter().copied(),
+            public,
+            &mut left,
+        )?;
+        t.absorb_frs(&lp.evals);
+        let red = sumcheck::verify_terms(&terms(d.rounds(), mult)?, lhs, &lp.sumcheck, t)?;
+        let [e_v, a_v, b_v] = red.evals[..] else {
+            return Err(GkrError::Malformed("a product's final evaluations"));
+        };
+        let (bv, ..) = d.vars();
+        let (rb, ..) = split(d, &rho);
+        if e_v != eq_eval(rb, &red.point[..bv.min(red.point.len())])? {
+            return Err(GkrError::Rejected("a product's batch eq value"));
+        }
+        let (at_a, at_b) = operand_points(d, &rho, &red.point);
+        left.push((src_poly(spec, l.input), at_a, a_v));
+        left.push((src_poly(spec, b), at_b, b_v));
+        Ok(left)
+    }
+
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        rescaled_columns(at, g);
+    }
+
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
+        let LayerKind::Product { b, shift, .. } = l.kind else {
+            return vec![];
+        };
+        let own = usize::from(!out_poly(spec, i).is_public()) + usize::from(shift > 0);
+        let mut vars = vec![l.out.vars(); own];
+        for s in [l.input, b] {
+            if !src_poly(spec, s).is_public() {
+                vars.push(spec.src_layout(s).vars());
+            }
+        }
+        vars
+    }
+
+    // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { spec, l, .. } = at;
+        let LayerKind::Product { b, .. } = l.kind else {
+            return ("Contract: Product", 0, 0);
+        };
+        let reads = (1usize << spec.src_layout(l.input).vars())
+            + (1usize << spec.src_layout(b).vars())
+            + 3 * (1usize << dims(spec, l).map_or(0, |d| d.rounds()));
+        ("Contract: Product", reads, 0)
+    }
 }

@@ -87,14 +87,22 @@ pub fn arg_poly(spec: &ChainSpec, a: Arg) -> Option<Poly> {
 }
 
 /// Whether `a` fits a layer with output `out` (a known weight or earlier layer, a layout that
-/// spreads, at least one variable unless it is the output's layout).
+/// spreads). A one-element activation (RMSNorm's statistic of one token) spreads with zero
+/// variables: its claims are at the empty point, which the batched opening settles like any
+/// other ([`zero_vars`] marks it for the on-chain plan, which has no such check yet).
 #[must_use]
 pub fn fits(spec: &ChainSpec, out: Layout, a: Arg) -> bool {
     if matches!(a, Arg::Const(_)) {
         return true;
     }
-    arg_layout(spec, a)
-        .is_some_and(|l| spread(out, l).is_some_and(|s| s == Spread::Full || l.vars() > 0))
+    arg_layout(spec, a).is_some_and(|l| spread(out, l).is_some())
+}
+
+/// Whether `a` is a one-element operand spread over a larger output (claims at zero
+/// variables).
+#[must_use]
+pub fn zero_vars(spec: &ChainSpec, out: Layout, a: Arg) -> bool {
+    !matches!(a, Arg::Const(_)) && arg_layout(spec, a).is_some_and(|l| l.vars() == 0 && l != out)
 }
 
 /// Recognise `node`'s second operand (an `Add`/`Sub`/`Mul`), registering a parameter as a
@@ -138,7 +146,7 @@ pub(crate) fn recognise_arg(
         if let Arg::Weight(_) = arg {
             spec.weights.pop();
         }
-        return Err("a one-element activation broadcast (not proven)");
+        return Err("a second operand whose layout does not spread over the output");
     }
     Ok(arg)
 }

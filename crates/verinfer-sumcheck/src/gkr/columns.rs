@@ -11,7 +11,7 @@ use ark_ff::{One, Zero};
 
 use crate::mle::eq_table;
 
-use super::spec::{ChainSpec, LayerKind, Layout, Src};
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 
 /// A polynomial of the proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,11 +114,10 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
             .map(|(i, _)| Poly::RemHi(i)),
     );
     for (i, l) in spec.layers.iter().enumerate() {
-        match l.kind {
-            LayerKind::ReduceMax => v.extend([Poly::Bcast(i), Poly::Sel(i)]),
-            LayerKind::Div { .. } => v.extend([Poly::Bcast(i), Poly::Rem(i)]),
-            LayerKind::ISqrt { .. } => v.push(Poly::Rem(i)),
-            _ => {}
+        match super::kind::rule(&l.kind) {
+            Some(r) => v.extend(r.committed(super::kind::At::new(spec, i, l, &[]))),
+            None if l.kind == LayerKind::ReduceMax => v.extend([Poly::Bcast(i), Poly::Sel(i)]),
+            None => {}
         }
     }
     v
@@ -157,7 +156,6 @@ pub struct Column {
 #[must_use]
 pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
     let mut g: BTreeMap<u32, Vec<Column>> = BTreeMap::new();
-    let last = spec.layers.len().saturating_sub(1);
     for (i, l) in spec.layers.iter().enumerate() {
         let y = out_poly(spec, i);
         let bits = l.bits.get();
@@ -166,35 +164,13 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
             constant,
             layout: l.out,
         };
+        if let Some(r) = super::kind::rule(&l.kind) {
+            r.columns(super::kind::At::new(spec, i, l, &[]), &mut g);
+            continue;
+        }
         match l.kind {
-            LayerKind::Matmul { .. }
-            | LayerKind::Binary { .. }
-            | LayerKind::ReduceSum { .. }
-            | LayerKind::Product { .. } => {
-                let s = shift(&l.kind);
-                if split_rem(s) {
-                    // `r = lo + 2^16·h`, `lo ∈ [0, 2^16)`, `h ∈ [0, 2^(s−16))` (the second
-                    // column: `h + 2^16 − 2^(s−16) ∈ [0, 2^16)` on the real entries).
-                    let hi = Poly::RemHi(i);
-                    let e = g.entry(LIMB_BITS).or_default();
-                    e.push(col(vec![(Poly::Rem(i), 1), (hi, -(1i64 << LIMB_BITS))], 0));
-                    e.push(col(vec![(hi, 1)], 0));
-                    if s < 2 * LIMB_BITS {
-                        e.push(col(
-                            vec![(hi, 1)],
-                            (1i64 << LIMB_BITS) - (1i64 << (s - LIMB_BITS)),
-                        ));
-                    }
-                } else if s > 0 {
-                    g.entry(s)
-                        .or_default()
-                        .push(col(vec![(Poly::Rem(i), 1)], 0));
-                }
-                if i != last {
-                    g.entry(bits)
-                        .or_default()
-                        .push(col(vec![(y, 1)], 1i64 << (bits - 1)));
-                }
+            LayerKind::Matmul { .. } => {
+                rescaled_columns(super::kind::At::new(spec, i, l, &[]), &mut g)
             }
             LayerKind::Clip { min, constant } => {
                 let sign = if min { -1 } else { 1 };
@@ -211,11 +187,9 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
                 constant: 0,
                 layout: spec.src_layout(l.input),
             }),
-            // A lookup's values are table entries (its own argument, [`super::lookup`]).
-            LayerKind::Lookup { .. } => {}
-            LayerKind::Div { .. } => super::div::columns(spec, i, l, &mut g),
-            LayerKind::ISqrt { .. } => super::isqrt::columns(spec, i, l, &mut g),
-            LayerKind::Gather { .. } => super::gather::columns(spec, i, l, &mut g),
+            // A lookup's values are table entries (its own argument, [`super::lookup`]); the
+            // other kinds have rules.
+            _ => {}
         }
     }
     // Largest first (stable): each column then starts at a multiple of its size.
@@ -223,6 +197,56 @@ pub fn groups(spec: &ChainSpec) -> BTreeMap<u32, Vec<Column>> {
         cols.sort_by_key(|c| std::cmp::Reverse(c.layout.vars()));
     }
     g
+}
+
+/// A rescaling layer's columns: its remainder in `[0, 2^s)` (in two limbs past
+/// [`LIMB_BITS`], [`split_rem`]) and its hidden output.
+pub(crate) fn rescaled_columns(at: super::kind::At<'_>, g: &mut BTreeMap<u32, Vec<Column>>) {
+    let super::kind::At { spec, i, l, .. } = at;
+    let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
+        terms,
+        constant,
+        layout: l.out,
+    };
+    let s = shift(&l.kind);
+    if split_rem(s) {
+        // `r = lo + 2^16·h`, `lo ∈ [0, 2^16)`, `h ∈ [0, 2^(s−16))` (the second column:
+        // `h + 2^16 − 2^(s−16) ∈ [0, 2^16)` on the real entries).
+        let hi = Poly::RemHi(i);
+        let e = g.entry(LIMB_BITS).or_default();
+        e.push(col(vec![(Poly::Rem(i), 1), (hi, -(1i64 << LIMB_BITS))], 0));
+        e.push(col(vec![(hi, 1)], 0));
+        if s < 2 * LIMB_BITS {
+            e.push(col(
+                vec![(hi, 1)],
+                (1i64 << LIMB_BITS) - (1i64 << (s - LIMB_BITS)),
+            ));
+        }
+    } else if s > 0 {
+        g.entry(s)
+            .or_default()
+            .push(col(vec![(Poly::Rem(i), 1)], 0));
+    }
+    hidden_output_column(spec, i, l, g);
+}
+
+/// A hidden output's range column, `Y + 2^(bits−1)` (so the epilogue's clamp is the
+/// identity); nothing for the public output (the verifier bounds it).
+pub(crate) fn hidden_output_column(
+    spec: &ChainSpec,
+    i: usize,
+    l: &Layer,
+    g: &mut BTreeMap<u32, Vec<Column>>,
+) {
+    let y = out_poly(spec, i);
+    if !y.is_public() {
+        let bits = l.bits.get();
+        g.entry(bits).or_default().push(Column {
+            terms: vec![(y, 1)],
+            constant: 1i64 << (bits - 1),
+            layout: l.out,
+        });
+    }
 }
 
 /// Variables of the stack of `cols`: `⌈log2 Σ_c 2^(v_c)⌉` — each column takes its own
@@ -325,6 +349,10 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
         let y = !out_poly(spec, i).is_public();
         let x = !src_poly(spec, l.input).is_public();
         let v = l.out.vars();
+        if let Some(r) = super::kind::rule(&l.kind) {
+            vars.extend(r.claim_vars(super::kind::At::new(spec, i, l, &[])));
+            continue;
+        }
         match l.kind {
             LayerKind::Matmul { node, bias, .. } => {
                 let (a, c, b) = node.log_dims();
@@ -353,31 +381,6 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                     vars.push(spec.src_layout(l.input).vars());
                 }
             }
-            LayerKind::Binary { b, .. } => {
-                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
-                vars.extend(std::iter::repeat_n(v, own + usize::from(x)));
-                let bp = super::broadcast::arg_poly(spec, b).filter(|p| !p.is_public());
-                if let (Some(_), Some(bl)) = (bp, super::broadcast::arg_layout(spec, b)) {
-                    vars.push(bl.vars());
-                }
-            }
-            LayerKind::ReduceSum { .. } => {
-                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
-                vars.extend(std::iter::repeat_n(v, own));
-                if x {
-                    vars.push(spec.src_layout(l.input).vars());
-                }
-            }
-            LayerKind::Product { b, .. } => {
-                let own = usize::from(y) + usize::from(shift(&l.kind) > 0);
-                vars.extend(std::iter::repeat_n(v, own));
-                if x {
-                    vars.push(spec.src_layout(l.input).vars());
-                }
-                if !src_poly(spec, b).is_public() {
-                    vars.push(spec.src_layout(b).vars());
-                }
-            }
             LayerKind::ReduceMax => {
                 let xv = spec.src_layout(l.input).vars();
                 // B at ρ; Y at σ₁ if hidden; S, B, X at σ₂.
@@ -389,11 +392,8 @@ pub fn claim_vars(spec: &ChainSpec) -> Vec<usize> {
                     vars.push(xv);
                 }
             }
-            // Its claims follow the range groups'.
-            LayerKind::Lookup { .. } => {}
-            LayerKind::Div { .. } => vars.extend(super::div::claim_vars(spec, i, l)),
-            LayerKind::ISqrt { .. } => vars.extend(super::isqrt::claim_vars(spec, i, l)),
-            LayerKind::Gather { .. } => vars.extend(super::gather::claim_vars(spec, i, l)),
+            // A lookup's claims follow the range groups'; the other kinds have rules.
+            _ => {}
         }
     }
     for (bits, cols) in groups(spec) {

@@ -25,6 +25,38 @@ fn lowering(spec: &ChainSpec, l: &Layer) -> bool {
     l.internal || matches!(l.input, Src::Layer(j) if spec.layers.get(j).is_some_and(|p| p.internal))
 }
 
+/// `(name, elements read, elements committed besides the output and remainders)` of a
+/// layer the prover handles inline (the others': [`super::kind::LayerRule::cost`]).
+fn inline_cost(spec: &ChainSpec, l: &Layer) -> (&'static str, usize, usize) {
+    let out_elems = 1usize << l.out.vars();
+    let xe = 1usize << spec.src_layout(l.input).vars();
+    match l.kind {
+        LayerKind::Matmul { node, .. } => {
+            let (a, c, b) = node.log_dims();
+            (
+                "Contract",
+                (1 << (a + c)) + (1 << (c + b)) + 2 * (1 << c),
+                0,
+            )
+        }
+        LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems, 0),
+        // The wiring table is built in O(|Y|), the sumcheck reads X and the table.
+        LayerKind::Move { .. } => (
+            if lowering(spec, l) {
+                "Contract: Move"
+            } else {
+                "Move"
+            },
+            out_elems + 2 * xe,
+            0,
+        ),
+        // The broadcast maximum and the selector are committed.
+        LayerKind::ReduceMax => ("ReduceMax", 3 * out_elems + 6 * xe, 2 * xe),
+        // Its logUp argument is counted under the table's own entry.
+        _ => ("Lookup", 0, 0),
+    }
+}
+
 /// Cost per op type: `Contract` (the product; `Contract: Move` its lowering's gathers),
 /// `Max`/`Min`, `Move`, `ReduceMax`, `logUp [0, 2^k)` per table, `opening`.
 #[must_use]
@@ -39,55 +71,9 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
                 matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) | super::columns::Poly::RemHi(j) if *j == i)
             })
             .count();
-        let own_x = match l.kind {
-            LayerKind::ReduceMax => 2 << spec.src_layout(l.input).vars(),
-            // The spread divisor `B'` (its remainder is a `Rem`).
-            LayerKind::Div { .. } => out_elems,
-            _ => 0,
-        };
-        let (name, reads) = match l.kind {
-            LayerKind::Matmul { node, .. } => {
-                let (a, c, b) = node.log_dims();
-                ("Contract", (1 << (a + c)) + (1 << (c + b)) + 2 * (1 << c))
-            }
-            LayerKind::Clip { min, .. } => (if min { "Min" } else { "Max" }, 3 * out_elems),
-            // The wiring table is built in O(|Y|), the sumcheck reads X and the table.
-            LayerKind::Move { .. } => (
-                if lowering(spec, l) {
-                    "Contract: Move"
-                } else {
-                    "Move"
-                },
-                out_elems + 2 * (1 << spec.src_layout(l.input).vars()),
-            ),
-            LayerKind::ReduceMax => {
-                let xe = 1usize << spec.src_layout(l.input).vars();
-                ("ReduceMax", 3 * out_elems + 6 * xe)
-            }
-            // Add/Sub state values only; Mul reads eq, A, B; a sum reads X and its row table.
-            LayerKind::Binary { op, .. } => match op {
-                super::spec::Arith::Add => ("Add", 0),
-                super::spec::Arith::Sub => ("Sub", 0),
-                super::spec::Arith::Mul => ("Mul", 3 * out_elems),
-            },
-            LayerKind::ReduceSum { .. } => {
-                ("ReduceSum", 2 * (1usize << spec.src_layout(l.input).vars()))
-            }
-            // Its logUp argument is counted below, under the table's own entry.
-            LayerKind::Lookup { .. } => ("Lookup", 0),
-            // The tables read A and B once; the sumcheck reads E, A_ρ, B_ρ.
-            // The sumcheck reads eq, B', Y.
-            LayerKind::Div { .. } => ("Div", 3 * out_elems),
-            // The sumcheck reads eq and Y.
-            LayerKind::ISqrt { .. } => ("ISqrt", 2 * out_elems),
-            // No sumcheck: the table is evaluated once per index in the opening.
-            LayerKind::Gather { .. } => ("Gather", 0),
-            LayerKind::Product { b, .. } => (
-                "Contract: Product",
-                (1usize << spec.src_layout(l.input).vars())
-                    + (1usize << spec.src_layout(b).vars())
-                    + 3 * (1usize << super::attn::dims(spec, l).map_or(0, |d| d.rounds())),
-            ),
+        let (name, reads, own_x) = match super::kind::rule(&l.kind) {
+            Some(r) => r.cost(super::kind::At::new(spec, i, l, &[])),
+            None => inline_cost(spec, l),
         };
         let e = out.entry(name.into()).or_default();
         e.count += 1;

@@ -26,20 +26,21 @@
 //! trace with `A < 0` or `B ≤ 0` (the IR's other cases: the sign rule and the zero divisor)
 //! and a quotient that saturates the output's bits, naming the node and element.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::Field;
 use verinfer_ir::{Bits, Graph, Node, Requant, TensorInfo};
 
 use crate::logup::MAX_RANGE_BITS;
-use crate::mle::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, Terms};
+use crate::mle::DenseMle;
+use crate::sumcheck::Terms;
 use crate::transcript::Transcript;
 
-use super::arith::Left;
 use super::broadcast::{self, Spread};
-use super::columns::{out_poly, src_poly, Column, Poly};
+use super::columns::{hidden_output_column, out_poly, src_poly, Column, Poly};
+use super::kind::{
+    open_all, prove_eq_sumcheck, verify_eq_sumcheck, At, Checked, Get, Groups, LayerRule, Mles,
+    Proved, Shape, Tables,
+};
 use super::movement::padded;
 use super::spec::{Arg, ChainSpec, Layer, LayerKind, Src};
 use super::{fr, GkrError, LayerProof};
@@ -180,140 +181,121 @@ fn terms(num_vars: usize) -> Result<Terms, GkrError> {
 /// The evaluations a division layer states: `B̃'(ρ)`, `R̃(ρ)`, `Ã(ρ)`, `B̃(ρ_sub)`.
 pub const EVALS: usize = 4;
 
-/// `(rounds, degree, final values)` of layer `l`'s sumcheck.
-#[must_use]
-pub fn sumcheck_shape(l: &Layer) -> (usize, usize, usize) {
-    (l.out.vars(), 3, 3)
-}
+/// The `Div` layer kind (module docs).
+pub(crate) struct Rule;
 
-/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
-/// included: the caller drops them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
-pub(crate) fn prove<'m>(
-    spec: &ChainSpec,
-    i: usize,
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-    t: &mut Transcript,
-) -> Result<(LayerProof, Left), GkrError> {
-    let (l, b, _, s) = parts(spec, i)?;
-    let rho = t.challenges(l.out.vars());
-    let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
-    let sub = broadcast::split(s, l.out, &rho).0;
-    let opens = [(bc, &rho), (Poly::Rem(i), &rho), (xa, &rho), (xb, &sub)];
-    let mut evals = Vec::with_capacity(EVALS);
-    let mut left = Left::new();
-    for (p, point) in opens {
-        evals.push(get(p)?.evaluate(point)?);
-        left.push((p, point.clone()));
+impl LayerRule for Rule {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        let (b, rem) = witness(spec, i, trace, check)?;
+        Ok(vec![(Poly::Bcast(i), b), (Poly::Rem(i), rem)])
     }
-    t.absorb_frs(&evals);
-    let y = out_poly(spec, i);
-    let polys = vec![
-        DenseMle::new(eq_table(&rho))?,
-        get(bc)?.clone(),
-        get(y)?.clone(),
-    ];
-    let proved = sumcheck::prove_terms(&terms(l.out.vars())?, polys, t)?;
-    left.push((bc, proved.reduced.point.clone()));
-    left.push((y, proved.reduced.point));
-    Ok((LayerProof::one(evals, proved.proof), left))
-}
 
-/// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones
-/// included: the caller checks them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
-pub(crate) fn verify(
-    spec: &ChainSpec,
-    i: usize,
-    lp: &LayerProof,
-    t: &mut Transcript,
-) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let (l, b, shift, s) = parts(spec, i)?;
-    let [bc_v, rem_v, a_v, b_v] = lp.evals[..] else {
-        return Err(GkrError::Malformed("a division's evaluations"));
-    };
-    if !lp.extra.is_empty() {
-        return Err(GkrError::Malformed("a division has one sumcheck"));
+    fn committed(&self, at: At<'_>) -> Vec<Poly> {
+        let At { i, .. } = at;
+        vec![Poly::Bcast(i), Poly::Rem(i)]
     }
-    let rho = t.challenges(l.out.vars());
-    let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
-    let (sub, factor) = broadcast::split(s, l.out, &rho);
-    let mut left = vec![
-        (bc, rho.clone(), bc_v),
-        (Poly::Rem(i), rho.clone(), rem_v),
-        (xa, rho.clone(), a_v),
-        (xb, sub, b_v),
-    ];
-    t.absorb_frs(&lp.evals);
-    if bc_v != b_v * factor {
-        return Err(GkrError::Rejected("a division's broadcast divisor"));
-    }
-    let two = Fr::from(2u64);
-    let inv2 = two
-        .inverse()
-        .ok_or(GkrError::Malformed("2 has no inverse"))?;
-    let sum = (two.pow([u64::from(shift)]) * two * a_v + bc_v - rem_v) * inv2;
-    let red = sumcheck::verify_terms(&terms(l.out.vars())?, sum, &lp.sumcheck, t)?;
-    let [eq_v, bs_v, y_v] = red.evals[..] else {
-        return Err(GkrError::Malformed("a division's final evaluations"));
-    };
-    if eq_v != eq_eval(&rho, &red.point)? {
-        return Err(GkrError::Rejected("a division's eq value"));
-    }
-    left.push((bc, red.point.clone(), bs_v));
-    left.push((out_poly(spec, i), red.point, y_v));
-    Ok(left)
-}
 
-/// Layer `i`'s range columns (module docs), added to `g` by width.
-pub(crate) fn columns(spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
-    let LayerKind::Div { b, .. } = l.kind else {
-        return;
-    };
-    let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
-        terms,
-        constant,
-        layout: l.out,
-    };
-    let (bc, rem) = (Poly::Bcast(i), Poly::Rem(i));
-    let e = g.entry(src_bits(spec, b).get()).or_default();
-    e.push(col(vec![(rem, 1)], 0));
-    e.push(col(vec![(bc, 2), (rem, -1)], -1));
-    e.push(col(vec![(bc, 1)], -1));
-    g.entry(src_bits(spec, l.input).get())
-        .or_default()
-        .push(col(vec![(src_poly(spec, l.input), 1)], 0));
-    let y = out_poly(spec, i);
-    if !y.is_public() {
-        let bits = l.bits.get();
-        g.entry(bits)
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(EVALS, at.l.out.vars(), 3, 3)
+    }
+
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, .. } = at;
+        let (l, b, _, s) = parts(spec, i)?;
+        let rho = t.challenges(l.out.vars());
+        let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
+        let sub = broadcast::split(s, l.out, &rho).0;
+        let opens = [(bc, &rho), (Poly::Rem(i), &rho), (xa, &rho), (xb, &sub)];
+        let (evals, mut left) = open_all(get, &opens)?;
+        t.absorb_frs(&evals);
+        let y = out_poly(spec, i);
+        let polys = vec![get(bc)?.clone(), get(y)?.clone()];
+        let (proof, point) = prove_eq_sumcheck(&terms(l.out.vars())?, &rho, polys, t)?;
+        left.push((bc, point.clone()));
+        left.push((y, point));
+        Ok((LayerProof::one(evals, proof), left))
+    }
+
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, .. } = at;
+        let (l, b, shift, s) = parts(spec, i)?;
+        let [bc_v, rem_v, a_v, b_v] = lp.evals[..] else {
+            return Err(GkrError::Malformed("a division's evaluations"));
+        };
+        let rho = t.challenges(l.out.vars());
+        let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
+        let (sub, factor) = broadcast::split(s, l.out, &rho);
+        let mut left = vec![
+            (bc, rho.clone(), bc_v),
+            (Poly::Rem(i), rho.clone(), rem_v),
+            (xa, rho.clone(), a_v),
+            (xb, sub, b_v),
+        ];
+        t.absorb_frs(&lp.evals);
+        if bc_v != b_v * factor {
+            return Err(GkrError::Rejected("a division's broadcast divisor"));
+        }
+        let two = Fr::from(2u64);
+        let inv2 = two
+            .inverse()
+            .ok_or(GkrError::Malformed("2 has no inverse"))?;
+        let sum = (two.pow([u64::from(shift)]) * two * a_v + bc_v - rem_v) * inv2;
+        let (point, finals) = verify_eq_sumcheck(&terms(l.out.vars())?, sum, lp, &rho, t)?;
+        let [bs_v, y_v] = finals[..] else {
+            return Err(GkrError::Malformed("a division's final evaluations"));
+        };
+        left.push((bc, point.clone(), bs_v));
+        left.push((out_poly(spec, i), point, y_v));
+        Ok(left)
+    }
+
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
+        let LayerKind::Div { b, .. } = l.kind else {
+            return;
+        };
+        let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
+            terms,
+            constant,
+            layout: l.out,
+        };
+        let (bc, rem) = (Poly::Bcast(i), Poly::Rem(i));
+        let e = g.entry(src_bits(spec, b).get()).or_default();
+        e.push(col(vec![(rem, 1)], 0));
+        e.push(col(vec![(bc, 2), (rem, -1)], -1));
+        e.push(col(vec![(bc, 1)], -1));
+        g.entry(src_bits(spec, l.input).get())
             .or_default()
-            .push(col(vec![(y, 1)], 1i64 << (bits - 1)));
+            .push(col(vec![(src_poly(spec, l.input), 1)], 0));
+        hidden_output_column(spec, i, l, g);
     }
-}
 
-/// The variables of the claims layer `i` leaves on committed polynomials (prover's order).
-#[must_use]
-pub fn claim_vars(spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
-    let LayerKind::Div { b, .. } = l.kind else {
-        return vec![];
-    };
-    let v = l.out.vars();
-    let hidden = |p: Poly| !p.is_public();
-    let mut vars = vec![v, v];
-    if hidden(src_poly(spec, l.input)) {
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
+        let LayerKind::Div { b, .. } = l.kind else {
+            return vec![];
+        };
+        let v = l.out.vars();
+        let hidden = |p: Poly| !p.is_public();
+        let mut vars = vec![v, v];
+        if hidden(src_poly(spec, l.input)) {
+            vars.push(v);
+        }
+        if hidden(src_poly(spec, b)) {
+            vars.push(spec.src_layout(b).vars());
+        }
         vars.push(v);
+        if hidden(out_poly(spec, i)) {
+            vars.push(v);
+        }
+        vars
     }
-    if hidden(src_poly(spec, b)) {
-        vars.push(spec.src_layout(b).vars());
+
+    // The sumcheck reads eq, B', Y; the spread divisor `B'` is committed.
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { l, .. } = at;
+        let n = 1usize << l.out.vars();
+        ("Div", 3 * n, n)
     }
-    vars.push(v);
-    if hidden(out_poly(spec, i)) {
-        vars.push(v);
-    }
-    vars
 }

@@ -15,18 +15,16 @@
 //! probability at most `vars(Y)/r` (both sides are multilinear in `ρ`); the claims on `T` are
 //! bound by the registered weight commitment through the opening.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::{One, Zero};
 use verinfer_ir::{Graph, Node, Operand};
 
-use crate::mle::{eq_eval, DenseMle};
+use crate::mle::eq_eval;
 use crate::sumcheck::SumcheckProof;
 use crate::transcript::Transcript;
 
-use super::arith::Left;
-use super::columns::{out_poly, Column, Poly};
+use super::columns::{hidden_output_column, out_poly, Poly};
+use super::kind::{open_all, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables};
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{GkrError, LayerProof};
 
@@ -123,7 +121,7 @@ fn row_point(v: i32, t: Layout) -> Vec<Fr> {
 ///
 /// # Errors
 /// [`GkrError::TraceMismatch`] (of layer `i`) at the first element that differs.
-pub(crate) fn check_trace(
+fn check_trace(
     spec: &ChainSpec,
     i: usize,
     table: &[i32],
@@ -170,76 +168,107 @@ fn points(l: &Layer, t: Layout, idx: &[i32], rho: &[Fr]) -> (Vec<Fr>, Vec<Vec<Fr
     (rho_r.to_vec(), at)
 }
 
-/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
-/// included: the caller drops them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for a polynomial missing from `get` or indices of the wrong count.
-pub(crate) fn prove<'m>(
-    spec: &ChainSpec,
-    i: usize,
-    idx: &[i32],
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-    t: &mut Transcript,
-) -> Result<(LayerProof, Left), GkrError> {
-    let (l, table, tl) = parts(spec, i)?;
-    if idx.len() != l.out.rows {
-        return Err(GkrError::Malformed("a gather's indices"));
-    }
-    let rho = t.challenges(l.out.vars());
-    let y = out_poly(spec, i);
-    let mut evals = vec![get(y)?.evaluate(&rho)?];
-    let mut left = vec![(y, rho.clone())];
-    let (_, at) = points(l, tl, idx, &rho);
-    for p in at {
-        evals.push(get(Poly::Weight(table))?.evaluate(&p)?);
-        left.push((Poly::Weight(table), p));
-    }
-    t.absorb_frs(&evals);
-    let empty = SumcheckProof {
-        rounds: vec![],
-        final_evals: vec![],
-    };
-    Ok((LayerProof::one(evals, empty), left))
-}
+/// The `Gather` layer kind (module docs).
+pub(crate) struct Rule;
 
-/// Verify layer `i`'s messages against the public indices `idx`; the claims it leaves
-/// (public ones included: the caller checks them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
-pub(crate) fn verify(
-    spec: &ChainSpec,
-    i: usize,
-    idx: &[i32],
-    lp: &LayerProof,
-    t: &mut Transcript,
-) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let (l, table, tl) = parts(spec, i)?;
-    if lp.evals.len() != eval_count(l)
-        || idx.len() != l.out.rows
-        || !lp.extra.is_empty()
-        || !lp.sumcheck.rounds.is_empty()
-        || !lp.sumcheck.final_evals.is_empty()
-    {
-        return Err(GkrError::Malformed(
-            "a gather states Ỹ(ρ) and one value per index",
-        ));
+impl LayerRule for Rule {
+    // Nothing besides the output; the trace's rows checked against the table.
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        if check {
+            let (l, table, _) = parts(spec, i)?;
+            let bad = || GkrError::Malformed("a gather's operands");
+            let tab = w.get(table).ok_or_else(bad)?;
+            let idx = trace
+                .get(super::prove::src_index(l.input))
+                .ok_or_else(bad)?;
+            check_trace(spec, i, tab, idx, trace.get(i + 1).ok_or_else(bad)?)?;
+        }
+        Ok(vec![])
     }
-    let rho = t.challenges(l.out.vars());
-    t.absorb_frs(&lp.evals);
-    let (rho_r, at) = points(l, tl, idx, &rho);
-    let y_v = lp.evals[0];
-    let mut left = vec![(out_poly(spec, i), rho, y_v)];
-    let mut sum = Fr::zero();
-    for (r, (p, &v)) in at.into_iter().zip(&lp.evals[1..]).enumerate() {
-        sum += eq_eval(&rho_r, &index_point(r, rho_r.len()))? * v;
-        left.push((Poly::Weight(table), p, v));
+
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(eval_count(at.l), 0, 0, 0)
     }
-    if sum != y_v {
-        return Err(GkrError::Rejected("a gather's rows"));
+
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, input, .. } = at;
+        let (l, table, tl) = parts(spec, i)?;
+        if input.len() != l.out.rows {
+            return Err(GkrError::Malformed("a gather's indices"));
+        }
+        let rho = t.challenges(l.out.vars());
+        let y = out_poly(spec, i);
+        let mut opens = vec![(y, rho.clone())];
+        opens.extend(
+            points(l, tl, input, &rho)
+                .1
+                .into_iter()
+                .map(|p| (Poly::Weight(table), p)),
+        );
+        let opens: Vec<_> = opens.iter().map(|(p, x)| (*p, x)).collect();
+        let (evals, left) = open_all(get, &opens)?;
+        t.absorb_frs(&evals);
+        let empty = SumcheckProof {
+            rounds: vec![],
+            final_evals: vec![],
+        };
+        Ok((LayerProof::one(evals, empty), left))
     }
-    Ok(left)
+
+    // Against the public indices.
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, input, .. } = at;
+        let (l, table, tl) = parts(spec, i)?;
+        let idx = input;
+        if lp.evals.len() != eval_count(l)
+            || idx.len() != l.out.rows
+            || !lp.sumcheck.rounds.is_empty()
+            || !lp.sumcheck.final_evals.is_empty()
+        {
+            return Err(GkrError::Malformed(
+                "a gather states Ỹ(ρ) and one value per index",
+            ));
+        }
+        let rho = t.challenges(l.out.vars());
+        t.absorb_frs(&lp.evals);
+        let (rho_r, at) = points(l, tl, idx, &rho);
+        let y_v = lp.evals[0];
+        let mut left = vec![(out_poly(spec, i), rho, y_v)];
+        let mut sum = Fr::zero();
+        for (r, (p, &v)) in at.into_iter().zip(&lp.evals[1..]).enumerate() {
+            sum += eq_eval(&rho_r, &index_point(r, rho_r.len()))? * v;
+            left.push((Poly::Weight(table), p, v));
+        }
+        if sum != y_v {
+            return Err(GkrError::Rejected("a gather's rows"));
+        }
+        Ok(left)
+    }
+
+    // A hidden output shifted by `2^(bits−1)`.
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
+        hidden_output_column(spec, i, l, g);
+    }
+
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
+        let Ok((_, _, t)) = parts(spec, i) else {
+            return vec![];
+        };
+        let mut vars = vec![];
+        if !out_poly(spec, i).is_public() {
+            vars.push(l.out.vars());
+        }
+        vars.extend(std::iter::repeat_n(t.vars(), l.out.rows));
+        vars
+    }
+
+    // No sumcheck: the table is evaluated once per index in the opening.
+    fn cost(&self, _at: At<'_>) -> (&'static str, usize, usize) {
+        ("Gather", 0, 0)
+    }
 }
 
 /// `r` as a point of `vars` bits, most significant first.
@@ -254,32 +283,4 @@ fn index_point(r: usize, vars: usize) -> Vec<Fr> {
             }
         })
         .collect()
-}
-
-/// Layer `i`'s range column: a hidden output shifted by `2^(bits−1)`.
-pub(crate) fn columns(spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
-    let y = out_poly(spec, i);
-    if !matches!(l.kind, LayerKind::Gather { .. }) || y.is_public() {
-        return;
-    }
-    let bits = l.bits.get();
-    g.entry(bits).or_default().push(Column {
-        terms: vec![(y, 1)],
-        constant: 1i64 << (bits - 1),
-        layout: l.out,
-    });
-}
-
-/// The variables of the claims layer `i` leaves on committed polynomials (prover's order).
-#[must_use]
-pub fn claim_vars(spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
-    let Ok((_, _, t)) = parts(spec, i) else {
-        return vec![];
-    };
-    let mut vars = vec![];
-    if !out_poly(spec, i).is_public() {
-        vars.push(l.out.vars());
-    }
-    vars.extend(std::iter::repeat_n(t.vars(), l.out.rows));
-    vars
 }

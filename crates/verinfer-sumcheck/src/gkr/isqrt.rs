@@ -18,18 +18,19 @@
 //! refuses a negative radicand (the IR's `max(x, 0)`: not proven) and a root that saturates the
 //! output's bits, naming the node and element.
 
-use std::collections::BTreeMap;
-
 use ark_bn254::Fr;
 use ark_ff::Field;
 use verinfer_ir::{Node, Requant, TensorInfo};
 
-use crate::mle::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, Terms};
+use crate::mle::DenseMle;
+use crate::sumcheck::Terms;
 use crate::transcript::Transcript;
 
-use super::arith::Left;
-use super::columns::{out_poly, src_poly, Column, Poly};
+use super::columns::{hidden_output_column, out_poly, src_poly, Column, Poly};
+use super::kind::{
+    open_all, prove_eq_sumcheck, verify_eq_sumcheck, At, Checked, Get, Groups, LayerRule, Mles,
+    Proved, Shape, Tables,
+};
 use super::movement::padded;
 use super::spec::{ChainSpec, Layer, LayerKind};
 use super::{GkrError, LayerProof};
@@ -134,109 +135,89 @@ fn terms(num_vars: usize) -> Result<Terms, GkrError> {
 /// The evaluations a square-root layer states: `R̃(ρ)`, `X̃(ρ)`.
 pub const EVALS: usize = 2;
 
-/// `(rounds, degree, final values)` of layer `l`'s sumcheck.
-#[must_use]
-pub fn sumcheck_shape(l: &Layer) -> (usize, usize, usize) {
-    (l.out.vars(), 3, 2)
-}
+/// The `ISqrt` layer kind (module docs).
+pub(crate) struct Rule;
 
-/// The prover's messages for layer `i` (module docs) and the claims it leaves (public ones
-/// included: the caller drops them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for a polynomial missing from `get`, a sumcheck error otherwise.
-pub(crate) fn prove<'m>(
-    spec: &ChainSpec,
-    i: usize,
-    get: &dyn Fn(Poly) -> Result<&'m DenseMle, GkrError>,
-    t: &mut Transcript,
-) -> Result<(LayerProof, Left), GkrError> {
-    let (l, _) = parts(spec, i)?;
-    let rho = t.challenges(l.out.vars());
-    let x = src_poly(spec, l.input);
-    let mut evals = Vec::with_capacity(EVALS);
-    let mut left = Left::new();
-    for p in [Poly::Rem(i), x] {
-        evals.push(get(p)?.evaluate(&rho)?);
-        left.push((p, rho.clone()));
+impl LayerRule for Rule {
+    fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
+        let At { spec, i, .. } = at;
+        Ok(vec![(Poly::Rem(i), witness(spec, i, trace, check)?)])
     }
-    t.absorb_frs(&evals);
-    let y = out_poly(spec, i);
-    let polys = vec![DenseMle::new(eq_table(&rho))?, get(y)?.clone()];
-    let proved = sumcheck::prove_terms(&terms(l.out.vars())?, polys, t)?;
-    left.push((y, proved.reduced.point));
-    Ok((LayerProof::one(evals, proved.proof), left))
-}
 
-/// Verify layer `i`'s messages; the claims it leaves (polynomial, point, value; public ones
-/// included: the caller checks them).
-///
-/// # Errors
-/// [`GkrError::Malformed`] for messages of the wrong shape, a rejection for false ones.
-pub(crate) fn verify(
-    spec: &ChainSpec,
-    i: usize,
-    lp: &LayerProof,
-    t: &mut Transcript,
-) -> Result<Vec<(Poly, Vec<Fr>, Fr)>, GkrError> {
-    let (l, shift) = parts(spec, i)?;
-    let [rem_v, x_v] = lp.evals[..] else {
-        return Err(GkrError::Malformed("a square root's evaluations"));
-    };
-    if !lp.extra.is_empty() {
-        return Err(GkrError::Malformed("a square root has one sumcheck"));
+    fn committed(&self, at: At<'_>) -> Vec<Poly> {
+        let At { i, .. } = at;
+        vec![Poly::Rem(i)]
     }
-    let rho = t.challenges(l.out.vars());
-    let mut left = vec![
-        (Poly::Rem(i), rho.clone(), rem_v),
-        (src_poly(spec, l.input), rho.clone(), x_v),
-    ];
-    t.absorb_frs(&lp.evals);
-    let sum = Fr::from(2u64).pow([u64::from(shift)]) * x_v - rem_v;
-    let red = sumcheck::verify_terms(&terms(l.out.vars())?, sum, &lp.sumcheck, t)?;
-    let [eq_v, y_v] = red.evals[..] else {
-        return Err(GkrError::Malformed("a square root's final evaluations"));
-    };
-    if eq_v != eq_eval(&rho, &red.point)? {
-        return Err(GkrError::Rejected("a square root's eq value"));
-    }
-    left.push((out_poly(spec, i), red.point, y_v));
-    Ok(left)
-}
 
-/// Layer `i`'s range columns (module docs), added to `g` by width.
-pub(crate) fn columns(spec: &ChainSpec, i: usize, l: &Layer, g: &mut BTreeMap<u32, Vec<Column>>) {
-    if !matches!(l.kind, LayerKind::ISqrt { .. }) {
-        return;
+    fn shape(&self, at: At<'_>) -> Shape {
+        Shape::new(EVALS, at.l.out.vars(), 3, 2)
     }
-    let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
-        terms,
-        constant,
-        layout: l.out,
-    };
-    let (y, rem, bits) = (out_poly(spec, i), Poly::Rem(i), l.bits.get());
-    let e = g.entry(bits).or_default();
-    e.push(col(vec![(rem, 1)], 0));
-    e.push(col(vec![(y, 2), (rem, -1)], 0));
-    if !y.is_public() {
-        e.push(col(vec![(y, 1)], 1i64 << (bits - 1)));
-    }
-}
 
-/// The variables of the claims layer `i` leaves on committed polynomials (prover's order).
-#[must_use]
-pub fn claim_vars(spec: &ChainSpec, i: usize, l: &Layer) -> Vec<usize> {
-    if !matches!(l.kind, LayerKind::ISqrt { .. }) {
-        return vec![];
+    fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
+        let At { spec, i, .. } = at;
+        let (l, _) = parts(spec, i)?;
+        let rho = t.challenges(l.out.vars());
+        let opens = [(Poly::Rem(i), &rho), (src_poly(spec, l.input), &rho)];
+        let (evals, mut left) = open_all(get, &opens)?;
+        t.absorb_frs(&evals);
+        let y = out_poly(spec, i);
+        let (proof, point) =
+            prove_eq_sumcheck(&terms(l.out.vars())?, &rho, vec![get(y)?.clone()], t)?;
+        left.push((y, point));
+        Ok((LayerProof::one(evals, proof), left))
     }
-    let v = l.out.vars();
-    let hidden = |p: Poly| !p.is_public();
-    let mut vars = vec![v];
-    if hidden(src_poly(spec, l.input)) {
-        vars.push(v);
+
+    fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
+        let At { spec, i, .. } = at;
+        let (l, shift) = parts(spec, i)?;
+        let [rem_v, x_v] = lp.evals[..] else {
+            return Err(GkrError::Malformed("a square root's evaluations"));
+        };
+        let rho = t.challenges(l.out.vars());
+        let mut left = vec![
+            (Poly::Rem(i), rho.clone(), rem_v),
+            (src_poly(spec, l.input), rho.clone(), x_v),
+        ];
+        t.absorb_frs(&lp.evals);
+        let sum = Fr::from(2u64).pow([u64::from(shift)]) * x_v - rem_v;
+        let (point, finals) = verify_eq_sumcheck(&terms(l.out.vars())?, sum, lp, &rho, t)?;
+        let [y_v] = finals[..] else {
+            return Err(GkrError::Malformed("a square root's final evaluations"));
+        };
+        left.push((out_poly(spec, i), point, y_v));
+        Ok(left)
     }
-    if hidden(out_poly(spec, i)) {
-        vars.push(v);
+
+    fn columns(&self, at: At<'_>, g: &mut Groups) {
+        let At { spec, i, l, .. } = at;
+        let col = |terms: Vec<(Poly, i64)>| Column {
+            terms,
+            constant: 0,
+            layout: l.out,
+        };
+        let (y, rem) = (out_poly(spec, i), Poly::Rem(i));
+        let e = g.entry(l.bits.get()).or_default();
+        e.push(col(vec![(rem, 1)]));
+        e.push(col(vec![(y, 2), (rem, -1)]));
+        hidden_output_column(spec, i, l, g);
     }
-    vars
+
+    fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
+        let At { spec, i, l, .. } = at;
+        let v = l.out.vars();
+        let mut vars = vec![v];
+        if !src_poly(spec, l.input).is_public() {
+            vars.push(v);
+        }
+        if !out_poly(spec, i).is_public() {
+            vars.push(v);
+        }
+        vars
+    }
+
+    // The sumcheck reads eq and Y.
+    fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
+        let At { l, .. } = at;
+        ("ISqrt", 2 << l.out.vars(), 0)
+    }
 }

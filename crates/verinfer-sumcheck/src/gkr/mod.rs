@@ -56,6 +56,7 @@ pub mod cost;
 pub mod div;
 pub mod gather;
 pub mod isqrt;
+pub mod kind;
 pub mod layout;
 pub mod lookup;
 pub mod lower;

@@ -17,10 +17,11 @@ use super::columns::{
     column_point, committed, groups, mask_table, out_poly, src_poly, stack_offsets, stack_vars,
     Poly, LIMB_BITS,
 };
+use super::kind::At;
 use super::spec::{ChainSpec, LayerKind, Layout};
 use super::verify::{absorb_header, check_bound, clip_terms};
-use super::{arith, attn, div, lookup, movement, reduce_max};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
+use super::{lookup, movement, reduce_max};
 
 /// A claim the prover will open: a tensor of the model or a logUp polynomial.
 enum Target {
@@ -283,11 +284,6 @@ pub(crate) fn prove_tampered(
                 mles.insert(Poly::Bcast(i), DenseMle::new(b)?);
                 mles.insert(Poly::Sel(i), DenseMle::new(s)?);
             }
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                if let Some(rem) = arith::witness(spec, i, trace, weights, check)? {
-                    mles.insert(Poly::Rem(i), rem);
-                }
-            }
             LayerKind::Lookup { table, lo } => {
                 if check {
                     let tab = weights
@@ -296,25 +292,14 @@ pub(crate) fn prove_tampered(
                     lookup::check_trace(i, lo, tab, x, y)?;
                 }
             }
-            LayerKind::Product { .. } => {
-                if let Some(rem) = attn::witness(spec, i, trace, check)? {
-                    mles.insert(Poly::Rem(i), rem);
-                }
-            }
-            LayerKind::Div { .. } => {
-                let (b, rem) = div::witness(spec, i, trace, check)?;
-                mles.insert(Poly::Bcast(i), b);
-                mles.insert(Poly::Rem(i), rem);
-            }
-            LayerKind::ISqrt { .. } => {
-                mles.insert(Poly::Rem(i), super::isqrt::witness(spec, i, trace, check)?);
-            }
-            LayerKind::Gather { table } => {
-                if check {
-                    let tab = weights
-                        .get(table)
-                        .ok_or(GkrError::Malformed("a gather's table"))?;
-                    super::gather::check_trace(spec, i, tab, x, y)?;
+            _ => {
+                if let Some(r) = super::kind::rule(&l.kind) {
+                    mles.extend(r.witness(
+                        At::new(spec, i, l, &trace[0]),
+                        trace,
+                        weights,
+                        check,
+                    )?);
                 }
             }
         }
@@ -479,15 +464,6 @@ pub(crate) fn prove_tampered(
                     extra: vec![sel.proof],
                 });
             }
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                let (proof, left) = arith::prove(spec, i, &get, &mut t)?;
-                for (p, point) in left {
-                    if hidden(p) {
-                        claims.push((Target::Tensor(p), point));
-                    }
-                }
-                layer_proofs.push(proof);
-            }
             // Proven by its own argument after the range groups.
             LayerKind::Lookup { .. } => layer_proofs.push(LayerProof {
                 evals: vec![],
@@ -497,18 +473,10 @@ pub(crate) fn prove_tampered(
                 },
                 extra: vec![],
             }),
-            LayerKind::Product { .. }
-            | LayerKind::Div { .. }
-            | LayerKind::ISqrt { .. }
-            | LayerKind::Gather { .. } => {
-                let (proof, left) = match l.kind {
-                    LayerKind::Gather { .. } => {
-                        super::gather::prove(spec, i, &trace[0], &get, &mut t)?
-                    }
-                    LayerKind::Div { .. } => div::prove(spec, i, &get, &mut t)?,
-                    LayerKind::ISqrt { .. } => super::isqrt::prove(spec, i, &get, &mut t)?,
-                    _ => attn::prove(spec, i, &get, &mut t)?,
-                };
+            _ => {
+                let r = super::kind::rule(&l.kind)
+                    .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
+                let (proof, left) = r.prove(At::new(spec, i, l, &trace[0]), &get, &mut t)?;
                 for (p, point) in left {
                     if hidden(p) {
                         claims.push((Target::Tensor(p), point));

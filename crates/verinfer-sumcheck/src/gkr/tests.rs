@@ -268,6 +268,48 @@ fn assert_graphs_prove(graphs: &[(String, Graph)], input: fn(&Graph, u64) -> Vec
     }
 }
 
+/// Shared tamper tests of one layer kind: in each graph's honest proof (input seed 7), every
+/// value layer `layer(spec)` states and every round message of its sumcheck changed by one is
+/// rejected; in a proof of `words_graph` (seed 8) every word flipped is refused or rejected
+/// and a word missing or extra refused.
+fn assert_layer_tampers_rejected(
+    graphs: &[(String, Graph)],
+    input: fn(&Graph, u64) -> Vec<i32>,
+    layer: fn(&ChainSpec) -> usize,
+    words_graph: &Graph,
+) {
+    for (name, g) in graphs {
+        let f = fixture_with(g, input(g, 7));
+        let proof = f.prove();
+        let i = layer(&f.spec);
+        f.assert_layer_message_rejected(&proof, i, name);
+        f.assert_rounds_rejected(&proof, i, name);
+    }
+    let f = fixture_with(words_graph, input(words_graph, 8));
+    let proof = f.prove();
+    f.assert_every_word_checked(&proof);
+    f.assert_word_count_exact(&proof);
+}
+
+/// In each graph's honest witness (input seed 4), layer `layer(spec)`'s remainder moved by
+/// each `(element, by)` (the prover's own check on) gives a proof that is rejected.
+fn assert_remainder_bumps_rejected(
+    graphs: &[(String, Graph)],
+    input: fn(&Graph, u64) -> Vec<i32>,
+    layer: fn(&ChainSpec) -> usize,
+    bumps: &[(usize, ark_bn254::Fr)],
+) {
+    for (name, g) in graphs {
+        let f = fixture_with(g, input(g, 4));
+        let i = layer(&f.spec);
+        for &(e, by) in bumps {
+            let p = f.prove_edited(&|w| bump(w, columns::Poly::Rem(i), e, by));
+            let err = f.verify(f.output(), &p).unwrap_err();
+            assert!(err.is_rejection(), "{name}: {err}");
+        }
+    }
+}
+
 /// Witness table `p` with entry `e` moved by `by`.
 fn bump(w: &mut prove::Witness, p: columns::Poly, e: usize, by: ark_bn254::Fr) {
     let m = w.get_mut(&p).unwrap();

@@ -183,3 +183,38 @@ fn unsupported_broadcasts_are_refused_by_name() {
         other => panic!("{other:?}"),
     }
 }
+
+/// One token (`1 × 8`): the mean is one element, spread with zero variables. Every prefix
+/// proves and round-trips, a changed last output, every binary layer's stated values (the
+/// operand at the empty point included) and every word are rejected, and the on-chain plan
+/// refuses the one-element broadcast by name.
+#[test]
+fn one_token_broadcasts_prove_at_zero_variables() {
+    let g = norm_like(1, 8);
+    for n in 2..=g.nodes.len() {
+        let name = format!("1x8 prefix {n}");
+        let p = prefix(&g, n);
+        let f = fixture_with(&p, random_input(&p, 1));
+        let proof = f.assert_proves_and_round_trips(&name);
+        f.assert_outputs_rejected(&proof, &[f.output().len() - 1], &name);
+    }
+    let f = fixture_with(&g, random_input(&g, 4));
+    let proof = f.prove();
+    let mut spread = 0;
+    for (i, l) in f.spec.layers.iter().enumerate() {
+        if let LayerKind::Binary { b, .. } = l.kind {
+            if broadcast::zero_vars(&f.spec, l.out, b) {
+                f.assert_layer_message_rejected(&proof, i, "1x8");
+                spread += 1;
+            }
+        }
+    }
+    assert_eq!(spread, 2, "x − mean and d·mean");
+    f.assert_every_word_checked(&proof);
+    let err = crate::backend::layered::model_plan(&f.spec, &f.commitments, &f.srs.verifier_key)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("one-element activation broadcast"),
+        "{err}"
+    );
+}

@@ -181,14 +181,7 @@ fn a_wrong_quotient_is_rejected() {
             assert!(f.trace[i + 1][j] > 1, "{name}: pick a positive quotient");
             with_quotient(&mut f, i, j, by);
             // The remainder the cheat implies leaves `[0, 2B)`.
-            match f.prove_unchecked() {
-                Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
-                Err(e) => panic!("{name}: {e}"),
-                Ok(p) => {
-                    let err = f.verify(f.output(), &p).unwrap_err();
-                    assert!(err.is_rejection(), "{name}: {err}");
-                }
-            }
+            f.assert_cheat_stopped(&name);
             f.assert_refused_at(f.spec.node_of(i));
         }
     }
@@ -196,14 +189,8 @@ fn a_wrong_quotient_is_rejected() {
 
 #[test]
 fn a_wrong_remainder_is_rejected() {
-    for (name, g) in graphs() {
-        let f = fixture_with(&g, random_input(&g, 4));
-        let i = div_layer(&f.spec);
-        // Off by one (still in range), and by `2B` (the quotient's next value's remainder).
-        let p = f.prove_edited(&|w| bump(w, columns::Poly::Rem(i), 3, -Fr::from(1u64)));
-        let err = f.verify(f.output(), &p).unwrap_err();
-        assert!(err.is_rejection(), "{name}: {err}");
-    }
+    // Off by one (still in range).
+    assert_remainder_bumps_rejected(&graphs(), random_input, div_layer, &[(3, -Fr::from(1u64))]);
 }
 
 #[test]
@@ -245,18 +232,8 @@ fn a_forged_divisor_is_rejected() {
 
 #[test]
 fn every_stated_value_and_word_changed_is_rejected() {
-    for (name, g) in graphs() {
-        let f = fixture_with(&g, random_input(&g, 7));
-        let proof = f.prove();
-        let i = div_layer(&f.spec);
-        f.assert_layer_message_rejected(&proof, i, &name);
-        f.assert_rounds_rejected(&proof, i, &name);
-    }
-    let g = softmax_like(3, 6, true, false);
-    let f = fixture_with(&g, random_input(&g, 8));
-    let proof = f.prove();
-    f.assert_every_word_checked(&proof);
-    f.assert_word_count_exact(&proof);
+    let words = softmax_like(3, 6, true, false);
+    assert_layer_tampers_rejected(&graphs(), random_input, div_layer, &words);
 }
 
 #[test]

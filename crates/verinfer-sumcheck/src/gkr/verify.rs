@@ -18,8 +18,8 @@ use super::columns::{
     column_point, committed, groups, mask_eval, out_poly, src_poly, stack_offsets, stack_vars, Poly,
 };
 use super::spec::{ChainSpec, LayerKind};
-use super::{arith, lookup, movement, reduce_max};
 use super::{fr, GkrError, ModelProof};
+use super::{lookup, movement, reduce_max};
 
 /// Step 1 of the protocol: everything the proof is about.
 pub(crate) fn absorb_header(
@@ -352,11 +352,6 @@ pub fn verify_model(
                 claim(&mut claims, bp, &red.point, b_v)?;
                 claim(&mut claims, xp, &red.point, x_v)?;
             }
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                for (p, point, e) in arith::verify(spec, i, lp, &public, &mut t)? {
-                    claim(&mut claims, p, &point, e)?;
-                }
-            }
             // Proven by its own argument after the range groups.
             LayerKind::Lookup { .. } => {
                 if !lp.evals.is_empty()
@@ -366,23 +361,11 @@ pub fn verify_model(
                     return Err(GkrError::Malformed("a lookup layer states nothing"));
                 }
             }
-            LayerKind::Product { .. } => {
-                for (p, point, e) in super::attn::verify(spec, i, lp, &public, &mut t)? {
-                    claim(&mut claims, p, &point, e)?;
-                }
-            }
-            LayerKind::Div { .. } => {
-                for (p, point, e) in super::div::verify(spec, i, lp, &mut t)? {
-                    claim(&mut claims, p, &point, e)?;
-                }
-            }
-            LayerKind::Gather { .. } => {
-                for (p, point, e) in super::gather::verify(spec, i, x, lp, &mut t)? {
-                    claim(&mut claims, p, &point, e)?;
-                }
-            }
-            LayerKind::ISqrt { .. } => {
-                for (p, point, e) in super::isqrt::verify(spec, i, lp, &mut t)? {
+            _ => {
+                let r = super::kind::rule(&l.kind)
+                    .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
+                let at = super::kind::At::new(spec, i, l, x);
+                for (p, point, e) in r.verify(at, lp, &public, &mut t)? {
                     claim(&mut claims, p, &point, e)?;
                 }
             }

@@ -17,7 +17,8 @@ use crate::pcs::{BatchOpeningProof, Commitment};
 use crate::transcript::{fr_word, g1_words};
 
 use super::columns::{claim_shape, committed, groups, hidden_terms, out_poly, stack_vars};
-use super::spec::{ChainSpec, LayerKind};
+use super::kind::Shape;
+use super::spec::{ChainSpec, Layer, LayerKind};
 use super::{LayerProof, ModelProof, RangeGroupProof};
 
 /// The words of `p`.
@@ -42,6 +43,34 @@ pub fn model_words(p: &ModelProof) -> Vec<Word> {
     out
 }
 
+/// Layer `i`'s words: its stated values and sumcheck, and its extra sumcheck (`ReduceMax`'s
+/// selector; no stated values).
+#[must_use]
+pub fn layer_shape(spec: &ChainSpec, i: usize, l: &Layer) -> (Shape, Option<Shape>) {
+    if let Some(r) = super::kind::rule(&l.kind) {
+        return (r.shape(super::kind::At::new(spec, i, l, &[])), None);
+    }
+    let v = l.out.vars();
+    let hidden = usize::from(!out_poly(spec, i).is_public());
+    let shape = Shape::new;
+    match l.kind {
+        LayerKind::Matmul { node, bias, .. } => {
+            let (_, c, _) = node.log_dims();
+            let n = hidden + usize::from(node.requant().shift > 0) + usize::from(bias.is_some());
+            (shape(n, c, 2, 2), None)
+        }
+        LayerKind::Clip { .. } => (shape(0, v, 3, 3), None),
+        LayerKind::Move { .. } => (shape(hidden, spec.src_layout(l.input).vars(), 2, 2), None),
+        LayerKind::ReduceMax => (
+            shape(1, v, 2, 2),
+            Some(shape(0, spec.src_layout(l.input).vars(), 3, 5)),
+        ),
+        // A lookup states nothing here (its argument follows the range groups'); the other
+        // kinds have rules.
+        _ => (shape(0, 0, 0, 0), None),
+    }
+}
+
 /// [`model_words`] back for `spec`, with the on-chain checks (canonical scalars, points on
 /// the curve) and the exact length.
 ///
@@ -54,51 +83,15 @@ pub fn model_from_words(spec: &ChainSpec, words: &[Word]) -> Result<ModelProof, 
         .collect::<Result<_, EvmDecodeError>>()?;
     let mut layers = vec![];
     for (i, l) in spec.layers.iter().enumerate().rev() {
-        let v = l.out.vars();
-        let (evals, rounds, degree, finals) = match l.kind {
-            LayerKind::Matmul { node, bias, .. } => {
-                let (_, c, _) = node.log_dims();
-                let n = usize::from(!out_poly(spec, i).is_public())
-                    + usize::from(node.requant().shift > 0)
-                    + usize::from(bias.is_some());
-                (n, c, 2, 2)
-            }
-            LayerKind::Clip { .. } => (0, v, 3, 3),
-            LayerKind::Move { .. } => (
-                usize::from(!out_poly(spec, i).is_public()),
-                spec.src_layout(l.input).vars(),
-                2,
-                2,
-            ),
-            LayerKind::ReduceMax => (1, v, 2, 2),
-            LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
-                let (rounds, degree, finals) = super::arith::sumcheck_shape(spec, l);
-                (super::arith::eval_count(spec, i, l), rounds, degree, finals)
-            }
-            LayerKind::Lookup { .. } => (0, 0, 0, 0),
-            LayerKind::Product { .. } => {
-                let (rounds, degree, finals) = super::attn::sumcheck_shape(spec, l);
-                (super::attn::eval_count(spec, i, l), rounds, degree, finals)
-            }
-            LayerKind::Div { .. } => {
-                let (rounds, degree, finals) = super::div::sumcheck_shape(l);
-                (super::div::EVALS, rounds, degree, finals)
-            }
-            LayerKind::Gather { .. } => (super::gather::eval_count(l), 0, 0, 0),
-            LayerKind::ISqrt { .. } => {
-                let (rounds, degree, finals) = super::isqrt::sumcheck_shape(l);
-                (super::isqrt::EVALS, rounds, degree, finals)
-            }
-        };
-        let evals = (0..evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
+        let (own, extra) = layer_shape(spec, i, l);
+        let evals = (0..own.evals).map(|_| r.fr()).collect::<Result<_, _>>()?;
         layers.push(LayerProof {
             evals,
-            sumcheck: r.sumcheck(rounds, degree, finals)?,
-            extra: if l.kind == LayerKind::ReduceMax {
-                vec![r.sumcheck(spec.src_layout(l.input).vars(), 3, 5)?]
-            } else {
-                vec![]
-            },
+            sumcheck: r.sumcheck(own.rounds, own.degree, own.finals)?,
+            extra: extra
+                .map(|e| r.sumcheck(e.rounds, e.degree, e.finals))
+                .into_iter()
+                .collect::<Result<_, _>>()?,
         });
     }
     let mut ranges = vec![];
