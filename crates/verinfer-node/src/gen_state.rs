@@ -13,7 +13,7 @@ use alloy_primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::{derefs_to_ledger, Ledger};
-use crate::state::{OwnClaimStatus, Verdict};
+use crate::state::{Answers, Check, OwnClaimStatus};
 
 /// Where a text request stands, as far as this node is concerned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,15 +50,9 @@ pub struct TextRequestRec {
     /// Where it stands.
     #[serde(flatten)]
     pub state: TextRequestState,
-    /// Every claim that answered it (from `Answered`), oldest first.
-    #[serde(default)]
-    pub claims: Vec<u64>,
-    /// Whether a dishonest node already answered it once (it lies once per request).
-    #[serde(default)]
-    pub lied: bool,
-    /// Why it was skipped, or the last problem answering it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    /// The claims that answered it (from `Answered`), and ours.
+    #[serde(flatten)]
+    pub answers: Answers,
 }
 
 /// A generation claim this node posted.
@@ -66,21 +60,10 @@ pub struct TextRequestRec {
 pub struct OwnGenClaim {
     /// The step graph.
     pub model: B256,
-    /// The prompt.
-    pub prompt: Vec<u32>,
-    /// The tokens posted (what a settlement hands the oracle).
-    pub tokens: Vec<u32>,
-    /// Sampling seed (0: greedy).
-    #[serde(default)]
-    pub seed: u64,
-    /// Temperature T·2^16 (0 when greedy).
-    #[serde(default)]
-    pub temp: u32,
-
-    /// G, the root over the step roots (checked against a re-run after a restart).
-    pub root: B256,
-    /// The block of its `GenerationClaimed` log: its games are looked for from there.
-    pub block: u64,
+    /// What it claims (the tokens posted are what a settlement hands the oracle; G is checked
+    /// against a re-run after a restart).
+    #[serde(flatten)]
+    pub claimed: GenClaimed,
     /// The request it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<u64>,
@@ -116,32 +99,32 @@ pub struct CheckedGenClaim {
     pub model: B256,
     /// Its submitter.
     pub submitter: Address,
-    /// Its prompt.
+    /// What it claims (seed and temperature read from the claim when it is checked).
+    #[serde(flatten)]
+    pub claimed: GenClaimed,
+    /// What we concluded and did about it.
+    #[serde(flatten)]
+    pub check: Check,
+}
+
+/// What a generation claim states, ours or someone else's: the middle fields of its record in
+/// `state.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenClaimed {
+    /// The prompt.
     pub prompt: Vec<u32>,
-    /// Its posted tokens.
+    /// The tokens posted.
     pub tokens: Vec<u32>,
-    /// Sampling seed (0: greedy), read from the claim when it is checked.
+    /// Sampling seed (0: greedy).
     #[serde(default)]
     pub seed: u64,
     /// Temperature T·2^16 (0 when greedy).
     #[serde(default)]
     pub temp: u32,
-
-    /// Its G.
+    /// G, the root over the step roots.
     pub root: B256,
-    /// The block of its `GenerationClaimed` log.
+    /// The block of its `GenerationClaimed` log: its games are looked for from there.
     pub block: u64,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The game we opened against it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub game: Option<u64>,
-    /// Set (and saved) right before the challenge is sent; the `GameOpened` log clears it.
-    #[serde(default)]
-    pub challenging: bool,
-    /// Why it was skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// A generation game this node plays as challenger.

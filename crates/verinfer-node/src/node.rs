@@ -30,14 +30,15 @@ use crate::behaviour::{Behaviour, Honest};
 use crate::contracts::{Contracts, TextContracts};
 use crate::error::{NodeError, Result};
 use crate::gen_state::{
-    CheckedGenClaim, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec, TextRequestState,
+    CheckedGenClaim, GenClaimed, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec,
+    TextRequestState,
 };
 use crate::http::SharedStatus;
 use crate::models::ModelStore;
 use crate::policy::{Offer, Policy};
 use crate::state::{
-    CheckedClaim, ClaimIntent, GameStanding, NodeState, OwnClaim, OwnClaimStatus, OwnGame,
-    RequestRec, RequestState, Verdict,
+    Answers, Check, CheckedClaim, ClaimIntent, GameStanding, NodeState, OwnClaim, OwnClaimStatus,
+    OwnGame, RequestRec, RequestState, Verdict,
 };
 use crate::status::{CheckView, ClaimView, GameView, ModelView, NodeStatus, RequestView};
 use verinfer_opml::generation::{GenChallenger, GenExecution, GenPhase, GenSubmitter};

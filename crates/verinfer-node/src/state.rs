@@ -62,7 +62,16 @@ pub struct RequestRec {
     /// Where it stands.
     #[serde(flatten)]
     pub state: RequestState,
-    /// Every claim that answered it (from `AnsweredWithClaim`), oldest first.
+    /// The claims that answered it (from `AnsweredWithClaim`), and ours.
+    #[serde(flatten)]
+    pub answers: Answers,
+}
+
+/// The answers to a request (tensor or text) as this node saw them: the last fields of its
+/// record in `state.json`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answers {
+    /// Every claim that answered it, oldest first.
     #[serde(default)]
     pub claims: Vec<u64>,
     /// Whether this node (with `--lie`) already answered it once with a lie: a lying node lies
@@ -177,6 +186,15 @@ pub struct CheckedClaim {
     /// The request whose input it was checked against (when it posted none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_request: Option<u64>,
+    /// What we concluded and did about it.
+    #[serde(flatten)]
+    pub check: Check,
+}
+
+/// What this node concluded and did about someone else's claim (tensor or generation):
+/// the last fields of its record in `state.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
     /// The verdict.
     pub verdict: Verdict,
     /// The game we opened against it.
@@ -188,6 +206,24 @@ pub struct CheckedClaim {
     /// Why it was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl Check {
+    /// A claim just seen: not checked yet, nothing done about it.
+    pub fn unchecked() -> Self {
+        Self {
+            verdict: Verdict::Unchecked,
+            game: None,
+            challenging: false,
+            note: None,
+        }
+    }
+
+    /// A wrong claim whose challenge was sent (or about to be) but whose game is not seen yet:
+    /// the challenge is due again.
+    pub fn challenge_unconfirmed(&self) -> bool {
+        self.verdict == Verdict::Wrong && self.game.is_none() && self.challenging
+    }
 }
 
 /// A game this node plays as challenger.
@@ -505,7 +541,8 @@ mod tests {
     /// A state with every kind of record, tensor and generation side.
     fn every_record() -> NodeState {
         use crate::gen_state::{
-            CheckedGenClaim, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec, TextRequestState,
+            CheckedGenClaim, GenClaimed, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec,
+            TextRequestState,
         };
         let (m, r) = (B256::repeat_byte(1), B256::repeat_byte(2));
         let a = Address::repeat_byte(3);
@@ -526,9 +563,11 @@ mod tests {
                     claim: 2,
                     ours: true,
                 },
-                claims: vec![2],
-                lied: true,
-                note: Some("slow".into()),
+                answers: Answers {
+                    claims: vec![2],
+                    lied: true,
+                    note: Some("slow".into()),
+                },
             },
         );
         s.claims.insert(
@@ -560,10 +599,12 @@ mod tests {
                 inputs_hash: r,
                 posted_inputs: false,
                 input_request: Some(7),
-                verdict: Verdict::Wrong,
-                game: Some(1),
-                challenging: false,
-                note: None,
+                check: Check {
+                    verdict: Verdict::Wrong,
+                    game: Some(1),
+                    challenging: false,
+                    note: None,
+                },
             },
         );
         s.games.insert(1, OwnGame::opened(3));
@@ -584,21 +625,25 @@ mod tests {
                 seed: 5,
                 temp: 65536,
                 state: TextRequestState::Fulfilled { ours: true },
-                claims: vec![6],
-                lied: false,
-                note: None,
+                answers: Answers {
+                    claims: vec![6],
+                    lied: false,
+                    note: None,
+                },
             },
         );
         g.claims.insert(
             6,
             OwnGenClaim {
                 model: m,
-                prompt: vec![1, 2],
-                tokens: vec![3, 4, 5],
-                seed: 5,
-                temp: 65536,
-                root: r,
-                block: 15,
+                claimed: GenClaimed {
+                    prompt: vec![1, 2],
+                    tokens: vec![3, 4, 5],
+                    seed: 5,
+                    temp: 65536,
+                    root: r,
+                    block: 15,
+                },
                 request: Some(4),
                 answered: true,
                 settled: false,
@@ -616,16 +661,20 @@ mod tests {
             CheckedGenClaim {
                 model: m,
                 submitter: a,
-                prompt: vec![1],
-                tokens: vec![2],
-                seed: 0,
-                temp: 0,
-                root: r,
-                block: 16,
-                verdict: Verdict::Skipped,
-                game: None,
-                challenging: true,
-                note: Some("no model".into()),
+                claimed: GenClaimed {
+                    prompt: vec![1],
+                    tokens: vec![2],
+                    seed: 0,
+                    temp: 0,
+                    root: r,
+                    block: 16,
+                },
+                check: Check {
+                    verdict: Verdict::Skipped,
+                    game: None,
+                    challenging: true,
+                    note: Some("no model".into()),
+                },
             },
         );
         g.games.insert(

@@ -63,6 +63,18 @@ pub fn newest_event<E: SolEvent>(
         .find(|e| pred(e)))
 }
 
+/// The first event `E` of a transaction's receipt (the id a claim or challenge was given).
+///
+/// # Errors
+/// [`OpmlError::Protocol`] naming `what` when the receipt has none.
+pub(crate) fn first_event<E: SolEvent>(r: &Receipt, what: &str) -> Result<E> {
+    r.logs
+        .iter()
+        .find_map(|l| E::decode_log(l).ok())
+        .map(|e| e.data)
+        .ok_or_else(|| OpmlError::Protocol(format!("receipt without {what}")))
+}
+
 /// A deployed `InferenceGame`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameClient {
@@ -197,12 +209,7 @@ impl GameClient {
     ) -> Result<(u64, Receipt)> {
         let tx = Tx::call(from, self.address, call.abi_encode(), label).with_value(bond);
         let r = chain.send(tx)?;
-        let id = r
-            .logs
-            .iter()
-            .find_map(|l| InferenceGame::ClaimSubmitted::decode_log(l).ok())
-            .map(|e| e.claimId)
-            .ok_or_else(|| OpmlError::Protocol("claim receipt without ClaimSubmitted".into()))?;
+        let id = first_event::<InferenceGame::ClaimSubmitted>(&r, "ClaimSubmitted")?.claimId;
         Ok((crate::convert::usize_of(id, "claim id")? as u64, r))
     }
 
@@ -226,12 +233,7 @@ impl GameClient {
         )
         .with_value(bond);
         let r = chain.send(tx)?;
-        let id = r
-            .logs
-            .iter()
-            .find_map(|l| InferenceGame::GameOpened::decode_log(l).ok())
-            .map(|e| e.gameId)
-            .ok_or_else(|| OpmlError::Protocol("challenge receipt without GameOpened".into()))?;
+        let id = first_event::<InferenceGame::GameOpened>(&r, "GameOpened")?.gameId;
         Ok((crate::convert::usize_of(id, "game id")? as u64, r))
     }
 

@@ -69,6 +69,19 @@ pub(crate) fn refused(e: &OpmlError) -> bool {
     )
 }
 
+/// A party's move, or none when the contract refused it: the party stalls from then on (its
+/// clock runs out).
+fn stall_if_refused<T>(r: Result<Option<T>>, who: &str, stalled: &mut bool) -> Result<Option<T>> {
+    match r {
+        Err(e) if refused(&e) => {
+            tracing::info!("{who}'s move refused: {e}");
+            *stalled = true;
+            Ok(None)
+        }
+        r => r,
+    }
+}
+
 /// Runs a claim by `submitter` and, if `force_challenge` or the challenger disputes it, a game
 /// played to the end; then finalizes the claim if it survived.
 ///
@@ -152,25 +165,11 @@ pub fn play_out(
             }
             let sub = phase.submitter_moves();
             let moved = if sub && !stalled_submitter {
-                match submitter.act(chain, game, &cfg, game_id) {
-                    Ok(r) => r,
-                    Err(e) if refused(&e) => {
-                        tracing::info!("submitter's move refused: {e}");
-                        stalled_submitter = true;
-                        None
-                    }
-                    Err(e) => return Err(e),
-                }
+                let r = submitter.act(chain, game, &cfg, game_id);
+                stall_if_refused(r, "submitter", &mut stalled_submitter)?
             } else if !sub && !stalled_challenger {
-                match challenger.act(chain, game, &cfg, game_id) {
-                    Ok(r) => r,
-                    Err(e) if refused(&e) => {
-                        tracing::info!("challenger's move refused: {e}");
-                        stalled_challenger = true;
-                        None
-                    }
-                    Err(e) => return Err(e),
-                }
+                let r = challenger.act(chain, game, &cfg, game_id);
+                stall_if_refused(r, "challenger", &mut stalled_challenger)?
             } else {
                 None
             };

@@ -1,6 +1,7 @@
 //! Dev-only test support shared by the verinfer crates' tests (never a normal dependency):
 //!
-//! - [`rng`]: the deterministic random streams test data and structures are drawn from;
+//! - [`rng`]: the deterministic random streams test data and structures are drawn from, and
+//!   the proptest runner the differential tests drive;
 //! - [`check`]: interpretations of the op semantics against the scalar reference, and
 //!   `op_conformance!` running every generator of [`ops`] through one;
 //! - [`proof`]: `proof_system_conformance!`, the laws every proof backend obeys;

@@ -115,3 +115,13 @@ impl Lcg {
         i32::try_from(x).unwrap()
     }
 }
+
+/// A proptest runner of `cases` cases on proptest's fixed default seed, persisting no failures
+/// (the differential tests drive it by hand with `runner.run(&strategy, …)`).
+pub fn runner(cases: u32) -> proptest::test_runner::TestRunner {
+    proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })
+}

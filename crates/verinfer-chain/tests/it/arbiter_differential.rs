@@ -30,7 +30,7 @@ use verinfer_testing::{requant, Rng};
 use alloy_primitives::I256;
 use alloy_sol_types::SolCall;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use verinfer_chain::bindings::{Arbiter, ArbiterHarness};
 use verinfer_chain::{Chain, ChainError, U256};
 use verinfer_commit::decode::{decode_node, NodeSemantics};
@@ -41,6 +41,7 @@ use verinfer_ir::{
     AffineMap, Binary, BinaryKind, Bits, Div, Gather, Graph, ISqrt, Lookup, Move, Node, Op,
     Operand, ParamKind, Reduce, ReduceKind, Requant, TensorInfo,
 };
+use verinfer_testing::rng::runner;
 
 // ------------------------------------------------------------------------------------------
 // The harness on revm
@@ -109,14 +110,6 @@ fn u(v: usize) -> U256 {
 
 fn i(v: i64) -> I256 {
     I256::try_from(v).unwrap()
-}
-
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
 }
 
 // ------------------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ use common::Harness;
 use std::cell::RefCell;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use verinfer_chain::bindings::MerkleHarness;
 use verinfer_chain::{view, B256, U256};
 use verinfer_commit::{
     tree::MerkleTree, verify_element, verify_reveal, zero_hash, ElementOpening, Hash32, TensorTree,
 };
+use verinfer_testing::rng::runner;
 
 impl Harness {
     fn merkle() -> Self {
@@ -79,14 +79,6 @@ fn tensor() -> impl Strategy<Value = (Vec<usize>, Vec<i32>)> {
             ];
             (Just(shape), prop::collection::vec(value, n))
         })
-}
-
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use crate::common;
 use common::gen_anvil::{claim_args, finish, forced_challenge, spawn, AnvilGen, PROMPT};
-use common::{outcome as verinfer, testdata, tmpdir};
+use common::{compile_tiny_llama, outcome as verinfer, testdata, tmpdir};
 
 /// Prompt of 4, 6 new tokens: T = 9 steps (0..=8).
 const T: usize = 9;
@@ -30,21 +30,14 @@ fn simulate(model: &str, extra: &[&str]) -> serde_json::Value {
 fn refused(model: &str, extra: &[&str]) -> String {
     let mut args = vec!["game", "simulate", model, "--max-new-tokens", "6"];
     args.extend_from_slice(extra);
-    let (ok, out, err) = verinfer(&args);
-    assert!(!ok, "{extra:?} was accepted: {out}");
-    assert!(!err.contains("panicked"), "{extra:?}: {err}");
-    err
+    common::refused(&args)
 }
 
 #[test]
 fn every_liar_loses_and_bad_arguments_are_refused() {
     let dir = tmpdir("generation_game");
-    let gguf = testdata("gguf/llama_tiny.gguf");
-    let gguf = gguf.to_str().unwrap();
-    let vm = dir.join("tiny.vmodel");
-    let vm = vm.to_str().unwrap();
-    let (ok, _, err) = verinfer(&["compile", gguf, "-o", vm, "--ctx", "16"]);
-    assert!(ok, "{err}");
+    let (gguf, vm) = compile_tiny_llama(&dir, "16");
+    let (gguf, vm) = (gguf.as_str(), vm.as_str());
 
     let last = (T - 1).to_string();
     let submitter_lies: [(&[&str], &str, usize); 6] = [
@@ -330,11 +323,8 @@ fn generation_claim_and_challenge_processes_on_anvil() {
 #[test]
 fn generation_claim_defended_across_restarts_with_a_state_file() {
     let dir = tmpdir("generation_defend");
-    let gguf = testdata("gguf/llama_tiny.gguf");
-    let vm = dir.join("tiny.vmodel");
-    let vm = vm.to_str().unwrap();
-    let (ok, _, err) = verinfer(&["compile", gguf.to_str().unwrap(), "-o", vm, "--ctx", "16"]);
-    assert!(ok, "{err}");
+    let (gguf, vm) = compile_tiny_llama(&dir, "16");
+    let vm = vm.as_str();
     let state = dir.join("chain.json");
     let traces = dir.join("traces");
     let (s, t) = (state.to_str().unwrap(), traces.to_str().unwrap());
@@ -409,7 +399,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
     let other = dir.join("other.vmodel");
     let (ok, _, err) = verinfer(&[
         "compile",
-        gguf.to_str().unwrap(),
+        gguf.as_str(),
         "-o",
         other.to_str().unwrap(),
         "--ctx",

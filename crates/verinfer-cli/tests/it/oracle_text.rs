@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{outcome, testdata, tmpdir};
+use common::{compile_tiny_llama, outcome, refused, tmpdir};
 
 const PROMPT: &str = "1,5,9,13";
 
@@ -16,21 +16,11 @@ fn ok(args: &[&str]) -> String {
     out
 }
 
-fn refused(args: &[&str]) -> String {
-    let (ok, out, err) = outcome(args);
-    assert!(!ok, "{args:?} was accepted: {out}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
 #[test]
 fn a_text_request_is_answered_settled_and_minted_as_erc7007_text() {
     let d = tmpdir("oracle-text-cli");
-    let gguf = testdata("gguf/llama_tiny.gguf");
-    let g = gguf.to_str().unwrap();
-    let vm = d.join("tiny.vmodel");
-    let vm = vm.to_str().unwrap();
-    ok(&["compile", g, "-o", vm, "--ctx", "16"]);
+    let (gguf, vm) = compile_tiny_llama(&d, "16");
+    let (g, vm) = (gguf.as_str(), vm.as_str());
     let state = d.join("chain.json");
     let s = state.to_str().unwrap();
     let with = |args: &[&str]| -> Vec<String> {

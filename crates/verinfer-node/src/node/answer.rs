@@ -16,7 +16,7 @@ impl Node {
         for id in todo {
             if let Err(e) = self.answer(chain, head, id) {
                 if let Some(rec) = self.state.requests.get_mut(&id) {
-                    rec.note = Some(e.to_string());
+                    rec.answers.note = Some(e.to_string());
                 }
                 self.soft(head, &format!("answering request {id}"), e)?;
             }
@@ -73,17 +73,17 @@ impl Node {
             return Ok(());
         }
         let honest = self.cfg.behaviour.is_honest();
-        if !honest && rec.lied {
+        if !honest && rec.answers.lied {
             return Ok(());
         }
         if head.timestamp < r.createdAt.saturating_add(self.cfg.answer_delay_secs) {
             return Ok(());
         }
         if let Err(why) = self.worth_answering(chain, &r)? {
-            if rec.note.as_deref() != Some(why.as_str()) {
+            if rec.answers.note.as_deref() != Some(why.as_str()) {
                 tracing::info!(request = id, fee_wei = %r.fee, "request not answered: {why}");
                 if let Some(rec) = self.state.requests.get_mut(&id) {
-                    rec.note = Some(why);
+                    rec.answers.note = Some(why);
                 }
             }
             return Ok(());
@@ -124,7 +124,7 @@ impl Node {
         }
         if !honest {
             if let Some(rec) = self.state.requests.get_mut(&id) {
-                rec.lied = true;
+                rec.answers.lied = true;
             }
             self.save()?;
         }
@@ -139,11 +139,11 @@ impl Node {
             .or_default()
             .insert(id);
         if let Some(rec) = self.state.requests.get_mut(&id) {
-            if !rec.claims.contains(&claim) {
-                rec.claims.push(claim);
+            if !rec.answers.claims.contains(&claim) {
+                rec.answers.claims.push(claim);
             }
             rec.state = RequestState::Claimed { claim, ours: true };
-            rec.note = None;
+            rec.answers.note = None;
         }
         self.save()
     }
@@ -187,7 +187,7 @@ impl Node {
             .problem(head.number, &format!("request {id}"), &why);
         if let Some(rec) = self.state.requests.get_mut(&id) {
             rec.state = RequestState::Skipped;
-            rec.note = Some(why);
+            rec.answers.note = Some(why);
         }
     }
 

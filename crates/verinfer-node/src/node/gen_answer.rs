@@ -60,7 +60,7 @@ impl Node {
         for req in todo {
             if let Err(e) = self.gen_answer_one(chain, text, head, req) {
                 if let Some(r) = self.state.generation.requests.get_mut(&req) {
-                    r.note = Some(e.to_string());
+                    r.answers.note = Some(e.to_string());
                 }
                 self.soft(head, &format!("answering text request {req}"), e)?;
             }
@@ -107,7 +107,7 @@ impl Node {
         if head.timestamp < onchain.createdAt.saturating_add(self.cfg.answer_delay_secs) {
             return Ok(false);
         }
-        if !self.cfg.behaviour.is_honest() && rec.lied {
+        if !self.cfg.behaviour.is_honest() && rec.answers.lied {
             return Ok(false);
         }
         let standing = self.state.generation.claims.values().any(|c| {
@@ -139,9 +139,9 @@ impl Node {
         };
         if let Err(why) = self.cfg.policy.judge(&offer) {
             if let Some(rec) = self.state.generation.requests.get_mut(&req) {
-                if rec.note.as_deref() != Some(why.as_str()) {
+                if rec.answers.note.as_deref() != Some(why.as_str()) {
                     tracing::info!(request = req, "{why}");
-                    rec.note = Some(why);
+                    rec.answers.note = Some(why);
                 }
             }
             return Ok(false);
@@ -183,7 +183,7 @@ impl Node {
                     tracing::warn!(request = req, error = %e, "text request skipped");
                     if let Some(r) = self.state.generation.requests.get_mut(&req) {
                         r.state = TextRequestState::Skipped;
-                        r.note = Some(format!("the prompt does not run on the model: {e}"));
+                        r.answers.note = Some(format!("the prompt does not run on the model: {e}"));
                     }
                     return Ok(());
                 }
@@ -194,14 +194,20 @@ impl Node {
         };
         // A standing answer with our tokens: the oracle refuses ours as a duplicate. If it is
         // wrong (same tokens, another trace) our challenge rejects it, then we answer.
-        for c in &rec.claims {
+        for c in &rec.answers.claims {
             let theirs = self
                 .state
                 .generation
                 .checked
                 .get(c)
-                .map(|x| &x.tokens)
-                .or_else(|| self.state.generation.claims.get(c).map(|x| &x.tokens));
+                .map(|x| &x.claimed.tokens)
+                .or_else(|| {
+                    self.state
+                        .generation
+                        .claims
+                        .get(c)
+                        .map(|x| &x.claimed.tokens)
+                });
             if theirs.is_some_and(|t| t.as_slice() == plan.tokens())
                 && text.game.status(chain, *c)? != ClaimStatus::Rejected
             {
@@ -221,7 +227,7 @@ impl Node {
             lie: !honest,
         });
         if let Some(r) = self.state.generation.requests.get_mut(&req) {
-            r.lied |= !honest;
+            r.answers.lied |= !honest;
         }
         self.save()?;
         let sub = GenSubmitter::new(plan, me);
@@ -234,12 +240,14 @@ impl Node {
         g.intents.retain(|i| i.root != root);
         g.claims.entry(claim).or_insert_with(|| OwnGenClaim {
             model: rec.model,
-            prompt: rec.prompt.clone(),
-            tokens: sub.gen.tokens().to_vec(),
-            seed: rec.seed,
-            temp: rec.temp,
-            root,
-            block: r.block_number,
+            claimed: GenClaimed {
+                prompt: rec.prompt.clone(),
+                tokens: sub.gen.tokens().to_vec(),
+                seed: rec.seed,
+                temp: rec.temp,
+                root,
+                block: r.block_number,
+            },
             request: Some(req),
             answered: false,
             settled: false,
@@ -267,8 +275,8 @@ impl Node {
             c.answered = true;
         }
         if let Some(rec) = self.state.generation.requests.get_mut(&req) {
-            if !rec.claims.contains(&claim) {
-                rec.claims.push(claim);
+            if !rec.answers.claims.contains(&claim) {
+                rec.answers.claims.push(claim);
             }
         }
         self.save()
@@ -290,7 +298,7 @@ impl Node {
             .claims
             .iter()
             .filter(|(_, c)| c.status == OwnClaimStatus::Finalized && c.answered && !c.settled)
-            .filter_map(|(id, c)| c.request.map(|r| (*id, r, c.tokens.clone())))
+            .filter_map(|(id, c)| c.request.map(|r| (*id, r, c.claimed.tokens.clone())))
             .collect();
         for (claim, req, tokens) in due {
             let id = TextRequestId::new(req);

@@ -31,16 +31,18 @@ impl Node {
             let held = self.models.gen(&c.model).ok_or_else(|| {
                 NodeError::Missing(format!("language model {} is not held any more", c.model))
             })?;
-            let sampling = sampling_of(c.seed, c.temp)?;
-            let gen =
-                self.cfg
-                    .behaviour
-                    .generation(&held.model, &c.prompt, c.tokens.len(), sampling)?;
-            if b256(gen.root()) != c.root {
+            let sampling = sampling_of(c.claimed.seed, c.claimed.temp)?;
+            let gen = self.cfg.behaviour.generation(
+                &held.model,
+                &c.claimed.prompt,
+                c.claimed.tokens.len(),
+                sampling,
+            )?;
+            if b256(gen.root()) != c.claimed.root {
                 return Err(NodeError::Missing(format!(
                     "the generation run again reaches G {}, not the claim's {}",
                     b256(gen.root()),
-                    c.root
+                    c.claimed.root
                 )));
             }
             Ok(gen)
@@ -132,7 +134,12 @@ impl Node {
             return Ok(());
         }
         let me = self.cfg.account;
-        let since = self.state.generation.claims.get(&id).map_or(0, |c| c.block);
+        let since = self
+            .state
+            .generation
+            .claims
+            .get(&id)
+            .map_or(0, |c| c.claimed.block);
         let d = text.game.config(chain)?.reveal_depth;
         let steps_cfg = text.steps.config(chain)?;
         for _ in 0..MAX_ROUNDS {

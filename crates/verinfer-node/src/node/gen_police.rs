@@ -32,15 +32,14 @@ impl Node {
             .filter(|(_, c)| {
                 // A wrong claim is challenged again only while a challenge is due (not sent,
                 // or sent and not mined).
-                c.verdict == Verdict::Unchecked
-                    || (c.verdict == Verdict::Wrong && c.game.is_none() && c.challenging)
+                c.check.verdict == Verdict::Unchecked || c.check.challenge_unconfirmed()
             })
             .map(|(id, _)| *id)
             .collect();
         for id in due {
             if let Err(e) = self.gen_check_one(chain, text, head, id) {
                 if let Some(c) = self.state.generation.checked.get_mut(&id) {
-                    c.note = Some(e.to_string());
+                    c.check.note = Some(e.to_string());
                 }
                 self.soft(head, &format!("checking generation claim {id}"), e)?;
             }
@@ -53,16 +52,16 @@ impl Node {
         let held = self.models.gen(&c.model).ok_or_else(|| {
             NodeError::Missing(format!("language model {} is not held any more", c.model))
         })?;
-        let sampling = sampling_of(c.seed, c.temp)?;
+        let sampling = sampling_of(c.claimed.seed, c.claimed.temp)?;
         let gen = GenExecution::run_sampled(
             Arc::clone(&held.model),
-            &c.prompt,
-            c.tokens.len(),
+            &c.claimed.prompt,
+            c.claimed.tokens.len(),
             sampling,
             None,
         )?;
         let mut cha = GenChallenger::new(gen, self.cfg.account, GenChallengerStrategy::Honest);
-        cha.logs_from = c.block;
+        cha.logs_from = c.claimed.block;
         Ok(cha)
     }
 
@@ -77,59 +76,57 @@ impl Node {
             return Ok(());
         };
         let info = text.game.claim_info(chain, id)?;
-        if info.submitter != c.submitter || info.root != c.root || info.modelId != c.model {
+        if info.submitter != c.submitter || info.root != c.claimed.root || info.modelId != c.model {
             // A replaced block: the id names another claim now; its log brings it back.
             self.state.generation.checked.remove(&id);
             return Ok(());
         }
         if ClaimStatus::from_u8(info.status)? != ClaimStatus::Pending {
             if let Some(x) = self.state.generation.checked.get_mut(&id) {
-                if x.verdict == Verdict::Unchecked {
-                    x.verdict = Verdict::Skipped;
-                    x.note = Some("no longer pending when checked".into());
+                if x.check.verdict == Verdict::Unchecked {
+                    x.check.verdict = Verdict::Skipped;
+                    x.check.note = Some("no longer pending when checked".into());
                 }
                 // A wrong claim rejected by someone else's game: nothing left to do.
-                x.challenging = false;
-                if x.verdict == Verdict::Wrong {
-                    x.note = Some("decided without our game".into());
-                    x.verdict = Verdict::Skipped;
+                x.check.challenging = false;
+                if x.check.verdict == Verdict::Wrong {
+                    x.check.note = Some("decided without our game".into());
+                    x.check.verdict = Verdict::Skipped;
                 }
             }
             return Ok(());
         }
         // The claim's sampling is on chain only (not in its log): kept for restarts.
-        let c = CheckedGenClaim {
-            seed: info.seed,
-            temp: info.temp,
-            ..c
-        };
+        let mut c = c;
+        c.claimed.seed = info.seed;
+        c.claimed.temp = info.temp;
         if let Some(x) = self.state.generation.checked.get_mut(&id) {
-            x.seed = info.seed;
-            x.temp = info.temp;
+            x.claimed.seed = info.seed;
+            x.claimed.temp = info.temp;
         }
         let mut cha = match self.honest_challenger(&c) {
             Ok(cha) => cha,
             Err(e) if !e.is_transient() => {
                 tracing::warn!(claim = id, error = %e, "generation claim not checkable");
                 if let Some(x) = self.state.generation.checked.get_mut(&id) {
-                    x.verdict = Verdict::Skipped;
-                    x.note = Some(format!("its prompt does not run on the model: {e}"));
+                    x.check.verdict = Verdict::Skipped;
+                    x.check.note = Some(format!("its prompt does not run on the model: {e}"));
                 }
                 return Ok(());
             }
             Err(e) => return Err(e),
         };
-        let Some(mode) = cha.mode(chain, &text.game, id, c.block)? else {
+        let Some(mode) = cha.mode(chain, &text.game, id, c.claimed.block)? else {
             tracing::info!(claim = id, "generation claim is correct");
             if let Some(x) = self.state.generation.checked.get_mut(&id) {
-                x.verdict = Verdict::Correct;
+                x.check.verdict = Verdict::Correct;
             }
             return Ok(());
         };
         tracing::warn!(claim = id, submitter = %c.submitter, mode = ?mode, "generation claim is wrong");
         if let Some(x) = self.state.generation.checked.get_mut(&id) {
-            x.verdict = Verdict::Wrong;
-            x.challenging = true;
+            x.check.verdict = Verdict::Wrong;
+            x.check.challenging = true;
         }
         self.save()?;
         if head.timestamp > info.windowEnd {
@@ -137,8 +134,8 @@ impl Node {
                 format!("generation claim {id} is wrong but its window closed before we saw it");
             tracing::warn!("{why}");
             if let Some(x) = self.state.generation.checked.get_mut(&id) {
-                x.challenging = false;
-                x.note = Some(why);
+                x.check.challenging = false;
+                x.check.note = Some(why);
             }
             return self.save();
         }
@@ -161,8 +158,8 @@ impl Node {
             sub_game: None,
         });
         if let Some(x) = g.checked.get_mut(&id) {
-            x.game = Some(game);
-            x.challenging = false;
+            x.check.game = Some(game);
+            x.check.challenging = false;
         }
         self.gen_challengers.insert(game, cha);
         self.save()

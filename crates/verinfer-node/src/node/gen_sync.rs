@@ -107,12 +107,14 @@ impl Node {
                         id,
                         OwnGenClaim {
                             model: e.modelId,
-                            prompt,
-                            tokens,
-                            seed,
-                            temp,
-                            root: e.root,
-                            block,
+                            claimed: GenClaimed {
+                                prompt,
+                                tokens,
+                                seed,
+                                temp,
+                                root: e.root,
+                                block,
+                            },
                             request: intent.as_ref().map(|i| i.request),
                             answered: false,
                             settled: false,
@@ -127,16 +129,15 @@ impl Node {
                         CheckedGenClaim {
                             model: e.modelId,
                             submitter: e.submitter,
-                            prompt,
-                            tokens,
-                            seed: 0,
-                            temp: 0,
-                            root: e.root,
-                            block,
-                            verdict: Verdict::Unchecked,
-                            game: None,
-                            challenging: false,
-                            note: None,
+                            claimed: GenClaimed {
+                                prompt,
+                                tokens,
+                                seed: 0,
+                                temp: 0,
+                                root: e.root,
+                                block,
+                            },
+                            check: Check::unchecked(),
                         },
                     );
                 }
@@ -155,8 +156,8 @@ impl Node {
                         sub_game: None,
                     });
                     if let Some(c) = g.checked.get_mut(&claim) {
-                        c.game = Some(game);
-                        c.challenging = false;
+                        c.check.game = Some(game);
+                        c.check.challenging = false;
                     }
                 } else if g.claims.contains_key(&claim) {
                     tracing::warn!(game, claim, challenger = %e.challenger, "our generation claim is challenged");
@@ -205,9 +206,7 @@ impl Node {
                         seed: e.seed,
                         temp: e.temp,
                         state: TextRequestState::Todo,
-                        claims: Vec::new(),
-                        lied: false,
-                        note: None,
+                        answers: Answers::default(),
                     }
                 });
             }
@@ -216,8 +215,8 @@ impl Node {
                     return;
                 };
                 if let Some(rec) = g.requests.get_mut(&req) {
-                    if !rec.claims.contains(&claim) {
-                        rec.claims.push(claim);
+                    if !rec.answers.claims.contains(&claim) {
+                        rec.answers.claims.push(claim);
                     }
                 }
                 if e.answerer == me {
@@ -234,9 +233,9 @@ impl Node {
                     return;
                 };
                 if let Some(rec) = g.requests.get_mut(&req) {
-                    rec.claims.retain(|c| *c != copy);
-                    if !rec.claims.contains(&original) {
-                        rec.claims.push(original);
+                    rec.answers.claims.retain(|c| *c != copy);
+                    if !rec.answers.claims.contains(&original) {
+                        rec.answers.claims.push(original);
                     }
                 }
             }

@@ -10,15 +10,15 @@ impl Node {
             .checked
             .iter()
             .filter(|(_, c)| {
-                matches!(c.verdict, Verdict::Unchecked | Verdict::AwaitingInput)
-                    || (c.verdict == Verdict::Wrong && c.game.is_none() && c.challenging)
+                matches!(c.check.verdict, Verdict::Unchecked | Verdict::AwaitingInput)
+                    || c.check.challenge_unconfirmed()
             })
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
             if let Err(e) = self.check(chain, head, id) {
                 if let Some(c) = self.state.checked.get_mut(&id) {
-                    c.note = Some(e.to_string());
+                    c.check.note = Some(e.to_string());
                 }
                 self.soft(head, &format!("checking claim {id}"), e)?;
             }
@@ -83,13 +83,13 @@ impl Node {
         };
         let set = |s: &mut NodeState, v: Verdict, note: Option<String>| {
             if let Some(c) = s.checked.get_mut(&id) {
-                c.verdict = v;
-                c.note = note;
+                c.check.verdict = v;
+                c.check.note = note;
             }
         };
         let status = game.status(chain, id)?;
         if status != ClaimStatus::Pending {
-            let v = if c.verdict == Verdict::Wrong {
+            let v = if c.check.verdict == Verdict::Wrong {
                 Verdict::Wrong
             } else {
                 Verdict::Skipped
@@ -100,12 +100,12 @@ impl Node {
                 Some(format!("{status:?} before we could check it")),
             );
             if let Some(cc) = self.state.checked.get_mut(&id) {
-                cc.challenging = false;
+                cc.check.challenging = false;
             }
             return Ok(());
         }
         let Some((input, ev)) = self.claim_input(chain, id)? else {
-            if c.verdict != Verdict::AwaitingInput {
+            if c.check.verdict != Verdict::AwaitingInput {
                 tracing::info!(
                     claim = id,
                     "claim posted no input and no request has its input roots: waiting"
@@ -170,15 +170,15 @@ impl Node {
                 Some("its window closed before we could challenge".into()),
             );
             if let Some(cc) = self.state.checked.get_mut(&id) {
-                cc.challenging = false;
+                cc.check.challenging = false;
             }
             return Ok(());
         }
         tracing::warn!(claim = id, submitter = %c.submitter, "claim is WRONG: challenging");
         if let Some(cc) = self.state.checked.get_mut(&id) {
-            cc.verdict = Verdict::Wrong;
-            cc.challenging = true;
-            cc.note = None;
+            cc.check.verdict = Verdict::Wrong;
+            cc.check.challenging = true;
+            cc.check.note = None;
         }
         self.save()?;
         let bond = self.game_cfg.challenger_bond;
@@ -188,7 +188,7 @@ impl Node {
                 let e = NodeError::from(e);
                 if e.is_refusal() {
                     if let Some(cc) = self.state.checked.get_mut(&id) {
-                        cc.challenging = false;
+                        cc.check.challenging = false;
                     }
                 }
                 return Err(e);

@@ -123,10 +123,10 @@ impl Node {
                 g.standing = GameStanding::Vanished;
             }
             if let Some(c) = self.state.checked.get_mut(&claim) {
-                if c.game == Some(id) {
-                    c.game = None;
-                    c.verdict = Verdict::Unchecked;
-                    c.challenging = false;
+                if c.check.game == Some(id) {
+                    c.check.game = None;
+                    c.check.verdict = Verdict::Unchecked;
+                    c.check.challenging = false;
                 }
             }
         }
@@ -135,7 +135,7 @@ impl Node {
             .state
             .checked
             .iter()
-            .filter(|(_, c)| c.game.is_none())
+            .filter(|(_, c)| c.check.game.is_none())
             .map(|(id, _)| *id)
             .collect();
         for id in checked {

@@ -79,10 +79,7 @@ impl Node {
                             inputs_hash: roots_hash(&e.inputRoots),
                             posted_inputs: !e.inputs.is_empty(),
                             input_request: None,
-                            verdict: Verdict::Unchecked,
-                            game: None,
-                            challenging: false,
-                            note: None,
+                            check: Check::unchecked(),
                         },
                     );
                 }
@@ -187,8 +184,8 @@ impl Node {
             .entry(game)
             .or_insert_with(|| OwnGame::opened(claim));
         if let Some(c) = self.state.checked.get_mut(&claim) {
-            c.game = Some(game);
-            c.challenging = false;
+            c.check.game = Some(game);
+            c.check.challenging = false;
         }
     }
 
@@ -208,9 +205,7 @@ impl Node {
                         model: e.modelId,
                         inputs_hash: roots_hash(&e.inputRoots),
                         state: RequestState::Todo,
-                        claims: Vec::new(),
-                        lied: false,
-                        note: None,
+                        answers: Answers::default(),
                     }
                 });
             }
@@ -220,8 +215,8 @@ impl Node {
                 };
                 let ours = e.answerer == me;
                 if let Some(rec) = self.state.requests.get_mut(&req) {
-                    if !rec.claims.contains(&claim) {
-                        rec.claims.push(claim);
+                    if !rec.answers.claims.contains(&claim) {
+                        rec.answers.claims.push(claim);
                     }
                     rec.state = RequestState::Claimed { claim, ours };
                     self.state
@@ -257,7 +252,7 @@ impl Node {
                         }
                     );
                     if !via_proof {
-                        if let Some(claim) = rec.claims.last() {
+                        if let Some(claim) = rec.answers.claims.last() {
                             if let Some(c) = self.state.ledger.claims.get_mut(claim) {
                                 c.settled.insert(req);
                             }

@@ -79,9 +79,12 @@ impl Node {
                         RequestState::Claimed { claim, ours } => {
                             ("claimed", Some(*claim), *ours, false)
                         }
-                        RequestState::Fulfilled { via_proof, ours } => {
-                            ("fulfilled", r.claims.last().copied(), *ours, *via_proof)
-                        }
+                        RequestState::Fulfilled { via_proof, ours } => (
+                            "fulfilled",
+                            r.answers.claims.last().copied(),
+                            *ours,
+                            *via_proof,
+                        ),
                         RequestState::Cancelled => ("cancelled", None, false, false),
                         RequestState::Skipped => ("skipped", None, false, false),
                     };
@@ -92,7 +95,7 @@ impl Node {
                         claim,
                         ours,
                         via_proof,
-                        note: r.note.clone(),
+                        note: r.answers.note.clone(),
                     }
                 })
                 .collect(),
@@ -102,9 +105,9 @@ impl Node {
                 .map(|(id, c)| CheckView {
                     claim: *id,
                     submitter: c.submitter.to_string(),
-                    verdict: c.verdict.as_str().into(),
-                    game: c.game,
-                    note: c.note.clone(),
+                    verdict: c.check.verdict.as_str().into(),
+                    game: c.check.game,
+                    note: c.check.note.clone(),
                 })
                 .collect(),
             problems: s.problems.clone(),

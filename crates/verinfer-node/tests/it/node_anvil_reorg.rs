@@ -77,9 +77,9 @@ fn attack_reorg_replaces_a_seen_claim_under_the_same_id() {
     let (claim, _) = s.claim(&mut chain, &c.game, &cfg).unwrap();
     node.tick(&mut chain).unwrap();
     let seen = node.state().checked[&claim].clone();
-    assert_eq!(seen.verdict, Verdict::Wrong);
+    assert_eq!(seen.check.verdict, Verdict::Wrong);
     assert_eq!(seen.submitter, liar);
-    let game = seen.game.expect("challenged");
+    let game = seen.check.game.expect("challenged");
     let depth = chain.block().unwrap().number - before;
 
     // The blocks holding the claim and the challenge are replaced; an honest claim by someone
@@ -108,8 +108,8 @@ fn attack_reorg_replaces_a_seen_claim_under_the_same_id() {
         now.submitter, someone,
         "the record is the claim on chain now"
     );
-    assert_eq!(now.verdict, Verdict::Correct);
-    assert!(now.game.is_none());
+    assert_eq!(now.check.verdict, Verdict::Correct);
+    assert!(now.check.game.is_none());
     let g_rec = &st.games[&game];
     assert_eq!(g_rec.standing, GameStanding::Vanished, "{g_rec:?}");
     // And the state on disk says the same (nothing lost, the game kept for the record).

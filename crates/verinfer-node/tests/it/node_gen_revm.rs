@@ -378,7 +378,7 @@ fn an_honest_answer_settles_after_the_window_without_a_game() {
     );
     let checked: Vec<_> = other.state().generation.checked.values().collect();
     assert_eq!(checked.len(), 1);
-    assert_eq!(checked[0].verdict.as_str(), "correct");
+    assert_eq!(checked[0].check.verdict.as_str(), "correct");
     assert_eq!(
         honest.state().generation.requests[&req].state,
         TextRequestState::Fulfilled { ours: true }
@@ -549,7 +549,7 @@ fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_i
     drop(liar);
     let mut liar = env.node(env.liar, "liar", Some(lie));
     let c: Vec<_> = liar.state().generation.claims.values().collect();
-    assert_eq!((c[0].seed, c[0].temp), (s.seed, s.temp));
+    assert_eq!((c[0].claimed.seed, c[0].claimed.temp), (s.seed, s.temp));
     env.quiesce(&mut [&mut liar, &mut honest]);
     let (&lclaim, l) = liar.state().generation.claims.iter().next().unwrap();
     assert_eq!(l.status, OwnClaimStatus::Rejected);
@@ -560,7 +560,10 @@ fn a_sampled_request_is_answered_challenged_and_defended_across_a_restart_with_i
         "posted with claimSampled"
     );
     let checked = &honest.state().generation.checked[&lclaim];
-    assert_eq!((checked.seed, checked.temp), (s.seed, s.temp));
+    assert_eq!(
+        (checked.claimed.seed, checked.claimed.temp),
+        (s.seed, s.temp)
+    );
     assert_could_defend(&liar);
     let want: Vec<i32> =
         GenExecution::run_sampled(tiny_sampling_model(), &prompt(), N as usize, Some(s), None)

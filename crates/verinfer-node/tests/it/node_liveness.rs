@@ -99,7 +99,7 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
         };
     });
     assert_eq!(env.tick(&mut strict).transactions, 0);
-    let note = strict.state().requests[&req].note.clone().unwrap();
+    let note = strict.state().requests[&req].answers.note.clone().unwrap();
     assert!(note.contains("minimum"), "{note}");
     assert_eq!(strict.state().requests[&req].state, RequestState::Todo);
     drop(strict);
@@ -110,7 +110,7 @@ fn unprofitable_requests_are_skipped_with_a_reason_until_they_pay() {
     // (900k + 500k callback) gas × 10 gwei × 1.2 = 1.68e16 > 9e15: a loss.
     edge.gas_price = 10 * gwei;
     assert_eq!(node.tick(&mut edge).unwrap().transactions, 0);
-    let note = node.state().requests[&req].note.clone().unwrap();
+    let note = node.state().requests[&req].answers.note.clone().unwrap();
     assert!(
         note.contains("unprofitable") && note.contains("callback"),
         "{note}"
@@ -194,5 +194,5 @@ fn claims_are_acted_on_only_after_their_confirmations() {
         1,
         "challenged once confirmed"
     );
-    assert!(node.state().checked[&claim].game.is_some());
+    assert!(node.state().checked[&claim].check.game.is_some());
 }

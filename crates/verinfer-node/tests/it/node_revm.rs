@@ -92,9 +92,9 @@ fn liar_against_honest(name: &str, restart: bool) {
     // and opens a game.
     env.tick(&mut node);
     let checked = &node.state().checked[&bad_claim];
-    assert_eq!(checked.verdict, Verdict::Wrong);
+    assert_eq!(checked.check.verdict, Verdict::Wrong);
     assert_eq!(checked.input_request, Some(req));
-    let game = checked.game.expect("a game");
+    let game = checked.check.game.expect("a game");
     assert!(node.state().games.contains_key(&game));
 
     if restart {
@@ -481,13 +481,14 @@ fn claims_outside_the_oracle_are_checked_from_their_posted_inputs() {
     let unknown = post(&mut env, Execution::run(g.clone(), &other).unwrap(), false);
     env.tick(&mut node);
     let st = node.state();
-    assert_eq!(st.checked[&right].verdict, Verdict::Correct);
-    assert_eq!(st.checked[&wrong].verdict, Verdict::Wrong);
-    assert_eq!(st.checked[&unknown].verdict, Verdict::AwaitingInput);
+    assert_eq!(st.checked[&right].check.verdict, Verdict::Correct);
+    assert_eq!(st.checked[&wrong].check.verdict, Verdict::Wrong);
+    assert_eq!(st.checked[&unknown].check.verdict, Verdict::AwaitingInput);
     let game = st.checked[&wrong]
+        .check
         .game
         .expect("a game against the wrong claim");
-    assert!(st.checked[&right].game.is_none());
+    assert!(st.checked[&right].check.game.is_none());
     // The submitter never answers: the honest challenger wins on time.
     env.quiesce(&mut [&mut node]);
     assert_eq!(
@@ -501,5 +502,8 @@ fn claims_outside_the_oracle_are_checked_from_their_posted_inputs() {
     // A request with the unknown claim's input makes it checkable: it is correct.
     env.request(&other);
     env.tick(&mut node);
-    assert_eq!(node.state().checked[&unknown].verdict, Verdict::Correct);
+    assert_eq!(
+        node.state().checked[&unknown].check.verdict,
+        Verdict::Correct
+    );
 }

@@ -6,7 +6,7 @@ use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use super::bindings::GenerationGame::{self, Game};
-use crate::client::newest_event;
+use crate::client::{first_event, newest_event};
 use crate::convert::usize_of;
 use crate::deploy::GameParams;
 use crate::error::{OpmlError, Result};
@@ -77,14 +77,6 @@ fn opened_on(logs: &[verinfer_chain::ChainLog], claim: u64) -> impl Iterator<Ite
         .filter_map(|l| GenerationGame::GameOpened::decode_log(&l.log).ok())
         .filter(move |e| e.claimId == u(claim))
         .map(|e| e.gameId)
-}
-
-fn first_event<E: SolEvent>(r: &Receipt, what: &str) -> Result<E> {
-    r.logs
-        .iter()
-        .find_map(|l| E::decode_log(l).ok())
-        .map(|e| e.data)
-        .ok_or_else(|| OpmlError::Protocol(format!("receipt without {what}")))
 }
 
 /// The immutable parameters of a deployed generation game.

@@ -5,13 +5,12 @@
 //! disputes from what was shown ([`input_path`]), so it never needs the submitter's trace.
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEvent;
 use verinfer_chain::bindings::InferenceGame;
 use verinfer_chain::{view_default, Chain, Receipt, Tx};
 use verinfer_commit::{keccak_pair, Hash32};
 
 use super::bindings::GenerationGame as G;
-use crate::client::GameClient;
+use crate::client::{first_event, GameClient};
 use crate::convert::{b256, b256s, hash32, usize_of};
 use crate::error::{OpmlError, Result};
 use crate::execution::Execution;
@@ -36,12 +35,7 @@ pub fn post_trace_claim(
     let data = alloy_sol_types::SolCall::abi_encode(&call);
     let tx = Tx::call(from, steps.address, data, "InferenceGame.claimTrace").with_value(bond);
     let r = chain.send(tx)?;
-    let id = r
-        .logs
-        .iter()
-        .find_map(|l| InferenceGame::TraceClaimed::decode_log(l).ok())
-        .map(|e| e.claimId)
-        .ok_or_else(|| OpmlError::Protocol("claimTrace receipt without TraceClaimed".into()))?;
+    let id = first_event::<InferenceGame::TraceClaimed>(&r, "TraceClaimed")?.claimId;
     Ok((usize_of(id, "claim id")? as u64, r))
 }
 

@@ -6,10 +6,10 @@
 use std::cell::RefCell;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use verinfer_chain::{view, Address, RevmChain, U256};
 use verinfer_llm::noise::{log2_fix, noise, MAX_TEMP};
 use verinfer_opml::generation::bindings::NoiseHarness;
+use verinfer_testing::rng::runner;
 
 struct H {
     chain: RevmChain,
@@ -34,10 +34,7 @@ impl H {
 #[test]
 fn solidity_noise_equals_rust_noise_on_random_requests() {
     let h = RefCell::new(H::new());
-    let mut runner = TestRunner::new(Config {
-        cases: 600,
-        ..Config::default()
-    });
+    let mut runner = runner(600);
     runner
         .run(
             &(any::<u64>(), 0..=MAX_TEMP, 0u64..4096, 0u64..200_000),
@@ -66,10 +63,7 @@ fn solidity_noise_equals_rust_noise_on_random_requests() {
 #[test]
 fn solidity_log2_equals_rust_log2() {
     let h = RefCell::new(H::new());
-    let mut runner = TestRunner::new(Config {
-        cases: 300,
-        ..Config::default()
-    });
+    let mut runner = runner(300);
     runner
         .run(&(0u32..66, any::<u128>()), |(bits, r)| {
             let x = if bits >= 128 {

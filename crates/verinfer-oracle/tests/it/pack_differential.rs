@@ -9,10 +9,10 @@ use std::cell::RefCell;
 
 use alloy_sol_types::SolInterface;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use verinfer_chain::bindings_oracle::PackHarness::{self, PackHarnessErrors};
 use verinfer_chain::{view, Address, Chain, ChainError, RevmChain, Tx, B256, U256};
 use verinfer_oracle::pack::{pack_public, pack_tensors, public_inputs, PackError};
+use verinfer_testing::rng::runner;
 
 struct Harness {
     chain: RevmChain,
@@ -86,10 +86,7 @@ fn values(w: u32) -> impl Strategy<Value = Vec<i32>> {
 #[test]
 fn solidity_packing_equals_rust_packing() {
     let h = RefCell::new(Harness::new());
-    let mut runner = TestRunner::new(Config {
-        cases: 400,
-        ..Config::default()
-    });
+    let mut runner = runner(400);
     let strat = (1u32..=32).prop_flat_map(|w| (Just(w), values(w)));
     runner
         .run(&strat, |(w, vals)| {
@@ -129,10 +126,7 @@ fn out_of_range_values_are_refused_by_both() {
 #[test]
 fn tensors_pack_as_one_concatenated_class_and_the_layout_matches() {
     let mut h = Harness::new();
-    let mut runner = TestRunner::new(Config {
-        cases: 100,
-        ..Config::default()
-    });
+    let mut runner = runner(100);
     let t = |w: u32| {
         proptest::collection::vec(
             values(w).prop_map(move |v| {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use verinfer_chain::Anvil;
 use verinfer_testing::TestDir;
 
-use super::{outcome, root, testdata, tmpdir, Reaper};
+use super::{outcome, root, tmpdir, Reaper};
 
 /// The generation tests' prompt: 4 tokens, BOS first.
 pub const PROMPT: &str = "1,5,9,13";
@@ -44,10 +44,7 @@ impl AnvilGen {
     /// Compiles the model and starts the node.
     pub fn new(name: &str) -> Self {
         let dir = tmpdir(name);
-        let gguf = testdata("gguf/llama_tiny.gguf");
-        let vm = dir.join("tiny.vmodel").to_str().unwrap().to_string();
-        let (ok, _, err) = outcome(&["compile", gguf.to_str().unwrap(), "-o", &vm, "--ctx", "16"]);
-        assert!(ok, "{err}");
+        let (_, vm) = super::compile_tiny_llama(&dir, "16");
         let anvil = Anvil::spawn(&root().join("contracts"), &["--block-time", "1"]).expect("anvil");
         let deployments = dir.join("deployments.json");
         Self {

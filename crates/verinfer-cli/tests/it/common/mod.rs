@@ -95,6 +95,25 @@ pub fn prove_and_verify_on_evm(model: &Path, input: &Path, keys: &Path, proof: &
     out
 }
 
+/// Run the `verinfer` binary, asserting a refusal without a panic; its stderr.
+pub fn refused(args: &[&str]) -> String {
+    let (ok, out, err) = outcome(args);
+    assert!(!ok, "{args:?} was accepted: {out}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    err
+}
+
+/// The tiny LLaMA GGUF compiled into `dir/tiny.vmodel` for `ctx` positions (asserting
+/// success): the GGUF file's path and the compiled model's.
+pub fn compile_tiny_llama(dir: &Path, ctx: &str) -> (String, String) {
+    let gguf = testdata("gguf/llama_tiny.gguf");
+    let vm = dir.join("tiny.vmodel");
+    let (ok, _, err) = outcome(&["compile", s(&gguf), "-o", s(&vm), "--ctx", ctx]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    (s(&gguf).to_string(), s(&vm).to_string())
+}
+
 /// Run the `verinfer` binary: (success, stdout, stderr).
 pub fn outcome(args: &[&str]) -> (bool, String, String) {
     let o = verinfer(args);
