@@ -11,4 +11,5 @@ mod evm_verifier;
 mod golden;
 mod model_backend;
 mod oracle;
+mod proof_bytes;
 mod ptau_srs;
