@@ -14,7 +14,8 @@ then reports label agreement and the largest absolute error of the probabilities
         --work target/realmodels [--only NAME ...] [--golden testdata/realmodels]
 
 Prints the markdown table of docs/conformance.md ("Real models"). With --golden DIR, copies
-every case there (all are small: 0.3–360 KB) with DIR/thresholds.json, the bounds the CI test
+every case measured there (all are small: 0.3–360 KB) and adds their bounds to
+DIR/thresholds.json (with --only, the other models' bounds are kept), the bounds the CI test
 crates/verinfer-onnx/tests/it/realmodels.rs holds them to: labels equal to onnxruntime's on at
 least as many rows as measured now (classifiers), and a largest error at most
 1.25 x the measured one + 1e-3 (room for a harmless change of rounding, not for a regression).
@@ -47,10 +48,11 @@ from sklearn.ensemble import (
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC, SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 HELD_OUT = 24
@@ -175,6 +177,37 @@ def models():
             ),
             False,
         ),
+        # Support-vector machines (ai.onnx.ml SVMClassifier/SVMRegressor): kernels RBF,
+        # linear and polynomial, one-against-one votes, binary and multi-class.
+        ("iris_svc_rbf", datasets.load_iris, SVC(kernel="rbf"), True),
+        ("iris_svc_linear", datasets.load_iris, SVC(kernel="linear"), True),
+        (
+            "breast_cancer_scaler_svc_rbf",
+            datasets.load_breast_cancer,
+            make_pipeline(StandardScaler(), SVC(kernel="rbf")),
+            True,
+        ),
+        (
+            "wine_scaler_svc_poly",
+            datasets.load_wine,
+            make_pipeline(StandardScaler(), SVC(kernel="poly", degree=3)),
+            True,
+        ),
+        ("diabetes_svr_rbf", datasets.load_diabetes, SVR(kernel="rbf", C=100.0), False),
+        # Nearest neighbours: skl2onnx's Scan over the training rows, TopK, label votes.
+        ("iris_knn", datasets.load_iris, KNeighborsClassifier(n_neighbors=5), True),
+        (
+            "wine_scaler_knn",
+            datasets.load_wine,
+            make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=3)),
+            True,
+        ),
+        (
+            "diabetes_knn_regressor",
+            datasets.load_diabetes,
+            KNeighborsRegressor(n_neighbors=5),
+            False,
+        ),
     ]
 
 
@@ -219,7 +252,12 @@ def write_case(work, name, load, est):
 def write_golden(a, info, results):
     """Copy the cases and their thresholds (see the module doc) to a.golden."""
     os.makedirs(a.golden, exist_ok=True)
+    # Models not measured in this run (--only) keep their committed bounds.
+    path = os.path.join(a.golden, "thresholds.json")
     bounds = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            bounds = json.load(f)
     for name, (is_clf, _, _) in info.items():
         r = results[name]
         if "error" in r:
@@ -227,7 +265,7 @@ def write_golden(a, info, results):
         for ext in ("onnx", "json"):
             shutil.copy(os.path.join(a.work, f"{name}.{ext}"), a.golden)
         bounds[name] = bound(r, is_clf)
-    with open(os.path.join(a.golden, "thresholds.json"), "w") as f:
+    with open(path, "w") as f:
         json.dump(bounds, f, indent=1, sort_keys=True)
         f.write("\n")
 

@@ -7,7 +7,7 @@
 //! trace and the circuit). Branches whose outputs differ in shape cannot be selected that way
 //! and are refused by name.
 
-use tract_onnx::pb::NodeProto;
+use tract_onnx::pb::{GraphProto, NodeProto};
 use verinfer_ir::BinaryKind;
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FRef;
@@ -82,11 +82,7 @@ fn lower_branch(
             .into());
     }
     let if_name = b.node_name().to_string();
-    for t in &graph.initializer {
-        let (shape, data, integer) = tensor_values(t, dir)?;
-        let r = b.typed_constant(&t.name, shape, data, integer);
-        b.bind(&t.name, r);
-    }
+    bind_initializers(b, graph, dir)?;
     lower_nodes(
         b,
         &graph.node,
@@ -101,6 +97,20 @@ fn lower_branch(
         .iter()
         .map(|o| b.get(&o.name).map_err(OnnxError::from))
         .collect()
+}
+
+/// Bind a subgraph's initializers (an `If` branch, a `Scan` body) as constants.
+pub(crate) fn bind_initializers(
+    b: &mut Builder,
+    graph: &GraphProto,
+    dir: Option<&str>,
+) -> Result<(), OnnxError> {
+    for t in &graph.initializer {
+        let (shape, data, integer) = tensor_values(t, dir)?;
+        let r = b.typed_constant(&t.name, shape, data, integer);
+        b.bind(&t.name, r);
+    }
+    Ok(())
 }
 
 /// An `If` whose condition `cond` is computed at run time: both branches, then per output
@@ -158,4 +168,4 @@ fn lower_runtime_if(
 
 #[cfg(test)]
 #[path = "branch_tests.rs"]
-mod tests;
+pub(crate) mod tests;

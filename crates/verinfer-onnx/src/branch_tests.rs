@@ -14,7 +14,7 @@ use verinfer_quant::frun::run_outputs;
 use crate::import::{import_proto, ImportOptions};
 use crate::OnnxError;
 
-fn vi(name: &str, elem_type: i32, dims: &[i64]) -> ValueInfoProto {
+pub(crate) fn vi(name: &str, elem_type: i32, dims: &[i64]) -> ValueInfoProto {
     ValueInfoProto {
         name: name.into(),
         r#type: Some(TypeProto {
@@ -36,7 +36,7 @@ fn vi(name: &str, elem_type: i32, dims: &[i64]) -> ValueInfoProto {
     }
 }
 
-fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
+pub(crate) fn node(op: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
     NodeProto {
         op_type: op.into(),
         input: inputs.iter().map(|s| (*s).to_string()).collect(),

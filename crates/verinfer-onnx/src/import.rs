@@ -218,6 +218,8 @@ pub(crate) fn lower_nodes(
         b.begin_node(&node_name, &node.op_type);
         let outs = if node.op_type == "If" && node.domain.is_empty() {
             crate::branch::lower_if(b, node, types, opset, dir)?
+        } else if node.op_type == "Scan" && node.domain.is_empty() {
+            crate::scan::lower_scan(b, node, types, opset, dir)?
         } else {
             match quantized::lower(b, node, types) {
                 Some(r) => r?,

@@ -11,6 +11,7 @@ pub mod compile;
 pub mod error;
 pub mod import;
 pub mod lower;
+mod scan;
 pub mod tract_ref;
 
 pub use error::OnnxError;

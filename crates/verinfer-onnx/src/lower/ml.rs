@@ -1,6 +1,7 @@
 //! The `ai.onnx.ml` operators scikit-learn exporters (skl2onnx) emit: tree ensembles (in
 //! [`crate::lower::ml_tree`]), `LinearClassifier`, `LinearRegressor`, `Normalizer`, `Scaler`,
-//! `Binarizer`, `ArrayFeatureExtractor`; `ZipMap` is refused (its output is a sequence of
+//! `Binarizer`, `ArrayFeatureExtractor`, support-vector machines (in [`crate::lower::ml_svm`]);
+//! `ZipMap` is refused (its output is a sequence of
 //! maps, not a tensor).
 //!
 //! A classifier's `label` output is the class label as a number (`classlabels_int64s` /
@@ -16,8 +17,8 @@ use verinfer_quant::func::Func;
 use crate::attrs::{input, Attrs};
 use crate::error::OnnxError;
 use crate::lower::linear::row;
-use crate::lower::ml_tree;
 use crate::lower::normalization::softmax_over;
+use crate::lower::{ml_svm, ml_tree};
 
 /// Op types of the `ai.onnx.ml` domain lowered here.
 pub const OPS: &[&str] = &[
@@ -26,6 +27,8 @@ pub const OPS: &[&str] = &[
     "LinearClassifier",
     "LinearRegressor",
     "Normalizer",
+    "SVMClassifier",
+    "SVMRegressor",
     "Scaler",
     "TreeEnsembleClassifier",
     "TreeEnsembleRegressor",
@@ -44,6 +47,8 @@ pub fn lower(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
         "TreeEnsembleRegressor" => tree_regressor(b, node).map(|r| vec![r]),
         "LinearClassifier" => linear_classifier(b, node),
         "LinearRegressor" => linear_regressor(b, node).map(|r| vec![r]),
+        "SVMClassifier" => ml_svm::classifier(b, node),
+        "SVMRegressor" => ml_svm::regressor(b, node).map(|r| vec![r]),
         "Normalizer" => normalizer(b, node).map(|r| vec![r]),
         "Scaler" => scaler(b, node).map(|r| vec![r]),
         "Binarizer" => binarizer(b, node).map(|r| vec![r]),
@@ -60,7 +65,7 @@ pub fn lower(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
 }
 
 /// `x` as `[N, F]` (a rank-1 input is one row).
-fn rows(b: &mut Builder, x: FRef) -> Result<FRef, OnnxError> {
+pub(crate) fn rows(b: &mut Builder, x: FRef) -> Result<FRef, OnnxError> {
     let s = b.shape(x);
     match s.len() {
         2 => Ok(x),
@@ -75,7 +80,7 @@ fn rows(b: &mut Builder, x: FRef) -> Result<FRef, OnnxError> {
 
 /// How a binary classifier with one score column `s` reports its two scores.
 #[derive(Clone, Copy, Debug)]
-enum Pair {
+pub(crate) enum Pair {
     /// `[1 − s, s]`
     OneMinus,
     /// `[−s, s]`
@@ -97,7 +102,11 @@ fn post_transform(b: &mut Builder, s: FRef, pt: &str) -> Result<FRef, OnnxError>
 }
 
 /// The class labels as numbers.
-fn class_labels(b: &Builder, node: &NodeProto, ints: &str) -> Result<Vec<f64>, OnnxError> {
+pub(crate) fn class_labels(
+    b: &Builder,
+    node: &NodeProto,
+    ints: &str,
+) -> Result<Vec<f64>, OnnxError> {
     let at = Attrs(node);
     #[allow(clippy::cast_precision_loss)]
     match at.ints(ints) {
@@ -110,7 +119,7 @@ fn class_labels(b: &Builder, node: &NodeProto, ints: &str) -> Result<Vec<f64>, O
 }
 
 /// `labels[idx]` for a run-time index tensor (the index itself when labels are `0..n`).
-fn label_of(b: &mut Builder, idx: FRef, labels: &[f64]) -> Result<FRef, OnnxError> {
+pub(crate) fn label_of(b: &mut Builder, idx: FRef, labels: &[f64]) -> Result<FRef, OnnxError> {
     #[allow(clippy::cast_precision_loss)]
     if labels.iter().enumerate().all(|(i, &l)| l == i as f64) {
         return Ok(idx);
@@ -121,7 +130,7 @@ fn label_of(b: &mut Builder, idx: FRef, labels: &[f64]) -> Result<FRef, OnnxErro
 }
 
 /// A classifier's `(label, scores)` from raw scores `[N, cols]` (base values already in).
-fn finish_classifier(
+pub(crate) fn finish_classifier(
     b: &mut Builder,
     raw: FRef,
     labels: &[f64],
@@ -244,24 +253,26 @@ fn tree_regressor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
                 .into())
         }
     };
-    let pt = at.string("post_transform").unwrap_or_else(|| "NONE".into());
-    if pt != "NONE" {
-        return Err(b
+    no_post_transform(b, node)?;
+    Ok(raw)
+}
+
+/// A regressor's `post_transform` must be `NONE` (the only one its exporters write).
+pub(crate) fn no_post_transform(b: &Builder, node: &NodeProto) -> Result<(), OnnxError> {
+    match Attrs(node).string("post_transform") {
+        Some(pt) if pt != "NONE" => Err(b
             .unsupported(format!(
                 "post_transform {pt} of a regressor (supported: NONE)"
             ))
-            .into());
+            .into()),
+        _ => Ok(()),
     }
-    Ok(raw)
 }
 
 /// `x · Wᵀ + intercepts` for `x` `[N, F]` and `coefficients` of `rows × F`.
 fn linear_scores(b: &mut Builder, node: &NodeProto, x: FRef) -> Result<FRef, OnnxError> {
     let at = Attrs(node);
-    let (n, f) = {
-        let s = b.shape(x);
-        (s[0], s[1])
-    };
+    let f = b.shape(x)[1];
     let coef = at
         .floats("coefficients")
         .ok_or_else(|| b.err("missing attribute coefficients"))?;
@@ -280,9 +291,26 @@ fn linear_scores(b: &mut Builder, node: &NodeProto, x: FRef) -> Result<FRef, Onn
             .err(format!("{} intercepts for {c} outputs", icpt.len()))
             .into());
     }
-    let w = b.constant(&format!("{}/coefficients", b.node_name()), vec![c, f], coef);
     let bias = if icpt.is_empty() { vec![0.0; c] } else { icpt };
-    let bias = b.constant(&format!("{}/intercepts", b.node_name()), vec![c], bias);
+    dense(b, x, coef, c, bias, ("coefficients", "intercepts"))
+}
+
+/// `x · Wᵀ + bias` for `x` `[N, F]`, constant `w` of `c × F` (row-major) and `bias` of `c`:
+/// `[N, c]`. The constants are named after the node and `names` (weights, bias).
+pub(crate) fn dense(
+    b: &mut Builder,
+    x: FRef,
+    w: Vec<f64>,
+    c: usize,
+    bias: Vec<f64>,
+    names: (&str, &str),
+) -> Result<FRef, OnnxError> {
+    let (n, f) = {
+        let s = b.shape(x);
+        (s[0], s[1])
+    };
+    let w = b.constant(&format!("{}/{}", b.node_name(), names.0), vec![c, f], w);
+    let bias = b.constant(&format!("{}/{}", b.node_name(), names.1), vec![c], bias);
     let spec = ContractSpec {
         out_iter: vec![n, c],
         red: vec![f],
@@ -311,16 +339,7 @@ fn linear_classifier(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onn
 
 fn linear_regressor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let x = rows(b, input(b, node, 0)?)?;
-    let pt = Attrs(node)
-        .string("post_transform")
-        .unwrap_or_else(|| "NONE".into());
-    if pt != "NONE" {
-        return Err(b
-            .unsupported(format!(
-                "post_transform {pt} of a regressor (supported: NONE)"
-            ))
-            .into());
-    }
+    no_post_transform(b, node)?;
     linear_scores(b, node, x)
 }
 

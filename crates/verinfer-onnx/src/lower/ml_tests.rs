@@ -11,7 +11,7 @@ use verinfer_quant::quantize::QuantOptions;
 
 use super::movement::testutil::{float, int, string};
 
-fn ints(name: &str, v: &[i64]) -> AttributeProto {
+pub(super) fn ints(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         ints: v.to_vec(),
@@ -20,7 +20,7 @@ fn ints(name: &str, v: &[i64]) -> AttributeProto {
 }
 
 #[allow(clippy::cast_possible_truncation)]
-fn floats(name: &str, v: &[f64]) -> AttributeProto {
+pub(super) fn floats(name: &str, v: &[f64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         floats: v.iter().map(|&x| x as f32).collect(),
@@ -36,7 +36,7 @@ fn strings(name: &str, v: &[&str]) -> AttributeProto {
     }
 }
 
-fn ml_node(op: &str, outputs: &[&str], attribute: Vec<AttributeProto>) -> NodeProto {
+pub(super) fn ml_node(op: &str, outputs: &[&str], attribute: Vec<AttributeProto>) -> NodeProto {
     NodeProto {
         op_type: op.into(),
         name: format!("{op}_test"),
@@ -49,7 +49,7 @@ fn ml_node(op: &str, outputs: &[&str], attribute: Vec<AttributeProto>) -> NodePr
 }
 
 /// Lower `node` over an input `X` of `shape`; the float graph with its outputs.
-fn graph(node: &NodeProto, shape: Vec<usize>) -> verinfer_quant::fgraph::FGraph {
+pub(super) fn graph(node: &NodeProto, shape: Vec<usize>) -> verinfer_quant::fgraph::FGraph {
     let mut b = Builder::new("t");
     b.add_input("X", shape, false);
     b.begin_node(&node.name, &node.op_type);

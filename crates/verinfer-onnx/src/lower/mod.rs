@@ -12,6 +12,9 @@ pub mod loss;
 #[cfg(test)]
 mod loss_tests;
 pub mod ml;
+pub mod ml_svm;
+#[cfg(test)]
+mod ml_svm_tests;
 #[cfg(test)]
 mod ml_tests;
 pub mod ml_tree;

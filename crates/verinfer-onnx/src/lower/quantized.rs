@@ -101,6 +101,21 @@ struct Lowering<'a> {
     types: &'a ElemTypes,
 }
 
+/// Which quantization parameter is read (by its name in messages): a scale must be positive.
+#[derive(Clone, Copy, Debug)]
+enum Param<'a> {
+    Scale(&'a str),
+    ZeroPoint(&'a str),
+}
+
+impl Param<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Param::Scale(n) | Param::ZeroPoint(n) => n,
+        }
+    }
+}
+
 /// A per-tensor (one value) or per-axis (one per index of `axis`) quantization parameter.
 #[derive(Clone, Debug)]
 struct PerAxis {
@@ -145,42 +160,33 @@ impl Lowering<'_> {
         })
     }
 
-    /// A constant parameter (scale or zero point) of length 1 or the size of `axis` of a
-    /// tensor of shape `shape`.
+    /// A constant parameter of length 1 or the size of `axis` of a tensor of shape `shape`;
+    /// a scale must also be a positive finite number.
     fn per_axis(
         &self,
         r: FRef,
-        what: &str,
+        what: Param<'_>,
         shape: &[usize],
         axis: usize,
     ) -> Result<PerAxis, OnnxError> {
-        let values = self.b.require_const(r, what)?;
+        let name = what.name();
+        let values = self.b.require_const(r, name)?;
         let n = shape.get(axis).copied().unwrap_or(1);
         let s = self.b.shape(r);
         if values.len() != 1 && (s.len() != 1 || values.len() != n) {
             return Err(self
                 .b
                 .unsupported(format!(
-                    "{what} of shape {s:?} (per-tensor or per-axis of length {n} only; blocked quantization is not supported)"
+                    "{name} of shape {s:?} (per-tensor or per-axis of length {n} only; blocked quantization is not supported)"
                 ))
                 .into());
         }
-        Ok(PerAxis { values, axis })
-    }
-
-    /// A positive finite scale.
-    fn scale(
-        &self,
-        r: FRef,
-        what: &str,
-        shape: &[usize],
-        axis: usize,
-    ) -> Result<PerAxis, OnnxError> {
-        let p = self.per_axis(r, what, shape, axis)?;
-        if let Some(v) = p.values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-            return Err(self.err(format!("{what} {v} is not a positive finite number")));
+        if let Param::Scale(_) = what {
+            if let Some(v) = values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+                return Err(self.err(format!("{name} {v} is not a positive finite number")));
+            }
         }
-        Ok(p)
+        Ok(PerAxis { values, axis })
     }
 
     /// `p` as a constant that broadcasts against a tensor of rank `rank`.
@@ -208,7 +214,7 @@ impl Lowering<'_> {
         let shape = self.b.shape(x);
         let rank = shape.len();
         let zpb = if self.b.const_data(zp).is_some() {
-            let p = self.per_axis(zp, "zero point", &shape, axis)?;
+            let p = self.per_axis(zp, Param::ZeroPoint("zero point"), &shape, axis)?;
             if p.values.iter().all(|&v| v == 0.0) {
                 return Ok(x);
             }
@@ -369,13 +375,13 @@ impl Lowering<'_> {
                 .filter(|&t| t != 0)
                 .unwrap_or(UINT8),
         };
-        let sc = self.scale(s, "y_scale", &shape, axis)?;
+        let sc = self.per_axis(s, Param::Scale("y_scale"), &shape, axis)?;
         let inv = PerAxis {
             values: sc.values.iter().map(|v| 1.0 / v).collect(),
             axis,
         };
         let zpa = zp
-            .map(|z| self.per_axis(z, "y_zero_point", &shape, axis))
+            .map(|z| self.per_axis(z, Param::ZeroPoint("y_zero_point"), &shape, axis))
             .transpose()?;
         self.requantize(x, &inv, zpa.as_ref(), ty)
     }
@@ -383,7 +389,7 @@ impl Lowering<'_> {
     fn dequantize_linear(mut self) -> Result<FRef, OnnxError> {
         let (x, s, zp, shape, axis) = self.linear_operands()?;
         let xr = self.range_of(0, "x")?;
-        let sc = self.scale(s, "x_scale", &shape, axis)?;
+        let sc = self.per_axis(s, Param::Scale("x_scale"), &shape, axis)?;
         let t = self.centered(x, zp, xr, axis)?;
         self.times(t, &sc, shape.len())
     }
@@ -466,11 +472,11 @@ impl Lowering<'_> {
         let w_axis = if conv { 0 } else { sw.len() - 1 };
         let out_axis = if conv { 1 } else { out.len() - 1 };
         let xs = input(self.b, node, 1)?;
-        let xs = self.scale(xs, "x_scale", &[], 0)?;
+        let xs = self.per_axis(xs, Param::Scale("x_scale"), &[], 0)?;
         let ws = input(self.b, node, 4)?;
-        let ws = self.scale(ws, "w_scale", &sw, w_axis)?;
+        let ws = self.per_axis(ws, Param::Scale("w_scale"), &sw, w_axis)?;
         let ys = input(self.b, node, 6)?;
-        let ys = self.scale(ys, "y_scale", &[], 0)?;
+        let ys = self.per_axis(ys, Param::Scale("y_scale"), &[], 0)?;
         let f = PerAxis {
             values: ws
                 .values
@@ -490,7 +496,7 @@ impl Lowering<'_> {
             Some(z) if self.b.const_data(z).is_none() => self.requantize_runtime_zp(acc, &f, z, ty),
             _ => {
                 let zya = zy
-                    .map(|z| self.per_axis(z, "y_zero_point", &[], 0))
+                    .map(|z| self.per_axis(z, Param::ZeroPoint("y_zero_point"), &[], 0))
                     .transpose()?;
                 self.requantize(acc, &f, zya.as_ref(), ty)
             }

@@ -198,7 +198,7 @@ fn index0(b: &mut Builder, x: FRef, k: usize) -> Result<FRef, OnnxError> {
 }
 
 /// Tensors of one shape stacked along a new leading axis (one `Move`).
-fn stack(b: &mut Builder, parts: Vec<FRef>) -> Result<FRef, OnnxError> {
+pub(crate) fn stack(b: &mut Builder, parts: Vec<FRef>) -> Result<FRef, OnnxError> {
     let first = *parts.first().ok_or_else(|| b.err("nothing to stack"))?;
     let s = b.shape(first);
     let n = numel(&s);

@@ -30,3 +30,22 @@ pub(crate) fn live_nodes(fg: &FGraph) -> Vec<bool> {
     }
     live
 }
+
+/// Per node: the live nodes that read it, in node order (a node read twice is listed twice).
+#[must_use]
+pub(crate) fn live_consumers(fg: &FGraph, live: &[bool]) -> Vec<Vec<usize>> {
+    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); fg.nodes.len()];
+    for (j, node) in fg.nodes.iter().enumerate() {
+        if !live.get(j).copied().unwrap_or(false) {
+            continue;
+        }
+        for r in &node.inputs {
+            if let FRef::Node(i) = r {
+                if let Some(c) = consumers.get_mut(*i) {
+                    c.push(j);
+                }
+            }
+        }
+    }
+    consumers
+}

@@ -20,6 +20,7 @@ use verinfer_ir::{BinaryKind, ReduceKind};
 
 use crate::fgraph::{FGraph, FOp, FRef};
 use crate::func::Func;
+use crate::quantize::live::live_consumers;
 
 /// The width of a radicand for working width `bits`.
 #[must_use]
@@ -32,19 +33,7 @@ pub(crate) fn radicand_bits(bits: u32) -> u32 {
 #[must_use]
 pub(crate) fn radicands(fg: &FGraph, live: &[bool]) -> Vec<bool> {
     let n = fg.nodes.len();
-    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (j, node) in fg.nodes.iter().enumerate() {
-        if !live.get(j).copied().unwrap_or(false) {
-            continue;
-        }
-        for r in &node.inputs {
-            if let FRef::Node(i) = r {
-                if let Some(c) = consumers.get_mut(*i) {
-                    c.push(j);
-                }
-            }
-        }
-    }
+    let consumers = live_consumers(fg, live);
     let outputs = fg.output_nodes();
     let mut wide = vec![false; n];
     // Nodes are in topological order: every consumer of `i` has a larger index.

@@ -9,28 +9,21 @@
 //! as wide as that needs (at most the radicand width `2B − 1`, 31 bits): shifting a value left
 //! onto a finer scale is exact, so every part keeps the precision it was computed with.
 
-use crate::fgraph::{FGraph, FOp, FRef};
+use crate::fgraph::{FGraph, FOp};
+use crate::quantize::live::live_consumers;
 
 /// Per node: a data movement that is a graph output and feeds no live node.
 #[must_use]
 pub(crate) fn output_moves(fg: &FGraph, live: &[bool]) -> Vec<bool> {
     let n = fg.nodes.len();
-    let mut consumed = vec![false; n];
-    for (j, node) in fg.nodes.iter().enumerate() {
-        if !live.get(j).copied().unwrap_or(false) {
-            continue;
-        }
-        for r in &node.inputs {
-            if let FRef::Node(i) = r {
-                if let Some(c) = consumed.get_mut(*i) {
-                    *c = true;
-                }
-            }
-        }
-    }
+    let consumers = live_consumers(fg, live);
     let outputs = fg.output_nodes();
     (0..n)
-        .map(|i| matches!(fg.nodes[i].op, FOp::Move { .. }) && outputs.contains(&i) && !consumed[i])
+        .map(|i| {
+            matches!(fg.nodes[i].op, FOp::Move { .. })
+                && outputs.contains(&i)
+                && consumers[i].is_empty()
+        })
         .collect()
 }
 

@@ -1,14 +1,21 @@
 //! `TopK` with a constant `K`, as ranks computed by comparison (no sorting primitive).
 //!
 //! Along the axis (moved last, the rest flattened to `P` rows of `n`), element `i`'s rank is
-//! the number of elements that come before it in ONNX's order: `rank_i = Σ_j [x_j > x_i] +
-//! [x_j = x_i]·[j < i]` — larger first, ties by lower index (`largest = 0` ranks `−x`, which is
-//! exact). Output position `k` is the element whose rank is `k`:
+//! the number of elements that come before it in ONNX's order — larger first, ties by lower
+//! index (`largest = 0` ranks `−x`, which is exact): `rank_i = Σ_{j > i} [x_j > x_i] +
+//! Σ_{j < i} (1 − [x_i > x_j])`. Output position `k` is the element whose rank is `k`:
 //! `S[i, k] = [rank_i = k]`, `values_k = Σ_i x_i·S[i, k]`, `indices_k = Σ_i i·S[i, k]`.
-//! The comparisons are the `Step`/`IsZero` tables of a difference (as `Greater`/`Equal`), so
-//! two values closer than the difference's quantization step count as a tie (then the lower
-//! index comes first). The outputs are always sorted, which `sorted = 0` allows. Cost: `P·n²`
-//! comparisons, refused beyond [`MAX_PAIRS`].
+//!
+//! Every comparison is one `Step` of the difference `x_j − x_i` (as `Greater`), and a pair's
+//! two elements read the same step (`[x_i > x_j]` is the transposed entry): of any two
+//! elements exactly one comes first, whatever the difference rounds to, so the ranks are
+//! `0..n` and each output position picks one element. (An `Equal` table for the ties, as
+//! first written, could call two values 1–2 steps apart both equal and ordered: two elements
+//! then shared a rank, an output position summed their indices and another picked none — a
+//! nearest-neighbour model read training row 332 of 309.) Two values closer than the
+//! difference's quantization step count as a tie (then the lower index comes first). The
+//! outputs are always sorted, which `sorted = 0` allows. Cost: `P·n²` comparisons, refused
+//! beyond [`MAX_PAIRS`].
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::numel;
@@ -76,15 +83,28 @@ pub(super) fn topk(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<Vec<
     let ki = b.reshape(key, vec![p, n, 1])?;
     let kj = b.reshape(key, vec![p, 1, n])?;
     let d = b.binary(BinaryKind::Sub, kj, ki)?;
+    // greater[i, j] = [x_j > x_i]; its transpose [x_i > x_j].
     let greater = b.func(d, Func::Step);
-    let equal = b.func(d, Func::IsZero);
-    #[allow(clippy::cast_precision_loss)]
-    let lower: Vec<f64> = (0..n * n)
-        .map(|f| if f % n < f / n { 1.0 } else { 0.0 })
-        .collect();
-    let lower = new_const(b, vec![1, n, n], lower);
-    let tie = b.binary(BinaryKind::Mul, equal, lower)?;
-    let beats = b.binary(BinaryKind::Add, greater, tie)?;
+    let not_after = b.transpose(greater, &[0, 2, 1])?;
+    let pattern = |b: &mut Builder, below: bool| {
+        let m = (0..n * n)
+            .map(|f| {
+                let (i, j) = (f / n, f % n);
+                if (j < i) == below && i != j {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        new_const(b, vec![1, n, n], m)
+    };
+    let (lower, upper) = (pattern(b, true), pattern(b, false));
+    // j beats i: `[x_j > x_i]` for j > i, `1 − [x_i > x_j]` for j < i.
+    let after = b.binary(BinaryKind::Mul, greater, upper)?;
+    let before = b.binary(BinaryKind::Mul, not_after, lower)?;
+    let before = b.binary(BinaryKind::Sub, lower, before)?;
+    let beats = b.binary(BinaryKind::Add, after, before)?;
     let rank = b.reduce(beats, ReduceKind::Sum, &[2], true)?;
     b.pin_integer(rank, bits_for(n));
     #[allow(clippy::cast_precision_loss)]
@@ -186,6 +206,49 @@ mod tests {
                 let (v, i) = reference(&s[0], 5, largest == 1);
                 assert_eq!(got, vec![v, i], "quantized, largest={largest}");
             }
+        }
+    }
+
+    /// Values closer than the quantization step (nearest-neighbour distances: a cluster of
+    /// near-ties under a wide range): each output position still picks one element, so the
+    /// indices are distinct and in range, and the values are the best ones up to a step.
+    #[test]
+    #[allow(clippy::cast_precision_loss)]
+    fn topk_of_near_ties_picks_distinct_elements() {
+        let row = |seed: usize| -> Vec<f64> {
+            (0..60)
+                .map(|i| {
+                    let h = (i * 7919 + seed * 104_729) % 997;
+                    if i % 3 == 0 {
+                        0.2 + 0.8 * h as f64 / 997.0
+                    } else {
+                        0.07 + 2e-6 * (h % 40) as f64
+                    }
+                })
+                .collect()
+        };
+        let n = node("TopK", &["x", "k"], &["v", "i"], vec![int("largest", 0)]);
+        let g = graph(
+            &n,
+            11,
+            &[In("x", vec![1, 60], None)],
+            &[Const("k", vec![1], vec![5.0], true)],
+        );
+        let samples: Vec<Vec<Vec<f64>>> = (1..=6).map(|s| vec![row(s)]).collect();
+        let q = quantized_outputs(g, &samples);
+        for (s, got) in samples.iter().zip(q) {
+            let mut idx: Vec<usize> = got[1].iter().map(|&v| v as usize).collect();
+            let (want, _) = reference(&s[0], 5, false);
+            for (&i, w) in idx.iter().zip(&want) {
+                assert!(
+                    i < 60 && (s[0][i] - w).abs() < 1e-4,
+                    "{:?} vs {want:?}",
+                    got[1]
+                );
+            }
+            idx.sort_unstable();
+            idx.dedup();
+            assert_eq!(idx.len(), 5, "indices {:?} repeat", got[1]);
         }
     }
 
