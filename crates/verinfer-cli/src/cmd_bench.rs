@@ -84,11 +84,16 @@ pub fn run(a: &Args) -> Result<()> {
         let (tf, _) = time(budget, || {
             tract.run(&sample).map(|_| ()).map_err(Into::into)
         })?;
-        let (tn, _) = time(budget, || plan.run(&q).map(|_| ()).map_err(Into::into))?;
+        // Each run hands its trace back to the next (`Plan::run_reusing`), as a server does.
+        let mut last = verinfer_exec::Trace::default();
+        let mut run = || -> Result<()> {
+            last = plan.run_reusing(&q, std::mem::take(&mut last))?;
+            Ok(())
+        };
+        let (tn, _) = time(budget, &mut run)?;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
         // The whole timing loop runs inside the pool, so no cross-thread hand-off is timed.
-        let (t1, _) =
-            pool.install(|| time(budget, || plan.run(&q).map(|_| ()).map_err(Into::into)))?;
+        let (t1, _) = pool.install(|| time(budget, &mut run))?;
         let name = dir.file_name().map_or_else(
             || dir.display().to_string(),
             |s| s.to_string_lossy().into_owned(),

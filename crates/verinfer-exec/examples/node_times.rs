@@ -1,17 +1,26 @@
-//! Per-node times of a compiled model on one thread: `node_times MODEL.vmodel [RUNS]`.
+//! Per-node times of a compiled model on one thread: `node_times MODEL [RUNS] [run]`.
+//!
+//! `MODEL` is a `.vmodel` file (run on inputs of ones) or the name of a bundled model
+//! (`transformer_block`: compiled with its calibration data, run on its `input.json`). With
+//! `run`, only loops over `Plan::run` (for `perf record`).
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
 use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let g = verinfer_ir::vmodel::load(std::path::Path::new(&args[1])).unwrap();
     let runs: usize = args.get(2).map_or(2000, |s| s.parse().unwrap());
-    let inputs: Vec<Vec<i32>> = g
-        .inputs
-        .iter()
-        .map(|i| vec![1; i.info.shape.numel()])
-        .collect();
+    let (g, inputs) = if args[1].ends_with(".vmodel") {
+        let g = verinfer_ir::vmodel::load(std::path::Path::new(&args[1])).unwrap();
+        let ones = g
+            .inputs
+            .iter()
+            .map(|i| vec![1; i.info.shape.numel()])
+            .collect();
+        (g, ones)
+    } else {
+        verinfer_testing::models::bundled(&args[1])
+    };
     let plan = verinfer_exec::Plan::for_graph(g).unwrap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

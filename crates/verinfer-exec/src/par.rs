@@ -2,6 +2,8 @@
 
 use rayon::prelude::*;
 
+use crate::kernels::lanes;
+
 /// Target number of inner-loop operations per parallel task: large enough to amortize rayon's
 /// scheduling, small enough to balance across cores.
 pub(crate) const TASK_WORK: usize = 1 << 15;
@@ -58,11 +60,6 @@ where
         out,
         chunk_len(1),
         || (),
-        |(), start, part| {
-            let xs = x.get(start..).unwrap_or_default();
-            for (o, &v) in part.iter_mut().zip(xs) {
-                *o = f(v);
-            }
-        },
+        |(), start, part| lanes::map(x.get(start..).unwrap_or_default(), part, &f),
     );
 }

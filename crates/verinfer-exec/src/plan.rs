@@ -92,11 +92,32 @@ impl Plan {
     /// [`ExecError::Ir`] when the inputs do not match the graph's input specs (count, length,
     /// bit bounds) — the bound check matters: the overflow proof assumes it.
     pub fn run(&self, inputs: &[Vec<i32>]) -> Result<Trace, ExecError> {
+        self.run_reusing(inputs, Trace::new(Vec::new()))
+    }
+
+    /// [`Self::run`] writing into the buffers of `old`, a trace the caller no longer needs
+    /// (of any graph): a server running the same plan again and again hands back the
+    /// previous trace, and the run then allocates nothing for the values that fit where
+    /// they were. The result is [`Self::run`]'s, bit for bit: every buffer is cleared first.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub fn run_reusing(&self, inputs: &[Vec<i32>], old: Trace) -> Result<Trace, ExecError> {
         check_inputs(self.graph(), inputs)?;
+        let mut spare = old.into_values();
+        spare.truncate(self.graph().num_values());
         let mut values: Vec<Vec<i32>> = Vec::with_capacity(self.graph().num_values());
-        values.extend(inputs.iter().cloned());
+        // Reused from the back, so value `v` gets the buffer value `v` had (the same size).
+        spare.reverse();
+        for x in inputs {
+            let mut buf = spare.pop().unwrap_or_default();
+            buf.clear();
+            buf.extend_from_slice(x);
+            values.push(buf);
+        }
         for i in 0..self.nodes.len() {
-            let out = self.compute(i, |v| values.get(v).map(Vec::as_slice))?;
+            let out = spare.pop().unwrap_or_default();
+            let out = self.compute_into(i, out, |v| values.get(v).map(Vec::as_slice))?;
             values.push(out);
         }
         Ok(Trace::new(values))
@@ -320,6 +341,16 @@ impl Plan {
         i: usize,
         value: impl Fn(usize) -> Option<&'a [i32]>,
     ) -> Result<Vec<i32>, ExecError> {
+        self.compute_into(i, Vec::new(), value)
+    }
+
+    /// [`Self::compute`] into `out`'s buffer (cleared and zeroed to the output's length).
+    fn compute_into<'a>(
+        &'a self,
+        i: usize,
+        mut out: Vec<i32>,
+        value: impl Fn(usize) -> Option<&'a [i32]>,
+    ) -> Result<Vec<i32>, ExecError> {
         let (node, plan) = self.node_plan(i)?;
         let ins = node
             .inputs
@@ -327,7 +358,8 @@ impl Plan {
             .enumerate()
             .map(|(k, &o)| self.operand(i, plan, k, o, &value))
             .collect::<Result<Vec<&[i32]>, _>>()?;
-        let mut out = vec![0i32; node.out.shape.numel()];
+        out.clear();
+        out.resize(node.out.shape.numel(), 0);
         plan.run(&ins, &mut out);
         Ok(out)
     }

@@ -7,7 +7,8 @@ use verinfer_ir::ValueId;
 ///
 /// The trace is what gets committed and bisected in a dispute, so its order is fixed by the
 /// graph and never by execution.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The default is the empty trace (no buffers to reuse, see `Plan::run_reusing`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace(Vec<Vec<i32>>);
 
 impl Trace {

@@ -2,6 +2,7 @@
 
 use verinfer_ir::shape::{broadcast_strides, numel};
 
+use super::lanes;
 use crate::odometer::Odometer;
 use crate::par;
 
@@ -92,9 +93,7 @@ impl Broadcast {
                 || (),
                 |(), start, part| {
                     let (a, b) = (&a[start..start + part.len()], &b[start..start + part.len()]);
-                    for ((o, &x), &y) in part.iter_mut().zip(a).zip(b) {
-                        *o = f(x, y);
-                    }
+                    lanes::zip_map(a, b, part, &f);
                 },
             ),
             Mode::ScalarA => scalar_fill(out, chunk, a[0], b, zero, &f),
@@ -134,27 +133,19 @@ impl Broadcast {
             let (ia, ib) = (ra as usize + off * sa, rb as usize + off * sb);
             let o = &mut part[p..p + len];
             match (sa, sb) {
-                (1, 1) => {
-                    for ((o, &x), &y) in o.iter_mut().zip(&a[ia..ia + len]).zip(&b[ib..ib + len]) {
-                        *o = f(x, y);
-                    }
-                }
+                (1, 1) => lanes::zip_map(&a[ia..ia + len], &b[ib..ib + len], o, f),
                 (1, 0) => match zero.filter(|_| b[ib] == 0) {
                     Some(z) => o.fill(z),
                     None => {
                         let y = b[ib];
-                        for (o, &x) in o.iter_mut().zip(&a[ia..ia + len]) {
-                            *o = f(x, y);
-                        }
+                        lanes::map(&a[ia..ia + len], o, |x| f(x, y));
                     }
                 },
                 (0, 1) => match zero.filter(|_| a[ia] == 0) {
                     Some(z) => o.fill(z),
                     None => {
                         let x = a[ia];
-                        for (o, &y) in o.iter_mut().zip(&b[ib..ib + len]) {
-                            *o = f(x, y);
-                        }
+                        lanes::map(&b[ib..ib + len], o, |y| f(x, y));
                     }
                 },
                 _ => {
@@ -183,11 +174,7 @@ where
         || (),
         |(), start, part| match zero.filter(|_| s == 0) {
             Some(z) => part.fill(z),
-            None => {
-                for (o, &x) in part.iter_mut().zip(&v[start..]) {
-                    *o = g(s, x);
-                }
-            }
+            None => lanes::map(&v[start..], part, |x| g(s, x)),
         },
     );
 }

@@ -12,6 +12,8 @@ mod reduce;
 mod requant;
 mod rescale;
 
+pub(crate) use contract::simd::dense::lanes;
+
 use verinfer_ir::{Graph, Node, Op, Operand, Param, ParamData, ParamId, ParamView};
 
 use crate::error::ExecError;

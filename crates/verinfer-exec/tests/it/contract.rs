@@ -317,3 +317,66 @@ fn block_scaled_weights_against_wide_activations() {
         }
     }
 }
+
+/// Register tiles whose bound the plan cannot prove (16-bit operands, `K` = 256: up to
+/// `2^38`) check each batch's row norms at run time: one accumulator where every block's
+/// sums fit `i32` (small values on either side), the byte split where they may not (full
+/// range, and all `32767`, where a wrapped `i32` would be far off). A constant weight, and
+/// a product of two activations whose batches differ (one small, one full range).
+#[test]
+fn tiles_check_the_bound_at_run_time() {
+    let mm = MatMul::plain(16, 256, 32);
+    let mut rng = Rng::new(5);
+    let full = |rng: &mut Rng, n: usize| rng.data(n, 16);
+    let small = |rng: &mut Rng, n: usize| rng.data(n, 7);
+    let (xn, wn) = (numel(&mm.x_shape()), numel(&mm.w_shape()));
+    let weights = [
+        full(&mut rng, wn),
+        small(&mut rng, wn),
+        vec![32767; wn],
+        vec![-32768; wn],
+    ];
+    for w_data in weights {
+        let mut b = GraphBuilder::new();
+        let x = b.input(&mm.x_shape(), 16);
+        let w = b.param(&mm.w_shape(), 16, w_data);
+        b.node(
+            Op::Contract(mm.contract(requant(1, 16, 24), None)),
+            vec![x, w],
+            &mm.out_shape(),
+            24,
+        );
+        let g = b.finish();
+        for x_data in [
+            full(&mut rng, xn),
+            small(&mut rng, xn),
+            vec![32767; xn],
+            vec![-32768; xn],
+        ] {
+            assert_matches_reference(&g, &[x_data]);
+        }
+    }
+    let mm = MatMul {
+        batch_x: vec![2],
+        batch_w: vec![2],
+        ..MatMul::plain(16, 64, 16)
+    };
+    let mut b = GraphBuilder::new();
+    let x = b.input(&mm.x_shape(), 16);
+    let w = b.input(&mm.w_shape(), 16);
+    b.node(
+        Op::Contract(mm.contract(requant(1, 14, 24), None)),
+        vec![x, w],
+        &mm.out_shape(),
+        24,
+    );
+    let g = b.finish();
+    let (xn, wn) = (numel(&mm.x_shape()) / 2, numel(&mm.w_shape()) / 2);
+    let mut xs = small(&mut rng, xn);
+    xs.extend(full(&mut rng, xn));
+    let mut ws = vec![32767; wn];
+    ws.extend(full(&mut rng, wn));
+    assert_matches_reference(&g, &[xs.clone(), ws.clone()]);
+    xs.reverse();
+    assert_matches_reference(&g, &[xs, ws]);
+}

@@ -18,6 +18,16 @@ fn conv(c: usize, cout: usize, groups: usize, hw: usize, stride: usize) -> Conv2
     }
 }
 
+/// `max(x, 0)` of 8-bit values.
+fn relu() -> Binary {
+    Binary {
+        kind: BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: requant(1, 0, 8),
+    }
+}
+
 /// conv → relu → lookup → depthwise conv → flatten+concat (Move) → matmul → div → reduce →
 /// gather, all of them past the parallel chunk sizes.
 fn pipeline() -> Graph {
@@ -37,13 +47,7 @@ fn pipeline() -> Graph {
     );
 
     let zero = b.param(&[], 1, vec![0]);
-    let relu = Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: requant(1, 0, 8),
-    };
-    let y = b.node(Op::Binary(relu), vec![y, zero], &c1.out_shape(), 8);
+    let y = b.node(Op::Binary(relu()), vec![y, zero], &c1.out_shape(), 8);
 
     let table = b.param_id(&[256], 8, ParamKind::Table, rng.data(256, 8));
     let y = b.node(
@@ -185,4 +189,35 @@ fn repeated_runs_are_identical() {
     assert_eq!(outs.len(), 1);
     assert_eq!(outs[0].len(), 5);
     assert_eq!(outs[0], first.values().last().unwrap().as_slice());
+}
+
+/// A run into the buffers of an earlier trace equals a fresh run, whatever trace is handed
+/// back: this graph's on other inputs (same sizes, stale values), another graph's (other
+/// sizes and count), or none.
+#[test]
+fn runs_reusing_old_buffers_equal_fresh_runs() {
+    let g = pipeline();
+    let plan = Plan::for_graph(g.clone()).unwrap();
+    let (a, b) = (random_inputs(&g, 8), random_inputs(&g, 9));
+    let (want_a, want_b) = (plan.run(&a).unwrap(), plan.run(&b).unwrap());
+    assert_ne!(want_a, want_b);
+    let got = plan.run_reusing(&b, want_a.clone()).unwrap();
+    assert_eq!(got, want_b);
+    let got = plan.run_reusing(&a, got).unwrap();
+    assert_eq!(got, want_a);
+    let mut other = verinfer_testing::GraphBuilder::new();
+    let x = other.input(&[3, 7], 8);
+    let zero = other.param(&[], 1, vec![0]);
+    other.node(Op::Binary(relu()), vec![x, zero], &[3, 7], 8);
+    let other = other.finish();
+    let small = Plan::for_graph(other.clone())
+        .unwrap()
+        .run(&random_inputs(&other, 1))
+        .unwrap();
+    assert_eq!(plan.run_reusing(&a, small).unwrap(), want_a);
+    assert_eq!(
+        plan.run_reusing(&a, verinfer_exec::Trace::default())
+            .unwrap(),
+        want_a
+    );
 }

@@ -5,12 +5,27 @@
 //! dims (only the other, `B`) and *batch* dims (both or neither: attention heads). For one
 //! batch, output `(i, j)` is `Σ_s A_i[s]·B_j[s]`, `A_i` and `B_j` the operands' rows at
 //! those keys (zeros for padding, as `Access::gather` reads them). `B`'s rows are laid out
-//! as panels of [`LANES`] columns ([`tile`]'s layout) and `A`'s as rows, split into high and
-//! low bytes unless the plan proved every sum below `2^31`; a constant operand is laid out
+//! as panels of [`LANES`] columns ([`tile`]'s layout) and `A`'s as rows; a constant operand is laid out
 //! once at plan time, a value at the start of each batch of each run (only where its rows
 //! are reused at least [`MIN_REUSE`] times, so the copy is small beside the products).
 //! `B` is the operand that moves along the innermost out dim, so a panel's columns are
 //! usually adjacent outputs.
+//!
+//! **One accumulator or a byte split.** [`tile`] sums each block of [`BLOCK_PAIRS`] pairs of
+//! reduction steps in `i32` lanes; it needs `A` split into high and low bytes (twice the
+//! multiply-adds) unless every output's partial sum over every block is below `2^31`. The
+//! plan proves that from the operands' bounds where it can (`k·max|x|·max|w| < 2^31`);
+//! otherwise each batch checks it on the operands themselves, by Cauchy–Schwarz: a block's
+//! sum `Σ a_i[s]·b_j[s]` is at most `‖a_i‖·‖b_j‖` over the block, so when the largest squared
+//! norm of an `A` row there times the largest of a `B` column is below `2^62`, every such
+//! sum is below `2^31`. The norms are exact integer sums of squares (below `2^37` a block),
+//! taken while the operands are laid out (a constant's once); only a batch that fails the
+//! check is split. The check is made only where each operand laid out per run is read by at
+//! least [`CHECK_MIN_REUSE`] outputs a row, so that its norms (one pass, scalar) cost little
+//! beside the products; a convolution input, read by a few filters, is split as before.
+//! Real rows' norms are far below the worst case `k·max²`, which is what lets the block's
+//! products (activations below `2^13.5` against weights below `2^15`, 64 and 256 steps)
+//! take one accumulator.
 //!
 //! Every sum is exact (see [`tile`]) and is then biased and requantized by the caller's
 //! epilogue, exactly as the row kernels do: the same integers as the reference.
@@ -22,13 +37,17 @@ use verinfer_ir::shape::strides;
 
 use super::super::requant::FastRequant;
 use super::access::Access;
-use super::simd::dense::tile::{tile, TileRows, TileSums, LANES, MR};
+use super::simd::dense::tile::{tile, TileRows, TileSums, BLOCK_PAIRS, LANES, MR};
 
 /// Most multiply-adds (padding included) of a node planned as tiles.
 const MAX_WORK: usize = 1 << 22;
 
 /// Fewest outputs that must read each row of a value operand for it to be laid out per run.
 const MIN_REUSE: usize = 4;
+
+/// Fewest outputs that must read each row of every operand laid out per run for the plan to
+/// check the norms at run time (see the module doc).
+const CHECK_MIN_REUSE: usize = 32;
 
 /// One position along a class of out dims: the key of `A` and of `B` there, the output's
 /// flat offset and the bias map's flat offset (each a partial sum over that class's dims).
@@ -40,11 +59,73 @@ struct Pos {
     bias: i64,
 }
 
-/// `A`'s rows laid out for tiles: `rows × kp` high parts (or values) and low bytes.
+/// `A`'s rows laid out for tiles: `rows × kp` values, their high parts and low bytes when
+/// split (else empty), and per block the largest squared norm of a row (see the module doc;
+/// empty unless the plan checks them).
 #[derive(Default)]
 struct ARows {
+    vals: Vec<i16>,
     hi: Vec<i16>,
     lo: Vec<i16>,
+    norms: Vec<u64>,
+}
+
+impl ARows {
+    /// Fill `hi` and `lo` from `vals`: `v = 256·(v >> 8) + (v & 0xFF)`.
+    fn split(&mut self) {
+        self.hi.clear();
+        self.hi.extend(self.vals.iter().map(|&v| v >> 8));
+        self.lo.clear();
+        self.lo.extend(self.vals.iter().map(|&v| v & 0xFF));
+    }
+
+    /// The rows from `r0` on as [`tile`] reads them: the values, or their split parts.
+    fn tile_rows(&self, r0: usize, kp: usize, rows: usize, split: bool) -> TileRows<'_> {
+        let (hi, lo) = if split {
+            (&self.hi, &self.lo[..])
+        } else {
+            (&self.vals, &[][..])
+        };
+        TileRows {
+            hi: hi.get(r0 * kp..).unwrap_or_default(),
+            lo: lo.get(r0 * kp..).unwrap_or_default(),
+            rows,
+        }
+    }
+}
+
+/// `B`'s panels in [`tile`]'s layout, and per block the largest squared norm of a column
+/// (empty unless the plan checks them).
+#[derive(Default)]
+struct Panels {
+    data: Vec<i16>,
+    norms: Vec<u64>,
+}
+
+/// Reduction steps of one block of [`tile`].
+const BLOCK: usize = 2 * BLOCK_PAIRS;
+
+/// Whether every block's sums fit `i32` by Cauchy–Schwarz: for each block, the largest
+/// squared row norm of `A` times that of `B` is below `2^62` (see the module doc).
+fn blocks_fit(a: &[u64], b: &[u64]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| u128::from(x) * u128::from(y) < 1 << 62)
+}
+
+/// Raise `norms[blk]` to each row's squared norm over block `blk` (rows `kp` long).
+fn row_norms(vals: &[i16], kp: usize, norms: &mut [u64]) {
+    for row in vals.chunks_exact(kp) {
+        for (n, part) in norms.iter_mut().zip(row.chunks(BLOCK)) {
+            // Squares of `i16` are below 2^30; 128 of them below 2^37.
+            let s: u64 = part
+                .iter()
+                .map(|&v| i64::from(v).unsigned_abs().pow(2))
+                .sum();
+            *n = (*n).max(s);
+        }
+    }
 }
 
 /// Plan of a contraction computed as tiles (see the module doc).
@@ -52,8 +133,10 @@ pub(crate) struct GemmPlan {
     k: usize,
     /// `k` rounded up to even.
     kp: usize,
-    /// Whether `A` is split into bytes (no proof that sums fit `i32`).
-    split: bool,
+    /// Whether the plan proved every sum below `2^31`.
+    proven: bool,
+    /// Unproven: whether each batch checks the norms (else it always splits).
+    check: bool,
     /// Which operand (0: `x`, 1: `w`) is `A`.
     a_op: usize,
     a: Access,
@@ -64,7 +147,7 @@ pub(crate) struct GemmPlan {
     /// `A` laid out at plan time (a constant): one per batch, or one for all.
     a_const: Vec<ARows>,
     /// `B`'s panels laid out at plan time (a constant): one per batch, or one for all.
-    b_const: Vec<Vec<i16>>,
+    b_const: Vec<Panels>,
 }
 
 impl GemmPlan {
@@ -142,7 +225,10 @@ impl GemmPlan {
         let mut plan = Self {
             k,
             kp,
-            split: !narrow,
+            proven: narrow,
+            check: !narrow
+                && (params[a_op].is_some() || n >= CHECK_MIN_REUSE)
+                && (params[b_op].is_some() || m >= CHECK_MIN_REUSE),
             a_op,
             batches: positions(&class[2]),
             rows: positions(&class[a_op]),
@@ -157,12 +243,16 @@ impl GemmPlan {
             for base in plan.const_bases(|p| p.a) {
                 let mut r = ARows::default();
                 plan.lay_rows(data, base, &mut r, &mut tmp);
+                if !plan.proven {
+                    // Split once for the batches whose check fails (all, without a check).
+                    r.split();
+                }
                 plan.a_const.push(r);
             }
         }
         if let Some(data) = params[b_op] {
             for base in plan.const_bases(|p| p.b) {
-                let mut panel = Vec::new();
+                let mut panel = Panels::default();
                 plan.lay_panel(data, base, &mut panel, &mut tmp);
                 plan.b_const.push(panel);
             }
@@ -190,47 +280,66 @@ impl GemmPlan {
         }
     }
 
-    /// Lay out `A`'s rows at key base `base` of `data` into `dst`.
+    /// Lay out `A`'s rows at key base `base` of `data` into `dst` (values, and norms where
+    /// the plan checks them; the split parts are cleared).
     fn lay_rows(&self, data: &[i32], base: i64, dst: &mut ARows, tmp: &mut [i32]) {
         let (kp, n) = (self.kp, self.rows.len());
+        dst.vals.clear();
+        dst.vals.resize(n * kp, 0);
         dst.hi.clear();
-        dst.hi.resize(n * kp, 0);
         dst.lo.clear();
-        if self.split {
-            dst.lo.resize(n * kp, 0);
-        }
+        let direct = self.a.is_direct();
         for (i, p) in self.rows.iter().enumerate() {
             // Keys are sums of in-range key strides.
-            self.a.gather(data, (base + p.a) as usize, tmp);
-            let hi = &mut dst.hi[i * kp..i * kp + self.k];
-            if self.split {
-                let lo = &mut dst.lo[i * kp..i * kp + self.k];
-                for ((h, l), &v) in hi.iter_mut().zip(lo).zip(tmp.iter()) {
-                    // Values fit i16 (the plan's condition): `v >> 8` fits i8, `v & 0xFF` u8.
-                    *h = (v >> 8) as i16;
-                    *l = (v & 0xFF) as i16;
+            let key = (base + p.a) as usize;
+            let row = match direct {
+                // A row of `x` of a matrix product: read in place.
+                true => data.get(self.a.direct_start(key)..).unwrap_or_default(),
+                false => {
+                    self.a.gather(data, key, tmp);
+                    &tmp[..]
                 }
-            } else {
-                for (h, &v) in hi.iter_mut().zip(tmp.iter()) {
-                    *h = v as i16;
-                }
+            };
+            for (h, &v) in dst.vals[i * kp..i * kp + self.k].iter_mut().zip(row) {
+                // Values fit i16 (the plan's condition).
+                *h = v as i16;
             }
+        }
+        dst.norms.clear();
+        if self.check {
+            dst.norms.resize(kp.div_ceil(BLOCK), 0);
+            row_norms(&dst.vals, kp, &mut dst.norms);
         }
     }
 
-    /// Lay out `B`'s panels at key base `base` of `data` into `dst`.
-    fn lay_panel(&self, data: &[i32], base: i64, dst: &mut Vec<i16>, tmp: &mut [i32]) {
+    /// Lay out `B`'s panels at key base `base` of `data` into `dst` (with norms where the plan
+    /// checks them).
+    fn lay_panel(&self, data: &[i32], base: i64, dst: &mut Panels, tmp: &mut [i32]) {
         let blk = self.kp * LANES;
-        dst.clear();
-        dst.resize(self.cols.len().div_ceil(LANES) * blk, 0);
+        dst.data.clear();
+        dst.data.resize(self.cols.len().div_ceil(LANES) * blk, 0);
         let mut keys = [0usize; LANES];
-        for (cols, d) in self.cols.chunks(LANES).zip(dst.chunks_exact_mut(blk)) {
+        for (cols, d) in self.cols.chunks(LANES).zip(dst.data.chunks_exact_mut(blk)) {
             for (key, p) in keys.iter_mut().zip(cols) {
                 // Keys are sums of in-range key strides.
                 *key = (base + p.b) as usize;
             }
             self.b
                 .gather_panel(data, &keys[..cols.len()], LANES, d, tmp);
+        }
+        dst.norms.clear();
+        if self.check {
+            dst.norms.resize(self.kp.div_ceil(BLOCK), 0);
+            for panel in dst.data.chunks_exact(blk) {
+                for (n, part) in dst.norms.iter_mut().zip(panel.chunks(BLOCK * LANES)) {
+                    // Element `s` of column `j` is at `(s / 2)·2·LANES + 2j + s % 2`.
+                    let mut col = [0u64; LANES];
+                    for (i, &v) in part.iter().enumerate() {
+                        col[(i / 2) % LANES] += i64::from(v).unsigned_abs().pow(2);
+                    }
+                    *n = col.iter().fold(*n, |m, &c| m.max(c));
+                }
+            }
         }
     }
 
@@ -248,17 +357,14 @@ impl GemmPlan {
         let (kp, m) = (self.kp, self.rows.len());
         let mut tmp = vec![0i32; self.k];
         let mut a_run = ARows::default();
-        let mut b_run = Vec::new();
+        let mut b_run = Panels::default();
         let mut sums: TileSums = [[0; LANES]; MR];
         let mut strip = [0i32; LANES];
         for (bi, bt) in self.batches.iter().enumerate() {
-            let ap = match self.a_const.get(bi).or(self.a_const.first()) {
-                Some(p) => p,
-                None => {
-                    self.lay_rows(adata, bt.a, &mut a_run, &mut tmp);
-                    &a_run
-                }
-            };
+            let a_const = self.a_const.get(bi).or(self.a_const.first());
+            if a_const.is_none() {
+                self.lay_rows(adata, bt.a, &mut a_run, &mut tmp);
+            }
             let bp = match self.b_const.get(bi).or(self.b_const.first()) {
                 Some(p) => p,
                 None => {
@@ -266,7 +372,13 @@ impl GemmPlan {
                     &b_run
                 }
             };
-            for (cols, panel) in self.cols.chunks(LANES).zip(bp.chunks_exact(kp * LANES)) {
+            let fits = self.check && blocks_fit(&a_const.unwrap_or(&a_run).norms, &bp.norms);
+            let split = !(self.proven || fits);
+            if split && a_const.is_none() {
+                a_run.split();
+            }
+            let ap = a_const.unwrap_or(&a_run);
+            for (cols, panel) in (self.cols.chunks(LANES)).zip(bp.data.chunks_exact(kp * LANES)) {
                 let nc = cols.len();
                 // Adjacent outputs: the strip is stored as one slice.
                 let adjacent = (cols.iter())
@@ -274,12 +386,7 @@ impl GemmPlan {
                     .all(|(j, c)| c.out == cols[0].out + j as i64);
                 for r0 in (0..m).step_by(MR) {
                     let r = MR.min(m - r0);
-                    let rows = TileRows {
-                        hi: &ap.hi[r0 * kp..],
-                        lo: ap.lo.get(r0 * kp..).unwrap_or_default(),
-                        rows: r,
-                    };
-                    if !tile(rows, kp, panel, &mut sums) {
+                    if !tile(ap.tile_rows(r0, kp, r, split), kp, panel, &mut sums) {
                         return;
                     }
                     for (rp, s) in self.rows[r0..r0 + r].iter().zip(sums.iter_mut()) {

@@ -9,15 +9,18 @@
 //! AVX-512 VNNI (detected at run time) a row's pair is broadcast to sixteen `i32` lanes and
 //! `vpdpwssd` adds `a[2p]·b[2p] + a[2p+1]·b[2p+1]` to each lane, modulo `2^32`:
 //!
-//! * **plain** rows (the caller proved every output's `|Σ a·b| < 2^31`): one `i32`
-//!   accumulator per lane over the whole reduction, widened once at the end. Its value is
-//!   the sum modulo `2^32`, and the sum lies in `i32`, so it is the sum.
+//! The reduction is summed in blocks of [`BLOCK_PAIRS`] pairs (`2·BLOCK_PAIRS` steps): each
+//! block in `i32` lanes, then widened to `i64` and added (the validator bounds every output
+//! below `2^62`, so the `i64` additions are exact).
+//!
+//! * **plain** rows (the caller proved every output's partial sum over each block,
+//!   `|Σ_{s in block} a·b|`, below `2^31`): one `i32` accumulator per lane and block. Its
+//!   value is the block's sum modulo `2^32`, and that sum lies in `i32`, so it is the sum.
 //! * **split** rows (any `i16` values): the caller passes `hi = a >> 8` (in `[-128, 127]`) and
 //!   `lo = a & 0xFF` (in `[0, 255]`), so `a = 256·hi + lo`. A pair of `hi·b` products is at
 //!   most `2·128·2^15 = 2^23` in magnitude and one of `lo·b` below `2·255·2^15 < 2^24`, so
-//!   over [`SPLIT_PAIRS`] = 128 pairs neither accumulator reaches `2^31`: no lane ever wraps.
-//!   Every block of pairs is widened to `i64` as `256·hi_sum + lo_sum` and added; the
-//!   validator bounds every output below `2^62`, so the `i64` additions are exact too.
+//!   over a block of 64 pairs neither accumulator reaches `2^30`: no lane ever wraps. A
+//!   block is widened as `256·hi_sum + lo_sum`.
 //!
 //! The portable kernel computes the same sums directly in `i64`; both are property-tested
 //! equal to an `i64` reference, extremes included, and a test checks this CPU takes the
@@ -37,8 +40,8 @@ pub(crate) const LANES: usize = 16;
 /// Most rows of one tile.
 pub(crate) const MR: usize = 4;
 
-/// Pairs summed in `i32` before widening, in split mode (see the module doc).
-const SPLIT_PAIRS: usize = 128;
+/// Pairs summed in `i32` before widening (see the module doc).
+pub(crate) const BLOCK_PAIRS: usize = 64;
 
 /// Sums of one tile: `[row][column]`.
 pub(crate) type TileSums = [[i64; LANES]; MR];
@@ -61,8 +64,8 @@ impl TileRows<'_> {
 }
 
 /// `out[m][j] = Σ_{s < kp} a_m[s]·panel_j[s]` for `m < rows.rows`, `j < LANES`, where
-/// `a_m = 256·hi_m + lo_m` (split) or `hi_m` (plain, with every such sum proved below `2^31`
-/// in magnitude by the caller). Rows past `rows.rows` are left as they are. Returns `false`
+/// `a_m = 256·hi_m + lo_m` (split) or `hi_m` (plain, with the sum over every block of
+/// [`BLOCK_PAIRS`] pairs proved below `2^31` in magnitude by the caller). Rows past `rows.rows` are left as they are. Returns `false`
 /// (computing nothing) when the lengths are not those of the layout.
 pub(crate) fn tile(a: TileRows<'_>, kp: usize, panel: &[i16], out: &mut TileSums) -> bool {
     let need = a.rows.saturating_mul(kp);
@@ -120,7 +123,7 @@ mod avx512 {
         _mm512_setzero_si512, _mm512_slli_epi64, _mm512_storeu_si512,
     };
 
-    use super::{TileRows, TileSums, LANES, SPLIT_PAIRS};
+    use super::{TileRows, TileSums, BLOCK_PAIRS, LANES};
 
     /// [`super::tile`] with AVX-512 VNNI.
     ///
@@ -164,12 +167,11 @@ mod avx512 {
         out: &mut TileSums,
     ) {
         let pairs = kp / 2;
-        let block = if SPLIT { SPLIT_PAIRS } else { pairs };
         let (hi, lo, pp) = (a.hi.as_ptr(), a.lo.as_ptr(), panel.as_ptr());
         let mut tot = [[_mm512_setzero_si512(); 2]; R];
         let mut p0 = 0;
         while p0 < pairs {
-            let p1 = (p0 + block).min(pairs);
+            let p1 = (p0 + BLOCK_PAIRS).min(pairs);
             let mut ah = [_mm512_setzero_si512(); R];
             let mut al = [_mm512_setzero_si512(); R];
             for p in p0..p1 {
@@ -307,6 +309,19 @@ mod tests {
     }
 
     #[test]
+    fn plain_mode_widens_every_block() {
+        // Each block of 128 steps sums to ±(2^31 − 2^21 or so), inside `i32`; the whole
+        // reduction (four blocks, and a partial fifth) is far outside it.
+        for (x, k) in [(16383, 512), (-16384, 512), (16383, 520)] {
+            let a = vec![vec![x; k]; MR];
+            let b: Vec<Vec<i32>> = (0..LANES)
+                .map(|j| vec![if j % 2 == 0 { 1023 } else { -1023 }; k])
+                .collect();
+            check(&a, &b, k, false);
+        }
+    }
+
+    #[test]
     fn plain_mode_is_exact_up_to_its_bound() {
         // Σ = 2^31 - 1 exactly (the largest plain sum), and its negative bound.
         let k = 2;
@@ -365,14 +380,15 @@ mod tests {
             check(&a, &b, k, true);
         }
 
-        /// Plain mode where the bound holds: values whose sums stay inside `i32`.
+        /// Plain mode where the bound holds: values whose sums over every block stay inside
+        /// `i32`, reductions of several blocks.
         #[test]
         fn plain_tiles_equal_reference(
-            k in 1usize..64,
+            k in 1usize..600,
             rows in 1usize..=MR,
-            seed in prop::collection::vec(-4096i32..4096, 128),
+            seed in prop::collection::vec(-4095i32..4096, 128),
         ) {
-            // |a·b| ≤ 2^24, k < 64 terms: below 2^30.
+            // |a·b| < 2^24, at most 128 terms a block: below 2^31.
             let a: Vec<Vec<i32>> = (0..rows).map(|m| (0..k).map(|s| seed[(m * 37 + s) % 128]).collect()).collect();
             let b: Vec<Vec<i32>> = (0..LANES).map(|j| (0..k).map(|s| seed[(j * 11 + s * 5 + 3) % 128]).collect()).collect();
             check(&a, &b, k, false);
