@@ -56,6 +56,15 @@ const PAIRS_MIN_K: usize = 32;
 /// Most narrow-weight outputs computed by one segment call (see `fill_narrow_runs`).
 const NARROW_RUN: usize = 64;
 
+/// One run of [`ContractPlan::next_narrow_run`]: the first output's `x` key and the offsets of
+/// its `x` row and `w` row; `n` outputs follow, each `k` further along in both.
+struct NarrowRun {
+    xk: usize,
+    x0: usize,
+    w0: usize,
+    n: usize,
+}
+
 /// Shortest last out dim computed as lanes.
 const LANES_MIN: usize = 4;
 
@@ -333,25 +342,13 @@ impl ContractPlan {
             let mut odo = Odometer::new(start, &self.out_iter, &self.weights);
             let mut p = 0;
             while p < part.len() {
-                // Keys are in range: sums of in-range strides.
-                let [xk, wk, bf] = odo.pos;
-                let Some((xbuf, x0)) = xr.span(xk as usize) else {
+                let Some(run) = self.next_narrow_run(&mut odo, xr, ws, part.len() - p, bfs) else {
                     return;
                 };
-                let w0 = ws.start(wk as usize);
-                bfs[0] = bf;
-                odo.step();
-                let mut n = 1;
-                while n < NARROW_RUN && p + n < part.len() {
-                    let [xk, wk, bf] = odo.pos;
-                    let next_x = xr.span(xk as usize).map(|s| s.1);
-                    if next_x != Some(x0 + n * k) || ws.start(wk as usize) != w0 + n * k {
-                        break;
-                    }
-                    bfs[n] = bf;
-                    odo.step();
-                    n += 1;
-                }
+                let NarrowRun { xk, x0, w0, n } = run;
+                let Some((xbuf, _)) = xr.span(xk) else {
+                    return;
+                };
                 let xs = xbuf.get(x0..x0 + n * k).unwrap_or_default();
                 ws.segment_dots(xs, w0, &mut sums[..n]);
                 for ((o, &d), &bf) in part[p..p + n].iter_mut().zip(&sums[..n]).zip(&bfs[..n]) {
@@ -360,6 +357,43 @@ impl ContractPlan {
                 p += n;
             }
         });
+    }
+
+    /// The next run of consecutive outputs whose `x` rows (as `xr` lays them out) and `w`
+    /// rows each follow one another, at most `left` and [`NARROW_RUN`] long, stepping `odo`
+    /// past it and writing each output's bias key into `bfs`; `None` if a key is out of
+    /// range (never, for keys that are sums of in-range strides).
+    fn next_narrow_run(
+        &self,
+        odo: &mut Odometer<'_, 3>,
+        xr: &Rows<'_, i32>,
+        ws: &NarrowW,
+        left: usize,
+        bfs: &mut [i64],
+    ) -> Option<NarrowRun> {
+        let k = self.k;
+        let [xk, wk, bf] = odo.pos;
+        let (_, x0) = xr.span(xk as usize)?;
+        let w0 = ws.start(wk as usize);
+        *bfs.first_mut()? = bf;
+        odo.step();
+        let mut n = 1;
+        while n < NARROW_RUN.min(left).min(bfs.len()) {
+            let [xk, wk, bf] = odo.pos;
+            let next_x = xr.span(xk as usize).map(|s| s.1);
+            if next_x != Some(x0 + n * k) || ws.start(wk as usize) != w0 + n * k {
+                break;
+            }
+            bfs[n] = bf;
+            odo.step();
+            n += 1;
+        }
+        Some(NarrowRun {
+            xk: xk as usize,
+            x0,
+            w0,
+            n,
+        })
     }
 
     fn run_rows<T: Elem, const NARROW: bool>(

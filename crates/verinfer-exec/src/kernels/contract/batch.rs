@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::narrow::NarrowW;
 use super::rows::Rows;
-use super::{ContractPlan, RowKind, NARROW_RUN};
+use super::{ContractPlan, NarrowRun, RowKind, NARROW_RUN};
 use crate::odometer::Odometer;
 
 impl ContractPlan {
@@ -103,27 +103,12 @@ impl ContractPlan {
         let mut bfs = [0i64; NARROW_RUN];
         let mut p = 0;
         while p < len {
-            // Keys are in range: sums of in-range strides.
-            let [xk, wk, bf] = odo.pos;
-            let Some((_, x0)) = first.span(xk as usize) else {
+            let Some(run) = self.next_narrow_run(&mut odo, first, ws, len - p, &mut bfs) else {
                 return;
             };
-            let w0 = ws.start(wk as usize);
-            bfs[0] = bf;
-            odo.step();
-            let mut n = 1;
-            while n < NARROW_RUN && p + n < len {
-                let [xk, wk, bf] = odo.pos;
-                let next_x = first.span(xk as usize).map(|s| s.1);
-                if next_x != Some(x0 + n * k) || ws.start(wk as usize) != w0 + n * k {
-                    break;
-                }
-                bfs[n] = bf;
-                odo.step();
-                n += 1;
-            }
+            let NarrowRun { xk, x0, w0, n } = run;
             for ((xr, bias), out) in rows.iter().zip(biases).zip(toks.iter_mut()) {
-                let Some((xbuf, _)) = xr.span(xk as usize) else {
+                let Some((xbuf, _)) = xr.span(xk) else {
                     return;
                 };
                 let xs = xbuf.get(x0..x0 + n * k).unwrap_or_default();
