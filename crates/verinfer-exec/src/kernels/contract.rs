@@ -377,8 +377,9 @@ impl ContractPlan {
         let w0 = ws.start(wk as usize);
         *bfs.first_mut()? = bf;
         odo.step();
+        let most = NARROW_RUN.min(left).min(bfs.len());
         let mut n = 1;
-        while n < NARROW_RUN.min(left).min(bfs.len()) {
+        while n < most {
             let [xk, wk, bf] = odo.pos;
             let next_x = xr.span(xk as usize).map(|s| s.1);
             if next_x != Some(x0 + n * k) || ws.start(wk as usize) != w0 + n * k {

@@ -73,6 +73,26 @@ fn layered_keys_export_the_model_verifier() {
     );
 }
 
+/// [`DynBackend::prove`] of `trace` with the digest statement and the tests' model context:
+/// the one call every seam test here makes.
+fn prove_seam(
+    b: &Sumcheck,
+    pk: &verinfer_prove::AnyKey,
+    m: &Model,
+    trace: Vec<Vec<i32>>,
+) -> Result<verinfer_prove::Proved, verinfer_prove::ProveError> {
+    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
+    DynBackend::prove(
+        b,
+        pk,
+        m,
+        DIGEST[0],
+        &ctx,
+        trace,
+        &mut verinfer_prove::os_rng(),
+    )
+}
+
 /// The bundled MNIST CNN (compiled with its calibration data) and its trace on the bundled
 /// digit: convolutions lowered to patches → product → transpose, ReLUs, pools, `Gemm`s.
 fn mnist_cnn() -> (verinfer_ir::Graph, Vec<Vec<i32>>) {
@@ -157,17 +177,8 @@ fn strided_dilated_padded_grouped_and_batched_convolutions_prove_natively() {
         let m = Model::new(g).unwrap();
         let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
-        let p = DynBackend::prove(
-            &b,
-            &keys.proving,
-            &m,
-            DIGEST[0],
-            &ctx,
-            trace.clone(),
-            &mut verinfer_prove::os_rng(),
-        )
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p = prove_seam(&b, &keys.proving, &m, trace.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let y = &p.public.outputs[0];
@@ -182,15 +193,7 @@ fn strided_dilated_padded_grouped_and_batched_convolutions_prove_natively() {
         // A prover handed a wrong convolution output refuses it.
         let mut bad = trace;
         bad[1][0] += 1;
-        let r = DynBackend::prove(
-            &b,
-            &keys.proving,
-            &m,
-            DIGEST[0],
-            &ctx,
-            bad,
-            &mut verinfer_prove::os_rng(),
-        );
+        let r = prove_seam(&b, &keys.proving, &m, bad);
         assert!(
             matches!(r, Err(verinfer_prove::ProveError::Witness(_))),
             "{name}: {r:?}"
@@ -217,19 +220,7 @@ fn a_key_prepared_for_many_proofs_gives_the_same_proof_bytes() {
         table.commit_key.table().is_some(),
         "no fixed-base table built"
     );
-    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
-    let prove = |pk| {
-        DynBackend::prove(
-            &b,
-            pk,
-            &m,
-            DIGEST[0],
-            &ctx,
-            trace.clone(),
-            &mut verinfer_prove::os_rng(),
-        )
-        .unwrap()
-    };
+    let prove = |pk| prove_seam(&b, pk, &m, trace.clone()).unwrap();
     let (p1, p2) = (prove(&once), prove(&many));
     assert_eq!(p1.proof, p2.proof);
     DynBackend::verify(&b, &keys.verifying, &p2.public, &p2.proof).unwrap();
@@ -292,19 +283,9 @@ fn an_embedding_and_a_norm_prove_through_the_seam() {
     let b = Sumcheck::default();
     let m = Model::new(embed_norm()).unwrap();
     let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
-    let ctx = verinfer_prove::Context::of_model(alloy_primitives::B256::repeat_byte(5));
     for tokens in [vec![3, 11], vec![-1, 40]] {
         let trace = verinfer_ir::reference::run(m.graph(), std::slice::from_ref(&tokens)).unwrap();
-        let p = DynBackend::prove(
-            &b,
-            &keys.proving,
-            &m,
-            DIGEST[0],
-            &ctx,
-            trace,
-            &mut verinfer_prove::os_rng(),
-        )
-        .unwrap();
+        let p = prove_seam(&b, &keys.proving, &m, trace).unwrap();
         DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof).unwrap();
         let mut other = p.public.clone();
         other.inputs[0][1] = (tokens[1] + 5) % 16;
