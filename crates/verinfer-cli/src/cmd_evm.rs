@@ -8,7 +8,7 @@ use serde::Serialize;
 use verinfer_chain::{Address, Tx};
 use verinfer_commit::keccak256;
 use verinfer_zk::files::{self, KeyManifest, ProofFile};
-use verinfer_zk::{evm, groth16};
+use verinfer_zk::{evm, groth16, Bn254Values};
 
 use crate::chain_args::ChainArgs;
 

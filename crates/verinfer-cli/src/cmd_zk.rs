@@ -14,7 +14,7 @@ use verinfer_ir::{Graph, Model};
 use verinfer_node::backends;
 use verinfer_prove::{os_rng, DynBackend, Vis, Visibility};
 use verinfer_zk::files::{self, KeyManifest, ProofFile};
-use verinfer_zk::{evm, PublicValues};
+use verinfer_zk::{evm, Bn254Values, PublicValues};
 
 use crate::chain_args::ChainArgs;
 use crate::cmd_run::load_input;

@@ -4,6 +4,7 @@
 use verinfer_zk::files::{
     load_manifest, load_proving_key, load_verifying_key, KeyManifest, ProofFile, KEYS_FORMAT,
 };
+use verinfer_zk::Bn254Values;
 
 use crate::scratch::with_files;
 

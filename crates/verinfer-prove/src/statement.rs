@@ -218,9 +218,11 @@ pub fn pack_words(values: &[i32], w: u32) -> Result<Vec<B256>, StatementError> {
     Ok(out)
 }
 
-/// The public values a proof attests, backend-neutrally (hashes as 32-byte big-endian words).
+/// The public values a proof attests. `H` is how a hashed class travels: a 32-byte big-endian
+/// word (the default, the backend-neutral form every caller of this crate sees) or a backend's
+/// own field element (Groth16's BN254 scalar); [`PublicValues::try_map_hashes`] converts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicValues {
+pub struct PublicValues<H = B256> {
     /// Which classes are public, private or hashed, and the statement kind.
     pub visibility: Visibility,
     /// Packing width of the input class (the widest input bound).
@@ -230,17 +232,43 @@ pub struct PublicValues {
     /// One list per graph input, row-major (empty unless the inputs are public).
     pub inputs: Vec<Vec<i32>>,
     /// Hash of the packed inputs (hashed inputs only).
-    pub input_hash: Option<B256>,
+    pub input_hash: Option<H>,
     /// Hash of the packed weights and biases (hashed parameters only).
-    pub param_hash: Option<B256>,
+    pub param_hash: Option<H>,
     /// One list per graph output, row-major (empty unless the outputs are public).
     pub outputs: Vec<Vec<i32>>,
     /// Hash of the packed outputs (hashed outputs only).
-    pub output_hash: Option<B256>,
+    pub output_hash: Option<H>,
     /// The model's tensor count and per-tensor lengths ([`Lengths::check`]).
     pub lengths: Lengths,
     /// The model, chain, contract, tag and answerer the proof is bound to.
     pub context: Context,
+}
+
+impl<H> PublicValues<H> {
+    /// The same values with each hash converted by `f`, which is told which hash it converts
+    /// (`input hash`, `param hash` or `output hash`).
+    ///
+    /// # Errors
+    /// The first error `f` returns.
+    pub fn try_map_hashes<G, E>(
+        &self,
+        mut f: impl FnMut(&H, &'static str) -> Result<G, E>,
+    ) -> Result<PublicValues<G>, E> {
+        let mut map = |h: &Option<H>, what| h.as_ref().map(|h| f(h, what)).transpose();
+        Ok(PublicValues {
+            visibility: self.visibility,
+            input_width: self.input_width,
+            output_width: self.output_width,
+            inputs: self.inputs.clone(),
+            input_hash: map(&self.input_hash, "input hash")?,
+            param_hash: map(&self.param_hash, "param hash")?,
+            outputs: self.outputs.clone(),
+            output_hash: map(&self.output_hash, "output hash")?,
+            lengths: self.lengths.clone(),
+            context: self.context,
+        })
+    }
 }
 
 /// The class elements of a statement, as words.

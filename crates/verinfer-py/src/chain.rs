@@ -12,7 +12,7 @@ use verinfer_chain::{
     dev_signers, parse_key, Address, Chain as ChainApi, Deployments, RevmChain, RpcChain, Tx, U256,
 };
 use verinfer_prove::ProofBackend;
-use verinfer_zk::{evm, groth16, Groth16};
+use verinfer_zk::{evm, groth16, Bn254Values, Groth16};
 
 use crate::error::{Error, ResultExt};
 use crate::zk::{Keys, Proof, IN_MEMORY};

@@ -17,7 +17,7 @@ use verinfer_ir::{Graph, Op, Operand};
 use crate::binding::Context;
 use crate::error::ZkError;
 use crate::gadgets::{self, Builder, GadgetError};
-use crate::statement::{self, PublicValues, Widths};
+use crate::statement::{self, Bn254Values, PublicValues, Widths};
 use crate::visibility::{model_params, Visibility};
 use crate::wire::Wire;
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::binding::Context;
 use crate::error::ZkError;
 use crate::groth16::{Proof, ProvingKey, VerifyingKey};
-use crate::statement::{param_hash, Lengths, PublicValues, Widths};
+use crate::statement::{param_hash, Bn254Values, Lengths, PublicValues, Widths};
 use crate::visibility::Visibility;
 
 /// Format tag of `keys.json` (`/4`: the manifest names its proof backend; `/3` was Groth16's

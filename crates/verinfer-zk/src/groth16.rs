@@ -25,7 +25,7 @@ use crate::binding::Context;
 use crate::circuit::{check_supported, check_witness, constraint_counts_with, GraphCircuit};
 use crate::error::{EvmError, VerifyError, ZkError};
 use crate::proof_system::ProofSystem;
-use crate::statement::PublicValues;
+use crate::statement::{Bn254Values, PublicValues};
 use crate::visibility::Visibility;
 
 /// Groth16 over BN254.

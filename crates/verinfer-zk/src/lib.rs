@@ -53,5 +53,7 @@ pub use circuit::{
 pub use error::{VerifyError, ZkError};
 pub use groth16::{Groth16, Groth16Error};
 pub use proof_system::ProofSystem;
-pub use statement::{param_hash, ClassElements, Lengths, PublicValues, TensorLen, Widths};
+pub use statement::{
+    param_hash, Bn254Values, ClassElements, Lengths, PublicValues, TensorLen, Widths,
+};
 pub use visibility::{Statement, Vis, Visibility};

@@ -22,31 +22,9 @@ use crate::poseidon;
 use crate::visibility::{model_params, Statement, Vis, Visibility};
 use crate::wire::{fr, Lc, Wire};
 
-/// The public values a proof attests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicValues {
-    /// Which classes are public, private or hashed.
-    pub visibility: Visibility,
-    /// Packing width of the input class (the widest input bound).
-    pub input_width: u32,
-    /// Packing width of the output class (the widest output bound).
-    pub output_width: u32,
-    /// One list per graph input, row-major (empty unless the inputs are public).
-    pub inputs: Vec<Vec<i32>>,
-    /// Poseidon hash of the packed inputs (hashed inputs only).
-    pub input_hash: Option<Fr>,
-    /// Poseidon hash of the packed weights and biases (hashed parameters only).
-    pub param_hash: Option<Fr>,
-    /// One list per graph output, row-major (empty unless the outputs are public).
-    pub outputs: Vec<Vec<i32>>,
-    /// Poseidon hash of the packed outputs (hashed outputs only).
-    pub output_hash: Option<Fr>,
-    /// The model's tensor count and per-tensor lengths: packing and hashing flatten a class,
-    /// so only these make a list of tensors unambiguous (see [`Lengths::check`]).
-    pub lengths: Lengths,
-    /// The model, chain, contract, tag and answerer the proof is bound to.
-    pub context: Context,
-}
+/// The public values a proof attests, hashes as BN254 scalars (Poseidon's); the methods of
+/// this backend are [`Bn254Values`]'s.
+pub type PublicValues = verinfer_prove::PublicValues<Fr>;
 
 pub use verinfer_prove::statement::{Lengths, TensorLen, Widths};
 
@@ -56,62 +34,76 @@ pub(crate) fn class_hash(values: &[i32], w: u32) -> Result<Fr, ZkError> {
     poseidon::hash(&packed).map_err(|e| ZkError::BadWitness(format!("Poseidon: {e}")))
 }
 
-impl PublicValues {
+/// What Groth16 reads from and writes into [`PublicValues`]: the conversions to and from the
+/// backend-neutral form, the values of a trace, and the field elements the circuit's public
+/// inputs are.
+pub trait Bn254Values: Sized {
     /// The backend-neutral form (hashes as 32-byte words): what [`verinfer_prove`] callers
-    /// see. [`PublicValues::from_neutral`] inverts it.
+    /// see. [`Bn254Values::from_neutral`] inverts it.
     #[must_use]
-    pub fn to_neutral(&self) -> verinfer_prove::PublicValues {
-        let w = |x: &Fr| alloy_primitives::B256::from(binding::fr_word(x));
-        verinfer_prove::PublicValues {
-            visibility: self.visibility,
-            input_width: self.input_width,
-            output_width: self.output_width,
-            inputs: self.inputs.clone(),
-            input_hash: self.input_hash.as_ref().map(w),
-            param_hash: self.param_hash.as_ref().map(w),
-            outputs: self.outputs.clone(),
-            output_hash: self.output_hash.as_ref().map(w),
-            lengths: self.lengths.clone(),
-            context: self.context,
-        }
-    }
+    fn to_neutral(&self) -> verinfer_prove::PublicValues;
 
     /// The BN254 form of backend-neutral public values.
     ///
     /// # Errors
     /// [`VerifyError::BadPublicValues`] for a hash at or above the BN254 scalar modulus.
-    pub fn from_neutral(p: &verinfer_prove::PublicValues) -> Result<Self, VerifyError> {
-        let f = |h: &Option<alloy_primitives::B256>, what: &str| {
-            h.as_ref()
-                .map(|w| {
-                    binding::word_to_fr(w).ok_or_else(|| {
-                        VerifyError::BadPublicValues(format!(
-                            "{what} {w} is not below the BN254 scalar modulus"
-                        ))
-                    })
-                })
-                .transpose()
-        };
-        Ok(Self {
-            visibility: p.visibility,
-            input_width: p.input_width,
-            output_width: p.output_width,
-            inputs: p.inputs.clone(),
-            input_hash: f(&p.input_hash, "input hash")?,
-            param_hash: f(&p.param_hash, "param hash")?,
-            outputs: p.outputs.clone(),
-            output_hash: f(&p.output_hash, "output hash")?,
-            lengths: p.lengths.clone(),
-            context: p.context,
-        })
-    }
+    fn from_neutral(p: &verinfer_prove::PublicValues) -> Result<Self, VerifyError>;
 
     /// The public values of a trace (every value of the graph, inputs first) under `vis`.
     ///
     /// # Errors
     /// [`ZkError::BadWitness`] when the trace does not fit the graph or a value leaves its
     /// class's packing width.
-    pub fn from_trace(
+    fn from_trace(
+        g: &Graph,
+        vis: Visibility,
+        ctx: Context,
+        trace: &[Vec<i32>],
+    ) -> Result<Self, ZkError>;
+
+    /// The class elements in statement order: input class, hashed weights (if any), output
+    /// class — the backend-neutral [`verinfer_prove::PublicValues::class_words`] as field
+    /// elements.
+    ///
+    /// # Errors
+    /// [`VerifyError::Statement`] for tensors that are not the model's (packing alone would
+    /// accept a re-split or zero-padded list), a value outside its packing width or a missing
+    /// hash.
+    fn class_elements(&self) -> Result<ClassElements, VerifyError>;
+
+    /// The digest statement's one public input (whatever statement the keys use).
+    ///
+    /// # Errors
+    /// As [`Bn254Values::class_elements`].
+    fn digest(&self) -> Result<Fr, VerifyError>;
+
+    /// The field elements in the circuit's public-input order: the context word and the class
+    /// elements (packed statement), or the digest alone.
+    ///
+    /// # Errors
+    /// As [`Bn254Values::class_elements`].
+    fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError>;
+}
+
+/// A word as a BN254 scalar, refused at or above the modulus (`what` names it).
+fn word_fr(w: &alloy_primitives::B256, what: &str) -> Result<Fr, VerifyError> {
+    binding::word_to_fr(w).ok_or_else(|| {
+        VerifyError::BadPublicValues(format!("{what} {w} is not below the BN254 scalar modulus"))
+    })
+}
+
+impl Bn254Values for PublicValues {
+    fn to_neutral(&self) -> verinfer_prove::PublicValues {
+        let w = |x: &Fr, _: &str| Ok::<_, std::convert::Infallible>(binding::fr_word(x).into());
+        self.try_map_hashes(w)
+            .unwrap_or_else(|never| match never {})
+    }
+
+    fn from_neutral(p: &verinfer_prove::PublicValues) -> Result<Self, VerifyError> {
+        p.try_map_hashes(word_fr)
+    }
+
+    fn from_trace(
         g: &Graph,
         vis: Visibility,
         ctx: Context,
@@ -160,15 +152,7 @@ impl PublicValues {
         })
     }
 
-    /// The class elements in statement order: input class, hashed weights (if any), output
-    /// class — the backend-neutral [`verinfer_prove::PublicValues::class_words`] as field
-    /// elements.
-    ///
-    /// # Errors
-    /// [`VerifyError::Statement`] for tensors that are not the model's (packing alone would
-    /// accept a re-split or zero-padded list), a value outside its packing width or a missing
-    /// hash.
-    pub fn class_elements(&self) -> Result<ClassElements, VerifyError> {
+    fn class_elements(&self) -> Result<ClassElements, VerifyError> {
         let c = self.to_neutral().class_words()?;
         let fr = |w: &alloy_primitives::B256| {
             binding::word_to_fr(w).ok_or_else(|| {
@@ -182,11 +166,7 @@ impl PublicValues {
         })
     }
 
-    /// The digest statement's one public input (whatever statement the keys use).
-    ///
-    /// # Errors
-    /// As [`PublicValues::class_elements`].
-    pub fn digest(&self) -> Result<Fr, VerifyError> {
+    fn digest(&self) -> Result<Fr, VerifyError> {
         let c = self.class_elements()?;
         Ok(binding::statement_digest(
             &self.context,
@@ -196,12 +176,7 @@ impl PublicValues {
         ))
     }
 
-    /// The field elements in the circuit's public-input order: the context word and the class
-    /// elements (packed statement), or the digest alone.
-    ///
-    /// # Errors
-    /// As [`PublicValues::class_elements`].
-    pub fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
+    fn to_field_elements(&self) -> Result<Vec<Fr>, VerifyError> {
         let c = self.class_elements()?;
         Ok(binding::public_inputs(
             self.visibility.statement,

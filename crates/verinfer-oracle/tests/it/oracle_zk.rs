@@ -18,7 +18,7 @@ use verinfer_oracle::{
     public_inputs, token_id, AigcClient, AigcProof, CallbackOutcome, RequestStatus, ZkSettings,
 };
 use verinfer_zk::evm::public_words;
-use verinfer_zk::param_hash;
+use verinfer_zk::{param_hash, Bn254Values};
 
 fn vis(hashed_params: bool) -> verinfer_zk::Visibility {
     digest_vis(hashed_params)

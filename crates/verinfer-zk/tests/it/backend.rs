@@ -14,7 +14,7 @@ use verinfer_prove::{
     AnyKey, Context, DynBackend, ProofBackend, ProveError, Statement, Vis, Visibility,
 };
 use verinfer_zk::evm::EvmError;
-use verinfer_zk::{binding, evm, Groth16, PublicValues};
+use verinfer_zk::{binding, evm, Bn254Values, Groth16, PublicValues};
 
 fn words_of(p: &PublicValues) -> Vec<B256> {
     p.to_field_elements()

@@ -24,7 +24,7 @@ use verinfer_ir::{Graph, Op};
 use verinfer_testing::{requant, GraphBuilder};
 use verinfer_zk::evm::{self, EvmError, EvmVerdict, ExportedProof};
 use verinfer_zk::groth16::{Proof, VerifyingKey};
-use verinfer_zk::{Groth16, ProofSystem};
+use verinfer_zk::{Bn254Values, Groth16, ProofSystem};
 
 /// BN254 base field modulus q.
 fn q() -> U256 {

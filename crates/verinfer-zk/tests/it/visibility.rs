@@ -7,8 +7,8 @@ use ark_bn254::Fr;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use verinfer_exec::Plan;
 use verinfer_zk::{
-    check_witness, constraint_counts_with, param_hash, Context, GraphCircuit, Groth16, ProofSystem,
-    VerifyError, Vis, Visibility, ZkError,
+    check_witness, constraint_counts_with, param_hash, Bn254Values, Context, GraphCircuit, Groth16,
+    ProofSystem, VerifyError, Vis, Visibility, ZkError,
 };
 
 fn vis(s: &str) -> Visibility {

@@ -255,6 +255,7 @@ pub fn evm_accepts(
     publics: &[&verinfer_zk::PublicValues],
 ) -> Vec<bool> {
     use verinfer_chain::Chain;
+    use verinfer_zk::Bn254Values;
     let mut chain = verinfer_chain::RevmChain::new().unwrap();
     let from = chain.accounts()[0];
     let (at, _) = verinfer_zk::evm::deploy_verifier(&mut chain, from, vk).unwrap();
