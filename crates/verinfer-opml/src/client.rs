@@ -63,6 +63,21 @@ pub fn newest_event<E: SolEvent>(
         .find(|e| pred(e)))
 }
 
+/// [`newest_event`] where the event must be there: `missing` is the protocol error otherwise.
+///
+/// # Errors
+/// [`OpmlError::Protocol`] saying `missing` when there is no such event, or transport errors.
+pub(crate) fn required_event<E: SolEvent>(
+    chain: &mut dyn Chain,
+    address: Address,
+    from_block: u64,
+    pred: impl Fn(&E) -> bool,
+    missing: &str,
+) -> Result<E> {
+    newest_event(chain, address, from_block, pred)?
+        .ok_or_else(|| OpmlError::Protocol(missing.to_string()))
+}
+
 /// The first event `E` of a transaction's receipt (the id a claim or challenge was given).
 ///
 /// # Errors
@@ -585,9 +600,8 @@ impl GameClient {
         from_block: u64,
     ) -> Result<Vec<B256>> {
         let at = |e: &InferenceGame::Revealed| e.gameId == U256::from(game);
-        newest_event(chain, self.address, from_block, at)?
-            .map(|e| e.children)
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
+        let missing = format!("game {game}: no reveal on chain");
+        Ok(required_event(chain, self.address, from_block, at, &missing)?.children)
     }
 
     /// The checkpoints of the last `CheckpointsRevealed` event of `game`, read from block
@@ -602,9 +616,8 @@ impl GameClient {
         from_block: u64,
     ) -> Result<Vec<I256>> {
         let at = |e: &InferenceGame::CheckpointsRevealed| e.gameId == U256::from(game);
-        newest_event(chain, self.address, from_block, at)?
-            .map(|e| e.checkpoints)
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no checkpoints on chain")))
+        let missing = format!("game {game}: no checkpoints on chain");
+        Ok(required_event(chain, self.address, from_block, at, &missing)?.checkpoints)
     }
 
     /// The `ClaimSubmitted` event of `claim`: the input roots and any posted input and output
@@ -620,8 +633,8 @@ impl GameClient {
         from_block: u64,
     ) -> Result<InferenceGame::ClaimSubmitted> {
         let at = |e: &InferenceGame::ClaimSubmitted| e.claimId == U256::from(claim);
-        newest_event(chain, self.address, from_block, at)?
-            .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no ClaimSubmitted event")))
+        let missing = format!("claim {claim}: no ClaimSubmitted event");
+        required_event(chain, self.address, from_block, at, &missing)
     }
 
     /// The operand ids and roots the submitter opened in `game`, read from block `from_block`
@@ -636,14 +649,12 @@ impl GameClient {
         from_block: u64,
     ) -> Result<(Vec<U256>, Vec<B256>)> {
         let named = |e: &InferenceGame::NodeNamed| e.gameId == U256::from(game);
-        let ids = newest_event(chain, self.address, from_block, named)?
-            .map(|e| e.operandIds)
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no node named")))?;
+        let missing = format!("game {game}: no node named");
+        let ids = required_event(chain, self.address, from_block, named, &missing)?.operandIds;
         let opened = |e: &InferenceGame::InputsOpened| e.gameId == U256::from(game);
-        let roots = newest_event(chain, self.address, from_block, opened)?
-            .map(|e| e.operandRoots)
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: inputs not opened")))?;
-        Ok((ids, roots))
+        let missing = format!("game {game}: inputs not opened");
+        let roots = required_event(chain, self.address, from_block, opened, &missing)?;
+        Ok((ids, roots.operandRoots))
     }
 }
 

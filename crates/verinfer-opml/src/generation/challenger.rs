@@ -97,8 +97,8 @@ impl GenChallenger {
     ) -> Result<Option<Mode>> {
         let c = game.claim_info(chain, claim)?;
         let at = |e: &G::GenerationClaimed| e.claimId == U256::from(claim);
-        let e = crate::client::newest_event(chain, game.address, claim_block, at)?
-            .ok_or_else(|| OpmlError::Protocol(format!("claim {claim}: no event")))?;
+        let missing = format!("claim {claim}: no event");
+        let e = crate::client::required_event(chain, game.address, claim_block, at, &missing)?;
         let smp = self.gen.sampling();
         let same_request = e.prompt == token_words(self.gen.prompt())
             && e.tokens.len() == self.gen.tokens().len()

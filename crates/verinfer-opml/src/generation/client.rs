@@ -6,10 +6,10 @@ use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
 
 use super::bindings::GenerationGame::{self, Game};
-use crate::client::{first_event, newest_event};
+use crate::client::{first_event, newest_event, required_event};
 use crate::convert::usize_of;
 use crate::deploy::GameParams;
-use crate::error::{OpmlError, Result};
+use crate::error::Result;
 
 crate::convert::contract_enum! {
     /// The game's phases, as `GenerationGame.Phase` numbers them.
@@ -338,9 +338,8 @@ impl GenClient {
         from_block: u64,
     ) -> Result<Vec<B256>> {
         let at = |e: &GenerationGame::Revealed| e.gameId == u(game);
-        newest_event(chain, self.address, from_block, at)?
-            .map(|e| e.children)
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no reveal on chain")))
+        let missing = format!("game {game}: no reveal on chain");
+        Ok(required_event(chain, self.address, from_block, at, &missing)?.children)
     }
 
     /// What the submitter showed when it handed `game`'s step over (`StepPosted`: the trace
@@ -355,8 +354,8 @@ impl GenClient {
         from_block: u64,
     ) -> Result<GenerationGame::StepPosted> {
         let at = |e: &GenerationGame::StepPosted| e.gameId == u(game);
-        newest_event(chain, self.address, from_block, at)?
-            .ok_or_else(|| OpmlError::Protocol(format!("game {game}: no step posted on chain")))
+        let missing = format!("game {game}: no step posted on chain");
+        required_event(chain, self.address, from_block, at, &missing)
     }
 
     /// Ids of the games opened on `claim` in blocks `from_block` and later.
