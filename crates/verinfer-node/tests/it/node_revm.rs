@@ -17,9 +17,17 @@ use std::time::Duration;
 use common::*;
 use verinfer_chain::{Address, Chain, RevmChain, U256};
 use verinfer_node::state::{GameStanding, OwnClaimStatus, RequestState, Verdict};
-use verinfer_node::{run, Mode, NodeError, RunOptions, SharedStatus};
+use verinfer_node::{run, Mode, Node, NodeError, RunOptions, SharedStatus};
 use verinfer_opml::{ClaimStatus, Phase};
 use verinfer_oracle::RequestStatus;
+
+/// A fresh environment (`name` names its directory), an honest node on it and the sample
+/// input.
+fn honest_node(name: &str) -> (Env, Node, Vec<Vec<i32>>) {
+    let mut env = env(name);
+    let node = env.node(env.honest, "node", honest);
+    (env, node, mlp().1.clone())
+}
 
 fn fulfilled(env: &mut Env, req: u64) -> bool {
     env.request_status(req) == RequestStatus::Fulfilled
@@ -27,9 +35,7 @@ fn fulfilled(env: &mut Env, req: u64) -> bool {
 
 #[test]
 fn honest_node_answers_and_settles_after_the_window() {
-    let mut env = env("honest");
-    let input = mlp().1.clone();
-    let mut node = env.node(env.honest, "node", honest);
+    let (mut env, mut node, input) = honest_node("honest");
     let req = env.request(&input);
     let r = env.tick(&mut node);
     assert_eq!(
@@ -165,9 +171,7 @@ fn honest_node_restarted_mid_game_finishes_and_wins() {
 
 #[test]
 fn a_crash_between_claim_and_record_is_reconciled_from_the_logs() {
-    let mut env = env("crash");
-    let input = mlp().1.clone();
-    let mut node = env.node(env.honest, "node", honest);
+    let (mut env, mut node, input) = honest_node("crash");
     let req = env.request(&input);
     env.tick(&mut node);
     let (&claim, _) = node.state().claims.iter().next().unwrap();
@@ -250,9 +254,7 @@ fn zk_node_answers_with_a_proof_at_once() {
 
 #[test]
 fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
-    let mut env = env("malformed");
-    let input = mlp().1.clone();
-    let mut node = env.node(env.honest, "node", honest);
+    let (mut env, mut node, input) = honest_node("malformed");
     // One element short: the oracle itself refuses it now (the game's input rule), so no
     // node ever sees it.
     let mut short = input.clone();
@@ -331,9 +333,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
 
 #[test]
 fn a_chain_that_went_backwards_halts_the_node_and_keeps_its_state() {
-    let mut env = env("backwards");
-    let input = mlp().1.clone();
-    let mut node = env.node(env.honest, "node", honest);
+    let (mut env, mut node, input) = honest_node("backwards");
     env.request(&input);
     env.tick(&mut node);
     // A shallow reorganisation (the head seen 3 blocks lower): logs are read again, nothing
@@ -391,9 +391,7 @@ fn a_chain_that_went_backwards_halts_the_node_and_keeps_its_state() {
 
 #[test]
 fn an_unreachable_endpoint_is_retried_and_the_status_is_served() {
-    let mut env = env("flaky");
-    let input = mlp().1.clone();
-    let mut node = env.node(env.honest, "node", honest);
+    let (mut env, mut node, input) = honest_node("flaky");
     let req = env.request(&input);
     let status = SharedStatus::default();
     let addr = verinfer_node::serve("127.0.0.1:0".parse().unwrap(), status.clone()).unwrap();
