@@ -18,7 +18,7 @@ use common::anvil::{
     checked, free_port, model_path, outputs_of, sample_input, status, wait_for, AnvilEnv,
     HONEST_KEY, LIAR_KEY, WATCHER_KEY,
 };
-use common::{stderr, testdata, verinfer};
+use common::{s, stderr, testdata, verinfer};
 use verinfer_chain::bindings::ModelRegistry;
 use verinfer_chain::bindings_oracle::AlwaysTrueVerifier;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
@@ -262,9 +262,9 @@ fn cli_request(env: &mut AnvilEnv, consumer: Address, zk_version: u32) -> u64 {
             "oracle",
             "request",
             "--model",
-            m.to_str().unwrap(),
+            s(&m),
             "--input",
-            i.to_str().unwrap(),
+            s(&i),
             "--callback",
             &c,
             "--callback-gas",
@@ -357,22 +357,15 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let (m, k) = (model_path(), keys.clone());
     let o = verinfer(&[
         "setup",
-        m.to_str().unwrap(),
+        s(&m),
         "--visibility",
         "input=public,params=public,output=public,statement=digest",
         "-o",
-        k.to_str().unwrap(),
+        s(&k),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = env.cli(
-        &[
-            "oracle",
-            "set-zk",
-            "--model",
-            m.to_str().unwrap(),
-            "--keys",
-            k.to_str().unwrap(),
-        ],
+        &["oracle", "set-zk", "--model", s(&m), "--keys", s(&k)],
         DEV_PRIVATE_KEYS[0],
     );
     assert!(o.status.success(), "{}", stderr(&o));

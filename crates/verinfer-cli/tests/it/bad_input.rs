@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{assert_fails_with, compile_folder, damaged, stderr, testdata, tmpdir, verinfer};
+use common::{assert_fails_with, compile_folder, damaged, s, stderr, testdata, tmpdir, verinfer};
 
 #[test]
 fn malformed_onnx_is_rejected() {
@@ -29,14 +29,7 @@ fn unknown_symbolic_dims_need_input_shape() {
     // ...and the flag resolves them.
     let d = tmpdir("symdims");
     let out = d.join("m.vmodel");
-    let o = verinfer(&[
-        "compile",
-        p.to_str().unwrap(),
-        "--input-shape",
-        "x=2,3,8",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = verinfer(&["compile", s(&p), "--input-shape", "x=2,3,8", "-o", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_fails_with(
         &["compile", p.to_str().unwrap(), "--input-shape", "x=2,3,7"],
@@ -121,14 +114,7 @@ fn large_calibrated_error_is_refused_naming_the_node() {
     let cal = testdata("bad/large_error_cal.json");
     let d = tmpdir("large-error");
     let out = d.join("m.vmodel");
-    let args = [
-        "compile",
-        onnx.to_str().unwrap(),
-        "--calibration",
-        cal.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ];
+    let args = ["compile", s(&onnx), "--calibration", s(&cal), "-o", s(&out)];
     let o = verinfer(&args);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -146,13 +132,7 @@ fn large_calibrated_error_is_refused_naming_the_node() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("writing the model anyway"), "{err}");
     assert!(out.exists());
-    let o = verinfer(&[
-        "compile",
-        onnx.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--allow-large-error",
-    ]);
+    let o = verinfer(&["compile", s(&onnx), "-o", s(&out), "--allow-large-error"]);
     let err = stderr(&o);
     assert!(
         err.contains("synthetic samples uniform in [-1, 1]"),

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{outcome as verinfer, testdata, tmpdir};
+use common::{outcome as verinfer, s, testdata, tmpdir};
 
 #[test]
 fn compile_generate_trace_and_refusals() {
@@ -121,12 +121,7 @@ fn compile_generate_trace_and_refusals() {
     // A classifier is not a language model.
     let onnx = testdata("models/digits_mlp/network.onnx");
     let mlp = dir.path().join("mlp.vmodel");
-    let (ok, _, err) = verinfer(&[
-        "compile",
-        onnx.to_str().unwrap(),
-        "-o",
-        mlp.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = verinfer(&["compile", s(&onnx), "-o", s(&mlp)]);
     assert!(ok, "{err}");
     let (ok, _, err) = verinfer(&["generate", mlp.to_str().unwrap(), "--prompt-ids", "1"]);
     assert!(

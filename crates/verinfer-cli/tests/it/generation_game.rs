@@ -401,7 +401,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
         "compile",
         gguf.as_str(),
         "-o",
-        other.to_str().unwrap(),
+        common::s(&other),
         "--ctx",
         "32",
     ]);
@@ -413,14 +413,14 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
         assert!(err.contains(want), "{want}: {err}");
     };
     refused(
-        other.to_str().unwrap(),
+        common::s(&other),
         "0",
         st,
         "generation claim 0 is about model",
     );
     let mlp = testdata(verinfer_testing::models::GOLDEN_MLP);
     refused(
-        mlp.to_str().unwrap(),
+        common::s(&mlp),
         "0",
         st,
         "is not a language model's step graph",
@@ -429,7 +429,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
     refused(
         vm,
         "0",
-        missing.to_str().unwrap(),
+        common::s(&missing),
         "no step roots of generation claim 0",
     );
     let foreign = dir.join("foreign.json");
@@ -437,7 +437,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
     refused(
         vm,
         "0",
-        foreign.to_str().unwrap(),
+        common::s(&foreign),
         "is not a generation claim's step roots",
     );
     refused(vm, "3", st, "not of claim 3");
@@ -449,7 +449,7 @@ fn generation_claim_defended_across_restarts_with_a_state_file() {
     refused(
         vm,
         "0",
-        altered.to_str().unwrap(),
+        common::s(&altered),
         "is not the steps of generation claim 0",
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -94,7 +94,7 @@ fn zk_commands_print_json() {
         "--keys",
         k,
         "-o",
-        sol.to_str().unwrap(),
+        common::s(&sol),
         "--json",
     ]);
     assert_eq!(v["contract"], "Verifier");
@@ -151,7 +151,7 @@ fn game_commands_print_json() {
         "--model",
         m,
         "--trace",
-        trace.to_str().unwrap(),
+        common::s(&trace),
         "--state",
         s,
         "--json",
@@ -209,9 +209,9 @@ fn run_and_game_commands_print_json() {
         "--input",
         i,
         "-o",
-        out.to_str().unwrap(),
+        common::s(&out),
         "--trace",
-        trace.to_str().unwrap(),
+        common::s(&trace),
         "--json",
     ]);
     assert_eq!(keys_of(&v), ["model_id", "outputs", "trace_root"]);
@@ -230,7 +230,7 @@ fn run_and_game_commands_print_json() {
         "--state",
         s,
         "--trace-dir",
-        t.to_str().unwrap(),
+        common::s(&t),
         "--json",
     ]);
     let v = json(&["game", "status", "0", "--state", s, "--json"]);
@@ -301,7 +301,7 @@ fn ceremony_commands_print_json() {
         "--model",
         m,
         "--keys-out",
-        keys.to_str().unwrap(),
+        common::s(&keys),
         "--json",
     ]);
     assert_eq!(v["valid"], true);
@@ -334,13 +334,13 @@ fn node_prints_json_lines_and_mint_one_object() {
             "node",
             "--in-process",
             "--models",
-            models.to_str().unwrap(),
+            common::s(&models),
             "--ticks",
             ticks,
             "--poll-ms",
             "1",
             "--state-dir",
-            node_dir.to_str().unwrap(),
+            common::s(&node_dir),
             "--state",
             s,
             "--json",

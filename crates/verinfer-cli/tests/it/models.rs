@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{compile_folder, stderr, testdata, tmpdir, verinfer};
+use common::{compile_folder, s, stderr, testdata, tmpdir, verinfer};
 
 fn eval_agreement(model: &str) -> (u64, u64, serde_json::Value) {
     let d = tmpdir(&format!("eval-{model}"));
@@ -14,7 +14,7 @@ fn eval_agreement(model: &str) -> (u64, u64, serde_json::Value) {
     let dir = testdata(&format!("models/{model}"));
     let o = verinfer(&[
         "eval",
-        m.to_str().unwrap(),
+        s(&m),
         "--onnx",
         dir.join("network.onnx").to_str().unwrap(),
         "--data",
@@ -52,14 +52,7 @@ fn run_writes_the_documented_output_format() {
     assert!(compile_folder("mnist_cnn", &m).status.success());
     let out = d.join("out.json");
     let input = testdata("models/mnist_cnn/input.json");
-    let o = verinfer(&[
-        "run",
-        m.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = verinfer(&["run", s(&m), "--input", s(&input), "-o", s(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();

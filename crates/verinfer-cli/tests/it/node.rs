@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::anvil::{
     free_port, http_get, model_path, sample_input, status, wait_for, AnvilEnv, HONEST_KEY, LIAR_KEY,
 };
-use common::{stderr, tmpdir, verinfer};
+use common::{s, stderr, tmpdir, verinfer};
 use verinfer_opml::{ClaimStatus, Phase};
 
 #[test]
@@ -139,7 +139,7 @@ fn node_flags_it_refuses() {
         "node",
         "--in-process",
         "--models",
-        models.to_str().unwrap(),
+        s(&models),
         "--state",
         dir.join("chain.json").to_str().unwrap(),
     ]);

@@ -27,7 +27,7 @@ use verinfer_oracle::bindings_text::GenerationConsumerHarness as Consumer;
 use verinfer_oracle::TextOracleClient;
 
 use common::anvil::{wait_for, AnvilEnv, HONEST_KEY, LIAR_KEY};
-use common::testdata;
+use common::{s, testdata};
 
 const PROMPT: [u32; 4] = [1, 5, 9, 13];
 const NEW_TOKENS: usize = 8;
@@ -105,14 +105,7 @@ fn two_nodes(sampled: bool) {
     let gguf = testdata("gguf/llama_tiny.gguf");
     let vm = env.models.join("llama_tiny.vmodel");
     let vm_s = vm.to_str().unwrap().to_string();
-    let mut compile = vec![
-        "compile",
-        gguf.to_str().unwrap(),
-        "-o",
-        &vm_s,
-        "--ctx",
-        "16",
-    ];
+    let mut compile = vec!["compile", s(&gguf), "-o", &vm_s, "--ctx", "16"];
     if sampled {
         compile.push("--sampling");
     }

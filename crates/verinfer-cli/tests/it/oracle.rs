@@ -75,7 +75,7 @@ fn request_set_zk_and_mint_both_ways() {
         "--visibility",
         "input=public,params=public,output=public,statement=digest",
         "-o",
-        keys.to_str().unwrap(),
+        common::s(&keys),
     ]);
     // No configuration published yet: a request cannot pin one.
     refused(
@@ -101,7 +101,7 @@ fn request_set_zk_and_mint_both_ways() {
         "node",
         "--in-process",
         "--models",
-        models.to_str().unwrap(),
+        common::s(&models),
         "--mode",
         "zk",
         "--ticks",
@@ -109,7 +109,7 @@ fn request_set_zk_and_mint_both_ways() {
         "--poll-ms",
         "1",
         "--state-dir",
-        node_dir.to_str().unwrap(),
+        common::s(&node_dir),
         "--state",
         s,
     ]);

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::{stderr, tmpdir, verinfer};
+use common::{s, stderr, tmpdir, verinfer};
 
 use common::mlp_model as model;
 
@@ -122,7 +122,7 @@ fn unreachable_node_is_a_clear_error() {
         "--rpc-url",
         &url,
         "--deployments",
-        deployments.to_str().unwrap(),
+        s(&deployments),
     ]);
     assert!(!o.status.success());
     let e = stderr(&o);
