@@ -228,20 +228,13 @@ impl Node {
             self.state.generation.step_claims.insert(sub_claim);
             self.step_submitters.insert(sub_claim, sub);
         }
-        let Node {
-            step_submitters,
-            state,
-            sent,
-            ..
-        } = self;
-        let Some(sub) = step_submitters.get_mut(&sub_claim) else {
+        let Some(sub) = self.step_submitters.get_mut(&sub_claim) else {
             return Ok(false);
         };
-        let before = *sent;
-        defend(chain, &text.steps, sub, sub_claim, None, &mut |r| {
-            record_tx(state, sent, r)
-        })?;
-        let mut acted = *sent > before;
+        let before = self.sent;
+        let record = &mut |r: &Receipt| record_tx(&mut self.state, &mut self.sent, r);
+        defend(chain, &text.steps, sub, sub_claim, None, record)?;
+        let mut acted = self.sent > before;
         if let Some(r) = text
             .game
             .settle_if_decided(chain, &text.steps, gid, sub_claim, me)?

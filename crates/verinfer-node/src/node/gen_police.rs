@@ -313,18 +313,15 @@ impl Node {
                 x
             }
         };
-        let Node {
-            gen_challengers,
-            state,
-            sent,
-            ..
-        } = self;
-        let Some(sub) = gen_challengers.get_mut(&id).and_then(|c| c.sub.as_mut()) else {
+        let Some(sub) = self
+            .gen_challengers
+            .get_mut(&id)
+            .and_then(|c| c.sub.as_mut())
+        else {
             return Ok(());
         };
-        play(chain, &text.steps, sub, sub_game, None, &mut |r| {
-            record_tx(state, sent, r)
-        })?;
+        let record = &mut |r: &Receipt| record_tx(&mut self.state, &mut self.sent, r);
+        play(chain, &text.steps, sub, sub_game, None, record)?;
         Ok(())
     }
 

@@ -78,19 +78,11 @@ impl Node {
         if !self.ensure_submitter(id)? {
             return Ok(());
         }
-        let game = self.contracts.game;
-        let Node {
-            submitters,
-            state,
-            sent,
-            ..
-        } = self;
-        let Some(sub) = submitters.get_mut(&id) else {
+        let Some(sub) = self.submitters.get_mut(&id) else {
             return Ok(());
         };
-        let status = defend(chain, &game, sub, id, None, &mut |r| {
-            record_tx(state, sent, r)
-        })?;
+        let record = &mut |r: &Receipt| record_tx(&mut self.state, &mut self.sent, r);
+        let status = defend(chain, &self.contracts.game, sub, id, None, record)?;
         let new = match status {
             ClaimStatus::Finalized => OwnClaimStatus::Finalized,
             ClaimStatus::Rejected => OwnClaimStatus::Rejected,

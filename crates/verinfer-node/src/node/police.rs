@@ -266,19 +266,11 @@ impl Node {
         if !self.ensure_challenger(chain, id)? {
             return Ok(());
         }
-        let game = self.contracts.game;
-        let Node {
-            challengers,
-            state,
-            sent,
-            ..
-        } = self;
-        let Some(ch) = challengers.get_mut(&id) else {
+        let Some(ch) = self.challengers.get_mut(&id) else {
             return Ok(());
         };
-        let phase = play(chain, &game, ch, id, None, &mut |r| {
-            record_tx(state, sent, r)
-        })?;
+        let record = &mut |r: &Receipt| record_tx(&mut self.state, &mut self.sent, r);
+        let phase = play(chain, &self.contracts.game, ch, id, None, record)?;
         let Some(g) = self.state.games.get_mut(&id) else {
             return Ok(());
         };
