@@ -141,6 +141,11 @@ fn record_tx(state: &mut NodeState, sent: &mut usize, r: &Receipt) {
 }
 
 impl Node {
+    /// Records a transaction the node sent ([`record_tx`] on its state and counter).
+    fn record(&mut self, r: &Receipt) {
+        record_tx(&mut self.state, &mut self.sent, r);
+    }
+
     fn halt(&mut self, why: String) {
         tracing::error!(
             state_dir = %self.cfg.state_dir.display(),

@@ -310,7 +310,7 @@ impl Node {
             &outputs,
             proof,
         )?;
-        record_tx(&mut self.state, &mut self.sent, &s.receipt);
+        self.record(&s.receipt);
         tracing::info!(
             request = id,
             prove_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -342,7 +342,7 @@ impl Node {
         let root = b256(exec.trace().root().hash());
         let model = b256(exec.model().model_id.hash());
         if let Some(r) = game.ensure_learned(chain, me, exec.graph(), exec.model())? {
-            record_tx(&mut self.state, &mut self.sent, &r);
+            self.record(&r);
         }
         let dir = self.traces_dir();
         let trace_path = dir.join(format!("{root}.trace"));
@@ -380,7 +380,7 @@ impl Node {
                     return Err(e);
                 }
             };
-        record_tx(&mut self.state, &mut self.sent, &receipt);
+        self.record(&receipt);
         self.adopt_claim(id, model, root, receipt.block_number);
         self.save()?;
         submitter.logs_from = receipt.block_number;

@@ -215,7 +215,7 @@ impl Node {
             }
         }
         for r in prepare_generation(chain, text.gen(), me, &held.model)? {
-            record_tx(&mut self.state, &mut self.sent, &r);
+            self.record(&r);
         }
         let Some(plan) = self.gen_plans.remove(&req) else {
             return Ok(());
@@ -234,7 +234,7 @@ impl Node {
         let bond = text.game.config(chain)?.submitter_bond;
         // `claimSampled` for a sampled plan, `claim` for a greedy one.
         let (claim, r) = sub.post(chain, &text.game, bond)?;
-        record_tx(&mut self.state, &mut self.sent, &r);
+        self.record(&r);
         tracing::info!(request = req, claim, lie = !honest, root = %root, "generation claim posted");
         let g = &mut self.state.generation;
         g.intents.retain(|i| i.root != root);
@@ -270,7 +270,7 @@ impl Node {
         let r = text
             .oracle
             .answer(chain, me, TextRequestId::new(req), claim)?;
-        record_tx(&mut self.state, &mut self.sent, &r);
+        self.record(&r);
         if let Some(c) = self.state.generation.claims.get_mut(&claim) {
             c.answered = true;
         }
@@ -305,7 +305,7 @@ impl Node {
             let settled = match text.oracle.status(chain, id)? {
                 RequestStatus::Claimed => match text.oracle.settle(chain, me, id, &tokens) {
                     Ok(s) => {
-                        record_tx(&mut self.state, &mut self.sent, &s.receipt);
+                        self.record(&s.receipt);
                         tracing::info!(request = req, claim, callback = ?s.callback, "text request settled");
                         if let Some(r) = self.state.generation.requests.get_mut(&req) {
                             r.state = TextRequestState::Fulfilled { ours: true };

@@ -115,7 +115,7 @@ impl Node {
             }
             let r = text.steps.finalize(chain, me, id)?;
             tracing::info!(claim = id, "our step claim is final (its bond comes back)");
-            record_tx(&mut self.state, &mut self.sent, &r);
+            self.record(&r);
             self.state.generation.step_claims_done.insert(id);
             self.step_submitters.remove(&id);
             self.withdraw_due = true;
@@ -176,11 +176,11 @@ impl Node {
                     self.step_submitters.insert(sub_claim, sub);
                 }
                 for r in &receipts {
-                    record_tx(&mut self.state, &mut self.sent, r);
+                    self.record(r);
                     acted = true;
                 }
                 if let Some(r) = text.game.timeout_if_due(chain, gid, true, me)? {
-                    record_tx(&mut self.state, &mut self.sent, &r);
+                    self.record(&r);
                     acted = true;
                 }
                 self.save()?;
@@ -191,7 +191,7 @@ impl Node {
                     claimId: U256::from(id),
                 };
                 let r = text.game.send(chain, me, &call)?;
-                record_tx(&mut self.state, &mut self.sent, &r);
+                self.record(&r);
                 acted = true;
             }
             if !acted {
@@ -239,7 +239,7 @@ impl Node {
             .game
             .settle_if_decided(chain, &text.steps, gid, sub_claim, me)?
         {
-            record_tx(&mut self.state, &mut self.sent, &r);
+            self.record(&r);
             self.step_submitters.remove(&sub_claim);
             acted = true;
         }

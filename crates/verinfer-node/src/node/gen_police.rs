@@ -146,7 +146,7 @@ impl Node {
         let me = self.cfg.account;
         let bond = text.game.config(chain)?.challenger_bond;
         let (game, r) = text.game.challenge(chain, me, bond, id, token)?;
-        record_tx(&mut self.state, &mut self.sent, &r);
+        self.record(&r);
         tracing::info!(claim = id, game, "generation game opened");
         cha.logs_from = r.block_number;
         let g = &mut self.state.generation;
@@ -234,7 +234,7 @@ impl Node {
                     text.game
                         .settle_if_decided(chain, &text.steps, id, sub_claim, me)?
                 {
-                    record_tx(&mut self.state, &mut self.sent, &r);
+                    self.record(&r);
                     acted = true;
                 }
             } else {
@@ -242,11 +242,11 @@ impl Node {
                     return Ok(());
                 };
                 if let Some(r) = cha.act(chain, &text.game, &text.steps, d, id)? {
-                    record_tx(&mut self.state, &mut self.sent, &r);
+                    self.record(&r);
                     acted = true;
                 }
                 if let Some(r) = text.game.timeout_if_due(chain, id, false, me)? {
-                    record_tx(&mut self.state, &mut self.sent, &r);
+                    self.record(&r);
                     acted = true;
                 }
             }
@@ -296,7 +296,7 @@ impl Node {
                     None => {
                         let bond = text.steps.config(chain)?.challenger_bond;
                         let (x, r) = text.steps.challenge(chain, me, bond, sub_claim)?;
-                        record_tx(&mut self.state, &mut self.sent, &r);
+                        self.record(&r);
                         tracing::info!(
                             game = id,
                             sub_claim,

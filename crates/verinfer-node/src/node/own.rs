@@ -118,7 +118,7 @@ impl Node {
                 RequestStatus::Claimed if answers => {
                     let outputs = self.contracts.game.claim_event(chain, id, c.block)?.outputs;
                     let s = oracle.settle(chain, me, request, &outputs)?;
-                    record_tx(&mut self.state, &mut self.sent, &s.receipt);
+                    self.record(&s.receipt);
                     tracing::info!(
                         request = req,
                         claim = id,
@@ -219,7 +219,7 @@ impl Node {
         match sent {
             None => Ok(()),
             Some(Ok(r)) => {
-                record_tx(&mut self.state, &mut self.sent, &r);
+                self.record(&r);
                 tracing::info!(amount_wei = %amount, "withdrew from {from}");
                 Ok(())
             }

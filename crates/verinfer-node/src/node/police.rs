@@ -194,7 +194,7 @@ impl Node {
                 return Err(e);
             }
         };
-        record_tx(&mut self.state, &mut self.sent, &receipt);
+        self.record(&receipt);
         tracing::info!(game = game_id, claim = id, "game opened");
         self.adopt_game(game_id, id);
         self.save()?;
