@@ -6,11 +6,11 @@
     PYTHONPATH=target/pylib .venv/bin/python scripts/realmodels/ocr.py \
         --wheel target/pkgs/rapidocr_onnxruntime-1.4.4-py3-none-any.whl \
         --verinfer target/release/verinfer --work target/realmodels-ocr [--only cls det rec] \
-        [--bits 20]
+        [--bits 20] [--cal 32]
 
 Inputs: lines of real English words (the description text scikit-learn ships with its iris,
 wine and breast-cancer datasets), rendered black on white with Pillow's default bitmap font,
-scaled and placed at fixed positions; 8 calibrate, 24 are compared. Preprocessing follows
+scaled and placed at fixed positions; 32 calibrate (`--cal`), 24 are compared. Preprocessing follows
 RapidOCR: the detector gets (x/255 - ImageNet mean)/std, the classifier and recognizer
 (x/255 - 0.5)/0.5. Per model, one markdown row:
 
