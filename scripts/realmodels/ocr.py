@@ -6,11 +6,11 @@
     PYTHONPATH=target/pylib .venv/bin/python scripts/realmodels/ocr.py \
         --wheel target/pkgs/rapidocr_onnxruntime-1.4.4-py3-none-any.whl \
         --verinfer target/release/verinfer --work target/realmodels-ocr [--only cls det rec] \
-        [--bits 20]
+        [--bits 20] [--cal 32]
 
 Inputs: lines of real English words (the description text scikit-learn ships with its iris,
 wine and breast-cancer datasets), rendered black on white with Pillow's default bitmap font,
-scaled and placed at fixed positions; 8 calibrate, 24 are compared. Preprocessing follows
+scaled and placed at fixed positions; 32 calibrate (`--cal`), 24 are compared. Preprocessing follows
 RapidOCR: the detector gets (x/255 - ImageNet mean)/std, the classifier and recognizer
 (x/255 - 0.5)/0.5. Per model, one markdown row:
 
@@ -87,7 +87,7 @@ def run_kind(kind, path, a):
     h, w = SHAPES[kind]
     d = os.path.join(a.work, kind)
     os.makedirs(d, exist_ok=True)
-    cal = [prep(kind, i) for i in images(8, h, w, 1, kind == "cls")]
+    cal = [prep(kind, i) for i in images(a.cal, h, w, 1, kind == "cls")]
     test = [prep(kind, i) for i in images(24, h, w, 2, kind == "cls")]
     with open(os.path.join(d, "cal.json"), "w") as f:
         json.dump({"input_data": [np.concatenate([c.ravel() for c in cal]).tolist()]}, f)
@@ -144,6 +144,7 @@ def main():
     ap.add_argument("--work", default="target/realmodels-ocr")
     ap.add_argument("--only", nargs="*", choices=sorted(FILES))
     ap.add_argument("--bits", type=int, help="verinfer compile --bits (default: its own, 16)")
+    ap.add_argument("--cal", type=int, default=32, help="rendered calibration lines (default 32)")
     a = ap.parse_args()
     unpacked = os.path.join(a.work, "wheel")
     with zipfile.ZipFile(a.wheel) as z:

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use crate::error::QuantError;
 use crate::fgraph::{FGraph, FRef};
 use crate::frun::run_float;
+use crate::tolerance::FloatOutputs;
 
 /// Observed range of one tensor (finite values only; padding fills of ±∞ are ignored).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -158,15 +159,40 @@ pub fn calibrate(
     samples: &[Vec<Vec<f64>>],
     progress: &(dyn Fn() + Sync),
 ) -> Result<Stats, QuantError> {
-    let per: Vec<Stats> = samples
+    Ok(calibrate_keeping(g, samples, &[], progress)?.0)
+}
+
+/// [`calibrate`], also keeping the output nodes' values of the samples at `keep` (ascending
+/// indices), so that the width probe judges quantizations against them without running the
+/// float graph again.
+///
+/// # Errors
+/// Inputs of the wrong count or length.
+pub fn calibrate_keeping(
+    g: &FGraph,
+    samples: &[Vec<Vec<f64>>],
+    keep: &[usize],
+    progress: &(dyn Fn() + Sync),
+) -> Result<(Stats, FloatOutputs), QuantError> {
+    let per: Vec<(Stats, Option<Vec<Vec<f64>>>)> = samples
         .par_iter()
-        .map(|s| {
-            let vals = run_float(g, s)?;
+        .enumerate()
+        .map(|(j, s)| {
+            let mut vals = run_float(g, s)?;
             progress();
             let mut st = Stats::empty(g);
             st.observe(s, &vals);
-            Ok(st)
+            let kept = keep
+                .binary_search(&j)
+                .is_ok()
+                .then(|| FloatOutputs::pick(g, &mut vals));
+            Ok((st, kept))
         })
         .collect::<Result<_, QuantError>>()?;
-    Ok(per.iter().fold(Stats::empty(g), Stats::merge))
+    let stats = per
+        .iter()
+        .map(|(s, _)| s)
+        .fold(Stats::empty(g), Stats::merge);
+    let kept = per.into_iter().filter_map(|(_, k)| k).collect();
+    Ok((stats, FloatOutputs::from_picked(g, kept)))
 }

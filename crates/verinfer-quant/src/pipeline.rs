@@ -6,12 +6,12 @@
 
 use verinfer_ir::{Graph, Scale};
 
-use crate::calibrate::calibrate;
+use crate::calibrate::calibrate_keeping;
 use crate::data::InputData;
 use crate::error::QuantError;
 use crate::fgraph::FGraph;
 use crate::quantize::{dequantize_value, quantize_value, QuantOptions};
-use crate::widen::quantize_auto;
+use crate::widen::{probe_indices, quantize_auto};
 
 /// Samples used when no calibration data is given: inputs uniform in [-1, 1] (indices in
 /// [0, 8)), drawn from a fixed-seed generator so compiles are reproducible.
@@ -46,9 +46,11 @@ pub fn calibrate_and_quantize(
         Some(d) => (split_samples(&fgraph, d)?, false),
         None => (default_samples(&fgraph), true),
     };
-    let stats = calibrate(&fgraph, &samples, progress)?;
+    let keep = probe_indices(samples.len());
+    let (stats, float) = calibrate_keeping(&fgraph, &samples, &keep, progress)?;
     tracing::info!(samples = stats.samples, defaulted, "calibrated");
-    let graph = quantize_auto(&fgraph, &stats, opts, &samples)?;
+    let probe: Vec<Vec<Vec<f64>>> = keep.iter().map(|&j| samples[j].clone()).collect();
+    let graph = quantize_auto(&fgraph, &stats, opts, &probe, &float)?;
     tracing::info!(
         nodes = graph.nodes.len(),
         params = graph.num_param_elements(),

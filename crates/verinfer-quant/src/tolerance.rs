@@ -127,63 +127,126 @@ pub fn node_errors(
     Ok(acc.finish())
 }
 
-/// The `f64` values of `fg`'s output nodes on each of some samples, computed once and
-/// compared against many quantizations of `fg` ([`output_errors`]).
+/// The `f64` values of `fg`'s output nodes on each of some samples, kept from calibration's
+/// own float runs (the float graph is by far the slowest thing a compile runs) and compared
+/// against many quantizations of `fg` ([`FloatOutputs::check`]).
 #[derive(Clone, Debug)]
 pub struct FloatOutputs {
     /// The output nodes, ascending.
     nodes: Vec<usize>,
+    /// Per entry of `nodes`: the largest finite |value| over every sample.
+    fmax: Vec<f64>,
     /// Per sample, per entry of `nodes`: its values.
     values: Vec<Vec<Vec<f64>>>,
 }
 
-impl FloatOutputs {
-    /// Run `fg` in `f64` on every sample, keeping its output nodes' values.
-    ///
-    /// # Errors
-    /// Samples that do not fit the graph.
-    pub fn new(fg: &FGraph, samples: &[Vec<Vec<f64>>]) -> Result<Self, QuantError> {
-        let mut nodes: Vec<usize> = fg.output_nodes().into_iter().collect();
-        nodes.sort_unstable();
-        let values = samples
-            .iter()
-            .map(|s| {
-                let mut fl = run_float(fg, s)?;
-                Ok(nodes
-                    .iter()
-                    .map(|&i| fl.get_mut(i).map(std::mem::take).unwrap_or_default())
-                    .collect())
-            })
-            .collect::<Result<_, QuantError>>()?;
-        Ok(Self { nodes, values })
-    }
+/// One sample's verdict in [`FloatOutputs::check`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleCheck {
+    /// Index of the sample (into the samples checked).
+    pub sample: usize,
+    /// Its largest output error in units of the output's [`allowed_error`].
+    pub worst: f64,
+    /// The output nodes beyond tolerance on it, ascending.
+    pub failing: Vec<usize>,
 }
 
-/// [`node_errors`] of the output nodes alone (`None` for every other node), against float
-/// values computed once: what a candidate quantization is judged by.
-///
-/// # Errors
-/// Samples that do not fit the graph, or a failing run.
-pub fn output_errors(
-    fg: &FGraph,
-    g: &Graph,
-    samples: &[Vec<Vec<f64>>],
-    float: &FloatOutputs,
-) -> Result<Vec<Option<NodeError>>, QuantError> {
-    let mut acc = Errors::new(fg, g, &float.nodes);
-    let runner = IntRunner::new(g)?;
-    for (s, fl) in samples.iter().zip(&float.values) {
-        let trace = runner.run(&quantize_inputs(g, s)?)?;
-        acc.add(&trace, |i| {
-            float
-                .nodes
-                .binary_search(&i)
-                .ok()
-                .and_then(|k| fl.get(k))
-                .map(Vec::as_slice)
-        });
+impl FloatOutputs {
+    /// The output nodes' values among every node's values of one float run (as
+    /// [`run_float`] returns them), in the order [`FloatOutputs::from_picked`] takes.
+    #[must_use]
+    pub fn pick(fg: &FGraph, run: &mut [Vec<f64>]) -> Vec<Vec<f64>> {
+        Self::output_nodes(fg)
+            .iter()
+            .map(|&i| run.get_mut(i).map(std::mem::take).unwrap_or_default())
+            .collect()
     }
-    Ok(acc.finish())
+
+    /// From the values [`FloatOutputs::pick`] kept, one entry per sample.
+    #[must_use]
+    pub fn from_picked(fg: &FGraph, values: Vec<Vec<Vec<f64>>>) -> Self {
+        let nodes = Self::output_nodes(fg);
+        let mut fmax = vec![0.0f64; nodes.len()];
+        for sample in &values {
+            for (m, v) in fmax.iter_mut().zip(sample) {
+                *m = v
+                    .iter()
+                    .filter(|x| x.is_finite())
+                    .fold(*m, |a, x| a.max(x.abs()));
+            }
+        }
+        Self {
+            nodes,
+            fmax,
+            values,
+        }
+    }
+
+    fn output_nodes(fg: &FGraph) -> Vec<usize> {
+        let mut nodes: Vec<usize> = fg.output_nodes().into_iter().collect();
+        nodes.sort_unstable();
+        nodes
+    }
+
+    /// Run the integer graph `g` (a quantization of `fg`) on the samples these values are of,
+    /// in the given `order`, and judge each output against [`allowed_error`] of its float
+    /// range over *all* the samples (so "every sample within tolerance" is the same verdict as
+    /// the compile report's). With `stop` the check ends at the first sample with an output
+    /// beyond tolerance: a candidate that fails is known after a run or two when the samples
+    /// that failed before come first.
+    ///
+    /// # Errors
+    /// Samples that do not fit the graph, or a failing run.
+    pub fn check(
+        &self,
+        fg: &FGraph,
+        g: &Graph,
+        samples: &[Vec<Vec<f64>>],
+        order: &[usize],
+        stop: bool,
+    ) -> Result<Vec<SampleCheck>, QuantError> {
+        let int_node = int_nodes(fg, g, &self.nodes);
+        let runner = IntRunner::new(g)?;
+        let mut out = vec![];
+        for &j in order {
+            let (Some(s), Some(fl)) = (samples.get(j), self.values.get(j)) else {
+                continue;
+            };
+            let trace = runner.run(&quantize_inputs(g, s)?)?;
+            let mut check = SampleCheck {
+                sample: j,
+                worst: 0.0,
+                failing: vec![],
+            };
+            for (k, &node) in self.nodes.iter().enumerate() {
+                let Some(i) = int_node[node] else { continue };
+                let (Some(iv), Some(fv)) = (trace.get(g.node_value(i).index()), fl.get(k)) else {
+                    continue;
+                };
+                let dq = dequantize(iv, g.nodes[i].out.scale);
+                let err = dq
+                    .iter()
+                    .zip(fv)
+                    .filter(|(_, b)| b.is_finite())
+                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+                let e = NodeError {
+                    max_abs_err: err,
+                    float_max_abs: self.fmax[k],
+                    scale: g.nodes[i].out.scale.exponent(),
+                };
+                check.worst = check.worst.max(e.ratio());
+                if e.ratio() > 1.0 {
+                    check.failing.push(node);
+                }
+            }
+            let failed = !check.failing.is_empty();
+            out.push(check);
+            if stop && failed {
+                break;
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Runs an integer graph: the fast executor, or the reference interpreter for a graph the
@@ -210,6 +273,24 @@ impl<'g> IntRunner<'g> {
     }
 }
 
+/// Per float node: the integer node holding its value (the last of its name: a lookup's
+/// rescale into its table comes first), for `nodes` (`None` for every other).
+fn int_nodes(fg: &FGraph, g: &Graph, nodes: &[usize]) -> Vec<Option<usize>> {
+    let by_name: HashMap<&str, usize> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    let mut int_node = vec![None; fg.nodes.len()];
+    for &i in nodes {
+        if let Some(node) = fg.nodes.get(i) {
+            int_node[i] = by_name.get(node.name.as_str()).copied();
+        }
+    }
+    int_node
+}
+
 /// Running maxima of |quantized − float| and |float| of some float nodes over samples.
 struct Errors<'a> {
     fg: &'a FGraph,
@@ -223,23 +304,11 @@ struct Errors<'a> {
 
 impl<'a> Errors<'a> {
     fn new(fg: &'a FGraph, g: &'a Graph, nodes: &[usize]) -> Self {
-        let by_name: HashMap<&str, usize> = g
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.as_str(), i))
-            .collect();
         let n = fg.nodes.len();
-        let mut int_node = vec![None; n];
-        for &i in nodes {
-            if let Some(node) = fg.nodes.get(i) {
-                int_node[i] = by_name.get(node.name.as_str()).copied();
-            }
-        }
         Self {
             fg,
             g,
-            int_node,
+            int_node: int_nodes(fg, g, nodes),
             err: vec![0.0; n],
             fmax: vec![0.0; n],
         }

@@ -6,10 +6,12 @@
 //! before it, amplified. Which of them matter is measured: the path is the divergent node,
 //! the nodes from it to the failing outputs, and their ancestors by distance; the nodes
 //! within distance `k` are held at `B + 4` bits (then `B + 8`, at most 31) for `k = 0, 1, 2,
-//! 4, …`, each candidate quantized and run (fast executor, float graph) on the
-//! calibration samples (up to [`PROBE_SAMPLES`]), until every output is within tolerance. The first that is wins, so
-//! the widened set is at most twice as deep as needed; if none is, the `B`-bit graph is
-//! returned and `compile` refuses it as before, naming the node.
+//! 4, …`, each candidate quantized and run on the calibration samples (up to
+//! [`PROBE_SAMPLES`]; the fast executor against the float graph's outputs, kept from
+//! calibration's own runs; a candidate stops at its first sample beyond tolerance, and the
+//! samples that failed come first), until every output is within tolerance. The first that
+//! is wins, so the widened set is at most twice as deep as needed; if none is, the `B`-bit
+//! graph is returned and `compile` refuses it as before, naming the node.
 
 use std::collections::VecDeque;
 
@@ -19,17 +21,31 @@ use crate::calibrate::Stats;
 use crate::error::QuantError;
 use crate::fgraph::{FGraph, FRef};
 use crate::quantize::{quantize, quantize_widened, QuantOptions, MAX_WIDTH};
-use crate::tolerance::{node_errors, output_errors, FloatOutputs, NodeError};
+use crate::tolerance::{node_errors, FloatOutputs};
 
 /// Calibration samples each candidate is measured on, spread over the calibration set: an
 /// error that shows on a few inputs only (a recognizer's attention on some text lines) must
 /// be seen, and the fast executor makes each run cheap.
 pub const PROBE_SAMPLES: usize = 32;
 
+/// Samples beyond tolerance (the worst first) whose every node is compared to find where the
+/// error starts: each costs a float run, the slowest thing a compile does.
+pub const START_SAMPLES: usize = 4;
+
 /// Extra bits of a widened node, tried in order.
 pub const EXTRA_BITS: [u32; 2] = [4, 8];
 
+/// Indices of the samples the probe runs: at most [`PROBE_SAMPLES`] of `n`, evenly spaced
+/// (all of them when they are fewer), ascending.
+#[must_use]
+pub fn probe_indices(n: usize) -> Vec<usize> {
+    let m = n.min(PROBE_SAMPLES);
+    (0..m).map(|j| j * n / m).collect()
+}
+
 /// Quantize `fg`, widening nodes along the path of an output's excess error (module doc).
+/// `probe` are the samples at [`probe_indices`] of the calibration set and `float` the float
+/// graph's outputs on them (kept from calibration: [`crate::calibrate::calibrate_keeping`]).
 /// With `opts.wide_inputs` off (language-model step graphs, whose widths are fixed by their
 /// state inputs) this is [`quantize`].
 ///
@@ -39,21 +55,45 @@ pub fn quantize_auto(
     fg: &FGraph,
     stats: &Stats,
     opts: QuantOptions,
-    samples: &[Vec<Vec<f64>>],
+    probe: &[Vec<Vec<f64>>],
+    float: &FloatOutputs,
 ) -> Result<Graph, QuantError> {
     let g = quantize(fg, stats, opts)?;
-    if !opts.wide_inputs || samples.is_empty() {
+    if !opts.wide_inputs || probe.is_empty() {
         return Ok(g);
     }
-    let probe = probe_samples(samples);
-    let errs = node_errors(fg, &g, &probe)?;
-    let failing = failing_outputs(fg, &errs);
-    let start = errs.iter().position(|e| e.is_some_and(|e| e.ratio() > 1.0));
-    let Some(start) = start.filter(|_| !failing.is_empty()) else {
+    let all: Vec<usize> = (0..probe.len()).collect();
+    let mut bad = float.check(fg, &g, probe, &all, false)?;
+    bad.retain(|c| !c.failing.is_empty());
+    if bad.is_empty() {
+        return Ok(g);
+    }
+    bad.sort_by(|a, b| b.worst.total_cmp(&a.worst));
+    let mut failing: Vec<usize> = bad.iter().flat_map(|c| c.failing.iter().copied()).collect();
+    failing.sort_unstable();
+    failing.dedup();
+    // Where the error starts: every node compared, on the samples that fail worst.
+    let worst: Vec<Vec<Vec<f64>>> = bad
+        .iter()
+        .take(START_SAMPLES)
+        .filter_map(|c| probe.get(c.sample).cloned())
+        .collect();
+    let errs = node_errors(fg, &g, &worst)?;
+    let Some(start) = errs.iter().position(|e| e.is_some_and(|e| e.ratio() > 1.0)) else {
         return Ok(g);
     };
-    tracing::debug!(start = %fg.nodes[start].name, failing = failing.len(), "probe: an output is beyond tolerance");
-    let float = FloatOutputs::new(fg, &probe)?;
+    tracing::debug!(start = %fg.nodes[start].name, failing = failing.len(), samples = bad.len(), "probe: an output is beyond tolerance");
+    // Candidates meet the samples that failed first (the last failure in front), so a
+    // failing one stops early.
+    let mut order: Vec<usize> = bad
+        .iter()
+        .map(|c| c.sample)
+        .chain(
+            all.iter()
+                .copied()
+                .filter(|j| !bad.iter().any(|c| c.sample == *j)),
+        )
+        .collect();
     let dist = distances(fg, start, &failing);
     let deepest = dist.iter().flatten().copied().max().unwrap_or(0);
     for extra in EXTRA_BITS {
@@ -67,26 +107,28 @@ pub fn quantize_auto(
             // A candidate the validator refuses (an accumulator too wide) is not a choice.
             match quantize_widened(fg, stats, opts, &widths) {
                 Ok(cand) => {
-                    let errs = output_errors(fg, &cand, &probe, &float)?;
-                    let worst = errs
-                        .iter()
-                        .flatten()
-                        .map(NodeError::ratio)
-                        .fold(0.0, f64::max);
-                    tracing::debug!(
-                        bits = w,
-                        depth = k,
-                        worst,
-                        "probe: candidate (error / tolerance)"
-                    );
-                    if failing_outputs(fg, &errs).is_empty() {
+                    let checks = float.check(fg, &cand, probe, &order, true)?;
+                    let worst = checks.iter().map(|c| c.worst).fold(0.0, f64::max);
+                    if checks.iter().all(|c| c.failing.is_empty()) {
                         tracing::info!(
                             widened = widths.iter().filter(|&&b| b > 0).count(),
                             bits = w,
                             depth = k,
+                            worst,
                             "widened the nodes whose error reaches an output"
                         );
                         return Ok(cand);
+                    }
+                    tracing::debug!(
+                        bits = w,
+                        depth = k,
+                        worst,
+                        runs = checks.len(),
+                        "probe: candidate beyond tolerance (error / tolerance)"
+                    );
+                    if let Some(last) = checks.last() {
+                        order.retain(|&j| j != last.sample);
+                        order.insert(0, last.sample);
                     }
                 }
                 Err(e) => tracing::debug!(bits = w, depth = k, %e, "probe: candidate refused"),
@@ -98,29 +140,6 @@ pub fn quantize_auto(
         }
     }
     Ok(g)
-}
-
-/// At most [`PROBE_SAMPLES`] of `samples`, evenly spaced (all of them when they are fewer).
-fn probe_samples(samples: &[Vec<Vec<f64>>]) -> Vec<Vec<Vec<f64>>> {
-    let n = samples.len();
-    let m = n.min(PROBE_SAMPLES);
-    (0..m).map(|j| samples[j * n / m].clone()).collect()
-}
-
-/// The output nodes whose error exceeds the tolerance.
-fn failing_outputs(fg: &FGraph, errs: &[Option<NodeError>]) -> Vec<usize> {
-    let mut out: Vec<usize> = fg
-        .output_nodes()
-        .into_iter()
-        .filter(|&i| {
-            errs.get(i)
-                .copied()
-                .flatten()
-                .is_some_and(|e| e.ratio() > 1.0)
-        })
-        .collect();
-    out.sort_unstable();
-    out
 }
 
 /// Per node: its distance (in edges, backwards) from the path that carries the error from

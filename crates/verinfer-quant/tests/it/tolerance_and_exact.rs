@@ -4,12 +4,14 @@
 
 use verinfer_ir::BinaryKind;
 use verinfer_quant::builder::Builder;
-use verinfer_quant::calibrate::calibrate;
+use verinfer_quant::calibrate::{calibrate, calibrate_keeping};
 use verinfer_quant::fgraph::FGraph;
 use verinfer_quant::func::Func;
 use verinfer_quant::pipeline::{dequantize, quantize_inputs};
 use verinfer_quant::quantize::{quantize, QuantOptions};
-use verinfer_quant::tolerance::{allowed_error, first_divergence, synthetic_range_warnings};
+use verinfer_quant::tolerance::{
+    allowed_error, first_divergence, node_errors, synthetic_range_warnings,
+};
 
 /// `exp(x + 0.5)` then `· 2`: the table covers only the calibrated range of its input.
 fn exp_chain() -> FGraph {
@@ -61,6 +63,53 @@ fn first_divergence_names_the_node_where_the_error_starts() {
         .unwrap();
     assert_eq!(d.node, "shift", "{d:?}");
     assert!(d.max_abs_err > allowed_error(d.float_max_abs, d.scale));
+}
+
+/// The width probe's check of a quantization against the float outputs kept from
+/// calibration: per sample, the same verdict as comparing every node over all samples (each
+/// output's tolerance from its float range over all of them), and with `stop` it ends at the
+/// first sample beyond tolerance.
+#[test]
+fn probe_check_judges_each_sample_against_the_whole_range_and_stops_at_a_failure() {
+    let fg = exp_chain();
+    let stats = calibrate(&fg, &samples(-1.0, 1.0), &|| ()).unwrap();
+    let g = quantize(&fg, &stats, QuantOptions::default()).unwrap();
+    // Calibrated on [-1, 1]; probed on those samples and on [1.5, 2] (beyond the input's
+    // headroom: saturated).
+    let mut probe = samples(-1.0, 1.0);
+    probe.extend(samples(1.5, 2.0));
+    let all: Vec<usize> = (0..probe.len()).collect();
+    let (_, float) = calibrate_keeping(&fg, &probe, &all, &|| ()).unwrap();
+    let checks = float.check(&fg, &g, &probe, &all, false).unwrap();
+    assert_eq!(checks.len(), probe.len());
+    let out = *fg.output_nodes().iter().next().unwrap();
+    let whole = node_errors(&fg, &g, &probe).unwrap()[out].unwrap().ratio();
+    let worst = checks.iter().map(|c| c.worst).fold(0.0, f64::max);
+    assert!((worst - whole).abs() < 1e-12, "{worst} vs {whole}");
+    assert!(
+        whole > 1.0,
+        "the saturated samples were expected beyond tolerance"
+    );
+    let failed: Vec<usize> = checks
+        .iter()
+        .filter(|c| !c.failing.is_empty())
+        .map(|c| c.sample)
+        .collect();
+    assert!(
+        failed.iter().all(|&j| j >= 8) && !failed.is_empty(),
+        "{failed:?}"
+    );
+    assert!(checks
+        .iter()
+        .all(|c| c.failing.is_empty() || c.failing == vec![out]));
+    // Stopping: the calibration-range samples pass, the first saturated one ends the check.
+    let stopped = float.check(&fg, &g, &probe, &all, true).unwrap();
+    assert_eq!(stopped.len(), failed[0] + 1);
+    // A failing sample put first ends it at once.
+    let mut order = all.clone();
+    order.retain(|&j| j != failed[0]);
+    order.insert(0, failed[0]);
+    assert_eq!(float.check(&fg, &g, &probe, &order, true).unwrap().len(), 1);
 }
 
 #[test]
