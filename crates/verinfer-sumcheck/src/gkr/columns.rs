@@ -33,6 +33,8 @@ pub enum Poly {
     /// Layer `i`'s remainders shifted right by [`LIMB_BITS`] (committed where the shift is
     /// wider than a limb, see [`split_rem`]).
     RemHi(usize),
+    /// `ArgMax` layer `i`'s exclusive prefix of its selector (committed).
+    Prefix(usize),
 }
 
 /// The widest range table a remainder's check uses: a wider shift's remainder `r` is
@@ -88,7 +90,8 @@ pub fn shift(kind: &LayerKind) -> u32 {
         | LayerKind::Lookup { .. }
         | LayerKind::Div { .. }
         | LayerKind::ISqrt { .. }
-        | LayerKind::Gather { .. } => 0,
+        | LayerKind::Gather { .. }
+        | LayerKind::ArgMax => 0,
     }
 }
 
@@ -133,7 +136,7 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
             spec.layers.get(i).map_or(spec.input, |l| l.out)
         }
         Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
-        Poly::Bcast(i) | Poly::Sel(i) => spec
+        Poly::Bcast(i) | Poly::Sel(i) | Poly::Prefix(i) => spec
             .layers
             .get(i)
             .map_or(spec.input, |l| spec.src_layout(l.input)),

@@ -162,6 +162,9 @@ pub enum LayerKind {
         /// The radicand's left shift.
         shift: u32,
     },
+    /// `Y[r]` = the index of the first maximum of `X[r, ·]` (the last axis), identity
+    /// epilogue (an LLM step's next token): [`super::argmax`].
+    ArgMax,
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -597,6 +600,9 @@ impl ChainSpec {
                 Op::Div(d) => super::div::recognise(g, &mut spec, node, d, in_info, &earlier)
                     .map_err(refuse)?,
                 Op::ISqrt(s) => super::isqrt::recognise(node, s, in_info).map_err(refuse)?,
+                Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::ArgMax => {
+                    super::argmax::recognise(node, r, in_info, out).map_err(refuse)?
+                }
                 Op::Lookup(lk) => {
                     super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);
