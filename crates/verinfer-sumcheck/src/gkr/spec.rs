@@ -378,7 +378,16 @@ impl ChainSpec {
                     .and_then(|j| node_e.get(j).cloned().flatten()),
                 _ => None,
             };
-            if node.out.bits.get() > MAX_RANGE_BITS {
+            // Two limbs for the ops whose layer kinds check their output as limbs
+            // ([`super::columns::output_bits_fit`]; checked again on the spec's bytes).
+            let limbs = match &node.op {
+                Op::Binary(b) => !matches!(b.kind, BinaryKind::Max | BinaryKind::Min),
+                Op::Rescale(_) => true,
+                Op::Reduce(r) => r.kind == verinfer_ir::ReduceKind::Sum,
+                _ => false,
+            };
+            let bits = node.out.bits.get();
+            if bits > MAX_RANGE_BITS && !(limbs && super::columns::split_out(bits)) {
                 return Err(refuse("output bits wider than the range check".into()));
             }
             let mut out = Layout::of(node.out.shape.dims());

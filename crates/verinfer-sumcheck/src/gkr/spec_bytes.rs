@@ -614,7 +614,7 @@ impl ChainSpec {
                     return Err(bad("spec: a binary or sum layer's shapes or epilogue"));
                 }
             }
-            if l.bits.get() > MAX_RANGE_BITS {
+            if !super::columns::output_bits_fit(&l.kind, l.bits.get()) {
                 return Err(bad("spec: bits"));
             }
         }

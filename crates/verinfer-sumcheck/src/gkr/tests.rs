@@ -567,3 +567,6 @@ mod gather_layers;
 
 #[path = "tests_argmax.rs"]
 mod argmax_layers;
+
+#[path = "tests_wide.rs"]
+mod wide_outputs;
