@@ -348,3 +348,51 @@ pub fn norm_like(r: usize, c: usize, rescale: bool) -> Graph {
     }
     b.finish()
 }
+
+/// One token's RMSNorm with the statistics at 31 bits, as the LLM lowers it: `x` `[1, c]`
+/// (16 bits), `x·x` (31 bits), its row sum `/8` (`[1, 1]`, 31 bits), `·3/4` (a `Rescale`,
+/// 31 bits), `+ 1` (ε, 31 bits), `q = ⌊√(·2^2)⌋` (20 bits), then `round_div(max(x, 0)·2^8, q)`
+/// (20 bits; the division proven for a numerator ≥ 0). Inputs with `|x| < 2^15` keep every
+/// step unclamped for `c ≤ 8`.
+pub fn rms_norm_wide(c: usize) -> Graph {
+    let wide = |kind, b_mult| {
+        Op::Binary(Binary {
+            kind,
+            a_mult: 1,
+            b_mult,
+            requant: requant(1, 0, 31),
+        })
+    };
+    let mut b = GraphBuilder::named("rms-norm-31");
+    let x = b.input(&[1, c], 16);
+    let sq = b.node(wide(BinaryKind::Mul, 1), vec![x, x], &[1, c], 31);
+    let sum = Op::Reduce(Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![1],
+        keep_dims: true,
+        requant: requant(1, 3, 31),
+    });
+    let s = b.node(sum, vec![sq], &[1, 1], 31);
+    let s = b.node(Op::Rescale(requant(3, 2, 31)), vec![s], &[1, 1], 31);
+    let eps = b.param(&[1], 4, vec![1]);
+    let s = b.node(wide(BinaryKind::Add, 1), vec![s, eps], &[1, 1], 31);
+    let isqrt = Op::ISqrt(verinfer_ir::ISqrt {
+        shift: 2,
+        requant: requant(1, 0, 20),
+    });
+    let q = b.node(isqrt, vec![s], &[1, 1], 20);
+    let zero = b.param(&[1], 4, vec![0]);
+    let max = Op::Binary(Binary {
+        kind: BinaryKind::Max,
+        a_mult: 1,
+        b_mult: 1,
+        requant: requant(1, 0, 16),
+    });
+    let a = b.node(max, vec![x, zero], &[1, c], 16);
+    let div = Op::Div(verinfer_ir::Div {
+        shift: 8,
+        requant: requant(1, 0, 20),
+    });
+    b.node(div, vec![a, q], &[1, c], 20);
+    b.finish()
+}

@@ -367,13 +367,14 @@ pub fn model_plan(
                 p.push(word(spread_code(spread)));
                 p.push(pow2(shift + 1));
             }
-            LayerKind::ISqrt { .. } | LayerKind::Gather { .. } => {
+            LayerKind::ISqrt { .. } | LayerKind::Gather { .. } | LayerKind::ArgMax => {
                 return Err(refuse(format!(
-                    "layer {i} ({}): square-root and gather layers are not verifiable on chain yet",
-                    if let LayerKind::Gather { .. } = l.kind {
-                        "Gather"
-                    } else {
-                        "ISqrt"
+                    "layer {i} ({}): square-root, gather and argmax layers are not verifiable on \
+                     chain yet",
+                    match l.kind {
+                        LayerKind::Gather { .. } => "Gather",
+                        LayerKind::ArgMax => "ArgMax",
+                        _ => "ISqrt",
                     }
                 )))
             }

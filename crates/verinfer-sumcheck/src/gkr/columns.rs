@@ -12,6 +12,7 @@ use ark_ff::{One, Zero};
 use crate::mle::eq_table;
 
 use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
+use crate::logup::MAX_RANGE_BITS;
 
 /// A polynomial of the proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +34,11 @@ pub enum Poly {
     /// Layer `i`'s remainders shifted right by [`LIMB_BITS`] (committed where the shift is
     /// wider than a limb, see [`split_rem`]).
     RemHi(usize),
+    /// `ArgMax` layer `i`'s exclusive prefix of its selector (committed).
+    Prefix(usize),
+    /// Layer `i`'s hidden output offset by `2^(bits−1)` and shifted right by [`LIMB_BITS`]
+    /// (committed where the output is wider than the range tables, see [`split_out`]).
+    OutHi(usize),
 }
 
 /// The widest range table a remainder's check uses: a wider shift's remainder `r` is
@@ -45,6 +51,42 @@ pub const LIMB_BITS: u32 = 16;
 #[must_use]
 pub fn split_rem(s: u32) -> bool {
     s > LIMB_BITS && s <= 2 * LIMB_BITS
+}
+
+/// Whether a hidden output of `bits` is range-checked as two limbs in the `[0, 2^16)` table:
+/// wider than the widest range table ([`MAX_RANGE_BITS`]: the RMSNorm's 31-bit `x·x` and its
+/// sum) and at most two limbs.
+#[must_use]
+pub fn split_out(bits: u32) -> bool {
+    bits > MAX_RANGE_BITS && bits <= 2 * LIMB_BITS
+}
+
+/// Whether a layer of `kind` may have an output of `bits`: within the range tables, or two
+/// limbs for the kinds whose only check of their output is [`hidden_output_column`]'s and
+/// whose relation stays far below the field for such operands (sums, differences, products
+/// and sums of rows: `mult·acc < 2^190` for 32-bit operands).
+#[must_use]
+pub fn output_bits_fit(kind: &LayerKind, bits: u32) -> bool {
+    bits <= MAX_RANGE_BITS
+        || (split_out(bits)
+            && matches!(kind, LayerKind::Binary { .. } | LayerKind::ReduceSum { .. }))
+}
+
+/// `(Y + 2^(bits−1)) >> LIMB_BITS` on a hidden output's real entries (its [`Poly::OutHi`]);
+/// a `y` out of its bits gives a limb out of range, which the range check refuses.
+///
+/// # Errors
+/// [`super::GkrError::Malformed`] for a `y` of another length than the layout's.
+pub(crate) fn out_hi(l: &Layer, y: &[i32]) -> Result<crate::mle::DenseMle, super::GkrError> {
+    if y.len() != l.out.len() {
+        return Err(super::GkrError::Malformed("a split output's values"));
+    }
+    let half = 1i64 << (l.bits.get() - 1);
+    let mut t = vec![Fr::zero(); 1 << l.out.vars()];
+    for (e, &v) in y.iter().enumerate() {
+        t[super::movement::padded(l.out, e)] = super::fr((i64::from(v) + half) >> LIMB_BITS);
+    }
+    Ok(crate::mle::DenseMle::new(t)?)
 }
 
 impl Poly {
@@ -88,13 +130,15 @@ pub fn shift(kind: &LayerKind) -> u32 {
         | LayerKind::Lookup { .. }
         | LayerKind::Div { .. }
         | LayerKind::ISqrt { .. }
-        | LayerKind::Gather { .. } => 0,
+        | LayerKind::Gather { .. }
+        | LayerKind::ArgMax => 0,
     }
 }
 
 /// The polynomials the proof commits, in the order of `ModelProof::commitments`: every hidden
 /// output, then every remainder (layers with a shift), then the high limbs of the split ones,
-/// then `ReduceMax`'s broadcasts and selectors.
+/// then the high limbs of the split hidden outputs, then the rules' and `ReduceMax`'s own
+/// tables.
 #[must_use]
 pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
     let n = spec.layers.len();
@@ -113,6 +157,14 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
             .filter(|(_, l)| split_rem(shift(&l.kind)))
             .map(|(i, _)| Poly::RemHi(i)),
     );
+    v.extend(
+        spec.layers
+            .iter()
+            .enumerate()
+            .take(n.saturating_sub(1))
+            .filter(|(_, l)| split_out(l.bits.get()))
+            .map(|(i, _)| Poly::OutHi(i)),
+    );
     for (i, l) in spec.layers.iter().enumerate() {
         match super::kind::rule(&l.kind) {
             Some(r) => v.extend(r.committed(super::kind::At::new(spec, i, l, &[]))),
@@ -129,11 +181,11 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
     match p {
         Poly::Input => spec.input,
         Poly::Output => spec.output(),
-        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) => {
+        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => {
             spec.layers.get(i).map_or(spec.input, |l| l.out)
         }
         Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
-        Poly::Bcast(i) | Poly::Sel(i) => spec
+        Poly::Bcast(i) | Poly::Sel(i) | Poly::Prefix(i) => spec
             .layers
             .get(i)
             .map_or(spec.input, |l| spec.src_layout(l.input)),
@@ -210,18 +262,7 @@ pub(crate) fn rescaled_columns(at: super::kind::At<'_>, g: &mut BTreeMap<u32, Ve
     };
     let s = shift(&l.kind);
     if split_rem(s) {
-        // `r = lo + 2^16·h`, `lo ∈ [0, 2^16)`, `h ∈ [0, 2^(s−16))` (the second column:
-        // `h + 2^16 − 2^(s−16) ∈ [0, 2^16)` on the real entries).
-        let hi = Poly::RemHi(i);
-        let e = g.entry(LIMB_BITS).or_default();
-        e.push(col(vec![(Poly::Rem(i), 1), (hi, -(1i64 << LIMB_BITS))], 0));
-        e.push(col(vec![(hi, 1)], 0));
-        if s < 2 * LIMB_BITS {
-            e.push(col(
-                vec![(hi, 1)],
-                (1i64 << LIMB_BITS) - (1i64 << (s - LIMB_BITS)),
-            ));
-        }
+        limb_columns(g, l.out, (Poly::Rem(i), 0), Poly::RemHi(i), s);
     } else if s > 0 {
         g.entry(s)
             .or_default()
@@ -239,13 +280,42 @@ pub(crate) fn hidden_output_column(
     g: &mut BTreeMap<u32, Vec<Column>>,
 ) {
     let y = out_poly(spec, i);
-    if !y.is_public() {
-        let bits = l.bits.get();
+    let bits = l.bits.get();
+    if !y.is_public() && split_out(bits) {
+        limb_columns(g, l.out, (y, 1i64 << (bits - 1)), Poly::OutHi(i), bits);
+    } else if !y.is_public() {
         g.entry(bits).or_default().push(Column {
             terms: vec![(y, 1)],
             constant: 1i64 << (bits - 1),
             layout: l.out,
         });
+    }
+}
+
+/// `v = T + constant·mask ∈ [0, 2^w)` (`16 < w ≤ 32`) as two limbs in the `[0, 2^16)` table,
+/// `hi` committed as `v >> 16`: the columns `v − 2^16·hi`, `hi` and (for `w < 32`)
+/// `hi + 2^16 − 2^(w−16)` on the real entries, so `hi ∈ [0, 2^(w−16))` and
+/// `v ∈ [0, 2^w)` (all far below `r`: no wrap-around).
+fn limb_columns(
+    g: &mut BTreeMap<u32, Vec<Column>>,
+    layout: Layout,
+    (t, constant): (Poly, i64),
+    hi: Poly,
+    w: u32,
+) {
+    let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
+        terms,
+        constant,
+        layout,
+    };
+    let e = g.entry(LIMB_BITS).or_default();
+    e.push(col(vec![(t, 1), (hi, -(1i64 << LIMB_BITS))], constant));
+    e.push(col(vec![(hi, 1)], 0));
+    if w < 2 * LIMB_BITS {
+        e.push(col(
+            vec![(hi, 1)],
+            (1i64 << LIMB_BITS) - (1i64 << (w - LIMB_BITS)),
+        ));
     }
 }
 

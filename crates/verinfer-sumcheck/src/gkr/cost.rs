@@ -68,7 +68,7 @@ pub fn cost(spec: &ChainSpec) -> BTreeMap<String, OpCost> {
         let own = hidden
             .iter()
             .filter(|p| {
-                matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) | super::columns::Poly::RemHi(j) if *j == i)
+                matches!(p, super::columns::Poly::Hidden(j) | super::columns::Poly::Rem(j) | super::columns::Poly::RemHi(j) | super::columns::Poly::OutHi(j) if *j == i)
             })
             .count();
         let (name, reads, own_x) = match super::kind::rule(&l.kind) {

@@ -50,7 +50,7 @@ use super::{fr, GkrError, LayerProof};
 pub const MAX_SHIFT: u32 = 61;
 
 /// The bits of a layer input.
-fn src_bits(spec: &ChainSpec, s: Src) -> Bits {
+pub(crate) fn src_bits(spec: &ChainSpec, s: Src) -> Bits {
     match s {
         Src::Input => spec.input_bits,
         Src::Layer(j) => spec.layers.get(j).map_or(spec.input_bits, |l| l.bits),

@@ -137,6 +137,7 @@ pub(crate) fn rule(kind: &LayerKind) -> Option<&'static dyn LayerRule> {
         LayerKind::Div { .. } => Some(&super::div::Rule),
         LayerKind::ISqrt { .. } => Some(&super::isqrt::Rule),
         LayerKind::Gather { .. } => Some(&super::gather::Rule),
+        LayerKind::ArgMax => Some(&super::argmax::Rule),
         LayerKind::Matmul { .. }
         | LayerKind::Clip { .. }
         | LayerKind::Move { .. }

@@ -388,7 +388,8 @@ pub fn layer_trace(
             | LayerKind::Lookup { .. }
             | LayerKind::Div { .. }
             | LayerKind::ISqrt { .. }
-            | LayerKind::Gather { .. } => {
+            | LayerKind::Gather { .. }
+            | LayerKind::ArgMax => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

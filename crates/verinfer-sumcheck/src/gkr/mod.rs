@@ -48,6 +48,7 @@
 //! bundled models.
 
 pub mod affine;
+pub mod argmax;
 pub mod arith;
 pub mod attn;
 pub mod broadcast;

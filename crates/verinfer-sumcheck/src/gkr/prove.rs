@@ -304,6 +304,9 @@ pub(crate) fn prove_tampered(
             }
         }
         mles.insert(out_poly(spec, i), tensor_mle(l.out, y)?);
+        if i + 1 < nl && super::columns::split_out(l.bits.get()) {
+            mles.insert(Poly::OutHi(i), super::columns::out_hi(l, y)?);
+        }
     }
     for p in committed(spec) {
         if let Poly::RemHi(i) = p {

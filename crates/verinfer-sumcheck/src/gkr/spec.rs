@@ -162,6 +162,9 @@ pub enum LayerKind {
         /// The radicand's left shift.
         shift: u32,
     },
+    /// `Y[r]` = the index of the first maximum of `X[r, ·]` (the last axis), identity
+    /// epilogue (an LLM step's next token): [`super::argmax`].
+    ArgMax,
 }
 
 /// The second operand of a [`LayerKind::Binary`].
@@ -375,7 +378,16 @@ impl ChainSpec {
                     .and_then(|j| node_e.get(j).cloned().flatten()),
                 _ => None,
             };
-            if node.out.bits.get() > MAX_RANGE_BITS {
+            // Two limbs for the ops whose layer kinds check their output as limbs
+            // ([`super::columns::output_bits_fit`]; checked again on the spec's bytes).
+            let limbs = match &node.op {
+                Op::Binary(b) => !matches!(b.kind, BinaryKind::Max | BinaryKind::Min),
+                Op::Rescale(_) => true,
+                Op::Reduce(r) => r.kind == verinfer_ir::ReduceKind::Sum,
+                _ => false,
+            };
+            let bits = node.out.bits.get();
+            if bits > MAX_RANGE_BITS && !(limbs && super::columns::split_out(bits)) {
                 return Err(refuse("output bits wider than the range check".into()));
             }
             let mut out = Layout::of(node.out.shape.dims());
@@ -597,6 +609,9 @@ impl ChainSpec {
                 Op::Div(d) => super::div::recognise(g, &mut spec, node, d, in_info, &earlier)
                     .map_err(refuse)?,
                 Op::ISqrt(s) => super::isqrt::recognise(node, s, in_info).map_err(refuse)?,
+                Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::ArgMax => {
+                    super::argmax::recognise(node, r, in_info, out).map_err(refuse)?
+                }
                 Op::Lookup(lk) => {
                     super::lookup::lookup_layers(g, &mut spec, i, node, lk, (src, in_info))?;
                     node_layer.push(spec.layers.len() - 1);

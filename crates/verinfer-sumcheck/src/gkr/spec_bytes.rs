@@ -27,6 +27,8 @@ const DIV_TAG: u64 = 9;
 const ISQRT_TAG: u64 = 10;
 /// The kind word of a [`LayerKind::Gather`].
 const GATHER_TAG: u64 = 11;
+/// The kind word of a [`LayerKind::ArgMax`].
+const ARGMAX_TAG: u64 = 12;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -156,6 +158,7 @@ impl ChainSpec {
                     put(GATHER_TAG | flag);
                     put(table as u64);
                 }
+                LayerKind::ArgMax => put(ARGMAX_TAG | flag),
             }
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
@@ -381,6 +384,7 @@ impl ChainSpec {
                 ISQRT_TAG => LayerKind::ISqrt {
                     shift: u32::try_from(next()?).map_err(|_| bad("spec: shift"))?,
                 },
+                ARGMAX_TAG => LayerKind::ArgMax,
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -585,6 +589,11 @@ impl ChainSpec {
                         return Err(bad("spec: a square root's shapes or shift"));
                     }
                 }
+                LayerKind::ArgMax => {
+                    if !super::argmax::fits(self, l) {
+                        return Err(bad("spec: an argmax's shapes or bits"));
+                    }
+                }
             }
             if let LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } =
                 l.kind
@@ -605,7 +614,7 @@ impl ChainSpec {
                     return Err(bad("spec: a binary or sum layer's shapes or epilogue"));
                 }
             }
-            if l.bits.get() > MAX_RANGE_BITS {
+            if !super::columns::output_bits_fit(&l.kind, l.bits.get()) {
                 return Err(bad("spec: bits"));
             }
         }

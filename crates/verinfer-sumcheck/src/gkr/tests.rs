@@ -364,6 +364,7 @@ fn kind_name(kind: &LayerKind) -> &'static str {
         LayerKind::Div { .. } => "div",
         LayerKind::ISqrt { .. } => "isqrt",
         LayerKind::Gather { .. } => "gather",
+        LayerKind::ArgMax => "argmax",
     }
 }
 
@@ -563,3 +564,9 @@ mod isqrt_layers;
 
 #[path = "tests_gather.rs"]
 mod gather_layers;
+
+#[path = "tests_argmax.rs"]
+mod argmax_layers;
+
+#[path = "tests_wide.rs"]
+mod wide_outputs;

@@ -297,3 +297,27 @@ fn an_embedding_and_a_norm_prove_through_the_seam() {
     let e = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap_err();
     assert!(e.to_string().contains("not verifiable on chain yet"), "{e}");
 }
+
+/// Through the dynamic seam: one token's RMSNorm with 31-bit statistics (`x·x`, its sum,
+/// `Rescale`, `+ ε` checked as limbs) proves and verifies on two inputs, a changed output is
+/// rejected, and the Solidity export refuses the one-element broadcast by name.
+#[test]
+fn a_31_bit_rms_norm_proves_through_the_seam() {
+    let b = Sumcheck::default();
+    let m = Model::new(verinfer_testing::graph::rms_norm_wide(8)).unwrap();
+    let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
+    for x in [
+        vec![30_000, -29_000, 123, -7, 16_000, 0, -32_000, 5],
+        vec![-1, 2, -3, 4, -5, 6, -7, 8],
+    ] {
+        let trace = verinfer_ir::reference::run(m.graph(), std::slice::from_ref(&x)).unwrap();
+        assert!(trace[1].iter().any(|&v| v > 1 << 24) || x[0] == -1);
+        let p = prove_seam(&b, &keys.proving, &m, trace).unwrap();
+        DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof).unwrap();
+        let mut other = p.public.clone();
+        other.outputs[0][7] += 1;
+        assert!(DynBackend::verify(&b, &keys.verifying, &other, &p.proof).is_err());
+    }
+    let e = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap_err();
+    assert!(e.to_string().contains("one-element"), "{e}");
+}
