@@ -396,3 +396,37 @@ pub fn rms_norm_wide(c: usize) -> Graph {
     b.node(div, vec![a, q], &[1, c], 20);
     b.finish()
 }
+
+/// An LLM step's public tensors in small: inputs `token` `[1]`, `pos` `[1]` (8 bits) and a
+/// cache `[positions, 8]` (16 bits); `e` = the token's row of a `[10, 8]` embedding, `p` =
+/// the position's row of a `[positions, 8]` table (both gathers by a public input), `h = e +
+/// p`, `r = max(h, 0)`, `c = cache + r` (`r` spread over the rows), `a = max(c, 0)`. Outputs,
+/// not in node order: `a`, `h`, `c`, `r` (`h`, `r` and `c` are public outputs read by later
+/// nodes; `a` and `c` have one length).
+pub fn kv_step(positions: usize) -> Graph {
+    let add = binary_op(BinaryKind::Add, 1, 1, 1, 0);
+    let relu = binary_op(BinaryKind::Max, 1, 1, 1, 0);
+    let gather = Op::Gather(verinfer_ir::Gather { axis: 0 });
+    let table = |rows: usize, salt: usize| -> Vec<i32> {
+        (0..rows * 8)
+            .map(|e| i32::try_from((e * 7919 + salt) % 4001).unwrap_or(0) - 2000)
+            .collect()
+    };
+    let mut b = GraphBuilder::named("kv-step");
+    let token = b.input(&[1], 8);
+    let pos = b.input(&[1], 8);
+    let cache = b.input(&[positions, 8], 16);
+    let emb = b.param(&[10, 8], 12, table(10, 0));
+    let rope = b.param(&[positions, 8], 12, table(positions, 33));
+    let e = b.node(gather.clone(), vec![emb, token], &[1, 8], 16);
+    let p = b.node(gather, vec![rope, pos], &[1, 8], 16);
+    let h = b.node(add.clone(), vec![e, p], &[1, 8], 16);
+    let zero = b.param(&[1], 4, vec![0]);
+    let r = b.node(relu.clone(), vec![h, zero], &[1, 8], 16);
+    let c = b.node(add, vec![cache, r], &[positions, 8], 16);
+    let a = b.node(relu, vec![c, zero], &[positions, 8], 16);
+    for (name, v) in [("a", a), ("h", h), ("c", c), ("r", r)] {
+        b.output(name, v);
+    }
+    b.finish()
+}

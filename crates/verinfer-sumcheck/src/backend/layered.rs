@@ -59,8 +59,8 @@ fn pow2(s: u32) -> Word {
 /// (weights first, then the proof's commitments in [`committed`] order).
 fn poly_id(spec: &ChainSpec, hidden: &[Poly], p: Poly) -> Result<u64, BackendError> {
     let slot = match p {
-        Poly::Input => return Ok(1),
-        Poly::Output => return Ok(2),
+        Poly::Input(0) => return Ok(1),
+        Poly::Output(0) => return Ok(2),
         Poly::Weight(j) => Some(j),
         _ => hidden
             .iter()
@@ -253,6 +253,15 @@ pub fn model_plan(
         .layers
         .last()
         .ok_or_else(|| refuse("a spec with no layers".into()))?;
+    if !spec.one_in_one_out() {
+        return Err(refuse(format!(
+            "{} inputs and {} outputs: several public inputs or outputs are not verifiable \
+             on chain yet",
+            spec.inputs.len(),
+            spec.outputs.len()
+        )));
+    }
+    let input = spec.inputs[0];
     let words = proof_words(spec);
     let hidden = committed(spec);
     let id = |p: Poly| poly_id(spec, &hidden, p);
@@ -264,10 +273,10 @@ pub fn model_plan(
     let mut p: Vec<Word> = vec![spec.digest(), word(capacity as u64)];
     p.extend([words, k].map(|v| word(v as u64)));
     p.extend(
-        [spec.input.rows, spec.input.cols]
+        [input.layout.rows, input.layout.cols]
             .map(|v| word(v as u64))
             .into_iter()
-            .chain([word(u64::from(spec.input_bits.get()))]),
+            .chain([word(u64::from(input.bits.get()))]),
     );
     let out = spec.output();
     p.extend([out.rows, out.cols].map(|v| word(v as u64)));

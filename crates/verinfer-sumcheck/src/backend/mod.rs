@@ -176,23 +176,24 @@ fn check_model(model: &Model, vis: Visibility) -> Result<Recognised, Unsupported
     }
 }
 
-/// The public values of `x → y` for `model` under `vis`, bound to `ctx`.
+/// The public values of `inputs → outputs` (one list per graph input and output, in graph
+/// order) for `model` under `vis`, bound to `ctx`.
 fn public_values(
     model: &Model,
     vis: Visibility,
     ctx: &verinfer_prove::Context,
-    x: Vec<i32>,
-    y: Vec<i32>,
+    inputs: Vec<Vec<i32>>,
+    outputs: Vec<Vec<i32>>,
 ) -> PublicValues {
     let w = Widths::of(model.graph());
     PublicValues {
         visibility: vis,
         input_width: w.input,
         output_width: w.output,
-        inputs: vec![x],
+        inputs,
         input_hash: None,
         param_hash: None,
-        outputs: vec![y],
+        outputs,
         output_hash: None,
         lengths: Lengths::of(model.graph()),
         context: *ctx,
@@ -214,7 +215,7 @@ fn chain_size(spec: &ChainSpec) -> usize {
         .iter()
         .map(|w| w.layout)
         .chain(spec.layers.iter().map(|l| l.out))
-        .chain([spec.input])
+        .chain(spec.inputs.iter().map(|v| v.layout))
         .map(|l| 1usize << l.vars())
         .sum();
     let tables: usize = gkr::columns::groups(spec).keys().map(|b| 1usize << b).sum();
@@ -230,14 +231,27 @@ fn prove_chain(
     ctx: &verinfer_prove::Context,
     trace: Vec<Vec<i32>>,
 ) -> Result<(Proof, PublicValues), BackendError> {
-    let (Some(x), Some(y)) = (trace.first(), trace.last()) else {
-        return Err(BackendError::Model(GkrError::Length {
-            what: "trace tensors".into(),
-            expected: spec.layers.len() + 1,
-            got: 0,
-        }));
+    // The public tensors in graph order: the inputs lead the trace, the outputs are values.
+    let g = model.graph();
+    let value = |v: usize| {
+        trace.get(v).cloned().ok_or_else(|| {
+            BackendError::Model(GkrError::Length {
+                what: "trace tensors".into(),
+                expected: g.inputs.len() + g.nodes.len(),
+                got: trace.len(),
+            })
+        })
     };
-    let public = public_values(model, pk.vis, ctx, x.clone(), y.clone());
+    let inputs = (0..g.inputs.len())
+        .map(value)
+        .collect::<Result<Vec<_>, _>>()?;
+    let outputs = g
+        .outputs
+        .iter()
+        .map(|o| value(o.value.index()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (x, y) = (inputs.concat(), outputs.concat());
+    let public = public_values(model, pk.vis, ctx, inputs, outputs);
     let statement = public.digest()?;
     let weights = gkr::weight_data(model.graph(), spec).map_err(BackendError::Model)?;
     let proof = gkr::prove_model(
@@ -251,8 +265,8 @@ fn prove_chain(
     .map_err(BackendError::Model)?;
     let proof = Proof {
         context: context::context_word(ctx),
-        x: x.clone(),
-        y: y.clone(),
+        x,
+        y,
         words: gkr::words::model_words(&proof),
     };
     Ok((proof, public))
@@ -367,7 +381,7 @@ impl ProofBackend for Sumcheck {
                 got: t.len(),
             })
         })?;
-        let public = public_values(model, vis, ctx, x, y);
+        let public = public_values(model, vis, ctx, vec![x], vec![y]);
         let statement = public.digest()?;
         let (x, y) = (&public.inputs[0], &public.outputs[0]);
         let proof = contract::prove_contract_bound(
@@ -405,9 +419,20 @@ impl ProofBackend for Sumcheck {
             return Err(mismatch("a packing width").into());
         }
         let statement = public.digest()?;
-        let ([x], [y]) = (&public.inputs[..], &public.outputs[..]) else {
-            return Err(mismatch("the number of tensors").into());
+        // A node key has one input and one output; a layered key's spec checks the count.
+        let (x, y) = (public.inputs.concat(), public.outputs.concat());
+        let lens = |t: &[Vec<i32>]| t.iter().map(Vec::len).collect::<Vec<_>>();
+        let fits = match &vk.model {
+            ModelKey::Node { .. } => public.inputs.len() == 1 && public.outputs.len() == 1,
+            ModelKey::Chain { spec, .. } => {
+                let (ins, outs) = spec.public_shapes();
+                lens(&public.inputs) == ins && lens(&public.outputs) == outs
+            }
         };
+        if !fits {
+            return Err(mismatch("the number or length of tensors").into());
+        }
+        let (x, y) = (&x, &y);
         let rejected = |why: &str| BackendError::Rejected(why.into());
         if proof.context != context::context_word(&public.context) {
             return Err(rejected("the proof is bound to another context"));
@@ -455,7 +480,7 @@ impl ProofBackend for Sumcheck {
                         let (m, k, n) = spec.node.dims();
                         (m * k, m * n)
                     }
-                    ModelKey::Chain { spec, .. } => (spec.input.len(), spec.output().len()),
+                    ModelKey::Chain { spec, .. } => spec.public_lens(),
                 };
                 1 + inputs.div_ceil(per_word(vk.widths.input))
                     + outputs.div_ceil(per_word(vk.widths.output))

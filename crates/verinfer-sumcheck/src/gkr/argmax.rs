@@ -55,7 +55,7 @@ use super::kind::{
     Proved, Shape, Tables,
 };
 use super::movement::{padded, wiring, wiring_eval};
-use super::spec::{ChainSpec, Layer, LayerKind, Layout};
+use super::spec::{ChainSpec, Layer, LayerKind, Layout, Src};
 use super::{fr, GkrError, LayerProof};
 
 /// The layer kind of an `ArgMax` node, or why it is not covered.
@@ -100,7 +100,7 @@ pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
     l.kind == LayerKind::ArgMax
         && xl.cols > 0
         && l.out.len() * xl.cols == xl.len()
-        && src_bits(spec, l.input).get() <= MAX_RANGE_BITS
+        && src_bits(spec, l.input) <= MAX_RANGE_BITS
         && i64::try_from(xl.cols - 1).is_ok_and(|last| l.bits.contains(last))
 }
 
@@ -139,10 +139,8 @@ pub(crate) fn witness(
     let l = layer(spec, i)?;
     let xl = spec.src_layout(l.input);
     let bad = || GkrError::Malformed("an argmax's operands");
-    let x = trace
-        .get(super::prove::src_index(l.input))
-        .ok_or_else(bad)?;
-    let y = trace.get(i + 1).ok_or_else(bad)?;
+    let x = trace.get(spec.trace_index(l.input)).ok_or_else(bad)?;
+    let y = trace.get(spec.trace_index(Src::Layer(i))).ok_or_else(bad)?;
     if x.len() != xl.len() || y.len() != l.out.len() {
         return Err(bad());
     }
@@ -388,7 +386,7 @@ impl LayerRule for Rule {
     // from it on at most the maximum.
     fn columns(&self, at: At<'_>, g: &mut Groups) {
         let At { spec, i, l, .. } = at;
-        g.entry(src_bits(spec, l.input).get())
+        g.entry(src_bits(spec, l.input))
             .or_default()
             .push(Column {
                 terms: vec![

@@ -83,7 +83,7 @@ fn accumulators(
 ) -> Result<Vec<i64>, GkrError> {
     let read = |s: Src| {
         trace
-            .get(super::prove::src_index(s))
+            .get(spec.trace_index(s))
             .ok_or(GkrError::Malformed("a layer reads a missing tensor"))
     };
     let x = read(l.input)?;
@@ -146,7 +146,7 @@ pub(crate) fn witness(
     let (mult, s) = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary or sum layer"))?;
     let accs = accumulators(spec, l, trace, weights)?;
     let y = trace
-        .get(i + 1)
+        .get(spec.trace_index(Src::Layer(i)))
         .ok_or(GkrError::Malformed("a layer's output"))?;
     if accs.len() != y.len() {
         return Err(GkrError::Malformed("a layer's output size"));

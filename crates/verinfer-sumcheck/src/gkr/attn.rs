@@ -111,7 +111,7 @@ pub fn fits(spec: &ChainSpec, idx: usize, l: &Layer) -> bool {
         return false;
     };
     let earlier = match b {
-        Src::Input => true,
+        Src::Input(k) => k < spec.inputs.len(),
         Src::Layer(j) => j < idx,
     };
     earlier && dims(spec, l).is_some() && mult > 0 && shift <= MAX_RANGE_BITS
@@ -355,13 +355,17 @@ struct Operands<'t> {
     b: &'t [i32],
 }
 
-fn operands<'t>(l: &Layer, trace: &'t [Vec<i32>]) -> Result<Operands<'t>, GkrError> {
+fn operands<'t>(
+    spec: &ChainSpec,
+    l: &Layer,
+    trace: &'t [Vec<i32>],
+) -> Result<Operands<'t>, GkrError> {
     let LayerKind::Product { b, mult, shift, .. } = l.kind else {
         return Err(GkrError::Malformed("not a product layer"));
     };
     let read = |s: Src| {
         trace
-            .get(super::prove::src_index(s))
+            .get(spec.trace_index(s))
             .map(Vec::as_slice)
             .ok_or(GkrError::Malformed("a layer reads a missing tensor"))
     };
@@ -380,7 +384,7 @@ fn operands<'t>(l: &Layer, trace: &'t [Vec<i32>]) -> Result<Operands<'t>, GkrErr
 /// [`GkrError::Malformed`] for a layer or trace that does not fit.
 pub fn values(spec: &ChainSpec, l: &Layer, trace: &[Vec<i32>]) -> Result<Vec<i32>, GkrError> {
     let d = dims(spec, l).ok_or(GkrError::Malformed("a product's shapes"))?;
-    let Operands { mult, shift, a, b } = operands(l, trace)?;
+    let Operands { mult, shift, a, b } = operands(spec, l, trace)?;
     Ok(accumulators(d, a, b)?
         .into_iter()
         .map(|acc| {
@@ -408,9 +412,9 @@ pub(crate) fn witness(
         shift: s,
         a,
         b,
-    } = operands(l, trace)?;
+    } = operands(spec, l, trace)?;
     let y = trace
-        .get(i + 1)
+        .get(spec.trace_index(Src::Layer(i)))
         .ok_or(GkrError::Malformed("a layer's output"))?;
     let accs = accumulators(d, a, b)?;
     if accs.len() != y.len() {

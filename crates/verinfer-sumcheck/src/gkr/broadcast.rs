@@ -106,7 +106,7 @@ pub fn zero_vars(spec: &ChainSpec, out: Layout, a: Arg) -> bool {
 }
 
 /// Recognise `node`'s second operand (an `Add`/`Sub`/`Mul`), registering a parameter as a
-/// committed weight; `earlier` maps a value to the layer holding it.
+/// committed weight; `earlier` maps a value to the input or layer holding it.
 ///
 /// # Errors
 /// Why it is not covered.
@@ -114,7 +114,7 @@ pub(crate) fn recognise_arg(
     g: &Graph,
     spec: &mut ChainSpec,
     node: &Node,
-    earlier: &dyn Fn(usize) -> Option<usize>,
+    earlier: &dyn Fn(usize) -> Option<Src>,
 ) -> Result<Arg, &'static str> {
     let operand = *node.inputs.get(1).ok_or("no second operand")?;
     let info = g
@@ -124,10 +124,9 @@ pub(crate) fn recognise_arg(
         return Err("a second operand broadcast other than over the last axis or the rows");
     }
     let arg = match operand {
-        Operand::Value(v) if v.index() == 0 => Arg::Act(Src::Input),
-        Operand::Value(v) => Arg::Act(Src::Layer(
-            earlier(v.index()).ok_or("its second operand is not the input or an earlier node")?,
-        )),
+        Operand::Value(v) => Arg::Act(
+            earlier(v.index()).ok_or("its second operand is not an input or an earlier node")?,
+        ),
         Operand::Param(p) => {
             let param = g.params.get(p.index()).ok_or("a missing parameter")?;
             if param.data.len() == 1 {
@@ -217,7 +216,7 @@ pub(crate) fn values(
     let bad = || GkrError::Malformed("a binary layer's second operand");
     let data = match a {
         Arg::Const(c) => return Ok(vec![c; out.len()]),
-        Arg::Act(s) => trace.get(super::prove::src_index(s)),
+        Arg::Act(s) => trace.get(spec.trace_index(s)),
         Arg::Weight(j) => weights.get(j),
     }
     .ok_or_else(bad)?;

@@ -17,10 +17,10 @@ use crate::logup::MAX_RANGE_BITS;
 /// A polynomial of the proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Poly {
-    /// The public graph input.
-    Input,
-    /// The public graph output (the last layer's).
-    Output,
+    /// Public graph input `k`.
+    Input(usize),
+    /// Public graph output `k` (a layer's output, [`ChainSpec::outputs`]).
+    Output(usize),
     /// Layer `i`'s hidden output (committed).
     Hidden(usize),
     /// Layer `i`'s remainders (committed).
@@ -93,25 +93,21 @@ impl Poly {
     /// Whether the verifier holds it in the clear.
     #[must_use]
     pub fn is_public(self) -> bool {
-        matches!(self, Self::Input | Self::Output)
+        matches!(self, Self::Input(_) | Self::Output(_))
     }
 }
 
 /// Layer `i`'s output.
 #[must_use]
 pub fn out_poly(spec: &ChainSpec, i: usize) -> Poly {
-    if i + 1 == spec.layers.len() {
-        Poly::Output
-    } else {
-        Poly::Hidden(i)
-    }
+    spec.output_of(i).map_or(Poly::Hidden(i), Poly::Output)
 }
 
 /// A layer input.
 #[must_use]
 pub fn src_poly(spec: &ChainSpec, s: Src) -> Poly {
     match s {
-        Src::Input => Poly::Input,
+        Src::Input(k) => Poly::Input(k),
         Src::Layer(i) => out_poly(spec, i),
     }
 }
@@ -142,7 +138,10 @@ pub fn shift(kind: &LayerKind) -> u32 {
 #[must_use]
 pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
     let n = spec.layers.len();
-    let mut v: Vec<Poly> = (0..n.saturating_sub(1)).map(Poly::Hidden).collect();
+    let mut v: Vec<Poly> = (0..n)
+        .filter(|&i| spec.output_of(i).is_none())
+        .map(Poly::Hidden)
+        .collect();
     v.extend(
         spec.layers
             .iter()
@@ -179,16 +178,19 @@ pub fn committed(spec: &ChainSpec) -> Vec<Poly> {
 #[must_use]
 pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
     match p {
-        Poly::Input => spec.input,
-        Poly::Output => spec.output(),
-        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => {
-            spec.layers.get(i).map_or(spec.input, |l| l.out)
-        }
-        Poly::Weight(j) => spec.weights.get(j).map_or(spec.input, |w| w.layout),
+        Poly::Input(k) => spec.src_layout(Src::Input(k)),
+        Poly::Output(k) => spec.src_layout(Src::Layer(
+            spec.outputs.get(k).copied().unwrap_or(usize::MAX),
+        )),
+        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => spec.src_layout(Src::Layer(i)),
+        Poly::Weight(j) => spec
+            .weights
+            .get(j)
+            .map_or(Layout { rows: 1, cols: 1 }, |w| w.layout),
         Poly::Bcast(i) | Poly::Sel(i) | Poly::Prefix(i) => spec
             .layers
             .get(i)
-            .map_or(spec.input, |l| spec.src_layout(l.input)),
+            .map_or(Layout { rows: 1, cols: 1 }, |l| spec.src_layout(l.input)),
     }
 }
 
@@ -396,7 +398,7 @@ pub fn srs_vars(spec: &ChainSpec) -> usize {
         .iter()
         .map(|w| w.layout.vars())
         .chain(spec.layers.iter().map(|l| l.out.vars()))
-        .chain(std::iter::once(spec.input.vars()));
+        .chain(spec.inputs.iter().map(|v| v.layout.vars()));
     let ranges = groups(spec)
         .into_iter()
         .map(|(bits, cols)| stack_vars(&cols).max(bits as usize));

@@ -49,12 +49,9 @@ use super::{fr, GkrError, LayerProof};
 /// below the field (the IR allows less than 62).
 pub const MAX_SHIFT: u32 = 61;
 
-/// The bits of a layer input.
-pub(crate) fn src_bits(spec: &ChainSpec, s: Src) -> Bits {
-    match s {
-        Src::Input => spec.input_bits,
-        Src::Layer(j) => spec.layers.get(j).map_or(spec.input_bits, |l| l.bits),
-    }
+/// The bits of a layer input (`u32::MAX` for an index past the spec's).
+pub(crate) fn src_bits(spec: &ChainSpec, s: Src) -> u32 {
+    spec.src_bits(s).map_or(u32::MAX, Bits::get)
 }
 
 /// The layer kind of a `Div` node reading `a` (of `in_info`), or why it is not covered.
@@ -69,7 +66,7 @@ pub(crate) fn recognise(
     node: &Node,
     d: &verinfer_ir::Div,
     in_info: &TensorInfo,
-    earlier: &dyn Fn(usize) -> Option<usize>,
+    earlier: &dyn Fn(usize) -> Option<Src>,
 ) -> Result<LayerKind, String> {
     if d.requant != Requant::clamp_only(node.out.bits) {
         return Err("a Div with a rescaling epilogue (only the identity is proven)".into());
@@ -89,7 +86,7 @@ pub(crate) fn recognise(
             return Err("a divisor that is a parameter (only an activation is proven)".into());
         }
     };
-    if in_info.bits.get() > MAX_RANGE_BITS || src_bits(spec, b).get() > MAX_RANGE_BITS {
+    if in_info.bits.get() > MAX_RANGE_BITS || src_bits(spec, b) > MAX_RANGE_BITS {
         return Err("operand bits wider than the range check".into());
     }
     Ok(LayerKind::Div { b, shift: d.shift })
@@ -105,8 +102,8 @@ pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
     spec.src_layout(l.input) == l.out
         && broadcast::fits(spec, l.out, Arg::Act(b))
         && shift <= MAX_SHIFT
-        && src_bits(spec, b).get() <= MAX_RANGE_BITS
-        && src_bits(spec, l.input).get() <= MAX_RANGE_BITS
+        && src_bits(spec, b) <= MAX_RANGE_BITS
+        && src_bits(spec, l.input) <= MAX_RANGE_BITS
 }
 
 fn parts(spec: &ChainSpec, i: usize) -> Result<(&Layer, Src, u32, Spread), GkrError> {
@@ -135,11 +132,9 @@ pub(crate) fn witness(
 ) -> Result<(DenseMle, DenseMle), GkrError> {
     let (l, b, s, _) = parts(spec, i)?;
     let bad = || GkrError::Malformed("a division's operands");
-    let a = trace
-        .get(super::prove::src_index(l.input))
-        .ok_or_else(bad)?;
+    let a = trace.get(spec.trace_index(l.input)).ok_or_else(bad)?;
     let bv = broadcast::values(spec, Arg::Act(b), l.out, trace, &[])?;
-    let y = trace.get(i + 1).ok_or_else(bad)?;
+    let y = trace.get(spec.trace_index(Src::Layer(i))).ok_or_else(bad)?;
     if a.len() != l.out.len() || y.len() != l.out.len() || bv.len() != l.out.len() {
         return Err(bad());
     }
@@ -261,11 +256,11 @@ impl LayerRule for Rule {
             layout: l.out,
         };
         let (bc, rem) = (Poly::Bcast(i), Poly::Rem(i));
-        let e = g.entry(src_bits(spec, b).get()).or_default();
+        let e = g.entry(src_bits(spec, b)).or_default();
         e.push(col(vec![(rem, 1)], 0));
         e.push(col(vec![(bc, 2), (rem, -1)], -1));
         e.push(col(vec![(bc, 1)], -1));
-        g.entry(src_bits(spec, l.input).get())
+        g.entry(src_bits(spec, l.input))
             .or_default()
             .push(col(vec![(src_poly(spec, l.input), 1)], 0));
         hidden_output_column(spec, i, l, g);

@@ -1,7 +1,13 @@
-//! A `Gather` layer by the public input: `Y[r, ·] = T[row(idx[r]), ·]` for a committed table
-//! `T` (`[V, d]`, a weight) and the graph input `idx` (`n` indices; `row` is the IR's
-//! `resolve`: negatives count from the end, the rest clamp into `[0, V)`) — an LLM step's
-//! embedding row of its token.
+//! A `Gather` layer by a public input: `Y[r, ·] = T[row(idx[r]), ·]` for a committed table
+//! `T` (`[V, d]`, a weight; a table of higher rank is its rows flattened) and a graph input
+//! `idx` (`n` indices, the layer's [`Layer::input`]; `row` is the IR's `resolve`: negatives
+//! count from the end, the rest clamp into `[0, V)`) — an LLM step's embedding row of its
+//! token, its RoPE and mask rows of its position. A gather along another axis `a` by one
+//! index (the KV cache's one-hot column by the position) is a row of the table *arranged*
+//! as `T'[v, (pre, post)] = T[pre, v, post]` (committed so, [`super::spec::WeightSpec::arrange`]); a
+//! one-index gather's output may be laid out `[L, 1]` as well as `[1, L]` (both are the same
+//! multilinear extension: the `L` values in order, then zeros), so it keeps its node's
+//! layout.
 //!
 //! The verifier knows every `row(idx[r])`, so no sumcheck is needed: the layer draws
 //! `ρ = ρ_r‖ρ_c = challenges(vars(Y))`, the prover states `Ỹ(ρ)` and `v_r = T̃(bits(row_r)‖ρ_c)`
@@ -35,8 +41,9 @@ pub const MAX_INDICES: usize = 1 << 10;
 /// covered.
 ///
 /// # Errors
-/// A reason naming what is missing: an axis other than 0, indices that are not the graph
-/// input, a table that is not a rank-2 parameter, more than [`MAX_INDICES`] indices.
+/// A reason naming what is missing: an axis other than 0, indices that are not a graph
+/// input, a table that is not a parameter of rank 2 or more, more than [`MAX_INDICES`]
+/// indices.
 pub(crate) fn gather_layer(
     g: &Graph,
     spec: &mut ChainSpec,
@@ -48,9 +55,10 @@ pub(crate) fn gather_layer(
     else {
         return Err("only a parameter table gathered by a value".into());
     };
-    if v.index() != 0 || node.inputs.len() != 2 {
+    let k = v.index();
+    if k >= g.inputs.len() || node.inputs.len() != 2 {
         return Err(
-            "only indices that are the graph input (a run-time index inside the proof is \
+            "only indices that are a graph input (a run-time index inside the proof is \
                     not proven yet)"
                 .into(),
         );
@@ -59,45 +67,89 @@ pub(crate) fn gather_layer(
         .params
         .get(p.index())
         .ok_or("its table is not a parameter")?;
-    let &[rows, cols] = table.info.shape.dims() else {
-        return Err("only a rank-2 table".into());
-    };
-    let n = spec.input.len();
-    if ga.axis != 0 || rows == 0 || n > MAX_INDICES || spec.input.rows != 1 {
+    let dims = table.info.shape.dims();
+    let a = ga.axis;
+    let rows = dims.get(a).copied().unwrap_or(0);
+    let (pre, post): (usize, usize) = (
+        dims[..a.min(dims.len())].iter().product(),
+        dims.get(a + 1..).map_or(1, |d| d.iter().product()),
+    );
+    let cols = pre * post;
+    let idx = spec.src_layout(Src::Input(k));
+    let n = idx.len();
+    if dims.len() < 2 || rows == 0 || n > MAX_INDICES || idx.rows != 1 || (a > 0 && n != 1) {
         return Err(format!(
-            "only rows of a table (axis 0) by at most {MAX_INDICES} indices in one row"
+            "only rows of a table of rank 2 or more by at most {MAX_INDICES} indices in one \
+             row (along an axis past the first: one index)"
         ));
     }
+    let natural = Layout::of(node.out.shape.dims());
+    let out = if n == 1 && natural.len() == cols && (natural.rows == 1 || natural.cols == 1) {
+        natural
+    } else {
+        Layout { rows: n, cols }
+    };
     if node.out.shape.dims().iter().product::<usize>() != n * cols
+        || out != natural
         || table.info.bits.get() > node.out.bits.get()
     {
         return Err("an output that is not the gathered rows at the table's bits".into());
     }
-    let w = spec.push_weight(p.index(), Layout { rows, cols }, None);
+    // Along axis `a > 0`: row `v` of the arranged table is `T[pre, v, post]` in order.
+    let arrange = (a > 0).then(|| {
+        (0..rows * cols)
+            .map(|e| {
+                let (v, c) = (e / cols, e % cols);
+                let (p, q) = (c / post, c % post);
+                i32::try_from((p * rows + v) * post + q).unwrap_or(-1)
+            })
+            .collect()
+    });
+    let w = spec.push_weight(p.index(), Layout { rows, cols }, arrange);
     spec.layers.push(Layer {
         kind: LayerKind::Gather { table: w },
-        input: Src::Input,
-        out: Layout { rows: n, cols },
+        input: Src::Input(k),
+        out,
         bits: node.out.bits,
         internal: false,
     });
     Ok(())
 }
 
-/// Whether a decoded layer is one [`gather_layer`] makes: the graph input's indices in one
-/// row, the table's rows of the output's width.
+/// The indices gather layer `l` reads (its input's elements).
+fn index_count(spec: &ChainSpec, l: &Layer) -> usize {
+    spec.src_layout(l.input).len()
+}
+
+/// Variables of `ρ` that pick the index (`ρ_r`); the rest pick the element of a row. One
+/// index takes none: its output is the row, laid out flat.
+fn row_vars(spec: &ChainSpec, l: &Layer) -> usize {
+    if index_count(spec, l) == 1 {
+        0
+    } else {
+        l.out.log_dims().0
+    }
+}
+
+/// Whether a decoded layer is one [`gather_layer`] makes: a graph input's indices in one
+/// row, the table's rows of the output's width (one index: its row laid out flat).
 #[must_use]
 pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
     let LayerKind::Gather { table } = l.kind else {
         return false;
     };
+    let idx = spec.src_layout(l.input);
+    let n = idx.len();
+    let rows_fit = |w: Layout| {
+        (l.out.rows == n && l.out.cols == w.cols)
+            || (n == 1 && l.out.len() == w.cols && (l.out.rows == 1 || l.out.cols == 1))
+    };
     spec.weights
         .get(table)
-        .is_some_and(|w| w.layout.cols == l.out.cols && w.layout.rows > 0 && w.arrange.is_none())
-        && l.input == Src::Input
-        && spec.input.rows == 1
-        && spec.input.cols == l.out.rows
-        && l.out.rows <= MAX_INDICES
+        .is_some_and(|w| rows_fit(w.layout) && w.layout.rows > 0)
+        && matches!(l.input, Src::Input(k) if k < spec.inputs.len())
+        && idx.rows == 1
+        && n <= MAX_INDICES
 }
 
 fn parts(spec: &ChainSpec, i: usize) -> Result<(&Layer, usize, Layout), GkrError> {
@@ -108,6 +160,17 @@ fn parts(spec: &ChainSpec, i: usize) -> Result<(&Layer, usize, Layout), GkrError
     };
     let t = spec.weights.get(table).ok_or_else(bad)?.layout;
     Ok((l, table, t))
+}
+
+/// The public input gather layer `l` reads its indices from.
+fn indices<'a>(at: At<'a>, l: &Layer) -> Result<&'a [i32], GkrError> {
+    let Src::Input(k) = l.input else {
+        return Err(GkrError::Malformed("a gather by a layer's output"));
+    };
+    at.inputs
+        .get(k)
+        .map(Vec::as_slice)
+        .ok_or(GkrError::Malformed("a gather's indices"))
 }
 
 /// The table row index `v` reads (the IR's `resolve`) as a point over the table's row
@@ -129,11 +192,11 @@ fn check_trace(
     y: &[i32],
 ) -> Result<(), GkrError> {
     let (l, _, t) = parts(spec, i)?;
-    if y.len() != l.out.len() || idx.len() != l.out.rows || table.len() != t.len() {
+    if y.len() != l.out.len() || idx.len() * t.cols != y.len() || table.len() != t.len() {
         return Err(GkrError::Malformed("a gather's operands"));
     }
     for (index, &got) in y.iter().enumerate() {
-        let (r, c) = (index / l.out.cols, index % l.out.cols);
+        let (r, c) = (index / t.cols, index % t.cols);
         let row = verinfer_ir::ops::gather::resolve(idx[r], t.rows);
         let want = table[row * t.cols + c];
         if want != got {
@@ -150,13 +213,19 @@ fn check_trace(
 
 /// The evaluations a gather layer states: `Ỹ(ρ)`, then one table value per index.
 #[must_use]
-pub fn eval_count(l: &Layer) -> usize {
-    1 + l.out.rows
+pub fn eval_count(spec: &ChainSpec, l: &Layer) -> usize {
+    1 + index_count(spec, l)
 }
 
 /// `ρ_r`, and per index `r` the table point `bits(row_r)‖ρ_c`.
-fn points(l: &Layer, t: Layout, idx: &[i32], rho: &[Fr]) -> (Vec<Fr>, Vec<Vec<Fr>>) {
-    let (rho_r, rho_c) = rho.split_at(l.out.log_dims().0);
+fn points(
+    spec: &ChainSpec,
+    l: &Layer,
+    t: Layout,
+    idx: &[i32],
+    rho: &[Fr],
+) -> (Vec<Fr>, Vec<Vec<Fr>>) {
+    let (rho_r, rho_c) = rho.split_at(row_vars(spec, l));
     let at = idx
         .iter()
         .map(|&v| {
@@ -179,29 +248,29 @@ impl LayerRule for Rule {
             let (l, table, _) = parts(spec, i)?;
             let bad = || GkrError::Malformed("a gather's operands");
             let tab = w.get(table).ok_or_else(bad)?;
-            let idx = trace
-                .get(super::prove::src_index(l.input))
-                .ok_or_else(bad)?;
-            check_trace(spec, i, tab, idx, trace.get(i + 1).ok_or_else(bad)?)?;
+            let idx = trace.get(spec.trace_index(l.input)).ok_or_else(bad)?;
+            let y = trace.get(spec.trace_index(Src::Layer(i))).ok_or_else(bad)?;
+            check_trace(spec, i, tab, idx, y)?;
         }
         Ok(vec![])
     }
 
     fn shape(&self, at: At<'_>) -> Shape {
-        Shape::new(eval_count(at.l), 0, 0, 0)
+        Shape::new(eval_count(at.spec, at.l), 0, 0, 0)
     }
 
     fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
-        let At { spec, i, input, .. } = at;
+        let At { spec, i, .. } = at;
         let (l, table, tl) = parts(spec, i)?;
-        if input.len() != l.out.rows {
+        let input = indices(at, l)?;
+        if input.len() != index_count(spec, l) {
             return Err(GkrError::Malformed("a gather's indices"));
         }
         let rho = t.challenges(l.out.vars());
         let y = out_poly(spec, i);
         let mut opens = vec![(y, rho.clone())];
         opens.extend(
-            points(l, tl, input, &rho)
+            points(spec, l, tl, input, &rho)
                 .1
                 .into_iter()
                 .map(|p| (Poly::Weight(table), p)),
@@ -218,11 +287,11 @@ impl LayerRule for Rule {
 
     // Against the public indices.
     fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
-        let At { spec, i, input, .. } = at;
+        let At { spec, i, .. } = at;
         let (l, table, tl) = parts(spec, i)?;
-        let idx = input;
-        if lp.evals.len() != eval_count(l)
-            || idx.len() != l.out.rows
+        let idx = indices(at, l)?;
+        if lp.evals.len() != eval_count(spec, l)
+            || idx.len() != index_count(spec, l)
             || !lp.sumcheck.rounds.is_empty()
             || !lp.sumcheck.final_evals.is_empty()
         {
@@ -232,7 +301,7 @@ impl LayerRule for Rule {
         }
         let rho = t.challenges(l.out.vars());
         t.absorb_frs(&lp.evals);
-        let (rho_r, at) = points(l, tl, idx, &rho);
+        let (rho_r, at) = points(spec, l, tl, idx, &rho);
         let y_v = lp.evals[0];
         let mut left = vec![(out_poly(spec, i), rho, y_v)];
         let mut sum = Fr::zero();
@@ -261,7 +330,7 @@ impl LayerRule for Rule {
         if !out_poly(spec, i).is_public() {
             vars.push(l.out.vars());
         }
-        vars.extend(std::iter::repeat_n(t.vars(), l.out.rows));
+        vars.extend(std::iter::repeat_n(t.vars(), index_count(spec, l)));
         vars
     }
 

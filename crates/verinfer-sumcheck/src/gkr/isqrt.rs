@@ -32,7 +32,7 @@ use super::kind::{
     Proved, Shape, Tables,
 };
 use super::movement::padded;
-use super::spec::{ChainSpec, Layer, LayerKind};
+use super::spec::{ChainSpec, Layer, LayerKind, Src};
 use super::{GkrError, LayerProof};
 
 /// The largest radicand shift proven (the IR's own bound: `X·2^s` stays below `2^63`).
@@ -95,10 +95,8 @@ pub(crate) fn witness(
 ) -> Result<DenseMle, GkrError> {
     let (l, s) = parts(spec, i)?;
     let bad = || GkrError::Malformed("a square root's operands");
-    let x = trace
-        .get(super::prove::src_index(l.input))
-        .ok_or_else(bad)?;
-    let y = trace.get(i + 1).ok_or_else(bad)?;
+    let x = trace.get(spec.trace_index(l.input)).ok_or_else(bad)?;
+    let y = trace.get(spec.trace_index(Src::Layer(i))).ok_or_else(bad)?;
     if x.len() != l.out.len() || y.len() != l.out.len() {
         return Err(bad());
     }

@@ -55,7 +55,7 @@ impl Shape {
     }
 }
 
-/// Layer `i` of `spec` (`l`), and the public input's values where the caller has them (a
+/// Layer `i` of `spec` (`l`), and the public inputs' values where the caller has them (a
 /// gather's indices; empty for the methods that read the spec only).
 #[derive(Clone, Copy)]
 pub(crate) struct At<'a> {
@@ -65,14 +65,14 @@ pub(crate) struct At<'a> {
     pub i: usize,
     /// The layer.
     pub l: &'a Layer,
-    /// The public input (empty where the caller has none).
-    pub input: &'a [i32],
+    /// The public inputs, in graph order (empty where the caller has none).
+    pub inputs: &'a [Vec<i32>],
 }
 
 impl<'a> At<'a> {
-    /// Layer `i` of `spec`, with the public input `input`.
-    pub(crate) fn new(spec: &'a ChainSpec, i: usize, l: &'a Layer, input: &'a [i32]) -> Self {
-        Self { spec, i, l, input }
+    /// Layer `i` of `spec`, with the public inputs `inputs`.
+    pub(crate) fn new(spec: &'a ChainSpec, i: usize, l: &'a Layer, inputs: &'a [Vec<i32>]) -> Self {
+        Self { spec, i, l, inputs }
     }
 }
 

@@ -335,7 +335,7 @@ pub(super) fn scalar_operand(g: &Graph, node: &verinfer_ir::Node) -> Option<i32>
     }
 }
 
-/// Per node, whether its output may be laid out expanded: it is not the graph's output and
+/// Per node, whether its output may be laid out expanded: it is not a graph output and
 /// every reader takes it as its first operand and is a move, a convolution or matrix
 /// product with a weight (lowered with a patches move), or a clip `max(x, c ≤ 0)` /
 /// `min(x, c ≥ 0)` or `ReduceMax` whose own output may be (they keep the layout's rows).
@@ -345,6 +345,14 @@ pub fn expandable(g: &Graph) -> Vec<bool> {
     let mut ok = vec![true; n];
     if let Some(last) = ok.last_mut() {
         *last = false;
+    }
+    // A public output keeps its own layout.
+    for o in &g.outputs {
+        if let Some(j) = o.value.index().checked_sub(g.inputs.len()) {
+            if let Some(k) = ok.get_mut(j) {
+                *k = false;
+            }
+        }
     }
     for j in (0..n).rev() {
         let node = &g.nodes[j];
@@ -367,7 +375,7 @@ pub fn expandable(g: &Graph) -> Vec<bool> {
         };
         for (pos, op) in node.inputs.iter().enumerate() {
             if let Operand::Value(v) = op {
-                if let Some(i) = v.index().checked_sub(1) {
+                if let Some(i) = v.index().checked_sub(g.inputs.len()) {
                     if pos != 0 || !keeps {
                         if let Some(o) = ok.get_mut(i) {
                             *o = false;

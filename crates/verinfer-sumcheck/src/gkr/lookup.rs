@@ -56,18 +56,15 @@ use super::{fr, GkrError};
 /// The values layer input `s` can take: its bits' range, narrowed by the clips before it.
 #[must_use]
 pub fn src_range(spec: &ChainSpec, s: Src) -> (i64, i64) {
-    let bits = match s {
-        Src::Input => spec.input_bits,
-        Src::Layer(i) => spec.layers.get(i).map_or(spec.input_bits, |l| l.bits),
-    };
-    let half = 1i64 << (bits.get().clamp(1, 63) - 1);
+    let bits = spec.src_bits(s).map_or(32, verinfer_ir::Bits::get);
+    let half = 1i64 << (bits.clamp(1, 63) - 1);
     let Src::Layer(i) = s else {
         return (-half, half - 1);
     };
     match spec.layers.get(i).map(|l| (l.kind, l.input)) {
         // `j < i`: a decoded spec cannot make this loop.
         Some((LayerKind::Clip { min, constant }, inp))
-            if matches!(inp, Src::Input) || matches!(inp, Src::Layer(j) if j < i) =>
+            if matches!(inp, Src::Input(_)) || matches!(inp, Src::Layer(j) if j < i) =>
         {
             let (a, b) = src_range(spec, inp);
             if min {

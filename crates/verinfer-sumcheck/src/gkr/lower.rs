@@ -312,7 +312,7 @@ pub(super) fn contract_layers(
     Ok(None)
 }
 
-/// The layers' trace (the input, then every layer's output) from the graph's (the input,
+/// The layers' trace (the inputs, then every layer's output) from the graph's (the inputs,
 /// then every node's output): an internal layer's output is computed from its input by its
 /// semantics (clamped like the node's; the prover then refuses a clamp), every other layer's
 /// is its node's.
@@ -325,10 +325,11 @@ pub fn layer_trace(
     weights: &[Vec<i32>],
     graph_trace: &[Vec<i32>],
 ) -> Result<Vec<Vec<i32>>, GkrError> {
-    if graph_trace.len() != spec.nodes() + 1 {
+    let n_in = spec.inputs.len();
+    if graph_trace.len() != spec.nodes() + n_in {
         return Err(GkrError::Length {
             what: "trace tensors".into(),
-            expected: spec.nodes() + 1,
+            expected: spec.nodes() + n_in,
             got: graph_trace.len(),
         });
     }
@@ -337,7 +338,7 @@ pub fn layer_trace(
     }
     let bad = GkrError::Malformed;
     let mut nodes = graph_trace.iter();
-    let mut out: Vec<Vec<i32>> = vec![nodes.next().cloned().unwrap_or_default()];
+    let mut out: Vec<Vec<i32>> = nodes.by_ref().take(n_in).cloned().collect();
     for (idx, l) in spec.layers.iter().enumerate() {
         if !l.internal {
             let v = nodes.next().ok_or(bad("trace"))?;
@@ -349,7 +350,7 @@ pub fn layer_trace(
             continue;
         }
         let x = out
-            .get(super::prove::src_index(l.input))
+            .get(spec.trace_index(l.input))
             .ok_or(bad("a layer reads a later one"))?;
         let y = match l.kind {
             LayerKind::Move { map, fill } => {

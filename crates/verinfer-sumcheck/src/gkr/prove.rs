@@ -18,7 +18,7 @@ use super::columns::{
     Poly, LIMB_BITS,
 };
 use super::kind::At;
-use super::spec::{ChainSpec, LayerKind, Layout};
+use super::spec::{ChainSpec, LayerKind, Layout, Src};
 use super::verify::{absorb_header, check_bound, clip_terms};
 use super::{fr, GkrError, LayerProof, ModelProof, RangeGroupProof};
 use super::{lookup, movement, reduce_max};
@@ -197,14 +197,18 @@ pub(crate) fn prove_tampered(
     tamper: &dyn Fn(&mut Witness) -> Result<(), GkrError>,
 ) -> Result<ModelProof, GkrError> {
     let nl = spec.layers.len();
-    length("trace tensors".into(), nl + 1, trace.len())?;
+    let n_in = spec.inputs.len();
+    length("trace tensors".into(), n_in + nl, trace.len())?;
     length("weights".into(), spec.weights.len(), weights.len())?;
     length(
         "weight commitments".into(),
         spec.weights.len(),
         weight_commitments.len(),
     )?;
-    length("input".into(), spec.input.len(), trace[0].len())?;
+    for (k, v) in spec.inputs.iter().enumerate() {
+        length(format!("input {k}"), v.layout.len(), trace[k].len())?;
+        check_bound("input", &trace[k], v.bits)?;
+    }
     for (j, (w, ws)) in weights.iter().zip(&spec.weights).enumerate() {
         length(format!("weight {j}"), ws.layout.len(), w.len())?;
     }
@@ -212,23 +216,25 @@ pub(crate) fn prove_tampered(
         length(
             format!("node {i}'s output"),
             l.out.len(),
-            trace[i + 1].len(),
+            trace[n_in + i].len(),
         )?;
     }
-    check_bound("input", &trace[0], spec.input_bits)?;
-    if let Some(l) = spec.layers.last() {
-        check_bound("output", &trace[nl], l.bits)?;
+    for &o in &spec.outputs {
+        check_bound("output", &trace[n_in + o], spec.layer(o)?.bits)?;
     }
+    let inputs = &trace[..n_in];
 
     // Polynomials of every tensor, checking each layer's semantics.
     let mut mles: Witness = BTreeMap::new();
-    mles.insert(Poly::Input, tensor_mle(spec.input, &trace[0])?);
+    for (k, v) in spec.inputs.iter().enumerate() {
+        mles.insert(Poly::Input(k), tensor_mle(v.layout, &trace[k])?);
+    }
     for (j, (w, ws)) in weights.iter().zip(&spec.weights).enumerate() {
         mles.insert(Poly::Weight(j), tensor_mle(ws.layout, w)?);
     }
     for (i, l) in spec.layers.iter().enumerate() {
-        let x = &trace[src_index(l.input)];
-        let y = &trace[i + 1];
+        let x = &trace[spec.trace_index(l.input)];
+        let y = &trace[n_in + i];
         match l.kind {
             LayerKind::Matmul { node, w, bias } => {
                 let rems = matmul_rems(
@@ -294,12 +300,7 @@ pub(crate) fn prove_tampered(
             }
             _ => {
                 if let Some(r) = super::kind::rule(&l.kind) {
-                    mles.extend(r.witness(
-                        At::new(spec, i, l, &trace[0]),
-                        trace,
-                        weights,
-                        check,
-                    )?);
+                    mles.extend(r.witness(At::new(spec, i, l, inputs), trace, weights, check)?);
                 }
             }
         }
@@ -330,12 +331,13 @@ pub(crate) fn prove_tampered(
         .map(|p| Ok(pcs::commit(ck, get(*p)?)?))
         .collect::<Result<_, GkrError>>()?;
     let mut t = Transcript::new(super::LABEL);
+    let (px, py) = public_concat(spec, trace)?;
     absorb_header(
         &mut t,
         statement,
         spec,
-        &trace[0],
-        &trace[nl],
+        &px,
+        &py,
         weight_commitments,
         &commitments,
     );
@@ -370,7 +372,7 @@ pub(crate) fn prove_tampered(
                 }
                 t.absorb_frs(&evals);
                 let (m, k, n) = node.dims();
-                let xm = FieldMatrix::from_i32(m, k, &trace[src_index(l.input)])?;
+                let xm = FieldMatrix::from_i32(m, k, &trace[spec.trace_index(l.input)])?;
                 let wm = FieldMatrix::from_i32(k, n, &weights[w])?;
                 let proved = matmul::prove(&xm, &wm, &rho, &mut t)?;
                 if hidden(x) {
@@ -479,7 +481,7 @@ pub(crate) fn prove_tampered(
             _ => {
                 let r = super::kind::rule(&l.kind)
                     .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
-                let (proof, left) = r.prove(At::new(spec, i, l, &trace[0]), &get, &mut t)?;
+                let (proof, left) = r.prove(At::new(spec, i, l, inputs), &get, &mut t)?;
                 for (p, point) in left {
                     if hidden(p) {
                         claims.push((Target::Tensor(p), point));
@@ -534,7 +536,7 @@ pub(crate) fn prove_tampered(
             get(out_poly(spec, i))?,
             get(Poly::Weight(table))?,
         );
-        let xs = &trace[src_index(l.input)];
+        let xs = &trace[spec.trace_index(l.input)];
         let (argument, wits, tensors) = lookup::prove(ck, spec, i, polys, xs, &mut t)?;
         for wit in wits {
             claims.push((Target::Owned(owned.len()), wit.claim.point));
@@ -583,10 +585,27 @@ pub(crate) fn prove_tampered(
     })
 }
 
-/// The trace index of a layer input.
-pub(crate) fn src_index(s: super::spec::Src) -> usize {
-    match s {
-        super::spec::Src::Input => 0,
-        super::spec::Src::Layer(i) => i + 1,
+/// Every public input's values concatenated in graph order, and every public output's: what
+/// the transcript absorbs and the backend's proof carries.
+///
+/// # Errors
+/// [`GkrError::Malformed`] for a trace without the spec's tensors.
+pub fn public_concat(
+    spec: &ChainSpec,
+    trace: &[Vec<i32>],
+) -> Result<(Vec<i32>, Vec<i32>), GkrError> {
+    let get = |s| {
+        trace
+            .get(spec.trace_index(s))
+            .ok_or(GkrError::Malformed("a trace without a public tensor"))
+    };
+    let mut x = vec![];
+    for k in 0..spec.inputs.len() {
+        x.extend_from_slice(get(Src::Input(k))?);
     }
+    let mut y = vec![];
+    for &o in &spec.outputs {
+        y.extend_from_slice(get(Src::Layer(o))?);
+    }
+    Ok((x, y))
 }

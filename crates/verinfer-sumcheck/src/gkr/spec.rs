@@ -64,8 +64,8 @@ fn log2(n: usize) -> usize {
 /// Where a layer reads its (activation) input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Src {
-    /// The graph input (public).
-    Input,
+    /// Graph input `k` (public), in graph order.
+    Input(usize),
     /// The output of layer `i` (committed, or the public graph output).
     Layer(usize),
 }
@@ -152,7 +152,8 @@ pub enum LayerKind {
         shift: u32,
     },
     /// `Y[r, ·] = T[row(idx[r]), ·]`: rows of a committed table `table` (a weight index) by
-    /// the public graph input (an embedding row): [`super::gather`].
+    /// the public graph input [`Layer::input`] names (an embedding row by the token, a RoPE
+    /// or mask row by the position): [`super::gather`].
     Gather {
         /// The table's weight index.
         table: usize,
@@ -218,14 +219,24 @@ pub struct WeightSpec {
     pub arrange: Option<usize>,
 }
 
-/// A model the layered proof covers: one public input, layers in graph order, the last
-/// layer's output the one public output.
+/// A public graph input: its layout and bit bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicInput {
+    /// Its layout.
+    pub layout: Layout,
+    /// Its bit bound.
+    pub bits: Bits,
+}
+
+/// A model the layered proof covers: public inputs, layers in graph order, public outputs
+/// (layers' outputs, in graph order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainSpec {
-    /// The input's layout.
-    pub input: Layout,
-    /// The input's bit bound.
-    pub input_bits: Bits,
+    /// The graph inputs, in graph order (at least one).
+    pub inputs: Vec<PublicInput>,
+    /// The layers holding the graph outputs, in graph order (at least one, distinct, none
+    /// [`Layer::internal`]); a one-output model's is its last layer.
+    pub outputs: Vec<usize>,
     /// The layers, in graph order: each node is one layer, or the few of its lowering (the
     /// [`Layer::internal`] ones first, its output's last).
     pub layers: Vec<Layer>,
@@ -303,32 +314,55 @@ impl ChainSpec {
     /// an op other than a `Contract` with a weight operand (lowered by [`super::lower`]), a
     /// `Max`/`Min` with a scalar constant (identity epilogue), a `Move`, a `ReduceMax` or a
     /// `ReduceSum` over the last axis, an `Add`/`Sub`/`Mul` of two activations of the
-    /// output's shape, a `Rescale`; a node reading a tensor that is not an earlier node's or the input,
-    /// more than one input or output, an output that is not the last node's.
+    /// output's shape, a `Rescale`; a node reading a tensor that is not an earlier node's or an
+    /// input, a graph output that is an input or another output's value, a last node whose
+    /// output is no graph output.
     pub fn recognise(g: &Graph) -> Result<Self, GkrError> {
-        if g.inputs.len() != 1 || g.outputs.len() != 1 || g.nodes.is_empty() {
+        if g.inputs.is_empty() || g.outputs.is_empty() || g.nodes.is_empty() {
             return Err(unsupported(
                 None,
                 format!(
-                    "{} inputs, {} outputs, {} nodes: the layered proof needs one input, one \
-                     output and at least one node",
+                    "{} inputs, {} outputs, {} nodes: the layered proof needs an input, an \
+                     output and a node",
                     g.inputs.len(),
                     g.outputs.len(),
                     g.nodes.len()
                 ),
             ));
         }
-        let last = g.nodes.len() - 1;
-        if g.outputs[0].value != g.node_value(last) {
+        let n_in = g.inputs.len();
+        // The node of each graph output: a node's value, each output its own.
+        let mut out_nodes = Vec::with_capacity(g.outputs.len());
+        for (k, o) in g.outputs.iter().enumerate() {
+            match o.value.index().checked_sub(n_in) {
+                Some(j) if j < g.nodes.len() && !out_nodes.contains(&j) => out_nodes.push(j),
+                _ => {
+                    return Err(unsupported(
+                        None,
+                        format!(
+                            "graph output {k} ({}) is a graph input or another output's value",
+                            o.name
+                        ),
+                    ))
+                }
+            }
+        }
+        if !out_nodes.contains(&(g.nodes.len() - 1)) {
             return Err(unsupported(
                 None,
-                "the graph output is not the last node's output",
+                "the last node's output is no graph output (it would be proven for nothing)",
             ));
         }
-        let input_info = &g.inputs[0].info;
         let mut spec = Self {
-            input: Layout::of(input_info.shape.dims()),
-            input_bits: input_info.bits,
+            inputs: g
+                .inputs
+                .iter()
+                .map(|v| PublicInput {
+                    layout: Layout::of(v.info.shape.dims()),
+                    bits: v.info.bits,
+                })
+                .collect(),
+            outputs: vec![],
             layers: Vec::with_capacity(g.nodes.len()),
             weights: vec![],
             maps: vec![],
@@ -349,7 +383,11 @@ impl ChainSpec {
                     format!("node {i} ({}, {}): {why}", node.name, node.op.name()),
                 )
             };
-            let earlier = |v: usize| v.checked_sub(1).and_then(|j| node_layer.get(j)).copied();
+            // The input or the layer holding value `v`.
+            let earlier = |v: usize| match v.checked_sub(n_in) {
+                None => Some(Src::Input(v)),
+                Some(j) => node_layer.get(j).copied().map(Src::Layer),
+            };
             if let Op::Gather(ga) = &node.op {
                 super::gather::gather_layer(g, &mut spec, node, ga).map_err(refuse)?;
                 node_layer.push(spec.layers.len() - 1);
@@ -357,15 +395,13 @@ impl ChainSpec {
                 continue;
             }
             let src = match node.inputs.first() {
-                Some(Operand::Value(v)) if v.index() == 0 => Src::Input,
-                Some(Operand::Value(v)) if earlier(v.index()).is_some() => {
-                    Src::Layer(earlier(v.index()).unwrap_or_default())
-                }
-                _ => {
-                    return Err(refuse(
-                        "its first operand is not the input or an earlier node".into(),
-                    ))
-                }
+                Some(Operand::Value(v)) => earlier(v.index()),
+                _ => None,
+            };
+            let Some(src) = src else {
+                return Err(refuse(
+                    "its first operand is not an input or an earlier node".into(),
+                ));
             };
             let in_info = g
                 .operand_info(node.inputs[0])
@@ -374,7 +410,7 @@ impl ChainSpec {
             let src_e = match node.inputs.first() {
                 Some(Operand::Value(v)) => v
                     .index()
-                    .checked_sub(1)
+                    .checked_sub(n_in)
                     .and_then(|j| node_e.get(j).cloned().flatten()),
                 _ => None,
             };
@@ -396,8 +432,7 @@ impl ChainSpec {
             let kind = match &node.op {
                 Op::Contract(c) if matches!(node.inputs.get(1), Some(Operand::Value(_))) => {
                     let b = match node.inputs.get(1) {
-                        Some(Operand::Value(v)) if v.index() == 0 => Some(Src::Input),
-                        Some(Operand::Value(v)) => earlier(v.index()).map(Src::Layer),
+                        Some(Operand::Value(v)) => earlier(v.index()),
                         _ => None,
                     };
                     let b_info = node.inputs.get(1).and_then(|&o| g.operand_info(o));
@@ -642,8 +677,12 @@ impl ChainSpec {
             }
             node_e.push(out_e);
         }
-        // The spec's bytes carry the forms section whenever they carry expansions.
-        if !spec.expansions.is_empty() && spec.forms.len() < spec.maps.len() {
+        spec.outputs = out_nodes.iter().map(|&j| node_layer[j]).collect();
+        // The spec's bytes carry the forms section whenever they carry expansions (or the
+        // inputs and outputs of a model with several).
+        if (!spec.expansions.is_empty() || !spec.one_in_one_out())
+            && spec.forms.len() < spec.maps.len()
+        {
             spec.forms.resize(spec.maps.len(), None);
         }
         Ok(spec)
@@ -666,13 +705,64 @@ impl ChainSpec {
         self.forms.get(map).and_then(Option::as_ref)
     }
 
-    /// The layout of a layer's input.
+    /// The layout of a layer's input (a one-element one for an index past the spec's).
     #[must_use]
     pub fn src_layout(&self, s: Src) -> Layout {
+        let none = Layout { rows: 1, cols: 1 };
         match s {
-            Src::Input => self.input,
-            Src::Layer(i) => self.layers.get(i).map_or(self.input, |l| l.out),
+            Src::Input(k) => self.inputs.get(k).map_or(none, |v| v.layout),
+            Src::Layer(i) => self.layers.get(i).map_or(none, |l| l.out),
         }
+    }
+
+    /// The bit bound of a layer's input, if the spec has it.
+    #[must_use]
+    pub fn src_bits(&self, s: Src) -> Option<Bits> {
+        match s {
+            Src::Input(k) => self.inputs.get(k).map(|v| v.bits),
+            Src::Layer(i) => self.layers.get(i).map(|l| l.bits),
+        }
+    }
+
+    /// Where `s` lies in the layers' trace: the inputs first, then every layer's output.
+    #[must_use]
+    pub fn trace_index(&self, s: Src) -> usize {
+        match s {
+            Src::Input(k) => k,
+            Src::Layer(i) => self.inputs.len() + i,
+        }
+    }
+
+    /// Which graph output layer `i` holds, if any.
+    #[must_use]
+    pub fn output_of(&self, i: usize) -> Option<usize> {
+        self.outputs.iter().position(|&o| o == i)
+    }
+
+    /// Whether the model has one input and its last layer as its one output (its spec
+    /// bytes have no inputs-and-outputs section).
+    #[must_use]
+    pub fn one_in_one_out(&self) -> bool {
+        self.inputs.len() == 1 && self.outputs == [self.layers.len().saturating_sub(1)]
+    }
+
+    /// Elements of each public input, and of each public output, in graph order.
+    #[must_use]
+    pub fn public_shapes(&self) -> (Vec<usize>, Vec<usize>) {
+        let ins = self.inputs.iter().map(|v| v.layout.len()).collect();
+        let outs = self
+            .outputs
+            .iter()
+            .map(|&o| self.src_layout(Src::Layer(o)).len())
+            .collect();
+        (ins, outs)
+    }
+
+    /// Elements of every public input, and of every public output.
+    #[must_use]
+    pub fn public_lens(&self) -> (usize, usize) {
+        let (ins, outs) = self.public_shapes();
+        (ins.iter().sum(), outs.iter().sum())
     }
 
     /// The graph node whose lowering layer `i` belongs to (its output the node's unless
@@ -688,10 +778,12 @@ impl ChainSpec {
         self.layers.iter().filter(|l| !l.internal).count()
     }
 
-    /// The output's layout.
+    /// The last output's layout.
     #[must_use]
     pub fn output(&self) -> Layout {
-        self.layers.last().map_or(self.input, |l| l.out)
+        self.src_layout(Src::Layer(
+            self.outputs.last().copied().unwrap_or(usize::MAX),
+        ))
     }
 
     /// `keccak256` of the canonical bytes (absorbed first by the proof's transcript).

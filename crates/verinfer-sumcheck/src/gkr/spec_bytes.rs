@@ -41,10 +41,14 @@ fn arg_words(a: Arg) -> Vec<u64> {
     }
 }
 
-/// A layer input's word: `u64::MAX` for the graph input.
+/// Most graph inputs a spec has (an input's word is `u64::MAX − k`, below every layer's).
+const MAX_INPUTS: usize = 1 << 16;
+
+/// A layer input's word: `u64::MAX − k` for graph input `k` (so a one-input model's bytes
+/// are as before).
 fn src_word(s: Src) -> u64 {
     match s {
-        Src::Input => u64::MAX,
+        Src::Input(k) => u64::MAX - k as u64,
         Src::Layer(i) => i as u64,
     }
 }
@@ -55,9 +59,13 @@ impl ChainSpec {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let mut put = |v: u64| out.extend_from_slice(&v.to_le_bytes());
-        put(self.input.rows as u64);
-        put(self.input.cols as u64);
-        put(u64::from(self.input_bits.get()));
+        let first = self
+            .inputs
+            .first()
+            .map_or((0, 0, 0), |v| (v.layout.rows, v.layout.cols, v.bits.get()));
+        put(first.0 as u64);
+        put(first.1 as u64);
+        put(u64::from(first.2));
         put(self.weights.len() as u64);
         for w in &self.weights {
             match w.arrange {
@@ -162,8 +170,9 @@ impl ChainSpec {
             }
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
-        // bytes stay as they were).
-        let formed = !self.forms.is_empty() || !self.expansions.is_empty();
+        // bytes stay as they were); one with several inputs or outputs has them all.
+        let io = !self.one_in_one_out();
+        let formed = !self.forms.is_empty() || !self.expansions.is_empty() || io;
         let arranged = !self.arrangements.is_empty() || formed;
         if !self.maps.is_empty() || arranged {
             put(self.maps.len() as u64);
@@ -201,13 +210,24 @@ impl ChainSpec {
         }
         // The expanded layouts (`gkr::layout`): per node output its layer, rank, dims and
         // the layout's dims; present only when some output is expanded.
-        if !self.expansions.is_empty() {
+        if !self.expansions.is_empty() || io {
             put(self.expansions.len() as u64);
         }
         for e in &self.expansions {
             put(e.layer as u64);
             put(e.dims.len() as u64);
             e.dims.iter().chain(&e.edims).for_each(|&v| put(v as u64));
+        }
+        // The inputs after the first (layout and bits), then the output layers.
+        if io {
+            put(self.inputs.len().saturating_sub(1) as u64);
+            for v in self.inputs.iter().skip(1) {
+                put(v.layout.rows as u64);
+                put(v.layout.cols as u64);
+                put(u64::from(v.bits.get()));
+            }
+            put(self.outputs.len() as u64);
+            self.outputs.iter().for_each(|&o| put(o as u64));
         }
         out
     }
@@ -273,8 +293,9 @@ impl ChainSpec {
         }
         let mut layers = Vec::with_capacity(nl);
         for i in 0..nl {
+            // Input indices are checked against the inputs section below.
             let src = |w: u64| match w {
-                u64::MAX => Ok(Src::Input),
+                k if u64::MAX - k < MAX_INPUTS as u64 => Ok(Src::Input(size(u64::MAX - k)?)),
                 j if size(j)? < i => Ok(Src::Layer(size(j)?)),
                 _ => Err(bad("spec: a layer reads a later one")),
             };
@@ -445,8 +466,9 @@ impl ChainSpec {
         }
         let mut expansions = Vec::new();
         if 8 * used.get() != bytes.len() {
+            // No expansions is canonical only when the inputs and outputs follow.
             let ne = size(next()?)?;
-            if ne == 0 || ne > layers.len() {
+            if ne > layers.len() {
                 return Err(bad("spec: expansion count"));
             }
             for _ in 0..ne {
@@ -471,9 +493,34 @@ impl ChainSpec {
                 expansions.push(e);
             }
         }
+        let mut inputs = vec![super::spec::PublicInput {
+            layout: input,
+            bits: input_bits,
+        }];
+        let mut outputs = vec![layers.len().saturating_sub(1)];
+        if 8 * used.get() != bytes.len() {
+            let n = size(next()?)?;
+            if n >= MAX_INPUTS {
+                return Err(bad("spec: input count"));
+            }
+            for _ in 0..n {
+                let layout = layout(next()?, next()?)?;
+                inputs.push(super::spec::PublicInput {
+                    layout,
+                    bits: bits(next()?)?,
+                });
+            }
+            let n = size(next()?)?;
+            if n == 0 || n > layers.len() {
+                return Err(bad("spec: output count"));
+            }
+            outputs = (0..n)
+                .map(|_| size(next()?))
+                .collect::<Result<_, GkrError>>()?;
+        }
         let spec = Self {
-            input,
-            input_bits,
+            inputs,
+            outputs,
             layers,
             weights,
             maps,
@@ -494,6 +541,7 @@ impl ChainSpec {
         if self.layers.last().is_none_or(|l| l.internal) {
             return Err(bad("spec: no layers, or an internal last one"));
         }
+        self.check_io()?;
         for w in &self.weights {
             let fits = w.arrange.is_none_or(|a| {
                 self.arrangements
@@ -521,10 +569,7 @@ impl ChainSpec {
                     }
                 }
                 LayerKind::Clip { constant, .. } => {
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
+                    let in_bits = self.src_bits(l.input).unwrap_or(l.bits);
                     if inp != l.out || !l.bits.contains(constant) || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a clip's shapes or constant"));
                     }
@@ -535,10 +580,7 @@ impl ChainSpec {
                         .maps
                         .get(map)
                         .is_some_and(|m| m.len() == l.out.len() && m.iter().all(fits));
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
+                    let in_bits = self.src_bits(l.input).unwrap_or(l.bits);
                     if !ok || !l.bits.contains(fill) || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a move's map or fill"));
                     }
@@ -554,10 +596,7 @@ impl ChainSpec {
                     }
                 }
                 LayerKind::ReduceMax => {
-                    let in_bits = match l.input {
-                        Src::Input => self.input_bits,
-                        Src::Layer(i) => self.layers.get(i).map_or(l.bits, |p| p.bits),
-                    };
+                    let in_bits = self.src_bits(l.input).unwrap_or(l.bits);
                     if l.out.len() * inp.cols != inp.len() || in_bits.get() > l.bits.get() {
                         return Err(bad("spec: a max's shapes"));
                     }
@@ -617,6 +656,39 @@ impl ChainSpec {
             if !super::columns::output_bits_fit(&l.kind, l.bits.get()) {
                 return Err(bad("spec: bits"));
             }
+        }
+        Ok(())
+    }
+
+    /// Every input a layer reads exists; the outputs are distinct node layers (the last one
+    /// among them) laid out as their nodes are.
+    fn check_io(&self) -> Result<(), GkrError> {
+        let known = |s: Src| !matches!(s, Src::Input(k) if k >= self.inputs.len());
+        for l in &self.layers {
+            let second = match l.kind {
+                LayerKind::Binary { b: Arg::Act(s), .. }
+                | LayerKind::Product { b: s, .. }
+                | LayerKind::Div { b: s, .. } => Some(s),
+                _ => None,
+            };
+            if !known(l.input) || second.is_some_and(|s| !known(s)) {
+                return Err(GkrError::Malformed(
+                    "spec: a layer reads an input it has not",
+                ));
+            }
+        }
+        let last = self.layers.len().saturating_sub(1);
+        for (k, &o) in self.outputs.iter().enumerate() {
+            let node_layer = self.layers.get(o).is_some_and(|l| !l.internal);
+            if !node_layer
+                || self.outputs[..k].contains(&o)
+                || self.expansions.iter().any(|e| e.layer == o)
+            {
+                return Err(GkrError::Malformed("spec: an output layer"));
+            }
+        }
+        if !self.outputs.contains(&last) {
+            return Err(GkrError::Malformed("spec: the last layer is no output"));
         }
         Ok(())
     }

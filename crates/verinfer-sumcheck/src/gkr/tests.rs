@@ -45,11 +45,16 @@ fn fixture(g: &Graph, seed: i64) -> Fixture {
 
 /// The fixture of `g` on the input `x`.
 fn fixture_with(g: &Graph, x: Vec<i32>) -> Fixture {
+    fixture_inputs(g, vec![x])
+}
+
+/// The fixture of `g` on the inputs `xs` (one list per graph input).
+fn fixture_inputs(g: &Graph, xs: Vec<Vec<i32>>) -> Fixture {
     let spec = ChainSpec::recognise(g).unwrap();
     let srs = Srs::insecure_local_setup_for_tests(srs_vars(&spec), &mut StdRng::seed_from_u64(7));
     let weights = weight_data(g, &spec).unwrap();
     let commitments = commit_weights(&srs.commit_key, &spec, &weights).unwrap();
-    let trace = verinfer_ir::reference::run(g, &[x]).unwrap();
+    let trace = verinfer_ir::reference::run(g, &xs).unwrap();
     Fixture {
         spec,
         srs,
@@ -75,12 +80,17 @@ impl Fixture {
     }
 
     fn verify(&self, y: &[i32], proof: &ModelProof) -> Result<(), GkrError> {
+        self.verify_io(&self.trace[..self.spec.inputs.len()].concat(), y, proof)
+    }
+
+    /// Verify against the inputs `x` and outputs `y` (each concatenated in graph order).
+    fn verify_io(&self, x: &[i32], y: &[i32], proof: &ModelProof) -> Result<(), GkrError> {
         verify_model(
             &self.srs.verifier_key,
             Some(&STATEMENT),
             &self.spec,
             &self.commitments,
-            &self.trace[0],
+            x,
             y,
             proof,
         )
@@ -570,3 +580,6 @@ mod argmax_layers;
 
 #[path = "tests_wide.rs"]
 mod wide_outputs;
+
+#[path = "tests_io.rs"]
+mod io_layers;

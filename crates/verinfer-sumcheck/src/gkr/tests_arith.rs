@@ -197,7 +197,7 @@ fn the_layers_equal_the_ir_reference_on_random_inputs() {
     let mut proven = 0;
     for _ in 0..24 {
         let lim = 1i32 << (bits - 1);
-        let x: Vec<i32> = (0..spec.input.len())
+        let x: Vec<i32> = (0..spec.inputs[0].layout.len())
             .map(|_| rng.gen_range(-lim..lim))
             .collect();
         let trace = verinfer_ir::reference::run(&g, &[x]).unwrap();

@@ -172,7 +172,7 @@ fn the_heads_are_recognised_as_batched_products() {
                 shift: 7
             },
             LayerKind::Product {
-                b: Src::Input,
+                b: Src::Input(0),
                 batch: 4,
                 mult: 1,
                 shift: 11

@@ -52,7 +52,7 @@ fn the_operands_are_recognised_as_broadcasts_parameters_and_scalars() {
             Arg::Weight(1),
             Arg::Const(5),
             Arg::Const(-3),
-            Arg::Act(Src::Input),
+            Arg::Act(Src::Input(0)),
         ]
     );
     assert_eq!(spec.weights[0].layout, Layout { rows: 1, cols: 6 });

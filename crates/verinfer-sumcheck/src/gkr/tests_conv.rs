@@ -87,7 +87,7 @@ fn forge_layers(f: &Fixture, edit: impl Fn(&ChainSpec, &mut Vec<Vec<i32>>)) -> M
 fn recompute(spec: &ChainSpec, weights: &[Vec<i32>], layers: &mut [Vec<i32>], i: usize) {
     let l = Layer {
         internal: true,
-        input: Src::Input,
+        input: Src::Input(0),
         ..spec.layers[i]
     };
     let one = ChainSpec {
@@ -99,9 +99,10 @@ fn recompute(spec: &ChainSpec, weights: &[Vec<i32>], layers: &mut [Vec<i32>], i:
             },
         ],
         expansions: vec![],
+        outputs: vec![1],
         ..spec.clone()
     };
-    let x = layers[prove::src_index(spec.layers[i].input)].clone();
+    let x = layers[spec.trace_index(spec.layers[i].input)].clone();
     layers[i + 1] = lower::layer_trace(&one, weights, &[x, vec![]]).unwrap()[1].clone();
 }
 

@@ -38,6 +38,49 @@ fn embed(n: usize, hidden: bool) -> Graph {
     b.finish()
 }
 
+/// Columns of the table (axis 1) by `n` indices: `[ROWS, n]`.
+fn columns(n: usize) -> Graph {
+    let mut b = GraphBuilder::named("columns");
+    let idx = b.input(&[n], 8);
+    let t = b.param(&[ROWS, COLS], 12, table());
+    b.node(
+        Op::Gather(verinfer_ir::Gather { axis: 1 }),
+        vec![t, idx],
+        &[ROWS, n],
+        16,
+    );
+    b.finish()
+}
+
+/// A column by one index (the KV cache's one-hot column by the position): the table
+/// committed arranged, the `[ROWS, 1]` output laid out as its node's; every column proves and
+/// another index presented with the proof is rejected.
+#[test]
+fn a_column_by_one_index_proves() {
+    let g = columns(1);
+    let spec = ChainSpec::recognise(&g).unwrap();
+    assert!(spec.weights[0].arrange.is_some());
+    assert_eq!(
+        spec.layers[0].out,
+        Layout {
+            rows: ROWS,
+            cols: 1
+        }
+    );
+    let t = table();
+    let cols = i32::try_from(COLS).unwrap();
+    for v in -1..=cols {
+        let f = fixture_with(&g, vec![v]);
+        let c = verinfer_ir::ops::gather::resolve(v, COLS);
+        let want: Vec<i32> = (0..ROWS).map(|r| t[r * COLS + c]).collect();
+        assert_eq!(f.output(), &want[..], "index {v}");
+        let proof = f.assert_proves_and_round_trips(&format!("column {v}"));
+        let other = if c == 0 { 1 } else { 0 };
+        let err = f.verify_io(&[other], f.output(), &proof).unwrap_err();
+        assert!(err.is_rejection(), "index {v} as {other}: {err}");
+    }
+}
+
 /// Indices from -12 to 11: negatives count from the end, past the end clamp.
 fn random_input(g: &Graph, seed: u64) -> Vec<i32> {
     super::random_input(g, seed, -12..12)
@@ -158,18 +201,9 @@ fn unproven_gathers_are_refused_by_name() {
     );
     let err = ChainSpec::recognise(&b.finish()).unwrap_err();
     assert!(err.to_string().contains("graph input"), "{err}");
-    // Columns (axis 1).
-    let mut b = GraphBuilder::named("columns");
-    let idx = b.input(&[1], 8);
-    let t = b.param(&[ROWS, COLS], 12, table());
-    b.node(
-        Op::Gather(verinfer_ir::Gather { axis: 1 }),
-        vec![t, idx],
-        &[ROWS, 1],
-        16,
-    );
-    let err = ChainSpec::recognise(&b.finish()).unwrap_err();
-    assert!(err.to_string().contains("axis 0"), "{err}");
+    // Two columns (axis 1 by two indices).
+    let err = ChainSpec::recognise(&columns(2)).unwrap_err();
+    assert!(err.to_string().contains("one index"), "{err}");
     // No on-chain layer yet: the plan export names the layer.
     let f = fixture_with(&embed(1, true), vec![4]);
     let err = crate::backend::layered::model_plan(&f.spec, &f.commitments, &f.srs.verifier_key)

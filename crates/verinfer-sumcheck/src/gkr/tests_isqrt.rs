@@ -137,7 +137,7 @@ fn the_roots_equal_the_ir_reference_on_random_inputs() {
             let x = random_input(&g, 100 + seed);
             let trace = verinfer_ir::reference::run(&g, &[x]).unwrap();
             // The floor root, element by element, as its definition states it.
-            let xs = &trace[prove::src_index(spec.layers[i].input)];
+            let xs = &trace[spec.trace_index(spec.layers[i].input)];
             for (e, &y) in trace[i + 1].iter().enumerate() {
                 let n = i128::from(xs[e].max(0)) << shift;
                 let y = i128::from(y);

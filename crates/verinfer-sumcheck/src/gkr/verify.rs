@@ -84,7 +84,9 @@ struct Claims {
 }
 
 /// Verify `proof` that the model `spec` (weights committed as `weight_commitments`) maps the
-/// public input `x` to the public output `y`, bound to `statement`.
+/// public inputs `x` to the public outputs `y`, bound to `statement` (`x`: every input's
+/// values concatenated in graph order, `y` every output's, as
+/// [`super::prove::public_concat`] gives them).
 ///
 /// # Errors
 /// [`GkrError::OutOfBound`] / [`GkrError::Length`] for public values that do not fit the
@@ -101,7 +103,6 @@ pub fn verify_model(
     proof: &ModelProof,
 ) -> Result<(), GkrError> {
     let nl = spec.layers.len();
-    let last = spec.layers.last().ok_or(GkrError::Malformed("no layers"))?;
     let len = |what: &str, expected: usize, got: usize| {
         if expected == got {
             Ok(())
@@ -113,31 +114,39 @@ pub fn verify_model(
             })
         }
     };
-    len("input", spec.input.len(), x.len())?;
-    len("output", last.out.len(), y.len())?;
+    let (x_len, y_len) = spec.public_lens();
+    len("input", x_len, x.len())?;
+    len("output", y_len, y.len())?;
     len(
         "weight commitments",
         spec.weights.len(),
         weight_commitments.len(),
     )?;
-    check_bound("input", x, spec.input_bits)?;
-    check_bound("output", y, last.bits)?;
     let committed_polys = committed(spec);
     if proof.commitments.len() != committed_polys.len() || proof.layers.len() != nl {
         return Err(GkrError::Malformed("commitment or layer count"));
     }
-    let public: BTreeMap<Poly, DenseMle> = [
-        (
-            Poly::Input,
-            FieldMatrix::from_i32(spec.input.rows, spec.input.cols, x)?.to_mle(),
-        ),
-        (
-            Poly::Output,
-            FieldMatrix::from_i32(last.out.rows, last.out.cols, y)?.to_mle(),
-        ),
-    ]
-    .into_iter()
-    .collect();
+    // Each public tensor: bounded, and its extension for the claims on it.
+    let mut public: BTreeMap<Poly, DenseMle> = BTreeMap::new();
+    let mut inputs = Vec::with_capacity(spec.inputs.len());
+    let mut rest = x;
+    for (k, v) in spec.inputs.iter().enumerate() {
+        let (data, tail) = rest.split_at(v.layout.len());
+        check_bound("input", data, v.bits)?;
+        let mle = FieldMatrix::from_i32(v.layout.rows, v.layout.cols, data)?.to_mle();
+        public.insert(Poly::Input(k), mle);
+        inputs.push(data.to_vec());
+        rest = tail;
+    }
+    let mut rest = y;
+    for (k, &o) in spec.outputs.iter().enumerate() {
+        let l = spec.layer(o)?;
+        let (data, tail) = rest.split_at(l.out.len());
+        check_bound("output", data, l.bits)?;
+        let mle = FieldMatrix::from_i32(l.out.rows, l.out.cols, data)?.to_mle();
+        public.insert(Poly::Output(k), mle);
+        rest = tail;
+    }
     let commitment_of = |p: Poly| -> Result<Commitment, GkrError> {
         match p {
             Poly::Weight(j) => weight_commitments.get(j).copied(),
@@ -364,7 +373,7 @@ pub fn verify_model(
             _ => {
                 let r = super::kind::rule(&l.kind)
                     .ok_or(GkrError::Malformed("a layer kind without a rule"))?;
-                let at = super::kind::At::new(spec, i, l, x);
+                let at = super::kind::At::new(spec, i, l, &inputs);
                 for (p, point, e) in r.verify(at, lp, &public, &mut t)? {
                     claim(&mut claims, p, &point, e)?;
                 }

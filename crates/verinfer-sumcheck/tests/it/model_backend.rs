@@ -275,6 +275,41 @@ fn embed_norm() -> verinfer_ir::Graph {
     b.finish()
 }
 
+/// Through the dynamic seam, several public inputs and outputs (`token`, `pos`, a cache in;
+/// four tensors out): honest proofs verify; another position, a changed cache element, two
+/// outputs swapped and a tensor moved between lists are rejected; the Solidity export refuses
+/// by name.
+#[test]
+fn several_inputs_and_outputs_prove_through_the_seam() {
+    let b = Sumcheck::default();
+    let m = Model::new(verinfer_testing::graph::kv_step(4)).unwrap();
+    let keys = DynBackend::setup(&b, &m, DIGEST[0], &mut verinfer_prove::os_rng()).unwrap();
+    let cache: Vec<i32> = (0..32).map(|e| (e * 1543) % 6001 - 3000).collect();
+    for (token, pos) in [(3, 1), (-2, 3)] {
+        let inputs = vec![vec![token], vec![pos], cache.clone()];
+        let trace = verinfer_ir::reference::run(m.graph(), &inputs).unwrap();
+        let p = prove_seam(&b, &keys.proving, &m, trace).unwrap();
+        assert_eq!(p.public.inputs, inputs);
+        assert_eq!(p.public.outputs.len(), 4);
+        DynBackend::verify(&b, &keys.verifying, &p.public, &p.proof).unwrap();
+        let rejected = |edit: &dyn Fn(&mut verinfer_prove::PublicValues)| {
+            let mut other = p.public.clone();
+            edit(&mut other);
+            assert!(DynBackend::verify(&b, &keys.verifying, &other, &p.proof).is_err());
+        };
+        rejected(&|v| v.inputs[1][0] = (pos + 1) % 4);
+        rejected(&|v| v.inputs[2][7] += 1);
+        rejected(&|v| v.outputs.swap(0, 2));
+        rejected(&|v| v.outputs[3][0] -= 1);
+        rejected(&|v| {
+            let c = v.inputs.pop().unwrap();
+            v.outputs.push(c);
+        });
+    }
+    let e = DynBackend::solidity_verifier(&b, &keys.verifying).unwrap_err();
+    assert!(e.to_string().contains("not verifiable on chain yet"), "{e}");
+}
+
 /// Through the dynamic seam: the embedding rows and the root prove and verify, another token
 /// or a changed output is rejected, and the Solidity export says the layers are not on chain
 /// yet (an error, not a panic).
