@@ -386,18 +386,16 @@ impl LayerRule for Rule {
     // from it on at most the maximum.
     fn columns(&self, at: At<'_>, g: &mut Groups) {
         let At { spec, i, l, .. } = at;
-        g.entry(src_bits(spec, l.input))
-            .or_default()
-            .push(Column {
-                terms: vec![
-                    (Poly::Bcast(i), 1),
-                    (src_poly(spec, l.input), -1),
-                    (Poly::Prefix(i), 1),
-                    (Poly::Sel(i), 1),
-                ],
-                constant: -1,
-                layout: spec.src_layout(l.input),
-            });
+        g.entry(src_bits(spec, l.input)).or_default().push(Column {
+            terms: vec![
+                (Poly::Bcast(i), 1),
+                (src_poly(spec, l.input), -1),
+                (Poly::Prefix(i), 1),
+                (Poly::Sel(i), 1),
+            ],
+            constant: -1,
+            layout: spec.src_layout(l.input),
+        });
     }
 
     fn claim_vars(&self, at: At<'_>) -> Vec<usize> {

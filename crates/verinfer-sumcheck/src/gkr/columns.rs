@@ -182,7 +182,9 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
         Poly::Output(k) => spec.src_layout(Src::Layer(
             spec.outputs.get(k).copied().unwrap_or(usize::MAX),
         )),
-        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => spec.src_layout(Src::Layer(i)),
+        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => {
+            spec.src_layout(Src::Layer(i))
+        }
         Poly::Weight(j) => spec
             .weights
             .get(j)
