@@ -279,26 +279,38 @@ fn contract_with<W: Read>(
         Bounded::new(&c.w_map, &c.out_iter, &c.red, w_shape),
     ) {
         // Padded: in parallel over outputs, terms summed in order, those outside skipped.
+        // Four outputs whose terms all lie inside are summed side by side (each still in
+        // order: the same `f64` values), as in the unpadded path above.
         let mut out = vec![0.0; n];
         out.par_chunks_mut(64).enumerate().for_each(|(ci, part)| {
             let mut o = vec![0usize; c.out_iter.len()];
             let (mut ax, mut aw) = (vec![0i64; bx.rank()], vec![0i64; bw.rank()]);
-            for (t, y) in part.iter_mut().enumerate() {
-                unravel_into(ci * 64 + t, &c.out_iter, &mut o);
-                let (fx, fw) = (bx.base(&o, &mut ax), bw.base(&o, &mut aw));
-                let mut acc = bias(&o);
-                if bx.interior(&ax) && bw.interior(&aw) {
+            for (qi, quad) in part.chunks_mut(4).enumerate() {
+                let j0 = ci * 64 + qi * 4;
+                let mut flat = [(0i64, 0i64); 4];
+                let mut acc = [0.0f64; 4];
+                let mut inside = quad.len() == 4;
+                for (t, (f, a)) in flat.iter_mut().zip(&mut acc).take(quad.len()).enumerate() {
+                    unravel_into(j0 + t, &c.out_iter, &mut o);
+                    *f = (bx.base(&o, &mut ax), bw.base(&o, &mut aw));
+                    *a = bias(&o);
+                    inside &= bx.interior(&ax) && bw.interior(&aw);
+                }
+                if inside {
                     for k in 0..red_n {
-                        acc += x[bx.at_interior(fx, k)] * w.at(bw.at_interior(fw, k));
-                    }
-                } else {
-                    for k in 0..red_n {
-                        if let (Some(xi), Some(wi)) = (bx.at(&ax, fx, k), bw.at(&aw, fw, k)) {
-                            acc += x[xi] * w.at(wi);
+                        let (rx, rw) = (bx.red_offset(k), bw.red_offset(k));
+                        for (a, &(fx, fw)) in acc.iter_mut().zip(&flat) {
+                            *a += x[usize::try_from(fx + rx).unwrap_or(0)]
+                                * w.at(usize::try_from(fw + rw).unwrap_or(0));
                         }
                     }
+                    quad.copy_from_slice(&acc);
+                    continue;
                 }
-                *y = acc;
+                for (t, y) in quad.iter_mut().enumerate() {
+                    unravel_into(j0 + t, &c.out_iter, &mut o);
+                    *y = padded_term_sums((&bx, &bw), (x, &w), (&mut ax, &mut aw), &o, bias, red_n);
+                }
             }
         });
         return out;
@@ -321,6 +333,32 @@ fn contract_with<W: Read>(
             acc
         })
         .collect()
+}
+
+/// One output of a padded contraction: its bias plus its terms in reduction order, those
+/// falling outside an operand skipped (no bounds check on a term of an interior output).
+fn padded_term_sums<W: Read>(
+    (bx, bw): (&Bounded, &Bounded),
+    (x, w): (&[f64], &W),
+    (ax, aw): (&mut [i64], &mut [i64]),
+    o: &[usize],
+    bias: &(dyn Fn(&[usize]) -> f64 + Sync),
+    red_n: usize,
+) -> f64 {
+    let (fx, fw) = (bx.base(o, ax), bw.base(o, aw));
+    let mut acc = bias(o);
+    if bx.interior(ax) && bw.interior(aw) {
+        for k in 0..red_n {
+            acc += x[bx.at_interior(fx, k)] * w.at(bw.at_interior(fw, k));
+        }
+    } else {
+        for k in 0..red_n {
+            if let (Some(xi), Some(wi)) = (bx.at(ax, fx, k), bw.at(aw, fw, k)) {
+                acc += x[xi] * w.at(wi);
+            }
+        }
+    }
+    acc
 }
 
 /// Whether reduction offsets are `0, 1, 2, …`: a contiguous run of both operands per output.
@@ -533,124 +571,4 @@ impl Bidx {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use verinfer_ir::AffineRow;
-
-    fn row(out: &[i64], red: &[i64]) -> AffineRow {
-        AffineRow {
-            out: out.to_vec(),
-            red: red.to_vec(),
-            offset: 0,
-        }
-    }
-
-    /// Weight `j` as a real, the way the definition reads it.
-    type WeightAt<'a> = Box<dyn Fn(usize) -> f64 + 'a>;
-
-    /// The definition, one term at a time through the maps.
-    fn reference(
-        c: &ContractSpec,
-        x: (&[usize], &[f64]),
-        w: (&[usize], &dyn Fn(usize) -> f64),
-        bias: (&[usize], &[f64]),
-    ) -> Vec<f64> {
-        let n = numel(&c.out_iter);
-        let (mut o, mut r) = (vec![0; c.out_iter.len()], vec![0; c.red.len()]);
-        (0..n)
-            .map(|j| {
-                unravel_into(j, &c.out_iter, &mut o);
-                let bm = c.bias_map.as_ref().unwrap();
-                let mut acc = bias.1[bm.locate(&o, &[], bias.0).unwrap()];
-                for k in 0..numel(&c.red) {
-                    unravel_into(k, &c.red, &mut r);
-                    let xi = c.x_map.locate(&o, &r, x.0).unwrap();
-                    let wi = c.w_map.locate(&o, &r, w.0).unwrap();
-                    acc += x.1[xi] * w.1(wi);
-                }
-                acc
-            })
-            .collect()
-    }
-
-    /// The unit-stride path (eight outputs at a time, slices) gives the very bits of the
-    /// term-by-term definition: `f64` weights and `i8`/`i32` integers times a power of two,
-    /// output counts that are and are not multiples of eight, a two-axis output, and a
-    /// block-scaled constant (`q·d`, the exact block import's weights).
-    #[test]
-    #[allow(clippy::unwrap_used, clippy::unreachable)]
-    fn unit_stride_rows_are_bit_identical() {
-        for (rows, blocks, k) in [(3usize, 1usize, 5usize), (8, 2, 32), (19, 3, 32), (5, 4, 7)] {
-            let i = blocks * k;
-            let x: Vec<f64> = (0..i)
-                .map(|v| ((v * 7919) % 97) as f64 / 13.0 - 3.1)
-                .collect();
-            let wf: Vec<f64> = (0..rows * i)
-                .map(|v| ((v * 104_729) % 211) as f64 / 17.0 - 6.3)
-                .collect();
-            let wq: Vec<i8> = (0..rows * i).map(|v| ((v * 37) % 255) as i8).collect();
-            let wi: Vec<i32> = (0..rows * i).map(|v| (v as i32 * 7_777) - 90_000).collect();
-            let bias: Vec<f64> = (0..rows * blocks).map(|v| v as f64 / 9.0 - 1.0).collect();
-            // Block-scaled: `wq` times one scale per `k` elements (a weight row's blocks).
-            let wd: Vec<i32> = (0..rows * blocks)
-                .map(|v| v as i32 * 1_001 - 4_000)
-                .collect();
-            let wb = verinfer_ir::ParamData::blocks(wq.clone(), wd.clone().into(), k).unwrap();
-            let wbv = match wb.view() {
-                ParamView::Blocks(b) => b,
-                _ => unreachable!(),
-            };
-            let k64 = k as i64;
-            let c = ContractSpec {
-                out_iter: vec![rows, blocks],
-                red: vec![k],
-                x_map: AffineMap {
-                    rows: vec![row(&[0, 0], &[0]), row(&[0, k64], &[1])],
-                },
-                w_map: AffineMap {
-                    rows: vec![row(&[1, 0], &[0]), row(&[0, 1], &[0]), row(&[0, 0], &[1])],
-                },
-                bias_map: Some(AffineMap {
-                    rows: vec![row(&[1, 0], &[]), row(&[0, 1], &[])],
-                }),
-            };
-            let (xs, ws, bs) = (vec![1, i], vec![rows, blocks, k], vec![rows, blocks]);
-            let xt = FTensor::real(&xs, &x);
-            let bt = FTensor::real(&bs, &bias);
-            let unit = 2f64.powi(-13);
-            let cases: Vec<(FTensor<'_>, WeightAt<'_>)> = vec![
-                (FTensor::real(&ws, &wf), Box::new(|j| wf[j])),
-                (
-                    FTensor {
-                        shape: &ws,
-                        data: &[],
-                        ints: Some((ParamView::I8(&wq), 1.0)),
-                    },
-                    Box::new(|j| f64::from(wq[j])),
-                ),
-                (
-                    FTensor {
-                        shape: &ws,
-                        data: &[],
-                        ints: Some((ParamView::I32(&wi), unit)),
-                    },
-                    Box::new(|j| f64::from(wi[j]) * unit),
-                ),
-                (
-                    FTensor {
-                        shape: &ws,
-                        data: &[],
-                        ints: Some((ParamView::Blocks(wbv), unit)),
-                    },
-                    Box::new(|j| f64::from(i32::from(wq[j]) * wd[j / k]) * unit),
-                ),
-            ];
-            for (wt, wat) in cases {
-                let got = contract(&c, &[xt, wt, bt], rows * blocks);
-                let want = reference(&c, (&xs, &x), (&ws, &*wat), (&bs, &bias));
-                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&got), bits(&want), "{rows}x{blocks}x{k}");
-            }
-        }
-    }
-}
+mod tests;

@@ -107,6 +107,12 @@ impl Bounded {
         usize::try_from(flat_base + self.red_flat[k]).unwrap_or(0)
     }
 
+    /// Flat offset of reduction step `k` from an output's flat base.
+    #[inline]
+    pub(super) fn red_offset(&self, k: usize) -> i64 {
+        self.red_flat[k]
+    }
+
     /// Flat index of reduction step `k`, `None` when it falls outside the operand.
     #[inline]
     pub(super) fn at(&self, base: &[i64], flat_base: i64, k: usize) -> Option<usize> {
