@@ -382,13 +382,12 @@ pub fn rms_norm_wide(c: usize) -> Graph {
     });
     let q = b.node(isqrt, vec![s], &[1, 1], 20);
     let zero = b.param(&[1], 4, vec![0]);
-    let max = Op::Binary(Binary {
-        kind: BinaryKind::Max,
-        a_mult: 1,
-        b_mult: 1,
-        requant: requant(1, 0, 16),
-    });
-    let a = b.node(max, vec![x, zero], &[1, c], 16);
+    let a = b.node(
+        binary_op(BinaryKind::Max, 1, 1, 1, 0),
+        vec![x, zero],
+        &[1, c],
+        16,
+    );
     let div = Op::Div(verinfer_ir::Div {
         shift: 8,
         requant: requant(1, 0, 20),

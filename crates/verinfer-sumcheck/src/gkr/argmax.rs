@@ -112,16 +112,20 @@ fn layer(spec: &ChainSpec, i: usize) -> Result<&Layer, GkrError> {
         .ok_or(GkrError::Malformed("not an argmax layer"))
 }
 
-/// The index of the first maximum of `row` (the IR's rule).
+/// The index of the first maximum of `row`: the IR's `ArgMax` fold itself
+/// (`verinfer_ir::ops::reduce`), so the prover's selector and the reference cannot disagree
+/// on ties (0 for an empty row).
 #[must_use]
 pub fn first_max(row: &[i32]) -> usize {
-    let mut arg = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if v > row[arg] {
-            arg = i;
-        }
-    }
-    arg
+    use verinfer_ir::ops::reduce::{argmax_index, fold, seed};
+    row.iter()
+        .enumerate()
+        .try_fold(seed(ReduceKind::ArgMax), |acc, (k, &v)| {
+            fold(ReduceKind::ArgMax, acc, i64::from(v), k)
+        })
+        .and_then(|acc| usize::try_from(argmax_index(acc)).ok())
+        .filter(|&i| i < row.len())
+        .unwrap_or(0)
 }
 
 /// `(S, P, B)` of layer `i` as padded tables of `X`'s layout, selecting the trace's own

@@ -6,8 +6,8 @@
 //! epilogue are refused by name, and so is the on-chain plan.
 
 use ark_bn254::Fr;
-use verinfer_ir::{Binary, BinaryKind, Graph, Op, ReduceKind};
-use verinfer_testing::graph::reduce_op;
+use verinfer_ir::{BinaryKind, Graph, Op, ReduceKind};
+use verinfer_testing::graph::{binary_op, reduce_op};
 use verinfer_testing::{requant, GraphBuilder};
 
 use super::*;
@@ -52,13 +52,12 @@ fn rms_rows(rows: usize) -> Graph {
         16,
     );
     let one = b.param(&[1], 4, vec![1]);
-    let add = Op::Binary(Binary {
-        kind: BinaryKind::Add,
-        a_mult: 1,
-        b_mult: 1,
-        requant: requant(1, 0, 16),
-    });
-    let s = b.node(add, vec![s, one], &stat, 16);
+    let s = b.node(
+        binary_op(BinaryKind::Add, 1, 1, 1, 0),
+        vec![s, one],
+        &stat,
+        16,
+    );
     let q = b.node(isqrt_op(8, 0), vec![s], &stat, 16);
     let div = Op::Div(verinfer_ir::Div {
         shift: 8,
