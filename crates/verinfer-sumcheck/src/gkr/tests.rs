@@ -51,7 +51,7 @@ fn fixture_with(g: &Graph, x: Vec<i32>) -> Fixture {
 /// The fixture of `g` on the inputs `xs` (one list per graph input).
 fn fixture_inputs(g: &Graph, xs: Vec<Vec<i32>>) -> Fixture {
     let spec = ChainSpec::recognise(g).unwrap();
-    let srs = Srs::insecure_local_setup_for_tests(srs_vars(&spec), &mut StdRng::seed_from_u64(7));
+    let srs = test_srs(srs_vars(&spec));
     let weights = weight_data(g, &spec).unwrap();
     let commitments = commit_weights(&srs.commit_key, &spec, &weights).unwrap();
     let trace = verinfer_ir::reference::run(g, &xs).unwrap();
@@ -62,6 +62,37 @@ fn fixture_inputs(g: &Graph, xs: Vec<Vec<i32>>) -> Fixture {
         commitments,
         trace,
     }
+}
+
+/// The insecure test SRS (seed 7) with `vars` variables. Every fixture's SRS has the same `τ`
+/// (the seed's first draw), so a smaller one is a prefix of a larger: one SRS per test process,
+/// grown to the largest size asked for and truncated — generating `2^17` powers takes seconds
+/// and a test builds many fixtures. The keys, commitments and proofs are those of a fresh
+/// `insecure_local_setup_for_tests(vars, seed 7)` (`the_cached_srs_is_a_fresh_ones_prefix`).
+fn test_srs(vars: usize) -> Srs {
+    static CACHE: std::sync::Mutex<Option<Srs>> = std::sync::Mutex::new(None);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let big = match cache.take() {
+        Some(s) if s.commit_key.max_num_vars() >= vars => s,
+        _ => Srs::insecure_local_setup_for_tests(vars, &mut StdRng::seed_from_u64(7)),
+    };
+    let srs = Srs {
+        commit_key: big.commit_key.truncated(vars).unwrap(),
+        verifier_key: big.verifier_key,
+    };
+    *cache = Some(big);
+    srs
+}
+
+#[test]
+fn the_cached_srs_is_a_fresh_ones_prefix() {
+    let _ = test_srs(6);
+    let small = test_srs(4);
+    let fresh = Srs::insecure_local_setup_for_tests(4, &mut StdRng::seed_from_u64(7));
+    assert_eq!(small.commit_key.powers(), fresh.commit_key.powers());
+    assert_eq!(small.verifier_key, fresh.verifier_key);
 }
 
 const STATEMENT: [u8; 32] = [9; 32];

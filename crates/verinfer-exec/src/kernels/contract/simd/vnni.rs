@@ -358,20 +358,24 @@ mod tests {
         assert_eq!(blocks_dot(&s, 32, &[0; 32], Scales::I32(&[1])), Some(0));
     }
 
-    proptest! {
-        /// AVX-512 VNNI = the `i64` reference for any block count (whole groups of 16 and
-        /// tails), activation width within the chunk bound, offsets, and `i8`/`i16`/`i32`
-        /// scales.
-        #[test]
-        fn blocks_dot_equals_reference(
+    /// AVX-512 VNNI = the `i64` reference for any block count (whole groups of 16 and tails),
+    /// activation width within the chunk bound, offsets, and `i8`/`i16`/`i32` scales. On a CPU
+    /// without VNNI the kernel is never called (the portable path runs instead), so there is
+    /// nothing to compare: said on stderr, not rejected case by case until proptest gives up.
+    #[test]
+    fn blocks_dot_equals_reference() {
+        if !available() {
+            eprintln!("no AVX-512 VNNI on this CPU: the kernel is never selected; not compared");
+            return;
+        }
+        proptest!(|(
             xbits in 1u32..20,
             nb in 0usize..40,
             off in 0usize..3,
             seed in prop::collection::vec(any::<i32>(), 43 * BLOCK),
             q in prop::collection::vec(any::<i8>(), 40 * BLOCK),
             d in prop::collection::vec(any::<i32>(), 40),
-        ) {
-            prop_assume!(available());
+        )| {
             let x: Vec<i32> = seed.iter().map(|v| v >> (32 - xbits)).collect();
             let s = SplitX::new(&x).unwrap();
             let (x0, q) = (off * BLOCK, &q[..nb * BLOCK]);
@@ -382,6 +386,6 @@ mod tests {
             let d8: Vec<i8> = d.iter().map(|&v| (v >> 24) as i8).collect();
             let w8: Vec<i32> = d8.iter().map(|&v| i32::from(v)).collect();
             prop_assert_eq!(blocks_dot(&s, x0, q, Scales::I8(&d8)), Some(reference(&x, x0, q, &w8)));
-        }
+        });
     }
 }
