@@ -415,7 +415,9 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let mut lie_outs = honest_outs.clone();
     lie_outs[0][0] += 1;
     let garbage = Bytes::from(alloy_sol_types::SolValue::abi_encode(&[U256::from(1); 8]));
-    let refusals: [(u64, fn(&E) -> bool); 2] = [
+    // Each request with how the oracle refuses the lie on it.
+    type Refused = fn(&E) -> bool;
+    let refusals: [(u64, Refused); 2] = [
         (pinned, |e| matches!(e, E::InvalidProof(_))),
         (refusing, |e| matches!(e, E::ZkRefused(_))),
     ];
