@@ -4,7 +4,7 @@ use std::path::Path;
 use alloy_primitives::{Address, Bytes};
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{Chain, Receipt, Tx};
+use crate::chain::{Chain, Receipt};
 use crate::error::{ChainError, Result};
 
 /// Where our contracts live on each chain: `{chain id → {contract name → address}}`, kept in a
@@ -115,16 +115,7 @@ pub fn ensure_deployed(
         }
         tracing::info!(%address, contract, "recorded deployment has other code; deploying afresh");
     }
-    let receipt = chain.send(Tx::deploy(
-        from,
-        init_code.clone(),
-        &format!("deploy {contract}"),
-    ))?;
-    let address = receipt
-        .contract_address
-        .ok_or_else(|| ChainError::NoContract {
-            contract: contract.to_string(),
-        })?;
+    let (address, receipt) = crate::deploy_code(chain, from, init_code, &[], contract)?;
     deployments.set_deployed(chain.chain_id(), contract, address, receipt.block_number);
     Ok((address, Some(receipt)))
 }

@@ -30,7 +30,7 @@ mod revert;
 mod revm_chain;
 mod rpc_chain;
 
-pub use abi::{send_call, view, view_default};
+pub use abi::{deploy_code, send_call, view, view_default, ContractClient};
 pub use anvil::Anvil;
 pub use chain::{default_account, BlockInfo, Chain, ChainLog, Receipt, Tx};
 pub use deployments::{ensure_deployed, Deployments};

@@ -95,16 +95,8 @@ impl Registry {
     /// # Errors
     /// As [`Chain::send`].
     pub fn deploy(chain: &mut dyn Chain, from: Address) -> Result<(Self, Receipt)> {
-        let receipt = chain.send(Tx::deploy(
-            from,
-            ModelRegistry::BYTECODE.clone(),
-            "deploy ModelRegistry",
-        ))?;
-        let address = receipt
-            .contract_address
-            .ok_or_else(|| ChainError::NoContract {
-                contract: Self::NAME.into(),
-            })?;
+        let (address, receipt) =
+            crate::deploy_code(chain, from, &ModelRegistry::BYTECODE, &[], Self::NAME)?;
         Ok((Self { address }, receipt))
     }
 

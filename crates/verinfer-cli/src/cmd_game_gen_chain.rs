@@ -53,7 +53,7 @@ pub fn ensure_generation(
                     p.reveal_depth,
                 )
             })
-            && steps_of(chain, &g)? == steps;
+            && g.steps(chain)? == steps;
         if same {
             return Ok(g);
         }
@@ -62,15 +62,6 @@ pub fn ensure_generation(
     print_tx(&r);
     deployments.set_deployed(id, NAME, g.address, r.block_number);
     Ok(g)
-}
-
-fn steps_of(chain: &mut dyn Chain, g: &GenClient) -> Result<Address> {
-    Ok(verinfer_chain::view_default(
-        chain,
-        g.address,
-        &G::stepsCall {},
-        "GenerationGame.steps",
-    )?)
 }
 
 /// The recorded generation game and the block it was deployed in.

@@ -93,16 +93,7 @@ pub fn ensure_oracle(
         .and_then(|a| OracleClient::at(chain, a).ok());
     // A recorded oracle is reused only over this game (its immutables).
     let reuse = match recorded {
-        Some(o) => {
-            let g = verinfer_chain::view(
-                chain,
-                from,
-                o.address,
-                &verinfer_chain::bindings_oracle::InferenceOracle::gameCall {},
-                "InferenceOracle.game",
-            )?;
-            (g == c.game.address).then_some(o)
-        }
+        Some(o) => (o.registry_and_game(chain)?.1 == c.game.address).then_some(o),
         None => None,
     };
     let oracle = match reuse {

@@ -11,7 +11,6 @@ use verinfer_opml::client::newest_event;
 use verinfer_opml::generation::bindings::GenerationGame as G;
 use verinfer_opml::generation::{prepare_generation, GenClient, GenContracts};
 use verinfer_opml::{ensure_opml, ClaimStatus};
-use verinfer_oracle::bindings_text::GenerationOracle;
 use verinfer_oracle::{
     model_id_of, token_ids, AigcTextClient, OracleParams, RequestStatus, TextOracleClient,
     TextPrompt, TextProof, TextRequest, TextRequestId, TextVocab,
@@ -36,7 +35,7 @@ fn ensure_text_oracle(
     let id = chain.chain_id();
     if let Some(address) = d.get(id, TextOracleClient::NAME) {
         let o = TextOracleClient { address };
-        if !chain.code_at(address)?.is_empty() && oracle_game(chain, &o)? == game {
+        if !chain.code_at(address)?.is_empty() && o.registry_and_game(chain)?.1 == game {
             return Ok(o);
         }
     }
@@ -44,15 +43,6 @@ fn ensure_text_oracle(
     print_tx(&r);
     d.set_deployed(id, TextOracleClient::NAME, o.address, r.block_number);
     Ok(o)
-}
-
-fn oracle_game(chain: &mut dyn Chain, o: &TextOracleClient) -> Result<Address> {
-    Ok(verinfer_chain::view_default(
-        chain,
-        o.address,
-        &GenerationOracle::gameCall {},
-        "GenerationOracle.game",
-    )?)
 }
 
 /// The recorded text oracle (its code checked).

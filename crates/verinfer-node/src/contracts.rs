@@ -5,12 +5,9 @@
 
 use alloy_primitives::Address;
 use verinfer_chain::bindings::InferenceGame;
-use verinfer_chain::bindings_oracle::InferenceOracle;
-use verinfer_chain::{view_default, Chain, Deployments, Registry};
-use verinfer_opml::generation::bindings::GenerationGame;
+use verinfer_chain::{Chain, Deployments, Registry};
 use verinfer_opml::generation::{GenClient, GenContracts};
 use verinfer_opml::GameClient;
-use verinfer_oracle::bindings_text::GenerationOracle;
 use verinfer_oracle::{OracleClient, TextOracleClient};
 
 use crate::error::{NodeError, Result};
@@ -58,18 +55,7 @@ impl Contracts {
             )),
             other => NodeError::Oracle(other),
         })?;
-        let game = view_default(
-            chain,
-            address,
-            &InferenceOracle::gameCall {},
-            "InferenceOracle.game",
-        )?;
-        let registry = view_default(
-            chain,
-            address,
-            &InferenceOracle::registryCall {},
-            "InferenceOracle.registry",
-        )?;
+        let (registry, game) = oracle.registry_and_game(chain)?;
         let code = chain.code_at(game)?;
         if code.len() != InferenceGame::DEPLOYED_BYTECODE.len() {
             return Err(NodeError::Missing(format!(
@@ -136,32 +122,17 @@ impl TextContracts {
         if chain.code_at(address)?.is_empty() {
             return Err(missing(TextOracleClient::NAME, address));
         }
-        let game = view_default(
-            chain,
-            address,
-            &GenerationOracle::gameCall {},
-            "GenerationOracle.game",
-        )?;
-        let registry = view_default(
-            chain,
-            address,
-            &GenerationOracle::registryCall {},
-            "GenerationOracle.registry",
-        )?;
+        let oracle = TextOracleClient { address };
+        let (registry, game) = oracle.registry_and_game(chain)?;
         if chain.code_at(game)?.is_empty() {
             return Err(missing("GenerationGame", game));
         }
-        let steps = view_default(
-            chain,
-            game,
-            &GenerationGame::stepsCall {},
-            "GenerationGame.steps",
-        )?;
+        let steps = GenClient { address: game }.steps(chain)?;
         if chain.code_at(steps)?.len() != InferenceGame::DEPLOYED_BYTECODE.len() {
             return Err(missing("single-step InferenceGame", steps));
         }
         Ok(Self {
-            oracle: TextOracleClient { address },
+            oracle,
             game: GenClient { address: game },
             steps: GameClient { address: steps },
             registry: Registry { address: registry },

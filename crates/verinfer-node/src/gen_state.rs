@@ -171,6 +171,22 @@ pub struct GenState {
 derefs_to_ledger!(GenState, GenLedger);
 
 impl GenState {
+    /// Records our game `game` against `claim`, opened in `block` (a game already recorded is
+    /// kept as it is), and that the claim's check now has its game.
+    pub fn our_game_opened(&mut self, game: u64, claim: u64, block: u64) {
+        self.games.entry(game).or_insert_with(|| OwnGenGame {
+            claim,
+            block,
+            phase: format!("{:?}", verinfer_opml::generation::GenPhase::StepReveal),
+            over: false,
+            sub_game: None,
+        });
+        if let Some(c) = self.checked.get_mut(&claim) {
+            c.check.game = Some(game);
+            c.check.challenging = false;
+        }
+    }
+
     /// Our pending generation claims.
     pub fn pending_claims(&self) -> Vec<u64> {
         self.claims

@@ -30,8 +30,7 @@ use crate::behaviour::{Behaviour, Honest};
 use crate::contracts::{Contracts, TextContracts};
 use crate::error::{NodeError, Result};
 use crate::gen_state::{
-    CheckedGenClaim, GenClaimed, GenIntent, OwnGenClaim, OwnGenGame, TextRequestRec,
-    TextRequestState,
+    CheckedGenClaim, GenClaimed, GenIntent, OwnGenClaim, TextRequestRec, TextRequestState,
 };
 use crate::http::SharedStatus;
 use crate::models::ModelStore;
@@ -58,7 +57,9 @@ mod sync;
 mod views;
 
 pub use config::{Mode, NodeConfig};
+use run::{ids_where, Item};
 pub use run::{run, RunOptions, TickReport, REORG_DEPTH};
+use sync::decoded;
 
 /// A node: its models, the contracts, its persisted state and the engines rebuilt from it.
 pub struct Node {

@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, B256, I256, U256};
 use alloy_sol_types::SolEvent;
 use verinfer_chain::bindings::InferenceGame::{self, Game, ModelOpening};
-use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
+use verinfer_chain::{Chain, ContractClient, Receipt, Tx};
 
 use crate::error::{OpmlError, Result};
 
@@ -101,26 +101,15 @@ fn u(x: u64) -> U256 {
     U256::from(x)
 }
 
+impl ContractClient for GameClient {
+    type Error = OpmlError;
+
+    fn at(&self) -> Address {
+        self.address
+    }
+}
+
 impl GameClient {
-    fn send<C: alloy_sol_types::SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        call: &C,
-        label: &str,
-    ) -> Result<Receipt> {
-        Ok(send_call(chain, from, self.address, call, label)?)
-    }
-
-    fn view<C: alloy_sol_types::SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        call: &C,
-        label: &str,
-    ) -> Result<C::Return> {
-        Ok(view_default(chain, self.address, call, label)?)
-    }
-
     /// `learnModel`.
     ///
     /// # Errors

@@ -1,9 +1,9 @@
 //! Deploying (or finding) the opML contracts: registry, step verifier, game.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolConstructor;
 use verinfer_chain::bindings::{InferenceGame, OneStepVerifier};
-use verinfer_chain::{ensure_deployed, Chain, Deployments, Receipt, Registry, Tx};
+use verinfer_chain::{ensure_deployed, Chain, Deployments, Receipt, Registry};
 
 use crate::client::GameClient;
 use crate::error::{OpmlError, Result};
@@ -127,7 +127,7 @@ pub fn deploy_game(
         maxSegment_: p.max_segment,
     }
     .abi_encode();
-    let (address, r) = deploy_code(
+    let (address, r) = verinfer_chain::deploy_code(
         chain,
         from,
         &InferenceGame::BYTECODE,
@@ -135,28 +135,6 @@ pub fn deploy_game(
         "InferenceGame",
     )?;
     Ok((GameClient { address }, r))
-}
-
-/// Deploys creation code `code` with its ABI-encoded constructor arguments `args`; the new
-/// contract's address.
-///
-/// # Errors
-/// Reverts (e.g. parameters out of range) or transport errors.
-pub fn deploy_code(
-    chain: &mut dyn Chain,
-    from: Address,
-    code: &[u8],
-    args: &[u8],
-    name: &str,
-) -> Result<(Address, Receipt)> {
-    let mut bytes = code.to_vec();
-    bytes.extend_from_slice(args);
-    let label = format!("deploy {name}");
-    let r = chain.send(Tx::deploy(from, Bytes::from(bytes), &label))?;
-    let address = r
-        .contract_address
-        .ok_or_else(|| OpmlError::Protocol(format!("{name} deployment without address")))?;
-    Ok((address, r))
 }
 
 /// Finds the recorded game (and the registry and verifier it was built with) without deploying

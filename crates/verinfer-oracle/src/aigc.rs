@@ -4,7 +4,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol_data, SolConstructor, SolType};
 use verinfer_chain::bindings_oracle::AIGC::{self, AIGCEvents};
-use verinfer_chain::{Chain, Receipt};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 
 use crate::contract::{u64_of, Client};
 use crate::error::Result;
@@ -111,7 +111,7 @@ impl AigcClient {
         }
         .abi_encode();
         let (address, r) =
-            crate::contract::deploy(chain, from, &AIGC::BYTECODE, &args, "deploy AIGC")?;
+            verinfer_chain::deploy_code(chain, from, &AIGC::BYTECODE, &args, "AIGC")?;
         Ok((Self { address }, r))
     }
 

@@ -5,7 +5,7 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol_data, SolConstructor, SolType};
-use verinfer_chain::{Chain, Receipt};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 use verinfer_commit::ModelId;
 
 use crate::bindings_text::AIGCText::{self, AIGCTextEvents};
@@ -202,7 +202,7 @@ impl AigcTextClient {
         }
         .abi_encode();
         let (address, r) =
-            crate::contract::deploy(chain, from, &AIGCText::BYTECODE, &args, "deploy AIGCText")?;
+            verinfer_chain::deploy_code(chain, from, &AIGCText::BYTECODE, &args, "AIGCText")?;
         Ok((Self { address }, r))
     }
 

@@ -1,8 +1,9 @@
-//! What both clients do with their contract: create it, send it a call, read a view.
+//! What the oracle's clients share: their `ContractClient` impl, a call read back through its
+//! event, their contract's events.
 
-use alloy_primitives::{Address, Bytes, Log, U256};
+use alloy_primitives::{Address, Log, U256};
 use alloy_sol_types::{SolCall, SolEventInterface};
-use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 
 use crate::error::{OracleError, Result};
 
@@ -30,49 +31,21 @@ macro_rules! client_of {
             }
         }
 
-        impl crate::contract::Client for $client {
+        impl verinfer_chain::ContractClient for $client {
+            type Error = crate::error::OracleError;
+
             fn at(&self) -> alloy_primitives::Address {
                 self.address
             }
         }
+
+        impl crate::contract::Client for $client {}
     };
 }
 pub(crate) use client_of;
 
-/// Creates a contract from `bytecode` and its ABI-encoded constructor arguments; `label`
-/// (`deploy <Name>`) names the transaction.
-pub(crate) fn deploy(
-    chain: &mut dyn Chain,
-    from: Address,
-    bytecode: &[u8],
-    args: &[u8],
-    label: &str,
-) -> Result<(Address, Receipt)> {
-    let mut code = bytecode.to_vec();
-    code.extend_from_slice(args);
-    let r = chain.send(Tx::deploy(from, Bytes::from(code), label))?;
-    let address = r
-        .contract_address
-        .ok_or_else(|| OracleError::protocol(label, "no address"))?;
-    Ok((address, r))
-}
-
-/// A typed client of one deployed contract: sends it calls and reads its views.
-pub(crate) trait Client {
-    /// The contract.
-    fn at(&self) -> Address;
-
-    /// Sends `call` from `from`.
-    fn send<C: SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        call: &C,
-        label: &str,
-    ) -> Result<Receipt> {
-        Ok(send_call(chain, from, self.at(), call, label)?)
-    }
-
+/// What the oracle's clients add to [`ContractClient`].
+pub(crate) trait Client: ContractClient<Error = OracleError> {
     /// Sends `call` from `from` paying `value` wei, and reads what the contract's event `event`
     /// in the receipt carries (`pick` finds it): a request's or a token's id. Every client's
     /// request and mint read their id this way.
@@ -90,18 +63,12 @@ pub(crate) trait Client {
         event: &str,
         pick: impl FnMut(E) -> Option<T>,
     ) -> Result<(T, Receipt)> {
-        let tx = Tx::call(from, self.at(), call.abi_encode(), label).with_value(value);
-        let r = chain.send(tx)?;
+        let r = self.send_value(chain, from, value, call, label)?;
         let found = decode_events::<E>(self.at(), &r.logs)
             .into_iter()
             .find_map(pick)
             .ok_or_else(|| OracleError::protocol(label, format!("no {event} event")))?;
         Ok((found, r))
-    }
-
-    /// Reads the view `call` (from the chain's default account).
-    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        Ok(view_default(chain, self.at(), call, label)?)
     }
 }
 

@@ -4,7 +4,7 @@
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleEvents};
-use verinfer_chain::{Chain, Receipt};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 use verinfer_opml::{GameClient, GameConfig, Submitter};
 
 use crate::contract::{u64_of, Client};

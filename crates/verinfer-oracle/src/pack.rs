@@ -122,32 +122,26 @@ mod tests {
         // Width 1: only -1 and 0.
         assert_eq!(pack_public(&[-1, 0], 1).unwrap(), vec![U256::from(2u8)]);
         let ctx = verinfer_zk::Context::default();
-        let v = public_inputs(
-            &ctx,
-            &[vec![1]],
-            8,
-            Some(U256::from(7u8)),
-            &[vec![-1]],
-            4,
-            false,
-        )
-        .unwrap();
+        // One input, a params root, one output; packed as words, or as one digest.
+        let inputs = |digest| {
+            public_inputs(
+                &ctx,
+                &[vec![1]],
+                8,
+                Some(U256::from(7u8)),
+                &[vec![-1]],
+                4,
+                digest,
+            )
+            .unwrap()
+        };
+        let v = inputs(false);
         assert_eq!(v.len(), 4);
         assert_eq!(
             v[1..],
             [U256::from(129u8), U256::from(7u8), U256::from(7u8)]
         );
         assert!(v[0].bit_len() <= 253);
-        let d = public_inputs(
-            &ctx,
-            &[vec![1]],
-            8,
-            Some(U256::from(7u8)),
-            &[vec![-1]],
-            4,
-            true,
-        )
-        .unwrap();
-        assert_eq!(d.len(), 1);
+        assert_eq!(inputs(true).len(), 1);
     }
 }

@@ -29,14 +29,24 @@ macro_rules! oracle_payments {
                     cancelDelay_: p.cancel_delay,
                     maxCallbackGas_: p.max_callback_gas,
                 });
-                let (address, r) = crate::contract::deploy(
-                    chain,
-                    from,
-                    &$sol::BYTECODE,
-                    &args,
-                    concat!("deploy ", $name),
-                )?;
+                let (address, r) =
+                    verinfer_chain::deploy_code(chain, from, &$sol::BYTECODE, &args, $name)?;
                 Ok((Self { address }, r))
+            }
+
+            /// The model registry the oracle reads owners from and the game whose claims
+            /// answer its requests (both fixed at deployment).
+            ///
+            /// # Errors
+            /// Transport errors.
+            pub fn registry_and_game(
+                &self,
+                chain: &mut dyn verinfer_chain::Chain,
+            ) -> crate::error::Result<(alloy_primitives::Address, alloy_primitives::Address)> {
+                use verinfer_chain::ContractClient as _;
+                let r = self.view(chain, &$sol::registryCall {}, concat!($name, ".registry"))?;
+                let g = self.view(chain, &$sol::gameCall {}, concat!($name, ".game"))?;
+                Ok((r, g))
             }
 
             /// The least a request with `callback_gas_limit` pays now (`requiredFee`: the fee
@@ -49,7 +59,7 @@ macro_rules! oracle_payments {
                 chain: &mut dyn verinfer_chain::Chain,
                 callback_gas_limit: u64,
             ) -> crate::error::Result<alloy_primitives::U256> {
-                crate::contract::Client::view(
+                verinfer_chain::ContractClient::view(
                     self,
                     chain,
                     &$sol::requiredFeeCall {
@@ -70,7 +80,7 @@ macro_rules! oracle_payments {
                 from: alloy_primitives::Address,
                 request: $id,
             ) -> crate::error::Result<verinfer_chain::Receipt> {
-                crate::contract::Client::send(
+                verinfer_chain::ContractClient::send(
                     self,
                     chain,
                     from,
@@ -90,7 +100,7 @@ macro_rules! oracle_payments {
                 chain: &mut dyn verinfer_chain::Chain,
                 from: alloy_primitives::Address,
             ) -> crate::error::Result<verinfer_chain::Receipt> {
-                crate::contract::Client::send(
+                verinfer_chain::ContractClient::send(
                     self,
                     chain,
                     from,
@@ -108,7 +118,7 @@ macro_rules! oracle_payments {
                 chain: &mut dyn verinfer_chain::Chain,
                 request: $id,
             ) -> crate::error::Result<$sol::Request> {
-                crate::contract::Client::view(
+                verinfer_chain::ContractClient::view(
                     self,
                     chain,
                     &$sol::getRequestCall {
@@ -138,7 +148,7 @@ macro_rules! oracle_payments {
                 &self,
                 chain: &mut dyn verinfer_chain::Chain,
             ) -> crate::error::Result<u64> {
-                let n = crate::contract::Client::view(
+                let n = verinfer_chain::ContractClient::view(
                     self,
                     chain,
                     &$sol::requestCountCall {},
@@ -156,7 +166,7 @@ macro_rules! oracle_payments {
                 chain: &mut dyn verinfer_chain::Chain,
                 request: $id,
             ) -> crate::error::Result<Vec<u64>> {
-                let ids = crate::contract::Client::view(
+                let ids = verinfer_chain::ContractClient::view(
                     self,
                     chain,
                     &$sol::claimsOfCall {
@@ -178,7 +188,7 @@ macro_rules! oracle_payments {
                 chain: &mut dyn verinfer_chain::Chain,
                 who: alloy_primitives::Address,
             ) -> crate::error::Result<alloy_primitives::U256> {
-                crate::contract::Client::view(
+                verinfer_chain::ContractClient::view(
                     self,
                     chain,
                     &$sol::owedCall(who),

@@ -3,7 +3,7 @@
 //! `GenerationGame` claim and settled with the generated tokens once the claim is final.
 
 use alloy_primitives::{Address, U256};
-use verinfer_chain::{Chain, Receipt};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 use verinfer_commit::ModelId;
 
 use crate::bindings_text::GenerationOracle::{self, GenerationOracleEvents};

@@ -34,14 +34,12 @@ impl ContractDeployer for ChainDeployer<'_> {
         contract: &str,
         init_code: Vec<u8>,
     ) -> std::result::Result<Address, ProveError> {
-        let label = format!("deploy {contract}");
         let (address, receipt) =
-            crate::contract::deploy(&mut *self.chain, self.from, &init_code, &[], &label).map_err(
-                |e| ProveError::Deploy {
+            verinfer_chain::deploy_code(&mut *self.chain, self.from, &init_code, &[], contract)
+                .map_err(|e| ProveError::Deploy {
                     contract: contract.to_string(),
-                    message: e.to_string(),
-                },
-            )?;
+                    message: OracleError::from(e).to_string(),
+                })?;
         self.receipts.push(receipt);
         Ok(address)
     }

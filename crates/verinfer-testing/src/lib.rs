@@ -16,6 +16,7 @@
 //! - [`chain`] (feature `chain`): a fresh in-process chain with a harness or (feature `opml`)
 //!   the game deployed;
 //! - [`oracle`] (feature `oracle`): the oracle over the game, a consumer, a model registered;
+//! - [`reverts`] (feature `oracle`): the oracle contracts' custom errors of a failed call;
 //! - [`game`] (feature `opml`): one tensor claim played out between a submitter and a
 //!   challenger;
 //! - [`generation`] (feature `generation`): a GGUF step graph compiled, a submitter and a
@@ -45,6 +46,8 @@ pub mod ops;
 #[cfg(feature = "oracle")]
 pub mod oracle;
 pub mod proof;
+#[cfg(feature = "oracle")]
+pub mod reverts;
 pub mod rng;
 pub mod tmp;
 

@@ -132,7 +132,12 @@ impl Tested {
     fn new(c: Case) -> Self {
         verinfer_ir::validate::validate(&c.g).expect("generated graphs must validate");
         let values = verinfer_ir::reference::run(&c.g, &c.inputs).expect("reference run");
-        let g = c.g;
+        Self::from_values(c.g, &values)
+    }
+
+    /// The last node of `g` as the tested one, its operands and output read from `values` (a
+    /// reference run of `g` or of a graph that `g` is a prefix of).
+    fn from_values(g: Graph, values: &[Vec<i32>]) -> Self {
         let node = g.nodes.last().unwrap();
         let words = node_words(&g, node);
         let data: Vec<Vec<i32>> = node
@@ -154,7 +159,7 @@ impl Tested {
             operands: data.clone(),
             data,
             attr,
-            out: values.last().unwrap().clone(),
+            out: values[g.inputs.len() + g.nodes.len() - 1].clone(),
             g,
         }
     }
@@ -719,30 +724,13 @@ fn digits_mlp_golden_nodes_decode_and_compute_on_chain() {
             expected_node(&decode_node(&words).unwrap()),
             "node {k}"
         );
-        let data: Vec<Vec<i32>> = node
-            .inputs
-            .iter()
-            .map(|&o| match o {
-                Operand::Value(v) => values[v.index()].clone(),
-                Operand::Param(p) => g.params[p.index()].data.to_vec(),
-            })
-            .collect();
-        let t = Tested {
-            sol_words: sol_words(&words),
-            words,
-            operands: data.clone(),
-            data,
-            attr: node
-                .op
-                .attr_param()
-                .map(|p| g.params[p.index()].data.to_vec())
-                .unwrap_or_default(),
-            out: values[g.inputs.len() + k].clone(),
-            g: Graph {
+        let t = Tested::from_values(
+            Graph {
                 nodes: g.nodes[..=k].to_vec(),
                 ..g.clone()
             },
-        };
+            &values,
+        );
         for j in pick(&mut rng, t.out.len(), 6) {
             assert_eq!(h.element(&t, j), Ok(t.out[j]), "node {k} element {j}");
         }

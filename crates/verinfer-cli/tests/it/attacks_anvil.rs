@@ -24,34 +24,19 @@ use verinfer_chain::bindings_oracle::AlwaysTrueVerifier;
 use verinfer_chain::bindings_oracle::InferenceOracle::{self, InferenceOracleErrors as E};
 use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
 use verinfer_chain::{
-    commitment_of, revert_reason, send_call, Address, Bytes, Chain, ChainError, Tx, B256,
-    DEV_PRIVATE_KEYS, U256,
+    commitment_of, revert_reason, send_call, Address, Bytes, ChainError, B256, DEV_PRIVATE_KEYS,
+    U256,
 };
 use verinfer_ir::Graph;
 use verinfer_opml::{
     lying_execution, ClaimStatus, Execution, OpmlError, Phase, Submitter, SubmitterStrategy,
     TraceLie,
 };
-use verinfer_oracle::{AigcClient, AigcProof, OracleError, RequestStatus, ZkSettings};
+use verinfer_oracle::{AigcClient, AigcProof, RequestStatus, ZkSettings};
+use verinfer_testing::reverts::{aigc_err, oracle_err};
 
 /// The callback gas of every request here.
 const CALLBACK_GAS: u64 = 500_000;
-
-/// The oracle's custom error of a refused call.
-fn oracle_err<T: std::fmt::Debug>(r: Result<T, OracleError>) -> E {
-    match r {
-        Err(OracleError::Oracle { error, .. }) => *error,
-        other => panic!("expected an InferenceOracle revert, got {other:?}"),
-    }
-}
-
-/// The AIGC's custom error of a refused call.
-fn aigc_err<T: std::fmt::Debug>(r: Result<T, OracleError>) -> A {
-    match r {
-        Err(OracleError::Aigc { error, .. }) => *error,
-        other => panic!("expected an AIGC revert, got {other:?}"),
-    }
-}
 
 /// A lie in the MLP's output node on `input`: element 3 raised by one, the trace consistent
 /// with it everywhere else (what a liar defends).
@@ -237,15 +222,12 @@ fn squat_reveal(env: &mut AnvilEnv, from: Address, salt: B256, why: &str) {
 
 /// An `AlwaysTrueVerifier` (an `IProofVerifier` accepting every proof), deployed by `from`.
 fn deploy_always_true(env: &mut AnvilEnv, from: Address) -> Address {
-    env.chain
-        .send(Tx::deploy(
-            from,
-            Bytes::from(AlwaysTrueVerifier::BYTECODE.to_vec()),
-            "deploy AlwaysTrueVerifier",
-        ))
-        .unwrap()
-        .contract_address
-        .unwrap()
+    verinfer_testing::chain::deploy_contract(
+        &mut env.chain,
+        from,
+        &AlwaysTrueVerifier::BYTECODE,
+        "deploy AlwaysTrueVerifier",
+    )
 }
 
 /// `verinfer oracle request` of the bundled sample input by the requester, calling back
@@ -433,22 +415,22 @@ fn attack_anvil_zk_verifier_swap_and_squat() {
     let mut lie_outs = honest_outs.clone();
     lie_outs[0][0] += 1;
     let garbage = Bytes::from(alloy_sol_types::SolValue::abi_encode(&[U256::from(1); 8]));
-    let err = oracle_err(oracle.answer_with_proof(
-        &mut env.chain,
-        who.publisher,
-        verinfer_oracle::RequestId::new(pinned),
-        &lie_outs,
-        garbage.clone(),
-    ));
-    assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
-    let err = oracle_err(oracle.answer_with_proof(
-        &mut env.chain,
-        who.publisher,
-        verinfer_oracle::RequestId::new(refusing),
-        &lie_outs,
-        garbage.clone(),
-    ));
-    assert!(matches!(err, E::ZkRefused(_)), "{err:?}");
+    // Each request with how the oracle refuses the lie on it.
+    type Refused = fn(&E) -> bool;
+    let refusals: [(u64, Refused); 2] = [
+        (pinned, |e| matches!(e, E::InvalidProof(_))),
+        (refusing, |e| matches!(e, E::ZkRefused(_))),
+    ];
+    for (r, refused) in refusals {
+        let err = oracle_err(oracle.answer_with_proof(
+            &mut env.chain,
+            who.publisher,
+            verinfer_oracle::RequestId::new(r),
+            &lie_outs,
+            garbage.clone(),
+        ));
+        assert!(refused(&err), "request {r}: {err:?}");
+    }
     for r in [pinned, refusing] {
         assert_eq!(
             oracle

@@ -7,6 +7,16 @@
 use crate::common;
 use common::{outcome as verinfer, s, testdata, tmpdir};
 
+/// `verinfer generate MODEL ARGS.. --ignore-eos --json`, which must succeed: its JSON and its
+/// stderr.
+fn generate_json(model: &str, args: &[&str]) -> (serde_json::Value, String) {
+    let mut all = vec!["generate", model, "--ignore-eos", "--json"];
+    all.extend_from_slice(args);
+    let (ok, out, err) = verinfer(&all);
+    assert!(ok, "{all:?}: {err}");
+    (serde_json::from_str(out.trim()).unwrap(), err)
+}
+
 #[test]
 fn compile_generate_trace_and_refusals() {
     let dir = tmpdir("generate");
@@ -21,21 +31,9 @@ fn compile_generate_trace_and_refusals() {
 
     let prompt = "Be not afeard";
     let run = |model: &str, extra: &[&str]| {
-        let mut args = vec![
-            "generate",
-            model,
-            "--prompt",
-            prompt,
-            "--max-new-tokens",
-            "12",
-            "--json",
-            "--ignore-eos",
-        ];
-        args.extend_from_slice(extra);
-        let (ok, out, err) = verinfer(&args);
-        assert!(ok, "{err}");
+        let head = ["--prompt", prompt, "--max-new-tokens", "12"];
+        let (v, err) = generate_json(model, &[&head[..], extra].concat());
         assert!(err.contains("tokens/s"), "{err}");
-        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         v
     };
     let trace = dir.path().join("trace");
@@ -182,20 +180,8 @@ fn seeded_sampling_is_a_function_of_the_request() {
         assert!(ok, "{err}");
     }
     let run = |vm: &str, extra: &[&str]| -> serde_json::Value {
-        let mut args = vec![
-            "generate",
-            vm,
-            "--prompt-ids",
-            "1,45,67,89",
-            "--max-new-tokens",
-            "16",
-            "--ignore-eos",
-            "--json",
-        ];
-        args.extend_from_slice(extra);
-        let (ok, out, err) = verinfer(&args);
-        assert!(ok, "{args:?}: {err}");
-        serde_json::from_str(out.trim()).unwrap()
+        let head = ["--prompt-ids", "1,45,67,89", "--max-new-tokens", "16"];
+        generate_json(vm, &[&head[..], extra].concat()).0
     };
     let a = run(sampled, &["--seed", "7", "--temperature", "1.5"]);
     let b = run(sampled, &["--seed", "7", "--temperature", "1.5"]);

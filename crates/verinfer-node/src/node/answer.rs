@@ -6,20 +6,9 @@ use super::*;
 
 impl Node {
     pub(super) fn answer_requests(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let todo: Vec<u64> = self
-            .state
-            .requests
-            .iter()
-            .filter(|(_, r)| r.state == RequestState::Todo)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in todo {
-            if let Err(e) = self.answer(chain, head, id) {
-                if let Some(rec) = self.state.requests.get_mut(&id) {
-                    rec.answers.note = Some(e.to_string());
-                }
-                self.soft(head, &format!("answering request {id}"), e)?;
-            }
+        for id in ids_where(&self.state.requests, |r| r.state == RequestState::Todo) {
+            let r = self.answer(chain, head, id);
+            self.soft_on(head, Item::Request(id), r)?;
         }
         Ok(())
     }

@@ -49,21 +49,12 @@ impl Node {
                 )?;
             }
         }
-        let todo: Vec<u64> = self
-            .state
-            .generation
-            .requests
-            .iter()
-            .filter(|(_, r)| r.state == TextRequestState::Todo)
-            .map(|(id, _)| *id)
-            .collect();
+        let todo = ids_where(&self.state.generation.requests, |r| {
+            r.state == TextRequestState::Todo
+        });
         for req in todo {
-            if let Err(e) = self.gen_answer_one(chain, text, head, req) {
-                if let Some(r) = self.state.generation.requests.get_mut(&req) {
-                    r.answers.note = Some(e.to_string());
-                }
-                self.soft(head, &format!("answering text request {req}"), e)?;
-            }
+            let r = self.gen_answer_one(chain, text, head, req);
+            self.soft_on(head, Item::TextRequest(req), r)?;
         }
         Ok(())
     }

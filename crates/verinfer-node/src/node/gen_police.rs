@@ -24,25 +24,14 @@ impl Node {
         text: &TextContracts,
         head: BlockInfo,
     ) -> Result<()> {
-        let due: Vec<u64> = self
-            .state
-            .generation
-            .checked
-            .iter()
-            .filter(|(_, c)| {
-                // A wrong claim is challenged again only while a challenge is due (not sent,
-                // or sent and not mined).
-                c.check.verdict == Verdict::Unchecked || c.check.challenge_unconfirmed()
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let due = ids_where(&self.state.generation.checked, |c| {
+            // A wrong claim is challenged again only while a challenge is due (not sent, or
+            // sent and not mined).
+            c.check.verdict == Verdict::Unchecked || c.check.challenge_unconfirmed()
+        });
         for id in due {
-            if let Err(e) = self.gen_check_one(chain, text, head, id) {
-                if let Some(c) = self.state.generation.checked.get_mut(&id) {
-                    c.check.note = Some(e.to_string());
-                }
-                self.soft(head, &format!("checking generation claim {id}"), e)?;
-            }
+            let r = self.gen_check_one(chain, text, head, id);
+            self.soft_on(head, Item::GenClaim(id), r)?;
         }
         Ok(())
     }
@@ -149,18 +138,9 @@ impl Node {
         self.record(&r);
         tracing::info!(claim = id, game, "generation game opened");
         cha.logs_from = r.block_number;
-        let g = &mut self.state.generation;
-        g.games.entry(game).or_insert_with(|| OwnGenGame {
-            claim: id,
-            block: r.block_number,
-            phase: format!("{:?}", GenPhase::StepReveal),
-            over: false,
-            sub_game: None,
-        });
-        if let Some(x) = g.checked.get_mut(&id) {
-            x.check.game = Some(game);
-            x.check.challenging = false;
-        }
+        self.state
+            .generation
+            .our_game_opened(game, id, r.block_number);
         self.gen_challengers.insert(game, cha);
         self.save()
     }

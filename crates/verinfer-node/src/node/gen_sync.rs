@@ -57,24 +57,17 @@ impl Node {
         head: BlockInfo,
     ) -> Result<()> {
         let from = self.state.generation.next_block;
-        let Some(to) = head.number.checked_sub(self.cfg.confirmations) else {
+        let Some(to) = self.confirmed_to(from, head) else {
             return Ok(());
         };
-        if from > to {
-            return Ok(());
-        }
         let game_logs = self.read_logs(chain, text.game.address, from, to)?;
         let oracle_logs = self.read_logs(chain, text.oracle.address, from, to)?;
         // Game first: an answer names a claim that must already be known.
-        for l in &game_logs {
-            if let Ok(ev) = GenerationGameEvents::decode_log(&l.log) {
-                self.on_gen_game_event(ev.data, l.block_number);
-            }
+        for (ev, block) in decoded::<GenerationGameEvents>(&game_logs) {
+            self.on_gen_game_event(ev, block);
         }
-        for l in &oracle_logs {
-            if let Ok(ev) = GenerationOracleEvents::decode_log(&l.log) {
-                self.on_text_event(ev.data);
-            }
+        for (ev, _) in decoded::<GenerationOracleEvents>(&oracle_logs) {
+            self.on_text_event(ev);
         }
         self.state.generation.next_block = self.state.generation.next_block.max(to);
         Ok(())
@@ -148,17 +141,7 @@ impl Node {
                     return;
                 };
                 if e.challenger == me {
-                    g.games.entry(game).or_insert_with(|| OwnGenGame {
-                        claim,
-                        block,
-                        phase: format!("{:?}", GenPhase::StepReveal),
-                        over: false,
-                        sub_game: None,
-                    });
-                    if let Some(c) = g.checked.get_mut(&claim) {
-                        c.check.game = Some(game);
-                        c.check.challenging = false;
-                    }
+                    g.our_game_opened(game, claim, block);
                 } else if g.claims.contains_key(&claim) {
                     tracing::warn!(game, claim, challenger = %e.challenger, "our generation claim is challenged");
                 }

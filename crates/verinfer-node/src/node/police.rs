@@ -5,23 +5,13 @@ use super::*;
 
 impl Node {
     pub(super) fn check_claims(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
-        let ids: Vec<u64> = self
-            .state
-            .checked
-            .iter()
-            .filter(|(_, c)| {
-                matches!(c.check.verdict, Verdict::Unchecked | Verdict::AwaitingInput)
-                    || c.check.challenge_unconfirmed()
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let ids = ids_where(&self.state.checked, |c| {
+            matches!(c.check.verdict, Verdict::Unchecked | Verdict::AwaitingInput)
+                || c.check.challenge_unconfirmed()
+        });
         for id in ids {
-            if let Err(e) = self.check(chain, head, id) {
-                if let Some(c) = self.state.checked.get_mut(&id) {
-                    c.check.note = Some(e.to_string());
-                }
-                self.soft(head, &format!("checking claim {id}"), e)?;
-            }
+            let r = self.check(chain, head, id);
+            self.soft_on(head, Item::Claim(id), r)?;
         }
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! The run loop: one [`Node::tick`] runs every step in order; [`run`] ticks, publishes the
 //! status and sleeps, retrying transient failures with backoff.
 
+use std::collections::BTreeMap;
+
 use super::*;
 
 /// The deepest reorganisation the node rides out (re-reading the logs of the replaced
@@ -112,6 +114,66 @@ impl Node {
         self.state.problem(head.number, what, &e.to_string());
         Ok(())
     }
+
+    /// `r`, what working on `item` came to: a failure is written to the item's note and handed
+    /// to [`Node::soft`], so one bad item does not hold up the others.
+    pub(super) fn soft_on(&mut self, head: BlockInfo, item: Item, r: Result<()>) -> Result<()> {
+        let Err(e) = r else {
+            return Ok(());
+        };
+        if let Some(note) = item.note(&mut self.state) {
+            *note = Some(e.to_string());
+        }
+        self.soft(head, &item.to_string(), e)
+    }
+}
+
+/// An item a tick works on one by one; its record keeps the note of its last failure.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Item {
+    /// A request to answer.
+    Request(u64),
+    /// Someone's claim to check.
+    Claim(u64),
+    /// A text request to answer.
+    TextRequest(u64),
+    /// Someone's generation claim to check.
+    GenClaim(u64),
+}
+
+impl Item {
+    fn note(self, s: &mut NodeState) -> Option<&mut Option<String>> {
+        match self {
+            Item::Request(id) => s.requests.get_mut(&id).map(|r| &mut r.answers.note),
+            Item::Claim(id) => s.checked.get_mut(&id).map(|c| &mut c.check.note),
+            Item::TextRequest(id) => s
+                .generation
+                .requests
+                .get_mut(&id)
+                .map(|r| &mut r.answers.note),
+            Item::GenClaim(id) => s.generation.checked.get_mut(&id).map(|c| &mut c.check.note),
+        }
+    }
+}
+
+impl std::fmt::Display for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Item::Request(id) => write!(f, "answering request {id}"),
+            Item::Claim(id) => write!(f, "checking claim {id}"),
+            Item::TextRequest(id) => write!(f, "answering text request {id}"),
+            Item::GenClaim(id) => write!(f, "checking generation claim {id}"),
+        }
+    }
+}
+
+/// The keys of `items` whose value passes `keep`, in key order.
+pub(super) fn ids_where<V>(items: &BTreeMap<u64, V>, keep: impl Fn(&V) -> bool) -> Vec<u64> {
+    items
+        .iter()
+        .filter(|(_, v)| keep(v))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// How [`run`] loops.

@@ -11,12 +11,9 @@ impl Node {
     /// a reorganisation; a block replaced while its logs were being read is read again.
     pub(super) fn sync(&mut self, chain: &mut dyn Chain, head: BlockInfo) -> Result<()> {
         let from = self.state.next_block;
-        let Some(to) = head.number.checked_sub(self.cfg.confirmations) else {
+        let Some(to) = self.confirmed_to(from, head) else {
             return Ok(());
         };
-        if from > to {
-            return Ok(());
-        }
         let before = chain.block_hash(to)?;
         let game_logs = self.read_logs(chain, self.contracts.game.address, from, to)?;
         let oracle_logs = self.read_logs(chain, self.contracts.oracle.address, from, to)?;
@@ -28,20 +25,23 @@ impl Node {
             return Ok(());
         }
         // Game first: an answer names a claim that must already be known.
-        for l in &game_logs {
-            if let Ok(ev) = InferenceGameEvents::decode_log(&l.log) {
-                self.on_game_event(ev.data, l.block_number);
-            }
+        for (ev, block) in decoded::<InferenceGameEvents>(&game_logs) {
+            self.on_game_event(ev, block);
         }
-        for l in &oracle_logs {
-            if let Ok(ev) = InferenceOracleEvents::decode_log(&l.log) {
-                self.on_oracle_event(ev.data);
-            }
+        for (ev, _) in decoded::<InferenceOracleEvents>(&oracle_logs) {
+            self.on_oracle_event(ev);
         }
         // Block `to` is read again next tick: on the in-process chain the head block still
         // takes transactions (every handler is idempotent, so twice changes nothing).
         self.state.next_block = self.state.next_block.max(to);
         self.remember_synced(chain, to)
+    }
+
+    /// The last confirmed block when logs from `from` on are due; `None` when there are none.
+    pub(super) fn confirmed_to(&self, from: u64, head: BlockInfo) -> Option<u64> {
+        head.number
+            .checked_sub(self.cfg.confirmations)
+            .filter(|&to| from <= to)
     }
 
     pub(super) fn read_logs(
@@ -270,4 +270,12 @@ impl Node {
             _ => {}
         }
     }
+}
+
+/// The logs among `logs` that decode as events of `E`, each with its block, in order (other
+/// logs are skipped).
+pub(super) fn decoded<E: SolEventInterface>(logs: &[ChainLog]) -> Vec<(E, u64)> {
+    logs.iter()
+        .filter_map(|l| Some((E::decode_log(&l.log).ok()?.data, l.block_number)))
+        .collect()
 }

@@ -32,19 +32,20 @@ fn attack_log_spam_behind_a_capped_provider() {
     let m = verinfer_commit::ModelCommitment::new(g);
     let opening = verinfer_opml::facts::model_opening(g, &m).unwrap();
     let (model, owner) = (env.model, env.owner);
-    for _ in 0..20 {
+    // One spam event: the model learned again.
+    let learn_again = |env: &mut Env| {
         env.c
             .game
             .learn_model(&mut env.chain, owner, model, opening.clone())
             .unwrap();
+    };
+    for _ in 0..20 {
+        learn_again(&mut env);
         env.chain.advance_time(1).unwrap();
     }
     let mut node = node_with(&mut env, "node", |c| c.log_range = 1_000);
     for _ in 0..100 {
-        env.c
-            .game
-            .learn_model(&mut env.chain, owner, model, opening.clone())
-            .unwrap();
+        learn_again(&mut env);
     }
     env.chain.advance_time(1).unwrap();
     let req = env.request(&mlp().1);

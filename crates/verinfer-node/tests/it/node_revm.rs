@@ -261,19 +261,13 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
     short[0].pop();
     let (fee, requester, consumer, model) =
         (env.params.fee, env.requester, env.consumer, env.model);
-    let err = env
-        .oracle
-        .request(
-            &mut env.chain,
-            requester,
-            verinfer_oracle::model_id_of(model),
-            &short,
-            consumer,
-            CALLBACK_GAS,
-            fee,
-            0,
-        )
-        .unwrap_err();
+    // A request of `input` on `model` by the requester, calling back `to` with `gas`.
+    let request = |env: &mut Env, model, input: &[Vec<i32>], to, gas| {
+        let model = verinfer_oracle::model_id_of(model);
+        env.oracle
+            .request(&mut env.chain, requester, model, input, to, gas, fee, 0)
+    };
+    let err = request(&mut env, model, &short, consumer, CALLBACK_GAS).unwrap_err();
     assert!(
         matches!(
             err.oracle_error(),
@@ -300,19 +294,7 @@ fn malformed_and_foreign_requests_are_skipped_without_stopping_the_node() {
             verinfer_opml::facts::model_opening(&g2, &m2).unwrap(),
         )
         .unwrap();
-    let _unserved = env
-        .oracle
-        .request(
-            &mut env.chain,
-            requester,
-            verinfer_oracle::model_id_of(other),
-            &input,
-            Address::ZERO,
-            0,
-            fee,
-            0,
-        )
-        .unwrap();
+    let _unserved = request(&mut env, other, &input, Address::ZERO, 0).unwrap();
     let good = env.request(&input);
     env.tick(&mut node);
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
-use verinfer_chain::{send_call, view_default, Chain, Receipt, Tx};
+use verinfer_chain::{Chain, ContractClient, Receipt};
 
 use super::bindings::GenerationGame::{self, Game};
 use crate::client::{first_event, newest_event, required_event};
@@ -94,7 +94,23 @@ pub struct GenConfig {
     pub reveal_depth: u8,
 }
 
+impl ContractClient for GenClient {
+    type Error = crate::error::OpmlError;
+
+    fn at(&self) -> Address {
+        self.address
+    }
+}
+
 impl GenClient {
+    /// The single-step game disputed steps are handed to (fixed at deployment).
+    ///
+    /// # Errors
+    /// Transport errors.
+    pub fn steps(&self, chain: &mut dyn Chain) -> Result<Address> {
+        self.view(chain, &GenerationGame::stepsCall {}, "GenerationGame.steps")
+    }
+
     /// Reads the game's parameters.
     ///
     /// # Errors
@@ -132,7 +148,7 @@ impl GenClient {
         }
         .abi_encode();
         let code = &GenerationGame::BYTECODE;
-        let (address, r) = crate::deploy::deploy_code(chain, from, code, &args, "GenerationGame")?;
+        let (address, r) = verinfer_chain::deploy_code(chain, from, code, &args, "GenerationGame")?;
         Ok((Self { address }, r))
     }
 
@@ -150,23 +166,7 @@ impl GenClient {
     ) -> Result<Receipt> {
         let name = C::SIGNATURE.split('(').next().unwrap_or(C::SIGNATURE);
         let label = format!("GenerationGame.{name}");
-        Ok(send_call(chain, from, self.address, call, &label)?)
-    }
-
-    fn send_value<C: SolCall>(
-        &self,
-        chain: &mut dyn Chain,
-        from: Address,
-        value: U256,
-        call: &C,
-        label: &str,
-    ) -> Result<Receipt> {
-        let tx = Tx::call(from, self.address, call.abi_encode(), label).with_value(value);
-        Ok(chain.send(tx)?)
-    }
-
-    fn view<C: SolCall>(&self, chain: &mut dyn Chain, call: &C, label: &str) -> Result<C::Return> {
-        Ok(view_default(chain, self.address, call, label)?)
+        ContractClient::send(self, chain, from, call, &label)
     }
 
     /// `learnGeneration` unless the game knows the model already.

@@ -50,44 +50,50 @@ fn run(
 const N: usize = 16;
 const T: usize = PROMPT + N - 1;
 
+/// `lie(s)` for each step `s` of `steps`, each to be caught for `reason` at step `s`.
+pub(crate) fn lies_at(
+    lie: fn(usize) -> GenLie,
+    reason: &'static str,
+    steps: [usize; 3],
+) -> [(GenLie, &'static str, usize); 3] {
+    steps.map(|s| (lie(s), reason, s))
+}
+
+/// The honest challenger won `r` against `lie`: the claim rejected for `reason` at `step`.
+pub(crate) fn assert_caught(r: &GenReport, lie: &GenLie, reason: &str, step: usize) {
+    assert_eq!(r.winner, "challenger", "{lie:?}: {r:#?}");
+    assert_eq!(r.claim_status, "rejected", "{lie:?}");
+    assert_eq!(r.reason, reason, "{lie:?}");
+    assert_eq!(r.step, Some(step), "{lie:?}");
+}
+
 #[test]
 fn every_lying_submitter_loses_at_the_first_a_middle_and_the_last_step() {
     let mid = T / 2;
     let cases = [
-        (GenLie::WrongToken { step: 0 }, "derived input", 0),
-        (GenLie::WrongToken { step: mid }, "derived input", mid),
-        (GenLie::WrongToken { step: T - 1 }, "derived input", T - 1),
+        lies_at(
+            |step| GenLie::WrongToken { step },
+            "derived input",
+            [0, mid, T - 1],
+        ),
         // Step 0 has no cache row to alter: row 0 is first read by step 1.
-        (GenLie::WrongKvRow { step: 1 }, "derived input", 1),
-        (GenLie::WrongKvRow { step: mid }, "derived input", mid),
-        (GenLie::WrongKvRow { step: T - 1 }, "derived input", T - 1),
-        (GenLie::WrongNode { step: 0 }, "step trace (sub-claim)", 0),
-        (
-            GenLie::WrongNode { step: mid },
+        lies_at(
+            |step| GenLie::WrongKvRow { step },
+            "derived input",
+            [1, mid, T - 1],
+        ),
+        lies_at(
+            |step| GenLie::WrongNode { step },
             "step trace (sub-claim)",
-            mid,
+            [0, mid, T - 1],
         ),
-        (
-            GenLie::WrongNode { step: T - 1 },
-            "step trace (sub-claim)",
-            T - 1,
-        ),
-        (
-            GenLie::WrongPromptBinding { index: 0 },
-            "posted token",
-            PROMPT - 1,
-        ),
-        (
-            GenLie::WrongPromptBinding { index: N / 2 },
-            "posted token",
-            PROMPT - 1 + N / 2,
-        ),
-        (
-            GenLie::WrongPromptBinding { index: N - 1 },
-            "posted token",
-            T - 1,
-        ),
-    ];
+        // Generated token `index` is read by step `PROMPT - 1 + index`.
+        [0, N / 2, N - 1].map(|index| {
+            let lie = GenLie::WrongPromptBinding { index };
+            (lie, "posted token", PROMPT - 1 + index)
+        }),
+    ]
+    .concat();
     for (lie, reason, step) in cases {
         let t = Instant::now();
         let (r, sub, cha) = run(N, Some(lie), GenChallengerStrategy::Honest);
@@ -102,10 +108,7 @@ fn every_lying_submitter_loses_at_the_first_a_middle_and_the_last_step() {
             r.max_step_gas,
             t.elapsed().as_millis()
         );
-        assert_eq!(r.winner, "challenger", "{lie:?}: {r:#?}");
-        assert_eq!(r.claim_status, "rejected", "{lie:?}");
-        assert_eq!(r.reason, reason, "{lie:?}");
-        assert_eq!(r.step, Some(step), "{lie:?}");
+        assert_caught(&r, &lie, reason, step);
         assert_eq!(cha, eth(1800), "{lie:?}");
         assert_eq!(sub, U256::ZERO, "{lie:?}");
         if let Some(s) = &r.sub {

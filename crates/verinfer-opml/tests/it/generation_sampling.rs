@@ -12,6 +12,8 @@ use verinfer_llm::session::generate_sampled;
 use verinfer_opml::generation::{GenChallengerStrategy, GenLie, GenModel, GenReport};
 use verinfer_testing::generation::{gen_prompt, gguf_step_graph_with, GenDuel};
 
+use crate::generation_game::{assert_caught, lies_at};
+
 const CTX: usize = 24;
 const PROMPT: usize = 4;
 const N: usize = 8;
@@ -78,28 +80,26 @@ fn d_engine(m: &GenModel) -> verinfer_llm::IntEngine {
 fn a_wrong_noise_or_sampled_token_loses_at_the_first_a_middle_and_the_last_step() {
     let mid = T / 2;
     let cases = [
-        (GenLie::WrongNoise { step: 0 }, "sampling noise", 0),
-        (GenLie::WrongNoise { step: mid }, "sampling noise", mid),
-        (GenLie::WrongNoise { step: T - 1 }, "sampling noise", T - 1),
-        // The first sampled token (read by step P), a middle one and the last.
-        (GenLie::WrongToken { step: PROMPT }, "derived input", PROMPT),
-        (
-            GenLie::WrongToken { step: mid + 1 },
-            "derived input",
-            mid + 1,
+        lies_at(
+            |step| GenLie::WrongNoise { step },
+            "sampling noise",
+            [0, mid, T - 1],
         ),
-        (GenLie::WrongToken { step: T - 1 }, "derived input", T - 1),
-    ];
+        // The first sampled token (read by step P), a middle one and the last.
+        lies_at(
+            |step| GenLie::WrongToken { step },
+            "derived input",
+            [PROMPT, mid + 1, T - 1],
+        ),
+    ]
+    .concat();
     for (lie, reason, step) in cases {
         let r = run(Some(lie), GenChallengerStrategy::Honest);
         eprintln!(
             "{lie:?}: {} ({}), step {:?}, {} rounds, {} gas, largest {} gas",
             r.winner, r.reason, r.step, r.rounds, r.total_gas, r.max_step_gas
         );
-        assert_eq!(r.winner, "challenger", "{lie:?}: {r:#?}");
-        assert_eq!(r.claim_status, "rejected", "{lie:?}");
-        assert_eq!(r.reason, reason, "{lie:?}");
-        assert_eq!(r.step, Some(step), "{lie:?}");
+        assert_caught(&r, &lie, reason, step);
     }
 }
 

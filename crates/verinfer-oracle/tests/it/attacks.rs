@@ -11,7 +11,7 @@ use common::*;
 use verinfer_chain::bindings_oracle::AlwaysTrueVerifier;
 use verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors as E;
 use verinfer_chain::bindings_oracle::AIGC::AIGCErrors as A;
-use verinfer_chain::{Address, Bytes, Chain, ChainError, Tx, B256, U256};
+use verinfer_chain::{Address, Chain, ChainError, B256, U256};
 use verinfer_opml::{ClaimStatus, Execution, OpmlError, Submitter, SubmitterStrategy};
 use verinfer_oracle::{AigcProof, OracleError, RequestId, RequestStatus, ZkSettings};
 
@@ -165,16 +165,12 @@ fn attack_zk_verifier_swap() {
     let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(pinned), node);
 
     // The owner turns hostile: version 2 accepts anything.
-    let fake = env
-        .chain
-        .send(Tx::deploy(
-            owner,
-            Bytes::from(AlwaysTrueVerifier::BYTECODE.to_vec()),
-            "deploy AlwaysTrueVerifier",
-        ))
-        .unwrap()
-        .contract_address
-        .unwrap();
+    let fake = verinfer_testing::chain::deploy_contract(
+        &mut env.chain,
+        owner,
+        &AlwaysTrueVerifier::BYTECODE,
+        "deploy AlwaysTrueVerifier",
+    );
     let evil = ZkSettings {
         verifier: fake,
         ..honest_cfg
@@ -274,7 +270,11 @@ fn attack_zk_proof_front_run_and_replay() {
     let first = env.request_zk(&input, 1);
     let second = env.request_zk(&input, 1);
     let outs = outputs(&exec(&g, &input));
-    let (proof, _) = zk_prove(&env, pk, &g, vis, &input, oracle, U256::from(first), node);
+    // A proof of `input` bound to `contract`, request `tag` and `answerer`.
+    let prove = |env: &Env, input: &[Vec<i32>], contract, tag, answerer| {
+        zk_prove(env, pk, &g, vis, input, contract, tag, answerer)
+    };
+    let (proof, _) = prove(&env, &input, oracle, U256::from(first), node);
     // The thief copies the pending transaction's proof and outputs.
     let err = env.zk_answer_err(thief, first, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
@@ -282,30 +282,12 @@ fn attack_zk_proof_front_run_and_replay() {
     let err = env.zk_answer_err(node, second, &outs, proof.clone());
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof bound to nothing (the zero context).
-    let (unbound, _) = zk_prove(
-        &env,
-        pk,
-        &g,
-        vis,
-        &input,
-        Address::ZERO,
-        U256::ZERO,
-        Address::ZERO,
-    );
+    let (unbound, _) = prove(&env, &input, Address::ZERO, U256::ZERO, Address::ZERO);
     let err = env.zk_answer_err(node, second, &outs, unbound);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof of another input for this request (the input is bound by the digest the
     // request stored: no input argument to lie with).
-    let (elsewhere, pv) = zk_prove(
-        &env,
-        pk,
-        &g,
-        vis,
-        &other_input(),
-        oracle,
-        U256::from(first),
-        node,
-    );
+    let (elsewhere, pv) = prove(&env, &other_input(), oracle, U256::from(first), node);
     let err = env.zk_answer_err(node, first, &pv.outputs, elsewhere);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // Neither request was touched; the prover's own answer pays the prover.

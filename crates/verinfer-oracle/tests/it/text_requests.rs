@@ -9,12 +9,13 @@ use verinfer_chain::{Address, Chain, B256};
 use verinfer_opml::generation::{GenExecution, GenLie, GenSubmitter};
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::GenerationOracle::{self, GenerationOracleErrors as E};
-use verinfer_oracle::{CallbackOutcome, OracleError, RequestStatus, TextRequestId};
+use verinfer_oracle::{CallbackOutcome, RequestStatus, TextRequestId};
 use verinfer_testing::llm::{
     honest_generation as honest, lying_generation, midway_lie, tiny_model as model, tiny_prompt,
     TextEnv, TINY_CTX as CTX, TINY_NEW_TOKENS as N,
 };
 use verinfer_testing::oracle::oracle_params;
+use verinfer_testing::reverts::text_err;
 
 const CALLBACK_GAS: u64 = 300_000;
 
@@ -88,13 +89,6 @@ fn env() -> TextEnv {
     let env = TextEnv::new();
     gas("deploy GenerationOracle", env.text_deploy_gas);
     env
-}
-
-fn text_err(e: OracleError) -> E {
-    match e {
-        OracleError::Text { error, .. } => *error,
-        other => panic!("expected a GenerationOracle error, got {other}"),
-    }
 }
 
 #[test]

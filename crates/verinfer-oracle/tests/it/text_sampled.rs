@@ -16,19 +16,13 @@ use verinfer_opml::generation::{
 };
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::bindings_text::GenerationOracle::GenerationOracleErrors as E;
-use verinfer_oracle::{OracleError, RequestStatus, TextRequest, TextRequestId};
+use verinfer_oracle::{RequestStatus, TextRequest, TextRequestId};
 use verinfer_testing::llm::{tiny_prompt, tiny_sampling_model, TextEnv, TINY_NEW_TOKENS as N};
+use verinfer_testing::reverts::text_err;
 
 const CALLBACK_GAS: u64 = 300_000;
 const SEED: u64 = 7;
 const T1: u32 = 1 << 16;
-
-fn text_err(e: OracleError) -> E {
-    match e {
-        OracleError::Text { error, .. } => *error,
-        other => panic!("expected a GenerationOracle error, got {other}"),
-    }
-}
 
 fn env() -> (TextEnv, Vec<u32>) {
     let env = TextEnv::with_model(&tiny_sampling_model());

@@ -398,25 +398,7 @@ impl Env {
     }
 }
 
-/// The oracle's custom error of a failed call (panics on success or another error).
-pub fn oracle_err<T: std::fmt::Debug>(
-    r: Result<T, OracleError>,
-) -> verinfer_chain::bindings_oracle::InferenceOracle::InferenceOracleErrors {
-    match r {
-        Err(OracleError::Oracle { error, .. }) => *error,
-        other => panic!("expected an InferenceOracle revert, got {other:?}"),
-    }
-}
-
-/// The AIGC's custom error of a failed call.
-pub fn aigc_err<T: std::fmt::Debug>(
-    r: Result<T, OracleError>,
-) -> verinfer_chain::bindings_oracle::AIGC::AIGCErrors {
-    match r {
-        Err(OracleError::Aigc { error, .. }) => *error,
-        other => panic!("expected an AIGC revert, got {other:?}"),
-    }
-}
+pub use verinfer_testing::reverts::{aigc_err, oracle_err};
 
 /// Prints one gas figure in a greppable form (`GAS <label> <gas>`), for docs/oracle.md.
 pub fn gas(label: &str, g: u64) {
