@@ -26,7 +26,7 @@ use ark_ff::{BigInt, PrimeField};
 use taceo_groth16_sol::askama::Template;
 use taceo_groth16_sol::{SolidityVerifierConfig, SolidityVerifierContext};
 use verinfer_chain::bindings_zk::{Groth16ProofVerifier, Groth16Verifier};
-use verinfer_chain::{send_call, view, Chain, ChainError, Receipt, Tx};
+use verinfer_chain::{deploy_code, send_call, view, Chain, ChainError, Receipt, Tx};
 
 pub use crate::error::EvmError;
 use crate::groth16::{Proof, VerifyingKey};
@@ -179,26 +179,7 @@ pub fn deploy_verifier(
     vk: &VerifyingKey,
 ) -> Result<(Address, Receipt), EvmError> {
     let init = verifier_init_code(vk)?;
-    deploy(chain, from, init, "Groth16Verifier", verifier_error)
-}
-
-/// Deploys `init` (the contract `name`); a revert is read by `revert`.
-fn deploy(
-    chain: &mut dyn Chain,
-    from: Address,
-    init: Vec<u8>,
-    name: &str,
-    revert: fn(ChainError) -> EvmError,
-) -> Result<(Address, Receipt), EvmError> {
-    let receipt = chain
-        .send(Tx::deploy(from, init, &format!("deploy {name}")))
-        .map_err(revert)?;
-    let address = receipt
-        .contract_address
-        .ok_or_else(|| ChainError::NoContract {
-            contract: name.into(),
-        })?;
-    Ok((address, receipt))
+    deploy_code(chain, from, &init, &[], "Groth16Verifier").map_err(verifier_error)
 }
 
 /// The verifying-key encoding a deployed `Groth16Verifier` holds (compare with [`vk_bytes`]
@@ -371,13 +352,14 @@ pub fn deploy_proof_verifier(
     from: Address,
     groth16: Address,
 ) -> Result<(Address, Receipt), EvmError> {
-    deploy(
+    deploy_code(
         chain,
         from,
-        adapter_init_code(groth16),
+        &adapter_init_code(groth16),
+        &[],
         "Groth16ProofVerifier",
-        adapter_error,
     )
+    .map_err(adapter_error)
 }
 
 /// `IProofVerifier(verifier).verify(proof, statement)` by a call (free, nothing mined):
