@@ -429,3 +429,89 @@ pub fn kv_step(positions: usize) -> Graph {
     }
     b.finish()
 }
+
+/// An outer product as an LLM step's cache append makes it: `a` `[r, 1, 1]` times `k` `lo`
+/// (`[.., c]`, 8 bits) into `[r, lo..]`, `·3/4` to 16 bits, then `max(·, 0)` (so the product
+/// is hidden). With `onehot`, `a` is the column of a `[r, r, 1]` diagonal table (2 on the
+/// diagonal) gathered along axis 1 by the input `pos` `[1]`; otherwise `a` is the input
+/// `[r, 1, 1]` (8 bits) itself. `k` is the input `lo` through `max(·, −100)`.
+pub fn outer_product(r: usize, lo: &[usize], onehot: bool) -> Graph {
+    let clip = |bits: u32| {
+        Op::Binary(Binary {
+            kind: BinaryKind::Max,
+            a_mult: 1,
+            b_mult: 1,
+            requant: Requant::clamp_only(Bits::new(bits).unwrap()),
+        })
+    };
+    let mut b = GraphBuilder::named("outer-product");
+    let column = [r, 1, 1];
+    let first = b.input(if onehot { &[1] } else { &column }, 8);
+    let k = b.input(lo, 8);
+    let a = if onehot {
+        let diag = (0..r * r)
+            .map(|e| if e % (r + 1) == 0 { 2 } else { 0 })
+            .collect();
+        let table = b.param(&[r, r, 1], 4, diag);
+        let gather = Op::Gather(verinfer_ir::Gather { axis: 1 });
+        b.node(gather, vec![table, first], &[r, 1, 1], 4)
+    } else {
+        first
+    };
+    let floor = b.param(&[1], 8, vec![-100]);
+    let k = b.node(clip(8), vec![k, floor], lo, 8);
+    let out: Vec<usize> = std::iter::once(r).chain(lo.iter().copied()).collect();
+    let y = b.node(binary_op(BinaryKind::Mul, 1, 1, 3, 2), vec![a, k], &out, 16);
+    let zero = b.param(&[1], 4, vec![0]);
+    b.node(clip(16), vec![y, zero], &out, 16);
+    b.finish()
+}
+
+/// Grouped-query attention's two products as an LLM step makes them: `q` `[h, d]`, `keys`
+/// and `vals` `[c, h_kv, d]` (inputs, 8 bits; `h = h_kv·g`), `s[h, j] = Σ_e q[h, e]·keys[j,
+/// h / g, e]` and `a[h, e] = Σ_j s[h, j]·vals[j, h / g, e]`, each iterated `[h_kv, g, ·]`
+/// (16 bits). `s` is hidden, `a` the output.
+pub fn gqa_attention(h: usize, h_kv: usize, c: usize, d: usize) -> Graph {
+    use verinfer_ir::{AffineMap, AffineRow, Contract};
+    let g = i64::try_from(h / h_kv.max(1)).unwrap();
+    let row = |out: &[(usize, i64)], red: &[(usize, i64)]| AffineRow::terms(3, 1, out, red, 0);
+    let contract = |out_iter: Vec<usize>, red: usize, x: Vec<AffineRow>, w: Vec<AffineRow>| {
+        let shift = (usize::BITS - red.leading_zeros()) + 6;
+        Op::Contract(Contract {
+            out_iter,
+            red: vec![red],
+            x_map: AffineMap { rows: x },
+            w_map: AffineMap { rows: w },
+            bias_map: None,
+            bias_shift: 0,
+            requant: requant(3, shift, 16),
+        })
+    };
+    let mut b = GraphBuilder::named("gqa-attention");
+    let q = b.input(&[h, d], 8);
+    let keys = b.input(&[c, h_kv, d], 8);
+    let vals = b.input(&[c, h_kv, d], 8);
+    let scores = contract(
+        vec![h_kv, h / h_kv.max(1), c],
+        d,
+        vec![row(&[(0, g), (1, 1)], &[]), row(&[], &[(0, 1)])],
+        vec![
+            row(&[(2, 1)], &[]),
+            row(&[(0, 1)], &[]),
+            row(&[], &[(0, 1)]),
+        ],
+    );
+    let s = b.node(scores, vec![q, keys], &[h, c], 16);
+    let att = contract(
+        vec![h_kv, h / h_kv.max(1), d],
+        c,
+        vec![row(&[(0, g), (1, 1)], &[]), row(&[], &[(0, 1)])],
+        vec![
+            row(&[], &[(0, 1)]),
+            row(&[(0, 1)], &[]),
+            row(&[(2, 1)], &[]),
+        ],
+    );
+    b.node(att, vec![s, vals], &[h, d], 16);
+    b.finish()
+}

@@ -376,13 +376,17 @@ pub fn model_plan(
                 p.push(word(spread_code(spread)));
                 p.push(pow2(shift + 1));
             }
-            LayerKind::ISqrt { .. } | LayerKind::Gather { .. } | LayerKind::ArgMax => {
+            LayerKind::ISqrt { .. }
+            | LayerKind::Gather { .. }
+            | LayerKind::ArgMax
+            | LayerKind::Outer { .. } => {
                 return Err(refuse(format!(
-                    "layer {i} ({}): square-root, gather and argmax layers are not verifiable on \
-                     chain yet",
+                    "layer {i} ({}): square-root, gather, argmax and outer-product layers are \
+                     not verifiable on chain yet",
                     match l.kind {
                         LayerKind::Gather { .. } => "Gather",
                         LayerKind::ArgMax => "ArgMax",
+                        LayerKind::Outer { .. } => "Outer",
                         _ => "ISqrt",
                     }
                 )))

@@ -119,7 +119,8 @@ pub fn shift(kind: &LayerKind) -> u32 {
         LayerKind::Matmul { node, .. } => node.requant().shift,
         LayerKind::Binary { shift, .. }
         | LayerKind::ReduceSum { shift, .. }
-        | LayerKind::Product { shift, .. } => *shift,
+        | LayerKind::Product { shift, .. }
+        | LayerKind::Outer { shift, .. } => *shift,
         LayerKind::Clip { .. }
         | LayerKind::Move { .. }
         | LayerKind::ReduceMax

@@ -138,6 +138,7 @@ pub(crate) fn rule(kind: &LayerKind) -> Option<&'static dyn LayerRule> {
         LayerKind::ISqrt { .. } => Some(&super::isqrt::Rule),
         LayerKind::Gather { .. } => Some(&super::gather::Rule),
         LayerKind::ArgMax => Some(&super::argmax::Rule),
+        LayerKind::Outer { .. } => Some(&super::outer::Rule),
         LayerKind::Matmul { .. }
         | LayerKind::Clip { .. }
         | LayerKind::Move { .. }

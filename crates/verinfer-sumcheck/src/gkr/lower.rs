@@ -390,7 +390,8 @@ pub fn layer_trace(
             | LayerKind::Div { .. }
             | LayerKind::ISqrt { .. }
             | LayerKind::Gather { .. }
-            | LayerKind::ArgMax => {
+            | LayerKind::ArgMax
+            | LayerKind::Outer { .. } => {
                 return Err(bad("an internal layer of a kind no lowering makes"))
             }
         };

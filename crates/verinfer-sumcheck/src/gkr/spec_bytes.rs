@@ -29,6 +29,8 @@ const ISQRT_TAG: u64 = 10;
 const GATHER_TAG: u64 = 11;
 /// The kind word of a [`LayerKind::ArgMax`].
 const ARGMAX_TAG: u64 = 12;
+/// The kind word of a [`LayerKind::Outer`].
+const OUTER_TAG: u64 = 13;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -167,6 +169,20 @@ impl ChainSpec {
                     put(table as u64);
                 }
                 LayerKind::ArgMax => put(ARGMAX_TAG | flag),
+                LayerKind::Outer {
+                    b,
+                    a_mult,
+                    b_mult,
+                    mult,
+                    shift,
+                } => {
+                    put(OUTER_TAG | flag);
+                    put(src_word(b));
+                    put(a_mult as u64);
+                    put(b_mult as u64);
+                    put(mult as u64);
+                    put(u64::from(shift));
+                }
             }
         }
         // Only a spec with moves or arrangements has the trailing sections (the digits MLP's
@@ -406,6 +422,13 @@ impl ChainSpec {
                     shift: u32::try_from(next()?).map_err(|_| bad("spec: shift"))?,
                 },
                 ARGMAX_TAG => LayerKind::ArgMax,
+                OUTER_TAG => LayerKind::Outer {
+                    b: src(next()?)?,
+                    a_mult: next()? as i64,
+                    b_mult: next()? as i64,
+                    mult: next()? as i64,
+                    shift: u32::try_from(next()?).map_err(|_| bad("spec: shift"))?,
+                },
                 _ => return Err(bad("spec: layer kind")),
             };
             layers.push(Layer {
@@ -633,6 +656,11 @@ impl ChainSpec {
                         return Err(bad("spec: an argmax's shapes or bits"));
                     }
                 }
+                LayerKind::Outer { .. } => {
+                    if !super::outer::fits(self, idx, l) {
+                        return Err(bad("spec: an outer product's shapes, epilogue or bits"));
+                    }
+                }
             }
             if let LayerKind::Binary { mult, shift, .. } | LayerKind::ReduceSum { mult, shift } =
                 l.kind
@@ -668,6 +696,7 @@ impl ChainSpec {
             let second = match l.kind {
                 LayerKind::Binary { b: Arg::Act(s), .. }
                 | LayerKind::Product { b: s, .. }
+                | LayerKind::Outer { b: s, .. }
                 | LayerKind::Div { b: s, .. } => Some(s),
                 _ => None,
             };

@@ -286,7 +286,13 @@ impl Fixture {
     /// A cheating prover of this (tampered) trace is stopped by a range check (a remainder
     /// out of range) or its proof is rejected.
     fn assert_cheat_stopped(&self, name: &str) {
-        match self.prove_unchecked() {
+        self.assert_stopped(self.prove_unchecked(), name);
+    }
+
+    /// A cheating prover's result `r` is a range check's refusal (a value out of range) or a
+    /// proof that is rejected.
+    fn assert_stopped(&self, r: Result<ModelProof, GkrError>, name: &str) {
+        match r {
             Err(GkrError::Logup(crate::error::LogupError::OutOfRange { .. })) => {}
             Err(e) => panic!("{name}: {e}"),
             Ok(p) => {
@@ -406,6 +412,7 @@ fn kind_name(kind: &LayerKind) -> &'static str {
         LayerKind::ISqrt { .. } => "isqrt",
         LayerKind::Gather { .. } => "gather",
         LayerKind::ArgMax => "argmax",
+        LayerKind::Outer { .. } => "outer",
     }
 }
 
@@ -500,7 +507,7 @@ fn a_deviating_trace_has_no_proof() {
 fn prefix(g: &Graph, n: usize) -> Graph {
     let mut g = g.clone();
     g.nodes.truncate(n);
-    g.outputs[0].value = verinfer_ir::ValueId(u32::try_from(n).unwrap());
+    g.outputs[0].value = verinfer_ir::ValueId(u32::try_from(g.inputs.len() + n - 1).unwrap());
     g
 }
 
@@ -614,3 +621,9 @@ mod wide_outputs;
 
 #[path = "tests_io.rs"]
 mod io_layers;
+
+#[path = "tests_outer.rs"]
+mod outer_layers;
+
+#[path = "tests_gqa.rs"]
+mod gqa_layers;
