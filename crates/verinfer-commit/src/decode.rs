@@ -7,11 +7,13 @@
 
 use thiserror::Error;
 use verinfer_ir::{
-    AffineMap, AffineRow, Binary, BinaryKind, Bits, Contract, Div, Gather, ISqrt, Lookup, Move, Op,
-    Operand, ParamId, ParamKind, Reduce, ReduceKind, Requant, Scale, Shape, TensorInfo, ValueId,
+    AffineMap, AffineRow, Binary, Bits, Contract, Div, Gather, ISqrt, Lookup, Move, Op, Operand,
+    ParamId, ParamKind, Reduce, Requant, Scale, Shape, TensorInfo, ValueId,
 };
 
-use crate::encode::{tag, Word, ENCODING_VERSION, GRAPH_DOMAIN};
+use crate::encode::{
+    tag, Word, BINARY_KINDS, ENCODING_VERSION, GRAPH_DOMAIN, PARAM_KINDS, REDUCE_KINDS,
+};
 
 /// Words that are not a valid encoding.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -106,6 +108,15 @@ impl Dec<'_> {
             word,
             what,
         }
+    }
+
+    /// A kind word: the index of the kind in `kinds`, the encoder's word order.
+    fn kind<K: Copy>(&mut self, kinds: &[K], what: &'static str) -> Result<K, DecodeError> {
+        let w = self.next(what)?;
+        usize::try_from(w)
+            .ok()
+            .and_then(|i| kinds.get(i).copied())
+            .ok_or_else(|| self.invalid(w, what))
     }
 
     /// A length prefix, bounded by the words left (each element takes at least one word).
@@ -214,14 +225,7 @@ impl Dec<'_> {
             }),
             tag::RESCALE => Op::Rescale(self.requant()?),
             tag::BINARY => Op::Binary(Binary {
-                kind: match self.next("binary kind")? {
-                    0 => BinaryKind::Add,
-                    1 => BinaryKind::Sub,
-                    2 => BinaryKind::Mul,
-                    3 => BinaryKind::Max,
-                    4 => BinaryKind::Min,
-                    w => return Err(self.invalid(w, "binary kind")),
-                },
+                kind: self.kind(&BINARY_KINDS, "binary kind")?,
                 a_mult: self.int("a_mult")?,
                 b_mult: self.int("b_mult")?,
                 requant: self.requant()?,
@@ -231,12 +235,7 @@ impl Dec<'_> {
                 Op::Lookup(Lookup { table, lo })
             }
             tag::REDUCE => Op::Reduce(Reduce {
-                kind: match self.next("reduce kind")? {
-                    0 => ReduceKind::Sum,
-                    1 => ReduceKind::Max,
-                    2 => ReduceKind::ArgMax,
-                    w => return Err(self.invalid(w, "reduce kind")),
-                },
+                kind: self.kind(&REDUCE_KINDS, "reduce kind")?,
                 axes: self.usizes("axes")?,
                 keep_dims: self.flag("keep_dims")?,
                 requant: self.requant()?,
@@ -322,15 +321,8 @@ pub fn decode_header(words: &[Word]) -> Result<GraphHeader, DecodeError> {
     let n = d.len("param count")?;
     let params = (0..n)
         .map(|_| {
-            let kind = match d.next("param kind")? {
-                0 => ParamKind::Weight,
-                1 => ParamKind::Bias,
-                2 => ParamKind::Table,
-                3 => ParamKind::IndexMap,
-                w => return Err(d.invalid(w, "param kind")),
-            };
             Ok(ParamHeader {
-                kind,
+                kind: d.kind(&PARAM_KINDS, "param kind")?,
                 info: d.info()?,
                 len: d.int("param length")?,
             })

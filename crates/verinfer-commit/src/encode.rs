@@ -60,6 +60,27 @@ pub mod tag {
     pub const OPERAND_PARAM: Word = 1;
 }
 
+/// The [`BinaryKind`]s in word order: each one's [`binary_kind_word`] is its index, which is how
+/// [`crate::decode`] reads a kind word back.
+pub const BINARY_KINDS: [BinaryKind; 5] = [
+    BinaryKind::Add,
+    BinaryKind::Sub,
+    BinaryKind::Mul,
+    BinaryKind::Max,
+    BinaryKind::Min,
+];
+
+/// The [`ReduceKind`]s in word order (see [`BINARY_KINDS`]).
+pub const REDUCE_KINDS: [ReduceKind; 3] = [ReduceKind::Sum, ReduceKind::Max, ReduceKind::ArgMax];
+
+/// The [`ParamKind`]s in word order (see [`BINARY_KINDS`]).
+pub const PARAM_KINDS: [ParamKind; 4] = [
+    ParamKind::Weight,
+    ParamKind::Bias,
+    ParamKind::Table,
+    ParamKind::IndexMap,
+];
+
 /// Word of a [`BinaryKind`].
 #[must_use]
 pub fn binary_kind_word(k: BinaryKind) -> Word {
@@ -138,6 +159,13 @@ impl Enc {
         self.w(tag);
         self.attr_param(g, p);
         self.w(v);
+    }
+
+    /// An op of a shift and an epilogue (`Div`, `ISqrt`): tag, shift, requant.
+    fn shift_and_requant(&mut self, tag: Word, shift: u32, rq: &Requant) {
+        self.w(tag);
+        self.w(shift);
+        self.requant(rq);
     }
 
     /// The facts of a tensor the node refers to. A dangling reference (only in a graph the
@@ -234,9 +262,7 @@ impl Enc {
             }
             Op::Div(d) => {
                 let Div { shift, requant } = d;
-                self.w(tag::DIV);
-                self.w(*shift);
-                self.requant(requant);
+                self.shift_and_requant(tag::DIV, *shift, requant);
             }
             Op::Move(m) => {
                 let Move { map, fill } = m;
@@ -249,9 +275,7 @@ impl Enc {
             }
             Op::ISqrt(s) => {
                 let ISqrt { shift, requant } = s;
-                self.w(tag::ISQRT);
-                self.w(*shift);
-                self.requant(requant);
+                self.shift_and_requant(tag::ISQRT, *shift, requant);
             }
         }
     }

@@ -458,24 +458,27 @@ impl Growing {
             Self::I8(d) => match i8::try_from(v) {
                 Ok(x) => d.push(x),
                 Err(_) => {
-                    let mut w: Vec<i16> = Vec::with_capacity(d.capacity());
-                    w.extend(d.iter().map(|&x| i16::from(x)));
-                    *self = Self::I16(w);
+                    *self = Self::I16(widened(d, d.capacity()));
                     self.push(v);
                 }
             },
             Self::I16(d) => match i16::try_from(v) {
                 Ok(x) => d.push(x),
                 Err(_) => {
-                    let mut w: Vec<i32> = Vec::with_capacity(d.capacity());
-                    w.extend(d.iter().map(|&x| i32::from(x)));
-                    w.push(v);
-                    *self = Self::I32(w);
+                    *self = Self::I32(widened(d, d.capacity()));
+                    self.push(v);
                 }
             },
             Self::I32(d) => d.push(v),
         }
     }
+}
+
+/// `d` at the next width, `capacity` reserved (what was reserved for `d`).
+fn widened<A: Copy, B: From<A>>(d: &[A], capacity: usize) -> Vec<B> {
+    let mut w = Vec::with_capacity(capacity);
+    w.extend(d.iter().map(|&x| B::from(x)));
+    w
 }
 
 impl<'de> Visitor<'de> for SeqVisitor {

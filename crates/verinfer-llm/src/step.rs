@@ -152,6 +152,29 @@ fn i(v: usize) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// A grouped-query attention contraction of `x` (one row per query head) with a cache
+/// `[positions, h_kv, hd]` (one head per group), iterated as `[h_kv, g, n]` and reducing cache
+/// axis `red_axis` (of length `red`); the cache's other axis is the iterated `n`. `x` is read
+/// at `[h_kv·g + g_i, r]`.
+fn grouped_spec(iter: [usize; 3], red: usize, red_axis: usize) -> ContractSpec {
+    let cache_row = |axis: usize| match axis {
+        1 => row(&[1, 0, 0], &[0]),
+        a if a == red_axis => row(&[0, 0, 0], &[1]),
+        _ => row(&[0, 0, 1], &[0]),
+    };
+    ContractSpec {
+        out_iter: iter.to_vec(),
+        red: vec![red],
+        x_map: AffineMap {
+            rows: vec![row(&[i(iter[1]), 1, 0], &[0]), row(&[0, 0, 0], &[1])],
+        },
+        w_map: AffineMap {
+            rows: (0..3).map(cache_row).collect(),
+        },
+        bias_map: None,
+    }
+}
+
 /// `y[1, O] = x[1, I] · W[O, I]ᵀ`.
 pub(crate) fn linear_spec(o: usize, i: usize) -> ContractSpec {
     ContractSpec {
@@ -287,28 +310,8 @@ impl StepBuilder<'_> {
 
         self.b.begin_node(&format!("blk.{l}.attn"), "Attention");
         // scores[h, j] = Σ_e q[h, e]·keys[j, h / g, e], iterated as [h_kv, g, j].
-        let gi = i(g);
-        let scores = self.b.contract(
-            q,
-            keys,
-            None,
-            ContractSpec {
-                out_iter: vec![hkv, g, c],
-                red: vec![hd],
-                x_map: AffineMap {
-                    rows: vec![row(&[gi, 1, 0], &[0]), row(&[0, 0, 0], &[1])],
-                },
-                w_map: AffineMap {
-                    rows: vec![
-                        row(&[0, 0, 1], &[0]),
-                        row(&[1, 0, 0], &[0]),
-                        row(&[0, 0, 0], &[1]),
-                    ],
-                },
-                bias_map: None,
-            },
-            vec![h, c],
-        )?;
+        let spec = grouped_spec([hkv, g, c], hd, 2);
+        let scores = self.b.contract(q, keys, None, spec, vec![h, c])?;
         #[allow(clippy::cast_precision_loss)]
         let scores = self.b.scale(scores, 1.0 / (hd as f64).sqrt());
         // The mask is added twice: before the row maximum (so that it is the maximum of the
@@ -323,27 +326,8 @@ impl StepBuilder<'_> {
         let sum = self.b.reduce(ez, ReduceKind::Sum, &[1], true)?;
         let p = self.b.div(ez, sum)?;
         // out[h, e] = Σ_j p[h, j]·vals[j, h / g, e], iterated as [h_kv, g, e].
-        let att = self.b.contract(
-            p,
-            vals,
-            None,
-            ContractSpec {
-                out_iter: vec![hkv, g, hd],
-                red: vec![c],
-                x_map: AffineMap {
-                    rows: vec![row(&[gi, 1, 0], &[0]), row(&[0, 0, 0], &[1])],
-                },
-                w_map: AffineMap {
-                    rows: vec![
-                        row(&[0, 0, 0], &[1]),
-                        row(&[1, 0, 0], &[0]),
-                        row(&[0, 0, 1], &[0]),
-                    ],
-                },
-                bias_map: None,
-            },
-            vec![1, h * hd],
-        )?;
+        let spec = grouped_spec([hkv, g, hd], c, 0);
+        let att = self.b.contract(p, vals, None, spec, vec![1, h * hd])?;
         self.b.begin_node(&format!("blk.{l}.attn_output"), "MatMul");
         let o = self.linear(att, &blk("attn_output"), e, h * hd)?;
         self.b.begin_node(&format!("blk.{l}.attn_residual"), "Add");

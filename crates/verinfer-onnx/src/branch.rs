@@ -13,8 +13,7 @@ use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FRef;
 
 use crate::error::OnnxError;
-use crate::import::{lower_nodes, tensor_values};
-use crate::lower::quantized::ElemTypes;
+use crate::import::{lower_nodes, tensor_values, Scope};
 
 /// Lower an `If` node: its outputs are the selected branch's outputs.
 ///
@@ -25,9 +24,7 @@ use crate::lower::quantized::ElemTypes;
 pub(crate) fn lower_if(
     b: &mut Builder,
     node: &NodeProto,
-    types: &mut ElemTypes,
-    opset: i64,
-    dir: Option<&str>,
+    scope: &mut Scope<'_>,
 ) -> Result<Vec<FRef>, OnnxError> {
     let cond_name = node
         .input
@@ -35,15 +32,10 @@ pub(crate) fn lower_if(
         .ok_or_else(|| b.err("no condition input"))?;
     let cond = b.get(cond_name)?;
     let Some(values) = b.const_data(cond) else {
-        return lower_runtime_if(b, node, cond, types, opset, dir);
+        return lower_runtime_if(b, node, cond, scope);
     };
     let [value] = values else {
-        return Err(b
-            .err(format!(
-                "the condition has {} elements, not one",
-                values.len()
-            ))
-            .into());
+        refuse!(b, "the condition has {} elements, not one", values.len());
     };
     let which = if *value != 0.0 {
         "then_branch"
@@ -51,7 +43,7 @@ pub(crate) fn lower_if(
         "else_branch"
     };
     let if_name = b.node_name().to_string();
-    let outs = lower_branch(b, node, which, types, opset, dir)?;
+    let outs = lower_branch(b, node, which, scope)?;
     b.begin_node(&if_name, "If");
     Ok(outs)
 }
@@ -62,9 +54,7 @@ fn lower_branch(
     b: &mut Builder,
     node: &NodeProto,
     which: &str,
-    types: &mut ElemTypes,
-    opset: i64,
-    dir: Option<&str>,
+    scope: &mut Scope<'_>,
 ) -> Result<Vec<FRef>, OnnxError> {
     let graph = node
         .attribute
@@ -73,24 +63,16 @@ fn lower_branch(
         .and_then(|a| a.g.as_ref())
         .ok_or_else(|| b.err(format!("no {which} graph")))?;
     if graph.output.len() != node.output.len() {
-        return Err(b
-            .err(format!(
-                "{which} has {} outputs, the node {}",
-                graph.output.len(),
-                node.output.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "{which} has {} outputs, the node {}",
+            graph.output.len(),
+            node.output.len()
+        );
     }
     let if_name = b.node_name().to_string();
-    bind_initializers(b, graph, dir)?;
-    lower_nodes(
-        b,
-        &graph.node,
-        types,
-        opset,
-        dir,
-        &format!("{if_name}/{which}/"),
-    )?;
+    bind_initializers(b, graph, scope.dir)?;
+    lower_nodes(b, &graph.node, scope, &format!("{if_name}/{which}/"))?;
     b.begin_node(&if_name, "If");
     graph
         .output
@@ -119,19 +101,15 @@ fn lower_runtime_if(
     b: &mut Builder,
     node: &NodeProto,
     cond: FRef,
-    types: &mut ElemTypes,
-    opset: i64,
-    dir: Option<&str>,
+    scope: &mut Scope<'_>,
 ) -> Result<Vec<FRef>, OnnxError> {
     let n = b.shape(cond).iter().product::<usize>();
     if n != 1 {
-        return Err(b
-            .err(format!("the condition has {n} elements, not one"))
-            .into());
+        refuse!(b, "the condition has {n} elements, not one");
     }
     let if_name = b.node_name().to_string();
-    let then = lower_branch(b, node, "then_branch", types, opset, dir)?;
-    let other = lower_branch(b, node, "else_branch", types, opset, dir)?;
+    let then = lower_branch(b, node, "then_branch", scope)?;
+    let other = lower_branch(b, node, "else_branch", scope)?;
     let mut outs = Vec::with_capacity(then.len());
     for (k, (&t, &e)) in then.iter().zip(&other).enumerate() {
         let (st, se) = (b.shape(t), b.shape(e));

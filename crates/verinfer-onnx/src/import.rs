@@ -181,7 +181,12 @@ pub fn import_proto(
             b.set_input_bits(r, bits);
         }
     }
-    lower_nodes(&mut b, &graph.node, &mut types, opset, dir, "")?;
+    let mut scope = Scope {
+        types: &mut types,
+        opset,
+        dir,
+    };
+    lower_nodes(&mut b, &graph.node, &mut scope, "")?;
     let mut g = b.g.clone();
     b.begin_node("graph outputs", "Output");
     for vi in &graph.output {
@@ -196,6 +201,17 @@ pub fn import_proto(
     Ok(g)
 }
 
+/// What lowering a node needs beside the builder, the same in a subgraph (an `If` branch, a
+/// `Scan` body) as in the main graph.
+pub(crate) struct Scope<'a> {
+    /// The element types known so far (the quantized operators read them).
+    pub(crate) types: &'a mut quantized::ElemTypes,
+    /// The model's default-domain opset.
+    pub(crate) opset: i64,
+    /// The model's folder, where external tensor data is read from.
+    pub(crate) dir: Option<&'a str>,
+}
+
 /// Lower `nodes` in order, binding their outputs; unnamed nodes are called `{prefix}{op}_{k}`.
 /// An `If` lowers the branch its (constant) condition selects, through this same function.
 ///
@@ -204,9 +220,7 @@ pub fn import_proto(
 pub(crate) fn lower_nodes(
     b: &mut Builder,
     nodes: &[tract_onnx::pb::NodeProto],
-    types: &mut quantized::ElemTypes,
-    opset: i64,
-    dir: Option<&str>,
+    scope: &mut Scope<'_>,
     prefix: &str,
 ) -> Result<(), OnnxError> {
     for (k, node) in nodes.iter().enumerate() {
@@ -217,16 +231,16 @@ pub(crate) fn lower_nodes(
         };
         b.begin_node(&node_name, &node.op_type);
         let outs = if node.op_type == "If" && node.domain.is_empty() {
-            crate::branch::lower_if(b, node, types, opset, dir)?
+            crate::branch::lower_if(b, node, scope)?
         } else if node.op_type == "Scan" && node.domain.is_empty() {
-            crate::scan::lower_scan(b, node, types, opset, dir)?
+            crate::scan::lower_scan(b, node, scope)?
         } else {
-            match quantized::lower(b, node, types) {
+            match quantized::lower(b, node, scope.types) {
                 Some(r) => r?,
-                None => lower_node(b, node, opset)?,
+                None => lower_node(b, node, scope.opset)?,
             }
         };
-        note_constant_type(node, types);
+        note_constant_type(node, scope.types);
         for (oname, r) in node.output.iter().zip(outs) {
             if !oname.is_empty() {
                 b.bind(oname, r);

@@ -5,6 +5,14 @@
 //! and live in `verinfer-quant`, which this crate feeds (docs/adding-a-format.md).
 #![deny(missing_docs)]
 
+/// `return Err(b.err(format!(...)).into())`: refuse the node being lowered (builder `b`),
+/// naming why.
+macro_rules! refuse {
+    ($b:ident, $($why:tt)+) => {
+        return Err($b.err(format!($($why)+)).into())
+    };
+}
+
 pub mod attrs;
 mod branch;
 pub mod compile;

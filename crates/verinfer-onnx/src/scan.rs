@@ -16,8 +16,7 @@ use verinfer_quant::fgraph::FRef;
 use crate::attrs::Attrs;
 use crate::branch::bind_initializers;
 use crate::error::OnnxError;
-use crate::import::lower_nodes;
-use crate::lower::quantized::ElemTypes;
+use crate::import::{lower_nodes, Scope};
 use crate::lower::recurrent::{stack, take};
 
 /// The most iterations unrolled.
@@ -33,13 +32,12 @@ fn axes(
 ) -> Result<Vec<usize>, OnnxError> {
     let given = Attrs(node).ints(name).unwrap_or_default();
     if !given.is_empty() && given.len() != ranks.len() {
-        return Err(b
-            .err(format!(
-                "{name} has {} entries for {} tensors",
-                given.len(),
-                ranks.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "{name} has {} entries for {} tensors",
+            given.len(),
+            ranks.len()
+        );
     }
     ranks
         .iter()
@@ -52,12 +50,7 @@ fn axes(
 fn reversed(b: &Builder, node: &NodeProto, name: &str, n: usize) -> Result<Vec<bool>, OnnxError> {
     let given = Attrs(node).ints(name).unwrap_or_default();
     if !given.is_empty() && given.len() != n {
-        return Err(b
-            .err(format!(
-                "{name} has {} entries for {n} tensors",
-                given.len()
-            ))
-            .into());
+        refuse!(b, "{name} has {} entries for {n} tensors", given.len());
     }
     Ok((0..n)
         .map(|k| given.get(k).copied().unwrap_or(0) != 0)
@@ -73,11 +66,9 @@ fn reversed(b: &Builder, node: &NodeProto, name: &str, n: usize) -> Result<Vec<b
 pub(crate) fn lower_scan(
     b: &mut Builder,
     node: &NodeProto,
-    types: &mut ElemTypes,
-    opset: i64,
-    dir: Option<&str>,
+    scope: &mut Scope<'_>,
 ) -> Result<Vec<FRef>, OnnxError> {
-    if opset < 9 {
+    if scope.opset < 9 {
         return Err(b
             .unsupported("Scan of opset 8 (batched, with sequence_lens)")
             .into());
@@ -106,15 +97,14 @@ pub(crate) fn lower_scan(
         ))
     })?;
     if body.input.len() != n_state + m || node.output.len() > n_state + k_out {
-        return Err(b
-            .err(format!(
-                "the body takes {} inputs and gives {} outputs; the node has {n_state} states, \
-                 {m} scan inputs and {} outputs",
-                body.input.len(),
-                body.output.len(),
-                node.output.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "the body takes {} inputs and gives {} outputs; the node has {n_state} states, \
+             {m} scan inputs and {} outputs",
+            body.input.len(),
+            body.output.len(),
+            node.output.len()
+        );
     }
     let ranks: Vec<usize> = scans.iter().map(|&r| b.shape(r).len()).collect();
     let in_axes = axes(b, node, "scan_input_axes", &ranks)?;
@@ -126,11 +116,10 @@ pub(crate) fn lower_scan(
         .collect();
     let trip = trips[0];
     if trips.iter().any(|&t| t != trip) || trip == 0 {
-        return Err(b
-            .err(format!(
-                "scan inputs of trip counts {trips:?} (must be equal and positive)"
-            ))
-            .into());
+        refuse!(
+            b,
+            "scan inputs of trip counts {trips:?} (must be equal and positive)"
+        );
     }
     if trip > MAX_TRIPS {
         return Err(b
@@ -140,7 +129,7 @@ pub(crate) fn lower_scan(
             .into());
     }
     let scan_name = b.node_name().to_string();
-    bind_initializers(b, body, dir)?;
+    bind_initializers(b, body, scope.dir)?;
     let mut per_trip: Vec<Vec<FRef>> = vec![Vec::with_capacity(trip); k_out];
     for it in 0..trip {
         for (k, &x) in scans.iter().enumerate() {
@@ -170,7 +159,7 @@ pub(crate) fn lower_scan(
                 n
             })
             .collect();
-        lower_nodes(b, &nodes, types, opset, dir, &format!("{scan_name}/{it}/"))?;
+        lower_nodes(b, &nodes, scope, &format!("{scan_name}/{it}/"))?;
         b.begin_node(&scan_name, "Scan");
         let outs: Vec<FRef> = body
             .output

@@ -10,6 +10,42 @@ use std::str::FromStr;
 
 use verinfer_ir::{Graph, ParamKind};
 
+/// `as_str`, `FromStr` and `Display` of a fieldless enum from one table of spellings, so the
+/// words the CLI and the key and proof files read are the words written.
+macro_rules! spellings {
+    ($ty:ident, $what:literal, $expected:literal, { $($v:ident => $s:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The spelling used by the CLI and in key and proof files.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$v => $s),+
+                }
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($ty::$v),)+
+                    other => Err(format!(
+                        concat!("unknown ", $what, " {:?} (expected ", $expected, ")"),
+                        other
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// Visibility of one tensor class.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Vis {
@@ -24,38 +60,11 @@ pub enum Vis {
     Hashed,
 }
 
-impl Vis {
-    /// The spelling used by the CLI and in key and proof files.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vis::Public => "public",
-            Vis::Private => "private",
-            Vis::Hashed => "hashed",
-        }
-    }
-}
-
-impl FromStr for Vis {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "public" => Ok(Vis::Public),
-            "private" => Ok(Vis::Private),
-            "hashed" => Ok(Vis::Hashed),
-            other => Err(format!(
-                "unknown visibility {other:?} (expected public, private or hashed)"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Vis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+spellings!(Vis, "visibility", "public, private or hashed", {
+    Public => "public",
+    Private => "private",
+    Hashed => "hashed",
+});
 
 /// How a proof states its classes to the verifier ([`crate::context`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -70,30 +79,10 @@ pub enum Statement {
     Digest,
 }
 
-impl Statement {
-    /// The spelling used by the CLI and in key files.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Statement::Packed => "packed",
-            Statement::Digest => "digest",
-        }
-    }
-}
-
-impl FromStr for Statement {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "packed" => Ok(Statement::Packed),
-            "digest" => Ok(Statement::Digest),
-            other => Err(format!(
-                "unknown statement {other:?} (expected packed or digest)"
-            )),
-        }
-    }
-}
+spellings!(Statement, "statement", "packed or digest", {
+    Packed => "packed",
+    Digest => "digest",
+});
 
 /// Visibility of the three tensor classes of a proof, and how the statement carries them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -235,6 +224,24 @@ mod tests {
         );
         assert_eq!(d.to_string().parse::<Visibility>().unwrap(), d);
         assert!("statement=hashed".parse::<Visibility>().is_err());
+    }
+
+    #[test]
+    fn spellings_round_trip_and_refuse_by_name() {
+        for v in [Vis::Public, Vis::Private, Vis::Hashed] {
+            assert_eq!(v.to_string().parse::<Vis>().unwrap(), v);
+        }
+        for st in [Statement::Packed, Statement::Digest] {
+            assert_eq!(st.as_str().parse::<Statement>().unwrap(), st);
+        }
+        assert_eq!(
+            "secret".parse::<Vis>().unwrap_err(),
+            "unknown visibility \"secret\" (expected public, private or hashed)"
+        );
+        assert_eq!(
+            "hashed".parse::<Statement>().unwrap_err(),
+            "unknown statement \"hashed\" (expected packed or digest)"
+        );
     }
 
     #[test]

@@ -4,29 +4,45 @@ use crate::error::QuantError;
 use crate::feval::{self, FTensor};
 use crate::fgraph::{FGraph, FOp, FRef};
 
+/// Check a float sample against a model's inputs, each given as `(name, dims)`: the count,
+/// then each input's length. The float graph and the quantized graph take the same samples.
+///
+/// # Errors
+/// [`QuantError::BadData`] naming the mismatch.
+pub(crate) fn check_sample<'a>(
+    inputs: impl ExactSizeIterator<Item = (&'a str, &'a [usize])>,
+    sample: &[Vec<f64>],
+) -> Result<(), QuantError> {
+    if sample.len() != inputs.len() {
+        return Err(QuantError::BadData(format!(
+            "the model takes {} inputs, got {}",
+            inputs.len(),
+            sample.len()
+        )));
+    }
+    for (i, ((name, dims), data)) in inputs.zip(sample).enumerate() {
+        let n: usize = dims.iter().product();
+        if data.len() != n {
+            return Err(QuantError::BadData(format!(
+                "input {i} ('{name}') needs {n} values (shape {dims:?}), got {}",
+                data.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Every node's float output for one sample (`inputs` in graph-input order, flat row-major).
 ///
 /// # Errors
 /// Wrong number or length of inputs.
 pub fn run_float(g: &FGraph, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, QuantError> {
-    if inputs.len() != g.inputs.len() {
-        return Err(QuantError::BadData(format!(
-            "the model takes {} inputs, got {}",
-            g.inputs.len(),
-            inputs.len()
-        )));
-    }
-    for (i, (spec, data)) in g.inputs.iter().zip(inputs).enumerate() {
-        let n: usize = spec.shape.iter().product();
-        if data.len() != n {
-            return Err(QuantError::BadData(format!(
-                "input {i} ('{}') needs {n} values (shape {:?}), got {}",
-                spec.name,
-                spec.shape,
-                data.len()
-            )));
-        }
-    }
+    check_sample(
+        g.inputs
+            .iter()
+            .map(|s| (s.name.as_str(), s.shape.as_slice())),
+        inputs,
+    )?;
     let mut values: Vec<Vec<f64>> = Vec::with_capacity(g.nodes.len());
     for (i, node) in g.nodes.iter().enumerate() {
         let mut out = {

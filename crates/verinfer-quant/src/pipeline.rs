@@ -111,32 +111,21 @@ fn default_samples(fg: &FGraph) -> Vec<Vec<Vec<f64>>> {
 /// # Errors
 /// Count or length mismatches.
 pub fn quantize_inputs(g: &Graph, sample: &[Vec<f64>]) -> Result<Vec<Vec<i32>>, QuantError> {
-    if sample.len() != g.inputs.len() {
-        return Err(QuantError::BadData(format!(
-            "the model takes {} inputs, got {}",
-            g.inputs.len(),
-            sample.len()
-        )));
-    }
-    g.inputs
+    crate::frun::check_sample(
+        g.inputs
+            .iter()
+            .map(|s| (s.name.as_str(), s.info.shape.dims())),
+        sample,
+    )?;
+    Ok(g.inputs
         .iter()
         .zip(sample)
         .map(|(spec, data)| {
-            if data.len() != spec.info.shape.numel() {
-                return Err(QuantError::BadData(format!(
-                    "input '{}' needs {} values (shape {:?}), got {}",
-                    spec.name,
-                    spec.info.shape.numel(),
-                    spec.info.shape.dims(),
-                    data.len()
-                )));
-            }
-            Ok(data
-                .iter()
+            data.iter()
                 .map(|&x| quantize_value(x, spec.info.scale.exponent(), spec.info.bits))
-                .collect())
+                .collect()
         })
-        .collect()
+        .collect())
 }
 
 /// Dequantize a tensor.

@@ -28,6 +28,7 @@
 // Test support: failing loudly at the first surprise is the point (as in tests themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod blocks;
 #[cfg(feature = "chain")]
 pub mod chain;
 pub mod check;

@@ -4,8 +4,9 @@
 
 use verinfer_commit::decode::{decode_header, decode_node, DecodeError, NodeSemantics};
 use verinfer_commit::encode::{
-    graph_digest, graph_tree, header_words, node_words, words_bytes, words_hash, Word,
-    ENCODING_VERSION, GRAPH_DOMAIN,
+    binary_kind_word, graph_digest, graph_tree, header_words, node_words, param_kind_word,
+    reduce_kind_word, words_bytes, words_hash, Word, BINARY_KINDS, ENCODING_VERSION, GRAPH_DOMAIN,
+    PARAM_KINDS, REDUCE_KINDS,
 };
 use verinfer_commit::{verify_path, ModelCommitment};
 use verinfer_ir::{
@@ -193,6 +194,20 @@ fn encode_binary_every_kind() {
                 &[2, 4, 1, 8, 16],
             ]),
         );
+    }
+}
+
+/// The decoder reads a kind word as an index into these tables.
+#[test]
+fn kind_tables_are_in_word_order() {
+    for (i, &k) in BINARY_KINDS.iter().enumerate() {
+        assert_eq!(binary_kind_word(k), i as Word, "{k:?}");
+    }
+    for (i, &k) in REDUCE_KINDS.iter().enumerate() {
+        assert_eq!(reduce_kind_word(k), i as Word, "{k:?}");
+    }
+    for (i, &k) in PARAM_KINDS.iter().enumerate() {
+        assert_eq!(param_kind_word(k), i as Word, "{k:?}");
     }
 }
 

@@ -125,7 +125,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use proptest::prelude::*;
-    use verinfer_ir::Bits;
 
     use super::*;
 
@@ -139,7 +138,7 @@ mod tests {
             shift in 0u32..70,
             bits in 1u32..=32,
         ) {
-            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            let rq = verinfer_testing::requant(mult, shift, bits);
             let fast = FastRequant::new(rq);
             for v in [&sums, &small] {
                 let mut out = vec![0i32; v.len()];
@@ -159,7 +158,7 @@ mod tests {
             shift in prop_oneof![0u32..64, Just(62u32)],
             bits in 1u32..=32,
         ) {
-            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            let rq = verinfer_testing::requant(mult, shift, bits);
             match FastRequant::new(rq).bounded() {
                 Some(b) => prop_assert_eq!(b.apply(acc), rq.apply(acc)),
                 None => prop_assert!(mult != 1 || shift > 62),
@@ -175,7 +174,7 @@ mod tests {
             shift in prop_oneof![0u32..70, Just(62u32), Just(63u32)],
             bits in 1u32..=32,
         ) {
-            let rq = Requant { mult, shift, bits: Bits::new(bits).unwrap() };
+            let rq = verinfer_testing::requant(mult, shift, bits);
             let mut out = vec![0i32; xs.len()];
             FastRequant::new(rq).apply_i32_into(&xs, &mut out);
             let want: Vec<i32> = xs.iter().map(|&x| rq.apply(i64::from(x))).collect();
@@ -185,11 +184,7 @@ mod tests {
 
     #[test]
     fn vector_form_is_used_where_present() {
-        let rq = Requant {
-            mult: 1,
-            shift: 4,
-            bits: Bits::new(20).unwrap(),
-        };
+        let rq = verinfer_testing::requant(1, 4, 20);
         let sums: Vec<i64> = (-40..40).map(|v| v * 1_000_003).collect();
         let mut out = vec![0i32; sums.len()];
         let fast = FastRequant::new(rq);
@@ -217,11 +212,7 @@ mod tests {
     #[test]
     fn extremes_equal_apply() {
         for shift in [0u32, 1, 31, 61, 62, 63] {
-            let rq = Requant {
-                mult: 1,
-                shift,
-                bits: Bits::new(20).unwrap(),
-            };
+            let rq = verinfer_testing::requant(1, shift, 20);
             let fast = FastRequant::new(rq);
             for acc in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX] {
                 assert_eq!(fast.apply(acc), rq.apply(acc), "shift {shift} acc {acc}");

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use verinfer_ir::shape::numel;
 use verinfer_ir::{Contract, Op, Operand};
+use verinfer_testing::blocks::block_scaled_matmul;
 use verinfer_testing::maps::{Conv2d, MatMul};
 use verinfer_testing::{assert_matches_reference, random_inputs, requant, GraphBuilder, Rng};
 
@@ -294,24 +295,13 @@ fn block_scaled_weights_against_wide_activations() {
             ..MatMul::plain(m, k, n)
         };
         let mut rng = Rng::new((m * k + n) as u64);
-        let mut b = GraphBuilder::new();
-        let x = b.input(&mm.x_shape(), 20);
         let len = numel(&mm.w_shape());
         let mut q: Vec<i8> = rng.data(len, 8).iter().map(|&v| v as i8).collect();
         q[0] = i8::MIN;
         q[1] = i8::MAX;
         let mut d = rng.data(len / 32, 16);
         d[0] = -(1 << 15);
-        let blocks = verinfer_ir::ParamData::blocks(q, d.into(), 32).unwrap();
-        let w = b.param(&mm.w_shape(), 24, blocks.to_vec());
-        b.node(
-            Op::Contract(mm.contract(requant(1, 28, 20), None)),
-            vec![x, w],
-            &mm.out_shape(),
-            20,
-        );
-        let mut g = b.finish();
-        g.params[0].data = blocks;
+        let g = block_scaled_matmul(&mm, q, d, requant(1, 28, 20));
         for seed in 0..4 {
             assert_matches_reference(&g, &random_inputs(&g, seed));
         }

@@ -41,17 +41,11 @@ pub fn exact(kind: BinaryKind, a: i64, am: i64, b: i64, bm: i64) -> Option<i64> 
     }
 }
 
-/// `out[j] = requant(f(a[..]·a_mult, b[..]·b_mult))`.
+/// `requant(f(a·a_mult, b·b_mult))` of the operand pair `(a, b)` an output element reads
+/// ([`operands`]).
 #[must_use]
-pub fn element(
-    op: &Binary,
-    a: &TensorRef<'_>,
-    b: &TensorRef<'_>,
-    out: &[usize],
-    j: usize,
-) -> Option<i32> {
-    let (av, bv) = operands(a, b, out, j);
-    exact(op.kind, av, op.a_mult, bv, op.b_mult).map(|v| op.requant.apply(v))
+pub fn element(op: &Binary, (a, b): (i64, i64)) -> Option<i32> {
+    exact(op.kind, a, op.a_mult, b, op.b_mult).map(|v| op.requant.apply(v))
 }
 
 /// The elements of `a` and `b` that output element `j` (output shape `out`) reads,

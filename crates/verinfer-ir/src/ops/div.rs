@@ -1,6 +1,5 @@
 //! `Div`: rounded integer division with broadcasting.
 
-use super::TensorRef;
 use crate::op::Div;
 
 /// `n / d` rounded half away from zero; 0 when `d = 0` (a total function, so the arbiter and
@@ -34,17 +33,11 @@ pub fn exact(shift: u32, a: i64, b: i64) -> Option<i64> {
     Some(round_div(n, b))
 }
 
-/// `out[j] = requant(round_div(a · 2^shift, b))`.
+/// `requant(round_div(a · 2^shift, b))` of the operand pair `(a, b)` an output element reads
+/// (broadcast as `Binary`'s, [`super::binary::operands`]).
 #[must_use]
-pub fn element(
-    op: &Div,
-    a: &TensorRef<'_>,
-    b: &TensorRef<'_>,
-    out: &[usize],
-    j: usize,
-) -> Option<i32> {
-    let (av, bv) = super::binary::operands(a, b, out, j);
-    exact(op.shift, av, bv).map(|v| op.requant.apply(v))
+pub fn element(op: &Div, (a, b): (i64, i64)) -> Option<i32> {
+    exact(op.shift, a, b).map(|v| op.requant.apply(v))
 }
 
 #[cfg(test)]

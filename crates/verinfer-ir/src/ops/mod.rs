@@ -69,14 +69,19 @@ pub fn element(
     match op {
         Op::Contract(c) => contract::element(c, ins, j),
         Op::Rescale(r) => Some(rescale::element(r, ins.first()?, j)),
-        Op::Binary(b) => binary::element(b, ins.first()?, ins.get(1)?, out_shape, j),
+        Op::Binary(b) => binary::element(b, pair(ins, out_shape, j)?),
         Op::Lookup(l) => Some(lookup::element(l, ins.first()?, &attr?, j)),
         Op::Reduce(r) => reduce::element(r, ins.first()?, j),
-        Op::Div(d) => div::element(d, ins.first()?, ins.get(1)?, out_shape, j),
+        Op::Div(d) => div::element(d, pair(ins, out_shape, j)?),
         Op::Move(m) => movement::element(m, ins, &attr?, j),
         Op::Gather(g) => gather::element(g, ins.first()?, ins.get(1)?, out_shape, j),
         Op::ISqrt(s) => isqrt::element(s, ins.first()?, j),
     }
+}
+
+/// The broadcast operand pair output element `j` of a two-input elementwise node reads.
+fn pair(ins: &[TensorRef<'_>], out_shape: &[usize], j: usize) -> Option<(i64, i64)> {
+    Some(binary::operands(ins.first()?, ins.get(1)?, out_shape, j))
 }
 
 /// An op with an accumulation sequence behind each output element: the ops whose elements

@@ -43,11 +43,10 @@ pub fn lower(b: &mut Builder, node: &NodeProto, _opset: i64) -> Lowered {
 fn split_heads(b: &mut Builder, x: FRef, heads: usize, what: &str) -> Result<FRef, OnnxError> {
     let s = b.shape(x);
     if heads == 0 || s.len() != 3 || !s[2].is_multiple_of(heads) {
-        return Err(b
-            .err(format!(
-                "3-D {what} of shape {s:?} does not split into {heads} heads"
-            ))
-            .into());
+        refuse!(
+            b,
+            "3-D {what} of shape {s:?} does not split into {heads} heads"
+        );
     }
     let r = b.reshape(x, vec![s[0], s[1], heads, s[2] / heads])?;
     Ok(b.transpose(r, &[0, 2, 1, 3])?)
@@ -57,11 +56,7 @@ fn split_heads(b: &mut Builder, x: FRef, heads: usize, what: &str) -> Result<FRe
 fn concat2(b: &mut Builder, x: FRef, y: FRef) -> Result<FRef, OnnxError> {
     let (sx, sy) = (b.shape(x), b.shape(y));
     if sx.len() != 4 || sy.len() != 4 || sx[..2] != sy[..2] || sx[3] != sy[3] {
-        return Err(b
-            .err(format!(
-                "past {sx:?} and new {sy:?} do not concatenate on axis 2"
-            ))
-            .into());
+        refuse!(b, "past {sx:?} and new {sy:?} do not concatenate on axis 2");
     }
     let mut out = sx.clone();
     out[2] += sy[2];
@@ -108,12 +103,11 @@ fn masks(
         Some(r) => {
             let v = const_ints(b, r, "nonpad_kv_seqlen")?;
             if v.len() != batch {
-                return Err(b
-                    .err(format!(
-                        "nonpad_kv_seqlen has {} entries for batch {batch}",
-                        v.len()
-                    ))
-                    .into());
+                refuse!(
+                    b,
+                    "nonpad_kv_seqlen has {} entries for batch {batch}",
+                    v.len()
+                );
             }
             Some(v)
         }
@@ -156,9 +150,7 @@ fn masks(
     let sm = b.shape(m);
     let last = *sm.last().ok_or_else(|| b.err("attn_mask is a scalar"))?;
     if last > total || sm.len() > 4 {
-        return Err(b
-            .err(format!("attn_mask of shape {sm:?} for {total} keys"))
-            .into());
+        refuse!(b, "attn_mask of shape {sm:?} for {total} keys");
     }
     let boolean = is_integer(b, m) || b.is_integer_const(m);
     // The mask broadcasts (right-aligned) to [B, Hm, Sq, T]; Hm is its head axis, if any.
@@ -248,9 +240,7 @@ fn attention(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
         k = split_heads(b, k, kh, "K")?;
         v = split_heads(b, v, kh, "V")?;
     } else if rank != 4 {
-        return Err(b
-            .err(format!("Q must have rank 3 or 4, got {:?}", b.shape(q)))
-            .into());
+        refuse!(b, "Q must have rank 3 or 4, got {:?}", b.shape(q));
     }
     let past_k = opt_input(b, node, 4)?;
     let past_v = opt_input(b, node, 5)?;
@@ -268,16 +258,10 @@ fn attention(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> 
     let (batch, hq, sq, d) = (sq_[0], sq_[1], sq_[2], sq_[3]);
     let (hk, total) = (sk[1], sk[2]);
     if sk.len() != 4 || sv.len() != 4 || sk[0] != batch || sk[3] != d || sv[..3] != sk[..3] {
-        return Err(b
-            .err(format!("Q {sq_:?}, K {sk:?}, V {sv:?} do not fit together"))
-            .into());
+        refuse!(b, "Q {sq_:?}, K {sk:?}, V {sv:?} do not fit together");
     }
     if hk == 0 || hq % hk != 0 {
-        return Err(b
-            .err(format!(
-                "{hq} query heads do not group over {hk} key/value heads"
-            ))
-            .into());
+        refuse!(b, "{hq} query heads do not group over {hk} key/value heads");
     }
     // Grouped-query attention: query head h reads key/value head h / (hq / hk).
     let (k, v) = if hk == hq {

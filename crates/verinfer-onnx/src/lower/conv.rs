@@ -92,9 +92,7 @@ fn spatial_attr(
         return Ok(vec![default; k]);
     };
     if v.len() != k {
-        return Err(b
-            .err(format!("{name} has {} values, expected {k}", v.len()))
-            .into());
+        refuse!(b, "{name} has {} values, expected {k}", v.len());
     }
     v.iter()
         .map(|&x| {
@@ -131,11 +129,7 @@ fn window(
         vec![0; 2 * k]
     };
     if spatial.iter().chain(&kernel).any(|&d| d > LIMIT) {
-        return Err(b
-            .err(format!(
-                "spatial dims {spatial:?} or kernel {kernel:?} too large"
-            ))
-            .into());
+        refuse!(b, "spatial dims {spatial:?} or kernel {kernel:?} too large");
     }
     for a in 0..k {
         let (d, s) = (to_i64(spatial[a]), to_i64(strides[a]));
@@ -177,11 +171,10 @@ fn window(
             }
             "VALID" => {
                 if d < ext {
-                    return Err(b
-                        .err(format!(
-                            "window of extent {ext} does not fit spatial axis {a} of size {d}"
-                        ))
-                        .into());
+                    refuse!(
+                        b,
+                        "window of extent {ext} does not fit spatial axis {a} of size {d}"
+                    );
                 }
                 (d - ext) / s + 1
             }
@@ -200,17 +193,6 @@ fn window(
         pad_end,
         out,
     })
-}
-
-/// An affine row with the given `(axis, coefficient)` terms.
-fn arow(
-    n_out: usize,
-    n_red: usize,
-    out: &[(usize, i64)],
-    red: &[(usize, i64)],
-    offset: i64,
-) -> AffineRow {
-    AffineRow::terms(n_out, n_red, out, red, offset)
 }
 
 fn conv(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
@@ -246,25 +228,25 @@ pub(super) fn conv_refs(
     let (out_iter, so, red) = conv_dims(n, g, mg, cg, &win.out, &kernel);
     let (no, nr) = (out_iter.len(), 1 + k);
     let m_row = if grouped {
-        arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0)
+        AffineRow::terms(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0)
     } else {
-        arow(no, nr, &[(1, 1)], &[], 0)
+        AffineRow::terms(no, nr, &[(1, 1)], &[], 0)
     };
-    let mut x_rows = vec![arow(no, nr, &[(0, 1)], &[], 0)];
+    let mut x_rows = vec![AffineRow::terms(no, nr, &[(0, 1)], &[], 0)];
     x_rows.push(if grouped {
-        arow(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0)
+        AffineRow::terms(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0)
     } else {
-        arow(no, nr, &[], &[(0, 1)], 0)
+        AffineRow::terms(no, nr, &[], &[(0, 1)], 0)
     });
-    let mut w_rows = vec![m_row.clone(), arow(no, nr, &[], &[(0, 1)], 0)];
+    let mut w_rows = vec![m_row.clone(), AffineRow::terms(no, nr, &[], &[(0, 1)], 0)];
     for a in 0..k {
         let (s, d, p) = (
             to_i64(win.strides[a]),
             to_i64(win.dilations[a]),
             to_i64(win.pad_begin[a]),
         );
-        x_rows.push(arow(no, nr, &[(so + a, s)], &[(1 + a, d)], -p));
-        w_rows.push(arow(no, nr, &[], &[(1 + a, 1)], 0));
+        x_rows.push(AffineRow::terms(no, nr, &[(so + a, s)], &[(1 + a, d)], -p));
+        w_rows.push(AffineRow::terms(no, nr, &[], &[(1 + a, 1)], 0));
     }
     let spec = conv_spec(out_iter, red, x_rows, w_rows);
     contract_with_bias(b, x, w, bias, spec, conv_out(n, m, &win.out), m_row, k)
@@ -285,11 +267,7 @@ pub(super) fn kernel_and_group(
                 .zip(&kernel)
                 .any(|(&a, &d)| usize::try_from(a).ok() != Some(d))
         {
-            return Err(b
-                .err(format!(
-                    "kernel_shape {ks:?} disagrees with W of shape {sw:?}"
-                ))
-                .into());
+            refuse!(b, "kernel_shape {ks:?} disagrees with W of shape {sw:?}");
         }
     }
     let g = usize::try_from(at.int_or("group", 1))
@@ -365,9 +343,7 @@ pub(super) fn contract_with_bias(
     };
     let sb = b.shape(bias);
     if sb != [m] {
-        return Err(b
-            .err(format!("bias has shape {sb:?}, expected [{m}]"))
-            .into());
+        refuse!(b, "bias has shape {sb:?}, expected [{m}]");
     }
     if b.const_data(bias).is_some() {
         spec.bias_map = Some(AffineMap { rows: vec![m_row] });
@@ -385,11 +361,10 @@ fn pool_window(b: &Builder, node: &NodeProto, x: FRef) -> Result<Window, OnnxErr
     let at = Attrs(node);
     let sx = b.shape(x);
     if sx.len() < 3 {
-        return Err(b
-            .err(format!(
-                "pooling needs an input of shape [N, C, spatial...], got {sx:?}"
-            ))
-            .into());
+        refuse!(
+            b,
+            "pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+        );
     }
     let k = sx.len() - 2;
     if !at.has("kernel_shape") {
@@ -525,11 +500,10 @@ fn global_pool(b: &mut Builder, node: &NodeProto, kind: ReduceKind) -> Result<FR
     let x = input(b, node, 0)?;
     let sx = b.shape(x);
     if sx.len() < 2 {
-        return Err(b
-            .err(format!(
-                "global pooling needs an input of shape [N, C, spatial...], got {sx:?}"
-            ))
-            .into());
+        refuse!(
+            b,
+            "global pooling needs an input of shape [N, C, spatial...], got {sx:?}"
+        );
     }
     let axes: Vec<i64> = (2..sx.len()).map(to_i64).collect();
     let y = b.reduce(x, kind, &axes, true)?;

@@ -52,18 +52,15 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let c = opt_input(b, node, 2)?;
     let (sa, sw) = (b.shape(a), b.shape(w));
     if sa.len() != 2 || sw.len() != 2 {
-        return Err(b
-            .err(format!("Gemm needs rank-2 A and B, got {sa:?} and {sw:?}"))
-            .into());
+        refuse!(b, "Gemm needs rank-2 A and B, got {sa:?} and {sw:?}");
     }
     let (m, k) = if ta { (sa[1], sa[0]) } else { (sa[0], sa[1]) };
     let (k2, n) = if tb { (sw[1], sw[0]) } else { (sw[0], sw[1]) };
     if k != k2 {
-        return Err(b
-            .err(format!(
-                "inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})"
-            ))
-            .into());
+        refuse!(
+            b,
+            "inner dimensions differ: A {sa:?} (transA={ta}) and B {sw:?} (transB={tb})"
+        );
     }
     // alpha folds into B when B is constant, else into A when A is, else a Scale node.
     let (a, w) = if alpha == 1.0 {
@@ -93,9 +90,7 @@ fn gemm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     if let Some(c) = c {
         let sc = b.shape(c);
         if broadcast(&sc, &out).as_deref() != Some(&out[..]) {
-            return Err(b
-                .err(format!("C of shape {sc:?} does not broadcast to {out:?}"))
-                .into());
+            refuse!(b, "C of shape {sc:?} does not broadcast to {out:?}");
         }
         let c = b.scale(c, beta);
         if b.const_data(c).is_some() {
@@ -140,9 +135,7 @@ pub fn matmul(b: &mut Builder, a: FRef, w: FRef) -> Result<FRef, OnnxError> {
     let (m, k) = (a2[a2.len() - 2], a2[a2.len() - 1]);
     let (k2, n) = (w2[w2.len() - 2], w2[w2.len() - 1]);
     if k != k2 {
-        return Err(b
-            .err(format!("inner dimensions differ: {sa:?} x {sw:?}"))
-            .into());
+        refuse!(b, "inner dimensions differ: {sa:?} x {sw:?}");
     }
     let ba = &a2[..a2.len() - 2];
     let bw = &w2[..w2.len() - 2];

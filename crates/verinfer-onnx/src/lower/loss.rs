@@ -60,9 +60,7 @@ fn nll_node(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> {
 fn sce_node(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> {
     let x = input(b, node, 0)?;
     if b.shape(x).len() < 2 {
-        return Err(b
-            .err(format!("scores must be [N, C, …], got {:?}", b.shape(x)))
-            .into());
+        refuse!(b, "scores must be [N, C, …], got {:?}", b.shape(x));
     }
     let log_prob = super::normalization::softmax_over(b, x, &[1], true)?;
     let loss = nll(b, node, log_prob)?;
@@ -74,21 +72,18 @@ fn sce_node(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxError> {
 fn nll(b: &mut Builder, node: &NodeProto, x: FRef) -> Result<FRef, OnnxError> {
     let sx = b.shape(x);
     if sx.len() < 2 || sx[1] == 0 {
-        return Err(b
-            .err(format!("input must be [N, C, …] with C > 0, got {sx:?}"))
-            .into());
+        refuse!(b, "input must be [N, C, …] with C > 0, got {sx:?}");
     }
     let classes = sx[1];
     let t = input(b, node, 1)?;
     let mut ts = vec![sx[0]];
     ts.extend(&sx[2..]);
     if b.shape(t) != ts {
-        return Err(b
-            .err(format!(
-                "target has shape {:?}, expected {ts:?} for input {sx:?}",
-                b.shape(t)
-            ))
-            .into());
+        refuse!(
+            b,
+            "target has shape {:?}, expected {ts:?} for input {sx:?}",
+            b.shape(t)
+        );
     }
     if b.const_data(t).is_none() {
         return Err(b
@@ -120,12 +115,7 @@ fn nll(b: &mut Builder, node: &NodeProto, x: FRef) -> Result<FRef, OnnxError> {
     let weights = match opt_input(b, node, 2)? {
         Some(w) => {
             if b.shape(w) != [classes] {
-                return Err(b
-                    .err(format!(
-                        "weight has shape {:?}, expected [{classes}]",
-                        b.shape(w)
-                    ))
-                    .into());
+                refuse!(b, "weight has shape {:?}, expected [{classes}]", b.shape(w));
             }
             Some(move_by(b, vec![w], ts.clone(), 0.0, |o| {
                 class.get(flat(&ts, o)).copied().flatten()

@@ -167,12 +167,7 @@ pub(crate) fn finish_classifier(
         return Ok(vec![label, scores]);
     }
     if cols != labels.len() {
-        return Err(b
-            .err(format!(
-                "{} class labels but {cols} score columns",
-                labels.len()
-            ))
-            .into());
+        refuse!(b, "{} class labels but {cols} score columns", labels.len());
     }
     let idx = b.reduce(raw, ReduceKind::ArgMax, &[1], false)?;
     let label = label_of(b, idx, labels)?;
@@ -191,13 +186,12 @@ fn tree_classifier(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, OnnxE
         ens.n_out = labels.len();
     }
     if ens.n_out > labels.len() {
-        return Err(b
-            .err(format!(
-                "weights for class {} but only {} class labels",
-                ens.n_out - 1,
-                labels.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "weights for class {} but only {} class labels",
+            ens.n_out - 1,
+            labels.len()
+        );
     }
     let raw = ml_tree::scores(b, x, &ens, &base)?;
     let pt = at.string("post_transform").unwrap_or_else(|| "NONE".into());
@@ -216,12 +210,11 @@ fn tree_regressor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
     let n_targets =
         usize::try_from(at.int_or("n_targets", 1)).map_err(|_| b.err("n_targets is negative"))?;
     if ens.n_out > n_targets {
-        return Err(b
-            .err(format!(
-                "weights for target {} but n_targets = {n_targets}",
-                ens.n_out - 1
-            ))
-            .into());
+        refuse!(
+            b,
+            "weights for target {} but n_targets = {n_targets}",
+            ens.n_out - 1
+        );
     }
     ens.n_out = n_targets;
     let base = at.floats("base_values").unwrap_or_default();
@@ -277,19 +270,16 @@ fn linear_scores(b: &mut Builder, node: &NodeProto, x: FRef) -> Result<FRef, Onn
         .floats("coefficients")
         .ok_or_else(|| b.err("missing attribute coefficients"))?;
     if f == 0 || coef.is_empty() || coef.len() % f != 0 {
-        return Err(b
-            .err(format!(
-                "{} coefficients do not make rows of the input's {f} features",
-                coef.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "{} coefficients do not make rows of the input's {f} features",
+            coef.len()
+        );
     }
     let c = coef.len() / f;
     let icpt = at.floats("intercepts").unwrap_or_default();
     if !icpt.is_empty() && icpt.len() != c {
-        return Err(b
-            .err(format!("{} intercepts for {c} outputs", icpt.len()))
-            .into());
+        refuse!(b, "{} intercepts for {c} outputs", icpt.len());
     }
     let bias = if icpt.is_empty() { vec![0.0; c] } else { icpt };
     dense(b, x, coef, c, bias, ("coefficients", "intercepts"))
@@ -380,9 +370,7 @@ fn scaler(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let vec_of = |b: &mut Builder, name: &str, dflt: f64| -> Result<FRef, OnnxError> {
         let v = at.floats(name).unwrap_or_else(|| vec![dflt]);
         if v.len() != 1 && v.len() != f {
-            return Err(b
-                .err(format!("{name} has {} values for {f} features", v.len()))
-                .into());
+            refuse!(b, "{name} has {} values for {f} features", v.len());
         }
         let l = v.len();
         Ok(b.constant(&format!("{}/{name}", b.node_name()), vec![l], v))

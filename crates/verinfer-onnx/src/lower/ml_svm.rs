@@ -69,12 +69,11 @@ fn kernels(b: &mut Builder, x: FRef, k: Kernel, sv: Vec<f64>, v: usize) -> Resul
         (s[0], s[1])
     };
     if v == 0 || f == 0 || sv.len() != v * f {
-        return Err(b
-            .err(format!(
-                "{} support vector values do not make {v} vectors of the input's {f} features",
-                sv.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "{} support vector values do not make {v} vectors of the input's {f} features",
+            sv.len()
+        );
     }
     // `γ x·v + c₀` with the factor folded into the constant vectors.
     let scaled_dot = |b: &mut Builder, gamma: f64, coef0: f64| {
@@ -153,12 +152,11 @@ pub(crate) fn classifier(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>,
         }
         let f = b.shape(x)[1];
         if coef.len() != c * f {
-            return Err(b
-                .err(format!(
-                    "{} coefficients for {c} classes of {f} features",
-                    coef.len()
-                ))
-                .into());
+            refuse!(
+                b,
+                "{} coefficients for {c} classes of {f} features",
+                coef.len()
+            );
         }
         let raw = dense(b, x, coef, c, vec![rho[0]; c], ("coefficients", "rho"))?;
         return finish_classifier(b, raw, &labels, &pt, (Pair::Negate, 0.0));
@@ -179,26 +177,24 @@ pub(crate) fn classifier(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>,
             .into());
     }
     if per_class.len() != c {
-        return Err(b
-            .err(format!(
-                "vectors_per_class has {} entries for {c} classes",
-                per_class.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "vectors_per_class has {} entries for {c} classes",
+            per_class.len()
+        );
     }
     let pairs: Vec<(usize, usize)> = (0..c)
         .flat_map(|i| (i + 1..c).map(move |j| (i, j)))
         .collect();
     let np = pairs.len();
     if coef.len() != (c - 1) * v || rho.len() < np {
-        return Err(b
-            .err(format!(
-                "{} coefficients and {} rho for {c} classes and {v} support vectors (want {} and {np})",
-                coef.len(),
-                rho.len(),
-                (c - 1) * v
-            ))
-            .into());
+        refuse!(
+            b,
+            "{} coefficients and {} rho for {c} classes and {v} support vectors (want {} and {np})",
+            coef.len(),
+            rho.len(),
+            (c - 1) * v
+        );
     }
     let sv = floats(b, node, "support_vectors")?;
     let k = kernel(b, node)?;
@@ -261,12 +257,7 @@ pub(crate) fn regressor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxE
     let f = b.shape(x)[1];
     let s = if v > 0 {
         if coef.len() != v {
-            return Err(b
-                .err(format!(
-                    "{} coefficients for {v} support vectors",
-                    coef.len()
-                ))
-                .into());
+            refuse!(b, "{} coefficients for {v} support vectors", coef.len());
         }
         let sv = floats(b, node, "support_vectors")?;
         let k = kernel(b, node)?;
@@ -274,9 +265,7 @@ pub(crate) fn regressor(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxE
         dense(b, kx, coef, 1, vec![rho[0]], ("coefficients", "rho"))?
     } else {
         if coef.len() != f {
-            return Err(b
-                .err(format!("{} coefficients for {f} features", coef.len()))
-                .into());
+            refuse!(b, "{} coefficients for {f} features", coef.len());
         }
         dense(b, x, coef, 1, vec![rho[0]], ("coefficients", "rho"))?
     };

@@ -108,9 +108,7 @@ fn floats_attr(b: &Builder, at: Attrs<'_>, name: &str) -> Result<Option<Vec<f64>
         },
     };
     if v.as_ref().is_some_and(|v| v.iter().any(|x| !x.is_finite())) {
-        return Err(b
-            .err(format!("attribute {name} has a non-finite value"))
-            .into());
+        refuse!(b, "attribute {name} has a non-finite value");
     }
     Ok(v)
 }
@@ -161,9 +159,7 @@ pub(crate) fn parse(b: &Builder, node: &NodeProto, prefix: &str) -> Result<Ensem
         .iter()
         .any(|&l| l != w_trees.len())
     {
-        return Err(b
-            .err(format!("the {prefix}* attributes have different lengths"))
-            .into());
+        refuse!(b, "the {prefix}* attributes have different lengths");
     }
     // (tree, node) → weights.
     let mut leaf_w: HashMap<(i64, i64), Vec<(usize, f64)>> = HashMap::new();
@@ -185,12 +181,7 @@ pub(crate) fn parse(b: &Builder, node: &NodeProto, prefix: &str) -> Result<Ensem
             .insert(node_ids[k], k)
             .is_some()
         {
-            return Err(b
-                .err(format!(
-                    "tree {} has node id {} twice",
-                    tree_ids[k], node_ids[k]
-                ))
-                .into());
+            refuse!(b, "tree {} has node id {} twice", tree_ids[k], node_ids[k]);
         }
     }
     let mut trees = Vec::with_capacity(per_tree.len());
@@ -255,12 +246,7 @@ fn build_tree(
         .map(|(&id, _)| id)
         .collect();
     let [root] = roots[..] else {
-        return Err(b
-            .err(format!(
-                "tree {tid} has {} roots, expected one",
-                roots.len()
-            ))
-            .into());
+        refuse!(b, "tree {tid} has {} roots, expected one", roots.len());
     };
     let mut tree = Tree::default();
     // (node id, path so far)
@@ -310,9 +296,7 @@ pub(crate) fn scores(
 ) -> Result<FRef, OnnxError> {
     let sx = b.shape(x);
     let [n, f] = sx[..] else {
-        return Err(b
-            .err(format!("input must be [N, features], got {sx:?}"))
-            .into());
+        refuse!(b, "input must be [N, features], got {sx:?}");
     };
     let c = ens.n_out;
     let t = ens.trees.len();
@@ -324,9 +308,7 @@ pub(crate) fn scores(
         .unwrap_or(0);
     let nl = ens.trees.iter().map(|t| t.leaves.len()).max().unwrap_or(0);
     if base.len() != c && !base.is_empty() {
-        return Err(b
-            .err(format!("{} base values for {c} outputs", base.len()))
-            .into());
+        refuse!(b, "{} base values for {c} outputs", base.len());
     }
     // Leaf weights W[t, l, c].
     let mut w = vec![0.0; t * nl * c];
@@ -352,12 +334,11 @@ pub(crate) fn scores(
     for (ti, tree) in ens.trees.iter().enumerate() {
         for (j, br) in tree.branches.iter().enumerate() {
             if br.feature >= f {
-                return Err(b
-                    .err(format!(
-                        "a node tests feature {} but the input has {f} features",
-                        br.feature
-                    ))
-                    .into());
+                refuse!(
+                    b,
+                    "a node tests feature {} but the input has {f} features",
+                    br.feature
+                );
             }
             theta[ti * nb + j] = br.threshold;
             match br.mode {

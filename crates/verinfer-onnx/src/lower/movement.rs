@@ -219,9 +219,7 @@ pub(crate) fn broadcast_flat(src: &[usize], o: &[usize]) -> usize {
 pub(crate) fn axes_of(b: &Builder, axes: &[i64], rank: usize) -> Result<Vec<usize>, OnnxError> {
     let v = b.axes(axes, rank)?;
     if v.iter().any(|&a| a >= rank) {
-        return Err(b
-            .err(format!("axes {axes:?} out of range for rank {rank}"))
-            .into());
+        refuse!(b, "axes {axes:?} out of range for rank {rank}");
     }
     Ok(v)
 }
@@ -246,9 +244,7 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         .ok_or_else(|| b.err("missing the target shape"))?;
     let allowzero = Attrs(node).int_or("allowzero", 0) != 0;
     if allowzero && spec.contains(&0) && spec.contains(&-1) {
-        return Err(b
-            .err(format!("shape {spec:?} has both 0 and -1 with allowzero"))
-            .into());
+        refuse!(b, "shape {spec:?} has both 0 and -1 with allowzero");
     }
     let mut out = Vec::with_capacity(spec.len());
     let mut infer = None;
@@ -271,11 +267,10 @@ fn reshape(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         let rest = numel(&out);
         let total = numel(&sx);
         if !divides(total, rest) {
-            return Err(b
-                .err(format!(
-                    "cannot infer the -1 in {spec:?} for an input of shape {sx:?}"
-                ))
-                .into());
+            refuse!(
+                b,
+                "cannot infer the -1 in {spec:?} for an input of shape {sx:?}"
+            );
         }
         out[i] = total / rest;
     }
@@ -316,12 +311,11 @@ fn squeeze(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
         Some(axes) => {
             let axes = axes_of(b, &axes, sx.len())?;
             if let Some(&a) = axes.iter().find(|&&a| sx[a] != 1) {
-                return Err(b
-                    .err(format!(
-                        "cannot squeeze axis {a} of size {} (shape {sx:?})",
-                        sx[a]
-                    ))
-                    .into());
+                refuse!(
+                    b,
+                    "cannot squeeze axis {a} of size {} (shape {sx:?})",
+                    sx[a]
+                );
             }
             sx.iter()
                 .enumerate()
@@ -389,11 +383,7 @@ fn concat(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
                 .enumerate()
                 .all(|(i, (a, c))| i == axis || a == c);
         if !compatible {
-            return Err(b
-                .err(format!(
-                    "cannot concatenate shapes {shapes:?} along axis {axis}"
-                ))
-                .into());
+            refuse!(b, "cannot concatenate shapes {shapes:?} along axis {axis}");
         }
         starts.push((out[axis], offset));
         out[axis] += s[axis];
@@ -430,13 +420,7 @@ fn tile(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let reps =
         ints_attr_or_input(b, node, "repeats", 1)?.ok_or_else(|| b.err("missing repeats"))?;
     if reps.len() != sx.len() {
-        return Err(b
-            .err(format!(
-                "{} repeats for a rank-{} input",
-                reps.len(),
-                sx.len()
-            ))
-            .into());
+        refuse!(b, "{} repeats for a rank-{} input", reps.len(), sx.len());
     }
     let mut out = Vec::with_capacity(sx.len());
     for (&d, &r) in sx.iter().zip(&reps) {

@@ -274,9 +274,7 @@ fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let eps = at.float_or("epsilon", 1e-5);
     let rank = b.shape(x).len();
     if rank < 2 {
-        return Err(b
-            .err(format!("X must be [N, C, ...], got {:?}", b.shape(x)))
-            .into());
+        refuse!(b, "X must be [N, C, ...], got {:?}", b.shape(x));
     }
     let spatial = opset >= 9 || at.int_or("spatial", 1) != 0;
     let inv = b.func(var, Func::RsqrtEps { scale: 1.0, eps });
@@ -294,13 +292,12 @@ fn batch_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
     let y = mul(b, x, a)?;
     let y = add(b, y, c)?;
     if b.shape(y) != b.shape(x) {
-        return Err(b
-            .err(format!(
-                "statistics of shape {:?} do not match X {:?}",
-                b.shape(scale),
-                b.shape(x)
-            ))
-            .into());
+        refuse!(
+            b,
+            "statistics of shape {:?} do not match X {:?}",
+            b.shape(scale),
+            b.shape(x)
+        );
     }
     Ok(y)
 }
@@ -314,9 +311,7 @@ fn instance_norm(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let eps = Attrs(node).float_or("epsilon", 1e-5);
     let rank = b.shape(x).len();
     if rank < 3 {
-        return Err(b
-            .err(format!("X must be [N, C, D1, ...], got {:?}", b.shape(x)))
-            .into());
+        refuse!(b, "X must be [N, C, D1, ...], got {:?}", b.shape(x));
     }
     let axes: Vec<i64> = (2..rank).filter_map(|i| i64::try_from(i).ok()).collect();
     let nm = normalize(b, x, &axes, eps)?;
@@ -368,12 +363,11 @@ fn group_norm(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, Onn
         add(b, y, bc)?
     };
     if b.shape(y) != shape {
-        return Err(b
-            .err(format!(
-                "scale/bias of shape {:?} do not match X {shape:?}",
-                b.shape(scale)
-            ))
-            .into());
+        refuse!(
+            b,
+            "scale/bias of shape {:?} do not match X {shape:?}",
+            b.shape(scale)
+        );
     }
     Ok(y)
 }

@@ -143,6 +143,15 @@ impl Lowering<'_> {
         self.b.err(what).into()
     }
 
+    /// The integer range of element type `ty`, the target of a quantization.
+    fn target_range(&self, ty: i32) -> Result<(i64, i64), OnnxError> {
+        int_range(ty).ok_or_else(|| {
+            self.b
+                .unsupported(format!("quantizing to element type {ty}"))
+                .into()
+        })
+    }
+
     fn elem_type(&self, k: usize) -> Option<i32> {
         let name = self.node.input.get(k)?;
         self.types.get(name).copied()
@@ -266,10 +275,7 @@ impl Lowering<'_> {
         zp: Option<&PerAxis>,
         ty: i32,
     ) -> Result<FRef, OnnxError> {
-        let (qlo, qhi) = int_range(ty).ok_or_else(|| {
-            self.b
-                .unsupported(format!("quantizing to element type {ty}"))
-        })?;
+        let (qlo, qhi) = self.target_range(ty)?;
         let shape = self.b.shape(x);
         let rank = shape.len();
         let zero = PerAxis {
@@ -512,10 +518,7 @@ impl Lowering<'_> {
         zp: FRef,
         ty: i32,
     ) -> Result<FRef, OnnxError> {
-        let (qlo, qhi) = int_range(ty).ok_or_else(|| {
-            self.b
-                .unsupported(format!("quantizing to element type {ty}"))
-        })?;
+        let (qlo, qhi) = self.target_range(ty)?;
         if self.b.shape(zp).iter().product::<usize>() != 1 {
             return Err(self.err("a run-time zero point must be a scalar"));
         }

@@ -101,14 +101,13 @@ fn activations(
             .collect(),
     };
     if names.len() != defaults.len() * dirs {
-        return Err(b
-            .err(format!(
-                "{} activations given, {} needs {} per direction ({dirs} directions)",
-                names.len(),
-                node.op_type,
-                defaults.len()
-            ))
-            .into());
+        refuse!(
+            b,
+            "{} activations given, {} needs {} per direction ({dirs} directions)",
+            names.len(),
+            node.op_type,
+            defaults.len()
+        );
     }
     let alphas = at.floats("activation_alpha").unwrap_or_default();
     let betas = at.floats("activation_beta").unwrap_or_default();
@@ -211,9 +210,7 @@ pub(crate) fn stack(b: &mut Builder, parts: Vec<FRef>) -> Result<FRef, OnnxError
 fn expect_shape(b: &Builder, r: FRef, want: &[usize], what: &str) -> Result<(), OnnxError> {
     let got = b.shape(r);
     if got != want {
-        return Err(b
-            .err(format!("{what} has shape {got:?}, expected {want:?}"))
-            .into());
+        refuse!(b, "{what} has shape {got:?}, expected {want:?}");
     }
     Ok(())
 }
@@ -257,9 +254,7 @@ fn recurrent(b: &mut Builder, node: &NodeProto, cell: Cell) -> Result<Vec<FRef>,
     };
     let mut x = input(b, node, 0)?;
     if b.shape(x).len() != 3 {
-        return Err(b
-            .err(format!("X must have rank 3, got {:?}", b.shape(x)))
-            .into());
+        refuse!(b, "X must have rank 3, got {:?}", b.shape(x));
     }
     if layout == 1 {
         x = b.transpose(x, &[1, 0, 2])?;

@@ -13,11 +13,11 @@ use crate::fixed_point::{best_scale, quantize_value, requant_to, MIN_SCALE};
 use crate::func::Func;
 
 /// A one-input node's name, origin and shape, and its input quantized.
-type Unary = (String, String, Shape, (Operand, TensorInfo));
+pub(super) type Unary = (String, String, Shape, (Operand, TensorInfo));
 
 impl Q<'_> {
     /// Node `i`'s name, origin and shape, and its first input quantized.
-    fn unary(&mut self, i: usize) -> Result<Unary, QuantError> {
+    pub(super) fn unary(&mut self, i: usize) -> Result<Unary, QuantError> {
         let fnode = &self.fg.nodes[i];
         let (name, origin, shape) = (
             fnode.name.clone(),

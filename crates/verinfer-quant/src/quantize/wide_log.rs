@@ -48,13 +48,7 @@ impl Q<'_> {
         i: usize,
         s_stat: i32,
     ) -> Result<(Operand, TensorInfo), QuantError> {
-        let fnode = &self.fg.nodes[i];
-        let (name, origin, dims) = (
-            fnode.name.clone(),
-            fnode.origin.clone(),
-            fnode.shape.clone(),
-        );
-        let x = self.operand(fnode.inputs[0], None)?;
+        let (name, origin, Shape(dims), x) = self.unary(i)?;
         let s = x.1.scale.exponent();
         let w = x.1.bits.get();
         let k = self.opts.table_bits;

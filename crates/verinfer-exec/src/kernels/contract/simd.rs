@@ -24,6 +24,19 @@
 //! AVX-512 VNNI) state their own, under the same rules.
 #![allow(unsafe_code)]
 
+/// Whether this machine has every named x86 feature (never, off `x86_64`): the run-time check
+/// each vector kernel here makes before its `unsafe` call.
+macro_rules! cpu_has {
+    ($first:tt $(, $feature:tt)*) => {{
+        #[cfg(target_arch = "x86_64")]
+        let has = std::arch::is_x86_feature_detected!($first)
+            $(&& std::arch::is_x86_feature_detected!($feature))*;
+        #[cfg(not(target_arch = "x86_64"))]
+        let has = false;
+        has
+    }};
+}
+
 pub(crate) mod dense;
 mod shift;
 pub(crate) mod vnni;
@@ -183,14 +196,7 @@ pub(crate) fn segment_rows<W: Narrow>(
 #[cfg(test)]
 #[must_use]
 pub(crate) fn uses_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    cpu_has!("avx2")
 }
 
 #[cfg(target_arch = "x86_64")]

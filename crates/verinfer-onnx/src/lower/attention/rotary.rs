@@ -96,18 +96,10 @@ fn angles(
     match pos {
         Some(p) => {
             let [rows, width] = cs[..] else {
-                return Err(b
-                    .err(format!("with position_ids a cache must be 2-D, got {cs:?}"))
-                    .into());
+                refuse!(b, "with position_ids a cache must be 2-D, got {cs:?}");
             };
             if width < half || p.len() != l.b * l.s {
-                return Err(b
-                    .err(format!(
-                        "cache {cs:?} or position_ids ({} values) do not fit {} positions of {half} angles",
-                        p.len(),
-                        l.b * l.s
-                    ))
-                    .into());
+                refuse!(b, "cache {cs:?} or position_ids ({} values) do not fit {} positions of {half} angles", p.len(), l.b * l.s);
             }
             let mut rows_of = Vec::with_capacity(p.len());
             for &v in p {
@@ -127,12 +119,12 @@ fn angles(
         }
         None => {
             if cs.len() != 3 || cs[0] != l.b || cs[1] != l.s || cs[2] < half {
-                return Err(b
-                    .err(format!(
-                        "without position_ids a cache must be [{}, {}, ≥ {half}], got {cs:?}",
-                        l.b, l.s
-                    ))
-                    .into());
+                refuse!(
+                    b,
+                    "without position_ids a cache must be [{}, {}, ≥ {half}], got {cs:?}",
+                    l.b,
+                    l.s
+                );
             }
             let w = cs[2];
             move_by(b, vec![cache], out, 0.0, |o| {
@@ -167,9 +159,7 @@ pub(super) fn rotary_embedding(b: &mut Builder, node: &NodeProto) -> Result<FRef
             })?,
     };
     if rot == 0 || rot % 2 != 0 {
-        return Err(b
-            .err(format!("head size {} must be even to rotate", l.d))
-            .into());
+        refuse!(b, "head size {} must be even to rotate", l.d);
     }
     let half = rot / 2;
     let cos = angles(b, cos_cache, pos.as_deref(), &l, half)?;

@@ -11,12 +11,13 @@
 
 use tract_onnx::pb::NodeProto;
 use verinfer_ir::shape::{numel, unravel_into};
+use verinfer_ir::AffineRow;
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FRef;
 
 use super::{
-    arow, contract_with_bias, conv_dims, conv_out, conv_spec, kernel_and_group, spatial_attr,
-    to_i64, LIMIT,
+    contract_with_bias, conv_dims, conv_out, conv_spec, kernel_and_group, spatial_attr, to_i64,
+    LIMIT,
 };
 use crate::attrs::{input, opt_input, Attrs};
 use crate::error::OnnxError;
@@ -167,31 +168,31 @@ pub(super) fn conv_transpose(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     let (no, nr) = (out_iter.len(), 1 + k);
     let (m_row, c_row, mi_row) = if grouped {
         (
-            arow(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0),
-            arow(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0),
-            arow(no, nr, &[(2, 1)], &[], 0),
+            AffineRow::terms(no, nr, &[(1, to_i64(mg)), (2, 1)], &[], 0),
+            AffineRow::terms(no, nr, &[(1, to_i64(cg))], &[(0, 1)], 0),
+            AffineRow::terms(no, nr, &[(2, 1)], &[], 0),
         )
     } else {
         (
-            arow(no, nr, &[(1, 1)], &[], 0),
-            arow(no, nr, &[], &[(0, 1)], 0),
-            arow(no, nr, &[(1, 1)], &[], 0),
+            AffineRow::terms(no, nr, &[(1, 1)], &[], 0),
+            AffineRow::terms(no, nr, &[], &[(0, 1)], 0),
+            AffineRow::terms(no, nr, &[(1, 1)], &[], 0),
         )
     };
-    let mut x_rows = vec![arow(no, nr, &[(0, 1)], &[], 0), c_row.clone()];
+    let mut x_rows = vec![AffineRow::terms(no, nr, &[(0, 1)], &[], 0), c_row.clone()];
     let mut w_rows = vec![c_row, mi_row];
     for (a, &ka) in kernel.iter().enumerate() {
         let d = to_i64(geo.dilations[a]);
         let last = to_i64(ka) - 1;
         // z[o + pad_begin − (K−1−k')·d] · w[K−1−k'].
-        x_rows.push(arow(
+        x_rows.push(AffineRow::terms(
             no,
             nr,
             &[(so + a, 1)],
             &[(1 + a, d)],
             geo.pad_begin[a] - last * d,
         ));
-        w_rows.push(arow(no, nr, &[], &[(1 + a, -1)], last));
+        w_rows.push(AffineRow::terms(no, nr, &[], &[(1 + a, -1)], last));
     }
     let spec = conv_spec(out_iter, red, x_rows, w_rows);
     contract_with_bias(b, z, w, bias, spec, conv_out(n, m, &geo.out), m_row, k)

@@ -172,13 +172,12 @@ fn prelu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> {
     let s = input(b, node, 1)?;
     let out = bshape(b, x, s)?;
     if out != b.shape(x) {
-        return Err(b
-            .err(format!(
-                "slope of shape {:?} does not broadcast to X {:?}",
-                b.shape(s),
-                b.shape(x)
-            ))
-            .into());
+        refuse!(
+            b,
+            "slope of shape {:?} does not broadcast to X {:?}",
+            b.shape(s),
+            b.shape(x)
+        );
     }
     if let Some(a) = const_uniform(b, s) {
         return leaky(b, x, a);
@@ -227,12 +226,7 @@ fn clip(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<FRef, OnnxError
     for (bound, kind) in [(lo, BinaryKind::Max), (hi, BinaryKind::Min)] {
         if let Some(c) = bound {
             if !b.shape(c).iter().all(|&d| d == 1) {
-                return Err(b
-                    .err(format!(
-                        "Clip bound of shape {:?} is not a scalar",
-                        b.shape(c)
-                    ))
-                    .into());
+                refuse!(b, "Clip bound of shape {:?} is not a scalar", b.shape(c));
             }
             y = b.binary(kind, y, c)?;
         }

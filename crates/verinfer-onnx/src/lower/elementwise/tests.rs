@@ -1,64 +1,34 @@
 //! Unit tests of the elementwise lowerings.
 
-use tract_onnx::pb::attribute_proto::AttributeType;
-use tract_onnx::pb::{AttributeProto, NodeProto};
+use tract_onnx::pb::NodeProto;
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::{FOp, FRef};
 use verinfer_quant::frun::run_float;
 
 use crate::lower::lower_node;
-pub(crate) use crate::lower::movement::testutil::node;
+pub(crate) use crate::lower::movement::testutil::{
+    float as af, int as ai, ints as ais, node, string as astr,
+};
 
-pub(crate) fn af(name: &str, v: f32) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        f: v,
-        r#type: AttributeType::Float as i32,
-        ..AttributeProto::default()
-    }
-}
-
-pub(crate) fn ai(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        i: v,
-        r#type: AttributeType::Int as i32,
-        ..AttributeProto::default()
-    }
-}
-
-pub(crate) fn ais(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        ints: v.to_vec(),
-        r#type: AttributeType::Ints as i32,
-        ..AttributeProto::default()
-    }
-}
-
-pub(crate) fn astr(name: &str, v: &str) -> AttributeProto {
-    AttributeProto {
-        name: name.into(),
-        s: v.as_bytes().to_vec(),
-        r#type: AttributeType::String as i32,
-        ..AttributeProto::default()
-    }
-}
-
-/// One run-time input `x` of `shape`, constants as given, then `n` lowered at `opset`;
-/// returns the builder and output 0.
-pub(crate) fn lower_one(
-    n: &NodeProto,
-    opset: i64,
-    shape: &[usize],
-    consts: &[(&str, Vec<usize>, Vec<f64>)],
-) -> (Builder, FRef) {
+/// A builder with one run-time input `x` of `shape` and the constants as given, bound by name.
+fn with_consts(shape: &[usize], consts: &[(&str, Vec<usize>, Vec<f64>)]) -> Builder {
     let mut b = Builder::new("t");
     b.add_input("x", shape.to_vec(), false);
     for (name, s, d) in consts {
         let r = b.constant(name, s.clone(), d.clone());
         b.bind(name, r);
     }
+    b
+}
+
+/// [`with_consts`], then `n` lowered at `opset`; returns the builder and output 0.
+pub(crate) fn lower_one(
+    n: &NodeProto,
+    opset: i64,
+    shape: &[usize],
+    consts: &[(&str, Vec<usize>, Vec<f64>)],
+) -> (Builder, FRef) {
+    let mut b = with_consts(shape, consts);
     b.begin_node(&n.name, &n.op_type);
     let outs = lower_node(&mut b, n, opset).unwrap();
     (b, outs[0])
@@ -121,10 +91,7 @@ fn div_by_constant_vector_multiplies_by_reciprocals() {
 #[test]
 fn div_by_zero_constant_is_rejected() {
     let n = node("Div", &["x", "c"], &["y"], vec![]);
-    let mut b = Builder::new("t");
-    b.add_input("x", vec![2], false);
-    let c = b.constant("c", vec![2], vec![1.0, 0.0]);
-    b.bind("c", c);
+    let mut b = with_consts(&[2], &[("c", vec![2], vec![1.0, 0.0])]);
     assert!(lower_node(&mut b, &n, 13).is_err());
 }
 
@@ -174,10 +141,7 @@ fn pow_by_a_per_element_constant_exponent() {
     close(&value(&b, y, &xs), &[4.0, 3.375, 9.0, 2.0]);
     // More distinct exponents than powers worth computing: refused by name.
     let many: Vec<f64> = (0..9).map(f64::from).collect();
-    let mut b = Builder::new("t");
-    b.add_input("x", vec![9], false);
-    let p = b.constant("p", vec![9], many);
-    b.bind("p", p);
+    let mut b = with_consts(&[9], &[("p", vec![9], many)]);
     let e = lower_node(&mut b, &n, 15).unwrap_err().to_string();
     assert!(e.contains("9 distinct values"), "{e}");
 }
@@ -185,10 +149,7 @@ fn pow_by_a_per_element_constant_exponent() {
 #[test]
 fn pow_with_run_time_exponent_is_unsupported() {
     let n = node("Pow", &["c", "x"], &["y"], vec![]);
-    let mut b = Builder::new("t");
-    b.add_input("x", vec![2], false);
-    let c = b.constant("c", vec![2], vec![1.0, 3.0]);
-    b.bind("c", c);
+    let mut b = with_consts(&[2], &[("c", vec![2], vec![1.0, 3.0])]);
     let e = lower_node(&mut b, &n, 15).unwrap_err().to_string();
     assert!(e.contains("unsupported"), "{e}");
     // A constant positive scalar base is exp(y·ln c).

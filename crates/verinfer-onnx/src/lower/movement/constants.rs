@@ -83,11 +83,10 @@ pub(super) fn range(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let delta = const_scalar(b, node, 2, "delta")?;
     let n = ((limit - start) / delta).ceil().max(0.0);
     if delta == 0.0 || !n.is_finite() || n > real(super::MAX_ELEMS) {
-        return Err(b
-            .err(format!(
-                "range({start}, {limit}, {delta}) is empty-stepped or too long"
-            ))
-            .into());
+        refuse!(
+            b,
+            "range({start}, {limit}, {delta}) is empty-stepped or too long"
+        );
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let n = n as usize;
@@ -117,12 +116,7 @@ pub(super) fn constant(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxEr
         return Err(b.err("no value attribute").into());
     };
     if numel(&shape) != data.len() {
-        return Err(b
-            .err(format!(
-                "value of shape {shape:?} holds {} elements",
-                data.len()
-            ))
-            .into());
+        refuse!(b, "value of shape {shape:?} holds {} elements", data.len());
     }
     Ok(b.typed_constant(&out_name(node), shape, data, integer))
 }

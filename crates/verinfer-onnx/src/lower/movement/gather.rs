@@ -45,12 +45,11 @@ pub(super) fn gather(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxErro
     };
     let rows = resolve_indices(b, &values, sd[axis])?;
     let ri = si.len();
-    let out: Vec<usize> = sd[..axis]
-        .iter()
-        .chain(&si)
-        .chain(&sd[axis + 1..])
-        .copied()
-        .collect();
+    let out = verinfer_ir::ops::gather::output_shape(
+        &verinfer_ir::Gather { axis },
+        &[sd.as_slice(), si.as_slice()],
+    )
+    .map_err(|e| b.err(e))?;
     let mut src = vec![0usize; sd.len()];
     move_by(b, vec![data], out, 0.0, |o| {
         src[..axis].copy_from_slice(&o[..axis]);
@@ -65,11 +64,10 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
     let idx = input(b, node, 1)?;
     let (sd, si) = (b.shape(data), b.shape(idx));
     if sd.is_empty() || si.len() != sd.len() {
-        return Err(b
-            .err(format!(
-                "data {sd:?} and indices {si:?} must have the same rank ≥ 1"
-            ))
-            .into());
+        refuse!(
+            b,
+            "data {sd:?} and indices {si:?} must have the same rank ≥ 1"
+        );
     }
     let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
     if si
@@ -78,11 +76,7 @@ pub(super) fn gather_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef,
         .enumerate()
         .any(|(a, (i, d))| a != axis && i > d)
     {
-        return Err(b
-            .err(format!(
-                "indices {si:?} exceed data {sd:?} off the gathered axis"
-            ))
-            .into());
+        refuse!(b, "indices {si:?} exceed data {sd:?} off the gathered axis");
     }
     let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
         return gather_elements_dynamic(b, data, idx, axis);
@@ -190,12 +184,11 @@ pub(super) fn depth_to_space(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
     if !divides(c, bs * bs) {
-        return Err(b
-            .err(format!(
-                "{c} channels are not divisible by blocksize² = {}",
-                bs * bs
-            ))
-            .into());
+        refuse!(
+            b,
+            "{c} channels are not divisible by blocksize² = {}",
+            bs * bs
+        );
     }
     let oc = c / (bs * bs);
     let sx = [n, c, h, w];
@@ -215,11 +208,10 @@ pub(super) fn space_to_depth(b: &mut Builder, node: &NodeProto) -> Result<FRef, 
     let x = input(b, node, 0)?;
     let ([n, c, h, w], bs, crd) = block_args(b, node, x)?;
     if !divides(h, bs) || !divides(w, bs) {
-        return Err(b
-            .err(format!(
-                "spatial dims {h}×{w} are not divisible by blocksize {bs}"
-            ))
-            .into());
+        refuse!(
+            b,
+            "spatial dims {h}×{w} are not divisible by blocksize {bs}"
+        );
     }
     let sx = [n, c, h, w];
     move_by(b, vec![x], vec![n, c * bs * bs, h / bs, w / bs], 0.0, |o| {
@@ -248,11 +240,10 @@ pub(super) fn gather_nd(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxE
     };
     let q = si.len();
     if sd.is_empty() || bd >= q || bd + k > sd.len() || si[..bd] != sd[..bd] {
-        return Err(b
-            .err(format!(
-                "data {sd:?} and indices {si:?} do not fit batch_dims {bd}"
-            ))
-            .into());
+        refuse!(
+            b,
+            "data {sd:?} and indices {si:?} do not fit batch_dims {bd}"
+        );
     }
     let Some(values) = b.const_data(idx).map(<[f64]>::to_vec) else {
         return Err(b

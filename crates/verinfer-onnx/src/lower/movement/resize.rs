@@ -323,13 +323,7 @@ fn apply(
     if let Some(r) = &roi {
         if sp.coord == Coord::TfCropAndResize {
             if r.len() != 2 * axes.len() {
-                return Err(b
-                    .err(format!(
-                        "roi has {} values, expected {}",
-                        r.len(),
-                        2 * axes.len()
-                    ))
-                    .into());
+                refuse!(b, "roi has {} values, expected {}", r.len(), 2 * axes.len());
             }
             for (k, &a) in axes.iter().enumerate() {
                 ax[a].roi = (r[k], r[k + axes.len()]);
@@ -340,22 +334,14 @@ fn apply(
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let u = v as usize;
         if !(v >= 1.0 && v <= f(super::MAX_ELEMS)) {
-            return Err(b
-                .err(format!("output size {v} is not a positive size"))
-                .into());
+            refuse!(b, "output size {v} is not a positive size");
         }
         Ok(u)
     };
     match (scales, sizes) {
         (Some(s), None) => {
             if s.len() != axes.len() {
-                return Err(b
-                    .err(format!(
-                        "scales has {} values for {} axes",
-                        s.len(),
-                        axes.len()
-                    ))
-                    .into());
+                refuse!(b, "scales has {} values for {} axes", s.len(), axes.len());
             }
             for (k, &a) in axes.iter().enumerate() {
                 if !(s[k] > 0.0 && s[k].is_finite()) {
@@ -368,13 +354,7 @@ fn apply(
         }
         (None, Some(z)) => {
             if z.len() != axes.len() {
-                return Err(b
-                    .err(format!(
-                        "sizes has {} values for {} axes",
-                        z.len(),
-                        axes.len()
-                    ))
-                    .into());
+                refuse!(b, "sizes has {} values for {} axes", z.len(), axes.len());
             }
             let ratios: Vec<f64> = axes
                 .iter()

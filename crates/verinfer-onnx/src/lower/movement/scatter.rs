@@ -26,12 +26,11 @@ pub(super) fn scatter_elements(b: &mut Builder, node: &NodeProto) -> Result<FRef
     let (data, idx, upd) = (input(b, node, 0)?, input(b, node, 1)?, input(b, node, 2)?);
     let (sd, si) = (b.shape(data), b.shape(idx));
     if si != b.shape(upd) || si.len() != sd.len() || sd.is_empty() {
-        return Err(b
-            .err(format!(
-                "indices {si:?} and updates {:?} must have the shape and rank of data {sd:?}",
-                b.shape(upd)
-            ))
-            .into());
+        refuse!(
+            b,
+            "indices {si:?} and updates {:?} must have the shape and rank of data {sd:?}",
+            b.shape(upd)
+        );
     }
     let axis = b.axis(Attrs(node).int_or("axis", 0), sd.len())?;
     let values = b.require_const(idx, "indices")?;
@@ -63,11 +62,10 @@ pub(super) fn scatter_nd(b: &mut Builder, node: &NodeProto) -> Result<FRef, Onnx
         .copied()
         .collect();
     if si.is_empty() || k == 0 || k > sd.len() || su != want {
-        return Err(b
-            .err(format!(
-                "indices {si:?} and updates {su:?} do not fit data {sd:?} (updates must be {want:?})"
-            ))
-            .into());
+        refuse!(
+            b,
+            "indices {si:?} and updates {su:?} do not fit data {sd:?} (updates must be {want:?})"
+        );
     }
     let values = b.require_const(idx, "indices")?;
     let st = strides(&sd);

@@ -66,11 +66,10 @@ pub(super) fn slice(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
         .unwrap_or_else(|| (0..to_i64(starts.len())).collect());
     let steps = ints_attr_or_input(b, node, "steps", 4)?.unwrap_or_else(|| vec![1; starts.len()]);
     if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
-        return Err(b
-            .err(format!(
-                "starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length"
-            ))
-            .into());
+        refuse!(
+            b,
+            "starts {starts:?}, ends {ends:?}, axes {axes:?}, steps {steps:?} differ in length"
+        );
     }
     let axes = axes_of(b, &axes, sx.len())?;
     let mut start = vec![0i64; sx.len()];
@@ -106,9 +105,7 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onnx
             .collect::<Result<_, _>>()?
     } else if let Some(k) = at.int("num_outputs") {
         if usize::try_from(k).ok() != Some(n) {
-            return Err(b
-                .err(format!("num_outputs {k} but the node has {n} outputs"))
-                .into());
+            refuse!(b, "num_outputs {k} but the node has {n} outputs");
         }
         let chunk = d.div_ceil(n);
         let last = d
@@ -119,20 +116,15 @@ pub(super) fn split(b: &mut Builder, node: &NodeProto) -> Result<Vec<FRef>, Onnx
         v
     } else {
         if !divides(d, n) {
-            return Err(b
-                .err(format!(
-                    "axis of size {d} does not split into {n} equal parts"
-                ))
-                .into());
+            refuse!(b, "axis of size {d} does not split into {n} equal parts");
         }
         vec![d / n; n]
     };
     if sizes.len() != n || sizes.iter().sum::<usize>() != d {
-        return Err(b
-            .err(format!(
-                "split sizes {sizes:?} for {n} outputs and an axis of size {d}"
-            ))
-            .into());
+        refuse!(
+            b,
+            "split sizes {sizes:?} for {n} outputs and an axis of size {d}"
+        );
     }
     let mut outs = Vec::with_capacity(n);
     let mut offset = 0i64;
@@ -209,9 +201,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         None => (0..sx.len()).collect(),
     };
     if pads.len() != 2 * axes.len() {
-        return Err(b
-            .err(format!("{} pads for {} axes", pads.len(), axes.len()))
-            .into());
+        refuse!(b, "{} pads for {} axes", pads.len(), axes.len());
     }
     let rank = sx.len();
     let mut begin = vec![0i64; rank];
@@ -228,9 +218,7 @@ pub(super) fn pad(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError> 
         let n = to_i64(sx[a]).saturating_add(pb).saturating_add(pe);
         out[a] = to_dim(b, n, "padded dimension")?;
         if mode != PadMode::Constant && sx[a] == 0 && n > 0 {
-            return Err(b
-                .err(format!("cannot pad an empty axis {a} in this mode"))
-                .into());
+            refuse!(b, "cannot pad an empty axis {a} in this mode");
         }
         begin[a] = pb;
     }
@@ -251,9 +239,7 @@ pub(super) fn trilu(b: &mut Builder, node: &NodeProto) -> Result<FRef, OnnxError
     let x = input(b, node, 0)?;
     let shape = b.shape(x);
     if shape.len() < 2 {
-        return Err(b
-            .err(format!("Trilu needs at least 2 dimensions, not {shape:?}"))
-            .into());
+        refuse!(b, "Trilu needs at least 2 dimensions, not {shape:?}");
     }
     let k = match opt_input(b, node, 1)? {
         Some(r) => match const_ints(b, r, "k")?.as_slice() {

@@ -1,5 +1,6 @@
 //! Helpers for lowering tests: hand-built ONNX nodes, lowered and run in `f64`.
 
+use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::{AttributeProto, NodeProto};
 use verinfer_quant::builder::Builder;
 use verinfer_quant::fgraph::FGraph;
@@ -38,6 +39,7 @@ pub(crate) fn int(name: &str, i: i64) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         i,
+        r#type: AttributeType::Int as i32,
         ..AttributeProto::default()
     }
 }
@@ -47,6 +49,7 @@ pub(crate) fn ints(name: &str, v: &[i64]) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         ints: v.to_vec(),
+        r#type: AttributeType::Ints as i32,
         ..AttributeProto::default()
     }
 }
@@ -56,6 +59,7 @@ pub(crate) fn float(name: &str, f: f32) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         f,
+        r#type: AttributeType::Float as i32,
         ..AttributeProto::default()
     }
 }
@@ -65,6 +69,7 @@ pub(crate) fn string(name: &str, s: &str) -> AttributeProto {
     AttributeProto {
         name: name.into(),
         s: s.as_bytes().to_vec(),
+        r#type: AttributeType::String as i32,
         ..AttributeProto::default()
     }
 }

@@ -40,9 +40,7 @@ pub(super) fn arg_extremum(
     };
     let n = shape[axis];
     if n == 0 {
-        return Err(b
-            .err(format!("axis {axis} of shape {shape:?} is empty"))
-            .into());
+        refuse!(b, "axis {axis} of shape {shape:?} is empty");
     }
     let x = if min { b.scale(x, -1.0) } else { x };
     let x = if last && n > 1 {
@@ -88,11 +86,7 @@ pub(super) fn hardmax(b: &mut Builder, node: &NodeProto, opset: i64) -> Result<F
     let x = input(b, node, 0)?;
     let shape = b.shape(x);
     if shape.is_empty() || shape.contains(&0) {
-        return Err(b
-            .err(format!(
-                "needs a non-empty tensor of rank ≥ 1, got {shape:?}"
-            ))
-            .into());
+        refuse!(b, "needs a non-empty tensor of rank ≥ 1, got {shape:?}");
     }
     let default = if opset >= 13 { -1 } else { 1 };
     let axis = b.axis(Attrs(node).int_or("axis", default), shape.len())?;

@@ -397,24 +397,29 @@ fn check_causal(g: verinfer_quant::fgraph::FGraph) {
 /// The mask values exporters write: BERT's `−1e4`, `−1e9`, `−∞` and float32's most negative.
 const MASK_VALUES: [f64; 4] = [-1e4, -1e9, f64::NEG_INFINITY, f32::MIN as f64];
 
+/// `softmax(s + add, axis −1)` of run-time scores `s` `[2, 4, 4]` and a constant `[4, 4]`
+/// addend (a mask or a bias).
+fn softmax_of_sum(add: Vec<f64>) -> verinfer_quant::fgraph::FGraph {
+    use crate::lower::qtest::{graph_of, Const, In};
+    let nodes = [
+        node("Add", &["s", "add"], &["sm"], vec![]),
+        node("Softmax", &["sm"], &["p"], vec![ai("axis", -1)]),
+    ];
+    graph_of(
+        &nodes,
+        13,
+        &[In("s", vec![2, 4, 4], None)],
+        &[Const("add", vec![4, 4], add, false)],
+    )
+}
+
 #[test]
 fn additive_causal_masks_zero_the_masked_weights_exactly() {
-    use crate::lower::qtest::{graph_of, Const, In};
     for v in MASK_VALUES {
         let mask: Vec<f64> = (0..16)
             .map(|k| if k % 4 > k / 4 { v } else { 0.0 })
             .collect();
-        let nodes = [
-            node("Add", &["s", "mask"], &["sm"], vec![]),
-            node("Softmax", &["sm"], &["p"], vec![ai("axis", -1)]),
-        ];
-        let g = graph_of(
-            &nodes,
-            13,
-            &[In("s", vec![2, 4, 4], None)],
-            &[Const("mask", vec![4, 4], mask, false)],
-        );
-        check_causal(g);
+        check_causal(softmax_of_sum(mask));
     }
 }
 
@@ -448,7 +453,7 @@ fn masks_selected_by_where_zero_the_masked_weights_exactly() {
 
 #[test]
 fn moderate_biases_and_fully_masked_rows_keep_their_softmax() {
-    use crate::lower::qtest::{float_outputs, graph_of, quantized_outputs, Const, In};
+    use crate::lower::qtest::{float_outputs, quantized_outputs};
     // A relative-position bias in [−3, 0] is no mask; a row whose every entry is −1e4 is the
     // softmax of its scores (as in float), not a row of zeros.
     let bias: Vec<f64> = (0..16)
@@ -460,16 +465,7 @@ fn moderate_biases_and_fully_masked_rows_keep_their_softmax() {
             }
         })
         .collect();
-    let nodes = [
-        node("Add", &["s", "bias"], &["sm"], vec![]),
-        node("Softmax", &["sm"], &["p"], vec![ai("axis", -1)]),
-    ];
-    let g = graph_of(
-        &nodes,
-        13,
-        &[In("s", vec![2, 4, 4], None)],
-        &[Const("bias", vec![4, 4], bias.clone(), false)],
-    );
+    let g = softmax_of_sum(bias.clone());
     assert!(
         !g.consts.iter().any(|c| c.name.ends_with("mask_keep")),
         "nothing is masked"

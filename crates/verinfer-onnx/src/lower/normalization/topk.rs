@@ -181,21 +181,26 @@ mod tests {
             .collect()
     }
 
+    /// `TopK(k = 5, largest)` over one run-time row `[1, width]`.
+    fn top5_of_row(largest: i64, width: usize) -> verinfer_quant::fgraph::FGraph {
+        let n = node(
+            "TopK",
+            &["x", "k"],
+            &["v", "i"],
+            vec![int("largest", largest)],
+        );
+        graph(
+            &n,
+            11,
+            &[In("x", vec![1, width], None)],
+            &[Const("k", vec![1], vec![5.0], true)],
+        )
+    }
+
     #[test]
     fn topk_over_the_last_axis_of_logits() {
         for largest in [1, 0] {
-            let n = node(
-                "TopK",
-                &["x", "k"],
-                &["v", "i"],
-                vec![int("largest", largest)],
-            );
-            let g = graph(
-                &n,
-                11,
-                &[In("x", vec![1, 100], None)],
-                &[Const("k", vec![1], vec![5.0], true)],
-            );
+            let g = top5_of_row(largest, 100);
             let samples: Vec<Vec<Vec<f64>>> = (1..=4).map(|s| vec![row(s)]).collect();
             for s in &samples {
                 let (v, i) = reference(&s[0], 5, largest == 1);
@@ -227,13 +232,7 @@ mod tests {
                 })
                 .collect()
         };
-        let n = node("TopK", &["x", "k"], &["v", "i"], vec![int("largest", 0)]);
-        let g = graph(
-            &n,
-            11,
-            &[In("x", vec![1, 60], None)],
-            &[Const("k", vec![1], vec![5.0], true)],
-        );
+        let g = top5_of_row(0, 60);
         let samples: Vec<Vec<Vec<f64>>> = (1..=6).map(|s| vec![row(s)]).collect();
         let q = quantized_outputs(g, &samples);
         for (s, got) in samples.iter().zip(q) {

@@ -45,14 +45,7 @@ pub(crate) fn shift_clamp(
 /// Whether [`shift_clamp`] has a vector form on this machine.
 #[cfg(test)]
 pub(crate) fn uses_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    cpu_has!("avx512f")
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -99,16 +99,7 @@ impl Scales<'_> {
 
 /// Whether this machine runs the kernel (AVX-512F, AVX-512BW and AVX-512 VNNI).
 pub(crate) fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    cpu_has!("avx512f", "avx512bw", "avx512vnni")
 }
 
 /// `Σ_b d[b]·Σ_{i<32} x[x0 + 32b + i]·q[32b + i]` over the `nb = q.len() / 32` blocks of

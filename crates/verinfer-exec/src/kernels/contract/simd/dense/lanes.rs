@@ -43,17 +43,7 @@ pub(crate) fn map<F: Fn(i32) -> i32>(x: &[i32], out: &mut [i32], f: F) {
 
 /// Whether the loops run in their AVX-512 copies on this machine.
 pub(crate) fn uses_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    cpu_has!("avx512f", "avx512bw", "avx512dq", "avx512vl")
 }
 
 #[inline(always)]
