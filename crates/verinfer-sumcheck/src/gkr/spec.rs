@@ -144,12 +144,14 @@ pub enum LayerKind {
         shift: u32,
     },
     /// `Y = round_div(X·2^shift, B)` with `B` an activation broadcast over the output
-    /// (softmax's normalisation), identity epilogue: [`super::div`].
+    /// (softmax's normalisation, RMSNorm's), identity epilogue: [`super::div`].
     Div {
         /// The divisor.
         b: Src,
         /// The numerator's left shift.
         shift: u32,
+        /// Whether `X` may be negative (a committed sign selector; kind word 13).
+        signed: bool,
     },
     /// `Y[r, ·] = T[row(idx[r]), ·]`: rows of a committed table `table` (a weight index) by
     /// the public graph input [`Layer::input`] names (an embedding row by the token, a RoPE
