@@ -355,6 +355,13 @@ pub fn norm_like(r: usize, c: usize, rescale: bool) -> Graph {
 /// (20 bits; the division proven for a numerator ≥ 0). Inputs with `|x| < 2^15` keep every
 /// step unclamped for `c ≤ 8`.
 pub fn rms_norm_wide(c: usize) -> Graph {
+    rms_norm_wide_with(c, false)
+}
+
+/// [`rms_norm_wide`], with `signed` the LLM's numerator instead of `max(x, 0)`: `x·γ/2^7`
+/// (16 bits, `γ` a `[1, c]` parameter of 8 bits with negative entries and a zero), so about
+/// half the quotients are negative and some 0.
+pub fn rms_norm_wide_with(c: usize, signed: bool) -> Graph {
     let wide = |kind, b_mult| {
         Op::Binary(Binary {
             kind,
@@ -381,13 +388,26 @@ pub fn rms_norm_wide(c: usize) -> Graph {
         requant: requant(1, 0, 20),
     });
     let q = b.node(isqrt, vec![s], &[1, 1], 20);
-    let zero = b.param(&[1], 4, vec![0]);
-    let a = b.node(
-        binary_op(BinaryKind::Max, 1, 1, 1, 0),
-        vec![x, zero],
-        &[1, c],
-        16,
-    );
+    let a = if signed {
+        let gamma = (0..c)
+            .map(|j| i32::try_from(j * 37 % 201).unwrap_or(0) - 100 + i32::from(j == 0) * 100)
+            .collect();
+        let gamma = b.param(&[1, c], 8, gamma);
+        b.node(
+            binary_op(BinaryKind::Mul, 1, 1, 1, 7),
+            vec![x, gamma],
+            &[1, c],
+            16,
+        )
+    } else {
+        let zero = b.param(&[1], 4, vec![0]);
+        b.node(
+            binary_op(BinaryKind::Max, 1, 1, 1, 0),
+            vec![x, zero],
+            &[1, c],
+            16,
+        )
+    };
     let div = Op::Div(verinfer_ir::Div {
         shift: 8,
         requant: requant(1, 0, 20),

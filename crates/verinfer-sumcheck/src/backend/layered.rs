@@ -363,7 +363,13 @@ pub fn model_plan(
                 p.push(pow2(shift));
                 p.push(if shift == 0 { word(0) } else { pow2(shift - 1) });
             }
-            LayerKind::Div { b, shift } => {
+            LayerKind::Div { signed: true, .. } => {
+                return Err(refuse(format!(
+                    "layer {i} (Div): a division with a signed numerator is not verifiable on \
+                     chain yet"
+                )))
+            }
+            LayerKind::Div { b, shift, .. } => {
                 if crate::gkr::broadcast::zero_vars(spec, l.out, crate::gkr::Arg::Act(b)) {
                     return Err(one_element(i));
                 }

@@ -39,6 +39,8 @@ pub enum Poly {
     /// Layer `i`'s hidden output offset by `2^(bits−1)` and shifted right by [`LIMB_BITS`]
     /// (committed where the output is wider than the range tables, see [`split_out`]).
     OutHi(usize),
+    /// A signed `Div` layer `i`'s sign selector, `[A < 0]` (committed, [`super::div`]).
+    Sign(usize),
 }
 
 /// The widest range table a remainder's check uses: a wider shift's remainder `r` is
@@ -183,7 +185,7 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
         Poly::Output(k) => spec.src_layout(Src::Layer(
             spec.outputs.get(k).copied().unwrap_or(usize::MAX),
         )),
-        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) => {
+        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) | Poly::Sign(i) => {
             spec.src_layout(Src::Layer(i))
         }
         Poly::Weight(j) => spec

@@ -25,14 +25,26 @@
 //! IR's `round_div(A·2^s, B)` (the quotient rounded half up). The honest prover refuses a
 //! trace with `A < 0` or `B ≤ 0` (the IR's other cases: the sign rule and the zero divisor)
 //! and a quotient that saturates the output's bits, naming the node and element.
+//!
+//! **A signed numerator** (`LayerKind::Div { signed: true, .. }`, chosen unless the
+//! numerator is never negative: [`non_negative`]): the prover also commits the sign selector
+//! `σ = [A < 0]` ([`Poly::Sign`]) and `R` is the same table (`2^(s+1)·A + B' − 2·B'·Y`, now
+//! possibly of either sign's case). The sumcheck gains the zero-check `λ·eq·(σ² − σ)`
+//! (`λ` drawn after the stated values; degree 3 still, one more final value `σ̃(σ)`), and
+//! the columns become `R − σ`, `2B' − R − 1 + σ` (so `R ∈ [0, 2B)` for `σ = 0`,
+//! `R ∈ [1, 2B]` for `σ = 1`) and `A + 2^bits(A)·σ` in `[0, 2^bits(A))` (so `A ≥ 0` for
+//! `σ = 0`, `A < 0` for `σ = 1`). With `σ` boolean and the ranges, `σ = 0` gives the
+//! quotient rounded half up of a numerator `≥ 0` and `σ = 1` the quotient rounded half down
+//! of one `< 0`: both are `round_div`'s half away from zero (`docs/sumcheck.md`, "Div
+//! layers", for the argument).
 
 use ark_bn254::Fr;
 use ark_ff::Field;
-use verinfer_ir::{Bits, Graph, Node, Requant, TensorInfo};
+use verinfer_ir::{Bits, Graph, Node, Operand, Requant, TensorInfo};
 
 use crate::logup::MAX_RANGE_BITS;
 use crate::mle::DenseMle;
-use crate::sumcheck::Terms;
+use crate::sumcheck::{Term, Terms};
 use crate::transcript::Transcript;
 
 use super::broadcast::{self, Spread};
@@ -89,14 +101,45 @@ pub(crate) fn recognise(
     if in_info.bits.get() > MAX_RANGE_BITS || src_bits(spec, b) > MAX_RANGE_BITS {
         return Err("operand bits wider than the range check".into());
     }
-    Ok(LayerKind::Div { b, shift: d.shift })
+    let a = match node.inputs.first() {
+        Some(Operand::Value(v)) => earlier(v.index()),
+        _ => None,
+    };
+    let signed = !a.is_some_and(|a| non_negative(g, spec, a));
+    Ok(LayerKind::Div {
+        b,
+        shift: d.shift,
+        signed,
+    })
+}
+
+/// Whether layer input `s` is never negative whatever the graph's input: a lookup whose table
+/// has no negative entry (softmax's exp) or a value clipped below at 0 or above (a ReLU).
+/// Such a numerator keeps the unsigned form — its range check `A ≥ 0` holds on every trace —
+/// so the models it covered keep their spec and proof bytes; any other is signed.
+#[must_use]
+pub fn non_negative(g: &Graph, spec: &ChainSpec, s: Src) -> bool {
+    let table = match s {
+        Src::Layer(i) => match spec.layers.get(i).map(|l| l.kind) {
+            Some(LayerKind::Lookup { table, .. }) => spec.weights.get(table),
+            _ => None,
+        },
+        Src::Input(_) => None,
+    };
+    match table {
+        Some(w) => g
+            .params
+            .get(w.param)
+            .is_some_and(|p| p.data.values().all(|v| v >= 0)),
+        None => super::lookup::src_range(spec, s).0 >= 0,
+    }
 }
 
 /// Whether a decoded layer is one [`recognise`] makes: a numerator of the output's layout,
 /// a divisor spread over it, a shift in range.
 #[must_use]
 pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
-    let LayerKind::Div { b, shift } = l.kind else {
+    let LayerKind::Div { b, shift, .. } = l.kind else {
         return false;
     };
     spec.src_layout(l.input) == l.out
@@ -106,31 +149,61 @@ pub fn fits(spec: &ChainSpec, l: &Layer) -> bool {
         && src_bits(spec, l.input) <= MAX_RANGE_BITS
 }
 
-fn parts(spec: &ChainSpec, i: usize) -> Result<(&Layer, Src, u32, Spread), GkrError> {
-    let bad = || GkrError::Malformed("not a division layer");
-    let l = spec.layers.get(i).ok_or_else(bad)?;
-    let LayerKind::Div { b, shift } = l.kind else {
-        return Err(bad());
-    };
-    let s = broadcast::spread(l.out, spec.src_layout(b)).ok_or_else(bad)?;
-    Ok((l, b, shift, s))
+/// Layer `i` as a division: the layer, its divisor, shift, spread and signedness.
+struct Parts<'a> {
+    l: &'a Layer,
+    b: Src,
+    shift: u32,
+    spread: Spread,
+    signed: bool,
 }
 
-/// `(B', R)` of layer `i` as padded tables of the output's layout, checking the trace's
-/// output against the IR when `check` (unchecked, `R` is the trace's own `Y`'s: the relation
-/// holds and only the range checks stand in the way).
+fn parts(spec: &ChainSpec, i: usize) -> Result<Parts<'_>, GkrError> {
+    let bad = || GkrError::Malformed("not a division layer");
+    let l = spec.layers.get(i).ok_or_else(bad)?;
+    let LayerKind::Div { b, shift, signed } = l.kind else {
+        return Err(bad());
+    };
+    let spread = broadcast::spread(l.out, spec.src_layout(b)).ok_or_else(bad)?;
+    Ok(Parts {
+        l,
+        b,
+        shift,
+        spread,
+        signed,
+    })
+}
+
+/// A division's committed tables: the spread divisor `B'`, the remainders `R` and, signed,
+/// the sign selector `σ`.
+pub(crate) struct Witness {
+    pub b: DenseMle,
+    pub rem: DenseMle,
+    pub sign: Option<DenseMle>,
+}
+
+/// `B'`, `R` (and `σ` for a signed layer) of layer `i` as padded tables of the output's
+/// layout, checking the trace's output against the IR when `check` (unchecked, `R` is the
+/// trace's own `Y`'s and `σ` the numerator's sign: the relation holds and only the range
+/// checks stand in the way).
 ///
 /// # Errors
-/// [`GkrError::Unsupported`] for a numerator below 0 or a divisor below 1 (the IR's other
-/// cases are not proven), [`GkrError::TraceMismatch`] / [`GkrError::Clamped`] at the first
-/// element that differs from the IR.
+/// [`GkrError::Unsupported`] for a divisor below 1, or a numerator below 0 in an unsigned
+/// layer (the IR's other cases are not proven), [`GkrError::TraceMismatch`] /
+/// [`GkrError::Clamped`] at the first element that differs from the IR.
 pub(crate) fn witness(
     spec: &ChainSpec,
     i: usize,
     trace: &[Vec<i32>],
     check: bool,
-) -> Result<(DenseMle, DenseMle), GkrError> {
-    let (l, b, s, _) = parts(spec, i)?;
+) -> Result<Witness, GkrError> {
+    let Parts {
+        l,
+        b,
+        shift: s,
+        signed,
+        ..
+    } = parts(spec, i)?;
     let bad = || GkrError::Malformed("a division's operands");
     let a = trace.get(spec.trace_index(l.input)).ok_or_else(bad)?;
     let bv = broadcast::values(spec, Arg::Act(b), l.out, trace, &[])?;
@@ -140,16 +213,22 @@ pub(crate) fn witness(
     }
     let size = 1 << l.out.vars();
     let (mut bt, mut rt) = (vec![Fr::default(); size], vec![Fr::default(); size]);
+    let mut st = vec![Fr::default(); if signed { size } else { 0 }];
     for (index, ((&av, &dv), &got)) in a.iter().zip(&bv).zip(y).enumerate() {
         let av = i64::from(av);
         if check {
-            if av < 0 || dv < 1 {
+            if (av < 0 && !signed) || dv < 1 {
                 let node = spec.node_of(i);
+                let proven = if signed {
+                    "a divisor ≥ 1"
+                } else {
+                    "a numerator ≥ 0 over a divisor ≥ 1"
+                };
                 return Err(GkrError::Unsupported {
                     node: Some(node),
                     reason: format!(
-                        "node {node} (Div): element {index} divides {av} by {dv}; only a \
-                         numerator ≥ 0 over a divisor ≥ 1 is proven"
+                        "node {node} (Div): element {index} divides {av} by {dv}; only \
+                         {proven} is proven"
                     ),
                 });
             }
@@ -164,13 +243,38 @@ pub(crate) fn witness(
         let e = padded(l.out, index);
         bt[e] = fr(dv);
         rt[e] = crate::field::fr_from_i128(r);
+        if let Some(v) = st.get_mut(e) {
+            *v = fr(i64::from(av < 0));
+        }
     }
-    Ok((DenseMle::new(bt)?, DenseMle::new(rt)?))
+    let sign = if signed {
+        Some(DenseMle::new(st)?)
+    } else {
+        None
+    };
+    Ok(Witness {
+        b: DenseMle::new(bt)?,
+        rem: DenseMle::new(rt)?,
+        sign,
+    })
 }
 
-/// `Σ_x eq(ρ, x)·B'(x)·Y(x)` over `[eq, B', Y]`.
-fn terms(num_vars: usize) -> Result<Terms, GkrError> {
-    super::product_terms(num_vars, 3, vec![0, 1, 2])
+/// `Σ_x eq(ρ, x)·B'(x)·Y(x)` over `[eq, B', Y]`; signed, with `λ` the zero-check
+/// `+ λ·eq(ρ, x)·(σ(x)² − σ(x))` over `[eq, B', Y, σ]`.
+fn terms(num_vars: usize, lambda: Option<Fr>) -> Result<Terms, GkrError> {
+    let Some(lambda) = lambda else {
+        return super::product_terms(num_vars, 3, vec![0, 1, 2]);
+    };
+    let t = |coeff, factors: Vec<usize>| Term { coeff, factors };
+    Ok(Terms::new(
+        num_vars,
+        4,
+        vec![
+            t(Fr::from(1u64), vec![0, 1, 2]),
+            t(lambda, vec![0, 3, 3]),
+            t(-lambda, vec![0, 3]),
+        ],
+    )?)
 }
 
 /// The evaluations a division layer states: `B̃'(ρ)`, `R̃(ρ)`, `Ã(ρ)`, `B̃(ρ_sub)`.
@@ -182,45 +286,71 @@ pub(crate) struct Rule;
 impl LayerRule for Rule {
     fn witness(&self, at: At<'_>, trace: &[Vec<i32>], _w: &[Vec<i32>], check: bool) -> Tables {
         let At { spec, i, .. } = at;
-        let (b, rem) = witness(spec, i, trace, check)?;
-        Ok(vec![(Poly::Bcast(i), b), (Poly::Rem(i), rem)])
+        let w = witness(spec, i, trace, check)?;
+        let mut t = vec![(Poly::Bcast(i), w.b), (Poly::Rem(i), w.rem)];
+        t.extend(w.sign.map(|s| (Poly::Sign(i), s)));
+        Ok(t)
     }
 
     fn committed(&self, at: At<'_>) -> Vec<Poly> {
-        let At { i, .. } = at;
-        vec![Poly::Bcast(i), Poly::Rem(i)]
+        let At { i, l, .. } = at;
+        let mut v = vec![Poly::Bcast(i), Poly::Rem(i)];
+        if matches!(l.kind, LayerKind::Div { signed: true, .. }) {
+            v.push(Poly::Sign(i));
+        }
+        v
     }
 
     fn shape(&self, at: At<'_>) -> Shape {
-        Shape::new(EVALS, at.l.out.vars(), 3, 3)
+        let signed = matches!(at.l.kind, LayerKind::Div { signed: true, .. });
+        Shape::new(EVALS, at.l.out.vars(), 3, 3 + usize::from(signed))
     }
 
     fn prove<'m>(&self, at: At<'_>, get: Get<'_, 'm>, t: &mut Transcript) -> Proved {
         let At { spec, i, .. } = at;
-        let (l, b, _, s) = parts(spec, i)?;
+        let Parts {
+            l,
+            b,
+            spread,
+            signed,
+            ..
+        } = parts(spec, i)?;
         let rho = t.challenges(l.out.vars());
         let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
-        let sub = broadcast::split(s, l.out, &rho).0;
+        let sub = broadcast::split(spread, l.out, &rho).0;
         let opens = [(bc, &rho), (Poly::Rem(i), &rho), (xa, &rho), (xb, &sub)];
         let (evals, mut left) = open_all(get, &opens)?;
         t.absorb_frs(&evals);
         let y = out_poly(spec, i);
-        let polys = vec![get(bc)?.clone(), get(y)?.clone()];
-        let (proof, point) = prove_eq_sumcheck(&terms(l.out.vars())?, &rho, polys, t)?;
-        left.push((bc, point.clone()));
-        left.push((y, point));
+        let mut own = vec![bc, y];
+        let lambda = signed.then(|| t.challenge());
+        if signed {
+            own.push(Poly::Sign(i));
+        }
+        let polys = own
+            .iter()
+            .map(|&p| get(p).cloned())
+            .collect::<Result<Vec<_>, _>>()?;
+        let (proof, point) = prove_eq_sumcheck(&terms(l.out.vars(), lambda)?, &rho, polys, t)?;
+        left.extend(own.into_iter().map(|p| (p, point.clone())));
         Ok((LayerProof::one(evals, proof), left))
     }
 
     fn verify(&self, at: At<'_>, lp: &LayerProof, _public: &Mles, t: &mut Transcript) -> Checked {
         let At { spec, i, .. } = at;
-        let (l, b, shift, s) = parts(spec, i)?;
+        let Parts {
+            l,
+            b,
+            shift,
+            spread,
+            signed,
+        } = parts(spec, i)?;
         let [bc_v, rem_v, a_v, b_v] = lp.evals[..] else {
             return Err(GkrError::Malformed("a division's evaluations"));
         };
         let rho = t.challenges(l.out.vars());
         let (bc, xa, xb) = (Poly::Bcast(i), src_poly(spec, l.input), src_poly(spec, b));
-        let (sub, factor) = broadcast::split(s, l.out, &rho);
+        let (sub, factor) = broadcast::split(spread, l.out, &rho);
         let mut left = vec![
             (bc, rho.clone(), bc_v),
             (Poly::Rem(i), rho.clone(), rem_v),
@@ -231,23 +361,31 @@ impl LayerRule for Rule {
         if bc_v != b_v * factor {
             return Err(GkrError::Rejected("a division's broadcast divisor"));
         }
+        let lambda = signed.then(|| t.challenge());
         let two = Fr::from(2u64);
         let inv2 = two
             .inverse()
             .ok_or(GkrError::Malformed("2 has no inverse"))?;
         let sum = (two.pow([u64::from(shift)]) * two * a_v + bc_v - rem_v) * inv2;
-        let (point, finals) = verify_eq_sumcheck(&terms(l.out.vars())?, sum, lp, &rho, t)?;
-        let [bs_v, y_v] = finals[..] else {
+        let (point, finals) = verify_eq_sumcheck(&terms(l.out.vars(), lambda)?, sum, lp, &rho, t)?;
+        let mut own = vec![bc, out_poly(spec, i)];
+        if signed {
+            own.push(Poly::Sign(i));
+        }
+        if finals.len() != own.len() {
             return Err(GkrError::Malformed("a division's final evaluations"));
-        };
-        left.push((bc, point.clone(), bs_v));
-        left.push((out_poly(spec, i), point, y_v));
+        }
+        left.extend(
+            own.into_iter()
+                .zip(finals)
+                .map(|(p, v)| (p, point.clone(), v)),
+        );
         Ok(left)
     }
 
     fn columns(&self, at: At<'_>, g: &mut Groups) {
         let At { spec, i, l, .. } = at;
-        let LayerKind::Div { b, .. } = l.kind else {
+        let LayerKind::Div { b, signed, .. } = l.kind else {
             return;
         };
         let col = |terms: Vec<(Poly, i64)>, constant: i64| Column {
@@ -255,20 +393,30 @@ impl LayerRule for Rule {
             constant,
             layout: l.out,
         };
-        let (bc, rem) = (Poly::Bcast(i), Poly::Rem(i));
+        let (bc, rem, a) = (Poly::Bcast(i), Poly::Rem(i), src_poly(spec, l.input));
+        // Signed: `R − σ`, `2B' − R − 1 + σ`, `A + 2^bits(A)·σ` (module docs); the unsigned
+        // columns are these with `σ = 0`.
+        let sign = |c: i64| {
+            if signed {
+                vec![(Poly::Sign(i), c)]
+            } else {
+                vec![]
+            }
+        };
         let e = g.entry(src_bits(spec, b)).or_default();
-        e.push(col(vec![(rem, 1)], 0));
-        e.push(col(vec![(bc, 2), (rem, -1)], -1));
+        e.push(col([vec![(rem, 1)], sign(-1)].concat(), 0));
+        e.push(col([vec![(bc, 2), (rem, -1)], sign(1)].concat(), -1));
         e.push(col(vec![(bc, 1)], -1));
-        g.entry(src_bits(spec, l.input))
+        let a_bits = src_bits(spec, l.input);
+        g.entry(a_bits)
             .or_default()
-            .push(col(vec![(src_poly(spec, l.input), 1)], 0));
+            .push(col([vec![(a, 1)], sign(1i64 << a_bits)].concat(), 0));
         hidden_output_column(spec, i, l, g);
     }
 
     fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
         let At { spec, i, l, .. } = at;
-        let LayerKind::Div { b, .. } = l.kind else {
+        let LayerKind::Div { b, signed, .. } = l.kind else {
             return vec![];
         };
         let v = l.out.vars();
@@ -284,13 +432,17 @@ impl LayerRule for Rule {
         if hidden(out_poly(spec, i)) {
             vars.push(v);
         }
+        if signed {
+            vars.push(v);
+        }
         vars
     }
 
-    // The sumcheck reads eq, B', Y; the spread divisor `B'` is committed.
+    // The sumcheck reads eq, B', Y (and σ); the spread divisor `B'` (and σ) is committed.
     fn cost(&self, at: At<'_>) -> (&'static str, usize, usize) {
         let At { l, .. } = at;
         let n = 1usize << l.out.vars();
-        ("Div", 3 * n, n)
+        let signed = usize::from(matches!(l.kind, LayerKind::Div { signed: true, .. }));
+        ("Div", (3 + signed) * n, (1 + signed) * n)
     }
 }

@@ -142,12 +142,14 @@ pub enum LayerKind {
         shift: u32,
     },
     /// `Y = round_div(X·2^shift, B)` with `B` an activation broadcast over the output
-    /// (softmax's normalisation), identity epilogue: [`super::div`].
+    /// (softmax's normalisation, RMSNorm's), identity epilogue: [`super::div`].
     Div {
         /// The divisor.
         b: Src,
         /// The numerator's left shift.
         shift: u32,
+        /// Whether `X` may be negative (a committed sign selector; kind word 14).
+        signed: bool,
     },
     /// `Y = requant(X·a_mult · B·b_mult)` elementwise, both operands broadcast (an outer
     /// product: a cache append's one-hot row times its key): `X` is `[R, 1, …, 1]` over the

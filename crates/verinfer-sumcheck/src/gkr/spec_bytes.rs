@@ -31,6 +31,8 @@ const GATHER_TAG: u64 = 11;
 const ARGMAX_TAG: u64 = 12;
 /// The kind word of a [`LayerKind::Outer`].
 const OUTER_TAG: u64 = 13;
+/// The kind word of a [`LayerKind::Div`] with a signed numerator.
+const DIV_SIGNED_TAG: u64 = 14;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -155,8 +157,8 @@ impl ChainSpec {
                     put(mult as u64);
                     put(u64::from(shift));
                 }
-                LayerKind::Div { b, shift } => {
-                    put(DIV_TAG | flag);
+                LayerKind::Div { b, shift, signed } => {
+                    put(if signed { DIV_SIGNED_TAG } else { DIV_TAG } | flag);
                     put(src_word(b));
                     put(u64::from(shift));
                 }
@@ -410,10 +412,11 @@ impl ChainSpec {
                         shift,
                     }
                 }
-                DIV_TAG => {
+                DIV_TAG | DIV_SIGNED_TAG => {
                     let b = src(next()?)?;
                     let shift = u32::try_from(next()?).map_err(|_| bad("spec: shift"))?;
-                    LayerKind::Div { b, shift }
+                    let signed = tag & !INTERNAL == DIV_SIGNED_TAG;
+                    LayerKind::Div { b, shift, signed }
                 }
                 GATHER_TAG => LayerKind::Gather {
                     table: size(next()?)?,

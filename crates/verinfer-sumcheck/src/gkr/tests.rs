@@ -607,6 +607,9 @@ mod attn_layers;
 #[path = "tests_div.rs"]
 mod div_layers;
 
+#[path = "tests_div_signed.rs"]
+mod div_signed;
+
 #[path = "tests_isqrt.rs"]
 mod isqrt_layers;
 

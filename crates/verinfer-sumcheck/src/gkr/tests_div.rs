@@ -98,7 +98,8 @@ fn the_division_is_recognised_and_its_bytes_round_trip() {
         spec.layers[i].kind,
         LayerKind::Div {
             b: Src::Layer(2),
-            shift: 8
+            shift: 8,
+            signed: false,
         }
     );
     assert_eq!(spec.layers[i].input, Src::Layer(0));
@@ -109,6 +110,7 @@ fn the_division_is_recognised_and_its_bytes_round_trip() {
     bad.layers[i].kind = LayerKind::Div {
         b: Src::Layer(0),
         shift: 8,
+        signed: false,
     };
     bad.layers[1].out = Layout { rows: 2, cols: 1 };
     assert!(ChainSpec::from_bytes(&bad.to_bytes()).is_err());
@@ -116,6 +118,7 @@ fn the_division_is_recognised_and_its_bytes_round_trip() {
     bad.layers[i].kind = LayerKind::Div {
         b: Src::Layer(2),
         shift: div::MAX_SHIFT + 1,
+        signed: false,
     };
     assert!(ChainSpec::from_bytes(&bad.to_bytes()).is_err());
 }
@@ -136,7 +139,7 @@ fn the_quotients_equal_the_ir_reference_on_random_inputs() {
             let trace = verinfer_ir::reference::run(&g, &[x]).unwrap();
             // The rounding rule, element by element, as the IR states it.
             let a = &trace[src_index(spec.layers[i].input)];
-            let LayerKind::Div { b, shift } = spec.layers[i].kind else {
+            let LayerKind::Div { b, shift, .. } = spec.layers[i].kind else {
                 unreachable!()
             };
             let bt = &trace[src_index(b)];
@@ -252,9 +255,20 @@ fn unproven_divisions_are_refused_by_name() {
         matches!(&r, Err(GkrError::Unsupported { node: Some(n), reason }) if *n == node && reason.contains("Div")),
         "{r:?}"
     );
-    // A negative numerator.
+    // A negative numerator in the unsigned form (a spec that says the numerator is never
+    // negative).
     let g = softmax_like(3, 6, true, true);
-    let f = fixture_with(&g, random_input(&g, 10));
+    let mut f = fixture_with(&g, random_input(&g, 10));
+    let i = div_layer(&f.spec);
+    let LayerKind::Div { b, shift, signed } = f.spec.layers[i].kind else {
+        unreachable!()
+    };
+    assert!(signed, "a numerator of either sign is signed");
+    f.spec.layers[i].kind = LayerKind::Div {
+        b,
+        shift,
+        signed: false,
+    };
     let r = f.prove_honest();
     assert!(
         matches!(&r, Err(GkrError::Unsupported { reason, .. }) if reason.contains("numerator ≥ 0")),
