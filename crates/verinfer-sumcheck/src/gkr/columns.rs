@@ -66,12 +66,17 @@ pub fn split_out(bits: u32) -> bool {
 /// Whether a layer of `kind` may have an output of `bits`: within the range tables, or two
 /// limbs for the kinds whose only check of their output is [`hidden_output_column`]'s and
 /// whose relation stays far below the field for such operands (sums, differences, products
-/// and sums of rows: `mult·acc < 2^190` for 32-bit operands).
+/// and sums of rows: `mult·acc < 2^190` for 32-bit operands), and gathers: their relation
+/// `Ỹ(ρ) = Σ_r eq(ρ_r, r)·T̃(row_r‖ρ_c)` is linear, exact in the field whatever the values
+/// (an LLM step's one-hot cache column is gathered from a table declared 32 bits wide).
 #[must_use]
 pub fn output_bits_fit(kind: &LayerKind, bits: u32) -> bool {
     bits <= MAX_RANGE_BITS
         || (split_out(bits)
-            && matches!(kind, LayerKind::Binary { .. } | LayerKind::ReduceSum { .. }))
+            && matches!(
+                kind,
+                LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } | LayerKind::Gather { .. }
+            ))
 }
 
 /// `(Y + 2^(bits−1)) >> LIMB_BITS` on a hidden output's real entries (its [`Poly::OutHi`]);
