@@ -124,9 +124,12 @@ fn the_gather_is_recognised_and_its_bytes_round_trip() {
     assert!(ChainSpec::from_bytes(&bad.to_bytes()).is_err());
     // A gather declared 32 bits wide (an LLM step's one-hot table) is checked as two limbs and
     // its spec decodes; 33 bits is refused.
-    let mut wide = spec.clone();
-    wide.layers[0].bits = verinfer_ir::Bits::new(32).unwrap();
-    assert!(columns::committed(&wide).contains(&columns::Poly::OutHi(0)));
+    let bits32 = verinfer_ir::Bits::new(32).unwrap();
+    let mut hidden = spec.clone();
+    hidden.layers[0].bits = bits32;
+    assert!(columns::committed(&hidden).contains(&columns::Poly::OutHi(0)));
+    let mut wide = ChainSpec::recognise(&embed(3, false)).unwrap();
+    wide.layers[0].bits = bits32;
     assert_eq!(ChainSpec::from_bytes(&wide.to_bytes()).unwrap(), wide);
     assert!(!columns::output_bits_fit(&wide.layers[0].kind, 33));
 }
