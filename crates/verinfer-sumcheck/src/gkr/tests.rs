@@ -315,6 +315,19 @@ fn assert_graphs_prove(graphs: &[(String, Graph)], input: fn(&Graph, u64) -> Vec
     }
 }
 
+/// Each graph (the `k`-th on inputs seeded `k`, one list per graph input) proves, its words
+/// round-trip, and its first, middle and last outputs changed are rejected.
+fn assert_graphs_prove_inputs(
+    graphs: Vec<(String, Graph)>,
+    inputs: fn(&Graph, u64) -> Vec<Vec<i32>>,
+) {
+    for (k, (name, g)) in graphs.into_iter().enumerate() {
+        let f = fixture_inputs(&g, inputs(&g, k as u64));
+        let proof = f.assert_proves_and_round_trips(&name);
+        f.assert_ends_rejected(&proof, &name);
+    }
+}
+
 /// Shared tamper tests of one layer kind: in each graph's honest proof (input seed 7), every
 /// value layer `layer(spec)` states and every round message of its sumcheck changed by one is
 /// rejected; in a proof of `words_graph` (seed 8) every word flipped is refused or rejected
