@@ -358,10 +358,23 @@ pub fn rms_norm_wide(c: usize) -> Graph {
     rms_norm_wide_with(c, false)
 }
 
+/// [`rms_norm_wide`] with `q` and the quotient at 17 bits instead of the LLM's 20 (both fit:
+/// `q = ⌊√(4·s)⌋ < 2^16` for the 31-bit `s`, and `|x|·2^8/q ≤ 2^8·√c`): the same layers and
+/// limbs with a `2^17` range table instead of the `2^20` one, which is most of a 20-bit
+/// proof's time (for a test proving many of them).
+pub fn rms_norm_wide_17(c: usize) -> Graph {
+    rms_norm_wide_bits(c, false, 17)
+}
+
 /// [`rms_norm_wide`], with `signed` the LLM's numerator instead of `max(x, 0)`: `x·γ/2^7`
 /// (16 bits, `γ` a `[1, c]` parameter of 8 bits with negative entries and a zero), so about
 /// half the quotients are negative and some 0.
 pub fn rms_norm_wide_with(c: usize, signed: bool) -> Graph {
+    rms_norm_wide_bits(c, signed, 20)
+}
+
+/// [`rms_norm_wide_with`] with `q` and the quotient at `bits`.
+pub fn rms_norm_wide_bits(c: usize, signed: bool, bits: u32) -> Graph {
     let wide = |kind, b_mult| {
         Op::Binary(Binary {
             kind,
@@ -385,9 +398,9 @@ pub fn rms_norm_wide_with(c: usize, signed: bool) -> Graph {
     let s = b.node(wide(BinaryKind::Add, 1), vec![s, eps], &[1, 1], 31);
     let isqrt = Op::ISqrt(verinfer_ir::ISqrt {
         shift: 2,
-        requant: requant(1, 0, 20),
+        requant: requant(1, 0, bits),
     });
-    let q = b.node(isqrt, vec![s], &[1, 1], 20);
+    let q = b.node(isqrt, vec![s], &[1, 1], bits);
     let a = if signed {
         let gamma = (0..c)
             .map(|j| i32::try_from(j * 37 % 201).unwrap_or(0) - 100 + i32::from(j == 0) * 100)
@@ -410,9 +423,9 @@ pub fn rms_norm_wide_with(c: usize, signed: bool) -> Graph {
     };
     let div = Op::Div(verinfer_ir::Div {
         shift: 8,
-        requant: requant(1, 0, 20),
+        requant: requant(1, 0, bits),
     });
-    b.node(div, vec![a, q], &[1, c], 20);
+    b.node(div, vec![a, q], &[1, c], bits);
     b.finish()
 }
 

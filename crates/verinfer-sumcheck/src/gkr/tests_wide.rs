@@ -1,12 +1,13 @@
 //! Outputs wider than the range tables (the RMSNorm's 31-bit `x·x`, row sum, `Rescale` and
 //! `+ ε`): checked as two limbs in the `[0, 2^16)` table. One token's RMSNorm
-//! (`verinfer_testing::graph::rms_norm_wide`) and its prefixes (each wide step the public
+//! (`verinfer_testing::graph::rms_norm_wide_17`: the LLM's shape with `q` and the quotient at 17
+//! bits, so that no proof here pays for the `2^20` range table) and its prefixes (each wide step the public
 //! output) prove; a value past the 31-bit bound and a changed limb are rejected; a 31-bit
 //! output of another kind is refused on the spec's bytes.
 
 use ark_bn254::Fr;
 use verinfer_ir::Graph;
-use verinfer_testing::graph::rms_norm_wide;
+use verinfer_testing::graph::rms_norm_wide_17 as rms_norm_wide;
 
 use super::*;
 
