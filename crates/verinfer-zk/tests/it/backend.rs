@@ -2,7 +2,8 @@
 //! verifies, its statement words are the field elements the circuit binds, keys of another
 //! type are refused, a changed statement is rejected, and the proof calldata is the generic
 //! verifier's eight words, which the `IProofVerifier` adapter (`Groth16ProofVerifier.sol`)
-//! checks against the digest statement on chain.
+//! checks against the digest statement on chain. On the digits MLP's shape in small
+//! (`verinfer_testing::models::small_mlp_trace`), so that setups and proofs take seconds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use alloy_primitives::{B256, U256};
@@ -26,7 +27,7 @@ fn words_of(p: &PublicValues) -> Vec<B256> {
 
 #[test]
 fn groth16_through_the_dyn_form() {
-    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
+    let (g, trace) = verinfer_testing::models::small_mlp_trace();
     let model = Model::new(g).unwrap();
     let backend: Box<dyn DynBackend> = Box::new(Groth16);
     assert_eq!(backend.name(), "groth16");
@@ -132,7 +133,7 @@ fn groth16_through_the_dyn_form() {
 
 #[test]
 fn the_proof_verifier_adapter_checks_the_digest_statement() {
-    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
+    let (g, trace) = verinfer_testing::models::small_mlp_trace();
     let model = Model::new(g).unwrap();
     let backend: Box<dyn DynBackend> = Box::new(Groth16);
     let digest = Visibility {

@@ -1,6 +1,8 @@
 //! Visibility of inputs, weights and outputs: each combination proves and verifies, the public
 //! values are exactly what the class's visibility says, and hidden weights are bound by their
-//! Poseidon hash.
+//! Poseidon hash. The proofs are of the digits MLP's shape in small
+//! (`verinfer_testing::models::small_mlp_trace`: hashing the golden MLP's 6 572 weights made
+//! each setup and proof take a minute on CI's two cores).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ark_bn254::Fr;
@@ -86,7 +88,7 @@ fn context_variants(ctx: &Context) -> Vec<(&'static str, Context)> {
 
 #[test]
 fn every_visibility_proves_and_verifies() {
-    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
+    let (g, trace) = verinfer_testing::models::small_mlp_trace();
     let out = trace[g.outputs[0].value.index()].clone();
     let mut rng = StdRng::seed_from_u64(11);
     for v in [
@@ -141,7 +143,7 @@ fn every_visibility_proves_and_verifies() {
 
 #[test]
 fn hashed_params_bind_the_weights() {
-    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
+    let (g, trace) = verinfer_testing::models::small_mlp_trace();
     let v = Visibility::hashed_params();
     let mut rng = StdRng::seed_from_u64(12);
     let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
@@ -218,7 +220,7 @@ fn hidden_weights_cost_their_products() {
 #[test]
 fn digest_statement_is_one_public_input_binding_data_and_context() {
     use alloy_primitives::{Address, B256, U256};
-    let (g, trace) = verinfer_testing::models::golden_mlp_trace();
+    let (g, trace) = verinfer_testing::models::small_mlp_trace();
     let v = vis("input=public,params=hashed,output=public,statement=digest");
     let mut rng = StdRng::seed_from_u64(13);
     let (pk, vk) = Groth16::setup_with(&g, v, &mut rng).unwrap();
