@@ -268,10 +268,8 @@ impl<'g> GraphCircuit<'g> {
                 let y = i128::from(claims.get(j).copied().unwrap_or(0));
                 let w = match &node.op {
                     Op::Contract(c) => gadgets::contract::element(&b, c, &srcs, j, y),
-                    Op::Rescale(r) => match srcs.first() {
-                        Some(x) => gadgets::rescale::requant(&b, &x.get(j), r, y),
-                        None => Err(GadgetError::Malformed("Rescale needs one input")),
-                    },
+                    Op::Rescale(r) => gadgets::sole(&srcs, "Rescale needs one input")
+                        .and_then(|x| gadgets::rescale::requant(&b, &x.get(j), r, y)),
                     Op::Binary(op) => {
                         gadgets::broadcast_pair(&srcs, dims, j, "Binary needs two inputs")
                             .and_then(|(x, z)| gadgets::binary::element(&b, op, x, z, y))
@@ -281,16 +279,12 @@ impl<'g> GraphCircuit<'g> {
                         gadgets::movement::element(m, &srcs, map, j)
                             .ok_or(GadgetError::Malformed("Move map points past its inputs"))
                     }
-                    Op::Reduce(r) => match srcs.first() {
-                        Some(x) => gadgets::reduce::element(&b, r, x, j, y),
-                        None => Err(GadgetError::Malformed("Reduce needs one input")),
-                    },
+                    Op::Reduce(r) => gadgets::sole(&srcs, "Reduce needs one input")
+                        .and_then(|x| gadgets::reduce::element(&b, r, x, j, y)),
                     Op::Div(d) => gadgets::broadcast_pair(&srcs, dims, j, "Div needs two inputs")
                         .and_then(|(x, z)| gadgets::div::element(&b, d, x, z, y)),
-                    Op::ISqrt(op) => match srcs.first() {
-                        Some(x) => gadgets::isqrt::element(&b, op, x, j, y),
-                        None => Err(GadgetError::Malformed("ISqrt needs one input")),
-                    },
+                    Op::ISqrt(op) => gadgets::sole(&srcs, "ISqrt needs one input")
+                        .and_then(|x| gadgets::isqrt::element(&b, op, x, j, y)),
                     Op::Lookup(_) | Op::Gather(_) => whole
                         .as_mut()
                         .and_then(|ws| ws.get_mut(j))

@@ -47,6 +47,12 @@ impl From<SynthesisError> for GadgetError {
 /// Result of a gadget.
 pub(crate) type GResult<T> = Result<T, GadgetError>;
 
+/// The operand of a one-input node (`Rescale`, `Reduce`, `ISqrt`); `what` says which node
+/// lacked it.
+pub(crate) fn sole<'s, 'a>(srcs: &'s [Src<'a>], what: &'static str) -> GResult<&'s Src<'a>> {
+    srcs.first().ok_or(GadgetError::Malformed(what))
+}
+
 /// The two operands of a broadcasting binary node (`Binary`, `Div`) at element `j` of its
 /// output shape `out`; `what` says which node lacked one.
 pub(crate) fn broadcast_pair(
