@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::Path;
 
 use keccak_asm::{Digest, Keccak256};
-use verinfer_ir::Graph;
+use verinfer_ir::{Graph, TraceMisfit};
 
 use crate::error::TraceFileError;
 use crate::hash::{keccak256, Hash32};
@@ -234,27 +234,21 @@ impl TraceFile {
                 model: model_id,
             });
         }
-        if self.values.len() != graph.num_values() {
-            return Err(TraceFileError::ValueCountMismatch {
-                expected: graph.num_values() as u64,
-                got: self.values.len() as u64,
-            });
-        }
-        let shapes = graph
-            .inputs
-            .iter()
-            .map(|i| &i.info)
-            .chain(graph.nodes.iter().map(|n| &n.out));
-        for (i, (info, v)) in shapes.zip(&self.values).enumerate() {
-            if info.shape.numel() != v.len() {
-                return Err(TraceFileError::ValueLengthMismatch {
-                    value: i as u64,
-                    expected: info.shape.numel() as u64,
-                    got: v.len() as u64,
-                });
-            }
-        }
-        Ok(())
+        graph.check_trace(&self.values).map_err(|e| match e {
+            TraceMisfit::Count { expected, got } => TraceFileError::ValueCountMismatch {
+                expected: expected as u64,
+                got: got as u64,
+            },
+            TraceMisfit::Length {
+                value,
+                expected,
+                got,
+            } => TraceFileError::ValueLengthMismatch {
+                value: value as u64,
+                expected: expected as u64,
+                got: got as u64,
+            },
+        })
     }
 }
 

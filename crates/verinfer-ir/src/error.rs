@@ -108,3 +108,26 @@ pub enum IrError {
         source: std::io::Error,
     },
 }
+
+/// How a trace does not fit its graph ([`crate::Graph::check_trace`]).
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum TraceMisfit {
+    /// Another number of values than the graph's inputs and nodes.
+    #[error("{got} values for a graph of {expected}")]
+    Count {
+        /// Values of the graph.
+        expected: usize,
+        /// Values in the trace.
+        got: usize,
+    },
+    /// A value with another element count than its shape.
+    #[error("value v{value} has {got} elements, the graph says {expected}")]
+    Length {
+        /// The value's index.
+        value: usize,
+        /// Elements by the graph's shape.
+        expected: usize,
+        /// Elements in the trace.
+        got: usize,
+    },
+}

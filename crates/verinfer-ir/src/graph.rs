@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::TraceMisfit;
 use crate::op::Op;
 use crate::param_data::ParamData;
 use crate::shape::Shape;
@@ -136,6 +137,35 @@ impl Graph {
             Operand::Value(v) => self.value_info(v),
             Operand::Param(p) => self.params.get(p.index()).map(|p| &p.info),
         }
+    }
+
+    /// Check that `trace` is shaped as this graph's values: one value per input and node,
+    /// each with as many elements as its shape says.
+    ///
+    /// # Errors
+    /// The first [`TraceMisfit`].
+    pub fn check_trace(&self, trace: &[Vec<i32>]) -> Result<(), TraceMisfit> {
+        if trace.len() != self.num_values() {
+            return Err(TraceMisfit::Count {
+                expected: self.num_values(),
+                got: trace.len(),
+            });
+        }
+        let infos = self
+            .inputs
+            .iter()
+            .map(|i| &i.info)
+            .chain(self.nodes.iter().map(|n| &n.out));
+        for (v, (info, data)) in infos.zip(trace).enumerate() {
+            if data.len() != info.shape.numel() {
+                return Err(TraceMisfit::Length {
+                    value: v,
+                    expected: info.shape.numel(),
+                    got: data.len(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Total number of parameter elements (weights, biases, tables, maps).

@@ -22,7 +22,7 @@ pub mod validate;
 pub mod vmodel;
 
 pub use affine::{AffineMap, AffineRow};
-pub use error::IrError;
+pub use error::{IrError, TraceMisfit};
 pub use graph::{Graph, InputSpec, Node, Operand, OutputSpec, Param, ParamKind, TensorInfo};
 pub use model::Model;
 pub use op::{

@@ -131,25 +131,9 @@ impl Execution {
         model: Arc<ModelCommitment>,
         values: Vec<Vec<i32>>,
     ) -> Result<Self> {
-        if values.len() != graph.num_values() {
-            return Err(OpmlError::Mismatch(format!(
-                "{} values for a graph with {}",
-                values.len(),
-                graph.num_values()
-            )));
-        }
-        for (v, data) in values.iter().enumerate() {
-            let want = graph
-                .value_info(verinfer_ir::ValueId(v as u32))
-                .map(|i| i.shape.numel())
-                .unwrap_or(0);
-            if data.len() != want {
-                return Err(OpmlError::Mismatch(format!(
-                    "value {v} has {} elements, the graph says {want}",
-                    data.len()
-                )));
-            }
-        }
+        graph
+            .check_trace(&values)
+            .map_err(|e| OpmlError::Mismatch(e.to_string()))?;
         let trace = TraceCommitment::new(&values);
         Ok(Self {
             graph,

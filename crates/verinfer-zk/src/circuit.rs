@@ -60,25 +60,8 @@ impl Src<'_> {
 
 /// Check the trace's value count and element counts against the graph.
 pub(crate) fn check_trace(g: &Graph, trace: &[Vec<i32>]) -> Result<(), ZkError> {
-    if trace.len() != g.num_values() {
-        return Err(ZkError::BadWitness(format!(
-            "{} values for a graph of {}",
-            trace.len(),
-            g.num_values()
-        )));
-    }
-    for (i, t) in trace.iter().enumerate() {
-        #[allow(clippy::cast_possible_truncation)]
-        let v = verinfer_ir::ValueId(i as u32);
-        let n = g.value_info(v).map_or(0, |inf| inf.shape.numel());
-        if t.len() != n {
-            return Err(ZkError::BadWitness(format!(
-                "value v{i} has {} elements, expected {n}",
-                t.len()
-            )));
-        }
-    }
-    Ok(())
+    g.check_trace(trace)
+        .map_err(|e| ZkError::BadWitness(e.to_string()))
 }
 
 /// Reject graphs with a primitive that has no circuit yet.
@@ -220,6 +203,13 @@ impl<'g> GraphCircuit<'g> {
         let g = self.graph;
         let b = Builder { cs: cs.clone() };
         let mut counts: BTreeMap<&'static str, OpCount> = BTreeMap::new();
+        // Adds the constraints made since `start` to `name`'s count.
+        let tally = |counts: &mut BTreeMap<&'static str, OpCount>, name, start| {
+            counts
+                .entry(name)
+                .or_default()
+                .add(cs.num_constraints() - start);
+        };
         let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(g.num_values());
         let before = cs.num_constraints();
         let widths = Widths::of(g);
@@ -242,19 +232,13 @@ impl<'g> GraphCircuit<'g> {
         let input_elements =
             statement::class_statement(&b, self.vis.input, &input_wires, &input_vals, widths.input)
                 .map_err(|e| at(e, usize::MAX, "inputs"))?;
-        counts
-            .entry("input")
-            .or_default()
-            .add(cs.num_constraints() - before);
+        tally(&mut counts, "input", before);
         // Weights and biases: constants when public, else range-checked witnesses (B
         // constraints each), hashed when asked.
         let start = cs.num_constraints();
         let (params, param_element) = self.param_wires(&b)?;
         if self.vis.params != crate::visibility::Vis::Public {
-            counts
-                .entry("params")
-                .or_default()
-                .add(cs.num_constraints() - start);
+            tally(&mut counts, "params", start);
         }
         for (i, node) in g.nodes.iter().enumerate() {
             let start = cs.num_constraints();
@@ -284,31 +268,23 @@ impl<'g> GraphCircuit<'g> {
                 let y = i128::from(claims.get(j).copied().unwrap_or(0));
                 let w = match &node.op {
                     Op::Contract(c) => gadgets::contract::element(&b, c, &srcs, j, y),
-                    Op::Rescale(r) => match srcs.first() {
-                        Some(x) => gadgets::rescale::requant(&b, &x.get(j), r, y),
-                        None => Err(GadgetError::Malformed("Rescale needs one input")),
-                    },
-                    Op::Binary(op) => match (srcs.first(), srcs.get(1)) {
-                        (Some(x), Some(z)) => gadgets::binary::element(&b, op, x, z, dims, j, y),
-                        _ => Err(GadgetError::Malformed("Binary needs two inputs")),
-                    },
+                    Op::Rescale(r) => gadgets::sole(&srcs, "Rescale needs one input")
+                        .and_then(|x| gadgets::rescale::requant(&b, &x.get(j), r, y)),
+                    Op::Binary(op) => {
+                        gadgets::broadcast_pair(&srcs, dims, j, "Binary needs two inputs")
+                            .and_then(|(x, z)| gadgets::binary::element(&b, op, x, z, y))
+                    }
                     Op::Move(m) => {
                         let map = g.params.get(m.map.index()).map_or(&[][..], |p| &p.data);
                         gadgets::movement::element(m, &srcs, map, j)
                             .ok_or(GadgetError::Malformed("Move map points past its inputs"))
                     }
-                    Op::Reduce(r) => match srcs.first() {
-                        Some(x) => gadgets::reduce::element(&b, r, x, j, y),
-                        None => Err(GadgetError::Malformed("Reduce needs one input")),
-                    },
-                    Op::Div(d) => match (srcs.first(), srcs.get(1)) {
-                        (Some(x), Some(z)) => gadgets::div::element(&b, d, x, z, dims, j, y),
-                        _ => Err(GadgetError::Malformed("Div needs two inputs")),
-                    },
-                    Op::ISqrt(op) => match srcs.first() {
-                        Some(x) => gadgets::isqrt::element(&b, op, x, j, y),
-                        None => Err(GadgetError::Malformed("ISqrt needs one input")),
-                    },
+                    Op::Reduce(r) => gadgets::sole(&srcs, "Reduce needs one input")
+                        .and_then(|x| gadgets::reduce::element(&b, r, x, j, y)),
+                    Op::Div(d) => gadgets::broadcast_pair(&srcs, dims, j, "Div needs two inputs")
+                        .and_then(|(x, z)| gadgets::div::element(&b, d, x, z, y)),
+                    Op::ISqrt(op) => gadgets::sole(&srcs, "ISqrt needs one input")
+                        .and_then(|x| gadgets::isqrt::element(&b, op, x, j, y)),
                     Op::Lookup(_) | Op::Gather(_) => whole
                         .as_mut()
                         .and_then(|ws| ws.get_mut(j))
@@ -328,10 +304,7 @@ impl<'g> GraphCircuit<'g> {
                 out.push(w);
             }
             wires.push(out);
-            counts
-                .entry(node.op.name())
-                .or_default()
-                .add(cs.num_constraints() - start);
+            tally(&mut counts, node.op.name(), start);
         }
         // Outputs: the computed wires (range-checked when their bounds exceed the packing
         // width), stated by their packing or hash; the public values are the trace's claims,
@@ -354,10 +327,7 @@ impl<'g> GraphCircuit<'g> {
         let output_elements =
             statement::class_statement(&b, self.vis.output, &refs, &out_vals, widths.output)
                 .map_err(|e| at(e, usize::MAX, "outputs"))?;
-        counts
-            .entry("output")
-            .or_default()
-            .add(cs.num_constraints() - start);
+        tally(&mut counts, "output", start);
         // The statement: the context and the classes as public inputs, or their digest.
         let start = cs.num_constraints();
         statement::bind_statement(
@@ -369,10 +339,7 @@ impl<'g> GraphCircuit<'g> {
             &output_elements,
         )
         .map_err(|e| at(e, usize::MAX, "statement"))?;
-        counts
-            .entry("statement")
-            .or_default()
-            .add(cs.num_constraints() - start);
+        tally(&mut counts, "statement", start);
         Ok((counts, mismatch))
     }
 }

@@ -14,7 +14,7 @@ use crate::common;
 use common::*;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain};
 use verinfer_node::state::{GameStanding, Verdict};
-use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
+use verinfer_node::{Node, NodeState};
 use verinfer_opml::{lying_execution, Execution, Submitter, SubmitterStrategy, TraceLie};
 use verinfer_testing::chain::game_params;
 use verinfer_testing::oracle::{deploy_stack, register_and_learn, Stack};
@@ -48,14 +48,14 @@ fn attack_reorg_replaces_a_seen_claim_under_the_same_id() {
     let models = models_dir(&dir);
     let state_dir = dir.join("node");
     let open = |chain: &mut RpcChain| -> Node {
-        let contracts = Contracts::at(chain, oracle.address).unwrap();
-        Node::open(
+        open_node(
             chain,
-            NodeConfig::new(honest, state_dir.clone()),
-            ModelStore::load_dir(&models).unwrap(),
-            contracts,
+            oracle.address,
+            honest,
+            state_dir.clone(),
+            &models,
+            common::honest,
         )
-        .unwrap()
     };
     let mut node = open(&mut chain);
     node.tick(&mut chain).unwrap();

@@ -8,11 +8,11 @@ use crate::common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::gen::GenLiar;
+use common::gen::text_node;
 use verinfer_chain::{dev_signers, Anvil, Chain, Deployments, RpcChain, U256};
 use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
-use verinfer_node::{Contracts, ModelStore, Node, NodeConfig};
+use verinfer_node::Node;
 use verinfer_opml::generation::{GenLie, GenModel};
 use verinfer_opml::ClaimStatus;
 use verinfer_oracle::TextRequestId;
@@ -49,24 +49,18 @@ fn a_lying_node_loses_to_an_honest_node_over_json_rpc() {
         ..
     } = deploy_text_stack(&mut chain, owner, &c, &m, &gp);
 
-    let open = |chain: &mut RpcChain, who, name: &str, lie: bool| -> Node {
-        let mut cfg = NodeConfig::new(who, dir.join(name));
-        cfg.text_oracle = Some(text.address);
-        if lie {
-            // The first generated token read back wrong at the next step.
-            cfg.behaviour = Arc::new(GenLiar(GenLie::WrongToken { step: 4 }));
-        }
-        let contracts = Contracts::at(chain, oracle.address).unwrap();
-        Node::open(
-            chain,
-            cfg,
-            ModelStore::load_dir(&models).unwrap(),
-            contracts,
-        )
-        .unwrap()
+    let open = |chain: &mut RpcChain, who, name: &str, lie| -> Node {
+        let cfg = text_node(text.address, lie);
+        common::open_node(chain, oracle.address, who, dir.join(name), &models, cfg)
     };
-    let mut l = open(&mut chain, liar, "liar", true);
-    let mut h = open(&mut chain, honest, "honest", false);
+    // The first generated token read back wrong at the next step.
+    let mut l = open(
+        &mut chain,
+        liar,
+        "liar",
+        Some(GenLie::WrongToken { step: 4 }),
+    );
+    let mut h = open(&mut chain, honest, "honest", None);
 
     let prompt = tiny_prompt(&m, 0);
     let (id, _) = request_text(

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
-use common::gen::GenLiar;
+use common::gen::text_node;
 use verinfer_llm::noise::Sampling;
 use verinfer_opml::generation::GenExecution;
 use verinfer_oracle::TextRequest;
@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 use verinfer_chain::{Address, Chain, RevmChain, B256, U256};
 use verinfer_node::gen_state::TextRequestState;
 use verinfer_node::state::OwnClaimStatus;
-use verinfer_node::{Contracts, ModelStore, Node, NodeConfig, NodeState};
+use verinfer_node::{Contracts, Node, NodeState};
 use verinfer_opml::generation::{GenClient, GenLie, GenModel};
 use verinfer_opml::{ClaimStatus, GameClient};
 use verinfer_oracle::{OracleClient, TextOracleClient, TextRequestId};
@@ -139,14 +139,9 @@ fn env_with(name: &str, sampling: Option<Sampling>, steps: Steps) -> Env {
 
 impl Env {
     fn node(&mut self, account: Address, name: &str, lie: Option<GenLie>) -> Node {
-        let mut cfg = NodeConfig::new(account, self.dir.join(name));
-        cfg.text_oracle = Some(self.text.address);
-        if let Some(l) = lie {
-            cfg.behaviour = Arc::new(GenLiar(l));
-        }
-        let models = ModelStore::load_dir(&self.models).unwrap();
-        let contracts = Contracts::at(&mut self.chain, self.oracle.address).unwrap();
-        Node::open(&mut self.chain, cfg, models, contracts).unwrap()
+        let (oracle, state) = (self.oracle.address, self.dir.join(name));
+        let cfg = text_node(self.text.address, lie);
+        common::open_node(&mut self.chain, oracle, account, state, &self.models, cfg)
     }
 
     fn request(&mut self) -> u64 {

@@ -129,6 +129,19 @@ pub fn open_batch(
     Ok((proof, evals))
 }
 
+/// The verifier's view of the opened `polys` at `evals`: one [`Claim`] each.
+fn claims<'a>(polys: &[(&DenseMle, &'a Commitment, &'a [Fr])], evals: &[Fr]) -> Vec<Claim<'a>> {
+    polys
+        .iter()
+        .zip(evals)
+        .map(|((_, c, p), e)| Claim {
+            commitment: c,
+            point: p,
+            eval: *e,
+        })
+        .collect()
+}
+
 /// The protocol for given claimed values and `eq` tables, each of its claim's own size (the
 /// true ones from [`open_batch`]; the tests pass false ones to play a cheating prover).
 ///
@@ -143,15 +156,7 @@ fn open_batch_with(
     merge: bool,
     transcript: &mut Transcript,
 ) -> Result<BatchOpeningProof, PcsError> {
-    let claims: Vec<Claim<'_>> = polys
-        .iter()
-        .zip(evals)
-        .map(|((_, c, p), e)| Claim {
-            commitment: c,
-            point: p,
-            eval: *e,
-        })
-        .collect();
+    let claims = claims(polys, evals);
     let n = shape(&claims)?;
     absorb(transcript, n, &claims);
     let alpha = transcript.challenge();
@@ -306,35 +311,39 @@ mod tests {
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
+    /// Random multilinear polynomials, one in each of `sizes` variables.
+    fn random_mles(sizes: &[usize], rng: &mut StdRng) -> Vec<DenseMle> {
+        sizes
+            .iter()
+            .map(|&n| DenseMle::new((0..1 << n).map(|_| Fr::rand(rng)).collect()).unwrap())
+            .collect()
+    }
+
+    /// A random point in `n` variables.
+    fn random_point(n: usize, rng: &mut StdRng) -> Vec<Fr> {
+        (0..n).map(|_| Fr::rand(rng)).collect()
+    }
+
+    fn commit_all(srs: &Srs, fs: &[DenseMle]) -> Vec<Commitment> {
+        fs.iter()
+            .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
+            .collect()
+    }
+
     #[test]
     fn batched_claims_verify_and_any_false_one_is_rejected() {
         let mut rng = StdRng::seed_from_u64(41);
         let srs = Srs::insecure_local_setup_for_tests(6, &mut rng);
         for k in [1, 2, 4] {
             let n = 5;
-            let fs: Vec<DenseMle> = (0..k)
-                .map(|_| DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
-                .collect();
-            let cs: Vec<Commitment> = fs
-                .iter()
-                .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
-                .collect();
-            let ps: Vec<Vec<Fr>> = (0..k)
-                .map(|_| (0..n).map(|_| Fr::rand(&mut rng)).collect())
-                .collect();
+            let fs = random_mles(&vec![n; k], &mut rng);
+            let cs = commit_all(&srs, &fs);
+            let ps: Vec<Vec<Fr>> = (0..k).map(|_| random_point(n, &mut rng)).collect();
             let polys: Vec<(&DenseMle, &Commitment, &[Fr])> =
                 (0..k).map(|j| (&fs[j], &cs[j], &ps[j][..])).collect();
             let (proof, evals) =
                 open_batch(&srs.commit_key, &polys, &mut Transcript::new(b"b")).unwrap();
-            let claims = |evals: &[Fr]| -> Vec<Claim<'_>> {
-                (0..k)
-                    .map(|j| Claim {
-                        commitment: &cs[j],
-                        point: &ps[j],
-                        eval: evals[j],
-                    })
-                    .collect()
-            };
+            let claims = |evals: &[Fr]| claims(&polys, evals);
             let vk = &srs.verifier_key;
             verify_batch(vk, &claims(&evals), &proof, &mut Transcript::new(b"b")).unwrap();
             for j in 0..k {
@@ -381,9 +390,9 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(42);
         let srs = Srs::insecure_local_setup_for_tests(4, &mut rng);
         let n = 4;
-        let f = DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap();
+        let f = random_mles(&[n], &mut rng).remove(0);
         let c = hyperkzg::commit(&srs.commit_key, &f).unwrap();
-        let p: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let p = random_point(n, &mut rng);
         let lie = f.evaluate(&p).unwrap() + Fr::one();
         let mut eq = eq_table(&p);
         // Σ f·eq' = lie: add 1/f[0] at index 0.
@@ -419,19 +428,13 @@ mod tests {
     fn merged_claims_give_the_same_proof() {
         let mut rng = StdRng::seed_from_u64(44);
         let srs = Srs::insecure_local_setup_for_tests(5, &mut rng);
-        let fs: Vec<DenseMle> = [5usize, 3, 0]
-            .iter()
-            .map(|&n| DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
-            .collect();
-        let cs: Vec<Commitment> = fs
-            .iter()
-            .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
-            .collect();
+        let fs = random_mles(&[5, 3, 0], &mut rng);
+        let cs = commit_all(&srs, &fs);
         // f0 thrice, f1 twice, f2 (a constant) twice, interleaved.
         let which = [0usize, 1, 0, 2, 1, 0, 2];
         let ps: Vec<Vec<Fr>> = which
             .iter()
-            .map(|&w| (0..fs[w].num_vars()).map(|_| Fr::rand(&mut rng)).collect())
+            .map(|&w| random_point(fs[w].num_vars(), &mut rng))
             .collect();
         let polys: Vec<(&DenseMle, &Commitment, &[Fr])> = which
             .iter()
@@ -448,34 +451,25 @@ mod tests {
         let plain = open_batch_with(&srs.commit_key, &polys, &evals, eqs, false, &mut t2).unwrap();
         assert_eq!(merged, plain);
         assert_eq!(t1.challenge(), t2.challenge());
-        let claims: Vec<Claim<'_>> = polys
-            .iter()
-            .zip(&evals)
-            .map(|((_, c, p), e)| Claim {
-                commitment: c,
-                point: p,
-                eval: *e,
-            })
-            .collect();
         let vk = &srs.verifier_key;
-        verify_batch(vk, &claims, &merged, &mut Transcript::new(b"b")).unwrap();
+        verify_batch(
+            vk,
+            &claims(&polys, &evals),
+            &merged,
+            &mut Transcript::new(b"b"),
+        )
+        .unwrap();
     }
 
     #[test]
     fn claims_in_different_numbers_of_variables_batch() {
         let mut rng = StdRng::seed_from_u64(43);
         let srs = Srs::insecure_local_setup_for_tests(6, &mut rng);
-        let fs: Vec<DenseMle> = [6usize, 3, 0, 5]
-            .iter()
-            .map(|&n| DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect()).unwrap())
-            .collect();
-        let cs: Vec<Commitment> = fs
-            .iter()
-            .map(|f| hyperkzg::commit(&srs.commit_key, f).unwrap())
-            .collect();
+        let fs = random_mles(&[6, 3, 0, 5], &mut rng);
+        let cs = commit_all(&srs, &fs);
         let ps: Vec<Vec<Fr>> = fs
             .iter()
-            .map(|f| (0..f.num_vars()).map(|_| Fr::rand(&mut rng)).collect())
+            .map(|f| random_point(f.num_vars(), &mut rng))
             .collect();
         let polys: Vec<(&DenseMle, &Commitment, &[Fr])> =
             (0..4).map(|j| (&fs[j], &cs[j], &ps[j][..])).collect();
@@ -484,15 +478,7 @@ mod tests {
         for j in 0..4 {
             assert_eq!(evals[j], fs[j].evaluate(&ps[j]).unwrap());
         }
-        let claims = |evals: &[Fr]| -> Vec<Claim<'_>> {
-            (0..4)
-                .map(|j| Claim {
-                    commitment: &cs[j],
-                    point: &ps[j],
-                    eval: evals[j],
-                })
-                .collect()
-        };
+        let claims = |evals: &[Fr]| claims(&polys, evals);
         let vk = &srs.verifier_key;
         verify_batch(vk, &claims(&evals), &proof, &mut Transcript::new(b"b")).unwrap();
         for j in 0..4 {

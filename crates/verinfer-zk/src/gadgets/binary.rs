@@ -5,27 +5,17 @@
 //! (`D + 2` constraints, `D` the width of `d`'s static bounds), the top bit `s = [d ≥ 0]`, and
 //! one product `p = s·d`; then `max = b' + p`, `min = a' − p`. So `D + 3` constraints.
 
-use verinfer_ir::ops::binary::pair_indices;
 use verinfer_ir::{Binary, BinaryKind};
 
 use super::rescale::requant;
 use super::{Builder, GResult};
-use crate::circuit::Src;
 use crate::wire::Wire;
 
-/// Output element `j` of shape `out`; `y_claim` is the trace's value for it.
-pub(crate) fn element(
-    b: &Builder,
-    op: &Binary,
-    x: &Src<'_>,
-    w: &Src<'_>,
-    out: &[usize],
-    j: usize,
-    y_claim: i128,
-) -> GResult<Wire> {
-    let (xi, wi) = pair_indices(x.shape, w.shape, out, j);
-    let a = x.get(xi).scaled(i128::from(op.a_mult))?;
-    let c = w.get(wi).scaled(i128::from(op.b_mult))?;
+/// The output element of operands `x` and `w` (`super::broadcast_pair`); `y_claim` is the
+/// trace's value for it.
+pub(crate) fn element(b: &Builder, op: &Binary, x: Wire, w: Wire, y_claim: i128) -> GResult<Wire> {
+    let a = x.scaled(i128::from(op.a_mult))?;
+    let c = w.scaled(i128::from(op.b_mult))?;
     let exact = match op.kind {
         BinaryKind::Add => a.plus(&c, 1)?,
         BinaryKind::Sub => a.plus(&c, -1)?,

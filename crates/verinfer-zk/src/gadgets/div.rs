@@ -16,31 +16,20 @@
 //! sign of `b` and `P`). Graphs whose `|n|` bound reaches `2^63` are refused as too wide (the
 //! executor's `i64` would overflow or saturate there).
 
-use verinfer_ir::ops::binary::pair_indices;
 use verinfer_ir::Div;
 
 use super::rescale::requant;
 use super::{one, var, Builder, GResult, GadgetError};
-use crate::circuit::Src;
 use crate::wire::{fr, Wire};
 use ark_ff::Field;
 
-/// Output element `j` of shape `out`; `y_claim` is the trace's value for it.
-pub(crate) fn element(
-    b: &Builder,
-    op: &Div,
-    x: &Src<'_>,
-    w: &Src<'_>,
-    out: &[usize],
-    j: usize,
-    y_claim: i128,
-) -> GResult<Wire> {
+/// The output element of operands `x` and `d` (`super::broadcast_pair`); `y_claim` is the
+/// trace's value for it.
+pub(crate) fn element(b: &Builder, op: &Div, x: Wire, d: Wire, y_claim: i128) -> GResult<Wire> {
     if op.shift >= 62 {
         return Err(GadgetError::Wide(62));
     }
-    let (xi, wi) = pair_indices(x.shape, w.shape, out, j);
-    let n = x.get(xi).scaled(1i128 << op.shift)?;
-    let d = w.get(wi);
+    let n = x.scaled(1i128 << op.shift)?;
     let limit = i128::from(i64::MAX);
     if n.lo < -limit || n.hi > limit {
         return Err(GadgetError::Wide(63));

@@ -17,7 +17,9 @@ use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 
+use crate::circuit::Src;
 use crate::wire::{check, fr, Lc, TooWide, Wire};
+use verinfer_ir::ops::binary::pair_indices;
 
 /// Why a gadget failed.
 #[derive(Debug)]
@@ -44,6 +46,29 @@ impl From<SynthesisError> for GadgetError {
 
 /// Result of a gadget.
 pub(crate) type GResult<T> = Result<T, GadgetError>;
+
+/// The operand of a one-input node (`Rescale`, `Reduce`, `ISqrt`); `what` says which node
+/// lacked it.
+pub(crate) fn sole<'s, 'a>(srcs: &'s [Src<'a>], what: &'static str) -> GResult<&'s Src<'a>> {
+    srcs.first().ok_or(GadgetError::Malformed(what))
+}
+
+/// The two operands of a broadcasting binary node (`Binary`, `Div`) at element `j` of its
+/// output shape `out`; `what` says which node lacked one.
+pub(crate) fn broadcast_pair(
+    srcs: &[Src<'_>],
+    out: &[usize],
+    j: usize,
+    what: &'static str,
+) -> GResult<(Wire, Wire)> {
+    match srcs {
+        [x, w, ..] => {
+            let (xi, wi) = pair_indices(x.shape, w.shape, out, j);
+            Ok((x.get(xi), w.get(wi)))
+        }
+        _ => Err(GadgetError::Malformed(what)),
+    }
+}
 
 /// The constraint system being built.
 pub(crate) struct Builder {

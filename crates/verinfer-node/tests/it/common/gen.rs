@@ -1,6 +1,10 @@
-//! What the generation node tests share beyond `verinfer_testing::llm`: a lying behaviour.
+//! What the generation node tests share beyond `verinfer_testing::llm`: a lying behaviour
+//! and a generation node's configuration.
 
-use verinfer_node::{Behaviour, HeldModel};
+use std::sync::Arc;
+
+use verinfer_chain::Address;
+use verinfer_node::{Behaviour, HeldModel, NodeConfig};
 use verinfer_opml::generation::GenLie;
 use verinfer_opml::{Execution, OpmlError};
 
@@ -19,5 +23,16 @@ impl Behaviour for GenLiar {
 
     fn is_honest(&self) -> bool {
         false
+    }
+}
+
+/// A generation node's configuration: it answers the text requests of the oracle at `text`,
+/// telling `lie` when one is given.
+pub fn text_node(text: Address, lie: Option<GenLie>) -> impl FnOnce(&mut NodeConfig) {
+    move |cfg| {
+        cfg.text_oracle = Some(text);
+        if let Some(l) = lie {
+            cfg.behaviour = Arc::new(GenLiar(l));
+        }
     }
 }

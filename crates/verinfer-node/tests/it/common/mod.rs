@@ -55,6 +55,23 @@ pub fn models_dir(root: &Path) -> PathBuf {
 
 pub const CALLBACK_GAS: u64 = 500_000;
 
+/// A node of `account` over the oracle at `oracle`, its state in `state`, holding the models
+/// in `models`; `f` shapes its configuration.
+pub fn open_node(
+    chain: &mut dyn Chain,
+    oracle: Address,
+    account: Address,
+    state: PathBuf,
+    models: &Path,
+    f: impl FnOnce(&mut NodeConfig),
+) -> Node {
+    let mut cfg = NodeConfig::new(account, state);
+    f(&mut cfg);
+    let models = ModelStore::load_dir(models).unwrap();
+    let contracts = Contracts::at(chain, oracle).unwrap();
+    Node::open(chain, cfg, models, contracts).unwrap()
+}
+
 pub struct Env {
     pub chain: RevmChain,
     pub c: OpmlContracts,
@@ -194,11 +211,8 @@ impl Env {
 
     /// A node of `account` with its state in `<dir>/<name>`.
     pub fn node(&mut self, account: Address, name: &str, f: impl FnOnce(&mut NodeConfig)) -> Node {
-        let mut cfg = NodeConfig::new(account, self.dir.join(name));
-        f(&mut cfg);
-        let models = ModelStore::load_dir(&self.models).unwrap();
-        let contracts = Contracts::at(&mut self.chain, self.oracle.address).unwrap();
-        Node::open(&mut self.chain, cfg, models, contracts).unwrap()
+        let (oracle, state) = (self.oracle.address, self.dir.join(name));
+        open_node(&mut self.chain, oracle, account, state, &self.models, f)
     }
 
     /// One tick of `node`; the state file on disk is checked to be valid and equal to the
