@@ -20,7 +20,10 @@
 //! `vars(Y)/r` (Schwartz–Zippel); the `Mul` sumcheck adds `3·vars(Y)/r`, `ReduceSum`'s
 //! `2·vars(X)/r`. With `Rem` and a hidden `Y` range-checked, the integer relation (no
 //! wrap-around: every term is below `2^237`) fixes `Y = round_shift(mult·acc, s)`, which is
-//! the IR's `requant` when it does not saturate (the prover refuses a saturating trace).
+//! the IR's `requant` when it does not saturate (the prover refuses a saturating trace), except
+//! for an `Add`/`Sub` flagged clamped: it also states its overshoots `P̃(ρ)`, `Ñ(ρ)` (the
+//! relation's `Y` becomes `Y + P − N`) and proves `Y = clamp(Q)` by one zero-check
+//! ([`super::clamp`]).
 
 use ark_bn254::Fr;
 

@@ -31,9 +31,11 @@
 //! sumcheck, and makes it unverifiable on chain for now, so it is set where saturation is by
 //! design, not merely possible: an `Add`/`Sub` whose quotient's bound from its operands' bits
 //! exceeds its output's *and* one of whose operands is a saturation source — wider than the
-//! output (the mask, a 32-bit table row into a 20-bit sum), or the output of a flagged layer
-//! (through maxima, moves and clips of it). Every residual add of two operands as wide as its
-//! output (which *can* overflow by a bit) keeps today's bytes and proof.
+//! output beside a second operand (the mask, a 32-bit table row added to 20-bit scores), or
+//! the output of a flagged layer (through maxima, moves and clips of it). Every residual add
+//! of two operands as wide as its output (which *can* overflow by a bit) and every narrowing
+//! `Rescale` of an unflagged value (calibrated to fit before a lookup) keep today's bytes and
+//! proof.
 
 use ark_bn254::Fr;
 use ark_ff::{One, Zero};
@@ -67,8 +69,12 @@ pub fn flagged(spec: &ChainSpec, l: &Layer) -> bool {
     else {
         return false;
     };
-    let source =
-        |s: Src| spec.src_bits(s).is_some_and(|v| v.get() > l.bits.get()) || saturating(spec, s, 0);
+    // A wider operand counts only beside another one (a mask added to scores): a `Rescale`
+    // (`x·1 + x·0`) narrowing before a lookup is calibrated to fit, and stays unflagged.
+    let two = a_mult != 0 && b_mult != 0 && matches!(b, Arg::Act(_));
+    let source = |s: Src| {
+        (two && spec.src_bits(s).is_some_and(|v| v.get() > l.bits.get())) || saturating(spec, s, 0)
+    };
     let by_a = a_mult != 0 && source(l.input);
     let by_b = b_mult != 0 && matches!(b, Arg::Act(s) if source(s));
     op != Arith::Mul && (by_a || by_b) && may_exceed(spec, l)

@@ -262,18 +262,25 @@ fn every_clamp_message_and_word_changed_is_rejected() {
     f.assert_word_count_exact(&proof);
 }
 
+/// `x + 8·x²` of a 16-bit input into 8 bits (`x²` a hidden 32-bit product): one input and
+/// output, the add flagged (its second operand wider than its output).
+fn squares() -> Graph {
+    use verinfer_ir::BinaryKind::{Add, Mul};
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[2, 4], 16);
+    let sq = b.node(bin(Mul, 1, 1, 0, 32), vec![x, x], &[2, 4], 32);
+    b.node(bin(Add, 1, 8, 0, 8), vec![x, sq], &[2, 4], 8);
+    b.finish()
+}
+
 #[test]
 fn an_overshoot_past_two_limbs_is_refused_by_name() {
-    // `x·4` of a 32-bit input into 8 bits: `−2^31·4` overshoots by more than `2^32`.
-    let mut b = GraphBuilder::new();
-    let x = b.input(&[2, 4], 32);
-    b.node(Op::Rescale(requant(4, 0, 8)), vec![x], &[2, 4], 8);
-    let g = b.finish();
-    let mut xs = vec![vec![5, -7, 100, -100, 1 << 20, 3, 0, 1]];
+    let g = squares();
+    let mut xs = vec![vec![5, -7, 100, -100, 300, 3, 0, 1]];
     let f = fixture_inputs(&g, xs.clone());
-    assert_eq!(clamped(&f.spec), [0]);
-    // Overshoots of `2^22` prove (the on-chain plan refuses the layer by name).
-    f.assert_proves_and_round_trips("rescale 32 to 8 bits");
+    assert_eq!(clamped(&f.spec), [1]);
+    // Overshoots below `2^20` prove (the on-chain plan refuses the layer by name).
+    f.assert_proves_and_round_trips("x + 8x²");
     let err = crate::backend::layered::model_plan(&f.spec, &f.commitments, &f.srs.verifier_key)
         .unwrap_err()
         .to_string();
@@ -281,14 +288,26 @@ fn an_overshoot_past_two_limbs_is_refused_by_name() {
         err.contains("clamped Add/Sub") && err.contains("not verifiable on chain"),
         "{err}"
     );
-    xs[0][5] = i32::MIN;
+    // `8·32767²` overshoots by more than `2^32`.
+    xs[0][5] = -32767;
     let f = fixture_inputs(&g, xs);
     assert!(matches!(
         f.prove_honest(),
         Err(GkrError::ClampOvershoot {
-            node: 0,
+            node: 1,
             index: 5,
             bits: 32
         })
     ));
+}
+
+#[test]
+fn a_narrowing_rescale_stays_unflagged() {
+    // A 16-bit value rescaled into 13 bits (the transformer block's rescales before its
+    // lookups): calibrated to fit, not flagged; after a flagged layer, flagged.
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[2, 4], 16);
+    b.node(Op::Rescale(requant(1, 1, 13)), vec![x], &[2, 4], 13);
+    assert!(clamped(&ChainSpec::recognise(&b.finish()).unwrap()).is_empty());
+    assert_eq!(clamped(&ChainSpec::recognise(&masked()).unwrap())[3], 4);
 }
