@@ -137,6 +137,7 @@ fn arith_record(
             b_mult,
             mult,
             shift,
+            ..
         } => {
             let sign = if op == Arith::Sub {
                 b_mult
@@ -344,6 +345,12 @@ pub fn model_plan(
                 p.push(word(3));
                 p.extend([y, x, id(Poly::Bcast(i))?, id(Poly::Sel(i))?].map(word));
                 p.extend([xl.rows, xl.cols, l.out.rows, l.out.cols].map(|v| word(v as u64)));
+            }
+            LayerKind::Binary { clamp: true, .. } => {
+                return Err(refuse(format!(
+                    "layer {i} (clamped Add/Sub): a saturating epilogue's proof is not \
+                     verifiable on chain yet"
+                )))
             }
             LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {
                 p.push(word(4));

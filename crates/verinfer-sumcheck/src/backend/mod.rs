@@ -114,6 +114,7 @@ impl From<BackendError> for ProveError {
             BackendError::Model(
                 e @ (GkrError::TraceMismatch { .. }
                 | GkrError::Clamped { .. }
+                | GkrError::ClampOvershoot { .. }
                 | GkrError::Length { .. }
                 | GkrError::OutOfBound { .. }),
             ) => ProveError::Witness(e.to_string()),

@@ -20,7 +20,10 @@
 //! `vars(Y)/r` (Schwartz–Zippel); the `Mul` sumcheck adds `3·vars(Y)/r`, `ReduceSum`'s
 //! `2·vars(X)/r`. With `Rem` and a hidden `Y` range-checked, the integer relation (no
 //! wrap-around: every term is below `2^237`) fixes `Y = round_shift(mult·acc, s)`, which is
-//! the IR's `requant` when it does not saturate (the prover refuses a saturating trace).
+//! the IR's `requant` when it does not saturate (the prover refuses a saturating trace), except
+//! for an `Add`/`Sub` flagged clamped: it also states its overshoots `P̃(ρ)`, `Ñ(ρ)` (the
+//! relation's `Y` becomes `Y + P − N`) and proves `Y = clamp(Q)` by one zero-check
+//! ([`super::clamp`]).
 
 use ark_bn254::Fr;
 
@@ -29,6 +32,7 @@ use crate::sumcheck::{self, SumcheckProof, Term, Terms};
 use crate::transcript::Transcript;
 
 use super::broadcast;
+use super::clamp;
 use super::columns::{out_poly, rescaled_columns, shift, src_poly, Poly};
 use super::kind::{
     open_rescaled, rescaled_sum, At, Checked, Get, Groups, LayerRule, Mles, Proved, Shape, Tables,
@@ -198,14 +202,27 @@ pub(crate) struct Rule;
 
 impl LayerRule for Rule {
     fn witness(&self, at: At<'_>, trace: &[Vec<i32>], w: &[Vec<i32>], check: bool) -> Tables {
-        let At { spec, i, .. } = at;
+        let At { spec, i, l, .. } = at;
+        if clamp::is_clamped(&l.kind) {
+            let ep = epilogue(&l.kind).ok_or(GkrError::Malformed("not a binary layer"))?;
+            let accs = accumulators(spec, l, trace, w)?;
+            let y = trace
+                .get(spec.trace_index(Src::Layer(i)))
+                .filter(|y| y.len() == accs.len())
+                .ok_or(GkrError::Malformed("a layer's output"))?;
+            return clamp::witness(i, l, accs.iter().map(|&a| i128::from(a)), y, ep, check);
+        }
         let rem = witness(spec, i, trace, w, check)?;
         Ok(rem.map(|r| (Poly::Rem(i), r)).into_iter().collect())
     }
 
     fn shape(&self, at: At<'_>) -> Shape {
         let At { spec, i, l, .. } = at;
-        let (rounds, degree, finals) = sumcheck_shape(spec, l);
+        let (rounds, degree, finals) = if clamp::is_clamped(&l.kind) {
+            clamp::zero_check_shape(l)
+        } else {
+            sumcheck_shape(spec, l)
+        };
         Shape {
             evals: eval_count(spec, i, l),
             rounds,
@@ -226,6 +243,11 @@ impl LayerRule for Rule {
             Ok(())
         };
         let xa = src_poly(spec, l.input);
+        let clamped = clamp::is_clamped(&l.kind);
+        if clamped {
+            open(Poly::Over(i), &rho, &mut evals)?;
+            open(Poly::Under(i), &rho, &mut evals)?;
+        }
         let sumcheck = match l.kind {
             LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
                 open(xa, &rho, &mut evals)?;
@@ -233,9 +255,15 @@ impl LayerRule for Rule {
                     open(p, &broadcast::split(s, l.out, &rho).0, &mut evals)?;
                 }
                 t.absorb_frs(&evals);
-                SumcheckProof {
-                    rounds: vec![],
-                    final_evals: vec![],
+                if clamped {
+                    let (proof, more) = clamp::prove_zero(i, l, out_poly(spec, i), get, t)?;
+                    left.extend(more);
+                    proof
+                } else {
+                    SumcheckProof {
+                        rounds: vec![],
+                        final_evals: vec![],
+                    }
                 }
             }
             LayerKind::Binary {
@@ -288,8 +316,15 @@ impl LayerRule for Rule {
         let rho = t.challenges(l.out.vars());
         let mut ev = lp.evals.iter().copied();
         let mut left = vec![];
-        let lhs = rescaled_sum(spec, i, s, &rho, &mut ev, public, &mut left)?;
+        let mut lhs = rescaled_sum(spec, i, s, &rho, &mut ev, public, &mut left)?;
         let mut next = || ev.next().ok_or(GkrError::Malformed("evaluations"));
+        let clamped = clamp::is_clamped(&l.kind);
+        if clamped {
+            let (p, n) = (next()?, next()?);
+            left.push((Poly::Over(i), rho.clone(), p));
+            left.push((Poly::Under(i), rho.clone(), n));
+            lhs += clamp::relation_term(s, p, n);
+        }
         let xa = src_poly(spec, l.input);
         match l.kind {
             LayerKind::Binary {
@@ -314,7 +349,8 @@ impl LayerRule for Rule {
                     },
                 };
                 t.absorb_frs(&lp.evals);
-                if !lp.sumcheck.rounds.is_empty() || !lp.sumcheck.final_evals.is_empty() {
+                let empty = lp.sumcheck.rounds.is_empty() && lp.sumcheck.final_evals.is_empty();
+                if !clamped && !empty {
                     return Err(GkrError::Malformed("an add or sub has no sumcheck"));
                 }
                 let sign = if op == Arith::Sub {
@@ -324,6 +360,9 @@ impl LayerRule for Rule {
                 };
                 if lhs != fr(mult) * (fr(a_mult) * a_v + sign * b_v) {
                     return Err(GkrError::Rejected("an add or sub's relation"));
+                }
+                if clamped {
+                    left.extend(clamp::verify_zero(i, l, out_poly(spec, i), lp, t)?);
                 }
             }
             LayerKind::Binary {
@@ -369,6 +408,17 @@ impl LayerRule for Rule {
 
     fn columns(&self, at: At<'_>, g: &mut Groups) {
         rescaled_columns(at, g);
+        if clamp::is_clamped(&at.l.kind) {
+            clamp::columns(at.i, at.l, g);
+        }
+    }
+
+    fn committed(&self, at: At<'_>) -> Vec<Poly> {
+        if clamp::is_clamped(&at.l.kind) {
+            clamp::committed(at.i).to_vec()
+        } else {
+            vec![]
+        }
     }
 
     fn claim_vars(&self, at: At<'_>) -> Vec<usize> {
@@ -376,7 +426,8 @@ impl LayerRule for Rule {
         let v = l.out.vars();
         let y = usize::from(!out_poly(spec, i).is_public());
         let x = !src_poly(spec, l.input).is_public();
-        let own = y + usize::from(shift(&l.kind) > 0);
+        let clamped = clamp::is_clamped(&l.kind);
+        let own = y + usize::from(shift(&l.kind) > 0) + 2 * usize::from(clamped);
         let mut vars = vec![];
         match l.kind {
             LayerKind::Binary { b, .. } => {
@@ -384,6 +435,10 @@ impl LayerRule for Rule {
                 let bp = broadcast::arg_poly(spec, b).filter(|p| !p.is_public());
                 if let (Some(_), Some(bl)) = (bp, broadcast::arg_layout(spec, b)) {
                     vars.push(bl.vars());
+                }
+                // The zero-check's `P`, `N` (and a hidden `Y`) at `σ`.
+                if clamped {
+                    vars.extend(std::iter::repeat_n(v, 2 + y));
                 }
             }
             _ => {
@@ -401,6 +456,10 @@ impl LayerRule for Rule {
         let At { spec, l, .. } = at;
         let n = 1usize << l.out.vars();
         match l.kind {
+            // The zero-check reads eq, P, N, Y; P, N and their high limbs are committed.
+            LayerKind::Binary {
+                op, clamp: true, ..
+            } => (if op == Arith::Sub { "Sub" } else { "Add" }, 4 * n, 4 * n),
             LayerKind::Binary { op: Arith::Add, .. } => ("Add", 0, 0),
             LayerKind::Binary { op: Arith::Sub, .. } => ("Sub", 0, 0),
             LayerKind::Binary { .. } => ("Mul", 3 * n, 0),
@@ -412,7 +471,8 @@ impl LayerRule for Rule {
 /// The evaluations layer `l` (of `spec`, index `i`) states.
 fn eval_count(spec: &ChainSpec, i: usize, l: &Layer) -> usize {
     let own = usize::from(!out_poly(spec, i).is_public())
-        + usize::from(epilogue(&l.kind).is_some_and(|(_, s)| s > 0));
+        + usize::from(epilogue(&l.kind).is_some_and(|(_, s)| s > 0))
+        + 2 * usize::from(clamp::is_clamped(&l.kind));
     match l.kind {
         LayerKind::Binary { op, b, .. } if op != Arith::Mul => {
             own + 1 + usize::from(!matches!(b, Arg::Const(_)))

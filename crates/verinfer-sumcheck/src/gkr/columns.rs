@@ -41,6 +41,15 @@ pub enum Poly {
     OutHi(usize),
     /// A signed `Div` layer `i`'s sign selector, `[A < 0]` (committed, [`super::div`]).
     Sign(usize),
+    /// A clamped layer `i`'s overshoot above its maximum, `max(Q − MAX, 0)` for the
+    /// unclamped quotient `Q` (committed, [`super::clamp`]).
+    Over(usize),
+    /// A clamped layer `i`'s overshoot below its minimum, `max(MIN − Q, 0)` (committed).
+    Under(usize),
+    /// [`Poly::Over`] shifted right by [`LIMB_BITS`] (committed).
+    OverHi(usize),
+    /// [`Poly::Under`] shifted right by [`LIMB_BITS`] (committed).
+    UnderHi(usize),
 }
 
 /// The widest range table a remainder's check uses: a wider shift's remainder `r` is
@@ -190,9 +199,15 @@ pub fn layout(spec: &ChainSpec, p: Poly) -> Layout {
         Poly::Output(k) => spec.src_layout(Src::Layer(
             spec.outputs.get(k).copied().unwrap_or(usize::MAX),
         )),
-        Poly::Hidden(i) | Poly::Rem(i) | Poly::RemHi(i) | Poly::OutHi(i) | Poly::Sign(i) => {
-            spec.src_layout(Src::Layer(i))
-        }
+        Poly::Hidden(i)
+        | Poly::Rem(i)
+        | Poly::RemHi(i)
+        | Poly::OutHi(i)
+        | Poly::Sign(i)
+        | Poly::Over(i)
+        | Poly::Under(i)
+        | Poly::OverHi(i)
+        | Poly::UnderHi(i) => spec.src_layout(Src::Layer(i)),
         Poly::Weight(j) => spec
             .weights
             .get(j)
@@ -308,7 +323,7 @@ pub(crate) fn hidden_output_column(
 /// `hi` committed as `v >> 16`: the columns `v − 2^16·hi`, `hi` and (for `w < 32`)
 /// `hi + 2^16 − 2^(w−16)` on the real entries, so `hi ∈ [0, 2^(w−16))` and
 /// `v ∈ [0, 2^w)` (all far below `r`: no wrap-around).
-fn limb_columns(
+pub(crate) fn limb_columns(
     g: &mut BTreeMap<u32, Vec<Column>>,
     layout: Layout,
     (t, constant): (Poly, i64),

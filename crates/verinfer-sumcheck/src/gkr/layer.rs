@@ -113,6 +113,10 @@ pub enum LayerKind {
         mult: i64,
         /// The epilogue's shift.
         shift: u32,
+        /// Whether the epilogue's saturation is proven (an `Add`/`Sub` whose output may
+        /// clamp by design, [`super::clamp::flagged`]; kind word 15): otherwise a trace that
+        /// clamps has no proof.
+        clamp: bool,
     },
     /// `Y[r] = requant(Σ_i X[r, i])` over the last axis: [`super::arith`].
     ReduceSum {

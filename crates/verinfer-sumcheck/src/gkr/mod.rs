@@ -52,6 +52,7 @@ pub mod argmax;
 pub mod arith;
 pub mod attn;
 pub mod broadcast;
+pub mod clamp;
 pub mod columns;
 pub mod cost;
 pub mod div;
@@ -122,6 +123,20 @@ pub enum GkrError {
         /// Flat element index.
         index: usize,
         /// The bound.
+        bits: u32,
+    },
+    /// An honest output clamps further past its bound than a proven clamp's overshoot
+    /// columns hold ([`clamp::OVERSHOOT_BITS`]).
+    #[error(
+        "node {node}: element {index} saturates its bound by 2^{bits} or more (a proven \
+         clamp's overshoot is below 2^{bits})"
+    )]
+    ClampOvershoot {
+        /// The node.
+        node: usize,
+        /// Flat element index.
+        index: usize,
+        /// The overshoot columns' bits.
         bits: u32,
     },
     /// Data of the wrong length or count.

@@ -152,6 +152,11 @@ pub fn prove_model(
             index,
             bits,
         },
+        GkrError::ClampOvershoot { node, index, bits } => GkrError::ClampOvershoot {
+            node: spec.node_of(node),
+            index,
+            bits,
+        },
         e => e,
     })
 }

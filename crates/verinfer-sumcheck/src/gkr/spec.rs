@@ -418,6 +418,7 @@ impl ChainSpec {
                         b_mult: b.b_mult,
                         mult,
                         shift,
+                        clamp: false,
                     }
                 }
                 // `requant(x)` is the add `x·1 + x·0`: no layer kind of its own.
@@ -436,6 +437,7 @@ impl ChainSpec {
                         b_mult: 0,
                         mult,
                         shift,
+                        clamp: false,
                     }
                 }
                 Op::Reduce(r) if r.kind == verinfer_ir::ReduceKind::Sum => {
@@ -472,13 +474,18 @@ impl ChainSpec {
                     )))
                 }
             };
-            spec.layers.push(Layer {
+            let mut layer = Layer {
                 kind,
                 input: src,
                 out,
                 bits: node.out.bits,
                 internal: false,
-            });
+            };
+            let flag = super::clamp::flagged(&spec, &layer);
+            if let LayerKind::Binary { clamp, .. } = &mut layer.kind {
+                *clamp = flag;
+            }
+            spec.layers.push(layer);
             node_layer.push(spec.layers.len() - 1);
             if let Some((e, _)) = &out_e {
                 spec.expansions.push(super::layout::Expansion {

@@ -33,6 +33,9 @@ const ARGMAX_TAG: u64 = 12;
 const OUTER_TAG: u64 = 13;
 /// The kind word of a [`LayerKind::Div`] with a signed numerator.
 const DIV_SIGNED_TAG: u64 = 14;
+/// The kind word of a [`LayerKind::Binary`] whose clamp is proven ([`super::clamp`]); an
+/// unflagged one keeps kind word 4 (and its bytes).
+const CLAMPED_BINARY_TAG: u64 = 15;
 
 /// A binary layer's second operand: its word(s). An activation's is its source's word (the
 /// bytes of specs without parameters or scalars are as before).
@@ -120,8 +123,9 @@ impl ChainSpec {
                     b_mult,
                     mult,
                     shift,
+                    clamp,
                 } => {
-                    put(4 | flag);
+                    put(if clamp { CLAMPED_BINARY_TAG } else { 4 } | flag);
                     put(match op {
                         Arith::Add => 0,
                         Arith::Sub => 1,
@@ -362,7 +366,8 @@ impl ChainSpec {
                     fill: next()? as i64,
                 },
                 3 => LayerKind::ReduceMax,
-                4 => {
+                4 | CLAMPED_BINARY_TAG => {
+                    let clamp = tag & !INTERNAL == CLAMPED_BINARY_TAG;
                     let op = match next()? {
                         0 => Arith::Add,
                         1 => Arith::Sub,
@@ -371,7 +376,9 @@ impl ChainSpec {
                     };
                     let b = match next()? {
                         CONST_ARG => Arg::Const(next()? as i64),
-                        w if w != u64::MAX && w & WEIGHT_ARG != 0 => {
+                        // A graph input's word (`u64::MAX − k`) has the weight bit set too.
+                        w if u64::MAX - w < MAX_INPUTS as u64 => Arg::Act(src(w)?),
+                        w if w & WEIGHT_ARG != 0 => {
                             let j = size(w & !WEIGHT_ARG)?;
                             if j >= nw {
                                 return Err(bad("spec: a weight index"));
@@ -389,6 +396,7 @@ impl ChainSpec {
                         b_mult,
                         mult,
                         shift,
+                        clamp,
                     }
                 }
                 5 => {
@@ -627,8 +635,14 @@ impl ChainSpec {
                         return Err(bad("spec: a max's shapes"));
                     }
                 }
-                // Checked below.
-                LayerKind::Binary { .. } | LayerKind::ReduceSum { .. } => {}
+                // The flag is the rule's ([`super::clamp::flagged`]: one spec, one encoding);
+                // the rest is checked below.
+                LayerKind::Binary { clamp, .. } => {
+                    if clamp != super::clamp::flagged(self, l) {
+                        return Err(bad("spec: a binary layer's clamp flag"));
+                    }
+                }
+                LayerKind::ReduceSum { .. } => {}
                 LayerKind::Lookup { table, lo } => {
                     if !super::lookup::fits(self, l, table, lo) {
                         return Err(bad("spec: a lookup's table, shapes or domain"));

@@ -643,3 +643,6 @@ mod outer_layers;
 
 #[path = "tests_gqa.rs"]
 mod gqa_layers;
+
+#[path = "tests_clamp.rs"]
+mod clamp_layers;
