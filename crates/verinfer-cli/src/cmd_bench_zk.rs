@@ -19,9 +19,10 @@ use crate::cmd_bench_llm::peak_rss_mib;
 /// Arguments of `bench-zk`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// EZKL-style model folders (network.onnx, calibration.json, input.json), or
-    /// `synthetic:gpt2-small-block` (one GPT-2-small-shaped block, d 768, 12 heads, 16
-    /// tokens, seeded weights, built in memory).
+    /// EZKL-style model folders (network.onnx, calibration.json, input.json), a compiled
+    /// `.vmodel` (measured on all-zero inputs: for an LLM's step graph, token 0 at position 0
+    /// with empty caches), or `synthetic:gpt2-small-block` (one GPT-2-small-shaped block,
+    /// d 768, 12 heads, 16 tokens, seeded weights, built in memory).
     #[arg(default_values = ["testdata/models/digits_mlp", "testdata/models/mnist_cnn"])]
     pub models: Vec<PathBuf>,
     /// The backends to compare.
@@ -172,6 +173,16 @@ fn load(dir: &Path) -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
     if dir == Path::new(SYNTHETIC_BLOCK) {
         let g = crate::synthetic::build(crate::synthetic::GPT2_SMALL_BLOCK, 7)?;
         let x = crate::synthetic::input(&g, 8);
+        return Ok((g, x));
+    }
+    if dir.extension().is_some_and(|e| e == "vmodel") {
+        let g =
+            verinfer_ir::vmodel::load(dir).with_context(|| format!("reading {}", dir.display()))?;
+        let x = g
+            .inputs
+            .iter()
+            .map(|i| vec![0; i.info.shape.numel()])
+            .collect();
         return Ok((g, x));
     }
     let (compiled, _, q) = crate::cmd_bench::load(dir)?;
