@@ -165,3 +165,32 @@ fn the_digits_mlp_end_to_end_with_the_sumcheck_backend() {
         "{src}"
     );
 }
+
+/// `bench-zk` takes a compiled `.vmodel` (all-zero inputs): the golden digits MLP through the
+/// layered proof gives one row with its times, size and EVM gas; a missing file is a failed
+/// row naming it, not a crash of the whole table.
+#[test]
+fn bench_zk_measures_a_compiled_vmodel() {
+    let dir = tmpdir("bench-zk-vmodel");
+    let missing = dir.path().join("missing.vmodel");
+    let o = verinfer(&[
+        "bench-zk",
+        "--backends",
+        "sumcheck",
+        "--json",
+        s(&testdata("golden/v1/digits_mlp.vmodel")),
+        s(&missing),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    let mlp = &rows[0];
+    assert_eq!(mlp["model"], "digits_mlp.vmodel");
+    assert_eq!(mlp["backend"], "sumcheck");
+    assert!(mlp["prove_s"].as_f64().unwrap() > 0.0, "{mlp}");
+    assert!(mlp["proof_bytes"].as_u64().unwrap() > 0, "{mlp}");
+    assert!(mlp["evm_gas"].as_u64().unwrap() > 0, "{mlp}");
+    let failed = rows[1]["failed"].as_str().unwrap();
+    assert!(failed.contains("missing.vmodel"), "{failed}");
+}
