@@ -166,7 +166,7 @@ pub(crate) fn columns(i: usize, l: &Layer, g: &mut Groups) {
 }
 
 /// Clamped layer `i`'s tables (`l` its layer) from its accumulators and output `y`: the
-/// remainder of the unclamped quotient `Q` (if `s > 0`), `P`, `N` and their high limbs. With
+/// remainder of the unclamped quotient `Q` (if `s > 0`), `P` and `N`. With
 /// `check`, `y` must be `clamp(Q)` and the overshoot below `2^32`; unchecked (a test's
 /// cheating prover), `P − N = Q − y` split by sign, so the relation holds for any `y`.
 ///
@@ -213,19 +213,16 @@ pub(crate) fn witness(
         over[e] = (q - got).max(0);
         under[e] = (got - q).max(0);
     }
-    let table = |v: &[i128], shift: u32| -> Result<DenseMle, GkrError> {
-        Ok(DenseMle::new(
-            v.iter().map(|&x| fr_from_i128(x >> shift)).collect(),
-        )?)
+    let table = |v: &[i128]| -> Result<DenseMle, GkrError> {
+        Ok(DenseMle::new(v.iter().map(|&x| fr_from_i128(x)).collect())?)
     };
     let mut t = vec![];
     if s > 0 {
         t.push((Poly::Rem(i), DenseMle::new(rem)?));
     }
-    t.push((Poly::Over(i), table(&over, 0)?));
-    t.push((Poly::Under(i), table(&under, 0)?));
-    t.push((Poly::OverHi(i), table(&over, LIMB_BITS)?));
-    t.push((Poly::UnderHi(i), table(&under, LIMB_BITS)?));
+    // The high limbs are derived from these with the wide remainders' (`prove_model`).
+    t.push((Poly::Over(i), table(&over)?));
+    t.push((Poly::Under(i), table(&under)?));
     Ok(t)
 }
 

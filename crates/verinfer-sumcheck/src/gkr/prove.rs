@@ -97,10 +97,10 @@ fn matmul_rems(
     Ok(rems)
 }
 
-/// The high limbs of a split remainder: each entry's integer shifted right by
-/// [`LIMB_BITS`] (an honest remainder is a nonnegative integer below `2^32`; anything else
-/// gives limbs the range check refuses).
-fn rem_hi(rem: &DenseMle) -> Result<DenseMle, GkrError> {
+/// The high limbs of a column split in two: each entry's integer shifted right by
+/// [`LIMB_BITS`] (an honest remainder or overshoot is a nonnegative integer below `2^32`;
+/// anything else gives limbs the range check refuses).
+fn high_limb(rem: &DenseMle) -> Result<DenseMle, GkrError> {
     let t = rem
         .evals()
         .iter()
@@ -314,14 +314,20 @@ pub(crate) fn prove_tampered(
             mles.insert(Poly::OutHi(i), super::columns::out_hi(l, y)?);
         }
     }
+    // The high limb of every column split in two (a wide remainder, a clamp's overshoots)
+    // from its committed low column.
     for p in committed(spec) {
-        if let Poly::RemHi(i) = p {
-            let rem = mles
-                .get(&Poly::Rem(i))
-                .ok_or(GkrError::Malformed("a split remainder is missing"))?;
-            let hi = rem_hi(rem)?;
-            mles.insert(p, hi);
-        }
+        let low = match p {
+            Poly::RemHi(i) => Poly::Rem(i),
+            Poly::OverHi(i) => Poly::Over(i),
+            Poly::UnderHi(i) => Poly::Under(i),
+            _ => continue,
+        };
+        let v = mles
+            .get(&low)
+            .ok_or(GkrError::Malformed("a split column is missing"))?;
+        let hi = high_limb(v)?;
+        mles.insert(p, hi);
     }
     tamper(&mut mles)?;
     let get = |p: Poly| {
