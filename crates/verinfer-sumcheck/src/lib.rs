@@ -23,6 +23,7 @@
 //! lookups) are in docs/sumcheck.md.
 #![deny(missing_docs)]
 
+pub mod arith;
 pub mod backend;
 pub mod contract;
 pub mod error;

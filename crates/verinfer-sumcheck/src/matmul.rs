@@ -35,6 +35,7 @@ use ark_ff::Zero;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rayon::prelude::*;
 
+use crate::arith::Fs;
 use crate::error::MatmulError;
 use crate::field::fr_from_i64;
 use crate::mle::{eq_table, DenseMle};
@@ -218,14 +219,14 @@ impl MatmulShape {
         a + b
     }
 
-    fn absorb(&self, t: &mut Transcript) {
+    fn absorb<F: crate::arith::Fe>(&self, t: &mut impl Fs<F>) {
         for d in [self.m, self.k, self.n] {
-            t.absorb_u64(d as u64);
+            t.absorb_size(d as u64);
         }
     }
 
     /// Split a point of `Ỹ` into its row part `ρ_i` (first `a`) and column part `ρ_j`.
-    fn split<'p>(&self, y_point: &'p [Fr]) -> Result<(&'p [Fr], &'p [Fr]), MatmulError> {
+    fn split<'p, F>(&self, y_point: &'p [F]) -> Result<(&'p [F], &'p [F]), MatmulError> {
         if y_point.len() != self.y_vars() {
             return Err(MatmulError::PointLength {
                 expected: self.y_vars(),
@@ -245,19 +246,19 @@ pub struct MatmulProof {
 
 /// What a matmul proof reduces `Ỹ(ρ_i ‖ ρ_j) = v` to; the caller must check both.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MatmulClaims {
+pub struct MatmulClaims<F = Fr> {
     /// `ρ_i ‖ σ`, a point of `X̃` (`a + c` coordinates).
-    pub x_point: Vec<Fr>,
+    pub x_point: Vec<F>,
     /// The claimed `X̃(ρ_i ‖ σ)`.
-    pub x_eval: Fr,
+    pub x_eval: F,
     /// `σ ‖ ρ_j`, a point of `W̃` (`c + b` coordinates).
-    pub w_point: Vec<Fr>,
+    pub w_point: Vec<F>,
     /// The claimed `W̃(σ ‖ ρ_j)`.
-    pub w_eval: Fr,
+    pub w_eval: F,
 }
 
-impl MatmulClaims {
-    fn new(rho_i: &[Fr], rho_j: &[Fr], sigma: &[Fr], evals: &[Fr]) -> Result<Self, MatmulError> {
+impl<F: Copy> MatmulClaims<F> {
+    fn new(rho_i: &[F], rho_j: &[F], sigma: &[F], evals: &[F]) -> Result<Self, MatmulError> {
         let [x_eval, w_eval] = evals else {
             return Err(crate::error::SumcheckError::Malformed("two final evaluations").into());
         };
@@ -325,10 +326,25 @@ pub fn verify(
     proof: &MatmulProof,
     transcript: &mut Transcript,
 ) -> Result<MatmulClaims, MatmulError> {
+    verify_sumcheck(shape, y_point, y_eval, &proof.sumcheck, transcript)
+}
+
+/// [`verify`] over any interpretation of the verifier's arithmetic, given the proof's
+/// sumcheck ([`SumcheckProof::lift`]ed).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_sumcheck<F: crate::arith::Fe>(
+    shape: MatmulShape,
+    y_point: &[F],
+    y_eval: F,
+    sumcheck: &SumcheckProof<F>,
+    transcript: &mut impl Fs<F>,
+) -> Result<MatmulClaims<F>, MatmulError> {
     let (rho_i, rho_j) = shape.split(y_point)?;
     let (_, c, _) = shape.log_dims();
     shape.absorb(transcript);
-    let reduced = sumcheck::verify(c, 2, y_eval, &proof.sumcheck, transcript)?;
+    let reduced = sumcheck::verify(c, 2, y_eval, sumcheck, transcript)?;
     MatmulClaims::new(rho_i, rho_j, &reduced.point, &reduced.evals)
 }
 

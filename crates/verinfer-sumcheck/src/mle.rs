@@ -147,16 +147,20 @@ pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
 ///
 /// # Errors
 /// [`MleError::PointLength`] for points of different lengths.
-pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Result<Fr, MleError> {
+pub fn eq_eval<F: crate::arith::Fe>(a: &[F], b: &[F]) -> Result<F, MleError> {
     if a.len() != b.len() {
         return Err(MleError::PointLength {
             expected: a.len(),
             got: b.len(),
         });
     }
+    // x·y + (1 − x)(1 − y) = 2xy − x − y + 1: one multiplication a coordinate.
     Ok(a.iter()
         .zip(b)
-        .map(|(&x, &y)| x * y + (Fr::one() - x) * (Fr::one() - y))
+        .map(|(&x, &y)| {
+            let xy = x * y;
+            xy + xy - x - y + F::one()
+        })
         .product())
 }
 

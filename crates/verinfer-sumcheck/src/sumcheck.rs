@@ -33,9 +33,13 @@
 
 use ark_bn254::Fr;
 use ark_ff::{Field, One, Zero};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, Read, SerializationError, Valid, Validate,
+    Write,
+};
 use rayon::prelude::*;
 
+use crate::arith::{self, Fs};
 use crate::error::SumcheckError;
 use crate::mle::DenseMle;
 use crate::transcript::Transcript;
@@ -47,27 +51,105 @@ pub const MAX_DEGREE: usize = 3;
 const PAR_THRESHOLD: usize = 1 << 11;
 
 /// One round's message: `p(0), p(2), …, p(d)` (`d` scalars; `p(1)` is implied).
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
-pub struct RoundMessage(pub Vec<Fr>);
+///
+/// Generic over the verifier's arithmetic ([`arith::Fe`]): a proof as sent holds `Fr`, and
+/// [`SumcheckProof::lift`] makes each word one value of another interpretation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundMessage<F = Fr>(pub Vec<F>);
 
 /// A sumcheck proof: one message per variable, then every polynomial's value at the final
 /// point.
-#[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
-pub struct SumcheckProof {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SumcheckProof<F = Fr> {
     /// Round messages, first variable first.
-    pub rounds: Vec<RoundMessage>,
+    pub rounds: Vec<RoundMessage<F>>,
     /// `f_i(ρ)` for every multilinear polynomial of the statement, in its order.
-    pub final_evals: Vec<Fr>,
+    pub final_evals: Vec<F>,
+}
+
+// The serialized form of the proof as sent (`Fr` words): the bytes a derive gave before the
+// types became generic (a round is its vector; a proof its rounds, then its final values).
+impl CanonicalSerialize for RoundMessage {
+    fn serialize_with_mode<W: Write>(&self, w: W, c: Compress) -> Result<(), SerializationError> {
+        self.0.serialize_with_mode(w, c)
+    }
+
+    fn serialized_size(&self, c: Compress) -> usize {
+        self.0.serialized_size(c)
+    }
+}
+
+impl Valid for RoundMessage {
+    fn check(&self) -> Result<(), SerializationError> {
+        self.0.check()
+    }
+}
+
+impl CanonicalDeserialize for RoundMessage {
+    fn deserialize_with_mode<R: Read>(
+        r: R,
+        c: Compress,
+        v: Validate,
+    ) -> Result<Self, SerializationError> {
+        Ok(Self(Vec::deserialize_with_mode(r, c, v)?))
+    }
+}
+
+impl CanonicalSerialize for SumcheckProof {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        mut w: W,
+        c: Compress,
+    ) -> Result<(), SerializationError> {
+        self.rounds.serialize_with_mode(&mut w, c)?;
+        self.final_evals.serialize_with_mode(&mut w, c)
+    }
+
+    fn serialized_size(&self, c: Compress) -> usize {
+        self.rounds.serialized_size(c) + self.final_evals.serialized_size(c)
+    }
+}
+
+impl Valid for SumcheckProof {
+    fn check(&self) -> Result<(), SerializationError> {
+        self.rounds.check()?;
+        self.final_evals.check()
+    }
+}
+
+impl CanonicalDeserialize for SumcheckProof {
+    fn deserialize_with_mode<R: Read>(
+        mut r: R,
+        c: Compress,
+        v: Validate,
+    ) -> Result<Self, SerializationError> {
+        Ok(Self {
+            rounds: Vec::deserialize_with_mode(&mut r, c, v)?,
+            final_evals: Vec::deserialize_with_mode(&mut r, c, v)?,
+        })
+    }
+}
+
+impl SumcheckProof {
+    /// The proof with every word entered once as a witness of `F` (the identity for `Fr`).
+    #[must_use]
+    pub fn lift<F: arith::Fe>(&self) -> SumcheckProof<F> {
+        let w = |v: &[Fr]| v.iter().map(|&x| F::witness(x)).collect();
+        SumcheckProof {
+            rounds: self.rounds.iter().map(|m| RoundMessage(w(&m.0))).collect(),
+            final_evals: w(&self.final_evals),
+        }
+    }
 }
 
 /// What a sumcheck reduces its claim to: `f_i(point) = evals[i]` for every polynomial. The
 /// caller must check these (that is what makes the claim proven).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReducedClaim {
+pub struct ReducedClaim<F = Fr> {
     /// The random point `ρ`, first variable first.
-    pub point: Vec<Fr>,
+    pub point: Vec<F>,
     /// The claimed value of each polynomial there.
-    pub evals: Vec<Fr>,
+    pub evals: Vec<F>,
 }
 
 /// One product term `coeff·Π f_i` of a [`Terms`] statement, by indices of the polynomials.
@@ -138,20 +220,20 @@ impl Factored {
 }
 
 /// `Σ_t c_t·Π_{i ∈ t} v_i` (an empty product is 1; a unit coefficient is not multiplied).
-fn sum_terms(terms: &[Term], v: &[Fr]) -> Fr {
+fn sum_terms<F: arith::Fe>(terms: &[Term], v: &[F]) -> F {
     let one = Fr::one();
-    let mut acc = Fr::zero();
+    let mut acc = F::zero();
     for t in terms {
         let mut it = t.factors.iter();
         let Some(&first) = it.next() else {
-            acc += t.coeff;
+            acc += F::constant(t.coeff);
             continue;
         };
         let p = it.fold(v[first], |p, &i| p * v[i]);
         if t.coeff == one {
             acc += p;
         } else {
-            acc += t.coeff * p;
+            acc += F::constant(t.coeff) * p;
         }
     }
     acc
@@ -232,7 +314,7 @@ impl Terms {
     ///
     /// The hot loop of every generic sumcheck round: the product starts at its first factor
     /// and a unit coefficient is not multiplied (`Terms::new` refuses empty terms).
-    fn combine(&self, v: &[Fr]) -> Fr {
+    fn combine<F: arith::Fe>(&self, v: &[F]) -> F {
         let f = &self.factored;
         match f.common {
             Some(c) => sum_terms(&f.outer, v) + v[c] * sum_terms(&f.inner, v),
@@ -369,7 +451,7 @@ pub fn prove_terms(
 ) -> Result<Proved, SumcheckError> {
     let claim = terms.sum(&mles)?;
     let n = terms.num_vars;
-    absorb_statement(transcript, n, terms.degree, &claim);
+    absorb_statement(transcript, n, terms.degree, claim);
     let mut rounds = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
     for _ in 0..n {
@@ -410,10 +492,10 @@ impl Proved {
     }
 }
 
-fn absorb_statement(t: &mut Transcript, n: usize, d: usize, claim: &Fr) {
-    t.absorb_u64(n as u64);
-    t.absorb_u64(d as u64);
-    t.absorb_fr(claim);
+fn absorb_statement<F: arith::Fe>(t: &mut impl Fs<F>, n: usize, d: usize, claim: F) {
+    t.absorb_size(n as u64);
+    t.absorb_size(d as u64);
+    t.absorb(claim);
 }
 
 /// Verify a proof that `claim = Σ_x Π_{i<degree} f_i(x)` over `num_vars` variables.
@@ -421,13 +503,13 @@ fn absorb_statement(t: &mut Transcript, n: usize, d: usize, claim: &Fr) {
 /// # Errors
 /// [`SumcheckError::Malformed`] for a proof of the wrong shape, [`SumcheckError::Degree`] for
 /// an unsupported degree, [`SumcheckError::Rejected`] for a false proof.
-pub fn verify(
+pub fn verify<F: arith::Fe>(
     num_vars: usize,
     degree: usize,
-    claim: Fr,
-    proof: &SumcheckProof,
-    transcript: &mut Transcript,
-) -> Result<ReducedClaim, SumcheckError> {
+    claim: F,
+    proof: &SumcheckProof<F>,
+    transcript: &mut impl Fs<F>,
+) -> Result<ReducedClaim<F>, SumcheckError> {
     verify_terms(&Terms::product(num_vars, degree)?, claim, proof, transcript)
 }
 
@@ -436,12 +518,12 @@ pub fn verify(
 /// # Errors
 /// [`SumcheckError::Malformed`] for a proof of the wrong shape, [`SumcheckError::Rejected`]
 /// for a false proof.
-pub fn verify_terms(
+pub fn verify_terms<F: arith::Fe>(
     terms: &Terms,
-    claim: Fr,
-    proof: &SumcheckProof,
-    transcript: &mut Transcript,
-) -> Result<ReducedClaim, SumcheckError> {
+    claim: F,
+    proof: &SumcheckProof<F>,
+    transcript: &mut impl Fs<F>,
+) -> Result<ReducedClaim<F>, SumcheckError> {
     let (num_vars, degree) = (terms.num_vars, terms.degree);
     if proof.rounds.len() != num_vars {
         return Err(SumcheckError::Malformed(
@@ -453,7 +535,7 @@ pub fn verify_terms(
             "final evaluation count differs from the polynomial count",
         ));
     }
-    absorb_statement(transcript, num_vars, degree, &claim);
+    absorb_statement(transcript, num_vars, degree, claim);
     let mut e = claim;
     let mut point = Vec::with_capacity(num_vars);
     let mut values = Vec::with_capacity(degree + 1);
@@ -463,7 +545,7 @@ pub fn verify_terms(
                 "round message length differs from the degree",
             ));
         };
-        transcript.absorb_frs(msg);
+        transcript.absorb_all(msg);
         let r = transcript.challenge();
         values.clear();
         values.extend([p0, e - p0]);
@@ -471,8 +553,8 @@ pub fn verify_terms(
         e = interpolate(&values, r);
         point.push(r);
     }
-    transcript.absorb_frs(&proof.final_evals);
-    if terms.combine(&proof.final_evals) != e {
+    transcript.absorb_all(&proof.final_evals);
+    if !terms.combine(&proof.final_evals).same(e) {
         return Err(SumcheckError::Rejected);
     }
     Ok(ReducedClaim {
@@ -484,19 +566,19 @@ pub fn verify_terms(
 /// The polynomial of degree `< values.len()` through `(k, values[k])`, evaluated at `r`
 /// (Lagrange over the integer nodes `0, 1, …`).
 #[must_use]
-pub fn interpolate(values: &[Fr], r: Fr) -> Fr {
+pub fn interpolate<F: arith::Fe>(values: &[F], r: F) -> F {
     let m = values.len();
     let node = |k: usize| Fr::from(k as u64);
-    let mut acc = Fr::zero();
-    for (k, v) in values.iter().enumerate() {
-        let mut num = Fr::one();
+    let mut acc = F::zero();
+    for (k, &v) in values.iter().enumerate() {
+        let mut num = F::one();
         let mut den = Fr::one();
         for j in (0..m).filter(|&j| j != k) {
-            num *= r - node(j);
+            num *= r - F::constant(node(j));
             den *= node(k) - node(j);
         }
         // Distinct integer nodes below r: den is a nonzero product of small integers.
-        acc += *v * num * den.inverse().unwrap_or_else(Fr::zero);
+        acc += v * num * F::constant(den.inverse().unwrap_or_else(Fr::zero));
     }
     acc
 }
