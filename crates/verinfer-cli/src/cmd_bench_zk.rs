@@ -123,8 +123,13 @@ pub fn run(a: &Args) -> Result<()> {
             let v: serde_json::Value = match (out.status.success(), serde_json::from_str(line)) {
                 (true, Ok(v)) => v,
                 _ => {
-                    let err = String::from_utf8_lossy(&out.stderr);
-                    let err = err.lines().last().unwrap_or("");
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    // A child the kernel killed (out of memory: SIGKILL) says nothing itself.
+                    let err = match stderr.lines().last() {
+                        Some(l) if !l.trim().is_empty() => l.to_string(),
+                        _ => format!("ended by {} without a message", out.status),
+                    };
+                    let err = err.as_str();
                     emit.line(format!("{name:<18} {b:<9} failed: {err}"));
                     rows.push(serde_json::json!({"model": name, "backend": b, "failed": err}));
                     continue;
@@ -171,8 +176,9 @@ pub fn run(a: &Args) -> Result<()> {
 /// The model folder compiled with its calibration data, and its first input quantized.
 fn load(dir: &Path) -> Result<(verinfer_ir::Graph, Vec<Vec<i32>>)> {
     if dir == Path::new(SYNTHETIC_BLOCK) {
-        let g = crate::synthetic::build(crate::synthetic::GPT2_SMALL_BLOCK, 7)?;
+        let mut g = crate::synthetic::build(crate::synthetic::GPT2_SMALL_BLOCK, 7)?;
         let x = crate::synthetic::input(&g, 8);
+        crate::synthetic::fit_shifts(&mut g, &x)?;
         return Ok((g, x));
     }
     if dir.extension().is_some_and(|e| e == "vmodel") {

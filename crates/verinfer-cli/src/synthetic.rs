@@ -336,6 +336,40 @@ pub fn build(d: Dims, seed: u64) -> Result<Graph> {
     Ok(s.g)
 }
 
+/// Raise each matrix product's shift until none of its outputs on `x` sits at a bound of its
+/// bits. The seeded weights are not calibrated against data, so a product may saturate — and
+/// the sumcheck prover refuses a saturated product by name (its clamp is not proven), while a
+/// compiled model's calibration leaves headroom instead. At most 16 rounds, each raising every
+/// saturated product's shift by one.
+///
+/// # Errors
+/// The reference run's error, or products that still saturate after 16 rounds.
+pub fn fit_shifts(g: &mut Graph, x: &[Vec<i32>]) -> Result<()> {
+    for _ in 0..16 {
+        let trace = verinfer_ir::reference::run(g, x)?;
+        let first = g.inputs.len();
+        let mut changed = false;
+        for (i, node) in g.nodes.iter_mut().enumerate() {
+            let Op::Contract(c) = &mut node.op else {
+                continue;
+            };
+            let b = c.requant.bits;
+            let at_bound = trace.get(first + i).is_some_and(|out| {
+                out.iter()
+                    .any(|&v| i64::from(v) == b.min_value() || i64::from(v) == b.max_value())
+            });
+            if at_bound {
+                c.requant.shift += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the synthetic model's products still saturate after 16 rounds of shifts")
+}
+
 /// A seeded random input within the model's input bounds (values of magnitude up to 2^11).
 #[must_use]
 pub fn input(g: &Graph, seed: u64) -> Vec<Vec<i32>> {
@@ -344,4 +378,55 @@ pub fn input(g: &Graph, seed: u64) -> Vec<Vec<i32>> {
         .iter()
         .map(|i| (0..i.info.shape.numel()).map(|_| rng.int(12)).collect())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block of GPT-2 small's width on two tokens: its seeded products saturate as built,
+    /// and after [`fit_shifts`] no product output sits at a bound (what the sumcheck prover
+    /// needs).
+    #[test]
+    fn fitted_shifts_leave_no_product_at_its_bound() {
+        let d = Dims {
+            seq: 2,
+            d_model: 768,
+            heads: 12,
+            ffn: 768,
+            blocks: 1,
+        };
+        let at_bound = |g: &Graph, x: &[Vec<i32>]| -> usize {
+            let trace = verinfer_ir::reference::run(g, x).unwrap();
+            g.nodes
+                .iter()
+                .enumerate()
+                .filter(|(i, n)| match &n.op {
+                    Op::Contract(c) => trace[g.inputs.len() + i].iter().any(|&v| {
+                        let b = c.requant.bits;
+                        i64::from(v) == b.min_value() || i64::from(v) == b.max_value()
+                    }),
+                    _ => false,
+                })
+                .count()
+        };
+        let mut g = build(d, 7).unwrap();
+        let x = input(&g, 8);
+        assert!(at_bound(&g, &x) > 0, "the unfitted block saturates");
+        let shifts = |g: &Graph| -> Vec<u32> {
+            g.nodes
+                .iter()
+                .filter_map(|n| match &n.op {
+                    Op::Contract(c) => Some(c.requant.shift),
+                    _ => None,
+                })
+                .collect()
+        };
+        let before = shifts(&g);
+        fit_shifts(&mut g, &x).unwrap();
+        assert_eq!(at_bound(&g, &x), 0);
+        let after = shifts(&g);
+        assert!(before.iter().zip(&after).all(|(b, a)| a >= b));
+        assert_ne!(before, after);
+    }
 }
