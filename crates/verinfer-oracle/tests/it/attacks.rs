@@ -1,6 +1,6 @@
 //! Issue 17's attacks at the trust edges, each played on the in-process chain against the real
-//! contracts (registry, game, oracle, AIGC, Groth16 verifier) with real claims and proofs of the
-//! digits MLP. Every test asserts that the attacker gains nothing and that the consumer receives
+//! contracts (registry, game, oracle, AIGC, Groth16 verifier) with real claims of the digits
+//! MLP and real proofs of a small MLP of its shapes (`common::zk_mlp`). Every test asserts that the attacker gains nothing and that the consumer receives
 //! the honest output (or the request stays open). docs/security.md lists them with their
 //! defences.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -150,8 +150,8 @@ fn attack_lying_answer_locks_request() {
 /// requests that pinned none refuse zk answers.
 #[test]
 fn attack_zk_verifier_swap() {
-    let mut env = env();
-    let (g, input) = mlp().clone();
+    let mut env = zk_env();
+    let (g, input) = zk_mlp().clone();
     let owner = env.who.owner;
     let (pk, vk) = zk_keys(false);
     let vis = digest_vis(false);
@@ -260,8 +260,8 @@ fn attack_zk_verifier_swap() {
 /// request on the same input.)
 #[test]
 fn attack_zk_proof_front_run_and_replay() {
-    let mut env = env();
-    let (g, input) = mlp().clone();
+    let mut env = zk_env();
+    let (g, input) = zk_mlp().clone();
     let (node, thief) = (env.who.node, env.who.liar);
     let oracle = env.oracle.address;
     let (pk, vk) = zk_keys(false);
@@ -287,7 +287,13 @@ fn attack_zk_proof_front_run_and_replay() {
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // A proof of another input for this request (the input is bound by the digest the
     // request stored: no input argument to lie with).
-    let (elsewhere, pv) = prove(&env, &other_input(), oracle, U256::from(first), node);
+    let (elsewhere, pv) = prove(
+        &env,
+        &other_input_of(&input),
+        oracle,
+        U256::from(first),
+        node,
+    );
     let err = env.zk_answer_err(node, first, &pv.outputs, elsewhere);
     assert!(matches!(err, E::InvalidProof(_)), "{err:?}");
     // Neither request was touched; the prover's own answer pays the prover.

@@ -1,5 +1,6 @@
-//! The zk path end to end with REAL Groth16 proofs of the digits MLP (verinfer-zk: local dev
-//! setup, prove; digest statement) through the Groth16 `IProofVerifier` adapter: the oracle's
+//! The zk path end to end with REAL Groth16 proofs of a small MLP of the digits MLP's layers
+//! and input and output shapes (`common::zk_mlp`: the path is the point, not the model;
+//! verinfer-zk: local dev setup, prove; digest statement) through the Groth16 `IProofVerifier` adapter: the oracle's
 //! statement equals the prover's digest (and the Rust mirror's), `answerWithProof` settles at
 //! once, every way a zk answer can be wrong or malformed is refused by name; packed-statement
 //! keys are refused; requests pin the zk configuration they accept; `AIGC` verifies zk
@@ -40,7 +41,7 @@ struct Proven {
 }
 
 fn the_param_hash(hashed_params: bool) -> Option<U256> {
-    hashed_params.then(|| public_words(&[param_hash(&mlp().0).unwrap()])[0])
+    hashed_params.then(|| public_words(&[param_hash(&zk_mlp().0).unwrap()])[0])
 }
 
 fn prove_at(
@@ -51,7 +52,7 @@ fn prove_at(
     tag: U256,
     answerer: Address,
 ) -> Proven {
-    let g = &mlp().0;
+    let g = &zk_mlp().0;
     let (pk, _) = keys(hashed_params);
     let (proof, pv) = zk_prove(
         env,
@@ -96,7 +97,7 @@ fn configure(env: &mut Env, hashed_params: bool) -> ZkSettings {
     let model = env.model_id();
     let s = publish_zk(
         env,
-        &mlp().0,
+        &zk_mlp().0,
         &keys(hashed_params).1,
         the_param_hash(hashed_params),
     );
@@ -108,8 +109,8 @@ fn configure(env: &mut Env, hashed_params: bool) -> ZkSettings {
 }
 
 fn zk_answer_settles(hashed_params: bool) {
-    let mut env = env();
-    let input = mlp().1.clone();
+    let mut env = zk_env();
+    let input = zk_mlp().1.clone();
     configure(&mut env, hashed_params);
     let req = env.request_zk(&input, 1);
     let node = env.who.node;
@@ -191,8 +192,8 @@ fn zk_answer_settles_at_once_hashed_weights() {
 
 #[test]
 fn wrong_zk_answers_are_refused() {
-    let mut env = env();
-    let input = mlp().1.clone();
+    let mut env = zk_env();
+    let input = zk_mlp().1.clone();
     let model = env.model;
     let model_id = env.model_id();
     let node = env.who.node;
@@ -254,7 +255,7 @@ fn wrong_zk_answers_are_refused() {
         &mut deployer,
     )
     .unwrap();
-    let w = verinfer_zk::Widths::of(&mlp().0);
+    let w = verinfer_zk::Widths::of(&zk_mlp().0);
     let s = ZkSettings {
         verifier,
         input_bits: w.input as u8,
@@ -311,7 +312,7 @@ fn wrong_zk_answers_are_refused() {
         })
     );
     // A proof of another input (the request's input is bound by the digest it stored).
-    let other = prove(&env, false, &other_input(), req, node);
+    let other = prove(&env, false, &other_input_of(&zk_mlp().1), req, node);
     assert!(matches!(
         answer(&mut env, &p.outputs, other.proof.clone()),
         E::InvalidProof(_)
@@ -413,8 +414,8 @@ fn wrong_zk_answers_are_refused() {
 #[test]
 fn packed_statement_keys_are_refused() {
     use verinfer_zk::ProofSystem;
-    let mut env = env();
-    let g = &mlp().0;
+    let mut env = zk_env();
+    let g = &zk_mlp().0;
     let (_, vk) = verinfer_zk::Groth16::setup_with(
         g,
         verinfer_zk::Visibility::default(),
@@ -444,9 +445,9 @@ fn packed_statement_keys_are_refused() {
 
 #[test]
 fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
-    let mut env = env();
+    let mut env = zk_env();
     configure(&mut env, false);
-    let (g, input) = mlp().clone();
+    let (g, input) = zk_mlp().clone();
     let owner = env.who.owner;
     let c = collection(&mut env, 1);
     // A proof for this collection is bound to it, the prompt's token id and its prover.
@@ -472,7 +473,12 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
     wrong[0][1] -= 1;
     assert!(!c.verify(&mut env.chain, &input, &wrong, &zk).unwrap());
     assert!(!c
-        .verify(&mut env.chain, &other_input(), &p.outputs, &zk)
+        .verify(
+            &mut env.chain,
+            &other_input_of(&zk_mlp().1),
+            &p.outputs,
+            &zk
+        )
         .unwrap());
     let mut bad_words: [U256; 8] = alloy_sol_types::SolValue::abi_decode(&p.proof).unwrap();
     bad_words[6] = U256::MAX; // a coordinate ≥ q: the verifier reverts, verify says false
@@ -634,9 +640,9 @@ fn aigc_zk_mint_verify_and_repair_of_a_rejected_claim() {
 
     // Another prompt minted on a lying claim (by its submitter), rejected, repaired with a
     // zk-answered request of the truth.
-    let x2 = other_input();
+    let x2 = other_input_of(&zk_mlp().1);
     let e2 = exec(&g, &x2);
-    let lie = lie_at_output(&x2, 0);
+    let lie = lie_at_output_of(&g, &x2, 0);
     let lying_outs = outputs(&lie);
     let liar = env.who.liar;
     let (bad, mut liar_sub) = env.claim_posting_input(lie, liar);

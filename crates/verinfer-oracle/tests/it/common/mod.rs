@@ -25,9 +25,27 @@ pub fn mlp() -> &'static (Graph, Vec<Vec<i32>>) {
     verinfer_testing::models::golden_mlp()
 }
 
+/// The model the zk tests prove: `verinfer_testing::models::small_mlp_trace` (the golden
+/// MLP's layers and input and output shapes, 611 weights against 6 572) and its input. Their
+/// point is the oracle's and the collection's zk path (statements, bindings, refusals), not
+/// the model; the golden MLP's Groth16 keys made each of them a minute or more.
+pub fn zk_mlp() -> &'static (Graph, Vec<Vec<i32>>) {
+    static M: std::sync::OnceLock<(Graph, Vec<Vec<i32>>)> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let (g, mut trace) = verinfer_testing::models::small_mlp_trace();
+        trace.truncate(g.inputs.len());
+        (g, trace)
+    })
+}
+
 /// The sample input with one element changed.
 pub fn other_input() -> Vec<Vec<i32>> {
-    let mut x = mlp().1.clone();
+    other_input_of(&mlp().1)
+}
+
+/// `input` with one element changed.
+pub fn other_input_of(input: &[Vec<i32>]) -> Vec<Vec<i32>> {
+    let mut x = input.to_vec();
     x[0][0] += 1;
     x
 }
@@ -39,7 +57,11 @@ pub fn exec(g: &Graph, input: &[Vec<i32>]) -> Execution {
 /// The MLP's execution on `input` with output element `element` raised by one (a lie in the
 /// output node only).
 pub fn lie_at_output(input: &[Vec<i32>], element: usize) -> Execution {
-    let g = &mlp().0;
+    lie_at_output_of(&mlp().0, input, element)
+}
+
+/// `g`'s execution on `input` with output element `element` raised by one.
+pub fn lie_at_output_of(g: &Graph, input: &[Vec<i32>], element: usize) -> Execution {
     verinfer_opml::lying_execution(
         g.clone(),
         input,
@@ -114,6 +136,8 @@ pub struct Env {
     pub who: Who,
     pub consumer: Address,
     pub model: B256,
+    /// The registered model and its sample input.
+    pub m: &'static (Graph, Vec<Vec<i32>>),
 }
 
 pub const CALLBACK_GAS: u64 = 500_000;
@@ -134,6 +158,16 @@ pub fn register_and_learn(env: &mut Env, g: &Graph) -> B256 {
 /// A fresh chain: registry, step verifier, game (window 600 s, clock 300 s), oracle, a
 /// consumer; the digits MLP registered by `owner` and learned by the game.
 pub fn env() -> Env {
+    env_of(mlp())
+}
+
+/// [`env`] with the zk tests' model, [`zk_mlp`], registered instead.
+pub fn zk_env() -> Env {
+    env_of(zk_mlp())
+}
+
+/// [`env`] with `m` (a graph and its sample input) registered.
+pub fn env_of(m: &'static (Graph, Vec<Vec<i32>>)) -> Env {
     let mut chain = RevmChain::new().unwrap();
     let a = chain.accounts();
     let who = Who {
@@ -163,8 +197,9 @@ pub fn env() -> Env {
         who,
         consumer,
         model: B256::ZERO,
+        m,
     };
-    let g = mlp().0.clone();
+    let g = m.0.clone();
     env.model = register_and_learn(&mut env, &g);
     env
 }
@@ -253,10 +288,10 @@ impl Env {
         (id, s)
     }
 
-    /// `account` answers request `req` honestly (the request's own input run on the MLP).
+    /// `account` answers request `req` honestly (the request's own input run on the model).
     pub fn answer(&mut self, account: Address, req: RequestId) -> (u64, Submitter) {
         let input = self.oracle.input_of(&mut self.chain, req).unwrap();
-        let e = exec(&mlp().0, &input);
+        let e = exec(&self.m.0, &input);
         self.answer_with(e, account, req)
     }
 
@@ -482,7 +517,7 @@ pub fn digest_vis(hashed_params: bool) -> verinfer_zk::Visibility {
     }
 }
 
-/// Groth16 keys of the digits MLP under [`digest_vis`], set up once per test binary: nextest
+/// Groth16 keys of [`zk_mlp`] under [`digest_vis`], set up once per test binary: nextest
 /// runs every test in a process of its own, and the setup is most of a zk test's time.
 #[allow(dead_code)]
 pub fn zk_keys(hashed_params: bool) -> &'static ZkKeys {
@@ -528,7 +563,7 @@ fn shared_setup(hashed_params: bool) -> ZkKeys {
         return ZkKeys::deserialize_uncompressed_unchecked(&bytes[..]).unwrap();
     }
     let keys = verinfer_zk::Groth16::setup_with(
-        &mlp().0,
+        &zk_mlp().0,
         digest_vis(hashed_params),
         &mut verinfer_zk::groth16::os_rng(),
     )
@@ -690,11 +725,11 @@ pub fn adapter_reason(
     }
 }
 
-/// An ERC-7007 collection of the digits MLP trusting zk configuration `zk_version` (0: none).
+/// An ERC-7007 collection of the env's model trusting zk configuration `zk_version` (0: none).
 #[allow(dead_code)]
 pub fn collection(env: &mut Env, zk_version: u32) -> verinfer_oracle::AigcClient {
     let (owner, model, oracle) = (env.who.owner, env.model_id(), env.oracle.address);
-    let input_len = mlp().1[0].len();
+    let input_len = env.m.1[0].len();
     verinfer_oracle::AigcClient::deploy(
         &mut env.chain,
         owner,
