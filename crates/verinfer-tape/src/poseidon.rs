@@ -79,7 +79,7 @@ pub fn permute(state: &mut [Fr; T]) {
         for (x, k) in state.iter_mut().zip(rc.iter()) {
             *x += k;
         }
-        let full = round < R_F / 2 || round >= R_F / 2 + R_P;
+        let full = !(R_F / 2..R_F / 2 + R_P).contains(&round);
         if full {
             for x in state.iter_mut() {
                 *x = sbox(*x);
@@ -106,7 +106,7 @@ pub fn hash(inputs: &[Fr]) -> Fr {
         }
         permute(&mut state);
     }
-    if inputs.len() % RATE == 0 {
+    if inputs.len().is_multiple_of(RATE) {
         state[1] += Fr::ONE;
         permute(&mut state);
     }
