@@ -4,7 +4,10 @@
 // Nothing is written and nothing is downloaded. Used by tests to compile generated sources
 // (the verifier `verinfer_zk::evm::export_solidity` renders).
 //
-//   node scripts/compile-one.js FILE.sol [CONTRACT]
+//   node scripts/compile-one.js [--no-optimizer] FILE.sol [CONTRACT]
+//
+// --no-optimizer compiles as `solc --bin` does (the generated halo2 verifier of
+// verinfer-wrap is one large assembly block the optimizer's stack layout cannot fit).
 //
 // CONTRACT picks the contract when the file holds more than one with code.
 'use strict';
@@ -19,8 +22,10 @@ function die(msg) {
 }
 
 function main() {
-  const [file, wanted, ...rest] = process.argv.slice(2);
-  if (!file || rest.length) die('usage: node scripts/compile-one.js FILE.sol [CONTRACT]');
+  const args = process.argv.slice(2);
+  const noOptimizer = args.includes('--no-optimizer');
+  const [file, wanted, ...rest] = args.filter((a) => a !== '--no-optimizer');
+  if (!file || rest.length) die('usage: node scripts/compile-one.js [--no-optimizer] FILE.sol [CONTRACT]');
   let content;
   try {
     content = fs.readFileSync(file, 'utf8');
@@ -33,6 +38,7 @@ function main() {
     sources: { [sourceName]: { content } },
     settings: {
       ...SETTINGS,
+      ...(noOptimizer ? { optimizer: { enabled: false } } : {}),
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
     },
   };
