@@ -34,6 +34,7 @@ pub mod logup;
 pub mod matmul;
 pub mod mle;
 pub mod pcs;
+pub mod record;
 pub mod sumcheck;
 pub mod transcript;
 

@@ -291,7 +291,7 @@ pub fn prove(
     x: &FieldMatrix,
     w: &FieldMatrix,
     y_point: &[Fr],
-    transcript: &mut Transcript,
+    transcript: &mut impl Fs<Fr>,
 ) -> Result<MatmulProved, MatmulError> {
     let shape = MatmulShape::of(x, w)?;
     let (rho_i, rho_j) = shape.split(y_point)?;

@@ -10,7 +10,7 @@
 //! caller must check some other way (a commitment opening, or the next layer's sumcheck). The
 //! second form batches several claims over one hypercube (random `c_t`) into one sumcheck.
 //!
-//! # Protocol (non-interactive through [`Transcript`])
+//! # Protocol (non-interactive through [`crate::Transcript`])
 //!
 //! 1. Both absorb `n`, `d` and `claim` (words).
 //! 2. Round `k = 1..n`: the prover sends the round polynomial
@@ -42,7 +42,6 @@ use rayon::prelude::*;
 use crate::arith::{self, Fs};
 use crate::error::SumcheckError;
 use crate::mle::DenseMle;
-use crate::transcript::Transcript;
 
 /// Most factors a product term may have (round polynomials of degree ≤ 3).
 pub const MAX_DEGREE: usize = 3;
@@ -433,7 +432,10 @@ pub struct Proved {
 /// # Errors
 /// [`SumcheckError::Degree`] for no factors or more than [`MAX_DEGREE`];
 /// [`SumcheckError::FactorShape`] if their variable counts differ.
-pub fn prove(factors: Vec<DenseMle>, transcript: &mut Transcript) -> Result<Proved, SumcheckError> {
+pub fn prove(
+    factors: Vec<DenseMle>,
+    transcript: &mut impl Fs<Fr>,
+) -> Result<Proved, SumcheckError> {
     let terms = product_terms(&factors)?;
     prove_terms(&terms, factors, transcript)
 }
@@ -447,7 +449,7 @@ pub fn prove(factors: Vec<DenseMle>, transcript: &mut Transcript) -> Result<Prov
 pub fn prove_terms(
     terms: &Terms,
     mut mles: Vec<DenseMle>,
-    transcript: &mut Transcript,
+    transcript: &mut impl Fs<Fr>,
 ) -> Result<Proved, SumcheckError> {
     let claim = terms.sum(&mles)?;
     let n = terms.num_vars;
@@ -456,7 +458,7 @@ pub fn prove_terms(
     let mut point = Vec::with_capacity(n);
     for _ in 0..n {
         let msg = terms.round_message(&mles);
-        transcript.absorb_frs(&msg);
+        transcript.absorb_all(&msg);
         let r = transcript.challenge();
         mles.iter_mut().for_each(|f| f.bind_first(r));
         rounds.push(RoundMessage(msg));
@@ -474,13 +476,13 @@ impl Proved {
     /// verifier absorbs them at the same place, so the transcripts stay in step) and package
     /// the proof with the reduced claim it leaves.
     pub(crate) fn close(
-        transcript: &mut Transcript,
+        transcript: &mut impl Fs<Fr>,
         claim: Fr,
         rounds: Vec<RoundMessage>,
         point: Vec<Fr>,
         evals: Vec<Fr>,
     ) -> Self {
-        transcript.absorb_frs(&evals);
+        transcript.absorb_all(&evals);
         Self {
             proof: SumcheckProof {
                 rounds,
@@ -586,6 +588,7 @@ pub fn interpolate<F: arith::Fe>(values: &[F], r: F) -> F {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript::Transcript;
     use ark_ff::UniformRand;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 

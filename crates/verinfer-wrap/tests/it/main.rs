@@ -5,3 +5,4 @@ mod common;
 mod evm;
 mod poseidon;
 mod prove;
+mod recorded;
