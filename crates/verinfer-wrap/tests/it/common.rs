@@ -26,15 +26,7 @@ pub fn fixture() -> &'static Fixture {
         let k = shape.k_for_columns(4);
         assert!(k <= 13, "k = {k}");
         let srs = srs::insecure_for_tests(k, 1);
-        let keys = verinfer_wrap::keygen(&srs, &tape).unwrap();
-        let proof = verinfer_wrap::prove(
-            &srs,
-            &keys,
-            &tape,
-            &values,
-            rand_chacha::ChaCha20Rng::seed_from_u64(9),
-        )
-        .unwrap();
+        let (keys, proof) = keyed_proof(&srs, &tape, &values, 9);
         Fixture {
             srs,
             tape,
@@ -43,4 +35,17 @@ pub fn fixture() -> &'static Fixture {
             proof,
         }
     })
+}
+
+/// Keys of `tape` on `srs` and a proof of `values` with a prover seeded by `seed`.
+pub fn keyed_proof(
+    srs: &ParamsKZG<Bn256>,
+    tape: &Tape,
+    values: &Values,
+    seed: u64,
+) -> (WrapKeys, Vec<u8>) {
+    let keys = verinfer_wrap::keygen(srs, tape).unwrap();
+    let rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let proof = verinfer_wrap::prove(srs, &keys, tape, values, rng).unwrap();
+    (keys, proof)
 }

@@ -96,15 +96,7 @@ fn every_op_proves_on_the_ptau_srs() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ptau");
     let mut ptau = verinfer_ptau::Ptau::open(&root.join("pot8_beacon_final.ptau")).unwrap();
     let srs = srs::from_ptau(&mut ptau, 8).unwrap();
-    let keys = verinfer_wrap::keygen(&srs, &tape).unwrap();
-    let proof = verinfer_wrap::prove(
-        &srs,
-        &keys,
-        &tape,
-        &values,
-        rand_chacha::ChaCha20Rng::seed_from_u64(2),
-    )
-    .unwrap();
+    let (keys, proof) = crate::common::keyed_proof(&srs, &tape, &values, 2);
     verinfer_wrap::verify(&srs, &keys, &values.public, &proof).unwrap();
     let mut bad = values.public.clone();
     bad[0] = Fr::from(4u64);

@@ -3,7 +3,6 @@
 //! circuit, and that proof checked natively and by the generated EVM verifier.
 
 use ark_ff::Field;
-use rand_chacha::rand_core::SeedableRng;
 use verinfer_chain::{Chain, ChainError, Tx};
 use verinfer_sumcheck::matmul::{self, FieldMatrix, MatmulShape};
 use verinfer_sumcheck::record::{self, PoseidonTranscript};
@@ -44,9 +43,7 @@ fn a_recorded_matrix_product_verifier_proves_and_verifies_on_the_evm() {
         .k_for_columns(4);
     assert!(k <= 14, "k = {k}");
     let srs = srs::insecure_for_tests(k, 3);
-    let keys = verinfer_wrap::keygen(&srs, &tape).unwrap();
-    let rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
-    let outer = verinfer_wrap::prove(&srs, &keys, &tape, &values, rng).unwrap();
+    let (keys, outer) = crate::common::keyed_proof(&srs, &tape, &values, 5);
     verinfer_wrap::verify(&srs, &keys, &values.public, &outer).unwrap();
 
     // A false claim `Ỹ(point) = y + 1` is refused: natively, and the honest proof of the
