@@ -336,6 +336,12 @@ pub fn build(d: Dims, seed: u64) -> Result<Graph> {
     Ok(s.g)
 }
 
+/// Whether a value of `out` sits at a bound of `bits` (a saturated output, or one that may be).
+fn at_bound(bits: Bits, out: &[i32]) -> bool {
+    out.iter()
+        .any(|&v| i64::from(v) == bits.min_value() || i64::from(v) == bits.max_value())
+}
+
 /// Raise each matrix product's shift until none of its outputs on `x` sits at a bound of its
 /// bits. The seeded weights are not calibrated against data, so a product may saturate — and
 /// the sumcheck prover refuses a saturated product by name (its clamp is not proven), while a
@@ -353,12 +359,10 @@ pub fn fit_shifts(g: &mut Graph, x: &[Vec<i32>]) -> Result<()> {
             let Op::Contract(c) = &mut node.op else {
                 continue;
             };
-            let b = c.requant.bits;
-            let at_bound = trace.get(first + i).is_some_and(|out| {
-                out.iter()
-                    .any(|&v| i64::from(v) == b.min_value() || i64::from(v) == b.max_value())
-            });
-            if at_bound {
+            if trace
+                .get(first + i)
+                .is_some_and(|out| at_bound(c.requant.bits, out))
+            {
                 c.requant.shift += 1;
                 changed = true;
             }
@@ -402,10 +406,7 @@ mod tests {
                 .iter()
                 .enumerate()
                 .filter(|(i, n)| match &n.op {
-                    Op::Contract(c) => trace[g.inputs.len() + i].iter().any(|&v| {
-                        let b = c.requant.bits;
-                        i64::from(v) == b.min_value() || i64::from(v) == b.max_value()
-                    }),
+                    Op::Contract(c) => at_bound(c.requant.bits, &trace[g.inputs.len() + i]),
                     _ => false,
                 })
                 .count()

@@ -152,13 +152,6 @@ impl Fs<Fr> for crate::Transcript {
     }
 }
 
-/// The constant `1/v` of a nonzero constant (a Lagrange denominator, a multiplier's inverse),
-/// or `None` for zero.
-#[must_use]
-pub fn const_inverse(v: Fr) -> Option<Fr> {
-    Field::inverse(&v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
